@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+GO      ?= go
+export CGO_ENABLED := 1
+
+.PHONY: run test generate check-generated lint bench fuzz build sandbox
+
+run: generate
+	$(GO) run ./cmd/cashier
+
+sandbox:
+	$(GO) run ./cmd/sandbox
+
+build: generate
+	$(GO) build -o bin/ ./cmd/...
+
+generate:
+	$(GO) tool templ generate
+
+# Generated templ code is committed; this fails when it is stale.
+check-generated:
+	@$(GO) tool templ generate >/dev/null 2>&1
+	@git diff --exit-code --stat -- '*_templ.go' || { echo "templ output is stale: run make generate and commit"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- '*_templ.go'); \
+	  if [ -n "$$untracked" ]; then echo "generated but not committed: $$untracked"; exit 1; fi
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: check-generated lint
+	$(GO) test -count=1 -timeout 30m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Short fuzzing runs over each target (the seed corpora also run in `make test`).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzSerialize -fuzztime 20s ./trustly
+	$(GO) test -run '^$$' -fuzz FuzzParseNotification -fuzztime 20s ./trustly

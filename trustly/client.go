@@ -1,0 +1,147 @@
+package trustly
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Trustly's API endpoints (API.md §1.1). Each has its own public key: configure it
+// explicitly, never derive it from the URL.
+const (
+	TestURL = "https://test.trustly.com/api/1"
+	LiveURL = "https://api.trustly.com/1"
+)
+
+// Config is what a Client needs to speak for one merchant to one Trustly
+// environment.
+type Config struct {
+	URL        string          // the API endpoint, e.g. TestURL or the sandbox's /api/1
+	Username   string          // API user, sent inside Data
+	Password   string          // sent inside Data (and therefore signed)
+	PrivateKey *rsa.PrivateKey // the merchant's key; Trustly holds its public half
+	TrustlyKey *rsa.PublicKey  // Trustly's key for this environment (test and live differ)
+	Env        string          // a name for logs and errors: "test", "live", "sandbox"
+	HTTP       *http.Client    // optional; the default allows 30 s per request
+	Logger     *slog.Logger    // optional
+	// Extra is added to every request's Attributes, when the method has them. The
+	// cashier uses it for the sandbox's test-only attributes; leave it nil for Trustly.
+	Extra map[string]string
+}
+
+// Client calls Trustly's JSON-RPC API. It adds credentials, a fresh UUID and the
+// signature to each request, and accepts a response only when its signature
+// verifies with TrustlyKey and its uuid and method match the request.
+type Client struct {
+	cfg  Config
+	http *http.Client
+	log  *slog.Logger
+}
+
+// NewClient checks cfg and returns a client.
+func NewClient(cfg Config) (*Client, error) {
+	switch {
+	case cfg.URL == "":
+		return nil, errors.New("trustly client: URL is required")
+	case cfg.Username == "" || cfg.Password == "":
+		return nil, errors.New("trustly client: username and password are required")
+	case cfg.PrivateKey == nil:
+		return nil, errors.New("trustly client: the merchant private key is required")
+	case cfg.TrustlyKey == nil:
+		return nil, errors.New("trustly client: Trustly's public key is required")
+	}
+	if cfg.Env == "" {
+		cfg.Env = "custom"
+	}
+	c := &Client{cfg: cfg, http: cfg.HTTP, log: cfg.Logger}
+	if c.http == nil {
+		c.http = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	return c, nil
+}
+
+// Env names the environment this client talks to.
+func (c *Client) Env() string { return c.cfg.Env }
+
+// call sends one signed request and returns the verified result data. data is the
+// method's Data without Username and Password, which call adds. A timeout or network
+// failure leaves the outcome unknown: the error wraps the transport error, and a
+// caller must not assume the request was not processed.
+func (c *Client) call(ctx context.Context, method string, data map[string]any) (any, error) {
+	data["Username"] = c.cfg.Username
+	data["Password"] = c.cfg.Password
+	if attrs, ok := data["Attributes"].(map[string]any); ok {
+		for k, v := range c.cfg.Extra {
+			attrs[k] = v
+		}
+	}
+	id := uuid.NewString()
+	body, err := EncodeRequest(c.cfg.PrivateKey, method, id, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: outcome unknown: %w", method, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: outcome unknown: read response: %w", method, err)
+	}
+	log := c.log.With("trustly_method", method, "trustly_uuid", id, "trustly_env", c.cfg.Env,
+		"http_status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
+	m, err := ParseMessage(raw) // Trustly's errors come as bodies, whatever the HTTP status
+	if err != nil {
+		log.Error("trustly response unreadable", "err", err)
+		return nil, fmt.Errorf("%s: response (HTTP %d): %w", method, resp.StatusCode, err)
+	}
+	if m.Kind == KindUnsignedError {
+		m.Err.Method, m.Err.UUID = method, id
+		log.Warn("trustly unsigned error", "code", m.Err.Code, "message", m.Err.Message)
+		return nil, fmt.Errorf("%s: %w", method, m.Err)
+	}
+	if m.Kind != KindResult && m.Kind != KindError {
+		return nil, fmt.Errorf("%s: response is a %s", method, m.Kind)
+	}
+	if err := m.Verify(c.cfg.TrustlyKey); err != nil {
+		log.Error("trustly response signature", "err", err)
+		return nil, fmt.Errorf("%s: response from the %s environment: %w", method, c.cfg.Env, err)
+	}
+	// A signed error for an unreadable request may carry null uuid and method.
+	if (m.Kind == KindResult || m.UUID != "") && m.UUID != id {
+		return nil, fmt.Errorf("%s: %w: uuid %q, sent %q", method, ErrMismatch, m.UUID, id)
+	}
+	if (m.Kind == KindResult || m.Method != "") && m.Method != method {
+		return nil, fmt.Errorf("%s: %w: method %q", method, ErrMismatch, m.Method)
+	}
+	if m.Kind == KindError {
+		m.Err.Signed = true
+		log.Warn("trustly error", "code", m.Err.Code, "message", m.Err.Message)
+		return nil, fmt.Errorf("%s: %w", method, m.Err)
+	}
+	if d, ok := m.Data.(map[string]any); ok && d["result"] == "0" {
+		log.Warn("trustly refused", "data_result", "0")
+		return nil, fmt.Errorf("%s: %w", method, ErrRefused)
+	}
+	log.Debug("trustly ok")
+	return m.Data, nil
+}
