@@ -1,0 +1,181 @@
+// Package ledger is the only writer of ledger entries. It books double-entry
+// transfers in integer minor units, keeps every account's balance current in the
+// same transaction, and makes a repeated event a no-op through its reference.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+var (
+	// ErrInsufficientFunds means a guarded account would go below zero.
+	ErrInsufficientFunds = errors.New("insufficient funds")
+	// ErrReferenceReused means the reference was posted before with other entries.
+	ErrReferenceReused = errors.New("reference already posted with other entries")
+)
+
+// Ledger books transfers on db, which may be a transaction: ledger.New(tx) inside a
+// caller's transaction makes the transfer part of it.
+type Ledger struct{ db *gorm.DB }
+
+// New returns a ledger writing through db.
+func New(db *gorm.DB) *Ledger { return &Ledger{db: db} }
+
+// Post records t. If t.Reference was already posted with the same entries, Post
+// returns that transfer with Replayed set; with different entries it fails with
+// ErrReferenceReused. A guarded account (a player's) may not go below zero unless
+// t.AllowOverdraft; then ErrInsufficientFunds and nothing is written.
+//
+// Post runs in its own transaction, or in a savepoint of the caller's, so a
+// duplicate reference never aborts the caller's transaction on PostgreSQL.
+func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, error) {
+	if err := t.Validate(); err != nil {
+		return models.Transfer{}, err
+	}
+	entries := t.Entries
+	t.Entries = nil
+	t.ID = 0
+	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&t).Error; err != nil {
+			return err
+		}
+		// Lock balance rows in account order so concurrent transfers cannot deadlock.
+		sorted := append([]models.Entry(nil), entries...)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Account < sorted[j].Account })
+		for i := range sorted {
+			e := &sorted[i]
+			e.ID, e.TransferID = 0, t.ID
+			if err := apply(tx, e.Account, t.Currency, e.Minor, t.AllowOverdraft); err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(&sorted).Error; err != nil {
+			return err
+		}
+		t.Entries = sorted
+		return nil
+	})
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		t.Entries = entries
+		return l.previous(ctx, t)
+	case err != nil:
+		return models.Transfer{}, fmt.Errorf("post %s: %w", t.Reference, err)
+	}
+	return t, nil
+}
+
+// apply changes one balance. The balance row is created if missing; a guarded
+// account is changed only if it stays at or above zero, decided by the database in
+// one conditional UPDATE, so concurrent posts cannot overdraw it.
+func apply(tx *gorm.DB, account models.LedgerAccount, currency string, minor int64, overdraft bool) error {
+	row := models.Balance{Account: account, Currency: currency}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return err
+	}
+	q := tx.Model(&models.Balance{}).Where("account = ? AND currency = ?", account, currency)
+	if account.Guarded() && !overdraft && minor < 0 {
+		q = q.Where("minor + ? >= 0", minor)
+	}
+	res := q.Update("minor", gorm.Expr("minor + ?", minor))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("%w on %s", ErrInsufficientFunds, account)
+	}
+	return nil
+}
+
+func (l *Ledger) previous(ctx context.Context, t models.Transfer) (models.Transfer, error) {
+	var prev models.Transfer
+	if err := l.db.WithContext(ctx).Preload("Entries").Where("reference = ?", t.Reference).Take(&prev).Error; err != nil {
+		return models.Transfer{}, fmt.Errorf("post %s: read previous: %w", t.Reference, err)
+	}
+	if !prev.SameEntries(&t) {
+		return models.Transfer{}, fmt.Errorf("post %s: %w", t.Reference, ErrReferenceReused)
+	}
+	prev.Replayed = true
+	return prev, nil
+}
+
+// Balance is the account's balance in currency; an account never used has zero.
+func (l *Ledger) Balance(ctx context.Context, account models.LedgerAccount, currency string) (models.Money, error) {
+	var b models.Balance
+	err := l.db.WithContext(ctx).Where("account = ? AND currency = ?", account, currency).Limit(1).Find(&b).Error
+	if err != nil {
+		return models.Money{}, fmt.Errorf("balance of %s: %w", account, err)
+	}
+	return models.Money{Minor: b.Minor, Currency: currency}, nil
+}
+
+// Movement is one entry with its transfer, for statements.
+type Movement struct {
+	models.Entry
+	Reference string
+	Memo      string
+	Currency  string
+	CreatedAt time.Time
+}
+
+// Movements lists the newest entries on account, at most limit of them.
+func (l *Ledger) Movements(ctx context.Context, account models.LedgerAccount, limit int) ([]Movement, error) {
+	var out []Movement
+	err := l.db.WithContext(ctx).Table("entries").
+		Select("entries.*, transfers.reference, transfers.memo, transfers.currency, transfers.created_at").
+		Joins("JOIN transfers ON transfers.id = entries.transfer_id").
+		Where("entries.account = ?", account).
+		Order("entries.id DESC").Limit(limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("movements of %s: %w", account, err)
+	}
+	return out, nil
+}
+
+// Audit checks the ledger's invariants: entries sum to zero per currency, and every
+// stored balance equals the sum of its account's entries. It scans history, so it
+// is for tests, reports and a nightly check, not for each request.
+func (l *Ledger) Audit(ctx context.Context) error {
+	type sum struct {
+		Account  string
+		Currency string
+		Total    int64
+	}
+	var sums []sum
+	err := l.db.WithContext(ctx).Table("entries").
+		Select("entries.account AS account, transfers.currency AS currency, SUM(entries.minor) AS total").
+		Joins("JOIN transfers ON transfers.id = entries.transfer_id").
+		Group("entries.account, transfers.currency").Scan(&sums).Error
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	perCurrency := map[string]int64{}
+	fromEntries := map[string]int64{}
+	for _, s := range sums {
+		perCurrency[s.Currency] += s.Total
+		fromEntries[s.Account+" "+s.Currency] = s.Total
+	}
+	for c, total := range perCurrency {
+		if total != 0 {
+			return fmt.Errorf("audit: %s entries sum to %d, not zero", c, total)
+		}
+	}
+	var balances []models.Balance
+	if err := l.db.WithContext(ctx).Find(&balances).Error; err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	for _, b := range balances {
+		if want := fromEntries[string(b.Account)+" "+b.Currency]; b.Minor != want {
+			return fmt.Errorf("audit: balance of %s is %d %s, entries say %d", b.Account, b.Minor, b.Currency, want)
+		}
+	}
+	return nil
+}

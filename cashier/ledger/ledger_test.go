@@ -1,0 +1,127 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+func sek(minor int64) models.Money { return models.Money{Minor: minor, Currency: "SEK"} }
+
+func TestPost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, l := context.Background(), ledger.New(db)
+		wallet := models.PlayerWallet(1)
+		deposit := models.Move("deposit:1:credit", "Deposit", models.TrustlyClearing, wallet, sek(10000))
+		if _, err := l.Post(ctx, deposit); err != nil {
+			t.Fatal(err)
+		}
+		again, err := l.Post(ctx, deposit)
+		if err != nil || !again.Replayed {
+			t.Fatalf("replay: got replayed %t, %v; want replayed, nil", again.Replayed, err)
+		}
+		other := models.Move("deposit:1:credit", "Deposit", models.TrustlyClearing, wallet, sek(999))
+		if _, err := l.Post(ctx, other); !errors.Is(err, ledger.ErrReferenceReused) {
+			t.Fatalf("reuse: got %v, want ErrReferenceReused", err)
+		}
+		for _, tt := range []struct {
+			name      string
+			t         models.Transfer
+			overdraft bool
+			want      error
+		}{
+			{"overdraw", models.Move("payout:1:reserve", "", wallet, models.PlayerReserved(1), sek(10001)), false, ledger.ErrInsufficientFunds},
+			{"unbalanced", models.Transfer{Reference: "x", Currency: "SEK", Entries: []models.Entry{{Account: wallet, Minor: 1}, {Account: models.TrustlyClearing, Minor: 2}}}, false, models.ErrUnbalanced},
+			{"debit may overdraw", models.Move("deposit:1:debit", "", wallet, models.TrustlyClearing, sek(15000)), true, nil},
+		} {
+			tt.t.AllowOverdraft = tt.overdraft
+			if _, err := l.Post(ctx, tt.t); !errors.Is(err, tt.want) && !(err == nil && tt.want == nil) {
+				t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+			}
+		}
+		got, err := l.Balance(ctx, wallet, "SEK")
+		if err != nil || got.Minor != -5000 {
+			t.Fatalf("balance: got %d, %v; want -5000", got.Minor, err)
+		}
+		if err := l.Audit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mv, err := l.Movements(ctx, wallet, 10)
+		if err != nil || len(mv) != 2 || mv[0].Reference != "deposit:1:debit" || mv[0].Minor != -15000 {
+			t.Fatalf("movements: got %+v, %v", mv, err)
+		}
+	})
+}
+
+// TestPostInCallerTransaction shows that a replayed reference inside a caller's
+// transaction leaves that transaction usable (a savepoint on PostgreSQL).
+func TestPostInCallerTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		tr := models.Move("deposit:2:credit", "", models.TrustlyClearing, models.PlayerWallet(2), sek(500))
+		err := db.Transaction(func(tx *gorm.DB) error {
+			l := ledger.New(tx)
+			if _, err := l.Post(ctx, tr); err != nil {
+				return err
+			}
+			if _, err := l.Post(ctx, tr); err != nil {
+				return err
+			}
+			_, err := l.Post(ctx, models.Move("deposit:3:credit", "", models.TrustlyClearing, models.PlayerWallet(2), sek(1)))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := ledger.New(db).Balance(ctx, models.PlayerWallet(2), "SEK")
+		if got.Minor != 501 {
+			t.Fatalf("got %d, want 501", got.Minor)
+		}
+	})
+}
+
+// TestConcurrentReservations: 60 concurrent reservations of 100 against a wallet of
+// 1000 must reserve exactly 10 and never overdraw.
+func TestConcurrentReservations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, l := context.Background(), ledger.New(db)
+		if _, err := l.Post(ctx, models.Move("seed", "", models.TrustlyClearing, models.PlayerWallet(9), sek(1000))); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, short := 0, 0
+		for i := range 60 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := l.Post(ctx, models.Move(fmt.Sprintf("payout:%d:reserve", i), "", models.PlayerWallet(9), models.PlayerReserved(9), sek(100)))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, ledger.ErrInsufficientFunds):
+					short++
+				default:
+					t.Errorf("reserve %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		w, _ := l.Balance(ctx, models.PlayerWallet(9), "SEK")
+		if ok != 10 || short != 50 || w.Minor != 0 {
+			t.Fatalf("got %d reserved, %d refused, wallet %d; want 10, 50, 0", ok, short, w.Minor)
+		}
+		if err := l.Audit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,76 @@
+// Package storetest gives tests a fresh, migrated database: a SQLite file in a temp
+// dir, and, when TEST_DATABASE_URL names a PostgreSQL server, a fresh schema on it.
+package storetest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"gorm.io/gorm"
+)
+
+// SQLite opens a new SQLite database in t.TempDir().
+func SQLite(t testing.TB) *gorm.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "cashier.db"), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(db) })
+	return db
+}
+
+// Postgres opens a fresh schema on the server named by TEST_DATABASE_URL and drops
+// it afterwards. Without TEST_DATABASE_URL the test is skipped, except under CI=true
+// where a missing PostgreSQL is a failure.
+func Postgres(t testing.TB) *gorm.DB {
+	t.Helper()
+	dsn := os.Getenv("TEST_DATABASE_URL")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
+		}
+		t.Skip("PostgreSQL not configured: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run these tests")
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := store.Open(dsn, slog.Default())
+	if err != nil {
+		t.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", err)
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := store.Open(u.String(), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		store.Close(db)
+		admin.Exec(fmt.Sprintf("DROP SCHEMA %s CASCADE", schema))
+		store.Close(admin)
+	})
+	return db
+}
+
+// Each runs f once on SQLite and once on PostgreSQL, as subtests named after them.
+func Each(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { f(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { f(t, Postgres(t)) })
+}

@@ -1,0 +1,129 @@
+// Package models is the cashier's vocabulary: Money, players, orders, bank accounts
+// and ledger transfers, with the rules that keep each of them valid. It imports
+// nothing else of this project.
+package models
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Money is an amount in whole minor units (öre, cents) of one currency. Money is
+// never a float64.
+type Money struct {
+	Minor    int64
+	Currency string // ISO 4217: "SEK", "EUR"
+}
+
+// Currencies the cashier handles, with their number of minor-unit digits.
+var currencyDigits = map[string]int{"SEK": 2, "EUR": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2, "GBP": 2}
+
+// ErrBadAmount means a text is not an amount of the currency.
+var ErrBadAmount = errors.New("not a valid amount")
+
+// ValidCurrency reports whether the cashier handles currency.
+func ValidCurrency(currency string) bool {
+	_, ok := currencyDigits[currency]
+	return ok
+}
+
+var amountText = regexp.MustCompile(`^([0-9]{1,15})(?:[.,]([0-9]{1,2}))?$`)
+
+// ParseMoney reads an amount typed by a person or sent by Trustly: digits with an
+// optional dot or comma and at most two decimals ("100", "99.5", "1 250,00").
+// Negative amounts, more decimals and anything else are refused.
+func ParseMoney(text, currency string) (Money, error) {
+	if !ValidCurrency(currency) {
+		return Money{}, fmt.Errorf("%w: unknown currency %q", ErrBadAmount, currency)
+	}
+	s := strings.ReplaceAll(strings.TrimSpace(text), " ", "")
+	s = strings.ReplaceAll(s, "\u00a0", "")
+	m := amountText.FindStringSubmatch(s)
+	if m == nil {
+		return Money{}, fmt.Errorf("%w: %q", ErrBadAmount, text)
+	}
+	whole, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return Money{}, fmt.Errorf("%w: %q", ErrBadAmount, text)
+	}
+	frac := int64(0)
+	if m[2] != "" {
+		f := m[2]
+		if len(f) == 1 {
+			f += "0"
+		}
+		frac, _ = strconv.ParseInt(f, 10, 64)
+	}
+	return Money{Minor: whole*100 + frac, Currency: currency}, nil
+}
+
+// ParseDecimal reads Trustly's decimal text leniently, as amounts arrive in
+// notifications and reports: "902.50", "11", "-5.00000000000000000000". Digits past
+// the second decimal must be zeros.
+func ParseDecimal(text, currency string) (Money, error) {
+	s := strings.TrimSpace(text)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 15 || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return Money{}, fmt.Errorf("%w: %q", ErrBadAmount, text)
+	}
+	frac += "00"
+	if strings.Trim(frac[2:], "0") != "" {
+		return Money{}, fmt.Errorf("%w: %q has more than two decimals", ErrBadAmount, text)
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac[:2], 10, 64)
+	minor := w*100 + f
+	if neg {
+		minor = -minor
+	}
+	if currency == "" {
+		return Money{}, fmt.Errorf("%w: no currency", ErrBadAmount)
+	}
+	return Money{Minor: minor, Currency: currency}, nil
+}
+
+// String is Trustly's decimal text: "250.00", "-3.50".
+func (m Money) String() string {
+	sign, v := "", m.Minor
+	if v < 0 {
+		sign = "-"
+		if v == math.MinInt64 {
+			return "-92233720368547758.08"
+		}
+		v = -v
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+}
+
+// Display is the amount for people: "1 250,00 SEK" for Nordic currencies,
+// "€1,250.00"-style text is not used, to keep one format across markets.
+func (m Money) Display() string {
+	sign, v := "", m.Minor
+	if v < 0 {
+		sign, v = "−", -v
+	}
+	whole := strconv.FormatInt(v/100, 10)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(r)
+	}
+	return fmt.Sprintf("%s%s,%02d\u00a0%s", sign, b.String(), v%100, m.Currency)
+}
+
+// IsZero reports whether the amount is zero.
+func (m Money) IsZero() bool { return m.Minor == 0 }
+
+// Positive reports whether the amount is above zero.
+func (m Money) Positive() bool { return m.Minor > 0 }
+
+// Neg returns the negated amount.
+func (m Money) Neg() Money { return Money{Minor: -m.Minor, Currency: m.Currency} }

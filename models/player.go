@@ -1,0 +1,93 @@
+package models
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Role is what a signed-in person may do. Admin routes require RoleAdmin.
+type Role string
+
+const (
+	RolePlayer Role = "player" // plays, deposits and withdraws
+	RoleAdmin  Role = "admin"  // back office: sees every order, approves payouts, refunds
+)
+
+// Player is a registered player (or, for Pay N Play, one created by a deposit).
+type Player struct {
+	ID           int64     `gorm:"primaryKey"`
+	EndUserID    string    `gorm:"size:64;not null;uniqueIndex"` // stable opaque id sent to Trustly as EndUserID
+	Email        string    `gorm:"size:254;uniqueIndex"`         // empty for Pay N Play players who gave none
+	PasswordHash string    `gorm:"size:255;not null;default:''"` // bcrypt; empty for Pay N Play players
+	FirstName    string    `gorm:"size:100;not null;default:''"`
+	LastName     string    `gorm:"size:100;not null;default:''"`
+	Country      string    `gorm:"size:2;not null"` // ISO 3166-1 alpha-2
+	Currency     string    `gorm:"size:3;not null"` // the wallet's currency
+	Role         Role      `gorm:"size:16;not null;default:'player'"`
+	PersonID     string    `gorm:"size:64;index"`               // national id from Trustly KYC (Pay N Play), when known
+	KYCEntityID  string    `gorm:"size:64;index"`               // Trustly's bank-profile id, a fallback key
+	DateOfBirth  string    `gorm:"size:10;not null;default:''"` // YYYY-MM-DD, from KYC
+	CreatedAt    time.Time `gorm:"not null"`
+}
+
+// Markets the cashier serves: country → currency and Trustly locale.
+var Markets = map[string]struct{ Currency, Locale, Name string }{
+	"SE": {"SEK", "sv_SE", "Sweden"},
+	"FI": {"EUR", "fi_FI", "Finland"},
+	"EE": {"EUR", "et_EE", "Estonia"},
+	"LV": {"EUR", "lv_LV", "Latvia"},
+	"LT": {"EUR", "lt_LT", "Lithuania"},
+	"NL": {"EUR", "nl_NL", "Netherlands"},
+	"DE": {"EUR", "de_DE", "Germany"},
+	"ES": {"EUR", "es_ES", "Spain"},
+	"NO": {"NOK", "nb_NO", "Norway"},
+	"DK": {"DKK", "da_DK", "Denmark"},
+}
+
+// Locale is the Trustly locale for the player's country.
+func (p *Player) Locale() string {
+	if m, ok := Markets[p.Country]; ok {
+		return m.Locale
+	}
+	return "en_GB"
+}
+
+// Name is the player's full name for people.
+func (p *Player) Name() string { return strings.TrimSpace(p.FirstName + " " + p.LastName) }
+
+// NewEndUserID makes a fresh opaque EndUserID: stable for the player once stored,
+// and revealing nothing about them.
+func NewEndUserID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return "p-" + hex.EncodeToString(b)
+}
+
+// Registration is what a person types to open an account.
+type Registration struct {
+	Email, Password, FirstName, LastName, Country string
+}
+
+// Validate checks the registration and returns a Problem naming the first field to
+// fix. The currency follows from the country.
+func (r *Registration) Validate() error {
+	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	r.FirstName, r.LastName = strings.TrimSpace(r.FirstName), strings.TrimSpace(r.LastName)
+	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
+		return Problemf("email", "Enter an email address such as anna@example.com.")
+	}
+	if len(r.Password) < 10 || len(r.Password) > 72 {
+		return Problemf("password", "Choose a password of 10 to 72 characters.")
+	}
+	if r.FirstName == "" || r.LastName == "" || len(r.FirstName) > 100 || len(r.LastName) > 100 {
+		return Problemf("name", "Enter your first and last name as your bank knows them.")
+	}
+	if _, ok := Markets[r.Country]; !ok {
+		return Problemf("country", fmt.Sprintf("We do not serve %q; choose a country from the list.", r.Country))
+	}
+	return nil
+}
