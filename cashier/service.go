@@ -1,0 +1,96 @@
+// Package cashier holds the cashier's use cases: players, deposits, payouts,
+// notifications, refunds, Pay N Play and the back office's queries. Handlers call
+// one Service method per request; cashier decides which ledger transfer an event
+// means, and ledger decides whether it is allowed.
+package cashier
+
+import (
+	"crypto/rsa"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Limits bound what a player may deposit or withdraw in one order, per currency.
+type Limits struct {
+	MinDeposit, MaxDeposit models.Money
+	MinPayout, MaxPayout   models.Money
+	// ApprovalAbove: payouts above this amount wait for an admin's approval.
+	ApprovalAbove models.Money
+	QuickPicks    []models.Money // amounts offered as one-click buttons
+}
+
+// Config is the cashier's policy and the URLs it tells Trustly.
+type Config struct {
+	BaseURL           string // public URL of the cashier, e.g. "http://localhost:3000"
+	NotifyToken       string // secret path segment of the notification URL
+	ShopperStatement  string // brand on the player's bank statement
+	IntegrationModule string // names our software to Trustly
+	Limits            map[string]Limits
+	// SandboxExtra is added to Deposit and SelectAccount attributes; it is set only
+	// when the peer is the embedded sandbox (its test-only attributes).
+	SandboxExtra map[string]string
+}
+
+// NotificationURL is the URL Trustly posts notifications to.
+func (c Config) NotificationURL() string {
+	return strings.TrimRight(c.BaseURL, "/") + "/trustly/notify/" + c.NotifyToken
+}
+
+// LimitsFor returns the limits for currency, or defaults of 10–10 000 per order.
+func (c Config) LimitsFor(currency string) Limits {
+	if l, ok := c.Limits[currency]; ok {
+		return l
+	}
+	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: currency} }
+	return Limits{MinDeposit: m(10), MaxDeposit: m(10000), MinPayout: m(10), MaxPayout: m(10000),
+		ApprovalAbove: m(5000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
+}
+
+// Deps is what a Service is built from.
+type Deps struct {
+	DB          *gorm.DB
+	Trustly     *trustly.Client
+	MerchantKey *rsa.PrivateKey // signs our answers to notifications
+	TrustlyKey  *rsa.PublicKey  // verifies notifications
+	Config      Config
+	Now         func() time.Time // defaults to time.Now
+	Log         *slog.Logger
+}
+
+// Service carries out the cashier's use cases.
+type Service struct {
+	db          *gorm.DB
+	trustly     *trustly.Client
+	merchantKey *rsa.PrivateKey
+	trustlyKey  *rsa.PublicKey
+	cfg         Config
+	now         func() time.Time
+	log         *slog.Logger
+}
+
+// New checks d and returns a Service.
+func New(d Deps) (*Service, error) {
+	if d.DB == nil || d.Trustly == nil || d.MerchantKey == nil || d.TrustlyKey == nil {
+		return nil, errors.New("cashier: database, Trustly client and both keys are required")
+	}
+	if d.Config.BaseURL == "" || d.Config.NotifyToken == "" {
+		return nil, errors.New("cashier: base URL and notification token are required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
+		cfg: d.Config, now: d.Now, log: d.Log}, nil
+}
+
+// Config returns the service's configuration.
+func (s *Service) Config() Config { return s.cfg }
