@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,8 +33,9 @@ type Config struct {
 	Env        string          // a name for logs and errors: "test", "live", "sandbox"
 	HTTP       *http.Client    // optional; the default allows 30 s per request
 	Logger     *slog.Logger    // optional
-	// Extra is added to every request's Attributes, when the method has them. The
-	// cashier uses it for the sandbox's test-only attributes; leave it nil for Trustly.
+	// Extra is added to every request's Attributes, when the method has them, without
+	// replacing an attribute the call set itself. The cashier uses it for the
+	// sandbox's test-only attributes; leave it nil for Trustly.
 	Extra map[string]string
 }
 
@@ -75,15 +77,23 @@ func NewClient(cfg Config) (*Client, error) {
 func (c *Client) Env() string { return c.cfg.Env }
 
 // call sends one signed request and returns the verified result data. data is the
-// method's Data without Username and Password, which call adds. A timeout or network
-// failure leaves the outcome unknown: the error wraps the transport error, and a
-// caller must not assume the request was not processed.
+// method's Data without Username and Password, which call adds; an Attributes object
+// gets Config.Extra and is left out when it ends up empty.
+//
+// Only a signed *Error, ErrRefused or ErrInvalidParams means Trustly did not carry
+// the request out. A timeout, a network failure or a response that cannot be read
+// or trusted wraps ErrOutcomeUnknown: the request may have been processed.
 func (c *Client) call(ctx context.Context, method string, data map[string]any) (any, error) {
 	data["Username"] = c.cfg.Username
 	data["Password"] = c.cfg.Password
 	if attrs, ok := data["Attributes"].(map[string]any); ok {
 		for k, v := range c.cfg.Extra {
-			attrs[k] = v
+			if _, set := attrs[k]; !set {
+				attrs[k] = v
+			}
+		}
+		if len(attrs) == 0 {
+			delete(data, "Attributes")
 		}
 	}
 	id := uuid.NewString()
@@ -100,19 +110,19 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: outcome unknown: %w", method, err)
+		return nil, fmt.Errorf("%s: %w: %w", method, ErrOutcomeUnknown, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s: outcome unknown: read response: %w", method, err)
+		return nil, fmt.Errorf("%s: %w: read response: %w", method, ErrOutcomeUnknown, err)
 	}
 	log := c.log.With("trustly_method", method, "trustly_uuid", id, "trustly_env", c.cfg.Env,
 		"http_status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
 	m, err := ParseMessage(raw) // Trustly's errors come as bodies, whatever the HTTP status
 	if err != nil {
 		log.Error("trustly response unreadable", "err", err)
-		return nil, fmt.Errorf("%s: response (HTTP %d): %w", method, resp.StatusCode, err)
+		return nil, fmt.Errorf("%s: %w: response (HTTP %d): %w", method, ErrOutcomeUnknown, resp.StatusCode, err)
 	}
 	if m.Kind == KindUnsignedError {
 		m.Err.Method, m.Err.UUID = method, id
@@ -120,25 +130,25 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 		return nil, fmt.Errorf("%s: %w", method, m.Err)
 	}
 	if m.Kind != KindResult && m.Kind != KindError {
-		return nil, fmt.Errorf("%s: response is a %s", method, m.Kind)
+		return nil, fmt.Errorf("%s: %w: response is a %s", method, ErrOutcomeUnknown, m.Kind)
 	}
 	if err := m.Verify(c.cfg.TrustlyKey); err != nil {
 		log.Error("trustly response signature", "err", err)
-		return nil, fmt.Errorf("%s: response from the %s environment: %w", method, c.cfg.Env, err)
+		return nil, fmt.Errorf("%s: %w: response from the %s environment: %w", method, ErrOutcomeUnknown, c.cfg.Env, err)
 	}
 	// A signed error for an unreadable request may carry null uuid and method.
 	if (m.Kind == KindResult || m.UUID != "") && m.UUID != id {
-		return nil, fmt.Errorf("%s: %w: uuid %q, sent %q", method, ErrMismatch, m.UUID, id)
+		return nil, fmt.Errorf("%s: %w: %w: uuid %q, sent %q", method, ErrOutcomeUnknown, ErrMismatch, m.UUID, id)
 	}
 	if (m.Kind == KindResult || m.Method != "") && m.Method != method {
-		return nil, fmt.Errorf("%s: %w: method %q", method, ErrMismatch, m.Method)
+		return nil, fmt.Errorf("%s: %w: %w: method %q", method, ErrOutcomeUnknown, ErrMismatch, m.Method)
 	}
 	if m.Kind == KindError {
 		m.Err.Signed = true
 		log.Warn("trustly error", "code", m.Err.Code, "message", m.Err.Message)
 		return nil, fmt.Errorf("%s: %w", method, m.Err)
 	}
-	if d, ok := m.Data.(map[string]any); ok && d["result"] == "0" {
+	if d, ok := m.Data.(map[string]any); ok && (d["result"] == "0" || d["result"] == json.Number("0")) {
 		log.Warn("trustly refused", "data_result", "0")
 		return nil, fmt.Errorf("%s: %w", method, ErrRefused)
 	}

@@ -128,4 +128,8 @@ var (
 	// ErrInvalidParams means the client refused to send a request that lacks a
 	// required field or has one in the wrong format; nothing was sent.
 	ErrInvalidParams = errors.New("invalid request parameters")
+	// ErrOutcomeUnknown means the request was sent but no trustworthy answer came
+	// back (timeout, network failure, unreadable or unverifiable response): Trustly
+	// may have carried it out. Resend a payout or refund only under the same MessageID.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
 )

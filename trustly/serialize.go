@@ -88,8 +88,7 @@ func Plaintext(method, uuid string, data any) (string, error) {
 // toTree turns a Go value into the tree Decode would give for its JSON encoding, so
 // that what is signed is exactly what goes on the wire.
 func toTree(v any) (any, error) {
-	switch v.(type) {
-	case nil, string, json.Number, map[string]any, []any:
+	if isTree(v) {
 		return v, nil
 	}
 	var buf bytes.Buffer
@@ -99,4 +98,31 @@ func toTree(v any) (any, error) {
 		return nil, fmt.Errorf("encode data: %w", err)
 	}
 	return Decode(bytes.TrimSpace(buf.Bytes()))
+}
+
+// isTree reports whether v is already what Decode returns, down to every leaf, with
+// only valid UTF-8 text (encoding/json would replace bad bytes on the wire and the
+// signature would cover text nobody sent). Anything else goes through JSON.
+func isTree(v any) bool {
+	switch v := v.(type) {
+	case nil, json.Number:
+		return true
+	case string:
+		return utf8.ValidString(v)
+	case map[string]any:
+		for k, e := range v {
+			if !utf8.ValidString(k) || !isTree(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range v {
+			if !isTree(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -1,0 +1,35 @@
+package trustly
+
+import (
+	"context"
+	"fmt"
+)
+
+// AccountBalance is our balance at Trustly in one currency. Trustly extends no
+// credit: it must cover every AccountPayout.
+type AccountBalance struct {
+	Currency string
+	Balance  string // decimal text, may be negative
+}
+
+// Balance returns our balance in each currency. Trustly asks for at most one call
+// every 15 minutes; this client does not enforce it.
+func (c *Client) Balance(ctx context.Context) ([]AccountBalance, error) {
+	const method = "Balance"
+	data, err := c.call(ctx, method, map[string]any{})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := resultArray(method, data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccountBalance, 0, len(rows))
+	for i, r := range rows {
+		if err := r.need("currency", "balance"); err != nil {
+			return nil, fmt.Errorf("%s result data[%d]: %w", method, i, err)
+		}
+		out = append(out, AccountBalance{Currency: r.str("currency"), Balance: r.str("balance")})
+	}
+	return out, nil
+}

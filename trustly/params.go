@@ -1,0 +1,226 @@
+package trustly
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// URL targets Trustly accepts for Attributes.URLTarget (API.md §9); anything else is
+// refused with 703.
+const (
+	TargetTop    = "_top"
+	TargetSelf   = "_self"
+	TargetParent = "_parent"
+)
+
+var (
+	amountRE   = regexp.MustCompile(`^(0|[1-9][0-9]*)\.[0-9]{2}$`)
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+	localeRE   = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
+)
+
+// checks collects what is wrong with one request's params, so that a caller learns
+// every bad field at once and nothing is sent.
+type checks struct {
+	method   string
+	problems []string
+}
+
+func (c *checks) fail(field, format string, args ...any) {
+	c.problems = append(c.problems, field+" "+fmt.Sprintf(format, args...))
+}
+
+// need records a problem when a required value is empty.
+func (c *checks) need(field, value string) {
+	if strings.TrimSpace(value) == "" {
+		c.fail(field, "is required")
+	}
+}
+
+// rule checks a value against one of the format rules below when it is set.
+func (c *checks) rule(field, value string, rule func(string) error) {
+	if value == "" {
+		return
+	}
+	if err := rule(value); err != nil {
+		c.fail(field, "%v", err)
+	}
+}
+
+func (c *checks) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %w: %s", c.method, ErrInvalidParams, strings.Join(c.problems, "; "))
+}
+
+// amount is Trustly's rule for sent amounts (615): decimal text with a dot and
+// exactly two decimals, greater than zero.
+func amount(s string) error {
+	if !amountRE.MatchString(s) || strings.Trim(s, "0.") == "" {
+		return fmt.Errorf("%q is not an amount > 0 with two decimals, such as \"100.00\"", s)
+	}
+	return nil
+}
+
+func currency(s string) error {
+	if !currencyRE.MatchString(s) {
+		return fmt.Errorf("%q is not an ISO 4217 code such as \"SEK\"", s)
+	}
+	return nil
+}
+
+func country(s string) error {
+	if !countryRE.MatchString(s) {
+		return fmt.Errorf("%q is not an ISO 3166-1 alpha-2 code such as \"SE\"", s)
+	}
+	return nil
+}
+
+func locale(s string) error {
+	if !localeRE.MatchString(s) {
+		return fmt.Errorf("%q is not language_TERRITORY such as \"sv_SE\"", s)
+	}
+	return nil
+}
+
+func urlTarget(s string) error {
+	switch s {
+	case TargetTop, TargetSelf, TargetParent:
+		return nil
+	}
+	return fmt.Errorf("%q is not _top, _self or _parent", s)
+}
+
+func ipAddress(s string) error {
+	if _, err := netip.ParseAddr(s); err != nil {
+		return fmt.Errorf("%q is not a single IP address", s)
+	}
+	return nil
+}
+
+func date(s string) error {
+	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != len(time.DateOnly) {
+		return fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+	}
+	return nil
+}
+
+// webURL accepts an absolute http or https URL.
+func webURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
+
+// notificationURL is a web URL without '?': Trustly posts to it and does not mix
+// GET and POST data. HTTPS is Trustly's rule (734), not checked here, so a local
+// sandbox can notify over plain HTTP.
+func notificationURL(s string) error {
+	if strings.Contains(s, "?") {
+		return errors.New("must not contain '?'")
+	}
+	return webURL(s)
+}
+
+// fields is a request's Data or Attributes under construction: every value a
+// string, and an optional value left out rather than sent empty or null.
+type fields map[string]any
+
+// set writes a value that was checked as required, even when it is "" (BankNumber
+// for IBAN markets).
+func (f fields) set(key, value string) { f[key] = value }
+
+// opt writes value only when it is not empty.
+func (f fields) opt(key, value string) {
+	if value != "" {
+		f[key] = value
+	}
+}
+
+// flag writes "1" when on and nothing otherwise.
+func (f fields) flag(key string, on bool) {
+	if on {
+		f[key] = "1"
+	}
+}
+
+// extra adds caller-supplied attributes as given. One that would replace an
+// attribute the params already set is a problem, not a silent override.
+func (f fields) extra(c *checks, extra map[string]string) {
+	for k, v := range extra {
+		switch _, set := f[k]; {
+		case k == "":
+			c.fail("Extra", "has an empty key")
+		case set:
+			c.fail("Extra."+k, "repeats an attribute the params set")
+		default:
+			f[k] = v
+		}
+	}
+}
+
+// resultObject is the verified result data of an object-valued method.
+func resultObject(method string, data any) (fieldReader, error) {
+	d, ok := data.(map[string]any)
+	if !ok {
+		return fieldReader{}, fmt.Errorf("%s: result data is %s, not an object", method, jsonType(data))
+	}
+	return fieldReader{obj: d}, nil
+}
+
+// resultArray is the verified result data of an array-valued method; null counts
+// as an empty array.
+func resultArray(method string, data any) ([]fieldReader, error) {
+	if data == nil {
+		return nil, nil
+	}
+	a, ok := data.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: result data is %s, not an array", method, jsonType(data))
+	}
+	rows := make([]fieldReader, len(a))
+	for i, e := range a {
+		obj, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: result data[%d] is %s, not an object", method, i, jsonType(e))
+		}
+		rows[i] = fieldReader{obj: obj}
+	}
+	return rows, nil
+}
+
+// need reads fields that must be present and not empty, and reports the first
+// missing or non-text one.
+func (r *fieldReader) need(keys ...string) error {
+	for _, k := range keys {
+		if r.str(k) == "" && r.err == nil {
+			r.err = fmt.Errorf("%s is missing", k)
+		}
+	}
+	return r.err
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
+}
