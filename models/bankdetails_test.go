@@ -1,0 +1,48 @@
+package models
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestParseBankDetails(t *testing.T) {
+	for _, tt := range []struct {
+		country, bank, account string
+		want                   BankDetails
+		field                  string // "" when valid
+	}{
+		{"SE", "6112", "69706212", BankDetails{"SWEDEN", "6112", "69706212"}, ""},
+		{"SE", " 8327-9 ", "123 456 789", BankDetails{"SWEDEN", "83279", "123456789"}, ""},
+		{"SE", "61", "69706212", BankDetails{}, "bank"},
+		{"SE", "6112", "AASSSRMFKF", BankDetails{}, "account"},
+		{"FI", "", "fi21 1234 5600 0007 85", BankDetails{"FINLAND", "", "FI2112345600000785"}, ""},
+		{"FI", "", "FI2112345600000786", BankDetails{}, "account"}, // checksum off by one
+		{"NL", "", "NL91ABNA0417164300", BankDetails{"NETHERLANDS", "", "NL91ABNA0417164300"}, ""},
+		{"DE", "", "DE89370400440532013000", BankDetails{"GERMANY", "", "DE89370400440532013000"}, ""},
+		{"EE", "", "EE382200221020145685", BankDetails{"ESTONIA", "", "EE382200221020145685"}, ""},
+		{"ES", "", "ES9121000418450200051332", BankDetails{"SPAIN", "", "ES9121000418450200051332"}, ""},
+		{"FI", "", "DE89370400440532013000", BankDetails{}, "account"}, // another country's IBAN
+		{"GB", "601613", "31926819", BankDetails{"UNITED_KINGDOM", "601613", "31926819"}, ""},
+		{"XX", "", "", BankDetails{}, "country"},
+	} {
+		got, err := ParseBankDetails(tt.country, tt.bank, tt.account)
+		var p *Problem
+		switch {
+		case tt.field == "" && (err != nil || got != tt.want):
+			t.Errorf("ParseBankDetails(%s, %q, %q) = %+v, %v; want %+v", tt.country, tt.bank, tt.account, got, err, tt.want)
+		case tt.field != "" && (!errors.As(err, &p) || p.Field != tt.field):
+			t.Errorf("ParseBankDetails(%s, %q, %q) = %v; want a problem with field %q", tt.country, tt.bank, tt.account, err, tt.field)
+		}
+	}
+}
+
+func TestValidIBAN(t *testing.T) {
+	for in, want := range map[string]bool{
+		"GB82WEST12345698765432": true, "GB82 WEST 1234 5698 7654 32": true, "GB82WEST12345698765433": false,
+		"": false, "GB82": false, "GB82WEST1234569876543$": false,
+	} {
+		if got := ValidIBAN(in); got != want {
+			t.Errorf("ValidIBAN(%q) = %t, want %t", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package models
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestParseMoney(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"100", 10000, true}, {"0.5", 50, true}, {"99,50", 9950, true}, {"1 250,00", 125000, true},
+		{" 7 ", 700, true}, {"0", 0, true},
+		{"1.005", 0, false}, {"-3", 0, false}, {"", 0, false}, {"1e3", 0, false}, {"12.", 0, false},
+		{"1,000.00", 0, false}, {"9999999999999999", 0, false}, {"١٢", 0, false},
+	} {
+		got, err := ParseMoney(tt.in, "SEK")
+		if (err == nil) != tt.ok || got.Minor != tt.want {
+			t.Errorf("ParseMoney(%q) = %d, %v; want %d, ok %t", tt.in, got.Minor, err, tt.want, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrBadAmount) {
+			t.Errorf("ParseMoney(%q): error %v is not ErrBadAmount", tt.in, err)
+		}
+	}
+	if _, err := ParseMoney("10", "XXX"); err == nil {
+		t.Error("unknown currency accepted")
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"902.50", 90250, true}, {"11", 1100, true}, {"-5.00000000000000000000", -500, true}, {"0.1", 10, true},
+		{"1.005", 0, false}, {"", 0, false}, {"abc", 0, false}, {"1.2.3", 0, false}, {"--1", 0, false},
+	} {
+		got, err := ParseDecimal(tt.in, "EUR")
+		if (err == nil) != tt.ok || got.Minor != tt.want {
+			t.Errorf("ParseDecimal(%q) = %d, %v; want %d, ok %t", tt.in, got.Minor, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestMoneyText(t *testing.T) {
+	for _, tt := range []struct {
+		minor        int64
+		str, display string
+	}{
+		{25000, "250.00", "250,00\u00a0SEK"}, {-350, "-3.50", "−3,50\u00a0SEK"}, {0, "0.00", "0,00\u00a0SEK"},
+		{123456789, "1234567.89", "1\u00a0234\u00a0567,89\u00a0SEK"},
+	} {
+		m := Money{Minor: tt.minor, Currency: "SEK"}
+		if m.String() != tt.str || m.Display() != tt.display {
+			t.Errorf("%d: got %q %q, want %q %q", tt.minor, m.String(), m.Display(), tt.str, tt.display)
+		}
+		back, err := ParseDecimal(m.String(), "SEK")
+		if err != nil || back != m {
+			t.Errorf("%d does not round-trip through String: %v %v", tt.minor, back, err)
+		}
+	}
+}
+
+func TestRegistrationValidate(t *testing.T) {
+	ok := Registration{Email: " Anna@Example.com ", Password: "correct horse", FirstName: "Anna", LastName: "Öberg", Country: "SE"}
+	if err := ok.Validate(); err != nil || ok.Email != "anna@example.com" {
+		t.Fatalf("got %v, email %q", err, ok.Email)
+	}
+	for field, mutate := range map[string]func(*Registration){
+		"email":    func(r *Registration) { r.Email = "anna" },
+		"password": func(r *Registration) { r.Password = "short" },
+		"name":     func(r *Registration) { r.LastName = " " },
+		"country":  func(r *Registration) { r.Country = "US" },
+	} {
+		r := ok
+		mutate(&r)
+		var p *Problem
+		if err := r.Validate(); !errors.As(err, &p) || p.Field != field {
+			t.Errorf("%s: got %v, want a problem with that field", field, err)
+		}
+	}
+}
