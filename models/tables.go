@@ -6,5 +6,6 @@ func Tables() []any {
 	return []any{
 		&Player{},
 		&Transfer{}, &Entry{}, &Balance{},
+		&Order{}, &Notification{}, &BankAccount{},
 	}
 }

@@ -1,0 +1,44 @@
+package models
+
+import "time"
+
+// AccountSource says how we learned about a bank account.
+type AccountSource string
+
+const (
+	AccountFromDeposit         AccountSource = "deposit"         // an account notification for a deposit
+	AccountFromSelectAccount   AccountSource = "selectaccount"   // the player picked it in a SelectAccount checkout
+	AccountFromRegisterAccount AccountSource = "registeraccount" // registered by us with RegisterAccount
+)
+
+// BankAccount is a player's bank account as Trustly knows it. AccountID is
+// Trustly's id for it, needed for payouts; it does not expire. Descriptor is a
+// masked account number, fine to show, never to parse. A removed account is kept
+// for the audit trail and no longer offered.
+type BankAccount struct {
+	ID            int64         `gorm:"primaryKey"`
+	PlayerID      int64         `gorm:"not null;uniqueIndex:idx_bank_accounts_player_account"`
+	AccountID     string        `gorm:"size:64;not null;uniqueIndex:idx_bank_accounts_player_account"`
+	Bank          string        `gorm:"size:100;not null;default:''"` // "Handelsbanken"
+	Descriptor    string        `gorm:"size:100;not null;default:''"` // "**706212"
+	LastDigits    string        `gorm:"size:16;not null;default:''"`  // "706212"
+	ClearingHouse string        `gorm:"size:32;not null;default:''"`  // "SWEDEN"
+	Verified      bool          `gorm:"not null;default:false"`       // Trustly verified the player owns it; once true, stays true
+	Source        AccountSource `gorm:"size:16;not null"`             // how we first learned of it
+	Removed       bool          `gorm:"not null;default:false"`       // the player or staff removed it
+	CreatedAt     time.Time     `gorm:"not null"`
+	UpdatedAt     time.Time     `gorm:"not null"`
+}
+
+// Label is the account for people: "Handelsbanken **706212".
+func (a *BankAccount) Label() string {
+	switch {
+	case a.Bank != "" && a.Descriptor != "":
+		return a.Bank + " " + a.Descriptor
+	case a.Descriptor != "":
+		return a.Descriptor
+	case a.Bank != "":
+		return a.Bank
+	}
+	return "Bank account"
+}

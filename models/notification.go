@@ -1,0 +1,27 @@
+package models
+
+import "time"
+
+// Notification is one notification Trustly sent us, kept with the answer we gave.
+// NotificationID is Trustly's idempotency key: the row is written in the same
+// transaction that applies the notification, so a notification is either applied
+// and answered, or neither, and every redelivery gets Answer again.
+//
+// Notifications for orders we do not know are kept too, with OrderID nil, for
+// reconciliation.
+type Notification struct {
+	ID             int64  `gorm:"primaryKey"`
+	NotificationID string `gorm:"size:64;not null;uniqueIndex"`
+	Method         string `gorm:"size:32;not null;index"` // as Trustly spells it: "credit", "account", …
+	UUID           string `gorm:"size:64;not null"`       // of the first delivery; the stored Answer echoes it
+	TrustlyOrderID string `gorm:"size:64;not null;index"`
+	OrderID        *int64 `gorm:"index"`              // our Order.ID; nil when the order is unknown
+	Raw            string `gorm:"type:text;not null"` // the body exactly as it arrived
+	// Answer is the signed response we sent first, byte for byte; Status is its
+	// data.status (OK, FAILED, CONTINUE, FINISH).
+	Answer         string    `gorm:"type:text;not null;default:''"`
+	Status         string    `gorm:"size:16;not null;default:''"`
+	Deliveries     int       `gorm:"not null;default:1"` // how many times Trustly sent it
+	ReceivedAt     time.Time `gorm:"not null;index"`
+	LastDeliveryAt time.Time `gorm:"not null"`
+}

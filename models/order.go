@@ -1,0 +1,162 @@
+package models
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OrderKind is what an order asks Trustly to do. Each kind has its own MessageID
+// prefix and its own rules for the notifications it receives.
+type OrderKind string
+
+const (
+	OrderDeposit       OrderKind = "deposit"       // money in: Deposit, then pending/credit/cancel/debit/account
+	OrderPayout        OrderKind = "payout"        // money out: AccountPayout, then payoutconfirmation/payoutfailed/credit
+	OrderSelectAccount OrderKind = "selectaccount" // no money: the player picks a bank account, then account/cancel
+)
+
+// prefix is the MessageID prefix for the kind: "dep-", "pay-", "sel-".
+func (k OrderKind) prefix() string {
+	switch k {
+	case OrderDeposit:
+		return "dep-"
+	case OrderPayout:
+		return "pay-"
+	case OrderSelectAccount:
+		return "sel-"
+	}
+	return "ord-"
+}
+
+// NewMessageID makes a fresh MessageID for an order of kind: a prefix naming the
+// kind and 24 random hex digits, "dep-3f9a…". It is our order id at Trustly, which
+// refuses a reused one (637), and it is safe to show in URLs.
+func NewMessageID(kind OrderKind) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return kind.prefix() + hex.EncodeToString(b)
+}
+
+// OrderStatus is where an order stands, for people and for queries. It is derived
+// from the order's applied-event timestamps by Refresh, never set by hand, so that
+// Trustly's notifications may arrive in any order, twice, or days apart, and the
+// order still ends in the same status. Precedence follows the list below, from the
+// bottom up: a debit outranks a credit, a credit outranks a cancel (the money is
+// real; the cancel is flagged), a cancel outranks a pending.
+type OrderStatus string
+
+const (
+	OrderCreated  OrderStatus = "created"  // stored; Trustly not asked yet, or no answer yet
+	OrderStarted  OrderStatus = "started"  // Trustly accepted it and gave a checkout URL
+	OrderPending  OrderStatus = "pending"  // the player finished the checkout; no money yet
+	OrderFailed   OrderStatus = "failed"   // refused, timed out or cancelled; nothing was booked
+	OrderCredited OrderStatus = "credited" // deposit: the money is in the player's wallet
+	OrderDebited  OrderStatus = "debited"  // deposit: credited, then taken back because it did not settle
+)
+
+// Order is one request to Trustly and everything Trustly told us about it.
+//
+// The *At fields record which events have been applied. Each is set once, by the
+// first event of its kind, and never cleared; Status and the derived part of Flag
+// follow from them (Refresh). Money moves only through ledger transfers whose
+// references name the order and the event ("deposit:<ID>:credit"), so the order
+// row is bookkeeping about those transfers, not a second balance.
+type Order struct {
+	ID        int64     `gorm:"primaryKey"`
+	MessageID string    `gorm:"size:64;not null;uniqueIndex"` // ours, sent to Trustly; NewMessageID
+	Kind      OrderKind `gorm:"size:16;not null;index"`
+	PlayerID  int64     `gorm:"not null;index"`
+	// Amount is what the player asked for. What Trustly booked is in the ledger; a
+	// credit for another amount or currency is booked as Trustly says and flagged.
+	Amount         Money       `gorm:"embedded;embeddedPrefix:amount_"` // columns amount_minor, amount_currency
+	Status         OrderStatus `gorm:"size:16;not null;index"`
+	TrustlyOrderID string      `gorm:"size:64;not null;default:'';index"` // Trustly's orderid, from the API result or a notification
+	CheckoutURL    string      `gorm:"size:2048;not null;default:''"`     // where the player completes the order; expires in 10–30 minutes
+	// Flag lists anomalies for staff, "; "-separated and sorted, empty when all is
+	// well: a cancel for a credited order, a second credit, a credit whose amount or
+	// currency differs from the order. An order with a flag needs a person to look.
+	Flag string `gorm:"size:2000;not null;default:''"`
+
+	FailedAt    *time.Time // the API refused the order, or the call failed or timed out
+	StartedAt   *time.Time // the API accepted it (TrustlyOrderID and CheckoutURL set)
+	PendingAt   *time.Time // pending notification applied
+	CreditedAt  *time.Time // credit booked ("deposit:<ID>:credit")
+	DebitedAt   *time.Time // debit booked ("deposit:<ID>:debit")
+	CancelledAt *time.Time // cancel notification applied
+	CreatedAt   time.Time  `gorm:"not null;index"`
+	UpdatedAt   time.Time  `gorm:"not null"`
+}
+
+// Flags raised from the order's state rather than from one event. Refresh adds and
+// removes them as the state changes, so they do not depend on arrival order.
+const (
+	FlagCancelAfterCredit = "cancel received for a credited order; the credit stands"
+	FlagDebitNoCredit     = "debit booked without a credit"
+)
+
+// Refresh recomputes Status and the state-derived flags from the applied-event
+// timestamps. Call it after setting any of them.
+func (o *Order) Refresh() {
+	switch {
+	case o.DebitedAt != nil:
+		o.Status = OrderDebited
+	case o.CreditedAt != nil:
+		o.Status = OrderCredited
+	case o.CancelledAt != nil || o.FailedAt != nil:
+		o.Status = OrderFailed
+	case o.PendingAt != nil:
+		o.Status = OrderPending
+	case o.StartedAt != nil:
+		o.Status = OrderStarted
+	default:
+		o.Status = OrderCreated
+	}
+	flags := o.Flags()
+	for _, f := range []string{FlagCancelAfterCredit, FlagDebitNoCredit} {
+		delete(flags, f)
+	}
+	if o.CancelledAt != nil && o.CreditedAt != nil {
+		flags[FlagCancelAfterCredit] = true
+	}
+	if o.DebitedAt != nil && o.CreditedAt == nil {
+		flags[FlagDebitNoCredit] = true
+	}
+	o.setFlags(flags)
+}
+
+// AddFlag records an anomaly seen in one event. Flags form a set: adding one twice
+// keeps one.
+func (o *Order) AddFlag(text string) {
+	flags := o.Flags()
+	flags[strings.ReplaceAll(text, ";", ",")] = true
+	o.setFlags(flags)
+}
+
+// Flags returns the order's flags as a set.
+func (o *Order) Flags() map[string]bool {
+	out := map[string]bool{}
+	for _, f := range strings.Split(o.Flag, "; ") {
+		if f != "" {
+			out[f] = true
+		}
+	}
+	return out
+}
+
+func (o *Order) setFlags(flags map[string]bool) {
+	list := make([]string, 0, len(flags))
+	for f := range flags {
+		list = append(list, f)
+	}
+	sort.Strings(list)
+	o.Flag = strings.Join(list, "; ")
+}
+
+// Reference names a ledger event of this order: "deposit:4711:credit".
+func (o *Order) Reference(event string) string {
+	return string(o.Kind) + ":" + strconv.FormatInt(o.ID, 10) + ":" + event
+}

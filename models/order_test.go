@@ -1,0 +1,87 @@
+package models
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOrderRefresh(t *testing.T) {
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	at := &now
+	for _, tt := range []struct {
+		name  string
+		order Order
+		want  OrderStatus
+		flag  string
+	}{
+		{"new", Order{}, OrderCreated, ""},
+		{"started", Order{StartedAt: at}, OrderStarted, ""},
+		{"pending", Order{StartedAt: at, PendingAt: at}, OrderPending, ""},
+		{"refused", Order{FailedAt: at}, OrderFailed, ""},
+		{"cancelled", Order{StartedAt: at, PendingAt: at, CancelledAt: at}, OrderFailed, ""},
+		{"credited", Order{PendingAt: at, CreditedAt: at}, OrderCredited, ""},
+		{"credit after timeout", Order{FailedAt: at, CreditedAt: at}, OrderCredited, ""},
+		{"cancel and credit", Order{CancelledAt: at, CreditedAt: at}, OrderCredited, FlagCancelAfterCredit},
+		{"debited", Order{CreditedAt: at, DebitedAt: at}, OrderDebited, ""},
+		{"debit alone", Order{DebitedAt: at}, OrderDebited, FlagDebitNoCredit},
+	} {
+		o := tt.order
+		o.Refresh()
+		if o.Status != tt.want || o.Flag != tt.flag {
+			t.Errorf("%s: got %s %q, want %s %q", tt.name, o.Status, o.Flag, tt.want, tt.flag)
+		}
+	}
+}
+
+// TestOrderFlags: flags are a sorted set, and state-derived flags leave when the
+// state that raised them changes, so arrival order does not matter.
+func TestOrderFlags(t *testing.T) {
+	now := time.Now()
+	var o Order
+	o.AddFlag("second credit")
+	o.AddFlag("amount differs; see log")
+	o.AddFlag("second credit")
+	o.DebitedAt = &now
+	o.Refresh()
+	want := "amount differs, see log; " + FlagDebitNoCredit + "; second credit"
+	if o.Flag != want {
+		t.Fatalf("got %q, want %q", o.Flag, want)
+	}
+	o.CreditedAt = &now
+	o.Refresh()
+	if want := "amount differs, see log; second credit"; o.Flag != want {
+		t.Fatalf("after credit: got %q, want %q", o.Flag, want)
+	}
+}
+
+func TestNewMessageID(t *testing.T) {
+	for _, tt := range []struct {
+		kind OrderKind
+		want string
+	}{{OrderDeposit, "dep-"}, {OrderPayout, "pay-"}, {OrderSelectAccount, "sel-"}} {
+		a, b := NewMessageID(tt.kind), NewMessageID(tt.kind)
+		if !strings.HasPrefix(a, tt.want) || len(a) != len(tt.want)+24 || a == b {
+			t.Errorf("NewMessageID(%s) = %q, %q; want distinct %s + 24 hex digits", tt.kind, a, b, tt.want)
+		}
+	}
+	o := Order{ID: 4711, Kind: OrderDeposit}
+	if got := o.Reference("credit"); got != "deposit:4711:credit" {
+		t.Errorf("Reference = %q, want deposit:4711:credit", got)
+	}
+}
+
+func TestBankAccountLabel(t *testing.T) {
+	for _, tt := range []struct {
+		a    BankAccount
+		want string
+	}{
+		{BankAccount{Bank: "Handelsbanken", Descriptor: "**706212"}, "Handelsbanken **706212"},
+		{BankAccount{Descriptor: "**706212"}, "**706212"},
+		{BankAccount{}, "Bank account"},
+	} {
+		if got := tt.a.Label(); got != tt.want {
+			t.Errorf("Label(%+v) = %q, want %q", tt.a, got, tt.want)
+		}
+	}
+}
