@@ -1,0 +1,166 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// ErrPlayerNotFound means no player has the given id.
+var ErrPlayerNotFound = errors.New("player not found")
+
+// Messages shown to people about accounts. Authenticate gives one sentence for an
+// unknown email and a wrong password alike, so the form does not reveal who has an
+// account.
+const (
+	msgEmailTaken = "An account with this email already exists."
+	msgBadLogin   = "Email or password is wrong."
+)
+
+// bcryptCost is the work factor for stored passwords; bcrypt.DefaultCost (10) takes
+// about 60 ms on the machines we run on.
+const bcryptCost = bcrypt.DefaultCost
+
+// dummyHash is compared against when no password hash exists, so that a sign-in
+// with an unknown email takes as long as one with a wrong password.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// Register opens a player account. A registration that does not validate, or whose
+// email is taken, fails with a *models.Problem; the wallet's currency follows from
+// the country.
+func (s *Service) Register(ctx context.Context, r models.Registration) (models.Player, error) {
+	if err := r.Validate(); err != nil {
+		return models.Player{}, err
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.Player{}).Where("email = ?", r.Email).Count(&n).Error; err != nil {
+		return models.Player{}, fmt.Errorf("register: look up email: %w", err)
+	}
+	if n > 0 {
+		return models.Player{}, models.Problemf("email", msgEmailTaken)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), bcryptCost)
+	if err != nil {
+		return models.Player{}, fmt.Errorf("register: hash password: %w", err)
+	}
+	player := models.Player{
+		EndUserID:    models.NewEndUserID(),
+		Email:        r.Email,
+		PasswordHash: string(hash),
+		FirstName:    r.FirstName,
+		LastName:     r.LastName,
+		Country:      r.Country,
+		Currency:     models.Markets[r.Country].Currency,
+		Role:         models.RolePlayer,
+		CreatedAt:    s.now().UTC(),
+	}
+	// A savepoint when the caller is in a transaction: a duplicate key from a
+	// concurrent registration must not abort the caller's transaction on PostgreSQL.
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return tx.Create(&player).Error })
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return models.Player{}, models.Problemf("email", msgEmailTaken)
+	case err != nil:
+		return models.Player{}, fmt.Errorf("register: %w", err)
+	}
+	return player, nil
+}
+
+// Authenticate returns the player with this email and password. Both a wrong
+// password and an unknown email fail with the same *models.Problem after the same
+// bcrypt work. Players without a password (Pay N Play) cannot sign in this way.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (models.Player, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var player models.Player
+	err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&player).Error
+	if err != nil {
+		return models.Player{}, fmt.Errorf("authenticate: %w", err)
+	}
+	hash, known := []byte(player.PasswordHash), player.ID != 0 && player.PasswordHash != "" && email != ""
+	if !known {
+		hash = dummyHash()
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+		return models.Player{}, models.Problemf("password", msgBadLogin)
+	}
+	return player, nil
+}
+
+// Player returns the player with id, or ErrPlayerNotFound.
+func (s *Service) Player(ctx context.Context, id int64) (models.Player, error) {
+	var player models.Player
+	err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&player).Error
+	switch {
+	case err != nil:
+		return models.Player{}, fmt.Errorf("player %d: %w", id, err)
+	case player.ID == 0:
+		return models.Player{}, fmt.Errorf("player %d: %w", id, ErrPlayerNotFound)
+	}
+	return player, nil
+}
+
+// Wallet is the player's playable balance in their currency.
+func (s *Service) Wallet(ctx context.Context, player models.Player) (models.Money, error) {
+	return ledger.New(s.db).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+}
+
+// EnsureAdmin makes sure a back-office account with email and password exists, as
+// configured at startup: it creates one, or gives an existing account of that email
+// the admin role and this password. A new admin account is registered in Sweden
+// (SEK); admins do not play, so the country only fills the required columns.
+func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	r := models.Registration{Email: email, Password: password, FirstName: "Back", LastName: "office", Country: "SE"}
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("ensure admin %s: %w", email, err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return fmt.Errorf("ensure admin: hash password: %w", err)
+	}
+	// Two tries: another instance starting at the same moment may create the row
+	// between our look-up and our insert; the second try then updates it.
+	for range 2 {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var admin models.Player
+			if err := tx.Where("email = ?", email).Limit(1).Find(&admin).Error; err != nil {
+				return err
+			}
+			if admin.ID == 0 {
+				admin = models.Player{EndUserID: models.NewEndUserID(), Email: email, PasswordHash: string(hash),
+					FirstName: r.FirstName, LastName: r.LastName, Country: r.Country,
+					Currency: models.Markets[r.Country].Currency, Role: models.RoleAdmin, CreatedAt: s.now().UTC()}
+				return tx.Create(&admin).Error
+			}
+			if admin.Role == models.RoleAdmin && samePassword(admin.PasswordHash, password) {
+				return nil
+			}
+			return tx.Model(&admin).Updates(map[string]any{"role": models.RoleAdmin, "password_hash": string(hash)}).Error
+		})
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("ensure admin %s: %w", email, err)
+	}
+	return nil
+}
+
+// samePassword reports whether hash is a bcrypt hash of password.
+func samePassword(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}

@@ -1,0 +1,227 @@
+package cashier_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// playersService is a Service on db whose Trustly client points at a closed port:
+// the player use cases never call Trustly.
+func playersService(t *testing.T, db *gorm.DB) *cashier.Service {
+	t.Helper()
+	key, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := trustly.LoadPublicKey("../trustly/testdata/test-merchant-public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:1/api/1", Username: "u", Password: "p",
+		PrivateKey: key, TrustlyKey: pub, Env: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub,
+		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func anna() models.Registration {
+	return models.Registration{Email: " Anna@Example.com ", Password: "correct horse battery", FirstName: "Anna",
+		LastName: "Andersson", Country: "SE"}
+}
+
+func problemMessage(err error) string {
+	var p *models.Problem
+	if errors.As(err, &p) {
+		return p.Message
+	}
+	return ""
+}
+
+func TestRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ID == 0 || p.Email != "anna@example.com" || p.Currency != "SEK" || p.Role != models.RolePlayer ||
+			!strings.HasPrefix(p.EndUserID, "p-") || p.PasswordHash == "" || strings.Contains(p.PasswordHash, "horse") {
+			t.Errorf("Register = %+v; want id, lower-case email, SEK, player role, EndUserID and a bcrypt hash", p)
+		}
+		got, err := svc.Player(ctx, p.ID)
+		if err != nil || got.Email != p.Email || got.EndUserID != p.EndUserID {
+			t.Errorf("Player(%d) = %+v, %v; want the registered player", p.ID, got, err)
+		}
+
+		fi := models.Registration{Email: "ANNA@example.com", Password: "another password", FirstName: "A",
+			LastName: "B", Country: "FI"}
+		_, err = svc.Register(ctx, fi)
+		if got, want := problemMessage(err), "An account with this email already exists."; got != want {
+			t.Errorf("Register(duplicate) = %v; want Problem %q", err, want)
+		}
+		// The failed insert left the connection usable (no aborted transaction).
+		fi.Email = "eero@example.fi"
+		if p, err := svc.Register(ctx, fi); err != nil || p.Currency != "EUR" {
+			t.Errorf("Register(FI) = %+v, %v; want an EUR player", p, err)
+		}
+	})
+}
+
+// Concurrent registrations of one email pass the look-up together; the unique index
+// decides, and the losers get the same Problem as a later duplicate.
+func TestRegisterConcurrentDuplicate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc := playersService(t, db)
+		errs := make(chan error, 6)
+		for range cap(errs) {
+			go func() {
+				_, err := svc.Register(context.Background(), anna())
+				errs <- err
+			}()
+		}
+		ok := 0
+		for range cap(errs) {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case problemMessage(err) != "An account with this email already exists.":
+				t.Errorf("Register = %v; want success or the duplicate-email Problem", err)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("successful registrations = %d; want 1", ok)
+		}
+	})
+}
+
+func TestRegisterRefusesInvalid(t *testing.T) {
+	svc := playersService(t, storetest.SQLite(t))
+	for _, tt := range []struct {
+		name   string
+		change func(r *models.Registration)
+		field  string
+	}{
+		{"email", func(r *models.Registration) { r.Email = "anna" }, "email"},
+		{"short password", func(r *models.Registration) { r.Password = "short" }, "password"},
+		{"no last name", func(r *models.Registration) { r.LastName = " " }, "name"},
+		{"unserved country", func(r *models.Registration) { r.Country = "US" }, "country"},
+	} {
+		r := anna()
+		tt.change(&r)
+		_, err := svc.Register(context.Background(), r)
+		var p *models.Problem
+		if !errors.As(err, &p) || p.Field != tt.field {
+			t.Errorf("%s: Register = %v; want a Problem on %q", tt.name, err, tt.field)
+		}
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	db := storetest.SQLite(t)
+	svc, ctx := playersService(t, db), context.Background()
+	p, err := svc.Register(ctx, anna())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Pay N Play player has no password and cannot sign in with an empty one.
+	if err := db.Create(&models.Player{EndUserID: "p-pnp", Email: "pnp@example.com", Country: "SE", Currency: "SEK"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		email, password string
+		ok              bool
+	}{
+		{"anna@example.com", "correct horse battery", true},
+		{"  ANNA@example.com", "correct horse battery", true},
+		{"anna@example.com", "correct horse battery ", false},
+		{"anna@example.com", "", false},
+		{"nobody@example.com", "correct horse battery", false},
+		{"pnp@example.com", "", false},
+		{"", "", false},
+	} {
+		got, err := svc.Authenticate(ctx, tt.email, tt.password)
+		if tt.ok && (err != nil || got.ID != p.ID) {
+			t.Errorf("Authenticate(%q, %q) = %d, %v; want player %d", tt.email, tt.password, got.ID, err, p.ID)
+		}
+		if !tt.ok && problemMessage(err) != "Email or password is wrong." {
+			t.Errorf("Authenticate(%q, %q) = %d, %v; want Problem %q", tt.email, tt.password, got.ID, err, "Email or password is wrong.")
+		}
+	}
+}
+
+func TestPlayerNotFound(t *testing.T) {
+	svc := playersService(t, storetest.SQLite(t))
+	if _, err := svc.Player(context.Background(), 42); !errors.Is(err, cashier.ErrPlayerNotFound) {
+		t.Errorf("Player(42) = %v; want ErrPlayerNotFound", err)
+	}
+}
+
+func TestWalletStartsAtZero(t *testing.T) {
+	svc, ctx := playersService(t, storetest.SQLite(t)), context.Background()
+	p, err := svc.Register(ctx, anna())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Wallet(ctx, p)
+	if err != nil || got != (models.Money{Minor: 0, Currency: "SEK"}) {
+		t.Errorf("Wallet = %+v, %v; want 0 SEK", got, err)
+	}
+}
+
+func TestEnsureAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		if err := svc.EnsureAdmin(ctx, "Boss@Example.com", "admin password 1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.EnsureAdmin(ctx, "boss@example.com", "admin password 1"); err != nil {
+			t.Fatalf("EnsureAdmin again: %v", err)
+		}
+		var n int64
+		db.Model(&models.Player{}).Where("email = ?", "boss@example.com").Count(&n)
+		if n != 1 {
+			t.Errorf("admin accounts = %d; want 1", n)
+		}
+		p, err := svc.Authenticate(ctx, "boss@example.com", "admin password 1")
+		if err != nil || p.Role != models.RoleAdmin {
+			t.Fatalf("Authenticate(admin) = %+v, %v; want an admin", p, err)
+		}
+
+		// A changed password in the configuration replaces the old one.
+		if err := svc.EnsureAdmin(ctx, "boss@example.com", "admin password 2"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, "boss@example.com", "admin password 1"); err == nil {
+			t.Error("old admin password still works")
+		}
+
+		// An existing player account of the configured email becomes an admin.
+		if _, err := svc.Register(ctx, anna()); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.EnsureAdmin(ctx, "anna@example.com", "admin password 3"); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := svc.Authenticate(ctx, "anna@example.com", "admin password 3"); err != nil || p.Role != models.RoleAdmin {
+			t.Errorf("Authenticate(promoted) = %+v, %v; want an admin", p, err)
+		}
+
+		if err := svc.EnsureAdmin(ctx, "boss@example.com", "short"); err == nil {
+			t.Error("EnsureAdmin accepted a short password")
+		}
+	})
+}
