@@ -1,0 +1,353 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+// apiError is a JSON-RPC error the sandbox answers with.
+type apiError struct {
+	code   int
+	detail string // for the log only
+}
+
+func fail(code int, detail string) *apiError { return &apiError{code: code, detail: detail} }
+
+// call is one verified request on its way through the checks of API.md §7.
+type call struct {
+	method string
+	uuid   string
+	data   map[string]any
+	attrs  map[string]any // {} when Attributes is missing or null
+	log    *slog.Logger
+}
+
+// str returns a Data field as text; absent and null are "".
+func (c *call) str(key string) string { return text(c.data[key]) }
+
+// attr returns an Attributes field as text; absent and null are "".
+func (c *call) attr(key string) string { return text(c.attrs[key]) }
+
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	}
+	return ""
+}
+
+// flag reads a "1"/"0" attribute; PHP sends the integers 1 and 0 (API.md §12.2).
+func (c *call) flag(key string) (bool, *apiError) {
+	switch c.attr(key) {
+	case "", "0":
+		return false, nil
+	case "1":
+		return true, nil
+	}
+	return false, fail(trustly.CodeInvalidParameters, key+" must be \"1\" or \"0\"")
+}
+
+// methodSpec describes one API method: its Data keys (for the casing check), which
+// are required, its Attributes keys, and the code that runs it after the common checks.
+type methodSpec struct {
+	keys      []string // known Data keys besides Username, Password, Attributes
+	required  []string // must be present and non-empty
+	present   []string // must be present, may be "" (RegisterAccount's BankNumber, Lastname)
+	attrs     []string // known Attributes keys
+	attrsReq  []string
+	messageID bool // counts toward PayoutCalls (AccountPayout only)
+	formats   func(s *Sandbox, c *call) *apiError
+	run       func(s *Sandbox, ctx context.Context, c *call) (any, *apiError)
+}
+
+// Sandbox-only attributes, accepted on every method with Attributes.
+var sandboxAttrs = []string{"SandboxScenario", "SandboxAutoComplete", "SandboxDuplicate", "SandboxShuffle", "SandboxDelay"}
+
+// unimplemented are Trustly methods the sandbox recognises but does not offer;
+// they get ERROR_INVALID_FUNCTION like an unknown method.
+func (s *Sandbox) methods() map[string]*methodSpec {
+	return map[string]*methodSpec{
+		"Deposit":         depositSpec,
+		"SelectAccount":   selectAccountSpec,
+		"AccountPayout":   accountPayoutSpec,
+		"Refund":          refundSpec,
+		"RegisterAccount": registerAccountSpec,
+		"GetWithdrawals":  getWithdrawalsSpec,
+		"AccountLedger":   accountLedgerSpec,
+		"Balance":         balanceSpec,
+	}
+}
+
+func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		s.writeError(w, "", "", fail(trustly.CodeUnknown, "read body: "+err.Error()))
+		return
+	}
+	m, err := trustly.ParseMessage(raw)
+	if err != nil || m.Kind != trustly.KindRequest {
+		detail := "not a request"
+		if err != nil {
+			detail = err.Error()
+		}
+		s.writeError(w, "", "", fail(trustly.CodeUnknown, detail)) // §2.3: uuid and method null
+		return
+	}
+	data, ok := m.Data.(map[string]any)
+	if !ok || m.Method == "" || m.UUID == "" {
+		s.writeError(w, m.Method, m.UUID, fail(trustly.CodeUnknown, "params.Data, method and UUID are required"))
+		return
+	}
+	log := s.log.With("api_method", m.Method, "api_uuid", m.UUID)
+	c := &call{method: m.Method, uuid: m.UUID, data: data, log: log}
+	result, aerr := s.handle(r.Context(), m, c)
+	if c.attr("SandboxScenario") == string(ScenarioSlowAPI) {
+		log.Info("slow-api: holding the response", "delay", s.cfg.SlowAPIDelay)
+		select {
+		case <-time.After(s.cfg.SlowAPIDelay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if aerr != nil {
+		log.Info("api error", "code", aerr.code, "detail", aerr.detail)
+		s.writeError(w, m.Method, m.UUID, aerr)
+		return
+	}
+	body, err := trustly.EncodeResult(s.key, m.Method, m.UUID, result)
+	if err != nil {
+		log.Error("encode result", "err", err)
+		s.writeError(w, m.Method, m.UUID, fail(trustly.CodeUnknown, err.Error()))
+		return
+	}
+	writeJSON(w, body)
+}
+
+// handle runs the checks in API.md §7's order and then the method.
+func (s *Sandbox) handle(ctx context.Context, m *trustly.Message, c *call) (any, *apiError) {
+	spec, known := s.methods()[c.method]
+	if !known {
+		return nil, fail(trustly.CodeInvalidFunction, "unknown method "+c.method)
+	}
+	user, pass := c.str("Username"), c.str("Password")
+	if subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.Username)) != 1 ||
+		subtle.ConstantTimeCompare([]byte(pass), []byte(s.cfg.Password)) != 1 {
+		return nil, fail(trustly.CodeInvalidCredentials, "wrong username or password")
+	}
+	hasBool, err := s.verifyRequest(m)
+	if err != nil {
+		return nil, fail(trustly.CodeUnableToVerifyRSASignature, err.Error())
+	}
+	if aerr := s.useUUID(ctx, c.uuid); aerr != nil {
+		return nil, aerr
+	}
+	if spec.messageID {
+		s.countPayoutCall(ctx, c.str("MessageID"))
+	}
+	if _, err := uuid.Parse(c.uuid); err != nil {
+		return nil, fail(trustly.CodeInvalidParameters, "UUID is not a UUID")
+	}
+	if hasBool {
+		return nil, fail(trustly.CodeInvalidParameters, "JSON booleans are not allowed; send \"1\" or \"0\"")
+	}
+	if aerr := checkFields(spec, c); aerr != nil {
+		return nil, aerr
+	}
+	if spec.formats != nil {
+		if aerr := spec.formats(s, c); aerr != nil {
+			return nil, aerr
+		}
+	}
+	return spec.run(s, ctx, c)
+}
+
+// verifyRequest checks the merchant's signature. A request holding JSON booleans
+// cannot be serialized by Trustly's rules; it is checked with the forms the official
+// clients use for them, so that a correctly signed one then gets 623, not 636.
+func (s *Sandbox) verifyRequest(m *trustly.Message) (hasBool bool, err error) {
+	if !containsBool(m.Data) {
+		return false, m.Verify(s.cfg.MerchantKey)
+	}
+	for _, f := range [][2]string{{"1", ""}, {"true", "false"}, {"True", "False"}, {"1", "0"}} {
+		if trustly.Verify(s.cfg.MerchantKey, m.Method, m.UUID, replaceBools(m.Data, f), m.Signature) == nil {
+			return true, nil
+		}
+	}
+	return true, trustly.ErrBadSignature
+}
+
+func containsBool(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return true
+	case map[string]any:
+		for _, e := range v {
+			if containsBool(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if containsBool(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func replaceBools(v any, forms [2]string) any {
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return forms[0]
+		}
+		return forms[1]
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = replaceBools(e, forms)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = replaceBools(e, forms)
+		}
+		return out
+	}
+	return v
+}
+
+func (s *Sandbox) useUUID(ctx context.Context, id string) *apiError {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&UsedUUID{UUID: id, CreatedAt: s.now()})
+	if res.Error != nil {
+		return fail(trustly.CodeUnknown, "store uuid: "+res.Error.Error())
+	}
+	if res.RowsAffected == 0 {
+		return fail(trustly.CodeDuplicateUUID, "uuid "+id+" was used before")
+	}
+	return nil
+}
+
+func (s *Sandbox) countPayoutCall(ctx context.Context, messageID string) {
+	if messageID == "" {
+		return
+	}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "message_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"calls": gorm.Expr("calls + 1")}),
+	}).Create(&PayoutCall{MessageID: messageID, Calls: 1}).Error
+	if err != nil {
+		s.log.Error("count payout call", "message_id", messageID, "err", err)
+	}
+}
+
+// checkFields enforces casing, presence and value types (623, 696, 697).
+func checkFields(spec *methodSpec, c *call) *apiError {
+	known := append([]string{"Username", "Password", "Attributes"}, spec.keys...)
+	if aerr := checkCasing(c.data, known, ""); aerr != nil {
+		return aerr
+	}
+	switch a := c.data["Attributes"].(type) {
+	case nil:
+		c.attrs = map[string]any{} // PHP and Python leave an empty Attributes out (§12.2)
+	case map[string]any:
+		c.attrs = a
+	default:
+		return fail(trustly.CodeInvalidParameters, "Attributes is not an object")
+	}
+	if spec.attrs != nil {
+		if aerr := checkCasing(c.attrs, append(spec.attrs, sandboxAttrs...), "Attributes."); aerr != nil {
+			return aerr
+		}
+	}
+	for k, v := range c.data {
+		if k == "Attributes" {
+			continue
+		}
+		if !scalar(v) {
+			return fail(trustly.CodeInvalidParameters, k+" must be a string")
+		}
+	}
+	for _, k := range spec.required {
+		if c.str(k) == "" {
+			switch k {
+			case "EndUserID":
+				return fail(trustly.CodeEndUserIDIsNull, "EndUserID is missing")
+			case "MessageID":
+				return fail(trustly.CodeMessageIDIsNull, "MessageID is missing")
+			}
+			return fail(trustly.CodeInvalidParameters, k+" is missing")
+		}
+	}
+	for _, k := range spec.present {
+		if _, ok := c.data[k].(string); !ok {
+			return fail(trustly.CodeInvalidParameters, k+" is missing")
+		}
+	}
+	for _, k := range spec.attrsReq {
+		if c.attr(k) == "" {
+			return fail(trustly.CodeInvalidParameters, "Attributes."+k+" is missing")
+		}
+	}
+	return nil
+}
+
+// checkCasing refuses a key that differs from a known key only in case: EndUserId,
+// AccountId (623). Keys the sandbox does not know at all are accepted.
+func checkCasing(obj map[string]any, known []string, prefix string) *apiError {
+	for k := range obj {
+		if slices.Contains(known, k) {
+			continue // AddressPostalcode and AddressPostalCode are both known
+		}
+		for _, want := range known {
+			if k != want && strings.EqualFold(k, want) {
+				return fail(trustly.CodeInvalidParameters, prefix+k+" must be spelled "+want)
+			}
+		}
+	}
+	return nil
+}
+
+func scalar(v any) bool {
+	switch v.(type) {
+	case nil, string, json.Number:
+		return true
+	}
+	return false
+}
+
+func (s *Sandbox) writeError(w http.ResponseWriter, method, id string, e *apiError) {
+	body, err := trustly.EncodeError(s.key, method, id, e.code, "")
+	if err != nil {
+		body = trustly.EncodeUnsignedError(e.code, "")
+	}
+	writeJSON(w, body)
+}
+
+func writeJSON(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// isNotFound reports a missing row.
+func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

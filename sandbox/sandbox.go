@@ -1,0 +1,252 @@
+// Package sandbox is a local Trustly: the JSON-RPC API, a fake checkout with test
+// persons and named scenarios, and a persistent notification outbox that delivers
+// signed notifications to the merchant and retries until they are answered. It is the
+// cashier's embedded default and the stand-in for Trustly in tests. See README.md.
+package sandbox
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+// Config configures a Sandbox. Zero durations take the defaults named on each field.
+type Config struct {
+	DataDir     string          // required: the SQLite database and, without Key, the key pair live here
+	Username    string          // the merchant's API user; default "merchant"
+	Password    string          // default "sandbox"; never logged
+	MerchantKey *rsa.PublicKey  // required: verifies requests and notification answers
+	Key         *rsa.PrivateKey // the sandbox's "Trustly" key; default: DataDir/sandbox-private.pem, created when absent
+	BaseURL     string          // public URL of the sandbox, used in checkout URLs, e.g. "http://127.0.0.1:8081"
+
+	RetrySchedule   []time.Duration // wait before retry n; after the last, give up. Default API.md §13: 10s, 30s, 2m, 10m, 30m, 1h, 24×1h
+	NotifyDelay     time.Duration   // from checkout completion to the first notification; default 2s
+	StepDelay       time.Duration   // between notifications of one order; default 500ms
+	LateDelay       time.Duration   // deposit-delayed: the credit comes this much later; default 2m
+	KYCTimeout      time.Duration   // no kyc answer in this time counts as FINISH; default 30s
+	SlowAPIDelay    time.Duration   // slow-api holds the API response this long; default 35s
+	PollInterval    time.Duration   // how often the deliverer looks for due notifications; default 250ms
+	DeliveryTimeout time.Duration   // per notification POST; default 10s
+	// UnreachableAttempts is how many attempts per notification the
+	// merchant-unreachable scenario fails on purpose; default 2.
+	UnreachableAttempts int
+
+	PayNPlay bool  // RequestKYC allowed; without it Deposit with RequestKYC gets 732
+	Chaos    Chaos // applies to every order, on top of per-order chaos
+
+	// OpeningBalances is the merchant's starting balance per currency in minor units,
+	// booked once when the database is created. Default: 1 000 000.00 SEK, 100 000.00 EUR.
+	OpeningBalances map[string]int64
+
+	Logger *slog.Logger
+	Now    func() time.Time
+	HTTP   *http.Client // for notification deliveries; default has DeliveryTimeout
+}
+
+// Chaos makes deliveries misbehave the way Trustly's may (API.md §6.2).
+type Chaos struct {
+	Duplicate bool          // deliver every notification twice (same notificationid and uuid)
+	Shuffle   bool          // spread an order's notifications randomly over NotifyDelay+StepDelay×n
+	Delay     time.Duration // extra delay before each order's notifications
+}
+
+// Sandbox is one running local Trustly.
+type Sandbox struct {
+	cfg  Config
+	db   *gorm.DB
+	key  *rsa.PrivateKey
+	log  *slog.Logger
+	http *http.Client
+	mux  *http.ServeMux
+
+	wake     chan struct{}
+	stopOnce sync.Once
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// DefaultRetrySchedule is API.md §13's stand-in for Trustly's unknown schedule.
+func DefaultRetrySchedule() []time.Duration {
+	s := []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
+	for range 24 {
+		s = append(s, time.Hour)
+	}
+	return s
+}
+
+// New opens (or creates) the sandbox in cfg.DataDir. Call Start to deliver
+// notifications and Close when done.
+func New(cfg Config) (*Sandbox, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("sandbox: DataDir is required")
+	}
+	if cfg.MerchantKey == nil {
+		return nil, errors.New("sandbox: MerchantKey is required")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	setDefaults(&cfg)
+	key := cfg.Key
+	if key == nil {
+		var err error
+		if key, err = LoadOrCreateKey(filepath.Join(cfg.DataDir, "sandbox-private.pem")); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	db, err := openDB(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	s := &Sandbox{cfg: cfg, db: db, key: key, log: cfg.Logger, http: cfg.HTTP, wake: make(chan struct{}, 1)}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: cfg.DeliveryTimeout}
+	}
+	if err := s.openingBalances(); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+func setDefaults(cfg *Config) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.NotifyDelay, 2*time.Second)
+	def(&cfg.StepDelay, 500*time.Millisecond)
+	def(&cfg.LateDelay, 2*time.Minute)
+	def(&cfg.KYCTimeout, 30*time.Second)
+	def(&cfg.SlowAPIDelay, 35*time.Second)
+	def(&cfg.PollInterval, 250*time.Millisecond)
+	def(&cfg.DeliveryTimeout, 10*time.Second)
+	if cfg.RetrySchedule == nil {
+		cfg.RetrySchedule = DefaultRetrySchedule()
+	}
+	if cfg.UnreachableAttempts == 0 {
+		cfg.UnreachableAttempts = 2
+	}
+	if cfg.Username == "" {
+		cfg.Username = "merchant"
+	}
+	if cfg.Password == "" {
+		cfg.Password = "sandbox"
+	}
+	if cfg.OpeningBalances == nil {
+		cfg.OpeningBalances = map[string]int64{"SEK": 100_000_000, "EUR": 10_000_000}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+}
+
+func (s *Sandbox) openingBalances() error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		for cur, minor := range s.cfg.OpeningBalances {
+			err := book(tx, LedgerEntry{Reference: "opening:" + cur, AccountName: "SANDBOX_OPENING_BALANCE",
+				TransactionType: "OpeningBalance", Currency: cur, AmountMinor: minor, Datestamp: s.now()})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LoadOrCreateKey reads a PEM private key from path, or generates a 2048-bit key and
+// writes it there (mode 0600) when the file does not exist.
+func LoadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+	if _, err := os.Stat(path); err == nil {
+		return trustly.LoadPrivateKey(path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("sandbox key: %w", err)
+	}
+	key, err := trustly.GenerateKey()
+	if err != nil {
+		return nil, fmt.Errorf("generate sandbox key: %w", err)
+	}
+	if err := os.WriteFile(path, trustly.PrivateKeyPEM(key), 0o600); err != nil {
+		return nil, fmt.Errorf("write sandbox key: %w", err)
+	}
+	return key, nil
+}
+
+// Handler serves the API (POST /api/1 and /1), the checkout (/checkout/…), the
+// sandbox pages (/sandbox/) and the public key (/sandbox/public-key.pem).
+func (s *Sandbox) Handler() http.Handler { return s.mux }
+
+// PublicKey is the sandbox's "Trustly" public key: the cashier verifies with it.
+func (s *Sandbox) PublicKey() *rsa.PublicKey { return &s.key.PublicKey }
+
+// SetBaseURL sets the public URL used in checkout URLs, for when it is known only
+// after the listener started (httptest).
+func (s *Sandbox) SetBaseURL(u string) { s.cfg.BaseURL = strings.TrimRight(u, "/") }
+
+// BaseURL is the public URL used in checkout URLs.
+func (s *Sandbox) BaseURL() string { return s.cfg.BaseURL }
+
+// Credentials are the API Username and Password the sandbox expects.
+func (s *Sandbox) Credentials() (username, password string) { return s.cfg.Username, s.cfg.Password }
+
+// PayoutCalls counts the verified AccountPayout requests that carried messageID,
+// whether they were accepted, refused as a duplicate (637) or failed later checks.
+func (s *Sandbox) PayoutCalls(messageID string) int {
+	var pc PayoutCall
+	if err := s.db.Where("message_id = ?", messageID).Take(&pc).Error; err != nil {
+		return 0
+	}
+	return pc.Calls
+}
+
+// Start runs the notification deliverer until ctx ends or Close is called.
+// Deliveries left pending by an earlier run resume.
+func (s *Sandbox) Start(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.deliverLoop(ctx)
+	}()
+}
+
+// Close stops the deliverer and closes the database.
+func (s *Sandbox) Close() error {
+	var err error
+	s.stopOnce.Do(func() {
+		if s.cancel != nil {
+			s.cancel()
+			<-s.done
+		}
+		if sqlDB, e := s.db.DB(); e == nil {
+			err = sqlDB.Close()
+		}
+	})
+	return err
+}
+
+// kick wakes the deliverer after new notifications were queued.
+func (s *Sandbox) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
