@@ -49,6 +49,9 @@ func ParsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
 	if block == nil {
 		return nil, errors.New("parse public key: no PEM block found")
 	}
+	if strings.Contains(block.Type, "PRIVATE") {
+		return nil, fmt.Errorf("parse public key: found a %q block; give the public half", block.Type)
+	}
 	if k, err := x509.ParsePKCS1PublicKey(block.Bytes); err == nil {
 		return k, nil
 	}
