@@ -94,7 +94,7 @@ type Order struct {
 // Flags raised from the order's state rather than from one event. Refresh adds and
 // removes them as the state changes, so they do not depend on arrival order.
 const (
-	FlagCancelAfterCredit = "cancel received for a credited order; the credit stands"
+	FlagCancelAfterCredit = "cancel received for a credited order: the credit stands"
 	FlagDebitNoCredit     = "debit booked without a credit"
 )
 
