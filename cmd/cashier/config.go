@@ -1,0 +1,200 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+// config is everything the cashier reads from its environment. Secrets come from
+// the environment or from files (NAME_FILE); they are never logged.
+type config struct {
+	Addr        string // CASHIER_ADDR: where the cashier listens
+	BaseURL     string // CASHIER_BASE_URL: the public URL Trustly and players use
+	DataDir     string // CASHIER_DATA: keys, tokens and the SQLite file live here
+	DatabaseURL string // DATABASE_URL: postgres://… or a SQLite file path
+
+	NotifyToken string // TRUSTLY_NOTIFY_TOKEN: secret path segment of the notification URL
+	SessionHash []byte // CASHIER_SESSION_KEY: signs the session cookie
+	SessionKey  []byte // … and encrypts it (derived from the same secret)
+
+	AdminEmail    string // CASHIER_ADMIN_EMAIL: back-office account created at start
+	AdminPassword string // CASHIER_ADMIN_PASSWORD
+
+	// Trustly: all four set means a real (or Trustly-compatible) endpoint; none set
+	// means the embedded sandbox.
+	TrustlyURL      string
+	TrustlyUsername string
+	TrustlyPassword string
+	MerchantKey     *rsa.PrivateKey
+	TrustlyKey      *rsa.PublicKey // nil in sandbox mode until the sandbox is up
+	TrustlyEnv      string         // "test", "live", "custom" or "sandbox"
+
+	SandboxAddr    string // SANDBOX_ADDR: where the embedded sandbox listens
+	SandboxBaseURL string // SANDBOX_BASE_URL: its public URL (the checkout origin)
+}
+
+// Sandbox reports whether the cashier runs against the embedded sandbox.
+func (c *config) Sandbox() bool { return c.TrustlyEnv == "sandbox" }
+
+// secret reads NAME, or the file named by NAME_FILE.
+func secret(getenv func(string) string, name string) (string, error) {
+	if v := getenv(name); v != "" {
+		return v, nil
+	}
+	if path := getenv(name + "_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", nil
+}
+
+// persisted returns the secret NAME from the environment, or else the one kept in
+// dataDir/file, creating it on first start.
+func persisted(getenv func(string) string, name, dataDir, file string) (string, error) {
+	v, err := secret(getenv, name)
+	if err != nil || v != "" {
+		return v, err
+	}
+	path := filepath.Join(dataDir, file)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	v = hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("keep %s: %w", name, err)
+	}
+	return v, nil
+}
+
+func loadConfig(getenv func(string) string) (*config, error) {
+	get := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &config{
+		Addr:            get("CASHIER_ADDR", "127.0.0.1:3000"),
+		BaseURL:         strings.TrimRight(get("CASHIER_BASE_URL", "http://localhost:3000"), "/"),
+		DataDir:         get("CASHIER_DATA", "data"),
+		SandboxAddr:     get("SANDBOX_ADDR", "127.0.0.1:8081"),
+		AdminEmail:      get("CASHIER_ADMIN_EMAIL", "admin@example.com"),
+		TrustlyURL:      getenv("TRUSTLY_API_URL"),
+		TrustlyUsername: getenv("TRUSTLY_USERNAME"),
+	}
+	c.SandboxBaseURL = strings.TrimRight(get("SANDBOX_BASE_URL", "http://"+c.SandboxAddr), "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL", c.BaseURL)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
+	}
+	c.DatabaseURL = get("DATABASE_URL", filepath.Join(c.DataDir, "cashier.db"))
+
+	var err error
+	if c.NotifyToken, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
+		return nil, err
+	}
+	if len(c.NotifyToken) < 16 || strings.ContainsAny(c.NotifyToken, "/?#") {
+		return nil, errors.New("TRUSTLY_NOTIFY_TOKEN must be at least 16 characters without / ? #")
+	}
+	sess, err := persisted(getenv, "CASHIER_SESSION_KEY", c.DataDir, "session-key")
+	if err != nil {
+		return nil, err
+	}
+	if len(sess) < 32 {
+		return nil, errors.New("CASHIER_SESSION_KEY must be at least 32 characters")
+	}
+	c.SessionHash, c.SessionKey = deriveKey(sess, "hash", 64), deriveKey(sess, "block", 32)
+	if c.AdminPassword, err = secret(getenv, "CASHIER_ADMIN_PASSWORD"); err != nil {
+		return nil, err
+	}
+	if c.TrustlyPassword, err = secret(getenv, "TRUSTLY_PASSWORD"); err != nil {
+		return nil, err
+	}
+
+	set := 0
+	for _, v := range []string{c.TrustlyURL, c.TrustlyUsername, c.TrustlyPassword, getenv("TRUSTLY_PRIVATE_KEY"), getenv("TRUSTLY_PUBLIC_KEY")} {
+		if v != "" {
+			set++
+		}
+	}
+	switch set {
+	case 0:
+		c.TrustlyEnv = "sandbox"
+		return c, c.sandboxMerchantKey()
+	case 5:
+	default:
+		return nil, errors.New("set all of TRUSTLY_API_URL, TRUSTLY_USERNAME, TRUSTLY_PASSWORD, TRUSTLY_PRIVATE_KEY and TRUSTLY_PUBLIC_KEY, or none of them for the embedded sandbox")
+	}
+	if c.MerchantKey, err = trustly.LoadPrivateKey(getenv("TRUSTLY_PRIVATE_KEY")); err != nil {
+		return nil, fmt.Errorf("TRUSTLY_PRIVATE_KEY: %w", err)
+	}
+	if c.TrustlyKey, err = trustly.LoadPublicKey(getenv("TRUSTLY_PUBLIC_KEY")); err != nil {
+		return nil, fmt.Errorf("TRUSTLY_PUBLIC_KEY: %w", err)
+	}
+	switch c.TrustlyURL {
+	case trustly.TestURL:
+		c.TrustlyEnv = "test"
+	case trustly.LiveURL, "https://trustly.com/api/1":
+		c.TrustlyEnv = "live"
+	default:
+		c.TrustlyEnv = "custom"
+	}
+	if c.TrustlyEnv == "live" && !strings.HasPrefix(c.BaseURL, "https://") {
+		return nil, errors.New("CASHIER_BASE_URL must be https:// with live Trustly: notification URLs must be secure")
+	}
+	return c, nil
+}
+
+// sandboxMerchantKey loads or creates the merchant key used with the sandbox.
+func (c *config) sandboxMerchantKey() error {
+	path := filepath.Join(c.DataDir, "merchant-private.pem")
+	if k, err := trustly.LoadPrivateKey(path); err == nil {
+		c.MerchantKey = k
+		return nil
+	}
+	k, err := trustly.GenerateKey()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, trustly.PrivateKeyPEM(k), 0o600); err != nil {
+		return fmt.Errorf("keep sandbox merchant key: %w", err)
+	}
+	c.MerchantKey = k
+	return nil
+}
+
+func hmacSHA256(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
+
+// deriveKey stretches one secret into independent keys for each purpose.
+func deriveKey(secret, purpose string, n int) []byte {
+	out := make([]byte, 0, n)
+	for i := 0; len(out) < n; i++ {
+		h := hmacSHA256([]byte(secret), fmt.Sprintf("%s/%d", purpose, i))
+		out = append(out, h...)
+	}
+	return out[:n]
+}

@@ -1,0 +1,154 @@
+// Command cashier runs the gaming cashier. With no Trustly credentials in the
+// environment it starts the embedded Trustly sandbox and runs against it; see the
+// README for every setting.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if os.Getenv("LOG_FORMAT") == "json" {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	slog.SetDefault(log)
+	if err := run(ctx, os.Getenv, os.Stdout, log); err != nil {
+		log.Error("cashier stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run starts everything and blocks until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, out io.Writer, log *slog.Logger) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	db, err := store.Open(cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+
+	tcfg := trustly.Config{URL: cfg.TrustlyURL, Username: cfg.TrustlyUsername, Password: cfg.TrustlyPassword,
+		PrivateKey: cfg.MerchantKey, TrustlyKey: cfg.TrustlyKey, Env: cfg.TrustlyEnv, Logger: log}
+	origin := ""
+	if cfg.Sandbox() {
+		sb, stopSandbox, err := startSandbox(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopSandbox()
+		tcfg.URL, tcfg.Username, tcfg.Password, tcfg.TrustlyKey = cfg.SandboxBaseURL+"/api/1", sandboxUser, sandboxPassword, sb.PublicKey()
+		origin = cfg.SandboxBaseURL
+	} else {
+		u, _ := url.Parse(cfg.TrustlyURL)
+		origin = u.Scheme + "://" + u.Host
+	}
+	client, err := trustly.NewClient(tcfg)
+	if err != nil {
+		return err
+	}
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
+		Log: log, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
+			ShopperStatement: "Cashier", IntegrationModule: "trustly-gaming-cashier-go/0.1"}})
+	if err != nil {
+		return err
+	}
+	if cfg.AdminPassword != "" {
+		if err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+			return err
+		}
+	}
+	app := handlers.New(handlers.Deps{Service: svc, Log: log, TrustlyOrigin: origin,
+		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
+		Secure:      len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://"})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on CASHIER_ADDR %s: %w", cfg.Addr, err)
+	}
+	fmt.Fprintf(out, "\nCashier ready: open %s/register to create a player, then deposit.\n", cfg.BaseURL)
+	if cfg.Sandbox() {
+		fmt.Fprintf(out, "Trustly: the embedded sandbox at %s (its orders and notifications: %s/sandbox/).\n", cfg.SandboxBaseURL, cfg.SandboxBaseURL)
+	} else {
+		fmt.Fprintf(out, "Trustly: %s environment at %s.\n", cfg.TrustlyEnv, cfg.TrustlyURL)
+	}
+	fmt.Fprintf(out, "Notification URL to register with Trustly: %s/trustly/notify/<TRUSTLY_NOTIFY_TOKEN from %s>\n\n",
+		cfg.BaseURL, filepath.Join(cfg.DataDir, "notify-token"))
+	log.Info("cashier listening", "addr", cfg.Addr, "trustly_env", cfg.TrustlyEnv, "database", dbKind(cfg.DatabaseURL))
+
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	return app.ShutdownWithTimeout(10 * time.Second)
+}
+
+// The embedded sandbox's merchant credentials; it runs on loopback for this cashier
+// alone.
+const (
+	sandboxUser     = "merchant"
+	sandboxPassword = "sandbox"
+)
+
+// startSandbox runs the embedded sandbox on its own origin (the checkout must be a
+// different site from the cashier, as Trustly's is) and returns a stop function.
+func startSandbox(ctx context.Context, cfg *config, log *slog.Logger) (*sandbox.Sandbox, func(), error) {
+	sb, err := sandbox.New(sandbox.Config{DataDir: filepath.Join(cfg.DataDir, "sandbox"), Username: sandboxUser,
+		Password: sandboxPassword, MerchantKey: &cfg.MerchantKey.PublicKey, BaseURL: cfg.SandboxBaseURL,
+		Logger: log.With("component", "sandbox")})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.SandboxAddr)
+	if err != nil {
+		sb.Close()
+		return nil, nil, fmt.Errorf("listen on SANDBOX_ADDR %s: %w", cfg.SandboxAddr, err)
+	}
+	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("sandbox server", "err", err)
+		}
+	}()
+	sb.Start(ctx)
+	return sb, func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+		sb.Close()
+	}, nil
+}
+
+func dbKind(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return "postgres"
+	}
+	return "sqlite"
+}
