@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// home sends signed-in players to the cashier and everyone else to sign in.
+func home(c *fiber.Ctx) error {
+	if session(c).PlayerID != 0 {
+		return c.Redirect("/cashier", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// defaultCountry is preselected on an empty registration form.
+const defaultCountry = "SE"
+
+// countries lists models.Markets by name for the country select.
+func countries() []views.Country {
+	list := make([]views.Country, 0, len(models.Markets))
+	for code, m := range models.Markets {
+		list = append(list, views.Country{Code: code, Name: m.Name, Currency: m.Currency})
+	}
+	slices.SortFunc(list, func(a, b views.Country) int { return cmp.Compare(a.Name, b.Name) })
+	return list
+}
+
+// registerForm is the registration page showing r as typed; the password is never
+// sent back.
+func registerForm(c *fiber.Ctx, r models.Registration, problem *models.Problem) views.RegisterPage {
+	p := views.RegisterPage{Chrome: chrome(c), Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
+		Country: r.Country, Countries: countries()}
+	if _, ok := models.Markets[p.Country]; !ok {
+		p.Country = defaultCountry
+	}
+	p.Currency = models.Markets[p.Country].Currency
+	if problem != nil {
+		p.Problem, p.Field = problem.Message, problem.Field
+	}
+	return p
+}
+
+func registerPage(c *fiber.Ctx) error {
+	if session(c).PlayerID != 0 {
+		return c.Redirect("/cashier", fiber.StatusSeeOther)
+	}
+	return render(c, views.Register(registerForm(c, models.Registration{Country: defaultCountry}, nil)))
+}
+
+// register opens an account and signs the new player in.
+func register(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
+			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country")}
+		player, err := svc.Register(c.UserContext(), r)
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.Register(registerForm(c, r, problem)))
+		}
+		if err != nil {
+			return err
+		}
+		if err := signIn(c, player); err != nil {
+			return err
+		}
+		if err := setFlash(c, "Welcome, "+player.FirstName+". Your account is ready."); err != nil {
+			return err
+		}
+		return c.Redirect("/cashier", fiber.StatusSeeOther)
+	}
+}
+
+func loginPage(c *fiber.Ctx) error {
+	next := c.Query("next")
+	if session(c).PlayerID != 0 {
+		return c.Redirect(localPath(next), fiber.StatusSeeOther)
+	}
+	if next != "" {
+		next = localPath(next)
+	}
+	return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Next: next}))
+}
+
+// login signs a player in and sends them where they were going.
+func login(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		email, next := c.FormValue("email"), c.FormValue("next")
+		player, err := svc.Authenticate(c.UserContext(), email, c.FormValue("password"))
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Email: email, Next: next, Problem: problem.Message}))
+		}
+		if err != nil {
+			return err
+		}
+		if err := signIn(c, player); err != nil {
+			return err
+		}
+		return c.Redirect(localPath(next), fiber.StatusSeeOther)
+	}
+}
+
+// logout ends the session.
+func logout(c *fiber.Ctx) error {
+	signOut(c)
+	if err := setFlash(c, "You are signed out."); err != nil {
+		return err
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}

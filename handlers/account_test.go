@@ -1,0 +1,273 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/net/html"
+)
+
+func registration(email string) url.Values {
+	return url.Values{"email": {email}, "password": {testPassword}, "first_name": {"Anna"},
+		"last_name": {"Andersson"}, "country": {"SE"}}
+}
+
+func countPlayers(t *testing.T, ta *testApp) int64 {
+	t.Helper()
+	var n int64
+	if err := ta.DB.Model(&models.Player{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRegisterSignsInAndShowsCashier(t *testing.T) {
+	ta := newTestApp(t)
+	cl := ta.client()
+
+	form := cl.get("/register").wantStatus(http.StatusOK)
+	if got := form.value("country"); got != "SE" {
+		t.Errorf("preselected country = %q; want SE", got)
+	}
+	if got := form.text("currency"); got != "SEK" {
+		t.Errorf("currency shown = %q; want SEK", got)
+	}
+
+	f := registration("anna@example.com")
+	f.Set("country", "FI")
+	cl.submit("/register", f).wantRedirect("/cashier")
+
+	page := cl.get("/cashier").wantStatus(http.StatusOK)
+	if got := page.text("player-name"); got != "Anna Andersson" {
+		t.Errorf("name = %q; want %q", got, "Anna Andersson")
+	}
+	if got := page.text("balance"); got != "0,00 EUR" {
+		t.Errorf("balance = %q; want %q", got, "0,00 EUR")
+	}
+	if got := page.text("flash"); got != "Welcome, Anna. Your account is ready." {
+		t.Errorf("flash = %q", got)
+	}
+	if cl.get("/cashier").has("flash") {
+		t.Error("the welcome message is shown twice")
+	}
+	cl.get("/").wantRedirect("/cashier")
+	cl.get("/register").wantRedirect("/cashier")
+}
+
+func TestRegisterDuplicateEmail(t *testing.T) {
+	ta := newTestApp(t)
+	ta.player("anna@example.com")
+	cl := ta.client()
+	page := cl.submit("/register", registration("Anna@Example.com")).wantStatus(http.StatusUnprocessableEntity)
+	if got, want := page.text("problem"), "An account with this email already exists."; got != want {
+		t.Errorf("problem = %q; want %q", got, want)
+	}
+	if got := page.value("email"); got != "Anna@Example.com" {
+		t.Errorf("email field = %q; want it as typed", got)
+	}
+	if n := countPlayers(t, ta); n != 1 {
+		t.Errorf("players = %d; want 1", n)
+	}
+	if cl.cookie(sessionCookie) != nil {
+		t.Error("a failed registration set a session")
+	}
+}
+
+func TestRegisterInvalidKeepsInput(t *testing.T) {
+	for _, tt := range []struct {
+		name, field, value, problem string
+	}{
+		{"email", "email", "anna.example.com", "Enter an email address such as anna@example.com."},
+		{"password", "password", "short", "Choose a password of 10 to 72 characters."},
+		{"name", "last_name", "  ", "Enter your first and last name as your bank knows them."},
+		{"country", "country", "US", `We do not serve "US"; choose a country from the list.`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := newTestApp(t)
+			f := registration("anna@example.com")
+			f.Set("first_name", "Änna <b>")
+			f.Set("country", "NO")
+			f.Set(tt.field, tt.value)
+			page := ta.client().submit("/register", f).wantStatus(http.StatusUnprocessableEntity)
+			if got := page.text("problem"); got != tt.problem {
+				t.Errorf("problem = %q; want %q", got, tt.problem)
+			}
+			wantEmail, wantCountry := "anna@example.com", "NO"
+			if tt.field == "email" {
+				wantEmail = tt.value
+			}
+			if tt.field == "country" {
+				wantCountry = "SE" // an unknown country cannot be selected; the default is
+			}
+			if got := page.value("email"); got != wantEmail {
+				t.Errorf("email = %q; want %q", got, wantEmail)
+			}
+			if got := page.value("first-name"); got != "Änna <b>" {
+				t.Errorf("first name = %q; want it as typed", got)
+			}
+			if got := page.value("country"); got != wantCountry {
+				t.Errorf("country = %q; want %q", got, wantCountry)
+			}
+			if got := page.value("password"); got != "" {
+				t.Errorf("password field = %q; want it empty", got)
+			}
+			if strings.Contains(page.Body, "<b>") {
+				t.Error("typed HTML is not escaped")
+			}
+			if n := countPlayers(t, ta); n != 0 {
+				t.Errorf("players = %d; want 0", n)
+			}
+		})
+	}
+}
+
+func TestLogin(t *testing.T) {
+	ta := newTestApp(t)
+	ta.player("anna@example.com")
+	cl := ta.client()
+
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	for _, f := range []url.Values{
+		{"email": {"anna@example.com"}, "password": {"wrong password"}},
+		{"email": {"nobody@example.com"}, "password": {testPassword}},
+	} {
+		page := cl.submit("/login", f).wantStatus(http.StatusUnprocessableEntity)
+		if got, want := page.text("problem"), "Email or password is wrong."; got != want {
+			t.Errorf("problem = %q; want %q", got, want)
+		}
+		if got := page.value("email"); got != f.Get("email") {
+			t.Errorf("email = %q; want it as typed", got)
+		}
+		cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	}
+
+	// After signing in the player goes where they were going, but only on this site.
+	page := cl.get("/login?next=%2Fcashier%3Ftab%3D1").wantStatus(http.StatusOK)
+	if got := page.find(func(n *html.Node) bool { return attr(n, "name") == "next" }); len(got) != 1 || attr(got[0], "value") != "/cashier?tab=1" {
+		t.Errorf("login form has no next field /cashier?tab=1")
+	}
+	cl.submit("/login", url.Values{"email": {" ANNA@example.com "}, "password": {testPassword}, "next": {"/cashier?tab=1"}}).
+		wantRedirect("/cashier?tab=1")
+	cl.get("/cashier").wantStatus(http.StatusOK)
+
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""} {
+		cl := ta.client()
+		cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}, "next": {next}}).
+			wantRedirect("/cashier")
+	}
+}
+
+func TestLogout(t *testing.T) {
+	ta := newTestApp(t)
+	cl := ta.client()
+	cl.signUp("anna@example.com")
+	page := cl.get("/cashier").wantStatus(http.StatusOK)
+	if got := page.forms()["/logout"]; got == "" || got != cl.csrf() {
+		t.Errorf("logout form CSRF token = %q; want the browser's token", got)
+	}
+
+	resp := cl.submit("/logout", nil).wantRedirect("/login")
+	if got := cl.get("/login").text("flash"); got != "You are signed out." {
+		t.Errorf("flash = %q", got)
+	}
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	if c := resp.cookie(sessionCookie); c == nil {
+		t.Error("logout did not rewrite the session cookie")
+	}
+	// GET cannot sign anyone out.
+	other := ta.client()
+	other.signIn("anna@example.com", testPassword)
+	other.get("/logout").wantStatus(http.StatusNotFound)
+	other.get("/cashier").wantStatus(http.StatusOK)
+}
+
+func TestFormsCarryCSRFToken(t *testing.T) {
+	ta := newTestApp(t)
+	cl := ta.client()
+	for _, path := range []string{"/register", "/login"} {
+		page := cl.get(path).wantStatus(http.StatusOK)
+		forms := page.forms()
+		if len(forms) == 0 {
+			t.Errorf("%s has no form", path)
+		}
+		for action, token := range forms {
+			if token == "" || token != cl.csrf() {
+				t.Errorf("%s: form %s has CSRF token %q; want the browser's %q", path, action, token, cl.csrf())
+			}
+		}
+	}
+}
+
+func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	ta := newTestApp(t)
+	ta.player("anna@example.com")
+	cl := ta.client()
+	cl.csrf() // the browser has a token cookie, the attacker's form has no field
+
+	cl.post("/register", registration("eve@example.com")).wantStatus(http.StatusForbidden)
+	f := registration("eve@example.com")
+	f.Set(csrfField, "forged."+strings.Repeat("A", 43))
+	cl.post("/register", f).wantStatus(http.StatusForbidden)
+	if n := countPlayers(t, ta); n != 1 {
+		t.Errorf("players = %d; want 1: nothing written", n)
+	}
+
+	// A token from another browser does not match this browser's cookie.
+	f.Set(csrfField, ta.client().csrf())
+	cl.post("/register", f).wantStatus(http.StatusForbidden)
+
+	// A cross-site login: no session comes of it.
+	page := cl.post("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).
+		wantStatus(http.StatusForbidden)
+	if got := page.text("error-title"); got != "Not allowed" {
+		t.Errorf("error title = %q", got)
+	}
+	if page.cookie(sessionCookie) != nil {
+		t.Error("a refused login set a session cookie")
+	}
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+
+	// Signed in, a forged logout does nothing.
+	cl.signIn("anna@example.com", testPassword)
+	cl.post("/logout", nil).wantStatus(http.StatusForbidden)
+	cl.get("/cashier").wantStatus(http.StatusOK)
+}
+
+func TestCSRFTokens(t *testing.T) {
+	tokens := newCSRFTokens([]byte("0123456789abcdef0123456789abcdef"))
+	tok := tokens.generate()
+	changed := []byte(tok)
+	if changed[0] == 'A' {
+		changed[0] = 'B'
+	} else {
+		changed[0] = 'A'
+	}
+	if !tokens.valid(tok) {
+		t.Fatalf("fresh token %q is not valid", tok)
+	}
+	other := newCSRFTokens([]byte("fedcba9876543210fedcba9876543210"))
+	for _, tt := range []struct {
+		name  string
+		token string
+		check *csrfTokens
+	}{
+		{"other key", tok, other},
+		{"changed", string(changed), tokens},
+		{"no signature", strings.Split(tok, ".")[0], tokens},
+		{"empty", "", tokens},
+		{"uuid", "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", tokens},
+	} {
+		if tt.check.valid(tt.token) {
+			t.Errorf("%s: token %q is valid", tt.name, tt.token)
+		}
+	}
+	later := *tokens
+	later.now = func() time.Time { return time.Now().Add(csrfTTL + time.Minute) }
+	if later.valid(tok) {
+		t.Error("an expired token is valid")
+	}
+}

@@ -1,0 +1,223 @@
+// Package handlers is the cashier's web layer on Fiber: it parses requests, calls one
+// cashier method and renders a views page or redirects. routes.go lists every URL;
+// the middleware here gives each request an id, a log line, security headers,
+// sessions, CSRF checks and one place where errors become pages.
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// SessionKeys sign and encrypt the session cookie. Hash is an HMAC-SHA256 key of 32
+// or 64 random bytes, Block an AES-256 key of 32 random bytes. Changing them signs
+// everybody out.
+type SessionKeys struct {
+	Hash, Block []byte
+}
+
+// Deps is what the web layer is built from.
+type Deps struct {
+	Service     *cashier.Service
+	SessionKeys SessionKeys
+	// TrustlyOrigin is the origin of Trustly's checkout, the only site the pages may
+	// frame and post forms to: "https://test.trustly.com", or the embedded sandbox's
+	// "http://127.0.0.1:8081".
+	TrustlyOrigin string
+	// Secure marks cookies Secure and sends HSTS; set it when the base URL is https.
+	Secure bool
+	Log    *slog.Logger // defaults to slog.Default()
+	// LoginLimit is how many sign-in and registration attempts one IP address may
+	// make per minute; 0 means 10.
+	LoginLimit int
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR ranges) whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed. Empty: none.
+	TrustedProxies []string
+}
+
+// Check reports the first thing wrong with d.
+func (d Deps) Check() error {
+	switch {
+	case d.Service == nil:
+		return errors.New("handlers: a cashier service is required")
+	case len(d.SessionKeys.Hash) != 32 && len(d.SessionKeys.Hash) != 64:
+		return fmt.Errorf("handlers: the session hash key has %d bytes; want 32 or 64", len(d.SessionKeys.Hash))
+	case len(d.SessionKeys.Block) != 32:
+		return fmt.Errorf("handlers: the session block key has %d bytes; want 32", len(d.SessionKeys.Block))
+	case d.LoginLimit < 0:
+		return errors.New("handlers: the login limit cannot be negative")
+	}
+	if _, err := origin(d.TrustlyOrigin); err != nil {
+		return err
+	}
+	for _, p := range d.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			return fmt.Errorf("handlers: trusted proxy %q: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// origin checks that s is a bare http(s) origin, "https://host[:port]", so it can
+// go into the Content-Security-Policy as it is.
+func origin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, " ;,'\"") {
+		return "", fmt.Errorf("handlers: Trustly origin %q is not an origin such as https://test.trustly.com", s)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// New returns the cashier's web app. It panics when d does not pass Check; call
+// Check first to report a configuration mistake nicely.
+func New(d Deps) *fiber.App {
+	if err := d.Check(); err != nil {
+		panic(err)
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.LoginLimit == 0 {
+		d.LoginLimit = 10
+	}
+	d.TrustlyOrigin, _ = origin(d.TrustlyOrigin)
+	handleError := errorHandler(d.Log)
+	app := fiber.New(fiber.Config{
+		AppName:                 "cashier",
+		DisableStartupMessage:   true,
+		ErrorHandler:            handleError,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             90 * time.Second,
+		BodyLimit:               1 << 20, // forms and Trustly's notifications are a few kB
+		EnableTrustedProxyCheck: true,    // X-Forwarded-* only from TrustedProxies
+		TrustedProxies:          d.TrustedProxies,
+	})
+	mw := newMiddleware(d, handleError)
+	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders)
+	routes(app, d.Service, mw)
+	return app
+}
+
+// render writes page as the response body; the status is whatever was set before.
+// Pages carry personal data, so no cache keeps them.
+func render(c *fiber.Ctx, page templ.Component) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return page.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// asProblem returns the *models.Problem in err, or nil. A handler that gets one
+// re-renders its form with the problem and status 422.
+func asProblem(err error) *models.Problem {
+	var problem *models.Problem
+	if errors.As(err, &problem) {
+		return problem
+	}
+	return nil
+}
+
+// chrome is what the page frame needs from this request: the CSRF token, who is
+// signed in, the one-time message (which it consumes) and the current path.
+func chrome(c *fiber.Ctx) views.Chrome {
+	s := session(c)
+	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Admin: s.Role == models.RoleAdmin,
+		Flash: takeFlash(c), Current: c.Path()}
+	if p, ok := c.Locals(playerKey).(models.Player); ok {
+		ch.SignedIn, ch.Admin = true, p.Role == models.RoleAdmin
+	}
+	return ch
+}
+
+// Errors the middleware returns; errorHandler turns them into pages.
+var (
+	errFormExpired      = fiber.NewError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
+	errTooManyAttempts  = fiber.NewError(fiber.StatusTooManyRequests, "You have tried too many times. Wait a minute and try again.")
+	errForbidden        = fiber.NewError(fiber.StatusForbidden, "Your account does not have access to this page.")
+	errNotFound         = fiber.NewError(fiber.StatusNotFound, "There is no page at this address.")
+	statusTitles        = map[int]string{400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Page not found", 413: "Too large", 422: "Please check", 429: "Too many attempts"}
+	ourMessages         = map[*fiber.Error]bool{errFormExpired: true, errTooManyAttempts: true, errForbidden: true, errNotFound: true}
+	genericMessage      = "Something went wrong on our side. Please try again in a moment."
+	genericClientErrors = map[int]string{
+		fiber.StatusBadRequest:            "The request could not be read. Go back and try again.",
+		fiber.StatusForbidden:             "You do not have access to this page.",
+		fiber.StatusNotFound:              "There is no page at this address.",
+		fiber.StatusMethodNotAllowed:      "There is no page at this address.",
+		fiber.StatusRequestEntityTooLarge: "What you sent is too large.",
+	}
+)
+
+// errorHandler is the one place where errors become responses. A *models.Problem
+// that reached it is shown with 422; Fiber's errors keep their status with a
+// sentence of ours; anything else is a 500 whose details go only to the log, tied
+// to the page by the request id.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		page := views.ErrorPage{Status: fiber.StatusInternalServerError, Title: "Something went wrong",
+			Message: genericMessage, RequestID: requestID(c)}
+		var problem *models.Problem
+		var ferr *fiber.Error
+		switch {
+		case errors.As(err, &problem):
+			page.Status, page.Title, page.Message = fiber.StatusUnprocessableEntity, statusTitles[422], problem.Message
+		case errors.As(err, &ferr) && ferr.Code < 500:
+			page.Status, page.Title = ferr.Code, statusTitles[ferr.Code]
+			if page.Title == "" {
+				page.Title = "Request refused"
+			}
+			switch {
+			case ourMessages[ferr]:
+				page.Message = ferr.Message
+			case genericClientErrors[ferr.Code] != "":
+				page.Message = genericClientErrors[ferr.Code]
+			default:
+				page.Message = "This request could not be handled."
+			}
+		default:
+			log.LogAttrs(c.UserContext(), slog.LevelError, "request failed", slog.String("request_id", page.RequestID),
+				slog.String("method", c.Method()), slog.String("route", routeOf(c)), slog.String("err", err.Error()))
+		}
+		c.Response().ResetBody()
+		c.Status(page.Status)
+		page.Chrome = errorChrome(c)
+		if rerr := render(c, views.Error(page)); rerr != nil {
+			c.Response().ResetBody()
+			return c.SendString(page.Message)
+		}
+		return nil
+	}
+}
+
+// errorChrome is chrome without consuming the one-time message, which the next
+// proper page still shows.
+func errorChrome(c *fiber.Ctx) views.Chrome {
+	s := session(c)
+	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Admin: s.Role == models.RoleAdmin, Current: c.Path()}
+	if p, ok := c.Locals(playerKey).(models.Player); ok {
+		ch.SignedIn, ch.Admin = true, p.Role == models.RoleAdmin
+	}
+	return ch
+}

@@ -1,0 +1,414 @@
+package handlers
+
+// A small harness for page tests: newTestApp builds the real app on a fresh SQLite
+// database with a real cashier.Service, and testClient is a browser without
+// JavaScript: it keeps cookies, follows nothing on its own, and can submit forms
+// with the CSRF token it was given.
+//
+//	ta := newTestApp(t)
+//	cl := ta.client()
+//	cl.signUp("anna@example.com")               // registered and signed in
+//	page := cl.get("/cashier")
+//	page.wantStatus(200)
+//	if got := page.text("balance"); got != "0,00 SEK" { … }
+//	cl.submit("/logout", nil).wantRedirect("/login")
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"golang.org/x/net/html"
+	"gorm.io/gorm"
+)
+
+// Fixed values of the test app.
+const (
+	testTrustlyOrigin = "http://127.0.0.1:8081"
+	testNotifyToken   = "test-notify-token"
+	testPassword      = "correct horse battery"
+)
+
+// testApp is the app under test and what it was built from.
+type testApp struct {
+	t    testing.TB
+	App  *fiber.App
+	Svc  *cashier.Service
+	DB   *gorm.DB
+	Deps Deps
+	Logs *syncBuffer // everything the app and the service logged, as text
+}
+
+// newTestApp builds the app on a new SQLite database. Options change the Deps
+// before the app is built (for example d.Secure = true). The Trustly client points
+// at a closed port: page tests that need Trustly should use the sandbox.
+func newTestApp(t testing.TB, options ...func(d *Deps)) *testApp {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("app log:\n%s", logs.String())
+		}
+	})
+	db := storetest.SQLite(t)
+	key, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := trustly.LoadPublicKey("../trustly/testdata/test-merchant-public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:1/api/1", Username: "merchant",
+		Password: "secret", PrivateKey: key, TrustlyKey: pub, Env: "test", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub, Log: log,
+		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: testNotifyToken,
+			ShopperStatement: "Cashier", IntegrationModule: "cashier-test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{Service: svc, TrustlyOrigin: testTrustlyOrigin, Log: log,
+		SessionKeys: SessionKeys{Hash: bytes.Repeat([]byte{1}, 32), Block: bytes.Repeat([]byte{2}, 32)}}
+	for _, o := range options {
+		o(&d)
+	}
+	return &testApp{t: t, App: New(d), Svc: svc, DB: db, Deps: d, Logs: logs}
+}
+
+// player registers a player directly through the service (no pages involved).
+func (a *testApp) player(email string) models.Player {
+	a.t.Helper()
+	p, err := a.Svc.Register(context.Background(), models.Registration{Email: email, Password: testPassword,
+		FirstName: "Anna", LastName: "Andersson", Country: "SE"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return p
+}
+
+// admin creates an admin account through the service.
+func (a *testApp) admin(email string) {
+	a.t.Helper()
+	if err := a.Svc.EnsureAdmin(context.Background(), email, testPassword); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// client is a new browser with an empty cookie jar. It talks to https://cashier.test
+// when the app has Secure cookies, so that the jar sends them back.
+func (a *testApp) client() *testClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	base := "http://cashier.test"
+	if a.Deps.Secure {
+		base = "https://cashier.test"
+	}
+	u, _ := url.Parse(base)
+	return &testClient{t: a.t, app: a.App, Jar: jar, base: u}
+}
+
+// testClient is one browser: it keeps cookies between requests.
+type testClient struct {
+	t    testing.TB
+	app  *fiber.App
+	Jar  *cookiejar.Jar
+	base *url.URL
+}
+
+// get requests path (which may have a query) and does not follow redirects.
+func (cl *testClient) get(path string) *testResponse {
+	cl.t.Helper()
+	return cl.do(cl.request(http.MethodGet, path, nil))
+}
+
+// post sends form exactly as given, with no CSRF token added.
+func (cl *testClient) post(path string, form url.Values) *testResponse {
+	cl.t.Helper()
+	req := cl.request(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return cl.do(req)
+}
+
+// submit posts form with the CSRF token the browser holds, as a page's form would.
+func (cl *testClient) submit(path string, form url.Values) *testResponse {
+	cl.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set(csrfField, cl.csrf())
+	return cl.post(path, f)
+}
+
+// csrf is the CSRF token the browser holds (the double-submit cookie's value),
+// fetched with a first page view when it has none yet.
+func (cl *testClient) csrf() string {
+	cl.t.Helper()
+	if c := cl.cookie("cashier_csrf"); c != nil && c.Value != "" {
+		return c.Value
+	}
+	cl.get("/login")
+	if c := cl.cookie("cashier_csrf"); c != nil && c.Value != "" {
+		return c.Value
+	}
+	cl.t.Fatal("no CSRF cookie after viewing /login")
+	return ""
+}
+
+// cookie is the browser's cookie called name, or nil.
+func (cl *testClient) cookie(name string) *http.Cookie {
+	for _, c := range cl.Jar.Cookies(cl.base) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// setCookie replaces a cookie in the browser, for tampering tests.
+func (cl *testClient) setCookie(name, value string) {
+	cl.Jar.SetCookies(cl.base, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// signUp registers through the registration form and fails the test unless it
+// ends signed in on /cashier.
+func (cl *testClient) signUp(email string) {
+	cl.t.Helper()
+	cl.submit("/register", url.Values{"email": {email}, "password": {testPassword}, "first_name": {"Anna"},
+		"last_name": {"Andersson"}, "country": {"SE"}}).wantRedirect("/cashier")
+}
+
+// signIn signs in through the login form and fails the test unless it succeeds.
+func (cl *testClient) signIn(email, password string) {
+	cl.t.Helper()
+	r := cl.submit("/login", url.Values{"email": {email}, "password": {password}})
+	if r.Status != fiber.StatusSeeOther {
+		cl.t.Fatalf("sign in as %s: status %d; want 303\n%s", email, r.Status, r.Body)
+	}
+}
+
+func (cl *testClient) request(method, path string, body io.Reader) *http.Request {
+	u := cl.base.ResolveReference(&url.URL{Path: path})
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		u = cl.base.ResolveReference(&url.URL{Path: p, RawQuery: q})
+	}
+	req, err := http.NewRequest(method, u.String(), body)
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	for _, c := range cl.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	return req
+}
+
+func (cl *testClient) do(req *http.Request) *testResponse {
+	cl.t.Helper()
+	resp, err := cl.app.Test(req, -1)
+	if err != nil {
+		cl.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	cl.Jar.SetCookies(req.URL, resp.Cookies())
+	return &testResponse{t: cl.t, Status: resp.StatusCode, Header: resp.Header, Body: string(body),
+		Cookies: resp.Cookies(), what: req.Method + " " + req.URL.Path}
+}
+
+// testResponse is a response read completely.
+type testResponse struct {
+	t       testing.TB
+	Status  int
+	Header  http.Header
+	Body    string
+	Cookies []*http.Cookie // as set by this response, with their attributes
+	what    string         // "GET /cashier", for messages
+	doc     *html.Node
+}
+
+// wantStatus fails the test unless the status is want.
+func (r *testResponse) wantStatus(want int) *testResponse {
+	r.t.Helper()
+	if r.Status != want {
+		r.t.Fatalf("%s: status %d; want %d\n%s", r.what, r.Status, want, r.Body)
+	}
+	return r
+}
+
+// wantRedirect fails the test unless the response is a 303 to location.
+func (r *testResponse) wantRedirect(location string) *testResponse {
+	r.t.Helper()
+	if r.Status != fiber.StatusSeeOther || r.Header.Get("Location") != location {
+		r.t.Fatalf("%s: %d to %q; want 303 to %q\n%s", r.what, r.Status, r.Header.Get("Location"), location, r.Body)
+	}
+	return r
+}
+
+// cookie is the cookie called name that this response set, or nil.
+func (r *testResponse) cookie(name string) *http.Cookie {
+	for _, c := range r.Cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (r *testResponse) parse() *html.Node {
+	if r.doc == nil {
+		doc, err := html.Parse(strings.NewReader(r.Body))
+		if err != nil {
+			r.t.Fatalf("%s: parse HTML: %v", r.what, err)
+		}
+		r.doc = doc
+	}
+	return r.doc
+}
+
+// find returns the elements matching pred in document order.
+func (r *testResponse) find(pred func(n *html.Node) bool) []*html.Node {
+	var found []*html.Node
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && pred(n) {
+			found = append(found, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(r.parse())
+	return found
+}
+
+// byTestID returns the elements with data-testid id.
+func (r *testResponse) byTestID(id string) []*html.Node {
+	return r.find(func(n *html.Node) bool { return attr(n, "data-testid") == id })
+}
+
+// has reports whether an element with data-testid id is on the page.
+func (r *testResponse) has(id string) bool { return len(r.byTestID(id)) > 0 }
+
+// text is the whitespace-trimmed text of the first element with data-testid id;
+// the test fails when there is none.
+func (r *testResponse) text(id string) string {
+	r.t.Helper()
+	nodes := r.byTestID(id)
+	if len(nodes) == 0 {
+		r.t.Fatalf("%s: no element with data-testid=%q\n%s", r.what, id, r.Body)
+	}
+	return textOf(nodes[0])
+}
+
+// value is the value attribute of the first element with data-testid id; for a
+// select, the value of its selected option.
+func (r *testResponse) value(id string) string {
+	r.t.Helper()
+	nodes := r.byTestID(id)
+	if len(nodes) == 0 {
+		r.t.Fatalf("%s: no element with data-testid=%q\n%s", r.what, id, r.Body)
+	}
+	n := nodes[0]
+	if n.Data == "select" {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.Data == "option" && hasAttr(c, "selected") {
+				return attr(c, "value")
+			}
+		}
+		return ""
+	}
+	return attr(n, "value")
+}
+
+// forms returns the page's forms as action → the value of its csrf field ("" when
+// it has none).
+func (r *testResponse) forms() map[string]string {
+	forms := map[string]string{}
+	for _, f := range r.find(func(n *html.Node) bool { return n.Data == "form" }) {
+		token := ""
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			if n.Type == html.ElementNode && n.Data == "input" && attr(n, "name") == csrfField {
+				token = attr(n, "value")
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(f)
+		forms[attr(f, "action")] = token
+	}
+	return forms
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, name string) bool {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return true
+		}
+	}
+	return false
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,373 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/static"
+)
+
+// middleware holds the handlers that wrap routes. routes.go uses them by name:
+// mw.csrf and mw.session on every page, mw.loginLimit on sign-in and registration,
+// requirePlayer and requireAdmin on pages for signed-in people.
+type middleware struct {
+	log         *slog.Logger
+	handleError fiber.ErrorHandler
+	csp         string
+	secure      bool
+	proxies     []netip.Prefix
+
+	csrf       fiber.Handler
+	session    fiber.Handler
+	loginLimit fiber.Handler
+	static     fiber.Handler
+}
+
+func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
+	mw := &middleware{log: d.Log, handleError: handleError, secure: d.Secure,
+		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self' " +
+			d.TrustlyOrigin + "; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
+	for _, p := range d.TrustedProxies {
+		prefix, _ := parsePrefix(p)
+		mw.proxies = append(mw.proxies, prefix)
+	}
+	mw.csrf = csrf.New(csrf.Config{
+		KeyLookup:      "form:" + csrfField,
+		CookieName:     "cashier_csrf",
+		CookiePath:     "/",
+		CookieSecure:   d.Secure,
+		CookieHTTPOnly: true,
+		CookieSameSite: fiber.CookieSameSiteLaxMode,
+		Expiration:     csrfTTL,
+		KeyGenerator:   newCSRFTokens(d.SessionKeys.Hash).generate,
+		Storage:        newCSRFTokens(d.SessionKeys.Hash),
+		ContextKey:     csrfContextKey,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			mw.log.LogAttrs(c.UserContext(), slog.LevelInfo, "csrf check failed", slog.String("request_id", requestID(c)),
+				slog.String("route", routeOf(c)), slog.String("reason", err.Error()))
+			return errFormExpired
+		},
+	})
+	mw.session = newSessionStore(d.SessionKeys, d.Secure).middleware
+	mw.loginLimit = limiter.New(limiter.Config{
+		Max:          d.LoginLimit,
+		Expiration:   time.Minute,
+		KeyGenerator: mw.clientIP,
+		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
+	})
+	mw.static = staticFiles()
+	return mw
+}
+
+// Locals keys of this file.
+const (
+	requestIDKey   = "handlers.requestID"
+	csrfContextKey = "handlers.csrf"
+	playerKey      = "handlers.player"
+	unmatchedKey   = "handlers.unmatched"
+)
+
+// requestID gives each request a random id, in the X-Request-ID response header,
+// in every log line about it and on error pages. An incoming X-Request-ID is not
+// trusted.
+func (mw *middleware) requestID(c *fiber.Ctx) error {
+	b := make([]byte, 8)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	c.Locals(requestIDKey, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	return c.Next()
+}
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(requestIDKey).(string)
+	return id
+}
+
+// logRequests writes one line per request: method, route, status, duration and
+// request id. It never logs bodies, cookies, query strings or the notification
+// token. Errors are turned into pages here, so the line has the final status.
+func (mw *middleware) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	if err := c.Next(); err != nil {
+		if err := mw.handleError(c, err); err != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	mw.log.LogAttrs(c.UserContext(), level, "request",
+		slog.String("method", c.Method()),
+		slog.String("route", routeOf(c)),
+		slog.Int("status", status),
+		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
+		slog.String("request_id", requestID(c)))
+	return nil
+}
+
+// notifyPath is the notification route; the last segment is a secret.
+const notifyPath = "/trustly/notify/:token"
+
+// routeOf names the request for logs: the route pattern when a route matched, the
+// path for static files and unknown pages, except that nothing under the
+// notification path is ever logged as it came.
+func routeOf(c *fiber.Ctx) string {
+	path := c.Path()
+	switch {
+	case strings.HasPrefix(strings.ToLower(path), "/trustly/notify"):
+		return notifyPath
+	case c.Locals(unmatchedKey) != nil || strings.HasPrefix(path, "/static/"):
+		return path
+	}
+	return c.Route().Path
+}
+
+// recoverPanics turns a panic into an error with its stack, which the error handler
+// logs with the request id.
+func (mw *middleware) recoverPanics(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return c.Next()
+}
+
+// securityHeaders sets the Content-Security-Policy and its companions on every
+// response. The policy allows no inline script or style, frames only Trustly's
+// checkout, and lets forms post only here and to Trustly.
+func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentSecurityPolicy, mw.csp)
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "strict-origin-when-cross-origin")
+	c.Set(fiber.HeaderXFrameOptions, "SAMEORIGIN")
+	if mw.secure {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	}
+	return c.Next()
+}
+
+// clientIP is the address the limiter counts by. Behind trusted proxies it is the
+// right-most X-Forwarded-For address that is not one of them: addresses to its left
+// were written by the client and could be anything.
+func (mw *middleware) clientIP(c *fiber.Ctx) string {
+	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok || !mw.trusted(remote.Unmap()) {
+		return c.Context().RemoteIP().String()
+	}
+	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !mw.trusted(a.Unmap()) {
+			return a.Unmap().String()
+		}
+	}
+	return remote.Unmap().String()
+}
+
+func (mw *middleware) trusted(a netip.Addr) bool {
+	for _, p := range mw.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// requirePlayer lets only signed-in people through and puts them in c.Locals for
+// currentPlayer. Others are sent to sign in, and back here afterwards.
+func requirePlayer(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, err := signedInPlayer(c, svc)
+		if err != nil {
+			return err
+		}
+		if player.ID == 0 {
+			return redirectToLogin(c)
+		}
+		return c.Next()
+	}
+}
+
+// requireAdmin lets only signed-in admins through: others signed in get 403,
+// anonymous visitors are sent to sign in. It needs no requirePlayer before it.
+func requireAdmin(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, err := signedInPlayer(c, svc)
+		switch {
+		case err != nil:
+			return err
+		case player.ID == 0:
+			return redirectToLogin(c)
+		case player.Role != models.RoleAdmin:
+			return errForbidden
+		}
+		return c.Next()
+	}
+}
+
+// signedInPlayer loads the session's player once per request; zero when nobody is
+// signed in. A session whose player is gone or whose role changed is ended.
+func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
+	if p, ok := c.Locals(playerKey).(models.Player); ok {
+		return p, nil
+	}
+	s := session(c)
+	if s.PlayerID == 0 {
+		return models.Player{}, nil
+	}
+	player, err := svc.Player(c.UserContext(), s.PlayerID)
+	switch {
+	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && player.Role != s.Role):
+		signOut(c)
+		return models.Player{}, nil
+	case err != nil:
+		return models.Player{}, err
+	}
+	c.Locals(playerKey, player)
+	return player, nil
+}
+
+// currentPlayer is the signed-in player on routes behind requirePlayer or
+// requireAdmin.
+func currentPlayer(c *fiber.Ctx) models.Player {
+	p, _ := c.Locals(playerKey).(models.Player)
+	return p
+}
+
+func redirectToLogin(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodGet {
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+// localPath returns next when it is a path on this site, else /cashier: a sign-in
+// link must not send anyone elsewhere.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/cashier"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
+		return "/cashier"
+	}
+	return next
+}
+
+// staticFiles serves the embedded static files. A request with the ?v= content
+// hash that static.Path adds is cached for a year; without it, for five minutes.
+func staticFiles() fiber.Handler {
+	files := filesystem.New(filesystem.Config{Root: http.FS(static.FS), Browse: false})
+	return func(c *fiber.Ctx) error {
+		if c.Query("v") != "" {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		} else {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		}
+		err := files(c)
+		if errors.Is(err, fiber.ErrForbidden) {
+			return errNotFound // a directory: no listings, and nothing to tell
+		}
+		return err
+	}
+}
+
+// notFound ends the route list.
+func notFound(c *fiber.Ctx) error {
+	c.Locals(unmatchedKey, true)
+	return errNotFound
+}
+
+// CSRF tokens are double-submit: the token is in an HttpOnly cookie and in a hidden
+// field of every form, and the two must match. Tokens are signed with a key derived
+// from the session hash key and carry their expiry, so they need no server-side
+// store and stay valid across restarts and instances; nobody without the key can
+// make one, even where they can set cookies.
+
+const (
+	csrfField = "csrf" // the hidden field's name; see views.CSRF
+	csrfTTL   = 12 * time.Hour
+)
+
+// csrfTokens makes and checks tokens. It implements fiber.Storage for the CSRF
+// middleware: a token "exists" exactly when its signature and expiry are good.
+type csrfTokens struct {
+	key []byte
+	now func() time.Time
+}
+
+func newCSRFTokens(sessionHashKey []byte) *csrfTokens {
+	m := hmac.New(sha256.New, sessionHashKey)
+	m.Write([]byte("cashier csrf token v1"))
+	return &csrfTokens{key: m.Sum(nil), now: time.Now}
+}
+
+func (t *csrfTokens) sign(payload []byte) []byte {
+	m := hmac.New(sha256.New, t.key)
+	m.Write(payload)
+	return m.Sum(nil)
+}
+
+// generate returns a new token: base64url(16 random bytes, 8-byte expiry) "." base64url(HMAC).
+func (t *csrfTokens) generate() string {
+	payload := make([]byte, 24)
+	rand.Read(payload[:16])
+	binary.BigEndian.PutUint64(payload[16:], uint64(t.now().Add(csrfTTL).Unix()))
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(t.sign(payload))
+}
+
+func (t *csrfTokens) valid(token string) bool {
+	p, s, ok := strings.Cut(token, ".")
+	if !ok || len(token) > 128 {
+		return false
+	}
+	payload, err1 := base64.RawURLEncoding.DecodeString(p)
+	sig, err2 := base64.RawURLEncoding.DecodeString(s)
+	if err1 != nil || err2 != nil || len(payload) != 24 || !hmac.Equal(sig, t.sign(payload)) {
+		return false
+	}
+	return t.now().Unix() < int64(binary.BigEndian.Uint64(payload[16:]))
+}
+
+func (t *csrfTokens) Get(key string) ([]byte, error) {
+	if t.valid(key) {
+		return []byte{'+'}, nil
+	}
+	return nil, nil
+}
+func (t *csrfTokens) Set(string, []byte, time.Duration) error { return nil }
+func (t *csrfTokens) Delete(string) error                     { return nil }
+func (t *csrfTokens) Reset() error                            { return nil }
+func (t *csrfTokens) Close() error                            { return nil }
+
+// csrfToken is this request's CSRF token, for views.CSRF.
+func csrfToken(c *fiber.Ctx) string {
+	t, _ := c.Locals(csrfContextKey).(string)
+	return t
+}
