@@ -204,3 +204,57 @@ func TestCheckoutBrowser(t *testing.T) {
 		t.Errorf("notifications %v, credit %+v", sandboxtest.Methods(got), c)
 	}
 }
+
+// TestCheckoutPayNPlay: after the bank login the checkout waits for the merchant's
+// kyc answer, then continues; an aborted identity check ends at FailURL.
+func TestCheckoutPayNPlay(t *testing.T) {
+	env := sandboxtest.Start(t)
+	m := sandboxtest.NewMerchant(t, env)
+	client := env.Client(t)
+	start := func() trustly.DepositResult {
+		res, err := client.Deposit(context.Background(), trustly.DepositParams{NotificationURL: m.URL, EndUserID: "pnp-" + uuid.NewString(),
+			MessageID: uuid.NewString(), Currency: "SEK", Amount: "50.00", RequestKYC: true, Country: "SE",
+			SuccessURL: "https://casino.example/ok", FailURL: "https://casino.example/fail"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	page := func(u string) string {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+
+	res := start()
+	tok := url.Values{"session": {session(t, res.URL)}}
+	form(t, res.URL, "bank", url.Values{"session": tok["session"], "bank": {"SE|SEB"}})
+	form(t, res.URL, "login", url.Values{"session": tok["session"], "person": {"se-minor"}})
+	kyc := m.WaitFor(t, res.OrderID, 1, 5*time.Second)[0].Data.(*trustly.KYCData)
+	if kyc.Attributes["dob"] != "2010-05-15" || kyc.Abort {
+		t.Errorf("kyc = %+v, want the under-18 person's data without abort", kyc)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(page(res.URL), `data-testid="account-next"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the checkout did not continue after CONTINUE:\n%s", page(res.URL))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	res = start()
+	tok = url.Values{"session": {session(t, res.URL)}}
+	form(t, res.URL, "bank", url.Values{"session": tok["session"], "bank": {"SE|SEB"}})
+	form(t, res.URL, "login", url.Values{"session": tok["session"], "person": {"se-adult"}, "kyccheck": {"kyc-abort-underage"}})
+	got := m.WaitFor(t, res.OrderID, 2, 5*time.Second)
+	if k := got[0].Data.(*trustly.KYCData); !k.Abort || k.AbortMessage != "underage" || got[1].Method != "cancel" {
+		t.Errorf("aborted kyc: %v %+v", sandboxtest.Methods(got), k)
+	}
+	if p := page(res.URL); !strings.Contains(p, `href="https://casino.example/fail"`) {
+		t.Errorf("the page after an aborted kyc does not lead to FailURL:\n%s", p)
+	}
+}

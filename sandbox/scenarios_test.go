@@ -415,3 +415,53 @@ func TestChaosDuplicate(t *testing.T) {
 		t.Errorf("deliveries per method %v, want each twice", counts)
 	}
 }
+
+// TestSlowAPIPayout: the client times out on a slow-api AccountPayout, the payout
+// exists anyway, and a retry with the same MessageID gets 637; PayoutCalls counts both.
+func TestSlowAPIPayout(t *testing.T) {
+	env := sandboxtest.Start(t, func(c *sandbox.Config) { c.SlowAPIDelay = 500 * time.Millisecond })
+	m := sandboxtest.NewMerchant(t, env)
+	ctx := context.Background()
+	client := env.Client(t)
+	acc, err := client.RegisterAccount(ctx, trustly.RegisterAccountParams{EndUserID: "p", ClearingHouse: "SWEDEN",
+		BankNumber: "6112", AccountNumber: "69706212", Firstname: "A", Lastname: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	impatient, err := trustly.NewClient(trustly.Config{URL: env.APIURL, Username: env.Username, Password: env.Password,
+		PrivateKey: env.MerchantKey, TrustlyKey: env.TrustlyKey, HTTP: &http.Client{Timeout: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := trustly.AccountPayoutParams{NotificationURL: m.URL, EndUserID: "p", MessageID: "slow-1", AccountID: acc.AccountID,
+		Amount: "10.00", Currency: "SEK", Extra: map[string]string{"SandboxScenario": "slow-api"}}
+	if _, err := impatient.AccountPayout(ctx, p); err == nil {
+		t.Fatal("slow-api answered before the client's timeout")
+	}
+	p.Extra = nil
+	if _, err := client.AccountPayout(ctx, p); !trustly.IsCode(err, trustly.CodeDuplicateMessageID) {
+		t.Fatalf("retry with the same MessageID: %v, want 637", err)
+	}
+	if n := env.Sandbox.PayoutCalls("slow-1"); n != 2 {
+		t.Errorf("PayoutCalls = %d, want 2", n)
+	}
+	if n := env.Sandbox.PayoutCalls("never"); n != 0 {
+		t.Errorf("PayoutCalls of an unknown MessageID = %d", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		confirmed := 0
+		for _, r := range m.Received() {
+			if d, ok := r.Notification.Data.(*trustly.PayoutData); ok && d.MessageID == "slow-1" {
+				confirmed++
+			}
+		}
+		if confirmed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d payoutconfirmations for the timed-out payout, want 1", confirmed)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
