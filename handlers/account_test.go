@@ -179,8 +179,7 @@ func TestLogout(t *testing.T) {
 		t.Error("logout did not rewrite the session cookie")
 	}
 	// GET cannot sign anyone out.
-	other := ta.client()
-	other.signIn("anna@example.com", testPassword)
+	other, _ := ta.signedIn("bert@example.com")
 	other.get("/logout").wantStatus(http.StatusNotFound)
 	other.get("/cashier").wantStatus(http.StatusOK)
 }

@@ -5,13 +5,12 @@ package handlers
 // JavaScript: it keeps cookies, follows nothing on its own, and can submit forms
 // with the CSRF token it was given.
 //
-//	ta := newTestApp(t)
-//	cl := ta.client()
-//	cl.signUp("anna@example.com")               // registered and signed in
-//	page := cl.get("/cashier")
-//	page.wantStatus(200)
-//	if got := page.text("balance"); got != "0,00 SEK" { … }
-//	cl.submit("/logout", nil).wantRedirect("/login")
+//	ta := newTestApp(t)                       // options: func(s *testSetup) { … }
+//	cl, player := ta.signedIn("anna@example.com")
+//	page := cl.get("/cashier").wantStatus(200)
+//	if got := page.text("balance"); got != "0,00 SEK" { … } // by data-testid
+//	cl.submit("/logout", nil).wantRedirect("/login")         // adds the CSRF token
+//	ta.client().post("/logout", nil).wantStatus(403)         // posts exactly what it is given
 
 import (
 	"bytes"
@@ -51,10 +50,18 @@ type testApp struct {
 	Logs *syncBuffer // everything the app and the service logged, as text
 }
 
-// newTestApp builds the app on a new SQLite database. Options change the Deps
-// before the app is built (for example d.Secure = true). The Trustly client points
-// at a closed port: page tests that need Trustly should use the sandbox.
-func newTestApp(t testing.TB, options ...func(d *Deps)) *testApp {
+// testSetup is what newTestApp builds from; options change it before anything is
+// built. Cashier.DB is a fresh SQLite database, and Cashier.Trustly a client for a
+// closed port: a test that needs Trustly points it at the sandbox (and sets
+// Cashier.TrustlyKey to the sandbox's key). Web.Service is set after the options ran.
+type testSetup struct {
+	Cashier cashier.Deps
+	Web     Deps
+}
+
+// newTestApp builds the real app on a new SQLite database with a real
+// cashier.Service, for example newTestApp(t, func(s *testSetup) { s.Web.Secure = true }).
+func newTestApp(t testing.TB, options ...func(s *testSetup)) *testApp {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -63,7 +70,6 @@ func newTestApp(t testing.TB, options ...func(d *Deps)) *testApp {
 			t.Logf("app log:\n%s", logs.String())
 		}
 	})
-	db := storetest.SQLite(t)
 	key, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
 	if err != nil {
 		t.Fatal(err)
@@ -77,18 +83,24 @@ func newTestApp(t testing.TB, options ...func(d *Deps)) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub, Log: log,
-		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: testNotifyToken,
-			ShopperStatement: "Cashier", IntegrationModule: "cashier-test"}})
+	s := testSetup{
+		Cashier: cashier.Deps{DB: storetest.SQLite(t), Trustly: client, MerchantKey: key, TrustlyKey: pub, Log: log,
+			Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: testNotifyToken,
+				ShopperStatement: "Cashier", IntegrationModule: "cashier-test"}},
+		Web: Deps{TrustlyOrigin: testTrustlyOrigin, Log: log,
+			SessionKeys: SessionKeys{Hash: bytes.Repeat([]byte{1}, 32), Block: bytes.Repeat([]byte{2}, 32)}},
+	}
+	for _, o := range options {
+		o(&s)
+	}
+	svc, err := cashier.New(s.Cashier)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Deps{Service: svc, TrustlyOrigin: testTrustlyOrigin, Log: log,
-		SessionKeys: SessionKeys{Hash: bytes.Repeat([]byte{1}, 32), Block: bytes.Repeat([]byte{2}, 32)}}
-	for _, o := range options {
-		o(&d)
+	if s.Web.Service == nil {
+		s.Web.Service = svc
 	}
-	return &testApp{t: t, App: New(d), Svc: svc, DB: db, Deps: d, Logs: logs}
+	return &testApp{t: t, App: New(s.Web), Svc: svc, DB: s.Cashier.DB, Deps: s.Web, Logs: logs}
 }
 
 // player registers a player directly through the service (no pages involved).
@@ -108,6 +120,16 @@ func (a *testApp) admin(email string) {
 	if err := a.Svc.EnsureAdmin(context.Background(), email, testPassword); err != nil {
 		a.t.Fatal(err)
 	}
+}
+
+// signedIn registers a player through the service and returns a new browser
+// signed in as them through the login form.
+func (a *testApp) signedIn(email string) (*testClient, models.Player) {
+	a.t.Helper()
+	p := a.player(email)
+	cl := a.client()
+	cl.signIn(email, testPassword)
+	return cl, p
 }
 
 // client is a new browser with an empty cookie jar. It talks to https://cashier.test
