@@ -152,22 +152,31 @@ func chrome(c *fiber.Ctx) views.Chrome {
 	return ch
 }
 
-// Errors the middleware returns; errorHandler turns them into pages.
+// Errors with a sentence of ours, for handlers and middleware to return; the error
+// handler shows their message. Other *fiber.Error values (Fiber's own) keep their
+// status but get a generic sentence. A message about the player's input is a
+// *models.Problem instead.
 var (
-	errFormExpired      = fiber.NewError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
-	errTooManyAttempts  = fiber.NewError(fiber.StatusTooManyRequests, "You have tried too many times. Wait a minute and try again.")
-	errForbidden        = fiber.NewError(fiber.StatusForbidden, "Your account does not have access to this page.")
-	errNotFound         = fiber.NewError(fiber.StatusNotFound, "There is no page at this address.")
-	statusTitles        = map[int]string{400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Page not found", 413: "Too large", 422: "Please check", 429: "Too many attempts"}
-	ourMessages         = map[*fiber.Error]bool{errFormExpired: true, errTooManyAttempts: true, errForbidden: true, errNotFound: true}
-	genericMessage      = "Something went wrong on our side. Please try again in a moment."
-	genericClientErrors = map[int]string{
+	errFormExpired     = fiber.NewError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
+	errTooManyAttempts = fiber.NewError(fiber.StatusTooManyRequests, "You have tried too many times. Wait a minute and try again.")
+	errForbidden       = fiber.NewError(fiber.StatusForbidden, "Your account does not have access to this page.")
+	errNotFound        = fiber.NewError(fiber.StatusNotFound, "There is no page at this address.")
+
+	ourErrors = map[*fiber.Error]bool{errFormExpired: true, errTooManyAttempts: true, errForbidden: true, errNotFound: true}
+)
+
+// Titles and sentences of error pages.
+var (
+	statusTitles = map[int]string{400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Page not found",
+		413: "Too large", 422: "Please check", 429: "Too many attempts"}
+	statusMessages = map[int]string{
 		fiber.StatusBadRequest:            "The request could not be read. Go back and try again.",
 		fiber.StatusForbidden:             "You do not have access to this page.",
 		fiber.StatusNotFound:              "There is no page at this address.",
 		fiber.StatusMethodNotAllowed:      "There is no page at this address.",
 		fiber.StatusRequestEntityTooLarge: "What you sent is too large.",
 	}
+	genericMessage = "Something went wrong on our side. Please try again in a moment."
 )
 
 // errorHandler is the one place where errors become responses. A *models.Problem
@@ -189,10 +198,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				page.Title = "Request refused"
 			}
 			switch {
-			case ourMessages[ferr]:
+			case ourErrors[ferr]:
 				page.Message = ferr.Message
-			case genericClientErrors[ferr.Code] != "":
-				page.Message = genericClientErrors[ferr.Code]
+			case statusMessages[ferr.Code] != "":
+				page.Message = statusMessages[ferr.Code]
 			default:
 				page.Message = "This request could not be handled."
 			}
