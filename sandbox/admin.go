@@ -15,7 +15,7 @@ import (
 
 func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/sandbox/", http.StatusFound)
+		http.Redirect(w, r, "sandbox/", http.StatusFound)
 	})
 	mux.HandleFunc("GET /sandbox/{$}", s.ordersPage)
 	mux.HandleFunc("GET /sandbox/orders/{id}", s.orderPage)

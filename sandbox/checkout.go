@@ -173,8 +173,18 @@ func stepAllows(step, action string) bool {
 	return step == action
 }
 
+// basePath is the path part of BaseURL, for when the handler is mounted under a
+// prefix (with http.StripPrefix); "" at the root.
+func (s *Sandbox) basePath() string {
+	u, err := url.Parse(s.cfg.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
+}
+
 func (s *Sandbox) pagePath(o *Order) string {
-	return "/checkout/" + o.ID + "?" + url.Values{"session": {o.Token}}.Encode()
+	return s.basePath() + "/checkout/" + o.ID + "?" + url.Values{"session": {o.Token}}.Encode()
 }
 
 // resultURL is where the player goes at the end: SuccessURL unless the order was
@@ -223,7 +233,7 @@ func contains(list []string, v string) bool {
 
 // checkoutView builds the page for the order's current step.
 func (s *Sandbox) checkoutView(o *Order, problem, typed string) views.CheckoutPage {
-	p := views.CheckoutPage{OrderID: o.ID, Session: o.Token, Action: "/checkout/" + o.ID, Step: o.Step,
+	p := views.CheckoutPage{OrderID: o.ID, Session: o.Token, Action: s.basePath() + "/checkout/" + o.ID, Step: o.Step,
 		Merchant: o.ShopperStatement, Problem: problem, AmountForm: typed, Target: o.URLTarget, PayNPlay: o.RequestKYC}
 	if p.Target == "" {
 		p.Target = "_self"

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -256,5 +257,42 @@ func TestCheckoutPayNPlay(t *testing.T) {
 	}
 	if p := page(res.URL); !strings.Contains(p, `href="https://casino.example/fail"`) {
 		t.Errorf("the page after an aborted kyc does not lead to FailURL:\n%s", p)
+	}
+}
+
+// TestMountedUnderPrefix: with BaseURL ending in a path and http.StripPrefix, the
+// checkout's links and forms stay under the prefix.
+func TestMountedUnderPrefix(t *testing.T) {
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	env := sandboxtest.Start(t, func(c *sandbox.Config) { c.BaseURL = srv.URL + "/trustly" })
+	env.Sandbox.SetBaseURL(srv.URL + "/trustly")
+	mux.Handle("/trustly/", http.StripPrefix("/trustly", env.Sandbox.Handler()))
+	c, err := trustly.NewClient(trustly.Config{URL: srv.URL + "/trustly/api/1", Username: env.Username,
+		Password: env.Password, PrivateKey: env.MerchantKey, TrustlyKey: env.TrustlyKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Deposit(context.Background(), trustly.DepositParams{NotificationURL: "https://casino.example/n",
+		EndUserID: "p", MessageID: "prefixed", Currency: "SEK", Amount: "10.00", SuccessURL: "https://casino.example/ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.URL, srv.URL+"/trustly/checkout/") {
+		t.Fatalf("checkout URL %s is not under the prefix", res.URL)
+	}
+	r := form(t, res.URL, "bank", url.Values{"session": {session(t, res.URL)}, "bank": {"SE|SEB"}})
+	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/trustly/checkout/"+res.OrderID) {
+		t.Errorf("after bank: HTTP %d to %q", r.StatusCode, loc)
+	}
+	resp, err := http.Get(res.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `action="/trustly/checkout/`+res.OrderID+`/login"`) {
+		t.Errorf("login form does not post under the prefix:\n%s", body)
 	}
 }
