@@ -40,6 +40,10 @@ type config struct {
 	TrustlyKey      *rsa.PublicKey // nil in sandbox mode until the sandbox is up
 	TrustlyEnv      string         // "test", "live", "custom" or "sandbox"
 
+	// CheckoutOrigin is the origin of the checkout pages the cashier frames
+	// (TRUSTLY_CHECKOUT_ORIGIN); it is the only site the CSP lets pages frame.
+	CheckoutOrigin string
+
 	SandboxAddr    string // SANDBOX_ADDR: where the embedded sandbox listens
 	SandboxBaseURL string // SANDBOX_BASE_URL: its public URL (the checkout origin)
 }
@@ -140,6 +144,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	switch set {
 	case 0:
 		c.TrustlyEnv = "sandbox"
+		c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", c.SandboxBaseURL)
 		return c, c.sandboxMerchantKey()
 	case 5:
 	default:
@@ -159,6 +164,17 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		c.TrustlyEnv = "custom"
 	}
+	// Trustly serves the test checkout from the API's host and the live one from
+	// trustly.com; anything else defaults to the API's origin.
+	u, err := url.Parse(c.TrustlyURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q is not an http(s) URL", c.TrustlyURL)
+	}
+	def := u.Scheme + "://" + u.Host
+	if c.TrustlyEnv == "live" {
+		def = "https://trustly.com"
+	}
+	c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", def)
 	if c.TrustlyEnv == "live" && !strings.HasPrefix(c.BaseURL, "https://") {
 		return nil, errors.New("CASHIER_BASE_URL must be https:// with live Trustly: notification URLs must be secure")
 	}

@@ -20,6 +20,9 @@ func TestConfigSandboxDefaults(t *testing.T) {
 	if !c.Sandbox() || c.Addr != "127.0.0.1:3000" || c.BaseURL != "http://localhost:3000" || c.MerchantKey == nil {
 		t.Fatalf("got %+v", c)
 	}
+	if c.CheckoutOrigin != "http://127.0.0.1:8081" {
+		t.Errorf("checkout origin: got %q", c.CheckoutOrigin)
+	}
 	if c.DatabaseURL != filepath.Join(dir, "cashier.db") {
 		t.Errorf("database: got %q", c.DatabaseURL)
 	}
@@ -56,6 +59,9 @@ func TestConfigTrustly(t *testing.T) {
 	c, err := loadConfig(env(full))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.CheckoutOrigin != "https://test.trustly.com" {
+		t.Errorf("checkout origin: got %q", c.CheckoutOrigin)
 	}
 	if c.TrustlyEnv != "test" || c.TrustlyPassword != "s3cret" || c.NotifyToken != "0123456789abcdef0123" {
 		t.Fatalf("got env %q password %q token %q", c.TrustlyEnv, c.TrustlyPassword, c.NotifyToken)

@@ -11,10 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -53,7 +53,6 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 
 	tcfg := trustly.Config{URL: cfg.TrustlyURL, Username: cfg.TrustlyUsername, Password: cfg.TrustlyPassword,
 		PrivateKey: cfg.MerchantKey, TrustlyKey: cfg.TrustlyKey, Env: cfg.TrustlyEnv, Logger: log}
-	origin := ""
 	if cfg.Sandbox() {
 		sb, stopSandbox, err := startSandbox(ctx, cfg, log)
 		if err != nil {
@@ -61,10 +60,6 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		}
 		defer stopSandbox()
 		tcfg.URL, tcfg.Username, tcfg.Password, tcfg.TrustlyKey = cfg.SandboxBaseURL+"/api/1", sandboxUser, sandboxPassword, sb.PublicKey()
-		origin = cfg.SandboxBaseURL
-	} else {
-		u, _ := url.Parse(cfg.TrustlyURL)
-		origin = u.Scheme + "://" + u.Host
 	}
 	client, err := trustly.NewClient(tcfg)
 	if err != nil {
@@ -81,9 +76,13 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 			return err
 		}
 	}
-	app := handlers.New(handlers.Deps{Service: svc, Log: log, TrustlyOrigin: origin,
+	web := handlers.Deps{Service: svc, Log: log, TrustlyOrigin: cfg.CheckoutOrigin,
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
-		Secure:      len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://"})
+		Secure:      strings.HasPrefix(cfg.BaseURL, "https://")}
+	if err := web.Check(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	app := handlers.New(web)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
