@@ -46,18 +46,25 @@ func (s *Sandbox) deliverDue(ctx context.Context) {
 		if len(rows) == 0 {
 			return
 		}
+		progressed := false
 		for i := range rows {
 			if ctx.Err() != nil {
 				return
 			}
-			s.attempt(ctx, &rows[i])
+			if s.attempt(ctx, &rows[i]) {
+				progressed = true
+			}
+		}
+		if !progressed {
+			return // the database refuses; try again at the next tick rather than spin
 		}
 	}
 }
 
 // attempt makes one delivery attempt of row and records it. The notification's
-// effect on the books is applied on its first attempt, whatever the answer.
-func (s *Sandbox) attempt(ctx context.Context, row *Outbox) {
+// effect on the books is applied on its first attempt, whatever the answer. It
+// reports whether the attempt was recorded.
+func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 	log := s.log.With("order_id", row.OrderID, "notification_id", row.NotificationID, "method", row.Method)
 	if !row.Fired {
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -70,7 +77,7 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) {
 		})
 		if err != nil {
 			log.Error("apply notification effect", "err", err)
-			return
+			return false
 		}
 		row.Fired = true
 	}
@@ -83,7 +90,7 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) {
 	} else {
 		answer, rec = s.post(ctx, row, rec)
 		if ctx.Err() != nil {
-			return // shutting down: the attempt did not finish, it will be made again
+			return false // shutting down: the attempt did not finish, it will be made again
 		}
 	}
 	row.Attempts++
@@ -108,7 +115,7 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) {
 	})
 	if err != nil {
 		log.Error("record attempt", "err", err)
-		return
+		return false
 	}
 	if rec.OK && row.Method == trustly.MethodKYC && !row.Duplicate {
 		if err := s.kycAnswered(context.WithoutCancel(ctx), row.OrderID, answer); err != nil {
@@ -116,6 +123,7 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) {
 		}
 		s.kick()
 	}
+	return true
 }
 
 // post sends the notification and checks the answer: it counts when it is a result

@@ -1,7 +1,9 @@
 package sandboxtest
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,6 +135,9 @@ func Methods(ns []*trustly.Notification) []string {
 	return out
 }
 
+// randomSegment makes the NotificationURL hard to guess, as API.md §2.4 advises.
 func randomSegment() string {
-	return time.Now().Format("150405.000000000")
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -106,7 +106,7 @@ func StartWith(t testing.TB, cfg sandbox.Config) *Env {
 func (e *Env) Client(t testing.TB) *trustly.Client {
 	t.Helper()
 	c, err := trustly.NewClient(trustly.Config{URL: e.APIURL, Username: e.Username, Password: e.Password,
-		PrivateKey: e.MerchantKey, TrustlyKey: e.TrustlyKey, Env: "sandbox"})
+		PrivateKey: e.MerchantKey, TrustlyKey: e.TrustlyKey, Env: "sandbox", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatalf("sandbox client: %v", err)
 	}
