@@ -109,6 +109,8 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 // with its status refreshed.
 func (s *Service) updateOrder(ctx context.Context, id int64, change func(o *models.Order, now time.Time)) (models.Order, error) {
 	var order models.Order
+	unlock := writeLock(s.db)
+	defer unlock()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := forUpdate(tx).Where("id = ?", id).Take(&order).Error; err != nil {
 			return err

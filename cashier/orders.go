@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/models"
@@ -67,4 +68,27 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 		return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
 	return tx
+}
+
+// sqliteWriters holds one mutex per SQLite connection pool (*sql.DB).
+var sqliteWriters sync.Map
+
+// writeLock serializes this process's write transactions on a SQLite database and
+// returns the unlock function; on PostgreSQL it does nothing. SQLite allows one
+// writer at a time anyway, and a writer that finds the database busy waits in
+// SQLite's busy handler, which sleeps in growing steps of up to 100 ms: under a
+// burst of notifications that polling, not the work, set the pace. Waiting on a
+// mutex hands the lock over at once.
+func writeLock(db *gorm.DB) func() {
+	if db.Dialector.Name() != "sqlite" {
+		return func() {}
+	}
+	key := any(db.Dialector)
+	if sqlDB, err := db.DB(); err == nil {
+		key = sqlDB
+	}
+	m, _ := sqliteWriters.LoadOrStore(key, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }

@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+)
+
+// notifyBodyLimit is the largest notification body read; Trustly's are a few kB.
+const notifyBodyLimit = 1 << 20
+
+// notify receives Trustly's notifications at POST /trustly/notify/:token.
+//
+// Trustly is a machine, not a browser, so this handler writes its statuses itself
+// instead of returning errors for the error pages: 200 with the signed answer when
+// the notification was applied (or applied before); 404 with an empty body for a
+// wrong token, so the URL reveals nothing; 400 for a body that is not a
+// notification signed by Trustly, which gets no signed answer; 500 when it could not
+// be applied, so Trustly delivers it again.
+func notify(svc *cashier.Service) fiber.Handler {
+	token := []byte(svc.Config().NotifyToken)
+	return func(c *fiber.Ctx) error {
+		if subtle.ConstantTimeCompare([]byte(c.Params("token")), token) != 1 {
+			c.Status(fiber.StatusNotFound) // no body: nothing to learn from it
+			return nil
+		}
+		body := c.Body()
+		if len(body) > notifyBodyLimit {
+			slog.Warn("trustly notification refused: body too large", "bytes", len(body), "ip", c.IP())
+			return c.SendStatus(fiber.StatusRequestEntityTooLarge)
+		}
+		answer, err := svc.HandleNotification(c.UserContext(), body)
+		switch {
+		case errors.Is(err, cashier.ErrBadNotification):
+			slog.Error("alert: trustly notification refused: not signed by Trustly", "err", err, "ip", c.IP(), "bytes", len(body))
+			return c.SendStatus(fiber.StatusBadRequest)
+		case err != nil:
+			// HandleNotification logged the details; no answer makes Trustly retry.
+			return c.SendStatus(fiber.StatusInternalServerError)
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Send(answer)
+	}
+}

@@ -1,0 +1,296 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Keys for the notification tests: "Trustly" signs with the test merchant key from
+// trustly/testdata; the cashier answers with a key of its own.
+var (
+	notifyTrustlyKey = sync.OnceValue(func() *rsa.PrivateKey {
+		k, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
+		if err != nil {
+			panic(err)
+		}
+		return k
+	})
+	notifyMerchantKey = sync.OnceValue(func() *rsa.PrivateKey {
+		k, err := trustly.GenerateKey()
+		if err != nil {
+			panic(err)
+		}
+		return k
+	})
+)
+
+const notifyTestToken = "n0t1fy-t0k3n"
+
+// notifyService is a cashier on db that trusts notifyTrustlyKey; its Trustly client
+// points nowhere.
+func notifyService(t testing.TB, db *gorm.DB) *cashier.Service {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "u", Password: "p",
+		PrivateKey: notifyMerchantKey(), TrustlyKey: &notifyTrustlyKey().PublicKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: notifyMerchantKey(),
+		TrustlyKey: &notifyTrustlyKey().PublicKey, Log: log,
+		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: notifyTestToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// notifyServer serves only the notification route on 127.0.0.1 over real HTTP and
+// returns the notification URL.
+func notifyServer(t testing.TB, svc *cashier.Service) string {
+	t.Helper()
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
+	app.Post("/trustly/notify/:token", notify(svc))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
+	return "http://" + ln.Addr().String() + "/trustly/notify/" + notifyTestToken
+}
+
+// notifyClient is an HTTP client keeping enough idle connections for the senders.
+func notifyClient(t testing.TB) *http.Client {
+	tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// post sends body and returns the status and response body.
+func post(c *http.Client, url string, body []byte) (int, []byte, error) {
+	resp, err := c.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// notifyOrders stores players and started deposits, order i for player i%players.
+func notifyOrders(t testing.TB, db *gorm.DB, players, orders int, amount func(i int) int64) ([]models.Player, []models.Order) {
+	t.Helper()
+	ps := make([]models.Player, players)
+	for i := range ps {
+		ps[i] = models.Player{EndUserID: fmt.Sprintf("p-%d", i), Email: fmt.Sprintf("p%d@example.com", i),
+			Country: "SE", Currency: "SEK", CreatedAt: time.Now()}
+	}
+	if err := db.CreateInBatches(&ps, 100).Error; err != nil {
+		t.Fatal(err)
+	}
+	list := make([]models.Order, orders)
+	now := time.Now().UTC()
+	for i := range list {
+		list[i] = models.Order{MessageID: fmt.Sprintf("dep-%06d", i), Kind: models.OrderDeposit, PlayerID: ps[i%players].ID,
+			Amount: models.Money{Minor: amount(i), Currency: "SEK"}, TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+i),
+			StartedAt: &now, CreatedAt: now}
+		list[i].Refresh()
+	}
+	if err := db.CreateInBatches(&list, 200).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ps, list
+}
+
+// signedNote is a notification as Trustly sends it.
+type signedNote struct {
+	method, uuid, id string
+	raw              []byte
+}
+
+// signNote signs a notification of method for order o with key.
+func signNote(t testing.TB, key *rsa.PrivateKey, method, id, u string, o models.Order, endUserID string, extra map[string]any) signedNote {
+	data := map[string]any{"notificationid": id, "orderid": o.TrustlyOrderID, "messageid": o.MessageID,
+		"enduserid": endUserID, "attributes": map[string]any{}}
+	switch method {
+	case trustly.MethodPending, trustly.MethodCredit, trustly.MethodDebit:
+		data["amount"], data["currency"] = o.Amount.String(), o.Amount.Currency
+		data["timestamp"] = trustly.FormatTimestamp(time.Now())
+	case trustly.MethodCancel:
+		data["timestamp"] = trustly.FormatTimestamp(time.Now())
+	case trustly.MethodAccount:
+		delete(data, "enduserid")
+		data["accountid"], data["verified"] = fmt.Sprintf("acc-%d", o.PlayerID), "1"
+		data["attributes"] = map[string]any{"bank": "Nordea", "descriptor": "**1234", "lastdigits": "1234", "clearinghouse": "SWEDEN"}
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	raw, err := trustly.EncodeNotification(key, method, u, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signedNote{method: method, uuid: u, id: id, raw: raw}
+}
+
+func TestNotifyEndpoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc := notifyService(t, db)
+		url := notifyServer(t, svc)
+		client := notifyClient(t)
+		players, orders := notifyOrders(t, db, 1, 1, func(int) int64 { return 10000 })
+		o, p := orders[0], players[0]
+		credit := signNote(t, notifyTrustlyKey(), "credit", "3000000001", uuid.NewString(), o, p.EndUserID, nil)
+		badAmount := signNote(t, notifyTrustlyKey(), "credit", "3000000002", uuid.NewString(), o, p.EndUserID, map[string]any{"amount": "x"})
+		wrongKey := signNote(t, notifyMerchantKey(), "credit", "3000000003", uuid.NewString(), o, p.EndUserID, nil)
+		tampered := bytes.Replace(credit.raw, []byte(`"100.00"`), []byte(`"900.00"`), 1)
+		base := strings.TrimSuffix(url, notifyTestToken)
+
+		var first []byte
+		for _, tt := range []struct {
+			name   string
+			url    string
+			body   []byte
+			status int
+			answer string // OK, FAILED, … for a signed answer; "" for none
+		}{
+			{"wrong token", base + "guess", credit.raw, 404, ""},
+			{"no token", strings.TrimSuffix(base, "/"), credit.raw, 404, ""}, // no route: the app's own 404
+			{"token prefix", base + notifyTestToken[:4], credit.raw, 404, ""},
+			{"tampered", url, tampered, 400, ""},
+			{"wrong key", url, wrongKey.raw, 400, ""},
+			{"not JSON", url, []byte("hello"), 400, ""},
+			{"too large", url, bytes.Repeat([]byte(" "), notifyBodyLimit+1), 413, ""},
+			{"cannot be applied", url, badAmount.raw, 500, ""},
+			{"credit", url, credit.raw, 200, "OK"},
+			{"credit again", url, credit.raw, 200, "OK"},
+		} {
+			status, body, err := post(client, tt.url, tt.body)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if status != tt.status {
+				t.Errorf("%s: got HTTP %d %q, want %d", tt.name, status, body, tt.status)
+				continue
+			}
+			if tt.answer == "" {
+				if status == 404 && len(body) != 0 && tt.name != "no token" {
+					t.Errorf("%s: 404 with body %q; want none", tt.name, body)
+				}
+				continue
+			}
+			a, err := trustly.ParseAnswer(body, &notifyMerchantKey().PublicKey, credit.method, credit.uuid)
+			if err != nil || a.Status != tt.answer {
+				t.Errorf("%s: answer %q: %+v, %v; want %s", tt.name, body, a, err, tt.answer)
+			}
+			if first == nil {
+				first = body
+			} else if !bytes.Equal(body, first) {
+				t.Errorf("%s: answer differs from the first:\n%s\n%s", tt.name, body, first)
+			}
+		}
+		w, err := svc.Wallet(context.Background(), p)
+		if err != nil || w.Minor != 10000 {
+			t.Fatalf("wallet %d, %v; want 10000", w.Minor, err)
+		}
+		var n int64
+		db.Model(&models.Notification{}).Count(&n)
+		if n != 1 {
+			t.Fatalf("%d notifications stored, want 1 (only the genuine credit)", n)
+		}
+	})
+}
+
+// BenchmarkNotifyEndpoint sends fresh credit notifications through the HTTP
+// endpoint from 8 senders (SQLite), reporting notifications/s, and, in the same
+// run, the rate of the bare cryptography every notification needs (verify the
+// notification, sign the answer) on the same goroutines, with their ratio. The goal
+// is a ratio of at least 0.85: the database, HTTP and JSON add little to RSA.
+func BenchmarkNotifyEndpoint(b *testing.B) {
+	db := storetest.SQLite(b)
+	svc := notifyService(b, db)
+	url := notifyServer(b, svc)
+	client := notifyClient(b)
+	senders := 8
+	if v := os.Getenv("BENCH_SENDERS"); v != "" {
+		fmt.Sscan(v, &senders)
+	}
+	players, orders := notifyOrders(b, db, 50, b.N, func(i int) int64 { return int64(1000 + i%5000*100) })
+	notes := make([]signedNote, b.N)
+	var wg sync.WaitGroup
+	for w := range senders {
+		wg.Go(func() {
+			for i := w; i < b.N; i += senders {
+				o := orders[i]
+				notes[i] = signNote(b, notifyTrustlyKey(), "credit", fmt.Sprintf("%010d", 4000000000+i), uuid.NewString(),
+					o, players[i%len(players)].EndUserID, nil)
+			}
+		})
+	}
+	wg.Wait()
+	run := func(work func(n signedNote) error) time.Duration {
+		var next atomic.Int64
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(notes) {
+						return
+					}
+					if err := work(notes[i]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+
+	b.ResetTimer()
+	endpoint := run(func(n signedNote) error {
+		status, body, err := post(client, url, n.raw)
+		if err != nil || status != 200 {
+			return fmt.Errorf("notification %s: HTTP %d %s %v", n.id, status, body, err)
+		}
+		return nil
+	})
+	b.StopTimer()
+	bare := run(func(n signedNote) error {
+		parsed, err := trustly.ParseNotification(n.raw, &notifyTrustlyKey().PublicKey)
+		if err != nil {
+			return err
+		}
+		_, err = trustly.EncodeAnswer(notifyMerchantKey(), parsed.Method, parsed.UUID, trustly.Answer{Status: trustly.StatusOK})
+		return err
+	})
+	endpointRate := float64(b.N) / endpoint.Seconds()
+	bareRate := float64(b.N) / bare.Seconds()
+	b.ReportMetric(endpointRate, "notifications/s")
+	b.ReportMetric(bareRate, "signverify/s")
+	b.ReportMetric(endpointRate/bareRate, "ratio")
+}
