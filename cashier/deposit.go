@@ -91,8 +91,13 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 		return models.Order{}, models.Problemf("", msgDepositFailed)
 	}
 	order, err = s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) {
-		if o.TrustlyOrderID == "" {
+		switch o.TrustlyOrderID {
+		case "":
 			o.TrustlyOrderID = res.OrderID
+		case res.OrderID:
+		default:
+			log.Error("alert: a notification for this order named another Trustly orderid than Deposit's result",
+				"trustly_order_id", res.OrderID, "notified_trustly_order_id", o.TrustlyOrderID)
 		}
 		o.CheckoutURL = res.URL
 		setOnce(&o.StartedAt, now)

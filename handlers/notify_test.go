@@ -21,6 +21,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
@@ -69,15 +70,28 @@ func notifyService(t testing.TB, db *gorm.DB) *cashier.Service {
 // returns the notification URL.
 func notifyServer(t testing.TB, svc *cashier.Service) string {
 	t.Helper()
-	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
-	app.Post("/trustly/notify/:token", notify(svc))
+	ln, base := notifyListen(t)
+	notifyServe(t, ln, svc)
+	return base + "/trustly/notify/" + notifyTestToken
+}
+
+// notifyListen opens a listener on 127.0.0.1 and returns it with its base URL.
+func notifyListen(t testing.TB) (net.Listener, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln, "http://" + ln.Addr().String()
+}
+
+// notifyServe serves the notification route on ln until the test ends.
+func notifyServe(t testing.TB, ln net.Listener, svc *cashier.Service) {
+	t.Helper()
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
+	app.Post("/trustly/notify/:token", notify(svc))
 	go app.Listener(ln)
 	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String() + "/trustly/notify/" + notifyTestToken
 }
 
 // notifyClient is an HTTP client keeping enough idle connections for the senders.
@@ -116,6 +130,9 @@ func notifyOrders(t testing.TB, db *gorm.DB, players, orders int, amount func(i 
 			Amount: models.Money{Minor: amount(i), Currency: "SEK"}, TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+i),
 			StartedAt: &now, CreatedAt: now}
 		list[i].Refresh()
+	}
+	if len(list) == 0 {
+		return ps, nil
 	}
 	if err := db.CreateInBatches(&list, 200).Error; err != nil {
 		t.Fatal(err)
@@ -293,4 +310,76 @@ func BenchmarkNotifyEndpoint(b *testing.B) {
 	b.ReportMetric(endpointRate, "notifications/s")
 	b.ReportMetric(bareRate, "signverify/s")
 	b.ReportMetric(endpointRate/bareRate, "ratio")
+}
+
+// TestDepositThroughSandbox starts deposits at the sandbox over real HTTP. With the
+// sandbox's auto-complete, its notifications come back through the endpoint and
+// the wallet shows what each scenario means.
+func TestDepositThroughSandbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		env := sandboxtest.Start(t)
+		ln, base := notifyListen(t)
+		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		svc, err := cashier.New(cashier.Deps{DB: db, Trustly: env.Client(t), MerchantKey: env.MerchantKey,
+			TrustlyKey: env.TrustlyKey, Log: log, Config: cashier.Config{BaseURL: base, NotifyToken: notifyTestToken,
+				ShopperStatement: "Casino", IntegrationModule: "cashier-test/1",
+				SandboxExtra: map[string]string{"SandboxAutoComplete": "1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notifyServe(t, ln, svc)
+		ctx := context.Background()
+		players, _ := notifyOrders(t, db, 3, 0, nil)
+
+		for i, tt := range []struct {
+			scenario string
+			amount   int64
+			status   models.OrderStatus
+			wallet   int64
+			methods  int // notifications the scenario sends
+		}{
+			{"deposit-ok", 25000, models.OrderCredited, 25000, 3},
+			{"deposit-credit-then-debit", 10000, models.OrderDebited, 0, 4},
+			{"deposit-cancel", 10000, models.OrderFailed, 0, 1},
+		} {
+			t.Run(tt.scenario, func(t *testing.T) {
+				p := players[i]
+				p.FirstName, p.LastName = "Anna", "Svensson"
+				// Config returns a copy sharing the map: this picks the next order's scenario.
+				svc.Config().SandboxExtra["SandboxScenario"] = tt.scenario
+				order, err := svc.StartDeposit(ctx, p, models.Money{Minor: tt.amount, Currency: "SEK"}, "127.0.0.1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if order.Status != models.OrderStarted && order.Status != tt.status || order.CheckoutURL == "" || order.TrustlyOrderID == "" {
+					t.Fatalf("started: %+v", order)
+				}
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					got, err := svc.OrderByMessageID(ctx, p, order.MessageID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var n int64
+					db.Model(&models.Notification{}).Where("order_id = ?", order.ID).Count(&n)
+					w, err := svc.Wallet(ctx, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got.Status == tt.status && w.Minor == tt.wallet && n == int64(tt.methods) {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("after 10 s: order %s, wallet %d, %d notifications; want %s, %d, %d", got.Status, w.Minor, n, tt.status, tt.wallet, tt.methods)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				var accounts []models.BankAccount
+				db.Where("player_id = ?", p.ID).Find(&accounts)
+				if wantAccount := tt.methods >= 3; wantAccount != (len(accounts) == 1 && accounts[0].Source == models.AccountFromDeposit) {
+					t.Errorf("bank accounts %+v; want one from the deposit: %t", accounts, wantAccount)
+				}
+			})
+		}
+	})
 }
