@@ -351,7 +351,8 @@ func TestDepositThroughSandbox(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if order.Status != models.OrderStarted && order.Status != tt.status || order.CheckoutURL == "" || order.TrustlyOrderID == "" {
+				// Notifications may already have overtaken Deposit's result: any status.
+				if order.StartedAt == nil || order.CheckoutURL == "" || order.TrustlyOrderID == "" {
 					t.Fatalf("started: %+v", order)
 				}
 				deadline := time.Now().Add(10 * time.Second)
