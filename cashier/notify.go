@@ -358,15 +358,6 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	return nil
 }
 
-// applyPayout is where payout orders' notifications go: payoutconfirmation,
-// payoutfailed, and the credit that returns a failed payout's money (API.md §5.3).
-// Payouts come with the next issue; until then no payout order exists, and these
-// are stored and answered OK.
-func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notification, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
-	log.Warn("payout notification stored but not applied: payouts are not built yet")
-	return trustly.Answer{Status: trustly.StatusOK}, nil
-}
-
 // saveAccount records the bank account of an account notification for the order's
 // player. A known account keeps its source and removal mark, becomes verified once
 // any notification says so, and takes any non-empty attribute that changed, so the

@@ -53,9 +53,26 @@ const (
 	OrderCreated  OrderStatus = "created"  // stored; Trustly not asked yet, or no answer yet
 	OrderStarted  OrderStatus = "started"  // Trustly accepted it and gave a checkout URL
 	OrderPending  OrderStatus = "pending"  // the player finished the checkout; no money yet
-	OrderFailed   OrderStatus = "failed"   // refused, timed out or cancelled; nothing was booked
+	OrderFailed   OrderStatus = "failed"   // refused, timed out or cancelled; nothing was booked (payout: see below)
 	OrderCredited OrderStatus = "credited" // deposit: the money is in the player's wallet
 	OrderDebited  OrderStatus = "debited"  // deposit: credited, then taken back because it did not settle
+)
+
+// Payout statuses (Kind OrderPayout), besides OrderFailed. A payout's money is
+// always in exactly one place: reserved (from the request until Trustly has it),
+// with Trustly (sent, confirmed), or back in the wallet, and the order's *At fields
+// say which ledger transfers put it there. A payout is OrderFailed when it was
+// refused before it was sent (the money is back), returned by the bank (a credit;
+// the money is back), or reported failed by payoutfailed (the credit returning the
+// money is still to come). Precedence, from the top: failed, cancelled, confirmed,
+// sent, sending, awaiting approval, requested.
+const (
+	OrderAwaitingApproval OrderStatus = "awaiting-approval" // above the approval limit: reserved, waits for an admin
+	OrderRequested        OrderStatus = "requested"         // reserved; AccountPayout not answered yet
+	OrderSending          OrderStatus = "sending"           // AccountPayout's outcome is unknown (timeout); retried with the same MessageID
+	OrderSent             OrderStatus = "sent"              // Trustly accepted it (or a notification proved it): the money left the reservation
+	OrderConfirmed        OrderStatus = "confirmed"         // payoutconfirmation: the bank confirmed it; a later credit can still undo it
+	OrderCancelled        OrderStatus = "cancelled"         // denied by an admin, cancelled by the player or by Trustly; the money is back in the wallet
 )
 
 // Order is one request to Trustly and everything Trustly told us about it.
@@ -73,7 +90,7 @@ type Order struct {
 	// Amount is what the player asked for. What Trustly booked is in the ledger; a
 	// credit for another amount or currency is booked as Trustly says and flagged.
 	Amount         Money       `gorm:"embedded;embeddedPrefix:amount_"` // columns amount_minor, amount_currency
-	Status         OrderStatus `gorm:"size:16;not null;index"`
+	Status         OrderStatus `gorm:"size:24;not null;index"`
 	TrustlyOrderID string      `gorm:"size:64;not null;default:'';index"` // Trustly's orderid, from the API result or a notification
 	CheckoutURL    string      `gorm:"size:2048;not null;default:''"`     // where the player completes the order; expires in 10–30 minutes
 	// Flag lists anomalies for staff, "; "-separated and sorted, empty when all is
@@ -84,11 +101,47 @@ type Order struct {
 	FailedAt    *time.Time // the API refused the order, or the call failed or timed out
 	StartedAt   *time.Time // the API accepted it (TrustlyOrderID and CheckoutURL set)
 	PendingAt   *time.Time // pending notification applied
-	CreditedAt  *time.Time // credit booked ("deposit:<ID>:credit")
+	CreditedAt  *time.Time // credit booked ("deposit:<ID>:credit"); payout: the credit returning its money applied
 	DebitedAt   *time.Time // debit booked ("deposit:<ID>:debit")
-	CancelledAt *time.Time // cancel notification applied
+	CancelledAt *time.Time // cancel notification applied; payout: also cancelled by the player
 	CreatedAt   time.Time  `gorm:"not null;index"`
 	UpdatedAt   time.Time  `gorm:"not null"`
+
+	// Payout fields (Kind OrderPayout); zero for other kinds.
+	//
+	// The reservation "payout:<ID>:reserve" (wallet → reserved) is booked in the
+	// transaction that creates the order. After that the money moves at most once
+	// more out of the reservation, and each *At below marks the transfer booked with
+	// it, in the same transaction: SentAt "payout:<ID>:send" (reserved → Trustly
+	// clearing), ReleasedAt "payout:<ID>:release" (reserved → wallet), and, only
+	// after a send, ReturnedAt "payout:<ID>:return" (clearing → wallet).
+	BankAccountID int64  `gorm:"not null;default:0;index"`    // our BankAccount.ID the payout goes to
+	AccountID     string `gorm:"size:64;not null;default:''"` // Trustly's AccountID, as sent in AccountPayout
+	NeedsApproval bool   `gorm:"not null;default:false"`      // above Limits.ApprovalAbove: sent only after ApprovedAt
+	DecidedBy     int64  `gorm:"not null;default:0"`          // the admin (player ID) who approved or denied it
+	// Reason says why a payout failed or was denied: the admin's words, Trustly's
+	// error code, or payoutfailed's errormessage. For staff; players see
+	// cashier.PayoutStateText.
+	Reason string `gorm:"size:500;not null;default:''"`
+	// TransferState is GetWithdrawals' last transferstate ("EXECUTING", …), shown to
+	// the player in words; TransferCheckedAt is when it was last asked and
+	// TransferChecks how often: at most once per 15 minutes per payout (API.md §4.6).
+	TransferState     string `gorm:"size:32;not null;default:''"`
+	TransferChecks    int    `gorm:"not null;default:0"`
+	TransferCheckedAt *time.Time
+	// Attempts counts AccountPayout calls; AttemptedAt is the last one's start. They
+	// are bookkeeping for ResumePayouts, not events: AttemptedAt changes per attempt.
+	Attempts    int `gorm:"not null;default:0"`
+	AttemptedAt *time.Time
+
+	ApprovedAt       *time.Time // an admin approved it (NeedsApproval)
+	DeniedAt         *time.Time // an admin denied it; released
+	OutcomeUnknownAt *time.Time // an AccountPayout call timed out or failed in transit; the reservation stays
+	SentAt           *time.Time // "payout:<ID>:send" booked: Trustly accepted it, answered 637 on a retry, or a notification proved it
+	ConfirmedAt      *time.Time // payoutconfirmation applied
+	PayoutFailedAt   *time.Time // payoutfailed applied; money comes back only with the credit
+	ReleasedAt       *time.Time // "payout:<ID>:release" booked: not sent (refused, denied, cancelled)
+	ReturnedAt       *time.Time // "payout:<ID>:return" booked: a credit (or a cancel) after the send gave the money back
 }
 
 // Flags raised from the order's state rather than from one event. Refresh adds and
@@ -102,6 +155,8 @@ const (
 // timestamps. Call it after setting any of them.
 func (o *Order) Refresh() {
 	switch {
+	case o.Kind == OrderPayout:
+		o.Status = o.payoutStatus()
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
 	case o.CreditedAt != nil:
@@ -115,6 +170,9 @@ func (o *Order) Refresh() {
 	default:
 		o.Status = OrderCreated
 	}
+	if o.Kind == OrderPayout {
+		return // a payout's flags all come from single events
+	}
 	flags := o.Flags()
 	for _, f := range []string{FlagCancelAfterCredit, FlagDebitNoCredit} {
 		delete(flags, f)
@@ -126,6 +184,32 @@ func (o *Order) Refresh() {
 		flags[FlagDebitNoCredit] = true
 	}
 	o.setFlags(flags)
+}
+
+// payoutStatus derives a payout's status; see the payout statuses. Money back in
+// the wallet decides first: failed when Trustly or the bank gave it back (a
+// credit, payoutfailed) or refused the payout, cancelled when a person or a cancel
+// notification stopped it.
+func (o *Order) payoutStatus() OrderStatus {
+	failed := o.CreditedAt != nil || o.PayoutFailedAt != nil || o.FailedAt != nil
+	switch {
+	case o.ReturnedAt != nil || o.ReleasedAt != nil:
+		if failed {
+			return OrderFailed
+		}
+		return OrderCancelled
+	case failed:
+		return OrderFailed
+	case o.ConfirmedAt != nil:
+		return OrderConfirmed
+	case o.SentAt != nil:
+		return OrderSent
+	case o.OutcomeUnknownAt != nil:
+		return OrderSending
+	case o.NeedsApproval && o.ApprovedAt == nil:
+		return OrderAwaitingApproval
+	}
+	return OrderRequested
 }
 
 // AddFlag records an anomaly seen in one event. Flags form a set: adding one twice

@@ -1,0 +1,141 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// A player's saved bank accounts come from three places (models.AccountSource): the
+// account notification of a deposit, the player picking one in a SelectAccount
+// checkout (selectaccount.go), and bank details the player typed, registered with
+// RegisterAccount. Each is one row per player and Trustly AccountID. Removing an
+// account hides it from the player and from payouts; the row stays for the audit
+// trail and for the payouts that went to it.
+
+// ErrBankAccountNotFound means the player has no bank account with that id. One of
+// another player is not found either.
+var ErrBankAccountNotFound = errors.New("bank account not found")
+
+// Sentences shown to players about bank accounts.
+const (
+	msgAccountRejected = "Trustly does not accept this account number: check it and try again."
+	msgAccountFailed   = "We could not save this bank account just now. Nothing was changed; please try again in a moment."
+	msgAccountNoName   = "We need your first and last name to register a bank account; please contact support."
+)
+
+// BankAccounts lists the player's bank accounts that were not removed, oldest
+// first: the accounts a payout may go to.
+func (s *Service) BankAccounts(ctx context.Context, player models.Player) ([]models.BankAccount, error) {
+	var accounts []models.BankAccount
+	err := s.db.WithContext(ctx).Where("player_id = ? AND removed = ?", player.ID, false).Order("id").Find(&accounts).Error
+	if err != nil {
+		return nil, fmt.Errorf("bank accounts of player %d: %w", player.ID, err)
+	}
+	return accounts, nil
+}
+
+// RemoveBankAccount hides one of the player's bank accounts: it is no longer
+// listed and no payout may go to it. Payouts already on their way to it go on.
+// Removing it twice is harmless; an account the player does not have is
+// ErrBankAccountNotFound.
+func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, id int64) error {
+	unlock := writeLock(s.db)
+	res := s.db.WithContext(ctx).Model(&models.BankAccount{}).Where("id = ? AND player_id = ?", id, player.ID).
+		Updates(map[string]any{"removed": true, "updated_at": s.now().UTC()})
+	unlock()
+	switch {
+	case res.Error != nil:
+		return fmt.Errorf("remove bank account %d: %w", id, res.Error)
+	case res.RowsAffected == 0:
+		return fmt.Errorf("remove bank account %d: %w", id, ErrBankAccountNotFound)
+	}
+	s.log.Info("bank account removed", "player_id", player.ID, "bank_account_id", id)
+	return nil
+}
+
+// RegisterBankAccount saves bank details the player typed, for payouts. country
+// picks the market's rules (models.ParseBankDetails): for Sweden bank is the
+// clearing number and account the rest, for the UK the sort code and account
+// number, elsewhere account is the IBAN and bank is ignored. Details that do not
+// validate fail with a *models.Problem naming the field, and nothing is sent to
+// Trustly. Trustly has the final say on the number (624, also a Problem).
+//
+// Trustly gives the same AccountID for the same details, so registering them again
+// returns the same BankAccount, shown again if the player had removed it. Trustly
+// checks the number's format only, not who owns it: the account is saved as not
+// verified.
+func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player, country, bank, account string) (models.BankAccount, error) {
+	details, err := models.ParseBankDetails(country, bank, account)
+	if err != nil {
+		return models.BankAccount{}, err
+	}
+	if player.FirstName == "" || player.LastName == "" {
+		return models.BankAccount{}, models.Problemf("", msgAccountNoName)
+	}
+	log := s.log.With("player_id", player.ID, "clearing_house", details.ClearingHouse)
+	res, err := s.trustly.RegisterAccount(ctx, trustly.RegisterAccountParams{
+		EndUserID:     player.EndUserID,
+		ClearingHouse: details.ClearingHouse,
+		BankNumber:    details.BankNumber,
+		AccountNumber: details.AccountNumber,
+		Firstname:     player.FirstName,
+		Lastname:      player.LastName,
+		Email:         player.Email,
+		DateOfBirth:   player.DateOfBirth,
+	})
+	switch {
+	case trustly.IsCode(err, trustly.CodeInvalidBankAccountNumber):
+		log.Info("RegisterAccount: Trustly refused the account number")
+		return models.BankAccount{}, models.Problemf("account", msgAccountRejected)
+	case err != nil:
+		log.Error("RegisterAccount failed", "err", err, "outcome_unknown", errors.Is(err, trustly.ErrOutcomeUnknown))
+		return models.BankAccount{}, models.Problemf("", msgAccountFailed)
+	}
+
+	now := s.now().UTC()
+	clearing := res.ClearingHouse
+	if clearing == "" {
+		clearing = details.ClearingHouse
+	}
+	a := models.BankAccount{PlayerID: player.ID, AccountID: res.AccountID, Bank: res.Bank, Descriptor: res.Descriptor,
+		LastDigits: lastDigits(details.AccountNumber), ClearingHouse: clearing, Source: models.AccountFromRegisterAccount,
+		CreatedAt: now, UpdatedAt: now}
+	keep := func(col string) clause.Expr {
+		return gorm.Expr(fmt.Sprintf("COALESCE(NULLIF(excluded.%[1]s, ''), bank_accounts.%[1]s)", col))
+	}
+	unlock := writeLock(s.db)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"bank": keep("bank"), "descriptor": keep("descriptor"), "last_digits": keep("last_digits"),
+				"clearing_house": keep("clearing_house"), "removed": false, "updated_at": now,
+			}),
+		}).Create(&a).Error
+		if err != nil {
+			return err
+		}
+		return tx.Where("player_id = ? AND account_id = ?", player.ID, res.AccountID).Take(&a).Error
+	})
+	unlock()
+	if err != nil {
+		return models.BankAccount{}, fmt.Errorf("register bank account: save: %w", err)
+	}
+	log.Info("bank account registered", "bank_account_id", a.ID, "account_id", a.AccountID)
+	return a, nil
+}
+
+// lastDigits is the end of an account number we were given, as Trustly shows it
+// in account notifications: the last six characters.
+func lastDigits(number string) string {
+	if len(number) <= 6 {
+		return number
+	}
+	return number[len(number)-6:]
+}

@@ -1,0 +1,771 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Payouts: money from the player's wallet to one of their saved bank accounts with
+// Trustly's AccountPayout (API.md §4.2, §5.3, §6.1).
+//
+// The ledger follows the money, one transfer per event, each reference at most once:
+//
+//	payout:<ID>:reserve  wallet   → reserved  in the transaction that creates the order
+//	payout:<ID>:send     reserved → clearing  Trustly accepted it, or later evidence shows it was sent
+//	payout:<ID>:release  reserved → wallet    not sent: refused, denied, cancelled before sending
+//	payout:<ID>:return   clearing → wallet    sent, then given back (a credit, or a cancel)
+//
+// The reservation is guarded like every player account, so concurrent requests can
+// never reserve more than the wallet holds. After the reservation the money leaves
+// it exactly once, by send or by release, and only sent money can return; the
+// order's SentAt, ReleasedAt and ReturnedAt are set in the transaction that books
+// each transfer, under the order's row lock, so replays and any arrival order of
+// API results and notifications end with the money in one place.
+//
+// AccountPayout is called after the reservation commits and outside any database
+// transaction, with the order's MessageID. A timeout leaves the payout "sending"
+// with its reservation held: ResumePayouts asks again with the same MessageID, and
+// Trustly's 637 (duplicate MessageID) then proves the first call arrived. A payout
+// is never sent under a new MessageID, so it can never be paid twice.
+
+// Sentences shown to players and staff about payouts.
+const (
+	msgPayoutCurrency   = "Payouts are made in your wallet's currency, %s."
+	msgPayoutLimits     = "Choose an amount from %s to %s."
+	msgPayoutBalance    = "Your balance is too low for this payout: you can withdraw at most %s."
+	msgPayoutBlocked    = "Your balance is below zero because your bank returned a deposit. Withdrawals are paused until it is settled; please contact support."
+	msgPayoutAccount    = "Choose one of your saved bank accounts."
+	msgPayoutRefused    = "Trustly could not send your payout just now. The money is back in your balance; please try again later."
+	msgPayoutBadAccount = "Trustly cannot pay out to this bank account. The money is back in your balance; please choose another account."
+	msgPayoutNotWaiting = "This payout is no longer waiting for approval."
+)
+
+// Player-facing words for a payout's state (PayoutStateText).
+const (
+	PayoutTextAwaitingApproval = "Waiting for approval"
+	PayoutTextSending          = "Being sent to your bank"
+	PayoutTextOnItsWay         = "On its way to your bank"
+	PayoutTextPaid             = "Paid out"
+	PayoutTextBankFailed       = "Your bank could not receive it — the money will come back to your balance"
+	PayoutTextReturned         = "Returned by the bank — the money is back in your balance"
+	PayoutTextNotSent          = "Not sent — the money is back in your balance"
+	PayoutTextDenied           = "Not approved — the money is back in your balance"
+	PayoutTextCancelled        = "Cancelled — the money is back in your balance"
+)
+
+// ErrNotAdmin means a back-office action was asked for by someone who is not an
+// admin.
+var ErrNotAdmin = errors.New("admin role required")
+
+const (
+	// payoutResumeAfter is how long ResumePayouts leaves a payout alone after an
+	// AccountPayout attempt started: longer than the client's 30 s timeout, so that
+	// it does not ask again while the first call may still be on its way.
+	payoutResumeAfter = 2 * time.Minute
+	// transferCheckEvery is Trustly's limit for GetWithdrawals per payout (§4.6).
+	transferCheckEvery = 15 * time.Minute
+)
+
+// Payout is a payout order with the bank account it goes to (also when that
+// account was removed since) and its state in the player's words.
+type Payout struct {
+	Order   models.Order
+	Account models.BankAccount
+	State   string // PayoutStateText(Order)
+}
+
+// Withdrawable is how much the player may withdraw now: the wallet, which no longer
+// holds payouts in flight, and never below zero.
+func (s *Service) Withdrawable(ctx context.Context, player models.Player) (models.Money, error) {
+	w, err := s.Wallet(ctx, player)
+	if err != nil {
+		return models.Money{}, fmt.Errorf("withdrawable of player %d: %w", player.ID, err)
+	}
+	if w.Minor < 0 {
+		w.Minor = 0
+	}
+	return w, nil
+}
+
+// RequestPayout pays amount from the player's wallet to one of their saved bank
+// accounts. A request that is not allowed fails with a *models.Problem and nothing
+// is reserved or sent: an amount outside the limits or in another currency, more
+// than the wallet holds, a blocked player (negative wallet), or an account that is
+// not the player's or was removed.
+//
+// The money is reserved in the transaction that creates the order. A payout above
+// Limits.ApprovalAbove then waits, reserved, for ApprovePayout or DenyPayout and is
+// returned awaiting approval. Any other is sent at once: the order comes back sent,
+// or sending when Trustly's answer was lost (ResumePayouts finishes it), or failed
+// with its money released and a *models.Problem saying so (the order is returned
+// too). Trustly's notifications decide the rest.
+func (s *Service) RequestPayout(ctx context.Context, player models.Player, bankAccountID int64, amount models.Money) (models.Order, error) {
+	order, err := s.reservePayout(ctx, player, bankAccountID, amount)
+	if err != nil {
+		return models.Order{}, err
+	}
+	if order.Status == models.OrderAwaitingApproval {
+		s.payoutLog(order).Info("payout awaits approval", "amount", order.Amount.String())
+		return order, nil
+	}
+	return s.sendPayout(ctx, order)
+}
+
+// reservePayout checks a payout request, creates its order and reserves its money
+// in one transaction. The balance check before it gives the player a precise
+// answer; the ledger's guarded UPDATE inside it is what keeps concurrent requests
+// from overdrawing the wallet.
+func (s *Service) reservePayout(ctx context.Context, player models.Player, bankAccountID int64, amount models.Money) (models.Order, error) {
+	limits := s.cfg.LimitsFor(player.Currency)
+	switch {
+	case amount.Currency != player.Currency:
+		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutCurrency, player.Currency))
+	case amount.Minor < limits.MinPayout.Minor || amount.Minor > limits.MaxPayout.Minor:
+		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutLimits, limits.MinPayout.Display(), limits.MaxPayout.Display()))
+	}
+	wallet, err := s.Wallet(ctx, player)
+	switch {
+	case err != nil:
+		return models.Order{}, fmt.Errorf("request payout: %w", err)
+	case wallet.Minor < 0:
+		return models.Order{}, models.Problemf("", msgPayoutBlocked)
+	case amount.Minor > wallet.Minor:
+		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutBalance, wallet.Display()))
+	}
+
+	now := s.now().UTC()
+	order := models.Order{MessageID: models.NewMessageID(models.OrderPayout), Kind: models.OrderPayout,
+		PlayerID: player.ID, Amount: amount, NeedsApproval: amount.Minor > limits.ApprovalAbove.Minor, CreatedAt: now}
+	if !order.NeedsApproval {
+		order.Attempts, order.AttemptedAt = 1, &now
+	}
+	order.Refresh()
+	unlock := writeLock(s.db)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var account models.BankAccount
+		err := tx.Where("id = ? AND player_id = ? AND removed = ?", bankAccountID, player.ID, false).Limit(1).Find(&account).Error
+		if err != nil {
+			return err
+		}
+		if account.ID == 0 {
+			return models.Problemf("account", msgPayoutAccount)
+		}
+		order.BankAccountID, order.AccountID = account.ID, account.AccountID
+		if err := tx.Create(&order).Error; err != nil {
+			return fmt.Errorf("create order: %w", err)
+		}
+		t := models.Move(order.Reference("reserve"), "Payout reserved", models.PlayerWallet(player.ID), models.PlayerReserved(player.ID), amount)
+		_, err = ledger.New(tx).Post(ctx, t)
+		return err
+	})
+	unlock()
+	var problem *models.Problem
+	switch {
+	case errors.As(err, &problem):
+		return models.Order{}, problem
+	case errors.Is(err, ledger.ErrInsufficientFunds):
+		w, werr := s.Withdrawable(ctx, player)
+		if werr != nil {
+			return models.Order{}, fmt.Errorf("request payout: %w", werr)
+		}
+		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutBalance, w.Display()))
+	case err != nil:
+		return models.Order{}, fmt.Errorf("request payout: %w", err)
+	}
+	s.payoutLog(order).Info("payout reserved", "amount", amount.String(), "needs_approval", order.NeedsApproval)
+	return order, nil
+}
+
+// sendPayout calls AccountPayout for a reserved payout and records the outcome. It
+// is detached from the caller's cancellation: a player who leaves must not turn a
+// payout into an unknown one. The caller has counted the attempt (Attempts,
+// AttemptedAt) in the database before calling.
+func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Order, error) {
+	ctx = context.WithoutCancel(ctx)
+	log := s.payoutLog(order)
+	player, err := s.Player(ctx, order.PlayerID)
+	if err != nil {
+		return order, fmt.Errorf("send payout %d: %w", order.ID, err)
+	}
+	res, err := s.trustly.AccountPayout(ctx, trustly.AccountPayoutParams{
+		NotificationURL:  s.cfg.NotificationURL(),
+		EndUserID:        player.EndUserID,
+		MessageID:        order.MessageID,
+		AccountID:        order.AccountID,
+		Amount:           order.Amount.String(),
+		Currency:         order.Amount.Currency,
+		ShopperStatement: s.cfg.ShopperStatement,
+	})
+	var te *trustly.Error
+	if !errors.As(err, &te) || !te.Signed {
+		te = nil // an unsigned error may not come from Trustly: the outcome is unknown
+	}
+	switch {
+	case err == nil:
+		sent, err := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			if o.TrustlyOrderID == "" {
+				o.TrustlyOrderID = res.OrderID
+			}
+			return s.payoutSent(ctx, tx, o, now, log)
+		})
+		if err != nil {
+			return order, fmt.Errorf("send payout %d: record accepted: %w", order.ID, err)
+		}
+		log.Info("payout sent", "trustly_order_id", res.OrderID, "status", sent.Status)
+		return sent, nil
+
+	case te != nil && te.Code == trustly.CodeDuplicateMessageID:
+		// Our MessageIDs are random and never reused, so 637 means an earlier call
+		// with this MessageID reached Trustly: the payout exists there.
+		sent, err := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			return s.payoutSent(ctx, tx, o, now, log)
+		})
+		if err != nil {
+			return order, fmt.Errorf("send payout %d: record 637: %w", order.ID, err)
+		}
+		log.Warn("payout resend answered 637: the earlier call arrived; the payout counts as sent", "status", sent.Status)
+		return sent, nil
+
+	case te != nil, errors.Is(err, trustly.ErrRefused), errors.Is(err, trustly.ErrInvalidParams):
+		// Trustly did not carry it out: release the money.
+		reason := "AccountPayout refused (result 0)"
+		msg := msgPayoutRefused
+		if te != nil {
+			reason = fmt.Sprintf("AccountPayout error %d %s", te.Code, te.Message)
+			if te.Code == trustly.CodeInvalidBankAccountNumber {
+				msg = msgPayoutBadAccount
+			}
+		} else if errors.Is(err, trustly.ErrInvalidParams) {
+			reason = "AccountPayout not sent: " + err.Error()
+		}
+		failed, cerr := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			if o.SentAt != nil {
+				o.AddFlag("Trustly refused the payout after it had proved it was sent: " + reason)
+				log.Error("alert: payout refused after it was sent; nothing released", "err", err)
+				return nil
+			}
+			setOnce(&o.FailedAt, now)
+			if o.Reason == "" {
+				o.Reason = reason
+			}
+			return s.payoutReleased(ctx, tx, o, now)
+		})
+		if cerr != nil {
+			return order, fmt.Errorf("send payout %d: record refusal: %w", order.ID, cerr)
+		}
+		log.Error("payout refused; reservation released", "err", err, "status", failed.Status)
+		return failed, models.Problemf("", msg)
+
+	default:
+		// Timeout, network failure, an unsigned or unverifiable answer: Trustly may
+		// have the payout. Keep the reservation; ResumePayouts asks again.
+		unknown, cerr := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			setOnce(&o.OutcomeUnknownAt, now)
+			return nil
+		})
+		if cerr != nil {
+			return order, fmt.Errorf("send payout %d: record unknown outcome: %w", order.ID, cerr)
+		}
+		log.Error("payout outcome unknown; ResumePayouts will ask again with the same MessageID", "err", err, "status", unknown.Status)
+		return unknown, nil
+	}
+}
+
+// ResumePayouts sends every payout that is reserved and cleared to go but has no
+// known outcome: its AccountPayout call timed out, or the process stopped between
+// the reservation and the call. It asks with the payout's own MessageID, so a
+// payout Trustly already has is answered 637 and counted as sent, never paid
+// twice. A payout whose last attempt started less than two minutes ago is left for
+// the next run, as that call may still be under way. Run it at startup and every
+// few minutes; several instances may run it at once, since each payout is claimed
+// by one of them before it is sent.
+func (s *Service) ResumePayouts(ctx context.Context) error {
+	var orders []models.Order
+	err := s.db.WithContext(ctx).Where("kind = ? AND sent_at IS NULL AND released_at IS NULL AND returned_at IS NULL", models.OrderPayout).
+		Where("failed_at IS NULL AND cancelled_at IS NULL AND denied_at IS NULL AND credited_at IS NULL AND payout_failed_at IS NULL").
+		Where("needs_approval = ? OR approved_at IS NOT NULL", false).
+		Order("id").Find(&orders).Error
+	if err != nil {
+		return fmt.Errorf("resume payouts: %w", err)
+	}
+	var errs []error
+	for _, order := range orders {
+		now := s.now().UTC()
+		if order.AttemptedAt != nil && now.Sub(*order.AttemptedAt) < payoutResumeAfter {
+			continue
+		}
+		// Claim it: only the instance whose UPDATE sees the attempt count it read
+		// sends it.
+		unlock := writeLock(s.db)
+		res := s.db.WithContext(ctx).Model(&models.Order{}).
+			Where("id = ? AND attempts = ? AND sent_at IS NULL AND released_at IS NULL", order.ID, order.Attempts).
+			Updates(map[string]any{"attempts": order.Attempts + 1, "attempted_at": now})
+		unlock()
+		if res.Error != nil {
+			errs = append(errs, fmt.Errorf("resume payout %d: %w", order.ID, res.Error))
+			continue
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		order.Attempts++
+		order.AttemptedAt = &now
+		s.payoutLog(order).Warn("resuming payout with the same MessageID", "attempt", order.Attempts)
+		if _, err := s.sendPayout(ctx, order); err != nil {
+			var problem *models.Problem
+			if !errors.As(err, &problem) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ApprovePayout lets a payout above the approval limit go, on an admin's word, and
+// sends it at once. Approving one already approved changes nothing and sends
+// nothing; one denied or cancelled fails with a *models.Problem.
+func (s *Service) ApprovePayout(ctx context.Context, admin models.Player, orderID int64) (models.Order, error) {
+	if err := s.requireAdmin(ctx, admin); err != nil {
+		return models.Order{}, err
+	}
+	send := false
+	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		switch {
+		case o.NeedsApproval && o.ApprovedAt != nil:
+			return nil
+		case o.Status != models.OrderAwaitingApproval:
+			return models.Problemf("", msgPayoutNotWaiting)
+		}
+		setOnce(&o.ApprovedAt, now)
+		o.DecidedBy = admin.ID
+		o.Attempts, o.AttemptedAt = o.Attempts+1, &now
+		send = true
+		return nil
+	})
+	if err != nil {
+		return models.Order{}, payoutErr("approve", orderID, err)
+	}
+	if !send {
+		return order, nil
+	}
+	s.payoutLog(order).Info("payout approved", "admin_id", admin.ID)
+	return s.sendPayout(ctx, order)
+}
+
+// DenyPayout refuses a payout waiting for approval and gives its money back to the
+// player's wallet; reason is kept for staff. Denying one already denied changes
+// nothing; one approved or cancelled fails with a *models.Problem.
+func (s *Service) DenyPayout(ctx context.Context, admin models.Player, orderID int64, reason string) (models.Order, error) {
+	if err := s.requireAdmin(ctx, admin); err != nil {
+		return models.Order{}, err
+	}
+	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		switch {
+		case o.DeniedAt != nil:
+			return nil
+		case o.Status != models.OrderAwaitingApproval:
+			return models.Problemf("", msgPayoutNotWaiting)
+		}
+		setOnce(&o.DeniedAt, now)
+		o.DecidedBy, o.Reason = admin.ID, truncate(reason, 500)
+		return s.payoutReleased(ctx, tx, o, now)
+	})
+	if err != nil {
+		return models.Order{}, payoutErr("deny", orderID, err)
+	}
+	s.payoutLog(order).Info("payout denied; reservation released", "admin_id", admin.ID)
+	return order, nil
+}
+
+// CancelPayout lets the player take back a payout that is still waiting for
+// approval; its money returns to the wallet. A payout that was sent, or may be on
+// its way, cannot be cancelled (*models.Problem).
+func (s *Service) CancelPayout(ctx context.Context, player models.Player, orderID int64) (models.Order, error) {
+	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		switch {
+		case o.PlayerID != player.ID:
+			return gorm.ErrRecordNotFound
+		case o.CancelledAt != nil && o.ReleasedAt != nil:
+			return nil
+		case o.Status != models.OrderAwaitingApproval:
+			return models.Problemf("", msgPayoutNotWaiting)
+		}
+		setOnce(&o.CancelledAt, now)
+		return s.payoutReleased(ctx, tx, o, now)
+	})
+	if err != nil {
+		return models.Order{}, payoutErr("cancel", orderID, err)
+	}
+	s.payoutLog(order).Info("payout cancelled by the player; reservation released")
+	return order, nil
+}
+
+// RefreshPayout asks Trustly's GetWithdrawals for the transfer state of one of the
+// player's payouts and stores it on the order (TransferState, TransferCheckedAt),
+// at most once per 15 minutes per payout whoever asks (Trustly's limit; a
+// conditional UPDATE of TransferChecks claims each check). Otherwise, or when Trustly does not answer, it
+// returns the order as stored. The state is for showing (PayoutStateText); money
+// moves only on notifications.
+func (s *Service) RefreshPayout(ctx context.Context, player models.Player, orderID int64) (models.Order, error) {
+	order, err := s.playerPayout(ctx, player, orderID)
+	if err != nil {
+		return models.Order{}, err
+	}
+	now := s.now().UTC()
+	switch {
+	case order.TrustlyOrderID == "", order.SentAt == nil, order.ReturnedAt != nil, order.ReleasedAt != nil:
+		return order, nil
+	case order.TransferCheckedAt != nil && now.Sub(*order.TransferCheckedAt) < transferCheckEvery:
+		return order, nil
+	}
+	unlock := writeLock(s.db)
+	res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND transfer_checks = ?", order.ID, order.TransferChecks).
+		Updates(map[string]any{"transfer_checks": order.TransferChecks + 1, "transfer_checked_at": now})
+	unlock()
+	if res.Error != nil {
+		return models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return s.playerPayout(ctx, player, orderID) // another request is checking it
+	}
+	log := s.payoutLog(order)
+	rows, err := s.trustly.GetWithdrawals(ctx, trustly.GetWithdrawalsParams{OrderID: order.TrustlyOrderID})
+	if err != nil {
+		log.Warn("GetWithdrawals failed; showing the stored state", "err", err)
+		return s.playerPayout(ctx, player, orderID)
+	}
+	state := ""
+	for _, w := range rows {
+		if w.OrderID == order.TrustlyOrderID || state == "" {
+			state = w.TransferState
+		}
+	}
+	unlock = writeLock(s.db)
+	err = s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ?", order.ID).Update("transfer_state", truncate(state, 32)).Error
+	unlock()
+	if err != nil {
+		return models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, err)
+	}
+	log.Info("payout transfer state", "transfer_state", state, "payout_state", trustly.PayoutStateOf(state))
+	return s.playerPayout(ctx, player, orderID)
+}
+
+// PayoutStateText is a payout's state in the player's words (the PayoutText…
+// constants). While Trustly has the money, the transfer state from RefreshPayout
+// refines "On its way" into "Paid out" or a failure the bank reported.
+func PayoutStateText(order models.Order) string {
+	transfer := trustly.PayoutStateOf(order.TransferState)
+	switch order.Status {
+	case models.OrderAwaitingApproval:
+		return PayoutTextAwaitingApproval
+	case models.OrderRequested, models.OrderSending:
+		return PayoutTextSending
+	case models.OrderSent:
+		switch {
+		case order.TransferState == "":
+			return PayoutTextOnItsWay
+		case transfer == trustly.PayoutPaid:
+			return PayoutTextPaid
+		case transfer == trustly.PayoutFailed:
+			return PayoutTextBankFailed
+		}
+		return PayoutTextOnItsWay
+	case models.OrderConfirmed:
+		if order.TransferState != "" && transfer == trustly.PayoutFailed {
+			return PayoutTextBankFailed
+		}
+		return PayoutTextPaid
+	case models.OrderFailed:
+		switch {
+		case order.ReturnedAt != nil:
+			return PayoutTextReturned
+		case order.ReleasedAt != nil:
+			return PayoutTextNotSent
+		}
+		return PayoutTextBankFailed
+	case models.OrderCancelled:
+		if order.DeniedAt != nil {
+			return PayoutTextDenied
+		}
+		return PayoutTextCancelled
+	}
+	return string(order.Status)
+}
+
+// Payouts lists the player's payouts, newest first, at most 100.
+func (s *Service) Payouts(ctx context.Context, player models.Player) ([]Payout, error) {
+	var orders []models.Order
+	err := s.db.WithContext(ctx).Where("player_id = ? AND kind = ?", player.ID, models.OrderPayout).
+		Order("created_at DESC, id DESC").Limit(historyLimit).Find(&orders).Error
+	if err != nil {
+		return nil, fmt.Errorf("payouts of player %d: %w", player.ID, err)
+	}
+	return s.withAccounts(ctx, orders)
+}
+
+// Payout returns one of the player's payouts, or ErrOrderNotFound.
+func (s *Service) Payout(ctx context.Context, player models.Player, orderID int64) (Payout, error) {
+	order, err := s.playerPayout(ctx, player, orderID)
+	if err != nil {
+		return Payout{}, err
+	}
+	out, err := s.withAccounts(ctx, []models.Order{order})
+	if err != nil {
+		return Payout{}, err
+	}
+	return out[0], nil
+}
+
+// PayoutsAwaitingApproval lists every payout waiting for an admin, oldest first.
+func (s *Service) PayoutsAwaitingApproval(ctx context.Context, admin models.Player) ([]Payout, error) {
+	if err := s.requireAdmin(ctx, admin); err != nil {
+		return nil, err
+	}
+	var orders []models.Order
+	err := s.db.WithContext(ctx).Where("kind = ? AND status = ?", models.OrderPayout, models.OrderAwaitingApproval).
+		Order("created_at, id").Find(&orders).Error
+	if err != nil {
+		return nil, fmt.Errorf("payouts awaiting approval: %w", err)
+	}
+	return s.withAccounts(ctx, orders)
+}
+
+// withAccounts pairs orders with their bank accounts and words.
+func (s *Service) withAccounts(ctx context.Context, orders []models.Order) ([]Payout, error) {
+	ids := make([]int64, 0, len(orders))
+	for _, o := range orders {
+		ids = append(ids, o.BankAccountID)
+	}
+	var accounts []models.BankAccount
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&accounts).Error; err != nil {
+			return nil, fmt.Errorf("payout accounts: %w", err)
+		}
+	}
+	byID := map[int64]models.BankAccount{}
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
+	out := make([]Payout, len(orders))
+	for i, o := range orders {
+		out[i] = Payout{Order: o, Account: byID[o.BankAccountID], State: PayoutStateText(o)}
+	}
+	return out, nil
+}
+
+// playerPayout loads one of the player's payouts, or ErrOrderNotFound.
+func (s *Service) playerPayout(ctx context.Context, player models.Player, orderID int64) (models.Order, error) {
+	var order models.Order
+	err := s.db.WithContext(ctx).Where("id = ? AND player_id = ? AND kind = ?", orderID, player.ID, models.OrderPayout).
+		Limit(1).Find(&order).Error
+	switch {
+	case err != nil:
+		return models.Order{}, fmt.Errorf("payout %d: %w", orderID, err)
+	case order.ID == 0:
+		return models.Order{}, fmt.Errorf("payout %d: %w", orderID, ErrOrderNotFound)
+	}
+	return order, nil
+}
+
+// applyPayout applies a notification to a payout order (API.md §5.3, §6.3):
+// every one of them proves Trustly has the payout, so a payout still reserved is
+// booked as sent first; payoutconfirmation and payoutfailed record what the bank
+// said; a credit, or a cancel, returns the money to the wallet. Money goes back to
+// the wallet exactly once, whatever arrives, in any order. Neither
+// payoutconfirmation nor payoutfailed is final: a credit can follow both.
+func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notification, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
+	ok := trustly.Answer{Status: trustly.StatusOK}
+	switch d := n.Data.(type) {
+	case *trustly.PayoutData:
+		if amount, err := models.ParseDecimal(d.Amount, d.Currency); err != nil || amount != order.Amount {
+			order.AddFlag(fmt.Sprintf("%s for %s %s differs from the order's %s", n.Method, d.Amount, d.Currency, order.Amount))
+		}
+		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
+			return ok, err
+		}
+		if n.Method == trustly.MethodPayoutConfirmation {
+			setOnce(&order.ConfirmedAt, now)
+			return ok, nil
+		}
+		setOnce(&order.PayoutFailedAt, now)
+		if order.Reason == "" {
+			order.Reason = truncate(fmt.Sprintf("payoutfailed %s: %s", d.ErrorCode, d.ErrorMessage), 500)
+		}
+		log.Warn("payout failed at the bank; the money returns with Trustly's credit", "error_code", d.ErrorCode, "error_message", d.ErrorMessage)
+		return ok, nil
+	case *trustly.TransferData:
+		if n.Method == trustly.MethodCredit {
+			return ok, s.creditPayout(ctx, tx, d, order, now, log)
+		}
+	case *trustly.CancelData:
+		// Whether Trustly cancels payouts is unknown (API.md §13): treat it as a
+		// failure that gives the money back, unless it is back already. Like any
+		// notification it proves Trustly had the payout, so the money goes back the
+		// way it went, send then return, whichever of cancel, credit and the API
+		// result comes first.
+		setOnce(&order.CancelledAt, now)
+		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
+			return ok, err
+		}
+		return ok, s.payoutReturned(ctx, tx, order, order.Amount, now, log)
+	}
+	order.AddFlag(fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
+	log.Warn("unexpected notification for a payout; stored, nothing booked")
+	return ok, nil
+}
+
+// creditPayout books the credit that returns a payout's money: clearing → wallet,
+// as much as Trustly says (another amount is flagged). A credit for a payout still
+// reserved proves it was sent, so the send is booked first. A second credit with
+// another notificationid is flagged and not booked; one in another currency is
+// flagged and not booked, for staff to settle.
+func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
+	if order.CreditedAt != nil {
+		order.AddFlag("more than one credit notification: only the first was booked")
+		log.Error("alert: second credit for a payout; not booked", "amount", d.Amount, "currency", d.Currency)
+		return nil
+	}
+	amount, err := models.ParseDecimal(d.Amount, d.Currency)
+	if err == nil && !amount.Positive() {
+		err = models.ErrBadAmount
+	}
+	if err != nil {
+		return fmt.Errorf("credit amount %q %s: %w", d.Amount, d.Currency, err)
+	}
+	setOnce(&order.CreditedAt, now)
+	if amount.Currency != order.Amount.Currency {
+		order.AddFlag(fmt.Sprintf("credit in %s for a payout in %s: not booked", amount.Currency, order.Amount.Currency))
+		log.Error("alert: payout credit in another currency; not booked", "amount", d.Amount, "currency", d.Currency)
+		return nil
+	}
+	if amount != order.Amount {
+		order.AddFlag(fmt.Sprintf("credit of %s differs from the payout's %s: booked as credited", amount, order.Amount))
+	}
+	if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
+		return err
+	}
+	if err := s.payoutReturned(ctx, tx, order, amount, now, log); err != nil {
+		return err
+	}
+	log.Warn("payout returned by the bank; money back in the wallet", "amount", amount.String())
+	return nil
+}
+
+// payoutSent books "payout:<ID>:send" (reserved → clearing) once, when Trustly
+// accepted the payout or a notification shows it has it. If the reservation was
+// already released, Trustly contradicts what we booked: that is flagged for staff,
+// and nothing is booked.
+func (s *Service) payoutSent(ctx context.Context, tx *gorm.DB, o *models.Order, now time.Time, log *slog.Logger) error {
+	switch {
+	case o.SentAt != nil:
+		return nil
+	case o.ReleasedAt != nil:
+		o.AddFlag("Trustly has this payout although its reservation was released: check it with Trustly")
+		log.Error("alert: Trustly has a payout whose reservation was released")
+		return nil
+	}
+	t := models.Move(o.Reference("send"), "Payout via Trustly", models.PlayerReserved(o.PlayerID), models.TrustlyClearing, o.Amount)
+	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+		return err
+	}
+	setOnce(&o.SentAt, now)
+	return nil
+}
+
+// payoutReleased books "payout:<ID>:release" (reserved → wallet) once, for a payout
+// that was never sent. Money that already left the reservation stays where it is.
+func (s *Service) payoutReleased(ctx context.Context, tx *gorm.DB, o *models.Order, now time.Time) error {
+	if o.SentAt != nil || o.ReleasedAt != nil {
+		return nil
+	}
+	t := models.Move(o.Reference("release"), "Payout not sent: back to your balance", models.PlayerReserved(o.PlayerID), models.PlayerWallet(o.PlayerID), o.Amount)
+	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+		return err
+	}
+	setOnce(&o.ReleasedAt, now)
+	return nil
+}
+
+// payoutReturned books "payout:<ID>:return" (clearing → wallet) once, for a payout
+// that was sent. Money released before sending is not returned again (flagged).
+func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Order, amount models.Money, now time.Time, log *slog.Logger) error {
+	switch {
+	case o.ReturnedAt != nil:
+		return nil
+	case o.SentAt == nil:
+		o.AddFlag("Trustly returned a payout whose reservation was released: not booked again")
+		log.Error("alert: return for a payout that was never booked as sent; not booked")
+		return nil
+	}
+	t := models.Move(o.Reference("return"), "Payout returned by the bank", models.TrustlyClearing, models.PlayerWallet(o.PlayerID), amount)
+	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+		return err
+	}
+	setOnce(&o.ReturnedAt, now)
+	return nil
+}
+
+// changePayout changes one payout under the lock notifications take (and, on
+// SQLite, this process's writer lock), with its status refreshed, in one transaction with any transfer change books. An error
+// from change (a *models.Problem, gorm.ErrRecordNotFound) rolls back and is
+// returned as it is.
+func (s *Service) changePayout(ctx context.Context, id int64, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
+	var order models.Order
+	unlock := writeLock(s.db)
+	defer unlock()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := forUpdate(tx).Where("id = ? AND kind = ?", id, models.OrderPayout).Take(&order).Error; err != nil {
+			return err
+		}
+		if err := change(tx, &order, s.now().UTC()); err != nil {
+			return err
+		}
+		order.Refresh()
+		return tx.Save(&order).Error
+	})
+	return order, err
+}
+
+// requireAdmin checks, in the database, that admin is an admin.
+func (s *Service) requireAdmin(ctx context.Context, admin models.Player) error {
+	p, err := s.Player(ctx, admin.ID)
+	if errors.Is(err, ErrPlayerNotFound) || (err == nil && p.Role != models.RoleAdmin) {
+		return fmt.Errorf("player %d: %w", admin.ID, ErrNotAdmin)
+	}
+	return err
+}
+
+// payoutErr names an unknown payout ErrOrderNotFound and passes Problems through.
+func payoutErr(action string, orderID int64, err error) error {
+	var problem *models.Problem
+	switch {
+	case errors.As(err, &problem):
+		return problem
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s payout %d: %w", action, orderID, ErrOrderNotFound)
+	}
+	return fmt.Errorf("%s payout %d: %w", action, orderID, err)
+}
+
+func (s *Service) payoutLog(o models.Order) *slog.Logger {
+	return s.log.With("order_id", o.ID, "message_id", o.MessageID, "player_id", o.PlayerID)
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && (s[n]&0xC0) == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,361 @@
+package cashier_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// payClock is the time the services of a payEnv read; tests move it forward.
+type payClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *payClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *payClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// payEnv is the cashier against a sandbox over real HTTP: the sandbox's API behind
+// a proxy that counts calls per method, and a NotificationURL whose handler passes
+// every notification to HandleNotification and records it.
+type payEnv struct {
+	t     *testing.T
+	ctx   context.Context
+	db    *gorm.DB
+	sb    *sandboxtest.Env
+	api   string // the proxy's /api/1
+	cfg   cashier.Config
+	clock *payClock
+	svc   *cashier.Service // plain client; deposits and selections complete themselves
+
+	hold atomic.Bool // while set, notifications are answered 503 and Trustly retries
+
+	mu       sync.Mutex
+	calls    map[string]int // API calls per method
+	received []payNote      // notifications applied, in arrival order
+}
+
+type payNote struct {
+	method, orderID string
+	raw             []byte
+}
+
+// newPayEnv starts a sandbox (opts change its config) and a Service on db.
+func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv {
+	t.Helper()
+	e := &payEnv{t: t, ctx: context.Background(), db: db, sb: sandboxtest.Start(t, opts...),
+		clock: &payClock{now: time.Now().UTC()}, calls: map[string]int{}}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		var m struct{ Method string }
+		_ = json.Unmarshal(raw, &m)
+		e.mu.Lock()
+		e.calls[m.Method]++
+		e.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		e.sb.Sandbox.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	e.api = proxy.URL + "/api/1"
+	notify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.hold.Load() {
+			http.Error(w, "held by the test", http.StatusServiceUnavailable)
+			return
+		}
+		raw, _ := io.ReadAll(r.Body)
+		answer, err := e.svc.HandleNotification(r.Context(), raw)
+		switch {
+		case errors.Is(err, cashier.ErrBadNotification):
+			t.Errorf("sandbox notification refused: %v", err)
+			http.Error(w, "bad notification", http.StatusBadRequest)
+			return
+		case err != nil:
+			http.Error(w, "not applied", http.StatusInternalServerError)
+			return
+		}
+		if n, err := trustly.ParseNotification(raw, e.sb.TrustlyKey); err == nil {
+			e.mu.Lock()
+			e.received = append(e.received, payNote{method: n.Method, orderID: n.OrderID(), raw: raw})
+			e.mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(answer)
+	}))
+	t.Cleanup(notify.Close)
+	e.cfg = cashier.Config{BaseURL: notify.URL, NotifyToken: "tok-payout", ShopperStatement: "Casino",
+		IntegrationModule: "cashier-test/1", SandboxExtra: map[string]string{"SandboxAutoComplete": "1"},
+		Limits: map[string]cashier.Limits{
+			"SEK": payLimits("SEK"),
+			"EUR": payLimits("EUR"),
+		}}
+	e.svc = e.service(nil)
+	return e
+}
+
+// payLimits: payouts of 10–10 000, above 5 000 with approval.
+func payLimits(currency string) cashier.Limits {
+	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: currency} }
+	return cashier.Limits{MinDeposit: m(10), MaxDeposit: m(50000), MinPayout: m(10), MaxPayout: m(10000), ApprovalAbove: m(5000)}
+}
+
+// service is another Service on the same database, clock and keys, whose Trustly
+// client config client may change (a scenario in Extra, a short timeout, another URL).
+func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
+	e.t.Helper()
+	tc := trustly.Config{URL: e.api, Username: e.sb.Username, Password: e.sb.Password, PrivateKey: e.sb.MerchantKey,
+		TrustlyKey: e.sb.TrustlyKey, Env: "sandbox", Logger: payLog()}
+	if client != nil {
+		client(&tc)
+	}
+	c, err := trustly.NewClient(tc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	svc, err := cashier.New(cashier.Deps{DB: e.db, Trustly: c, MerchantKey: e.sb.MerchantKey, TrustlyKey: e.sb.TrustlyKey,
+		Config: e.cfg, Now: e.clock.Now, Log: payLog()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return svc
+}
+
+// scenario is a Service whose payouts play a sandbox scenario.
+func (e *payEnv) scenario(sc sandbox.Scenario) *cashier.Service {
+	return e.service(func(c *trustly.Config) { c.Extra = map[string]string{"SandboxScenario": string(sc)} })
+}
+
+func (e *payEnv) apiCalls(method string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.calls[method]
+}
+
+// notes returns the notifications applied for Trustly's orderid.
+func (e *payEnv) notes(orderID string) []payNote {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []payNote
+	for _, n := range e.received {
+		if n.orderID == orderID {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+var paySeq atomic.Int64
+
+// payLog logs warnings and errors, or everything with CASHIER_TEST_LOG=debug.
+func payLog() *slog.Logger {
+	level := slog.LevelWarn
+	if os.Getenv("CASHIER_TEST_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// player creates a player of country with names, as Register would.
+func (e *payEnv) player(country string) models.Player {
+	e.t.Helper()
+	n := paySeq.Add(1)
+	p := models.Player{EndUserID: fmt.Sprintf("pay-%d-%d", time.Now().UnixNano(), n), Email: fmt.Sprintf("pay%d-%d@example.com", time.Now().UnixNano(), n),
+		FirstName: "Anna", LastName: "Svensson", Country: country, Currency: models.Markets[country].Currency,
+		Role: models.RolePlayer, CreatedAt: time.Now()}
+	if err := e.db.Create(&p).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// admin creates a back-office account.
+func (e *payEnv) admin() models.Player {
+	e.t.Helper()
+	a := e.player("SE")
+	if err := e.db.Model(&a).Update("role", models.RoleAdmin).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	a.Role = models.RoleAdmin
+	return a
+}
+
+func (e *payEnv) money(p models.Player, major int64) models.Money {
+	return models.Money{Minor: major * 100, Currency: p.Currency}
+}
+
+// deposit pays major units in through the sandbox and waits for the credit and the
+// account notification; it returns the account the deposit came from.
+func (e *payEnv) deposit(p models.Player, major int64) models.BankAccount {
+	e.t.Helper()
+	before := e.balance(models.PlayerWallet(p.ID), p.Currency)
+	order, err := e.svc.StartDeposit(e.ctx, p, e.money(p, major), "127.0.0.1")
+	if err != nil {
+		e.t.Fatalf("start deposit: %v", err)
+	}
+	var account models.BankAccount
+	e.waitFor("deposit credited with its account", func() bool {
+		var n int64
+		e.db.Model(&models.Notification{}).Where("order_id = ? AND method = ?", order.ID, "account").Count(&n)
+		if n == 0 || e.balance(models.PlayerWallet(p.ID), p.Currency) != before+major*100 {
+			return false
+		}
+		accounts, err := e.svc.BankAccounts(e.ctx, p)
+		if err != nil || len(accounts) == 0 {
+			return false
+		}
+		account = accounts[len(accounts)-1]
+		return true
+	})
+	return account
+}
+
+// waitFor polls cond until it holds, failing after 10 s.
+func (e *payEnv) waitFor(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitStatus waits until the order has status want and returns it.
+func (e *payEnv) waitStatus(o models.Order, want models.OrderStatus) models.Order {
+	e.t.Helper()
+	var got models.Order
+	e.waitFor(fmt.Sprintf("order %d %s", o.ID, want), func() bool {
+		got = e.reload(o)
+		return got.Status == want
+	})
+	return got
+}
+
+func (e *payEnv) reload(o models.Order) models.Order {
+	e.t.Helper()
+	var got models.Order
+	if err := e.db.Take(&got, o.ID).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return got
+}
+
+func (e *payEnv) balance(account models.LedgerAccount, currency string) int64 {
+	e.t.Helper()
+	m, err := ledger.New(e.db).Balance(e.ctx, account, currency)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return m.Minor
+}
+
+// money checks the player's wallet and reservation, and the ledger's invariants.
+func (e *payEnv) wantMoney(p models.Player, wallet, reserved int64) {
+	e.t.Helper()
+	gotW, gotR := e.balance(models.PlayerWallet(p.ID), p.Currency), e.balance(models.PlayerReserved(p.ID), p.Currency)
+	if gotW != wallet || gotR != reserved {
+		e.t.Errorf("wallet %d reserved %d; want wallet %d reserved %d", gotW, gotR, wallet, reserved)
+	}
+	if err := ledger.New(e.db).Audit(e.ctx); err != nil {
+		e.t.Error(err)
+	}
+}
+
+// sandboxPayouts counts the payouts the sandbox executed for messageID: its
+// settled AccountPayout transactions in AccountLedger.
+func (e *payEnv) sandboxPayouts(messageID, currency string) int {
+	e.t.Helper()
+	c := e.sb.Client(e.t)
+	day := time.Now().UTC()
+	rows, err := c.AccountLedger(e.ctx, trustly.AccountLedgerParams{FromDate: day.AddDate(0, 0, -1).Format("2006-01-02"),
+		ToDate: day.AddDate(0, 0, 2).Format("2006-01-02"), Currency: currency})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		if r.MessageID == messageID && r.TransactionType == "AccountPayout" {
+			n++
+		}
+	}
+	return n
+}
+
+// forge is a notification about o signed with the sandbox's key, as Trustly would
+// send it; fields override data keys.
+func (e *payEnv) forge(method string, o models.Order, p models.Player, fields map[string]any) []byte {
+	e.t.Helper()
+	data := map[string]any{"notificationid": fmt.Sprintf("%010d", 3000000000+paySeq.Add(1)), "orderid": o.TrustlyOrderID,
+		"messageid": o.MessageID, "enduserid": p.EndUserID, "timestamp": trustly.FormatTimestamp(time.Now())}
+	switch method {
+	case trustly.MethodCredit, trustly.MethodPayoutConfirmation, trustly.MethodPayoutFailed:
+		data["amount"] = o.Amount.String()
+		data["currency"] = o.Amount.Currency
+	}
+	switch method {
+	case trustly.MethodCredit, trustly.MethodCancel:
+		data["attributes"] = map[string]any{}
+	case trustly.MethodPayoutFailed:
+		data["errorcode"] = "incorrect_account_number"
+		data["errormessage"] = "The receiving bank reports that the account number is incorrect"
+	}
+	for k, v := range fields {
+		data[k] = v
+	}
+	raw, err := trustly.EncodeNotification(e.sb.Config.Key, method, uuid.NewString(), data)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return raw
+}
+
+// apply passes a notification to the service and checks it was answered OK.
+func (e *payEnv) apply(raw []byte) {
+	e.t.Helper()
+	answer, err := e.svc.HandleNotification(e.ctx, raw)
+	if err != nil {
+		e.t.Fatalf("notification: %v", err)
+	}
+	if !strings.Contains(string(answer), `"status":"OK"`) {
+		e.t.Fatalf("answer %s, want OK", answer)
+	}
+}
+
+// wantProblem checks err is a *models.Problem starting with prefix.
+func wantProblem(t *testing.T, err error, prefix string) {
+	t.Helper()
+	var p *models.Problem
+	if !errors.As(err, &p) || !strings.HasPrefix(p.Message, prefix) {
+		t.Fatalf("got %v; want a Problem starting %q", err, prefix)
+	}
+}
