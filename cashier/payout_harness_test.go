@@ -149,6 +149,15 @@ func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
 	return svc
 }
 
+// withSandboxExtra is a Service whose Deposit and SelectAccount carry extra.
+func (e *payEnv) withSandboxExtra(extra map[string]string) *cashier.Service {
+	e.t.Helper()
+	cfg := e.cfg
+	defer func() { e.cfg = cfg }()
+	e.cfg.SandboxExtra = extra
+	return e.service(nil)
+}
+
 // scenario is a Service whose payouts play a sandbox scenario.
 func (e *payEnv) scenario(sc sandbox.Scenario) *cashier.Service {
 	return e.service(func(c *trustly.Config) { c.Extra = map[string]string{"SandboxScenario": string(sc)} })

@@ -1,0 +1,234 @@
+package cashier_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
+	"gorm.io/gorm"
+)
+
+// TestRegisterBankAccount registers typed bank details with the sandbox, pays out
+// to them, and registers them again.
+func TestRegisterBankAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		for _, tt := range []struct {
+			name, country, bank, account string
+			want                         models.BankAccount
+		}{
+			{"Swedish clearing and account", "SE", "6112", "69706212",
+				models.BankAccount{ClearingHouse: "SWEDEN", Bank: "Handelsbanken", Descriptor: "**706212", LastDigits: "706212"}},
+			{"Finnish IBAN as typed", "FI", "", "fi21 1234 5600 0007 85",
+				models.BankAccount{ClearingHouse: "FINLAND", Descriptor: "**000785", LastDigits: "000785"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				e.t = t
+				p := e.player(tt.country)
+				got, err := e.svc.RegisterBankAccount(e.ctx, p, tt.country, tt.bank, tt.account)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.ID == 0 || got.AccountID == "" || got.PlayerID != p.ID || got.Source != models.AccountFromRegisterAccount ||
+					got.Verified || got.Removed || got.ClearingHouse != tt.want.ClearingHouse || got.Descriptor != tt.want.Descriptor ||
+					got.LastDigits != tt.want.LastDigits || (tt.want.Bank != "" && got.Bank != tt.want.Bank) {
+					t.Fatalf("registered %+v; want %+v from registeraccount, unverified", got, tt.want)
+				}
+				// The same details again: the same account, also after removing it.
+				again, err := e.svc.RegisterBankAccount(e.ctx, p, tt.country, tt.bank, tt.account)
+				if err != nil || again.ID != got.ID || again.AccountID != got.AccountID {
+					t.Fatalf("registering again: %+v, %v; want account %d", again, err, got.ID)
+				}
+				if err := e.svc.RemoveBankAccount(e.ctx, p, got.ID); err != nil {
+					t.Fatal(err)
+				}
+				again, err = e.svc.RegisterBankAccount(e.ctx, p, tt.country, tt.bank, tt.account)
+				if err != nil || again.ID != got.ID || again.Removed {
+					t.Fatalf("registering a removed account: %+v, %v; want account %d shown again", again, err, got.ID)
+				}
+				var n int64
+				db.Model(&models.BankAccount{}).Where("player_id = ?", p.ID).Count(&n)
+				if n != 1 {
+					t.Errorf("%d bank account rows, want 1", n)
+				}
+
+				e.deposit(p, 500)
+				order, err := e.svc.RequestPayout(e.ctx, p, got.ID, e.money(p, 120))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if order.AccountID != got.AccountID {
+					t.Errorf("paid to AccountID %s, want %s", order.AccountID, got.AccountID)
+				}
+				e.waitStatus(order, models.OrderConfirmed)
+				e.wantMoney(p, 38000, 0)
+			})
+		}
+	})
+}
+
+// TestRegisterBankAccountRefused: details that do not validate get a Problem
+// naming the field and are never sent; numbers only Trustly refuses (624) get one
+// too.
+func TestRegisterBankAccountRefused(t *testing.T) {
+	e := newPayEnv(t, storetest.SQLite(t))
+	p := e.player("SE")
+	for _, tt := range []struct {
+		name, country, bank, account string
+		field, problem               string
+		sent                         bool // reaches Trustly
+	}{
+		{"IBAN with a typing error", "FI", "", "FI2112345600000786", "account", "This IBAN has a typing error", false},
+		{"IBAN of another country", "FI", "", "EE382200221020145685", "account", "Enter an IBAN from Finland", false},
+		{"short clearing number", "SE", "61", "69706212", "bank", "Enter the clearing number", false},
+		{"letters in the account", "SE", "6112", "AASSSRMFKF", "account", "Enter the account number", false},
+		{"a country we do not pay to", "US", "", "123", "country", "We cannot pay out to bank accounts in this country", false},
+		{"five digits not starting with 8", "SE", "61121", "69706212", "account", "Trustly does not accept this account number", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.apiCalls("RegisterAccount")
+			_, err := e.svc.RegisterBankAccount(e.ctx, p, tt.country, tt.bank, tt.account)
+			var problem *models.Problem
+			if !errors.As(err, &problem) || problem.Field != tt.field || len(problem.Message) < len(tt.problem) || problem.Message[:len(tt.problem)] != tt.problem {
+				t.Fatalf("got %v; want a Problem on %s starting %q", err, tt.field, tt.problem)
+			}
+			if sent := e.apiCalls("RegisterAccount") > before; sent != tt.sent {
+				t.Errorf("sent to Trustly: %t, want %t", sent, tt.sent)
+			}
+		})
+	}
+	if accounts, err := e.svc.BankAccounts(e.ctx, p); err != nil || len(accounts) != 0 {
+		t.Errorf("BankAccounts = %+v, %v; want none", accounts, err)
+	}
+}
+
+// TestRemoveBankAccount: a removed account is no longer listed or paid to, and
+// stays in the database with the payouts that went to it.
+func TestRemoveBankAccount(t *testing.T) {
+	e := newPayEnv(t, storetest.SQLite(t))
+	p := e.player("SE")
+	kept := e.deposit(p, 1000)
+	gone, err := e.svc.RegisterBankAccount(e.ctx, p, "SE", "5329", "1865391")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid, err := e.svc.RequestPayout(e.ctx, p, gone.ID, e.money(p, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accounts, _ := e.svc.BankAccounts(e.ctx, p); len(accounts) != 2 {
+		t.Fatalf("%d accounts before removing, want 2", len(accounts))
+	}
+	if err := e.svc.RemoveBankAccount(e.ctx, p, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RemoveBankAccount(e.ctx, p, gone.ID); err != nil {
+		t.Errorf("removing twice: %v", err)
+	}
+	accounts, err := e.svc.BankAccounts(e.ctx, p)
+	if err != nil || len(accounts) != 1 || accounts[0].ID != kept.ID {
+		t.Fatalf("BankAccounts = %+v, %v; want only %d", accounts, err, kept.ID)
+	}
+	calls := e.apiCalls("AccountPayout")
+	_, err = e.svc.RequestPayout(e.ctx, p, gone.ID, e.money(p, 100))
+	wantProblem(t, err, "Choose one of your saved bank accounts")
+	if e.apiCalls("AccountPayout") != calls {
+		t.Error("a payout to a removed account was sent")
+	}
+	other := e.player("SE")
+	if err := e.svc.RemoveBankAccount(e.ctx, other, kept.ID); !errors.Is(err, cashier.ErrBankAccountNotFound) {
+		t.Errorf("removing another player's account: %v, want ErrBankAccountNotFound", err)
+	}
+	var row models.BankAccount
+	if err := e.db.Take(&row, gone.ID).Error; err != nil || !row.Removed {
+		t.Errorf("removed row %+v, %v; want kept with Removed", row, err)
+	}
+	// The payout already sent to it goes on, and still names it.
+	e.waitStatus(paid, models.OrderConfirmed)
+	list, err := e.svc.Payouts(e.ctx, p)
+	if err != nil || len(list) != 1 || list[0].Account.ID != gone.ID || list[0].Account.Label() != "SEB **865391" {
+		t.Errorf("Payouts = %+v, %v; want the payout to %d", list, err, gone.ID)
+	}
+	e.wantMoney(p, 90000, 0)
+}
+
+// TestSelectAccount: "Add account with Trustly" starts SelectAccount; the account
+// notification saves the account, which SelectedAccount then shows and a payout
+// can use. A cancelled selection saves nothing.
+func TestSelectAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		order, err := e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if order.Kind != models.OrderSelectAccount || order.Status != models.OrderStarted || order.CheckoutURL == "" || order.TrustlyOrderID == "" {
+			t.Fatalf("order %+v; want a started selectaccount order with a checkout", order)
+		}
+		var account *models.BankAccount
+		e.waitFor("the selected account", func() bool {
+			_, account, err = e.svc.SelectedAccount(e.ctx, p, order.MessageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return account != nil
+		})
+		if account.Source != models.AccountFromSelectAccount || !account.Verified || account.PlayerID != p.ID || account.Descriptor == "" {
+			t.Errorf("selected account %+v; want a verified account from selectaccount", account)
+		}
+		if got := e.reload(order); got.Status != models.OrderStarted || got.Flag != "" {
+			t.Errorf("select order %s %q after the account, want started", got.Status, got.Flag)
+		}
+
+		e.deposit(p, 500)
+		payout, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 200))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(payout, models.OrderConfirmed)
+		e.wantMoney(p, 30000, 0)
+
+		for _, tt := range []struct {
+			name, messageID string
+			player          models.Player
+		}{
+			{"unknown", "sel-unknown", p},
+			{"another player's", order.MessageID, e.player("SE")},
+			{"a payout's", payout.MessageID, p},
+		} {
+			if _, _, err := e.svc.SelectedAccount(e.ctx, tt.player, tt.messageID); !errors.Is(err, cashier.ErrOrderNotFound) {
+				t.Errorf("%s: %v, want ErrOrderNotFound", tt.name, err)
+			}
+		}
+
+		// The player abandons a selection: a cancel, and no account.
+		cancelling := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": string(sandbox.ScenarioSelectCancel)})
+		q := e.player("SE")
+		order, err = cancelling.StartSelectAccount(e.ctx, q, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(order, models.OrderFailed)
+		if _, account, err := e.svc.SelectedAccount(e.ctx, q, order.MessageID); err != nil || account != nil {
+			t.Errorf("after a cancel: %+v, %v; want no account", account, err)
+		}
+	})
+}
+
+// TestSelectAccountRefused: Trustly refusing the SelectAccount gives a Problem and
+// a failed order.
+func TestSelectAccountRefused(t *testing.T) {
+	e := newPayEnv(t, storetest.SQLite(t))
+	p := e.player("SE")
+	refusing := e.withSandboxExtra(map[string]string{"SandboxScenario": "no-such-scenario"}) // 717
+	_, err := refusing.StartSelectAccount(e.ctx, p, "127.0.0.1")
+	wantProblem(t, err, "Trustly could not start adding your bank account")
+	var order models.Order
+	if err := e.db.Where("player_id = ? AND kind = ?", p.ID, models.OrderSelectAccount).Take(&order).Error; err != nil || order.Status != models.OrderFailed {
+		t.Errorf("order %s, %v; want failed", order.Status, err)
+	}
+}
