@@ -411,9 +411,12 @@ func (s *Service) CancelPayout(ctx context.Context, player models.Player, orderI
 // RefreshPayout asks Trustly's GetWithdrawals for the transfer state of one of the
 // player's payouts and stores it on the order (TransferState, TransferCheckedAt),
 // at most once per 15 minutes per payout whoever asks (Trustly's limit; a
-// conditional UPDATE of TransferChecks claims each check). Otherwise, or when Trustly does not answer, it
-// returns the order as stored. The state is for showing (PayoutStateText); money
-// moves only on notifications.
+// conditional UPDATE of TransferChecks claims each check). It returns the order as
+// stored, without asking, when the payout is not with Trustly (not sent, or its
+// money is back), when Trustly's orderid is not known yet (a resend answered 637
+// and no notification has come), within the 15 minutes, or when Trustly does not
+// answer. The state is for showing (PayoutStateText); money moves only on
+// notifications. Another player's payout is ErrOrderNotFound.
 func (s *Service) RefreshPayout(ctx context.Context, player models.Player, orderID int64) (models.Order, error) {
 	order, err := s.playerPayout(ctx, player, orderID)
 	if err != nil {
