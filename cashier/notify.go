@@ -28,8 +28,9 @@ var ErrBadNotification = errors.New("not a valid Trustly notification")
 // references ("deposit:<id>:credit") and the order's applied-event timestamps make
 // a different notification for an event already applied harmless too. Notifications
 // for one order are serialized by locking the order row (SELECT … FOR UPDATE on
-// PostgreSQL; SQLite's BEGIN IMMEDIATE serializes every write transaction), so any
-// arrival order ends in the same balance and order state.
+// PostgreSQL; on SQLite every write transaction is serialized anyway, by BEGIN
+// IMMEDIATE and writeLock), so any arrival order ends in the same balance and order
+// state: see models.Order.Refresh for how the status follows from what was applied.
 //
 // A redelivery gets the stored answer byte for byte. Whether Trustly keeps the uuid
 // on a redelivery is unknown (API.md §6.2), so one that comes with another uuid or
@@ -47,7 +48,8 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 		return answer, err
 	}
 	// Sign the likely answer before taking the write lock: RSA signing costs about a
-	// millisecond, far more than the transaction. The rare other outcome is signed
+	// millisecond, which inside the lock would hold up every other notification on
+	// SQLite. The rare other outcome (FAILED for a debit we cannot book) is signed
 	// inside.
 	likely := trustly.Answer{Status: trustly.StatusOK}
 	if n.Method == trustly.MethodKYC {
@@ -59,10 +61,21 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 	}
 
 	var answer []byte
+	unlock := writeLock(s.db)
+	defer unlock()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
+		// The order first: the lock also serializes deliveries of one notification.
+		order, err := lockOrder(tx, n, log)
+		if err != nil {
+			return err
+		}
 		row := models.Notification{NotificationID: n.ID(), Method: n.Method, UUID: n.UUID,
-			TrustlyOrderID: n.OrderID(), Raw: string(raw), Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
+			TrustlyOrderID: n.OrderID(), Raw: string(raw), Answer: string(likelyBytes), Status: likely.Status,
+			Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
+		if order != nil {
+			row.OrderID = &order.ID
+		}
 		// A concurrent delivery of the same notification may have stored it first:
 		// then ON CONFLICT DO NOTHING inserts nothing (on PostgreSQL after waiting for
 		// that transaction to end), and no failed statement aborts this transaction.
@@ -79,10 +92,6 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 			return err
 		}
 
-		order, err := lockOrder(tx, n, log)
-		if err != nil {
-			return err
-		}
 		var a trustly.Answer
 		if order == nil {
 			a = s.applyUnknownOrder(n, log)
@@ -102,17 +111,16 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 			if order.Flag != flag {
 				log.Warn("order flagged", "flag", order.Flag)
 			}
-			row.OrderID = &order.ID
 		}
 		answer = likelyBytes
 		if a != likely {
 			if answer, err = trustly.EncodeAnswer(s.merchantKey, n.Method, n.UUID, a); err != nil {
 				return fmt.Errorf("sign answer: %w", err)
 			}
-		}
-		err = tx.Model(&row).Updates(map[string]any{"order_id": row.OrderID, "answer": string(answer), "status": a.Status}).Error
-		if err != nil {
-			return fmt.Errorf("store answer: %w", err)
+			err = tx.Model(&row).Updates(map[string]any{"answer": string(answer), "status": a.Status}).Error
+			if err != nil {
+				return fmt.Errorf("store answer: %w", err)
+			}
 		}
 		if order != nil {
 			log.Info("notification applied", "status", order.Status, "answer", a.Status)
@@ -126,10 +134,20 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 	return answer, nil
 }
 
-// redelivered answers a notification already stored, counting the delivery. It
-// is the common case under Trustly's retries and takes no lock beyond one UPDATE.
+// redelivered answers a notification already stored, counting the delivery. It is
+// the common case under Trustly's retries: one read, one UPDATE, no signing.
 func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log *slog.Logger) ([]byte, bool, error) {
+	// A read first: a new notification then costs no extra write.
+	var seen int64
+	if err := s.db.WithContext(ctx).Model(&models.Notification{}).Where("notification_id = ?", n.ID()).Count(&seen).Error; err != nil {
+		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
+	}
+	if seen == 0 {
+		return nil, false, nil
+	}
+	unlock := writeLock(s.db)
 	stored, err := countDelivery(s.db.WithContext(ctx), n.ID(), s.now().UTC())
+	unlock()
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, false, nil
@@ -260,6 +278,8 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 	case models.OrderDeposit:
 		return s.applyDeposit(ctx, tx, n, order, now, log)
 	case models.OrderPayout:
+		// payout.go: payoutconfirmation, payoutfailed, and the credit or cancel that
+		// returns a payout's money.
 		return s.applyPayout(ctx, tx, n, order, now, log)
 	case models.OrderSelectAccount:
 		if n.Method == trustly.MethodCancel {
