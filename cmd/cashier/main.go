@@ -98,6 +98,8 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		cfg.BaseURL, filepath.Join(cfg.DataDir, "notify-token"))
 	log.Info("cashier listening", "addr", cfg.Addr, "trustly_env", cfg.TrustlyEnv, "database", dbKind(cfg.DatabaseURL))
 
+	go resumePayouts(ctx, svc, log, 2*time.Minute)
+
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {
@@ -107,6 +109,24 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	log.Info("shutting down")
 	return app.ShutdownWithTimeout(10 * time.Second)
+}
+
+// resumePayouts settles payouts whose AccountPayout call had no known outcome (a
+// timeout, or a crash between reserving the money and sending), at start and then
+// every interval. It resends under the same MessageID, so Trustly pays at most once.
+func resumePayouts(ctx context.Context, svc *cashier.Service, log *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := svc.ResumePayouts(ctx); err != nil && ctx.Err() == nil {
+			log.Error("resume payouts", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // The embedded sandbox's merchant credentials; it runs on loopback for this cashier
