@@ -29,6 +29,12 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/logout", logout)
 
 	app.Get("/cashier", player, cashierPage(svc))
+	app.Post("/deposit", player, deposit(svc, mw.clientIP))
+	app.Get("/deposit/checkout", player, depositCheckout(svc))
+	app.Get("/deposit/success", player, depositResult(svc, true))
+	app.Get("/deposit/fail", player, depositResult(svc, false))
+	app.Get("/deposit/status", player, depositStatus(svc))
+	app.Get("/history", player, historyPage(svc))
 
 	app.Get("/admin", admin, adminHome)
 

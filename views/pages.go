@@ -39,11 +39,114 @@ type LoginPage struct {
 	Problem string
 }
 
-// CashierPage is the signed-in player's home: who they are and what they have.
+// CashierPage is the signed-in player's home: who they are, what they have, and
+// the deposit form.
 type CashierPage struct {
 	Chrome
 	Name    string // "Anna Andersson"
 	Balance string // "1 250,00 SEK"
+	// Blocked is the notice shown when the balance is below zero: "A deposit of
+	// 100,00 SEK was returned by your bank. …". Empty when the player may deposit.
+	Blocked string
+	Deposit DepositForm
+}
+
+// DepositForm is the amount form on the cashier page, empty or as the player typed it.
+type DepositForm struct {
+	Amount     string // as typed, or from ?amount= after a failed deposit
+	Currency   string // the wallet's currency: "SEK"
+	Min, Max   string // decimal text for the input's min and max: "10.00", "10000.00"
+	Limits     string // "10,00 SEK to 10 000,00 SEK"
+	QuickPicks []QuickPick
+	Problem    string // one sentence on what to fix; empty on first view
+	Disabled   bool   // the player is blocked: the form is shown but cannot be sent
+}
+
+// QuickPick is a one-click amount.
+type QuickPick struct {
+	Value string // decimal text sent as the amount: "100.00"
+	Label string // "100 SEK"
+}
+
+// TrustlyCheckout is Trustly's checkout page shown inside ours: in an iframe on
+// wide screens, and on narrow screens (40rem and less) static/js/checkout.js sends
+// the whole window to URL instead, as Trustly asks for mobile. The link to URL
+// always works, with or without JavaScript. Deposits and payouts (SelectAccount)
+// use it alike.
+type TrustlyCheckout struct {
+	URL   string // the checkout URL Trustly returned; expires after 10–30 minutes
+	Title string // the iframe's accessible name: "Trustly: deposit 100,00 SEK from your bank"
+}
+
+// CheckoutPage is a page around a TrustlyCheckout: a heading, one sentence on what
+// happens, the checkout, and a way back.
+type CheckoutPage struct {
+	Chrome
+	Heading   string // page title and heading: "Deposit 100,00 SEK"
+	Lead      string // one sentence above the checkout
+	Checkout  TrustlyCheckout
+	BackURL   string // "/cashier"
+	BackLabel string // "Back to the cashier"
+}
+
+// Order phases: which explanation an order's result page shows. They group the
+// order statuses for people, and static/js/checkout.js switches between them as
+// the status changes.
+const (
+	PhaseWaiting  = "waiting"  // not paid yet, or paid and the money not here yet
+	PhaseCredited = "credited" // the money is in the wallet
+	PhaseFailed   = "failed"   // cancelled or refused: nothing was charged
+	PhaseReturned = "returned" // credited, then returned by the player's bank
+)
+
+// OrderState is an order's status as the player sees it, kept current by
+// static/js/checkout.js polling StatusURL (JSON with the same fields).
+type OrderState struct {
+	Status    string // the status in words: "In your balance"
+	Phase     string // one of the Phase constants
+	Balance   string // the wallet now: "100,00 SEK"
+	StatusURL string // "/deposit/status?order=dep-…"
+}
+
+// DepositResultPage is where Trustly returns the player (SuccessURL or FailURL).
+// It shows the order's state, which only notifications change, never the page
+// itself.
+type DepositResultPage struct {
+	Chrome
+	Success  bool   // came back through SuccessURL
+	Amount   string // "100,00 SEK"
+	State    OrderState
+	RetryURL string // the cashier with the amount filled in: "/cashier?amount=100.00"
+}
+
+// HistoryPage lists the player's orders and the movements of their wallet, newest
+// first.
+type HistoryPage struct {
+	Chrome
+	Balance   string
+	Orders    []OrderRow
+	Movements []MovementRow
+}
+
+// OrderRow is one order in the history.
+type OrderRow struct {
+	MessageID string   // our order id: "dep-3f9a…"
+	Date      string   // "2026-01-20 14:42 UTC"
+	Kind      string   // "Deposit", "Withdrawal"
+	Amount    string   // "100,00 SEK"
+	Status    string   // in words: "In your balance"
+	Phase     string   // one of the Phase constants, for the status's colour
+	Flags     []string // anomalies, each a sentence for the player
+	Link      string   // the order's result page, or "" when it has none
+}
+
+// MovementRow is one change of the wallet's balance.
+type MovementRow struct {
+	Date    string // "2026-01-20 14:42 UTC"
+	Memo    string // "Deposit via Trustly"
+	Amount  string // signed: "+100,00 SEK", "−100,00 SEK"
+	Balance string // the balance right after it
+	Credit  bool   // money in
 }
 
 // AdminPage is the back office's home.

@@ -1,0 +1,224 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// The deposit flow: the cashier page's form posts the amount, deposit starts the
+// order with Trustly and sends the player to the checkout page, which frames
+// Trustly's checkout (or, on small screens, redirects to it). Trustly then sends the
+// whole window to /deposit/success or /deposit/fail. Those pages only show the
+// order's state; notifications alone book money (API.md §9).
+
+// Sentences about deposits shown by the pages here.
+const (
+	msgAmountUnreadable = "Enter an amount such as 100 or 99.50."
+	msgBlockedReturned  = "A deposit of %s was returned by your bank. Deposits and payouts are paused until your balance is back above zero."
+	msgBlocked          = "Your balance is below zero. Deposits and payouts are paused until it is back above zero."
+)
+
+// cashierPage is the signed-in player's home: balance, a notice when they are
+// blocked, and the deposit form. ?amount= fills the form (from the fail page's
+// "Try again").
+func cashierPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		page, err := cashierView(c, svc, views.DepositForm{Amount: c.Query("amount")})
+		if err != nil {
+			return err
+		}
+		return render(c, views.Cashier(page))
+	}
+}
+
+// cashierView fills the cashier page for the current player around form.
+func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (views.CashierPage, error) {
+	player := currentPlayer(c)
+	balance, err := svc.Wallet(c.UserContext(), player)
+	if err != nil {
+		return views.CashierPage{}, err
+	}
+	limits := svc.Config().LimitsFor(player.Currency)
+	form.Currency = player.Currency
+	form.Min, form.Max = limits.MinDeposit.String(), limits.MaxDeposit.String()
+	form.Limits = limits.MinDeposit.Display() + " to " + limits.MaxDeposit.Display()
+	for _, m := range limits.QuickPicks {
+		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: shortAmount(m)})
+	}
+	if len(form.Amount) > 32 {
+		form.Amount = form.Amount[:32]
+	}
+	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: balance.Display(), Deposit: form}
+	if balance.Minor < 0 {
+		page.Blocked, err = blockedNotice(c, svc, player)
+		if err != nil {
+			return views.CashierPage{}, err
+		}
+		page.Deposit.Disabled = true
+	}
+	return page, nil
+}
+
+// blockedNotice explains a balance below zero by the newest deposit the bank
+// returned.
+func blockedNotice(c *fiber.Ctx, svc *cashier.Service, player models.Player) (string, error) {
+	orders, _, err := svc.History(c.UserContext(), player)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range orders {
+		if o.Kind == models.OrderDeposit && o.Status == models.OrderDebited {
+			return fmt.Sprintf(msgBlockedReturned, o.Amount.Display()), nil
+		}
+	}
+	return msgBlocked, nil
+}
+
+// shortAmount is a quick pick's label: "100 SEK", or "99,50 SEK" with cents.
+func shortAmount(m models.Money) string {
+	if m.Minor%100 == 0 {
+		return strings.Replace(m.Display(), ",00", "", 1)
+	}
+	return m.Display()
+}
+
+// deposit starts a deposit of the amount typed (or the quick pick pressed) and
+// sends the player to its checkout. clientIP is the player's address as the login
+// limiter sees it, which Trustly wants in the Deposit call.
+func deposit(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, raw := currentPlayer(c), c.FormValue("amount")
+		if pick := c.FormValue("pick"); pick != "" {
+			raw = pick
+		}
+		amount, err := models.ParseMoney(raw, player.Currency)
+		if err != nil {
+			return depositRefused(c, svc, raw, models.Problemf("amount", msgAmountUnreadable))
+		}
+		order, err := svc.StartDeposit(c.UserContext(), player, amount, clientIP(c))
+		if problem := asProblem(err); problem != nil {
+			return depositRefused(c, svc, raw, problem)
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/deposit/checkout?order="+url.QueryEscape(order.MessageID), fiber.StatusSeeOther)
+	}
+}
+
+// depositRefused shows the cashier page again with what was typed and one sentence
+// on what to fix.
+func depositRefused(c *fiber.Ctx, svc *cashier.Service, typed string, problem *models.Problem) error {
+	page, err := cashierView(c, svc, views.DepositForm{Amount: strings.TrimSpace(typed), Problem: problem.Message})
+	if err != nil {
+		return err
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return render(c, views.Cashier(page))
+}
+
+// depositOrder is the signed-in player's deposit named by ?order=. Another
+// player's order, or no order, is "page not found", so ids cannot be probed.
+func depositOrder(c *fiber.Ctx, svc *cashier.Service) (models.Order, error) {
+	order, err := svc.OrderByMessageID(c.UserContext(), currentPlayer(c), c.Query("order"))
+	switch {
+	case errors.Is(err, cashier.ErrOrderNotFound) || (err == nil && order.Kind != models.OrderDeposit):
+		return models.Order{}, errNotFound
+	case err != nil:
+		return models.Order{}, err
+	}
+	return order, nil
+}
+
+// resultURL is the page that shows order's state: the fail page for an order that
+// failed, the success page otherwise.
+func resultURL(order models.Order) string {
+	page := "/deposit/success?order="
+	if order.Status == models.OrderFailed {
+		page = "/deposit/fail?order="
+	}
+	return page + url.QueryEscape(order.MessageID)
+}
+
+// depositCheckout shows Trustly's checkout for a started deposit. An order past
+// that point (paid, cancelled, credited) goes to its result page instead.
+func depositCheckout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, err := depositOrder(c, svc)
+		if err != nil {
+			return err
+		}
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" {
+			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
+		}
+		amount := order.Amount.Display()
+		return render(c, views.Checkout(views.CheckoutPage{
+			Chrome:  chrome(c),
+			Heading: "Deposit " + amount,
+			Lead:    "Choose your bank and approve the payment. Trustly moves the money straight from your bank account.",
+			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
+				Title: "Trustly: deposit " + amount + " from your bank"},
+			BackURL:   "/cashier",
+			BackLabel: "Back to the cashier",
+		}))
+	}
+}
+
+// depositResult is where Trustly returns the player: SuccessURL (success true) or
+// FailURL. Neither proves anything about the payment; the page shows the order's
+// state as notifications left it, and books nothing.
+func depositResult(svc *cashier.Service, success bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, err := depositOrder(c, svc)
+		if err != nil {
+			return err
+		}
+		state, err := orderState(c, svc, order)
+		if err != nil {
+			return err
+		}
+		return render(c, views.DepositResult(views.DepositResultPage{Chrome: chrome(c), Success: success,
+			Amount: order.Amount.Display(), State: state, RetryURL: "/cashier?amount=" + url.QueryEscape(order.Amount.String())}))
+	}
+}
+
+// orderStatus is the JSON the result pages poll.
+type orderStatus struct {
+	Status  string `json:"status"`  // models.OrderStatus: "credited"
+	Text    string `json:"text"`    // in words: "In your balance"
+	Phase   string `json:"phase"`   // views.Phase…: which explanation to show
+	Balance string `json:"balance"` // the wallet now: "100,00 SEK"
+}
+
+// depositStatus answers the result pages' polling with the order's state.
+func depositStatus(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, err := depositOrder(c, svc)
+		if err != nil {
+			return err
+		}
+		state, err := orderState(c, svc, order)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(orderStatus{Status: string(order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance})
+	}
+}
+
+// orderState is order's state for its result page, with the wallet's balance.
+func orderState(c *fiber.Ctx, svc *cashier.Service, order models.Order) (views.OrderState, error) {
+	balance, err := svc.Wallet(c.UserContext(), currentPlayer(c))
+	if err != nil {
+		return views.OrderState{}, err
+	}
+	return views.OrderState{Status: statusText(order), Phase: phase(order), Balance: balance.Display(),
+		StatusURL: "/deposit/status?order=" + url.QueryEscape(order.MessageID)}, nil
+}

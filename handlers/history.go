@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// historyPage lists the player's orders and the movements of their wallet, newest
+// first, each movement with the balance right after it.
+func historyPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player := currentPlayer(c)
+		orders, moves, err := svc.History(c.UserContext(), player)
+		if err != nil {
+			return err
+		}
+		balance, err := svc.Wallet(c.UserContext(), player)
+		if err != nil {
+			return err
+		}
+		page := views.HistoryPage{Chrome: chrome(c), Balance: balance.Display()}
+		for _, o := range orders {
+			row := views.OrderRow{MessageID: o.MessageID, Date: dateText(o.CreatedAt), Kind: kindText(o.Kind),
+				Amount: o.Amount.Display(), Status: statusText(o), Phase: phase(o), Flags: flagTexts(o)}
+			if o.Kind == models.OrderDeposit {
+				row.Link = resultURL(o)
+				if o.Status == models.OrderStarted {
+					row.Link = "/deposit/checkout?order=" + url.QueryEscape(o.MessageID)
+				}
+			}
+			page.Orders = append(page.Orders, row)
+		}
+		// Movements come newest first: the balance after each is the balance now
+		// less what the newer ones changed.
+		after := balance.Minor
+		for _, m := range moves {
+			money := models.Money{Minor: m.Minor, Currency: m.Currency}
+			sign := ""
+			if m.Minor > 0 {
+				sign = "+"
+			}
+			page.Movements = append(page.Movements, views.MovementRow{Date: dateText(m.CreatedAt), Memo: m.Memo,
+				Amount: sign + money.Display(), Balance: models.Money{Minor: after, Currency: m.Currency}.Display(),
+				Credit: m.Minor > 0})
+			after -= m.Minor
+		}
+		return render(c, views.History(page))
+	}
+}
+
+// dateText is a time for the history: "2026-01-20 14:42 UTC".
+func dateText(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// kindText names an order's kind for players.
+func kindText(k models.OrderKind) string {
+	switch k {
+	case models.OrderDeposit:
+		return "Deposit"
+	case models.OrderPayout:
+		return "Withdrawal"
+	case models.OrderSelectAccount:
+		return "Bank account"
+	}
+	return string(k)
+}
+
+// statusWords is every order status in the player's words, per kind: the one
+// place that says how a status reads. The result pages, their JSON and the
+// history all use it.
+var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
+	models.OrderDeposit: {
+		models.OrderCreated:  "Starting",
+		models.OrderStarted:  "Waiting for the bank",
+		models.OrderPending:  "Processing",
+		models.OrderCredited: "In your balance",
+		models.OrderFailed:   "Cancelled — nothing was charged",
+		models.OrderDebited:  "Returned by your bank",
+	},
+	models.OrderSelectAccount: {
+		models.OrderCreated: "Starting",
+		models.OrderStarted: "Waiting for the bank",
+		models.OrderPending: "Processing",
+		models.OrderFailed:  "Cancelled",
+	},
+	// Payout statuses by value: models/order.go lists them with the payout work.
+	models.OrderPayout: {
+		models.OrderCreated: "Requested",
+		"awaiting-approval": "Waiting for approval",
+		"requested":         "Requested",
+		"sending":           "Sending to your bank",
+		"sent":              "On its way to your bank",
+		"confirmed":         "Paid out",
+		"cancelled":         "Cancelled — the money is back in your balance",
+		models.OrderFailed:  "Not paid out",
+	},
+}
+
+// statusText is order's status in the player's words.
+func statusText(order models.Order) string {
+	if s, ok := statusWords[order.Kind][order.Status]; ok {
+		return s
+	}
+	return string(order.Status)
+}
+
+// phase groups order's status into the explanations its result page shows.
+func phase(order models.Order) string {
+	switch order.Status {
+	case models.OrderCredited:
+		return views.PhaseCredited
+	case models.OrderDebited:
+		return views.PhaseReturned
+	case models.OrderFailed:
+		return views.PhaseFailed
+	}
+	return views.PhaseWaiting
+}
+
+// flagWords says the flags players may see in plain words; any other flag reads
+// as flagReview.
+var flagWords = map[string]string{
+	models.FlagCancelAfterCredit: "Trustly reported a cancellation after the money arrived; the deposit stands.",
+	models.FlagDebitNoCredit:     "Your bank took back money that had not reached your balance; our team is checking it.",
+}
+
+const flagReview = "Our team is checking this order; you do not need to do anything."
+
+// flagTexts lists order's flags in plain words, each sentence once.
+func flagTexts(order models.Order) []string {
+	seen := map[string]bool{}
+	for f := range order.Flags() {
+		text, ok := flagWords[f]
+		if !ok {
+			text = flagReview
+		}
+		seen[text] = true
+	}
+	out := make([]string, 0, len(seen))
+	for t := range seen {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}

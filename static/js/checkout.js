@@ -1,0 +1,71 @@
+// The little JavaScript the deposit and payout pages need: quick picks fill the
+// amount, Trustly's checkout opens in the whole window on small screens, and a
+// result page keeps the order's state current. Every page works without it. It is
+// loaded with defer by the components that need it (perhaps more than once per
+// page, hence the guard); the CSP allows no inline script.
+(function () {
+  "use strict";
+  if (window.cashierCheckout) return;
+  window.cashierCheckout = true;
+
+  // A button with data-fill="ID" puts its value into the input #ID instead of
+  // sending the form (without JavaScript it sends the form with that value).
+  document.querySelectorAll("button[data-fill]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      var input = document.getElementById(button.getAttribute("data-fill"));
+      if (!input) return;
+      event.preventDefault();
+      input.value = button.value;
+      input.focus();
+    });
+  });
+
+  // Trustly's checkout: framed on wide screens, the whole window on small ones
+  // (Trustly asks for a full-page redirect on mobile). The breakpoint matches
+  // app.css. replace() keeps this page out of the history, so Back from the
+  // checkout returns to the cashier rather than here, which would redirect again.
+  var small = window.matchMedia("(max-width: 40rem)");
+  document.querySelectorAll("[data-checkout-url]").forEach(function (checkout) {
+    if (!small.matches) return;
+    checkout.classList.add("redirecting");
+    window.location.replace(checkout.getAttribute("data-checkout-url"));
+  });
+
+  // An order's state: poll data-status-url ({status, text, phase, balance}) and
+  // update the elements with data-testid order-status and balance, and the
+  // container's data-phase, which the stylesheet uses to show the matching
+  // explanation. A credited deposit can still be returned by the bank, so only
+  // failed and returned end the polling early; it stops after ten minutes.
+  document.querySelectorAll("[data-status-url]").forEach(function (box) {
+    var url = box.getAttribute("data-status-url");
+    var interval = 1500;
+    var stopAt = Date.now() + 10 * 60 * 1000;
+    var set = function (testid, text) {
+      var el = box.querySelector('[data-testid="' + testid + '"]');
+      if (el && typeof text === "string" && el.textContent !== text) el.textContent = text;
+    };
+    var poll = function () {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("status " + response.status);
+          return response.json();
+        })
+        .then(function (state) {
+          set("order-status", state.text);
+          set("balance", state.balance);
+          if (state.phase) box.setAttribute("data-phase", state.phase);
+          interval = 1500;
+          next(state.phase);
+        })
+        .catch(function () {
+          interval = Math.min(interval * 2, 15000);
+          next("");
+        });
+    };
+    var next = function (phase) {
+      if (phase === "failed" || phase === "returned" || Date.now() > stopAt) return;
+      window.setTimeout(poll, interval);
+    };
+    next(box.getAttribute("data-phase"));
+  });
+})();
