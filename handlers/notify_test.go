@@ -244,6 +244,7 @@ func TestNotifyEndpoint(t *testing.T) {
 // run, the rate of the bare cryptography every notification needs (verify the
 // notification, sign the answer) on the same goroutines, with their ratio. The goal
 // is a ratio of at least 0.85: the database, HTTP and JSON add little to RSA.
+// BENCH_SENDERS changes the number of senders (both phases use it).
 func BenchmarkNotifyEndpoint(b *testing.B) {
 	db := storetest.SQLite(b)
 	svc := notifyService(b, db)
