@@ -316,6 +316,20 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 	return ok, nil
 }
 
+// creditAmount reads a credit's amount: positive, in at most two decimals. One that
+// cannot be read is an error, so nothing is stored and Trustly delivers it again,
+// which keeps the money visible until someone fixes it.
+func creditAmount(d *trustly.TransferData) (models.Money, error) {
+	amount, err := models.ParseDecimal(d.Amount, d.Currency)
+	if err == nil && !amount.Positive() {
+		err = models.ErrBadAmount
+	}
+	if err != nil {
+		return models.Money{}, fmt.Errorf("credit amount %q %s: %w", d.Amount, d.Currency, err)
+	}
+	return amount, nil
+}
+
 // creditDeposit books a deposit's credit once: clearing → wallet, as much as
 // Trustly says. Trustly may send the credit before the pending, after a cancel, or
 // twice; the order's CreditedAt catches a second, different credit notification,
@@ -329,12 +343,9 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 		log.Error("alert: second credit notification for a credited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
-	amount, err := models.ParseDecimal(d.Amount, d.Currency)
-	if err == nil && !amount.Positive() {
-		err = models.ErrBadAmount
-	}
+	amount, err := creditAmount(d)
 	if err != nil {
-		return fmt.Errorf("credit amount %q %s: %w", d.Amount, d.Currency, err)
+		return err
 	}
 	t := models.Move(order.Reference("credit"), "Deposit via Trustly", models.TrustlyClearing, models.PlayerWallet(order.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {

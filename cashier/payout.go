@@ -636,12 +636,9 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		log.Error("alert: second credit for a payout; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
-	amount, err := models.ParseDecimal(d.Amount, d.Currency)
-	if err == nil && !amount.Positive() {
-		err = models.ErrBadAmount
-	}
+	amount, err := creditAmount(d)
 	if err != nil {
-		return fmt.Errorf("credit amount %q %s: %w", d.Amount, d.Currency, err)
+		return err
 	}
 	setOnce(&order.CreditedAt, now)
 	if amount.Currency != order.Amount.Currency {

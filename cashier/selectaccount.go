@@ -11,7 +11,6 @@ import (
 
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
-	"gorm.io/gorm"
 )
 
 // msgSelectFailed is shown when Trustly does not start an account selection.
@@ -58,12 +57,12 @@ func (s *Service) StartSelectAccount(ctx context.Context, player models.Player, 
 	ctx = context.WithoutCancel(ctx) // the outcome is recorded even if the player left
 	if err != nil {
 		log.Error("account selection not started", "err", err, "outcome_unknown", errors.Is(err, trustly.ErrOutcomeUnknown))
-		if _, ferr := s.updateSelectOrder(ctx, order.ID, func(o *models.Order, now time.Time) { setOnce(&o.FailedAt, now) }); ferr != nil {
+		if _, ferr := s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) { setOnce(&o.FailedAt, now) }); ferr != nil {
 			return models.Order{}, fmt.Errorf("start select account: mark order %d failed: %w", order.ID, ferr)
 		}
 		return models.Order{}, models.Problemf("", msgSelectFailed)
 	}
-	order, err = s.updateSelectOrder(ctx, order.ID, func(o *models.Order, now time.Time) {
+	order, err = s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) {
 		if o.TrustlyOrderID == "" {
 			o.TrustlyOrderID = res.OrderID
 		}
@@ -116,21 +115,4 @@ func (s *Service) SelectedAccount(ctx context.Context, player models.Player, mes
 		return order, nil, err
 	}
 	return order, &account, nil
-}
-
-// updateSelectOrder changes an account-selection order under the lock
-// notifications take, with its status refreshed.
-func (s *Service) updateSelectOrder(ctx context.Context, id int64, change func(o *models.Order, now time.Time)) (models.Order, error) {
-	var order models.Order
-	unlock := writeLock(s.db)
-	defer unlock()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := forUpdate(tx).Where("id = ?", id).Take(&order).Error; err != nil {
-			return err
-		}
-		change(&order, s.now().UTC())
-		order.Refresh()
-		return tx.Save(&order).Error
-	})
-	return order, err
 }
