@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -126,4 +129,24 @@ func TestBrowserDepositReturned(t *testing.T) {
 	if got := b.text("balance"); got != "0,00 SEK" {
 		t.Errorf("cashier balance %q; want 0,00 SEK", got)
 	}
+}
+
+// TestBrowserWithoutJavaScript: the deposit works without scripts. A quick pick
+// sends the form with its amount even though the amount field is empty, and the
+// checkout page frames Trustly as the server rendered it.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+
+	b.do("register", b.register("dan@example.com")...)
+	b.do("turn JavaScript off", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}), chromedp.Reload(), chromedp.WaitVisible(id("deposit-form")))
+	b.do("press the 250 SEK quick pick", chromedp.Click(id("pick-250.00")), chromedp.WaitVisible(id("checkout-frame")))
+	b.waitLocation("/deposit/checkout")
+	if got := b.text("checkout-title"); got != "Deposit 250,00 SEK" {
+		t.Errorf("checkout title %q; want Deposit 250,00 SEK", got)
+	}
+	b.doIn(b.checkoutFrame(), "see the framed checkout", chromedp.WaitVisible(id("bank-next")))
 }

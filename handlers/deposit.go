@@ -53,7 +53,7 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: shortAmount(m)})
 	}
 	if len(form.Amount) > 32 {
-		form.Amount = form.Amount[:32]
+		form.Amount = "" // not an amount anyone typed; not worth showing again
 	}
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: balance.Display(), Deposit: form}
 	if balance.Minor < 0 {

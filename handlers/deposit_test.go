@@ -41,8 +41,9 @@ func TestCashierPageDepositForm(t *testing.T) {
 	}
 	for _, pick := range []string{"100.00", "250.00", "500.00", "1000.00"} {
 		b := page.byTestID("pick-" + pick)
-		if len(b) == 0 || attr(b[0], "name") != "pick" || attr(b[0], "value") != pick || attr(b[0], "type") != "submit" {
-			t.Errorf("quick pick %s: want a submit button name=pick value=%s", pick, pick)
+		if len(b) == 0 || attr(b[0], "name") != "pick" || attr(b[0], "value") != pick || attr(b[0], "type") != "submit" ||
+			!hasAttr(b[0], "formnovalidate") {
+			t.Errorf("quick pick %s: want a submit button name=pick value=%s that skips the empty field's check", pick, pick)
 		}
 	}
 	if token, ok := page.forms()["/deposit"]; !ok || token == "" {
