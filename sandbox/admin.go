@@ -19,6 +19,31 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /sandbox/{$}", s.ordersPage)
 	mux.HandleFunc("GET /sandbox/orders/{id}", s.orderPage)
+	mux.HandleFunc("POST /sandbox/payout-scenario", s.setPayoutScenario)
+}
+
+// payoutScenarioLabels name PayoutScenarios on the orders page's form.
+var payoutScenarioLabels = map[Scenario]string{
+	ScenarioPayoutConfirmed: "confirmed",
+	ScenarioPayoutBounce:    "bounce after confirmation",
+	ScenarioPayoutFailed:    "failed",
+	ScenarioPayoutRejected:  "rejected",
+}
+
+// setPayoutScenario is the orders page's "Next payouts" form. The pages have no
+// authentication; a form posted from another site is refused all the same.
+func (s *Sandbox) setPayoutScenario(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		s.render(w, r, http.StatusForbidden, views.Message("Not allowed", "This form can only be sent from the sandbox's own page."))
+		return
+	}
+	sc := Scenario(r.PostFormValue("scenario"))
+	if sc == "" || s.SetPayoutScenario(sc) != nil {
+		s.render(w, r, http.StatusBadRequest, views.Message("Unknown scenario", "Choose one of the payout outcomes on the orders page."))
+		return
+	}
+	s.log.Info("payout scenario changed", "scenario", sc)
+	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 
 const timeFormat = "2006-01-02 15:04:05.000"
@@ -44,6 +69,14 @@ func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
 		byOrder[c.OrderID] += fmt.Sprintf("%d %s", c.N, c.Status)
 	}
 	p := views.OrdersPage{PublicKey: string(trustly.PublicKeyPEM(&s.key.PublicKey))}
+	next := s.PayoutScenario()
+	if next == "" {
+		next = ScenarioPayoutConfirmed
+	}
+	for _, sc := range PayoutScenarios {
+		p.PayoutScenarios = append(p.PayoutScenarios, views.Option{Value: string(sc), Label: payoutScenarioLabels[sc],
+			Selected: sc == next})
+	}
 	for _, o := range orders {
 		p.Orders = append(p.Orders, views.OrderRow{ID: o.ID, Kind: string(o.Kind), Status: string(o.Status),
 			Scenario: string(outcomeLabel(o)), Amount: amountLabel(o), MessageID: o.MessageID, EndUserID: o.EndUserID,

@@ -235,6 +235,9 @@ func (s *Sandbox) moneyOut(ctx context.Context, c *call, o *Order, check func(tx
 	if info, ok := scenarioByName(string(o.Scenario)); ok && !info.appliesTo(o.Kind) {
 		return nil, fail(trustly.CodeInvalidOrderAttribute, "SandboxScenario "+string(o.Scenario)+" does not apply to "+c.method)
 	}
+	if o.Scenario == "" && o.Kind == KindPayout {
+		o.Scenario = s.PayoutScenario()
+	}
 	o.ChaosDuplicate, _ = c.flag("SandboxDuplicate")
 	o.ChaosShuffle, _ = c.flag("SandboxShuffle")
 	d, _ := time.ParseDuration(c.attr("SandboxDelay"))

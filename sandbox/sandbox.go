@@ -46,6 +46,13 @@ type Config struct {
 	PayNPlay bool  // RequestKYC allowed; without it Deposit with RequestKYC gets 732
 	Chaos    Chaos // applies to every order, on top of per-order chaos
 
+	// PayoutScenario is the outcome of AccountPayouts that carry no SandboxScenario:
+	// one of PayoutScenarios, or "" for payout-confirmed. The cashier sends no
+	// sandbox attributes with payouts, so this, or the form on /sandbox/ that
+	// changes it at run time (SetPayoutScenario), is how a developer or a test picks
+	// what the next payouts do.
+	PayoutScenario Scenario
+
 	// OpeningBalances is the merchant's starting balance per currency in minor units,
 	// booked once when the database is created. Default: 1 000 000.00 SEK, 100 000.00 EUR.
 	OpeningBalances map[string]int64
@@ -71,6 +78,9 @@ type Sandbox struct {
 	http *http.Client
 	mux  *http.ServeMux
 
+	payoutMu       sync.Mutex
+	payoutScenario Scenario // Config.PayoutScenario, then SetPayoutScenario
+
 	wake     chan struct{}
 	stopOnce sync.Once
 	cancel   context.CancelFunc
@@ -95,6 +105,9 @@ func New(cfg Config) (*Sandbox, error) {
 	if cfg.MerchantKey == nil {
 		return nil, errors.New("sandbox: MerchantKey is required")
 	}
+	if err := checkPayoutScenario(cfg.PayoutScenario); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -110,7 +123,8 @@ func New(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	s := &Sandbox{cfg: cfg, db: db, key: key, log: cfg.Logger, http: cfg.HTTP, wake: make(chan struct{}, 1)}
+	s := &Sandbox{cfg: cfg, db: db, key: key, log: cfg.Logger, http: cfg.HTTP, wake: make(chan struct{}, 1),
+		payoutScenario: cfg.PayoutScenario}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: cfg.DeliveryTimeout}
 	}
@@ -214,6 +228,44 @@ func (s *Sandbox) PayoutCalls(messageID string) int {
 		return 0
 	}
 	return pc.Calls
+}
+
+// PayoutScenarios are the outcomes a payout without SandboxScenario may be given
+// (Config.PayoutScenario, SetPayoutScenario), default first.
+var PayoutScenarios = []Scenario{ScenarioPayoutConfirmed, ScenarioPayoutBounce, ScenarioPayoutFailed, ScenarioPayoutRejected}
+
+func checkPayoutScenario(sc Scenario) error {
+	if sc == "" {
+		return nil
+	}
+	for _, p := range PayoutScenarios {
+		if sc == p {
+			return nil
+		}
+	}
+	return fmt.Errorf("payout scenario %q is not one of %v", sc, PayoutScenarios)
+}
+
+// SetPayoutScenario sets the outcome of the payouts that arrive from now on
+// without a SandboxScenario: one of PayoutScenarios, or "" for the default.
+// Payouts already accepted keep theirs. It is kept in memory only: a restart goes
+// back to Config.PayoutScenario.
+func (s *Sandbox) SetPayoutScenario(sc Scenario) error {
+	if err := checkPayoutScenario(sc); err != nil {
+		return err
+	}
+	s.payoutMu.Lock()
+	defer s.payoutMu.Unlock()
+	s.payoutScenario = sc
+	return nil
+}
+
+// PayoutScenario is the outcome of the next payouts without a SandboxScenario;
+// "" means payout-confirmed.
+func (s *Sandbox) PayoutScenario() Scenario {
+	s.payoutMu.Lock()
+	defer s.payoutMu.Unlock()
+	return s.payoutScenario
 }
 
 // Start runs the notification deliverer until ctx ends or Close is called.

@@ -43,10 +43,13 @@ type OrderRow struct {
 
 // OrdersPage lists recent orders.
 type OrdersPage struct {
-	Orders    []OrderRow
-	Scenarios []Option // name and description, for reference
-	Persons   []Option
-	PublicKey string // PEM
+	// PayoutScenarios are the outcomes the next payouts without a SandboxScenario
+	// may get; the selected one is current.
+	PayoutScenarios []Option
+	Orders          []OrderRow
+	Scenarios       []Option // name and description, for reference
+	Persons         []Option
+	PublicKey       string // PEM
 }
 
 // AttemptRow is one delivery attempt.
