@@ -73,19 +73,23 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 	return t, nil
 }
 
-// apply changes one balance. The balance row is created if missing; a guarded
-// account is changed only if it stays at or above zero, decided by the database in
-// one conditional UPDATE, so concurrent posts cannot overdraw it.
+// apply changes one balance in one statement. A guarded account (a player's) is
+// changed only if it stays at or above zero, decided by the database in a
+// conditional UPDATE, so concurrent posts cannot overdraw it; a missing row is a
+// zero balance, which such a debit cannot take from. Any other change creates the
+// row or adds to it with INSERT … ON CONFLICT DO UPDATE, which SQLite and
+// PostgreSQL both run as one atomic step on the row.
 func apply(tx *gorm.DB, account models.LedgerAccount, currency string, minor int64, overdraft bool) error {
-	row := models.Balance{Account: account, Currency: currency}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return err
-	}
-	q := tx.Model(&models.Balance{}).Where("account = ? AND currency = ?", account, currency)
+	var res *gorm.DB
 	if account.Guarded() && !overdraft && minor < 0 {
-		q = q.Where("minor + ? >= 0", minor)
+		res = tx.Model(&models.Balance{}).Where("account = ? AND currency = ? AND minor + ? >= 0", account, currency, minor).
+			Update("minor", gorm.Expr("minor + ?", minor))
+	} else {
+		res = tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "account"}, {Name: "currency"}},
+			DoUpdates: clause.Assignments(map[string]any{"minor": gorm.Expr("balances.minor + excluded.minor")}),
+		}).Create(&models.Balance{Account: account, Currency: currency, Minor: minor})
 	}
-	res := q.Update("minor", gorm.Expr("minor + ?", minor))
 	if res.Error != nil {
 		return res.Error
 	}
