@@ -97,7 +97,7 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 			a = s.applyUnknownOrder(n, log)
 		} else {
 			log = log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID)
-			flag := order.Flag
+			before := *order
 			if a, err = s.apply(ctx, tx, n, order, now, log); err != nil {
 				return fmt.Errorf("apply to order %d: %w", order.ID, err)
 			}
@@ -105,10 +105,10 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 				order.TrustlyOrderID = n.OrderID()
 			}
 			order.Refresh()
-			if err := tx.Save(order).Error; err != nil {
+			if err := saveChanges(tx, &before, order); err != nil {
 				return fmt.Errorf("save order %d: %w", order.ID, err)
 			}
-			if order.Flag != flag {
+			if order.Flag != before.Flag {
 				log.Warn("order flagged", "flag", order.Flag)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -91,4 +92,34 @@ func writeLock(db *gorm.DB) func() {
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+// saveChanges writes the columns in which order differs from before, the same
+// order as read, and UpdatedAt. Writing only those, instead of every column as Save
+// does, spares the database from rewriting every index of the orders table.
+func saveChanges(tx *gorm.DB, before, order *models.Order) error {
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(order); err != nil {
+		return err
+	}
+	was, now := reflect.ValueOf(before).Elem(), reflect.ValueOf(order).Elem()
+	cols := []string{"updated_at"}
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName == "" || f.PrimaryKey || f.DBName == "updated_at" {
+			continue
+		}
+		x, _ := f.ValueOf(tx.Statement.Context, was)
+		y, _ := f.ValueOf(tx.Statement.Context, now)
+		if !reflect.DeepEqual(x, y) {
+			cols = append(cols, f.DBName)
+		}
+	}
+	res := tx.Model(order).Select(cols).Updates(order)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("order %d: %w", order.ID, ErrOrderNotFound)
+	}
+	return nil
 }
