@@ -163,3 +163,139 @@ type ErrorPage struct {
 	Message   string // a full sentence for people
 	RequestID string
 }
+
+// Bank accounts and payouts (issue 5): the player's saved accounts, adding one with
+// Trustly (SelectAccount) or by typing it (RegisterAccount), asking for a payout
+// and following it.
+
+// Payout phases: which colour and explanation a payout's state gets.
+const (
+	PayoutPhaseWaiting = "waiting" // reserved, waiting for approval, or on its way
+	PayoutPhasePaid    = "paid"    // the bank confirmed it (a bounce can still follow)
+	PayoutPhaseFailed  = "failed"  // the bank could not take it; the money is on its way back
+	PayoutPhaseBack    = "back"    // not paid: the money is back in the balance
+)
+
+// BankAccountRow is one saved bank account.
+type BankAccountRow struct {
+	ID       string // our id, for the remove form: "12"
+	Bank     string // "Handelsbanken", or "Bank account" when Trustly named none
+	Number   string // the masked number: "**706212"
+	Label    string // both, for sentences: "Handelsbanken **706212"
+	Verified bool   // Trustly verified that it is the player's
+	Source   string // how we learned of it: "From a deposit", "Chosen with Trustly", "Entered by you"
+}
+
+// BankAccountsPage lists the player's saved accounts and the two ways to add one.
+type BankAccountsPage struct {
+	Chrome
+	Accounts []BankAccountRow
+	Problem  string // Trustly could not start "Add account with Trustly"
+}
+
+// BankDetailsPage is the form for typing a bank account, laid out for one market.
+type BankDetailsPage struct {
+	Chrome
+	Country   string    // the market whose fields are shown: "SE"
+	Countries []Country // markets we can pay out to
+	Holder    string    // the player's name: the account must be theirs
+	// IBAN is set for markets where the account is an IBAN; otherwise (Sweden) the
+	// form has a clearing number and an account number.
+	IBAN               bool
+	BankLabel          string // "Clearing number"
+	BankHint           string // "4 digits, or 5 for Swedbank numbers starting with 8"
+	BankPlaceholder    string // "6112"
+	AccountLabel       string // "IBAN"
+	AccountHint        string // "Starts with FI and has 18 characters. Spaces are fine."
+	AccountPlaceholder string // "FI21 1234 5600 0007 85"
+	Bank, Account      string // as typed
+	Problem            string // one sentence on what to fix
+	Field              string // the field it concerns: "bank", "account", "country"
+}
+
+// AccountResultPage is where Trustly sends the player after choosing an account
+// (SelectAccount's SuccessURL or FailURL).
+type AccountResultPage struct {
+	Chrome
+	Success bool   // came back through SuccessURL
+	Phase   string // "verifying", "added" or "failed"
+	Status  string // the phase in words: "Verifying your account…"
+	Account *BankAccountRow
+	// PollURL is the JSON status the page polls while verifying; "" when there is
+	// nothing left to wait for.
+	PollURL string
+	Token   string // the state the page shows; a poll answering another reloads it
+}
+
+// Account result phases.
+const (
+	AccountVerifying = "verifying" // back from Trustly; the account notification has not come yet
+	AccountAdded     = "added"     // the account is saved
+	AccountFailed    = "failed"    // cancelled or refused: nothing was added
+)
+
+// PayoutPage is the withdrawal form and the player's payouts.
+type PayoutPage struct {
+	Chrome
+	Balance string // what may be withdrawn now: "1 250,00 SEK"
+	Blocked string // why the player cannot withdraw; empty when they can
+	Form    PayoutForm
+	Payouts []PayoutRow
+}
+
+// PayoutForm asks for an amount and one of the saved accounts.
+type PayoutForm struct {
+	Amount   string // as typed
+	Currency string
+	Min, Max string // decimal text for the input: "10.00"
+	Limits   string // "10,00 SEK to 10 000,00 SEK"
+	Approval string // "Payouts above 5 000,00 SEK are checked by our team first."
+	Accounts []AccountChoice
+	Problem  string
+	Field    string // "amount", "account" or ""
+	Disabled bool   // blocked, or nothing to withdraw to
+}
+
+// AccountChoice is one saved account in the payout form's radio list.
+type AccountChoice struct {
+	ID      string
+	Label   string // "Handelsbanken **706212"
+	Note    string // "verified", "entered by you"
+	Checked bool
+}
+
+// PayoutRow is one payout in a list.
+type PayoutRow struct {
+	ID      string // our order id: "42"
+	Link    string // "/payouts/42"
+	Date    string
+	Amount  string
+	Account string
+	State   string // cashier.PayoutStateText
+	Phase   string // a PayoutPhase constant
+}
+
+// Fact is one labelled line in a list of facts.
+type Fact struct {
+	Label, Value, TestID string
+}
+
+// PayoutDetailPage shows one payout.
+type PayoutDetailPage struct {
+	Chrome
+	ID      string
+	Amount  string
+	Account string
+	State   string // in words: "Paid out"
+	Phase   string
+	Balance string // what may be withdrawn now
+	Facts   []Fact // dates: requested, sent, confirmed, …
+	// Checked says when Trustly was last asked about the transfer, and when it may
+	// be asked again; empty when it never was.
+	Checked   string
+	CanCheck  bool // "Check with the bank" is offered (the payout is with Trustly)
+	CheckWait bool // … but was checked less than 15 minutes ago
+	CanCancel bool // waiting for approval: the player may take it back
+	PollURL   string
+	Token     string
+}

@@ -1,0 +1,318 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// Bank accounts: the player's saved accounts, which payouts go to. They come from
+// deposits by themselves; the player can add one with Trustly (SelectAccount: a
+// checkout like a deposit's, then /accounts/success or /accounts/fail) or by typing
+// it (RegisterAccount), and remove any. Only the account notification saves an
+// account chosen with Trustly; the result pages show whether it has come.
+
+// Sentences about bank accounts shown by the pages here.
+const (
+	msgAccountAdded   = "%s was added. Payouts can go to it now."
+	msgAccountRemoved = "%s was removed. Payouts already on their way to it go on."
+)
+
+// bankAccountsPage lists the player's saved accounts.
+func bankAccountsPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return renderBankAccounts(c, svc, "")
+	}
+}
+
+// renderBankAccounts shows the accounts page, with problem (status 422) when
+// there is one.
+func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) error {
+	accounts, err := svc.BankAccounts(c.UserContext(), currentPlayer(c))
+	if err != nil {
+		return err
+	}
+	page := views.BankAccountsPage{Chrome: chrome(c), Problem: problem}
+	for _, a := range accounts {
+		page.Accounts = append(page.Accounts, accountRow(a))
+	}
+	if problem != "" {
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
+	return render(c, views.BankAccounts(page))
+}
+
+// accountRow is a bank account for people.
+func accountRow(a models.BankAccount) views.BankAccountRow {
+	bank := a.Bank
+	if bank == "" {
+		bank = "Bank account"
+	}
+	number := a.Descriptor
+	if number == "" && a.LastDigits != "" {
+		number = "**" + a.LastDigits
+	}
+	return views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: bank, Number: number,
+		Label: strings.TrimSpace(bank + " " + number), Verified: a.Verified, Source: sourceText(a.Source)}
+}
+
+// sourceText says how we learned of an account.
+func sourceText(s models.AccountSource) string {
+	switch s {
+	case models.AccountFromDeposit:
+		return "From a deposit"
+	case models.AccountFromSelectAccount:
+		return "Chosen with Trustly"
+	case models.AccountFromRegisterAccount:
+		return "Entered by you"
+	}
+	return ""
+}
+
+// removeBankAccount hides one of the player's accounts. Another player's account,
+// or none, is "page not found".
+func removeBankAccount(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+		if err != nil {
+			return errNotFound
+		}
+		player := currentPlayer(c)
+		accounts, err := svc.BankAccounts(c.UserContext(), player)
+		if err != nil {
+			return err
+		}
+		label := ""
+		for _, a := range accounts {
+			if a.ID == id {
+				label = accountRow(a).Label
+			}
+		}
+		if label == "" {
+			return errNotFound // not theirs, or removed already
+		}
+		err = svc.RemoveBankAccount(c.UserContext(), player, id)
+		switch {
+		case errors.Is(err, cashier.ErrBankAccountNotFound):
+			return errNotFound
+		case err != nil:
+			return err
+		}
+		if err := setFlash(c, fmt.Sprintf(msgAccountRemoved, label)); err != nil {
+			return err
+		}
+		return c.Redirect("/bank-accounts", fiber.StatusSeeOther)
+	}
+}
+
+// selectAccount starts "Add account with Trustly" and sends the player to its
+// checkout.
+func selectAccount(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, err := svc.StartSelectAccount(c.UserContext(), currentPlayer(c), clientIP(c))
+		if problem := asProblem(err); problem != nil {
+			return renderBankAccounts(c, svc, problem.Message)
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/bank-accounts/checkout?order="+url.QueryEscape(order.MessageID), fiber.StatusSeeOther)
+	}
+}
+
+// selectCheckout shows Trustly's checkout for a started account selection; one
+// past that point (failed, or its account saved) goes to its result page.
+func selectCheckout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, account, err := selectedAccount(c, svc)
+		if err != nil {
+			return err
+		}
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" || account != nil {
+			page := "/accounts/success?order="
+			if order.Status == models.OrderFailed {
+				page = "/accounts/fail?order="
+			}
+			return c.Redirect(page+url.QueryEscape(order.MessageID), fiber.StatusSeeOther)
+		}
+		return render(c, views.Checkout(views.CheckoutPage{
+			Chrome:    chrome(c),
+			Heading:   "Add a bank account",
+			Lead:      "Log in to your bank and choose the account your payouts should go to. No money moves.",
+			Checkout:  views.TrustlyCheckout{URL: order.CheckoutURL, Title: "Trustly: choose your bank account"},
+			BackURL:   "/bank-accounts",
+			BackLabel: "Back to your bank accounts",
+		}))
+	}
+}
+
+// accountResult is where Trustly returns the player from choosing an account:
+// SuccessURL (success true) or FailURL. It shows whether the account notification
+// has come, and books nothing.
+func accountResult(svc *cashier.Service, success bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, account, err := selectedAccount(c, svc)
+		if err != nil {
+			return err
+		}
+		page := views.AccountResultPage{Chrome: chrome(c), Success: success}
+		page.Phase, page.Status, page.Token = accountState(order, account, success)
+		if account != nil {
+			row := accountRow(*account)
+			page.Account = &row
+		}
+		if page.Phase == views.AccountVerifying && success {
+			page.PollURL = "/accounts/status?order=" + url.QueryEscape(order.MessageID)
+		}
+		return render(c, views.AccountResult(page))
+	}
+}
+
+// accountStatus answers the success page's polling.
+func accountStatus(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		order, account, err := selectedAccount(c, svc)
+		if err != nil {
+			return err
+		}
+		phase, text, token := accountState(order, account, true)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(fiber.Map{"token": token, "phase": phase, "text": text})
+	}
+}
+
+// selectedAccount is the signed-in player's account selection named by ?order=
+// and the account it saved, if any. Another player's order, or another kind, is
+// "page not found".
+func selectedAccount(c *fiber.Ctx, svc *cashier.Service) (models.Order, *models.BankAccount, error) {
+	order, account, err := svc.SelectedAccount(c.UserContext(), currentPlayer(c), c.Query("order"))
+	if errors.Is(err, cashier.ErrOrderNotFound) {
+		return models.Order{}, nil, errNotFound
+	}
+	return order, account, err
+}
+
+// accountState is an account selection's phase, in words, and a token that
+// changes whenever what the result page shows does.
+func accountState(order models.Order, account *models.BankAccount, success bool) (phase, text, token string) {
+	switch {
+	case account != nil:
+		phase, text = views.AccountAdded, "Added to your bank accounts"
+		token = phase + ":" + strconv.FormatBool(account.Verified)
+		return phase, text, token
+	case order.Status == models.OrderFailed || !success:
+		phase, text = views.AccountFailed, "Nothing was added"
+	default:
+		phase, text = views.AccountVerifying, "Verifying your account…"
+	}
+	return phase, text, phase
+}
+
+// payoutCountries are the markets whose bank accounts players may type: Sweden
+// and the IBAN markets, by name.
+var payoutCountries = func() []views.Country {
+	var out []views.Country
+	for code, m := range models.Markets {
+		if code == "SE" || models.UsesIBAN(code) {
+			out = append(out, views.Country{Code: code, Name: m.Name, Currency: m.Currency})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}()
+
+// ibanExamples are a well-formed IBAN of each market, grouped as people write
+// them, for the form's placeholder and hint.
+var ibanExamples = map[string]string{
+	"DE": "DE89 3704 0044 0532 0130 00",
+	"DK": "DK50 0040 0440 1162 43",
+	"EE": "EE38 2200 2210 2014 5685",
+	"ES": "ES91 2100 0418 4502 0005 1332",
+	"FI": "FI21 1234 5600 0007 85",
+	"LT": "LT12 1000 0111 0100 1000",
+	"LV": "LV80 BANK 0000 4351 9500 1",
+	"NL": "NL91 ABNA 0417 1643 00",
+	"NO": "NO93 8601 1117 947",
+}
+
+// bankDetailsView lays out the bank details form for country, with what was typed.
+func bankDetailsView(c *fiber.Ctx, country, bank, account string, problem *models.Problem) views.BankDetailsPage {
+	player := currentPlayer(c)
+	p := views.BankDetailsPage{Chrome: chrome(c), Country: country, Countries: payoutCountries, Holder: player.Name(),
+		Bank: bank, Account: account}
+	if problem != nil {
+		p.Problem, p.Field = problem.Message, problem.Field
+	}
+	if country == "SE" {
+		p.BankLabel, p.BankHint, p.BankPlaceholder = "Clearing number", "4 digits, or 5 for Swedbank numbers starting with 8", "6112"
+		p.AccountLabel, p.AccountHint, p.AccountPlaceholder = "Account number", "The rest of the number, digits only", "69706212"
+		return p
+	}
+	example := ibanExamples[country]
+	length := len(strings.ReplaceAll(example, " ", ""))
+	p.IBAN, p.AccountLabel, p.AccountPlaceholder = true, "IBAN", example
+	p.AccountHint = fmt.Sprintf("Starts with %s and has %d characters. Spaces are fine.", country, length)
+	return p
+}
+
+// payoutCountry is the market the bank details form shows: the one asked for
+// when players may type accounts there, else the player's own, else Sweden.
+func payoutCountry(asked, own string) string {
+	for _, try := range []string{asked, own} {
+		if try == "SE" || (try != "" && models.UsesIBAN(try)) {
+			if _, ok := models.Markets[try]; ok {
+				return try
+			}
+		}
+	}
+	return "SE"
+}
+
+// bankDetailsPage is the empty bank details form for ?country= or the player's
+// country.
+func bankDetailsPage(c *fiber.Ctx) error {
+	country := payoutCountry(strings.ToUpper(c.Query("country")), currentPlayer(c).Country)
+	return render(c, views.BankDetails(bankDetailsView(c, country, "", "", nil)))
+}
+
+// registerBankAccount saves typed bank details with Trustly's RegisterAccount.
+// Details that do not validate come back with what to fix, and nothing is sent.
+func registerBankAccount(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player := currentPlayer(c)
+		asked := c.FormValue("country")
+		country := payoutCountry(asked, player.Country)
+		bank, typed := strings.TrimSpace(c.FormValue("bank")), strings.TrimSpace(c.FormValue("account"))
+		if len(bank) > 64 || len(typed) > 64 {
+			bank, typed = "", "" // not a bank account anyone typed
+		}
+		if asked != country {
+			return bankDetailsRefused(c, country, bank, typed,
+				models.Problemf("country", "Choose the country of your bank from the list."))
+		}
+		account, err := svc.RegisterBankAccount(c.UserContext(), player, country, bank, typed)
+		if problem := asProblem(err); problem != nil {
+			return bankDetailsRefused(c, country, bank, typed, problem)
+		}
+		if err != nil {
+			return err
+		}
+		if err := setFlash(c, fmt.Sprintf(msgAccountAdded, accountRow(account).Label)); err != nil {
+			return err
+		}
+		return c.Redirect("/bank-accounts", fiber.StatusSeeOther)
+	}
+}
+
+func bankDetailsRefused(c *fiber.Ctx, country, bank, account string, problem *models.Problem) error {
+	c.Status(fiber.StatusUnprocessableEntity)
+	return render(c, views.BankDetails(bankDetailsView(c, country, bank, account, problem)))
+}

@@ -1,0 +1,286 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// Payouts: the withdrawal form posts an amount and one of the player's saved
+// accounts; RequestPayout reserves the money and sends it, and the player follows
+// it on /payouts/<id>. Only Trustly's notifications change a payout after that;
+// "Check with the bank" asks GetWithdrawals for words to show, at most every 15
+// minutes.
+
+// Sentences about payouts shown by the pages here.
+const (
+	msgChooseAccount   = "Choose the bank account to withdraw to."
+	msgApprovalAbove   = "Withdrawals above %s are checked by our team before they are sent."
+	msgPayoutCancelled = "Your withdrawal was cancelled. The money is back in your balance."
+	msgCheckedNow      = "We asked Trustly about your withdrawal just now."
+	msgCheckedRecently = "We asked Trustly at %s. We can ask again after %s."
+	msgNothingToCheck  = "There is nothing to ask the bank about this withdrawal."
+)
+
+// payoutCheckEvery is how often Trustly may be asked about one payout (API.md
+// §4.6); cashier.RefreshPayout enforces it, the page only says so.
+const payoutCheckEvery = 15 * time.Minute
+
+// payoutPage is the withdrawal form and the player's payouts.
+func payoutPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		page, err := payoutView(c, svc, views.PayoutForm{})
+		if err != nil {
+			return err
+		}
+		return render(c, views.Payout(page))
+	}
+}
+
+// payoutView fills the withdrawal page for the current player around form.
+func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (views.PayoutPage, error) {
+	ctx, player := c.UserContext(), currentPlayer(c)
+	wallet, err := svc.Wallet(ctx, player)
+	if err != nil {
+		return views.PayoutPage{}, err
+	}
+	accounts, err := svc.BankAccounts(ctx, player)
+	if err != nil {
+		return views.PayoutPage{}, err
+	}
+	payouts, err := svc.Payouts(ctx, player)
+	if err != nil {
+		return views.PayoutPage{}, err
+	}
+	limits := svc.Config().LimitsFor(player.Currency)
+	form.Currency = player.Currency
+	form.Min, form.Max = limits.MinPayout.String(), limits.MaxPayout.String()
+	form.Limits = limits.MinPayout.Display() + " to " + limits.MaxPayout.Display()
+	if limits.ApprovalAbove.Minor < limits.MaxPayout.Minor {
+		form.Approval = fmt.Sprintf(msgApprovalAbove, limits.ApprovalAbove.Display())
+	}
+	chosen := ""
+	for _, a := range form.Accounts {
+		if a.Checked {
+			chosen = a.ID
+		}
+	}
+	form.Accounts = nil
+	for _, a := range accounts {
+		row := accountRow(a)
+		note := strings.ToLower(row.Source)
+		if a.Verified {
+			note = "verified by your bank"
+		}
+		form.Accounts = append(form.Accounts, views.AccountChoice{ID: row.ID, Label: row.Label, Note: note,
+			Checked: row.ID == chosen || len(accounts) == 1})
+	}
+	if len(form.Amount) > 32 {
+		form.Amount = ""
+	}
+	available := wallet
+	if available.Minor < 0 {
+		available.Minor = 0
+	}
+	page := views.PayoutPage{Chrome: chrome(c), Balance: available.Display(), Form: form}
+	if wallet.Minor < 0 {
+		page.Blocked, err = blockedNotice(c, svc, player)
+		if err != nil {
+			return views.PayoutPage{}, err
+		}
+		page.Form.Disabled = true
+	}
+	for _, p := range payouts {
+		page.Payouts = append(page.Payouts, views.PayoutRow{ID: strconv.FormatInt(p.Order.ID, 10),
+			Link: payoutURL(p.Order), Date: dateText(p.Order.CreatedAt), Amount: p.Order.Amount.Display(),
+			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State)})
+	}
+	return page, nil
+}
+
+// payoutURL is the page of one payout.
+func payoutURL(order models.Order) string { return "/payouts/" + strconv.FormatInt(order.ID, 10) }
+
+// payoutPhase groups a payout's state (cashier.PayoutStateText) for its colour.
+func payoutPhase(state string) string {
+	switch state {
+	case cashier.PayoutTextPaid:
+		return views.PayoutPhasePaid
+	case cashier.PayoutTextBankFailed:
+		return views.PayoutPhaseFailed
+	case cashier.PayoutTextReturned, cashier.PayoutTextNotSent, cashier.PayoutTextDenied, cashier.PayoutTextCancelled:
+		return views.PayoutPhaseBack
+	}
+	return views.PayoutPhaseWaiting
+}
+
+// payoutRequest asks for a payout of the amount typed to the account chosen and
+// shows it; a request that is not allowed comes back with what to fix.
+func payoutRequest(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, raw, account := currentPlayer(c), strings.TrimSpace(c.FormValue("amount")), c.FormValue("account")
+		amount, err := models.ParseMoney(raw, player.Currency)
+		if err != nil {
+			return payoutRefused(c, svc, raw, account, models.Problemf("amount", msgAmountUnreadable))
+		}
+		id, err := strconv.ParseInt(account, 10, 64)
+		if err != nil {
+			return payoutRefused(c, svc, raw, account, models.Problemf("account", msgChooseAccount))
+		}
+		order, err := svc.RequestPayout(c.UserContext(), player, id, amount)
+		if problem := asProblem(err); problem != nil {
+			return payoutRefused(c, svc, raw, account, problem)
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect(payoutURL(order), fiber.StatusSeeOther)
+	}
+}
+
+// payoutRefused shows the withdrawal page again with what was typed and one
+// sentence on what to fix.
+func payoutRefused(c *fiber.Ctx, svc *cashier.Service, amount, account string, problem *models.Problem) error {
+	form := views.PayoutForm{Amount: amount, Problem: problem.Message, Field: problem.Field,
+		Accounts: []views.AccountChoice{{ID: account, Checked: true}}}
+	page, err := payoutView(c, svc, form)
+	if err != nil {
+		return err
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return render(c, views.Payout(page))
+}
+
+// playerPayout is the signed-in player's payout named by the :id parameter;
+// another player's, or none, is "page not found".
+func playerPayout(c *fiber.Ctx, svc *cashier.Service) (cashier.Payout, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return cashier.Payout{}, errNotFound
+	}
+	p, err := svc.Payout(c.UserContext(), currentPlayer(c), id)
+	if errors.Is(err, cashier.ErrOrderNotFound) {
+		return cashier.Payout{}, errNotFound
+	}
+	return p, err
+}
+
+// payoutDetail shows one payout.
+func payoutDetail(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := playerPayout(c, svc)
+		if err != nil {
+			return err
+		}
+		available, err := svc.Withdrawable(c.UserContext(), currentPlayer(c))
+		if err != nil {
+			return err
+		}
+		o := p.Order
+		page := views.PayoutDetailPage{Chrome: chrome(c), ID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
+			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State),
+			Balance: available.Display(), Token: payoutToken(p), CanCancel: o.Status == models.OrderAwaitingApproval}
+		fact := func(label, testid string, t *time.Time) {
+			if t != nil {
+				page.Facts = append(page.Facts, views.Fact{Label: label, Value: dateText(*t), TestID: testid})
+			}
+		}
+		fact("Requested", "payout-requested", &o.CreatedAt)
+		fact("Approved", "payout-approved", o.ApprovedAt)
+		fact("Sent", "payout-sent", o.SentAt)
+		fact("Confirmed by the bank", "payout-confirmed", o.ConfirmedAt)
+		fact("Bank reported a problem", "payout-bank-failed", o.PayoutFailedAt)
+		if o.ReturnedAt != nil {
+			fact("Back in your balance", "payout-back", o.ReturnedAt)
+		} else {
+			fact("Back in your balance", "payout-back", o.ReleasedAt)
+		}
+		back := o.ReturnedAt != nil || o.ReleasedAt != nil
+		page.CanCheck = o.SentAt != nil && !back && o.TrustlyOrderID != ""
+		if t := o.TransferCheckedAt; t != nil {
+			next := t.Add(payoutCheckEvery)
+			page.Checked = "Last checked with the bank " + dateText(*t) + "."
+			if page.CanCheck && time.Now().Before(next) {
+				page.CheckWait = true
+				page.Checked += " You can check again after " + next.UTC().Format("15:04 UTC") + "."
+			}
+		}
+		if !back {
+			page.PollURL = payoutURL(o) + "/status"
+		}
+		return render(c, views.PayoutDetail(page))
+	}
+}
+
+// payoutToken changes whenever what a payout's page shows does.
+func payoutToken(p cashier.Payout) string { return string(p.Order.Status) + "|" + p.State }
+
+// payoutStatus answers the payout page's polling.
+func payoutStatus(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := playerPayout(c, svc)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(fiber.Map{"token": payoutToken(p), "state": p.State, "phase": payoutPhase(p.State)})
+	}
+}
+
+// payoutCheck asks Trustly for the payout's transfer state ("Check with the
+// bank"), which RefreshPayout does at most every 15 minutes, and says which
+// happened.
+func payoutCheck(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		before, err := playerPayout(c, svc)
+		if err != nil {
+			return err
+		}
+		after, err := svc.RefreshPayout(c.UserContext(), currentPlayer(c), before.Order.ID)
+		if err != nil {
+			return err
+		}
+		message := msgNothingToCheck
+		switch t := after.TransferCheckedAt; {
+		case after.TransferChecks > before.Order.TransferChecks:
+			message = msgCheckedNow
+		case t != nil:
+			message = fmt.Sprintf(msgCheckedRecently, t.UTC().Format("15:04 UTC"), t.Add(payoutCheckEvery).UTC().Format("15:04 UTC"))
+		}
+		if err := setFlash(c, message); err != nil {
+			return err
+		}
+		return c.Redirect(payoutURL(after), fiber.StatusSeeOther)
+	}
+}
+
+// payoutCancel takes back a payout that waits for approval.
+func payoutCancel(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := playerPayout(c, svc)
+		if err != nil {
+			return err
+		}
+		_, err = svc.CancelPayout(c.UserContext(), currentPlayer(c), p.Order.ID)
+		message := msgPayoutCancelled
+		switch problem := asProblem(err); {
+		case problem != nil:
+			message = problem.Message
+		case errors.Is(err, cashier.ErrOrderNotFound):
+			return errNotFound
+		case err != nil:
+			return err
+		}
+		if err := setFlash(c, message); err != nil {
+			return err
+		}
+		return c.Redirect(payoutURL(p.Order), fiber.StatusSeeOther)
+	}
+}
