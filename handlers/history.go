@@ -34,6 +34,9 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 					row.Link = "/deposit/checkout?order=" + url.QueryEscape(o.MessageID)
 				}
 			}
+			if o.Kind == models.OrderPayout {
+				row.Link, row.Status = payoutURL(o), cashier.PayoutStateText(o)
+			}
 			page.Orders = append(page.Orders, row)
 		}
 		// Movements come newest first: the balance after each is the balance now

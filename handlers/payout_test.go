@@ -344,3 +344,28 @@ func TestPayoutReturned(t *testing.T) {
 		t.Errorf("wallet %s; want 1000.00", got)
 	}
 }
+
+// TestHistoryLinksPayouts: the history shows a payout in the payout page's words
+// and links to it.
+func TestHistoryLinksPayouts(t *testing.T) {
+	lv := startLive(t, fundingOptions())
+	cl, _, acc := funded(t, lv, "anna@example.com", "1000")
+	id := requestPayout(t, cl, "250", acc.ID)
+	lv.waitPayout(id, models.OrderConfirmed, nil)
+	page := cl.get("/history").wantStatus(http.StatusOK)
+	for _, row := range page.byTestID("order-row") {
+		sub := &testResponse{t: t, doc: row, what: "order row"}
+		if sub.text("order-kind") != "Withdrawal" {
+			continue
+		}
+		if got := sub.text("order-status"); got != cashier.PayoutTextPaid {
+			t.Errorf("history status %q; want %q", got, cashier.PayoutTextPaid)
+		}
+		links := sub.find(func(n *html.Node) bool { return n.Data == "a" })
+		if len(links) == 0 || attr(links[0], "href") != "/payouts/"+strconv.FormatInt(id, 10) {
+			t.Errorf("the history's payout row does not link to its page")
+		}
+		return
+	}
+	t.Errorf("no withdrawal in the history\n%s", page.Body)
+}

@@ -801,7 +801,7 @@ func accountResultTitle(p AccountResultPage) string {
 	case p.Phase == AccountFailed || !p.Success:
 		return "No bank account was added"
 	}
-	return "Verifying your account…"
+	return "Adding your bank account"
 }
 
 var _ = templruntime.GeneratedTemplate
