@@ -31,6 +31,9 @@ var ErrBadNotification = errors.New("not a valid Trustly notification")
 // PostgreSQL; on SQLite every write transaction is serialized anyway, by BEGIN
 // IMMEDIATE and writeLock), so any arrival order ends in the same balance and order
 // state: see models.Order.Refresh for how the status follows from what was applied.
+// On SQLite, notifications arriving together are committed together (writeTx), each
+// in its own savepoint, so each is still applied all or nothing, and its answer is
+// returned only once the commit is on disk.
 //
 // A redelivery gets the stored answer byte for byte. Whether Trustly keeps the uuid
 // on a redelivery is unknown (API.md §6.2), so one that comes with another uuid or
@@ -61,9 +64,7 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 	}
 
 	var answer []byte
-	unlock := writeLock(s.db)
-	defer unlock()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		// The order first: the lock also serializes deliveries of one notification.
 		order, err := lockOrder(tx, n, log)
@@ -145,9 +146,11 @@ func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log 
 	if seen == 0 {
 		return nil, false, nil
 	}
-	unlock := writeLock(s.db)
-	stored, err := countDelivery(s.db.WithContext(ctx), n.ID(), s.now().UTC())
-	unlock()
+	var stored models.Notification
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+		stored, err = countDelivery(tx, n.ID(), s.now().UTC())
+		return err
+	})
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, false, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"sync"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -92,6 +93,140 @@ func writeLock(db *gorm.DB) func() {
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+// writeTx runs fn in a write transaction and returns when its effects are
+// committed, durably (synchronous=FULL on SQLite), or when nothing of it was
+// written: fn's error, a failed commit, or ctx already done. On PostgreSQL it is
+// db.Transaction.
+//
+// On SQLite, calls made while another batch commits are committed together, each
+// in a SAVEPOINT of one transaction under writeLock: one commit, and one fsync,
+// for the batch instead of one per call. fn's error (or panic) rolls back to its
+// savepoint, so it undoes only its own writes, and the batch goes on; a failed
+// commit fails every call in it. The batch runs its calls in arrival order, each
+// seeing the ones before it, so the outcome is that of the same calls in separate
+// transactions one after the other. fn must not keep tx, nor call writeTx or
+// writeLock: the batch already holds the write lock. Its statements cannot be cancelled half-way: on SQLite an
+// interrupted statement may end the whole transaction, which other calls share.
+func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if db.Dialector.Name() != "sqlite" {
+		return db.WithContext(ctx).Transaction(fn)
+	}
+	key := any(db.Dialector)
+	if sqlDB, err := db.DB(); err == nil {
+		key = sqlDB
+	}
+	g, _ := commitGroups.LoadOrStore(key, &commitGroup{})
+	return g.(*commitGroup).do(ctx, db, fn)
+}
+
+// commitGroups holds one commitGroup per SQLite connection pool (*sql.DB).
+var commitGroups sync.Map
+
+// commitGroup is the queue of write transactions waiting to be committed together.
+// One caller at a time leads: it takes the queue as one batch, commits it, and
+// hands the lead to the first caller that queued meanwhile, which then commits the
+// next batch. Every caller gets exactly one result on its done channel.
+type commitGroup struct {
+	mu      sync.Mutex
+	queue   []*groupedTx
+	leading bool // a caller leads, or has been told to lead
+}
+
+type groupedTx struct {
+	ctx  context.Context
+	fn   func(tx *gorm.DB) error
+	done chan error // errLead, then the result; or only the result
+}
+
+// errLead tells a queued caller to commit the next batch; it never leaves this file.
+var errLead = errors.New("lead the next batch")
+
+// maxBatch bounds how long one commit holds the write lock.
+const maxBatch = 64
+
+func (g *commitGroup) do(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	w := &groupedTx{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, w)
+	if !g.leading {
+		g.leading = true
+		w.done <- errLead
+	}
+	g.mu.Unlock()
+	for {
+		err := <-w.done
+		if err != errLead {
+			return err
+		}
+		g.lead(db)
+	}
+}
+
+// lead commits one batch from the front of the queue and passes the lead on.
+func (g *commitGroup) lead(db *gorm.DB) {
+	g.mu.Lock()
+	n := min(len(g.queue), maxBatch)
+	batch := append([]*groupedTx(nil), g.queue[:n]...)
+	g.queue = append(g.queue[:0:0], g.queue[n:]...)
+	g.mu.Unlock()
+
+	results := commitBatch(db, batch)
+
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.queue[0].done <- errLead
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+	for i, w := range batch {
+		w.done <- results[i]
+	}
+}
+
+// commitBatch runs batch in one transaction, each call in its own savepoint, and
+// returns each call's result once the transaction has ended.
+func commitBatch(db *gorm.DB, batch []*groupedTx) []error {
+	results := make([]error, len(batch))
+	unlock := writeLock(db)
+	defer unlock()
+	err := db.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
+		for i, w := range batch {
+			if err := w.ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			sp := fmt.Sprintf("batch%d", i)
+			if err := tx.SavePoint(sp).Error; err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			if results[i] = runGrouped(tx.WithContext(context.WithoutCancel(w.ctx)), w.fn); results[i] != nil {
+				if err := tx.RollbackTo(sp).Error; err != nil {
+					return fmt.Errorf("rollback to savepoint: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("write batch: %w", err)
+		}
+	}
+	return results
+}
+
+// runGrouped runs fn, turning a panic into an error so that only fn's savepoint is
+// rolled back.
+func runGrouped(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn(tx)
 }
 
 // saveChanges writes the columns in which order differs from before, the same
