@@ -70,9 +70,11 @@ const (
 	// AccountPayout attempt started: longer than the client's 30 s timeout, so that
 	// it does not ask again while the first call may still be on its way.
 	payoutResumeAfter = 2 * time.Minute
-	// transferCheckEvery is Trustly's limit for GetWithdrawals per payout (§4.6).
-	transferCheckEvery = 15 * time.Minute
 )
+
+// TransferCheckEvery is how often Trustly may be asked about one payout's transfer
+// state with GetWithdrawals (API.md §4.6); RefreshPayout asks no more often.
+const TransferCheckEvery = 15 * time.Minute
 
 // Payout is a payout order with the bank account it goes to (also when that
 // account was removed since) and its state in the player's words.
@@ -426,7 +428,7 @@ func (s *Service) RefreshPayout(ctx context.Context, player models.Player, order
 	switch {
 	case order.TrustlyOrderID == "", order.SentAt == nil, order.ReturnedAt != nil, order.ReleasedAt != nil:
 		return order, nil
-	case order.TransferCheckedAt != nil && now.Sub(*order.TransferCheckedAt) < transferCheckEvery:
+	case order.TransferCheckedAt != nil && now.Sub(*order.TransferCheckedAt) < TransferCheckEvery:
 		return order, nil
 	}
 	unlock := writeLock(s.db)

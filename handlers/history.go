@@ -37,6 +37,9 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 			if o.Kind == models.OrderPayout {
 				row.Link, row.Status = payoutURL(o), cashier.PayoutStateText(o)
 			}
+			if o.Kind == models.OrderSelectAccount {
+				row.Amount = "" // choosing an account moves no money
+			}
 			page.Orders = append(page.Orders, row)
 		}
 		// Movements come newest first: the balance after each is the balance now

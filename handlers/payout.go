@@ -29,10 +29,6 @@ const (
 	msgNothingToCheck  = "There is nothing to ask the bank about this withdrawal."
 )
 
-// payoutCheckEvery is how often Trustly may be asked about one payout (API.md
-// §4.6); cashier.RefreshPayout enforces it, the page only says so.
-const payoutCheckEvery = 15 * time.Minute
-
 // payoutPage is the withdrawal form and the player's payouts.
 func payoutPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -205,7 +201,7 @@ func payoutDetail(svc *cashier.Service) fiber.Handler {
 		back := o.ReturnedAt != nil || o.ReleasedAt != nil
 		page.CanCheck = o.SentAt != nil && !back && o.TrustlyOrderID != ""
 		if t := o.TransferCheckedAt; t != nil {
-			next := t.Add(payoutCheckEvery)
+			next := t.Add(cashier.TransferCheckEvery)
 			page.Checked = "Last checked with the bank " + dateText(*t) + "."
 			if page.CanCheck && time.Now().Before(next) {
 				page.CheckWait = true
@@ -252,7 +248,7 @@ func payoutCheck(svc *cashier.Service) fiber.Handler {
 		case after.TransferChecks > before.Order.TransferChecks:
 			message = msgCheckedNow
 		case t != nil:
-			message = fmt.Sprintf(msgCheckedRecently, t.UTC().Format("15:04 UTC"), t.Add(payoutCheckEvery).UTC().Format("15:04 UTC"))
+			message = fmt.Sprintf(msgCheckedRecently, t.UTC().Format("15:04 UTC"), t.Add(cashier.TransferCheckEvery).UTC().Format("15:04 UTC"))
 		}
 		if err := setFlash(c, message); err != nil {
 			return err
