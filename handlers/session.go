@@ -34,8 +34,14 @@ type sessionValues struct {
 }
 
 // sessionStore reads and writes the session cookie.
+//
+// The values are serialized as JSON: gorilla's default, gob, sends its type
+// description with every value, which made decoding the cookie cost more than the
+// rest of a page. Cookies written as gob before are still read, with the same keys
+// and the same checks, until they expire or are written again.
 type sessionStore struct {
-	store *sessions.CookieStore
+	store  *sessions.CookieStore
+	legacy []securecookie.Codec // the same keys with gob, for cookies written before JSON
 }
 
 func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
@@ -43,7 +49,22 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 	store.Options = &sessions.Options{Path: "/", MaxAge: sessionMaxAge, HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode}
 	store.MaxAge(sessionMaxAge) // sets the codecs' MaxAge too: older cookies do not decode
-	return &sessionStore{store: store}
+	legacy := securecookie.CodecsFromPairs(keys.Hash, keys.Block)
+	for i, c := range store.Codecs {
+		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
+		legacy[i].(*securecookie.SecureCookie).MaxAge(sessionMaxAge)
+	}
+	return &sessionStore{store: store, legacy: legacy}
+}
+
+// decode reads a cookie value into v, written as JSON or, before that, as gob.
+func (s *sessionStore) decode(raw string, v *sessionValues) error {
+	err := securecookie.DecodeMulti(sessionCookie, raw, v, s.store.Codecs...)
+	if err != nil {
+		*v = sessionValues{}
+		err = securecookie.DecodeMulti(sessionCookie, raw, v, s.legacy...)
+	}
+	return err
 }
 
 // Locals keys of this file.
@@ -72,7 +93,7 @@ func session(c *fiber.Ctx) sessionValues {
 	var v sessionValues
 	if s := storeOf(c); s != nil {
 		if raw := c.Cookies(sessionCookie); raw != "" {
-			if err := securecookie.DecodeMulti(sessionCookie, raw, &v, s.store.Codecs...); err != nil {
+			if err := s.decode(raw, &v); err != nil {
 				v = sessionValues{}
 			}
 		}
