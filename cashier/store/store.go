@@ -56,8 +56,13 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	}
 	var dialector gorm.Dialector
 	if IsPostgres(dsn) {
-		dialector = postgres.Open(dsn)
+		dialector = postgres.Open(dsn) // pgx keeps its own cache of prepared statements
 	} else {
+		// mattn/go-sqlite3 compiles every statement anew; GORM's cache keeps them
+		// prepared per connection. In a transaction database/sql still prepares a
+		// statement again unless it was first prepared outside one, so the gain is
+		// mostly on reads (pages).
+		cfg.PrepareStmt, cfg.PrepareStmtMaxSize = true, 512
 		path := strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
