@@ -68,6 +68,6 @@ func serve(tb testing.TB, app *fiber.App) string {
 		tb.Fatal(err)
 	}
 	go func() { _ = app.Listener(ln) }()
-	tb.Cleanup(func() { _ = app.Shutdown() })
+	tb.Cleanup(func() { _ = app.Shutdown(); ln.Close() })
 	return "http://" + ln.Addr().String()
 }

@@ -86,6 +86,9 @@ func startLive(t testing.TB, o liveOptions) *liveApp {
 	}()
 	t.Cleanup(func() {
 		_ = ta.App.ShutdownWithTimeout(5 * time.Second)
+		// A test that fails at once may shut down before Listener began serving;
+		// closing the listener makes Listener return either way.
+		ln.Close()
 		<-done
 	})
 	return &liveApp{testApp: ta, URL: base, Sandbox: env, CheckoutOrigin: checkout}

@@ -91,7 +91,7 @@ func notifyServe(t testing.TB, ln net.Listener, svc *cashier.Service) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
 	app.Post("/trustly/notify/:token", notify(svc))
 	go app.Listener(ln)
-	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
+	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second); ln.Close() })
 }
 
 // notifyClient is an HTTP client keeping enough idle connections for the senders.

@@ -14,6 +14,11 @@ import (
 // chromium-browser, google-chrome on PATH. "" when there is none.
 func ChromiumPath() string {
 	if p := os.Getenv("CHROMIUM"); p != "" {
+		// An explicit path that does not exist means no Chromium (CHROMIUM=none
+		// shows what a machine without one does).
+		if _, err := os.Stat(p); err != nil {
+			return ""
+		}
 		return p
 	}
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
