@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
@@ -27,6 +28,8 @@ type config struct {
 	NotifyToken string // TRUSTLY_NOTIFY_TOKEN: secret path segment of the notification URL
 	SessionHash []byte // CASHIER_SESSION_KEY: signs the session cookie
 	SessionKey  []byte // … and encrypts it (derived from the same secret)
+
+	Limits map[string]cashier.Limits // CASHIER_LIMITS: per-currency amounts; defaults otherwise
 
 	AdminEmail    string // CASHIER_ADMIN_EMAIL: back-office account created at start
 	AdminPassword string // CASHIER_ADMIN_PASSWORD
@@ -112,8 +115,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
 	}
 	c.DatabaseURL = get("DATABASE_URL", filepath.Join(c.DataDir, "cashier.db"))
+	limits, err := parseLimits(getenv("CASHIER_LIMITS"))
+	if err != nil {
+		return nil, err
+	}
+	c.Limits = limits
 
-	var err error
 	if c.NotifyToken, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
 		return nil, err
 	}

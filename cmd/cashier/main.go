@@ -67,7 +67,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
 		Log: log, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
-			ShopperStatement: "Cashier", IntegrationModule: "trustly-gaming-cashier-go/0.1"}})
+			ShopperStatement: "Cashier", IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits}})
 	if err != nil {
 		return err
 	}
