@@ -101,8 +101,8 @@ func (m Money) String() string {
 	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
 }
 
-// Display is the amount for people: "1 250,00 SEK" for Nordic currencies,
-// "€1,250.00"-style text is not used, to keep one format across markets.
+// Display is the amount for people, in one format for every currency: "1 250,00 SEK",
+// with non-breaking spaces between thousands and before the currency.
 func (m Money) Display() string {
 	sign, v := "", m.Minor
 	if v < 0 {
@@ -119,11 +119,5 @@ func (m Money) Display() string {
 	return fmt.Sprintf("%s%s,%02d\u00a0%s", sign, b.String(), v%100, m.Currency)
 }
 
-// IsZero reports whether the amount is zero.
-func (m Money) IsZero() bool { return m.Minor == 0 }
-
 // Positive reports whether the amount is above zero.
 func (m Money) Positive() bool { return m.Minor > 0 }
-
-// Neg returns the negated amount.
-func (m Money) Neg() Money { return Money{Minor: -m.Minor, Currency: m.Currency} }
