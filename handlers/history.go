@@ -35,7 +35,7 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 				}
 			}
 			if o.Kind == models.OrderPayout {
-				row.Link, row.Status = payoutURL(o), cashier.PayoutStateText(o)
+				row.Link = payoutURL(o)
 			}
 			if o.Kind == models.OrderSelectAccount {
 				row.Amount = "" // choosing an account moves no money
@@ -76,9 +76,9 @@ func kindText(k models.OrderKind) string {
 	return string(k)
 }
 
-// statusWords is every order status in the player's words, per kind: the one
-// place that says how a status reads. The result pages, their JSON and the
-// history all use it.
+// statusWords is every deposit and account-selection status in the player's
+// words: with statusText, the one place that says how a status reads. The result
+// pages, their JSON and the history all use it.
 var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	models.OrderDeposit: {
 		models.OrderCreated:  "Starting",
@@ -94,21 +94,14 @@ var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 		models.OrderPending: "Processing",
 		models.OrderFailed:  "Cancelled",
 	},
-	// Payout statuses by value: models/order.go lists them with the payout work.
-	models.OrderPayout: {
-		models.OrderCreated: "Requested",
-		"awaiting-approval": "Waiting for approval",
-		"requested":         "Requested",
-		"sending":           "Sending to your bank",
-		"sent":              "On its way to your bank",
-		"confirmed":         "Paid out",
-		"cancelled":         "Cancelled — the money is back in your balance",
-		models.OrderFailed:  "Not paid out",
-	},
 }
 
-// statusText is order's status in the player's words.
+// statusText is order's status in the player's words; a payout's comes from
+// cashier.PayoutStateText, which also reads the bank's transfer state.
 func statusText(order models.Order) string {
+	if order.Kind == models.OrderPayout {
+		return cashier.PayoutStateText(order)
+	}
 	if s, ok := statusWords[order.Kind][order.Status]; ok {
 		return s
 	}
