@@ -35,7 +35,7 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 				}
 			}
 			if o.Kind == models.OrderPayout {
-				row.Link = payoutURL(o)
+				row.Link = payoutURL(o.ID)
 			}
 			if o.Kind == models.OrderSelectAccount {
 				row.Amount = "" // choosing an account moves no money

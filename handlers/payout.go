@@ -95,14 +95,14 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 	}
 	for _, p := range payouts {
 		page.Payouts = append(page.Payouts, views.PayoutRow{ID: strconv.FormatInt(p.Order.ID, 10),
-			Link: payoutURL(p.Order), Date: dateText(p.Order.CreatedAt), Amount: p.Order.Amount.Display(),
+			Link: payoutURL(p.Order.ID), Date: dateText(p.Order.CreatedAt), Amount: p.Order.Amount.Display(),
 			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State)})
 	}
 	return page, nil
 }
 
 // payoutURL is the page of one payout.
-func payoutURL(order models.Order) string { return "/payouts/" + strconv.FormatInt(order.ID, 10) }
+func payoutURL(id int64) string { return "/payouts/" + strconv.FormatInt(id, 10) }
 
 // payoutPhase groups a payout's state (cashier.PayoutStateText) for its colour.
 func payoutPhase(state string) string {
@@ -137,7 +137,7 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.Redirect(payoutURL(order), fiber.StatusSeeOther)
+		return c.Redirect(payoutURL(order.ID), fiber.StatusSeeOther)
 	}
 }
 
@@ -209,7 +209,7 @@ func payoutDetail(svc *cashier.Service) fiber.Handler {
 			}
 		}
 		if !back {
-			page.PollURL = payoutURL(o) + "/status"
+			page.PollURL = payoutURL(o.ID) + "/status"
 		}
 		return render(c, views.PayoutDetail(page))
 	}
@@ -253,18 +253,19 @@ func payoutCheck(svc *cashier.Service) fiber.Handler {
 		if err := setFlash(c, message); err != nil {
 			return err
 		}
-		return c.Redirect(payoutURL(after), fiber.StatusSeeOther)
+		return c.Redirect(payoutURL(after.ID), fiber.StatusSeeOther)
 	}
 }
 
-// payoutCancel takes back a payout that waits for approval.
+// payoutCancel takes back a payout that waits for approval. Another player's
+// payout, or none, is "page not found".
 func payoutCancel(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p, err := playerPayout(c, svc)
+		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 		if err != nil {
-			return err
+			return errNotFound
 		}
-		_, err = svc.CancelPayout(c.UserContext(), currentPlayer(c), p.Order.ID)
+		_, err = svc.CancelPayout(c.UserContext(), currentPlayer(c), id)
 		message := msgPayoutCancelled
 		switch problem := asProblem(err); {
 		case problem != nil:
@@ -277,6 +278,6 @@ func payoutCancel(svc *cashier.Service) fiber.Handler {
 		if err := setFlash(c, message); err != nil {
 			return err
 		}
-		return c.Redirect(payoutURL(p.Order), fiber.StatusSeeOther)
+		return c.Redirect(payoutURL(id), fiber.StatusSeeOther)
 	}
 }
