@@ -42,21 +42,33 @@ func (s *Service) BankAccounts(ctx context.Context, player models.Player) ([]mod
 
 // RemoveBankAccount hides one of the player's bank accounts: it is no longer
 // listed and no payout may go to it. Payouts already on their way to it go on.
-// Removing it twice is harmless; an account the player does not have is
+// It returns the account as it was before, so Removed says it had been removed
+// already, which is harmless. An account the player does not have is
 // ErrBankAccountNotFound.
-func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, id int64) error {
+func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, id int64) (models.BankAccount, error) {
+	var account models.BankAccount
 	unlock := writeLock(s.db)
-	res := s.db.WithContext(ctx).Model(&models.BankAccount{}).Where("id = ? AND player_id = ?", id, player.ID).
-		Updates(map[string]any{"removed": true, "updated_at": s.now().UTC()})
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ? AND player_id = ?", id, player.ID).Limit(1).Find(&account).Error; err != nil {
+			return err
+		}
+		switch {
+		case account.ID == 0:
+			return ErrBankAccountNotFound
+		case account.Removed:
+			return nil
+		}
+		return tx.Model(&models.BankAccount{}).Where("id = ?", id).
+			Updates(map[string]any{"removed": true, "updated_at": s.now().UTC()}).Error
+	})
 	unlock()
-	switch {
-	case res.Error != nil:
-		return fmt.Errorf("remove bank account %d: %w", id, res.Error)
-	case res.RowsAffected == 0:
-		return fmt.Errorf("remove bank account %d: %w", id, ErrBankAccountNotFound)
+	if err != nil {
+		return models.BankAccount{}, fmt.Errorf("remove bank account %d: %w", id, err)
 	}
-	s.log.Info("bank account removed", "player_id", player.ID, "bank_account_id", id)
-	return nil
+	if !account.Removed {
+		s.log.Info("bank account removed", "player_id", player.ID, "bank_account_id", id)
+	}
+	return account, nil
 }
 
 // RegisterBankAccount saves bank details the player typed, for payouts. country

@@ -42,7 +42,7 @@ func TestRegisterBankAccount(t *testing.T) {
 				if err != nil || again.ID != got.ID || again.AccountID != got.AccountID {
 					t.Fatalf("registering again: %+v, %v; want account %d", again, err, got.ID)
 				}
-				if err := e.svc.RemoveBankAccount(e.ctx, p, got.ID); err != nil {
+				if _, err := e.svc.RemoveBankAccount(e.ctx, p, got.ID); err != nil {
 					t.Fatal(err)
 				}
 				again, err = e.svc.RegisterBankAccount(e.ctx, p, tt.country, tt.bank, tt.account)
@@ -122,10 +122,10 @@ func TestRemoveBankAccount(t *testing.T) {
 	if accounts, _ := e.svc.BankAccounts(e.ctx, p); len(accounts) != 2 {
 		t.Fatalf("%d accounts before removing, want 2", len(accounts))
 	}
-	if err := e.svc.RemoveBankAccount(e.ctx, p, gone.ID); err != nil {
+	if _, err := e.svc.RemoveBankAccount(e.ctx, p, gone.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RemoveBankAccount(e.ctx, p, gone.ID); err != nil {
+	if _, err := e.svc.RemoveBankAccount(e.ctx, p, gone.ID); err != nil {
 		t.Errorf("removing twice: %v", err)
 	}
 	accounts, err := e.svc.BankAccounts(e.ctx, p)
@@ -139,7 +139,7 @@ func TestRemoveBankAccount(t *testing.T) {
 		t.Error("a payout to a removed account was sent")
 	}
 	other := e.player("SE")
-	if err := e.svc.RemoveBankAccount(e.ctx, other, kept.ID); !errors.Is(err, cashier.ErrBankAccountNotFound) {
+	if _, err := e.svc.RemoveBankAccount(e.ctx, other, kept.ID); !errors.Is(err, cashier.ErrBankAccountNotFound) {
 		t.Errorf("removing another player's account: %v, want ErrBankAccountNotFound", err)
 	}
 	var row models.BankAccount

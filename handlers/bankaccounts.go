@@ -78,35 +78,21 @@ func sourceText(s models.AccountSource) string {
 }
 
 // removeBankAccount hides one of the player's accounts. Another player's account,
-// or none, is "page not found".
+// one removed already, or none, is "page not found".
 func removeBankAccount(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 		if err != nil {
 			return errNotFound
 		}
-		player := currentPlayer(c)
-		accounts, err := svc.BankAccounts(c.UserContext(), player)
-		if err != nil {
-			return err
-		}
-		label := ""
-		for _, a := range accounts {
-			if a.ID == id {
-				label = accountRow(a).Label
-			}
-		}
-		if label == "" {
-			return errNotFound // not theirs, or removed already
-		}
-		err = svc.RemoveBankAccount(c.UserContext(), player, id)
+		account, err := svc.RemoveBankAccount(c.UserContext(), currentPlayer(c), id)
 		switch {
-		case errors.Is(err, cashier.ErrBankAccountNotFound):
-			return errNotFound
+		case errors.Is(err, cashier.ErrBankAccountNotFound) || (err == nil && account.Removed):
+			return errNotFound // not theirs, or removed already
 		case err != nil:
 			return err
 		}
-		if err := setFlash(c, fmt.Sprintf(msgAccountRemoved, label)); err != nil {
+		if err := setFlash(c, fmt.Sprintf(msgAccountRemoved, accountRow(account).Label)); err != nil {
 			return err
 		}
 		return c.Redirect("/bank-accounts", fiber.StatusSeeOther)
