@@ -311,6 +311,10 @@ func TestNotificationTypes(t *testing.T) {
 				if got.TrustlyOrderID == "" {
 					t.Error("the order did not learn Trustly's orderid")
 				}
+				returned, ok, err := r.svc.ReturnedDeposit(r.ctx, p)
+				if wantOK := tt.status == models.OrderDebited; err != nil || ok != wantOK || (ok && returned.ID != o.ID) {
+					t.Errorf("ReturnedDeposit = order %d, %t, %v; want order %d, %t", returned.ID, ok, err, o.ID, wantOK)
+				}
 				var stored models.Notification
 				if err := db.Where("notification_id = ?", n.id).Take(&stored).Error; err != nil {
 					t.Fatal(err)

@@ -62,6 +62,18 @@ func (s *Service) Blocked(ctx context.Context, player models.Player) (bool, erro
 	return w.Minor < 0, nil
 }
 
+// ReturnedDeposit is the player's newest deposit that the bank returned (a debit
+// booked after its credit), which is what puts a wallet below zero; ok is false
+// when there is none.
+func (s *Service) ReturnedDeposit(ctx context.Context, player models.Player) (order models.Order, ok bool, err error) {
+	err = s.db.WithContext(ctx).Where("player_id = ? AND kind = ? AND status = ?", player.ID, models.OrderDeposit, models.OrderDebited).
+		Order("created_at DESC, id DESC").Limit(1).Find(&order).Error
+	if err != nil {
+		return models.Order{}, false, fmt.Errorf("returned deposit of player %d: %w", player.ID, err)
+	}
+	return order, order.ID != 0, nil
+}
+
 // forUpdate locks the rows a query reads until the transaction ends: SELECT … FOR
 // UPDATE on PostgreSQL. SQLite has no row locks and needs none: with BEGIN
 // IMMEDIATE every write transaction holds the database's write lock from its start.

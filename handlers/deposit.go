@@ -69,14 +69,12 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 // blockedNotice explains a balance below zero by the newest deposit the bank
 // returned.
 func blockedNotice(c *fiber.Ctx, svc *cashier.Service, player models.Player) (string, error) {
-	orders, _, err := svc.History(c.UserContext(), player)
-	if err != nil {
+	order, ok, err := svc.ReturnedDeposit(c.UserContext(), player)
+	switch {
+	case err != nil:
 		return "", err
-	}
-	for _, o := range orders {
-		if o.Kind == models.OrderDeposit && o.Status == models.OrderDebited {
-			return fmt.Sprintf(msgBlockedReturned, o.Amount.Display()), nil
-		}
+	case ok:
+		return fmt.Sprintf(msgBlockedReturned, order.Amount.Display()), nil
 	}
 	return msgBlocked, nil
 }
