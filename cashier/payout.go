@@ -426,7 +426,7 @@ func (s *Service) RefreshPayout(ctx context.Context, player models.Player, order
 	}
 	now := s.now().UTC()
 	switch {
-	case order.TrustlyOrderID == "", order.SentAt == nil, order.ReturnedAt != nil, order.ReleasedAt != nil:
+	case !TransferCheckable(order):
 		return order, nil
 	case order.TransferCheckedAt != nil && now.Sub(*order.TransferCheckedAt) < TransferCheckEvery:
 		return order, nil
@@ -461,6 +461,13 @@ func (s *Service) RefreshPayout(ctx context.Context, player models.Player, order
 	}
 	log.Info("payout transfer state", "transfer_state", state, "payout_state", trustly.PayoutStateOf(state))
 	return s.playerPayout(ctx, player, orderID)
+}
+
+// TransferCheckable reports whether Trustly can be asked about a payout's transfer
+// (RefreshPayout): it was sent, Trustly's orderid is known, and its money is not
+// back in the wallet.
+func TransferCheckable(order models.Order) bool {
+	return order.TrustlyOrderID != "" && order.SentAt != nil && order.ReturnedAt == nil && order.ReleasedAt == nil
 }
 
 // PayoutStateText is a payout's state in the player's words (the PayoutText…

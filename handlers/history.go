@@ -63,6 +63,9 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 // dateText is a time for the history: "2026-01-20 14:42 UTC".
 func dateText(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
+// clockText is a time of day for the payout pages: "14:42 UTC".
+func clockText(t time.Time) string { return t.UTC().Format("15:04 UTC") }
+
 // kindText names an order's kind for players.
 func kindText(k models.OrderKind) string {
 	switch k {

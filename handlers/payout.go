@@ -199,13 +199,13 @@ func payoutDetail(svc *cashier.Service) fiber.Handler {
 			fact("Back in your balance", "payout-back", o.ReleasedAt)
 		}
 		back := o.ReturnedAt != nil || o.ReleasedAt != nil
-		page.CanCheck = o.SentAt != nil && !back && o.TrustlyOrderID != ""
+		page.CanCheck = cashier.TransferCheckable(o)
 		if t := o.TransferCheckedAt; t != nil {
 			next := t.Add(cashier.TransferCheckEvery)
 			page.Checked = "Last checked with the bank " + dateText(*t) + "."
 			if page.CanCheck && time.Now().Before(next) {
 				page.CheckWait = true
-				page.Checked += " You can check again after " + next.UTC().Format("15:04 UTC") + "."
+				page.Checked += " You can check again after " + clockText(next) + "."
 			}
 		}
 		if !back {
@@ -248,7 +248,7 @@ func payoutCheck(svc *cashier.Service) fiber.Handler {
 		case after.TransferChecks > before.Order.TransferChecks:
 			message = msgCheckedNow
 		case t != nil:
-			message = fmt.Sprintf(msgCheckedRecently, t.UTC().Format("15:04 UTC"), t.Add(cashier.TransferCheckEvery).UTC().Format("15:04 UTC"))
+			message = fmt.Sprintf(msgCheckedRecently, clockText(*t), clockText(t.Add(cashier.TransferCheckEvery)))
 		}
 		if err := setFlash(c, message); err != nil {
 			return err
