@@ -118,16 +118,13 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 	a := models.BankAccount{PlayerID: player.ID, AccountID: res.AccountID, Bank: res.Bank, Descriptor: res.Descriptor,
 		LastDigits: lastDigits(details.AccountNumber), ClearingHouse: clearing, Source: models.AccountFromRegisterAccount,
 		CreatedAt: now, UpdatedAt: now}
-	keep := func(col string) clause.Expr {
-		return gorm.Expr(fmt.Sprintf("COALESCE(NULLIF(excluded.%[1]s, ''), bank_accounts.%[1]s)", col))
-	}
 	unlock := writeLock(s.db)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
 			DoUpdates: clause.Assignments(map[string]any{
-				"bank": keep("bank"), "descriptor": keep("descriptor"), "last_digits": keep("last_digits"),
-				"clearing_house": keep("clearing_house"), "removed": false, "updated_at": now,
+				"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
+				"clearing_house": keepNonEmpty("clearing_house"), "removed": false, "updated_at": now,
 			}),
 		}).Create(&a).Error
 		if err != nil {

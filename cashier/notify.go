@@ -319,16 +319,16 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 	return ok, nil
 }
 
-// creditAmount reads a credit's amount: positive, in at most two decimals. One that
-// cannot be read is an error, so nothing is stored and Trustly delivers it again,
-// which keeps the money visible until someone fixes it.
-func creditAmount(d *trustly.TransferData) (models.Money, error) {
+// transferAmount reads the amount of a credit or a debit (event): positive, in at
+// most two decimals. One that cannot be read is an error, so nothing is stored and
+// Trustly delivers it again, which keeps the money visible until someone fixes it.
+func transferAmount(event string, d *trustly.TransferData) (models.Money, error) {
 	amount, err := models.ParseDecimal(d.Amount, d.Currency)
 	if err == nil && !amount.Positive() {
 		err = models.ErrBadAmount
 	}
 	if err != nil {
-		return models.Money{}, fmt.Errorf("credit amount %q %s: %w", d.Amount, d.Currency, err)
+		return models.Money{}, fmt.Errorf("%s amount %q %s: %w", event, d.Amount, d.Currency, err)
 	}
 	return amount, nil
 }
@@ -346,7 +346,7 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 		log.Error("alert: second credit notification for a credited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
-	amount, err := creditAmount(d)
+	amount, err := transferAmount("credit", d)
 	if err != nil {
 		return err
 	}
@@ -372,12 +372,9 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		log.Error("alert: second debit notification for a debited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
-	amount, err := models.ParseDecimal(d.Amount, d.Currency)
-	if err == nil && !amount.Positive() {
-		err = models.ErrBadAmount
-	}
+	amount, err := transferAmount("debit", d)
 	if err != nil {
-		return fmt.Errorf("debit amount %q %s: %w", d.Amount, d.Currency, err)
+		return err
 	}
 	t := models.Move(order.Reference("debit"), "Deposit returned by the bank", models.PlayerWallet(order.PlayerID), models.TrustlyClearing, amount)
 	t.AllowOverdraft = true
@@ -405,14 +402,11 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 	a := models.BankAccount{PlayerID: order.PlayerID, AccountID: d.AccountID, Verified: d.Verified, Source: source,
 		Bank: d.Attributes["bank"], Descriptor: d.Attributes["descriptor"], LastDigits: d.Attributes["lastdigits"],
 		ClearingHouse: d.Attributes["clearinghouse"], CreatedAt: now, UpdatedAt: now}
-	keep := func(col string) clause.Expr {
-		return gorm.Expr(fmt.Sprintf("COALESCE(NULLIF(excluded.%[1]s, ''), bank_accounts.%[1]s)", col))
-	}
 	err := tx.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
 		DoUpdates: clause.Assignments(map[string]any{
-			"bank": keep("bank"), "descriptor": keep("descriptor"), "last_digits": keep("last_digits"),
-			"clearing_house": keep("clearing_house"),
+			"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
+			"clearing_house": keepNonEmpty("clearing_house"),
 			"verified":       gorm.Expr("bank_accounts.verified OR excluded.verified"),
 			"updated_at":     now,
 		}),
@@ -421,6 +415,12 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 		return fmt.Errorf("save bank account: %w", err)
 	}
 	return nil
+}
+
+// keepNonEmpty is the ON CONFLICT update of a bank_accounts column that takes the
+// new value unless it is empty.
+func keepNonEmpty(col string) clause.Expr {
+	return gorm.Expr(fmt.Sprintf("COALESCE(NULLIF(excluded.%[1]s, ''), bank_accounts.%[1]s)", col))
 }
 
 // setOnce records the first time an event was applied and keeps it afterwards.

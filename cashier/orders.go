@@ -87,6 +87,14 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 // sqliteWriters holds one mutex per SQLite connection pool (*sql.DB).
 var sqliteWriters sync.Map
 
+// poolKey names db's connection pool (*sql.DB) for sqliteWriters and commitGroups.
+func poolKey(db *gorm.DB) any {
+	if sqlDB, err := db.DB(); err == nil {
+		return sqlDB
+	}
+	return db.Dialector
+}
+
 // writeLock serializes this process's write transactions on a SQLite database and
 // returns the unlock function; on PostgreSQL it does nothing. SQLite allows one
 // writer at a time anyway, and a writer that finds the database busy waits in
@@ -97,11 +105,7 @@ func writeLock(db *gorm.DB) func() {
 	if db.Dialector.Name() != "sqlite" {
 		return func() {}
 	}
-	key := any(db.Dialector)
-	if sqlDB, err := db.DB(); err == nil {
-		key = sqlDB
-	}
-	m, _ := sqliteWriters.LoadOrStore(key, &sync.Mutex{})
+	m, _ := sqliteWriters.LoadOrStore(poolKey(db), &sync.Mutex{})
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
@@ -125,11 +129,7 @@ func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error
 	if db.Dialector.Name() != "sqlite" {
 		return db.WithContext(ctx).Transaction(fn)
 	}
-	key := any(db.Dialector)
-	if sqlDB, err := db.DB(); err == nil {
-		key = sqlDB
-	}
-	g, _ := commitGroups.LoadOrStore(key, &commitGroup{})
+	g, _ := commitGroups.LoadOrStore(poolKey(db), &commitGroup{})
 	return g.(*commitGroup).do(ctx, db, fn)
 }
 

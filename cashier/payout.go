@@ -645,7 +645,7 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		log.Error("alert: second credit for a payout; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
-	amount, err := creditAmount(d)
+	amount, err := transferAmount("credit", d)
 	if err != nil {
 		return err
 	}
