@@ -123,11 +123,7 @@ func selectCheckout(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" || account != nil {
-			page := "/accounts/success?order="
-			if order.Status == models.OrderFailed {
-				page = "/accounts/fail?order="
-			}
-			return c.Redirect(page+url.QueryEscape(order.MessageID), fiber.StatusSeeOther)
+			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
 		return render(c, views.Checkout(views.CheckoutPage{
 			Chrome:    chrome(c),

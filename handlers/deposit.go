@@ -47,14 +47,11 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 	}
 	limits := svc.Config().LimitsFor(player.Currency)
 	form.Currency = player.Currency
-	form.Min, form.Max = limits.MinDeposit.String(), limits.MaxDeposit.String()
-	form.Limits = limits.MinDeposit.Display() + " to " + limits.MaxDeposit.Display()
+	form.Min, form.Max, form.Limits = amountBounds(limits.MinDeposit, limits.MaxDeposit)
 	for _, m := range limits.QuickPicks {
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: shortAmount(m)})
 	}
-	if len(form.Amount) > 32 {
-		form.Amount = "" // not an amount anyone typed; not worth showing again
-	}
+	form.Amount = typedAmount(form.Amount)
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: balance.Display(), Deposit: form}
 	if balance.Minor < 0 {
 		page.Blocked, err = blockedNotice(c, svc, player)
@@ -77,6 +74,21 @@ func blockedNotice(c *fiber.Ctx, svc *cashier.Service, player models.Player) (st
 		return fmt.Sprintf(msgBlockedReturned, order.Amount.Display()), nil
 	}
 	return msgBlocked, nil
+}
+
+// amountBounds is an amount form's limits: decimal text for the input's min and
+// max, and the range for people, "10,00 SEK to 10 000,00 SEK".
+func amountBounds(lo, hi models.Money) (minText, maxText, text string) {
+	return lo.String(), hi.String(), lo.Display() + " to " + hi.Display()
+}
+
+// typedAmount is what the player typed as an amount, to show again in the form;
+// anything longer than 32 bytes is not an amount anyone typed and is dropped.
+func typedAmount(s string) string {
+	if len(s) > 32 {
+		return ""
+	}
+	return s
 }
 
 // shortAmount is a quick pick's label: "100 SEK", or "99,50 SEK" with cents.
@@ -135,14 +147,17 @@ func depositOrder(c *fiber.Ctx, svc *cashier.Service) (models.Order, error) {
 	return order, nil
 }
 
-// resultURL is the page that shows order's state: the fail page for an order that
-// failed, the success page otherwise.
+// resultURL is the page that shows a deposit's or an account selection's state:
+// the fail page for an order that failed, the success page otherwise.
 func resultURL(order models.Order) string {
-	page := "/deposit/success?order="
-	if order.Status == models.OrderFailed {
-		page = "/deposit/fail?order="
+	page := "/deposit/"
+	if order.Kind == models.OrderSelectAccount {
+		page = "/accounts/"
 	}
-	return page + url.QueryEscape(order.MessageID)
+	if order.Status == models.OrderFailed {
+		return page + "fail?order=" + url.QueryEscape(order.MessageID)
+	}
+	return page + "success?order=" + url.QueryEscape(order.MessageID)
 }
 
 // depositCheckout shows Trustly's checkout for a started deposit. An order past

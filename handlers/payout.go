@@ -57,8 +57,7 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 	}
 	limits := svc.Config().LimitsFor(player.Currency)
 	form.Currency = player.Currency
-	form.Min, form.Max = limits.MinPayout.String(), limits.MaxPayout.String()
-	form.Limits = limits.MinPayout.Display() + " to " + limits.MaxPayout.Display()
+	form.Min, form.Max, form.Limits = amountBounds(limits.MinPayout, limits.MaxPayout)
 	if limits.ApprovalAbove.Minor < limits.MaxPayout.Minor {
 		form.Approval = fmt.Sprintf(msgApprovalAbove, limits.ApprovalAbove.Display())
 	}
@@ -78,9 +77,7 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 		form.Accounts = append(form.Accounts, views.AccountChoice{ID: row.ID, Label: row.Label, Note: note,
 			Checked: row.ID == chosen || len(accounts) == 1})
 	}
-	if len(form.Amount) > 32 {
-		form.Amount = ""
-	}
+	form.Amount = typedAmount(form.Amount)
 	available := wallet
 	if available.Minor < 0 {
 		available.Minor = 0
