@@ -123,8 +123,9 @@ func writeLock(db *gorm.DB) func() {
 // commit fails every call in it. The batch runs its calls in arrival order, each
 // seeing the ones before it, so the outcome is that of the same calls in separate
 // transactions one after the other. fn must not keep tx, nor call writeTx or
-// writeLock: the batch already holds the write lock. Its statements cannot be cancelled half-way: on SQLite an
-// interrupted statement may end the whole transaction, which other calls share.
+// writeLock: the batch already holds the write lock. Its statements cannot be
+// cancelled half-way: on SQLite an interrupted statement may end the whole
+// transaction, which other calls share.
 func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if db.Dialector.Name() != "sqlite" {
 		return db.WithContext(ctx).Transaction(fn)

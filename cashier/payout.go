@@ -723,9 +723,9 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 }
 
 // changePayout changes one payout under the lock notifications take (and, on
-// SQLite, this process's writer lock), with its status refreshed, in one transaction with any transfer change books. An error
-// from change (a *models.Problem, gorm.ErrRecordNotFound) rolls back and is
-// returned as it is.
+// SQLite, this process's writer lock) and saves it with its status refreshed, in
+// one transaction with any transfer change books. An error from change (a
+// *models.Problem, gorm.ErrRecordNotFound) rolls back and is returned as it is.
 func (s *Service) changePayout(ctx context.Context, id int64, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
 	var order models.Order
 	unlock := writeLock(s.db)

@@ -1,5 +1,5 @@
-// Package cashier holds the cashier's use cases: players, deposits, payouts,
-// notifications, refunds, Pay N Play and the back office's queries. Handlers call
+// Package cashier holds the cashier's use cases: players, deposits, bank accounts,
+// payouts and their approval, and Trustly's notifications. Handlers call
 // one Service method per request; cashier decides which ledger transfer an event
 // means, and ledger decides whether it is allowed.
 package cashier

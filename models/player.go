@@ -14,7 +14,7 @@ type Role string
 
 const (
 	RolePlayer Role = "player" // plays, deposits and withdraws
-	RoleAdmin  Role = "admin"  // back office: sees every order, approves payouts, refunds
+	RoleAdmin  Role = "admin"  // back office: approves and denies payouts
 )
 
 // Player is a registered player (or, for Pay N Play, one created by a deposit).

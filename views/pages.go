@@ -71,8 +71,8 @@ type QuickPick struct {
 // TrustlyCheckout is Trustly's checkout page shown inside ours: in an iframe on
 // wide screens, and on narrow screens (40rem and less) static/js/checkout.js sends
 // the whole window to URL instead, as Trustly asks for mobile. The link to URL
-// always works, with or without JavaScript. Deposits and payouts (SelectAccount)
-// use it alike.
+// always works, with or without JavaScript. Deposits and account selections
+// (SelectAccount) use it alike.
 type TrustlyCheckout struct {
 	URL   string // the checkout URL Trustly returned; expires after 10–30 minutes
 	Title string // the iframe's accessible name: "Trustly: deposit 100,00 SEK from your bank"

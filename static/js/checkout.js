@@ -1,6 +1,6 @@
-// The little JavaScript the deposit and payout pages need: quick picks fill the
-// amount, Trustly's checkout opens in the whole window on small screens, and a
-// result page keeps the order's state current. Every page works without it. It is
+// The little JavaScript the deposit pages and Trustly's checkout need: quick picks
+// fill the amount, Trustly's checkout opens in the whole window on small screens,
+// and a deposit's result page keeps the order's state current. Every page works without it. It is
 // loaded with defer by the components that need it (perhaps more than once per
 // page, hence the guard); the CSP allows no inline script.
 (function () {
