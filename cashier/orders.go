@@ -2,6 +2,8 @@ package cashier
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -132,6 +134,44 @@ func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error
 	}
 	g, _ := commitGroups.LoadOrStore(poolKey(db), &commitGroup{})
 	return g.(*commitGroup).do(ctx, db, fn)
+}
+
+// readTx runs fn in a read-only transaction, so that all its queries see the
+// database at one moment: a page that shows a balance next to the orders and
+// entries behind it never mixes two states. On PostgreSQL that is a REPEATABLE READ,
+// READ ONLY transaction. On SQLite every transaction the pool begins is BEGIN
+// IMMEDIATE, which would take the write lock and queue behind writers, so readTx
+// begins a deferred transaction on a connection of its own instead: in WAL mode it
+// reads one snapshot, taken at its first query, while writers go on. fn must only
+// read, and must not keep tx.
+func readTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if db.Dialector.Name() != "sqlite" {
+		return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	}
+	pool, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("read transaction: %w", err)
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read transaction: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return fmt.Errorf("read transaction: %w", err)
+	}
+	tx := db.Session(&gorm.Session{Context: ctx, NewDB: true})
+	tx.Statement.ConnPool = conn
+	err = fn(tx)
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+		// The connection may still be inside the transaction: close it rather than
+		// give it back to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		if err == nil {
+			err = fmt.Errorf("end read transaction: %w", rerr)
+		}
+	}
+	return err
 }
 
 // commitGroups holds one commitGroup per SQLite connection pool (*sql.DB).
