@@ -32,8 +32,13 @@ const (
 // BankAccounts lists the player's bank accounts that were not removed, oldest
 // first: the accounts a payout may go to.
 func (s *Service) BankAccounts(ctx context.Context, player models.Player) ([]models.BankAccount, error) {
+	return bankAccounts(ctx, s.db, player)
+}
+
+// bankAccounts is BankAccounts on db, which may be a transaction.
+func bankAccounts(ctx context.Context, db *gorm.DB, player models.Player) ([]models.BankAccount, error) {
 	var accounts []models.BankAccount
-	err := s.db.WithContext(ctx).Where("player_id = ? AND removed = ?", player.ID, false).Order("id").Find(&accounts).Error
+	err := db.WithContext(ctx).Where("player_id = ? AND removed = ?", player.ID, false).Order("id").Find(&accounts).Error
 	if err != nil {
 		return nil, fmt.Errorf("bank accounts of player %d: %w", player.ID, err)
 	}

@@ -236,9 +236,9 @@ func TestStartDepositStarted(t *testing.T) {
 		}
 
 		// The history and the success page's query see only the player's own orders.
-		orders, moves, err := r.svc.History(r.ctx, p)
-		if err != nil || len(orders) != 2 || orders[0].ID != order.ID || len(moves) != 1 || moves[0].Minor != 10000 {
-			t.Fatalf("history: %d orders (newest %d), %d movements, %v; want 2 (newest %d), 1", len(orders), orders[0].ID, len(moves), err, order.ID)
+		h, err := r.svc.History(r.ctx, p)
+		if err != nil || len(h.Orders) != 2 || h.Orders[0].ID != order.ID || len(h.Movements) != 1 || h.Movements[0].Minor != 10000 {
+			t.Fatalf("history: %d orders, %d movements, %v; want 2 (newest %d), 1", len(h.Orders), len(h.Movements), err, order.ID)
 		}
 		if got, err := r.svc.OrderByMessageID(r.ctx, p, order.MessageID); err != nil || got.ID != order.ID {
 			t.Errorf("OrderByMessageID: %d, %v", got.ID, err)

@@ -26,8 +26,13 @@ const historyLimit = 100
 // OrderByMessageID returns the player's order with messageID (the id in the
 // success and fail URLs), or ErrOrderNotFound.
 func (s *Service) OrderByMessageID(ctx context.Context, player models.Player, messageID string) (models.Order, error) {
+	return orderByMessageID(ctx, s.db, player, messageID)
+}
+
+// orderByMessageID is OrderByMessageID on db, which may be a transaction.
+func orderByMessageID(ctx context.Context, db *gorm.DB, player models.Player, messageID string) (models.Order, error) {
 	var order models.Order
-	err := s.db.WithContext(ctx).Where("message_id = ? AND player_id = ?", messageID, player.ID).Limit(1).Find(&order).Error
+	err := db.WithContext(ctx).Where("message_id = ? AND player_id = ?", messageID, player.ID).Limit(1).Find(&order).Error
 	switch {
 	case err != nil:
 		return models.Order{}, fmt.Errorf("order %s: %w", messageID, err)
@@ -35,22 +40,6 @@ func (s *Service) OrderByMessageID(ctx context.Context, player models.Player, me
 		return models.Order{}, fmt.Errorf("order %s: %w", messageID, ErrOrderNotFound)
 	}
 	return order, nil
-}
-
-// History returns the player's newest orders and the newest movements of their
-// wallet, at most 100 of each, newest first. Orders say what was asked and where it
-// stands; movements say what money actually moved.
-func (s *Service) History(ctx context.Context, player models.Player) ([]models.Order, []ledger.Movement, error) {
-	var orders []models.Order
-	err := s.db.WithContext(ctx).Where("player_id = ?", player.ID).Order("created_at DESC, id DESC").Limit(historyLimit).Find(&orders).Error
-	if err != nil {
-		return nil, nil, fmt.Errorf("history of player %d: %w", player.ID, err)
-	}
-	moves, err := ledger.New(s.db).Movements(ctx, models.PlayerWallet(player.ID), historyLimit)
-	if err != nil {
-		return nil, nil, fmt.Errorf("history of player %d: %w", player.ID, err)
-	}
-	return orders, moves, nil
 }
 
 // Blocked reports whether the player's wallet is below zero, which happens when a
@@ -68,7 +57,12 @@ func (s *Service) Blocked(ctx context.Context, player models.Player) (bool, erro
 // booked after its credit), which is what puts a wallet below zero; ok is false
 // when there is none.
 func (s *Service) ReturnedDeposit(ctx context.Context, player models.Player) (order models.Order, ok bool, err error) {
-	err = s.db.WithContext(ctx).Where("player_id = ? AND kind = ? AND status = ?", player.ID, models.OrderDeposit, models.OrderDebited).
+	return returnedDeposit(ctx, s.db, player)
+}
+
+// returnedDeposit is ReturnedDeposit on db, which may be a transaction.
+func returnedDeposit(ctx context.Context, db *gorm.DB, player models.Player) (order models.Order, ok bool, err error) {
+	err = db.WithContext(ctx).Where("player_id = ? AND kind = ? AND status = ?", player.ID, models.OrderDeposit, models.OrderDebited).
 		Order("created_at DESC, id DESC").Limit(1).Find(&order).Error
 	if err != nil {
 		return models.Order{}, false, fmt.Errorf("returned deposit of player %d: %w", player.ID, err)

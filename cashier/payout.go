@@ -420,32 +420,69 @@ func (s *Service) CancelPayout(ctx context.Context, player models.Player, orderI
 // answer. The state is for showing (PayoutStateText); money moves only on
 // notifications. Another player's payout is ErrOrderNotFound.
 func (s *Service) RefreshPayout(ctx context.Context, player models.Player, orderID int64) (models.Order, error) {
+	_, after, err := s.refreshPayout(ctx, player, orderID)
+	return after, err
+}
+
+// PayoutCheck is what CheckPayout did.
+type PayoutCheck struct {
+	Order models.Order // as stored after the check
+	// Asked is true when Trustly was asked just now, by this request or by one
+	// that claimed the check at the same moment.
+	Asked     bool
+	NextCheck time.Time // when Trustly may next be asked; zero if it never was
+}
+
+// CheckPayout is RefreshPayout for the player's "Check with the bank": it also
+// says whether Trustly was asked and when it may be asked again.
+func (s *Service) CheckPayout(ctx context.Context, player models.Player, orderID int64) (PayoutCheck, error) {
+	before, after, err := s.refreshPayout(ctx, player, orderID)
+	if err != nil {
+		return PayoutCheck{}, err
+	}
+	return PayoutCheck{Order: after, Asked: after.TransferChecks > before.TransferChecks, NextCheck: nextCheck(after)}, nil
+}
+
+// nextCheck is when Trustly may next be asked about order's transfer; zero if it
+// never was.
+func nextCheck(order models.Order) time.Time {
+	if order.TransferCheckedAt == nil {
+		return time.Time{}
+	}
+	return order.TransferCheckedAt.Add(TransferCheckEvery)
+}
+
+// refreshPayout does RefreshPayout's work and returns the payout as it was read
+// before, too.
+func (s *Service) refreshPayout(ctx context.Context, player models.Player, orderID int64) (before, after models.Order, err error) {
 	order, err := s.playerPayout(ctx, player, orderID)
 	if err != nil {
-		return models.Order{}, err
+		return models.Order{}, models.Order{}, err
 	}
 	now := s.now().UTC()
 	switch {
 	case !TransferCheckable(order):
-		return order, nil
+		return order, order, nil
 	case order.TransferCheckedAt != nil && now.Sub(*order.TransferCheckedAt) < TransferCheckEvery:
-		return order, nil
+		return order, order, nil
 	}
 	unlock := writeLock(s.db)
 	res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND transfer_checks = ?", order.ID, order.TransferChecks).
 		Updates(map[string]any{"transfer_checks": order.TransferChecks + 1, "transfer_checked_at": now})
 	unlock()
 	if res.Error != nil {
-		return models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, res.Error)
+		return order, models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return s.playerPayout(ctx, player, orderID) // another request is checking it
+		after, err = s.playerPayout(ctx, player, orderID)
+		return order, after, err // another request is checking it
 	}
 	log := s.payoutLog(order)
 	rows, err := s.trustly.GetWithdrawals(ctx, trustly.GetWithdrawalsParams{OrderID: order.TrustlyOrderID})
 	if err != nil {
 		log.Warn("GetWithdrawals failed; showing the stored state", "err", err)
-		return s.playerPayout(ctx, player, orderID)
+		after, err = s.playerPayout(ctx, player, orderID)
+		return order, after, err
 	}
 	state := ""
 	for _, w := range rows {
@@ -457,10 +494,11 @@ func (s *Service) RefreshPayout(ctx context.Context, player models.Player, order
 	err = s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ?", order.ID).Update("transfer_state", truncate(state, 32)).Error
 	unlock()
 	if err != nil {
-		return models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, err)
+		return order, models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, err)
 	}
 	log.Info("payout transfer state", "transfer_state", state, "payout_state", trustly.PayoutStateOf(state))
-	return s.playerPayout(ctx, player, orderID)
+	after, err = s.playerPayout(ctx, player, orderID)
+	return order, after, err
 }
 
 // TransferCheckable reports whether Trustly can be asked about a payout's transfer
@@ -514,22 +552,32 @@ func PayoutStateText(order models.Order) string {
 
 // Payouts lists the player's payouts, newest first, at most 100.
 func (s *Service) Payouts(ctx context.Context, player models.Player) ([]Payout, error) {
+	return payouts(ctx, s.db, player)
+}
+
+// payouts is Payouts on db, which may be a transaction.
+func payouts(ctx context.Context, db *gorm.DB, player models.Player) ([]Payout, error) {
 	var orders []models.Order
-	err := s.db.WithContext(ctx).Where("player_id = ? AND kind = ?", player.ID, models.OrderPayout).
+	err := db.WithContext(ctx).Where("player_id = ? AND kind = ?", player.ID, models.OrderPayout).
 		Order("created_at DESC, id DESC").Limit(historyLimit).Find(&orders).Error
 	if err != nil {
 		return nil, fmt.Errorf("payouts of player %d: %w", player.ID, err)
 	}
-	return s.withAccounts(ctx, orders)
+	return withAccounts(ctx, db, orders)
 }
 
 // Payout returns one of the player's payouts, or ErrOrderNotFound.
 func (s *Service) Payout(ctx context.Context, player models.Player, orderID int64) (Payout, error) {
-	order, err := s.playerPayout(ctx, player, orderID)
+	return payout(ctx, s.db, player, orderID)
+}
+
+// payout is Payout on db, which may be a transaction.
+func payout(ctx context.Context, db *gorm.DB, player models.Player, orderID int64) (Payout, error) {
+	order, err := findPayout(ctx, db, player, orderID)
 	if err != nil {
 		return Payout{}, err
 	}
-	out, err := s.withAccounts(ctx, []models.Order{order})
+	out, err := withAccounts(ctx, db, []models.Order{order})
 	if err != nil {
 		return Payout{}, err
 	}
@@ -547,18 +595,18 @@ func (s *Service) PayoutsAwaitingApproval(ctx context.Context, admin models.Play
 	if err != nil {
 		return nil, fmt.Errorf("payouts awaiting approval: %w", err)
 	}
-	return s.withAccounts(ctx, orders)
+	return withAccounts(ctx, s.db, orders)
 }
 
 // withAccounts pairs orders with their bank accounts and words.
-func (s *Service) withAccounts(ctx context.Context, orders []models.Order) ([]Payout, error) {
+func withAccounts(ctx context.Context, db *gorm.DB, orders []models.Order) ([]Payout, error) {
 	ids := make([]int64, 0, len(orders))
 	for _, o := range orders {
 		ids = append(ids, o.BankAccountID)
 	}
 	var accounts []models.BankAccount
 	if len(ids) > 0 {
-		if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&accounts).Error; err != nil {
+		if err := db.WithContext(ctx).Where("id IN ?", ids).Find(&accounts).Error; err != nil {
 			return nil, fmt.Errorf("payout accounts: %w", err)
 		}
 	}
@@ -575,8 +623,13 @@ func (s *Service) withAccounts(ctx context.Context, orders []models.Order) ([]Pa
 
 // playerPayout loads one of the player's payouts, or ErrOrderNotFound.
 func (s *Service) playerPayout(ctx context.Context, player models.Player, orderID int64) (models.Order, error) {
+	return findPayout(ctx, s.db, player, orderID)
+}
+
+// findPayout is playerPayout on db, which may be a transaction.
+func findPayout(ctx context.Context, db *gorm.DB, player models.Player, orderID int64) (models.Order, error) {
 	var order models.Order
-	err := s.db.WithContext(ctx).Where("id = ? AND player_id = ? AND kind = ?", orderID, player.ID, models.OrderPayout).
+	err := db.WithContext(ctx).Where("id = ? AND player_id = ? AND kind = ?", orderID, player.ID, models.OrderPayout).
 		Limit(1).Find(&order).Error
 	switch {
 	case err != nil:

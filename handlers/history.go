@@ -15,17 +15,12 @@ import (
 // first, each movement with the balance right after it.
 func historyPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		player := currentPlayer(c)
-		orders, moves, err := svc.History(c.UserContext(), player)
+		h, err := svc.History(c.UserContext(), currentPlayer(c))
 		if err != nil {
 			return err
 		}
-		balance, err := svc.Wallet(c.UserContext(), player)
-		if err != nil {
-			return err
-		}
-		page := views.HistoryPage{Chrome: chrome(c), Balance: balance.Display()}
-		for _, o := range orders {
+		page := views.HistoryPage{Chrome: chrome(c), Balance: h.Wallet.Display()}
+		for _, o := range h.Orders {
 			row := views.OrderRow{MessageID: o.MessageID, Date: dateText(o.CreatedAt), Kind: kindText(o.Kind),
 				Amount: o.Amount.Display(), Status: statusText(o), Phase: phase(o), Flags: flagTexts(o)}
 			if o.Kind == models.OrderDeposit {
@@ -42,19 +37,14 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 			}
 			page.Orders = append(page.Orders, row)
 		}
-		// Movements come newest first: the balance after each is the balance now
-		// less what the newer ones changed.
-		after := balance.Minor
-		for _, m := range moves {
+		for _, m := range h.Movements {
 			money := models.Money{Minor: m.Minor, Currency: m.Currency}
 			sign := ""
 			if m.Minor > 0 {
 				sign = "+"
 			}
 			page.Movements = append(page.Movements, views.MovementRow{Date: dateText(m.CreatedAt), Memo: m.Memo,
-				Amount: sign + money.Display(), Balance: models.Money{Minor: after, Currency: m.Currency}.Display(),
-				Credit: m.Minor > 0})
-			after -= m.Minor
+				Amount: sign + money.Display(), Balance: m.After.Display(), Credit: m.Minor > 0})
 		}
 		return render(c, views.History(page))
 	}

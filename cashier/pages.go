@@ -1,0 +1,192 @@
+package cashier
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// The player's pages each read what they show with one method here, in one
+// read-only transaction (readTx), so a page never shows a balance from one moment
+// next to orders or entries from another.
+
+// Summary is what the cashier's home shows about the player's money.
+type Summary struct {
+	Wallet  models.Money
+	Blocked bool // Wallet is below zero: no deposits or payouts until it is settled
+	// ReturnedDeposit is the newest deposit the bank returned, which explains
+	// Blocked; nil when the player is not blocked or there is none.
+	ReturnedDeposit *models.Order
+	Limits          Limits // for the player's currency
+}
+
+// Summary reads the player's Summary.
+func (s *Service) Summary(ctx context.Context, player models.Player) (Summary, error) {
+	var sum Summary
+	err := readTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+		sum, err = s.summary(ctx, tx, player)
+		return err
+	})
+	return sum, err
+}
+
+func (s *Service) summary(ctx context.Context, tx *gorm.DB, player models.Player) (Summary, error) {
+	wallet, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+	if err != nil {
+		return Summary{}, fmt.Errorf("summary of player %d: %w", player.ID, err)
+	}
+	sum := Summary{Wallet: wallet, Blocked: wallet.Minor < 0, Limits: s.cfg.LimitsFor(player.Currency)}
+	if sum.Blocked {
+		order, ok, err := returnedDeposit(ctx, tx, player)
+		if err != nil {
+			return Summary{}, err
+		}
+		if ok {
+			sum.ReturnedDeposit = &order
+		}
+	}
+	return sum, nil
+}
+
+// PayoutSummary is what the withdrawal page shows: the Summary, what may be
+// withdrawn, the accounts a payout may go to and the player's payouts.
+type PayoutSummary struct {
+	Summary
+	Withdrawable models.Money         // Wallet, never below zero
+	Accounts     []models.BankAccount // not removed, oldest first
+	Payouts      []Payout             // newest first, at most 100
+}
+
+// PayoutSummary reads the player's PayoutSummary.
+func (s *Service) PayoutSummary(ctx context.Context, player models.Player) (PayoutSummary, error) {
+	var sum PayoutSummary
+	err := readTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+		if sum.Summary, err = s.summary(ctx, tx, player); err != nil {
+			return err
+		}
+		if sum.Accounts, err = bankAccounts(ctx, tx, player); err != nil {
+			return err
+		}
+		sum.Payouts, err = payouts(ctx, tx, player)
+		return err
+	})
+	if err != nil {
+		return PayoutSummary{}, err
+	}
+	sum.Withdrawable = sum.Wallet
+	if sum.Withdrawable.Minor < 0 {
+		sum.Withdrawable.Minor = 0
+	}
+	return sum, nil
+}
+
+// PayoutDetail is one payout with what its page shows around it.
+type PayoutDetail struct {
+	Payout
+	Withdrawable models.Money // the wallet, never below zero
+	Checkable    bool         // TransferCheckable: "Check with the bank" can ask Trustly
+	// NextCheck is when Trustly may next be asked about the transfer; zero if it
+	// never was. CheckWait is true while Checkable and NextCheck is still ahead.
+	NextCheck time.Time
+	CheckWait bool
+}
+
+// PayoutDetail reads one of the player's payouts, or ErrOrderNotFound.
+func (s *Service) PayoutDetail(ctx context.Context, player models.Player, orderID int64) (PayoutDetail, error) {
+	var d PayoutDetail
+	err := readTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+		if d.Payout, err = payout(ctx, tx, player, orderID); err != nil {
+			return err
+		}
+		d.Withdrawable, err = ledger.New(tx).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+		return err
+	})
+	if err != nil {
+		return PayoutDetail{}, err
+	}
+	if d.Withdrawable.Minor < 0 {
+		d.Withdrawable.Minor = 0
+	}
+	d.Checkable, d.NextCheck = TransferCheckable(d.Order), nextCheck(d.Order)
+	d.CheckWait = d.Checkable && !d.NextCheck.IsZero() && s.now().Before(d.NextCheck)
+	return d, nil
+}
+
+// History is the player's newest orders and movements of their wallet, at most
+// 100 of each, newest first, and the wallet. Orders say what was asked and where
+// it stands; movements say what money actually moved.
+type History struct {
+	Orders    []models.Order
+	Movements []Movement
+	Wallet    models.Money
+}
+
+// Movement is a movement of the player's wallet with the balance right after it.
+type Movement struct {
+	ledger.Movement
+	After models.Money
+}
+
+// History reads the player's History.
+func (s *Service) History(ctx context.Context, player models.Player) (History, error) {
+	var h History
+	var moves []ledger.Movement
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		err := tx.WithContext(ctx).Where("player_id = ?", player.ID).Order("created_at DESC, id DESC").Limit(historyLimit).Find(&h.Orders).Error
+		if err != nil {
+			return err
+		}
+		if moves, err = ledger.New(tx).Movements(ctx, models.PlayerWallet(player.ID), historyLimit); err != nil {
+			return err
+		}
+		h.Wallet, err = ledger.New(tx).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+		return err
+	})
+	if err != nil {
+		return History{}, fmt.Errorf("history of player %d: %w", player.ID, err)
+	}
+	h.Movements = balancesAfter(h.Wallet.Minor, moves)
+	return h, nil
+}
+
+// balancesAfter gives each of moves, newest first, the balance right after it:
+// the balance now less what the newer ones changed.
+func balancesAfter(now int64, moves []ledger.Movement) []Movement {
+	out := make([]Movement, len(moves))
+	for i, m := range moves {
+		out[i] = Movement{Movement: m, After: models.Money{Minor: now, Currency: m.Currency}}
+		now -= m.Minor
+	}
+	return out
+}
+
+// Deposit is one of the player's deposits and the wallet now, for the pages that
+// show where a deposit stands.
+type Deposit struct {
+	Order  models.Order
+	Wallet models.Money
+}
+
+// Deposit reads the player's deposit with messageID (the id in the success and
+// fail URLs). An order of another kind or another player is ErrOrderNotFound.
+func (s *Service) Deposit(ctx context.Context, player models.Player, messageID string) (Deposit, error) {
+	var d Deposit
+	err := readTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+		if d.Order, err = orderByMessageID(ctx, tx, player, messageID); err != nil {
+			return err
+		}
+		if d.Order.Kind != models.OrderDeposit {
+			return fmt.Errorf("deposit %s: %w", messageID, ErrOrderNotFound)
+		}
+		d.Wallet, err = ledger.New(tx).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+		return err
+	})
+	if err != nil {
+		return Deposit{}, err
+	}
+	return d, nil
+}

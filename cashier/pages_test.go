@@ -1,0 +1,213 @@
+package cashier_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// TestSummary reads the cashier home's money for players in each state.
+func TestSummary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		for _, tt := range []struct {
+			name     string
+			notes    []string // delivered for one deposit of 100,00 SEK
+			wallet   int64
+			blocked  bool
+			returned bool // ReturnedDeposit is that deposit
+		}{
+			{name: "no deposit"},
+			{name: "credited", notes: []string{"credit"}, wallet: 10000},
+			{name: "returned after credit", notes: []string{"credit", "debit"}},
+			{name: "returned alone", notes: []string{"debit"}, wallet: -10000, blocked: true, returned: true},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r.t = t
+				p := r.player()
+				var o models.Order
+				if len(tt.notes) > 0 {
+					o = r.order(p, 10000)
+				}
+				for _, m := range tt.notes {
+					r.deliver(notify(t, key, m, o, p.EndUserID, nil), "OK")
+				}
+				got, err := r.svc.Summary(r.ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var gotReturned int64
+				if got.ReturnedDeposit != nil {
+					gotReturned = got.ReturnedDeposit.ID
+				}
+				var wantReturned int64
+				if tt.returned {
+					wantReturned = o.ID
+				}
+				if got.Wallet.Minor != tt.wallet || got.Blocked != tt.blocked || gotReturned != wantReturned {
+					t.Errorf("got wallet %d, blocked %t, returned deposit %d; want %d, %t, %d",
+						got.Wallet.Minor, got.Blocked, gotReturned, tt.wallet, tt.blocked, wantReturned)
+				}
+				if want := r.svc.Config().LimitsFor("SEK"); got.Limits.MinDeposit != want.MinDeposit || got.Wallet.Currency != "SEK" {
+					t.Errorf("got limits %+v in %s; want %+v in SEK", got.Limits, got.Wallet.Currency, want)
+				}
+			})
+		}
+	})
+}
+
+// TestHistory reads orders and movements newest first, each movement with the
+// balance right after it.
+func TestHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		p := r.player()
+		first := r.order(p, 10000)
+		r.deliver(notify(t, key, "credit", first, p.EndUserID, nil), "OK")
+		second := r.order(p, 25000)
+		r.deliver(notify(t, key, "credit", second, p.EndUserID, nil), "OK")
+		r.deliver(notify(t, key, "debit", first, p.EndUserID, nil), "OK")
+		r.player() // another player's money is not in the history
+
+		got, err := r.svc.History(r.ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Wallet.Minor != 25000 || len(got.Orders) != 2 || got.Orders[0].ID != second.ID || got.Orders[1].ID != first.ID {
+			t.Fatalf("got wallet %d and %d orders; want 25000 and orders %d, %d", got.Wallet.Minor, len(got.Orders), second.ID, first.ID)
+		}
+		want := []struct{ minor, after int64 }{{-10000, 25000}, {25000, 35000}, {10000, 10000}}
+		if len(got.Movements) != len(want) {
+			t.Fatalf("got %d movements, want %d", len(got.Movements), len(want))
+		}
+		for i, w := range want {
+			if m := got.Movements[i]; m.Minor != w.minor || m.After.Minor != w.after || m.After.Currency != "SEK" {
+				t.Errorf("movement %d: got %d, after %d %s; want %d, after %d SEK", i, m.Minor, m.After.Minor, m.After.Currency, w.minor, w.after)
+			}
+		}
+	})
+}
+
+// TestDeposit finds only the player's own deposits, with their wallet.
+func TestDeposit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		p, other := r.player(), r.player()
+		deposit := r.order(p, 10000)
+		r.deliver(notify(t, rigTrustlyKey(), "credit", deposit, p.EndUserID, nil), "OK")
+		selection := r.order(p, 0)
+		selection.Kind, selection.MessageID = models.OrderSelectAccount, models.NewMessageID(models.OrderSelectAccount)
+		if err := db.Save(&selection).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name      string
+			player    models.Player
+			messageID string
+			wallet    int64 // and the deposit is found; else ErrOrderNotFound
+			found     bool
+		}{
+			{"own deposit", p, deposit.MessageID, 10000, true},
+			{"another player's deposit", other, deposit.MessageID, 0, false},
+			{"unknown", p, "dep-nope", 0, false},
+			{"an account selection", p, selection.MessageID, 0, false},
+		} {
+			got, err := r.svc.Deposit(r.ctx, tt.player, tt.messageID)
+			if tt.found && (err != nil || got.Order.ID != deposit.ID || got.Wallet.Minor != tt.wallet) {
+				t.Errorf("%s: got order %d, wallet %d, %v; want order %d, wallet %d", tt.name, got.Order.ID, got.Wallet.Minor, err, deposit.ID, tt.wallet)
+			}
+			if !tt.found && !errors.Is(err, cashier.ErrOrderNotFound) {
+				t.Errorf("%s: got %v, want ErrOrderNotFound", tt.name, err)
+			}
+		}
+	})
+}
+
+// TestPayoutDetail follows one payout's "Check with the bank" on the service's
+// clock, and reads the withdrawal page around it.
+func TestPayoutDetail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 10000)
+		waiting, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000)) // above the approval limit
+		if err != nil {
+			t.Fatal(err)
+		}
+		order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(order, models.OrderConfirmed)
+
+		if d, err := e.svc.PayoutDetail(e.ctx, p, waiting.ID); err != nil || d.Checkable || d.CheckWait || d.Withdrawable.Minor != 390000 {
+			t.Errorf("awaiting approval: got checkable %t, wait %t, withdrawable %d, %v; want false, false, 390000",
+				d.Checkable, d.CheckWait, d.Withdrawable.Minor, err)
+		}
+		if c, err := e.svc.CheckPayout(e.ctx, p, waiting.ID); err != nil || c.Asked || !c.NextCheck.IsZero() {
+			t.Errorf("check awaiting approval: got asked %t, next %v, %v; want false, zero", c.Asked, c.NextCheck, err)
+		}
+
+		var asked time.Time // when Trustly was last asked
+		for _, tt := range []struct {
+			advance time.Duration
+			wait    bool // the page says to wait before checking
+			asked   bool // then checking asks Trustly
+		}{
+			{0, false, true},
+			{0, true, false},
+			{14*time.Minute + 59*time.Second, true, false},
+			{time.Second, false, true},
+			{time.Minute, true, false},
+		} {
+			e.clock.Advance(tt.advance)
+			d, err := e.svc.PayoutDetail(e.ctx, p, order.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.Checkable || d.CheckWait != tt.wait || d.State != cashier.PayoutTextPaid {
+				t.Errorf("+%s: got checkable %t, wait %t, %q; want true, %t, %q", tt.advance, d.Checkable, d.CheckWait, d.State, tt.wait, cashier.PayoutTextPaid)
+			}
+			c, err := e.svc.CheckPayout(e.ctx, p, order.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.asked {
+				asked = e.clock.Now()
+			}
+			if want := asked.Add(cashier.TransferCheckEvery); c.Asked != tt.asked || c.NextCheck.Sub(want).Abs() > time.Millisecond {
+				t.Errorf("+%s: got asked %t, next check %v; want %t, %v", tt.advance, c.Asked, c.NextCheck, tt.asked, want)
+			}
+		}
+
+		other := e.player("SE")
+		if _, err := e.svc.PayoutDetail(e.ctx, other, order.ID); !errors.Is(err, cashier.ErrOrderNotFound) {
+			t.Errorf("another player's payout: got %v, want ErrOrderNotFound", err)
+		}
+		if _, err := e.svc.CheckPayout(e.ctx, other, order.ID); !errors.Is(err, cashier.ErrOrderNotFound) {
+			t.Errorf("check another player's payout: got %v, want ErrOrderNotFound", err)
+		}
+
+		sum, err := e.svc.PayoutSummary(e.ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Wallet.Minor != 390000 || sum.Withdrawable != sum.Wallet || sum.Blocked || sum.ReturnedDeposit != nil {
+			t.Errorf("got wallet %d, withdrawable %d, blocked %t; want 390000, 390000, false", sum.Wallet.Minor, sum.Withdrawable.Minor, sum.Blocked)
+		}
+		if len(sum.Accounts) != 1 || sum.Accounts[0].ID != account.ID {
+			t.Errorf("got %d accounts; want account %d", len(sum.Accounts), account.ID)
+		}
+		if len(sum.Payouts) != 2 || sum.Payouts[0].Order.ID != order.ID || sum.Payouts[1].Order.ID != waiting.ID ||
+			sum.Payouts[0].Account.ID != account.ID || sum.Payouts[1].State != cashier.PayoutTextAwaitingApproval {
+			t.Errorf("got payouts %+v; want %d then %d (awaiting approval)", sum.Payouts, order.ID, waiting.ID)
+		}
+	})
+}
