@@ -41,39 +41,32 @@ func cashierPage(svc *cashier.Service) fiber.Handler {
 // cashierView fills the cashier page for the current player around form.
 func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (views.CashierPage, error) {
 	player := currentPlayer(c)
-	balance, err := svc.Wallet(c.UserContext(), player)
+	sum, err := svc.Summary(c.UserContext(), player)
 	if err != nil {
 		return views.CashierPage{}, err
 	}
-	limits := svc.Config().LimitsFor(player.Currency)
 	form.Currency = player.Currency
-	form.Min, form.Max, form.Limits = amountBounds(limits.MinDeposit, limits.MaxDeposit)
-	for _, m := range limits.QuickPicks {
+	form.Min, form.Max, form.Limits = amountBounds(sum.Limits.MinDeposit, sum.Limits.MaxDeposit)
+	for _, m := range sum.Limits.QuickPicks {
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: shortAmount(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
-	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: balance.Display(), Deposit: form}
-	if balance.Minor < 0 {
-		page.Blocked, err = blockedNotice(c, svc, player)
-		if err != nil {
-			return views.CashierPage{}, err
-		}
-		page.Deposit.Disabled = true
-	}
+	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: sum.Wallet.Display(), Deposit: form,
+		Blocked: blockedNotice(sum)}
+	page.Deposit.Disabled = sum.Blocked
 	return page, nil
 }
 
 // blockedNotice explains a balance below zero by the newest deposit the bank
-// returned.
-func blockedNotice(c *fiber.Ctx, svc *cashier.Service, player models.Player) (string, error) {
-	order, ok, err := svc.ReturnedDeposit(c.UserContext(), player)
+// returned; it is empty when the player is not blocked.
+func blockedNotice(sum cashier.Summary) string {
 	switch {
-	case err != nil:
-		return "", err
-	case ok:
-		return fmt.Sprintf(msgBlockedReturned, order.Amount.Display()), nil
+	case !sum.Blocked:
+		return ""
+	case sum.ReturnedDeposit != nil:
+		return fmt.Sprintf(msgBlockedReturned, sum.ReturnedDeposit.Amount.Display())
 	}
-	return msgBlocked, nil
+	return msgBlocked
 }
 
 // amountBounds is an amount form's limits: decimal text for the input's min and
@@ -189,16 +182,12 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 // state as notifications left it, and books nothing.
 func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		order, err := depositOrder(c, svc)
-		if err != nil {
-			return err
-		}
-		state, err := orderState(c, svc, order)
+		d, err := playerDeposit(c, svc)
 		if err != nil {
 			return err
 		}
 		return render(c, views.DepositResult(views.DepositResultPage{Chrome: chrome(c), Success: success,
-			Amount: order.Amount.Display(), State: state, RetryURL: "/cashier?amount=" + url.QueryEscape(order.Amount.String())}))
+			Amount: d.Order.Amount.Display(), State: orderState(d), RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}))
 	}
 }
 
@@ -213,25 +202,25 @@ type orderStatus struct {
 // depositStatus answers the result pages' polling with the order's state.
 func depositStatus(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		order, err := depositOrder(c, svc)
+		d, err := playerDeposit(c, svc)
 		if err != nil {
 			return err
 		}
-		state, err := orderState(c, svc, order)
-		if err != nil {
-			return err
-		}
+		state := orderState(d)
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.JSON(orderStatus{Status: string(order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance})
+		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance})
 	}
 }
 
-// orderState is order's state for its result page, with the wallet's balance.
-func orderState(c *fiber.Ctx, svc *cashier.Service, order models.Order) (views.OrderState, error) {
-	balance, err := svc.Wallet(c.UserContext(), currentPlayer(c))
-	if err != nil {
-		return views.OrderState{}, err
-	}
-	return views.OrderState{Status: statusText(order), Phase: phase(order), Balance: balance.Display(),
-		StatusURL: "/deposit/status?order=" + url.QueryEscape(order.MessageID)}, nil
+// playerDeposit is the signed-in player's deposit named by ?order=, with their
+// wallet. Another player's order, or no order, is "page not found".
+func playerDeposit(c *fiber.Ctx, svc *cashier.Service) (cashier.Deposit, error) {
+	d, err := svc.Deposit(c.UserContext(), currentPlayer(c), c.Query("order"))
+	return d, orderNotFound(err)
+}
+
+// orderState is a deposit's state for its result page, with the wallet's balance.
+func orderState(d cashier.Deposit) views.OrderState {
+	return views.OrderState{Status: statusText(d.Order), Phase: phase(d.Order), Balance: d.Wallet.Display(),
+		StatusURL: "/deposit/status?order=" + url.QueryEscape(d.Order.MessageID)}
 }

@@ -42,20 +42,12 @@ func payoutPage(svc *cashier.Service) fiber.Handler {
 
 // payoutView fills the withdrawal page for the current player around form.
 func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (views.PayoutPage, error) {
-	ctx, player := c.UserContext(), currentPlayer(c)
-	wallet, err := svc.Wallet(ctx, player)
+	player := currentPlayer(c)
+	sum, err := svc.PayoutSummary(c.UserContext(), player)
 	if err != nil {
 		return views.PayoutPage{}, err
 	}
-	accounts, err := svc.BankAccounts(ctx, player)
-	if err != nil {
-		return views.PayoutPage{}, err
-	}
-	payouts, err := svc.Payouts(ctx, player)
-	if err != nil {
-		return views.PayoutPage{}, err
-	}
-	limits := svc.Config().LimitsFor(player.Currency)
+	limits := sum.Limits
 	form.Currency = player.Currency
 	form.Min, form.Max, form.Limits = amountBounds(limits.MinPayout, limits.MaxPayout)
 	if limits.ApprovalAbove.Minor < limits.MaxPayout.Minor {
@@ -68,29 +60,20 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 		}
 	}
 	form.Accounts = nil
-	for _, a := range accounts {
+	for _, a := range sum.Accounts {
 		row := accountRow(a)
 		note := strings.ToLower(row.Source)
 		if a.Verified {
 			note = "verified by your bank"
 		}
 		form.Accounts = append(form.Accounts, views.AccountChoice{ID: row.ID, Label: row.Label, Note: note,
-			Checked: row.ID == chosen || len(accounts) == 1})
+			Checked: row.ID == chosen || len(sum.Accounts) == 1})
 	}
 	form.Amount = typedAmount(form.Amount)
-	available := wallet
-	if available.Minor < 0 {
-		available.Minor = 0
-	}
-	page := views.PayoutPage{Chrome: chrome(c), Balance: available.Display(), Form: form}
-	if wallet.Minor < 0 {
-		page.Blocked, err = blockedNotice(c, svc, player)
-		if err != nil {
-			return views.PayoutPage{}, err
-		}
-		page.Form.Disabled = true
-	}
-	for _, p := range payouts {
+	page := views.PayoutPage{Chrome: chrome(c), Balance: sum.Withdrawable.Display(), Form: form,
+		Blocked: blockedNotice(sum.Summary)}
+	page.Form.Disabled = sum.Blocked
+	for _, p := range sum.Payouts {
 		page.Payouts = append(page.Payouts, views.PayoutRow{ID: strconv.FormatInt(p.Order.ID, 10),
 			Link: payoutURL(p.Order.ID), Date: dateText(p.Order.CreatedAt), Amount: p.Order.Amount.Display(),
 			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State)})
@@ -154,32 +137,47 @@ func payoutRefused(c *fiber.Ctx, svc *cashier.Service, amount, account string, p
 // playerPayout is the signed-in player's payout named by the :id parameter;
 // another player's, or none, is "page not found".
 func playerPayout(c *fiber.Ctx, svc *cashier.Service) (cashier.Payout, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := payoutID(c)
 	if err != nil {
-		return cashier.Payout{}, errNotFound
+		return cashier.Payout{}, err
 	}
 	p, err := svc.Payout(c.UserContext(), currentPlayer(c), id)
-	if errors.Is(err, cashier.ErrOrderNotFound) {
-		return cashier.Payout{}, errNotFound
+	return p, orderNotFound(err)
+}
+
+// payoutID is the :id parameter; anything but a number is "page not found".
+func payoutID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return 0, errNotFound
 	}
-	return p, err
+	return id, nil
+}
+
+// orderNotFound turns cashier.ErrOrderNotFound (another player's order, or none)
+// into "page not found", and leaves any other error as it is.
+func orderNotFound(err error) error {
+	if errors.Is(err, cashier.ErrOrderNotFound) {
+		return errNotFound
+	}
+	return err
 }
 
 // payoutDetail shows one payout.
 func payoutDetail(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p, err := playerPayout(c, svc)
+		id, err := payoutID(c)
 		if err != nil {
 			return err
 		}
-		available, err := svc.Withdrawable(c.UserContext(), currentPlayer(c))
+		d, err := svc.PayoutDetail(c.UserContext(), currentPlayer(c), id)
 		if err != nil {
-			return err
+			return orderNotFound(err)
 		}
-		o := p.Order
+		o := d.Order
 		page := views.PayoutDetailPage{Chrome: chrome(c), ID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
-			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State),
-			Balance: available.Display(), Token: payoutToken(p), CanCancel: o.Status == models.OrderAwaitingApproval}
+			Account: accountRow(d.Account).Label, State: d.State, Phase: payoutPhase(d.State),
+			Balance: d.Withdrawable.Display(), Token: payoutToken(d.Payout), CanCancel: o.Status == models.OrderAwaitingApproval}
 		fact := func(label, testid string, t *time.Time) {
 			if t != nil {
 				page.Facts = append(page.Facts, views.Fact{Label: label, Value: dateText(*t), TestID: testid})
@@ -195,17 +193,14 @@ func payoutDetail(svc *cashier.Service) fiber.Handler {
 		} else {
 			fact("Back in your balance", "payout-back", o.ReleasedAt)
 		}
-		back := o.ReturnedAt != nil || o.ReleasedAt != nil
-		page.CanCheck = cashier.TransferCheckable(o)
+		page.CanCheck, page.CheckWait = d.Checkable, d.CheckWait
 		if t := o.TransferCheckedAt; t != nil {
-			next := t.Add(cashier.TransferCheckEvery)
 			page.Checked = "Last checked with the bank " + dateText(*t) + "."
-			if page.CanCheck && time.Now().Before(next) {
-				page.CheckWait = true
-				page.Checked += " You can check again after " + clockText(next) + "."
+			if d.CheckWait {
+				page.Checked += " You can check again after " + clockText(d.NextCheck) + "."
 			}
 		}
-		if !back {
+		if o.ReturnedAt == nil && o.ReleasedAt == nil {
 			page.PollURL = payoutURL(o.ID) + "/status"
 		}
 		return render(c, views.PayoutDetail(page))
@@ -228,29 +223,28 @@ func payoutStatus(svc *cashier.Service) fiber.Handler {
 }
 
 // payoutCheck asks Trustly for the payout's transfer state ("Check with the
-// bank"), which RefreshPayout does at most every 15 minutes, and says which
-// happened.
+// bank"), which cashier does at most every 15 minutes, and says which happened.
 func payoutCheck(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		before, err := playerPayout(c, svc)
+		id, err := payoutID(c)
 		if err != nil {
 			return err
 		}
-		after, err := svc.RefreshPayout(c.UserContext(), currentPlayer(c), before.Order.ID)
+		check, err := svc.CheckPayout(c.UserContext(), currentPlayer(c), id)
 		if err != nil {
-			return err
+			return orderNotFound(err)
 		}
 		message := msgNothingToCheck
-		switch t := after.TransferCheckedAt; {
-		case after.TransferChecks > before.Order.TransferChecks:
+		switch t := check.Order.TransferCheckedAt; {
+		case check.Asked:
 			message = msgCheckedNow
 		case t != nil:
-			message = fmt.Sprintf(msgCheckedRecently, clockText(*t), clockText(t.Add(cashier.TransferCheckEvery)))
+			message = fmt.Sprintf(msgCheckedRecently, clockText(*t), clockText(check.NextCheck))
 		}
 		if err := setFlash(c, message); err != nil {
 			return err
 		}
-		return c.Redirect(payoutURL(after.ID), fiber.StatusSeeOther)
+		return c.Redirect(payoutURL(check.Order.ID), fiber.StatusSeeOther)
 	}
 }
 
@@ -258,9 +252,9 @@ func payoutCheck(svc *cashier.Service) fiber.Handler {
 // payout, or none, is "page not found".
 func payoutCancel(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+		id, err := payoutID(c)
 		if err != nil {
-			return errNotFound
+			return err
 		}
 		_, err = svc.CancelPayout(c.UserContext(), currentPlayer(c), id)
 		message := msgPayoutCancelled
