@@ -25,13 +25,8 @@ const (
 // checkout. It returns the order, started with a CheckoutURL to send the player
 // to, or a *models.Problem for the player: an amount outside the limits or in
 // another currency, a blocked player (negative wallet), or Trustly refusing or not
-// answering.
-//
-// The order row is committed before Trustly is called, so every notification
-// Trustly might send finds it. When the call fails or times out the order is left
-// failed and the player may simply try again: a deposit is never resent, and an
-// order Trustly did create after all expires with a cancel (API.md §6.1). Only
-// notifications move money, never the result of this call.
+// answering (see startCheckout). Only notifications move money, never the result
+// of this call.
 func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount models.Money, ip string) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
 	switch {
@@ -49,34 +44,55 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	}
 
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
-		PlayerID: player.ID, Amount: amount, CreatedAt: s.now().UTC()}
+		PlayerID: player.ID, Amount: amount}
+	return s.startCheckout(ctx, order, msgDepositFailed, func(back func(string) string) (string, string, error) {
+		res, err := s.trustly.Deposit(ctx, trustly.DepositParams{
+			NotificationURL:   s.cfg.NotificationURL(),
+			EndUserID:         player.EndUserID,
+			MessageID:         order.MessageID,
+			Currency:          amount.Currency,
+			Amount:            amount.String(),
+			Firstname:         player.FirstName,
+			Lastname:          player.LastName,
+			Email:             player.Email,
+			Country:           player.Country,
+			Locale:            player.Locale(),
+			ShopperStatement:  s.cfg.ShopperStatement,
+			IP:                ip,
+			SuccessURL:        back("/deposit/success"),
+			FailURL:           back("/deposit/fail"),
+			URLTarget:         trustly.TargetTop,
+			IntegrationModule: s.cfg.IntegrationModule,
+			Extra:             s.cfg.SandboxExtra,
+		})
+		return res.OrderID, res.URL, err
+	})
+}
+
+// startCheckout runs what every order with a Trustly checkout (Deposit,
+// SelectAccount) goes through. The order row is committed first, so every
+// notification Trustly might send finds it; then call asks Trustly for the
+// checkout, given a function that builds our return URLs for the order. When the
+// call fails or times out the order is left failed and the player gets problem: the
+// call is never repeated, and an order Trustly did create after all expires with a
+// cancel (API.md §6.1). On success the order records Trustly's orderid and the
+// checkout URL, under the lock notifications take, so one that overtook the result
+// is never overwritten.
+func (s *Service) startCheckout(ctx context.Context, order models.Order, problem string,
+	call func(back func(path string) string) (trustlyOrderID, checkoutURL string, err error)) (models.Order, error) {
+	order.CreatedAt = s.now().UTC()
 	order.Refresh()
-	if err := s.db.WithContext(ctx).Create(&order).Error; err != nil {
-		return models.Order{}, fmt.Errorf("start deposit: create order: %w", err)
+	unlock := writeLock(s.db)
+	err := s.db.WithContext(ctx).Create(&order).Error
+	unlock()
+	if err != nil {
+		return models.Order{}, fmt.Errorf("start %s: create order: %w", order.Kind, err)
 	}
-	log := s.log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", player.ID)
+	log := s.log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID, "kind", order.Kind)
 
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	back := "?order=" + url.QueryEscape(order.MessageID)
-	res, err := s.trustly.Deposit(ctx, trustly.DepositParams{
-		NotificationURL:   s.cfg.NotificationURL(),
-		EndUserID:         player.EndUserID,
-		MessageID:         order.MessageID,
-		Currency:          amount.Currency,
-		Amount:            amount.String(),
-		Firstname:         player.FirstName,
-		Lastname:          player.LastName,
-		Email:             player.Email,
-		Country:           player.Country,
-		Locale:            player.Locale(),
-		ShopperStatement:  s.cfg.ShopperStatement,
-		IP:                ip,
-		SuccessURL:        base + "/deposit/success" + back,
-		FailURL:           base + "/deposit/fail" + back,
-		URLTarget:         trustly.TargetTop,
-		IntegrationModule: s.cfg.IntegrationModule,
-		Extra:             s.cfg.SandboxExtra,
-	})
+	back := func(path string) string { return base + path + "?order=" + url.QueryEscape(order.MessageID) }
+	trustlyOrderID, checkoutURL, err := call(back)
 	// The player may have gone; the order's outcome is recorded regardless.
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
@@ -84,43 +100,49 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 		if errors.As(err, &te) {
 			log = log.With("trustly_code", te.Code, "trustly_message", te.Message, "trustly_signed", te.Signed)
 		}
-		log.Error("deposit not started", "err", err, "outcome_unknown", errors.Is(err, trustly.ErrOutcomeUnknown))
-		if _, ferr := s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) { setOnce(&o.FailedAt, now) }); ferr != nil {
-			return models.Order{}, fmt.Errorf("start deposit: mark order %d failed: %w", order.ID, ferr)
+		log.Error("checkout not started", "err", err, "outcome_unknown", errors.Is(err, trustly.ErrOutcomeUnknown))
+		if _, ferr := s.changeOrder(ctx, order.ID, order.Kind, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+			setOnce(&o.FailedAt, now)
+			return nil
+		}); ferr != nil {
+			return models.Order{}, fmt.Errorf("start %s: mark order %d failed: %w", order.Kind, order.ID, ferr)
 		}
-		return models.Order{}, models.Problemf("", msgDepositFailed)
+		return models.Order{}, models.Problemf("", problem)
 	}
-	order, err = s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) {
+	order, err = s.changeOrder(ctx, order.ID, order.Kind, func(_ *gorm.DB, o *models.Order, now time.Time) error {
 		switch o.TrustlyOrderID {
 		case "":
-			o.TrustlyOrderID = res.OrderID
-		case res.OrderID:
+			o.TrustlyOrderID = trustlyOrderID
+		case trustlyOrderID:
 		default:
-			log.Error("alert: a notification for this order named another Trustly orderid than Deposit's result",
-				"trustly_order_id", res.OrderID, "notified_trustly_order_id", o.TrustlyOrderID)
+			log.Error("alert: a notification for this order named another Trustly orderid than the API result",
+				"trustly_order_id", trustlyOrderID, "notified_trustly_order_id", o.TrustlyOrderID)
 		}
-		o.CheckoutURL = res.URL
+		o.CheckoutURL = checkoutURL
 		setOnce(&o.StartedAt, now)
+		return nil
 	})
 	if err != nil {
-		return models.Order{}, fmt.Errorf("start deposit: save order %d: %w", order.ID, err)
+		return models.Order{}, fmt.Errorf("start %s: save order %d: %w", order.Kind, order.ID, err)
 	}
-	log.Info("deposit started", "trustly_order_id", res.OrderID, "status", order.Status)
+	log.Info("checkout started", "trustly_order_id", trustlyOrderID, "status", order.Status)
 	return order, nil
 }
 
-// updateOrder changes one order under the same lock notifications take, so a
-// notification that overtook the Deposit result is never overwritten, and saves it
-// with its status refreshed.
-func (s *Service) updateOrder(ctx context.Context, id int64, change func(o *models.Order, now time.Time)) (models.Order, error) {
+// changeOrder changes one order of kind under the lock notifications take and saves
+// it with its status refreshed; change may also write through tx (ledger
+// transfers), all in one transaction.
+func (s *Service) changeOrder(ctx context.Context, id int64, kind models.OrderKind, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
 	var order models.Order
 	unlock := writeLock(s.db)
 	defer unlock()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := forUpdate(tx).Where("id = ?", id).Take(&order).Error; err != nil {
+		if err := forUpdate(tx).Where("id = ? AND kind = ?", id, kind).Take(&order).Error; err != nil {
 			return err
 		}
-		change(&order, s.now().UTC())
+		if err := change(tx, &order, s.now().UTC()); err != nil {
+			return err
+		}
 		order.Refresh()
 		return tx.Save(&order).Error
 	})

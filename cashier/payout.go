@@ -780,20 +780,7 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 // one transaction with any transfer change books. An error from change (a
 // *models.Problem, gorm.ErrRecordNotFound) rolls back and is returned as it is.
 func (s *Service) changePayout(ctx context.Context, id int64, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
-	var order models.Order
-	unlock := writeLock(s.db)
-	defer unlock()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := forUpdate(tx).Where("id = ? AND kind = ?", id, models.OrderPayout).Take(&order).Error; err != nil {
-			return err
-		}
-		if err := change(tx, &order, s.now().UTC()); err != nil {
-			return err
-		}
-		order.Refresh()
-		return tx.Save(&order).Error
-	})
-	return order, err
+	return s.changeOrder(ctx, id, models.OrderPayout, change)
 }
 
 // requireAdmin checks, in the database, that admin is an admin.

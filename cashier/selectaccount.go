@@ -3,11 +3,7 @@ package cashier
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/url"
-	"strings"
-	"time"
 
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -27,53 +23,25 @@ const msgSelectFailed = "Trustly could not start adding your bank account just n
 // later, saves the account: SelectedAccount tells the page whether it has come.
 func (s *Service) StartSelectAccount(ctx context.Context, player models.Player, ip string) (models.Order, error) {
 	order := models.Order{MessageID: models.NewMessageID(models.OrderSelectAccount), Kind: models.OrderSelectAccount,
-		PlayerID: player.ID, Amount: models.Money{Currency: player.Currency}, CreatedAt: s.now().UTC()}
-	order.Refresh()
-	unlock := writeLock(s.db)
-	err := s.db.WithContext(ctx).Create(&order).Error
-	unlock()
-	if err != nil {
-		return models.Order{}, fmt.Errorf("start select account: create order: %w", err)
-	}
-	log := s.log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", player.ID)
-
-	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	back := "?order=" + url.QueryEscape(order.MessageID)
-	res, err := s.trustly.SelectAccount(ctx, trustly.SelectAccountParams{
-		NotificationURL: s.cfg.NotificationURL(),
-		EndUserID:       player.EndUserID,
-		MessageID:       order.MessageID,
-		Locale:          player.Locale(),
-		Country:         player.Country,
-		Firstname:       player.FirstName,
-		Lastname:        player.LastName,
-		Email:           player.Email,
-		IP:              ip,
-		SuccessURL:      base + "/accounts/success" + back,
-		FailURL:         base + "/accounts/fail" + back,
-		URLTarget:       trustly.TargetTop,
-		Extra:           s.cfg.SandboxExtra,
+		PlayerID: player.ID, Amount: models.Money{Currency: player.Currency}}
+	return s.startCheckout(ctx, order, msgSelectFailed, func(back func(string) string) (string, string, error) {
+		res, err := s.trustly.SelectAccount(ctx, trustly.SelectAccountParams{
+			NotificationURL: s.cfg.NotificationURL(),
+			EndUserID:       player.EndUserID,
+			MessageID:       order.MessageID,
+			Locale:          player.Locale(),
+			Country:         player.Country,
+			Firstname:       player.FirstName,
+			Lastname:        player.LastName,
+			Email:           player.Email,
+			IP:              ip,
+			SuccessURL:      back("/accounts/success"),
+			FailURL:         back("/accounts/fail"),
+			URLTarget:       trustly.TargetTop,
+			Extra:           s.cfg.SandboxExtra,
+		})
+		return res.OrderID, res.URL, err
 	})
-	ctx = context.WithoutCancel(ctx) // the outcome is recorded even if the player left
-	if err != nil {
-		log.Error("account selection not started", "err", err, "outcome_unknown", errors.Is(err, trustly.ErrOutcomeUnknown))
-		if _, ferr := s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) { setOnce(&o.FailedAt, now) }); ferr != nil {
-			return models.Order{}, fmt.Errorf("start select account: mark order %d failed: %w", order.ID, ferr)
-		}
-		return models.Order{}, models.Problemf("", msgSelectFailed)
-	}
-	order, err = s.updateOrder(ctx, order.ID, func(o *models.Order, now time.Time) {
-		if o.TrustlyOrderID == "" {
-			o.TrustlyOrderID = res.OrderID
-		}
-		o.CheckoutURL = res.URL
-		setOnce(&o.StartedAt, now)
-	})
-	if err != nil {
-		return models.Order{}, fmt.Errorf("start select account: save order %d: %w", order.ID, err)
-	}
-	log.Info("account selection started", "trustly_order_id", res.OrderID)
-	return order, nil
 }
 
 // SelectedAccount is what the page behind /accounts/success?order=<MessageID>
