@@ -52,16 +52,8 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 
 // accountRow is a bank account for people.
 func accountRow(a models.BankAccount) views.BankAccountRow {
-	bank := a.Bank
-	if bank == "" {
-		bank = "Bank account"
-	}
-	number := a.Descriptor
-	if number == "" && a.LastDigits != "" {
-		number = "**" + a.LastDigits
-	}
-	return views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: bank, Number: number,
-		Label: strings.TrimSpace(bank + " " + number), Verified: a.Verified, Source: sourceText(a.Source)}
+	return views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: a.BankName(), Number: a.Number(),
+		Label: a.Label(), Verified: a.Verified, Source: sourceText(a.Source)}
 }
 
 // sourceText says how we learned of an account.

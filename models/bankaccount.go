@@ -32,13 +32,28 @@ type BankAccount struct {
 
 // Label is the account for people: "Handelsbanken **706212".
 func (a *BankAccount) Label() string {
-	switch {
-	case a.Bank != "" && a.Descriptor != "":
-		return a.Bank + " " + a.Descriptor
-	case a.Descriptor != "":
-		return a.Descriptor
-	case a.Bank != "":
-		return a.Bank
+	switch number := a.Number(); {
+	case a.Bank != "" && number != "":
+		return a.Bank + " " + number
+	case number != "":
+		return number
 	}
-	return "Bank account"
+	return a.BankName()
+}
+
+// BankName is the bank's name for people, or "Bank account" when Trustly gave none.
+func (a *BankAccount) BankName() string {
+	if a.Bank == "" {
+		return "Bank account"
+	}
+	return a.Bank
+}
+
+// Number is the masked account number to show: Trustly's descriptor, or the last
+// digits when only those came. It is for people, never to parse.
+func (a *BankAccount) Number() string {
+	if a.Descriptor == "" && a.LastDigits != "" {
+		return "**" + a.LastDigits
+	}
+	return a.Descriptor
 }

@@ -79,6 +79,7 @@ func TestBankAccountLabel(t *testing.T) {
 		{BankAccount{Bank: "Handelsbanken", Descriptor: "**706212"}, "Handelsbanken **706212"},
 		{BankAccount{Descriptor: "**706212"}, "**706212"},
 		{BankAccount{}, "Bank account"},
+		{BankAccount{Bank: "SEB", LastDigits: "865391"}, "SEB **865391"},
 	} {
 		if got := tt.a.Label(); got != tt.want {
 			t.Errorf("Label(%+v) = %q, want %q", tt.a, got, tt.want)
