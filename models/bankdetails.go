@@ -46,8 +46,8 @@ var (
 
 // UsesIBAN reports whether bank accounts in country are entered as an IBAN.
 func UsesIBAN(country string) bool {
-	m, ok := ibanMarkets[country]
-	return ok && m.Pattern != nil
+	_, ok := ibanMarkets[country]
+	return ok
 }
 
 // normalise strips spaces, dashes and dots and upper-cases, as people type numbers
@@ -103,7 +103,7 @@ func ParseBankDetails(country, bank, account string) (BankDetails, error) {
 		return BankDetails{ClearingHouse: "UNITED_KINGDOM", BankNumber: bank, AccountNumber: account}, nil
 	}
 	m, ok := ibanMarkets[country]
-	if !ok || m.Pattern == nil {
+	if !ok {
 		return BankDetails{}, Problemf("country", "We cannot pay out to bank accounts in this country yet.")
 	}
 	if !strings.HasPrefix(account, country) {
