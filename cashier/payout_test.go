@@ -369,6 +369,68 @@ func TestPayoutApproval(t *testing.T) {
 	})
 }
 
+// TestPayoutDecisionRace: two admins approving, two denying and the player
+// cancelling, all at once, for payouts waiting for approval. Exactly one decision
+// wins for each payout: it is either paid out once or released once, never both,
+// and the money adds up.
+func TestPayoutDecisionRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 30000)
+		admin := e.admin()
+		var orders []models.Order
+		for range 4 {
+			o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
+			if err != nil || o.Status != models.OrderAwaitingApproval {
+				t.Fatalf("request: %s %v, want awaiting-approval", o.Status, err)
+			}
+			orders = append(orders, o)
+		}
+
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, o := range orders {
+			for _, decide := range []func() (models.Order, error){
+				func() (models.Order, error) { return e.svc.ApprovePayout(e.ctx, admin, o.ID) },
+				func() (models.Order, error) { return e.svc.ApprovePayout(e.ctx, admin, o.ID) },
+				func() (models.Order, error) { return e.svc.DenyPayout(e.ctx, admin, o.ID, "race") },
+				func() (models.Order, error) { return e.svc.DenyPayout(e.ctx, admin, o.ID, "race") },
+				func() (models.Order, error) { return e.svc.CancelPayout(e.ctx, p, o.ID) },
+				func() (models.Order, error) { return e.svc.CancelPayout(e.ctx, p, o.ID) },
+			} {
+				wg.Go(func() {
+					<-start
+					var problem *models.Problem
+					if _, err := decide(); err != nil && !errors.As(err, &problem) {
+						t.Errorf("order %d: %v", o.ID, err)
+					}
+				})
+			}
+		}
+		close(start)
+		wg.Wait()
+
+		sent := 0
+		for _, o := range orders {
+			got := e.reload(o)
+			switch calls := e.sb.Sandbox.PayoutCalls(o.MessageID); {
+			case calls == 1 && got.ApprovedAt != nil && got.ReleasedAt == nil && got.DeniedAt == nil:
+				sent++
+				e.waitStatus(o, models.OrderConfirmed)
+			case calls == 0 && got.ApprovedAt == nil && got.ReleasedAt != nil && got.Status == models.OrderCancelled:
+			default:
+				t.Errorf("order %d: %d AccountPayout calls, status %s, approved %v, released %v, denied %v",
+					o.ID, calls, got.Status, got.ApprovedAt, got.ReleasedAt, got.DeniedAt)
+			}
+		}
+		if n := e.apiCalls("AccountPayout"); n != sent {
+			t.Errorf("%d AccountPayout calls, want %d (one per approved payout)", n, sent)
+		}
+		e.wantMoney(p, 3000000-int64(sent)*600000, 0)
+	})
+}
+
 // TestPayoutRace: 200 concurrent payouts for a player whose balance covers 10:
 // exactly 10 are reserved and sent, the rest are told the balance is too low, and
 // the wallet never goes below zero.
