@@ -31,10 +31,14 @@ import (
 // API results and notifications end with the money in one place.
 //
 // AccountPayout is called after the reservation commits and outside any database
-// transaction, with the order's MessageID. A timeout leaves the payout "sending"
-// with its reservation held: ResumePayouts asks again with the same MessageID, and
-// Trustly's 637 (duplicate MessageID) then proves the first call arrived. A payout
-// is never sent under a new MessageID, so it can never be paid twice.
+// transaction, with the order's MessageID. A timeout, or any answer that is not
+// signed by Trustly, leaves the payout "sending" with its reservation held:
+// ResumePayouts asks again with the same MessageID. Trustly's 637 (duplicate
+// MessageID) then proves only that the first call arrived, not that Trustly paid:
+// it keeps the MessageID of a payout it refused as well. The payout is "checking",
+// still reserved, until a notification proves Trustly has it or Trustly's ledger
+// settles it (settlePayouts). A payout is never sent under a new MessageID, so it
+// can never be paid twice, and its money is released only on Trustly's word.
 
 // Sentences shown to players and staff about payouts.
 const (
@@ -52,6 +56,7 @@ const (
 const (
 	PayoutTextAwaitingApproval = "Waiting for approval"
 	PayoutTextSending          = "Being sent to your bank"
+	PayoutTextChecking         = "Being checked with Trustly"
 	PayoutTextOnItsWay         = "On its way to your bank"
 	PayoutTextPaid             = "Paid out"
 	PayoutTextBankFailed       = "Your bank could not receive it — the money will come back to your balance"
@@ -106,9 +111,10 @@ func (s *Service) Withdrawable(ctx context.Context, player models.Player) (model
 // The money is reserved in the transaction that creates the order. A payout above
 // Limits.ApprovalAbove then waits, reserved, for ApprovePayout or DenyPayout and is
 // returned awaiting approval. Any other is sent at once: the order comes back sent,
-// or sending when Trustly's answer was lost (ResumePayouts finishes it), or failed
-// with its money released and a *models.Problem saying so (the order is returned
-// too). Trustly's notifications decide the rest.
+// or sending when Trustly's answer was lost or not signed (ResumePayouts finishes
+// it), or failed with its money released and a *models.Problem saying so (the
+// order is returned too) when Trustly refused it in a signed answer. Trustly's
+// notifications decide the rest.
 func (s *Service) RequestPayout(ctx context.Context, player models.Player, bankAccountID int64, amount models.Money) (models.Order, error) {
 	order, err := s.reservePayout(ctx, player, bankAccountID, amount)
 	if err != nil {
@@ -226,18 +232,25 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 
 	case te != nil && te.Code == trustly.CodeDuplicateMessageID:
 		// Our MessageIDs are random and never reused, so 637 means an earlier call
-		// with this MessageID reached Trustly: the payout exists there.
-		sent, err := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
-			return s.payoutSent(ctx, tx, o, now, log)
+		// with this MessageID reached Trustly, and nothing more: Trustly keeps the
+		// MessageID of a payout it refused too (API.md §6.1). The reservation stays
+		// until a notification or Trustly's ledger says what happened (settlePayouts).
+		checking, err := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			if o.SentAt == nil && o.ReleasedAt == nil {
+				setOnce(&o.CheckingAt, now)
+			}
+			return nil
 		})
 		if err != nil {
 			return order, fmt.Errorf("send payout %d: record 637: %w", order.ID, err)
 		}
-		log.Warn("payout resend answered 637: the earlier call arrived; the payout counts as sent", "status", sent.Status)
-		return sent, nil
+		log.Warn("payout resend answered 637: an earlier call arrived, its outcome is unknown; checking with Trustly", "status", checking.Status)
+		return checking, nil
 
 	case te != nil, errors.Is(err, trustly.ErrRefused), errors.Is(err, trustly.ErrInvalidParams):
-		// Trustly did not carry it out: release the money.
+		// Trustly did not carry it out: a signed error, a signed result "0", or a
+		// request our client refused to send. Release the money, unless Trustly has
+		// shown meanwhile that it has the payout.
 		reason := "AccountPayout refused (result 0)"
 		msg := msgPayoutRefused
 		if te != nil {
@@ -281,17 +294,18 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 	}
 }
 
-// ResumePayouts sends every payout that is reserved and cleared to go but has no
-// known outcome: its AccountPayout call timed out, or the process stopped between
-// the reservation and the call. It asks with the payout's own MessageID, so a
-// payout Trustly already has is answered 637 and counted as sent, never paid
-// twice. A payout whose last attempt started less than two minutes ago is left for
-// the next run, as that call may still be under way. Run it at startup and every
-// few minutes; several instances may run it at once, since each payout is claimed
-// by one of them before it is sent.
+// ResumePayouts finishes every payout that is reserved and cleared to go but has
+// no known outcome. One whose AccountPayout call timed out, or whose process
+// stopped between the reservation and the call, is asked again with its own
+// MessageID, so Trustly never pays it twice; a payout Trustly already has is
+// answered 637, which leaves it checking. A payout whose last attempt started less
+// than two minutes ago is left for the next run, as that call may still be under
+// way. Then settlePayouts asks Trustly's ledger about the checking payouts. Run it
+// at startup and every few minutes; several instances may run it at once, since
+// each payout is claimed by one of them before it is sent or checked.
 func (s *Service) ResumePayouts(ctx context.Context) error {
 	var orders []models.Order
-	err := s.db.WithContext(ctx).Where("kind = ? AND sent_at IS NULL AND released_at IS NULL AND returned_at IS NULL", models.OrderPayout).
+	err := s.db.WithContext(ctx).Where("kind = ? AND sent_at IS NULL AND released_at IS NULL AND returned_at IS NULL AND checking_at IS NULL", models.OrderPayout).
 		Where("failed_at IS NULL AND cancelled_at IS NULL AND denied_at IS NULL AND credited_at IS NULL AND payout_failed_at IS NULL").
 		Where("needs_approval = ? OR approved_at IS NOT NULL", false).
 		Order("id").Find(&orders).Error
@@ -327,6 +341,9 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+	}
+	if err := s.settlePayouts(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -518,6 +535,8 @@ func PayoutStateText(order models.Order) string {
 		return PayoutTextAwaitingApproval
 	case models.OrderRequested, models.OrderSending:
 		return PayoutTextSending
+	case models.OrderChecking:
+		return PayoutTextChecking
 	case models.OrderSent:
 		switch {
 		case order.TransferState == "":

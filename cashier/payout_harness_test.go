@@ -60,9 +60,23 @@ type payEnv struct {
 
 	hold atomic.Bool // while set, notifications are answered 503 and Trustly retries
 
+	// The proxy's hands on AccountPayout answers, after the sandbox handled the call:
+	// lose closes the connection instead of answering (a kill -9 before booking, or
+	// a proxy that timed out), unsigned answers an unsigned error instead, each for
+	// as many answers as it counts down; held, while set, receives every answer and
+	// the proxy writes it only when its release channel is closed.
+	lose, unsigned atomic.Int32
+	held           chan heldAnswer
+
 	mu       sync.Mutex
 	calls    map[string]int // API calls per method
 	received []payNote      // notifications applied, in arrival order
+}
+
+// heldAnswer is an AccountPayout answer the proxy holds back.
+type heldAnswer struct {
+	OrderID string        // Trustly's orderid in the answer ("" for an error)
+	Release chan struct{} // close it to let the answer go
 }
 
 type payNote struct {
@@ -81,9 +95,46 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		_ = json.Unmarshal(raw, &m)
 		e.mu.Lock()
 		e.calls[m.Method]++
+		held := e.held
 		e.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(raw))
-		e.sb.Sandbox.Handler().ServeHTTP(w, r)
+		if m.Method != "AccountPayout" {
+			e.sb.Sandbox.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		e.sb.Sandbox.Handler().ServeHTTP(rec, r)
+		switch {
+		case e.lose.Add(-1) >= 0:
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Errorf("proxy: %v", err)
+				return
+			}
+			conn.Close()
+			return
+		case e.unsigned.Add(-1) >= 0:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(trustly.EncodeUnsignedError(trustly.CodeUnknown, "ERROR_UNKNOWN"))
+			return
+		case held != nil:
+			var answer struct {
+				Result struct{ Data struct{ OrderID string } }
+			}
+			_ = json.Unmarshal(rec.Body.Bytes(), &answer)
+			h := heldAnswer{OrderID: answer.Result.Data.OrderID, Release: make(chan struct{})}
+			held <- h
+			select {
+			case <-h.Release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 	}))
 	t.Cleanup(proxy.Close)
 	e.api = proxy.URL + "/api/1"
@@ -161,6 +212,15 @@ func (e *payEnv) withSandboxExtra(extra map[string]string) *cashier.Service {
 // scenario is a Service whose payouts play a sandbox scenario.
 func (e *payEnv) scenario(sc sandbox.Scenario) *cashier.Service {
 	return e.service(func(c *trustly.Config) { c.Extra = map[string]string{"SandboxScenario": string(sc)} })
+}
+
+// holdAnswers makes the proxy hold back every AccountPayout answer and hand it to
+// the returned channel, until the test ends.
+func (e *payEnv) holdAnswers() <-chan heldAnswer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.held = make(chan heldAnswer)
+	return e.held
 }
 
 func (e *payEnv) apiCalls(method string) int {

@@ -2,6 +2,7 @@ package cashier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -152,3 +153,136 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 	return nil
 }
 
+
+const (
+	// ledgerCheckEvery is how often Trustly's AccountLedger is searched for one
+	// checking payout. Trustly names no limit for AccountLedger; this is the limit
+	// it sets for GetWithdrawals and Balance (API.md §4.6, §4.8), and one call per
+	// currency serves every payout due.
+	ledgerCheckEvery = 15 * time.Minute
+	// PayoutRefusedAfter is how long after a checking payout's last AccountPayout
+	// call its absence from Trustly's AccountLedger counts as Trustly's refusal.
+	// Trustly extends no credit (API.md §4.2): a payout it accepts is debited from
+	// our Trustly balance at once, so a ledger searched a day later without a row
+	// for its MessageID, and no notification, means Trustly refused it (ours).
+	PayoutRefusedAfter = 24 * time.Hour
+)
+
+// settlePayouts asks Trustly's AccountLedger about the payouts whose resend was
+// answered 637 (CheckingAt). AccountLedger is the one place besides notifications
+// where a payout can be found by our MessageID (API.md §4.7); GetWithdrawals needs
+// Trustly's orderid, which a 637 does not give. Each payout is checked at most once
+// per ledgerCheckEvery, claimed by a conditional UPDATE so that instances running
+// together ask once, with one AccountLedger call per currency from the day before
+// the oldest payout due to two days after now.
+//
+// A row for the payout's MessageID proves Trustly executed it: the send is booked
+// and Trustly's orderid kept, and notifications do the rest. No row, in a ledger
+// asked PayoutRefusedAfter or more after the payout's last AccountPayout call, is
+// taken as Trustly's refusal: the reservation is released and the payout fails.
+// Anything else, including a ledger that cannot be read, leaves it checking.
+func (s *Service) settlePayouts(ctx context.Context) error {
+	var orders []models.Order
+	err := s.db.WithContext(ctx).Where("kind = ? AND checking_at IS NOT NULL AND sent_at IS NULL AND released_at IS NULL", models.OrderPayout).
+		Order("id").Find(&orders).Error
+	if err != nil {
+		return fmt.Errorf("settle payouts: %w", err)
+	}
+	now := s.now().UTC()
+	var errs []error
+	due := map[string][]models.Order{} // per currency
+	for _, order := range orders {
+		if order.LedgerCheckedAt != nil && now.Sub(*order.LedgerCheckedAt) < ledgerCheckEvery {
+			continue
+		}
+		unlock := writeLock(s.db)
+		res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND ledger_checks = ?", order.ID, order.LedgerChecks).
+			Updates(map[string]any{"ledger_checks": order.LedgerChecks + 1, "ledger_checked_at": now})
+		unlock()
+		if res.Error != nil {
+			errs = append(errs, fmt.Errorf("settle payout %d: %w", order.ID, res.Error))
+			continue
+		}
+		if res.RowsAffected == 1 {
+			due[order.Amount.Currency] = append(due[order.Amount.Currency], order)
+		}
+	}
+	for currency, orders := range due {
+		from := orders[0].CreatedAt
+		for _, o := range orders {
+			if o.CreatedAt.Before(from) {
+				from = o.CreatedAt
+			}
+		}
+		rows, err := s.trustly.AccountLedger(ctx, trustly.AccountLedgerParams{Currency: currency,
+			FromDate: from.AddDate(0, 0, -1).Format(time.DateOnly), ToDate: now.AddDate(0, 0, 2).Format(time.DateOnly)})
+		if err != nil {
+			s.log.Warn("AccountLedger failed; checking payouts stay reserved", "currency", currency, "payouts", len(orders), "err", err)
+			continue
+		}
+		for _, order := range orders {
+			var found []trustly.LedgerEntry
+			for _, r := range rows {
+				if r.MessageID == order.MessageID {
+					found = append(found, r)
+				}
+			}
+			if err := s.settlePayout(ctx, order, found, now); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settlePayout applies one AccountLedger check, asked at checkedAt, to a checking
+// payout: entries are the ledger's rows for its MessageID.
+func (s *Service) settlePayout(ctx context.Context, order models.Order, entries []trustly.LedgerEntry, checkedAt time.Time) error {
+	log := s.payoutLog(order)
+	settled, err := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		lastCall := o.CheckingAt
+		if o.AttemptedAt != nil && o.AttemptedAt.After(*lastCall) {
+			lastCall = o.AttemptedAt
+		}
+		switch {
+		case o.SentAt != nil || o.ReleasedAt != nil:
+			return nil // a notification settled it meanwhile
+		case len(entries) > 0:
+			if o.TrustlyOrderID == "" && digits(entries[0].OrderID) {
+				o.TrustlyOrderID = entries[0].OrderID
+			}
+			return s.payoutSent(ctx, tx, o, now, log)
+		case checkedAt.Sub(*lastCall) < PayoutRefusedAfter:
+			return nil
+		}
+		setOnce(&o.FailedAt, now)
+		if o.Reason == "" {
+			o.Reason = fmt.Sprintf("AccountPayout resend answered 637, and Trustly's AccountLedger shows no payout for MessageID %s %s after the last call: refused",
+				o.MessageID, PayoutRefusedAfter)
+		}
+		return s.payoutReleased(ctx, tx, o, now)
+	})
+	if err != nil {
+		return fmt.Errorf("settle payout %d: %w", order.ID, err)
+	}
+	switch {
+	case len(entries) > 0:
+		log.Warn("checking payout found in Trustly's ledger: booked as sent", "trustly_order_id", settled.TrustlyOrderID, "status", settled.Status)
+	case settled.ReleasedAt != nil && settled.FailedAt != nil:
+		log.Warn("checking payout not in Trustly's ledger a day after its last call: refused, reservation released", "status", settled.Status)
+	default:
+		log.Info("checking payout not in Trustly's ledger yet; still reserved", "status", settled.Status, "checks", settled.LedgerChecks)
+	}
+	return nil
+}
+
+// digits reports whether s is a non-empty string of ASCII digits, the shape of
+// Trustly's ids.
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

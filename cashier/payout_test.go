@@ -485,8 +485,9 @@ func TestPayoutRace(t *testing.T) {
 
 // TestPayoutTimeout: AccountPayout's answer is lost after the sandbox created the
 // payout. The order stays sending with its money reserved; ResumePayouts asks
-// again with the same MessageID, the sandbox answers 637, and the payout counts as
-// sent. The sandbox executed it once, and the money left the wallet once.
+// again with the same MessageID, the sandbox answers 637, and Trustly's ledger,
+// asked in the same run, shows the payout, so it counts as sent. The sandbox
+// executed it once, and the money left the wallet once.
 func TestPayoutTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db, func(c *sandbox.Config) {
@@ -702,6 +703,9 @@ func TestPayoutStateText(t *testing.T) {
 		{models.Order{NeedsApproval: true, ApprovedAt: &at}, cashier.PayoutTextSending},
 		{models.Order{}, cashier.PayoutTextSending},
 		{models.Order{OutcomeUnknownAt: &at}, cashier.PayoutTextSending},
+		{models.Order{OutcomeUnknownAt: &at, CheckingAt: &at}, cashier.PayoutTextChecking},
+		{models.Order{CheckingAt: &at, SentAt: &at}, cashier.PayoutTextOnItsWay},
+		{models.Order{CheckingAt: &at, FailedAt: &at, ReleasedAt: &at}, cashier.PayoutTextNotSent},
 		{models.Order{SentAt: &at}, cashier.PayoutTextOnItsWay},
 		{models.Order{SentAt: &at, TransferState: "EXECUTING"}, cashier.PayoutTextOnItsWay},
 		{models.Order{SentAt: &at, TransferState: "SOMETHING_NEW"}, cashier.PayoutTextOnItsWay},

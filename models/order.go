@@ -65,11 +65,12 @@ const (
 // refused before it was sent (the money is back), returned by the bank (a credit;
 // the money is back), or reported failed by payoutfailed (the credit returning the
 // money is still to come). Precedence, from the top: failed, cancelled, confirmed,
-// sent, sending, awaiting approval, requested.
+// sent, checking, sending, awaiting approval, requested.
 const (
 	OrderAwaitingApproval OrderStatus = "awaiting-approval" // above the approval limit: reserved, waits for an admin
 	OrderRequested        OrderStatus = "requested"         // reserved; AccountPayout not answered yet
 	OrderSending          OrderStatus = "sending"           // AccountPayout's outcome is unknown (timeout); retried with the same MessageID
+	OrderChecking         OrderStatus = "checking"          // a resend was answered 637: Trustly has the MessageID, and nothing says whether it paid or refused; still reserved
 	OrderSent             OrderStatus = "sent"              // Trustly accepted it (or a notification proved it): the money left the reservation
 	OrderConfirmed        OrderStatus = "confirmed"         // payoutconfirmation: the bank confirmed it; a later credit can still undo it
 	OrderCancelled        OrderStatus = "cancelled"         // denied by an admin, cancelled by the player or by Trustly; the money is back in the wallet
@@ -133,11 +134,19 @@ type Order struct {
 	// are bookkeeping for ResumePayouts, not events: AttemptedAt changes per attempt.
 	Attempts    int `gorm:"not null;default:0"`
 	AttemptedAt *time.Time
+	// LedgerChecks counts the AccountLedger checks of a payout whose resend was
+	// answered 637 (CheckingAt), and LedgerCheckedAt is the last one's time: 637
+	// proves only that an earlier call arrived, since Trustly keeps the MessageID of
+	// a payout it refused too (API.md §6.1), so Trustly's ledger, searched by our
+	// MessageID, settles it. Bookkeeping for SettlePayouts, like Attempts.
+	LedgerChecks    int `gorm:"not null;default:0"`
+	LedgerCheckedAt *time.Time
 
 	ApprovedAt       *time.Time // an admin approved it (NeedsApproval)
 	DeniedAt         *time.Time // an admin denied it; released
 	OutcomeUnknownAt *time.Time // an AccountPayout call timed out or failed in transit; the reservation stays
-	SentAt           *time.Time // "payout:<ID>:send" booked: Trustly accepted it, answered 637 on a retry, or a notification proved it
+	CheckingAt       *time.Time // a resend was answered 637: an earlier call arrived, and Trustly may have paid or refused it; the reservation stays
+	SentAt           *time.Time // "payout:<ID>:send" booked: Trustly accepted it, a notification proved it, or AccountLedger shows it
 	ConfirmedAt      *time.Time // payoutconfirmation applied
 	PayoutFailedAt   *time.Time // payoutfailed applied; money comes back only with the credit
 	ReleasedAt       *time.Time // "payout:<ID>:release" booked: not sent (refused, denied, cancelled)
@@ -204,6 +213,8 @@ func (o *Order) payoutStatus() OrderStatus {
 		return OrderConfirmed
 	case o.SentAt != nil:
 		return OrderSent
+	case o.CheckingAt != nil:
+		return OrderChecking
 	case o.OutcomeUnknownAt != nil:
 		return OrderSending
 	case o.NeedsApproval && o.ApprovedAt == nil:
