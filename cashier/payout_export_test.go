@@ -15,13 +15,11 @@ func (s *Service) ReservePayoutOnly(ctx context.Context, player models.Player, b
 	return s.reservePayout(ctx, player, bankAccountID, amount)
 }
 
-// RecordPayoutAccepted records what sendPayout records when AccountPayout answers
-// with Trustly's orderid.
-func (s *Service) RecordPayoutAccepted(ctx context.Context, orderID int64, trustlyOrderID string) (models.Order, error) {
+// ReleasePayout books a payout's release (payoutReleased) the way DenyPayout,
+// CancelPayout, a refusal and settlePayouts do, without their own checks, so a
+// test can see what payoutReleased alone guards.
+func (s *Service) ReleasePayout(ctx context.Context, orderID int64) (models.Order, error) {
 	return s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
-		if o.TrustlyOrderID == "" {
-			o.TrustlyOrderID = trustlyOrderID
-		}
-		return s.payoutSent(ctx, tx, o, now, s.log)
+		return s.payoutReleased(ctx, tx, o, now)
 	})
 }
