@@ -153,7 +153,6 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 	return nil
 }
 
-
 const (
 	// ledgerCheckEvery is how often Trustly's AccountLedger is searched for one
 	// checking payout. Trustly names no limit for AccountLedger; this is the limit
