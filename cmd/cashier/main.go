@@ -113,7 +113,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 
 // resumePayouts settles payouts whose AccountPayout call had no known outcome (a
 // timeout, or a crash between reserving the money and sending), at start and then
-// every interval. It resends under the same MessageID, so Trustly pays at most once.
+// every interval until ctx ends. It resends under the same MessageID, so Trustly
+// pays at most once, and asks Trustly's ledger about payouts whose resend was
+// answered 637 (cashier.Service.ResumePayouts).
 func resumePayouts(ctx context.Context, svc *cashier.Service, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
