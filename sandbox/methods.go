@@ -256,6 +256,9 @@ func (s *Sandbox) moneyOut(ctx context.Context, c *call, o *Order, check func(tx
 		}
 		o.ID = id
 		if o.Scenario == ScenarioPayoutRejected {
+			// Trustly keeps a refused payout's MessageID (a resend gets 637, API.md
+			// §6.1): the order is stored, FAILED for GetWithdrawals, and moves no
+			// money, so AccountLedger has no row for its MessageID.
 			o.Status, o.TransferState, result = StatusRejected, TransferFailed, "0"
 			return tx.Create(o).Error
 		}
