@@ -1,6 +1,7 @@
 package cashier_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 // still reserved, and Trustly's AccountLedger settles it: a payout the sandbox
 // refused ends failed with its money back in the wallet once, a day after its last
 // call and never sooner; one it executed ends sent at the first check. Trustly's
-// notifications are held back throughout, so only the ledger can tell.
+// notifications are held back throughout, so only the ledger can tell. Two
+// instances resume together, and still each call and each transfer happens once.
 func TestPayout637(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		for _, tt := range []struct {
@@ -44,9 +46,7 @@ func TestPayout637(t *testing.T) {
 				e.wantMoney(p, 70000, 30000)
 
 				e.clock.Advance(3 * time.Minute)
-				if err := e.svc.ResumePayouts(e.ctx); err != nil {
-					t.Fatal(err)
-				}
+				e.resumeTogether() // two instances, as after a restart
 				if n := e.sb.Sandbox.PayoutCalls(order.MessageID); n != 2 {
 					t.Fatalf("PayoutCalls %d, want 2 (the lost call and the resend)", n)
 				}
@@ -86,9 +86,7 @@ func TestPayout637(t *testing.T) {
 						t.Fatalf("five minutes short of a day after the resend: %s; want checking", got.Status)
 					}
 					e.clock.Advance(15 * time.Minute)
-					if err := e.svc.ResumePayouts(e.ctx); err != nil {
-						t.Fatal(err)
-					}
+					e.resumeTogether()
 					got = e.reload(order)
 					if got.Status != tt.status || got.ReleasedAt == nil || cashier.PayoutStateText(got) != cashier.PayoutTextNotSent || got.Flag != "" {
 						t.Fatalf("refused payout: %s %q released %v flag %q; want failed, released", got.Status,
@@ -118,6 +116,20 @@ func TestPayout637(t *testing.T) {
 			})
 		}
 	})
+}
+
+// resumeTogether runs ResumePayouts on two Services at the same moment.
+func (e *payEnv) resumeTogether() {
+	e.t.Helper()
+	var wg sync.WaitGroup
+	for _, svc := range []*cashier.Service{e.svc, e.service(nil)} {
+		wg.Go(func() {
+			if err := svc.ResumePayouts(e.ctx); err != nil {
+				e.t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestPayoutUnsignedError: an unsigned error may not come from Trustly, so it
