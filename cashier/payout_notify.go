@@ -66,10 +66,10 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 }
 
 // creditPayout books the credit that returns a payout's money: clearing → wallet,
-// as much as Trustly says (another amount is flagged). A credit for a payout still
-// reserved proves it was sent, so the send is booked first. A second credit with
-// another notificationid is flagged and not booked; one in another currency is
-// flagged and not booked, for staff to settle.
+// as much as Trustly says but never more than the payout (another amount is
+// flagged). A credit for a payout still reserved proves it was sent, so the send
+// is booked first. A second credit with another notificationid is flagged and not
+// booked; one in another currency is flagged and not booked, for staff to settle.
 func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
 	if order.CreditedAt != nil {
 		order.AddFlag("more than one credit notification: only the first was booked")
@@ -86,7 +86,14 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		log.Error("alert: payout credit in another currency; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
-	if amount != order.Amount {
+	switch {
+	case amount.Minor > order.Amount.Minor:
+		// More than we sent cannot be ours: the wallet gets back what left it, and
+		// staff settle the rest with Trustly.
+		order.AddFlag(fmt.Sprintf("credit of %s %s is more than the payout's %s: booked %[3]s", amount, amount.Currency, order.Amount))
+		log.Error("alert: payout credit larger than the payout; only the payout's amount booked", "amount", d.Amount, "currency", d.Currency)
+		amount = order.Amount
+	case amount != order.Amount:
 		order.AddFlag(fmt.Sprintf("credit of %s differs from the payout's %s: booked as credited", amount, order.Amount))
 	}
 	if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
