@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -170,7 +171,7 @@ func TestPayoutArrivalOrder(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					order.TrustlyOrderID = "99" + order.MessageID[4:12]
+					order.TrustlyOrderID = fmt.Sprintf("99%08d", order.ID) // Trustly's orderids are digits
 					notes := map[string][]byte{}
 					for _, m := range tt.events {
 						if m != "accepted" {
