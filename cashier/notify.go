@@ -15,9 +15,18 @@ import (
 )
 
 // ErrBadNotification means a body is not a notification signed with Trustly's key:
-// unreadable, unsigned, tampered with or signed by someone else. Nothing was
-// written, and it must get no signed answer (API.md §5.1).
+// unreadable, unsigned, tampered with, signed by someone else, or with data that
+// does not fit its method (trustly.ErrBadData, such as a reshaped copy of a genuine
+// notification), or it is ErrNotificationConflict. It must get no signed answer
+// (API.md §5.1).
 var ErrBadNotification = errors.New("not a valid Trustly notification")
+
+// ErrNotificationConflict means a notification came under a notificationid already
+// stored, with other data: not a redelivery (trustly.Notification.SameEvent). It is
+// refused, and never answered from storage, so a copy delivered first cannot make
+// the genuine one look applied; the stored notification and its order are flagged
+// for staff. It is returned wrapped in ErrBadNotification.
+var ErrNotificationConflict = errors.New("another notification under a known notificationid")
 
 // HandleNotification applies one notification from Trustly exactly once and returns
 // the signed answer to send back in the same HTTP exchange.
@@ -36,11 +45,14 @@ var ErrBadNotification = errors.New("not a valid Trustly notification")
 // returned only once the commit is on disk.
 //
 // A redelivery gets the stored answer byte for byte. Whether Trustly keeps the uuid
-// on a redelivery is unknown (API.md §6.2), so one that comes with another uuid or
-// method gets the stored status signed afresh for its own uuid and method.
+// on a redelivery is unknown (API.md §6.2), so one that comes with another uuid
+// gets the stored status signed afresh for its own uuid. A redelivery carries the
+// same method and data as the stored body (trustly.Notification.SameEvent); any
+// other body under a stored notificationid fails with ErrNotificationConflict.
 //
-// A body that does not verify fails with ErrBadNotification. Any other error means
-// nothing was written and no answer must be sent, so Trustly delivers it again.
+// A body that does not verify or does not fit its method's schema fails with
+// ErrBadNotification, and nothing was written. Any other error means nothing was
+// written and no answer must be sent, so Trustly delivers it again.
 func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, error) {
 	n, err := trustly.ParseNotification(raw, s.trustlyKey)
 	if err != nil {
@@ -64,6 +76,7 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 	}
 
 	var answer []byte
+	conflict := false
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		// The order first: the lock also serializes deliveries of one notification.
@@ -85,11 +98,11 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 			return fmt.Errorf("store notification: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			stored, err := countDelivery(tx, n.ID(), now)
-			if err != nil {
-				return err
+			var stored models.Notification
+			if err := tx.Where("notification_id = ?", n.ID()).Take(&stored).Error; err != nil {
+				return fmt.Errorf("read stored notification: %w", err)
 			}
-			answer, err = s.storedAnswer(stored, n, log)
+			answer, conflict, err = s.known(tx, n, stored, now, log)
 			return err
 		}
 
@@ -132,62 +145,86 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 		log.Error("notification not applied; Trustly will deliver it again", "err", err)
 		return nil, fmt.Errorf("notification %s %s: %w", n.Method, n.ID(), err)
 	}
+	if conflict {
+		return nil, fmt.Errorf("%w: %w: %s %s", ErrBadNotification, ErrNotificationConflict, n.Method, n.ID())
+	}
 	return answer, nil
 }
 
-// redelivered answers a notification already stored, counting the delivery. It is
-// the common case under Trustly's retries: one read, one UPDATE, no signing.
+// redelivered answers a notification already stored, counting the delivery, or
+// refuses another body under its notificationid (ErrNotificationConflict). It is
+// the common case under Trustly's retries: one read, then one UPDATE, no signing.
 func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log *slog.Logger) ([]byte, bool, error) {
 	// A read first: a new notification then costs no extra write.
-	var seen int64
-	if err := s.db.WithContext(ctx).Model(&models.Notification{}).Where("notification_id = ?", n.ID()).Count(&seen).Error; err != nil {
+	var stored models.Notification
+	if err := s.db.WithContext(ctx).Where("notification_id = ?", n.ID()).Limit(1).Find(&stored).Error; err != nil {
 		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
 	}
-	if seen == 0 {
+	if stored.ID == 0 {
 		return nil, false, nil
 	}
-	var stored models.Notification
+	var answer []byte
+	conflict := false
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) (err error) {
-		stored, err = countDelivery(tx, n.ID(), s.now().UTC())
+		answer, conflict, err = s.known(tx, n, stored, s.now().UTC(), log)
 		return err
 	})
 	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return nil, false, nil
 	case err != nil:
 		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
+	case conflict:
+		return nil, false, fmt.Errorf("%w: %w: %s %s", ErrBadNotification, ErrNotificationConflict, n.Method, n.ID())
 	}
-	answer, err := s.storedAnswer(stored, n, log)
-	return answer, err == nil, err
+	return answer, true, nil
 }
 
-// countDelivery adds one to a stored notification's deliveries and returns it, or
-// gorm.ErrRecordNotFound when it is not stored.
-func countDelivery(db *gorm.DB, notificationID string, now time.Time) (models.Notification, error) {
-	res := db.Model(&models.Notification{}).Where("notification_id = ?", notificationID).
-		Updates(map[string]any{"deliveries": gorm.Expr("deliveries + 1"), "last_delivery_at": now})
-	if res.Error != nil {
-		return models.Notification{}, fmt.Errorf("count delivery: %w", res.Error)
+// known handles a notification whose notificationid is stored already. A
+// redelivery (the same method and data, see trustly.Notification.SameEvent) counts
+// one more delivery and gets the stored answer. Another body is not applied and not
+// answered: known flags the stored notification and its order, raises an alert and
+// reports the conflict, and the caller commits the flags and refuses the body.
+func (s *Service) known(tx *gorm.DB, n *trustly.Notification, stored models.Notification, now time.Time, log *slog.Logger) ([]byte, bool, error) {
+	if n.SameEvent([]byte(stored.Raw)) {
+		res := tx.Model(&models.Notification{}).Where("id = ?", stored.ID).
+			Updates(map[string]any{"deliveries": gorm.Expr("deliveries + 1"), "last_delivery_at": now})
+		if res.Error != nil {
+			return nil, false, fmt.Errorf("count delivery: %w", res.Error)
+		}
+		stored.Deliveries++
+		answer, err := s.storedAnswer(stored, n, log)
+		return answer, false, err
 	}
-	if res.RowsAffected == 0 {
-		return models.Notification{}, gorm.ErrRecordNotFound
+	// The order first, as HandleNotification locks them, so that the two cannot
+	// deadlock on PostgreSQL.
+	if stored.OrderID != nil {
+		var order models.Order
+		if err := forUpdate(tx).Where("id = ?", *stored.OrderID).Take(&order).Error; err != nil {
+			return nil, false, fmt.Errorf("flag order %d: %w", *stored.OrderID, err)
+		}
+		order.AddFlag(fmt.Sprintf("notification %s came again with other data: refused, not applied", n.ID()))
+		if err := tx.Model(&order).Update("flag", order.Flag).Error; err != nil {
+			return nil, false, fmt.Errorf("flag order %d: %w", order.ID, err)
+		}
+		log = log.With("order_id", order.ID)
 	}
-	var stored models.Notification
-	if err := db.Where("notification_id = ?", notificationID).Take(&stored).Error; err != nil {
-		return models.Notification{}, fmt.Errorf("read stored notification: %w", err)
+	flag := fmt.Sprintf("another %s notification with other data came under this notificationid: refused", n.Method)
+	if err := tx.Model(&models.Notification{}).Where("id = ?", stored.ID).Update("flag", flag).Error; err != nil {
+		return nil, false, fmt.Errorf("flag notification: %w", err)
 	}
-	return stored, nil
+	log.Error("alert: another body under a known notificationid refused; it is not a redelivery",
+		"stored_method", stored.Method, "stored_uuid", stored.UUID, "stored_trustly_order_id", stored.TrustlyOrderID, "uuid", n.UUID)
+	return nil, true, nil
 }
 
 // storedAnswer is the answer for a redelivery: the first answer's bytes, or its
-// status signed for this delivery's uuid and method when they differ.
+// status signed for this delivery's uuid when it differs.
 func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notification, log *slog.Logger) ([]byte, error) {
 	if stored.UUID == n.UUID && stored.Method == n.Method && stored.Answer != "" {
 		log.Debug("notification redelivered", "deliveries", stored.Deliveries)
 		return []byte(stored.Answer), nil
 	}
-	log.Info("notification redelivered with another uuid or method; answering the stored status afresh",
-		"stored_uuid", stored.UUID, "stored_method", stored.Method, "uuid", n.UUID, "status", stored.Status)
+	log.Info("notification redelivered with another uuid; answering the stored status afresh",
+		"stored_uuid", stored.UUID, "uuid", n.UUID, "status", stored.Status)
 	answer, err := trustly.EncodeAnswer(s.merchantKey, n.Method, n.UUID, trustly.Answer{Status: stored.Status})
 	if err != nil {
 		return nil, fmt.Errorf("notification %s: sign stored answer: %w", n.ID(), err)
@@ -198,7 +235,9 @@ func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notificati
 // lockOrder finds and locks the order a notification is about: by Trustly's
 // orderid, or by our messageid while we do not know Trustly's orderid yet (the
 // Deposit call timed out, or a notification overtook its result). It returns nil
-// for an order we do not know.
+// for an order we do not know. A notification naming our messageid with another
+// Trustly orderid than the order's is not about that order: it is kept as unknown,
+// and the order is flagged for staff.
 func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.Order, error) {
 	var order models.Order
 	if err := forUpdate(tx).Where("trustly_order_id = ?", n.OrderID()).Limit(1).Find(&order).Error; err != nil {
@@ -220,6 +259,11 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 	case order.TrustlyOrderID != "" && order.TrustlyOrderID != n.OrderID():
 		log.Error("alert: notification names our messageid with another Trustly orderid; kept as unknown",
 			"message_id", mid, "order_id", order.ID, "order_trustly_order_id", order.TrustlyOrderID)
+		order.AddFlag(fmt.Sprintf("a %s notification named this order's messageid with Trustly orderid %s: kept as unknown, not applied",
+			n.Method, n.OrderID()))
+		if err := tx.Model(&order).Update("flag", order.Flag).Error; err != nil {
+			return nil, fmt.Errorf("flag order %d: %w", order.ID, err)
+		}
 		return nil, nil
 	}
 	return &order, nil
@@ -312,7 +356,7 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 		case trustly.MethodCredit:
 			return ok, s.creditDeposit(ctx, tx, d, order, now, log)
 		case trustly.MethodDebit:
-			return ok, s.debitDeposit(ctx, tx, d, order, now, log)
+			return s.debitDeposit(ctx, tx, d, order, now, log)
 		}
 	}
 	order.AddFlag(fmt.Sprintf("unexpected %s notification for a deposit order", n.Method))
@@ -320,8 +364,10 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 }
 
 // transferAmount reads the amount of a credit or a debit (event): positive, in at
-// most two decimals. One that cannot be read is an error, so nothing is stored and
-// Trustly delivers it again, which keeps the money visible until someone fixes it.
+// most two decimals. The schema already refuses amounts that are not positive
+// decimals (trustly.ErrBadData); one with more decimals than the currency has is an
+// error, so nothing is stored and Trustly delivers it again, which keeps the money
+// visible until someone fixes it.
 func transferAmount(event string, d *trustly.TransferData) (models.Money, error) {
 	amount, err := models.ParseDecimal(d.Amount, d.Currency)
 	if err == nil && !amount.Positive() {
@@ -333,13 +379,34 @@ func transferAmount(event string, d *trustly.TransferData) (models.Money, error)
 	return amount, nil
 }
 
+// notForDeposit says why a credit or debit (event) of amount cannot be booked on
+// a deposit, or "" when it can: it must be in the order's currency, since a wallet
+// in another currency is one the player can neither see nor withdraw from, and it
+// must name the order's player as enduserid, since the money came from, or goes
+// back to, that player's bank.
+func notForDeposit(tx *gorm.DB, event string, d *trustly.TransferData, amount models.Money, order *models.Order) (string, error) {
+	if amount.Currency != order.Amount.Currency {
+		return fmt.Sprintf("%s of %s %s on a %s deposit: not booked", event, amount, amount.Currency, order.Amount.Currency), nil
+	}
+	var player models.Player
+	if err := tx.Select("id", "end_user_id").Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
+		return "", fmt.Errorf("read player %d: %w", order.PlayerID, err)
+	}
+	if d.EndUserID != player.EndUserID {
+		return fmt.Sprintf("%s names enduserid %.64q, not the order's player: not booked", event, d.EndUserID), nil
+	}
+	return "", nil
+}
+
 // creditDeposit books a deposit's credit once: clearing → wallet, as much as
 // Trustly says. Trustly may send the credit before the pending, after a cancel, or
 // twice; the order's CreditedAt catches a second, different credit notification,
 // which is flagged and not booked (a redelivery of the same one never gets here).
-// An amount or currency other than the order's is booked as Trustly says and
-// flagged. An amount that cannot be read is an error: nothing is stored and Trustly
-// retries, which keeps the money visible until someone fixes it.
+// An amount other than the order's is booked as Trustly says and flagged; a credit
+// in another currency or naming another enduserid is flagged and not booked
+// (notForDeposit), and the order stays uncredited, so staff decide. An amount that
+// cannot be read is an error: nothing is stored and Trustly retries, which keeps
+// the money visible until someone fixes it.
 func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
 	if order.CreditedAt != nil {
 		order.AddFlag("more than one credit notification: only the first was booked")
@@ -349,6 +416,14 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 	amount, err := transferAmount("credit", d)
 	if err != nil {
 		return err
+	}
+	switch why, err := notForDeposit(tx, "credit", d, amount, order); {
+	case err != nil:
+		return err
+	case why != "":
+		order.AddFlag(why)
+		log.Error("alert: credit not booked", "why", why, "amount", d.Amount, "currency", d.Currency)
+		return nil
 	}
 	t := models.Move(order.Reference("credit"), "Deposit via Trustly", models.TrustlyClearing, models.PlayerWallet(order.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
@@ -363,30 +438,76 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 
 // debitDeposit takes back a deposit that did not settle: wallet → clearing, even
 // into a negative balance, which blocks the player's deposits and payouts until it
-// is settled (Blocked). We answer OK because we did take it back; only a debit for
-// an unknown order is answered FAILED. A debit that arrives before its credit is
-// booked all the same, and the credit, when it comes, evens it out.
-func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
+// is settled (Blocked). We answer OK because we did take it back. A debit that
+// arrives before its credit is booked all the same, and the credit, when it comes,
+// evens it out.
+//
+// It never takes more than the deposit gave: the credit booked, or, before the
+// credit came, the order's amount. A larger debit books that much and is flagged,
+// so staff settle the rest with the player; it invents no debt the player never
+// received money for. A debit in another currency or naming another enduserid
+// (notForDeposit), like a second debit, is flagged and not booked, and answered
+// FAILED: we could not take it back (API.md §5.3).
+func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
+	ok := trustly.Answer{Status: trustly.StatusOK}
 	if order.DebitedAt != nil {
 		order.AddFlag("more than one debit notification: only the first was booked")
 		log.Error("alert: second debit notification for a debited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
-		return nil
+		return ok, nil
 	}
 	amount, err := transferAmount("debit", d)
 	if err != nil {
-		return err
+		return ok, err
 	}
-	t := models.Move(order.Reference("debit"), "Deposit returned by the bank", models.PlayerWallet(order.PlayerID), models.TrustlyClearing, amount)
+	switch why, err := notForDeposit(tx, "debit", d, amount, order); {
+	case err != nil:
+		return ok, err
+	case why != "":
+		order.AddFlag(why)
+		log.Error("alert: debit not booked; answered FAILED", "why", why, "amount", d.Amount, "currency", d.Currency)
+		return trustly.Answer{Status: trustly.StatusFailed}, nil
+	}
+	credited, err := creditedAmount(tx, order)
+	if err != nil {
+		return ok, err
+	}
+	booked := amount
+	if amount.Minor > credited.Minor {
+		booked = credited
+		order.AddFlag(fmt.Sprintf("debit of %s %s is more than the %s %s credited: booked %s", amount, amount.Currency,
+			credited, credited.Currency, booked))
+		log.Error("alert: debit larger than the deposit's credit; booked only the credit", "amount", amount.String(), "credited", credited.String())
+	}
+	t := models.Move(order.Reference("debit"), "Deposit returned by the bank", models.PlayerWallet(order.PlayerID), models.TrustlyClearing, booked)
 	t.AllowOverdraft = true
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
-		return err
+		return ok, err
 	}
-	if amount != order.Amount {
+	if booked == amount && amount != order.Amount {
 		order.AddFlag(fmt.Sprintf("debit of %s differs from the order's %s: booked as debited", amount, order.Amount))
 	}
 	setOnce(&order.DebitedAt, now)
-	log.Warn("deposit debited: the bank did not settle it; the player may be blocked", "amount", amount.String())
-	return nil
+	log.Warn("deposit debited: the bank did not settle it; the player may be blocked", "amount", booked.String())
+	return ok, nil
+}
+
+// creditedAmount is what a deposit gave the player's wallet: its booked credit, or,
+// while no credit is booked, the order's amount, which the credit is expected to be.
+func creditedAmount(tx *gorm.DB, order *models.Order) (models.Money, error) {
+	if order.CreditedAt == nil {
+		return order.Amount, nil
+	}
+	var minor []int64
+	err := tx.Table("entries").Joins("JOIN transfers ON transfers.id = entries.transfer_id").
+		Where("transfers.reference = ? AND entries.account = ?", order.Reference("credit"), models.PlayerWallet(order.PlayerID)).
+		Pluck("entries.minor", &minor).Error
+	if err != nil {
+		return models.Money{}, fmt.Errorf("read the credit of order %d: %w", order.ID, err)
+	}
+	if len(minor) != 1 {
+		return models.Money{}, fmt.Errorf("order %d is credited but has %d credit entries", order.ID, len(minor))
+	}
+	return models.Money{Minor: minor[0], Currency: order.Amount.Currency}, nil
 }
 
 // saveAccount records the bank account of an account notification for the order's

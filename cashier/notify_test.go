@@ -3,6 +3,7 @@ package cashier_test
 import (
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -292,7 +293,9 @@ func TestNotificationTypes(t *testing.T) {
 				p := r.player()
 				o := r.order(p, 10000)
 				if tt.name == "found by messageid" {
-					db.Model(&o).Update("trustly_order_id", "")
+					if err := db.Model(&o).Update("trustly_order_id", "").Error; err != nil {
+						t.Fatal(err)
+					}
 				}
 				for _, m := range tt.before {
 					r.deliver(notify(t, key, m, o, p.EndUserID, nil), "OK")
@@ -492,7 +495,9 @@ func TestNotificationConcurrent(t *testing.T) {
 			}
 		}
 		var deliveries int64
-		db.Model(&models.Notification{}).Select("SUM(deliveries)").Scan(&deliveries)
+		if err := db.Model(&models.Notification{}).Select("SUM(deliveries)").Scan(&deliveries).Error; err != nil {
+			t.Fatal(err)
+		}
 		if deliveries != int64(5*len(notes)) {
 			t.Errorf("deliveries counted %d, want %d", deliveries, 5*len(notes))
 		}
@@ -519,7 +524,9 @@ func TestNotificationRedelivery(t *testing.T) {
 			t.Fatalf("redelivery changed the database:\nbefore %s\nafter  %s", before, after)
 		}
 		var stored models.Notification
-		db.Where("notification_id = ?", credit.id).Take(&stored)
+		if err := db.Where("notification_id = ?", credit.id).Take(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
 		if stored.Deliveries != 4 || stored.Answer != string(first) {
 			t.Errorf("stored deliveries %d answer %q; want 4 and the first answer", stored.Deliveries, stored.Answer)
 		}
@@ -594,7 +601,8 @@ func TestNotificationInternalError(t *testing.T) {
 		r := newRig(t, db, "", nil)
 		p := r.player()
 		o := r.order(p, 10000)
-		bad := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, map[string]any{"amount": "ten"})
+		// A decimal the schema accepts, but not an amount of SEK: it cannot be booked.
+		bad := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, map[string]any{"amount": "1.005"})
 		before := r.counts()
 		answer, err := r.svc.HandleNotification(r.ctx, bad.raw)
 		if err == nil || errors.Is(err, cashier.ErrBadNotification) || answer != nil {
@@ -615,4 +623,365 @@ func TestNotificationInternalError(t *testing.T) {
 		}
 		r.deliver(good, "OK")
 	})
+}
+
+// reshape moves text between keys of a signed notification's data, as an attacker
+// who saw a genuine one would, keeping its signature, uuid and method.
+func reshape(t testing.TB, n note, change func(d map[string]any)) note {
+	t.Helper()
+	v, err := trustly.Decode(n.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(v.(map[string]any)["params"].(map[string]any)["data"].(map[string]any))
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := trustly.ParseMessage(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Verify(&rigTrustlyKey().PublicKey); err != nil {
+		t.Fatalf("the reshaped copy does not verify, so it proves nothing: %v", err)
+	}
+	n.raw = raw
+	return n
+}
+
+// TestNotificationReshaped: copies of a genuine credit with keys and values moved
+// about still verify, but are refused and store nothing, so the genuine credit,
+// delivered after them, is booked.
+func TestNotificationReshaped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		p := r.player()
+		o := r.order(p, 10000)
+		genuine := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, nil)
+		before := r.counts()
+		for _, copy := range []note{
+			reshape(t, genuine, func(d map[string]any) {
+				d["orderid"] = d["orderid"].(string) + "timestamp" + d["timestamp"].(string)
+				delete(d, "timestamp")
+			}),
+			reshape(t, genuine, func(d map[string]any) {
+				d["attributes"] = map[string]any{"currency": d["currency"]}
+				delete(d, "currency")
+			}),
+			reshape(t, genuine, func(d map[string]any) {
+				d["enduserid"] = d["enduserid"].(string) + "messageid" + d["messageid"].(string)
+				delete(d, "messageid")
+			}),
+			reshape(t, genuine, func(d map[string]any) {
+				d["amount"] = d["amount"].(string) + "attributes"
+				delete(d, "attributes")
+			}),
+		} {
+			answer, err := r.svc.HandleNotification(r.ctx, copy.raw)
+			if !errors.Is(err, cashier.ErrBadNotification) || !errors.Is(err, trustly.ErrBadData) || answer != nil {
+				t.Errorf("reshaped %s: got %q, %v; want no answer, ErrBadNotification", copy.raw, answer, err)
+			}
+		}
+		if after := r.counts(); after != before {
+			t.Fatalf("reshaped copies changed the database:\nbefore %s\nafter  %s", before, after)
+		}
+		for range 3 {
+			r.deliver(genuine, "OK")
+		}
+		if got := r.reload(o); r.wallet(p) != 10000 || got.Status != models.OrderCredited || got.Flag != "" {
+			t.Errorf("after the genuine credit: wallet %d, order %s %q; want 10000, credited, no flag", r.wallet(p), got.Status, got.Flag)
+		}
+		r.audit()
+	})
+}
+
+// TestNotificationConflict: another body under a stored notificationid is refused
+// and flagged, never answered from storage; the stored one still gets its answer.
+func TestNotificationConflict(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		p := r.player()
+		o := r.order(p, 10000)
+		credit := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, nil)
+		first := r.deliver(credit, "OK")
+		for _, other := range []note{
+			notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, map[string]any{"notificationid": credit.id, "amount": "900.00"}),
+			notify(t, rigTrustlyKey(), "debit", o, p.EndUserID, map[string]any{"notificationid": credit.id}),
+			notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, map[string]any{"notificationid": credit.id,
+				"attributes": map[string]any{"extra": "1"}}),
+		} {
+			answer, err := r.svc.HandleNotification(r.ctx, other.raw)
+			if !errors.Is(err, cashier.ErrBadNotification) || !errors.Is(err, cashier.ErrNotificationConflict) || answer != nil {
+				t.Errorf("%s: got %q, %v; want no answer, ErrNotificationConflict", other.raw, answer, err)
+			}
+		}
+		var stored models.Notification
+		if err := db.Where("notification_id = ?", credit.id).Take(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored.Deliveries != 1 || stored.Flag == "" || stored.Raw != string(credit.raw) {
+			t.Errorf("stored deliveries %d flag %q; want 1 and a flag", stored.Deliveries, stored.Flag)
+		}
+		wantFlag := "notification " + credit.id + " came again with other data: refused, not applied"
+		if got := r.reload(o); got.Flag != wantFlag || got.Status != models.OrderCredited || r.wallet(p) != 10000 {
+			t.Errorf("order %s %q wallet %d; want credited %q wallet 10000", got.Status, got.Flag, r.wallet(p), wantFlag)
+		}
+		if again := r.deliver(credit, "OK"); string(again) != string(first) {
+			t.Errorf("the genuine redelivery got another answer:\n%s\n%s", again, first)
+		}
+
+		// A stored FAILED for an unknown order is not handed to another body either.
+		unknown := models.Order{TrustlyOrderID: "8888888888", MessageID: "dep-unknown", Amount: o.Amount}
+		debit := notify(t, rigTrustlyKey(), "debit", unknown, p.EndUserID, nil)
+		r.deliver(debit, "FAILED")
+		creditSameID := notify(t, rigTrustlyKey(), "credit", unknown, p.EndUserID, map[string]any{"notificationid": debit.id})
+		if answer, err := r.svc.HandleNotification(r.ctx, creditSameID.raw); !errors.Is(err, cashier.ErrNotificationConflict) {
+			t.Errorf("credit under a stored debit's notificationid: got %q, %v; want ErrNotificationConflict", answer, err)
+		}
+		r.audit()
+	})
+}
+
+// TestNotificationConflictConcurrent delivers two different bodies under each of
+// many notificationids at the same time: one of them is applied and every delivery
+// of it answered alike; every delivery of the other is refused.
+func TestNotificationConflictConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		type pair struct {
+			p    models.Player
+			a, b note
+		}
+		var pairs []pair
+		for range 15 {
+			p := r.player()
+			o := r.order(p, 10000)
+			a := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, nil)
+			b := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, map[string]any{"notificationid": a.id, "amount": "50.00"})
+			pairs = append(pairs, pair{p, a, b})
+		}
+		type result struct {
+			answer []byte
+			err    error
+		}
+		results := make([][2][3]result, len(pairs))
+		var wg sync.WaitGroup
+		for i, pr := range pairs {
+			for k, n := range []note{pr.a, pr.b} {
+				for d := range 3 {
+					wg.Go(func() {
+						a, err := r.svc.HandleNotification(r.ctx, n.raw)
+						results[i][k][d] = result{a, err}
+					})
+				}
+			}
+		}
+		wg.Wait()
+		for i, pr := range pairs {
+			won := -1
+			for k := range 2 {
+				for d := range 3 {
+					res := results[i][k][d]
+					switch {
+					case res.err == nil && (won == -1 || won == k):
+						won = k
+					case errors.Is(res.err, cashier.ErrNotificationConflict):
+					default:
+						t.Errorf("pair %d body %d delivery %d: %q, %v", i, k, d, res.answer, res.err)
+					}
+				}
+			}
+			if won == -1 {
+				t.Fatalf("pair %d: neither body was applied", i)
+			}
+			for d := range 3 {
+				if res := results[i][won][d]; res.err != nil || string(res.answer) != string(results[i][won][0].answer) {
+					t.Errorf("pair %d: delivery %d of the applied body got %q, %v", i, d, res.answer, res.err)
+				}
+				if res := results[i][1-won][d]; !errors.Is(res.err, cashier.ErrNotificationConflict) {
+					t.Errorf("pair %d: delivery %d of the other body got %q, %v; want ErrNotificationConflict", i, d, res.answer, res.err)
+				}
+			}
+			if want := []int64{10000, 5000}[won]; r.wallet(pr.p) != want {
+				t.Errorf("pair %d: wallet %d, want %d", i, r.wallet(pr.p), want)
+			}
+		}
+		r.audit()
+	})
+}
+
+// TestDepositBadNotifications: notifications a deposit must not book as sent. Each
+// is refused by the schema (nothing stored), or answered and flagged with nothing,
+// or only what the deposit gave, booked; nothing lands in a wallet of another
+// currency, and the ledger stays balanced.
+func TestDepositBadNotifications(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		type event struct {
+			method string
+			fields map[string]any
+		}
+		credit := event{"credit", nil}
+		for _, tt := range []struct {
+			name    string
+			before  []event
+			n       event
+			refused bool   // ErrBadNotification: nothing stored
+			answer  string // otherwise
+			status  models.OrderStatus
+			wallet  int64
+			flag    string
+			unknown bool // stored without an order
+		}{
+			{name: "credit in another currency", n: event{"credit", map[string]any{"amount": "10.00", "currency": "EUR"}},
+				answer: "OK", status: models.OrderStarted, flag: "credit of 10.00 EUR on a SEK deposit: not booked"},
+			{name: "debit in another currency", before: []event{credit}, n: event{"debit", map[string]any{"amount": "500.00", "currency": "EUR"}},
+				answer: "FAILED", status: models.OrderCredited, wallet: 10000, flag: "debit of 500.00 EUR on a SEK deposit: not booked"},
+			{name: "credit for another enduserid", n: event{"credit", map[string]any{"enduserid": "someone-else"}},
+				answer: "OK", status: models.OrderStarted, flag: `credit names enduserid "someone-else", not the order's player: not booked`},
+			{name: "debit for another enduserid", before: []event{credit}, n: event{"debit", map[string]any{"enduserid": "someone-else"}},
+				answer: "FAILED", status: models.OrderCredited, wallet: 10000, flag: `debit names enduserid "someone-else", not the order's player: not booked`},
+			{name: "debit larger than the credit", before: []event{credit}, n: event{"debit", map[string]any{"amount": "500.00"}},
+				answer: "OK", status: models.OrderDebited, flag: "debit of 500.00 SEK is more than the 100.00 SEK credited: booked 100.00"},
+			{name: "debit larger than a smaller credit", before: []event{{"credit", map[string]any{"amount": "90.00"}}}, n: event{"debit", nil},
+				answer: "OK", status: models.OrderDebited,
+				flag: "credit of 90.00 differs from the order's 100.00: booked as credited; debit of 100.00 SEK is more than the 90.00 SEK credited: booked 90.00"},
+			{name: "debit larger than the order, before the credit", n: event{"debit", map[string]any{"amount": "500.00"}},
+				answer: "OK", status: models.OrderDebited, wallet: -10000,
+				flag: models.FlagDebitNoCredit + "; debit of 500.00 SEK is more than the 100.00 SEK credited: booked 100.00"},
+			{name: "second credit", before: []event{credit}, n: event{"credit", map[string]any{"amount": "50.00"}},
+				answer: "OK", status: models.OrderCredited, wallet: 10000, flag: "more than one credit notification: only the first was booked"},
+			{name: "second debit", before: []event{credit, {"debit", nil}}, n: event{"debit", nil},
+				answer: "OK", status: models.OrderDebited, flag: "more than one debit notification: only the first was booked"},
+			{name: "credit of zero", n: event{"credit", map[string]any{"amount": "0.00"}}, refused: true, status: models.OrderStarted},
+			{name: "credit of a negative amount", n: event{"credit", map[string]any{"amount": "-100.00"}}, refused: true, status: models.OrderStarted},
+			{name: "debit of zero", before: []event{credit}, n: event{"debit", map[string]any{"amount": "0"}}, refused: true,
+				status: models.OrderCredited, wallet: 10000},
+			{name: "debit of a negative amount", before: []event{credit}, n: event{"debit", map[string]any{"amount": "-100.00"}}, refused: true,
+				status: models.OrderCredited, wallet: 10000},
+			{name: "credit in no currency", n: event{"credit", map[string]any{"currency": "XXX"}}, refused: true, status: models.OrderStarted},
+			{name: "credit with our messageid and another orderid", n: event{"credit", map[string]any{"orderid": "7777777777"}},
+				answer: "OK", status: models.OrderStarted, unknown: true,
+				flag: "a credit notification named this order's messageid with Trustly orderid 7777777777: kept as unknown, not applied"},
+			{name: "debit with our messageid and another orderid", before: []event{credit}, n: event{"debit", map[string]any{"orderid": "7777777777"}},
+				answer: "FAILED", status: models.OrderCredited, wallet: 10000, unknown: true,
+				flag: "a debit notification named this order's messageid with Trustly orderid 7777777777: kept as unknown, not applied"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r.t = t
+				p := r.player()
+				o := r.order(p, 10000)
+				for _, e := range tt.before {
+					r.deliver(notify(t, key, e.method, o, p.EndUserID, e.fields), "OK")
+				}
+				n := notify(t, key, tt.n.method, o, p.EndUserID, tt.n.fields)
+				if tt.refused {
+					before := r.counts()
+					if answer, err := r.svc.HandleNotification(r.ctx, n.raw); !errors.Is(err, cashier.ErrBadNotification) || answer != nil {
+						t.Fatalf("got %q, %v; want no answer, ErrBadNotification", answer, err)
+					}
+					if after := r.counts(); after != before {
+						t.Fatalf("a refused notification changed the database:\nbefore %s\nafter  %s", before, after)
+					}
+				} else {
+					r.deliver(n, tt.answer)
+				}
+				got := r.reload(o)
+				if got.Status != tt.status || got.Flag != tt.flag || r.wallet(p) != tt.wallet {
+					t.Errorf("got %s %q wallet %d; want %s %q wallet %d", got.Status, got.Flag, r.wallet(p), tt.status, tt.flag, tt.wallet)
+				}
+				if !tt.refused {
+					var stored models.Notification
+					if err := db.Where("notification_id = ?", n.id).Take(&stored).Error; err != nil {
+						t.Fatal(err)
+					}
+					if tt.unknown != (stored.OrderID == nil) {
+						t.Errorf("stored order id %v; want nil %t", stored.OrderID, tt.unknown)
+					}
+				}
+				var other int64
+				if err := db.Model(&models.Balance{}).Where("currency <> ?", "SEK").Count(&other).Error; err != nil {
+					t.Fatal(err)
+				}
+				if other != 0 {
+					t.Errorf("%d balances in another currency than SEK", other)
+				}
+				r.audit()
+			})
+		}
+	})
+}
+
+// TestNotificationOtherTrustlyOrder: for every kind of order, a notification
+// naming its messageid with another Trustly orderid is kept as unknown, books
+// nothing and flags the order.
+func TestNotificationOtherTrustlyOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		for _, tt := range []struct {
+			kind   models.OrderKind
+			method string
+			answer string
+		}{
+			{models.OrderDeposit, "credit", "OK"},
+			{models.OrderDeposit, "account", "OK"},
+			{models.OrderPayout, "credit", "OK"},
+			{models.OrderPayout, "payoutconfirmation", "OK"},
+			{models.OrderPayout, "cancel", "OK"},
+			{models.OrderSelectAccount, "account", "OK"},
+			{models.OrderSelectAccount, "cancel", "OK"},
+		} {
+			t.Run(string(tt.kind)+" "+tt.method, func(t *testing.T) {
+				r.t = t
+				p := r.player()
+				now := time.Now().UTC()
+				o := models.Order{MessageID: models.NewMessageID(tt.kind), Kind: tt.kind, PlayerID: p.ID,
+					Amount:         models.Money{Minor: 10000, Currency: "SEK"},
+					TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+rigNext()), StartedAt: &now, CreatedAt: now}
+				if tt.kind == models.OrderPayout {
+					o.StartedAt, o.SentAt = nil, &now
+				}
+				o.Refresh()
+				if err := db.Create(&o).Error; err != nil {
+					t.Fatal(err)
+				}
+				was := r.reload(o)
+				before := r.counts()
+				target := o
+				target.TrustlyOrderID = "7777777777"
+				n := notify(t, rigTrustlyKey(), tt.method, target, p.EndUserID, nil)
+				r.deliver(n, tt.answer)
+				got := r.reload(o)
+				want := fmt.Sprintf("a %s notification named this order's messageid with Trustly orderid 7777777777: kept as unknown, not applied", tt.method)
+				if got.Flag != want || got.Status != was.Status || got.TrustlyOrderID != o.TrustlyOrderID {
+					t.Errorf("order %s %q %s; want %s %q %s", got.Status, got.Flag, got.TrustlyOrderID, was.Status, want, o.TrustlyOrderID)
+				}
+				var stored models.Notification
+				if err := db.Where("notification_id = ?", n.id).Take(&stored).Error; err != nil {
+					t.Fatal(err)
+				}
+				if stored.OrderID != nil {
+					t.Errorf("stored for order %d; want unknown", *stored.OrderID)
+				}
+				after := r.counts()
+				for _, table := range []string{"transfers=", "entries=", "bank_accounts="} {
+					if count(before, table) != count(after, table) {
+						t.Errorf("%s changed:\nbefore %s\nafter  %s", table, before, after)
+					}
+				}
+				r.audit()
+			})
+		}
+	})
+}
+
+// count returns the "name=N" field of a counts line.
+func count(counts, name string) string {
+	for _, f := range strings.Fields(counts) {
+		if strings.HasPrefix(f, name) {
+			return f
+		}
+	}
+	return ""
 }

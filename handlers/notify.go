@@ -18,7 +18,9 @@ const notifyBodyLimit = 1 << 20
 // instead of returning errors for the error pages: 200 with the signed answer when
 // the notification was applied (or applied before); 404 with an empty body for a
 // wrong token, so the URL reveals nothing; 400 for a body that is not a
-// notification signed by Trustly, which gets no signed answer; 500 when it could not
+// notification signed by Trustly, or whose data does not fit its method, or that is
+// another body under a known notificationid (cashier.ErrBadNotification), which gets
+// no signed answer; 500 when it could not
 // be applied, so Trustly delivers it again.
 func notify(svc *cashier.Service) fiber.Handler {
 	token := []byte(svc.Config().NotifyToken)
@@ -35,7 +37,7 @@ func notify(svc *cashier.Service) fiber.Handler {
 		answer, err := svc.HandleNotification(c.UserContext(), body)
 		switch {
 		case errors.Is(err, cashier.ErrBadNotification):
-			slog.Error("alert: trustly notification refused: not signed by Trustly", "err", err, "ip", c.IP(), "bytes", len(body))
+			slog.Error("alert: trustly notification refused: not signed by Trustly, malformed, or conflicting with a stored one", "err", err, "ip", c.IP(), "bytes", len(body))
 			return c.SendStatus(fiber.StatusBadRequest)
 		case err != nil:
 			// HandleNotification logged the details; no answer makes Trustly retry.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -179,7 +180,13 @@ func TestNotifyEndpoint(t *testing.T) {
 		players, orders := notifyOrders(t, db, 1, 1, func(int) int64 { return 10000 })
 		o, p := orders[0], players[0]
 		credit := signNote(t, notifyTrustlyKey(), "credit", "3000000001", uuid.NewString(), o, p.EndUserID, nil)
-		badAmount := signNote(t, notifyTrustlyKey(), "credit", "3000000002", uuid.NewString(), o, p.EndUserID, map[string]any{"amount": "x"})
+		// A decimal the schema accepts, but not an amount of SEK: it cannot be booked.
+		badAmount := signNote(t, notifyTrustlyKey(), "credit", "3000000002", uuid.NewString(), o, p.EndUserID, map[string]any{"amount": "1.005"})
+		notDecimal := signNote(t, notifyTrustlyKey(), "credit", "3000000004", uuid.NewString(), o, p.EndUserID, map[string]any{"amount": "x"})
+		reshaped := reshapeNote(t, credit.raw, func(d map[string]any) {
+			d["orderid"] = d["orderid"].(string) + "timestamp" + d["timestamp"].(string)
+			delete(d, "timestamp")
+		})
 		wrongKey := signNote(t, notifyMerchantKey(), "credit", "3000000003", uuid.NewString(), o, p.EndUserID, nil)
 		tampered := bytes.Replace(credit.raw, []byte(`"100.00"`), []byte(`"900.00"`), 1)
 		base := strings.TrimSuffix(url, notifyTestToken)
@@ -198,6 +205,8 @@ func TestNotifyEndpoint(t *testing.T) {
 			{"tampered", url, tampered, 400, ""},
 			{"wrong key", url, wrongKey.raw, 400, ""},
 			{"not JSON", url, []byte("hello"), 400, ""},
+			{"amount not a decimal", url, notDecimal.raw, 400, ""},
+			{"reshaped copy of the credit", url, reshaped, 400, ""},
 			{"too large", url, bytes.Repeat([]byte(" "), notifyBodyLimit+1), 413, ""},
 			{"cannot be applied", url, badAmount.raw, 500, ""},
 			{"credit", url, credit.raw, 200, "OK"},
@@ -311,6 +320,129 @@ func BenchmarkNotifyEndpoint(b *testing.B) {
 	b.ReportMetric(endpointRate, "notifications/s")
 	b.ReportMetric(bareRate, "signverify/s")
 	b.ReportMetric(endpointRate/bareRate, "ratio")
+}
+
+// reshapeNote moves text between keys of a signed notification's data, as an
+// attacker who saw a genuine one would, keeping its signature, uuid and method.
+func reshapeNote(t testing.TB, raw []byte, change func(d map[string]any)) []byte {
+	t.Helper()
+	v, err := trustly.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(v.(map[string]any)["params"].(map[string]any)["data"].(map[string]any))
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestReshapedNotificationThroughSandbox: an attacker who sees the sandbox's
+// genuine credit on its way delivers a reshaped copy of it first (the timestamp
+// moved into orderid, the signature kept). The copy verifies with Trustly's key,
+// is answered 400 and stores nothing; the genuine credit, delivered next, is booked.
+func TestReshapedNotificationThroughSandbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		env := sandboxtest.Start(t)
+		ln, base := notifyListen(t)
+		proxyLn, proxyBase := notifyListen(t)
+		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		svc, err := cashier.New(cashier.Deps{DB: db, Trustly: env.Client(t), MerchantKey: env.MerchantKey,
+			TrustlyKey: env.TrustlyKey, Log: log, Config: cashier.Config{BaseURL: proxyBase, NotifyToken: notifyTestToken,
+				ShopperStatement: "Casino", IntegrationModule: "cashier-test/1",
+				SandboxExtra: map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": "deposit-ok"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notifyServe(t, ln, svc)
+		cashierURL := base + "/trustly/notify/" + notifyTestToken
+		client := notifyClient(t)
+
+		type attempt struct {
+			verified bool
+			status   int
+			stored   int64
+			err      error
+		}
+		var mu sync.Mutex
+		var attempts []attempt
+		proxy := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			if m, err := trustly.ParseMessage(body); err == nil && m.Method == trustly.MethodCredit {
+				copy := reshapeNote(t, body, func(d map[string]any) {
+					d["orderid"] = d["orderid"].(string) + "timestamp" + d["timestamp"].(string)
+					delete(d, "timestamp")
+				})
+				var a attempt
+				if cm, err := trustly.ParseMessage(copy); err == nil {
+					a.verified = cm.Verify(env.TrustlyKey) == nil
+				}
+				a.status, _, a.err = post(client, cashierURL, copy)
+				if a.err == nil {
+					a.err = db.Model(&models.Notification{}).Where("raw = ?", string(copy)).Count(&a.stored).Error
+				}
+				mu.Lock()
+				attempts = append(attempts, a)
+				mu.Unlock()
+			}
+			status, answer, err := post(client, cashierURL, body)
+			if err != nil {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			w.Write(answer)
+		})}
+		go proxy.Serve(proxyLn)
+		t.Cleanup(func() { proxy.Close() })
+
+		ctx := context.Background()
+		players, _ := notifyOrders(t, db, 1, 0, nil)
+		p := players[0]
+		p.FirstName, p.LastName = "Anna", "Svensson"
+		order, err := svc.StartDeposit(ctx, p, models.Money{Minor: 25000, Currency: "SEK"}, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, err := svc.OrderByMessageID(ctx, p, order.MessageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := svc.Wallet(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == models.OrderCredited && w.Minor == 25000 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 10 s: order %s %q, wallet %d; want credited, 25000", got.Status, got.Flag, w.Minor)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(attempts) == 0 {
+			t.Fatal("the sandbox's credit never passed the proxy")
+		}
+		for i, a := range attempts {
+			if !a.verified || a.status != http.StatusBadRequest || a.stored != 0 || a.err != nil {
+				t.Errorf("reshaped copy %d: verified %t, HTTP %d, stored %d, %v; want verified, 400, none stored", i, a.verified, a.status, a.stored, a.err)
+			}
+		}
+		got, err := svc.OrderByMessageID(ctx, p, order.MessageID)
+		if err != nil || got.Flag != "" {
+			t.Errorf("order flag %q, %v; want none", got.Flag, err)
+		}
+	})
 }
 
 // TestDepositThroughSandbox starts deposits at the sandbox over real HTTP. With the

@@ -19,9 +19,12 @@ type Notification struct {
 	Raw            string `gorm:"type:text;not null"` // the body exactly as it arrived
 	// Answer is the signed response we sent first, byte for byte; Status is its
 	// data.status (OK, FAILED, CONTINUE, FINISH).
-	Answer         string    `gorm:"type:text;not null;default:''"`
-	Status         string    `gorm:"size:16;not null;default:''"`
-	Deliveries     int       `gorm:"not null;default:1"` // how many times Trustly sent it
+	Answer     string `gorm:"type:text;not null;default:''"`
+	Status     string `gorm:"size:16;not null;default:''"`
+	Deliveries int    `gorm:"not null;default:1"` // how many times Trustly sent it
+	// Flag is set for staff when another body, not a redelivery, came under this
+	// NotificationID; that body was refused (see trustly.Notification.SameEvent).
+	Flag           string    `gorm:"size:500;not null;default:''"`
 	ReceivedAt     time.Time `gorm:"not null;index"`
 	LastDeliveryAt time.Time `gorm:"not null"`
 }

@@ -89,14 +89,16 @@ type Order struct {
 	Kind      OrderKind `gorm:"size:16;not null;index"`
 	PlayerID  int64     `gorm:"not null;index"`
 	// Amount is what the player asked for. What Trustly booked is in the ledger; a
-	// credit for another amount or currency is booked as Trustly says and flagged.
+	// credit for another amount is booked as Trustly says and flagged, one in another
+	// currency is flagged and not booked.
 	Amount         Money       `gorm:"embedded;embeddedPrefix:amount_"` // columns amount_minor, amount_currency
 	Status         OrderStatus `gorm:"size:24;not null;index"`
 	TrustlyOrderID string      `gorm:"size:64;not null;default:'';index"` // Trustly's orderid, from the API result or a notification
 	CheckoutURL    string      `gorm:"size:2048;not null;default:''"`     // where the player completes the order; expires in 10–30 minutes
 	// Flag lists anomalies for staff, "; "-separated and sorted, empty when all is
 	// well: a cancel for a credited order, a second credit, a credit whose amount or
-	// currency differs from the order. An order with a flag needs a person to look.
+	// currency differs from the order, a notification under our messageid with
+	// another Trustly orderid. An order with a flag needs a person to look.
 	Flag string `gorm:"size:2000;not null;default:''"`
 
 	FailedAt    *time.Time // the API refused the order, or the call failed or timed out

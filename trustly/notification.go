@@ -5,9 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	iso4217 "golang.org/x/text/currency"
 )
 
 // Notification methods Trustly sends to the NotificationURL.
@@ -125,9 +130,16 @@ func (n *Notification) common() *Common {
 // ErrNotNotification means the body is a Trustly message of another kind.
 var ErrNotNotification = errors.New("not a notification")
 
+// ErrBadData means a notification's data does not fit its method's schema: a
+// required key missing, a key the method does not have, or a value in the wrong
+// shape. The signature cannot catch this: the signed text joins keys and values
+// without separators, so {"orderid":"123","timestamp":"T"} and
+// {"orderid":"123timestampT"} sign identically (API.md §12.1 #9).
+var ErrBadData = errors.New("data does not fit the notification method")
+
 // ParseNotification verifies raw with Trustly's public key and only then decodes it
-// into the typed value for its method. Every value is read as text; a missing
-// notificationid or orderid is an error.
+// into the typed value for its method, refusing data that does not fit the method's
+// schema (ErrBadData, see checkData). Every value is read as text.
 func ParseNotification(raw []byte, trustlyKey *rsa.PublicKey) (*Notification, error) {
 	m, err := ParseMessage(raw)
 	if err != nil {
@@ -143,7 +155,8 @@ func ParseNotification(raw []byte, trustlyKey *rsa.PublicKey) (*Notification, er
 }
 
 // DecodeNotification decodes without verifying: for tools that show a message they
-// cannot or need not trust. Code that acts on a notification uses ParseNotification.
+// cannot or need not trust. It checks the schema as ParseNotification does. Code
+// that acts on a notification uses ParseNotification.
 func DecodeNotification(raw []byte) (*Notification, error) {
 	m, err := ParseMessage(raw)
 	if err != nil {
@@ -163,6 +176,12 @@ func decodeNotification(m *Message) (*Notification, error) {
 	if m.Method == "" || m.UUID == "" {
 		return nil, errors.New("notification: method and uuid are required")
 	}
+	if !uuidText.MatchString(m.UUID) {
+		return nil, fmt.Errorf("notification %s: %w: uuid %q is not a UUID", m.Method, ErrBadData, m.UUID)
+	}
+	if err := checkData(m.Method, d); err != nil {
+		return nil, fmt.Errorf("notification %s: %w: %w", m.Method, ErrBadData, err)
+	}
 	r := fieldReader{obj: d}
 	c := Common{
 		NotificationID: r.str("notificationid"),
@@ -171,28 +190,14 @@ func decodeNotification(m *Message) (*Notification, error) {
 		EndUserID:      r.str("enduserid"),
 		Attributes:     r.attributes(),
 	}
-	if r.err != nil {
-		return nil, fmt.Errorf("notification %s: %w", m.Method, r.err)
-	}
-	if c.NotificationID == "" || c.OrderID == "" {
-		return nil, fmt.Errorf("notification %s: notificationid and orderid are required", m.Method)
-	}
 	n := &Notification{Method: m.Method, UUID: m.UUID, Tree: d, Raw: m.Raw}
 	switch m.Method {
 	case MethodPending, MethodCredit, MethodDebit:
-		t := &TransferData{Common: c, Amount: r.str("amount"), Currency: r.str("currency"), Timestamp: r.str("timestamp")}
-		if t.Amount == "" || t.Currency == "" {
-			return nil, fmt.Errorf("notification %s: amount and currency are required", m.Method)
-		}
-		n.Data = t
+		n.Data = &TransferData{Common: c, Amount: r.str("amount"), Currency: r.str("currency"), Timestamp: r.str("timestamp")}
 	case MethodCancel:
 		n.Data = &CancelData{Common: c, Timestamp: r.str("timestamp")}
 	case MethodAccount:
-		a := &AccountData{Common: c, AccountID: r.str("accountid"), Verified: r.str("verified") == "1"}
-		if a.AccountID == "" {
-			return nil, errors.New("notification account: accountid is required")
-		}
-		n.Data = a
+		n.Data = &AccountData{Common: c, AccountID: r.str("accountid"), Verified: r.str("verified") == "1"}
 	case MethodPayoutConfirmation, MethodPayoutFailed:
 		n.Data = &PayoutData{Common: c, Amount: r.str("amount"), Currency: r.str("currency"),
 			Timestamp: r.str("timestamp"), ErrorCode: r.str("errorcode"), ErrorMessage: r.str("errormessage")}
@@ -206,6 +211,182 @@ func decodeNotification(m *Message) (*Notification, error) {
 		return nil, fmt.Errorf("notification %s: %w", m.Method, r.err)
 	}
 	return n, nil
+}
+
+// schema is what one notification method's data holds (API.md §5.2).
+type schema struct {
+	required []string // present, and not empty or null
+	optional []string
+	open     bool // other keys are allowed too
+}
+
+// schemas are the data of the methods this package knows. Their top-level key sets
+// are closed: Trustly lists them (API.md §5.2), and a key they do not have is
+// refused, because a reshaped copy of a genuine notification can only move text
+// into a new key or out of a removed one. Only attributes is open (§5.1: it may
+// carry new keys; account's mandate fields and kyc's gender come there), and it is
+// optional except on account, whose attributes are its point: required, they also
+// keep accountid (free text, §5.4 says digits but some integrations send others)
+// from swallowing the "attributes" key. Every key that sorts after attributes is
+// required, so nothing can move into attributes either; amount, which sorts
+// before it, is a strict decimal. What is left to a reshape is text inside
+// attributes (merging or splitting values, which nothing here books) and, on kyc,
+// abortmessage swallowing attributes (kyc is answered FINISH whatever it says).
+// Methods this package does not know are open: their known keys are still checked.
+var schemas = map[string]schema{
+	MethodPending:            transferSchema,
+	MethodCredit:             transferSchema,
+	MethodDebit:              transferSchema,
+	MethodPayoutConfirmation: transferSchema,
+	MethodPayoutFailed: {required: slices.Concat(transferSchema.required, []string{"errorcode", "errormessage"}),
+		optional: []string{"attributes"}},
+	MethodCancel: {required: []string{"messageid", "orderid", "enduserid", "notificationid", "timestamp"},
+		optional: []string{"attributes"}},
+	MethodAccount: {required: []string{"messageid", "orderid", "notificationid", "accountid", "verified", "attributes"}},
+	MethodKYC: {required: []string{"orderid", "messageid", "enduserid", "notificationid", "kycentityid"},
+		optional: []string{"attributes", "abort", "abortmessage"}},
+}
+
+var (
+	transferSchema = schema{required: []string{"amount", "currency", "messageid", "orderid", "enduserid",
+		"notificationid", "timestamp"}, optional: []string{"attributes"}}
+	unknownSchema = schema{required: []string{"notificationid", "orderid"}, open: true}
+)
+
+// formats check the values of keys whose shape Trustly defines, whatever the method.
+var formats = map[string]struct {
+	valid func(string) bool
+	what  string
+}{
+	"notificationid": {digits, "digits"},
+	"orderid":        {digits, "digits"},
+	"amount":         {positiveDecimal, "a positive decimal such as 100.00"},
+	"currency":       {isoCurrency, "an ISO 4217 currency code"},
+	"timestamp":      {timestamp, "a timestamp such as 2010-01-20 14:42:04.675645+01"},
+	"verified":       {flag, `"0" or "1"`},
+	"abort":          {flag, `"0" or "1"`},
+}
+
+var (
+	uuidText     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	digitsText   = regexp.MustCompile(`^[0-9]{1,64}$`)
+	decimalText  = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,20})?$`)
+	currencyText = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// textKeys are the keys any schema or format knows, other than attributes: their
+// values must be text on every method, also on one this package does not know.
+var textKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	for _, s := range schemas {
+		for _, k := range slices.Concat(s.required, s.optional) {
+			keys[k] = k != "attributes"
+		}
+	}
+	for k := range formats {
+		keys[k] = true
+	}
+	return keys
+}()
+
+func digits(s string) bool { return digitsText.MatchString(s) }
+
+func positiveDecimal(s string) bool {
+	return decimalText.MatchString(s) && strings.Trim(s, "0.") != ""
+}
+
+func isoCurrency(s string) bool {
+	if !currencyText.MatchString(s) {
+		return false
+	}
+	u, err := iso4217.ParseISO(s)
+	return err == nil && u != (iso4217.Unit{}) // XXX, "no currency", parses as the zero Unit
+}
+
+func timestamp(s string) bool {
+	_, err := ParseTimestamp(s)
+	return err == nil && s == strings.TrimSpace(s)
+}
+
+func flag(s string) bool { return s == "0" || s == "1" }
+
+// checkData checks d against method's schema: every required key present and not
+// empty, no key a known method does not have, attributes an object, every other
+// value text (a string, or a number kept as its literal text), and the values in
+// formats well-formed, also on methods this package does not know.
+func checkData(method string, d map[string]any) error {
+	s, known := schemas[method]
+	if !known {
+		s = unknownSchema
+	}
+	allowed := map[string]bool{}
+	for _, k := range slices.Concat(s.required, s.optional) {
+		allowed[k] = true
+	}
+	for _, k := range SortedKeys(d) {
+		if !allowed[k] && !s.open {
+			return fmt.Errorf("unknown key %q", k)
+		}
+		if k == "attributes" {
+			if _, ok := d[k].(map[string]any); !ok && d[k] != nil {
+				return fmt.Errorf("attributes is %T, not an object", d[k])
+			}
+			continue
+		}
+		var text string
+		switch v := d[k].(type) {
+		case nil:
+		case string:
+			text = v
+		case json.Number:
+			text = string(v)
+		default:
+			if !s.open || textKeys[k] {
+				return fmt.Errorf("%s is %T, not text", k, v)
+			}
+			continue
+		}
+		if f := formats[k]; f.valid != nil && text != "" && !f.valid(text) {
+			return fmt.Errorf("%s %q is not %s", k, text, f.what)
+		}
+	}
+	for _, k := range s.required {
+		switch v := d[k].(type) {
+		case nil:
+			return fmt.Errorf("%s is required", k)
+		case string:
+			if v == "" {
+				return fmt.Errorf("%s is required", k)
+			}
+		}
+	}
+	return nil
+}
+
+// SameEvent reports whether stored, a notification body received before under n's
+// notificationid, tells the same as n: the same method and the same data, key for
+// key and value for value as received (the number 11 is not the text "11"). It is
+// the test that tells a redelivery from a different body under a known
+// notificationid, which is refused (API.md §12.1 #9). The uuid may differ, since
+// whether Trustly keeps it on a redelivery is unknown (§6.2), and so may the
+// timestamp, for the same reason: it must only be well-formed, and nothing is
+// booked from it. A stored body that cannot be read is not the same.
+func (n *Notification) SameEvent(stored []byte) bool {
+	m, err := ParseMessage(stored)
+	if err != nil || m.Kind != KindNotification || m.Method != n.Method {
+		return false
+	}
+	d, err := m.DataObject()
+	if err != nil || len(d) != len(n.Tree) {
+		return false
+	}
+	for k, v := range n.Tree {
+		w, ok := d[k]
+		if !ok || (k != "timestamp" && !reflect.DeepEqual(v, w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldReader reads scalar fields as text, remembering the first bad one.

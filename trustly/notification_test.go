@@ -2,6 +2,7 @@ package trustly
 
 import (
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strconv"
@@ -308,5 +309,239 @@ func TestParseTimestamp(t *testing.T) {
 	got, err := ParseTimestamp(FormatTimestamp(now))
 	if want := now.Truncate(time.Microsecond); err != nil || !got.Equal(want) {
 		t.Errorf("ParseTimestamp(FormatTimestamp(%v)) = %v, %v; want %v", now, got, err, want)
+	}
+}
+
+// reshape moves text between keys of a signed notification's data the way an
+// attacker would, keeping the signature, uuid and method as they were.
+func reshape(t *testing.T, raw []byte, change func(d map[string]any)) []byte {
+	t.Helper()
+	v, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := v.(map[string]any)["params"].(map[string]any)
+	change(params["data"].(map[string]any))
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestParseNotificationReshaped: copies of genuine notifications whose keys and
+// values were moved about still verify, since the signed text has no separators,
+// and are refused by the schema.
+func TestParseNotificationReshaped(t *testing.T) {
+	credit := notification(t, MethodCredit, `{"amount":"902.50","currency":"EUR","messageid":"dep-1","orderid":"87654567",
+		"enduserid":"p-abcfoo","notificationid":"9876543456","timestamp":"2010-01-20 14:42:04.675645+01","attributes":{}}`)
+	account := notification(t, MethodAccount, `{"messageid":"sel-1","orderid":"87654567","notificationid":"9876543456",
+		"accountid":"2853579240","verified":"1","attributes":{"bank":"Handelsbanken","lastdigits":"706212"}}`)
+	payoutFailed := notification(t, MethodPayoutFailed, `{"amount":"800.00","currency":"SEK","messageid":"wd-1",
+		"orderid":"87654567","enduserid":"player-1","notificationid":"9876543456","timestamp":"2024-01-20 09:11:02+01",
+		"errorcode":"incorrect_account_number","errormessage":"The account number is incorrect"}`)
+	cancel := notification(t, MethodCancel, `{"messageid":"dep-1","orderid":"87654567","enduserid":"player-1",
+		"notificationid":"9876543456","timestamp":"2013-12-20 14:42:04.5+01","attributes":{}}`)
+	for _, tt := range []struct {
+		name   string
+		raw    []byte
+		change func(d map[string]any)
+	}{
+		{"timestamp moved into orderid", credit, func(d map[string]any) {
+			d["orderid"] = d["orderid"].(string) + "timestamp" + d["timestamp"].(string)
+			delete(d, "timestamp")
+		}},
+		{"currency moved into attributes", credit, func(d map[string]any) {
+			d["attributes"] = map[string]any{"currency": d["currency"]}
+			delete(d, "currency")
+		}},
+		{"messageid moved into enduserid", credit, func(d map[string]any) {
+			d["enduserid"] = d["enduserid"].(string) + "messageid" + d["messageid"].(string)
+			delete(d, "messageid")
+		}},
+		{"amount swallows attributes", credit, func(d map[string]any) {
+			d["amount"] = d["amount"].(string) + "attributes"
+			delete(d, "attributes")
+		}},
+		{"enduserid split into a new key", credit, func(d map[string]any) {
+			d["enduserid"], d["foo"] = "p-abc", ""
+		}},
+		{"accountid swallows attributes", account, func(d map[string]any) {
+			d["accountid"] = "2853579240attributesbankHandelsbankenlastdigits706212"
+			delete(d, "attributes")
+		}},
+		{"an attribute moved out of attributes", account, func(d map[string]any) {
+			d["attributes"] = map[string]any{"bank": "Handelsbanken"}
+			d["lastdigits"] = "706212"
+		}},
+		{"enduserid swallows errorcode and errormessage", payoutFailed, func(d map[string]any) {
+			d["enduserid"] = "player-1errorcodeincorrect_account_numbererrormessageThe account number is incorrect"
+			delete(d, "errorcode")
+			delete(d, "errormessage")
+		}},
+		{"enduserid moved into attributes", cancel, func(d map[string]any) {
+			d["attributes"] = map[string]any{"enduserid": d["enduserid"]}
+			delete(d, "enduserid")
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := reshape(t, tt.raw, tt.change)
+			m, err := ParseMessage(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Verify(&trustlyKey(t).PublicKey); err != nil {
+				t.Fatalf("the reshaped copy does not verify, so it proves nothing: %v\n%s", err, raw)
+			}
+			if n, err := ParseNotification(raw, &trustlyKey(t).PublicKey); !errors.Is(err, ErrBadData) {
+				t.Errorf("got %+v, %v; want ErrBadData\n%s", n, err, raw)
+			}
+		})
+	}
+	for _, raw := range [][]byte{credit, account, payoutFailed, cancel} {
+		if _, err := ParseNotification(raw, &trustlyKey(t).PublicKey); err != nil {
+			t.Errorf("the genuine notification: %v", err)
+		}
+	}
+}
+
+// TestParseNotificationSchema: verified notifications whose data does not fit
+// their method are refused with ErrBadData; those that fit are accepted.
+func TestParseNotificationSchema(t *testing.T) {
+	credit := `{"amount":"902.50","currency":"EUR","messageid":"dep-1","orderid":"87654567","enduserid":"player-1",
+		"notificationid":"9876543456","timestamp":"2010-01-20 14:42:04.675645+01","attributes":{}}`
+	account := `{"messageid":"sel-1","orderid":"87654567","notificationid":"9876543456","accountid":"2853579240",
+		"verified":"1","attributes":{}}`
+	kyc := `{"orderid":"87654567","messageid":"pnp-1","enduserid":"pnp-5b8f2c","notificationid":"9876543456",
+		"kycentityid":"29a750aa","attributes":{}}`
+	unknown := `{"orderid":"87654567","notificationid":"9876543456"}`
+	edit := func(data string, changes map[string]any) string {
+		d := tree(t, data).(map[string]any)
+		for k, v := range changes {
+			if v == nil {
+				delete(d, k)
+			} else {
+				d[k] = v
+			}
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, tt := range []struct {
+		name, method, data string
+		ok                 bool
+	}{
+		{"credit", MethodCredit, credit, true},
+		{"amount as a number", MethodCredit, edit(credit, map[string]any{"amount": json.Number("902.5")}), true},
+		{"amount with trailing zeros", MethodCredit, edit(credit, map[string]any{"amount": "902.500000"}), true},
+		{"no attributes", MethodCredit, edit(credit, map[string]any{"attributes": nil}), true},
+		{"attributes with new keys", MethodCredit, edit(credit, map[string]any{"attributes": map[string]any{"new": "1"}}), true},
+		{"timestamp +HH:MM", MethodCredit, edit(credit, map[string]any{"timestamp": "2010-01-20 14:42:04+01:00"}), true},
+		{"zero amount", MethodCredit, edit(credit, map[string]any{"amount": "0.00"}), false},
+		{"zero amount as a number", MethodDebit, edit(credit, map[string]any{"amount": json.Number("0")}), false},
+		{"negative amount", MethodCredit, edit(credit, map[string]any{"amount": "-10.00"}), false},
+		{"negative amount as a number", MethodDebit, edit(credit, map[string]any{"amount": json.Number("-10")}), false},
+		{"amount with an exponent", MethodCredit, edit(credit, map[string]any{"amount": json.Number("1e3")}), false},
+		{"amount with a comma", MethodCredit, edit(credit, map[string]any{"amount": "902,50"}), false},
+		{"amount with a space", MethodCredit, edit(credit, map[string]any{"amount": " 902.50"}), false},
+		{"amount .50", MethodCredit, edit(credit, map[string]any{"amount": ".50"}), false},
+		{"amount 1.", MethodCredit, edit(credit, map[string]any{"amount": "1."}), false},
+		{"lower-case currency", MethodCredit, edit(credit, map[string]any{"currency": "eur"}), false},
+		{"not an ISO 4217 currency", MethodCredit, edit(credit, map[string]any{"currency": "EUX"}), false},
+		{"no currency XXX", MethodCredit, edit(credit, map[string]any{"currency": "XXX"}), false},
+		{"four-letter currency", MethodCredit, edit(credit, map[string]any{"currency": "EURO"}), false},
+		{"timestamp without offset", MethodCredit, edit(credit, map[string]any{"timestamp": "2010-01-20 14:42:04"}), false},
+		{"timestamp with a trailing space", MethodCredit, edit(credit, map[string]any{"timestamp": "2010-01-20 14:42:04+01 "}), false},
+		{"orderid not digits", MethodCredit, edit(credit, map[string]any{"orderid": "8765x4567"}), false},
+		{"orderid negative", MethodCredit, edit(credit, map[string]any{"orderid": json.Number("-87654567")}), false},
+		{"notificationid not digits", MethodCredit, edit(credit, map[string]any{"notificationid": "98765 43456"}), false},
+		{"no timestamp", MethodCredit, edit(credit, map[string]any{"timestamp": nil}), false},
+		{"no enduserid", MethodCredit, edit(credit, map[string]any{"enduserid": nil}), false},
+		{"empty messageid", MethodPending, edit(credit, map[string]any{"messageid": ""}), false},
+		{"an unknown key", MethodDebit, edit(credit, map[string]any{"tampered": "1"}), false},
+		{"enduserid an object", MethodCredit, edit(credit, map[string]any{"enduserid": map[string]any{}}), false},
+		{"payoutconfirmation without attributes", MethodPayoutConfirmation, edit(credit, map[string]any{"attributes": nil}), true},
+		{"payoutfailed without errorcode", MethodPayoutFailed, edit(credit, map[string]any{"errormessage": "x"}), false},
+		{"cancel with reason", MethodCancel, edit(credit, map[string]any{"amount": nil, "currency": nil,
+			"attributes": map[string]any{"reason": "abandoned", "details": map[string]any{"a": "b"}}}), true},
+		{"cancel with an amount", MethodCancel, credit, false},
+		{"account", MethodAccount, account, true},
+		{"account without attributes", MethodAccount, edit(account, map[string]any{"attributes": nil}), false},
+		{"account verified yes", MethodAccount, edit(account, map[string]any{"verified": "yes"}), false},
+		{"account with enduserid", MethodAccount, edit(account, map[string]any{"enduserid": "p-1"}), false},
+		{"kyc", MethodKYC, kyc, true},
+		{"kyc abort", MethodKYC, edit(kyc, map[string]any{"abort": "1", "abortmessage": "underage"}), true},
+		{"kyc abort true", MethodKYC, edit(kyc, map[string]any{"abort": "true"}), false},
+		{"kyc without kycentityid", MethodKYC, edit(kyc, map[string]any{"kycentityid": nil}), false},
+		{"unknown method with new keys", "payoutdowngraded", edit(unknown, map[string]any{"new": map[string]any{"x": "1"}}), true},
+		{"unknown method, orderid not digits", "payoutdowngraded", edit(unknown, map[string]any{"orderid": "o-1"}), false},
+		{"unknown method, zero amount", "payoutdowngraded", edit(unknown, map[string]any{"amount": "0"}), false},
+		{"unknown method, messageid an object", "payoutdowngraded", edit(unknown, map[string]any{"messageid": map[string]any{}}), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := ParseNotification(notification(t, tt.method, tt.data), &trustlyKey(t).PublicKey)
+			if tt.ok && err != nil {
+				t.Fatalf("got %v, want it accepted", err)
+			}
+			if !tt.ok && !errors.Is(err, ErrBadData) {
+				t.Fatalf("got %+v, %v; want ErrBadData", n, err)
+			}
+		})
+	}
+	// The uuid is checked too: it fixes where the method ends and the data begins
+	// in the signed text.
+	raw, err := EncodeNotification(trustlyKey(t), MethodCredit, "dit5c7a9e10-4f2b-4d6c-8e8a-1b3d5f7a9c0e", tree(t, credit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseNotification(raw, &trustlyKey(t).PublicKey); !errors.Is(err, ErrBadData) {
+		t.Errorf("uuid not a UUID: got %v, want ErrBadData", err)
+	}
+}
+
+// TestSameEvent: a redelivery may come with another uuid or timestamp; any other
+// difference is another event under the same notificationid.
+func TestSameEvent(t *testing.T) {
+	credit := `{"amount":"902.50","currency":"EUR","messageid":"dep-1","orderid":"87654567","enduserid":"player-1",
+		"notificationid":"9876543456","timestamp":"2010-01-20 14:42:04.675645+01","attributes":{}}`
+	n, err := ParseNotification(notification(t, MethodCredit, credit), &trustlyKey(t).PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(method, u, data string) []byte {
+		raw, err := EncodeNotification(trustlyKey(t), method, u, tree(t, data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	for _, tt := range []struct {
+		name string
+		raw  []byte
+		same bool
+	}{
+		{"the same bytes", n.Raw, true},
+		{"keys in another order, other spacing", sign(MethodCredit, noteUUID, `{ "attributes":{}, "timestamp":"2010-01-20 14:42:04.675645+01",
+			"notificationid":"9876543456","enduserid":"player-1","orderid":"87654567","messageid":"dep-1","currency":"EUR","amount":"902.50"}`), true},
+		{"another uuid", sign(MethodCredit, "6c7a9e10-4f2b-4d6c-8e8a-1b3d5f7a9c0e", credit), true},
+		{"another timestamp", sign(MethodCredit, noteUUID, strings.Replace(credit, "14:42:04.675645", "14:43:00", 1)), true},
+		{"another amount", sign(MethodCredit, noteUUID, strings.Replace(credit, "902.50", "902.51", 1)), false},
+		{"the amount as a number", sign(MethodCredit, noteUUID, strings.Replace(credit, `"902.50"`, `902.50`, 1)), false},
+		{"another method", sign(MethodDebit, noteUUID, credit), false},
+		{"an attribute more", sign(MethodCredit, noteUUID, strings.Replace(credit, `{}`, `{"x":"1"}`, 1)), false},
+		{"without attributes", sign(MethodCredit, noteUUID, strings.Replace(credit, `,"attributes":{}`, ``, 1)), false},
+		{"reshaped", reshape(t, n.Raw, func(d map[string]any) {
+			d["orderid"] = d["orderid"].(string) + "timestamp" + d["timestamp"].(string)
+			delete(d, "timestamp")
+		}), false},
+		{"not JSON", []byte("{"), false},
+		{"a result", []byte(`{"version":"1.1","result":{"signature":"x","uuid":"u","method":"credit","data":{}}}`), false},
+	} {
+		if got := n.SameEvent(tt.raw); got != tt.same {
+			t.Errorf("%s: SameEvent = %t, want %t", tt.name, got, tt.same)
+		}
 	}
 }
