@@ -531,7 +531,16 @@ func TestNotificationRedelivery(t *testing.T) {
 			t.Errorf("stored deliveries %d answer %q; want 4 and the first answer", stored.Deliveries, stored.Answer)
 		}
 		// Same notificationid, new uuid: answered for the new uuid, nothing applied.
-		fresh := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID, map[string]any{"notificationid": credit.id})
+		var sent struct {
+			Params struct {
+				Data struct{ Timestamp string }
+			}
+		}
+		if err := json.Unmarshal(credit.raw, &sent); err != nil {
+			t.Fatal(err)
+		}
+		fresh := notify(t, rigTrustlyKey(), "credit", o, p.EndUserID,
+			map[string]any{"notificationid": credit.id, "timestamp": sent.Params.Data.Timestamp})
 		r.deliver(fresh, "OK")
 		if after := r.counts(); after != before {
 			t.Fatalf("redelivery with a new uuid changed the database:\nbefore %s\nafter  %s", before, after)

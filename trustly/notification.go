@@ -367,10 +367,10 @@ func checkData(method string, d map[string]any) error {
 // notificationid, tells the same as n: the same method and the same data, key for
 // key and value for value as received (the number 11 is not the text "11"). It is
 // the test that tells a redelivery from a different body under a known
-// notificationid, which is refused (API.md §12.1 #9). The uuid may differ, since
-// whether Trustly keeps it on a redelivery is unknown (§6.2), and so may the
-// timestamp, for the same reason: it must only be well-formed, and nothing is
-// booked from it. A stored body that cannot be read is not the same.
+// notificationid, which is refused (API.md §12.1 #9). Only the uuid may differ,
+// since whether Trustly keeps it on a redelivery is unknown (§6.2); the data,
+// timestamp included, is what Trustly stored and sends again. A stored body that
+// cannot be read is not the same.
 func (n *Notification) SameEvent(stored []byte) bool {
 	m, err := ParseMessage(stored)
 	if err != nil || m.Kind != KindNotification || m.Method != n.Method {
@@ -382,7 +382,7 @@ func (n *Notification) SameEvent(stored []byte) bool {
 	}
 	for k, v := range n.Tree {
 		w, ok := d[k]
-		if !ok || (k != "timestamp" && !reflect.DeepEqual(v, w)) {
+		if !ok || !reflect.DeepEqual(v, w) {
 			return false
 		}
 	}

@@ -527,7 +527,7 @@ func TestSameEvent(t *testing.T) {
 		{"keys in another order, other spacing", sign(MethodCredit, noteUUID, `{ "attributes":{}, "timestamp":"2010-01-20 14:42:04.675645+01",
 			"notificationid":"9876543456","enduserid":"player-1","orderid":"87654567","messageid":"dep-1","currency":"EUR","amount":"902.50"}`), true},
 		{"another uuid", sign(MethodCredit, "6c7a9e10-4f2b-4d6c-8e8a-1b3d5f7a9c0e", credit), true},
-		{"another timestamp", sign(MethodCredit, noteUUID, strings.Replace(credit, "14:42:04.675645", "14:43:00", 1)), true},
+		{"another timestamp", sign(MethodCredit, noteUUID, strings.Replace(credit, "14:42:04.675645", "14:43:00", 1)), false},
 		{"another amount", sign(MethodCredit, noteUUID, strings.Replace(credit, "902.50", "902.51", 1)), false},
 		{"the amount as a number", sign(MethodCredit, noteUUID, strings.Replace(credit, `"902.50"`, `902.50`, 1)), false},
 		{"another method", sign(MethodDebit, noteUUID, credit), false},
