@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -73,17 +74,28 @@ func TestRegistrationValidate(t *testing.T) {
 	if err := ok.Validate(); err != nil || ok.Email != "anna@example.com" {
 		t.Fatalf("got %v, email %q", err, ok.Email)
 	}
-	for field, mutate := range map[string]func(*Registration){
-		"email":    func(r *Registration) { r.Email = "anna" },
-		"password": func(r *Registration) { r.Password = "short" },
-		"name":     func(r *Registration) { r.LastName = " " },
-		"country":  func(r *Registration) { r.Country = "US" },
+	for _, tt := range []struct {
+		name, field string
+		mutate      func(*Registration)
+	}{
+		{"email", "email", func(r *Registration) { r.Email = "anna" }},
+		{"255-character email", "email", func(r *Registration) { r.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 187) + ".se" }},
+		{"password", "password", func(r *Registration) { r.Password = "short" }},
+		{"name", "name", func(r *Registration) { r.LastName = " " }},
+		{"101-character name", "name", func(r *Registration) { r.FirstName = strings.Repeat("Å", 101) }},
+		{"country", "country", func(r *Registration) { r.Country = "US" }},
 	} {
 		r := ok
-		mutate(&r)
+		tt.mutate(&r)
 		var p *Problem
-		if err := r.Validate(); !errors.As(err, &p) || p.Field != field {
-			t.Errorf("%s: got %v, want a problem with that field", field, err)
+		if err := r.Validate(); !errors.As(err, &p) || p.Field != tt.field {
+			t.Errorf("%s: got %v, want a problem with field %s", tt.name, err, tt.field)
 		}
+	}
+	// At the limits: 254 characters of email, 100 characters of name (200 bytes).
+	long := ok
+	long.Email, long.FirstName = strings.Repeat("a", 64)+"@"+strings.Repeat("b", 186)+".se", strings.Repeat("Å", 100)
+	if err := long.Validate(); err != nil {
+		t.Errorf("254-character email and 100-character name: %v; want accepted", err)
 	}
 }
