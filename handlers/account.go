@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,26 +54,30 @@ func registerPage(c *fiber.Ctx) error {
 	return render(c, views.Register(registerForm(c, models.Registration{Country: defaultCountry}, nil)))
 }
 
-// register opens an account and signs the new player in.
+// msgRegistered answers every registration that validates, whether the email was
+// new or already had an account, so that the form does not tell anyone who has an
+// account here.
+const msgRegistered = "Thank you for registering. Sign in with your email and password."
+
+// register opens an account and sends the person to sign in. The email of an
+// existing account gets the same answer and changes nothing (the service tells
+// the owner).
 func register(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
 			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country")}
-		player, err := svc.Register(c.UserContext(), r)
+		_, err := svc.Register(c.UserContext(), r)
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Register(registerForm(c, r, problem)))
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, cashier.ErrEmailTaken) {
 			return err
 		}
-		if err := signIn(c, player); err != nil {
+		if err := setFlash(c, msgRegistered); err != nil {
 			return err
 		}
-		if err := setFlash(c, "Welcome, "+player.FirstName+". Your account is ready."); err != nil {
-			return err
-		}
-		return c.Redirect("/cashier", fiber.StatusSeeOther)
+		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
 }
 

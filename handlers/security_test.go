@@ -91,10 +91,11 @@ func TestSessionCookieFlags(t *testing.T) {
 	for _, secure := range []bool{false, true} {
 		ta := newTestApp(t, func(s *testSetup) { s.Web.Secure = secure })
 		cl := ta.client()
-		r := cl.submit("/register", registration("anna@example.com")).wantRedirect("/cashier")
+		ta.player("anna@example.com")
+		r := cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).wantRedirect("/cashier")
 		c := r.cookie(sessionCookie)
 		if c == nil {
-			t.Fatalf("secure=%t: registration set no %s cookie", secure, sessionCookie)
+			t.Fatalf("secure=%t: signing in set no %s cookie", secure, sessionCookie)
 		}
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Path != "/" || c.MaxAge != 12*60*60 {
 			t.Errorf("secure=%t: session cookie HttpOnly=%t SameSite=%v Secure=%t Path=%q MaxAge=%d; want true, Lax, %t, /, 43200",
@@ -335,7 +336,7 @@ func TestStaticFiles(t *testing.T) {
 func TestRequestLog(t *testing.T) {
 	ta := newTestApp(t)
 	cl := ta.client()
-	cl.submit("/register", registration("anna@example.com")).wantRedirect("/cashier")
+	cl.submit("/register", registration("anna@example.com")).wantRedirect("/login")
 	cl.get("/login?next=%2Fsecret-query")
 	ta.client().post("/trustly/notify/"+testNotifyToken, url.Values{"x": {"body-secret"}})
 	ta.client().get("/trustly/notify/" + testNotifyToken)
