@@ -160,7 +160,9 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 			if admin.Role == models.RoleAdmin && samePassword(admin.PasswordHash, password) {
 				return nil
 			}
-			return tx.Model(&admin).Updates(map[string]any{"role": models.RoleAdmin, "password_hash": string(hash)}).Error
+			// A new password ends the sessions signed in with the old one.
+			return tx.Model(&admin).Updates(map[string]any{"role": models.RoleAdmin, "password_hash": string(hash),
+				"session_version": gorm.Expr("session_version + 1")}).Error
 		})
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			break
@@ -169,6 +171,26 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 	if err != nil {
 		return fmt.Errorf("ensure admin %s: %w", email, err)
 	}
+	return nil
+}
+
+// EndSessions signs the player out everywhere: every session cookie issued before
+// is refused from now on, by every instance, since the version it carries is
+// checked against the database on each request. Signing out calls it; so will
+// blocking a player and changing a password.
+func (s *Service) EndSessions(ctx context.Context, playerID int64) error {
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Player{}).Where("id = ?", playerID).
+			UpdateColumn("session_version", gorm.Expr("session_version + 1"))
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrPlayerNotFound
+		}
+		return res.Error
+	})
+	if err != nil {
+		return fmt.Errorf("end sessions of player %d: %w", playerID, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "sessions ended", slog.Int64("player_id", playerID))
 	return nil
 }
 

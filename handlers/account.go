@@ -111,8 +111,26 @@ func login(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// logout ends the session.
-func logout(c *fiber.Ctx) error {
+// logout ends the player's sessions everywhere, not only in this browser: a copy
+// of the cookie, or another device, is signed out too. A cookie already ended
+// changes nothing, so an old copy cannot sign the player out again and again.
+func logout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, err := signedInPlayer(c, svc)
+		if err != nil {
+			return err
+		}
+		if player.ID != 0 {
+			if err := svc.EndSessions(c.UserContext(), player.ID); err != nil {
+				return err
+			}
+		}
+		return signedOut(c)
+	}
+}
+
+// signedOut deletes the cookie and says so on the sign-in page.
+func signedOut(c *fiber.Ctx) error {
 	signOut(c)
 	if err := setFlash(c, "You are signed out."); err != nil {
 		return err

@@ -232,7 +232,8 @@ func requireAdmin(svc *cashier.Service) fiber.Handler {
 }
 
 // signedInPlayer loads the session's player once per request; zero when nobody is
-// signed in. A session whose player is gone or whose role changed is ended.
+// signed in. A session whose player is gone, whose role changed or whose sessions
+// were ended since (a raised SessionVersion) is ended.
 func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	if p, ok := c.Locals(playerKey).(models.Player); ok {
 		return p, nil
@@ -243,7 +244,7 @@ func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	}
 	player, err := svc.Player(c.UserContext(), s.PlayerID)
 	switch {
-	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && player.Role != s.Role):
+	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && (player.Role != s.Role || player.SessionVersion != s.Version)):
 		signOut(c)
 		return models.Player{}, nil
 	case err != nil:

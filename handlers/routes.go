@@ -26,7 +26,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/register", mw.loginLimit, register(svc))
 	app.Get("/login", loginPage)
 	app.Post("/login", mw.loginLimit, login(svc))
-	app.Post("/logout", logout)
+	app.Post("/logout", logout(svc))
 
 	app.Get("/cashier", player, cashierPage(svc))
 	app.Post("/deposit", player, deposit(svc, mw.clientIP))

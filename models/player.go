@@ -33,6 +33,10 @@ type Player struct {
 	KYCEntityID  string    `gorm:"size:64;index"`               // Trustly's bank-profile id, a fallback key
 	DateOfBirth  string    `gorm:"size:10;not null;default:''"` // YYYY-MM-DD, from KYC
 	CreatedAt    time.Time `gorm:"not null"`
+	// SessionVersion is written into every session cookie at sign-in; a cookie with
+	// another version is refused. Raising it ends every session of the player, on
+	// every device and every instance: sign-out, blocking, a new password.
+	SessionVersion int64 `gorm:"not null;default:0"`
 }
 
 // Markets the cashier serves: country → currency and Trustly locale.
