@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -242,6 +244,31 @@ func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
 	cl.signIn("anna@example.com", testPassword)
 	cl.post("/logout", nil).wantStatus(http.StatusForbidden)
 	cl.get("/cashier").wantStatus(http.StatusOK)
+}
+
+// TestCSRFTokenOnlyFromBodyOrHeader: the token counts in the form body (urlencoded
+// or multipart) and in the X-CSRF-Token header, never in the query string.
+func TestCSRFTokenOnlyFromBodyOrHeader(t *testing.T) {
+	ta := newTestApp(t)
+	ta.player("anna@example.com")
+	cl := ta.client()
+	login := url.Values{"email": {"anna@example.com"}, "password": {testPassword}}
+	cl.post("/login?"+csrfField+"="+url.QueryEscape(cl.csrf()), login).wantStatus(http.StatusForbidden)
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+
+	req := cl.request(http.MethodPost, "/login", strings.NewReader(login.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(csrfHeader, cl.csrf())
+	cl.do(req).wantRedirect("/cashier")
+
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField(csrfField, cl.csrf())
+	w.Close()
+	req = cl.request(http.MethodPost, "/logout", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	cl.do(req).wantRedirect("/login")
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }
 
 func TestCSRFTokens(t *testing.T) {

@@ -51,7 +51,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		mw.proxies = append(mw.proxies, prefix)
 	}
 	mw.csrf = csrf.New(csrf.Config{
-		KeyLookup:      "form:" + csrfField,
+		Extractor:      csrfFromBody,
 		CookieName:     "cashier_csrf",
 		CookiePath:     "/",
 		CookieSecure:   d.Secure,
@@ -366,6 +366,26 @@ func (t *csrfTokens) Set(string, []byte, time.Duration) error { return nil }
 func (t *csrfTokens) Delete(string) error                     { return nil }
 func (t *csrfTokens) Reset() error                            { return nil }
 func (t *csrfTokens) Close() error                            { return nil }
+
+// csrfHeader carries the CSRF token of a request made by script instead of a form.
+const csrfHeader = "X-CSRF-Token"
+
+// csrfFromBody reads the CSRF token from the form body (urlencoded or multipart)
+// or the X-CSRF-Token header, never from the query string: a token in a URL ends
+// up in logs, history and Referer headers, and Fiber's form lookup reads the query
+// too.
+func csrfFromBody(c *fiber.Ctx) (string, error) {
+	if t := c.Get(csrfHeader); t != "" {
+		return t, nil
+	}
+	if t := c.Request().PostArgs().Peek(csrfField); len(t) > 0 {
+		return string(t), nil
+	}
+	if form, err := c.MultipartForm(); err == nil && len(form.Value[csrfField]) > 0 && form.Value[csrfField][0] != "" {
+		return form.Value[csrfField][0], nil
+	}
+	return "", csrf.ErrMissingForm
+}
 
 // csrfToken is this request's CSRF token, for views.CSRF.
 func csrfToken(c *fiber.Ctx) string {
