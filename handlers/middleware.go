@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,8 @@ import (
 
 // middleware holds the handlers that wrap routes. routes.go uses them by name:
 // mw.csrf and mw.session on every page, mw.loginLimit on sign-in and registration,
-// requirePlayer and requireAdmin on pages for signed-in people.
+// mw.orderLimit on every request that starts an order, requirePlayer and
+// requireAdmin on pages for signed-in people.
 type middleware struct {
 	log         *slog.Logger
 	handleError fiber.ErrorHandler
@@ -39,6 +41,7 @@ type middleware struct {
 	csrf       fiber.Handler
 	session    fiber.Handler
 	loginLimit fiber.Handler
+	orderLimit []fiber.Handler // per IP address, then per player; after requirePlayer
 	static     fiber.Handler
 }
 
@@ -74,8 +77,28 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		KeyGenerator: mw.clientIP,
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
 	})
+	// Order limits: the limiter's memory is this instance's, so with n instances
+	// behind a balancer a player may start up to n times as many.
+	mw.orderLimit = []fiber.Handler{
+		limiter.New(limiter.Config{Max: d.OrderLimitPerIP, Expiration: time.Minute, KeyGenerator: mw.clientIP,
+			LimitReached: mw.ordersLimited("ip")}),
+		limiter.New(limiter.Config{Max: d.OrderLimit, Expiration: time.Minute,
+			KeyGenerator: func(c *fiber.Ctx) string { return strconv.FormatInt(currentPlayer(c).ID, 10) },
+			LimitReached: mw.ordersLimited("player")}),
+	}
 	mw.static = staticFiles()
 	return mw
+}
+
+// ordersLimited refuses an order over the limit of bucket ("ip" or "player") with a
+// sentence for the player, and logs it with the player's id.
+func (mw *middleware) ordersLimited(bucket string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		mw.log.LogAttrs(c.UserContext(), slog.LevelWarn, "order rate limit reached", slog.String("bucket", bucket),
+			slog.Int64("player_id", currentPlayer(c).ID), slog.String("route", routeOf(c)),
+			slog.String("request_id", requestID(c)))
+		return errTooManyOrders
+	}
 }
 
 // Locals keys of this file.
