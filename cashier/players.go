@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -16,13 +17,14 @@ import (
 // ErrPlayerNotFound means no player has the given id.
 var ErrPlayerNotFound = errors.New("player not found")
 
-// Messages shown to people about accounts. Authenticate gives one sentence for an
-// unknown email and a wrong password alike, so the form does not reveal who has an
-// account.
-const (
-	msgEmailTaken = "An account with this email already exists."
-	msgBadLogin   = "Email or password is wrong."
-)
+// ErrEmailTaken means a registration named the email of an existing account. The
+// caller must answer exactly as for a new account, so that registering does not
+// tell anyone who has an account here; Register has already told the owner.
+var ErrEmailTaken = errors.New("an account with this email exists")
+
+// msgBadLogin is Authenticate's one sentence for an unknown email and a wrong
+// password alike, so the form does not reveal who has an account.
+const msgBadLogin = "Email or password is wrong."
 
 // bcryptCost is the work factor for stored passwords; bcrypt.DefaultCost (10) takes
 // about 60 ms on the machines we run on.
@@ -38,19 +40,16 @@ var dummyHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// Register opens a player account. A registration that does not validate, or whose
-// email is taken, fails with a *models.Problem; the wallet's currency follows from
-// the country.
+// Register opens a player account. A registration that does not validate fails
+// with a *models.Problem; the wallet's currency follows from the country.
+//
+// A registration with the email of an existing account fails with ErrEmailTaken
+// after the same bcrypt work as a new one, changes nothing, and tells the owner.
+// There is no email sending yet: telling the owner is an info log line naming the
+// player id, never the address.
 func (s *Service) Register(ctx context.Context, r models.Registration) (models.Player, error) {
 	if err := r.Validate(); err != nil {
 		return models.Player{}, err
-	}
-	var n int64
-	if err := s.db.WithContext(ctx).Model(&models.Player{}).Where("email = ?", r.Email).Count(&n).Error; err != nil {
-		return models.Player{}, fmt.Errorf("register: look up email: %w", err)
-	}
-	if n > 0 {
-		return models.Player{}, models.Problemf("email", msgEmailTaken)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), bcryptCost)
 	if err != nil {
@@ -67,14 +66,27 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 		Role:         models.RolePlayer,
 		CreatedAt:    s.now().UTC(),
 	}
-	// A savepoint when the caller is in a transaction: a duplicate key from a
-	// concurrent registration must not abort the caller's transaction on PostgreSQL.
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return tx.Create(&player).Error })
+	var owner models.Player
+	// Under the SQLite writer lock like every write: outside it, a registration
+	// racing a batch of writeTx could find the database locked. The look-up spares
+	// the insert in the common case; concurrent registrations of one email pass it
+	// together, and the unique index decides.
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Where("email = ?", r.Email).Limit(1).Find(&owner).Error; err != nil || owner.ID != 0 {
+			return err
+		}
+		return tx.Create(&player).Error
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		err = s.db.WithContext(ctx).Where("email = ?", r.Email).Limit(1).Find(&owner).Error
+	}
 	switch {
-	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return models.Player{}, models.Problemf("email", msgEmailTaken)
 	case err != nil:
 		return models.Player{}, fmt.Errorf("register: %w", err)
+	case owner.ID != 0:
+		s.log.LogAttrs(ctx, slog.LevelInfo, "registration with the email of an existing account; tell its owner",
+			slog.Int64("player_id", owner.ID))
+		return models.Player{}, ErrEmailTaken
 	}
 	return player, nil
 }
@@ -134,7 +146,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 	// Two tries: another instance starting at the same moment may create the row
 	// between our look-up and our insert; the second try then updates it.
 	for range 2 {
-		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 			var admin models.Player
 			if err := tx.Where("email = ?", email).Limit(1).Find(&admin).Error; err != nil {
 				return err
@@ -148,7 +160,9 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 			if admin.Role == models.RoleAdmin && samePassword(admin.PasswordHash, password) {
 				return nil
 			}
-			return tx.Model(&admin).Updates(map[string]any{"role": models.RoleAdmin, "password_hash": string(hash)}).Error
+			// A new password ends the sessions signed in with the old one.
+			return tx.Model(&admin).Updates(map[string]any{"role": models.RoleAdmin, "password_hash": string(hash),
+				"session_version": gorm.Expr("session_version + 1")}).Error
 		})
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			break
@@ -157,6 +171,26 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 	if err != nil {
 		return fmt.Errorf("ensure admin %s: %w", email, err)
 	}
+	return nil
+}
+
+// EndSessions signs the player out everywhere: every session cookie issued before
+// is refused from now on, by every instance, since the version it carries is
+// checked against the database on each request. Signing out calls it; so will
+// blocking a player and changing a password.
+func (s *Service) EndSessions(ctx context.Context, playerID int64) error {
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Player{}).Where("id = ?", playerID).
+			UpdateColumn("session_version", gorm.Expr("session_version + 1"))
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrPlayerNotFound
+		}
+		return res.Error
+	})
+	if err != nil {
+		return fmt.Errorf("end sessions of player %d: %w", playerID, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "sessions ended", slog.Int64("player_id", playerID))
 	return nil
 }
 

@@ -69,9 +69,11 @@ func TestRegister(t *testing.T) {
 
 		fi := models.Registration{Email: "ANNA@example.com", Password: "another password", FirstName: "A",
 			LastName: "B", Country: "FI"}
-		_, err = svc.Register(ctx, fi)
-		if got, want := problemMessage(err), "An account with this email already exists."; got != want {
-			t.Errorf("Register(duplicate) = %v; want Problem %q", err, want)
+		if _, err = svc.Register(ctx, fi); !errors.Is(err, cashier.ErrEmailTaken) {
+			t.Errorf("Register(duplicate) = %v; want ErrEmailTaken", err)
+		}
+		if same, err := svc.Player(ctx, p.ID); err != nil || same.PasswordHash != p.PasswordHash || same.Country != "SE" {
+			t.Errorf("the duplicate registration changed the account: %+v, %v", same, err)
 		}
 		// The failed insert left the connection usable (no aborted transaction).
 		fi.Email = "eero@example.fi"
@@ -98,12 +100,42 @@ func TestRegisterConcurrentDuplicate(t *testing.T) {
 			switch err := <-errs; {
 			case err == nil:
 				ok++
-			case problemMessage(err) != "An account with this email already exists.":
-				t.Errorf("Register = %v; want success or the duplicate-email Problem", err)
+			case !errors.Is(err, cashier.ErrEmailTaken):
+				t.Errorf("Register = %v; want success or ErrEmailTaken", err)
 			}
 		}
 		if ok != 1 {
 			t.Errorf("successful registrations = %d; want 1", ok)
+		}
+	})
+}
+
+// TestRegisterLengths: the longest email and names the rules allow are stored on
+// both databases, and one character more is a Problem, not a database error.
+func TestRegisterLengths(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		email := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." +
+			strings.Repeat("d", 58) + ".se"
+		r := anna()
+		r.Email, r.FirstName, r.LastName = email, strings.Repeat("Å", 100), strings.Repeat("ö", 100)
+		p, err := svc.Register(ctx, r)
+		if err != nil || len(p.Email) != 254 {
+			t.Fatalf("Register(254-character email, 100-character names) = %v; want it stored", err)
+		}
+		if got, err := svc.Player(ctx, p.ID); err != nil || got.FirstName != r.FirstName || got.LastName != r.LastName {
+			t.Errorf("stored names %q %q, %v; want them whole", got.FirstName, got.LastName, err)
+		}
+		for _, tt := range []struct{ name, email, first string }{
+			{"255-character email", "x" + email, "Anna"},
+			{"101-character first name", "anna@example.com", strings.Repeat("Å", 101)},
+		} {
+			r := anna()
+			r.Email, r.FirstName = tt.email, tt.first
+			_, err := svc.Register(ctx, r)
+			if p := (*models.Problem)(nil); !errors.As(err, &p) {
+				t.Errorf("%s: Register = %v; want a Problem", tt.name, err)
+			}
 		}
 	})
 }

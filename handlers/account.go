@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,26 +54,30 @@ func registerPage(c *fiber.Ctx) error {
 	return render(c, views.Register(registerForm(c, models.Registration{Country: defaultCountry}, nil)))
 }
 
-// register opens an account and signs the new player in.
+// msgRegistered answers every registration that validates, whether the email was
+// new or already had an account, so that the form does not tell anyone who has an
+// account here.
+const msgRegistered = "Thank you for registering. Sign in with your email and password."
+
+// register opens an account and sends the person to sign in. The email of an
+// existing account gets the same answer and changes nothing (the service tells
+// the owner).
 func register(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
 			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country")}
-		player, err := svc.Register(c.UserContext(), r)
+		_, err := svc.Register(c.UserContext(), r)
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Register(registerForm(c, r, problem)))
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, cashier.ErrEmailTaken) {
 			return err
 		}
-		if err := signIn(c, player); err != nil {
+		if err := setFlash(c, msgRegistered); err != nil {
 			return err
 		}
-		if err := setFlash(c, "Welcome, "+player.FirstName+". Your account is ready."); err != nil {
-			return err
-		}
-		return c.Redirect("/cashier", fiber.StatusSeeOther)
+		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
 }
 
@@ -106,8 +111,26 @@ func login(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// logout ends the session.
-func logout(c *fiber.Ctx) error {
+// logout ends the player's sessions everywhere, not only in this browser: a copy
+// of the cookie, or another device, is signed out too. A cookie already ended
+// changes nothing, so an old copy cannot sign the player out again and again.
+func logout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, err := signedInPlayer(c, svc)
+		if err != nil {
+			return err
+		}
+		if player.ID != 0 {
+			if err := svc.EndSessions(c.UserContext(), player.ID); err != nil {
+				return err
+			}
+		}
+		return signedOut(c)
+	}
+}
+
+// signedOut deletes the cookie and says so on the sign-in page.
+func signedOut(c *fiber.Ctx) error {
 	signOut(c)
 	if err := setFlash(c, "You are signed out."); err != nil {
 		return err

@@ -173,8 +173,8 @@ func (b *browser) snap(name string) {
 	}
 }
 
-// register opens an account through the registration form, in Sweden (SEK), and
-// ends on the cashier page.
+// register opens an account through the registration form, in Sweden (SEK), signs
+// in on the login page it is sent to, and ends on the cashier page.
 func (b *browser) register(email string) []chromedp.Action[chromedp.Void] {
 	return []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(b.lv.URL + "/register"),
@@ -185,6 +185,10 @@ func (b *browser) register(email string) []chromedp.Action[chromedp.Void] {
 		chromedp.SendKeys(id("last-name"), "Öberg"),
 		chromedp.SetValue(id("country"), "SE"),
 		chromedp.Click(id("register-submit")),
+		chromedp.WaitVisible(id("login-form")),
+		chromedp.SendKeys(id("email"), email),
+		chromedp.SendKeys(id("password"), testPassword),
+		chromedp.Click(id("login-submit")),
 		chromedp.WaitVisible(id("deposit-form")),
 	}
 }

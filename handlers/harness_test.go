@@ -210,12 +210,13 @@ func (cl *testClient) setCookie(name, value string) {
 	cl.Jar.SetCookies(cl.base, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
 
-// signUp registers through the registration form and fails the test unless it
-// ends signed in on /cashier.
+// signUp registers through the registration form, then signs in through the
+// login form it is sent to, and fails the test unless both succeed.
 func (cl *testClient) signUp(email string) {
 	cl.t.Helper()
 	cl.submit("/register", url.Values{"email": {email}, "password": {testPassword}, "first_name": {"Anna"},
-		"last_name": {"Andersson"}, "country": {"SE"}}).wantRedirect("/cashier")
+		"last_name": {"Andersson"}, "country": {"SE"}}).wantRedirect("/login")
+	cl.signIn(email, testPassword)
 }
 
 // signIn signs in through the login form and fails the test unless it succeeds.

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,8 @@ import (
 
 // middleware holds the handlers that wrap routes. routes.go uses them by name:
 // mw.csrf and mw.session on every page, mw.loginLimit on sign-in and registration,
-// requirePlayer and requireAdmin on pages for signed-in people.
+// mw.orderLimit on every request that starts an order, requirePlayer and
+// requireAdmin on pages for signed-in people.
 type middleware struct {
 	log         *slog.Logger
 	handleError fiber.ErrorHandler
@@ -39,6 +41,7 @@ type middleware struct {
 	csrf       fiber.Handler
 	session    fiber.Handler
 	loginLimit fiber.Handler
+	orderLimit []fiber.Handler // per IP address, then per player; after requirePlayer
 	static     fiber.Handler
 }
 
@@ -51,7 +54,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		mw.proxies = append(mw.proxies, prefix)
 	}
 	mw.csrf = csrf.New(csrf.Config{
-		KeyLookup:      "form:" + csrfField,
+		Extractor:      csrfFromBody,
 		CookieName:     "cashier_csrf",
 		CookiePath:     "/",
 		CookieSecure:   d.Secure,
@@ -74,8 +77,28 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		KeyGenerator: mw.clientIP,
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
 	})
+	// Order limits: the limiter's memory is this instance's, so with n instances
+	// behind a balancer a player may start up to n times as many.
+	mw.orderLimit = []fiber.Handler{
+		limiter.New(limiter.Config{Max: d.OrderLimitPerIP, Expiration: time.Minute, KeyGenerator: mw.clientIP,
+			LimitReached: mw.ordersLimited("ip")}),
+		limiter.New(limiter.Config{Max: d.OrderLimit, Expiration: time.Minute,
+			KeyGenerator: func(c *fiber.Ctx) string { return strconv.FormatInt(currentPlayer(c).ID, 10) },
+			LimitReached: mw.ordersLimited("player")}),
+	}
 	mw.static = staticFiles()
 	return mw
+}
+
+// ordersLimited refuses an order over the limit of bucket ("ip" or "player") with a
+// sentence for the player, and logs it with the player's id.
+func (mw *middleware) ordersLimited(bucket string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		mw.log.LogAttrs(c.UserContext(), slog.LevelWarn, "order rate limit reached", slog.String("bucket", bucket),
+			slog.Int64("player_id", currentPlayer(c).ID), slog.String("route", routeOf(c)),
+			slog.String("request_id", requestID(c)))
+		return errTooManyOrders
+	}
 }
 
 // Locals keys of this file.
@@ -232,7 +255,8 @@ func requireAdmin(svc *cashier.Service) fiber.Handler {
 }
 
 // signedInPlayer loads the session's player once per request; zero when nobody is
-// signed in. A session whose player is gone or whose role changed is ended.
+// signed in. A session whose player is gone, whose role changed or whose sessions
+// were ended since (a raised SessionVersion) is ended.
 func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	if p, ok := c.Locals(playerKey).(models.Player); ok {
 		return p, nil
@@ -243,7 +267,7 @@ func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	}
 	player, err := svc.Player(c.UserContext(), s.PlayerID)
 	switch {
-	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && player.Role != s.Role):
+	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && (player.Role != s.Role || player.SessionVersion != s.Version)):
 		signOut(c)
 		return models.Player{}, nil
 	case err != nil:
@@ -365,6 +389,26 @@ func (t *csrfTokens) Set(string, []byte, time.Duration) error { return nil }
 func (t *csrfTokens) Delete(string) error                     { return nil }
 func (t *csrfTokens) Reset() error                            { return nil }
 func (t *csrfTokens) Close() error                            { return nil }
+
+// csrfHeader carries the CSRF token of a request made by script instead of a form.
+const csrfHeader = "X-CSRF-Token"
+
+// csrfFromBody reads the CSRF token from the form body (urlencoded or multipart)
+// or the X-CSRF-Token header, never from the query string: a token in a URL ends
+// up in logs, history and Referer headers, and Fiber's form lookup reads the query
+// too.
+func csrfFromBody(c *fiber.Ctx) (string, error) {
+	if t := c.Get(csrfHeader); t != "" {
+		return t, nil
+	}
+	if t := c.Request().PostArgs().Peek(csrfField); len(t) > 0 {
+		return string(t), nil
+	}
+	if form, err := c.MultipartForm(); err == nil && len(form.Value[csrfField]) > 0 && form.Value[csrfField][0] != "" {
+		return form.Value[csrfField][0], nil
+	}
+	return "", csrf.ErrMissingForm
+}
 
 // csrfToken is this request's CSRF token, for views.CSRF.
 func csrfToken(c *fiber.Ctx) string {

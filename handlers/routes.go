@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
 )
@@ -11,6 +13,11 @@ import (
 // currentPlayer(c).
 func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	player, admin := requirePlayer(svc), requireAdmin(svc)
+	// startsOrder guards a request that starts an order, and a call to Trustly: a
+	// signed-in player within the order limits.
+	startsOrder := func(h fiber.Handler) []fiber.Handler {
+		return slices.Concat([]fiber.Handler{player}, mw.orderLimit, []fiber.Handler{h})
+	}
 
 	app.Use("/static", mw.static)
 
@@ -26,26 +33,26 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/register", mw.loginLimit, register(svc))
 	app.Get("/login", loginPage)
 	app.Post("/login", mw.loginLimit, login(svc))
-	app.Post("/logout", logout)
+	app.Post("/logout", logout(svc))
 
 	app.Get("/cashier", player, cashierPage(svc))
-	app.Post("/deposit", player, deposit(svc, mw.clientIP))
+	app.Post("/deposit", startsOrder(deposit(svc, mw.clientIP))...)
 	app.Get("/deposit/checkout", player, depositCheckout(svc))
 	app.Get("/deposit/success", player, depositResult(svc, true))
 	app.Get("/deposit/fail", player, depositResult(svc, false))
 	app.Get("/deposit/status", player, depositStatus(svc))
 	app.Get("/history", player, historyPage(svc))
 	app.Get("/bank-accounts", player, bankAccountsPage(svc))
-	app.Post("/bank-accounts/select", player, selectAccount(svc, mw.clientIP))
+	app.Post("/bank-accounts/select", startsOrder(selectAccount(svc, mw.clientIP))...)
 	app.Get("/bank-accounts/checkout", player, selectCheckout(svc))
 	app.Get("/bank-accounts/new", player, bankDetailsPage)
-	app.Post("/bank-accounts/new", player, registerBankAccount(svc))
+	app.Post("/bank-accounts/new", startsOrder(registerBankAccount(svc))...)
 	app.Post("/bank-accounts/:id/remove", player, removeBankAccount(svc))
 	app.Get("/accounts/success", player, accountResult(svc, true))
 	app.Get("/accounts/fail", player, accountResult(svc, false))
 	app.Get("/accounts/status", player, accountStatus(svc))
 	app.Get("/payout", player, payoutPage(svc))
-	app.Post("/payout", player, payoutRequest(svc))
+	app.Post("/payout", startsOrder(payoutRequest(svc))...)
 	app.Get("/payouts/:id", player, payoutDetail(svc))
 	app.Get("/payouts/:id/status", player, payoutStatus(svc))
 	app.Post("/payouts/:id/check", player, payoutCheck(svc))

@@ -1,10 +1,18 @@
 package handlers
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier/store"
@@ -91,10 +99,11 @@ func TestSessionCookieFlags(t *testing.T) {
 	for _, secure := range []bool{false, true} {
 		ta := newTestApp(t, func(s *testSetup) { s.Web.Secure = secure })
 		cl := ta.client()
-		r := cl.submit("/register", registration("anna@example.com")).wantRedirect("/cashier")
+		ta.player("anna@example.com")
+		r := cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).wantRedirect("/cashier")
 		c := r.cookie(sessionCookie)
 		if c == nil {
-			t.Fatalf("secure=%t: registration set no %s cookie", secure, sessionCookie)
+			t.Fatalf("secure=%t: signing in set no %s cookie", secure, sessionCookie)
 		}
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Path != "/" || c.MaxAge != 12*60*60 {
 			t.Errorf("secure=%t: session cookie HttpOnly=%t SameSite=%v Secure=%t Path=%q MaxAge=%d; want true, Lax, %t, /, 43200",
@@ -335,7 +344,7 @@ func TestStaticFiles(t *testing.T) {
 func TestRequestLog(t *testing.T) {
 	ta := newTestApp(t)
 	cl := ta.client()
-	cl.submit("/register", registration("anna@example.com")).wantRedirect("/cashier")
+	cl.submit("/register", registration("anna@example.com")).wantRedirect("/login")
 	cl.get("/login?next=%2Fsecret-query")
 	ta.client().post("/trustly/notify/"+testNotifyToken, url.Values{"x": {"body-secret"}})
 	ta.client().get("/trustly/notify/" + testNotifyToken)
@@ -351,6 +360,255 @@ func TestRequestLog(t *testing.T) {
 	for _, want := range []string{`route=/register status=303`, `route=/trustly/notify/:token`, "method=POST", "ms="} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
+// submitFrom posts form with the browser's CSRF token as a proxy would pass it on
+// for the client at xff.
+func (cl *testClient) submitFrom(xff, path string, form url.Values) *testResponse {
+	cl.t.Helper()
+	f := url.Values{csrfField: {cl.csrf()}}
+	for k, v := range form {
+		f[k] = v
+	}
+	req := cl.request(http.MethodPost, path, strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", xff)
+	return cl.do(req)
+}
+
+const msgTooManyOrders = "You have started many payments in a short time. Wait a minute and try again."
+
+// TestOrderLimitPerPlayer: one player's orders share one bucket across deposits,
+// bank accounts and payouts; past it nothing reaches Trustly, and another player
+// at the same address is not held back.
+func TestOrderLimitPerPlayer(t *testing.T) {
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) { s.Web.OrderLimit = 3 }})
+	cl, _ := lv.signedIn("anna@example.com")
+	for range 3 {
+		lv.startDeposit(cl, "100")
+	}
+	for _, tt := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/deposit", url.Values{"amount": {"100"}}},
+		{"/bank-accounts/select", nil},
+		{"/bank-accounts/new", url.Values{"country": {"SE"}, "bank": {"6000"}, "account": {"123456789"}}},
+		{"/payout", url.Values{"amount": {"100"}, "account": {"1"}}},
+	} {
+		r := cl.submit(tt.path, tt.form).wantStatus(http.StatusTooManyRequests)
+		if got := r.text("error-message"); got != msgTooManyOrders {
+			t.Errorf("POST %s over the limit: message %q; want %q", tt.path, got, msgTooManyOrders)
+		}
+	}
+	if n := countOrders(t, lv.testApp); n != 3 {
+		t.Errorf("orders = %d; want 3: none past the limit", n)
+	}
+	other, _ := lv.signedIn("bo@example.com")
+	lv.startDeposit(other, "100")
+	if !strings.Contains(lv.Logs.String(), `msg="order rate limit reached" bucket=player`) {
+		t.Error("no log line for the refused orders")
+	}
+}
+
+// TestOrderLimitPerIP: the players behind one address share its bucket; another
+// address has its own.
+func TestOrderLimitPerIP(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.OrderLimitPerIP = 3; s.Web.TrustedProxies = []string{"0.0.0.0/8"} })
+	typo := url.Values{"country": {"SE"}, "bank": {"6000"}, "account": {"12"}} // refused before Trustly
+	for i := range 3 {
+		cl, _ := ta.signedIn(fmt.Sprintf("player%d@example.com", i))
+		cl.submitFrom("203.0.113.7", "/bank-accounts/new", typo).wantStatus(http.StatusUnprocessableEntity)
+	}
+	cl, _ := ta.signedIn("fourth@example.com")
+	r := cl.submitFrom("203.0.113.7", "/bank-accounts/new", typo).wantStatus(http.StatusTooManyRequests)
+	if got := r.text("error-message"); got != msgTooManyOrders {
+		t.Errorf("message %q; want %q", got, msgTooManyOrders)
+	}
+	cl.submitFrom("203.0.113.8", "/bank-accounts/new", typo).wantStatus(http.StatusUnprocessableEntity)
+}
+
+// rawGet sends one keep-alive GET with extra header lines on conn and reads the response.
+func rawGet(t *testing.T, conn net.Conn, r *bufio.Reader, extra string) *http.Response {
+	t.Helper()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := fmt.Fprintf(conn, "GET /login HTTP/1.1\r\nHost: cashier.test\r\n%s\r\n", extra); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// TestServerLimits: the configured idle timeout, connection limit and read buffer
+// are the ones the server applies.
+func TestServerLimits(t *testing.T) {
+	t.Run("idle timeout", func(t *testing.T) {
+		ta := newTestApp(t, func(s *testSetup) { s.Web.Server.IdleTimeout = 200 * time.Millisecond })
+		conn, err := net.Dial("tcp", strings.TrimPrefix(serve(t, ta.App), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		rawGet(t, conn, r, "").Body.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second)) // a failsafe, not a timing
+		if _, err := r.ReadByte(); err != io.EOF {
+			t.Errorf("idle connection: read %v; want it closed by the server (EOF)", err)
+		}
+	})
+	t.Run("connections", func(t *testing.T) {
+		ta := newTestApp(t, func(s *testSetup) { s.Web.Server.MaxConnections = 2 })
+		addr := strings.TrimPrefix(serve(t, ta.App), "http://")
+		for i := range 3 {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			if i < 2 {
+				if got := rawGet(t, conn, bufio.NewReader(conn), "").StatusCode; got != http.StatusOK {
+					t.Fatalf("connection %d: status %d; want 200", i+1, got)
+				}
+				continue
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil) // refused before any request
+			if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+				t.Errorf("third connection: %v, %v; want 503", resp, err)
+			}
+		}
+	})
+	t.Run("read buffer", func(t *testing.T) {
+		ta := newTestApp(t, func(s *testSetup) { s.Web.Server.ReadBufferSize = 2048 })
+		conn, err := net.Dial("tcp", strings.TrimPrefix(serve(t, ta.App), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		if got := rawGet(t, conn, r, "Cookie: a="+strings.Repeat("x", 1000)+"\r\n").StatusCode; got != http.StatusOK {
+			t.Errorf("1 kB of cookies: status %d; want 200", got)
+		}
+		if got := rawGet(t, conn, r, "Cookie: a="+strings.Repeat("x", 4000)+"\r\n").StatusCode; got != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("4 kB of cookies with a 2 kB buffer: status %d; want 431", got)
+		}
+	})
+}
+
+// TestBehindReverseProxy puts a TLS-terminating reverse proxy (httputil.ReverseProxy,
+// appending to the client's X-Forwarded-For as nginx's $proxy_add_x_forwarded_for
+// does) in front of the app on loopback. The proxy connects from 127.0.0.3, the one
+// trusted address; clients connect from 127.0.0.2, 127.0.0.4 and 127.0.0.5.
+func TestBehindReverseProxy(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) {
+		s.Web.LoginLimit, s.Web.Secure, s.Web.TrustedProxies = 2, true, []string{"127.0.0.3"}
+	})
+	ta.player("anna@example.com")
+	app, _ := url.Parse(serve(t, ta.App))
+	from := func(ip string) *net.Dialer { return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}} }
+	proxy := httptest.NewUnstartedServer(&httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(app)
+			r.Out.Header["X-Forwarded-For"] = r.In.Header["X-Forwarded-For"]
+			r.SetXForwarded()
+			r.Out.Host = r.In.Host
+		},
+		Transport: &http.Transport{DialContext: from("127.0.0.3").DialContext},
+	})
+	proxy.StartTLS()
+	t.Cleanup(proxy.Close)
+
+	// browser is a client at ip; via the proxy unless direct.
+	type browser struct {
+		http *http.Client
+		base string
+	}
+	newBrowser := func(ip string, direct bool) browser {
+		jar, _ := cookiejar.New(nil)
+		tr := proxy.Client().Transport.(*http.Transport).Clone()
+		tr.DialContext = from(ip).DialContext
+		b := browser{http: &http.Client{Jar: jar, Transport: tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, base: proxy.URL}
+		if direct {
+			b.base = app.String()
+		}
+		return b
+	}
+	token := func(b browser) string {
+		t.Helper()
+		resp, err := b.http.Get(b.base + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for _, c := range resp.Cookies() {
+			if c.Name == "cashier_csrf" {
+				return c.Value
+			}
+		}
+		t.Fatalf("GET %s/login set no CSRF cookie", b.base)
+		return ""
+	}
+	// wrongLogin posts a wrong password with a forged X-Forwarded-For and referer
+	// and returns the status.
+	wrongLogin := func(b browser, forged, referer string) int {
+		t.Helper()
+		form := url.Values{"email": {"anna@example.com"}, "password": {"wrong password"}, csrfField: {token(b)}}
+		req, _ := http.NewRequest(http.MethodPost, b.base+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", forged)
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, err := b.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	site := proxy.URL + "/login"
+
+	// Each client has its own bucket, and its forged X-Forwarded-For entries do
+	// not give it new ones.
+	a, b := newBrowser("127.0.0.2", false), newBrowser("127.0.0.4", false)
+	for i, forged := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} {
+		want := http.StatusUnprocessableEntity
+		if i == 2 {
+			want = http.StatusTooManyRequests
+		}
+		if got := wrongLogin(a, forged, site); got != want {
+			t.Errorf("client 127.0.0.2, attempt %d (forged %s): status %d; want %d", i+1, forged, got, want)
+		}
+	}
+	if got := wrongLogin(b, "198.51.100.1", site); got != http.StatusUnprocessableEntity {
+		t.Errorf("client 127.0.0.4 behind the same proxy: status %d; want 422 (a bucket of its own)", got)
+	}
+
+	// The proxy says https, so the CSRF check compares the Referer with the site.
+	for _, referer := range []string{"https://evil.example/login", "http://" + strings.TrimPrefix(site, "https://")} {
+		if got := wrongLogin(b, "", referer); got != http.StatusForbidden {
+			t.Errorf("Referer %s through the proxy: status %d; want 403", referer, got)
+		}
+	}
+
+	// A client reaching the app directly, not through a trusted proxy: its
+	// X-Forwarded-For is ignored and its address is its bucket.
+	c := newBrowser("127.0.0.5", true)
+	for i, forged := range []string{"198.51.100.4", "198.51.100.5", "198.51.100.6"} {
+		want := http.StatusUnprocessableEntity
+		if i == 2 {
+			want = http.StatusTooManyRequests
+		}
+		if got := wrongLogin(c, forged, ""); got != want {
+			t.Errorf("direct client, attempt %d (forged %s): status %d; want %d", i+1, forged, got, want)
 		}
 	}
 }

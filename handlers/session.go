@@ -25,10 +25,12 @@ const (
 
 // sessionValues is everything the cashier remembers about a browser between
 // requests. The cookie is signed and encrypted; the player is loaded from the
-// database on each request that needs them, so the cookie decides only who it is.
+// database on each request that needs them, so the cookie decides only who it is,
+// and only while its Version is the player's SessionVersion.
 type sessionValues struct {
 	PlayerID int64       // 0: nobody is signed in
 	Role     models.Role // the role at sign-in; a changed role signs the player out
+	Version  int64       // the player's SessionVersion at sign-in; a raised one signs the player out
 	ID       string      // random, new at every sign-in
 	Flash    string      // a one-time message for the next page
 }
@@ -133,10 +135,13 @@ func signIn(c *fiber.Ctx, player models.Player) error {
 	b := make([]byte, 16)
 	rand.Read(b)
 	c.Locals(playerKey, player)
-	return saveSession(c, sessionValues{PlayerID: player.ID, Role: player.Role, ID: hex.EncodeToString(b)})
+	return saveSession(c, sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
+		ID: hex.EncodeToString(b)})
 }
 
-// signOut deletes the session cookie.
+// signOut deletes this browser's session cookie. A copy of the cookie elsewhere
+// still names the player: ending the session for good is the service's
+// EndSessions.
 func signOut(c *fiber.Ctx) {
 	c.Locals(sessionValuesKey, sessionValues{})
 	c.Locals(playerKey, nil)

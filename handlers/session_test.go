@@ -2,10 +2,17 @@ package handlers
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/gorilla/securecookie"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
 )
 
 // TestSessionCookieFormats: cookies are written as JSON, cookies written as gob
@@ -46,4 +53,88 @@ func TestSessionCookieFormats(t *testing.T) {
 			t.Errorf("%s: got %+v, %v; want %+v, ok %t", tt.name, got, err, want, tt.ok)
 		}
 	}
+}
+
+// TestLogoutEndsEveryCopy: after signing out, a copy of the cookie taken before is
+// refused, and so is the session of another device; the ended cookie cannot sign
+// out a later session. For players and admins alike.
+func TestLogoutEndsEveryCopy(t *testing.T) {
+	for _, tt := range []struct {
+		role, page string
+	}{{"player", "/cashier"}, {"admin", "/admin"}} {
+		t.Run(tt.role, func(t *testing.T) {
+			ta := newTestApp(t)
+			email, toLogin := "anna@example.com", "/login?next="+url.QueryEscape(tt.page)
+			if tt.role == "admin" {
+				ta.admin(email)
+			} else {
+				ta.player(email)
+			}
+			device, other, stolen := ta.client(), ta.client(), ta.client()
+			device.signIn(email, testPassword)
+			other.signIn(email, testPassword)
+			copied := device.cookie(sessionCookie).Value
+			stolen.setCookie(sessionCookie, copied)
+			stolen.get(tt.page).wantStatus(http.StatusOK)
+
+			device.submit("/logout", nil).wantRedirect("/login")
+			device.get(tt.page).wantRedirect(toLogin)
+			stolen.get(tt.page).wantRedirect(toLogin)
+			other.get(tt.page).wantRedirect(toLogin)
+
+			again := ta.client()
+			again.signIn(email, testPassword)
+			stolen.setCookie(sessionCookie, copied)
+			stolen.submit("/logout", nil).wantRedirect("/login")
+			again.get(tt.page).wantStatus(http.StatusOK)
+		})
+	}
+}
+
+// TestSessionsEndAcrossInstances: the session version lives in the database, so a
+// sign-out on one instance, EndSessions (what blocking a player calls) and a new
+// admin password end the session on another instance, on SQLite and PostgreSQL.
+func TestSessionsEndAcrossInstances(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		shared := func(s *testSetup) { s.Cashier.DB = db }
+		a, b := newTestApp(t, shared), newTestApp(t, shared)
+		player := a.player("anna@example.com")
+		a.admin("boss@example.com")
+		// signedInOnB signs in on instance a and returns a browser of instance b with
+		// that cookie, checked to work there.
+		signedInOnB := func(email, page string) *testClient {
+			t.Helper()
+			cl := a.client()
+			cl.signIn(email, testPassword)
+			other := b.client()
+			other.setCookie(sessionCookie, cl.cookie(sessionCookie).Value)
+			other.get(page).wantStatus(http.StatusOK)
+			return other
+		}
+
+		onB := signedInOnB("anna@example.com", "/cashier")
+		first := a.client()
+		first.signIn("anna@example.com", testPassword)
+		first.submit("/logout", nil).wantRedirect("/login")
+		onB.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+
+		onB = signedInOnB("anna@example.com", "/cashier")
+		if err := a.Svc.EndSessions(context.Background(), player.ID); err != nil {
+			t.Fatal(err)
+		}
+		onB.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+		if err := a.Svc.EndSessions(context.Background(), 1<<40); !errors.Is(err, cashier.ErrPlayerNotFound) {
+			t.Errorf("EndSessions(unknown player) = %v; want ErrPlayerNotFound", err)
+		}
+
+		onB = signedInOnB("boss@example.com", "/admin")
+		if err := a.Svc.EnsureAdmin(context.Background(), "boss@example.com", testPassword); err != nil {
+			t.Fatal(err)
+		}
+		onB.get("/admin").wantStatus(http.StatusOK) // the same password ends nothing
+		if err := a.Svc.EnsureAdmin(context.Background(), "boss@example.com", "a new password 2"); err != nil {
+			t.Fatal(err)
+		}
+		onB.get("/admin").wantRedirect("/login?next=%2Fadmin")
+	})
 }

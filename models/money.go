@@ -31,19 +31,26 @@ func ValidCurrency(currency string) bool {
 	return ok
 }
 
-var amountText = regexp.MustCompile(`^([0-9]{1,15})(?:[.,]([0-9]{1,2}))?$`)
+// amountText is an amount as people type it: whole units, alone or in groups of
+// three after the first one to three digits, separated by a space, a no-break
+// space or a narrow no-break space ("1 250"), then a dot or comma and one or two
+// decimals.
+var amountText = regexp.MustCompile(`^([0-9]{1,15}|[0-9]{1,3}(?:[ \x{00a0}\x{202f}][0-9]{3})+)(?:[.,]([0-9]{1,2}))?$`)
 
 // ParseMoney reads an amount typed by a person or sent by Trustly: digits with an
 // optional dot or comma and at most two decimals ("100", "99.5", "1 250,00").
-// Negative amounts, more decimals and anything else are refused.
+// Spaces inside the number only group thousands: "1 0 0" is refused, not read as
+// 100. Negative amounts, more decimals and anything else are refused.
 func ParseMoney(text, currency string) (Money, error) {
 	if !ValidCurrency(currency) {
 		return Money{}, fmt.Errorf("%w: unknown currency %q", ErrBadAmount, currency)
 	}
-	s := strings.ReplaceAll(strings.TrimSpace(text), " ", "")
-	s = strings.ReplaceAll(s, "\u00a0", "")
-	m := amountText.FindStringSubmatch(s)
+	m := amountText.FindStringSubmatch(strings.TrimSpace(text))
 	if m == nil {
+		return Money{}, fmt.Errorf("%w: %q", ErrBadAmount, text)
+	}
+	m[1] = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(m[1])
+	if len(m[1]) > 15 {
 		return Money{}, fmt.Errorf("%w: %q", ErrBadAmount, text)
 	}
 	whole, err := strconv.ParseInt(m[1], 10, 64)

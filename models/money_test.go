@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -12,7 +13,11 @@ func TestParseMoney(t *testing.T) {
 		ok   bool
 	}{
 		{"100", 10000, true}, {"0.5", 50, true}, {"99,50", 9950, true}, {"1 250,00", 125000, true},
-		{" 7 ", 700, true}, {"0", 0, true},
+		{" 7 ", 700, true}, {"0", 0, true}, {"10 000", 1000000, true}, {"1\u00a0250,5", 125050, true},
+		{"12\u202f345\u202f678.90", 1234567890, true}, {"\t250\n", 25000, true},
+		{"1 0 0", 0, false}, {"10 00", 0, false}, {"1  000", 0, false}, {"1 000 00", 0, false}, {"1000 000", 0, false},
+		{"1 000 ,00", 0, false}, {"1 000, 00", 0, false}, {"999 999 999 999 999", 99999999999999900, true},
+		{"1 000 000 000 000 000", 0, false},
 		{"1.005", 0, false}, {"-3", 0, false}, {"", 0, false}, {"1e3", 0, false}, {"12.", 0, false},
 		{"1,000.00", 0, false}, {"9999999999999999", 0, false}, {"١٢", 0, false},
 	} {
@@ -69,17 +74,28 @@ func TestRegistrationValidate(t *testing.T) {
 	if err := ok.Validate(); err != nil || ok.Email != "anna@example.com" {
 		t.Fatalf("got %v, email %q", err, ok.Email)
 	}
-	for field, mutate := range map[string]func(*Registration){
-		"email":    func(r *Registration) { r.Email = "anna" },
-		"password": func(r *Registration) { r.Password = "short" },
-		"name":     func(r *Registration) { r.LastName = " " },
-		"country":  func(r *Registration) { r.Country = "US" },
+	for _, tt := range []struct {
+		name, field string
+		mutate      func(*Registration)
+	}{
+		{"email", "email", func(r *Registration) { r.Email = "anna" }},
+		{"255-character email", "email", func(r *Registration) { r.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 187) + ".se" }},
+		{"password", "password", func(r *Registration) { r.Password = "short" }},
+		{"name", "name", func(r *Registration) { r.LastName = " " }},
+		{"101-character name", "name", func(r *Registration) { r.FirstName = strings.Repeat("Å", 101) }},
+		{"country", "country", func(r *Registration) { r.Country = "US" }},
 	} {
 		r := ok
-		mutate(&r)
+		tt.mutate(&r)
 		var p *Problem
-		if err := r.Validate(); !errors.As(err, &p) || p.Field != field {
-			t.Errorf("%s: got %v, want a problem with that field", field, err)
+		if err := r.Validate(); !errors.As(err, &p) || p.Field != tt.field {
+			t.Errorf("%s: got %v, want a problem with field %s", tt.name, err, tt.field)
 		}
+	}
+	// At the limits: 254 characters of email, 100 characters of name (200 bytes).
+	long := ok
+	long.Email, long.FirstName = strings.Repeat("a", 64)+"@"+strings.Repeat("b", 186)+".se", strings.Repeat("Å", 100)
+	if err := long.Validate(); err != nil {
+		t.Errorf("254-character email and 100-character name: %v; want accepted", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what a signed-in person may do. Admin routes require RoleAdmin.
@@ -32,6 +33,10 @@ type Player struct {
 	KYCEntityID  string    `gorm:"size:64;index"`               // Trustly's bank-profile id, a fallback key
 	DateOfBirth  string    `gorm:"size:10;not null;default:''"` // YYYY-MM-DD, from KYC
 	CreatedAt    time.Time `gorm:"not null"`
+	// SessionVersion is written into every session cookie at sign-in; a cookie with
+	// another version is refused. Raising it ends every session of the player, on
+	// every device and every instance: sign-out, blocking, a new password.
+	SessionVersion int64 `gorm:"not null;default:0"`
 }
 
 // Markets the cashier serves: country → currency and Trustly locale.
@@ -67,6 +72,14 @@ func NewEndUserID() string {
 	return "p-" + hex.EncodeToString(b)
 }
 
+// Lengths the players table holds. An email address has at most 254 characters
+// (RFC 5321's path limit less its brackets); a name is counted in characters, as
+// the database's varchar counts them, not in bytes.
+const (
+	MaxEmailLength = 254
+	MaxNameLength  = 100
+)
+
 // Registration is what a person types to open an account.
 type Registration struct {
 	Email, Password, FirstName, LastName, Country string
@@ -80,10 +93,14 @@ func (r *Registration) Validate() error {
 	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
 		return Problemf("email", "Enter an email address such as anna@example.com.")
 	}
+	if len(r.Email) > MaxEmailLength {
+		return Problemf("email", fmt.Sprintf("Enter an email address of at most %d characters.", MaxEmailLength))
+	}
 	if len(r.Password) < 10 || len(r.Password) > 72 {
 		return Problemf("password", "Choose a password of 10 to 72 characters.")
 	}
-	if r.FirstName == "" || r.LastName == "" || len(r.FirstName) > 100 || len(r.LastName) > 100 {
+	if r.FirstName == "" || r.LastName == "" || utf8.RuneCountInString(r.FirstName) > MaxNameLength ||
+		utf8.RuneCountInString(r.LastName) > MaxNameLength {
 		return Problemf("name", "Enter your first and last name as your bank knows them.")
 	}
 	if _, ok := Markets[r.Country]; !ok {

@@ -8,12 +8,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
@@ -30,6 +36,19 @@ type config struct {
 	SessionKey  []byte // … and encrypts it (derived from the same secret)
 
 	Limits map[string]cashier.Limits // CASHIER_LIMITS: per-currency amounts; defaults otherwise
+
+	// ShopperStatement is our name on the player's bank statement
+	// (CASHIER_SHOPPER_STATEMENT), sent with every Deposit.
+	ShopperStatement string
+
+	// The web layer: the reverse proxies to believe (CASHIER_TRUSTED_PROXIES), the
+	// rate limits per minute (CASHIER_LOGIN_LIMIT, CASHIER_ORDER_LIMIT,
+	// CASHIER_ORDER_LIMIT_PER_IP) and the connection bounds (CASHIER_MAX_CONNECTIONS,
+	// CASHIER_READ_TIMEOUT, CASHIER_WRITE_TIMEOUT, CASHIER_IDLE_TIMEOUT,
+	// CASHIER_READ_BUFFER_SIZE). Zero numbers take the web layer's defaults.
+	TrustedProxies                          []string
+	LoginLimit, OrderLimit, OrderLimitPerIP int
+	Server                                  handlers.Server
 
 	AdminEmail    string // CASHIER_ADMIN_EMAIL: back-office account created at start
 	AdminPassword string // CASHIER_ADMIN_PASSWORD
@@ -120,6 +139,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	c.Limits = limits
+	if err := c.loadWeb(getenv); err != nil {
+		return nil, err
+	}
 
 	if c.NotifyToken, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
 		return nil, err
@@ -186,6 +208,92 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, errors.New("CASHIER_BASE_URL must be https:// with live Trustly: notification URLs must be secure")
 	}
 	return c, nil
+}
+
+// shopperStatementDefault is sent when CASHIER_SHOPPER_STATEMENT is not set.
+const shopperStatementDefault = "Cashier"
+
+// maxShopperStatement bounds CASHIER_SHOPPER_STATEMENT. Trustly shows its own
+// 10-digit reference first on the statement line, and many banks cut that line at
+// 35 characters: 24 characters of ours survive.
+const maxShopperStatement = 24
+
+// parseShopperStatement checks our name for bank statements: 1 to 24 characters,
+// letters, digits, spaces and a little punctuation, nothing a bank could garble or
+// a statement could not show.
+func parseShopperStatement(s string) (string, error) {
+	if s == "" {
+		return shopperStatementDefault, nil
+	}
+	bad := s != strings.TrimSpace(s) || strings.Contains(s, "  ") || utf8.RuneCountInString(s) > maxShopperStatement ||
+		strings.IndexFunc(s, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" .,-&'/+():", r)
+		}) >= 0
+	if bad || !utf8.ValidString(s) {
+		return "", fmt.Errorf("CASHIER_SHOPPER_STATEMENT %q: want 1 to %d letters, digits, single spaces or .,-&'/+(): such as \"Casino Example\"",
+			s, maxShopperStatement)
+	}
+	return s, nil
+}
+
+// loadWeb reads the web layer's settings.
+func (c *config) loadWeb(getenv func(string) string) error {
+	var err error
+	if c.ShopperStatement, err = parseShopperStatement(getenv("CASHIER_SHOPPER_STATEMENT")); err != nil {
+		return err
+	}
+	for _, p := range strings.Split(getenv("CASHIER_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, perr := netip.ParsePrefix(p)
+		if _, aerr := netip.ParseAddr(p); perr != nil && aerr != nil {
+			return fmt.Errorf("CASHIER_TRUSTED_PROXIES: %q is not an IP address or CIDR range such as 10.0.0.0/8", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	ints := []struct {
+		name     string
+		to       *int
+		min, max int
+	}{
+		{"CASHIER_LOGIN_LIMIT", &c.LoginLimit, 1, 10000},
+		{"CASHIER_ORDER_LIMIT", &c.OrderLimit, 1, 10000},
+		{"CASHIER_ORDER_LIMIT_PER_IP", &c.OrderLimitPerIP, 1, 100000},
+		{"CASHIER_MAX_CONNECTIONS", &c.Server.MaxConnections, 1, 1 << 20},
+		{"CASHIER_READ_BUFFER_SIZE", &c.Server.ReadBufferSize, 1024, 1 << 20},
+	}
+	for _, v := range ints {
+		text := getenv(v.name)
+		if text == "" {
+			continue
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil || n < v.min || n > v.max {
+			return fmt.Errorf("%s %q: want a whole number from %d to %d", v.name, text, v.min, v.max)
+		}
+		*v.to = n
+	}
+	durations := []struct {
+		name string
+		to   *time.Duration
+	}{
+		{"CASHIER_READ_TIMEOUT", &c.Server.ReadTimeout},
+		{"CASHIER_WRITE_TIMEOUT", &c.Server.WriteTimeout},
+		{"CASHIER_IDLE_TIMEOUT", &c.Server.IdleTimeout},
+	}
+	for _, v := range durations {
+		text := getenv(v.name)
+		if text == "" {
+			continue
+		}
+		d, err := time.ParseDuration(text)
+		if err != nil || d < time.Second || d > time.Hour {
+			return fmt.Errorf("%s %q: want a duration from 1s to 1h, such as 30s", v.name, text)
+		}
+		*v.to = d
+	}
+	return nil
 }
 
 // sandboxMerchantKey loads or creates the merchant key used with the sandbox.

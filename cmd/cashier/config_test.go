@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
@@ -84,5 +86,53 @@ func TestConfigTrustly(t *testing.T) {
 		if _, err := loadConfig(env(m)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+func TestConfigWebSettings(t *testing.T) {
+	dir := t.TempDir()
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ShopperStatement != "Cashier" || c.TrustedProxies != nil || c.LoginLimit != 0 || c.OrderLimit != 0 ||
+		c.Server != (handlers.Server{}) {
+		t.Errorf("defaults: statement %q, proxies %v, limits %d/%d, server %+v; want Cashier and zeros (the web layer's defaults)",
+			c.ShopperStatement, c.TrustedProxies, c.LoginLimit, c.OrderLimit, c.Server)
+	}
+	all := map[string]string{"CASHIER_DATA": dir, "CASHIER_SHOPPER_STATEMENT": "Spel & Co. (SE)",
+		"CASHIER_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.2 ,,fd00::/8", "CASHIER_LOGIN_LIMIT": "5",
+		"CASHIER_ORDER_LIMIT": "4", "CASHIER_ORDER_LIMIT_PER_IP": "40", "CASHIER_MAX_CONNECTIONS": "1000",
+		"CASHIER_READ_TIMEOUT": "5s", "CASHIER_WRITE_TIMEOUT": "20s", "CASHIER_IDLE_TIMEOUT": "2m",
+		"CASHIER_READ_BUFFER_SIZE": "16384"}
+	c, err = loadConfig(env(all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := handlers.Server{MaxConnections: 1000, ReadTimeout: 5 * time.Second, WriteTimeout: 20 * time.Second,
+		IdleTimeout: 2 * time.Minute, ReadBufferSize: 16384}
+	if c.ShopperStatement != "Spel & Co. (SE)" || strings.Join(c.TrustedProxies, " ") != "10.0.0.0/8 192.168.1.2 fd00::/8" ||
+		c.LoginLimit != 5 || c.OrderLimit != 4 || c.OrderLimitPerIP != 40 || c.Server != want {
+		t.Errorf("got statement %q, proxies %q, limits %d/%d/%d, server %+v", c.ShopperStatement, c.TrustedProxies,
+			c.LoginLimit, c.OrderLimit, c.OrderLimitPerIP, c.Server)
+	}
+	for name, bad := range map[string][]string{
+		"CASHIER_SHOPPER_STATEMENT": {"A name longer than 24 chars", " Cashier", "Cash  ier", "Cash\tier", "Cashier<b>", "Cashier\u200b"},
+		"CASHIER_TRUSTED_PROXIES":   {"proxy.local", "10.0.0.0/33", "10.0.0.1,*"},
+		"CASHIER_LOGIN_LIMIT":       {"0", "-1", "ten"},
+		"CASHIER_ORDER_LIMIT":       {"0", "1.5"},
+		"CASHIER_MAX_CONNECTIONS":   {"0"},
+		"CASHIER_READ_BUFFER_SIZE":  {"512"},
+		"CASHIER_IDLE_TIMEOUT":      {"0", "90", "500ms", "2h"},
+	} {
+		for _, v := range bad {
+			_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v}))
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%q: error %v; want one naming %s", name, v, err, name)
+			}
+		}
+	}
+	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_SHOPPER_STATEMENT": "Åsa Spel 24"})); err != nil || c.ShopperStatement != "Åsa Spel 24" {
+		t.Errorf("a statement with Å: %v", err)
 	}
 }

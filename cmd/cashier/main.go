@@ -67,7 +67,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
 		Log: log, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
-			ShopperStatement: "Cashier", IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits}})
+			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits}})
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,8 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	web := handlers.Deps{Service: svc, Log: log, TrustlyOrigin: cfg.CheckoutOrigin,
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
-		Secure:      strings.HasPrefix(cfg.BaseURL, "https://")}
+		Secure:      strings.HasPrefix(cfg.BaseURL, "https://"), TrustedProxies: cfg.TrustedProxies,
+		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server}
 	if err := web.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -79,5 +82,141 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not stop after its context ended")
+	}
+}
+
+// startRun runs the cashier with vars (plus a data dir and free ports) until the
+// test ends and returns its base URL once it answers.
+func startRun(t *testing.T, vars map[string]string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	vars["CASHIER_DATA"], vars["CASHIER_ADDR"], vars["CASHIER_BASE_URL"], vars["SANDBOX_ADDR"] =
+		t.TempDir(), addr, "http://"+addr, freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env(vars), io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("run did not stop after its context ended")
+		}
+	})
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/login"); err == nil {
+			resp.Body.Close()
+			return "http://" + addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cashier does not answer at %s", addr)
+		}
+	}
+}
+
+// webClient is a browser without JavaScript connecting from the address ip.
+type webClient struct {
+	t    *testing.T
+	http *http.Client
+	base string
+}
+
+func newWebClient(t *testing.T, base, ip string) *webClient {
+	jar, _ := cookiejar.New(nil)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &webClient{t: t, base: base, http: &http.Client{Jar: jar, Transport: &http.Transport{DialContext: dialer.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// do sends a request and returns the status, the Location and the body.
+func (c *webClient) do(method, path string, form url.Values, header map[string]string) (int, string, string) {
+	c.t.Helper()
+	if form != nil {
+		if len(c.http.Jar.Cookies(mustURL(c.t, c.base))) == 0 {
+			c.do(http.MethodGet, "/login", nil, nil)
+		}
+		for _, ck := range c.http.Jar.Cookies(mustURL(c.t, c.base)) {
+			if ck.Name == "cashier_csrf" {
+				form.Set("csrf", ck.Value)
+			}
+		}
+	}
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(body)
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestRunWebSettings: CASHIER_TRUSTED_PROXIES and CASHIER_LOGIN_LIMIT reach the
+// limiter (clients behind the trusted proxy get a bucket each), and
+// CASHIER_SHOPPER_STATEMENT reaches Trustly's Deposit (the sandbox's checkout shows it).
+func TestRunWebSettings(t *testing.T) {
+	base := startRun(t, map[string]string{"CASHIER_TRUSTED_PROXIES": "127.0.0.3, 10.0.0.0/8",
+		"CASHIER_LOGIN_LIMIT": "2", "CASHIER_SHOPPER_STATEMENT": "Casino Example"})
+
+	proxy := newWebClient(t, base, "127.0.0.3")
+	wrong := func(client string) int {
+		status, _, _ := proxy.do(http.MethodPost, "/login", url.Values{"email": {"a@example.com"}, "password": {"wrong password"}},
+			map[string]string{"X-Forwarded-For": "198.51.100.9, " + client})
+		return status
+	}
+	for _, tt := range []struct {
+		client string
+		want   int
+	}{{"203.0.113.1", 422}, {"203.0.113.1", 422}, {"203.0.113.2", 422}, {"203.0.113.1", 429}} {
+		if got := wrong(tt.client); got != tt.want {
+			t.Errorf("login from %s through the proxy: status %d; want %d", tt.client, got, tt.want)
+		}
+	}
+
+	player := newWebClient(t, base, "127.0.0.1")
+	reg := url.Values{"email": {"anna@example.com"}, "password": {"correct horse battery"}, "first_name": {"Anna"},
+		"last_name": {"Andersson"}, "country": {"SE"}}
+	if status, loc, _ := player.do(http.MethodPost, "/register", reg, nil); status != 303 || loc != "/login" {
+		t.Fatalf("register: %d to %q", status, loc)
+	}
+	login := url.Values{"email": {"anna@example.com"}, "password": {"correct horse battery"}}
+	if status, loc, _ := player.do(http.MethodPost, "/login", login, nil); status != 303 || loc != "/cashier" {
+		t.Fatalf("login: %d to %q", status, loc)
+	}
+	status, loc, _ := player.do(http.MethodPost, "/deposit", url.Values{"amount": {"100"}}, nil)
+	if status != 303 {
+		t.Fatalf("deposit: status %d", status)
+	}
+	_, _, page := player.do(http.MethodGet, loc, nil, nil)
+	_, rest, ok := strings.Cut(page, `data-checkout-url="`)
+	checkout, _, _ := strings.Cut(rest, `"`)
+	if !ok {
+		t.Fatalf("no checkout URL on %s:\n%s", loc, page)
+	}
+	resp, err := http.Get(html.UnescapeString(checkout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "<strong>Casino Example</strong>") {
+		t.Errorf("the sandbox's checkout does not show the shopper statement:\n%s", body)
 	}
 }
