@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,6 +31,11 @@ type Config struct {
 	MerchantKey *rsa.PublicKey  // required: verifies requests and notification answers
 	Key         *rsa.PrivateKey // the sandbox's "Trustly" key; default: DataDir/sandbox-private.pem, created when absent
 	BaseURL     string          // public URL of the sandbox, used in checkout URLs, e.g. "http://127.0.0.1:8081"
+	// AdminPassword, when set, is asked for (HTTP Basic, any user name) by the
+	// sandbox's own pages under /sandbox/, which show every order's notification
+	// URL, notifications and checkout links. The API, the checkout and
+	// /sandbox/public-key.pem stay open, as Trustly's are. Never logged.
+	AdminPassword string
 
 	RetrySchedule   []time.Duration // wait before retry n; after the last, give up. Default API.md §13: 10s, 30s, 2m, 10m, 30m, 1h, 24×1h
 	NotifyDelay     time.Duration   // from checkout completion to the first notification; default 2s
@@ -204,8 +210,18 @@ func LoadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 }
 
 // Handler serves the API (POST /api/1 and /1), the checkout (/checkout/…), the
-// sandbox pages (/sandbox/) and the public key (/sandbox/public-key.pem).
+// sandbox pages (/sandbox/, behind Config.AdminPassword when set) and the public
+// key (/sandbox/public-key.pem).
 func (s *Sandbox) Handler() http.Handler { return s.mux }
+
+// Loopback reports whether addr, a listener's address, is reachable from this
+// machine only. An unspecified address (0.0.0.0, ::) is every interface, and not
+// loopback. The commands serve the sandbox elsewhere only when told to and given
+// an admin password: its pages show every order's notifications.
+func Loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
 
 // PublicKey is the sandbox's "Trustly" public key: the cashier verifies with it.
 func (s *Sandbox) PublicKey() *rsa.PublicKey { return &s.key.PublicKey }
