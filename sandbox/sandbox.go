@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -86,6 +87,11 @@ type Sandbox struct {
 
 	payoutMu       sync.Mutex
 	payoutScenario Scenario // Config.PayoutScenario, then SetPayoutScenario
+
+	// delivering is how many delivery attempts are under way, attempts how many
+	// have ended: WaitIdle reads both around its queries.
+	delivering atomic.Int64
+	attempts   atomic.Int64
 
 	wake     chan struct{}
 	stopOnce sync.Once
@@ -309,6 +315,49 @@ func (s *Sandbox) Close() error {
 		}
 	})
 	return err
+}
+
+// WaitIdle waits until the sandbox has nothing left to do by itself: no
+// notification waits to be delivered or retried (whenever it is due), none is
+// being delivered, and no kyc waits for the merchant's answer or its timeout.
+// Then every notification the scenarios planned so far has been answered or
+// given up on, so a test can assert the complete list. A checkout waiting for
+// its player is idle. It needs Start, and returns ctx's error if ctx ends first.
+func (s *Sandbox) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		idle, err := s.idle(ctx)
+		if err != nil {
+			return fmt.Errorf("sandbox idle: %w", err)
+		}
+		if idle {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sandbox idle: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// idle is one look for WaitIdle. An attempt that starts or ends while it looks
+// makes it answer false: an attempt may queue notifications (a kyc answer does)
+// after its own row stops being pending.
+func (s *Sandbox) idle(ctx context.Context) (bool, error) {
+	ended := s.attempts.Load()
+	if s.delivering.Load() > 0 {
+		return false, nil
+	}
+	var pending, kyc int64
+	if err := s.db.WithContext(ctx).Model(&Outbox{}).Where("status = ?", OutboxPending).Count(&pending).Error; err != nil {
+		return false, err
+	}
+	if err := s.db.WithContext(ctx).Model(&Order{}).Where("status = ?", StatusKYC).Count(&kyc).Error; err != nil {
+		return false, err
+	}
+	return pending == 0 && kyc == 0 && s.delivering.Load() == 0 && s.attempts.Load() == ended, nil
 }
 
 // kick wakes the deliverer after new notifications were queued.
