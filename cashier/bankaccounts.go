@@ -17,6 +17,15 @@ import (
 // RegisterAccount. Each is one row per player and Trustly AccountID. Removing an
 // account hides it from the player and from payouts; the row stays for the audit
 // trail and for the payouts that went to it.
+//
+// Payouts go only to an account that is PayoutReady. Trustly says of an account
+// chosen in its checkout whether the bank verified that the player owns it (the
+// account notification's verified, API.md §5.4); one with verified "0" waits for
+// a later notification with "1". An account the player typed is registered by us
+// with RegisterAccount, which Trustly checks for format only and never verifies
+// (§4.4: payouts to typed accounts are our risk, taken knowingly), so it is ready
+// at once. An account first learned unverified from a notification stays waiting
+// if the player later types the same details: it keeps its first source.
 
 // ErrBankAccountNotFound means the player has no bank account with that id. One of
 // another player is not found either.
@@ -27,10 +36,19 @@ const (
 	msgAccountRejected = "Trustly does not accept this account number: check it and try again."
 	msgAccountFailed   = "We could not save this bank account just now. Nothing was changed; please try again in a moment."
 	msgAccountNoName   = "We need your first and last name to register a bank account; please contact support."
+	// msgAccountUnverified answers a payout to an account that is not PayoutReady.
+	msgAccountUnverified = "This bank account is waiting for your bank to verify it. Choose another account, or try again once it is verified."
 )
 
+// PayoutReady reports whether payouts may go to a: Trustly verified that it is
+// the player's, or we registered it ourselves with RegisterAccount. A removed
+// account is never offered, whatever this says.
+func PayoutReady(a models.BankAccount) bool {
+	return a.Verified || a.Source == models.AccountFromRegisterAccount
+}
+
 // BankAccounts lists the player's bank accounts that were not removed, oldest
-// first: the accounts a payout may go to.
+// first, including those not yet PayoutReady.
 func (s *Service) BankAccounts(ctx context.Context, player models.Player) ([]models.BankAccount, error) {
 	return bankAccounts(ctx, s.db, player)
 }

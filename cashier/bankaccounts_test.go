@@ -2,12 +2,14 @@ package cashier_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
 
@@ -230,5 +232,116 @@ func TestSelectAccountRefused(t *testing.T) {
 	var order models.Order
 	if err := e.db.Where("player_id = ? AND kind = ?", p.ID, models.OrderSelectAccount).Take(&order).Error; err != nil || order.Status != models.OrderFailed {
 		t.Errorf("order %s, %v; want failed", order.Status, err)
+	}
+}
+
+// TestUnverifiedAccount: an account notification with verified "0" saves the
+// account, which is listed but not offered for payouts, and a payout to it is
+// refused with a Problem, nothing reserved; a later notification with verified
+// "1" makes it usable. An account the player typed is usable at once (see
+// TestRegisterBankAccount).
+func TestUnverifiedAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+
+		// The sandbox's select-unverified scenario, end to end.
+		q := e.player("SE")
+		unverifying := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": string(sandbox.ScenarioSelectUnverified)})
+		sel, err := unverifying.StartSelectAccount(e.ctx, q, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var account *models.BankAccount
+		e.waitFor("the unverified account", func() bool {
+			_, account, err = e.svc.SelectedAccount(e.ctx, q, sel.MessageID)
+			return err == nil && account != nil
+		})
+		if account.Verified || cashier.PayoutReady(*account) {
+			t.Errorf("account %+v after verified \"0\"; want unverified, not ready for payouts", account)
+		}
+		wantOffered(t, e, q, 1)
+
+		// An account Trustly knows (RegisterAccount straight to the sandbox), told
+		// to the cashier unverified, then verified.
+		p := e.player("SE")
+		e.deposit(p, 500)
+		reg, err := e.sb.Client(t).RegisterAccount(e.ctx, trustly.RegisterAccountParams{EndUserID: p.EndUserID,
+			ClearingHouse: "SWEDEN", BankNumber: "3300", AccountNumber: "8001234567", Firstname: "Anna", Lastname: "Svensson"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel, err = e.withSandboxExtra(nil).StartSelectAccount(e.ctx, p, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		notify := func(verified string) models.BankAccount {
+			t.Helper()
+			e.apply(e.forge(trustly.MethodAccount, sel, p, map[string]any{"accountid": reg.AccountID, "verified": verified,
+				"attributes": map[string]any{"clearinghouse": "SWEDEN", "bank": "Nordea", "descriptor": "**234567", "lastdigits": "234567"}}))
+			var a models.BankAccount
+			if err := db.Where("player_id = ? AND account_id = ?", p.ID, reg.AccountID).Take(&a).Error; err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		unverified := notify("0")
+		if unverified.Verified || unverified.Source != models.AccountFromSelectAccount {
+			t.Fatalf("account %+v; want unverified from selectaccount", unverified)
+		}
+		wantOffered(t, e, p, 2) // the deposit's account is offered, this one is not
+		_, err = e.svc.RequestPayout(e.ctx, p, unverified.ID, e.money(p, 100))
+		wantProblem(t, err, "This bank account is waiting for your bank to verify it.")
+		e.wantMoney(p, 50000, 0)
+		var n int64
+		db.Model(&models.Order{}).Where("player_id = ? AND kind = ?", p.ID, models.OrderPayout).Count(&n)
+		if n != 0 {
+			t.Errorf("%d payout orders after the refusal, want none", n)
+		}
+
+		verified := notify("1")
+		if !verified.Verified || verified.ID != unverified.ID || !cashier.PayoutReady(verified) {
+			t.Fatalf("account %+v after verified \"1\"; want the same account, verified", verified)
+		}
+		sum, err := e.svc.PayoutSummary(e.ctx, p)
+		if err != nil || len(sum.Accounts) != 2 || sum.Accounts[1].ID != verified.ID {
+			t.Fatalf("payout accounts %+v, %v; want the deposit's and the verified one", sum.Accounts, err)
+		}
+		// verified stays true whatever comes later.
+		if again := notify("0"); !again.Verified {
+			t.Errorf("a later verified \"0\" unverified the account")
+		}
+		order, err := e.svc.RequestPayout(e.ctx, p, verified.ID, e.money(p, 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(order, models.OrderConfirmed)
+		e.wantMoney(p, 40000, 0)
+	})
+}
+
+// wantOffered checks the player has listed bank accounts and that the payout
+// form offers exactly the PayoutReady ones among them.
+func wantOffered(t *testing.T, e *payEnv, p models.Player, listed int) {
+	t.Helper()
+	all, err := e.svc.BankAccounts(e.ctx, p)
+	if err != nil || len(all) != listed {
+		t.Fatalf("bank accounts %+v, %v; want %d", all, err, listed)
+	}
+	sum, err := e.svc.PayoutSummary(e.ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for _, a := range all {
+		if a.Verified || a.Source == models.AccountFromRegisterAccount {
+			want = append(want, a.ID)
+		}
+	}
+	var got []int64
+	for _, a := range sum.Accounts {
+		got = append(got, a.ID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("payout form offers accounts %v; want %v (the verified or typed ones of %d)", got, want, listed)
 	}
 }

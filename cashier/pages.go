@@ -57,7 +57,7 @@ func (s *Service) summary(ctx context.Context, tx *gorm.DB, player models.Player
 type PayoutSummary struct {
 	Summary
 	Withdrawable models.Money         // Wallet, never below zero
-	Accounts     []models.BankAccount // not removed, oldest first
+	Accounts     []models.BankAccount // not removed and PayoutReady, oldest first
 	Payouts      []Payout             // newest first, at most 100
 }
 
@@ -68,8 +68,14 @@ func (s *Service) PayoutSummary(ctx context.Context, player models.Player) (Payo
 		if sum.Summary, err = s.summary(ctx, tx, player); err != nil {
 			return err
 		}
-		if sum.Accounts, err = bankAccounts(ctx, tx, player); err != nil {
+		accounts, err := bankAccounts(ctx, tx, player)
+		if err != nil {
 			return err
+		}
+		for _, a := range accounts {
+			if PayoutReady(a) {
+				sum.Accounts = append(sum.Accounts, a)
+			}
 		}
 		sum.Payouts, err = payouts(ctx, tx, player)
 		return err

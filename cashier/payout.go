@@ -166,6 +166,9 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 		if account.ID == 0 {
 			return models.Problemf("account", msgPayoutAccount)
 		}
+		if !PayoutReady(account) {
+			return models.Problemf("account", msgAccountUnverified)
+		}
 		order.BankAccountID, order.AccountID = account.ID, account.AccountID
 		if err := tx.Create(&order).Error; err != nil {
 			return fmt.Errorf("create order: %w", err)

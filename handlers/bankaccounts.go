@@ -53,7 +53,7 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 // accountRow is a bank account for people.
 func accountRow(a models.BankAccount) views.BankAccountRow {
 	return views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: a.BankName(), Number: a.Number(),
-		Label: a.Label(), Verified: a.Verified, Source: sourceText(a.Source)}
+		Label: a.Label(), Verified: a.Verified, Waiting: !cashier.PayoutReady(a), Source: sourceText(a.Source)}
 }
 
 // sourceText says how we learned of an account.

@@ -322,3 +322,93 @@ func firstText(nodes []*html.Node) string {
 	}
 	return textOf(nodes[0])
 }
+
+// TestUnverifiedAccountPages: an account chosen with Trustly whose account
+// notification says verified "0" is listed as waiting for the bank, the result
+// page does not offer a withdrawal, the payout form does not offer it, and a
+// payout posted to it anyway comes back with the reason.
+func TestUnverifiedAccountPages(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, player := lv.signedIn("anna@example.com")
+	deposit := lv.startDeposit(cl, "500")
+	lv.checkoutAction(deposit, "confirm")
+	lv.waitStatus(deposit, models.OrderCredited)
+	paid := lv.waitAccount(player, models.AccountFromDeposit)
+
+	r := cl.submit("/bank-accounts/select", nil).wantStatus(http.StatusSeeOther)
+	q, _ := url.ParseQuery(strings.TrimPrefix(r.Header.Get("Location"), "/bank-accounts/checkout?"))
+	id := q.Get("order")
+	// The test person's second account, so that the deposit did not verify it.
+	lv.walkCheckout(id, "1", "select-unverified")
+	waiting := lv.waitAccount(player, models.AccountFromSelectAccount)
+	if waiting.Verified || waiting.AccountID == paid.AccountID {
+		t.Fatalf("selected account %+v; want another account, unverified", waiting)
+	}
+
+	page := cl.get("/bank-accounts").wantStatus(http.StatusOK)
+	rows := page.byTestID("bank-account")
+	if len(rows) != 2 {
+		t.Fatalf("%d accounts listed, want 2", len(rows))
+	}
+	for _, n := range rows {
+		sub := &testResponse{t: t, doc: n, what: "account"}
+		want := attr(n, "data-account") == strconv.FormatInt(waiting.ID, 10)
+		if got := sub.has("account-waiting"); got != want {
+			t.Errorf("account %s: waiting note shown %t, want %t", attr(n, "data-account"), got, want)
+		}
+	}
+	if got := page.text("account-waiting"); !strings.HasPrefix(got, "Waiting for your bank to verify this account.") {
+		t.Errorf("waiting note %q", got)
+	}
+
+	page = cl.get("/accounts/success?order=" + id).wantStatus(http.StatusOK)
+	if !page.has("account-waiting") || page.has("to-payout") {
+		t.Errorf("the result page of an unverified account offers a withdrawal or does not say it waits:\n%s", page.Body)
+	}
+
+	page = cl.get("/payout").wantStatus(http.StatusOK)
+	if !page.has("account-"+strconv.FormatInt(paid.ID, 10)) || page.has("account-"+strconv.FormatInt(waiting.ID, 10)) {
+		t.Errorf("the payout form should offer account %d only:\n%s", paid.ID, page.Body)
+	}
+	page = cl.submit("/payout", url.Values{"amount": {"100"}, "account": {strconv.FormatInt(waiting.ID, 10)}}).
+		wantStatus(http.StatusUnprocessableEntity)
+	if got := page.text("problem"); !strings.HasPrefix(got, "This bank account is waiting for your bank to verify it.") {
+		t.Errorf("payout to the unverified account: problem %q", got)
+	}
+	if got := lv.wallet(player); got.Minor != 50000 {
+		t.Errorf("wallet %s after the refused payout, want 500.00", got)
+	}
+}
+
+// walkCheckout goes through the sandbox's checkout of the order as the
+// country's adult test person, with the person's account number account ("0",
+// "1") and the scenario chosen in the order options.
+func (lv *liveApp) walkCheckout(messageID, account, scenario string) {
+	lv.t.Helper()
+	u, err := url.Parse(lv.order(messageID).CheckoutURL)
+	if err != nil || u.Host == "" {
+		lv.t.Fatalf("order %s has no checkout URL", messageID)
+	}
+	session := u.Query().Get("session")
+	page := strings.Replace(u.Scheme+"://"+u.Host+u.Path, lv.CheckoutOrigin, lv.Sandbox.URL, 1)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, step := range []struct {
+		name string
+		form url.Values
+	}{
+		{"bank", url.Values{"bank": {"SE|SEB"}}},
+		{"login", url.Values{"person": {"se-adult"}}},
+		{"account", url.Values{"account": {account}}},
+		{"confirm", url.Values{"scenario": {scenario}}},
+	} {
+		step.form.Set("session", session)
+		resp, err := client.PostForm(page+"/"+step.name, step.form)
+		if err != nil {
+			lv.t.Fatalf("checkout %s: %v", step.name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			lv.t.Fatalf("checkout %s of order %s: HTTP %d", step.name, messageID, resp.StatusCode)
+		}
+	}
+}

@@ -488,25 +488,21 @@ func TestDepositThroughSandbox(t *testing.T) {
 				if order.StartedAt == nil || order.CheckoutURL == "" || order.TrustlyOrderID == "" {
 					t.Fatalf("started: %+v", order)
 				}
-				deadline := time.Now().Add(10 * time.Second)
-				for {
-					got, err := svc.OrderByMessageID(ctx, p, order.MessageID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					var n int64
-					db.Model(&models.Notification{}).Where("order_id = ?", order.ID).Count(&n)
-					w, err := svc.Wallet(ctx, p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if got.Status == tt.status && w.Minor == tt.wallet && n == int64(tt.methods) {
-						break
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("after 10 s: order %s, wallet %d, %d notifications; want %s, %d, %d", got.Status, w.Minor, n, tt.status, tt.wallet, tt.methods)
-					}
-					time.Sleep(10 * time.Millisecond)
+				// Every notification is applied before it is answered, so once the
+				// sandbox is idle the order is final: exactly the scenario's notifications.
+				env.WaitIdle(t)
+				got, err := svc.OrderByMessageID(ctx, p, order.MessageID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var n int64
+				db.Model(&models.Notification{}).Where("order_id = ?", order.ID).Count(&n)
+				w, err := svc.Wallet(ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Status != tt.status || w.Minor != tt.wallet || n != int64(tt.methods) {
+					t.Fatalf("once the sandbox is idle: order %s, wallet %d, %d notifications; want %s, %d, %d", got.Status, w.Minor, n, tt.status, tt.wallet, tt.methods)
 				}
 				var accounts []models.BankAccount
 				db.Where("player_id = ?", p.ID).Find(&accounts)

@@ -1,25 +1,97 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
 
 	"github.com/trustly-cashier/cashier/sandbox/views"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
 // The sandbox's own pages: every order, and per order every notification and
-// delivery attempt with the merchant's answer. They are for developers and carry
-// no authentication; bind the sandbox to loopback.
+// delivery attempt with the merchant's answer. They are for developers and show
+// what Trustly never shows anyone: the notifications as sent, the merchant's
+// answers and the checkout links. So they ask for Config.AdminPassword when it is
+// set (the commands refuse a non-loopback address without one), are never framed,
+// and their forms refuse a request from another origin. The notification URL is
+// shown with its last path segment, the merchant's secret token, masked.
 
 func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "sandbox/", http.StatusFound)
 	})
-	mux.HandleFunc("GET /sandbox/{$}", s.ordersPage)
-	mux.HandleFunc("GET /sandbox/orders/{id}", s.orderPage)
-	mux.HandleFunc("POST /sandbox/payout-scenario", s.setPayoutScenario)
+	sameOrigin := http.NewCrossOriginProtection()
+	sameOrigin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.renderAdmin(w, r, http.StatusForbidden, views.Message("Not allowed", "This form can only be sent from the sandbox's own page."))
+	}))
+	mux.Handle("GET /sandbox/{$}", s.adminOnly(http.HandlerFunc(s.ordersPage)))
+	mux.Handle("GET /sandbox/orders/{id}", s.adminOnly(http.HandlerFunc(s.orderPage)))
+	mux.Handle("POST /sandbox/payout-scenario", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setPayoutScenario))))
+}
+
+// adminOnly asks for Config.AdminPassword, when there is one, before h. The
+// comparison takes the same time whatever the password given.
+func (s *Sandbox) adminOnly(h http.Handler) http.Handler {
+	if s.cfg.AdminPassword == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(s.cfg.AdminPassword))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, password, ok := r.BasicAuth()
+		got := sha256.Sum256([]byte(password))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !ok {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Trustly sandbox", charset="UTF-8"`)
+			s.renderAdmin(w, r, http.StatusUnauthorized, views.Message("Password required",
+				"The sandbox's pages need its admin password; any user name will do."))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// renderAdmin renders one of the sandbox's own pages: unlike the checkout, never
+// in a frame, never cached, never named in a Referer.
+func (s *Sandbox) renderAdmin(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		s.log.Error("render page", "path", r.URL.Path, "err", err)
+	}
+}
+
+// maskToken is a notification URL with its last path segment, where a merchant
+// keeps its secret token, reduced to its first four characters (none when it is
+// shorter than 16), and without query or user info: "http://localhost:3000/trustly/notify/3f9a****".
+func maskToken(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(not shown)"
+	}
+	path := strings.TrimRight(u.Path, "/")
+	i := strings.LastIndex(path, "/")
+	last := path[i+1:]
+	if last == "" {
+		return u.Scheme + "://" + u.Host + "/"
+	}
+	shown := ""
+	if len(last) >= 16 {
+		shown = last[:4]
+	}
+	return u.Scheme + "://" + u.Host + path[:i+1] + shown + "****"
 }
 
 // payoutScenarioLabels name PayoutScenarios on the orders page's form.
@@ -30,16 +102,12 @@ var payoutScenarioLabels = map[Scenario]string{
 	ScenarioPayoutRejected:  "rejected",
 }
 
-// setPayoutScenario is the orders page's "Next payouts" form. The pages have no
-// authentication; a form posted from another site is refused all the same.
+// setPayoutScenario is the orders page's "Next payouts" form; adminRoutes
+// refuses it from another origin.
 func (s *Sandbox) setPayoutScenario(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		s.render(w, r, http.StatusForbidden, views.Message("Not allowed", "This form can only be sent from the sandbox's own page."))
-		return
-	}
 	sc := Scenario(r.PostFormValue("scenario"))
 	if sc == "" || s.SetPayoutScenario(sc) != nil {
-		s.render(w, r, http.StatusBadRequest, views.Message("Unknown scenario", "Choose one of the payout outcomes on the orders page."))
+		s.renderAdmin(w, r, http.StatusBadRequest, views.Message("Unknown scenario", "Choose one of the payout outcomes on the orders page."))
 		return
 	}
 	s.log.Info("payout scenario changed", "scenario", sc)
@@ -96,7 +164,7 @@ func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
 		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: per.Firstname + " " + per.Lastname + ", " +
 			per.Country + ", born " + per.DOB + ", personid " + per.PersonID, Note: per.Note})
 	}
-	s.render(w, r, http.StatusOK, views.Orders(p))
+	s.renderAdmin(w, r, http.StatusOK, views.Orders(p))
 }
 
 func outcomeLabel(o Order) Scenario {
@@ -116,7 +184,7 @@ func amountLabel(o Order) string {
 func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 	o, err := s.order(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.render(w, r, http.StatusNotFound, views.Message("Unknown order", "No order "+r.PathValue("id")+"."))
+		s.renderAdmin(w, r, http.StatusNotFound, views.Message("Unknown order", "No order "+r.PathValue("id")+"."))
 		return
 	}
 	p := views.OrderPage{}
@@ -139,7 +207,7 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 	add("test person", o.PersonID)
 	add("bank", o.Bank)
 	add("kyc answer", o.KYCAnswer)
-	add("NotificationURL", o.NotificationURL)
+	add("NotificationURL", maskToken(o.NotificationURL))
 	add("SuccessURL", o.SuccessURL)
 	add("FailURL", o.FailURL)
 	add("URLTarget", o.URLTarget)
@@ -173,5 +241,5 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Notifications = append(p.Notifications, n)
 	}
-	s.render(w, r, http.StatusOK, views.Order(p))
+	s.renderAdmin(w, r, http.StatusOK, views.Order(p))
 }

@@ -115,10 +115,10 @@ func TestCheckoutForms(t *testing.T) {
 		t.Errorf("after confirm: Location %q, want SuccessURL", loc)
 	}
 	step("confirm", url.Values{"scenario": {"deposit-ok"}}, http.StatusSeeOther) // a repeat changes nothing
-	got := m.WaitFor(t, a.OrderID, 3, 5*time.Second)
-	time.Sleep(settle)
-	if methods := sandboxtest.Methods(m.ForOrder(a.OrderID)); !slices.Equal(methods, []string{"pending", "credit", "account"}) {
-		t.Errorf("notifications %v", methods)
+	env.WaitIdle(t)
+	got := m.ForOrder(a.OrderID)
+	if methods := sandboxtest.Methods(got); !slices.Equal(methods, []string{"pending", "credit", "account"}) {
+		t.Fatalf("notifications %v", methods)
 	}
 	if c := got[1].Data.(*trustly.TransferData); c.Amount != "123.45" || c.Currency != "EUR" {
 		t.Errorf("credit %s %s, want 123.45 EUR", c.Amount, c.Currency)

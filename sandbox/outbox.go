@@ -51,7 +51,11 @@ func (s *Sandbox) deliverDue(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			if s.attempt(ctx, &rows[i]) {
+			s.delivering.Add(1) // WaitIdle
+			ok := s.attempt(ctx, &rows[i])
+			s.delivering.Add(-1)
+			s.attempts.Add(1)
+			if ok {
 				progressed = true
 			}
 		}

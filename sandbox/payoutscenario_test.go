@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -37,8 +36,7 @@ func TestPayoutScenarioDefault(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		m.WaitFor(t, res.OrderID, 1, 5*time.Second)
-		time.Sleep(settle)
+		env.WaitIdle(t) // every notification of this payout, however many
 		return sandboxtest.Methods(m.ForOrder(res.OrderID)), nil
 	}
 	choose := func(scenario string, header http.Header) int {

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,6 +32,11 @@ type Config struct {
 	MerchantKey *rsa.PublicKey  // required: verifies requests and notification answers
 	Key         *rsa.PrivateKey // the sandbox's "Trustly" key; default: DataDir/sandbox-private.pem, created when absent
 	BaseURL     string          // public URL of the sandbox, used in checkout URLs, e.g. "http://127.0.0.1:8081"
+	// AdminPassword, when set, is asked for (HTTP Basic, any user name) by the
+	// sandbox's own pages under /sandbox/, which show every order's notification
+	// URL, notifications and checkout links. The API, the checkout and
+	// /sandbox/public-key.pem stay open, as Trustly's are. Never logged.
+	AdminPassword string
 
 	RetrySchedule   []time.Duration // wait before retry n; after the last, give up. Default API.md §13: 10s, 30s, 2m, 10m, 30m, 1h, 24×1h
 	NotifyDelay     time.Duration   // from checkout completion to the first notification; default 2s
@@ -80,6 +87,11 @@ type Sandbox struct {
 
 	payoutMu       sync.Mutex
 	payoutScenario Scenario // Config.PayoutScenario, then SetPayoutScenario
+
+	// delivering is how many delivery attempts are under way, attempts how many
+	// have ended: WaitIdle reads both around its queries.
+	delivering atomic.Int64
+	attempts   atomic.Int64
 
 	wake     chan struct{}
 	stopOnce sync.Once
@@ -204,8 +216,18 @@ func LoadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 }
 
 // Handler serves the API (POST /api/1 and /1), the checkout (/checkout/…), the
-// sandbox pages (/sandbox/) and the public key (/sandbox/public-key.pem).
+// sandbox pages (/sandbox/, behind Config.AdminPassword when set) and the public
+// key (/sandbox/public-key.pem).
 func (s *Sandbox) Handler() http.Handler { return s.mux }
+
+// Loopback reports whether addr, a listener's address, is reachable from this
+// machine only. An unspecified address (0.0.0.0, ::) is every interface, and not
+// loopback. The commands serve the sandbox elsewhere only when told to and given
+// an admin password: its pages show every order's notifications.
+func Loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
 
 // PublicKey is the sandbox's "Trustly" public key: the cashier verifies with it.
 func (s *Sandbox) PublicKey() *rsa.PublicKey { return &s.key.PublicKey }
@@ -293,6 +315,49 @@ func (s *Sandbox) Close() error {
 		}
 	})
 	return err
+}
+
+// WaitIdle waits until the sandbox has nothing left to do by itself: no
+// notification waits to be delivered or retried (whenever it is due), none is
+// being delivered, and no kyc waits for the merchant's answer or its timeout.
+// Then every notification the scenarios planned so far has been answered or
+// given up on, so a test can assert the complete list. A checkout waiting for
+// its player is idle. It needs Start, and returns ctx's error if ctx ends first.
+func (s *Sandbox) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		idle, err := s.idle(ctx)
+		if err != nil {
+			return fmt.Errorf("sandbox idle: %w", err)
+		}
+		if idle {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sandbox idle: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// idle is one look for WaitIdle. An attempt that starts or ends while it looks
+// makes it answer false: an attempt may queue notifications (a kyc answer does)
+// after its own row stops being pending.
+func (s *Sandbox) idle(ctx context.Context) (bool, error) {
+	ended := s.attempts.Load()
+	if s.delivering.Load() > 0 {
+		return false, nil
+	}
+	var pending, kyc int64
+	if err := s.db.WithContext(ctx).Model(&Outbox{}).Where("status = ?", OutboxPending).Count(&pending).Error; err != nil {
+		return false, err
+	}
+	if err := s.db.WithContext(ctx).Model(&Order{}).Where("status = ?", StatusKYC).Count(&kyc).Error; err != nil {
+		return false, err
+	}
+	return pending == 0 && kyc == 0 && s.delivering.Load() == 0 && s.attempts.Load() == ended, nil
 }
 
 // kick wakes the deliverer after new notifications were queued.

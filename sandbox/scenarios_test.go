@@ -17,10 +17,6 @@ import (
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
-// settle waits a little past the last expected notification so that an extra one
-// would be seen.
-const settle = 150 * time.Millisecond
-
 func TestDepositScenarios(t *testing.T) {
 	env := sandboxtest.Start(t)
 	ctx := context.Background()
@@ -58,8 +54,7 @@ func TestDepositScenarios(t *testing.T) {
 			if tt.scenario == sandbox.ScenarioSlowAPI && time.Since(start) < env.Config.SlowAPIDelay {
 				t.Errorf("slow-api answered after %s, want ≥ %s", time.Since(start), env.Config.SlowAPIDelay)
 			}
-			m.WaitFor(t, res.OrderID, len(tt.want), 5*time.Second)
-			time.Sleep(settle)
+			env.WaitIdle(t) // every notification planned, and no other
 			got := m.ForOrder(res.OrderID)
 			if !slices.Equal(sandboxtest.Methods(got), tt.want) {
 				t.Fatalf("notifications %v, want %v", sandboxtest.Methods(got), tt.want)
@@ -153,8 +148,7 @@ func TestSelectAccountScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m.WaitFor(t, res.OrderID, len(tt.want), 5*time.Second)
-			time.Sleep(settle)
+			env.WaitIdle(t) // every notification planned, and no other
 			got := m.ForOrder(res.OrderID)
 			if !slices.Equal(sandboxtest.Methods(got), tt.want) {
 				t.Fatalf("notifications %v, want %v", sandboxtest.Methods(got), tt.want)
@@ -201,8 +195,7 @@ func TestPayoutScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m.WaitFor(t, res.OrderID, len(tt.want), 5*time.Second)
-			time.Sleep(settle)
+			env.WaitIdle(t) // every notification planned, and no other
 			got := m.ForOrder(res.OrderID)
 			if !slices.Equal(sandboxtest.Methods(got), tt.want) {
 				t.Fatalf("notifications %v, want %v", sandboxtest.Methods(got), tt.want)
@@ -273,8 +266,7 @@ func TestPayNPlay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m.WaitFor(t, res.OrderID, len(tt.want), 5*time.Second)
-			time.Sleep(settle)
+			env.WaitIdle(t) // every notification planned, and no other
 			got := m.ForOrder(res.OrderID)
 			if !slices.Equal(sandboxtest.Methods(got), tt.want) {
 				t.Fatalf("notifications %v, want %v", sandboxtest.Methods(got), tt.want)
@@ -306,12 +298,11 @@ func TestPayNPlay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for !slices.Contains(sandboxtest.Methods(m.ForOrder(res.OrderID)), "cancel") {
-			if time.Now().After(deadline) {
-				t.Fatalf("no cancel after the kyc timeout: %v", sandboxtest.Methods(m.ForOrder(res.OrderID)))
-			}
-			time.Sleep(10 * time.Millisecond)
+		env.WaitIdle(t) // the kyc timed out and its consequences went out
+		got := sandboxtest.Methods(m.ForOrder(res.OrderID))
+		if len(got) < 2 || got[len(got)-1] != "cancel" || slices.Index(got, "cancel") != len(got)-1 ||
+			slices.ContainsFunc(got[:len(got)-1], func(m string) bool { return m != "kyc" }) {
+			t.Fatalf("notifications %v; want unanswered kyc attempts, then one cancel", got)
 		}
 	})
 }
@@ -335,8 +326,7 @@ func TestRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.WaitFor(t, res.OrderID, 9, 5*time.Second)
-	time.Sleep(300 * time.Millisecond) // longer than the whole retry schedule
+	env.WaitIdle(t) // answered, or retried to the end of the schedule
 	counts := map[string]int{}
 	uuids := map[string]map[string]bool{}
 	for _, n := range m.ForOrder(res.OrderID) {
@@ -389,9 +379,8 @@ func TestRestart(t *testing.T) {
 	if !second.TrustlyKey.Equal(first.TrustlyKey) {
 		t.Fatal("the restarted sandbox has another key")
 	}
-	all := m.WaitFor(t, res.OrderID, 2, 5*time.Second)
-	time.Sleep(settle)
-	all = m.ForOrder(res.OrderID)
+	second.WaitIdle(t)
+	all := m.ForOrder(res.OrderID)
 	if len(all) != 2 || all[1].ID() != got[0].ID() || all[1].Method != "cancel" {
 		t.Fatalf("after restart: %v; want the same cancel %s again", sandboxtest.Methods(all), got[0].ID())
 	}
@@ -405,13 +394,13 @@ func TestChaosDuplicate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.WaitFor(t, res.OrderID, 6, 5*time.Second)
-	time.Sleep(settle)
+	env.WaitIdle(t)
 	counts := map[string]int{}
-	for _, n := range m.ForOrder(res.OrderID) {
+	all := m.ForOrder(res.OrderID)
+	for _, n := range all {
 		counts[n.Method]++
 	}
-	if counts["pending"] != 2 || counts["credit"] != 2 || counts["account"] != 2 {
+	if len(all) != 6 || counts["pending"] != 2 || counts["credit"] != 2 || counts["account"] != 2 {
 		t.Errorf("deliveries per method %v, want each twice", counts)
 	}
 }
@@ -448,20 +437,14 @@ func TestSlowAPIPayout(t *testing.T) {
 	if n := env.Sandbox.PayoutCalls("never"); n != 0 {
 		t.Errorf("PayoutCalls of an unknown MessageID = %d", n)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		confirmed := 0
-		for _, r := range m.Received() {
-			if d, ok := r.Notification.Data.(*trustly.PayoutData); ok && d.MessageID == "slow-1" {
-				confirmed++
-			}
+	env.WaitIdle(t)
+	var got []string
+	for _, r := range m.Received() {
+		if d, ok := r.Notification.Data.(*trustly.PayoutData); ok && d.MessageID == "slow-1" {
+			got = append(got, r.Notification.Method)
 		}
-		if confirmed == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d payoutconfirmations for the timed-out payout, want 1", confirmed)
-		}
-		time.Sleep(10 * time.Millisecond)
+	}
+	if !slices.Equal(got, []string{"payoutconfirmation"}) {
+		t.Fatalf("notifications for the timed-out payout %v; want one payoutconfirmation", got)
 	}
 }

@@ -183,6 +183,7 @@ type BankAccountRow struct {
 	Number   string // the masked number: "**706212"
 	Label    string // both, for sentences: "Handelsbanken **706212"
 	Verified bool   // Trustly verified that it is the player's
+	Waiting  bool   // not verified yet and not typed by the player: no payouts until the bank verifies it
 	Source   string // how we learned of it: "From a deposit", "Chosen with Trustly", "Entered by you"
 }
 

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -130,12 +131,52 @@ func (t *sqliteTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 	return t.db.PrepareContext(ctx, query)
 }
 
-// Migrate creates or updates every table in models.Tables.
+// migrationLock is the first half of the PostgreSQL advisory lock key Migrate
+// holds ("cash"); the second half is a hash of the schema being migrated, so
+// instances migrating one schema wait for each other and other schemas (one per
+// test) do not.
+const migrationLock = 0x63617368
+
+// Migrate creates or updates every table in models.Tables. On PostgreSQL it holds
+// an advisory lock for the whole migration, on one connection, so instances
+// starting together on an empty database migrate one after the other: the first
+// creates the tables and the others find them. SQLite is one instance's file and
+// migrates without a lock.
 func Migrate(db *gorm.DB) error {
-	if err := db.AutoMigrate(models.Tables()...); err != nil {
+	if err := migrate(db); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+func migrate(db *gorm.DB) error {
+	if db.Dialector.Name() != "postgres" {
+		return db.AutoMigrate(models.Tables()...)
+	}
+	ctx := context.Background()
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	const key = "$1, hashtext(COALESCE(current_schema(), ''))"
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")", migrationLock); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock("+key+")", migrationLock); err != nil {
+			// A session that cannot unlock is not given back to the pool: closing it
+			// releases the lock on the server.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx})
+	tx.Statement.ConnPool = conn
+	return tx.AutoMigrate(models.Tables()...)
 }
 
 // Close closes the underlying connection pool.

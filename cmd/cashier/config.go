@@ -68,6 +68,10 @@ type config struct {
 
 	SandboxAddr    string // SANDBOX_ADDR: where the embedded sandbox listens
 	SandboxBaseURL string // SANDBOX_BASE_URL: its public URL (the checkout origin)
+	// SandboxPublic (SANDBOX_PUBLIC=1) allows a SANDBOX_ADDR that is not loopback,
+	// with SandboxAdminPassword (SANDBOX_ADMIN_PASSWORD) guarding its /sandbox/ pages.
+	SandboxPublic        bool
+	SandboxAdminPassword string
 }
 
 // Sandbox reports whether the cashier runs against the embedded sandbox.
@@ -157,6 +161,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, errors.New("CASHIER_SESSION_KEY must be at least 32 characters")
 	}
 	c.SessionHash, c.SessionKey = deriveKey(sess, "hash", 64), deriveKey(sess, "block", 32)
+	c.SandboxPublic = getenv("SANDBOX_PUBLIC") == "1"
+	if c.SandboxAdminPassword, err = secret(getenv, "SANDBOX_ADMIN_PASSWORD"); err != nil {
+		return nil, err
+	}
 	if c.AdminPassword, err = secret(getenv, "CASHIER_ADMIN_PASSWORD"); err != nil {
 		return nil, err
 	}

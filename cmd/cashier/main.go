@@ -144,7 +144,7 @@ const (
 func startSandbox(ctx context.Context, cfg *config, log *slog.Logger) (*sandbox.Sandbox, func(), error) {
 	sb, err := sandbox.New(sandbox.Config{DataDir: filepath.Join(cfg.DataDir, "sandbox"), Username: sandboxUser,
 		Password: sandboxPassword, MerchantKey: &cfg.MerchantKey.PublicKey, BaseURL: cfg.SandboxBaseURL,
-		Logger: log.With("component", "sandbox")})
+		AdminPassword: cfg.SandboxAdminPassword, Logger: log.With("component", "sandbox")})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,6 +152,12 @@ func startSandbox(ctx context.Context, cfg *config, log *slog.Logger) (*sandbox.
 	if err != nil {
 		sb.Close()
 		return nil, nil, fmt.Errorf("listen on SANDBOX_ADDR %s: %w", cfg.SandboxAddr, err)
+	}
+	// Its pages show every order's notifications and checkout links.
+	if !sandbox.Loopback(ln.Addr()) && (!cfg.SandboxPublic || cfg.SandboxAdminPassword == "") {
+		ln.Close()
+		sb.Close()
+		return nil, nil, fmt.Errorf("SANDBOX_ADDR %s is not a loopback address: set SANDBOX_PUBLIC=1 and SANDBOX_ADMIN_PASSWORD to serve the sandbox there", ln.Addr())
 	}
 	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {

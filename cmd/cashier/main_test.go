@@ -220,3 +220,22 @@ func TestRunWebSettings(t *testing.T) {
 		t.Errorf("the sandbox's checkout does not show the shopper statement:\n%s", body)
 	}
 }
+// TestRunSandboxNotLoopback: the embedded sandbox refuses an address other
+// machines reach unless SANDBOX_PUBLIC=1 comes with SANDBOX_ADMIN_PASSWORD.
+func TestRunSandboxNotLoopback(t *testing.T) {
+	for _, extra := range []map[string]string{{}, {"SANDBOX_PUBLIC": "1"}, {"SANDBOX_ADMIN_PASSWORD": "pages-password"}} {
+		addr := freeAddr(t)
+		vars := map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
+			"SANDBOX_ADDR": "0.0.0.0:0"}
+		for k, v := range extra {
+			vars[k] = v
+		}
+		// A run that wrongly starts stops when ctx ends, and returns nil.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := run(ctx, env(vars), &syncBuffer{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "SANDBOX_PUBLIC=1 and SANDBOX_ADMIN_PASSWORD") {
+			t.Errorf("run with SANDBOX_ADDR 0.0.0.0 and %v: %v; want a refusal", extra, err)
+		}
+	}
+}

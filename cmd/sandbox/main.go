@@ -2,6 +2,9 @@
 // checkout and the notification deliverer, with its state in --data.
 //
 //	go run ./cmd/sandbox --merchant-key merchant-public.pem
+//
+// It listens on loopback. Its /sandbox/ pages show every order's notifications
+// and checkout links, so another address needs --public and an admin password.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,9 +50,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	notifyDelay := fs.Duration("notify-delay", 2*time.Second, "from checkout completion to the first notification")
 	lateDelay := fs.Duration("late-delay", 2*time.Minute, "deposit-delayed: how much later the credit comes")
 	kycTimeout := fs.Duration("kyc-timeout", 30*time.Second, "an unanswered kyc counts as FINISH after this")
+	public := fs.Bool("public", false, "allow a --addr that is not loopback (needs an admin password)")
+	adminPassword := fs.String("admin-password", "", "password for the /sandbox/ pages (HTTP Basic, any user name); required with --public")
+	adminPasswordFile := fs.String("admin-password-file", "", "file holding the --admin-password")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *adminPasswordFile != "" {
+		b, err := os.ReadFile(*adminPasswordFile)
+		if err != nil {
+			return fmt.Errorf("--admin-password-file: %w", err)
+		}
+		*adminPassword = strings.TrimSpace(string(b))
 	}
 	if *merchantKey == "" {
 		return errors.New("--merchant-key is required: the merchant's public key (openssl rsa -in private.pem -pubout)")
@@ -76,11 +90,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := exposure(ln.Addr(), *public, *adminPassword); err != nil {
+		ln.Close()
+		return err
+	}
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
 	sb, err := sandbox.New(sandbox.Config{DataDir: *data, Username: *username, Password: *password, MerchantKey: mk,
-		Key: key, BaseURL: *baseURL, NotifyDelay: *notifyDelay, LateDelay: *lateDelay, KYCTimeout: *kycTimeout,
+		Key: key, BaseURL: *baseURL, AdminPassword: *adminPassword, NotifyDelay: *notifyDelay, LateDelay: *lateDelay, KYCTimeout: *kycTimeout,
 		PayNPlay: *payNPlay, Logger: log})
 	if err != nil {
 		return err
@@ -94,11 +112,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, `Trustly sandbox
   API            POST %[1]s/api/1  (also /1), username %[2]q
-  orders         %[1]s/sandbox/
+  orders         %[1]s/sandbox/%[5]s
   public key     %[1]s/sandbox/public-key.pem  (also %[3]s)
   data           %[4]s
 Stop with Ctrl-C.
-`, *baseURL, *username, pubPath, *data)
+`, *baseURL, *username, pubPath, *data, pagesNote(*adminPassword))
 	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -110,4 +128,25 @@ Stop with Ctrl-C.
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// exposure refuses an address reachable from other machines unless --public was
+// given with an admin password.
+func exposure(addr net.Addr, public bool, adminPassword string) error {
+	switch {
+	case sandbox.Loopback(addr):
+		return nil
+	case !public:
+		return fmt.Errorf("--addr %s is not a loopback address, and the sandbox's pages show every order's notifications and checkout links: pass --public with --admin-password(-file) to serve it there", addr)
+	case adminPassword == "":
+		return fmt.Errorf("--public needs --admin-password or --admin-password-file: the sandbox's pages would be open to anyone reaching %s", addr)
+	}
+	return nil
+}
+
+func pagesNote(adminPassword string) string {
+	if adminPassword == "" {
+		return "  (no password: keep it on loopback)"
+	}
+	return "  (admin password required)"
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +82,85 @@ func TestRun(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
+	}
+}
+
+// TestRunPublic: an address that is not loopback is refused without --public,
+// and with --public but no admin password; with both the sandbox starts and its
+// pages ask for the password while the public key stays open.
+func TestRunPublic(t *testing.T) {
+	dir := t.TempDir()
+	mk, err := trustly.ParsePrivateKey(mustRead(t, "../../trustly/testdata/test-merchant-private.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubFile := filepath.Join(dir, "merchant.pem")
+	if err := os.WriteFile(pubFile, trustly.PublicKeyPEM(&mk.PublicKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pwFile := filepath.Join(dir, "admin-password")
+	if err := os.WriteFile(pwFile, []byte("pages-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--data", filepath.Join(dir, "data"), "--merchant-key", pubFile}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "0.0.0.0:0"}, "--public"},
+		{[]string{"--addr", ":0"}, "--public"},
+		{[]string{"--addr", "0.0.0.0:0", "--public"}, "--admin-password"},
+	} {
+		// A run that wrongly serves stops when ctx ends, and returns nil.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := run(ctx, append(tt.args, base...), &syncBuffer{})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run %v: %v; want an error naming %s", tt.args, err, tt.want)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--addr", "0.0.0.0:0", "--public", "--admin-password-file", pwFile}, base...), out)
+	}()
+	pages := regexp.MustCompile(`orders +http://\S+:(\d+)/sandbox/`)
+	deadline := time.Now().Add(10 * time.Second)
+	for pages.FindStringSubmatch(out.String()) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no pages URL printed: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base0 := "http://127.0.0.1:" + pages.FindStringSubmatch(out.String())[1]
+	status := func(path, password string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base0+path, nil)
+		if password != "" {
+			req.SetBasicAuth("me", password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status("/sandbox/", ""); got != http.StatusUnauthorized {
+		t.Errorf("pages without the password: HTTP %d; want 401", got)
+	}
+	if got := status("/sandbox/", "pages-password"); got != http.StatusOK {
+		t.Errorf("pages with the password: HTTP %d; want 200", got)
+	}
+	if got := status("/sandbox/public-key.pem", ""); got != http.StatusOK {
+		t.Errorf("public key: HTTP %d; want 200", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after cancel: %v", err)
 	}
 }
 

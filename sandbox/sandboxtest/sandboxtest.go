@@ -102,6 +102,18 @@ func StartWith(t testing.TB, cfg sandbox.Config) *Env {
 		TrustlyKey: sb.PublicKey(), Username: cfg.Username, Password: cfg.Password, Config: cfg}
 }
 
+// WaitIdle waits, up to 10 s, until the sandbox has nothing left to deliver
+// (sandbox.Sandbox.WaitIdle): then a test can assert the full list of
+// notifications, and that no other came.
+func (e *Env) WaitIdle(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Sandbox.WaitIdle(ctx); err != nil {
+		t.Fatalf("the sandbox did not become idle within 10 s: %v", err)
+	}
+}
+
 // Client returns a trustly.Client for the sandbox, signed with the test merchant key.
 func (e *Env) Client(t testing.TB) *trustly.Client {
 	t.Helper()

@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // SQLite opens a new SQLite database in t.TempDir().
@@ -32,6 +34,20 @@ func SQLite(t testing.TB) *gorm.DB {
 // where a missing PostgreSQL is a failure.
 func Postgres(t testing.TB) *gorm.DB {
 	t.Helper()
+	db, err := store.Open(PostgresDSN(t), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(db) })
+	return db
+}
+
+// PostgresDSN creates a fresh, empty schema on the server named by
+// TEST_DATABASE_URL and returns a DSN whose search_path is that schema; the schema
+// is dropped when the test ends, after the test's own cleanups. It skips or fails
+// like Postgres.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv("TEST_DATABASE_URL")
 	if dsn == "" {
 		if os.Getenv("CI") == "true" {
@@ -42,13 +58,18 @@ func Postgres(t testing.TB) *gorm.DB {
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
-	admin, err := store.Open(dsn, slog.Default())
+	// Not store.Open: that would migrate the server's default schema as well.
+	admin, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", err)
 	}
 	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatal(err)
+		t.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", err)
 	}
+	t.Cleanup(func() {
+		admin.Exec(fmt.Sprintf("DROP SCHEMA %s CASCADE", schema))
+		store.Close(admin)
+	})
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -56,16 +77,7 @@ func Postgres(t testing.TB) *gorm.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(u.String(), slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		store.Close(db)
-		admin.Exec(fmt.Sprintf("DROP SCHEMA %s CASCADE", schema))
-		store.Close(admin)
-	})
-	return db
+	return u.String()
 }
 
 // Each runs f once on SQLite and once on PostgreSQL, as subtests named after them.

@@ -1,0 +1,167 @@
+package sandbox_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+const notifyToken = "s3cr3t-notify-token-0123456789abcdef"
+
+// adminEnv is a sandbox with an admin password and one deposit whose
+// NotificationURL carries a token.
+func adminEnv(t *testing.T, password string) (*sandboxtest.Env, trustly.DepositResult) {
+	t.Helper()
+	env := sandboxtest.Start(t, func(c *sandbox.Config) { c.AdminPassword = password })
+	res, err := env.Client(t).Deposit(context.Background(), trustly.DepositParams{
+		NotificationURL: "http://127.0.0.1:9/trustly/notify/" + notifyToken, EndUserID: "player-1",
+		MessageID: uuid.NewString(), Currency: "SEK", Amount: "100.00", Country: "SE",
+		SuccessURL: "https://casino.example/ok", FailURL: "https://casino.example/fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, res
+}
+
+// get fetches path with the password given as HTTP Basic ("" sends none).
+func get(t *testing.T, env *sandboxtest.Env, path, password string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, env.URL+path, nil)
+	if password != "" {
+		req.SetBasicAuth("anyone", password)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+// TestAdminPassword: with an AdminPassword the /sandbox/ pages and form ask for
+// it; the API, the checkout and the public key stay open, as Trustly's are.
+func TestAdminPassword(t *testing.T) {
+	env, dep := adminEnv(t, "open sesame")
+	for _, path := range []string{"/sandbox/", "/sandbox/orders/" + dep.OrderID} {
+		for _, tt := range []struct {
+			password string
+			want     int
+		}{{"", http.StatusUnauthorized}, {"open sesam", http.StatusUnauthorized}, {"open sesame!", http.StatusUnauthorized},
+			{"open sesame", http.StatusOK}} {
+			code, h, body := get(t, env, path, tt.password)
+			if code != tt.want {
+				t.Errorf("GET %s with password %q: HTTP %d; want %d", path, tt.password, code, tt.want)
+			}
+			if code == http.StatusUnauthorized && (!strings.HasPrefix(h.Get("WWW-Authenticate"), "Basic ") || strings.Contains(body, dep.OrderID)) {
+				t.Errorf("GET %s refused without a Basic challenge, or showing the order", path)
+			}
+			if h.Get("X-Frame-Options") != "DENY" || h.Get("Content-Security-Policy") != "frame-ancestors 'none'" {
+				t.Errorf("GET %s may be framed: %v", path, h)
+			}
+		}
+	}
+	form := strings.NewReader(url.Values{"scenario": {"payout-failed"}}.Encode())
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/sandbox/payout-scenario", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || env.Sandbox.PayoutScenario() != "" {
+		t.Errorf("payout scenario form without the password: HTTP %d, scenario now %q; want 401 and unchanged",
+			resp.StatusCode, env.Sandbox.PayoutScenario())
+	}
+
+	// Open as Trustly's: the public key, the checkout, the API.
+	if code, _, body := get(t, env, "/sandbox/public-key.pem", ""); code != http.StatusOK || !strings.Contains(body, "PUBLIC KEY") {
+		t.Errorf("public key without a password: HTTP %d", code)
+	}
+	u, _ := url.Parse(dep.URL)
+	if code, _, _ := get(t, env, u.RequestURI(), ""); code != http.StatusOK {
+		t.Errorf("checkout without a password: HTTP %d", code)
+	}
+	if _, err := env.Client(t).Balance(context.Background()); err != nil {
+		t.Errorf("API without the admin password: %v", err)
+	}
+
+	// Without AdminPassword (the embedded sandbox on loopback) the pages are open.
+	open, _ := adminEnv(t, "")
+	if code, _, _ := get(t, open, "/sandbox/", ""); code != http.StatusOK {
+		t.Errorf("GET /sandbox/ without AdminPassword configured: HTTP %d; want 200", code)
+	}
+}
+
+// TestOrderPageMasksNotifyToken: the order page shows the notification URL with
+// the merchant's token masked, and nowhere in full.
+func TestOrderPageMasksNotifyToken(t *testing.T) {
+	env, dep := adminEnv(t, "")
+	code, _, body := get(t, env, "/sandbox/orders/"+dep.OrderID, "")
+	if code != http.StatusOK {
+		t.Fatalf("order page: HTTP %d", code)
+	}
+	if strings.Contains(body, notifyToken) || strings.Contains(body, notifyToken[4:12]) {
+		t.Errorf("the order page shows the notify token:\n%s", body)
+	}
+	if want := "http://127.0.0.1:9/trustly/notify/" + notifyToken[:4] + "****"; !strings.Contains(body, want) {
+		t.Errorf("the order page does not show the masked URL %q:\n%s", want, body)
+	}
+}
+
+// TestPayoutScenarioSameOrigin: the "Next payouts" form is refused from any
+// other origin, whichever header the browser sends, and accepted from the page
+// itself and from tools that send neither header.
+func TestPayoutScenarioSameOrigin(t *testing.T) {
+	env := sandboxtest.Start(t)
+	post := func(scenario string, header http.Header) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/sandbox/payout-scenario",
+			strings.NewReader(url.Values{"scenario": {scenario}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, h := range []http.Header{
+		{"Sec-Fetch-Site": {"cross-site"}},
+		{"Sec-Fetch-Site": {"same-site"}}, // another port of the same host
+		{"Origin": {"http://evil.example"}},
+		{"Origin": {"http://localhost:3000"}},
+	} {
+		if got := post("payout-failed", h); got != http.StatusForbidden {
+			t.Errorf("POST with %v: HTTP %d; want 403", h, got)
+		}
+	}
+	if got := env.Sandbox.PayoutScenario(); got != "" {
+		t.Fatalf("refused posts changed the payout scenario to %q", got)
+	}
+	for _, tt := range []struct {
+		scenario sandbox.Scenario
+		header   http.Header
+	}{
+		{sandbox.ScenarioPayoutFailed, http.Header{"Sec-Fetch-Site": {"same-origin"}}},
+		{sandbox.ScenarioPayoutBounce, http.Header{"Origin": {env.URL}}},
+		{sandbox.ScenarioPayoutRejected, nil}, // curl
+	} {
+		if got := post(string(tt.scenario), tt.header); got != http.StatusSeeOther || env.Sandbox.PayoutScenario() != tt.scenario {
+			t.Errorf("POST %s with %v: HTTP %d, scenario %q; want 303 and the change", tt.scenario, tt.header, got,
+				env.Sandbox.PayoutScenario())
+		}
+	}
+}
