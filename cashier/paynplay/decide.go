@@ -254,7 +254,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 			fire(RuleIdentityMismatch, "player %d who started the order: %s", in.Started.ID, why)
 		}
 	}
-	if in.Known != nil && in.Known != in.Started {
+	if in.Known != nil && (in.Started == nil || in.Known.ID != in.Started.ID) {
 		if why := mismatch(in.Known, id); why != "" {
 			fire(RuleIdentityMismatch, "player %d found for the identity: %s", in.Known.ID, why)
 		}

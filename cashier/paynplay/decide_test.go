@@ -135,6 +135,8 @@ func TestDecide(t *testing.T) {
 			want: Finish, rules: []Rule{RuleIdentityMismatch}, inMessage: "not the one of this account"},
 		{name: "returning player, identity of another player", in: Input{KYC: seAdult, Started: otherSE, Known: pnpSE, Currency: "SEK"},
 			want: Finish, rules: []Rule{RuleIdentityMismatch, RuleIdentityTaken}},
+		{name: "one player read twice fires once", in: Input{KYC: seAdult, Started: otherSE, Known: copyOf(otherSE), Currency: "SEK"},
+			want: Finish, rules: []Rule{RuleIdentityMismatch}},
 		{name: "stored personid unreadable", in: Input{KYC: seAdult, Started: badStored, Currency: "SEK"},
 			want: Finish, rules: []Rule{RuleIdentityMismatch}},
 		{name: "password player, own identity", in: Input{KYC: seAdult, Started: password, Amount: sek(100), Currency: "SEK"},
@@ -213,6 +215,8 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func copyOf(p *Player) *Player { c := *p; return &c }
 
 type nilChecker struct{ exclusions.Exclusions }
 type nilLimits struct{ Limits }

@@ -1,10 +1,3 @@
-// Package paynplay holds Pay N Play's rules (API.md §5.5, §8): which markets take it
-// and in which model (Mode), how a bank identity from Trustly's kyc notification is
-// read and checked (ParseIdentity, ParsePersonID), and the kyc decision itself
-// (Rules.Decide), which answers CONTINUE, CONTINUE with a limit, or FINISH.
-//
-// The package decides; it stores nothing and moves no money. The cashier calls it
-// from its kyc notification handling and stores the Decision with the order.
 package paynplay
 
 import (
