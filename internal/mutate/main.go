@@ -48,7 +48,7 @@ const (
 )
 
 func main() {
-	listPath := flag.String("list", "internal/mutate/mutations.txt", "mutation list, relative to the repository root")
+	listPath := flag.String("list", "internal/mutate/mutations.txt", "mutation list; a relative path is from the repository root")
 	only := flag.String("only", "", "comma-separated names of the mutations to run (default: all)")
 	check := flag.Bool("check", false, "only check that every snippet applies; run no tests")
 	timeout := flag.Duration("timeout", 5*time.Minute, "test time limit per mutation")
@@ -81,7 +81,10 @@ func run(ctx context.Context, o options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.Open(filepath.Join(root, o.list))
+	if !filepath.IsAbs(o.list) {
+		o.list = filepath.Join(root, o.list)
+	}
+	f, err := os.Open(o.list)
 	if err != nil {
 		return 0, err
 	}
