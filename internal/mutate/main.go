@@ -154,9 +154,10 @@ func run(ctx context.Context, o options) (int, error) {
 		}
 	}
 
-	applied := len(muts) - len(results[NotApplied]) - len(results[Invalid])
-	fmt.Fprintf(o.out, "\nscore: %d of %d caught (%d applied and compiled; %d listed) in %s\n",
-		len(results[Caught]), applied, applied, len(muts), time.Since(start).Round(time.Second))
+	tested := len(muts) - len(results[NotApplied]) - len(results[Invalid])
+	fmt.Fprintf(o.out, "\nscore: %d of %d caught (%d listed, %d not applied, %d invalid) in %s\n",
+		len(results[Caught]), tested, len(muts), len(results[NotApplied]), len(results[Invalid]),
+		time.Since(start).Round(time.Second))
 	for _, k := range []Outcome{Survived, NotApplied, Invalid} {
 		if len(results[k]) > 0 {
 			fmt.Fprintf(o.out, "%s: %s\n", k, strings.Join(results[k], ", "))
