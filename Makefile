@@ -2,7 +2,7 @@
 GO      ?= go
 export CGO_ENABLED := 1
 
-.PHONY: run test generate check-generated lint bench fuzz build sandbox
+.PHONY: run test generate check-generated lint bench fuzz build sandbox mutate
 
 run: generate
 	$(GO) run ./cmd/cashier
@@ -38,3 +38,9 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSerialize -fuzztime 20s ./trustly
 	$(GO) test -run '^$$' -fuzz FuzzParseNotification -fuzztime 20s ./trustly
+
+# Mutation run over the money paths (internal/mutate/mutations.txt): each listed bug
+# must make the tests fail. Not part of `make test`; it takes about half an hour.
+# Set TEST_DATABASE_URL so PostgreSQL is tested too; MUTATE_FLAGS="-only NAME" runs one.
+mutate:
+	$(GO) run ./internal/mutate $(MUTATE_FLAGS)

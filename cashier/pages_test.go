@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -54,10 +55,38 @@ func TestSummary(t *testing.T) {
 					t.Errorf("got wallet %d, blocked %t, returned deposit %d; want %d, %t, %d",
 						got.Wallet.Minor, got.Blocked, gotReturned, tt.wallet, tt.blocked, wantReturned)
 				}
-				if want := r.svc.Config().LimitsFor("SEK"); got.Limits.MinDeposit != want.MinDeposit || got.Wallet.Currency != "SEK" {
-					t.Errorf("got limits %+v in %s; want %+v in SEK", got.Limits, got.Wallet.Currency, want)
+				if !reflect.DeepEqual(got.Limits, defaultSEKLimits) || got.Wallet.Currency != "SEK" {
+					t.Errorf("got limits %+v in %s; want %+v in SEK", got.Limits, got.Wallet.Currency, defaultSEKLimits)
 				}
 			})
+		}
+	})
+}
+
+// defaultSEKLimits are the limits of a currency the config does not name (the
+// rig names none), written out: 10–10 000 kr per order, approval above 5 000 kr.
+var defaultSEKLimits = cashier.Limits{
+	MinDeposit: sek(1000), MaxDeposit: sek(1000000),
+	MinPayout: sek(1000), MaxPayout: sek(1000000),
+	ApprovalAbove: sek(500000),
+	QuickPicks:    []models.Money{sek(10000), sek(25000), sek(50000), sek(100000)},
+}
+
+// TestSummaryConfiguredLimits shows the limits the config sets for the player's
+// currency, not the defaults.
+func TestSummaryConfiguredLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		want := cashier.Limits{MinDeposit: sek(2000), MaxDeposit: sek(500000), MinPayout: sek(5000),
+			MaxPayout: sek(250000), ApprovalAbove: sek(250050), QuickPicks: []models.Money{sek(2000), sek(500000)}}
+		r := newRig(t, db, "", func(c *cashier.Config) {
+			c.Limits = map[string]cashier.Limits{"SEK": want, "EUR": {MinDeposit: models.Money{Minor: 1, Currency: "EUR"}}}
+		})
+		got, err := r.svc.Summary(r.ctx, r.player())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Limits, want) {
+			t.Errorf("got limits %+v; want %+v", got.Limits, want)
 		}
 	})
 }

@@ -77,19 +77,20 @@ func startLive(t testing.TB, o liveOptions) *liveApp {
 			o.Setup(s)
 		}
 	})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := ta.App.Listener(ln); err != nil {
-			t.Logf("cashier listener: %v", err)
-		}
-	}()
+	// Listener returns nil once the app shuts down or the listener is closed; any
+	// other return is a failure of the server the test talks to.
+	served := make(chan error, 1)
+	go func() { served <- ta.App.Listener(ln) }()
 	t.Cleanup(func() {
-		_ = ta.App.ShutdownWithTimeout(5 * time.Second)
+		if err := ta.App.ShutdownWithTimeout(5 * time.Second); err != nil {
+			t.Errorf("cashier shutdown: %v", err)
+		}
 		// A test that fails at once may shut down before Listener began serving;
 		// closing the listener makes Listener return either way.
 		ln.Close()
-		<-done
+		if err := <-served; err != nil {
+			t.Errorf("cashier listener: %v", err)
+		}
 	})
 	return &liveApp{testApp: ta, URL: base, Sandbox: env, CheckoutOrigin: checkout}
 }

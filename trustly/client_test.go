@@ -61,11 +61,14 @@ type peer struct {
 	requests []*Message
 }
 
-type replyFunc func(t *testing.T, m *Message) (status int, body []byte)
+// replyFunc answers one verified request. It runs on the server's goroutine, so it
+// returns its failure rather than calling t.Fatal: the peer reports it with t.Errorf
+// and answers HTTP 500.
+type replyFunc func(m *Message) (status int, body []byte, err error)
 
 func newPeer(t *testing.T, reply replyFunc) *peer {
 	t.Helper()
-	merchant := &merchantKey(t).PublicKey
+	merchant, tk := &merchantKey(t).PublicKey, trustlyKey(t)
 	p := &peer{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, err := io.ReadAll(r.Body)
@@ -81,14 +84,24 @@ func newPeer(t *testing.T, reply replyFunc) *peer {
 		}
 		if err := m.Verify(merchant); err != nil {
 			t.Errorf("peer: request signature: %v", err)
-			body, _ := EncodeError(trustlyKey(t), m.Method, m.UUID, CodeUnableToVerifyRSASignature, "")
+			body, err := EncodeError(tk, m.Method, m.UUID, CodeUnableToVerifyRSASignature, "")
+			if err != nil {
+				t.Errorf("peer: sign error: %v", err)
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
 			w.Write(body)
 			return
 		}
 		p.mu.Lock()
 		p.requests = append(p.requests, m)
 		p.mu.Unlock()
-		status, body := reply(t, m)
+		status, body, err := reply(m)
+		if err != nil {
+			t.Errorf("peer: reply to %s: %v", m.Method, err)
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		w.Write(body)
@@ -104,17 +117,19 @@ func (p *peer) received() []*Message {
 	return append([]*Message(nil), p.requests...)
 }
 
-// result answers with a signed result carrying data (JSON text).
-func result(data string) replyFunc {
-	return func(t *testing.T, m *Message) (int, []byte) {
-		t.Helper()
-		b, err := EncodeResult(trustlyKey(t), m.Method, m.UUID, tree(t, data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return http.StatusOK, b
+// result answers with a signed result carrying data (JSON text), read here on the
+// test's goroutine.
+func result(t *testing.T, data string) replyFunc {
+	t.Helper()
+	key, d := trustlyKey(t), tree(t, data)
+	return func(m *Message) (int, []byte, error) {
+		b, err := EncodeResult(key, m.Method, m.UUID, d)
+		return http.StatusOK, b, err
 	}
 }
+
+// status200 is the reply of an encoder's result, for replyFuncs.
+func status200(b []byte, err error) (int, []byte, error) { return http.StatusOK, b, err }
 
 func newClient(t *testing.T, url string, edit ...func(*Config)) *Client {
 	t.Helper()
@@ -292,7 +307,7 @@ func TestMethodsMapData(t *testing.T) {
 		want:     []AccountBalance{{Currency: "EUR", Balance: "12345.67"}, {Currency: "SEK", Balance: "-100.00"}},
 	}} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPeer(t, result(tt.reply))
+			p := newPeer(t, result(t, tt.reply))
 			got, err := tt.call(newClient(t, p.URL))
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
@@ -382,7 +397,7 @@ func TestRequestsMatchVectors(t *testing.T) {
 	}} {
 		t.Run(tt.vector, func(t *testing.T) {
 			v := vs[tt.vector]
-			p := newPeer(t, result(`{"orderid":"1","url":"https://x.example/","result":"1"}`))
+			p := newPeer(t, result(t, `{"orderid":"1","url":"https://x.example/","result":"1"}`))
 			if err := tt.call(newClient(t, p.URL)); err != nil {
 				t.Fatal(err)
 			}
@@ -401,6 +416,7 @@ func TestRequestsMatchVectors(t *testing.T) {
 func TestCallFailures(t *testing.T) {
 	ctx := context.Background()
 	wrongKey := merchantKey(t) // a key Trustly's side never signs with
+	tk := trustlyKey(t)
 	refund := func(c *Client) error {
 		_, err := c.Refund(ctx, RefundParams{OrderID: "1187741486", Amount: "25.50", Currency: "EUR"})
 		return err
@@ -413,96 +429,89 @@ func TestCallFailures(t *testing.T) {
 		signed bool // ... and Signed
 	}{{
 		name: "signed error",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeError(trustlyKey(t), m.Method, m.UUID, CodeInvalidCredentials, "")
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeError(tk, m.Method, m.UUID, CodeInvalidCredentials, ""))
 		},
 		code: CodeInvalidCredentials, signed: true,
 	}, {
 		name: "signed error for an unreadable request has null uuid and method",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeError(trustlyKey(t), "", "", CodeUnknown, "")
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeError(tk, "", "", CodeUnknown, ""))
 		},
 		code: CodeUnknown, signed: true,
 	}, {
 		name: "HTTP 500 with a signed error body",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeError(trustlyKey(t), m.Method, m.UUID, CodeInvalidOrderID, "")
-			return http.StatusInternalServerError, b
+		reply: func(m *Message) (int, []byte, error) {
+			b, err := EncodeError(tk, m.Method, m.UUID, CodeInvalidOrderID, "")
+			return http.StatusInternalServerError, b, err
 		},
 		code: CodeInvalidOrderID, signed: true,
 	}, {
 		name: "unsigned error",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			return http.StatusOK, EncodeUnsignedError(CodeUnknown, "")
+		reply: func(m *Message) (int, []byte, error) {
+			return http.StatusOK, EncodeUnsignedError(CodeUnknown, ""), nil
 		},
 		code: CodeUnknown, signed: false,
 	}, {
 		name: "uuid mismatch",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeResult(trustlyKey(t), m.Method, uuid.NewString(), map[string]any{"orderid": "1", "result": "1"})
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeResult(tk, m.Method, uuid.NewString(), map[string]any{"orderid": "1", "result": "1"}))
 		},
 		is: []error{ErrMismatch, ErrOutcomeUnknown},
 	}, {
 		name: "method mismatch",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeResult(trustlyKey(t), "Deposit", m.UUID, map[string]any{"orderid": "1", "result": "1"})
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeResult(tk, "Deposit", m.UUID, map[string]any{"orderid": "1", "result": "1"}))
 		},
 		is: []error{ErrMismatch, ErrOutcomeUnknown},
 	}, {
 		name: "error for another request",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeError(trustlyKey(t), m.Method, uuid.NewString(), CodeUnknown, "")
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeError(tk, m.Method, uuid.NewString(), CodeUnknown, ""))
 		},
 		is: []error{ErrMismatch},
 	}, {
 		name: "signed with the wrong key",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeResult(wrongKey, m.Method, m.UUID, map[string]any{"orderid": "1", "result": "1"})
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeResult(wrongKey, m.Method, m.UUID, map[string]any{"orderid": "1", "result": "1"}))
 		},
 		is: []error{ErrBadSignature, ErrOutcomeUnknown},
 	}, {
 		name: "error signed with the wrong key",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeError(wrongKey, m.Method, m.UUID, CodeInvalidOrderID, "")
-			return http.StatusOK, b
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeError(wrongKey, m.Method, m.UUID, CodeInvalidOrderID, ""))
 		},
 		is: []error{ErrBadSignature},
 	}, {
 		name: "data changed after signing",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			b, _ := EncodeResult(trustlyKey(t), m.Method, m.UUID, map[string]any{"orderid": "1", "result": "1"})
-			return http.StatusOK, []byte(strings.Replace(string(b), `"orderid":"1"`, `"orderid":"2"`, 1))
+		reply: func(m *Message) (int, []byte, error) {
+			b, err := EncodeResult(tk, m.Method, m.UUID, map[string]any{"orderid": "1", "result": "1"})
+			return http.StatusOK, []byte(strings.Replace(string(b), `"orderid":"1"`, `"orderid":"2"`, 1)), err
 		},
 		is: []error{ErrBadSignature},
 	}, {
 		name:  "result 0",
-		reply: result(`{"orderid":"1187741486","result":"0"}`),
+		reply: result(t, `{"orderid":"1187741486","result":"0"}`),
 		is:    []error{ErrRefused},
 	}, {
 		name:  "result 0 as a number",
-		reply: result(`{"orderid":"1187741486","result":0}`),
+		reply: result(t, `{"orderid":"1187741486","result":0}`),
 		is:    []error{ErrRefused},
 	}, {
 		name: "HTTP 502 from a proxy",
-		reply: func(t *testing.T, m *Message) (int, []byte) {
-			return http.StatusBadGateway, []byte("<html>bad gateway</html>")
+		reply: func(m *Message) (int, []byte, error) {
+			return http.StatusBadGateway, []byte("<html>bad gateway</html>"), nil
 		},
 		is: []error{ErrOutcomeUnknown},
 	}, {
 		name:  "result without orderid",
-		reply: result(`{"result":"1"}`),
+		reply: result(t, `{"result":"1"}`),
 	}, {
 		name:  "result data is an array",
-		reply: result(`[{"orderid":"1"}]`),
+		reply: result(t, `[{"orderid":"1"}]`),
 	}, {
 		name:  "orderid is an object",
-		reply: result(`{"orderid":{"id":"1"},"result":"1"}`),
+		reply: result(t, `{"orderid":{"id":"1"},"result":"1"}`),
 	}} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPeer(t, tt.reply)
@@ -560,7 +569,7 @@ func TestCallTimeoutLeavesOutcomeUnknown(t *testing.T) {
 }
 
 func TestConfigExtraDoesNotReplaceAttributes(t *testing.T) {
-	p := newPeer(t, result(`{"orderid":"1","url":"https://x.example/"}`))
+	p := newPeer(t, result(t, `{"orderid":"1","url":"https://x.example/"}`))
 	c := newClient(t, p.URL, func(cfg *Config) {
 		cfg.Extra = map[string]string{"SandboxScenario": "deposit-ok", "Locale": "en_GB"}
 	})
@@ -578,7 +587,7 @@ func TestConfigExtraDoesNotReplaceAttributes(t *testing.T) {
 
 func TestInvalidParamsSendNothing(t *testing.T) {
 	ctx := context.Background()
-	p := newPeer(t, result(`{"orderid":"1","url":"https://x.example/","result":"1"}`))
+	p := newPeer(t, result(t, `{"orderid":"1","url":"https://x.example/","result":"1"}`))
 	c := newClient(t, p.URL)
 	dep := DepositParams{NotificationURL: notifyURL, EndUserID: "p", MessageID: "m", Currency: "SEK"}
 	deposit := func(edit func(*DepositParams)) func() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -124,4 +125,88 @@ func TestConcurrentReservations(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestConcurrentOppositeTransfers moves money both ways between two guarded wallets
+// at once. Post locks balance rows in account order; in entry order, A→B and B→A
+// would lock the two rows in opposite orders and deadlock on PostgreSQL.
+func TestConcurrentOppositeTransfers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, l := context.Background(), ledger.New(db)
+		a, b := models.PlayerWallet(21), models.PlayerWallet(22)
+		for _, w := range []models.LedgerAccount{a, b} {
+			if _, err := l.Post(ctx, models.Move("seed:"+string(w), "", models.TrustlyClearing, w, sek(100000))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for g := range 4 {
+			from, to := a, b
+			if g%2 == 1 {
+				from, to = b, a
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 25 {
+					ref := fmt.Sprintf("move:%d:%d", g, i)
+					if _, err := l.Post(ctx, models.Move(ref, "", from, to, sek(100))); err != nil {
+						t.Errorf("%s from %s: %v", ref, from, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, w := range []models.LedgerAccount{a, b} {
+			if got, err := l.Balance(ctx, w, "SEK"); err != nil || got.Minor != 100000 {
+				t.Errorf("%s: got %d, %v; want 100000", w, got.Minor, err)
+			}
+		}
+		if err := l.Audit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestAudit finds each invariant broken behind the ledger's back: entries of a
+// currency that do not sum to zero, and a stored balance that is not the sum of its
+// account's entries.
+func TestAudit(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		damage func(db *gorm.DB, transferID int64) error
+		want   string
+	}{
+		{"unbalanced entries", func(db *gorm.DB, transferID int64) error {
+			// The balance follows the extra entry, so only the sum per currency is off.
+			if err := db.Create(&models.Entry{TransferID: transferID, Account: models.PlayerWallet(31), Minor: 5}).Error; err != nil {
+				return err
+			}
+			return db.Model(&models.Balance{}).Where("account = ?", models.PlayerWallet(31)).
+				Update("minor", gorm.Expr("minor + 5")).Error
+		}, "SEK entries sum to 5, not zero"},
+		{"stale balance", func(db *gorm.DB, transferID int64) error {
+			return db.Model(&models.Balance{}).Where("account = ?", models.PlayerWallet(31)).Update("minor", 10001).Error
+		}, "balance of player:31:wallet is 10001 SEK, entries say 10000"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+				ctx, l := context.Background(), ledger.New(db)
+				tr, err := l.Post(ctx, models.Move("deposit:31:credit", "", models.TrustlyClearing, models.PlayerWallet(31), sek(10000)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Audit(ctx); err != nil {
+					t.Fatalf("before the damage: %v", err)
+				}
+				if err := tt.damage(db, tr.ID); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Audit(ctx); err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("got %v, want an error containing %q", err, tt.want)
+				}
+			})
+		})
+	}
 }

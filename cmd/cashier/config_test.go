@@ -13,6 +13,13 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+func writeFile(t *testing.T, name string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestConfigSandboxDefaults(t *testing.T) {
 	dir := t.TempDir()
 	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
@@ -39,7 +46,10 @@ func TestConfigSandboxDefaults(t *testing.T) {
 	if len(c.SessionHash) != 64 || len(c.SessionKey) != 32 || string(c.SessionHash[:32]) == string(c.SessionKey) {
 		t.Error("session keys are not independent 64/32-byte keys")
 	}
-	info, _ := os.Stat(filepath.Join(dir, "notify-token"))
+	info, err := os.Stat(filepath.Join(dir, "notify-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("notify-token mode %v, want 0600", info.Mode().Perm())
 	}
@@ -47,12 +57,14 @@ func TestConfigSandboxDefaults(t *testing.T) {
 
 func TestConfigTrustly(t *testing.T) {
 	dir := t.TempDir()
-	k, _ := trustly.GenerateKey()
-	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
-	os.WriteFile(priv, trustly.PrivateKeyPEM(k), 0o600)
-	os.WriteFile(pub, trustly.PublicKeyPEM(&k.PublicKey), 0o600)
-	pwFile := filepath.Join(dir, "pw")
-	os.WriteFile(pwFile, []byte("s3cret\n"), 0o600)
+	k, err := trustly.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, pub, pwFile := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem"), filepath.Join(dir, "pw")
+	writeFile(t, priv, trustly.PrivateKeyPEM(k))
+	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pwFile, []byte("s3cret\n"))
 	full := map[string]string{
 		"CASHIER_DATA": dir, "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
 		"TRUSTLY_PASSWORD_FILE": pwFile, "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub,
