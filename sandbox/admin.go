@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -161,8 +162,11 @@ func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
 		p.Scenarios = append(p.Scenarios, views.Option{Value: string(sc.Name), Label: sc.Description, Note: kinds})
 	}
 	for _, per := range Persons {
-		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: per.Firstname + " " + per.Lastname + ", " +
-			per.Country + ", born " + per.DOB + ", personid " + per.PersonID, Note: per.Note})
+		label := per.Firstname + " " + per.Lastname + ", " + per.Country + ", born " + per.DOB
+		if per.PersonID != "" {
+			label += ", personid " + per.PersonID
+		}
+		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: label, Note: per.Note})
 	}
 	s.renderAdmin(w, r, http.StatusOK, views.Orders(p))
 }
@@ -207,6 +211,13 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 	add("test person", o.PersonID)
 	add("bank", o.Bank)
 	add("kyc answer", o.KYCAnswer)
+	if o.RequestKYC {
+		add("kyc timeout", s.kycTimeout(o).String())
+	}
+	if o.KYCResend {
+		add("kyc redelivery after", (time.Duration(o.KYCResendAfterMs) * time.Millisecond).String())
+	}
+	add("SandboxPerson", o.AutoPerson)
 	add("NotificationURL", maskToken(o.NotificationURL))
 	add("SuccessURL", o.SuccessURL)
 	add("FailURL", o.FailURL)
