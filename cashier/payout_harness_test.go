@@ -398,6 +398,11 @@ func (e *payEnv) forge(method string, o models.Order, p models.Player, fields ma
 		data["errorcode"] = "incorrect_account_number"
 		data["errormessage"] = "The receiving bank reports that the account number is incorrect"
 	}
+	if method == trustly.MethodAccount {
+		// An account notification has no enduserid and no timestamp (API.md §5.4).
+		delete(data, "enduserid")
+		delete(data, "timestamp")
+	}
 	for k, v := range fields {
 		data[k] = v
 	}

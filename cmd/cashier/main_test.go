@@ -220,6 +220,7 @@ func TestRunWebSettings(t *testing.T) {
 		t.Errorf("the sandbox's checkout does not show the shopper statement:\n%s", body)
 	}
 }
+
 // TestRunSandboxNotLoopback: the embedded sandbox refuses an address other
 // machines reach unless SANDBOX_PUBLIC=1 comes with SANDBOX_ADMIN_PASSWORD.
 func TestRunSandboxNotLoopback(t *testing.T) {
