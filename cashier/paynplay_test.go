@@ -162,3 +162,157 @@ func TestPayNPlayRefused(t *testing.T) {
 		}
 	})
 }
+
+// namedPlayer creates a password player of country with these names.
+func (e *payEnv) namedPlayer(country, first, last string) models.Player {
+	e.t.Helper()
+	p := e.player(country)
+	if err := e.db.Model(&p).Updates(map[string]any{"first_name": first, "last_name": last}).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	p.FirstName, p.LastName = first, last
+	return p
+}
+
+// waitOrder waits until the order has a kyc decision and reached status want.
+func (e *payEnv) waitOrder(o models.Order, want models.OrderStatus) models.Order {
+	e.t.Helper()
+	var got models.Order
+	e.waitFor("order "+o.MessageID+" "+string(want), func() bool {
+		got = e.reload(o)
+		return got.Status == want && (!got.PayNPlay || got.KYCAt != nil)
+	})
+	return got
+}
+
+// TestPayNPlayHybrid: a password player who deposits through Pay N Play with their
+// own identity is linked to it and keeps one player and one wallet, also when the
+// same person later comes in through "Deposit & play" without signing in; a
+// password player who logs in at the bank as someone else, or as a person another
+// player already is, is refused and the order says why.
+func TestPayNPlayHybrid(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "hybrid")
+		asa := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		order, err := e.as("se-adult").StartDeposit(e.ctx, asa, e.money(asa, 100), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := e.waitOrder(order, models.OrderCredited)
+		if !got.PayNPlay || got.KYCOutcome != models.KYCContinue || got.PlayerID != asa.ID {
+			t.Errorf("order %+v; want a kyc-checked deposit of player %d", got, asa.ID)
+		}
+		linked, err := e.svc.Player(e.ctx, asa.ID)
+		if err != nil || linked.PersonID != "SE197901311246" || linked.DateOfBirth != "1979-01-31" || linked.Email != asa.Email {
+			t.Errorf("player %+v, %v; want linked to the bank identity, email kept", linked, err)
+		}
+
+		amount := e.money(asa, 50)
+		again, err := e.as("se-adult").StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := e.pnpDone(again)
+		if out.State != cashier.PayNPlayReady || out.Player == nil || out.Player.ID != asa.ID {
+			t.Fatalf("deposit & play result %s %+v; want ready as player %d", out.State, out.Player, asa.ID)
+		}
+		e.wantMoney(asa, 15000, 0)
+
+		if _, err := e.svc.StartPayNPlay(e.ctx, nil, nil, "SE", "127.0.0.1"); !strings.HasPrefix(problem(err), "Logging in with your bank is not offered") {
+			t.Errorf("login-only in hybrid: got %v; want a problem", err)
+		}
+
+		for _, tt := range []struct {
+			name   string
+			player models.Player
+			person string
+			rule   paynplay.Rule
+		}{
+			{"another person's identity", e.namedPlayer("SE", "Anna", "Svensson"), "se-adult2", paynplay.RuleIdentityMismatch},
+			{"an identity another player has", e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist"), "se-adult", paynplay.RuleIdentityTaken},
+		} {
+			order, err := e.as(tt.person).StartDeposit(e.ctx, tt.player, e.money(tt.player, 100), "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := e.waitOrder(order, models.OrderFailed)
+			if got.KYCOutcome != models.KYCFinish || !strings.Contains(got.KYCReasons, string(tt.rule)+":") || got.KYCMessage == "" {
+				t.Errorf("%s: order kyc %q reasons %q message %q; want finish for %s", tt.name, got.KYCOutcome, got.KYCReasons, got.KYCMessage, tt.rule)
+			}
+			e.wantMoney(tt.player, 0, 0)
+			if p, _ := e.svc.Player(e.ctx, tt.player.ID); p.PersonID != "" {
+				t.Errorf("%s: player linked to %s; want no identity", tt.name, p.PersonID)
+			}
+		}
+		if n := e.playersWith("SE199006152350"); n != 0 {
+			t.Errorf("%d players with se-adult2's personid; want none", n)
+		}
+		if n := e.playersWith("SE197901311246"); n != 1 {
+			t.Errorf("%d players with se-adult's personid; want 1", n)
+		}
+	})
+}
+
+// TestPayNPlayPayout: in the pure model a payout goes back to the account the
+// player deposited from, with one AccountPayout and no choice of account.
+func TestPayNPlayPayout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "pure")
+		amount := models.Money{Minor: 10000, Currency: "EUR"}
+		order, err := e.as("fi-adult").StartPayNPlay(e.ctx, nil, &amount, "FI", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := *e.pnpDone(order).Player
+		never := e.player("FI")
+		if _, err := e.svc.PayNPlayPayout(e.ctx, never, models.Money{Minor: 4000, Currency: "EUR"}); problem(err) == "" {
+			t.Errorf("payout of a player who never deposited: got %v; want a problem", err)
+		}
+		var accounts []models.BankAccount
+		e.waitFor("the deposit's account", func() bool {
+			accounts, _ = e.svc.BankAccounts(e.ctx, p)
+			return len(accounts) == 1
+		})
+		payout, err := e.svc.PayNPlayPayout(e.ctx, p, models.Money{Minor: 4000, Currency: "EUR"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if payout.BankAccountID != accounts[0].ID || payout.AccountID != accounts[0].AccountID {
+			t.Errorf("payout to account %d %q; want the deposit's %d %q", payout.BankAccountID, payout.AccountID, accounts[0].ID, accounts[0].AccountID)
+		}
+		e.waitFor("payout sent", func() bool { return e.reload(payout).SentAt != nil })
+		if n := e.apiCalls("AccountPayout"); n != 1 {
+			t.Errorf("%d AccountPayout calls; want 1", n)
+		}
+		e.wantMoney(p, 6000, 0)
+	})
+}
+
+// TestAccountHolderOutsidePayNPlay: where Pay N Play is off no kyc proves who pays,
+// so an account notification whose holder is not the player is flagged for staff.
+func TestAccountHolderOutsidePayNPlay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "off")
+		for _, tt := range []struct {
+			first, last string
+			flagged     bool
+		}{{"Anna", "Svensson", true}, {"Åsa", "Öberg-Lindqvist", false}} {
+			p := e.namedPlayer("SE", tt.first, tt.last)
+			order, err := e.as("se-adult").StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got models.Order
+			e.waitFor("account notification applied", func() bool {
+				var n int64
+				e.db.Model(&models.Notification{}).Where("order_id = ? AND method = ?", order.ID, "account").Count(&n)
+				got = e.reload(order)
+				return n == 1 && got.Status == models.OrderCredited
+			})
+			if flagged := strings.Contains(got.Flag, "is not the player's name"); flagged != tt.flagged || got.PayNPlay {
+				t.Errorf("%s %s: flag %q pay n play %t; want flagged %t", tt.first, tt.last, got.Flag, got.PayNPlay, tt.flagged)
+			}
+			e.wantMoney(p, 10000, 0)
+		}
+	})
+}
