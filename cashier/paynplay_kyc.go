@@ -203,6 +203,17 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		return trustly.Answer{}, errKYCStale
 	}
 	d := prep.decision
+	order.KYCOutcome = string(d.Outcome)
+	order.KYCLimitMinor = d.Limit.Minor
+	order.KYCMessage = clip(d.Message, 500)
+	reasons := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")
+	}
+	order.KYCReasons = clip(strings.Join(reasons, "\n"), 2000)
+	setOnce(&order.KYCAt, now)
+	// After the decision is on the order: a held credit is booked only once the
+	// order says CONTINUE.
 	if d.Outcome == paynplay.Continue {
 		known, err := findKnown(tx, d.Identity)
 		if err != nil {
@@ -215,15 +226,6 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 			return trustly.Answer{}, err
 		}
 	}
-	order.KYCOutcome = string(d.Outcome)
-	order.KYCLimitMinor = d.Limit.Minor
-	order.KYCMessage = clip(d.Message, 500)
-	reasons := make([]string, len(d.Reasons))
-	for i, r := range d.Reasons {
-		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")
-	}
-	order.KYCReasons = clip(strings.Join(reasons, "\n"), 2000)
-	setOnce(&order.KYCAt, now)
 	if d.Outcome != paynplay.Continue && order.CreditHeldAt != nil && order.CreditedAt == nil {
 		order.AddFlag("credit held for an order whose kyc was answered FINISH: not booked; return it to the payer")
 		log.Error("alert: credit held for a refused Pay N Play order")
