@@ -8,7 +8,6 @@ package views
 type Chrome struct {
 	CSRF     string // the CSRF token, for the sign-out form in the header
 	SignedIn bool   // someone is signed in: the navigation shows the cashier's pages
-	Admin    bool   // the signed-in person may use the back office
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
 }
@@ -149,9 +148,62 @@ type MovementRow struct {
 	Credit  bool   // money in
 }
 
+// AdminChrome is what the frame around every back-office page shows.
+type AdminChrome struct {
+	CSRF    string
+	Email   string // the signed-in staff member; empty on the sign-in page
+	Role    string // their role: "operator"
+	Owner   bool   // they may manage staff accounts
+	Flash   string
+	Current string
+}
+
+// AdminLoginPage is the staff sign-in form.
+type AdminLoginPage struct {
+	AdminChrome
+	Email   string
+	Next    string // a local /admin path to go to afterwards
+	Problem string
+}
+
+// AdminReauthPage asks for the password (and code) again.
+type AdminReauthPage struct {
+	AdminChrome
+	Next      string // where to go back to
+	NeedsCode bool   // the member has a second factor
+	CodeHint  string // " and a code from your app", or ""
+	Problem   string
+}
+
 // AdminPage is the back office's home.
 type AdminPage struct {
-	Chrome
+	AdminChrome
+	Email, Role string
+	Waiting     string // how many payouts wait for approval: "3"
+}
+
+// AdminApprovalsPage is the approvals queue.
+type AdminApprovalsPage struct {
+	AdminChrome
+	CanDecide bool // the member's role may approve and deny
+	Rows      []ApprovalRow
+}
+
+// ApprovalRow is one payout waiting for approval.
+type ApprovalRow struct {
+	OrderID       string // "4711"
+	Amount        string // "6 000,00 kr"
+	Player        string // "Anna Svensson <anna@example.com> (#12)"
+	Requested     string // "2026-01-20 14:42 UTC"
+	Account       string // "SE…1234 at Handelsbanken"
+	TwoPerson     bool
+	FirstApproval string // ": approved once, by ops@example.com", or ""
+	History       []ApprovalHistory
+}
+
+// ApprovalHistory is one of the player's recent orders beside an approval.
+type ApprovalHistory struct {
+	Date, Kind, Amount, State string
 }
 
 // ErrorPage explains a failed request in one sentence. RequestID lets support find

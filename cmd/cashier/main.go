@@ -33,6 +33,13 @@ func main() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	slog.SetDefault(log)
+	if len(os.Args) > 1 && os.Args[1] == "staff" {
+		if err := runStaff(ctx, os.Args[2:], os.Getenv, os.Stdin, os.Stdout, log); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	if err := run(ctx, os.Getenv, os.Stdout, log); err != nil {
 		log.Error("cashier stopped", "err", err)
 		os.Exit(1)
@@ -72,7 +79,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		return err
 	}
 	if cfg.AdminPassword != "" {
-		if err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		if err := svc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 			return err
 		}
 	}
