@@ -23,8 +23,8 @@ type limitsText struct {
 	ApprovalAbove string   `json:"approval_above"`
 	// TwoPersonAbove: payouts above it need two staff members' approvals; "0" turns
 	// it off.
-	TwoPersonAbove string `json:"approval_two_person_above"`
-	QuickPicks    []string `json:"quick_picks"`
+	TwoPersonAbove string   `json:"approval_two_person_above"`
+	QuickPicks     []string `json:"quick_picks"`
 }
 
 // parseLimits reads CASHIER_LIMITS. Every amount must be valid for its currency and
