@@ -173,7 +173,7 @@ func TestStaffAccountsAudited(t *testing.T) {
 
 		rows := audits(t, db, staff.EventRoleChanged)
 		if len(rows) != 1 || rows[0].StaffID != owner.ID || rows[0].Role != staff.RoleOwner || rows[0].SubjectID != op.ID ||
-			!strings.Contains(rows[0].Before, `"operator"`) || !strings.Contains(rows[0].After, `"finance"`) || rows[0].At.Location() != time.UTC {
+			!strings.Contains(rows[0].Before, `"operator"`) || !strings.Contains(rows[0].After, `"finance"`) || atOffset(rows[0].At) != 0 {
 			t.Errorf("role change audit %+v", rows)
 		}
 
@@ -201,4 +201,76 @@ func TestStaffAccountsAudited(t *testing.T) {
 			t.Error("a disabled member signs in")
 		}
 	})
+}
+
+// TestPayoutTwoPersonApproval: a payout above TwoPersonAbove is sent only on the
+// approval of a second, different staff member; the first approval is recorded
+// and audited, the same member approving again is refused, and each decision
+// writes one audit row in its transaction.
+func TestPayoutTwoPersonApproval(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		p := e.player("SE")
+		account := e.deposit(p, 20000)
+		first, second := e.admin(), e.staff(staff.RoleFinance)
+
+		big, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
+		if err != nil || !e.svc.NeedsTwoApprovals(big) {
+			t.Fatalf("request: %+v, %v; want a payout that needs two approvals", big, err)
+		}
+		small, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
+		if err != nil || e.svc.NeedsTwoApprovals(small) {
+			t.Fatalf("request: %+v, %v; want a payout that needs one approval", small, err)
+		}
+
+		got, err := e.svc.ApprovePayout(e.ctx, first, big.ID, "known player")
+		if err != nil || got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil {
+			t.Fatalf("first approval: %s, %v; want still awaiting approval", got.Status, err)
+		}
+		_, err = e.svc.ApprovePayout(e.ctx, first, big.ID, "again")
+		wantProblem(t, err, "You have approved this payout already")
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls after one approval; want 0", n)
+		}
+		queue, err := e.svc.ApprovalQueue(e.ctx, second)
+		if err != nil || len(queue) != 2 || queue[0].Order.ID != big.ID || !queue[0].TwoPerson ||
+			len(queue[0].Approvers) != 1 || queue[0].Approvers[0].ID != first.ID || queue[0].Player.ID != p.ID {
+			t.Fatalf("queue %+v, %v; want the big payout first with one approver", queue, err)
+		}
+
+		got, err = e.svc.ApprovePayout(e.ctx, second, big.ID, "checked too")
+		if err != nil || got.ApprovedAt == nil || got.DecidedBy != second.ID || got.SentAt == nil {
+			t.Fatalf("second approval: %+v, %v; want approved by the second member and sent", got, err)
+		}
+		e.waitStatus(big, models.OrderConfirmed)
+		if _, err := e.svc.ApprovePayout(e.ctx, first, small.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(small, models.OrderConfirmed)
+		if n := e.apiCalls("AccountPayout"); n != 2 {
+			t.Errorf("%d AccountPayout calls; want 2", n)
+		}
+
+		votes := audits(t, db, staff.EventPayoutFirstVote)
+		approved := audits(t, db, staff.EventPayoutApproved)
+		if len(votes) != 1 || votes[0].StaffID != first.ID || votes[0].OrderID != big.ID || votes[0].PlayerID != p.ID ||
+			votes[0].Reason != "known player" {
+			t.Errorf("first-approval audit %+v", votes)
+		}
+		if len(approved) != 2 || approved[0].StaffID != second.ID || approved[0].OrderID != big.ID ||
+			!strings.Contains(approved[0].Before, `"awaiting-approval"`) || !strings.Contains(approved[0].After, `"approved_at"`) ||
+			approved[1].OrderID != small.ID {
+			t.Errorf("approval audits %+v", approved)
+		}
+	})
+}
+
+// atOffset is t's offset from UTC in seconds.
+func atOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
 }

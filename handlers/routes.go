@@ -86,9 +86,19 @@ func adminRoutes() []adminRoute {
 		{get, "/admin", staff.ActionView, adminHome},
 		{get, "/admin/reauth", staff.ActionSelf, reauthPage},
 		{post, "/admin/reauth", staff.ActionSelf, reauth},
+		{get, "/admin/2fa", staff.ActionSelf, totpPage},
+		{post, "/admin/2fa", staff.ActionSelf, totpConfirm},
 
 		{get, "/admin/approvals", staff.ActionView, approvalsPage},
 		{post, "/admin/approvals/:id/approve", staff.ActionDecidePayout, approvePayout},
 		{post, "/admin/approvals/:id/deny", staff.ActionDecidePayout, denyPayout},
+
+		{get, "/admin/audit", staff.ActionView, auditPage},
+
+		{get, "/admin/staff", staff.ActionManageStaff, staffPage},
+		{post, "/admin/staff", staff.ActionManageStaff, createStaff},
+		{post, "/admin/staff/:id/role", staff.ActionManageStaff, changeStaffRole},
+		{post, "/admin/staff/:id/disable", staff.ActionManageStaff, setStaffDisabled(true)},
+		{post, "/admin/staff/:id/enable", staff.ActionManageStaff, setStaffDisabled(false)},
 	}
 }

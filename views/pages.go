@@ -201,6 +201,54 @@ type ApprovalRow struct {
 	History       []ApprovalHistory
 }
 
+// AdminTOTPPage is the second-factor enrolment page.
+type AdminTOTPPage struct {
+	AdminChrome
+	Enabled  bool   // already set up: nothing to enrol
+	Required bool   // CASHIER_ADMIN_2FA=required sent them here
+	QRCode   string // a data:image/png URL
+	Secret   string // base32, to type by hand
+	Problem  string
+}
+
+// AdminStaffPage lists staff accounts for owners, with the form to add one.
+type AdminStaffPage struct {
+	AdminChrome
+	Rows        []StaffRow
+	Roles       []string // every role, lowest first
+	Email, Role string   // the add form as typed
+	Problem     string
+}
+
+// StaffRow is one staff account.
+type StaffRow struct {
+	ID, Email, Role string
+	TOTP            string // "on" or "off"
+	State           string // "active" or "disabled"
+	Disabled        bool
+	Self            bool // the signed-in owner: no actions on themselves
+}
+
+// AdminAuditPage is the audit list.
+type AdminAuditPage struct {
+	AdminChrome
+	Filter  AuditFilter
+	Events  []string // every action that can be chosen
+	Rows    []AuditRow
+	Next    string // the URL of the next (older) page, or ""
+	Problem string
+}
+
+// AuditFilter is the audit filter form as typed.
+type AuditFilter struct {
+	Staff, Event, Order, Player, From, To string
+}
+
+// AuditRow is one audit row for people.
+type AuditRow struct {
+	At, Who, Event, Order, Player, Before, After, Reason, RequestID string
+}
+
 // ApprovalHistory is one of the player's recent orders beside an approval.
 type ApprovalHistory struct {
 	Date, Kind, Amount, State string

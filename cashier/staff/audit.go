@@ -51,6 +51,10 @@ const (
 	EventPayoutDenied    Event = "payout.denied"         // denied; the money went back to the wallet
 )
 
+// Events lists every Event, for filters.
+var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied}
+
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {
 	a.StaffID, a.StaffEmail, a.Role = m.ID, m.Email, m.Role
