@@ -171,7 +171,9 @@ func TestAdminActionsAudited(t *testing.T) {
 	step("POST /admin/staff/:id/enable", func() *testResponse { return owner.submit(opPath+"/enable", nil) })
 	secret := owner.get("/admin/2fa").text("totp-secret")
 	now := time.Now()
-	step("POST /admin/2fa", func() *testResponse { return owner.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, now)}}) })
+	step("POST /admin/2fa", func() *testResponse {
+		return owner.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, now)}})
+	})
 
 	step("POST /admin/approvals/:id/approve", func() *testResponse {
 		return owner.submit(approvePath(single), url.Values{"reason": {"regular"}})
@@ -213,8 +215,10 @@ func TestAdminActionsAudited(t *testing.T) {
 	}
 }
 
-func approvePath(id int64) string { return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/approve" }
-func denyPath(id int64) string    { return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/deny" }
+func approvePath(id int64) string {
+	return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/approve"
+}
+func denyPath(id int64) string { return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/deny" }
 
 // twoPersonLimits: SEK payouts up to 20 000, approval above 5 000, two approvals
 // above 10 000.
