@@ -43,10 +43,14 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 		return models.Order{}, models.Problemf("", msgDepositBlocked)
 	}
 
+	// In a Pay N Play market every deposit asks for a kyc, a password player's too,
+	// so that the same rules guard it: a bank identity that is not the player's, a
+	// minor's account or a self-excluded person is refused before money moves.
+	pnp := s.cfg.PayNPlay.Enabled(player.Country)
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
-		PlayerID: player.ID, Amount: amount}
+		PlayerID: player.ID, Amount: amount, EndUserID: player.EndUserID, PayNPlay: pnp}
 	return s.startCheckout(ctx, order, msgDepositFailed, func(back func(string) string) (string, string, error) {
-		res, err := s.trustly.Deposit(ctx, trustly.DepositParams{
+		params := trustly.DepositParams{
 			NotificationURL:   s.cfg.NotificationURL(),
 			EndUserID:         player.EndUserID,
 			MessageID:         order.MessageID,
@@ -63,8 +67,15 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 			FailURL:           back("/deposit/fail"),
 			URLTarget:         trustly.TargetTop,
 			IntegrationModule: s.cfg.IntegrationModule,
+			RequestKYC:        pnp,
 			Extra:             s.cfg.SandboxExtra,
-		})
+		}
+		if pnp {
+			if err := s.returningParams(ctx, player, &params); err != nil {
+				return "", "", err
+			}
+		}
+		res, err := s.trustly.Deposit(ctx, params)
 		return res.OrderID, res.URL, err
 	})
 }

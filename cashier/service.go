@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -35,6 +37,10 @@ type Config struct {
 	// SandboxExtra is added to Deposit and SelectAccount attributes; it is set only
 	// when the peer is the embedded sandbox (its test-only attributes).
 	SandboxExtra map[string]string
+	// PayNPlay is the Pay N Play model of each market (CASHIER_PAYNPLAY); a market
+	// not listed is off. In a market with hybrid or pure, every deposit asks Trustly
+	// for a kyc (RequestKYC), password players' too, and the kyc decision guards it.
+	PayNPlay paynplay.Modes
 }
 
 // NotificationURL is the URL Trustly posts notifications to.
@@ -61,6 +67,14 @@ type Deps struct {
 	Config      Config
 	Now         func() time.Time // defaults to time.Now
 	Log         *slog.Logger
+	// Exclusions is the self-exclusion register checker of the kyc decision:
+	// exclusions.Sandbox() with the embedded sandbox, an exclusions.Router of the
+	// national registers otherwise. Required when a market has Pay N Play on.
+	Exclusions exclusions.Exclusions
+	// Limits says how much a player may still deposit, for the kyc decision. nil
+	// means paynplay.Unlimited: a stand-in that allows everything until responsible
+	// gaming (issue 11) brings deposit limits.
+	Limits paynplay.Limits
 }
 
 // Service carries out the cashier's use cases.
@@ -72,6 +86,7 @@ type Service struct {
 	cfg         Config
 	now         func() time.Time
 	log         *slog.Logger
+	rules       paynplay.Rules // the kyc decision's rules
 }
 
 // New checks d and returns a Service.
@@ -88,8 +103,17 @@ func New(d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Limits == nil {
+		d.Limits = paynplay.Unlimited{}
+	}
+	rules := paynplay.Rules{Modes: d.Config.PayNPlay, Exclusions: d.Exclusions, Limits: d.Limits, Now: d.Now}
+	for _, c := range paynplay.Markets {
+		if d.Config.PayNPlay.Enabled(c) && d.Exclusions == nil {
+			return nil, errors.New("cashier: Pay N Play needs a self-exclusion checker (Deps.Exclusions)")
+		}
+	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules}, nil
 }
 
 // Config returns the service's configuration.

@@ -101,6 +101,32 @@ type Order struct {
 	// another Trustly orderid. An order with a flag needs a person to look.
 	Flag string `gorm:"size:2000;not null;default:''"`
 
+	// Pay N Play fields (a deposit sent with RequestKYC "1"); zero for other orders.
+	//
+	// A Pay N Play order may start before we know who the player is: PlayerID is 0
+	// until the kyc decision says CONTINUE and names (or creates) the player, and
+	// EndUserID is the fresh opaque id sent to Trustly meanwhile. Every query about a
+	// player's orders selects by a real player id, so such an order belongs to no
+	// one until then. A credit that arrives before the player is known is held
+	// (CreditHeldAt) and booked by the kyc that names the player, once.
+	PayNPlay  bool `gorm:"not null;default:false"`
+	LoginOnly bool `gorm:"not null;default:false"` // a Pay N Play login: Deposit without Amount; Amount.Minor is 0
+	// EndUserID is what the Deposit sent as EndUserID, which Trustly's deposit
+	// notifications name; "" for orders from before it was kept, whose player's
+	// EndUserID it was.
+	EndUserID string `gorm:"size:64;not null;default:''"`
+	// The kyc decision (cashier/paynplay), stored once with the first kyc applied:
+	// KYCOutcome "continue" or "finish", KYCLimitMinor the deposit cap of a CONTINUE
+	// with limit (in the order's currency; 0 = none), KYCReasons every rule that fired
+	// with its detail, one "rule: detail" per line (for staff: it may name a date of
+	// birth), and KYCMessage the sentence for the player of a FINISH.
+	KYCOutcome    string `gorm:"size:16;not null;default:''"`
+	KYCLimitMinor int64  `gorm:"not null;default:0"`
+	KYCReasons    string `gorm:"size:2000;not null;default:''"`
+	KYCMessage    string `gorm:"size:500;not null;default:''"`
+	KYCAt         *time.Time
+	CreditHeldAt  *time.Time // a credit came while PlayerID was 0: not booked until the kyc names the player
+
 	FailedAt    *time.Time // the API refused the order, or the call failed or timed out
 	StartedAt   *time.Time // the API accepted it (TrustlyOrderID and CheckoutURL set)
 	PendingAt   *time.Time // pending notification applied
@@ -155,6 +181,21 @@ type Order struct {
 	ReturnedAt       *time.Time // "payout:<ID>:return" booked: a credit (or a cancel) after the send gave the money back
 }
 
+// KYC outcomes stored in Order.KYCOutcome (paynplay.Continue and paynplay.Finish).
+const (
+	KYCContinue = "continue"
+	KYCFinish   = "finish"
+)
+
+// KYCLimit is the cap a CONTINUE with limit put on the deposit; the zero Money
+// when there is none.
+func (o *Order) KYCLimit() Money {
+	if o.KYCLimitMinor == 0 {
+		return Money{}
+	}
+	return Money{Minor: o.KYCLimitMinor, Currency: o.Amount.Currency}
+}
+
 // Flags raised from the order's state rather than from one event. Refresh adds and
 // removes them as the state changes, so they do not depend on arrival order.
 const (
@@ -174,7 +215,7 @@ func (o *Order) Refresh() {
 		o.Status = OrderCredited
 	case o.CancelledAt != nil || o.FailedAt != nil:
 		o.Status = OrderFailed
-	case o.PendingAt != nil:
+	case o.PendingAt != nil || o.CreditHeldAt != nil:
 		o.Status = OrderPending
 	case o.StartedAt != nil:
 		o.Status = OrderStarted

@@ -20,19 +20,34 @@ const (
 
 // Player is a registered player (or, for Pay N Play, one created by a deposit).
 type Player struct {
-	ID           int64     `gorm:"primaryKey"`
-	EndUserID    string    `gorm:"size:64;not null;uniqueIndex"` // stable opaque id sent to Trustly as EndUserID
-	Email        string    `gorm:"size:254;uniqueIndex"`         // empty for Pay N Play players who gave none
-	PasswordHash string    `gorm:"size:255;not null;default:''"` // bcrypt; empty for Pay N Play players
-	FirstName    string    `gorm:"size:100;not null;default:''"`
-	LastName     string    `gorm:"size:100;not null;default:''"`
-	Country      string    `gorm:"size:2;not null"` // ISO 3166-1 alpha-2
-	Currency     string    `gorm:"size:3;not null"` // the wallet's currency
-	Role         Role      `gorm:"size:16;not null;default:'player'"`
-	PersonID     string    `gorm:"size:64;index"`               // national id from Trustly KYC (Pay N Play), when known
-	KYCEntityID  string    `gorm:"size:64;index"`               // Trustly's bank-profile id, a fallback key
-	DateOfBirth  string    `gorm:"size:10;not null;default:''"` // YYYY-MM-DD, from KYC
-	CreatedAt    time.Time `gorm:"not null"`
+	ID        int64  `gorm:"primaryKey"`
+	EndUserID string `gorm:"size:64;not null;uniqueIndex"` // stable opaque id sent to Trustly as EndUserID
+	// Email is the sign-in name of a password player; "" (NULL in the database) for a
+	// Pay N Play player, who gave none. Unique when present.
+	Email        string `gorm:"size:254;uniqueIndex;serializer:nullempty"`
+	PasswordHash string `gorm:"size:255;not null;default:''"` // bcrypt; empty for Pay N Play players
+	FirstName    string `gorm:"size:100;not null;default:''"`
+	LastName     string `gorm:"size:100;not null;default:''"`
+	Country      string `gorm:"size:2;not null"` // ISO 3166-1 alpha-2
+	Currency     string `gorm:"size:3;not null"` // the wallet's currency
+	Role         Role   `gorm:"size:16;not null;default:'player'"`
+	// PersonID is the national identity number from Trustly's kyc, in
+	// paynplay.PersonID.String() form ("SE197901311238"): SE, FI and EE only. It is
+	// the key of a Pay N Play player, set once by the first kyc that names it, and
+	// unique when present ("" is NULL in the database).
+	PersonID string `gorm:"size:64;uniqueIndex:idx_players_personid;serializer:nullempty"`
+	// KYCEntityID is Trustly's id of the bank profile from the latest kyc. Trustly
+	// warns it may change: a fallback hint in NL, never a key on its own.
+	KYCEntityID string `gorm:"size:64;index"`
+	DateOfBirth string `gorm:"size:10;not null;default:''"` // YYYY-MM-DD, from KYC
+	// The address the bank gave in the latest kyc; empty for a password player.
+	Street  string `gorm:"size:200;not null;default:''"`
+	Zipcode string `gorm:"size:200;not null;default:''"`
+	City    string `gorm:"size:200;not null;default:''"`
+	// KYCAt is when a kyc last confirmed this player's identity; nil for a player
+	// who never deposited through Pay N Play.
+	KYCAt     *time.Time
+	CreatedAt time.Time `gorm:"not null"`
 	// SessionVersion is written into every session cookie at sign-in; a cookie with
 	// another version is refused. Raising it ends every session of the player, on
 	// every device and every instance: sign-out, blocking, a new password.

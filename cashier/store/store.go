@@ -151,6 +151,9 @@ func Migrate(db *gorm.DB) error {
 
 func migrate(db *gorm.DB) error {
 	if db.Dialector.Name() != "postgres" {
+		if err := upgrade(db); err != nil {
+			return err
+		}
 		return db.AutoMigrate(models.Tables()...)
 	}
 	ctx := context.Background()
@@ -176,7 +179,39 @@ func migrate(db *gorm.DB) error {
 	}()
 	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx})
 	tx.Statement.ConnPool = conn
+	if err := upgrade(tx); err != nil {
+		return err
+	}
 	return tx.AutoMigrate(models.Tables()...)
+}
+
+// upgrade brings a database of an earlier version to what AutoMigrate can finish,
+// where AutoMigrate alone would fail or leave something behind. Each step is
+// idempotent and a no-op on a new database.
+//
+// Pay N Play: players.email and players.person_id became unique when present, with
+// "" stored as NULL (models.Player). Rows written before hold "" for "none", which
+// the unique index on person_id would refuse; they become NULL first, and the old
+// non-unique index on person_id goes.
+func upgrade(db *gorm.DB) error {
+	m := db.Migrator()
+	if !m.HasTable(&models.Player{}) {
+		return nil
+	}
+	for _, col := range []string{"email", "person_id"} {
+		if !m.HasColumn(&models.Player{}, col) {
+			continue
+		}
+		if err := db.Exec("UPDATE players SET " + col + " = NULL WHERE " + col + " = ''").Error; err != nil {
+			return fmt.Errorf("players.%s: empty to NULL: %w", col, err)
+		}
+	}
+	if m.HasIndex(&models.Player{}, "idx_players_person_id") {
+		if err := m.DropIndex(&models.Player{}, "idx_players_person_id"); err != nil {
+			return fmt.Errorf("drop idx_players_person_id: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close closes the underlying connection pool.

@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -72,6 +74,11 @@ type config struct {
 	// with SandboxAdminPassword (SANDBOX_ADMIN_PASSWORD) guarding its /sandbox/ pages.
 	SandboxPublic        bool
 	SandboxAdminPassword string
+
+	// PayNPlay is each market's Pay N Play model (CASHIER_PAYNPLAY), and Exclusions
+	// the self-exclusion registers its kyc decision asks (loadPayNPlay).
+	PayNPlay   paynplay.Modes
+	Exclusions exclusions.Exclusions
 }
 
 // Sandbox reports whether the cashier runs against the embedded sandbox.
@@ -182,6 +189,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	case 0:
 		c.TrustlyEnv = "sandbox"
 		c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", c.SandboxBaseURL)
+		if err := c.loadPayNPlay(getenv); err != nil {
+			return nil, err
+		}
 		return c, c.sandboxMerchantKey()
 	case 5:
 	default:
@@ -214,6 +224,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", def)
 	if c.TrustlyEnv == "live" && !strings.HasPrefix(c.BaseURL, "https://") {
 		return nil, errors.New("CASHIER_BASE_URL must be https:// with live Trustly: notification URLs must be secure")
+	}
+	if err := c.loadPayNPlay(getenv); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

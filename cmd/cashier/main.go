@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/sandbox"
@@ -66,8 +67,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		return err
 	}
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
-		Log: log, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
-			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits}})
+		Log: log, Exclusions: cfg.Exclusions, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
+			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
+			PayNPlay: cfg.PayNPlay}})
 	if err != nil {
 		return err
 	}
@@ -144,7 +146,8 @@ const (
 func startSandbox(ctx context.Context, cfg *config, log *slog.Logger) (*sandbox.Sandbox, func(), error) {
 	sb, err := sandbox.New(sandbox.Config{DataDir: filepath.Join(cfg.DataDir, "sandbox"), Username: sandboxUser,
 		Password: sandboxPassword, MerchantKey: &cfg.MerchantKey.PublicKey, BaseURL: cfg.SandboxBaseURL,
-		AdminPassword: cfg.SandboxAdminPassword, Logger: log.With("component", "sandbox")})
+		AdminPassword: cfg.SandboxAdminPassword, Logger: log.With("component", "sandbox"),
+		PayNPlay: anyPayNPlay(cfg.PayNPlay)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,6 +175,17 @@ func startSandbox(ctx context.Context, cfg *config, log *slog.Logger) (*sandbox.
 		srv.Shutdown(shutdown)
 		sb.Close()
 	}, nil
+}
+
+// anyPayNPlay reports whether some market has Pay N Play on; the embedded sandbox
+// then accepts RequestKYC, as Trustly does once it has enabled Pay N Play.
+func anyPayNPlay(m paynplay.Modes) bool {
+	for _, c := range paynplay.Markets {
+		if m.Enabled(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func dbKind(dsn string) string {

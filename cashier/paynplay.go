@@ -1,0 +1,234 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Sentences shown to players about Pay N Play.
+const (
+	msgPayNPlayOff       = "Paying and playing with your bank is not offered in %s."
+	msgPayNPlayLogin     = "Logging in with your bank is not offered in %s; deposit to play instead."
+	msgPayNPlayFailed    = "Trustly could not start your bank login just now. No money was moved; please try again in a moment."
+	msgPayNPlayNoAccount = "Payouts go back to the bank account you deposited from, and we do not know it yet. Make a deposit first."
+	msgPayNPlayEnded     = "The checkout ended before it was completed. No money was moved."
+)
+
+// Pay N Play return paths: the checkout sends the player to one of these with
+// ?order=<MessageID>, as it does for deposits.
+const (
+	PayNPlaySuccessPath = "/paynplay/success"
+	PayNPlayFailPath    = "/paynplay/fail"
+)
+
+// StartPayNPlay starts a Pay N Play order (API.md §8): a Deposit with RequestKYC
+// "1", answered by a kyc notification that decides who the player is.
+//
+// returning is the player the order is for when we know them (a signed-in player
+// of a Pay N Play market), nil for an unknown visitor. An unknown visitor's order
+// has no player yet (PlayerID 0) and sends a fresh opaque EndUserID; the kyc that
+// says CONTINUE finds the player by their bank identity, or creates them, and the
+// order becomes theirs. A returning player's order sends their EndUserID, their
+// national identity number to pre-fill the bank login (in SE unchangeable), and
+// the AccountID they last deposited from.
+//
+// amount nil is a login-only order (the pure model's "Log in with your bank"): no
+// Amount is sent and no money moves. country is the visitor's market (it picks the
+// currency and Trustly's locale); for a returning player it is theirs and may be "".
+//
+// It fails with a *models.Problem when the market does not offer Pay N Play (or,
+// for a login, is not pure), when the amount is outside the deposit limits or in
+// another currency, when a returning player is blocked, or when Trustly refuses or
+// does not answer. The caller must bind the returned order's MessageID to the
+// browser's session before redirecting to its CheckoutURL: PayNPlayResult signs
+// in only whoever holds it.
+func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, amount *models.Money, country, ip string) (models.Order, error) {
+	if returning != nil {
+		if country != "" && country != returning.Country {
+			return models.Order{}, fmt.Errorf("start pay n play: country %q is not player %d's %s", country, returning.ID, returning.Country)
+		}
+		country = returning.Country
+	}
+	market, ok := models.Markets[country]
+	mode := s.cfg.PayNPlay.For(country)
+	switch {
+	case !ok || mode == paynplay.ModeOff:
+		name := country
+		if ok {
+			name = market.Name
+		}
+		return models.Order{}, models.Problemf("", fmt.Sprintf(msgPayNPlayOff, name))
+	case amount == nil && mode != paynplay.ModePure:
+		return models.Order{}, models.Problemf("", fmt.Sprintf(msgPayNPlayLogin, market.Name))
+	}
+	currency := market.Currency
+	if returning != nil {
+		currency = returning.Currency
+	}
+	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
+		PayNPlay: true, LoginOnly: amount == nil, Amount: models.Money{Currency: currency}, EndUserID: models.NewEndUserID()}
+	if amount != nil {
+		limits := s.cfg.LimitsFor(currency)
+		switch {
+		case amount.Currency != currency:
+			return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositCurrency, currency))
+		case amount.Minor < limits.MinDeposit.Minor || amount.Minor > limits.MaxDeposit.Minor:
+			return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()))
+		}
+		order.Amount = *amount
+	}
+	params := trustly.DepositParams{
+		NotificationURL:   s.cfg.NotificationURL(),
+		Currency:          currency,
+		Country:           country,
+		Locale:            market.Locale,
+		ShopperStatement:  s.cfg.ShopperStatement,
+		IP:                ip,
+		URLTarget:         trustly.TargetTop,
+		IntegrationModule: s.cfg.IntegrationModule,
+		RequestKYC:        true,
+		Extra:             s.cfg.SandboxExtra,
+	}
+	if amount != nil {
+		params.Amount = amount.String()
+	}
+	if returning != nil {
+		blocked, err := s.Blocked(ctx, *returning)
+		if err != nil {
+			return models.Order{}, fmt.Errorf("start pay n play: %w", err)
+		}
+		if blocked {
+			return models.Order{}, models.Problemf("", msgDepositBlocked)
+		}
+		order.PlayerID, order.EndUserID = returning.ID, returning.EndUserID
+		params.Firstname, params.Lastname, params.Email = returning.FirstName, returning.LastName, returning.Email
+		if err := s.returningParams(ctx, *returning, &params); err != nil {
+			return models.Order{}, fmt.Errorf("start pay n play: %w", err)
+		}
+	}
+	params.EndUserID, params.MessageID = order.EndUserID, order.MessageID
+	return s.startCheckout(ctx, order, msgPayNPlayFailed, func(back func(string) string) (string, string, error) {
+		params.SuccessURL, params.FailURL = back(PayNPlaySuccessPath), back(PayNPlayFailPath)
+		res, err := s.trustly.Deposit(ctx, params)
+		return res.OrderID, res.URL, err
+	})
+}
+
+// returningParams adds what Trustly's checkout may pre-fill for a known player
+// (API.md §8): the national identity number (in SE unchangeable, so the player
+// cannot log in as someone else) and the account they last deposited from.
+func (s *Service) returningParams(ctx context.Context, player models.Player, params *trustly.DepositParams) error {
+	if player.PersonID != "" {
+		if id, err := paynplay.ParsePersonID("", player.PersonID); err == nil {
+			params.NationalIdentificationNumber = id.Number
+			params.UnchangeableNationalIdentificationNumber = id.Country == "SE"
+		}
+	}
+	account, ok, err := depositAccount(ctx, s.db, player.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		params.AccountID = account.AccountID
+	}
+	return nil
+}
+
+// depositAccount is the verified bank account the player most recently deposited
+// from (an account notification of a deposit), which closed-loop payouts go to.
+func depositAccount(ctx context.Context, db *gorm.DB, playerID int64) (models.BankAccount, bool, error) {
+	var account models.BankAccount
+	err := db.WithContext(ctx).Where("player_id = ? AND source = ? AND verified = ? AND removed = ?",
+		playerID, models.AccountFromDeposit, true, false).Order("updated_at DESC, id DESC").Limit(1).Find(&account).Error
+	if err != nil {
+		return models.BankAccount{}, false, fmt.Errorf("deposit account of player %d: %w", playerID, err)
+	}
+	return account, account.ID != 0, nil
+}
+
+// PayNPlayState is where a Pay N Play order stands for the page the checkout
+// returns to.
+type PayNPlayState string
+
+const (
+	PayNPlayWaiting PayNPlayState = "waiting" // no kyc decision yet: show "one moment" and ask again
+	PayNPlayRefused PayNPlayState = "refused" // the kyc said FINISH, or the checkout ended: Message says why; no one signs in
+	PayNPlayReady   PayNPlayState = "ready"   // the kyc said CONTINUE: Player is who the bank identified
+)
+
+// PayNPlayOutcome is what the page after a Pay N Play checkout needs.
+type PayNPlayOutcome struct {
+	Order models.Order
+	State PayNPlayState
+	// Message is the sentence for the player when State is PayNPlayRefused.
+	Message string
+	// Player is set only when State is PayNPlayReady: the player the kyc identified
+	// (found or created), whom the order now belongs to. For a deposit the money may
+	// still be on its way (Order.Status); for a login-only order the login is done.
+	Player *models.Player
+}
+
+// PayNPlayResult reports the Pay N Play order with messageID (the order parameter of
+// its return URL), or ErrOrderNotFound for an unknown id or an order that is not Pay
+// N Play. It signs no one in: the handler signs the browser in as Player only when
+// State is PayNPlayReady AND that browser's session holds this messageID, bound
+// when the browser started the order. A URL alone, which anyone may copy, must
+// never sign anyone in.
+func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPlayOutcome, error) {
+	var out PayNPlayOutcome
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Where("message_id = ? AND kind = ? AND pay_n_play = ?", messageID, models.OrderDeposit, true).
+			Limit(1).Find(&out.Order).Error; err != nil {
+			return err
+		}
+		if out.Order.ID == 0 {
+			return ErrOrderNotFound
+		}
+		o := &out.Order
+		switch {
+		case o.KYCOutcome == models.KYCFinish:
+			out.State, out.Message = PayNPlayRefused, o.KYCMessage
+		case o.KYCOutcome == models.KYCContinue && o.Status == models.OrderFailed:
+			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
+		case o.KYCOutcome == models.KYCContinue && o.PlayerID != 0:
+			var p models.Player
+			if err := tx.Where("id = ?", o.PlayerID).Take(&p).Error; err != nil {
+				return fmt.Errorf("player %d: %w", o.PlayerID, err)
+			}
+			out.State, out.Player = PayNPlayReady, &p
+		case o.Status == models.OrderFailed:
+			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
+		default:
+			out.State = PayNPlayWaiting
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrOrderNotFound):
+		return PayNPlayOutcome{}, fmt.Errorf("pay n play order %s: %w", messageID, ErrOrderNotFound)
+	case err != nil:
+		return PayNPlayOutcome{}, fmt.Errorf("pay n play order %s: %w", messageID, err)
+	}
+	return out, nil
+}
+
+// PayNPlayPayout pays amount out to the bank account the player last deposited
+// from (closed loop, the pure model): one AccountPayout, no choice of account. It
+// is RequestPayout to that account, with its checks and approval limit; without a
+// verified deposit account it fails with a *models.Problem.
+func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, amount models.Money) (models.Order, error) {
+	account, ok, err := depositAccount(ctx, s.db, player.ID)
+	if err != nil {
+		return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
+	}
+	if !ok {
+		return models.Order{}, models.Problemf("", msgPayNPlayNoAccount)
+	}
+	return s.RequestPayout(ctx, player, account.ID, amount)
+}
