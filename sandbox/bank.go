@@ -14,7 +14,7 @@ import (
 type Person struct {
 	ID           string // stable key used in the checkout form, e.g. "se-adult"
 	Country      string // ISO alpha-2
-	PersonID     string // what the kyc notification sends as personid ("" outside SE/FI/EE)
+	PersonID     string // the kyc personid, country code first: "SE197901311246" ("" in NL)
 	Firstname    string
 	Lastname     string
 	DOB          string // YYYY-MM-DD
@@ -33,42 +33,58 @@ type BankAccount struct {
 	AccountNumber string
 }
 
-// Persons is the fake bank's fixed list of test persons. Each country has an adult,
+// Persons is the fake bank's fixed list of test persons. Each country has two adults,
 // an under-18 person and a self-excluded person; the merchant is expected to answer
-// the latter two's kyc with FINISH.
+// the latter two's kyc with FINISH. Personids are valid (SE Luhn, FI control
+// character, EE checksum), agree with the date of birth and the sex the name
+// suggests, and the minors stay under 18 until 2032. The self-excluded persons are
+// the entries of the cashier's sandbox register (cashier/exclusions SandboxEntries):
+// change both together. Accounts are valid and belong to one person each.
 var Persons = []Person{
-	{ID: "se-adult", Country: "SE", PersonID: "SE197901311234", Firstname: "Åsa", Lastname: "Öberg-Lindqvist",
+	{ID: "se-adult", Country: "SE", PersonID: "SE197901311246", Firstname: "Åsa", Lastname: "Öberg-Lindqvist",
 		DOB: "1979-01-31", Street: "Kungsgatan 1", Zipcode: "111 22", City: "Stockholm",
 		Accounts: []BankAccount{{"SWEDEN", "6112", "69706212"}, {"SWEDEN", "5329", "1865391"}}},
-	{ID: "se-minor", Country: "SE", PersonID: "SE201005152383", Firstname: "Elsa", Lastname: "Minor",
-		DOB: "2010-05-15", Street: "Storgatan 5", Zipcode: "411 38", City: "Göteborg", Note: "under 18",
+	{ID: "se-adult2", Country: "SE", PersonID: "SE199006152350", Firstname: "Lars", Lastname: "Nilsson",
+		DOB: "1990-06-15", Street: "Sveavägen 44", Zipcode: "113 50", City: "Stockholm",
+		Accounts: []BankAccount{{"SWEDEN", "81059", "9146000101"}}},
+	{ID: "se-minor", Country: "SE", PersonID: "SE201405152388", Firstname: "Elsa", Lastname: "Minor",
+		DOB: "2014-05-15", Street: "Storgatan 5", Zipcode: "411 38", City: "Göteborg", Note: "under 18",
 		Accounts: []BankAccount{{"SWEDEN", "8327", "9123456"}}},
-	{ID: "se-excluded", Country: "SE", PersonID: "SE198502021111", Firstname: "Sven", Lastname: "Spelpaus",
+	{ID: "se-excluded", Country: "SE", PersonID: "SE198502021119", Firstname: "Sven", Lastname: "Spelpaus",
 		DOB: "1985-02-02", Street: "Drottninggatan 9", Zipcode: "211 43", City: "Malmö", SelfExcluded: true,
-		Note: "self-excluded (Spelpaus)", Accounts: []BankAccount{{"SWEDEN", "3300", "8502021111"}}},
-	{ID: "fi-adult", Country: "FI", PersonID: "FI131052-308T", Firstname: "Matti", Lastname: "Meikäläinen",
+		Note: "self-excluded (Spelpaus)", Accounts: []BankAccount{{"SWEDEN", "3300", "8502021119"}}},
+	{ID: "fi-adult", Country: "FI", PersonID: "FI131052-309U", Firstname: "Matti", Lastname: "Meikäläinen",
 		DOB: "1952-10-13", Street: "Mannerheimintie 1", Zipcode: "00100", City: "Helsinki",
 		Accounts: []BankAccount{{"FINLAND", "", "FI2112345600000785"}}},
-	{ID: "fi-minor", Country: "FI", PersonID: "FI010110A1234", Firstname: "Aino", Lastname: "Nuori",
-		DOB: "2010-01-01", Street: "Aleksanterinkatu 3", Zipcode: "00170", City: "Helsinki", Note: "under 18",
+	{ID: "fi-adult2", Country: "FI", PersonID: "FI210388-246L", Firstname: "Liisa", Lastname: "Virtanen",
+		DOB: "1988-03-21", Street: "Kauppakatu 12", Zipcode: "40100", City: "Jyväskylä",
+		Accounts: []BankAccount{{"FINLAND", "", "FI9112345600000786"}}},
+	{ID: "fi-minor", Country: "FI", PersonID: "FI010114A1242", Firstname: "Aino", Lastname: "Nuori",
+		DOB: "2014-01-01", Street: "Aleksanterinkatu 3", Zipcode: "00170", City: "Helsinki", Note: "under 18",
 		Accounts: []BankAccount{{"FINLAND", "", "FI5542345670000081"}}},
-	{ID: "fi-excluded", Country: "FI", PersonID: "FI020280-1236", Firstname: "Pekka", Lastname: "Suljettu",
+	{ID: "fi-excluded", Country: "FI", PersonID: "FI020280-123H", Firstname: "Pekka", Lastname: "Suljettu",
 		DOB: "1980-02-02", Street: "Hämeenkatu 4", Zipcode: "33100", City: "Tampere", SelfExcluded: true,
 		Note: "self-excluded", Accounts: []BankAccount{{"FINLAND", "", "FI4250001510000023"}}},
-	{ID: "ee-adult", Country: "EE", PersonID: "EE38001085718", Firstname: "Mari", Lastname: "Tamm",
+	{ID: "ee-adult", Country: "EE", PersonID: "EE48001080233", Firstname: "Mari", Lastname: "Tamm",
 		DOB: "1980-01-08", Street: "Narva mnt 5", Zipcode: "10117", City: "Tallinn",
 		Accounts: []BankAccount{{"ESTONIA", "", "EE382200221020145685"}}},
-	{ID: "ee-minor", Country: "EE", PersonID: "EE51001010001", Firstname: "Kati", Lastname: "Noor",
-		DOB: "2010-01-01", Street: "Rüütli 2", Zipcode: "51007", City: "Tartu", Note: "under 18",
+	{ID: "ee-adult2", Country: "EE", PersonID: "EE39211300577", Firstname: "Andres", Lastname: "Kask",
+		DOB: "1992-11-30", Street: "Tartu mnt 16", Zipcode: "10117", City: "Tallinn",
+		Accounts: []BankAccount{{"ESTONIA", "", "EE231700017001234567"}}},
+	{ID: "ee-minor", Country: "EE", PersonID: "EE61401010228", Firstname: "Kati", Lastname: "Noor",
+		DOB: "2014-01-01", Street: "Rüütli 2", Zipcode: "51007", City: "Tartu", Note: "under 18",
 		Accounts: []BankAccount{{"ESTONIA", "", "EE471000001020145685"}}},
-	{ID: "ee-excluded", Country: "EE", PersonID: "EE37505050000", Firstname: "Jaan", Lastname: "Keeld",
+	{ID: "ee-excluded", Country: "EE", PersonID: "EE37505050004", Firstname: "Jaan", Lastname: "Keeld",
 		DOB: "1975-05-05", Street: "Pikk 1", Zipcode: "10123", City: "Tallinn", SelfExcluded: true,
 		Note: "self-excluded", Accounts: []BankAccount{{"ESTONIA", "", "EE661010220012345678"}}},
 	{ID: "nl-adult", Country: "NL", Firstname: "Jan", Lastname: "de Vries",
 		DOB: "1975-07-14", Street: "Damrak 1", Zipcode: "1012 LG", City: "Amsterdam",
 		Accounts: []BankAccount{{"NETHERLANDS", "", "NL91ABNA0417164300"}}},
+	{ID: "nl-adult2", Country: "NL", Firstname: "Emma", Lastname: "Bakker",
+		DOB: "1993-04-22", Street: "Oudegracht 120", Zipcode: "3511 AX", City: "Utrecht",
+		Accounts: []BankAccount{{"NETHERLANDS", "", "NL39RABO0300065264"}}},
 	{ID: "nl-minor", Country: "NL", Firstname: "Sanne", Lastname: "Jong",
-		DOB: "2011-03-03", Street: "Coolsingel 40", Zipcode: "3011 AD", City: "Rotterdam", Note: "under 18",
+		DOB: "2014-03-03", Street: "Coolsingel 40", Zipcode: "3011 AD", City: "Rotterdam", Note: "under 18",
 		Accounts: []BankAccount{{"NETHERLANDS", "", "NL02ABNA0123456789"}}},
 	{ID: "nl-excluded", Country: "NL", Firstname: "Piet", Lastname: "Uitgesloten",
 		DOB: "1970-10-10", Street: "Lange Voorhout 8", Zipcode: "2514 ED", City: "Den Haag", SelfExcluded: true,

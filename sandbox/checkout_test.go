@@ -236,7 +236,7 @@ func TestCheckoutPayNPlay(t *testing.T) {
 	form(t, res.URL, "bank", url.Values{"session": tok["session"], "bank": {"SE|SEB"}})
 	form(t, res.URL, "login", url.Values{"session": tok["session"], "person": {"se-minor"}})
 	kyc := m.WaitFor(t, res.OrderID, 1, 5*time.Second)[0].Data.(*trustly.KYCData)
-	if kyc.Attributes["dob"] != "2010-05-15" || kyc.Abort {
+	if kyc.Attributes["dob"] != "2014-05-15" || kyc.Abort {
 		t.Errorf("kyc = %+v, want the under-18 person's data without abort", kyc)
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -272,7 +272,7 @@ func TestPayNPlay(t *testing.T) {
 				t.Fatalf("notifications %v, want %v", sandboxtest.Methods(got), tt.want)
 			}
 			kyc := got[0].Data.(*trustly.KYCData)
-			if kyc.Abort || kyc.Attributes["personid"] != "SE197901311234" || kyc.Attributes["dob"] != "1979-01-31" ||
+			if kyc.Abort || kyc.Attributes["personid"] != "SE197901311246" || kyc.Attributes["dob"] != "1979-01-31" ||
 				kyc.Attributes["firstname"] != "Åsa" {
 				t.Errorf("kyc = %+v", kyc)
 			}
