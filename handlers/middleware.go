@@ -70,7 +70,9 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 			return errFormExpired
 		},
 	})
-	mw.session = newSessionStore(d.SessionKeys, d.Secure).middleware
+	sessions := newSessionStore(d.SessionKeys, d.Secure)
+	sessions.idle = d.IdleTimeout
+	mw.session = sessions.middleware
 	mw.loginLimit = limiter.New(limiter.Config{
 		Max:          d.LoginLimit,
 		Expiration:   time.Minute,

@@ -81,7 +81,8 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	web := handlers.Deps{Service: svc, Log: log, TrustlyOrigin: cfg.CheckoutOrigin,
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
 		Secure:      strings.HasPrefix(cfg.BaseURL, "https://"), TrustedProxies: cfg.TrustedProxies,
-		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server}
+		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server,
+		IdleTimeout: cfg.SessionIdle}
 	if err := web.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
