@@ -50,6 +50,11 @@ var ErrNotificationConflict = errors.New("another notification under a known not
 // same method and data as the stored body (trustly.Notification.SameEvent); any
 // other body under a stored notificationid fails with ErrNotificationConflict.
 //
+// A kyc (Pay N Play) is answered with its decision (paynplay.Rules.Decide), taken
+// before the write transaction because the self-exclusion register is a network
+// call, and signed with it; the transaction checks that what the decision read is
+// unchanged, or decides again (errKYCStale). See applyKYC.
+//
 // A body that does not verify or does not fit its method's schema fails with
 // ErrBadNotification, and nothing was written. Any other error means nothing was
 // written and no answer must be sent, so Trustly delivers it again.
@@ -62,13 +67,33 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 	if answer, ok, err := s.redelivered(ctx, n, log); err != nil || ok {
 		return answer, err
 	}
+	for try := 1; ; try++ {
+		answer, err := s.handleNew(ctx, n, raw, log)
+		if errors.Is(err, errKYCStale) && try < kycTries {
+			log.Info("kyc decision taken again: the order or the identity's player changed meanwhile", "try", try)
+			continue
+		}
+		return answer, err
+	}
+}
+
+// handleNew applies a notification not stored yet, for HandleNotification. A kyc is
+// decided first, outside the write lock (prepareKYC); errKYCStale means that
+// decision went stale before its transaction and nothing was written.
+func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []byte, log *slog.Logger) ([]byte, error) {
 	// Sign the likely answer before taking the write lock: RSA signing costs about a
 	// millisecond, which inside the lock would hold up every other notification on
 	// SQLite. The rare other outcome (FAILED for a debit we cannot book) is signed
-	// inside.
+	// inside. A kyc's answer is its decision, taken here.
 	likely := trustly.Answer{Status: trustly.StatusOK}
-	if n.Method == trustly.MethodKYC {
-		likely.Status = trustly.StatusFinish
+	var prep *kycPrep
+	if d, ok := n.Data.(*trustly.KYCData); ok {
+		var err error
+		if prep, err = s.prepareKYC(ctx, n, d); err != nil {
+			log.Error("kyc not decided; Trustly will deliver it again", "err", err)
+			return nil, fmt.Errorf("notification %s %s: decide: %w", n.Method, n.ID(), err)
+		}
+		likely = prep.answer()
 	}
 	likelyBytes, err := trustly.EncodeAnswer(s.merchantKey, n.Method, n.UUID, likely)
 	if err != nil {
@@ -112,7 +137,7 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 		} else {
 			log = log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID)
 			before := *order
-			if a, err = s.apply(ctx, tx, n, order, now, log); err != nil {
+			if a, err = s.apply(ctx, tx, n, order, prep, now, log); err != nil {
 				return fmt.Errorf("apply to order %d: %w", order.ID, err)
 			}
 			if order.TrustlyOrderID == "" {
@@ -141,6 +166,9 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, e
 		}
 		return nil
 	})
+	if errors.Is(err, errKYCStale) {
+		return nil, err
+	}
 	if err != nil {
 		log.Error("notification not applied; Trustly will deliver it again", "err", err)
 		return nil, fmt.Errorf("notification %s %s: %w", n.Method, n.ID(), err)
@@ -307,16 +335,19 @@ func (s *Service) applyUnknownOrder(n *trustly.Notification, log *slog.Logger) t
 // apply carries out one notification on a locked order and says how to answer it.
 // It sets the order's applied-event timestamps and flags; the caller refreshes the
 // status and saves. An error rolls everything back and withholds the answer.
-func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notification, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
+//
+// A kyc carries out prep, the decision HandleNotification took before the lock
+// (applyKYC).
+func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notification, order *models.Order, prep *kycPrep, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	switch d := n.Data.(type) {
 	case *trustly.AccountData:
-		return ok, s.saveAccount(tx, order, d, now)
+		if err := s.saveAccount(tx, order, d, now); err != nil {
+			return ok, err
+		}
+		return ok, s.accountHolderCheck(tx, order, d, log)
 	case *trustly.KYCData:
-		// Pay N Play is not built yet: nothing may start a deposit with RequestKYC,
-		// so a kyc is unexpected. FINISH stops the player and Trustly sends a cancel.
-		log.Warn("kyc notification answered FINISH: Pay N Play is not enabled")
-		return trustly.Answer{Status: trustly.StatusFinish}, nil
+		return s.applyKYC(ctx, tx, order, prep, now, log)
 	case *trustly.UnknownData:
 		log.Warn("alert: unknown notification method stored and answered OK")
 		return ok, nil
@@ -388,11 +419,15 @@ func notForDeposit(tx *gorm.DB, event string, d *trustly.TransferData, amount mo
 	if amount.Currency != order.Amount.Currency {
 		return fmt.Sprintf("%s of %s %s on a %s deposit: not booked", event, amount, amount.Currency, order.Amount.Currency), nil
 	}
-	var player models.Player
-	if err := tx.Select("id", "end_user_id").Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
-		return "", fmt.Errorf("read player %d: %w", order.PlayerID, err)
+	want := order.EndUserID
+	if want == "" { // an order from before EndUserID was kept: its player's
+		var player models.Player
+		if err := tx.Select("id", "end_user_id").Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
+			return "", fmt.Errorf("read player %d: %w", order.PlayerID, err)
+		}
+		want = player.EndUserID
 	}
-	if d.EndUserID != player.EndUserID {
+	if d.EndUserID != want {
 		return fmt.Sprintf("%s names enduserid %.64q, not the order's player: not booked", event, d.EndUserID), nil
 	}
 	return "", nil
@@ -416,6 +451,18 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 	amount, err := transferAmount("credit", d)
 	if err != nil {
 		return err
+	}
+	if order.PayNPlay && order.KYCOutcome != models.KYCContinue {
+		switch why, err := notForDeposit(tx, "credit", d, amount, order); {
+		case err != nil:
+			return err
+		case why != "":
+			order.AddFlag(why)
+			log.Error("alert: credit not booked", "why", why, "amount", d.Amount, "currency", d.Currency)
+			return nil
+		}
+		holdCredit(d, amount, order, now, log)
+		return nil
 	}
 	switch why, err := notForDeposit(tx, "credit", d, amount, order); {
 	case err != nil:
@@ -458,6 +505,12 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	amount, err := transferAmount("debit", d)
 	if err != nil {
 		return ok, err
+	}
+	if order.PlayerID == 0 {
+		// A Pay N Play order whose player is not known: nothing was booked to anyone.
+		order.AddFlag(fmt.Sprintf("debit of %s %s before the kyc named the player: not booked", amount, amount.Currency))
+		log.Error("alert: debit for an order without a player; answered FAILED", "amount", d.Amount, "currency", d.Currency)
+		return trustly.Answer{Status: trustly.StatusFailed}, nil
 	}
 	switch why, err := notForDeposit(tx, "debit", d, amount, order); {
 	case err != nil:
@@ -515,7 +568,13 @@ func creditedAmount(tx *gorm.DB, order *models.Order) (models.Money, error) {
 // any notification says so, and takes any non-empty attribute that changed, so the
 // result does not depend on which of two notifications came first except for
 // conflicting attribute values.
+//
+// An order whose player is not known yet (Pay N Play before its kyc) saves nothing:
+// the kyc that names the player saves its accounts then (bookHeld).
 func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.AccountData, now time.Time) error {
+	if order.PlayerID == 0 {
+		return nil
+	}
 	source := models.AccountFromDeposit
 	if order.Kind == models.OrderSelectAccount {
 		source = models.AccountFromSelectAccount

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
@@ -193,7 +194,7 @@ func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
 		e.t.Fatal(err)
 	}
 	svc, err := cashier.New(cashier.Deps{DB: e.db, Trustly: c, MerchantKey: e.sb.MerchantKey, TrustlyKey: e.sb.TrustlyKey,
-		Config: e.cfg, Now: e.clock.Now, Log: payLog()})
+		Config: e.cfg, Now: e.clock.Now, Log: payLog(), Exclusions: exclusions.Sandbox()})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -207,6 +208,13 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 	add("test person", o.PersonID)
 	add("bank", o.Bank)
 	add("kyc answer", o.KYCAnswer)
+	if o.RequestKYC {
+		add("kyc timeout", s.kycTimeout(o).String())
+	}
+	if o.KYCResend {
+		add("kyc redelivery after", (time.Duration(o.KYCResendAfterMs) * time.Millisecond).String())
+	}
+	add("SandboxPerson", o.AutoPerson)
 	add("NotificationURL", maskToken(o.NotificationURL))
 	add("SuccessURL", o.SuccessURL)
 	add("FailURL", o.FailURL)

@@ -77,7 +77,8 @@ type methodSpec struct {
 }
 
 // Sandbox-only attributes, accepted on every method with Attributes.
-var sandboxAttrs = []string{"SandboxScenario", "SandboxAutoComplete", "SandboxDuplicate", "SandboxShuffle", "SandboxDelay"}
+var sandboxAttrs = []string{"SandboxScenario", "SandboxAutoComplete", "SandboxDuplicate", "SandboxShuffle", "SandboxDelay",
+	"SandboxPerson", "SandboxKYCTimeout", "SandboxKYCResend"}
 
 // unimplemented are Trustly methods the sandbox recognises but does not offer;
 // they get ERROR_INVALID_FUNCTION like an unknown method.

@@ -104,6 +104,9 @@ func (s *Sandbox) checkoutAction(w http.ResponseWriter, r *http.Request) {
 				problem = "Choose one of the test persons."
 				return nil
 			}
+			if problem = kycOptions(o, r.PostForm); problem != "" {
+				return nil
+			}
 			switch r.PostFormValue("kyccheck") {
 			case string(ScenarioKYCAbortUnderage), string(ScenarioKYCAbortUnverified):
 				o.Scenario = Scenario(r.PostFormValue("kyccheck"))
@@ -154,7 +157,12 @@ func (s *Sandbox) checkoutAction(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusInternalServerError, views.Message("Something went wrong", "The sandbox could not save this step."))
 		return
 	case problem != "":
-		s.render(w, r, http.StatusUnprocessableEntity, views.Checkout(s.checkoutView(o, problem, typed)))
+		page := s.checkoutView(o, problem, typed)
+		if action == "login" {
+			page.KYCTimeout, page.KYCResendAfter = r.PostFormValue("kyctimeout"), r.PostFormValue("kycresendafter")
+			page.KYCResend = r.PostFormValue("kycresend") == "1"
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, views.Checkout(page))
 		return
 	}
 	s.kick()
@@ -276,10 +284,14 @@ func (s *Sandbox) checkoutView(o *Order, problem, typed string) views.CheckoutPa
 	if !contains([]string{"SE", "FI", "EE", "NL"}, o.Country) && len(p.Banks) > 0 {
 		p.Banks[0].Selected = true
 	}
-	for _, per := range personsIn(o.Country) {
+	for i, per := range personsIn(o.Country) {
 		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: per.Firstname + " " + per.Lastname +
-			", born " + per.DOB, Note: per.Note})
+			", born " + per.DOB, Note: per.Note, Selected: i == 0})
+		if per.ID == o.AutoPerson {
+			p.Persons[0].Selected, p.Persons[i].Selected = false, true
+		}
 	}
+	p.KYCTimeoutDefault = s.kycTimeout(o).String()
 	if per, ok := PersonByID(o.PersonID); ok {
 		for i, a := range per.Accounts {
 			label := bankName(a.ClearingHouse, a.BankNumber, a.AccountNumber) + " " + descriptor(a.AccountNumber)

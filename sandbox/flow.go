@@ -205,17 +205,18 @@ func (s *Sandbox) login(tx *gorm.DB, o *Order, p Person) error {
 	case ScenarioKYCAbortUnverified:
 		abort = "unverified"
 	}
-	deadline := s.now().Add(s.cfg.KYCTimeout)
+	deadline := s.now().Add(s.kycTimeout(o))
 	o.Status, o.Step, o.KYCDeadline = StatusKYC, "kyc", &deadline
 	if err := tx.Save(o).Error; err != nil {
 		return err
 	}
-	s.log.Info("kyc sent", "order_id", o.ID, "person", p.ID, "abort", abort)
+	s.log.Info("kyc sent", "order_id", o.ID, "person", p.ID, "abort", abort, "timeout", s.kycTimeout(o))
 	// kyc goes out at once: the player is waiting in the checkout.
 	return s.enqueueNow(tx, o, []note{{method: trustly.MethodKYC, data: s.kycData(o, p, abort)}})
 }
 
-// enqueueNow is enqueue without NotifyDelay and chaos: for kyc, which the player waits for.
+// enqueueNow is enqueue without NotifyDelay and chaos: for kyc, which the player
+// waits for. A kyc of an order with KYCResend is queued a second time.
 func (s *Sandbox) enqueueNow(tx *gorm.DB, o *Order, notes []note) error {
 	now := s.now()
 	for _, n := range notes {
@@ -235,6 +236,11 @@ func (s *Sandbox) enqueueNow(tx *gorm.DB, o *Order, notes []note) error {
 			return err
 		}
 		s.log.Info("notification queued", "order_id", o.ID, "notification_id", id, "method", n.method)
+		if n.method == trustly.MethodKYC && o.KYCResend {
+			if err := s.resendKYC(tx, o, row); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -312,11 +318,12 @@ func (s *Sandbox) cancelOrder(tx *gorm.DB, o *Order, reason string) error {
 	return s.enqueue(tx, o, []note{{method: trustly.MethodCancel, data: s.cancelData(o)}})
 }
 
-// autoFinish plays the rest of the checkout as the default test person would:
-// SandboxAutoComplete and the checkout's own last step end here.
+// autoFinish plays the rest of the checkout as the test person of SandboxPerson, or
+// the country's adult, would: SandboxAutoComplete and the checkout's own last step
+// end here.
 func (s *Sandbox) autoFinish(tx *gorm.DB, o *Order) error {
 	if o.PersonID == "" {
-		p := defaultPerson(o.Country)
+		p := autoPerson(o)
 		if o.Bank == "" {
 			o.Bank = Banks[p.Country][0]
 		}

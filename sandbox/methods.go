@@ -72,6 +72,9 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 	dup, _ := c.flag("SandboxDuplicate")
 	shuffle, _ := c.flag("SandboxShuffle")
 	delay, _ := time.ParseDuration(c.attr("SandboxDelay"))
+	kycTimeout, _ := parseKYCTimeout(c.attr("SandboxKYCTimeout"))
+	resend, resendAfter, _ := parseKYCResend(c.attr("SandboxKYCResend"))
+	person := c.attr("SandboxPerson")
 	sc := Scenario(c.attr("SandboxScenario"))
 	if info, ok := scenarioByName(string(sc)); ok && !info.appliesTo(kind) {
 		return nil, fail(trustly.CodeInvalidOrderAttribute, "SandboxScenario "+string(sc)+" does not apply to "+c.method)
@@ -90,7 +93,12 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 		SuccessURL: c.attr("SuccessURL"), FailURL: c.attr("FailURL"), URLTarget: c.attr("URLTarget"),
 		RequestKYC: kyc, AutoComplete: auto, Scenario: sc, ChaosDuplicate: dup, ChaosShuffle: shuffle,
 		ChaosDelayMs: delay.Milliseconds(), Token: newToken(), Step: "bank",
-		ShopperStatement: c.attr("ShopperStatement"), Attributes: string(attrs), CreatedAt: s.now()}
+		ShopperStatement: c.attr("ShopperStatement"), Attributes: string(attrs), CreatedAt: s.now(),
+		KYCTimeoutMs: kycTimeout.Milliseconds(), KYCResend: resend, KYCResendAfterMs: resendAfter.Milliseconds(),
+		AutoPerson: person}
+	if p, ok := PersonByID(person); ok && o.Country == "" {
+		o.Country = p.Country
+	}
 	var aerr *apiError
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if aerr = messageIDUsed(tx, o.MessageID); aerr != nil {

@@ -72,6 +72,10 @@ type Order struct {
 	TransferState    string // payouts and refunds: GetWithdrawals' transferstate
 	KYCDeadline      *time.Time
 	KYCAnswer        string
+	KYCTimeoutMs     int64  // this order's kyc answer timeout; 0: Config.KYCTimeout
+	KYCResend        bool   // deliver the kyc a second time: same notificationid, uuid and bytes
+	KYCResendAfterMs int64  // how long after the first kyc the second one is due
+	AutoPerson       string // SandboxPerson: the test person auto-complete logs in as
 	ShopperStatement string
 	Attributes       string // the request's Attributes as JSON, for the order page
 	CreatedAt        time.Time

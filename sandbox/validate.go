@@ -181,5 +181,18 @@ func checkSandboxAttrs(c *call) *apiError {
 			return fail(trustly.CodeInvalidOrderAttribute, "SandboxDelay must be a Go duration such as 500ms")
 		}
 	}
+	if v := c.attr("SandboxPerson"); v != "" {
+		if _, ok := PersonByID(v); !ok {
+			return fail(trustly.CodeInvalidOrderAttribute, "unknown SandboxPerson "+v)
+		}
+	}
+	if v := c.attr("SandboxKYCTimeout"); v != "" {
+		if _, ok := parseKYCTimeout(v); !ok {
+			return fail(trustly.CodeInvalidOrderAttribute, "SandboxKYCTimeout must be a Go duration above zero such as 5s")
+		}
+	}
+	if _, _, ok := parseKYCResend(c.attr("SandboxKYCResend")); !ok {
+		return fail(trustly.CodeInvalidOrderAttribute, "SandboxKYCResend must be \"1\", \"0\" or a Go duration such as 500ms")
+	}
 	return nil
 }

@@ -381,6 +381,17 @@ func sameNames(first, last, bankFirst, bankLast string) bool {
 	return strings.Contains(" "+given+" ", " "+f+" ")
 }
 
+// HolderIs reports whether a bank account holder's full name (an account
+// notification's "name") is the person with first and last name: the last name
+// among its words and the first name among the ones before it, folded as
+// sameNames folds. It is for a flag to staff, not a decision.
+func HolderIs(holder, first, last string) bool {
+	h := " " + foldName(holder) + " "
+	f, l := foldName(first), foldName(last)
+	i := strings.LastIndex(h, " "+l+" ")
+	return f != "" && l != "" && i >= 0 && strings.Contains(h[:i+1], " "+f+" ")
+}
+
 // foldAccents maps the accented letters of the markets' names (and their
 // neighbours') to plain ones.
 var foldAccents = strings.NewReplacer(

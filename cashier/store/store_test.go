@@ -1,13 +1,21 @@
 package store_test
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // TestOpenConcurrentMigrations starts several instances at once on one empty
@@ -51,5 +59,92 @@ func TestOpenConcurrentMigrations(t *testing.T) {
 			}
 		}
 		store.Close(db)
+	}
+}
+
+// oldPlayer is the players table as it was before Pay N Play: email unique,
+// person_id with a plain index, both written as "" when empty.
+type oldPlayer struct {
+	ID          int64  `gorm:"primaryKey"`
+	EndUserID   string `gorm:"size:64;not null;uniqueIndex"`
+	Email       string `gorm:"size:254;uniqueIndex"`
+	Country     string `gorm:"size:2;not null"`
+	Currency    string `gorm:"size:3;not null"`
+	PersonID    string `gorm:"size:64;index"`
+	KYCEntityID string `gorm:"size:64;index"`
+	CreatedAt   time.Time
+}
+
+func (oldPlayer) TableName() string { return "players" }
+
+// TestOpenUpgradesPlayers: a database from before Pay N Play, whose players all
+// hold "" as personid, opens; afterwards players without an email or a personid
+// can be many, and an email or a personid that is present is still unique.
+func TestOpenUpgradesPlayers(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+		raw  func(dsn string) gorm.Dialector
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "old.db") },
+			func(dsn string) gorm.Dialector { return sqlite.Open(store.SQLiteDSN(dsn)) }},
+		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) },
+			func(dsn string) gorm.Dialector { return postgres.Open(dsn) }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			dsn := db.dsn(t)
+			old, err := gorm.Open(db.raw(dsn), &gorm.Config{Logger: logger.Discard})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := old.AutoMigrate(&oldPlayer{}); err != nil {
+				t.Fatal(err)
+			}
+			for i, email := range []string{"a@example.com", "b@example.com"} {
+				p := oldPlayer{EndUserID: fmt.Sprintf("old-%d", i), Email: email, Country: "SE", Currency: "SEK", CreatedAt: time.Now()}
+				if err := old.Create(&p).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			store.Close(old)
+
+			cur, err := store.Open(dsn, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatalf("open a database from before Pay N Play: %v", err)
+			}
+			defer store.Close(cur)
+			var kept []models.Player
+			if err := cur.Order("id").Find(&kept).Error; err != nil || len(kept) != 2 || kept[0].Email != "a@example.com" || kept[0].PersonID != "" {
+				t.Fatalf("players after the upgrade: %+v, %v", kept, err)
+			}
+			add := func(endUserID, email, personID string) error {
+				return cur.Create(&models.Player{EndUserID: endUserID, Email: email, PersonID: personID, Country: "SE",
+					Currency: "SEK", CreatedAt: time.Now()}).Error
+			}
+			for i := range 2 {
+				if err := add(fmt.Sprintf("pnp-%d", i), "", ""); err != nil {
+					t.Fatalf("a second player without email or personid: %v", err)
+				}
+			}
+			if err := add("pnp-2", "", "SE197901311246"); err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct{ name, email, personID string }{
+				{"a taken personid", "", "SE197901311246"}, {"a taken email", "a@example.com", ""},
+			} {
+				if err := add("pnp-x", tt.email, tt.personID); !errors.Is(err, gorm.ErrDuplicatedKey) {
+					t.Errorf("%s: got %v; want a duplicate key", tt.name, err)
+				}
+			}
+			var stored models.Player
+			if err := cur.Where("end_user_id = ?", "pnp-0").Take(&stored).Error; err != nil || stored.Email != "" || stored.PersonID != "" {
+				t.Errorf("player without email: %+v, %v", stored, err)
+			}
+			var nulls int64
+			cur.Model(&models.Player{}).Where("email IS NULL AND person_id IS NULL").Count(&nulls)
+			if nulls != 2 {
+				t.Errorf("%d players with NULL email and personid; want the 2 added without", nulls)
+			}
+		})
 	}
 }

@@ -27,9 +27,14 @@ type CheckoutPage struct {
 	Accounts   []Option
 	Scenarios  []Option
 	KYCChecks  []Option // login step of a Pay N Play order: Trustly's own identity check outcome
-	PayNPlay   bool
-	Target     string // URLTarget for the forms that leave the checkout
-	Problem    string // one sentence on what to fix
+	// Login step of a Pay N Play order, the sandbox's kyc options as typed.
+	KYCTimeout        string // how long to wait for the kyc answer, "" for the default
+	KYCTimeoutDefault string // "30s"
+	KYCResend         bool   // deliver the kyc a second time
+	KYCResendAfter    string // that long after the first, "" for at once
+	PayNPlay          bool
+	Target            string // URLTarget for the forms that leave the checkout
+	Problem           string // one sentence on what to fix
 	// Done step: where the player goes now.
 	Result      string // "Payment completed", "Cancelled", …
 	ContinueURL string

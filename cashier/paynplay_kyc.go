@@ -1,0 +1,384 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Rules of the kyc decision that only the cashier can check (the others are in
+// cashier/paynplay). Their values are stored with orders and never change.
+const (
+	ruleNotPayNPlay     paynplay.Rule = "not-pay-n-play"     // a kyc for an order that did not ask for one → FINISH
+	ruleEndUserMismatch paynplay.Rule = "enduserid-mismatch" // the kyc names another enduserid than the order sent → FINISH
+	ruleWalletCurrency  paynplay.Rule = "wallet-currency"    // the player's wallet is in another currency than the deposit → FINISH
+)
+
+const msgWalletCurrency = "Your bank account is in another country than the one you chose here. No money was moved; please choose your country and try again."
+
+// errKYCStale means what a kyc decision was taken on changed before its write
+// transaction: another kyc created or linked the player meanwhile. The decision is
+// taken again on fresh data.
+var errKYCStale = errors.New("kyc decision taken on stale data")
+
+// kycTries bounds how often HandleNotification takes a kyc decision again after
+// errKYCStale.
+const kycTries = 4
+
+// kycPrep is a kyc decision taken before the write lock, and what it was taken on,
+// which the write transaction checks again.
+type kycPrep struct {
+	orderID  int64
+	playerID int64 // the order's PlayerID when read
+	knownID  int64 // the player the identity belonged to when read; 0 for none
+	decision paynplay.Decision
+	stored   bool // the order had a decision already: it is answered again, unchanged
+}
+
+// answer is the kyc answer to sign: FINISH when the order is unknown.
+func (p *kycPrep) answer() trustly.Answer {
+	if p == nil {
+		return trustly.Answer{Status: trustly.StatusFinish}
+	}
+	return p.decision.Answer()
+}
+
+// prepareKYC takes the kyc decision outside any write lock: the register may take
+// up to its timeout while the player waits in the checkout, and must never hold up
+// SQLite's writer. It reads the order (nil prep when unknown), the player who
+// started it and the player the identity belongs to, and runs paynplay's Rules. An
+// order decided before gets its stored decision again.
+func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *trustly.KYCData) (*kycPrep, error) {
+	var order models.Order
+	db := s.db.WithContext(ctx)
+	if err := db.Where("trustly_order_id = ?", n.OrderID()).Limit(1).Find(&order).Error; err != nil {
+		return nil, err
+	}
+	if order.ID == 0 && d.MessageID != "" {
+		if err := db.Where("message_id = ? AND trustly_order_id IN ?", d.MessageID, []string{"", n.OrderID()}).
+			Limit(1).Find(&order).Error; err != nil {
+			return nil, err
+		}
+	}
+	if order.ID == 0 {
+		return nil, nil
+	}
+	prep := &kycPrep{orderID: order.ID, playerID: order.PlayerID}
+	if order.KYCAt != nil {
+		prep.stored = true
+		prep.decision = storedDecision(order)
+		return prep, nil
+	}
+	finish := func(rule paynplay.Rule, message, detail string) *kycPrep {
+		prep.decision = paynplay.Decision{Outcome: paynplay.Finish, Message: message,
+			Reasons: []paynplay.Reason{{Rule: rule, Detail: detail}}}
+		return prep
+	}
+	if order.Kind != models.OrderDeposit || !order.PayNPlay {
+		return finish(ruleNotPayNPlay, msgPayNPlayEnded, fmt.Sprintf("a %s order sent without RequestKYC", order.Kind)), nil
+	}
+	if order.EndUserID != "" && d.EndUserID != order.EndUserID {
+		return finish(ruleEndUserMismatch, msgPayNPlayEnded, fmt.Sprintf("kyc enduserid %.64q", d.EndUserID)), nil
+	}
+
+	in := paynplay.Input{KYC: paynplay.FromKYC(d), Amount: order.Amount, Currency: order.Amount.Currency, LoginOnly: order.LoginOnly}
+	var started, known *models.Player
+	if order.PlayerID != 0 {
+		var p models.Player
+		if err := db.Where("id = ?", order.PlayerID).Take(&p).Error; err != nil {
+			return nil, fmt.Errorf("player %d: %w", order.PlayerID, err)
+		}
+		started = &p
+		if in.Started, _ = s.decisionPlayer(ctx, p); in.Started == nil {
+			return nil, fmt.Errorf("wallet of player %d unreadable", p.ID)
+		}
+	}
+	if id, err := paynplay.ParseIdentity(in.KYC); err == nil {
+		if known, err = findKnown(db, id); err != nil {
+			return nil, err
+		}
+		if known != nil {
+			prep.knownID = known.ID
+			if in.Known, err = s.decisionPlayer(ctx, *known); err != nil {
+				return nil, err
+			}
+		}
+	}
+	prep.decision = s.rules.Decide(ctx, in)
+	if prep.decision.Outcome == paynplay.Continue && !order.LoginOnly {
+		// The money goes to one wallet, in the wallet's currency: the player's, or a
+		// new player's of the identity's market.
+		target, currency := known, ""
+		if target == nil {
+			target = started
+		}
+		if target != nil {
+			currency = target.Currency
+		} else {
+			currency = models.Markets[prep.decision.Identity.Country].Currency
+		}
+		if currency != order.Amount.Currency {
+			d := &prep.decision
+			d.Outcome, d.Limit, d.Message = paynplay.Finish, models.Money{}, msgWalletCurrency
+			d.Reasons = append(d.Reasons, paynplay.Reason{Rule: ruleWalletCurrency,
+				Detail: fmt.Sprintf("wallet in %q, deposit in %s", currency, order.Amount.Currency)})
+		}
+	}
+	return prep, nil
+}
+
+// decisionPlayer is what the kyc decision knows of p; blocked includes a wallet
+// below zero (a returned deposit).
+func (s *Service) decisionPlayer(ctx context.Context, p models.Player) (*paynplay.Player, error) {
+	blocked, err := s.Blocked(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &paynplay.Player{ID: p.ID, PersonID: p.PersonID, KYCEntityID: p.KYCEntityID, FirstName: p.FirstName,
+		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked}, nil
+}
+
+// findKnown is the player an identity belongs to: by personid in SE, FI and EE; in
+// NL, which has none, by kycentityid, a hint the decision checks against the
+// player's name and date of birth (and which never matches a player who has a
+// personid). nil for a new person.
+func findKnown(db *gorm.DB, id paynplay.Identity) (*models.Player, error) {
+	var q *gorm.DB
+	switch {
+	case !id.PersonID.IsZero():
+		q = db.Where("person_id = ?", id.PersonID.String())
+	case id.KYCEntityID != "":
+		q = db.Where("kyc_entity_id = ?", id.KYCEntityID)
+	default:
+		return nil, nil
+	}
+	var p models.Player
+	if err := q.Order("id").Limit(1).Find(&p).Error; err != nil {
+		return nil, fmt.Errorf("find player by identity: %w", err)
+	}
+	if p.ID == 0 {
+		return nil, nil
+	}
+	return &p, nil
+}
+
+// storedDecision is the decision an order holds, to answer a later kyc for it.
+func storedDecision(o models.Order) paynplay.Decision {
+	if o.KYCOutcome != models.KYCContinue {
+		return paynplay.Decision{Outcome: paynplay.Finish, Message: o.KYCMessage}
+	}
+	return paynplay.Decision{Outcome: paynplay.Continue, Limit: o.KYCLimit()}
+}
+
+// applyKYC carries out a kyc decision on the locked order, in the notification's
+// transaction: it stores the decision with its reasons, and after CONTINUE finds
+// or creates the player, links the identity to them, makes the order theirs and
+// books what was held for the player (a credit, bank accounts). It fails with
+// errKYCStale when the order or the identity's player changed since prep was taken.
+//
+// An order decides once: a later kyc for it (another notificationid) gets the
+// stored answer and changes nothing, so a replayed or late kyc never creates a
+// second player.
+func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order, prep *kycPrep, now time.Time, log *slog.Logger) (trustly.Answer, error) {
+	if prep == nil || prep.orderID != order.ID {
+		return trustly.Answer{}, errKYCStale
+	}
+	if order.KYCAt != nil {
+		if !prep.stored {
+			return trustly.Answer{}, errKYCStale
+		}
+		log.Info("kyc for an order decided before: answered as then", "kyc", order.KYCOutcome)
+		return storedDecision(*order).Answer(), nil
+	}
+	if prep.stored || order.PlayerID != prep.playerID {
+		return trustly.Answer{}, errKYCStale
+	}
+	d := prep.decision
+	order.KYCOutcome = string(d.Outcome)
+	order.KYCLimitMinor = d.Limit.Minor
+	order.KYCMessage = clip(d.Message, 500)
+	reasons := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")
+	}
+	order.KYCReasons = clip(strings.Join(reasons, "\n"), 2000)
+	setOnce(&order.KYCAt, now)
+	// After the decision is on the order: a held credit is booked only once the
+	// order says CONTINUE.
+	if d.Outcome == paynplay.Continue {
+		known, err := findKnown(tx, d.Identity)
+		if err != nil {
+			return trustly.Answer{}, err
+		}
+		if (known == nil) != (prep.knownID == 0) || (known != nil && known.ID != prep.knownID) {
+			return trustly.Answer{}, errKYCStale
+		}
+		if err := s.identify(ctx, tx, order, known, d.Identity, now, log); err != nil {
+			return trustly.Answer{}, err
+		}
+	}
+	if d.Outcome != paynplay.Continue && order.CreditHeldAt != nil && order.CreditedAt == nil {
+		order.AddFlag("credit held for an order whose kyc was answered FINISH: not booked; return it to the payer")
+		log.Error("alert: credit held for a refused Pay N Play order")
+	}
+	log.Info("kyc decided", "summary", d.Summary(), "player_id", order.PlayerID)
+	return d.Answer(), nil
+}
+
+// identify makes the order known's, or, for a new person, a new player's, and
+// stores the bank's identity with that player. The player who started the order
+// (order.PlayerID, hybrid) is known's when set: the decision refused any other
+// combination. A Pay N Play order of an unknown visitor then books what was held.
+func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order, known *models.Player, id paynplay.Identity, now time.Time, log *slog.Logger) error {
+	var player models.Player
+	switch {
+	case known != nil:
+		player = *known
+	case order.PlayerID != 0:
+		if err := tx.Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
+			return fmt.Errorf("player %d: %w", order.PlayerID, err)
+		}
+	default:
+		market := models.Markets[id.Country]
+		player = models.Player{EndUserID: order.EndUserID, FirstName: id.FirstName, LastName: id.LastName,
+			Country: id.Country, Currency: market.Currency, Role: models.RolePlayer, PersonID: id.PersonID.String(),
+			KYCEntityID: id.KYCEntityID, DateOfBirth: id.DOB, Street: id.Street, Zipcode: id.Zipcode, City: id.City,
+			KYCAt: &now, CreatedAt: now}
+		if order.LoginOnly || player.Currency == "" {
+			player.Currency = order.Amount.Currency
+		}
+		if err := tx.Create(&player).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return errKYCStale // another kyc created this person meanwhile
+			}
+			return fmt.Errorf("create player: %w", err)
+		}
+		log.Info("pay n play player created", "player_id", player.ID)
+	}
+	if known != nil || order.PlayerID != 0 {
+		update := map[string]any{"first_name": id.FirstName, "last_name": id.LastName, "date_of_birth": id.DOB,
+			"kyc_entity_id": id.KYCEntityID, "street": id.Street, "zipcode": id.Zipcode, "city": id.City, "kyc_at": now}
+		if player.PersonID == "" && !id.PersonID.IsZero() {
+			update["person_id"] = id.PersonID.String()
+			log.Info("player linked to a bank identity", "player_id", player.ID)
+		}
+		if err := tx.Model(&models.Player{}).Where("id = ?", player.ID).Updates(update).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return errKYCStale
+			}
+			return fmt.Errorf("store identity of player %d: %w", player.ID, err)
+		}
+	}
+	held := order.PlayerID == 0
+	order.PlayerID = player.ID
+	if held {
+		return s.bookHeld(ctx, tx, order, now, log)
+	}
+	if order.CreditHeldAt != nil && order.CreditedAt == nil {
+		return s.bookHeldCredit(ctx, tx, order, now, log)
+	}
+	return nil
+}
+
+// bookHeld applies what arrived for an order before its player was known: the
+// bank accounts of its account notifications, and its credit.
+func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
+	var rows []models.Notification
+	if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("held accounts: %w", err)
+	}
+	for _, row := range rows {
+		n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
+		if err != nil {
+			return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
+		}
+		if d, ok := n.Data.(*trustly.AccountData); ok {
+			if err := s.saveAccount(tx, order, d, now); err != nil {
+				return err
+			}
+		}
+	}
+	if order.CreditHeldAt != nil && order.CreditedAt == nil {
+		return s.bookHeldCredit(ctx, tx, order, now, log)
+	}
+	return nil
+}
+
+// bookHeldCredit books the first credit notification stored for the order, which
+// was held (creditDeposit) until the kyc said CONTINUE.
+func (s *Service) bookHeldCredit(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
+	var row models.Notification
+	if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodCredit).Order("id").Limit(1).Find(&row).Error; err != nil {
+		return fmt.Errorf("held credit: %w", err)
+	}
+	if row.ID == 0 {
+		return fmt.Errorf("order %d has a held credit but no credit notification", order.ID)
+	}
+	n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
+	if err != nil {
+		return fmt.Errorf("held credit %s: %w", row.NotificationID, err)
+	}
+	d, ok := n.Data.(*trustly.TransferData)
+	if !ok {
+		return fmt.Errorf("held credit %s is not a transfer", row.NotificationID)
+	}
+	log.Info("held credit booked after the kyc", "notification_id", row.NotificationID)
+	return s.creditDeposit(ctx, tx, d, order, now, log)
+}
+
+// holdCredit keeps a credit that came before the kyc said CONTINUE for a Pay N Play
+// order: the money may be neither the player's (unknown yet) nor anyone's (a
+// refused identity). It checks what it can now and marks the order; the kyc that
+// names the player books it (bookHeldCredit), once.
+func holdCredit(d *trustly.TransferData, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) {
+	switch {
+	case order.CreditHeldAt != nil:
+		order.AddFlag("more than one credit notification: only the first was booked")
+		log.Error("alert: second credit notification for a held credit; not booked", "amount", d.Amount, "currency", d.Currency)
+		return
+	case order.KYCOutcome == models.KYCFinish:
+		order.AddFlag("credit held for an order whose kyc was answered FINISH: not booked; return it to the payer")
+		log.Error("alert: credit for a refused Pay N Play order held", "amount", amount.String())
+	default:
+		log.Info("credit held until the kyc names the player", "amount", amount.String())
+	}
+	setOnce(&order.CreditHeldAt, now)
+}
+
+// accountHolderCheck compares an account notification's holder name with the
+// order's player outside Pay N Play markets, where no kyc proves who pays: a
+// mismatch is flagged for the back office, not refused (names are written many
+// ways). Pay N Play markets have the kyc decision instead.
+func (s *Service) accountHolderCheck(tx *gorm.DB, order *models.Order, d *trustly.AccountData, log *slog.Logger) error {
+	holder := d.Attributes["name"]
+	if holder == "" || order.PlayerID == 0 {
+		return nil
+	}
+	var p models.Player
+	if err := tx.Select("id", "first_name", "last_name", "country").Where("id = ?", order.PlayerID).Take(&p).Error; err != nil {
+		return fmt.Errorf("player %d: %w", order.PlayerID, err)
+	}
+	if s.cfg.PayNPlay.Enabled(p.Country) || paynplay.HolderIs(holder, p.FirstName, p.LastName) {
+		return nil
+	}
+	order.AddFlag(fmt.Sprintf("bank account %s holder %q is not the player's name", d.AccountID, clip(holder, 100)))
+	log.Warn("account holder name differs from the player's; flagged for the back office", "account_id", d.AccountID)
+	return nil
+}
+
+// clip shortens s to at most n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

@@ -1,0 +1,193 @@
+package cashier_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// pnpRig is a rig whose markets are all Pay N Play (pure), with the sandbox's
+// self-exclusion register.
+func pnpRig(t *testing.T, db *gorm.DB) *rig {
+	t.Helper()
+	r := newRig(t, db, "", nil)
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
+		PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes, _ := paynplay.ParseModes("pure")
+	r.svc, err = cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+		TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(),
+		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
+			IntegrationModule: "cashier-test/1", PayNPlay: modes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// pnpOrder creates a started Pay N Play deposit of an unknown visitor, as
+// StartPayNPlay leaves it: no player, a fresh EndUserID.
+func (r *rig) pnpOrder(minor int64, currency string) models.Order {
+	r.t.Helper()
+	now := time.Now().UTC()
+	o := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit, PayNPlay: true,
+		EndUserID: models.NewEndUserID(), Amount: models.Money{Minor: minor, Currency: currency},
+		TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+rigNext()), CheckoutURL: "https://checkout.test/x",
+		StartedAt: &now, CreatedAt: now}
+	o.Refresh()
+	if err := r.db.Create(&o).Error; err != nil {
+		r.t.Fatal(err)
+	}
+	return o
+}
+
+// kycFields are a kyc's kycentityid and attributes for a person.
+func kycFields(entity string, attrs map[string]any) map[string]any {
+	return map[string]any{"kycentityid": entity, "attributes": attrs}
+}
+
+var (
+	dutchAdult = map[string]any{"firstname": "Jan", "lastname": "de Vries", "dob": "1975-07-14", "street": "Damrak 1",
+		"zipcode": "1012 LG", "city": "Amsterdam", "country": "NL"}
+	dutchMinor = map[string]any{"firstname": "Sanne", "lastname": "Jong", "dob": "2014-03-03", "street": "Coolsingel 40",
+		"zipcode": "3011 AD", "city": "Rotterdam", "country": "NL"}
+	swedishAdult = map[string]any{"personid": "SE197901311246", "firstname": "Åsa", "lastname": "Öberg-Lindqvist",
+		"dob": "1979-01-31", "street": "Kungsgatan 1", "zipcode": "111 22", "city": "Stockholm", "country": "SE"}
+)
+
+// TestPayNPlayArrivalOrder delivers a Pay N Play deposit's kyc, pending, credit,
+// account and cancel in every order, each twice, then a second kyc with another
+// notificationid: every order ends with one player, created by the kyc, the credit
+// booked to them exactly once and the account saved for them, whether the credit
+// and the account came before the kyc (held) or after. For a minor the kyc says
+// FINISH in every order: no player, nothing booked, and a credit that came anyway
+// stays held and flagged.
+func TestPayNPlayArrivalOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		for _, tt := range []struct {
+			name   string
+			attrs  map[string]any
+			events []string
+			kyc    string
+		}{
+			{"adult", dutchAdult, []string{"kyc", "pending", "credit", "account", "cancel"}, trustly.StatusContinue},
+			{"minor", dutchMinor, []string{"kyc", "pending", "credit", "cancel"}, trustly.StatusFinish},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r.t = t
+				for i, perm := range permutations(tt.events) {
+					entity := fmt.Sprintf("entity-%s-%d-%d", tt.name, i, rigNext())
+					o := r.pnpOrder(10000, "EUR")
+					notes := map[string]note{}
+					for _, m := range tt.events {
+						var fields map[string]any
+						if m == trustly.MethodKYC {
+							fields = kycFields(entity, tt.attrs)
+						}
+						notes[m] = notify(t, key, m, o, o.EndUserID, fields)
+					}
+					for range 2 {
+						for _, m := range perm {
+							want := "OK"
+							if m == trustly.MethodKYC {
+								want = tt.kyc
+							}
+							r.deliver(notes[m], want)
+						}
+					}
+					r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, tt.attrs)), tt.kyc)
+
+					got := r.reload(o)
+					var players []models.Player
+					if err := db.Where("kyc_entity_id = ?", entity).Find(&players).Error; err != nil {
+						t.Fatal(err)
+					}
+					var credits int64
+					db.Model(&models.Transfer{}).Where("reference = ?", got.Reference("credit")).Count(&credits)
+					if tt.kyc == trustly.StatusFinish {
+						if len(players) != 0 || got.PlayerID != 0 || credits != 0 || got.CreditedAt != nil ||
+							!strings.Contains(got.Flag, "kyc was answered FINISH") || got.KYCOutcome != models.KYCFinish {
+							t.Errorf("%v: %d players, order player %d, %d credits, flag %q, kyc %q; want none, nothing booked, flagged",
+								perm, len(players), got.PlayerID, credits, got.Flag, got.KYCOutcome)
+						}
+						continue
+					}
+					if len(players) != 1 || got.PlayerID != players[0].ID || credits != 1 || got.Status != models.OrderCredited {
+						t.Fatalf("%v: %d players, order player %d %s, %d credits; want one player owning the credited order, one credit",
+							perm, len(players), got.PlayerID, got.Status, credits)
+					}
+					p := players[0]
+					if r.wallet(p) != 10000 || p.Currency != "EUR" || p.EndUserID != o.EndUserID {
+						t.Errorf("%v: wallet %d %s, EndUserID %q; want 100.00 EUR and the order's %q", perm, r.wallet(p), p.Currency, p.EndUserID, o.EndUserID)
+					}
+					var accounts int64
+					db.Model(&models.BankAccount{}).Where("player_id = ?", p.ID).Count(&accounts)
+					if accounts != 1 || got.Flag != models.FlagCancelAfterCredit {
+						t.Errorf("%v: %d bank accounts, flag %q; want 1, %q", perm, accounts, got.Flag, models.FlagCancelAfterCredit)
+					}
+				}
+				r.audit()
+			})
+		}
+	})
+}
+
+// TestPayNPlayConcurrentKYC: one new person's kycs for several orders arrive at the
+// same moment, each twice; there is still one player, who owns every order.
+func TestPayNPlayConcurrentKYC(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		var orders []models.Order
+		var notes []note
+		for range 4 {
+			o := r.pnpOrder(10000, "SEK")
+			orders = append(orders, o)
+			notes = append(notes, notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("e-1", swedishAdult)))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*len(notes))
+		for _, n := range append(notes, notes...) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answer, err := r.svc.HandleNotification(r.ctx, n.raw)
+				if err == nil && !strings.Contains(string(answer), trustly.StatusContinue) {
+					err = fmt.Errorf("answer %s", answer)
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		var players []models.Player
+		db.Where("person_id = ?", "SE197901311246").Find(&players)
+		if len(players) != 1 {
+			t.Fatalf("%d players; want 1", len(players))
+		}
+		for _, o := range orders {
+			if got := r.reload(o); got.PlayerID != players[0].ID {
+				t.Errorf("order %d of player %d; want %d", o.ID, got.PlayerID, players[0].ID)
+			}
+		}
+	})
+}
