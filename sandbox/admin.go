@@ -162,8 +162,11 @@ func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
 		p.Scenarios = append(p.Scenarios, views.Option{Value: string(sc.Name), Label: sc.Description, Note: kinds})
 	}
 	for _, per := range Persons {
-		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: per.Firstname + " " + per.Lastname + ", " +
-			per.Country + ", born " + per.DOB + ", personid " + per.PersonID, Note: per.Note})
+		label := per.Firstname + " " + per.Lastname + ", " + per.Country + ", born " + per.DOB
+		if per.PersonID != "" {
+			label += ", personid " + per.PersonID
+		}
+		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: label, Note: per.Note})
 	}
 	s.renderAdmin(w, r, http.StatusOK, views.Orders(p))
 }

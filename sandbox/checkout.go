@@ -104,6 +104,10 @@ func (s *Sandbox) checkoutAction(w http.ResponseWriter, r *http.Request) {
 				problem = "Choose one of the test persons."
 				return nil
 			}
+			if f, ok := fixedPerson(o); ok && f.ID != p.ID {
+				problem = "The merchant fixed the personal identity number: log in as " + f.Firstname + " " + f.Lastname + "."
+				return nil
+			}
 			if problem = kycOptions(o, r.PostForm); problem != "" {
 				return nil
 			}
@@ -287,7 +291,7 @@ func (s *Sandbox) checkoutView(o *Order, problem, typed string) views.CheckoutPa
 	for i, per := range personsIn(o.Country) {
 		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: per.Firstname + " " + per.Lastname +
 			", born " + per.DOB, Note: per.Note, Selected: i == 0})
-		if per.ID == o.AutoPerson {
+		if pre, ok := prefilled(o.NationalID); per.ID == o.AutoPerson || o.AutoPerson == "" && ok && per.ID == pre.ID {
 			p.Persons[0].Selected, p.Persons[i].Selected = false, true
 		}
 	}

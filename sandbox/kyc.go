@@ -51,12 +51,50 @@ func (s *Sandbox) resendKYC(tx *gorm.DB, o *Order, row Outbox) error {
 	return tx.Create(&row).Error
 }
 
-// autoPerson is who auto-complete logs in as: SandboxPerson, else the country's adult.
+// autoPerson is who auto-complete logs in as: SandboxPerson, else the person the
+// NationalIdentificationNumber names, else the country's adult.
 func autoPerson(o *Order) Person {
 	if p, ok := PersonByID(o.AutoPerson); ok {
 		return p
 	}
+	if p, ok := prefilled(o.NationalID); ok {
+		return p
+	}
 	return defaultPerson(o.Country)
+}
+
+// prefilled is the test person whose personid nin is, as Trustly pre-fills the bank
+// login with a Deposit's NationalIdentificationNumber. The number may carry its
+// country code, spaces and, in SE, a "-" before the last four digits.
+func prefilled(nin string) (Person, bool) {
+	n := normalizePersonID(nin)
+	for _, p := range Persons {
+		if n != "" && p.PersonID != "" && normalizePersonID(p.PersonID) == n {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
+func normalizePersonID(s string) string {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	if len(s) > 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' {
+		s = s[2:]
+	}
+	if len(s) == 13 && s[8] == '-' {
+		s = s[:8] + s[9:]
+	}
+	return s
+}
+
+// fixedPerson is the only person who may log in to o: the one its
+// NationalIdentificationNumber names when UnchangeableNationalIdentificationNumber
+// was "1". ok is false when anyone may.
+func fixedPerson(o *Order) (Person, bool) {
+	if !o.NationalIDFixed {
+		return Person{}, false
+	}
+	return prefilled(o.NationalID)
 }
 
 // kycOptions applies the login step's kyc options to o, or returns what to fix.

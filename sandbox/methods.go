@@ -75,6 +75,7 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 	kycTimeout, _ := parseKYCTimeout(c.attr("SandboxKYCTimeout"))
 	resend, resendAfter, _ := parseKYCResend(c.attr("SandboxKYCResend"))
 	person := c.attr("SandboxPerson")
+	fixed, _ := c.flag("UnchangeableNationalIdentificationNumber")
 	sc := Scenario(c.attr("SandboxScenario"))
 	if info, ok := scenarioByName(string(sc)); ok && !info.appliesTo(kind) {
 		return nil, fail(trustly.CodeInvalidOrderAttribute, "SandboxScenario "+string(sc)+" does not apply to "+c.method)
@@ -95,8 +96,10 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 		ChaosDelayMs: delay.Milliseconds(), Token: newToken(), Step: "bank",
 		ShopperStatement: c.attr("ShopperStatement"), Attributes: string(attrs), CreatedAt: s.now(),
 		KYCTimeoutMs: kycTimeout.Milliseconds(), KYCResend: resend, KYCResendAfterMs: resendAfter.Milliseconds(),
-		AutoPerson: person}
+		AutoPerson: person, NationalID: c.attr("NationalIdentificationNumber"), NationalIDFixed: fixed}
 	if p, ok := PersonByID(person); ok && o.Country == "" {
+		o.Country = p.Country
+	} else if p, ok := prefilled(o.NationalID); ok && o.Country == "" {
 		o.Country = p.Country
 	}
 	var aerr *apiError

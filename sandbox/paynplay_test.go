@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -326,4 +327,54 @@ func TestPayNPlayAttributes(t *testing.T) {
 			t.Errorf("%v: %v, want 717", extra, err)
 		}
 	}
+}
+
+// TestPayNPlayNationalID: as Trustly pre-fills the bank login with the Deposit's
+// NationalIdentificationNumber, auto-complete logs in as the person it names and
+// the checkout preselects them; with UnchangeableNationalIdentificationNumber
+// nobody else may log in.
+func TestPayNPlayNationalID(t *testing.T) {
+	p := startPNP(t)
+	start := func(country, nin string, fixed bool, extra map[string]string) trustly.DepositResult {
+		t.Helper()
+		id := uuid.NewString()
+		p.answers.Store(id, cont)
+		res, err := p.client.Deposit(context.Background(), trustly.DepositParams{NotificationURL: p.m.URL,
+			EndUserID: "player-" + id, MessageID: id, Currency: "EUR", RequestKYC: true, Country: country,
+			NationalIdentificationNumber: nin, UnchangeableNationalIdentificationNumber: fixed,
+			SuccessURL: "https://casino.example/ok", FailURL: "https://casino.example/fail", Extra: extra})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	auto := map[string]string{"SandboxAutoComplete": "1"}
+	for _, tt := range []struct{ country, nin, want string }{
+		{"SE", "199006152350", "SE199006152350"},
+		{"SE", "SE19900615-2350", "SE199006152350"},
+		{"", "FI210388-246L", "FI210388-246L"},
+		{"EE", "39211300577", "EE39211300577"},
+		{"SE", "199001011234", "SE197901311246"}, // no such test person: the country's adult
+	} {
+		res := start(tt.country, tt.nin, false, auto)
+		kyc := p.m.WaitFor(t, res.OrderID, 1, 5*time.Second)[0].Data.(*trustly.KYCData)
+		if got := kyc.Attributes["personid"]; got != tt.want {
+			t.Errorf("NationalIdentificationNumber %q: kyc personid %s, want %s", tt.nin, got, tt.want)
+		}
+	}
+
+	res := start("SE", "SE199006152350", true, nil)
+	tok := session(t, res.URL)
+	form(t, res.URL, "bank", url.Values{"session": {tok}, "bank": {"SE|SEB"}})
+	if page := getPage(t, res.URL); !regexp.MustCompile(`value="se-adult2" checked`).MatchString(page) {
+		t.Errorf("the login step does not preselect se-adult2:\n%s", page)
+	}
+	if r := form(t, res.URL, "login", url.Values{"session": {tok}, "person": {"se-adult"}}); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("another person than the fixed one: HTTP %d, want 422", r.StatusCode)
+	}
+	if r := form(t, res.URL, "login", url.Values{"session": {tok}, "person": {"se-adult2"}}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("the fixed person: HTTP %d, want 303", r.StatusCode)
+	}
+	p.env.WaitIdle(t)
+	wantMethods(t, p.m.ForOrder(res.OrderID), "kyc")
 }

@@ -76,6 +76,8 @@ type Order struct {
 	KYCResend        bool   // deliver the kyc a second time: same notificationid, uuid and bytes
 	KYCResendAfterMs int64  // how long after the first kyc the second one is due
 	AutoPerson       string // SandboxPerson: the test person auto-complete logs in as
+	NationalID       string // NationalIdentificationNumber as sent: pre-fills the bank login
+	NationalIDFixed  bool   // UnchangeableNationalIdentificationNumber: only that person may log in
 	ShopperStatement string
 	Attributes       string // the request's Attributes as JSON, for the order page
 	CreatedAt        time.Time
