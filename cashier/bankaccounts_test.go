@@ -163,7 +163,9 @@ func TestRemoveBankAccount(t *testing.T) {
 func TestSelectAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
-		p := e.player("SE")
+		// The sandbox's default Swedish person, whose account it is: another holder
+		// name would be flagged (TestAccountHolderOutsidePayNPlay).
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		order, err := e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)

@@ -253,7 +253,7 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 			Country: id.Country, Currency: market.Currency, Role: models.RolePlayer, PersonID: id.PersonID.String(),
 			KYCEntityID: id.KYCEntityID, DateOfBirth: id.DOB, Street: id.Street, Zipcode: id.Zipcode, City: id.City,
 			KYCAt: &now, CreatedAt: now}
-		if order.LoginOnly || player.Currency == "" {
+		if player.Currency == "" { // not a market we serve; the decision refused it unless Pay N Play is on there
 			player.Currency = order.Amount.Currency
 		}
 		if err := tx.Create(&player).Error; err != nil {
