@@ -405,7 +405,12 @@ func TestReshapedNotificationThroughSandbox(t *testing.T) {
 		ctx := context.Background()
 		players, _ := notifyOrders(t, db, 1, 0, nil)
 		p := players[0]
-		p.FirstName, p.LastName = "Anna", "Svensson"
+		// The sandbox's adult, whose account the checkout picks: the account holder
+		// check outside Pay N Play markets finds the player's own name.
+		p.FirstName, p.LastName = "Åsa", "Öberg-Lindqvist"
+		if err := db.Model(&p).Updates(map[string]any{"first_name": p.FirstName, "last_name": p.LastName}).Error; err != nil {
+			t.Fatal(err)
+		}
 		order, err := svc.StartDeposit(ctx, p, models.Money{Minor: 25000, Currency: "SEK"}, "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
