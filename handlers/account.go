@@ -3,29 +3,27 @@ package handlers
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
 
-// home sends signed-in players to the cashier and everyone else to sign in.
-func home(c *fiber.Ctx) error {
-	if session(c).PlayerID != 0 {
-		return c.Redirect("/cashier", fiber.StatusSeeOther)
-	}
-	return c.Redirect("/login", fiber.StatusSeeOther)
-}
-
 // defaultCountry is preselected on an empty registration form.
 const defaultCountry = "SE"
 
-// countries lists models.Markets by name for the country select.
-func countries() []views.Country {
+// countries lists models.Markets by name for the country select, except those
+// skip reports true for.
+func countries(skip ...func(code string) bool) []views.Country {
 	list := make([]views.Country, 0, len(models.Markets))
 	for code, m := range models.Markets {
+		if len(skip) > 0 && skip[0](code) {
+			continue
+		}
 		list = append(list, views.Country{Code: code, Name: m.Name, Currency: m.Currency})
 	}
 	slices.SortFunc(list, func(a, b views.Country) int { return cmp.Compare(a.Name, b.Name) })
@@ -33,12 +31,22 @@ func countries() []views.Country {
 }
 
 // registerForm is the registration page showing r as typed; the password is never
-// sent back.
-func registerForm(c *fiber.Ctx, r models.Registration, problem *models.Problem) views.RegisterPage {
+// sent back. Markets of the pure Pay N Play model are not offered: their players
+// have no password.
+func registerForm(c *fiber.Ctx, svc *cashier.Service, r models.Registration, problem *models.Problem) views.RegisterPage {
+	pure := func(code string) bool { return modeOf(svc, code) == paynplay.ModePure }
 	p := views.RegisterPage{Chrome: chrome(c), Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
-		Country: r.Country, Countries: countries()}
-	if _, ok := models.Markets[p.Country]; !ok {
-		p.Country = defaultCountry
+		Country: r.Country, Countries: countries(pure)}
+	if _, ok := models.Markets[p.Country]; !ok || pure(p.Country) {
+		p.Country = ""
+		if len(p.Countries) > 0 {
+			p.Country = p.Countries[0].Code
+		}
+		for _, c := range p.Countries {
+			if c.Code == defaultCountry {
+				p.Country = defaultCountry
+			}
+		}
 	}
 	p.Currency = models.Markets[p.Country].Currency
 	if problem != nil {
@@ -47,11 +55,13 @@ func registerForm(c *fiber.Ctx, r models.Registration, problem *models.Problem) 
 	return p
 }
 
-func registerPage(c *fiber.Ctx) error {
-	if session(c).PlayerID != 0 {
-		return c.Redirect("/cashier", fiber.StatusSeeOther)
+func registerPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if session(c).PlayerID != 0 {
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
+		}
+		return render(c, views.Register(registerForm(c, svc, models.Registration{Country: defaultCountry}, nil)))
 	}
-	return render(c, views.Register(registerForm(c, models.Registration{Country: defaultCountry}, nil)))
 }
 
 // msgRegistered answers every registration that validates, whether the email was
@@ -66,10 +76,15 @@ func register(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
 			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country")}
-		_, err := svc.Register(c.UserContext(), r)
+		var err error
+		if m, ok := models.Markets[r.Country]; ok && modeOf(svc, r.Country) == paynplay.ModePure {
+			err = models.Problemf("country", fmt.Sprintf(msgNoPasswordsIn, m.Name))
+		} else {
+			_, err = svc.Register(c.UserContext(), r)
+		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
-			return render(c, views.Register(registerForm(c, r, problem)))
+			return render(c, views.Register(registerForm(c, svc, r, problem)))
 		}
 		if err != nil && !errors.Is(err, cashier.ErrEmailTaken) {
 			return err
@@ -125,15 +140,18 @@ func logout(svc *cashier.Service) fiber.Handler {
 				return err
 			}
 		}
-		return signedOut(c)
+		if player.ID != 0 && player.PasswordHash == "" {
+			return signedOut(c, "/") // a Pay N Play player logs in again with their bank, from the start page
+		}
+		return signedOut(c, "/login")
 	}
 }
 
-// signedOut deletes the cookie and says so on the sign-in page.
-func signedOut(c *fiber.Ctx) error {
+// signedOut deletes the cookie and says so on the page to sign in again.
+func signedOut(c *fiber.Ctx, to string) error {
 	signOut(c)
 	if err := setFlash(c, "You are signed out."); err != nil {
 		return err
 	}
-	return c.Redirect("/login", fiber.StatusSeeOther)
+	return c.Redirect(to, fiber.StatusSeeOther)
 }

@@ -58,7 +58,15 @@ type Deps struct {
 	Server Server
 	// Staff configures back-office sessions; zero fields keep their defaults.
 	Staff StaffSettings
+	// IdleTimeout ends a signed-in session after this long without a request (a
+	// Pay N Play player has no password to guard a forgotten browser); 0 means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is how long a signed-in session may stay idle when
+// Deps.IdleTimeout is 0.
+const DefaultIdleTimeout = 30 * time.Minute
 
 // Server bounds the connections the app serves.
 type Server struct {
@@ -108,6 +116,8 @@ func (d Deps) Check() error {
 		return fmt.Errorf("handlers: the session hash key has %d bytes; want 32 or 64", len(d.SessionKeys.Hash))
 	case len(d.SessionKeys.Block) != 32:
 		return fmt.Errorf("handlers: the session block key has %d bytes; want 32", len(d.SessionKeys.Block))
+	case d.IdleTimeout < 0:
+		return errors.New("handlers: the idle timeout cannot be negative")
 	case d.LoginLimit < 0 || d.OrderLimit < 0 || d.OrderLimitPerIP < 0:
 		return errors.New("handlers: a rate limit cannot be negative")
 	case d.Server.MaxConnections < 0 || d.Server.ReadTimeout < 0 || d.Server.WriteTimeout < 0 ||
@@ -168,6 +178,9 @@ func New(d Deps) *fiber.App {
 	}
 	if d.OrderLimitPerIP == 0 {
 		d.OrderLimitPerIP = 30
+	}
+	if d.IdleTimeout == 0 {
+		d.IdleTimeout = DefaultIdleTimeout
 	}
 	d.Server = d.Server.withDefaults()
 	d.TrustlyOrigin, _ = origin(d.TrustlyOrigin)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -40,7 +41,8 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 	if err != nil {
 		return err
 	}
-	page := views.BankAccountsPage{Chrome: chrome(c), Problem: problem}
+	page := views.BankAccountsPage{Chrome: chrome(c), Problem: problem,
+		ClosedLoop: modeOf(svc, currentPlayer(c).Country) == paynplay.ModePure}
 	for _, a := range accounts {
 		page.Accounts = append(page.Accounts, accountRow(a))
 	}

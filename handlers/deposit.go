@@ -23,6 +23,9 @@ const (
 	msgAmountUnreadable = "Enter an amount such as 100 or 99.50."
 	msgBlockedReturned  = "A deposit of %s was returned by your bank. Deposits and payouts are paused until your balance is back above zero."
 	msgBlocked          = "Your balance is below zero. Deposits and payouts are paused until it is back above zero."
+	msgBankCheck        = "When you deposit, your bank tells us through Trustly who holds the account. It must be you: if " +
+		"the bank identity is someone else's (another name, date of birth or identity number), or belongs to a person " +
+		"under 18 or excluded from gambling, the deposit stops before any money moves."
 )
 
 // cashierPage is the signed-in player's home: balance, a notice when they are
@@ -53,6 +56,9 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 	form.Amount = typedAmount(form.Amount)
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: sum.Wallet.Display(), Deposit: form,
 		Blocked: blockedNotice(sum)}
+	if svc.Config().PayNPlay.Enabled(player.Country) {
+		page.BankCheck = msgBankCheck
+	}
 	page.Deposit.Disabled = sum.Blocked
 	return page, nil
 }
@@ -186,8 +192,12 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return render(c, views.DepositResult(views.DepositResultPage{Chrome: chrome(c), Success: success,
-			Amount: d.Order.Amount.Display(), State: orderState(d), RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}))
+		page := views.DepositResultPage{Chrome: chrome(c), Success: success,
+			Amount: d.Order.Amount.Display(), State: orderState(d), RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
+		if d.Order.KYCOutcome == models.KYCFinish {
+			page.Refused = d.Order.KYCMessage
+		}
+		return render(c, views.DepositResult(page))
 	}
 }
 

@@ -73,6 +73,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	})
 	sessions := newSessionStore(d.SessionKeys, d.Secure)
 	sessions.staff = d.Staff.withDefaults()
+	sessions.idle = d.IdleTimeout
 	mw.session = sessions.middleware
 	mw.loginLimit = limiter.New(limiter.Config{
 		Max:          d.LoginLimit,

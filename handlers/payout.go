@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -60,6 +61,13 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 		}
 	}
 	form.Accounts = nil
+	if modeOf(svc, player.Country) == paynplay.ModePure {
+		form.ClosedLoop = true
+		if a, ok := latestDepositAccount(sum.Accounts); ok {
+			form.DepositAccount = a.Label()
+		}
+		sum.Accounts = nil
+	}
 	for _, a := range sum.Accounts {
 		row := accountRow(a)
 		note := strings.ToLower(row.Source)
@@ -79,6 +87,21 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State)})
 	}
 	return page, nil
+}
+
+// latestDepositAccount is the verified account the player most recently deposited
+// from among accounts, the one PayNPlayPayout pays to (to name it on the form).
+func latestDepositAccount(accounts []models.BankAccount) (models.BankAccount, bool) {
+	var latest models.BankAccount
+	for _, a := range accounts {
+		if a.Source != models.AccountFromDeposit || !a.Verified || a.Removed {
+			continue
+		}
+		if latest.ID == 0 || a.UpdatedAt.After(latest.UpdatedAt) || (a.UpdatedAt.Equal(latest.UpdatedAt) && a.ID > latest.ID) {
+			latest = a
+		}
+	}
+	return latest, latest.ID != 0
 }
 
 // payoutURL is the page of one payout.
@@ -105,6 +128,17 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 		amount, err := models.ParseMoney(raw, player.Currency)
 		if err != nil {
 			return payoutRefused(c, svc, raw, account, models.Problemf("amount", msgAmountUnreadable))
+		}
+		if modeOf(svc, player.Country) == paynplay.ModePure {
+			// Closed loop: the account the player deposited from, whatever the form says.
+			order, err := svc.PayNPlayPayout(c.UserContext(), player, amount)
+			if problem := asProblem(err); problem != nil {
+				return payoutRefused(c, svc, raw, "", problem)
+			}
+			if err != nil {
+				return err
+			}
+			return c.Redirect(payoutURL(order.ID), fiber.StatusSeeOther)
 		}
 		id, err := strconv.ParseInt(account, 10, 64)
 		if err != nil {

@@ -29,8 +29,24 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	// Everything below is for browsers: sessions, and a CSRF token on every form.
 	app.Use(mw.session, mw.csrf)
 
-	app.Get("/", home)
-	app.Get("/register", registerPage)
+	// Pay N Play (issue 9): the landing page and the bank's way in. A visitor's
+	// order is bound to their browser's session, and the return page signs in only
+	// that browser (paynplay.go). Orders started here have no player yet, so only
+	// the per-IP order limit applies. In a pure market the pages that add a bank
+	// account are refused before their handlers below run.
+	app.Get("/", landing(svc))
+	app.Post("/paynplay/deposit", mw.orderLimit[0], payNPlayStart(svc, mw.clientIP, false))
+	app.Post("/paynplay/login", mw.orderLimit[0], payNPlayStart(svc, mw.clientIP, true))
+	app.Get("/paynplay/checkout", payNPlayCheckout(svc))
+	app.Get(cashier.PayNPlaySuccessPath, payNPlayReturn(svc, mw.log))
+	app.Get(cashier.PayNPlayFailPath, payNPlayReturn(svc, mw.log))
+	app.Get("/paynplay/status", payNPlayStatus(svc))
+	app.Get("/profile", player, profilePage(svc))
+	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new"} {
+		app.All(path, player, refuseInPure(svc))
+	}
+
+	app.Get("/register", registerPage(svc))
 	app.Post("/register", mw.loginLimit, register(svc))
 	app.Get("/login", loginPage)
 	app.Post("/login", mw.loginLimit, login(svc))

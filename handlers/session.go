@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,6 +35,14 @@ type sessionValues struct {
 	Version  int64       // the player's SessionVersion at sign-in; a raised one signs the player out
 	ID       string      // random, new at every sign-in
 	Flash    string      // a one-time message for the next page
+	// Seen is when the signed-in browser was last active (Unix seconds), kept to
+	// the minute; a session idle for longer than the store's idle timeout ends.
+	// 0 in cookies from before it was kept: counted from their next request.
+	Seen int64
+	// PayNPlay holds the MessageIDs of the Pay N Play orders this browser started,
+	// newest last, space-separated (at most maxPayNPlayBound). Only a browser
+	// holding an order's id is signed in by it; a sign-in starts afresh without them.
+	PayNPlay string
 }
 
 // sessionStore reads and writes the session cookie.
@@ -48,6 +58,10 @@ type sessionStore struct {
 	// its settings.
 	staffCodecs []securecookie.Codec
 	staff       StaffSettings
+	// idle ends a signed-in session after this long without a request; 0: never
+	// (the cookie's sessionMaxAge still applies).
+	idle time.Duration
+	now  func() time.Time
 }
 
 func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
@@ -65,7 +79,7 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
 		c.(*securecookie.SecureCookie).MaxAge(staffMaxAge)
 	}
-	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults()}
+	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults(), now: time.Now}
 }
 
 // decode reads a cookie value into v, written as JSON or, before that, as gob.
@@ -84,9 +98,29 @@ const (
 	sessionValuesKey = "handlers.session"
 )
 
-// middleware makes the store available to the helpers below for this request.
+// msgIdleSignedOut is the one-time message after a session ended for idleness.
+const msgIdleSignedOut = "You were logged out after a while without activity. Log in again to go on."
+
+// middleware makes the store available to the helpers below for this request,
+// and keeps a signed-in session's idle clock: a session idle past s.idle ends
+// here, before any handler sees it, and an active one has Seen moved on (at most
+// once a minute, so that not every request rewrites the cookie).
 func (s *sessionStore) middleware(c *fiber.Ctx) error {
 	c.Locals(sessionStoreKey, s)
+	if v := session(c); v.PlayerID != 0 && s.idle > 0 {
+		now := s.now().Unix()
+		switch {
+		case v.Seen != 0 && now-v.Seen > int64(s.idle/time.Second):
+			if err := saveSession(c, sessionValues{Flash: msgIdleSignedOut}); err != nil {
+				return err
+			}
+		case now-v.Seen >= 60:
+			v.Seen = now
+			if err := saveSession(c, v); err != nil {
+				return err
+			}
+		}
+	}
 	return c.Next()
 }
 
@@ -144,8 +178,12 @@ func signIn(c *fiber.Ctx, player models.Player) error {
 	b := make([]byte, 16)
 	rand.Read(b)
 	c.Locals(playerKey, player)
-	return saveSession(c, sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
-		ID: hex.EncodeToString(b)})
+	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
+		ID: hex.EncodeToString(b)}
+	if s := storeOf(c); s != nil {
+		v.Seen = s.now().Unix()
+	}
+	return saveSession(c, v)
 }
 
 // signOut deletes this browser's session cookie. A copy of the cookie elsewhere
@@ -174,10 +212,43 @@ func takeFlash(c *fiber.Ctx) string {
 	}
 	message := v.Flash
 	v.Flash = ""
-	if v.PlayerID == 0 {
+	if v.PlayerID == 0 && v.PayNPlay == "" {
 		signOut(c) // nothing left worth a cookie
 	} else if err := saveSession(c, v); err != nil {
 		return ""
 	}
 	return message
+}
+
+// maxPayNPlayBound is how many Pay N Play orders a browser's session remembers:
+// enough for a player who starts again from another tab, few enough for a cookie.
+const maxPayNPlayBound = 3
+
+// bindPayNPlay remembers in this browser's session that it started the Pay N Play
+// order messageID; call it before sending the browser to the order's checkout.
+func bindPayNPlay(c *fiber.Ctx, messageID string) error {
+	v := session(c)
+	ids := append(strings.Fields(v.PayNPlay), messageID)
+	if len(ids) > maxPayNPlayBound {
+		ids = ids[len(ids)-maxPayNPlayBound:]
+	}
+	v.PayNPlay = strings.Join(ids, " ")
+	return saveSession(c, v)
+}
+
+// boundPayNPlay reports whether this browser started the Pay N Play order messageID.
+func boundPayNPlay(c *fiber.Ctx, messageID string) bool {
+	return messageID != "" && slices.Contains(strings.Fields(session(c).PayNPlay), messageID)
+}
+
+// unbindPayNPlay forgets the order messageID in this browser's session.
+func unbindPayNPlay(c *fiber.Ctx, messageID string) error {
+	v := session(c)
+	ids := slices.DeleteFunc(strings.Fields(v.PayNPlay), func(id string) bool { return id == messageID })
+	v.PayNPlay = strings.Join(ids, " ")
+	if v == (sessionValues{}) {
+		signOut(c)
+		return nil
+	}
+	return saveSession(c, v)
 }

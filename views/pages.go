@@ -48,6 +48,9 @@ type CashierPage struct {
 	// 100,00 SEK was returned by your bank. …". Empty when the player may deposit.
 	Blocked string
 	Deposit DepositForm
+	// BankCheck says, in a Pay N Play market, that the deposit asks the bank who
+	// the player is and what happens when that is someone else; "" elsewhere.
+	BankCheck string
 }
 
 // DepositForm is the amount form on the cashier page, empty or as the player typed it.
@@ -116,6 +119,10 @@ type DepositResultPage struct {
 	Amount   string // "100,00 SEK"
 	State    OrderState
 	RetryURL string // the cashier with the amount filled in: "/cashier?amount=100.00"
+	// Refused is why the bank identity check stopped the deposit (Pay N Play
+	// markets): "The bank identity you logged in with is not the one of this
+	// account. No money was moved."; "" otherwise.
+	Refused string
 }
 
 // HistoryPage lists the player's orders and the movements of their wallet, newest
@@ -292,6 +299,9 @@ type BankAccountsPage struct {
 	Chrome
 	Accounts []BankAccountRow
 	Problem  string // Trustly could not start "Add account with Trustly"
+	// ClosedLoop is the pure Pay N Play model: payouts go back to the account the
+	// player deposited from, so there is no way to add another.
+	ClosedLoop bool
 }
 
 // BankDetailsPage is the form for typing a bank account, laid out for one market.
@@ -355,6 +365,11 @@ type PayoutForm struct {
 	Problem  string
 	Field    string // "amount", "account" or ""
 	Disabled bool   // blocked, or nothing to withdraw to
+	// ClosedLoop is the pure Pay N Play model: the payout goes to the account the
+	// player last deposited from, DepositAccount ("Handelsbanken **706212"; "" when
+	// there is none yet), and there is no choice of account.
+	ClosedLoop     bool
+	DepositAccount string
 }
 
 // AccountChoice is one saved account in the payout form's radio list.

@@ -51,6 +51,9 @@ type config struct {
 	TrustedProxies                          []string
 	LoginLimit, OrderLimit, OrderLimitPerIP int
 	Server                                  handlers.Server
+	// SessionIdle ends a signed-in session after this long without a request
+	// (CASHIER_SESSION_IDLE); 0 takes the web layer's default.
+	SessionIdle time.Duration
 
 	AdminEmail    string // CASHIER_ADMIN_EMAIL: the back-office owner ensured at start
 	AdminPassword string // CASHIER_ADMIN_PASSWORD: their password; without it no owner is ensured
@@ -331,6 +334,13 @@ func (c *config) loadWeb(getenv func(string) string) error {
 			return fmt.Errorf("%s %q: want a duration from 1s to 1h, such as 30s", v.name, text)
 		}
 		*v.to = d
+	}
+	if text := getenv("CASHIER_SESSION_IDLE"); text != "" {
+		d, err := time.ParseDuration(text)
+		if err != nil || d < time.Minute || d > 12*time.Hour {
+			return fmt.Errorf("CASHIER_SESSION_IDLE %q: want a duration from 1m to 12h, such as 30m", text)
+		}
+		c.SessionIdle = d
 	}
 	return nil
 }

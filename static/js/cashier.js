@@ -16,6 +16,14 @@
     update();
   });
 
+  // A select with data-submit-on-change sends its form when changed (the market
+  // picker); without JavaScript its form's button does.
+  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.form) select.form.submit();
+    });
+  });
+
   // A button with data-confirm asks before its form is submitted.
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {

@@ -1,0 +1,319 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// Pay N Play (API.md §8): a visitor starts "Deposit & play" (an amount) or, in a
+// pure market, "Log in with your bank" (no amount) on the landing page. The order
+// is bound to this browser's session before the browser goes to the checkout
+// (framed on wide screens, the whole window on phones, as deposits). Trustly sends
+// the window back to /paynplay/success or /paynplay/fail; that page signs the
+// browser in only when this browser started the order AND the kyc decision said
+// CONTINUE. The URL alone signs in nobody: anyone may copy it.
+
+// Sentences about Pay N Play shown by the pages here.
+const (
+	msgChooseMarket  = "Choose the country you play from."
+	msgWelcome       = "Welcome, %s. You are logged in with your bank."
+	msgNoPasswordsIn = "In %s you play by logging in with your bank: choose \"Deposit & play\" on the start page instead of opening an account."
+)
+
+// modeOf is the Pay N Play model of the market country.
+func modeOf(svc *cashier.Service, country string) paynplay.Mode {
+	return svc.Config().PayNPlay.For(country)
+}
+
+// anyPayNPlay reports whether some market offers Pay N Play, which makes the
+// market matter on the landing page.
+func anyPayNPlay(svc *cashier.Service) bool {
+	for _, c := range paynplay.Markets {
+		if svc.Config().PayNPlay.Enabled(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// landing is the start page: signed-in players go to the cashier; visitors see
+// what the site is and the ways in that the chosen market (?market=SE) allows.
+func landing(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if session(c).PlayerID != 0 {
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
+		}
+		market := c.Query("market")
+		if _, ok := models.Markets[market]; !ok {
+			market = defaultCountry
+		}
+		return render(c, views.Landing(landingView(c, svc, market, views.DepositForm{Amount: c.Query("amount")}, "")))
+	}
+}
+
+// landingView fills the landing page for market around the Deposit & play form
+// and a problem of "Log in with your bank".
+func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.DepositForm, problem string) views.LandingPage {
+	m := models.Markets[market]
+	p := views.LandingPage{Chrome: chrome(c), Market: market, MarketName: m.Name, Mode: string(modeOf(svc, market)),
+		Problem: problem}
+	if anyPayNPlay(svc) {
+		p.Markets = countries()
+	}
+	limits := svc.Config().LimitsFor(m.Currency)
+	form.Currency = m.Currency
+	form.Min, form.Max, form.Limits = amountBounds(limits.MinDeposit, limits.MaxDeposit)
+	for _, q := range limits.QuickPicks {
+		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: q.String(), Label: shortAmount(q)})
+	}
+	form.Amount = typedAmount(form.Amount)
+	p.Deposit = form
+	return p
+}
+
+// payNPlayStart starts a Pay N Play order for a visitor: "Deposit & play" with the
+// amount typed (or the quick pick pressed), or with login a login-only order. The
+// order is bound to this browser's session before the browser is sent to its
+// checkout. A signed-in player deposits from the cashier instead.
+func payNPlayStart(svc *cashier.Service, clientIP func(*fiber.Ctx) string, login bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, err := signedInPlayer(c, svc)
+		if err != nil {
+			return err
+		}
+		if player.ID != 0 {
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
+		}
+		market, raw := c.FormValue("market"), strings.TrimSpace(c.FormValue("amount"))
+		if pick := c.FormValue("pick"); pick != "" {
+			raw = pick
+		}
+		refuse := func(p *models.Problem) error {
+			form, problem := views.DepositForm{Amount: raw}, ""
+			if login {
+				problem = p.Message
+			} else {
+				form.Problem = p.Message
+			}
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.Landing(landingView(c, svc, market, form, problem)))
+		}
+		if _, ok := models.Markets[market]; !ok {
+			market = defaultCountry
+			return refuse(models.Problemf("market", msgChooseMarket))
+		}
+		var amount *models.Money
+		if !login {
+			m, err := models.ParseMoney(raw, models.Markets[market].Currency)
+			if err != nil {
+				return refuse(models.Problemf("amount", msgAmountUnreadable))
+			}
+			amount = &m
+		}
+		order, err := svc.StartPayNPlay(c.UserContext(), nil, amount, market, clientIP(c))
+		if problem := asProblem(err); problem != nil {
+			return refuse(problem)
+		}
+		if err != nil {
+			return err
+		}
+		if err := bindPayNPlay(c, order.MessageID); err != nil {
+			return err
+		}
+		return c.Redirect("/paynplay/checkout?order="+url.QueryEscape(order.MessageID), fiber.StatusSeeOther)
+	}
+}
+
+// boundOutcome is the Pay N Play order named by ?order=, for the browser that
+// started it only: any other browser gets "page not found", as for an unknown id.
+func boundOutcome(c *fiber.Ctx, svc *cashier.Service) (cashier.PayNPlayOutcome, error) {
+	id := c.Query("order")
+	if !boundPayNPlay(c, id) {
+		return cashier.PayNPlayOutcome{}, errNotFound
+	}
+	out, err := svc.PayNPlayResult(c.UserContext(), id)
+	if errors.Is(err, cashier.ErrOrderNotFound) {
+		return cashier.PayNPlayOutcome{}, errNotFound
+	}
+	return out, err
+}
+
+// payNPlayCheckout shows Trustly's checkout of a Pay N Play order this browser
+// started; an order past that point goes to its result page.
+func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		out, err := boundOutcome(c, svc)
+		if err != nil {
+			return err
+		}
+		order := out.Order
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" {
+			return c.Redirect(payNPlayResultURL(order), fiber.StatusSeeOther)
+		}
+		page := views.CheckoutPage{Chrome: chrome(c), BackURL: "/", BackLabel: "Back to the start page",
+			Heading: "Log in with your bank",
+			Lead:    "Choose your bank and log in. Your bank tells us who you are; no money moves.",
+			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
+				Title: "Trustly: log in with your bank"}}
+		if !order.LoginOnly {
+			amount := order.Amount.Display()
+			page.Heading = "Deposit & play: " + amount
+			page.Lead = "Choose your bank and log in, then approve the payment. Your bank tells us who you are, " +
+				"and your first deposit opens your account."
+			page.Checkout.Title = "Trustly: deposit " + amount + " from your bank and play"
+		}
+		return render(c, views.Checkout(page))
+	}
+}
+
+// payNPlayResultURL is the page a Pay N Play order's checkout returns to.
+func payNPlayResultURL(order models.Order) string {
+	path := cashier.PayNPlaySuccessPath
+	if order.Status == models.OrderFailed {
+		path = cashier.PayNPlayFailPath
+	}
+	return path + "?order=" + url.QueryEscape(order.MessageID)
+}
+
+// afterSignIn is where a browser signed in by a Pay N Play order goes: a login to
+// the cashier, a deposit to its result page, which follows the money.
+func afterSignIn(order models.Order) string {
+	if order.LoginOnly {
+		return "/cashier"
+	}
+	return "/deposit/success?order=" + url.QueryEscape(order.MessageID)
+}
+
+// payNPlayReturn is SuccessURL and FailURL of Pay N Play orders. It signs the
+// browser in as the player the bank identified only when this browser started the
+// order (bound in its session) and the kyc decision said CONTINUE; a refusal is
+// shown with its reason, and before the decision the page waits and asks again.
+// Either URL may come first or never (API.md §9), so both do the same.
+func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		player, err := signedInPlayer(c, svc)
+		if err != nil {
+			return err
+		}
+		id := c.Query("order")
+		if !boundPayNPlay(c, id) && player.ID != 0 {
+			// Signed in by this order already (a reload, or the other return URL):
+			// the binding went with the sign-in.
+			out, err := svc.PayNPlayResult(c.UserContext(), id)
+			if err == nil && out.Player != nil && out.Player.ID == player.ID {
+				return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
+			}
+		}
+		out, err := boundOutcome(c, svc)
+		if err != nil {
+			return err
+		}
+		page := views.PayNPlayResultPage{Login: out.Order.LoginOnly, Phase: views.PayNPlayWaiting,
+			StatusURL: "/paynplay/status?order=" + url.QueryEscape(id), RetryURL: "/"}
+		if !out.Order.LoginOnly {
+			page.Amount = out.Order.Amount.Display()
+		}
+		switch out.State {
+		case cashier.PayNPlayReady:
+			if err := signIn(c, *out.Player); err != nil {
+				return err
+			}
+			log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in", slog.Int64("order_id", out.Order.ID),
+				slog.Int64("player_id", out.Player.ID), slog.Bool("login_only", out.Order.LoginOnly),
+				slog.String("request_id", requestID(c)))
+			if err := setFlash(c, welcome(*out.Player)); err != nil {
+				return err
+			}
+			return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
+		case cashier.PayNPlayRefused:
+			page.Phase, page.Message = views.PayNPlayRefused, out.Message
+		}
+		page.Chrome = chrome(c)
+		return render(c, views.PayNPlayResult(page))
+	}
+}
+
+// welcome greets a player the bank just signed in.
+func welcome(p models.Player) string {
+	name := p.FirstName
+	if name == "" {
+		name = p.Name()
+	}
+	return fmt.Sprintf(msgWelcome, name)
+}
+
+// payNPlayStatus answers the waiting page's polling with the order's state
+// ("waiting", "refused" or "ready"), for the browser that started it only.
+func payNPlayStatus(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		out, err := boundOutcome(c, svc)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(fiber.Map{"state": string(out.State)})
+	}
+}
+
+// refuseInPure guards the pages a pure Pay N Play market hides: bank details typed
+// by hand and "Add account with Trustly" (SelectAccount). Its players are paid
+// out to the account they deposited from, and nothing else.
+func refuseInPure(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if modeOf(svc, currentPlayer(c).Country) == paynplay.ModePure {
+			return errNotFound
+		}
+		return c.Next()
+	}
+}
+
+// profilePage shows the player who they are to us, with the identity their bank
+// gave through Trustly's kyc.
+func profilePage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := currentPlayer(c)
+		page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
+			Currency: p.Currency, Mode: string(modeOf(svc, p.Country))}
+		if m, ok := models.Markets[p.Country]; ok {
+			page.Country = m.Name
+		}
+		if p.KYCAt != nil || p.PersonID != "" || p.DateOfBirth != "" {
+			id := &views.BankIdentity{PersonID: maskPersonID(p.PersonID), DateOfBirth: p.DateOfBirth,
+				Address: joinNonEmpty(", ", p.Street, joinNonEmpty(" ", p.Zipcode, p.City))}
+			if p.KYCAt != nil {
+				id.Confirmed = dateText(*p.KYCAt)
+			}
+			page.Bank = id
+		}
+		return render(c, views.Profile(page))
+	}
+}
+
+// maskPersonID shows a national identity number with its last four characters
+// hidden ("SE19790131****"): enough for the player to recognise, too little to
+// copy from a screen over their shoulder.
+func maskPersonID(id string) string {
+	if len(id) <= 6 {
+		return id
+	}
+	return id[:len(id)-4] + "****"
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}

@@ -1,0 +1,395 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// Browser tests of Pay N Play (issue 9), pure and hybrid: visitors come in through
+// the landing page, log in to the sandbox's bank as its test persons inside the
+// framed checkout (or the whole window on a phone), and the kyc decision lets them
+// in or stops them. Helpers: browser_helpers_test.go; page tests: paynplay_test.go.
+
+// payNPlayBrowserTimeout bounds a browser test that walks several checkouts.
+const payNPlayBrowserTimeout = 90 * time.Second
+
+// bankLogin walks the sandbox checkout's bank and login steps as the test person;
+// the kyc goes to the cashier when the login is sent.
+func bankLogin(person string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(id("bank-next")),
+		chromedp.Click(id("bank-next")),
+		chromedp.WaitVisible(id("person-" + person)),
+		chromedp.Click(id("person-" + person)),
+		chromedp.Click(id("login")),
+	}
+}
+
+// bankFrame is checkoutFrame once the framed checkout shows its first step. A
+// context attached while the frame is still loading its first page can miss that
+// page (its waits then never end), so it attaches again until the step is seen.
+func (b *browser) bankFrame() context.Context {
+	b.t.Helper()
+	for attempt := 1; ; attempt++ {
+		var frame context.Context
+		var detach context.CancelFunc
+		b.eventually("a checkout frame", func() (bool, error) {
+			infos, err := chromedp.Targets(b.ctx)
+			for _, info := range infos {
+				if info.Type == "iframe" && strings.HasPrefix(info.URL, b.lv.CheckoutOrigin+"/checkout/") {
+					frame, detach = chromedp.NewContext(b.ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
+					return true, err
+				}
+			}
+			return false, err
+		}, func() string { return "none among the tab's targets" })
+		// The first Run attaches, on the frame's own context: a timeout on it would
+		// detach the frame when it ends.
+		err := chromedp.Do(frame)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(frame, 3*time.Second)
+			err = chromedp.Do(ctx, chromedp.WaitVisible(id("bank-next")))
+			cancel()
+		}
+		if err == nil {
+			b.t.Cleanup(detach)
+			return frame
+		}
+		detach()
+		if attempt == 4 {
+			b.t.Fatalf("the framed checkout never showed its bank step: %v", err)
+		}
+	}
+}
+
+// payAfterKYC waits until the cashier's kyc answer let the checkout go on to the
+// account step, then pays with the first account.
+func payAfterKYC() []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(id("account-next")),
+		chromedp.Click(id("account-next")),
+		chromedp.WaitVisible(id("scenario")),
+		chromedp.SetValue(id("scenario"), "deposit-ok"),
+		chromedp.Click(id("confirm")),
+	}
+}
+
+// depositAndPlay starts "Deposit & play" of amount on the landing page of market.
+func (b *browser) depositAndPlay(market, amount string) {
+	b.t.Helper()
+	b.do("deposit & play "+amount+" in "+market,
+		chromedp.Navigate(b.lv.URL+"/?market="+market),
+		chromedp.WaitVisible(id("deposit-play-form")),
+		chromedp.SendKeys(id("amount"), amount),
+		chromedp.Click(id("deposit-play")),
+		chromedp.WaitVisible(id("checkout-frame")))
+	b.waitLocation("/paynplay/checkout")
+}
+
+// backToMerchant waits until the whole tab shows path after a checkout that ends
+// without a last click of ours (a login, or a refusal). The sandbox's last page
+// sends the top window back by script; where Chromium blocks a cross-site frame
+// from doing that without a click, the player presses "Back to the merchant".
+func (b *browser) backToMerchant(frame context.Context, path string) {
+	b.t.Helper()
+	var loc string
+	b.eventually("back at "+path, func() (bool, error) {
+		var err error
+		if loc, err = chromedp.Run(b.ctx, chromedp.Location()); err == nil && strings.HasPrefix(loc, b.lv.URL+path) {
+			return true, nil
+		}
+		ctx, cancel := context.WithTimeout(frame, 300*time.Millisecond)
+		defer cancel()
+		chromedp.Do(ctx, chromedp.WaitVisible(id("continue")), chromedp.Click(id("continue")))
+		return false, err
+	}, func() string { return "the tab shows " + loc })
+}
+
+// countPlayersWith counts the players matching where.
+func (lv *liveApp) countPlayersWith(where string, args ...any) int64 {
+	lv.t.Helper()
+	return lv.countRows(&models.Player{}, where, args...)
+}
+
+// playerByPersonID loads the player the bank's personid names.
+func (lv *liveApp) playerByPersonID(personID string) models.Player {
+	lv.t.Helper()
+	var p models.Player
+	if err := lv.DB.Where("person_id = ?", personID).Take(&p).Error; err != nil {
+		lv.t.Fatalf("player with personid %s: %v", personID, err)
+	}
+	return p
+}
+
+// TestBrowserPayNPlayPure: in the pure model a new Swedish person deposits 100
+// with "Deposit & play": the bank's identity creates the player, who is signed in
+// and funded. Logged out, the same person comes back with "Log in with your bank"
+// (a login-only order) to the same wallet, sees the bank's identity on the
+// profile, and withdraws to the account they deposited from with one AccountPayout
+// and no choice of account.
+func TestBrowserPayNPlayPure(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "", playerPace)
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.do("open the start page", chromedp.Navigate(lv.URL+"/?market=SE"), chromedp.WaitVisible(id("bank-login-form")))
+	if b.has("to-register") || b.has("password") {
+		t.Error("the pure model's start page offers a password sign-up or login")
+	}
+	b.snapWidths("paynplay-landing")
+	b.depositAndPlay("SE", "100")
+	b.snap("paynplay-checkout")
+	frame := b.bankFrame()
+	b.doIn(frame, "log in to the bank as Åsa", bankLogin("se-adult")...)
+	b.doIn(frame, "pay after the identity check", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	if got := b.text("flash"); got != "Welcome, Åsa. You are logged in with your bank." {
+		t.Errorf("flash %q", got)
+	}
+	b.waitText("order-status", "In your balance")
+	b.waitText("balance", "100,00 SEK")
+	b.snap("paynplay-funded")
+	player := lv.playerByPersonID("SE197901311246")
+	if n := lv.countPlayersWith("1 = 1"); n != 1 || player.Email != "" || player.PasswordHash != "" || player.FirstName != "Åsa" {
+		t.Errorf("%d players, %+v; want one, Åsa from her bank, without email or password", n, player)
+	}
+	if got := lv.wallet(player); got.Minor != 10000 || got.Currency != "SEK" {
+		t.Errorf("wallet %v; want 100.00 SEK", got)
+	}
+
+	b.do("open the profile", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("bank-identity")))
+	if got := b.text("profile-dob") + " | " + b.text("profile-address"); got != "1979-01-31 | Kungsgatan 1, 111 22 Stockholm" {
+		t.Errorf("profile shows %q", got)
+	}
+
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("bank-login-form")))
+	b.waitLocation("/")
+	b.do("log in with the bank", chromedp.Click(id("bank-login")), chromedp.WaitVisible(id("checkout-frame")))
+	frame = b.bankFrame()
+	b.doIn(frame, "log in to the bank as Åsa again", bankLogin("se-adult")...)
+	b.backToMerchant(frame, "/cashier")
+	b.do("the cashier", chromedp.WaitVisible(id("deposit-form")))
+	if got := b.text("balance"); got != "100,00 SEK" {
+		t.Errorf("balance after logging in with the bank %q; want the same wallet's 100,00 SEK", got)
+	}
+	if n := lv.countPlayersWith("1 = 1"); n != 1 {
+		t.Errorf("%d players after the login; want 1", n)
+	}
+
+	b.do("open the withdrawal form", chromedp.Navigate(lv.URL+"/payout"), chromedp.WaitVisible(id("withdrawable")))
+	b.eventually("the form names the account deposited from", func() (bool, error) {
+		if b.has("deposit-account") {
+			return true, nil
+		}
+		return false, chromedp.Do(b.ctx, chromedp.Reload(), chromedp.WaitVisible(id("withdrawable")))
+	}, func() string { return "it does not" })
+	if b.has("account-choices") || b.has("add-account") {
+		t.Error("the pure model's withdrawal form offers a choice of account")
+	}
+	if got := b.text("deposit-account"); !strings.HasSuffix(got, "**706212") {
+		t.Errorf("withdrawal goes to %q; want the account deposited from, **706212", got)
+	}
+	b.snap("paynplay-payout")
+	b.do("withdraw 40", chromedp.SendKeys(id("amount"), "40"), chromedp.Click(id("payout-submit")),
+		chromedp.WaitVisible(id("payout-state")))
+	b.waitLocation("/payouts/")
+	var payout models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderPayout).Take(&payout).Error; err != nil {
+		t.Fatal(err)
+	}
+	var account models.BankAccount
+	if err := lv.DB.Where("player_id = ? AND source = ?", player.ID, models.AccountFromDeposit).Take(&account).Error; err != nil {
+		t.Fatal(err)
+	}
+	if payout.BankAccountID != account.ID || payout.AccountID != account.AccountID || payout.Amount.Minor != 4000 {
+		t.Errorf("payout to account %d (%s) of %v; want the deposit's account %d (%s), 40.00", payout.BankAccountID,
+			payout.AccountID, payout.Amount, account.ID, account.AccountID)
+	}
+	if n := lv.Sandbox.Sandbox.PayoutCalls(payout.MessageID); n != 1 {
+		t.Errorf("AccountPayout calls %d; want 1", n)
+	}
+	if n := lv.countRows(&models.Order{}, "kind = ?", models.OrderSelectAccount); n != 0 {
+		t.Errorf("%d SelectAccount orders; want none", n)
+	}
+}
+
+// TestBrowserPayNPlayFinlandNetherlands: in the hybrid model a Finnish and a Dutch
+// person each register by their first deposit, in their market's currency; the
+// Dutch one has no personid.
+func TestBrowserPayNPlayFinlandNetherlands(t *testing.T) {
+	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.do("choose Finland on the start page", chromedp.Navigate(lv.URL+"/"), chromedp.WaitVisible(id("market-picker")),
+		chromedp.SetValue(id("market"), "FI"), chromedp.Click(id("market-submit")),
+		chromedp.WaitReady(`[data-testid="deposit-play-form"] input[name="market"][value="FI"]`))
+	if got := b.text("deposit-currency"); got != "EUR" || !b.has("to-register") || b.has("bank-login-form") {
+		t.Errorf("Finland's hybrid start page: amount in %q, register %t, bank login %t", got, b.has("to-register"), b.has("bank-login-form"))
+	}
+	b.depositAndPlay("FI", "100")
+	frame := b.bankFrame()
+	b.doIn(frame, "log in to the bank as Matti", bankLogin("fi-adult")...)
+	b.doIn(frame, "pay", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	b.waitText("balance", "100,00 EUR")
+	matti := lv.playerByPersonID("FI131052-309U")
+	if matti.FirstName != "Matti" || matti.Country != "FI" || matti.Currency != "EUR" {
+		t.Errorf("Finnish player %+v", matti)
+	}
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("landing-title")))
+
+	b.depositAndPlay("NL", "50")
+	frame = b.bankFrame()
+	b.doIn(frame, "log in to the bank as Jan", bankLogin("nl-adult")...)
+	b.doIn(frame, "pay", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	b.waitText("balance", "50,00 EUR")
+	var jan models.Player
+	if err := lv.DB.Where("first_name = ? AND last_name = ?", "Jan", "de Vries").Take(&jan).Error; err != nil {
+		t.Fatal(err)
+	}
+	if jan.PersonID != "" || jan.KYCEntityID == "" || jan.Country != "NL" || jan.ID == matti.ID {
+		t.Errorf("Dutch player %+v; want a new NL player keyed by kycentityid, no personid", jan)
+	}
+	if n := lv.countPlayersWith("1 = 1"); n != 2 {
+		t.Errorf("%d players; want 2", n)
+	}
+	if got := lv.wallet(matti); got.Minor != 10000 {
+		t.Errorf("Matti's wallet %v; want 100.00 EUR", got)
+	}
+}
+
+// TestBrowserPayNPlayRefused: the under-18 person (on a phone: the checkout in the
+// whole window) and the self-excluded person (in the frame) are stopped at the
+// identity check with a page saying why; no player is created and no money is
+// booked.
+func TestBrowserPayNPlayRefused(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "", playerPace)
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.do("use a phone-sized screen", chromedp.EmulateViewport(390, 844))
+	b.do("deposit & play 100 on a phone", chromedp.Navigate(lv.URL+"/?market=SE"), chromedp.WaitVisible(id("deposit-play-form")),
+		chromedp.SendKeys(id("amount"), "100"), chromedp.Click(id("deposit-play")),
+		chromedp.WaitVisible(id("sandbox-banner")))
+	if loc := b.location(); !strings.HasPrefix(loc, lv.CheckoutOrigin+"/checkout/") {
+		t.Fatalf("the phone shows %s; want the checkout in the whole window", loc)
+	}
+	b.do("log in to the bank as Elsa, 12", bankLogin("se-minor")...)
+	b.waitLocation("/paynplay/fail")
+	b.waitText("refusal", "You must be 18 or older to play. No money was moved.")
+	b.snap("paynplay-refused-phone")
+
+	b.do("use a desktop screen", chromedp.EmulateViewport(1280, 900))
+	b.depositAndPlay("SE", "100")
+	frame := b.bankFrame()
+	b.doIn(frame, "log in to the bank as Sven, self-excluded", bankLogin("se-excluded")...)
+	b.backToMerchant(frame, "/paynplay/fail")
+	b.do("the refusal", chromedp.WaitVisible(id("refusal")))
+	if got := b.text("refusal"); !strings.Contains(got, "excluded from gambling") || !strings.Contains(got, "No money was moved") {
+		t.Errorf("refusal %q; want self-exclusion named", got)
+	}
+	if got := b.text("result-title"); got != "You cannot play here" {
+		t.Errorf("title %q", got)
+	}
+	b.snap("paynplay-refused")
+	b.do("the cashier is closed", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("login-form")))
+
+	if n := lv.countPlayersWith("1 = 1"); n != 0 {
+		t.Errorf("%d players; want none", n)
+	}
+	var orders []models.Order
+	if err := lv.DB.Find(&orders).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		if o.KYCOutcome != models.KYCFinish || o.PlayerID != 0 {
+			t.Errorf("order %s: kyc %q, player %d; want finish, none", o.MessageID, o.KYCOutcome, o.PlayerID)
+		}
+	}
+	if n := lv.countRows(&models.Transfer{}, "1 = 1"); n != 0 || len(orders) != 2 {
+		t.Errorf("%d ledger transfers for %d orders; want none for 2", n, len(orders))
+	}
+}
+
+// TestBrowserPayNPlayHybridPasswordPlayer: in the hybrid model a player with a
+// password deposits from the cashier, where the bank confirms who they are. With
+// their own identity they keep one player and one wallet, which "Deposit & play"
+// later finds by that identity; a player logging in to someone else's bank is
+// refused, the deposit page says why, and nothing is booked.
+func TestBrowserPayNPlayHybridPasswordPlayer(t *testing.T) {
+	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.do("register as Åsa Öberg-Lindqvist", b.registerAs("asa@example.com", "Åsa", "Öberg-Lindqvist")...)
+	if got := b.text("bank-check"); !strings.Contains(got, "It must be you") {
+		t.Errorf("the cashier does not say what the bank check does: %q", got)
+	}
+	b.do("deposit 100", b.depositSteps("100")...)
+	frame := b.bankFrame()
+	b.doIn(frame, "log in to her own bank", bankLogin("se-adult")...)
+	b.doIn(frame, "pay", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	b.waitText("balance", "100,00 SEK")
+	asa := lv.playerByEmail("asa@example.com")
+	if asa.PersonID != "SE197901311246" {
+		t.Errorf("password player's personid %q; want the bank's SE197901311246", asa.PersonID)
+	}
+
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-form")))
+	b.depositAndPlay("SE", "50")
+	frame = b.bankFrame()
+	b.doIn(frame, "log in to the bank as Åsa", bankLogin("se-adult")...)
+	b.doIn(frame, "pay", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	b.waitText("balance", "150,00 SEK")
+	if n := lv.countPlayersWith("1 = 1"); n != 1 {
+		t.Errorf("%d players; want Åsa's one", n)
+	}
+	if got := lv.wallet(asa); got.Minor != 15000 {
+		t.Errorf("Åsa's wallet %v; want 150.00 SEK in one wallet", got)
+	}
+
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-form")))
+	b.do("register as Bert Berg", b.registerAs("bert@example.com", "Bert", "Berg")...)
+	b.do("deposit 100", b.depositSteps("100")...)
+	frame = b.bankFrame()
+	b.doIn(frame, "log in to Lars Nilsson's bank", bankLogin("se-adult2")...)
+	b.backToMerchant(frame, "/deposit/fail")
+	b.waitText("kyc-refusal", "The bank identity you logged in with is not the one of this account. No money was moved.")
+	b.waitText("order-status", "Cancelled — nothing was charged")
+	b.snap("paynplay-hybrid-refused")
+	bert := lv.playerByEmail("bert@example.com")
+	if got := lv.wallet(bert); got.Minor != 0 {
+		t.Errorf("Bert's wallet %v; want 0", got)
+	}
+	if bert.PersonID != "" {
+		t.Errorf("Bert was linked to personid %s", bert.PersonID)
+	}
+	if n := lv.countPlayersWith("1 = 1"); n != 2 {
+		t.Errorf("%d players; want Åsa and Bert", n)
+	}
+}
+
+// registerAs opens a Swedish account with a password and the names given, signs
+// in and ends on the cashier page.
+func (b *browser) registerAs(email, first, last string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(b.lv.URL + "/register"),
+		chromedp.WaitVisible(id("register-form")),
+		chromedp.SendKeys(id("email"), email),
+		chromedp.SendKeys(id("password"), testPassword),
+		chromedp.SendKeys(id("first-name"), first),
+		chromedp.SendKeys(id("last-name"), last),
+		chromedp.SetValue(id("country"), "SE"),
+		chromedp.Click(id("register-submit")),
+		chromedp.WaitVisible(id("login-form")),
+		chromedp.SendKeys(id("email"), email),
+		chromedp.SendKeys(id("password"), testPassword),
+		chromedp.Click(id("login-submit")),
+		chromedp.WaitVisible(id("deposit-form")),
+	}
+}
