@@ -70,7 +70,7 @@ var defaultSEKLimits = cashier.Limits{
 	MinDeposit: sek(1000), MaxDeposit: sek(1000000),
 	MinPayout: sek(1000), MaxPayout: sek(1000000),
 	ApprovalAbove: sek(500000), TwoPersonAbove: sek(1000000),
-	QuickPicks:    []models.Money{sek(10000), sek(25000), sek(50000), sek(100000)},
+	QuickPicks: []models.Money{sek(10000), sek(25000), sek(50000), sek(100000)},
 }
 
 // TestSummaryConfiguredLimits shows the limits the config sets for the player's
