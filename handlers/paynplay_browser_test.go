@@ -225,7 +225,11 @@ func TestBrowserPayNPlayFinlandNetherlands(t *testing.T) {
 	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
 
 	b.do("choose Finland on the start page", chromedp.Navigate(lv.URL+"/"), chromedp.WaitVisible(id("market-picker")),
-		chromedp.SetValue(id("market"), "FI"), chromedp.Click(id("market-submit")),
+		chromedp.SetValue(id("market"), "FI"), chromedp.Click(id("market-submit")))
+	// Wait for the new page before reading it: under load the old one may still
+	// be there, and its nodes vanish mid-read.
+	b.waitLocation("/?market=FI")
+	b.do("wait for Finland's start page",
 		chromedp.WaitReady(`[data-testid="deposit-play-form"] input[name="market"][value="FI"]`))
 	if got := b.text("deposit-currency"); got != "EUR" || !b.has("to-register") || b.has("bank-login-form") {
 		t.Errorf("Finland's hybrid start page: amount in %q, register %t, bank login %t", got, b.has("to-register"), b.has("bank-login-form"))
