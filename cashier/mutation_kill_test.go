@@ -1,0 +1,177 @@
+package cashier_test
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Tests written for mutations of internal/mutate/mutations.txt that no other test
+// caught: each names the mutations it kills.
+
+// TestPayoutReturnedOnce: a payout's money comes back once, whichever of a credit
+// of another amount and a cancel arrives first; the second is answered OK and
+// books nothing, although its return would be of another amount than the first
+// (payout/returned-twice).
+func TestPayoutReturnedOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		wallet := int64(100000)
+		for _, order := range [][]string{{trustly.MethodCredit, trustly.MethodCancel}, {trustly.MethodCancel, trustly.MethodCredit}} {
+			t.Run(strings.Join(order, " then "), func(t *testing.T) {
+				e.t = t
+				o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 30))
+				if err != nil || o.Status != models.OrderSent {
+					t.Fatalf("request: %s, %v; want sent", o.Status, err)
+				}
+				wallet -= 3000
+				first := map[string]any(nil)
+				if order[0] == trustly.MethodCredit {
+					first = map[string]any{"amount": "29.00"}
+				}
+				e.apply(e.forge(order[0], o, p, first))
+				back := int64(3000)
+				if order[0] == trustly.MethodCredit {
+					back = 2900
+				}
+				second := map[string]any(nil)
+				if order[1] == trustly.MethodCredit {
+					second = map[string]any{"amount": "29.00"}
+				}
+				e.apply(e.forge(order[1], o, p, second))
+				got := e.reload(o)
+				if got.ReturnedAt == nil || got.Status != models.OrderFailed {
+					t.Errorf("got %s returned %v; want failed and returned", got.Status, got.ReturnedAt)
+				}
+				wallet += back
+				e.wantMoney(p, wallet, 0)
+			})
+		}
+	})
+}
+
+// TestPayoutSettleLedgerDown: a checking payout is released only on what Trustly's
+// AccountLedger says. While AccountLedger cannot be reached, a day and more after
+// the last call, the payout stays checking with its money reserved; the first
+// check that gets an answer settles it (settle/released-without-ledger-answer).
+func TestPayoutSettleLedgerDown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db, func(c *sandbox.Config) { c.PayoutScenario = sandbox.ScenarioPayoutRejected })
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		order := e.checkingPayout(p, account)
+
+		down := e.service(func(c *trustly.Config) { c.URL = "http://127.0.0.1:1/api/1" })
+		for range 3 {
+			e.clock.Advance(cashier.PayoutRefusedAfter)
+			if err := down.ResumePayouts(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := e.reload(order)
+			if got.Status != models.OrderChecking || got.ReleasedAt != nil {
+				t.Fatalf("AccountLedger unreachable: %s released %v; want checking, still reserved", got.Status, got.ReleasedAt)
+			}
+			e.wantMoney(p, 70000, 30000)
+		}
+		e.clock.Advance(time.Hour)
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.reload(order); got.Status != models.OrderFailed || got.ReleasedAt == nil {
+			t.Fatalf("AccountLedger back: %s released %v; want failed, released", got.Status, got.ReleasedAt)
+		}
+		e.wantMoney(p, 100000, 0)
+	})
+}
+
+// TestPayoutSettleClaim: two instances that both read a checking payout as due
+// before either claims it ask Trustly's AccountLedger once between them: the
+// conditional UPDATE lets one claim the check (settle/claim-ignores-check-count).
+// A query callback holds each instance after its read of the checking payouts
+// until both have read.
+func TestPayoutSettleClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db, func(c *sandbox.Config) { c.PayoutScenario = sandbox.ScenarioPayoutRejected })
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		order := e.checkingPayout(p, account)
+		before := e.apiCalls("AccountLedger")
+
+		var reads atomic.Int32
+		bothRead := make(chan struct{})
+		const name = "test:settle-barrier"
+		err := db.Callback().Query().After("gorm:query").Register(name, func(tx *gorm.DB) {
+			if !strings.Contains(tx.Statement.SQL.String(), "checking_at IS NOT NULL") {
+				return
+			}
+			if reads.Add(1) == 2 {
+				close(bothRead)
+			}
+			select {
+			case <-bothRead:
+			case <-time.After(10 * time.Second):
+				t.Error("the other instance never read the checking payouts")
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		e.clock.Advance(cashier.PayoutRefusedAfter + time.Minute)
+		var wg sync.WaitGroup
+		for _, svc := range []*cashier.Service{e.svc, e.service(nil)} {
+			wg.Go(func() {
+				if err := svc.ResumePayouts(e.ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if err := db.Callback().Query().Remove(name); err != nil {
+			t.Fatal(err)
+		}
+		got := e.reload(order)
+		if n := e.apiCalls("AccountLedger") - before; n != 1 || got.LedgerChecks != 2 {
+			t.Errorf("%d AccountLedger calls, %d ledger checks; want 1 call, 2 checks in all", n, got.LedgerChecks)
+		}
+		if got.Status != models.OrderFailed {
+			t.Errorf("status %s, want failed", got.Status)
+		}
+		e.wantMoney(p, 100000, 0)
+	})
+}
+
+// checkingPayout requests a payout of 300.00 whose AccountPayout answer is lost and
+// whose resend is answered 637, with Trustly's notifications held back: it is
+// checking, reserved, after one AccountLedger check that found nothing.
+func (e *payEnv) checkingPayout(p models.Player, account models.BankAccount) models.Order {
+	e.t.Helper()
+	e.hold.Store(true)
+	e.lose.Store(1)
+	order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
+	if err != nil || order.Status != models.OrderSending {
+		e.t.Fatalf("answer lost: %s, %v; want sending", order.Status, err)
+	}
+	e.clock.Advance(3 * time.Minute)
+	if err := e.svc.ResumePayouts(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	got := e.reload(order)
+	if got.Status != models.OrderChecking || got.LedgerChecks != 1 {
+		e.t.Fatalf("after the 637: %s after %d ledger checks; want checking after 1", got.Status, got.LedgerChecks)
+	}
+	e.wantMoney(p, 70000, 30000)
+	return got
+}
