@@ -1,6 +1,7 @@
 package cashier_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,4 +175,33 @@ func (e *payEnv) checkingPayout(p models.Player, account models.BankAccount) mod
 	}
 	e.wantMoney(p, 70000, 30000)
 	return got
+}
+
+// TestEnsureAdminEndsSessions: a new admin password from the configuration ends
+// every session signed in with the old one (its SessionVersion is raised); the
+// same password again, at every restart, ends none
+// (players/new-admin-password-keeps-sessions).
+func TestEnsureAdminEndsSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		version := func() int64 {
+			t.Helper()
+			var p models.Player
+			if err := db.Where("email = ?", "boss@example.com").Take(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p.SessionVersion
+		}
+		for _, tt := range []struct {
+			password string
+			want     int64
+		}{{"admin password 1", 0}, {"admin password 1", 0}, {"admin password 2", 1}, {"admin password 2", 1}} {
+			if err := svc.EnsureAdmin(ctx, "boss@example.com", tt.password); err != nil {
+				t.Fatal(err)
+			}
+			if got := version(); got != tt.want {
+				t.Errorf("after EnsureAdmin with %q: SessionVersion %d, want %d", tt.password, got, tt.want)
+			}
+		}
+	})
 }
