@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -204,4 +205,73 @@ func TestEnsureAdminEndsSessions(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNotificationOrderLock: on PostgreSQL, two notifications for one order are
+// applied one after the other, the second seeing what the first did: HandleNotification
+// reads the order FOR UPDATE (notify/order-not-locked). A credit and a debit for a
+// fresh deposit arrive together; a query callback holds the first to read the order
+// until the second has read it too, or is seen waiting for the first's row lock.
+// Applied in either order they leave the deposit debited, the wallet at zero and no
+// flag; the debit applied to an order read before the credit committed would flag
+// "debit without credit".
+func TestNotificationOrderLock(t *testing.T) {
+	db := storetest.Postgres(t)
+	r := newRig(t, db, "", nil)
+	key := rigTrustlyKey()
+	for round := range 3 {
+		p := r.player()
+		o := r.order(p, 10000)
+		reads := atomic.Int32{}
+		second := make(chan struct{})
+		name := fmt.Sprintf("test:order-lock-barrier-%d", round)
+		err := db.Callback().Query().After("gorm:query").Register(name, func(tx *gorm.DB) {
+			if tx.Statement.Table != "orders" || !strings.Contains(tx.Statement.SQL.String(), "trustly_order_id") {
+				return
+			}
+			if reads.Add(1) != 1 {
+				close(second)
+				return
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				select {
+				case <-second:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+				var waiting int64
+				// A transaction waiting for a row lock holds the row's tuple lock.
+				if err := db.Raw("SELECT count(*) FROM pg_locks WHERE locktype = 'tuple' AND relation = 'orders'::regclass").
+					Scan(&waiting).Error; err != nil {
+					t.Error(err)
+					return
+				}
+				if waiting > 0 {
+					return
+				}
+			}
+			t.Error("the second notification neither read the order nor waited for its lock")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, n := range []note{notify(t, key, trustly.MethodCredit, o, p.EndUserID, nil), notify(t, key, trustly.MethodDebit, o, p.EndUserID, nil)} {
+			wg.Go(func() {
+				if _, err := r.svc.HandleNotification(r.ctx, n.raw); err != nil {
+					t.Errorf("%s: %v", n.method, err)
+				}
+			})
+		}
+		wg.Wait()
+		if err := db.Callback().Query().Remove(name); err != nil {
+			t.Fatal(err)
+		}
+		got := r.reload(o)
+		if got.Status != models.OrderDebited || got.Flag != "" || r.wallet(p) != 0 {
+			t.Errorf("round %d: %s %q wallet %d; want debited, no flag, wallet 0", round, got.Status, got.Flag, r.wallet(p))
+		}
+		r.audit()
+	}
 }
