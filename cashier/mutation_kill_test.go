@@ -31,33 +31,34 @@ func TestPayoutReturnedOnce(t *testing.T) {
 		account := e.deposit(p, 1000)
 		e.hold.Store(true) // only the forged notifications arrive
 		wallet := int64(100000)
-		for _, order := range [][]string{{trustly.MethodCredit, trustly.MethodCancel}, {trustly.MethodCancel, trustly.MethodCredit}} {
-			t.Run(strings.Join(order, " then "), func(t *testing.T) {
+		less := map[string]any{"amount": "29.00"} // of a payout of 30.00
+		for _, tt := range []struct {
+			name          string
+			first, second string
+			back          int64 // booked back into the wallet
+		}{
+			{"credit of less, then cancel", trustly.MethodCredit, trustly.MethodCancel, 2900},
+			{"cancel, then credit of less", trustly.MethodCancel, trustly.MethodCredit, 3000},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
 				e.t = t
 				o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 30))
 				if err != nil || o.Status != models.OrderSent {
 					t.Fatalf("request: %s, %v; want sent", o.Status, err)
 				}
 				wallet -= 3000
-				first := map[string]any(nil)
-				if order[0] == trustly.MethodCredit {
-					first = map[string]any{"amount": "29.00"}
+				for _, method := range []string{tt.first, tt.second} {
+					fields := map[string]any(nil)
+					if method == trustly.MethodCredit {
+						fields = less
+					}
+					e.apply(e.forge(method, o, p, fields))
 				}
-				e.apply(e.forge(order[0], o, p, first))
-				back := int64(3000)
-				if order[0] == trustly.MethodCredit {
-					back = 2900
-				}
-				second := map[string]any(nil)
-				if order[1] == trustly.MethodCredit {
-					second = map[string]any{"amount": "29.00"}
-				}
-				e.apply(e.forge(order[1], o, p, second))
 				got := e.reload(o)
 				if got.ReturnedAt == nil || got.Status != models.OrderFailed {
 					t.Errorf("got %s returned %v; want failed and returned", got.Status, got.ReturnedAt)
 				}
-				wallet += back
+				wallet += tt.back
 				e.wantMoney(p, wallet, 0)
 			})
 		}
