@@ -40,7 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseNotification -fuzztime 20s ./trustly
 
 # Mutation run over the money paths (internal/mutate/mutations.txt): each listed bug
-# must make the tests fail. Not part of `make test`; it takes about half an hour.
+# must make the tests fail. Not part of `make test`; it takes about a quarter of an hour.
 # Set TEST_DATABASE_URL so PostgreSQL is tested too; MUTATE_FLAGS="-only NAME" runs one.
 mutate:
 	$(GO) run ./internal/mutate $(MUTATE_FLAGS)
