@@ -114,7 +114,7 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 		return models.BankAccount{}, models.Problemf("", msgAccountNoName)
 	}
 	log := s.log.With("player_id", player.ID, "clearing_house", details.ClearingHouse)
-	res, err := s.trustly.RegisterAccount(ctx, trustly.RegisterAccountParams{
+	res, err := recorded(ctx, s, aboutPlayer(player), s.trustly.RegisterAccount, trustly.RegisterAccountParams{
 		EndUserID:     player.EndUserID,
 		ClearingHouse: details.ClearingHouse,
 		BankNumber:    details.BankNumber,

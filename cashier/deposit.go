@@ -46,7 +46,7 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
 		PlayerID: player.ID, Amount: amount}
 	return s.startCheckout(ctx, order, msgDepositFailed, func(back func(string) string) (string, string, error) {
-		res, err := s.trustly.Deposit(ctx, trustly.DepositParams{
+		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.Deposit, trustly.DepositParams{
 			NotificationURL:   s.cfg.NotificationURL(),
 			EndUserID:         player.EndUserID,
 			MessageID:         order.MessageID,

@@ -204,7 +204,7 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 	if err != nil {
 		return order, fmt.Errorf("send payout %d: %w", order.ID, err)
 	}
-	res, err := s.trustly.AccountPayout(ctx, trustly.AccountPayoutParams{
+	res, err := recorded(ctx, s, aboutOrder(order), s.trustly.AccountPayout, trustly.AccountPayoutParams{
 		NotificationURL:  s.cfg.NotificationURL(),
 		EndUserID:        player.EndUserID,
 		MessageID:        order.MessageID,
@@ -562,7 +562,7 @@ func (s *Service) refreshPayout(ctx context.Context, player models.Player, order
 		return order, after, err // another request is checking it
 	}
 	log := s.payoutLog(order)
-	rows, err := s.trustly.GetWithdrawals(ctx, trustly.GetWithdrawalsParams{OrderID: order.TrustlyOrderID})
+	rows, err := recorded(ctx, s, aboutOrder(order), s.trustly.GetWithdrawals, trustly.GetWithdrawalsParams{OrderID: order.TrustlyOrderID})
 	if err != nil {
 		log.Warn("GetWithdrawals failed; showing the stored state", "err", err)
 		after, err = s.playerPayout(ctx, player, orderID)

@@ -25,7 +25,7 @@ func (s *Service) StartSelectAccount(ctx context.Context, player models.Player, 
 	order := models.Order{MessageID: models.NewMessageID(models.OrderSelectAccount), Kind: models.OrderSelectAccount,
 		PlayerID: player.ID, Amount: models.Money{Currency: player.Currency}}
 	return s.startCheckout(ctx, order, msgSelectFailed, func(back func(string) string) (string, string, error) {
-		res, err := s.trustly.SelectAccount(ctx, trustly.SelectAccountParams{
+		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.SelectAccount, trustly.SelectAccountParams{
 			NotificationURL: s.cfg.NotificationURL(),
 			EndUserID:       player.EndUserID,
 			MessageID:       order.MessageID,
