@@ -137,6 +137,9 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 	case amount.Minor < limits.MinPayout.Minor || amount.Minor > limits.MaxPayout.Minor:
 		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutLimits, limits.MinPayout.Display(), limits.MaxPayout.Display()))
 	}
+	if err := s.refuseBlocked(ctx, player); err != nil {
+		return models.Order{}, err
+	}
 	wallet, err := s.Wallet(ctx, player)
 	switch {
 	case err != nil:
