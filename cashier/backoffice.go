@@ -13,6 +13,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
 
@@ -41,12 +42,16 @@ type OrderDetail struct {
 	Order         models.Order
 	Player        models.Player // zero when the order has no player yet
 	Timeline      []TimelineEvent
-	Calls         []models.APICall     // oldest first
+	Calls         []models.APICall      // oldest first
 	Notifications []models.Notification // oldest first
-	Transfers     []models.Transfer    // with their entries, oldest first
-	Resolutions   []staff.Resolution   // oldest first
-	Audit         []staff.Audit        // newest first
-	Unresolved    bool                 // it has flags no resolution covers
+	// Verified says, per notification ID, whether its raw body verifies with
+	// Trustly's key now: every stored one did when it arrived, so false means the
+	// row was changed since, or the key was.
+	Verified    map[int64]bool
+	Transfers   []models.Transfer  // with their entries, oldest first
+	Resolutions []staff.Resolution // oldest first
+	Audit       []staff.Audit      // newest first
+	Unresolved  bool               // it has flags no resolution covers
 }
 
 // Timeline lists the order's applied events in time order: its creation and each
@@ -100,6 +105,11 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 		}
 		if err := tx.Where("order_id = ?", o.ID).Order("id").Find(&d.Notifications).Error; err != nil {
 			return err
+		}
+		d.Verified = map[int64]bool{}
+		for _, n := range d.Notifications {
+			_, err := trustly.ParseNotification([]byte(n.Raw), s.trustlyKey)
+			d.Verified[n.ID] = err == nil
 		}
 		// Every transfer of the order has a reference "<kind>:<id>:<event>".
 		prefix := string(o.Kind) + ":" + strconv.FormatInt(o.ID, 10) + ":"
@@ -408,7 +418,7 @@ func (s *Service) resolve(ctx context.Context, by staff.Member, note string, fin
 			return err
 		}
 		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventFlagResolved, OrderID: r.OrderID, PlayerID: playerID,
-			After: staff.JSON(map[string]any{"resolution_id": r.ID, "notification_id": r.NotificationID, "flag": r.Flag}),
+			After:  staff.JSON(map[string]any{"resolution_id": r.ID, "notification_id": r.NotificationID, "flag": r.Flag}),
 			Reason: note}.By(actor))
 	})
 	var problem *models.Problem
