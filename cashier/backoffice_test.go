@@ -35,6 +35,7 @@ func TestTransactionsPages(t *testing.T) {
 		r := newRig(t, db, "", nil)
 		ctx, by := context.Background(), viewer(t, db)
 		storetest.SeedOrders(t, db, "a-", 130, 5, 0)
+		db.Model(&models.Order{}).Where("message_id IN ?", []string{"a-5", "a-9"}).Update("flag", "needs a look")
 		var want []int64
 		db.Model(&models.Order{}).Order("id DESC").Pluck("id", &want)
 
@@ -82,6 +83,7 @@ func TestTransactionsPages(t *testing.T) {
 				count(func(n int) bool { return n%3 != 2 && n%1000+1 >= 50 && n%1000+1 <= 60 })},
 			{"second minute", func(f *cashier.TxFilter) { f.From = storetest.SeedStart.Add(60 * time.Second) },
 				count(func(n int) bool { return n >= 60 })},
+			{"flagged", func(f *cashier.TxFilter) { f.Flagged = true }, 2},
 			{"messageid", func(f *cashier.TxFilter) { f.Search = "a-17" }, 1},
 			{"trustly orderid", func(f *cashier.TxFilter) { f.Search = "a-t17" }, 1},
 			{"our id", func(f *cashier.TxFilter) { f.Search = strconv.FormatInt(want[0], 10) }, 1},
