@@ -113,8 +113,11 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 	if player.FirstName == "" || player.LastName == "" {
 		return models.BankAccount{}, models.Problemf("", msgAccountNoName)
 	}
+	if err := s.refuseBlocked(ctx, player); err != nil {
+		return models.BankAccount{}, err
+	}
 	log := s.log.With("player_id", player.ID, "clearing_house", details.ClearingHouse)
-	res, err := s.trustly.RegisterAccount(ctx, trustly.RegisterAccountParams{
+	res, err := recorded(ctx, s, aboutPlayer(player), s.trustly.RegisterAccount, trustly.RegisterAccountParams{
 		EndUserID:     player.EndUserID,
 		ClearingHouse: details.ClearingHouse,
 		BankNumber:    details.BankNumber,

@@ -35,6 +35,9 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	case amount.Minor < limits.MinDeposit.Minor || amount.Minor > limits.MaxDeposit.Minor:
 		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()))
 	}
+	if err := s.refuseBlocked(ctx, player); err != nil {
+		return models.Order{}, err
+	}
 	blocked, err := s.Blocked(ctx, player)
 	if err != nil {
 		return models.Order{}, fmt.Errorf("start deposit: %w", err)
@@ -75,7 +78,7 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 				return "", "", err
 			}
 		}
-		res, err := s.trustly.Deposit(ctx, params)
+		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.Deposit, params)
 		return res.OrderID, res.URL, err
 	})
 }

@@ -3,6 +3,7 @@ package cashier_test
 import (
 	"context"
 	"fmt"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -179,30 +180,30 @@ func (e *payEnv) checkingPayout(p models.Player, account models.BankAccount) mod
 	return got
 }
 
-// TestEnsureAdminEndsSessions: a new admin password from the configuration ends
-// every session signed in with the old one (its SessionVersion is raised); the
-// same password again, at every restart, ends none
-// (players/new-admin-password-keeps-sessions).
-func TestEnsureAdminEndsSessions(t *testing.T) {
+// TestEnsureOwnerEndsSessions: a new owner password from the configuration ends
+// every staff session signed in with the old one (the member's SessionVersion is
+// raised); the same password again, at every restart, ends none
+// (staff/new-owner-password-keeps-sessions).
+func TestEnsureOwnerEndsSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		svc, ctx := playersService(t, db), context.Background()
 		version := func() int64 {
 			t.Helper()
-			var p models.Player
-			if err := db.Where("email = ?", "boss@example.com").Take(&p).Error; err != nil {
+			var m staff.Member
+			if err := db.Where("email = ?", "boss@example.com").Take(&m).Error; err != nil {
 				t.Fatal(err)
 			}
-			return p.SessionVersion
+			return m.SessionVersion
 		}
 		for _, tt := range []struct {
 			password string
 			want     int64
-		}{{"admin password 1", 0}, {"admin password 1", 0}, {"admin password 2", 1}, {"admin password 2", 1}} {
-			if err := svc.EnsureAdmin(ctx, "boss@example.com", tt.password); err != nil {
+		}{{"owner password 1", 0}, {"owner password 1", 0}, {"owner password 2", 1}, {"owner password 2", 1}} {
+			if err := svc.EnsureOwner(ctx, "boss@example.com", tt.password); err != nil {
 				t.Fatal(err)
 			}
 			if got := version(); got != tt.want {
-				t.Errorf("after EnsureAdmin with %q: SessionVersion %d, want %d", tt.password, got, tt.want)
+				t.Errorf("after EnsureOwner with %q: SessionVersion %d, want %d", tt.password, got, tt.want)
 			}
 		}
 	})

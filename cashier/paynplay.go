@@ -115,7 +115,7 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 	params.EndUserID, params.MessageID = order.EndUserID, order.MessageID
 	return s.startCheckout(ctx, order, msgPayNPlayFailed, func(back func(string) string) (string, string, error) {
 		params.SuccessURL, params.FailURL = back(PayNPlaySuccessPath), back(PayNPlayFailPath)
-		res, err := s.trustly.Deposit(ctx, params)
+		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.Deposit, params)
 		return res.OrderID, res.URL, err
 	})
 }

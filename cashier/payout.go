@@ -137,6 +137,9 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 	case amount.Minor < limits.MinPayout.Minor || amount.Minor > limits.MaxPayout.Minor:
 		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutLimits, limits.MinPayout.Display(), limits.MaxPayout.Display()))
 	}
+	if err := s.refuseBlocked(ctx, player); err != nil {
+		return models.Order{}, err
+	}
 	wallet, err := s.Wallet(ctx, player)
 	switch {
 	case err != nil:
@@ -204,7 +207,7 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 	if err != nil {
 		return order, fmt.Errorf("send payout %d: %w", order.ID, err)
 	}
-	res, err := s.trustly.AccountPayout(ctx, trustly.AccountPayoutParams{
+	res, err := recorded(ctx, s, aboutOrder(order), s.trustly.AccountPayout, trustly.AccountPayoutParams{
 		NotificationURL:  s.cfg.NotificationURL(),
 		EndUserID:        player.EndUserID,
 		MessageID:        order.MessageID,
@@ -562,7 +565,7 @@ func (s *Service) refreshPayout(ctx context.Context, player models.Player, order
 		return order, after, err // another request is checking it
 	}
 	log := s.payoutLog(order)
-	rows, err := s.trustly.GetWithdrawals(ctx, trustly.GetWithdrawalsParams{OrderID: order.TrustlyOrderID})
+	rows, err := recorded(ctx, s, aboutOrder(order), s.trustly.GetWithdrawals, trustly.GetWithdrawalsParams{OrderID: order.TrustlyOrderID})
 	if err != nil {
 		log.Warn("GetWithdrawals failed; showing the stored state", "err", err)
 		after, err = s.playerPayout(ctx, player, orderID)

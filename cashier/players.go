@@ -108,6 +108,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
 		return models.Player{}, models.Problemf("password", msgBadLogin)
 	}
+	if player.Blocked { // told only to someone who knows the password
+		return models.Player{}, models.Problemf("", msgPlayerBlocked)
+	}
 	return player, nil
 }
 

@@ -22,10 +22,13 @@ const msgSelectFailed = "Trustly could not start adding your bank account just n
 // /accounts/fail), but only the account notification that follows, possibly
 // later, saves the account: SelectedAccount tells the page whether it has come.
 func (s *Service) StartSelectAccount(ctx context.Context, player models.Player, ip string) (models.Order, error) {
+	if err := s.refuseBlocked(ctx, player); err != nil {
+		return models.Order{}, err
+	}
 	order := models.Order{MessageID: models.NewMessageID(models.OrderSelectAccount), Kind: models.OrderSelectAccount,
 		PlayerID: player.ID, Amount: models.Money{Currency: player.Currency}}
 	return s.startCheckout(ctx, order, msgSelectFailed, func(back func(string) string) (string, string, error) {
-		res, err := s.trustly.SelectAccount(ctx, trustly.SelectAccountParams{
+		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.SelectAccount, trustly.SelectAccountParams{
 			NotificationURL: s.cfg.NotificationURL(),
 			EndUserID:       player.EndUserID,
 			MessageID:       order.MessageID,

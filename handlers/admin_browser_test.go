@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +146,60 @@ func TestBrowserBackOffice(t *testing.T) {
 		chromedp.WaitVisible(id("audit-rows")))
 	if got := b.text("audit-event"); got != string(staff.EventPayoutApproved) {
 		t.Errorf("newest audit row for the large payout %q", got)
+	}
+}
+
+// TestBrowserTransactions: an operator filters the transactions by kind and the
+// player's email, opens the deposit, and reads its timeline, the Deposit call we
+// made (without the API password) and Trustly's raw notifications, verified, with
+// our signed answers.
+func TestBrowserTransactions(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	b := newBrowserFor(t, lv, 60*time.Second)
+	_, player, _ := funded(t, lv, "anna@example.com", "250")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	lv.staff("ops@example.com", staff.RoleOperator)
+
+	b.do("operator signs in and filters", append(b.staffSignInSteps("ops@example.com", testPassword, ""),
+		chromedp.Navigate(lv.URL+"/admin/transactions"),
+		chromedp.WaitVisible(id("tx-filter")),
+		chromedp.SetValue(id("filter-kind"), "deposit"),
+		chromedp.SendKeys(id("filter-q"), "anna@example.com"),
+		chromedp.Click(id("filter-submit")),
+		chromedp.WaitVisible(`[data-testid="tx-row"][data-order="`+strconv.FormatInt(deposit.ID, 10)+`"]`),
+	)...)
+	if got := b.text("tx-status"); got != "credited" {
+		t.Errorf("filtered row state %q; want credited", got)
+	}
+	b.do("open the order", chromedp.Click(id("tx-order")), chromedp.WaitVisible(id("order-title")))
+	b.waitText("order-status", "credited")
+	for testid, want := range map[string]string{"api-call-method": "Deposit", "notification-verified": "verified"} {
+		if got := b.text(testid); got != want {
+			t.Errorf("%s %q; want %q", testid, got, want)
+		}
+	}
+	if req := b.text("api-call-request"); !strings.Contains(req, deposit.MessageID) || strings.Contains(req, testNotifyToken) {
+		t.Errorf("the Deposit request shown %q; want our messageid and no notification token", req)
+	}
+	raws, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="notification-raw"]')).map(e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var methods []string
+	for _, r := range raws {
+		for _, m := range []string{"pending", "credit", "account"} {
+			if strings.Contains(r, `"method":"`+m+`"`) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	if !slices.Contains(methods, "credit") || !slices.Contains(methods, "account") {
+		t.Errorf("raw notifications show methods %v; want the credit and the account", methods)
+	}
+	if !b.has("notification-answer") || !b.has("transfer-reference") {
+		t.Error("the order page does not show our answers or the ledger transfer")
 	}
 }

@@ -39,6 +39,9 @@ type StaffSettings struct {
 	RequireTOTP bool
 	// Now is the clock staff sessions read; nil means time.Now.
 	Now func() time.Time
+	// Zone is the time zone back-office pages show times in until a member picks
+	// another (staffZone); nil means UTC (CASHIER_ADMIN_TZ).
+	Zone *time.Location
 }
 
 func (s StaffSettings) withDefaults() StaffSettings {
@@ -47,6 +50,9 @@ func (s StaffSettings) withDefaults() StaffSettings {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Zone == nil {
+		s.Zone = time.UTC
 	}
 	return s
 }

@@ -127,7 +127,7 @@ func TestAdminActionsAudited(t *testing.T) {
 	if err := lv.Svc.EnsureOwner(ctx, "owner@example.com", testPassword); err != nil {
 		t.Fatal(err)
 	}
-	cl, _, acc := funded(t, lv, "anna@example.com", "30000")
+	cl, player, acc := funded(t, lv, "anna@example.com", "30000")
 	single := requestPayout(t, cl, "5500", acc.ID)
 	denied := requestPayout(t, cl, "6000", acc.ID)
 	double := requestPayout(t, cl, "12000", acc.ID)
@@ -196,6 +196,26 @@ func TestAdminActionsAudited(t *testing.T) {
 	op.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {"/admin/approvals"}}).wantRedirect("/admin/approvals")
 	step("POST /admin/approvals/:id/approve (second of two)", func() *testResponse { return op.submit(approvePath(double), nil) })
 	lv.waitPayout(double, models.OrderConfirmed, nil)
+
+	// Players, flags and unmatched notifications.
+	playerPath := playerPath(player.ID)
+	step("POST /admin/players/:id/notes", func() *testResponse {
+		return owner.submit(playerPath+"/notes", url.Values{"note": {"asked for ID"}})
+	})
+	step("POST /admin/players/:id/block", func() *testResponse {
+		return owner.submit(playerPath+"/block", url.Values{"reason": {"fraud check"}})
+	})
+	step("POST /admin/players/:id/unblock", func() *testResponse { return owner.submit(playerPath+"/unblock", nil) })
+	lv.DB.Model(&models.Order{}).Where("id = ?", denied).Update("flag", "a flag for the test")
+	step("POST /admin/orders/:id/resolve", func() *testResponse {
+		return owner.submit(orderPath(denied)+"/resolve", url.Values{"note": {"looked"}})
+	})
+	unmatched := models.Notification{NotificationID: "audit-unmatched", Method: "credit", UUID: "u", TrustlyOrderID: "1",
+		Raw: "{}", ReceivedAt: time.Now(), LastDeliveryAt: time.Now()}
+	lv.DB.Create(&unmatched)
+	step("POST /admin/notifications/:id/resolve", func() *testResponse {
+		return owner.submit("/admin/notifications/"+strconv.FormatInt(unmatched.ID, 10)+"/resolve", url.Values{"note": {"test"}})
+	})
 
 	before := count()
 	for _, r := range adminRoutes() {

@@ -255,7 +255,7 @@ func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	}
 	player, err := svc.Player(c.UserContext(), s.PlayerID)
 	switch {
-	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && (player.Role != s.Role || player.SessionVersion != s.Version)):
+	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && (player.Role != s.Role || player.SessionVersion != s.Version || player.Blocked)):
 		signOut(c)
 		return models.Player{}, nil
 	case err != nil:

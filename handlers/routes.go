@@ -111,6 +111,21 @@ func adminRoutes() []adminRoute {
 
 		{get, "/admin/audit", staff.ActionView, auditPage},
 
+		// Transactions, orders, players, flagged (admin_transactions.go,
+		// admin_orders.go, admin_players.go).
+		{get, "/admin/transactions", staff.ActionView, transactionsPage},
+		{get, "/admin/transactions/totals", staff.ActionView, transactionTotals},
+		{get, "/admin/transactions.csv", staff.ActionView, transactionsCSV},
+		{get, "/admin/orders/:id", staff.ActionView, orderPage},
+		{post, "/admin/orders/:id/resolve", staff.ActionResolveFlag, resolveOrder},
+		{get, "/admin/flagged", staff.ActionView, flaggedPage},
+		{post, "/admin/notifications/:id/resolve", staff.ActionResolveFlag, resolveNotification},
+		{get, "/admin/players", staff.ActionView, playersPage},
+		{get, "/admin/players/:id", staff.ActionView, playerPage},
+		{post, "/admin/players/:id/block", staff.ActionBlockPlayer, setPlayerBlocked(true)},
+		{post, "/admin/players/:id/unblock", staff.ActionBlockPlayer, setPlayerBlocked(false)},
+		{post, "/admin/players/:id/notes", staff.ActionBlockPlayer, addPlayerNote},
+
 		{get, "/admin/staff", staff.ActionManageStaff, staffPage},
 		{post, "/admin/staff", staff.ActionManageStaff, createStaff},
 		{post, "/admin/staff/:id/role", staff.ActionManageStaff, changeStaffRole},

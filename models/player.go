@@ -53,6 +53,9 @@ type Player struct {
 	// another version is refused. Raising it ends every session of the player, on
 	// every device and every instance: sign-out, blocking, a new password.
 	SessionVersion int64 `gorm:"not null;default:0"`
+	// Blocked is set by staff (cashier.SetPlayerBlocked): the player cannot sign in,
+	// deposit, add bank accounts or withdraw, and blocking ended their sessions.
+	Blocked bool `gorm:"not null;default:false"`
 }
 
 // Markets the cashier serves: country → currency and Trustly locale.

@@ -6,6 +6,6 @@ func Tables() []any {
 	return []any{
 		&Player{},
 		&Transfer{}, &Entry{}, &Balance{},
-		&Order{}, &Notification{}, &BankAccount{},
+		&Order{}, &Notification{}, &BankAccount{}, &APICall{},
 	}
 }

@@ -49,11 +49,16 @@ const (
 	EventPayoutApproved  Event = "payout.approved"       // approved; the payout was sent
 	EventPayoutFirstVote Event = "payout.first_approval" // the first of two approvals; the payout still waits
 	EventPayoutDenied    Event = "payout.denied"         // denied; the money went back to the wallet
+	EventPlayerBlocked   Event = "player.blocked"        // a player was blocked; their sessions ended
+	EventPlayerUnblocked Event = "player.unblocked"      // a blocked player was unblocked
+	EventPlayerNote      Event = "player.note"           // a note was written about a player
+	EventFlagResolved    Event = "flag.resolved"         // a flagged order or an unmatched notification was resolved with a note
 )
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
-	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied}
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
+	EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {

@@ -54,6 +54,7 @@ const (
 	ActionRefund       Action = "refund"        // refund a deposit, up to the operator's limit
 	ActionRefundAny    Action = "refund.any"    // refund a deposit of any amount
 	ActionBlockPlayer  Action = "player.block"  // block and unblock players, write notes
+	ActionResolveFlag  Action = "flag.resolve"  // resolve a flagged order or an unmatched notification with a note
 	ActionReconcile    Action = "reconcile"     // reconciliation reports, Trustly's balance
 	ActionManageStaff  Action = "staff.manage"  // create staff, change roles, disable
 	ActionSelf         Action = "self"          // a staff member's own second factor and re-authentication
@@ -66,6 +67,7 @@ var minimum = map[Action]Role{
 	ActionDecidePayout: RoleOperator,
 	ActionRefund:       RoleOperator,
 	ActionBlockPlayer:  RoleOperator,
+	ActionResolveFlag:  RoleOperator,
 	ActionRefundAny:    RoleFinance,
 	ActionReconcile:    RoleFinance,
 	ActionManageStaff:  RoleOwner,
@@ -118,7 +120,7 @@ type Approval struct {
 func (Approval) TableName() string { return "staff_approvals" }
 
 // Tables lists the package's tables, for migrations.
-func Tables() []any { return []any{&Member{}, &Audit{}, &Approval{}} }
+func Tables() []any { return []any{&Member{}, &Audit{}, &Approval{}, &Note{}, &Resolution{}} }
 
 // Errors callers act on.
 var (

@@ -193,6 +193,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := staff.Protect(db); err != nil {
 		return err
 	}
+	if err := indexBackOffice(db); err != nil {
+		return err
+	}
 	return retireAdminPlayers(db)
 }
 

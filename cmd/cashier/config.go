@@ -59,7 +59,8 @@ type config struct {
 	AdminPassword string // CASHIER_ADMIN_PASSWORD: their password; without it no owner is ensured
 	// Staff sessions: CASHIER_ADMIN_2FA=required makes every staff member enrol a
 	// second factor first; CASHIER_ADMIN_IDLE is how long a staff session lasts
-	// without a request (1m–8h, default 15m).
+	// without a request (1m–8h, default 15m); CASHIER_ADMIN_TZ is the time zone
+	// back-office pages show times in until a member picks another (default UTC).
 	Staff handlers.StaffSettings
 
 	// Trustly: all four set means a real (or Trustly-compatible) endpoint; none set
@@ -195,6 +196,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			return nil, fmt.Errorf("CASHIER_ADMIN_IDLE %q: want a duration from 1m to 8h, such as 15m", v)
 		}
 		c.Staff.Idle = d
+	}
+	if v := getenv("CASHIER_ADMIN_TZ"); v != "" {
+		if c.Staff.Zone, err = time.LoadLocation(v); err != nil || v == "Local" {
+			return nil, fmt.Errorf("CASHIER_ADMIN_TZ %q: want a time zone such as Europe/Stockholm or UTC", v)
+		}
 	}
 	if c.TrustlyPassword, err = secret(getenv, "TRUSTLY_PASSWORD"); err != nil {
 		return nil, err

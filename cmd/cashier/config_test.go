@@ -150,7 +150,7 @@ func TestConfigWebSettings(t *testing.T) {
 	}
 }
 
-// TestConfigStaff: CASHIER_ADMIN_2FA and CASHIER_ADMIN_IDLE reach the web layer's
+// TestConfigStaff: CASHIER_ADMIN_2FA, CASHIER_ADMIN_IDLE and CASHIER_ADMIN_TZ reach the web layer's
 // staff settings; anything else is refused by name.
 func TestConfigStaff(t *testing.T) {
 	dir := t.TempDir()
@@ -158,13 +158,15 @@ func TestConfigStaff(t *testing.T) {
 	if err != nil || c.Staff.RequireTOTP || c.Staff.Idle != 0 {
 		t.Errorf("defaults: %+v, %v; want zero (the web layer's defaults: optional, 15m)", c.Staff, err)
 	}
-	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_ADMIN_2FA": "required", "CASHIER_ADMIN_IDLE": "5m"}))
-	if err != nil || !c.Staff.RequireTOTP || c.Staff.Idle != 5*time.Minute {
-		t.Errorf("got %+v, %v; want 2FA required and 5m", c.Staff, err)
+	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_ADMIN_2FA": "required", "CASHIER_ADMIN_IDLE": "5m",
+		"CASHIER_ADMIN_TZ": "Europe/Stockholm"}))
+	if err != nil || !c.Staff.RequireTOTP || c.Staff.Idle != 5*time.Minute || c.Staff.Zone == nil || c.Staff.Zone.String() != "Europe/Stockholm" {
+		t.Errorf("got %+v, %v; want 2FA required, 5m and Europe/Stockholm", c.Staff, err)
 	}
 	for name, bad := range map[string][]string{
 		"CASHIER_ADMIN_2FA":  {"yes", "REQUIRED"},
 		"CASHIER_ADMIN_IDLE": {"30s", "9h", "15"},
+		"CASHIER_ADMIN_TZ":   {"Mars/Olympus", "Local"},
 	} {
 		for _, v := range bad {
 			if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v})); err == nil || !strings.Contains(err.Error(), name) {

@@ -1,0 +1,124 @@
+package cashier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// maxCallText bounds the request and response text an APICall keeps; an
+// AccountLedger answer can be long.
+const maxCallText = 64 << 10
+
+// callAbout names what a Trustly call is about, for its APICall rows.
+type callAbout struct {
+	PlayerID  int64
+	OrderIDs  []int64 // none: one row with OrderID 0, or the order of MessageID
+	MessageID string  // an order known by its MessageID only (startCheckout's callers)
+}
+
+// aboutOrder is a call made for order.
+func aboutOrder(order models.Order) callAbout {
+	return callAbout{PlayerID: order.PlayerID, OrderIDs: []int64{order.ID}}
+}
+
+// aboutMessage is a call made for the order with messageID, stored before the
+// call.
+func aboutMessage(order models.Order) callAbout {
+	return callAbout{PlayerID: order.PlayerID, MessageID: order.MessageID}
+}
+
+// aboutOrders is one call made for several orders (AccountLedger).
+func aboutOrders(orders []models.Order) callAbout {
+	about := callAbout{}
+	for _, o := range orders {
+		about.OrderIDs = append(about.OrderIDs, o.ID)
+	}
+	return about
+}
+
+// aboutPlayer is a call made for a player, with no order (RegisterAccount).
+func aboutPlayer(player models.Player) callAbout { return callAbout{PlayerID: player.ID} }
+
+// recorded calls Trustly's method f with p and keeps the call as APICall rows: the
+// parameters (credentials and signature are the client's, never in p), the result
+// or error, and the latency. Keeping it never changes the call's outcome: a row
+// that cannot be written is logged. Call sites wrap their client call in it:
+//
+//	res, err := recorded(ctx, s, aboutOrder(order), s.trustly.Deposit, trustly.DepositParams{…})
+func recorded[P, R any](ctx context.Context, s *Service, about callAbout, f func(context.Context, P) (R, error), p P) (R, error) {
+	at, start := s.now().UTC(), time.Now()
+	res, err := f(ctx, p)
+	s.recordCall(ctx, about, p, res, err, at, time.Since(start))
+	return res, err
+}
+
+// recordCall writes the APICall rows of one call.
+func (s *Service) recordCall(ctx context.Context, about callAbout, params, result any, callErr error, at time.Time, took time.Duration) {
+	method := strings.TrimSuffix(reflect.TypeOf(params).Name(), "Params")
+	call := models.APICall{PlayerID: about.PlayerID, Method: method, Request: s.callText(params),
+		LatencyMS: took.Milliseconds(), At: at}
+	if callErr == nil {
+		call.Response = s.callText(result)
+	} else {
+		var te *trustly.Error
+		if errors.As(callErr, &te) {
+			call.ErrorCode = te.Code
+		}
+		call.Error = truncate(callErr.Error(), 500)
+	}
+	ctx = context.WithoutCancel(ctx)
+	ids := about.OrderIDs
+	if len(ids) == 0 && about.MessageID != "" {
+		var id int64
+		if err := s.db.WithContext(ctx).Model(&models.Order{}).Where("message_id = ?", about.MessageID).
+			Limit(1).Pluck("id", &id).Error; err == nil && id != 0 {
+			ids = []int64{id}
+		}
+	}
+	if len(ids) == 0 {
+		ids = []int64{0}
+	}
+	rows := make([]models.APICall, len(ids))
+	for i, id := range ids {
+		rows[i] = call
+		rows[i].OrderID = id
+	}
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error { return tx.Create(&rows).Error })
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "api call not recorded", slog.String("trustly_method", method),
+			slog.Any("order_ids", ids), slog.String("err", err.Error()))
+	}
+}
+
+// callText is v as JSON for staff, with the notification token masked: it is a
+// secret in the NotificationURL of most calls.
+func (s *Service) callText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf(`{"error": %q}`, err.Error())
+	}
+	text := string(b)
+	if s.cfg.NotifyToken != "" {
+		text = strings.ReplaceAll(text, s.cfg.NotifyToken, "[token]")
+	}
+	return truncate(text, maxCallText)
+}
+
+// APICalls lists the calls made to Trustly for an order, oldest first.
+func apiCalls(ctx context.Context, db *gorm.DB, orderID int64) ([]models.APICall, error) {
+	var calls []models.APICall
+	if err := db.WithContext(ctx).Where("order_id = ?", orderID).Order("id").Find(&calls).Error; err != nil {
+		return nil, fmt.Errorf("api calls of order %d: %w", orderID, err)
+	}
+	return calls, nil
+}

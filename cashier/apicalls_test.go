@@ -1,0 +1,70 @@
+package cashier_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// TestAPICallsRecorded: every call to Trustly for an order is kept with the order:
+// the Deposit and the AccountPayout through the sandbox, with our parameters
+// (never the API password, and the notification token masked) and Trustly's
+// result; a refused call with Trustly's error code.
+func TestAPICallsRecorded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		var deposit models.Order
+		if err := db.Where("player_id = ? AND kind = ?", p.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+			t.Fatal(err)
+		}
+		payout, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(payout, models.OrderConfirmed)
+
+		for _, tt := range []struct {
+			order  models.Order
+			method string
+			inReq  string
+		}{{deposit, "Deposit", deposit.MessageID}, {payout, "AccountPayout", payout.MessageID}} {
+			var calls []models.APICall
+			db.Where("order_id = ?", tt.order.ID).Order("id").Find(&calls)
+			if len(calls) != 1 {
+				t.Fatalf("order %d: %d api calls %+v; want 1", tt.order.ID, len(calls), calls)
+			}
+			c := calls[0]
+			switch {
+			case c.Method != tt.method || c.PlayerID != p.ID || c.ErrorCode != 0 || c.Error != "":
+				t.Errorf("call %+v; want %s of player %d without error", c, tt.method, p.ID)
+			case !strings.Contains(c.Request, tt.inReq) || !strings.Contains(c.Response, e.reload(tt.order).TrustlyOrderID):
+				t.Errorf("%s request %s, response %s; want the messageid and Trustly's orderid", tt.method, c.Request, c.Response)
+			case strings.Contains(c.Request, e.sb.Password) || strings.Contains(c.Request, e.cfg.NotifyToken) ||
+				strings.Contains(c.Request, "Signature"):
+				t.Errorf("%s request keeps a secret: %s", tt.method, c.Request)
+			case c.At.IsZero() || c.LatencyMS < 0:
+				t.Errorf("call at %v, latency %d", c.At, c.LatencyMS)
+			}
+		}
+
+		fake := newFakeTrustly(t, func(string, map[string]any) (any, int) { return nil, trustly.CodeInvalidCredentials })
+		r := newRig(t, db, fake.URL, nil)
+		rp := r.player()
+		if _, err := r.svc.StartDeposit(r.ctx, rp, sek(25000), "10.0.0.1"); err == nil {
+			t.Fatal("deposit started against a refusing Trustly")
+		}
+		var failed models.Order
+		db.Where("player_id = ?", rp.ID).Take(&failed)
+		var c models.APICall
+		db.Where("order_id = ?", failed.ID).Take(&c)
+		if c.Method != "Deposit" || c.ErrorCode != trustly.CodeInvalidCredentials || c.Error == "" || c.Response != "" {
+			t.Errorf("refused call %+v; want Deposit with code %d", c, trustly.CodeInvalidCredentials)
+		}
+	})
+}

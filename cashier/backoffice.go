@@ -1,0 +1,432 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// The back office's order detail, players and the flagged list. Reads check that
+// the member may view the back office; each change is one transaction with its
+// one audit row, the acting member read again inside it (actor).
+
+// msgPlayerBlocked is what a blocked player is told when they try to sign in,
+// deposit, add an account or withdraw.
+const msgPlayerBlocked = "Your account is blocked, so you cannot sign in, deposit or withdraw. Please contact support."
+
+// ErrNotificationNotFound means no notification has the given id.
+var ErrNotificationNotFound = errors.New("notification not found")
+
+// maxNote is the longest note or resolution staff may write, in characters.
+const maxNote = 2000
+
+// TimelineEvent is one applied event of an order.
+type TimelineEvent struct {
+	Name string // "credited"
+	At   time.Time
+}
+
+// OrderDetail is everything staff see about one order.
+type OrderDetail struct {
+	Order         models.Order
+	Player        models.Player // zero when the order has no player yet
+	Timeline      []TimelineEvent
+	Calls         []models.APICall      // oldest first
+	Notifications []models.Notification // oldest first
+	// Verified says, per notification ID, whether its raw body verifies with
+	// Trustly's key now: every stored one did when it arrived, so false means the
+	// row was changed since, or the key was.
+	Verified    map[int64]bool
+	Transfers   []models.Transfer  // with their entries, oldest first
+	Resolutions []staff.Resolution // oldest first
+	Audit       []staff.Audit      // newest first
+	Unresolved  bool               // it has flags no resolution covers
+}
+
+// Timeline lists the order's applied events in time order: its creation and each
+// *At field that is set.
+func Timeline(o models.Order) []TimelineEvent {
+	events := []TimelineEvent{{"created", o.CreatedAt}}
+	for _, e := range []struct {
+		name string
+		at   *time.Time
+	}{{"failed", o.FailedAt}, {"started", o.StartedAt}, {"pending", o.PendingAt}, {"credited", o.CreditedAt},
+		{"debited", o.DebitedAt}, {"cancelled", o.CancelledAt}, {"approved", o.ApprovedAt}, {"denied", o.DeniedAt},
+		{"outcome unknown", o.OutcomeUnknownAt}, {"checking", o.CheckingAt}, {"sent", o.SentAt},
+		{"confirmed", o.ConfirmedAt}, {"payout failed", o.PayoutFailedAt}, {"released", o.ReleasedAt},
+		{"returned", o.ReturnedAt}} {
+		if e.at != nil {
+			events = append(events, TimelineEvent{e.name, *e.at})
+		}
+	}
+	for i := 1; i < len(events); i++ { // insertion sort: a handful of events, stable
+		for j := i; j > 0 && events[j].At.Before(events[j-1].At); j-- {
+			events[j], events[j-1] = events[j-1], events[j]
+		}
+	}
+	return events
+}
+
+// OrderDetail reads one order with everything about it, in one read-only
+// transaction; ErrOrderNotFound when there is none.
+func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int64) (OrderDetail, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return OrderDetail{}, err
+	}
+	var d OrderDetail
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", orderID).Limit(1).Find(&d.Order).Error; err != nil {
+			return err
+		}
+		if d.Order.ID == 0 {
+			return ErrOrderNotFound
+		}
+		o := d.Order
+		d.Timeline = Timeline(o)
+		if o.PlayerID != 0 {
+			if err := tx.Where("id = ?", o.PlayerID).Limit(1).Find(&d.Player).Error; err != nil {
+				return err
+			}
+		}
+		var err error
+		if d.Calls, err = apiCalls(ctx, tx, o.ID); err != nil {
+			return err
+		}
+		if err := tx.Where("order_id = ?", o.ID).Order("id").Find(&d.Notifications).Error; err != nil {
+			return err
+		}
+		d.Verified = map[int64]bool{}
+		for _, n := range d.Notifications {
+			_, err := trustly.ParseNotification([]byte(n.Raw), s.trustlyKey)
+			d.Verified[n.ID] = err == nil
+		}
+		// Every transfer of the order has a reference "<kind>:<id>:<event>".
+		prefix := string(o.Kind) + ":" + strconv.FormatInt(o.ID, 10) + ":"
+		if err := tx.Preload("Entries").Where("reference LIKE ?", prefix+"%").Order("id").Find(&d.Transfers).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("order_id = ?", o.ID).Order("id").Find(&d.Resolutions).Error; err != nil {
+			return err
+		}
+		d.Unresolved = o.Flag != ""
+		for _, r := range d.Resolutions {
+			if r.Flag == o.Flag {
+				d.Unresolved = false
+			}
+		}
+		d.Audit, err = staff.List(ctx, tx, staff.Filter{OrderID: o.ID, Limit: 100})
+		return err
+	})
+	if err != nil {
+		return OrderDetail{}, fmt.Errorf("order detail %d: %w", orderID, err)
+	}
+	return d, nil
+}
+
+// PlayerProfile is everything staff see about one player.
+type PlayerProfile struct {
+	Player   models.Player
+	Wallet   models.Money
+	Reserved models.Money // set aside for payouts in flight
+	Accounts []models.BankAccount
+	Orders   []models.Order // newest first, at most 50
+	Notes    []staff.Note   // newest first
+}
+
+// SearchPlayers finds players by id, email, personid, EndUserID or a part of
+// their name, at most 50, newest first.
+func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term string) ([]models.Player, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return nil, err
+	}
+	term = strings.TrimSpace(term)
+	q := s.db.WithContext(ctx).Model(&models.Player{})
+	if term != "" {
+		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id = ?", strings.ToUpper(term)).
+			Or("end_user_id = ?", term).
+			Or("LOWER(first_name || ' ' || last_name) LIKE ?", "%"+strings.ToLower(likeEscape(term))+"%")
+		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
+			cond = cond.Or("id = ?", id)
+		}
+		q = q.Where(cond)
+	}
+	var players []models.Player
+	if err := q.Order("id DESC").Limit(50).Find(&players).Error; err != nil {
+		return nil, fmt.Errorf("search players: %w", err)
+	}
+	return players, nil
+}
+
+// likeEscape removes LIKE's wildcards from a search term.
+func likeEscape(term string) string {
+	return strings.NewReplacer("%", "", "_", "").Replace(term)
+}
+
+// PlayerProfile reads one player's profile in one read-only transaction;
+// ErrPlayerNotFound when there is none.
+func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID int64) (PlayerProfile, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return PlayerProfile{}, err
+	}
+	var p PlayerProfile
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", playerID).Limit(1).Find(&p.Player).Error; err != nil {
+			return err
+		}
+		if p.Player.ID == 0 {
+			return ErrPlayerNotFound
+		}
+		l := ledger.New(tx)
+		var err error
+		if p.Wallet, err = l.Balance(ctx, models.PlayerWallet(p.Player.ID), p.Player.Currency); err != nil {
+			return err
+		}
+		if p.Reserved, err = l.Balance(ctx, models.PlayerReserved(p.Player.ID), p.Player.Currency); err != nil {
+			return err
+		}
+		if err := tx.Where("player_id = ?", p.Player.ID).Order("id").Find(&p.Accounts).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Limit(50).Find(&p.Orders).Error; err != nil {
+			return err
+		}
+		return tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Find(&p.Notes).Error
+	})
+	if err != nil {
+		return PlayerProfile{}, fmt.Errorf("player profile %d: %w", playerID, err)
+	}
+	return p, nil
+}
+
+// SetPlayerBlocked blocks a player on an operator's word, or unblocks them. A
+// blocked player cannot sign in, deposit, add an account or withdraw, and every
+// session they had ends at once (SessionVersion). Blocking needs a reason (a
+// *models.Problem without one); blocking a blocked player changes nothing and
+// writes no audit row.
+func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerID int64, blocked bool, reason string) (models.Player, error) {
+	reason = strings.TrimSpace(reason)
+	if blocked && reason == "" {
+		return models.Player{}, models.Problemf("reason", "Say why the player is blocked.")
+	}
+	if utf8.RuneCountInString(reason) > 500 {
+		return models.Player{}, models.Problemf("reason", "Keep the reason under 500 characters.")
+	}
+	var p models.Player
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		actor, err := s.actor(ctx, tx, by, staff.ActionBlockPlayer)
+		if err != nil {
+			return err
+		}
+		if err := forUpdate(tx).Where("id = ?", playerID).Limit(1).Find(&p).Error; err != nil {
+			return err
+		}
+		if p.ID == 0 {
+			return ErrPlayerNotFound
+		}
+		if p.Blocked == blocked {
+			return nil
+		}
+		p.Blocked = blocked
+		event := staff.EventPlayerUnblocked
+		if blocked {
+			p.SessionVersion++
+			event = staff.EventPlayerBlocked
+		}
+		if err := tx.Model(&models.Player{}).Where("id = ?", p.ID).
+			Updates(map[string]any{"blocked": p.Blocked, "session_version": p.SessionVersion}).Error; err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: event, PlayerID: p.ID,
+			Before: staff.JSON(map[string]any{"blocked": !blocked}), After: staff.JSON(map[string]any{"blocked": blocked}),
+			Reason: reason}.By(actor))
+	})
+	if err != nil {
+		return models.Player{}, fmt.Errorf("set player %d blocked %t: %w", playerID, blocked, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "player blocked changed", slog.Int64("player_id", playerID),
+		slog.Bool("blocked", blocked), slog.Int64("by", by.ID))
+	return p, nil
+}
+
+// AddPlayerNote adds a note about a player; notes are never changed or removed.
+func (s *Service) AddPlayerNote(ctx context.Context, by staff.Member, playerID int64, text string) (staff.Note, error) {
+	text = strings.TrimSpace(text)
+	if err := checkNote(text); err != nil {
+		return staff.Note{}, err
+	}
+	var note staff.Note
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		actor, err := s.actor(ctx, tx, by, staff.ActionBlockPlayer)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&models.Player{}).Where("id = ?", playerID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrPlayerNotFound
+		}
+		now := s.now().UTC()
+		note = staff.Note{PlayerID: playerID, StaffID: actor.ID, StaffEmail: actor.Email, Text: text, At: now}
+		if err := tx.Create(&note).Error; err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventPlayerNote, PlayerID: playerID,
+			After: staff.JSON(map[string]any{"note_id": note.ID}), Reason: text}.By(actor))
+	})
+	if err != nil {
+		return staff.Note{}, fmt.Errorf("note on player %d: %w", playerID, err)
+	}
+	return note, nil
+}
+
+func checkNote(text string) error {
+	switch n := utf8.RuneCountInString(text); {
+	case n == 0:
+		return models.Problemf("note", "Write a note.")
+	case n > maxNote:
+		return models.Problemf("note", fmt.Sprintf("Keep the note under %d characters.", maxNote))
+	}
+	return nil
+}
+
+// refuseBlocked returns a *models.Problem when the player is blocked, read from
+// the database rather than from the caller's copy.
+func (s *Service) refuseBlocked(ctx context.Context, player models.Player) error {
+	var blocked []bool
+	if err := s.db.WithContext(ctx).Model(&models.Player{}).Where("id = ?", player.ID).Limit(1).Pluck("blocked", &blocked).Error; err != nil {
+		return fmt.Errorf("player %d blocked: %w", player.ID, err)
+	}
+	if player.Blocked || (len(blocked) == 1 && blocked[0]) {
+		return models.Problemf("", msgPlayerBlocked)
+	}
+	return nil
+}
+
+// Flagged is the list staff work through: orders with flags no resolution covers,
+// and notifications for orders we do not know, not yet resolved.
+type Flagged struct {
+	Orders        []TxRow               // newest first
+	Notifications []models.Notification // newest first
+}
+
+// FlaggedList reads the unresolved flagged orders and unmatched notifications, at
+// most 200 of each.
+func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return Flagged{}, err
+	}
+	var f Flagged
+	var orders []models.Order
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		resolved := tx.Model(&staff.Resolution{}).Select("1").
+			Where("flag_resolutions.order_id = orders.id AND flag_resolutions.flag = orders.flag")
+		if err := tx.Where("flag <> ''").Where("NOT EXISTS (?)", resolved).Order("id DESC").Limit(200).Find(&orders).Error; err != nil {
+			return err
+		}
+		seen := tx.Model(&staff.Resolution{}).Select("1").Where("flag_resolutions.notification_id = notifications.id")
+		return tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(200).Find(&f.Notifications).Error
+	})
+	if err != nil {
+		return Flagged{}, fmt.Errorf("flagged list: %w", err)
+	}
+	if f.Orders, err = s.withEmails(ctx, orders); err != nil {
+		return Flagged{}, err
+	}
+	return f, nil
+}
+
+// ResolveOrderFlags records that staff looked at an order's flags, with a note.
+// The resolution covers the flags the order has now. An order without flags, or
+// whose flags are resolved already, is a *models.Problem.
+func (s *Service) ResolveOrderFlags(ctx context.Context, by staff.Member, orderID int64, note string) (staff.Resolution, error) {
+	return s.resolve(ctx, by, note, func(tx *gorm.DB, r *staff.Resolution) (int64, error) {
+		var order models.Order
+		if err := forUpdate(tx).Where("id = ?", orderID).Limit(1).Find(&order).Error; err != nil {
+			return 0, err
+		}
+		if order.ID == 0 {
+			return 0, ErrOrderNotFound
+		}
+		var n int64
+		if err := tx.Model(&staff.Resolution{}).Where("order_id = ? AND flag = ?", order.ID, order.Flag).Count(&n).Error; err != nil {
+			return 0, err
+		}
+		if order.Flag == "" || n > 0 {
+			return 0, models.Problemf("", "This order has no flag waiting to be resolved.")
+		}
+		r.OrderID, r.Flag = order.ID, order.Flag
+		return order.PlayerID, nil
+	})
+}
+
+// ResolveNotification records that staff looked at a notification for an unknown
+// order, with a note. One resolved already, or one whose order is known, is a
+// *models.Problem.
+func (s *Service) ResolveNotification(ctx context.Context, by staff.Member, notificationID int64, note string) (staff.Resolution, error) {
+	return s.resolve(ctx, by, note, func(tx *gorm.DB, r *staff.Resolution) (int64, error) {
+		var n models.Notification
+		if err := tx.Where("id = ?", notificationID).Limit(1).Find(&n).Error; err != nil {
+			return 0, err
+		}
+		if n.ID == 0 {
+			return 0, ErrNotificationNotFound
+		}
+		var done int64
+		if err := tx.Model(&staff.Resolution{}).Where("notification_id = ?", n.ID).Count(&done).Error; err != nil {
+			return 0, err
+		}
+		if n.OrderID != nil || done > 0 {
+			return 0, models.Problemf("", "This notification has nothing waiting to be resolved.")
+		}
+		r.NotificationID, r.Flag = n.ID, n.Flag
+		return 0, nil
+	})
+}
+
+// resolve writes one resolution that find fills in, with its audit row.
+func (s *Service) resolve(ctx context.Context, by staff.Member, note string, find func(tx *gorm.DB, r *staff.Resolution) (playerID int64, err error)) (staff.Resolution, error) {
+	note = strings.TrimSpace(note)
+	if err := checkNote(note); err != nil {
+		return staff.Resolution{}, err
+	}
+	var r staff.Resolution
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		actor, err := s.actor(ctx, tx, by, staff.ActionResolveFlag)
+		if err != nil {
+			return err
+		}
+		playerID, err := find(tx, &r)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		r.Note, r.StaffID, r.StaffEmail, r.At = note, actor.ID, actor.Email, now
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventFlagResolved, OrderID: r.OrderID, PlayerID: playerID,
+			After:  staff.JSON(map[string]any{"resolution_id": r.ID, "notification_id": r.NotificationID, "flag": r.Flag}),
+			Reason: note}.By(actor))
+	})
+	var problem *models.Problem
+	if errors.As(err, &problem) {
+		return staff.Resolution{}, problem
+	}
+	if err != nil {
+		return staff.Resolution{}, fmt.Errorf("resolve: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,198 @@
+package cashier_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// viewer creates a staff account that may only view.
+func viewer(t *testing.T, db *gorm.DB) staff.Member {
+	t.Helper()
+	m := staff.Member{Email: fmt.Sprintf("viewer%d@example.com", time.Now().UnixNano()), PasswordHash: "x",
+		Role: staff.RoleViewer, CreatedAt: time.Now()}
+	if err := db.Create(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestTransactionsPages: paging through the list with the keyset of the page
+// before gives every order once, newest first, while newer orders are inserted
+// between pages; filters, search, totals and the batched export select the same
+// orders as the seeded data says.
+func TestTransactionsPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		ctx, by := context.Background(), viewer(t, db)
+		storetest.SeedOrders(t, db, "a-", 130, 5, 0)
+		db.Model(&models.Order{}).Where("message_id IN ?", []string{"a-5", "a-9"}).Update("flag", "needs a look")
+		var want []int64
+		db.Model(&models.Order{}).Order("id DESC").Pluck("id", &want)
+
+		var got []int64
+		f := cashier.TxFilter{Limit: 50}
+		for page := 0; ; page++ {
+			rows, err := r.svc.Transactions(ctx, by, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range rows {
+				got = append(got, row.ID)
+			}
+			if len(rows) < f.Limit {
+				break
+			}
+			f.BeforeID = rows[len(rows)-1].ID
+			storetest.SeedOrders(t, db, fmt.Sprintf("b%d-", page), 7, 5, time.Hour) // newer orders arrive meanwhile
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("pages gave %d ids %v…; want the %d seeded before, newest first", len(got), got[:min(5, len(got))], len(want))
+		}
+
+		// Filters against a count of the seeded formula (orders a-1…a-130).
+		count := func(keep func(n int) bool) int {
+			c := 0
+			for n := 1; n <= 130; n++ {
+				if keep(n) {
+					c++
+				}
+			}
+			return c
+		}
+		seeded := cashier.TxFilter{To: storetest.SeedStart.Add(131 * time.Second), Limit: 1000}
+		for _, tt := range []struct {
+			name string
+			f    func(f *cashier.TxFilter)
+			want int
+		}{
+			{"payouts in SEK", func(f *cashier.TxFilter) { f.Kind, f.Currency = models.OrderPayout, "SEK" },
+				count(func(n int) bool { return n%3 == 1 && n%2 == 1 })},
+			{"credited", func(f *cashier.TxFilter) { f.Status = models.OrderCredited }, count(func(n int) bool { return n%3 == 0 })},
+			{"player 3", func(f *cashier.TxFilter) { f.PlayerID = 3 }, count(func(n int) bool { return n%5+1 == 3 })},
+			{"amount 50 to 60", func(f *cashier.TxFilter) { lo, hi := int64(5000), int64(6000); f.MinMinor, f.MaxMinor = &lo, &hi },
+				count(func(n int) bool { return n%3 != 2 && n%1000+1 >= 50 && n%1000+1 <= 60 })},
+			{"second minute", func(f *cashier.TxFilter) { f.From = storetest.SeedStart.Add(60 * time.Second) },
+				count(func(n int) bool { return n >= 60 })},
+			{"flagged", func(f *cashier.TxFilter) { f.Flagged = true }, 2},
+			{"messageid", func(f *cashier.TxFilter) { f.Search = "a-17" }, 1},
+			{"trustly orderid", func(f *cashier.TxFilter) { f.Search = "a-t17" }, 1},
+			{"our id", func(f *cashier.TxFilter) { f.Search = strconv.FormatInt(want[0], 10) }, 1},
+		} {
+			f := seeded
+			tt.f(&f)
+			rows, err := r.svc.Transactions(ctx, by, f)
+			if err != nil || len(rows) != tt.want {
+				t.Errorf("%s: %d rows, %v; want %d", tt.name, len(rows), err, tt.want)
+			}
+		}
+
+		f = seeded
+		f.Kind = models.OrderDeposit
+		totals, err := r.svc.TransactionTotals(ctx, by, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantSum := map[string]int64{}
+		wantN := map[string]int64{}
+		for n := 1; n <= 130; n++ {
+			if n%3 == 0 {
+				c := map[bool]string{true: "SEK", false: "EUR"}[n%2 == 1]
+				wantSum[c] += int64(n%1000+1) * 100
+				wantN[c]++
+			}
+		}
+		if len(totals) != 2 {
+			t.Fatalf("totals %+v; want EUR and SEK deposits", totals)
+		}
+		for _, tot := range totals {
+			if tot.Kind != models.OrderDeposit || tot.Count != wantN[tot.Currency] || tot.Sum.Minor != wantSum[tot.Currency] {
+				t.Errorf("total %+v; want %d deposits of %d", tot, wantN[tot.Currency], wantSum[tot.Currency])
+			}
+		}
+
+		var batches, rows int
+		seen := map[int64]bool{}
+		err = r.svc.ExportTransactions(ctx, by, seeded, 7, func(b []cashier.TxRow) error {
+			batches++
+			if len(b) > 7 {
+				t.Errorf("a batch of %d rows; want at most 7", len(b))
+			}
+			for _, row := range b {
+				if seen[row.ID] {
+					t.Errorf("order %d exported twice", row.ID)
+				}
+				seen[row.ID] = true
+				rows++
+			}
+			return nil
+		})
+		if err != nil || rows != 130 || batches != 19 {
+			t.Errorf("export: %d rows in %d batches, %v; want 130 in 19", rows, batches, err)
+		}
+		if _, err := r.svc.Transactions(ctx, staff.Member{ID: 424242}, f); !errors.Is(err, staff.ErrNotAllowed) {
+			t.Errorf("an unknown member listing: %v; want ErrNotAllowed", err)
+		}
+	})
+}
+
+// TestBlockedPlayer: a blocked player can neither deposit, add an account nor
+// withdraw, and is told why; blocking twice changes nothing and audits once;
+// unblocked, they deposit again. Each change is one audit row.
+func TestBlockedPlayer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		op := e.staff(staff.RoleOperator)
+		audits := func() int64 {
+			var n int64
+			db.Model(&staff.Audit{}).Where("player_id = ?", p.ID).Count(&n)
+			return n
+		}
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, ""); problem(err) == "" {
+			t.Errorf("blocking without a reason: %v; want a problem", err)
+		}
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, e.staff(staff.RoleViewer), p.ID, true, "fraud"); !errors.Is(err, staff.ErrNotAllowed) {
+			t.Errorf("a viewer blocking: %v; want ErrNotAllowed", err)
+		}
+		blocked, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, "chargeback fraud")
+		if err != nil || !blocked.Blocked || blocked.SessionVersion != p.SessionVersion+1 {
+			t.Fatalf("block: %+v, %v; want blocked with sessions ended", blocked, err)
+		}
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, "again"); err != nil || audits() != 1 {
+			t.Errorf("blocking again: %v, %d audit rows; want nil and 1", err, audits())
+		}
+		want := "Your account is blocked, so you cannot sign in, deposit or withdraw. Please contact support."
+		// p is the copy from before the block: the service reads the flag itself.
+		if _, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1"); problem(err) != want {
+			t.Errorf("deposit while blocked: %v; want %q", err, want)
+		}
+		if _, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100)); problem(err) != want {
+			t.Errorf("payout while blocked: %v; want %q", err, want)
+		}
+		if _, err := e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1"); problem(err) != want {
+			t.Errorf("account selection while blocked: %v; want %q", err, want)
+		}
+		var orders int64
+		db.Model(&models.Order{}).Where("player_id = ?", p.ID).Count(&orders)
+		if orders != 1 {
+			t.Errorf("%d orders; want only the deposit from before the block", orders)
+		}
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, false, "cleared"); err != nil || audits() != 2 {
+			t.Fatalf("unblock: %v, %d audit rows; want 2", err, audits())
+		}
+		if _, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1"); err != nil {
+			t.Errorf("deposit after unblocking: %v", err)
+		}
+	})
+}

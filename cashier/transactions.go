@@ -1,0 +1,223 @@
+package cashier
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// The back office's transactions: every order of every player in one list, newest
+// first, filtered, a page at a time, with totals and an export. Pages are keyset
+// pages by order id (BeforeID), so a page is read from an index whatever its depth,
+// and orders created while staff page through land above the first page: no row
+// is shown twice or skipped.
+
+// TxKinds lists the order kinds the transactions page offers as a filter.
+var TxKinds = []models.OrderKind{models.OrderDeposit, models.OrderPayout, models.OrderSelectAccount}
+
+// TxStatuses lists every order status, for the filter.
+var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderCredited,
+	models.OrderDebited, models.OrderFailed, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
+	models.OrderChecking, models.OrderSent, models.OrderConfirmed, models.OrderCancelled}
+
+// TxFilter selects orders; zero fields select everything.
+type TxFilter struct {
+	Kind     models.OrderKind
+	Status   models.OrderStatus
+	PlayerID int64
+	Currency string
+	From, To time.Time // CreatedAt ≥ From and < To
+	// MinMinor and MaxMinor bound the amount in minor units, inclusive; nil: no bound.
+	MinMinor, MaxMinor *int64
+	Flagged            bool // only orders with a flag
+	// Search finds an order by our id, our MessageID or Trustly's orderid, or a
+	// player's orders by their email or personid.
+	Search   string
+	BeforeID int64 // keyset: only orders with a smaller id
+	Limit    int   // at most this many; 0 or more than 1 000 means 50
+}
+
+// TxRow is one order in the list, with its player's email ("" when the order has
+// no player yet).
+type TxRow struct {
+	models.Order
+	PlayerEmail string
+}
+
+// TxTotal sums the orders of one currency and kind a filter selects.
+type TxTotal struct {
+	Currency string
+	Kind     models.OrderKind
+	Count    int64
+	Sum      models.Money
+}
+
+// Transactions lists the orders f selects, newest first, for a member who may view
+// the back office.
+func (s *Service) Transactions(ctx context.Context, by staff.Member, f TxFilter) ([]TxRow, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 50
+	}
+	return s.transactions(ctx, f)
+}
+
+func (s *Service) transactions(ctx context.Context, f TxFilter) ([]TxRow, error) {
+	q, err := s.txQuery(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	var orders []models.Order
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&orders).Error; err != nil {
+		return nil, fmt.Errorf("transactions: %w", err)
+	}
+	return s.withEmails(ctx, orders)
+}
+
+// withEmails adds each order's player email, with one query for the page.
+func (s *Service) withEmails(ctx context.Context, orders []models.Order) ([]TxRow, error) {
+	ids := make([]int64, 0, len(orders))
+	seen := map[int64]bool{}
+	for _, o := range orders {
+		if o.PlayerID != 0 && !seen[o.PlayerID] {
+			seen[o.PlayerID] = true
+			ids = append(ids, o.PlayerID)
+		}
+	}
+	emails := map[int64]string{}
+	if len(ids) > 0 {
+		var players []models.Player
+		if err := s.db.WithContext(ctx).Select("id", "email").Where("id IN ?", ids).Find(&players).Error; err != nil {
+			return nil, fmt.Errorf("transactions: players: %w", err)
+		}
+		for _, p := range players {
+			emails[p.ID] = p.Email
+		}
+	}
+	rows := make([]TxRow, len(orders))
+	for i, o := range orders {
+		rows[i] = TxRow{Order: o, PlayerEmail: emails[o.PlayerID]}
+	}
+	return rows, nil
+}
+
+// txQuery is the orders query of f, without its page.
+func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
+	q := s.db.WithContext(ctx).Model(&models.Order{})
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.PlayerID != 0 {
+		q = q.Where("player_id = ?", f.PlayerID)
+	}
+	if f.Currency != "" {
+		q = q.Where("amount_currency = ?", f.Currency)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
+	if f.MinMinor != nil {
+		q = q.Where("amount_minor >= ?", *f.MinMinor)
+	}
+	if f.MaxMinor != nil {
+		q = q.Where("amount_minor <= ?", *f.MaxMinor)
+	}
+	if f.Flagged {
+		q = q.Where("flag <> ''") // as written in the partial index idx_orders_flagged
+	}
+	if term := strings.TrimSpace(f.Search); term != "" {
+		// The players first, by their unique keys, so the orders query is an OR of
+		// indexed equalities.
+		var players []int64
+		err := s.db.WithContext(ctx).Model(&models.Player{}).
+			Where("email = ? OR person_id = ?", strings.ToLower(term), strings.ToUpper(term)).Limit(10).Pluck("id", &players).Error
+		if err != nil {
+			return nil, fmt.Errorf("transactions: search players: %w", err)
+		}
+		cond := s.db.Where("message_id = ?", term).Or("trustly_order_id = ?", term)
+		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
+			cond = cond.Or("id = ?", id)
+		}
+		if len(players) > 0 {
+			cond = cond.Or("player_id IN ?", players)
+		}
+		q = q.Where(cond)
+	}
+	return q, nil
+}
+
+// TransactionTotals counts and sums the orders f selects (its page aside), per
+// currency and kind.
+func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFilter) ([]TxTotal, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return nil, err
+	}
+	q, err := s.txQuery(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var sums []struct {
+		AmountCurrency string
+		Kind           models.OrderKind
+		N              int64
+		Total          int64
+	}
+	err = q.Select("amount_currency, kind, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total").
+		Group("amount_currency, kind").Order("amount_currency, kind").Scan(&sums).Error
+	if err != nil {
+		return nil, fmt.Errorf("transaction totals: %w", err)
+	}
+	out := make([]TxTotal, len(sums))
+	for i, r := range sums {
+		out[i] = TxTotal{Currency: r.AmountCurrency, Kind: r.Kind, Count: r.N,
+			Sum: models.Money{Minor: r.Total, Currency: r.AmountCurrency}}
+	}
+	return out, nil
+}
+
+// ExportTransactions hands every order f selects to each, newest first, batch
+// rows at a time: only one batch is held in memory, and each is read with the
+// keyset of the one before, so orders created meanwhile are neither repeated nor
+// skipped. It stops at the first error of each.
+func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxFilter, batch int, each func([]TxRow) error) error {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return err
+	}
+	if batch <= 0 || batch > 1000 {
+		batch = 500
+	}
+	f.Limit = batch
+	for {
+		rows, err := s.transactions(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := each(rows); err != nil {
+			return err
+		}
+		if len(rows) < batch {
+			return nil
+		}
+		f.BeforeID = rows[len(rows)-1].ID
+	}
+}

@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// The order detail page, the flagged list and resolving flags.
+
+// orderPath is an order's page in the back office.
+func orderPath(id int64) string { return "/admin/orders/" + strconv.FormatInt(id, 10) }
+
+// orderPage shows everything about one order and the actions its state allows
+// this member.
+func orderPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, zone := currentStaff(c), staffZone(c)
+		d, err := svc.OrderDetail(c.UserContext(), m, paramID(c))
+		if err != nil {
+			return adminOrderErr(err)
+		}
+		o := d.Order
+		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: string(o.Kind),
+			Status: string(o.Status), Amount: o.Amount.Display(), MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
+			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
+			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
+			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}
+		if o.Kind == models.OrderDeposit && o.Status == models.OrderCredited && staff.Can(m.Role, staff.ActionRefund) {
+			page.RefundURL = orderPath(o.ID) + "/refund"
+		}
+		if d.Player.ID != 0 {
+			page.PlayerID = strconv.FormatInt(d.Player.ID, 10)
+			page.Player = fmt.Sprintf("%s <%s> (#%d)", d.Player.Name(), d.Player.Email, d.Player.ID)
+		}
+		for f := range o.Flags() {
+			page.Flags = append(page.Flags, f)
+		}
+		sort.Strings(page.Flags)
+		for _, e := range d.Timeline {
+			page.Timeline = append(page.Timeline, views.TimelineRow{Event: e.Name, At: timeIn(e.At, zone)})
+		}
+		for _, call := range d.Calls {
+			row := views.APICallRow{At: timeIn(call.At, zone), Method: call.Method, Request: call.Request,
+				Response: call.Response, Error: call.Error, Latency: strconv.FormatInt(call.LatencyMS, 10) + " ms"}
+			page.Calls = append(page.Calls, row)
+		}
+		for _, n := range d.Notifications {
+			page.Notifications = append(page.Notifications, notificationRow(n, d.Verified[n.ID], zone))
+		}
+		for _, t := range d.Transfers {
+			row := views.TransferRow{Reference: t.Reference, Memo: t.Memo, At: timeIn(t.CreatedAt, zone)}
+			for _, e := range t.Entries {
+				row.Entries = append(row.Entries, views.EntryRow{Account: string(e.Account),
+					Amount: models.Money{Minor: e.Minor, Currency: t.Currency}.Display()})
+			}
+			page.Transfers = append(page.Transfers, row)
+		}
+		for _, r := range d.Resolutions {
+			page.Resolutions = append(page.Resolutions, views.ResolutionRow{At: timeIn(r.At, zone), Who: r.StaffEmail,
+				Flag: r.Flag, Note: r.Note})
+		}
+		for _, a := range d.Audit {
+			page.Audit = append(page.Audit, views.AuditRow{At: timeIn(a.At, zone), Who: a.StaffEmail, Event: string(a.Event),
+				Reason: a.Reason})
+		}
+		return render(c, views.AdminOrder(page))
+	}
+}
+
+// notificationRow is a notification for the back office.
+func notificationRow(n models.Notification, verified bool, zone *time.Location) views.NotificationRow {
+	row := views.NotificationRow{ID: strconv.FormatInt(n.ID, 10), Received: timeIn(n.ReceivedAt, zone), Method: n.Method,
+		Raw: n.Raw, Verified: "does not verify", Deliveries: strconv.Itoa(n.Deliveries), Answer: n.Answer,
+		Status: n.Status, Flag: n.Flag}
+	if verified {
+		row.Verified = "verified"
+	}
+	return row
+}
+
+const flaggedPath = "/admin/flagged"
+
+// flaggedPage lists flagged orders and notifications for unknown orders that wait
+// for a person.
+func flaggedPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, zone := currentStaff(c), staffZone(c)
+		list, err := svc.FlaggedList(c.UserContext(), m)
+		if err != nil {
+			return err
+		}
+		page := views.AdminFlaggedPage{AdminChrome: adminChrome(c), CanResolve: staff.Can(m.Role, staff.ActionResolveFlag)}
+		for _, r := range list.Orders {
+			page.Orders = append(page.Orders, txRow(r.Order, r.PlayerEmail, zone))
+		}
+		for _, n := range list.Notifications {
+			page.Notifications = append(page.Notifications, notificationRow(n, true, zone))
+		}
+		return render(c, views.AdminFlagged(page))
+	}
+}
+
+// resolveOrder resolves an order's flags with a note and goes back to the order.
+func resolveOrder(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := paramID(c)
+		_, err := svc.ResolveOrderFlags(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
+		return resolved(c, err, orderPath(id), fmt.Sprintf("The flags of order %d are resolved.", id))
+	}
+}
+
+// resolveNotification resolves a notification for an unknown order with a note.
+func resolveNotification(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := paramID(c)
+		_, err := svc.ResolveNotification(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
+		return resolved(c, err, flaggedPath, fmt.Sprintf("Notification %d is resolved.", id))
+	}
+}
+
+// resolved goes back to back with msg, or with the problem's sentence.
+func resolved(c *fiber.Ctx, err error, back, msg string) error {
+	switch problem := asProblem(err); {
+	case problem != nil:
+		msg = problem.Message
+	case errors.Is(err, cashier.ErrNotificationNotFound):
+		return errNotFound
+	case err != nil:
+		return adminOrderErr(err)
+	}
+	if err := setFlash(c, msg); err != nil {
+		return err
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}

@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// rowIDs are the order ids of a transactions page, in page order.
+func rowIDs(t *testing.T, r *testResponse) []int64 {
+	t.Helper()
+	var ids []int64
+	for _, n := range r.byTestID("tx-row") {
+		id, err := strconv.ParseInt(attr(n, "data-order"), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// TestAdminTransactionsCSV: the export is a streamed CSV attachment (no
+// Content-Length: written as it is read) of exactly the filtered orders, newest
+// first, more than one read batch of them, with times in the member's zone and
+// text that a spreadsheet would run as a formula defused.
+func TestAdminTransactionsCSV(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	const n = 3*exportBatch + 13
+	storetest.SeedOrders(t, ta.DB, "x-", n, 10, 0)
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "x-3").Update("flag", "=HYPERLINK(\"http://evil\")")
+
+	r := cl.get("/admin/transactions.csv?kind=deposit&tz=Europe%2FStockholm").wantStatus(http.StatusOK)
+	switch {
+	case r.Header.Get("Content-Type") != "text/csv; charset=utf-8":
+		t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
+	case !strings.HasPrefix(r.Header.Get("Content-Disposition"), `attachment; filename="transactions-`):
+		t.Errorf("Content-Disposition %q", r.Header.Get("Content-Disposition"))
+	case r.Header.Get("Content-Length") != "":
+		t.Errorf("Content-Length %q: the export was buffered, not streamed", r.Header.Get("Content-Length"))
+	case r.Header.Get("Cache-Control") != "no-store":
+		t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+	}
+	records, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(records[0], ",") != strings.Join(csvHeader, ",") {
+		t.Errorf("header %v", records[0])
+	}
+	rows := records[1:]
+	want := 0
+	for i := 1; i <= n; i++ {
+		if i%3 == 0 {
+			want++
+		}
+	}
+	if len(rows) != want || want <= exportBatch {
+		t.Fatalf("%d rows; want the %d deposits (more than one batch of %d)", len(rows), want, exportBatch)
+	}
+	last := int64(1 << 62)
+	for _, row := range rows {
+		id, _ := strconv.ParseInt(row[0], 10, 64)
+		if row[2] != "deposit" || id >= last {
+			t.Fatalf("row %v after order %d; want deposits, newest first, each once", row, last)
+		}
+		last = id
+	}
+	// The oldest deposit, x-3, was created at SeedStart + 3 s: 01:00:03 in Stockholm.
+	oldest := rows[len(rows)-1]
+	if oldest[1] != "2026-01-01 01:00:03" || oldest[4] != "4.00" || oldest[5] != "SEK" || oldest[8] != "x-3" ||
+		oldest[10] != `'=HYPERLINK("http://evil")` {
+		t.Errorf("oldest row %q; want x-3 at 01:00:03 Stockholm time, 4.00 SEK, its flag defused", oldest)
+	}
+	if r := cl.get("/admin/transactions.csv?kind=refund"); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an unknown kind: %d; want 422", r.Status)
+	}
+}
+
+// TestAdminTransactionsPages: following "Older" from the first page gives every
+// order once, newest first, while new orders arrive between pages; the filter
+// stays on every page; the search finds an order by Trustly's orderid; the
+// totals page sums the filter.
+func TestAdminTransactionsPages(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	storetest.SeedOrders(t, ta.DB, "p-", 3*txPageSize+7, 4, 0)
+	var want []int64
+	ta.DB.Model(&models.Order{}).Where("kind = ?", "payout").Order("id DESC").Pluck("id", &want)
+
+	r := cl.get("/admin/transactions/totals?kind=deposit&currency=SEK&to=2026-01-01").wantStatus(http.StatusOK)
+	var count, sum int64
+	for i := int64(1); i <= 3*txPageSize+7; i++ {
+		if i%3 == 0 && i%2 == 1 {
+			count++
+			sum += (i%1000 + 1) * 100
+		}
+	}
+	wantSum := strings.Join(strings.Fields(models.Money{Minor: sum, Currency: "SEK"}.Display()), " ")
+	if r.text("total-count") != strconv.FormatInt(count, 10) || strings.Join(strings.Fields(r.text("total-sum")), " ") != wantSum {
+		t.Errorf("totals %s orders, %s; want %d, %s", r.text("total-count"), r.text("total-sum"), count, wantSum)
+	}
+
+	var got []int64
+	path := "/admin/transactions?kind=payout"
+	for page := 0; path != ""; page++ {
+		r := cl.get(path).wantStatus(http.StatusOK)
+		got = append(got, rowIDs(t, r)...)
+		path = ""
+		if r.has("tx-next") {
+			path = attr(r.byTestID("tx-next")[0], "href")
+			if !strings.Contains(path, "kind=payout") {
+				t.Fatalf("next page %q loses the filter", path)
+			}
+		}
+		storetest.SeedOrders(t, ta.DB, "q"+strconv.Itoa(page)+"-", 5, 4, time.Hour)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("pages gave %d payouts; want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("page row %d is order %d; want %d (no duplicates, no gaps)", i, got[i], want[i])
+		}
+	}
+
+	r = cl.get("/admin/transactions?q=p-t17").wantStatus(http.StatusOK)
+	if ids := rowIDs(t, r); len(ids) != 1 || r.text("tx-kind") != "selectaccount" {
+		t.Errorf("search by Trustly orderid: %v %q; want the one order p-17", ids, r.text("tx-kind"))
+	}
+	if r := cl.get("/admin/transactions?player=abc"); r.Status != http.StatusUnprocessableEntity || !r.has("problem") {
+		t.Errorf("player abc: %d; want 422 with a problem", r.Status)
+	}
+
+}
+
+// TestAdminBlockPlayer: an operator blocks a player with a reason: the player's
+// session, and a copy of its cookie, are refused at once; signing in again is
+// refused with a sentence; a deposit is refused; each change is one audit row and
+// the profile shows the state and the notes.
+func TestAdminBlockPlayer(t *testing.T) {
+	ta := newTestApp(t)
+	pl, player := ta.signedIn("anna@example.com")
+	copied := ta.client()
+	copied.setCookie(sessionCookie, pl.cookie(sessionCookie).Value)
+	copied.get("/cashier").wantStatus(http.StatusOK)
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	viewer, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	audits := func(event staff.Event) int64 {
+		var n int64
+		ta.DB.Model(&staff.Audit{}).Where("player_id = ? AND event = ?", player.ID, event).Count(&n)
+		return n
+	}
+	path := playerPath(player.ID)
+	if r := viewer.get(path); r.has("block-form") || r.has("note-form") {
+		t.Error("a viewer is offered to block or write notes")
+	}
+	viewer.submit(path+"/block", url.Values{"reason": {"x"}}).wantStatus(http.StatusForbidden)
+
+	op.submit(path+"/block", url.Values{}).wantRedirect(path)
+	if audits(staff.EventPlayerBlocked) != 0 || op.get(path).text("flash") != "Say why the player is blocked." {
+		t.Fatal("blocking without a reason was done, or not explained")
+	}
+	op.submit(path+"/block", url.Values{"reason": {"chargebacks"}}).wantRedirect(path)
+	pl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	copied.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	r := ta.client().submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Your account is blocked") {
+		t.Errorf("a blocked player signing in: %d; want 422 saying the account is blocked", r.Status)
+	}
+	if _, err := ta.Svc.StartDeposit(context.Background(), player, models.Money{Minor: 10000, Currency: "SEK"}, "127.0.0.1"); err == nil ||
+		!strings.Contains(err.Error(), "blocked") {
+		t.Errorf("a blocked player's deposit: %v; want refused", err)
+	}
+	page := op.get(path)
+	if !page.has("player-blocked") || !page.has("unblock-form") || audits(staff.EventPlayerBlocked) != 1 {
+		t.Errorf("after blocking: blocked shown %t, %d audit rows; want shown and 1", page.has("player-blocked"), audits(staff.EventPlayerBlocked))
+	}
+
+	op.submit(path+"/notes", url.Values{"note": {"called the player"}}).wantRedirect(path)
+	op.submit(path+"/notes", url.Values{"note": {"  "}}).wantRedirect(path)
+	if got := op.get(path).text("player-note"); !strings.Contains(got, "op@example.com: called the player") || audits(staff.EventPlayerNote) != 1 {
+		t.Errorf("note %q, %d audit rows; want the note and 1 row", got, audits(staff.EventPlayerNote))
+	}
+	op.submit(path+"/unblock", url.Values{"reason": {"settled"}}).wantRedirect(path)
+	op.submit(path+"/unblock", url.Values{"reason": {"again"}}).wantRedirect(path)
+	if audits(staff.EventPlayerUnblocked) != 1 {
+		t.Errorf("%d unblock audit rows; want 1", audits(staff.EventPlayerUnblocked))
+	}
+	pl.signIn("anna@example.com", testPassword)
+	pl.get("/cashier").wantStatus(http.StatusOK)
+	if r := op.get("/admin/players?q=anna@example.com"); len(r.byTestID("player-row")) != 1 {
+		t.Errorf("search by email found %d players; want 1", len(r.byTestID("player-row")))
+	}
+	op.get("/admin/players/999999").wantStatus(http.StatusNotFound)
+}
+
+// TestAdminFlaggedResolution: a flagged order and a notification for an unknown
+// order are listed until resolved with a note (one audit row each); the order
+// keeps showing the resolution; a new flag puts it back on the list.
+func TestAdminFlaggedResolution(t *testing.T) {
+	ta := newTestApp(t)
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	storetest.SeedOrders(t, ta.DB, "f-", 3, 1, 0)
+	var order models.Order
+	ta.DB.Where("message_id = ?", "f-2").Take(&order)
+	ta.DB.Model(&order).Update("flag", "credit for another amount")
+	now := time.Now().UTC()
+	n := models.Notification{NotificationID: "n-unknown", Method: "credit", UUID: "u", TrustlyOrderID: "987",
+		Raw: `{"method":"credit"}`, Answer: `{"result":"OK"}`, Status: "OK", Deliveries: 3, ReceivedAt: now, LastDeliveryAt: now}
+	ta.DB.Create(&n)
+
+	list := op.get(flaggedPath).wantStatus(http.StatusOK)
+	if ids := rowIDs(t, list); len(ids) != 1 || ids[0] != order.ID || len(list.byTestID("unmatched")) != 1 {
+		t.Fatalf("flagged list: orders %v, %d unmatched; want order %d and 1", ids, len(list.byTestID("unmatched")), order.ID)
+	}
+	count := func() int64 {
+		var c int64
+		ta.DB.Model(&staff.Audit{}).Where("event = ?", staff.EventFlagResolved).Count(&c)
+		return c
+	}
+	op.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {""}}).wantRedirect(orderPath(order.ID))
+	if count() != 0 {
+		t.Fatal("a resolution without a note was recorded")
+	}
+	op.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {"bank rounding; booked as Trustly said"}}).wantRedirect(orderPath(order.ID))
+	op.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {"twice"}}).wantRedirect(orderPath(order.ID))
+	nid := strconv.FormatInt(n.ID, 10)
+	op.submit("/admin/notifications/"+nid+"/resolve", url.Values{"note": {"test message from Trustly"}}).wantRedirect(flaggedPath)
+	if count() != 2 {
+		t.Errorf("%d resolution audit rows; want 2", count())
+	}
+	list = op.get(flaggedPath)
+	if len(rowIDs(t, list)) != 0 || list.has("unmatched") {
+		t.Error("resolved items are still listed")
+	}
+	page := op.get(orderPath(order.ID))
+	if !strings.Contains(page.text("order-resolution"), "bank rounding") || page.has("resolve-form") {
+		t.Errorf("order page resolution %q; want it shown, with no form", page.text("order-resolution"))
+	}
+	ta.DB.Model(&order).Update("flag", "credit for another amount; second credit")
+	if ids := rowIDs(t, op.get(flaggedPath)); len(ids) != 1 {
+		t.Errorf("a new flag after the resolution: %v listed; want the order back", ids)
+	}
+	op.submit("/admin/notifications/999999/resolve", url.Values{"note": {"x"}}).wantStatus(http.StatusNotFound)
+}

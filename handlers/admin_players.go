@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// The player search, a player's profile, blocking and notes.
+
+func playerPath(id int64) string { return "/admin/players/" + strconv.FormatInt(id, 10) }
+
+// playersPage searches players by id, email, personid or name.
+func playersPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		zone, term := staffZone(c), c.Query("q")
+		if len(term) > 254 {
+			term = term[:254]
+		}
+		players, err := svc.SearchPlayers(c.UserContext(), currentStaff(c), term)
+		if err != nil {
+			return err
+		}
+		page := views.AdminPlayersPage{AdminChrome: adminChrome(c), Search: term}
+		for _, p := range players {
+			page.Rows = append(page.Rows, views.PlayerRow{ID: strconv.FormatInt(p.ID, 10), Email: p.Email, Name: p.Name(),
+				Country: p.Country, PersonID: p.PersonID, Created: timeIn(p.CreatedAt, zone), Blocked: p.Blocked})
+		}
+		return render(c, views.AdminPlayers(page))
+	}
+}
+
+// playerPage shows one player's profile.
+func playerPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, zone := currentStaff(c), staffZone(c)
+		prof, err := svc.PlayerProfile(c.UserContext(), m, paramID(c))
+		if errors.Is(err, cashier.ErrPlayerNotFound) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		p := prof.Player
+		page := views.AdminPlayerPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(p.ID, 10), Email: p.Email,
+			Name: p.Name(), Country: p.Country, Currency: p.Currency, PersonID: p.PersonID, KYCEntityID: p.KYCEntityID,
+			DateOfBirth: p.DateOfBirth, EndUserID: p.EndUserID, Created: timeIn(p.CreatedAt, zone),
+			Wallet: prof.Wallet.Display(), Reserved: prof.Reserved.Display(), Blocked: p.Blocked,
+			CanBlock: staff.Can(m.Role, staff.ActionBlockPlayer)}
+		for _, a := range prof.Accounts {
+			page.Accounts = append(page.Accounts, views.AccountRow{Label: a.Label(), Source: string(a.Source),
+				Verified: yesNo(a.Verified), Removed: yesNo(a.Removed), Created: timeIn(a.CreatedAt, zone)})
+		}
+		for _, o := range prof.Orders {
+			page.Orders = append(page.Orders, txRow(o, p.Email, zone))
+		}
+		for _, n := range prof.Notes {
+			page.Notes = append(page.Notes, views.NoteRow{At: timeIn(n.At, zone), Who: n.StaffEmail, Text: n.Text})
+		}
+		return render(c, views.AdminPlayer(page))
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// setPlayerBlocked blocks a player (their sessions end at once) or unblocks them,
+// with a reason.
+func setPlayerBlocked(blocked bool) func(svc *cashier.Service) fiber.Handler {
+	return func(svc *cashier.Service) fiber.Handler {
+		return func(c *fiber.Ctx) error {
+			id := paramID(c)
+			_, err := svc.SetPlayerBlocked(c.UserContext(), currentStaff(c), id, blocked, c.FormValue("reason"))
+			msg := "The player is unblocked."
+			if blocked {
+				msg = "The player is blocked and signed out everywhere."
+			}
+			return playerDone(c, err, id, msg)
+		}
+	}
+}
+
+// addPlayerNote adds a note about a player.
+func addPlayerNote(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := paramID(c)
+		_, err := svc.AddPlayerNote(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
+		return playerDone(c, err, id, "Your note is added.")
+	}
+}
+
+// playerDone goes back to the player's page with msg, or with the problem's
+// sentence.
+func playerDone(c *fiber.Ctx, err error, id int64, msg string) error {
+	switch problem := asProblem(err); {
+	case problem != nil:
+		msg = problem.Message
+	case errors.Is(err, cashier.ErrPlayerNotFound):
+		return errNotFound
+	case err != nil:
+		return err
+	}
+	if err := setFlash(c, msg); err != nil {
+		return err
+	}
+	return c.Redirect(playerPath(id), fiber.StatusSeeOther)
+}

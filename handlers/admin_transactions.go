@@ -1,0 +1,310 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // staff pick time zones by name; the binary carries the database
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// The transactions list, its totals and its CSV export. The three read one
+// filter form (txForm) the same way, so the export holds exactly the rows the list
+// pages through.
+
+const (
+	transactionsPath = "/admin/transactions"
+	// txPageSize is how many orders a page of the list shows.
+	txPageSize = 50
+	// exportBatch is how many rows the export reads at a time; only one batch is in
+	// memory.
+	exportBatch = 500
+	// zoneCookie remembers the time zone a member picked, in this browser.
+	zoneCookie = "cashier_admin_tz"
+)
+
+// zoneChoices are the time zones the filter offers besides the configured one.
+var zoneChoices = []string{"UTC", "Europe/Stockholm", "Europe/Helsinki", "Europe/Tallinn", "Europe/Riga",
+	"Europe/Vilnius", "Europe/Oslo", "Europe/Copenhagen", "Europe/Berlin", "Europe/Amsterdam", "Europe/Madrid", "Europe/London"}
+
+// loadZone returns the time zone named name; "Local" (the server's) is refused.
+func loadZone(name string) (*time.Location, bool) {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return nil, false
+	}
+	loc, err := time.LoadLocation(name)
+	return loc, err == nil
+}
+
+// staffZone is the time zone the member reads and types times in: the one just
+// picked (?tz=, remembered in a cookie for /admin), the one picked before, or
+// StaffSettings.Zone (CASHIER_ADMIN_TZ, default UTC).
+func staffZone(c *fiber.Ctx) *time.Location {
+	if loc, ok := loadZone(c.Query("tz")); ok {
+		o := storeOf(c).store.Options
+		c.Cookie(&fiber.Cookie{Name: zoneCookie, Value: loc.String(), Path: "/admin", Secure: o.Secure, HTTPOnly: true,
+			SameSite: fiber.CookieSameSiteStrictMode, MaxAge: 365 * 24 * 60 * 60})
+		return loc
+	}
+	if loc, ok := loadZone(c.Cookies(zoneCookie)); ok {
+		return loc
+	}
+	return storeOf(c).staff.Zone
+}
+
+// zoneList is zoneChoices with the configured zone and the one in use.
+func zoneList(c *fiber.Ctx, current *time.Location) []string {
+	list := slices.Clone(zoneChoices)
+	for _, z := range []string{storeOf(c).staff.Zone.String(), current.String()} {
+		if !slices.Contains(list, z) {
+			list = append(list, z)
+		}
+	}
+	return list
+}
+
+// timeIn is t for staff in zone: "2026-01-20 15:42:07".
+func timeIn(t time.Time, zone *time.Location) string { return t.In(zone).Format("2006-01-02 15:04:05") }
+
+// txForm reads the filter form from the query string.
+func txForm(c *fiber.Ctx, zone *time.Location) views.TxFilterForm {
+	return views.TxFilterForm{Kind: c.Query("kind"), Status: c.Query("status"), Player: c.Query("player"),
+		Currency: strings.ToUpper(strings.TrimSpace(c.Query("currency"))), From: c.Query("from"), To: c.Query("to"),
+		Min: c.Query("min"), Max: c.Query("max"), Search: strings.TrimSpace(c.Query("q")),
+		Flagged: c.Query("flagged") == "1", Zone: zone.String()}
+}
+
+// txFilter reads the form strictly: a kind and a state from the lists, ids
+// positive numbers, a known currency, dates YYYY-MM-DD in the member's zone (To
+// includes its whole day), amounts as decimal text in the currency (two decimals
+// without one).
+func txFilter(in views.TxFilterForm, zone *time.Location) (cashier.TxFilter, error) {
+	f := cashier.TxFilter{Kind: models.OrderKind(in.Kind), Status: models.OrderStatus(in.Status), Currency: in.Currency,
+		Flagged: in.Flagged, Search: in.Search}
+	if in.Kind != "" && !slices.Contains(cashier.TxKinds, f.Kind) {
+		return f, models.Problemf("kind", "Choose a kind from the list.")
+	}
+	if in.Status != "" && !slices.Contains(cashier.TxStatuses, f.Status) {
+		return f, models.Problemf("status", "Choose a state from the list.")
+	}
+	if in.Player != "" {
+		id, err := strconv.ParseInt(in.Player, 10, 64)
+		if err != nil || id <= 0 {
+			return f, models.Problemf("player", "Enter the player as a number such as 42.")
+		}
+		f.PlayerID = id
+	}
+	if in.Currency != "" && !models.ValidCurrency(in.Currency) {
+		return f, models.Problemf("currency", "Enter a currency code such as SEK or EUR.")
+	}
+	if len(in.Search) > 254 {
+		return f, models.Problemf("q", "Search for one id, email or personid.")
+	}
+	for _, d := range []struct {
+		text string
+		to   *time.Time
+		add  int
+	}{{in.From, &f.From, 0}, {in.To, &f.To, 1}} {
+		if d.text == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.text, zone)
+		if err != nil {
+			return f, models.Problemf("date", "Enter dates as YYYY-MM-DD.")
+		}
+		*d.to = t.AddDate(0, 0, d.add)
+	}
+	currency := in.Currency
+	if currency == "" {
+		currency = "EUR" // any currency with two decimals
+	}
+	for _, a := range []struct {
+		text string
+		to   **int64
+	}{{in.Min, &f.MinMinor}, {in.Max, &f.MaxMinor}} {
+		if a.text == "" {
+			continue
+		}
+		m, err := models.ParseMoney(a.text, currency)
+		if err != nil {
+			return f, models.Problemf("amount", "Enter amounts such as 100 or 99.50.")
+		}
+		*a.to = &m.Minor
+	}
+	return f, nil
+}
+
+// formQuery is the filter as a query string, page aside.
+func formQuery(in views.TxFilterForm) url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"kind": in.Kind, "status": in.Status, "player": in.Player, "currency": in.Currency,
+		"from": in.From, "to": in.To, "min": in.Min, "max": in.Max, "q": in.Search} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if in.Flagged {
+		q.Set("flagged", "1")
+	}
+	return q
+}
+
+// txRow is an order for the lists.
+func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
+	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: string(o.Kind),
+		Status: string(o.Status), Amount: o.Amount.Display(), TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID,
+		Flag: o.Flag, Player: email}
+	if o.Kind == models.OrderSelectAccount {
+		r.Amount = ""
+	}
+	if o.PlayerID != 0 {
+		r.PlayerID = strconv.FormatInt(o.PlayerID, 10)
+		if r.Player == "" {
+			r.Player = "#" + r.PlayerID
+		}
+	}
+	return r
+}
+
+// transactionsPage lists every order, newest first, filtered, a page at a time:
+// "Older" continues below the last row shown (keyset pagination by order id).
+func transactionsPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		zone := staffZone(c)
+		in := txForm(c, zone)
+		page := views.AdminTransactionsPage{AdminChrome: adminChrome(c), Filter: in, Zones: zoneList(c, zone)}
+		for _, k := range cashier.TxKinds {
+			page.Kinds = append(page.Kinds, string(k))
+		}
+		for _, s := range cashier.TxStatuses {
+			page.Statuses = append(page.Statuses, string(s))
+		}
+		q := formQuery(in)
+		page.Export, page.Totals = transactionsPath+".csv?"+q.Encode(), transactionsPath+"/totals?"+q.Encode()
+		f, err := txFilter(in, zone)
+		if err == nil && c.Query("before") != "" {
+			if f.BeforeID, err = strconv.ParseInt(c.Query("before"), 10, 64); err != nil || f.BeforeID <= 0 {
+				err = models.Problemf("", "That page does not exist.")
+			}
+		}
+		if problem := asProblem(err); problem != nil {
+			page.Problem = problem.Message
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminTransactions(page))
+		}
+		f.Limit = txPageSize + 1
+		rows, err := svc.Transactions(c.UserContext(), currentStaff(c), f)
+		if err != nil {
+			return err
+		}
+		if f.BeforeID != 0 {
+			page.First = transactionsPath + "?" + q.Encode()
+		}
+		if len(rows) > txPageSize {
+			rows = rows[:txPageSize]
+			next := formQuery(in)
+			next.Set("before", strconv.FormatInt(rows[len(rows)-1].ID, 10))
+			page.Next = transactionsPath + "?" + next.Encode()
+		}
+		for _, r := range rows {
+			page.Rows = append(page.Rows, txRow(r.Order, r.PlayerEmail, zone))
+		}
+		return render(c, views.AdminTransactions(page))
+	}
+}
+
+// transactionTotals counts and sums the orders of a filter per currency and kind.
+// It is its own page: at a million orders the sum of a wide filter reads many
+// rows, and the list must not wait for it.
+func transactionTotals(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		zone := staffZone(c)
+		in := txForm(c, zone)
+		page := views.AdminTotalsPage{AdminChrome: adminChrome(c), Back: transactionsPath + "?" + formQuery(in).Encode()}
+		f, err := txFilter(in, zone)
+		if problem := asProblem(err); problem != nil {
+			page.Problem = problem.Message
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminTotals(page))
+		}
+		totals, err := svc.TransactionTotals(c.UserContext(), currentStaff(c), f)
+		if err != nil {
+			return err
+		}
+		for _, t := range totals {
+			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: string(t.Kind),
+				Count: strconv.FormatInt(t.Count, 10), Sum: t.Sum.Display()})
+		}
+		return render(c, views.AdminTotals(page))
+	}
+}
+
+// csvHeader names the export's columns.
+var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "currency", "player_id", "player_email",
+	"message_id", "trustly_order_id", "flag"}
+
+// transactionsCSV streams every order of a filter as CSV, newest first. Rows are
+// read exportBatch at a time and written as they come (SetBodyStreamWriter), so
+// neither the rows nor the file are ever held in memory whole. Times are in the
+// member's zone, amounts decimal text as at Trustly. A read failing half-way ends
+// the file with a line saying it is incomplete.
+func transactionsCSV(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		zone := staffZone(c)
+		f, err := txFilter(txForm(c, zone), zone)
+		if err != nil {
+			return err
+		}
+		m, reqID := currentStaff(c), requestID(c)
+		ctx := context.WithoutCancel(c.UserContext())
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="transactions-`+time.Now().In(zone).Format("20060102-150405")+`.csv"`)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			out := csv.NewWriter(w)
+			_ = out.Write(csvHeader)
+			err := svc.ExportTransactions(ctx, m, f, exportBatch, func(rows []cashier.TxRow) error {
+				for _, r := range rows {
+					o := r.Order
+					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), timeIn(o.CreatedAt, zone), string(o.Kind),
+						string(o.Status), o.Amount.String(), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
+						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag)}); err != nil {
+						return err
+					}
+				}
+				out.Flush()
+				if err := out.Error(); err != nil {
+					return err
+				}
+				return w.Flush() // fails once the client has gone
+			})
+			if err != nil {
+				slog.LogAttrs(ctx, slog.LevelError, "transactions export incomplete", slog.String("request_id", reqID),
+					slog.Int64("staff_id", m.ID), slog.String("err", err.Error()))
+				_ = out.Write([]string{"# export incomplete: an error stopped it; see the log"})
+			}
+			out.Flush()
+			_ = w.Flush()
+		})
+		return nil
+	}
+}
+
+// csvCell keeps a spreadsheet from reading text as a formula: a cell starting with
+// = + - @ (or a tab or carriage return) gets a leading apostrophe.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,127 @@
+package views
+
+// Page data of the back office's transactions, order, player and flagged pages.
+// Times are already in the staff member's zone, amounts already formatted.
+
+// TxFilterForm is the transactions filter form as typed.
+type TxFilterForm struct {
+	Kind, Status, Player, Currency, From, To, Min, Max, Search, Zone string
+	Flagged                                                          bool
+}
+
+// AdminTransactionsPage is the list of every order.
+type AdminTransactionsPage struct {
+	AdminChrome
+	Filter   TxFilterForm
+	Kinds    []string
+	Statuses []string
+	Zones    []string // the time zones offered; Filter.Zone is the one in use
+	Rows     []TxRow
+	Next     string // the next (older) page, or ""
+	First    string // the first page of this filter, "" on it
+	Export   string // the CSV of every row of this filter
+	Totals   string // the totals page of this filter
+	Problem  string
+}
+
+// TxRow is one order in the list.
+type TxRow struct {
+	ID, Created, Kind, Status, Amount, PlayerID, Player, TrustlyOrderID, MessageID, Flag string
+}
+
+// AdminTotalsPage shows the totals of a filter.
+type AdminTotalsPage struct {
+	AdminChrome
+	Back    string // the list with the same filter
+	Rows    []TotalRow
+	Problem string
+}
+
+// TotalRow sums one currency and kind.
+type TotalRow struct {
+	Currency, Kind, Count, Sum string
+}
+
+// AdminOrderPage is everything about one order.
+type AdminOrderPage struct {
+	AdminChrome
+	ID, Kind, Status, Amount, MessageID, TrustlyOrderID, Created, Reason, Zone string
+	PlayerID, Player                                                           string // "" when the order has no player yet
+	Flags                                                                      []string
+	Unresolved                                                                 bool // flags no resolution covers
+	Timeline                                                                   []TimelineRow
+	Calls                                                                      []APICallRow
+	Notifications                                                              []NotificationRow
+	Transfers                                                                  []TransferRow
+	Resolutions                                                                []ResolutionRow
+	Audit                                                                      []AuditRow
+	// The actions this member may take on it in its state.
+	CanDecide  bool   // a payout waiting for approval: approve and deny
+	RefundURL  string // a credited deposit: the refund page, or ""
+	CanResolve bool   // unresolved flags: resolve with a note
+}
+
+// TimelineRow is one applied event.
+type TimelineRow struct{ Event, At string }
+
+// APICallRow is one call we made to Trustly.
+type APICallRow struct {
+	At, Method, Request, Response, Error, Latency string
+}
+
+// NotificationRow is one notification Trustly sent.
+type NotificationRow struct {
+	ID, Received, Method, Raw, Verified, Deliveries, Answer, Status, Flag string
+}
+
+// TransferRow is one ledger transfer with its entries.
+type TransferRow struct {
+	Reference, Memo, At string
+	Entries             []EntryRow
+}
+
+// EntryRow is one entry of a transfer.
+type EntryRow struct{ Account, Amount string }
+
+// ResolutionRow is one resolution of flags.
+type ResolutionRow struct{ At, Who, Flag, Note string }
+
+// AdminPlayersPage is the player search.
+type AdminPlayersPage struct {
+	AdminChrome
+	Search string
+	Rows   []PlayerRow
+}
+
+// PlayerRow is one player found.
+type PlayerRow struct {
+	ID, Email, Name, Country, PersonID, Created string
+	Blocked                                     bool
+}
+
+// AdminPlayerPage is one player's profile.
+type AdminPlayerPage struct {
+	AdminChrome
+	ID, Email, Name, Country, Currency, PersonID, KYCEntityID, DateOfBirth, EndUserID, Created string
+	Wallet, Reserved                                                                           string
+	Blocked                                                                                    bool
+	CanBlock                                                                                   bool // block, unblock and notes
+	Accounts                                                                                   []AccountRow
+	Orders                                                                                     []TxRow
+	Notes                                                                                      []NoteRow
+	Problem                                                                                    string
+}
+
+// AccountRow is one of the player's bank accounts.
+type AccountRow struct{ Label, Source, Verified, Removed, Created string }
+
+// NoteRow is one note.
+type NoteRow struct{ At, Who, Text string }
+
+// AdminFlaggedPage lists what needs a person to look.
+type AdminFlaggedPage struct {
+	AdminChrome
+	CanResolve    bool
+	Orders        []TxRow
+	Notifications []NotificationRow
+}
