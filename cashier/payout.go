@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -50,6 +51,7 @@ const (
 	msgPayoutRefused    = "Trustly could not send your payout just now. The money is back in your balance; please try again later."
 	msgPayoutBadAccount = "Trustly cannot pay out to this bank account. The money is back in your balance; please choose another account."
 	msgPayoutNotWaiting = "This payout is no longer waiting for approval."
+	msgSecondApprover   = "You have approved this payout already; it needs a second staff member's approval."
 )
 
 // Player-facing words for a payout's state (PayoutStateText).
@@ -65,10 +67,6 @@ const (
 	PayoutTextDenied           = "Not approved — the money is back in your balance"
 	PayoutTextCancelled        = "Cancelled — the money is back in your balance"
 )
-
-// ErrNotAdmin means a back-office action was asked for by someone who is not an
-// admin.
-var ErrNotAdmin = errors.New("admin role required")
 
 const (
 	// payoutResumeAfter is how long ResumePayouts leaves a payout alone after an
@@ -351,26 +349,54 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// ApprovePayout lets a payout above the approval limit go, on an admin's word, and
-// sends it at once. Approving one already approved changes nothing and sends
-// nothing; one denied or cancelled fails with a *models.Problem.
-func (s *Service) ApprovePayout(ctx context.Context, admin models.Player, orderID int64) (models.Order, error) {
-	if err := s.requireAdmin(ctx, admin); err != nil {
-		return models.Order{}, err
-	}
+// ApprovePayout lets a payout above the approval limit go, on a staff member's
+// word, and sends it at once. A payout above Limits.TwoPersonAbove needs two
+// different members: the first approval is recorded (staff.Approval) and the
+// payout keeps waiting; the second, by someone else, sends it. The same member
+// approving twice gets a *models.Problem. Approving one already approved changes
+// nothing and sends nothing; one denied or cancelled fails with a
+// *models.Problem. by must hold a role that may decide payouts
+// (staff.ErrNotAllowed), read from the database in the decision's transaction.
+// Each approval writes one audit row with it.
+func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID int64, reason string) (models.Order, error) {
 	send := false
 	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		m, err := s.actor(ctx, tx, by, staff.ActionDecidePayout)
+		if err != nil {
+			return err
+		}
 		switch {
 		case o.NeedsApproval && o.ApprovedAt != nil:
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
 			return models.Problemf("", msgPayoutNotWaiting)
 		}
-		setOnce(&o.ApprovedAt, now)
-		o.DecidedBy = admin.ID
-		o.Attempts, o.AttemptedAt = o.Attempts+1, &now
-		send = true
-		return nil
+		before := decisionView(*o)
+		event := staff.EventPayoutApproved
+		if s.NeedsTwoApprovals(*o) {
+			var prior []staff.Approval
+			if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
+				return err
+			}
+			for _, a := range prior {
+				if a.StaffID == m.ID {
+					return models.Problemf("", msgSecondApprover)
+				}
+			}
+			if err := tx.Create(&staff.Approval{OrderID: o.ID, StaffID: m.ID, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+			if len(prior) == 0 {
+				event = staff.EventPayoutFirstVote
+			}
+		}
+		if event == staff.EventPayoutApproved {
+			setOnce(&o.ApprovedAt, now)
+			o.DecidedBy = m.ID
+			o.Attempts, o.AttemptedAt = o.Attempts+1, &now
+			send = true
+		}
+		return s.auditOrder(ctx, tx, now, m, event, before, *o, reason)
 	})
 	if err != nil {
 		return models.Order{}, payoutErr("approve", orderID, err)
@@ -378,33 +404,71 @@ func (s *Service) ApprovePayout(ctx context.Context, admin models.Player, orderI
 	if !send {
 		return order, nil
 	}
-	s.payoutLog(order).Info("payout approved", "admin_id", admin.ID)
+	s.payoutLog(order).Info("payout approved", "staff_id", by.ID)
 	return s.sendPayout(ctx, order)
 }
 
-// DenyPayout refuses a payout waiting for approval and gives its money back to the
-// player's wallet; reason is kept for staff. Denying one already denied changes
-// nothing; one approved or cancelled fails with a *models.Problem.
-func (s *Service) DenyPayout(ctx context.Context, admin models.Player, orderID int64, reason string) (models.Order, error) {
-	if err := s.requireAdmin(ctx, admin); err != nil {
-		return models.Order{}, err
-	}
+// DenyPayout refuses a payout waiting for approval (also one with a first of two
+// approvals) and gives its money back to the player's wallet; reason is kept for
+// staff. Denying one already denied changes nothing; one approved or cancelled
+// fails with a *models.Problem. Like ApprovePayout, it needs a role that may
+// decide payouts and writes one audit row.
+func (s *Service) DenyPayout(ctx context.Context, by staff.Member, orderID int64, reason string) (models.Order, error) {
 	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		m, err := s.actor(ctx, tx, by, staff.ActionDecidePayout)
+		if err != nil {
+			return err
+		}
 		switch {
 		case o.DeniedAt != nil:
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
 			return models.Problemf("", msgPayoutNotWaiting)
 		}
+		before := decisionView(*o)
 		setOnce(&o.DeniedAt, now)
-		o.DecidedBy, o.Reason = admin.ID, truncate(reason, 500)
-		return s.payoutReleased(ctx, tx, o, now)
+		o.DecidedBy, o.Reason = m.ID, truncate(reason, 500)
+		if err := s.payoutReleased(ctx, tx, o, now); err != nil {
+			return err
+		}
+		return s.auditOrder(ctx, tx, now, m, staff.EventPayoutDenied, before, *o, reason)
 	})
 	if err != nil {
 		return models.Order{}, payoutErr("deny", orderID, err)
 	}
-	s.payoutLog(order).Info("payout denied; reservation released", "admin_id", admin.ID)
+	s.payoutLog(order).Info("payout denied; reservation released", "staff_id", by.ID)
 	return order, nil
+}
+
+// NeedsTwoApprovals reports whether order is a payout above its currency's
+// Limits.TwoPersonAbove, which two different staff members must approve, each
+// after confirming their password again.
+func (s *Service) NeedsTwoApprovals(order models.Order) bool {
+	l := s.cfg.LimitsFor(order.Amount.Currency)
+	return order.Kind == models.OrderPayout && l.TwoPersonAbove.Minor > 0 && order.Amount.Minor > l.TwoPersonAbove.Minor
+}
+
+// decisionView is what an audit row keeps of an order before and after a staff
+// decision.
+func decisionView(o models.Order) map[string]any {
+	o.Refresh()
+	v := map[string]any{"status": o.Status, "amount": o.Amount.String(), "currency": o.Amount.Currency}
+	if o.ApprovedAt != nil {
+		v["approved_at"] = o.ApprovedAt.UTC()
+	}
+	if o.DeniedAt != nil {
+		v["denied_at"] = o.DeniedAt.UTC()
+	}
+	if o.Reason != "" {
+		v["reason"] = o.Reason
+	}
+	return v
+}
+
+// auditOrder records a staff decision about order in tx.
+func (s *Service) auditOrder(ctx context.Context, tx *gorm.DB, now time.Time, m staff.Member, event staff.Event, before map[string]any, after models.Order, reason string) error {
+	return staff.Record(ctx, tx, now, staff.Audit{Event: event, OrderID: after.ID, PlayerID: after.PlayerID,
+		Before: staff.JSON(before), After: staff.JSON(decisionView(after)), Reason: truncate(reason, 500)}.By(m))
 }
 
 // CancelPayout lets the player take back a payout that is still waiting for
@@ -606,9 +670,10 @@ func payout(ctx context.Context, db *gorm.DB, player models.Player, orderID int6
 	return out[0], nil
 }
 
-// PayoutsAwaitingApproval lists every payout waiting for an admin, oldest first.
-func (s *Service) PayoutsAwaitingApproval(ctx context.Context, admin models.Player) ([]Payout, error) {
-	if err := s.requireAdmin(ctx, admin); err != nil {
+// PayoutsAwaitingApproval lists every payout waiting for staff, oldest first, for
+// a member who may view the back office.
+func (s *Service) PayoutsAwaitingApproval(ctx context.Context, by staff.Member) ([]Payout, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return nil, err
 	}
 	var orders []models.Order
@@ -668,15 +733,6 @@ func findPayout(ctx context.Context, db *gorm.DB, player models.Player, orderID 
 // *models.Problem, gorm.ErrRecordNotFound) rolls back and is returned as it is.
 func (s *Service) changePayout(ctx context.Context, id int64, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
 	return s.changeOrder(ctx, id, models.OrderPayout, change)
-}
-
-// requireAdmin checks, in the database, that admin is an admin.
-func (s *Service) requireAdmin(ctx context.Context, admin models.Player) error {
-	p, err := s.Player(ctx, admin.ID)
-	if errors.Is(err, ErrPlayerNotFound) || (err == nil && p.Role != models.RoleAdmin) {
-		return fmt.Errorf("player %d: %w", admin.ID, ErrNotAdmin)
-	}
-	return err
 }
 
 // payoutErr names an unknown payout ErrOrderNotFound and passes Problems through.

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
@@ -266,15 +267,18 @@ func (e *payEnv) player(country string) models.Player {
 	return p
 }
 
-// admin creates a back-office account.
-func (e *payEnv) admin() models.Player {
+// admin creates a staff account that may decide payouts.
+func (e *payEnv) admin() staff.Member { return e.staff(staff.RoleOperator) }
+
+// staff creates a staff account with role.
+func (e *payEnv) staff(role staff.Role) staff.Member {
 	e.t.Helper()
-	a := e.player("SE")
-	if err := e.db.Model(&a).Update("role", models.RoleAdmin).Error; err != nil {
+	m := staff.Member{Email: fmt.Sprintf("staff%d-%d@example.com", time.Now().UnixNano(), paySeq.Add(1)),
+		PasswordHash: "not a bcrypt hash", Role: role, CreatedAt: time.Now()}
+	if err := e.db.Create(&m).Error; err != nil {
 		e.t.Fatal(err)
 	}
-	a.Role = models.RoleAdmin
-	return a
+	return m
 }
 
 func (e *payEnv) money(p models.Player, major int64) models.Money {

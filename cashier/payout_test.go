@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
@@ -340,20 +341,21 @@ func TestPayoutApproval(t *testing.T) {
 			t.Fatalf("PayoutsAwaitingApproval = %+v, %v", waiting, err)
 		}
 
-		// Only admins.
-		if _, err := e.svc.ApprovePayout(e.ctx, p, approved.ID); !errors.Is(err, cashier.ErrNotAdmin) {
-			t.Errorf("a player approving: %v, want ErrNotAdmin", err)
+		// Only staff whose role decides payouts.
+		viewer := e.staff(staff.RoleViewer)
+		if _, err := e.svc.ApprovePayout(e.ctx, viewer, approved.ID, ""); !errors.Is(err, cashier.ErrNotAdmin) {
+			t.Errorf("a viewer approving: %v, want ErrNotAdmin", err)
 		}
-		fake := p
-		fake.Role = models.RoleAdmin // the role must come from the database
+		fake := viewer
+		fake.Role = staff.RoleOwner // the role must come from the database
 		if _, err := e.svc.DenyPayout(e.ctx, fake, denied.ID, "no"); !errors.Is(err, cashier.ErrNotAdmin) {
-			t.Errorf("a player claiming admin: %v, want ErrNotAdmin", err)
+			t.Errorf("a viewer claiming owner: %v, want ErrNotAdmin", err)
 		}
-		if _, err := e.svc.PayoutsAwaitingApproval(e.ctx, p); !errors.Is(err, cashier.ErrNotAdmin) {
-			t.Errorf("a player listing approvals: %v, want ErrNotAdmin", err)
+		if _, err := e.svc.PayoutsAwaitingApproval(e.ctx, staff.Member{ID: 1 << 40, Role: staff.RoleOwner}); !errors.Is(err, cashier.ErrNotAdmin) {
+			t.Errorf("an unknown staff id listing approvals: %v, want ErrNotAdmin", err)
 		}
 
-		got, err := e.svc.ApprovePayout(e.ctx, admin, approved.ID)
+		got, err := e.svc.ApprovePayout(e.ctx, admin, approved.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -361,7 +363,7 @@ func TestPayoutApproval(t *testing.T) {
 			t.Fatalf("approved order %+v", got)
 		}
 		e.waitStatus(approved, models.OrderConfirmed)
-		if _, err := e.svc.ApprovePayout(e.ctx, admin, approved.ID); err != nil {
+		if _, err := e.svc.ApprovePayout(e.ctx, admin, approved.ID, ""); err != nil {
 			t.Errorf("approving twice: %v", err)
 		}
 		if n := e.sb.Sandbox.PayoutCalls(approved.MessageID); n != 1 {
@@ -378,7 +380,7 @@ func TestPayoutApproval(t *testing.T) {
 		if _, err := e.svc.DenyPayout(e.ctx, admin, denied.ID, "again"); err != nil {
 			t.Errorf("denying twice: %v", err)
 		}
-		_, err = e.svc.ApprovePayout(e.ctx, admin, denied.ID)
+		_, err = e.svc.ApprovePayout(e.ctx, admin, denied.ID, "")
 		wantProblem(t, err, "This payout is no longer waiting for approval")
 		_, err = e.svc.DenyPayout(e.ctx, admin, approved.ID, "too late")
 		wantProblem(t, err, "This payout is no longer waiting for approval")
@@ -393,7 +395,7 @@ func TestPayoutApproval(t *testing.T) {
 		}
 		_, err = e.svc.CancelPayout(e.ctx, p, approved.ID)
 		wantProblem(t, err, "This payout is no longer waiting for approval")
-		if _, err := e.svc.ApprovePayout(e.ctx, admin, 999999); !errors.Is(err, cashier.ErrOrderNotFound) {
+		if _, err := e.svc.ApprovePayout(e.ctx, admin, 999999, ""); !errors.Is(err, cashier.ErrOrderNotFound) {
 			t.Errorf("approving an unknown payout: %v, want ErrOrderNotFound", err)
 		}
 
@@ -427,8 +429,8 @@ func TestPayoutDecisionRace(t *testing.T) {
 		var wg sync.WaitGroup
 		for _, o := range orders {
 			for _, decide := range []func() (models.Order, error){
-				func() (models.Order, error) { return e.svc.ApprovePayout(e.ctx, admin, o.ID) },
-				func() (models.Order, error) { return e.svc.ApprovePayout(e.ctx, admin, o.ID) },
+				func() (models.Order, error) { return e.svc.ApprovePayout(e.ctx, admin, o.ID, "") },
+				func() (models.Order, error) { return e.svc.ApprovePayout(e.ctx, admin, o.ID, "") },
 				func() (models.Order, error) { return e.svc.DenyPayout(e.ctx, admin, o.ID, "race") },
 				func() (models.Order, error) { return e.svc.DenyPayout(e.ctx, admin, o.ID, "race") },
 				func() (models.Order, error) { return e.svc.CancelPayout(e.ctx, p, o.ID) },

@@ -129,51 +129,6 @@ func (s *Service) Wallet(ctx context.Context, player models.Player) (models.Mone
 	return ledger.New(s.db).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
 }
 
-// EnsureAdmin makes sure a back-office account with email and password exists, as
-// configured at startup: it creates one, or gives an existing account of that email
-// the admin role and this password. A new admin account is registered in Sweden
-// (SEK); admins do not play, so the country only fills the required columns.
-func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error {
-	email = strings.ToLower(strings.TrimSpace(email))
-	r := models.Registration{Email: email, Password: password, FirstName: "Back", LastName: "office", Country: "SE"}
-	if err := r.Validate(); err != nil {
-		return fmt.Errorf("ensure admin %s: %w", email, err)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
-	if err != nil {
-		return fmt.Errorf("ensure admin: hash password: %w", err)
-	}
-	// Two tries: another instance starting at the same moment may create the row
-	// between our look-up and our insert; the second try then updates it.
-	for range 2 {
-		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-			var admin models.Player
-			if err := tx.Where("email = ?", email).Limit(1).Find(&admin).Error; err != nil {
-				return err
-			}
-			if admin.ID == 0 {
-				admin = models.Player{EndUserID: models.NewEndUserID(), Email: email, PasswordHash: string(hash),
-					FirstName: r.FirstName, LastName: r.LastName, Country: r.Country,
-					Currency: models.Markets[r.Country].Currency, Role: models.RoleAdmin, CreatedAt: s.now().UTC()}
-				return tx.Create(&admin).Error
-			}
-			if admin.Role == models.RoleAdmin && samePassword(admin.PasswordHash, password) {
-				return nil
-			}
-			// A new password ends the sessions signed in with the old one.
-			return tx.Model(&admin).Updates(map[string]any{"role": models.RoleAdmin, "password_hash": string(hash),
-				"session_version": gorm.Expr("session_version + 1")}).Error
-		})
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("ensure admin %s: %w", email, err)
-	}
-	return nil
-}
-
 // EndSessions signs the player out everywhere: every session cookie issued before
 // is refused from now on, by every instance, since the version it carries is
 // checked against the database on each request. Signing out calls it; so will

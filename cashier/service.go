@@ -20,9 +20,12 @@ import (
 type Limits struct {
 	MinDeposit, MaxDeposit models.Money
 	MinPayout, MaxPayout   models.Money
-	// ApprovalAbove: payouts above this amount wait for an admin's approval.
+	// ApprovalAbove: payouts above this amount wait for a staff member's approval.
 	ApprovalAbove models.Money
-	QuickPicks    []models.Money // amounts offered as one-click buttons
+	// TwoPersonAbove: payouts above this amount need the approvals of two different
+	// staff members, each after confirming their password again. Zero: never.
+	TwoPersonAbove models.Money
+	QuickPicks     []models.Money // amounts offered as one-click buttons
 }
 
 // Config is the cashier's policy and the URLs it tells Trustly.
@@ -42,14 +45,15 @@ func (c Config) NotificationURL() string {
 	return strings.TrimRight(c.BaseURL, "/") + "/trustly/notify/" + c.NotifyToken
 }
 
-// LimitsFor returns the limits for currency, or defaults of 10–10 000 per order.
+// LimitsFor returns the limits for currency, or defaults of 10–10 000 per order,
+// approval above 5 000 and two approvals above 10 000.
 func (c Config) LimitsFor(currency string) Limits {
 	if l, ok := c.Limits[currency]; ok {
 		return l
 	}
 	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: currency} }
 	return Limits{MinDeposit: m(10), MaxDeposit: m(10000), MinPayout: m(10), MaxPayout: m(10000),
-		ApprovalAbove: m(5000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
+		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
 }
 
 // Deps is what a Service is built from.

@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -55,6 +56,8 @@ type Deps struct {
 	// Server bounds what one connection may cost; zero fields keep the defaults of
 	// DefaultServer.
 	Server Server
+	// Staff configures back-office sessions; zero fields keep their defaults.
+	Staff StaffSettings
 }
 
 // Server bounds the connections the app serves.
@@ -110,6 +113,8 @@ func (d Deps) Check() error {
 	case d.Server.MaxConnections < 0 || d.Server.ReadTimeout < 0 || d.Server.WriteTimeout < 0 ||
 		d.Server.IdleTimeout < 0 || d.Server.ReadBufferSize < 0:
 		return errors.New("handlers: a server limit cannot be negative")
+	case d.Staff.Idle < 0:
+		return errors.New("handlers: the staff idle timeout cannot be negative")
 	case d.Server.ReadBufferSize != 0 && d.Server.ReadBufferSize < 1024:
 		return fmt.Errorf("handlers: a read buffer of %d bytes cannot hold a browser's request headers; want at least 1024", d.Server.ReadBufferSize)
 	}
@@ -209,10 +214,9 @@ func asProblem(err error) *models.Problem {
 // signed in, the one-time message (which it consumes) and the current path.
 func chrome(c *fiber.Ctx) views.Chrome {
 	s := session(c)
-	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Admin: s.Role == models.RoleAdmin,
-		Flash: takeFlash(c), Current: c.Path()}
-	if p, ok := c.Locals(playerKey).(models.Player); ok {
-		ch.SignedIn, ch.Admin = true, p.Role == models.RoleAdmin
+	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Flash: takeFlash(c), Current: c.Path()}
+	if _, ok := c.Locals(playerKey).(models.Player); ok {
+		ch.SignedIn = true
 	}
 	return ch
 }
@@ -256,7 +260,12 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			Message: genericMessage, RequestID: requestID(c)}
 		var problem *models.Problem
 		var ferr *fiber.Error
+		var reauth *reauthNeeded
 		switch {
+		case errors.As(err, &reauth):
+			return c.Redirect("/admin/reauth?next="+url.QueryEscape(reauth.next), fiber.StatusSeeOther)
+		case errors.Is(err, staff.ErrNotAllowed):
+			page.Status, page.Title, page.Message = fiber.StatusForbidden, statusTitles[403], errForbidden.Message
 		case errors.As(err, &problem):
 			page.Status, page.Title, page.Message = fiber.StatusUnprocessableEntity, statusTitles[422], problem.Message
 		case errors.As(err, &ferr) && ferr.Code < 500:
@@ -279,7 +288,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		c.Response().ResetBody()
 		c.Status(page.Status)
 		page.Chrome = errorChrome(c)
-		if rerr := render(c, views.Error(page)); rerr != nil {
+		view := views.Error(page)
+		if strings.HasPrefix(c.Path(), "/admin") {
+			view = views.AdminError(page, adminChromeKeep(c))
+		}
+		if rerr := render(c, view); rerr != nil {
 			c.Response().ResetBody()
 			return c.SendString(page.Message)
 		}
@@ -291,9 +304,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 // proper page still shows.
 func errorChrome(c *fiber.Ctx) views.Chrome {
 	s := session(c)
-	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Admin: s.Role == models.RoleAdmin, Current: c.Path()}
-	if p, ok := c.Locals(playerKey).(models.Player); ok {
-		ch.SignedIn, ch.Admin = true, p.Role == models.RoleAdmin
+	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Current: c.Path()}
+	if _, ok := c.Locals(playerKey).(models.Player); ok {
+		ch.SignedIn = true
 	}
 	return ch
 }

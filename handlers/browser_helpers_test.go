@@ -55,7 +55,13 @@ type browser struct {
 // into t.TempDir() if the test fails.
 func newBrowser(t *testing.T, lv *liveApp) *browser {
 	t.Helper()
-	b := &browser{t: t, ctx: sandboxtest.Browser(t, browserTimeout), lv: lv}
+	return newBrowserFor(t, lv, browserTimeout)
+}
+
+// newBrowserFor is newBrowser for a test that may take up to timeout.
+func newBrowserFor(t *testing.T, lv *liveApp, timeout time.Duration) *browser {
+	t.Helper()
+	b := &browser{t: t, ctx: sandboxtest.Browser(t, timeout), lv: lv}
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

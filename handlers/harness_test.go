@@ -26,6 +26,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -114,12 +115,24 @@ func (a *testApp) player(email string) models.Player {
 	return p
 }
 
-// admin creates an admin account through the service.
-func (a *testApp) admin(email string) {
+// staff creates a staff account with role and testPassword through the service.
+func (a *testApp) staff(email string, role staff.Role) staff.Member {
 	a.t.Helper()
-	if err := a.Svc.EnsureAdmin(context.Background(), email, testPassword); err != nil {
+	m, err := a.Svc.AddStaff(context.Background(), email, testPassword, role)
+	if err != nil {
 		a.t.Fatal(err)
 	}
+	return m
+}
+
+// staffSignedIn creates a staff account with role and returns a new browser
+// signed in as them through the staff sign-in form.
+func (a *testApp) staffSignedIn(email string, role staff.Role) (*testClient, staff.Member) {
+	a.t.Helper()
+	m := a.staff(email, role)
+	cl := a.client()
+	cl.staffSignIn(email, testPassword, "")
+	return cl, m
 }
 
 // signedIn registers a player through the service and returns a new browser
@@ -197,9 +210,12 @@ func (cl *testClient) csrf() string {
 
 // cookie is the browser's cookie called name, or nil.
 func (cl *testClient) cookie(name string) *http.Cookie {
-	for _, c := range cl.Jar.Cookies(cl.base) {
-		if c.Name == name {
-			return c
+	// The staff cookie is sent only to /admin.
+	for _, u := range []*url.URL{cl.base, cl.base.ResolveReference(&url.URL{Path: "/admin/"})} {
+		for _, c := range cl.Jar.Cookies(u) {
+			if c.Name == name {
+				return c
+			}
 		}
 	}
 	return nil
@@ -208,6 +224,16 @@ func (cl *testClient) cookie(name string) *http.Cookie {
 // setCookie replaces a cookie in the browser, for tampering tests.
 func (cl *testClient) setCookie(name, value string) {
 	cl.Jar.SetCookies(cl.base, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// staffSignIn signs in through the staff sign-in form and fails the test unless it
+// succeeds.
+func (cl *testClient) staffSignIn(email, password, code string) {
+	cl.t.Helper()
+	r := cl.submit("/admin/login", url.Values{"email": {email}, "password": {password}, "code": {code}})
+	if r.Status != fiber.StatusSeeOther {
+		cl.t.Fatalf("staff sign in as %s: status %d; want 303\n%s", email, r.Status, r.Body)
+	}
 }
 
 // signUp registers through the registration form, then signs in through the

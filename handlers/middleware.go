@@ -23,14 +23,15 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/static"
 )
 
 // middleware holds the handlers that wrap routes. routes.go uses them by name:
 // mw.csrf and mw.session on every page, mw.loginLimit on sign-in and registration,
-// mw.orderLimit on every request that starts an order, requirePlayer and
-// requireAdmin on pages for signed-in people.
+// mw.orderLimit on every request that starts an order, requirePlayer on pages
+// for signed-in players and requireStaff (admin_session.go) on the back office.
 type middleware struct {
 	log         *slog.Logger
 	handleError fiber.ErrorHandler
@@ -70,7 +71,9 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 			return errFormExpired
 		},
 	})
-	mw.session = newSessionStore(d.SessionKeys, d.Secure).middleware
+	sessions := newSessionStore(d.SessionKeys, d.Secure)
+	sessions.staff = d.Staff.withDefaults()
+	mw.session = sessions.middleware
 	mw.loginLimit = limiter.New(limiter.Config{
 		Max:          d.LoginLimit,
 		Expiration:   time.Minute,
@@ -110,14 +113,15 @@ const (
 )
 
 // requestID gives each request a random id, in the X-Request-ID response header,
-// in every log line about it and on error pages. An incoming X-Request-ID is not
-// trusted.
+// in every log line about it, on error pages and (through the request's context)
+// in the audit rows staff actions write. An incoming X-Request-ID is not trusted.
 func (mw *middleware) requestID(c *fiber.Ctx) error {
 	b := make([]byte, 8)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
 	c.Locals(requestIDKey, id)
 	c.Set(fiber.HeaderXRequestID, id)
+	c.SetUserContext(staff.WithRequestID(c.UserContext(), id))
 	return c.Next()
 }
 
@@ -237,23 +241,6 @@ func requirePlayer(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// requireAdmin lets only signed-in admins through: others signed in get 403,
-// anonymous visitors are sent to sign in. It needs no requirePlayer before it.
-func requireAdmin(svc *cashier.Service) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		player, err := signedInPlayer(c, svc)
-		switch {
-		case err != nil:
-			return err
-		case player.ID == 0:
-			return redirectToLogin(c)
-		case player.Role != models.RoleAdmin:
-			return errForbidden
-		}
-		return c.Next()
-	}
-}
-
 // signedInPlayer loads the session's player once per request; zero when nobody is
 // signed in. A session whose player is gone, whose role changed or whose sessions
 // were ended since (a raised SessionVersion) is ended.
@@ -277,8 +264,7 @@ func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	return player, nil
 }
 
-// currentPlayer is the signed-in player on routes behind requirePlayer or
-// requireAdmin.
+// currentPlayer is the signed-in player on routes behind requirePlayer.
 func currentPlayer(c *fiber.Ctx) models.Player {
 	p, _ := c.Locals(playerKey).(models.Player)
 	return p

@@ -5,14 +5,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 )
 
 // routes lists every URL the cashier answers, in matching order, with what each
 // handler needs. Pages for signed-in players take requirePlayer(svc) before their
-// handler, back-office pages requireAdmin(svc); a handler reads the player with
-// currentPlayer(c).
+// handler, and a handler reads the player with currentPlayer(c). Back-office
+// pages are listed in adminRoutes, each with the staff.Action it needs.
 func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
-	player, admin := requirePlayer(svc), requireAdmin(svc)
+	player := requirePlayer(svc)
 	// startsOrder guards a request that starts an order, and a call to Trustly: a
 	// signed-in player within the order limits.
 	startsOrder := func(h fiber.Handler) []fiber.Handler {
@@ -58,7 +59,46 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/payouts/:id/check", player, payoutCheck(svc))
 	app.Post("/payouts/:id/cancel", player, payoutCancel(svc))
 
-	app.Get("/admin", admin, adminHome)
+	// The back office: staff sign in on their own page, with their own session.
+	app.Get("/admin/login", adminLoginPage(svc))
+	app.Post("/admin/login", mw.loginLimit, adminLogin(svc))
+	app.Post("/admin/logout", adminLogout(svc))
+	for _, r := range adminRoutes() {
+		app.Add(r.Method, r.Path, requireStaff(svc, r.Action), r.Handler(svc))
+	}
 
 	app.Use(notFound)
+}
+
+// adminRoute is one back-office URL behind a staff sign-in: requireStaff lets
+// through only staff whose role may do Action (staff.Can).
+type adminRoute struct {
+	Method, Path string
+	Action       staff.Action
+	Handler      func(svc *cashier.Service) fiber.Handler
+}
+
+// adminRoutes lists every back-office URL but sign-in and sign-out. Add new
+// back-office pages here: TestAdminRoutes walks this list with every role.
+func adminRoutes() []adminRoute {
+	get, post := fiber.MethodGet, fiber.MethodPost
+	return []adminRoute{
+		{get, "/admin", staff.ActionView, adminHome},
+		{get, "/admin/reauth", staff.ActionSelf, reauthPage},
+		{post, "/admin/reauth", staff.ActionSelf, reauth},
+		{get, "/admin/2fa", staff.ActionSelf, totpPage},
+		{post, "/admin/2fa", staff.ActionSelf, totpConfirm},
+
+		{get, "/admin/approvals", staff.ActionView, approvalsPage},
+		{post, "/admin/approvals/:id/approve", staff.ActionDecidePayout, approvePayout},
+		{post, "/admin/approvals/:id/deny", staff.ActionDecidePayout, denyPayout},
+
+		{get, "/admin/audit", staff.ActionView, auditPage},
+
+		{get, "/admin/staff", staff.ActionManageStaff, staffPage},
+		{post, "/admin/staff", staff.ActionManageStaff, createStaff},
+		{post, "/admin/staff/:id/role", staff.ActionManageStaff, changeStaffRole},
+		{post, "/admin/staff/:id/disable", staff.ActionManageStaff, setStaffDisabled(true)},
+		{post, "/admin/staff/:id/enable", staff.ActionManageStaff, setStaffDisabled(false)},
+	}
 }

@@ -230,41 +230,6 @@ func TestLoginRateLimitBehindProxy(t *testing.T) {
 	}
 }
 
-func TestAdminGuard(t *testing.T) {
-	ta := newTestApp(t)
-	ta.player("anna@example.com")
-	ta.admin("boss@example.com")
-
-	ta.client().get("/admin").wantRedirect("/login?next=%2Fadmin")
-
-	player := ta.client()
-	player.signIn("anna@example.com", testPassword)
-	r := player.get("/admin").wantStatus(http.StatusForbidden)
-	if r.has("admin-title") {
-		t.Error("a player sees the back office")
-	}
-	if strings.Contains(player.get("/cashier").Body, `href="/admin"`) {
-		t.Error("a player's navigation links to the back office")
-	}
-
-	admin := ta.client()
-	admin.signIn("boss@example.com", testPassword)
-	if got := admin.get("/admin").wantStatus(http.StatusOK).text("admin-title"); got != "Back office" {
-		t.Errorf("admin page title = %q", got)
-	}
-	if !strings.Contains(admin.get("/cashier").Body, `href="/admin"`) {
-		t.Error("the admin's navigation has no back-office link")
-	}
-
-	// An admin demoted in the database loses the back office at once.
-	if err := ta.DB.Exec("UPDATE players SET role = 'player' WHERE email = 'boss@example.com'").Error; err != nil {
-		t.Fatal(err)
-	}
-	if r := admin.get("/admin"); r.Status == http.StatusOK {
-		t.Errorf("demoted admin: /admin status %d", r.Status)
-	}
-}
-
 func TestErrorPages(t *testing.T) {
 	ta := newTestApp(t)
 	cl := ta.client()

@@ -44,6 +44,10 @@ type sessionValues struct {
 type sessionStore struct {
 	store  *sessions.CookieStore
 	legacy []securecookie.Codec // the same keys with gob, for cookies written before JSON
+	// staffCodecs sign and encrypt the staff cookie (admin_session.go); staff are
+	// its settings.
+	staffCodecs []securecookie.Codec
+	staff       StaffSettings
 }
 
 func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
@@ -56,7 +60,12 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
 		legacy[i].(*securecookie.SecureCookie).MaxAge(sessionMaxAge)
 	}
-	return &sessionStore{store: store, legacy: legacy}
+	staffCodecs := securecookie.CodecsFromPairs(keys.Hash, keys.Block)
+	for _, c := range staffCodecs {
+		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
+		c.(*securecookie.SecureCookie).MaxAge(staffMaxAge)
+	}
+	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults()}
 }
 
 // decode reads a cookie value into v, written as JSON or, before that, as gob.

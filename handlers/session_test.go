@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
@@ -20,7 +21,7 @@ import (
 func TestSessionCookieFormats(t *testing.T) {
 	keys := SessionKeys{Hash: bytes.Repeat([]byte{1}, 32), Block: bytes.Repeat([]byte{2}, 32)}
 	s := newSessionStore(keys, false)
-	want := sessionValues{PlayerID: 42, Role: models.RoleAdmin, ID: "abc", Flash: "Saved."}
+	want := sessionValues{PlayerID: 42, Role: models.RolePlayer, ID: "abc", Flash: "Saved."}
 
 	written, err := securecookie.EncodeMulti(sessionCookie, want, s.store.Codecs...)
 	if err != nil {
@@ -57,35 +58,37 @@ func TestSessionCookieFormats(t *testing.T) {
 
 // TestLogoutEndsEveryCopy: after signing out, a copy of the cookie taken before is
 // refused, and so is the session of another device; the ended cookie cannot sign
-// out a later session. For players and admins alike.
+// out a later session. For players and staff alike, each with their own cookie.
 func TestLogoutEndsEveryCopy(t *testing.T) {
 	for _, tt := range []struct {
-		role, page string
-	}{{"player", "/cashier"}, {"admin", "/admin"}} {
+		role, page, login, logout, cookie string
+	}{{"player", "/cashier", "/login", "/logout", sessionCookie}, {"staff", "/admin", "/admin/login", "/admin/logout", staffCookie}} {
 		t.Run(tt.role, func(t *testing.T) {
 			ta := newTestApp(t)
-			email, toLogin := "anna@example.com", "/login?next="+url.QueryEscape(tt.page)
-			if tt.role == "admin" {
-				ta.admin(email)
+			email, toLogin := "anna@example.com", tt.login+"?next="+url.QueryEscape(tt.page)
+			signIn := func(cl *testClient) { cl.signIn(email, testPassword) }
+			if tt.role == "staff" {
+				ta.staff(email, staff.RoleViewer)
+				signIn = func(cl *testClient) { cl.staffSignIn(email, testPassword, "") }
 			} else {
 				ta.player(email)
 			}
 			device, other, stolen := ta.client(), ta.client(), ta.client()
-			device.signIn(email, testPassword)
-			other.signIn(email, testPassword)
-			copied := device.cookie(sessionCookie).Value
-			stolen.setCookie(sessionCookie, copied)
+			signIn(device)
+			signIn(other)
+			copied := device.cookie(tt.cookie).Value
+			stolen.setCookie(tt.cookie, copied)
 			stolen.get(tt.page).wantStatus(http.StatusOK)
 
-			device.submit("/logout", nil).wantRedirect("/login")
+			device.submit(tt.logout, nil).wantRedirect(tt.login)
 			device.get(tt.page).wantRedirect(toLogin)
 			stolen.get(tt.page).wantRedirect(toLogin)
 			other.get(tt.page).wantRedirect(toLogin)
 
 			again := ta.client()
-			again.signIn(email, testPassword)
-			stolen.setCookie(sessionCookie, copied)
-			stolen.submit("/logout", nil).wantRedirect("/login")
+			signIn(again)
+			stolen.setCookie(tt.cookie, copied)
+			stolen.submit(tt.logout, nil).wantRedirect(tt.login)
 			again.get(tt.page).wantStatus(http.StatusOK)
 		})
 	}
@@ -99,7 +102,9 @@ func TestSessionsEndAcrossInstances(t *testing.T) {
 		shared := func(s *testSetup) { s.Cashier.DB = db }
 		a, b := newTestApp(t, shared), newTestApp(t, shared)
 		player := a.player("anna@example.com")
-		a.admin("boss@example.com")
+		if err := a.Svc.EnsureOwner(context.Background(), "boss@example.com", testPassword); err != nil {
+			t.Fatal(err)
+		}
 		// signedInOnB signs in on instance a and returns a browser of instance b with
 		// that cookie, checked to work there.
 		signedInOnB := func(email, page string) *testClient {
@@ -127,14 +132,19 @@ func TestSessionsEndAcrossInstances(t *testing.T) {
 			t.Errorf("EndSessions(unknown player) = %v; want ErrPlayerNotFound", err)
 		}
 
-		onB = signedInOnB("boss@example.com", "/admin")
-		if err := a.Svc.EnsureAdmin(context.Background(), "boss@example.com", testPassword); err != nil {
+		// Staff: a new owner password in the configuration ends the owner's session.
+		cl := a.client()
+		cl.staffSignIn("boss@example.com", testPassword, "")
+		onB = b.client()
+		onB.setCookie(staffCookie, cl.cookie(staffCookie).Value)
+		onB.get("/admin").wantStatus(http.StatusOK)
+		if err := a.Svc.EnsureOwner(context.Background(), "boss@example.com", testPassword); err != nil {
 			t.Fatal(err)
 		}
 		onB.get("/admin").wantStatus(http.StatusOK) // the same password ends nothing
-		if err := a.Svc.EnsureAdmin(context.Background(), "boss@example.com", "a new password 2"); err != nil {
+		if err := a.Svc.EnsureOwner(context.Background(), "boss@example.com", "a new password 2"); err != nil {
 			t.Fatal(err)
 		}
-		onB.get("/admin").wantRedirect("/login?next=%2Fadmin")
+		onB.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
 	})
 }

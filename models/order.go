@@ -121,7 +121,7 @@ type Order struct {
 	BankAccountID int64  `gorm:"not null;default:0;index"`    // our BankAccount.ID the payout goes to
 	AccountID     string `gorm:"size:64;not null;default:''"` // Trustly's AccountID, as sent in AccountPayout
 	NeedsApproval bool   `gorm:"not null;default:false"`      // above Limits.ApprovalAbove: sent only after ApprovedAt
-	DecidedBy     int64  `gorm:"not null;default:0"`          // the admin (player ID) who approved or denied it
+	DecidedBy     int64  `gorm:"not null;default:0"`          // the staff member (staff.Member ID) who approved or denied it
 	// Reason says why a payout failed or was denied: the admin's words, Trustly's
 	// error code, or payoutfailed's errormessage. For staff; players see
 	// cashier.PayoutStateText.

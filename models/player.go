@@ -10,12 +10,13 @@ import (
 	"unicode/utf8"
 )
 
-// Role is what a signed-in person may do. Admin routes require RoleAdmin.
+// Role is what a signed-in player may do. Back-office staff are not players: they
+// have accounts of their own (package cashier/staff). An older database's "admin"
+// players are turned into plain players when it is migrated.
 type Role string
 
 const (
 	RolePlayer Role = "player" // plays, deposits and withdraws
-	RoleAdmin  Role = "admin"  // back office: approves and denies payouts
 )
 
 // Player is a registered player (or, for Pay N Play, one created by a deposit).

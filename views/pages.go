@@ -8,7 +8,6 @@ package views
 type Chrome struct {
 	CSRF     string // the CSRF token, for the sign-out form in the header
 	SignedIn bool   // someone is signed in: the navigation shows the cashier's pages
-	Admin    bool   // the signed-in person may use the back office
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
 }
@@ -149,9 +148,110 @@ type MovementRow struct {
 	Credit  bool   // money in
 }
 
+// AdminChrome is what the frame around every back-office page shows.
+type AdminChrome struct {
+	CSRF    string
+	Email   string // the signed-in staff member; empty on the sign-in page
+	Role    string // their role: "operator"
+	Owner   bool   // they may manage staff accounts
+	Flash   string
+	Current string
+}
+
+// AdminLoginPage is the staff sign-in form.
+type AdminLoginPage struct {
+	AdminChrome
+	Email   string
+	Next    string // a local /admin path to go to afterwards
+	Problem string
+}
+
+// AdminReauthPage asks for the password (and code) again.
+type AdminReauthPage struct {
+	AdminChrome
+	Next      string // where to go back to
+	NeedsCode bool   // the member has a second factor
+	CodeHint  string // " and a code from your app", or ""
+	Problem   string
+}
+
 // AdminPage is the back office's home.
 type AdminPage struct {
-	Chrome
+	AdminChrome
+	Email, Role string
+	Waiting     string // how many payouts wait for approval: "3"
+}
+
+// AdminApprovalsPage is the approvals queue.
+type AdminApprovalsPage struct {
+	AdminChrome
+	CanDecide bool // the member's role may approve and deny
+	Rows      []ApprovalRow
+}
+
+// ApprovalRow is one payout waiting for approval.
+type ApprovalRow struct {
+	OrderID       string // "4711"
+	Amount        string // "6 000,00 kr"
+	Player        string // "Anna Svensson <anna@example.com> (#12)"
+	Requested     string // "2026-01-20 14:42 UTC"
+	Account       string // "SE…1234 at Handelsbanken"
+	TwoPerson     bool
+	FirstApproval string // ": approved once, by ops@example.com", or ""
+	History       []ApprovalHistory
+}
+
+// AdminTOTPPage is the second-factor enrolment page.
+type AdminTOTPPage struct {
+	AdminChrome
+	Enabled  bool   // already set up: nothing to enrol
+	Required bool   // CASHIER_ADMIN_2FA=required sent them here
+	QRCode   string // a data:image/png URL
+	Secret   string // base32, to type by hand
+	Problem  string
+}
+
+// AdminStaffPage lists staff accounts for owners, with the form to add one.
+type AdminStaffPage struct {
+	AdminChrome
+	Rows        []StaffRow
+	Roles       []string // every role, lowest first
+	Email, Role string   // the add form as typed
+	Problem     string
+}
+
+// StaffRow is one staff account.
+type StaffRow struct {
+	ID, Email, Role string
+	TOTP            string // "on" or "off"
+	State           string // "active" or "disabled"
+	Disabled        bool
+	Self            bool // the signed-in owner: no actions on themselves
+}
+
+// AdminAuditPage is the audit list.
+type AdminAuditPage struct {
+	AdminChrome
+	Filter  AuditFilter
+	Events  []string // every action that can be chosen
+	Rows    []AuditRow
+	Next    string // the URL of the next (older) page, or ""
+	Problem string
+}
+
+// AuditFilter is the audit filter form as typed.
+type AuditFilter struct {
+	Staff, Event, Order, Player, From, To string
+}
+
+// AuditRow is one audit row for people.
+type AuditRow struct {
+	At, Who, Event, Order, Player, Before, After, Reason, RequestID string
+}
+
+// ApprovalHistory is one of the player's recent orders beside an approval.
+type ApprovalHistory struct {
+	Date, Kind, Amount, State string
 }
 
 // ErrorPage explains a failed request in one sentence. RequestID lets support find

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
@@ -137,7 +138,9 @@ func (t *sqliteTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 // test) do not.
 const migrationLock = 0x63617368
 
-// Migrate creates or updates every table in models.Tables. On PostgreSQL it holds
+// Migrate creates or updates every table in models.Tables and staff.Tables, makes
+// the audit table refuse updates and deletes (staff.Protect), and retires admin
+// players an older version left (retireAdminPlayers). On PostgreSQL it holds
 // an advisory lock for the whole migration, on one connection, so instances
 // starting together on an empty database migrate one after the other: the first
 // creates the tables and the others find them. SQLite is one instance's file and
@@ -151,7 +154,7 @@ func Migrate(db *gorm.DB) error {
 
 func migrate(db *gorm.DB) error {
 	if db.Dialector.Name() != "postgres" {
-		return db.AutoMigrate(models.Tables()...)
+		return migrateOn(db)
 	}
 	ctx := context.Background()
 	sqlDB, err := db.DB()
@@ -176,7 +179,32 @@ func migrate(db *gorm.DB) error {
 	}()
 	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx})
 	tx.Statement.ConnPool = conn
-	return tx.AutoMigrate(models.Tables()...)
+	return migrateOn(tx)
+}
+
+// migrateOn migrates on db, which holds the migration lock on PostgreSQL.
+func migrateOn(db *gorm.DB) error {
+	if err := db.AutoMigrate(append(models.Tables(), staff.Tables()...)...); err != nil {
+		return err
+	}
+	if err := staff.Protect(db); err != nil {
+		return err
+	}
+	return retireAdminPlayers(db)
+}
+
+// retireAdminPlayers turns the admin players of older versions (a players row
+// with role "admin", which CASHIER_ADMIN_PASSWORD used to create) into plain
+// players and ends their sessions: the back office now belongs to staff accounts
+// alone (package staff), and the configured owner is created there at start. The
+// row stays, with whatever its ledger holds; it can no longer reach /admin.
+func retireAdminPlayers(db *gorm.DB) error {
+	err := db.Exec("UPDATE players SET role = ?, session_version = session_version + 1 WHERE role = ?",
+		models.RolePlayer, "admin").Error
+	if err != nil {
+		return fmt.Errorf("retire admin players: %w", err)
+	}
+	return nil
 }
 
 // Close closes the underlying connection pool.

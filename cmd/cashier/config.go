@@ -50,8 +50,12 @@ type config struct {
 	LoginLimit, OrderLimit, OrderLimitPerIP int
 	Server                                  handlers.Server
 
-	AdminEmail    string // CASHIER_ADMIN_EMAIL: back-office account created at start
-	AdminPassword string // CASHIER_ADMIN_PASSWORD
+	AdminEmail    string // CASHIER_ADMIN_EMAIL: the back-office owner ensured at start
+	AdminPassword string // CASHIER_ADMIN_PASSWORD: their password; without it no owner is ensured
+	// Staff sessions: CASHIER_ADMIN_2FA=required makes every staff member enrol a
+	// second factor first; CASHIER_ADMIN_IDLE is how long a staff session lasts
+	// without a request (1m–8h, default 15m).
+	Staff handlers.StaffSettings
 
 	// Trustly: all four set means a real (or Trustly-compatible) endpoint; none set
 	// means the embedded sandbox.
@@ -167,6 +171,20 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.AdminPassword, err = secret(getenv, "CASHIER_ADMIN_PASSWORD"); err != nil {
 		return nil, err
+	}
+	switch v := getenv("CASHIER_ADMIN_2FA"); v {
+	case "", "optional":
+	case "required":
+		c.Staff.RequireTOTP = true
+	default:
+		return nil, fmt.Errorf("CASHIER_ADMIN_2FA %q: want required or optional", v)
+	}
+	if v := getenv("CASHIER_ADMIN_IDLE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 8*time.Hour {
+			return nil, fmt.Errorf("CASHIER_ADMIN_IDLE %q: want a duration from 1m to 8h, such as 15m", v)
+		}
+		c.Staff.Idle = d
 	}
 	if c.TrustlyPassword, err = secret(getenv, "TRUSTLY_PASSWORD"); err != nil {
 		return nil, err

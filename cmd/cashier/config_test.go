@@ -148,3 +148,27 @@ func TestConfigWebSettings(t *testing.T) {
 		t.Errorf("a statement with Å: %v", err)
 	}
 }
+
+// TestConfigStaff: CASHIER_ADMIN_2FA and CASHIER_ADMIN_IDLE reach the web layer's
+// staff settings; anything else is refused by name.
+func TestConfigStaff(t *testing.T) {
+	dir := t.TempDir()
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	if err != nil || c.Staff.RequireTOTP || c.Staff.Idle != 0 {
+		t.Errorf("defaults: %+v, %v; want zero (the web layer's defaults: optional, 15m)", c.Staff, err)
+	}
+	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_ADMIN_2FA": "required", "CASHIER_ADMIN_IDLE": "5m"}))
+	if err != nil || !c.Staff.RequireTOTP || c.Staff.Idle != 5*time.Minute {
+		t.Errorf("got %+v, %v; want 2FA required and 5m", c.Staff, err)
+	}
+	for name, bad := range map[string][]string{
+		"CASHIER_ADMIN_2FA":  {"yes", "REQUIRED"},
+		"CASHIER_ADMIN_IDLE": {"30s", "9h", "15"},
+	} {
+		for _, v := range bad {
+			if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v})); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%q: error %v; want one naming %s", name, v, err, name)
+			}
+		}
+	}
+}

@@ -13,14 +13,18 @@ import (
 // limitsText is one currency's entry in CASHIER_LIMITS, amounts as decimal text:
 //
 //	{"SEK": {"deposit": ["10", "10000"], "payout": ["50", "25000"],
-//	         "approval_above": "5000", "quick_picks": ["100", "250", "500"]}}
+//	         "approval_above": "5000", "approval_two_person_above": "20000",
+//	         "quick_picks": ["100", "250", "500"]}}
 //
 // Anything left out keeps its default (cashier.Config.LimitsFor).
 type limitsText struct {
 	Deposit       []string `json:"deposit"`
 	Payout        []string `json:"payout"`
 	ApprovalAbove string   `json:"approval_above"`
-	QuickPicks    []string `json:"quick_picks"`
+	// TwoPersonAbove: payouts above it need two staff members' approvals; "0" turns
+	// it off.
+	TwoPersonAbove string   `json:"approval_two_person_above"`
+	QuickPicks     []string `json:"quick_picks"`
 }
 
 // parseLimits reads CASHIER_LIMITS. Every amount must be valid for its currency and
@@ -82,6 +86,15 @@ func parseLimits(text string) (map[string]cashier.Limits, error) {
 			var err error
 			if l.ApprovalAbove, err = money("approval_above", t.ApprovalAbove); err != nil {
 				return nil, err
+			}
+		}
+		if t.TwoPersonAbove != "" {
+			var err error
+			if l.TwoPersonAbove, err = money("approval_two_person_above", t.TwoPersonAbove); err != nil {
+				return nil, err
+			}
+			if l.TwoPersonAbove.Minor != 0 && l.TwoPersonAbove.Minor < l.ApprovalAbove.Minor {
+				return nil, fmt.Errorf("CASHIER_LIMITS %s approval_two_person_above is below approval_above", cur)
 			}
 		}
 		if t.QuickPicks != nil {

@@ -3,11 +3,13 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier"
 )
 
 func TestParseLimits(t *testing.T) {
-	got, err := parseLimits(`{"SEK": {"deposit": ["20", "5000"], "approval_above": "2500,50", "quick_picks": ["20", "5000"]},
-		"EUR": {"payout": ["5", "900.5"]}}`)
+	got, err := parseLimits(`{"SEK": {"deposit": ["20", "5000"], "approval_above": "2500,50", "approval_two_person_above": "7500",
+		"quick_picks": ["20", "5000"]}, "EUR": {"payout": ["5", "900.5"], "approval_two_person_above": "0"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,6 +22,8 @@ func TestParseLimits(t *testing.T) {
 		{"SEK approval", sek.ApprovalAbove.Minor, 250050}, {"SEK payout max (default)", sek.MaxPayout.Minor, 1000000},
 		{"SEK quick picks", int64(len(sek.QuickPicks)), 2}, {"EUR max payout", eur.MaxPayout.Minor, 90050},
 		{"EUR max deposit (default)", eur.MaxDeposit.Minor, 1000000},
+		{"SEK two-person approval", sek.TwoPersonAbove.Minor, 750000}, {"EUR two-person approval off", eur.TwoPersonAbove.Minor, 0},
+		{"DKK two-person approval (default)", cashier.Config{Limits: got}.LimitsFor("DKK").TwoPersonAbove.Minor, 1000000},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %d, want %d", tt.name, tt.got, tt.want)
@@ -37,6 +41,8 @@ func TestParseLimits(t *testing.T) {
 		{`{"SEK": {"maximum": "10"}}`, "documented shape"},
 		{`{"SEK": {"quick_picks": ["1"]}}`, "outside the deposit range"},
 		{`[1]`, "documented shape"},
+		{`{"SEK": {"approval_two_person_above": "100"}}`, "below approval_above"},
+		{`{"SEK": {"approval_two_person_above": "x"}}`, "approval_two_person_above"},
 	} {
 		if _, err := parseLimits(tt.in); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("parseLimits(%s) = %v; want an error containing %q", tt.in, err, tt.want)

@@ -33,6 +33,13 @@ func main() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	slog.SetDefault(log)
+	if len(os.Args) > 1 && os.Args[1] == "staff" {
+		if err := runStaff(ctx, os.Args[2:], os.Getenv, os.Stdin, os.Stdout, log); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	if err := run(ctx, os.Getenv, os.Stdout, log); err != nil {
 		log.Error("cashier stopped", "err", err)
 		os.Exit(1)
@@ -72,14 +79,15 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		return err
 	}
 	if cfg.AdminPassword != "" {
-		if err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		if err := svc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 			return err
 		}
 	}
 	web := handlers.Deps{Service: svc, Log: log, TrustlyOrigin: cfg.CheckoutOrigin,
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
 		Secure:      strings.HasPrefix(cfg.BaseURL, "https://"), TrustedProxies: cfg.TrustedProxies,
-		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server}
+		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server,
+		Staff: cfg.Staff}
 	if err := web.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}

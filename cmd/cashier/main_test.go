@@ -10,10 +10,15 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func freeAddr(t *testing.T) string {
@@ -238,5 +243,57 @@ func TestRunSandboxNotLoopback(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "SANDBOX_PUBLIC=1 and SANDBOX_ADMIN_PASSWORD") {
 			t.Errorf("run with SANDBOX_ADDR 0.0.0.0 and %v: %v; want a refusal", extra, err)
 		}
+	}
+}
+
+// TestStaffAdd: `cashier staff add` creates a staff account with the password from
+// stdin or a file, never from a flag, and it can sign in; a bad role or a missing
+// password is refused.
+func TestStaffAdd(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"CASHIER_DATA": dir}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	out := &bytes.Buffer{}
+	if err := runStaff(ctx, []string{"add", "--email", "Ops@Example.com", "--role", "operator"}, env(vars),
+		strings.NewReader("operator password 1\n"), out, log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ops@example.com as operator") {
+		t.Errorf("output %q", out.String())
+	}
+	file := dir + "/pw"
+	if err := os.WriteFile(file, []byte("finance password 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := runStaff(ctx, []string{"add", "--email", "fin@example.com", "--role", "finance", "--password-file", file},
+		env(vars), strings.NewReader(""), out, log); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args  []string
+		stdin string
+	}{
+		{[]string{"add", "--email", "x@example.com", "--role", "admin"}, "some password 1\n"},
+		{[]string{"add", "--email", "x@example.com", "--role", "viewer"}, ""},
+		{[]string{"add", "--email", "x@example.com", "--role", "viewer", "--password", "some password 1"}, ""},
+		{[]string{"add", "--email", "ops@example.com", "--role", "viewer"}, "some password 1\n"},
+		{[]string{"remove"}, ""},
+	} {
+		if err := runStaff(ctx, tt.args, env(vars), strings.NewReader(tt.stdin), out, log); err == nil {
+			t.Errorf("staff %v accepted", tt.args)
+		}
+	}
+	db, err := store.Open(dir+"/cashier.db", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(db)
+	var list []staff.Member
+	db.Order("email").Find(&list)
+	if len(list) != 2 || list[0].Email != "fin@example.com" || list[0].Role != staff.RoleFinance ||
+		list[1].Email != "ops@example.com" || list[1].Role != staff.RoleOperator ||
+		bcrypt.CompareHashAndPassword([]byte(list[1].PasswordHash), []byte("operator password 1")) != nil {
+		t.Errorf("staff accounts %+v", list)
 	}
 }

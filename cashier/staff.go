@@ -1,0 +1,444 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// Back-office staff: their accounts, sign-in, second factor and the audit trail,
+// over package staff. Every method that changes something writes exactly one audit
+// row in the transaction of the change; a call that changes nothing writes none.
+// The acting member is read again from the database inside that transaction, so a
+// role changed or an account disabled a moment ago counts at once.
+
+// msgStaffBadLogin answers every failed staff sign-in alike: unknown email, wrong
+// password, wrong or missing code, disabled account.
+const msgStaffBadLogin = "Email, password or code is wrong."
+
+// totpIssuer names the cashier in staff's authenticator apps.
+const totpIssuer = "Cashier back office"
+
+// ErrNotAdmin is staff.ErrNotAllowed, for callers of the payout decisions.
+var ErrNotAdmin = staff.ErrNotAllowed
+
+// staffView is what an audit row keeps of a staff account.
+func staffView(m staff.Member) map[string]any {
+	return map[string]any{"email": m.Email, "role": m.Role, "disabled": m.Disabled, "totp": m.TOTPEnabled}
+}
+
+// actor loads by from db (a transaction when the caller writes) and checks that
+// the account is enabled and its role may do action.
+func (s *Service) actor(ctx context.Context, db *gorm.DB, by staff.Member, action staff.Action) (staff.Member, error) {
+	var m staff.Member
+	if err := db.WithContext(ctx).Where("id = ?", by.ID).Limit(1).Find(&m).Error; err != nil {
+		return staff.Member{}, fmt.Errorf("staff %d: %w", by.ID, err)
+	}
+	if m.ID == 0 || by.ID == 0 || m.Disabled || !staff.Can(m.Role, action) {
+		return staff.Member{}, fmt.Errorf("staff %d %s: %w", by.ID, action, staff.ErrNotAllowed)
+	}
+	return m, nil
+}
+
+// StaffMember returns the staff account with id, or staff.ErrNotFound.
+func (s *Service) StaffMember(ctx context.Context, id int64) (staff.Member, error) {
+	var m staff.Member
+	err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&m).Error
+	switch {
+	case err != nil:
+		return staff.Member{}, fmt.Errorf("staff %d: %w", id, err)
+	case m.ID == 0:
+		return staff.Member{}, fmt.Errorf("staff %d: %w", id, staff.ErrNotFound)
+	}
+	return m, nil
+}
+
+// EnsureOwner makes the account configured at start (CASHIER_ADMIN_EMAIL and
+// CASHIER_ADMIN_PASSWORD) an enabled owner with this password: it creates it, or
+// restores an existing account of that email to owner, enabled, with this
+// password, ending its sessions. The configuration is the owner's way back in, so
+// it wins over changes made in the back office. Nothing changes, and nothing is
+// audited, when the account is already so.
+func (s *Service) EnsureOwner(ctx context.Context, email, password string) error {
+	if err := staff.CheckNew(&email, password, staff.RoleOwner); err != nil {
+		return fmt.Errorf("ensure owner %s: %w", email, err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return fmt.Errorf("ensure owner: hash password: %w", err)
+	}
+	// Two tries: another instance starting at the same moment may create the row
+	// between our look-up and our insert; the second try then finds it.
+	for range 2 {
+		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+			var m staff.Member
+			if err := tx.Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+				return err
+			}
+			now := s.now().UTC()
+			if m.ID == 0 {
+				m = staff.Member{Email: email, PasswordHash: string(hash), Role: staff.RoleOwner, CreatedAt: now}
+				if err := tx.Create(&m).Error; err != nil {
+					return err
+				}
+				return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventOwnerEnsured, SubjectID: m.ID,
+					After: staff.JSON(staffView(m))})
+			}
+			if m.Role == staff.RoleOwner && !m.Disabled && samePassword(m.PasswordHash, password) {
+				return nil
+			}
+			before := m
+			m.Role, m.Disabled, m.PasswordHash, m.SessionVersion = staff.RoleOwner, false, string(hash), m.SessionVersion+1
+			if err := tx.Model(&m).Select("role", "disabled", "password_hash", "session_version", "updated_at").Updates(&m).Error; err != nil {
+				return err
+			}
+			return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventOwnerEnsured, SubjectID: m.ID,
+				Before: staff.JSON(staffView(before)), After: staff.JSON(staffView(m)), Reason: "set at start"})
+		})
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("ensure owner %s: %w", email, err)
+	}
+	return nil
+}
+
+// CreateStaff opens a staff account on an owner's word. A request that does not
+// validate, or names the email of an existing account, fails with a
+// *models.Problem and changes nothing.
+func (s *Service) CreateStaff(ctx context.Context, by staff.Member, email, password string, role staff.Role) (staff.Member, error) {
+	if by.ID == 0 {
+		return staff.Member{}, fmt.Errorf("create staff: %w", staff.ErrNotAllowed)
+	}
+	return s.createStaff(ctx, by, email, password, role)
+}
+
+// AddStaff opens a staff account from the command line (`cashier staff add`); the
+// audit row names the system as its author.
+func (s *Service) AddStaff(ctx context.Context, email, password string, role staff.Role) (staff.Member, error) {
+	return s.createStaff(ctx, staff.Member{}, email, password, role)
+}
+
+func (s *Service) createStaff(ctx context.Context, by staff.Member, email, password string, role staff.Role) (staff.Member, error) {
+	if err := staff.CheckNew(&email, password, role); err != nil {
+		return staff.Member{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return staff.Member{}, fmt.Errorf("create staff: hash password: %w", err)
+	}
+	m := staff.Member{Email: email, PasswordHash: string(hash), Role: role}
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		actor := staff.Member{}
+		if by.ID != 0 {
+			var err error
+			if actor, err = s.actor(ctx, tx, by, staff.ActionManageStaff); err != nil {
+				return err
+			}
+		}
+		var n int64
+		if err := tx.Model(&staff.Member{}).Where("email = ?", email).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return staff.ErrEmailTaken
+		}
+		now := s.now().UTC()
+		m.CreatedAt = now
+		if err := tx.Create(&m).Error; err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventStaffCreated, SubjectID: m.ID,
+			After: staff.JSON(staffView(m))}.By(actor))
+	})
+	if errors.Is(err, staff.ErrEmailTaken) || errors.Is(err, gorm.ErrDuplicatedKey) {
+		return staff.Member{}, models.Problemf("email", "A staff member with this email exists.")
+	}
+	if err != nil {
+		return staff.Member{}, fmt.Errorf("create staff %s: %w", email, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "staff account created", slog.Int64("staff_id", m.ID),
+		slog.String("role", string(role)), slog.Int64("by", by.ID))
+	return m, nil
+}
+
+// changeStaff changes the account id on by's word (an owner) in one transaction
+// with its audit row. change edits the member and returns the event; it returns ""
+// when there is nothing to change, and then nothing is written.
+func (s *Service) changeStaff(ctx context.Context, by staff.Member, id int64, change func(m *staff.Member) (staff.Event, error)) (staff.Member, error) {
+	var m staff.Member
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		actor, err := s.actor(ctx, tx, by, staff.ActionManageStaff)
+		if err != nil {
+			return err
+		}
+		if err := forUpdate(tx).Where("id = ?", id).Limit(1).Find(&m).Error; err != nil {
+			return err
+		}
+		if m.ID == 0 {
+			return staff.ErrNotFound
+		}
+		before := m
+		event, err := change(&m)
+		if err != nil || event == "" {
+			return err
+		}
+		m.SessionVersion++ // every change here ends the member's sessions
+		if err := tx.Model(&m).Select("role", "disabled", "session_version", "updated_at").Updates(&m).Error; err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: event, SubjectID: m.ID,
+			Before: staff.JSON(staffView(before)), After: staff.JSON(staffView(m))}.By(actor))
+	})
+	if err != nil {
+		var problem *models.Problem
+		if errors.As(err, &problem) {
+			return staff.Member{}, problem
+		}
+		return staff.Member{}, fmt.Errorf("change staff %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// SetStaffRole gives the account id another role and ends its sessions. An owner
+// cannot change their own role, so that the last owner cannot lock everyone out.
+func (s *Service) SetStaffRole(ctx context.Context, by staff.Member, id int64, role staff.Role) (staff.Member, error) {
+	return s.changeStaff(ctx, by, id, func(m *staff.Member) (staff.Event, error) {
+		switch {
+		case !role.Valid():
+			return "", models.Problemf("role", "Choose a role from the list.")
+		case m.ID == by.ID:
+			return "", models.Problemf("role", "You cannot change your own role.")
+		case m.Role == role:
+			return "", nil
+		}
+		m.Role = role
+		return staff.EventRoleChanged, nil
+	})
+}
+
+// SetStaffDisabled disables the account id, ending its sessions at once, or
+// enables it again. An owner cannot disable themselves.
+func (s *Service) SetStaffDisabled(ctx context.Context, by staff.Member, id int64, disabled bool) (staff.Member, error) {
+	return s.changeStaff(ctx, by, id, func(m *staff.Member) (staff.Event, error) {
+		switch {
+		case m.ID == by.ID:
+			return "", models.Problemf("", "You cannot disable your own account.")
+		case m.Disabled == disabled:
+			return "", nil
+		}
+		m.Disabled = disabled
+		if disabled {
+			return staff.EventStaffDisabled, nil
+		}
+		return staff.EventStaffEnabled, nil
+	})
+}
+
+// StaffMembers lists every staff account by email, for owners.
+func (s *Service) StaffMembers(ctx context.Context, by staff.Member) ([]staff.Member, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionManageStaff); err != nil {
+		return nil, err
+	}
+	var list []staff.Member
+	if err := s.db.WithContext(ctx).Order("email").Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("staff members: %w", err)
+	}
+	return list, nil
+}
+
+// AuthenticateStaff returns the enabled staff account with this email and
+// password, and, when it has a second factor, a current code that was not used
+// before. Every failure is the same *models.Problem after the same bcrypt work. A
+// successful sign-in is audited.
+func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code string) (staff.Member, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	m, err := s.checkStaffSecrets(ctx, email, password, code)
+	if err != nil {
+		return staff.Member{}, err
+	}
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.useTOTP(tx, &m, code); err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignIn, SubjectID: m.ID}.By(m))
+	})
+	if err != nil {
+		var problem *models.Problem
+		if errors.As(err, &problem) {
+			return staff.Member{}, problem
+		}
+		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
+	}
+	return m, nil
+}
+
+// Reauthenticate checks an already signed-in member's password (and code, when
+// enrolled) again before a sensitive action, and audits it.
+func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password, code string) error {
+	cur, err := s.StaffMember(ctx, by.ID)
+	if err != nil {
+		return err
+	}
+	m, err := s.checkStaffSecrets(ctx, cur.Email, password, code)
+	if err != nil {
+		return err
+	}
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.useTOTP(tx, &m, code); err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventReauth, SubjectID: m.ID}.By(m))
+	})
+	var problem *models.Problem
+	if errors.As(err, &problem) {
+		return problem
+	}
+	return err
+}
+
+// checkStaffSecrets finds the enabled account of email whose password is
+// password and, when enrolled, for which code is a current code. It does not mark
+// the code used; useTOTP does, in the caller's transaction.
+func (s *Service) checkStaffSecrets(ctx context.Context, email, password, code string) (staff.Member, error) {
+	var m staff.Member
+	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
+	}
+	hash, known := []byte(m.PasswordHash), m.ID != 0 && m.PasswordHash != "" && email != ""
+	if !known {
+		hash = dummyHash()
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known || m.Disabled {
+		return staff.Member{}, models.Problemf("password", msgStaffBadLogin)
+	}
+	if m.TOTPEnabled {
+		if _, ok := staff.MatchTOTP(m.TOTPSecret, code, s.now(), m.TOTPLastStep); !ok {
+			return staff.Member{}, models.Problemf("code", msgStaffBadLogin)
+		}
+	}
+	return m, nil
+}
+
+// useTOTP marks code used for m, in tx: a conditional UPDATE, so that of two
+// requests with one code only one succeeds. Without a second factor it does
+// nothing.
+func (s *Service) useTOTP(tx *gorm.DB, m *staff.Member, code string) error {
+	if !m.TOTPEnabled {
+		return nil
+	}
+	step, ok := staff.MatchTOTP(m.TOTPSecret, code, s.now(), m.TOTPLastStep)
+	if !ok {
+		return models.Problemf("code", msgStaffBadLogin)
+	}
+	res := tx.Model(&staff.Member{}).Where("id = ? AND totp_last_step < ?", m.ID, step).Update("totp_last_step", step)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return models.Problemf("code", msgStaffBadLogin)
+	}
+	m.TOTPLastStep = step
+	return nil
+}
+
+// EndStaffSessions signs by out everywhere: every staff session cookie issued
+// before is refused from now on, by every instance. It is audited as a sign-out.
+func (s *Service) EndStaffSessions(ctx context.Context, by staff.Member) error {
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		res := tx.Model(&staff.Member{}).Where("id = ?", by.ID).
+			UpdateColumn("session_version", gorm.Expr("session_version + 1"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return staff.ErrNotFound
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignOut, SubjectID: by.ID}.By(by))
+	})
+	if err != nil {
+		return fmt.Errorf("end sessions of staff %d: %w", by.ID, err)
+	}
+	return nil
+}
+
+// StartTOTP gives by a new second-factor secret to enrol, replacing one not yet
+// confirmed. One already enabled cannot be replaced this way (*models.Problem).
+// Nothing is audited until ConfirmTOTP.
+func (s *Service) StartTOTP(ctx context.Context, by staff.Member) (staff.Enrolment, error) {
+	m, err := s.StaffMember(ctx, by.ID)
+	if err != nil {
+		return staff.Enrolment{}, err
+	}
+	if m.TOTPEnabled {
+		return staff.Enrolment{}, models.Problemf("", "Your second factor is already set up.")
+	}
+	if m.TOTPSecret != "" {
+		return staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, m.TOTPSecret))
+	}
+	e, err := staff.NewTOTP(totpIssuer, m.Email)
+	if err != nil {
+		return staff.Enrolment{}, err
+	}
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		return tx.Model(&staff.Member{}).Where("id = ? AND totp_enabled = ?", m.ID, false).
+			Update("totp_secret", e.Secret).Error
+	})
+	if err != nil {
+		return staff.Enrolment{}, fmt.Errorf("start totp of staff %d: %w", m.ID, err)
+	}
+	return e, nil
+}
+
+// ConfirmTOTP turns on the second factor StartTOTP gave by, once they type a
+// current code from it; a wrong code is a *models.Problem.
+func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string) error {
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		var m staff.Member
+		if err := forUpdate(tx).Where("id = ?", by.ID).Limit(1).Find(&m).Error; err != nil {
+			return err
+		}
+		if m.ID == 0 || m.Disabled {
+			return staff.ErrNotAllowed
+		}
+		if m.TOTPEnabled {
+			return nil
+		}
+		step, ok := staff.MatchTOTP(m.TOTPSecret, code, s.now(), m.TOTPLastStep)
+		if !ok {
+			return models.Problemf("code", "That code does not match. Type the six digits your app shows now.")
+		}
+		before := m
+		m.TOTPEnabled, m.TOTPLastStep = true, step
+		if err := tx.Model(&m).Select("totp_enabled", "totp_last_step", "updated_at").Updates(&m).Error; err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventTOTPEnabled, SubjectID: m.ID,
+			Before: staff.JSON(staffView(before)), After: staff.JSON(staffView(m))}.By(m))
+	})
+	var problem *models.Problem
+	if errors.As(err, &problem) {
+		return problem
+	}
+	if err != nil {
+		return fmt.Errorf("confirm totp of staff %d: %w", by.ID, err)
+	}
+	return nil
+}
+
+// AuditLog lists audit rows for a member who may view the back office.
+func (s *Service) AuditLog(ctx context.Context, by staff.Member, f staff.Filter) ([]staff.Audit, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return nil, err
+	}
+	return staff.List(ctx, s.db, f)
+}

@@ -1,0 +1,196 @@
+package staff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Audit is one row of the append-only trail: who did what to which order, player
+// or staff account, what it was before and after, when (UTC) and in which request.
+// Rows are only ever inserted, by Record, in the transaction of the action they
+// describe; nothing in the code updates or deletes one, and the database refuses
+// to (Protect).
+type Audit struct {
+	ID         int64     `gorm:"primaryKey"`
+	At         time.Time `gorm:"not null;index"`                  // UTC
+	StaffID    int64     `gorm:"not null;default:0;index"`        // who; 0 is the system (start-up, the command line)
+	StaffEmail string    `gorm:"size:254;not null;default:''"`    // who, as they were called then
+	Role       Role      `gorm:"size:16;not null;default:''"`     // their role then; "" for the system
+	Event      Event     `gorm:"size:64;not null;index"`          // what
+	OrderID    int64     `gorm:"not null;default:0;index"`        // the order acted on, if any
+	PlayerID   int64     `gorm:"not null;default:0;index"`        // the player acted on, or the order's player
+	SubjectID  int64     `gorm:"not null;default:0"`              // the staff account acted on, if any
+	Before     string    `gorm:"type:text;not null;default:'{}'"` // JSON
+	After      string    `gorm:"type:text;not null;default:'{}'"` // JSON
+	Reason     string    `gorm:"size:500;not null;default:''"`    // the staff member's words, if any
+	RequestID  string    `gorm:"size:32;not null;default:''"`     // the X-Request-ID of the request
+}
+
+// TableName names the audit table.
+func (Audit) TableName() string { return "audits" }
+
+// Event names what an audit row records.
+type Event string
+
+const (
+	EventSignIn          Event = "staff.sign_in"         // signed in to the back office
+	EventSignOut         Event = "staff.sign_out"        // signed out, ending every session
+	EventReauth          Event = "staff.reauth"          // confirmed their password (and code) again
+	EventOwnerEnsured    Event = "staff.owner_ensured"   // start-up made the configured owner exist
+	EventStaffCreated    Event = "staff.created"         // an account was created
+	EventRoleChanged     Event = "staff.role_changed"    // a role was changed; their sessions ended
+	EventStaffDisabled   Event = "staff.disabled"        // an account was disabled; its sessions ended
+	EventStaffEnabled    Event = "staff.enabled"         // a disabled account was enabled again
+	EventTOTPEnabled     Event = "staff.totp_enabled"    // a second factor was enrolled
+	EventPayoutApproved  Event = "payout.approved"       // approved; the payout was sent
+	EventPayoutFirstVote Event = "payout.first_approval" // the first of two approvals; the payout still waits
+	EventPayoutDenied    Event = "payout.denied"         // denied; the money went back to the wallet
+)
+
+// Events lists every Event, for filters.
+var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied}
+
+// By fills in who acts: m, or the system when m is the zero Member.
+func (a Audit) By(m Member) Audit {
+	a.StaffID, a.StaffEmail, a.Role = m.ID, m.Email, m.Role
+	return a
+}
+
+// JSON renders v for Before and After; a value that cannot be rendered becomes
+// its error, never a failed action.
+func JSON(v any) string {
+	if v == nil {
+		return "{}"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf(`{"error": %q}`, err.Error())
+	}
+	return string(b)
+}
+
+// Record inserts a, in tx: the transaction of the action a describes. At is set
+// to now in UTC and the request id taken from ctx when a has none.
+func Record(ctx context.Context, tx *gorm.DB, now time.Time, a Audit) error {
+	a.ID = 0
+	if a.At.IsZero() {
+		a.At = now
+	}
+	a.At = a.At.UTC()
+	if a.RequestID == "" {
+		a.RequestID = RequestID(ctx)
+	}
+	if a.Before == "" {
+		a.Before = "{}"
+	}
+	if a.After == "" {
+		a.After = "{}"
+	}
+	if len(a.Reason) > 500 {
+		a.Reason = a.Reason[:500]
+	}
+	if err := tx.WithContext(ctx).Create(&a).Error; err != nil {
+		return fmt.Errorf("record audit %s: %w", a.Event, err)
+	}
+	return nil
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request id that Record writes into audit
+// rows.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID is the request id in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// Filter selects audit rows; zero fields select everything.
+type Filter struct {
+	StaffID  int64
+	Event    Event
+	OrderID  int64
+	PlayerID int64
+	From, To time.Time // At ≥ From and At < To
+	BeforeID int64     // keyset pagination: only rows older than this id
+	Limit    int       // at most this many; 0 or more than 500 means 100
+}
+
+// List returns the rows f selects, newest first.
+func List(ctx context.Context, db *gorm.DB, f Filter) ([]Audit, error) {
+	q := db.WithContext(ctx).Model(&Audit{})
+	if f.StaffID != 0 {
+		q = q.Where("staff_id = ?", f.StaffID)
+	}
+	if f.Event != "" {
+		q = q.Where("event = ?", f.Event)
+	}
+	if f.OrderID != 0 {
+		q = q.Where("order_id = ?", f.OrderID)
+	}
+	if f.PlayerID != 0 {
+		q = q.Where("player_id = ?", f.PlayerID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.BeforeID != 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var rows []Audit
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return rows, nil
+}
+
+// Protect makes the database itself refuse to change or remove audit rows:
+// triggers that abort every UPDATE and DELETE on the audit table (and, on
+// PostgreSQL, TRUNCATE). Migrations call it after creating the tables; it may run
+// any number of times.
+func Protect(db *gorm.DB) error {
+	var stmts []string
+	switch db.Dialector.Name() {
+	case "postgres":
+		stmts = []string{
+			`CREATE OR REPLACE FUNCTION audits_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'audit rows are append-only: % refused', TG_OP;
+END $$`,
+			`DROP TRIGGER IF EXISTS audits_append_only ON audits`,
+			`CREATE TRIGGER audits_append_only BEFORE UPDATE OR DELETE ON audits FOR EACH ROW EXECUTE FUNCTION audits_append_only()`,
+			`DROP TRIGGER IF EXISTS audits_no_truncate ON audits`,
+			`CREATE TRIGGER audits_no_truncate BEFORE TRUNCATE ON audits FOR EACH STATEMENT EXECUTE FUNCTION audits_append_only()`,
+		}
+	case "sqlite":
+		stmts = []string{
+			`CREATE TRIGGER IF NOT EXISTS audits_no_update BEFORE UPDATE ON audits
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: UPDATE refused'); END`,
+			`CREATE TRIGGER IF NOT EXISTS audits_no_delete BEFORE DELETE ON audits
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: DELETE refused'); END`,
+		}
+	default:
+		return fmt.Errorf("protect audit rows: unsupported database %s", db.Dialector.Name())
+	}
+	for _, s := range stmts {
+		if err := db.Exec(s).Error; err != nil {
+			return fmt.Errorf("protect audit rows: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package cashier_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// audits returns the audit rows of event, oldest first.
+func audits(t *testing.T, db *gorm.DB, event staff.Event) []staff.Audit {
+	t.Helper()
+	var rows []staff.Audit
+	if err := db.Where("event = ?", event).Order("id").Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestEnsureOwner: the configured owner is created once, restored to owner,
+// enabled and the configured password when changed in the back office, its
+// sessions ended by a new password; a player of that email stays a player.
+func TestEnsureOwner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		if _, err := svc.Register(ctx, anna()); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := svc.EnsureOwner(ctx, "Anna@Example.com", "owner password 1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(audits(t, db, staff.EventOwnerEnsured)); n != 1 {
+			t.Errorf("%d audit rows after creating the owner and ensuring it again; want 1", n)
+		}
+		m, err := svc.AuthenticateStaff(ctx, "anna@example.com", "owner password 1", "")
+		if err != nil || m.Role != staff.RoleOwner {
+			t.Fatalf("AuthenticateStaff(owner) = %+v, %v; want an owner", m, err)
+		}
+		if p, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil || p.Role != models.RolePlayer {
+			t.Errorf("the player of the same email: %+v, %v; want a player, unchanged", p, err)
+		}
+		if _, err := svc.Authenticate(ctx, "anna@example.com", "owner password 1"); err == nil {
+			t.Error("the owner's password signs in a player")
+		}
+
+		// Demoted and disabled in the back office: the configuration restores it.
+		db.Model(&staff.Member{}).Where("id = ?", m.ID).Updates(map[string]any{"role": staff.RoleViewer, "disabled": true})
+		if err := svc.EnsureOwner(ctx, "anna@example.com", "owner password 2"); err != nil {
+			t.Fatal(err)
+		}
+		after, err := svc.StaffMember(ctx, m.ID)
+		if err != nil || after.Role != staff.RoleOwner || after.Disabled || after.SessionVersion != m.SessionVersion+1 {
+			t.Errorf("restored owner %+v, %v; want an enabled owner with its sessions ended", after, err)
+		}
+		if _, err := svc.AuthenticateStaff(ctx, "anna@example.com", "owner password 1", ""); err == nil {
+			t.Error("the old owner password still works")
+		}
+		if err := svc.EnsureOwner(ctx, "boss@example.com", "short"); err == nil {
+			t.Error("EnsureOwner accepted a short password")
+		}
+	})
+}
+
+// TestAuditAppendOnly: the database refuses to update, delete or truncate audit
+// rows, on SQLite and PostgreSQL, and a migration run again keeps it so.
+func TestAuditAppendOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		if err := store.Migrate(db); err != nil { // twice: Protect must be repeatable
+			t.Fatal(err)
+		}
+		if err := staff.Record(ctx, db, time.Now(), staff.Audit{Event: staff.EventStaffCreated, SubjectID: 7, Reason: "kept"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range []string{
+			"UPDATE audits SET reason = 'changed'",
+			"DELETE FROM audits",
+		} {
+			if err := db.Exec(sql).Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: %v; want refused as append-only", sql, err)
+			}
+		}
+		if err := db.Model(&staff.Audit{}).Where("subject_id = ?", 7).Update("reason", "changed").Error; err == nil {
+			t.Error("GORM Update of an audit row succeeded")
+		}
+		if db.Dialector.Name() == "postgres" {
+			if err := db.Exec("TRUNCATE audits").Error; err == nil {
+				t.Error("TRUNCATE audits succeeded")
+			}
+		}
+		var rows []staff.Audit
+		db.Find(&rows)
+		if len(rows) != 1 || rows[0].Reason != "kept" {
+			t.Errorf("audit rows %+v; want the one row, unchanged", rows)
+		}
+	})
+}
+
+// TestRetireAdminPlayers: an admin player left by an older version is a plain
+// player after migration, signed out, and not a staff member.
+func TestRetireAdminPlayers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("UPDATE players SET role = 'admin' WHERE id = ?", p.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.Player(ctx, p.ID)
+		if err != nil || got.Role != models.RolePlayer || got.SessionVersion != p.SessionVersion+1 {
+			t.Errorf("old admin after migration: role %q version %d, %v; want player, version %d", got.Role, got.SessionVersion, err, p.SessionVersion+1)
+		}
+		if _, err := svc.AuthenticateStaff(ctx, p.Email, "correct horse battery", ""); err == nil {
+			t.Error("the old admin signs in as staff")
+		}
+	})
+}
+
+// TestStaffAccountsAudited: every change to a staff account writes exactly one
+// audit row in its transaction; a change to nothing writes none; only owners
+// manage accounts, and the role is read from the database.
+func TestStaffAccountsAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		owner, err := svc.AddStaff(ctx, "owner@example.com", "owner password 1", staff.RoleOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func() int64 {
+			var n int64
+			db.Model(&staff.Audit{}).Count(&n)
+			return n
+		}
+		step := func(what string, want int64, f func() error) {
+			t.Helper()
+			before := count()
+			if err := f(); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if got := count() - before; got != want {
+				t.Errorf("%s: %d audit rows; want %d", what, got, want)
+			}
+		}
+		var op staff.Member
+		step("create", 1, func() (err error) {
+			op, err = svc.CreateStaff(ctx, owner, "op@example.com", "operator password", staff.RoleOperator)
+			return err
+		})
+		step("role change", 1, func() error { _, err := svc.SetStaffRole(ctx, owner, op.ID, staff.RoleFinance); return err })
+		step("same role again", 0, func() error { _, err := svc.SetStaffRole(ctx, owner, op.ID, staff.RoleFinance); return err })
+		step("disable", 1, func() error { _, err := svc.SetStaffDisabled(ctx, owner, op.ID, true); return err })
+		step("disable again", 0, func() error { _, err := svc.SetStaffDisabled(ctx, owner, op.ID, true); return err })
+		step("enable", 1, func() error { _, err := svc.SetStaffDisabled(ctx, owner, op.ID, false); return err })
+		step("sign in", 1, func() error {
+			_, err := svc.AuthenticateStaff(ctx, "op@example.com", "operator password", "")
+			return err
+		})
+		step("sign out", 1, func() error { return svc.EndStaffSessions(ctx, op) })
+
+		rows := audits(t, db, staff.EventRoleChanged)
+		if len(rows) != 1 || rows[0].StaffID != owner.ID || rows[0].Role != staff.RoleOwner || rows[0].SubjectID != op.ID ||
+			!strings.Contains(rows[0].Before, `"operator"`) || !strings.Contains(rows[0].After, `"finance"`) || atOffset(rows[0].At) != 0 {
+			t.Errorf("role change audit %+v", rows)
+		}
+
+		// Not an owner, or an owner only in the struct: refused, nothing written.
+		before := count()
+		fake := op
+		fake.Role = staff.RoleOwner
+		if _, err := svc.CreateStaff(ctx, fake, "x@example.com", "some password 1", staff.RoleViewer); !errors.Is(err, staff.ErrNotAllowed) {
+			t.Errorf("a finance member claiming owner: %v; want ErrNotAllowed", err)
+		}
+		if _, err := svc.SetStaffRole(ctx, owner, owner.ID, staff.RoleViewer); err == nil {
+			t.Error("an owner changed their own role")
+		}
+		if _, err := svc.CreateStaff(ctx, owner, "op@example.com", "operator password", staff.RoleViewer); err == nil {
+			t.Error("a second account with the same email")
+		}
+		if count() != before {
+			t.Errorf("refused changes wrote %d audit rows", count()-before)
+		}
+		if _, err := svc.AuthenticateStaff(ctx, "op@example.com", "wrong password!", ""); err == nil {
+			t.Error("a wrong password signs in")
+		}
+		svc.SetStaffDisabled(ctx, owner, op.ID, true)
+		if _, err := svc.AuthenticateStaff(ctx, "op@example.com", "operator password", ""); err == nil {
+			t.Error("a disabled member signs in")
+		}
+	})
+}
+
+// TestPayoutTwoPersonApproval: a payout above TwoPersonAbove is sent only on the
+// approval of a second, different staff member; the first approval is recorded
+// and audited, the same member approving again is refused, and each decision
+// writes one audit row in its transaction.
+func TestPayoutTwoPersonApproval(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		p := e.player("SE")
+		account := e.deposit(p, 20000)
+		first, second := e.admin(), e.staff(staff.RoleFinance)
+
+		big, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
+		if err != nil || !e.svc.NeedsTwoApprovals(big) {
+			t.Fatalf("request: %+v, %v; want a payout that needs two approvals", big, err)
+		}
+		small, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
+		if err != nil || e.svc.NeedsTwoApprovals(small) {
+			t.Fatalf("request: %+v, %v; want a payout that needs one approval", small, err)
+		}
+
+		got, err := e.svc.ApprovePayout(e.ctx, first, big.ID, "known player")
+		if err != nil || got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil {
+			t.Fatalf("first approval: %s, %v; want still awaiting approval", got.Status, err)
+		}
+		_, err = e.svc.ApprovePayout(e.ctx, first, big.ID, "again")
+		wantProblem(t, err, "You have approved this payout already")
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls after one approval; want 0", n)
+		}
+		queue, err := e.svc.ApprovalQueue(e.ctx, second)
+		if err != nil || len(queue) != 2 || queue[0].Order.ID != big.ID || !queue[0].TwoPerson ||
+			len(queue[0].Approvers) != 1 || queue[0].Approvers[0].ID != first.ID || queue[0].Player.ID != p.ID {
+			t.Fatalf("queue %+v, %v; want the big payout first with one approver", queue, err)
+		}
+
+		got, err = e.svc.ApprovePayout(e.ctx, second, big.ID, "checked too")
+		if err != nil || got.ApprovedAt == nil || got.DecidedBy != second.ID || got.SentAt == nil {
+			t.Fatalf("second approval: %+v, %v; want approved by the second member and sent", got, err)
+		}
+		e.waitStatus(big, models.OrderConfirmed)
+		if _, err := e.svc.ApprovePayout(e.ctx, first, small.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(small, models.OrderConfirmed)
+		if n := e.apiCalls("AccountPayout"); n != 2 {
+			t.Errorf("%d AccountPayout calls; want 2", n)
+		}
+
+		votes := audits(t, db, staff.EventPayoutFirstVote)
+		approved := audits(t, db, staff.EventPayoutApproved)
+		if len(votes) != 1 || votes[0].StaffID != first.ID || votes[0].OrderID != big.ID || votes[0].PlayerID != p.ID ||
+			votes[0].Reason != "known player" {
+			t.Errorf("first-approval audit %+v", votes)
+		}
+		if len(approved) != 2 || approved[0].StaffID != second.ID || approved[0].OrderID != big.ID ||
+			!strings.Contains(approved[0].Before, `"awaiting-approval"`) || !strings.Contains(approved[0].After, `"approved_at"`) ||
+			approved[1].OrderID != small.ID {
+			t.Errorf("approval audits %+v", approved)
+		}
+	})
+}
+
+// atOffset is t's offset from UTC in seconds.
+func atOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+// staffUsage explains `cashier staff`.
+const staffUsage = `usage: cashier staff add --email EMAIL --role ROLE [--password-file FILE]
+
+Adds a back-office staff account to the database the environment names
+(DATABASE_URL, or CASHIER_DATA/cashier.db). ROLE is viewer, operator, finance or
+owner. The password is read from FILE, or else from the first line of standard
+input; it is never a command-line argument, which other users could see.`
+
+// runStaff runs `cashier staff …` with args (after "staff").
+func runStaff(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, out io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New(staffUsage)
+	}
+	fs := flag.NewFlagSet("cashier staff add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the staff member's email")
+	role := fs.String("role", "", "viewer, operator, finance or owner")
+	passwordFile := fs.String("password-file", "", "a file holding the password")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *email == "" || *role == "" {
+		return errors.New(staffUsage)
+	}
+	password, err := readPassword(*passwordFile, stdin)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	db, err := store.Open(cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	// Adding staff calls no Trustly method; the client and keys only satisfy
+	// cashier.New.
+	trustlyKey := cfg.TrustlyKey
+	if trustlyKey == nil {
+		trustlyKey = &cfg.MerchantKey.PublicKey
+	}
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:1/api/1", Username: "-", Password: "-",
+		PrivateKey: cfg.MerchantKey, TrustlyKey: trustlyKey, Env: "test", Logger: log})
+	if err != nil {
+		return err
+	}
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: trustlyKey,
+		Log: log, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken, Limits: cfg.Limits}})
+	if err != nil {
+		return err
+	}
+	m, err := svc.AddStaff(ctx, *email, password, staff.Role(*role))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Added %s as %s (staff id %d). They sign in at %s/admin/login.\n", m.Email, m.Role, m.ID, cfg.BaseURL)
+	return nil
+}
+
+// readPassword reads the password from the file at path, or from the first line of
+// stdin when path is empty.
+func readPassword(path string, stdin io.Reader) (string, error) {
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("--password-file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && (!errors.Is(err, io.EOF) || line == "") {
+		return "", errors.New("give the password on standard input (one line) or with --password-file")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// Staff sign-in, sign-out and re-authentication. Sign-in and sign-out are the
+// back office's only routes outside the staff route table (routes.go).
+
+// adminLoginPage is the staff sign-in form; a signed-in member goes on to next.
+func adminLoginPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		next := c.Query("next")
+		m, err := signedInStaff(c, svc)
+		if err != nil {
+			return err
+		}
+		if m.ID != 0 {
+			return c.Redirect(localAdminPath(next), fiber.StatusSeeOther)
+		}
+		if next != "" {
+			next = localAdminPath(next)
+		}
+		return render(c, views.AdminLogin(views.AdminLoginPage{AdminChrome: adminChrome(c), Next: next}))
+	}
+}
+
+// adminLogin signs a staff member in, with their code when they have a second
+// factor, and sends them where they were going.
+func adminLogin(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		email, next := c.FormValue("email"), c.FormValue("next")
+		m, err := svc.AuthenticateStaff(c.UserContext(), email, c.FormValue("password"), c.FormValue("code"))
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminLogin(views.AdminLoginPage{AdminChrome: adminChrome(c), Email: email,
+				Next: localAdminPath(next), Problem: problem.Message}))
+		}
+		if err != nil {
+			return err
+		}
+		if err := signInStaff(c, m); err != nil {
+			return err
+		}
+		return c.Redirect(localAdminPath(next), fiber.StatusSeeOther)
+	}
+}
+
+// adminLogout ends the member's staff sessions everywhere. A cookie already ended
+// changes nothing.
+func adminLogout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, err := signedInStaff(c, svc)
+		if err != nil {
+			return err
+		}
+		if m.ID != 0 {
+			if err := svc.EndStaffSessions(c.UserContext(), m); err != nil {
+				return err
+			}
+		}
+		dropStaffSession(c)
+		if err := setFlash(c, "You are signed out of the back office."); err != nil {
+			return err
+		}
+		return c.Redirect("/admin/login", fiber.StatusSeeOther)
+	}
+}
+
+// reauthPage asks for the password (and code) again before a sensitive action.
+func reauthPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return render(c, views.AdminReauth(reauthView(c, localAdminPath(c.Query("next")), "")))
+	}
+}
+
+func reauthView(c *fiber.Ctx, next, problem string) views.AdminReauthPage {
+	p := views.AdminReauthPage{AdminChrome: adminChrome(c), Next: next, Problem: problem,
+		NeedsCode: currentStaff(c).TOTPEnabled}
+	if p.NeedsCode {
+		p.CodeHint = " and a code from your app"
+	}
+	return p
+}
+
+// reauth checks the password (and code) and counts it for five minutes
+// (requireRecentAuth), then goes back to the page the action was on.
+func reauth(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		next := localAdminPath(c.FormValue("next"))
+		err := svc.Reauthenticate(c.UserContext(), currentStaff(c), c.FormValue("password"), c.FormValue("code"))
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminReauth(reauthView(c, next, problem.Message)))
+		}
+		if err != nil {
+			return err
+		}
+		if err := markReauthenticated(c); err != nil {
+			return err
+		}
+		return c.Redirect(next, fiber.StatusSeeOther)
+	}
+}
+
+// adminHome is the back office's start page.
+func adminHome(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m := currentStaff(c)
+		waiting, err := svc.PayoutsAwaitingApproval(c.UserContext(), m)
+		if err != nil {
+			return err
+		}
+		return render(c, views.Admin(views.AdminPage{AdminChrome: adminChrome(c), Email: m.Email, Role: string(m.Role),
+			Waiting: strconv.Itoa(len(waiting))}))
+	}
+}

@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+const approvalsPath = "/admin/approvals"
+
+// approvalsPage is the queue of payouts waiting for staff, oldest first.
+func approvalsPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m := currentStaff(c)
+		queue, err := svc.ApprovalQueue(c.UserContext(), m)
+		if err != nil {
+			return err
+		}
+		page := views.AdminApprovalsPage{AdminChrome: adminChrome(c), CanDecide: staff.Can(m.Role, staff.ActionDecidePayout)}
+		for _, a := range queue {
+			o := a.Order
+			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
+				Player:    fmt.Sprintf("%s <%s> (#%d)", a.Player.Name(), a.Player.Email, a.Player.ID),
+				Requested: dateText(o.CreatedAt), Account: a.Account.Label(), TwoPerson: a.TwoPerson}
+			for _, by := range a.Approvers {
+				row.FirstApproval = ": approved once, by " + by.Email
+			}
+			for _, h := range a.History {
+				row.History = append(row.History, views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindText(h.Kind),
+					Amount: h.Amount.Display(), State: string(h.Status)})
+			}
+			page.Rows = append(page.Rows, row)
+		}
+		return render(c, views.AdminApprovals(page))
+	}
+}
+
+// approvePayout approves a payout. One that needs two approvals needs a recent
+// re-authentication first (requireRecentAuth); the first approval leaves it
+// waiting for a second staff member.
+func approvePayout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, id := currentStaff(c), paramID(c)
+		p, err := svc.PayoutForStaff(c.UserContext(), m, id)
+		if err != nil {
+			return adminOrderErr(err)
+		}
+		if svc.NeedsTwoApprovals(p.Order) {
+			if err := requireRecentAuth(c, approvalsPath); err != nil {
+				return err
+			}
+		}
+		order, err := svc.ApprovePayout(c.UserContext(), m, id, c.FormValue("reason"))
+		if err != nil {
+			return decided(c, err, "")
+		}
+		msg := fmt.Sprintf("Payout %d approved and sent.", id)
+		if order.Status == models.OrderAwaitingApproval {
+			msg = fmt.Sprintf("Your approval of payout %d is recorded; a second staff member must approve it.", id)
+		}
+		return decided(c, nil, msg)
+	}
+}
+
+// denyPayout denies a payout with a reason; its money goes back to the wallet.
+func denyPayout(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, id, reason := currentStaff(c), paramID(c), c.FormValue("reason")
+		if reason == "" {
+			return decided(c, models.Problemf("reason", "Say why the payout is denied."), "")
+		}
+		if _, err := svc.DenyPayout(c.UserContext(), m, id, reason); err != nil {
+			return decided(c, err, "")
+		}
+		return decided(c, nil, fmt.Sprintf("Payout %d denied; the money is back in the player's balance.", id))
+	}
+}
+
+// decided goes back to the queue with msg, or with the problem's sentence.
+func decided(c *fiber.Ctx, err error, msg string) error {
+	if problem := asProblem(err); problem != nil {
+		msg = problem.Message
+	} else if err != nil {
+		return adminOrderErr(err)
+	}
+	if err := setFlash(c, msg); err != nil {
+		return err
+	}
+	return c.Redirect(approvalsPath, fiber.StatusSeeOther)
+}
+
+// adminOrderErr turns an unknown order into a 404.
+func adminOrderErr(err error) error {
+	if errors.Is(err, cashier.ErrOrderNotFound) {
+		return errNotFound
+	}
+	return err
+}
+
+// paramID is the :id path parameter, or 0 (which matches nothing) when it is not a
+// positive number.
+func paramID(c *fiber.Ctx) int64 {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}

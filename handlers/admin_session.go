@@ -1,0 +1,254 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// Staff sessions are separate from players': their own cookie, only sent to
+// /admin, SameSite=Strict, ended after StaffSettings.Idle without a request, and
+// checked against the staff account on every request, so that logout, disabling
+// and a role change (each raises the account's SessionVersion) end them at once,
+// on every instance. A browser may hold a player session and a staff session; the
+// one never opens the other's pages.
+
+const (
+	staffCookie = "cashier_staff"
+	// staffMaxAge bounds a staff session however active it is.
+	staffMaxAge = 12 * 60 * 60
+	// reauthWindow is how long a re-authentication (requireRecentAuth) counts.
+	reauthWindow = 5 * time.Minute
+)
+
+// StaffSettings configure staff sessions.
+type StaffSettings struct {
+	// Idle is how long a staff session lasts without a request; 0 means 15 minutes.
+	Idle time.Duration
+	// RequireTOTP sends a member without a second factor to enrol before any other
+	// back-office page (CASHIER_ADMIN_2FA=required).
+	RequireTOTP bool
+	// Now is the clock staff sessions read; nil means time.Now.
+	Now func() time.Time
+}
+
+func (s StaffSettings) withDefaults() StaffSettings {
+	if s.Idle == 0 {
+		s.Idle = 15 * time.Minute
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return s
+}
+
+// staffValues is what the staff cookie holds.
+type staffValues struct {
+	StaffID int64      // 0: no staff member is signed in
+	Role    staff.Role // the role at sign-in; a changed role ends the session
+	Version int64      // the member's SessionVersion at sign-in
+	ID      string     // random, new at every sign-in
+	Seen    int64      // unix time of the last request: the idle timeout counts from it
+	Reauth  int64      // unix time of the last re-authentication; 0: none
+}
+
+// Locals keys of this file.
+const (
+	staffValuesKey = "handlers.staffSession"
+	staffKey       = "handlers.staff"
+)
+
+// staffSession returns this request's staff cookie values, empty when there is
+// none or it does not decode.
+func staffSession(c *fiber.Ctx) staffValues {
+	if v, ok := c.Locals(staffValuesKey).(staffValues); ok {
+		return v
+	}
+	var v staffValues
+	if s := storeOf(c); s != nil {
+		if raw := c.Cookies(staffCookie); raw != "" {
+			if err := securecookie.DecodeMulti(staffCookie, raw, &v, s.staffCodecs...); err != nil {
+				v = staffValues{}
+			}
+		}
+	}
+	c.Locals(staffValuesKey, v)
+	return v
+}
+
+// saveStaffSession writes v into the staff cookie.
+func saveStaffSession(c *fiber.Ctx, v staffValues) error {
+	s := storeOf(c)
+	if s == nil {
+		return nil
+	}
+	encoded, err := securecookie.EncodeMulti(staffCookie, v, s.staffCodecs...)
+	if err != nil {
+		return err
+	}
+	c.Locals(staffValuesKey, v)
+	c.Cookie(s.staffCookie(encoded, false))
+	return nil
+}
+
+// dropStaffSession deletes the staff cookie in this browser.
+func dropStaffSession(c *fiber.Ctx) {
+	c.Locals(staffValuesKey, staffValues{})
+	c.Locals(staffKey, nil)
+	if s := storeOf(c); s != nil {
+		c.Cookie(s.staffCookie("", true))
+	}
+}
+
+func (s *sessionStore) staffCookie(value string, expire bool) *fiber.Cookie {
+	o := s.store.Options
+	ck := &fiber.Cookie{Name: staffCookie, Value: value, Path: "/admin", Domain: o.Domain, Secure: o.Secure,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, SessionOnly: true}
+	if expire {
+		ck.SessionOnly, ck.MaxAge, ck.Expires = false, -1, time.Unix(0, 0)
+	}
+	return ck
+}
+
+// signInStaff starts a fresh staff session for m.
+func signInStaff(c *fiber.Ctx, m staff.Member) error {
+	b := make([]byte, 16)
+	rand.Read(b)
+	c.Locals(staffKey, m)
+	return saveStaffSession(c, staffValues{StaffID: m.ID, Role: m.Role, Version: m.SessionVersion,
+		ID: hex.EncodeToString(b), Seen: storeOf(c).staff.Now().Unix()})
+}
+
+// signedInStaff loads the session's staff member once per request; zero when
+// nobody is signed in. A session idle too long, or whose member is gone, disabled,
+// has another role or had their sessions ended since, is ended. A live session's
+// idle clock restarts.
+func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
+	if m, ok := c.Locals(staffKey).(staff.Member); ok {
+		return m, nil
+	}
+	v := staffSession(c)
+	if v.StaffID == 0 {
+		return staff.Member{}, nil
+	}
+	settings := storeOf(c).staff
+	now := settings.Now()
+	if now.Sub(time.Unix(v.Seen, 0)) > settings.Idle {
+		dropStaffSession(c)
+		return staff.Member{}, nil
+	}
+	m, err := svc.StaffMember(c.UserContext(), v.StaffID)
+	switch {
+	case errors.Is(err, staff.ErrNotFound) || (err == nil && (m.Disabled || m.Role != v.Role || m.SessionVersion != v.Version)):
+		dropStaffSession(c)
+		return staff.Member{}, nil
+	case err != nil:
+		return staff.Member{}, err
+	}
+	v.Seen = now.Unix()
+	if err := saveStaffSession(c, v); err != nil {
+		return staff.Member{}, err
+	}
+	c.Locals(staffKey, m)
+	return m, nil
+}
+
+// requireStaff lets through only a signed-in staff member whose role may do
+// action, and puts them in c.Locals for currentStaff. A visitor without a staff
+// session (a player's session does not count) is sent to the staff sign-in, and
+// back here afterwards; a member whose role may not do action gets 403. With
+// StaffSettings.RequireTOTP, a member without a second factor is sent to enrol
+// first, except on their own pages (staff.ActionSelf).
+func requireStaff(svc *cashier.Service, action staff.Action) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, err := signedInStaff(c, svc)
+		switch {
+		case err != nil:
+			return err
+		case m.ID == 0:
+			return redirectToStaffLogin(c)
+		case storeOf(c).staff.RequireTOTP && !m.TOTPEnabled && action != staff.ActionSelf:
+			return c.Redirect("/admin/2fa", fiber.StatusSeeOther)
+		case !staff.Can(m.Role, action):
+			return errForbidden
+		}
+		return c.Next()
+	}
+}
+
+// currentStaff is the signed-in staff member on routes behind requireStaff.
+func currentStaff(c *fiber.Ctx) staff.Member {
+	m, _ := c.Locals(staffKey).(staff.Member)
+	return m
+}
+
+func redirectToStaffLogin(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodGet {
+		return c.Redirect("/admin/login", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/admin/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+// localAdminPath returns next when it is a back-office path on this site, else
+// /admin.
+func localAdminPath(next string) string {
+	p := localPath(next)
+	if p != "/admin" && !strings.HasPrefix(p, "/admin/") && !strings.HasPrefix(p, "/admin?") {
+		return "/admin"
+	}
+	return p
+}
+
+// reauthNeeded is the error requireRecentAuth returns; the error handler answers
+// it with a redirect to the re-authentication page.
+type reauthNeeded struct{ next string }
+
+func (e *reauthNeeded) Error() string { return "re-authentication needed" }
+
+// requireRecentAuth returns nil when the signed-in staff member confirmed their
+// password (and code, when enrolled) on /admin/reauth within the last five
+// minutes. Otherwise it returns an error that sends them there, and back to the
+// page back afterwards (a local /admin path, such as the form the action came
+// from: the action itself is not repeated). Handlers call it before a refund or an
+// approval above the second threshold, once they know the action needs it.
+func requireRecentAuth(c *fiber.Ctx, back string) error {
+	v := staffSession(c)
+	now := storeOf(c).staff.Now()
+	if v.StaffID != 0 && v.Reauth != 0 && now.Sub(time.Unix(v.Reauth, 0)) <= reauthWindow {
+		return nil
+	}
+	return &reauthNeeded{next: localAdminPath(back)}
+}
+
+// markReauthenticated records a successful re-authentication in the session.
+func markReauthenticated(c *fiber.Ctx) error {
+	v := staffSession(c)
+	v.Reauth = storeOf(c).staff.Now().Unix()
+	return saveStaffSession(c, v)
+}
+
+// adminChrome is what the back-office frame needs from this request; it consumes
+// the one-time message.
+func adminChrome(c *fiber.Ctx) views.AdminChrome {
+	ch := adminChromeKeep(c)
+	ch.Flash = takeFlash(c)
+	return ch
+}
+
+// adminChromeKeep is adminChrome without consuming the one-time message.
+func adminChromeKeep(c *fiber.Ctx) views.AdminChrome {
+	ch := views.AdminChrome{CSRF: csrfToken(c), Current: c.Path()}
+	if m := currentStaff(c); m.ID != 0 {
+		ch.Email, ch.Role, ch.Owner = m.Email, string(m.Role), staff.Can(m.Role, staff.ActionManageStaff)
+	}
+	return ch
+}

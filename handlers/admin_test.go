@@ -1,0 +1,239 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// testClock is a clock tests move by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// totpCode is the current code of secret, as an authenticator app shows it, at.
+func totpCode(t testing.TB, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// TestStaffSessionEnds: a staff session ends after the idle timeout, and at once
+// when an owner changes the member's role or disables them; a player's session
+// opens no back-office page and a staff session no player page.
+func TestStaffSessionEnds(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff = StaffSettings{Idle: 10 * time.Minute, Now: clock.Now} })
+	owner, _ := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	op, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+
+	clock.Advance(9 * time.Minute)
+	op.get("/admin").wantStatus(http.StatusOK)
+	clock.Advance(9 * time.Minute) // 9 minutes since the last request: still alive
+	op.get("/admin").wantStatus(http.StatusOK)
+	clock.Advance(11 * time.Minute)
+	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	owner.staffSignIn("owner@example.com", testPassword, "")
+
+	op.staffSignIn("op@example.com", testPassword, "")
+	owner.submit("/admin/staff/"+strconv.FormatInt(m.ID, 10)+"/role", url.Values{"role": {"finance"}}).wantRedirect("/admin/staff")
+	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+
+	op.staffSignIn("op@example.com", testPassword, "")
+	owner.submit("/admin/staff/"+strconv.FormatInt(m.ID, 10)+"/disable", nil).wantRedirect("/admin/staff")
+	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	if r := op.submit("/admin/login", url.Values{"email": {"op@example.com"}, "password": {testPassword}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a disabled member signing in: %d; want 422", r.Status)
+	}
+
+	// Staff are not players, and players are not staff.
+	op2, _ := ta.staffSignedIn("op2@example.com", staff.RoleOperator)
+	op2.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	if r := op2.get("/admin"); r.has("deposit-form") || strings.Contains(r.Body, `href="/cashier"`) {
+		t.Error("a staff page shows the player's wallet or deposit form")
+	}
+	pl, _ := ta.signedIn("anna@example.com")
+	pl.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	if _, err := ta.Svc.AuthenticateStaff(context.Background(), "anna@example.com", testPassword, ""); err == nil {
+		t.Error("a player's password signs in to the back office")
+	}
+}
+
+// TestStaffTOTP: with CASHIER_ADMIN_2FA=required a member is sent to enrol before
+// any other page; a code from the shown secret turns it on; from then on sign-in
+// needs a current code, and a code is accepted only once.
+func TestStaffTOTP(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff.RequireTOTP = true })
+	cl, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	cl.get("/admin").wantRedirect("/admin/2fa")
+	cl.get("/admin/approvals").wantRedirect("/admin/2fa")
+	page := cl.get("/admin/2fa").wantStatus(http.StatusOK)
+	secret := page.text("totp-secret")
+	if src := attr(page.byTestID("totp-qr")[0], "src"); !strings.HasPrefix(src, "data:image/png;base64,") {
+		t.Errorf("QR code src %.40q; want a data: PNG", src)
+	}
+	if again := cl.get("/admin/2fa").text("totp-secret"); again != secret {
+		t.Errorf("the secret changed on reload before it was confirmed: %q, %q", secret, again)
+	}
+	cl.submit("/admin/2fa", url.Values{"code": {"000000"}}).wantStatus(http.StatusUnprocessableEntity)
+	cl.get("/admin").wantRedirect("/admin/2fa")
+	now := time.Now()
+	cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, now)}}).wantRedirect("/admin")
+	cl.get("/admin").wantStatus(http.StatusOK)
+
+	other := ta.client()
+	if r := other.submit("/admin/login", url.Values{"email": {"op@example.com"}, "password": {testPassword}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("sign-in without a code: %d; want 422", r.Status)
+	}
+	if r := other.submit("/admin/login", url.Values{"email": {"op@example.com"}, "password": {testPassword},
+		"code": {totpCode(t, secret, now)}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("sign-in with the code used to enrol: %d; want 422", r.Status)
+	}
+	other.staffSignIn("op@example.com", testPassword, totpCode(t, secret, now.Add(30*time.Second)))
+	other.get("/admin").wantStatus(http.StatusOK)
+}
+
+// TestAdminActionsAudited walks every state-changing back-office request (every
+// POST in adminRoutes, and sign-in and sign-out) and checks that each leaves
+// exactly one audit row, carrying the request's X-Request-ID, and that pages
+// (GET) leave none. A POST route added to adminRoutes without a step here fails
+// the test.
+func TestAdminActionsAudited(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
+		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
+	}})
+	ctx := context.Background()
+	if err := lv.Svc.EnsureOwner(ctx, "owner@example.com", testPassword); err != nil {
+		t.Fatal(err)
+	}
+	cl, _, acc := funded(t, lv, "anna@example.com", "30000")
+	single := requestPayout(t, cl, "5500", acc.ID)
+	denied := requestPayout(t, cl, "6000", acc.ID)
+	double := requestPayout(t, cl, "12000", acc.ID)
+
+	count := func() int64 {
+		var n int64
+		lv.DB.Model(&staff.Audit{}).Count(&n)
+		return n
+	}
+	covered := map[string]bool{}
+	// step makes one request and wants exactly one new audit row with its request id.
+	step := func(route string, do func() *testResponse) *testResponse {
+		t.Helper()
+		covered[route] = true
+		before := count()
+		r := do()
+		if r.Status >= 400 {
+			t.Fatalf("%s: status %d\n%s", route, r.Status, r.Body)
+		}
+		var rows []staff.Audit
+		lv.DB.Where("id > (SELECT COALESCE(MAX(id), 0) FROM audits) - ?", count()-before).Order("id").Find(&rows)
+		if got := count() - before; got != 1 || rows[0].RequestID != r.Header.Get("X-Request-Id") {
+			t.Errorf("%s: %d audit rows %+v; want 1 with request id %s", route, got, rows, r.Header.Get("X-Request-Id"))
+		}
+		return r
+	}
+	owner, op := lv.client(), lv.client()
+	step("POST /admin/login", func() *testResponse {
+		return owner.submit("/admin/login", url.Values{"email": {"owner@example.com"}, "password": {testPassword}})
+	})
+	var opID int64
+	step("POST /admin/staff", func() *testResponse {
+		r := owner.submit("/admin/staff", url.Values{"email": {"op@example.com"}, "password": {testPassword}, "role": {"viewer"}})
+		m := lv.staffByEmail("op@example.com")
+		opID = m.ID
+		return r
+	})
+	opPath := "/admin/staff/" + strconv.FormatInt(opID, 10)
+	step("POST /admin/staff/:id/role", func() *testResponse { return owner.submit(opPath+"/role", url.Values{"role": {"operator"}}) })
+	step("POST /admin/staff/:id/disable", func() *testResponse { return owner.submit(opPath+"/disable", nil) })
+	step("POST /admin/staff/:id/enable", func() *testResponse { return owner.submit(opPath+"/enable", nil) })
+	secret := owner.get("/admin/2fa").text("totp-secret")
+	now := time.Now()
+	step("POST /admin/2fa", func() *testResponse {
+		return owner.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, now)}})
+	})
+
+	step("POST /admin/approvals/:id/approve", func() *testResponse {
+		return owner.submit(approvePath(single), url.Values{"reason": {"regular"}})
+	})
+	lv.waitPayout(single, models.OrderConfirmed, nil)
+	step("POST /admin/approvals/:id/deny", func() *testResponse { return owner.submit(denyPath(denied), url.Values{"reason": {"source of funds"}}) })
+
+	// Above the second threshold: re-authentication first, then two people.
+	owner.submit(approvePath(double), nil).wantRedirect("/admin/reauth?next=%2Fadmin%2Fapprovals")
+	step("POST /admin/reauth", func() *testResponse {
+		return owner.submit("/admin/reauth", url.Values{"password": {testPassword}, "code": {totpCode(t, secret, now.Add(30*time.Second))},
+			"next": {"/admin/approvals"}})
+	})
+	step("POST /admin/approvals/:id/approve (first of two)", func() *testResponse { return owner.submit(approvePath(double), nil) })
+	if o := lv.waitPayout(double, models.OrderAwaitingApproval, nil); o.ApprovedAt != nil {
+		t.Fatal("a two-person payout was approved by one member")
+	}
+	owner.submit(approvePath(double), nil).wantRedirect("/admin/approvals") // the same member again: refused, no row
+	op.staffSignIn("op@example.com", testPassword, "")
+	op.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {"/admin/approvals"}}).wantRedirect("/admin/approvals")
+	step("POST /admin/approvals/:id/approve (second of two)", func() *testResponse { return op.submit(approvePath(double), nil) })
+	lv.waitPayout(double, models.OrderConfirmed, nil)
+
+	before := count()
+	for _, r := range adminRoutes() {
+		if r.Method == http.MethodGet {
+			owner.get(strings.ReplaceAll(r.Path, ":id", strconv.FormatInt(opID, 10)))
+		}
+	}
+	if got := count() - before; got != 0 {
+		t.Errorf("viewing every back-office page wrote %d audit rows; want 0", got)
+	}
+	step("POST /admin/logout", func() *testResponse { return owner.submit("/admin/logout", nil) })
+
+	for _, r := range adminRoutes() {
+		if r.Method == http.MethodPost && !covered["POST "+r.Path] {
+			t.Errorf("POST %s changes something and has no step here: add one", r.Path)
+		}
+	}
+}
+
+func approvePath(id int64) string {
+	return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/approve"
+}
+func denyPath(id int64) string { return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/deny" }
+
+// twoPersonLimits: SEK payouts up to 20 000, approval above 5 000, two approvals
+// above 10 000.
+func twoPersonLimits() cashier.Limits {
+	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: "SEK"} }
+	return cashier.Limits{MinDeposit: m(10), MaxDeposit: m(50000), MinPayout: m(10), MaxPayout: m(20000),
+		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), QuickPicks: []models.Money{m(100)}}
+}
+
+// staffByEmail loads a staff account.
+func (a *testApp) staffByEmail(email string) staff.Member {
+	a.t.Helper()
+	var m staff.Member
+	if err := a.DB.Where("email = ?", email).Take(&m).Error; err != nil {
+		a.t.Fatal(err)
+	}
+	return m
+}
