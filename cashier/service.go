@@ -25,7 +25,10 @@ type Limits struct {
 	// TwoPersonAbove: payouts above this amount need the approvals of two different
 	// staff members, each after confirming their password again. Zero: never.
 	TwoPersonAbove models.Money
-	QuickPicks     []models.Money // amounts offered as one-click buttons
+	// RefundOperatorMax is the largest refund an operator may make; finance refunds
+	// any amount (staff.ActionRefundAny).
+	RefundOperatorMax models.Money
+	QuickPicks        []models.Money // amounts offered as one-click buttons
 }
 
 // Config is the cashier's policy and the URLs it tells Trustly.
@@ -46,14 +49,15 @@ func (c Config) NotificationURL() string {
 }
 
 // LimitsFor returns the limits for currency, or defaults of 10–10 000 per order,
-// approval above 5 000 and two approvals above 10 000.
+// approval above 5 000, two approvals above 10 000 and operators' refunds up to
+// 1 000.
 func (c Config) LimitsFor(currency string) Limits {
 	if l, ok := c.Limits[currency]; ok {
 		return l
 	}
 	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: currency} }
 	return Limits{MinDeposit: m(10), MaxDeposit: m(10000), MinPayout: m(10), MaxPayout: m(10000),
-		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
+		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), RefundOperatorMax: m(1000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
 }
 
 // Deps is what a Service is built from.

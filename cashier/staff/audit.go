@@ -49,11 +49,12 @@ const (
 	EventPayoutApproved  Event = "payout.approved"       // approved; the payout was sent
 	EventPayoutFirstVote Event = "payout.first_approval" // the first of two approvals; the payout still waits
 	EventPayoutDenied    Event = "payout.denied"         // denied; the money went back to the wallet
+	EventRefund          Event = "refund.requested"      // a deposit refunded: the money reserved and Refund sent
 )
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
-	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied}
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventRefund}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {
