@@ -80,6 +80,7 @@ type Service struct {
 	cfg         Config
 	now         func() time.Time
 	log         *slog.Logger
+	balance     *balanceCache // TrustlyBalance's last answer
 }
 
 // New checks d and returns a Service.
@@ -97,7 +98,7 @@ func New(d Deps) (*Service, error) {
 		d.Log = slog.Default()
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, balance: &balanceCache{}}, nil
 }
 
 // Config returns the service's configuration.
