@@ -47,6 +47,7 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 	}
 	rows, err := s.trustly.Balance(ctx)
 	if err != nil {
+		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)
 		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Currency < rows[j].Currency })
@@ -82,6 +83,7 @@ func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency strin
 	rows, err := s.trustly.AccountLedger(ctx, trustly.AccountLedgerParams{Currency: currency,
 		FromDate: from.Format(time.DateOnly), ToDate: to.Format(time.DateOnly)})
 	if err != nil {
+		s.log.Warn("AccountLedger failed; nothing reconciled", "currency", currency, "err", err, "staff_id", by.ID)
 		return Reconciliation{}, fmt.Errorf("reconcile %s: %w", currency, err)
 	}
 	var theirs []reconcile.Entry
