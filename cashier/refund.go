@@ -215,7 +215,7 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 	if err != nil {
 		return models.Order{}, refundErr("refund deposit", depositID, err)
 	}
-	s.refundLog(refund).Info("refund reserved", "deposit_id", depositID, "amount", amount.String(), "staff_id", by.ID)
+	s.refundLog(refund).Info("refund reserved", "amount", amount.String(), "staff_id", by.ID)
 	return refund, nil
 }
 
