@@ -24,7 +24,7 @@ func TestBrowserRefund(t *testing.T) {
 	if _, err := lv.Svc.AddStaff(ctx, "ops@example.com", "staff password operator", staff.RoleOperator); err != nil {
 		t.Fatal(err)
 	}
-	_, player, _ := funded(t, lv, "anna@example.com", "800")
+	cl, player, _ := funded(t, lv, "anna@example.com", "800")
 	var deposit models.Order
 	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
 		t.Fatal(err)
@@ -80,6 +80,10 @@ func TestBrowserRefund(t *testing.T) {
 	lv.DB.Where("order_id = ?", refund.ID).Find(&audits)
 	if len(audits) != 1 || audits[0].Event != staff.EventRefund || audits[0].Reason != "asked by the player" {
 		t.Errorf("audit rows of the refund %+v; want one refund.requested", audits)
+	}
+
+	if h := cl.get("/history"); !strings.Contains(h.Body, "Refund") || !strings.Contains(h.Body, "Paid out") {
+		t.Error("the player's history does not show the refund as paid out")
 	}
 
 	b.do("the reports page draws today's deposit", chromedp.Navigate(lv.URL+"/admin/reports"), chromedp.WaitVisible(id("chart-svg")))
