@@ -354,6 +354,10 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 	}
 	switch order.Kind {
 	case models.OrderDeposit:
+		// refund.go: a refund's notifications come under its deposit's orderid.
+		if a, handled, err := s.applyToRefund(ctx, tx, n, order, now, log); handled || err != nil {
+			return a, err
+		}
 		return s.applyDeposit(ctx, tx, n, order, now, log)
 	case models.OrderPayout:
 		// payout.go: payoutconfirmation, payoutfailed, and the credit or cancel that

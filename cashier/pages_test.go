@@ -65,11 +65,11 @@ func TestSummary(t *testing.T) {
 
 // defaultSEKLimits are the limits of a currency the config does not name (the
 // rig names none), written out: 10–10 000 kr per order, approval above 5 000 kr,
-// two approvals above 10 000 kr.
+// two approvals above 10 000 kr, operators' refunds up to 1 000 kr.
 var defaultSEKLimits = cashier.Limits{
 	MinDeposit: sek(1000), MaxDeposit: sek(1000000),
 	MinPayout: sek(1000), MaxPayout: sek(1000000),
-	ApprovalAbove: sek(500000), TwoPersonAbove: sek(1000000),
+	ApprovalAbove: sek(500000), TwoPersonAbove: sek(1000000), RefundOperatorMax: sek(100000),
 	QuickPicks: []models.Money{sek(10000), sek(25000), sek(50000), sek(100000)},
 }
 

@@ -304,7 +304,8 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 // MessageID, so Trustly never pays it twice; a payout Trustly already has is
 // answered 637, which leaves it checking. A payout whose last attempt started less
 // than two minutes ago is left for the next run, as that call may still be under
-// way. Then settlePayouts asks Trustly's ledger about the checking payouts. Run it
+// way. Then settlePayouts asks Trustly's ledger about the checking payouts, and
+// checkRefunds asks GetWithdrawals about refunds whose outcome is unknown. Run it
 // at startup and every few minutes; several instances may run it at once, since
 // each payout is claimed by one of them before it is sent or checked.
 func (s *Service) ResumePayouts(ctx context.Context) error {
@@ -347,6 +348,9 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 		}
 	}
 	if err := s.settlePayouts(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.checkRefunds(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

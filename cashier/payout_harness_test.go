@@ -62,7 +62,7 @@ type payEnv struct {
 
 	hold atomic.Bool // while set, notifications are answered 503 and Trustly retries
 
-	// The proxy's hands on AccountPayout answers, after the sandbox handled the call:
+	// The proxy's hands on AccountPayout (and Refund) answers, after the sandbox handled the call:
 	// lose closes the connection instead of answering (a kill -9 before booking, or
 	// a proxy that timed out), unsigned answers an unsigned error instead, each for
 	// as many answers as it counts down; held, while set, receives every answer and
@@ -100,7 +100,7 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		held := e.held
 		e.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(raw))
-		if m.Method != "AccountPayout" {
+		if m.Method != "AccountPayout" && m.Method != "Refund" {
 			e.sb.Sandbox.Handler().ServeHTTP(w, r)
 			return
 		}

@@ -119,7 +119,7 @@ func (s *Service) payoutSent(ctx context.Context, tx *gorm.DB, o *models.Order, 
 		log.Error("alert: Trustly has a payout whose reservation was released")
 		return nil
 	}
-	t := models.Move(o.Reference("send"), "Payout via Trustly", models.PlayerReserved(o.PlayerID), models.TrustlyClearing, o.Amount)
+	t := models.Move(o.Reference("send"), memo(o, "Payout via Trustly", "Refund via Trustly"), models.PlayerReserved(o.PlayerID), models.TrustlyClearing, o.Amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Service) payoutReleased(ctx context.Context, tx *gorm.DB, o *models.Ord
 	if o.SentAt != nil || o.ReleasedAt != nil {
 		return nil
 	}
-	t := models.Move(o.Reference("release"), "Payout not sent: back to your balance", models.PlayerReserved(o.PlayerID), models.PlayerWallet(o.PlayerID), o.Amount)
+	t := models.Move(o.Reference("release"), memo(o, "Payout not sent: back to your balance", "Refund not sent: back to your balance"), models.PlayerReserved(o.PlayerID), models.PlayerWallet(o.PlayerID), o.Amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}
@@ -152,12 +152,21 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 		log.Error("alert: return for a payout that was never booked as sent; not booked")
 		return nil
 	}
-	t := models.Move(o.Reference("return"), "Payout returned by the bank", models.TrustlyClearing, models.PlayerWallet(o.PlayerID), amount)
+	t := models.Move(o.Reference("return"), memo(o, "Payout returned by the bank", "Refund returned by the bank"), models.TrustlyClearing, models.PlayerWallet(o.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}
 	setOnce(&o.ReturnedAt, now)
 	return nil
+}
+
+// memo is the words a payout's transfer shows, or a refund's: both move money
+// through the same reservation.
+func memo(o *models.Order, payout, refund string) string {
+	if o.Kind == models.OrderRefund {
+		return refund
+	}
+	return payout
 }
 
 const (

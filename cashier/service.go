@@ -27,7 +27,10 @@ type Limits struct {
 	// TwoPersonAbove: payouts above this amount need the approvals of two different
 	// staff members, each after confirming their password again. Zero: never.
 	TwoPersonAbove models.Money
-	QuickPicks     []models.Money // amounts offered as one-click buttons
+	// RefundOperatorMax is the largest refund an operator may make; finance refunds
+	// any amount (staff.ActionRefundAny).
+	RefundOperatorMax models.Money
+	QuickPicks        []models.Money // amounts offered as one-click buttons
 }
 
 // Config is the cashier's policy and the URLs it tells Trustly.
@@ -52,14 +55,15 @@ func (c Config) NotificationURL() string {
 }
 
 // LimitsFor returns the limits for currency, or defaults of 10–10 000 per order,
-// approval above 5 000 and two approvals above 10 000.
+// approval above 5 000, two approvals above 10 000 and operators' refunds up to
+// 1 000.
 func (c Config) LimitsFor(currency string) Limits {
 	if l, ok := c.Limits[currency]; ok {
 		return l
 	}
 	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: currency} }
 	return Limits{MinDeposit: m(10), MaxDeposit: m(10000), MinPayout: m(10), MaxPayout: m(10000),
-		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
+		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), RefundOperatorMax: m(1000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
 }
 
 // Deps is what a Service is built from.
@@ -91,6 +95,7 @@ type Service struct {
 	now         func() time.Time
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
+	balance     *balanceCache  // TrustlyBalance's last answer
 }
 
 // New checks d and returns a Service.
@@ -117,7 +122,7 @@ func New(d Deps) (*Service, error) {
 		}
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}}, nil
 }
 
 // Config returns the service's configuration.

@@ -128,6 +128,7 @@ func TestAdminActionsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl, player, acc := funded(t, lv, "anna@example.com", "30000")
+	anna := player
 	single := requestPayout(t, cl, "5500", acc.ID)
 	denied := requestPayout(t, cl, "6000", acc.ID)
 	double := requestPayout(t, cl, "12000", acc.ID)
@@ -188,6 +189,11 @@ func TestAdminActionsAudited(t *testing.T) {
 			"next": {"/admin/approvals"}})
 	})
 	step("POST /admin/approvals/:id/approve (first of two)", func() *testResponse { return owner.submit(approvePath(double), nil) })
+	var deposit models.Order
+	lv.DB.Where("player_id = ? AND kind = ?", anna.ID, models.OrderDeposit).Take(&deposit)
+	step("POST /admin/orders/:id/refund", func() *testResponse {
+		return owner.submit(refundPath(deposit.ID), url.Values{"amount": {"100"}, "reason": {"goodwill"}}).wantRedirect(refundPath(deposit.ID))
+	})
 	if o := lv.waitPayout(double, models.OrderAwaitingApproval, nil); o.ApprovedAt != nil {
 		t.Fatal("a two-person payout was approved by one member")
 	}

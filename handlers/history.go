@@ -65,6 +65,8 @@ func kindText(k models.OrderKind) string {
 		return "Withdrawal"
 	case models.OrderSelectAccount:
 		return "Bank account"
+	case models.OrderRefund:
+		return "Refund"
 	}
 	return string(k)
 }
@@ -89,10 +91,11 @@ var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	},
 }
 
-// statusText is order's status in the player's words; a payout's comes from
-// cashier.PayoutStateText, which also reads the bank's transfer state.
+// statusText is order's status in the player's words; a payout's (and a
+// refund's, which moves money the same way) comes from cashier.PayoutStateText,
+// which also reads the bank's transfer state.
 func statusText(order models.Order) string {
-	if order.Kind == models.OrderPayout {
+	if order.MovesOut() {
 		return cashier.PayoutStateText(order)
 	}
 	if s, ok := statusWords[order.Kind][order.Status]; ok {

@@ -126,6 +126,13 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/players/:id/unblock", staff.ActionBlockPlayer, setPlayerBlocked(false)},
 		{post, "/admin/players/:id/notes", staff.ActionBlockPlayer, addPlayerNote},
 
+		// Refunds and reports (admin_money.go). The order detail page links to the
+		// refund form.
+		{get, "/admin/orders/:id/refund", staff.ActionRefund, refundPage},
+		{post, "/admin/orders/:id/refund", staff.ActionRefund, refundDeposit},
+		{get, "/admin/reports", staff.ActionView, reportsPage},
+		{get, "/admin/reports/reconciliation", staff.ActionReconcile, reconcilePage},
+
 		{get, "/admin/staff", staff.ActionManageStaff, staffPage},
 		{post, "/admin/staff", staff.ActionManageStaff, createStaff},
 		{post, "/admin/staff/:id/role", staff.ActionManageStaff, changeStaffRole},

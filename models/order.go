@@ -17,6 +17,12 @@ const (
 	OrderDeposit       OrderKind = "deposit"       // money in: Deposit, then pending/credit/cancel/debit/account
 	OrderPayout        OrderKind = "payout"        // money out: AccountPayout, then payoutconfirmation/payoutfailed/credit
 	OrderSelectAccount OrderKind = "selectaccount" // no money: the player picks a bank account, then account/cancel
+	// OrderRefund is money back to the bank account that paid a deposit (ParentID):
+	// Refund with the deposit's Trustly orderid, then payoutconfirmation/payoutfailed/
+	// credit, which Trustly sends under the deposit's orderid and messageid. It moves
+	// money as a payout does (reserve, send, release, return) and has a payout's
+	// statuses.
+	OrderRefund OrderKind = "refund"
 )
 
 // prefix is the MessageID prefix for the kind: "dep-", "pay-", "sel-".
@@ -28,6 +34,8 @@ func (k OrderKind) prefix() string {
 		return "pay-"
 	case OrderSelectAccount:
 		return "sel-"
+	case OrderRefund:
+		return "ref-"
 	}
 	return "ord-"
 }
@@ -136,7 +144,13 @@ type Order struct {
 	CreatedAt   time.Time  `gorm:"not null;index"`
 	UpdatedAt   time.Time  `gorm:"not null"`
 
-	// Payout fields (Kind OrderPayout); zero for other kinds.
+	// ParentID is a refund's deposit (our Order.ID); zero for other kinds. A refund
+	// keeps TrustlyOrderID empty: Trustly answers and notifies it under its deposit's
+	// orderid, which names the deposit.
+	ParentID int64 `gorm:"not null;default:0;index"`
+
+	// Payout fields (Kind OrderPayout, and OrderRefund, which moves money the same
+	// way); zero for other kinds.
 	//
 	// The reservation "payout:<ID>:reserve" (wallet → reserved) is booked in the
 	// transaction that creates the order. After that the money moves at most once
@@ -207,7 +221,7 @@ const (
 // timestamps. Call it after setting any of them.
 func (o *Order) Refresh() {
 	switch {
-	case o.Kind == OrderPayout:
+	case o.MovesOut():
 		o.Status = o.payoutStatus()
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
@@ -222,8 +236,8 @@ func (o *Order) Refresh() {
 	default:
 		o.Status = OrderCreated
 	}
-	if o.Kind == OrderPayout {
-		return // a payout's flags all come from single events
+	if o.MovesOut() {
+		return // a payout's or refund's flags all come from single events
 	}
 	flags := o.Flags()
 	for _, f := range []string{FlagCancelAfterCredit, FlagDebitNoCredit} {
@@ -237,6 +251,10 @@ func (o *Order) Refresh() {
 	}
 	o.setFlags(flags)
 }
+
+// MovesOut reports whether the order sends money out of a wallet through a
+// reservation: a payout or a refund.
+func (o *Order) MovesOut() bool { return o.Kind == OrderPayout || o.Kind == OrderRefund }
 
 // payoutStatus derives a payout's status; see the payout statuses. Money back in
 // the wallet decides first: failed when Trustly or the bank gave it back (a

@@ -35,6 +35,7 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /sandbox/{$}", s.adminOnly(http.HandlerFunc(s.ordersPage)))
 	mux.Handle("GET /sandbox/orders/{id}", s.adminOnly(http.HandlerFunc(s.orderPage)))
 	mux.Handle("POST /sandbox/payout-scenario", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setPayoutScenario))))
+	mux.Handle("POST /sandbox/ledger-glitch", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setLedgerGlitch))))
 }
 
 // adminOnly asks for Config.AdminPassword, when there is one, before h. The
@@ -115,6 +116,22 @@ func (s *Sandbox) setPayoutScenario(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 
+// setLedgerGlitch is the orders page's AccountLedger form ("on" or "off");
+// adminRoutes refuses it from another origin.
+func (s *Sandbox) setLedgerGlitch(w http.ResponseWriter, r *http.Request) {
+	switch r.PostFormValue("glitch") {
+	case "on":
+		s.SetLedgerGlitch(true)
+	case "off":
+		s.SetLedgerGlitch(false)
+	default:
+		s.renderAdmin(w, r, http.StatusBadRequest, views.Message("Unknown setting", "Choose how AccountLedger answers on the orders page."))
+		return
+	}
+	s.log.Info("AccountLedger glitch changed", "on", s.LedgerGlitch())
+	http.Redirect(w, r, "./", http.StatusSeeOther)
+}
+
 const timeFormat = "2006-01-02 15:04:05.000"
 
 func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +154,7 @@ func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
 		}
 		byOrder[c.OrderID] += fmt.Sprintf("%d %s", c.N, c.Status)
 	}
-	p := views.OrdersPage{PublicKey: string(trustly.PublicKeyPEM(&s.key.PublicKey))}
+	p := views.OrdersPage{PublicKey: string(trustly.PublicKeyPEM(&s.key.PublicKey)), LedgerGlitch: s.LedgerGlitch()}
 	next := s.PayoutScenario()
 	if next == "" {
 		next = ScenarioPayoutConfirmed

@@ -458,6 +458,15 @@ func (s *Sandbox) applyEffect(tx *gorm.DB, row *Outbox) error {
 		if err := book(tx, entry); err != nil {
 			return err
 		}
+		if o.Kind == KindRefund {
+			// The money is back with the merchant: that much of the deposit may be
+			// refunded again.
+			err := tx.Model(&Order{}).Where("id = ? AND kind = ?", o.ParentID, KindDeposit).
+				Update("refunded_minor", gorm.Expr("refunded_minor - ?", o.AmountMinor)).Error
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return tx.Save(&o).Error
 }

@@ -394,6 +394,9 @@ var accountLedgerSpec = &methodSpec{
 		if err := q.Order("datestamp, id").Find(&entries).Error; err != nil {
 			return nil, fail(trustly.CodeUnknown, err.Error())
 		}
+		if s.LedgerGlitch() {
+			entries = glitch(entries)
+		}
 		out := []any{}
 		for _, e := range entries {
 			out = append(out, map[string]any{"userid": "1000000001", "datestamp": trustly.FormatTimestamp(e.Datestamp),
@@ -403,6 +406,34 @@ var accountLedgerSpec = &methodSpec{
 		}
 		return out, nil
 	},
+}
+
+// glitch is Config.LedgerGlitch: of the entries naming an order, the first is left
+// out and the last listed twice, when there are at least two.
+func glitch(entries []LedgerEntry) []LedgerEntry {
+	first, last := -1, -1
+	for i, e := range entries {
+		if e.MessageID != "" || e.OrderID != "" {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 || first == last {
+		return entries
+	}
+	out := make([]LedgerEntry, 0, len(entries))
+	for i, e := range entries {
+		if i == first {
+			continue
+		}
+		out = append(out, e)
+		if i == last {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 var balanceSpec = &methodSpec{

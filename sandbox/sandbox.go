@@ -60,6 +60,12 @@ type Config struct {
 	// what the next payouts do.
 	PayoutScenario Scenario
 
+	// LedgerGlitch makes AccountLedger answer wrongly, for reconciliation tests: of
+	// the entries naming an order, it leaves out the first and lists the last
+	// twice (at least two must be in the answer). The books are not changed. The
+	// orders page's form and SetLedgerGlitch change it at run time.
+	LedgerGlitch bool
+
 	// OpeningBalances is the merchant's starting balance per currency in minor units,
 	// booked once when the database is created. Default: 1 000 000.00 SEK, 100 000.00 EUR.
 	OpeningBalances map[string]int64
@@ -86,7 +92,8 @@ type Sandbox struct {
 	mux  *http.ServeMux
 
 	payoutMu       sync.Mutex
-	payoutScenario Scenario // Config.PayoutScenario, then SetPayoutScenario
+	payoutScenario Scenario    // Config.PayoutScenario, then SetPayoutScenario
+	ledgerGlitch   atomic.Bool // Config.LedgerGlitch, then SetLedgerGlitch
 
 	// delivering is how many delivery attempts are under way, attempts how many
 	// have ended: WaitIdle reads both around its queries.
@@ -137,6 +144,7 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	s := &Sandbox{cfg: cfg, db: db, key: key, log: cfg.Logger, http: cfg.HTTP, wake: make(chan struct{}, 1),
 		payoutScenario: cfg.PayoutScenario}
+	s.ledgerGlitch.Store(cfg.LedgerGlitch)
 	if s.http == nil {
 		s.http = &http.Client{Timeout: cfg.DeliveryTimeout}
 	}
@@ -289,6 +297,13 @@ func (s *Sandbox) PayoutScenario() Scenario {
 	defer s.payoutMu.Unlock()
 	return s.payoutScenario
 }
+
+// SetLedgerGlitch turns Config.LedgerGlitch on or off for the AccountLedger calls
+// from now on, until the sandbox restarts.
+func (s *Sandbox) SetLedgerGlitch(on bool) { s.ledgerGlitch.Store(on) }
+
+// LedgerGlitch reports whether AccountLedger misses one entry and doubles another.
+func (s *Sandbox) LedgerGlitch() bool { return s.ledgerGlitch.Load() }
 
 // Start runs the notification deliverer until ctx ends or Close is called.
 // Deliveries left pending by an earlier run resume.

@@ -53,12 +53,13 @@ const (
 	EventPlayerUnblocked Event = "player.unblocked"      // a blocked player was unblocked
 	EventPlayerNote      Event = "player.note"           // a note was written about a player
 	EventFlagResolved    Event = "flag.resolved"         // a flagged order or an unmatched notification was resolved with a note
+	EventRefund          Event = "refund.requested"      // a deposit refunded: the money reserved and Refund sent
 )
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
 	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
-	EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved}
+	EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {

@@ -14,7 +14,7 @@ import (
 //
 //	{"SEK": {"deposit": ["10", "10000"], "payout": ["50", "25000"],
 //	         "approval_above": "5000", "approval_two_person_above": "20000",
-//	         "quick_picks": ["100", "250", "500"]}}
+//	         "refund_operator_max": "1000", "quick_picks": ["100", "250", "500"]}}
 //
 // Anything left out keeps its default (cashier.Config.LimitsFor).
 type limitsText struct {
@@ -23,8 +23,11 @@ type limitsText struct {
 	ApprovalAbove string   `json:"approval_above"`
 	// TwoPersonAbove: payouts above it need two staff members' approvals; "0" turns
 	// it off.
-	TwoPersonAbove string   `json:"approval_two_person_above"`
-	QuickPicks     []string `json:"quick_picks"`
+	TwoPersonAbove string `json:"approval_two_person_above"`
+	// RefundOperatorMax: the largest refund an operator may make; finance members
+	// refund any amount. "0": operators make no refunds.
+	RefundOperatorMax string   `json:"refund_operator_max"`
+	QuickPicks        []string `json:"quick_picks"`
 }
 
 // parseLimits reads CASHIER_LIMITS. Every amount must be valid for its currency and
@@ -95,6 +98,12 @@ func parseLimits(text string) (map[string]cashier.Limits, error) {
 			}
 			if l.TwoPersonAbove.Minor != 0 && l.TwoPersonAbove.Minor < l.ApprovalAbove.Minor {
 				return nil, fmt.Errorf("CASHIER_LIMITS %s approval_two_person_above is below approval_above", cur)
+			}
+		}
+		if t.RefundOperatorMax != "" {
+			var err error
+			if l.RefundOperatorMax, err = money("refund_operator_max", t.RefundOperatorMax); err != nil {
+				return nil, err
 			}
 		}
 		if t.QuickPicks != nil {

@@ -9,7 +9,7 @@ import (
 
 func TestParseLimits(t *testing.T) {
 	got, err := parseLimits(`{"SEK": {"deposit": ["20", "5000"], "approval_above": "2500,50", "approval_two_person_above": "7500",
-		"quick_picks": ["20", "5000"]}, "EUR": {"payout": ["5", "900.5"], "approval_two_person_above": "0"}}`)
+		"refund_operator_max": "250", "quick_picks": ["20", "5000"]}, "EUR": {"payout": ["5", "900.5"], "approval_two_person_above": "0"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,6 +23,7 @@ func TestParseLimits(t *testing.T) {
 		{"SEK quick picks", int64(len(sek.QuickPicks)), 2}, {"EUR max payout", eur.MaxPayout.Minor, 90050},
 		{"EUR max deposit (default)", eur.MaxDeposit.Minor, 1000000},
 		{"SEK two-person approval", sek.TwoPersonAbove.Minor, 750000}, {"EUR two-person approval off", eur.TwoPersonAbove.Minor, 0},
+		{"SEK operator refunds", sek.RefundOperatorMax.Minor, 25000}, {"EUR operator refunds (default)", eur.RefundOperatorMax.Minor, 100000},
 		{"DKK two-person approval (default)", cashier.Config{Limits: got}.LimitsFor("DKK").TwoPersonAbove.Minor, 1000000},
 	} {
 		if tt.got != tt.want {

@@ -51,10 +51,13 @@ type OrdersPage struct {
 	// PayoutScenarios are the outcomes the next payouts without a SandboxScenario
 	// may get; the selected one is current.
 	PayoutScenarios []Option
-	Orders          []OrderRow
-	Scenarios       []Option // name and description, for reference
-	Persons         []Option
-	PublicKey       string // PEM
+	// LedgerGlitch: AccountLedger misses one entry and doubles another
+	// (Sandbox.SetLedgerGlitch).
+	LedgerGlitch bool
+	Orders       []OrderRow
+	Scenarios    []Option // name and description, for reference
+	Persons      []Option
+	PublicKey    string // PEM
 }
 
 // AttemptRow is one delivery attempt.

@@ -1,0 +1,129 @@
+// Package reconcile compares our ledger's movements of money at Trustly with
+// Trustly's AccountLedger (API.md §4.7) and lists every difference: an entry only
+// we have, one only Trustly has, and one both have with another amount. It knows
+// no database and no API: cashier.Service gathers both sides and calls Match.
+package reconcile
+
+import (
+	"sort"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// Entry is one movement of our money at Trustly, as Trustly sees it: a positive
+// Amount came in (a deposit's credit, a payout returned), a negative one went out
+// (a payout, a refund, a deposit's debit).
+type Entry struct {
+	MessageID string       // our MessageID; a refund's is its deposit's, as Trustly knows it
+	OrderID   string       // Trustly's orderid, where known
+	Amount    models.Money // signed
+	At        time.Time
+	What      string // for people: our ledger reference, or Trustly's transaction type and account
+}
+
+// Key is what entries are matched by: the messageid, or Trustly's orderid when
+// there is none; "" for an entry that names no order (an opening balance, a fee).
+func (e Entry) Key() string {
+	if e.MessageID != "" {
+		return e.MessageID
+	}
+	return e.OrderID
+}
+
+// Kind says how an entry fails to match.
+type Kind string
+
+const (
+	OnlyOurs    Kind = "missing at Trustly"    // in our ledger, not in Trustly's
+	OnlyTrustly Kind = "missing in our ledger" // in Trustly's ledger, not in ours
+	Different   Kind = "different amount"      // both have it, for other amounts
+)
+
+// Mismatch is one difference between the two ledgers.
+type Mismatch struct {
+	Kind    Kind
+	Key     string // the messageid (or orderid) both are about
+	Ours    *Entry // nil for OnlyTrustly
+	Trustly *Entry // nil for OnlyOurs
+}
+
+// Match pairs our entries with Trustly's and returns what is left, ordered by key.
+// Entries pair when they have the same key and amount, each at most once, so an
+// entry Trustly lists twice leaves one of them unpaired. Within a key, what is
+// left pairs in order as Different when both amounts go the same way (in or out);
+// everything else is missing on one side. Trustly's entries without a key are
+// not matched: the caller shows them apart.
+func Match(ours, trustly []Entry) []Mismatch {
+	byKey := map[string]*[2][]Entry{}
+	add := func(side int, es []Entry) {
+		for _, e := range es {
+			if e.Key() == "" {
+				continue
+			}
+			g := byKey[e.Key()]
+			if g == nil {
+				g = &[2][]Entry{}
+				byKey[e.Key()] = g
+			}
+			g[side] = append(g[side], e)
+		}
+	}
+	add(0, ours)
+	add(1, trustly)
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []Mismatch
+	for _, k := range keys {
+		o, t := unpaired(byKey[k][0], byKey[k][1])
+		usedT := make([]bool, len(t))
+		for i := range o {
+			j := -1
+			for x := range t {
+				if !usedT[x] && (o[i].Amount.Minor < 0) == (t[x].Amount.Minor < 0) {
+					j = x
+					break
+				}
+			}
+			if j < 0 {
+				out = append(out, Mismatch{Kind: OnlyOurs, Key: k, Ours: &o[i]})
+				continue
+			}
+			usedT[j] = true
+			out = append(out, Mismatch{Kind: Different, Key: k, Ours: &o[i], Trustly: &t[j]})
+		}
+		for x := range t {
+			if !usedT[x] {
+				out = append(out, Mismatch{Kind: OnlyTrustly, Key: k, Trustly: &t[x]})
+			}
+		}
+	}
+	return out
+}
+
+// unpaired removes the pairs of equal amounts from ours and theirs and returns
+// what is left of each, in the order given.
+func unpaired(ours, theirs []Entry) (o, t []Entry) {
+	used := make([]bool, len(theirs))
+	for _, e := range ours {
+		found := false
+		for i, x := range theirs {
+			if !used[i] && x.Amount == e.Amount {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			o = append(o, e)
+		}
+	}
+	for i, x := range theirs {
+		if !used[i] {
+			t = append(t, x)
+		}
+	}
+	return o, t
+}

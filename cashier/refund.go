@@ -1,0 +1,530 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Refunds: money from the player's wallet back to the bank account that paid a
+// credited deposit, with Trustly's Refund (API.md §4.3, §5.3, §6.1). A refund is
+// an order of its own (kind refund, ParentID its deposit) and moves money as a
+// payout does, one transfer per event, each reference at most once:
+//
+//	refund:<ID>:reserve  wallet   → reserved  in the transaction that creates the order
+//	refund:<ID>:send     reserved → clearing  Trustly accepted it, or later evidence shows it has it
+//	refund:<ID>:release  reserved → wallet    not sent: Trustly refused it in a signed answer
+//	refund:<ID>:return   clearing → wallet    sent, then given back (a credit)
+//
+// What may be refunded is the deposit's booked credit less every refund of it
+// whose money has not come back (refundable). It is counted in the transaction
+// that reserves the refund, under the deposit's row lock (and, on SQLite, the
+// writer lock), so concurrent refunds of one deposit cannot together exceed it.
+// The reservation is guarded like every player account: a wallet that no longer
+// holds the money refuses the refund.
+//
+// Refund has no MessageID: Trustly cannot tell a resend from a second refund. So a
+// call whose outcome is unknown (a timeout, an unsigned answer) is never resent;
+// the refund stays reserved, and checkRefunds asks GetWithdrawals about the
+// deposit's refunds. Only a signed refusal, or a refund still missing there
+// RefundRefusedAfter after the call, releases the money.
+//
+// Trustly answers and notifies a refund under its deposit's orderid and messageid
+// (API.md §4.3): applyToRefund finds which of the deposit's refunds a
+// payoutconfirmation, payoutfailed or credit is about, by amount and state, and
+// applies it to that refund as to a payout, exactly once, in any order.
+
+// Sentences shown to staff about refunds.
+const (
+	msgRefundNotCredited = "Only a credited deposit can be refunded."
+	msgRefundCurrency    = "A refund is made in the deposit's currency, %s."
+	msgRefundAmount      = "Enter an amount above zero, such as 100 or 99.50."
+	msgRefundTooMuch     = "At most %s of this deposit can still be refunded."
+	msgRefundWallet      = "The player's balance holds only %s, so the refund cannot take more."
+	msgRefundLimit       = "Refunds above %s need a finance member."
+	msgRefundRefused     = "Trustly refused the refund; the money is back in the player's balance."
+)
+
+const (
+	// refundCheckEvery is how often GetWithdrawals is asked about one refund whose
+	// outcome is unknown: Trustly's limit per order (API.md §4.6).
+	refundCheckEvery = 15 * time.Minute
+	// RefundRefusedAfter is how long after a refund's call with unknown outcome its
+	// absence from GetWithdrawals counts as Trustly's refusal (ours, as
+	// PayoutRefusedAfter): a refund Trustly accepts is an order at once.
+	RefundRefusedAfter = 24 * time.Hour
+)
+
+// RefundForm is what a refund form shows about a deposit.
+type RefundForm struct {
+	Deposit    models.Order
+	Refunds    []models.Order // the deposit's refunds, oldest first
+	Refundable models.Money   // what may still be refunded
+	// OperatorMax is the largest refund an operator may make; finance members may
+	// refund up to Refundable.
+	OperatorMax models.Money
+	Unlimited   bool // by may refund any amount
+}
+
+// RefundFormFor returns what by, who may refund, needs to refund deposit
+// depositID; an unknown deposit is ErrOrderNotFound.
+func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID int64) (RefundForm, error) {
+	var f RefundForm
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		m, err := s.actor(ctx, tx, by, staff.ActionRefund)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ? AND kind = ?", depositID, models.OrderDeposit).Take(&f.Deposit).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("parent_id = ? AND kind = ?", depositID, models.OrderRefund).Order("id").Find(&f.Refunds).Error; err != nil {
+			return err
+		}
+		if f.Refundable, err = refundable(tx, &f.Deposit); err != nil {
+			return err
+		}
+		f.OperatorMax = s.cfg.LimitsFor(f.Deposit.Amount.Currency).RefundOperatorMax
+		f.Unlimited = staff.Can(m.Role, staff.ActionRefundAny)
+		return nil
+	})
+	if err != nil {
+		return RefundForm{}, refundErr("refund form of deposit", depositID, err)
+	}
+	return f, nil
+}
+
+// RefundDeposit refunds amount of a credited deposit to the bank account that paid
+// it, on a staff member's word: by must be allowed to refund (staff.ActionRefund),
+// and, above the currency's Limits.RefundOperatorMax, to refund any amount
+// (staff.ActionRefundAny). A refund that is not allowed fails with a
+// *models.Problem, and nothing is reserved or sent: a deposit not credited (or
+// debited since), another currency, an amount not above zero, more than is still
+// refundable, or more than the player's wallet holds.
+//
+// The money is reserved, and one audit row written, in the transaction that
+// creates the refund order; then Refund is called. The order comes back sent, or
+// sending when Trustly's answer was lost (checkRefunds settles it), or failed with
+// its money released and a *models.Problem when Trustly refused it in a signed
+// answer. Trustly's notifications decide the rest.
+func (s *Service) RefundDeposit(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
+	refund, err := s.reserveRefund(ctx, by, depositID, amount, reason)
+	if err != nil {
+		return models.Order{}, err
+	}
+	return s.sendRefund(ctx, refund)
+}
+
+// refundable is what may still be refunded of deposit: its booked credit, less
+// every refund of it whose money has not come back to the wallet (neither
+// released nor returned). Nothing is refundable of a deposit that is not credited.
+func refundable(tx *gorm.DB, deposit *models.Order) (models.Money, error) {
+	none := models.Money{Currency: deposit.Amount.Currency}
+	if deposit.Status != models.OrderCredited {
+		return none, nil
+	}
+	credited, err := creditedAmount(tx, deposit)
+	if err != nil {
+		return none, err
+	}
+	var out struct{ Minor int64 }
+	err = tx.Model(&models.Order{}).Select("COALESCE(SUM(amount_minor), 0) AS minor").
+		Where("parent_id = ? AND kind = ? AND released_at IS NULL AND returned_at IS NULL", deposit.ID, models.OrderRefund).
+		Scan(&out).Error
+	if err != nil {
+		return none, fmt.Errorf("refunds of deposit %d: %w", deposit.ID, err)
+	}
+	left := credited
+	left.Minor -= out.Minor
+	if left.Minor < 0 {
+		left.Minor = 0
+	}
+	return left, nil
+}
+
+// reserveRefund checks a refund, creates its order, reserves its money and writes
+// its audit row, in one transaction that holds the deposit's row lock.
+func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
+	var refund models.Order
+	var playerID int64
+	unlock := writeLock(s.db)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		m, err := s.actor(ctx, tx, by, staff.ActionRefund)
+		if err != nil {
+			return err
+		}
+		var dep models.Order
+		if err := forUpdate(tx).Where("id = ? AND kind = ?", depositID, models.OrderDeposit).Take(&dep).Error; err != nil {
+			return err
+		}
+		playerID = dep.PlayerID
+		switch {
+		case dep.Status != models.OrderCredited || dep.TrustlyOrderID == "":
+			return models.Problemf("", msgRefundNotCredited)
+		case amount.Currency != dep.Amount.Currency:
+			return models.Problemf("amount", fmt.Sprintf(msgRefundCurrency, dep.Amount.Currency))
+		case !amount.Positive():
+			return models.Problemf("amount", msgRefundAmount)
+		}
+		left, err := refundable(tx, &dep)
+		if err != nil {
+			return err
+		}
+		if amount.Minor > left.Minor {
+			return models.Problemf("amount", fmt.Sprintf(msgRefundTooMuch, left.Display()))
+		}
+		if limit := s.cfg.LimitsFor(amount.Currency).RefundOperatorMax; amount.Minor > limit.Minor && !staff.Can(m.Role, staff.ActionRefundAny) {
+			return models.Problemf("amount", fmt.Sprintf(msgRefundLimit, limit.Display()))
+		}
+		refund = models.Order{MessageID: models.NewMessageID(models.OrderRefund), Kind: models.OrderRefund,
+			PlayerID: dep.PlayerID, ParentID: dep.ID, Amount: amount, DecidedBy: m.ID, Reason: truncate(reason, 500),
+			Attempts: 1, AttemptedAt: &now, CreatedAt: now}
+		refund.Refresh()
+		if err := tx.Create(&refund).Error; err != nil {
+			return fmt.Errorf("create order: %w", err)
+		}
+		t := models.Move(refund.Reference("reserve"), "Refund of a deposit reserved", models.PlayerWallet(dep.PlayerID),
+			models.PlayerReserved(dep.PlayerID), amount)
+		if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+			return err
+		}
+		before := map[string]any{"deposit": dep.ID, "deposit_amount": dep.Amount.String(), "currency": amount.Currency,
+			"refundable": left.String()}
+		after := map[string]any{"deposit": dep.ID, "refund": refund.ID, "amount": amount.String(), "currency": amount.Currency,
+			"status": refund.Status, "refundable": models.Money{Minor: left.Minor - amount.Minor, Currency: amount.Currency}.String()}
+		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventRefund, OrderID: refund.ID, PlayerID: dep.PlayerID,
+			Before: staff.JSON(before), After: staff.JSON(after), Reason: truncate(reason, 500)}.By(m))
+	})
+	unlock()
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
+		w, werr := ledger.New(s.db).Balance(ctx, models.PlayerWallet(playerID), amount.Currency)
+		if werr != nil {
+			return models.Order{}, fmt.Errorf("refund deposit %d: %w", depositID, werr)
+		}
+		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgRefundWallet, w.Display()))
+	}
+	if err != nil {
+		return models.Order{}, refundErr("refund deposit", depositID, err)
+	}
+	s.refundLog(refund).Info("refund reserved", "amount", amount.String(), "staff_id", by.ID)
+	return refund, nil
+}
+
+// sendRefund calls Refund for a reserved refund and records the outcome. Like
+// sendPayout it is detached from the caller's cancellation, and only a signed
+// refusal releases the money.
+func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.Order, error) {
+	ctx = context.WithoutCancel(ctx)
+	log := s.refundLog(refund)
+	var dep models.Order
+	if err := s.db.WithContext(ctx).Where("id = ?", refund.ParentID).Take(&dep).Error; err != nil {
+		return refund, fmt.Errorf("send refund %d: deposit: %w", refund.ID, err)
+	}
+	res, err := recorded(ctx, s, aboutOrder(refund), s.trustly.Refund, trustly.RefundParams{OrderID: dep.TrustlyOrderID,
+		Amount: refund.Amount.String(), Currency: refund.Amount.Currency, ExternalReference: refund.MessageID})
+	var te *trustly.Error
+	if !errors.As(err, &te) || !te.Signed {
+		te = nil // an unsigned error may not come from Trustly: the outcome is unknown
+	}
+	switch {
+	case err == nil:
+		if res.OrderID != dep.TrustlyOrderID {
+			log.Warn("Refund answered with another orderid than the deposit's", "trustly_order_id", res.OrderID,
+				"deposit_trustly_order_id", dep.TrustlyOrderID)
+		}
+		sent, err := s.changeOrder(ctx, refund.ID, models.OrderRefund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			return s.payoutSent(ctx, tx, o, now, log)
+		})
+		if err != nil {
+			return refund, fmt.Errorf("send refund %d: record accepted: %w", refund.ID, err)
+		}
+		log.Info("refund sent", "status", sent.Status)
+		return sent, nil
+
+	case te != nil, errors.Is(err, trustly.ErrRefused), errors.Is(err, trustly.ErrInvalidParams):
+		reason := "Refund refused (result 0)"
+		if te != nil {
+			reason = fmt.Sprintf("Refund error %d %s", te.Code, te.Message)
+		} else if errors.Is(err, trustly.ErrInvalidParams) {
+			reason = "Refund not sent: " + err.Error()
+		}
+		failed, cerr := s.changeOrder(ctx, refund.ID, models.OrderRefund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			if o.SentAt != nil {
+				o.AddFlag("Trustly refused the refund after it had proved it has it: " + reason)
+				log.Error("alert: refund refused after it was sent; nothing released", "err", err)
+				return nil
+			}
+			setOnce(&o.FailedAt, now)
+			o.Reason = truncate(reason+"; "+o.Reason, 500)
+			return s.payoutReleased(ctx, tx, o, now)
+		})
+		if cerr != nil {
+			return refund, fmt.Errorf("send refund %d: record refusal: %w", refund.ID, cerr)
+		}
+		log.Error("refund refused; reservation released", "err", err, "status", failed.Status)
+		return failed, models.Problemf("", msgRefundRefused)
+
+	default:
+		unknown, cerr := s.changeOrder(ctx, refund.ID, models.OrderRefund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			setOnce(&o.OutcomeUnknownAt, now)
+			return nil
+		})
+		if cerr != nil {
+			return refund, fmt.Errorf("send refund %d: record unknown outcome: %w", refund.ID, cerr)
+		}
+		log.Error("refund outcome unknown; kept reserved, never resent: GetWithdrawals will settle it", "err", err, "status", unknown.Status)
+		return unknown, nil
+	}
+}
+
+// checkRefunds settles refunds whose Refund call had no known outcome: each is
+// claimed by a conditional UPDATE (so instances running together ask once) and
+// checked at most once per refundCheckEvery with GetWithdrawals on its deposit's
+// orderid, which lists the deposit's refunds. ResumePayouts runs it.
+func (s *Service) checkRefunds(ctx context.Context) error {
+	var orders []models.Order
+	err := s.db.WithContext(ctx).Where("kind = ? AND outcome_unknown_at IS NOT NULL AND sent_at IS NULL AND released_at IS NULL", models.OrderRefund).
+		Order("id").Find(&orders).Error
+	if err != nil {
+		return fmt.Errorf("check refunds: %w", err)
+	}
+	var errs []error
+	for _, order := range orders {
+		now := s.now().UTC()
+		if order.LedgerCheckedAt != nil && now.Sub(*order.LedgerCheckedAt) < refundCheckEvery {
+			continue
+		}
+		unlock := writeLock(s.db)
+		res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND ledger_checks = ?", order.ID, order.LedgerChecks).
+			Updates(map[string]any{"ledger_checks": order.LedgerChecks + 1, "ledger_checked_at": now})
+		unlock()
+		if res.Error != nil {
+			errs = append(errs, fmt.Errorf("check refund %d: %w", order.ID, res.Error))
+			continue
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		var dep models.Order
+		if err := s.db.WithContext(ctx).Where("id = ?", order.ParentID).Take(&dep).Error; err != nil {
+			errs = append(errs, fmt.Errorf("check refund %d: deposit: %w", order.ID, err))
+			continue
+		}
+		rows, err := recorded(ctx, s, aboutOrder(order), s.trustly.GetWithdrawals, trustly.GetWithdrawalsParams{OrderID: dep.TrustlyOrderID})
+		var te *trustly.Error
+		if errors.As(err, &te) && te.Signed && te.Code == trustly.CodeInvalidOrderID {
+			rows, err = nil, nil // Trustly knows no refund of this deposit
+		}
+		if err != nil {
+			s.refundLog(order).Warn("GetWithdrawals failed; the refund stays reserved", "err", err)
+			continue
+		}
+		if err := s.settleRefund(ctx, order.ID, rows, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settleRefund applies one GetWithdrawals answer, asked at checkedAt, to a refund
+// whose outcome is unknown. Trustly's rows carry no identity of ours, so they are
+// counted: when Trustly lists more refunds of the refund's amount than we have
+// booked as sent for the deposit, this one was carried out and is booked as sent.
+// When it lists no more, and the last call is RefundRefusedAfter old, Trustly
+// refused it: the money is released. Otherwise it stays reserved. The deposit's
+// row lock keeps two refunds of one amount from both counting the same row.
+func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Withdrawal, checkedAt time.Time) error {
+	var refund models.Order
+	unlock := writeLock(s.db)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		if err := tx.Where("id = ? AND kind = ?", id, models.OrderRefund).Take(&refund).Error; err != nil {
+			return err
+		}
+		var dep models.Order
+		if err := forUpdate(tx).Where("id = ?", refund.ParentID).Take(&dep).Error; err != nil {
+			return err
+		}
+		if err := forUpdate(tx).Where("id = ?", id).Take(&refund).Error; err != nil {
+			return err
+		}
+		if refund.SentAt != nil || refund.ReleasedAt != nil {
+			return nil // a notification settled it meanwhile
+		}
+		before := refund
+		log := s.refundLog(refund)
+		atTrustly := 0
+		for _, w := range rows {
+			if m, err := models.ParseDecimal(w.Amount, w.Currency); err == nil && m == refund.Amount {
+				atTrustly++
+			}
+		}
+		var sent int64
+		err := tx.Model(&models.Order{}).Where("parent_id = ? AND kind = ? AND sent_at IS NOT NULL AND amount_minor = ? AND amount_currency = ?",
+			dep.ID, models.OrderRefund, refund.Amount.Minor, refund.Amount.Currency).Count(&sent).Error
+		if err != nil {
+			return err
+		}
+		lastCall := refund.OutcomeUnknownAt
+		if refund.AttemptedAt != nil && refund.AttemptedAt.After(*lastCall) {
+			lastCall = refund.AttemptedAt
+		}
+		switch {
+		case int64(atTrustly) > sent:
+			if err := s.payoutSent(ctx, tx, &refund, now, log); err != nil {
+				return err
+			}
+		case checkedAt.Sub(*lastCall) >= RefundRefusedAfter:
+			setOnce(&refund.FailedAt, now)
+			refund.Reason = truncate(fmt.Sprintf("Refund outcome unknown, and GetWithdrawals lists no refund of it %s after the call: refused; %s",
+				RefundRefusedAfter, refund.Reason), 500)
+			if err := s.payoutReleased(ctx, tx, &refund, now); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+		refund.Refresh()
+		return saveChanges(tx, &before, &refund)
+	})
+	unlock()
+	if err != nil {
+		return fmt.Errorf("settle refund %d: %w", id, err)
+	}
+	s.refundLog(refund).Warn("refund with unknown outcome checked", "status", refund.Status)
+	return nil
+}
+
+// applyToRefund applies a notification that came under a deposit's orderid to one
+// of the deposit's refunds, when it is about one: a payoutconfirmation or
+// payoutfailed (a deposit gets neither), or a credit once the deposit's own credit
+// is booked, which is a refund coming back. handled is false when it is the
+// deposit's own notification. The refund is picked by pickRefund, and its row is
+// locked after the deposit's (the order notifications and refunds lock them in),
+// changed as a payout's (applyPayout), and saved; the stored notification is
+// linked to the refund. A payoutconfirmation or payoutfailed that matches none of
+// the deposit's refunds is flagged on the deposit and applies nothing.
+func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Notification, deposit *models.Order, now time.Time, log *slog.Logger) (a trustly.Answer, handled bool, err error) {
+	ok := trustly.Answer{Status: trustly.StatusOK}
+	var amount, currency string
+	switch d := n.Data.(type) {
+	case *trustly.PayoutData:
+		amount, currency = d.Amount, d.Currency
+	case *trustly.TransferData:
+		if n.Method != trustly.MethodCredit || deposit.CreditedAt == nil {
+			return ok, false, nil
+		}
+		amount, currency = d.Amount, d.Currency
+	default:
+		return ok, false, nil
+	}
+	var refunds []models.Order
+	if err := forUpdate(tx).Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Order("id").Find(&refunds).Error; err != nil {
+		return ok, false, fmt.Errorf("refunds of deposit %d: %w", deposit.ID, err)
+	}
+	if len(refunds) == 0 {
+		return ok, false, nil
+	}
+	refund := pickRefund(refunds, n.Method, amount, currency)
+	if refund == nil {
+		if n.Method == trustly.MethodCredit {
+			return ok, false, nil // the deposit's own second credit: applyDeposit flags it
+		}
+		deposit.AddFlag(fmt.Sprintf("%s for %s %s matches none of this deposit's refunds: not applied", n.Method, amount, currency))
+		log.Error("alert: refund notification matches no refund; not applied", "amount", amount, "currency", currency)
+		return ok, true, nil
+	}
+	rlog := log.With("refund_id", refund.ID, "refund_message_id", refund.MessageID)
+	before := *refund
+	if a, err = s.applyPayout(ctx, tx, n, refund, now, rlog); err != nil {
+		return a, true, err
+	}
+	refund.Refresh()
+	if err := saveChanges(tx, &before, refund); err != nil {
+		return a, true, fmt.Errorf("save refund %d: %w", refund.ID, err)
+	}
+	if err := tx.Model(&models.Notification{}).Where("notification_id = ?", n.ID()).Update("order_id", refund.ID).Error; err != nil {
+		return a, true, fmt.Errorf("link notification to refund %d: %w", refund.ID, err)
+	}
+	if refund.Flag != before.Flag {
+		rlog.Warn("refund flagged", "flag", refund.Flag)
+	}
+	rlog.Info("refund notification applied", "status", refund.Status)
+	return a, true, nil
+}
+
+// pickRefund finds the refund a notification (method, amount, currency) under the
+// deposit's orderid is about, among refunds, oldest first; nil when none fits.
+// Trustly names only the deposit, so the refund is the oldest one of that amount
+// still waiting for that event (refunds of one amount are alike, and each
+// notification is applied once); then, for payoutconfirmation and payoutfailed,
+// the oldest of that amount, and then the one refund still waiting for that
+// event, whatever the amount (applyPayout flags the difference). A credit must
+// match a refund's amount. A released refund was never sent and fits nothing.
+func pickRefund(refunds []models.Order, method, amount, currency string) *models.Order {
+	m, err := models.ParseDecimal(amount, currency)
+	same := func(o *models.Order) bool { return err == nil && o.Amount == m }
+	waiting := func(o *models.Order) bool {
+		switch method {
+		case trustly.MethodPayoutConfirmation:
+			return o.ConfirmedAt == nil && o.PayoutFailedAt == nil && o.CreditedAt == nil
+		case trustly.MethodPayoutFailed:
+			return o.PayoutFailedAt == nil && o.CreditedAt == nil
+		}
+		return o.CreditedAt == nil
+	}
+	passes := []func(o *models.Order) bool{
+		func(o *models.Order) bool { return same(o) && waiting(o) },
+	}
+	if method != trustly.MethodCredit {
+		passes = append(passes, same)
+	}
+	for _, pass := range passes {
+		for i := range refunds {
+			if o := &refunds[i]; o.ReleasedAt == nil && pass(o) {
+				return o
+			}
+		}
+	}
+	if method == trustly.MethodCredit {
+		// A credit of another amount may as well be the deposit's own second credit:
+		// it is not taken as a refund coming back.
+		return nil
+	}
+	var only *models.Order
+	for i := range refunds {
+		if o := &refunds[i]; o.ReleasedAt == nil && waiting(o) {
+			if only != nil {
+				return nil
+			}
+			only = o
+		}
+	}
+	return only
+}
+
+// refundErr names an unknown deposit ErrOrderNotFound and passes Problems and
+// staff.ErrNotAllowed through.
+func refundErr(action string, id int64, err error) error {
+	var problem *models.Problem
+	switch {
+	case errors.As(err, &problem):
+		return problem
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s %d: %w", action, id, ErrOrderNotFound)
+	}
+	return fmt.Errorf("%s %d: %w", action, id, err)
+}
+
+func (s *Service) refundLog(o models.Order) *slog.Logger {
+	return s.log.With("order_id", o.ID, "message_id", o.MessageID, "player_id", o.PlayerID, "deposit_id", o.ParentID)
+}

@@ -1,0 +1,362 @@
+package cashier_test
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// lastDeposit is the player's newest deposit order.
+func (e *payEnv) lastDeposit(p models.Player) models.Order {
+	e.t.Helper()
+	var o models.Order
+	if err := e.db.Where("player_id = ? AND kind = ?", p.ID, models.OrderDeposit).Order("id DESC").Take(&o).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+// sandboxRefunds counts the refunds of dep the sandbox executed: its settled
+// Refund transactions under the deposit's messageid in AccountLedger.
+func (e *payEnv) sandboxRefunds(dep models.Order) int {
+	e.t.Helper()
+	day := time.Now().UTC()
+	rows, err := e.sb.Client(e.t).AccountLedger(e.ctx, trustly.AccountLedgerParams{FromDate: day.AddDate(0, 0, -1).Format("2006-01-02"),
+		ToDate: day.AddDate(0, 0, 2).Format("2006-01-02"), Currency: dep.Amount.Currency})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		if r.MessageID == dep.MessageID && r.TransactionType == "Refund" {
+			n++
+		}
+	}
+	return n
+}
+
+// refundNotes lists the stored notifications linked to refund, by method.
+func (e *payEnv) refundNotes(refund models.Order) []string {
+	e.t.Helper()
+	var methods []string
+	e.db.Model(&models.Notification{}).Where("order_id = ?", refund.ID).Order("id").Pluck("method", &methods)
+	return methods
+}
+
+// TestRefund: a finance member refunds part of a credited deposit, then the rest;
+// each refund reserves and sends its money once, Trustly's payoutconfirmation,
+// sent under the deposit's orderid, confirms the refund and is linked to it, and
+// the deposit is not flagged. More than is left, more than the wallet holds, a
+// deposit that is not credited and another currency are refused with nothing
+// reserved or sent.
+func TestRefund(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+
+		half, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 400), "asked by the player")
+		if err != nil || half.SentAt == nil || half.ParentID != dep.ID || half.Kind != models.OrderRefund {
+			t.Fatalf("refund 400: %+v, %v; want a sent refund of the deposit", half, err)
+		}
+		e.wantMoney(p, 60000, 0)
+		half = e.waitStatus(half, models.OrderConfirmed)
+		if got := e.refundNotes(half); len(got) != 1 || got[0] != trustly.MethodPayoutConfirmation {
+			t.Errorf("notifications of the refund %v; want [payoutconfirmation]", got)
+		}
+		if d := e.reload(dep); d.Flag != "" || d.Status != models.OrderCredited {
+			t.Errorf("deposit after a refund: %s, flag %q; want credited without flags", d.Status, d.Flag)
+		}
+
+		_, err = e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 700), "")
+		wantProblem(t, err, "At most 600,00\u00a0SEK of this deposit can still be refunded.")
+		_, err = e.svc.RefundDeposit(e.ctx, fin, dep.ID, models.Money{Minor: 100, Currency: "EUR"}, "")
+		wantProblem(t, err, "A refund is made in the deposit's currency, SEK.")
+		_, err = e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 0), "")
+		wantProblem(t, err, "Enter an amount above zero")
+
+		rest, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 600), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(rest, models.OrderConfirmed)
+		_, err = e.svc.RefundDeposit(e.ctx, fin, dep.ID, models.Money{Minor: 1, Currency: "SEK"}, "")
+		wantProblem(t, err, "At most 0,00\u00a0SEK")
+		e.wantMoney(p, 0, 0)
+		if n := e.sandboxRefunds(dep); n != 2 || e.apiCalls("Refund") != 2 {
+			t.Errorf("refunds at Trustly %d in %d calls; want 2 in 2", n, e.apiCalls("Refund"))
+		}
+
+		// The wallet must hold the refund: a second deposit, mostly paid out.
+		e.deposit(p, 500)
+		dep2 := e.lastDeposit(p)
+		account := e.deposit(p, 100) // 600 in the wallet
+		if _, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 450)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.RefundDeposit(e.ctx, fin, dep2.ID, e.money(p, 200), "")
+		wantProblem(t, err, "The player's balance holds only 150,00\u00a0SEK")
+
+		// A refund's id, or a payout's, is not a deposit; nor is a deposit not credited.
+		if _, err := e.svc.RefundDeposit(e.ctx, fin, half.ID, e.money(p, 1), ""); !errors.Is(err, cashier.ErrOrderNotFound) {
+			t.Errorf("refund of a refund: %v; want ErrOrderNotFound", err)
+		}
+		pending, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending.Status == models.OrderCredited {
+			t.Fatal("a deposit credited at once")
+		}
+		_, err = e.svc.RefundDeposit(e.ctx, fin, pending.ID, e.money(p, 1), "")
+		wantProblem(t, err, "Only a credited deposit can be refunded.")
+		e.waitFor("the last deposit credited", func() bool { return e.reload(pending).Status == models.OrderCredited })
+
+		var refunds, audits int64
+		db.Model(&models.Order{}).Where("kind = ?", models.OrderRefund).Count(&refunds)
+		db.Model(&staff.Audit{}).Where("event = ?", staff.EventRefund).Count(&audits)
+		if refunds != 2 || audits != 2 {
+			t.Errorf("%d refund orders and %d audit rows; want 2 and 2 (none for a refused refund)", refunds, audits)
+		}
+		e.wantMoney(p, 15000+10000, 0) // the payout was sent; the last deposit credited
+	})
+}
+
+// TestRefundRoles: an operator refunds up to the currency's RefundOperatorMax, a
+// finance member more; a viewer none. Each refund writes one audit row naming who
+// made it, with the refundable amount before and after.
+func TestRefundRoles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.RefundOperatorMax = models.Money{Minor: 50000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		op, fin, viewer := e.staff(staff.RoleOperator), e.staff(staff.RoleFinance), e.staff(staff.RoleViewer)
+		p := e.player("SE")
+		e.deposit(p, 2000)
+		dep := e.lastDeposit(p)
+
+		if _, err := e.svc.RefundDeposit(e.ctx, viewer, dep.ID, e.money(p, 10), ""); !errors.Is(err, staff.ErrNotAllowed) {
+			t.Errorf("viewer refunds: %v; want ErrNotAllowed", err)
+		}
+		_, err := e.svc.RefundDeposit(e.ctx, op, dep.ID, models.Money{Minor: 50001, Currency: "SEK"}, "")
+		wantProblem(t, err, "Refunds above 500,00\u00a0SEK need a finance member.")
+		byOp, err := e.svc.RefundDeposit(e.ctx, op, dep.ID, e.money(p, 500), "goodwill")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 1500), ""); err != nil {
+			t.Fatal(err)
+		}
+		e.wantMoney(p, 0, 0)
+		var rows []staff.Audit
+		db.Where("event = ?", staff.EventRefund).Order("id").Find(&rows)
+		if len(rows) != 2 || rows[0].StaffID != op.ID || rows[1].StaffID != fin.ID || rows[0].OrderID != byOp.ID ||
+			rows[0].PlayerID != p.ID || rows[0].Reason != "goodwill" ||
+			!strings.Contains(rows[0].Before, `"refundable":"2000.00"`) || !strings.Contains(rows[0].After, `"refundable":"1500.00"`) {
+			t.Errorf("audit rows %+v; want the operator's then the finance member's, with refundable before and after", rows)
+		}
+	})
+}
+
+// TestRefundConcurrent: refunds of one deposit sent at the same moment never
+// together exceed it, although the wallet (two deposits) could pay them all: the
+// refundable amount is counted under the deposit's lock in the transaction that
+// reserves each refund. The rest are refused before any reservation or call.
+func TestRefundConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.deposit(p, 1000)
+
+		const tries = 6
+		var wg sync.WaitGroup
+		errs := make([]error, tries)
+		start := make(chan struct{})
+		for i := range tries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			var problem *models.Problem
+			switch {
+			case err == nil:
+				ok++
+			case !errors.As(err, &problem) || !strings.HasPrefix(problem.Message, "At most "):
+				t.Errorf("refund: %v; want success or 'At most …'", err)
+			}
+		}
+		var refunds int64
+		db.Model(&models.Order{}).Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Count(&refunds)
+		if ok != 3 || refunds != 3 || e.apiCalls("Refund") != 3 {
+			t.Fatalf("%d refunds succeeded, %d stored, %d sent; want 3 of 300 from a deposit of 1000", ok, refunds, e.apiCalls("Refund"))
+		}
+		e.wantMoney(p, 200000-90000, 0)
+		if n := e.sandboxRefunds(dep); n != 3 {
+			t.Errorf("refunds at Trustly %d; want 3", n)
+		}
+	})
+}
+
+// TestRefundBounce: a refund the bank returns (payoutconfirmation, then credit,
+// both under the deposit's orderid) gives its money back to the wallet once, and
+// the deposit can be refunded again. Every notification delivered again, and a
+// second credit under another notificationid, change nothing.
+func TestRefundBounce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+
+		svc := e.scenario(sandbox.ScenarioPayoutBounce)
+		refund, err := svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 400), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("the refund returned", func() bool { return e.reload(refund).ReturnedAt != nil })
+		if err := e.sb.Sandbox.WaitIdle(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		refund = e.reload(refund)
+		if refund.Status != models.OrderFailed || refund.ConfirmedAt == nil || refund.Flag != "" {
+			t.Errorf("bounced refund: %s confirmed %v flag %q; want failed after its confirmation, no flag", refund.Status, refund.ConfirmedAt, refund.Flag)
+		}
+		if got := e.refundNotes(refund); strings.Join(got, ",") != "payoutconfirmation,credit" {
+			t.Errorf("notifications of the refund %v; want payoutconfirmation, credit", got)
+		}
+		e.wantMoney(p, 100000, 0)
+		for _, n := range e.notes(dep.TrustlyOrderID) {
+			e.apply(n.raw)
+		}
+		e.apply(e.forge(trustly.MethodCredit, dep, p, map[string]any{"amount": "400.00"}))
+		e.wantMoney(p, 100000, 0)
+		if d := e.reload(dep); !strings.Contains(d.Flag, "more than one credit") {
+			t.Errorf("deposit flag %q; want the second credit flagged", d.Flag)
+		}
+		if _, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 1000), ""); err != nil {
+			t.Errorf("refund the whole deposit after the bounce: %v", err)
+		}
+		e.wantMoney(p, 0, 0)
+	})
+}
+
+// TestRefundNotesAnyOrder: Trustly's notifications of a refund whose Refund answer
+// was lost (payoutconfirmation, payoutfailed, credit), in every order and each
+// twice, end the same: sent, then returned once, nothing left reserved.
+func TestRefundNotesAnyOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 5000)
+		dep := e.lastDeposit(p)
+		e.hold.Store(true) // only the forged notifications below arrive
+		for _, perm := range permutationsOf([]string{trustly.MethodPayoutConfirmation, trustly.MethodPayoutFailed, trustly.MethodCredit}) {
+			e.lose.Store(1)
+			refund, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 100), "")
+			if err != nil || refund.Status != models.OrderSending {
+				t.Fatalf("answer lost: %s, %v; want sending", refund.Status, err)
+			}
+			wallet := e.balance(models.PlayerWallet(p.ID), "SEK")
+			notes := map[string][]byte{}
+			for _, m := range perm {
+				notes[m] = e.forge(m, dep, p, map[string]any{"amount": "100.00"})
+			}
+			for round := range 2 {
+				for _, m := range perm {
+					e.apply(notes[m])
+				}
+				got := e.reload(refund)
+				if got.Status != models.OrderFailed || got.SentAt == nil || got.ReturnedAt == nil || got.ReleasedAt != nil {
+					t.Fatalf("%v round %d: %s sent %v returned %v released %v; want failed, sent and returned", perm, round, got.Status,
+						got.SentAt, got.ReturnedAt, got.ReleasedAt)
+				}
+				e.wantMoney(p, wallet+10000, 0)
+			}
+		}
+		if d := e.reload(dep); d.Flag != "" {
+			t.Errorf("deposit flag %q; want none", d.Flag)
+		}
+	})
+}
+
+// TestRefundUnknownOutcome: a Refund whose answer is lost is never sent again
+// (Refund has no MessageID: a resend would be a second refund). The check asks
+// GetWithdrawals at most once per 15 minutes: a refund Trustly has is booked as
+// sent at the first check; one that never reached Trustly stays reserved until a
+// day after the call, and is then released once.
+func TestRefundUnknownOutcome(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.hold.Store(true)
+
+		e.lose.Store(1) // Trustly has it; its answer is lost
+		arrived, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+		if err != nil || arrived.Status != models.OrderSending {
+			t.Fatalf("answer lost: %s, %v; want sending", arrived.Status, err)
+		}
+		dead := httptest.NewServer(nil)
+		dead.Close()
+		lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+		if err != nil || lost.Status != models.OrderSending {
+			t.Fatalf("call lost: %s, %v; want sending", lost.Status, err)
+		}
+		e.wantMoney(p, 40000, 60000)
+
+		for _, step := range []struct {
+			advance time.Duration
+			checks  int
+			lost    models.OrderStatus
+		}{{time.Minute, 1, models.OrderSending}, {5 * time.Minute, 1, models.OrderSending},
+			{cashier.RefundRefusedAfter, 2, models.OrderFailed}, {time.Hour, 2, models.OrderFailed}} {
+			e.clock.Advance(step.advance)
+			if err := e.svc.ResumePayouts(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if a, l := e.reload(arrived), e.reload(lost); a.Status != models.OrderSent || l.Status != step.lost || l.LedgerChecks != step.checks {
+				t.Fatalf("after %s: arrived %s, lost %s after %d checks; want sent, %s after %d", step.advance, a.Status, l.Status,
+					l.LedgerChecks, step.lost, step.checks)
+			}
+		}
+		if e.apiCalls("Refund") != 1 || e.sandboxRefunds(dep) != 1 || e.apiCalls("GetWithdrawals") != 3 {
+			t.Errorf("Refund calls %d, refunds at Trustly %d, GetWithdrawals %d; want 1, 1, 3", e.apiCalls("Refund"),
+				e.sandboxRefunds(dep), e.apiCalls("GetWithdrawals"))
+		}
+		e.wantMoney(p, 70000, 0)
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, dep, p, map[string]any{"amount": "300.00"}))
+		if a, l := e.reload(arrived), e.reload(lost); a.Status != models.OrderConfirmed || l.Status != models.OrderFailed {
+			t.Errorf("after the payoutconfirmation: arrived %s, lost %s; want confirmed, failed", a.Status, l.Status)
+		}
+		e.wantMoney(p, 70000, 0)
+	})
+}

@@ -1,0 +1,265 @@
+package cashier
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/reconcile"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Reports for the back office: our balance at Trustly, the reconciliation of
+// Trustly's AccountLedger with our ledger, and daily deposits and payouts.
+
+// BalanceEvery is how often Trustly's Balance may be asked (API.md §4.8);
+// TrustlyBalance answers from memory in between.
+const BalanceEvery = 15 * time.Minute
+
+// balanceCache is the last Balance answer, shared by every request of a Service.
+type balanceCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	rows []trustly.AccountBalance
+}
+
+// TrustlyBalance is our balance at Trustly per currency, and when Trustly was
+// asked: at most once per BalanceEvery whoever asks; a failed call is not
+// remembered. It is for members who may reconcile.
+func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustly.AccountBalance, time.Time, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionReconcile); err != nil {
+		return nil, time.Time{}, err
+	}
+	cache := s.balance
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	now := s.now().UTC()
+	if !cache.at.IsZero() && now.Sub(cache.at) < BalanceEvery {
+		return cache.rows, cache.at, nil
+	}
+	rows, err := s.trustly.Balance(ctx)
+	if err != nil {
+		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)
+		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Currency < rows[j].Currency })
+	cache.rows, cache.at = rows, now
+	return rows, now, nil
+}
+
+// Reconciliation is Trustly's AccountLedger for a currency and a date range set
+// against our ledger's movements of money at Trustly in the same range.
+type Reconciliation struct {
+	Currency   string
+	From, To   time.Time // UTC days; To is exclusive, as we read Trustly's ToDate (API.md §13)
+	Ours       int       // our entries in the range
+	Trustly    int       // Trustly's entries in the range, Other included
+	Mismatches []reconcile.Mismatch
+	// Other are Trustly's entries that name no order (an opening balance, a fee):
+	// shown, not matched.
+	Other []reconcile.Entry
+}
+
+// Reconcile lists every entry missing on either side, or different in amount,
+// between Trustly's AccountLedger for currency from the day from up to the day to
+// (exclusive) and our transfers through trustly:clearing created in those UTC
+// days; entries match by messageid (Trustly's orderid where there is none) and
+// amount (reconcile.Match). It is a finance action; Trustly's ledger is asked
+// each time.
+func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency string, from, to time.Time) (Reconciliation, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionReconcile); err != nil {
+		return Reconciliation{}, err
+	}
+	from, to = day(from), day(to)
+	r := Reconciliation{Currency: currency, From: from, To: to}
+	rows, err := s.trustly.AccountLedger(ctx, trustly.AccountLedgerParams{Currency: currency,
+		FromDate: from.Format(time.DateOnly), ToDate: to.Format(time.DateOnly)})
+	if err != nil {
+		s.log.Warn("AccountLedger failed; nothing reconciled", "currency", currency, "err", err, "staff_id", by.ID)
+		return Reconciliation{}, fmt.Errorf("reconcile %s: %w", currency, err)
+	}
+	var theirs []reconcile.Entry
+	for _, row := range rows {
+		amount, err := models.ParseDecimal(row.Amount, row.Currency)
+		if err != nil {
+			return Reconciliation{}, fmt.Errorf("reconcile %s: Trustly's entry for order %s: %w", currency, row.OrderID, err)
+		}
+		at, _ := trustly.ParseTimestamp(row.Datestamp)
+		e := reconcile.Entry{MessageID: row.MessageID, OrderID: row.OrderID, Amount: amount, At: at,
+			What: strings.TrimSpace(row.TransactionType + " " + row.AccountName)}
+		if e.Key() == "" {
+			r.Other = append(r.Other, e)
+			continue
+		}
+		theirs = append(theirs, e)
+	}
+	ours, err := s.clearingEntries(ctx, currency, from, to)
+	if err != nil {
+		return Reconciliation{}, fmt.Errorf("reconcile %s: %w", currency, err)
+	}
+	r.Ours, r.Trustly = len(ours), len(rows)
+	r.Mismatches = reconcile.Match(ours, theirs)
+	s.log.Info("reconciled", "currency", currency, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly),
+		"ours", r.Ours, "trustly", r.Trustly, "mismatches", len(r.Mismatches), "staff_id", by.ID)
+	return r, nil
+}
+
+// clearingRow is one entry on trustly:clearing with its transfer.
+type clearingRow struct {
+	Reference string
+	CreatedAt time.Time
+	Minor     int64
+}
+
+// clearingEntries are our transfers through trustly:clearing in currency created
+// in [from, to), as Trustly sees them: the clearing entry's amount negated (a
+// deposit's credit leaves clearing for a wallet, which is money in at Trustly),
+// named by the order's MessageID and Trustly orderid, a refund's by its deposit's.
+func (s *Service) clearingEntries(ctx context.Context, currency string, from, to time.Time) ([]reconcile.Entry, error) {
+	var rows []clearingRow
+	err := s.db.WithContext(ctx).Table("entries").Select("transfers.reference, transfers.created_at, entries.minor").
+		Joins("JOIN transfers ON transfers.id = entries.transfer_id").
+		Where("entries.account = ? AND transfers.currency = ? AND transfers.created_at >= ? AND transfers.created_at < ?",
+			models.TrustlyClearing, currency, from.AddDate(0, 0, -1), to.AddDate(0, 0, 1)).
+		Order("transfers.id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("our clearing entries: %w", err)
+	}
+	rows = slices.DeleteFunc(rows, func(r clearingRow) bool { return !within(r.CreatedAt, from, to) })
+	ids := map[int64]bool{}
+	for _, r := range rows {
+		if id, ok := referenceOrder(r.Reference); ok {
+			ids[id] = true
+		}
+	}
+	orders, err := ordersWithParents(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reconcile.Entry, 0, len(rows))
+	for _, r := range rows {
+		e := reconcile.Entry{Amount: models.Money{Minor: -r.Minor, Currency: currency}, At: r.CreatedAt, What: r.Reference}
+		if id, ok := referenceOrder(r.Reference); ok {
+			if o, ok := orders[id]; ok {
+				named := o
+				if o.Kind == models.OrderRefund {
+					named = orders[o.ParentID]
+				}
+				e.MessageID, e.OrderID = named.MessageID, named.TrustlyOrderID
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// referenceOrder reads the order id from a transfer reference "kind:id:event".
+func referenceOrder(ref string) (int64, bool) {
+	parts := strings.Split(ref, ":")
+	if len(parts) != 3 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[1], 10, 64)
+	return id, err == nil
+}
+
+// ordersWithParents loads the orders with ids, and the deposits of refunds among
+// them, by id.
+func ordersWithParents(ctx context.Context, db *gorm.DB, ids map[int64]bool) (map[int64]models.Order, error) {
+	out := map[int64]models.Order{}
+	for len(ids) > 0 {
+		list := make([]int64, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		var orders []models.Order
+		if err := db.WithContext(ctx).Where("id IN ?", list).Find(&orders).Error; err != nil {
+			return nil, fmt.Errorf("orders of entries: %w", err)
+		}
+		ids = map[int64]bool{}
+		for _, o := range orders {
+			out[o.ID] = o
+			if _, ok := out[o.ParentID]; o.ParentID != 0 && !ok {
+				ids[o.ParentID] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// DayVolume is what moved through Trustly on one UTC day in one currency.
+type DayVolume struct {
+	Day      time.Time // midnight UTC
+	Deposits models.Money
+	Payouts  models.Money // refunds not included
+}
+
+// DailyVolumes sums, per currency and UTC day from the day from up to the day to
+// (exclusive), the deposits credited and the payouts sent, as booked in our
+// ledger; every day of the range is listed, zero or not. Currencies are sorted.
+func (s *Service) DailyVolumes(ctx context.Context, by staff.Member, from, to time.Time) (map[string][]DayVolume, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return nil, err
+	}
+	from, to = day(from), day(to)
+	var rows []struct {
+		Reference string
+		Currency  string
+		CreatedAt time.Time
+		Minor     int64
+	}
+	err := s.db.WithContext(ctx).Table("entries").
+		Select("transfers.reference, transfers.currency, transfers.created_at, entries.minor").
+		Joins("JOIN transfers ON transfers.id = entries.transfer_id").
+		Where("entries.account = ? AND transfers.created_at >= ? AND transfers.created_at < ?", models.TrustlyClearing,
+			from.AddDate(0, 0, -1), to.AddDate(0, 0, 1)).
+		Where("transfers.reference LIKE ? OR transfers.reference LIKE ?", "deposit:%:credit", "payout:%:send").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("daily volumes: %w", err)
+	}
+	out := map[string][]DayVolume{}
+	days := int(to.Sub(from).Hours() / 24)
+	for _, r := range rows {
+		vols, ok := out[r.Currency]
+		if !ok {
+			vols = make([]DayVolume, days)
+			for i := range vols {
+				zero := models.Money{Currency: r.Currency}
+				vols[i] = DayVolume{Day: from.AddDate(0, 0, i), Deposits: zero, Payouts: zero}
+			}
+			out[r.Currency] = vols
+		}
+		if !within(r.CreatedAt, from, to) {
+			continue
+		}
+		i := int(day(r.CreatedAt).Sub(from).Hours() / 24)
+		if strings.HasPrefix(r.Reference, "deposit:") {
+			vols[i].Deposits.Minor -= r.Minor // the credit leaves clearing
+		} else {
+			vols[i].Payouts.Minor += r.Minor
+		}
+	}
+	return out, nil
+}
+
+// within reports whether from ≤ t < to. The queries above ask for a day more on
+// each side and filter here: SQLite compares times as text, which is exact only
+// between times written with the same UTC offset.
+func within(t, from, to time.Time) bool {
+	return !t.Before(from) && t.Before(to)
+}
+
+// day is midnight UTC of t's UTC day.
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,255 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/reconcile"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// refundPath is the refund form of deposit id.
+func refundPath(id int64) string { return "/admin/orders/" + strconv.FormatInt(id, 10) + "/refund" }
+
+// refundPage shows a deposit's refund form.
+func refundPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return renderRefund(c, svc, "", "", "", fiber.StatusOK)
+	}
+}
+
+// renderRefund renders the refund form of the :id deposit with what was typed
+// and a problem, if any.
+func renderRefund(c *fiber.Ctx, svc *cashier.Service, amount, reason, problem string, status int) error {
+	m, id := currentStaff(c), paramID(c)
+	f, err := svc.RefundFormFor(c.UserContext(), m, id)
+	if err != nil {
+		return adminOrderErr(err)
+	}
+	p := views.AdminRefundPage{AdminChrome: adminChrome(c), OrderID: strconv.FormatInt(id, 10),
+		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
+		State: string(f.Deposit.Status), Refundable: f.Refundable.Display(), CanRefund: f.Refundable.Positive(),
+		Amount: amount, Reason: reason, Problem: problem}
+	if !f.Unlimited {
+		p.Limit = "Operators may refund up to " + f.OperatorMax.Display() + "."
+	}
+	for _, r := range f.Refunds {
+		p.Refunds = append(p.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: dateText(r.CreatedAt),
+			Amount: r.Amount.Display(), State: string(r.Status), Flag: r.Flag})
+	}
+	c.Status(status)
+	return render(c, views.AdminRefund(p))
+}
+
+// refundDeposit refunds part or all of the :id deposit, after a recent
+// re-authentication (requireRecentAuth), and comes back to the form.
+func refundDeposit(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, id := currentStaff(c), paramID(c)
+		if err := requireRecentAuth(c, refundPath(id)); err != nil {
+			return err
+		}
+		raw, reason := c.FormValue("amount"), c.FormValue("reason")
+		f, err := svc.RefundFormFor(c.UserContext(), m, id)
+		if err != nil {
+			return adminOrderErr(err)
+		}
+		amount, err := models.ParseMoney(raw, f.Deposit.Amount.Currency)
+		if err != nil {
+			return renderRefund(c, svc, raw, reason, "Enter an amount such as 100 or 99.50.", fiber.StatusUnprocessableEntity)
+		}
+		refund, err := svc.RefundDeposit(c.UserContext(), m, id, amount, reason)
+		if problem := asProblem(err); problem != nil {
+			return renderRefund(c, svc, raw, reason, problem.Message, fiber.StatusUnprocessableEntity)
+		} else if err != nil {
+			return adminOrderErr(err)
+		}
+		msg := fmt.Sprintf("Refund %d of %s sent to Trustly.", refund.ID, refund.Amount.Display())
+		if refund.SentAt == nil {
+			msg = fmt.Sprintf("Refund %d of %s is reserved; Trustly's answer did not come, so it is being checked.", refund.ID, refund.Amount.Display())
+		}
+		if err := setFlash(c, msg); err != nil {
+			return err
+		}
+		return c.Redirect(refundPath(id), fiber.StatusSeeOther)
+	}
+}
+
+// chartDays is how many days the reports chart shows when no range is given.
+const chartDays = 30
+
+// reportsPage is the chart of daily deposits and payouts per currency.
+func reportsPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m := currentStaff(c)
+		now := storeOf(c).staff.Now().UTC()
+		p := views.AdminReportsPage{AdminChrome: adminChrome(c), CanReconcile: staff.Can(m.Role, staff.ActionReconcile),
+			From: c.Query("from", now.AddDate(0, 0, 1-chartDays).Format(time.DateOnly)), To: c.Query("to", now.Format(time.DateOnly))}
+		from, to, err := dayRange(p.From, p.To, 366)
+		if err != nil {
+			p.Problem = err.Error()
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminReports(p))
+		}
+		vols, err := svc.DailyVolumes(c.UserContext(), m, from, to)
+		if err != nil {
+			return err
+		}
+		currencies := make([]string, 0, len(vols))
+		for cur := range vols {
+			currencies = append(currencies, cur)
+		}
+		sort.Strings(currencies)
+		for _, cur := range currencies {
+			p.Charts = append(p.Charts, volumeChart(cur, vols[cur]))
+		}
+		return render(c, views.AdminReports(p))
+	}
+}
+
+// Chart geometry, in SVG user units.
+const (
+	chartHeight = 220 // bars up to chartHeight-30, labels below
+	chartDayW   = 24  // one day: two bars of 9 and a gap
+)
+
+// volumeChart lays out one currency's days as pairs of bars scaled to the
+// largest amount.
+func volumeChart(currency string, days []cashier.DayVolume) views.VolumeChart {
+	ch := views.VolumeChart{Currency: currency, Width: max(chartDayW*len(days), 200), Height: chartHeight}
+	var top, in, out int64
+	for _, d := range days {
+		top = max(top, d.Deposits.Minor, d.Payouts.Minor)
+		in += d.Deposits.Minor
+		out += d.Payouts.Minor
+	}
+	ch.Top = models.Money{Minor: top, Currency: currency}.Display()
+	ch.TotalDeposits = models.Money{Minor: in, Currency: currency}.Display()
+	ch.TotalPayouts = models.Money{Minor: out, Currency: currency}.Display()
+	base, span := int64(chartHeight-20), int64(chartHeight-30)
+	for i, d := range days {
+		x := i * chartDayW
+		date := d.Day.Format(time.DateOnly)
+		for j, bar := range []struct {
+			kind, fill string
+			amount     models.Money
+		}{{"deposits", "#2a8a4a", d.Deposits}, {"payouts", "#2a5fa8", d.Payouts}} {
+			h := int64(0)
+			if top > 0 {
+				h = bar.amount.Minor * span / top
+			}
+			if bar.amount.Minor > 0 && h == 0 {
+				h = 1 // a day with money shows a bar
+			}
+			ch.Bars = append(ch.Bars, views.ChartBar{X: x + 2 + j*10, Y: int(base - h), W: 9, H: int(h), Fill: bar.fill,
+				Kind: bar.kind, Title: date + " " + bar.kind + ": " + bar.amount.Display()})
+		}
+		if i%7 == 0 || i == len(days)-1 {
+			ch.Labels = append(ch.Labels, views.ChartLabel{X: x + chartDayW/2, Text: d.Day.Format("01-02")})
+		}
+	}
+	return ch
+}
+
+// reconcilePage shows our balance at Trustly and, when the form was sent, the
+// reconciliation of a currency's AccountLedger for a range of days.
+func reconcilePage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m := currentStaff(c)
+		now := storeOf(c).staff.Now().UTC()
+		p := views.AdminReconcilePage{AdminChrome: adminChrome(c), Currencies: currencies(),
+			Currency: c.Query("currency", "SEK"), From: c.Query("from", now.Format(time.DateOnly)), To: c.Query("to", now.Format(time.DateOnly))}
+		balances, at, err := svc.TrustlyBalance(c.UserContext(), m)
+		switch {
+		case errors.Is(err, staff.ErrNotAllowed):
+			return err
+		case err != nil:
+			p.BalanceProblem = "Trustly did not answer with our balance; try again later." // logged by the cashier
+		}
+		for _, b := range balances {
+			shown := b.Balance + " " + b.Currency
+			if m, err := models.ParseDecimal(b.Balance, b.Currency); err == nil {
+				shown = m.Display()
+			}
+			p.Balances = append(p.Balances, views.BalanceRow{Currency: b.Currency, Balance: shown})
+		}
+		p.BalanceAt = dateText(at)
+		if c.Query("currency") == "" {
+			return render(c, views.AdminReconcile(p))
+		}
+		from, to, err := dayRange(p.From, p.To, 92)
+		if !models.ValidCurrency(p.Currency) {
+			err = errors.New("Choose a currency.")
+		}
+		if err != nil {
+			p.Problem = err.Error()
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminReconcile(p))
+		}
+		r, err := svc.Reconcile(c.UserContext(), m, p.Currency, from, to)
+		if err != nil {
+			if errors.Is(err, staff.ErrNotAllowed) {
+				return err
+			}
+			p.Problem = "Trustly's AccountLedger could not be read; try again later." // logged by the cashier
+			c.Status(fiber.StatusBadGateway)
+			return render(c, views.AdminReconcile(p))
+		}
+		p.Ran = true
+		p.Summary = fmt.Sprintf("%d entries in our ledger, %d at Trustly, %d differences.", r.Ours, r.Trustly, len(r.Mismatches))
+		for _, mm := range r.Mismatches {
+			row := views.ReconcileRow{Kind: string(mm.Kind), Key: mm.Key}
+			for _, side := range []struct {
+				e    *reconcile.Entry
+				text *string
+			}{{mm.Ours, &row.Ours}, {mm.Trustly, &row.Trustly}} {
+				if side.e != nil {
+					*side.text = side.e.Amount.Display()
+					row.When, row.What = dateText(side.e.At), side.e.What
+				}
+			}
+			p.Rows = append(p.Rows, row)
+		}
+		for _, e := range r.Other {
+			p.Other = append(p.Other, views.ReconcileRow{Trustly: e.Amount.Display(), When: dateText(e.At), What: e.What})
+		}
+		return render(c, views.AdminReconcile(p))
+	}
+}
+
+// dayRange reads a range of UTC days from form text, to inclusive, at most
+// maxDays long; it returns from and the day after to.
+func dayRange(fromText, toText string, maxDays int) (from, to time.Time, err error) {
+	from, err1 := time.Parse(time.DateOnly, fromText)
+	last, err2 := time.Parse(time.DateOnly, toText)
+	switch {
+	case err1 != nil || err2 != nil:
+		return from, to, errors.New("Enter the days as YYYY-MM-DD.")
+	case last.Before(from):
+		return from, to, errors.New("The last day must not be before the first.")
+	case last.Sub(from) >= time.Duration(maxDays)*24*time.Hour:
+		return from, to, fmt.Errorf("Choose at most %d days.", maxDays)
+	}
+	return from, last.AddDate(0, 0, 1), nil
+}
+
+// currencies are the wallet currencies of the markets, sorted.
+func currencies() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range models.Markets {
+		if !seen[m.Currency] {
+			seen[m.Currency] = true
+			out = append(out, m.Currency)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
