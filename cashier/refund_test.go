@@ -64,7 +64,7 @@ func TestRefund(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
 		fin := e.staff(staff.RoleFinance)
-		p := e.player("SE")
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 1000)
 		dep := e.lastDeposit(p)
 
@@ -146,7 +146,7 @@ func TestRefundRoles(t *testing.T) {
 		e.cfg.Limits["SEK"] = l
 		e.svc = e.service(nil)
 		op, fin, viewer := e.staff(staff.RoleOperator), e.staff(staff.RoleFinance), e.staff(staff.RoleViewer)
-		p := e.player("SE")
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 2000)
 		dep := e.lastDeposit(p)
 
@@ -181,7 +181,7 @@ func TestRefundConcurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
 		fin := e.staff(staff.RoleFinance)
-		p := e.player("SE")
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 1000)
 		dep := e.lastDeposit(p)
 		e.deposit(p, 1000)
@@ -230,7 +230,7 @@ func TestRefundBounce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
 		fin := e.staff(staff.RoleFinance)
-		p := e.player("SE")
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 1000)
 		dep := e.lastDeposit(p)
 
@@ -273,7 +273,7 @@ func TestRefundNotesAnyOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
 		fin := e.staff(staff.RoleFinance)
-		p := e.player("SE")
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 5000)
 		dep := e.lastDeposit(p)
 		e.hold.Store(true) // only the forged notifications below arrive
@@ -315,7 +315,7 @@ func TestRefundUnknownOutcome(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
 		fin := e.staff(staff.RoleFinance)
-		p := e.player("SE")
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 1000)
 		dep := e.lastDeposit(p)
 		e.hold.Store(true)

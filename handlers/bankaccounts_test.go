@@ -118,7 +118,7 @@ func TestBankDetailsFormFollowsMarket(t *testing.T) {
 			t.Errorf("%s: the details form does not carry country %s", tt.query, tt.country)
 		}
 	}
-	if got := cl.get("/bank-accounts/new").text("holder"); got != "Anna Andersson" {
+	if got := cl.get("/bank-accounts/new").text("holder"); got != "Åsa Öberg-Lindqvist" {
 		t.Errorf("holder %q", got)
 	}
 }

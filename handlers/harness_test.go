@@ -107,8 +107,10 @@ func newTestApp(t testing.TB, options ...func(s *testSetup)) *testApp {
 // player registers a player directly through the service (no pages involved).
 func (a *testApp) player(email string) models.Player {
 	a.t.Helper()
+	// The name of the sandbox's first Swedish person, whose bank the checkout logs
+	// in to by default: the account holder check finds the player's own name.
 	p, err := a.Svc.Register(context.Background(), models.Registration{Email: email, Password: testPassword,
-		FirstName: "Anna", LastName: "Andersson", Country: "SE"})
+		FirstName: "Åsa", LastName: "Öberg-Lindqvist", Country: "SE"})
 	if err != nil {
 		a.t.Fatal(err)
 	}
