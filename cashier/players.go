@@ -98,7 +98,7 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 	case err != nil:
 		return models.Player{}, fmt.Errorf("register: %w", err)
 	case owner.ID != 0:
-		s.log.LogAttrs(ctx, slog.LevelInfo, "registration with the email or personal identity number of an existing account; tell its owner",
+		s.log.LogAttrs(ctx, slog.LevelInfo, "registration with the email of an existing account (or its personal identity number); tell its owner",
 			slog.Int64("player_id", owner.ID))
 		return models.Player{}, ErrEmailTaken
 	}

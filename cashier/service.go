@@ -44,6 +44,10 @@ type Config struct {
 	// not listed is off. In a market with hybrid or pure, every deposit asks Trustly
 	// for a kyc (RequestKYC), password players' too, and the kyc decision guards it.
 	PayNPlay paynplay.Modes
+	// RealityCheck is the reality check's interval per market
+	// (CASHIER_REALITY_CHECK); 0 turns it off there, and a market not listed keeps
+	// RealityCheckDefaults.
+	RealityCheck map[string]time.Duration
 }
 
 // NotificationURL is the URL Trustly posts notifications to.

@@ -36,7 +36,7 @@ func countries() []views.Country {
 // sent back.
 func registerForm(c *fiber.Ctx, r models.Registration, problem *models.Problem) views.RegisterPage {
 	p := views.RegisterPage{Chrome: chrome(c), Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
-		Country: r.Country, Countries: countries()}
+		Country: r.Country, Countries: countries(), PersonID: r.PersonID, DateOfBirth: r.DateOfBirth}
 	if _, ok := models.Markets[p.Country]; !ok {
 		p.Country = defaultCountry
 	}
@@ -65,8 +65,12 @@ const msgRegistered = "Thank you for registering. Sign in with your email and pa
 func register(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
-			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country")}
+			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country"),
+			PersonID: c.FormValue("person_id"), DateOfBirth: c.FormValue("date_of_birth")}
 		_, err := svc.Register(c.UserContext(), r)
+		if ok, err := playRefused(c, err); ok {
+			return err
+		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Register(registerForm(c, r, problem)))
@@ -97,6 +101,9 @@ func login(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		email, next := c.FormValue("email"), c.FormValue("next")
 		player, err := svc.Authenticate(c.UserContext(), email, c.FormValue("password"))
+		if ok, err := playRefused(c, err); ok {
+			return err
+		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Email: email, Next: next, Problem: problem.Message}))

@@ -54,6 +54,10 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: sum.Wallet.Display(), Deposit: form,
 		Blocked: blockedNotice(sum)}
 	page.Deposit.Disabled = sum.Blocked
+	if page.OnBreak, err = onBreakNotice(c, svc, player); err != nil {
+		return views.CashierPage{}, err
+	}
+	page.Deposit.Disabled = page.Deposit.Disabled || page.OnBreak != ""
 	return page, nil
 }
 

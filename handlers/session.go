@@ -33,6 +33,9 @@ type sessionValues struct {
 	Version  int64       // the player's SessionVersion at sign-in; a raised one signs the player out
 	ID       string      // random, new at every sign-in
 	Flash    string      // a one-time message for the next page
+	// Responsible gaming (rg.go): when the session's first page was shown after
+	// sign-in, and when the reality check was last acknowledged, in Unix seconds.
+	SignedInAt, CheckedAt int64 `json:",omitempty"`
 }
 
 // sessionStore reads and writes the session cookie.
