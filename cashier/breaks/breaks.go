@@ -91,12 +91,6 @@ type Break struct {
 // Permanent reports whether b never ends.
 func (b Break) Permanent() bool { return b.EndsAt == nil }
 
-// InForce reports whether b stops play at now: exact to the nanosecond, it is over
-// at EndsAt itself.
-func (b Break) InForce(now time.Time) bool {
-	return b.ID != 0 && !now.Before(b.StartsAt) && (b.EndsAt == nil || now.Before(*b.EndsAt))
-}
-
 // Tables lists the package's tables, for migrations.
 func Tables() []any { return []any{&Break{}} }
 
@@ -110,8 +104,9 @@ var (
 )
 
 // Current is the break in force for the player at now: the one that ends last
-// among those started (a permanent one first). ok is false when there is none.
-// db may be a transaction.
+// among those started (a permanent one first). A break is in force while
+// StartsAt <= now < EndsAt: it is over at EndsAt itself. ok is false when there is
+// none. db may be a transaction.
 func Current(ctx context.Context, db *gorm.DB, playerID int64, now time.Time) (b Break, ok bool, err error) {
 	now = now.UTC()
 	var rows []Break
@@ -121,9 +116,6 @@ func Current(ctx context.Context, db *gorm.DB, playerID int64, now time.Time) (b
 		return Break{}, false, fmt.Errorf("current break of player %d: %w", playerID, err)
 	}
 	for _, r := range rows {
-		if !r.InForce(now) {
-			continue // the query said so; InForce is the one definition
-		}
 		if !ok || later(r, b) {
 			b, ok = r, true
 		}
