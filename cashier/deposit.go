@@ -45,6 +45,10 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	if blocked {
 		return models.Order{}, models.Problemf("", msgDepositBlocked)
 	}
+	// Responsible gaming: a break from play the player took stops deposits.
+	if err := s.refuseOnBreak(ctx, player); err != nil {
+		return models.Order{}, fmt.Errorf("start deposit: %w", err)
+	}
 
 	// In a Pay N Play market every deposit asks for a kyc, a password player's too,
 	// so that the same rules guard it: a bank identity that is not the player's, a

@@ -106,6 +106,13 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 		if blocked {
 			return models.Order{}, models.Problemf("", msgDepositBlocked)
 		}
+		// Responsible gaming: a break stops deposits; a login (amount nil) stays
+		// open, so the player can still withdraw.
+		if amount != nil {
+			if err := s.refuseOnBreak(ctx, *returning); err != nil {
+				return models.Order{}, fmt.Errorf("start pay n play: %w", err)
+			}
+		}
 		order.PlayerID, order.EndUserID = returning.ID, returning.EndUserID
 		params.Firstname, params.Lastname, params.Email = returning.FirstName, returning.LastName, returning.Email
 		if err := s.returningParams(ctx, *returning, &params); err != nil {

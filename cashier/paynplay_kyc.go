@@ -137,14 +137,18 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 }
 
 // decisionPlayer is what the kyc decision knows of p; blocked includes a wallet
-// below zero (a returned deposit).
+// below zero (a returned deposit), and OnBreak the break from play p took.
 func (s *Service) decisionPlayer(ctx context.Context, p models.Player) (*paynplay.Player, error) {
 	blocked, err := s.Blocked(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	onBreak, err := s.onBreak(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	return &paynplay.Player{ID: p.ID, PersonID: p.PersonID, KYCEntityID: p.KYCEntityID, FirstName: p.FirstName,
-		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked}, nil
+		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked, OnBreak: onBreak}, nil
 }
 
 // findKnown is the player an identity belongs to: by personid in SE, FI and EE; in

@@ -43,12 +43,21 @@ var dummyHash = sync.OnceValue(func() []byte {
 // Register opens a player account. A registration that does not validate fails
 // with a *models.Problem; the wallet's currency follows from the country.
 //
+// In a market with a national self-exclusion register (RegisterMarkets) it needs
+// what the register needs, and asks it first: an excluded person fails with
+// ErrExcluded, a register without an answer with ErrRegisterUnavailable (see
+// checkRegister), and nothing is stored.
+//
 // A registration with the email of an existing account fails with ErrEmailTaken
 // after the same bcrypt work as a new one, changes nothing, and tells the owner.
 // There is no email sending yet: telling the owner is an info log line naming the
 // player id, never the address.
 func (s *Service) Register(ctx context.Context, r models.Registration) (models.Player, error) {
 	if err := r.Validate(); err != nil {
+		return models.Player{}, err
+	}
+	personID, dob, err := s.registrationIdentity(r)
+	if err != nil {
 		return models.Player{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), bcryptCost)
@@ -65,6 +74,11 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 		Currency:     models.Markets[r.Country].Currency,
 		Role:         models.RolePlayer,
 		CreatedAt:    s.now().UTC(),
+		PersonID:     personID,
+		DateOfBirth:  dob,
+	}
+	if err := s.checkRegister(ctx, player, "registration"); err != nil {
+		return models.Player{}, fmt.Errorf("register: %w", err)
 	}
 	var owner models.Player
 	// Under the SQLite writer lock like every write: outside it, a registration
@@ -72,28 +86,39 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 	// the insert in the common case; concurrent registrations of one email pass it
 	// together, and the unique index decides.
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := tx.Where("email = ?", r.Email).Limit(1).Find(&owner).Error; err != nil || owner.ID != 0 {
+		if err := findOwner(tx, r.Email, personID, &owner); err != nil || owner.ID != 0 {
 			return err
 		}
 		return tx.Create(&player).Error
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		err = s.db.WithContext(ctx).Where("email = ?", r.Email).Limit(1).Find(&owner).Error
+		err = findOwner(s.db.WithContext(ctx), r.Email, personID, &owner)
 	}
 	switch {
 	case err != nil:
 		return models.Player{}, fmt.Errorf("register: %w", err)
 	case owner.ID != 0:
-		s.log.LogAttrs(ctx, slog.LevelInfo, "registration with the email of an existing account; tell its owner",
+		s.log.LogAttrs(ctx, slog.LevelInfo, "registration with the email of an existing account (or its personal identity number); tell its owner",
 			slog.Int64("player_id", owner.ID))
 		return models.Player{}, ErrEmailTaken
 	}
 	return player, nil
 }
 
+// findOwner finds the account that already has email or, when set, personID (one
+// person, one account).
+func findOwner(db *gorm.DB, email, personID string, owner *models.Player) error {
+	if err := db.Where("email = ?", email).Limit(1).Find(owner).Error; err != nil || owner.ID != 0 || personID == "" {
+		return err
+	}
+	return db.Where("person_id = ?", personID).Limit(1).Find(owner).Error
+}
+
 // Authenticate returns the player with this email and password. Both a wrong
 // password and an unknown email fail with the same *models.Problem after the same
 // bcrypt work. Players without a password (Pay N Play) cannot sign in this way.
+// In a market with a national self-exclusion register, a right password is then
+// checked with the register as Register does (ErrExcluded, ErrRegisterUnavailable).
 func (s *Service) Authenticate(ctx context.Context, email, password string) (models.Player, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var player models.Player
@@ -110,6 +135,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 	}
 	if player.Blocked { // told only to someone who knows the password
 		return models.Player{}, models.Problemf("", msgPlayerBlocked)
+	}
+	// Only after the password: the register's answer is the account owner's to see.
+	if err := s.checkRegister(ctx, player, "sign-in"); err != nil {
+		return models.Player{}, fmt.Errorf("authenticate: %w", err)
 	}
 	return player, nil
 }

@@ -47,6 +47,10 @@ type Config struct {
 	// not listed is off. In a market with hybrid or pure, every deposit asks Trustly
 	// for a kyc (RequestKYC), password players' too, and the kyc decision guards it.
 	PayNPlay paynplay.Modes
+	// RealityCheck is the reality check's interval per market
+	// (CASHIER_REALITY_CHECK); 0 turns it off there, and a market not listed keeps
+	// RealityCheckDefaults.
+	RealityCheck map[string]time.Duration
 }
 
 // NotificationURL is the URL Trustly posts notifications to.
@@ -79,6 +83,10 @@ type Deps struct {
 	// exclusions.Sandbox() with the embedded sandbox, an exclusions.Router of the
 	// national registers otherwise. Required when a market has Pay N Play on.
 	Exclusions exclusions.Exclusions
+	// RegisterTimeout bounds one self-exclusion register check at registration and
+	// sign-in (Exclusions, in RegisterMarkets); zero means DefaultRegisterTimeout.
+	// Without Exclusions no register is asked there: cmd/cashier always sets one.
+	RegisterTimeout time.Duration
 	// Limits says how much a player may still deposit, for the kyc decision. nil
 	// means paynplay.Unlimited: a stand-in that allows everything until responsible
 	// gaming (issue 11) brings deposit limits.
@@ -96,6 +104,10 @@ type Service struct {
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
 	balance     *balanceCache  // TrustlyBalance's last answer
+	// exclusions is the national registers' checker for registration and sign-in
+	// (registers.go); nil asks none.
+	exclusions      exclusions.Exclusions
+	registerTimeout time.Duration
 }
 
 // New checks d and returns a Service.
@@ -121,8 +133,12 @@ func New(d Deps) (*Service, error) {
 			return nil, errors.New("cashier: Pay N Play needs a self-exclusion checker (Deps.Exclusions)")
 		}
 	}
+	if d.RegisterTimeout <= 0 {
+		d.RegisterTimeout = DefaultRegisterTimeout
+	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, exclusions: d.Exclusions,
+		registerTimeout: d.RegisterTimeout}, nil
 }
 
 // Config returns the service's configuration.

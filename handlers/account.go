@@ -36,7 +36,7 @@ func countries(skip ...func(code string) bool) []views.Country {
 func registerForm(c *fiber.Ctx, svc *cashier.Service, r models.Registration, problem *models.Problem) views.RegisterPage {
 	pure := func(code string) bool { return modeOf(svc, code) == paynplay.ModePure }
 	p := views.RegisterPage{Chrome: chrome(c), Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
-		Country: r.Country, Countries: countries(pure)}
+		Country: r.Country, Countries: countries(pure), PersonID: r.PersonID, DateOfBirth: r.DateOfBirth}
 	if _, ok := models.Markets[p.Country]; !ok || pure(p.Country) {
 		p.Country = ""
 		if len(p.Countries) > 0 {
@@ -75,12 +75,16 @@ const msgRegistered = "Thank you for registering. Sign in with your email and pa
 func register(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
-			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country")}
+			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country"),
+			PersonID: c.FormValue("person_id"), DateOfBirth: c.FormValue("date_of_birth")}
 		var err error
 		if m, ok := models.Markets[r.Country]; ok && modeOf(svc, r.Country) == paynplay.ModePure {
 			err = models.Problemf("country", fmt.Sprintf(msgNoPasswordsIn, m.Name))
 		} else {
 			_, err = svc.Register(c.UserContext(), r)
+		}
+		if ok, err := playRefused(c, err); ok {
+			return err
 		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
@@ -112,6 +116,9 @@ func login(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		email, next := c.FormValue("email"), c.FormValue("next")
 		player, err := svc.Authenticate(c.UserContext(), email, c.FormValue("password"))
+		if ok, err := playRefused(c, err); ok {
+			return err
+		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Email: email, Next: next, Problem: problem.Message}))

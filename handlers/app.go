@@ -231,6 +231,9 @@ func chrome(c *fiber.Ctx) views.Chrome {
 	if _, ok := c.Locals(playerKey).(models.Player); ok {
 		ch.SignedIn = true
 	}
+	if err := realityCheckChrome(c, &ch); err != nil {
+		slog.Default().Error("reality check not shown", "request_id", requestID(c), "err", err)
+	}
 	return ch
 }
 

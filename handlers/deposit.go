@@ -60,6 +60,10 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		page.BankCheck = msgBankCheck
 	}
 	page.Deposit.Disabled = sum.Blocked
+	if page.OnBreak, err = onBreakNotice(c, svc, player); err != nil {
+		return views.CashierPage{}, err
+	}
+	page.Deposit.Disabled = page.Deposit.Disabled || page.OnBreak != ""
 	return page, nil
 }
 

@@ -238,6 +238,7 @@ func requirePlayer(svc *cashier.Service) fiber.Handler {
 		if player.ID == 0 {
 			return redirectToLogin(c)
 		}
+		c.Locals(realityCheckKey, svc) // responsible gaming: the reality check in chrome
 		return c.Next()
 	}
 }

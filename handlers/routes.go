@@ -75,6 +75,12 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/payouts/:id/check", player, payoutCheck(svc))
 	app.Post("/payouts/:id/cancel", player, payoutCancel(svc))
 
+	// Responsible gaming: breaks from play (no route ends one) and the reality check.
+	app.Get("/breaks", player, breaksPage(svc))
+	app.Post("/breaks", player, breakConfirmPage(svc))
+	app.Post("/breaks/confirm", player, takeBreak(svc))
+	app.Post("/reality-check", player, realityCheckAck(svc))
+
 	// The back office: staff sign in on their own page, with their own session.
 	app.Get("/admin/login", adminLoginPage(svc))
 	app.Post("/admin/login", mw.loginLimit, adminLogin(svc))

@@ -43,6 +43,9 @@ type sessionValues struct {
 	// newest last, space-separated (at most maxPayNPlayBound). Only a browser
 	// holding an order's id is signed in by it; a sign-in starts afresh without them.
 	PayNPlay string
+	// Responsible gaming (rg.go): when the session's first page was shown after
+	// sign-in, and when the reality check was last acknowledged, in Unix seconds.
+	SignedInAt, CheckedAt int64 `json:",omitempty"`
 }
 
 // sessionStore reads and writes the session cookie.

@@ -102,6 +102,11 @@ const (
 // Registration is what a person types to open an account.
 type Registration struct {
 	Email, Password, FirstName, LastName, Country string
+	// PersonID and DateOfBirth are what the national self-exclusion register of the
+	// country needs to find the person (responsible gaming): the personal identity
+	// number in SE (personnummer) and EE (isikukood), the date of birth (YYYY-MM-DD)
+	// in NL. The cashier checks and uses them only in those markets.
+	PersonID, DateOfBirth string
 }
 
 // Validate checks the registration and returns a Problem naming the first field to
@@ -124,6 +129,13 @@ func (r *Registration) Validate() error {
 	}
 	if _, ok := Markets[r.Country]; !ok {
 		return Problemf("country", fmt.Sprintf("We do not serve %q; choose a country from the list.", r.Country))
+	}
+	r.PersonID, r.DateOfBirth = strings.TrimSpace(r.PersonID), strings.TrimSpace(r.DateOfBirth)
+	if len(r.PersonID) > 20 {
+		return Problemf("person_id", "Enter your personal identity number as it is written on your ID card.")
+	}
+	if d, err := time.Parse(time.DateOnly, r.DateOfBirth); r.DateOfBirth != "" && (err != nil || d.Year() < 1900) {
+		return Problemf("date_of_birth", "Enter your date of birth such as 1985-02-28.")
 	}
 	return nil
 }

@@ -10,6 +10,52 @@ type Chrome struct {
 	SignedIn bool   // someone is signed in: the navigation shows the cashier's pages
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
+	// Responsible gaming: the reality check notice when one is due, else nil; and
+	// RealityCheckIn, the seconds until the next one is due (0: none), after which
+	// the page reloads itself (a meta refresh, no script).
+	RealityCheck   *RealityCheckNotice
+	RealityCheckIn int
+}
+
+// RealityCheckNotice is the reality check: time signed in and the session's money.
+type RealityCheckNotice struct {
+	Spent                  string // "1 hour 5 minutes"
+	Deposits, Payouts, Net string // "500,00 SEK"; Net signed: "−150,00 SEK"
+}
+
+// BreaksPage is the take-a-break page.
+type BreaksPage struct {
+	Chrome
+	Current string // the sentence about the break in force; "" when none
+	Kinds   []BreakChoice
+	History []BreakRow
+	Problem string
+}
+
+// BreakChoice is one kind of break offered.
+type BreakChoice struct {
+	Value string // "time-out-7d"
+	Label string // "7 days"
+}
+
+// BreakRow is one break taken.
+type BreakRow struct {
+	Kind       string // "a 7-day time-out"
+	Start, End string // "2026-03-28 23:31 UTC"; End "never" when permanent
+}
+
+// BreakConfirmPage asks to confirm a break.
+type BreakConfirmPage struct {
+	Chrome
+	Kind  string // the value to take
+	Label string // "a 7-day time-out"
+	Until string // "until 2026-04-04 23:31 UTC", or "ever again"
+}
+
+// PlayRefusedPage tells a person why they cannot play.
+type PlayRefusedPage struct {
+	Chrome
+	Title, Message string
 }
 
 // Country is one choice in the country select.
@@ -27,7 +73,10 @@ type RegisterPage struct {
 	Currency                   string // the currency of the selected country
 	Countries                  []Country
 	Problem                    string // one sentence on what to fix; empty on first view
-	Field                      string // the field the problem concerns: "email", "password", "name", "country"
+	Field                      string // the field the problem concerns: "email", "password", "name", "country", "person_id", "date_of_birth"
+	// PersonID and DateOfBirth are for the national self-exclusion registers of SE,
+	// EE (the personal identity number) and NL (the date of birth), as typed.
+	PersonID, DateOfBirth string
 }
 
 // LoginPage is the sign-in form.
@@ -47,6 +96,9 @@ type CashierPage struct {
 	// Blocked is the notice shown when the balance is below zero: "A deposit of
 	// 100,00 SEK was returned by your bank. …". Empty when the player may deposit.
 	Blocked string
+	// OnBreak is the sentence about the player's break from play, with its end;
+	// empty when none. The deposit form is disabled meanwhile.
+	OnBreak string
 	Deposit DepositForm
 	// BankCheck says, in a Pay N Play market, that the deposit asks the bank who
 	// the player is and what happens when that is someone else; "" elsewhere.

@@ -31,6 +31,7 @@ const (
 	RuleMarketClosed        Rule = "market-closed"         // the identity's country is not a market with Pay N Play on → FINISH
 	RuleUnderage            Rule = "underage"              // younger than 18 on today's date in the market's time zone → FINISH
 	RuleBlocked             Rule = "blocked"               // the player is blocked by the operator → FINISH
+	RuleOnBreak             Rule = "on-break"              // the player took a time-out or self-exclusion here → FINISH (not for a login-only order)
 	RuleIdentityMismatch    Rule = "identity-mismatch"     // the identity is not the player who started the order (or the one it was found as) → FINISH
 	RuleIdentityTaken       Rule = "identity-taken"        // the identity belongs to another player than the one who started the order → FINISH
 	RuleKYCEntityChanged    Rule = "kycentityid-changed"   // NL: a returning player's kycentityid changed; name and date of birth match → note only
@@ -136,6 +137,9 @@ type Player struct {
 	LastName    string
 	DOB         string // YYYY-MM-DD; "" for a password player who never gave one
 	Blocked     bool   // blocked by the operator, or its wallet is blocked (a returned deposit)
+	// OnBreak is the sentence saying until when the player chose not to play (a
+	// time-out or self-exclusion at this operator); "" when they did not.
+	OnBreak string
 }
 
 // Limits says how much a player may deposit now. Responsible gaming (issue 11)
@@ -246,6 +250,17 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 	for _, p := range []*Player{in.Started, in.Known} {
 		if p != nil && p.Blocked {
 			fire(RuleBlocked, "player %d is blocked", p.ID)
+			break
+		}
+	}
+	for _, p := range []*Player{in.Started, in.Known} {
+		// A login moves no money, and the player on a break may still withdraw.
+		if p != nil && p.OnBreak != "" && !in.LoginOnly {
+			first := d.Outcome == Continue
+			fire(RuleOnBreak, "player %d is on a break", p.ID)
+			if first {
+				d.Message = p.OnBreak
+			}
 			break
 		}
 	}

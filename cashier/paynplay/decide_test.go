@@ -35,6 +35,8 @@ var (
 	otherNL    = &Player{ID: 6, KYCEntityID: "k-nl-adult", FirstName: "Johan", LastName: "de Vries", DOB: "1975-07-14"}
 	blocked    = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
 	badStored  = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
+	onBreak    = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
+		OnBreak: "You chose a 7-day time-out, so deposits and play are paused until 2026-04-04 23:31 UTC."}
 )
 
 // register answers like a register and counts its calls.
@@ -129,6 +131,10 @@ func TestDecide(t *testing.T) {
 			want: Finish, rules: []Rule{RuleRegisterUnavailable}},
 		{name: "blocked known player", in: Input{KYC: seAdult, Known: blocked, Amount: sek(100), Currency: "SEK"},
 			want: Finish, rules: []Rule{RuleBlocked}, inMessage: "closed for play"},
+		{name: "known player on a break", in: Input{KYC: seAdult, Known: onBreak, Amount: sek(100), Currency: "SEK"},
+			want: Finish, rules: []Rule{RuleOnBreak}, inMessage: "paused until 2026-04-04 23:31 UTC"},
+		{name: "player on a break logs in", in: Input{KYC: seAdult, Started: onBreak, Known: onBreak, Currency: "SEK", LoginOnly: true},
+			want: Continue},
 		{name: "returning player, same personid", in: Input{KYC: seAdult, Started: pnpSE, Known: pnpSE, Amount: sek(100), Currency: "SEK"},
 			want: Continue},
 		{name: "returning player, another personid", in: Input{KYC: seAdult, Started: otherSE, Amount: sek(100), Currency: "SEK"},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/driver/postgres"
@@ -194,6 +195,13 @@ func migrateOn(db *gorm.DB) error {
 		return err
 	}
 	if err := indexBackOffice(db); err != nil {
+		return err
+	}
+	// Responsible gaming: players' breaks from play, append-only like the audit.
+	if err := db.AutoMigrate(breaks.Tables()...); err != nil {
+		return err
+	}
+	if err := breaks.Protect(db); err != nil {
 		return err
 	}
 	return retireAdminPlayers(db)

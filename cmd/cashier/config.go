@@ -87,6 +87,9 @@ type config struct {
 	// the self-exclusion registers its kyc decision asks (loadPayNPlay).
 	PayNPlay   paynplay.Modes
 	Exclusions exclusions.Exclusions
+	// RealityCheck is CASHIER_REALITY_CHECK per market (rg.go); nil keeps the
+	// built-in markets.
+	RealityCheck map[string]time.Duration
 }
 
 // Sandbox reports whether the cashier runs against the embedded sandbox.
@@ -206,6 +209,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 
+	if c.RealityCheck, err = parseRealityCheck(getenv("CASHIER_REALITY_CHECK")); err != nil {
+		return nil, err
+	}
 	set := 0
 	for _, v := range []string{c.TrustlyURL, c.TrustlyUsername, c.TrustlyPassword, getenv("TRUSTLY_PRIVATE_KEY"), getenv("TRUSTLY_PUBLIC_KEY")} {
 		if v != "" {

@@ -76,9 +76,15 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
 		Log: log, Exclusions: cfg.Exclusions, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
-			PayNPlay: cfg.PayNPlay}})
+			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck}})
 	if err != nil {
 		return err
+	}
+	log.Info("responsible gaming", "reality_check", realityCheckSummary(cfg.RealityCheck))
+	if markets := registerWarnings(cfg.Exclusions); markets != nil {
+		log.Warn("no self-exclusion register for these markets: registrations and sign-ins there are refused until one is configured "+
+			"(CASHIER_SPELPAUS_URL, CASHIER_CRUKS_URL, CASHIER_EE_EXCLUSIONS_URL) or the market is named in CASHIER_EXCLUSIONS_NONE",
+			"markets", strings.Join(markets, ","))
 	}
 	if cfg.AdminPassword != "" {
 		if err := svc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {

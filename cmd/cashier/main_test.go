@@ -197,7 +197,7 @@ func TestRunWebSettings(t *testing.T) {
 
 	player := newWebClient(t, base, "127.0.0.1")
 	reg := url.Values{"email": {"anna@example.com"}, "password": {"correct horse battery"}, "first_name": {"Anna"},
-		"last_name": {"Andersson"}, "country": {"SE"}}
+		"last_name": {"Andersson"}, "country": {"SE"}, "person_id": {"19790131-1246"}} // Spelpaus needs it (the sandbox's fake)
 	if status, loc, _ := player.do(http.MethodPost, "/register", reg, nil); status != 303 || loc != "/login" {
 		t.Fatalf("register: %d to %q", status, loc)
 	}

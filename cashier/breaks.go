@@ -1,0 +1,112 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// Responsible gaming: the breaks from play a player chooses here (package breaks).
+// While one is in force the player may not deposit, by the cashier's form or by
+// Pay N Play, and a kyc for them is answered FINISH; they may still sign in, see
+// their balance and history, and withdraw. There is no way to end a break early:
+// no route, no method, and the table refuses updates and deletes.
+
+// Sentences shown to players about breaks.
+const (
+	msgOnBreak        = "You chose %s, so deposits and play are paused until %s. Withdrawals are not affected."
+	msgOnBreakForever = "You chose a permanent self-exclusion, so deposits and play are closed for good. Withdrawals are not affected."
+	msgBreakRunning   = "You already have a break until %s. A break cannot be shortened; choose a longer one to extend it."
+	msgBreakForever   = "You have a permanent self-exclusion, which cannot be changed."
+	msgBreakKind      = "Choose one of the breaks listed."
+)
+
+// BreakEnd is when b ends, for people: "2026-01-27 14:01 UTC", rounded up to the
+// minute so that it never reads earlier than the break ends; "" when permanent.
+func BreakEnd(b breaks.Break) string {
+	if b.EndsAt == nil {
+		return ""
+	}
+	end := b.EndsAt.UTC()
+	if r := end.Truncate(time.Minute); r.Before(end) {
+		end = r.Add(time.Minute)
+	}
+	return end.Format("2006-01-02 15:04") + " UTC"
+}
+
+// BreakSentence is the sentence telling the player what b stops and until when.
+func BreakSentence(b breaks.Break) string {
+	if b.Permanent() {
+		return msgOnBreakForever
+	}
+	return fmt.Sprintf(msgOnBreak, b.Kind.Label(), BreakEnd(b))
+}
+
+// TakeBreak starts a break of kind for the player now. It fails with a
+// *models.Problem for an unknown kind, and when a break in force ends no earlier
+// than this one would: a break can be extended, never shortened.
+func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind breaks.Kind) (breaks.Break, error) {
+	if !kind.Valid() {
+		return breaks.Break{}, models.Problemf("kind", msgBreakKind)
+	}
+	var b breaks.Break
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		b, err = breaks.Take(ctx, tx, player.ID, kind, s.now())
+		return err
+	})
+	switch {
+	case errors.Is(err, breaks.ErrRunning) && b.Permanent():
+		return breaks.Break{}, models.Problemf("kind", msgBreakForever)
+	case errors.Is(err, breaks.ErrRunning):
+		return breaks.Break{}, models.Problemf("kind", fmt.Sprintf(msgBreakRunning, BreakEnd(b)))
+	case err != nil:
+		return breaks.Break{}, err
+	}
+	ends := "never"
+	if b.EndsAt != nil {
+		ends = b.EndsAt.Format(time.RFC3339)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "break taken", slog.Int64("player_id", player.ID),
+		slog.String("kind", string(kind)), slog.String("ends_at", ends))
+	return b, nil
+}
+
+// CurrentBreak is the player's break in force now; ok is false when there is none.
+func (s *Service) CurrentBreak(ctx context.Context, player models.Player) (b breaks.Break, ok bool, err error) {
+	return breaks.Current(ctx, s.db, player.ID, s.now())
+}
+
+// Breaks lists the player's breaks, newest first.
+func (s *Service) Breaks(ctx context.Context, player models.Player) ([]breaks.Break, error) {
+	return breaks.List(ctx, s.db, player.ID)
+}
+
+// refuseOnBreak fails with a *models.Problem saying until when when the player
+// has a break in force: the guard of every start of a deposit.
+func (s *Service) refuseOnBreak(ctx context.Context, player models.Player) error {
+	b, ok, err := s.CurrentBreak(ctx, player)
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		return models.Problemf("", BreakSentence(b))
+	}
+	return nil
+}
+
+// onBreak is the sentence for the kyc decision: BreakSentence of the player's
+// break in force, or "" when there is none.
+func (s *Service) onBreak(ctx context.Context, player models.Player) (string, error) {
+	b, ok, err := s.CurrentBreak(ctx, player)
+	if err != nil || !ok {
+		return "", err
+	}
+	return BreakSentence(b), nil
+}

@@ -1,0 +1,206 @@
+// Package breaks keeps the breaks from play that players choose at this operator:
+// time-outs (24 hours, 7 days, 30 days) and self-exclusions (6 months, permanent).
+// They are not the national self-exclusion registers (package exclusions): a break
+// is the player's own choice here, stored here.
+//
+// A break cannot be undone or shortened. Rows are only inserted: no code updates or
+// deletes one, and the database refuses to (Protect). A new break is accepted only
+// when it ends later than the one running, so the break in force is always the
+// latest-ending row that has started, whatever order rows arrive in.
+package breaks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Kind is the length of a break the player chose.
+type Kind string
+
+const (
+	TimeOut24h    Kind = "time-out-24h"             // 24 hours from the moment it is taken
+	TimeOut7d     Kind = "time-out-7d"              // 7 × 24 hours
+	TimeOut30d    Kind = "time-out-30d"             // 30 × 24 hours
+	Exclusion6m   Kind = "self-exclusion-6m"        // six calendar months in UTC (time.AddDate, so never shorter)
+	ExclusionEver Kind = "self-exclusion-permanent" // never ends
+)
+
+// Kinds lists every kind, shortest first, as the player is offered them.
+var Kinds = []Kind{TimeOut24h, TimeOut7d, TimeOut30d, Exclusion6m, ExclusionEver}
+
+// Label is the kind for people: "a 7-day time-out".
+func (k Kind) Label() string {
+	switch k {
+	case TimeOut24h:
+		return "a 24-hour time-out"
+	case TimeOut7d:
+		return "a 7-day time-out"
+	case TimeOut30d:
+		return "a 30-day time-out"
+	case Exclusion6m:
+		return "a 6-month self-exclusion"
+	case ExclusionEver:
+		return "a permanent self-exclusion"
+	}
+	return string(k)
+}
+
+// End is when a break of kind taken at start ends, in UTC; ok is false for a
+// permanent one, and for an unknown kind (see Valid).
+func (k Kind) End(start time.Time) (end time.Time, ok bool) {
+	start = start.UTC()
+	switch k {
+	case TimeOut24h:
+		return start.Add(24 * time.Hour), true
+	case TimeOut7d:
+		return start.Add(7 * 24 * time.Hour), true
+	case TimeOut30d:
+		return start.Add(30 * 24 * time.Hour), true
+	case Exclusion6m:
+		return start.AddDate(0, 6, 0), true
+	}
+	return time.Time{}, false
+}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Break is one break a player took. Rows are never changed.
+type Break struct {
+	ID       int64     `gorm:"primaryKey"`
+	PlayerID int64     `gorm:"not null;index"`
+	Kind     Kind      `gorm:"size:32;not null"`
+	StartsAt time.Time `gorm:"not null"`
+	// EndsAt is the first moment play is allowed again: a break is in force while
+	// StartsAt <= now < EndsAt. nil: permanent.
+	EndsAt    *time.Time
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Permanent reports whether b never ends.
+func (b Break) Permanent() bool { return b.EndsAt == nil }
+
+// Tables lists the package's tables, for migrations.
+func Tables() []any { return []any{&Break{}} }
+
+// Errors callers act on.
+var (
+	// ErrKind means a kind that is not one of Kinds.
+	ErrKind = errors.New("not a kind of break")
+	// ErrRunning means the player has a break in force that ends at the same time
+	// as the new one or later: a break cannot be shortened or replaced by a shorter one.
+	ErrRunning = errors.New("a break that ends no earlier is running")
+)
+
+// Current is the break in force for the player at now: the one that ends last
+// among those started (a permanent one first). A break is in force while
+// StartsAt <= now < EndsAt: it is over at EndsAt itself. ok is false when there is
+// none. db may be a transaction.
+func Current(ctx context.Context, db *gorm.DB, playerID int64, now time.Time) (b Break, ok bool, err error) {
+	now = now.UTC()
+	var rows []Break
+	err = db.WithContext(ctx).Where("player_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)", playerID, now, now).
+		Find(&rows).Error
+	if err != nil {
+		return Break{}, false, fmt.Errorf("current break of player %d: %w", playerID, err)
+	}
+	for _, r := range rows {
+		if !ok || later(r, b) {
+			b, ok = r, true
+		}
+	}
+	return b, ok, nil
+}
+
+// later reports whether a ends after b.
+func later(a, b Break) bool {
+	switch {
+	case b.EndsAt == nil:
+		return false
+	case a.EndsAt == nil:
+		return true
+	}
+	return a.EndsAt.After(*b.EndsAt)
+}
+
+// Take starts a break of kind for the player at now and returns it. A break in
+// force that ends no earlier than the new one would makes it fail with ErrRunning
+// (and the running one is returned with it), so that taking a break never shortens
+// one. db should be a write transaction.
+func Take(ctx context.Context, db *gorm.DB, playerID int64, kind Kind, now time.Time) (Break, error) {
+	if !kind.Valid() {
+		return Break{}, fmt.Errorf("take break %q: %w", kind, ErrKind)
+	}
+	// PostgreSQL keeps microseconds: the break returned is the break stored.
+	now = now.UTC().Truncate(time.Microsecond)
+	b := Break{PlayerID: playerID, Kind: kind, StartsAt: now, CreatedAt: now}
+	if end, ok := kind.End(now); ok {
+		b.EndsAt = &end
+	}
+	running, ok, err := Current(ctx, db, playerID, now)
+	if err != nil {
+		return Break{}, err
+	}
+	if ok && !later(b, running) {
+		return running, fmt.Errorf("take break for player %d: %w", playerID, ErrRunning)
+	}
+	if err := db.WithContext(ctx).Create(&b).Error; err != nil {
+		return Break{}, fmt.Errorf("take break for player %d: %w", playerID, err)
+	}
+	return b, nil
+}
+
+// List returns the player's breaks, newest first.
+func List(ctx context.Context, db *gorm.DB, playerID int64) ([]Break, error) {
+	var rows []Break
+	if err := db.WithContext(ctx).Where("player_id = ?", playerID).Order("starts_at DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("breaks of player %d: %w", playerID, err)
+	}
+	return rows, nil
+}
+
+// Protect makes the database refuse to change or remove breaks: triggers that
+// abort every UPDATE and DELETE on the table (and TRUNCATE on PostgreSQL).
+// Migrations call it after creating the table; it may run any number of times.
+func Protect(db *gorm.DB) error {
+	var stmts []string
+	switch db.Dialector.Name() {
+	case "postgres":
+		stmts = []string{
+			`CREATE OR REPLACE FUNCTION breaks_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'breaks are append-only: % refused', TG_OP;
+END $$`,
+			`DROP TRIGGER IF EXISTS breaks_append_only ON breaks`,
+			`CREATE TRIGGER breaks_append_only BEFORE UPDATE OR DELETE ON breaks FOR EACH ROW EXECUTE FUNCTION breaks_append_only()`,
+			`DROP TRIGGER IF EXISTS breaks_no_truncate ON breaks`,
+			`CREATE TRIGGER breaks_no_truncate BEFORE TRUNCATE ON breaks FOR EACH STATEMENT EXECUTE FUNCTION breaks_append_only()`,
+		}
+	case "sqlite":
+		stmts = []string{
+			`CREATE TRIGGER IF NOT EXISTS breaks_no_update BEFORE UPDATE ON breaks
+BEGIN SELECT RAISE(ABORT, 'breaks are append-only: UPDATE refused'); END`,
+			`CREATE TRIGGER IF NOT EXISTS breaks_no_delete BEFORE DELETE ON breaks
+BEGIN SELECT RAISE(ABORT, 'breaks are append-only: DELETE refused'); END`,
+		}
+	default:
+		return fmt.Errorf("protect breaks: unsupported database %s", db.Dialector.Name())
+	}
+	for _, s := range stmts {
+		if err := db.Exec(s).Error; err != nil {
+			return fmt.Errorf("protect breaks: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package cashier_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// breakStart is a whole second, so that the end times below read exactly.
+var breakStart = time.Date(2026, 3, 28, 23, 30, 15, 0, time.UTC)
+
+// TestBreakEndsExactlyAtItsEnd: a 7-day time-out stops deposits until its end and
+// not a second longer (7 × 24 h, across the change to summer time); payouts go on
+// during it; it cannot be shortened, only extended; the database refuses to change
+// or remove it.
+func TestBreakEndsExactlyAtItsEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 500)
+		e.clock.now = breakStart
+
+		b, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut7d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := breakStart.Add(7 * 24 * time.Hour)
+		if !b.StartsAt.Equal(breakStart) || b.EndsAt == nil || !b.EndsAt.Equal(end) {
+			t.Fatalf("break %s–%v; want %s–%s", b.StartsAt, b.EndsAt, breakStart, end)
+		}
+		if got, want := cashier.BreakEnd(b), "2026-04-04 23:31 UTC"; got != want {
+			t.Errorf("BreakEnd = %q; want %q (rounded up to the minute)", got, want)
+		}
+		_, err = e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h)
+		wantProblem(t, err, "You already have a break until 2026-04-04 23:31 UTC. A break cannot be shortened")
+
+		e.clock.Advance(7*24*time.Hour - time.Second)
+		_, err = e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
+		wantProblem(t, err, "You chose a 7-day time-out, so deposits and play are paused until 2026-04-04 23:31 UTC.")
+		if _, ok, err := e.svc.CurrentBreak(e.ctx, p); err != nil || !ok {
+			t.Fatalf("one second before its end: break in force %t, %v; want in force", ok, err)
+		}
+		payout, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		if err != nil {
+			t.Fatalf("payout during a break: %v; want allowed", err)
+		}
+		if payout.Kind != models.OrderPayout {
+			t.Errorf("payout order kind %s", payout.Kind)
+		}
+
+		e.clock.Advance(time.Second) // exactly the end
+		if got, ok, err := e.svc.CurrentBreak(e.ctx, p); err != nil || ok {
+			t.Fatalf("at its end: break %+v in force %t, %v; want over", got, ok, err)
+		}
+		if _, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1"); err != nil {
+			t.Fatalf("deposit at the break's end: %v; want started", err)
+		}
+
+		// Nothing changes or removes a break, not even SQL.
+		if err := db.Exec("UPDATE breaks SET ends_at = ?", breakStart).Error; err == nil {
+			t.Error("UPDATE breaks: accepted; want refused by the database")
+		}
+		if err := db.Exec("DELETE FROM breaks").Error; err == nil {
+			t.Error("DELETE FROM breaks: accepted; want refused by the database")
+		}
+	})
+}
+
+// TestBreakKinds: each kind ends when its name says, a running break can only be
+// extended, and a permanent one never ends.
+func TestBreakKinds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		for _, tt := range []struct {
+			kind breaks.Kind
+			end  time.Time // zero: permanent
+		}{
+			{breaks.TimeOut24h, breakStart.Add(24 * time.Hour)},
+			{breaks.TimeOut30d, breakStart.Add(30 * 24 * time.Hour)},
+			{breaks.Exclusion6m, time.Date(2026, 9, 28, 23, 30, 15, 0, time.UTC)},
+			{breaks.ExclusionEver, time.Time{}},
+		} {
+			p := e.player("SE")
+			e.clock.now = breakStart
+			b, err := e.svc.TakeBreak(e.ctx, p, tt.kind)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.kind, err)
+			}
+			if tt.end.IsZero() {
+				if b.EndsAt != nil {
+					t.Errorf("%s ends %s; want never", tt.kind, b.EndsAt)
+				}
+				e.clock.now = breakStart.AddDate(100, 0, 0)
+				if _, ok, _ := e.svc.CurrentBreak(e.ctx, p); !ok {
+					t.Errorf("%s: over after 100 years; want in force", tt.kind)
+				}
+				_, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h)
+				wantProblem(t, err, "You have a permanent self-exclusion, which cannot be changed.")
+				continue
+			}
+			if b.EndsAt == nil || !b.EndsAt.Equal(tt.end) {
+				t.Errorf("%s ends %v; want %s", tt.kind, b.EndsAt, tt.end)
+			}
+			e.clock.now = tt.end.Add(-time.Second)
+			if _, ok, _ := e.svc.CurrentBreak(e.ctx, p); !ok {
+				t.Errorf("%s: over a second before its end", tt.kind)
+			}
+			// Taking the same kind again now ends later: it extends the break.
+			again, err := e.svc.TakeBreak(e.ctx, p, tt.kind)
+			if err != nil || !again.EndsAt.After(tt.end) {
+				t.Errorf("%s taken again a second before the end: %+v, %v; want an extension", tt.kind, again, err)
+			}
+			e.clock.now = tt.end
+			if cur, ok, _ := e.svc.CurrentBreak(e.ctx, p); !ok || !cur.EndsAt.Equal(*again.EndsAt) {
+				t.Errorf("%s: at the first end, in force %t until %v; want the extension until %s", tt.kind, ok, cur.EndsAt, again.EndsAt)
+			}
+		}
+		if _, err := e.svc.TakeBreak(e.ctx, e.player("SE"), breaks.Kind("time-out-1h")); err == nil {
+			t.Error("unknown kind: taken; want refused")
+		}
+	})
+}
+
+// TestPayNPlayOnBreak: a Pay N Play player on a break is answered FINISH for a
+// deposit, with the sentence saying until when, whether they start it signed in or
+// as a visitor the kyc finds; a login-only order still lets them in (to withdraw);
+// after the end the deposit goes through.
+func TestPayNPlayOnBreak(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "pure")
+		svc := e.as("se-adult")
+		amount := models.Money{Minor: 10000, Currency: "SEK"}
+		first, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := e.pnpDone(first)
+		if out.Player == nil {
+			t.Fatalf("first deposit: %s %q; want a player", out.State, out.Message)
+		}
+		p := *out.Player
+		e.clock.now = breakStart
+		if _, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h); err != nil {
+			t.Fatal(err)
+		}
+		const want = "You chose a 24-hour time-out, so deposits and play are paused until 2026-03-29 23:31 UTC."
+
+		_, err = svc.StartPayNPlay(e.ctx, &p, &amount, "", "127.0.0.1")
+		wantProblem(t, err, want)
+
+		order, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = e.pnpDone(order)
+		if out.State != cashier.PayNPlayRefused || !strings.HasPrefix(out.Message, want) ||
+			!strings.Contains(out.Order.KYCReasons, string(paynplay.RuleOnBreak)+":") {
+			t.Fatalf("deposit on a break: %s %q reasons %q; want refused with %q", out.State, out.Message, out.Order.KYCReasons, want)
+		}
+
+		login, err := svc.StartPayNPlay(e.ctx, nil, nil, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out = e.pnpDone(login); out.State != cashier.PayNPlayReady || out.Player == nil || out.Player.ID != p.ID {
+			t.Fatalf("login on a break: %s %q; want ready as player %d", out.State, out.Message, p.ID)
+		}
+
+		e.clock.Advance(24 * time.Hour)
+		order, err = svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out = e.pnpDone(order); out.State != cashier.PayNPlayReady {
+			t.Fatalf("deposit at the break's end: %s %q; want ready", out.State, out.Message)
+		}
+		e.wantMoney(p, 20000, 0)
+	})
+}

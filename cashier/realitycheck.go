@@ -1,0 +1,98 @@
+package cashier
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// Responsible gaming: the reality check. Every Config.RealityCheck interval of a
+// signed-in session, the player is shown how long they have been signed in and the
+// net result of the session (deposits minus payouts), until they acknowledge it;
+// acknowledging starts the next interval. The session's sign-in time and last
+// acknowledgement live in the (signed) session cookie; this file only computes.
+
+// RealityCheckDefaults are the markets where the reality check is on without
+// configuration (CASHIER_REALITY_CHECK overrides them), and its interval there.
+// They are the project's reading of what those markets expect, not legal advice.
+var RealityCheckDefaults = map[string]time.Duration{
+	"SE": time.Hour,
+	"NL": time.Hour,
+	"ES": time.Hour,
+}
+
+// RealityCheckInterval is the interval of the player's market; 0 when it is off.
+func (c Config) RealityCheckInterval(country string) time.Duration {
+	if d, ok := c.RealityCheck[country]; ok {
+		return d
+	}
+	return RealityCheckDefaults[country]
+}
+
+// RealityCheck is where a session stands with its reality check.
+type RealityCheck struct {
+	Interval time.Duration // 0: off in the player's market; nothing else is set
+	// Due: an interval has passed since the last acknowledgement (or sign-in);
+	// otherwise DueIn is how long until it has.
+	Due   bool
+	DueIn time.Duration
+	// Spent is the time since sign-in; the money is the session's, filled only when Due.
+	Spent    time.Duration
+	Deposits models.Money // credited deposits started in the session
+	Payouts  models.Money // payouts requested in the session and not cancelled or failed
+	Net      models.Money // Deposits minus Payouts
+}
+
+// RealityCheck reports the reality check of the player's session signed in at
+// signedIn and last acknowledged at checked (signedIn when never).
+func (s *Service) RealityCheck(ctx context.Context, player models.Player, signedIn, checked time.Time) (RealityCheck, error) {
+	rc := RealityCheck{Interval: s.cfg.RealityCheckInterval(player.Country)}
+	if rc.Interval <= 0 {
+		return RealityCheck{}, nil
+	}
+	now := s.now()
+	if checked.Before(signedIn) {
+		checked = signedIn
+	}
+	rc.Spent = now.Sub(signedIn)
+	if next := checked.Add(rc.Interval); now.Before(next) {
+		rc.DueIn = next.Sub(now)
+		return rc, nil
+	}
+	rc.Due = true
+	sum := func(tx *gorm.DB, kind models.OrderKind, statuses []models.OrderStatus, not bool) (int64, error) {
+		var total int64
+		q := tx.Model(&models.Order{}).Select("COALESCE(SUM(amount_minor), 0)").
+			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?", player.ID, kind, player.Currency, signedIn.UTC())
+		if not {
+			q = q.Where("status NOT IN ?", statuses)
+		} else {
+			q = q.Where("status IN ?", statuses)
+		}
+		return total, q.Scan(&total).Error
+	}
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		dep, err := sum(tx, models.OrderDeposit, []models.OrderStatus{models.OrderCredited}, false)
+		if err != nil {
+			return err
+		}
+		pay, err := sum(tx, models.OrderPayout, []models.OrderStatus{models.OrderFailed, models.OrderCancelled}, true)
+		if err != nil {
+			return err
+		}
+		rc.Deposits = models.Money{Minor: dep, Currency: player.Currency}
+		rc.Payouts = models.Money{Minor: pay, Currency: player.Currency}
+		rc.Net = models.Money{Minor: dep - pay, Currency: player.Currency}
+		return nil
+	})
+	if err != nil {
+		return RealityCheck{}, fmt.Errorf("reality check of player %d: %w", player.ID, err)
+	}
+	return rc, nil
+}
+
+// Now is the service's clock, for the session times of the reality check.
+func (s *Service) Now() time.Time { return s.now() }

@@ -1,0 +1,139 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// Responsible gaming: the national self-exclusion register is asked when a
+// password player registers and each time they sign in, in the markets that have
+// one (RegisterMarkets), through the same Exclusions checker as Pay N Play's kyc
+// decision. A register that does not answer in time, or cannot be read, fails
+// closed: no account, no sign-in.
+
+// RegisterMarkets are the markets with a national self-exclusion register, and
+// what a registration there must give for the register to find the person:
+// Spelpaus (SE) by personnummer, the Estonian register (EE) by isikukood, CRUKS (NL)
+// by name and date of birth (a BSN is not asked: its use is restricted by law).
+var RegisterMarkets = map[string]RegisterNeeds{
+	"SE": {PersonID: true},
+	"EE": {PersonID: true},
+	"NL": {DateOfBirth: true},
+}
+
+// RegisterNeeds is what a market's register needs besides the name.
+type RegisterNeeds struct {
+	PersonID    bool // a national identity number, checked with paynplay.ParsePersonID
+	DateOfBirth bool
+}
+
+// DefaultRegisterTimeout bounds one register check at registration and sign-in
+// when Deps.RegisterTimeout is zero.
+const DefaultRegisterTimeout = 5 * time.Second
+
+// Errors of the register checks; both come wrapped with a *models.Problem whose
+// sentence tells the player.
+var (
+	// ErrExcluded means the register says the person is excluded from gambling.
+	ErrExcluded = errors.New("excluded by the national self-exclusion register")
+	// ErrRegisterUnavailable means the register gave no answer to trust in time:
+	// the person may not play until it does.
+	ErrRegisterUnavailable = errors.New("self-exclusion register did not answer")
+)
+
+// Sentences shown to players about the national registers.
+const (
+	msgExcluded            = "You are registered as excluded from gambling (%s), so you cannot open an account, log in or play here."
+	msgRegisterUnavailable = "We could not check the national self-exclusion register just now, so you cannot play yet. Nothing was changed; please try again in a few minutes."
+	msgRegisterIncomplete  = "We need your personal identity number to check the national self-exclusion register before you play; please contact support."
+	msgPersonIDNeeded      = "Enter your personal identity number (%s): %s players are checked against the national self-exclusion register."
+	msgDateOfBirthNeeded   = "Enter your date of birth such as 1985-02-28: players in %s are checked against the national self-exclusion register."
+)
+
+// personIDNames name each register market's identity number for people.
+var personIDNames = map[string]string{"SE": "personnummer, such as 19850202-1119", "EE": "isikukood, such as 37505050004"}
+
+// registrationIdentity reads what r's market register needs. It returns the
+// personid in PersonID.String() form ("" when none) and the date of birth, from the
+// personid where it encodes one. Outside RegisterMarkets, or without a checker, it
+// keeps nothing of what was typed there.
+func (s *Service) registrationIdentity(r models.Registration) (personID, dob string, err error) {
+	needs, ok := RegisterMarkets[r.Country]
+	if !ok || s.exclusions == nil {
+		return "", "", nil
+	}
+	market := models.Markets[r.Country].Name
+	if needs.PersonID {
+		if r.PersonID == "" {
+			return "", "", models.Problemf("person_id", fmt.Sprintf(msgPersonIDNeeded, personIDNames[r.Country], market))
+		}
+		id, err := paynplay.ParsePersonID(r.Country, r.PersonID)
+		if err != nil {
+			return "", "", models.Problemf("person_id", fmt.Sprintf(msgPersonIDNeeded, personIDNames[r.Country], market))
+		}
+		return id.String(), id.BirthDate(), nil
+	}
+	if needs.DateOfBirth && r.DateOfBirth == "" {
+		return "", "", models.Problemf("date_of_birth", fmt.Sprintf(msgDateOfBirthNeeded, market))
+	}
+	return "", r.DateOfBirth, nil
+}
+
+// registerPerson is the register's view of a player.
+func registerPerson(p models.Player) exclusions.Person {
+	person := exclusions.Person{Country: p.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: p.DateOfBirth}
+	if id, err := paynplay.ParsePersonID("", p.PersonID); err == nil {
+		person.PersonID = id.Number
+	}
+	return person
+}
+
+// checkRegister asks the national register about the player of a register market
+// (no one elsewhere, and no one without a checker). It fails closed: an excluded
+// person fails with ErrExcluded, and anything but a clear "not excluded" within
+// the register timeout with ErrRegisterUnavailable, each with the sentence for the
+// player. A checker that ignores its context is not waited for past the timeout.
+func (s *Service) checkRegister(ctx context.Context, p models.Player, when string) error {
+	if _, ok := RegisterMarkets[p.Country]; !ok || s.exclusions == nil {
+		return nil
+	}
+	person := registerPerson(p)
+	ctx, cancel := context.WithTimeout(ctx, s.registerTimeout)
+	defer cancel()
+	type answer struct {
+		res exclusions.Result
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := s.exclusions.Check(ctx, person)
+		done <- answer{res, err}
+	}()
+	var a answer
+	select {
+	case a = <-done:
+	case <-ctx.Done():
+		a.err = fmt.Errorf("%w: %w", exclusions.ErrUnavailable, ctx.Err())
+	}
+	log := s.log.With("player_id", p.ID, "person", person, "at", when)
+	switch {
+	case errors.Is(a.err, exclusions.ErrIncomplete):
+		log.Warn("self-exclusion register not asked: identity incomplete", "err", a.err)
+		return fmt.Errorf("%w: %w", ErrRegisterUnavailable, models.Problemf("", msgRegisterIncomplete))
+	case a.err != nil:
+		log.Warn("self-exclusion register did not answer; refused", "err", a.err)
+		return fmt.Errorf("%w: %w", ErrRegisterUnavailable, models.Problemf("", msgRegisterUnavailable))
+	case a.res.Excluded:
+		log.LogAttrs(ctx, slog.LevelInfo, "refused: self-excluded in the national register",
+			slog.String("register", a.res.Register), slog.String("reference", a.res.Reference))
+		return fmt.Errorf("%w: %w", ErrExcluded, models.Problemf("", fmt.Sprintf(msgExcluded, a.res.Register)))
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package cashier_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// registerService is playersService with a self-exclusion checker and a register
+// timeout.
+func registerService(t *testing.T, db *gorm.DB, x exclusions.Exclusions, timeout time.Duration) *cashier.Service {
+	t.Helper()
+	key, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := trustly.LoadPublicKey("../trustly/testdata/test-merchant-public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:1/api/1", Username: "u", Password: "p",
+		PrivateKey: key, TrustlyKey: pub, Env: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub, Exclusions: x,
+		RegisterTimeout: timeout, Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// counting is a checker that counts its calls and passes them to next.
+type counting struct {
+	mu    sync.Mutex
+	next  exclusions.Exclusions
+	calls []exclusions.Person
+}
+
+func (c *counting) Check(ctx context.Context, p exclusions.Person) (exclusions.Result, error) {
+	c.mu.Lock()
+	c.calls = append(c.calls, p)
+	c.mu.Unlock()
+	return c.next.Check(ctx, p)
+}
+
+func (c *counting) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.calls)
+}
+
+func reg(email, country, first, last, personID, dob string) models.Registration {
+	return models.Registration{Email: email, Password: "correct horse battery", FirstName: first, LastName: last,
+		Country: country, PersonID: personID, DateOfBirth: dob}
+}
+
+// TestRegisterAsksTheRegister: in SE, EE and NL a registration needs what the
+// register needs and is refused for an excluded person, storing nothing; elsewhere
+// the register is not asked; one personnummer opens one account; and a player who
+// excludes themselves later cannot sign in any more (only with the right password
+// does anyone learn it).
+func TestRegisterAsksTheRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		fake := exclusions.Sandbox()
+		x := &counting{next: fake}
+		svc, ctx := registerService(t, db, x, 0), context.Background()
+
+		for _, tt := range []struct {
+			name  string
+			r     models.Registration
+			field string // the problem's field; "" with excluded
+			excl  bool
+			msg   string
+		}{
+			{"SE without personnummer", reg("a@example.com", "SE", "Anna", "Svensson", "", ""), "person_id", false, "Enter your personal identity number (personnummer"},
+			{"SE with a wrong check digit", reg("a@example.com", "SE", "Anna", "Svensson", "19850202-1118", ""), "person_id", false, "Enter your personal identity number"},
+			{"SE excluded in Spelpaus", reg("sven@example.com", "SE", "Sven", "Spelpaus", "19850202-1119", ""), "", true, "You are registered as excluded from gambling (fake)"},
+			{"EE excluded", reg("jaan@example.com", "EE", "Jaan", "Keeld", "37505050004", ""), "", true, "You are registered as excluded"},
+			{"NL without date of birth", reg("piet@example.com", "NL", "Piet", "Uitgesloten", "", ""), "date_of_birth", false, "Enter your date of birth"},
+			{"NL excluded by name and date of birth", reg("piet@example.com", "NL", "Piet", "Uitgesloten", "", "1970-10-10"), "", true, "You are registered as excluded"},
+		} {
+			_, err := svc.Register(ctx, tt.r)
+			var p *models.Problem
+			if !errors.As(err, &p) || p.Field != tt.field || !strings.HasPrefix(p.Message, tt.msg) || errors.Is(err, cashier.ErrExcluded) != tt.excl {
+				t.Errorf("%s: %v (problem %+v); want problem on %q starting %q, excluded %t", tt.name, err, p, tt.field, tt.msg, tt.excl)
+			}
+		}
+		var n int64
+		if db.Model(&models.Player{}).Count(&n); n != 0 {
+			t.Fatalf("%d players after refused registrations; want none", n)
+		}
+
+		calls := x.count()
+		de, err := svc.Register(ctx, reg("de@example.com", "DE", "Dora", "Deutsch", "", ""))
+		if err != nil || x.count() != calls {
+			t.Fatalf("DE: %v, register asked %d times; want registered without asking", err, x.count()-calls)
+		}
+		if de.PersonID != "" {
+			t.Errorf("DE player personid %q; want none", de.PersonID)
+		}
+		anna, err := svc.Register(ctx, reg("anna@example.com", "SE", "Anna", "Svensson", "19790131-1246", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if anna.PersonID != "SE197901311246" || anna.DateOfBirth != "1979-01-31" {
+			t.Errorf("player personid %q dob %q; want SE197901311246, 1979-01-31", anna.PersonID, anna.DateOfBirth)
+		}
+		if _, err := svc.Register(ctx, reg("anna2@example.com", "SE", "Anna", "Svensson", "197901311246", "")); !errors.Is(err, cashier.ErrEmailTaken) {
+			t.Errorf("second account for one personnummer: %v; want ErrEmailTaken (the same answer as a taken email)", err)
+		}
+		if _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
+			t.Fatalf("sign-in before the exclusion: %v", err)
+		}
+
+		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: "197901311246"})
+		_, err = svc.Authenticate(ctx, "anna@example.com", "correct horse battery")
+		if !errors.Is(err, cashier.ErrExcluded) || !strings.HasPrefix(problemMessage(err), "You are registered as excluded") {
+			t.Errorf("sign-in after the exclusion: %v; want ErrExcluded with its sentence", err)
+		}
+		_, err = svc.Authenticate(ctx, "anna@example.com", "a wrong password")
+		if errors.Is(err, cashier.ErrExcluded) || problemMessage(err) != "Email or password is wrong." {
+			t.Errorf("wrong password of an excluded player: %v; want only the wrong-password sentence", err)
+		}
+	})
+}
+
+// stuck is a register that never answers and ignores its context, until the test
+// ends.
+type stuck struct{ release chan struct{} }
+
+func (s stuck) Check(context.Context, exclusions.Person) (exclusions.Result, error) {
+	<-s.release
+	return exclusions.Result{Register: "stuck"}, nil
+}
+
+// switchable answers with whichever checker is set.
+type switchable struct {
+	mu sync.Mutex
+	x  exclusions.Exclusions
+}
+
+func (s *switchable) set(x exclusions.Exclusions) { s.mu.Lock(); s.x = x; s.mu.Unlock() }
+func (s *switchable) Check(ctx context.Context, p exclusions.Person) (exclusions.Result, error) {
+	s.mu.Lock()
+	x := s.x
+	s.mu.Unlock()
+	return x.Check(ctx, p)
+}
+
+// TestRegisterTimeoutFailsClosed: a register that does not answer within the
+// timeout (even one that ignores its context) refuses registration and sign-in
+// with the sentence saying so, and stores nothing.
+func TestRegisterTimeoutFailsClosed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		release := make(chan struct{})
+		t.Cleanup(func() { close(release) })
+		x := &switchable{x: exclusions.Sandbox()}
+		svc, ctx := registerService(t, db, x, 50*time.Millisecond), context.Background()
+		if _, err := svc.Register(ctx, reg("anna@example.com", "SE", "Anna", "Svensson", "197901311246", "")); err != nil {
+			t.Fatal(err)
+		}
+
+		x.set(stuck{release})
+		// within waits for f, failing the test if it has not returned after 10 s
+		// (the register timeout is 50 ms).
+		within := func(what string, f func() error) error {
+			done := make(chan error, 1)
+			go func() { done <- f() }()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: no answer after 10 s; the register timeout is 50 ms", what)
+				return nil
+			}
+		}
+		const want = "We could not check the national self-exclusion register just now, so you cannot play yet."
+		err := within("register", func() error {
+			_, err := svc.Register(ctx, reg("bo@example.com", "SE", "Bo", "Ek", "196512171957", ""))
+			return err
+		})
+		if !errors.Is(err, cashier.ErrRegisterUnavailable) || !strings.HasPrefix(problemMessage(err), want) {
+			t.Errorf("register with a stuck register: %v; want ErrRegisterUnavailable saying %q", err, want)
+		}
+		err = within("sign-in", func() error {
+			_, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery")
+			return err
+		})
+		if !errors.Is(err, cashier.ErrRegisterUnavailable) || !strings.HasPrefix(problemMessage(err), want) {
+			t.Errorf("sign-in with a stuck register: %v; want ErrRegisterUnavailable saying %q", err, want)
+		}
+		x.set(&exclusions.Fake{}) // answers again
+		if _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
+			t.Errorf("sign-in once the register answers: %v", err)
+		}
+		var n int64
+		if db.Model(&models.Player{}).Where("email = ?", "bo@example.com").Count(&n); n != 0 {
+			t.Errorf("%d players for the refused registration; want none", n)
+		}
+	})
+}

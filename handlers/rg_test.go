@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/net/html"
+)
+
+// refreshIn is the page's meta refresh in seconds, "" when it has none.
+func refreshIn(r *testResponse) string {
+	for _, n := range r.find(func(n *html.Node) bool { return n.Data == "meta" && attr(n, "http-equiv") == "refresh" }) {
+		return attr(n, "content")
+	}
+	return ""
+}
+
+// TestRealityCheck: with a 30-minute interval the notice appears on the first page
+// view once 30 minutes have passed since sign-in, not a second before (until then
+// the page reloads itself when it is due), with the time and the session's net
+// result; acknowledging it (a POST with the CSRF token) starts the next interval.
+// In a market where it is off, nothing is shown.
+func TestRealityCheck(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+	ta := newTestApp(t, func(s *testSetup) {
+		s.Cashier.Now = clock.Now
+		s.Cashier.Config.RealityCheck = map[string]time.Duration{"SE": 30 * time.Minute, "DE": 0}
+	})
+	cl, player := ta.signedIn("anna@example.com")
+	page := cl.get("/cashier").wantStatus(200)
+	if page.has("reality-check") || refreshIn(page) != "1800" {
+		t.Fatalf("at sign-in: notice %t, refresh %q; want none, 1800", page.has("reality-check"), refreshIn(page))
+	}
+	// Money of the session: a credited deposit of 500 and a payout of 150 requested.
+	for _, o := range []models.Order{
+		{MessageID: "dep-rc-1", Kind: models.OrderDeposit, Status: models.OrderCredited, Amount: models.Money{Minor: 50000, Currency: "SEK"}},
+		{MessageID: "dep-rc-2", Kind: models.OrderDeposit, Status: models.OrderFailed, Amount: models.Money{Minor: 90000, Currency: "SEK"}},
+		{MessageID: "pay-rc-1", Kind: models.OrderPayout, Status: models.OrderSent, Amount: models.Money{Minor: 15000, Currency: "SEK"}},
+	} {
+		o.PlayerID, o.CreatedAt = player.ID, clock.Now().Add(time.Minute)
+		if err := ta.DB.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	clock.Advance(30*time.Minute - time.Second)
+	page = cl.get("/history").wantStatus(200)
+	if page.has("reality-check") || refreshIn(page) != "1" {
+		t.Fatalf("a second before: notice %t, refresh %q; want none, 1", page.has("reality-check"), refreshIn(page))
+	}
+	clock.Advance(time.Second)
+	page = cl.get("/history").wantStatus(200)
+	if !page.has("reality-check") {
+		t.Fatal("after 30 minutes: no reality check notice")
+	}
+	if got := page.text("reality-check-time"); got != "30 minutes" {
+		t.Errorf("time %q; want 30 minutes", got)
+	}
+	if got := page.text("reality-check-net"); got != "350,00 SEK" {
+		t.Errorf("net %q; want 350,00 SEK (500 deposited, 150 withdrawn)", got)
+	}
+	if refreshIn(page) != "" {
+		t.Errorf("refresh %q while the notice shows; want none", refreshIn(page))
+	}
+
+	cl.post("/reality-check", url.Values{"next": {"/history"}}).wantStatus(403)
+	cl.submit("/reality-check", url.Values{"next": {"/history"}}).wantRedirect("/history")
+	page = cl.get("/history").wantStatus(200)
+	if page.has("reality-check") || refreshIn(page) != "1800" {
+		t.Fatalf("after acknowledging: notice %t, refresh %q; want none, 1800", page.has("reality-check"), refreshIn(page))
+	}
+	clock.Advance(31 * time.Minute)
+	if page = cl.get("/cashier"); page.text("reality-check-time") != "1 hour 1 minute" {
+		t.Errorf("next check: time %q; want 1 hour 1 minute since sign-in", page.text("reality-check-time"))
+	}
+
+	// Germany: off.
+	de, err := ta.Svc.Register(t.Context(), models.Registration{Email: "dora@example.com", Password: testPassword,
+		FirstName: "Dora", LastName: "Deutsch", Country: "DE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dcl := ta.client()
+	dcl.signIn(de.Email, testPassword)
+	clock.Advance(5 * time.Hour)
+	if page = dcl.get("/cashier").wantStatus(200); page.has("reality-check") || refreshIn(page) != "" {
+		t.Errorf("DE after 5 hours: notice %t, refresh %q; want neither", page.has("reality-check"), refreshIn(page))
+	}
+}
+
+// TestBreakPages: choosing a break shows a confirmation and changes nothing; only
+// the confirmation takes it; without the CSRF token nothing happens; the cashier
+// then says until when and refuses a deposit; there is no page to end a break.
+func TestBreakPages(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+	ta := newTestApp(t, func(s *testSetup) { s.Cashier.Now = clock.Now })
+	cl, player := ta.signedIn("anna@example.com")
+	confirm := cl.submit("/breaks", url.Values{"kind": {"time-out-30d"}}).wantStatus(200)
+	if got := confirm.text("break-confirm-text"); !strings.Contains(got, "a 30-day time-out") || !strings.Contains(got, "until 2026-06-03 10:00 UTC") {
+		t.Errorf("confirmation %q; want the kind and its end", got)
+	}
+	if _, ok, _ := ta.Svc.CurrentBreak(t.Context(), player); ok {
+		t.Fatal("a break in force before the confirmation")
+	}
+	cl.post("/breaks/confirm", url.Values{"kind": {"time-out-30d"}}).wantStatus(403)
+	cl.submit("/breaks", url.Values{"kind": {"time-out-1h"}}).wantStatus(422)
+	cl.submit("/breaks/confirm", url.Values{"kind": {"time-out-30d"}}).wantRedirect("/breaks")
+	if _, ok, _ := ta.Svc.CurrentBreak(t.Context(), player); !ok {
+		t.Fatal("no break in force after the confirmation")
+	}
+	const sentence = "You chose a 30-day time-out, so deposits and play are paused until 2026-06-03 10:00 UTC."
+	if got := cl.get("/cashier").text("on-break"); !strings.HasPrefix(got, sentence) {
+		t.Errorf("cashier notice %q; want %q", got, sentence)
+	}
+	if got := cl.submit("/deposit", url.Values{"amount": {"100"}}).wantStatus(422).text("problem"); !strings.HasPrefix(got, sentence) {
+		t.Errorf("deposit refused with %q; want %q", got, sentence)
+	}
+	for _, path := range []string{"/breaks/end", "/breaks/cancel", "/breaks/1/end"} {
+		cl.submit(path, nil).wantStatus(404)
+	}
+	if got := cl.submit("/breaks/confirm", url.Values{"kind": {"time-out-24h"}}).wantStatus(422).text("problem"); !strings.HasPrefix(got, "You already have a break until 2026-06-03 10:00 UTC.") {
+		t.Errorf("shorter break: %q; want refused", got)
+	}
+}
