@@ -43,13 +43,15 @@ func TestBrowserDepositInFrame(t *testing.T) {
 	if b.has("checkout-frame") {
 		t.Error("the success page is shown with the checkout frame still there")
 	}
-	if got := b.text("result-title"); got != "Processing your deposit" {
+	first := b.text("order-status")
+	if got := b.text("result-title"); first != "In your balance" && got != msgTitleProcessing {
 		t.Errorf("title %q", got)
 	}
-	first := b.text("order-status")
 	b.snap("success-waiting")
 	b.waitText("order-status", "In your balance")
 	b.waitText("balance", "100,00 SEK")
+	// The heading follows the money: no "Processing" once it is in the balance.
+	b.waitText("result-title", msgTitleCredited)
 	if reloaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.notReloaded !== true`)); err != nil || reloaded {
 		t.Errorf("the success page was reloaded to show the credit (%v)", err)
 	}
@@ -83,8 +85,14 @@ func TestBrowserCancelOnPhone(t *testing.T) {
 
 	b.do("cancel in the checkout", cancelInCheckout()...)
 	b.waitLocation("/deposit/fail")
-	if got := b.text("result-title"); got != "Your deposit was not completed" {
+	b.do("wait for the fail page", chromedp.WaitVisible(id("order-status")))
+	if got := b.text("result-title"); got != msgTitleFailed {
 		t.Errorf("title %q", got)
+	}
+	// Before Trustly's cancel arrives the order is still started; the fail page
+	// must not say "Waiting for the bank" beside "not completed".
+	if got := b.text("order-status"); got != msgNotCompleted && got != "Cancelled — nothing was charged" {
+		t.Errorf("the fail page first reads %q; want %q (or the cancel's words)", got, msgNotCompleted)
 	}
 	b.waitText("order-status", "Cancelled — nothing was charged")
 	b.snap("fail-phone")
@@ -118,6 +126,7 @@ func TestBrowserDepositReturned(t *testing.T) {
 	b.waitLocation("/deposit/success")
 	b.waitText("order-status", "Returned by your bank")
 	b.waitText("balance", "0,00 SEK")
+	b.waitText("result-title", msgTitleReturned)
 	b.snap("success-returned")
 
 	b.do("open the history", chromedp.Navigate(lv.URL+"/history"), chromedp.WaitVisible(id("order-row")))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -171,7 +172,7 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if order.Status != models.OrderStarted || order.CheckoutURL == "" {
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, svc.Now()) {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
 		amount := order.Amount.Display()
@@ -189,15 +190,18 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 
 // depositResult is where Trustly returns the player: SuccessURL (success true) or
 // FailURL. Neither proves anything about the payment; the page shows the order's
-// state as notifications left it, and books nothing.
+// state as notifications left it, and books nothing. On the fail page an order
+// Trustly has not reported on yet reads "Not completed", not "Waiting for the
+// bank": the player has just left the checkout without paying.
 func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		d, err := playerDeposit(c, svc)
 		if err != nil {
 			return err
 		}
-		page := views.DepositResultPage{Chrome: chrome(c), Success: success,
-			Amount: d.Order.Amount.Display(), State: orderState(d), RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
+		state := orderState(d, svc.Now(), !success)
+		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(success, state.Phase),
+			Amount: d.Order.Amount.Display(), State: state, RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
 		if d.Order.KYCOutcome == models.KYCFinish {
 			page.Refused = d.Order.KYCMessage
 		}
@@ -205,24 +209,54 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 	}
 }
 
-// orderStatus is the JSON the result pages poll.
-type orderStatus struct {
-	Status  string `json:"status"`  // models.OrderStatus: "credited"
-	Text    string `json:"text"`    // in words: "In your balance"
-	Phase   string `json:"phase"`   // views.Phase…: which explanation to show
-	Balance string `json:"balance"` // the wallet now: "100,00 SEK"
+// Headings of a deposit's result page, by phase; the page's script changes the
+// heading as the phase changes.
+const (
+	msgTitleProcessing = "Processing your deposit"
+	msgTitleCredited   = "Your deposit is in your balance"
+	msgTitleFailed     = "Your deposit was not completed"
+	msgTitleReturned   = "Your deposit was returned by your bank"
+)
+
+// resultTitle is the result page's heading for an order in phase, reached
+// through SuccessURL (success) or FailURL.
+func resultTitle(success bool, phase string) string {
+	switch phase {
+	case views.PhaseCredited:
+		return msgTitleCredited
+	case views.PhaseFailed:
+		return msgTitleFailed
+	case views.PhaseReturned:
+		return msgTitleReturned
+	}
+	if success {
+		return msgTitleProcessing
+	}
+	return msgTitleFailed
 }
 
-// depositStatus answers the result pages' polling with the order's state.
+// orderStatus is the JSON the result pages poll.
+type orderStatus struct {
+	Status  string `json:"status"`          // models.OrderStatus: "credited"
+	Text    string `json:"text"`            // in words: "In your balance"
+	Phase   string `json:"phase"`           // views.Phase…: which explanation to show
+	Balance string `json:"balance"`         // the wallet now: "100,00 SEK"
+	Title   string `json:"title,omitempty"` // the page's heading: "Your deposit is in your balance"
+}
+
+// depositStatus answers the result pages' polling with the order's state;
+// ?page=fail is the fail page asking.
 func depositStatus(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		d, err := playerDeposit(c, svc)
 		if err != nil {
 			return err
 		}
-		state := orderState(d)
+		fail := c.Query("page") == "fail"
+		state := orderState(d, svc.Now(), fail)
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance})
+		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance,
+			Title: resultTitle(!fail, state.Phase)})
 	}
 }
 
@@ -233,8 +267,16 @@ func playerDeposit(c *fiber.Ctx, svc *cashier.Service) (cashier.Deposit, error) 
 	return d, orderNotFound(err)
 }
 
-// orderState is a deposit's state for its result page, with the wallet's balance.
-func orderState(d cashier.Deposit) views.OrderState {
-	return views.OrderState{Status: statusText(d.Order), Phase: phase(d.Order), Balance: d.Wallet.Display(),
+// orderState is a deposit's state for its result page, with the wallet's
+// balance; failPage is the page of Trustly's FailURL.
+func orderState(d cashier.Deposit, now time.Time, failPage bool) views.OrderState {
+	s := views.OrderState{Status: statusText(d.Order, now), Phase: phase(d.Order, now), Balance: d.Wallet.Display(),
 		StatusURL: "/deposit/status?order=" + url.QueryEscape(d.Order.MessageID)}
+	if failPage {
+		s.StatusURL += "&page=fail"
+		if s.Phase == views.PhaseWaiting && d.Order.Status != models.OrderPending {
+			s.Status = msgNotCompleted
+		}
+	}
+	return s
 }

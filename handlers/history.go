@@ -19,13 +19,13 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		page := views.HistoryPage{Chrome: chrome(c), Balance: h.Wallet.Display()}
+		page, now := views.HistoryPage{Chrome: chrome(c), Balance: h.Wallet.Display()}, svc.Now()
 		for _, o := range h.Orders {
 			row := views.OrderRow{MessageID: o.MessageID, Date: dateText(o.CreatedAt), Kind: kindText(o.Kind),
-				Amount: o.Amount.Display(), Status: statusText(o), Phase: phase(o), Flags: flagTexts(o)}
+				Amount: o.Amount.Display(), Status: statusText(o, now), Phase: phase(o, now), Flags: flagTexts(o)}
 			if o.Kind == models.OrderDeposit {
 				row.Link = resultURL(o)
-				if o.Status == models.OrderStarted {
+				if o.Status == models.OrderStarted && !abandoned(o, now) {
 					row.Link = "/deposit/checkout?order=" + url.QueryEscape(o.MessageID)
 				}
 			}
@@ -91,12 +91,35 @@ var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	},
 }
 
+// Sentences for a checkout that ended without a word from Trustly: the player came
+// back through FailURL, or the checkout page has expired.
+const (
+	msgNotCompleted = "Not completed — nothing was charged"
+	msgExpired      = "Not completed — the bank page has closed and nothing was charged"
+)
+
+// checkoutLife is how long Trustly's checkout URL can be used (10–30 minutes,
+// API.md §4.1): a deposit or account selection still waiting for its checkout
+// after this long was abandoned, whether or not a cancel ever comes.
+const checkoutLife = 30 * time.Minute
+
+// abandoned reports whether order is still waiting for its checkout after the
+// checkout can no longer be used.
+func abandoned(order models.Order, now time.Time) bool {
+	waiting := order.Status == models.OrderCreated || order.Status == models.OrderStarted
+	return !order.MovesOut() && waiting && now.Sub(order.CreatedAt) > checkoutLife
+}
+
 // statusText is order's status in the player's words; a payout's (and a
 // refund's, which moves money the same way) comes from cashier.PayoutStateText,
-// which also reads the bank's transfer state.
-func statusText(order models.Order) string {
+// which also reads the bank's transfer state. A checkout abandoned reads as not
+// completed rather than waiting for ever.
+func statusText(order models.Order, now time.Time) string {
 	if order.MovesOut() {
 		return cashier.PayoutStateText(order)
+	}
+	if abandoned(order, now) {
+		return msgExpired
 	}
 	if s, ok := statusWords[order.Kind][order.Status]; ok {
 		return s
@@ -104,8 +127,12 @@ func statusText(order models.Order) string {
 	return string(order.Status)
 }
 
-// phase groups order's status into the explanations its result page shows.
-func phase(order models.Order) string {
+// phase groups order's status into the explanations its result page shows; an
+// abandoned checkout is over, as a cancelled one is.
+func phase(order models.Order, now time.Time) string {
+	if abandoned(order, now) {
+		return views.PhaseFailed
+	}
 	switch order.Status {
 	case models.OrderCredited:
 		return views.PhaseCredited

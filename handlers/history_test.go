@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/models"
 )
@@ -66,22 +67,66 @@ func TestStatusWords(t *testing.T) {
 		status models.OrderStatus
 		want   string
 		phase  string
+		age    time.Duration
 	}{
-		{models.OrderDeposit, models.OrderCreated, "Starting", "waiting"},
-		{models.OrderDeposit, models.OrderStarted, "Waiting for the bank", "waiting"},
-		{models.OrderDeposit, models.OrderPending, "Processing", "waiting"},
-		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited"},
-		{models.OrderDeposit, models.OrderFailed, "Cancelled — nothing was charged", "failed"},
-		{models.OrderDeposit, models.OrderDebited, "Returned by your bank", "returned"},
-		{models.OrderDeposit, "something-new", "something-new", "waiting"},
+		{models.OrderDeposit, models.OrderCreated, "Starting", "waiting", 0},
+		{models.OrderDeposit, models.OrderStarted, "Waiting for the bank", "waiting", 0},
+		{models.OrderDeposit, models.OrderPending, "Processing", "waiting", 0},
+		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited", 0},
+		{models.OrderDeposit, models.OrderFailed, "Cancelled — nothing was charged", "failed", 0},
+		{models.OrderDeposit, models.OrderDebited, "Returned by your bank", "returned", 0},
+		{models.OrderDeposit, "something-new", "something-new", "waiting", 0},
+		// A checkout is abandoned once Trustly's checkout URL can no longer be
+		// used, 30 minutes after the order, whether or not a cancel comes.
+		{models.OrderDeposit, models.OrderStarted, "Waiting for the bank", "waiting", 29 * time.Minute},
+		{models.OrderDeposit, models.OrderStarted, msgExpired, "failed", 31 * time.Minute},
+		{models.OrderDeposit, models.OrderCreated, msgExpired, "failed", 31 * time.Minute},
+		{models.OrderSelectAccount, models.OrderStarted, msgExpired, "failed", 2 * time.Hour},
+		{models.OrderDeposit, models.OrderPending, "Processing", "waiting", 2 * time.Hour},
+		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited", 2 * time.Hour},
 	} {
-		o := models.Order{Kind: tt.kind, Status: tt.status}
-		if got, ph := statusText(o), phase(o); got != tt.want || ph != tt.phase {
-			t.Errorf("%s %s = %q, %s; want %q, %s", tt.kind, tt.status, got, ph, tt.want, tt.phase)
+		now := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
+		o := models.Order{Kind: tt.kind, Status: tt.status, CreatedAt: now.Add(-tt.age)}
+		if got, ph := statusText(o, now), phase(o, now); got != tt.want || ph != tt.phase {
+			t.Errorf("%s %s %s old = %q, %s; want %q, %s", tt.kind, tt.status, tt.age, got, ph, tt.want, tt.phase)
 		}
 	}
 	o := models.Order{Flag: models.FlagCancelAfterCredit + "; credit of 5.00 differs"}
 	if got := flagTexts(o); len(got) != 2 || got[1] != flagWords[models.FlagCancelAfterCredit] || got[0] != flagReview {
 		t.Errorf("flags in words = %q", got)
+	}
+}
+
+// TestHistoryAbandonedCheckout: a deposit whose checkout was left open and never
+// finished reads "Waiting for the bank" only while Trustly's checkout can still be
+// used; after 30 minutes the history says it was not completed, and its link goes
+// to the result page, not to the dead checkout.
+func TestHistoryAbandonedCheckout(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, _ := lv.signedIn("anna@example.com")
+	messageID := lv.startDeposit(cl, "100")
+
+	status := func() string {
+		t.Helper()
+		page := cl.get("/history").wantStatus(http.StatusOK)
+		return page.text("order-status")
+	}
+	if got := status(); got != "Waiting for the bank" {
+		t.Fatalf("a fresh checkout reads %q; want Waiting for the bank", got)
+	}
+	old := time.Now().Add(-31 * time.Minute)
+	if err := lv.DB.Model(&models.Order{}).Where("message_id = ?", messageID).Update("created_at", old).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); got != msgExpired {
+		t.Errorf("a checkout abandoned 31 minutes ago reads %q; want %q", got, msgExpired)
+	}
+	cl.get("/deposit/checkout?order=" + messageID).wantRedirect("/deposit/success?order=" + messageID)
+	page := cl.get("/deposit/success?order=" + messageID).wantStatus(http.StatusOK)
+	if !page.has("try-again") {
+		t.Error("the result page of an abandoned checkout offers no Try again")
+	}
+	if got, title := page.text("order-status"), page.text("result-title"); got != msgExpired || title != msgTitleFailed {
+		t.Errorf("its result page reads %q under %q; want %q under %q", got, title, msgExpired, msgTitleFailed)
 	}
 }

@@ -168,6 +168,7 @@ type OrderState struct {
 type DepositResultPage struct {
 	Chrome
 	Success  bool   // came back through SuccessURL
+	Title    string // the heading for the order's phase: "Processing your deposit"
 	Amount   string // "100,00 SEK"
 	State    OrderState
 	RetryURL string // the cashier with the amount filled in: "/cashier?amount=100.00"

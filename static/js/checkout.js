@@ -32,7 +32,8 @@
   });
 
   // An order's state: poll data-status-url ({status, text, phase, balance}) and
-  // update the elements with data-testid order-status and balance, and the
+  // update the elements with data-testid order-status and balance, the page's
+  // heading (data-title) and title, and the
   // container's data-phase, which the stylesheet uses to show the matching
   // explanation. A credited deposit can still be returned by the bank, so only
   // failed and returned end the polling early; it stops after ten minutes.
@@ -53,6 +54,11 @@
         .then(function (state) {
           set("order-status", state.text);
           set("balance", state.balance);
+          var title = document.querySelector("[data-title]");
+          if (title && state.title && title.textContent !== state.title) {
+            document.title = document.title.replace(title.textContent, state.title);
+            title.textContent = state.title;
+          }
           if (state.phase) box.setAttribute("data-phase", state.phase);
           interval = 1500;
           next(state.phase);
