@@ -38,13 +38,16 @@ const (
 	msgAccountNoName   = "We need your first and last name to register a bank account; please contact support."
 	// msgAccountUnverified answers a payout to an account that is not PayoutReady.
 	msgAccountUnverified = "This bank account is waiting for your bank to verify it. Choose another account, or try again once it is verified."
+	// msgAccountPayoutFailed answers a payout to an account a payout already failed to.
+	msgAccountPayoutFailed = "A payout to this bank account failed at the bank. Choose another account, or add yours again."
 )
 
 // PayoutReady reports whether payouts may go to a: Trustly verified that it is
-// the player's, or we registered it ourselves with RegisterAccount. A removed
-// account is never offered, whatever this says.
+// the player's, or we registered it ourselves with RegisterAccount, and no payout
+// to it has failed at the bank (payoutfailed). A removed account is never
+// offered, whatever this says.
 func PayoutReady(a models.BankAccount) bool {
-	return a.Verified || a.Source == models.AccountFromRegisterAccount
+	return (a.Verified || a.Source == models.AccountFromRegisterAccount) && a.PayoutFailure == ""
 }
 
 // BankAccounts lists the player's bank accounts that were not removed, oldest
@@ -102,7 +105,9 @@ func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, i
 // Trustly. Trustly has the final say on the number (624, also a Problem).
 //
 // Trustly gives the same AccountID for the same details, so registering them again
-// returns the same BankAccount, shown again if the player had removed it. Trustly
+// returns the same BankAccount, shown again if the player had removed it, with
+// Known set when it was saved and shown already. A payout failure stays: the
+// same details would fail again. Trustly
 // checks the number's format only, not who owns it: the account is saved as not
 // verified.
 func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player, country, bank, account string) (models.BankAccount, error) {
@@ -145,7 +150,14 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 		LastDigits: lastDigits(details.AccountNumber), ClearingHouse: clearing, Source: models.AccountFromRegisterAccount,
 		CreatedAt: now, UpdatedAt: now}
 	unlock := writeLock(s.db)
+	known := false
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&models.BankAccount{}).Where("player_id = ? AND account_id = ? AND removed = ?", player.ID,
+			res.AccountID, false).Count(&n).Error; err != nil {
+			return err
+		}
+		known = n > 0
 		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
 			DoUpdates: clause.Assignments(map[string]any{
@@ -162,7 +174,8 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 	if err != nil {
 		return models.BankAccount{}, fmt.Errorf("register bank account: save: %w", err)
 	}
-	log.Info("bank account registered", "bank_account_id", a.ID, "account_id", a.AccountID)
+	log.Info("bank account registered", "bank_account_id", a.ID, "account_id", a.AccountID, "known", known)
+	a.Known = known
 	return a, nil
 }
 

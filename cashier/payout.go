@@ -63,6 +63,7 @@ const (
 	PayoutTextPaid             = "Paid out"
 	PayoutTextBankFailed       = "Your bank could not receive it — the money will come back to your balance"
 	PayoutTextReturned         = "Returned by the bank — the money is back in your balance"
+	PayoutTextRefused          = "Not paid: the bank refused it — the money is back in your balance"
 	PayoutTextNotSent          = "Not sent — the money is back in your balance"
 	PayoutTextDenied           = "Not approved — the money is back in your balance"
 	PayoutTextCancelled        = "Cancelled — the money is back in your balance"
@@ -166,6 +167,9 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 		}
 		if account.ID == 0 {
 			return models.Problemf("account", msgPayoutAccount)
+		}
+		if account.PayoutFailure != "" {
+			return models.Problemf("account", msgAccountPayoutFailed)
 		}
 		if !PayoutReady(account) {
 			return models.Problemf("account", msgAccountUnverified)
@@ -628,6 +632,8 @@ func PayoutStateText(order models.Order) string {
 		return PayoutTextPaid
 	case models.OrderFailed:
 		switch {
+		case order.ReturnedAt != nil && order.PayoutFailedAt != nil:
+			return PayoutTextRefused
 		case order.ReturnedAt != nil:
 			return PayoutTextReturned
 		case order.ReleasedAt != nil:

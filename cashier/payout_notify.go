@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -42,6 +43,9 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		if order.Reason == "" {
 			order.Reason = truncate(fmt.Sprintf("payoutfailed %s: %s", d.ErrorCode, d.ErrorMessage), 500)
 		}
+		if err := markPayoutFailure(ctx, tx, order, d.ErrorCode, now); err != nil {
+			return ok, err
+		}
 		log.Warn("payout failed at the bank; the money returns with Trustly's credit", "error_code", d.ErrorCode, "error_message", d.ErrorMessage)
 		return ok, nil
 	case *trustly.TransferData:
@@ -63,6 +67,38 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	order.AddFlag(fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
 	log.Warn("unexpected notification for a payout; stored, nothing booked")
 	return ok, nil
+}
+
+// markPayoutFailure marks the bank account a payout went to as not usable for
+// payouts, with the bank's error code ("failed" when it gave none), so that the
+// player is not offered it again. A refund has no account of ours.
+func markPayoutFailure(ctx context.Context, tx *gorm.DB, order *models.Order, code string, now time.Time) error {
+	if order.BankAccountID == 0 {
+		return nil
+	}
+	if code = truncate(code, 64); code == "" {
+		code = "failed"
+	}
+	err := tx.WithContext(ctx).Model(&models.BankAccount{}).Where("id = ?", order.BankAccountID).
+		Updates(map[string]any{"payout_failure": code, "updated_at": now.UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("mark bank account %d: payout failed: %w", order.BankAccountID, err)
+	}
+	return nil
+}
+
+// PayoutFailureCode is the bank's error code of a payout's payoutfailed
+// ("incorrect_account_number"), or "" when none came or it named no code.
+func PayoutFailureCode(order models.Order) string {
+	if order.PayoutFailedAt == nil {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(order.Reason, "payoutfailed ")
+	if !ok {
+		return ""
+	}
+	code, _, _ := strings.Cut(rest, ":")
+	return code
 }
 
 // creditPayout books the credit that returns a payout's money: clearing → wallet,

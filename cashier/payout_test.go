@@ -89,7 +89,7 @@ func TestPayoutScenarios(t *testing.T) {
 		}{
 			{sandbox.ScenarioPayoutConfirmed, models.OrderConfirmed, cashier.PayoutTextPaid, 70000, []string{"payoutconfirmation"}, ""},
 			{sandbox.ScenarioPayoutBounce, models.OrderFailed, cashier.PayoutTextReturned, 100000, []string{"payoutconfirmation", "credit"}, ""},
-			{sandbox.ScenarioPayoutFailed, models.OrderFailed, cashier.PayoutTextReturned, 100000, []string{"payoutfailed", "credit"}, ""},
+			{sandbox.ScenarioPayoutFailed, models.OrderFailed, cashier.PayoutTextRefused, 100000, []string{"payoutfailed", "credit"}, ""},
 			{sandbox.ScenarioPayoutRejected, models.OrderFailed, cashier.PayoutTextNotSent, 100000, nil, "Trustly could not send your payout"},
 		} {
 			t.Run(string(tt.scenario), func(t *testing.T) {
@@ -117,6 +117,22 @@ func TestPayoutScenarios(t *testing.T) {
 					t.Errorf("returned %v released %v; want the money back: %t", got.ReturnedAt, got.ReleasedAt, tt.wallet == 100000)
 				}
 				e.wantMoney(p, tt.wallet, 0)
+				// A payout the bank failed (incorrect account number) marks the
+				// account as not usable for payouts; a bounce leaves it usable.
+				var acc models.BankAccount
+				if err := db.Take(&acc, account.ID).Error; err != nil {
+					t.Fatal(err)
+				}
+				failed := tt.scenario == sandbox.ScenarioPayoutFailed
+				if wantCode := map[bool]string{true: "incorrect_account_number"}[failed]; acc.PayoutFailure != wantCode ||
+					cashier.PayoutReady(acc) == failed || cashier.PayoutFailureCode(got) != wantCode {
+					t.Errorf("account payout failure %q, ready %t, order's code %q; want %q", acc.PayoutFailure,
+						cashier.PayoutReady(acc), cashier.PayoutFailureCode(got), wantCode)
+				}
+				if failed {
+					_, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 10))
+					wantProblem(t, err, "A payout to this bank account failed")
+				}
 				if n := e.sb.Sandbox.PayoutCalls(order.MessageID); n != 1 {
 					t.Errorf("PayoutCalls %d, want 1", n)
 				}
@@ -756,6 +772,7 @@ func TestPayoutStateText(t *testing.T) {
 		{models.Order{SentAt: &at, ConfirmedAt: &at, TransferState: "RETURNED"}, cashier.PayoutTextBankFailed},
 		{models.Order{SentAt: &at, PayoutFailedAt: &at}, cashier.PayoutTextBankFailed},
 		{models.Order{SentAt: &at, ConfirmedAt: &at, CreditedAt: &at, ReturnedAt: &at}, cashier.PayoutTextReturned},
+		{models.Order{SentAt: &at, PayoutFailedAt: &at, CreditedAt: &at, ReturnedAt: &at}, cashier.PayoutTextRefused},
 		{models.Order{FailedAt: &at, ReleasedAt: &at}, cashier.PayoutTextNotSent},
 		{models.Order{NeedsApproval: true, DeniedAt: &at, ReleasedAt: &at}, cashier.PayoutTextDenied},
 		{models.Order{NeedsApproval: true, CancelledAt: &at, ReleasedAt: &at}, cashier.PayoutTextCancelled},

@@ -54,8 +54,30 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 
 // accountRow is a bank account for people.
 func accountRow(a models.BankAccount) views.BankAccountRow {
-	return views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: a.BankName(), Number: a.Number(),
-		Label: a.Label(), Verified: a.Verified, Waiting: !cashier.PayoutReady(a), Source: sourceText(a.Source)}
+	row := views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: a.BankName(), Number: a.Number(),
+		Label: a.Label(), Verified: a.Verified, Source: sourceText(a.Source)}
+	if a.PayoutFailure != "" {
+		row.PayoutFailed = payoutFailureText(a.PayoutFailure)
+	} else {
+		row.Waiting = !cashier.PayoutReady(a)
+	}
+	return row
+}
+
+// payoutFailureWords says the bank's payoutfailed error codes in the player's
+// words; any other code reads as msgPayoutFailureOther.
+var payoutFailureWords = map[string]string{
+	"incorrect_account_number": "The receiving bank says the account number is incorrect.",
+}
+
+const msgPayoutFailureOther = "The receiving bank could not take the payment."
+
+// payoutFailureText is a payoutfailed error code in words.
+func payoutFailureText(code string) string {
+	if s, ok := payoutFailureWords[code]; ok {
+		return s
+	}
+	return msgPayoutFailureOther
 }
 
 // sourceText says how we learned of an account.

@@ -114,7 +114,7 @@ func payoutPhase(state string) string {
 		return views.PayoutPhasePaid
 	case cashier.PayoutTextBankFailed:
 		return views.PayoutPhaseFailed
-	case cashier.PayoutTextReturned, cashier.PayoutTextNotSent, cashier.PayoutTextDenied, cashier.PayoutTextCancelled:
+	case cashier.PayoutTextReturned, cashier.PayoutTextRefused, cashier.PayoutTextNotSent, cashier.PayoutTextDenied, cashier.PayoutTextCancelled:
 		return views.PayoutPhaseBack
 	}
 	return views.PayoutPhaseWaiting
@@ -222,6 +222,10 @@ func payoutDetail(svc *cashier.Service) fiber.Handler {
 		fact("Sent", "payout-sent", o.SentAt)
 		fact("Confirmed by the bank", "payout-confirmed", o.ConfirmedAt)
 		fact("Bank reported a problem", "payout-bank-failed", o.PayoutFailedAt)
+		if o.PayoutFailedAt != nil {
+			page.Facts = append(page.Facts, views.Fact{Label: "Why", Value: payoutFailureText(cashier.PayoutFailureCode(o)),
+				TestID: "payout-failure"})
+		}
 		if o.ReturnedAt != nil {
 			fact("Back in your balance", "payout-back", o.ReturnedAt)
 		} else {

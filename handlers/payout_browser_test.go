@@ -330,3 +330,34 @@ func TestBrowserPayoutReturned(t *testing.T) {
 		t.Errorf("%d payouts returned; want 1", returns)
 	}
 }
+
+// TestBrowserPayoutFailed: the bank refuses a payout (payoutfailed with
+// incorrect_account_number, then Trustly's credit). The player reads why, the
+// money is back, and the account is no longer offered for payouts: the bank
+// accounts page says why.
+func TestBrowserPayoutFailed(t *testing.T) {
+	lv := startLive(t, liveOptions{Sandbox: playerPace})
+	b := newBrowser(t, lv)
+
+	email := "ines@example.com"
+	b.do("register", b.register(email)...)
+	lv.fund(lv.signedInAs(email), "1000")
+	player := lv.playerByEmail(email)
+	acc := lv.waitAccount(player, models.AccountFromDeposit)
+	b.choosePayoutScenario(sandbox.ScenarioPayoutFailed)
+
+	b.withdraw("300", acc.Descriptor)
+	b.waitText("payout-state", cashier.PayoutTextRefused)
+	b.waitText("withdrawable", "1 000,00 SEK")
+	b.waitText("payout-failure", "The receiving bank says the account number is incorrect.")
+	b.snapWidths("payout-failed")
+
+	b.do("open the withdrawal form", chromedp.Navigate(lv.URL+"/payout"), chromedp.WaitVisible(id("withdrawable")))
+	if b.has("account-" + strconv.FormatInt(acc.ID, 10)) {
+		t.Errorf("the withdrawal form still offers %s, which the bank refused", acc.Descriptor)
+	}
+	b.do("open the bank accounts", chromedp.Navigate(lv.URL+"/bank-accounts"), chromedp.WaitVisible(id("account-payout-failed")))
+	if got := b.text("account-payout-failed"); !strings.Contains(got, "account number is incorrect") {
+		t.Errorf("the bank accounts page says %q", got)
+	}
+}

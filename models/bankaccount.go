@@ -26,6 +26,13 @@ type BankAccount struct {
 	Verified      bool          `gorm:"not null;default:false"`       // Trustly verified the player owns it; once true, stays true
 	Source        AccountSource `gorm:"size:16;not null"`             // how we first learned of it
 	Removed       bool          `gorm:"not null;default:false"`       // the player or staff removed it
+	// PayoutFailure is the error code of the bank's payoutfailed for a payout to
+	// this account ("incorrect_account_number"); "" when none failed. Payouts no
+	// longer go to it: the player adds it again correctly or chooses another.
+	PayoutFailure string `gorm:"size:64;not null;default:''"`
+	// Known is set by the cashier when the player already had this account saved
+	// as they added it again; it is not stored.
+	Known bool `gorm:"-"`
 	CreatedAt     time.Time     `gorm:"not null"`
 	UpdatedAt     time.Time     `gorm:"not null"`
 }

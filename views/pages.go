@@ -344,6 +344,10 @@ type BankAccountRow struct {
 	Label    string // both, for sentences: "Handelsbanken **706212"
 	Verified bool   // Trustly verified that it is the player's
 	Waiting  bool   // not verified yet and not typed by the player: no payouts until the bank verifies it
+	// PayoutFailed is why a payout to it failed at the bank, in words ("The
+	// receiving bank says the account number is incorrect."); "" when none did.
+	// Payouts no longer go to it.
+	PayoutFailed string
 	Source   string // how we learned of it: "From a deposit", "Chosen with Trustly", "Entered by you"
 }
 
