@@ -24,6 +24,12 @@ import (
 // Sentences about bank accounts shown by the pages here.
 const (
 	msgAccountAdded   = "%s was added. Payouts can go to it now."
+	msgAccountKnown   = "%s is already saved. Payouts can go to it."
+	// msgConversion warns that a payout in the wallet's currency goes to a bank in
+	// a country of another currency: "SEK", "Finland", "EUR".
+	msgConversion = "Payouts are sent in %s. A bank account in %s is usually in %s: your bank converts the money at its own rate and may charge a fee."
+	// msgConversionShort is msgConversion beside an account in the withdrawal form.
+	msgConversionShort = "sent in %s; your bank converts it to %s"
 	msgAccountRemoved = "%s was removed. Payouts already on their way to it go on."
 )
 
@@ -62,6 +68,16 @@ func accountRow(a models.BankAccount) views.BankAccountRow {
 		row.Waiting = !cashier.PayoutReady(a)
 	}
 	return row
+}
+
+// conversion is the foreign-currency warning for payouts in currency to a bank
+// account in country, or "" when that country's currency is currency (or unknown).
+func conversion(currency, country string) (long, short string) {
+	m, ok := models.Markets[country]
+	if !ok || m.Currency == currency || country == "" {
+		return "", ""
+	}
+	return fmt.Sprintf(msgConversion, currency, m.Name, m.Currency), fmt.Sprintf(msgConversionShort, currency, m.Currency)
 }
 
 // payoutFailureWords says the bank's payoutfailed error codes in the player's
@@ -249,6 +265,7 @@ func bankDetailsView(c *fiber.Ctx, country, bank, account string, problem *model
 	if problem != nil {
 		p.Problem, p.Field = problem.Message, problem.Field
 	}
+	p.Conversion, _ = conversion(player.Currency, country)
 	if country == "SE" {
 		p.BankLabel, p.BankHint, p.BankPlaceholder = "Clearing number", "4 digits, or 5 for Swedbank numbers starting with 8", "6112"
 		p.AccountLabel, p.AccountHint, p.AccountPlaceholder = "Account number", "The rest of the number, digits only", "69706212"
@@ -303,7 +320,14 @@ func registerBankAccount(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := setFlash(c, fmt.Sprintf(msgAccountAdded, accountRow(account).Label)); err != nil {
+		flash := fmt.Sprintf(msgAccountAdded, accountRow(account).Label)
+		if account.Known {
+			flash = fmt.Sprintf(msgAccountKnown, accountRow(account).Label)
+		}
+		if note, _ := conversion(player.Currency, country); note != "" {
+			flash += " " + note
+		}
+		if err := setFlash(c, flash); err != nil {
 			return err
 		}
 		return c.Redirect("/bank-accounts", fiber.StatusSeeOther)

@@ -173,8 +173,18 @@ func TestRegisterBankAccounts(t *testing.T) {
 	cl.submit("/bank-accounts/new", url.Values{"country": {"FI"}, "account": {"fi21 1234 5600 0007 85"}}).
 		wantRedirect("/bank-accounts")
 	flash := cl.get("/bank-accounts").text("flash")
-	if !strings.HasSuffix(flash, "**000785 was added. Payouts can go to it now.") {
-		t.Errorf("flash %q; want the IBAN account's descriptor", flash)
+	conversion := "Payouts are sent in SEK. A bank account in Finland is usually in EUR: your bank converts the money at its own rate and may charge a fee."
+	if !strings.HasSuffix(flash, "**000785 was added. Payouts can go to it now. "+conversion) {
+		t.Errorf("flash %q; want the IBAN account's descriptor and the currency conversion", flash)
+	}
+	if got := cl.get("/bank-accounts/new?country=FI").text("currency-conversion"); got != conversion {
+		t.Errorf("the Finnish bank details form says %q; want %q", got, conversion)
+	}
+	if cl.get("/bank-accounts/new?country=SE").has("currency-conversion") {
+		t.Error("the Swedish bank details form warns a Swedish player of a conversion")
+	}
+	if notes := cl.get("/payout").text("account-choices"); !strings.Contains(notes, "sent in SEK; your bank converts it to EUR") {
+		t.Errorf("the withdrawal form's accounts read %q; want the Finnish one to say it is converted", notes)
 	}
 	shown := accountsShown(t, cl)
 	if len(shown) != 2 || shown[0] != "Handelsbanken **706212 (Entered by you, Not verified)" ||
@@ -184,6 +194,9 @@ func TestRegisterBankAccounts(t *testing.T) {
 	// The same details again: the same account, not a second one.
 	cl.submit("/bank-accounts/new", url.Values{"country": {"SE"}, "bank": {"6112"}, "account": {"69706212"}}).
 		wantRedirect("/bank-accounts")
+	if got := cl.get("/bank-accounts").text("flash"); got != "Handelsbanken **706212 is already saved. Payouts can go to it." {
+		t.Errorf("flash after entering a saved account again %q", got)
+	}
 	if n := countAccounts(t, lv.testApp); n != 2 {
 		t.Errorf("%d accounts after registering one twice; want 2", n)
 	}

@@ -74,6 +74,9 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 		if a.Verified {
 			note = "verified by your bank"
 		}
+		if _, short := conversion(player.Currency, models.ClearingHouseCountry(a.ClearingHouse)); short != "" {
+			note += "; " + short
+		}
 		form.Accounts = append(form.Accounts, views.AccountChoice{ID: row.ID, Label: row.Label, Note: note,
 			Checked: row.ID == chosen || len(sum.Accounts) == 1})
 	}

@@ -117,3 +117,20 @@ func ParseBankDetails(country, bank, account string) (BankDetails, error) {
 	}
 	return BankDetails{ClearingHouse: m.ClearingHouse, BankNumber: "", AccountNumber: account}, nil
 }
+
+// ClearingHouseCountry is the market (ISO 3166-1 alpha-2) of a Trustly clearing
+// house: "SE" for "SWEDEN"; "" when unknown.
+func ClearingHouseCountry(clearingHouse string) string {
+	switch clearingHouse {
+	case "SWEDEN":
+		return "SE"
+	case "UNITED_KINGDOM":
+		return "GB"
+	}
+	for code, m := range ibanMarkets {
+		if m.ClearingHouse == clearingHouse {
+			return code
+		}
+	}
+	return ""
+}

@@ -367,6 +367,9 @@ type BankDetailsPage struct {
 	Country   string    // the market whose fields are shown: "SE"
 	Countries []Country // markets we can pay out to
 	Holder    string    // the player's name: the account must be theirs
+	// Conversion warns that payouts in the wallet's currency to a bank in this
+	// country are converted by the bank; "" when the currencies agree.
+	Conversion string
 	// IBAN is set for markets where the account is an IBAN; otherwise (Sweden) the
 	// form has a clearing number and an account number.
 	IBAN               bool
