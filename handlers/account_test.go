@@ -305,3 +305,45 @@ func TestCSRFTokens(t *testing.T) {
 		t.Error("an expired token is valid")
 	}
 }
+
+// TestSessionEndedReturns: a form sent with a session that has ended (here an
+// unreadable cookie, as after it expired or was signed out elsewhere) goes to the
+// sign-in page, which says the session ended, and after signing in back to the
+// form's page with the amount typed; a form with nothing to keep goes to sign in
+// plainly.
+func TestSessionEndedReturns(t *testing.T) {
+	ta := newTestApp(t)
+	anna := ta.player("anna@example.com")
+	// An account to withdraw to, so that the withdrawal form shows its amount field.
+	now := time.Now()
+	if err := ta.DB.Create(&models.BankAccount{PlayerID: anna.ID, AccountID: "2853579240", Verified: true,
+		Source: models.AccountFromDeposit, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ form, amount, next string }{
+		{"/deposit", "250", "/cashier?amount=250"},
+		{"/payout", "99.50", "/payout?amount=99.50"},
+		{"/payout", "//evil.example/x", "/payout?amount=%2F%2Fevil.example%2Fx"},
+		{"/bank-accounts/new", "", ""},
+	} {
+		cl := ta.client()
+		cl.setCookie(sessionCookie, "ended")
+		want := "/login"
+		if tt.next != "" {
+			want += "?next=" + url.QueryEscape(tt.next)
+		}
+		cl.submit(tt.form, url.Values{"amount": {tt.amount}}).wantRedirect(want)
+		if tt.next == "" {
+			continue
+		}
+		page := cl.get(want).wantStatus(http.StatusOK)
+		if got := page.text("flash"); got != msgSessionEnded {
+			t.Errorf("%s: the sign-in page says %q; want %q", tt.form, got, msgSessionEnded)
+		}
+		cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}, "next": {tt.next}}).
+			wantRedirect(tt.next)
+		if got := cl.get(tt.next).wantStatus(http.StatusOK).value("amount"); got != tt.amount {
+			t.Errorf("%s: back on %s the amount reads %q; want %q", tt.form, tt.next, got, tt.amount)
+		}
+	}
+}

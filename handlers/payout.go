@@ -33,7 +33,7 @@ const (
 // payoutPage is the withdrawal form and the player's payouts.
 func payoutPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		page, err := payoutView(c, svc, views.PayoutForm{})
+		page, err := payoutView(c, svc, views.PayoutForm{Amount: c.Query("amount")})
 		if err != nil {
 			return err
 		}
