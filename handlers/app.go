@@ -62,6 +62,12 @@ type Deps struct {
 	// Pay N Play player has no password to guard a forgotten browser); 0 means
 	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// BaseURL is the public URL ("http://127.0.0.1:3000"). Cookies belong to one
+	// host, so a browser on another name for this server ("localhost" for
+	// "127.0.0.1") would lose its session on the way back from Trustly: such a
+	// request is redirected to BaseURL, except Trustly's notifications and the
+	// health checks. Empty: every host is served.
+	BaseURL string
 }
 
 // DefaultIdleTimeout is how long a signed-in session may stay idle when
@@ -130,6 +136,11 @@ func (d Deps) Check() error {
 	}
 	if _, err := origin(d.TrustlyOrigin); err != nil {
 		return err
+	}
+	if d.BaseURL != "" {
+		if u, err := url.Parse(d.BaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("handlers: base URL %q is not an http(s) URL", d.BaseURL)
+		}
 	}
 	for _, p := range d.TrustedProxies {
 		if _, err := parsePrefix(p); err != nil {
@@ -200,7 +211,7 @@ func New(d Deps) *fiber.App {
 		TrustedProxies:          d.TrustedProxies,
 	})
 	mw := newMiddleware(d, handleError)
-	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders)
+	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders, mw.canonicalHost)
 	routes(app, d.Service, mw)
 	return app
 }

@@ -37,6 +37,7 @@ type middleware struct {
 	handleError fiber.ErrorHandler
 	csp         string
 	secure      bool
+	base        *url.URL // Deps.BaseURL; nil: every host is served
 	proxies     []netip.Prefix
 
 	csrf       fiber.Handler
@@ -50,6 +51,9 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	mw := &middleware{log: d.Log, handleError: handleError, secure: d.Secure,
 		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self' " +
 			d.TrustlyOrigin + "; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
+	if d.BaseURL != "" {
+		mw.base, _ = url.Parse(strings.TrimRight(d.BaseURL, "/"))
+	}
 	for _, p := range d.TrustedProxies {
 		prefix, _ := parsePrefix(p)
 		mw.proxies = append(mw.proxies, prefix)
@@ -153,6 +157,32 @@ func (mw *middleware) logRequests(c *fiber.Ctx) error {
 		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
 		slog.String("request_id", requestID(c)))
 	return nil
+}
+
+// hostExempt are the paths served on any host: Trustly's notifications, whose URL
+// Trustly keeps as it was registered, and the health checks, which a load
+// balancer asks by address.
+var hostExempt = []string{"/trustly/notify/", "/healthz", "/readyz"}
+
+// canonicalHost redirects a request on another host than the base URL's to the
+// same path there, so that a browser keeps one session cookie (the cookie of
+// "localhost" is not sent to "127.0.0.1"). GET and HEAD get 302, anything else
+// 307, which keeps the method.
+func (mw *middleware) canonicalHost(c *fiber.Ctx) error {
+	if mw.base == nil || strings.EqualFold(c.Hostname(), mw.base.Host) {
+		return c.Next()
+	}
+	path := c.Path()
+	for _, p := range hostExempt {
+		if strings.HasPrefix(path, p) {
+			return c.Next()
+		}
+	}
+	status := fiber.StatusTemporaryRedirect
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		status = fiber.StatusFound
+	}
+	return c.Redirect(mw.base.Scheme+"://"+mw.base.Host+string(c.Request().URI().RequestURI()), status)
 }
 
 // notifyPath is the notification route; the last segment is a secret.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -141,12 +142,15 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	c := &config{
 		Addr:            get("CASHIER_ADDR", "127.0.0.1:3000"),
-		BaseURL:         strings.TrimRight(get("CASHIER_BASE_URL", "http://localhost:3000"), "/"),
+		BaseURL:         strings.TrimRight(getenv("CASHIER_BASE_URL"), "/"),
 		DataDir:         get("CASHIER_DATA", "data"),
 		SandboxAddr:     get("SANDBOX_ADDR", "127.0.0.1:8081"),
 		AdminEmail:      get("CASHIER_ADMIN_EMAIL", "admin@example.com"),
 		TrustlyURL:      getenv("TRUSTLY_API_URL"),
 		TrustlyUsername: getenv("TRUSTLY_USERNAME"),
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = defaultBaseURL(c.Addr)
 	}
 	c.SandboxBaseURL = strings.TrimRight(get("SANDBOX_BASE_URL", "http://"+c.SandboxAddr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -389,4 +393,20 @@ func deriveKey(secret, purpose string, n int) []byte {
 		out = append(out, h...)
 	}
 	return out[:n]
+}
+
+// defaultBaseURL is the base URL when CASHIER_BASE_URL is not set: the listen
+// address itself, so that the URL the banner prints, Trustly's return URLs and the
+// host the cashier serves agree (a session cookie of "localhost" is not sent to
+// "127.0.0.1"). An address on every interface (":3000", "0.0.0.0:3000") becomes
+// localhost.
+func defaultBaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

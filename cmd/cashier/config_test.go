@@ -26,7 +26,7 @@ func TestConfigSandboxDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Sandbox() || c.Addr != "127.0.0.1:3000" || c.BaseURL != "http://localhost:3000" || c.MerchantKey == nil {
+	if !c.Sandbox() || c.Addr != "127.0.0.1:3000" || c.BaseURL != "http://127.0.0.1:3000" || c.MerchantKey == nil {
 		t.Fatalf("got %+v", c)
 	}
 	if c.CheckoutOrigin != "http://127.0.0.1:8081" {

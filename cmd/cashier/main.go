@@ -95,7 +95,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
 		Secure:      strings.HasPrefix(cfg.BaseURL, "https://"), TrustedProxies: cfg.TrustedProxies,
 		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server,
-		Staff: cfg.Staff, IdleTimeout: cfg.SessionIdle}
+		Staff: cfg.Staff, IdleTimeout: cfg.SessionIdle, BaseURL: cfg.BaseURL}
 	if err := web.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
@@ -111,8 +111,14 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	} else {
 		fmt.Fprintf(out, "Trustly: %s environment at %s.\n", cfg.TrustlyEnv, cfg.TrustlyURL)
 	}
-	fmt.Fprintf(out, "Notification URL to register with Trustly: %s/trustly/notify/<TRUSTLY_NOTIFY_TOKEN from %s>\n\n",
-		cfg.BaseURL, filepath.Join(cfg.DataDir, "notify-token"))
+	// The notification URL carries a secret: it goes to the terminal, once, and
+	// never into the log.
+	fmt.Fprintf(out, "Notification URL to register with Trustly (keep it secret): %s/trustly/notify/%s\n", cfg.BaseURL, cfg.NotifyToken)
+	if cfg.AdminPassword != "" {
+		fmt.Fprintf(out, "Back office: %s/admin/login, owner %s with the password of CASHIER_ADMIN_PASSWORD.\n\n", cfg.BaseURL, cfg.AdminEmail)
+	} else {
+		fmt.Fprintf(out, "Back office: no owner account; set CASHIER_ADMIN_PASSWORD (and CASHIER_ADMIN_EMAIL) to create one.\n\n")
+	}
 	log.Info("cashier listening", "addr", cfg.Addr, "trustly_env", cfg.TrustlyEnv, "database", dbKind(cfg.DatabaseURL))
 
 	go resumePayouts(ctx, svc, log, 2*time.Minute)

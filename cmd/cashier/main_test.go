@@ -48,7 +48,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // embedded sandbox answer, then that it shuts down cleanly.
 func TestRunEmbeddedSandbox(t *testing.T) {
 	addr, sbAddr := freeAddr(t), freeAddr(t)
-	vars := map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
+	// No CASHIER_BASE_URL: the default must agree with the listen address.
+	data := t.TempDir()
+	vars := map[string]string{"CASHIER_DATA": data, "CASHIER_ADDR": addr,
 		"SANDBOX_ADDR": sbAddr, "CASHIER_ADMIN_PASSWORD": "admin-password-1"}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
@@ -78,6 +80,38 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "http://"+addr+"/register") {
 		t.Errorf("start-up text does not tell a newcomer where to go: %q", out.String())
+	}
+	// The banner gives the notification URL itself, and says where the back
+	// office's owner signs in.
+	token, err := os.ReadFile(data + "/notify-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"http://" + addr + "/trustly/notify/" + strings.TrimSpace(string(token)) + "\n",
+		"http://" + addr + "/admin/login, owner admin@example.com"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("start-up text lacks %q: %q", want, out.String())
+		}
+	}
+	// Another name for the same server is sent to the base URL, where the
+	// session cookie lives; Trustly's notifications are served on any host.
+	_, port, _ := net.SplitHostPort(addr)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get("http://localhost:" + port + "/login?next=%2Fcashier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "http://"+addr+"/login?next=%2Fcashier" {
+		t.Errorf("GET on localhost: %d to %q; want 302 to the base URL", resp.StatusCode, loc)
+	}
+	resp, err = noFollow.Post("http://localhost:"+port+"/trustly/notify/wrong-token", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		t.Errorf("a notification on localhost was redirected (%d)", resp.StatusCode)
 	}
 	cancel()
 	select {
