@@ -23,14 +23,14 @@ import (
 
 // Sentences about bank accounts shown by the pages here.
 const (
-	msgAccountAdded   = "%s was added. Payouts can go to it now."
-	msgAccountKnown   = "%s is already saved. Payouts can go to it."
+	msgAccountAdded = "%s was added. Payouts can go to it now."
+	msgAccountKnown = "%s is already saved. Payouts can go to it."
 	// msgConversion warns that a payout in the wallet's currency goes to a bank in
 	// a country of another currency: "SEK", "Finland", "EUR".
 	msgConversion = "Payouts are sent in %s. A bank account in %s is usually in %s: your bank converts the money at its own rate and may charge a fee."
 	// msgConversionShort is msgConversion beside an account in the withdrawal form.
 	msgConversionShort = "sent in %s; your bank converts it to %s"
-	msgAccountRemoved = "%s was removed. Payouts already on their way to it go on."
+	msgAccountRemoved  = "%s was removed. Payouts already on their way to it go on."
 )
 
 // bankAccountsPage lists the player's saved accounts.

@@ -32,9 +32,9 @@ type BankAccount struct {
 	PayoutFailure string `gorm:"size:64;not null;default:''"`
 	// Known is set by the cashier when the player already had this account saved
 	// as they added it again; it is not stored.
-	Known bool `gorm:"-"`
-	CreatedAt     time.Time     `gorm:"not null"`
-	UpdatedAt     time.Time     `gorm:"not null"`
+	Known     bool      `gorm:"-"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // Label is the account for people: "Handelsbanken **706212".
