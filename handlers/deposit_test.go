@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
 	"golang.org/x/net/html"
 )
 
@@ -36,8 +37,12 @@ func TestCashierPageDepositForm(t *testing.T) {
 		t.Errorf("balance = %q; want 0,00 SEK", got)
 	}
 	amount := page.byTestID("amount")[0]
-	if got := [3]string{attr(amount, "min"), attr(amount, "max"), attr(amount, "value")}; got != [3]string{"10.00", "10000.00", ""} {
-		t.Errorf("amount field min, max, value = %q; want 10.00, 10000.00 and empty", got)
+	// A text field with a pattern, not a number field, which takes "1e3".
+	if got := [4]string{attr(amount, "type"), attr(amount, "inputmode"), attr(amount, "pattern"), attr(amount, "value")}; got != [4]string{"text", "decimal", views.AmountPattern, ""} {
+		t.Errorf("amount field type, inputmode, pattern, value = %q; want text, decimal, the amount pattern and empty", got)
+	}
+	if got := page.text("amount-hint"); got != "10,00 SEK to 10 000,00 SEK" {
+		t.Errorf("amount hint %q", got)
 	}
 	for _, pick := range []string{"100.00", "250.00", "500.00", "1000.00"} {
 		b := page.byTestID("pick-" + pick)
@@ -94,7 +99,7 @@ func TestDepositNeedsCSRFToken(t *testing.T) {
 	cl, _ := ta.signedIn("anna@example.com")
 	cl.post("/deposit", url.Values{"amount": {"100"}}).wantStatus(http.StatusForbidden)
 	cl.post("/deposit", url.Values{"amount": {"100"}, csrfField: {"forged"}}).wantStatus(http.StatusForbidden)
-	ta.client().submit("/deposit", url.Values{"amount": {"100"}}).wantRedirect("/login")
+	ta.client().submit("/deposit", url.Values{"amount": {"100"}}).wantRedirect("/login?next=%2Fcashier%3Famount%3D100")
 	if n := countOrders(t, ta); n != 0 {
 		t.Errorf("%d orders stored; want none", n)
 	}
@@ -165,7 +170,7 @@ func TestDepositCreditedStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
 		t.Fatalf("%v in %s", err, r.Body)
 	}
-	want := orderStatus{Status: "credited", Text: "In your balance", Phase: "credited", Balance: "100,00\u00a0SEK"}
+	want := orderStatus{Status: "credited", Text: "In your balance", Phase: "credited", Balance: "100,00\u00a0SEK", Title: msgTitleCredited}
 	if got != want {
 		t.Errorf("status = %+v; want %+v", got, want)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
+	"github.com/trustly-cashier/cashier/views"
 	"golang.org/x/net/html"
 )
 
@@ -97,8 +98,11 @@ func TestPayoutRefusals(t *testing.T) {
 		t.Errorf("withdrawable %q", got)
 	}
 	amount := page.byTestID("amount")[0]
-	if got := [2]string{attr(amount, "min"), attr(amount, "max")}; got != [2]string{"10.00", "10000.00"} {
-		t.Errorf("amount min, max = %q", got)
+	if got := [2]string{attr(amount, "type"), attr(amount, "pattern")}; got != [2]string{"text", views.AmountPattern} {
+		t.Errorf("amount type, pattern = %q", got)
+	}
+	if got := page.text("amount-hint"); got != "10,00 SEK to 10 000,00 SEK" {
+		t.Errorf("amount hint %q", got)
 	}
 	choices := page.byTestID("choice-label")
 	if len(choices) != 1 || !strings.HasSuffix(textOf(choices[0]), acc.Descriptor) {

@@ -116,6 +116,16 @@ type DepositForm struct {
 	Disabled   bool   // the player is blocked: the form is shown but cannot be sent
 }
 
+// AmountPattern is the amount fields' pattern: digits, spaces between thousands,
+// and a dot or comma with one or two decimals. The field is text, not a number:
+// a number field takes "1e3", which models.ParseMoney refuses. The server
+// checks the amount again, with the limits.
+const AmountPattern = `[0-9][0-9 ]*([.,][0-9]{1,2})?`
+
+// AmountTitle says what AmountPattern wants; browsers show it when the pattern
+// does not match.
+const AmountTitle = "An amount such as 100 or 99.50"
+
 // QuickPick is a one-click amount.
 type QuickPick struct {
 	Value string // decimal text sent as the amount: "100.00"
@@ -348,7 +358,7 @@ type BankAccountRow struct {
 	// receiving bank says the account number is incorrect."); "" when none did.
 	// Payouts no longer go to it.
 	PayoutFailed string
-	Source   string // how we learned of it: "From a deposit", "Chosen with Trustly", "Entered by you"
+	Source       string // how we learned of it: "From a deposit", "Chosen with Trustly", "Entered by you"
 }
 
 // BankAccountsPage lists the player's saved accounts and the two ways to add one.
