@@ -204,7 +204,7 @@ func (b *browser) depositSteps(amount string) []chromedp.Action[chromedp.Void] {
 	return []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(b.lv.URL + "/cashier"),
 		chromedp.WaitVisible(id("amount")),
-		chromedp.SetValue(id("amount"), ""),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("amount").value = ""`),
 		chromedp.SendKeys(id("amount"), amount),
 		chromedp.Click(id("deposit-submit")),
 	}

@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser tests of the rough edges a first-time player met: what fits on a phone
+// and what the amount field accepts.
+
+// overflow is the JavaScript that lists the elements wider than the screen (or
+// than the scrolling box around a table): their data-testid, or tag name.
+const overflow = `(function(){
+	var out = [], width = document.documentElement.clientWidth;
+	if (document.documentElement.scrollWidth > width) out.push("page " + document.documentElement.scrollWidth + " > " + width);
+	document.querySelectorAll(".table-wrap").forEach(function(w){
+		if (w.scrollWidth > w.clientWidth) out.push((w.firstElementChild.getAttribute("data-testid") || "table") + " " + w.scrollWidth + " > " + w.clientWidth);
+	});
+	return out; })()`
+
+// TestBrowserPhoneFits: on a 360 px phone the history's tables show every column
+// without scrolling sideways, and the sandbox checkout's steps fit the screen.
+func TestBrowserPhoneFits(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+
+	email := "jon@example.com"
+	b.do("register", b.register(email)...)
+	lv.fund(lv.signedInAs(email), "1000")
+	lv.startDeposit(lv.signedInAs(email), "250")
+	b.do("use a phone-sized screen", chromedp.EmulateViewport(360, 780))
+	b.do("open the history", chromedp.Navigate(lv.URL+"/history"), chromedp.WaitVisible(id("orders")))
+	b.snap("history-phone")
+	if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflow)); err != nil || len(wide) > 0 {
+		t.Errorf("on a phone the history is cut off: %v (%v)", wide, err)
+	}
+
+	b.do("start a deposit", b.depositSteps("100")...)
+	b.do("wait for the checkout in the whole window", chromedp.WaitVisible(id("bank-next")))
+	steps := []struct {
+		name   string
+		action chromedp.Action[chromedp.Void]
+		next   string
+	}{
+		{"bank", chromedp.Click(id("bank-next")), "person-se-adult"},
+		{"login", chromedp.Click(id("person-se-adult")), "login"},
+		{"account", chromedp.Click(id("login")), "account-next"},
+		{"options", chromedp.Click(id("account-next")), "scenario"},
+	}
+	for _, s := range steps {
+		b.do("checkout step "+s.name, s.action, chromedp.WaitVisible(id(s.next)))
+		if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflow)); err != nil || len(wide) > 0 {
+			t.Errorf("the checkout after step %s is wider than the phone: %v (%v)", s.name, wide, err)
+		}
+	}
+	b.snap("checkout-options-phone")
+}
+
+// TestBrowserAmountField: the amount field refuses "1e3" in the browser (a
+// number field took it and the server refused it), and takes "99,50".
+func TestBrowserAmountField(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	b.do("register", b.register("kai@example.com")...)
+	for _, tt := range []struct {
+		typed string
+		valid bool
+	}{{"1e3", false}, {"99,50", true}, {"1 250.00", true}} {
+		b.do("type "+tt.typed, chromedp.Evaluate[chromedp.Void](`document.getElementById("amount").value = ""`), chromedp.SendKeys(id("amount"), tt.typed))
+		var value string
+		valid, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById("amount").checkValidity()`))
+		if err == nil {
+			value, err = chromedp.Run(b.ctx, chromedp.Value(id("amount")))
+		}
+		if err != nil || valid != tt.valid || value != tt.typed {
+			t.Errorf("typed %q: the field holds %q, valid %t (%v); want it as typed, valid %t", tt.typed, value, valid, err, tt.valid)
+		}
+	}
+}
