@@ -10,9 +10,10 @@ import (
 	"golang.org/x/net/html"
 )
 
-// refreshIn is the page's meta refresh in seconds, "" when it has none.
+// refreshIn is when the page reloads itself for the reality check, in seconds;
+// "" when it does not.
 func refreshIn(r *testResponse) string {
-	for _, n := range r.find(func(n *html.Node) bool { return n.Data == "meta" && attr(n, "http-equiv") == "refresh" }) {
+	for _, n := range r.find(func(n *html.Node) bool { return n.Data == "meta" && attr(n, "name") == "reality-check-in" }) {
 		return attr(n, "content")
 	}
 	return ""

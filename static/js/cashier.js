@@ -24,6 +24,14 @@
     });
   });
 
+  // The reality check is due in the seconds of <meta name="reality-check-in">:
+  // reload then, so that the page shows it (views.realityCheckRefresh).
+  var due = document.querySelector('meta[name="reality-check-in"]');
+  if (due) {
+    var seconds = parseInt(due.getAttribute("content"), 10);
+    if (seconds > 0) window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+  }
+
   // A button with data-confirm asks before its form is submitted.
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {
