@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -44,6 +45,10 @@ type Config struct {
 	// not listed is off. In a market with hybrid or pure, every deposit asks Trustly
 	// for a kyc (RequestKYC), password players' too, and the kyc decision guards it.
 	PayNPlay paynplay.Modes
+	// LimitPolicy is each market's deposit-limit policy (CASHIER_LIMIT_POLICY over
+	// limits.Builtin()). The zero value holds no market rules: optional limits that
+	// change at once, which only tests want.
+	LimitPolicy limits.Policies
 }
 
 // NotificationURL is the URL Trustly posts notifications to.
@@ -76,8 +81,8 @@ type Deps struct {
 	// national registers otherwise. Required when a market has Pay N Play on.
 	Exclusions exclusions.Exclusions
 	// Limits says how much a player may still deposit, for the kyc decision. nil
-	// means paynplay.Unlimited: a stand-in that allows everything until responsible
-	// gaming (issue 11) brings deposit limits.
+	// means the Service's own deposit limits (limits.Service), which StartDeposit and
+	// the deposit form use too; tests may stand another one in for the kyc.
 	Limits paynplay.Limits
 }
 
@@ -91,6 +96,7 @@ type Service struct {
 	now         func() time.Time
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
+	limits      *limits.Service
 }
 
 // New checks d and returns a Service.
@@ -107,8 +113,9 @@ func New(d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	lim := limits.New(d.DB, d.Config.LimitPolicy, d.Now)
 	if d.Limits == nil {
-		d.Limits = paynplay.Unlimited{}
+		d.Limits = lim
 	}
 	rules := paynplay.Rules{Modes: d.Config.PayNPlay, Exclusions: d.Exclusions, Limits: d.Limits, Now: d.Now}
 	for _, c := range paynplay.Markets {
@@ -117,7 +124,7 @@ func New(d Deps) (*Service, error) {
 		}
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, limits: lim}, nil
 }
 
 // Config returns the service's configuration.
