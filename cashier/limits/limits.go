@@ -62,6 +62,7 @@ func (c Change) Pending(t time.Time) bool { return c.EffectiveAt.After(t) }
 // Sentences for players.
 const (
 	msgRequired    = "Set your deposit limits before your first deposit: %s."
+	msgHeadroom    = "Your %s deposit limit leaves %s now."
 	msgLeft        = "Your %s deposit limit leaves %s now; deposit at most that amount."
 	msgReached     = "You have reached your %s deposit limit of %s. You can deposit again %s."
 	msgNotRemoved  = "Your %s deposit limit is required here; it can be lowered or raised, not removed."
@@ -167,6 +168,19 @@ func (st Status) Refusal(amount models.Money) string {
 		again = "from " + st.Policy.FormatTime(p.End)
 	}
 	return fmt.Sprintf(msgReached, st.Binding.Adjective(), p.Limit.Display(), again)
+}
+
+// Headroom is the sentence saying what the limits leave now: "Your daily deposit
+// limit leaves 400,00 SEK now." or when it is reached, when deposits may start
+// again; "" without a limit.
+func (st Status) Headroom() string {
+	switch {
+	case !st.Limited:
+		return ""
+	case st.Remaining.Positive():
+		return fmt.Sprintf(msgHeadroom, st.Binding.Adjective(), st.Remaining.Display())
+	}
+	return st.Refusal(models.Money{Minor: 1, Currency: st.Currency})
 }
 
 func (st Status) period(p Period) PeriodStatus {
