@@ -357,8 +357,8 @@ func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net b
 	}
 	var orders []models.Order
 	err = tx.Select("id", "kind", "amount_minor", "amount_currency", "status", "pay_n_play", "kyc_outcome", "kyc_limit_minor", "created_at").
-		Where("player_id = ? AND kind = ? AND amount_currency = ? AND status <> ? AND created_at >= ?",
-			playerID, models.OrderDeposit, currency, models.OrderFailed, from.Add(-margin)).Find(&orders).Error
+		Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?",
+			playerID, models.OrderDeposit, currency, from.Add(-margin)).Find(&orders).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 	}
