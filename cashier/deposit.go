@@ -24,8 +24,10 @@ const (
 // StartDeposit creates a deposit order for amount and asks Trustly for its
 // checkout. It returns the order, started with a CheckoutURL to send the player
 // to, or a *models.Problem for the player: an amount outside the limits or in
-// another currency, a blocked player (negative wallet), or Trustly refusing or not
-// answering (see startCheckout). Only notifications move money, never the result
+// another currency, a blocked player (negative wallet), the player's deposit limits
+// (not set where the market requires them, or leaving less than amount; the order
+// reserves its headroom as it is created), or Trustly refusing or not answering
+// (see startCheckout). Only notifications move money, never the result
 // of this call.
 func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount models.Money, ip string) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
