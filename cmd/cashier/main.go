@@ -22,6 +22,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -51,6 +52,9 @@ func main() {
 func run(ctx context.Context, getenv func(string) string, out io.Writer, log *slog.Logger) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if err := failpoint.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	db, err := store.Open(cfg.DatabaseURL, log)
