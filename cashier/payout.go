@@ -323,7 +323,7 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 	var errs []error
 	for _, order := range orders {
 		now := s.now().UTC()
-		if order.AttemptedAt != nil && now.Sub(*order.AttemptedAt) < payoutResumeAfter {
+		if order.AttemptedAt != nil && now.Sub(*order.AttemptedAt) < s.cfg.resumeAfter() {
 			continue
 		}
 		// Claim it: only the instance whose UPDATE sees the attempt count it read

@@ -83,6 +83,13 @@ type config struct {
 	SandboxPublic        bool
 	SandboxAdminPassword string
 
+	// The janitor (cashier.Service.Janitor): how often it runs (CASHIER_JANITOR_EVERY,
+	// default 1m), after how long a silent deposit checkout is abandoned
+	// (CASHIER_CHECKOUT_EXPIRY, default 30m) and a payout without an answer is resent
+	// (CASHIER_PAYOUT_RESUME_AFTER, default 2m). The last two are shorter only in
+	// tests: Trustly's checkout lives up to 30 minutes, its API answers within 30 s.
+	JanitorEvery, CheckoutExpiry, ResumeAfter time.Duration
+
 	// PayNPlay is each market's Pay N Play model (CASHIER_PAYNPLAY), and Exclusions
 	// the self-exclusion registers its kyc decision asks (loadPayNPlay).
 	PayNPlay   paynplay.Modes
@@ -322,6 +329,7 @@ func (c *config) loadWeb(getenv func(string) string) error {
 		}
 		*v.to = n
 	}
+	c.JanitorEvery = time.Minute
 	durations := []struct {
 		name string
 		to   *time.Duration
@@ -329,6 +337,9 @@ func (c *config) loadWeb(getenv func(string) string) error {
 		{"CASHIER_READ_TIMEOUT", &c.Server.ReadTimeout},
 		{"CASHIER_WRITE_TIMEOUT", &c.Server.WriteTimeout},
 		{"CASHIER_IDLE_TIMEOUT", &c.Server.IdleTimeout},
+		{"CASHIER_JANITOR_EVERY", &c.JanitorEvery},
+		{"CASHIER_CHECKOUT_EXPIRY", &c.CheckoutExpiry},
+		{"CASHIER_PAYOUT_RESUME_AFTER", &c.ResumeAfter},
 	}
 	for _, v := range durations {
 		text := getenv(v.name)
