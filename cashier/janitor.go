@@ -246,7 +246,7 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 		if row.Status != trustly.StatusOK || n.Method == trustly.MethodKYC {
 			order.AddFlag(fmt.Sprintf("%s notification %s came before this order was known and was answered %s: not applied",
 				n.Method, n.ID(), row.Status))
-			log.Error("alert: notification for an order unknown then matched; it was answered "+row.Status+", so it is not applied")
+			log.Error("alert: notification for an order unknown then matched; it was answered " + row.Status + ", so it is not applied")
 		} else {
 			a, err := s.apply(ctx, tx, n, order, nil, s.now().UTC(), log)
 			if err != nil {
