@@ -90,6 +90,12 @@ type config struct {
 	// tests: Trustly's checkout lives up to 30 minutes, its API answers within 30 s.
 	JanitorEvery, CheckoutExpiry, ResumeAfter time.Duration
 
+	// SandboxAttributes (TRUSTLY_SANDBOX_ATTRIBUTES, "SandboxAutoComplete=1,…") are
+	// added to every Deposit and SelectAccount, so that a sandbox completes checkouts
+	// without a browser (the crash harness). Refused with Trustly's test or live
+	// environment.
+	SandboxAttributes map[string]string
+
 	// PayNPlay is each market's Pay N Play model (CASHIER_PAYNPLAY), and Exclusions
 	// the self-exclusion registers its kyc decision asks (loadPayNPlay).
 	PayNPlay   paynplay.Modes
@@ -261,6 +267,19 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if err := c.loadPayNPlay(getenv); err != nil {
 		return nil, err
+	}
+	if v := getenv("TRUSTLY_SANDBOX_ATTRIBUTES"); v != "" {
+		if c.TrustlyEnv != "custom" {
+			return nil, errors.New("TRUSTLY_SANDBOX_ATTRIBUTES is for a sandbox at a custom TRUSTLY_API_URL, not Trustly's test or live environment")
+		}
+		c.SandboxAttributes = map[string]string{}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok || !strings.HasPrefix(k, "Sandbox") {
+				return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %q is not a Sandbox…=value pair", kv)
+			}
+			c.SandboxAttributes[k] = val
+		}
 	}
 	return c, nil
 }
