@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -164,6 +165,7 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 		if order != nil {
 			log.Info("notification applied", "status", order.Status, "answer", a.Status)
 		}
+		failpoint.Hit("notify.before_commit")
 		return nil
 	})
 	if errors.Is(err, errKYCStale) {
@@ -173,6 +175,7 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 		log.Error("notification not applied; Trustly will deliver it again", "err", err)
 		return nil, fmt.Errorf("notification %s %s: %w", n.Method, n.ID(), err)
 	}
+	failpoint.Hit("notify.after_commit")
 	if conflict {
 		return nil, fmt.Errorf("%w: %w: %s %s", ErrBadNotification, ErrNotificationConflict, n.Method, n.ID())
 	}
@@ -197,6 +200,7 @@ func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log 
 		answer, conflict, err = s.known(tx, n, stored, s.now().UTC(), log)
 		return err
 	})
+	failpoint.Hit("notify.redelivered")
 	switch {
 	case err != nil:
 		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)

@@ -56,6 +56,27 @@ type Config struct {
 	// limits.Builtin()). The zero value holds no market rules: optional limits that
 	// change at once, which only tests want.
 	LimitPolicy limits.Policies
+	// CheckoutExpiry is how long after its Deposit call a deposit without any
+	// notification is taken as abandoned (Janitor); 0 means 30 minutes, the longest
+	// a Trustly checkout URL lives.
+	CheckoutExpiry time.Duration
+	// ResumeAfter is how long ResumePayouts leaves a payout alone after an
+	// AccountPayout call started; 0 means 2 minutes, well past the client's timeout.
+	ResumeAfter time.Duration
+}
+
+func (c Config) checkoutExpiry() time.Duration {
+	if c.CheckoutExpiry > 0 {
+		return c.CheckoutExpiry
+	}
+	return CheckoutExpiry
+}
+
+func (c Config) resumeAfter() time.Duration {
+	if c.ResumeAfter > 0 {
+		return c.ResumeAfter
+	}
+	return payoutResumeAfter
 }
 
 // NotificationURL is the URL Trustly posts notifications to.

@@ -76,12 +76,13 @@ func kindText(k models.OrderKind) string {
 // pages, their JSON and the history all use it.
 var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	models.OrderDeposit: {
-		models.OrderCreated:  "Starting",
-		models.OrderStarted:  "Waiting for the bank",
-		models.OrderPending:  "Processing",
-		models.OrderCredited: "In your balance",
-		models.OrderFailed:   "Cancelled — nothing was charged",
-		models.OrderDebited:  "Returned by your bank",
+		models.OrderCreated:   "Starting",
+		models.OrderStarted:   "Waiting for the bank",
+		models.OrderPending:   "Processing",
+		models.OrderCredited:  "In your balance",
+		models.OrderFailed:    "Cancelled — nothing was charged",
+		models.OrderDebited:   "Returned by your bank",
+		models.OrderAbandoned: "Not completed — nothing was charged",
 	},
 	models.OrderSelectAccount: {
 		models.OrderCreated: "Starting",

@@ -22,6 +22,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -53,6 +54,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	if err := failpoint.Check(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	db, err := store.Open(cfg.DatabaseURL, log)
 	if err != nil {
 		return err
@@ -76,7 +80,8 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
 		Log: log, Exclusions: cfg.Exclusions, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
-			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy}})
+			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy,
+			CheckoutExpiry: cfg.CheckoutExpiry, ResumeAfter: cfg.ResumeAfter, SandboxExtra: cfg.SandboxAttributes}})
 	if err != nil {
 		return err
 	}
@@ -115,7 +120,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		cfg.BaseURL, filepath.Join(cfg.DataDir, "notify-token"))
 	log.Info("cashier listening", "addr", cfg.Addr, "trustly_env", cfg.TrustlyEnv, "database", dbKind(cfg.DatabaseURL))
 
-	go resumePayouts(ctx, svc, log, 2*time.Minute)
+	janitorDone := make(chan struct{})
+	go func() { defer close(janitorDone); janitor(ctx, svc, log, cfg.JanitorEvery) }()
+	defer func() { <-janitorDone }() // before the database closes
 
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
@@ -128,17 +135,23 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	return app.ShutdownWithTimeout(10 * time.Second)
 }
 
-// resumePayouts settles payouts whose AccountPayout call had no known outcome (a
-// timeout, or a crash between reserving the money and sending), at start and then
-// every interval until ctx ends. It resends under the same MessageID, so Trustly
-// pays at most once, and asks Trustly's ledger about payouts whose resend was
-// answered 637 (cashier.Service.ResumePayouts).
-func resumePayouts(ctx context.Context, svc *cashier.Service, log *slog.Logger, interval time.Duration) {
+// janitor runs the background jobs (cashier.Service.Janitor) at start and then
+// every interval until ctx ends: payouts whose AccountPayout call had no known
+// outcome are resent under the same MessageID, so Trustly pays at most once, and
+// those answered 637 are settled from Trustly's ledger; refunds with no recorded
+// outcome are checked; expired checkouts become abandoned; notifications for
+// unknown orders are matched. Another instance running a job makes this one skip
+// it. It returns once the run under way has stopped.
+func janitor(ctx context.Context, svc *cashier.Service, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if err := svc.ResumePayouts(ctx); err != nil && ctx.Err() == nil {
-			log.Error("resume payouts", "err", err)
+		skipped, err := svc.Janitor(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("janitor", "err", err)
+		}
+		if len(skipped) > 0 {
+			log.Debug("janitor jobs skipped: another instance runs them", "jobs", skipped)
 		}
 		select {
 		case <-ctx.Done():
