@@ -83,6 +83,9 @@ type Deps struct {
 	// means paynplay.Unlimited: a stand-in that allows everything until responsible
 	// gaming (issue 11) brings deposit limits.
 	Limits paynplay.Limits
+	// Metrics receives the service's measurements (API calls, notifications,
+	// background jobs); nil measures nothing.
+	Metrics Metrics
 }
 
 // Service carries out the cashier's use cases.
@@ -96,6 +99,7 @@ type Service struct {
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
 	balance     *balanceCache  // TrustlyBalance's last answer
+	metrics     Metrics
 }
 
 // New checks d and returns a Service.
@@ -115,6 +119,9 @@ func New(d Deps) (*Service, error) {
 	if d.Limits == nil {
 		d.Limits = paynplay.Unlimited{}
 	}
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
+	}
 	rules := paynplay.Rules{Modes: d.Config.PayNPlay, Exclusions: d.Exclusions, Limits: d.Limits, Now: d.Now}
 	for _, c := range paynplay.Markets {
 		if d.Config.PayNPlay.Enabled(c) && d.Exclusions == nil {
@@ -122,8 +129,12 @@ func New(d Deps) (*Service, error) {
 		}
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, metrics: d.Metrics}, nil
 }
+
+// Metrics returns where the service's measurements go, for background jobs that
+// count their runs and retries (Metrics.JanitorRun, Metrics.Retry).
+func (s *Service) Metrics() Metrics { return s.metrics }
 
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }
