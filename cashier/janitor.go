@@ -69,13 +69,16 @@ func (s *Service) Janitor(ctx context.Context) (skipped []string, err error) {
 		if ctx.Err() != nil {
 			break
 		}
+		start := time.Now()
 		ran, err := s.exclusive(ctx, job.key, job.run)
 		if err != nil && ctx.Err() == nil {
 			errs = append(errs, fmt.Errorf("janitor %s: %w", job.name, err))
 		}
 		if !ran {
 			skipped = append(skipped, job.name)
+			continue
 		}
+		s.metrics.JanitorRun(job.name, time.Since(start), err)
 	}
 	return skipped, errors.Join(errs...)
 }

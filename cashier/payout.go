@@ -343,7 +343,9 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 		order.Attempts++
 		order.AttemptedAt = &now
 		s.payoutLog(order).Warn("resuming payout with the same MessageID", "attempt", order.Attempts)
-		if _, err := s.sendPayout(ctx, order); err != nil {
+		resumed, err := s.sendPayout(ctx, order)
+		s.metrics.PayoutResume(payoutResumeOutcome(resumed, err))
+		if err != nil {
 			var problem *models.Problem
 			if !errors.As(err, &problem) {
 				errs = append(errs, err)

@@ -460,7 +460,8 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	if refund.Flag != before.Flag {
 		rlog.Warn("refund flagged", "flag", refund.Flag)
 	}
-	rlog.Info("refund notification applied", "status", refund.Status)
+	// Debug: HandleNotification's "notification applied" is the event's info line.
+	rlog.Debug("refund notification applied", "status", refund.Status)
 	return a, true, nil
 }
 

@@ -15,10 +15,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
@@ -30,9 +32,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level, err := logLevel(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if os.Getenv("LOG_FORMAT") == "json" {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
 	slog.SetDefault(log)
 	if len(os.Args) > 1 && os.Args[1] == "staff" {
@@ -48,7 +55,9 @@ func main() {
 	}
 }
 
-// run starts everything and blocks until ctx ends, then shuts down gracefully.
+// run starts everything and blocks until ctx ends, then shuts down gracefully:
+// requests in flight and background loops finish before the database closes
+// (shutdown in watch.go).
 func run(ctx context.Context, getenv func(string) string, out io.Writer, log *slog.Logger) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -61,7 +70,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
+	defer closeDB(db, log) // deferred first: runs last
 
 	tcfg := trustly.Config{URL: cfg.TrustlyURL, Username: cfg.TrustlyUsername, Password: cfg.TrustlyPassword,
 		PrivateKey: cfg.MerchantKey, TrustlyKey: cfg.TrustlyKey, Env: cfg.TrustlyEnv, Logger: log}
@@ -77,8 +86,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	if err != nil {
 		return err
 	}
+	reg := metrics.New()
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
-		Log: log, Exclusions: cfg.Exclusions, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
+		Log: log, Exclusions: cfg.Exclusions, Metrics: reg, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
 			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy,
 			CheckoutExpiry: cfg.CheckoutExpiry, ResumeAfter: cfg.ResumeAfter, SandboxExtra: cfg.SandboxAttributes}})
@@ -100,11 +110,20 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
 		Secure:      strings.HasPrefix(cfg.BaseURL, "https://"), TrustedProxies: cfg.TrustedProxies,
 		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server,
-		Staff: cfg.Staff, IdleTimeout: cfg.SessionIdle}
+		Staff: cfg.Staff, IdleTimeout: cfg.SessionIdle, Metrics: reg}
 	if err := web.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	app := handlers.New(web)
+
+	// Watching it: /metrics on its own address, the orders gauge counted at most
+	// every 30 s.
+	reg.WatchOrders(svc.OrderCounts, 30*time.Second)
+	stopMetrics, err := serveMetrics(getenv("CASHIER_METRICS_ADDR"), reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -120,19 +139,22 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		cfg.BaseURL, filepath.Join(cfg.DataDir, "notify-token"))
 	log.Info("cashier listening", "addr", cfg.Addr, "trustly_env", cfg.TrustlyEnv, "database", dbKind(cfg.DatabaseURL))
 
-	janitorDone := make(chan struct{})
-	go func() { defer close(janitorDone); janitor(ctx, svc, log, cfg.JanitorEvery) }()
-	defer func() { <-janitorDone }() // before the database closes
+	// Background loops run until shutdown ends loopsCtx, and shutdown waits for them
+	// before the database closes: start each with loops.Go.
+	loopsCtx, stopLoops := context.WithCancel(ctx)
+	defer stopLoops()
+	var loops sync.WaitGroup
+	loops.Go(func() { janitor(loopsCtx, svc, log, cfg.JanitorEvery) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
+	var served error
 	select {
-	case err := <-errc:
-		return err
+	case served = <-errc:
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	return app.ShutdownWithTimeout(10 * time.Second)
+	return errors.Join(served, shutdown(app, stopLoops, &loops, log))
 }
 
 // janitor runs the background jobs (cashier.Service.Janitor) at start and then
