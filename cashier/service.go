@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -51,6 +52,31 @@ type Config struct {
 	// (CASHIER_REALITY_CHECK); 0 turns it off there, and a market not listed keeps
 	// RealityCheckDefaults.
 	RealityCheck map[string]time.Duration
+	// LimitPolicy is each market's deposit-limit policy (CASHIER_LIMIT_POLICY over
+	// limits.Builtin()). The zero value holds no market rules: optional limits that
+	// change at once, which only tests want.
+	LimitPolicy limits.Policies
+	// CheckoutExpiry is how long after its Deposit call a deposit without any
+	// notification is taken as abandoned (Janitor); 0 means 30 minutes, the longest
+	// a Trustly checkout URL lives.
+	CheckoutExpiry time.Duration
+	// ResumeAfter is how long ResumePayouts leaves a payout alone after an
+	// AccountPayout call started; 0 means 2 minutes, well past the client's timeout.
+	ResumeAfter time.Duration
+}
+
+func (c Config) checkoutExpiry() time.Duration {
+	if c.CheckoutExpiry > 0 {
+		return c.CheckoutExpiry
+	}
+	return CheckoutExpiry
+}
+
+func (c Config) resumeAfter() time.Duration {
+	if c.ResumeAfter > 0 {
+		return c.ResumeAfter
+	}
+	return payoutResumeAfter
 }
 
 // NotificationURL is the URL Trustly posts notifications to.
@@ -88,9 +114,12 @@ type Deps struct {
 	// Without Exclusions no register is asked there: cmd/cashier always sets one.
 	RegisterTimeout time.Duration
 	// Limits says how much a player may still deposit, for the kyc decision. nil
-	// means paynplay.Unlimited: a stand-in that allows everything until responsible
-	// gaming (issue 11) brings deposit limits.
+	// means the Service's own deposit limits (limits.Service), which StartDeposit and
+	// the deposit form use too; tests may stand another one in for the kyc.
 	Limits paynplay.Limits
+	// Metrics receives the service's measurements (API calls, notifications,
+	// background jobs); nil measures nothing.
+	Metrics Metrics
 }
 
 // Service carries out the cashier's use cases.
@@ -104,10 +133,12 @@ type Service struct {
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
 	balance     *balanceCache  // TrustlyBalance's last answer
+	metrics     Metrics
 	// exclusions is the national registers' checker for registration and sign-in
 	// (registers.go); nil asks none.
 	exclusions      exclusions.Exclusions
 	registerTimeout time.Duration
+	limits          *limits.Service
 }
 
 // New checks d and returns a Service.
@@ -124,8 +155,12 @@ func New(d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	lim := limits.New(d.DB, d.Config.LimitPolicy, d.Now)
 	if d.Limits == nil {
-		d.Limits = paynplay.Unlimited{}
+		d.Limits = lim
+	}
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
 	}
 	rules := paynplay.Rules{Modes: d.Config.PayNPlay, Exclusions: d.Exclusions, Limits: d.Limits, Now: d.Now}
 	for _, c := range paynplay.Markets {
@@ -137,9 +172,13 @@ func New(d Deps) (*Service, error) {
 		d.RegisterTimeout = DefaultRegisterTimeout
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, exclusions: d.Exclusions,
-		registerTimeout: d.RegisterTimeout}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, metrics: d.Metrics,
+		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim}, nil
 }
+
+// Metrics returns where the service's measurements go, for background jobs that
+// count their runs and retries (Metrics.JanitorRun, Metrics.Retry).
+func (s *Service) Metrics() Metrics { return s.metrics }
 
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }

@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
@@ -68,6 +69,9 @@ type Deps struct {
 	// request is redirected to BaseURL, except Trustly's notifications and the
 	// health checks. Empty: every host is served.
 	BaseURL string
+	// Metrics counts every request by route pattern and status (watch.go); nil
+	// counts nothing.
+	Metrics *metrics.Registry
 }
 
 // DefaultIdleTimeout is how long a signed-in session may stay idle when

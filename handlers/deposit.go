@@ -34,6 +34,12 @@ const (
 // "Try again").
 func cashierPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// A market that requires deposit limits asks for them before the first deposit.
+		if st, err := svc.DepositLimits(c.UserContext(), currentPlayer(c)); err != nil {
+			return err
+		} else if len(st.Missing) > 0 {
+			return c.Redirect("/limits?first=1", fiber.StatusSeeOther)
+		}
 		page, err := cashierView(c, svc, views.DepositForm{Amount: c.Query("amount")})
 		if err != nil {
 			return err
@@ -55,6 +61,18 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: shortAmount(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
+	// The deposit limits: the form's max is what they leave, and a sentence says so.
+	st, err := svc.DepositLimits(c.UserContext(), player)
+	if err != nil {
+		return views.CashierPage{}, err
+	}
+	if st.Limited {
+		if st.Remaining.Minor < sum.Limits.MaxDeposit.Minor {
+			form.Max = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}.String()
+		}
+		form.LimitNote = st.Headroom()
+	}
+	form.LimitNotice = st.Notice()
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: sum.Wallet.Display(), Deposit: form,
 		Blocked: blockedNotice(sum)}
 	if svc.Config().PayNPlay.Enabled(player.Country) {

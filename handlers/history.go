@@ -76,12 +76,13 @@ func kindText(k models.OrderKind) string {
 // pages, their JSON and the history all use it.
 var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	models.OrderDeposit: {
-		models.OrderCreated:  "Starting",
-		models.OrderStarted:  "Waiting for the bank",
-		models.OrderPending:  "Processing",
-		models.OrderCredited: "In your balance",
-		models.OrderFailed:   "Cancelled — nothing was charged",
-		models.OrderDebited:  "Returned by your bank",
+		models.OrderCreated:   "Starting",
+		models.OrderStarted:   "Waiting for the bank",
+		models.OrderPending:   "Processing",
+		models.OrderCredited:  "In your balance",
+		models.OrderFailed:    "Cancelled — nothing was charged",
+		models.OrderDebited:   "Returned by your bank",
+		models.OrderAbandoned: "Not completed — nothing was charged",
 	},
 	models.OrderSelectAccount: {
 		models.OrderCreated: "Starting",
@@ -99,15 +100,17 @@ const (
 )
 
 // checkoutLife is how long Trustly's checkout URL can be used (10–30 minutes,
-// API.md §4.1): a deposit or account selection still waiting for its checkout
-// after this long was abandoned, whether or not a cancel ever comes.
-const checkoutLife = 30 * time.Minute
+// API.md §4.1), after which the janitor marks a silent deposit abandoned:
+// until it comes by, a deposit still waiting for its checkout after this long
+// reads as abandoned too, whether or not a cancel ever comes.
+const checkoutLife = cashier.CheckoutExpiry
 
-// abandoned reports whether order is still waiting for its checkout after the
-// checkout can no longer be used.
+// abandoned reports whether order's checkout was abandoned: the janitor said so
+// (models.OrderAbandoned), or the order is still waiting for its checkout after
+// the checkout can no longer be used, before the janitor came by.
 func abandoned(order models.Order, now time.Time) bool {
 	waiting := order.Status == models.OrderCreated || order.Status == models.OrderStarted
-	return !order.MovesOut() && waiting && now.Sub(order.CreatedAt) > checkoutLife
+	return !order.MovesOut() && (order.Status == models.OrderAbandoned || (waiting && now.Sub(order.CreatedAt) > checkoutLife))
 }
 
 // statusText is order's status in the player's words; a payout's (and a

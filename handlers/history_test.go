@@ -81,6 +81,7 @@ func TestStatusWords(t *testing.T) {
 		{models.OrderDeposit, models.OrderStarted, "Waiting for the bank", "waiting", 29 * time.Minute},
 		{models.OrderDeposit, models.OrderStarted, msgExpired, "failed", 31 * time.Minute},
 		{models.OrderDeposit, models.OrderCreated, msgExpired, "failed", 31 * time.Minute},
+		{models.OrderDeposit, models.OrderAbandoned, msgExpired, "failed", 0}, // the janitor's word
 		{models.OrderSelectAccount, models.OrderStarted, msgExpired, "failed", 2 * time.Hour},
 		{models.OrderDeposit, models.OrderPending, "Processing", "waiting", 2 * time.Hour},
 		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited", 2 * time.Hour},
