@@ -198,6 +198,11 @@ func TestPayoutArrivalOrder(t *testing.T) {
 						answer heldAnswer
 						done   = make(chan error, 1)
 					)
+					// A payoutfailed marks the account as not usable for payouts;
+					// each permutation starts with it usable again.
+					if err := db.Model(&models.BankAccount{}).Where("id = ?", account.ID).Update("payout_failure", "").Error; err != nil {
+						t.Fatal(err)
+					}
 					if slices.Contains(tt.events, "accepted") {
 						go func() {
 							_, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
