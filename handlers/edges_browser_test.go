@@ -58,7 +58,8 @@ func TestBrowserPhoneFits(t *testing.T) {
 }
 
 // TestBrowserAmountField: the amount field refuses "1e3" in the browser (a
-// number field took it and the server refused it), and takes "99,50".
+// number field took it and the server refused it), and takes "99,50"; amounts
+// outside the limits (10 to 10 000 SEK) are refused before the form is sent.
 func TestBrowserAmountField(t *testing.T) {
 	lv := startLive(t, liveOptions{})
 	b := newBrowser(t, lv)
@@ -66,7 +67,7 @@ func TestBrowserAmountField(t *testing.T) {
 	for _, tt := range []struct {
 		typed string
 		valid bool
-	}{{"1e3", false}, {"99,50", true}, {"1 250.00", true}} {
+	}{{"1e3", false}, {"99,50", true}, {"1 250.00", true}, {"10 000,01", false}, {"9,99", false}} {
 		b.do("type "+tt.typed, chromedp.Evaluate[chromedp.Void](`document.getElementById("amount").value = ""`), chromedp.SendKeys(id("amount"), tt.typed))
 		var value string
 		valid, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById("amount").checkValidity()`))

@@ -70,7 +70,7 @@ func TestBrowserDepositAboveLimit(t *testing.T) {
 	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves 350,00 SEK now. Your limits"; got != want {
 		t.Errorf("limit note with 250 SEK pending %q; want %q", got, want)
 	}
-	max, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=amount]").max`))
+	max, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=amount]").dataset.max`))
 	if err != nil || max != "350.00" {
 		t.Errorf("amount max %q (%v); want 350.00", max, err)
 	}

@@ -32,6 +32,25 @@
     if (seconds > 0) window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
   }
 
+  // An amount field (views.AmountPattern) with data-min and data-max: an amount
+  // outside them is refused before the form is sent, as a number field's min and
+  // max did. Amounts are compared in minor units, as integers; the server checks
+  // again.
+  var minor = function (text) {
+    var m = /^([0-9][0-9 ]*)(?:[.,]([0-9]{1,2}))?$/.exec((text || "").trim());
+    if (!m) return null;
+    return parseInt(m[1].replace(/ /g, ""), 10) * 100 + parseInt(((m[2] || "") + "00").slice(0, 2), 10);
+  };
+  document.querySelectorAll("input[data-min][data-max]").forEach(function (input) {
+    var check = function () {
+      var v = minor(input.value), lo = minor(input.getAttribute("data-min")), hi = minor(input.getAttribute("data-max"));
+      var outside = v !== null && ((lo !== null && v < lo) || (hi !== null && v > hi));
+      input.setCustomValidity(outside ? "Enter an amount from " + input.getAttribute("data-min") + " to " + input.getAttribute("data-max") + "." : "");
+    };
+    input.addEventListener("input", check);
+    check();
+  });
+
   // A button with data-confirm asks before its form is submitted.
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {
