@@ -303,7 +303,9 @@ func (ti *twoInstances) stormAndKill(storm, deposits int) {
 	ti.kill(1)
 	atKill := credited()
 	t.Logf("killed instance 1 with %d of the storm's deposits credited", atKill-before)
-	waitFor(t, "the surviving instance crediting more deposits", func() bool { return credited() > atKill })
+	waitFor(t, "a notification to the dead instance refused and the survivor crediting more deposits", func() bool {
+		return ti.proxy.refused.Load() > 0 && credited() > atKill
+	})
 	wg.Wait()
 	ti.start(1)
 }
@@ -401,6 +403,7 @@ type roundRobin struct {
 	backends []*httputil.ReverseProxy
 	turns    [2]atomic.Uint64 // browsers, notifications
 	counts   []atomic.Int64
+	refused  atomic.Int64 // notifications answered 502: their backend was down
 }
 
 func newRoundRobin(t *testing.T, backends ...string) *roundRobin {
@@ -419,7 +422,10 @@ func newRoundRobin(t *testing.T, backends ...string) *roundRobin {
 				res.Header.Set(instanceHeader, strconv.Itoa(i))
 				return nil
 			},
-			ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+				if strings.HasPrefix(r.URL.Path, "/trustly/notify/") {
+					rr.refused.Add(1)
+				}
 				w.Header().Set(instanceHeader, strconv.Itoa(i))
 				http.Error(w, err.Error(), http.StatusBadGateway)
 			},
