@@ -1,8 +1,10 @@
 package crash
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -112,6 +114,7 @@ func newTwoInstances(t *testing.T, dsn string) *twoInstances {
 
 	ti.addrs = [2]string{freeAddr(t), freeAddr(t)}
 	ti.proxy = newRoundRobin(t, "http://"+ti.addrs[0], "http://"+ti.addrs[1])
+	ti.proxy.duplicate = true
 	srv := httptest.NewServer(ti.proxy)
 	t.Cleanup(srv.Close)
 	ti.base = srv.URL
@@ -404,6 +407,8 @@ type roundRobin struct {
 	turns    [2]atomic.Uint64 // browsers, notifications
 	counts   []atomic.Int64
 	refused  atomic.Int64 // notifications answered 502: their backend was down
+	// duplicate sends each notification to the next backend as well, at once.
+	duplicate bool
 }
 
 func newRoundRobin(t *testing.T, backends ...string) *roundRobin {
@@ -441,6 +446,20 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	i := int((rr.turns[lane].Add(1) - 1) % uint64(len(rr.backends)))
 	rr.counts[i].Add(1)
+	if lane == 1 && rr.duplicate {
+		// Trustly redelivers a notification whose answer was slow: the copy reaches
+		// the other instance while the first is still being processed.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		other := r.Clone(r.Context())
+		other.Body, r.Body = io.NopCloser(bytes.NewReader(body)), io.NopCloser(bytes.NewReader(body))
+		var wg sync.WaitGroup
+		wg.Go(func() { rr.backends[(i+1)%len(rr.backends)].ServeHTTP(httptest.NewRecorder(), other) })
+		defer wg.Wait()
+	}
 	rr.backends[i].ServeHTTP(w, r)
 }
 
