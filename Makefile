@@ -32,9 +32,10 @@ test: check-generated lint
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The crash harness at length: 120 kill cycles of the real binaries (about 2 minutes);
-# `make test` runs 10. CRASH_SEED=… replays a run, CRASH_CYCLES=… sets the count.
+# `make test` runs 10. CRASH_SEED=… replays a run, CRASH_CYCLES=… sets the count. TestTwoInstances (two
+# cashiers on PostgreSQL, TEST_DATABASE_URL) runs a larger storm.
 crash:
-	CRASH=1 $(GO) test -count=1 -timeout 30m -run TestCrash -v ./internal/crash
+	CRASH=1 $(GO) test -count=1 -timeout 30m -run 'TestCrash|TestTwoInstances' -v ./internal/crash
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
