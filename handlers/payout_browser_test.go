@@ -158,7 +158,7 @@ func TestBrowserDepositThenPayout(t *testing.T) {
 	b.snapWidths("payout-paid")
 
 	b.do("check with the bank", chromedp.Click(id("check")), chromedp.WaitVisible(id("flash")))
-	if got := b.text("flash"); got != msgCheckedNow {
+	if got := b.text("flash"); got != enText("payout.checked_now") {
 		t.Errorf("flash %q", got)
 	}
 	if got := b.text("checked"); !strings.HasPrefix(got, "Last checked with the bank") {

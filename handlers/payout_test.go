@@ -222,7 +222,7 @@ func TestPayoutPaid(t *testing.T) {
 	// Check with the bank: once now, then not again within 15 minutes.
 	cl.submit(path+"/check", nil).wantRedirect(path)
 	page = cl.get(path)
-	if got := page.text("flash"); got != msgCheckedNow {
+	if got := page.text("flash"); got != enText("payout.checked_now") {
 		t.Errorf("flash after checking %q", got)
 	}
 	if got := page.text("checked"); !strings.HasPrefix(got, "Last checked with the bank") || !strings.Contains(got, "check again after") {
@@ -278,7 +278,7 @@ func TestPayoutApprovalCancel(t *testing.T) {
 	}
 	cl.submit(path+"/cancel", nil).wantRedirect(path)
 	page = cl.get(path)
-	if got := page.text("flash"); got != msgPayoutCancelled {
+	if got := page.text("flash"); got != enText("payout.cancelled") {
 		t.Errorf("flash %q", got)
 	}
 	if got := page.text("payout-state"); got != cashier.PayoutTextCancelled {
