@@ -24,8 +24,10 @@ const (
 // StartDeposit creates a deposit order for amount and asks Trustly for its
 // checkout. It returns the order, started with a CheckoutURL to send the player
 // to, or a *models.Problem for the player: an amount outside the limits or in
-// another currency, a blocked player (negative wallet), or Trustly refusing or not
-// answering (see startCheckout). Only notifications move money, never the result
+// another currency, a blocked player (negative wallet), the player's deposit limits
+// (not set where the market requires them, or leaving less than amount; the order
+// reserves its headroom as it is created), or Trustly refusing or not answering
+// (see startCheckout). Only notifications move money, never the result
 // of this call.
 func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount models.Money, ip string) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
@@ -56,7 +58,10 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	pnp := s.cfg.PayNPlay.Enabled(player.Country)
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
 		PlayerID: player.ID, Amount: amount, EndUserID: player.EndUserID, PayNPlay: pnp}
-	return s.startCheckout(ctx, order, msgDepositFailed, func(back func(string) string) (string, string, error) {
+	// The deposit limits' headroom is reserved in the transaction that creates the
+	// order (limits.Service.Reserve).
+	reserve := func(tx *gorm.DB, at time.Time) error { return s.limits.Reserve(ctx, tx, player, amount, at) }
+	return s.startCheckoutWith(ctx, order, reserve, msgDepositFailed, func(back func(string) string) (string, string, error) {
 		params := trustly.DepositParams{
 			NotificationURL:   s.cfg.NotificationURL(),
 			EndUserID:         player.EndUserID,
@@ -108,11 +113,30 @@ var problemIDs = map[string]string{
 // is never overwritten.
 func (s *Service) startCheckout(ctx context.Context, order models.Order, problem string,
 	call func(back func(path string) string) (trustlyOrderID, checkoutURL string, err error)) (models.Order, error) {
+	return s.startCheckoutWith(ctx, order, nil, problem, call)
+}
+
+// startCheckoutWith is startCheckout with reserve, when not nil, run first in the
+// transaction that creates the order, at the order's CreatedAt; its
+// *models.Problem refuses the order, which is then never created.
+func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, reserve func(tx *gorm.DB, at time.Time) error, problem string,
+	call func(back func(path string) string) (trustlyOrderID, checkoutURL string, err error)) (models.Order, error) {
 	order.CreatedAt = s.now().UTC()
 	order.Refresh()
 	unlock := writeLock(s.db)
-	err := s.db.WithContext(ctx).Create(&order).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if reserve != nil {
+			if err := reserve(tx, order.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return tx.Create(&order).Error
+	})
 	unlock()
+	var refused *models.Problem
+	if errors.As(err, &refused) {
+		return models.Order{}, refused
+	}
 	if err != nil {
 		return models.Order{}, fmt.Errorf("start %s: create order: %w", order.Kind, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -51,6 +52,10 @@ type Config struct {
 	// (CASHIER_REALITY_CHECK); 0 turns it off there, and a market not listed keeps
 	// RealityCheckDefaults.
 	RealityCheck map[string]time.Duration
+	// LimitPolicy is each market's deposit-limit policy (CASHIER_LIMIT_POLICY over
+	// limits.Builtin()). The zero value holds no market rules: optional limits that
+	// change at once, which only tests want.
+	LimitPolicy limits.Policies
 }
 
 // NotificationURL is the URL Trustly posts notifications to.
@@ -88,8 +93,8 @@ type Deps struct {
 	// Without Exclusions no register is asked there: cmd/cashier always sets one.
 	RegisterTimeout time.Duration
 	// Limits says how much a player may still deposit, for the kyc decision. nil
-	// means paynplay.Unlimited: a stand-in that allows everything until responsible
-	// gaming (issue 11) brings deposit limits.
+	// means the Service's own deposit limits (limits.Service), which StartDeposit and
+	// the deposit form use too; tests may stand another one in for the kyc.
 	Limits paynplay.Limits
 }
 
@@ -108,6 +113,7 @@ type Service struct {
 	// (registers.go); nil asks none.
 	exclusions      exclusions.Exclusions
 	registerTimeout time.Duration
+	limits          *limits.Service
 }
 
 // New checks d and returns a Service.
@@ -124,8 +130,9 @@ func New(d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	lim := limits.New(d.DB, d.Config.LimitPolicy, d.Now)
 	if d.Limits == nil {
-		d.Limits = paynplay.Unlimited{}
+		d.Limits = lim
 	}
 	rules := paynplay.Rules{Modes: d.Config.PayNPlay, Exclusions: d.Exclusions, Limits: d.Limits, Now: d.Now}
 	for _, c := range paynplay.Markets {
@@ -138,7 +145,7 @@ func New(d Deps) (*Service, error) {
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
 		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, exclusions: d.Exclusions,
-		registerTimeout: d.RegisterTimeout}, nil
+		registerTimeout: d.RegisterTimeout, limits: lim}, nil
 }
 
 // Config returns the service's configuration.

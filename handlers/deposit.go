@@ -30,6 +30,12 @@ func amountUnreadable() *models.Problem {
 // "Try again").
 func cashierPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// A market that requires deposit limits asks for them before the first deposit.
+		if st, err := svc.DepositLimits(c.UserContext(), currentPlayer(c)); err != nil {
+			return err
+		} else if len(st.Missing) > 0 {
+			return c.Redirect("/limits?first=1", fiber.StatusSeeOther)
+		}
 		page, err := cashierView(c, svc, views.DepositForm{Amount: c.Query("amount")})
 		if err != nil {
 			return err
@@ -51,6 +57,18 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: loc(c).Whole(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
+	// The deposit limits: the form's max is what they leave, and a sentence says so.
+	st, err := svc.DepositLimits(c.UserContext(), player)
+	if err != nil {
+		return views.CashierPage{}, err
+	}
+	if st.Limited {
+		if st.Remaining.Minor < sum.Limits.MaxDeposit.Minor {
+			form.Max = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}.String()
+		}
+		form.LimitNote = st.Headroom()
+	}
+	form.LimitNotice = st.Notice()
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: money(c, sum.Wallet), Deposit: form,
 		Blocked: blockedNotice(c, sum)}
 	if svc.Config().PayNPlay.Enabled(player.Country) {

@@ -328,7 +328,7 @@ func TestBrowserPayNPlayHybridPasswordPlayer(t *testing.T) {
 	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
 	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
 
-	b.do("register as Åsa Öberg-Lindqvist", b.registerAs("asa@example.com", "Åsa", "Öberg-Lindqvist")...)
+	b.do("register as Åsa Öberg-Lindqvist", b.registerAs("asa@example.com", "Åsa", "Öberg-Lindqvist", "19790131-1246")...)
 	if got := b.text("bank-check"); !strings.Contains(got, "It must be you") {
 		t.Errorf("the cashier does not say what the bank check does: %q", got)
 	}
@@ -358,7 +358,8 @@ func TestBrowserPayNPlayHybridPasswordPlayer(t *testing.T) {
 	}
 
 	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-form")))
-	b.do("register as Bert Berg", b.registerAs("bert@example.com", "Bert", "Berg")...)
+	bertID := nextSEPersonID()
+	b.do("register as Bert Berg", b.registerAs("bert@example.com", "Bert", "Berg", bertID)...)
 	b.do("deposit 100", b.depositSteps("100")...)
 	frame = b.bankFrame()
 	b.doIn(frame, "log in to Lars Nilsson's bank", bankLogin("se-adult2")...)
@@ -370,17 +371,17 @@ func TestBrowserPayNPlayHybridPasswordPlayer(t *testing.T) {
 	if got := lv.wallet(bert); got.Minor != 0 {
 		t.Errorf("Bert's wallet %v; want 0", got)
 	}
-	if bert.PersonID != "" {
-		t.Errorf("Bert was linked to personid %s", bert.PersonID)
+	if want := "SE" + strings.ReplaceAll(bertID, "-", ""); bert.PersonID != want {
+		t.Errorf("Bert's personid %s; want the one he registered with, %s, not the bank's", bert.PersonID, want)
 	}
 	if n := lv.countPlayersWith("1 = 1"); n != 2 {
 		t.Errorf("%d players; want Åsa and Bert", n)
 	}
 }
 
-// registerAs opens a Swedish account with a password and the names given, signs
-// in and ends on the cashier page.
-func (b *browser) registerAs(email, first, last string) []chromedp.Action[chromedp.Void] {
+// registerAs opens a Swedish account with a password, the names and personnummer
+// given, signs in and ends on the cashier page.
+func (b *browser) registerAs(email, first, last, personID string) []chromedp.Action[chromedp.Void] {
 	return []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(b.lv.URL + "/register"),
 		chromedp.WaitVisible(id("register-form")),
@@ -389,6 +390,7 @@ func (b *browser) registerAs(email, first, last string) []chromedp.Action[chrome
 		chromedp.SendKeys(id("first-name"), first),
 		chromedp.SendKeys(id("last-name"), last),
 		chromedp.SetValue(id("country"), "SE"),
+		chromedp.SendKeys(id("person-id"), personID),
 		chromedp.Click(id("register-submit")),
 		chromedp.WaitVisible(id("login-form")),
 		chromedp.SendKeys(id("email"), email),

@@ -71,6 +71,8 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get("/accounts/success", player, accountResult(svc, true))
 	app.Get("/accounts/fail", player, accountResult(svc, false))
 	app.Get("/accounts/status", player, accountStatus(svc))
+	app.Get("/limits", player, limitsPage(svc))
+	app.Post("/limits", player, setLimits(svc))
 	app.Get("/payout", player, payoutPage(svc))
 	app.Post("/payout", startsOrder(payoutRequest(svc))...)
 	app.Get("/payouts/:id", player, payoutDetail(svc))

@@ -11,10 +11,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/driver/postgres"
@@ -139,7 +141,7 @@ func (t *sqliteTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 // test) do not.
 const migrationLock = 0x63617368
 
-// Migrate creates or updates every table in models.Tables and staff.Tables, makes
+// Migrate creates or updates every table in models.Tables, staff.Tables and limits.Tables, makes
 // the audit table refuse updates and deletes (staff.Protect), and retires admin
 // players an older version left (retireAdminPlayers). On PostgreSQL it holds
 // an advisory lock for the whole migration, on one connection, so instances
@@ -188,7 +190,7 @@ func migrateOn(db *gorm.DB) error {
 	if err := upgrade(db); err != nil {
 		return err
 	}
-	if err := db.AutoMigrate(append(models.Tables(), staff.Tables()...)...); err != nil {
+	if err := db.AutoMigrate(slices.Concat(models.Tables(), staff.Tables(), limits.Tables())...); err != nil {
 		return err
 	}
 	if err := staff.Protect(db); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	depositlimits "github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -38,6 +39,9 @@ type config struct {
 	SessionKey  []byte // … and encrypts it (derived from the same secret)
 
 	Limits map[string]cashier.Limits // CASHIER_LIMITS: per-currency amounts; defaults otherwise
+	// LimitPolicy is each market's deposit-limit policy: CASHIER_LIMIT_POLICY over
+	// the built-in SE, NL, FI and default policies (depositlimits.Parse).
+	LimitPolicy depositlimits.Policies
 
 	// ShopperStatement is our name on the player's bank statement
 	// (CASHIER_SHOPPER_STATEMENT), sent with every Deposit.
@@ -161,6 +165,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	c.Limits = limits
+	if c.LimitPolicy, err = depositlimits.Parse(getenv("CASHIER_LIMIT_POLICY")); err != nil {
+		return nil, fmt.Errorf("CASHIER_LIMIT_POLICY: %w", err)
+	}
 	if err := c.loadWeb(getenv); err != nil {
 		return nil, err
 	}

@@ -175,3 +175,22 @@ func TestConfigStaff(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigLimitPolicy: CASHIER_LIMIT_POLICY changes the built-in deposit-limit
+// policies; an unreadable one stops the start.
+func TestConfigLimitPolicy(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if se := c.LimitPolicy.For("SE"); !se.RequireOne || se.RaiseDelay != 72*time.Hour {
+		t.Errorf("SE without CASHIER_LIMIT_POLICY: %+v; want the built-in policy", se)
+	}
+	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_LIMIT_POLICY": `{"FI": {"raise_delay": "96h"}}`}))
+	if err != nil || c.LimitPolicy.For("FI").RaiseDelay != 96*time.Hour {
+		t.Fatalf("FI raise delay: %v; want 96h", err)
+	}
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_LIMIT_POLICY": `{"FI": 3}`})); err == nil || !strings.Contains(err.Error(), "CASHIER_LIMIT_POLICY") {
+		t.Errorf("bad policy: %v; want an error naming CASHIER_LIMIT_POLICY", err)
+	}
+}

@@ -76,7 +76,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
 		Log: log, Exclusions: cfg.Exclusions, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
-			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck}})
+			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy}})
 	if err != nil {
 		return err
 	}

@@ -205,6 +205,10 @@ func TestRunWebSettings(t *testing.T) {
 	if status, loc, _ := player.do(http.MethodPost, "/login", login, nil); status != 303 || loc != "/cashier" {
 		t.Fatalf("login: %d to %q", status, loc)
 	}
+	// Sweden's policy asks for a deposit limit before the first deposit.
+	if status, loc, _ := player.do(http.MethodPost, "/limits", url.Values{"day": {"1000"}}, nil); status != 303 || loc != "/limits" {
+		t.Fatalf("limits: %d to %q", status, loc)
+	}
 	status, loc, _ := player.do(http.MethodPost, "/deposit", url.Values{"amount": {"100"}}, nil)
 	if status != 303 {
 		t.Fatalf("deposit: status %d", status)

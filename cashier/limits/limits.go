@@ -1,0 +1,539 @@
+// Package limits keeps the players' deposit limits (responsible gaming, issue 11):
+// a day, week and month limit per player and currency, the market's policy on when
+// a change takes effect, and the one answer to "how much may this player deposit
+// now", which the deposit form, StartDeposit and Pay N Play's kyc decision share.
+//
+// The deposit orders themselves are the reservations: a deposit counts against the
+// limits from the transaction that creates its order, which first checks the
+// headroom under the player's row lock (Reserve), until the order fails (a cancel,
+// a refusal: it no longer counts) or for good once credited. Changes of a limit are
+// rows that are only ever inserted; the limit in force at any moment follows from
+// them and the policy.
+package limits
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Change is one request of a player to change one deposit limit. Rows are only
+// inserted, never updated or deleted: they are the limits' history. A lowering
+// takes effect when asked (EffectiveAt = RequestedAt); a raise or a removal waits
+// (the policy's RaiseAt). A later request replaces one still pending.
+type Change struct {
+	ID       int64  `gorm:"primaryKey"`
+	PlayerID int64  `gorm:"not null;index:idx_limit_changes_player,priority:1"`
+	Currency string `gorm:"size:3;not null;index:idx_limit_changes_player,priority:2"`
+	Period   Period `gorm:"size:8;not null"`
+	// AmountMinor is the player's own limit asked for, in minor units of Currency;
+	// 0 asks for none (the policy's default, if any, applies).
+	AmountMinor int64 `gorm:"not null"`
+	// PreviousMinor is the limit that was in force when asked (0: none), for people
+	// reading the history.
+	PreviousMinor int64     `gorm:"not null;default:0"`
+	RequestedAt   time.Time `gorm:"not null"`
+	EffectiveAt   time.Time `gorm:"not null"`
+	// Flag is set on a raise the back office must look at (SE: above 10 000 SEK a
+	// month); "" otherwise.
+	Flag string `gorm:"size:200;not null;default:''"`
+}
+
+// TableName is the table of limit changes.
+func (Change) TableName() string { return "deposit_limit_changes" }
+
+// Tables lists the tables this package keeps, for the store's migration.
+func Tables() []any { return []any{&Change{}} }
+
+// Amount is the asked-for limit as Money.
+func (c Change) Amount() models.Money {
+	return models.Money{Minor: c.AmountMinor, Currency: c.Currency}
+}
+
+// Pending reports whether the change has not taken effect at t.
+func (c Change) Pending(t time.Time) bool { return c.EffectiveAt.After(t) }
+
+// Sentences for players.
+const (
+	msgRequired    = "Set your deposit limits before your first deposit: %s."
+	msgHeadroom    = "Your %s deposit limit leaves %s now."
+	msgLeft        = "Your %s deposit limit leaves %s now; deposit at most that amount."
+	msgReached     = "You have reached your %s deposit limit of %s. You can deposit again %s."
+	msgNotRemoved  = "Your %s deposit limit is required here; it can be lowered or raised, not removed."
+	msgNotRequired = "Set at least one deposit limit: for a day, a week or a month."
+	msgNotice      = "You have used %d %% of your %s deposit limit: %s of %s."
+	msgNoticeFull  = "You have used all of your %s deposit limit of %s."
+)
+
+// Adjective is the period as people say it in "your daily limit".
+func (p Period) Adjective() string {
+	switch p {
+	case Day:
+		return "daily"
+	case Week:
+		return "weekly"
+	}
+	return "monthly"
+}
+
+// Service answers and changes deposit limits. Its methods that write take the
+// caller's transaction: the cashier runs them under its write lock.
+type Service struct {
+	db       *gorm.DB
+	policies Policies
+	now      func() time.Time
+}
+
+// New returns a Service over db with policies; now is the clock (time.Now if nil).
+func New(db *gorm.DB, policies Policies, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, policies: policies, now: now}
+}
+
+// Policy is the policy of market.
+func (s *Service) Policy(market string) Policy { return s.policies.For(market) }
+
+// PeriodStatus is one period's limit at one moment.
+type PeriodStatus struct {
+	Period Period
+	Limit  models.Money // in force; Minor 0 when there is none
+	Own    bool         // Limit is the player's own; false: the policy's default (or none)
+	// Used is what counts against the limit in the period: deposits not failed
+	// (pending ones too), less payouts sent when the policy counts net deposits.
+	Used       models.Money
+	Left       models.Money // Limit less Used; meaningful only with a Limit
+	Start, End time.Time    // the period holding the moment, [Start, End)
+	Pending    *Change      // a raise or removal waiting to take effect
+	Notice     int          // the highest of the policy's notice percentages reached; 0 none
+}
+
+// Status is a player's deposit limits in one currency at one moment.
+type Status struct {
+	Policy   Policy
+	Currency string
+	At       time.Time
+	Periods  []PeriodStatus // Day, Week, Month
+	// Missing lists the periods whose limit the policy requires before a deposit
+	// and the player has not set; with RequireOne, all three until one is set.
+	Missing []Period
+	// Limited: some period has a limit; Remaining is then the least any leaves
+	// (zero or below: no deposit now), and Binding that period.
+	Limited   bool
+	Remaining models.Money
+	Binding   Period
+	History   []Change // newest first
+}
+
+// Notice is the sentence telling the player how much of a limit is used, for the
+// highest notice reached in any period; "" when none is.
+func (st Status) Notice() string {
+	best := -1
+	for i, p := range st.Periods {
+		if p.Notice > 0 && (best < 0 || p.Notice > st.Periods[best].Notice) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	p := st.Periods[best]
+	if p.Notice >= 100 {
+		return fmt.Sprintf(msgNoticeFull, p.Period.Adjective(), p.Limit.Display())
+	}
+	return fmt.Sprintf(msgNotice, p.Notice, p.Period.Adjective(), p.Used.Display(), p.Limit.Display())
+}
+
+// Refusal is the sentence for a deposit of amount that the limits do not allow, or
+// "" when they allow it.
+func (st Status) Refusal(amount models.Money) string {
+	switch {
+	case len(st.Missing) > 0:
+		return fmt.Sprintf(msgRequired, periodList(st.Missing, st.Policy.RequireOne))
+	case !st.Limited || amount.Minor <= st.Remaining.Minor:
+		return ""
+	case st.Remaining.Positive():
+		return fmt.Sprintf(msgLeft, st.Binding.Adjective(), st.Remaining.Display())
+	}
+	p := st.period(st.Binding)
+	again := "once earlier deposits leave the period"
+	if !st.Policy.Rolling {
+		again = "from " + st.Policy.FormatTime(p.End)
+	}
+	return fmt.Sprintf(msgReached, st.Binding.Adjective(), p.Limit.Display(), again)
+}
+
+// Headroom is the sentence saying what the limits leave now: "Your daily deposit
+// limit leaves 400,00 SEK now." or when it is reached, when deposits may start
+// again; "" without a limit.
+func (st Status) Headroom() string {
+	switch {
+	case !st.Limited:
+		return ""
+	case st.Remaining.Positive():
+		return fmt.Sprintf(msgHeadroom, st.Binding.Adjective(), st.Remaining.Display())
+	}
+	return st.Refusal(models.Money{Minor: 1, Currency: st.Currency})
+}
+
+func (st Status) period(p Period) PeriodStatus {
+	for _, ps := range st.Periods {
+		if ps.Period == p {
+			return ps
+		}
+	}
+	return PeriodStatus{}
+}
+
+// FormatTime is t in the market's zone for people: "1 March 2026 00:00 CET".
+func (p Policy) FormatTime(t time.Time) string {
+	zone := p.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	return t.In(zone).Format("2 January 2006 15:04 MST")
+}
+
+func periodList(ps []Period, one bool) string {
+	words := make([]string, len(ps))
+	for i, p := range ps {
+		words[i] = string(p)
+	}
+	switch {
+	case len(words) == 1:
+		return "a " + words[0] + " limit"
+	case one:
+		return "a limit for at least one of a day, a week or a month"
+	}
+	return "a limit for each " + joinAnd(words)
+}
+
+func joinAnd(w []string) string {
+	if len(w) < 2 {
+		return w[0]
+	}
+	out := w[0]
+	for _, x := range w[1 : len(w)-1] {
+		out += ", " + x
+	}
+	return out + " and " + w[len(w)-1]
+}
+
+// Status reads player's limits in currency at at, through tx (or the Service's
+// database when tx is nil).
+func (s *Service) Status(ctx context.Context, tx *gorm.DB, player models.Player, currency string, at time.Time) (Status, error) {
+	if tx == nil {
+		tx = s.db
+	}
+	return s.status(tx.WithContext(ctx), player, s.policies.For(player.Country), currency, at)
+}
+
+func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency string, at time.Time) (Status, error) {
+	st := Status{Policy: pol, Currency: currency, At: at.UTC()}
+	var changes []Change
+	if player.ID != 0 {
+		if err := tx.Where("player_id = ? AND currency = ?", player.ID, currency).Order("requested_at, id").Find(&changes).Error; err != nil {
+			return Status{}, fmt.Errorf("limit changes of player %d: %w", player.ID, err)
+		}
+	}
+	earliest := at
+	for _, per := range Periods {
+		ps := PeriodStatus{Period: per}
+		ps.Start, ps.End = pol.Window(per, at)
+		if ps.Start.Before(earliest) {
+			earliest = ps.Start
+		}
+		own, pending := ownAt(changes, per, at)
+		ps.Pending = pending
+		ps.Own = own > 0
+		limit := own
+		if limit == 0 {
+			limit = pol.defaultFor(per, player.DateOfBirth, at, currency)
+		}
+		ps.Limit = models.Money{Minor: limit, Currency: currency}
+		st.Periods = append(st.Periods, ps)
+	}
+	anyOwn := false
+	for _, ps := range st.Periods {
+		anyOwn = anyOwn || ps.Own
+		if slices.Contains(pol.Required, ps.Period) && !ps.Own {
+			st.Missing = append(st.Missing, ps.Period)
+		}
+	}
+	if pol.RequireOne && !anyOwn {
+		st.Missing = slices.Clone(Periods)
+	}
+
+	deposits, payouts, err := counted(tx, player.ID, currency, earliest, pol.Net)
+	if err != nil {
+		return Status{}, err
+	}
+	for i := range st.Periods {
+		ps := &st.Periods[i]
+		used := int64(0)
+		for _, d := range deposits {
+			if !d.at.Before(ps.Start) && d.at.Before(ps.End) {
+				used += d.minor
+			}
+		}
+		for _, p := range payouts {
+			if !p.at.Before(ps.Start) && p.at.Before(ps.End) {
+				used -= p.minor
+			}
+		}
+		ps.Used = models.Money{Minor: used, Currency: currency}
+		if ps.Limit.Minor == 0 {
+			continue
+		}
+		ps.Left = models.Money{Minor: ps.Limit.Minor - used, Currency: currency}
+		for _, n := range pol.Notices {
+			if used*100 >= int64(n)*ps.Limit.Minor && n > ps.Notice {
+				ps.Notice = n
+			}
+		}
+		if !st.Limited || ps.Left.Minor < st.Remaining.Minor {
+			st.Limited, st.Remaining, st.Binding = true, ps.Left, ps.Period
+		}
+	}
+	st.History = make([]Change, len(changes))
+	for i, c := range changes {
+		st.History[len(changes)-1-i] = c
+	}
+	return st, nil
+}
+
+// ownAt is the player's own limit for period in force at t (0: none) and the
+// change still pending then. changes are in request order. A change that applies
+// at once replaces a pending one; a pending one replaces an earlier pending one.
+func ownAt(changes []Change, period Period, t time.Time) (own int64, pending *Change) {
+	for i := range changes {
+		c := &changes[i]
+		if c.Period != period || c.RequestedAt.After(t) {
+			continue
+		}
+		if pending != nil && !pending.EffectiveAt.After(c.RequestedAt) {
+			own, pending = pending.AmountMinor, nil
+		}
+		if c.EffectiveAt.After(c.RequestedAt) {
+			pending = c
+		} else {
+			own, pending = c.AmountMinor, nil
+		}
+	}
+	if pending != nil && !pending.EffectiveAt.After(t) {
+		own, pending = pending.AmountMinor, nil
+	}
+	return own, pending
+}
+
+// movement is one amount counted in a period, at the moment it counts from.
+type movement struct {
+	at    time.Time
+	minor int64
+}
+
+// margin widens the database's coarse time filter; the exact one is in Go.
+const margin = 48 * time.Hour
+
+// counted reads the player's deposits in currency created since from, as they
+// count against a limit, and, when net, the payouts sent since from.
+//
+// A deposit counts from its creation with its amount unless it failed (cancelled
+// or refused: the reservation is released). A Pay N Play deposit counts once its
+// kyc said CONTINUE, capped by that answer's limit: before, its player or amount may
+// not be known, and the kyc decision that reads the limits must not count the very
+// order it decides. A payout counts, when net, from when it was sent unless it came
+// back.
+func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net bool) (deposits, payouts []movement, err error) {
+	if playerID == 0 {
+		return nil, nil, nil
+	}
+	var orders []models.Order
+	err = tx.Select("id", "kind", "amount_minor", "amount_currency", "status", "pay_n_play", "kyc_outcome", "kyc_limit_minor", "created_at").
+		Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?",
+			playerID, models.OrderDeposit, currency, from.Add(-margin)).Find(&orders).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
+	}
+	for _, o := range orders {
+		if m := Counts(o); m > 0 {
+			deposits = append(deposits, movement{at: o.CreatedAt, minor: m})
+		}
+	}
+	if !net {
+		return deposits, nil, nil
+	}
+	var outs []models.Order
+	err = tx.Select("id", "amount_minor", "sent_at", "returned_at").
+		Where("player_id = ? AND kind = ? AND amount_currency = ? AND sent_at IS NOT NULL AND returned_at IS NULL AND sent_at >= ?",
+			playerID, models.OrderPayout, currency, from.Add(-margin)).Find(&outs).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
+	}
+	for _, o := range outs {
+		payouts = append(payouts, movement{at: *o.SentAt, minor: o.Amount.Minor})
+	}
+	return deposits, payouts, nil
+}
+
+// Counts is what a deposit order counts against its player's limits now: see
+// counted.
+func Counts(o models.Order) int64 {
+	if o.Kind != models.OrderDeposit || o.Status == models.OrderFailed {
+		return 0
+	}
+	if o.PayNPlay && o.KYCOutcome != models.KYCContinue {
+		return 0
+	}
+	m := o.Amount.Minor
+	if o.KYCLimitMinor > 0 && (m == 0 || o.KYCLimitMinor < m) {
+		m = o.KYCLimitMinor
+	}
+	return m
+}
+
+// lockPlayer takes player's row lock until tx ends (PostgreSQL): every deposit
+// reservation and limit change of the player waits for the one before. On SQLite
+// the cashier's write lock serializes them already.
+func lockPlayer(tx *gorm.DB, playerID int64) error {
+	q := tx
+	if tx.Dialector.Name() == "postgres" {
+		q = tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	var p models.Player
+	if err := q.Select("id").Where("id = ?", playerID).Take(&p).Error; err != nil {
+		return fmt.Errorf("lock player %d: %w", playerID, err)
+	}
+	return nil
+}
+
+// Reserve checks, in tx, the transaction about to create a deposit order of
+// amount for player at at, that the limits allow it, with the player's row locked
+// so that a concurrent deposit waits and then sees this one. It fails with a
+// *models.Problem for the player when they do not: the required limits not set, or
+// an amount above what the limits leave (the sentence names what is left). The
+// order created in tx then counts, so the headroom stays reserved until it fails.
+func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, player models.Player, amount models.Money, at time.Time) error {
+	tx = tx.WithContext(ctx)
+	if err := lockPlayer(tx, player.ID); err != nil {
+		return err
+	}
+	st, err := s.status(tx, player, s.policies.For(player.Country), amount.Currency, at)
+	if err != nil {
+		return err
+	}
+	if why := st.Refusal(amount); why != "" {
+		return models.Problemf("amount", why)
+	}
+	return nil
+}
+
+// DepositAllowance implements paynplay.Limits for the kyc decision: what the
+// person may still deposit now in currency, pending deposits counted, under the
+// policy of country (the identity's market). playerID 0 is a person who is not a
+// player yet: no limits of their own, the policy's defaults for someone of unknown
+// age. A player who has not set the limits the policy requires may bring at most
+// the policy's UnsetCap (the cashier asks for the limits right after).
+func (s *Service) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
+	player := models.Player{ID: playerID, Country: country}
+	if playerID != 0 {
+		if err := s.db.WithContext(ctx).Where("id = ?", playerID).Take(&player).Error; err != nil {
+			return paynplay.Allowance{}, fmt.Errorf("deposit allowance of player %d: %w", playerID, err)
+		}
+	}
+	st, err := s.status(s.db.WithContext(ctx), player, s.policies.For(country), currency, s.now().UTC())
+	if err != nil {
+		return paynplay.Allowance{}, err
+	}
+	if len(st.Missing) > 0 {
+		most := models.Money{Currency: currency}
+		if currency == st.Policy.Currency {
+			most.Minor = st.Policy.UnsetCap
+		}
+		if !st.Limited || most.Minor < st.Remaining.Minor {
+			st.Limited, st.Remaining = true, most
+		}
+	}
+	return paynplay.Allowance{Limited: st.Limited, Remaining: st.Remaining}, nil
+}
+
+// Set records player's wanted limits in currency, one per period in wanted (minor
+// units; 0 asks for none), at the Service's clock, in tx with the player's row
+// locked. A period whose wanted limit is the one in force or already asked for is
+// left alone. A lowering applies at once; a raise or a removal waits as the policy
+// says, and a raise above the policy's FlagRaiseAbove is flagged. It fails with a
+// *models.Problem when the policy requires a limit that wanted removes. It
+// returns the changes recorded.
+func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, currency string, wanted map[Period]int64) ([]Change, error) {
+	tx = tx.WithContext(ctx)
+	if err := lockPlayer(tx, player.ID); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	pol := s.policies.For(player.Country)
+	st, err := s.status(tx, player, pol, currency, now)
+	if err != nil {
+		return nil, err
+	}
+	anyOwn := false
+	for _, per := range Periods {
+		if v, ok := wanted[per]; ok {
+			if v < 0 {
+				return nil, models.Problemf(string(per), "Enter a limit of zero or more.")
+			}
+			anyOwn = anyOwn || v > 0
+		} else {
+			anyOwn = anyOwn || st.period(per).Own || st.period(per).Pending != nil && st.period(per).Pending.AmountMinor > 0
+		}
+	}
+	if pol.RequireOne && !anyOwn {
+		return nil, models.Problemf("", msgNotRequired)
+	}
+	var out []Change
+	for _, per := range Periods {
+		v, ok := wanted[per]
+		if !ok {
+			continue
+		}
+		ps := st.period(per)
+		if v == 0 && slices.Contains(pol.Required, per) {
+			return nil, models.Problemf(string(per), fmt.Sprintf(msgNotRemoved, per.Adjective()))
+		}
+		asked := int64(0)
+		if ps.Own {
+			asked = ps.Limit.Minor
+		}
+		if ps.Pending != nil {
+			asked = ps.Pending.AmountMinor
+		}
+		if v == asked {
+			continue
+		}
+		eff := v
+		if eff == 0 {
+			eff = pol.defaultFor(per, player.DateOfBirth, now, currency)
+		}
+		cur := ps.Limit.Minor
+		c := Change{PlayerID: player.ID, Currency: currency, Period: per, AmountMinor: v, PreviousMinor: cur,
+			RequestedAt: now, EffectiveAt: now}
+		if lower := eff != 0 && (cur == 0 || eff <= cur); !lower {
+			c.EffectiveAt = pol.RaiseAt(per, now)
+			if above := pol.FlagRaiseAbove[per]; above > 0 && currency == pol.Currency && (eff == 0 || eff > above) {
+				c.Flag = fmt.Sprintf("raise of the %s limit above %s: review", per.Adjective(),
+					models.Money{Minor: above, Currency: currency}.Display())
+			}
+		}
+		if err := tx.Create(&c).Error; err != nil {
+			return nil, fmt.Errorf("record %s limit of player %d: %w", per, player.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -1,0 +1,416 @@
+package limits_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// clock is a settable clock for a limits.Service.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+var (
+	stockholm, _ = time.LoadLocation("Europe/Stockholm")
+	amsterdam, _ = time.LoadLocation("Europe/Amsterdam")
+)
+
+// env is a limits.Service with the built-in policies on db, on a clock the test sets.
+type env struct {
+	t     *testing.T
+	db    *gorm.DB
+	clock *clock
+	svc   *limits.Service
+	ctx   context.Context
+}
+
+func newEnv(t *testing.T, db *gorm.DB, start time.Time) *env {
+	c := &clock{t: start}
+	return &env{t: t, db: db, clock: c, svc: limits.New(db, limits.Builtin(), c.now), ctx: context.Background()}
+}
+
+var seq int
+
+func (e *env) player(country, dob string) models.Player {
+	e.t.Helper()
+	seq++
+	p := models.Player{EndUserID: fmt.Sprintf("p-lim-%d", seq), Email: fmt.Sprintf("lim%d@example.com", seq),
+		FirstName: "Anna", LastName: "Svensson", Country: country, Currency: models.Markets[country].Currency,
+		DateOfBirth: dob, CreatedAt: e.clock.t}
+	if err := e.db.Create(&p).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// set asks for limits at the clock's time, in major units.
+func (e *env) set(p models.Player, wanted map[limits.Period]int64) []limits.Change {
+	e.t.Helper()
+	minor := map[limits.Period]int64{}
+	for k, v := range wanted {
+		minor[k] = v * 100
+	}
+	var out []limits.Change
+	err := e.db.Transaction(func(tx *gorm.DB) (err error) {
+		out, err = e.svc.Set(e.ctx, tx, p, p.Currency, minor)
+		return err
+	})
+	if err != nil {
+		e.t.Fatalf("set %v at %s: %v", wanted, e.clock.t, err)
+	}
+	return out
+}
+
+func (e *env) status(p models.Player, at time.Time) limits.Status {
+	e.t.Helper()
+	st, err := e.svc.Status(e.ctx, nil, p, p.Currency, at)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return st
+}
+
+func (e *env) limit(p models.Player, per limits.Period, at time.Time) int64 {
+	e.t.Helper()
+	for _, ps := range e.status(p, at).Periods {
+		if ps.Period == per {
+			return ps.Limit.Minor / 100
+		}
+	}
+	return -1
+}
+
+// deposit stores a deposit order as StartDeposit leaves it, created at at.
+func (e *env) deposit(p models.Player, minor int64, at time.Time) models.Order {
+	e.t.Helper()
+	o := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit, PlayerID: p.ID,
+		Amount: models.Money{Minor: minor, Currency: p.Currency}, StartedAt: &at, CreatedAt: at.UTC()}
+	o.Refresh()
+	if err := e.db.Create(&o).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+// TestRaiseSE: in Sweden a raise waits 72 hours and for the end of the period
+// running when it was asked for, to the second; a lowering applies at once and
+// replaces a raise still pending.
+func TestRaiseSE(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		// Asked for on 29 January at 10:00: 72 hours later the month has ended.
+		asked := time.Date(2026, 1, 29, 10, 0, 0, 0, stockholm)
+		e := newEnv(t, db, asked.Add(-time.Hour))
+		p := e.player("SE", "1980-05-05")
+		e.set(p, map[limits.Period]int64{limits.Month: 1000})
+		e.clock.t = asked
+		changes := e.set(p, map[limits.Period]int64{limits.Month: 5000})
+		if len(changes) != 1 || !changes[0].EffectiveAt.Equal(asked.Add(72*time.Hour)) || changes[0].Flag != "" {
+			t.Fatalf("raise recorded as %+v; want effective at %s, no flag", changes, asked.Add(72*time.Hour))
+		}
+		for _, tt := range []struct {
+			after time.Duration
+			want  int64
+		}{{0, 1000}, {71*time.Hour + 59*time.Minute + 59*time.Second, 1000}, {72 * time.Hour, 5000}} {
+			if got := e.limit(p, limits.Month, asked.Add(tt.after)); got != tt.want {
+				t.Errorf("%s after the raise: month limit %d; want %d", tt.after, got, tt.want)
+			}
+		}
+		st := e.status(p, asked.Add(71*time.Hour+59*time.Minute+59*time.Second))
+		if pend := st.Periods[2].Pending; pend == nil || pend.AmountMinor != 500000 {
+			t.Errorf("pending raise at 71:59:59: %+v; want 5000 SEK", pend)
+		}
+
+		// Asked for on 5 January: 72 hours are not enough, the month must end first.
+		asked = time.Date(2026, 1, 5, 12, 0, 0, 0, stockholm)
+		e = newEnv(t, db, asked.Add(-time.Hour))
+		p = e.player("SE", "1980-05-05")
+		e.set(p, map[limits.Period]int64{limits.Month: 1000, limits.Day: 100})
+		e.clock.t = asked
+		e.set(p, map[limits.Period]int64{limits.Month: 12000, limits.Day: 200})
+		monthEnd := time.Date(2026, 2, 1, 0, 0, 0, 0, stockholm)
+		for _, tt := range []struct {
+			at        time.Time
+			day, mnth int64
+		}{
+			{asked.Add(72*time.Hour - time.Second), 100, 1000},
+			{asked.Add(72 * time.Hour), 200, 1000}, // the day ended long before
+			{monthEnd.Add(-time.Second), 200, 1000},
+			{monthEnd, 200, 12000},
+		} {
+			if d, m := e.limit(p, limits.Day, tt.at), e.limit(p, limits.Month, tt.at); d != tt.day || m != tt.mnth {
+				t.Errorf("at %s: day %d, month %d; want %d, %d", tt.at.In(stockholm), d, m, tt.day, tt.mnth)
+			}
+		}
+		var flagged limits.Change
+		db.Where("player_id = ? AND period = ? AND amount_minor = ?", p.ID, limits.Month, 1200000).Take(&flagged)
+		if !strings.Contains(flagged.Flag, "above 10\u00a0000,00\u00a0SEK") {
+			t.Errorf("raise to 12 000 SEK a month: flag %q; want one for the back office", flagged.Flag)
+		}
+
+		// Lowering before the raise took effect: at once, and the raise is gone.
+		e.clock.t = asked.Add(24 * time.Hour)
+		if c := e.set(p, map[limits.Period]int64{limits.Month: 800}); len(c) != 1 || !c[0].EffectiveAt.Equal(e.clock.t) {
+			t.Fatalf("lowering recorded as %+v; want effective at once", c)
+		}
+		for _, at := range []time.Time{e.clock.t, monthEnd, monthEnd.AddDate(0, 2, 0)} {
+			if m := e.limit(p, limits.Month, at); m != 800 {
+				t.Errorf("after the lowering, at %s: month %d; want 800", at, m)
+			}
+		}
+		st = e.status(p, monthEnd)
+		if len(st.History) != 5 || st.History[0].AmountMinor != 80000 || st.History[0].PreviousMinor != 100000 {
+			t.Errorf("history: %+v; want 5 changes, newest the lowering from 1000 to 800", st.History)
+		}
+	})
+}
+
+// TestRaiseNL: in the Netherlands a raise waits 7 days, to the second, and the
+// default monthly limit is 700 EUR, 300 EUR under 25 (or with no date of birth).
+func TestRaiseNL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		asked := time.Date(2026, 3, 10, 9, 30, 0, 0, amsterdam)
+		e := newEnv(t, db, asked)
+		adult, young, unknown := e.player("NL", "1990-01-01"), e.player("NL", "2001-03-11"), e.player("NL", "")
+		for _, tt := range []struct {
+			p    models.Player
+			at   time.Time
+			want int64
+		}{{adult, asked, 700}, {young, asked, 300}, {young, time.Date(2026, 3, 11, 0, 0, 0, 0, amsterdam), 700}, {unknown, asked, 300}} {
+			if got := e.limit(tt.p, limits.Month, tt.at); got != tt.want {
+				t.Errorf("player born %q at %s: default %d; want %d", tt.p.DateOfBirth, tt.at, got, tt.want)
+			}
+		}
+		e.set(adult, map[limits.Period]int64{limits.Month: 1500})
+		for _, tt := range []struct {
+			after time.Duration
+			want  int64
+		}{{7*24*time.Hour - time.Second, 700}, {7 * 24 * time.Hour, 1500}} {
+			if got := e.limit(adult, limits.Month, asked.Add(tt.after)); got != tt.want {
+				t.Errorf("%s after asking for 1500: %d; want %d", tt.after, got, tt.want)
+			}
+		}
+		// Lowering below the default applies at once; going back to the default is a raise.
+		e.set(young, map[limits.Period]int64{limits.Month: 100})
+		e.clock.t = asked.Add(time.Hour)
+		e.set(young, map[limits.Period]int64{limits.Month: 0})
+		if got, later := e.limit(young, limits.Month, asked.Add(time.Hour)), e.limit(young, limits.Month, asked.Add(time.Hour+7*24*time.Hour)); got != 100 || later != 700 {
+			t.Errorf("young player back to the default: %d now, %d after 7 days; want 100, 700", got, later)
+		}
+	})
+}
+
+// TestRaiseDefault: elsewhere limits are optional, the first one applies at once
+// and a raise waits 24 hours, not for the period's end.
+func TestRaiseDefault(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		asked := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+		e := newEnv(t, db, asked)
+		p := e.player("DE", "1980-01-01")
+		if st := e.status(p, asked); st.Limited || len(st.Missing) != 0 {
+			t.Fatalf("no limits set: %+v; want unlimited, nothing missing", st)
+		}
+		e.set(p, map[limits.Period]int64{limits.Week: 200})
+		if got := e.limit(p, limits.Week, asked); got != 200 {
+			t.Fatalf("first limit: %d; want 200 at once", got)
+		}
+		e.set(p, map[limits.Period]int64{limits.Week: 0})
+		if now, before, after := e.limit(p, limits.Week, asked), e.limit(p, limits.Week, asked.Add(24*time.Hour-time.Second)), e.limit(p, limits.Week, asked.Add(24*time.Hour)); now != 200 || before != 200 || after != 0 {
+			t.Errorf("removal: %d, %d at 23:59:59, %d at 24:00:00; want 200, 200, 0", now, before, after)
+		}
+	})
+}
+
+// TestRequired: SE asks for at least one limit, FI for a daily and a monthly one,
+// before a deposit; a required limit cannot be removed.
+func TestRequired(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 2, 2, 12, 0, 0, 0, time.UTC)
+		e := newEnv(t, db, now)
+		se, fi := e.player("SE", "1980-01-01"), e.player("FI", "1980-01-01")
+		for _, tt := range []struct {
+			p    models.Player
+			want string
+		}{
+			{se, "Set your deposit limits before your first deposit: a limit for at least one of a day, a week or a month."},
+			{fi, "Set your deposit limits before your first deposit: a limit for each day and month."},
+		} {
+			if got := e.status(tt.p, now).Refusal(models.Money{Minor: 1000, Currency: tt.p.Currency}); got != tt.want {
+				t.Errorf("%s refusal %q; want %q", tt.p.Country, got, tt.want)
+			}
+		}
+		e.set(se, map[limits.Period]int64{limits.Week: 500})
+		e.set(fi, map[limits.Period]int64{limits.Day: 50})
+		if got := e.status(fi, now).Missing; len(got) != 1 || got[0] != limits.Month {
+			t.Errorf("FI with a daily limit: missing %v; want [month]", got)
+		}
+		e.set(fi, map[limits.Period]int64{limits.Month: 500})
+		for _, p := range []models.Player{se, fi} {
+			if st := e.status(p, now); len(st.Missing) != 0 || st.Refusal(models.Money{Minor: 1000, Currency: p.Currency}) != "" {
+				t.Errorf("%s with limits: missing %v; want a deposit allowed", p.Country, st.Missing)
+			}
+		}
+		for _, tt := range []struct {
+			p      models.Player
+			wanted map[limits.Period]int64
+			want   string
+		}{
+			{fi, map[limits.Period]int64{limits.Day: 0}, "Your daily deposit limit is required here; it can be lowered or raised, not removed."},
+			{se, map[limits.Period]int64{limits.Week: 0}, "Set at least one deposit limit: for a day, a week or a month."},
+		} {
+			err := db.Transaction(func(tx *gorm.DB) error {
+				_, err := e.svc.Set(e.ctx, tx, tt.p, tt.p.Currency, tt.wanted)
+				return err
+			})
+			var pr *models.Problem
+			if !errors.As(err, &pr) || pr.Message != tt.want {
+				t.Errorf("%s %v: %v; want %q", tt.p.Country, tt.wanted, err, tt.want)
+			}
+		}
+	})
+}
+
+// TestUsedAndNotices: deposits not failed count in their period, pending ones
+// too; in NL payouts sent count against them, and the player is told at 50 % and
+// 100 % of a limit, to the cent.
+func TestUsedAndNotices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 4, 15, 12, 0, 0, 0, amsterdam)
+		e := newEnv(t, db, now)
+		p := e.player("NL", "1990-01-01")                                           // default 700 EUR a month
+		e.deposit(p, 20000, time.Date(2026, 3, 31, 23, 59, 59, 0, amsterdam))       // last month
+		e.deposit(p, 34999, time.Date(2026, 4, 1, 0, 0, 0, 0, amsterdam))           // this month
+		failed := e.deposit(p, 50000, time.Date(2026, 4, 2, 0, 0, 0, 0, amsterdam)) // cancelled: released
+		failed.FailedAt = &now
+		failed.Refresh()
+		if err := db.Save(&failed).Error; err != nil {
+			t.Fatal(err)
+		}
+		check := func(wantUsed int64, wantNotice string) {
+			t.Helper()
+			st := e.status(p, now)
+			if got := st.Periods[2].Used.Minor; got != wantUsed || st.Notice() != wantNotice {
+				t.Errorf("used %d, notice %q; want %d, %q", got, st.Notice(), wantUsed, wantNotice)
+			}
+		}
+		check(34999, "")
+		e.deposit(p, 1, now)
+		check(35000, "You have used 50 % of your monthly deposit limit: 350,00\u00a0EUR of 700,00\u00a0EUR.")
+		e.deposit(p, 34999, now)
+		check(69999, "You have used 50 % of your monthly deposit limit: 699,99\u00a0EUR of 700,00\u00a0EUR.")
+		e.deposit(p, 1, now)
+		check(70000, "You have used all of your monthly deposit limit of 700,00\u00a0EUR.")
+		st := e.status(p, now)
+		if got, want := st.Refusal(models.Money{Minor: 1000, Currency: "EUR"}), "You have reached your monthly deposit limit of 700,00\u00a0EUR. You can deposit again from 1 May 2026 00:00 CEST."; got != want {
+			t.Errorf("refusal %q; want %q", got, want)
+		}
+		// A payout sent this month lowers the net deposits.
+		sent := now
+		payout := models.Order{MessageID: models.NewMessageID(models.OrderPayout), Kind: models.OrderPayout, PlayerID: p.ID,
+			Amount: models.Money{Minor: 40000, Currency: "EUR"}, SentAt: &sent, CreatedAt: now.UTC()}
+		payout.Refresh()
+		if err := db.Create(&payout).Error; err != nil {
+			t.Fatal(err)
+		}
+		check(30000, "")
+		if got, want := e.status(p, now).Refusal(models.Money{Minor: 50000, Currency: "EUR"}), "Your monthly deposit limit leaves 400,00\u00a0EUR now; deposit at most that amount."; got != want {
+			t.Errorf("refusal %q; want %q", got, want)
+		}
+	})
+}
+
+// TestDepositAllowance: the kyc decision's answer. A person not yet a player gets
+// the policy's defaults for an unknown age, and where limits are required, the
+// policy's cap for a deposit before they are set.
+func TestDepositAllowance(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 5, 5, 12, 0, 0, 0, time.UTC)
+		e := newEnv(t, db, now)
+		se := e.player("SE", "1980-01-01")
+		for _, tt := range []struct {
+			name              string
+			id                int64
+			country, currency string
+			limited           bool
+			want              int64
+		}{
+			{"new Swede", 0, "SE", "SEK", true, 100000},
+			{"new Dutch", 0, "NL", "EUR", true, 30000},
+			{"new German", 0, "DE", "EUR", false, 0},
+			{"Swede without limits", se.ID, "SE", "SEK", true, 100000},
+			{"new Swede in EUR", 0, "SE", "EUR", true, 0},
+		} {
+			a, err := e.svc.DepositAllowance(e.ctx, tt.id, tt.country, tt.currency)
+			if err != nil || a.Limited != tt.limited || (tt.limited && a.Remaining != (models.Money{Minor: tt.want, Currency: tt.currency})) {
+				t.Errorf("%s: %+v, %v; want limited %t, %d %s", tt.name, a, err, tt.limited, tt.want, tt.currency)
+			}
+		}
+		e.set(se, map[limits.Period]int64{limits.Day: 5000})
+		e.deposit(se, 120000, now)
+		if a, err := e.svc.DepositAllowance(e.ctx, se.ID, "SE", "SEK"); err != nil || !a.Limited || a.Remaining.Minor != 380000 {
+			t.Errorf("Swede with a daily limit of 5000 and 1200 deposited: %+v, %v; want 3800 SEK", a, err)
+		}
+	})
+}
+
+// TestWindow: calendar periods in the market's zone, weeks from Monday, across a
+// change to summer time; rolling periods reach back one length.
+func TestWindow(t *testing.T) {
+	se := limits.Builtin().For("SE")
+	at := time.Date(2026, 3, 29, 1, 30, 0, 0, stockholm) // a Sunday; summer time starts at 02:00
+	for _, tt := range []struct {
+		per        limits.Period
+		start, end time.Time
+	}{
+		{limits.Day, time.Date(2026, 3, 29, 0, 0, 0, 0, stockholm), time.Date(2026, 3, 30, 0, 0, 0, 0, stockholm)},
+		{limits.Week, time.Date(2026, 3, 23, 0, 0, 0, 0, stockholm), time.Date(2026, 3, 30, 0, 0, 0, 0, stockholm)},
+		{limits.Month, time.Date(2026, 3, 1, 0, 0, 0, 0, stockholm), time.Date(2026, 4, 1, 0, 0, 0, 0, stockholm)},
+	} {
+		s, e := se.Window(tt.per, at)
+		if !s.Equal(tt.start) || !e.Equal(tt.end) {
+			t.Errorf("%s: [%s, %s); want [%s, %s)", tt.per, s, e, tt.start, tt.end)
+		}
+	}
+	if d := func() time.Duration { s, e := se.Window(limits.Day, at); return e.Sub(s) }(); d != 23*time.Hour {
+		t.Errorf("the day summer time starts lasts %s; want 23h", d)
+	}
+	rolling, err := limits.Parse(`{"DE": {"periods": "rolling", "raise_delay": "1h", "raise_after_period": true}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	de := rolling.For("DE")
+	if s, _ := de.Window(limits.Week, at); !s.Equal(at.Add(-7*24*time.Hour + time.Nanosecond)) {
+		t.Errorf("rolling week starts %s; want 7 days back", s)
+	}
+	if got := de.RaiseAt(limits.Day, at); !got.Equal(at.Add(24 * time.Hour)) {
+		t.Errorf("rolling raise after the period: %s; want a day later", got)
+	}
+}
+
+// TestParse: CASHIER_LIMIT_POLICY changes what it names and keeps the rest.
+func TestParse(t *testing.T) {
+	ps, err := limits.Parse(`{"FI": {"raise_delay": "48h"}, "NL": {"defaults": {"month": "500"}}, "default": {"required": ["month"]}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, nl, de := ps.For("FI"), ps.For("NL"), ps.For("DE")
+	if fi.RaiseDelay != 48*time.Hour || !fi.RaiseAfterPeriod || len(fi.Required) != 2 || nl.Defaults[limits.Month] != 50000 ||
+		nl.YoungDefaults[limits.Month] != 30000 || len(de.Required) != 1 || ps.For("SE").RaiseDelay != 72*time.Hour {
+		t.Errorf("parsed: FI %+v, NL %+v, DE %+v", fi, nl, de)
+	}
+	for _, bad := range []string{`{"FI": {"raise_delay": "soon"}}`, `{"se": {}}`, `{"SE": {"periods": "weekly"}}`,
+		`{"SE": {"flag_raise_above": {"month": "ten"}}}`, `{"SE": {"colour": "red"}}`, `{"default": {"unset_cap": "100"}}`,
+		`{"SE": {"required": ["year"]}}`, `{"NL": {"notices": [0]}}`} {
+		if _, err := limits.Parse(bad); err == nil {
+			t.Errorf("Parse(%s) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package cashier_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// limitsRig is a rig with the built-in limit policies and a Trustly that starts
+// every deposit.
+func limitsRig(t *testing.T, db *gorm.DB) *rig {
+	t.Helper()
+	var n int
+	var mu sync.Mutex
+	fake := newFakeTrustly(t, func(string, map[string]any) (any, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return map[string]any{"orderid": fmt.Sprintf("%010d", 3000000000+n), "url": "https://checkout.test/x"}, 0
+	})
+	return newRig(t, db, fake.URL, func(c *cashier.Config) { c.LimitPolicy = limits.Builtin() })
+}
+
+// TestStartDepositLimits: a Swedish player must set a limit before the first
+// deposit; a deposit above what the limit leaves is refused with the amount
+// still allowed; a failed deposit gives its headroom back.
+func TestStartDepositLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		_, err := r.svc.StartDeposit(r.ctx, p, sek(10000), "10.0.0.1")
+		if got, want := problem(err), "Set your deposit limits before your first deposit: a limit for at least one of a day, a week or a month."; got != want {
+			t.Fatalf("first deposit without limits: %q (%v); want %q", got, err, want)
+		}
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		first, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.svc.StartDeposit(r.ctx, p, sek(40001), "10.0.0.1")
+		if got, want := problem(err), "Your daily deposit limit leaves 400,00\u00a0SEK now; deposit at most that amount."; got != want {
+			t.Fatalf("above the limit: %q (%v); want %q", got, err, want)
+		}
+		// The first deposit is cancelled: its 600 SEK are free again.
+		r.deliver(notify(t, rigTrustlyKey(), "cancel", r.reload(first), p.EndUserID, nil), "OK")
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(100000), "10.0.0.1"); err != nil {
+			t.Fatalf("after the cancel: %v; want the whole limit free", err)
+		}
+		st, err := r.svc.DepositLimits(r.ctx, p)
+		if err != nil || st.Remaining.Minor != 0 || st.Periods[0].Used.Minor != 100000 {
+			t.Errorf("limits after 1000 SEK: remaining %d, used %d, %v; want 0, 100000", st.Remaining.Minor, st.Periods[0].Used.Minor, err)
+		}
+	})
+}
+
+// TestStartDepositLimitConcurrent: deposits started at once against one remaining
+// limit: at most one succeeds, and what was started never exceeds the limit.
+func TestStartDepositLimitConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		const rounds, racers = 6, 6
+		for round := range rounds {
+			p := r.player()
+			if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Week: 100000}); err != nil {
+				t.Fatal(err)
+			}
+			start := make(chan struct{})
+			errs := make([]error, racers)
+			var wg sync.WaitGroup
+			for i := range racers {
+				wg.Go(func() {
+					<-start
+					_, errs[i] = r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1")
+				})
+			}
+			close(start)
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case problem(err) != "Your weekly deposit limit leaves 400,00\u00a0SEK now; deposit at most that amount.":
+					t.Errorf("round %d: %v", round, err)
+				}
+			}
+			var started int64
+			db.Model(&models.Order{}).Where("player_id = ? AND status <> ?", p.ID, models.OrderFailed).Select("COALESCE(SUM(amount_minor), 0)").Scan(&started)
+			if ok != 1 || started != 60000 {
+				t.Fatalf("round %d: %d of %d deposits of 600 SEK started against a limit of 1000 SEK (%d in orders); want exactly 1", round, ok, racers, started)
+			}
+		}
+	})
+}
+
+// TestKYCReadsDepositLimits: Pay N Play's kyc decision answers from the same
+// limits. A new Swede, who has set no limits yet, may bring the policy's 1 000 SEK
+// before the cashier asks for them (CONTINUE with limit); a Swede whose monthly
+// limit leaves 300 SEK gets CONTINUE with 300.00; one with nothing left, FINISH.
+func TestKYCReadsDepositLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
+			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		modes, _ := paynplay.ParseModes("pure")
+		r.svc, err = cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+			TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(),
+			Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
+				IntegrationModule: "cashier-test/1", PayNPlay: modes, LimitPolicy: limits.Builtin()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := rigTrustlyKey()
+		kyc := func(o models.Order, want string) models.Order {
+			t.Helper()
+			r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-"+o.MessageID, swedishAdult)), want)
+			return r.reload(o)
+		}
+		first := kyc(r.pnpOrder(200000, "SEK"), trustly.StatusContinue)
+		if first.KYCLimitMinor != 100000 || first.PlayerID == 0 {
+			t.Fatalf("new Swede: kyc limit %d, player %d; want 100000 and a player", first.KYCLimitMinor, first.PlayerID)
+		}
+		var p models.Player
+		if err := db.Take(&p, first.PlayerID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Month: 130000}); err != nil {
+			t.Fatal(err)
+		}
+		// first counts with its kyc's cap, 1 000 SEK, against the 1 300 SEK limit.
+		o := r.pnpOrder(50000, "SEK")
+		o.PlayerID, o.EndUserID = p.ID, p.EndUserID
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := kyc(o, trustly.StatusContinue); got.KYCLimitMinor != 30000 {
+			t.Errorf("300 SEK left: kyc limit %d; want 30000", got.KYCLimitMinor)
+		}
+		o = r.pnpOrder(10000, "SEK")
+		o.PlayerID, o.EndUserID = p.ID, p.EndUserID
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := kyc(o, trustly.StatusFinish); !strings.Contains(got.KYCReasons, "deposit-limit-reached") {
+			t.Errorf("nothing left: reasons %q; want deposit-limit-reached", got.KYCReasons)
+		}
+	})
+}

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/cashier/limits"
+)
+
+// withLimitPolicies gives the live app the built-in deposit-limit policies.
+func withLimitPolicies(s *testSetup) { s.Cashier.Config.LimitPolicy = limits.Builtin() }
+
+// registerOnly registers a Swedish player and signs in, without waiting for the
+// cashier page (a market that requires limits shows the limits page first).
+func (b *browser) registerOnly(email string) []chromedp.Action[chromedp.Void] {
+	steps := b.register(email)
+	return steps[:len(steps)-1]
+}
+
+// TestBrowserLimitsBeforeFirstDeposit: a Swedish player who signs in for the first
+// time is sent from the cashier to the limits page, with a sentence asking for
+// limits before the first deposit; once one is set, the cashier takes deposits
+// and says what the limit leaves.
+func TestBrowserLimitsBeforeFirstDeposit(t *testing.T) {
+	lv := startLive(t, liveOptions{Setup: withLimitPolicies})
+	b := newBrowser(t, lv)
+
+	b.do("register and sign in", b.registerOnly("lina@example.com")...)
+	b.do("land on the limits page", chromedp.WaitVisible(id("limits-form")))
+	b.waitLocation("/limits")
+	if got, want := b.text("limits-intro"), "Set your deposit limits before your first deposit: a limit for at least one of a day, a week or a month."; got != want {
+		t.Errorf("intro %q; want %q", got, want)
+	}
+	b.snap("limits-first")
+	b.do("open the cashier anyway", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("limits-form")))
+	b.waitLocation("/limits")
+
+	b.do("set a daily limit of 1 000 SEK", chromedp.SendKeys(id("limit-input-day"), "1000"),
+		chromedp.Click(id("limits-submit")), chromedp.WaitVisible(id("flash")))
+	if got := b.text("limit-day-limit"); got != "1 000,00 SEK" {
+		t.Errorf("daily limit shown %q; want 1 000,00 SEK", got)
+	}
+	if b.has("limits-intro") {
+		t.Error("the page still asks for limits after one was set")
+	}
+	b.do("go to the cashier", chromedp.Click(id("limits-to-cashier")), chromedp.WaitVisible(id("deposit-form")))
+	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves 1 000,00 SEK now. Your limits"; got != want {
+		t.Errorf("limit note %q; want %q", got, want)
+	}
+}
+
+// TestBrowserDepositAboveLimit: a deposit above what the limit leaves (a pending
+// deposit counts) is refused with the amount still allowed, and the form's max
+// is that amount.
+func TestBrowserDepositAboveLimit(t *testing.T) {
+	lv := startLive(t, liveOptions{Setup: withLimitPolicies})
+	b := newBrowser(t, lv)
+
+	b.do("register and sign in", b.registerOnly("nils@example.com")...)
+	b.do("set a daily limit of 600 SEK", chromedp.WaitVisible(id("limits-form")),
+		chromedp.SendKeys(id("limit-input-day"), "600"), chromedp.Click(id("limits-submit")), chromedp.WaitVisible(id("flash")))
+	b.do("start a deposit of 250 SEK", b.depositSteps("250")...)
+	b.do("see the checkout", chromedp.WaitVisible(id("checkout-frame")))
+
+	b.do("back to the cashier", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("deposit-form")))
+	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves 350,00 SEK now. Your limits"; got != want {
+		t.Errorf("limit note with 250 SEK pending %q; want %q", got, want)
+	}
+	max, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=amount]").max`))
+	if err != nil || max != "350.00" {
+		t.Errorf("amount max %q (%v); want 350.00", max, err)
+	}
+	// The form's max stops a larger amount in the browser; without JavaScript a
+	// quick pick sends its amount unchecked, and the server refuses it.
+	b.do("turn JavaScript off", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}), chromedp.Reload(), chromedp.WaitVisible(id("deposit-form")))
+	b.do("press the 500 SEK quick pick", chromedp.Click(id("pick-500.00")), chromedp.WaitVisible(id("problem")))
+	if got, want := b.text("problem"), "Your daily deposit limit leaves 350,00 SEK now; deposit at most that amount."; got != want {
+		t.Errorf("refusal %q; want %q", got, want)
+	}
+	b.snap("deposit-above-limit")
+	b.do("see the limits page", chromedp.Navigate(lv.URL+"/limits"), chromedp.WaitVisible(id("limits-table")))
+	if used, left := b.text("limit-day-used"), b.text("limit-day-left"); used != "250,00 SEK" || !strings.HasPrefix(left, "350,00 SEK") {
+		t.Errorf("limits page: used %q, left %q; want 250,00 SEK and 350,00 SEK", used, left)
+	}
+}
