@@ -37,8 +37,8 @@ func TestHistoryRows(t *testing.T) {
 		return r.text(id)
 	}
 	for i, want := range []struct{ order, kind, amount, status string }{
-		{cancelled, "Deposit", "250,00 SEK", "Cancelled — nothing was charged"},
-		{credited, "Deposit", "100,00 SEK", "In your balance"},
+		{cancelled, "Deposit", "SEK 250.00", "Cancelled — nothing was charged"},
+		{credited, "Deposit", "SEK 100.00", "In your balance"},
 	} {
 		if got := attr(rows[i], "data-order"); got != want.order {
 			t.Errorf("row %d is order %s; want %s (newest first)", i, got, want.order)
@@ -58,7 +58,7 @@ func TestHistoryRows(t *testing.T) {
 	}
 	m := &testResponse{t: t, doc: moves[0], what: "movement row"}
 	got := [3]string{m.text("movement-memo"), m.text("movement-amount"), m.text("movement-balance")}
-	if want := [3]string{"Deposit via Trustly", "+100,00 SEK", "100,00 SEK"}; got != want {
+	if want := [3]string{"Deposit via Trustly", "+SEK 100.00", "SEK 100.00"}; got != want {
 		t.Errorf("movement = %q; want %q", got, want)
 	}
 }

@@ -110,7 +110,7 @@ func setLanguage(svc *cashier.Service) fiber.Handler {
 			}
 		}
 		setLangCookie(c, code)
-		next := c.FormValue("next")
+		next := c.FormValue("back")
 		if next == "" {
 			next = "/"
 			if player.ID != 0 {

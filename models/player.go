@@ -164,7 +164,7 @@ func (r *Registration) Validate() error {
 		return ProblemT("name", "problem.name", "Enter your first and last name as your bank knows them.")
 	}
 	if _, ok := Markets[r.Country]; !ok {
-		return ProblemT("country", "problem.country", fmt.Sprintf("We do not serve %q; choose a country from the list.", r.Country))
+		return ProblemT("country", "problem.country", fmt.Sprintf("We do not serve %q; choose a country from the list.", r.Country), "Country", r.Country)
 	}
 	r.PersonID, r.DateOfBirth = strings.TrimSpace(r.PersonID), strings.TrimSpace(r.DateOfBirth)
 	if len(r.PersonID) > 20 {
