@@ -107,6 +107,10 @@ func TestLanguageChoice(t *testing.T) {
 	if got := lang("fi"); got != "et" {
 		t.Errorf("after choosing Estonian the page is in %q with a Finnish browser", got)
 	}
+	cl.setCookie(langCookie, "nl") // a visitor's choice made in this browser before
+	if got := lang("fi"); got != "et" {
+		t.Errorf("the signed-in player's choice lost to the browser's cookie: page in %q", got)
+	}
 	cl.submit("/language", url.Values{"lang": {"xx"}}).wantStatus(http.StatusUnprocessableEntity)
 	cl.post("/language", url.Values{"lang": {"sv"}}).wantStatus(http.StatusForbidden)
 	if p, _ := ta.Svc.Player(t.Context(), anna.ID); p.Language != "et" {
