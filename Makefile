@@ -2,7 +2,7 @@
 GO      ?= go
 export CGO_ENABLED := 1
 
-.PHONY: run test generate check-generated lint bench fuzz build sandbox mutate
+.PHONY: run test generate check-generated lint bench fuzz build sandbox mutate crash
 
 run: generate
 	$(GO) run ./cmd/cashier
@@ -30,6 +30,11 @@ lint:
 
 test: check-generated lint
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The crash harness at length: 120 kill cycles of the real binaries (about 2 minutes);
+# `make test` runs 10. CRASH_SEED=… replays a run, CRASH_CYCLES=… sets the count.
+crash:
+	CRASH=1 $(GO) test -count=1 -timeout 30m -run TestCrash -v ./internal/crash
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

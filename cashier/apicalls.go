@@ -51,20 +51,23 @@ func aboutPlayer(player models.Player) callAbout { return callAbout{PlayerID: pl
 
 // recorded calls Trustly's method f with p and keeps the call as APICall rows: the
 // parameters (credentials and signature are the client's, never in p), the result
-// or error, and the latency. Keeping it never changes the call's outcome: a row
-// that cannot be written is logged. Call sites wrap their client call in it:
+// or error, and the latency, and counts it in the service's Metrics by method,
+// latency and outcome (APIOutcome). Keeping it never changes the call's outcome: a
+// row that cannot be written is logged. Call sites wrap their client call in it:
 //
 //	res, err := recorded(ctx, s, aboutOrder(order), s.trustly.Deposit, trustly.DepositParams{…})
 func recorded[P, R any](ctx context.Context, s *Service, about callAbout, f func(context.Context, P) (R, error), p P) (R, error) {
 	at, start := s.now().UTC(), time.Now()
 	res, err := f(ctx, p)
-	s.recordCall(ctx, about, p, res, err, at, time.Since(start))
+	took := time.Since(start)
+	s.metrics.APICall(callMethod(p), took, APIOutcome(err))
+	s.recordCall(ctx, about, p, res, err, at, took)
 	return res, err
 }
 
 // recordCall writes the APICall rows of one call.
 func (s *Service) recordCall(ctx context.Context, about callAbout, params, result any, callErr error, at time.Time, took time.Duration) {
-	method := strings.TrimSuffix(reflect.TypeOf(params).Name(), "Params")
+	method := callMethod(params)
 	call := models.APICall{PlayerID: about.PlayerID, Method: method, Request: s.callText(params),
 		LatencyMS: took.Milliseconds(), At: at}
 	if callErr == nil {
@@ -98,6 +101,11 @@ func (s *Service) recordCall(ctx context.Context, about callAbout, params, resul
 		s.log.LogAttrs(ctx, slog.LevelWarn, "api call not recorded", slog.String("trustly_method", method),
 			slog.Any("order_ids", ids), slog.String("err", err.Error()))
 	}
+}
+
+// callMethod is the Trustly method of params: "Deposit" for trustly.DepositParams.
+func callMethod(params any) string {
+	return strings.TrimSuffix(reflect.TypeOf(params).Name(), "Params")
 }
 
 // callText is v as JSON for staff, with the notification token masked: it is a

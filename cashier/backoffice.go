@@ -111,9 +111,7 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 			_, err := trustly.ParseNotification([]byte(n.Raw), s.trustlyKey)
 			d.Verified[n.ID] = err == nil
 		}
-		// Every transfer of the order has a reference "<kind>:<id>:<event>".
-		prefix := string(o.Kind) + ":" + strconv.FormatInt(o.ID, 10) + ":"
-		if err := tx.Preload("Entries").Where("reference LIKE ?", prefix+"%").Order("id").Find(&d.Transfers).Error; err != nil {
+		if err := orderTransfers(tx, o).Preload("Entries").Order("id").Find(&d.Transfers).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("order_id = ?", o.ID).Order("id").Find(&d.Resolutions).Error; err != nil {
@@ -132,6 +130,23 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 		return OrderDetail{}, fmt.Errorf("order detail %d: %w", orderID, err)
 	}
 	return d, nil
+}
+
+// orderTransfers selects the transfers of o, whose references are all
+// "<kind>:<id>:<event>" (models.Order.Reference), from an index of the reference.
+// SQLite's LIKE ignores case and so reads every transfer; its text compares
+// bytewise, so a range on the unique index is exactly the prefix. PostgreSQL's
+// LIKE reads idx_transfers_reference_prefix, whose order is bytewise whatever the
+// database's collation (store.postgresIndexes).
+func orderTransfers(tx *gorm.DB, o models.Order) *gorm.DB {
+	prefix := string(o.Kind) + ":" + strconv.FormatInt(o.ID, 10) + ":"
+	if tx.Dialector.Name() == "postgres" {
+		pattern := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(prefix) + "%"
+		return tx.Model(&models.Transfer{}).Where("reference LIKE ?", pattern)
+	}
+	// The smallest text above every text that starts with prefix: its last byte, ':', plus one.
+	end := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
+	return tx.Model(&models.Transfer{}).Where("reference >= ? AND reference < ?", prefix, end)
 }
 
 // PlayerProfile is everything staff see about one player.

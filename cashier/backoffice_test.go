@@ -1,9 +1,11 @@
 package cashier_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -193,6 +195,78 @@ func TestBlockedPlayer(t *testing.T) {
 		}
 		if _, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1"); err != nil {
 			t.Errorf("deposit after unblocking: %v", err)
+		}
+	})
+}
+
+// TestTransactionsDatedPages: with a date range the list is in creation order,
+// newest first, ties by id, although ids do not follow creation times (orders
+// seeded later with earlier times). Paging with the keyset of the page before,
+// through pages that split orders created in the same second, gives every order of
+// the range once while newer orders are inserted between pages; the export gives
+// the same rows; a page without the time of the order before it is refused.
+func TestTransactionsDatedPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		ctx, by := context.Background(), viewer(t, db)
+		storetest.SeedOrders(t, db, "a-", 130, 5, 0)                        // SeedStart+1s…130s
+		storetest.SeedOrders(t, db, "c-", 40, 5, 100*time.Second)           // +101s…140s: 30 seconds with two orders
+		storetest.SeedOrders(t, db, "d-", 30, 5, -time.Hour)                // before the range, newest ids
+		storetest.SeedOrders(t, db, "e-", 20, 5, 50*time.Second)            // +51s…70s: a third order in some seconds
+		storetest.SeedOrders(t, db, "f-", 10, 5, 2*time.Hour-5*time.Second) // 4 at the end of the range
+		from, to := storetest.SeedStart, storetest.SeedStart.Add(2*time.Hour)
+		var all []models.Order
+		db.Select("id", "created_at").Find(&all)
+		var want []int64
+		slices.SortFunc(all, func(a, b models.Order) int {
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.ID, a.ID)
+		})
+		for _, o := range all {
+			if !o.CreatedAt.Before(from) && o.CreatedAt.Before(to) {
+				want = append(want, o.ID)
+			}
+		}
+		if len(want) != 130+40+20+4 {
+			t.Fatalf("%d orders in the range; want 194", len(want))
+		}
+
+		var got []int64
+		f := cashier.TxFilter{From: from, To: to, Limit: 7}
+		for page := 0; ; page++ {
+			rows, err := r.svc.Transactions(ctx, by, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range rows {
+				got = append(got, row.ID)
+			}
+			if len(rows) < f.Limit {
+				break
+			}
+			f.BeforeID, f.BeforeAt = rows[len(rows)-1].ID, rows[len(rows)-1].CreatedAt
+			storetest.SeedOrders(t, db, fmt.Sprintf("n%d-", page), 2, 5, time.Hour) // newer orders arrive meanwhile
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("pages gave %d ids\n%v\nwant the %d seeded in the range, newest first, ties by id\n%v", len(got), got, len(want), want)
+		}
+
+		got = nil
+		err := r.svc.ExportTransactions(ctx, by, cashier.TxFilter{From: from, To: storetest.SeedStart.Add(time.Hour)}, 7,
+			func(b []cashier.TxRow) error {
+				for _, row := range b {
+					got = append(got, row.ID)
+				}
+				return nil
+			})
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want[4:]) {
+			t.Errorf("export of the first hour: %d ids, %v; want %d", len(got), err, len(want)-4)
+		}
+
+		if _, err := r.svc.Transactions(ctx, by, cashier.TxFilter{From: from, BeforeID: want[3]}); err == nil {
+			t.Error("a page of a date range after an id alone was read; want refused")
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -87,7 +88,9 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 				return "", "", err
 			}
 		}
+		failpoint.Hit("deposit.before_call")
 		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.Deposit, params)
+		failpoint.Hit("deposit.after_call")
 		return res.OrderID, res.URL, err
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -58,13 +59,24 @@ var ErrNotificationConflict = errors.New("another notification under a known not
 // A body that does not verify or does not fit its method's schema fails with
 // ErrBadNotification, and nothing was written. Any other error means nothing was
 // written and no answer must be sent, so Trustly delivers it again.
-func (s *Service) HandleNotification(ctx context.Context, raw []byte) ([]byte, error) {
+//
+// Each notification is counted in the service's Metrics by method, outcome and
+// latency.
+func (s *Service) HandleNotification(ctx context.Context, raw []byte) (answer []byte, err error) {
+	start, method, outcome := time.Now(), "unverified", "applied"
+	defer func() { s.metrics.Notification(method, notificationOutcome(outcome, err), time.Since(start)) }()
 	n, err := trustly.ParseNotification(raw, s.trustlyKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadNotification, err)
 	}
+	method = n.Method
 	log := s.log.With("notification_id", n.ID(), "method", n.Method, "trustly_order_id", n.OrderID())
+	log.Debug("notification received")
 	if answer, ok, err := s.redelivered(ctx, n, log); err != nil || ok {
+		if ok {
+			outcome = "redelivered"
+			s.metrics.Retry("notification")
+		}
 		return answer, err
 	}
 	for try := 1; ; try++ {
@@ -102,7 +114,11 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 
 	var answer []byte
 	conflict := false
+	// applied logs the notification's one info line, once its transaction is
+	// committed: the money event of a credit, debit, payout or refund notification.
+	var applied func()
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		applied = nil
 		now := s.now().UTC()
 		// The order first: the lock also serializes deliveries of one notification.
 		order, err := lockOrder(tx, n, log)
@@ -162,8 +178,10 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 			}
 		}
 		if order != nil {
-			log.Info("notification applied", "status", order.Status, "answer", a.Status)
+			olog, status := log, order.Status
+			applied = func() { olog.Info("notification applied", "status", status, "answer", a.Status) }
 		}
+		failpoint.Hit("notify.before_commit")
 		return nil
 	})
 	if errors.Is(err, errKYCStale) {
@@ -173,8 +191,12 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 		log.Error("notification not applied; Trustly will deliver it again", "err", err)
 		return nil, fmt.Errorf("notification %s %s: %w", n.Method, n.ID(), err)
 	}
+	failpoint.Hit("notify.after_commit")
 	if conflict {
 		return nil, fmt.Errorf("%w: %w: %s %s", ErrBadNotification, ErrNotificationConflict, n.Method, n.ID())
+	}
+	if applied != nil {
+		applied()
 	}
 	return answer, nil
 }
@@ -197,6 +219,7 @@ func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log 
 		answer, conflict, err = s.known(tx, n, stored, s.now().UTC(), log)
 		return err
 	})
+	failpoint.Hit("notify.redelivered")
 	switch {
 	case err != nil:
 		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)

@@ -353,7 +353,8 @@ func holdCredit(d *trustly.TransferData, amount models.Money, order *models.Orde
 		order.AddFlag("credit held for an order whose kyc was answered FINISH: not booked; return it to the payer")
 		log.Error("alert: credit for a refused Pay N Play order held", "amount", amount.String())
 	default:
-		log.Info("credit held until the kyc names the player", "amount", amount.String())
+		// Debug: HandleNotification's "notification applied" is the event's info line.
+		log.Debug("credit held until the kyc names the player", "amount", amount.String())
 	}
 	setOnce(&order.CreditHeldAt, now)
 }

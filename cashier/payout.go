@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -118,6 +119,7 @@ func (s *Service) RequestPayout(ctx context.Context, player models.Player, bankA
 	if err != nil {
 		return models.Order{}, err
 	}
+	failpoint.Hit("payout.after_reserve")
 	if order.Status == models.OrderAwaitingApproval {
 		s.payoutLog(order).Info("payout awaits approval", "amount", order.Amount.String())
 		return order, nil
@@ -216,6 +218,7 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 		Currency:         order.Amount.Currency,
 		ShopperStatement: s.cfg.ShopperStatement,
 	})
+	failpoint.Hit("payout.after_call")
 	var te *trustly.Error
 	if !errors.As(err, &te) || !te.Signed {
 		te = nil // an unsigned error may not come from Trustly: the outcome is unknown
@@ -320,7 +323,7 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 	var errs []error
 	for _, order := range orders {
 		now := s.now().UTC()
-		if order.AttemptedAt != nil && now.Sub(*order.AttemptedAt) < payoutResumeAfter {
+		if order.AttemptedAt != nil && now.Sub(*order.AttemptedAt) < s.cfg.resumeAfter() {
 			continue
 		}
 		// Claim it: only the instance whose UPDATE sees the attempt count it read
@@ -340,7 +343,9 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 		order.Attempts++
 		order.AttemptedAt = &now
 		s.payoutLog(order).Warn("resuming payout with the same MessageID", "attempt", order.Attempts)
-		if _, err := s.sendPayout(ctx, order); err != nil {
+		resumed, err := s.sendPayout(ctx, order)
+		s.metrics.PayoutResume(payoutResumeOutcome(resumed, err))
+		if err != nil {
 			var problem *models.Problem
 			if !errors.As(err, &problem) {
 				errs = append(errs, err)

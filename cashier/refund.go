@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -231,6 +232,7 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 	}
 	res, err := recorded(ctx, s, aboutOrder(refund), s.trustly.Refund, trustly.RefundParams{OrderID: dep.TrustlyOrderID,
 		Amount: refund.Amount.String(), Currency: refund.Amount.Currency, ExternalReference: refund.MessageID})
+	failpoint.Hit("refund.after_call")
 	var te *trustly.Error
 	if !errors.As(err, &te) || !te.Signed {
 		te = nil // an unsigned error may not come from Trustly: the outcome is unknown
@@ -458,7 +460,8 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	if refund.Flag != before.Flag {
 		rlog.Warn("refund flagged", "flag", refund.Flag)
 	}
-	rlog.Info("refund notification applied", "status", refund.Status)
+	// Debug: HandleNotification's "notification applied" is the event's info line.
+	rlog.Debug("refund notification applied", "status", refund.Status)
 	return a, true, nil
 }
 

@@ -45,7 +45,9 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 	if !cache.at.IsZero() && now.Sub(cache.at) < BalanceEvery {
 		return cache.rows, cache.at, nil
 	}
+	start := time.Now()
 	rows, err := s.trustly.Balance(ctx)
+	s.metrics.APICall("Balance", time.Since(start), APIOutcome(err)) // no order: not an APICall row
 	if err != nil {
 		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)
 		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
@@ -80,8 +82,10 @@ func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency strin
 	}
 	from, to = day(from), day(to)
 	r := Reconciliation{Currency: currency, From: from, To: to}
+	start := time.Now()
 	rows, err := s.trustly.AccountLedger(ctx, trustly.AccountLedgerParams{Currency: currency,
 		FromDate: from.Format(time.DateOnly), ToDate: to.Format(time.DateOnly)})
+	s.metrics.APICall("AccountLedger", time.Since(start), APIOutcome(err)) // no order: not an APICall row
 	if err != nil {
 		s.log.Warn("AccountLedger failed; nothing reconciled", "currency", currency, "err", err, "staff_id", by.ID)
 		return Reconciliation{}, fmt.Errorf("reconcile %s: %w", currency, err)

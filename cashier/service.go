@@ -56,6 +56,27 @@ type Config struct {
 	// limits.Builtin()). The zero value holds no market rules: optional limits that
 	// change at once, which only tests want.
 	LimitPolicy limits.Policies
+	// CheckoutExpiry is how long after its Deposit call a deposit without any
+	// notification is taken as abandoned (Janitor); 0 means 30 minutes, the longest
+	// a Trustly checkout URL lives.
+	CheckoutExpiry time.Duration
+	// ResumeAfter is how long ResumePayouts leaves a payout alone after an
+	// AccountPayout call started; 0 means 2 minutes, well past the client's timeout.
+	ResumeAfter time.Duration
+}
+
+func (c Config) checkoutExpiry() time.Duration {
+	if c.CheckoutExpiry > 0 {
+		return c.CheckoutExpiry
+	}
+	return CheckoutExpiry
+}
+
+func (c Config) resumeAfter() time.Duration {
+	if c.ResumeAfter > 0 {
+		return c.ResumeAfter
+	}
+	return payoutResumeAfter
 }
 
 // NotificationURL is the URL Trustly posts notifications to.
@@ -105,6 +126,9 @@ type Deps struct {
 	// means the Service's own deposit limits (limits.Service), which StartDeposit and
 	// the deposit form use too; tests may stand another one in for the kyc.
 	Limits paynplay.Limits
+	// Metrics receives the service's measurements (API calls, notifications,
+	// background jobs); nil measures nothing.
+	Metrics Metrics
 }
 
 // Service carries out the cashier's use cases.
@@ -118,6 +142,7 @@ type Service struct {
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
 	balance     *balanceCache  // TrustlyBalance's last answer
+	metrics     Metrics
 	// exclusions is the national registers' checker for registration and sign-in
 	// (registers.go); nil asks none.
 	exclusions      exclusions.Exclusions
@@ -143,6 +168,9 @@ func New(d Deps) (*Service, error) {
 	if d.Limits == nil {
 		d.Limits = lim
 	}
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
+	}
 	rules := paynplay.Rules{Modes: d.Config.PayNPlay, Exclusions: d.Exclusions, Limits: d.Limits, Now: d.Now}
 	for _, c := range paynplay.Markets {
 		if d.Config.PayNPlay.Enabled(c) && d.Exclusions == nil {
@@ -153,9 +181,13 @@ func New(d Deps) (*Service, error) {
 		d.RegisterTimeout = DefaultRegisterTimeout
 	}
 	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, exclusions: d.Exclusions,
-		registerTimeout: d.RegisterTimeout, limits: lim}, nil
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, metrics: d.Metrics,
+		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim}, nil
 }
+
+// Metrics returns where the service's measurements go, for background jobs that
+// count their runs and retries (Metrics.JanitorRun, Metrics.Retry).
+func (s *Service) Metrics() Metrics { return s.metrics }
 
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }

@@ -2,6 +2,7 @@ package cashier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,16 +15,21 @@ import (
 
 // The back office's transactions: every order of every player in one list, newest
 // first, filtered, a page at a time, with totals and an export. Pages are keyset
-// pages by order id (BeforeID), so a page is read from an index whatever its depth,
-// and orders created while staff page through land above the first page: no row
-// is shown twice or skipped.
+// pages, so a page is read from an index whatever its depth, and no row is shown
+// twice or skipped while orders are created. Without a date range the list is in
+// id order (BeforeID), and new orders land above the first page. With a date range
+// it is in (CreatedAt, ID) order (BeforeAt and BeforeID), so the range is read from
+// a created_at index instead of walking the id index back to it. Ids need not grow
+// with CreatedAt (it is the service's clock, and instances have their own), hence
+// a cursor of both: an order created meanwhile with a CreatedAt below the cursor is
+// shown once, on a later page. CreatedAt never changes once written.
 
 // TxKinds lists the order kinds the transactions page offers as a filter.
 var TxKinds = []models.OrderKind{models.OrderDeposit, models.OrderPayout, models.OrderSelectAccount}
 
 // TxStatuses lists every order status, for the filter.
 var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderCredited,
-	models.OrderDebited, models.OrderFailed, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
+	models.OrderDebited, models.OrderFailed, models.OrderAbandoned, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
 	models.OrderChecking, models.OrderSent, models.OrderConfirmed, models.OrderCancelled}
 
 // TxFilter selects orders; zero fields select everything.
@@ -38,10 +44,19 @@ type TxFilter struct {
 	Flagged            bool // only orders with a flag
 	// Search finds an order by our id, our MessageID or Trustly's orderid, or a
 	// player's orders by their email or personid.
-	Search   string
-	BeforeID int64 // keyset: only orders with a smaller id
-	Limit    int   // at most this many; 0 or more than 1 000 means 50
+	Search string
+	// BeforeID and BeforeAt are the keyset: the ID and CreatedAt of the last order
+	// of the page before. Without a date range only BeforeID counts (orders with a
+	// smaller id); with one (From or To) both do (orders before it in (CreatedAt,
+	// ID) order), and a BeforeID needs its BeforeAt.
+	BeforeID int64
+	BeforeAt time.Time
+	Limit    int // at most this many; 0 or more than 1 000 means 50
 }
+
+// Dated reports whether f has a date range, which puts its list in (CreatedAt,
+// ID) order.
+func (f TxFilter) Dated() bool { return !f.From.IsZero() || !f.To.IsZero() }
 
 // TxRow is one order in the list, with its player's email ("" when the order has
 // no player yet).
@@ -71,18 +86,49 @@ func (s *Service) Transactions(ctx context.Context, by staff.Member, f TxFilter)
 }
 
 func (s *Service) transactions(ctx context.Context, f TxFilter) ([]TxRow, error) {
+	q, err := s.txPage(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var orders []models.Order
+	if err := q.Find(&orders).Error; err != nil {
+		return nil, fmt.Errorf("transactions: %w", err)
+	}
+	return s.withEmails(ctx, orders)
+}
+
+// txPage is the query of one page of f: its orders in keyset order, after the
+// cursor, at most f.Limit.
+func (s *Service) txPage(ctx context.Context, f TxFilter) (*gorm.DB, error) {
+	if !f.Dated() {
+		q, err := s.txQuery(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if f.BeforeID > 0 {
+			q = q.Where("id < ?", f.BeforeID)
+		}
+		return q.Order("id DESC").Limit(f.Limit), nil
+	}
+	if f.BeforeID > 0 && f.BeforeAt.IsZero() {
+		return nil, errors.New("transactions: a page of a date range needs the time of the order before it")
+	}
+	// One upper bound on created_at, the tighter: SQLite reads an index range up to
+	// one of them and filters by the other, which on a deep page would read every
+	// row between the two again.
+	at := f.BeforeAt.UTC()
+	cursor := f.BeforeID > 0 && (f.To.IsZero() || at.Before(f.To))
+	if cursor {
+		f.To = time.Time{} // implied: created_at ≤ at < To
+	}
 	q, err := s.txQuery(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	if f.BeforeID > 0 {
-		q = q.Where("id < ?", f.BeforeID)
+	if cursor {
+		q = q.Where("created_at <= ? AND (created_at < ? OR id < ?)", at, at, f.BeforeID)
 	}
-	var orders []models.Order
-	if err := q.Order("id DESC").Limit(f.Limit).Find(&orders).Error; err != nil {
-		return nil, fmt.Errorf("transactions: %w", err)
-	}
-	return s.withEmails(ctx, orders)
+	return q.Order("created_at DESC, id DESC").Limit(f.Limit), nil
 }
 
 // withEmails adds each order's player email, with one query for the page.
@@ -218,6 +264,6 @@ func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxF
 		if len(rows) < batch {
 			return nil
 		}
-		f.BeforeID = rows[len(rows)-1].ID
+		f.BeforeID, f.BeforeAt = rows[len(rows)-1].ID, rows[len(rows)-1].CreatedAt
 	}
 }

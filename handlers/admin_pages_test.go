@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,4 +257,60 @@ func TestAdminFlaggedResolution(t *testing.T) {
 		t.Errorf("a new flag after the resolution: %v listed; want the order back", ids)
 	}
 	op.submit("/admin/notifications/999999/resolve", url.Values{"note": {"x"}}).wantStatus(http.StatusNotFound)
+}
+
+// TestAdminTransactionsDatedPages: with a date range, following "Older" from the
+// first page gives every order of the range once, newest first by creation time
+// with ties by id (ids out of creation order: orders seeded later with earlier
+// times), while new orders arrive between pages; each next page carries the range
+// and a cursor of time and id; a cursor of the other kind is a page that does not
+// exist.
+func TestAdminTransactionsDatedPages(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	storetest.SeedOrders(t, ta.DB, "p-", 2*txPageSize+7, 4, 0)
+	storetest.SeedOrders(t, ta.DB, "r-", 60, 4, 40*time.Second) // two orders in each of 60 seconds
+	storetest.SeedOrders(t, ta.DB, "s-", 10, 4, -48*time.Hour)  // outside the range
+	var orders []models.Order
+	ta.DB.Select("id", "created_at").Where("created_at >= ?", storetest.SeedStart).Find(&orders)
+	slices.SortFunc(orders, func(a, b models.Order) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	var want []int64
+	for _, o := range orders {
+		want = append(want, o.ID)
+	}
+
+	var got []int64
+	path := "/admin/transactions?from=2026-01-01&to=2026-01-01&tz=UTC"
+	for page := 0; path != ""; page++ {
+		r := cl.get(path).wantStatus(http.StatusOK)
+		got = append(got, rowIDs(t, r)...)
+		path = ""
+		if r.has("tx-next") {
+			path = attr(r.byTestID("tx-next")[0], "href")
+			u, err := url.Parse(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q := u.Query(); q.Get("from") != "2026-01-01" || q.Get("to") != "2026-01-01" ||
+				!regexp.MustCompile(`^[0-9]+_[0-9]+$`).MatchString(q.Get("before")) {
+				t.Fatalf("next page %q; want the range and a cursor <time>_<id>", path)
+			}
+		}
+		storetest.SeedOrders(t, ta.DB, "q"+strconv.Itoa(page)+"-", 5, 4, time.Hour)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pages gave %d orders\n%v\nwant %d, newest first, ties by id (no duplicates, no gaps)\n%v", len(got), got, len(want), want)
+	}
+
+	for _, path := range []string{"/admin/transactions?from=2026-01-01&before=12", "/admin/transactions?before=1767225600000000000_12",
+		"/admin/transactions?from=2026-01-01&before=x_12", "/admin/transactions?from=2026-01-01&before=1767225600000000000_0"} {
+		if r := cl.get(path); r.Status != http.StatusUnprocessableEntity || !r.has("problem") {
+			t.Errorf("%s: %d; want 422 with a problem", path, r.Status)
+		}
+	}
 }

@@ -176,8 +176,41 @@ func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
 	return r
 }
 
+// txCursor is the keyset of the page after order o, for ?before=: its id, and
+// with a date range (where the list is in creation order) "<CreatedAt in Unix
+// nanoseconds>_<id>".
+func txCursor(f cashier.TxFilter, o models.Order) string {
+	id := strconv.FormatInt(o.ID, 10)
+	if !f.Dated() {
+		return id
+	}
+	return strconv.FormatInt(o.CreatedAt.UnixNano(), 10) + "_" + id
+}
+
+// readTxCursor reads a txCursor into f's keyset; one of the other form, or of no
+// form, is a page that does not exist.
+func readTxCursor(text string, f *cashier.TxFilter) error {
+	at, id, dated := strings.Cut(text, "_")
+	if !dated {
+		id = at
+	}
+	var err error
+	if f.BeforeID, err = strconv.ParseInt(id, 10, 64); err != nil || f.BeforeID <= 0 || dated != f.Dated() {
+		return models.Problemf("", "That page does not exist.")
+	}
+	if dated {
+		nanos, err := strconv.ParseInt(at, 10, 64)
+		if err != nil {
+			return models.Problemf("", "That page does not exist.")
+		}
+		f.BeforeAt = time.Unix(0, nanos).UTC()
+	}
+	return nil
+}
+
 // transactionsPage lists every order, newest first, filtered, a page at a time:
-// "Older" continues below the last row shown (keyset pagination by order id).
+// "Older" continues below the last row shown (keyset pagination: by order id, or
+// with a date range by creation time and order id).
 func transactionsPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		zone := staffZone(c)
@@ -193,9 +226,7 @@ func transactionsPage(svc *cashier.Service) fiber.Handler {
 		page.Export, page.Totals = transactionsPath+".csv?"+q.Encode(), transactionsPath+"/totals?"+q.Encode()
 		f, err := txFilter(in, zone)
 		if err == nil && c.Query("before") != "" {
-			if f.BeforeID, err = strconv.ParseInt(c.Query("before"), 10, 64); err != nil || f.BeforeID <= 0 {
-				err = models.Problemf("", "That page does not exist.")
-			}
+			err = readTxCursor(c.Query("before"), &f)
 		}
 		if problem := asProblem(err); problem != nil {
 			page.Problem = problem.Message
@@ -213,7 +244,7 @@ func transactionsPage(svc *cashier.Service) fiber.Handler {
 		if len(rows) > txPageSize {
 			rows = rows[:txPageSize]
 			next := formQuery(in)
-			next.Set("before", strconv.FormatInt(rows[len(rows)-1].ID, 10))
+			next.Set("before", txCursor(f, rows[len(rows)-1].Order))
 			page.Next = transactionsPath + "?" + next.Encode()
 		}
 		for _, r := range rows {

@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
@@ -62,6 +63,9 @@ type Deps struct {
 	// Pay N Play player has no password to guard a forgotten browser); 0 means
 	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// Metrics counts every request by route pattern and status (watch.go); nil
+	// counts nothing.
+	Metrics *metrics.Registry
 }
 
 // DefaultIdleTimeout is how long a signed-in session may stay idle when

@@ -100,12 +100,13 @@ func kindText(k models.OrderKind) string {
 // reads. The result pages, their JSON and the history all use it.
 var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	models.OrderDeposit: {
-		models.OrderCreated:  "status.starting",
-		models.OrderStarted:  "status.waiting_bank",
-		models.OrderPending:  "status.processing",
-		models.OrderCredited: "status.credited",
-		models.OrderFailed:   "status.deposit_failed",
-		models.OrderDebited:  "status.debited",
+		models.OrderCreated:   "status.starting",
+		models.OrderStarted:   "status.waiting_bank",
+		models.OrderPending:   "status.processing",
+		models.OrderCredited:  "status.credited",
+		models.OrderFailed:    "status.deposit_failed",
+		models.OrderDebited:   "status.debited",
+		models.OrderAbandoned: "status.abandoned",
 	},
 	models.OrderSelectAccount: {
 		models.OrderCreated: "status.starting",

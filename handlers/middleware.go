@@ -23,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/static"
@@ -34,6 +35,7 @@ import (
 // for signed-in players and requireStaff (admin_session.go) on the back office.
 type middleware struct {
 	log         *slog.Logger
+	metrics     *metrics.Registry
 	handleError fiber.ErrorHandler
 	csp         string
 	secure      bool
@@ -47,7 +49,7 @@ type middleware struct {
 }
 
 func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
-	mw := &middleware{log: d.Log, handleError: handleError, secure: d.Secure,
+	mw := &middleware{log: d.Log, metrics: d.Metrics, handleError: handleError, secure: d.Secure,
 		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self' " +
 			d.TrustlyOrigin + "; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
 	for _, p := range d.TrustedProxies {
@@ -132,8 +134,10 @@ func requestID(c *fiber.Ctx) string {
 }
 
 // logRequests writes one line per request: method, route, status, duration and
-// request id. It never logs bodies, cookies, query strings or the notification
-// token. Errors are turned into pages here, so the line has the final status.
+// request id, and counts the request in the metrics (metricRoute). It never logs
+// bodies, cookies, query strings or the notification token. Errors are turned
+// into pages here, so the line has the final status. The line is at debug level:
+// at info every page view and notification flooded the log; a 5xx is an error.
 func (mw *middleware) logRequests(c *fiber.Ctx) error {
 	start := time.Now()
 	if err := c.Next(); err != nil {
@@ -141,8 +145,9 @@ func (mw *middleware) logRequests(c *fiber.Ctx) error {
 			c.Status(fiber.StatusInternalServerError)
 		}
 	}
-	status := c.Response().StatusCode()
-	level := slog.LevelInfo
+	status, took := c.Response().StatusCode(), time.Since(start)
+	mw.metrics.Request(metricMethod(c), metricRoute(c), status, took)
+	level := slog.LevelDebug
 	if status >= 500 {
 		level = slog.LevelError
 	}
@@ -150,7 +155,7 @@ func (mw *middleware) logRequests(c *fiber.Ctx) error {
 		slog.String("method", c.Method()),
 		slog.String("route", routeOf(c)),
 		slog.Int("status", status),
-		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Float64("ms", float64(took.Microseconds())/1000),
 		slog.String("request_id", requestID(c)))
 	return nil
 }

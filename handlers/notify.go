@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 )
 
 // notifyBodyLimit is the largest notification body read; Trustly's are a few kB.
@@ -43,6 +44,7 @@ func notify(svc *cashier.Service) fiber.Handler {
 			// HandleNotification logged the details; no answer makes Trustly retry.
 			return c.SendStatus(fiber.StatusInternalServerError)
 		}
+		failpoint.Hit("notify.before_reply")
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Send(answer)

@@ -26,6 +26,10 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	// the path is a secret; the handler also verifies Trustly's signature.
 	app.Post(notifyPath, notify(svc))
 
+	// Probes for the load balancer (watch.go): no session, no CSRF.
+	app.Get(healthPath, healthz)
+	app.Get(readyPath, readyz(svc, mw.log))
+
 	// Everything below is for browsers: sessions, and a CSRF token on every form.
 	app.Use(mw.session, mw.csrf)
 

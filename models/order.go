@@ -64,6 +64,11 @@ const (
 	OrderFailed   OrderStatus = "failed"   // refused, timed out or cancelled; nothing was booked (payout: see below)
 	OrderCredited OrderStatus = "credited" // deposit: the money is in the player's wallet
 	OrderDebited  OrderStatus = "debited"  // deposit: credited, then taken back because it did not settle
+	// OrderAbandoned: the deposit's checkout expired with no word from Trustly (no
+	// notification 30 minutes after the Deposit call). Nothing was booked. It is
+	// final for people, yet a late notification still applies: a credit books and
+	// makes it credited.
+	OrderAbandoned OrderStatus = "abandoned"
 )
 
 // Payout statuses (Kind OrderPayout), besides OrderFailed. A payout's money is
@@ -141,6 +146,7 @@ type Order struct {
 	CreditedAt  *time.Time // credit booked ("deposit:<ID>:credit"); payout: the credit returning its money applied
 	DebitedAt   *time.Time // debit booked ("deposit:<ID>:debit")
 	CancelledAt *time.Time // cancel notification applied; payout: also cancelled by the player
+	AbandonedAt *time.Time // deposit: the janitor found its checkout expired with no notification (OrderAbandoned)
 	CreatedAt   time.Time  `gorm:"not null;index"`
 	UpdatedAt   time.Time  `gorm:"not null"`
 
@@ -231,6 +237,8 @@ func (o *Order) Refresh() {
 		o.Status = OrderFailed
 	case o.PendingAt != nil || o.CreditHeldAt != nil:
 		o.Status = OrderPending
+	case o.AbandonedAt != nil:
+		o.Status = OrderAbandoned
 	case o.StartedAt != nil:
 		o.Status = OrderStarted
 	default:

@@ -237,12 +237,16 @@ func replaceBools(v any, forms [2]string) any {
 }
 
 func (s *Sandbox) useUUID(ctx context.Context, id string) *apiError {
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&UsedUUID{UUID: id, CreatedAt: s.now()})
-	if res.Error != nil {
-		return fail(trustly.CodeUnknown, "store uuid: "+res.Error.Error())
+	var stored int64
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&UsedUUID{UUID: id, CreatedAt: s.now()})
+		stored = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return fail(trustly.CodeUnknown, "store uuid: "+err.Error())
 	}
-	if res.RowsAffected == 0 {
+	if stored == 0 {
 		return fail(trustly.CodeDuplicateUUID, "uuid "+id+" was used before")
 	}
 	return nil
@@ -252,10 +256,12 @@ func (s *Sandbox) countPayoutCall(ctx context.Context, messageID string) {
 	if messageID == "" {
 		return
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "message_id"}},
-		DoUpdates: clause.Assignments(map[string]any{"calls": gorm.Expr("calls + 1")}),
-	}).Create(&PayoutCall{MessageID: messageID, Calls: 1}).Error
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "message_id"}},
+			DoUpdates: clause.Assignments(map[string]any{"calls": gorm.Expr("calls + 1")}),
+		}).Create(&PayoutCall{MessageID: messageID, Calls: 1}).Error
+	})
 	if err != nil {
 		s.log.Error("count payout call", "message_id", messageID, "err", err)
 	}

@@ -79,7 +79,7 @@ func (s *Sandbox) checkoutAction(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.PathValue("action")
 	var problem, typed string
-	err := s.db.WithContext(r.Context()).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(r.Context(), func(tx *gorm.DB) error {
 		if err := tx.Where("id = ?", o.ID).Take(o).Error; err != nil { // under the write lock
 			return err
 		}

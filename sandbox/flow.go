@@ -247,7 +247,7 @@ func (s *Sandbox) enqueueNow(tx *gorm.DB, o *Order, notes []note) error {
 
 // kycAnswered applies the merchant's answer to a kyc notification.
 func (s *Sandbox) kycAnswered(ctx context.Context, orderID string, a trustly.Answer) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
 		var o Order
 		if err := tx.Where("id = ?", orderID).Take(&o).Error; err != nil {
 			return err
@@ -291,7 +291,7 @@ func (s *Sandbox) expireKYC(ctx context.Context) {
 		return
 	}
 	for _, o := range orders {
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.writeTx(ctx, func(tx *gorm.DB) error {
 			if err := tx.Model(&Outbox{}).Where("order_id = ? AND method = ? AND status = ?", o.ID, trustly.MethodKYC, OutboxPending).
 				Update("status", OutboxUndelivered).Error; err != nil {
 				return err

@@ -103,7 +103,7 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 		o.Country = p.Country
 	}
 	var aerr *apiError
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if aerr = messageIDUsed(tx, o.MessageID); aerr != nil {
 			return nil
 		}
@@ -257,7 +257,7 @@ func (s *Sandbox) moneyOut(ctx context.Context, c *call, o *Order, check func(tx
 	o.Attributes = string(attrs)
 	var aerr *apiError
 	result := "1"
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if aerr = check(tx); aerr != nil {
 			return errRollback
 		}
@@ -331,7 +331,7 @@ var registerAccountSpec = &methodSpec{
 			return nil, fail(trustly.CodeInvalidBankAccountNumber, "invalid account for "+b.ClearingHouse)
 		}
 		var acc *Account
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
+		err := s.writeTx(ctx, func(tx *gorm.DB) (err error) {
 			acc, err = s.ensureAccount(tx, b, c.str("Firstname"), c.str("Lastname"), c.str("EndUserID"))
 			return err
 		})

@@ -71,7 +71,7 @@ func (s *Sandbox) deliverDue(ctx context.Context) {
 func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 	log := s.log.With("order_id", row.OrderID, "notification_id", row.NotificationID, "method", row.Method)
 	if !row.Fired {
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.writeTx(ctx, func(tx *gorm.DB) error {
 			if !row.Duplicate {
 				if err := s.applyEffect(tx, row); err != nil {
 					return err
@@ -111,7 +111,7 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 		row.Status = OutboxUndelivered
 		log.Error("notification undelivered, giving up", "attempts", row.Attempts, "err", rec.Error)
 	}
-	err := s.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(context.WithoutCancel(ctx), func(tx *gorm.DB) error {
 		if err := tx.Create(&rec).Error; err != nil {
 			return err
 		}

@@ -91,6 +91,9 @@ type Sandbox struct {
 	http *http.Client
 	mux  *http.ServeMux
 
+	// writer queues the sandbox's write transactions (writeTx).
+	writer sync.Mutex
+
 	payoutMu       sync.Mutex
 	payoutScenario Scenario    // Config.PayoutScenario, then SetPayoutScenario
 	ledgerGlitch   atomic.Bool // Config.LedgerGlitch, then SetLedgerGlitch
@@ -193,7 +196,7 @@ func setDefaults(cfg *Config) {
 }
 
 func (s *Sandbox) openingBalances() error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	return s.writeTx(context.Background(), func(tx *gorm.DB) error {
 		for cur, minor := range s.cfg.OpeningBalances {
 			err := book(tx, LedgerEntry{Reference: "opening:" + cur, AccountName: "SANDBOX_OPENING_BALANCE",
 				TransactionType: "OpeningBalance", Currency: cur, AmountMinor: minor, Datestamp: s.now()})

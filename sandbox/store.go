@@ -186,6 +186,20 @@ func openDB(dir string) (*gorm.DB, error) {
 	return db, nil
 }
 
+// writeTx runs fn in a write transaction, one at a time per sandbox. Every write of
+// the sandbox goes through it: API calls, checkout steps, notification deliveries
+// and kyc timeouts. SQLite allows one writer anyway, and a writer that finds the
+// database busy waits in SQLite's busy handler, which polls in growing sleeps: under
+// a burst of checkout steps while notifications were delivered, an unlucky writer
+// slept past the busy timeout and its step failed with "database is locked" (HTTP
+// 500). Waiting on a mutex hands the lock over at once and in turn. fn must not call
+// writeTx.
+func (s *Sandbox) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
 // newID returns a random 10-digit numeric string, the shape of Trustly's ids.
 func newID() string {
 	n, err := rand.Int(rand.Reader, big.NewInt(9_000_000_000))

@@ -7,22 +7,46 @@ import (
 )
 
 // backOfficeIndexes serve the back office's lists at a million orders: each
-// filter of the transactions page with its keyset order (newest id first), so a
-// page reads its rows from one index instead of sorting, and the flagged and
-// unmatched lists from partial indexes that hold only their rows. The same SQL
-// runs on SQLite and PostgreSQL.
+// filter of the transactions page with its keyset order, so a page reads its rows
+// from one index instead of sorting, and the flagged and unmatched lists from
+// partial indexes that hold only their rows. Without a date range the list is in
+// id order, (x, id); with one it is in (created_at, id) order, (x, created_at,
+// id), so a range and a filter are one index range read backwards. A date range
+// alone reads idx_orders_created_at (models.Order's tag): on SQLite every index
+// ends with the rowid, the id; PostgreSQL sorts the rare orders created in the
+// same microsecond as it reads (an incremental sort). The same SQL runs on SQLite
+// and PostgreSQL.
 var backOfficeIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_orders_kind_id ON orders (kind, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_status_id ON orders (status, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_id_id ON orders (player_id, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_currency_id ON orders (amount_currency, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_flagged ON orders (id) WHERE flag <> ''`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_kind_created ON orders (kind, created_at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_status_created ON orders (status, created_at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_currency_created ON orders (amount_currency, created_at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_flagged_created ON orders (created_at, id) WHERE flag <> ''`,
 	`CREATE INDEX IF NOT EXISTS idx_notifications_unmatched ON notifications (id) WHERE order_id IS NULL`,
 }
 
-// indexBackOffice creates backOfficeIndexes; it may run any number of times.
+// postgresIndexes are PostgreSQL's own. idx_transfers_reference_prefix finds an
+// order's transfers by the prefix of their reference ("deposit:4711:") with LIKE
+// whatever the database's collation: the unique index on reference is in that
+// collation, where LIKE cannot use it and a range such as 'deposit:4711:' ≤ r <
+// 'deposit:4711;' is not a prefix match (under ICU ';' sorts before ':'). SQLite
+// compares text bytewise, so the range on its unique index is exact.
+var postgresIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_transfers_reference_prefix ON transfers (reference text_pattern_ops)`,
+}
+
+// indexBackOffice creates backOfficeIndexes, and postgresIndexes on PostgreSQL;
+// it may run any number of times.
 func indexBackOffice(db *gorm.DB) error {
-	for _, stmt := range backOfficeIndexes {
+	stmts := backOfficeIndexes
+	if db.Dialector.Name() == "postgres" {
+		stmts = append(stmts[:len(stmts):len(stmts)], postgresIndexes...)
+	}
+	for _, stmt := range stmts {
 		if err := db.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("back-office index: %w", err)
 		}

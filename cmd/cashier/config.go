@@ -87,6 +87,19 @@ type config struct {
 	SandboxPublic        bool
 	SandboxAdminPassword string
 
+	// The janitor (cashier.Service.Janitor): how often it runs (CASHIER_JANITOR_EVERY,
+	// default 1m), after how long a silent deposit checkout is abandoned
+	// (CASHIER_CHECKOUT_EXPIRY, default 30m) and a payout without an answer is resent
+	// (CASHIER_PAYOUT_RESUME_AFTER, default 2m). The last two are shorter only in
+	// tests: Trustly's checkout lives up to 30 minutes, its API answers within 30 s.
+	JanitorEvery, CheckoutExpiry, ResumeAfter time.Duration
+
+	// SandboxAttributes (TRUSTLY_SANDBOX_ATTRIBUTES, "SandboxAutoComplete=1,…") are
+	// added to every Deposit and SelectAccount, so that a sandbox completes checkouts
+	// without a browser (the crash harness). Refused with Trustly's test or live
+	// environment.
+	SandboxAttributes map[string]string
+
 	// PayNPlay is each market's Pay N Play model (CASHIER_PAYNPLAY), and Exclusions
 	// the self-exclusion registers its kyc decision asks (loadPayNPlay).
 	PayNPlay   paynplay.Modes
@@ -268,6 +281,19 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if err := c.loadPayNPlay(getenv); err != nil {
 		return nil, err
 	}
+	if v := getenv("TRUSTLY_SANDBOX_ATTRIBUTES"); v != "" {
+		if c.TrustlyEnv != "custom" {
+			return nil, errors.New("TRUSTLY_SANDBOX_ATTRIBUTES is for a sandbox at a custom TRUSTLY_API_URL, not Trustly's test or live environment")
+		}
+		c.SandboxAttributes = map[string]string{}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok || !strings.HasPrefix(k, "Sandbox") {
+				return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %q is not a Sandbox…=value pair", kv)
+			}
+			c.SandboxAttributes[k] = val
+		}
+	}
 	return c, nil
 }
 
@@ -335,6 +361,7 @@ func (c *config) loadWeb(getenv func(string) string) error {
 		}
 		*v.to = n
 	}
+	c.JanitorEvery = time.Minute
 	durations := []struct {
 		name string
 		to   *time.Duration
@@ -342,6 +369,9 @@ func (c *config) loadWeb(getenv func(string) string) error {
 		{"CASHIER_READ_TIMEOUT", &c.Server.ReadTimeout},
 		{"CASHIER_WRITE_TIMEOUT", &c.Server.WriteTimeout},
 		{"CASHIER_IDLE_TIMEOUT", &c.Server.IdleTimeout},
+		{"CASHIER_JANITOR_EVERY", &c.JanitorEvery},
+		{"CASHIER_CHECKOUT_EXPIRY", &c.CheckoutExpiry},
+		{"CASHIER_PAYOUT_RESUME_AFTER", &c.ResumeAfter},
 	}
 	for _, v := range durations {
 		text := getenv(v.name)

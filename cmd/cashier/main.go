@@ -15,13 +15,16 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -29,9 +32,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level, err := logLevel(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if os.Getenv("LOG_FORMAT") == "json" {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
 	slog.SetDefault(log)
 	if len(os.Args) > 1 && os.Args[1] == "staff" {
@@ -47,17 +55,22 @@ func main() {
 	}
 }
 
-// run starts everything and blocks until ctx ends, then shuts down gracefully.
+// run starts everything and blocks until ctx ends, then shuts down gracefully:
+// requests in flight and background loops finish before the database closes
+// (shutdown in watch.go).
 func run(ctx context.Context, getenv func(string) string, out io.Writer, log *slog.Logger) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if err := failpoint.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	db, err := store.Open(cfg.DatabaseURL, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
+	defer closeDB(db, log) // deferred first: runs last
 
 	tcfg := trustly.Config{URL: cfg.TrustlyURL, Username: cfg.TrustlyUsername, Password: cfg.TrustlyPassword,
 		PrivateKey: cfg.MerchantKey, TrustlyKey: cfg.TrustlyKey, Env: cfg.TrustlyEnv, Logger: log}
@@ -73,10 +86,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	if err != nil {
 		return err
 	}
+	reg := metrics.New()
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
-		Log: log, Exclusions: cfg.Exclusions, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
+		Log: log, Exclusions: cfg.Exclusions, Metrics: reg, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
-			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy}})
+			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy,
+			CheckoutExpiry: cfg.CheckoutExpiry, ResumeAfter: cfg.ResumeAfter, SandboxExtra: cfg.SandboxAttributes}})
 	if err != nil {
 		return err
 	}
@@ -95,11 +110,20 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		SessionKeys: handlers.SessionKeys{Hash: cfg.SessionHash, Block: cfg.SessionKey},
 		Secure:      strings.HasPrefix(cfg.BaseURL, "https://"), TrustedProxies: cfg.TrustedProxies,
 		LoginLimit: cfg.LoginLimit, OrderLimit: cfg.OrderLimit, OrderLimitPerIP: cfg.OrderLimitPerIP, Server: cfg.Server,
-		Staff: cfg.Staff, IdleTimeout: cfg.SessionIdle}
+		Staff: cfg.Staff, IdleTimeout: cfg.SessionIdle, Metrics: reg}
 	if err := web.Check(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	app := handlers.New(web)
+
+	// Watching it: /metrics on its own address, the orders gauge counted at most
+	// every 30 s.
+	reg.WatchOrders(svc.OrderCounts, 30*time.Second)
+	stopMetrics, err := serveMetrics(getenv("CASHIER_METRICS_ADDR"), reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -115,30 +139,41 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		cfg.BaseURL, filepath.Join(cfg.DataDir, "notify-token"))
 	log.Info("cashier listening", "addr", cfg.Addr, "trustly_env", cfg.TrustlyEnv, "database", dbKind(cfg.DatabaseURL))
 
-	go resumePayouts(ctx, svc, log, 2*time.Minute)
+	// Background loops run until shutdown ends loopsCtx, and shutdown waits for them
+	// before the database closes: start each with loops.Go.
+	loopsCtx, stopLoops := context.WithCancel(ctx)
+	defer stopLoops()
+	var loops sync.WaitGroup
+	loops.Go(func() { janitor(loopsCtx, svc, log, cfg.JanitorEvery) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
+	var served error
 	select {
-	case err := <-errc:
-		return err
+	case served = <-errc:
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	return app.ShutdownWithTimeout(10 * time.Second)
+	return errors.Join(served, shutdown(app, stopLoops, &loops, log))
 }
 
-// resumePayouts settles payouts whose AccountPayout call had no known outcome (a
-// timeout, or a crash between reserving the money and sending), at start and then
-// every interval until ctx ends. It resends under the same MessageID, so Trustly
-// pays at most once, and asks Trustly's ledger about payouts whose resend was
-// answered 637 (cashier.Service.ResumePayouts).
-func resumePayouts(ctx context.Context, svc *cashier.Service, log *slog.Logger, interval time.Duration) {
+// janitor runs the background jobs (cashier.Service.Janitor) at start and then
+// every interval until ctx ends: payouts whose AccountPayout call had no known
+// outcome are resent under the same MessageID, so Trustly pays at most once, and
+// those answered 637 are settled from Trustly's ledger; refunds with no recorded
+// outcome are checked; expired checkouts become abandoned; notifications for
+// unknown orders are matched. Another instance running a job makes this one skip
+// it. It returns once the run under way has stopped.
+func janitor(ctx context.Context, svc *cashier.Service, log *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if err := svc.ResumePayouts(ctx); err != nil && ctx.Err() == nil {
-			log.Error("resume payouts", "err", err)
+		skipped, err := svc.Janitor(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("janitor", "err", err)
+		}
+		if len(skipped) > 0 {
+			log.Debug("janitor jobs skipped: another instance runs them", "jobs", skipped)
 		}
 		select {
 		case <-ctx.Done():

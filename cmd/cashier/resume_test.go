@@ -113,7 +113,7 @@ func TestResumePayoutsLoop(t *testing.T) {
 		loopCtx, stop := context.WithCancel(ctx)
 		stopped := make(chan struct{})
 		go func() {
-			resumePayouts(loopCtx, svc, log, 20*time.Millisecond)
+			janitor(loopCtx, svc, log, 20*time.Millisecond)
 			close(stopped)
 		}()
 		sent(first)
@@ -125,7 +125,7 @@ func TestResumePayoutsLoop(t *testing.T) {
 		select {
 		case <-stopped:
 		case <-time.After(5 * time.Second):
-			t.Fatal("resumePayouts did not return after its context ended")
+			t.Fatal("janitor did not return after its context ended")
 		}
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	public := fs.Bool("public", false, "allow a --addr that is not loopback (needs an admin password)")
 	adminPassword := fs.String("admin-password", "", "password for the /sandbox/ pages (HTTP Basic, any user name); required with --public")
 	adminPasswordFile := fs.String("admin-password-file", "", "file holding the --admin-password")
+	stepDelay := fs.Duration("step-delay", 500*time.Millisecond, "between one order's notifications")
+	retries := fs.String("retry", "", "waits before each redelivery, such as 100ms,1sx600 (x repeats); default Trustly's 10s, 30s, 2m … for 24 h")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,6 +66,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("--admin-password-file: %w", err)
 		}
 		*adminPassword = strings.TrimSpace(string(b))
+	}
+	schedule, err := parseRetry(*retries)
+	if err != nil {
+		return fmt.Errorf("--retry: %w", err)
 	}
 	if *merchantKey == "" {
 		return errors.New("--merchant-key is required: the merchant's public key (openssl rsa -in private.pem -pubout)")
@@ -99,7 +106,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	sb, err := sandbox.New(sandbox.Config{DataDir: *data, Username: *username, Password: *password, MerchantKey: mk,
 		Key: key, BaseURL: *baseURL, AdminPassword: *adminPassword, NotifyDelay: *notifyDelay, LateDelay: *lateDelay, KYCTimeout: *kycTimeout,
-		PayNPlay: *payNPlay, Logger: log})
+		PayNPlay: *payNPlay, Logger: log, StepDelay: *stepDelay, RetrySchedule: schedule})
 	if err != nil {
 		return err
 	}
@@ -149,4 +156,31 @@ func pagesNote(adminPassword string) string {
 		return "  (no password: keep it on loopback)"
 	}
 	return "  (admin password required)"
+}
+
+// parseRetry reads a retry schedule: durations separated by commas, each maybe
+// followed by xN to repeat it N times. "" is nil: the sandbox's default.
+func parseRetry(v string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		d, n := part, 1
+		if i := strings.LastIndex(part, "x"); i > 0 {
+			var err error
+			if n, err = strconv.Atoi(part[i+1:]); err != nil || n < 1 || n > 100000 {
+				return nil, fmt.Errorf("%q: want a duration, or a duration and xN", part)
+			}
+			d = part[:i]
+		}
+		wait, err := time.ParseDuration(d)
+		if err != nil || wait <= 0 {
+			return nil, fmt.Errorf("%q: want a duration such as 500ms", part)
+		}
+		for range n {
+			out = append(out, wait)
+		}
+	}
+	return out, nil
 }

@@ -1,0 +1,273 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// CheckoutExpiry is how long after its Deposit call a deposit with no notification
+// at all is taken as abandoned: Trustly's checkout URL lives 10 to 30 minutes
+// (API.md §6.1), and a player who finished it would have brought a pending or a
+// cancel by then. Config.CheckoutExpiry overrides it.
+const CheckoutExpiry = 30 * time.Minute
+
+// janitorBatch bounds the rows one janitor job reads per run; the rest wait for
+// the next run.
+const janitorBatch = 500
+
+// Janitor job names, as Janitor reports the ones it skipped.
+const (
+	JobResumePayouts   = "resume-payouts"   // ResumePayouts: resend, settlePayouts (637), checkRefunds
+	JobRefundsUnknown  = "refunds-unknown"  // refunds whose Refund call never recorded an outcome
+	JobAbandonDeposits = "abandon-deposits" // deposits whose checkout expired with no notification
+	JobMatchUnknown    = "match-unknown"    // notifications stored for orders we did not know
+)
+
+// janitorJobs are the background jobs, each with its PostgreSQL advisory lock key.
+// The keys are fixed: every instance of the cashier must use the same ones.
+func (s *Service) janitorJobs() []janitorJob {
+	return []janitorJob{
+		{JobResumePayouts, 0x7472_0001, s.ResumePayouts},
+		{JobRefundsUnknown, 0x7472_0002, s.refundsUnknown},
+		{JobAbandonDeposits, 0x7472_0003, s.abandonDeposits},
+		{JobMatchUnknown, 0x7472_0004, s.matchUnknown},
+	}
+}
+
+type janitorJob struct {
+	name string
+	key  int64
+	run  func(context.Context) error
+}
+
+// Janitor runs every background job once and returns the names of those it
+// skipped because another instance was running them. It settles what a crash, a
+// lost answer or a player who walked away left without a known outcome: payouts
+// whose AccountPayout had no answer are resent under their MessageID, and those
+// answered 637 are settled from Trustly's AccountLedger (ResumePayouts); refunds
+// whose Refund call never recorded an outcome (the process died between the
+// reservation and the booking) are marked so, which GetWithdrawals then settles;
+// deposits whose checkout expired with no notification become abandoned; and
+// notifications stored for an order we did not know are applied once that order
+// exists (they are listed for staff until then).
+//
+// Several instances may run Janitor at once. On PostgreSQL each job holds an
+// advisory lock (pg_try_advisory_lock on a connection of its own) while it runs,
+// and an instance that finds it taken skips the job; a crashed instance's lock
+// ends with its connection. SQLite has one instance. Each job also claims each
+// row it changes, so the lock saves Trustly calls rather than guarding money. A
+// job stops between rows when ctx ends.
+func (s *Service) Janitor(ctx context.Context) (skipped []string, err error) {
+	var errs []error
+	for _, job := range s.janitorJobs() {
+		if ctx.Err() != nil {
+			break
+		}
+		start := time.Now()
+		ran, err := s.exclusive(ctx, job.key, job.run)
+		if err != nil && ctx.Err() == nil {
+			errs = append(errs, fmt.Errorf("janitor %s: %w", job.name, err))
+		}
+		if !ran {
+			skipped = append(skipped, job.name)
+			continue
+		}
+		s.metrics.JanitorRun(job.name, time.Since(start), err)
+	}
+	return skipped, errors.Join(errs...)
+}
+
+// exclusive runs run while holding PostgreSQL's advisory lock key on a connection
+// of its own, or not at all when another session holds it (ran false). On SQLite
+// it just runs.
+func (s *Service) exclusive(ctx context.Context, key int64, run func(context.Context) error) (ran bool, err error) {
+	if s.db.Dialector.Name() != "postgres" {
+		return true, run(ctx)
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return false, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("lock connection: %w", err)
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
+		return false, fmt.Errorf("advisory lock: %w", err)
+	}
+	if !got {
+		return false, nil
+	}
+	defer func() {
+		if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); uerr != nil {
+			// Never hand a connection that may still hold the lock back to the pool.
+			_ = conn.Raw(func(any) error { return errors.New("drop the connection") })
+			err = errors.Join(err, fmt.Errorf("advisory unlock: %w", uerr))
+		}
+	}()
+	return true, run(ctx)
+}
+
+// refundsUnknown marks refunds that are reserved and were never answered, neither
+// sent nor released nor already unknown, with an attempt older than
+// Config.ResumeAfter: the process stopped between the reservation and the booking
+// of the Refund call. A Refund has no MessageID, so it is never resent; marked
+// unknown, it is settled by GetWithdrawals (checkRefunds) or by its notifications.
+func (s *Service) refundsUnknown(ctx context.Context) error {
+	cutoff := s.now().UTC().Add(-s.cfg.resumeAfter())
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&models.Order{}).
+		Where("kind = ? AND outcome_unknown_at IS NULL AND sent_at IS NULL AND released_at IS NULL AND failed_at IS NULL", models.OrderRefund).
+		Where("attempted_at < ?", cutoff).Order("id").Limit(janitorBatch).Pluck("id", &ids).Error
+	if err != nil {
+		return fmt.Errorf("refunds without outcome: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		changed := false
+		order, err := s.changeOrder(ctx, id, models.OrderRefund, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+			if o.OutcomeUnknownAt != nil || o.SentAt != nil || o.ReleasedAt != nil || o.FailedAt != nil {
+				return nil // settled meanwhile
+			}
+			changed = true
+			setOnce(&o.OutcomeUnknownAt, now)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("refund %d: %w", id, err))
+			continue
+		}
+		if changed {
+			s.refundLog(order).Warn("refund call never recorded an outcome; kept reserved, GetWithdrawals will settle it", "status", order.Status)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// abandonDeposits marks abandoned the deposits created more than
+// Config.CheckoutExpiry ago of which Trustly has said nothing: still created (the
+// process stopped before or during the Deposit call) or started. Each is changed
+// under its row lock and only if no notification came meanwhile. A notification
+// that comes later still applies (OrderAbandoned).
+func (s *Service) abandonDeposits(ctx context.Context) error {
+	cutoff := s.now().UTC().Add(-s.cfg.checkoutExpiry())
+	silent := []models.OrderStatus{models.OrderCreated, models.OrderStarted}
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&models.Order{}).Where("kind = ? AND status IN ? AND created_at < ?", models.OrderDeposit, silent, cutoff).
+		Order("id").Limit(janitorBatch).Pluck("id", &ids).Error
+	if err != nil {
+		return fmt.Errorf("abandoned deposits: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		changed := false
+		order, err := s.changeOrder(ctx, id, models.OrderDeposit, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+			if o.Status != models.OrderCreated && o.Status != models.OrderStarted {
+				return nil // a notification came meanwhile
+			}
+			changed = true
+			setOnce(&o.AbandonedAt, now)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("deposit %d: %w", id, err))
+			continue
+		}
+		if changed {
+			s.log.Info("deposit checkout abandoned: no word from Trustly since the Deposit call", "order_id", order.ID,
+				"message_id", order.MessageID, "player_id", order.PlayerID, "created_at", order.CreatedAt, "status", order.Status)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// matchUnknown looks again for the order of each notification stored for an order
+// we did not know (OrderID nil) and not yet resolved by staff. When the order now
+// exists, the notification is linked to it and applied, once: linking is a
+// conditional UPDATE in the transaction that applies it, under the order's row
+// lock, and the ledger references stop a second booking anyway. A notification we
+// answered other than OK when it came (a debit answered FAILED, a kyc FINISH) told
+// Trustly we did not carry it out: it is linked and flagged on the order, not
+// applied. Notifications whose order is still unknown stay on the back office's
+// flagged page.
+func (s *Service) matchUnknown(ctx context.Context) error {
+	var rows []models.Notification
+	err := s.db.WithContext(ctx).Where("order_id IS NULL AND flag = ''").
+		Where("NOT EXISTS (SELECT 1 FROM flag_resolutions WHERE flag_resolutions.notification_id = notifications.id)").
+		Order("id").Limit(janitorBatch).Find(&rows).Error
+	if err != nil {
+		return fmt.Errorf("unknown notifications: %w", err)
+	}
+	var errs []error
+	for _, row := range rows {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := s.matchOne(ctx, row); err != nil {
+			errs = append(errs, fmt.Errorf("notification %s: %w", row.NotificationID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// matchOne applies one stored notification for an unknown order, if its order
+// exists now.
+func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
+	n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
+	if err != nil {
+		return fmt.Errorf("parse stored notification: %w", err)
+	}
+	log := s.log.With("notification_id", n.ID(), "method", n.Method, "trustly_order_id", n.OrderID())
+	return writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		order, err := lockOrder(tx, n, log)
+		if err != nil || order == nil {
+			return err
+		}
+		res := tx.Model(&models.Notification{}).Where("id = ? AND order_id IS NULL", row.ID).Update("order_id", order.ID)
+		if res.Error != nil {
+			return fmt.Errorf("link to order %d: %w", order.ID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // matched meanwhile
+		}
+		log = log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID)
+		before := *order
+		if row.Status != trustly.StatusOK || n.Method == trustly.MethodKYC {
+			order.AddFlag(fmt.Sprintf("%s notification %s came before this order was known and was answered %s: not applied",
+				n.Method, n.ID(), row.Status))
+			log.Error("alert: notification for an order unknown then matched; it was answered " + row.Status + ", so it is not applied")
+		} else {
+			a, err := s.apply(ctx, tx, n, order, nil, s.now().UTC(), log)
+			if err != nil {
+				return fmt.Errorf("apply to order %d: %w", order.ID, err)
+			}
+			if a.Status != trustly.StatusOK {
+				order.AddFlag(fmt.Sprintf("%s notification %s came before this order was known: answered OK then, %s now",
+					n.Method, n.ID(), a.Status))
+			}
+			log.Warn("notification stored for an unknown order matched and applied", "answer_now", a.Status)
+		}
+		if order.TrustlyOrderID == "" {
+			order.TrustlyOrderID = n.OrderID()
+		}
+		order.Refresh()
+		if err := saveChanges(tx, &before, order); err != nil {
+			return fmt.Errorf("save order %d: %w", order.ID, err)
+		}
+		return nil
+	})
+}

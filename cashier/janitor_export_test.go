@@ -1,0 +1,24 @@
+package cashier
+
+import (
+	"context"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// ReserveRefundOnly is the first half of RefundDeposit: the refund and its
+// reservation, committed, and no Refund call, as a process that died in between.
+func (s *Service) ReserveRefundOnly(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
+	return s.reserveRefund(ctx, by, depositID, amount, reason)
+}
+
+// JanitorLockKey is the PostgreSQL advisory lock key of the janitor job name.
+func (s *Service) JanitorLockKey(name string) int64 {
+	for _, j := range s.janitorJobs() {
+		if j.name == name {
+			return j.key
+		}
+	}
+	panic("no janitor job " + name)
+}

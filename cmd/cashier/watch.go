@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"gorm.io/gorm"
+)
+
+// logLevel reads CASHIER_LOG_LEVEL: debug, info (the default), warn or error. At
+// info the log has one line per money event and nothing per request; debug adds a
+// line per request and per notification received.
+func logLevel(getenv func(string) string) (slog.Level, error) {
+	var l slog.Level
+	v := strings.TrimSpace(getenv("CASHIER_LOG_LEVEL"))
+	if v == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		return slog.LevelInfo, fmt.Errorf("CASHIER_LOG_LEVEL %q: want debug, info, warn or error", v)
+	}
+	return l, nil
+}
+
+// serveMetrics serves reg's /metrics on addr (CASHIER_METRICS_ADDR), apart from
+// the cashier's public address, and returns a function that stops it. An empty addr
+// serves nothing.
+func serveMetrics(addr string, reg *metrics.Registry, log *slog.Logger) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on CASHIER_METRICS_ADDR %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
+
+// shutdownTimeout bounds how long requests in flight may take to finish once the
+// cashier is told to stop.
+const shutdownTimeout = 10 * time.Second
+
+// shutdown stops the cashier in the order that loses nothing: the app stops
+// accepting connections and waits for the requests in flight (notifications being
+// applied, Trustly calls made for a player), up to shutdownTimeout; then the
+// background loops, whose context stopLoops ends, finish their current step (a
+// payout call in flight is detached from that context and is recorded). The caller
+// closes the database after shutdown returns, and only then.
+func shutdown(app *fiber.App, stopLoops context.CancelFunc, loops *sync.WaitGroup, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err := app.ShutdownWithContext(ctx)
+	if err != nil {
+		err = fmt.Errorf("shut down the web server: %w", err)
+	}
+	stopLoops()
+	loops.Wait()
+	log.Info("requests and background jobs finished")
+	return err
+}
+
+// closeDB closes the database, last.
+func closeDB(db *gorm.DB, log *slog.Logger) {
+	if err := store.Close(db); err != nil {
+		log.Error("close database", "err", err)
+		return
+	}
+	log.Info("database closed")
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/driver/sqlite"
+)
+
+func TestLogLevel(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want slog.Level
+		ok   bool
+	}{{"", slog.LevelInfo, true}, {"debug", slog.LevelDebug, true}, {"WARN", slog.LevelWarn, true},
+		{"error", slog.LevelError, true}, {"loud", slog.LevelInfo, false}} {
+		got, err := logLevel(env(map[string]string{"CASHIER_LOG_LEVEL": tt.in}))
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("logLevel(%q) = %v, %v; want %v, ok %t", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// waitLog waits up to 20 s for msg in the log.
+func waitLog(t *testing.T, logs *syncBuffer, msg string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(logs.String(), msg); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in the log after 20 s:\n%s", msg, logs.String())
+		}
+	}
+}
+
+// TestShutdownFinishesNotification: a notification in flight when the cashier is
+// told to stop is still applied, committed and answered; the cashier stops taking
+// connections meanwhile, and closes the database only after. The test holds
+// SQLite's write lock so the notification waits inside its transaction until the
+// shutdown has begun. CASHIER_METRICS_ADDR serves /metrics until then.
+func TestShutdownFinishesNotification(t *testing.T) {
+	addr, data, metricsAddr := freeAddr(t), t.TempDir(), freeAddr(t)
+	vars := map[string]string{"CASHIER_DATA": data, "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
+		"SANDBOX_ADDR": freeAddr(t), "CASHIER_METRICS_ADDR": metricsAddr,
+		"TRUSTLY_NOTIFY_TOKEN": "shutdown-test-notify-token"}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env(vars), io.Discard, log) }()
+	waitLog(t, logs, "cashier listening")
+
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("http://" + addr + "/readyz"); code != 200 {
+		t.Fatalf("/readyz: HTTP %d %s", code, body)
+	}
+	code, body := get("http://" + metricsAddr + "/metrics")
+	if code != 200 || !strings.Contains(body, `cashier_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
+		t.Errorf("/metrics on CASHIER_METRICS_ADDR: HTTP %d without the /readyz request\n%s", code, body)
+	}
+
+	// A cancel for an order the cashier does not know: stored and answered OK.
+	key, err := trustly.LoadPrivateKey(filepath.Join(data, "sandbox", "sandbox-private.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := uuid.NewString()
+	raw, err := trustly.EncodeNotification(key, trustly.MethodCancel, u, map[string]any{"notificationid": "7100000001",
+		"orderid": "7100000002", "messageid": "dep-unknown", "enduserid": "player-1", "attributes": map[string]any{},
+		"timestamp": trustly.FormatTimestamp(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Hold the write lock, so the notification waits inside its transaction.
+	lockDB, err := sql.Open(sqlite.DriverName, "file:"+filepath.Join(data, "cashier.db")+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lockDB.Close()
+	conn, err := lockDB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.Post("http://"+addr+"/trustly/notify/"+vars["TRUSTLY_NOTIFY_TOKEN"], "application/json", bytes.NewReader(raw))
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		answered <- answer{resp.StatusCode, b, err}
+	}()
+	waitLog(t, logs, `msg="notification received"`)
+
+	cancel()
+	waitLog(t, logs, `msg="shutting down"`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break // no longer accepting
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the cashier still accepts connections 10 s into its shutdown")
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("run returned (%v) with a notification in flight", err)
+	default:
+	}
+	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+
+	a := <-answered
+	if a.err != nil || a.status != http.StatusOK {
+		t.Fatalf("notification in flight: HTTP %d, %v\n%s", a.status, a.err, a.body)
+	}
+	merchant, err := trustly.LoadPrivateKey(filepath.Join(data, "merchant-private.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := trustly.ParseAnswer(a.body, &merchant.PublicKey, trustly.MethodCancel, u); err != nil || got.Status != trustly.StatusOK {
+		t.Fatalf("answer %+v, %v; want OK signed by the cashier\n%s", got, err, a.body)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after the notification was answered")
+	}
+	text := logs.String()
+	if i, j := strings.Index(text, `msg="requests and background jobs finished"`), strings.Index(text, `msg="database closed"`); i < 0 || j < i {
+		t.Errorf("the database was not closed after requests and background jobs finished:\n%s", text)
+	}
+	var n int
+	if err := lockDB.QueryRow("SELECT COUNT(*) FROM notifications WHERE notification_id = ?", "7100000001").Scan(&n); err != nil || n != 1 {
+		t.Errorf("the notification answered during shutdown is stored %d times (%v); want once", n, err)
+	}
+}

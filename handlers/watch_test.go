@@ -1,0 +1,178 @@
+package handlers
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
+	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// TestHealthAndReady: /healthz and /readyz answer without a session cookie;
+// /readyz turns 503 when the database is gone, /healthz stays 200.
+func TestHealthAndReady(t *testing.T) {
+	ta := newTestApp(t)
+	cl := ta.client()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		r := cl.get(path).wantStatus(http.StatusOK)
+		if c := r.Header.Values("Set-Cookie"); len(c) != 0 {
+			t.Errorf("%s sets cookies %q; a probe needs no session or CSRF token", path, c)
+		}
+	}
+	if err := store.Close(ta.DB); err != nil {
+		t.Fatal(err)
+	}
+	cl.get("/readyz").wantStatus(http.StatusServiceUnavailable)
+	cl.get("/healthz").wantStatus(http.StatusOK)
+	if !strings.Contains(ta.Logs.String(), `msg="not ready"`) {
+		t.Errorf("a failed readiness check is not logged:\n%s", ta.Logs.String())
+	}
+}
+
+// logLine is one line of the text log: its level, message and attributes.
+var logLine = regexp.MustCompile(`level=(\w+) msg=("[^"]*"|\S+)(.*)`)
+
+// logsAt returns the log lines at level whose message is msg ("" for any).
+func logsAt(logs, level, msg string) []string {
+	var out []string
+	for _, line := range strings.Split(logs, "\n") {
+		m := logLine.FindStringSubmatch(line)
+		if m != nil && m[1] == level && (msg == "" || strings.Trim(m[2], `"`) == msg) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// TestRequestLogLevel: a request's line is at debug, so the default info level
+// shows none; a 500 is still an error.
+func TestRequestLogLevel(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.signedIn("anna@example.com")
+	cl.get("/cashier").wantStatus(http.StatusOK)
+	if got := logsAt(ta.Logs.String(), "DEBUG", "request"); len(got) < 3 { // login page, sign-in, cashier
+		t.Errorf("request lines at debug: %d; want one per request:\n%s", len(got), ta.Logs.String())
+	}
+	if got := logsAt(ta.Logs.String(), "INFO", "request"); len(got) != 0 {
+		t.Errorf("request lines at info: %q; want none", got)
+	}
+	if err := store.Close(ta.DB); err != nil {
+		t.Fatal(err)
+	}
+	cl.get("/cashier").wantStatus(http.StatusInternalServerError)
+	if got := logsAt(ta.Logs.String(), "ERROR", "request"); len(got) != 1 || !strings.Contains(got[0], "status=500") {
+		t.Errorf("request lines at error: %q; want the one 500", got)
+	}
+}
+
+// TestMetricsAfterDeposit deposits through the sandbox and scrapes the metrics
+// over HTTP: requests by route pattern (never the notification token), the
+// notifications by method and outcome, the Deposit API call, and the orders gauge.
+// The deposit's log has exactly one info line per notification, naming the order
+// and the notification, and no request at info.
+func TestMetricsAfterDeposit(t *testing.T) {
+	reg := metrics.New()
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": "deposit-ok"},
+		Setup: func(s *testSetup) { s.Cashier.Metrics, s.Web.Metrics = reg, reg }})
+	reg.WatchOrders(lv.Svc.OrderCounts, 30*time.Second)
+	scrapes := httptest.NewServer(reg.Handler())
+	t.Cleanup(scrapes.Close)
+
+	cl, _ := lv.signedIn("anna@example.com")
+	id := lv.startDeposit(cl, "100")
+	order := lv.waitStatus(id, models.OrderCredited)
+	lv.Sandbox.WaitIdle(t)
+
+	resp, err := http.Get(scrapes.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		min    float64
+	}{
+		{metrics.HTTPRequests, map[string]string{"method": "POST", "route": "/deposit", "status": "303"}, 1},
+		{metrics.HTTPRequests, map[string]string{"method": "POST", "route": notifyPath, "status": "200"}, 3},
+		{metrics.HTTPDuration, map[string]string{"method": "GET", "route": "/login"}, 1},
+		{metrics.Notifications, map[string]string{"method": "credit", "outcome": "applied"}, 1},
+		{metrics.Notifications, map[string]string{"method": "pending", "outcome": "applied"}, 1},
+		{metrics.APICalls, map[string]string{"method": "Deposit", "error_code": "ok"}, 1},
+		{metrics.Orders, map[string]string{"kind": "deposit", "status": "credited"}, 1},
+	} {
+		if got := sample(families[tt.name], tt.labels); got < tt.min {
+			t.Errorf("%s%v = %v; want at least %v", tt.name, tt.labels, got, tt.min)
+		}
+	}
+	for _, m := range families[metrics.HTTPRequests].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if strings.Contains(l.GetValue(), testNotifyToken) || strings.Contains(l.GetValue(), lv.Svc.Config().NotifyToken) {
+				t.Errorf("a metric label holds the notification token: %s", l.GetValue())
+			}
+		}
+	}
+
+	// One info line per notification, with the order and the notification.
+	logs := lv.Logs.String()
+	var notifications []models.Notification
+	if err := lv.DB.Where("order_id = ?", order.ID).Find(&notifications).Error; err != nil || len(notifications) < 2 {
+		t.Fatalf("notifications of the order: %d, %v", len(notifications), err)
+	}
+	for _, n := range notifications {
+		var lines []string
+		for _, line := range logsAt(logs, "INFO", "") {
+			if strings.Contains(line, "notification_id="+n.NotificationID) {
+				lines = append(lines, line)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], "order_id="+strconv.FormatInt(order.ID, 10)) {
+			t.Errorf("%s notification %s: info lines %q; want one naming order %d", n.Method, n.NotificationID, lines, order.ID)
+		}
+	}
+	if got := logsAt(logs, "INFO", "request"); len(got) != 0 {
+		t.Errorf("request lines at info: %d; want none", len(got))
+	}
+}
+
+// sample is the value of the series in family with exactly labels: a counter's or
+// gauge's value, a histogram's count.
+func sample(family *dto.MetricFamily, labels map[string]string) float64 {
+	for _, m := range family.GetMetric() {
+		if len(m.GetLabel()) != len(labels) {
+			continue
+		}
+		match := true
+		for _, l := range m.GetLabel() {
+			if labels[l.GetName()] != l.GetValue() {
+				match = false
+			}
+		}
+		if !match {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue()
+		case m.Histogram != nil:
+			return float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return 0
+}
