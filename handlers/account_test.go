@@ -53,8 +53,8 @@ func TestRegisterThenSignIn(t *testing.T) {
 	if got := page.text("player-name"); got != "Anna Andersson" {
 		t.Errorf("name = %q; want %q", got, "Anna Andersson")
 	}
-	if got := page.text("balance"); got != "0,00 EUR" {
-		t.Errorf("balance = %q; want %q", got, "0,00 EUR")
+	if got := page.text("balance"); got != "€0.00" {
+		t.Errorf("balance = %q; want %q", got, "€0.00")
 	}
 	cl.get("/").wantRedirect("/cashier")
 	cl.get("/register").wantRedirect("/cashier")

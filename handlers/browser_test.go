@@ -22,8 +22,8 @@ func TestBrowserDepositInFrame(t *testing.T) {
 	b := newBrowser(t, lv)
 
 	b.do("register", b.register("asa@example.com")...)
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("balance after registering %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("balance after registering %q; want SEK 0.00", got)
 	}
 	b.snap("cashier")
 	b.do("pick 100 SEK", chromedp.Click(id("pick-100.00")))
@@ -49,7 +49,7 @@ func TestBrowserDepositInFrame(t *testing.T) {
 	first := b.text("order-status")
 	b.snap("success-waiting")
 	b.waitText("order-status", "In your balance")
-	b.waitText("balance", "100,00 SEK")
+	b.waitText("balance", "SEK 100.00")
 	if reloaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.notReloaded !== true`)); err != nil || reloaded {
 		t.Errorf("the success page was reloaded to show the credit (%v)", err)
 	}
@@ -59,8 +59,8 @@ func TestBrowserDepositInFrame(t *testing.T) {
 	b.snap("success-credited")
 
 	b.do("back to the cashier", chromedp.Click(id("back-to-cashier")), chromedp.WaitVisible(id("deposit-form")))
-	if got := b.text("balance"); got != "100,00 SEK" {
-		t.Errorf("cashier balance %q; want 100,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 100.00" {
+		t.Errorf("cashier balance %q; want SEK 100.00", got)
 	}
 }
 
@@ -88,16 +88,16 @@ func TestBrowserCancelOnPhone(t *testing.T) {
 	}
 	b.waitText("order-status", "Cancelled — nothing was charged")
 	b.snap("fail-phone")
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("balance on the fail page %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("balance on the fail page %q; want SEK 0.00", got)
 	}
 
 	b.do("try again", chromedp.Click(id("try-again")), chromedp.WaitVisible(id("deposit-form")))
 	if amount, err := chromedp.Run(b.ctx, chromedp.Value(id("amount"))); err != nil || amount != "100.00" {
 		t.Errorf("Try again fills in %q (%v); want 100.00", amount, err)
 	}
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("cashier balance %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("cashier balance %q; want SEK 0.00", got)
 	}
 	b.do("open the history", chromedp.Navigate(lv.URL+"/history"), chromedp.WaitVisible(id("order-row")))
 	if got := b.text("order-status"); got != "Cancelled — nothing was charged" {
@@ -117,7 +117,7 @@ func TestBrowserDepositReturned(t *testing.T) {
 	b.doIn(b.checkoutFrame(), "pay in the framed checkout", payInCheckout("deposit-credit-then-debit")...)
 	b.waitLocation("/deposit/success")
 	b.waitText("order-status", "Returned by your bank")
-	b.waitText("balance", "0,00 SEK")
+	b.waitText("balance", "SEK 0.00")
 	b.snap("success-returned")
 
 	b.do("open the history", chromedp.Navigate(lv.URL+"/history"), chromedp.WaitVisible(id("order-row")))
@@ -126,8 +126,8 @@ func TestBrowserDepositReturned(t *testing.T) {
 	}
 	b.snap("history-returned")
 	b.do("open the cashier", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("deposit-form")))
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("cashier balance %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("cashier balance %q; want SEK 0.00", got)
 	}
 }
 
@@ -145,8 +145,8 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	}), chromedp.Reload(), chromedp.WaitVisible(id("deposit-form")))
 	b.do("press the 250 SEK quick pick", chromedp.Click(id("pick-250.00")), chromedp.WaitVisible(id("checkout-frame")))
 	b.waitLocation("/deposit/checkout")
-	if got := b.text("checkout-title"); got != "Deposit 250,00 SEK" {
-		t.Errorf("checkout title %q; want Deposit 250,00 SEK", got)
+	if got := b.text("checkout-title"); got != "Deposit SEK 250.00" {
+		t.Errorf("checkout title %q; want Deposit SEK 250.00", got)
 	}
 	b.doIn(b.checkoutFrame(), "see the framed checkout", chromedp.WaitVisible(id("bank-next")))
 }

@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/valyala/fasthttp"
 )
 
 func TestHistoryRows(t *testing.T) {
@@ -34,8 +37,8 @@ func TestHistoryRows(t *testing.T) {
 		return r.text(id)
 	}
 	for i, want := range []struct{ order, kind, amount, status string }{
-		{cancelled, "Deposit", "250,00 SEK", "Cancelled — nothing was charged"},
-		{credited, "Deposit", "100,00 SEK", "In your balance"},
+		{cancelled, "Deposit", "SEK 250.00", "Cancelled — nothing was charged"},
+		{credited, "Deposit", "SEK 100.00", "In your balance"},
 	} {
 		if got := attr(rows[i], "data-order"); got != want.order {
 			t.Errorf("row %d is order %s; want %s (newest first)", i, got, want.order)
@@ -55,12 +58,13 @@ func TestHistoryRows(t *testing.T) {
 	}
 	m := &testResponse{t: t, doc: moves[0], what: "movement row"}
 	got := [3]string{m.text("movement-memo"), m.text("movement-amount"), m.text("movement-balance")}
-	if want := [3]string{"Deposit via Trustly", "+100,00 SEK", "100,00 SEK"}; got != want {
+	if want := [3]string{"Deposit via Trustly", "+SEK 100.00", "SEK 100.00"}; got != want {
 		t.Errorf("movement = %q; want %q", got, want)
 	}
 }
 
 func TestStatusWords(t *testing.T) {
+	c := testCtx(t)
 	for _, tt := range []struct {
 		kind   models.OrderKind
 		status models.OrderStatus
@@ -76,12 +80,25 @@ func TestStatusWords(t *testing.T) {
 		{models.OrderDeposit, "something-new", "something-new", "waiting"},
 	} {
 		o := models.Order{Kind: tt.kind, Status: tt.status}
-		if got, ph := statusText(o), phase(o); got != tt.want || ph != tt.phase {
+		if got, ph := statusText(c, o), phase(o); got != tt.want || ph != tt.phase {
 			t.Errorf("%s %s = %q, %s; want %q, %s", tt.kind, tt.status, got, ph, tt.want, tt.phase)
 		}
 	}
 	o := models.Order{Flag: models.FlagCancelAfterCredit + "; credit of 5.00 differs"}
-	if got := flagTexts(o); len(got) != 2 || got[1] != flagWords[models.FlagCancelAfterCredit] || got[0] != flagReview {
+	if got := flagTexts(c, o); len(got) != 2 || got[1] != tr(c, flagWords[models.FlagCancelAfterCredit]) || got[0] != tr(c, flagReview) {
 		t.Errorf("flags in words = %q", got)
 	}
 }
+
+// testCtx is a request context with no headers: English, UTC.
+func testCtx(t *testing.T) *fiber.Ctx {
+	t.Helper()
+	app := fiber.New()
+	c := app.AcquireCtx(&fasthttp.RequestCtx{})
+	t.Cleanup(func() { app.ReleaseCtx(c) })
+	return c
+}
+
+// enText is the English text of a message, as the tests' requests (no
+// Accept-Language) read it.
+func enText(id string, args ...any) string { return lang.For(lang.Default, nil).T(id, args...) }

@@ -3,18 +3,35 @@
 // fetch data. Elements that tests look for carry a data-testid.
 package views
 
+import "github.com/trustly-cashier/cashier/lang"
+
 // Chrome is what the frame around every page shows. Handlers fill it from the
 // request (see handlers.chrome) and embed it in each page struct.
 type Chrome struct {
+	// L writes the page's words, amounts and times in the player's language and
+	// time zone; nil is English in UTC.
+	L        *lang.Localizer
 	CSRF     string // the CSRF token, for the sign-out form in the header
 	SignedIn bool   // someone is signed in: the navigation shows the cashier's pages
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
+	Here     string // the page's URL to come back to after changing language; "" after a POST
 	// Responsible gaming: the reality check notice when one is due, else nil; and
 	// RealityCheckIn, the seconds until the next one is due (0: none), after which
 	// the page reloads itself (a meta refresh, no script).
 	RealityCheck   *RealityCheckNotice
 	RealityCheckIn int
+}
+
+// T is the message id in the page's language (lang.Localizer.T).
+func (ch Chrome) T(id string, args ...any) string { return ch.Loc().T(id, args...) }
+
+// Loc is the page's Localizer, English in UTC when none was set.
+func (ch Chrome) Loc() *lang.Localizer {
+	if ch.L == nil {
+		return lang.For(lang.Default, nil)
+	}
+	return ch.L
 }
 
 // RealityCheckNotice is the reality check: time signed in and the session's money.
@@ -50,6 +67,7 @@ type BreakConfirmPage struct {
 	Kind  string // the value to take
 	Label string // "a 7-day time-out"
 	Until string // "until 2026-04-04 23:31 UTC", or "ever again"
+	Text  string // the whole sentence, in the player's language
 }
 
 // PlayRefusedPage tells a person why they cannot play.
