@@ -50,10 +50,17 @@ func UsesIBAN(country string) bool {
 	return ok
 }
 
-// normalise strips spaces, dashes and dots and upper-cases, as people type numbers
-// with all of them.
+// normalise strips spaces, dashes and dots and upper-cases ASCII letters, as people
+// type numbers with all of them. Other letters stay as they are, so that no rule
+// matches them: strings.ToUpper would turn a dotless ı into I and a long ſ into S.
 func normalise(s string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", ".", "", "\u00a0", "").Replace(strings.TrimSpace(s)))
+	s = strings.NewReplacer(" ", "", "-", "", ".", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
 }
 
 // ValidIBAN checks an IBAN's mod-97 checksum (ISO 13616) after normalising it.
