@@ -32,17 +32,28 @@ test: check-generated lint
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The crash harness at length: 120 kill cycles of the real binaries (about 2 minutes);
-# `make test` runs 10. CRASH_SEED=… replays a run, CRASH_CYCLES=… sets the count.
+# `make test` runs 10. CRASH_SEED=… replays a run, CRASH_CYCLES=… sets the count. TestTwoInstances (two
+# cashiers on PostgreSQL, TEST_DATABASE_URL) runs a larger storm.
 crash:
-	CRASH=1 $(GO) test -count=1 -timeout 30m -run TestCrash -v ./internal/crash
+	CRASH=1 $(GO) test -count=1 -timeout 30m -run 'TestCrash|TestTwoInstances' -v ./internal/crash
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Short fuzzing runs over each target (the seed corpora also run in `make test`).
+# Every fuzz target for FUZZTIME each, one after the other (`make fuzz FUZZTIME=10m`).
+# The seed corpora (testdata/fuzz/<Name>) also run in `make test`; a finding is
+# written there by go test and becomes a seed once committed. The README records
+# how long each target ran clean.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := trustly:FuzzSerialize trustly:FuzzParseNotification trustly:FuzzResponse \
+	models:FuzzParseMoney models:FuzzParseDecimal models:FuzzParseBankDetails \
+	cashier/paynplay:FuzzParsePersonID \
+	handlers:FuzzSessionCookie handlers:FuzzTxFilter handlers:FuzzReadTxCursor
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzSerialize -fuzztime 20s ./trustly
-	$(GO) test -run '^$$' -fuzz FuzzParseNotification -fuzztime 20s ./trustly
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; echo "fuzz $$name in ./$$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	done
 
 # Mutation run over the money paths (internal/mutate/mutations.txt): each listed bug
 # must make the tests fail. Not part of `make test`; it takes about a quarter of an hour.

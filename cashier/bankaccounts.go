@@ -116,7 +116,7 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 		return models.BankAccount{}, err
 	}
 	if player.FirstName == "" || player.LastName == "" {
-		return models.BankAccount{}, models.Problemf("", msgAccountNoName)
+		return models.BankAccount{}, models.ProblemT("", "problem.account_no_name", msgAccountNoName)
 	}
 	if err := s.refuseBlocked(ctx, player); err != nil {
 		return models.BankAccount{}, err
@@ -135,10 +135,10 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 	switch {
 	case trustly.IsCode(err, trustly.CodeInvalidBankAccountNumber):
 		log.Info("RegisterAccount: Trustly refused the account number")
-		return models.BankAccount{}, models.Problemf("account", msgAccountRejected)
+		return models.BankAccount{}, models.ProblemT("account", "problem.account_rejected", msgAccountRejected)
 	case err != nil:
 		log.Error("RegisterAccount failed", "err", err, "outcome_unknown", errors.Is(err, trustly.ErrOutcomeUnknown))
-		return models.BankAccount{}, models.Problemf("", msgAccountFailed)
+		return models.BankAccount{}, models.ProblemT("", "problem.account_failed", msgAccountFailed)
 	}
 
 	now := s.now().UTC()

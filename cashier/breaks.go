@@ -48,12 +48,42 @@ func BreakSentence(b breaks.Break) string {
 	return fmt.Sprintf(msgOnBreak, b.Kind.Label(), BreakEnd(b))
 }
 
+// BreakText is BreakSentence as a message to translate: "breaks.on_break" with
+// the kind ("break.kind.time-out-7d") and the end rounded up to the minute.
+func BreakText(b breaks.Break) models.Text {
+	if b.Permanent() {
+		return models.Text{ID: "breaks.on_break_forever"}
+	}
+	return models.Text{ID: "breaks.on_break", Args: []any{"Kind", BreakKindText(b.Kind), "Until", BreakEndTime(b)}}
+}
+
+// BreakKindText is a kind of break as a message to translate: "a 7-day time-out".
+func BreakKindText(k breaks.Kind) models.Text { return models.Text{ID: "break.kind." + string(k)} }
+
+// BreakEndTime is when b ends rounded up to the minute, as BreakEnd shows it.
+func BreakEndTime(b breaks.Break) time.Time {
+	if b.EndsAt == nil {
+		return time.Time{}
+	}
+	end := b.EndsAt.UTC()
+	if r := end.Truncate(time.Minute); r.Before(end) {
+		end = r.Add(time.Minute)
+	}
+	return end
+}
+
+// breakProblem is the Problem of a deposit or play refused because of b.
+func breakProblem(b breaks.Break) *models.Problem {
+	t := BreakText(b)
+	return models.ProblemT("", t.ID, BreakSentence(b), t.Args...)
+}
+
 // TakeBreak starts a break of kind for the player now. It fails with a
 // *models.Problem for an unknown kind, and when a break in force ends no earlier
 // than this one would: a break can be extended, never shortened.
 func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind breaks.Kind) (breaks.Break, error) {
 	if !kind.Valid() {
-		return breaks.Break{}, models.Problemf("kind", msgBreakKind)
+		return breaks.Break{}, models.ProblemT("kind", "breaks.kind", msgBreakKind)
 	}
 	var b breaks.Break
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -63,9 +93,9 @@ func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind brea
 	})
 	switch {
 	case errors.Is(err, breaks.ErrRunning) && b.Permanent():
-		return breaks.Break{}, models.Problemf("kind", msgBreakForever)
+		return breaks.Break{}, models.ProblemT("kind", "breaks.forever", msgBreakForever)
 	case errors.Is(err, breaks.ErrRunning):
-		return breaks.Break{}, models.Problemf("kind", fmt.Sprintf(msgBreakRunning, BreakEnd(b)))
+		return breaks.Break{}, models.ProblemT("kind", "breaks.running", fmt.Sprintf(msgBreakRunning, BreakEnd(b)), "Until", BreakEndTime(b))
 	case err != nil:
 		return breaks.Break{}, err
 	}
@@ -96,7 +126,7 @@ func (s *Service) refuseOnBreak(ctx context.Context, player models.Player) error
 	case err != nil:
 		return err
 	case ok:
-		return models.Problemf("", BreakSentence(b))
+		return breakProblem(b)
 	}
 	return nil
 }

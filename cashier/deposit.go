@@ -34,9 +34,9 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	limits := s.cfg.LimitsFor(player.Currency)
 	switch {
 	case amount.Currency != player.Currency:
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositCurrency, player.Currency))
+		return models.Order{}, models.ProblemT("amount", "problem.deposit_currency", fmt.Sprintf(msgDepositCurrency, player.Currency), "Currency", player.Currency)
 	case amount.Minor < limits.MinDeposit.Minor || amount.Minor > limits.MaxDeposit.Minor:
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()))
+		return models.Order{}, models.ProblemT("amount", "problem.deposit_limits", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()), "Min", limits.MinDeposit, "Max", limits.MaxDeposit)
 	}
 	if err := s.refuseBlocked(ctx, player); err != nil {
 		return models.Order{}, err
@@ -46,7 +46,7 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 		return models.Order{}, fmt.Errorf("start deposit: %w", err)
 	}
 	if blocked {
-		return models.Order{}, models.Problemf("", msgDepositBlocked)
+		return models.Order{}, models.ProblemT("", "problem.deposit_blocked", msgDepositBlocked)
 	}
 	// Responsible gaming: a break from play the player took stops deposits.
 	if err := s.refuseOnBreak(ctx, player); err != nil {
@@ -73,7 +73,7 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 			Lastname:          player.LastName,
 			Email:             player.Email,
 			Country:           player.Country,
-			Locale:            player.Locale(),
+			Locale:            player.Locale(ctx),
 			ShopperStatement:  s.cfg.ShopperStatement,
 			IP:                ip,
 			SuccessURL:        back("/deposit/success"),
@@ -93,6 +93,16 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 		failpoint.Hit("deposit.after_call")
 		return res.OrderID, res.URL, err
 	})
+}
+
+// problemIDs are the message ids of the sentences chosen at run time: a failed
+// checkout's, a refused payout's.
+var problemIDs = map[string]string{
+	msgDepositFailed:    "problem.deposit_failed",
+	msgSelectFailed:     "problem.select_failed",
+	msgPayNPlayFailed:   "problem.paynplay_failed",
+	msgPayoutRefused:    "problem.payout_refused",
+	msgPayoutBadAccount: "problem.payout_bad_account",
 }
 
 // startCheckout runs what every order with a Trustly checkout (Deposit,
@@ -152,7 +162,7 @@ func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, res
 		}); ferr != nil {
 			return models.Order{}, fmt.Errorf("start %s: mark order %d failed: %w", order.Kind, order.ID, ferr)
 		}
-		return models.Order{}, models.Problemf("", problem)
+		return models.Order{}, models.ProblemT("", problemIDs[problem], problem)
 	}
 	order, err = s.changeOrder(ctx, order.ID, order.Kind, func(_ *gorm.DB, o *models.Order, now time.Time) error {
 		switch o.TrustlyOrderID {

@@ -63,9 +63,9 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 		if ok {
 			name = market.Name
 		}
-		return models.Order{}, models.Problemf("", fmt.Sprintf(msgPayNPlayOff, name))
+		return models.Order{}, models.ProblemT("", "problem.paynplay_off", fmt.Sprintf(msgPayNPlayOff, name), "Market", models.CountryName(country))
 	case amount == nil && mode != paynplay.ModePure:
-		return models.Order{}, models.Problemf("", fmt.Sprintf(msgPayNPlayLogin, market.Name))
+		return models.Order{}, models.ProblemT("", "problem.paynplay_login", fmt.Sprintf(msgPayNPlayLogin, market.Name), "Market", models.CountryName(country))
 	}
 	currency := market.Currency
 	if returning != nil {
@@ -77,9 +77,9 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 		limits := s.cfg.LimitsFor(currency)
 		switch {
 		case amount.Currency != currency:
-			return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositCurrency, currency))
+			return models.Order{}, models.ProblemT("amount", "problem.deposit_currency", fmt.Sprintf(msgDepositCurrency, currency), "Currency", currency)
 		case amount.Minor < limits.MinDeposit.Minor || amount.Minor > limits.MaxDeposit.Minor:
-			return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()))
+			return models.Order{}, models.ProblemT("amount", "problem.deposit_limits", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()), "Min", limits.MinDeposit, "Max", limits.MaxDeposit)
 		}
 		order.Amount = *amount
 	}
@@ -87,7 +87,7 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 		NotificationURL:   s.cfg.NotificationURL(),
 		Currency:          currency,
 		Country:           country,
-		Locale:            market.Locale,
+		Locale:            models.TrustlyLocale(models.LanguageFrom(ctx), country),
 		ShopperStatement:  s.cfg.ShopperStatement,
 		IP:                ip,
 		URLTarget:         trustly.TargetTop,
@@ -104,7 +104,7 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 			return models.Order{}, fmt.Errorf("start pay n play: %w", err)
 		}
 		if blocked {
-			return models.Order{}, models.Problemf("", msgDepositBlocked)
+			return models.Order{}, models.ProblemT("", "problem.deposit_blocked", msgDepositBlocked)
 		}
 		// Responsible gaming: a break stops deposits; a login (amount nil) stays
 		// open, so the player can still withdraw.
@@ -235,7 +235,7 @@ func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, amou
 		return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
 	}
 	if !ok {
-		return models.Order{}, models.Problemf("", msgPayNPlayNoAccount)
+		return models.Order{}, models.ProblemT("", "problem.paynplay_no_account", msgPayNPlayNoAccount)
 	}
 	return s.RequestPayout(ctx, player, account.ID, amount)
 }

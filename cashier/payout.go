@@ -136,9 +136,9 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 	limits := s.cfg.LimitsFor(player.Currency)
 	switch {
 	case amount.Currency != player.Currency:
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutCurrency, player.Currency))
+		return models.Order{}, models.ProblemT("amount", "problem.payout_currency", fmt.Sprintf(msgPayoutCurrency, player.Currency), "Currency", player.Currency)
 	case amount.Minor < limits.MinPayout.Minor || amount.Minor > limits.MaxPayout.Minor:
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutLimits, limits.MinPayout.Display(), limits.MaxPayout.Display()))
+		return models.Order{}, models.ProblemT("amount", "problem.payout_limits", fmt.Sprintf(msgPayoutLimits, limits.MinPayout.Display(), limits.MaxPayout.Display()), "Min", limits.MinPayout, "Max", limits.MaxPayout)
 	}
 	if err := s.refuseBlocked(ctx, player); err != nil {
 		return models.Order{}, err
@@ -148,9 +148,9 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 	case err != nil:
 		return models.Order{}, fmt.Errorf("request payout: %w", err)
 	case wallet.Minor < 0:
-		return models.Order{}, models.Problemf("", msgPayoutBlocked)
+		return models.Order{}, models.ProblemT("", "problem.payout_blocked", msgPayoutBlocked)
 	case amount.Minor > wallet.Minor:
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutBalance, wallet.Display()))
+		return models.Order{}, models.ProblemT("amount", "problem.payout_balance", fmt.Sprintf(msgPayoutBalance, wallet.Display()), "Amount", wallet)
 	}
 
 	now := s.now().UTC()
@@ -168,13 +168,13 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 			return err
 		}
 		if account.ID == 0 {
-			return models.Problemf("account", msgPayoutAccount)
+			return models.ProblemT("account", "problem.payout_account", msgPayoutAccount)
 		}
 		if account.PayoutFailure != "" {
-			return models.Problemf("account", msgAccountPayoutFailed)
+			return models.ProblemT("account", "problem.account_payout_failed", msgAccountPayoutFailed)
 		}
 		if !PayoutReady(account) {
-			return models.Problemf("account", msgAccountUnverified)
+			return models.ProblemT("account", "problem.account_unverified", msgAccountUnverified)
 		}
 		order.BankAccountID, order.AccountID = account.ID, account.AccountID
 		if err := tx.Create(&order).Error; err != nil {
@@ -194,7 +194,7 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 		if werr != nil {
 			return models.Order{}, fmt.Errorf("request payout: %w", werr)
 		}
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgPayoutBalance, w.Display()))
+		return models.Order{}, models.ProblemT("amount", "problem.payout_balance", fmt.Sprintf(msgPayoutBalance, w.Display()), "Amount", w)
 	case err != nil:
 		return models.Order{}, fmt.Errorf("request payout: %w", err)
 	}
@@ -288,7 +288,7 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 			return order, fmt.Errorf("send payout %d: record refusal: %w", order.ID, cerr)
 		}
 		log.Error("payout refused; reservation released", "err", err, "status", failed.Status)
-		return failed, models.Problemf("", msg)
+		return failed, models.ProblemT("", problemIDs[msg], msg)
 
 	default:
 		// Timeout, network failure, an unsigned or unverifiable answer: Trustly may
@@ -385,7 +385,7 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 		case o.NeedsApproval && o.ApprovedAt != nil:
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
-			return models.Problemf("", msgPayoutNotWaiting)
+			return models.ProblemT("", "problem.payout_not_waiting", msgPayoutNotWaiting)
 		}
 		before := decisionView(*o)
 		event := staff.EventPayoutApproved
@@ -396,7 +396,7 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 			}
 			for _, a := range prior {
 				if a.StaffID == m.ID {
-					return models.Problemf("", msgSecondApprover)
+					return models.ProblemT("", "problem.second_approver", msgSecondApprover)
 				}
 			}
 			if err := tx.Create(&staff.Approval{OrderID: o.ID, StaffID: m.ID, CreatedAt: now}).Error; err != nil {
@@ -439,7 +439,7 @@ func (s *Service) DenyPayout(ctx context.Context, by staff.Member, orderID int64
 		case o.DeniedAt != nil:
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
-			return models.Problemf("", msgPayoutNotWaiting)
+			return models.ProblemT("", "problem.payout_not_waiting", msgPayoutNotWaiting)
 		}
 		before := decisionView(*o)
 		setOnce(&o.DeniedAt, now)
@@ -498,7 +498,7 @@ func (s *Service) CancelPayout(ctx context.Context, player models.Player, orderI
 		case o.CancelledAt != nil && o.ReleasedAt != nil:
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
-			return models.Problemf("", msgPayoutNotWaiting)
+			return models.ProblemT("", "problem.payout_not_waiting", msgPayoutNotWaiting)
 		}
 		setOnce(&o.CancelledAt, now)
 		return s.payoutReleased(ctx, tx, o, now)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -131,10 +132,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 		hash = dummyHash()
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
-		return models.Player{}, models.Problemf("password", msgBadLogin)
+		return models.Player{}, models.ProblemT("password", "problem.bad_login", msgBadLogin)
 	}
 	if player.Blocked { // told only to someone who knows the password
-		return models.Player{}, models.Problemf("", msgPlayerBlocked)
+		return models.Player{}, models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
 	}
 	// Only after the password: the register's answer is the account owner's to see.
 	if err := s.checkRegister(ctx, player, "sign-in"); err != nil {
@@ -184,4 +185,20 @@ func (s *Service) EndSessions(ctx context.Context, playerID int64) error {
 // samePassword reports whether hash is a bcrypt hash of password.
 func samePassword(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
+// SetLanguage keeps the language the player chose with the language picker. It
+// fails with ErrPlayerNotFound for an unknown player; a language the cashier
+// does not speak is refused.
+func (s *Service) SetLanguage(ctx context.Context, playerID int64, language string) error {
+	if !lang.Supported(language) {
+		return fmt.Errorf("set language of player %d: %q is not a language we speak", playerID, language)
+	}
+	return writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Player{}).Where("id = ?", playerID).UpdateColumn("language", language)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrPlayerNotFound
+		}
+		return res.Error
+	})
 }

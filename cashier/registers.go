@@ -72,16 +72,16 @@ func (s *Service) registrationIdentity(r models.Registration) (personID, dob str
 	market := models.Markets[r.Country].Name
 	if needs.PersonID {
 		if r.PersonID == "" {
-			return "", "", models.Problemf("person_id", fmt.Sprintf(msgPersonIDNeeded, personIDNames[r.Country], market))
+			return "", "", models.ProblemT("person_id", "problem.person_id_needed", fmt.Sprintf(msgPersonIDNeeded, personIDNames[r.Country], market), "Name", models.Text{ID: "person_id_name." + r.Country}, "Market", models.CountryName(r.Country))
 		}
 		id, err := paynplay.ParsePersonID(r.Country, r.PersonID)
 		if err != nil {
-			return "", "", models.Problemf("person_id", fmt.Sprintf(msgPersonIDNeeded, personIDNames[r.Country], market))
+			return "", "", models.ProblemT("person_id", "problem.person_id_needed", fmt.Sprintf(msgPersonIDNeeded, personIDNames[r.Country], market), "Name", models.Text{ID: "person_id_name." + r.Country}, "Market", models.CountryName(r.Country))
 		}
 		return id.String(), id.BirthDate(), nil
 	}
 	if needs.DateOfBirth && r.DateOfBirth == "" {
-		return "", "", models.Problemf("date_of_birth", fmt.Sprintf(msgDateOfBirthNeeded, market))
+		return "", "", models.ProblemT("date_of_birth", "problem.date_of_birth_needed", fmt.Sprintf(msgDateOfBirthNeeded, market), "Market", models.CountryName(r.Country))
 	}
 	return "", r.DateOfBirth, nil
 }
@@ -126,14 +126,14 @@ func (s *Service) checkRegister(ctx context.Context, p models.Player, when strin
 	switch {
 	case errors.Is(a.err, exclusions.ErrIncomplete):
 		log.Warn("self-exclusion register not asked: identity incomplete", "err", a.err)
-		return fmt.Errorf("%w: %w", ErrRegisterUnavailable, models.Problemf("", msgRegisterIncomplete))
+		return fmt.Errorf("%w: %w", ErrRegisterUnavailable, models.ProblemT("", "problem.register_incomplete", msgRegisterIncomplete))
 	case a.err != nil:
 		log.Warn("self-exclusion register did not answer; refused", "err", a.err)
-		return fmt.Errorf("%w: %w", ErrRegisterUnavailable, models.Problemf("", msgRegisterUnavailable))
+		return fmt.Errorf("%w: %w", ErrRegisterUnavailable, models.ProblemT("", "problem.register_unavailable", msgRegisterUnavailable))
 	case a.res.Excluded:
 		log.LogAttrs(ctx, slog.LevelInfo, "refused: self-excluded in the national register",
 			slog.String("register", a.res.Register), slog.String("reference", a.res.Reference))
-		return fmt.Errorf("%w: %w", ErrExcluded, models.Problemf("", fmt.Sprintf(msgExcluded, a.res.Register)))
+		return fmt.Errorf("%w: %w", ErrExcluded, models.ProblemT("", "problem.excluded", fmt.Sprintf(msgExcluded, a.res.Register), "Register", a.res.Register))
 	}
 	return nil
 }

@@ -84,16 +84,25 @@ func (c Config) NotificationURL() string {
 	return strings.TrimRight(c.BaseURL, "/") + "/trustly/notify/" + c.NotifyToken
 }
 
+// crowns are the currencies worth about a tenth of a euro.
+var crowns = map[string]bool{"SEK": true, "NOK": true, "DKK": true}
+
 // LimitsFor returns the limits for currency, or defaults of 10–10 000 per order,
-// approval above 5 000, two approvals above 10 000 and operators' refunds up to
-// 1 000.
+// approval above 5 000, two approvals above 10 000, operators' refunds up to
+// 1 000, and quick picks of 100/250/500/1 000 in crowns, 10/25/50/100 otherwise.
 func (c Config) LimitsFor(currency string) Limits {
 	if l, ok := c.Limits[currency]; ok {
 		return l
 	}
 	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: currency} }
+	// Quick picks a player of the currency would choose: crowns are worth about a
+	// tenth of a euro, so SEK, NOK and DKK offer ten times the euro amounts.
+	picks := []models.Money{m(10), m(25), m(50), m(100)}
+	if crowns[currency] {
+		picks = []models.Money{m(100), m(250), m(500), m(1000)}
+	}
 	return Limits{MinDeposit: m(10), MaxDeposit: m(10000), MinPayout: m(10), MaxPayout: m(10000),
-		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), RefundOperatorMax: m(1000), QuickPicks: []models.Money{m(100), m(250), m(500), m(1000)}}
+		ApprovalAbove: m(5000), TwoPersonAbove: m(10000), RefundOperatorMax: m(1000), QuickPicks: picks}
 }
 
 // Deps is what a Service is built from.

@@ -16,15 +16,15 @@ import (
 // defaultCountry is preselected on an empty registration form.
 const defaultCountry = "SE"
 
-// countries lists models.Markets by name for the country select, except those
-// skip reports true for.
-func countries(skip ...func(code string) bool) []views.Country {
+// countries lists models.Markets by name in the page's language for the country
+// select, except those skip reports true for.
+func countries(c *fiber.Ctx, skip ...func(code string) bool) []views.Country {
 	list := make([]views.Country, 0, len(models.Markets))
 	for code, m := range models.Markets {
 		if len(skip) > 0 && skip[0](code) {
 			continue
 		}
-		list = append(list, views.Country{Code: code, Name: m.Name, Currency: m.Currency})
+		list = append(list, views.Country{Code: code, Name: loc(c).Country(code), Currency: m.Currency})
 	}
 	slices.SortFunc(list, func(a, b views.Country) int { return cmp.Compare(a.Name, b.Name) })
 	return list
@@ -36,7 +36,7 @@ func countries(skip ...func(code string) bool) []views.Country {
 func registerForm(c *fiber.Ctx, svc *cashier.Service, r models.Registration, problem *models.Problem) views.RegisterPage {
 	pure := func(code string) bool { return modeOf(svc, code) == paynplay.ModePure }
 	p := views.RegisterPage{Chrome: chrome(c), Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
-		Country: r.Country, Countries: countries(pure), PersonID: r.PersonID, DateOfBirth: r.DateOfBirth}
+		Country: r.Country, Countries: countries(c, pure), PersonID: r.PersonID, DateOfBirth: r.DateOfBirth}
 	if _, ok := models.Markets[p.Country]; !ok || pure(p.Country) {
 		p.Country = ""
 		if len(p.Countries) > 0 {
@@ -50,7 +50,7 @@ func registerForm(c *fiber.Ctx, svc *cashier.Service, r models.Registration, pro
 	}
 	p.Currency = models.Markets[p.Country].Currency
 	if problem != nil {
-		p.Problem, p.Field = problem.Message, problem.Field
+		p.Problem, p.Field = problemText(c, problem), problem.Field
 	}
 	return p
 }
@@ -79,7 +79,8 @@ func register(svc *cashier.Service) fiber.Handler {
 			PersonID: c.FormValue("person_id"), DateOfBirth: c.FormValue("date_of_birth")}
 		var err error
 		if m, ok := models.Markets[r.Country]; ok && modeOf(svc, r.Country) == paynplay.ModePure {
-			err = models.Problemf("country", fmt.Sprintf(msgNoPasswordsIn, m.Name))
+			err = models.ProblemT("country", "paynplay.no_passwords", fmt.Sprintf(msgNoPasswordsIn, m.Name),
+				"Market", models.CountryName(r.Country))
 		} else {
 			_, err = svc.Register(c.UserContext(), r)
 		}
@@ -93,7 +94,7 @@ func register(svc *cashier.Service) fiber.Handler {
 		if err != nil && !errors.Is(err, cashier.ErrEmailTaken) {
 			return err
 		}
-		if err := setFlash(c, msgRegistered); err != nil {
+		if err := setFlash(c, tr(c, "register.done")); err != nil {
 			return err
 		}
 		return c.Redirect("/login", fiber.StatusSeeOther)
@@ -121,7 +122,7 @@ func login(svc *cashier.Service) fiber.Handler {
 		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
-			return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Email: email, Next: next, Problem: problem.Message}))
+			return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Email: email, Next: next, Problem: problemText(c, problem)}))
 		}
 		if err != nil {
 			return err
@@ -157,7 +158,7 @@ func logout(svc *cashier.Service) fiber.Handler {
 // signedOut deletes the cookie and says so on the page to sign in again.
 func signedOut(c *fiber.Ctx, to string) error {
 	signOut(c)
-	if err := setFlash(c, "You are signed out."); err != nil {
+	if err := setFlash(c, tr(c, "session.signed_out")); err != nil {
 		return err
 	}
 	return c.Redirect(to, fiber.StatusSeeOther)

@@ -53,8 +53,8 @@ func TestRegisterThenSignIn(t *testing.T) {
 	if got := page.text("player-name"); got != "Anna Andersson" {
 		t.Errorf("name = %q; want %q", got, "Anna Andersson")
 	}
-	if got := page.text("balance"); got != "0,00 EUR" {
-		t.Errorf("balance = %q; want %q", got, "0,00 EUR")
+	if got := page.text("balance"); got != "€0.00" {
+		t.Errorf("balance = %q; want %q", got, "€0.00")
 	}
 	cl.get("/").wantRedirect("/cashier")
 	cl.get("/register").wantRedirect("/cashier")
@@ -305,6 +305,9 @@ func TestCSRFTokens(t *testing.T) {
 		t.Error("an expired token is valid")
 	}
 }
+
+// msgSessionEnded is session.ended in English.
+const msgSessionEnded = "Your session has ended. Log in again and you are taken back to what you were doing."
 
 // TestSessionEndedReturns: a form sent with a session that has ended (here an
 // unreadable cookie, as after it expired or was signed out elsewhere) goes to the

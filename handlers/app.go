@@ -242,9 +242,12 @@ func asProblem(err error) *models.Problem {
 // signed in, the one-time message (which it consumes) and the current path.
 func chrome(c *fiber.Ctx) views.Chrome {
 	s := session(c)
-	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Flash: takeFlash(c), Current: c.Path()}
+	ch := views.Chrome{L: loc(c), CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Flash: takeFlash(c), Current: c.Path()}
 	if _, ok := c.Locals(playerKey).(models.Player); ok {
 		ch.SignedIn = true
+	}
+	if c.Method() == fiber.MethodGet {
+		ch.Here = c.OriginalURL()
 	}
 	if err := realityCheckChrome(c, &ch); err != nil {
 		slog.Default().Error("reality check not shown", "request_id", requestID(c), "err", err)
@@ -322,6 +325,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		view := views.Error(page)
 		if strings.HasPrefix(c.Path(), "/admin") {
 			view = views.AdminError(page, adminChromeKeep(c))
+		} else {
+			translateError(c, &page, problem)
+			view = views.Error(page)
 		}
 		if rerr := render(c, view); rerr != nil {
 			c.Response().ResetBody()
@@ -335,7 +341,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 // proper page still shows.
 func errorChrome(c *fiber.Ctx) views.Chrome {
 	s := session(c)
-	ch := views.Chrome{CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Current: c.Path()}
+	ch := views.Chrome{L: loc(c), CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Current: c.Path()}
 	if _, ok := c.Locals(playerKey).(models.Player); ok {
 		ch.SignedIn = true
 	}

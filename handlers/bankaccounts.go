@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -21,18 +20,6 @@ import (
 // it (RegisterAccount), and remove any. Only the account notification saves an
 // account chosen with Trustly; the result pages show whether it has come.
 
-// Sentences about bank accounts shown by the pages here.
-const (
-	msgAccountAdded = "%s was added. Payouts can go to it now."
-	msgAccountKnown = "%s is already saved. Payouts can go to it."
-	// msgConversion warns that a payout in the wallet's currency goes to a bank in
-	// a country of another currency: "SEK", "Finland", "EUR".
-	msgConversion = "Payouts are sent in %s. A bank account in %s is usually in %s: your bank converts the money at its own rate and may charge a fee."
-	// msgConversionShort is msgConversion beside an account in the withdrawal form.
-	msgConversionShort = "sent in %s; your bank converts it to %s"
-	msgAccountRemoved  = "%s was removed. Payouts already on their way to it go on."
-)
-
 // bankAccountsPage lists the player's saved accounts.
 func bankAccountsPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -50,7 +37,7 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 	page := views.BankAccountsPage{Chrome: chrome(c), Problem: problem,
 		ClosedLoop: modeOf(svc, currentPlayer(c).Country) == paynplay.ModePure}
 	for _, a := range accounts {
-		page.Accounts = append(page.Accounts, accountRow(a))
+		page.Accounts = append(page.Accounts, accountRow(c, a))
 	}
 	if problem != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -58,55 +45,34 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 	return render(c, views.BankAccounts(page))
 }
 
-// accountRow is a bank account for people.
-func accountRow(a models.BankAccount) views.BankAccountRow {
-	row := views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: a.BankName(), Number: a.Number(),
-		Label: a.Label(), Verified: a.Verified, Source: sourceText(a.Source)}
+// accountRow is a bank account for people, in the player's language.
+func accountRow(c *fiber.Ctx, a models.BankAccount) views.BankAccountRow {
+	bank, label := a.BankName(), a.Label()
+	if a.Bank == "" {
+		bank = tr(c, "accounts.bank_account")
+		if a.Number() == "" {
+			label = bank
+		}
+	}
+	row := views.BankAccountRow{ID: strconv.FormatInt(a.ID, 10), Bank: bank, Number: a.Number(),
+		Label: label, Verified: a.Verified}
 	if a.PayoutFailure != "" {
-		row.PayoutFailed = payoutFailureText(a.PayoutFailure)
+		row.PayoutFailed = tr(c, "accounts.payout_failed", "Reason", payoutFailureText(c, a.PayoutFailure))
 	} else {
 		row.Waiting = !cashier.PayoutReady(a)
+	}
+	if id, ok := sourceIDs[a.Source]; ok {
+		row.Source = tr(c, id)
 	}
 	return row
 }
 
-// conversion is the foreign-currency warning for payouts in currency to a bank
-// account in country, or "" when that country's currency is currency (or unknown).
-func conversion(currency, country string) (long, short string) {
-	m, ok := models.Markets[country]
-	if !ok || m.Currency == currency || country == "" {
-		return "", ""
-	}
-	return fmt.Sprintf(msgConversion, currency, m.Name, m.Currency), fmt.Sprintf(msgConversionShort, currency, m.Currency)
-}
-
-// payoutFailureWords says the bank's payoutfailed error codes in the player's
-// words; any other code reads as msgPayoutFailureOther.
-var payoutFailureWords = map[string]string{
-	"incorrect_account_number": "The receiving bank says the account number is incorrect.",
-}
-
-const msgPayoutFailureOther = "The receiving bank could not take the payment."
-
-// payoutFailureText is a payoutfailed error code in words.
-func payoutFailureText(code string) string {
-	if s, ok := payoutFailureWords[code]; ok {
-		return s
-	}
-	return msgPayoutFailureOther
-}
-
-// sourceText says how we learned of an account.
-func sourceText(s models.AccountSource) string {
-	switch s {
-	case models.AccountFromDeposit:
-		return "From a deposit"
-	case models.AccountFromSelectAccount:
-		return "Chosen with Trustly"
-	case models.AccountFromRegisterAccount:
-		return "Entered by you"
-	}
-	return ""
+// sourceIDs are the message ids saying how we learned of an account; with "_note"
+// appended, the same as a note beside a choice.
+var sourceIDs = map[models.AccountSource]string{
+	models.AccountFromDeposit:         "accounts.source.deposit",
+	models.AccountFromSelectAccount:   "accounts.source.select",
+	models.AccountFromRegisterAccount: "accounts.source.typed",
 }
 
 // removeBankAccount hides one of the player's accounts. Another player's account,
@@ -124,7 +90,7 @@ func removeBankAccount(svc *cashier.Service) fiber.Handler {
 		case err != nil:
 			return err
 		}
-		if err := setFlash(c, fmt.Sprintf(msgAccountRemoved, accountRow(account).Label)); err != nil {
+		if err := setFlash(c, tr(c, "accounts.removed", "Account", accountRow(c, account).Label)); err != nil {
 			return err
 		}
 		return c.Redirect("/bank-accounts", fiber.StatusSeeOther)
@@ -135,9 +101,9 @@ func removeBankAccount(svc *cashier.Service) fiber.Handler {
 // checkout.
 func selectAccount(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		order, err := svc.StartSelectAccount(c.UserContext(), currentPlayer(c), clientIP(c))
+		order, err := svc.StartSelectAccount(pageContext(c), currentPlayer(c), clientIP(c))
 		if problem := asProblem(err); problem != nil {
-			return renderBankAccounts(c, svc, problem.Message)
+			return renderBankAccounts(c, svc, problemText(c, problem))
 		}
 		if err != nil {
 			return err
@@ -159,11 +125,11 @@ func selectCheckout(svc *cashier.Service) fiber.Handler {
 		}
 		return render(c, views.Checkout(views.CheckoutPage{
 			Chrome:    chrome(c),
-			Heading:   "Add a bank account",
-			Lead:      "Log in to your bank and choose the account your payouts should go to. No money moves.",
-			Checkout:  views.TrustlyCheckout{URL: order.CheckoutURL, Title: "Trustly: choose your bank account"},
+			Heading:   tr(c, "accounts.add"),
+			Lead:      tr(c, "accounts.checkout.lead"),
+			Checkout:  views.TrustlyCheckout{URL: order.CheckoutURL, Title: tr(c, "accounts.checkout.frame")},
 			BackURL:   "/bank-accounts",
-			BackLabel: "Back to your bank accounts",
+			BackLabel: tr(c, "accounts.back"),
 		}))
 	}
 }
@@ -179,8 +145,9 @@ func accountResult(svc *cashier.Service, success bool) fiber.Handler {
 		}
 		page := views.AccountResultPage{Chrome: chrome(c), Success: success}
 		page.Phase, page.Status, page.Token = accountState(order, account, success)
+		page.Status = tr(c, page.Status)
 		if account != nil {
-			row := accountRow(*account)
+			row := accountRow(c, *account)
 			page.Account = &row
 		}
 		if page.Phase == views.AccountVerifying && success {
@@ -199,7 +166,7 @@ func accountStatus(svc *cashier.Service) fiber.Handler {
 		}
 		phase, text, token := accountState(order, account, true)
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.JSON(fiber.Map{"token": token, "phase": phase, "text": text})
+		return c.JSON(fiber.Map{"token": token, "phase": phase, "text": tr(c, text)})
 	}
 }
 
@@ -214,18 +181,18 @@ func selectedAccount(c *fiber.Ctx, svc *cashier.Service) (models.Order, *models.
 	return order, account, err
 }
 
-// accountState is an account selection's phase, in words, and a token that
-// changes whenever what the result page shows does.
+// accountState is an account selection's phase, the message id of its words, and
+// a token that changes whenever what the result page shows does.
 func accountState(order models.Order, account *models.BankAccount, success bool) (phase, text, token string) {
 	switch {
 	case account != nil:
-		phase, text = views.AccountAdded, "Added to your bank accounts"
+		phase, text = views.AccountAdded, "accounts.state.added"
 		token = phase + ":" + strconv.FormatBool(account.Verified)
 		return phase, text, token
 	case order.Status == models.OrderFailed || !success:
-		phase, text = views.AccountFailed, "Nothing was added"
+		phase, text = views.AccountFailed, "accounts.state.failed"
 	default:
-		phase, text = views.AccountVerifying, "Verifying your account…"
+		phase, text = views.AccountVerifying, "accounts.state.verifying"
 	}
 	return phase, text, phase
 }
@@ -257,24 +224,57 @@ var ibanExamples = map[string]string{
 	"NO": "NO93 8601 1117 947",
 }
 
+// conversion is the foreign-currency warning, long and short, for payouts in
+// currency to a bank account in country; "" when that country's currency is
+// currency (or unknown).
+func conversion(c *fiber.Ctx, currency, country string) (long, short string) {
+	m, ok := models.Markets[country]
+	if !ok || m.Currency == currency {
+		return "", ""
+	}
+	return tr(c, "accounts.conversion", "Currency", currency, "Country", loc(c).Country(country), "BankCurrency", m.Currency),
+		tr(c, "accounts.conversion_short", "Currency", currency, "BankCurrency", m.Currency)
+}
+
+// payoutFailureIDs is the message id of the bank's payoutfailed error codes; any
+// other code reads as payout.failure.other.
+var payoutFailureIDs = map[string]string{
+	"incorrect_account_number": "payout.failure.incorrect_account_number",
+}
+
+// payoutFailureText is a payoutfailed error code in the player's words.
+func payoutFailureText(c *fiber.Ctx, code string) string {
+	if id, ok := payoutFailureIDs[code]; ok {
+		return tr(c, id)
+	}
+	return tr(c, "payout.failure.other")
+}
+
 // bankDetailsView lays out the bank details form for country, with what was typed.
 func bankDetailsView(c *fiber.Ctx, country, bank, account string, problem *models.Problem) views.BankDetailsPage {
 	player := currentPlayer(c)
-	p := views.BankDetailsPage{Chrome: chrome(c), Country: country, Countries: payoutCountries, Holder: player.Name(),
+	l := loc(c)
+	countries := make([]views.Country, len(payoutCountries))
+	for i, pc := range payoutCountries {
+		countries[i] = pc
+		countries[i].Name = l.Country(pc.Code)
+	}
+	sort.Slice(countries, func(i, j int) bool { return countries[i].Name < countries[j].Name })
+	p := views.BankDetailsPage{Chrome: chrome(c), Country: country, Countries: countries, Holder: player.Name(),
 		Bank: bank, Account: account}
 	if problem != nil {
-		p.Problem, p.Field = problem.Message, problem.Field
+		p.Problem, p.Field = l.Problem(problem), problem.Field
 	}
-	p.Conversion, _ = conversion(player.Currency, country)
+	p.Conversion, _ = conversion(c, player.Currency, country)
 	if country == "SE" {
-		p.BankLabel, p.BankHint, p.BankPlaceholder = "Clearing number", "4 digits, or 5 for Swedbank numbers starting with 8", "6112"
-		p.AccountLabel, p.AccountHint, p.AccountPlaceholder = "Account number", "The rest of the number, digits only", "69706212"
+		p.BankLabel, p.BankHint, p.BankPlaceholder = l.T("details.clearing"), l.T("details.clearing_hint"), "6112"
+		p.AccountLabel, p.AccountHint, p.AccountPlaceholder = l.T("details.account"), l.T("details.account_hint"), "69706212"
 		return p
 	}
 	example := ibanExamples[country]
 	length := len(strings.ReplaceAll(example, " ", ""))
 	p.IBAN, p.AccountLabel, p.AccountPlaceholder = true, "IBAN", example
-	p.AccountHint = fmt.Sprintf("Starts with %s and has %d characters. Spaces are fine.", country, length)
+	p.AccountHint = l.T("details.iban_hint", "Country", country, "Length", length)
 	return p
 }
 
@@ -311,7 +311,7 @@ func registerBankAccount(svc *cashier.Service) fiber.Handler {
 		}
 		if asked != country {
 			return bankDetailsRefused(c, country, bank, typed,
-				models.Problemf("country", "Choose the country of your bank from the list."))
+				models.ProblemT("country", "problem.bank_country", "Choose the country of your bank from the list."))
 		}
 		account, err := svc.RegisterBankAccount(c.UserContext(), player, country, bank, typed)
 		if problem := asProblem(err); problem != nil {
@@ -320,11 +320,11 @@ func registerBankAccount(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		flash := fmt.Sprintf(msgAccountAdded, accountRow(account).Label)
+		flash := tr(c, "accounts.added", "Account", accountRow(c, account).Label)
 		if account.Known {
-			flash = fmt.Sprintf(msgAccountKnown, accountRow(account).Label)
+			flash = tr(c, "accounts.known", "Account", accountRow(c, account).Label)
 		}
-		if note, _ := conversion(player.Currency, country); note != "" {
+		if note, _ := conversion(c, player.Currency, country); note != "" {
 			flash += " " + note
 		}
 		if err := setFlash(c, flash); err != nil {

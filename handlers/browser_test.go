@@ -22,8 +22,8 @@ func TestBrowserDepositInFrame(t *testing.T) {
 	b := newBrowser(t, lv)
 
 	b.do("register", b.register("asa@example.com")...)
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("balance after registering %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("balance after registering %q; want SEK 0.00", got)
 	}
 	b.snap("cashier")
 	b.do("pick 100 SEK", chromedp.Click(id("pick-100.00")))
@@ -44,14 +44,14 @@ func TestBrowserDepositInFrame(t *testing.T) {
 		t.Error("the success page is shown with the checkout frame still there")
 	}
 	first := b.text("order-status")
-	if got := b.text("result-title"); first != "In your balance" && got != msgTitleProcessing {
+	if got := b.text("result-title"); first != "In your balance" && got != "Processing your deposit" {
 		t.Errorf("title %q", got)
 	}
 	b.snap("success-waiting")
 	b.waitText("order-status", "In your balance")
-	b.waitText("balance", "100,00 SEK")
+	b.waitText("balance", "SEK 100.00")
 	// The heading follows the money: no "Processing" once it is in the balance.
-	b.waitText("result-title", msgTitleCredited)
+	b.waitText("result-title", enText("deposit.result.title_credited"))
 	if reloaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.notReloaded !== true`)); err != nil || reloaded {
 		t.Errorf("the success page was reloaded to show the credit (%v)", err)
 	}
@@ -61,8 +61,8 @@ func TestBrowserDepositInFrame(t *testing.T) {
 	b.snap("success-credited")
 
 	b.do("back to the cashier", chromedp.Click(id("back-to-cashier")), chromedp.WaitVisible(id("deposit-form")))
-	if got := b.text("balance"); got != "100,00 SEK" {
-		t.Errorf("cashier balance %q; want 100,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 100.00" {
+		t.Errorf("cashier balance %q; want SEK 100.00", got)
 	}
 }
 
@@ -86,26 +86,26 @@ func TestBrowserCancelOnPhone(t *testing.T) {
 	b.do("cancel in the checkout", cancelInCheckout()...)
 	b.waitLocation("/deposit/fail")
 	b.do("wait for the fail page", chromedp.WaitVisible(id("order-status")))
-	if got := b.text("result-title"); got != msgTitleFailed {
+	if got := b.text("result-title"); got != "Your deposit was not completed" {
 		t.Errorf("title %q", got)
 	}
 	// Before Trustly's cancel arrives the order is still started; the fail page
 	// must not say "Waiting for the bank" beside "not completed".
-	if got := b.text("order-status"); got != msgNotCompleted && got != "Cancelled — nothing was charged" {
-		t.Errorf("the fail page first reads %q; want %q (or the cancel's words)", got, msgNotCompleted)
+	if got := b.text("order-status"); got != enText("deposit.status.not_completed") && got != "Cancelled — nothing was charged" {
+		t.Errorf("the fail page first reads %q; want %q (or the cancel's words)", got, enText("deposit.status.not_completed"))
 	}
 	b.waitText("order-status", "Cancelled — nothing was charged")
 	b.snap("fail-phone")
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("balance on the fail page %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("balance on the fail page %q; want SEK 0.00", got)
 	}
 
 	b.do("try again", chromedp.Click(id("try-again")), chromedp.WaitVisible(id("deposit-form")))
 	if amount, err := chromedp.Run(b.ctx, chromedp.Value(id("amount"))); err != nil || amount != "100.00" {
 		t.Errorf("Try again fills in %q (%v); want 100.00", amount, err)
 	}
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("cashier balance %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("cashier balance %q; want SEK 0.00", got)
 	}
 	b.do("open the history", chromedp.Navigate(lv.URL+"/history"), chromedp.WaitVisible(id("order-row")))
 	if got := b.text("order-status"); got != "Cancelled — nothing was charged" {
@@ -125,8 +125,8 @@ func TestBrowserDepositReturned(t *testing.T) {
 	b.doIn(b.checkoutFrame(), "pay in the framed checkout", payInCheckout("deposit-credit-then-debit")...)
 	b.waitLocation("/deposit/success")
 	b.waitText("order-status", "Returned by your bank")
-	b.waitText("balance", "0,00 SEK")
-	b.waitText("result-title", msgTitleReturned)
+	b.waitText("balance", "SEK 0.00")
+	b.waitText("result-title", enText("deposit.result.title_returned"))
 	b.snap("success-returned")
 
 	b.do("open the history", chromedp.Navigate(lv.URL+"/history"), chromedp.WaitVisible(id("order-row")))
@@ -135,8 +135,8 @@ func TestBrowserDepositReturned(t *testing.T) {
 	}
 	b.snap("history-returned")
 	b.do("open the cashier", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("deposit-form")))
-	if got := b.text("balance"); got != "0,00 SEK" {
-		t.Errorf("cashier balance %q; want 0,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 0.00" {
+		t.Errorf("cashier balance %q; want SEK 0.00", got)
 	}
 }
 
@@ -154,8 +154,8 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	}), chromedp.Reload(), chromedp.WaitVisible(id("deposit-form")))
 	b.do("press the 250 SEK quick pick", chromedp.Click(id("pick-250.00")), chromedp.WaitVisible(id("checkout-frame")))
 	b.waitLocation("/deposit/checkout")
-	if got := b.text("checkout-title"); got != "Deposit 250,00 SEK" {
-		t.Errorf("checkout title %q; want Deposit 250,00 SEK", got)
+	if got := b.text("checkout-title"); got != "Deposit SEK 250.00" {
+		t.Errorf("checkout title %q; want Deposit SEK 250.00", got)
 	}
 	b.doIn(b.checkoutFrame(), "see the framed checkout", chromedp.WaitVisible(id("bank-next")))
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -19,15 +18,13 @@ import (
 // whole window to /deposit/success or /deposit/fail. Those pages only show the
 // order's state; notifications alone book money (API.md §9).
 
-// Sentences about deposits shown by the pages here.
-const (
-	msgAmountUnreadable = "Enter an amount such as 100 or 99.50."
-	msgBlockedReturned  = "A deposit of %s was returned by your bank. Deposits and payouts are paused until your balance is back above zero."
-	msgBlocked          = "Your balance is below zero. Deposits and payouts are paused until it is back above zero."
-	msgBankCheck        = "When you deposit, your bank tells us through Trustly who holds the account. It must be you: if " +
-		"the bank identity is someone else's (another name, date of birth or identity number), or belongs to a person " +
-		"under 18 or excluded from gambling, the deposit stops before any money moves."
-)
+// msgAmountUnreadable is the problem of an amount that is not one.
+const msgAmountUnreadable = "Enter an amount such as 100 or 99.50."
+
+// amountUnreadable is the Problem of a typed amount that is not an amount.
+func amountUnreadable() *models.Problem {
+	return models.ProblemT("amount", "problem.amount_unreadable", msgAmountUnreadable)
+}
 
 // cashierPage is the signed-in player's home: balance, a notice when they are
 // blocked, and the deposit form. ?amount= fills the form (from the fail page's
@@ -56,9 +53,9 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		return views.CashierPage{}, err
 	}
 	form.Currency = player.Currency
-	form.Min, form.Max, form.Limits = amountBounds(sum.Limits.MinDeposit, sum.Limits.MaxDeposit)
+	form.Min, form.Max, form.Limits = amountBounds(c, sum.Limits.MinDeposit, sum.Limits.MaxDeposit)
 	for _, m := range sum.Limits.QuickPicks {
-		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: shortAmount(m)})
+		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: loc(c).Whole(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
 	// The deposit limits: the form's max is what they leave, and a sentence says so.
@@ -73,10 +70,10 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		form.LimitNote = st.Headroom()
 	}
 	form.LimitNotice = st.Notice()
-	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: sum.Wallet.Display(), Deposit: form,
-		Blocked: blockedNotice(sum)}
+	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: money(c, sum.Wallet), Deposit: form,
+		Blocked: blockedNotice(c, sum)}
 	if svc.Config().PayNPlay.Enabled(player.Country) {
-		page.BankCheck = msgBankCheck
+		page.BankCheck = tr(c, "deposit.bank_check")
 	}
 	page.Deposit.Disabled = sum.Blocked
 	if page.OnBreak, err = onBreakNotice(c, svc, player); err != nil {
@@ -88,20 +85,20 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 
 // blockedNotice explains a balance below zero by the newest deposit the bank
 // returned; it is empty when the player is not blocked.
-func blockedNotice(sum cashier.Summary) string {
+func blockedNotice(c *fiber.Ctx, sum cashier.Summary) string {
 	switch {
 	case !sum.Blocked:
 		return ""
 	case sum.ReturnedDeposit != nil:
-		return fmt.Sprintf(msgBlockedReturned, sum.ReturnedDeposit.Amount.Display())
+		return tr(c, "deposit.blocked_returned", "Amount", sum.ReturnedDeposit.Amount)
 	}
-	return msgBlocked
+	return tr(c, "deposit.blocked")
 }
 
 // amountBounds is an amount form's limits: decimal text for the input's min and
-// max, and the range for people, "10,00 SEK to 10 000,00 SEK".
-func amountBounds(lo, hi models.Money) (minText, maxText, text string) {
-	return lo.String(), hi.String(), lo.Display() + " to " + hi.Display()
+// max, and the range for people, "10,00 kr – 10 000,00 kr".
+func amountBounds(c *fiber.Ctx, lo, hi models.Money) (minText, maxText, text string) {
+	return lo.String(), hi.String(), tr(c, "common.range", "Min", lo, "Max", hi)
 }
 
 // typedAmount is what the player typed as an amount, to show again in the form;
@@ -111,14 +108,6 @@ func typedAmount(s string) string {
 		return ""
 	}
 	return s
-}
-
-// shortAmount is a quick pick's label: "100 SEK", or "99,50 SEK" with cents.
-func shortAmount(m models.Money) string {
-	if m.Minor%100 == 0 {
-		return strings.Replace(m.Display(), ",00", "", 1)
-	}
-	return m.Display()
 }
 
 // deposit starts a deposit of the amount typed (or the quick pick pressed) and
@@ -132,9 +121,9 @@ func deposit(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handl
 		}
 		amount, err := models.ParseMoney(raw, player.Currency)
 		if err != nil {
-			return depositRefused(c, svc, raw, models.Problemf("amount", msgAmountUnreadable))
+			return depositRefused(c, svc, raw, amountUnreadable())
 		}
-		order, err := svc.StartDeposit(c.UserContext(), player, amount, clientIP(c))
+		order, err := svc.StartDeposit(pageContext(c), player, amount, clientIP(c))
 		if problem := asProblem(err); problem != nil {
 			return depositRefused(c, svc, raw, problem)
 		}
@@ -148,7 +137,7 @@ func deposit(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handl
 // depositRefused shows the cashier page again with what was typed and one sentence
 // on what to fix.
 func depositRefused(c *fiber.Ctx, svc *cashier.Service, typed string, problem *models.Problem) error {
-	page, err := cashierView(c, svc, views.DepositForm{Amount: strings.TrimSpace(typed), Problem: problem.Message})
+	page, err := cashierView(c, svc, views.DepositForm{Amount: strings.TrimSpace(typed), Problem: problemText(c, problem)})
 	if err != nil {
 		return err
 	}
@@ -193,15 +182,14 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, svc.Now()) {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
-		amount := order.Amount.Display()
 		return render(c, views.Checkout(views.CheckoutPage{
 			Chrome:  chrome(c),
-			Heading: "Deposit " + amount,
-			Lead:    "Choose your bank and approve the payment. Trustly moves the money straight from your bank account.",
+			Heading: tr(c, "deposit.checkout.heading", "Amount", order.Amount),
+			Lead:    tr(c, "deposit.checkout.lead"),
 			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
-				Title: "Trustly: deposit " + amount + " from your bank"},
+				Title: tr(c, "deposit.checkout.frame", "Amount", order.Amount)},
 			BackURL:   "/cashier",
-			BackLabel: "Back to the cashier",
+			BackLabel: tr(c, "common.back_to_cashier"),
 		}))
 	}
 }
@@ -217,40 +205,32 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		state := orderState(d, svc.Now(), !success)
-		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(success, state.Phase),
-			Amount: d.Order.Amount.Display(), State: state, RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
+		state := orderState(c, d, svc.Now(), !success)
+		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
+			Amount: money(c, d.Order.Amount), State: state, RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
 		if d.Order.KYCOutcome == models.KYCFinish {
-			page.Refused = d.Order.KYCMessage
+			page.Refused = kycMessage(c, d.Order)
 		}
 		return render(c, views.DepositResult(page))
 	}
 }
 
-// Headings of a deposit's result page, by phase; the page's script changes the
-// heading as the phase changes.
-const (
-	msgTitleProcessing = "Processing your deposit"
-	msgTitleCredited   = "Your deposit is in your balance"
-	msgTitleFailed     = "Your deposit was not completed"
-	msgTitleReturned   = "Your deposit was returned by your bank"
-)
-
 // resultTitle is the result page's heading for an order in phase, reached
-// through SuccessURL (success) or FailURL.
-func resultTitle(success bool, phase string) string {
+// through SuccessURL (success) or FailURL; the page's script changes it as the
+// phase changes.
+func resultTitle(c *fiber.Ctx, success bool, phase string) string {
 	switch phase {
 	case views.PhaseCredited:
-		return msgTitleCredited
+		return tr(c, "deposit.result.title_credited")
 	case views.PhaseFailed:
-		return msgTitleFailed
+		return tr(c, "deposit.result.title_fail")
 	case views.PhaseReturned:
-		return msgTitleReturned
+		return tr(c, "deposit.result.title_returned")
 	}
 	if success {
-		return msgTitleProcessing
+		return tr(c, "deposit.result.title_success")
 	}
-	return msgTitleFailed
+	return tr(c, "deposit.result.title_fail")
 }
 
 // orderStatus is the JSON the result pages poll.
@@ -271,10 +251,10 @@ func depositStatus(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		fail := c.Query("page") == "fail"
-		state := orderState(d, svc.Now(), fail)
+		state := orderState(c, d, svc.Now(), fail)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance,
-			Title: resultTitle(!fail, state.Phase)})
+			Title: resultTitle(c, !fail, state.Phase)})
 	}
 }
 
@@ -287,13 +267,13 @@ func playerDeposit(c *fiber.Ctx, svc *cashier.Service) (cashier.Deposit, error) 
 
 // orderState is a deposit's state for its result page, with the wallet's
 // balance; failPage is the page of Trustly's FailURL.
-func orderState(d cashier.Deposit, now time.Time, failPage bool) views.OrderState {
-	s := views.OrderState{Status: statusText(d.Order, now), Phase: phase(d.Order, now), Balance: d.Wallet.Display(),
+func orderState(c *fiber.Ctx, d cashier.Deposit, now time.Time, failPage bool) views.OrderState {
+	s := views.OrderState{Status: statusText(c, d.Order, now), Phase: phase(d.Order, now), Balance: money(c, d.Wallet),
 		StatusURL: "/deposit/status?order=" + url.QueryEscape(d.Order.MessageID)}
 	if failPage {
 		s.StatusURL += "&page=fail"
 		if s.Phase == views.PhaseWaiting && d.Order.Status != models.OrderPending {
-			s.Status = msgNotCompleted
+			s.Status = tr(c, "deposit.status.not_completed")
 		}
 	}
 	return s

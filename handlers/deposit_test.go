@@ -33,16 +33,15 @@ func TestCashierPageDepositForm(t *testing.T) {
 	cl, _ := ta.signedIn("anna@example.com")
 
 	page := cl.get("/cashier").wantStatus(http.StatusOK)
-	if got := page.text("balance"); got != "0,00 SEK" {
-		t.Errorf("balance = %q; want 0,00 SEK", got)
+	if got := page.text("balance"); got != "SEK 0.00" {
+		t.Errorf("balance = %q; want SEK 0.00", got)
 	}
 	amount := page.byTestID("amount")[0]
-	// A text field with a pattern, not a number field, which takes "1e3".
-	if got := [4]string{attr(amount, "type"), attr(amount, "inputmode"), attr(amount, "pattern"), attr(amount, "value")}; got != [4]string{"text", "decimal", views.AmountPattern, ""} {
-		t.Errorf("amount field type, inputmode, pattern, value = %q; want text, decimal, the amount pattern and empty", got)
-	}
-	if got := page.text("amount-hint"); got != "10,00 SEK to 10 000,00 SEK" {
-		t.Errorf("amount hint %q", got)
+	// A text field with a pattern, not a number field, which takes "1e3"; the
+	// limits are data-min and data-max, which static/js/cashier.js checks.
+	if got := [6]string{attr(amount, "type"), attr(amount, "inputmode"), attr(amount, "pattern"), attr(amount, "data-min"),
+		attr(amount, "data-max"), attr(amount, "value")}; got != [6]string{"text", "decimal", views.AmountPattern, "10.00", "10000.00", ""} {
+		t.Errorf("amount field type, inputmode, pattern, data-min, data-max, value = %q", got)
 	}
 	for _, pick := range []string{"100.00", "250.00", "500.00", "1000.00"} {
 		b := page.byTestID("pick-" + pick)
@@ -65,7 +64,7 @@ func TestCashierPageDepositForm(t *testing.T) {
 func TestDepositValidation(t *testing.T) {
 	ta := newTestApp(t) // Trustly is a closed port: no valid amount gets that far here
 	cl, _ := ta.signedIn("anna@example.com")
-	limits := "Choose an amount from 10,00 SEK to 10 000,00 SEK."
+	limits := "Choose an amount from SEK 10.00 to SEK 10,000.00."
 	for _, tt := range []struct {
 		typed, problem string
 	}{
@@ -116,7 +115,7 @@ func TestDepositOpensCheckout(t *testing.T) {
 		t.Fatalf("order = %+v; want 100.00 SEK, started, checkout at %s", order, lv.CheckoutOrigin)
 	}
 	page := cl.get("/deposit/checkout?order=" + id).wantStatus(http.StatusOK)
-	if got := page.text("checkout-title"); got != "Deposit 100,00 SEK" {
+	if got := page.text("checkout-title"); got != "Deposit SEK 100.00" {
 		t.Errorf("title = %q", got)
 	}
 	frame := page.byTestID("checkout-frame")
@@ -170,7 +169,8 @@ func TestDepositCreditedStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
 		t.Fatalf("%v in %s", err, r.Body)
 	}
-	want := orderStatus{Status: "credited", Text: "In your balance", Phase: "credited", Balance: "100,00\u00a0SEK", Title: msgTitleCredited}
+	want := orderStatus{Status: "credited", Text: "In your balance", Phase: "credited", Balance: "SEK\u00a0100.00",
+		Title: enText("deposit.result.title_credited")}
 	if got != want {
 		t.Errorf("status = %+v; want %+v", got, want)
 	}
@@ -181,7 +181,7 @@ func TestDepositCreditedStatus(t *testing.T) {
 	if got := page.text("order-status"); got != "In your balance" {
 		t.Errorf("success page status %q", got)
 	}
-	if got := page.text("balance"); got != "100,00 SEK" {
+	if got := page.text("balance"); got != "SEK 100.00" {
 		t.Errorf("success page balance %q", got)
 	}
 	if got := attr(page.byTestID("order-state")[0], "data-status-url"); got != "/deposit/status?order="+id {
@@ -257,11 +257,11 @@ func TestBlockedPlayer(t *testing.T) {
 	}
 
 	page := cl.get("/cashier").wantStatus(http.StatusOK)
-	want := "A deposit of 100,00 SEK was returned by your bank. Deposits and payouts are paused until your balance is back above zero."
+	want := "A deposit of SEK 100.00 was returned by your bank. Deposits and payouts are paused until your balance is back above zero."
 	if got := page.text("blocked"); !strings.Contains(got, want) {
 		t.Errorf("blocked notice %q; want it to say %q", got, want)
 	}
-	if got := page.text("balance"); got != "−40,00 SEK" {
+	if got := page.text("balance"); got != "-SEK 40.00" {
 		t.Errorf("balance %q", got)
 	}
 	if fs := page.find(func(n *html.Node) bool { return n.Data == "fieldset" }); len(fs) == 0 || !hasAttr(fs[0], "disabled") {

@@ -8,7 +8,7 @@ package handlers
 //	ta := newTestApp(t)                       // options: func(s *testSetup) { … }
 //	cl, player := ta.signedIn("anna@example.com")
 //	page := cl.get("/cashier").wantStatus(200)
-//	if got := page.text("balance"); got != "0,00 SEK" { … } // by data-testid
+//	if got := page.text("balance"); got != "SEK 0.00" { … } // by data-testid
 //	cl.submit("/logout", nil).wantRedirect("/login")         // adds the CSRF token
 //	ta.client().post("/logout", nil).wantStatus(403)         // posts exactly what it is given
 

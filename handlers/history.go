@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -19,10 +20,11 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		page, now := views.HistoryPage{Chrome: chrome(c), Balance: h.Wallet.Display()}, svc.Now()
+		l, now := loc(c), svc.Now()
+		page := views.HistoryPage{Chrome: chrome(c), Balance: l.Money(h.Wallet)}
 		for _, o := range h.Orders {
-			row := views.OrderRow{MessageID: o.MessageID, Date: dateText(o.CreatedAt), Kind: kindText(o.Kind),
-				Amount: o.Amount.Display(), Status: statusText(o, now), Phase: phase(o, now), Flags: flagTexts(o)}
+			row := views.OrderRow{MessageID: o.MessageID, Date: l.Time(o.CreatedAt), Kind: l.T("kind." + string(o.Kind)),
+				Amount: l.Money(o.Amount), Status: statusText(c, o, now), Phase: phase(o, now), Flags: flagTexts(c, o)}
 			if o.Kind == models.OrderDeposit {
 				row.Link = resultURL(o)
 				if o.Status == models.OrderStarted && !abandoned(o, now) {
@@ -38,25 +40,47 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 			page.Orders = append(page.Orders, row)
 		}
 		for _, m := range h.Movements {
-			money := models.Money{Minor: m.Minor, Currency: m.Currency}
+			amount := models.Money{Minor: m.Minor, Currency: m.Currency}
 			sign := ""
 			if m.Minor > 0 {
 				sign = "+"
 			}
-			page.Movements = append(page.Movements, views.MovementRow{Date: dateText(m.CreatedAt), Memo: m.Memo,
-				Amount: sign + money.Display(), Balance: m.After.Display(), Credit: m.Minor > 0})
+			page.Movements = append(page.Movements, views.MovementRow{Date: l.Time(m.CreatedAt), Memo: memoText(l, m.Memo),
+				Amount: sign + l.Money(amount), Balance: l.Money(m.After), Credit: m.Minor > 0})
 		}
 		return render(c, views.History(page))
 	}
 }
 
-// dateText is a time for the history: "2026-01-20 14:42 UTC".
+// dateText is a time for the back office: "2026-01-20 14:42 UTC". Players read
+// times in their language and zone (lang.Localizer.Time).
 func dateText(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-// clockText is a time of day for the payout pages: "14:42 UTC".
-func clockText(t time.Time) string { return t.UTC().Format("15:04 UTC") }
+// memoIDs are the message ids of the ledger's memos (cashier books them in
+// English); a memo not listed is shown as it is.
+var memoIDs = map[string]string{
+	"Deposit via Trustly":                   "memo.deposit",
+	"Deposit returned by the bank":          "memo.deposit_returned",
+	"Payout reserved":                       "memo.payout_reserved",
+	"Payout via Trustly":                    "memo.payout",
+	"Payout not sent: back to your balance": "memo.payout_released",
+	"Payout returned by the bank":           "memo.payout_returned",
+	"Refund of a deposit reserved":          "memo.refund_reserved",
+	"Refund via Trustly":                    "memo.refund",
+	"Refund not sent: back to your balance": "memo.refund_released",
+	"Refund returned by the bank":           "memo.refund_returned",
+}
 
-// kindText names an order's kind for players.
+// memoText is a ledger memo in the player's language.
+func memoText(l *lang.Localizer, memo string) string {
+	if id, ok := memoIDs[memo]; ok {
+		return l.T(id)
+	}
+	return memo
+}
+
+// kindText names an order's kind for the back office, in English; players read
+// the message "kind." + kind.
 func kindText(k models.OrderKind) string {
 	switch k {
 	case models.OrderDeposit:
@@ -71,33 +95,41 @@ func kindText(k models.OrderKind) string {
 	return string(k)
 }
 
-// statusWords is every deposit and account-selection status in the player's
-// words: with statusText, the one place that says how a status reads. The result
-// pages, their JSON and the history all use it.
+// statusWords is the message id of every deposit and account-selection status in
+// the player's words: with statusText, the one place that says how a status
+// reads. The result pages, their JSON and the history all use it.
 var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 	models.OrderDeposit: {
-		models.OrderCreated:   "Starting",
-		models.OrderStarted:   "Waiting for the bank",
-		models.OrderPending:   "Processing",
-		models.OrderCredited:  "In your balance",
-		models.OrderFailed:    "Cancelled — nothing was charged",
-		models.OrderDebited:   "Returned by your bank",
-		models.OrderAbandoned: "Not completed — nothing was charged",
+		models.OrderCreated:   "status.starting",
+		models.OrderStarted:   "status.waiting_bank",
+		models.OrderPending:   "status.processing",
+		models.OrderCredited:  "status.credited",
+		models.OrderFailed:    "status.deposit_failed",
+		models.OrderDebited:   "status.debited",
+		models.OrderAbandoned: "status.abandoned",
 	},
 	models.OrderSelectAccount: {
-		models.OrderCreated: "Starting",
-		models.OrderStarted: "Waiting for the bank",
-		models.OrderPending: "Processing",
-		models.OrderFailed:  "Cancelled",
+		models.OrderCreated: "status.starting",
+		models.OrderStarted: "status.waiting_bank",
+		models.OrderPending: "status.processing",
+		models.OrderFailed:  "status.cancelled",
 	},
 }
 
-// Sentences for a checkout that ended without a word from Trustly: the player came
-// back through FailURL, or the checkout page has expired.
-const (
-	msgNotCompleted = "Not completed — nothing was charged"
-	msgExpired      = "Not completed — the bank page has closed and nothing was charged"
-)
+// payoutWords is the message id of each of cashier.PayoutStateText's sentences.
+var payoutWords = map[string]string{
+	cashier.PayoutTextAwaitingApproval: "payout.state.awaiting_approval",
+	cashier.PayoutTextSending:          "payout.state.sending",
+	cashier.PayoutTextChecking:         "payout.state.checking",
+	cashier.PayoutTextOnItsWay:         "payout.state.on_its_way",
+	cashier.PayoutTextPaid:             "payout.state.paid",
+	cashier.PayoutTextBankFailed:       "payout.state.bank_failed",
+	cashier.PayoutTextReturned:         "payout.state.returned",
+	cashier.PayoutTextRefused:          "payout.state.refused",
+	cashier.PayoutTextNotSent:          "payout.state.not_sent",
+	cashier.PayoutTextDenied:           "payout.state.denied",
+	cashier.PayoutTextCancelled:        "payout.state.cancelled",
+}
 
 // checkoutLife is how long Trustly's checkout URL can be used (10–30 minutes,
 // API.md §4.1), after which the janitor marks a silent deposit abandoned:
@@ -117,17 +149,26 @@ func abandoned(order models.Order, now time.Time) bool {
 // refund's, which moves money the same way) comes from cashier.PayoutStateText,
 // which also reads the bank's transfer state. A checkout abandoned reads as not
 // completed rather than waiting for ever.
-func statusText(order models.Order, now time.Time) string {
+func statusText(c *fiber.Ctx, order models.Order, now time.Time) string {
 	if order.MovesOut() {
-		return cashier.PayoutStateText(order)
+		return payoutStateText(c, order)
 	}
 	if abandoned(order, now) {
-		return msgExpired
+		return tr(c, "deposit.status.expired")
 	}
-	if s, ok := statusWords[order.Kind][order.Status]; ok {
-		return s
+	if id, ok := statusWords[order.Kind][order.Status]; ok {
+		return tr(c, id)
 	}
 	return string(order.Status)
+}
+
+// payoutStateText is cashier.PayoutStateText in the player's language.
+func payoutStateText(c *fiber.Ctx, order models.Order) string {
+	s := cashier.PayoutStateText(order)
+	if id, ok := payoutWords[s]; ok {
+		return tr(c, id)
+	}
+	return s
 }
 
 // phase groups order's status into the explanations its result page shows; an
@@ -147,24 +188,24 @@ func phase(order models.Order, now time.Time) string {
 	return views.PhaseWaiting
 }
 
-// flagWords says the flags players may see in plain words; any other flag reads
-// as flagReview.
+// flagWords is the message id of the flags players may see in plain words; any
+// other flag reads as flagReview.
 var flagWords = map[string]string{
-	models.FlagCancelAfterCredit: "Trustly reported a cancellation after the money arrived; the deposit stands.",
-	models.FlagDebitNoCredit:     "Your bank took back money that had not reached your balance; our team is checking it.",
+	models.FlagCancelAfterCredit: "flag.cancel_after_credit",
+	models.FlagDebitNoCredit:     "flag.debit_no_credit",
 }
 
-const flagReview = "Our team is checking this order; you do not need to do anything."
+const flagReview = "flag.review"
 
 // flagTexts lists order's flags in plain words, each sentence once.
-func flagTexts(order models.Order) []string {
+func flagTexts(c *fiber.Ctx, order models.Order) []string {
 	seen := map[string]bool{}
 	for f := range order.Flags() {
-		text, ok := flagWords[f]
+		id, ok := flagWords[f]
 		if !ok {
-			text = flagReview
+			id = flagReview
 		}
-		seen[text] = true
+		seen[tr(c, id)] = true
 	}
 	out := make([]string, 0, len(seen))
 	for t := range seen {

@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/valyala/fasthttp"
 )
 
 func TestHistoryRows(t *testing.T) {
@@ -35,8 +38,8 @@ func TestHistoryRows(t *testing.T) {
 		return r.text(id)
 	}
 	for i, want := range []struct{ order, kind, amount, status string }{
-		{cancelled, "Deposit", "250,00 SEK", "Cancelled — nothing was charged"},
-		{credited, "Deposit", "100,00 SEK", "In your balance"},
+		{cancelled, "Deposit", "SEK 250.00", "Cancelled — nothing was charged"},
+		{credited, "Deposit", "SEK 100.00", "In your balance"},
 	} {
 		if got := attr(rows[i], "data-order"); got != want.order {
 			t.Errorf("row %d is order %s; want %s (newest first)", i, got, want.order)
@@ -56,12 +59,13 @@ func TestHistoryRows(t *testing.T) {
 	}
 	m := &testResponse{t: t, doc: moves[0], what: "movement row"}
 	got := [3]string{m.text("movement-memo"), m.text("movement-amount"), m.text("movement-balance")}
-	if want := [3]string{"Deposit via Trustly", "+100,00 SEK", "100,00 SEK"}; got != want {
+	if want := [3]string{"Deposit via Trustly", "+SEK 100.00", "SEK 100.00"}; got != want {
 		t.Errorf("movement = %q; want %q", got, want)
 	}
 }
 
 func TestStatusWords(t *testing.T) {
+	c := testCtx(t)
 	for _, tt := range []struct {
 		kind   models.OrderKind
 		status models.OrderStatus
@@ -79,24 +83,37 @@ func TestStatusWords(t *testing.T) {
 		// A checkout is abandoned once Trustly's checkout URL can no longer be
 		// used, 30 minutes after the order, whether or not a cancel comes.
 		{models.OrderDeposit, models.OrderStarted, "Waiting for the bank", "waiting", 29 * time.Minute},
-		{models.OrderDeposit, models.OrderStarted, msgExpired, "failed", 31 * time.Minute},
-		{models.OrderDeposit, models.OrderCreated, msgExpired, "failed", 31 * time.Minute},
-		{models.OrderDeposit, models.OrderAbandoned, msgExpired, "failed", 0}, // the janitor's word
-		{models.OrderSelectAccount, models.OrderStarted, msgExpired, "failed", 2 * time.Hour},
+		{models.OrderDeposit, models.OrderStarted, enText("deposit.status.expired"), "failed", 31 * time.Minute},
+		{models.OrderDeposit, models.OrderCreated, enText("deposit.status.expired"), "failed", 31 * time.Minute},
+		{models.OrderDeposit, models.OrderAbandoned, enText("deposit.status.expired"), "failed", 0}, // the janitor's word
+		{models.OrderSelectAccount, models.OrderStarted, enText("deposit.status.expired"), "failed", 2 * time.Hour},
 		{models.OrderDeposit, models.OrderPending, "Processing", "waiting", 2 * time.Hour},
 		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited", 2 * time.Hour},
 	} {
 		now := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
 		o := models.Order{Kind: tt.kind, Status: tt.status, CreatedAt: now.Add(-tt.age)}
-		if got, ph := statusText(o, now), phase(o, now); got != tt.want || ph != tt.phase {
+		if got, ph := statusText(c, o, now), phase(o, now); got != tt.want || ph != tt.phase {
 			t.Errorf("%s %s %s old = %q, %s; want %q, %s", tt.kind, tt.status, tt.age, got, ph, tt.want, tt.phase)
 		}
 	}
 	o := models.Order{Flag: models.FlagCancelAfterCredit + "; credit of 5.00 differs"}
-	if got := flagTexts(o); len(got) != 2 || got[1] != flagWords[models.FlagCancelAfterCredit] || got[0] != flagReview {
+	if got := flagTexts(c, o); len(got) != 2 || got[1] != tr(c, flagWords[models.FlagCancelAfterCredit]) || got[0] != tr(c, flagReview) {
 		t.Errorf("flags in words = %q", got)
 	}
 }
+
+// testCtx is a request context with no headers: English, UTC.
+func testCtx(t *testing.T) *fiber.Ctx {
+	t.Helper()
+	app := fiber.New()
+	c := app.AcquireCtx(&fasthttp.RequestCtx{})
+	t.Cleanup(func() { app.ReleaseCtx(c) })
+	return c
+}
+
+// enText is the English text of a message, as the tests' requests (no
+// Accept-Language) read it.
+func enText(id string, args ...any) string { return lang.For(lang.Default, nil).T(id, args...) }
 
 // TestHistoryAbandonedCheckout: a deposit whose checkout was left open and never
 // finished reads "Waiting for the bank" only while Trustly's checkout can still be
@@ -119,15 +136,16 @@ func TestHistoryAbandonedCheckout(t *testing.T) {
 	if err := lv.DB.Model(&models.Order{}).Where("message_id = ?", messageID).Update("created_at", old).Error; err != nil {
 		t.Fatal(err)
 	}
-	if got := status(); got != msgExpired {
-		t.Errorf("a checkout abandoned 31 minutes ago reads %q; want %q", got, msgExpired)
+	expired := enText("deposit.status.expired")
+	if got := status(); got != expired {
+		t.Errorf("a checkout abandoned 31 minutes ago reads %q; want %q", got, expired)
 	}
 	cl.get("/deposit/checkout?order=" + messageID).wantRedirect("/deposit/success?order=" + messageID)
 	page := cl.get("/deposit/success?order=" + messageID).wantStatus(http.StatusOK)
 	if !page.has("try-again") {
 		t.Error("the result page of an abandoned checkout offers no Try again")
 	}
-	if got, title := page.text("order-status"), page.text("result-title"); got != msgExpired || title != msgTitleFailed {
-		t.Errorf("its result page reads %q under %q; want %q under %q", got, title, msgExpired, msgTitleFailed)
+	if got, title := page.text("order-status"), page.text("result-title"); got != expired || title != enText("deposit.result.title_fail") {
+		t.Errorf("its result page reads %q under %q; want %q under the fail title", got, title, expired)
 	}
 }

@@ -96,7 +96,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	b.press("withdraw", kb.Enter)
 	b.waitLocation("/payouts/")
 	b.do("wait for the payout", chromedp.WaitVisible(id("payout-state")))
-	if got := b.text("payout-amount"); got != "40,00 SEK" {
-		t.Errorf("the payout is of %q; want 40,00 SEK", got)
+	if got := b.text("payout-amount"); got != "SEK 40.00" {
+		t.Errorf("the payout is of %q; want SEK 40.00", got)
 	}
 }

@@ -307,10 +307,6 @@ func currentPlayer(c *fiber.Ctx) models.Player {
 	return p
 }
 
-// msgSessionEnded is the one-time message on the sign-in page when a request came
-// with a session that has ended (expired, signed out elsewhere, or unreadable).
-const msgSessionEnded = "Your session has ended. Log in again and you are taken back to what you were doing."
-
 // formPages is the page each form that needs a signed-in player is on, for
 // coming back to it after signing in again; ?amount= fills in what was typed.
 var formPages = map[string]string{
@@ -321,10 +317,11 @@ var formPages = map[string]string{
 // redirectToLogin sends someone who is not signed in to sign in, and back
 // afterwards: to the page asked for, or for a form sent, to the page the form is
 // on with the amount typed. Only this site's own paths are kept (localPath). A
-// request that came with a session that has ended says so on the sign-in page.
+// request that came with a session that has ended (expired, signed out
+// elsewhere, or unreadable) says so on the sign-in page.
 func redirectToLogin(c *fiber.Ctx) error {
 	if c.Cookies(sessionCookie) != "" && session(c).Flash == "" {
-		if err := setFlash(c, msgSessionEnded); err != nil {
+		if err := setFlash(c, tr(c, "session.ended")); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -22,10 +21,10 @@ import (
 // browser in only when this browser started the order AND the kyc decision said
 // CONTINUE. The URL alone signs in nobody: anyone may copy it.
 
-// Sentences about Pay N Play shown by the pages here.
+// Sentences about Pay N Play shown by the pages here, in English (the message
+// files have them in every language).
 const (
 	msgChooseMarket  = "Choose the country you play from."
-	msgWelcome       = "Welcome, %s. You are logged in with your bank."
 	msgNoPasswordsIn = "In %s you play by logging in with your bank: choose \"Deposit & play\" on the start page instead of opening an account."
 )
 
@@ -67,13 +66,13 @@ func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.D
 	p := views.LandingPage{Chrome: chrome(c), Market: market, MarketName: m.Name, Mode: string(modeOf(svc, market)),
 		Problem: problem}
 	if anyPayNPlay(svc) {
-		p.Markets = countries()
+		p.Markets = countries(c)
 	}
 	limits := svc.Config().LimitsFor(m.Currency)
 	form.Currency = m.Currency
-	form.Min, form.Max, form.Limits = amountBounds(limits.MinDeposit, limits.MaxDeposit)
+	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinDeposit, limits.MaxDeposit)
 	for _, q := range limits.QuickPicks {
-		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: q.String(), Label: shortAmount(q)})
+		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: q.String(), Label: loc(c).Whole(q)})
 	}
 	form.Amount = typedAmount(form.Amount)
 	p.Deposit = form
@@ -100,26 +99,26 @@ func payNPlayStart(svc *cashier.Service, clientIP func(*fiber.Ctx) string, login
 		refuse := func(p *models.Problem) error {
 			form, problem := views.DepositForm{Amount: raw}, ""
 			if login {
-				problem = p.Message
+				problem = problemText(c, p)
 			} else {
-				form.Problem = p.Message
+				form.Problem = problemText(c, p)
 			}
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Landing(landingView(c, svc, market, form, problem)))
 		}
 		if _, ok := models.Markets[market]; !ok {
 			market = defaultCountry
-			return refuse(models.Problemf("market", msgChooseMarket))
+			return refuse(models.ProblemT("market", "problem.choose_market", msgChooseMarket))
 		}
 		var amount *models.Money
 		if !login {
 			m, err := models.ParseMoney(raw, models.Markets[market].Currency)
 			if err != nil {
-				return refuse(models.Problemf("amount", msgAmountUnreadable))
+				return refuse(amountUnreadable())
 			}
 			amount = &m
 		}
-		order, err := svc.StartPayNPlay(c.UserContext(), nil, amount, market, clientIP(c))
+		order, err := svc.StartPayNPlay(pageContext(c), nil, amount, market, clientIP(c))
 		if problem := asProblem(err); problem != nil {
 			return refuse(problem)
 		}
@@ -159,17 +158,15 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" {
 			return c.Redirect(payNPlayResultURL(order), fiber.StatusSeeOther)
 		}
-		page := views.CheckoutPage{Chrome: chrome(c), BackURL: "/", BackLabel: "Back to the start page",
-			Heading: "Log in with your bank",
-			Lead:    "Choose your bank and log in. Your bank tells us who you are; no money moves.",
+		page := views.CheckoutPage{Chrome: chrome(c), BackURL: "/", BackLabel: tr(c, "common.back_to_start"),
+			Heading: tr(c, "paynplay.bank_login"),
+			Lead:    tr(c, "paynplay.checkout.login_lead"),
 			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
-				Title: "Trustly: log in with your bank"}}
+				Title: tr(c, "paynplay.checkout.login_frame")}}
 		if !order.LoginOnly {
-			amount := order.Amount.Display()
-			page.Heading = "Deposit & play: " + amount
-			page.Lead = "Choose your bank and log in, then approve the payment. Your bank tells us who you are, " +
-				"and your first deposit opens your account."
-			page.Checkout.Title = "Trustly: deposit " + amount + " from your bank and play"
+			page.Heading = tr(c, "paynplay.checkout.heading", "Amount", order.Amount)
+			page.Lead = tr(c, "paynplay.checkout.lead")
+			page.Checkout.Title = tr(c, "paynplay.checkout.frame", "Amount", order.Amount)
 		}
 		return render(c, views.Checkout(page))
 	}
@@ -220,7 +217,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 		page := views.PayNPlayResultPage{Login: out.Order.LoginOnly, Phase: views.PayNPlayWaiting,
 			StatusURL: "/paynplay/status?order=" + url.QueryEscape(id), RetryURL: "/"}
 		if !out.Order.LoginOnly {
-			page.Amount = out.Order.Amount.Display()
+			page.Amount = money(c, out.Order.Amount)
 		}
 		switch out.State {
 		case cashier.PayNPlayReady:
@@ -230,12 +227,12 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in", slog.Int64("order_id", out.Order.ID),
 				slog.Int64("player_id", out.Player.ID), slog.Bool("login_only", out.Order.LoginOnly),
 				slog.String("request_id", requestID(c)))
-			if err := setFlash(c, welcome(*out.Player)); err != nil {
+			if err := setFlash(c, welcome(c, *out.Player)); err != nil {
 				return err
 			}
 			return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
 		case cashier.PayNPlayRefused:
-			page.Phase, page.Message = views.PayNPlayRefused, out.Message
+			page.Phase, page.Message = views.PayNPlayRefused, kycMessage(c, out.Order)
 		}
 		page.Chrome = chrome(c)
 		return render(c, views.PayNPlayResult(page))
@@ -243,12 +240,12 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 }
 
 // welcome greets a player the bank just signed in.
-func welcome(p models.Player) string {
+func welcome(c *fiber.Ctx, p models.Player) string {
 	name := p.FirstName
 	if name == "" {
 		name = p.Name()
 	}
-	return fmt.Sprintf(msgWelcome, name)
+	return tr(c, "paynplay.welcome", "Name", name)
 }
 
 // payNPlayStatus answers the waiting page's polling with the order's state
@@ -283,14 +280,14 @@ func profilePage(svc *cashier.Service) fiber.Handler {
 		p := currentPlayer(c)
 		page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
 			Currency: p.Currency, Mode: string(modeOf(svc, p.Country))}
-		if m, ok := models.Markets[p.Country]; ok {
-			page.Country = m.Name
+		if _, ok := models.Markets[p.Country]; ok {
+			page.Country = loc(c).Country(p.Country)
 		}
 		if p.KYCAt != nil || p.PersonID != "" || p.DateOfBirth != "" {
 			id := &views.BankIdentity{PersonID: maskPersonID(p.PersonID), DateOfBirth: p.DateOfBirth,
 				Address: joinNonEmpty(", ", p.Street, joinNonEmpty(" ", p.Zipcode, p.City))}
 			if p.KYCAt != nil {
-				id.Confirmed = dateText(*p.KYCAt)
+				id.Confirmed = loc(c).Time(*p.KYCAt)
 			}
 			page.Bank = id
 		}

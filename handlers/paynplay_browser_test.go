@@ -151,7 +151,7 @@ func TestBrowserPayNPlayPure(t *testing.T) {
 		t.Errorf("flash %q", got)
 	}
 	b.waitText("order-status", "In your balance")
-	b.waitText("balance", "100,00 SEK")
+	b.waitText("balance", "SEK 100.00")
 	b.snap("paynplay-funded")
 	player := lv.playerByPersonID("SE197901311246")
 	if n := lv.countPlayersWith("1 = 1"); n != 1 || player.Email != "" || player.PasswordHash != "" || player.FirstName != "Åsa" {
@@ -173,8 +173,8 @@ func TestBrowserPayNPlayPure(t *testing.T) {
 	b.doIn(frame, "log in to the bank as Åsa again", bankLogin("se-adult")...)
 	b.backToMerchant(frame, "/cashier")
 	b.do("the cashier", chromedp.WaitVisible(id("deposit-form")))
-	if got := b.text("balance"); got != "100,00 SEK" {
-		t.Errorf("balance after logging in with the bank %q; want the same wallet's 100,00 SEK", got)
+	if got := b.text("balance"); got != "SEK 100.00" {
+		t.Errorf("balance after logging in with the bank %q; want the same wallet's SEK 100.00", got)
 	}
 	if n := lv.countPlayersWith("1 = 1"); n != 1 {
 		t.Errorf("%d players after the login; want 1", n)
@@ -239,7 +239,7 @@ func TestBrowserPayNPlayFinlandNetherlands(t *testing.T) {
 	b.doIn(frame, "log in to the bank as Matti", bankLogin("fi-adult")...)
 	b.doIn(frame, "pay", payAfterKYC()...)
 	b.waitLocation("/deposit/success")
-	b.waitText("balance", "100,00 EUR")
+	b.waitText("balance", "€100.00")
 	matti := lv.playerByPersonID("FI131052-309U")
 	if matti.FirstName != "Matti" || matti.Country != "FI" || matti.Currency != "EUR" {
 		t.Errorf("Finnish player %+v", matti)
@@ -251,7 +251,7 @@ func TestBrowserPayNPlayFinlandNetherlands(t *testing.T) {
 	b.doIn(frame, "log in to the bank as Jan", bankLogin("nl-adult")...)
 	b.doIn(frame, "pay", payAfterKYC()...)
 	b.waitLocation("/deposit/success")
-	b.waitText("balance", "50,00 EUR")
+	b.waitText("balance", "€50.00")
 	var jan models.Player
 	if err := lv.DB.Where("first_name = ? AND last_name = ?", "Jan", "de Vries").Take(&jan).Error; err != nil {
 		t.Fatal(err)
@@ -337,7 +337,7 @@ func TestBrowserPayNPlayHybridPasswordPlayer(t *testing.T) {
 	b.doIn(frame, "log in to her own bank", bankLogin("se-adult")...)
 	b.doIn(frame, "pay", payAfterKYC()...)
 	b.waitLocation("/deposit/success")
-	b.waitText("balance", "100,00 SEK")
+	b.waitText("balance", "SEK 100.00")
 	asa := lv.playerByEmail("asa@example.com")
 	if asa.PersonID != "SE197901311246" {
 		t.Errorf("password player's personid %q; want the bank's SE197901311246", asa.PersonID)
@@ -349,7 +349,7 @@ func TestBrowserPayNPlayHybridPasswordPlayer(t *testing.T) {
 	b.doIn(frame, "log in to the bank as Åsa", bankLogin("se-adult")...)
 	b.doIn(frame, "pay", payAfterKYC()...)
 	b.waitLocation("/deposit/success")
-	b.waitText("balance", "150,00 SEK")
+	b.waitText("balance", "SEK 150.00")
 	if n := lv.countPlayersWith("1 = 1"); n != 1 {
 		t.Errorf("%d players; want Åsa's one", n)
 	}

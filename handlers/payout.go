@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -20,15 +19,8 @@ import (
 // "Check with the bank" asks GetWithdrawals for words to show, at most every 15
 // minutes.
 
-// Sentences about payouts shown by the pages here.
-const (
-	msgChooseAccount   = "Choose the bank account to withdraw to."
-	msgApprovalAbove   = "Withdrawals above %s are checked by our team before they are sent."
-	msgPayoutCancelled = "Your withdrawal was cancelled. The money is back in your balance."
-	msgCheckedNow      = "We asked Trustly about your withdrawal just now."
-	msgCheckedRecently = "We asked Trustly at %s. We can ask again after %s."
-	msgNothingToCheck  = "There is nothing to ask the bank about this withdrawal."
-)
+// msgChooseAccount is the problem of a payout form sent without an account.
+const msgChooseAccount = "Choose the bank account to withdraw to."
 
 // payoutPage is the withdrawal form and the player's payouts.
 func payoutPage(svc *cashier.Service) fiber.Handler {
@@ -50,9 +42,9 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 	}
 	limits := sum.Limits
 	form.Currency = player.Currency
-	form.Min, form.Max, form.Limits = amountBounds(limits.MinPayout, limits.MaxPayout)
+	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinPayout, limits.MaxPayout)
 	if limits.ApprovalAbove.Minor < limits.MaxPayout.Minor {
-		form.Approval = fmt.Sprintf(msgApprovalAbove, limits.ApprovalAbove.Display())
+		form.Approval = tr(c, "payout.approval_above", "Amount", limits.ApprovalAbove)
 	}
 	chosen := ""
 	for _, a := range form.Accounts {
@@ -69,25 +61,25 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 		sum.Accounts = nil
 	}
 	for _, a := range sum.Accounts {
-		row := accountRow(a)
-		note := strings.ToLower(row.Source)
+		row := accountRow(c, a)
+		note := tr(c, sourceIDs[a.Source]+"_note")
 		if a.Verified {
-			note = "verified by your bank"
+			note = tr(c, "accounts.verified_note")
 		}
-		if _, short := conversion(player.Currency, models.ClearingHouseCountry(a.ClearingHouse)); short != "" {
+		if _, short := conversion(c, player.Currency, models.ClearingHouseCountry(a.ClearingHouse)); short != "" {
 			note += "; " + short
 		}
 		form.Accounts = append(form.Accounts, views.AccountChoice{ID: row.ID, Label: row.Label, Note: note,
 			Checked: row.ID == chosen || len(sum.Accounts) == 1})
 	}
 	form.Amount = typedAmount(form.Amount)
-	page := views.PayoutPage{Chrome: chrome(c), Balance: sum.Withdrawable.Display(), Form: form,
-		Blocked: blockedNotice(sum.Summary)}
+	page := views.PayoutPage{Chrome: chrome(c), Balance: money(c, sum.Withdrawable), Form: form,
+		Blocked: blockedNotice(c, sum.Summary)}
 	page.Form.Disabled = sum.Blocked
 	for _, p := range sum.Payouts {
 		page.Payouts = append(page.Payouts, views.PayoutRow{ID: strconv.FormatInt(p.Order.ID, 10),
-			Link: payoutURL(p.Order.ID), Date: dateText(p.Order.CreatedAt), Amount: p.Order.Amount.Display(),
-			Account: accountRow(p.Account).Label, State: p.State, Phase: payoutPhase(p.State)})
+			Link: payoutURL(p.Order.ID), Date: loc(c).Time(p.Order.CreatedAt), Amount: money(c, p.Order.Amount),
+			Account: accountRow(c, p.Account).Label, State: payoutStateText(c, p.Order), Phase: payoutPhase(p.State)})
 	}
 	return page, nil
 }
@@ -117,7 +109,7 @@ func payoutPhase(state string) string {
 		return views.PayoutPhasePaid
 	case cashier.PayoutTextBankFailed:
 		return views.PayoutPhaseFailed
-	case cashier.PayoutTextReturned, cashier.PayoutTextRefused, cashier.PayoutTextNotSent, cashier.PayoutTextDenied, cashier.PayoutTextCancelled:
+	case cashier.PayoutTextReturned, cashier.PayoutTextNotSent, cashier.PayoutTextDenied, cashier.PayoutTextCancelled:
 		return views.PayoutPhaseBack
 	}
 	return views.PayoutPhaseWaiting
@@ -130,7 +122,7 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 		player, raw, account := currentPlayer(c), strings.TrimSpace(c.FormValue("amount")), c.FormValue("account")
 		amount, err := models.ParseMoney(raw, player.Currency)
 		if err != nil {
-			return payoutRefused(c, svc, raw, account, models.Problemf("amount", msgAmountUnreadable))
+			return payoutRefused(c, svc, raw, account, amountUnreadable())
 		}
 		if modeOf(svc, player.Country) == paynplay.ModePure {
 			// Closed loop: the account the player deposited from, whatever the form says.
@@ -145,7 +137,7 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 		}
 		id, err := strconv.ParseInt(account, 10, 64)
 		if err != nil {
-			return payoutRefused(c, svc, raw, account, models.Problemf("account", msgChooseAccount))
+			return payoutRefused(c, svc, raw, account, models.ProblemT("account", "problem.choose_account", msgChooseAccount))
 		}
 		order, err := svc.RequestPayout(c.UserContext(), player, id, amount)
 		if problem := asProblem(err); problem != nil {
@@ -161,7 +153,7 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 // payoutRefused shows the withdrawal page again with what was typed and one
 // sentence on what to fix.
 func payoutRefused(c *fiber.Ctx, svc *cashier.Service, amount, account string, problem *models.Problem) error {
-	form := views.PayoutForm{Amount: amount, Problem: problem.Message, Field: problem.Field,
+	form := views.PayoutForm{Amount: amount, Problem: problemText(c, problem), Field: problem.Field,
 		Accounts: []views.AccountChoice{{ID: account, Checked: true}}}
 	page, err := payoutView(c, svc, form)
 	if err != nil {
@@ -212,33 +204,34 @@ func payoutDetail(svc *cashier.Service) fiber.Handler {
 			return orderNotFound(err)
 		}
 		o := d.Order
-		page := views.PayoutDetailPage{Chrome: chrome(c), ID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
-			Account: accountRow(d.Account).Label, State: d.State, Phase: payoutPhase(d.State),
-			Balance: d.Withdrawable.Display(), Token: payoutToken(d.Payout), CanCancel: o.Status == models.OrderAwaitingApproval}
+		l := loc(c)
+		page := views.PayoutDetailPage{Chrome: chrome(c), ID: strconv.FormatInt(o.ID, 10), Amount: l.Money(o.Amount),
+			Account: accountRow(c, d.Account).Label, State: payoutStateText(c, o), Phase: payoutPhase(d.State),
+			Balance: l.Money(d.Withdrawable), Token: payoutToken(d.Payout), CanCancel: o.Status == models.OrderAwaitingApproval}
 		fact := func(label, testid string, t *time.Time) {
 			if t != nil {
-				page.Facts = append(page.Facts, views.Fact{Label: label, Value: dateText(*t), TestID: testid})
+				page.Facts = append(page.Facts, views.Fact{Label: l.T(label), Value: l.Time(*t), TestID: testid})
 			}
 		}
-		fact("Requested", "payout-requested", &o.CreatedAt)
-		fact("Approved", "payout-approved", o.ApprovedAt)
-		fact("Sent", "payout-sent", o.SentAt)
-		fact("Confirmed by the bank", "payout-confirmed", o.ConfirmedAt)
-		fact("Bank reported a problem", "payout-bank-failed", o.PayoutFailedAt)
+		fact("payout.fact.requested", "payout-requested", &o.CreatedAt)
+		fact("payout.fact.approved", "payout-approved", o.ApprovedAt)
+		fact("payout.fact.sent", "payout-sent", o.SentAt)
+		fact("payout.fact.confirmed", "payout-confirmed", o.ConfirmedAt)
+		fact("payout.fact.bank_failed", "payout-bank-failed", o.PayoutFailedAt)
 		if o.PayoutFailedAt != nil {
-			page.Facts = append(page.Facts, views.Fact{Label: "Why", Value: payoutFailureText(cashier.PayoutFailureCode(o)),
-				TestID: "payout-failure"})
+			page.Facts = append(page.Facts, views.Fact{Label: l.T("payout.fact.why"),
+				Value: payoutFailureText(c, cashier.PayoutFailureCode(o)), TestID: "payout-failure"})
 		}
 		if o.ReturnedAt != nil {
-			fact("Back in your balance", "payout-back", o.ReturnedAt)
+			fact("payout.fact.back", "payout-back", o.ReturnedAt)
 		} else {
-			fact("Back in your balance", "payout-back", o.ReleasedAt)
+			fact("payout.fact.back", "payout-back", o.ReleasedAt)
 		}
 		page.CanCheck, page.CheckWait = d.Checkable, d.CheckWait
 		if t := o.TransferCheckedAt; t != nil {
-			page.Checked = "Last checked with the bank " + dateText(*t) + "."
+			page.Checked = l.T("payout.checked", "When", *t)
 			if d.CheckWait {
-				page.Checked += " You can check again after " + clockText(d.NextCheck) + "."
+				page.Checked += " " + l.T("payout.check_again", "When", l.Clock(d.NextCheck))
 			}
 		}
 		if o.ReturnedAt == nil && o.ReleasedAt == nil {
@@ -259,7 +252,7 @@ func payoutStatus(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.JSON(fiber.Map{"token": payoutToken(p), "state": p.State, "phase": payoutPhase(p.State)})
+		return c.JSON(fiber.Map{"token": payoutToken(p), "state": payoutStateText(c, p.Order), "phase": payoutPhase(p.State)})
 	}
 }
 
@@ -275,12 +268,13 @@ func payoutCheck(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return orderNotFound(err)
 		}
-		message := msgNothingToCheck
+		l := loc(c)
+		message := l.T("payout.nothing_to_check")
 		switch t := check.Order.TransferCheckedAt; {
 		case check.Asked:
-			message = msgCheckedNow
+			message = l.T("payout.checked_now")
 		case t != nil:
-			message = fmt.Sprintf(msgCheckedRecently, clockText(*t), clockText(check.NextCheck))
+			message = l.T("payout.checked_recently", "At", l.Clock(*t), "Next", l.Clock(check.NextCheck))
 		}
 		if err := setFlash(c, message); err != nil {
 			return err
@@ -298,10 +292,10 @@ func payoutCancel(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		_, err = svc.CancelPayout(c.UserContext(), currentPlayer(c), id)
-		message := msgPayoutCancelled
+		message := tr(c, "payout.cancelled")
 		switch problem := asProblem(err); {
 		case problem != nil:
-			message = problem.Message
+			message = problemText(c, problem)
 		case errors.Is(err, cashier.ErrOrderNotFound):
 			return errNotFound
 		case err != nil:

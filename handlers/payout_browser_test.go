@@ -149,8 +149,8 @@ func TestBrowserDepositThenPayout(t *testing.T) {
 	b.withdraw("250", acc.Descriptor)
 	b.snapWidths("payout-sent")
 	b.waitText("payout-state", cashier.PayoutTextPaid)
-	if got := b.text("withdrawable"); got != "750,00 SEK" {
-		t.Errorf("withdrawable after the payout %q; want 750,00 SEK", got)
+	if got := b.text("withdrawable"); got != "SEK 750.00" {
+		t.Errorf("withdrawable after the payout %q; want SEK 750.00", got)
 	}
 	if !strings.HasSuffix(b.text("payout-account"), acc.Descriptor) {
 		t.Errorf("payout account %q; want %s", b.text("payout-account"), acc.Descriptor)
@@ -158,7 +158,7 @@ func TestBrowserDepositThenPayout(t *testing.T) {
 	b.snapWidths("payout-paid")
 
 	b.do("check with the bank", chromedp.Click(id("check")), chromedp.WaitVisible(id("flash")))
-	if got := b.text("flash"); got != msgCheckedNow {
+	if got := b.text("flash"); got != enText("payout.checked_now") {
 		t.Errorf("flash %q", got)
 	}
 	if got := b.text("checked"); !strings.HasPrefix(got, "Last checked with the bank") {
@@ -283,7 +283,7 @@ func TestBrowserEnterBankDetails(t *testing.T) {
 	lv.fund(lv.signedInAs(email), "500")
 	b.withdraw("120.50", "**706212")
 	b.waitText("payout-state", cashier.PayoutTextPaid)
-	if got := b.text("payout-amount"); got != "120,50 SEK" {
+	if got := b.text("payout-amount"); got != "SEK 120.50" {
 		t.Errorf("amount %q", got)
 	}
 	b.snap("payout-paid-phone")
@@ -304,15 +304,15 @@ func TestBrowserPayoutReturned(t *testing.T) {
 	b.choosePayoutScenario(sandbox.ScenarioPayoutBounce)
 
 	b.withdraw("300", acc.Descriptor)
-	if got := b.text("withdrawable"); got != "700,00 SEK" && got != "1 000,00 SEK" {
+	if got := b.text("withdrawable"); got != "SEK 700.00" && got != "SEK 1,000.00" {
 		t.Errorf("withdrawable right after the request %q", got)
 	}
 	b.waitText("payout-state", cashier.PayoutTextReturned)
-	b.waitText("withdrawable", "1 000,00 SEK")
+	b.waitText("withdrawable", "SEK 1,000.00")
 	b.snapWidths("payout-returned")
 
 	b.do("open the withdrawals", chromedp.Navigate(lv.URL+"/payout"), chromedp.WaitVisible(id("payouts")))
-	if got := b.text("withdrawable"); got != "1 000,00 SEK" {
+	if got := b.text("withdrawable"); got != "SEK 1,000.00" {
 		t.Errorf("withdrawable on the form %q", got)
 	}
 	if got := b.text("payout-state"); got != cashier.PayoutTextReturned {
@@ -348,7 +348,7 @@ func TestBrowserPayoutFailed(t *testing.T) {
 
 	b.withdraw("300", acc.Descriptor)
 	b.waitText("payout-state", cashier.PayoutTextRefused)
-	b.waitText("withdrawable", "1 000,00 SEK")
+	b.waitText("withdrawable", "SEK 1,000.00")
 	b.waitText("payout-failure", "The receiving bank says the account number is incorrect.")
 	b.snapWidths("payout-failed")
 

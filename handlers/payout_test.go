@@ -63,7 +63,7 @@ func TestPayoutPageWithoutAccounts(t *testing.T) {
 	ta := newTestApp(t)
 	cl, _ := ta.signedIn("anna@example.com")
 	page := cl.get("/payout").wantStatus(http.StatusOK)
-	if got := page.text("withdrawable"); got != "0,00 SEK" {
+	if got := page.text("withdrawable"); got != "SEK 0.00" {
 		t.Errorf("withdrawable %q", got)
 	}
 	if !page.has("no-accounts") || page.has("payout-form") {
@@ -94,14 +94,14 @@ func TestPayoutRefusals(t *testing.T) {
 	cl.submit("/bank-accounts/"+strconv.FormatInt(removed.ID, 10)+"/remove", nil).wantRedirect("/bank-accounts")
 
 	page := cl.get("/payout").wantStatus(http.StatusOK)
-	if got := page.text("withdrawable"); got != "1 000,00 SEK" {
+	if got := page.text("withdrawable"); got != "SEK 1,000.00" {
 		t.Errorf("withdrawable %q", got)
 	}
 	amount := page.byTestID("amount")[0]
 	if got := [2]string{attr(amount, "type"), attr(amount, "pattern")}; got != [2]string{"text", views.AmountPattern} {
 		t.Errorf("amount type, pattern = %q", got)
 	}
-	if got := page.text("amount-hint"); got != "10,00 SEK to 10 000,00 SEK" {
+	if got := page.text("amount-hint"); got != "SEK 10.00 to SEK 10,000.00" {
 		t.Errorf("amount hint %q", got)
 	}
 	choices := page.byTestID("choice-label")
@@ -112,7 +112,7 @@ func TestPayoutRefusals(t *testing.T) {
 		t.Error("the only account is not chosen already")
 	}
 
-	limits := "Choose an amount from 10,00 SEK to 10 000,00 SEK."
+	limits := "Choose an amount from SEK 10.00 to SEK 10,000.00."
 	mine := strconv.FormatInt(acc.ID, 10)
 	for _, tt := range []struct {
 		amount, account, problem string
@@ -121,7 +121,7 @@ func TestPayoutRefusals(t *testing.T) {
 		{"", mine, msgAmountUnreadable},
 		{"5", mine, limits},
 		{"10000.01", mine, limits},
-		{"1500", mine, "Your balance is too low for this payout: you can withdraw at most 1 000,00 SEK."},
+		{"1500", mine, "Your balance is too low for this payout: you can withdraw at most SEK 1,000.00."},
 		{"100", "", msgChooseAccount},
 		{"100", strconv.FormatInt(otherAcc.ID, 10), "Choose one of your saved bank accounts."},
 		{"100", strconv.FormatInt(removed.ID, 10), "Choose one of your saved bank accounts."},
@@ -157,8 +157,8 @@ func TestPayoutBlocked(t *testing.T) {
 	if got := page.text("blocked"); !strings.Contains(got, "paused") {
 		t.Errorf("blocked notice %q", got)
 	}
-	if got := page.text("withdrawable"); got != "0,00 SEK" {
-		t.Errorf("withdrawable %q; want 0,00 SEK", got)
+	if got := page.text("withdrawable"); got != "SEK 0.00" {
+		t.Errorf("withdrawable %q; want SEK 0.00", got)
 	}
 	if fs := page.find(func(n *html.Node) bool { return n.Data == "fieldset" }); len(fs) == 0 || !hasAttr(fs[0], "disabled") {
 		t.Error("the withdrawal form is not disabled")
@@ -197,10 +197,10 @@ func TestPayoutPaid(t *testing.T) {
 
 	page := cl.get(path).wantStatus(http.StatusOK)
 	for testid, want := range map[string]string{
-		"payout-title":  "Withdrawal of 250,00 SEK",
+		"payout-title":  "Withdrawal of SEK 250.00",
 		"payout-state":  cashier.PayoutTextPaid,
-		"payout-amount": "250,00 SEK",
-		"withdrawable":  "750,00 SEK",
+		"payout-amount": "SEK 250.00",
+		"withdrawable":  "SEK 750.00",
 	} {
 		if got := page.text(testid); got != want {
 			t.Errorf("%s = %q; want %q", testid, got, want)
@@ -226,7 +226,7 @@ func TestPayoutPaid(t *testing.T) {
 	// Check with the bank: once now, then not again within 15 minutes.
 	cl.submit(path+"/check", nil).wantRedirect(path)
 	page = cl.get(path)
-	if got := page.text("flash"); got != msgCheckedNow {
+	if got := page.text("flash"); got != enText("payout.checked_now") {
 		t.Errorf("flash after checking %q", got)
 	}
 	if got := page.text("checked"); !strings.HasPrefix(got, "Last checked with the bank") || !strings.Contains(got, "check again after") {
@@ -247,7 +247,7 @@ func TestPayoutPaid(t *testing.T) {
 	if got := list.text("payout-state"); got != cashier.PayoutTextPaid {
 		t.Errorf("payouts list state %q", got)
 	}
-	if got := list.text("withdrawable"); got != "750,00 SEK" {
+	if got := list.text("withdrawable"); got != "SEK 750.00" {
 		t.Errorf("withdrawable %q", got)
 	}
 	if got := lv.wallet(player); got.Minor != 75000 {
@@ -274,7 +274,7 @@ func TestPayoutApprovalCancel(t *testing.T) {
 	if got := page.text("payout-state"); got != cashier.PayoutTextAwaitingApproval {
 		t.Errorf("state %q", got)
 	}
-	if got := page.text("withdrawable"); got != "500,00 SEK" {
+	if got := page.text("withdrawable"); got != "SEK 500.00" {
 		t.Errorf("withdrawable while waiting %q", got)
 	}
 	if page.has("check") || !page.has("cancel") {
@@ -282,7 +282,7 @@ func TestPayoutApprovalCancel(t *testing.T) {
 	}
 	cl.submit(path+"/cancel", nil).wantRedirect(path)
 	page = cl.get(path)
-	if got := page.text("flash"); got != msgPayoutCancelled {
+	if got := page.text("flash"); got != enText("payout.cancelled") {
 		t.Errorf("flash %q", got)
 	}
 	if got := page.text("payout-state"); got != cashier.PayoutTextCancelled {
@@ -310,7 +310,7 @@ func TestPayoutRejectedByTrustly(t *testing.T) {
 	if got := r.text("problem"); !strings.Contains(got, "The money is back in your balance") {
 		t.Errorf("problem %q", got)
 	}
-	if got := r.text("withdrawable"); got != "1 000,00 SEK" {
+	if got := r.text("withdrawable"); got != "SEK 1,000.00" {
 		t.Errorf("withdrawable %q", got)
 	}
 	if got := r.text("payout-state"); got != cashier.PayoutTextNotSent {
@@ -335,7 +335,7 @@ func TestPayoutReturned(t *testing.T) {
 	if got := page.text("payout-state"); got != cashier.PayoutTextReturned {
 		t.Errorf("state %q", got)
 	}
-	if got := page.text("withdrawable"); got != "1 000,00 SEK" {
+	if got := page.text("withdrawable"); got != "SEK 1,000.00" {
 		t.Errorf("withdrawable %q", got)
 	}
 	if page.has("check") {

@@ -2,13 +2,13 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -24,50 +24,45 @@ func playRefused(c *fiber.Ctx, err error) (ok bool, rerr error) {
 	switch {
 	case errors.Is(err, cashier.ErrExcluded):
 		c.Status(fiber.StatusForbidden)
-		page.Title = "You cannot play here"
+		page.Title = tr(c, "rg.cannot_play")
 	case errors.Is(err, cashier.ErrRegisterUnavailable):
 		c.Status(fiber.StatusServiceUnavailable)
-		page.Title = "We could not check the register"
+		page.Title = tr(c, "rg.register_unavailable_title")
 	default:
 		return false, nil
 	}
 	if p := asProblem(err); p != nil {
-		page.Message = p.Message
+		page.Message = problemText(c, p)
 	}
 	return true, render(c, views.PlayRefused(page))
 }
 
-// breakChoices are the breaks offered, as the player reads them.
-var breakChoices = map[breaks.Kind]string{
-	breaks.TimeOut24h:    "24 hours",
-	breaks.TimeOut7d:     "7 days",
-	breaks.TimeOut30d:    "30 days",
-	breaks.Exclusion6m:   "6 months (self-exclusion)",
-	breaks.ExclusionEver: "Permanently (self-exclusion)",
-}
+// The breaks offered read as the message "break.choice." + kind; a break taken
+// reads as "break.kind." + kind (cashier.BreakKindText).
 
 // breaksView fills the take-a-break page for the current player.
 func breaksView(c *fiber.Ctx, svc *cashier.Service, problem string) (views.BreaksPage, error) {
 	player := currentPlayer(c)
+	l := loc(c)
 	page := views.BreaksPage{Chrome: chrome(c), Problem: problem}
 	current, ok, err := svc.CurrentBreak(c.UserContext(), player)
 	if err != nil {
 		return page, err
 	}
 	if ok {
-		page.Current = cashier.BreakSentence(current)
+		page.Current = breakSentence(l, current)
 	}
 	for _, k := range breaks.Kinds {
-		page.Kinds = append(page.Kinds, views.BreakChoice{Value: string(k), Label: breakChoices[k]})
+		page.Kinds = append(page.Kinds, views.BreakChoice{Value: string(k), Label: l.T("break.choice." + string(k))})
 	}
 	history, err := svc.Breaks(c.UserContext(), player)
 	if err != nil {
 		return page, err
 	}
 	for _, b := range history {
-		row := views.BreakRow{Kind: b.Kind.Label(), Start: b.StartsAt.UTC().Format("2006-01-02 15:04") + " UTC", End: "never"}
+		row := views.BreakRow{Kind: l.T("break.kind." + string(b.Kind)), Start: l.Time(b.StartsAt), End: l.T("breaks.never")}
 		if !b.Permanent() {
-			row.End = cashier.BreakEnd(b)
+			row.End = l.Time(cashier.BreakEndTime(b))
 		}
 		page.History = append(page.History, row)
 	}
@@ -91,19 +86,21 @@ func breakConfirmPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		kind := breaks.Kind(c.FormValue("kind"))
 		if !kind.Valid() {
-			page, err := breaksView(c, svc, "Choose how long your break lasts.")
+			page, err := breaksView(c, svc, tr(c, "breaks.choose"))
 			if err != nil {
 				return err
 			}
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Breaks(page))
 		}
-		until := "ever again"
+		l := loc(c)
+		label := l.T("break.kind." + string(kind))
+		text := l.T("breaks.confirm_forever", "Kind", label)
 		if end, ok := kind.End(svc.Now()); ok {
-			until = "until " + cashier.BreakEnd(breaks.Break{EndsAt: &end})
+			text = l.T("breaks.confirm", "Kind", label, "Until", cashier.BreakEndTime(breaks.Break{EndsAt: &end}))
 		}
 		return render(c, views.BreakConfirm(views.BreakConfirmPage{Chrome: chrome(c), Kind: string(kind),
-			Label: kind.Label(), Until: until}))
+			Label: label, Text: text}))
 	}
 }
 
@@ -112,7 +109,7 @@ func takeBreak(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		b, err := svc.TakeBreak(c.UserContext(), currentPlayer(c), breaks.Kind(c.FormValue("kind")))
 		if problem := asProblem(err); problem != nil {
-			page, err := breaksView(c, svc, problem.Message)
+			page, err := breaksView(c, svc, problemText(c, problem))
 			if err != nil {
 				return err
 			}
@@ -122,7 +119,7 @@ func takeBreak(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := setFlash(c, "Your break has started. "+cashier.BreakSentence(b)); err != nil {
+		if err := setFlash(c, tr(c, "breaks.started")+" "+breakSentence(loc(c), b)); err != nil {
 			return err
 		}
 		return c.Redirect("/breaks", fiber.StatusSeeOther)
@@ -157,8 +154,9 @@ func realityCheckChrome(c *fiber.Ctx, ch *views.Chrome) error {
 	}
 	switch {
 	case rc.Due:
-		ch.RealityCheck = &views.RealityCheckNotice{Spent: duration(rc.Spent), Deposits: rc.Deposits.Display(),
-			Payouts: rc.Payouts.Display(), Net: rc.Net.Display()}
+		l := loc(c)
+		ch.RealityCheck = &views.RealityCheckNotice{Spent: duration(l, rc.Spent), Deposits: l.Money(rc.Deposits),
+			Payouts: l.Money(rc.Payouts), Net: l.Money(rc.Net)}
 	case c.Method() == fiber.MethodGet && !strings.HasSuffix(c.Path(), "/checkout"):
 		ch.RealityCheckIn = int((rc.DueIn + time.Second - 1) / time.Second)
 	}
@@ -166,22 +164,22 @@ func realityCheckChrome(c *fiber.Ctx, ch *views.Chrome) error {
 }
 
 // duration is d for people, in whole minutes: "1 hour 5 minutes".
-func duration(d time.Duration) string {
+func duration(l *lang.Localizer, d time.Duration) string {
 	m := int(d / time.Minute)
 	h, m := m/60, m%60
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return fmt.Sprintf("1 %s", unit)
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
 	switch {
 	case h == 0:
-		return plural(m, "minute")
+		return l.N("duration.minutes", m)
 	case m == 0:
-		return plural(h, "hour")
+		return l.N("duration.hours", h)
 	}
-	return plural(h, "hour") + " " + plural(m, "minute")
+	return l.N("duration.hours", h) + " " + l.N("duration.minutes", m)
+}
+
+// breakSentence is cashier.BreakText in the player's language.
+func breakSentence(l *lang.Localizer, b breaks.Break) string {
+	t := cashier.BreakText(b)
+	return l.T(t.ID, t.Args...)
 }
 
 // realityCheckAck acknowledges the reality check: the next one is due an interval
@@ -208,5 +206,5 @@ func onBreakNotice(c *fiber.Ctx, svc *cashier.Service, player models.Player) (st
 	if err != nil || !ok {
 		return "", err
 	}
-	return cashier.BreakSentence(b), nil
+	return breakSentence(loc(c), b), nil
 }

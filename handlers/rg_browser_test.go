@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -88,7 +89,8 @@ func TestBrowserTimeOutStopsDeposits(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("break in force %t, %v; want one", ok, err)
 	}
-	want := "You chose a 7-day time-out, so deposits and play are paused until " + cashier.BreakEnd(br) + "."
+	// The Swedish player reads the end in Stockholm time.
+	want := lang.For(lang.Default, lang.Zone("SE")).T("breaks.on_break", "Kind", cashier.BreakKindText(br.Kind), "Until", cashier.BreakEndTime(br))
 	if got := b.text("break-current"); !strings.HasPrefix(got, want) {
 		t.Errorf("break page %q; want %q", got, want)
 	}

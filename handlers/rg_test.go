@@ -60,8 +60,8 @@ func TestRealityCheck(t *testing.T) {
 	if got := page.text("reality-check-time"); got != "30 minutes" {
 		t.Errorf("time %q; want 30 minutes", got)
 	}
-	if got := page.text("reality-check-net"); got != "350,00 SEK" {
-		t.Errorf("net %q; want 350,00 SEK (500 deposited, 150 withdrawn)", got)
+	if got := page.text("reality-check-net"); got != "SEK 350.00" {
+		t.Errorf("net %q; want SEK 350.00 (500 deposited, 150 withdrawn)", got)
 	}
 	if refreshIn(page) != "" {
 		t.Errorf("refresh %q while the notice shows; want none", refreshIn(page))
@@ -100,7 +100,7 @@ func TestBreakPages(t *testing.T) {
 	ta := newTestApp(t, func(s *testSetup) { s.Cashier.Now = clock.Now })
 	cl, player := ta.signedIn("anna@example.com")
 	confirm := cl.submit("/breaks", url.Values{"kind": {"time-out-30d"}}).wantStatus(200)
-	if got := confirm.text("break-confirm-text"); !strings.Contains(got, "a 30-day time-out") || !strings.Contains(got, "until 2026-06-03 10:00 UTC") {
+	if got := confirm.text("break-confirm-text"); !strings.Contains(got, "a 30-day time-out") || !strings.Contains(got, "until 3 Jun 2026, 12:00 CEST") {
 		t.Errorf("confirmation %q; want the kind and its end", got)
 	}
 	if _, ok, _ := ta.Svc.CurrentBreak(t.Context(), player); ok {
@@ -112,7 +112,7 @@ func TestBreakPages(t *testing.T) {
 	if _, ok, _ := ta.Svc.CurrentBreak(t.Context(), player); !ok {
 		t.Fatal("no break in force after the confirmation")
 	}
-	const sentence = "You chose a 30-day time-out, so deposits and play are paused until 2026-06-03 10:00 UTC."
+	const sentence = "You chose a 30-day time-out, so deposits and play are paused until 3 Jun 2026, 12:00 CEST."
 	if got := cl.get("/cashier").text("on-break"); !strings.HasPrefix(got, sentence) {
 		t.Errorf("cashier notice %q; want %q", got, sentence)
 	}
@@ -122,7 +122,7 @@ func TestBreakPages(t *testing.T) {
 	for _, path := range []string{"/breaks/end", "/breaks/cancel", "/breaks/1/end"} {
 		cl.submit(path, nil).wantStatus(404)
 	}
-	if got := cl.submit("/breaks/confirm", url.Values{"kind": {"time-out-24h"}}).wantStatus(422).text("problem"); !strings.HasPrefix(got, "You already have a break until 2026-06-03 10:00 UTC.") {
+	if got := cl.submit("/breaks/confirm", url.Values{"kind": {"time-out-24h"}}).wantStatus(422).text("problem"); !strings.HasPrefix(got, "You already have a break until 3 Jun 2026, 12:00 CEST.") {
 		t.Errorf("shorter break: %q; want refused", got)
 	}
 }

@@ -50,6 +50,9 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 		app.All(path, player, refuseInPure(svc))
 	}
 
+	// The language picker at the foot of every page (lang.go).
+	app.Post("/language", setLanguage(svc))
+
 	app.Get("/register", registerPage(svc))
 	app.Post("/register", mw.loginLimit, register(svc))
 	app.Get("/login", loginPage)

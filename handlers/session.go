@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -114,7 +115,7 @@ func (s *sessionStore) middleware(c *fiber.Ctx) error {
 		now := s.now().Unix()
 		switch {
 		case v.Seen != 0 && now-v.Seen > int64(s.idle/time.Second):
-			if err := saveSession(c, sessionValues{Flash: msgIdleSignedOut}); err != nil {
+			if err := saveSession(c, sessionValues{Flash: tr(c, "session.idle")}); err != nil {
 				return err
 			}
 		case now-v.Seen >= 60:
@@ -181,6 +182,10 @@ func signIn(c *fiber.Ctx, player models.Player) error {
 	b := make([]byte, 16)
 	rand.Read(b)
 	c.Locals(playerKey, player)
+	c.Locals(localizerKey, nil)
+	if lang.Supported(player.Language) {
+		setLangCookie(c, player.Language)
+	}
 	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
 		ID: hex.EncodeToString(b)}
 	if s := storeOf(c); s != nil {

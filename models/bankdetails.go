@@ -50,10 +50,17 @@ func UsesIBAN(country string) bool {
 	return ok
 }
 
-// normalise strips spaces, dashes and dots and upper-cases, as people type numbers
-// with all of them.
+// normalise strips spaces, dashes and dots and upper-cases ASCII letters, as people
+// type numbers with all of them. Other letters stay as they are, so that no rule
+// matches them: strings.ToUpper would turn a dotless ı into I and a long ſ into S.
 func normalise(s string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", ".", "", "\u00a0", "").Replace(strings.TrimSpace(s)))
+	s = strings.NewReplacer(" ", "", "-", "", ".", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
 }
 
 // ValidIBAN checks an IBAN's mod-97 checksum (ISO 13616) after normalising it.
@@ -87,33 +94,33 @@ func ParseBankDetails(country, bank, account string) (BankDetails, error) {
 	switch country {
 	case "SE":
 		if !swedishClearing.MatchString(bank) {
-			return BankDetails{}, Problemf("bank", "Enter the clearing number: 4 digits, or 5 for Swedbank numbers starting with 8.")
+			return BankDetails{}, ProblemT("bank", "problem.clearing", "Enter the clearing number: 4 digits, or 5 for Swedbank numbers starting with 8.")
 		}
 		if !swedishAccount.MatchString(account) {
-			return BankDetails{}, Problemf("account", "Enter the account number after the clearing number: digits only, at most 15.")
+			return BankDetails{}, ProblemT("account", "problem.account_number", "Enter the account number after the clearing number: digits only, at most 15.")
 		}
 		return BankDetails{ClearingHouse: "SWEDEN", BankNumber: bank, AccountNumber: account}, nil
 	case "GB":
 		if !ukSortCode.MatchString(bank) {
-			return BankDetails{}, Problemf("bank", "Enter the 6-digit sort code.")
+			return BankDetails{}, ProblemT("bank", "problem.sort_code", "Enter the 6-digit sort code.")
 		}
 		if !ukAccount.MatchString(account) {
-			return BankDetails{}, Problemf("account", "Enter the 8-digit account number.")
+			return BankDetails{}, ProblemT("account", "problem.account_number_gb", "Enter the 8-digit account number.")
 		}
 		return BankDetails{ClearingHouse: "UNITED_KINGDOM", BankNumber: bank, AccountNumber: account}, nil
 	}
 	m, ok := ibanMarkets[country]
 	if !ok {
-		return BankDetails{}, Problemf("country", "We cannot pay out to bank accounts in this country yet.")
+		return BankDetails{}, ProblemT("country", "problem.payout_country", "We cannot pay out to bank accounts in this country yet.")
 	}
 	if !strings.HasPrefix(account, country) {
-		return BankDetails{}, Problemf("account", "Enter an IBAN from "+Markets[country].Name+": it starts with "+country+".")
+		return BankDetails{}, ProblemT("account", "problem.iban_country", "Enter an IBAN from "+Markets[country].Name+": it starts with "+country+".", "Market", CountryName(country), "Country", country)
 	}
 	if !ValidIBAN(account) {
-		return BankDetails{}, Problemf("account", "This IBAN has a typing error: check the digits again.")
+		return BankDetails{}, ProblemT("account", "problem.iban_checksum", "This IBAN has a typing error: check the digits again.")
 	}
 	if !m.Pattern.MatchString(account) {
-		return BankDetails{}, Problemf("account", "This IBAN does not have the length or format used in "+Markets[country].Name+".")
+		return BankDetails{}, ProblemT("account", "problem.iban_format", "This IBAN does not have the length or format used in "+Markets[country].Name+".", "Market", CountryName(country))
 	}
 	return BankDetails{ClearingHouse: m.ClearingHouse, BankNumber: "", AccountNumber: account}, nil
 }

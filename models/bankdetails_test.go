@@ -40,6 +40,7 @@ func TestValidIBAN(t *testing.T) {
 	for in, want := range map[string]bool{
 		"GB82WEST12345698765432": true, "GB82 WEST 1234 5698 7654 32": true, "GB82WEST12345698765433": false,
 		"": false, "GB82": false, "GB82WEST1234569876543$": false,
+		"gb82west12345698765432": true, "gb82weſt12345698765432": false, // ſ upper-cases to S, but is no IBAN letter
 	} {
 		if got := ValidIBAN(in); got != want {
 			t.Errorf("ValidIBAN(%q) = %t, want %t", in, got, want)

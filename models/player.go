@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -56,6 +57,9 @@ type Player struct {
 	// Blocked is set by staff (cashier.SetPlayerBlocked): the player cannot sign in,
 	// deposit, add bank accounts or withdraw, and blocking ended their sessions.
 	Blocked bool `gorm:"not null;default:false"`
+	// Language is the language the player chose with the language picker ("sv");
+	// "" until they choose, when the browser's Accept-Language decides.
+	Language string `gorm:"size:8;not null;default:''"`
 }
 
 // Markets the cashier serves: country → currency and Trustly locale.
@@ -72,12 +76,44 @@ var Markets = map[string]struct{ Currency, Locale, Name string }{
 	"DK": {"DKK", "da_DK", "Denmark"},
 }
 
-// Locale is the Trustly locale for the player's country.
-func (p *Player) Locale() string {
-	if m, ok := Markets[p.Country]; ok {
+// Locale is the Trustly locale for the player's country, in the language of the
+// page they are on (LanguageFrom(ctx)), else the one they chose, else the
+// market's: TrustlyLocale.
+func (p *Player) Locale(ctx context.Context) string {
+	language := LanguageFrom(ctx)
+	if language == "" {
+		language = p.Language
+	}
+	return TrustlyLocale(language, p.Country)
+}
+
+// TrustlyLocale is the Locale sent to Trustly for a page in language (ISO 639-1,
+// "sv") shown to a person of country: "sv_SE", "fi_FI", "sv_FI" for a Swedish page
+// in Finland, and "en_GB" for English anywhere. Without a language it is the
+// market's own ("nl_NL"), and en_GB for a market we do not know.
+func TrustlyLocale(language, country string) string {
+	m, known := Markets[country]
+	switch {
+	case language == "en" || !known:
+		return "en_GB"
+	case len(language) != 2 || strings.Trim(language, "abcdefghijklmnopqrstuvwxyz") != "":
 		return m.Locale
 	}
-	return "en_GB"
+	return language + "_" + country
+}
+
+type languageKey struct{}
+
+// WithLanguage is ctx carrying the language of the page a request came from, for
+// the Locale of the Trustly calls it makes.
+func WithLanguage(ctx context.Context, language string) context.Context {
+	return context.WithValue(ctx, languageKey{}, language)
+}
+
+// LanguageFrom is the page's language WithLanguage put in ctx; "" when none.
+func LanguageFrom(ctx context.Context) string {
+	s, _ := ctx.Value(languageKey{}).(string)
+	return s
 }
 
 // Name is the player's full name for people.
@@ -115,27 +151,27 @@ func (r *Registration) Validate() error {
 	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
 	r.FirstName, r.LastName = strings.TrimSpace(r.FirstName), strings.TrimSpace(r.LastName)
 	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
-		return Problemf("email", "Enter an email address such as anna@example.com.")
+		return ProblemT("email", "problem.email", "Enter an email address such as anna@example.com.")
 	}
 	if len(r.Email) > MaxEmailLength {
-		return Problemf("email", fmt.Sprintf("Enter an email address of at most %d characters.", MaxEmailLength))
+		return ProblemT("email", "problem.email_length", fmt.Sprintf("Enter an email address of at most %d characters.", MaxEmailLength), "Max", MaxEmailLength)
 	}
 	if len(r.Password) < 10 || len(r.Password) > 72 {
-		return Problemf("password", "Choose a password of 10 to 72 characters.")
+		return ProblemT("password", "problem.password", "Choose a password of 10 to 72 characters.")
 	}
 	if r.FirstName == "" || r.LastName == "" || utf8.RuneCountInString(r.FirstName) > MaxNameLength ||
 		utf8.RuneCountInString(r.LastName) > MaxNameLength {
-		return Problemf("name", "Enter your first and last name as your bank knows them.")
+		return ProblemT("name", "problem.name", "Enter your first and last name as your bank knows them.")
 	}
 	if _, ok := Markets[r.Country]; !ok {
-		return Problemf("country", fmt.Sprintf("We do not serve %q; choose a country from the list.", r.Country))
+		return ProblemT("country", "problem.country", fmt.Sprintf("We do not serve %q; choose a country from the list.", r.Country), "Country", r.Country)
 	}
 	r.PersonID, r.DateOfBirth = strings.TrimSpace(r.PersonID), strings.TrimSpace(r.DateOfBirth)
 	if len(r.PersonID) > 20 {
-		return Problemf("person_id", "Enter your personal identity number as it is written on your ID card.")
+		return ProblemT("person_id", "problem.person_id", "Enter your personal identity number as it is written on your ID card.")
 	}
 	if d, err := time.Parse(time.DateOnly, r.DateOfBirth); r.DateOfBirth != "" && (err != nil || d.Year() < 1900) {
-		return Problemf("date_of_birth", "Enter your date of birth such as 1985-02-28.")
+		return ProblemT("date_of_birth", "problem.date_of_birth", "Enter your date of birth such as 1985-02-28.")
 	}
 	return nil
 }

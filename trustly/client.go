@@ -119,10 +119,18 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 	}
 	log := c.log.With("trustly_method", method, "trustly_uuid", id, "trustly_env", c.cfg.Env,
 		"http_status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
-	m, err := ParseMessage(raw) // Trustly's errors come as bodies, whatever the HTTP status
+	return c.result(log, method, id, resp.StatusCode, raw)
+}
+
+// result reads the response raw (HTTP status) to the request method with UUID id,
+// with call's guarantees: verified result data, a signed or unsigned *Error,
+// ErrRefused, or an error wrapping ErrOutcomeUnknown. Trustly's errors come as
+// bodies, whatever the HTTP status.
+func (c *Client) result(log *slog.Logger, method, id string, status int, raw []byte) (any, error) {
+	m, err := ParseMessage(raw)
 	if err != nil {
 		log.Error("trustly response unreadable", "err", err)
-		return nil, fmt.Errorf("%s: %w: response (HTTP %d): %w", method, ErrOutcomeUnknown, resp.StatusCode, err)
+		return nil, fmt.Errorf("%s: %w: response (HTTP %d): %w", method, ErrOutcomeUnknown, status, err)
 	}
 	if m.Kind == KindUnsignedError {
 		m.Err.Method, m.Err.UUID = method, id

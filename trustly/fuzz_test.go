@@ -3,7 +3,10 @@ package trustly
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -229,4 +232,59 @@ func checkAccepted(t *testing.T, raw []byte, n *Notification) {
 			t.Fatalf("accepted %q: %v", raw, err)
 		}
 	}
+}
+
+// The request FuzzResponse answers: what the client sent, as far as the response
+// is concerned.
+const (
+	fuzzMethod = "Deposit"
+	fuzzUUID   = "9a0b8c6e-3f1d-4c2a-8e5b-7d6f4a3c2b10"
+)
+
+// FuzzResponse feeds API responses to the client's reading of them (Client.result,
+// everything call does after the HTTP round trip) and checks that it never panics
+// and keeps call's promises: data comes back only from a result that verifies and
+// has the request's uuid and method; ErrRefused only for such a result saying
+// "0"; a signed *Error only from a signed error that verifies and names no other
+// request; and everything else is an unsigned *Error or ErrOutcomeUnknown. The
+// test merchant key plays Trustly's key, so the seeds in testdata/fuzz/FuzzResponse
+// (results, errors, refusals, others' uuids and methods, tampered data) verify.
+func FuzzResponse(f *testing.F) {
+	key := merchantKey(f)
+	c, err := NewClient(Config{URL: "http://trustly.invalid", Username: "u", Password: "p", PrivateKey: key,
+		TrustlyKey: &key.PublicKey, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		data, err := c.result(c.log, fuzzMethod, fuzzUUID, 200, raw)
+		m, perr := ParseMessage(raw)
+		verified := perr == nil && m.Verify(&key.PublicKey) == nil
+		ours := func(kind Kind) bool {
+			return verified && m.Kind == kind && m.UUID == fuzzUUID && m.Method == fuzzMethod
+		}
+		var te *Error
+		switch {
+		case err == nil:
+			d, _ := m.Data.(map[string]any)
+			if !ours(KindResult) || !reflect.DeepEqual(data, m.Data) || d != nil && (d["result"] == "0" || d["result"] == json.Number("0")) {
+				t.Fatalf("response %q: accepted data %v", raw, data)
+			}
+		case errors.Is(err, ErrRefused):
+			if !ours(KindResult) {
+				t.Fatalf("response %q: %v from a message that is not our verified result", raw, err)
+			}
+		case errors.Is(err, ErrOutcomeUnknown):
+		case errors.As(err, &te) && te.Signed:
+			if !verified || m.Kind != KindError || m.UUID != "" && m.UUID != fuzzUUID || m.Method != "" && m.Method != fuzzMethod {
+				t.Fatalf("response %q: signed error %v from a message that is not our verified error", raw, err)
+			}
+		case te != nil:
+			if perr != nil || m.Kind != KindUnsignedError {
+				t.Fatalf("response %q: unsigned error %v from a %v message", raw, err, m)
+			}
+		default:
+			t.Fatalf("response %q: error %v is none of call's kinds", raw, err)
+		}
+	})
 }

@@ -3,18 +3,35 @@
 // fetch data. Elements that tests look for carry a data-testid.
 package views
 
+import "github.com/trustly-cashier/cashier/lang"
+
 // Chrome is what the frame around every page shows. Handlers fill it from the
 // request (see handlers.chrome) and embed it in each page struct.
 type Chrome struct {
+	// L writes the page's words, amounts and times in the player's language and
+	// time zone; nil is English in UTC.
+	L        *lang.Localizer
 	CSRF     string // the CSRF token, for the sign-out form in the header
 	SignedIn bool   // someone is signed in: the navigation shows the cashier's pages
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
+	Here     string // the page's URL to come back to after changing language; "" after a POST
 	// Responsible gaming: the reality check notice when one is due, else nil; and
 	// RealityCheckIn, the seconds until the next one is due (0: none), after which
 	// the page reloads itself (a meta refresh, no script).
 	RealityCheck   *RealityCheckNotice
 	RealityCheckIn int
+}
+
+// T is the message id in the page's language (lang.Localizer.T).
+func (ch Chrome) T(id string, args ...any) string { return ch.Loc().T(id, args...) }
+
+// Loc is the page's Localizer, English in UTC when none was set.
+func (ch Chrome) Loc() *lang.Localizer {
+	if ch.L == nil {
+		return lang.For(lang.Default, nil)
+	}
+	return ch.L
 }
 
 // RealityCheckNotice is the reality check: time signed in and the session's money.
@@ -50,6 +67,7 @@ type BreakConfirmPage struct {
 	Kind  string // the value to take
 	Label string // "a 7-day time-out"
 	Until string // "until 2026-04-04 23:31 UTC", or "ever again"
+	Text  string // the whole sentence, in the player's language
 }
 
 // PlayRefusedPage tells a person why they cannot play.
@@ -124,10 +142,6 @@ type DepositForm struct {
 // a number field takes "1e3", which models.ParseMoney refuses. The server
 // checks the amount again, with the limits.
 const AmountPattern = `[0-9][0-9 ]*([.,][0-9]{1,2})?`
-
-// AmountTitle says what AmountPattern wants; browsers show it when the pattern
-// does not match.
-const AmountTitle = "An amount such as 100 or 99.50"
 
 // QuickPick is a one-click amount.
 type QuickPick struct {
@@ -357,9 +371,8 @@ type BankAccountRow struct {
 	Label    string // both, for sentences: "Handelsbanken **706212"
 	Verified bool   // Trustly verified that it is the player's
 	Waiting  bool   // not verified yet and not typed by the player: no payouts until the bank verifies it
-	// PayoutFailed is why a payout to it failed at the bank, in words ("The
-	// receiving bank says the account number is incorrect."); "" when none did.
-	// Payouts no longer go to it.
+	// PayoutFailed says that a payout to it failed at the bank, why, and that
+	// payouts no longer go to it; "" when none did.
 	PayoutFailed string
 	Source       string // how we learned of it: "From a deposit", "Chosen with Trustly", "Entered by you"
 }

@@ -61,6 +61,17 @@ var messages = map[Rule]string{
 	RuleLimitsUnavailable:   "We could not check your deposit limit just now. No money was moved; please try again in a few minutes.",
 }
 
+// Messages is a copy of the player-facing sentences of the rules that finish, in
+// English, for the pages that translate them (the sentence of RuleSelfExcluded
+// names the register with %s).
+func Messages() map[Rule]string {
+	out := make(map[Rule]string, len(messages))
+	for r, m := range messages {
+		out[r] = m
+	}
+	return out
+}
+
 // Reason is one rule that fired, with what made it fire. Detail is for storage and
 // the back office, not for the log: it may name a date of birth or a register's
 // reference.

@@ -45,7 +45,7 @@
     var check = function () {
       var v = minor(input.value), lo = minor(input.getAttribute("data-min")), hi = minor(input.getAttribute("data-max"));
       var outside = v !== null && ((lo !== null && v < lo) || (hi !== null && v > hi));
-      input.setCustomValidity(outside ? "Enter an amount from " + input.getAttribute("data-min") + " to " + input.getAttribute("data-max") + "." : "");
+      input.setCustomValidity(outside ? input.getAttribute("data-range") || "" : "");
     };
     input.addEventListener("input", check);
     check();

@@ -1,0 +1,174 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/lang"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
+)
+
+// The language of a page: the one the signed-in player chose (kept on the
+// player), else the one a visitor chose (the lang cookie), else the browser's
+// Accept-Language when it names one of lang.Languages; a browser asking only for
+// languages we do not speak gets the player's market's, and one asking for none
+// (a test client, a script) gets English. Times are in the zone of the player's
+// market, UTC for visitors.
+
+// langCookie keeps a visitor's choice of language for a year.
+const langCookie = "cashier_lang"
+
+// localizerKey is the Locals key of the request's *lang.Localizer.
+const localizerKey = "handlers.localizer"
+
+// loc is the request's Localizer, worked out once per request, and again once
+// the signed-in player is known (middleware may ask before requirePlayer ran).
+func loc(c *fiber.Ctx) *lang.Localizer {
+	player, signedIn := c.Locals(playerKey).(models.Player)
+	if l, ok := c.Locals(localizerKey).(localized); ok && (l.player || !signedIn) {
+		return l.l
+	}
+	code, zone := pageLanguage(c, player, signedIn), time.UTC
+	if signedIn {
+		zone = lang.Zone(player.Country)
+	}
+	l := lang.For(code, zone)
+	c.Locals(localizerKey, localized{l: l, player: signedIn})
+	return l
+}
+
+// localized is the Localizer kept for a request, and whether the player's choice
+// was known when it was worked out.
+type localized struct {
+	l      *lang.Localizer
+	player bool
+}
+
+// pageLanguage picks the request's language as the package comment says.
+func pageLanguage(c *fiber.Ctx, player models.Player, signedIn bool) string {
+	if signedIn && lang.Supported(player.Language) {
+		return player.Language
+	}
+	if code := c.Cookies(langCookie); lang.Supported(code) {
+		return code
+	}
+	header := c.Get(fiber.HeaderAcceptLanguage)
+	if code, ok := lang.Match(header); ok {
+		return code
+	}
+	if header != "" && signedIn {
+		return lang.MarketLanguage(player.Country)
+	}
+	return lang.Default
+}
+
+// tr is the message id in the request's language (lang.Localizer.T).
+func tr(c *fiber.Ctx, id string, args ...any) string { return loc(c).T(id, args...) }
+
+// money is an amount as the request's language writes it: "100,00 kr".
+func money(c *fiber.Ctx, m models.Money) string { return loc(c).Money(m) }
+
+// problemText is a Problem's sentence in the request's language.
+func problemText(c *fiber.Ctx, p *models.Problem) string { return loc(c).Problem(p) }
+
+// pageContext is the request's context carrying the page's language, for the
+// Locale of the Trustly calls a handler makes (models.Player.Locale).
+func pageContext(c *fiber.Ctx) context.Context {
+	return models.WithLanguage(c.UserContext(), loc(c).Code)
+}
+
+// setLangCookie keeps code as the browser's language for a year.
+func setLangCookie(c *fiber.Ctx, code string) {
+	secure := false
+	if s := storeOf(c); s != nil {
+		secure = s.store.Options.Secure
+	}
+	c.Cookie(&fiber.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 60 * 60,
+		Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// setLanguage is the language picker's POST: it keeps the choice on the
+// signed-in player and, for everyone, in the lang cookie, then goes back to the
+// page it was sent from (a local path; the cashier or the start page otherwise).
+func setLanguage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		code := c.FormValue("lang")
+		if !lang.Supported(code) {
+			return models.ProblemT("lang", "lang.unknown", "Choose one of the languages listed.")
+		}
+		player, err := signedInPlayer(c, svc)
+		if err != nil {
+			return err
+		}
+		if player.ID != 0 {
+			if err := svc.SetLanguage(c.UserContext(), player.ID, code); err != nil {
+				return err
+			}
+		}
+		setLangCookie(c, code)
+		next := c.FormValue("back")
+		if next == "" {
+			next = "/"
+			if player.ID != 0 {
+				next = "/cashier"
+			}
+		}
+		return c.Redirect(localPath(next), fiber.StatusSeeOther)
+	}
+}
+
+// errorIDs are the message ids of the error pages' English titles and sentences
+// (app.go), for players; the back office keeps English.
+var errorIDs = map[string]string{
+	"Something went wrong":               "error.title.generic",
+	"Request refused":                    "error.title.refused",
+	"Bad request":                        "error.title.400",
+	"Not allowed":                        "error.title.403",
+	"Page not found":                     "error.title.404",
+	"Too large":                          "error.title.413",
+	"Please check":                       "error.title.422",
+	"Too many attempts":                  "error.title.429",
+	genericMessage:                       "error.generic",
+	errFormExpired.Message:               "error.form_expired",
+	errTooManyAttempts.Message:           "error.too_many_attempts",
+	errTooManyOrders.Message:             "error.too_many_orders",
+	errForbidden.Message:                 "error.forbidden",
+	errNotFound.Message:                  "error.not_found",
+	statusMessages[400]:                  "error.bad_request",
+	statusMessages[403]:                  "error.no_access",
+	statusMessages[413]:                  "error.too_large",
+	"This request could not be handled.": "error.unhandled",
+}
+
+// translateError puts an error page's title and sentence in the player's
+// language; a Problem's own message id wins.
+func translateError(c *fiber.Ctx, page *views.ErrorPage, problem *models.Problem) {
+	if id, ok := errorIDs[page.Title]; ok {
+		page.Title = tr(c, id)
+	}
+	if problem != nil && problem.Message == page.Message {
+		page.Message = problemText(c, problem)
+	} else if id, ok := errorIDs[page.Message]; ok {
+		page.Message = tr(c, id)
+	}
+}
+
+// kycMessage is why a Pay N Play order was refused, in the player's language:
+// the kyc decision's sentence (stored in English with the order), found among
+// paynplay.Messages, or the checkout's end. A sentence not found there, such as
+// one naming a register, is shown as it was stored.
+func kycMessage(c *fiber.Ctx, order models.Order) string {
+	if order.KYCMessage == "" {
+		return tr(c, "kyc.ended")
+	}
+	for rule, text := range paynplay.Messages() {
+		if text == order.KYCMessage {
+			return tr(c, "kyc."+string(rule))
+		}
+	}
+	return order.KYCMessage
+}

@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/lang"
+	"golang.org/x/net/html"
+)
+
+// rawID is what a message id looks like when a page shows it instead of its text:
+// lower-case words joined by dots ("deposit.title", "break.kind.time-out-7d").
+var rawID = regexp.MustCompile(`(^|[^@\w.])([a-z][a-z_]*(?:\.[a-z0-9_-]+)+)`)
+
+// visibleTexts are the page's text nodes and the attributes people read
+// (accessible names, confirmations, placeholders, titles), without scripts.
+func visibleTexts(n *html.Node, out *[]string) {
+	if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
+		return
+	}
+	if n.Type == html.TextNode {
+		*out = append(*out, n.Data)
+	}
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "aria-label", "title", "data-confirm", "placeholder", "alt":
+			*out = append(*out, a.Val)
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		visibleTexts(c, out)
+	}
+}
+
+// TestNoPageShowsAMessageID renders every player page in every language and
+// fails on text shaped like a message id: a T call whose id no file has, or a
+// typo, shows the id itself. It also checks the page says which language it is.
+func TestNoPageShowsAMessageID(t *testing.T) {
+	ta := newTestApp(t)
+	for _, l := range lang.Languages {
+		t.Run(l.Code, func(t *testing.T) {
+			visitor := ta.client()
+			visitor.submit("/language", url.Values{"lang": {l.Code}, "back": {"/"}}).wantRedirect("/")
+			cl, _ := ta.signedIn(l.Code + "@example.com")
+			cl.submit("/language", url.Values{"lang": {l.Code}, "back": {"/cashier"}}).wantRedirect("/cashier")
+			pages := map[*testClient][]string{
+				visitor: {"/", "/login", "/register", "/no-such-page"},
+				cl: {"/cashier", "/payout", "/history", "/bank-accounts", "/bank-accounts/new", "/bank-accounts/new?country=FI",
+					"/profile", "/breaks", "/limits"},
+			}
+			for who, paths := range pages {
+				for _, path := range paths {
+					r := who.get(path)
+					if r.Status != http.StatusOK && r.Status != http.StatusNotFound {
+						t.Errorf("%s: status %d", path, r.Status)
+						continue
+					}
+					if !strings.Contains(r.Body, `<html lang="`+l.Code+`"`) {
+						t.Errorf("%s is not marked lang=%q", path, l.Code)
+					}
+					var texts []string
+					visibleTexts(r.parse(), &texts)
+					for _, s := range texts {
+						for _, m := range rawID.FindAllStringSubmatch(s, -1) {
+							t.Errorf("%s in %s shows %q", path, l.Code, m[2])
+						}
+					}
+				}
+			}
+			// A problem from the cashier, translated: an amount below the limits.
+			r := cl.submit("/deposit", url.Values{"amount": {"1"}}).wantStatus(http.StatusUnprocessableEntity)
+			if got, en := r.text("problem"), "Choose an amount from"; (l.Code == "en") != strings.HasPrefix(got, en) {
+				t.Errorf("deposit problem in %s: %q", l.Code, got)
+			}
+		})
+	}
+}
+
+// TestLanguageChoice: the player's choice wins over the browser's, the browser's
+// Accept-Language over the default, a browser asking for languages we do not speak
+// gets the market's, and a request asking for none gets English.
+func TestLanguageChoice(t *testing.T) {
+	ta := newTestApp(t)
+	cl, anna := ta.signedIn("anna@example.com") // Sweden
+	lang := func(accept string) string {
+		req := cl.request(http.MethodGet, "/cashier", nil)
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		r := cl.do(req).wantStatus(http.StatusOK)
+		return r.text("language-current")
+	}
+	for _, tt := range []struct{ accept, want string }{
+		{"", "en"}, {"fi-FI,fi;q=0.9", "fi"}, {"de-DE,fr;q=0.5", "sv"}, {"nl", "nl"},
+	} {
+		if got := lang(tt.accept); got != tt.want {
+			t.Errorf("Accept-Language %q: page in %q; want %q", tt.accept, got, tt.want)
+		}
+	}
+	cl.submit("/language", url.Values{"lang": {"et"}, "back": {"/cashier"}}).wantRedirect("/cashier")
+	if p, _ := ta.Svc.Player(t.Context(), anna.ID); p.Language != "et" {
+		t.Errorf("the player's language is %q after choosing et", p.Language)
+	}
+	if got := lang("fi"); got != "et" {
+		t.Errorf("after choosing Estonian the page is in %q with a Finnish browser", got)
+	}
+	cl.setCookie(langCookie, "nl") // a visitor's choice made in this browser before
+	if got := lang("fi"); got != "et" {
+		t.Errorf("the signed-in player's choice lost to the browser's cookie: page in %q", got)
+	}
+	cl.submit("/language", url.Values{"lang": {"xx"}}).wantStatus(http.StatusUnprocessableEntity)
+	cl.post("/language", url.Values{"lang": {"sv"}}).wantStatus(http.StatusForbidden)
+	if p, _ := ta.Svc.Player(t.Context(), anna.ID); p.Language != "et" {
+		t.Errorf("the player's language is %q after refused choices; want et", p.Language)
+	}
+}

@@ -1,0 +1,325 @@
+// Package lang speaks to players in their language: the message files of every
+// language (messages/*.json, one per language, every one with the same ids), which
+// language a request gets, and amounts and times written as people of that language
+// and market expect them. It imports models only; views and handlers use it.
+package lang
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // the markets' time zones on a machine without a zoneinfo database
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
+)
+
+// Languages the cashier speaks, English first: it is the fallback text of every
+// message and the language of a request that asks for none. Names are each
+// language's own name for itself, for the language picker.
+var Languages = []struct{ Code, Name string }{
+	{"en", "English"},
+	{"sv", "Svenska"},
+	{"fi", "Suomi"},
+	{"et", "Eesti"},
+	{"nl", "Nederlands"},
+}
+
+// Default is the language of a request that asks for none of ours.
+const Default = "en"
+
+//go:embed messages/*.json
+var files embed.FS
+
+var (
+	bundle  = i18n.NewBundle(language.English)
+	matcher language.Matcher
+	cache   = map[string]*Localizer{}
+)
+
+func init() {
+	tags := make([]language.Tag, len(Languages))
+	for i, l := range Languages {
+		tags[i] = language.MustParse(l.Code)
+		if _, err := bundle.LoadMessageFileFS(files, "messages/"+l.Code+".json"); err != nil {
+			panic(fmt.Sprintf("lang: %v", err))
+		}
+	}
+	matcher = language.NewMatcher(tags)
+	for i, l := range Languages {
+		cache[l.Code] = newLocalizer(l.Code, tags[i])
+	}
+}
+
+// Supported reports whether code is one of Languages.
+func Supported(code string) bool {
+	_, ok := cache[code]
+	return ok
+}
+
+// Match picks one of Languages for an Accept-Language header: ok is false when
+// the header is empty or names none of them (not even a regional variant such as
+// sv-FI), so the caller can fall back to the market's language.
+func Match(acceptLanguage string) (code string, ok bool) {
+	if strings.TrimSpace(acceptLanguage) == "" {
+		return "", false
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return "", false
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return "", false
+	}
+	return Languages[i].Code, true
+}
+
+// Markets' languages and time zones. A market whose language we do not speak is
+// shown in English.
+var markets = map[string]struct{ Lang, Zone string }{
+	"SE": {"sv", "Europe/Stockholm"},
+	"FI": {"fi", "Europe/Helsinki"},
+	"EE": {"et", "Europe/Tallinn"},
+	"NL": {"nl", "Europe/Amsterdam"},
+	"LV": {"en", "Europe/Riga"},
+	"LT": {"en", "Europe/Vilnius"},
+	"DE": {"en", "Europe/Berlin"},
+	"ES": {"en", "Europe/Madrid"},
+	"NO": {"en", "Europe/Oslo"},
+	"DK": {"en", "Europe/Copenhagen"},
+}
+
+// MarketLanguage is the language of a market (ISO 3166-1 alpha-2), English for
+// one whose language we do not speak.
+func MarketLanguage(country string) string {
+	if m, ok := markets[country]; ok {
+		return m.Lang
+	}
+	return Default
+}
+
+// Zone is the time zone the players of a market see times in; UTC for a market
+// we do not know.
+func Zone(country string) *time.Location {
+	if m, ok := markets[country]; ok {
+		if loc, err := time.LoadLocation(m.Zone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// Localizer writes messages, amounts and times in one language and time zone. The
+// zero value is not usable; get one from For. It is safe for concurrent use.
+type Localizer struct {
+	Code    string // "sv"
+	tag     language.Tag
+	loc     *i18n.Localizer
+	printer *message.Printer
+	zone    *time.Location
+	decimal string // the decimal separator: "," or "."
+}
+
+func newLocalizer(code string, tag language.Tag) *Localizer {
+	l := &Localizer{Code: code, tag: tag, loc: i18n.NewLocalizer(bundle, code), printer: message.NewPrinter(tag), zone: time.UTC}
+	zero := l.printer.Sprint(number.Decimal(0, number.Scale(2)))
+	l.decimal = string([]rune(zero)[1])
+	return l
+}
+
+// For is the Localizer of language code (English when code is not one of
+// Languages) showing times in zone (UTC when nil).
+func For(code string, zone *time.Location) *Localizer {
+	l, ok := cache[code]
+	if !ok {
+		l = cache[Default]
+	}
+	if zone == nil || zone == time.UTC {
+		return l
+	}
+	c := *l
+	c.zone = zone
+	return &c
+}
+
+// T is the message id in this language, its {{.Name}} placeholders filled from
+// args, given as name, value pairs: T("deposit.heading", "Amount", "100,00 kr").
+// A models.Money value is written with Money, a time.Time with Time, and a
+// models.CountryName or models.Text value is translated first. An id no message
+// file has comes back as the id itself: the page tests look for those.
+func (l *Localizer) T(id string, args ...any) string {
+	var data map[string]any
+	if len(args) > 0 {
+		data = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			name, _ := args[i].(string)
+			data[name] = l.value(args[i+1])
+		}
+	}
+	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// value is an argument of a message written for people of this language.
+func (l *Localizer) value(v any) any {
+	switch v := v.(type) {
+	case models.Money:
+		return l.Money(v)
+	case time.Time:
+		return l.Time(v)
+	case models.CountryName:
+		return l.Country(string(v))
+	case models.Text:
+		return l.T(v.ID, v.Args...)
+	}
+	return v
+}
+
+// N is the message id with a plural form chosen for n, which fills {{.Count}}:
+// N("duration.minutes", 5) is "5 minutes", "5 minuuttia".
+func (l *Localizer) N(id string, n int) string {
+	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": n}})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// Problem is p's sentence in this language: its message id with its args, or its
+// English Message when it has no id.
+func (l *Localizer) Problem(p *models.Problem) string {
+	if p == nil {
+		return ""
+	}
+	if p.ID == "" {
+		return p.Message
+	}
+	if s := l.T(p.ID, p.Args...); s != p.ID {
+		return s
+	}
+	return p.Message
+}
+
+// Country is a country's name in this language: "Ruotsi" for SE in Finnish.
+func (l *Localizer) Country(code string) string {
+	return l.T("country." + code)
+}
+
+// Money is an amount as people of this language write it in the player's
+// currency: "1 250,00 kr" (sv), "1 250,00 €" (fi, et), "€ 1.250,00" (nl),
+// "SEK 1,250.00" and "€1,250.00" (en), with no-break spaces. Only integers reach
+// the number formatting: the minor units are never a float.
+func (l *Localizer) Money(m models.Money) string {
+	v, sign := m.Minor, ""
+	if v < 0 {
+		v, sign = -v, "−"
+		if l.Code == "en" || l.Code == "nl" {
+			sign = "-"
+		}
+	}
+	digits := l.printer.Sprint(number.Decimal(v / 100))
+	n := fmt.Sprintf("%s%s%02d", digits, l.decimal, v%100)
+	sym := m.Currency
+	if u, err := currency.ParseISO(m.Currency); err == nil {
+		sym = l.printer.Sprint(currency.Symbol(u))
+	}
+	const nbsp = "\u00a0"
+	switch l.Code {
+	case "en":
+		if isLetters(sym) {
+			return sign + sym + nbsp + n
+		}
+		return sign + sym + n
+	case "nl":
+		return sym + nbsp + sign + n
+	}
+	return sign + n + nbsp + sym
+}
+
+// Whole is an amount without its decimals when they are zero, for quick picks:
+// "100 kr", "€ 25".
+func (l *Localizer) Whole(m models.Money) string {
+	s := l.Money(m)
+	if m.Minor%100 == 0 {
+		s = strings.Replace(s, l.decimal+"00", "", 1)
+	}
+	return s
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// timeLayouts are how each language writes a date with a time; the zone's
+// abbreviation follows.
+var timeLayouts = map[string]string{
+	"en": "2 Jan 2006, 15:04",
+	"sv": "2006-01-02 15:04",
+	"fi": "2.1.2006 klo 15.04",
+	"et": "02.01.2006 15:04",
+	"nl": "02-01-2006 15:04",
+}
+
+// Time is t in this localizer's zone as people of this language write it, with
+// the zone's abbreviation: "2026-01-20 15:42 CET" (sv), "20.1.2026 klo 16.42 EET"
+// (fi). English month names are the only words, and only in English.
+func (l *Localizer) Time(t time.Time) string {
+	t = t.In(l.zone)
+	return t.Format(timeLayouts[l.Code]) + " " + zoneName(t)
+}
+
+// Clock is the time of day of t in this localizer's zone: "15:42 CET".
+func (l *Localizer) Clock(t time.Time) string {
+	t = t.In(l.zone)
+	if l.Code == "fi" {
+		return t.Format("15.04") + " " + zoneName(t)
+	}
+	return t.Format("15:04") + " " + zoneName(t)
+}
+
+// zoneName is t's zone abbreviation, or its offset where the zone database has
+// only numbers ("+02").
+func zoneName(t time.Time) string {
+	name, off := t.Zone()
+	if name == "" || strings.ContainsAny(name, "+-0123456789") {
+		return fmt.Sprintf("UTC%+d", off/3600)
+	}
+	return name
+}
+
+// IDs is every message id of language code, sorted: the test compares the
+// languages' sets.
+func IDs(code string) ([]string, error) {
+	raw, err := fs.ReadFile(files, path.Join("messages", code+".json"))
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("messages/%s.json: %w", code, err)
+	}
+	ids := make([]string, 0, len(m))
+	for k := range m {
+		ids = append(ids, k)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
