@@ -67,9 +67,9 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 		if st.Remaining.Minor < sum.Limits.MaxDeposit.Minor {
 			form.Max = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}.String()
 		}
-		form.LimitNote = st.Headroom()
+		form.LimitNote = text(c, st.HeadroomText())
 	}
-	form.LimitNotice = st.Notice()
+	form.LimitNotice = text(c, st.NoticeText())
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: money(c, sum.Wallet), Deposit: form,
 		Blocked: blockedNotice(c, sum)}
 	if svc.Config().PayNPlay.Enabled(player.Country) {

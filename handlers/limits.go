@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,14 +12,23 @@ import (
 	"github.com/trustly-cashier/cashier/views"
 )
 
-// Sentences about deposit limits shown by the pages here.
+// Sentences about deposit limits shown by the pages here, in English; the pages
+// show them in the player's language through the message ids next to them.
 const (
-	msgLimitUnreadable = "Enter each limit as an amount such as 500 or 99.50, or leave it empty for none."
-	msgLimitsSaved     = "Your deposit limits are saved. A lower limit applies at once; a higher one from the time shown under Waiting."
+	msgLimitUnreadable = "Enter each limit as an amount such as 500 or 99.50, or leave it empty for none."                               // limits.unreadable
+	msgLimitsSaved     = "Your deposit limits are saved. A lower limit applies at once; a higher one from the time shown under Waiting." // limits.saved
 )
 
-// limitLabels name the periods' limits for people.
-var limitLabels = map[limits.Period]string{limits.Day: "Daily limit", limits.Week: "Weekly limit", limits.Month: "Monthly limit"}
+// limitLabel names a period's limit for people: "Daily limit".
+func limitLabel(c *fiber.Ctx, p limits.Period) string { return tr(c, "limits.label."+string(p)) }
+
+// text is a limits sentence in the request's language; "" when it has no id.
+func text(c *fiber.Ctx, t models.Text) string {
+	if t.ID == "" {
+		return ""
+	}
+	return tr(c, t.ID, t.Args...)
+}
 
 // limitsPage shows the player's deposit limits. ?first=1 (from the cashier, before
 // a first deposit the market requires limits for) adds the sentence asking for them.
@@ -50,7 +58,7 @@ func setLimits(svc *cashier.Service) fiber.Handler {
 			}
 			m, err := models.ParseMoney(raw, player.Currency)
 			if err != nil {
-				problem = models.Problemf(string(per), msgLimitUnreadable)
+				problem = models.ProblemT(string(per), "limits.unreadable", msgLimitUnreadable)
 				continue
 			}
 			wanted[per] = m.Minor
@@ -67,9 +75,9 @@ func setLimits(svc *cashier.Service) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusUnprocessableEntity)
-			return render(c, views.Limits(limitsView(c, st, typed, problem.Message)))
+			return render(c, views.Limits(limitsView(c, st, typed, problemText(c, problem))))
 		}
-		if err := setFlash(c, msgLimitsSaved); err != nil {
+		if err := setFlash(c, tr(c, "limits.saved")); err != nil {
 			return err
 		}
 		return c.Redirect("/limits", fiber.StatusSeeOther)
@@ -80,25 +88,25 @@ func setLimits(svc *cashier.Service) fiber.Handler {
 // player typed, shown again with problem.
 func limitsView(c *fiber.Ctx, st limits.Status, typed map[limits.Period]string, problem string) views.LimitsPage {
 	pol := st.Policy
-	page := views.LimitsPage{Chrome: chrome(c), Currency: st.Currency, Rules: limitRules(pol), Notice: st.Notice(),
+	page := views.LimitsPage{Chrome: chrome(c), Currency: st.Currency, Rules: limitRules(c, pol), Notice: text(c, st.NoticeText()),
 		Problem: problem}
 	if c.Query("first") != "" && len(st.Missing) > 0 {
-		page.Intro = st.Refusal(models.Money{Minor: 1, Currency: st.Currency})
+		page.Intro = text(c, st.RefusalText(models.Money{Minor: 1, Currency: st.Currency}))
 	}
 	for _, ps := range st.Periods {
-		row := views.LimitRow{Period: string(ps.Period), Label: limitLabels[ps.Period], Limit: "None",
-			Used: ps.Used.Display(), Required: pol.RequireOne || slices.Contains(pol.Required, ps.Period)}
+		row := views.LimitRow{Period: string(ps.Period), Label: limitLabel(c, ps.Period), Limit: tr(c, "limits.none"),
+			Used: money(c, ps.Used), Required: pol.RequireOne || slices.Contains(pol.Required, ps.Period)}
 		if ps.Own {
 			row.Value = ps.Limit.String()
 		}
 		if ps.Limit.Positive() {
-			row.Limit = ps.Limit.Display()
+			row.Limit = money(c, ps.Limit)
 			if !ps.Own {
-				row.Limit += " (default)"
+				row.Limit = tr(c, "limits.default", "Limit", ps.Limit)
 			}
-			row.Left = models.Money{Minor: max(ps.Left.Minor, 0), Currency: st.Currency}.Display()
+			row.Left = money(c, models.Money{Minor: max(ps.Left.Minor, 0), Currency: st.Currency})
 			if !pol.Rolling {
-				row.Until = pol.FormatTime(ps.End)
+				row.Until = loc(c).Time(ps.End)
 			}
 		}
 		if p := ps.Pending; p != nil {
@@ -106,7 +114,7 @@ func limitsView(c *fiber.Ctx, st limits.Status, typed map[limits.Period]string, 
 			if p.AmountMinor > 0 {
 				row.Value = p.Amount().String()
 			}
-			row.Pending = limitText(p.Amount()) + " from " + pol.FormatTime(p.EffectiveAt)
+			row.Pending = tr(c, "limits.pending", "Limit", limitText(c, p.Amount()), "When", p.EffectiveAt)
 		}
 		if typed != nil {
 			row.Value = typed[ps.Period]
@@ -114,49 +122,54 @@ func limitsView(c *fiber.Ctx, st limits.Status, typed map[limits.Period]string, 
 		page.Rows = append(page.Rows, row)
 	}
 	for _, h := range st.History {
-		page.History = append(page.History, views.LimitChangeRow{Asked: pol.FormatTime(h.RequestedAt), Label: limitLabels[h.Period],
-			From: limitText(models.Money{Minor: h.PreviousMinor, Currency: h.Currency}), To: limitText(h.Amount()),
-			Effective: pol.FormatTime(h.EffectiveAt), Waiting: h.Pending(st.At)})
+		page.History = append(page.History, views.LimitChangeRow{Asked: loc(c).Time(h.RequestedAt), Label: limitLabel(c, h.Period),
+			From: limitText(c, models.Money{Minor: h.PreviousMinor, Currency: h.Currency}), To: limitText(c, h.Amount()),
+			Effective: loc(c).Time(h.EffectiveAt), Waiting: h.Pending(st.At)})
 	}
 	return page
 }
 
-// limitText is a limit for people: "500,00 SEK", or "None" for 0.
-func limitText(m models.Money) string {
+// limitText is a limit for people: "500,00 kr", or "None" for 0.
+func limitText(c *fiber.Ctx, m models.Money) string {
 	if !m.Positive() {
-		return "None"
+		return tr(c, "limits.none")
 	}
-	return m.Display()
+	return money(c, m)
 }
 
 // limitRules says the market's policy in a sentence or two.
-func limitRules(p limits.Policy) string {
-	var b strings.Builder
+func limitRules(c *fiber.Ctx, p limits.Policy) string {
+	var parts []string
 	if p.Rolling {
-		b.WriteString("Your limits count the last 24 hours, 7 days and 30 days. ")
+		parts = append(parts, tr(c, "limits.rules.rolling"))
 	} else {
-		fmt.Fprintf(&b, "Your limits count calendar days, weeks from Monday and months, in %s time. ", p.Zone)
+		zone := "UTC"
+		if p.Zone != nil {
+			zone = p.Zone.String()
+		}
+		parts = append(parts, tr(c, "limits.rules.calendar", "Zone", zone))
 	}
 	if p.Net {
-		b.WriteString("Payouts are taken off your deposits (net deposits). ")
+		parts = append(parts, tr(c, "limits.rules.net"))
 	}
-	fmt.Fprintf(&b, "Lowering a limit applies at once; raising or removing one applies after %s", raiseDelay(p.RaiseDelay))
+	id := "limits.rules.raise"
 	if p.RaiseAfterPeriod {
-		b.WriteString(", and not before the period running then has ended")
+		id = "limits.rules.raise_after_period"
 	}
-	b.WriteString(".")
-	return b.String()
+	if p.RaiseDelay == 0 {
+		id += "_now"
+	}
+	parts = append(parts, tr(c, id, "Delay", raiseDelay(c, p.RaiseDelay)))
+	return strings.Join(parts, " ")
 }
 
 // raiseDelay is a raise delay for people: "72 hours", "7 days".
-func raiseDelay(d time.Duration) string {
+func raiseDelay(c *fiber.Ctx, d time.Duration) string {
 	switch h := int64(d / time.Hour); {
-	case d == 0:
-		return "no delay"
 	case h%24 == 0 && h >= 120:
-		return fmt.Sprintf("%d days", h/24)
+		return loc(c).N("duration.days", int(h/24))
 	case d%time.Hour == 0:
-		return fmt.Sprintf("%d hours", h)
+		return loc(c).N("duration.hours", int(h))
 	}
-	return d.String()
+	return loc(c).N("duration.minutes", int(d/time.Minute))
 }

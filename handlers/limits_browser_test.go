@@ -41,14 +41,14 @@ func TestBrowserLimitsBeforeFirstDeposit(t *testing.T) {
 
 	b.do("set a daily limit of 1 000 SEK", chromedp.SendKeys(id("limit-input-day"), "1000"),
 		chromedp.Click(id("limits-submit")), chromedp.WaitVisible(id("flash")))
-	if got := b.text("limit-day-limit"); got != "1 000,00 SEK" {
-		t.Errorf("daily limit shown %q; want 1 000,00 SEK", got)
+	if got := b.text("limit-day-limit"); got != "SEK 1,000.00" {
+		t.Errorf("daily limit shown %q; want SEK 1,000.00", got)
 	}
 	if b.has("limits-intro") {
 		t.Error("the page still asks for limits after one was set")
 	}
 	b.do("go to the cashier", chromedp.Click(id("limits-to-cashier")), chromedp.WaitVisible(id("deposit-form")))
-	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves 1 000,00 SEK now. Your limits"; got != want {
+	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves SEK 1,000.00 now. Your limits"; got != want {
 		t.Errorf("limit note %q; want %q", got, want)
 	}
 }
@@ -67,7 +67,7 @@ func TestBrowserDepositAboveLimit(t *testing.T) {
 	b.do("see the checkout", chromedp.WaitVisible(id("checkout-frame")))
 
 	b.do("back to the cashier", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("deposit-form")))
-	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves 350,00 SEK now. Your limits"; got != want {
+	if got, want := b.text("deposit-limit-note"), "Your daily deposit limit leaves SEK 350.00 now. Your limits"; got != want {
 		t.Errorf("limit note with 250 SEK pending %q; want %q", got, want)
 	}
 	max, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=amount]").dataset.max`))
@@ -81,12 +81,12 @@ func TestBrowserDepositAboveLimit(t *testing.T) {
 		return err
 	}), chromedp.Reload(), chromedp.WaitVisible(id("deposit-form")))
 	b.do("press the 500 SEK quick pick", chromedp.Click(id("pick-500.00")), chromedp.WaitVisible(id("problem")))
-	if got, want := b.text("problem"), "Your daily deposit limit leaves 350,00 SEK now; deposit at most that amount."; got != want {
+	if got, want := b.text("problem"), "Your daily deposit limit leaves SEK 350.00 now; deposit at most that amount."; got != want {
 		t.Errorf("refusal %q; want %q", got, want)
 	}
 	b.snap("deposit-above-limit")
 	b.do("see the limits page", chromedp.Navigate(lv.URL+"/limits"), chromedp.WaitVisible(id("limits-table")))
-	if used, left := b.text("limit-day-used"), b.text("limit-day-left"); used != "250,00 SEK" || !strings.HasPrefix(left, "350,00 SEK") {
-		t.Errorf("limits page: used %q, left %q; want 250,00 SEK and 350,00 SEK", used, left)
+	if used, left := b.text("limit-day-used"), b.text("limit-day-left"); used != "SEK 250.00" || !strings.HasPrefix(left, "SEK 350.00") {
+		t.Errorf("limits page: used %q, left %q; want SEK 250.00 and SEK 350.00", used, left)
 	}
 }

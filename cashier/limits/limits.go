@@ -134,7 +134,13 @@ type Status struct {
 
 // Notice is the sentence telling the player how much of a limit is used, for the
 // highest notice reached in any period; "" when none is.
-func (st Status) Notice() string {
+func (st Status) Notice() string { _, s := st.notice(); return s }
+
+// NoticeText is Notice as a message id and its arguments, shown in the player's
+// language; its ID is "" when Notice is "".
+func (st Status) NoticeText() models.Text { t, _ := st.notice(); return t }
+
+func (st Status) notice() (models.Text, string) {
 	best := -1
 	for i, p := range st.Periods {
 		if p.Notice > 0 && (best < 0 || p.Notice > st.Periods[best].Notice) {
@@ -142,45 +148,63 @@ func (st Status) Notice() string {
 		}
 	}
 	if best < 0 {
-		return ""
+		return models.Text{}, ""
 	}
 	p := st.Periods[best]
 	if p.Notice >= 100 {
-		return fmt.Sprintf(msgNoticeFull, p.Period.Adjective(), p.Limit.Display())
+		return models.Text{ID: "limits.notice_full." + string(p.Period), Args: []any{"Limit", p.Limit}},
+			fmt.Sprintf(msgNoticeFull, p.Period.Adjective(), p.Limit.Display())
 	}
-	return fmt.Sprintf(msgNotice, p.Notice, p.Period.Adjective(), p.Used.Display(), p.Limit.Display())
+	return models.Text{ID: "limits.notice." + string(p.Period), Args: []any{"Percent", p.Notice, "Used", p.Used, "Limit", p.Limit}},
+		fmt.Sprintf(msgNotice, p.Notice, p.Period.Adjective(), p.Used.Display(), p.Limit.Display())
 }
 
 // Refusal is the sentence for a deposit of amount that the limits do not allow, or
 // "" when they allow it.
-func (st Status) Refusal(amount models.Money) string {
+func (st Status) Refusal(amount models.Money) string { _, s := st.refusal(amount); return s }
+
+// RefusalText is Refusal as a message id and its arguments, shown in the player's
+// language; its ID is "" when Refusal is "".
+func (st Status) RefusalText(amount models.Money) models.Text { t, _ := st.refusal(amount); return t }
+
+func (st Status) refusal(amount models.Money) (models.Text, string) {
 	switch {
 	case len(st.Missing) > 0:
-		return fmt.Sprintf(msgRequired, periodList(st.Missing, st.Policy.RequireOne))
+		return models.Text{ID: "limits.required", Args: []any{"Periods", periodListText(st.Missing, st.Policy.RequireOne)}},
+			fmt.Sprintf(msgRequired, periodList(st.Missing, st.Policy.RequireOne))
 	case !st.Limited || amount.Minor <= st.Remaining.Minor:
-		return ""
+		return models.Text{}, ""
 	case st.Remaining.Positive():
-		return fmt.Sprintf(msgLeft, st.Binding.Adjective(), st.Remaining.Display())
+		return models.Text{ID: "limits.left." + string(st.Binding), Args: []any{"Left", st.Remaining}},
+			fmt.Sprintf(msgLeft, st.Binding.Adjective(), st.Remaining.Display())
 	}
 	p := st.period(st.Binding)
-	again := "once earlier deposits leave the period"
-	if !st.Policy.Rolling {
-		again = "from " + st.Policy.FormatTime(p.End)
+	if st.Policy.Rolling {
+		return models.Text{ID: "limits.reached_rolling." + string(st.Binding), Args: []any{"Limit", p.Limit}},
+			fmt.Sprintf(msgReached, st.Binding.Adjective(), p.Limit.Display(), "once earlier deposits leave the period")
 	}
-	return fmt.Sprintf(msgReached, st.Binding.Adjective(), p.Limit.Display(), again)
+	return models.Text{ID: "limits.reached." + string(st.Binding), Args: []any{"Limit", p.Limit, "When", p.End}},
+		fmt.Sprintf(msgReached, st.Binding.Adjective(), p.Limit.Display(), "from "+st.Policy.FormatTime(p.End))
 }
 
 // Headroom is the sentence saying what the limits leave now: "Your daily deposit
 // limit leaves 400,00 SEK now." or when it is reached, when deposits may start
 // again; "" without a limit.
-func (st Status) Headroom() string {
+func (st Status) Headroom() string { _, s := st.headroom(); return s }
+
+// HeadroomText is Headroom as a message id and its arguments, shown in the
+// player's language; its ID is "" when Headroom is "".
+func (st Status) HeadroomText() models.Text { t, _ := st.headroom(); return t }
+
+func (st Status) headroom() (models.Text, string) {
 	switch {
 	case !st.Limited:
-		return ""
+		return models.Text{}, ""
 	case st.Remaining.Positive():
-		return fmt.Sprintf(msgHeadroom, st.Binding.Adjective(), st.Remaining.Display())
+		return models.Text{ID: "limits.headroom." + string(st.Binding), Args: []any{"Left", st.Remaining}},
+			fmt.Sprintf(msgHeadroom, st.Binding.Adjective(), st.Remaining.Display())
 	}
-	return st.Refusal(models.Money{Minor: 1, Currency: st.Currency})
+	return st.refusal(models.Money{Minor: 1, Currency: st.Currency})
 }
 
 func (st Status) period(p Period) PeriodStatus {
@@ -213,6 +237,22 @@ func periodList(ps []Period, one bool) string {
 		return "a limit for at least one of a day, a week or a month"
 	}
 	return "a limit for each " + joinAnd(words)
+}
+
+// periodListText is periodList as a message: "limits.periods.day_week" names
+// the periods in ps, in the order of Periods.
+func periodListText(ps []Period, one bool) models.Text {
+	if one && len(ps) > 1 {
+		return models.Text{ID: "limits.periods.one"}
+	}
+	id := "limits.periods."
+	for i, p := range ps {
+		if i > 0 {
+			id += "_"
+		}
+		id += string(p)
+	}
+	return models.Text{ID: id}
 }
 
 func joinAnd(w []string) string {
@@ -429,8 +469,8 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, player models.Player
 	if err != nil {
 		return err
 	}
-	if why := st.Refusal(amount); why != "" {
-		return models.Problemf("amount", why)
+	if why, text := st.refusal(amount); text != "" {
+		return models.ProblemT("amount", why.ID, text, why.Args...)
 	}
 	return nil
 }
@@ -486,7 +526,7 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 	for _, per := range Periods {
 		if v, ok := wanted[per]; ok {
 			if v < 0 {
-				return nil, models.Problemf(string(per), "Enter a limit of zero or more.")
+				return nil, models.ProblemT(string(per), "limits.negative", "Enter a limit of zero or more.")
 			}
 			anyOwn = anyOwn || v > 0
 		} else {
@@ -494,7 +534,7 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 		}
 	}
 	if pol.RequireOne && !anyOwn {
-		return nil, models.Problemf("", msgNotRequired)
+		return nil, models.ProblemT("", "limits.set_one", msgNotRequired)
 	}
 	var out []Change
 	for _, per := range Periods {
@@ -504,7 +544,7 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 		}
 		ps := st.period(per)
 		if v == 0 && slices.Contains(pol.Required, per) {
-			return nil, models.Problemf(string(per), fmt.Sprintf(msgNotRemoved, per.Adjective()))
+			return nil, models.ProblemT(string(per), "limits.not_removed."+string(per), fmt.Sprintf(msgNotRemoved, per.Adjective()))
 		}
 		asked := int64(0)
 		if ps.Own {

@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/lang"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// TestLimitsInEveryLanguage: the deposit limits page, its problems and its saved
+// message, and the cashier's refusal of a deposit above a limit, speak the
+// player's language with amounts written the language's way.
+func TestLimitsInEveryLanguage(t *testing.T) {
+	ta := newTestApp(t)
+	var english string
+	for _, l := range lang.Languages {
+		t.Run(l.Code, func(t *testing.T) {
+			cl, player := ta.signedIn(l.Code + "@example.com")
+			cl.submit("/language", url.Values{"lang": {l.Code}, "back": {"/limits"}}).wantRedirect("/limits")
+			tr := lang.For(l.Code, lang.Zone(player.Country))
+			norm := func(s string) string { return strings.Join(strings.Fields(s), " ") } // as the page's text reads
+
+			r := cl.submit("/limits", url.Values{"day": {"abc"}}).wantStatus(http.StatusUnprocessableEntity)
+			if got, want := r.text("problem"), tr.T("limits.unreadable"); got != want {
+				t.Errorf("unreadable limit: %q; want %q", got, want)
+			}
+			cl.submit("/limits", url.Values{"day": {"500"}}).wantRedirect("/limits")
+			r = cl.get("/limits").wantStatus(http.StatusOK)
+			if got, want := r.text("flash"), tr.T("limits.saved"); !strings.Contains(got, want) {
+				t.Errorf("saved: %q; want %q", got, want)
+			}
+			limit := models.Money{Minor: 50000, Currency: player.Currency}
+			if got, want := r.text("limit-day-limit"), norm(tr.Money(limit)); got != want {
+				t.Errorf("daily limit shown as %q; want %q", got, want)
+			}
+			if got, want := r.text("limit-day"), tr.T("limits.label.day"); !strings.HasPrefix(got, want) {
+				t.Errorf("daily limit row %q; want it to start with %q", got, want)
+			}
+			rules := r.text("limits-rules")
+			if l.Code == lang.Default {
+				english = rules
+			} else if rules == english || rules == "" {
+				t.Errorf("rules in %s: %q", l.Code, rules)
+			}
+
+			st, err := ta.Svc.DepositLimits(t.Context(), player)
+			if err != nil {
+				t.Fatal(err)
+			}
+			above := models.Money{Minor: st.Remaining.Minor + 100, Currency: player.Currency}
+			why := st.RefusalText(above)
+			if why.ID == "" {
+				t.Fatalf("no refusal for %v with %v left", above, st.Remaining)
+			}
+			r = cl.submit("/deposit", url.Values{"amount": {above.String()}}).wantStatus(http.StatusUnprocessableEntity)
+			if got, want := r.text("problem"), norm(tr.T(why.ID, why.Args...)); got != want {
+				t.Errorf("deposit above the limit: %q; want %q", got, want)
+			}
+		})
+	}
+}
