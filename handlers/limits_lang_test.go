@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
@@ -60,5 +61,28 @@ func TestLimitsInEveryLanguage(t *testing.T) {
 				t.Errorf("deposit above the limit: %q; want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestLimitsMessageIDsExist: the ids cashier/limits puts together from a period
+// ("limits.left.week") have a message in every language.
+func TestLimitsMessageIDsExist(t *testing.T) {
+	var ids []string
+	for _, p := range limits.Periods {
+		for _, kind := range []string{"notice", "notice_full", "left", "headroom", "reached", "reached_rolling", "not_removed", "label"} {
+			ids = append(ids, "limits."+kind+"."+string(p))
+		}
+	}
+	for _, set := range [][]limits.Period{{limits.Day}, {limits.Week}, {limits.Month}, {limits.Day, limits.Week},
+		{limits.Day, limits.Month}, {limits.Week, limits.Month}, limits.Periods} {
+		ids = append(ids, limits.PeriodListText(set, false).ID)
+	}
+	ids = append(ids, limits.PeriodListText(limits.Periods, true).ID)
+	for _, l := range lang.Languages {
+		for _, id := range ids {
+			if got := lang.For(l.Code, nil).T(id); got == id {
+				t.Errorf("%s has no message %s", l.Code, id)
+			}
+		}
 	}
 }

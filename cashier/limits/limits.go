@@ -170,7 +170,7 @@ func (st Status) RefusalText(amount models.Money) models.Text { t, _ := st.refus
 func (st Status) refusal(amount models.Money) (models.Text, string) {
 	switch {
 	case len(st.Missing) > 0:
-		return models.Text{ID: "limits.required", Args: []any{"Periods", periodListText(st.Missing, st.Policy.RequireOne)}},
+		return models.Text{ID: "limits.required", Args: []any{"Periods", PeriodListText(st.Missing, st.Policy.RequireOne)}},
 			fmt.Sprintf(msgRequired, periodList(st.Missing, st.Policy.RequireOne))
 	case !st.Limited || amount.Minor <= st.Remaining.Minor:
 		return models.Text{}, ""
@@ -239,9 +239,9 @@ func periodList(ps []Period, one bool) string {
 	return "a limit for each " + joinAnd(words)
 }
 
-// periodListText is periodList as a message: "limits.periods.day_week" names
+// PeriodListText is periodList as a message: "limits.periods.day_week" names
 // the periods in ps, in the order of Periods.
-func periodListText(ps []Period, one bool) models.Text {
+func PeriodListText(ps []Period, one bool) models.Text {
 	if one && len(ps) > 1 {
 		return models.Text{ID: "limits.periods.one"}
 	}
