@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -45,7 +46,35 @@ const axeRun = `axe.run(document, {iframes: false, resultTypes: ["violations"],
 // checkAxe opens each path at desktop and phone widths and reports what axe finds.
 func (b *browser) checkAxe(script string, paths ...string) {
 	b.t.Helper()
-	for _, width := range []int64{1280, 390} {
+	b.checkAxeAt(script, []int64{1280, 390}, paths...)
+}
+
+// checkAxeInOtherLanguages chooses each language but English with the page's
+// language picker and checks paths at desktop width (the phone width's layout
+// does not change with the language; English is checked at both), then goes
+// back to English.
+func (b *browser) checkAxeInOtherLanguages(script string, paths ...string) {
+	b.t.Helper()
+	for _, l := range lang.Languages[1:] {
+		b.chooseLanguage(l.Code)
+		b.checkAxeAt(script, []int64{1280}, paths...)
+	}
+	b.chooseLanguage(lang.Default)
+}
+
+// chooseLanguage picks code in the language picker of the error page, which
+// every visitor and player sees, and waits for the page in that language.
+func (b *browser) chooseLanguage(code string) {
+	b.t.Helper()
+	b.do("choose "+code, chromedp.Navigate(b.lv.URL+"/no-such-page"), chromedp.WaitReady(id("language-form")),
+		chromedp.SetValue(id("language"), code), chromedp.Submit(id("language-form")),
+		chromedp.WaitReady(`html[lang="`+code+`"]`))
+}
+
+// checkAxeAt opens each path at each width and reports what axe finds.
+func (b *browser) checkAxeAt(script string, widths []int64, paths ...string) {
+	b.t.Helper()
+	for _, width := range widths {
 		b.do("width", chromedp.EmulateViewport(width, 900))
 		for _, path := range paths {
 			b.do("open "+path, chromedp.Navigate(b.lv.URL+path), chromedp.WaitReady("main"))
@@ -57,7 +86,7 @@ func (b *browser) checkAxe(script string, paths ...string) {
 				b.t.Fatalf("axe on %s: %v", path, err)
 			}
 			for _, v := range found {
-				b.t.Errorf("%s at %d px: %s", path, width, v)
+				b.t.Errorf("%s at %d px in %s: %s", path, width, b.pageLanguage(), v)
 			}
 		}
 	}
@@ -67,21 +96,24 @@ func (b *browser) checkAxe(script string, paths ...string) {
 // TestBrowserAccessibility walks every player page a new player sees: the start,
 // sign-in and registration pages, then signed in the cashier, a deposit's
 // checkout, success and fail pages, the history, bank accounts and their forms,
-// a withdrawal, the profile and breaks, and the error page.
+// a withdrawal, the profile, breaks and deposit limits, and the error page; in
+// English at desktop and phone widths, in every other language at desktop width.
 func TestBrowserAccessibility(t *testing.T) {
 	script := axeScript(t)
 	lv := startLive(t, liveOptions{})
 	b := newBrowserFor(t, lv, 3*browserTimeout)
 
-	b.checkAxe(script, "/", "/login", "/register", "/no-such-page")
+	visitor := []string{"/", "/login", "/register", "/no-such-page"}
+	b.checkAxe(script, visitor...)
+	b.checkAxeInOtherLanguages(script, visitor...)
 
 	email := "lea@example.com"
 	b.do("register", b.register(email)...)
 	cl := lv.signedInAs(email)
 	lv.fund(cl, "1000")
-	player := lv.playerByEmail(email)
-	acc := lv.waitAccount(player, models.AccountFromDeposit)
-	credited := latestOrder(t, lv, player, models.OrderDeposit)
+	lea := lv.playerByEmail(email)
+	acc := lv.waitAccount(lea, models.AccountFromDeposit)
+	credited := latestOrder(t, lv, lea, models.OrderDeposit)
 	cancelled := lv.startDeposit(cl, "100")
 	lv.checkoutAction(cancelled, "cancel")
 	lv.waitStatus(cancelled, models.OrderFailed)
@@ -89,9 +121,11 @@ func TestBrowserAccessibility(t *testing.T) {
 	b.withdraw("300", acc.Descriptor)
 	payout := b.location()[len(lv.URL):]
 
-	b.checkAxe(script, "/cashier", "/deposit/checkout?order="+started, "/deposit/success?order="+credited,
-		"/deposit/fail?order="+cancelled, "/history", "/bank-accounts", "/bank-accounts/new", "/bank-accounts/new?country=FI",
-		"/payout", payout, "/profile", "/breaks", "/no-such-page")
+	player := []string{"/cashier", "/deposit/checkout?order=" + started, "/deposit/success?order=" + credited,
+		"/deposit/fail?order=" + cancelled, "/history", "/bank-accounts", "/bank-accounts/new", "/bank-accounts/new?country=FI",
+		"/payout", payout, "/profile", "/breaks", "/limits", "/no-such-page"}
+	b.checkAxe(script, player...)
+	b.checkAxeInOtherLanguages(script, player...)
 }
 
 // latestOrder is the MessageID of the player's newest order of kind.
@@ -102,4 +136,13 @@ func latestOrder(t *testing.T, lv *liveApp, player models.Player, kind models.Or
 		t.Fatal(err)
 	}
 	return o.MessageID
+}
+
+// pageLanguage is the lang attribute of the page shown.
+func (b *browser) pageLanguage() string {
+	code, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+	if err != nil {
+		return "?"
+	}
+	return code
 }
