@@ -75,7 +75,7 @@ func TestEnsureOwner(t *testing.T) {
 func TestAuditAppendOnly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		if err := store.Migrate(db); err != nil { // twice: Protect must be repeatable
+		if err := store.Migrate(db); err != nil { // twice: the triggers must be repeatable
 			t.Fatal(err)
 		}
 		if err := staff.Record(ctx, db, time.Now(), staff.Audit{Event: staff.EventStaffCreated, SubjectID: 7, Reason: "kept"}); err != nil {

@@ -4,9 +4,10 @@
 // is the player's own choice here, stored here.
 //
 // A break cannot be undone or shortened. Rows are only inserted: no code updates or
-// deletes one, and the database refuses to (Protect). A new break is accepted only
-// when it ends later than the one running, so the break in force is always the
-// latest-ending row that has started, whatever order rows arrive in.
+// deletes one, and the database refuses to (store.appendOnly's triggers). A new
+// break is accepted only when it ends later than the one running, so the break in
+// force is always the latest-ending row that has started, whatever order rows arrive
+// in.
 package breaks
 
 import (
@@ -168,39 +169,4 @@ func List(ctx context.Context, db *gorm.DB, playerID int64) ([]Break, error) {
 		return nil, fmt.Errorf("breaks of player %d: %w", playerID, err)
 	}
 	return rows, nil
-}
-
-// Protect makes the database refuse to change or remove breaks: triggers that
-// abort every UPDATE and DELETE on the table (and TRUNCATE on PostgreSQL).
-// Migrations call it after creating the table; it may run any number of times.
-func Protect(db *gorm.DB) error {
-	var stmts []string
-	switch db.Dialector.Name() {
-	case "postgres":
-		stmts = []string{
-			`CREATE OR REPLACE FUNCTION breaks_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	RAISE EXCEPTION 'breaks are append-only: % refused', TG_OP;
-END $$`,
-			`DROP TRIGGER IF EXISTS breaks_append_only ON breaks`,
-			`CREATE TRIGGER breaks_append_only BEFORE UPDATE OR DELETE ON breaks FOR EACH ROW EXECUTE FUNCTION breaks_append_only()`,
-			`DROP TRIGGER IF EXISTS breaks_no_truncate ON breaks`,
-			`CREATE TRIGGER breaks_no_truncate BEFORE TRUNCATE ON breaks FOR EACH STATEMENT EXECUTE FUNCTION breaks_append_only()`,
-		}
-	case "sqlite":
-		stmts = []string{
-			`CREATE TRIGGER IF NOT EXISTS breaks_no_update BEFORE UPDATE ON breaks
-BEGIN SELECT RAISE(ABORT, 'breaks are append-only: UPDATE refused'); END`,
-			`CREATE TRIGGER IF NOT EXISTS breaks_no_delete BEFORE DELETE ON breaks
-BEGIN SELECT RAISE(ABORT, 'breaks are append-only: DELETE refused'); END`,
-		}
-	default:
-		return fmt.Errorf("protect breaks: unsupported database %s", db.Dialector.Name())
-	}
-	for _, s := range stmts {
-		if err := db.Exec(s).Error; err != nil {
-			return fmt.Errorf("protect breaks: %w", err)
-		}
-	}
-	return nil
 }

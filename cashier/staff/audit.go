@@ -13,7 +13,7 @@ import (
 // or staff account, what it was before and after, when (UTC) and in which request.
 // Rows are only ever inserted, by Record, in the transaction of the action they
 // describe; nothing in the code updates or deletes one, and the database refuses
-// to (Protect).
+// to (store.appendOnly's triggers).
 type Audit struct {
 	ID         int64     `gorm:"primaryKey"`
 	At         time.Time `gorm:"not null;index"`                  // UTC
@@ -163,40 +163,4 @@ func List(ctx context.Context, db *gorm.DB, f Filter) ([]Audit, error) {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return rows, nil
-}
-
-// Protect makes the database itself refuse to change or remove audit rows:
-// triggers that abort every UPDATE and DELETE on the audit table (and, on
-// PostgreSQL, TRUNCATE). Migrations call it after creating the tables; it may run
-// any number of times.
-func Protect(db *gorm.DB) error {
-	var stmts []string
-	switch db.Dialector.Name() {
-	case "postgres":
-		stmts = []string{
-			`CREATE OR REPLACE FUNCTION audits_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	RAISE EXCEPTION 'audit rows are append-only: % refused', TG_OP;
-END $$`,
-			`DROP TRIGGER IF EXISTS audits_append_only ON audits`,
-			`CREATE TRIGGER audits_append_only BEFORE UPDATE OR DELETE ON audits FOR EACH ROW EXECUTE FUNCTION audits_append_only()`,
-			`DROP TRIGGER IF EXISTS audits_no_truncate ON audits`,
-			`CREATE TRIGGER audits_no_truncate BEFORE TRUNCATE ON audits FOR EACH STATEMENT EXECUTE FUNCTION audits_append_only()`,
-		}
-	case "sqlite":
-		stmts = []string{
-			`CREATE TRIGGER IF NOT EXISTS audits_no_update BEFORE UPDATE ON audits
-BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: UPDATE refused'); END`,
-			`CREATE TRIGGER IF NOT EXISTS audits_no_delete BEFORE DELETE ON audits
-BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: DELETE refused'); END`,
-		}
-	default:
-		return fmt.Errorf("protect audit rows: unsupported database %s", db.Dialector.Name())
-	}
-	for _, s := range stmts {
-		if err := db.Exec(s).Error; err != nil {
-			return fmt.Errorf("protect audit rows: %w", err)
-		}
-	}
-	return nil
 }

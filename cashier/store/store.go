@@ -142,7 +142,7 @@ func (t *sqliteTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 const migrationLock = 0x63617368
 
 // Migrate creates or updates every table in models.Tables, staff.Tables and limits.Tables, makes
-// the audit table refuse updates and deletes (staff.Protect), and retires admin
+// the audit table refuse updates and deletes (appendOnly), and retires admin
 // players an older version left (retireAdminPlayers). On PostgreSQL it holds
 // an advisory lock for the whole migration, on one connection, so instances
 // starting together on an empty database migrate one after the other: the first
@@ -193,7 +193,7 @@ func migrateOn(db *gorm.DB) error {
 	if err := db.AutoMigrate(slices.Concat(models.Tables(), staff.Tables(), limits.Tables())...); err != nil {
 		return err
 	}
-	if err := staff.Protect(db); err != nil {
+	if err := appendOnly(db, "audits", "audit rows"); err != nil {
 		return err
 	}
 	if err := indexBackOffice(db); err != nil {
@@ -203,10 +203,46 @@ func migrateOn(db *gorm.DB) error {
 	if err := db.AutoMigrate(breaks.Tables()...); err != nil {
 		return err
 	}
-	if err := breaks.Protect(db); err != nil {
+	if err := appendOnly(db, "breaks", "breaks"); err != nil {
 		return err
 	}
 	return retireAdminPlayers(db)
+}
+
+// appendOnly makes the database refuse to change or remove rows of table (the
+// staff audit, players' breaks): triggers that abort every UPDATE and DELETE (and
+// TRUNCATE on PostgreSQL), with an error saying what rows are append-only. It may
+// run any number of times.
+func appendOnly(db *gorm.DB, table, rows string) error {
+	var stmts []string
+	switch db.Dialector.Name() {
+	case "postgres":
+		stmts = []string{
+			fmt.Sprintf(`CREATE OR REPLACE FUNCTION %[1]s_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION '%[2]s are append-only: %% refused', TG_OP;
+END $$`, table, rows),
+			fmt.Sprintf(`DROP TRIGGER IF EXISTS %[1]s_append_only ON %[1]s`, table),
+			fmt.Sprintf(`CREATE TRIGGER %[1]s_append_only BEFORE UPDATE OR DELETE ON %[1]s FOR EACH ROW EXECUTE FUNCTION %[1]s_append_only()`, table),
+			fmt.Sprintf(`DROP TRIGGER IF EXISTS %[1]s_no_truncate ON %[1]s`, table),
+			fmt.Sprintf(`CREATE TRIGGER %[1]s_no_truncate BEFORE TRUNCATE ON %[1]s FOR EACH STATEMENT EXECUTE FUNCTION %[1]s_append_only()`, table),
+		}
+	case "sqlite":
+		stmts = []string{
+			fmt.Sprintf(`CREATE TRIGGER IF NOT EXISTS %[1]s_no_update BEFORE UPDATE ON %[1]s
+BEGIN SELECT RAISE(ABORT, '%[2]s are append-only: UPDATE refused'); END`, table, rows),
+			fmt.Sprintf(`CREATE TRIGGER IF NOT EXISTS %[1]s_no_delete BEFORE DELETE ON %[1]s
+BEGIN SELECT RAISE(ABORT, '%[2]s are append-only: DELETE refused'); END`, table, rows),
+		}
+	default:
+		return fmt.Errorf("protect %s: unsupported database %s", table, db.Dialector.Name())
+	}
+	for _, s := range stmts {
+		if err := db.Exec(s).Error; err != nil {
+			return fmt.Errorf("protect %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // retireAdminPlayers turns the admin players of older versions (a players row
