@@ -42,6 +42,9 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on&_synchronous=FULL"
 }
 
+// slowStatement is how long a statement may take before it is logged as slow.
+const slowStatement = 500 * time.Millisecond
+
 // Open connects to dsn (a postgres:// URL or a SQLite file path) and migrates the
 // schema. Duplicate keys come back as gorm.ErrDuplicatedKey on both databases.
 func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
@@ -53,12 +56,12 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	}
 	cfg := &gorm.Config{
 		TranslateError: true,
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
+		Logger: sqlLog{slow: slowStatement, Interface: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold:             slowStatement,
 			LogLevel:                  logger.Warn,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true, // values (emails, tokens) stay out of the log
-		}),
+		})},
 		NowFunc: func() time.Time { return time.Now().UTC() },
 	}
 	var dialector gorm.Dialector

@@ -1,0 +1,40 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// sqlLog is GORM's slog logger, asked only about statements it will log: an
+// error other than "record not found", or one slower than slow. GORM's own Trace
+// renders every statement's SQL with its arguments (Dialector.Explain: reflection
+// and a regexp) before it decides to drop it, and that cost a notification more
+// than its SQLite work did.
+type sqlLog struct {
+	logger.Interface
+	slow time.Duration
+}
+
+func (l sqlLog) LogMode(level logger.LogLevel) logger.Interface {
+	return sqlLog{Interface: l.Interface.LogMode(level), slow: l.slow}
+}
+
+func (l sqlLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if (err == nil || errors.Is(err, gorm.ErrRecordNotFound)) && time.Since(begin) <= l.slow {
+		return
+	}
+	l.Interface.Trace(ctx, begin, fc, err)
+}
+
+// ParamsFilter keeps the wrapped logger's filter: with ParameterizedQueries the
+// logged SQL carries no values (emails, tokens).
+func (l sqlLog) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := l.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
