@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/rawsql"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 var (
@@ -43,21 +44,36 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 	entries := t.Entries
 	t.Entries = nil
 	t.ID = 0
-	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&t).Error; err != nil {
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = l.db.NowFunc()
+	}
+	err := inSavepoint(l.db.WithContext(ctx), func(tx *gorm.DB) error {
+		err := rawsql.QueryRow(tx, "INSERT INTO transfers (reference, currency, memo, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+			[]any{t.Reference, t.Currency, t.Memo, t.CreatedAt}, &t.ID)
+		if err != nil {
 			return err
 		}
 		// Lock balance rows in account order so concurrent transfers cannot deadlock.
 		sorted := append([]models.Entry(nil), entries...)
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Account < sorted[j].Account })
+		args := make([]any, 0, 3*len(sorted))
 		for i := range sorted {
 			e := &sorted[i]
 			e.ID, e.TransferID = 0, t.ID
 			if err := apply(tx, e.Account, t.Currency, e.Minor, t.AllowOverdraft); err != nil {
 				return err
 			}
+			args = append(args, t.ID, string(e.Account), e.Minor)
 		}
-		if err := tx.Create(&sorted).Error; err != nil {
+		i := 0
+		err = rawsql.Query(tx, insertEntries(len(sorted)), args, func(scan func(...any) error) error {
+			if i == len(sorted) {
+				return errors.New("more entry ids returned than entries inserted")
+			}
+			i++
+			return scan(&sorted[i-1].ID)
+		})
+		if err != nil {
 			return err
 		}
 		t.Entries = sorted
@@ -73,6 +89,35 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 	return t, nil
 }
 
+// savepoint is the name of Post's savepoint in a caller's transaction. Always the
+// same name: a nested gorm Transaction names each savepoint afresh, and with GORM's
+// statement cache each of those names was a statement prepared, cached and evicted
+// again, taking a hot statement out of the cache with it. Savepoints of one name
+// nest: ROLLBACK TO undoes back to the latest.
+const savepoint = "ledger_post"
+
+// inSavepoint runs fn in a savepoint of db's transaction, rolled back to if fn
+// fails or panics, or in a transaction of its own when db is not in one.
+func inSavepoint(db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+	if c, ok := db.Statement.ConnPool.(gorm.TxCommitter); !ok || c == nil {
+		return db.Transaction(fn)
+	}
+	if err := db.SavePoint(savepoint).Error; err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done || err != nil {
+			if rerr := db.RollbackTo(savepoint).Error; rerr != nil && err != nil {
+				err = fmt.Errorf("%w (and rolling back to its savepoint: %w)", err, rerr)
+			}
+		}
+	}()
+	err = fn(db.Session(&gorm.Session{NewDB: true}))
+	done = true
+	return err
+}
+
 // apply changes one balance in one statement. A guarded account (a player's) is
 // changed only if it stays at or above zero, decided by the database in a
 // conditional UPDATE, so concurrent posts cannot overdraw it; a missing row is a
@@ -80,23 +125,36 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 // row or adds to it with INSERT … ON CONFLICT DO UPDATE, which SQLite and
 // PostgreSQL both run as one atomic step on the row.
 func apply(tx *gorm.DB, account models.LedgerAccount, currency string, minor int64, overdraft bool) error {
-	var res *gorm.DB
+	var changed int64
+	var err error
 	if account.Guarded() && !overdraft && minor < 0 {
-		res = tx.Model(&models.Balance{}).Where("account = ? AND currency = ? AND minor + ? >= 0", account, currency, minor).
-			Update("minor", gorm.Expr("minor + ?", minor))
+		changed, err = rawsql.Exec(tx, "UPDATE balances SET minor = minor + $1 WHERE account = $2 AND currency = $3 AND minor + $1 >= 0",
+			minor, string(account), currency)
 	} else {
-		res = tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "account"}, {Name: "currency"}},
-			DoUpdates: clause.Assignments(map[string]any{"minor": gorm.Expr("balances.minor + excluded.minor")}),
-		}).Create(&models.Balance{Account: account, Currency: currency, Minor: minor})
+		changed, err = rawsql.Exec(tx, "INSERT INTO balances (account, currency, minor) VALUES ($1, $2, $3) "+
+			"ON CONFLICT (account, currency) DO UPDATE SET minor = balances.minor + excluded.minor", string(account), currency, minor)
 	}
-	if res.Error != nil {
-		return res.Error
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != 1 {
+	if changed != 1 {
 		return fmt.Errorf("%w on %s", ErrInsufficientFunds, account)
 	}
 	return nil
+}
+
+// insertEntries is the statement inserting n entries, returning their ids.
+func insertEntries(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO entries (transfer_id, account, minor) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+	}
+	b.WriteString(" RETURNING id")
+	return b.String()
 }
 
 func (l *Ledger) previous(ctx context.Context, t models.Transfer) (models.Transfer, error) {
