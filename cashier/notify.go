@@ -70,6 +70,8 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) (answer []
 		return nil, fmt.Errorf("%w: %w", ErrBadNotification, err)
 	}
 	method = n.Method
+	ctx, done := expectWrite(ctx, s.db)
+	defer done()
 	log := s.log.With("notification_id", n.ID(), "method", n.Method, "trustly_order_id", n.OrderID())
 	log.Debug("notification received")
 	if answer, ok, err := s.redelivered(ctx, n, log); err != nil || ok {

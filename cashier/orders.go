@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/models"
@@ -126,8 +127,7 @@ func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error
 	if db.Dialector.Name() != "sqlite" {
 		return db.WithContext(ctx).Transaction(fn)
 	}
-	g, _ := commitGroups.LoadOrStore(poolKey(db), &commitGroup{})
-	return g.(*commitGroup).do(ctx, db, fn)
+	return group(db).do(ctx, db, fn)
 }
 
 // readTx runs fn in a read-only transaction, so that all its queries see the
@@ -179,7 +179,16 @@ type commitGroup struct {
 	mu      sync.Mutex
 	queue   []*groupedTx
 	leading bool // a caller leads, or has been told to lead
+	// coming counts callers that said they will call writeTx soon (expectWrite)
+	// and have not yet; arrived wakes a leader waiting for them.
+	coming  int
+	arrived chan struct{}
 }
+
+// commitDelay is how long a leader waits for writes announced as coming
+// (expectWrite) before it commits without them, as PostgreSQL's commit_delay
+// waits when commit_siblings other transactions are active.
+const commitDelay = 2 * time.Millisecond
 
 type groupedTx struct {
 	ctx  context.Context
@@ -197,11 +206,15 @@ func (g *commitGroup) do(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) 
 	w := &groupedTx{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)
+	if e, ok := ctx.Value(expectedKey{}).(*expected); ok && e.g == g {
+		e.endLocked()
+	}
 	if !g.leading {
 		g.leading = true
 		w.done <- errLead
 	}
 	g.mu.Unlock()
+	g.wake()
 	for {
 		err := <-w.done
 		if err != errLead {
@@ -211,9 +224,76 @@ func (g *commitGroup) do(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) 
 	}
 }
 
+// wake tells a waiting leader that the queue grew.
+func (g *commitGroup) wake() {
+	select {
+	case g.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// expectWrite tells db's commit group that a writeTx call with the returned
+// context is coming (a notification verified and being signed), so that a leader
+// may wait for it (commitDelay). done must be called when the caller returns; the
+// expectation ends earlier, when its writeTx is queued.
+func expectWrite(ctx context.Context, db *gorm.DB) (context.Context, func()) {
+	if db.Dialector.Name() != "sqlite" {
+		return ctx, func() {}
+	}
+	g := group(db)
+	e := &expected{g: g}
+	g.mu.Lock()
+	g.coming++
+	g.mu.Unlock()
+	return context.WithValue(ctx, expectedKey{}, e), func() {
+		g.mu.Lock()
+		e.endLocked()
+		g.mu.Unlock()
+		g.wake()
+	}
+}
+
+type expectedKey struct{}
+
+// expected is one announced write; ended once.
+type expected struct {
+	g     *commitGroup
+	ended bool
+}
+
+func (e *expected) endLocked() {
+	if !e.ended {
+		e.ended = true
+		e.g.coming--
+	}
+}
+
+func group(db *gorm.DB) *commitGroup {
+	if g, ok := commitGroups.Load(poolKey(db)); ok {
+		return g.(*commitGroup)
+	}
+	g, _ := commitGroups.LoadOrStore(poolKey(db), &commitGroup{arrived: make(chan struct{}, 1)})
+	return g.(*commitGroup)
+}
+
 // lead commits one batch from the front of the queue and passes the lead on.
 func (g *commitGroup) lead(db *gorm.DB) {
 	g.mu.Lock()
+	deadline := time.Now().Add(commitDelay)
+	for g.coming > 0 && len(g.queue) < maxBatch {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		g.mu.Unlock()
+		t := time.NewTimer(left)
+		select {
+		case <-g.arrived:
+		case <-t.C:
+		}
+		t.Stop()
+		g.mu.Lock()
+	}
 	n := min(len(g.queue), maxBatch)
 	batch := append([]*groupedTx(nil), g.queue[:n]...)
 	g.queue = append(g.queue[:0:0], g.queue[n:]...)

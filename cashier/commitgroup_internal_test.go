@@ -1,0 +1,68 @@
+package cashier
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"gorm.io/gorm"
+)
+
+// TestCommitDelayGathersExpectedWrites: writes announced with expectWrite that
+// reach writeTx while a leader waits for them are committed in its batch, one
+// transaction for all of them; a write announced but never made holds a batch up
+// for commitDelay at most.
+func TestCommitDelayGathersExpectedWrites(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+
+	// Three writes announced, arriving one after the other.
+	const n = 3
+	ctxs, dones := make([]context.Context, n), make([]func(), n)
+	for i := range n {
+		ctxs[i], dones[i] = expectWrite(ctx, db)
+	}
+	var mu sync.Mutex
+	pools := map[gorm.ConnPool]int{}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			defer dones[i]()
+			time.Sleep(time.Duration(i) * commitDelay / 5)
+			err := writeTx(ctxs[i], db, func(tx *gorm.DB) error {
+				mu.Lock()
+				pools[tx.Statement.ConnPool]++
+				mu.Unlock()
+				return tx.Exec("SELECT 1").Error
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(pools) != 1 {
+		t.Fatalf("%d announced writes committed in %d transactions, want one", n, len(pools))
+	}
+
+	// One write announced and never made: another write still commits, after the
+	// delay at most.
+	_, never := expectWrite(ctx, db)
+	defer never()
+	start := time.Now()
+	if err := writeTx(ctx, db, func(tx *gorm.DB) error { return tx.Exec("SELECT 1").Error }); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > 50*commitDelay {
+		t.Fatalf("a write waited %v for one that never came", waited)
+	}
+	g := group(db)
+	g.mu.Lock()
+	coming := g.coming
+	g.mu.Unlock()
+	if coming != 1 {
+		t.Fatalf("%d writes expected, want 1 (the one never made)", coming)
+	}
+}
