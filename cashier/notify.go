@@ -2,12 +2,14 @@ package cashier
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/rawsql"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -136,11 +138,11 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 		// A concurrent delivery of the same notification may have stored it first:
 		// then ON CONFLICT DO NOTHING inserts nothing (on PostgreSQL after waiting for
 		// that transaction to end), and no failed statement aborts this transaction.
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "notification_id"}}, DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return fmt.Errorf("store notification: %w", res.Error)
+		stored, err := insertNotification(tx, &row)
+		if err != nil {
+			return fmt.Errorf("store notification: %w", err)
 		}
-		if res.RowsAffected == 0 {
+		if !stored {
 			var stored models.Notification
 			if err := tx.Where("notification_id = ?", n.ID()).Take(&stored).Error; err != nil {
 				return fmt.Errorf("read stored notification: %w", err)
@@ -201,6 +203,22 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 		applied()
 	}
 	return answer, nil
+}
+
+// insertNotification stores row unless a notification with its NotificationID is
+// stored already, and reports whether it stored it. It is the notification path's
+// one insert, in SQL of its own (rawsql) rather than through GORM's Create.
+func insertNotification(tx *gorm.DB, row *models.Notification) (bool, error) {
+	err := rawsql.QueryRow(tx, `INSERT INTO notifications (notification_id, method, uuid, trustly_order_id, order_id, raw,
+		answer, status, deliveries, flag, received_at, last_delivery_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (notification_id) DO NOTHING RETURNING id`,
+		[]any{row.NotificationID, row.Method, row.UUID, row.TrustlyOrderID, row.OrderID, row.Raw,
+			row.Answer, row.Status, row.Deliveries, row.Flag, row.ReceivedAt, row.LastDeliveryAt}, &row.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // redelivered answers a notification already stored, counting the delivery, or
