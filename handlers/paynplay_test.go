@@ -10,8 +10,10 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"golang.org/x/net/html"
@@ -432,4 +434,51 @@ func TestProfileShowsBankIdentity(t *testing.T) {
 	if page.has("profile-email") {
 		t.Error("a Pay N Play player's profile shows an email")
 	}
+}
+
+// TestPayNPlayRefusalInSwedish: a refusal that names something, the register a
+// person is excluded in or the end of a break, reaches a Swedish page in Swedish,
+// with the end written as Swedish pages write times (the page's zone: UTC for a
+// visitor).
+func TestPayNPlayRefusalInSwedish(t *testing.T) {
+	refusal := func(lv *liveApp, cl *testClient) string {
+		t.Helper()
+		id := startPayNPlay(cl, "SE", "100")
+		if out := lv.waitDecision(id); out.State != cashier.PayNPlayRefused {
+			t.Fatalf("order %s: %s; want refused", id, out.State)
+		}
+		page := cl.get(cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusOK)
+		return page.text("refusal")
+	}
+	swedish := func(lv *liveApp) *testClient {
+		cl := lv.client()
+		cl.setCookie(langCookie, "sv")
+		return cl
+	}
+
+	t.Run("self-excluded", func(t *testing.T) {
+		lv := startPayNPlayLive(t, "pure", "se-excluded", nil)
+		const want = "Du är registrerad som avstängd från spel (fake), så du kan inte spela här. Inga pengar flyttades."
+		if got := refusal(lv, swedish(lv)); got != want {
+			t.Errorf("refusal %q; want %q", got, want)
+		}
+	})
+
+	t.Run("on-break", func(t *testing.T) {
+		lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+		first := startPayNPlay(lv.client(), "SE", "100")
+		out := lv.waitDecision(first)
+		if out.Player == nil {
+			t.Fatalf("first deposit: %s; want a player", out.State)
+		}
+		b, err := lv.Svc.TakeBreak(context.Background(), *out.Player, breaks.TimeOut24h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		until := lang.For("sv", time.UTC).Time(cashier.BreakEndTime(b))
+		want := "Du valde en timeout på 24 timmar, så insättningar och spel är pausade till " + until + ". Uttag påverkas inte."
+		if got := refusal(lv, swedish(lv)); got != want {
+			t.Errorf("refusal %q; want %q", got, want)
+		}
+	})
 }
