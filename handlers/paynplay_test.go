@@ -350,7 +350,9 @@ func TestPayNPlayLogoutEndsSession(t *testing.T) {
 	if got := cl.get("/").text("flash"); got != "You are signed out." {
 		t.Errorf("flash %q", got)
 	}
-	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	// The browser that signed in with the bank goes back to the start page; the
+	// copy, which never signed in itself, has no hint of how and goes to sign in.
+	cl.get("/cashier").wantRedirect("/?market=SE")
 	copied.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }
 
@@ -481,4 +483,55 @@ func TestPayNPlayRefusalInSwedish(t *testing.T) {
 			t.Errorf("refusal %q; want %q", got, want)
 		}
 	})
+}
+
+// msgSessionEndedBank is session.ended_bank in English.
+const msgSessionEndedBank = "Your session has ended. Log in with your bank again to go on."
+
+// TestSessionEndedBankPlayer: a Pay N Play player, who has no password, whose
+// session ends is sent to the start page of their market, where the bank is the
+// way in, with the amount of a deposit form they sent, and told the session
+// ended: not to a password form they cannot use. The browser's hint of how it
+// signed in decides; it survives the session, also a cookie gone for good. A
+// password player is still sent to sign in and back (TestSessionEndedReturns).
+func TestSessionEndedBankPlayer(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "fi-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "FI", "")
+	out := lv.waitDecision(id)
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect("/cashier")
+	session := cl.cookie(sessionCookie).Value
+
+	// Signed out elsewhere: the session version was raised.
+	if err := lv.Svc.EndSessions(context.Background(), out.Player.ID); err != nil {
+		t.Fatal(err)
+	}
+	cl.get("/cashier").wantRedirect("/?market=FI")
+	if got := cl.get("/?market=FI").wantStatus(http.StatusOK).text("flash"); got != msgSessionEndedBank {
+		t.Errorf("flash %q; want %q", got, msgSessionEndedBank)
+	}
+
+	// A deposit form sent with the ended session: the amount comes along.
+	cl.setCookie(sessionCookie, session)
+	cl.submit("/deposit", url.Values{"amount": {"25"}}).wantRedirect("/?amount=25&market=FI")
+	page := cl.get("/?amount=25&market=FI").wantStatus(http.StatusOK)
+	if got := page.text("flash"); got != msgSessionEndedBank {
+		t.Errorf("flash %q; want %q", got, msgSessionEndedBank)
+	}
+	if got := page.value("amount"); got != "25" {
+		t.Errorf("the start page's amount reads %q; want 25", got)
+	}
+
+	// An unreadable cookie (expired, or keys changed), and none at all.
+	cl.setCookie(sessionCookie, "ended")
+	cl.get("/payout").wantRedirect("/?market=FI")
+	cl.Jar.SetCookies(cl.base, []*http.Cookie{{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1}})
+	cl.get("/cashier").wantRedirect("/?market=FI")
+
+	// A password player in the same browser afterwards goes back to the sign-in form.
+	ta := lv.testApp
+	ta.player("anna@example.com")
+	cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).wantStatus(http.StatusSeeOther)
+	cl.setCookie(sessionCookie, "ended")
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }
