@@ -131,12 +131,13 @@ func (s *Service) refuseOnBreak(ctx context.Context, player models.Player) error
 	return nil
 }
 
-// onBreak is the sentence for the kyc decision: BreakSentence of the player's
-// break in force, or "" when there is none.
-func (s *Service) onBreak(ctx context.Context, player models.Player) (string, error) {
+// onBreak is the sentence for the kyc decision, in English (BreakSentence) and as
+// a message id (BreakText), of the player's break in force; "" and the zero Text
+// when there is none.
+func (s *Service) onBreak(ctx context.Context, player models.Player) (string, models.Text, error) {
 	b, ok, err := s.CurrentBreak(ctx, player)
 	if err != nil || !ok {
-		return "", err
+		return "", models.Text{}, err
 	}
-	return BreakSentence(b), nil
+	return BreakSentence(b), BreakText(b), nil
 }

@@ -1,6 +1,7 @@
 package cashier_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,14 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		if out.State != cashier.PayNPlayRefused || !strings.HasPrefix(out.Message, want) ||
 			!strings.Contains(out.Order.KYCReasons, string(paynplay.RuleOnBreak)+":") {
 			t.Fatalf("deposit on a break: %s %q reasons %q; want refused with %q", out.State, out.Message, out.Order.KYCReasons, want)
+		}
+		// Stored as a message id with the kind and the end as a time, for the page
+		// to write in the player's language and time zone.
+		wantText := models.Text{ID: "breaks.on_break", Args: []any{"Kind", models.Text{ID: "break.kind.time-out-24h"},
+			"Until", time.Date(2026, 3, 29, 23, 31, 0, 0, time.UTC)}}
+		stored := e.reload(order)
+		if got, ok := stored.KYCRefusal(); !ok || !reflect.DeepEqual(got, wantText) {
+			t.Errorf("deposit on a break: stored refusal %#v (%t, %q); want %#v", got, ok, stored.KYCText, wantText)
 		}
 
 		login, err := svc.StartPayNPlay(e.ctx, nil, nil, "SE", "127.0.0.1")

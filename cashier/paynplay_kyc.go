@@ -23,7 +23,13 @@ const (
 	ruleWalletCurrency  paynplay.Rule = "wallet-currency"    // the player's wallet is in another currency than the deposit → FINISH
 )
 
+// The sentences of the cashier's own kyc refusals, in English and as message ids.
 const msgWalletCurrency = "Your bank account is in another country than the one you chose here. No money was moved; please choose your country and try again."
+
+var (
+	textWalletCurrency = models.Text{ID: "kyc." + string(ruleWalletCurrency)}
+	textPayNPlayEnded  = models.Text{ID: "kyc.ended"}
+)
 
 // errKYCStale means what a kyc decision was taken on changed before its write
 // transaction: another kyc created or linked the player meanwhile. The decision is
@@ -78,16 +84,17 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 		prep.decision = storedDecision(order)
 		return prep, nil
 	}
-	finish := func(rule paynplay.Rule, message, detail string) *kycPrep {
-		prep.decision = paynplay.Decision{Outcome: paynplay.Finish, Message: message,
+	// The player reads these two as the checkout's end: they are ours to fix.
+	finish := func(rule paynplay.Rule, detail string) *kycPrep {
+		prep.decision = paynplay.Decision{Outcome: paynplay.Finish, Message: msgPayNPlayEnded, Text: textPayNPlayEnded,
 			Reasons: []paynplay.Reason{{Rule: rule, Detail: detail}}}
 		return prep
 	}
 	if order.Kind != models.OrderDeposit || !order.PayNPlay {
-		return finish(ruleNotPayNPlay, msgPayNPlayEnded, fmt.Sprintf("a %s order sent without RequestKYC", order.Kind)), nil
+		return finish(ruleNotPayNPlay, fmt.Sprintf("a %s order sent without RequestKYC", order.Kind)), nil
 	}
 	if order.EndUserID != "" && d.EndUserID != order.EndUserID {
-		return finish(ruleEndUserMismatch, msgPayNPlayEnded, fmt.Sprintf("kyc enduserid %.64q", d.EndUserID)), nil
+		return finish(ruleEndUserMismatch, fmt.Sprintf("kyc enduserid %.64q", d.EndUserID)), nil
 	}
 
 	in := paynplay.Input{KYC: paynplay.FromKYC(d), Amount: order.Amount, Currency: order.Amount.Currency, LoginOnly: order.LoginOnly}
@@ -128,7 +135,7 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 		}
 		if currency != order.Amount.Currency {
 			d := &prep.decision
-			d.Outcome, d.Limit, d.Message = paynplay.Finish, models.Money{}, msgWalletCurrency
+			d.Outcome, d.Limit, d.Message, d.Text = paynplay.Finish, models.Money{}, msgWalletCurrency, textWalletCurrency
 			d.Reasons = append(d.Reasons, paynplay.Reason{Rule: ruleWalletCurrency,
 				Detail: fmt.Sprintf("wallet in %q, deposit in %s", currency, order.Amount.Currency)})
 		}
@@ -143,12 +150,12 @@ func (s *Service) decisionPlayer(ctx context.Context, p models.Player) (*paynpla
 	if err != nil {
 		return nil, err
 	}
-	onBreak, err := s.onBreak(ctx, p)
+	onBreak, onBreakText, err := s.onBreak(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	return &paynplay.Player{ID: p.ID, PersonID: p.PersonID, KYCEntityID: p.KYCEntityID, FirstName: p.FirstName,
-		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked, OnBreak: onBreak}, nil
+		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked, OnBreak: onBreak, OnBreakText: onBreakText}, nil
 }
 
 // findKnown is the player an identity belongs to: by personid in SE, FI and EE; in
@@ -178,7 +185,8 @@ func findKnown(db *gorm.DB, id paynplay.Identity) (*models.Player, error) {
 // storedDecision is the decision an order holds, to answer a later kyc for it.
 func storedDecision(o models.Order) paynplay.Decision {
 	if o.KYCOutcome != models.KYCContinue {
-		return paynplay.Decision{Outcome: paynplay.Finish, Message: o.KYCMessage}
+		text, _ := o.KYCRefusal()
+		return paynplay.Decision{Outcome: paynplay.Finish, Message: o.KYCMessage, Text: text}
 	}
 	return paynplay.Decision{Outcome: paynplay.Continue, Limit: o.KYCLimit()}
 }
@@ -210,6 +218,12 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	order.KYCOutcome = string(d.Outcome)
 	order.KYCLimitMinor = d.Limit.Minor
 	order.KYCMessage = clip(d.Message, 500)
+	text, err := models.EncodeText(d.Text, 1000)
+	if err != nil {
+		// The English sentence stands in: a page never fails over a refusal's words.
+		log.Error("kyc refusal not stored as a message id", "err", err)
+	}
+	order.KYCText = text
 	reasons := make([]string, len(d.Reasons))
 	for i, r := range d.Reasons {
 		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")

@@ -1,6 +1,7 @@
 package cashier_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -124,7 +125,9 @@ func TestPayNPlayNewPersonThenLogin(t *testing.T) {
 }
 
 // TestPayNPlayRefused: a minor and self-excluded persons are answered FINISH; the
-// order says why, no player is created and no money is booked.
+// order says why, in English and as a message id with its arguments (the
+// register's name) for the page to translate; no player is created and no money
+// is booked.
 func TestPayNPlayRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := pnpEnv(t, db, "pure")
@@ -132,11 +135,14 @@ func TestPayNPlayRefused(t *testing.T) {
 			person, country, currency string
 			rule                      paynplay.Rule
 			message                   string
+			text                      models.Text
 		}{
-			{"se-minor", "SE", "SEK", paynplay.RuleUnderage, "You must be 18 or older to play."},
-			{"se-excluded", "SE", "SEK", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling"},
-			{"fi-excluded", "FI", "EUR", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling"},
-			{"nl-minor", "NL", "EUR", paynplay.RuleUnderage, "You must be 18 or older to play."},
+			{"se-minor", "SE", "SEK", paynplay.RuleUnderage, "You must be 18 or older to play.", models.Text{ID: "kyc.underage"}},
+			{"se-excluded", "SE", "SEK", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling",
+				models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "fake"}}},
+			{"fi-excluded", "FI", "EUR", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling",
+				models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "fake"}}},
+			{"nl-minor", "NL", "EUR", paynplay.RuleUnderage, "You must be 18 or older to play.", models.Text{ID: "kyc.underage"}},
 		} {
 			amount := models.Money{Minor: 5000, Currency: tt.currency}
 			order, err := e.as(tt.person).StartPayNPlay(e.ctx, nil, &amount, tt.country, "127.0.0.1")
@@ -150,6 +156,10 @@ func TestPayNPlayRefused(t *testing.T) {
 			if out.Order.KYCOutcome != models.KYCFinish || !strings.Contains(out.Order.KYCReasons, string(tt.rule)+":") || out.Order.PlayerID != 0 {
 				t.Errorf("%s: order kyc %q reasons %q player %d; want finish for %s, no player", tt.person,
 					out.Order.KYCOutcome, out.Order.KYCReasons, out.Order.PlayerID, tt.rule)
+			}
+			stored := e.reload(order)
+			if got, ok := stored.KYCRefusal(); !ok || !reflect.DeepEqual(got, tt.text) {
+				t.Errorf("%s: stored refusal %#v (%t, %q); want %#v", tt.person, got, ok, stored.KYCText, tt.text)
 			}
 		}
 		if n := e.players(); n != 0 {

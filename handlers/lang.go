@@ -2,11 +2,12 @@ package handlers
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
-	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
@@ -158,17 +159,40 @@ func translateError(c *fiber.Ctx, page *views.ErrorPage, problem *models.Problem
 }
 
 // kycMessage is why a Pay N Play order was refused, in the player's language:
-// the kyc decision's sentence (stored in English with the order), found among
-// paynplay.Messages, or the checkout's end. A sentence not found there, such as
-// one naming a register, is shown as it was stored.
+// the kyc decision's message id with its arguments (the register's name, the end
+// of a break, written in the page's language and time zone), or the checkout's
+// end when there was no decision. An order decided before the id was stored has
+// only its English sentence: one that is word for word a "kyc." message of the
+// English file is translated, any other (one naming a register or a break's end)
+// is shown as stored. So is the English of an id no message file has.
 func kycMessage(c *fiber.Ctx, order models.Order) string {
+	if t, ok := order.KYCRefusal(); ok {
+		if s := tr(c, t.ID, t.Args...); s != t.ID {
+			return s
+		}
+		return order.KYCMessage
+	}
 	if order.KYCMessage == "" {
 		return tr(c, "kyc.ended")
 	}
-	for rule, text := range paynplay.Messages() {
-		if text == order.KYCMessage {
-			return tr(c, "kyc."+string(rule))
-		}
+	if id, ok := oldKYCSentences()[order.KYCMessage]; ok {
+		return tr(c, id)
 	}
 	return order.KYCMessage
 }
+
+// oldKYCSentences maps the English of every "kyc." message without placeholders
+// to its id, for the refusals stored before their ids were.
+var oldKYCSentences = sync.OnceValue(func() map[string]string {
+	ids, err := lang.IDs(lang.Default)
+	if err != nil {
+		panic(err) // the message files are embedded; the lang tests read them
+	}
+	en, out := lang.For(lang.Default, nil), map[string]string{}
+	for _, id := range ids {
+		if s := en.T(id); strings.HasPrefix(id, "kyc.") && !strings.Contains(s, "<no value>") {
+			out[s] = id
+		}
+	}
+	return out
+})

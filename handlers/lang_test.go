@@ -1,13 +1,18 @@
 package handlers
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/lang"
+	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
 )
 
@@ -115,5 +120,60 @@ func TestLanguageChoice(t *testing.T) {
 	cl.post("/language", url.Values{"lang": {"sv"}}).wantStatus(http.StatusForbidden)
 	if p, _ := ta.Svc.Player(t.Context(), anna.ID); p.Language != "et" {
 		t.Errorf("the player's language is %q after refused choices; want et", p.Language)
+	}
+}
+
+// TestKYCMessage: a Pay N Play refusal is shown in the page's language and time
+// zone when its order holds the message id; an order from before, which holds
+// only the English sentence, is translated when the sentence is one of the
+// messages word for word and shown as stored otherwise.
+func TestKYCMessage(t *testing.T) {
+	until := time.Date(2026, 3, 29, 23, 31, 0, 0, time.UTC)
+	stored := func(text models.Text, english string) models.Order {
+		s, err := models.EncodeText(text, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return models.Order{KYCOutcome: models.KYCFinish, KYCText: s, KYCMessage: english}
+	}
+	onBreak := models.Text{ID: "breaks.on_break", Args: []any{"Kind", models.Text{ID: "break.kind.time-out-7d"}, "Until", until}}
+	for _, tt := range []struct {
+		name, code string
+		zone       *time.Location
+		order      models.Order
+		want       string
+	}{
+		{"self-excluded", "sv", time.UTC, stored(models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "Spelpaus"}}, "English"),
+			"Du är registrerad som avstängd från spel (Spelpaus), så du kan inte spela här. Inga pengar flyttades."},
+		{"on a break, a Finnish player", "fi", lang.Zone("FI"), stored(onBreak, "English"),
+			"Valitsit jakson: 7 päivän tauko, joten talletukset ja pelaaminen on keskeytetty 30.3.2026 klo 02.31 EEST asti. Nostot eivät muutu."},
+		{"wallet in another currency", "nl", time.UTC, stored(models.Text{ID: "kyc.wallet-currency"}, "English"),
+			"Je bankrekening staat in een ander land dan het land dat je hier hebt gekozen. Er is geen geld overgemaakt; kies je land en probeer het opnieuw."},
+		{"an id no file has", "sv", time.UTC, stored(models.Text{ID: "kyc.no-such-rule"}, "The English sentence."), "The English sentence."},
+		{"an old row of a plain rule", "sv", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "You must be 18 or older to play. No money was moved."}, "Du måste vara minst 18 år för att spela. Inga pengar flyttades."},
+		{"an old row of the checkout's end", "et", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "The checkout ended before it was completed. No money was moved."}, "Makse lõppes enne, kui see lõpetati. Raha ei liikunud."},
+		{"an old row naming a register", "sv", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "You are registered as excluded from gambling (Spelpaus), so you cannot play here. No money was moved."},
+			"You are registered as excluded from gambling (Spelpaus), so you cannot play here. No money was moved."},
+		{"an old row on a break", "sv", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "You chose a 7-day time-out, so deposits and play are paused until 2026-03-29 23:31 UTC. Withdrawals are not affected."},
+			"You chose a 7-day time-out, so deposits and play are paused until 2026-03-29 23:31 UTC. Withdrawals are not affected."},
+		{"no decision", "sv", time.UTC, models.Order{}, "Betalningen avslutades innan den var klar. Inga pengar flyttades."},
+	} {
+		app := fiber.New()
+		app.Get("/", func(c *fiber.Ctx) error {
+			c.Locals(localizerKey, localized{l: lang.For(tt.code, tt.zone)})
+			return c.SendString(kycMessage(c, tt.order))
+		})
+		resp, err := app.Test(httptest.NewRequest(http.MethodGet, "/", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if got := string(body); got != tt.want {
+			t.Errorf("%s: %q; want %q", tt.name, got, tt.want)
+		}
 	}
 }

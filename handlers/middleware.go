@@ -318,12 +318,35 @@ var formPages = map[string]string{
 // afterwards: to the page asked for, or for a form sent, to the page the form is
 // on with the amount typed. Only this site's own paths are kept (localPath). A
 // request that came with a session that has ended (expired, signed out
-// elsewhere, or unreadable) says so on the sign-in page.
+// elsewhere, or unreadable) says so on the sign-in page. A browser that last
+// signed in with the bank (wayInCookie) has no password to type: it goes to the
+// start page of its market instead, with the amount of a deposit form it sent.
 func redirectToLogin(c *fiber.Ctx) error {
+	market, bank := bankWayIn(c)
 	if c.Cookies(sessionCookie) != "" && session(c).Flash == "" {
-		if err := setFlash(c, tr(c, "session.ended")); err != nil {
+		id := "session.ended"
+		if bank {
+			id = "session.ended_bank"
+		}
+		if err := setFlash(c, tr(c, id)); err != nil {
 			return err
 		}
+	}
+	if bank {
+		q := url.Values{}
+		if market != "" {
+			q.Set("market", market)
+		}
+		if c.Method() != fiber.MethodGet && c.Path() == "/deposit" {
+			if amount := typedAmount(strings.TrimSpace(c.FormValue("amount"))); amount != "" {
+				q.Set("amount", amount)
+			}
+		}
+		landing := "/"
+		if len(q) > 0 {
+			landing += "?" + q.Encode()
+		}
+		return c.Redirect(landing, fiber.StatusSeeOther)
 	}
 	next := c.OriginalURL()
 	if c.Method() != fiber.MethodGet {

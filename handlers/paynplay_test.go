@@ -10,8 +10,10 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"golang.org/x/net/html"
@@ -348,7 +350,9 @@ func TestPayNPlayLogoutEndsSession(t *testing.T) {
 	if got := cl.get("/").text("flash"); got != "You are signed out." {
 		t.Errorf("flash %q", got)
 	}
-	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	// The browser that signed in with the bank goes back to the start page; the
+	// copy, which never signed in itself, has no hint of how and goes to sign in.
+	cl.get("/cashier").wantRedirect("/?market=SE")
 	copied.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }
 
@@ -432,4 +436,102 @@ func TestProfileShowsBankIdentity(t *testing.T) {
 	if page.has("profile-email") {
 		t.Error("a Pay N Play player's profile shows an email")
 	}
+}
+
+// TestPayNPlayRefusalInSwedish: a refusal that names something, the register a
+// person is excluded in or the end of a break, reaches a Swedish page in Swedish,
+// with the end written as Swedish pages write times (the page's zone: UTC for a
+// visitor).
+func TestPayNPlayRefusalInSwedish(t *testing.T) {
+	refusal := func(lv *liveApp, cl *testClient) string {
+		t.Helper()
+		id := startPayNPlay(cl, "SE", "100")
+		if out := lv.waitDecision(id); out.State != cashier.PayNPlayRefused {
+			t.Fatalf("order %s: %s; want refused", id, out.State)
+		}
+		page := cl.get(cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusOK)
+		return page.text("refusal")
+	}
+	swedish := func(lv *liveApp) *testClient {
+		cl := lv.client()
+		cl.setCookie(langCookie, "sv")
+		return cl
+	}
+
+	t.Run("self-excluded", func(t *testing.T) {
+		lv := startPayNPlayLive(t, "pure", "se-excluded", nil)
+		const want = "Du är registrerad som avstängd från spel (fake), så du kan inte spela här. Inga pengar flyttades."
+		if got := refusal(lv, swedish(lv)); got != want {
+			t.Errorf("refusal %q; want %q", got, want)
+		}
+	})
+
+	t.Run("on-break", func(t *testing.T) {
+		lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+		first := startPayNPlay(lv.client(), "SE", "100")
+		out := lv.waitDecision(first)
+		if out.Player == nil {
+			t.Fatalf("first deposit: %s; want a player", out.State)
+		}
+		b, err := lv.Svc.TakeBreak(context.Background(), *out.Player, breaks.TimeOut24h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		until := lang.For("sv", time.UTC).Time(cashier.BreakEndTime(b))
+		want := "Du valde en timeout på 24 timmar, så insättningar och spel är pausade till " + until + ". Uttag påverkas inte."
+		if got := refusal(lv, swedish(lv)); got != want {
+			t.Errorf("refusal %q; want %q", got, want)
+		}
+	})
+}
+
+// msgSessionEndedBank is session.ended_bank in English.
+const msgSessionEndedBank = "Your session has ended. Log in with your bank again to go on."
+
+// TestSessionEndedBankPlayer: a Pay N Play player, who has no password, whose
+// session ends is sent to the start page of their market, where the bank is the
+// way in, with the amount of a deposit form they sent, and told the session
+// ended: not to a password form they cannot use. The browser's hint of how it
+// signed in decides; it survives the session, also a cookie gone for good. A
+// password player is still sent to sign in and back (TestSessionEndedReturns).
+func TestSessionEndedBankPlayer(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "fi-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "FI", "")
+	out := lv.waitDecision(id)
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect("/cashier")
+	session := cl.cookie(sessionCookie).Value
+
+	// Signed out elsewhere: the session version was raised.
+	if err := lv.Svc.EndSessions(context.Background(), out.Player.ID); err != nil {
+		t.Fatal(err)
+	}
+	cl.get("/cashier").wantRedirect("/?market=FI")
+	if got := cl.get("/?market=FI").wantStatus(http.StatusOK).text("flash"); got != msgSessionEndedBank {
+		t.Errorf("flash %q; want %q", got, msgSessionEndedBank)
+	}
+
+	// A deposit form sent with the ended session: the amount comes along.
+	cl.setCookie(sessionCookie, session)
+	cl.submit("/deposit", url.Values{"amount": {"25"}}).wantRedirect("/?amount=25&market=FI")
+	page := cl.get("/?amount=25&market=FI").wantStatus(http.StatusOK)
+	if got := page.text("flash"); got != msgSessionEndedBank {
+		t.Errorf("flash %q; want %q", got, msgSessionEndedBank)
+	}
+	if got := page.value("amount"); got != "25" {
+		t.Errorf("the start page's amount reads %q; want 25", got)
+	}
+
+	// An unreadable cookie (expired, or keys changed), and none at all.
+	cl.setCookie(sessionCookie, "ended")
+	cl.get("/payout").wantRedirect("/?market=FI")
+	cl.Jar.SetCookies(cl.base, []*http.Cookie{{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1}})
+	cl.get("/cashier").wantRedirect("/?market=FI")
+
+	// A password player in the same browser afterwards goes back to the sign-in form.
+	ta := lv.testApp
+	ta.player("anna@example.com")
+	cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).wantStatus(http.StatusSeeOther)
+	cl.setCookie(sessionCookie, "ended")
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }

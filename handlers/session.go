@@ -190,8 +190,42 @@ func signIn(c *fiber.Ctx, player models.Player) error {
 		ID: hex.EncodeToString(b)}
 	if s := storeOf(c); s != nil {
 		v.Seen = s.now().Unix()
+		setWayIn(c, s, player)
 	}
 	return saveSession(c, v)
+}
+
+// wayInCookie remembers for a year how this browser last signed in, so that a
+// browser whose session has ended is sent where its player can sign in again: a
+// Pay N Play player has no password and signs in with the bank on the start page
+// of their market ("bank:FI"), anyone else with a password ("password"). The
+// session cannot tell once it has ended (the cookie expired, was signed out
+// elsewhere or cannot be read), and the market's mode cannot either (a hybrid
+// market has both kinds). It is a hint, not a credential: it names no one, and a
+// changed value only shows another of the public sign-in pages.
+const wayInCookie = "cashier_way_in"
+
+// setWayIn keeps how player signed in as this browser's wayInCookie.
+func setWayIn(c *fiber.Ctx, s *sessionStore, player models.Player) {
+	way := "password"
+	if player.PasswordHash == "" {
+		way = "bank:" + player.Country
+	}
+	c.Cookie(&fiber.Cookie{Name: wayInCookie, Value: way, Path: "/", MaxAge: 365 * 24 * 60 * 60,
+		Secure: s.store.Options.Secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// bankWayIn reports whether this browser last signed in with the bank, and the
+// market it did so in ("" when not one of ours).
+func bankWayIn(c *fiber.Ctx) (market string, ok bool) {
+	rest, ok := strings.CutPrefix(c.Cookies(wayInCookie), "bank:")
+	if !ok {
+		return "", false
+	}
+	if _, known := models.Markets[rest]; !known {
+		rest = ""
+	}
+	return rest, true
 }
 
 // signOut deletes this browser's session cookie. A copy of the cookie elsewhere

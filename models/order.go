@@ -132,11 +132,15 @@ type Order struct {
 	// KYCOutcome "continue" or "finish", KYCLimitMinor the deposit cap of a CONTINUE
 	// with limit (in the order's currency; 0 = none), KYCReasons every rule that fired
 	// with its detail, one "rule: detail" per line (for staff: it may name a date of
-	// birth), and KYCMessage the sentence for the player of a FINISH.
+	// birth), KYCMessage the sentence for the player of a FINISH in English, and
+	// KYCText the same sentence as a message id with its arguments (EncodeText), which
+	// the page shows in the player's language; KYCText is "" for orders decided
+	// before it was kept, whose KYCMessage is all there is.
 	KYCOutcome    string `gorm:"size:16;not null;default:''"`
 	KYCLimitMinor int64  `gorm:"not null;default:0"`
 	KYCReasons    string `gorm:"size:2000;not null;default:''"`
 	KYCMessage    string `gorm:"size:500;not null;default:''"`
+	KYCText       string `gorm:"size:1000;not null;default:''"`
 	KYCAt         *time.Time
 	CreditHeldAt  *time.Time // a credit came while PlayerID was 0: not booked until the kyc names the player
 
@@ -215,6 +219,10 @@ func (o *Order) KYCLimit() Money {
 	}
 	return Money{Minor: o.KYCLimitMinor, Currency: o.Amount.Currency}
 }
+
+// KYCRefusal is the FINISH's sentence as a message id with its arguments (KYCText
+// read); ok is false for an order without one, whose KYCMessage is shown as stored.
+func (o *Order) KYCRefusal() (Text, bool) { return DecodeText(o.KYCText) }
 
 // Flags raised from the order's state rather than from one event. Refresh adds and
 // removes them as the state changes, so they do not depend on arrival order.

@@ -45,8 +45,9 @@ const (
 // finishes reports whether the rule stops the checkout by itself.
 func (r Rule) finishes() bool { return r != RuleKYCEntityChanged && r != RuleLimitCapped }
 
-// messages are the player-facing sentences of the rules that finish. The cashier
-// shows the one of Decision.Message on the page the checkout returns to.
+// messages are the player-facing sentences of the rules that finish, in English.
+// The page the checkout returns to shows Decision.Text, the same sentence as the
+// message id "kyc.<rule>" (package lang), in the player's language.
 var messages = map[Rule]string{
 	RuleTrustlyAbort:        "Your bank login could not be used to play here. No money was moved.",
 	RuleIdentityInvalid:     "We could not read your identity from your bank. No money was moved; please contact support.",
@@ -62,8 +63,8 @@ var messages = map[Rule]string{
 }
 
 // Messages is a copy of the player-facing sentences of the rules that finish, in
-// English, for the pages that translate them (the sentence of RuleSelfExcluded
-// names the register with %s).
+// English (the sentence of RuleSelfExcluded names the register with %s), as
+// orders decided before Decision.Text was stored hold them.
 func Messages() map[Rule]string {
 	out := make(map[Rule]string, len(messages))
 	for r, m := range messages {
@@ -87,8 +88,13 @@ type Decision struct {
 	// zero Money otherwise. It is rendered to Trustly's decimal text only by Answer.
 	Limit models.Money
 	// Message is the player-facing sentence of the first rule that finished the
-	// order; "" for Continue.
+	// order, in English; "" for Continue.
 	Message string
+	// Text is Message as a message id with its arguments, for the page to show in
+	// the player's language: "kyc.<rule>", with the register's name for
+	// RuleSelfExcluded, and the player's OnBreakText for RuleOnBreak. Its ID is ""
+	// for Continue.
+	Text models.Text
 	// Reasons are every rule that fired, in the order they were checked.
 	Reasons []Reason
 	// Identity is the kyc's identity as read; with RuleIdentityInvalid it may be
@@ -149,8 +155,10 @@ type Player struct {
 	DOB         string // YYYY-MM-DD; "" for a password player who never gave one
 	Blocked     bool   // blocked by the operator, or its wallet is blocked (a returned deposit)
 	// OnBreak is the sentence saying until when the player chose not to play (a
-	// time-out or self-exclusion at this operator); "" when they did not.
-	OnBreak string
+	// time-out or self-exclusion at this operator), in English; "" when they did
+	// not. OnBreakText is the same sentence as a message id with its arguments.
+	OnBreak     string
+	OnBreakText models.Text
 }
 
 // Limits says how much a player may deposit now. Responsible gaming (issue 11)
@@ -238,7 +246,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 	fire := func(rule Rule, format string, args ...any) {
 		d.Reasons = append(d.Reasons, Reason{Rule: rule, Detail: fmt.Sprintf(format, args...)})
 		if rule.finishes() && d.Outcome == Continue {
-			d.Outcome, d.Message = Finish, messages[rule]
+			d.Outcome, d.Message, d.Text = Finish, messages[rule], models.Text{ID: "kyc." + string(rule)}
 		}
 	}
 
@@ -270,7 +278,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 			first := d.Outcome == Continue
 			fire(RuleOnBreak, "player %d is on a break", p.ID)
 			if first {
-				d.Message = p.OnBreak
+				d.Message, d.Text = p.OnBreak, p.OnBreakText
 			}
 			break
 		}
@@ -312,6 +320,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 	if res.Excluded {
 		fire(RuleSelfExcluded, "%s reference %s", res.Register, res.Reference)
 		d.Message = fmt.Sprintf(messages[RuleSelfExcluded], res.Register)
+		d.Text = models.Text{ID: "kyc." + string(RuleSelfExcluded), Args: []any{"Register", res.Register}}
 		return d
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,8 @@ var (
 	blocked    = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
 	badStored  = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
 	onBreak    = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
-		OnBreak: "You chose a 7-day time-out, so deposits and play are paused until 2026-04-04 23:31 UTC."}
+		OnBreak:     "You chose a 7-day time-out, so deposits and play are paused until 2026-04-04 23:31 UTC.",
+		OnBreakText: models.Text{ID: "breaks.on_break", Args: []any{"Until", time.Date(2026, 4, 4, 23, 31, 0, 0, time.UTC)}}}
 )
 
 // register answers like a register and counts its calls.
@@ -217,6 +219,24 @@ func TestDecide(t *testing.T) {
 				t.Errorf("Continue with message %q", d.Message)
 			case tt.want == Finish && (d.Message == "" || !strings.Contains(d.Message, tt.inMessage) || strings.Contains(d.Message, "%")):
 				t.Errorf("message %q; want a sentence with %q", d.Message, tt.inMessage)
+			}
+			// The same sentence as a message id: the first finishing rule's, with
+			// the register's name, or the player's break.
+			var want models.Text
+			for _, r := range tt.rules {
+				if r.finishes() && tt.want == Finish {
+					want = models.Text{ID: "kyc." + string(r)}
+					switch r {
+					case RuleSelfExcluded:
+						want.Args = []any{"Register", d.Register.Register}
+					case RuleOnBreak:
+						want = onBreak.OnBreakText
+					}
+					break
+				}
+			}
+			if !reflect.DeepEqual(d.Text, want) {
+				t.Errorf("text %#v; want %#v", d.Text, want)
 			}
 		})
 	}

@@ -36,8 +36,12 @@ type config struct {
 	DatabaseURL string // DATABASE_URL: postgres://… or a SQLite file path
 
 	NotifyToken string // TRUSTLY_NOTIFY_TOKEN: secret path segment of the notification URL
-	SessionHash []byte // CASHIER_SESSION_KEY: signs the session cookie
-	SessionKey  []byte // … and encrypts it (derived from the same secret)
+	// NotifyTokenFrom says where NotifyToken was read, for the banner, which never
+	// prints the token whole: "the environment variable TRUSTLY_NOTIFY_TOKEN", "the
+	// file /data/notify-token".
+	NotifyTokenFrom string
+	SessionHash     []byte // CASHIER_SESSION_KEY: signs the session cookie
+	SessionKey      []byte // … and encrypts it (derived from the same secret)
 
 	Limits map[string]cashier.Limits // CASHIER_LIMITS: per-currency amounts; defaults otherwise
 	// LimitPolicy is each market's deposit-limit policy: CASHIER_LIMIT_POLICY over
@@ -129,25 +133,29 @@ func secret(getenv func(string) string, name string) (string, error) {
 }
 
 // persisted returns the secret NAME from the environment, or else the one kept in
-// dataDir/file, creating it on first start.
-func persisted(getenv func(string) string, name, dataDir, file string) (string, error) {
-	v, err := secret(getenv, name)
-	if err != nil || v != "" {
-		return v, err
+// dataDir/file, creating it on first start; from says where it was read, in words.
+func persisted(getenv func(string) string, name, dataDir, file string) (v, from string, err error) {
+	if v, err = secret(getenv, name); err != nil || v != "" {
+		from = "the environment variable " + name
+		if getenv(name) == "" {
+			from = "the file " + getenv(name+"_FILE") + " (" + name + "_FILE)"
+		}
+		return v, from, err
 	}
 	path := filepath.Join(dataDir, file)
+	from = "the file " + path
 	if b, err := os.ReadFile(path); err == nil {
-		return strings.TrimSpace(string(b)), nil
+		return strings.TrimSpace(string(b)), from, nil
 	}
 	buf := make([]byte, 32)
 	if _, err := rand.Read(buf); err != nil {
-		return "", err
+		return "", "", err
 	}
 	v = hex.EncodeToString(buf)
 	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("keep %s: %w", name, err)
+		return "", "", fmt.Errorf("keep %s: %w", name, err)
 	}
-	return v, nil
+	return v, from, nil
 }
 
 func loadConfig(getenv func(string) string) (*config, error) {
@@ -189,13 +197,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 
-	if c.NotifyToken, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
+	if c.NotifyToken, c.NotifyTokenFrom, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
 		return nil, err
 	}
 	if len(c.NotifyToken) < 16 || strings.ContainsAny(c.NotifyToken, "/?#") {
 		return nil, errors.New("TRUSTLY_NOTIFY_TOKEN must be at least 16 characters without / ? #")
 	}
-	sess, err := persisted(getenv, "CASHIER_SESSION_KEY", c.DataDir, "session-key")
+	sess, _, err := persisted(getenv, "CASHIER_SESSION_KEY", c.DataDir, "session-key")
 	if err != nil {
 		return nil, err
 	}

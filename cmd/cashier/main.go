@@ -135,9 +135,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	} else {
 		fmt.Fprintf(out, "Trustly: %s environment at %s.\n", cfg.TrustlyEnv, cfg.TrustlyURL)
 	}
-	// The notification URL carries a secret: it goes to the terminal, once, and
-	// never into the log.
-	fmt.Fprintf(out, "Notification URL to register with Trustly (keep it secret): %s/trustly/notify/%s\n", cfg.BaseURL, cfg.NotifyToken)
+	fmt.Fprintln(out, notifyURLLine(cfg))
 	if cfg.AdminPassword != "" {
 		fmt.Fprintf(out, "Back office: %s/admin/login, owner %s with the password of CASHIER_ADMIN_PASSWORD.\n\n", cfg.BaseURL, cfg.AdminEmail)
 	} else {
@@ -248,4 +246,20 @@ func dbKind(dsn string) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// notifyURLLine is the banner's line about the notification URL. The URL's last
+// segment is a secret, so the line shows its first four characters only and says
+// where the whole token is read from; neither the banner nor the log ever holds it.
+func notifyURLLine(cfg *config) string {
+	return fmt.Sprintf("Notification URL to register with Trustly: %s/trustly/notify/%s (the last part is a secret token, "+
+		"shown in part; copy it whole from %s).", cfg.BaseURL, mask(cfg.NotifyToken), cfg.NotifyTokenFrom)
+}
+
+// mask is a secret's first four characters and an ellipsis.
+func mask(secret string) string {
+	if r := []rune(secret); len(r) > 4 {
+		return string(r[:4]) + "…"
+	}
+	return "…"
 }

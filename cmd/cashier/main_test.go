@@ -53,9 +53,11 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 	vars := map[string]string{"CASHIER_DATA": data, "CASHIER_ADDR": addr,
 		"SANDBOX_ADDR": sbAddr, "CASHIER_ADMIN_PASSWORD": "admin-password-1"}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out, logged := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, env(vars), out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() {
+		done <- run(ctx, env(vars), out, slog.New(slog.NewTextHandler(logged, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}()
 
 	get := func(url string) (int, string) {
 		deadline := time.Now().Add(20 * time.Second)
@@ -81,17 +83,23 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 	if !strings.Contains(out.String(), "http://"+addr+"/register") {
 		t.Errorf("start-up text does not tell a newcomer where to go: %q", out.String())
 	}
-	// The banner gives the notification URL itself, and says where the back
-	// office's owner signs in.
-	token, err := os.ReadFile(data + "/notify-token")
+	// The banner gives the notification URL with its secret token masked and
+	// names the file the whole token is read from, and says where the back
+	// office's owner signs in. The token itself is in neither the banner nor
+	// the log.
+	raw, err := os.ReadFile(data + "/notify-token")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"http://" + addr + "/trustly/notify/" + strings.TrimSpace(string(token)) + "\n",
-		"http://" + addr + "/admin/login, owner admin@example.com"} {
+	token := strings.TrimSpace(string(raw))
+	for _, want := range []string{"http://" + addr + "/trustly/notify/" + token[:4] + "…",
+		data + "/notify-token", "http://" + addr + "/admin/login, owner admin@example.com"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("start-up text lacks %q: %q", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), token) || strings.Contains(logged.String(), token) {
+		t.Errorf("the notify token is printed or logged in full:\n%s\n%s", out.String(), logged.String())
 	}
 	// Another name for the same server is sent to the base URL, where the
 	// session cookie lives; Trustly's notifications are served on any host.
@@ -116,6 +124,9 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
+		if strings.Contains(logged.String(), token) {
+			t.Errorf("the notify token is logged in full:\n%s", logged.String())
+		}
 		if err != nil {
 			t.Fatalf("run: %v", err)
 		}
@@ -333,5 +344,42 @@ func TestStaffAdd(t *testing.T) {
 		list[1].Email != "ops@example.com" || list[1].Role != staff.RoleOperator ||
 		bcrypt.CompareHashAndPassword([]byte(list[1].PasswordHash), []byte("operator password 1")) != nil {
 		t.Errorf("staff accounts %+v", list)
+	}
+}
+
+// TestNotifyURLLine: the banner's notification URL shows only the first four
+// characters of the token and says where the whole of it is read from.
+func TestNotifyURLLine(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	for _, tt := range []struct {
+		vars map[string]string
+		from string
+	}{
+		{map[string]string{"TRUSTLY_NOTIFY_TOKEN": token}, "TRUSTLY_NOTIFY_TOKEN"},
+		{map[string]string{"TRUSTLY_NOTIFY_TOKEN_FILE": "/run/secrets/notify"}, "/run/secrets/notify"},
+		{map[string]string{}, "notify-token"},
+	} {
+		dir := t.TempDir()
+		if f := tt.vars["TRUSTLY_NOTIFY_TOKEN_FILE"]; f != "" {
+			f = dir + "/notify"
+			if err := os.WriteFile(f, []byte(token+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tt.vars["TRUSTLY_NOTIFY_TOKEN_FILE"], tt.from = f, f
+		} else if len(tt.vars) == 0 {
+			if err := os.WriteFile(dir+"/notify-token", []byte(token+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tt.from = dir + "/notify-token"
+		}
+		tt.vars["CASHIER_DATA"] = dir
+		cfg, err := loadConfig(env(tt.vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := notifyURLLine(cfg)
+		if !strings.Contains(line, cfg.BaseURL+"/trustly/notify/0123…") || !strings.Contains(line, tt.from) || strings.Contains(line, token) {
+			t.Errorf("%v: %q; want the URL with 0123… and %q, never the token", tt.vars, line, tt.from)
+		}
 	}
 }
