@@ -99,13 +99,13 @@ const (
 type Order struct {
 	ID        int64     `gorm:"primaryKey"`
 	MessageID string    `gorm:"size:64;not null;uniqueIndex"` // ours, sent to Trustly; NewMessageID
-	Kind      OrderKind `gorm:"size:16;not null;index"`
-	PlayerID  int64     `gorm:"not null;index"`
+	Kind      OrderKind `gorm:"size:16;not null"`             // indexed by (kind, id) and (kind, created_at, id): store.backOfficeIndexes
+	PlayerID  int64     `gorm:"not null"`                     // indexed by (player_id, id)
 	// Amount is what the player asked for. What Trustly booked is in the ledger; a
 	// credit for another amount is booked as Trustly says and flagged, one in another
 	// currency is flagged and not booked.
-	Amount         Money       `gorm:"embedded;embeddedPrefix:amount_"` // columns amount_minor, amount_currency
-	Status         OrderStatus `gorm:"size:24;not null;index"`
+	Amount         Money       `gorm:"embedded;embeddedPrefix:amount_"`   // columns amount_minor, amount_currency
+	Status         OrderStatus `gorm:"size:24;not null"`                  // indexed by (status, id) and (status, created_at, id)
 	TrustlyOrderID string      `gorm:"size:64;not null;default:'';index"` // Trustly's orderid, from the API result or a notification
 	CheckoutURL    string      `gorm:"size:2048;not null;default:''"`     // where the player completes the order; expires in 10–30 minutes
 	// Flag lists anomalies for staff, "; "-separated and sorted, empty when all is

@@ -39,6 +39,16 @@ var postgresIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_transfers_reference_prefix ON transfers (reference text_pattern_ops)`,
 }
 
+// redundantIndexes were made by older versions from models.Order's tags: each is
+// the first column of a backOfficeIndexes index ending in id, which answers the
+// same lookups (on SQLite every index ends with the rowid anyway), and each cost a
+// notification that changes an order's status one more index entry to move.
+var redundantIndexes = []string{
+	`DROP INDEX IF EXISTS idx_orders_status`,
+	`DROP INDEX IF EXISTS idx_orders_kind`,
+	`DROP INDEX IF EXISTS idx_orders_player_id`,
+}
+
 // indexBackOffice creates backOfficeIndexes, and postgresIndexes on PostgreSQL;
 // it may run any number of times.
 func indexBackOffice(db *gorm.DB) error {
@@ -46,7 +56,7 @@ func indexBackOffice(db *gorm.DB) error {
 	if db.Dialector.Name() == "postgres" {
 		stmts = append(stmts[:len(stmts):len(stmts)], postgresIndexes...)
 	}
-	for _, stmt := range stmts {
+	for _, stmt := range append(stmts[:len(stmts):len(stmts)], redundantIndexes...) {
 		if err := db.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("back-office index: %w", err)
 		}
