@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -77,7 +78,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		var err error
-		if pool, err = sql.Open(sqlite.DriverName, SQLiteDSN(dsn)); err != nil {
+		if pool, err = sql.Open(sqliteDriver, SQLiteDSN(dsn)); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		dialector = sqlite.New(sqlite.Config{Conn: sqlitePool{pool}})
@@ -97,13 +98,30 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 	} else {
 		// One writer at a time is SQLite's model; a few connections let reads overlap.
+		// All of them stay open: database/sql keeps 2 idle by default, and closed the
+		// others after a burst, so the next burst opened new ones, each reading the
+		// schema and compiling its statements again, with a cold page cache.
 		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
 	}
 	if err := Migrate(db); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// sqliteDriver is mattn/go-sqlite3 with the connection settings a DSN cannot carry:
+// temporary files in memory. A savepoint's journal (each notification of a commit
+// batch has one, and the ledger one inside it) otherwise went to a file in
+// /var/tmp once past 64 KiB: created, written page by page and deleted, every batch.
+const sqliteDriver = "sqlite3-cashier"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		return err
+	}})
 }
 
 // sqlitePool is the SQLite connection pool as GORM sees it. Its transactions
