@@ -31,6 +31,10 @@ import (
 	"github.com/trustly-cashier/cashier/models"
 )
 
+// Version changes whenever Run writes other rows for the same Config: caches of
+// seeded databases name it.
+const Version = 1
+
 // Games is the ledger account of the games: play moves money between it and the
 // wallets (a stake from the wallet, a win to it). The cashier never books it.
 const Games models.LedgerAccount = "operator:games"
