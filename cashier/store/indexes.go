@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 )
@@ -29,14 +30,34 @@ var backOfficeIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_notifications_unmatched ON notifications (id) WHERE order_id IS NULL`,
 }
 
+// playerIndexes serve the player's own pages and requests, which must take as
+// long at a million orders as on an empty database: each reads one player's rows
+// from an index that starts with the player, in the order the page wants them
+// (handlers.TestHotPathPlans checks the plans). idx_orders_player_created gives
+// the history page a player's newest orders without sorting all of them; the
+// deposit limits (cashier/limits) read a player's deposits in one currency since
+// a date from idx_orders_player_deposits, where SQLite, knowing no row counts,
+// would otherwise pick idx_orders_currency_created and read every player's
+// orders in that currency since then. Their columns never change once an order
+// is written, so updating an order does not touch them.
+var playerIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_created ON orders (player_id, created_at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_deposits ON orders (player_id, kind, amount_currency, created_at)`,
+}
+
 // postgresIndexes are PostgreSQL's own. idx_transfers_reference_prefix finds an
 // order's transfers by the prefix of their reference ("deposit:4711:") with LIKE
 // whatever the database's collation: the unique index on reference is in that
 // collation, where LIKE cannot use it and a range such as 'deposit:4711:' ≤ r <
 // 'deposit:4711;' is not a prefix match (under ICU ';' sorts before ':'). SQLite
 // compares text bytewise, so the range on its unique index is exact.
+//
+// idx_entries_account_id gives an account's newest entries (the history page's
+// movements) in id order; on SQLite idx_entries_account does, since every index
+// there ends with the rowid.
 var postgresIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_transfers_reference_prefix ON transfers (reference text_pattern_ops)`,
+	`CREATE INDEX IF NOT EXISTS idx_entries_account_id ON entries (account, id)`,
 }
 
 // redundantIndexes were made by older versions from models.Order's tags: each is
@@ -49,16 +70,17 @@ var redundantIndexes = []string{
 	`DROP INDEX IF EXISTS idx_orders_player_id`,
 }
 
-// indexBackOffice creates backOfficeIndexes, and postgresIndexes on PostgreSQL;
-// it may run any number of times.
+// indexBackOffice creates backOfficeIndexes and playerIndexes, and
+// postgresIndexes on PostgreSQL, and drops redundantIndexes; it may run any
+// number of times.
 func indexBackOffice(db *gorm.DB) error {
-	stmts := backOfficeIndexes
+	stmts := slices.Concat(backOfficeIndexes, playerIndexes)
 	if db.Dialector.Name() == "postgres" {
-		stmts = append(stmts[:len(stmts):len(stmts)], postgresIndexes...)
+		stmts = append(stmts, postgresIndexes...)
 	}
 	for _, stmt := range append(stmts[:len(stmts):len(stmts)], redundantIndexes...) {
 		if err := db.Exec(stmt).Error; err != nil {
-			return fmt.Errorf("back-office index: %w", err)
+			return fmt.Errorf("index: %w", err)
 		}
 	}
 	return nil
