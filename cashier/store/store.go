@@ -108,6 +108,9 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	if pool != nil {
+		checkpoints(pool, checkpointEvery, log)
+	}
 	return db, nil
 }
 
