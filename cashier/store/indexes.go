@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 )
@@ -29,6 +30,18 @@ var backOfficeIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_notifications_unmatched ON notifications (id) WHERE order_id IS NULL`,
 }
 
+// limitsIndexes serve the deposit limits' reads (package limits), which every
+// cashier page, deposit and kyc decision makes, each a range that does not grow
+// with the player's history: their deposits since the start of the longest
+// period, their payouts sent since then (where the policy counts net deposits),
+// both partial on the kind, which the queries name as a literal; and the newest
+// changes of each period's limit.
+var limitsIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_deposits ON orders (player_id, created_at) WHERE kind = 'deposit'`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_payouts_sent ON orders (player_id, sent_at) WHERE kind = 'payout'`,
+	`CREATE INDEX IF NOT EXISTS idx_limit_changes_recent ON deposit_limit_changes (player_id, currency, "period", requested_at, id)`,
+}
+
 // postgresIndexes are PostgreSQL's own. idx_transfers_reference_prefix finds an
 // order's transfers by the prefix of their reference ("deposit:4711:") with LIKE
 // whatever the database's collation: the unique index on reference is in that
@@ -39,16 +52,16 @@ var postgresIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_transfers_reference_prefix ON transfers (reference text_pattern_ops)`,
 }
 
-// indexBackOffice creates backOfficeIndexes, and postgresIndexes on PostgreSQL;
+// indexBackOffice creates backOfficeIndexes and limitsIndexes, and postgresIndexes on PostgreSQL;
 // it may run any number of times.
 func indexBackOffice(db *gorm.DB) error {
-	stmts := backOfficeIndexes
+	stmts := slices.Concat(backOfficeIndexes, limitsIndexes)
 	if db.Dialector.Name() == "postgres" {
 		stmts = append(stmts[:len(stmts):len(stmts)], postgresIndexes...)
 	}
 	for _, stmt := range stmts {
 		if err := db.Exec(stmt).Error; err != nil {
-			return fmt.Errorf("back-office index: %w", err)
+			return fmt.Errorf("create index: %w", err)
 		}
 	}
 	return nil
