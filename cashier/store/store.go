@@ -186,16 +186,41 @@ const readConns = 8
 func config(log *slog.Logger, prepare bool) *gorm.Config {
 	return &gorm.Config{
 		TranslateError: true,
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
+		Logger: quietTrace{Interface: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold:             slowQuery,
 			LogLevel:                  logger.Warn,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true, // values (emails, tokens) stay out of the log
-		}),
+		}), level: logger.Warn},
 		NowFunc:            func() time.Time { return time.Now().UTC() },
 		PrepareStmt:        prepare,
 		PrepareStmtMaxSize: 512,
 	}
+}
+
+// slowQuery is how long a statement may take before it is logged as slow.
+const slowQuery = 500 * time.Millisecond
+
+// quietTrace is GORM's logger, which writes out every statement with its values
+// (ExplainSQL) before it decides whether to log it, told not to ask at Warn for a
+// statement that neither failed nor was slow: that writing was a few per cent of a
+// page. Errors and slow statements are traced as before; at Info every one is.
+type quietTrace struct {
+	logger.Interface
+	level logger.LogLevel
+}
+
+// LogMode sets the level (db.Debug() asks for Info) and keeps the wrapper.
+func (q quietTrace) LogMode(level logger.LogLevel) logger.Interface {
+	return quietTrace{Interface: q.Interface.LogMode(level), level: level}
+}
+
+// Trace hands a statement to the logger only when it could log it.
+func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if q.level < logger.Info && (err == nil || errors.Is(err, gorm.ErrRecordNotFound)) && time.Since(begin) <= slowQuery {
+		return
+	}
+	q.Interface.Trace(ctx, begin, fc, err)
 }
 
 // sqlitePool is the SQLite connection pool as GORM sees it. Its transactions
