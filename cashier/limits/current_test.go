@@ -2,19 +2,35 @@ package limits_test
 
 import (
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 )
 
 // TestCurrentIsStatus: Current, which reads only the newest changes of each
-// period, answers as Status does (but for the history), for a player with a
+// period (every column of them), answers as Status does (but for the history), for a player with a
 // long history of raises and lowerings in Sweden and in the Netherlands (net
 // deposits, defaults), at moments before, between and after the raises take effect.
 func TestCurrentIsStatus(t *testing.T) {
+	s, err := schema.Parse(&limits.Change{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, f := range s.Fields {
+		if f.DBName != "" {
+			cols = append(cols, f.DBName)
+		}
+	}
+	if got, want := strings.ReplaceAll(limits.ChangeColumns, `"`, ""), strings.Join(cols, ", "); got != want {
+		t.Fatalf("Current reads the changes' columns %q; the table's are %q", got, want)
+	}
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		for _, country := range []string{"SE", "NL"} {
 			start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

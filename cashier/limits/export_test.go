@@ -1,8 +1,10 @@
 package limits
 
-// The queries of Current, for the plan test.
+// The queries of Current, for the plan test, and the columns recentChanges reads.
 var (
-	DepositsSince    = depositsSince
-	PayoutsSince     = payoutsSince
+	DepositsSQL      = depositsSQL
+	PayoutsSQL       = payoutsSQL
 	RecentChangesSQL = recentChangesSQL
 )
+
+const ChangeColumns = changeColumns

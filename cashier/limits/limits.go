@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -395,11 +396,15 @@ var recentChangesSQL = func() string {
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&b, `SELECT * FROM (SELECT * FROM deposit_limit_changes WHERE player_id = ? AND currency = ? AND "period" = ?
-ORDER BY requested_at DESC, id DESC LIMIT %d) AS p%d`, recentPerPeriod, i)
+		fmt.Fprintf(&b, `SELECT * FROM (SELECT %s FROM deposit_limit_changes WHERE player_id = ? AND currency = ? AND "period" = ?
+ORDER BY requested_at DESC, id DESC LIMIT %d) AS p%d`, changeColumns, recentPerPeriod, i)
 	}
 	return b.String()
 }()
+
+// changeColumns are the deposit_limit_changes table's, in Change's order, as
+// recentChanges scans them.
+const changeColumns = `id, player_id, currency, "period", amount_minor, previous_minor, requested_at, effective_at, flag`
 
 // recentChanges reads the changes of the player's limits in currency that decide
 // the limits in force at at and the changes pending then, in request order: the
@@ -410,8 +415,21 @@ func recentChanges(tx *gorm.DB, playerID int64, currency string, at time.Time) (
 	for _, per := range Periods {
 		args = append(args, playerID, currency, per)
 	}
+	rows, err := raw.Query(tx.Statement.Context, tx, recentChangesSQL, args...)
+	if err != nil {
+		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+	}
+	defer rows.Close()
 	var changes []Change
-	if err := tx.Raw(recentChangesSQL, args...).Scan(&changes).Error; err != nil {
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.ID, &c.PlayerID, &c.Currency, &c.Period, &c.AmountMinor, &c.PreviousMinor, &c.RequestedAt,
+			&c.EffectiveAt, &c.Flag); err != nil {
+			return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+		}
+		changes = append(changes, c)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
 	}
 	slices.SortFunc(changes, func(a, b Change) int {
@@ -497,44 +515,60 @@ func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net b
 	if playerID == 0 {
 		return nil, nil, nil
 	}
-	var orders []models.Order
-	if err := depositsSince(tx, playerID, currency, from.Add(-margin)).Find(&orders).Error; err != nil {
+	ctx := tx.Statement.Context
+	rows, err := raw.Query(ctx, tx, depositsSQL, playerID, from.Add(-margin), currency)
+	if err != nil {
 		return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 	}
-	for _, o := range orders {
+	defer rows.Close()
+	for rows.Next() {
+		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Currency: currency}}
+		if err := rows.Scan(&o.Amount.Minor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt); err != nil {
+			return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
+		}
 		if m := Counts(o); m > 0 {
 			deposits = append(deposits, movement{at: o.CreatedAt, minor: m})
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
+	}
 	if !net {
 		return deposits, nil, nil
 	}
-	var outs []models.Order
-	if err := payoutsSince(tx, playerID, currency, from.Add(-margin)).Find(&outs).Error; err != nil {
+	outs, err := raw.Query(ctx, tx, payoutsSQL, playerID, from.Add(-margin), currency)
+	if err != nil {
 		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
 	}
-	for _, o := range outs {
-		payouts = append(payouts, movement{at: *o.SentAt, minor: o.Amount.Minor})
+	defer outs.Close()
+	for outs.Next() {
+		var m movement
+		if err := outs.Scan(&m.minor, &m.at); err != nil {
+			return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
+		}
+		payouts = append(payouts, m)
+	}
+	if err := outs.Err(); err != nil {
+		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
 	}
 	return deposits, payouts, nil
 }
 
-// depositsSince selects the player's deposits in currency created since from: an
-// index range of idx_orders_player_deposits (store), whose WHERE the kind's
-// literal matches (a bound parameter would not).
-func depositsSince(tx *gorm.DB, playerID int64, currency string, from time.Time) *gorm.DB {
-	return tx.Model(&models.Order{}).Select("id", "kind", "amount_minor", "amount_currency", "status", "pay_n_play", "kyc_outcome", "kyc_limit_minor", "created_at").
-		Where("player_id = ? AND kind = '"+string(models.OrderDeposit)+"' AND created_at >= ? AND amount_currency = ?",
-			playerID, from, currency)
-}
-
-// payoutsSince selects the player's payouts in currency sent since from and not
-// returned: an index range of idx_orders_player_payouts_sent (store).
-func payoutsSince(tx *gorm.DB, playerID int64, currency string, from time.Time) *gorm.DB {
-	return tx.Model(&models.Order{}).Select("id", "amount_minor", "sent_at", "returned_at").
-		Where("player_id = ? AND kind = '"+string(models.OrderPayout)+"' AND sent_at >= ? AND returned_at IS NULL AND amount_currency = ?",
-			playerID, from, currency)
-}
+// Every cashier page, deposit and kyc decision reads the limits, so their reads
+// are prepared statements (raw.Query), not GORM's.
+var (
+	// depositsSQL selects what Counts needs of the player's deposits in a
+	// currency created since a moment: an index range of
+	// idx_orders_player_deposits (store), whose WHERE the kind's literal matches
+	// (a bound parameter would not).
+	depositsSQL = `SELECT amount_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at FROM orders
+WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
+	// payoutsSQL selects the amounts of the player's payouts in a currency sent
+	// since a moment and not returned, and when they were sent: an index range of
+	// idx_orders_player_payouts_sent (store).
+	payoutsSQL = `SELECT amount_minor, sent_at FROM orders
+WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND returned_at IS NULL AND amount_currency = ?`
+)
 
 // Counts is what a deposit order counts against its player's limits now: see
 // counted.
