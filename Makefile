@@ -37,8 +37,12 @@ test: check-generated lint
 crash:
 	CRASH=1 $(GO) test -count=1 -timeout 30m -run 'TestCrash|TestTwoInstances' -v ./internal/crash
 
+# Every benchmark, then one Markdown table of every ratio and its goal
+# (internal/benchtable). pipefail: a failing benchmark fails the run. Benchmarks
+# that need PostgreSQL skip without TEST_DATABASE_URL.
+bench: SHELL := /bin/bash
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem ./... | $(GO) run ./internal/benchtable
 
 # Every fuzz target for FUZZTIME each, one after the other (`make fuzz FUZZTIME=10m`).
 # The seed corpora (testdata/fuzz/<Name>) also run in `make test`; a finding is

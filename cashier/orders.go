@@ -3,7 +3,6 @@ package cashier
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -132,40 +132,15 @@ func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error
 
 // readTx runs fn in a read-only transaction, so that all its queries see the
 // database at one moment: a page that shows a balance next to the orders and
-// entries behind it never mixes two states. On PostgreSQL that is a REPEATABLE READ,
-// READ ONLY transaction. On SQLite every transaction the pool begins is BEGIN
-// IMMEDIATE, which would take the write lock and queue behind writers, so readTx
-// begins a deferred transaction on a connection of its own instead: in WAL mode it
-// reads one snapshot, taken at its first query, while writers go on. fn must only
-// read, and must not keep tx.
+// entries behind it never mixes two states. It is a REPEATABLE READ, READ ONLY
+// transaction on store.Reads(db): on PostgreSQL the pool itself; on SQLite, whose
+// write pool begins every transaction with BEGIN IMMEDIATE (which would take the
+// write lock and queue behind writers), a pool of query-only connections whose
+// transactions are deferred: in WAL mode one snapshot, taken at its first query,
+// while writers go on; its statements stay prepared from one transaction to the
+// next. fn must only read, and must not keep tx.
 func readTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	if db.Dialector.Name() != "sqlite" {
-		return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	}
-	pool, err := db.DB()
-	if err != nil {
-		return fmt.Errorf("read transaction: %w", err)
-	}
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("read transaction: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
-		return fmt.Errorf("read transaction: %w", err)
-	}
-	tx := db.Session(&gorm.Session{Context: ctx, NewDB: true})
-	tx.Statement.ConnPool = conn
-	err = fn(tx)
-	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-		// The connection may still be inside the transaction: close it rather than
-		// give it back to the pool.
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		if err == nil {
-			err = fmt.Errorf("end read transaction: %w", rerr)
-		}
-	}
-	return err
+	return store.Reads(db).WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
 
 // commitGroups holds one commitGroup per SQLite connection pool (*sql.DB).

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
@@ -50,6 +52,37 @@ func (s *Service) summary(ctx context.Context, tx *gorm.DB, player models.Player
 		}
 	}
 	return sum, nil
+}
+
+// Home is what the cashier's home page shows: the Summary, the deposit limits now
+// (limits.Service.Current: without their history) and the break in force.
+type Home struct {
+	Summary
+	DepositLimits limits.Status
+	Break         *breaks.Break // nil: none in force
+}
+
+// Home reads the player's Home in one read transaction.
+func (s *Service) Home(ctx context.Context, player models.Player) (Home, error) {
+	var h Home
+	now := s.now()
+	err := readTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+		if h.Summary, err = s.summary(ctx, tx, player); err != nil {
+			return err
+		}
+		if h.DepositLimits, err = s.limits.Current(ctx, tx, player, player.Currency, now.UTC()); err != nil {
+			return fmt.Errorf("deposit limits of player %d: %w", player.ID, err)
+		}
+		b, ok, err := breaks.Current(ctx, tx, player.ID, now)
+		if ok {
+			h.Break = &b
+		}
+		return err
+	})
+	if err != nil {
+		return Home{}, err
+	}
+	return h, nil
 }
 
 // PayoutSummary is what the withdrawal page shows: the Summary, what may be

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
@@ -239,5 +241,53 @@ func TestPayoutDetail(t *testing.T) {
 			sum.Payouts[0].Account.ID != account.ID || sum.Payouts[1].State != cashier.PayoutTextAwaitingApproval {
 			t.Errorf("got payouts %+v; want %d then %d (awaiting approval)", sum.Payouts, order.ID, waiting.ID)
 		}
+	})
+}
+
+// TestHome: the cashier home's one read holds what the Summary, the deposit
+// limits (without their history) and the break in force say, before and after a
+// limit, a deposit and a break.
+func TestHome(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		check := func(stage string, onBreak bool) {
+			t.Helper()
+			got, err := r.svc.Home(r.ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := r.svc.Summary(r.ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := r.svc.DepositLimits(r.ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.History, st.At = nil, got.DepositLimits.At // the rig's clock is the real one
+			b, ok, err := r.svc.CurrentBreak(r.ctx, p)
+			if err != nil || ok != onBreak {
+				t.Fatalf("%s: break in force %t, %v; want %t", stage, ok, err, onBreak)
+			}
+			if !reflect.DeepEqual(got.Summary, sum) || !reflect.DeepEqual(got.DepositLimits, st) {
+				t.Errorf("%s: Home\n%+v\nwant summary %+v\nand limits %+v", stage, got, sum, st)
+			}
+			if (got.Break != nil) != ok || ok && got.Break.ID != b.ID {
+				t.Errorf("%s: Home's break %+v; want %+v (in force: %t)", stage, got.Break, b, ok)
+			}
+		}
+		check("new player", false)
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		check("a limit and a deposit", false)
+		if _, err := r.svc.TakeBreak(r.ctx, p, breaks.TimeOut24h); err != nil {
+			t.Fatal(err)
+		}
+		check("on a break", true)
 	})
 }

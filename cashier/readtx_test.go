@@ -2,9 +2,11 @@ package cashier
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
@@ -47,4 +49,53 @@ func TestReadTx(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReadTxReadOnly: a read transaction refuses to write, on SQLite as on
+// PostgreSQL, and the refusal leaves the database and the next read unharmed.
+func TestReadTxReadOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		err := readTx(ctx, db, func(tx *gorm.DB) error {
+			return tx.Exec(`INSERT INTO players (end_user_id, email, first_name, last_name, country, currency, created_at)
+VALUES ('w@example.com', 'w@example.com', 'Anna', 'Svensson', 'SE', 'SEK', ?)`, time.Now()).Error
+		})
+		if err == nil {
+			t.Fatal("a write inside readTx succeeded; want it refused")
+		}
+		var n int64
+		if err := readTx(ctx, db, func(tx *gorm.DB) error { return tx.Model(&models.Player{}).Count(&n).Error }); err != nil || n != 0 {
+			t.Fatalf("after the refused write: %d players, %v; want 0, nil", n, err)
+		}
+	})
+}
+
+// TestReadTxPrepared: on SQLite the statements of read transactions stay
+// prepared from one transaction to the next (GORM's statement cache on the read
+// pool): compiling them again for every page was an eighth of the cashier page.
+func TestReadTxPrepared(t *testing.T) {
+	db := storetest.SQLite(t)
+	reads := store.Reads(db)
+	cache, ok := reads.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok {
+		t.Fatalf("read pool is %T; want GORM's prepared statements", reads.ConnPool)
+	}
+	for range 3 {
+		err := readTx(context.Background(), db, func(tx *gorm.DB) error {
+			var n int64
+			return tx.Model(&models.Player{}).Where("country = ?", "SE").Count(&n).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := 0
+	for _, q := range cache.Stmts.Keys() {
+		if strings.Contains(q, "country =") {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("read pool holds %d prepared statements of the query; want 1 (keys %q)", found, cache.Stmts.Keys())
+	}
 }

@@ -28,30 +28,25 @@ func amountUnreadable() *models.Problem {
 
 // cashierPage is the signed-in player's home: balance, a notice when they are
 // blocked, and the deposit form. ?amount= fills the form (from the fail page's
-// "Try again").
+// "Try again"). Everything it shows is read in one read transaction (svc.Home).
 func cashierPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		// A market that requires deposit limits asks for them before the first deposit.
-		if st, err := svc.DepositLimits(c.UserContext(), currentPlayer(c)); err != nil {
-			return err
-		} else if len(st.Missing) > 0 {
-			return c.Redirect("/limits?first=1", fiber.StatusSeeOther)
-		}
-		page, err := cashierView(c, svc, views.DepositForm{Amount: c.Query("amount")})
+		home, err := svc.Home(c.UserContext(), currentPlayer(c))
 		if err != nil {
 			return err
 		}
-		return render(c, views.Cashier(page))
+		// A market that requires deposit limits asks for them before the first deposit.
+		if len(home.DepositLimits.Missing) > 0 {
+			return c.Redirect("/limits?first=1", fiber.StatusSeeOther)
+		}
+		return render(c, views.Cashier(cashierView(c, svc, home, views.DepositForm{Amount: c.Query("amount")})))
 	}
 }
 
-// cashierView fills the cashier page for the current player around form.
-func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (views.CashierPage, error) {
-	player := currentPlayer(c)
-	sum, err := svc.Summary(c.UserContext(), player)
-	if err != nil {
-		return views.CashierPage{}, err
-	}
+// cashierView fills the cashier page for the current player around form, from
+// what svc.Home read.
+func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form views.DepositForm) views.CashierPage {
+	player, sum, st := currentPlayer(c), home.Summary, home.DepositLimits
 	form.Currency = player.Currency
 	form.Min, form.Max, form.Limits = amountBounds(c, sum.Limits.MinDeposit, sum.Limits.MaxDeposit)
 	for _, m := range sum.Limits.QuickPicks {
@@ -59,10 +54,6 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 	}
 	form.Amount = typedAmount(form.Amount)
 	// The deposit limits: the form's max is what they leave, and a sentence says so.
-	st, err := svc.DepositLimits(c.UserContext(), player)
-	if err != nil {
-		return views.CashierPage{}, err
-	}
 	if st.Limited {
 		if st.Remaining.Minor < sum.Limits.MaxDeposit.Minor {
 			form.Max = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}.String()
@@ -75,12 +66,11 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, form views.DepositForm) (vi
 	if svc.Config().PayNPlay.Enabled(player.Country) {
 		page.BankCheck = tr(c, "deposit.bank_check")
 	}
-	page.Deposit.Disabled = sum.Blocked
-	if page.OnBreak, err = onBreakNotice(c, svc, player); err != nil {
-		return views.CashierPage{}, err
+	if home.Break != nil {
+		page.OnBreak = breakSentence(loc(c), *home.Break)
 	}
-	page.Deposit.Disabled = page.Deposit.Disabled || page.OnBreak != ""
-	return page, nil
+	page.Deposit.Disabled = sum.Blocked || page.OnBreak != ""
+	return page
 }
 
 // blockedNotice explains a balance below zero by the newest deposit the bank
@@ -137,10 +127,11 @@ func deposit(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handl
 // depositRefused shows the cashier page again with what was typed and one sentence
 // on what to fix.
 func depositRefused(c *fiber.Ctx, svc *cashier.Service, typed string, problem *models.Problem) error {
-	page, err := cashierView(c, svc, views.DepositForm{Amount: strings.TrimSpace(typed), Problem: problemText(c, problem)})
+	home, err := svc.Home(c.UserContext(), currentPlayer(c))
 	if err != nil {
 		return err
 	}
+	page := cashierView(c, svc, home, views.DepositForm{Amount: strings.TrimSpace(typed), Problem: problemText(c, problem)})
 	c.Status(fiber.StatusUnprocessableEntity)
 	return render(c, views.Cashier(page))
 }

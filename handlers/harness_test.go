@@ -60,14 +60,18 @@ type testApp struct {
 type testSetup struct {
 	Cashier cashier.Deps
 	Web     Deps
+	// LogLevel is the level of the app's and the service's log (Debug unless an
+	// option sets it; benchmarks log at Info, as production does by default).
+	LogLevel *slog.LevelVar
 }
 
 // newTestApp builds the real app on a new SQLite database with a real
 // cashier.Service, for example newTestApp(t, func(s *testSetup) { s.Web.Secure = true }).
 func newTestApp(t testing.TB, options ...func(s *testSetup)) *testApp {
 	t.Helper()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs, level := &syncBuffer{}, &slog.LevelVar{}
+	level.Set(slog.LevelDebug)
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("app log:\n%s", logs.String())
@@ -92,6 +96,7 @@ func newTestApp(t testing.TB, options ...func(s *testSetup)) *testApp {
 				ShopperStatement: "Cashier", IntegrationModule: "cashier-test"}},
 		Web: Deps{TrustlyOrigin: testTrustlyOrigin, Log: log,
 			SessionKeys: SessionKeys{Hash: bytes.Repeat([]byte{1}, 32), Block: bytes.Repeat([]byte{2}, 32)}},
+		LogLevel: level,
 	}
 	for _, o := range options {
 		o(&s)

@@ -9,7 +9,6 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/lang"
-	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
 
@@ -197,14 +196,4 @@ func realityCheckAck(svc *cashier.Service) fiber.Handler {
 		}
 		return c.Redirect(localPath(c.FormValue("next")), fiber.StatusSeeOther)
 	}
-}
-
-// onBreakNotice is the cashier page's sentence about the player's break; "" when
-// none.
-func onBreakNotice(c *fiber.Ctx, svc *cashier.Service, player models.Player) (string, error) {
-	b, ok, err := svc.CurrentBreak(c.UserContext(), player)
-	if err != nil || !ok {
-		return "", err
-	}
-	return breakSentence(loc(c), b), nil
 }

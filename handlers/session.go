@@ -1,11 +1,16 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -66,6 +71,8 @@ type sessionStore struct {
 	// (the cookie's sessionMaxAge still applies).
 	idle time.Duration
 	now  func() time.Time
+	// decoded remembers the cookies already read (decode).
+	decoded *decodedCookies
 }
 
 func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
@@ -83,17 +90,97 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
 		c.(*securecookie.SecureCookie).MaxAge(staffMaxAge)
 	}
-	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults(), now: time.Now}
+	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults(), now: time.Now,
+		decoded: &decodedCookies{m: map[string]decodedSession{}}}
 }
 
+// errCookieExpired is a remembered cookie past its MaxAge.
+var errCookieExpired = errors.New("session cookie expired")
+
 // decode reads a cookie value into v, written as JSON or, before that, as gob.
+//
+// A browser sends the same cookie with every page, and verifying and decrypting
+// it was a tenth of a signed-in page's work: a cookie read once is remembered
+// with its values and its own time, and read again from memory while that time is
+// within its MaxAge, as securecookie would check. Only cookies that verified are
+// remembered; whether their player may still be signed in is the database's
+// answer on every request (signedInPlayer), not the cookie's.
 func (s *sessionStore) decode(raw string, v *sessionValues) error {
+	if d, ok := s.decoded.get(raw); ok {
+		if d.stamp < time.Now().Unix()-sessionMaxAge {
+			return errCookieExpired
+		}
+		*v = d.v
+		return nil
+	}
 	err := securecookie.DecodeMulti(sessionCookie, raw, v, s.store.Codecs...)
 	if err != nil {
 		*v = sessionValues{}
 		err = securecookie.DecodeMulti(sessionCookie, raw, v, s.legacy...)
 	}
+	if err == nil {
+		if stamp, ok := cookieStamp(raw); ok {
+			s.decoded.put(strings.Clone(raw), decodedSession{v: *v, stamp: stamp}) // raw may be Fiber's buffer
+		}
+	}
 	return err
+}
+
+// cookieStamp is the time securecookie wrote into a cookie it encoded (Unix
+// seconds), which its MaxAge counts from: the cookie is base64 of
+// "time|value|mac".
+func cookieStamp(raw string) (int64, bool) {
+	b, err := base64.URLEncoding.DecodeString(raw)
+	if err != nil {
+		return 0, false
+	}
+	head, _, ok := bytes.Cut(b, []byte("|"))
+	if !ok {
+		return 0, false
+	}
+	stamp, err := strconv.ParseInt(string(head), 10, 64)
+	return stamp, err == nil
+}
+
+// decodedMax bounds how many cookies decodedCookies remembers: a few hundred
+// bytes each.
+const decodedMax = 4096
+
+// decodedCookies remembers verified session cookies and their values; when full,
+// an arbitrary one is forgotten for each new one.
+type decodedCookies struct {
+	mu sync.Mutex
+	m  map[string]decodedSession
+}
+
+type decodedSession struct {
+	v     sessionValues
+	stamp int64 // the cookie's own time (cookieStamp)
+}
+
+func (d *decodedCookies) get(raw string) (decodedSession, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.m[raw]
+	return v, ok
+}
+
+func (d *decodedCookies) put(raw string, v decodedSession) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.m[raw]; !ok && len(d.m) >= decodedMax {
+		for k := range d.m {
+			delete(d.m, k)
+			break
+		}
+	}
+	d.m[raw] = v
+}
+
+func (d *decodedCookies) len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.m)
 }
 
 // Locals keys of this file.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gorilla/securecookie"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -147,4 +149,60 @@ func TestSessionsEndAcrossInstances(t *testing.T) {
 		}
 		onB.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
 	})
+}
+
+// TestSessionCookieRemembered: a session cookie read once is read again from
+// memory, to the same values, and only while the cookie itself is valid: one past
+// its MaxAge is refused even when remembered, an altered one is never
+// remembered, and the memory stays bounded.
+func TestSessionCookieRemembered(t *testing.T) {
+	keys := SessionKeys{Hash: bytes.Repeat([]byte{1}, 32), Block: bytes.Repeat([]byte{2}, 32)}
+	s := newSessionStore(keys, false)
+	want := sessionValues{PlayerID: 42, Role: models.RolePlayer, Version: 3, ID: "abc", Seen: 1700000000}
+	raw, err := securecookie.EncodeMulti(sessionCookie, want, s.store.Codecs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp, ok := cookieStamp(raw)
+	if now := time.Now().Unix(); !ok || stamp < now-5 || stamp > now {
+		t.Fatalf("cookieStamp = %d, %t; want about %d", stamp, ok, now)
+	}
+	for i := range 2 {
+		var got sessionValues
+		if err := s.decode(raw, &got); err != nil || got != want {
+			t.Fatalf("read %d: %+v, %v; want %+v", i, got, err, want)
+		}
+		if _, ok := s.decoded.get(raw); !ok {
+			t.Fatalf("read %d: the cookie is not remembered", i)
+		}
+	}
+
+	// Remembered, but past its MaxAge: refused, as securecookie would refuse it.
+	s.decoded.put(raw, decodedSession{v: want, stamp: time.Now().Unix() - sessionMaxAge - 1})
+	if err := s.decode(raw, &sessionValues{}); err == nil {
+		t.Error("a remembered cookie past its MaxAge was accepted")
+	}
+
+	altered := raw[:len(raw)-2] + "AA"
+	if err := s.decode(altered, &sessionValues{}); err == nil {
+		t.Fatal("an altered cookie was accepted")
+	}
+	if _, ok := s.decoded.get(altered); ok {
+		t.Error("an altered cookie is remembered")
+	}
+
+	for i := range decodedMax + 10 {
+		v := want
+		v.ID = strconv.Itoa(i)
+		raw, err := securecookie.EncodeMulti(sessionCookie, v, s.store.Codecs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.decode(raw, &sessionValues{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.decoded.len(); n > decodedMax {
+		t.Errorf("%d cookies remembered; want at most %d", n, decodedMax)
+	}
 }

@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the markets' time zones on a machine without a zoneinfo database
 
@@ -44,7 +47,16 @@ var (
 	bundle  = i18n.NewBundle(language.English)
 	matcher language.Matcher
 	cache   = map[string]*Localizer{}
+	// zones are the markets' time zones, loaded once (Zone); zoned holds the
+	// Localizer of each language in each of them (For).
+	zones = map[string]*time.Location{}
+	zoned sync.Map // zonedKey → *Localizer
 )
+
+type zonedKey struct {
+	code string
+	zone *time.Location
+}
 
 func init() {
 	tags := make([]language.Tag, len(Languages))
@@ -56,8 +68,81 @@ func init() {
 	}
 	matcher = language.NewMatcher(tags)
 	for i, l := range Languages {
-		cache[l.Code] = newLocalizer(l.Code, tags[i])
+		loc := newLocalizer(l.Code, tags[i])
+		msgs, err := compile(l.Code)
+		if err != nil {
+			panic(fmt.Sprintf("lang: %v", err))
+		}
+		loc.msgs = msgs
+		cache[l.Code] = loc
 	}
+	for country, m := range markets {
+		if loc, err := time.LoadLocation(m.Zone); err == nil {
+			zones[country] = loc
+		}
+	}
+}
+
+// compiled is a message of one language whose only template actions are
+// placeholders ({{.Name}}), written by T without go-i18n's template execution:
+// the text between them, and their names.
+type compiled struct {
+	text  []string // len(names)+1 pieces around the placeholders
+	names []string
+}
+
+// action is one {{…}} of a message; a placeholder is {{.Name}}.
+var action = regexp.MustCompile(`{{(.*?)}}`)
+
+// compile reads the messages of language code that T writes itself: every one
+// that is a single string with no other template action than placeholders.
+// Plural messages, and any other action, are left to go-i18n.
+func compile(code string) (map[string]compiled, error) {
+	raw, err := fs.ReadFile(files, path.Join("messages", code+".json"))
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]any
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, fmt.Errorf("messages/%s.json: %w", code, err)
+	}
+	out := make(map[string]compiled, len(all))
+next:
+	for id, v := range all {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			continue
+		}
+		var m compiled
+		rest := s
+		for _, loc := range action.FindAllStringSubmatchIndex(s, -1) {
+			name := s[loc[2]:loc[3]]
+			if !isPlaceholder(name) {
+				continue next
+			}
+			start := len(s) - len(rest)
+			m.text = append(m.text, s[start:loc[0]])
+			m.names = append(m.names, name[1:])
+			rest = s[loc[1]:]
+		}
+		m.text = append(m.text, rest)
+		out[id] = m
+	}
+	return out, nil
+}
+
+// isPlaceholder reports whether a template action is ".Name", a field of the
+// data and nothing else.
+func isPlaceholder(a string) bool {
+	if len(a) < 2 || a[0] != '.' {
+		return false
+	}
+	for _, r := range a[1:] {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Supported reports whether code is one of Languages.
@@ -111,10 +196,8 @@ func MarketLanguage(country string) string {
 // Zone is the time zone the players of a market see times in; UTC for a market
 // we do not know.
 func Zone(country string) *time.Location {
-	if m, ok := markets[country]; ok {
-		if loc, err := time.LoadLocation(m.Zone); err == nil {
-			return loc
-		}
+	if loc, ok := zones[country]; ok {
+		return loc
 	}
 	return time.UTC
 }
@@ -128,12 +211,27 @@ type Localizer struct {
 	printer *message.Printer
 	zone    *time.Location
 	decimal string // the decimal separator: "," or "."
+	// group separates the thousands of an amount's whole units, from groupFrom
+	// digits on ("1 000" in Swedish, but "1000" and "10 000" in Estonian).
+	group     string
+	groupFrom int
+	symbols   *sync.Map           // currency code → symbol in this language
+	msgs      map[string]compiled // the messages T writes itself (compile)
 }
 
 func newLocalizer(code string, tag language.Tag) *Localizer {
-	l := &Localizer{Code: code, tag: tag, loc: i18n.NewLocalizer(bundle, code), printer: message.NewPrinter(tag), zone: time.UTC}
+	l := &Localizer{Code: code, tag: tag, loc: i18n.NewLocalizer(bundle, code), printer: message.NewPrinter(tag), zone: time.UTC,
+		symbols: &sync.Map{}}
 	zero := l.printer.Sprint(number.Decimal(0, number.Scale(2)))
 	l.decimal = string([]rune(zero)[1])
+	// The grouping as golang.org/x/text writes whole numbers in this language
+	// (TestMoneyIsXText compares the two).
+	if ten := l.printer.Sprint(number.Decimal(10000)); strings.HasPrefix(ten, "10") && strings.HasSuffix(ten, "000") {
+		l.group, l.groupFrom = strings.TrimSuffix(strings.TrimPrefix(ten, "10"), "000"), 5
+		if l.printer.Sprint(number.Decimal(1000)) != "1000" {
+			l.groupFrom = 4
+		}
+	}
 	return l
 }
 
@@ -147,8 +245,18 @@ func For(code string, zone *time.Location) *Localizer {
 	if zone == nil || zone == time.UTC {
 		return l
 	}
+	key := zonedKey{l.Code, zone}
+	if z, ok := zoned.Load(key); ok {
+		return z.(*Localizer)
+	}
 	c := *l
 	c.zone = zone
+	for _, z := range zones {
+		if z == zone { // a market's zone (Zone): kept, as there are few
+			zoned.Store(key, &c)
+			break
+		}
+	}
 	return &c
 }
 
@@ -158,6 +266,11 @@ func For(code string, zone *time.Location) *Localizer {
 // models.CountryName or models.Text value is translated first. An id no message
 // file has comes back as the id itself: the page tests look for those.
 func (l *Localizer) T(id string, args ...any) string {
+	if m, ok := l.msgs[id]; ok {
+		if s, ok := l.fill(m, args); ok {
+			return s
+		}
+	}
 	var data map[string]any
 	if len(args) > 0 {
 		data = make(map[string]any, len(args)/2)
@@ -171,6 +284,37 @@ func (l *Localizer) T(id string, args ...any) string {
 		return id
 	}
 	return s
+}
+
+// fill writes m with args (name, value pairs) as go-i18n's template execution
+// would; ok is false when a placeholder has no value in args, which is left to
+// go-i18n.
+func (l *Localizer) fill(m compiled, args []any) (s string, ok bool) {
+	if len(m.names) == 0 {
+		return m.text[0], true
+	}
+	var b strings.Builder
+	for i, name := range m.names {
+		b.WriteString(m.text[i])
+		found := false
+		for j := len(args) - 2; j >= 0; j -= 2 { // the last value of a name wins, as in a map
+			if n, _ := args[j].(string); n == name {
+				switch v := l.value(args[j+1]).(type) {
+				case string:
+					b.WriteString(v)
+				default:
+					fmt.Fprint(&b, v)
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			return "", false
+		}
+	}
+	b.WriteString(m.text[len(m.names)])
+	return b.String(), true
 }
 
 // value is an argument of a message written for people of this language.
@@ -230,12 +374,8 @@ func (l *Localizer) Money(m models.Money) string {
 			sign = "-"
 		}
 	}
-	digits := l.printer.Sprint(number.Decimal(v / 100))
-	n := fmt.Sprintf("%s%s%02d", digits, l.decimal, v%100)
-	sym := m.Currency
-	if u, err := currency.ParseISO(m.Currency); err == nil {
-		sym = l.printer.Sprint(currency.Symbol(u))
-	}
+	n := l.whole(v/100) + l.decimal + string([]byte{byte('0' + v%100/10), byte('0' + v%10)})
+	sym := l.symbol(m.Currency)
 	const nbsp = "\u00a0"
 	switch l.Code {
 	case "en":
@@ -247,6 +387,39 @@ func (l *Localizer) Money(m models.Money) string {
 		return sym + nbsp + sign + n
 	}
 	return sign + n + nbsp + sym
+}
+
+// whole is v ≥ 0 with this language's grouping of thousands.
+func (l *Localizer) whole(v int64) string {
+	digits := strconv.FormatInt(v, 10)
+	if l.group == "" || len(digits) < l.groupFrom {
+		return digits
+	}
+	var b strings.Builder
+	first := len(digits) % 3
+	if first == 0 {
+		first = 3
+	}
+	b.WriteString(digits[:first])
+	for i := first; i < len(digits); i += 3 {
+		b.WriteString(l.group)
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
+}
+
+// symbol is currency's symbol in this language ("kr", "€"), the code itself for
+// a currency golang.org/x/text does not know.
+func (l *Localizer) symbol(code string) string {
+	if s, ok := l.symbols.Load(code); ok {
+		return s.(string)
+	}
+	sym := code
+	if u, err := currency.ParseISO(code); err == nil {
+		sym = l.printer.Sprint(currency.Symbol(u))
+		l.symbols.Store(code, sym) // only known currencies: a bounded set
+	}
+	return sym
 }
 
 // Whole is an amount without its decimals when they are zero, for quick picks:

@@ -12,10 +12,12 @@ package breaks
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"gorm.io/gorm"
 )
 
@@ -110,19 +112,34 @@ var (
 // none. db may be a transaction.
 func Current(ctx context.Context, db *gorm.DB, playerID int64, now time.Time) (b Break, ok bool, err error) {
 	now = now.UTC()
-	var rows []Break
-	err = db.WithContext(ctx).Where("player_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)", playerID, now, now).
-		Find(&rows).Error
+	// Every cashier page asks: one prepared statement, not GORM (raw.Query).
+	rows, err := raw.Query(ctx, db, "SELECT "+columns+" FROM breaks WHERE player_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)",
+		playerID, now, now)
 	if err != nil {
 		return Break{}, false, fmt.Errorf("current break of player %d: %w", playerID, err)
 	}
-	for _, r := range rows {
+	defer rows.Close()
+	for rows.Next() {
+		var r Break
+		var ends sql.NullTime
+		if err := rows.Scan(&r.ID, &r.PlayerID, &r.Kind, &r.StartsAt, &ends, &r.CreatedAt); err != nil {
+			return Break{}, false, fmt.Errorf("current break of player %d: %w", playerID, err)
+		}
+		if ends.Valid {
+			r.EndsAt = &ends.Time
+		}
 		if !ok || later(r, b) {
 			b, ok = r, true
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return Break{}, false, fmt.Errorf("current break of player %d: %w", playerID, err)
+	}
 	return b, ok, nil
 }
+
+// columns are the breaks table's, in Break's order, as Current scans them.
+const columns = "id, player_id, kind, starts_at, ends_at, created_at"
 
 // later reports whether a ends after b.
 func later(a, b Break) bool {

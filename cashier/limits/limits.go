@@ -12,12 +12,15 @@
 package limits
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -266,21 +269,40 @@ func joinAnd(w []string) string {
 	return out + " and " + w[len(w)-1]
 }
 
-// Status reads player's limits in currency at at, through tx (or the Service's
-// database when tx is nil).
+// Status reads player's limits in currency at at, with their whole History,
+// through tx (or the Service's database when tx is nil).
 func (s *Service) Status(ctx context.Context, tx *gorm.DB, player models.Player, currency string, at time.Time) (Status, error) {
 	if tx == nil {
 		tx = s.db
 	}
-	return s.status(tx.WithContext(ctx), player, s.policies.For(player.Country), currency, at)
+	return s.status(tx.WithContext(ctx), player, s.policies.For(player.Country), currency, at, true)
 }
 
-func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency string, at time.Time) (Status, error) {
+// Current is Status without the History: the limits in force at at, what they
+// leave and the changes pending. It reads only the newest changes of each period
+// (recentChanges) and the orders of the longest period (counted), so its cost does
+// not grow with the player's history; the cashier page uses it, as do a deposit's
+// reservation, a change of the limits and the kyc decision.
+func (s *Service) Current(ctx context.Context, tx *gorm.DB, player models.Player, currency string, at time.Time) (Status, error) {
+	if tx == nil {
+		tx = s.db
+	}
+	return s.status(tx.WithContext(ctx), player, s.policies.For(player.Country), currency, at, false)
+}
+
+// status is Status, or Current when history is false.
+func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency string, at time.Time, history bool) (Status, error) {
 	st := Status{Policy: pol, Currency: currency, At: at.UTC()}
 	var changes []Change
 	if player.ID != 0 {
-		if err := tx.Where("player_id = ? AND currency = ?", player.ID, currency).Order("requested_at, id").Find(&changes).Error; err != nil {
-			return Status{}, fmt.Errorf("limit changes of player %d: %w", player.ID, err)
+		var err error
+		if history {
+			changes, err = allChanges(tx, player.ID, currency)
+		} else {
+			changes, err = recentChanges(tx, player.ID, currency, at)
+		}
+		if err != nil {
+			return Status{}, err
 		}
 	}
 	earliest := at
@@ -342,11 +364,109 @@ func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency
 			st.Limited, st.Remaining, st.Binding = true, ps.Left, ps.Period
 		}
 	}
-	st.History = make([]Change, len(changes))
-	for i, c := range changes {
-		st.History[len(changes)-1-i] = c
+	if history {
+		st.History = make([]Change, len(changes))
+		for i, c := range changes {
+			st.History[len(changes)-1-i] = c
+		}
 	}
 	return st, nil
+}
+
+// allChanges reads every change of the player's limits in currency, in request
+// order.
+func allChanges(tx *gorm.DB, playerID int64, currency string) ([]Change, error) {
+	var changes []Change
+	if err := tx.Where("player_id = ? AND currency = ?", playerID, currency).Order("requested_at, id").Find(&changes).Error; err != nil {
+		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+	}
+	return changes, nil
+}
+
+// recentPerPeriod is how many of each period's newest changes recentChanges
+// reads; a player who asked for more raises than that while one still waited
+// needs the whole history.
+const recentPerPeriod = 4
+
+// recentChangesSQL reads the newest recentPerPeriod changes of each period, each
+// an index range of idx_limit_changes_recent read backwards.
+var recentChangesSQL = func() string {
+	var b strings.Builder
+	for i := range Periods {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		fmt.Fprintf(&b, `SELECT * FROM (SELECT %s FROM deposit_limit_changes WHERE player_id = ? AND currency = ? AND "period" = ?
+ORDER BY requested_at DESC, id DESC LIMIT %d) AS p%d`, changeColumns, recentPerPeriod, i)
+	}
+	return b.String()
+}()
+
+// changeColumns are the deposit_limit_changes table's, in Change's order, as
+// recentChanges scans them.
+const changeColumns = `id, player_id, currency, "period", amount_minor, previous_minor, requested_at, effective_at, flag`
+
+// recentChanges reads the changes of the player's limits in currency that decide
+// the limits in force at at and the changes pending then, in request order: the
+// newest few of each period, unless they do not decide it (decided), when it
+// reads them all.
+func recentChanges(tx *gorm.DB, playerID int64, currency string, at time.Time) ([]Change, error) {
+	args := make([]any, 0, 3*len(Periods))
+	for _, per := range Periods {
+		args = append(args, playerID, currency, per)
+	}
+	rows, err := raw.Query(tx.Statement.Context, tx, recentChangesSQL, args...)
+	if err != nil {
+		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+	}
+	defer rows.Close()
+	var changes []Change
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.ID, &c.PlayerID, &c.Currency, &c.Period, &c.AmountMinor, &c.PreviousMinor, &c.RequestedAt,
+			&c.EffectiveAt, &c.Flag); err != nil {
+			return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+		}
+		changes = append(changes, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+	}
+	slices.SortFunc(changes, func(a, b Change) int {
+		if c := a.RequestedAt.Compare(b.RequestedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	for _, per := range Periods {
+		tail := slices.DeleteFunc(slices.Clone(changes), func(c Change) bool { return c.Period != per })
+		if len(tail) == recentPerPeriod && !decided(tail, at) {
+			return allChanges(tx, playerID, currency)
+		}
+	}
+	return changes, nil
+}
+
+// decided reports whether changes, the newest changes of one period in request
+// order with any number of older ones before them, decide the limit in force at
+// t and the change pending then (ownAt): one of them took effect by t. A change
+// takes effect when asked for (a lowering), or at its EffectiveAt if that comes
+// before the next request (which would replace it) and by t. Once one has, what
+// came before it no longer matters.
+func decided(changes []Change, t time.Time) bool {
+	for i, c := range changes {
+		if c.RequestedAt.After(t) {
+			break
+		}
+		until := t
+		if i+1 < len(changes) && !changes[i+1].RequestedAt.After(t) {
+			until = changes[i+1].RequestedAt
+		}
+		if !c.EffectiveAt.After(until) {
+			return true
+		}
+	}
+	return false
 }
 
 // ownAt is the player's own limit for period in force at t (0: none) and the
@@ -395,33 +515,60 @@ func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net b
 	if playerID == 0 {
 		return nil, nil, nil
 	}
-	var orders []models.Order
-	err = tx.Select("id", "kind", "amount_minor", "amount_currency", "status", "pay_n_play", "kyc_outcome", "kyc_limit_minor", "created_at").
-		Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?",
-			playerID, models.OrderDeposit, currency, from.Add(-margin)).Find(&orders).Error
+	ctx := tx.Statement.Context
+	rows, err := raw.Query(ctx, tx, depositsSQL, playerID, from.Add(-margin), currency)
 	if err != nil {
 		return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 	}
-	for _, o := range orders {
+	defer rows.Close()
+	for rows.Next() {
+		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Currency: currency}}
+		if err := rows.Scan(&o.Amount.Minor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt); err != nil {
+			return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
+		}
 		if m := Counts(o); m > 0 {
 			deposits = append(deposits, movement{at: o.CreatedAt, minor: m})
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
+	}
 	if !net {
 		return deposits, nil, nil
 	}
-	var outs []models.Order
-	err = tx.Select("id", "amount_minor", "sent_at", "returned_at").
-		Where("player_id = ? AND kind = ? AND amount_currency = ? AND sent_at IS NOT NULL AND returned_at IS NULL AND sent_at >= ?",
-			playerID, models.OrderPayout, currency, from.Add(-margin)).Find(&outs).Error
+	outs, err := raw.Query(ctx, tx, payoutsSQL, playerID, from.Add(-margin), currency)
 	if err != nil {
 		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
 	}
-	for _, o := range outs {
-		payouts = append(payouts, movement{at: *o.SentAt, minor: o.Amount.Minor})
+	defer outs.Close()
+	for outs.Next() {
+		var m movement
+		if err := outs.Scan(&m.minor, &m.at); err != nil {
+			return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
+		}
+		payouts = append(payouts, m)
+	}
+	if err := outs.Err(); err != nil {
+		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
 	}
 	return deposits, payouts, nil
 }
+
+// Every cashier page, deposit and kyc decision reads the limits, so their reads
+// are prepared statements (raw.Query), not GORM's.
+var (
+	// depositsSQL selects what Counts needs of the player's deposits in a
+	// currency created since a moment: an index range of
+	// idx_orders_player_deposits (store), whose WHERE the kind's literal matches
+	// (a bound parameter would not).
+	depositsSQL = `SELECT amount_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at FROM orders
+WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
+	// payoutsSQL selects the amounts of the player's payouts in a currency sent
+	// since a moment and not returned, and when they were sent: an index range of
+	// idx_orders_player_payouts_sent (store).
+	payoutsSQL = `SELECT amount_minor, sent_at FROM orders
+WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND returned_at IS NULL AND amount_currency = ?`
+)
 
 // Counts is what a deposit order counts against its player's limits now: see
 // counted.
@@ -465,7 +612,7 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, player models.Player
 	if err := lockPlayer(tx, player.ID); err != nil {
 		return err
 	}
-	st, err := s.status(tx, player, s.policies.For(player.Country), amount.Currency, at)
+	st, err := s.status(tx, player, s.policies.For(player.Country), amount.Currency, at, false)
 	if err != nil {
 		return err
 	}
@@ -488,7 +635,7 @@ func (s *Service) DepositAllowance(ctx context.Context, playerID int64, country,
 			return paynplay.Allowance{}, fmt.Errorf("deposit allowance of player %d: %w", playerID, err)
 		}
 	}
-	st, err := s.status(s.db.WithContext(ctx), player, s.policies.For(country), currency, s.now().UTC())
+	st, err := s.status(s.db.WithContext(ctx), player, s.policies.For(country), currency, s.now().UTC(), false)
 	if err != nil {
 		return paynplay.Allowance{}, err
 	}
@@ -518,7 +665,7 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 	}
 	now := s.now().UTC()
 	pol := s.policies.For(player.Country)
-	st, err := s.status(tx, player, pol, currency, now)
+	st, err := s.status(tx, player, pol, currency, now, false)
 	if err != nil {
 		return nil, err
 	}

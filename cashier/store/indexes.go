@@ -34,15 +34,23 @@ var backOfficeIndexes = []string{
 // long at a million orders as on an empty database: each reads one player's rows
 // from an index that starts with the player, in the order the page wants them
 // (handlers.TestHotPathPlans checks the plans). idx_orders_player_created gives
-// the history page a player's newest orders without sorting all of them; the
-// deposit limits (cashier/limits) read a player's deposits in one currency since
-// a date from idx_orders_player_deposits, where SQLite, knowing no row counts,
-// would otherwise pick idx_orders_currency_created and read every player's
-// orders in that currency since then. Their columns never change once an order
-// is written, so updating an order does not touch them.
+// the history page a player's newest orders without sorting all of them; its
+// columns never change once an order is written, so updating an order does not
+// touch it. The deposit limits' reads have limitsIndexes.
 var playerIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_created ON orders (player_id, created_at, id)`,
-	`CREATE INDEX IF NOT EXISTS idx_orders_player_deposits ON orders (player_id, kind, amount_currency, created_at)`,
+}
+
+// limitsIndexes serve the deposit limits' reads (package limits), which every
+// cashier page, deposit and kyc decision makes, each a range that does not grow
+// with the player's history: their deposits since the start of the longest
+// period, their payouts sent since then (where the policy counts net deposits),
+// both partial on the kind, which the queries name as a literal; and the newest
+// changes of each period's limit.
+var limitsIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_deposits ON orders (player_id, created_at) WHERE kind = 'deposit'`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_payouts_sent ON orders (player_id, sent_at) WHERE kind = 'payout'`,
+	`CREATE INDEX IF NOT EXISTS idx_limit_changes_recent ON deposit_limit_changes (player_id, currency, "period", requested_at, id)`,
 }
 
 // postgresIndexes are PostgreSQL's own. idx_transfers_reference_prefix finds an
@@ -70,17 +78,17 @@ var redundantIndexes = []string{
 	`DROP INDEX IF EXISTS idx_orders_player_id`,
 }
 
-// indexBackOffice creates backOfficeIndexes and playerIndexes, and
-// postgresIndexes on PostgreSQL, and drops redundantIndexes; it may run any
+// indexBackOffice creates backOfficeIndexes, playerIndexes and limitsIndexes,
+// and postgresIndexes on PostgreSQL, and drops redundantIndexes; it may run any
 // number of times.
 func indexBackOffice(db *gorm.DB) error {
-	stmts := slices.Concat(backOfficeIndexes, playerIndexes)
+	stmts := slices.Concat(backOfficeIndexes, playerIndexes, limitsIndexes)
 	if db.Dialector.Name() == "postgres" {
 		stmts = append(stmts, postgresIndexes...)
 	}
 	for _, stmt := range append(stmts[:len(stmts):len(stmts)], redundantIndexes...) {
 		if err := db.Exec(stmt).Error; err != nil {
-			return fmt.Errorf("index: %w", err)
+			return fmt.Errorf("create index: %w", err)
 		}
 	}
 	return nil

@@ -10,21 +10,22 @@ import (
 )
 
 // sqlLog is GORM's slog logger, asked only about statements it will log: an
-// error other than "record not found", or one slower than slow. GORM's own Trace
+// error other than "record not found", one slower than slow, or any at Info. GORM's own Trace
 // renders every statement's SQL with its arguments (Dialector.Explain: reflection
 // and a regexp) before it decides to drop it, and that cost a notification more
 // than its SQLite work did.
 type sqlLog struct {
 	logger.Interface
-	slow time.Duration
+	slow  time.Duration
+	level logger.LogLevel // at Info (db.Debug()) every statement is logged
 }
 
 func (l sqlLog) LogMode(level logger.LogLevel) logger.Interface {
-	return sqlLog{Interface: l.Interface.LogMode(level), slow: l.slow}
+	return sqlLog{Interface: l.Interface.LogMode(level), slow: l.slow, level: level}
 }
 
 func (l sqlLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if (err == nil || errors.Is(err, gorm.ErrRecordNotFound)) && time.Since(begin) <= l.slow {
+	if l.level < logger.Info && (err == nil || errors.Is(err, gorm.ErrRecordNotFound)) && time.Since(begin) <= l.slow {
 		return
 	}
 	l.Interface.Trace(ctx, begin, fc, err)

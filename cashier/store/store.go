@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,9 +44,6 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on&_synchronous=FULL"
 }
 
-// slowStatement is how long a statement may take before it is logged as slow.
-const slowStatement = 500 * time.Millisecond
-
 // Open connects to dsn (a postgres:// URL or a SQLite file path) and migrates the
 // schema. Duplicate keys come back as gorm.ErrDuplicatedKey on both databases.
 func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
@@ -55,24 +53,12 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	cfg := &gorm.Config{
-		TranslateError: true,
-		Logger: sqlLog{slow: slowStatement, Interface: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             slowStatement,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true, // values (emails, tokens) stay out of the log
-		})},
-		NowFunc: func() time.Time { return time.Now().UTC() },
-	}
+	cfg := config(log, !IsPostgres(dsn))
 	var dialector gorm.Dialector
 	var pool *sql.DB // SQLite's, closed here if GORM cannot open it
 	if IsPostgres(dsn) {
 		dialector = postgres.Open(dsn) // pgx keeps its own cache of prepared statements
 	} else {
-		// mattn/go-sqlite3 compiles every statement anew; GORM's cache keeps them
-		// prepared per connection, in transactions too (sqlitePool).
-		cfg.PrepareStmt, cfg.PrepareStmtMaxSize = true, 512
 		path := strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
@@ -97,16 +83,23 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	if IsPostgres(dsn) {
 		sqlDB.SetMaxOpenConns(20)
 	} else {
-		// One writer at a time is SQLite's model; a few connections let reads overlap.
-		// All of them stay open: database/sql keeps 2 idle by default, and closed the
-		// others after a burst, so the next burst opened new ones, each reading the
-		// schema and compiling its statements again, with a cold page cache.
+		// One writer at a time is SQLite's model; a few connections let reads
+		// outside transactions overlap (read transactions have a pool of their own,
+		// Reads). All of them stay open: database/sql keeps 2 idle by default, and
+		// closed the others after a burst, so the next burst opened new ones, each
+		// reading the schema and compiling its statements again, with a cold cache.
 		sqlDB.SetMaxOpenConns(4)
 		sqlDB.SetMaxIdleConns(4)
 	}
 	if err := Migrate(db); err != nil {
 		sqlDB.Close()
 		return nil, err
+	}
+	if pool != nil && !inMemory(dsn) {
+		if err := openReads(db, SQLiteDSN(dsn), config(log, true)); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	if pool != nil {
 		checkpoints(pool, checkpointEvery, log)
@@ -126,6 +119,106 @@ func init() {
 		return err
 	}})
 }
+
+// readsPlugin is the name under which Open keeps a SQLite database's read pool
+// among db's plugins, where every session of db finds it (Reads).
+const readsPlugin = "cashier:reads"
+
+// reads is the read pool of a SQLite database, a GORM plugin only to travel with
+// the *gorm.DB (gorm.Config.Plugins is shared by all its sessions).
+type reads struct{ db *gorm.DB }
+
+func (reads) Name() string              { return readsPlugin }
+func (reads) Initialize(*gorm.DB) error { return nil }
+
+// Reads is the database read transactions begin on (the cashier's readTx): on
+// SQLite the second connection pool Open keeps for them, whose transactions are
+// BEGIN DEFERRED and whose connections are query-only; db itself otherwise
+// (PostgreSQL, whose transactions are made read-only by their options, or a
+// SQLite database not opened by Open, where a transaction is BEGIN IMMEDIATE).
+//
+// The read pool is wrapped by GORM with its statement cache, as the write pool
+// is, so a page's statements are compiled once per connection rather than in
+// every transaction: a transaction begun by hand on a *sql.Conn bypasses the
+// cache. In WAL mode a deferred transaction reads one snapshot, taken at its
+// first query, while writers go on.
+func Reads(db *gorm.DB) *gorm.DB {
+	if p, ok := db.Config.Plugins[readsPlugin].(reads); ok {
+		return p.db
+	}
+	return db
+}
+
+// readDSN is dsn (a SQLite DSN) for the read pool: deferred transactions on
+// query-only connections.
+func readDSN(dsn string) (string, error) {
+	path, query, _ := strings.Cut(dsn, "?")
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return "", err
+	}
+	params.Set("_txlock", "deferred")
+	params.Set("_query_only", "true")
+	return path + "?" + params.Encode(), nil
+}
+
+// inMemory reports whether dsn is a SQLite database in memory, of which a second
+// pool would open another, empty, database.
+func inMemory(dsn string) bool {
+	return strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
+}
+
+// openReads opens the read pool of the SQLite database db at dsn with GORM
+// configuration cfg and keeps it with db (Reads); Close closes it.
+func openReads(db *gorm.DB, dsn string, cfg *gorm.Config) error {
+	rdsn, err := readDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("open read pool: %w", err)
+	}
+	pool, err := sql.Open(sqliteDriver, rdsn)
+	if err != nil {
+		return fmt.Errorf("open read pool: %w", err)
+	}
+	// Reads overlap in WAL mode; idle connections are kept, with their prepared
+	// statements, up to the pool's size.
+	pool.SetMaxOpenConns(readConns)
+	pool.SetMaxIdleConns(readConns)
+	r, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlitePool{pool}}), cfg)
+	if err != nil {
+		pool.Close()
+		return fmt.Errorf("open read pool: %w", err)
+	}
+	if err := db.Use(reads{r}); err != nil {
+		pool.Close()
+		return fmt.Errorf("open read pool: %w", err)
+	}
+	return nil
+}
+
+// readConns is the size of SQLite's read pool: enough for the pages of a busy
+// instance to read side by side on a few cores.
+const readConns = 8
+
+// config is the GORM configuration of a pool logging to log. mattn/go-sqlite3
+// compiles every statement anew, so on SQLite (prepare) GORM's cache keeps them
+// prepared per connection, in transactions too (sqlitePool).
+func config(log *slog.Logger, prepare bool) *gorm.Config {
+	return &gorm.Config{
+		TranslateError: true,
+		Logger: sqlLog{slow: slowQuery, level: logger.Warn, Interface: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold:             slowQuery,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true, // values (emails, tokens) stay out of the log
+		})},
+		NowFunc:            func() time.Time { return time.Now().UTC() },
+		PrepareStmt:        prepare,
+		PrepareStmtMaxSize: 512,
+	}
+}
+
+// slowQuery is how long a statement may take before it is logged as slow.
+const slowQuery = 500 * time.Millisecond
 
 // sqlitePool is the SQLite connection pool as GORM sees it. Its transactions
 // prepare statements on the pool, not on the transaction, so GORM's statement
@@ -312,8 +405,13 @@ func upgrade(db *gorm.DB) error {
 	return nil
 }
 
-// Close closes the underlying connection pool.
+// Close closes the underlying connection pool, and SQLite's read pool.
 func Close(db *gorm.DB) error {
+	if r := Reads(db); r != db {
+		if sqlDB, err := r.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return err

@@ -1,0 +1,95 @@
+package limits_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"gorm.io/gorm"
+)
+
+// explain is how db would run query with args: SQLite's EXPLAIN QUERY PLAN, or
+// PostgreSQL's EXPLAIN with scans of whole tables, bitmaps and sorts priced out,
+// so that on a table of a few rows it picks what it would at a million.
+func explain(t *testing.T, db *gorm.DB, query string, args ...any) string {
+	t.Helper()
+	var lines []string
+	err := db.Transaction(func(tx *gorm.DB) error {
+		prefix := "EXPLAIN QUERY PLAN "
+		if db.Dialector.Name() == "postgres" {
+			prefix = "EXPLAIN "
+			for _, set := range []string{"enable_seqscan", "enable_bitmapscan", "enable_sort"} {
+				if err := tx.Exec("SET LOCAL " + set + " = off").Error; err != nil {
+					return err
+				}
+			}
+		}
+		rows, err := tx.Raw(prefix+query, args...).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			cells := make([]any, len(cols))
+			for i := range cells {
+				cells[i] = new(any)
+			}
+			if err := rows.Scan(cells...); err != nil {
+				return err
+			}
+			switch v := (*(cells[len(cells)-1].(*any))).(type) {
+			case string:
+				lines = append(lines, v)
+			case []byte:
+				lines = append(lines, string(v))
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestCurrentPlans: the reads of Current are index ranges that do not grow with
+// the player's history: their deposits and payouts since a moment, each from its
+// partial index, and the newest changes of each period's limit, read backwards
+// from their index without a sort; no scan of the player's orders or changes.
+func TestCurrentPlans(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		for _, tt := range []struct {
+			name, index, query string
+		}{
+			{"deposits", "idx_orders_player_deposits", limits.DepositsSQL},
+			{"payouts", "idx_orders_player_payouts_sent", limits.PayoutsSQL},
+		} {
+			p := explain(t, db, tt.query, 7, from, "SEK")
+			ranged := strings.Contains(p, "USING INDEX "+tt.index+" (player_id=? AND ")
+			if db.Dialector.Name() == "postgres" {
+				ranged = strings.Contains(p, "Index Scan using "+tt.index) && strings.Contains(p, "Index Cond: ((player_id = ")
+			}
+			if !ranged {
+				t.Errorf("%s: plan\n%s\nwant a range of %s on the player and the time", tt.name, p, tt.index)
+			}
+		}
+
+		args := []any{}
+		for _, per := range limits.Periods {
+			args = append(args, 7, "SEK", per)
+		}
+		p := explain(t, db, limits.RecentChangesSQL, args...)
+		ranged := strings.Count(p, "USING INDEX idx_limit_changes_recent (player_id=? AND currency=? AND period=?)") == 3 &&
+			!strings.Contains(p, "TEMP B-TREE")
+		if db.Dialector.Name() == "postgres" {
+			ranged = strings.Count(p, "Index Scan Backward using idx_limit_changes_recent") == 3 && !strings.Contains(p, "Sort  (")
+		}
+		if !ranged {
+			t.Errorf("recent limit changes: plan\n%s\nwant three backward ranges of idx_limit_changes_recent, no sort", p)
+		}
+	})
+}
