@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
-	"github.com/trustly-cashier/cashier/cashier/rawsql"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -207,11 +207,11 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 
 // insertNotification stores row unless a notification with its NotificationID is
 // stored already, and reports whether it stored it. It is the notification path's
-// one insert, in SQL of its own (rawsql) rather than through GORM's Create.
+// one insert, in SQL of its own (store/raw) rather than through GORM's Create.
 func insertNotification(tx *gorm.DB, row *models.Notification) (bool, error) {
-	err := rawsql.QueryRow(tx, `INSERT INTO notifications (notification_id, method, uuid, trustly_order_id, order_id, raw,
+	err := raw.QueryRow(tx.Statement.Context, tx, `INSERT INTO notifications (notification_id, method, uuid, trustly_order_id, order_id, raw,
 		answer, status, deliveries, flag, received_at, last_delivery_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (notification_id) DO NOTHING RETURNING id`,
 		[]any{row.NotificationID, row.Method, row.UUID, row.TrustlyOrderID, row.OrderID, row.Raw,
 			row.Answer, row.Status, row.Deliveries, row.Flag, row.ReceivedAt, row.LastDeliveryAt}, &row.ID)

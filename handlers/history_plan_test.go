@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/trustly-cashier/cashier/cashier/rawsql"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/internal/seed"
 	"github.com/trustly-cashier/cashier/models"
@@ -48,8 +48,8 @@ func recordSQL(t *testing.T, db *gorm.DB) *sqlRecorder {
 		}
 		r.stmts[r.op] = append(r.stmts[r.op], recordedSQL{tx.Statement.SQL.String(), slices.Clone(tx.Statement.Vars)})
 	}
-	// The statements the hot paths run in SQL of their own (cashier/rawsql).
-	if err := db.Use(&rawsql.Observer{Observe: func(query string, args []any) {
+	// The statements the hot paths run in SQL of their own (cashier/store/raw).
+	if err := db.Use(&raw.Observer{Observe: func(query string, args []any) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.op != "" {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trustly-cashier/cashier/cashier/rawsql"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
@@ -48,7 +48,7 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 		t.CreatedAt = l.db.NowFunc()
 	}
 	err := inSavepoint(l.db.WithContext(ctx), func(tx *gorm.DB) error {
-		err := rawsql.QueryRow(tx, "INSERT INTO transfers (reference, currency, memo, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+		err := raw.QueryRow(ctx, tx, "INSERT INTO transfers (reference, currency, memo, created_at) VALUES (?, ?, ?, ?) RETURNING id",
 			[]any{t.Reference, t.Currency, t.Memo, t.CreatedAt}, &t.ID)
 		if err != nil {
 			return err
@@ -60,13 +60,13 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 		for i := range sorted {
 			e := &sorted[i]
 			e.ID, e.TransferID = 0, t.ID
-			if err := apply(tx, e.Account, t.Currency, e.Minor, t.AllowOverdraft); err != nil {
+			if err := apply(ctx, tx, e.Account, t.Currency, e.Minor, t.AllowOverdraft); err != nil {
 				return err
 			}
 			args = append(args, t.ID, string(e.Account), e.Minor)
 		}
 		i := 0
-		err = rawsql.Query(tx, insertEntries(len(sorted)), args, func(scan func(...any) error) error {
+		err = raw.Each(ctx, tx, insertEntries(len(sorted)), args, func(scan func(...any) error) error {
 			if i == len(sorted) {
 				return errors.New("more entry ids returned than entries inserted")
 			}
@@ -124,14 +124,14 @@ func inSavepoint(db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
 // zero balance, which such a debit cannot take from. Any other change creates the
 // row or adds to it with INSERT … ON CONFLICT DO UPDATE, which SQLite and
 // PostgreSQL both run as one atomic step on the row.
-func apply(tx *gorm.DB, account models.LedgerAccount, currency string, minor int64, overdraft bool) error {
+func apply(ctx context.Context, tx *gorm.DB, account models.LedgerAccount, currency string, minor int64, overdraft bool) error {
 	var changed int64
 	var err error
 	if account.Guarded() && !overdraft && minor < 0 {
-		changed, err = rawsql.Exec(tx, "UPDATE balances SET minor = minor + $1 WHERE account = $2 AND currency = $3 AND minor + $1 >= 0",
-			minor, string(account), currency)
+		changed, err = raw.Exec(ctx, tx, "UPDATE balances SET minor = minor + ? WHERE account = ? AND currency = ? AND minor + ? >= 0",
+			minor, string(account), currency, minor)
 	} else {
-		changed, err = rawsql.Exec(tx, "INSERT INTO balances (account, currency, minor) VALUES ($1, $2, $3) "+
+		changed, err = raw.Exec(ctx, tx, "INSERT INTO balances (account, currency, minor) VALUES (?, ?, ?) "+
 			"ON CONFLICT (account, currency) DO UPDATE SET minor = balances.minor + excluded.minor", string(account), currency, minor)
 	}
 	if err != nil {
@@ -151,7 +151,7 @@ func insertEntries(n int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		b.WriteString("(?, ?, ?)")
 	}
 	b.WriteString(" RETURNING id")
 	return b.String()

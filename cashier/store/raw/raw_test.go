@@ -2,6 +2,9 @@ package raw_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -63,6 +66,60 @@ func TestQuery(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestWrites: Exec and QueryRow run in a transaction on both databases, a
+// duplicate key comes back as gorm.ErrDuplicatedKey, an INSERT … ON CONFLICT DO
+// NOTHING RETURNING that inserts nothing is sql.ErrNoRows, and an Observer sees
+// each statement as the database reads it.
+func TestWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		var seen []string
+		if err := db.Use(&raw.Observer{Observe: func(q string, _ []any) { seen = append(seen, q) }}); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			var id int64
+			const insert = "INSERT INTO transfers (reference, currency, memo, created_at) VALUES (?, ?, ?, ?) RETURNING id"
+			if err := raw.QueryRow(ctx, tx, insert, []any{"t:1", "SEK", "", time.Now().UTC()}, &id); err != nil || id == 0 {
+				t.Fatalf("insert: id %d, %v", id, err)
+			}
+			err := raw.QueryRow(ctx, tx, insert, []any{"t:1", "SEK", "", time.Now().UTC()}, &id)
+			if !errors.Is(err, gorm.ErrDuplicatedKey) {
+				t.Fatalf("duplicate reference: %v, want gorm.ErrDuplicatedKey", err)
+			}
+			return nil
+		})
+		if db.Dialector.Name() == "postgres" {
+			// The failed statement aborted PostgreSQL's transaction: nothing committed.
+			if err == nil {
+				t.Fatal("commit after a failed statement succeeded on PostgreSQL")
+			}
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(ctx, db, "INSERT INTO balances (account, currency, minor) VALUES (?, ?, ?)", "a", "SEK", int64(5)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := raw.Exec(ctx, db, "UPDATE balances SET minor = minor + ? WHERE account = ? AND minor + ? >= 0", int64(-7), "a", int64(-7))
+		if err != nil || n != 0 {
+			t.Fatalf("guarded update below zero: %d rows, %v; want 0", n, err)
+		}
+		var x int64
+		err = raw.QueryRow(ctx, db, "INSERT INTO balances (account, currency, minor) VALUES (?, ?, ?) ON CONFLICT (account, currency) DO NOTHING RETURNING minor",
+			[]any{"a", "SEK", int64(1)}, &x)
+		if !errors.Is(err, sql.ErrNoRows) {
+			t.Fatalf("insert of nothing: %v, want sql.ErrNoRows", err)
+		}
+		want := "UPDATE balances SET minor = minor + ? WHERE account = ? AND minor + ? >= 0"
+		if db.Dialector.Name() == "postgres" {
+			want = "UPDATE balances SET minor = minor + $1 WHERE account = $2 AND minor + $3 >= 0"
+		}
+		if !slices.Contains(seen, want) {
+			t.Fatalf("observer saw %q, not %q", seen, want)
 		}
 	})
 }
