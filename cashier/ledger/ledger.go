@@ -5,6 +5,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -171,12 +172,14 @@ func (l *Ledger) previous(ctx context.Context, t models.Transfer) (models.Transf
 
 // Balance is the account's balance in currency; an account never used has zero.
 func (l *Ledger) Balance(ctx context.Context, account models.LedgerAccount, currency string) (models.Money, error) {
-	var b models.Balance
-	err := l.db.WithContext(ctx).Where("account = ? AND currency = ?", account, currency).Limit(1).Find(&b).Error
-	if err != nil {
+	// Every page reads a balance: a statement of our own, not GORM's Find.
+	var minor int64
+	err := raw.QueryRow(ctx, l.db, "SELECT minor FROM balances WHERE account = ? AND currency = ?",
+		[]any{string(account), currency}, &minor)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return models.Money{}, fmt.Errorf("balance of %s: %w", account, err)
 	}
-	return models.Money{Minor: b.Minor, Currency: currency}, nil
+	return models.Money{Minor: minor, Currency: currency}, nil
 }
 
 // Movement is one entry with its transfer, for statements.
