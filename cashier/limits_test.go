@@ -1,10 +1,12 @@
 package cashier_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
@@ -158,6 +160,104 @@ func TestKYCReadsDepositLimits(t *testing.T) {
 		}
 		if got := kyc(o, trustly.StatusFinish); !strings.Contains(got.KYCReasons, "deposit-limit-reached") {
 			t.Errorf("nothing left: reasons %q; want deposit-limit-reached", got.KYCReasons)
+		}
+	})
+}
+
+// barrierLimits is the cashier's limits, whose first two allowance reads wait for
+// each other: two kyc decisions for one player taken at the same moment.
+type barrierLimits struct {
+	*limits.Service
+	mu      sync.Mutex
+	waiting int
+	release chan struct{}
+}
+
+func (b *barrierLimits) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
+	a, err := b.Service.DepositAllowance(ctx, playerID, country, currency)
+	b.mu.Lock()
+	b.waiting++
+	if b.waiting == 2 {
+		close(b.release)
+	}
+	first := b.waiting <= 2
+	b.mu.Unlock()
+	if first {
+		select {
+		case <-b.release:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return a, err
+}
+
+// TestKYCDepositLimitRace: two Pay N Play deposits of one player, 250 SEK each,
+// decided at the same moment when the limits leave 300 SEK. Both decisions read
+// 300 SEK left; the one stored second reads the limits again in its transaction,
+// finds 50 SEK left and is decided again: CONTINUE with a cap of 50 SEK, not the
+// whole 250. What the two deposits may bring stays within the limit.
+func TestKYCDepositLimitRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
+			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		modes, _ := paynplay.ParseModes("pure")
+		lim := &barrierLimits{Service: limits.New(db, limits.Builtin(), nil), release: make(chan struct{})}
+		newSvc := func(l paynplay.Limits) *cashier.Service {
+			svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+				TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(), Limits: l,
+				Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
+					IntegrationModule: "cashier-test/1", PayNPlay: modes, LimitPolicy: limits.Builtin()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return svc
+		}
+		r.svc = newSvc(nil)
+		key := rigTrustlyKey()
+		first := r.pnpOrder(100000, "SEK")
+		r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("entity-"+first.MessageID, swedishAdult)), trustly.StatusContinue)
+		first = r.reload(first)
+		var p models.Player
+		if err := db.Take(&p, first.PlayerID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Month: 130000}); err != nil {
+			t.Fatal(err)
+		}
+		r.svc = newSvc(lim)
+		orders := make([]models.Order, 2)
+		for i := range orders {
+			o := r.pnpOrder(25000, "SEK")
+			o.PlayerID, o.EndUserID = p.ID, p.EndUserID
+			if err := db.Save(&o).Error; err != nil {
+				t.Fatal(err)
+			}
+			orders[i] = o
+		}
+		var wg sync.WaitGroup
+		for _, o := range orders {
+			n := notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-"+o.MessageID, swedishAdult))
+			wg.Go(func() {
+				if _, err := r.svc.HandleNotification(r.ctx, n.raw); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		total := int64(0)
+		for _, o := range orders {
+			got := r.reload(o)
+			if got.KYCOutcome != models.KYCContinue {
+				t.Fatalf("order %d: kyc %q (%s); want continue", got.ID, got.KYCOutcome, got.KYCReasons)
+			}
+			total += limits.Counts(got)
+		}
+		if total != 30000 {
+			t.Fatalf("the two deposits may bring %d öre together; the limits left 30000", total)
 		}
 	})
 }

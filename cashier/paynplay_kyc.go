@@ -48,6 +48,49 @@ type kycPrep struct {
 	knownID  int64 // the player the identity belonged to when read; 0 for none
 	decision paynplay.Decision
 	stored   bool // the order had a decision already: it is answered again, unchanged
+	// allowance is what the decision read of the deposit limits (nil when it read
+	// nothing), read again in the transaction that stores it (applyKYC).
+	allowance *allowanceRead
+}
+
+// allowanceRead is one paynplay.Limits call of a kyc decision and its answer.
+type allowanceRead struct {
+	inner             paynplay.Limits
+	playerID          int64
+	country, currency string
+	answer            paynplay.Allowance
+	called            bool
+}
+
+// DepositAllowance asks inner and keeps the question and the answer.
+func (a *allowanceRead) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
+	answer, err := a.inner.DepositAllowance(ctx, playerID, country, currency)
+	if err == nil {
+		a.playerID, a.country, a.currency, a.answer, a.called = playerID, country, currency, answer, true
+	}
+	return answer, err
+}
+
+// limitsIn is a paynplay.Limits that can also answer inside a transaction:
+// limits.Service.
+type limitsIn interface {
+	DepositAllowanceIn(ctx context.Context, tx *gorm.DB, playerID int64, country, currency string) (paynplay.Allowance, error)
+}
+
+// stillAllowed reports whether the deposit limits, read in tx, still leave what
+// the decision read: two kyc decisions for one player taken at the same time
+// each saw the whole of what was left, and the second to be stored must be taken
+// again. A Limits that cannot read in a transaction is not asked again.
+func (a *allowanceRead) stillAllowed(ctx context.Context, tx *gorm.DB) (bool, error) {
+	in, ok := a.inner.(limitsIn)
+	if !a.called || !ok {
+		return true, nil
+	}
+	now, err := in.DepositAllowanceIn(ctx, tx, a.playerID, a.country, a.currency)
+	if err != nil {
+		return false, err
+	}
+	return now == a.answer, nil
 }
 
 // answer is the kyc answer to sign: FINISH when the order is unknown.
@@ -120,7 +163,12 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 			}
 		}
 	}
-	prep.decision = s.rules.Decide(ctx, in)
+	rules := s.rules
+	prep.allowance = &allowanceRead{inner: rules.Limits}
+	if rules.Limits != nil {
+		rules.Limits = prep.allowance
+	}
+	prep.decision = rules.Decide(ctx, in)
 	if prep.decision.Outcome == paynplay.Continue && !order.LoginOnly {
 		// The money goes to one wallet, in the wallet's currency: the player's, or a
 		// new player's of the identity's market.
@@ -213,6 +261,13 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	}
 	if prep.stored || order.PlayerID != prep.playerID {
 		return trustly.Answer{}, errKYCStale
+	}
+	if prep.allowance != nil && prep.decision.Outcome == paynplay.Continue && !order.LoginOnly {
+		if ok, err := prep.allowance.stillAllowed(ctx, tx); err != nil {
+			return trustly.Answer{}, fmt.Errorf("deposit limits: %w", err)
+		} else if !ok {
+			return trustly.Answer{}, errKYCStale
+		}
 	}
 	d := prep.decision
 	order.KYCOutcome = string(d.Outcome)

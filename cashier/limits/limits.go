@@ -629,13 +629,31 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, player models.Player
 // age. A player who has not set the limits the policy requires may bring at most
 // the policy's UnsetCap (the cashier asks for the limits right after).
 func (s *Service) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
+	return s.allowance(s.db.WithContext(ctx), playerID, country, currency)
+}
+
+// DepositAllowanceIn is DepositAllowance read in tx, the transaction about to
+// store a kyc decision, with the player's row locked (PostgreSQL) as Reserve locks
+// it: the decision was taken outside any transaction, and another kyc of the same
+// player may have been stored since, taking part of what the limits left.
+func (s *Service) DepositAllowanceIn(ctx context.Context, tx *gorm.DB, playerID int64, country, currency string) (paynplay.Allowance, error) {
+	tx = tx.WithContext(ctx)
+	if playerID != 0 {
+		if err := lockPlayer(tx, playerID); err != nil {
+			return paynplay.Allowance{}, err
+		}
+	}
+	return s.allowance(tx, playerID, country, currency)
+}
+
+func (s *Service) allowance(db *gorm.DB, playerID int64, country, currency string) (paynplay.Allowance, error) {
 	player := models.Player{ID: playerID, Country: country}
 	if playerID != 0 {
-		if err := s.db.WithContext(ctx).Where("id = ?", playerID).Take(&player).Error; err != nil {
+		if err := db.Where("id = ?", playerID).Take(&player).Error; err != nil {
 			return paynplay.Allowance{}, fmt.Errorf("deposit allowance of player %d: %w", playerID, err)
 		}
 	}
-	st, err := s.status(s.db.WithContext(ctx), player, s.policies.For(country), currency, s.now().UTC(), false)
+	st, err := s.status(db, player, s.policies.For(country), currency, s.now().UTC(), false)
 	if err != nil {
 		return paynplay.Allowance{}, err
 	}
