@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -333,29 +335,37 @@ func runGrouped(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
 
 // saveChanges writes the columns in which order differs from before, the same
 // order as read, and UpdatedAt. Writing only those, instead of every column as Save
-// does, spares the database from rewriting every index of the orders table.
+// does, spares the database from rewriting every index of the orders table. The
+// UPDATE is a statement of its own (store/raw): GORM's Updates built it anew, with
+// a clone of the statement and its clauses, for every notification.
 func saveChanges(tx *gorm.DB, before, order *models.Order) error {
 	stmt := &gorm.Statement{DB: tx}
 	if err := stmt.Parse(order); err != nil {
 		return err
 	}
+	ctx := tx.Statement.Context
+	order.UpdatedAt = tx.NowFunc()
 	was, now := reflect.ValueOf(before).Elem(), reflect.ValueOf(order).Elem()
-	cols := []string{"updated_at"}
+	var set strings.Builder
+	set.WriteString("UPDATE orders SET updated_at = ?")
+	args := []any{order.UpdatedAt}
 	for _, f := range stmt.Schema.Fields {
 		if f.DBName == "" || f.PrimaryKey || f.DBName == "updated_at" {
 			continue
 		}
-		x, _ := f.ValueOf(tx.Statement.Context, was)
-		y, _ := f.ValueOf(tx.Statement.Context, now)
+		x, _ := f.ValueOf(ctx, was)
+		y, _ := f.ValueOf(ctx, now)
 		if !reflect.DeepEqual(x, y) {
-			cols = append(cols, f.DBName)
+			set.WriteString(", " + f.DBName + " = ?")
+			args = append(args, y)
 		}
 	}
-	res := tx.Model(order).Select(cols).Updates(order)
-	if res.Error != nil {
-		return res.Error
+	set.WriteString(" WHERE id = ?")
+	n, err := raw.Exec(ctx, tx, set.String(), append(args, order.ID)...)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return fmt.Errorf("order %d: %w", order.ID, ErrOrderNotFound)
 	}
 	return nil
