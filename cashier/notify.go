@@ -225,17 +225,24 @@ func insertNotification(tx *gorm.DB, row *models.Notification) (bool, error) {
 // refuses another body under its notificationid (ErrNotificationConflict). It is
 // the common case under Trustly's retries: one read, then one UPDATE, no signing.
 func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log *slog.Logger) ([]byte, bool, error) {
-	// A read first: a new notification then costs no extra write.
-	var stored models.Notification
-	if err := s.db.WithContext(ctx).Where("notification_id = ?", n.ID()).Limit(1).Find(&stored).Error; err != nil {
+	// A read first: a new notification then costs no extra write. Whether it is
+	// stored is one indexed lookup of our own (store/raw); only a stored one is read
+	// whole, through GORM.
+	var id int64
+	err := raw.QueryRow(ctx, s.db, "SELECT id FROM notifications WHERE notification_id = ?", []any{n.ID()}, &id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, false, nil
+	case err != nil:
 		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
 	}
-	if stored.ID == 0 {
-		return nil, false, nil
+	var stored models.Notification
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&stored).Error; err != nil {
+		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
 	}
 	var answer []byte
 	conflict := false
-	err := writeTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) (err error) {
 		answer, conflict, err = s.known(tx, n, stored, s.now().UTC(), log)
 		return err
 	})
