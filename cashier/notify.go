@@ -318,10 +318,12 @@ func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notificati
 // and the order is flagged for staff.
 func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.Order, error) {
 	var order models.Order
-	if err := forUpdate(tx).Where("trustly_order_id = ?", n.OrderID()).Limit(1).Find(&order).Error; err != nil {
+	// Every notification reads its order: a statement of our own (store/raw).
+	found, err := raw.Take(tx.Statement.Context, tx, &order, "trustly_order_id = ? LIMIT 1"+forUpdateSQL(tx), n.OrderID())
+	if err != nil {
 		return nil, fmt.Errorf("find order: %w", err)
 	}
-	if order.ID != 0 {
+	if found {
 		return &order, nil
 	}
 	mid := messageID(n)

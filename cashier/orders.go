@@ -83,6 +83,15 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
+// forUpdateSQL is forUpdate for a statement of our own: " FOR UPDATE" on
+// PostgreSQL, nothing on SQLite.
+func forUpdateSQL(tx *gorm.DB) string {
+	if tx.Dialector.Name() == "postgres" {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // sqliteWriters holds one mutex per SQLite connection pool (*sql.DB).
 var sqliteWriters sync.Map
 
