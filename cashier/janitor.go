@@ -42,7 +42,7 @@ func (s *Service) janitorJobs() []janitorJob {
 
 type janitorJob struct {
 	name string
-	key  int64
+	key  int32 // the first half of its advisory lock; janitorSchemaKey the second
 	run  func(context.Context) error
 }
 
@@ -83,10 +83,16 @@ func (s *Service) Janitor(ctx context.Context) (skipped []string, err error) {
 	return skipped, errors.Join(errs...)
 }
 
+// janitorSchemaKey is the second half of a janitor job's advisory lock: the
+// schema's hash, so that cashiers on other schemas of one database (and tests,
+// each on a schema of its own) do not hold up each other's jobs; instances of
+// one cashier share the schema, and so the lock. store.Migrate's lock is made so.
+const janitorSchemaKey = "hashtext(COALESCE(current_schema(), ''))"
+
 // exclusive runs run while holding PostgreSQL's advisory lock key on a connection
 // of its own, or not at all when another session holds it (ran false). On SQLite
 // it just runs.
-func (s *Service) exclusive(ctx context.Context, key int64, run func(context.Context) error) (ran bool, err error) {
+func (s *Service) exclusive(ctx context.Context, key int32, run func(context.Context) error) (ran bool, err error) {
 	if s.db.Dialector.Name() != "postgres" {
 		return true, run(ctx)
 	}
@@ -100,14 +106,14 @@ func (s *Service) exclusive(ctx context.Context, key int64, run func(context.Con
 	}
 	defer conn.Close()
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, "+janitorSchemaKey+")", key).Scan(&got); err != nil {
 		return false, fmt.Errorf("advisory lock: %w", err)
 	}
 	if !got {
 		return false, nil
 	}
 	defer func() {
-		if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); uerr != nil {
+		if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, "+janitorSchemaKey+")", key); uerr != nil {
 			// Never hand a connection that may still hold the lock back to the pool.
 			_ = conn.Raw(func(any) error { return errors.New("drop the connection") })
 			err = errors.Join(err, fmt.Errorf("advisory unlock: %w", uerr))

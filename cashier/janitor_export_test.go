@@ -13,8 +13,9 @@ func (s *Service) ReserveRefundOnly(ctx context.Context, by staff.Member, deposi
 	return s.reserveRefund(ctx, by, depositID, amount, reason)
 }
 
-// JanitorLockKey is the PostgreSQL advisory lock key of the janitor job name.
-func (s *Service) JanitorLockKey(name string) int64 {
+// JanitorLockKey is the first half of the PostgreSQL advisory lock of the janitor
+// job name; JanitorSchemaKey the second.
+func (s *Service) JanitorLockKey(name string) int32 {
 	for _, j := range s.janitorJobs() {
 		if j.name == name {
 			return j.key
@@ -22,3 +23,6 @@ func (s *Service) JanitorLockKey(name string) int64 {
 	}
 	panic("no janitor job " + name)
 }
+
+// JanitorSchemaKey is the SQL of the second half of a janitor job's advisory lock.
+const JanitorSchemaKey = janitorSchemaKey

@@ -150,7 +150,7 @@ func TestJanitorAdvisoryLock(t *testing.T) {
 	}
 	defer conn.Close()
 	key := e.svc.JanitorLockKey(cashier.JobAbandonDeposits)
-	if _, err := conn.ExecContext(e.ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+	if _, err := conn.ExecContext(e.ctx, "SELECT pg_advisory_lock($1, "+cashier.JanitorSchemaKey+")", key); err != nil {
 		t.Fatal(err)
 	}
 	skipped, err := e.svc.Janitor(e.ctx)
@@ -160,17 +160,25 @@ func TestJanitorAdvisoryLock(t *testing.T) {
 	if got := e.reload(order); got.Status != models.OrderStarted {
 		t.Fatalf("deposit while the job was skipped: %s; want started", got.Status)
 	}
-	if _, err := conn.ExecContext(e.ctx, "SELECT pg_advisory_unlock($1)", key); err != nil {
+	if _, err := conn.ExecContext(e.ctx, "SELECT pg_advisory_unlock($1, "+cashier.JanitorSchemaKey+")", key); err != nil {
 		t.Fatal(err)
 	}
 	e.janitor()
 	if got := e.reload(order); got.Status != models.OrderAbandoned {
 		t.Fatalf("deposit after the lock was freed: %s; want abandoned", got.Status)
 	}
+	// The same job's lock for a cashier on another schema of the database (as
+	// another package's tests run at the same time) holds up nothing here.
+	if _, err := conn.ExecContext(e.ctx, "SELECT pg_advisory_lock($1, hashtext('another schema'))", key); err != nil {
+		t.Fatal(err)
+	}
+	if skipped, err := e.svc.Janitor(e.ctx); err != nil || len(skipped) != 0 {
+		t.Fatalf("janitor while another schema's cashier runs the job: skipped %v, %v; want none", skipped, err)
+	}
 	// The janitor gave its locks back: another session can take each.
 	for _, job := range []string{cashier.JobResumePayouts, cashier.JobRefundsUnknown, cashier.JobAbandonDeposits, cashier.JobMatchUnknown} {
 		var got bool
-		if err := conn.QueryRowContext(e.ctx, "SELECT pg_try_advisory_lock($1)", e.svc.JanitorLockKey(job)).Scan(&got); err != nil || !got {
+		if err := conn.QueryRowContext(e.ctx, "SELECT pg_try_advisory_lock($1, "+cashier.JanitorSchemaKey+")", e.svc.JanitorLockKey(job)).Scan(&got); err != nil || !got {
 			t.Fatalf("lock of %s after the janitor: %t, %v; want free", job, got, err)
 		}
 	}
