@@ -96,6 +96,15 @@ func TestConcurrentReservations(t *testing.T) {
 		if _, err := l.Post(ctx, models.Move("seed", "", models.TrustlyClearing, models.PlayerWallet(9), sek(1000))); err != nil {
 			t.Fatal(err)
 		}
+		// A debit refused first, so the guarded UPDATE is prepared before the burst.
+		// On SQLite a statement is prepared on a connection of the pool (store's
+		// sqlitePool): 60 posts at once, without the cashier's writeLock, hold all of
+		// its connections in BEGIN IMMEDIATE, and the one with the lock would wait
+		// for a connection until the others' busy timeouts (the cashier serializes
+		// its writers with writeLock, so they never hold more than one).
+		if _, err := l.Post(ctx, models.Move("warm", "", models.PlayerWallet(8), models.PlayerReserved(8), sek(100))); !errors.Is(err, ledger.ErrInsufficientFunds) {
+			t.Fatalf("debit of an empty wallet: %v", err)
+		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		ok, short := 0, 0
