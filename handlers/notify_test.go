@@ -261,42 +261,82 @@ func TestNotifyEndpoint(t *testing.T) {
 // is a ratio of at least 0.85: the database, HTTP and JSON add little to RSA.
 // BENCH_SENDERS changes the number of senders (both phases use it).
 func BenchmarkNotifyEndpoint(b *testing.B) {
-	db := storetest.SQLite(b)
-	svc := notifyService(b, db)
-	url := notifyServer(b, svc)
-	client := notifyClient(b)
+	r := benchNotify(b, []*gorm.DB{storetest.SQLite(b)}, notifyTrustlyKey(), notifyMerchantKey(), benchSenders())
+	r.reportRates(b)
+	// CPU time per notification, both phases: what the ratio comes to on a machine
+	// doing nothing else, and what the profile should be read against.
+	b.ReportMetric(r.perOp(r.endpointCPU), "endpoint-cpu-µs/op")
+	b.ReportMetric(r.perOp(r.bareCPU), "bare-cpu-µs/op")
+	b.ReportMetric(float64(r.bareCPU)/float64(r.endpointCPU), "cpu-ratio")
+}
+
+// benchSenders is the number of senders of the notification benchmarks: 8, or
+// BENCH_SENDERS.
+func benchSenders() int {
 	senders := 8
 	if v := os.Getenv("BENCH_SENDERS"); v != "" {
 		fmt.Sscan(v, &senders)
 	}
-	players, orders := notifyOrders(b, db, 50, b.N, func(i int) int64 { return int64(1000 + i%5000*100) })
+	return senders
+}
+
+// notifyRun is what benchNotify measured: the wall and process CPU time of the
+// endpoint phase (b.N notifications over HTTP) and of the bare phase (the same
+// notifications verified and answered, with no HTTP and no database).
+type notifyRun struct {
+	n                    int
+	endpoint, bare       time.Duration
+	endpointCPU, bareCPU time.Duration
+}
+
+func (r notifyRun) perOp(d time.Duration) float64 { return float64(d.Microseconds()) / float64(r.n) }
+
+// reportRates reports notifications/s, signverify/s and their ratio.
+func (r notifyRun) reportRates(b *testing.B) {
+	endpointRate := float64(r.n) / r.endpoint.Seconds()
+	bareRate := float64(r.n) / r.bare.Seconds()
+	b.ReportMetric(endpointRate, "notifications/s")
+	b.ReportMetric(bareRate, "signverify/s")
+	b.ReportMetric(endpointRate/bareRate, "ratio")
+}
+
+// benchNotify is the notification benchmarks' run: one cashier instance per
+// database in dbs (each its own service and HTTP server; the first holds the
+// players and orders), b.N fresh credit notifications signed with trustlyKey
+// before the timer, sent by senders goroutines over HTTP, the senders taking the
+// instances in turn; then the same notifications verified and answered with
+// merchantKey on as many goroutines, with no HTTP and no database. Every order
+// must end credited.
+func benchNotify(b *testing.B, dbs []*gorm.DB, trustlyKey, merchantKey *rsa.PrivateKey, senders int) notifyRun {
+	var urls []string
+	for _, db := range dbs {
+		urls = append(urls, notifyServer(b, notifyServiceKeys(b, db, merchantKey, &trustlyKey.PublicKey)))
+	}
+	client := notifyClient(b)
+	players, orders := notifyOrders(b, dbs[0], 50, b.N, func(i int) int64 { return int64(1000 + i%5000*100) })
 	notes := make([]signedNote, b.N)
 	var wg sync.WaitGroup
 	for w := range senders {
 		wg.Go(func() {
 			for i := w; i < b.N; i += senders {
-				o := orders[i]
-				notes[i] = signNote(b, notifyTrustlyKey(), "credit", fmt.Sprintf("%010d", 4000000000+i), uuid.NewString(),
-					o, players[i%len(players)].EndUserID, nil)
+				notes[i] = signNote(b, trustlyKey, trustly.MethodCredit, fmt.Sprintf("%010d", 4000000000+i), uuid.NewString(),
+					orders[i], players[i%len(players)].EndUserID, nil)
 			}
 		})
 	}
 	wg.Wait()
-	var cpu time.Duration // the process's CPU time (user and system) in the last run
-	run := func(work func(n signedNote) error) time.Duration {
+	run := func(work func(sender int, n signedNote) error) (wall, cpu time.Duration) {
 		var next atomic.Int64
-		cpuStart := processCPU()
-		defer func() { cpu = processCPU() - cpuStart }()
-		start := time.Now()
+		cpuStart, start := processCPU(), time.Now()
 		var wg sync.WaitGroup
-		for range senders {
+		for s := range senders {
 			wg.Go(func() {
 				for {
 					i := int(next.Add(1)) - 1
 					if i >= len(notes) {
 						return
 					}
-					if err := work(notes[i]); err != nil {
+					if err := work(s, notes[i]); err != nil {
 						b.Error(err)
 						return
 					}
@@ -304,37 +344,32 @@ func BenchmarkNotifyEndpoint(b *testing.B) {
 			})
 		}
 		wg.Wait()
-		return time.Since(start)
+		return time.Since(start), processCPU() - cpuStart
 	}
 
+	r := notifyRun{n: b.N}
 	b.ResetTimer()
-	endpoint := run(func(n signedNote) error {
-		status, body, err := post(client, url, n.raw)
+	r.endpoint, r.endpointCPU = run(func(sender int, n signedNote) error {
+		status, body, err := post(client, urls[sender%len(urls)], n.raw)
 		if err != nil || status != 200 {
 			return fmt.Errorf("notification %s: HTTP %d %s %v", n.id, status, body, err)
 		}
 		return nil
 	})
 	b.StopTimer()
-	endpointCPU := cpu
-	bare := run(func(n signedNote) error {
-		parsed, err := trustly.ParseNotification(n.raw, &notifyTrustlyKey().PublicKey)
+	r.bare, r.bareCPU = run(func(_ int, n signedNote) error {
+		parsed, err := trustly.ParseNotification(n.raw, &trustlyKey.PublicKey)
 		if err != nil {
 			return err
 		}
-		_, err = trustly.EncodeAnswer(notifyMerchantKey(), parsed.Method, parsed.UUID, trustly.Answer{Status: trustly.StatusOK})
+		_, err = trustly.EncodeAnswer(merchantKey, parsed.Method, parsed.UUID, trustly.Answer{Status: trustly.StatusOK})
 		return err
 	})
-	endpointRate := float64(b.N) / endpoint.Seconds()
-	bareRate := float64(b.N) / bare.Seconds()
-	b.ReportMetric(endpointRate, "notifications/s")
-	b.ReportMetric(bareRate, "signverify/s")
-	b.ReportMetric(endpointRate/bareRate, "ratio")
-	// CPU time per notification, both phases: what the ratio comes to on a machine
-	// doing nothing else, and what the profile should be read against.
-	b.ReportMetric(float64(endpointCPU.Microseconds())/float64(b.N), "endpoint-cpu-µs/op")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "bare-cpu-µs/op")
-	b.ReportMetric(float64(cpu)/float64(endpointCPU), "cpu-ratio")
+	var credited int64
+	if err := dbs[0].Model(&models.Order{}).Where("status = ?", models.OrderCredited).Count(&credited).Error; err != nil || credited != int64(b.N) {
+		b.Fatalf("%d orders credited, %v; want %d", credited, err, b.N)
+	}
+	return r
 }
 
 // reshapeNote moves text between keys of a signed notification's data, as an
