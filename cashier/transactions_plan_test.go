@@ -11,48 +11,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// plan is how db would run q's SELECT into dest: SQLite's EXPLAIN QUERY PLAN, or
-// PostgreSQL's EXPLAIN with scans of whole tables, bitmaps and sorts priced out,
-// so that even on a table of a few rows it picks what it would pick at a million:
-// an index read in order when there is one. One line per step.
+// plan is how db would run q's SELECT into dest (storetest.Explain), one line per
+// step.
 func plan(t *testing.T, db *gorm.DB, q *gorm.DB, dest any) string {
 	t.Helper()
 	stmt := q.Session(&gorm.Session{DryRun: true}).Find(dest).Statement
-	var lines []string
-	err := db.Transaction(func(tx *gorm.DB) error {
-		explain := "EXPLAIN QUERY PLAN "
-		if db.Dialector.Name() == "postgres" {
-			explain = "EXPLAIN "
-			for _, set := range []string{"enable_seqscan", "enable_bitmapscan", "enable_sort"} {
-				if err := tx.Exec("SET LOCAL " + set + " = off").Error; err != nil {
-					return err
-				}
-			}
-		}
-		rows, err := tx.Raw(explain+stmt.SQL.String(), stmt.Vars...).Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			cells := make([]any, len(cols))
-			for i := range cells {
-				cells[i] = new(any)
-			}
-			if err := rows.Scan(cells...); err != nil {
-				return err
-			}
-			line := *(cells[len(cells)-1].(*any)) // SQLite's detail, PostgreSQL's only column
-			switch v := line.(type) {
-			case string:
-				lines = append(lines, v)
-			case []byte:
-				lines = append(lines, string(v))
-			}
-		}
-		return rows.Err()
-	})
+	lines, err := storetest.Explain(db, stmt.SQL.String(), stmt.Vars...)
 	if err != nil {
 		t.Fatalf("explain %s: %v", stmt.SQL.String(), err)
 	}

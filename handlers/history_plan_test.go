@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -79,52 +78,6 @@ func (r *sqlRecorder) start(op string) {
 	r.mu.Lock()
 	r.op = op
 	r.mu.Unlock()
-}
-
-// explain is db's plan for one statement, one line per step: SQLite's EXPLAIN
-// QUERY PLAN, or PostgreSQL's EXPLAIN with sequential scans priced out, so that a
-// scan shows only where no index can serve the statement.
-func explain(db *gorm.DB, s recordedSQL) ([]string, error) {
-	pool, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	ctx := context.Background()
-	tx, err := pool.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	prefix := "EXPLAIN QUERY PLAN "
-	if db.Dialector.Name() == "postgres" {
-		prefix = "EXPLAIN "
-		for _, set := range []string{"enable_seqscan", "enable_sort"} {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL "+set+" = off"); err != nil {
-				return nil, err
-			}
-		}
-	}
-	rows, err := tx.QueryContext(ctx, prefix+s.sql, s.vars...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	var lines []string
-	for rows.Next() {
-		cells := make([]any, len(cols))
-		for i := range cells {
-			cells[i] = new(sql.RawBytes)
-		}
-		if err := rows.Scan(cells...); err != nil {
-			return nil, err
-		}
-		lines = append(lines, string(*cells[len(cells)-1].(*sql.RawBytes))) // SQLite's detail, PostgreSQL's only column
-	}
-	return lines, rows.Err()
 }
 
 var (
@@ -287,7 +240,7 @@ func TestHotPathPlans(t *testing.T) {
 				}
 				seen[s.sql] = true
 				explained++
-				plan, err := explain(db, s)
+				plan, err := storetest.Explain(db, s.sql, s.vars...)
 				if err != nil {
 					t.Errorf("%s: explain %s: %v", op, s.sql, err)
 					continue

@@ -10,45 +10,10 @@ import (
 	"gorm.io/gorm"
 )
 
-// explain is how db would run query with args: SQLite's EXPLAIN QUERY PLAN, or
-// PostgreSQL's EXPLAIN with scans of whole tables, bitmaps and sorts priced out,
-// so that on a table of a few rows it picks what it would at a million.
+// explain is storetest.Explain, one string.
 func explain(t *testing.T, db *gorm.DB, query string, args ...any) string {
 	t.Helper()
-	var lines []string
-	err := db.Transaction(func(tx *gorm.DB) error {
-		prefix := "EXPLAIN QUERY PLAN "
-		if db.Dialector.Name() == "postgres" {
-			prefix = "EXPLAIN "
-			for _, set := range []string{"enable_seqscan", "enable_bitmapscan", "enable_sort"} {
-				if err := tx.Exec("SET LOCAL " + set + " = off").Error; err != nil {
-					return err
-				}
-			}
-		}
-		rows, err := tx.Raw(prefix+query, args...).Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			cells := make([]any, len(cols))
-			for i := range cells {
-				cells[i] = new(any)
-			}
-			if err := rows.Scan(cells...); err != nil {
-				return err
-			}
-			switch v := (*(cells[len(cells)-1].(*any))).(type) {
-			case string:
-				lines = append(lines, v)
-			case []byte:
-				lines = append(lines, string(v))
-			}
-		}
-		return rows.Err()
-	})
+	lines, err := storetest.Explain(db, query, args...)
 	if err != nil {
 		t.Fatalf("explain %s: %v", query, err)
 	}

@@ -3,7 +3,9 @@
 package storetest
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -85,4 +88,48 @@ func Each(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { f(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { f(t, Postgres(t)) })
+}
+
+// Explain is how db would run query with args, one line per step: SQLite's
+// EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN with scans of whole tables, bitmaps
+// and sorts priced out, so that even on tables of a few rows it picks what it
+// would at a million: an index read in order when there is one. query is written
+// with ? placeholders (store/raw numbers them for PostgreSQL) or already
+// numbered, as GORM writes PostgreSQL's.
+func Explain(db *gorm.DB, query string, args ...any) ([]string, error) {
+	var lines []string
+	err := db.Transaction(func(tx *gorm.DB) error {
+		ctx := context.Background()
+		prefix := "EXPLAIN QUERY PLAN "
+		if db.Dialector.Name() == "postgres" {
+			prefix = "EXPLAIN "
+			for _, set := range []string{"enable_seqscan", "enable_bitmapscan", "enable_sort"} {
+				if _, err := raw.Exec(ctx, tx, "SET LOCAL "+set+" = off"); err != nil {
+					return err
+				}
+			}
+		}
+		rows, err := raw.Query(ctx, tx, prefix+query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			cells := make([]any, len(cols))
+			for i := range cells {
+				cells[i] = new(sql.RawBytes)
+			}
+			if err := rows.Scan(cells...); err != nil {
+				return err
+			}
+			// SQLite's detail, PostgreSQL's only column.
+			lines = append(lines, string(*cells[len(cells)-1].(*sql.RawBytes)))
+		}
+		return rows.Err()
+	})
+	return lines, err
 }
