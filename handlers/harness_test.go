@@ -28,6 +28,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -479,15 +480,5 @@ var personSeq atomic.Int64
 // registration for one, and one opens one account.
 func nextSEPersonID() string {
 	serial := fmt.Sprintf("800101%03d", 100+personSeq.Add(1)%900)
-	sum := 0
-	for i, r := range serial {
-		d := int(r - '0')
-		if i%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return fmt.Sprintf("19%s-%s%d", serial[:6], serial[6:], (10-sum%10)%10)
+	return fmt.Sprintf("19%s-%s%c", serial[:6], serial[6:], paynplay.SECheckDigit(serial))
 }

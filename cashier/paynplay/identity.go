@@ -120,17 +120,7 @@ func parseSE(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	sum := 0
-	for i := 2; i < 12; i++ {
-		v := int(s[i] - '0')
-		if i%2 == 0 {
-			if v *= 2; v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-	}
-	if sum%10 != 0 {
+	if SECheckDigit(s[2:11]) != s[11] {
 		return time.Time{}, errors.New("check digit is wrong")
 	}
 	return born, nil
@@ -140,8 +130,6 @@ func parseSE(s string) (time.Time, error) {
 // signs added in 2023.
 var fiCentury = map[byte]int{'+': 1800, '-': 1900, 'Y': 1900, 'X': 1900, 'W': 1900, 'V': 1900, 'U': 1900,
 	'A': 2000, 'B': 2000, 'C': 2000, 'D': 2000, 'E': 2000, 'F': 2000}
-
-const fiControl = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 // parseFI: DDMMYY, century sign, individual number 002–999, control character
 // (DDMMYYNNN mod 31).
@@ -163,8 +151,7 @@ func parseFI(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	n, _ := strconv.Atoi(s[:6] + s[7:10])
-	if fiControl[n%31] != s[10] {
+	if FIControl(s[:6], s[7:10]) != s[10] {
 		return time.Time{}, errors.New("control character is wrong")
 	}
 	return born, nil
@@ -187,20 +174,7 @@ func parseEE(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	check := func(weights [10]int) int {
-		sum := 0
-		for i, w := range weights {
-			sum += int(s[i]-'0') * w
-		}
-		return sum % 11
-	}
-	c := check([10]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 1})
-	if c == 10 {
-		if c = check([10]int{3, 4, 5, 6, 7, 8, 9, 1, 2, 3}); c == 10 {
-			c = 0
-		}
-	}
-	if c != int(s[10]-'0') {
+	if EECheckDigit(s[:10]) != s[10] {
 		return time.Time{}, errors.New("checksum is wrong")
 	}
 	return born, nil

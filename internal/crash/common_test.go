@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -189,14 +190,9 @@ var people atomic.Int64
 // their own (the register is not configured: CASHIER_EXCLUSIONS_NONE=SE).
 func registration(email string) url.Values {
 	n := people.Add(1) % 1000
-	digits := fmt.Sprintf("850202%03d", n)
-	sum := 0
-	for i, d := range digits { // Luhn, weights 2, 1, 2, … from the left
-		v := int(d-'0') * (2 - i%2)
-		sum += v/10 + v%10
-	}
+	check := paynplay.SECheckDigit(fmt.Sprintf("850202%03d", n))
 	return url.Values{"email": {email}, "password": {"crash-password-1"}, "first_name": {"Anna"}, "last_name": {"Svensson"},
-		"country": {"SE"}, "person_id": {fmt.Sprintf("19850202-%03d%d", n, (10-sum%10)%10)}}
+		"country": {"SE"}, "person_id": {fmt.Sprintf("19850202-%03d%c", n, check)}}
 }
 
 // checkBooks compares the cashier's books (db) with the sandbox's (sb): every

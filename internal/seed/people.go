@@ -3,9 +3,10 @@ package seed
 import (
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 )
 
 // market is what the generator needs to know about one of the markets it seeds.
@@ -88,17 +89,7 @@ func (ids personIDs) next(country string, dob time.Time, hint int) string {
 // seNumber is a personnummer YYYYMMDDNNNC with its Luhn check digit.
 func seNumber(dob time.Time, serial int) string {
 	body := dob.Format("060102") + fmt.Sprintf("%03d", serial)
-	sum := 0
-	for i, r := range body {
-		d := int(r - '0')
-		if i%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return dob.Format("2006") + body[2:] + fmt.Sprint((10-sum%10)%10)
+	return dob.Format("2006") + body[2:] + string(paynplay.SECheckDigit(body))
 }
 
 // fiNumber is a henkilötunnus DDMMYY, century sign, NNN and control character.
@@ -107,8 +98,8 @@ func fiNumber(dob time.Time, serial int) string {
 	if dob.Year() >= 2000 {
 		sign = "A"
 	}
-	n, _ := strconv.Atoi(dob.Format("020106") + fmt.Sprintf("%03d", serial))
-	return dob.Format("020106") + sign + fmt.Sprintf("%03d", serial) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[n%31])
+	nnn := fmt.Sprintf("%03d", serial)
+	return dob.Format("020106") + sign + nnn + string(paynplay.FIControl(dob.Format("020106"), nnn))
 }
 
 // eeNumber is an isikukood G YYMMDD NNN C.
@@ -121,20 +112,7 @@ func eeNumber(dob time.Time, serial int, female bool) string {
 		g++
 	}
 	s := fmt.Sprintf("%d%s%03d", g, dob.Format("060102"), serial)
-	check := func(weights [10]int) int {
-		sum := 0
-		for i, w := range weights {
-			sum += int(s[i]-'0') * w
-		}
-		return sum % 11
-	}
-	c := check([10]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 1})
-	if c == 10 {
-		if c = check([10]int{3, 4, 5, 6, 7, 8, 9, 1, 2, 3}); c == 10 {
-			c = 0
-		}
-	}
-	return s + fmt.Sprint(c)
+	return s + string(paynplay.EECheckDigit(s))
 }
 
 // hexOf is n random hex digits.
