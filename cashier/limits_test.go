@@ -107,6 +107,26 @@ func TestStartDepositLimitConcurrent(t *testing.T) {
 	})
 }
 
+// pnpLimitsService is a pure Pay N Play cashier on db with the built-in limits
+// policy, its kyc decisions asking l about the limits (nil: the cashier's own).
+func pnpLimitsService(t *testing.T, db *gorm.DB, l paynplay.Limits) *cashier.Service {
+	t.Helper()
+	client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
+		PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes, _ := paynplay.ParseModes("pure")
+	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+		TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(), Limits: l,
+		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
+			IntegrationModule: "cashier-test/1", PayNPlay: modes, LimitPolicy: limits.Builtin()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 // TestKYCReadsDepositLimits: Pay N Play's kyc decision answers from the same
 // limits. A new Swede, who has set no limits yet, may bring the policy's 1 000 SEK
 // before the cashier asks for them (CONTINUE with limit); a Swede whose monthly
@@ -114,19 +134,7 @@ func TestStartDepositLimitConcurrent(t *testing.T) {
 func TestKYCReadsDepositLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
-		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
-			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		modes, _ := paynplay.ParseModes("pure")
-		r.svc, err = cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
-			TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(),
-			Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
-				IntegrationModule: "cashier-test/1", PayNPlay: modes, LimitPolicy: limits.Builtin()}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r.svc = pnpLimitsService(t, db, nil)
 		key := rigTrustlyKey()
 		kyc := func(o models.Order, want string) models.Order {
 			t.Helper()
@@ -199,24 +207,8 @@ func (b *barrierLimits) DepositAllowance(ctx context.Context, playerID int64, co
 func TestKYCDepositLimitRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
-		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
-			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		modes, _ := paynplay.ParseModes("pure")
 		lim := &barrierLimits{Service: limits.New(db, limits.Builtin(), nil), release: make(chan struct{})}
-		newSvc := func(l paynplay.Limits) *cashier.Service {
-			svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
-				TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(), Limits: l,
-				Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
-					IntegrationModule: "cashier-test/1", PayNPlay: modes, LimitPolicy: limits.Builtin()}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return svc
-		}
-		r.svc = newSvc(nil)
+		r.svc = pnpLimitsService(t, db, nil)
 		key := rigTrustlyKey()
 		first := r.pnpOrder(100000, "SEK")
 		r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("entity-"+first.MessageID, swedishAdult)), trustly.StatusContinue)
@@ -228,7 +220,7 @@ func TestKYCDepositLimitRace(t *testing.T) {
 		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Month: 130000}); err != nil {
 			t.Fatal(err)
 		}
-		r.svc = newSvc(lim)
+		r.svc = pnpLimitsService(t, db, lim)
 		orders := make([]models.Order, 2)
 		for i := range orders {
 			o := r.pnpOrder(25000, "SEK")
