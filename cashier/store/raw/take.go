@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -16,13 +17,20 @@ import (
 // ? placeholders, and whatever follows it: ORDER BY, LIMIT, FOR UPDATE) into dest,
 // a pointer to a GORM model, every column of it, and reports whether there was
 // one. Columns that cannot hold NULL are scanned straight into their fields; the
-// others through GORM's own field setter, as GORM's Scan would.
+// others through GORM's own field setter, as GORM's Scan would. A model with a
+// serialized field (gorm:"serializer:…") is refused.
 func Take(ctx context.Context, db *gorm.DB, dest any, where string, args ...any) (bool, error) {
 	stmt := &gorm.Statement{DB: db}
 	if err := stmt.Parse(dest); err != nil {
 		return false, err
 	}
 	cols, fields := columns(stmt.Schema)
+	for _, f := range fields {
+		if f.Serializer != nil {
+			// GORM's serializers decode in its own Scan; this one would store the column as is.
+			return false, fmt.Errorf("raw.Take: %s.%s has a serializer: read it through GORM", stmt.Schema.Name, f.Name)
+		}
+	}
 	rv := reflect.ValueOf(dest).Elem()
 	targets := make([]any, len(fields))
 	var nullable []int

@@ -44,5 +44,10 @@ func TestTake(t *testing.T) {
 		if err != nil || found {
 			t.Fatalf("no row: found %v, %v", found, err)
 		}
+		// models.Player's email and person_id go through GORM's nullempty serializer.
+		var p models.Player
+		if found, err := raw.Take(ctx, db, &p, "id = ?", 1); err == nil || found {
+			t.Fatalf("a model with a serializer: found %v, %v; want an error", found, err)
+		}
 	})
 }
