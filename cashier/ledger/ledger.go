@@ -36,8 +36,13 @@ func New(db *gorm.DB) *Ledger { return &Ledger{db: db} }
 // ErrReferenceReused. A guarded account (a player's) may not go below zero unless
 // t.AllowOverdraft; then ErrInsufficientFunds and nothing is written.
 //
-// Post runs in its own transaction, or in a savepoint of the caller's, so a
-// duplicate reference never aborts the caller's transaction on PostgreSQL.
+// Post runs in its own transaction, or in the caller's. A duplicate reference
+// inserts nothing (ON CONFLICT DO NOTHING), so it never aborts the caller's
+// transaction on PostgreSQL. A transfer that can be refused after its first
+// statement (ErrInsufficientFunds: a guarded account debited without overdraft)
+// runs in a savepoint of the caller's transaction, rolled back to when it is, so
+// the caller may go on without it; any other error is the database's, and the
+// caller's transaction must end with it.
 func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, error) {
 	if err := t.Validate(); err != nil {
 		return models.Transfer{}, err
@@ -48,9 +53,16 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = l.db.NowFunc()
 	}
-	err := inSavepoint(l.db.WithContext(ctx), func(tx *gorm.DB) error {
-		err := raw.QueryRow(ctx, tx, "INSERT INTO transfers (reference, currency, memo, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-			[]any{t.Reference, t.Currency, t.Memo, t.CreatedAt}, &t.ID)
+	run := inTx
+	if guardedDebit(entries, t.AllowOverdraft) {
+		run = inSavepoint
+	}
+	err := run(l.db.WithContext(ctx), func(tx *gorm.DB) error {
+		err := raw.QueryRow(ctx, tx, "INSERT INTO transfers (reference, currency, memo, created_at) VALUES (?, ?, ?, ?) "+
+			"ON CONFLICT (reference) DO NOTHING RETURNING id", []any{t.Reference, t.Currency, t.Memo, t.CreatedAt}, &t.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errPosted
+		}
 		if err != nil {
 			return err
 		}
@@ -81,7 +93,7 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 		return nil
 	})
 	switch {
-	case errors.Is(err, gorm.ErrDuplicatedKey):
+	case errors.Is(err, errPosted):
 		t.Entries = entries
 		return l.previous(ctx, t)
 	case err != nil:
@@ -96,6 +108,29 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 // again, taking a hot statement out of the cache with it. Savepoints of one name
 // nest: ROLLBACK TO undoes back to the latest.
 const savepoint = "ledger_post"
+
+// errPosted says the transfer's reference is posted already: nothing was written.
+var errPosted = errors.New("reference posted already")
+
+// guardedDebit reports whether entries debit a guarded account that may not go
+// below zero: the one way a transfer is refused after it began to be written.
+func guardedDebit(entries []models.Entry, overdraft bool) bool {
+	for _, e := range entries {
+		if e.Account.Guarded() && !overdraft && e.Minor < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// inTx runs fn in db's transaction, or in a transaction of its own when db is not
+// in one.
+func inTx(db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if c, ok := db.Statement.ConnPool.(gorm.TxCommitter); !ok || c == nil {
+		return db.Transaction(fn)
+	}
+	return fn(db.Session(&gorm.Session{NewDB: true}))
+}
 
 // inSavepoint runs fn in a savepoint of db's transaction, rolled back to if fn
 // fails or panics, or in a transaction of its own when db is not in one.

@@ -88,6 +88,41 @@ func TestPostInCallerTransaction(t *testing.T) {
 	})
 }
 
+// TestRefusedPostInCallerTransaction: a reservation refused for want of funds
+// inside a caller's transaction writes nothing, not even its transfer row, and the
+// caller may go on and commit: the same reference can be posted afterwards.
+func TestRefusedPostInCallerTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		wallet := models.PlayerWallet(4)
+		if _, err := ledger.New(db).Post(ctx, models.Move("deposit:4:credit", "", models.TrustlyClearing, wallet, sek(300))); err != nil {
+			t.Fatal(err)
+		}
+		reserve := models.Move("payout:4:reserve", "", wallet, models.PlayerReserved(4), sek(301))
+		err := db.Transaction(func(tx *gorm.DB) error {
+			l := ledger.New(tx)
+			if _, err := l.Post(ctx, reserve); !errors.Is(err, ledger.ErrInsufficientFunds) {
+				return fmt.Errorf("overdraw: %v, want ErrInsufficientFunds", err)
+			}
+			_, err := l.Post(ctx, models.Move("deposit:5:credit", "", models.TrustlyClearing, wallet, sek(1)))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var transfers int64
+		if err := db.Model(&models.Transfer{}).Where("reference = ?", reserve.Reference).Count(&transfers).Error; err != nil || transfers != 0 {
+			t.Fatalf("%d transfers %s, %v; want none", transfers, reserve.Reference, err)
+		}
+		if _, err := ledger.New(db).Post(ctx, reserve); err != nil {
+			t.Fatalf("the refused reference posted afterwards: %v", err)
+		}
+		if err := ledger.New(db).Audit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // TestConcurrentReservations: 60 concurrent reservations of 100 against a wallet of
 // 1000 must reserve exactly 10 and never overdraw.
 func TestConcurrentReservations(t *testing.T) {

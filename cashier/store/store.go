@@ -115,7 +115,7 @@ const sqliteDriver = "sqlite3-cashier"
 
 func init() {
 	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", nil)
 		return err
 	}})
 }
