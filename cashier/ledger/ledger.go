@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -73,10 +74,10 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 		for i := range sorted {
 			e := &sorted[i]
 			e.ID, e.TransferID = 0, t.ID
-			if err := apply(ctx, tx, e.Account, t.Currency, e.Minor, t.AllowOverdraft); err != nil {
-				return err
-			}
 			args = append(args, t.ID, string(e.Account), e.Minor)
+		}
+		if err := apply(ctx, tx, sorted, t.Currency, t.AllowOverdraft); err != nil {
+			return err
 		}
 		i := 0
 		err = raw.Each(ctx, tx, insertEntries(len(sorted)), args, func(scan func(...any) error) error {
@@ -115,12 +116,7 @@ var errPosted = errors.New("reference posted already")
 // guardedDebit reports whether entries debit a guarded account that may not go
 // below zero: the one way a transfer is refused after it began to be written.
 func guardedDebit(entries []models.Entry, overdraft bool) bool {
-	for _, e := range entries {
-		if e.Account.Guarded() && !overdraft && e.Minor < 0 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(entries, func(e models.Entry) bool { return guarded(e, overdraft) })
 }
 
 // inTx runs fn in db's transaction, or in a transaction of its own when db is not
@@ -154,43 +150,80 @@ func inSavepoint(db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
 	return err
 }
 
-// apply changes one balance in one statement. A guarded account (a player's) is
-// changed only if it stays at or above zero, decided by the database in a
-// conditional UPDATE, so concurrent posts cannot overdraw it; a missing row is a
-// zero balance, which such a debit cannot take from. Any other change creates the
-// row or adds to it with INSERT … ON CONFLICT DO UPDATE, which SQLite and
-// PostgreSQL both run as one atomic step on the row.
-func apply(ctx context.Context, tx *gorm.DB, account models.LedgerAccount, currency string, minor int64, overdraft bool) error {
-	var changed int64
-	var err error
-	if account.Guarded() && !overdraft && minor < 0 {
-		changed, err = raw.Exec(ctx, tx, "UPDATE balances SET minor = minor + ? WHERE account = ? AND currency = ? AND minor + ? >= 0",
-			minor, string(account), currency, minor)
-	} else {
-		changed, err = raw.Exec(ctx, tx, "INSERT INTO balances (account, currency, minor) VALUES (?, ?, ?) "+
-			"ON CONFLICT (account, currency) DO UPDATE SET minor = balances.minor + excluded.minor", string(account), currency, minor)
-	}
-	if err != nil {
-		return err
-	}
-	if changed != 1 {
-		return fmt.Errorf("%w on %s", ErrInsufficientFunds, account)
+// apply changes the balances of entries, sorted by account, in that order. A
+// guarded account (a player's) debited without overdraft is changed only if it
+// stays at or above zero, decided by the database in a conditional UPDATE, so
+// concurrent posts cannot overdraw it; a missing row is a zero balance, which such
+// a debit cannot take from. Every other run of entries between them creates its
+// rows or adds to them in one INSERT … ON CONFLICT DO UPDATE, which SQLite and
+// PostgreSQL both run row by row in the order given, each an atomic step on its
+// row (a transfer names an account once: Validate).
+func apply(ctx context.Context, tx *gorm.DB, entries []models.Entry, currency string, overdraft bool) error {
+	for i := 0; i < len(entries); {
+		e := entries[i]
+		if guarded(e, overdraft) {
+			changed, err := raw.Exec(ctx, tx, "UPDATE balances SET minor = minor + ? WHERE account = ? AND currency = ? AND minor + ? >= 0",
+				e.Minor, string(e.Account), currency, e.Minor)
+			if err != nil {
+				return err
+			}
+			if changed != 1 {
+				return fmt.Errorf("%w on %s", ErrInsufficientFunds, e.Account)
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(entries) && !guarded(entries[j], overdraft) {
+			j++
+		}
+		changed, err := raw.Exec(ctx, tx, addBalances(j-i), balanceArgs(entries[i:j], currency)...)
+		if err != nil {
+			return err
+		}
+		if changed != int64(j-i) {
+			return fmt.Errorf("%d of %d balances changed", changed, j-i)
+		}
+		i = j
 	}
 	return nil
 }
 
-// insertEntries is the statement inserting n entries, returning their ids.
-func insertEntries(n int) string {
+// guarded reports whether e debits a guarded account that may not go below zero.
+func guarded(e models.Entry, overdraft bool) bool {
+	return e.Account.Guarded() && !overdraft && e.Minor < 0
+}
+
+// addBalances is the statement adding n entries to their balances, creating the
+// rows not there yet.
+func addBalances(n int) string {
+	return "INSERT INTO balances (account, currency, minor) VALUES " + rows(n) +
+		" ON CONFLICT (account, currency) DO UPDATE SET minor = balances.minor + excluded.minor"
+}
+
+func balanceArgs(entries []models.Entry, currency string) []any {
+	args := make([]any, 0, 3*len(entries))
+	for _, e := range entries {
+		args = append(args, string(e.Account), currency, e.Minor)
+	}
+	return args
+}
+
+// rows is n rows of three placeholders: "(?, ?, ?), (?, ?, ?)".
+func rows(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO entries (transfer_id, account, minor) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?)")
 	}
-	b.WriteString(" RETURNING id")
 	return b.String()
+}
+
+// insertEntries is the statement inserting n entries, returning their ids.
+func insertEntries(n int) string {
+	return "INSERT INTO entries (transfer_id, account, minor) VALUES " + rows(n) + " RETURNING id"
 }
 
 func (l *Ledger) previous(ctx context.Context, t models.Transfer) (models.Transfer, error) {
