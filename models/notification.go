@@ -9,12 +9,17 @@ import "time"
 //
 // Notifications for orders we do not know are kept too, with OrderID nil, for
 // reconciliation.
+//
+// Its indexes are those its readers use: NotificationID (every delivery), OrderID
+// (an order's notifications) and the unmatched ones (store's backOfficeIndexes).
+// Every index is one more entry written with each notification, so none is kept
+// for a lookup nobody makes.
 type Notification struct {
 	ID             int64  `gorm:"primaryKey"`
 	NotificationID string `gorm:"size:64;not null;uniqueIndex"`
-	Method         string `gorm:"size:32;not null;index"` // as Trustly spells it: "credit", "account", …
-	UUID           string `gorm:"size:64;not null"`       // of the first delivery; the stored Answer echoes it
-	TrustlyOrderID string `gorm:"size:64;not null;index"`
+	Method         string `gorm:"size:32;not null"` // as Trustly spells it: "credit", "account", …
+	UUID           string `gorm:"size:64;not null"` // of the first delivery; the stored Answer echoes it
+	TrustlyOrderID string `gorm:"size:64;not null"`
 	OrderID        *int64 `gorm:"index"`              // our Order.ID; nil when the order is unknown
 	Raw            string `gorm:"type:text;not null"` // the body exactly as it arrived
 	// Answer is the signed response we sent first, byte for byte; Status is its
@@ -25,6 +30,6 @@ type Notification struct {
 	// Flag is set for staff when another body, not a redelivery, came under this
 	// NotificationID; that body was refused (see trustly.Notification.SameEvent).
 	Flag           string    `gorm:"size:500;not null;default:''"`
-	ReceivedAt     time.Time `gorm:"not null;index"`
+	ReceivedAt     time.Time `gorm:"not null"`
 	LastDeliveryAt time.Time `gorm:"not null"`
 }

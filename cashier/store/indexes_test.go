@@ -36,3 +36,32 @@ func TestRedundantIndexesDropped(t *testing.T) {
 		}
 	})
 }
+
+// TestUnusedNotificationIndexesDropped: the notification indexes an older version
+// made for lookups nobody makes are gone after migrating, and the ones the
+// readers use are there.
+func TestUnusedNotificationIndexesDropped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		old := map[string]string{"idx_notifications_method": "method", "idx_notifications_trustly_order_id": "trustly_order_id",
+			"idx_notifications_received_at": "received_at"}
+		for name, col := range old {
+			if err := db.Exec("CREATE INDEX IF NOT EXISTS " + name + " ON notifications (" + col + ")").Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		m := db.Migrator()
+		for name := range old {
+			if m.HasIndex(&models.Notification{}, name) {
+				t.Errorf("%s still there after migrating", name)
+			}
+		}
+		for _, name := range []string{"idx_notifications_notification_id", "idx_notifications_order_id", "idx_notifications_unmatched"} {
+			if !m.HasIndex(&models.Notification{}, name) {
+				t.Errorf("%s missing", name)
+			}
+		}
+	})
+}
