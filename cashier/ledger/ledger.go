@@ -8,8 +8,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +79,7 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 			e.ID, e.TransferID = 0, t.ID
 			args = append(args, t.ID, string(e.Account), e.Minor)
 		}
-		if err := apply(ctx, tx, sorted, t.Currency, t.AllowOverdraft); err != nil {
+		if err := apply(ctx, tx, sorted, t.Currency, t.Reference, t.AllowOverdraft); err != nil {
 			return err
 		}
 		i := 0
@@ -157,8 +160,10 @@ func inSavepoint(db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
 // a debit cannot take from. Every other run of entries between them creates its
 // rows or adds to them in one INSERT … ON CONFLICT DO UPDATE, which SQLite and
 // PostgreSQL both run row by row in the order given, each an atomic step on its
-// row (a transfer names an account once: Validate).
-func apply(ctx context.Context, tx *gorm.DB, entries []models.Entry, currency string, overdraft bool) error {
+// row (a transfer names an account once: Validate). A house account's row is one
+// of its shards (balanceRow), the same for all of a transfer's house accounts, so
+// the rows are still locked in account order.
+func apply(ctx context.Context, tx *gorm.DB, entries []models.Entry, currency, reference string, overdraft bool) error {
 	for i := 0; i < len(entries); {
 		e := entries[i]
 		if guarded(e, overdraft) {
@@ -177,7 +182,7 @@ func apply(ctx context.Context, tx *gorm.DB, entries []models.Entry, currency st
 		for j < len(entries) && !guarded(entries[j], overdraft) {
 			j++
 		}
-		changed, err := raw.Exec(ctx, tx, addBalances(j-i), balanceArgs(entries[i:j], currency)...)
+		changed, err := raw.Exec(ctx, tx, addBalances(j-i), balanceArgs(entries[i:j], currency, reference)...)
 		if err != nil {
 			return err
 		}
@@ -201,12 +206,52 @@ func addBalances(n int) string {
 		" ON CONFLICT (account, currency) DO UPDATE SET minor = balances.minor + excluded.minor"
 }
 
-func balanceArgs(entries []models.Entry, currency string) []any {
+func balanceArgs(entries []models.Entry, currency, reference string) []any {
 	args := make([]any, 0, 3*len(entries))
 	for _, e := range entries {
-		args = append(args, string(e.Account), currency, e.Minor)
+		args = append(args, balanceRow(e.Account, reference), currency, e.Minor)
 	}
 	return args
+}
+
+// houseShards is how many balances rows hold a house account's balance (every
+// account but a player's: trustly:clearing takes part in every deposit and
+// payout). Its balance is their sum. With one row, every transfer through the
+// house account waited on PostgreSQL for that row's lock, held until its
+// transaction committed, so notifications were applied one at a time however many
+// cashier instances ran; spread over houseShards rows, concurrent transfers rarely
+// meet. A player's balance stays one row: the overdraft guard is a condition on it.
+const houseShards = 16
+
+// shardMark separates a house account's name from its shard's number in the
+// balances table ("trustly:clearing#7"); shard 0 is the account's own name, the
+// row older versions kept. Entries always name the account itself.
+const shardMark = "#"
+
+// balanceRow is the balances row that an entry on account changes in the
+// transfer with reference: the account's own for a player's account, for a house
+// account one of its houseShards rows, chosen by the reference.
+func balanceRow(account models.LedgerAccount, reference string) string {
+	if account.Guarded() {
+		return string(account)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(reference))
+	return shardName(account, int(h.Sum32()%houseShards))
+}
+
+// shardName is the balances row of a house account's shard k.
+func shardName(account models.LedgerAccount, k int) string {
+	if k == 0 {
+		return string(account)
+	}
+	return string(account) + shardMark + strconv.Itoa(k)
+}
+
+// balanceAccount is the account whose balance a balances row holds part of.
+func balanceAccount(row string) models.LedgerAccount {
+	account, _, _ := strings.Cut(row, shardMark)
+	return models.LedgerAccount(account)
 }
 
 // rows is n rows of three placeholders: "(?, ?, ?), (?, ?, ?)".
@@ -242,8 +287,19 @@ func (l *Ledger) previous(ctx context.Context, t models.Transfer) (models.Transf
 func (l *Ledger) Balance(ctx context.Context, account models.LedgerAccount, currency string) (models.Money, error) {
 	// Every page reads a balance: a statement of our own, not GORM's Find.
 	var minor int64
-	err := raw.QueryRow(ctx, l.db, "SELECT minor FROM balances WHERE account = ? AND currency = ?",
-		[]any{string(account), currency}, &minor)
+	var err error
+	if account.Guarded() {
+		err = raw.QueryRow(ctx, l.db, "SELECT minor FROM balances WHERE account = ? AND currency = ?",
+			[]any{string(account), currency}, &minor)
+	} else {
+		// A house account's shards (balanceRow), each a lookup of the primary key.
+		args := []any{currency}
+		for k := range houseShards {
+			args = append(args, shardName(account, k))
+		}
+		err = raw.QueryRow(ctx, l.db, "SELECT COALESCE(SUM(minor), 0) FROM balances WHERE currency = ? AND account IN ("+
+			strings.TrimSuffix(strings.Repeat("?, ", houseShards), ", ")+")", args, &minor)
+	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return models.Money{}, fmt.Errorf("balance of %s: %w", account, err)
 	}
@@ -301,13 +357,27 @@ func (l *Ledger) Audit(ctx context.Context) error {
 			return fmt.Errorf("audit: %s entries sum to %d, not zero", c, total)
 		}
 	}
-	var balances []models.Balance
-	if err := l.db.WithContext(ctx).Find(&balances).Error; err != nil {
+	var rows []models.Balance
+	if err := l.db.WithContext(ctx).Find(&rows).Error; err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	for _, b := range balances {
-		if want := fromEntries[string(b.Account)+" "+b.Currency]; b.Minor != want {
-			return fmt.Errorf("audit: balance of %s is %d %s, entries say %d", b.Account, b.Minor, b.Currency, want)
+	stored := map[string]int64{} // a house account's shards summed (balanceRow)
+	for _, b := range rows {
+		if b.Account.Guarded() && balanceAccount(string(b.Account)) != b.Account {
+			return fmt.Errorf("audit: balances row %s: a player's balance is not sharded", b.Account)
+		}
+		stored[string(balanceAccount(string(b.Account)))+" "+b.Currency] += b.Minor
+	}
+	keys := slices.Sorted(maps.Keys(stored))
+	for k := range fromEntries {
+		if _, ok := stored[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		if got, want := stored[k], fromEntries[k]; got != want {
+			account, currency, _ := strings.Cut(k, " ")
+			return fmt.Errorf("audit: balance of %s is %d %s, entries say %d", account, got, currency, want)
 		}
 	}
 	return nil

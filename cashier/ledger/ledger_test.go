@@ -123,6 +123,77 @@ func TestRefusedPostInCallerTransaction(t *testing.T) {
 	})
 }
 
+// TestHouseBalanceShards: a house account's balance is kept in several rows so
+// that concurrent transfers do not queue for one row lock; its balance is still
+// the sum of its entries, Audit still finds one of those rows damaged, and a
+// player's balance stays one row.
+func TestHouseBalanceShards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, l := context.Background(), ledger.New(db)
+		var total int64
+		for i := range 40 {
+			amount := int64(100 + i)
+			total += amount
+			if _, err := l.Post(ctx, models.Move(fmt.Sprintf("deposit:%d:credit", 100+i), "", models.TrustlyClearing,
+				models.PlayerWallet(41), sek(amount))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := l.Balance(ctx, models.TrustlyClearing, "SEK"); err != nil || got.Minor != -total {
+			t.Fatalf("clearing %d, %v; want %d", got.Minor, err, -total)
+		}
+		if got, err := l.Balance(ctx, models.PlayerWallet(41), "SEK"); err != nil || got.Minor != total {
+			t.Fatalf("wallet %d, %v; want %d", got.Minor, err, total)
+		}
+		var rows []models.Balance
+		if err := db.Order("account").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		var clearing []models.Balance
+		for _, r := range rows {
+			switch {
+			case r.Account == models.PlayerWallet(41):
+			case strings.HasPrefix(string(r.Account), string(models.TrustlyClearing)):
+				clearing = append(clearing, r)
+			default:
+				t.Errorf("unexpected balances row %+v", r)
+			}
+		}
+		if len(clearing) < 8 {
+			t.Fatalf("the clearing balance is in %d rows after 40 transfers: %+v; want it spread", len(clearing), clearing)
+		}
+		if err := l.Audit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Model(&models.Balance{}).Where("account = ?", clearing[len(clearing)-1].Account).
+			Update("minor", gorm.Expr("minor + 1")).Error; err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("balance of trustly:clearing is %d SEK, entries say %d", -total+1, -total)
+		if err := l.Audit(ctx); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("audit after damaging a shard: %v; want %q", err, want)
+		}
+	})
+}
+
+// TestAuditMissingBalance: entries on an account with no balances row at all are
+// found too.
+func TestAuditMissingBalance(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, l := context.Background(), ledger.New(db)
+		if _, err := l.Post(ctx, models.Move("deposit:51:credit", "", models.TrustlyClearing, models.PlayerWallet(51), sek(700))); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Where("account = ?", models.PlayerWallet(51)).Delete(&models.Balance{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		want := "balance of player:51:wallet is 0 SEK, entries say 700"
+		if err := l.Audit(ctx); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("audit: %v; want %q", err, want)
+		}
+	})
+}
+
 // TestConcurrentReservations: 60 concurrent reservations of 100 against a wallet of
 // 1000 must reserve exactly 10 and never overdraw.
 func TestConcurrentReservations(t *testing.T) {
