@@ -81,7 +81,12 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if IsPostgres(dsn) {
+		// All of them stay open too: database/sql keeps 2 idle by default, so under
+		// load every other statement's connection was closed after it and a new one
+		// opened, each a new server process, whose statements pgx prepared again:
+		// notifications spent more CPU on that than on RSA.
 		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
 	} else {
 		// One writer at a time is SQLite's model; a few connections let reads
 		// outside transactions overlap (read transactions have a pool of their own,

@@ -148,3 +148,34 @@ func TestOpenUpgradesPlayers(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolKeepsConnections: a burst of concurrent statements, as a burst of
+// notifications makes, closes no connection for want of room among the idle
+// ones, so the next burst does not open new ones (on PostgreSQL a new server
+// process each, whose statements are prepared again).
+func TestPoolKeepsConnections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		sqlDB, err := db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					tx := db.Begin()
+					defer tx.Rollback()
+					var n int64
+					if err := tx.Raw("SELECT COUNT(*) FROM orders").Scan(&n).Error; err != nil {
+						t.Error(err)
+					}
+					time.Sleep(5 * time.Millisecond)
+				})
+			}
+			wg.Wait()
+		}
+		if s := sqlDB.Stats(); s.MaxIdleClosed != 0 {
+			t.Fatalf("%d connections closed for want of idle room (%d open at most); want none", s.MaxIdleClosed, s.MaxOpenConnections)
+		}
+	})
+}
