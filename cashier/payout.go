@@ -53,6 +53,7 @@ const (
 	msgPayoutBadAccount = "Trustly cannot pay out to this bank account. The money is back in your balance; please choose another account."
 	msgPayoutNotWaiting = "This payout is no longer waiting for approval."
 	msgSecondApprover   = "You have approved this payout already; it needs a second staff member's approval."
+	msgApproveBlocked   = "The player has been blocked since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance, or unblock the player first."
 )
 
 // Player-facing words for a payout's state (PayoutStateText).
@@ -386,6 +387,17 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
 			return models.ProblemT("", "problem.payout_not_waiting", msgPayoutNotWaiting)
+		}
+		// A blocked player may not withdraw (models.Player.Blocked), and a block may
+		// come while the payout waits. The player's row is locked, as
+		// SetPlayerBlocked locks it, so a block and an approval at the same moment
+		// are taken one after the other.
+		var blocked []bool
+		if err := forUpdate(tx).Model(&models.Player{}).Where("id = ?", o.PlayerID).Limit(1).Pluck("blocked", &blocked).Error; err != nil {
+			return fmt.Errorf("player %d blocked: %w", o.PlayerID, err)
+		}
+		if len(blocked) != 1 || blocked[0] {
+			return models.ProblemT("", "problem.payout_approve_blocked", msgApproveBlocked)
 		}
 		before := decisionView(*o)
 		event := staff.EventPayoutApproved

@@ -427,6 +427,91 @@ func TestPayoutApproval(t *testing.T) {
 	})
 }
 
+// TestApprovePayoutOfBlockedPlayer: a player blocked while their payout waits for
+// approval cannot be paid out by approving it: the approval is refused with a
+// sentence telling staff what to do, nothing is sent and the money stays
+// reserved; denying it gives the money back; once unblocked, a waiting payout can
+// be approved again. A block and an approval at the same moment never both pass.
+func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 30000)
+		admin := e.admin()
+		request := func() models.Order {
+			t.Helper()
+			order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
+			if err != nil || order.Status != models.OrderAwaitingApproval {
+				t.Fatalf("request: %s, %v; want awaiting approval", order.Status, err)
+			}
+			return order
+		}
+		denied, later := request(), request()
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "chargeback under review"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.ApprovePayout(e.ctx, admin, denied.ID, "")
+		wantProblem(t, err, "The player has been blocked since asking for this payout")
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls for a blocked player, want 0", n)
+		}
+		e.wantMoney(p, 1800000, 1200000)
+		if _, err := e.svc.DenyPayout(e.ctx, admin, denied.ID, "player blocked"); err != nil {
+			t.Fatal(err)
+		}
+		e.wantMoney(p, 2400000, 600000)
+
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, false, "chargeback cleared"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.svc.ApprovePayout(e.ctx, admin, later.ID, "")
+		if err != nil || got.SentAt == nil {
+			t.Fatalf("approving after the unblock: sent %v, %v", got.SentAt, err)
+		}
+		e.waitStatus(later, models.OrderConfirmed)
+
+		// A block and an approval racing: either the approval is refused, or it went
+		// through before the block; never a payout approved after the player was
+		// blocked.
+		paid := int64(1)
+		for range 3 {
+			order := request()
+			var wg sync.WaitGroup
+			var approveErr, blockErr error
+			var approved models.Order
+			wg.Go(func() { approved, approveErr = e.svc.ApprovePayout(e.ctx, admin, order.ID, "") })
+			wg.Go(func() { _, blockErr = e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "race") })
+			wg.Wait()
+			if blockErr != nil {
+				t.Fatal(blockErr)
+			}
+			var audits []staff.Audit
+			if err := db.Where("order_id = ? OR (player_id = ? AND event = ?)", order.ID, p.ID, staff.EventPlayerBlocked).
+				Order("id").Find(&audits).Error; err != nil {
+				t.Fatal(err)
+			}
+			if approveErr == nil {
+				// Approved first: its audit row comes before the block's.
+				last := audits[len(audits)-1]
+				if last.Event != staff.EventPlayerBlocked || approved.ApprovedAt == nil {
+					t.Fatalf("approved %v while the block's audit is not last: %+v", approved.ApprovedAt, audits)
+				}
+				e.waitStatus(order, models.OrderConfirmed)
+				paid++
+			} else {
+				wantProblem(t, approveErr, "The player has been blocked since asking for this payout")
+				if _, err := e.svc.DenyPayout(e.ctx, admin, order.ID, "blocked"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, false, "race over"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.wantMoney(p, 3000000-paid*600000, 0)
+	})
+}
+
 // TestPayoutDecisionRace: two admins approving, two denying and the player
 // cancelling, all at once, for payouts waiting for approval. Exactly one decision
 // wins for each payout: it is either paid out once or released once, never both,

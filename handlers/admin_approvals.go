@@ -27,7 +27,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			o := a.Order
 			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
 				Player:    fmt.Sprintf("%s <%s> (#%d)", a.Player.Name(), a.Player.Email, a.Player.ID),
-				Requested: dateText(o.CreatedAt), Account: a.Account.Label(), TwoPerson: a.TwoPerson}
+				Requested: dateText(o.CreatedAt), Account: a.Account.Label(), TwoPerson: a.TwoPerson, Blocked: a.Player.Blocked}
 			for _, by := range a.Approvers {
 				row.FirstApproval = ": approved once, by " + by.Email
 			}

@@ -248,6 +248,38 @@ func denyPath(id int64) string { return "/admin/approvals/" + strconv.FormatInt(
 
 // twoPersonLimits: SEK payouts up to 20 000, approval above 5 000, two approvals
 // above 10 000.
+// TestApprovalsBlockedPlayer: the approvals queue shows a payout whose player has
+// been blocked since the request without its approve form, with a sentence saying
+// what staff can do; approving it anyway (a form kept open from before) is refused
+// with that sentence, nothing is sent, and denying it works.
+func TestApprovalsBlockedPlayer(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
+		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
+	}})
+	cl, player, acc := funded(t, lv, "anna@example.com", "30000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+
+	if r := op.get(approvalsPath); !r.has("approve-form") || r.has("approval-blocked") {
+		t.Fatal("before the block: no approve form, or a blocked notice")
+	}
+	op.submit(playerPath(player.ID)+"/block", url.Values{"reason": {"chargebacks"}}).wantRedirect(playerPath(player.ID))
+	r := op.get(approvalsPath).wantStatus(http.StatusOK)
+	if r.has("approve-form") || !strings.HasPrefix(r.text("approval-blocked"), "The player has been blocked since asking for this payout") ||
+		!r.has("deny-form") {
+		t.Fatalf("after the block: approve form %t, notice %q, deny form %t", r.has("approve-form"), r.text("approval-blocked"), r.has("deny-form"))
+	}
+	op.submit(approvePath(waiting), url.Values{"reason": {"ok"}}).wantRedirect(approvalsPath)
+	if got := op.get(approvalsPath).text("flash"); !strings.HasPrefix(got, "The player has been blocked since asking for this payout") {
+		t.Errorf("flash after approving: %q", got)
+	}
+	if o := lv.waitPayout(waiting, models.OrderAwaitingApproval, nil); o.ApprovedAt != nil || o.SentAt != nil {
+		t.Fatalf("the blocked player's payout was approved %v or sent %v", o.ApprovedAt, o.SentAt)
+	}
+	op.submit(denyPath(waiting), url.Values{"reason": {"player blocked"}}).wantRedirect(approvalsPath)
+	lv.waitPayout(waiting, models.OrderCancelled, nil)
+}
+
 func twoPersonLimits() cashier.Limits {
 	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: "SEK"} }
 	return cashier.Limits{MinDeposit: m(10), MaxDeposit: m(50000), MinPayout: m(10), MaxPayout: m(20000),

@@ -285,6 +285,7 @@ type ApprovalRow struct {
 	Account       string // "SE…1234 at Handelsbanken"
 	TwoPerson     bool
 	FirstApproval string // ": approved once, by ops@example.com", or ""
+	Blocked       bool   // the player was blocked since: the payout can only be denied
 	History       []ApprovalHistory
 }
 
