@@ -354,6 +354,20 @@ func (e *payEnv) balance(account models.LedgerAccount, currency string) int64 {
 }
 
 // money checks the player's wallet and reservation, and the ledger's invariants.
+// awaitingApproval requests a payout of major units of p's currency to account,
+// which must wait for approval.
+func (e *payEnv) awaitingApproval(p models.Player, account int64, major int64) models.Order {
+	e.t.Helper()
+	order, err := e.svc.RequestPayout(e.ctx, p, account, e.money(p, major))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if order.Status != models.OrderAwaitingApproval || cashier.PayoutStateText(order) != cashier.PayoutTextAwaitingApproval {
+		e.t.Fatalf("status %s %q, want awaiting-approval", order.Status, cashier.PayoutStateText(order))
+	}
+	return order
+}
+
 func (e *payEnv) wantMoney(p models.Player, wallet, reserved int64) {
 	e.t.Helper()
 	gotW, gotR := e.balance(models.PlayerWallet(p.ID), p.Currency), e.balance(models.PlayerReserved(p.ID), p.Currency)

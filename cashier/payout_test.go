@@ -331,17 +331,7 @@ func TestPayoutApproval(t *testing.T) {
 		account := e.deposit(p, 30000)
 		admin := e.admin()
 
-		big := func() models.Order {
-			t.Helper()
-			order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if order.Status != models.OrderAwaitingApproval || cashier.PayoutStateText(order) != cashier.PayoutTextAwaitingApproval {
-				t.Fatalf("status %s %q, want awaiting-approval", order.Status, cashier.PayoutStateText(order))
-			}
-			return order
-		}
+		big := func() models.Order { return e.awaitingApproval(p, account.ID, 6000) }
 		approved, denied, cancelled := big(), big(), big()
 		e.wantMoney(p, 1200000, 1800000)
 		if n := e.apiCalls("AccountPayout"); n != 0 {
@@ -438,14 +428,7 @@ func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
 		p := e.player("SE")
 		account := e.deposit(p, 30000)
 		admin := e.admin()
-		request := func() models.Order {
-			t.Helper()
-			order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
-			if err != nil || order.Status != models.OrderAwaitingApproval {
-				t.Fatalf("request: %s, %v; want awaiting approval", order.Status, err)
-			}
-			return order
-		}
+		request := func() models.Order { return e.awaitingApproval(p, account.ID, 6000) }
 		denied, later := request(), request()
 		if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "chargeback under review"); err != nil {
 			t.Fatal(err)
