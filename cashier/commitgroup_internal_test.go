@@ -13,49 +13,62 @@ import (
 // TestCommitDelayGathersExpectedWrites: writes announced with expectWrite that
 // reach writeTx while a leader waits for them are committed in its batch, one
 // transaction for all of them; a write announced but never made holds a batch up
-// for commitDelay at most.
+// for commitDelay at most. The writes arrive within a fraction of commitDelay of
+// each other; a machine busy enough to hold one of them back longer than that
+// splits them, so the gathering gets a few tries, and without the delay every try
+// splits them.
 func TestCommitDelayGathersExpectedWrites(t *testing.T) {
 	db := storetest.SQLite(t)
 	ctx := context.Background()
 
-	// Three writes announced, arriving one after the other.
-	const n = 3
-	ctxs, dones := make([]context.Context, n), make([]func(), n)
-	for i := range n {
-		ctxs[i], dones[i] = expectWrite(ctx, db)
-	}
-	var mu sync.Mutex
-	pools := map[gorm.ConnPool]int{}
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			defer dones[i]()
-			time.Sleep(time.Duration(i) * commitDelay / 5)
-			err := writeTx(ctxs[i], db, func(tx *gorm.DB) error {
-				mu.Lock()
-				pools[tx.Statement.ConnPool]++
-				mu.Unlock()
-				return tx.Exec("SELECT 1").Error
+	// Three writes announced, arriving one after the other: the number of
+	// transactions they were committed in.
+	gather := func() int {
+		const n = 3
+		ctxs, dones := make([]context.Context, n), make([]func(), n)
+		for i := range n {
+			ctxs[i], dones[i] = expectWrite(ctx, db)
+		}
+		var mu sync.Mutex
+		pools := map[gorm.ConnPool]int{}
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				defer dones[i]()
+				time.Sleep(time.Duration(i) * commitDelay / 5)
+				err := writeTx(ctxs[i], db, func(tx *gorm.DB) error {
+					mu.Lock()
+					pools[tx.Statement.ConnPool]++
+					mu.Unlock()
+					return tx.Exec("SELECT 1").Error
+				})
+				if err != nil {
+					t.Error(err)
+				}
 			})
-			if err != nil {
-				t.Error(err)
-			}
-		})
+		}
+		wg.Wait()
+		return len(pools)
 	}
-	wg.Wait()
-	if len(pools) != 1 {
-		t.Fatalf("%d announced writes committed in %d transactions, want one", n, len(pools))
+	var txs []int
+	for range 5 {
+		if txs = append(txs, gather()); txs[len(txs)-1] == 1 {
+			break
+		}
+	}
+	if txs[len(txs)-1] != 1 {
+		t.Fatalf("3 announced writes committed in %v transactions in each try, want one", txs)
 	}
 
 	// One write announced and never made: another write still commits, after the
-	// delay at most.
+	// delay, not when the announced one comes (never).
 	_, never := expectWrite(ctx, db)
 	defer never()
 	start := time.Now()
 	if err := writeTx(ctx, db, func(tx *gorm.DB) error { return tx.Exec("SELECT 1").Error }); err != nil {
 		t.Fatal(err)
 	}
-	if waited := time.Since(start); waited > 50*commitDelay {
+	if waited := time.Since(start); waited > 1000*commitDelay {
 		t.Fatalf("a write waited %v for one that never came", waited)
 	}
 	g := group(db)
