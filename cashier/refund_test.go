@@ -114,12 +114,15 @@ func TestRefund(t *testing.T) {
 		if _, err := e.svc.RefundDeposit(e.ctx, fin, half.ID, e.money(p, 1), ""); !errors.Is(err, cashier.ErrOrderNotFound) {
 			t.Errorf("refund of a refund: %v; want ErrOrderNotFound", err)
 		}
-		pending, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
+		// The sandbox credits an auto-completed deposit at once, sometimes before
+		// StartDeposit returns; this one's credit comes LateDelay (200 ms) later.
+		delayed := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": string(sandbox.ScenarioDepositDelayed)})
+		pending, err := delayed.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if pending.Status == models.OrderCredited {
-			t.Fatal("a deposit credited at once")
+			t.Fatal("a delayed deposit credited at once")
 		}
 		_, err = e.svc.RefundDeposit(e.ctx, fin, pending.ID, e.money(p, 1), "")
 		wantProblem(t, err, "Only a credited deposit can be refunded.")
