@@ -320,14 +320,25 @@ func checkNote(text string) error {
 // refuseBlocked returns a *models.Problem when the player is blocked, read from
 // the database rather than from the caller's copy.
 func (s *Service) refuseBlocked(ctx context.Context, player models.Player) error {
-	var blocked []bool
-	if err := s.db.WithContext(ctx).Model(&models.Player{}).Where("id = ?", player.ID).Limit(1).Pluck("blocked", &blocked).Error; err != nil {
-		return fmt.Errorf("player %d blocked: %w", player.ID, err)
+	blocked, err := playerBlocked(s.db.WithContext(ctx), player.ID)
+	if err != nil {
+		return err
 	}
-	if player.Blocked || (len(blocked) == 1 && blocked[0]) {
+	if player.Blocked || blocked {
 		return models.Problemf("", msgPlayerBlocked)
 	}
 	return nil
+}
+
+// playerBlocked reads whether staff blocked the player (models.Player.Blocked) on
+// db, which may be a transaction locking the row (forUpdate); a player not found
+// is not blocked.
+func playerBlocked(db *gorm.DB, playerID int64) (bool, error) {
+	var blocked []bool
+	if err := db.Model(&models.Player{}).Where("id = ?", playerID).Limit(1).Pluck("blocked", &blocked).Error; err != nil {
+		return false, fmt.Errorf("player %d blocked: %w", playerID, err)
+	}
+	return len(blocked) == 1 && blocked[0], nil
 }
 
 // Flagged is the list staff work through: orders with flags no resolution covers,

@@ -392,11 +392,10 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 		// come while the payout waits. The player's row is locked, as
 		// SetPlayerBlocked locks it, so a block and an approval at the same moment
 		// are taken one after the other.
-		var blocked []bool
-		if err := forUpdate(tx).Model(&models.Player{}).Where("id = ?", o.PlayerID).Limit(1).Pluck("blocked", &blocked).Error; err != nil {
-			return fmt.Errorf("player %d blocked: %w", o.PlayerID, err)
-		}
-		if len(blocked) != 1 || blocked[0] {
+		switch blocked, err := playerBlocked(forUpdate(tx), o.PlayerID); {
+		case err != nil:
+			return err
+		case blocked:
 			return models.ProblemT("", "problem.payout_approve_blocked", msgApproveBlocked)
 		}
 		before := decisionView(*o)
