@@ -125,16 +125,22 @@ func guardedDebit(entries []models.Entry, overdraft bool) bool {
 // inTx runs fn in db's transaction, or in a transaction of its own when db is not
 // in one.
 func inTx(db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	if c, ok := db.Statement.ConnPool.(gorm.TxCommitter); !ok || c == nil {
+	if !inCallerTx(db) {
 		return db.Transaction(fn)
 	}
 	return fn(db.Session(&gorm.Session{NewDB: true}))
 }
 
+// inCallerTx reports whether db is in a transaction of its caller's.
+func inCallerTx(db *gorm.DB) bool {
+	c, ok := db.Statement.ConnPool.(gorm.TxCommitter)
+	return ok && c != nil
+}
+
 // inSavepoint runs fn in a savepoint of db's transaction, rolled back to if fn
 // fails or panics, or in a transaction of its own when db is not in one.
 func inSavepoint(db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
-	if c, ok := db.Statement.ConnPool.(gorm.TxCommitter); !ok || c == nil {
+	if !inCallerTx(db) {
 		return db.Transaction(fn)
 	}
 	if err := db.SavePoint(savepoint).Error; err != nil {
