@@ -18,9 +18,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"syscall"
 	"time"
 
@@ -79,12 +80,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "%d players (%d bank accounts, %d limit changes, %d breaks), %d orders, %d transfers (%d entries, %d balances), %d notifications, %d API calls\n",
 		stats.Players, stats.BankAccounts, stats.LimitChanges, stats.Breaks, stats.Orders, stats.Transfers, stats.Entries,
 		stats.Balances, stats.Notifications, stats.APICalls)
-	statuses := make([]string, 0, len(stats.Statuses))
-	for s := range stats.Statuses {
-		statuses = append(statuses, s)
-	}
-	sort.Strings(statuses)
-	for _, s := range statuses {
+	for _, s := range slices.Sorted(maps.Keys(stats.Statuses)) {
 		fmt.Fprintf(out, "  %-26s %d\n", s, stats.Statuses[s])
 	}
 	if *audit {
