@@ -169,6 +169,9 @@ func TestBrowserTransactions(t *testing.T) {
 		chromedp.SetValue(id("filter-kind"), "deposit"),
 		chromedp.SendKeys(id("filter-q"), "anna@example.com"),
 		chromedp.Click(id("filter-submit")),
+		// The unfiltered page shows the row too: wait for the filtered one, whose
+		// totals link carries the filter.
+		chromedp.WaitVisible(`[data-testid="tx-totals-link"][href*="kind=deposit"]`),
 		chromedp.WaitVisible(`[data-testid="tx-row"][data-order="`+strconv.FormatInt(deposit.ID, 10)+`"]`),
 	)...)
 	if got := b.text("tx-status"); got != "credited" {
