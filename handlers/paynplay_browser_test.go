@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,8 +83,14 @@ func payAfterKYC() []chromedp.Action[chromedp.Void] {
 // depositAndPlay starts "Deposit & play" of amount on the landing page of market.
 func (b *browser) depositAndPlay(market, amount string) {
 	b.t.Helper()
+	// The tab may still be loading this very page (the market just chosen), and
+	// Chromium then aborts a navigation to it (net::ERR_ABORTED): load it again.
+	var navErr error
+	b.eventually("the start page of "+market, func() (bool, error) {
+		_, navErr = chromedp.Run(b.ctx, chromedp.Navigate(b.lv.URL+"/?market="+market))
+		return navErr == nil, navErr
+	}, func() string { return fmt.Sprint(navErr) })
 	b.do("deposit & play "+amount+" in "+market,
-		chromedp.Navigate(b.lv.URL+"/?market="+market),
 		chromedp.WaitVisible(id("deposit-play-form")),
 		chromedp.SendKeys(id("amount"), amount),
 		chromedp.Click(id("deposit-play")),
