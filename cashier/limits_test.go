@@ -117,7 +117,7 @@ func pnpLimitsService(t *testing.T, db *gorm.DB, l paynplay.Limits) *cashier.Ser
 		t.Fatal(err)
 	}
 	modes, _ := paynplay.ParseModes("pure")
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
 		TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(), Limits: l,
 		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
 			IntegrationModule: "cashier-test/1", PayNPlay: modes, LimitPolicy: limits.Builtin()}})

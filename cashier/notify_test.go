@@ -68,7 +68,7 @@ func newRig(t testing.TB, db *gorm.DB, apiURL string, cfg func(*cashier.Config))
 	if cfg != nil {
 		cfg(&c)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
 		TrustlyKey: &rigTrustlyKey().PublicKey, Config: c, Log: rigLog()})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ func pnpRig(t *testing.T, db *gorm.DB) *rig {
 		t.Fatal(err)
 	}
 	modes, _ := paynplay.ParseModes("pure")
-	r.svc, err = cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+	r.svc, err = cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
 		TrustlyKey: &rigTrustlyKey().PublicKey, Log: rigLog(), Exclusions: exclusions.Sandbox(),
 		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123", ShopperStatement: "Casino",
 			IntegrationModule: "cashier-test/1", PayNPlay: modes}})

@@ -194,7 +194,7 @@ func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: e.db, Trustly: c, MerchantKey: e.sb.MerchantKey, TrustlyKey: e.sb.TrustlyKey,
+	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: e.db, Trustly: c, MerchantKey: e.sb.MerchantKey, TrustlyKey: e.sb.TrustlyKey,
 		Config: e.cfg, Now: e.clock.Now, Log: payLog(), Exclusions: exclusions.Sandbox()})
 	if err != nil {
 		e.t.Fatal(err)

@@ -14,8 +14,9 @@ import (
 )
 
 // playersService is a Service on db whose Trustly client points at a closed port:
-// the player use cases never call Trustly.
-func playersService(t *testing.T, db *gorm.DB) *cashier.Service {
+// the player use cases never call Trustly. Its staff secrets are sealed with
+// totpKey, 32 zero bytes when not given.
+func playersService(t *testing.T, db *gorm.DB, totpKey ...byte) *cashier.Service {
 	t.Helper()
 	key, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
 	if err != nil {
@@ -30,7 +31,10 @@ func playersService(t *testing.T, db *gorm.DB) *cashier.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub,
+	if totpKey == nil {
+		totpKey = make([]byte, 32)
+	}
+	svc, err := cashier.New(cashier.Deps{TOTPKey: totpKey, DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub,
 		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token"}})
 	if err != nil {
 		t.Fatal(err)

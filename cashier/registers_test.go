@@ -33,7 +33,7 @@ func registerService(t *testing.T, db *gorm.DB, x exclusions.Exclusions, timeout
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub, Exclusions: x,
+	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub, Exclusions: x,
 		RegisterTimeout: timeout, Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token"}})
 	if err != nil {
 		t.Fatal(err)

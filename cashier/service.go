@@ -7,6 +7,7 @@ package cashier
 import (
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -129,6 +131,10 @@ type Deps struct {
 	// Metrics receives the service's measurements (API calls, notifications,
 	// background jobs); nil measures nothing.
 	Metrics Metrics
+	// TOTPKey is the 32-byte key staff members' second-factor secrets are sealed
+	// with in the database (staff.SecretBox); required. cmd/cashier derives it from
+	// CASHIER_TOTP_KEY. Every instance on one database needs the same key.
+	TOTPKey []byte
 }
 
 // Service carries out the cashier's use cases.
@@ -148,6 +154,7 @@ type Service struct {
 	exclusions      exclusions.Exclusions
 	registerTimeout time.Duration
 	limits          *limits.Service
+	secrets         *staff.SecretBox // seals staff second-factor secrets (staff.go)
 }
 
 // New checks d and returns a Service.
@@ -180,7 +187,11 @@ func New(d Deps) (*Service, error) {
 	if d.RegisterTimeout <= 0 {
 		d.RegisterTimeout = DefaultRegisterTimeout
 	}
-	return &Service{db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
+	secrets, err := staff.NewSecretBox(d.TOTPKey)
+	if err != nil {
+		return nil, fmt.Errorf("cashier: Deps.TOTPKey: %w", err)
+	}
+	return &Service{secrets: secrets, db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
 		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, metrics: d.Metrics,
 		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim}, nil
 }

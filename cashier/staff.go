@@ -322,11 +322,65 @@ func (s *Service) checkStaffSecrets(ctx context.Context, email, password, code s
 		return staff.Member{}, models.Problemf("password", msgStaffBadLogin)
 	}
 	if m.TOTPEnabled {
-		if _, ok := staff.MatchTOTP(m.TOTPSecret, code, s.now(), m.TOTPLastStep); !ok {
+		_, ok, err := s.matchTOTP(m, code)
+		if err != nil {
+			return staff.Member{}, err
+		}
+		if !ok {
 			return staff.Member{}, models.Problemf("code", msgStaffBadLogin)
 		}
 	}
 	return m, nil
+}
+
+// matchTOTP opens m's sealed second-factor secret and returns the step of code in
+// it (staff.MatchTOTP). A secret that does not open is an error, never a match.
+func (s *Service) matchTOTP(m staff.Member, code string) (int64, bool, error) {
+	secret, err := s.secrets.Open(m.ID, m.TOTPSecret)
+	if err != nil {
+		return 0, false, fmt.Errorf("second factor of staff %d: %w", m.ID, err)
+	}
+	if secret == "" {
+		return 0, false, nil
+	}
+	step, ok := staff.MatchTOTP(secret, code, s.now(), m.TOTPLastStep)
+	return step, ok, nil
+}
+
+// SealStaffSecrets seals every second-factor secret an older version stored as
+// plaintext, and returns how many it sealed. cmd/cashier calls it at every start,
+// before serving: from then on a secret that is not sealed is refused, never used
+// (staff.ErrNotSealed). Each secret is replaced only if it is still the one read,
+// so instances starting together seal each one once.
+func (s *Service) SealStaffSecrets(ctx context.Context) (int, error) {
+	var members []staff.Member
+	if err := s.db.WithContext(ctx).Select("id", "totp_secret").Where("totp_secret <> ?", "").Find(&members).Error; err != nil {
+		return 0, fmt.Errorf("seal staff secrets: %w", err)
+	}
+	sealed := 0
+	for _, m := range members {
+		if staff.Sealed(m.TOTPSecret) {
+			continue
+		}
+		v, err := s.secrets.Seal(m.ID, m.TOTPSecret)
+		if err != nil {
+			return sealed, err
+		}
+		var n int64
+		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+			res := tx.Model(&staff.Member{}).Where("id = ? AND totp_secret = ?", m.ID, m.TOTPSecret).Update("totp_secret", v)
+			n = res.RowsAffected
+			return res.Error
+		})
+		if err != nil {
+			return sealed, fmt.Errorf("seal secret of staff %d: %w", m.ID, err)
+		}
+		sealed += int(n)
+	}
+	if sealed > 0 {
+		s.log.Info("staff second-factor secrets sealed", "count", sealed)
+	}
+	return sealed, nil
 }
 
 // useTOTP marks code used for m, in tx: a conditional UPDATE, so that of two
@@ -336,7 +390,10 @@ func (s *Service) useTOTP(tx *gorm.DB, m *staff.Member, code string) error {
 	if !m.TOTPEnabled {
 		return nil
 	}
-	step, ok := staff.MatchTOTP(m.TOTPSecret, code, s.now(), m.TOTPLastStep)
+	step, ok, err := s.matchTOTP(*m, code)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return models.Problemf("code", msgStaffBadLogin)
 	}
@@ -383,15 +440,23 @@ func (s *Service) StartTOTP(ctx context.Context, by staff.Member) (staff.Enrolme
 		return staff.Enrolment{}, models.Problemf("", "Your second factor is already set up.")
 	}
 	if m.TOTPSecret != "" {
-		return staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, m.TOTPSecret))
+		secret, err := s.secrets.Open(m.ID, m.TOTPSecret)
+		if err != nil {
+			return staff.Enrolment{}, fmt.Errorf("start totp of staff %d: %w", m.ID, err)
+		}
+		return staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, secret))
 	}
 	e, err := staff.NewTOTP(totpIssuer, m.Email)
 	if err != nil {
 		return staff.Enrolment{}, err
 	}
+	sealed, err := s.secrets.Seal(m.ID, e.Secret)
+	if err != nil {
+		return staff.Enrolment{}, fmt.Errorf("start totp of staff %d: %w", m.ID, err)
+	}
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		return tx.Model(&staff.Member{}).Where("id = ? AND totp_enabled = ?", m.ID, false).
-			Update("totp_secret", e.Secret).Error
+			Update("totp_secret", sealed).Error
 	})
 	if err != nil {
 		return staff.Enrolment{}, fmt.Errorf("start totp of staff %d: %w", m.ID, err)
@@ -413,7 +478,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string)
 		if m.TOTPEnabled {
 			return nil
 		}
-		step, ok := staff.MatchTOTP(m.TOTPSecret, code, s.now(), m.TOTPLastStep)
+		step, ok, err := s.matchTOTP(m, code)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return models.Problemf("code", "That code does not match. Type the six digits your app shows now.")
 		}

@@ -1,12 +1,15 @@
 package cashier_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -273,4 +276,116 @@ func TestPayoutTwoPersonApproval(t *testing.T) {
 func atOffset(t time.Time) int {
 	_, off := t.Zone()
 	return off
+}
+
+// TestStaffSecretsSealed: a second-factor secret is stored sealed, never as the
+// base32 secret an authenticator app holds, and signs in only under the key it
+// was sealed with and on the member it was sealed for. A plaintext secret an older
+// version stored is refused until SealStaffSecrets seals it, once.
+func TestStaffSecretsSealed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		if err := svc.EnsureOwner(ctx, "owner@example.com", "owner password 1"); err != nil {
+			t.Fatal(err)
+		}
+		owner, err := svc.AuthenticateStaff(ctx, "owner@example.com", "owner password 1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := svc.StartTOTP(ctx, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := func(id int64) string {
+			t.Helper()
+			var m staff.Member
+			if err := db.Where("id = ?", id).Take(&m).Error; err != nil {
+				t.Fatal(err)
+			}
+			return m.TOTPSecret
+		}
+		sealed := stored(owner.ID)
+		if !staff.Sealed(sealed) || sealed == "" || strings.Contains(sealed, e.Secret) {
+			t.Fatalf("stored %q for secret %s; want it sealed", sealed, e.Secret)
+		}
+		if again, err := svc.StartTOTP(ctx, owner); err != nil || again.Secret != e.Secret {
+			t.Fatalf("enrolment shown again: %q, %v; want the same secret", again.Secret, err)
+		}
+		code := func(secret string) string {
+			t.Helper()
+			c, err := totp.GenerateCode(secret, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if err := svc.ConfirmTOTP(ctx, owner, code(e.Secret)); err != nil {
+			t.Fatal(err)
+		}
+		signIn := func(svc *cashier.Service, email, secret string) error {
+			t.Helper()
+			if err := db.Model(&staff.Member{}).Where("email = ?", email).Update("totp_last_step", 0).Error; err != nil {
+				t.Fatal(err)
+			}
+			_, err := svc.AuthenticateStaff(ctx, email, "owner password 1", code(secret))
+			return err
+		}
+		if err := signIn(svc, "owner@example.com", e.Secret); err != nil {
+			t.Fatalf("sign-in with the sealed secret: %v", err)
+		}
+
+		// Another key: the secret does not open, which is an error, not a wrong code.
+		var problem *models.Problem
+		other := playersService(t, db, bytes.Repeat([]byte{9}, 32)...)
+		if err := signIn(other, "owner@example.com", e.Secret); err == nil || errors.As(err, &problem) {
+			t.Errorf("sign-in under another key: %v; want an error that is not a wrong code", err)
+		}
+		// The owner's sealed secret copied onto another member opens for nobody.
+		if _, err := svc.AddStaff(ctx, "viewer@example.com", "owner password 1", staff.RoleViewer); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Model(&staff.Member{}).Where("email = ?", "viewer@example.com").
+			Updates(map[string]any{"totp_secret": sealed, "totp_enabled": true}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := signIn(svc, "viewer@example.com", e.Secret); err == nil {
+			t.Error("a sealed secret copied onto another member signs them in")
+		}
+
+		// An older version's plaintext secret: refused, then sealed once at start.
+		if err := db.Model(&staff.Member{}).Where("id = ?", owner.ID).Update("totp_secret", e.Secret).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := signIn(svc, "owner@example.com", e.Secret); !errors.Is(err, staff.ErrNotSealed) {
+			t.Errorf("sign-in with a plaintext secret: %v; want ErrNotSealed", err)
+		}
+		for i, want := range []int{1, 0} {
+			if n, err := svc.SealStaffSecrets(ctx); err != nil || n != want {
+				t.Fatalf("SealStaffSecrets run %d = %d, %v; want %d", i+1, n, err, want)
+			}
+		}
+		if s := stored(owner.ID); !staff.Sealed(s) || strings.Contains(s, e.Secret) {
+			t.Errorf("after SealStaffSecrets: %q; want it sealed", s)
+		}
+		if err := signIn(svc, "owner@example.com", e.Secret); err != nil {
+			t.Errorf("sign-in once sealed: %v", err)
+		}
+	})
+}
+
+// TestStaffSecretColumnWidened: a database an older version made, whose
+// totp_secret column held 64 characters, takes sealed secrets once migrated.
+func TestStaffSecretColumnWidened(t *testing.T) {
+	db := storetest.Postgres(t)
+	if err := db.Exec("ALTER TABLE staff ALTER COLUMN totp_secret TYPE varchar(64)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	m := staff.Member{Email: "owner@example.com", PasswordHash: "x", Role: staff.RoleOwner, CreatedAt: time.Now(),
+		TOTPSecret: "sealed1:" + strings.Repeat("A", 200)}
+	if err := db.Create(&m).Error; err != nil {
+		t.Fatalf("a sealed secret in the migrated column: %v", err)
+	}
 }

@@ -92,7 +92,7 @@ func newTestApp(t testing.TB, options ...func(s *testSetup)) *testApp {
 		t.Fatal(err)
 	}
 	s := testSetup{
-		Cashier: cashier.Deps{DB: storetest.SQLite(t), Trustly: client, MerchantKey: key, TrustlyKey: pub, Log: log,
+		Cashier: cashier.Deps{TOTPKey: make([]byte, 32), DB: storetest.SQLite(t), Trustly: client, MerchantKey: key, TrustlyKey: pub, Log: log,
 			Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: testNotifyToken,
 				ShopperStatement: "Cashier", IntegrationModule: "cashier-test"}},
 		Web: Deps{TrustlyOrigin: testTrustlyOrigin, Log: log,

@@ -65,7 +65,7 @@ func notifyServiceKeys(t testing.TB, db *gorm.DB, merchant *rsa.PrivateKey, trus
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: merchant,
+	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: merchant,
 		TrustlyKey: trustlyKey, Log: log,
 		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: notifyTestToken}})
 	if err != nil {
@@ -422,7 +422,7 @@ func TestReshapedNotificationThroughSandbox(t *testing.T) {
 		ln, base := notifyListen(t)
 		proxyLn, proxyBase := notifyListen(t)
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		svc, err := cashier.New(cashier.Deps{DB: db, Trustly: env.Client(t), MerchantKey: env.MerchantKey,
+		svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: env.Client(t), MerchantKey: env.MerchantKey,
 			TrustlyKey: env.TrustlyKey, Log: log, Config: cashier.Config{BaseURL: proxyBase, NotifyToken: notifyTestToken,
 				ShopperStatement: "Casino", IntegrationModule: "cashier-test/1",
 				SandboxExtra: map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": "deposit-ok"}}})
@@ -532,7 +532,7 @@ func TestDepositThroughSandbox(t *testing.T) {
 		env := sandboxtest.Start(t)
 		ln, base := notifyListen(t)
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		svc, err := cashier.New(cashier.Deps{DB: db, Trustly: env.Client(t), MerchantKey: env.MerchantKey,
+		svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: env.Client(t), MerchantKey: env.MerchantKey,
 			TrustlyKey: env.TrustlyKey, Log: log, Config: cashier.Config{BaseURL: base, NotifyToken: notifyTestToken,
 				ShopperStatement: "Casino", IntegrationModule: "cashier-test/1",
 				SandboxExtra: map[string]string{"SandboxAutoComplete": "1"}}})

@@ -86,10 +86,11 @@ type Member struct {
 	Email        string `gorm:"size:254;not null;uniqueIndex"`
 	PasswordHash string `gorm:"size:255;not null"` // bcrypt
 	Role         Role   `gorm:"size:16;not null"`
-	// TOTPSecret is the base32 secret of the member's authenticator app. It is set
-	// when enrolment starts and used only once TOTPEnabled is set, after the member
-	// typed a valid code from it.
-	TOTPSecret  string `gorm:"size:64;not null;default:''"`
+	// TOTPSecret is the secret of the member's authenticator app, sealed
+	// (SecretBox): never the base32 secret itself. It is set when enrolment starts
+	// and used only once TOTPEnabled is set, after the member typed a valid code
+	// from it.
+	TOTPSecret  string `gorm:"size:255;not null;default:''"`
 	TOTPEnabled bool   `gorm:"not null;default:false"`
 	// TOTPLastStep is the 30-second step of the last code accepted, so that one code
 	// cannot be used twice.

@@ -42,6 +42,7 @@ type config struct {
 	NotifyTokenFrom string
 	SessionHash     []byte // CASHIER_SESSION_KEY: signs the session cookie
 	SessionKey      []byte // … and encrypts it (derived from the same secret)
+	TOTPKey         []byte // CASHIER_TOTP_KEY: seals staff second-factor secrets in the database
 
 	Limits map[string]cashier.Limits // CASHIER_LIMITS: per-currency amounts; defaults otherwise
 	// LimitPolicy is each market's deposit-limit policy: CASHIER_LIMIT_POLICY over
@@ -211,6 +212,16 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, errors.New("CASHIER_SESSION_KEY must be at least 32 characters")
 	}
 	c.SessionHash, c.SessionKey = deriveKey(sess, "hash", 64), deriveKey(sess, "block", 32)
+	// A key of its own, not the session key's: changing that one signs everybody
+	// out, and must not also make every staff member's second factor unreadable.
+	totpKey, _, err := persisted(getenv, "CASHIER_TOTP_KEY", c.DataDir, "totp-key")
+	if err != nil {
+		return nil, err
+	}
+	if len(totpKey) < 32 {
+		return nil, errors.New("CASHIER_TOTP_KEY must be at least 32 characters")
+	}
+	c.TOTPKey = deriveKey(totpKey, "totp", 32)
 	c.SandboxPublic = getenv("SANDBOX_PUBLIC") == "1"
 	if c.SandboxAdminPassword, err = secret(getenv, "SANDBOX_ADMIN_PASSWORD"); err != nil {
 		return nil, err

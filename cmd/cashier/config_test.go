@@ -176,6 +176,43 @@ func TestConfigStaff(t *testing.T) {
 	}
 }
 
+// TestConfigTOTPKey: the key staff second-factor secrets are sealed with is
+// generated once into the data directory and kept, is not the session key, comes
+// from CASHIER_TOTP_KEY or its _FILE when set, and a short one stops the start.
+func TestConfigTOTPKey(t *testing.T) {
+	dir := t.TempDir()
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_SESSION_KEY": strings.Repeat("s", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TOTPKey) != 32 || string(again.TOTPKey) != string(c.TOTPKey) || string(c.TOTPKey) == string(c.SessionKey) {
+		t.Errorf("TOTP key %x, after a restart with another session key %x; want one 32-byte key, kept, not the session key", c.TOTPKey, again.TOTPKey)
+	}
+	if info, err := os.Stat(filepath.Join(dir, "totp-key")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("totp-key: %v, %v; want a file of mode 0600", info, err)
+	}
+	file := filepath.Join(t.TempDir(), "totp")
+	writeFile(t, file, []byte(strings.Repeat("k", 40)+"\n"))
+	fromEnv, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY": strings.Repeat("k", 40)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY_FILE": file}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(fromEnv.TOTPKey) == string(c.TOTPKey) || string(fromFile.TOTPKey) != string(fromEnv.TOTPKey) {
+		t.Error("CASHIER_TOTP_KEY and CASHIER_TOTP_KEY_FILE: want the key they give, the same from both")
+	}
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY": "short"})); err == nil || !strings.Contains(err.Error(), "CASHIER_TOTP_KEY") {
+		t.Errorf("a short CASHIER_TOTP_KEY: %v; want an error naming it", err)
+	}
+}
+
 // TestConfigLimitPolicy: CASHIER_LIMIT_POLICY changes the built-in deposit-limit
 // policies; an unreadable one stops the start.
 func TestConfigLimitPolicy(t *testing.T) {

@@ -88,7 +88,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	reg := metrics.New()
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: tcfg.TrustlyKey,
-		Log: log, Exclusions: cfg.Exclusions, Metrics: reg, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
+		Log: log, Exclusions: cfg.Exclusions, Metrics: reg, TOTPKey: cfg.TOTPKey, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
 			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy,
 			CheckoutExpiry: cfg.CheckoutExpiry, ResumeAfter: cfg.ResumeAfter, SandboxExtra: cfg.SandboxAttributes}})
@@ -100,6 +100,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		log.Warn("no self-exclusion register for these markets: registrations and sign-ins there are refused until one is configured "+
 			"(CASHIER_SPELPAUS_URL, CASHIER_CRUKS_URL, CASHIER_EE_EXCLUSIONS_URL) or the market is named in CASHIER_EXCLUSIONS_NONE",
 			"markets", strings.Join(markets, ","))
+	}
+	if _, err := svc.SealStaffSecrets(ctx); err != nil {
+		return err
 	}
 	if cfg.AdminPassword != "" {
 		if err := svc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {

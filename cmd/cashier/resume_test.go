@@ -50,7 +50,7 @@ func TestResumePayoutsLoop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := cashier.New(cashier.Deps{DB: db, Trustly: c, MerchantKey: sb.MerchantKey, TrustlyKey: sb.TrustlyKey,
+			s, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: c, MerchantKey: sb.MerchantKey, TrustlyKey: sb.TrustlyKey,
 				Now: now, Log: log, Config: cashier.Config{BaseURL: notify.URL, NotifyToken: "tok-resume", ShopperStatement: "Casino"}})
 			if err != nil {
 				t.Fatal(err)

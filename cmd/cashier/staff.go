@@ -63,7 +63,7 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: cfg.MerchantKey, TrustlyKey: trustlyKey,
-		Log: log, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken, Limits: cfg.Limits}})
+		Log: log, TOTPKey: cfg.TOTPKey, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken, Limits: cfg.Limits}})
 	if err != nil {
 		return err
 	}

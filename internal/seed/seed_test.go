@@ -158,7 +158,7 @@ func service(t *testing.T, db *gorm.DB) *cashier.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cashier.New(cashier.Deps{DB: db, Trustly: client, MerchantKey: key, TrustlyKey: &key.PublicKey,
+	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: key, TrustlyKey: &key.PublicKey,
 		Log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "token"}})
 	if err != nil {
