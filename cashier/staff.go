@@ -175,9 +175,15 @@ func (s *Service) createStaff(ctx context.Context, by staff.Member, email, passw
 // with its audit row. change edits the member and returns the event; it returns ""
 // when there is nothing to change, and then nothing is written.
 func (s *Service) changeStaff(ctx context.Context, by staff.Member, id int64, change func(m *staff.Member) (staff.Event, error)) (staff.Member, error) {
+	return s.changeStaffAs(ctx, func(tx *gorm.DB) (staff.Member, error) { return s.actor(ctx, tx, by, staff.ActionManageStaff) }, id, change)
+}
+
+// changeStaffAs is changeStaff with the author of the change checked by actor, in
+// the transaction: an owner, or the zero Member for the system (the command line).
+func (s *Service) changeStaffAs(ctx context.Context, actor func(tx *gorm.DB) (staff.Member, error), id int64, change func(m *staff.Member) (staff.Event, error)) (staff.Member, error) {
 	var m staff.Member
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
-		actor, err := s.actor(ctx, tx, by, staff.ActionManageStaff)
+		actor, err := actor(tx)
 		if err != nil {
 			return err
 		}
@@ -193,7 +199,8 @@ func (s *Service) changeStaff(ctx context.Context, by staff.Member, id int64, ch
 			return err
 		}
 		m.SessionVersion++ // every change here ends the member's sessions
-		if err := tx.Model(&m).Select("role", "disabled", "session_version", "updated_at").Updates(&m).Error; err != nil {
+		if err := tx.Model(&m).Select("role", "disabled", "totp_secret", "totp_enabled", "totp_last_step", "session_version", "updated_at").
+			Updates(&m).Error; err != nil {
 			return err
 		}
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: event, SubjectID: m.ID,
@@ -242,6 +249,53 @@ func (s *Service) SetStaffDisabled(ctx context.Context, by staff.Member, id int6
 		}
 		return staff.EventStaffEnabled, nil
 	})
+}
+
+// ResetStaffTOTP removes the second factor of the account id on an owner's word,
+// for a member who lost their authenticator app: they sign in with their password
+// and set one up again (at once when CASHIER_ADMIN_2FA=required). Their sessions
+// end. An owner cannot remove their own; the command line can
+// (ResetStaffTOTPByEmail).
+func (s *Service) ResetStaffTOTP(ctx context.Context, by staff.Member, id int64) (staff.Member, error) {
+	return s.changeStaff(ctx, by, id, func(m *staff.Member) (staff.Event, error) {
+		if m.ID == by.ID {
+			return "", models.Problemf("", "You cannot remove your own second factor here.")
+		}
+		return resetTOTP(m), nil
+	})
+}
+
+// ResetStaffTOTPByEmail removes the second factor of the account of email from the
+// command line (`cashier staff reset-2fa`), for an owner who lost theirs or after
+// CASHIER_TOTP_KEY was lost; the audit row names the system as its author. It
+// reports whether there was one to remove.
+func (s *Service) ResetStaffTOTPByEmail(ctx context.Context, email string) (staff.Member, bool, error) {
+	var m staff.Member
+	email = strings.ToLower(strings.TrimSpace(email))
+	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+		return staff.Member{}, false, fmt.Errorf("reset second factor of %s: %w", email, err)
+	}
+	if m.ID == 0 {
+		return staff.Member{}, false, fmt.Errorf("reset second factor of %s: %w", email, staff.ErrNotFound)
+	}
+	reset := false
+	m, err := s.changeStaffAs(ctx, func(*gorm.DB) (staff.Member, error) { return staff.Member{}, nil }, m.ID,
+		func(m *staff.Member) (staff.Event, error) {
+			event := resetTOTP(m)
+			reset = event != ""
+			return event, nil
+		})
+	return m, reset, err
+}
+
+// resetTOTP removes m's second factor, enrolled or begun, and returns the event to
+// audit; "" when m has none.
+func resetTOTP(m *staff.Member) staff.Event {
+	if !m.TOTPEnabled && m.TOTPSecret == "" {
+		return ""
+	}
+	m.TOTPSecret, m.TOTPEnabled, m.TOTPLastStep = "", false, 0
+	return staff.EventTOTPReset
 }
 
 // StaffMembers lists every staff account by email, for owners.

@@ -138,6 +138,18 @@ func setStaffDisabled(disabled bool) func(svc *cashier.Service) fiber.Handler {
 	}
 }
 
+// resetStaffTOTP removes a staff member's second factor, for one who lost their
+// authenticator app; their sessions end and they set one up again.
+func resetStaffTOTP(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, err := svc.ResetStaffTOTP(c.UserContext(), currentStaff(c), paramID(c))
+		if err != nil {
+			return staffProblem(c, svc, err)
+		}
+		return staffDone(c, m.Email+" is signed out and sets up a second factor again at their next sign-in.")
+	}
+}
+
 func staffDone(c *fiber.Ctx, msg string) error {
 	if err := setFlash(c, msg); err != nil {
 		return err

@@ -114,6 +114,64 @@ func TestStaffTOTP(t *testing.T) {
 	other.get("/admin").wantStatus(http.StatusOK)
 }
 
+// TestStaffTOTPReset: an owner resets the second factor of a member who lost
+// their app: the member's sessions end, they sign in with their password alone and
+// are sent to set up a new secret (CASHIER_ADMIN_2FA=required), whose codes then
+// work and the old one's do not. An owner cannot reset their own, nor a member
+// below owner anyone's; the Staff page offers the reset only for a factor that is on.
+func TestStaffTOTPReset(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff.RequireTOTP = true })
+	ctx := context.Background()
+	enrol := func(cl *testClient) string {
+		t.Helper()
+		secret := cl.get("/admin/2fa").text("totp-secret")
+		cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, time.Now())}}).wantRedirect("/admin")
+		return secret
+	}
+	owner, ownerMember := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	enrol(owner)
+	op, opMember := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	oldSecret := enrol(op)
+	opPath := "/admin/staff/" + strconv.FormatInt(opMember.ID, 10)
+
+	page := owner.get("/admin/staff").wantStatus(http.StatusOK)
+	if n := len(page.byTestID("reset-2fa")); n != 1 {
+		t.Errorf("%d reset buttons on the Staff page; want 1 (the operator's; not the owner's own)", n)
+	}
+	op.submit(opPath+"/reset-2fa", nil).wantStatus(http.StatusForbidden)
+	if r := owner.submit("/admin/staff/"+strconv.FormatInt(ownerMember.ID, 10)+"/reset-2fa", nil); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an owner resetting their own second factor: %d; want 422", r.Status)
+	}
+
+	owner.submit(opPath+"/reset-2fa", nil).wantRedirect("/admin/staff")
+	if flash := owner.get("/admin/staff").Body; !strings.Contains(flash, "op@example.com is signed out and sets up a second factor again") {
+		t.Error("no flash after the reset")
+	}
+	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	if m, err := ta.Svc.StaffMember(ctx, opMember.ID); err != nil || m.TOTPEnabled || m.TOTPSecret != "" {
+		t.Fatalf("after the reset: %+v, %v; want no second factor", m, err)
+	}
+	var audit []staff.Audit
+	ta.DB.Where("event = ?", staff.EventTOTPReset).Find(&audit)
+	if len(audit) != 1 || audit[0].StaffID != ownerMember.ID || audit[0].SubjectID != opMember.ID {
+		t.Errorf("audit rows %+v; want one by the owner about the operator", audit)
+	}
+
+	again := ta.client()
+	again.staffSignIn("op@example.com", testPassword, "")
+	again.get("/admin").wantRedirect("/admin/2fa")
+	newSecret := enrol(again)
+	if newSecret == oldSecret {
+		t.Error("the new enrolment shows the old secret")
+	}
+	late := time.Now().Add(30 * time.Second)
+	if r := ta.client().submit("/admin/login", url.Values{"email": {"op@example.com"}, "password": {testPassword},
+		"code": {totpCode(t, oldSecret, late)}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("sign-in with the lost app's code: %d; want 422", r.Status)
+	}
+	ta.client().staffSignIn("op@example.com", testPassword, totpCode(t, newSecret, late))
+}
+
 // TestAdminActionsAudited walks every state-changing back-office request (every
 // POST in adminRoutes, and sign-in and sign-out) and checks that each leaves
 // exactly one audit row, carrying the request's X-Request-ID, and that pages
@@ -222,6 +280,17 @@ func TestAdminActionsAudited(t *testing.T) {
 	step("POST /admin/notifications/:id/resolve", func() *testResponse {
 		return owner.submit("/admin/notifications/"+strconv.FormatInt(unmatched.ID, 10)+"/resolve", url.Values{"note": {"test"}})
 	})
+
+	// The operator's second factor, set up by the service, then reset by the owner.
+	opMember := lv.staffByEmail("op@example.com")
+	enrol, err := lv.Svc.StartTOTP(ctx, opMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lv.Svc.ConfirmTOTP(ctx, opMember, totpCode(t, enrol.Secret, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	step("POST /admin/staff/:id/reset-2fa", func() *testResponse { return owner.submit(opPath+"/reset-2fa", nil) })
 
 	before := count()
 	for _, r := range adminRoutes() {

@@ -153,5 +153,6 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/staff/:id/role", staff.ActionManageStaff, changeStaffRole},
 		{post, "/admin/staff/:id/disable", staff.ActionManageStaff, setStaffDisabled(true)},
 		{post, "/admin/staff/:id/enable", staff.ActionManageStaff, setStaffDisabled(false)},
+		{post, "/admin/staff/:id/reset-2fa", staff.ActionManageStaff, resetStaffTOTP},
 	}
 }

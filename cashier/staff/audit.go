@@ -46,6 +46,7 @@ const (
 	EventStaffDisabled   Event = "staff.disabled"        // an account was disabled; its sessions ended
 	EventStaffEnabled    Event = "staff.enabled"         // a disabled account was enabled again
 	EventTOTPEnabled     Event = "staff.totp_enabled"    // a second factor was enrolled
+	EventTOTPReset       Event = "staff.totp_reset"      // a second factor was removed, to be set up again; their sessions ended
 	EventPayoutApproved  Event = "payout.approved"       // approved; the payout was sent
 	EventPayoutFirstVote Event = "payout.first_approval" // the first of two approvals; the payout still waits
 	EventPayoutDenied    Event = "payout.denied"         // denied; the money went back to the wallet
@@ -58,7 +59,7 @@ const (
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
-	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
 	EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund}
 
 // By fills in who acts: m, or the system when m is the zero Member.

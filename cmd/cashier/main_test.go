@@ -347,6 +347,69 @@ func TestStaffAdd(t *testing.T) {
 	}
 }
 
+// TestStaffReset2FA: `cashier staff reset-2fa` removes the second factor of the
+// account it names, sealed with the configured key, ends its sessions and audits it
+// as the system's; a second run changes nothing, and an unknown email is an error.
+func TestStaffReset2FA(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"CASHIER_DATA": dir}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	out := &bytes.Buffer{}
+	if err := runStaff(ctx, []string{"add", "--email", "owner@example.com", "--role", "owner"}, env(vars),
+		strings.NewReader("owner password 1\n"), out, log); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := staff.NewSecretBox(cfg.TOTPKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(dir+"/cashier.db", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(db)
+	var m staff.Member
+	db.Where("email = ?", "owner@example.com").Take(&m)
+	sealed, err := box.Seal(m.ID, "JBSWY3DPEHPK3PXP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Model(&m).Updates(map[string]any{"totp_secret": sealed, "totp_enabled": true, "totp_last_step": 5})
+
+	out.Reset()
+	if err := runStaff(ctx, []string{"reset-2fa", "--email", " Owner@Example.com "}, env(vars), strings.NewReader(""), out, log); err != nil {
+		t.Fatal(err)
+	}
+	var after staff.Member
+	db.Where("id = ?", m.ID).Take(&after)
+	var audit []staff.Audit
+	db.Where("event = ?", staff.EventTOTPReset).Find(&audit)
+	if after.TOTPEnabled || after.TOTPSecret != "" || after.TOTPLastStep != 0 || after.SessionVersion != m.SessionVersion+1 ||
+		len(audit) != 1 || audit[0].StaffID != 0 || audit[0].SubjectID != m.ID || !strings.Contains(out.String(), "Removed the second factor of owner@example.com") {
+		t.Errorf("after reset-2fa: %+v, audit %+v, output %q; want no second factor, sessions ended, one audit row by the system", after, audit, out.String())
+	}
+	out.Reset()
+	if err := runStaff(ctx, []string{"reset-2fa", "--email", "owner@example.com"}, env(vars), strings.NewReader(""), out, log); err != nil ||
+		!strings.Contains(out.String(), "has no second factor") {
+		t.Errorf("a second reset-2fa: %v, %q; want nothing changed", err, out.String())
+	}
+	for _, args := range [][]string{{"reset-2fa", "--email", "nobody@example.com"}, {"reset-2fa"},
+		{"reset-2fa", "--email", "owner@example.com", "--role", "owner"}} {
+		if err := runStaff(ctx, args, env(vars), strings.NewReader(""), out, log); err == nil {
+			t.Errorf("staff %v accepted", args)
+		}
+	}
+	var resets int64
+	if db.Model(&staff.Audit{}).Where("event = ?", staff.EventTOTPReset).Count(&resets); resets != 1 {
+		t.Errorf("%d reset audit rows after the runs that changed nothing; want 1", resets)
+	}
+}
+
 // TestNotifyURLLine: the banner's notification URL shows only the first four
 // characters of the token and says where the whole of it is read from.
 func TestNotifyURLLine(t *testing.T) {

@@ -19,28 +19,40 @@ import (
 
 // staffUsage explains `cashier staff`.
 const staffUsage = `usage: cashier staff add --email EMAIL --role ROLE [--password-file FILE]
+       cashier staff reset-2fa --email EMAIL
 
-Adds a back-office staff account to the database the environment names
+add adds a back-office staff account to the database the environment names
 (DATABASE_URL, or CASHIER_DATA/cashier.db). ROLE is viewer, operator, finance or
 owner. The password is read from FILE, or else from the first line of standard
-input; it is never a command-line argument, which other users could see.`
+input; it is never a command-line argument, which other users could see.
+
+reset-2fa removes the second factor of the account of EMAIL, for an owner who
+lost their authenticator app (an owner resets anyone else's on /admin/staff) or
+after CASHIER_TOTP_KEY was lost: they sign in with their password and set one up
+again. Their sessions end.`
 
 // runStaff runs `cashier staff …` with args (after "staff").
 func runStaff(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "add" {
+	if len(args) == 0 || args[0] != "add" && args[0] != "reset-2fa" {
 		return errors.New(staffUsage)
 	}
-	fs := flag.NewFlagSet("cashier staff add", flag.ContinueOnError)
+	fs := flag.NewFlagSet("cashier staff "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	email := fs.String("email", "", "the staff member's email")
-	role := fs.String("role", "", "viewer, operator, finance or owner")
-	passwordFile := fs.String("password-file", "", "a file holding the password")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *email == "" || *role == "" {
+	var role, passwordFile *string
+	if args[0] == "add" {
+		role = fs.String("role", "", "viewer, operator, finance or owner")
+		passwordFile = fs.String("password-file", "", "a file holding the password")
+	}
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *email == "" || role != nil && *role == "" {
 		return errors.New(staffUsage)
 	}
-	password, err := readPassword(*passwordFile, stdin)
-	if err != nil {
-		return err
+	var password string
+	if args[0] == "add" {
+		var err error
+		if password, err = readPassword(*passwordFile, stdin); err != nil {
+			return err
+		}
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -51,7 +63,7 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close(db)
-	// Adding staff calls no Trustly method; the client and keys only satisfy
+	// Staff accounts call no Trustly method; the client and keys only satisfy
 	// cashier.New.
 	trustlyKey := cfg.TrustlyKey
 	if trustlyKey == nil {
@@ -66,6 +78,19 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 		Log: log, TOTPKey: cfg.TOTPKey, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken, Limits: cfg.Limits}})
 	if err != nil {
 		return err
+	}
+	if args[0] == "reset-2fa" {
+		m, reset, err := svc.ResetStaffTOTPByEmail(ctx, *email)
+		switch {
+		case err != nil:
+			return err
+		case !reset:
+			fmt.Fprintf(out, "%s has no second factor; nothing changed.\n", m.Email)
+		default:
+			fmt.Fprintf(out, "Removed the second factor of %s and ended their sessions. They sign in at %s/admin/login and set one up again.\n",
+				m.Email, cfg.BaseURL)
+		}
+		return nil
 	}
 	m, err := svc.AddStaff(ctx, *email, password, staff.Role(*role))
 	if err != nil {
