@@ -360,6 +360,61 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 	return err
 }
 
+// ChangeStaffPassword gives by a new password, on their current password and, when
+// they have a second factor, a current code (used up, as at sign-in). Every session
+// of theirs ends: the returned member carries the new SessionVersion, for the
+// caller to sign the session it came from in again. A wrong password or code, or a
+// new password that does not do, is a *models.Problem, and nothing changes.
+func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, current, code, password string) (staff.Member, error) {
+	if err := staff.CheckPassword(password); err != nil {
+		return staff.Member{}, err
+	}
+	if password == current {
+		return staff.Member{}, models.Problemf("password", "Choose a password other than your current one.")
+	}
+	cur, err := s.StaffMember(ctx, by.ID)
+	if err != nil {
+		return staff.Member{}, err
+	}
+	m, err := s.checkStaffSecrets(ctx, cur.Email, current, code)
+	if err != nil {
+		var problem *models.Problem
+		if errors.As(err, &problem) {
+			return staff.Member{}, models.Problemf("current", "Your current password or code is wrong.")
+		}
+		return staff.Member{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return staff.Member{}, fmt.Errorf("change password of staff %d: %w", m.ID, err)
+	}
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.useTOTP(tx, &m, code); err != nil {
+			return err
+		}
+		// Only if the password is still the one just checked: of two changes at
+		// once, the second finds it changed and fails.
+		res := tx.Model(&staff.Member{}).Where("id = ? AND password_hash = ? AND disabled = ?", m.ID, m.PasswordHash, false).
+			Updates(map[string]any{"password_hash": string(hash), "session_version": gorm.Expr("session_version + 1"), "updated_at": s.now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.Problemf("current", "Your current password or code is wrong.")
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventPasswordChanged, SubjectID: m.ID}.By(m))
+	})
+	var problem *models.Problem
+	if errors.As(err, &problem) {
+		return staff.Member{}, problem
+	}
+	if err != nil {
+		return staff.Member{}, fmt.Errorf("change password of staff %d: %w", m.ID, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "staff password changed", slog.Int64("staff_id", m.ID))
+	return s.StaffMember(ctx, m.ID)
+}
+
 // checkStaffSecrets finds the enabled account of email whose password is
 // password and, when enrolled, for which code is a current code. It does not mark
 // the code used; useTOTP does, in the caller's transaction.

@@ -389,3 +389,74 @@ func TestStaffSecretColumnWidened(t *testing.T) {
 		t.Fatalf("a sealed secret in the migrated column: %v", err)
 	}
 }
+
+// TestChangeStaffPassword: a member changes their own password on their current
+// one and, with a second factor, a current code, which is then used up; every
+// session of theirs ends (the version goes up), the old password stops working and
+// the change is audited. A wrong current password or code, a short new password or
+// the same one changes nothing; a disabled member cannot.
+func TestChangeStaffPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		m, err := svc.AddStaff(ctx, "op@example.com", "operator password 1", staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := svc.StartTOTP(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := time.Now() // codes of fixed steps, whenever the test crosses a step's end
+		at := func(d time.Duration) string {
+			c, err := totp.GenerateCode(e.Secret, base.Add(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if err := svc.ConfirmTOTP(ctx, m, at(-30*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = svc.StaffMember(ctx, m.ID)
+		var problem *models.Problem
+		for name, try := range map[string][3]string{
+			"wrong current password": {"operator password 2", at(0), "a new password 1"},
+			"wrong code":             {"operator password 1", "000000", "a new password 1"},
+			"no code":                {"operator password 1", "", "a new password 1"},
+			"short new password":     {"operator password 1", at(0), "short"},
+			"the same password":      {"operator password 1", at(0), "operator password 1"},
+		} {
+			if _, err := svc.ChangeStaffPassword(ctx, m, try[0], try[1], try[2]); !errors.As(err, &problem) {
+				t.Errorf("%s: %v; want a *models.Problem", name, err)
+			}
+		}
+		if after, _ := svc.StaffMember(ctx, m.ID); after.PasswordHash != m.PasswordHash || after.SessionVersion != m.SessionVersion {
+			t.Fatal("a refused change changed the account")
+		}
+		changed, err := svc.ChangeStaffPassword(ctx, m, "operator password 1", at(0), "a new password 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed.SessionVersion != m.SessionVersion+1 {
+			t.Errorf("session version %d → %d; want one more: every session ends", m.SessionVersion, changed.SessionVersion)
+		}
+		if n := len(audits(t, db, staff.EventPasswordChanged)); n != 1 {
+			t.Errorf("%d audit rows; want 1", n)
+		}
+		if _, err := svc.AuthenticateStaff(ctx, "op@example.com", "operator password 1", at(30*time.Second)); err == nil {
+			t.Error("the old password still signs in")
+		}
+		if _, err := svc.AuthenticateStaff(ctx, "op@example.com", "a new password 1", at(0)); err == nil {
+			t.Error("the code the change used signs in again")
+		}
+		if _, err := svc.AuthenticateStaff(ctx, "op@example.com", "a new password 1", at(30*time.Second)); err != nil {
+			t.Errorf("the new password: %v", err)
+		}
+		if err := db.Model(&staff.Member{}).Where("id = ?", m.ID).Update("disabled", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ChangeStaffPassword(ctx, changed, "a new password 1", at(30*time.Second), "a newer password 1"); err == nil {
+			t.Error("a disabled member changed their password")
+		}
+	})
+}

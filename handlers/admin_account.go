@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/views"
 )
 
@@ -104,6 +105,42 @@ func reauth(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		return c.Redirect(next, fiber.StatusSeeOther)
+	}
+}
+
+// passwordPage is the member's form to change their own password.
+func passwordPage(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return render(c, views.AdminPassword(passwordView(c, "")))
+	}
+}
+
+func passwordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
+	return views.AdminPasswordPage{AdminChrome: adminChrome(c), NeedsCode: currentStaff(c).TOTPEnabled,
+		Min: staff.MinPassword, Max: staff.MaxPassword, Problem: problem}
+}
+
+// changePassword changes the member's password on their current one (and code).
+// Every session of theirs ends, and this one is signed in again with the new
+// version, so the member stays signed in here only.
+func changePassword(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, err := svc.ChangeStaffPassword(c.UserContext(), currentStaff(c), c.FormValue("current"), c.FormValue("code"),
+			c.FormValue("password"))
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return render(c, views.AdminPassword(passwordView(c, problem.Message)))
+		}
+		if err != nil {
+			return err
+		}
+		if err := signInStaff(c, m); err != nil {
+			return err
+		}
+		if err := setFlash(c, "Your password is changed. Your other sessions have ended."); err != nil {
+			return err
+		}
+		return c.Redirect("/admin", fiber.StatusSeeOther)
 	}
 }
 

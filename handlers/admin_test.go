@@ -291,6 +291,10 @@ func TestAdminActionsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("POST /admin/staff/:id/reset-2fa", func() *testResponse { return owner.submit(opPath+"/reset-2fa", nil) })
+	op.staffSignIn("op@example.com", testPassword, "")
+	step("POST /admin/password", func() *testResponse {
+		return op.submit("/admin/password", url.Values{"current": {testPassword}, "password": {"a new password 1"}}).wantRedirect("/admin")
+	})
 
 	before := count()
 	for _, r := range adminRoutes() {
@@ -363,4 +367,40 @@ func (a *testApp) staffByEmail(email string) staff.Member {
 		a.t.Fatal(err)
 	}
 	return m
+}
+
+// TestStaffPasswordChange: a member changes their password on /admin/password
+// with their current password and code; this browser stays signed in, another of
+// theirs is signed out, and the new password signs in. A wrong current password is
+// shown on the form, with nothing changed.
+func TestStaffPasswordChange(t *testing.T) {
+	ta := newTestApp(t)
+	cl, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	other := ta.client()
+	other.staffSignIn("op@example.com", testPassword, "")
+	secret := cl.get("/admin/2fa").text("totp-secret")
+	base := time.Now()
+	cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, base.Add(-30*time.Second))}}).wantRedirect("/admin")
+
+	page := cl.get("/admin/password").wantStatus(http.StatusOK)
+	if !page.has("code") || !page.has("current") || !page.has("new-password") {
+		t.Fatal("the password form lacks the current password, the code or the new password")
+	}
+	r := cl.submit("/admin/password", url.Values{"current": {"not my password"}, "code": {totpCode(t, secret, base)},
+		"password": {"a new password 1"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "current password or code is wrong") {
+		t.Errorf("a wrong current password: %d; want 422 with the reason", r.Status)
+	}
+	cl.submit("/admin/password", url.Values{"current": {testPassword}, "code": {totpCode(t, secret, base)},
+		"password": {"a new password 1"}}).wantRedirect("/admin")
+	if !strings.Contains(cl.get("/admin").wantStatus(http.StatusOK).Body, "Your password is changed") {
+		t.Error("no flash after the change")
+	}
+	other.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	var audit []staff.Audit
+	ta.DB.Where("event = ? AND subject_id = ?", staff.EventPasswordChanged, m.ID).Find(&audit)
+	if len(audit) != 1 || audit[0].StaffID != m.ID {
+		t.Errorf("audit %+v; want one row by the member", audit)
+	}
+	ta.client().staffSignIn("op@example.com", "a new password 1", totpCode(t, secret, base.Add(30*time.Second)))
 }

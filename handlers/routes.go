@@ -94,6 +94,8 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get("/admin/login", adminLoginPage(svc))
 	app.Post("/admin/login", mw.loginLimit, adminLogin(svc))
 	app.Post("/admin/logout", adminLogout(svc))
+	// Changing one's password checks the current one: as many tries as signing in.
+	app.Post("/admin/password", mw.loginLimit)
 	for _, r := range adminRoutes() {
 		app.Add(r.Method, r.Path, requireStaff(svc, r.Action), r.Handler(svc))
 	}
@@ -119,6 +121,8 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/reauth", staff.ActionSelf, reauth},
 		{get, "/admin/2fa", staff.ActionSelf, totpPage},
 		{post, "/admin/2fa", staff.ActionSelf, totpConfirm},
+		{get, "/admin/password", staff.ActionSelf, passwordPage},
+		{post, "/admin/password", staff.ActionSelf, changePassword},
 
 		{get, "/admin/approvals", staff.ActionView, approvalsPage},
 		{post, "/admin/approvals/:id/approve", staff.ActionDecidePayout, approvePayout},

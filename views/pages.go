@@ -262,6 +262,14 @@ type AdminReauthPage struct {
 	Problem   string
 }
 
+// AdminPasswordPage is a staff member's form to change their own password.
+type AdminPasswordPage struct {
+	AdminChrome
+	NeedsCode bool // the member has a second factor
+	Min, Max  int  // the password's length bounds
+	Problem   string
+}
+
 // AdminPage is the back office's home.
 type AdminPage struct {
 	AdminChrome

@@ -37,29 +37,30 @@ func (Audit) TableName() string { return "audits" }
 type Event string
 
 const (
-	EventSignIn          Event = "staff.sign_in"         // signed in to the back office
-	EventSignOut         Event = "staff.sign_out"        // signed out, ending every session
-	EventReauth          Event = "staff.reauth"          // confirmed their password (and code) again
-	EventOwnerEnsured    Event = "staff.owner_ensured"   // start-up made the configured owner exist
-	EventStaffCreated    Event = "staff.created"         // an account was created
-	EventRoleChanged     Event = "staff.role_changed"    // a role was changed; their sessions ended
-	EventStaffDisabled   Event = "staff.disabled"        // an account was disabled; its sessions ended
-	EventStaffEnabled    Event = "staff.enabled"         // a disabled account was enabled again
-	EventTOTPEnabled     Event = "staff.totp_enabled"    // a second factor was enrolled
-	EventTOTPReset       Event = "staff.totp_reset"      // a second factor was removed, to be set up again; their sessions ended
-	EventPayoutApproved  Event = "payout.approved"       // approved; the payout was sent
-	EventPayoutFirstVote Event = "payout.first_approval" // the first of two approvals; the payout still waits
-	EventPayoutDenied    Event = "payout.denied"         // denied; the money went back to the wallet
-	EventPlayerBlocked   Event = "player.blocked"        // a player was blocked; their sessions ended
-	EventPlayerUnblocked Event = "player.unblocked"      // a blocked player was unblocked
-	EventPlayerNote      Event = "player.note"           // a note was written about a player
-	EventFlagResolved    Event = "flag.resolved"         // a flagged order or an unmatched notification was resolved with a note
-	EventRefund          Event = "refund.requested"      // a deposit refunded: the money reserved and Refund sent
+	EventSignIn          Event = "staff.sign_in"          // signed in to the back office
+	EventSignOut         Event = "staff.sign_out"         // signed out, ending every session
+	EventReauth          Event = "staff.reauth"           // confirmed their password (and code) again
+	EventOwnerEnsured    Event = "staff.owner_ensured"    // start-up made the configured owner exist
+	EventStaffCreated    Event = "staff.created"          // an account was created
+	EventRoleChanged     Event = "staff.role_changed"     // a role was changed; their sessions ended
+	EventStaffDisabled   Event = "staff.disabled"         // an account was disabled; its sessions ended
+	EventStaffEnabled    Event = "staff.enabled"          // a disabled account was enabled again
+	EventTOTPEnabled     Event = "staff.totp_enabled"     // a second factor was enrolled
+	EventTOTPReset       Event = "staff.totp_reset"       // a second factor was removed, to be set up again; their sessions ended
+	EventPasswordChanged Event = "staff.password_changed" // a member changed their own password; their other sessions ended
+	EventPayoutApproved  Event = "payout.approved"        // approved; the payout was sent
+	EventPayoutFirstVote Event = "payout.first_approval"  // the first of two approvals; the payout still waits
+	EventPayoutDenied    Event = "payout.denied"          // denied; the money went back to the wallet
+	EventPlayerBlocked   Event = "player.blocked"         // a player was blocked; their sessions ended
+	EventPlayerUnblocked Event = "player.unblocked"       // a blocked player was unblocked
+	EventPlayerNote      Event = "player.note"            // a note was written about a player
+	EventFlagResolved    Event = "flag.resolved"          // a flagged order or an unmatched notification was resolved with a note
+	EventRefund          Event = "refund.requested"       // a deposit refunded: the money reserved and Refund sent
 )
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
-	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
 	EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund}
 
 // By fills in who acts: m, or the system when m is the zero Member.
