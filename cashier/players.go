@@ -146,6 +146,51 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 	return player, nil
 }
 
+// ChangePassword gives player a new password on their current one. Every session
+// of theirs ends: the returned player carries the new SessionVersion, for the
+// caller to sign the session it came from in again. A wrong current password, a
+// new password that does not do, or a Pay N Play player, who has no password, is
+// a *models.Problem, and nothing changes.
+func (s *Service) ChangePassword(ctx context.Context, player models.Player, current, password string) (models.Player, error) {
+	p, err := s.Player(ctx, player.ID)
+	if err != nil {
+		return models.Player{}, err
+	}
+	switch {
+	case p.PasswordHash == "":
+		return models.Player{}, models.ProblemT("", "problem.no_password", "You sign in with your bank, so your account has no password to change.")
+	case bcrypt.CompareHashAndPassword([]byte(p.PasswordHash), []byte(current)) != nil:
+		return models.Player{}, models.ProblemT("current", "problem.password_current", "Your current password is wrong.")
+	}
+	if err := models.CheckPassword(password); err != nil {
+		return models.Player{}, err
+	}
+	if password == current {
+		return models.Player{}, models.ProblemT("password", "problem.password_same", "Choose a password other than your current one.")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return models.Player{}, fmt.Errorf("change password of player %d: %w", p.ID, err)
+	}
+	var changed int64
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		// Only if the password is still the one just checked: of two changes at
+		// once, the second finds it changed.
+		res := tx.Model(&models.Player{}).Where("id = ? AND password_hash = ?", p.ID, p.PasswordHash).
+			Updates(map[string]any{"password_hash": string(hash), "session_version": gorm.Expr("session_version + 1")})
+		changed = res.RowsAffected
+		return res.Error
+	})
+	switch {
+	case err != nil:
+		return models.Player{}, fmt.Errorf("change password of player %d: %w", p.ID, err)
+	case changed == 0:
+		return models.Player{}, models.ProblemT("current", "problem.password_current", "Your current password is wrong.")
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.Int64("player_id", p.ID))
+	return s.Player(ctx, p.ID)
+}
+
 // Player returns the player with id, or ErrPlayerNotFound.
 //
 // Every signed-in page asks for it (requirePlayer), so it reads with one

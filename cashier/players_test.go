@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -216,4 +217,56 @@ func TestWalletStartsAtZero(t *testing.T) {
 	if err != nil || got != (models.Money{Minor: 0, Currency: "SEK"}) {
 		t.Errorf("Wallet = %+v, %v; want 0 SEK", got, err)
 	}
+}
+
+// TestChangePassword: a player changes their password on their current one: every
+// session of theirs ends (the version goes up), the old password stops working and
+// the new one signs in. A wrong current password, a short or unchanged new one, or
+// a stale copy of the player after the change changes nothing; a Pay N Play player
+// has no password to change.
+func TestChangePassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var problem *models.Problem
+		for name, try := range map[string][2]string{
+			"wrong current password": {"correct horse battery!", "a new password 1"},
+			"short new password":     {"correct horse battery", "short"},
+			"the same password":      {"correct horse battery", "correct horse battery"},
+		} {
+			if _, err := svc.ChangePassword(ctx, p, try[0], try[1]); !errors.As(err, &problem) {
+				t.Errorf("%s: %v; want a *models.Problem", name, err)
+			}
+		}
+		if after, _ := svc.Player(ctx, p.ID); after.PasswordHash != p.PasswordHash || after.SessionVersion != p.SessionVersion {
+			t.Fatal("a refused change changed the player")
+		}
+		changed, err := svc.ChangePassword(ctx, p, "correct horse battery", "a new password 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed.SessionVersion != p.SessionVersion+1 {
+			t.Errorf("session version %d → %d; want one more: every session ends", p.SessionVersion, changed.SessionVersion)
+		}
+		if _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err == nil {
+			t.Error("the old password still signs in")
+		}
+		if _, err := svc.Authenticate(ctx, "anna@example.com", "a new password 1"); err != nil {
+			t.Errorf("the new password: %v", err)
+		}
+		if _, err := svc.ChangePassword(ctx, p, "correct horse battery", "another password 1"); !errors.As(err, &problem) {
+			t.Errorf("a second change with the old password: %v; want a *models.Problem", err)
+		}
+		pnp := models.Player{EndUserID: "pnp-x", FirstName: "Åsa", LastName: "Öberg", Country: "SE", Currency: "SEK",
+			Role: models.RolePlayer, CreatedAt: time.Now()}
+		if err := db.Create(&pnp).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ChangePassword(ctx, pnp, "", "a new password 1"); !errors.As(err, &problem) || problem.ID != "problem.no_password" {
+			t.Errorf("a Pay N Play player: %v; want problem.no_password", err)
+		}
+	})
 }

@@ -350,3 +350,32 @@ func TestSessionEndedReturns(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordChange: a player changes their password from the profile page; this
+// browser stays signed in, their other browser is signed out, and the new password
+// signs in. A wrong current password is shown on the profile page, with nothing
+// changed.
+func TestPasswordChange(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.signedIn("anna@example.com")
+	other := ta.client()
+	other.signIn("anna@example.com", testPassword)
+	page := cl.get("/profile").wantStatus(http.StatusOK)
+	if !page.has("password-form") || page.forms()["/profile/password"] != cl.csrf() {
+		t.Fatal("the profile page has no password form with the browser's CSRF token")
+	}
+	r := cl.submit("/profile/password", url.Values{"current": {"not my password"}, "password": {"a new password 1"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Your current password is wrong.") {
+		t.Errorf("a wrong current password: %d; want 422 with the reason", r.Status)
+	}
+	other.get("/cashier").wantStatus(http.StatusOK)
+	cl.submit("/profile/password", url.Values{"current": {testPassword}, "password": {"a new password 1"}}).wantRedirect("/profile")
+	if got := cl.get("/profile").wantStatus(http.StatusOK).text("flash"); !strings.Contains(got, "Your password is changed") {
+		t.Errorf("flash %q", got)
+	}
+	other.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	if r := ta.client().submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("the old password: %d; want 422", r.Status)
+	}
+	ta.client().signIn("anna@example.com", "a new password 1")
+}

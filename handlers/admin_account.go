@@ -108,28 +108,28 @@ func reauth(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// passwordPage is the member's form to change their own password.
-func passwordPage(svc *cashier.Service) fiber.Handler {
+// staffPasswordPage is the member's form to change their own password.
+func staffPasswordPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		return render(c, views.AdminPassword(passwordView(c, "")))
+		return render(c, views.AdminPassword(staffPasswordView(c, "")))
 	}
 }
 
-func passwordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
+func staffPasswordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
 	return views.AdminPasswordPage{AdminChrome: adminChrome(c), NeedsCode: currentStaff(c).TOTPEnabled,
 		Min: staff.MinPassword, Max: staff.MaxPassword, Problem: problem}
 }
 
-// changePassword changes the member's password on their current one (and code).
+// changeStaffPassword changes the member's password on their current one (and code).
 // Every session of theirs ends, and this one is signed in again with the new
 // version, so the member stays signed in here only.
-func changePassword(svc *cashier.Service) fiber.Handler {
+func changeStaffPassword(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, err := svc.ChangeStaffPassword(c.UserContext(), currentStaff(c), c.FormValue("current"), c.FormValue("code"),
 			c.FormValue("password"))
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
-			return render(c, views.AdminPassword(passwordView(c, problem.Message)))
+			return render(c, views.AdminPassword(staffPasswordView(c, problem.Message)))
 		}
 		if err != nil {
 			return err

@@ -277,22 +277,51 @@ func refuseInPure(svc *cashier.Service) fiber.Handler {
 // gave through Trustly's kyc.
 func profilePage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p := currentPlayer(c)
-		page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
-			Currency: p.Currency, Mode: string(modeOf(svc, p.Country))}
-		if _, ok := models.Markets[p.Country]; ok {
-			page.Country = loc(c).Country(p.Country)
-		}
-		if p.KYCAt != nil || p.PersonID != "" || p.DateOfBirth != "" {
-			id := &views.BankIdentity{PersonID: maskPersonID(p.PersonID), DateOfBirth: p.DateOfBirth,
-				Address: joinNonEmpty(", ", p.Street, joinNonEmpty(" ", p.Zipcode, p.City))}
-			if p.KYCAt != nil {
-				id.Confirmed = loc(c).Time(*p.KYCAt)
-			}
-			page.Bank = id
-		}
-		return render(c, views.Profile(page))
+		return renderProfile(c, svc, "")
 	}
+}
+
+// changePassword changes the player's password on their current one, from the
+// profile page. Every session of theirs ends, and this one is signed in again with
+// the new version, so the player stays signed in here only.
+func changePassword(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := svc.ChangePassword(c.UserContext(), currentPlayer(c), c.FormValue("current"), c.FormValue("password"))
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return renderProfile(c, svc, problemText(c, problem))
+		}
+		if err != nil {
+			return err
+		}
+		if err := signIn(c, p); err != nil {
+			return err
+		}
+		if err := setFlash(c, tr(c, "profile.password_changed")); err != nil {
+			return err
+		}
+		return c.Redirect("/profile", fiber.StatusSeeOther)
+	}
+}
+
+// renderProfile shows the profile page, with problem above the password form.
+func renderProfile(c *fiber.Ctx, svc *cashier.Service, problem string) error {
+	p := currentPlayer(c)
+	page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
+		Currency: p.Currency, Mode: string(modeOf(svc, p.Country)), HasPassword: p.PasswordHash != "",
+		PasswordProblem: problem}
+	if _, ok := models.Markets[p.Country]; ok {
+		page.Country = loc(c).Country(p.Country)
+	}
+	if p.KYCAt != nil || p.PersonID != "" || p.DateOfBirth != "" {
+		id := &views.BankIdentity{PersonID: maskPersonID(p.PersonID), DateOfBirth: p.DateOfBirth,
+			Address: joinNonEmpty(", ", p.Street, joinNonEmpty(" ", p.Zipcode, p.City))}
+		if p.KYCAt != nil {
+			id.Confirmed = loc(c).Time(*p.KYCAt)
+		}
+		page.Bank = id
+	}
+	return render(c, views.Profile(page))
 }
 
 // maskPersonID shows a national identity number with its last four characters

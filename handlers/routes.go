@@ -46,6 +46,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get(cashier.PayNPlayFailPath, payNPlayReturn(svc, mw.log))
 	app.Get("/paynplay/status", payNPlayStatus(svc))
 	app.Get("/profile", player, profilePage(svc))
+	app.Post("/profile/password", mw.loginLimit, player, changePassword(svc))
 	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new"} {
 		app.All(path, player, refuseInPure(svc))
 	}
@@ -121,8 +122,8 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/reauth", staff.ActionSelf, reauth},
 		{get, "/admin/2fa", staff.ActionSelf, totpPage},
 		{post, "/admin/2fa", staff.ActionSelf, totpConfirm},
-		{get, "/admin/password", staff.ActionSelf, passwordPage},
-		{post, "/admin/password", staff.ActionSelf, changePassword},
+		{get, "/admin/password", staff.ActionSelf, staffPasswordPage},
+		{post, "/admin/password", staff.ActionSelf, changeStaffPassword},
 
 		{get, "/admin/approvals", staff.ActionView, approvalsPage},
 		{post, "/admin/approvals/:id/approve", staff.ActionDecidePayout, approvePayout},

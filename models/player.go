@@ -145,6 +145,15 @@ type Registration struct {
 	PersonID, DateOfBirth string
 }
 
+// CheckPassword checks a player's new password: 10 to 72 characters, as many as
+// bcrypt reads.
+func CheckPassword(password string) error {
+	if len(password) < 10 || len(password) > 72 {
+		return ProblemT("password", "problem.password", "Choose a password of 10 to 72 characters.")
+	}
+	return nil
+}
+
 // Validate checks the registration and returns a Problem naming the first field to
 // fix. The currency follows from the country.
 func (r *Registration) Validate() error {
@@ -156,8 +165,8 @@ func (r *Registration) Validate() error {
 	if len(r.Email) > MaxEmailLength {
 		return ProblemT("email", "problem.email_length", fmt.Sprintf("Enter an email address of at most %d characters.", MaxEmailLength), "Max", MaxEmailLength)
 	}
-	if len(r.Password) < 10 || len(r.Password) > 72 {
-		return ProblemT("password", "problem.password", "Choose a password of 10 to 72 characters.")
+	if err := CheckPassword(r.Password); err != nil {
+		return err
 	}
 	if r.FirstName == "" || r.LastName == "" || utf8.RuneCountInString(r.FirstName) > MaxNameLength ||
 		utf8.RuneCountInString(r.LastName) > MaxNameLength {

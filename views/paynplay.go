@@ -60,6 +60,10 @@ type ProfilePage struct {
 	Bank *BankIdentity
 	// Mode is the player's market's model, for the sentences on how they log in.
 	Mode string
+	// HasPassword shows the form to change the password: players who sign in with
+	// their bank (Pay N Play) have none.
+	HasPassword     bool
+	PasswordProblem string // why the last change was refused, translated
 }
 
 // BankIdentity is what the player's bank told us through Trustly.
