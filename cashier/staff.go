@@ -549,11 +549,13 @@ func (s *Service) StartTOTP(ctx context.Context, by staff.Member) (staff.Enrolme
 		return staff.Enrolment{}, models.Problemf("", "Your second factor is already set up.")
 	}
 	if m.TOTPSecret != "" {
+		// The enrolment begun before, shown again. One whose secret no longer opens
+		// (CASHIER_TOTP_KEY changed) is replaced: nothing was turned on with it.
 		secret, err := s.secrets.Open(m.ID, m.TOTPSecret)
-		if err != nil {
-			return staff.Enrolment{}, fmt.Errorf("start totp of staff %d: %w", m.ID, err)
+		if err == nil {
+			return staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, secret))
 		}
-		return staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, secret))
+		s.log.Warn("an unfinished second-factor enrolment does not open; a new secret replaces it", "staff_id", m.ID, "err", err)
 	}
 	e, err := staff.NewTOTP(totpIssuer, m.Email)
 	if err != nil {

@@ -311,6 +311,16 @@ func TestStaffSecretsSealed(t *testing.T) {
 		if again, err := svc.StartTOTP(ctx, owner); err != nil || again.Secret != e.Secret {
 			t.Fatalf("enrolment shown again: %q, %v; want the same secret", again.Secret, err)
 		}
+		// An unfinished enrolment under another key (CASHIER_TOTP_KEY changed) is
+		// replaced by a fresh one, not a dead end.
+		rekeyed := playersService(t, db, bytes.Repeat([]byte{7}, 32)...)
+		fresh, err := rekeyed.StartTOTP(ctx, owner)
+		if err != nil || fresh.Secret == e.Secret {
+			t.Fatalf("enrolment under another key: %q, %v; want a new secret", fresh.Secret, err)
+		}
+		if err := db.Model(&staff.Member{}).Where("id = ?", owner.ID).Update("totp_secret", sealed).Error; err != nil {
+			t.Fatal(err)
+		}
 		code := func(secret string) string {
 			t.Helper()
 			c, err := totp.GenerateCode(secret, time.Now())
