@@ -31,7 +31,8 @@ var ErrNotAdmin = staff.ErrNotAllowed
 
 // staffView is what an audit row keeps of a staff account.
 func staffView(m staff.Member) map[string]any {
-	return map[string]any{"email": m.Email, "role": m.Role, "disabled": m.Disabled, "totp": m.TOTPEnabled}
+	return map[string]any{"email": m.Email, "role": m.Role, "disabled": m.Disabled, "totp": m.TOTPEnabled,
+		"temporary_password": m.MustChangePassword}
 }
 
 // actor loads by from db (a transaction when the caller writes) and checks that
@@ -199,8 +200,8 @@ func (s *Service) changeStaffAs(ctx context.Context, actor func(tx *gorm.DB) (st
 			return err
 		}
 		m.SessionVersion++ // every change here ends the member's sessions
-		if err := tx.Model(&m).Select("role", "disabled", "totp_secret", "totp_enabled", "totp_last_step", "session_version", "updated_at").
-			Updates(&m).Error; err != nil {
+		if err := tx.Model(&m).Select("role", "disabled", "password_hash", "must_change_password", "totp_secret", "totp_enabled",
+			"totp_last_step", "session_version", "updated_at").Updates(&m).Error; err != nil {
 			return err
 		}
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: event, SubjectID: m.ID,
@@ -286,6 +287,27 @@ func (s *Service) ResetStaffTOTPByEmail(ctx context.Context, email string) (staf
 			return event, nil
 		})
 	return m, reset, err
+}
+
+// SetStaffPassword gives the account id a temporary password on an owner's word,
+// for a member who forgot theirs: their sessions end, and once signed in with it
+// they must choose their own (Member.MustChangePassword) before any other page.
+// The owner tells them it in person. An owner sets their own on the Password page.
+func (s *Service) SetStaffPassword(ctx context.Context, by staff.Member, id int64, password string) (staff.Member, error) {
+	if err := staff.CheckPassword(password); err != nil {
+		return staff.Member{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return staff.Member{}, fmt.Errorf("set password of staff %d: %w", id, err)
+	}
+	return s.changeStaff(ctx, by, id, func(m *staff.Member) (staff.Event, error) {
+		if m.ID == by.ID {
+			return "", models.Problemf("password", "Change your own password on the Password page.")
+		}
+		m.PasswordHash, m.MustChangePassword = string(hash), true
+		return staff.EventPasswordReset, nil
+	})
 }
 
 // resetTOTP removes m's second factor, enrolled or begun, and returns the event to
@@ -395,7 +417,8 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 		// Only if the password is still the one just checked: of two changes at
 		// once, the second finds it changed and fails.
 		res := tx.Model(&staff.Member{}).Where("id = ? AND password_hash = ? AND disabled = ?", m.ID, m.PasswordHash, false).
-			Updates(map[string]any{"password_hash": string(hash), "session_version": gorm.Expr("session_version + 1"), "updated_at": s.now().UTC()})
+			Updates(map[string]any{"password_hash": string(hash), "must_change_password": false,
+				"session_version": gorm.Expr("session_version + 1"), "updated_at": s.now().UTC()})
 		if res.Error != nil {
 			return res.Error
 		}

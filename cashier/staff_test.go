@@ -470,3 +470,40 @@ func TestChangeStaffPassword(t *testing.T) {
 		}
 	})
 }
+
+// TestSetStaffPassword: an owner's temporary password replaces a member's, ends
+// their sessions and makes them choose their own, which clears the mark; the
+// owner cannot set their own, and a member below owner cannot set anyone's.
+func TestSetStaffPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		owner, err := svc.AddStaff(ctx, "owner@example.com", "owner password 1", staff.RoleOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := svc.AddStaff(ctx, "op@example.com", "operator password 1", staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetStaffPassword(ctx, owner, owner.ID, "a temporary one 1"); err == nil {
+			t.Error("an owner set their own temporary password")
+		}
+		if _, err := svc.SetStaffPassword(ctx, op, owner.ID, "a temporary one 1"); !errors.Is(err, staff.ErrNotAllowed) {
+			t.Errorf("an operator setting a password: %v; want ErrNotAllowed", err)
+		}
+		set, err := svc.SetStaffPassword(ctx, owner, op.ID, "a temporary one 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !set.MustChangePassword || set.SessionVersion != op.SessionVersion+1 || len(audits(t, db, staff.EventPasswordReset)) != 1 {
+			t.Errorf("after a temporary password: %+v; want it marked, the sessions ended, one audit row", set)
+		}
+		if _, err := svc.AuthenticateStaff(ctx, "op@example.com", "operator password 1", ""); err == nil {
+			t.Error("the forgotten password still signs in")
+		}
+		own, err := svc.ChangeStaffPassword(ctx, set, "a temporary one 1", "", "my own password 1")
+		if err != nil || own.MustChangePassword {
+			t.Errorf("after choosing their own: %+v, %v; want the mark cleared", own, err)
+		}
+	})
+}

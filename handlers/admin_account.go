@@ -116,7 +116,8 @@ func staffPasswordPage(svc *cashier.Service) fiber.Handler {
 }
 
 func staffPasswordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
-	return views.AdminPasswordPage{AdminChrome: adminChrome(c), NeedsCode: currentStaff(c).TOTPEnabled,
+	m := currentStaff(c)
+	return views.AdminPasswordPage{AdminChrome: adminChrome(c), NeedsCode: m.TOTPEnabled, Temporary: m.MustChangePassword,
 		Min: staff.MinPassword, Max: staff.MaxPassword, Problem: problem}
 }
 

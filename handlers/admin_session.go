@@ -182,6 +182,8 @@ func requireStaff(svc *cashier.Service, action staff.Action) fiber.Handler {
 			return err
 		case m.ID == 0:
 			return redirectToStaffLogin(c)
+		case m.MustChangePassword && action != staff.ActionSelf:
+			return c.Redirect("/admin/password", fiber.StatusSeeOther)
 		case storeOf(c).staff.RequireTOTP && !m.TOTPEnabled && action != staff.ActionSelf:
 			return c.Redirect("/admin/2fa", fiber.StatusSeeOther)
 		case !staff.Can(m.Role, action):

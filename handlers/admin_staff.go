@@ -72,7 +72,8 @@ func renderStaff(c *fiber.Ctx, svc *cashier.Service, email, role, problem string
 	if err != nil {
 		return err
 	}
-	page := views.AdminStaffPage{AdminChrome: adminChrome(c), Email: email, Role: role, Problem: problem}
+	page := views.AdminStaffPage{AdminChrome: adminChrome(c), Email: email, Role: role, Problem: problem,
+		MinPassword: strconv.Itoa(staff.MinPassword)}
 	if page.Role == "" {
 		page.Role = string(staff.RoleViewer)
 	}
@@ -147,6 +148,18 @@ func resetStaffTOTP(svc *cashier.Service) fiber.Handler {
 			return staffProblem(c, svc, err)
 		}
 		return staffDone(c, m.Email+" is signed out and sets up a second factor again at their next sign-in.")
+	}
+}
+
+// setStaffPassword gives a member who forgot their password a temporary one; their
+// sessions end, and they choose their own at their next sign-in.
+func setStaffPassword(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, err := svc.SetStaffPassword(c.UserContext(), currentStaff(c), paramID(c), c.FormValue("password"))
+		if err != nil {
+			return staffProblem(c, svc, err)
+		}
+		return staffDone(c, m.Email+" has the temporary password you typed: tell them it in person. They choose their own at their next sign-in.")
 	}
 }
 

@@ -291,9 +291,12 @@ func TestAdminActionsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("POST /admin/staff/:id/reset-2fa", func() *testResponse { return owner.submit(opPath+"/reset-2fa", nil) })
-	op.staffSignIn("op@example.com", testPassword, "")
+	step("POST /admin/staff/:id/password", func() *testResponse {
+		return owner.submit(opPath+"/password", url.Values{"password": {"a temporary one 1"}}).wantRedirect("/admin/staff")
+	})
+	op.staffSignIn("op@example.com", "a temporary one 1", "")
 	step("POST /admin/password", func() *testResponse {
-		return op.submit("/admin/password", url.Values{"current": {testPassword}, "password": {"a new password 1"}}).wantRedirect("/admin")
+		return op.submit("/admin/password", url.Values{"current": {"a temporary one 1"}, "password": {"a new password 1"}}).wantRedirect("/admin")
 	})
 
 	before := count()
@@ -403,4 +406,53 @@ func TestStaffPasswordChange(t *testing.T) {
 		t.Errorf("audit %+v; want one row by the member", audit)
 	}
 	ta.client().staffSignIn("op@example.com", "a new password 1", totpCode(t, secret, base.Add(30*time.Second)))
+}
+
+// TestStaffTemporaryPassword: an owner gives a member who forgot their password a
+// temporary one: the member's sessions end; signed in with it, every page but
+// their own account's sends them to choose their own, and once they have, the back
+// office is theirs again and the temporary password no longer works. An owner
+// cannot set their own this way, nor a short one.
+func TestStaffTemporaryPassword(t *testing.T) {
+	ta := newTestApp(t)
+	owner, ownerMember := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	op, opMember := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	opPath := "/admin/staff/" + strconv.FormatInt(opMember.ID, 10) + "/password"
+
+	if n := len(owner.get("/admin/staff").wantStatus(http.StatusOK).byTestID("temporary-password-form")); n != 1 {
+		t.Errorf("%d temporary password forms; want 1 (the operator's, not the owner's own)", n)
+	}
+	for _, r := range []*testResponse{
+		owner.submit("/admin/staff/"+strconv.FormatInt(ownerMember.ID, 10)+"/password", url.Values{"password": {"a temporary one 1"}}),
+		owner.submit(opPath, url.Values{"password": {"short"}}),
+	} {
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("own or short temporary password: %d; want 422", r.Status)
+		}
+	}
+	op.submit(opPath, url.Values{"password": {"a temporary one 1"}}).wantStatus(http.StatusForbidden)
+
+	owner.submit(opPath, url.Values{"password": {"a temporary one 1"}}).wantRedirect("/admin/staff")
+	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	var audit []staff.Audit
+	ta.DB.Where("event = ? AND subject_id = ?", staff.EventPasswordReset, opMember.ID).Find(&audit)
+	if len(audit) != 1 || audit[0].StaffID != ownerMember.ID {
+		t.Errorf("audit %+v; want one row by the owner", audit)
+	}
+
+	back := ta.client()
+	back.staffSignIn("op@example.com", "a temporary one 1", "")
+	for _, path := range []string{"/admin", "/admin/transactions", "/admin/approvals"} {
+		back.get(path).wantRedirect("/admin/password")
+	}
+	back.submit("/admin/approvals/1/deny", url.Values{"reason": {"x"}}).wantRedirect("/admin/password")
+	if page := back.get("/admin/password").wantStatus(http.StatusOK); !page.has("password-temporary") {
+		t.Error("the password page does not say why the member is there")
+	}
+	back.submit("/admin/password", url.Values{"current": {"a temporary one 1"}, "password": {"my own password 1"}}).wantRedirect("/admin")
+	back.get("/admin").wantStatus(http.StatusOK)
+	if r := ta.client().submit("/admin/login", url.Values{"email": {"op@example.com"}, "password": {"a temporary one 1"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("the temporary password after the change: %d; want 422", r.Status)
+	}
+	ta.client().staffSignIn("op@example.com", "my own password 1", "")
 }

@@ -159,5 +159,6 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/staff/:id/disable", staff.ActionManageStaff, setStaffDisabled(true)},
 		{post, "/admin/staff/:id/enable", staff.ActionManageStaff, setStaffDisabled(false)},
 		{post, "/admin/staff/:id/reset-2fa", staff.ActionManageStaff, resetStaffTOTP},
+		{post, "/admin/staff/:id/password", staff.ActionManageStaff, setStaffPassword},
 	}
 }

@@ -266,6 +266,7 @@ type AdminReauthPage struct {
 type AdminPasswordPage struct {
 	AdminChrome
 	NeedsCode bool // the member has a second factor
+	Temporary bool // an owner set their password: they must choose their own first
 	Min, Max  int  // the password's length bounds
 	Problem   string
 }
@@ -314,6 +315,7 @@ type AdminStaffPage struct {
 	Roles       []string // every role, lowest first
 	Email, Role string   // the add form as typed
 	Problem     string
+	MinPassword string // a password's least length, for the forms
 }
 
 // StaffRow is one staff account.

@@ -48,6 +48,7 @@ const (
 	EventTOTPEnabled     Event = "staff.totp_enabled"     // a second factor was enrolled
 	EventTOTPReset       Event = "staff.totp_reset"       // a second factor was removed, to be set up again; their sessions ended
 	EventPasswordChanged Event = "staff.password_changed" // a member changed their own password; their other sessions ended
+	EventPasswordReset   Event = "staff.password_reset"   // an owner set a temporary password; the member's sessions ended
 	EventPayoutApproved  Event = "payout.approved"        // approved; the payout was sent
 	EventPayoutFirstVote Event = "payout.first_approval"  // the first of two approvals; the payout still waits
 	EventPayoutDenied    Event = "payout.denied"          // denied; the money went back to the wallet
@@ -60,8 +61,8 @@ const (
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
-	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied,
-	EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund}
+	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPasswordReset,
+	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {

@@ -96,6 +96,10 @@ type Member struct {
 	// cannot be used twice.
 	TOTPLastStep int64 `gorm:"not null;default:0"`
 	Disabled     bool  `gorm:"not null;default:false"` // a disabled member cannot sign in; their sessions ended
+	// MustChangePassword is set by an owner's temporary password (for a member who
+	// forgot theirs): until the member chooses their own, every back-office page but
+	// their own account's sends them to do so.
+	MustChangePassword bool `gorm:"not null;default:false"`
 	// SessionVersion is written into every staff session cookie; a cookie with
 	// another version is refused. Logout, disabling and a role or password change
 	// raise it, which ends every session of the member at once, on every instance.
