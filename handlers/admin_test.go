@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -455,4 +456,29 @@ func TestStaffTemporaryPassword(t *testing.T) {
 		t.Errorf("the temporary password after the change: %d; want 422", r.Status)
 	}
 	ta.client().staffSignIn("op@example.com", "my own password 1", "")
+}
+
+// TestPasswordChecksRateLimited: changing a password, and a staff member's
+// re-authentication, check the current password, so each signed-in account gets
+// as many such tries a minute as signing in allows (here 3, shared by a member's
+// password change and re-authentication), then 429; another account from the same
+// address is not held up by it.
+func TestPasswordChecksRateLimited(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.LoginLimit = 3 })
+	player, _ := ta.signedIn("anna@example.com")
+	other, _ := ta.signedIn("bert@example.com")
+	staffer, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	wrong := url.Values{"current": {"not my password"}, "password": {"a new password 1"}}
+	reauth := url.Values{"password": {"not my password"}, "next": {"/admin"}}
+	var got []int
+	for range 4 {
+		got = append(got, player.submit("/profile/password", wrong).Status)
+	}
+	got = append(got, staffer.submit("/admin/password", wrong).Status, staffer.submit("/admin/password", wrong).Status,
+		staffer.submit("/admin/reauth", reauth).Status, staffer.submit("/admin/reauth", reauth).Status,
+		other.submit("/profile/password", wrong).Status)
+	want := []int{422, 422, 422, 429, 422, 422, 422, 429, 422}
+	if !slices.Equal(got, want) {
+		t.Errorf("statuses %v; want %v", got, want)
+	}
 }

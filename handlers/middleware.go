@@ -45,8 +45,10 @@ type middleware struct {
 	csrf       fiber.Handler
 	session    fiber.Handler
 	loginLimit fiber.Handler
-	orderLimit []fiber.Handler // per IP address, then per player; after requirePlayer
-	static     fiber.Handler
+	// passwordLimit bounds password changes per signed-in account.
+	passwordLimit fiber.Handler
+	orderLimit    []fiber.Handler // per IP address, then per player; after requirePlayer
+	static        fiber.Handler
 }
 
 func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
@@ -85,6 +87,20 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		Max:          d.LoginLimit,
 		Expiration:   time.Minute,
 		KeyGenerator: mw.clientIP,
+		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
+	})
+	// A password change checks the current password: as many tries a minute per
+	// signed-in account as signing in allows per address. It runs after the
+	// sign-in check, so only the account's own requests count.
+	mw.passwordLimit = limiter.New(limiter.Config{
+		Max:        d.LoginLimit,
+		Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			if m := currentStaff(c); m.ID != 0 {
+				return "staff:" + strconv.FormatInt(m.ID, 10)
+			}
+			return "player:" + strconv.FormatInt(currentPlayer(c).ID, 10)
+		},
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
 	})
 	// Order limits: the limiter's memory is this instance's, so with n instances

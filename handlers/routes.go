@@ -46,7 +46,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get(cashier.PayNPlayFailPath, payNPlayReturn(svc, mw.log))
 	app.Get("/paynplay/status", payNPlayStatus(svc))
 	app.Get("/profile", player, profilePage(svc))
-	app.Post("/profile/password", mw.loginLimit, player, changePassword(svc))
+	app.Post("/profile/password", player, mw.passwordLimit, changePassword(svc))
 	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new"} {
 		app.All(path, player, refuseInPure(svc))
 	}
@@ -95,14 +95,20 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get("/admin/login", adminLoginPage(svc))
 	app.Post("/admin/login", mw.loginLimit, adminLogin(svc))
 	app.Post("/admin/logout", adminLogout(svc))
-	// Changing one's password checks the current one: as many tries as signing in.
-	app.Post("/admin/password", mw.loginLimit)
 	for _, r := range adminRoutes() {
-		app.Add(r.Method, r.Path, requireStaff(svc, r.Action), r.Handler(svc))
+		chain := []fiber.Handler{requireStaff(svc, r.Action)}
+		if r.Method == fiber.MethodPost && checksPassword[r.Path] {
+			chain = append(chain, mw.passwordLimit)
+		}
+		app.Add(r.Method, r.Path, append(chain, r.Handler(svc))...)
 	}
 
 	app.Use(notFound)
 }
+
+// checksPassword are the back-office forms that check the signed-in member's
+// password again: passwordLimit bounds their tries per member.
+var checksPassword = map[string]bool{"/admin/password": true, "/admin/reauth": true}
 
 // adminRoute is one back-office URL behind a staff sign-in: requireStaff lets
 // through only staff whose role may do Action (staff.Can).
