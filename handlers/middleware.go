@@ -45,7 +45,8 @@ type middleware struct {
 	csrf       fiber.Handler
 	session    fiber.Handler
 	loginLimit fiber.Handler
-	// passwordLimit bounds password changes per signed-in account.
+	// passwordLimit bounds password checks per signed-in account; after
+	// requirePlayer or requireStaff.
 	passwordLimit fiber.Handler
 	orderLimit    []fiber.Handler // per IP address, then per player; after requirePlayer
 	static        fiber.Handler
@@ -89,9 +90,9 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		KeyGenerator: mw.clientIP,
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
 	})
-	// A password change checks the current password: as many tries a minute per
-	// signed-in account as signing in allows per address. It runs after the
-	// sign-in check, so only the account's own requests count.
+	// Password changes and staff re-authentication check the current password: as
+	// many tries a minute per signed-in account as signing in allows per address.
+	// It runs after the sign-in check, so only the account's own requests count.
 	mw.passwordLimit = limiter.New(limiter.Config{
 		Max:        d.LoginLimit,
 		Expiration: time.Minute,
