@@ -191,13 +191,15 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 	return prep, nil
 }
 
-// decisionPlayer is what the kyc decision knows of p; blocked includes a wallet
-// below zero (a returned deposit), and OnBreak the break from play p took.
+// decisionPlayer is what the kyc decision knows of p; blocked is blocked by staff
+// (models.Player.Blocked) or a wallet below zero (a returned deposit), and OnBreak
+// the break from play p took.
 func (s *Service) decisionPlayer(ctx context.Context, p models.Player) (*paynplay.Player, error) {
-	blocked, err := s.Blocked(ctx, p)
+	walletBlocked, err := s.Blocked(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	blocked := p.Blocked || walletBlocked
 	onBreak, onBreakText, err := s.onBreak(ctx, p)
 	if err != nil {
 		return nil, err

@@ -191,3 +191,28 @@ func TestPayNPlayConcurrentKYC(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayBlockedByStaff: a player staff blocked who comes back through their
+// bank (the same identity) is refused at the kyc, in a deposit and a login alike,
+// and their credit is not booked: a blocked player cannot sign in, so money taken
+// would sit where they cannot reach it.
+func TestPayNPlayBlockedByStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		o := r.pnpOrder(10000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("k-blocked", dutchAdult)), trustly.StatusContinue)
+		p := r.reload(o).PlayerID
+		if err := db.Model(&models.Player{}).Where("id = ?", p).Update("blocked", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		again := r.pnpOrder(10000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, again, again.EndUserID, kycFields("k-blocked", dutchAdult)), trustly.StatusFinish)
+		r.deliver(notify(t, key, trustly.MethodCredit, again, again.EndUserID, nil), "OK")
+		got := r.reload(again)
+		if got.PlayerID != 0 || got.CreditedAt != nil || !strings.Contains(got.KYCReasons, string(paynplay.RuleBlocked)) {
+			t.Errorf("blocked player's deposit: player %d, credited %v, reasons %q; want refused as blocked, nothing booked",
+				got.PlayerID, got.CreditedAt, got.KYCReasons)
+		}
+	})
+}
