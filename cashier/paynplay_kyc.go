@@ -162,6 +162,19 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 				return nil, err
 			}
 		}
+		if known == nil && started == nil && id.PersonID.IsZero() {
+			alike, err := lookalikes(db, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range alike {
+				dp, err := s.decisionPlayer(ctx, p)
+				if err != nil {
+					return nil, err
+				}
+				in.Lookalikes = append(in.Lookalikes, dp)
+			}
+		}
 	}
 	rules := s.rules
 	prep.allowance = &allowanceRead{inner: rules.Limits}
@@ -232,6 +245,27 @@ func findKnown(db *gorm.DB, id paynplay.Identity) (*models.Player, error) {
 	return &p, nil
 }
 
+// maxLookalikes bounds how many players of one date of birth the decision reads.
+const maxLookalikes = 20
+
+// lookalikes are the players the kyc decision compares a new person without a
+// personid (NL) with: of the identity's country and date of birth, without a
+// personid, under another kycentityid (paynplay.Input.Lookalikes). The decision
+// compares the names.
+func lookalikes(db *gorm.DB, id paynplay.Identity) ([]models.Player, error) {
+	if id.DOB == "" {
+		return nil, nil
+	}
+	var ps []models.Player
+	err := db.Where("country = ? AND date_of_birth = ? AND person_id IS NULL AND (kyc_entity_id IS NULL OR kyc_entity_id <> ?)",
+		id.Country, id.DOB, id.KYCEntityID).
+		Order("id").Limit(maxLookalikes).Find(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("players born %s: %w", id.DOB, err)
+	}
+	return ps, nil
+}
+
 // storedDecision is the decision an order holds, to answer a later kyc for it.
 func storedDecision(o models.Order) paynplay.Decision {
 	if o.KYCOutcome != models.KYCContinue {
@@ -286,6 +320,13 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")
 	}
 	order.KYCReasons = clip(strings.Join(reasons, "\n"), 2000)
+	// A person who may already be a player under another kycentityid: staff
+	// decide whether the accounts are one person's (the Flagged page).
+	for _, r := range d.Reasons {
+		if r.Rule == paynplay.RuleLookalike || r.Rule == paynplay.RuleLookalikeClosed {
+			order.AddFlag("possibly a second account of one person: " + clip(r.Detail, 200))
+		}
+	}
 	setOnce(&order.KYCAt, now)
 	// After the decision is on the order: a held credit is booked only once the
 	// order says CONTINUE.

@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -90,13 +91,17 @@ func TestPayNPlayArrivalOrder(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				r.t = t
 				for i, perm := range permutations(tt.events) {
+					// A person of their own each time: one name and date of birth under
+					// another kycentityid would be a lookalike of the one before.
 					entity := fmt.Sprintf("entity-%s-%d-%d", tt.name, i, rigNext())
+					attrs := maps.Clone(tt.attrs)
+					attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], i)
 					o := r.pnpOrder(10000, "EUR")
 					notes := map[string]note{}
 					for _, m := range tt.events {
 						var fields map[string]any
 						if m == trustly.MethodKYC {
-							fields = kycFields(entity, tt.attrs)
+							fields = kycFields(entity, attrs)
 						}
 						notes[m] = notify(t, key, m, o, o.EndUserID, fields)
 					}
@@ -109,7 +114,7 @@ func TestPayNPlayArrivalOrder(t *testing.T) {
 							r.deliver(notes[m], want)
 						}
 					}
-					r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, tt.attrs)), tt.kyc)
+					r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, attrs)), tt.kyc)
 
 					got := r.reload(o)
 					var players []models.Player
@@ -188,6 +193,48 @@ func TestPayNPlayConcurrentKYC(t *testing.T) {
 			if got := r.reload(o); got.PlayerID != players[0].ID {
 				t.Errorf("order %d of player %d; want %d", o.ID, got.PlayerID, players[0].ID)
 			}
+		}
+	})
+}
+
+// TestPayNPlayLookalike: a Dutch visitor whose bank identity has a player's name
+// and date of birth under another kycentityid (Trustly's kycentityid may change)
+// becomes a new player, and staff see the order flagged with the player it may be;
+// once that player is blocked, the same identity under yet another kycentityid is
+// refused: a new account would shed the block, or a break.
+func TestPayNPlayLookalike(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		kyc := func(entity, want string) models.Order {
+			t.Helper()
+			o := r.pnpOrder(10000, "EUR")
+			r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, dutchAdult)), want)
+			return r.reload(o)
+		}
+		first := kyc("k-first", trustly.StatusContinue)
+		if first.PlayerID == 0 || first.Flag != "" {
+			t.Fatalf("first kyc: player %d, flag %q; want a new player, no flag", first.PlayerID, first.Flag)
+		}
+		second := kyc("k-second", trustly.StatusContinue)
+		wantFlag := fmt.Sprintf("player %d has this name and date of birth", first.PlayerID)
+		if second.PlayerID == 0 || second.PlayerID == first.PlayerID || !strings.Contains(second.Flag, wantFlag) {
+			t.Errorf("same person, new kycentityid: player %d (first %d), flag %q; want a new player, flagged %q",
+				second.PlayerID, first.PlayerID, second.Flag, wantFlag)
+		}
+		if err := db.Model(&models.Player{}).Where("id = ?", first.PlayerID).Update("blocked", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		third := kyc("k-third", trustly.StatusFinish)
+		var players int64
+		db.Model(&models.Player{}).Where("country = ? AND date_of_birth = ?", "NL", "1975-07-14").Count(&players)
+		if third.PlayerID != 0 || third.KYCOutcome != models.KYCFinish || !strings.Contains(third.KYCReasons, string(paynplay.RuleLookalikeClosed)) ||
+			!strings.Contains(third.Flag, wantFlag) || players != 2 {
+			t.Errorf("lookalike of a blocked player: player %d, kyc %s %q, flag %q, %d players; want refused, flagged, no third player",
+				third.PlayerID, third.KYCOutcome, third.KYCReasons, third.Flag, players)
+		}
+		if text, _ := third.KYCRefusal(); text.ID != "kyc.lookalike-closed" {
+			t.Errorf("refusal %+v; want kyc.lookalike-closed", text)
 		}
 	})
 }

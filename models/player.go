@@ -30,8 +30,8 @@ type Player struct {
 	PasswordHash string `gorm:"size:255;not null;default:''"` // bcrypt; empty for Pay N Play players
 	FirstName    string `gorm:"size:100;not null;default:''"`
 	LastName     string `gorm:"size:100;not null;default:''"`
-	Country      string `gorm:"size:2;not null"` // ISO 3166-1 alpha-2
-	Currency     string `gorm:"size:3;not null"` // the wallet's currency
+	Country      string `gorm:"size:2;not null;index:idx_players_country_dob,priority:1"` // ISO 3166-1 alpha-2
+	Currency     string `gorm:"size:3;not null"`                                          // the wallet's currency
 	Role         Role   `gorm:"size:16;not null;default:'player'"`
 	// PersonID is the national identity number from Trustly's kyc, in
 	// paynplay.PersonID.String() form ("SE197901311238"): SE, FI and EE only. It is
@@ -41,7 +41,9 @@ type Player struct {
 	// KYCEntityID is Trustly's id of the bank profile from the latest kyc. Trustly
 	// warns it may change: a fallback hint in NL, never a key on its own.
 	KYCEntityID string `gorm:"size:64;index"`
-	DateOfBirth string `gorm:"size:10;not null;default:''"` // YYYY-MM-DD, from KYC
+	// DateOfBirth is YYYY-MM-DD, from KYC. With Country it finds the players a
+	// Dutch identity under a new kycentityid may be (idx_players_country_dob).
+	DateOfBirth string `gorm:"size:10;not null;default:'';index:idx_players_country_dob,priority:2"`
 	// The address the bank gave in the latest kyc; empty for a password player.
 	Street  string `gorm:"size:200;not null;default:''"`
 	Zipcode string `gorm:"size:200;not null;default:''"`

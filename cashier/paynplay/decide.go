@@ -35,6 +35,8 @@ const (
 	RuleIdentityMismatch    Rule = "identity-mismatch"     // the identity is not the player who started the order (or the one it was found as) → FINISH
 	RuleIdentityTaken       Rule = "identity-taken"        // the identity belongs to another player than the one who started the order → FINISH
 	RuleKYCEntityChanged    Rule = "kycentityid-changed"   // NL: a returning player's kycentityid changed; name and date of birth match → note only
+	RuleLookalikeClosed     Rule = "lookalike-closed"      // NL: a new person whose name and date of birth are those of a blocked player, or one on a break, under another kycentityid → FINISH
+	RuleLookalike           Rule = "lookalike"             // NL: a new person whose name and date of birth are those of a player under another kycentityid → note only (the order is flagged for staff)
 	RuleSelfExcluded        Rule = "self-excluded"         // the national register says the person is excluded → FINISH
 	RuleRegisterUnavailable Rule = "register-unavailable"  // the register did not answer in time or could not be read → FINISH (fail closed)
 	RuleLimitReached        Rule = "deposit-limit-reached" // the deposit limit leaves nothing → FINISH (not for a login-only order)
@@ -43,7 +45,9 @@ const (
 )
 
 // finishes reports whether the rule stops the checkout by itself.
-func (r Rule) finishes() bool { return r != RuleKYCEntityChanged && r != RuleLimitCapped }
+func (r Rule) finishes() bool {
+	return r != RuleKYCEntityChanged && r != RuleLimitCapped && r != RuleLookalike
+}
 
 // messages are the player-facing sentences of the rules that finish, in English.
 // The page the checkout returns to shows Decision.Text, the same sentence as the
@@ -56,6 +60,7 @@ var messages = map[Rule]string{
 	RuleBlocked:             "Your account is closed for play. No money was moved; please contact support.",
 	RuleIdentityMismatch:    "The bank identity you logged in with is not the one of this account. No money was moved.",
 	RuleIdentityTaken:       "Your bank identity already belongs to another account here; please log in to that one. No money was moved.",
+	RuleLookalikeClosed:     "Your bank identity matches an account here that is closed for play or on a break. No money was moved; please contact support.",
 	RuleSelfExcluded:        "You are registered as excluded from gambling (%s), so you cannot play here. No money was moved.",
 	RuleRegisterUnavailable: "We could not check the national self-exclusion register just now, so you cannot play yet. No money was moved; please try again in a few minutes.",
 	RuleLimitReached:        "You have reached your deposit limit, so you cannot deposit now. No money was moved.",
@@ -203,6 +208,11 @@ type Input struct {
 	// LoginOnly marks a login-only order (pure model, Deposit without Amount): a
 	// spent deposit limit does not stop a login.
 	LoginOnly bool
+	// Lookalikes are, for an identity without a personid (NL) that neither Started
+	// nor Known is, the players of its country with its date of birth under another
+	// kycentityid: Trustly's kycentityid may change, so one of them may be this
+	// person. Decide compares their names; nil otherwise.
+	Lookalikes []*Player
 }
 
 // Rules holds what a kyc decision depends on besides its Input.
@@ -300,6 +310,22 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 		if p != nil && id.PersonID.IsZero() && p.KYCEntityID != "" && p.KYCEntityID != id.KYCEntityID && mismatch(p, id) == "" {
 			fire(RuleKYCEntityChanged, "player %d had kycentityid %s", p.ID, p.KYCEntityID)
 			break
+		}
+	}
+	// A new person who may be a player whose kycentityid changed: their breaks and
+	// blocks hold (a new account would shed them), and staff are told of the rest.
+	// A login makes the account as a deposit does, so it is refused too.
+	if in.Started == nil && in.Known == nil && id.PersonID.IsZero() {
+		for _, p := range in.Lookalikes {
+			if p == nil || p.PersonID != "" || p.KYCEntityID == id.KYCEntityID || mismatch(p, id) != "" {
+				continue
+			}
+			if p.Blocked || p.OnBreak != "" {
+				fire(RuleLookalikeClosed, "player %d has this name and date of birth under kycentityid %q and is blocked or on a break",
+					p.ID, p.KYCEntityID)
+			} else {
+				fire(RuleLookalike, "player %d has this name and date of birth under kycentityid %q", p.ID, p.KYCEntityID)
+			}
 		}
 	}
 	if d.Outcome == Finish {

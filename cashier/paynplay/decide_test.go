@@ -34,9 +34,14 @@ var (
 	passwordJo = &Player{ID: 4, FirstName: "Joe", LastName: "Johnson"}
 	pnpNL      = &Player{ID: 5, KYCEntityID: "k-nl-old", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14"}
 	otherNL    = &Player{ID: 6, KYCEntityID: "k-nl-adult", FirstName: "Johan", LastName: "de Vries", DOB: "1975-07-14"}
-	blocked    = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
-	badStored  = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
-	onBreak    = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
+	// Dutch players a new person with nlAdult's identity may be (Input.Lookalikes).
+	otherNLName = &Player{ID: 10, KYCEntityID: "k-nl-x", FirstName: "Piet", LastName: "de Vries", DOB: "1975-07-14", Blocked: true}
+	nlOnBreak   = &Player{ID: 11, KYCEntityID: "k-nl-y", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14",
+		OnBreak: "You chose a 7-day time-out.", OnBreakText: models.Text{ID: "breaks.on_break_forever"}}
+	nlBlocked = &Player{ID: 14, FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14", Blocked: true}
+	blocked   = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
+	badStored = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
+	onBreak   = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
 		OnBreak:     "You chose a 7-day time-out, so deposits and play are paused until 2026-04-04 23:31 UTC.",
 		OnBreakText: models.Text{ID: "breaks.on_break", Args: []any{"Until", time.Date(2026, 4, 4, 23, 31, 0, 0, time.UTC)}}}
 )
@@ -161,6 +166,18 @@ func TestDecide(t *testing.T) {
 			want: Finish, rules: []Rule{RuleIdentityMismatch}},
 		{name: "NL kycentityid hint finds another person", in: Input{KYC: nlAdult, Known: otherNL, Currency: "EUR"},
 			want: Finish, rules: []Rule{RuleIdentityMismatch}},
+		{name: "NL new person, lookalike under another kycentityid", in: Input{KYC: nlAdult, Lookalikes: []*Player{pnpNL}, Amount: eur(100), Currency: "EUR"},
+			want: Continue, rules: []Rule{RuleLookalike}},
+		{name: "NL new person, lookalike on a break", in: Input{KYC: nlAdult, Lookalikes: []*Player{otherNLName, nlOnBreak}, Amount: eur(100), Currency: "EUR"},
+			want: Finish, rules: []Rule{RuleLookalikeClosed}, inMessage: "contact support"},
+		{name: "NL new person, blocked lookalike, login only", in: Input{KYC: nlAdult, Lookalikes: []*Player{pnpNL, nlBlocked}, Currency: "EUR", LoginOnly: true},
+			want: Finish, rules: []Rule{RuleLookalike, RuleLookalikeClosed}, inMessage: "closed for play"},
+		{name: "NL new person, lookalikes of another name, with a personid, or this kycentityid", in: Input{KYC: nlAdult,
+			Lookalikes: []*Player{otherNLName, {ID: 12, PersonID: "SE197901311238", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14", Blocked: true},
+				{ID: 13, KYCEntityID: "k-nl-adult", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14", Blocked: true}}, Amount: eur(100), Currency: "EUR"},
+			want: Continue},
+		{name: "NL returning player, lookalikes not asked", in: Input{KYC: nlAdult, Started: pnpNL, Lookalikes: []*Player{nlBlocked}, Amount: eur(100), Currency: "EUR"},
+			want: Continue, rules: []Rule{RuleKYCEntityChanged}},
 		{name: "limit caps the deposit", in: Input{KYC: seAdult, Amount: sek(1000), Currency: "SEK"}, limits: limited(sek(500)),
 			want: Continue, rules: []Rule{RuleLimitCapped}, limit: "500.00"},
 		{name: "limit caps a typed amount", in: Input{KYC: seAdult, Currency: "SEK"}, limits: limited(models.Money{Minor: 12345, Currency: "SEK"}),
