@@ -139,5 +139,10 @@ func (s *Service) onBreak(ctx context.Context, player models.Player) (string, mo
 	if err != nil || !ok {
 		return "", models.Text{}, err
 	}
-	return BreakSentence(b), BreakText(b), nil
+	// The kyc's refusal page is usually a visitor's, whose pages are in UTC: the
+	// player's market goes with the text, for the page to write the break's end in
+	// their time zone (handlers' kycMessage).
+	t := BreakText(b)
+	t.Args = append(t.Args, "Country", player.Country)
+	return BreakSentence(b), t, nil
 }

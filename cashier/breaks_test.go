@@ -168,7 +168,7 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		// Stored as a message id with the kind and the end as a time, for the page
 		// to write in the player's language and time zone.
 		wantText := models.Text{ID: "breaks.on_break", Args: []any{"Kind", models.Text{ID: "break.kind.time-out-24h"},
-			"Until", time.Date(2026, 3, 29, 23, 31, 0, 0, time.UTC)}}
+			"Until", time.Date(2026, 3, 29, 23, 31, 0, 0, time.UTC), "Country", "SE"}}
 		stored := e.reload(order)
 		if got, ok := stored.KYCRefusal(); !ok || !reflect.DeepEqual(got, wantText) {
 			t.Errorf("deposit on a break: stored refusal %#v (%t, %q); want %#v", got, ok, stored.KYCText, wantText)

@@ -167,7 +167,15 @@ func translateError(c *fiber.Ctx, page *views.ErrorPage, problem *models.Problem
 // is shown as stored. So is the English of an id no message file has.
 func kycMessage(c *fiber.Ctx, order models.Order) string {
 	if t, ok := order.KYCRefusal(); ok {
-		if s := tr(c, t.ID, t.Args...); s != t.ID {
+		l := loc(c)
+		// A refusal naming the player's market (a break's end) is written in its
+		// time zone: the page is usually a visitor's, in UTC.
+		for i := 0; i+1 < len(t.Args); i += 2 {
+			if country, ok := t.Args[i+1].(string); ok && t.Args[i] == "Country" && models.Markets[country].Currency != "" {
+				l = lang.For(l.Code, lang.Zone(country))
+			}
+		}
+		if s := l.T(t.ID, t.Args...); s != t.ID {
 			return s
 		}
 		return order.KYCMessage

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,9 @@ func TestKYCMessage(t *testing.T) {
 			"Du är registrerad som avstängd från spel (Spelpaus), så du kan inte spela här. Inga pengar flyttades."},
 		{"on a break, a Finnish player", "fi", lang.Zone("FI"), stored(onBreak, "English"),
 			"Valitsit jakson: 7 päivän tauko, joten talletukset ja pelaaminen on keskeytetty 30.3.2026 klo 02.31 EEST asti. Nostot eivät muutu."},
+		{"on a break, a Swedish visitor: the player's market's time", "en", time.UTC,
+			stored(models.Text{ID: onBreak.ID, Args: append(slices.Clone(onBreak.Args), "Country", "SE")}, "English"),
+			"You chose a 7-day time-out, so deposits and play are paused until 30 Mar 2026, 01:31 CEST. Withdrawals are not affected."},
 		{"wallet in another currency", "nl", time.UTC, stored(models.Text{ID: "kyc.wallet-currency"}, "English"),
 			"Je bankrekening staat in een ander land dan het land dat je hier hebt gekozen. Er is geen geld overgemaakt; kies je land en probeer het opnieuw."},
 		{"an id no file has", "sv", time.UTC, stored(models.Text{ID: "kyc.no-such-rule"}, "The English sentence."), "The English sentence."},

@@ -440,8 +440,8 @@ func TestProfileShowsBankIdentity(t *testing.T) {
 
 // TestPayNPlayRefusalInSwedish: a refusal that names something, the register a
 // person is excluded in or the end of a break, reaches a Swedish page in Swedish,
-// with the end written as Swedish pages write times (the page's zone: UTC for a
-// visitor).
+// with the end written as Swedish pages write times, in the player's market's
+// time zone (a visitor's other pages are in UTC).
 func TestPayNPlayRefusalInSwedish(t *testing.T) {
 	refusal := func(lv *liveApp, cl *testClient) string {
 		t.Helper()
@@ -477,7 +477,7 @@ func TestPayNPlayRefusalInSwedish(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		until := lang.For("sv", time.UTC).Time(cashier.BreakEndTime(b))
+		until := lang.For("sv", lang.Zone("SE")).Time(cashier.BreakEndTime(b))
 		want := "Du valde en timeout på 24 timmar, så insättningar och spel är pausade till " + until + ". Uttag påverkas inte."
 		if got := refusal(lv, swedish(lv)); got != want {
 			t.Errorf("refusal %q; want %q", got, want)
