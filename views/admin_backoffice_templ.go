@@ -410,7 +410,7 @@ func txTable(rows []TxRow, testid, created string) templ.Component {
 			templ_7745c5c3_Var20 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<div class=\"table-wrap\"><table data-testid=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Orders\"><table data-testid=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1212,7 +1212,7 @@ func AdminOrder(p AdminOrderPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 113, "</ol><h2>Calls to Trustly</h2><div class=\"table-wrap\"><table data-testid=\"order-calls\"><thead><tr><th>When</th><th>Method</th><th>Our request</th><th>Trustly's answer</th><th>Latency</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 113, "</ol><h2>Calls to Trustly</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Calls to Trustly\"><table data-testid=\"order-calls\"><thead><tr><th>When</th><th>Method</th><th>Our request</th><th>Trustly's answer</th><th>Latency</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1315,7 +1315,7 @@ func AdminOrder(p AdminOrderPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 124, "</tbody></table></div><h2>Notifications received</h2><div class=\"table-wrap\"><table data-testid=\"order-notifications\"><thead><tr><th>Received</th><th>Method</th><th>Signature</th><th>Deliveries</th><th>Raw</th><th>Our answer</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 124, "</tbody></table></div><h2>Notifications received</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Notifications received\"><table data-testid=\"order-notifications\"><thead><tr><th>Received</th><th>Method</th><th>Signature</th><th>Deliveries</th><th>Raw</th><th>Our answer</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1416,7 +1416,7 @@ func AdminOrder(p AdminOrderPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, "</tbody></table></div><h2>Ledger transfers</h2><div class=\"table-wrap\"><table data-testid=\"order-transfers\"><thead><tr><th>When</th><th>Reference</th><th>Memo</th><th>Entries</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, "</tbody></table></div><h2>Ledger transfers</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Ledger transfers\"><table data-testid=\"order-transfers\"><thead><tr><th>When</th><th>Reference</th><th>Memo</th><th>Entries</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1624,7 +1624,7 @@ func AdminPlayers(p AdminPlayersPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 150, "\" size=\"30\" placeholder=\"id, email, personid or name\" data-testid=\"player-q\"></label> <button type=\"submit\" class=\"button secondary\" data-testid=\"player-search-submit\">Search</button></form><div class=\"table-wrap\"><table data-testid=\"player-rows\"><thead><tr><th>Player</th><th>Email</th><th>Name</th><th>Country</th><th>Personid</th><th>Since</th><th>State</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 150, "\" size=\"30\" placeholder=\"id, email, personid or name\" data-testid=\"player-q\"></label> <button type=\"submit\" class=\"button secondary\" data-testid=\"player-search-submit\">Search</button></form><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Players\"><table data-testid=\"player-rows\"><thead><tr><th>Player</th><th>Email</th><th>Name</th><th>Country</th><th>Personid</th><th>Since</th><th>State</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -163,7 +163,7 @@ func AdminStaff(p AdminStaffPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " <div class=\"table-wrap\"><table data-testid=\"staff-list\"><thead><tr><th>Email</th><th>Role</th><th>Second factor</th><th>State</th><th>Actions</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " <div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Staff accounts\"><table data-testid=\"staff-list\"><thead><tr><th>Email</th><th>Role</th><th>Second factor</th><th>State</th><th>Actions</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -732,7 +732,7 @@ func AdminAudit(p AdminAuditPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "\" data-testid=\"filter-to\"></label> <button type=\"submit\" class=\"button secondary\" data-testid=\"filter-submit\">Filter</button></form><div class=\"table-wrap\"><table data-testid=\"audit-rows\"><thead><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Order</th><th>Player</th><th>Before</th><th>After</th><th>Reason</th><th>Request</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "\" data-testid=\"filter-to\"></label> <button type=\"submit\" class=\"button secondary\" data-testid=\"filter-submit\">Filter</button></form><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Audit entries\"><table data-testid=\"audit-rows\"><thead><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Order</th><th>Player</th><th>Before</th><th>After</th><th>Reason</th><th>Request</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
