@@ -1,6 +1,7 @@
 package cashier
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -245,6 +246,18 @@ func findKnown(db *gorm.DB, id paynplay.Identity) (*models.Player, error) {
 	return &p, nil
 }
 
+// blockedSince reports whether staff block known (read in tx) or the player with
+// id started (0: none), read again in tx (playerBlocked).
+func blockedSince(tx *gorm.DB, known *models.Player, started int64) (bool, error) {
+	if known != nil && known.Blocked {
+		return true, nil
+	}
+	if started == 0 {
+		return false, nil
+	}
+	return playerBlocked(tx, started)
+}
+
 // maxLookalikes bounds how many players of one date of birth the decision reads.
 const maxLookalikes = 20
 
@@ -337,6 +350,11 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		}
 		if (known == nil) != (prep.knownID == 0) || (known != nil && known.ID != prep.knownID) {
 			return trustly.Answer{}, errKYCStale
+		}
+		// Staff may have blocked the player while the decision was taken outside
+		// the write lock (the register can take seconds): it is taken again.
+		if blocked, err := blockedSince(tx, known, order.PlayerID); err != nil || blocked {
+			return trustly.Answer{}, cmp.Or(err, errKYCStale)
 		}
 		if err := s.identify(ctx, tx, order, known, d.Identity, now, log); err != nil {
 			return trustly.Answer{}, err

@@ -1,6 +1,7 @@
 package cashier_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"strings"
@@ -260,6 +261,47 @@ func TestPayNPlayBlockedByStaff(t *testing.T) {
 		if got.PlayerID != 0 || got.CreditedAt != nil || !strings.Contains(got.KYCReasons, string(paynplay.RuleBlocked)) {
 			t.Errorf("blocked player's deposit: player %d, credited %v, reasons %q; want refused as blocked, nothing booked",
 				got.PlayerID, got.CreditedAt, got.KYCReasons)
+		}
+	})
+}
+
+// blockWhileDeciding is the deposit limits of a kyc decision during which staff
+// block player: the first time it is asked, it blocks them.
+type blockWhileDeciding struct {
+	db     *gorm.DB
+	player int64
+	asked  int
+}
+
+func (b *blockWhileDeciding) DepositAllowance(context.Context, int64, string, string) (paynplay.Allowance, error) {
+	b.asked++
+	if b.asked == 1 {
+		if err := b.db.Model(&models.Player{}).Where("id = ?", b.player).Update("blocked", true).Error; err != nil {
+			return paynplay.Allowance{}, err
+		}
+	}
+	return paynplay.Allowance{}, nil
+}
+
+// TestPayNPlayBlockedDuringDecision: staff block a returning player while their
+// kyc is being decided (outside the write lock, where the register and the
+// limits are asked): the decision is taken again and refused, and nothing is
+// booked to the blocked player.
+func TestPayNPlayBlockedDuringDecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		o := r.pnpOrder(10000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("k-race", dutchAdult)), trustly.StatusContinue)
+		blocking := &blockWhileDeciding{db: db, player: r.reload(o).PlayerID}
+		r.svc = pnpLimitsService(t, db, blocking)
+		again := r.pnpOrder(10000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, again, again.EndUserID, kycFields("k-race", dutchAdult)), trustly.StatusFinish)
+		r.deliver(notify(t, key, trustly.MethodCredit, again, again.EndUserID, nil), "OK")
+		got := r.reload(again)
+		if blocking.asked == 0 || got.PlayerID != 0 || got.CreditedAt != nil || !strings.Contains(got.KYCReasons, string(paynplay.RuleBlocked)) {
+			t.Errorf("blocked during the decision: limits asked %d times, player %d, credited %v, reasons %q; want decided again, refused, nothing booked",
+				blocking.asked, got.PlayerID, got.CreditedAt, got.KYCReasons)
 		}
 	})
 }
