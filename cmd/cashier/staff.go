@@ -33,27 +33,56 @@ again. Their sessions end.`
 
 // runStaff runs `cashier staff …` with args (after "staff").
 func runStaff(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "add" && args[0] != "reset-2fa" {
+	if len(args) == 0 {
 		return errors.New(staffUsage)
 	}
 	fs := flag.NewFlagSet("cashier staff "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	email := fs.String("email", "", "the staff member's email")
-	var role, passwordFile *string
-	if args[0] == "add" {
-		role = fs.String("role", "", "viewer, operator, finance or owner")
-		passwordFile = fs.String("password-file", "", "a file holding the password")
-	}
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *email == "" || role != nil && *role == "" {
-		return errors.New(staffUsage)
-	}
-	var password string
-	if args[0] == "add" {
-		var err error
-		if password, err = readPassword(*passwordFile, stdin); err != nil {
+	switch args[0] {
+	case "add":
+		role := fs.String("role", "", "viewer, operator, finance or owner")
+		passwordFile := fs.String("password-file", "", "a file holding the password")
+		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *email == "" || *role == "" {
+			return errors.New(staffUsage)
+		}
+		password, err := readPassword(*passwordFile, stdin)
+		if err != nil {
 			return err
 		}
+		return withStaffService(getenv, log, func(svc *cashier.Service, baseURL string) error {
+			m, err := svc.AddStaff(ctx, *email, password, staff.Role(*role))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Added %s as %s (staff id %d). They sign in at %s/admin/login.\n", m.Email, m.Role, m.ID, baseURL)
+			return nil
+		})
+	case "reset-2fa":
+		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *email == "" {
+			return errors.New(staffUsage)
+		}
+		return withStaffService(getenv, log, func(svc *cashier.Service, baseURL string) error {
+			m, reset, err := svc.ResetStaffTOTPByEmail(ctx, *email)
+			switch {
+			case err != nil:
+				return err
+			case !reset:
+				fmt.Fprintf(out, "%s has no second factor; nothing changed.\n", m.Email)
+			default:
+				fmt.Fprintf(out, "Removed the second factor of %s and ended their sessions. They sign in at %s/admin/login and set one up again.\n",
+					m.Email, baseURL)
+			}
+			return nil
+		})
 	}
+	return errors.New(staffUsage)
+}
+
+// withStaffService runs do with a Service on the database the environment names,
+// and the cashier's base URL, then closes the database. Staff accounts call no
+// Trustly method: the client and keys only satisfy cashier.New.
+func withStaffService(getenv func(string) string, log *slog.Logger, do func(svc *cashier.Service, baseURL string) error) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -63,8 +92,6 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close(db)
-	// Staff accounts call no Trustly method; the client and keys only satisfy
-	// cashier.New.
 	trustlyKey := cfg.TrustlyKey
 	if trustlyKey == nil {
 		trustlyKey = &cfg.MerchantKey.PublicKey
@@ -79,25 +106,7 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if args[0] == "reset-2fa" {
-		m, reset, err := svc.ResetStaffTOTPByEmail(ctx, *email)
-		switch {
-		case err != nil:
-			return err
-		case !reset:
-			fmt.Fprintf(out, "%s has no second factor; nothing changed.\n", m.Email)
-		default:
-			fmt.Fprintf(out, "Removed the second factor of %s and ended their sessions. They sign in at %s/admin/login and set one up again.\n",
-				m.Email, cfg.BaseURL)
-		}
-		return nil
-	}
-	m, err := svc.AddStaff(ctx, *email, password, staff.Role(*role))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "Added %s as %s (staff id %d). They sign in at %s/admin/login.\n", m.Email, m.Role, m.ID, cfg.BaseURL)
-	return nil
+	return do(svc, cfg.BaseURL)
 }
 
 // readPassword reads the password from the file at path, or from the first line of
