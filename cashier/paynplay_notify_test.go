@@ -305,3 +305,49 @@ func TestPayNPlayBlockedDuringDecision(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayHybridBlockedDuringDecision: staff block a signed-in password player
+// while the kyc of their own Pay N Play deposit is being decided (hybrid: the
+// order is theirs from the start, and the identity is new). The decision is taken
+// again in the write transaction and refused, and the credit is not booked to
+// them; the same deposit without the block is booked, so the test can fail.
+func TestPayNPlayHybridBlockedDuringDecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for _, block := range []bool{false, true} {
+			r := pnpRig(t, db)
+			key := rigTrustlyKey()
+			n := rigNext()
+			p := models.Player{EndUserID: fmt.Sprintf("p-%d", n), Email: fmt.Sprintf("jan%d@example.com", n),
+				FirstName: "Jan", LastName: "de Vries", Country: "NL", Currency: "EUR", CreatedAt: time.Now()}
+			if err := db.Create(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			o := r.pnpOrder(10000, "EUR")
+			if err := db.Model(&o).Updates(map[string]any{"player_id": p.ID, "end_user_id": p.EndUserID}).Error; err != nil {
+				t.Fatal(err)
+			}
+			o = r.reload(o)
+			var limits paynplay.Limits = &blockWhileDeciding{db: db, player: p.ID, asked: 1} // asked: never blocks
+			if block {
+				limits = &blockWhileDeciding{db: db, player: p.ID}
+			}
+			r.svc = pnpLimitsService(t, db, limits)
+			want := trustly.StatusContinue
+			if block {
+				want = trustly.StatusFinish
+			}
+			entity := fmt.Sprintf("k-hybrid-%d", n)
+			r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, dutchAdult)), want)
+			r.deliver(notify(t, key, trustly.MethodCredit, o, o.EndUserID, nil), "OK")
+			got := r.reload(o)
+			asked := limits.(*blockWhileDeciding).asked
+			switch {
+			case !block && (got.PlayerID != p.ID || got.CreditedAt == nil || r.wallet(p) != 10000):
+				t.Errorf("not blocked: player %d, credited %v, wallet %d; want booked to player %d", got.PlayerID, got.CreditedAt, r.wallet(p), p.ID)
+			case block && (asked == 0 || got.CreditedAt != nil || r.wallet(p) != 0 || !strings.Contains(got.KYCReasons, string(paynplay.RuleBlocked))):
+				t.Errorf("blocked during the decision: limits asked %d times, credited %v, wallet %d, reasons %q; want decided again, refused, nothing booked",
+					asked, got.CreditedAt, r.wallet(p), got.KYCReasons)
+			}
+		}
+	})
+}
