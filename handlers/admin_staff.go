@@ -73,7 +73,7 @@ func renderStaff(c *fiber.Ctx, svc *cashier.Service, email, role, problem string
 		return err
 	}
 	page := views.AdminStaffPage{AdminChrome: adminChrome(c), Email: email, Role: role, Problem: problem,
-		MinPassword: strconv.Itoa(staff.MinPassword)}
+		MinPassword: staff.MinPassword, MaxPassword: staff.MaxPassword}
 	if page.Role == "" {
 		page.Role = string(staff.RoleViewer)
 	}

@@ -315,7 +315,8 @@ type AdminStaffPage struct {
 	Roles       []string // every role, lowest first
 	Email, Role string   // the add form as typed
 	Problem     string
-	MinPassword string // a password's least length, for the forms
+	// MinPassword and MaxPassword bound a password's length, for the forms.
+	MinPassword, MaxPassword int
 }
 
 // StaffRow is one staff account.
