@@ -289,6 +289,30 @@ func BenchmarkNotifyEndpoint(b *testing.B) {
 	b.ReportMetric(float64(r.bareCPU)/float64(r.endpointCPU), "cpu-ratio")
 }
 
+// BenchmarkNotifyCeiling is BenchmarkNotifyEndpoint without the database: the
+// same notifications from as many senders over the same HTTP, to a handler that
+// verifies each and signs its OK answer, nothing else, divided by the same bare
+// rate. Its ratio is what BenchmarkNotifyEndpoint would reach on this machine if
+// the durable transaction cost nothing: the ceiling of the endpoint's ratio.
+func BenchmarkNotifyCeiling(b *testing.B) {
+	trustlyKey, merchantKey := notifyTrustlyKey(), notifyMerchantKey()
+	cryptoOnly := func(c *fiber.Ctx) error {
+		n, err := trustly.ParseNotification(c.Body(), &trustlyKey.PublicKey)
+		if err != nil {
+			return c.SendStatus(fiber.StatusBadRequest)
+		}
+		answer, err := trustly.EncodeAnswer(merchantKey, n.Method, n.UUID, trustly.Answer{Status: trustly.StatusOK})
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(answer)
+	}
+	r := benchNotifyTo(b, []*gorm.DB{storetest.SQLite(b)}, trustlyKey, merchantKey, benchSenders(), cryptoOnly)
+	r.reportRates(b)
+	b.ReportMetric(float64(r.bareCPU)/float64(r.endpointCPU), "cpu-ratio")
+}
+
 // benchSenders is the number of senders of the notification benchmarks: 8, or
 // BENCH_SENDERS.
 func benchSenders() int {
@@ -327,8 +351,24 @@ func (r notifyRun) reportRates(b *testing.B) {
 // merchantKey on as many goroutines, with no HTTP and no database. Every order
 // must end credited.
 func benchNotify(b *testing.B, dbs []*gorm.DB, trustlyKey, merchantKey *rsa.PrivateKey, senders int) notifyRun {
+	return benchNotifyTo(b, dbs, trustlyKey, merchantKey, senders, nil)
+}
+
+// benchNotifyTo is benchNotify; with cryptoOnly, each instance's endpoint is a
+// handler that only verifies a notification and signs its OK answer (the bare
+// phase's work behind the same HTTP), and no order is credited.
+func benchNotifyTo(b *testing.B, dbs []*gorm.DB, trustlyKey, merchantKey *rsa.PrivateKey, senders int, cryptoOnly fiber.Handler) notifyRun {
 	var urls []string
 	for _, db := range dbs {
+		if cryptoOnly != nil {
+			ln, base := notifyListen(b)
+			app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
+			app.Post("/trustly/notify/:token", cryptoOnly)
+			go app.Listener(ln)
+			b.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second); ln.Close() })
+			urls = append(urls, base+"/trustly/notify/"+notifyTestToken)
+			continue
+		}
 		urls = append(urls, notifyServer(b, notifyServiceKeys(b, db, merchantKey, &trustlyKey.PublicKey)))
 	}
 	senderClients := make([]*fasthttp.HostClient, len(urls))
@@ -389,6 +429,9 @@ func benchNotify(b *testing.B, dbs []*gorm.DB, trustlyKey, merchantKey *rsa.Priv
 		_, err = trustly.EncodeAnswer(merchantKey, parsed.Method, parsed.UUID, trustly.Answer{Status: trustly.StatusOK})
 		return err
 	})
+	if cryptoOnly != nil {
+		return r
+	}
 	var credited int64
 	if err := dbs[0].Model(&models.Order{}).Where("status = ?", models.OrderCredited).Count(&credited).Error; err != nil || credited != int64(b.N) {
 		b.Fatalf("%d orders credited, %v; want %d", credited, err, b.N)

@@ -79,6 +79,8 @@ var rules = []rule{
 	{bench: "BenchmarkCashierPageConcurrent", metric: "p99-ms", goal: goal{"<", 10}},
 	// A full database against an empty one: flat in history.
 	{bench: "BenchmarkHistory", prefix: true, metric: "ratio", goal: goal{"≤", 1.2}},
+	// The endpoint's ceiling: the same HTTP and cryptography without the database.
+	{bench: "BenchmarkNotifyCeiling", metric: "cpu-ratio", goal: reportedOnly},
 	// PostgreSQL beside the same run's bare rate: reported only.
 	{bench: "BenchmarkNotifyPostgres", prefix: true, metric: "ratio", goal: reportedOnly},
 }

@@ -65,6 +65,8 @@ func TestGoals(t *testing.T) {
 		{"BenchmarkHistoryCashierPage", "ratio", 1.2, "≤ 1.2", "yes", true},
 		{"BenchmarkHistoryCashierPage", "ratio", 1.21, "≤ 1.2", "no", true},
 		{"BenchmarkNotifyPostgresTwoInstances", "ratio", 0.3, "—", "—", true},
+		{"BenchmarkNotifyCeiling", "cpu-ratio", 0.95, "—", "—", true},
+		{"BenchmarkNotifyCeiling", "ratio", 0.95, "—", "—", true},
 		{"BenchmarkSign", "ns/op", 1, "—", "—", false},
 	} {
 		g, listed := goalOf(tt.name, tt.metric)
