@@ -179,6 +179,12 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // New returns the cashier's web app. It panics when d does not pass Check; call
 // Check first to report a configuration mistake nicely.
 func New(d Deps) *fiber.App {
+	return newApp(d, routes)
+}
+
+// newApp is New with the routes that mount adds after the middleware every
+// request passes (request id, log, recovery, security headers, canonical host).
+func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middleware)) *fiber.App {
 	if err := d.Check(); err != nil {
 		panic(err)
 	}
@@ -216,7 +222,7 @@ func New(d Deps) *fiber.App {
 	})
 	mw := newMiddleware(d, handleError)
 	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders, mw.canonicalHost)
-	routes(app, d.Service, mw)
+	mount(app, d.Service, mw)
 	return app
 }
 

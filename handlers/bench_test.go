@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/valyala/fasthttp"
 )
 
@@ -56,6 +57,51 @@ func BenchmarkCashierPage(b *testing.B) {
 	b.ReportMetric(pageRate, "page-req/s")
 	b.ReportMetric(bareRate, "bare-req/s")
 	b.ReportMetric(pageRate/bareRate, "ratio")
+}
+
+// BenchmarkCashierPageCeiling is BenchmarkCashierPage's ceiling: the same signed-in
+// request through the same middleware (request id, log, recovery, security
+// headers, canonical host, session, CSRF token) and the same player check
+// (requirePlayer reads the player on every request), to a handler that writes a
+// short string instead of the page, divided by the same bare Fiber handler. The
+// cashier page's ratio cannot be above it: what is left for the page's own work
+// (its read transaction and templ) is the difference.
+func BenchmarkCashierPageCeiling(b *testing.B) {
+	ta := newTestApp(b, benchLogs)
+	cl, _ := ta.signedIn("anna@example.com")
+	ceiling := newApp(ta.Deps, func(app *fiber.App, svc *cashier.Service, mw *middleware) {
+		app.Use(mw.session, mw.csrf) // as routes does for every browser route
+		app.Get("/cashier", requirePlayer(svc), func(c *fiber.Ctx) error { return c.SendString("ok") })
+	})
+	base := serve(b, ceiling)
+	ceilingURL := base + "/cashier"
+
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	bareURL := serve(b, bare) + "/"
+
+	client := cookieBrowser(b, base, cl.cookie(sessionCookie), &http.Transport{MaxIdleConnsPerHost: 4})
+	get := func(url string) {
+		if err := fetch(client, url); err != nil {
+			b.Fatal(err)
+		}
+	}
+	get(ceilingURL) // a 200: signed in, the player read
+	get(bareURL)
+
+	var ceilingTime, bareTime time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		get(ceilingURL)
+		mid := time.Now()
+		get(bareURL)
+		ceilingTime, bareTime = ceilingTime+mid.Sub(start), bareTime+time.Since(mid)
+	}
+	n := float64(b.N)
+	b.ReportMetric(n/ceilingTime.Seconds(), "ceiling-req/s")
+	b.ReportMetric(n/bareTime.Seconds(), "bare-req/s")
+	b.ReportMetric(bareTime.Seconds()/ceilingTime.Seconds(), "ratio")
 }
 
 // cookieBrowser is an HTTP client for the app at base that keeps cookies as a browser
