@@ -37,10 +37,12 @@ import (
 // signed by Trustly, leaves the payout "sending" with its reservation held:
 // ResumePayouts asks again with the same MessageID. Trustly's 637 (duplicate
 // MessageID) then proves only that the first call arrived, not that Trustly paid:
-// it keeps the MessageID of a payout it refused as well. The payout is "checking",
-// still reserved, until a notification proves Trustly has it or Trustly's ledger
-// settles it (settlePayouts). A payout is never sent under a new MessageID, so it
-// can never be paid twice, and its money is released only on Trustly's word.
+// it keeps the MessageID of a payout it refused as well. Any other refusal of a
+// resend says nothing about the earlier call, which Trustly may have paid. Either
+// way the payout is "checking", still reserved, until a notification proves
+// Trustly has it or Trustly's ledger settles it (settlePayouts). A payout is never
+// sent under a new MessageID, so it can never be paid twice, and its money is
+// released only on Trustly's word about its first call.
 
 // Sentences shown to players and staff about payouts.
 const (
@@ -260,9 +262,9 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 		return checking, nil
 
 	case te != nil, errors.Is(err, trustly.ErrRefused), errors.Is(err, trustly.ErrInvalidParams):
-		// Trustly did not carry it out: a signed error, a signed result "0", or a
-		// request our client refused to send. Release the money, unless Trustly has
-		// shown meanwhile that it has the payout.
+		// Trustly did not carry out this call: a signed error, a signed result "0",
+		// or a request our client refused to send. Release the money, unless this
+		// is a resend or Trustly has shown meanwhile that it has the payout.
 		reason := "AccountPayout refused (result 0)"
 		msg := msgPayoutRefused
 		if te != nil {
@@ -273,7 +275,20 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 		} else if errors.Is(err, trustly.ErrInvalidParams) {
 			reason = "AccountPayout not sent: " + err.Error()
 		}
-		failed, cerr := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		resent := false
+		after, cerr := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+			if resent = o.Attempts > 1; resent {
+				// A resend (ResumePayouts): an earlier call may have reached Trustly,
+				// which may have paid it, and this answer says nothing about that one.
+				// As after a 637, the reservation stays until a notification or
+				// Trustly's ledger settles it (settlePayouts). Attempts, not
+				// OutcomeUnknownAt, since a process stopped just after its call left no
+				// outcome at all.
+				if o.SentAt == nil && o.ReleasedAt == nil {
+					setOnce(&o.CheckingAt, now)
+				}
+				return nil
+			}
 			if o.SentAt != nil {
 				o.AddFlag("Trustly refused the payout after it had proved it was sent: " + reason)
 				log.Error("alert: payout refused after it was sent; nothing released", "err", err)
@@ -288,8 +303,13 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 		if cerr != nil {
 			return order, fmt.Errorf("send payout %d: record refusal: %w", order.ID, cerr)
 		}
-		log.Error("payout refused; reservation released", "err", err, "status", failed.Status)
-		return failed, models.ProblemT("", problemIDs[msg], msg)
+		if resent {
+			log.Warn("payout resend refused: an earlier call may have reached Trustly; checking with Trustly, still reserved",
+				"err", err, "status", after.Status)
+			return after, nil
+		}
+		log.Error("payout refused; reservation released", "err", err, "status", after.Status)
+		return after, models.ProblemT("", problemIDs[msg], msg)
 
 	default:
 		// Timeout, network failure, an unsigned or unverifiable answer: Trustly may
@@ -310,7 +330,8 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 // no known outcome. One whose AccountPayout call timed out, or whose process
 // stopped between the reservation and the call, is asked again with its own
 // MessageID, so Trustly never pays it twice; a payout Trustly already has is
-// answered 637, which leaves it checking. A payout whose last attempt started less
+// answered 637, which leaves it checking, as does any other refusal of the resend.
+// A payout whose last attempt started less
 // than two minutes ago is left for the next run, as that call may still be under
 // way. Then settlePayouts asks Trustly's ledger about the checking payouts, and
 // checkRefunds asks GetWithdrawals about refunds whose outcome is unknown. Run it

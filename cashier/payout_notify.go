@@ -220,7 +220,8 @@ const (
 )
 
 // settlePayouts asks Trustly's AccountLedger about the payouts whose resend was
-// answered 637 (CheckingAt). AccountLedger is the one place besides notifications
+// answered 637 or refused (CheckingAt), so that an earlier call may have reached
+// Trustly. AccountLedger is the one place besides notifications
 // where a payout can be found by our MessageID (API.md §4.7); GetWithdrawals needs
 // Trustly's orderid, which a 637 does not give. Each payout is checked at most once
 // per ledgerCheckEvery, claimed by a conditional UPDATE so that instances running
@@ -308,7 +309,7 @@ func (s *Service) settlePayout(ctx context.Context, order models.Order, entries 
 		}
 		setOnce(&o.FailedAt, now)
 		if o.Reason == "" {
-			o.Reason = fmt.Sprintf("AccountPayout resend answered 637, and Trustly's AccountLedger shows no payout for MessageID %s %s after the last call: refused",
+			o.Reason = fmt.Sprintf("AccountPayout resend answered 637 or refused, and Trustly's AccountLedger shows no payout for MessageID %s %s after the last call: refused",
 				o.MessageID, PayoutRefusedAfter)
 		}
 		return s.payoutReleased(ctx, tx, o, now)

@@ -83,7 +83,7 @@ const (
 	OrderAwaitingApproval OrderStatus = "awaiting-approval" // above the approval limit: reserved, waits for an admin
 	OrderRequested        OrderStatus = "requested"         // reserved; AccountPayout not answered yet
 	OrderSending          OrderStatus = "sending"           // AccountPayout's outcome is unknown (timeout); retried with the same MessageID
-	OrderChecking         OrderStatus = "checking"          // a resend was answered 637: Trustly has the MessageID, and nothing says whether it paid or refused; still reserved
+	OrderChecking         OrderStatus = "checking"          // a resend was answered 637 or refused: an earlier call may have reached Trustly, and nothing says whether it paid or refused; still reserved
 	OrderSent             OrderStatus = "sent"              // Trustly accepted it (or a notification proved it): the money left the reservation
 	OrderConfirmed        OrderStatus = "confirmed"         // payoutconfirmation: the bank confirmed it; a later credit can still undo it
 	OrderCancelled        OrderStatus = "cancelled"         // denied by an admin, cancelled by the player or by Trustly; the money is back in the wallet
@@ -187,9 +187,10 @@ type Order struct {
 	Attempts    int `gorm:"not null;default:0"`
 	AttemptedAt *time.Time
 	// LedgerChecks counts the AccountLedger checks of a payout whose resend was
-	// answered 637 (CheckingAt), and LedgerCheckedAt is the last one's time: 637
-	// proves only that an earlier call arrived, since Trustly keeps the MessageID of
-	// a payout it refused too (API.md §6.1), so Trustly's ledger, searched by our
+	// answered 637 or refused (CheckingAt), and LedgerCheckedAt is the last one's
+	// time: 637 proves only that an earlier call arrived, since Trustly keeps the
+	// MessageID of a payout it refused too (API.md §6.1), and a refusal of a resend
+	// says nothing about the earlier call, so Trustly's ledger, searched by our
 	// MessageID, settles it. Bookkeeping for SettlePayouts, like Attempts.
 	LedgerChecks    int `gorm:"not null;default:0"`
 	LedgerCheckedAt *time.Time
@@ -197,7 +198,7 @@ type Order struct {
 	ApprovedAt       *time.Time // an admin approved it (NeedsApproval)
 	DeniedAt         *time.Time // an admin denied it; released
 	OutcomeUnknownAt *time.Time // an AccountPayout call timed out or failed in transit; the reservation stays
-	CheckingAt       *time.Time // a resend was answered 637: an earlier call arrived, and Trustly may have paid or refused it; the reservation stays
+	CheckingAt       *time.Time // a resend was answered 637 or refused: an earlier call arrived or may have, and Trustly may have paid or refused it; the reservation stays
 	SentAt           *time.Time // "payout:<ID>:send" booked: Trustly accepted it, a notification proved it, or AccountLedger shows it
 	ConfirmedAt      *time.Time // payoutconfirmation applied
 	PayoutFailedAt   *time.Time // payoutfailed applied; money comes back only with the credit
