@@ -56,6 +56,7 @@ const (
 	msgPayoutNotWaiting = "This payout is no longer waiting for approval."
 	msgSecondApprover   = "You have approved this payout already; it needs a second staff member's approval."
 	msgApproveBlocked   = "The player has been blocked since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance, or unblock the player first."
+	msgApproveNegative  = "The player's balance is below zero because their bank returned a deposit, so this payout cannot be approved. Deny it to give the money back to their balance, towards what they owe."
 )
 
 // Player-facing words for a payout's state (PayoutStateText).
@@ -391,11 +392,12 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 // word, and sends it at once. A payout above Limits.TwoPersonAbove needs two
 // different members: the first approval is recorded (staff.Approval) and the
 // payout keeps waiting; the second, by someone else, sends it. The same member
-// approving twice gets a *models.Problem. Approving one already approved changes
-// nothing and sends nothing; one denied or cancelled fails with a
-// *models.Problem. by must hold a role that may decide payouts
-// (staff.ErrNotAllowed), read from the database in the decision's transaction.
-// Each approval writes one audit row with it.
+// approving twice gets a *models.Problem, and so does any approval of a payout
+// whose player is blocked or whose wallet is below zero (a returned deposit),
+// which keeps waiting. Approving one already approved changes nothing and sends
+// nothing; one denied or cancelled fails with a *models.Problem. by must hold a
+// role that may decide payouts (staff.ErrNotAllowed), read from the database in
+// the decision's transaction. Each approval writes one audit row with it.
 func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID int64, reason string) (models.Order, error) {
 	send := false
 	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
@@ -418,6 +420,16 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 			return err
 		case blocked:
 			return models.ProblemT("", "problem.payout_approve_blocked", msgApproveBlocked)
+		}
+		// A wallet below zero blocks payouts as it does in RequestPayout (API.md
+		// §5.3), and the debit of a deposit the payout's money came from may arrive
+		// while the payout waits; this holds for each of two approvals. A debit
+		// booked after this read is no different from one booked after the send.
+		switch balance, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(o.PlayerID), o.Amount.Currency); {
+		case err != nil:
+			return err
+		case balance.Minor < 0:
+			return models.ProblemT("", "problem.payout_approve_negative", msgApproveNegative)
 		}
 		before := decisionView(*o)
 		event := staff.EventPayoutApproved

@@ -495,6 +495,73 @@ func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
 	})
 }
 
+// TestApprovePayoutAfterDepositReturned: the bank returns the deposit behind
+// payouts waiting for approval (a debit), and the wallet goes below zero, which
+// blocks payouts. Approving one, with a single approval or the second of two, is
+// refused with a sentence telling staff why: nothing is sent, no approval is
+// recorded, and the payouts keep waiting, reserved, until staff deny them, which
+// gives their money back towards the debt. A wallet at exactly zero does not
+// block an approval.
+func TestApprovePayoutAfterDepositReturned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		p := e.player("SE")
+		account := e.deposit(p, 14000)
+		dep := e.lastDeposit(p)
+		single, double := e.awaitingApproval(p, account.ID, 6000), e.awaitingApproval(p, account.ID, 8000)
+		first, second := e.admin(), e.staff(staff.RoleFinance)
+		e.wantMoney(p, 0, 1400000)
+		if got, err := e.svc.ApprovePayout(e.ctx, first, double.ID, "first vote"); err != nil || got.Status != models.OrderAwaitingApproval {
+			t.Fatalf("first of two approvals at a wallet of zero: %s, %v; want recorded, awaiting the second", got.Status, err)
+		}
+
+		e.apply(e.forge(trustly.MethodDebit, dep, p, map[string]any{"amount": dep.Amount.String(), "currency": dep.Amount.Currency,
+			"attributes": map[string]any{}}))
+		e.wantMoney(p, -1400000, 1400000)
+		if blocked, err := e.svc.Blocked(e.ctx, p); err != nil || !blocked {
+			t.Fatalf("Blocked = %t, %v; want true", blocked, err)
+		}
+		for _, tt := range []struct {
+			name  string
+			by    staff.Member
+			order models.Order
+		}{{"single approval", first, single}, {"second of two", second, double}} {
+			_, err := e.svc.ApprovePayout(e.ctx, tt.by, tt.order.ID, "")
+			wantProblem(t, err, "The player's balance is below zero because their bank returned a deposit")
+			got := e.reload(tt.order)
+			var approvals int64
+			db.Model(&staff.Audit{}).Where("order_id = ? AND event = ?", tt.order.ID, staff.EventPayoutApproved).Count(&approvals)
+			if got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil || got.Attempts != 0 || approvals != 0 {
+				t.Errorf("%s refused: %s approved %v after %d attempts, %d approval audits; want still waiting, none",
+					tt.name, got.Status, got.ApprovedAt, got.Attempts, approvals)
+			}
+		}
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls for a wallet below zero, want 0", n)
+		}
+		e.wantMoney(p, -1400000, 1400000)
+
+		// Denying one pays back part of the debt; the other still may not go.
+		if _, err := e.svc.DenyPayout(e.ctx, first, single.ID, "deposit returned"); err != nil {
+			t.Fatal(err)
+		}
+		e.wantMoney(p, -800000, 800000)
+		_, err := e.svc.ApprovePayout(e.ctx, second, double.ID, "")
+		wantProblem(t, err, "The player's balance is below zero because their bank returned a deposit")
+		if _, err := e.svc.DenyPayout(e.ctx, second, double.ID, "deposit returned"); err != nil {
+			t.Fatal(err)
+		}
+		e.wantMoney(p, 0, 0)
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Errorf("%d AccountPayout calls, want 0", n)
+		}
+	})
+}
+
 // TestPayoutDecisionRace: two admins approving, two denying and the player
 // cancelling, all at once, for payouts waiting for approval. Exactly one decision
 // wins for each payout: it is either paid out once or released once, never both,
