@@ -192,3 +192,30 @@ func TestPayoutApprovalThreshold(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutCreditOtherCurrencyThenGenuine: a payout credit in another currency is
+// flagged and books nothing, and it does not count as the payout's credit: the
+// payout keeps its state, and the genuine credit that follows returns the money.
+func TestPayoutCreditOtherCurrencyThenGenuine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 30))
+		if err != nil || order.Status != models.OrderSent {
+			t.Fatalf("request: %s, %v; want sent", order.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodCredit, order, p, map[string]any{"currency": "EUR"}))
+		got := e.reload(order)
+		if got.Status != models.OrderSent || got.CreditedAt != nil || !strings.Contains(got.Flag, "credit in EUR for a payout in SEK: not booked") {
+			t.Errorf("after a credit in EUR: %s, credited %v, flag %q; want still sent, not credited, flagged", got.Status, got.CreditedAt, got.Flag)
+		}
+		e.wantMoney(p, 97000, 0)
+		e.apply(e.forge(trustly.MethodCredit, order, p, nil))
+		if got := e.reload(order); got.CreditedAt == nil || got.ReturnedAt == nil {
+			t.Errorf("after the genuine credit: %s, credited %v, returned %v; want the money returned", got.Status, got.CreditedAt, got.ReturnedAt)
+		}
+		e.wantMoney(p, 100000, 0)
+	})
+}

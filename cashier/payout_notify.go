@@ -105,7 +105,8 @@ func PayoutFailureCode(order models.Order) string {
 // as much as Trustly says but never more than the payout (another amount is
 // flagged). A credit for a payout still reserved proves it was sent, so the send
 // is booked first. A second credit with another notificationid is flagged and not
-// booked; one in another currency is flagged and not booked, for staff to settle.
+// booked; one in another currency is flagged and not booked, for staff to settle,
+// and is not the payout's credit: a genuine one after it is booked.
 func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
 	if order.CreditedAt != nil {
 		order.AddFlag("more than one credit notification: only the first was booked")
@@ -116,12 +117,14 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	if err != nil {
 		return err
 	}
-	setOnce(&order.CreditedAt, now)
 	if amount.Currency != order.Amount.Currency {
+		// Not this payout's money coming back: it does not count as its credit (no
+		// CreditedAt), so the payout keeps its state and a genuine credit is booked.
 		order.AddFlag(fmt.Sprintf("credit in %s for a payout in %s: not booked", amount.Currency, order.Amount.Currency))
 		log.Error("alert: payout credit in another currency; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
+	setOnce(&order.CreditedAt, now)
 	switch {
 	case amount.Minor > order.Amount.Minor:
 		// More than we sent cannot be ours: the wallet gets back what left it, and
