@@ -489,17 +489,19 @@ func notForDeposit(tx *gorm.DB, event string, d *trustly.TransferData, amount mo
 	return "", nil
 }
 
-// creditDeposit books a deposit's credit once: clearing → wallet, as much as
-// Trustly says. Trustly may send the credit before the pending, after a cancel, or
-// twice; the order's CreditedAt catches a second, different credit notification,
-// which is flagged and not booked (a redelivery of the same one never gets here).
-// An amount other than the order's is booked as Trustly says and flagged; a credit
-// in another currency or naming another enduserid is flagged and not booked
-// (notForDeposit), and the order stays uncredited, so staff decide. An amount that
-// cannot be read is an error: nothing is stored and Trustly retries, which keeps
-// the money visible until someone fixes it.
+// creditDeposit applies a deposit's credit once. Trustly may send it before the
+// pending, after a cancel, or twice; the order's CreditedAt (CreditHeldAt while
+// held) catches a second, different credit notification, which is flagged and not
+// booked (a redelivery of the same one never gets here). A credit in another
+// currency or naming another enduserid is flagged and not booked (notForDeposit),
+// and the order stays uncredited, so staff decide. An amount that cannot be read
+// is an error: nothing is stored and Trustly retries, which keeps the money visible
+// until someone fixes it.
+//
+// A Pay N Play credit before the kyc said CONTINUE is held (holdCredit), and the
+// kyc books it (bookHeld); any other is booked now (bookCredit).
 func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
-	if order.CreditedAt != nil {
+	if order.CreditedAt != nil || order.CreditHeldAt != nil {
 		order.AddFlag("more than one credit notification: only the first was booked")
 		log.Error("alert: second credit notification for a credited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
@@ -507,18 +509,6 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 	amount, err := transferAmount("credit", d)
 	if err != nil {
 		return err
-	}
-	if order.PayNPlay && order.KYCOutcome != models.KYCContinue {
-		switch why, err := notForDeposit(tx, "credit", d, amount, order); {
-		case err != nil:
-			return err
-		case why != "":
-			order.AddFlag(why)
-			log.Error("alert: credit not booked", "why", why, "amount", d.Amount, "currency", d.Currency)
-			return nil
-		}
-		holdCredit(d, amount, order, now, log)
-		return nil
 	}
 	switch why, err := notForDeposit(tx, "credit", d, amount, order); {
 	case err != nil:
@@ -528,6 +518,25 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 		log.Error("alert: credit not booked", "why", why, "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
+	if heldForKYC(order) {
+		holdCredit(d, amount, order, now, log)
+		return nil
+	}
+	return s.bookCredit(ctx, tx, amount, order, now, log)
+}
+
+// heldForKYC reports whether a credit or debit for order waits for its kyc: a Pay
+// N Play order books money only once its kyc said CONTINUE, which names the
+// player whose wallet it is, and never after FINISH.
+func heldForKYC(order *models.Order) bool {
+	return order.PayNPlay && order.KYCOutcome != models.KYCContinue
+}
+
+// bookCredit books amount, a deposit's credit: clearing → wallet, as much as
+// Trustly says. An amount other than the order's is booked as Trustly says and
+// flagged. A debit booked before it that took more than it gives back the
+// difference (returnDebitExcess).
+func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
 	t := models.Move(order.Reference("credit"), "Deposit via Trustly", models.TrustlyClearing, models.PlayerWallet(order.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
@@ -536,24 +545,54 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 		order.AddFlag(fmt.Sprintf("credit of %s differs from the order's %s: booked as credited", amount, order.Amount))
 	}
 	setOnce(&order.CreditedAt, now)
+	return s.returnDebitExcess(ctx, tx, amount, order, log)
+}
+
+// returnDebitExcess gives back what a debit booked before the credit took beyond
+// that credit: a debit that comes first is capped at the order's amount, since the
+// credit is expected to be that, and a smaller credit would leave the player owing
+// money they never received. The transfer "deposit:<ID>:debit-excess" (clearing →
+// wallet) and the flag make the deposit end as when the debit came second and was
+// capped at the credit (bookDebit).
+func (s *Service) returnDebitExcess(ctx context.Context, tx *gorm.DB, credit models.Money, order *models.Order, log *slog.Logger) error {
+	if order.DebitedAt == nil {
+		return nil
+	}
+	debited, err := walletEntry(tx, order, "debit")
+	if err != nil {
+		return err
+	}
+	debited.Minor = -debited.Minor
+	if debited.Minor <= credit.Minor {
+		return nil
+	}
+	excess := models.Money{Minor: debited.Minor - credit.Minor, Currency: credit.Currency}
+	t := models.Move(order.Reference("debit-excess"), "Deposit returned by the bank: the part above its credit given back",
+		models.TrustlyClearing, models.PlayerWallet(order.PlayerID), excess)
+	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+		return err
+	}
+	order.AddFlag(debitCapFlag(debited, credit))
+	log.Error("alert: debit booked before a smaller credit; the difference given back", "debited", debited.String(),
+		"credited", credit.String(), "given_back", excess.String())
 	return nil
 }
 
-// debitDeposit takes back a deposit that did not settle: wallet → clearing, even
-// into a negative balance, which blocks the player's deposits and payouts until it
-// is settled (Blocked). We answer OK because we did take it back. A debit that
-// arrives before its credit is booked all the same, and the credit, when it comes,
-// evens it out.
-//
-// It never takes more than the deposit gave: the credit booked, or, before the
-// credit came, the order's amount. A larger debit books that much and is flagged,
-// so staff settle the rest with the player; it invents no debt the player never
-// received money for. A debit in another currency or naming another enduserid
-// (notForDeposit), like a second debit, is flagged and not booked, and answered
+// debitCapFlag is the flag of a debit of debit that took back only the credited.
+func debitCapFlag(debit, credited models.Money) string {
+	return fmt.Sprintf("debit of %s %s is more than the %s %s credited: booked %s", debit, debit.Currency,
+		credited, credited.Currency, credited)
+}
+
+// debitDeposit applies a deposit's debit, the bank taking back a deposit that did
+// not settle, once; a second debit is flagged and not booked. We answer OK because
+// we did take it back (bookDebit), or will book nothing of it: a Pay N Play debit
+// before the kyc said CONTINUE is held (holdDebit). A debit in another currency or
+// naming another enduserid (notForDeposit) is flagged and not booked, and answered
 // FAILED: we could not take it back (API.md §5.3).
 func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
-	if order.DebitedAt != nil {
+	if order.DebitedAt != nil || order.DebitHeldAt != nil {
 		order.AddFlag("more than one debit notification: only the first was booked")
 		log.Error("alert: second debit notification for a debited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return ok, nil
@@ -561,12 +600,6 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	amount, err := transferAmount("debit", d)
 	if err != nil {
 		return ok, err
-	}
-	if order.PlayerID == 0 {
-		// A Pay N Play order whose player is not known: nothing was booked to anyone.
-		order.AddFlag(fmt.Sprintf("debit of %s %s before the kyc named the player: not booked", amount, amount.Currency))
-		log.Error("alert: debit for an order without a player; answered FAILED", "amount", d.Amount, "currency", d.Currency)
-		return trustly.Answer{Status: trustly.StatusFailed}, nil
 	}
 	switch why, err := notForDeposit(tx, "debit", d, amount, order); {
 	case err != nil:
@@ -576,28 +609,45 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		log.Error("alert: debit not booked; answered FAILED", "why", why, "amount", d.Amount, "currency", d.Currency)
 		return trustly.Answer{Status: trustly.StatusFailed}, nil
 	}
+	if heldForKYC(order) {
+		holdDebit(d, amount, order, now, log)
+		return ok, nil
+	}
+	return ok, s.bookDebit(ctx, tx, amount, order, now, log)
+}
+
+// bookDebit books amount, a deposit's debit: wallet → clearing, even into a
+// negative balance, which blocks the player's deposits and payouts until it is
+// settled (Blocked). A debit that arrives before its credit is booked all the
+// same, and the credit, when it comes, evens it out (bookCredit).
+//
+// It never takes more than the deposit gave: the credit booked, or, before the
+// credit came, the order's amount, and a smaller credit then gives back the rest
+// (returnDebitExcess). A larger debit books that much and is flagged, so staff
+// settle the rest with the player; it invents no debt the player never received
+// money for.
+func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
 	credited, err := creditedAmount(tx, order)
 	if err != nil {
-		return ok, err
+		return err
 	}
 	booked := amount
 	if amount.Minor > credited.Minor {
 		booked = credited
-		order.AddFlag(fmt.Sprintf("debit of %s %s is more than the %s %s credited: booked %s", amount, amount.Currency,
-			credited, credited.Currency, booked))
+		order.AddFlag(debitCapFlag(amount, credited))
 		log.Error("alert: debit larger than the deposit's credit; booked only the credit", "amount", amount.String(), "credited", credited.String())
 	}
 	t := models.Move(order.Reference("debit"), "Deposit returned by the bank", models.PlayerWallet(order.PlayerID), models.TrustlyClearing, booked)
 	t.AllowOverdraft = true
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
-		return ok, err
+		return err
 	}
 	if booked == amount && amount != order.Amount {
 		order.AddFlag(fmt.Sprintf("debit of %s differs from the order's %s: booked as debited", amount, order.Amount))
 	}
 	setOnce(&order.DebitedAt, now)
 	log.Warn("deposit debited: the bank did not settle it; the player may be blocked", "amount", booked.String())
-	return ok, nil
+	return nil
 }
 
 // creditedAmount is what a deposit gave the player's wallet: its booked credit, or,
@@ -606,15 +656,21 @@ func creditedAmount(tx *gorm.DB, order *models.Order) (models.Money, error) {
 	if order.CreditedAt == nil {
 		return order.Amount, nil
 	}
+	return walletEntry(tx, order, "credit")
+}
+
+// walletEntry is what the order's transfer for event ("credit", "debit") moved in
+// (positive) or out of its player's wallet. The transfer must exist.
+func walletEntry(tx *gorm.DB, order *models.Order, event string) (models.Money, error) {
 	var minor []int64
 	err := tx.Table("entries").Joins("JOIN transfers ON transfers.id = entries.transfer_id").
-		Where("transfers.reference = ? AND entries.account = ?", order.Reference("credit"), models.PlayerWallet(order.PlayerID)).
+		Where("transfers.reference = ? AND entries.account = ?", order.Reference(event), models.PlayerWallet(order.PlayerID)).
 		Pluck("entries.minor", &minor).Error
 	if err != nil {
-		return models.Money{}, fmt.Errorf("read the credit of order %d: %w", order.ID, err)
+		return models.Money{}, fmt.Errorf("read the %s of order %d: %w", event, order.ID, err)
 	}
 	if len(minor) != 1 {
-		return models.Money{}, fmt.Errorf("order %d is credited but has %d credit entries", order.ID, len(minor))
+		return models.Money{}, fmt.Errorf("order %d has %d %s entries, want 1", order.ID, len(minor), event)
 	}
 	return models.Money{Minor: minor[0], Currency: order.Amount.Currency}, nil
 }

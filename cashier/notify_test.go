@@ -994,3 +994,33 @@ func count(counts, name string) string {
 	}
 	return ""
 }
+
+// TestDepositDebitBeforeSmallerCredit: a debit of the order's amount and a
+// smaller credit end the same in either order: the debit takes back only what the
+// credit gave, the wallet is back at zero, and staff see the same flags.
+func TestDepositDebitBeforeSmallerCredit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		const wantFlag = "credit of 50.00 differs from the order's 100.00: booked as credited; " +
+			"debit of 100.00 SEK is more than the 50.00 SEK credited: booked 50.00"
+		for _, order := range [][]string{{"credit", "debit"}, {"debit", "credit"}} {
+			p := r.player()
+			o := r.order(p, 10000)
+			notes := map[string]note{
+				"credit": notify(t, key, trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "50.00"}),
+				"debit":  notify(t, key, trustly.MethodDebit, o, p.EndUserID, nil), // 100.00
+			}
+			for range 2 {
+				for _, m := range order {
+					r.deliver(notes[m], "OK")
+				}
+			}
+			r.audit()
+			got := r.reload(o)
+			if w := r.wallet(p); w != 0 || got.Status != models.OrderDebited || got.Flag != wantFlag {
+				t.Errorf("%v: wallet %d, %s %q after a credit of 50.00 and its debit; want 0, debited %q", order, w, got.Status, got.Flag, wantFlag)
+			}
+		}
+	})
+}

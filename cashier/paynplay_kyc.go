@@ -291,7 +291,7 @@ func storedDecision(o models.Order) paynplay.Decision {
 // applyKYC carries out a kyc decision on the locked order, in the notification's
 // transaction: it stores the decision with its reasons, and after CONTINUE finds
 // or creates the player, links the identity to them, makes the order theirs and
-// books what was held for the player (a credit, bank accounts). It fails with
+// books what was held for the player (bank accounts, a credit, a debit). It fails with
 // errKYCStale when the order or the identity's player changed since prep was taken.
 //
 // An order decides once: a later kyc for it (another notificationid) gets the
@@ -360,9 +360,10 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 			return trustly.Answer{}, err
 		}
 	}
-	if d.Outcome != paynplay.Continue && order.CreditHeldAt != nil && order.CreditedAt == nil {
-		order.AddFlag("credit held for an order whose kyc was answered FINISH: not booked; return it to the payer")
-		log.Error("alert: credit held for a refused Pay N Play order")
+	if d.Outcome != paynplay.Continue && (order.CreditHeldAt != nil || order.DebitHeldAt != nil) {
+		// Refresh flags the order with what staff should do with it.
+		log.Error("alert: credit or debit held for a refused Pay N Play order; nothing booked",
+			"credit_held", order.CreditHeldAt != nil, "debit_held", order.DebitHeldAt != nil)
 	}
 	log.Info("kyc decided", "summary", d.Summary(), "player_id", order.PlayerID)
 	return d.Answer(), nil
@@ -371,7 +372,7 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 // identify makes the order known's, or, for a new person, a new player's, and
 // stores the bank's identity with that player. The player who started the order
 // (order.PlayerID, hybrid) is known's when set: the decision refused any other
-// combination. A Pay N Play order of an unknown visitor then books what was held.
+// combination. Then the order books what it held (bookHeld).
 func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order, known *models.Player, id paynplay.Identity, now time.Time, log *slog.Logger) error {
 	var player models.Player
 	switch {
@@ -412,81 +413,111 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 			return fmt.Errorf("store identity of player %d: %w", player.ID, err)
 		}
 	}
-	held := order.PlayerID == 0
+	unknown := order.PlayerID == 0
 	order.PlayerID = player.ID
-	if held {
-		return s.bookHeld(ctx, tx, order, now, log)
-	}
-	if order.CreditHeldAt != nil && order.CreditedAt == nil {
-		return s.bookHeldCredit(ctx, tx, order, now, log)
-	}
-	return nil
+	return s.bookHeld(ctx, tx, order, unknown, now, log)
 }
 
-// bookHeld applies what arrived for an order before its player was known: the
-// bank accounts of its account notifications, and its credit.
-func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
-	var rows []models.Notification
-	if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Find(&rows).Error; err != nil {
-		return fmt.Errorf("held accounts: %w", err)
-	}
-	for _, row := range rows {
-		n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
-		if err != nil {
-			return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
+// bookHeld applies what arrived for an order before its kyc said CONTINUE: the
+// bank accounts of its account notifications when its player was unknown (accounts,
+// since saveAccount saved none then), then its held credit, then its held debit,
+// so that the debit takes back no more than the credit gave (bookDebit).
+func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order, accounts bool, now time.Time, log *slog.Logger) error {
+	if accounts {
+		var rows []models.Notification
+		if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Find(&rows).Error; err != nil {
+			return fmt.Errorf("held accounts: %w", err)
 		}
-		if d, ok := n.Data.(*trustly.AccountData); ok {
-			if err := s.saveAccount(tx, order, d, now); err != nil {
-				return err
+		for _, row := range rows {
+			n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
+			if err != nil {
+				return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
+			}
+			if d, ok := n.Data.(*trustly.AccountData); ok {
+				if err := s.saveAccount(tx, order, d, now); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	if order.CreditHeldAt != nil && order.CreditedAt == nil {
-		return s.bookHeldCredit(ctx, tx, order, now, log)
+		amount, err := s.heldAmount(tx, order, trustly.MethodCredit, order.HeldCreditID, log)
+		if err != nil {
+			return err
+		}
+		if err := s.bookCredit(ctx, tx, amount, order, now, log); err != nil {
+			return err
+		}
+	}
+	if order.DebitHeldAt != nil && order.DebitedAt == nil {
+		amount, err := s.heldAmount(tx, order, trustly.MethodDebit, order.HeldDebitID, log)
+		if err != nil {
+			return err
+		}
+		return s.bookDebit(ctx, tx, amount, order, now, log)
 	}
 	return nil
 }
 
-// bookHeldCredit books the first credit notification stored for the order, which
-// was held (creditDeposit) until the kyc said CONTINUE.
-func (s *Service) bookHeldCredit(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
+// heldAmount reads the amount of the credit or debit (method) notification id
+// that order held; creditDeposit and debitDeposit checked it when they held it.
+// Only that one: another stored for the order may have been refused, or a second
+// one. An order that held a credit before its notificationid was kept (id "")
+// takes the first credit stored for it.
+func (s *Service) heldAmount(tx *gorm.DB, order *models.Order, method, id string, log *slog.Logger) (models.Money, error) {
+	q := tx.Where("order_id = ? AND method = ?", order.ID, method)
+	if id != "" {
+		q = q.Where("notification_id = ?", id)
+	}
 	var row models.Notification
-	if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodCredit).Order("id").Limit(1).Find(&row).Error; err != nil {
-		return fmt.Errorf("held credit: %w", err)
+	if err := q.Order("id").Limit(1).Find(&row).Error; err != nil {
+		return models.Money{}, fmt.Errorf("held %s: %w", method, err)
 	}
 	if row.ID == 0 {
-		return fmt.Errorf("order %d has a held credit but no credit notification", order.ID)
+		return models.Money{}, fmt.Errorf("order %d has a held %s but no %s notification %q", order.ID, method, method, id)
 	}
 	n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
 	if err != nil {
-		return fmt.Errorf("held credit %s: %w", row.NotificationID, err)
+		return models.Money{}, fmt.Errorf("held %s %s: %w", method, row.NotificationID, err)
 	}
 	d, ok := n.Data.(*trustly.TransferData)
 	if !ok {
-		return fmt.Errorf("held credit %s is not a transfer", row.NotificationID)
+		return models.Money{}, fmt.Errorf("held %s %s is not a transfer", method, row.NotificationID)
 	}
-	log.Info("held credit booked after the kyc", "notification_id", row.NotificationID)
-	return s.creditDeposit(ctx, tx, d, order, now, log)
+	log.Info("held "+method+" booked after the kyc", "notification_id", row.NotificationID)
+	return transferAmount(method, d)
 }
 
 // holdCredit keeps a credit that came before the kyc said CONTINUE for a Pay N Play
 // order: the money may be neither the player's (unknown yet) nor anyone's (a
-// refused identity). It checks what it can now and marks the order; the kyc that
-// names the player books it (bookHeldCredit), once.
+// refused identity). creditDeposit checked what it can now; the kyc that names the
+// player books this one (bookHeld), once, and after FINISH Refresh flags it for
+// staff to return to the payer.
 func holdCredit(d *trustly.TransferData, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) {
-	switch {
-	case order.CreditHeldAt != nil:
-		order.AddFlag("more than one credit notification: only the first was booked")
-		log.Error("alert: second credit notification for a held credit; not booked", "amount", d.Amount, "currency", d.Currency)
-		return
-	case order.KYCOutcome == models.KYCFinish:
-		order.AddFlag("credit held for an order whose kyc was answered FINISH: not booked; return it to the payer")
+	if order.KYCOutcome == models.KYCFinish {
 		log.Error("alert: credit for a refused Pay N Play order held", "amount", amount.String())
-	default:
+	} else {
 		// Debug: HandleNotification's "notification applied" is the event's info line.
 		log.Debug("credit held until the kyc names the player", "amount", amount.String())
 	}
+	order.HeldCreditID = d.NotificationID
 	setOnce(&order.CreditHeldAt, now)
+}
+
+// holdDebit keeps a debit that came before the kyc said CONTINUE for a Pay N Play
+// order, like holdCredit a credit. It is answered OK, "we took it back" (API.md
+// §5.3): nothing of the deposit stays booked, since the kyc that books the held
+// credit books this debit right after it (bookHeld), and after FINISH neither is
+// booked: the player never got the money, so nothing is taken from their wallet,
+// and the held credit is no longer the payer's to be returned (Refresh's flags).
+func holdDebit(d *trustly.TransferData, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) {
+	if order.KYCOutcome == models.KYCFinish {
+		log.Error("alert: debit for a refused Pay N Play order held; nothing booked", "amount", amount.String())
+	} else {
+		log.Warn("debit held until the kyc names the player", "amount", amount.String())
+	}
+	order.HeldDebitID = d.NotificationID
+	setOnce(&order.DebitHeldAt, now)
 }
 
 // accountHolderCheck compares an account notification's holder name with the

@@ -351,3 +351,183 @@ func TestPayNPlayHybridBlockedDuringDecision(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayHeldCreditDebitedThenRefused: a hybrid player's Pay N Play deposit
+// is theirs from the start, yet its credit is held until the kyc says CONTINUE.
+// The debit that follows is held too, and once the kyc says FINISH neither is
+// booked: the player got nothing, so nothing is taken from their wallet, and
+// staff are told the bank took the held credit back.
+func TestPayNPlayHeldCreditDebitedThenRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		p := r.player()
+		now := time.Now().UTC()
+		o := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit, PayNPlay: true,
+			PlayerID: p.ID, EndUserID: p.EndUserID, Amount: models.Money{Minor: 10000, Currency: "SEK"},
+			TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+rigNext()), CheckoutURL: "https://checkout.test/x",
+			StartedAt: &now, CreatedAt: now}
+		o.Refresh()
+		if err := db.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(notify(t, key, trustly.MethodCredit, o, p.EndUserID, nil), "OK")
+		if w := r.wallet(p); w != 0 {
+			t.Fatalf("held credit booked: wallet %d", w)
+		}
+		r.deliver(notify(t, key, trustly.MethodDebit, o, p.EndUserID, nil), "OK")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, "someone-else", kycFields("entity-x", swedishAdult)), "FINISH")
+		r.audit()
+		got := r.reload(o)
+		if w := r.wallet(p); w != 0 || got.Flag != models.FlagHeldCreditDebited {
+			t.Errorf("wallet %d (status %s, flag %q); want 0, flagged %q: the credit was never booked, so there is nothing to take back",
+				w, got.Status, got.Flag, models.FlagHeldCreditDebited)
+		}
+	})
+}
+
+// TestPayNPlayDebitBeforeKYC: an unknown visitor's credit is held until the kyc,
+// and a debit that comes before the kyc is held too and answered OK (nothing of
+// the deposit will be left booked). The kyc CONTINUE then books both: the bank
+// took the deposit back, so the new player's wallet ends at zero.
+func TestPayNPlayDebitBeforeKYC(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		o := r.pnpOrder(10000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodCredit, o, o.EndUserID, nil), "OK")
+		r.deliver(notify(t, key, trustly.MethodDebit, o, o.EndUserID, nil), "OK")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-debit-1", dutchAdult)), "CONTINUE")
+		r.audit()
+		got := r.reload(o)
+		var p models.Player
+		if err := db.Take(&p, got.PlayerID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if w := r.wallet(p); w != 0 || got.Status != models.OrderDebited {
+			t.Errorf("wallet %d (status %s, flag %q); want 0 debited: the deposit was debited by the bank", w, got.Status, got.Flag)
+		}
+	})
+}
+
+// TestPayNPlayDebitArrivalOrder delivers an unknown visitor's kyc, credit and
+// debit in every order, each twice: after CONTINUE every order ends with the new
+// player's wallet at zero and the order debited, whatever was held; after FINISH
+// nothing is booked at all, and staff are told the held credit was taken back.
+func TestPayNPlayDebitArrivalOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		for _, tt := range []struct {
+			name   string
+			attrs  map[string]any
+			kyc    string
+			status models.OrderStatus
+			flag   string
+		}{
+			{"adult", dutchAdult, trustly.StatusContinue, models.OrderDebited, ""},
+			{"minor", dutchMinor, trustly.StatusFinish, models.OrderPending, models.FlagHeldCreditDebited},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r.t = t
+				events := []string{trustly.MethodKYC, trustly.MethodCredit, trustly.MethodDebit}
+				for i, perm := range permutations(events) {
+					entity := fmt.Sprintf("entity-debit-%s-%d-%d", tt.name, i, rigNext())
+					attrs := maps.Clone(tt.attrs)
+					attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], i)
+					o := r.pnpOrder(10000, "EUR")
+					notes := map[string]note{}
+					for _, m := range events {
+						var fields map[string]any
+						if m == trustly.MethodKYC {
+							fields = kycFields(entity, attrs)
+						}
+						notes[m] = notify(t, key, m, o, o.EndUserID, fields)
+					}
+					for range 2 {
+						for _, m := range perm {
+							want := "OK"
+							if m == trustly.MethodKYC {
+								want = tt.kyc
+							}
+							r.deliver(notes[m], want)
+						}
+					}
+					got := r.reload(o)
+					var transfers int64
+					db.Model(&models.Transfer{}).Where("reference LIKE ?", got.Reference("")+"%").Count(&transfers)
+					if got.Status != tt.status || got.Flag != tt.flag {
+						t.Errorf("%v: %s %q; want %s %q", perm, got.Status, got.Flag, tt.status, tt.flag)
+					}
+					if tt.kyc == trustly.StatusFinish {
+						if got.PlayerID != 0 || transfers != 0 {
+							t.Errorf("%v: player %d, %d transfers; want none", perm, got.PlayerID, transfers)
+						}
+						continue
+					}
+					var p models.Player
+					if err := db.Take(&p, got.PlayerID).Error; err != nil {
+						t.Fatal(err)
+					}
+					if w := r.wallet(p); w != 0 || transfers != 2 {
+						t.Errorf("%v: wallet %d, %d transfers; want 0, a credit and its debit", perm, w, transfers)
+					}
+				}
+				r.audit()
+			})
+		}
+	})
+}
+
+// TestPayNPlayKYCBooksWhatWasHeld: before the kyc, an unknown visitor's order
+// stores credits and debits it refuses (another enduserid, another currency) or
+// does not book (a second one) beside the credit and the debit it holds; the kyc
+// books exactly the held ones, whichever came first.
+func TestPayNPlayKYCBooksWhatWasHeld(t *testing.T) {
+	type event struct {
+		method string
+		fields map[string]any
+		answer string
+	}
+	credit := event{trustly.MethodCredit, nil, "OK"}
+	for _, tt := range []struct {
+		name   string
+		events []event
+		wallet int64
+		status models.OrderStatus
+	}{
+		{"a credit refused for its enduserid, then the credit",
+			[]event{{trustly.MethodCredit, map[string]any{"enduserid": "pnp-someone-else"}, "OK"}, credit}, 10000, models.OrderCredited},
+		{"a credit refused for its currency, then the credit",
+			[]event{{trustly.MethodCredit, map[string]any{"currency": "SEK"}, "OK"}, credit}, 10000, models.OrderCredited},
+		{"the credit, then a second one",
+			[]event{credit, {trustly.MethodCredit, map[string]any{"amount": "50.00"}, "OK"}}, 10000, models.OrderCredited},
+		{"a debit refused for its enduserid, then the debit",
+			[]event{credit, {trustly.MethodDebit, map[string]any{"enduserid": "pnp-someone-else"}, "FAILED"},
+				{trustly.MethodDebit, map[string]any{"amount": "40.00"}, "OK"}}, 6000, models.OrderDebited},
+		{"the debit, then a second one",
+			[]event{credit, {trustly.MethodDebit, map[string]any{"amount": "40.00"}, "OK"}, {trustly.MethodDebit, nil, "OK"}},
+			6000, models.OrderDebited},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+				r := pnpRig(t, db)
+				key := rigTrustlyKey()
+				o := r.pnpOrder(10000, "EUR")
+				for _, e := range tt.events {
+					r.deliver(notify(t, key, e.method, o, o.EndUserID, e.fields), e.answer)
+				}
+				r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-held", dutchAdult)), "CONTINUE")
+				r.audit()
+				got := r.reload(o)
+				var p models.Player
+				if err := db.Take(&p, got.PlayerID).Error; err != nil {
+					t.Fatal(err)
+				}
+				if w := r.wallet(p); w != tt.wallet || got.Status != tt.status {
+					t.Errorf("wallet %d, status %s (flag %q); want %d %s: the kyc books what was held", w, got.Status, got.Flag, tt.wallet, tt.status)
+				}
+			})
+		})
+	}
+}

@@ -120,8 +120,11 @@ type Order struct {
 	// until the kyc decision says CONTINUE and names (or creates) the player, and
 	// EndUserID is the fresh opaque id sent to Trustly meanwhile. Every query about a
 	// player's orders selects by a real player id, so such an order belongs to no
-	// one until then. A credit that arrives before the player is known is held
-	// (CreditHeldAt) and booked by the kyc that names the player, once.
+	// one until then. A credit or a debit that arrives before the kyc said CONTINUE
+	// is held (CreditHeldAt, DebitHeldAt) and booked by the kyc that names the
+	// player, once: the credit first, then the debit, which takes back no more than
+	// that credit gave. After FINISH neither is booked: money never booked is never
+	// taken back.
 	PayNPlay  bool `gorm:"not null;default:false"`
 	LoginOnly bool `gorm:"not null;default:false"` // a Pay N Play login: Deposit without Amount; Amount.Minor is 0
 	// EndUserID is what the Deposit sent as EndUserID, which Trustly's deposit
@@ -142,7 +145,14 @@ type Order struct {
 	KYCMessage    string `gorm:"size:500;not null;default:''"`
 	KYCText       string `gorm:"size:1000;not null;default:''"`
 	KYCAt         *time.Time
-	CreditHeldAt  *time.Time // a credit came while PlayerID was 0: not booked until the kyc names the player
+	CreditHeldAt  *time.Time // a credit came before the kyc said CONTINUE: not booked until then
+	DebitHeldAt   *time.Time // a debit came before the kyc said CONTINUE: not booked until then
+	// HeldCreditID and HeldDebitID are Trustly's notificationids of the credit and
+	// the debit held: the kyc books exactly those, never another credit stored for
+	// the order (one refused for its enduserid or currency, or a second one). ""
+	// for none, and for a credit held before they were kept.
+	HeldCreditID string `gorm:"size:64;not null;default:''"`
+	HeldDebitID  string `gorm:"size:64;not null;default:''"`
 
 	FailedAt    *time.Time // the API refused the order, or the call failed or timed out
 	StartedAt   *time.Time // the API accepted it (TrustlyOrderID and CheckoutURL set)
@@ -230,7 +240,16 @@ func (o *Order) KYCRefusal() (Text, bool) { return DecodeText(o.KYCText) }
 const (
 	FlagCancelAfterCredit = "cancel received for a credited order: the credit stands"
 	FlagDebitNoCredit     = "debit booked without a credit"
+	// A Pay N Play order whose kyc said FINISH books nothing it held; staff return
+	// a held credit to the payer, unless the bank took it back with a debit.
+	FlagHeldCreditRefused = "credit held for an order whose kyc was answered FINISH: not booked, return it to the payer"
+	FlagHeldCreditDebited = "credit held for an order whose kyc was answered FINISH, then debited by the bank: nothing booked, nothing to return"
+	FlagHeldDebitNoCredit = "debit held for an order whose kyc was answered FINISH: nothing booked, nothing taken back"
 )
+
+// derivedFlags are the flags Refresh owns.
+var derivedFlags = []string{FlagCancelAfterCredit, FlagDebitNoCredit, FlagHeldCreditRefused, FlagHeldCreditDebited,
+	FlagHeldDebitNoCredit}
 
 // Refresh recomputes Status and the state-derived flags from the applied-event
 // timestamps. Call it after setting any of them.
@@ -244,7 +263,7 @@ func (o *Order) Refresh() {
 		o.Status = OrderCredited
 	case o.CancelledAt != nil || o.FailedAt != nil:
 		o.Status = OrderFailed
-	case o.PendingAt != nil || o.CreditHeldAt != nil:
+	case o.PendingAt != nil || o.CreditHeldAt != nil || o.DebitHeldAt != nil:
 		o.Status = OrderPending
 	case o.AbandonedAt != nil:
 		o.Status = OrderAbandoned
@@ -257,7 +276,7 @@ func (o *Order) Refresh() {
 		return // a payout's or refund's flags all come from single events
 	}
 	flags := o.Flags()
-	for _, f := range []string{FlagCancelAfterCredit, FlagDebitNoCredit} {
+	for _, f := range derivedFlags {
 		delete(flags, f)
 	}
 	if o.CancelledAt != nil && o.CreditedAt != nil {
@@ -266,7 +285,28 @@ func (o *Order) Refresh() {
 	if o.DebitedAt != nil && o.CreditedAt == nil {
 		flags[FlagDebitNoCredit] = true
 	}
+	if f := o.heldRefusedFlag(); f != "" {
+		flags[f] = true
+	}
 	o.setFlags(flags)
+}
+
+// heldRefusedFlag says what became of what a Pay N Play order held when its kyc
+// said FINISH, or "" when it held nothing or the kyc did not refuse it. Nothing held
+// is ever booked then.
+func (o *Order) heldRefusedFlag() string {
+	credit, debit := o.CreditHeldAt != nil && o.CreditedAt == nil, o.DebitHeldAt != nil && o.DebitedAt == nil
+	switch {
+	case o.KYCOutcome != KYCFinish:
+		return ""
+	case credit && debit:
+		return FlagHeldCreditDebited
+	case credit:
+		return FlagHeldCreditRefused
+	case debit:
+		return FlagHeldDebitNoCredit
+	}
+	return ""
 }
 
 // MovesOut reports whether the order sends money out of a wallet through a
