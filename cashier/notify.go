@@ -631,6 +631,13 @@ func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Mone
 	if err != nil {
 		return err
 	}
+	if credited.Minor == 0 {
+		// A Pay N Play login's order has no amount and no credit: nothing was given,
+		// so nothing is taken back, and the kyc that books it goes on.
+		order.AddFlag(fmt.Sprintf("debit of %s %s for an order that credited nothing: not booked", amount, amount.Currency))
+		log.Error("alert: debit for an order that credited nothing; not booked", "amount", amount.String())
+		return nil
+	}
 	booked := amount
 	if amount.Minor > credited.Minor {
 		booked = credited

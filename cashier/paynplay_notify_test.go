@@ -531,3 +531,29 @@ func TestPayNPlayKYCBooksWhatWasHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestPayNPlayLoginDebited: a debit for a Pay N Play login (an order of no amount,
+// which no credit can follow) takes nothing back, since nothing was given: the kyc
+// after it is still answered and signs the person in, and staff see the debit.
+func TestPayNPlayLoginDebited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		o := r.pnpOrder(0, "EUR")
+		if err := db.Model(&o).Update("login_only", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		o = r.reload(o)
+		r.deliver(notify(t, key, trustly.MethodDebit, o, o.EndUserID, map[string]any{"amount": "100.00"}), "OK")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("k-login-debit", dutchAdult)), trustly.StatusContinue)
+		r.audit()
+		got := r.reload(o)
+		var p models.Player
+		if err := db.Take(&p, got.PlayerID).Error; err != nil {
+			t.Fatalf("no player signed in: %v", err)
+		}
+		if w := r.wallet(p); w != 0 || !strings.Contains(got.Flag, "debit") {
+			t.Errorf("wallet %d, flag %q; want 0 and the debit flagged for staff", w, got.Flag)
+		}
+	})
+}
