@@ -55,13 +55,15 @@ type OrderDetail struct {
 }
 
 // Timeline lists the order's applied events in time order: its creation and each
-// *At field that is set.
+// *At field that is set, a Pay N Play order's kyc decision ("kyc CONTINUE") and
+// what it held until then among them.
 func Timeline(o models.Order) []TimelineEvent {
 	events := []TimelineEvent{{"created", o.CreatedAt}}
 	for _, e := range []struct {
 		name string
 		at   *time.Time
-	}{{"failed", o.FailedAt}, {"started", o.StartedAt}, {"pending", o.PendingAt}, {"credited", o.CreditedAt},
+	}{{"failed", o.FailedAt}, {"started", o.StartedAt}, {"pending", o.PendingAt}, {"credit held", o.CreditHeldAt},
+		{"debit held", o.DebitHeldAt}, {"kyc " + o.KYCOutcome, o.KYCAt}, {"credited", o.CreditedAt},
 		{"debited", o.DebitedAt}, {"cancelled", o.CancelledAt}, {"approved", o.ApprovedAt}, {"denied", o.DeniedAt},
 		{"outcome unknown", o.OutcomeUnknownAt}, {"checking", o.CheckingAt}, {"sent", o.SentAt},
 		{"confirmed", o.ConfirmedAt}, {"payout failed", o.PayoutFailedAt}, {"released", o.ReleasedAt},

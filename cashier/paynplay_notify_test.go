@@ -557,3 +557,26 @@ func TestPayNPlayLoginDebited(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayTimelineShowsHeld: the back office's timeline of a Pay N Play
+// deposit shows its credit and debit held before the kyc, and the kyc's decision.
+func TestPayNPlayTimelineShowsHeld(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		o := r.pnpOrder(10000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodCredit, o, o.EndUserID, nil), "OK")
+		r.deliver(notify(t, key, trustly.MethodDebit, o, o.EndUserID, nil), "OK")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("k-timeline", dutchAdult)), trustly.StatusContinue)
+		var names []string
+		for _, e := range cashier.Timeline(r.reload(o)) {
+			names = append(names, e.Name)
+		}
+		got := strings.Join(names, ", ")
+		for _, want := range []string{"credit held", "debit held", "kyc continue", "credited", "debited"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("timeline %q lacks %q", got, want)
+			}
+		}
+	})
+}
