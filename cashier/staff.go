@@ -599,10 +599,12 @@ func (s *Service) StartTOTP(ctx context.Context, by staff.Member) (staff.Enrolme
 }
 
 // ConfirmTOTP turns on the second factor StartTOTP gave by, once they type a
-// current code from it; a wrong code is a *models.Problem.
-func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string) error {
+// current code from it; a wrong code is a *models.Problem. Every session of theirs
+// ends, since each was opened with the password alone: the returned member carries
+// the new SessionVersion, for the caller to sign the session it came from in again.
+func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string) (staff.Member, error) {
+	var m staff.Member
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
-		var m staff.Member
 		if err := forUpdate(tx).Where("id = ?", by.ID).Limit(1).Find(&m).Error; err != nil {
 			return err
 		}
@@ -620,8 +622,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string)
 			return models.Problemf("code", "That code does not match. Type the six digits your app shows now.")
 		}
 		before := m
-		m.TOTPEnabled, m.TOTPLastStep = true, step
-		if err := tx.Model(&m).Select("totp_enabled", "totp_last_step", "updated_at").Updates(&m).Error; err != nil {
+		m.TOTPEnabled, m.TOTPLastStep, m.SessionVersion = true, step, m.SessionVersion+1
+		if err := tx.Model(&m).Select("totp_enabled", "totp_last_step", "session_version", "updated_at").Updates(&m).Error; err != nil {
 			return err
 		}
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventTOTPEnabled, SubjectID: m.ID,
@@ -629,12 +631,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string)
 	})
 	var problem *models.Problem
 	if errors.As(err, &problem) {
-		return problem
+		return staff.Member{}, problem
 	}
 	if err != nil {
-		return fmt.Errorf("confirm totp of staff %d: %w", by.ID, err)
+		return staff.Member{}, fmt.Errorf("confirm totp of staff %d: %w", by.ID, err)
 	}
-	return nil
+	return m, nil
 }
 
 // AuditLog lists audit rows for a member who may view the back office.

@@ -329,7 +329,7 @@ func TestStaffSecretsSealed(t *testing.T) {
 			}
 			return c
 		}
-		if err := svc.ConfirmTOTP(ctx, owner, code(e.Secret)); err != nil {
+		if _, err := svc.ConfirmTOTP(ctx, owner, code(e.Secret)); err != nil {
 			t.Fatal(err)
 		}
 		signIn := func(svc *cashier.Service, email, secret string) error {
@@ -424,7 +424,7 @@ func TestChangeStaffPassword(t *testing.T) {
 			}
 			return c
 		}
-		if err := svc.ConfirmTOTP(ctx, m, at(-30*time.Second)); err != nil {
+		if _, err := svc.ConfirmTOTP(ctx, m, at(-30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		m, _ = svc.StaffMember(ctx, m.ID)

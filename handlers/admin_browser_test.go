@@ -39,10 +39,11 @@ func inRow(order int64, testid string) chromedp.CSS {
 }
 
 // TestBrowserBackOffice: the owner signs in with a TOTP code (computed here with
-// the library) and creates an operator and a finance member; the operator
-// approves one payout and denies another, and gives the first approval of a
-// payout above the second threshold after confirming their password; the payout
-// is sent only when the finance member approves it too.
+// the library) and, after confirming their password and a code again, creates an
+// operator and a finance member; the operator approves one payout and denies
+// another, and gives the first approval of a payout above the second threshold
+// after confirming their password; the payout is sent only when the finance member
+// approves it too.
 func TestBrowserBackOffice(t *testing.T) {
 	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
 		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
@@ -59,7 +60,7 @@ func TestBrowserBackOffice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lv.Svc.ConfirmTOTP(ctx, owner, totpCode(t, enrol.Secret, time.Now().Add(-30*time.Second))); err != nil {
+	if _, err := lv.Svc.ConfirmTOTP(ctx, owner, totpCode(t, enrol.Secret, time.Now().Add(-30*time.Second))); err != nil {
 		t.Fatal(err)
 	}
 	cl, player, acc := funded(t, lv, "anna@example.com", "30000")
@@ -68,6 +69,18 @@ func TestBrowserBackOffice(t *testing.T) {
 	double := requestPayout(t, cl, "12000", acc.ID)
 
 	b.do("owner signs in with a code", b.staffSignInSteps("owner@example.com", testPassword, totpCode(t, enrol.Secret, time.Now()))...)
+	b.do("adding staff: confirm the password and code first",
+		chromedp.Navigate(lv.URL+"/admin/staff"),
+		chromedp.WaitVisible(id("staff-form")),
+		chromedp.SendKeys(id("new-email"), "ops@example.com"),
+		chromedp.SendKeys(id("new-password"), "staff password operator"),
+		chromedp.Click(id("staff-submit")),
+		chromedp.WaitVisible(id("reauth-form")),
+		chromedp.SendKeys(id("password"), testPassword),
+		chromedp.SendKeys(id("code"), totpCode(t, enrol.Secret, time.Now().Add(30*time.Second))),
+		chromedp.Click(id("reauth-submit")),
+		chromedp.WaitVisible(id("staff-form")),
+	)
 	for _, m := range []struct{ email, role string }{{"ops@example.com", "operator"}, {"fin@example.com", "finance"}} {
 		b.do("owner adds "+m.email,
 			chromedp.Navigate(lv.URL+"/admin/staff"),

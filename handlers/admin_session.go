@@ -227,7 +227,8 @@ func (e *reauthNeeded) Error() string { return "re-authentication needed" }
 // minutes. Otherwise it returns an error that sends them there, and back to the
 // page back afterwards (a local /admin path, such as the form the action came
 // from: the action itself is not repeated). Handlers call it before a refund or an
-// approval above the second threshold, once they know the action needs it.
+// approval above the second threshold, once they know the action needs it; routes
+// that always need it are listed in needsReauth (routes.go).
 func requireRecentAuth(c *fiber.Ctx, back string) error {
 	v := staffSession(c)
 	now := storeOf(c).staff.Now()
@@ -235,6 +236,18 @@ func requireRecentAuth(c *fiber.Ctx, back string) error {
 		return nil
 	}
 	return &reauthNeeded{next: localAdminPath(back)}
+}
+
+// recentAuth lets a request through only after a recent re-authentication
+// (requireRecentAuth); without one it sends the member to re-authenticate and then
+// back to the page back. routes puts it before the forms listed in needsReauth.
+func recentAuth(back string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := requireRecentAuth(c, back); err != nil {
+			return err
+		}
+		return c.Next()
+	}
 }
 
 // markReauthenticated records a successful re-authentication in the session.

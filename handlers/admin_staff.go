@@ -41,16 +41,21 @@ func renderTOTP(c *fiber.Ctx, svc *cashier.Service, problem string) error {
 }
 
 // totpConfirm turns the second factor on once the member types a code from it.
+// Every other session of theirs, opened with the password alone, ends; this one is
+// signed in again with the new version.
 func totpConfirm(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		err := svc.ConfirmTOTP(c.UserContext(), currentStaff(c), c.FormValue("code"))
+		m, err := svc.ConfirmTOTP(c.UserContext(), currentStaff(c), c.FormValue("code"))
 		if problem := asProblem(err); problem != nil {
 			return renderTOTP(c, svc, problem.Message)
 		}
 		if err != nil {
 			return err
 		}
-		if err := setFlash(c, "Your second factor is on."); err != nil {
+		if err := signInStaff(c, m); err != nil {
+			return err
+		}
+		if err := setFlash(c, "Your second factor is on. Your other sessions have ended."); err != nil {
 			return err
 		}
 		return c.Redirect("/admin", fiber.StatusSeeOther)

@@ -56,6 +56,7 @@ func TestStaffSessionEnds(t *testing.T) {
 	clock.Advance(11 * time.Minute)
 	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
 	owner.staffSignIn("owner@example.com", testPassword, "")
+	owner.staffReauth(testPassword, "")
 
 	op.staffSignIn("op@example.com", testPassword, "")
 	owner.submit("/admin/staff/"+strconv.FormatInt(m.ID, 10)+"/role", url.Values{"role": {"finance"}}).wantRedirect("/admin/staff")
@@ -115,6 +116,22 @@ func TestStaffTOTP(t *testing.T) {
 	other.get("/admin").wantStatus(http.StatusOK)
 }
 
+// TestTOTPEnrolmentEndsOtherSessions: turning on a second factor ends every other
+// session of the member, each opened with the password alone (a stolen one
+// included); the browser that turned it on stays signed in.
+func TestTOTPEnrolmentEndsOtherSessions(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	stolen := ta.client()
+	stolen.staffSignIn("op@example.com", testPassword, "")
+	secret := cl.get("/admin/2fa").text("totp-secret")
+	cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, time.Now())}}).wantRedirect("/admin")
+	stolen.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	if flash := cl.get("/admin").wantStatus(http.StatusOK).text("flash"); flash != "Your second factor is on. Your other sessions have ended." {
+		t.Errorf("flash %q after turning the second factor on", flash)
+	}
+}
+
 // TestStaffTOTPReset: an owner resets the second factor of a member who lost
 // their app: the member's sessions end, they sign in with their password alone and
 // are sent to set up a new secret (CASHIER_ADMIN_2FA=required), whose codes then
@@ -130,7 +147,7 @@ func TestStaffTOTPReset(t *testing.T) {
 		return secret
 	}
 	owner, ownerMember := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
-	enrol(owner)
+	ownerSecret := enrol(owner)
 	op, opMember := ta.staffSignedIn("op@example.com", staff.RoleOperator)
 	oldSecret := enrol(op)
 	opPath := "/admin/staff/" + strconv.FormatInt(opMember.ID, 10)
@@ -140,6 +157,7 @@ func TestStaffTOTPReset(t *testing.T) {
 		t.Errorf("%d reset buttons on the Staff page; want 1 (the operator's; not the owner's own)", n)
 	}
 	op.submit(opPath+"/reset-2fa", nil).wantStatus(http.StatusForbidden)
+	owner.staffReauth(testPassword, totpCode(t, ownerSecret, time.Now().Add(30*time.Second)))
 	if r := owner.submit("/admin/staff/"+strconv.FormatInt(ownerMember.ID, 10)+"/reset-2fa", nil); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("an owner resetting their own second factor: %d; want 422", r.Status)
 	}
@@ -218,6 +236,10 @@ func TestAdminActionsAudited(t *testing.T) {
 	step("POST /admin/login", func() *testResponse {
 		return owner.submit("/admin/login", url.Values{"email": {"owner@example.com"}, "password": {testPassword}})
 	})
+	// Staff accounts change only after a recent re-authentication.
+	step("POST /admin/reauth", func() *testResponse {
+		return owner.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {"/admin/staff"}})
+	})
 	var opID int64
 	step("POST /admin/staff", func() *testResponse {
 		r := owner.submit("/admin/staff", url.Values{"email": {"op@example.com"}, "password": {testPassword}, "role": {"viewer"}})
@@ -288,7 +310,7 @@ func TestAdminActionsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lv.Svc.ConfirmTOTP(ctx, opMember, totpCode(t, enrol.Secret, time.Now())); err != nil {
+	if _, err := lv.Svc.ConfirmTOTP(ctx, opMember, totpCode(t, enrol.Secret, time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	step("POST /admin/staff/:id/reset-2fa", func() *testResponse { return owner.submit(opPath+"/reset-2fa", nil) })
@@ -423,6 +445,7 @@ func TestStaffTemporaryPassword(t *testing.T) {
 	if n := len(owner.get("/admin/staff").wantStatus(http.StatusOK).byTestID("temporary-password-form")); n != 1 {
 		t.Errorf("%d temporary password forms; want 1 (the operator's, not the owner's own)", n)
 	}
+	owner.staffReauth(testPassword, "")
 	for _, r := range []*testResponse{
 		owner.submit("/admin/staff/"+strconv.FormatInt(ownerMember.ID, 10)+"/password", url.Values{"password": {"a temporary one 1"}}),
 		owner.submit(opPath, url.Values{"password": {"short"}}),
@@ -481,4 +504,81 @@ func TestPasswordChecksRateLimited(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("statuses %v; want %v", got, want)
 	}
+}
+
+// TestStaffManagementNeedsReauth: every change to staff accounts needs a
+// re-authentication in the last five minutes. Without one, each form sends the
+// owner to re-authenticate and back to the Staff page, and changes nothing, so a
+// stolen owner session alone creates no owner and takes over no account; after
+// one, each works; five minutes later they need another.
+func TestStaffManagementNeedsReauth(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff.Now = clock.Now })
+	ctx := context.Background()
+	owner, _ := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	other := ta.staff("owner2@example.com", staff.RoleOwner)
+	enrol, err := ta.Svc.StartTOTP(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.Svc.ConfirmTOTP(ctx, other, totpCode(t, enrol.Secret, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	other = ta.staffByEmail(other.Email)
+	otherPath := "/admin/staff/" + strconv.FormatInt(other.ID, 10)
+	steps := []struct {
+		path  string
+		form  url.Values
+		flash string
+	}{
+		{"/admin/staff", url.Values{"email": {"backdoor@example.com"}, "password": {"attacker password 1"}, "role": {"owner"}},
+			"backdoor@example.com can now sign in as owner."},
+		{otherPath + "/reset-2fa", nil, "owner2@example.com is signed out and sets up a second factor again"},
+		{otherPath + "/password", url.Values{"password": {"attacker password 2"}}, "owner2@example.com has the temporary password"},
+		{otherPath + "/role", url.Values{"role": {"viewer"}}, "owner2@example.com is now viewer."},
+		{otherPath + "/disable", nil, "owner2@example.com is disabled and signed out."},
+		{otherPath + "/enable", nil, "owner2@example.com is enabled."},
+	}
+	refused := func(when string, accounts int64) {
+		t.Helper()
+		var audits, backdoors int64
+		ta.DB.Model(&staff.Audit{}).Count(&audits)
+		for _, s := range steps {
+			r := owner.submit(s.path, s.form)
+			if loc := r.Header.Get("Location"); r.Status != http.StatusSeeOther || loc != "/admin/reauth?next=%2Fadmin%2Fstaff" {
+				t.Errorf("POST %s %s: %d to %q; want 303 to /admin/reauth?next=%%2Fadmin%%2Fstaff", s.path, when, r.Status, loc)
+			}
+		}
+		ta.DB.Model(&staff.Member{}).Where("email = ?", "backdoor@example.com").Count(&backdoors)
+		if backdoors != accounts {
+			t.Errorf("%s: %d accounts backdoor@example.com; want %d", when, backdoors, accounts)
+		}
+		if got := ta.staffByEmail(other.Email); got != other {
+			t.Errorf("%s: the other owner changed:\n%+v\nwas\n%+v", when, got, other)
+		}
+		var after int64
+		if ta.DB.Model(&staff.Audit{}).Count(&after); after != audits {
+			t.Errorf("%s: %d audit rows written; want none", when, after-audits)
+		}
+	}
+	refused("without re-authenticating", 0)
+
+	owner.get("/admin/reauth?next=%2Fadmin%2Fstaff").wantStatus(http.StatusOK)
+	owner.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {"/admin/staff"}}).wantRedirect("/admin/staff")
+	for _, s := range steps {
+		owner.submit(s.path, s.form).wantRedirect("/admin/staff")
+		if flash := owner.get("/admin/staff").text("flash"); !strings.HasPrefix(flash, s.flash) {
+			t.Errorf("POST %s after re-authenticating: flash %q; want %q", s.path, flash, s.flash)
+		}
+	}
+	if m := ta.staffByEmail("backdoor@example.com"); m.Role != staff.RoleOwner {
+		t.Errorf("the account created after re-authenticating: role %s; want owner", m.Role)
+	}
+	if m := ta.staffByEmail(other.Email); m.Role != staff.RoleViewer || m.Disabled || m.TOTPEnabled || !m.MustChangePassword {
+		t.Errorf("the other owner after the changes: %+v; want a viewer, enabled, without a second factor, on a temporary password", m)
+	}
+
+	clock.Advance(reauthWindow + time.Second)
+	other, steps = ta.staffByEmail(other.Email), steps[1:] // backdoor@example.com exists now
+	refused("five minutes after re-authenticating", 1)
 }

@@ -246,6 +246,13 @@ func (cl *testClient) staffSignIn(email, password, code string) {
 	}
 }
 
+// staffReauth re-authenticates on /admin/reauth (requireRecentAuth) and fails the
+// test unless it succeeds.
+func (cl *testClient) staffReauth(password, code string) {
+	cl.t.Helper()
+	cl.submit("/admin/reauth", url.Values{"password": {password}, "code": {code}, "next": {"/admin"}}).wantRedirect("/admin")
+}
+
 // signUp registers through the registration form, then signs in through the
 // login form it is sent to, and fails the test unless both succeed.
 func (cl *testClient) signUp(email string) {

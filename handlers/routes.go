@@ -100,6 +100,9 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 		if r.Method == fiber.MethodPost && checksPassword[r.Path] {
 			chain = append(chain, mw.passwordLimit)
 		}
+		if back := needsReauth[r.Path]; r.Method == fiber.MethodPost && back != "" {
+			chain = append(chain, recentAuth(back))
+		}
 		app.Add(r.Method, r.Path, append(chain, r.Handler(svc))...)
 	}
 
@@ -109,6 +112,21 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 // checksPassword are the back-office forms that check the signed-in member's
 // password again: passwordLimit bounds their tries per member.
 var checksPassword = map[string]bool{"/admin/password": true, "/admin/reauth": true}
+
+// needsReauth are the back-office forms that do nothing without a re-authentication
+// in the last five minutes (recentAuth), each with the page the member goes back to
+// after it. Every change to staff accounts is here, so that a stolen owner session
+// alone cannot create an owner, nor take over another's account by resetting its
+// second factor or password. Handlers whose requests only sometimes need one ask
+// themselves (refunds, approvals: requireRecentAuth).
+var needsReauth = map[string]string{
+	"/admin/staff":               staffPath,
+	"/admin/staff/:id/role":      staffPath,
+	"/admin/staff/:id/disable":   staffPath,
+	"/admin/staff/:id/enable":    staffPath,
+	"/admin/staff/:id/reset-2fa": staffPath,
+	"/admin/staff/:id/password":  staffPath,
+}
 
 // adminRoute is one back-office URL behind a staff sign-in: requireStaff lets
 // through only staff whose role may do Action (staff.Can).
