@@ -176,14 +176,21 @@ func (s *Service) createStaff(ctx context.Context, by staff.Member, email, passw
 // with its audit row. change edits the member and returns the event; it returns ""
 // when there is nothing to change, and then nothing is written.
 func (s *Service) changeStaff(ctx context.Context, by staff.Member, id int64, change func(m *staff.Member) (staff.Event, error)) (staff.Member, error) {
-	return s.changeStaffAs(ctx, func(tx *gorm.DB) (staff.Member, error) { return s.actor(ctx, tx, by, staff.ActionManageStaff) }, id, change)
+	return s.changeStaffAs(ctx, by.ID, func(tx *gorm.DB) (staff.Member, error) { return s.actor(ctx, tx, by, staff.ActionManageStaff) }, id, change)
 }
 
 // changeStaffAs is changeStaff with the author of the change checked by actor, in
 // the transaction: an owner, or the zero Member for the system (the command line).
-func (s *Service) changeStaffAs(ctx context.Context, actor func(tx *gorm.DB) (staff.Member, error), id int64, change func(m *staff.Member) (staff.Event, error)) (staff.Member, error) {
+// The rows of the author (byID; 0 for the system) and of the member changed are
+// locked first, in id order: of two owners who demote or disable each other at
+// once, the second waits for the first and then finds it may no longer act. A
+// change that would leave no enabled owner is refused.
+func (s *Service) changeStaffAs(ctx context.Context, byID int64, actor func(tx *gorm.DB) (staff.Member, error), id int64, change func(m *staff.Member) (staff.Event, error)) (staff.Member, error) {
 	var m staff.Member
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := forUpdate(tx).Where("id IN ?", []int64{byID, id}).Order("id").Find(&[]staff.Member{}).Error; err != nil {
+			return err
+		}
 		actor, err := actor(tx)
 		if err != nil {
 			return err
@@ -197,6 +204,9 @@ func (s *Service) changeStaffAs(ctx context.Context, actor func(tx *gorm.DB) (st
 		before := m
 		event, err := change(&m)
 		if err != nil || event == "" {
+			return err
+		}
+		if err := s.keepAnOwner(tx, before, m); err != nil {
 			return err
 		}
 		m.SessionVersion++ // every change here ends the member's sessions
@@ -215,6 +225,26 @@ func (s *Service) changeStaffAs(ctx context.Context, actor func(tx *gorm.DB) (st
 		return staff.Member{}, fmt.Errorf("change staff %d: %w", id, err)
 	}
 	return m, nil
+}
+
+// keepAnOwner refuses, with a *models.Problem, a change from before to after that
+// takes away the last enabled owner: nobody could manage staff any more but the
+// command line. An owner cannot demote or disable themselves, so an owner acting
+// always remains; this holds whoever acts.
+func (s *Service) keepAnOwner(tx *gorm.DB, before, after staff.Member) error {
+	wasOwner := before.Role == staff.RoleOwner && !before.Disabled
+	if !wasOwner || (after.Role == staff.RoleOwner && !after.Disabled) {
+		return nil
+	}
+	var others int64
+	if err := tx.Model(&staff.Member{}).Where("role = ? AND disabled = ? AND id <> ?", staff.RoleOwner, false, before.ID).
+		Count(&others).Error; err != nil {
+		return err
+	}
+	if others == 0 {
+		return models.Problemf("", "This is the last enabled owner: make another member an owner first.")
+	}
+	return nil
 }
 
 // SetStaffRole gives the account id another role and ends its sessions. An owner
@@ -280,7 +310,7 @@ func (s *Service) ResetStaffTOTPByEmail(ctx context.Context, email string) (staf
 		return staff.Member{}, false, fmt.Errorf("reset second factor of %s: %w", email, staff.ErrNotFound)
 	}
 	reset := false
-	m, err := s.changeStaffAs(ctx, func(*gorm.DB) (staff.Member, error) { return staff.Member{}, nil }, m.ID,
+	m, err := s.changeStaffAs(ctx, 0, func(*gorm.DB) (staff.Member, error) { return staff.Member{}, nil }, m.ID,
 		func(m *staff.Member) (staff.Event, error) {
 			event := resetTOTP(m)
 			reset = event != ""

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -504,6 +505,91 @@ func TestSetStaffPassword(t *testing.T) {
 		own, err := svc.ChangeStaffPassword(ctx, set, "a temporary one 1", "", "my own password 1")
 		if err != nil || own.MustChangePassword {
 			t.Errorf("after choosing their own: %+v, %v; want the mark cleared", own, err)
+		}
+	})
+}
+
+// TestOwnersChangingEachOtherKeepAnOwner: two owners who demote or disable each
+// other at the same moment leave an enabled owner: the second change waits for the
+// first (both rows are locked before the author is checked) and then finds its
+// author may no longer manage staff. A barrier holds each change just before its
+// UPDATE until the other arrives too, or for a second (SQLite runs one write
+// transaction at a time, so there the second never arrives).
+func TestOwnersChangingEachOtherKeepAnOwner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for _, action := range []string{"demote", "disable"} {
+			t.Run(action, func(t *testing.T) {
+				svc, ctx := playersService(t, db), context.Background()
+				a, err := svc.AddStaff(ctx, action+"-a@example.com", "owner password 1", staff.RoleOwner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := svc.AddStaff(ctx, action+"-b@example.com", "owner password 1", staff.RoleOwner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var arrived sync.WaitGroup
+				arrived.Add(2)
+				barrier := "test:barrier-" + action
+				if err := db.Callback().Update().Before("gorm:update").Register(barrier, func(tx *gorm.DB) {
+					if tx.Statement.Table == "staff" {
+						arrived.Done()
+						done := make(chan struct{})
+						go func() { arrived.Wait(); close(done) }()
+						select {
+						case <-done:
+						case <-time.After(time.Second):
+						}
+					}
+				}); err != nil {
+					t.Fatal(err)
+				}
+				errs := make([]error, 2)
+				var wg sync.WaitGroup
+				for i, pair := range [][2]staff.Member{{a, b}, {b, a}} {
+					wg.Go(func() {
+						if action == "demote" {
+							_, errs[i] = svc.SetStaffRole(ctx, pair[0], pair[1].ID, staff.RoleViewer)
+						} else {
+							_, errs[i] = svc.SetStaffDisabled(ctx, pair[0], pair[1].ID, true)
+						}
+					})
+				}
+				wg.Wait()
+				if err := db.Callback().Update().Remove(barrier); err != nil {
+					t.Fatal(err)
+				}
+				var owners int64
+				db.Model(&staff.Member{}).Where("id IN ? AND role = ? AND disabled = ?", []int64{a.ID, b.ID}, staff.RoleOwner, false).Count(&owners)
+				if owners != 1 || (errs[0] == nil) == (errs[1] == nil) {
+					t.Errorf("%s each other at once: errors %v; %d enabled owners left, want 1 and one error", action, errs, owners)
+				}
+			})
+		}
+	})
+}
+
+// TestLastOwnerKept: a change that would leave no enabled owner is refused with a
+// sentence, whoever makes it; with another owner it is made.
+func TestLastOwnerKept(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		a, err := svc.AddStaff(ctx, "a@example.com", "owner password 1", staff.RoleOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var problem *models.Problem
+		if _, err := svc.SetStaffRoleAsSystem(ctx, a.ID, staff.RoleViewer); !errors.As(err, &problem) {
+			t.Fatalf("demoting the last owner: %v; want a *models.Problem", err)
+		}
+		if m, _ := svc.StaffMember(ctx, a.ID); m.Role != staff.RoleOwner {
+			t.Errorf("the last owner is %s; want owner", m.Role)
+		}
+		if _, err := svc.AddStaff(ctx, "b@example.com", "owner password 1", staff.RoleOwner); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := svc.SetStaffRoleAsSystem(ctx, a.ID, staff.RoleViewer); err != nil || m.Role != staff.RoleViewer {
+			t.Errorf("demoting an owner beside another: %+v, %v; want a viewer", m, err)
 		}
 	})
 }
