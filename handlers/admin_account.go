@@ -135,7 +135,7 @@ func changeStaffPassword(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := signInStaff(c, m); err != nil {
+		if err := signInStaffAgain(c, m); err != nil {
 			return err
 		}
 		if err := setFlash(c, "Your password is changed. Your other sessions have ended."); err != nil {

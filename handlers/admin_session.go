@@ -16,15 +16,17 @@ import (
 )
 
 // Staff sessions are separate from players': their own cookie, only sent to
-// /admin, SameSite=Strict, ended after StaffSettings.Idle without a request, and
-// checked against the staff account on every request, so that logout, disabling
+// /admin, SameSite=Strict, ended after StaffSettings.Idle without a request and
+// staffMaxAge after sign-in however active, and checked against the staff account on every request, so that logout, disabling
 // and a role change (each raises the account's SessionVersion) end them at once,
 // on every instance. A browser may hold a player session and a staff session; the
 // one never opens the other's pages.
 
 const (
 	staffCookie = "cashier_staff"
-	// staffMaxAge bounds a staff session however active it is.
+	// staffMaxAge bounds a staff session however active it is, in seconds from
+	// sign-in (staffValues.SignedIn). The cookie codecs' own limit counts from the
+	// cookie's last encoding, which every request renews: it bounds nothing alone.
 	staffMaxAge = 12 * 60 * 60
 	// reauthWindow is how long a re-authentication (requireRecentAuth) counts.
 	reauthWindow = 5 * time.Minute
@@ -64,7 +66,10 @@ type staffValues struct {
 	Version int64      // the member's SessionVersion at sign-in
 	ID      string     // random, new at every sign-in
 	Seen    int64      // unix time of the last request: the idle timeout counts from it
-	Reauth  int64      // unix time of the last re-authentication; 0: none
+	// SignedIn is the unix time of the sign-in: staffMaxAge counts from it, and no
+	// request moves it. A cookie without it (from an older version) has ended.
+	SignedIn int64
+	Reauth   int64 // unix time of the last re-authentication; 0: none
 }
 
 // Locals keys of this file.
@@ -127,17 +132,36 @@ func (s *sessionStore) staffCookie(value string, expire bool) *fiber.Cookie {
 
 // signInStaff starts a fresh staff session for m.
 func signInStaff(c *fiber.Ctx, m staff.Member) error {
+	now := storeOf(c).staff.Now().Unix()
+	return startStaffSession(c, m, now, now)
+}
+
+// signInStaffAgain signs this browser in again for m after a change of theirs
+// that ended all their sessions (a new SessionVersion: a password change, a second
+// factor turned on). The session's lifetime still counts from its first sign-in,
+// so that such changes do not lengthen it.
+func signInStaffAgain(c *fiber.Ctx, m staff.Member) error {
+	now := storeOf(c).staff.Now().Unix()
+	signedIn := staffSession(c).SignedIn
+	if signedIn == 0 {
+		signedIn = now
+	}
+	return startStaffSession(c, m, signedIn, now)
+}
+
+func startStaffSession(c *fiber.Ctx, m staff.Member, signedIn, now int64) error {
 	b := make([]byte, 16)
 	rand.Read(b)
 	c.Locals(staffKey, m)
 	return saveStaffSession(c, staffValues{StaffID: m.ID, Role: m.Role, Version: m.SessionVersion,
-		ID: hex.EncodeToString(b), Seen: storeOf(c).staff.Now().Unix()})
+		ID: hex.EncodeToString(b), Seen: now, SignedIn: signedIn})
 }
 
 // signedInStaff loads the session's staff member once per request; zero when
-// nobody is signed in. A session idle too long, or whose member is gone, disabled,
-// has another role or had their sessions ended since, is ended. A live session's
-// idle clock restarts.
+// nobody is signed in. A session idle too long, signed in more than staffMaxAge
+// ago, or whose member is gone, disabled, has another role or had their sessions
+// ended since, is ended. A live session's idle clock restarts; its sign-in time
+// does not move.
 func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
 	if m, ok := c.Locals(staffKey).(staff.Member); ok {
 		return m, nil
@@ -148,7 +172,7 @@ func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
 	}
 	settings := storeOf(c).staff
 	now := settings.Now()
-	if now.Sub(time.Unix(v.Seen, 0)) > settings.Idle {
+	if now.Sub(time.Unix(v.Seen, 0)) > settings.Idle || v.SignedIn == 0 || now.Unix()-v.SignedIn > staffMaxAge {
 		dropStaffSession(c)
 		return staff.Member{}, nil
 	}

@@ -52,7 +52,7 @@ func totpConfirm(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := signInStaff(c, m); err != nil {
+		if err := signInStaffAgain(c, m); err != nil {
 			return err
 		}
 		if err := setFlash(c, "Your second factor is on. Your other sessions have ended."); err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/pquerna/otp/totp"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -80,6 +82,38 @@ func TestStaffSessionEnds(t *testing.T) {
 	if _, err := ta.Svc.AuthenticateStaff(context.Background(), "anna@example.com", testPassword, ""); err == nil {
 		t.Error("a player's password signs in to the back office")
 	}
+}
+
+// TestStaffSessionLifetime: a staff session ends twelve hours after sign-in however
+// active it is (each request renews the cookie, so its own time stamp bounds
+// nothing); changing the password keeps that limit; a cookie of an older version,
+// without its sign-in time, has ended.
+func TestStaffSessionLifetime(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff = StaffSettings{Idle: 8 * time.Hour, Now: clock.Now} })
+	cl, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	clock.Advance(7 * time.Hour)
+	cl.get("/admin").wantStatus(http.StatusOK)
+	cl.submit("/admin/password", url.Values{"current": {testPassword}, "password": {"a new password 1"}}).wantRedirect("/admin")
+	clock.Advance(5 * time.Hour)
+	cl.get("/admin").wantStatus(http.StatusOK) // 12 hours: still alive
+	clock.Advance(time.Second)
+	cl.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	cl.staffSignIn("op@example.com", "a new password 1", "")
+	cl.get("/admin").wantStatus(http.StatusOK)
+
+	// A cookie as an older version wrote it: everything but the sign-in time.
+	m = ta.staffByEmail(m.Email)
+	codec := securecookie.New(bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32))
+	codec.SetSerializer(securecookie.JSONEncoder{})
+	old, err := codec.Encode(staffCookie, map[string]any{"StaffID": m.ID, "Role": m.Role, "Version": m.SessionVersion,
+		"ID": "0123456789abcdef", "Seen": clock.Now().Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := ta.client()
+	forged.setCookie(staffCookie, old)
+	forged.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
 }
 
 // TestStaffTOTP: with CASHIER_ADMIN_2FA=required a member is sent to enrol before
