@@ -11,6 +11,7 @@ import (
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Back-office staff: their accounts, sign-in, second factor and the audit trail,
@@ -368,7 +369,7 @@ func (s *Service) StaffMembers(ctx context.Context, by staff.Member) ([]staff.Me
 // successful sign-in is audited.
 func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code string) (staff.Member, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	m, err := s.checkStaffSecrets(ctx, email, password, code)
+	m, err := s.checkStaffSecrets(ctx, attemptSignIn, email, password, code)
 	if err != nil {
 		return staff.Member{}, err
 	}
@@ -381,6 +382,7 @@ func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code s
 	if err != nil {
 		var problem *models.Problem
 		if errors.As(err, &problem) {
+			s.staffAuthFailed(ctx, attemptSignIn, m.ID, "code")
 			return staff.Member{}, problem
 		}
 		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
@@ -395,7 +397,7 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 	if err != nil {
 		return err
 	}
-	m, err := s.checkStaffSecrets(ctx, cur.Email, password, code)
+	m, err := s.checkStaffSecrets(ctx, attemptReauth, cur.Email, password, code)
 	if err != nil {
 		return err
 	}
@@ -407,6 +409,7 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 	})
 	var problem *models.Problem
 	if errors.As(err, &problem) {
+		s.staffAuthFailed(ctx, attemptReauth, m.ID, "code")
 		return problem
 	}
 	return err
@@ -428,7 +431,7 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 	if err != nil {
 		return staff.Member{}, err
 	}
-	m, err := s.checkStaffSecrets(ctx, cur.Email, current, code)
+	m, err := s.checkStaffSecrets(ctx, attemptPasswordChange, cur.Email, current, code)
 	if err != nil {
 		var problem *models.Problem
 		if errors.As(err, &problem) {
@@ -468,10 +471,20 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 	return s.StaffMember(ctx, m.ID)
 }
 
+// What a staff member's secrets are checked for, in log lines.
+const (
+	attemptSignIn         = "sign-in"
+	attemptReauth         = "re-authentication"
+	attemptPasswordChange = "password change"
+)
+
 // checkStaffSecrets finds the enabled account of email whose password is
 // password and, when enrolled, for which code is a current code. It does not mark
-// the code used; useTOTP does, in the caller's transaction.
-func (s *Service) checkStaffSecrets(ctx context.Context, email, password, code string) (staff.Member, error) {
+// the code used; useTOTP does, in the caller's transaction. A wrong code after the
+// right password counts against the account (codeFailed); while its codes are
+// locked, every code is wrong unchecked, with the same answer. Every failure is
+// logged (staffAuthFailed).
+func (s *Service) checkStaffSecrets(ctx context.Context, attempt, email, password, code string) (staff.Member, error) {
 	var m staff.Member
 	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
 		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
@@ -480,19 +493,71 @@ func (s *Service) checkStaffSecrets(ctx context.Context, email, password, code s
 	if !known {
 		hash = dummyHash()
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known || m.Disabled {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+		s.staffAuthFailed(ctx, attempt, m.ID, "password")
+		return staff.Member{}, models.Problemf("password", msgStaffBadLogin)
+	}
+	if m.Disabled {
+		s.staffAuthFailed(ctx, attempt, m.ID, "disabled")
 		return staff.Member{}, models.Problemf("password", msgStaffBadLogin)
 	}
 	if m.TOTPEnabled {
+		if m.CodesLockedUntil != nil && s.now().Before(*m.CodesLockedUntil) {
+			s.staffAuthFailed(ctx, attempt, m.ID, "code-locked")
+			return staff.Member{}, models.Problemf("code", msgStaffBadLogin)
+		}
 		_, ok, err := s.matchTOTP(m, code)
 		if err != nil {
 			return staff.Member{}, err
 		}
 		if !ok {
+			if err := s.codeFailed(ctx, m); err != nil {
+				return staff.Member{}, err
+			}
+			s.staffAuthFailed(ctx, attempt, m.ID, "code")
 			return staff.Member{}, models.Problemf("code", msgStaffBadLogin)
 		}
 	}
 	return m, nil
+}
+
+// staffAuthFailed logs a failed check of a staff member's secrets at WARN: what for,
+// the staff id when the email named an account, which factor failed ("password",
+// "disabled", "code", "code-locked"), the client's address and the request id.
+// Never the email, the password or the code.
+func (s *Service) staffAuthFailed(ctx context.Context, attempt string, staffID int64, factor string) {
+	attrs := []slog.Attr{slog.String("attempt", attempt), slog.String("factor", factor),
+		slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx))}
+	if staffID != 0 {
+		attrs = append(attrs, slog.Int64("staff_id", staffID))
+	}
+	s.log.LogAttrs(ctx, slog.LevelWarn, "staff authentication failed", attrs...)
+}
+
+// codeFailed counts a wrong code typed for m after the right password, in one
+// conditional UPDATE, so that failures at once from many addresses are all counted:
+// the MaxCodeFailures-th locks m's code check for CodeLockout and starts the count
+// again. Failures while locked are not counted (the lock would never end). The
+// start of a lock is logged at WARN.
+func (s *Service) codeFailed(ctx context.Context, m staff.Member) error {
+	now := s.now().UTC()
+	after := staff.Member{ID: m.ID}
+	res := s.db.WithContext(ctx).Model(&after).
+		Clauses(clause.Returning{Columns: []clause.Column{{Name: "failed_codes"}, {Name: "codes_locked_until"}}}).
+		Where("codes_locked_until IS NULL OR codes_locked_until <= ?", now).
+		UpdateColumns(map[string]any{
+			"failed_codes":       gorm.Expr("CASE WHEN failed_codes + 1 >= ? THEN 0 ELSE failed_codes + 1 END", staff.MaxCodeFailures),
+			"codes_locked_until": gorm.Expr("CASE WHEN failed_codes + 1 >= ? THEN ? ELSE codes_locked_until END", staff.MaxCodeFailures, now.Add(staff.CodeLockout)),
+		})
+	if res.Error != nil {
+		return fmt.Errorf("count wrong code of staff %d: %w", m.ID, res.Error)
+	}
+	if res.RowsAffected == 1 && after.CodesLockedUntil != nil && after.CodesLockedUntil.After(now) {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "staff codes locked after wrong codes", slog.Int64("staff_id", m.ID),
+			slog.Int("failures", staff.MaxCodeFailures), slog.Time("until", *after.CodesLockedUntil),
+			slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx)))
+	}
+	return nil
 }
 
 // matchTOTP opens m's sealed second-factor secret and returns the step of code in
@@ -546,8 +611,8 @@ func (s *Service) SealStaffSecrets(ctx context.Context) (int, error) {
 }
 
 // useTOTP marks code used for m, in tx: a conditional UPDATE, so that of two
-// requests with one code only one succeeds. Without a second factor it does
-// nothing.
+// requests with one code only one succeeds. The count of wrong codes starts again.
+// Without a second factor it does nothing.
 func (s *Service) useTOTP(tx *gorm.DB, m *staff.Member, code string) error {
 	if !m.TOTPEnabled {
 		return nil
@@ -559,7 +624,8 @@ func (s *Service) useTOTP(tx *gorm.DB, m *staff.Member, code string) error {
 	if !ok {
 		return models.Problemf("code", msgStaffBadLogin)
 	}
-	res := tx.Model(&staff.Member{}).Where("id = ? AND totp_last_step < ?", m.ID, step).Update("totp_last_step", step)
+	res := tx.Model(&staff.Member{}).Where("id = ? AND totp_last_step < ?", m.ID, step).
+		Updates(map[string]any{"totp_last_step": step, "failed_codes": 0})
 	if res.Error != nil {
 		return res.Error
 	}

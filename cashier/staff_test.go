@@ -593,3 +593,65 @@ func TestLastOwnerKept(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffCodesLocked: wrong codes after the right password count against the
+// account in one conditional statement, so that five sent at once lock its code
+// check as five in a row do: then even the right code is refused, with the same
+// problem, until the lock ends; wrong passwords do not count.
+func TestStaffCodesLocked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		m, err := svc.AddStaff(ctx, "op@example.com", "operator password 1", staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := svc.StartTOTP(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := func(d time.Duration) string {
+			c, err := totp.GenerateCode(e.Secret, time.Now().Add(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if _, err := svc.ConfirmTOTP(ctx, m, code(-30*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		wrong := "000000"
+		if wrong == code(-30*time.Second) || wrong == code(0) || wrong == code(30*time.Second) {
+			wrong = "111111"
+		}
+		for range 3 {
+			if _, err := svc.AuthenticateStaff(ctx, m.Email, "not the password", wrong); problemMessage(err) == "" {
+				t.Fatalf("a wrong password: %v; want a problem", err)
+			}
+		}
+		var wg sync.WaitGroup
+		for range staff.MaxCodeFailures {
+			wg.Go(func() {
+				if _, err := svc.AuthenticateStaff(ctx, m.Email, "operator password 1", wrong); problemMessage(err) == "" {
+					t.Errorf("a wrong code: %v; want a problem", err)
+				}
+			})
+		}
+		wg.Wait()
+		got, _ := svc.StaffMember(ctx, m.ID)
+		if got.FailedCodes != 0 || got.CodesLockedUntil == nil || got.CodesLockedUntil.Sub(time.Now()) < staff.CodeLockout-time.Minute {
+			t.Fatalf("after %d wrong codes at once: %d failures, locked until %v; want 0 and a quarter of an hour from now",
+				staff.MaxCodeFailures, got.FailedCodes, got.CodesLockedUntil)
+		}
+		_, err = svc.AuthenticateStaff(ctx, m.Email, "operator password 1", code(0))
+		if msg := problemMessage(err); msg != "Email, password or code is wrong." {
+			t.Errorf("the right code while locked: %v; want the sign-in's one problem", err)
+		}
+		if err := svc.Reauthenticate(ctx, m, "operator password 1", code(0)); problemMessage(err) == "" {
+			t.Errorf("re-authenticating with the right code while locked: %v; want a problem", err)
+		}
+		db.Model(&staff.Member{}).Where("id = ?", m.ID).Update("codes_locked_until", time.Now().Add(-time.Second).UTC())
+		if _, err := svc.AuthenticateStaff(ctx, m.Email, "operator password 1", code(0)); err != nil {
+			t.Errorf("the right code after the lock: %v", err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -615,4 +616,93 @@ func TestStaffManagementNeedsReauth(t *testing.T) {
 	clock.Advance(reauthWindow + time.Second)
 	other, steps = ta.staffByEmail(other.Email), steps[1:] // backdoor@example.com exists now
 	refused("five minutes after re-authenticating", 1)
+}
+
+// TestStaffCodesLockedPerAccount: wrong codes after the right password count
+// against the account, whatever address they come from: after five, even the right
+// code is refused, with the same sentence, for fifteen minutes, and a WARN line
+// names the member and the address (never the email, password or code). After the
+// lock the right code signs in; a correct sign-in starts the count again. Every
+// failed sign-in and re-authentication is logged at WARN with the factor that
+// failed.
+func TestStaffCodesLockedPerAccount(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	ta := newTestApp(t, func(s *testSetup) {
+		s.Web.LoginLimit = 3
+		s.Web.TrustedProxies = []string{"0.0.0.0/8"}
+		s.Cashier.Now, s.Web.Staff.Now = clock.Now, clock.Now
+	})
+	cl, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	secret := cl.get("/admin/2fa").text("totp-secret")
+	cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, clock.Now())}}).wantRedirect("/admin")
+	// wrong is a code none of the steps around now accepts.
+	wrong := func() string {
+		for _, c := range []string{"000000", "111111", "222222", "333333"} {
+			if !slices.Contains([]string{totpCode(t, secret, clock.Now().Add(-30*time.Second)), totpCode(t, secret, clock.Now()),
+				totpCode(t, secret, clock.Now().Add(30*time.Second))}, c) {
+				return c
+			}
+		}
+		panic("unreachable")
+	}
+	browser := ta.client()
+	signIn := func(ip, code string) *testResponse {
+		return browser.submitFrom(ip, "/admin/login", url.Values{"email": {m.Email}, "password": {testPassword}, "code": {code}})
+	}
+	refused := func(r *testResponse, what string) {
+		t.Helper()
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Email, password or code is wrong.") {
+			t.Fatalf("%s: %d; want 422 with the sign-in's one sentence", what, r.Status)
+		}
+	}
+	failures := func(n int, from int) {
+		t.Helper()
+		for i := range n {
+			refused(signIn(fmt.Sprintf("203.0.113.%d", from+i), wrong()), "a wrong code")
+		}
+	}
+
+	failures(4, 1)
+	clock.Advance(30 * time.Second)
+	signIn("198.51.100.1", totpCode(t, secret, clock.Now())).wantRedirect("/admin")
+	failures(4, 11) // the count started again at the correct sign-in: not locked
+	clock.Advance(30 * time.Second)
+	signIn("198.51.100.2", totpCode(t, secret, clock.Now())).wantRedirect("/admin")
+
+	failures(5, 21)
+	clock.Advance(30 * time.Second)
+	refused(signIn("198.51.100.3", totpCode(t, secret, clock.Now())), "the right code after five wrong ones")
+	cl.submit("/admin/reauth", url.Values{"password": {testPassword}, "code": {totpCode(t, secret, clock.Now())}, "next": {"/admin"}}).
+		wantStatus(http.StatusUnprocessableEntity)
+	logs := ta.Logs.String()
+	locked := fmt.Sprintf(`msg="staff codes locked after wrong codes" staff_id=%d failures=5`, m.ID)
+	if strings.Count(logs, locked) != 1 || !strings.Contains(logs, "ip=203.0.113.25 request_id=") {
+		t.Errorf("want one lock line, from 203.0.113.25, in the log:\n%s", logs)
+	}
+
+	clock.Advance(staff.CodeLockout - time.Minute)
+	refused(signIn("198.51.100.4", totpCode(t, secret, clock.Now())), "the right code during the lock")
+	clock.Advance(time.Minute + time.Second)
+	signIn("198.51.100.5", totpCode(t, secret, clock.Now())).wantRedirect("/admin")
+
+	// The log: every failure at WARN, with what failed, and no secret.
+	refused(ta.client().submitFrom("203.0.113.99", "/admin/login", url.Values{"email": {m.Email}, "password": {"not the password"}}), "a wrong password")
+	logs = ta.Logs.String()
+	for _, want := range []string{
+		`attempt=sign-in factor=password ip=203.0.113.99 request_id=`,
+		`attempt=sign-in factor=code ip=203.0.113.1 request_id=`,
+		`attempt=sign-in factor=code-locked ip=198.51.100.3 request_id=`,
+		`attempt=re-authentication factor=code-locked ip=`,
+	} {
+		if !strings.Contains(logs, `level=WARN msg="staff authentication failed" `+want) {
+			t.Errorf("log lacks a WARN line with %q", want)
+		}
+	}
+	for _, secret := range []string{m.Email, testPassword, "not the password", wrong()} {
+		for line := range strings.Lines(logs) {
+			if strings.Contains(line, "staff authentication failed") && strings.Contains(line, secret) {
+				t.Errorf("a failure log line holds %q: %s", secret, line)
+			}
+		}
+	}
 }

@@ -149,6 +149,13 @@ func (mw *middleware) requestID(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// withClientIP puts the client's address (clientIP) into the request's context,
+// for the service's log lines about failed staff sign-ins and re-authentications.
+func (mw *middleware) withClientIP(c *fiber.Ctx) error {
+	c.SetUserContext(staff.WithClientIP(c.UserContext(), mw.clientIP(c)))
+	return c.Next()
+}
+
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals(requestIDKey).(string)
 	return id

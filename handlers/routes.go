@@ -93,12 +93,12 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 
 	// The back office: staff sign in on their own page, with their own session.
 	app.Get("/admin/login", adminLoginPage(svc))
-	app.Post("/admin/login", mw.loginLimit, adminLogin(svc))
+	app.Post("/admin/login", mw.loginLimit, mw.withClientIP, adminLogin(svc))
 	app.Post("/admin/logout", adminLogout(svc))
 	for _, r := range adminRoutes() {
 		chain := []fiber.Handler{requireStaff(svc, r.Action)}
 		if r.Method == fiber.MethodPost && checksPassword[r.Path] {
-			chain = append(chain, mw.passwordLimit)
+			chain = append(chain, mw.passwordLimit, mw.withClientIP)
 		}
 		if back := needsReauth[r.Path]; r.Method == fiber.MethodPost && back != "" {
 			chain = append(chain, recentAuth(back))
@@ -110,7 +110,8 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 }
 
 // checksPassword are the back-office forms that check the signed-in member's
-// password again: passwordLimit bounds their tries per member.
+// password again: passwordLimit bounds their tries per member, and the service
+// logs their failures with the client's address (withClientIP), as sign-in's.
 var checksPassword = map[string]bool{"/admin/password": true, "/admin/reauth": true}
 
 // needsReauth are the back-office forms that do nothing without a re-authentication

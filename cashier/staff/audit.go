@@ -123,6 +123,20 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+type clientIPKey struct{}
+
+// WithClientIP returns ctx carrying the address of the browser a request came from,
+// for the log lines of failed sign-ins and re-authentications.
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP is the client address in ctx, or "".
+func ClientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}
+
 // Filter selects audit rows; zero fields select everything.
 type Filter struct {
 	StaffID  int64

@@ -100,6 +100,15 @@ type Member struct {
 	// forgot theirs): until the member chooses their own, every back-office page but
 	// their own account's sends them to do so.
 	MustChangePassword bool `gorm:"not null;default:false"`
+	// FailedCodes counts the wrong second-factor codes typed after the right
+	// password since the last code accepted or the last lock; the MaxCodeFailures-th
+	// locks the member's code check for CodeLockout (CodesLockedUntil) and starts the
+	// count again. Addresses are limited apart; this bounds the guesses at one
+	// account's code made from many addresses.
+	FailedCodes int `gorm:"not null;default:0"`
+	// CodesLockedUntil, while in the future, makes every code of the member wrong
+	// without checking it. Nil: never locked.
+	CodesLockedUntil *time.Time
 	// SessionVersion is written into every staff session cookie; a cookie with
 	// another version is refused. Logout, disabling and a role or password change
 	// raise it, which ends every session of the member at once, on every instance.
@@ -132,6 +141,12 @@ var (
 	ErrNotFound   = errors.New("staff member not found")
 	ErrNotAllowed = errors.New("staff role does not allow this")
 	ErrEmailTaken = errors.New("a staff member with this email exists")
+)
+
+// The per-account bound on second-factor guesses (Member.FailedCodes).
+const (
+	MaxCodeFailures = 5
+	CodeLockout     = 15 * time.Minute
 )
 
 // Password lengths: bcrypt reads at most 72 bytes.
