@@ -17,9 +17,9 @@ import (
 
 // Staff sessions are separate from players': their own cookie, only sent to
 // /admin, SameSite=Strict, ended after StaffSettings.Idle without a request and
-// staffMaxAge after sign-in however active, and checked against the staff account on every request, so that logout, disabling
-// and a role change (each raises the account's SessionVersion) end them at once,
-// on every instance. A browser may hold a player session and a staff session; the
+// staffMaxAge after sign-in however active, and checked against the staff account
+// on every request, so that logout, disabling and a role change (each raises the
+// account's SessionVersion) end them at once, on every instance. A browser may hold a player session and a staff session; the
 // one never opens the other's pages.
 
 const (
