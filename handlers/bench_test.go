@@ -27,33 +27,7 @@ import (
 func BenchmarkCashierPage(b *testing.B) {
 	ta := newTestApp(b, benchLogs)
 	cl, _ := ta.signedIn("anna@example.com")
-	base := serve(b, ta.App)
-	cashierURL := base + "/cashier"
-
-	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
-	bare.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	bareURL := serve(b, bare) + "/"
-
-	client := cookieBrowser(b, base, cl.cookie(sessionCookie), &http.Transport{MaxIdleConnsPerHost: 4})
-	get := func(url string) {
-		if err := fetch(client, url); err != nil {
-			b.Fatal(err)
-		}
-	}
-	get(cashierURL) // warm up both, and check the page is really served
-	get(bareURL)
-
-	var pageTime, bareTime time.Duration
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		start := time.Now()
-		get(cashierURL)
-		mid := time.Now()
-		get(bareURL)
-		pageTime, bareTime = pageTime+mid.Sub(start), bareTime+time.Since(mid)
-	}
-	n := float64(b.N)
-	pageRate, bareRate := n/pageTime.Seconds(), n/bareTime.Seconds()
+	pageRate, bareRate := againstBare(b, ta.App, cl.cookie(sessionCookie))
 	b.ReportMetric(pageRate, "page-req/s")
 	b.ReportMetric(bareRate, "bare-req/s")
 	b.ReportMetric(pageRate/bareRate, "ratio")
@@ -73,35 +47,43 @@ func BenchmarkCashierPageCeiling(b *testing.B) {
 		app.Use(mw.session, mw.csrf) // as routes does for every browser route
 		app.Get("/cashier", requirePlayer(svc), func(c *fiber.Ctx) error { return c.SendString("ok") })
 	})
-	base := serve(b, ceiling)
-	ceilingURL := base + "/cashier"
+	ceilingRate, bareRate := againstBare(b, ceiling, cl.cookie(sessionCookie))
+	b.ReportMetric(ceilingRate, "ceiling-req/s")
+	b.ReportMetric(bareRate, "bare-req/s")
+	b.ReportMetric(ceilingRate/bareRate, "ratio")
+}
 
+// againstBare serves app on a real listener and asks for its /cashier with the
+// session cookie, one request at a time, alternating with a bare Fiber handler
+// that returns a short string, b.N times each, and returns both rates
+// (requests/s). Both must answer 200, checked before the timer starts.
+func againstBare(b *testing.B, app *fiber.App, session *http.Cookie) (appRate, bareRate float64) {
+	base := serve(b, app)
+	appURL := base + "/cashier"
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	bareURL := serve(b, bare) + "/"
 
-	client := cookieBrowser(b, base, cl.cookie(sessionCookie), &http.Transport{MaxIdleConnsPerHost: 4})
+	client := cookieBrowser(b, base, session, &http.Transport{MaxIdleConnsPerHost: 4})
 	get := func(url string) {
 		if err := fetch(client, url); err != nil {
 			b.Fatal(err)
 		}
 	}
-	get(ceilingURL) // a 200: signed in, the player read
+	get(appURL) // warm up both, and check the page is really served
 	get(bareURL)
 
-	var ceilingTime, bareTime time.Duration
+	var appTime, bareTime time.Duration
 	b.ResetTimer()
 	for b.Loop() {
 		start := time.Now()
-		get(ceilingURL)
+		get(appURL)
 		mid := time.Now()
 		get(bareURL)
-		ceilingTime, bareTime = ceilingTime+mid.Sub(start), bareTime+time.Since(mid)
+		appTime, bareTime = appTime+mid.Sub(start), bareTime+time.Since(mid)
 	}
 	n := float64(b.N)
-	b.ReportMetric(n/ceilingTime.Seconds(), "ceiling-req/s")
-	b.ReportMetric(n/bareTime.Seconds(), "bare-req/s")
-	b.ReportMetric(bareTime.Seconds()/ceilingTime.Seconds(), "ratio")
+	return n / appTime.Seconds(), n / bareTime.Seconds()
 }
 
 // cookieBrowser is an HTTP client for the app at base that keeps cookies as a browser
