@@ -55,6 +55,30 @@ func (r *rig) pnpOrder(minor int64, currency string) models.Order {
 	return o
 }
 
+// deliverTwice signs one notification of each of methods for the Pay N Play order
+// o (the kyc with kyc's fields) and delivers them in the order perm, twice over:
+// the kyc must be answered kycAnswer, every other one OK.
+func (r *rig) deliverTwice(o models.Order, methods, perm []string, kyc map[string]any, kycAnswer string) {
+	r.t.Helper()
+	notes := map[string]note{}
+	for _, m := range methods {
+		var fields map[string]any
+		if m == trustly.MethodKYC {
+			fields = kyc
+		}
+		notes[m] = notify(r.t, rigTrustlyKey(), m, o, o.EndUserID, fields)
+	}
+	for range 2 {
+		for _, m := range perm {
+			want := "OK"
+			if m == trustly.MethodKYC {
+				want = kycAnswer
+			}
+			r.deliver(notes[m], want)
+		}
+	}
+}
+
 // kycFields are a kyc's kycentityid and attributes for a person.
 func kycFields(entity string, attrs map[string]any) map[string]any {
 	return map[string]any{"kycentityid": entity, "attributes": attrs}
@@ -98,23 +122,7 @@ func TestPayNPlayArrivalOrder(t *testing.T) {
 					attrs := maps.Clone(tt.attrs)
 					attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], i)
 					o := r.pnpOrder(10000, "EUR")
-					notes := map[string]note{}
-					for _, m := range tt.events {
-						var fields map[string]any
-						if m == trustly.MethodKYC {
-							fields = kycFields(entity, attrs)
-						}
-						notes[m] = notify(t, key, m, o, o.EndUserID, fields)
-					}
-					for range 2 {
-						for _, m := range perm {
-							want := "OK"
-							if m == trustly.MethodKYC {
-								want = tt.kyc
-							}
-							r.deliver(notes[m], want)
-						}
-					}
+					r.deliverTwice(o, tt.events, perm, kycFields(entity, attrs), tt.kyc)
 					r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, attrs)), tt.kyc)
 
 					got := r.reload(o)
@@ -417,7 +425,6 @@ func TestPayNPlayDebitBeforeKYC(t *testing.T) {
 func TestPayNPlayDebitArrivalOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
-		key := rigTrustlyKey()
 		for _, tt := range []struct {
 			name   string
 			attrs  map[string]any
@@ -436,23 +443,7 @@ func TestPayNPlayDebitArrivalOrder(t *testing.T) {
 					attrs := maps.Clone(tt.attrs)
 					attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], i)
 					o := r.pnpOrder(10000, "EUR")
-					notes := map[string]note{}
-					for _, m := range events {
-						var fields map[string]any
-						if m == trustly.MethodKYC {
-							fields = kycFields(entity, attrs)
-						}
-						notes[m] = notify(t, key, m, o, o.EndUserID, fields)
-					}
-					for range 2 {
-						for _, m := range perm {
-							want := "OK"
-							if m == trustly.MethodKYC {
-								want = tt.kyc
-							}
-							r.deliver(notes[m], want)
-						}
-					}
+					r.deliverTwice(o, events, perm, kycFields(entity, attrs), tt.kyc)
 					got := r.reload(o)
 					var transfers int64
 					db.Model(&models.Transfer{}).Where("reference LIKE ?", got.Reference("")+"%").Count(&transfers)
