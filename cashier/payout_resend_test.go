@@ -23,6 +23,11 @@ import (
 // answers the first unsigned calls with an unsigned error (the outcome unknown,
 // though nothing arrived) and every later one with a signed 620 ERROR_UNKNOWN.
 func (e *payEnv) refusing(unsigned int32) *cashier.Service {
+	return e.answeringError(unsigned, trustly.CodeUnknown, "ERROR_UNKNOWN")
+}
+
+// answeringError is refusing with code and message in the signed error.
+func (e *payEnv) answeringError(unsigned int32, code int, message string) *cashier.Service {
 	e.t.Helper()
 	var calls atomic.Int32
 	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +42,7 @@ func (e *payEnv) refusing(unsigned int32) *cashier.Service {
 			_, _ = w.Write(trustly.EncodeUnsignedError(trustly.CodeUnknown, "ERROR_UNKNOWN"))
 			return
 		}
-		body, err := trustly.EncodeError(e.sb.Config.Key, req.Method, req.Params.UUID, trustly.CodeUnknown, "ERROR_UNKNOWN")
+		body, err := trustly.EncodeError(e.sb.Config.Key, req.Method, req.Params.UUID, code, message)
 		if err != nil {
 			e.t.Errorf("stub: %v", err)
 		}
@@ -182,5 +187,24 @@ func TestPayoutResendRefusedReleasedByLedger(t *testing.T) {
 		if calls, paid := e.sb.Sandbox.PayoutCalls(order.MessageID), e.sandboxPayouts(order.MessageID, "SEK"); calls != 0 || paid != 0 {
 			t.Errorf("the sandbox saw %d calls and executed %d payouts; want none", calls, paid)
 		}
+	})
+}
+
+// TestPayoutFirstCallAnswered637: a 637 (duplicate MessageID) proves that a call
+// with the payout's MessageID reached Trustly, even when it answers the first call
+// we know of (a proxy may have sent it twice): the payout is checked with
+// Trustly, still reserved, never released as a refusal would be.
+func TestPayoutFirstCallAnswered637(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		order, err := e.answeringError(0, trustly.CodeDuplicateMessageID, "ERROR_DUPLICATE_MESSAGE_ID").
+			RequestPayout(e.ctx, p, account.ID, e.money(p, 400))
+		if err != nil {
+			t.Fatalf("payout answered 637: %v; want no problem for the player", err)
+		}
+		e.wantChecking(order)
+		e.wantMoney(p, 60000, 40000)
 	})
 }
