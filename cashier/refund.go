@@ -468,7 +468,8 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 // pickRefund finds the refund a notification (method, amount, currency) under the
 // deposit's orderid is about, among refunds, oldest first; nil when none fits.
 // Trustly names only the deposit, so the refund is the oldest one of that amount
-// still waiting for that event (refunds of one amount are alike, and each
+// still waiting for that event that Trustly accepted, or else the oldest one of
+// that amount still waiting (refunds of one amount are alike, and each
 // notification is applied once); then, for payoutconfirmation and payoutfailed,
 // the oldest of that amount, and then the one refund still waiting for that
 // event, whatever the amount (applyPayout flags the difference). A credit must
@@ -486,6 +487,10 @@ func pickRefund(refunds []models.Order, method, amount, currency string) *models
 		return o.CreditedAt == nil
 	}
 	passes := []func(o *models.Order) bool{
+		// Trustly's notification is of a refund it has: one it accepted first, before
+		// one whose call may never have reached it (its own notification, or
+		// checkRefunds, settles that one).
+		func(o *models.Order) bool { return same(o) && waiting(o) && o.SentAt != nil },
 		func(o *models.Order) bool { return same(o) && waiting(o) },
 	}
 	if method != trustly.MethodCredit {

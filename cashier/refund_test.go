@@ -363,3 +363,43 @@ func TestRefundUnknownOutcome(t *testing.T) {
 		e.wantMoney(p, 70000, 0)
 	})
 }
+
+// TestRefundConfirmationGoesToAcceptedRefund: two refunds of one amount from one
+// deposit, the first whose call never reached Trustly (outcome unknown), the
+// second accepted. Trustly's one payoutconfirmation is the accepted refund's, not
+// the older unknown one's; the unknown one is released once GetWithdrawals lists
+// only one refund a day later, and the player has lost one refund's amount, once.
+func TestRefundConfirmationGoesToAcceptedRefund(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.hold.Store(true) // only the forged notification below arrives
+
+		dead := httptest.NewServer(nil)
+		dead.Close()
+		lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+		if err != nil || lost.Status != models.OrderSending {
+			t.Fatalf("call lost: %s, %v; want sending", lost.Status, err)
+		}
+		sent, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+		if err != nil || sent.Status != models.OrderSent {
+			t.Fatalf("accepted: %s, %v; want sent", sent.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, dep, p, map[string]any{"amount": "300.00"}))
+		if l, s := e.reload(lost), e.reload(sent); l.ConfirmedAt != nil || s.ConfirmedAt == nil {
+			t.Errorf("confirmation applied to the unknown refund (%v) instead of the accepted one (%v)", l.ConfirmedAt, s.ConfirmedAt)
+		}
+
+		e.clock.Advance(cashier.RefundRefusedAfter + time.Minute)
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if l := e.reload(lost); l.ReleasedAt == nil {
+			t.Errorf("the refund Trustly never had: %s, released %v; want released", l.Status, l.ReleasedAt)
+		}
+		e.wantMoney(p, 70000, 0) // Trustly carried out one refund of 300.00
+	})
+}
