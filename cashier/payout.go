@@ -57,6 +57,7 @@ const (
 	msgSecondApprover   = "You have approved this payout already; it needs a second staff member's approval."
 	msgApproveBlocked   = "The player has been blocked since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance, or unblock the player first."
 	msgApproveNegative  = "The player's balance is below zero because their bank returned a deposit, so this payout cannot be approved. Deny it to give the money back to their balance, towards what they owe."
+	msgApproveAccount   = "The player removed this bank account, or a payout to it failed at the bank, since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance."
 )
 
 // Player-facing words for a payout's state (PayoutStateText).
@@ -430,6 +431,15 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 			return err
 		case balance.Minor < 0:
 			return models.ProblemT("", "problem.payout_approve_negative", msgApproveNegative)
+		}
+		// The account was checked when the payout was asked for; the player may have
+		// removed it while the payout waited, or a payout to it failed at the bank.
+		var account models.BankAccount
+		if err := forUpdate(tx).Where("id = ?", o.BankAccountID).Take(&account).Error; err != nil {
+			return fmt.Errorf("bank account %d: %w", o.BankAccountID, err)
+		}
+		if account.Removed || account.PayoutFailure != "" {
+			return models.ProblemT("", "problem.payout_approve_account", msgApproveAccount)
 		}
 		before := decisionView(*o)
 		event := staff.EventPayoutApproved

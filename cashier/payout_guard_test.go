@@ -219,3 +219,40 @@ func TestPayoutCreditOtherCurrencyThenGenuine(t *testing.T) {
 		e.wantMoney(p, 100000, 0)
 	})
 }
+
+// TestApprovePayoutAccountGoneMeanwhile: a payout waiting for approval whose bank
+// account the player removed meanwhile, or to which another payout failed at the
+// bank, is not sent on approval: staff are told why, it keeps waiting, reserved,
+// and denying it gives the money back.
+func TestApprovePayoutAccountGoneMeanwhile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for _, gone := range []string{"removed", "payout failed"} {
+			e := newPayEnv(t, db)
+			p := e.player("SE")
+			account := e.deposit(p, 8000)
+			order := e.awaitingApproval(p, account.ID, 6000)
+			switch gone {
+			case "removed":
+				if _, err := e.svc.RemoveBankAccount(e.ctx, p, account.ID); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				if err := db.Model(&models.BankAccount{}).Where("id = ?", account.ID).Update("payout_failure", "closed_account").Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			calls := e.apiCalls("AccountPayout")
+			got, err := e.svc.ApprovePayout(e.ctx, e.admin(), order.ID, "ok")
+			if n := e.apiCalls("AccountPayout") - calls; n != 0 || err == nil || !strings.Contains(err.Error(), "bank account") {
+				t.Errorf("%s: approval %s, %v, %d AccountPayout calls; want refused, naming the bank account, nothing sent", gone, got.Status, err, n)
+			}
+			if got := e.reload(order); got.Status != models.OrderAwaitingApproval {
+				t.Errorf("%s: after the refused approval %s; want still awaiting approval", gone, got.Status)
+			}
+			if _, err := e.svc.DenyPayout(e.ctx, e.admin(), order.ID, "account gone"); err != nil {
+				t.Fatalf("%s: deny: %v", gone, err)
+			}
+			e.wantMoney(p, 800000, 0)
+		}
+	})
+}
