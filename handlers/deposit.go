@@ -163,12 +163,20 @@ func resultURL(order models.Order) string {
 }
 
 // depositCheckout shows Trustly's checkout for a started deposit. An order past
-// that point (paid, cancelled, credited) goes to its result page instead.
+// that point (paid, cancelled, credited) goes to its result page instead, and a
+// player who took a break since starting it goes to the cashier, which shows the
+// break: no deposit is made during one.
 func depositCheckout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		order, err := depositOrder(c, svc)
 		if err != nil {
 			return err
+		}
+		switch _, onBreak, err := svc.CurrentBreak(c.UserContext(), currentPlayer(c)); {
+		case err != nil:
+			return err
+		case onBreak:
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, svc.Now()) {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)

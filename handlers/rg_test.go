@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -125,4 +126,22 @@ func TestBreakPages(t *testing.T) {
 	if got := cl.submit("/breaks/confirm", url.Values{"kind": {"time-out-24h"}}).wantStatus(422).text("problem"); !strings.HasPrefix(got, "You already have a break until 3 Jun 2026, 12:00 CEST.") {
 		t.Errorf("shorter break: %q; want refused", got)
 	}
+}
+
+// TestBreakClosesStartedDeposit: a deposit the player started before taking a
+// break is not offered again during it: its checkout page sends them to the
+// cashier, which shows the break, instead of Trustly's checkout.
+func TestBreakClosesStartedDeposit(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, player := lv.signedIn("anna@example.com")
+	id := lv.startDeposit(cl, "100")
+	checkout := "/deposit/checkout?order=" + url.QueryEscape(id)
+	if r := cl.get(checkout); r.Status != http.StatusOK || !r.has("checkout-frame") {
+		t.Fatalf("before the break: GET %s %d; want Trustly's checkout", checkout, r.Status)
+	}
+	cl.submit("/breaks/confirm", url.Values{"kind": {"time-out-30d"}}).wantRedirect("/breaks")
+	if _, ok, _ := lv.Svc.CurrentBreak(t.Context(), player); !ok {
+		t.Fatal("no break in force")
+	}
+	cl.get(checkout).wantRedirect("/cashier")
 }
