@@ -181,6 +181,22 @@ type PayNPlayOutcome struct {
 	Player *models.Player
 }
 
+// ClaimPayNPlaySignIn records that the Pay N Play order orderID signs its browser
+// in now, and reports false when it did so before: an order signs in once. The
+// binding to the browser that started it lives in that browser's cookie, and a
+// copy of the cookie taken before the sign-in stays valid; without this claim it
+// would sign the player in again, in any browser, even after they logged out. One
+// conditional UPDATE, so that of two requests at once only one signs in.
+func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&models.Order{}).
+		Where("id = ? AND pay_n_play = ? AND signed_in_at IS NULL", orderID, true).
+		Update("signed_in_at", s.now().UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("claim the sign-in of order %d: %w", orderID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // PayNPlayResult reports the Pay N Play order with messageID (the order parameter of
 // its return URL), or ErrOrderNotFound for an unknown id or an order that is not Pay
 // N Play. It signs no one in: the handler signs the browser in as Player only when

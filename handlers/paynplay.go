@@ -221,6 +221,16 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 		}
 		switch out.State {
 		case cashier.PayNPlayReady:
+			// Once per order: a copy of this browser's cookie from before the sign-in
+			// still holds the binding.
+			switch claimed, err := svc.ClaimPayNPlaySignIn(c.UserContext(), out.Order.ID); {
+			case err != nil:
+				return err
+			case !claimed:
+				log.LogAttrs(c.UserContext(), slog.LevelWarn, "pay n play sign-in refused: the order signed in before",
+					slog.Int64("order_id", out.Order.ID), slog.String("ip", c.IP()), slog.String("request_id", requestID(c)))
+				return fiber.ErrNotFound
+			}
 			if err := signIn(c, *out.Player); err != nil {
 				return err
 			}

@@ -535,3 +535,33 @@ func TestSessionEndedBankPlayer(t *testing.T) {
 	cl.setCookie(sessionCookie, "ended")
 	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }
+
+// TestPayNPlaySignsInOnce: a copy of the cookie a browser had before its Pay N
+// Play order signed it in still holds the order's binding; replayed in another
+// browser, before or after the player logs out, it signs no one in: an order signs
+// in once. The browser that signed in still goes back to the cashier on a reload.
+func TestPayNPlaySignsInOnce(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "")
+	lv.waitDecision(id)
+	bound := cl.cookie(sessionCookie).Value // before the sign-in: holds only the binding
+	success := cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)
+
+	cl.get(success).wantRedirect("/cashier")
+	cl.get(success).wantRedirect("/cashier") // a reload
+	copied := lv.client()
+	copied.setCookie(sessionCookie, bound)
+	copied.get(success).wantStatus(http.StatusNotFound)
+	if r := copied.get("/cashier"); r.Status == http.StatusOK {
+		t.Error("a copy of the cookie from before the sign-in opens the cashier")
+	}
+
+	cl.submit("/logout", nil).wantRedirect("/")
+	again := lv.client()
+	again.setCookie(sessionCookie, bound)
+	again.get(success).wantStatus(http.StatusNotFound)
+	if r := again.get("/cashier"); r.Status == http.StatusOK {
+		t.Error("a copy of the cookie from before the sign-in opens the cashier after the player logged out")
+	}
+}

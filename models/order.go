@@ -145,6 +145,10 @@ type Order struct {
 	KYCMessage    string `gorm:"size:500;not null;default:''"`
 	KYCText       string `gorm:"size:1000;not null;default:''"`
 	KYCAt         *time.Time
+	// SignedInAt is when the order signed its browser in as its player (Pay N Play):
+	// once only, so a copy of the browser's cookie from before cannot sign anyone
+	// in with it again (cashier.Service.ClaimPayNPlaySignIn).
+	SignedInAt *time.Time
 	CreditHeldAt  *time.Time // a credit came before the kyc said CONTINUE: not booked until then
 	DebitHeldAt   *time.Time // a debit came before the kyc said CONTINUE: not booked until then
 	// HeldCreditID and HeldDebitID are Trustly's notificationids of the credit and
