@@ -517,6 +517,14 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 		order.AddFlag(why)
 		log.Error("alert: credit not booked", "why", why, "amount", d.Amount, "currency", d.Currency)
 		return nil
+	case order.LoginOnly:
+		// A Pay N Play login asked for no money: its kyc let the person in past a
+		// break and without the deposit limits, so money on it is for staff to
+		// return, never booked.
+		order.AddFlag(fmt.Sprintf("credit of %s %s on a Pay N Play login, which asked for no money: not booked, return it to the payer",
+			amount, amount.Currency))
+		log.Error("alert: credit on a Pay N Play login; not booked", "amount", amount.String())
+		return nil
 	}
 	if heldForKYC(order) {
 		holdCredit(d, amount, order, now, log)

@@ -571,3 +571,42 @@ func TestPayNPlayTimelineShowsHeld(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayLoginCreditNotBooked: a credit Trustly sends for a Pay N Play
+// login, which asked for no money (and whose kyc let a player on a break in, and
+// read no deposit limits), is flagged for staff and never booked, before or after
+// the kyc.
+func TestPayNPlayLoginCreditNotBooked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for _, creditFirst := range []bool{true, false} {
+			r := pnpRig(t, db)
+			key := rigTrustlyKey()
+			o := r.pnpOrder(0, "EUR")
+			if err := db.Model(&o).Update("login_only", true).Error; err != nil {
+				t.Fatal(err)
+			}
+			o = r.reload(o)
+			credit := notify(t, key, trustly.MethodCredit, o, o.EndUserID, map[string]any{"amount": "5000.00"})
+			entity := fmt.Sprintf("k-login-credit-%d", rigNext())
+			attrs := maps.Clone(dutchAdult)
+			attrs["lastname"] = fmt.Sprintf("de Vries %d", rigNext())
+			kyc := notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, attrs))
+			if creditFirst {
+				r.deliver(credit, "OK")
+				r.deliver(kyc, trustly.StatusContinue)
+			} else {
+				r.deliver(kyc, trustly.StatusContinue)
+				r.deliver(credit, "OK")
+			}
+			r.audit()
+			got := r.reload(o)
+			var p models.Player
+			if err := db.Take(&p, got.PlayerID).Error; err != nil {
+				t.Fatalf("no player signed in: %v", err)
+			}
+			if w := r.wallet(p); w != 0 || got.CreditedAt != nil || !strings.Contains(got.Flag, "on a Pay N Play login") {
+				t.Errorf("credit first %t: wallet %d, credited %v, flag %q; want nothing booked, flagged", creditFirst, w, got.CreditedAt, got.Flag)
+			}
+		}
+	})
+}
