@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"log/slog"
 	"strings"
 	"time"
@@ -258,6 +259,28 @@ func blockedSince(tx *gorm.DB, known *models.Player, started int64) (bool, error
 	return playerBlocked(tx, started)
 }
 
+// onBreakSince reports whether the player known (nil: none) or the one who started
+// the deposit order is on a break now, read in tx; false for a Pay N Play login,
+// which a break does not stop.
+func onBreakSince(ctx context.Context, tx *gorm.DB, known *models.Player, order *models.Order, now time.Time) (bool, error) {
+	if order.LoginOnly {
+		return false, nil
+	}
+	ids := []int64{order.PlayerID}
+	if known != nil {
+		ids = append(ids, known.ID)
+	}
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		if _, on, err := breaks.Current(ctx, tx, id, now); err != nil || on {
+			return on, err
+		}
+	}
+	return false, nil
+}
+
 // maxLookalikes bounds how many players of one date of birth the decision reads.
 const maxLookalikes = 20
 
@@ -354,6 +377,11 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		// Staff may have blocked the player while the decision was taken outside
 		// the write lock (the register can take seconds): it is taken again.
 		if blocked, err := blockedSince(tx, known, order.PlayerID); err != nil || blocked {
+			return trustly.Answer{}, cmp.Or(err, errKYCStale)
+		}
+		// Likewise a break the player took meanwhile, which stops a deposit (a login
+		// lets them in to withdraw).
+		if onBreak, err := onBreakSince(ctx, tx, known, order, now); err != nil || onBreak {
 			return trustly.Answer{}, cmp.Or(err, errKYCStale)
 		}
 		if err := s.identify(ctx, tx, order, known, d.Identity, now, log); err != nil {

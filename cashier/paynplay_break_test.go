@@ -1,0 +1,68 @@
+package cashier_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// breakDuringKYC is the cashier's limits, which run hook once before answering for
+// a player: a break taken while the kyc decision is taken (the register and the
+// limits are read outside the write lock, and may take seconds).
+type breakDuringKYC struct {
+	*limits.Service
+	once sync.Once
+	hook func()
+}
+
+func (b *breakDuringKYC) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
+	if playerID != 0 {
+		b.once.Do(b.hook)
+	}
+	return b.Service.DepositAllowance(ctx, playerID, country, currency)
+}
+
+// TestPayNPlayBreakDuringDecision: a returning player takes a 7-day time-out while
+// the kyc of their Pay N Play deposit is being decided. The decision is taken again
+// in the write transaction and refused as on a break: no deposit during a break.
+func TestPayNPlayBreakDuringDecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		r.svc = pnpLimitsService(t, db, nil)
+		key := rigTrustlyKey()
+		first := r.pnpOrder(50000, "SEK")
+		r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("entity-"+first.MessageID, swedishAdult)), trustly.StatusContinue)
+		var p models.Player
+		if err := db.Take(&p, r.reload(first).PlayerID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Month: 500000}); err != nil {
+			t.Fatal(err)
+		}
+		lim := &breakDuringKYC{Service: limits.New(db, limits.Builtin(), nil)}
+		svc := pnpLimitsService(t, db, lim)
+		lim.hook = func() {
+			if _, err := svc.TakeBreak(r.ctx, p, breaks.TimeOut7d); err != nil {
+				t.Error(err)
+			}
+		}
+		r.svc = svc
+		o := r.pnpOrder(20000, "SEK")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-"+o.MessageID, swedishAdult)), trustly.StatusFinish)
+		got := r.reload(o)
+		if _, on, err := svc.CurrentBreak(r.ctx, p); err != nil || !on {
+			t.Fatalf("no break in force: %v", err)
+		}
+		if got.KYCOutcome != models.KYCFinish {
+			t.Errorf("kyc of a deposit whose player took a break meanwhile: %q (reasons %q); want finish", got.KYCOutcome, got.KYCReasons)
+		}
+	})
+}
