@@ -253,3 +253,31 @@ func TestKYCDepositLimitRace(t *testing.T) {
 		}
 	})
 }
+
+// TestDepositLimitsCountCreditAboveOrder: a deposit credited with more than its
+// order's amount (booked as Trustly says, and flagged) counts what reached the
+// wallet against the limits, so no further deposit goes past them.
+func TestDepositLimitsCountCreditAboveOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, r.reload(o), p.EndUserID, map[string]any{"amount": "1000.00"}), "OK")
+		st, err := r.svc.DepositLimits(r.ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Periods[0].Used.Minor != 100000 {
+			t.Errorf("after 1000.00 credited on a 600.00 order: the day's limit used %d; want 100000", st.Periods[0].Used.Minor)
+		}
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(40000), "10.0.0.1"); err == nil {
+			t.Error("a further 400.00 deposit started past the day's limit of 1000.00")
+		}
+	})
+}

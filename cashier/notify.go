@@ -552,6 +552,7 @@ func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Mon
 	if amount != order.Amount {
 		order.AddFlag(fmt.Sprintf("credit of %s differs from the order's %s: booked as credited", amount, order.Amount))
 	}
+	order.CreditedMinor = amount.Minor
 	setOnce(&order.CreditedAt, now)
 	return s.returnDebitExcess(ctx, tx, amount, order, log)
 }

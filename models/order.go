@@ -148,9 +148,13 @@ type Order struct {
 	// SignedInAt is when the order signed its browser in as its player (Pay N Play):
 	// once only, so a copy of the browser's cookie from before cannot sign anyone
 	// in with it again (cashier.Service.ClaimPayNPlaySignIn).
-	SignedInAt   *time.Time
-	CreditHeldAt *time.Time // a credit came before the kyc said CONTINUE: not booked until then
-	DebitHeldAt  *time.Time // a debit came before the kyc said CONTINUE: not booked until then
+	SignedInAt *time.Time
+	// CreditedMinor is what the deposit's credit booked to the wallet, as Trustly
+	// said (set with CreditedAt; 0 before): the deposit limits count it when it is
+	// more than the order's amount.
+	CreditedMinor int64      `gorm:"not null;default:0"`
+	CreditHeldAt  *time.Time // a credit came before the kyc said CONTINUE: not booked until then
+	DebitHeldAt   *time.Time // a debit came before the kyc said CONTINUE: not booked until then
 	// HeldCreditID and HeldDebitID are Trustly's notificationids of the credit and
 	// the debit held: the kyc books exactly those, never another credit stored for
 	// the order (one refused for its enduserid or currency, or a second one). ""

@@ -509,7 +509,8 @@ const margin = 48 * time.Hour
 // or refused: the reservation is released). A Pay N Play deposit counts once its
 // kyc said CONTINUE, capped by that answer's limit: before, its player or amount may
 // not be known, and the kyc decision that reads the limits must not count the very
-// order it decides. A payout counts, when net, from when it was sent unless it came
+// order it decides. A deposit credited with more than that counts what it was
+// credited (Order.CreditedMinor). A payout counts, when net, from when it was sent unless it came
 // back.
 func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
@@ -523,7 +524,7 @@ func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net b
 	defer rows.Close()
 	for rows.Next() {
 		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Currency: currency}}
-		if err := rows.Scan(&o.Amount.Minor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt); err != nil {
+		if err := rows.Scan(&o.Amount.Minor, &o.CreditedMinor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt); err != nil {
 			return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 		}
 		if m := Counts(o); m > 0 {
@@ -561,7 +562,7 @@ var (
 	// currency created since a moment: an index range of
 	// idx_orders_player_deposits (store), whose WHERE the kind's literal matches
 	// (a bound parameter would not).
-	depositsSQL = `SELECT amount_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at FROM orders
+	depositsSQL = `SELECT amount_minor, credited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at FROM orders
 WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
 	// payoutsSQL selects the amounts of the player's payouts in a currency sent
 	// since a moment and not returned, and when they were sent: an index range of
@@ -583,7 +584,9 @@ func Counts(o models.Order) int64 {
 	if o.KYCLimitMinor > 0 && (m == 0 || o.KYCLimitMinor < m) {
 		m = o.KYCLimitMinor
 	}
-	return m
+	// A credit of more than that (booked as Trustly said, and flagged) is what the
+	// wallet got: it counts whole.
+	return max(m, o.CreditedMinor)
 }
 
 // lockPlayer takes player's row lock until tx ends (PostgreSQL): every deposit
