@@ -14,6 +14,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
 
@@ -267,6 +268,36 @@ func TestTransactionsDatedPages(t *testing.T) {
 
 		if _, err := r.svc.Transactions(ctx, by, cashier.TxFilter{From: from, BeforeID: want[3]}); err == nil {
 			t.Error("a page of a date range after an id alone was read; want refused")
+		}
+	})
+}
+
+// TestTransactionTotalsCredited: a deposit of 100.00 that Trustly credits with
+// 50.00 is booked as 50.00; the totals say both what was asked and what was
+// credited, and the credited sum agrees with the reports chart and the ledger.
+func TestTransactionTotalsCredited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		by := viewer(t, db)
+		p := r.player()
+		o := r.order(p, 10000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "50.00"}), "OK")
+		r.order(p, 7000) // started, never credited
+		if w := r.wallet(p); w != 5000 {
+			t.Fatalf("wallet %d; want 5000 booked", w)
+		}
+		totals, err := r.svc.TransactionTotals(r.ctx, by, cashier.TxFilter{Kind: models.OrderDeposit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now().UTC()
+		vols, err := r.svc.DailyVolumes(r.ctx, by, today, today.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chart := vols["SEK"][0].Deposits
+		if len(totals) != 1 || totals[0].Sum.Minor != 17000 || totals[0].Credited != chart || chart.Minor != 5000 {
+			t.Errorf("deposit totals %+v; want asked 170.00 and credited 50.00, as the reports chart (%s) and the ledger", totals, chart)
 		}
 	})
 }

@@ -70,7 +70,11 @@ type TxTotal struct {
 	Currency string
 	Kind     models.OrderKind
 	Count    int64
-	Sum      models.Money
+	Sum      models.Money // the orders' amounts, as asked
+	// Credited is, for deposits, what their credits booked to wallets, as Trustly
+	// said (Order.CreditedMinor; the amount asked for a credit booked before that
+	// was kept), which may differ from Sum; zero for other kinds.
+	Credited models.Money
 }
 
 // Transactions lists the orders f selects, newest first, for a member who may view
@@ -224,8 +228,11 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 		Kind           models.OrderKind
 		N              int64
 		Total          int64
+		Credited       int64
 	}
-	err = q.Select("amount_currency, kind, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total").
+	err = q.Select("amount_currency, kind, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total, " +
+		"COALESCE(SUM(CASE WHEN kind = '" + string(models.OrderDeposit) + "' AND credited_at IS NOT NULL THEN " +
+		"CASE WHEN credited_minor > 0 THEN credited_minor ELSE amount_minor END ELSE 0 END), 0) AS credited").
 		Group("amount_currency, kind").Order("amount_currency, kind").Scan(&sums).Error
 	if err != nil {
 		return nil, fmt.Errorf("transaction totals: %w", err)
@@ -233,7 +240,8 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 	out := make([]TxTotal, len(sums))
 	for i, r := range sums {
 		out[i] = TxTotal{Currency: r.AmountCurrency, Kind: r.Kind, Count: r.N,
-			Sum: models.Money{Minor: r.Total, Currency: r.AmountCurrency}}
+			Sum:      models.Money{Minor: r.Total, Currency: r.AmountCurrency},
+			Credited: models.Money{Minor: r.Credited, Currency: r.AmountCurrency}}
 	}
 	return out, nil
 }

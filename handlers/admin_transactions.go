@@ -273,8 +273,12 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		for _, t := range totals {
+			credited := "—"
+			if t.Kind == models.OrderDeposit {
+				credited = t.Credited.Display()
+			}
 			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: string(t.Kind),
-				Count: strconv.FormatInt(t.Count, 10), Sum: t.Sum.Display()})
+				Count: strconv.FormatInt(t.Count, 10), Sum: t.Sum.Display(), Credited: credited})
 		}
 		return render(c, views.AdminTotals(page))
 	}

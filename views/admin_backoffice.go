@@ -40,6 +40,7 @@ type AdminTotalsPage struct {
 // TotalRow sums one currency and kind.
 type TotalRow struct {
 	Currency, Kind, Count, Sum string
+	Credited                   string // deposits: what their credits booked; "—" for other kinds
 }
 
 // AdminOrderPage is everything about one order.
