@@ -348,10 +348,17 @@ func playerBlocked(db *gorm.DB, playerID int64) (bool, error) {
 type Flagged struct {
 	Orders        []TxRow               // newest first
 	Notifications []models.Notification // newest first
+	// MoreOrders and MoreNotifications say that older ones wait beyond the
+	// FlaggedShown listed: resolving those listed brings them up.
+	MoreOrders, MoreNotifications bool
 }
 
+// FlaggedShown is how many flagged orders, and unmatched notifications, the
+// flagged list holds at most.
+const FlaggedShown = 200
+
 // FlaggedList reads the unresolved flagged orders and unmatched notifications, at
-// most 200 of each.
+// most FlaggedShown of each, the newest, and whether more wait.
 func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return Flagged{}, err
@@ -361,14 +368,20 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
 		resolved := tx.Model(&staff.Resolution{}).Select("1").
 			Where("flag_resolutions.order_id = orders.id AND flag_resolutions.flag = orders.flag")
-		if err := tx.Where("flag <> ''").Where("NOT EXISTS (?)", resolved).Order("id DESC").Limit(200).Find(&orders).Error; err != nil {
+		if err := tx.Where("flag <> ''").Where("NOT EXISTS (?)", resolved).Order("id DESC").Limit(FlaggedShown + 1).Find(&orders).Error; err != nil {
 			return err
 		}
 		seen := tx.Model(&staff.Resolution{}).Select("1").Where("flag_resolutions.notification_id = notifications.id")
-		return tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(200).Find(&f.Notifications).Error
+		return tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error
 	})
 	if err != nil {
 		return Flagged{}, fmt.Errorf("flagged list: %w", err)
+	}
+	if f.MoreOrders = len(orders) > FlaggedShown; f.MoreOrders {
+		orders = orders[:FlaggedShown]
+	}
+	if f.MoreNotifications = len(f.Notifications) > FlaggedShown; f.MoreNotifications {
+		f.Notifications = f.Notifications[:FlaggedShown]
 	}
 	if f.Orders, err = s.withEmails(ctx, orders); err != nil {
 		return Flagged{}, err

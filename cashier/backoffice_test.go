@@ -301,3 +301,30 @@ func TestTransactionTotalsCredited(t *testing.T) {
 		}
 	})
 }
+
+// TestFlaggedListSaysMoreWait: with more unresolved flagged orders than the list
+// holds, it shows the newest FlaggedShown and says older ones wait; with exactly
+// that many it says nothing.
+func TestFlaggedListSaysMoreWait(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		by := viewer(t, db)
+		storetest.SeedOrders(t, db, "fl-", cashier.FlaggedShown, 5, 0)
+		flag := func() {
+			if err := db.Model(&models.Order{}).Where("message_id LIKE ?", "fl-%").Update("flag", "needs a look").Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		flag()
+		list, err := r.svc.FlaggedList(r.ctx, by)
+		if err != nil || len(list.Orders) != cashier.FlaggedShown || list.MoreOrders {
+			t.Fatalf("%d flagged: %d listed, more %t, %v; want all, no more", cashier.FlaggedShown, len(list.Orders), list.MoreOrders, err)
+		}
+		storetest.SeedOrders(t, db, "fl-x", 1, 5, 0)
+		flag()
+		list, err = r.svc.FlaggedList(r.ctx, by)
+		if err != nil || len(list.Orders) != cashier.FlaggedShown || !list.MoreOrders {
+			t.Errorf("%d flagged: %d listed, more %t, %v; want %d and more", cashier.FlaggedShown+1, len(list.Orders), list.MoreOrders, err, cashier.FlaggedShown)
+		}
+	})
+}

@@ -105,6 +105,13 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 		for _, n := range list.Notifications {
 			page.Notifications = append(page.Notifications, notificationRow(n, true, zone))
 		}
+		shown := "the " + strconv.Itoa(cashier.FlaggedShown) + " newest"
+		if list.MoreOrders {
+			page.MoreOrders = shown
+		}
+		if list.MoreNotifications {
+			page.MoreNotifications = shown
+		}
 		return render(c, views.AdminFlagged(page))
 	}
 }

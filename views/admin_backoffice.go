@@ -125,4 +125,7 @@ type AdminFlaggedPage struct {
 	CanResolve    bool
 	Orders        []TxRow
 	Notifications []NotificationRow
+	// MoreOrders and MoreNotifications, when set, say how many are shown
+	// ("the 200 newest"): older ones wait beyond them.
+	MoreOrders, MoreNotifications string
 }
