@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,6 +64,31 @@ func TestPayNPlayBreakDuringDecision(t *testing.T) {
 		}
 		if got.KYCOutcome != models.KYCFinish {
 			t.Errorf("kyc of a deposit whose player took a break meanwhile: %q (reasons %q); want finish", got.KYCOutcome, got.KYCReasons)
+		}
+	})
+}
+
+// TestPayNPlayUnsetCapForAllDeposits: a Swede who never sets a deposit limit may
+// bring the policy's UnsetCap (1 000 SEK) by Pay N Play before the cashier asks
+// for the limits: for all such deposits together, not for each. Coming back by
+// the landing page with another 1 000 SEK, still without limits, is refused.
+func TestPayNPlayUnsetCapForAllDeposits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		r.svc = pnpLimitsService(t, db, nil)
+		key := rigTrustlyKey()
+		total := int64(0)
+		for i, want := range []string{trustly.StatusContinue, trustly.StatusFinish, trustly.StatusFinish} {
+			o := r.pnpOrder(100000, "SEK") // an unknown visitor's order, from the landing page
+			r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-unset-cap", swedishAdult)), want)
+			got := r.reload(o)
+			total += limits.Counts(got)
+			if i > 0 && !strings.Contains(got.KYCReasons, string(paynplay.RuleLimitReached)) {
+				t.Errorf("deposit %d: reasons %q; want %s", i+1, got.KYCReasons, paynplay.RuleLimitReached)
+			}
+		}
+		if total != 100000 {
+			t.Errorf("a Swede without deposit limits brought %d öre by Pay N Play; want the policy's UnsetCap, 100000", total)
 		}
 	})
 }

@@ -630,7 +630,8 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, player models.Player
 // policy of country (the identity's market). playerID 0 is a person who is not a
 // player yet: no limits of their own, the policy's defaults for someone of unknown
 // age. A player who has not set the limits the policy requires may bring at most
-// the policy's UnsetCap (the cashier asks for the limits right after).
+// what the month's deposits left of the policy's UnsetCap (the cashier asks for the
+// limits right after).
 func (s *Service) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
 	return s.allowance(s.db.WithContext(ctx), playerID, country, currency)
 }
@@ -661,9 +662,11 @@ func (s *Service) allowance(db *gorm.DB, playerID int64, country, currency strin
 		return paynplay.Allowance{}, err
 	}
 	if len(st.Missing) > 0 {
+		// UnsetCap is for all the deposits before the limits are set, not for each:
+		// what the month's deposits already brought is taken from it.
 		most := models.Money{Currency: currency}
 		if currency == st.Policy.Currency {
-			most.Minor = st.Policy.UnsetCap
+			most.Minor = max(0, st.Policy.UnsetCap-st.period(Month).Used.Minor)
 		}
 		if !st.Limited || most.Minor < st.Remaining.Minor {
 			st.Limited, st.Remaining = true, most

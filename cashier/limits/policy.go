@@ -57,9 +57,10 @@ type Policy struct {
 	// Notices are the percentages of a limit at which the player is told how much of
 	// it is used (NL: 50 and 100).
 	Notices []int
-	// UnsetCap is what a Pay N Play deposit may bring before the player has set the
-	// required limits: the kyc answers CONTINUE with this limit, and the cashier asks
-	// for the limits right after. 0 refuses such a deposit (a login still works).
+	// UnsetCap is what Pay N Play deposits may bring in a month before the player
+	// has set the required limits, all of them together: the kyc answers CONTINUE
+	// with what is left of it as its limit, and the cashier asks for the limits right
+	// after. 0 refuses such a deposit (a login still works).
 	UnsetCap int64
 }
 
