@@ -43,6 +43,8 @@ func TestAdminTransactionsCSV(t *testing.T) {
 	const n = 3*exportBatch + 13
 	storetest.SeedOrders(t, ta.DB, "x-", n, 10, 0)
 	ta.DB.Model(&models.Order{}).Where("message_id = ?", "x-3").Update("flag", "=HYPERLINK(\"http://evil\")")
+	// x-6 was credited with 2.50 on its order of 7.00.
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "x-6").Updates(map[string]any{"credited_at": time.Now(), "credited_minor": 250})
 
 	r := cl.get("/admin/transactions.csv?kind=deposit&tz=Europe%2FStockholm").wantStatus(http.StatusOK)
 	switch {
@@ -85,6 +87,9 @@ func TestAdminTransactionsCSV(t *testing.T) {
 	if oldest[1] != "2026-01-01 01:00:03" || oldest[4] != "4.00" || oldest[5] != "SEK" || oldest[8] != "x-3" ||
 		oldest[10] != `'=HYPERLINK("http://evil")` {
 		t.Errorf("oldest row %q; want x-3 at 01:00:03 Stockholm time, 4.00 SEK, its flag defused", oldest)
+	}
+	if next := rows[len(rows)-2]; next[8] != "x-6" || next[11] != "2.50" || oldest[11] != "" {
+		t.Errorf("rows %q and %q; want x-6 credited 2.50, x-3 not credited", next, oldest)
 	}
 	if r := cl.get("/admin/transactions.csv?kind=refund"); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("an unknown kind: %d; want 422", r.Status)

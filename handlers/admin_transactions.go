@@ -286,12 +286,13 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 
 // csvHeader names the export's columns.
 var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "currency", "player_id", "player_email",
-	"message_id", "trustly_order_id", "flag"}
+	"message_id", "trustly_order_id", "flag", "credited"}
 
 // transactionsCSV streams every order of a filter as CSV, newest first. Rows are
 // read exportBatch at a time and written as they come (SetBodyStreamWriter), so
 // neither the rows nor the file are ever held in memory whole. Times are in the
-// member's zone, amounts decimal text as at Trustly. A read failing half-way ends
+// member's zone, amounts decimal text as at Trustly: "amount" as asked, "credited"
+// what a deposit's credit booked (empty for others). A read failing half-way ends
 // the file with a line saying it is incomplete.
 func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -311,9 +312,13 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 			err := svc.ExportTransactions(ctx, m, f, exportBatch, func(rows []cashier.TxRow) error {
 				for _, r := range rows {
 					o := r.Order
+					credited := ""
+					if m, ok := o.Credited(); ok {
+						credited = m.String()
+					}
 					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), timeIn(o.CreatedAt, zone), string(o.Kind),
 						string(o.Status), o.Amount.String(), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
-						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag)}); err != nil {
+						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited}); err != nil {
 						return err
 					}
 				}

@@ -317,6 +317,19 @@ func (o *Order) heldRefusedFlag() string {
 	return ""
 }
 
+// Credited is what a deposit's credit booked to the wallet, as Trustly said
+// (CreditedMinor; the order's amount for a credit booked before that was kept),
+// and false for an order that is not a credited deposit.
+func (o *Order) Credited() (Money, bool) {
+	if o.Kind != OrderDeposit || o.CreditedAt == nil {
+		return Money{}, false
+	}
+	if o.CreditedMinor > 0 {
+		return Money{Minor: o.CreditedMinor, Currency: o.Amount.Currency}, true
+	}
+	return o.Amount, true
+}
+
 // MovesOut reports whether the order sends money out of a wallet through a
 // reservation: a payout or a refund.
 func (o *Order) MovesOut() bool { return o.Kind == OrderPayout || o.Kind == OrderRefund }
