@@ -87,6 +87,11 @@ func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind brea
 	}
 	var b breaks.Break
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		// The player's row lock orders the break with a deposit being started
+		// (StartDeposit reads the break under the same lock).
+		if err := forUpdate(tx).Select("id").Where("id = ?", player.ID).Take(&models.Player{}).Error; err != nil {
+			return fmt.Errorf("lock player %d: %w", player.ID, err)
+		}
 		var err error
 		b, err = breaks.Take(ctx, tx, player.ID, kind, s.now())
 		return err

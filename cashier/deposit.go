@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -48,11 +49,6 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	if blocked {
 		return models.Order{}, models.ProblemT("", "problem.deposit_blocked", msgDepositBlocked)
 	}
-	// Responsible gaming: a break from play the player took stops deposits.
-	if err := s.refuseOnBreak(ctx, player); err != nil {
-		return models.Order{}, fmt.Errorf("start deposit: %w", err)
-	}
-
 	// In a Pay N Play market every deposit asks for a kyc, a password player's too,
 	// so that the same rules guard it: a bank identity that is not the player's, a
 	// minor's account or a self-excluded person is refused before money moves.
@@ -60,8 +56,22 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
 		PlayerID: player.ID, Amount: amount, EndUserID: player.EndUserID, PayNPlay: pnp}
 	// The deposit limits' headroom is reserved in the transaction that creates the
-	// order (limits.Service.Reserve).
-	reserve := func(tx *gorm.DB, at time.Time) error { return s.limits.Reserve(ctx, tx, player, amount, at) }
+	// order (limits.Service.Reserve), with the player's row locked; a break from
+	// play the player took stops deposits, read there too, so that a break taken at
+	// the same moment (TakeBreak locks the row as well) either comes first and
+	// refuses this deposit or comes after it.
+	reserve := func(tx *gorm.DB, at time.Time) error {
+		if err := s.limits.Reserve(ctx, tx, player, amount, at); err != nil {
+			return err
+		}
+		switch b, on, err := breaks.Current(ctx, tx, player.ID, at); {
+		case err != nil:
+			return err
+		case on:
+			return breakProblem(b)
+		}
+		return nil
+	}
 	return s.startCheckoutWith(ctx, order, reserve, msgDepositFailed, func(back func(string) string) (string, string, error) {
 		params := trustly.DepositParams{
 			NotificationURL:   s.cfg.NotificationURL(),
