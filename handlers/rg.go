@@ -182,13 +182,20 @@ func breakSentence(l *lang.Localizer, b breaks.Break) string {
 }
 
 // realityCheckAck acknowledges the reality check: the next one is due an interval
-// from now. It goes back to the page the notice was on.
+// from now. An acknowledgement sent while no check is due (the form replayed by a
+// script) changes nothing, so the checks cannot be put off for ever. It goes back
+// to the page the notice was on.
 func realityCheckAck(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := session(c)
 		now := svc.Now().Unix()
 		if s.SignedInAt == 0 {
 			s.SignedInAt = now
+		}
+		last := max(s.CheckedAt, s.SignedInAt)
+		interval := svc.Config().RealityCheckInterval(currentPlayer(c).Country)
+		if interval > 0 && now-last < int64(interval/time.Second) {
+			return c.Redirect(localPath(c.FormValue("next")), fiber.StatusSeeOther)
 		}
 		s.CheckedAt = now
 		if err := saveSession(c, s); err != nil {

@@ -145,3 +145,22 @@ func TestBreakClosesStartedDeposit(t *testing.T) {
 	}
 	cl.get(checkout).wantRedirect("/cashier")
 }
+
+// TestRealityCheckAckBeforeDue: an acknowledgement sent while no check is due
+// (the form replayed by a script) does not put the next check off: it comes an
+// interval after sign-in all the same.
+func TestRealityCheckAckBeforeDue(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+	ta := newTestApp(t, func(s *testSetup) {
+		s.Cashier.Now = clock.Now
+		s.Cashier.Config.RealityCheck = map[string]time.Duration{"SE": 30 * time.Minute}
+	})
+	cl, _ := ta.signedIn("anna@example.com")
+	cl.get("/cashier").wantStatus(http.StatusOK)
+	clock.Advance(29 * time.Minute)
+	cl.submit("/reality-check", url.Values{"next": {"/cashier"}}).wantRedirect("/cashier")
+	clock.Advance(time.Minute)
+	if page := cl.get("/cashier").wantStatus(http.StatusOK); !page.has("reality-check") {
+		t.Fatalf("30 minutes after sign-in, after an acknowledgement of no notice: none shown (refresh in %q)", refreshIn(page))
+	}
+}
