@@ -281,3 +281,19 @@ func TestDepositLimitsCountCreditAboveOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestRealityCheckCountsCredited: the reality check's deposits count what a
+// deposit's credit booked when Trustly credited another amount than asked.
+func TestRealityCheckCountsCredited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", func(c *cashier.Config) { c.RealityCheck = map[string]time.Duration{"SE": 30 * time.Minute} })
+		p := r.player()
+		signedIn := time.Now().Add(-time.Hour)
+		o := r.order(p, 10000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "50.00"}), "OK")
+		rc, err := r.svc.RealityCheck(r.ctx, p, signedIn, signedIn)
+		if err != nil || !rc.Due || rc.Deposits.Minor != 5000 {
+			t.Errorf("reality check %+v, %v; want due, deposits 50.00 as credited", rc, err)
+		}
+	})
+}

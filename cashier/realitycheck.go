@@ -65,7 +65,9 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 	rc.Due = true
 	sum := func(tx *gorm.DB, kind models.OrderKind, statuses []models.OrderStatus, not bool) (int64, error) {
 		var total int64
-		q := tx.Model(&models.Order{}).Select("COALESCE(SUM(amount_minor), 0)").
+		// A deposit counts what its credit booked (CreditedMinor) when Trustly
+		// credited another amount than asked.
+		q := tx.Model(&models.Order{}).Select("COALESCE(SUM(CASE WHEN credited_minor > 0 THEN credited_minor ELSE amount_minor END), 0)").
 			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?", player.ID, kind, player.Currency, signedIn.UTC())
 		if not {
 			q = q.Where("status NOT IN ?", statuses)
