@@ -46,12 +46,13 @@ type RealityCheck struct {
 	Net      models.Money // Deposits minus Payouts
 }
 
-// RealityCheck reports the reality check of the player's session signed in at
-// signedIn and last acknowledged at checked (signedIn when never).
-func (s *Service) RealityCheck(ctx context.Context, player models.Player, signedIn, checked time.Time) (RealityCheck, error) {
+// RealityCheckTimes is RealityCheck without the money, which it reads nothing
+// for: whether the check is due (an acknowledgement of one that is not due
+// changes nothing), or when it will be.
+func (s *Service) RealityCheckTimes(player models.Player, signedIn, checked time.Time) RealityCheck {
 	rc := RealityCheck{Interval: s.cfg.RealityCheckInterval(player.Country)}
 	if rc.Interval <= 0 {
-		return RealityCheck{}, nil
+		return RealityCheck{}
 	}
 	now := s.now()
 	if checked.Before(signedIn) {
@@ -60,14 +61,24 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 	rc.Spent = now.Sub(signedIn)
 	if next := checked.Add(rc.Interval); now.Before(next) {
 		rc.DueIn = next.Sub(now)
-		return rc, nil
+		return rc
 	}
 	rc.Due = true
+	return rc
+}
+
+// RealityCheck reports the reality check of the player's session signed in at
+// signedIn and last acknowledged at checked (signedIn when never).
+func (s *Service) RealityCheck(ctx context.Context, player models.Player, signedIn, checked time.Time) (RealityCheck, error) {
+	rc := s.RealityCheckTimes(player, signedIn, checked)
+	if !rc.Due {
+		return rc, nil
+	}
 	sum := func(tx *gorm.DB, kind models.OrderKind, statuses []models.OrderStatus, not bool) (int64, error) {
 		var total int64
 		// A deposit counts what its credit booked (CreditedMinor) when Trustly
 		// credited another amount than asked.
-		q := tx.Model(&models.Order{}).Select("COALESCE(SUM(CASE WHEN credited_minor > 0 THEN credited_minor ELSE amount_minor END), 0)").
+		q := tx.Model(&models.Order{}).Select("COALESCE(SUM("+bookedMinorSQL+"), 0)").
 			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?", player.ID, kind, player.Currency, signedIn.UTC())
 		if not {
 			q = q.Where("status NOT IN ?", statuses)

@@ -192,9 +192,8 @@ func realityCheckAck(svc *cashier.Service) fiber.Handler {
 		if s.SignedInAt == 0 {
 			s.SignedInAt = now
 		}
-		last := max(s.CheckedAt, s.SignedInAt)
-		interval := svc.Config().RealityCheckInterval(currentPlayer(c).Country)
-		if interval > 0 && now-last < int64(interval/time.Second) {
+		rc := svc.RealityCheckTimes(currentPlayer(c), time.Unix(s.SignedInAt, 0), time.Unix(s.CheckedAt, 0))
+		if rc.Interval > 0 && !rc.Due {
 			return c.Redirect(localPath(c.FormValue("next")), fiber.StatusSeeOther)
 		}
 		s.CheckedAt = now
