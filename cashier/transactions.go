@@ -232,7 +232,7 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 	}
 	err = q.Select("amount_currency, kind, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total, " +
 		"COALESCE(SUM(CASE WHEN kind = '" + string(models.OrderDeposit) + "' AND credited_at IS NOT NULL THEN " +
-		"CASE WHEN credited_minor > 0 THEN credited_minor ELSE amount_minor END ELSE 0 END), 0) AS credited").
+		bookedMinorSQL + " ELSE 0 END), 0) AS credited").
 		Group("amount_currency, kind").Order("amount_currency, kind").Scan(&sums).Error
 	if err != nil {
 		return nil, fmt.Errorf("transaction totals: %w", err)
@@ -245,6 +245,11 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 	}
 	return out, nil
 }
+
+// bookedMinorSQL is, in SQL, what an order moved in minor units: a credited
+// deposit's CreditedMinor (what its credit booked, as Trustly said), or else its
+// amount as asked, as models.Order.Credited has it.
+const bookedMinorSQL = "CASE WHEN credited_minor > 0 THEN credited_minor ELSE amount_minor END"
 
 // ExportTransactions hands every order f selects to each, newest first, batch
 // rows at a time: only one batch is held in memory, and each is read with the
