@@ -96,6 +96,34 @@ func TestAdminTransactionsCSV(t *testing.T) {
 	}
 }
 
+// TestAdminTransactionsListCredited: the list shows beside a deposit's amount asked
+// what its credit booked, where the two differ, and only there.
+func TestAdminTransactionsListCredited(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	storetest.SeedOrders(t, ta.DB, "c-", 9, 1, 0)
+	// c-6 (7.00 EUR) was credited 2.50; c-3 (4.00 SEK) exactly what it asked.
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "c-6").Updates(map[string]any{"credited_at": time.Now(), "credited_minor": 250})
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "c-3").Updates(map[string]any{"credited_at": time.Now(), "credited_minor": 400})
+	var short models.Order
+	ta.DB.Where("message_id = ?", "c-6").Take(&short)
+
+	r := cl.get("/admin/transactions?kind=deposit").wantStatus(http.StatusOK)
+	credited := r.byTestID("tx-credited")
+	if len(credited) != 1 {
+		t.Fatalf("%d credited lines; want 1, for c-6 alone", len(credited))
+	}
+	row := credited[0]
+	for row != nil && attr(row, "data-testid") != "tx-row" {
+		row = row.Parent
+	}
+	want := strings.Join(strings.Fields("credited "+models.Money{Minor: 250, Currency: "EUR"}.Display()), " ")
+	if got := strings.Join(strings.Fields(textOf(credited[0])), " "); row == nil ||
+		attr(row, "data-order") != strconv.FormatInt(short.ID, 10) || got != want {
+		t.Errorf("credited line %q; want %q in c-6's row (order %d)", got, want, short.ID)
+	}
+}
+
 // TestAdminTransactionsPages: following "Older" from the first page gives every
 // order once, newest first, while new orders arrive between pages; the filter
 // stays on every page; the search finds an order by Trustly's orderid; the

@@ -167,6 +167,9 @@ func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
 	if o.Kind == models.OrderSelectAccount {
 		r.Amount = ""
 	}
+	if m, ok := o.Credited(); ok && m != o.Amount {
+		r.Credited = m.Display()
+	}
 	if o.PlayerID != 0 {
 		r.PlayerID = strconv.FormatInt(o.PlayerID, 10)
 		if r.Player == "" {

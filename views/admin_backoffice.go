@@ -27,6 +27,9 @@ type AdminTransactionsPage struct {
 // TxRow is one order in the list.
 type TxRow struct {
 	ID, Created, Kind, Status, Amount, PlayerID, Player, TrustlyOrderID, MessageID, Flag string
+	// Credited is what a deposit's credit booked when it differs from the amount
+	// asked, "" otherwise.
+	Credited string
 }
 
 // AdminTotalsPage shows the totals of a filter.
