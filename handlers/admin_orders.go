@@ -34,6 +34,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}
+		if booked, ok := o.Credited(); ok && booked != o.Amount {
+			page.Credited = booked.Display()
+		}
 		if o.Kind == models.OrderDeposit && o.Status == models.OrderCredited && staff.Can(m.Role, staff.ActionRefund) {
 			page.RefundURL = orderPath(o.ID) + "/refund"
 		}

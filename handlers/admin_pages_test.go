@@ -96,8 +96,8 @@ func TestAdminTransactionsCSV(t *testing.T) {
 	}
 }
 
-// TestAdminTransactionsListCredited: the list shows beside a deposit's amount asked
-// what its credit booked, where the two differ, and only there.
+// TestAdminTransactionsListCredited: the list and the order page show beside a
+// deposit's amount asked what its credit booked, where the two differ, and only there.
 func TestAdminTransactionsListCredited(t *testing.T) {
 	ta := newTestApp(t)
 	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
@@ -121,6 +121,16 @@ func TestAdminTransactionsListCredited(t *testing.T) {
 	if got := strings.Join(strings.Fields(textOf(credited[0])), " "); row == nil ||
 		attr(row, "data-order") != strconv.FormatInt(short.ID, 10) || got != want {
 		t.Errorf("credited line %q; want %q in c-6's row (order %d)", got, want, short.ID)
+	}
+	// The order page says the same; c-3's, credited what it asked, has no such line.
+	r = cl.get("/admin/orders/" + strconv.FormatInt(short.ID, 10)).wantStatus(http.StatusOK)
+	if got := strings.Join(strings.Fields(r.text("order-credited")), " "); "credited "+got != want {
+		t.Errorf("order page: credited %q; want %q", got, want)
+	}
+	var exact models.Order
+	ta.DB.Where("message_id = ?", "c-3").Take(&exact)
+	if r := cl.get("/admin/orders/" + strconv.FormatInt(exact.ID, 10)).wantStatus(http.StatusOK); r.has("order-credited") {
+		t.Errorf("c-3's order page shows a credited amount: %q", r.text("order-credited"))
 	}
 }
 

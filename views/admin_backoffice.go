@@ -50,6 +50,7 @@ type TotalRow struct {
 type AdminOrderPage struct {
 	AdminChrome
 	ID, Kind, Status, Amount, MessageID, TrustlyOrderID, Created, Reason, Zone string
+	Credited                                                                   string // a deposit's credit, when it booked another amount
 	PlayerID, Player                                                           string // "" when the order has no player yet
 	Flags                                                                      []string
 	Unresolved                                                                 bool // flags no resolution covers
