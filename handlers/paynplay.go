@@ -231,13 +231,23 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 					slog.Int64("order_id", out.Order.ID), slog.String("ip", c.IP()), slog.String("request_id", requestID(c)))
 				return fiber.ErrNotFound
 			}
+			before := session(c)
 			if err := signIn(c, *out.Player); err != nil {
 				return err
 			}
 			log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in", slog.Int64("order_id", out.Order.ID),
 				slog.Int64("player_id", out.Player.ID), slog.Bool("login_only", out.Order.LoginOnly),
 				slog.String("request_id", requestID(c)))
-			if err := setFlash(c, welcome(c, *out.Player)); err != nil {
+			// The session began with the deposit that signed it in: its reality check
+			// counts from that deposit, and counts it. A session of the same player's
+			// that began before keeps its times.
+			v := session(c)
+			v.SignedInAt, v.CheckedAt = out.Order.CreatedAt.Unix(), out.Order.CreatedAt.Unix()
+			if before.PlayerID == out.Player.ID && before.SignedInAt != 0 && before.SignedInAt < v.SignedInAt {
+				v.SignedInAt, v.CheckedAt = before.SignedInAt, before.CheckedAt
+			}
+			v.Flash = welcome(c, *out.Player)
+			if err := saveSession(c, v); err != nil {
 				return err
 			}
 			return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)

@@ -565,3 +565,43 @@ func TestPayNPlaySignsInOnce(t *testing.T) {
 		t.Error("a copy of the cookie from before the sign-in opens the cashier after the player logged out")
 	}
 }
+
+// TestPayNPlayRealityCheckCountsSignInDeposit: the session a Pay N Play deposit
+// signed in began with that deposit, so its reality check counts it, though the
+// order was made before the sign-in.
+func TestPayNPlayRealityCheckCountsSignInDeposit(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	lv := startLive(t, liveOptions{
+		Setup: func(s *testSetup) {
+			withPayNPlay(t, "pure")(s)
+			s.Cashier.Now = clock.Now
+			s.Cashier.Config.RealityCheck = map[string]time.Duration{"SE": 30 * time.Minute}
+		},
+		Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult"},
+	})
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "100")
+	if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady {
+		t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for lv.countRows(&models.Order{}, "message_id = ? AND status = ?", id, models.OrderCredited) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s not credited after 10 s", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	clock.Advance(time.Minute) // the checkout took a while
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusSeeOther)
+	if page := cl.get("/cashier").wantStatus(http.StatusOK); page.has("reality-check") {
+		t.Fatal("a reality check at sign-in")
+	}
+	clock.Advance(30 * time.Minute)
+	page := cl.get("/cashier").wantStatus(http.StatusOK)
+	if got := page.text("reality-check-net"); got != "SEK 100.00" {
+		t.Errorf("net %q; want SEK 100.00, the deposit that signed the session in", got)
+	}
+	if got := page.text("reality-check-time"); got != "31 minutes" {
+		t.Errorf("time %q; want 31 minutes, since the deposit began", got)
+	}
+}
