@@ -2,7 +2,6 @@ package trustly
 
 import (
 	"context"
-	"fmt"
 )
 
 // AccountPayoutParams is what an AccountPayout states (API.md §4.2). Take the amount
@@ -65,10 +64,14 @@ func (c *Client) AccountPayout(ctx context.Context, p AccountPayoutParams) (Acco
 	}
 	r, err := resultObject(method, data)
 	if err != nil {
-		return AccountPayoutResult{}, err
+		return AccountPayoutResult{}, badResult(method, err)
 	}
-	if err := r.need("orderid"); err != nil {
-		return AccountPayoutResult{}, fmt.Errorf("%s result: %w", method, err)
+	id, err := r.orderID()
+	if err == nil {
+		err = r.accepted()
 	}
-	return AccountPayoutResult{OrderID: r.str("orderid")}, nil
+	if err != nil {
+		return AccountPayoutResult{}, badResult(method, err)
+	}
+	return AccountPayoutResult{OrderID: id}, nil
 }

@@ -2,7 +2,6 @@ package trustly
 
 import (
 	"context"
-	"fmt"
 )
 
 // DepositParams is what a Deposit states (API.md §4.1). Empty optional fields are
@@ -117,10 +116,17 @@ func (c *Client) Deposit(ctx context.Context, p DepositParams) (DepositResult, e
 	}
 	r, err := resultObject(method, data)
 	if err != nil {
-		return DepositResult{}, err
+		return DepositResult{}, badResult(method, err)
 	}
-	if err := r.need("orderid", "url"); err != nil {
-		return DepositResult{}, fmt.Errorf("%s result: %w", method, err)
+	id, err := r.orderID()
+	if err == nil {
+		err = r.need("url")
 	}
-	return DepositResult{OrderID: r.str("orderid"), URL: r.str("url")}, nil
+	if err == nil {
+		err = checkoutURL(c.cfg.URL, r.str("url"))
+	}
+	if err != nil {
+		return DepositResult{}, badResult(method, err)
+	}
+	return DepositResult{OrderID: id, URL: r.str("url")}, nil
 }

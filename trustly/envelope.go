@@ -47,6 +47,18 @@ func ParseMessage(raw []byte) (*Message, error) {
 		return nil, errors.New("parse message: not a JSON object")
 	}
 	m := &Message{Raw: raw}
+	// A JSON-RPC message is a request (or notification), a result or an error,
+	// never two: one with both a result and an error says two things, and none of
+	// them is picked.
+	parts := 0
+	for _, k := range []string{"params", "result", "error"} {
+		if root[k] != nil {
+			parts++
+		}
+	}
+	if parts > 1 {
+		return nil, errors.New("parse message: more than one of params, result and error")
+	}
 	switch {
 	case root["params"] != nil:
 		params, ok := root["params"].(map[string]any)

@@ -1,6 +1,7 @@
 package trustly
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -223,4 +224,61 @@ func jsonType(v any) string {
 		return "a boolean"
 	}
 	return "a number"
+}
+
+// badResult is a verified result whose data does not have its method's shape.
+// Trustly answered, so the request may have been carried out, but the answer does
+// not say what: the outcome is unknown. The signature binds only the joined text
+// of the data, so a reshaped result verifies too (API.md §12.1 #9).
+func badResult(method string, err error) error {
+	return fmt.Errorf("%s result: %w: %w", method, ErrOutcomeUnknown, err)
+}
+
+// orderID reads a result's orderid: present, and digits, as Trustly writes its ids.
+func (r *fieldReader) orderID() (string, error) {
+	if err := r.need("orderid"); err != nil {
+		return "", err
+	}
+	id := r.str("orderid")
+	if !digits(id) {
+		return "", fmt.Errorf("orderid %.64q is not digits", id)
+	}
+	return id, nil
+}
+
+// accepted checks the data.result of an AccountPayout or Refund result: "1" (or the
+// number 1) is the only acceptance. call has already turned "0" into ErrRefused;
+// no result, or any other value, says neither, and a refusal
+// {"orderid":"X","result":"0"} signs like {"orderid":"Xresult0"}.
+func (r *fieldReader) accepted() error {
+	switch v := r.obj["result"].(type) {
+	case string:
+		if v == "1" {
+			return nil
+		}
+	case json.Number:
+		if v == "1" {
+			return nil
+		}
+	}
+	return fmt.Errorf("result is %s %.16q, not \"1\"", jsonType(r.obj["result"]), fmt.Sprint(r.obj["result"]))
+}
+
+// checkoutURL checks the url of a Deposit or SelectAccount result, which the
+// player's browser opens in our page's iframe, its link and, on mobile, as the
+// whole page: an absolute https URL with a host and no user info. Plain http is
+// accepted only from an API spoken over plain http, which Trustly never is: a
+// sandbox (the embedded one, or a separate one at a custom URL whose public
+// address may differ from the one we call).
+func checkoutURL(api, s string) error {
+	u, err := url.Parse(s)
+	a, aerr := url.Parse(api)
+	switch {
+	case err != nil || u.Host == "" || u.User != nil || u.Opaque != "":
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && aerr == nil && a.Scheme == "http":
+		return nil
+	}
+	return fmt.Errorf("url %.200q is not an https checkout URL", s)
 }

@@ -2,7 +2,6 @@ package trustly
 
 import (
 	"context"
-	"fmt"
 )
 
 // RefundParams is what a Refund states (API.md §4.3). The money always goes back to
@@ -47,10 +46,14 @@ func (c *Client) Refund(ctx context.Context, p RefundParams) (RefundResult, erro
 	}
 	r, err := resultObject(method, data)
 	if err != nil {
-		return RefundResult{}, err
+		return RefundResult{}, badResult(method, err)
 	}
-	if err := r.need("orderid"); err != nil {
-		return RefundResult{}, fmt.Errorf("%s result: %w", method, err)
+	id, err := r.orderID()
+	if err == nil {
+		err = r.accepted()
 	}
-	return RefundResult{OrderID: r.str("orderid")}, nil
+	if err != nil {
+		return RefundResult{}, badResult(method, err)
+	}
+	return RefundResult{OrderID: id}, nil
 }

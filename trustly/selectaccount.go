@@ -2,7 +2,6 @@ package trustly
 
 import (
 	"context"
-	"fmt"
 )
 
 // SelectAccountParams is what a SelectAccount states (API.md §4.5): the player picks
@@ -83,10 +82,17 @@ func (c *Client) SelectAccount(ctx context.Context, p SelectAccountParams) (Sele
 	}
 	r, err := resultObject(method, data)
 	if err != nil {
-		return SelectAccountResult{}, err
+		return SelectAccountResult{}, badResult(method, err)
 	}
-	if err := r.need("orderid", "url"); err != nil {
-		return SelectAccountResult{}, fmt.Errorf("%s result: %w", method, err)
+	id, err := r.orderID()
+	if err == nil {
+		err = r.need("url")
 	}
-	return SelectAccountResult{OrderID: r.str("orderid"), URL: r.str("url")}, nil
+	if err == nil {
+		err = checkoutURL(c.cfg.URL, r.str("url"))
+	}
+	if err != nil {
+		return SelectAccountResult{}, badResult(method, err)
+	}
+	return SelectAccountResult{OrderID: id, URL: r.str("url")}, nil
 }
