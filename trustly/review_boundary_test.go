@@ -118,13 +118,13 @@ func TestReviewCheckoutURLMustBeAWebPage(t *testing.T) {
 	for method, call := range calls {
 		var base string // the peer's own URL, known once it runs
 		p := newPeer(t, func(m *Message) (int, []byte, error) {
-			// The sandbox: plain http on the API's own host.
+			// The sandbox: plain http, from an API spoken over plain http.
 			return status200(EncodeResult(trustlyKey(t), m.Method, m.UUID,
 				map[string]any{"orderid": "1927416284", "url": base + "/checkout/1927416284?session=x"}))
 		})
 		base = p.URL
 		if u, err := call(newClient(t, p.URL)); err != nil || !strings.HasPrefix(u, p.URL+"/checkout/") {
-			t.Errorf("%s: sandbox checkout on the API's host: %q, %v", method, u, err)
+			t.Errorf("%s: sandbox checkout over http: %q, %v", method, u, err)
 		}
 		p = newPeer(t, result(t, `{"orderid":"1927416284","url":"https://test.trustly.com/_/orderclient.php?SessionID=x&OrderID=1927416284&Locale=sv_SE"}`))
 		if _, err := call(newClient(t, p.URL)); err != nil {
@@ -151,5 +151,23 @@ func TestReviewResultWithErrorIsAmbiguous(t *testing.T) {
 	_, err := newClient(t, p.URL).Refund(context.Background(), RefundParams{OrderID: "1187741486", Amount: "25.50", Currency: "EUR"})
 	if err == nil || !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("a response with both result and error: got %v, want ErrOutcomeUnknown", err)
+	}
+}
+
+// TestReviewCheckoutURLFromTrustlyIsHTTPS: with Trustly's https API, a plain
+// http checkout URL is refused: Trustly serves its checkout over https only.
+func TestReviewCheckoutURLFromTrustlyIsHTTPS(t *testing.T) {
+	for _, u := range []string{"http://test.trustly.com/_/orderclient.php", "http://evil.example/checkout"} {
+		if checkoutURL(TestURL, u) == nil {
+			t.Errorf("checkout %q accepted from %s", u, TestURL)
+		}
+	}
+	for _, u := range []string{"https://test.trustly.com/_/orderclient.php?SessionID=x", "https://trustly.com/_/x"} {
+		if err := checkoutURL(LiveURL, u); err != nil {
+			t.Errorf("checkout %q: %v", u, err)
+		}
+	}
+	if err := checkoutURL("http://127.0.0.1:8081/api/1", "http://localhost:8081/checkout/1?session=x"); err != nil {
+		t.Errorf("a sandbox's checkout: %v", err)
 	}
 }
