@@ -422,7 +422,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 		}
 	}
 	order.AddFlag(fmt.Sprintf("unexpected %s notification for a %s order", n.Method, order.Kind))
-	return ok, nil
+	return nothingTakenBack(n, ok), nil
 }
 
 // applyDeposit applies pending, credit, debit and cancel to a deposit (API.md §5.3).

@@ -66,7 +66,17 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	}
 	order.AddFlag(fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
 	log.Warn("unexpected notification for a payout; stored, nothing booked")
-	return ok, nil
+	return nothingTakenBack(n, ok), nil
+}
+
+// nothingTakenBack is the answer to a notification that booked nothing: a debit
+// asks us to take money back from the player, and OK would tell Trustly we did,
+// so it is answered FAILED (API.md §5.3); anything else keeps ok.
+func nothingTakenBack(n *trustly.Notification, ok trustly.Answer) trustly.Answer {
+	if n.Method == trustly.MethodDebit {
+		return trustly.Answer{Status: trustly.StatusFailed}
+	}
+	return ok
 }
 
 // markPayoutFailure marks the bank account a payout went to as not usable for
