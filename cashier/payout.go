@@ -638,11 +638,11 @@ func (s *Service) refreshPayout(ctx context.Context, player models.Player, order
 		after, err = s.playerPayout(ctx, player, orderID)
 		return order, after, err
 	}
-	state := ""
-	for _, w := range rows {
-		if w.OrderID == order.TrustlyOrderID || state == "" {
-			state = w.TransferState
-		}
+	state, ok := transferState(rows, order.TrustlyOrderID)
+	if !ok {
+		log.Warn("GetWithdrawals has no row about the payout; showing the stored state", "rows", len(rows))
+		after, err = s.playerPayout(ctx, player, orderID)
+		return order, after, err
 	}
 	unlock = writeLock(s.db)
 	err = s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ?", order.ID).Update("transfer_state", truncate(state, 32)).Error
@@ -653,6 +653,18 @@ func (s *Service) refreshPayout(ctx context.Context, player models.Player, order
 	log.Info("payout transfer state", "transfer_state", state, "payout_state", trustly.PayoutStateOf(state))
 	after, err = s.playerPayout(ctx, player, orderID)
 	return order, after, err
+}
+
+// transferState is the TransferState of the GetWithdrawals row about Trustly's
+// orderid, and false when no row is about it: another order's row says nothing
+// about this one.
+func transferState(rows []trustly.Withdrawal, orderID string) (string, bool) {
+	for _, w := range rows {
+		if w.OrderID == orderID {
+			return w.TransferState, true
+		}
+	}
+	return "", false
 }
 
 // TransferCheckable reports whether Trustly can be asked about a payout's transfer

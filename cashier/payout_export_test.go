@@ -23,3 +23,6 @@ func (s *Service) ReleasePayout(ctx context.Context, orderID int64) (models.Orde
 		return s.payoutReleased(ctx, tx, o, now)
 	})
 }
+
+// TransferState is transferState, for TestTransferStateOfItsOwnRow.
+var TransferState = transferState

@@ -889,6 +889,28 @@ func TestRefreshPayout(t *testing.T) {
 	})
 }
 
+// TestTransferStateOfItsOwnRow: RefreshPayout takes the state of the row about
+// its own payout; rows about other orders alone tell nothing (the stored state is
+// kept), whichever order they come in.
+func TestTransferStateOfItsOwnRow(t *testing.T) {
+	other := trustly.Withdrawal{OrderID: "111", TransferState: "CONFIRMED"}
+	own := trustly.Withdrawal{OrderID: "222", TransferState: "EXECUTING"}
+	for _, tt := range []struct {
+		rows  []trustly.Withdrawal
+		state string
+		ok    bool
+	}{
+		{nil, "", false},
+		{[]trustly.Withdrawal{other}, "", false},
+		{[]trustly.Withdrawal{other, own}, "EXECUTING", true},
+		{[]trustly.Withdrawal{own, other}, "EXECUTING", true},
+	} {
+		if state, ok := cashier.TransferState(tt.rows, "222"); state != tt.state || ok != tt.ok {
+			t.Errorf("rows %v: %q, %t; want %q, %t", tt.rows, state, ok, tt.state, tt.ok)
+		}
+	}
+}
+
 // TestPayoutStateText lists the words for each state.
 func TestPayoutStateText(t *testing.T) {
 	at := time.Now()
