@@ -617,6 +617,13 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		order.AddFlag(why)
 		log.Error("alert: debit not booked; answered FAILED", "why", why, "amount", d.Amount, "currency", d.Currency)
 		return trustly.Answer{Status: trustly.StatusFailed}, nil
+	case order.LoginOnly:
+		// A Pay N Play login credited nothing, so there is nothing to take back:
+		// FAILED says so to Trustly (API.md §5.3), whether or not its kyc came yet.
+		order.AddFlag(fmt.Sprintf("debit of %s %s on a Pay N Play login, which credited nothing: not booked, answered FAILED",
+			amount, amount.Currency))
+		log.Error("alert: debit on a Pay N Play login; not booked, answered FAILED", "amount", amount.String())
+		return trustly.Answer{Status: trustly.StatusFailed}, nil
 	}
 	if heldForKYC(order) {
 		holdDebit(d, amount, order, now, log)

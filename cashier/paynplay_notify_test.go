@@ -524,8 +524,9 @@ func TestPayNPlayKYCBooksWhatWasHeld(t *testing.T) {
 }
 
 // TestPayNPlayLoginDebited: a debit for a Pay N Play login (an order of no amount,
-// which no credit can follow) takes nothing back, since nothing was given: the kyc
-// after it is still answered and signs the person in, and staff see the debit.
+// which no credit can follow) takes nothing back, since nothing was given, and is
+// answered FAILED before and after the kyc; the kyc after it is still answered and
+// signs the person in, and staff see the debit.
 func TestPayNPlayLoginDebited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
@@ -535,8 +536,10 @@ func TestPayNPlayLoginDebited(t *testing.T) {
 			t.Fatal(err)
 		}
 		o = r.reload(o)
-		r.deliver(notify(t, key, trustly.MethodDebit, o, o.EndUserID, map[string]any{"amount": "100.00"}), "OK")
+		r.deliver(notify(t, key, trustly.MethodDebit, o, o.EndUserID, map[string]any{"amount": "100.00"}), "FAILED")
 		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("k-login-debit", dutchAdult)), trustly.StatusContinue)
+		// After the kyc too: nothing was credited, so nothing is taken back.
+		r.deliver(notify(t, key, trustly.MethodDebit, o, o.EndUserID, map[string]any{"amount": "50.00"}), "FAILED")
 		r.audit()
 		got := r.reload(o)
 		var p models.Player
