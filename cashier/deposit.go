@@ -31,6 +31,11 @@ const (
 // reserves its headroom as it is created), or Trustly refusing or not answering
 // (see startCheckout). Only notifications move money, never the result
 // of this call.
+//
+// In a market with a national self-exclusion register it asks the register first,
+// as sign-in does (checkRegister): an excluded player fails with ErrExcluded, a
+// register without an answer with ErrRegisterUnavailable, and no order is created
+// and Trustly is not called. The player stays signed in, to withdraw.
 func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount models.Money, ip string) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
 	switch {
@@ -48,6 +53,12 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	}
 	if blocked {
 		return models.Order{}, models.ProblemT("", "problem.deposit_blocked", msgDepositBlocked)
+	}
+	// A player signed in for up to 12 hours may have excluded themselves since: the
+	// national register is asked again before any money is taken, and before the
+	// transaction, as it is a network call.
+	if err := s.checkRegister(ctx, player, "deposit"); err != nil {
+		return models.Order{}, fmt.Errorf("start deposit: %w", err)
 	}
 	// In a Pay N Play market every deposit asks for a kyc, a password player's too,
 	// so that the same rules guard it: a bank identity that is not the player's, a

@@ -44,10 +44,12 @@ const (
 //
 // It fails with a *models.Problem when the market does not offer Pay N Play (or,
 // for a login, is not pure), when the amount is outside the deposit limits or in
-// another currency, when a returning player is blocked, or when Trustly refuses or
-// does not answer. The caller must bind the returned order's MessageID to the
-// browser's session before redirecting to its CheckoutURL: PayNPlayResult signs
-// in only whoever holds it.
+// another currency, when a returning player is blocked, on a break or (for a
+// deposit) excluded by the national register or the register does not answer
+// (ErrExcluded, ErrRegisterUnavailable, as in StartDeposit), or when Trustly
+// refuses or does not answer. The caller must bind the returned order's MessageID
+// to the browser's session before redirecting to its CheckoutURL: PayNPlayResult
+// signs in only whoever holds it.
 func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, amount *models.Money, country, ip string) (models.Order, error) {
 	if returning != nil {
 		if country != "" && country != returning.Country {
@@ -110,6 +112,11 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 		// open, so the player can still withdraw.
 		if amount != nil {
 			if err := s.refuseOnBreak(ctx, *returning); err != nil {
+				return models.Order{}, fmt.Errorf("start pay n play: %w", err)
+			}
+			// As StartDeposit: the register is asked before money is taken; the kyc
+			// asks it again about whoever logs in to the bank.
+			if err := s.checkRegister(ctx, *returning, "deposit"); err != nil {
 				return models.Order{}, fmt.Errorf("start pay n play: %w", err)
 			}
 		}

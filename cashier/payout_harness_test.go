@@ -62,6 +62,11 @@ type payEnv struct {
 
 	hold atomic.Bool // while set, notifications are answered 503 and Trustly retries
 
+	// register is the self-exclusion checker of the services made from here on
+	// (exclusions.Sandbox() when nil), with registerTimeout.
+	register        exclusions.Exclusions
+	registerTimeout time.Duration
+
 	// The proxy's hands on AccountPayout (and Refund) answers, after the sandbox handled the call:
 	// lose closes the connection instead of answering (a kill -9 before booking, or
 	// a proxy that timed out), unsigned answers an unsigned error instead, each for
@@ -194,8 +199,12 @@ func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	register := e.register
+	if register == nil {
+		register = exclusions.Sandbox()
+	}
 	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: e.db, Trustly: c, MerchantKey: e.sb.MerchantKey, TrustlyKey: e.sb.TrustlyKey,
-		Config: e.cfg, Now: e.clock.Now, Log: payLog(), Exclusions: exclusions.Sandbox()})
+		Config: e.cfg, Now: e.clock.Now, Log: payLog(), Exclusions: register, RegisterTimeout: e.registerTimeout})
 	if err != nil {
 		e.t.Fatal(err)
 	}

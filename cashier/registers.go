@@ -13,10 +13,11 @@ import (
 )
 
 // Responsible gaming: the national self-exclusion register is asked when a
-// password player registers and each time they sign in, in the markets that have
-// one (RegisterMarkets), through the same Exclusions checker as Pay N Play's kyc
-// decision. A register that does not answer in time, or cannot be read, fails
-// closed: no account, no sign-in.
+// password player registers, each time they sign in and each time a signed-in
+// player starts a deposit, in the markets that have one (RegisterMarkets), through
+// the same Exclusions checker as Pay N Play's kyc decision. A register that does
+// not answer in time, or cannot be read, fails closed: no account, no sign-in, no
+// deposit. Payouts never ask it: an excluded player may still take their money out.
 
 // RegisterMarkets are the markets with a national self-exclusion register, and
 // what a registration there must give for the register to find the person:
@@ -34,8 +35,8 @@ type RegisterNeeds struct {
 	DateOfBirth bool
 }
 
-// DefaultRegisterTimeout bounds one register check at registration and sign-in
-// when Deps.RegisterTimeout is zero.
+// DefaultRegisterTimeout bounds one register check at registration, sign-in and
+// the start of a deposit when Deps.RegisterTimeout is zero.
 const DefaultRegisterTimeout = 5 * time.Second
 
 // Errors of the register checks; both come wrapped with a *models.Problem whose
@@ -51,6 +52,7 @@ var (
 // Sentences shown to players about the national registers.
 const (
 	msgExcluded            = "You are registered as excluded from gambling (%s), so you cannot open an account, log in or play here."
+	msgExcludedDeposit     = "You are registered as excluded from gambling (%s), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."
 	msgRegisterUnavailable = "We could not check the national self-exclusion register just now, so you cannot play yet. Nothing was changed; please try again in a few minutes."
 	msgRegisterIncomplete  = "We need your personal identity number to check the national self-exclusion register before you play; please contact support."
 	msgPersonIDNeeded      = "Enter your personal identity number (%s): %s players are checked against the national self-exclusion register."
@@ -100,6 +102,11 @@ func registerPerson(p models.Player) exclusions.Person {
 // person fails with ErrExcluded, and anything but a clear "not excluded" within
 // the register timeout with ErrRegisterUnavailable, each with the sentence for the
 // player. A checker that ignores its context is not waited for past the timeout.
+// when names the moment for the log; at "deposit" the excluded person's sentence
+// refuses the deposit and says a withdrawal is still open.
+//
+// It reads nothing from the database and must be called outside any transaction:
+// the register is a network call.
 func (s *Service) checkRegister(ctx context.Context, p models.Player, when string) error {
 	if _, ok := RegisterMarkets[p.Country]; !ok || s.exclusions == nil {
 		return nil
@@ -133,7 +140,11 @@ func (s *Service) checkRegister(ctx context.Context, p models.Player, when strin
 	case a.res.Excluded:
 		log.LogAttrs(ctx, slog.LevelInfo, "refused: self-excluded in the national register",
 			slog.String("register", a.res.Register), slog.String("reference", a.res.Reference))
-		return fmt.Errorf("%w: %w", ErrExcluded, models.ProblemT("", "problem.excluded", fmt.Sprintf(msgExcluded, a.res.Register), "Register", a.res.Register))
+		id, msg := "problem.excluded", msgExcluded
+		if when == "deposit" {
+			id, msg = "problem.excluded_deposit", msgExcludedDeposit
+		}
+		return fmt.Errorf("%w: %w", ErrExcluded, models.ProblemT("", id, fmt.Sprintf(msg, a.res.Register), "Register", a.res.Register))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -208,6 +209,169 @@ func TestRegisterTimeoutFailsClosed(t *testing.T) {
 		var n int64
 		if db.Model(&models.Player{}).Where("email = ?", "bo@example.com").Count(&n); n != 0 {
 			t.Errorf("%d players for the refused registration; want none", n)
+		}
+	})
+}
+
+// deposits counts the deposit orders of player p.
+func (e *payEnv) deposits(p models.Player) int64 {
+	e.t.Helper()
+	var n int64
+	if err := e.db.Model(&models.Order{}).Where("player_id = ? AND kind = ?", p.ID, models.OrderDeposit).Count(&n).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// registerEnv is a payEnv whose services ask x, with a register timeout of 50 ms.
+func registerEnv(t *testing.T, db *gorm.DB, x exclusions.Exclusions) *payEnv {
+	t.Helper()
+	e := newPayEnv(t, db)
+	e.register, e.registerTimeout = x, 50*time.Millisecond
+	e.svc = e.service(nil)
+	return e
+}
+
+// TestDepositAsksTheRegister: a player of a register market who signed in and
+// deposited, then excluded themselves in the national register, can start no
+// deposit any more: the refusal says so, and no order is created and Trustly is not
+// called. A payout of what they deposited still goes out, without asking the
+// register. A player outside the register markets deposits without it being asked.
+func TestDepositAsksTheRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		fake := exclusions.Sandbox()
+		x := &counting{next: fake}
+		e := registerEnv(t, db, x)
+		anna, err := e.svc.Register(e.ctx, reg("anna@example.com", "SE", "Anna", "Svensson", "19790131-1246", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if anna, err = e.svc.Authenticate(e.ctx, "anna@example.com", "correct horse battery"); err != nil {
+			t.Fatalf("sign-in before the exclusion: %v", err)
+		}
+		calls := x.count()
+		account := e.deposit(anna, 100)
+		if got := x.count() - calls; got != 1 {
+			t.Errorf("deposit before the exclusion asked the register %d times; want 1", got)
+		}
+
+		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: "197901311246"})
+		orders, trustlyCalls := e.deposits(anna), e.apiCalls("Deposit")
+		_, err = e.svc.StartDeposit(e.ctx, anna, e.money(anna, 100), "127.0.0.1")
+		const want = "You are registered as excluded from gambling (fake), so you cannot deposit or play here."
+		if !errors.Is(err, cashier.ErrExcluded) || !strings.HasPrefix(problemMessage(err), want) {
+			t.Errorf("deposit after the exclusion: %v; want ErrExcluded saying %q", err, want)
+		}
+		if got := e.deposits(anna); got != orders {
+			t.Errorf("%d deposit orders after the refusal; want %d", got, orders)
+		}
+		if got := e.apiCalls("Deposit") - trustlyCalls; got != 0 {
+			t.Errorf("%d Deposit calls to Trustly for the refused deposit; want none", got)
+		}
+
+		calls = x.count()
+		payout, err := e.svc.RequestPayout(e.ctx, anna, account.ID, e.money(anna, 60))
+		if err != nil {
+			t.Fatalf("payout of an excluded player: %v; want it to go out", err)
+		}
+		e.waitStatus(payout, models.OrderConfirmed)
+		e.wantMoney(anna, 4000, 0)
+		if got := x.count() - calls; got != 0 {
+			t.Errorf("the payout asked the register %d times; want never", got)
+		}
+
+		dora, err := e.svc.Register(e.ctx, reg("dora@example.com", "DE", "Dora", "Deutsch", "", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = x.count()
+		if _, err := e.svc.StartDeposit(e.ctx, dora, e.money(dora, 100), "127.0.0.1"); err != nil {
+			t.Errorf("DE deposit: %v; want started", err)
+		}
+		if got := x.count() - calls; got != 0 {
+			t.Errorf("DE deposit asked the register %d times; want never", got)
+		}
+	})
+}
+
+// TestDepositRegisterUnavailable: a register that does not answer within the
+// timeout refuses the deposit with the sentence saying so, as at sign-in, with no
+// order and no call to Trustly; once it answers again the deposit starts.
+func TestDepositRegisterUnavailable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		release := make(chan struct{})
+		t.Cleanup(func() { close(release) })
+		x := &switchable{x: exclusions.Sandbox()}
+		e := registerEnv(t, db, x)
+		anna, err := e.svc.Register(e.ctx, reg("anna@example.com", "SE", "Anna", "Svensson", "19790131-1246", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		x.set(stuck{release})
+		trustlyCalls := e.apiCalls("Deposit")
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.svc.StartDeposit(e.ctx, anna, e.money(anna, 100), "127.0.0.1")
+			done <- err
+		}()
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("deposit: no answer after 10 s; the register timeout is 50 ms")
+		}
+		const want = "We could not check the national self-exclusion register just now, so you cannot play yet."
+		if !errors.Is(err, cashier.ErrRegisterUnavailable) || !strings.HasPrefix(problemMessage(err), want) {
+			t.Errorf("deposit with a stuck register: %v; want ErrRegisterUnavailable saying %q", err, want)
+		}
+		if got, calls := e.deposits(anna), e.apiCalls("Deposit")-trustlyCalls; got != 0 || calls != 0 {
+			t.Errorf("%d deposit orders, %d Deposit calls to Trustly; want none", got, calls)
+		}
+
+		x.set(exclusions.Sandbox())
+		if _, err := e.svc.StartDeposit(e.ctx, anna, e.money(anna, 100), "127.0.0.1"); err != nil {
+			t.Errorf("deposit once the register answers: %v", err)
+		}
+	})
+}
+
+// TestPayNPlayDepositAsksTheRegister: a known Pay N Play player's deposit
+// (StartPayNPlay with the returning player) asks the register before Trustly, as
+// StartDeposit does, and creates no order for an excluded player.
+func TestPayNPlayDepositAsksTheRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		fake := exclusions.Sandbox()
+		e := newPayEnv(t, db)
+		modes, err := paynplay.ParseModes("pure")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.cfg.PayNPlay, e.register = modes, fake
+		e.svc = e.service(nil)
+		svc := e.as("se-adult")
+		amount := models.Money{Minor: 10000, Currency: "SEK"}
+		first, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := e.pnpDone(first)
+		if out.Player == nil {
+			t.Fatalf("first deposit: %s %q; want a player", out.State, out.Message)
+		}
+		p := *out.Player
+		id, err := paynplay.ParsePersonID("", p.PersonID)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: id.Number})
+		orders, trustlyCalls := e.deposits(p), e.apiCalls("Deposit")
+		_, err = svc.StartPayNPlay(e.ctx, &p, &amount, "", "127.0.0.1")
+		if !errors.Is(err, cashier.ErrExcluded) {
+			t.Errorf("returning player's deposit after the exclusion: %v; want ErrExcluded", err)
+		}
+		if got, calls := e.deposits(p), e.apiCalls("Deposit")-trustlyCalls; got != orders || calls != 0 {
+			t.Errorf("%d deposit orders (want %d), %d Deposit calls to Trustly (want none)", got, orders, calls)
 		}
 	})
 }

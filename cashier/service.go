@@ -120,8 +120,9 @@ type Deps struct {
 	// exclusions.Sandbox() with the embedded sandbox, an exclusions.Router of the
 	// national registers otherwise. Required when a market has Pay N Play on.
 	Exclusions exclusions.Exclusions
-	// RegisterTimeout bounds one self-exclusion register check at registration and
-	// sign-in (Exclusions, in RegisterMarkets); zero means DefaultRegisterTimeout.
+	// RegisterTimeout bounds one self-exclusion register check at registration,
+	// sign-in and the start of a deposit (Exclusions, in RegisterMarkets); zero
+	// means DefaultRegisterTimeout.
 	// Without Exclusions no register is asked there: cmd/cashier always sets one.
 	RegisterTimeout time.Duration
 	// Limits says how much a player may still deposit, for the kyc decision. nil
