@@ -1,12 +1,17 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
 )
@@ -163,4 +168,59 @@ func TestRealityCheckAckBeforeDue(t *testing.T) {
 	if page := cl.get("/cashier").wantStatus(http.StatusOK); !page.has("reality-check") {
 		t.Fatalf("30 minutes after sign-in, after an acknowledgement of no notice: none shown (refresh in %q)", refreshIn(page))
 	}
+}
+
+// downable is a register that fails while down is set and otherwise asks next.
+type downable struct {
+	down atomic.Bool
+	next exclusions.Exclusions
+}
+
+func (d *downable) Check(ctx context.Context, p exclusions.Person) (exclusions.Result, error) {
+	if d.down.Load() {
+		return exclusions.Result{}, exclusions.ErrUnavailable
+	}
+	return d.next.Check(ctx, p)
+}
+
+// TestDepositRefusedByRegister: a signed-in Swedish player who excluded themselves
+// in the national register since signing in sends the deposit form and gets the
+// cashier page back with the sentence saying why, in the page's language; a
+// register that does not answer gets its own sentence. No order is created, and
+// the player is still signed in (to withdraw).
+func TestDepositRefusedByRegister(t *testing.T) {
+	fake := exclusions.Sandbox()
+	register := &downable{next: fake}
+	ta := newTestApp(t, func(s *testSetup) { s.Cashier.Exclusions = register })
+	cl, player := ta.signedIn("anna@example.com")
+	id, err := paynplay.ParsePersonID("", player.PersonID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: id.Number})
+
+	for _, tt := range []struct{ lang, want string }{
+		{"en", "You are registered as excluded from gambling (fake), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."},
+		{"sv", "Du är registrerad som avstängd från spel (fake), så du kan inte sätta in pengar eller spela här. Inga pengar flyttades; du kan fortfarande ta ut ditt saldo."},
+	} {
+		cl.submit("/language", url.Values{"lang": {tt.lang}, "back": {"/cashier"}}).wantRedirect("/cashier")
+		page := cl.submit("/deposit", url.Values{"amount": {"100"}}).wantStatus(http.StatusUnprocessableEntity)
+		if got := page.text("problem"); got != tt.want {
+			t.Errorf("%s: problem %q; want %q", tt.lang, got, tt.want)
+		}
+		if got := page.value("amount"); got != "100" {
+			t.Errorf("%s: amount %q; want what was typed, 100", tt.lang, got)
+		}
+	}
+
+	register.down.Store(true)
+	page := cl.submit("/deposit", url.Values{"amount": {"100"}}).wantStatus(http.StatusUnprocessableEntity)
+	if got, want := page.text("problem"), lang.For("sv", nil).T("problem.register_unavailable"); got != want {
+		t.Errorf("register down: problem %q; want %q", got, want)
+	}
+	var orders int64
+	if ta.DB.Model(&models.Order{}).Where("player_id = ?", player.ID).Count(&orders); orders != 0 {
+		t.Errorf("%d orders; want none", orders)
+	}
+	cl.get("/cashier").wantStatus(http.StatusOK)
 }
