@@ -29,6 +29,9 @@ import (
 // whose money has not come back (refundable). It is counted in the transaction
 // that reserves the refund, under the deposit's row lock (and, on SQLite, the
 // writer lock), so concurrent refunds of one deposit cannot together exceed it.
+// An operator's refund is counted the same way against Limits.RefundOperatorMax:
+// the deposit's refunds that count (whoever made them) plus this one must stay
+// within it, so splitting a refund does not get past the limit.
 // The reservation is guarded like every player account: a wallet that no longer
 // holds the money refuses the refund.
 //
@@ -52,6 +55,9 @@ const (
 	msgRefundWallet      = "The player's balance holds only %s, so the refund cannot take more."
 	msgRefundLimit       = "Refunds above %s need a finance member."
 	msgRefundRefused     = "Trustly refused the refund; the money is back in the player's balance."
+	// msgRefundOperatorTotal is problem.refund_operator_total: the limit, what is
+	// refunded of the deposit already, and what an operator may still refund.
+	msgRefundOperatorTotal = "Refunds of a deposit by operators are limited to %s in all; %s of this deposit is refunded already, so an operator may refund at most %s more."
 )
 
 const (
@@ -69,10 +75,14 @@ type RefundForm struct {
 	Deposit    models.Order
 	Refunds    []models.Order // the deposit's refunds, oldest first
 	Refundable models.Money   // what may still be refunded
-	// OperatorMax is the largest refund an operator may make; finance members may
-	// refund up to Refundable.
+	// OperatorMax is the most an operator may refund of one deposit in all, counting
+	// every refund of it that counts against Refundable; finance members may refund
+	// up to Refundable.
 	OperatorMax models.Money
-	Unlimited   bool // by may refund any amount
+	// OperatorLeft is what an operator may still refund of this deposit: OperatorMax
+	// less what is refunded already, and at most Refundable.
+	OperatorLeft models.Money
+	Unlimited    bool // by may refund any amount
 }
 
 // RefundFormFor returns what by, who may refund, needs to refund deposit
@@ -90,10 +100,13 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		if err := tx.Where("parent_id = ? AND kind = ?", depositID, models.OrderRefund).Order("id").Find(&f.Refunds).Error; err != nil {
 			return err
 		}
-		if f.Refundable, err = refundable(tx, &f.Deposit); err != nil {
+		var refunded models.Money
+		if f.Refundable, refunded, err = refundable(tx, &f.Deposit); err != nil {
 			return err
 		}
 		f.OperatorMax = s.cfg.LimitsFor(f.Deposit.Amount.Currency).RefundOperatorMax
+		f.OperatorLeft = models.Money{Minor: min(max(f.OperatorMax.Minor-refunded.Minor, 0), f.Refundable.Minor),
+			Currency: f.Deposit.Amount.Currency}
 		f.Unlimited = staff.Can(m.Role, staff.ActionRefundAny)
 		return nil
 	})
@@ -105,8 +118,9 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 
 // RefundDeposit refunds amount of a credited deposit to the bank account that paid
 // it, on a staff member's word: by must be allowed to refund (staff.ActionRefund),
-// and, above the currency's Limits.RefundOperatorMax, to refund any amount
-// (staff.ActionRefundAny). A refund that is not allowed fails with a
+// and, when the deposit's refunds with this one would total more than the
+// currency's Limits.RefundOperatorMax, to refund any amount (staff.ActionRefundAny).
+// A refund that is not allowed fails with a
 // *models.Problem, and nothing is reserved or sent: a deposit not credited (or
 // debited since), another currency, an amount not above zero, more than is still
 // refundable, or more than the player's wallet holds.
@@ -124,35 +138,51 @@ func (s *Service) RefundDeposit(ctx context.Context, by staff.Member, depositID 
 	return s.sendRefund(ctx, refund)
 }
 
-// refundable is what may still be refunded of deposit: its booked credit, less
-// every refund of it whose money has not come back to the wallet (neither
-// released nor returned). Nothing is refundable of a deposit that is not credited.
-func refundable(tx *gorm.DB, deposit *models.Order) (models.Money, error) {
+// refundable is what may still be refunded of deposit (left) and what is refunded
+// of it already (refunded): every refund of it whose money has not come back to
+// the wallet, neither released (refused, never sent) nor returned, whether sent or
+// still in flight. left is the deposit's booked credit less refunded; nothing is
+// refundable of a deposit that is not credited.
+func refundable(tx *gorm.DB, deposit *models.Order) (left, refunded models.Money, err error) {
 	none := models.Money{Currency: deposit.Amount.Currency}
-	if deposit.Status != models.OrderCredited {
-		return none, nil
-	}
-	credited, err := creditedAmount(tx, deposit)
-	if err != nil {
-		return none, err
-	}
 	var out struct{ Minor int64 }
 	err = tx.Model(&models.Order{}).Select("COALESCE(SUM(amount_minor), 0) AS minor").
 		Where("parent_id = ? AND kind = ? AND released_at IS NULL AND returned_at IS NULL", deposit.ID, models.OrderRefund).
 		Scan(&out).Error
 	if err != nil {
-		return none, fmt.Errorf("refunds of deposit %d: %w", deposit.ID, err)
+		return none, none, fmt.Errorf("refunds of deposit %d: %w", deposit.ID, err)
 	}
-	left := credited
-	left.Minor -= out.Minor
+	refunded = models.Money{Minor: out.Minor, Currency: deposit.Amount.Currency}
+	if deposit.Status != models.OrderCredited {
+		return none, refunded, nil
+	}
+	credited, err := creditedAmount(tx, deposit)
+	if err != nil {
+		return none, refunded, err
+	}
+	left = credited
+	left.Minor -= refunded.Minor
 	if left.Minor < 0 {
 		left.Minor = 0
 	}
-	return left, nil
+	return left, refunded, nil
+}
+
+// operatorLimitProblem refuses an operator's refund that would take the refunds
+// of a deposit, refunded already, past limit (Limits.RefundOperatorMax).
+func operatorLimitProblem(limit, refunded models.Money) *models.Problem {
+	if refunded.Minor == 0 {
+		return models.Problemf("amount", fmt.Sprintf(msgRefundLimit, limit.Display()))
+	}
+	left := models.Money{Minor: max(limit.Minor-refunded.Minor, 0), Currency: limit.Currency}
+	return models.ProblemT("amount", "problem.refund_operator_total",
+		fmt.Sprintf(msgRefundOperatorTotal, limit.Display(), refunded.Display(), left.Display()),
+		"Max", limit, "Amount", refunded, "Left", left)
 }
 
 // reserveRefund checks a refund, creates its order, reserves its money and writes
-// its audit row, in one transaction that holds the deposit's row lock.
+// its audit row, in one transaction that holds the deposit's row lock: what is
+// refundable, and what an operator may still refund, are counted under it.
 func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
 	var refund models.Order
 	var playerID int64
@@ -176,15 +206,15 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 		case !amount.Positive():
 			return models.Problemf("amount", msgRefundAmount)
 		}
-		left, err := refundable(tx, &dep)
+		left, refunded, err := refundable(tx, &dep)
 		if err != nil {
 			return err
 		}
 		if amount.Minor > left.Minor {
 			return models.Problemf("amount", fmt.Sprintf(msgRefundTooMuch, left.Display()))
 		}
-		if limit := s.cfg.LimitsFor(amount.Currency).RefundOperatorMax; amount.Minor > limit.Minor && !staff.Can(m.Role, staff.ActionRefundAny) {
-			return models.Problemf("amount", fmt.Sprintf(msgRefundLimit, limit.Display()))
+		if limit := s.cfg.LimitsFor(amount.Currency).RefundOperatorMax; refunded.Minor+amount.Minor > limit.Minor && !staff.Can(m.Role, staff.ActionRefundAny) {
+			return operatorLimitProblem(limit, refunded)
 		}
 		refund = models.Order{MessageID: models.NewMessageID(models.OrderRefund), Kind: models.OrderRefund,
 			PlayerID: dep.PlayerID, ParentID: dep.ID, Amount: amount, DecidedBy: m.ID, Reason: truncate(reason, 500),

@@ -403,3 +403,159 @@ func TestRefundConfirmationGoesToAcceptedRefund(t *testing.T) {
 		e.wantMoney(p, 70000, 0) // Trustly carried out one refund of 300.00
 	})
 }
+
+// operatorLimited is a payEnv whose operators may refund up to 1 000 SEK of a
+// deposit in all.
+func operatorLimited(t *testing.T, db *gorm.DB) *payEnv {
+	t.Helper()
+	e := newPayEnv(t, db)
+	l := e.cfg.Limits["SEK"]
+	l.RefundOperatorMax = models.Money{Minor: 100000, Currency: "SEK"}
+	e.cfg.Limits["SEK"] = l
+	e.svc = e.service(nil)
+	return e
+}
+
+// operatorTotal is the refusal of an operator's refund of a deposit of which
+// refunded (minor units of SEK) is refunded already, under a limit of 1 000 SEK.
+func operatorTotal(refunded, left string) string {
+	return "Refunds of a deposit by operators are limited to 1\u00a0000,00\u00a0SEK in all; " + refunded +
+		"\u00a0SEK of this deposit is refunded already, so an operator may refund at most " + left + "\u00a0SEK more."
+}
+
+// TestRefundOperatorTotal: RefundOperatorMax bounds what operators refund of one
+// deposit in all, not each refund: an operator's refunds, split or not, stop where
+// the deposit's refunds reach the limit exactly (one minor unit more is refused),
+// and a refused one reserves, sends and audits nothing. Refunds by finance count
+// towards it, and finance refunds past it.
+func TestRefundOperatorTotal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := operatorLimited(t, db)
+		op, fin := e.staff(staff.RoleOperator), e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 5000)
+		dep := e.lastDeposit(p)
+
+		wallet, made := int64(500000), 0
+		for i, step := range []struct {
+			by      staff.Member
+			minor   int64
+			problem string // "" when the refund is made
+		}{
+			{op, 40000, ""},
+			{op, 60001, operatorTotal("400,00", "600,00")},
+			{op, 60000, ""}, // 1 000,00 in all: the limit exactly
+			{op, 1, operatorTotal("1\u00a0000,00", "0,00")},
+			{op, 100000, operatorTotal("1\u00a0000,00", "0,00")},
+			{fin, 50000, ""},
+			{op, 1, operatorTotal("1\u00a0500,00", "0,00")},
+		} {
+			refund, err := e.svc.RefundDeposit(e.ctx, step.by, dep.ID, models.Money{Minor: step.minor, Currency: "SEK"}, "")
+			if step.problem != "" {
+				var problem *models.Problem
+				if !errors.As(err, &problem) || problem.Message != step.problem || problem.Field != "amount" ||
+					problem.ID != "problem.refund_operator_total" {
+					t.Fatalf("step %d, %s refunds %d: got %#v; want the Problem %q", i, step.by.Role, step.minor, err, step.problem)
+				}
+			} else if err != nil || refund.SentAt == nil {
+				t.Fatalf("step %d, %s refunds %d: %s, %v; want it sent", i, step.by.Role, step.minor, refund.Status, err)
+			} else {
+				wallet -= step.minor
+				made++
+			}
+			var refunds, audits int64
+			db.Model(&models.Order{}).Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Count(&refunds)
+			db.Model(&staff.Audit{}).Where("event = ?", staff.EventRefund).Count(&audits)
+			if int(refunds) != made || int(audits) != made || e.apiCalls("Refund") != made {
+				t.Fatalf("step %d: %d refunds, %d audit rows, %d Refund calls; want %d of each", i, refunds, audits, e.apiCalls("Refund"), made)
+			}
+			e.wantMoney(p, wallet, 0)
+		}
+	})
+}
+
+// TestRefundOperatorTotalCountsLikeRefundable: what operators may refund of a
+// deposit counts its refunds as the refundable amount does: one Trustly refused
+// (released) and one the bank gave back (payoutfailed, then credit) count for
+// nothing, one sent or still in flight counts.
+func TestRefundOperatorTotalCountsLikeRefundable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := operatorLimited(t, db)
+		op := e.staff(staff.RoleOperator)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 3000)
+		dep := e.lastDeposit(p)
+
+		refused, err := e.refusing(0).RefundDeposit(e.ctx, op, dep.ID, e.money(p, 800), "")
+		wantProblem(t, err, "Trustly refused the refund")
+		if got := e.reload(refused); got.ReleasedAt == nil {
+			t.Fatalf("refused refund %s, released %v; want released", got.Status, got.ReleasedAt)
+		}
+		failed, err := e.scenario(sandbox.ScenarioPayoutFailed).RefundDeposit(e.ctx, op, dep.ID, e.money(p, 900), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("the failed refund returned", func() bool { return e.reload(failed).ReturnedAt != nil })
+		e.wantMoney(p, 300000, 0)
+
+		e.hold.Store(true) // the next refunds stay unconfirmed
+		if sent, err := e.svc.RefundDeposit(e.ctx, op, dep.ID, e.money(p, 700), ""); err != nil || sent.Status != models.OrderSent {
+			t.Fatalf("refund 700 after a refused and a failed refund: %s, %v; want it sent", sent.Status, err)
+		}
+		e.lose.Store(1) // the next one in flight: its answer is lost
+		inFlight, err := e.svc.RefundDeposit(e.ctx, op, dep.ID, e.money(p, 300), "")
+		if err != nil || inFlight.Status != models.OrderSending {
+			t.Fatalf("refund 300: %s, %v; want sending", inFlight.Status, err)
+		}
+		_, err = e.svc.RefundDeposit(e.ctx, op, dep.ID, models.Money{Minor: 1, Currency: "SEK"}, "")
+		var problem *models.Problem
+		if want := operatorTotal("1\u00a0000,00", "0,00"); !errors.As(err, &problem) || problem.Message != want {
+			t.Fatalf("refund 0,01 after 700 sent and 300 in flight: %v; want %q", err, want)
+		}
+		e.wantMoney(p, 200000, 30000) // 700 sent, 300 still reserved
+	})
+}
+
+// TestRefundOperatorConcurrent: operators' refunds of one deposit sent at the same
+// moment never together exceed RefundOperatorMax: it is counted under the
+// deposit's lock in the transaction that reserves each refund.
+func TestRefundOperatorConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := operatorLimited(t, db)
+		op := e.staff(staff.RoleOperator)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 5000)
+		dep := e.lastDeposit(p)
+
+		const tries = 6
+		var wg sync.WaitGroup
+		errs := make([]error, tries)
+		start := make(chan struct{})
+		for i := range tries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = e.svc.RefundDeposit(e.ctx, op, dep.ID, e.money(p, 300), "")
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			var problem *models.Problem
+			switch {
+			case err == nil:
+				ok++
+			case !errors.As(err, &problem) || problem.Message != operatorTotal("900,00", "100,00"):
+				t.Errorf("refund: %v; want success or the operators' limit", err)
+			}
+		}
+		var refunds int64
+		db.Model(&models.Order{}).Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Count(&refunds)
+		if ok != 3 || refunds != 3 || e.apiCalls("Refund") != 3 {
+			t.Fatalf("%d refunds succeeded, %d stored, %d sent; want 3 of 300 under a limit of 1 000", ok, refunds, e.apiCalls("Refund"))
+		}
+		e.wantMoney(p, 500000-90000, 0)
+	})
+}

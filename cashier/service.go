@@ -30,8 +30,10 @@ type Limits struct {
 	// TwoPersonAbove: payouts above this amount need the approvals of two different
 	// staff members, each after confirming their password again. Zero: never.
 	TwoPersonAbove models.Money
-	// RefundOperatorMax is the largest refund an operator may make; finance refunds
-	// any amount (staff.ActionRefundAny).
+	// RefundOperatorMax is the most an operator may refund of one deposit in all:
+	// an operator's refund is made only while the deposit's refunds that count
+	// (sent or in flight, neither refused nor returned, whoever made them) and it
+	// stay within it. Finance refunds any amount (staff.ActionRefundAny).
 	RefundOperatorMax models.Money
 	QuickPicks        []models.Money // amounts offered as one-click buttons
 }
@@ -91,7 +93,8 @@ var crowns = map[string]bool{"SEK": true, "NOK": true, "DKK": true}
 
 // LimitsFor returns the limits for currency, or defaults of 10–10 000 per order,
 // approval above 5 000, two approvals above 10 000, operators' refunds up to
-// 1 000, and quick picks of 100/250/500/1 000 in crowns, 10/25/50/100 otherwise.
+// 1 000 of a deposit in all, and quick picks of 100/250/500/1 000 in crowns,
+// 10/25/50/100 otherwise.
 func (c Config) LimitsFor(currency string) Limits {
 	if l, ok := c.Limits[currency]; ok {
 		return l

@@ -47,7 +47,7 @@ func TestMessagesUseTheirPlaceholders(t *testing.T) {
 	ids, _ := lang.IDs("en")
 	var args []any
 	for _, name := range []string{"Amount", "Min", "Max", "Currency", "Market", "Name", "Register", "Account", "Kind",
-		"Until", "When", "At", "Next", "Deposits", "Payouts", "Country", "Length"} {
+		"Until", "When", "At", "Next", "Deposits", "Payouts", "Country", "Length", "Left"} {
 		args = append(args, name, "⟦"+name+"⟧")
 	}
 	for _, l := range lang.Languages {

@@ -24,8 +24,9 @@ type limitsText struct {
 	// TwoPersonAbove: payouts above it need two staff members' approvals; "0" turns
 	// it off.
 	TwoPersonAbove string `json:"approval_two_person_above"`
-	// RefundOperatorMax: the largest refund an operator may make; finance members
-	// refund any amount. "0": operators make no refunds.
+	// RefundOperatorMax: the most an operator may refund of one deposit, all its
+	// refunds together; finance members refund any amount. "0": operators make no
+	// refunds.
 	RefundOperatorMax string   `json:"refund_operator_max"`
 	QuickPicks        []string `json:"quick_picks"`
 }
