@@ -38,7 +38,8 @@ func renderRefund(c *fiber.Ctx, svc *cashier.Service, amount, reason, problem st
 		State: string(f.Deposit.Status), Refundable: f.Refundable.Display(), CanRefund: f.Refundable.Positive(),
 		Amount: amount, Reason: reason, Problem: problem}
 	if !f.Unlimited {
-		p.Limit = "Operators may refund up to " + f.OperatorMax.Display() + "."
+		p.Limit = "Operators may refund up to " + f.OperatorMax.Display() + " of a deposit in all; " +
+			f.OperatorLeft.Display() + " more of this one."
 	}
 	for _, r := range f.Refunds {
 		p.Refunds = append(p.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: dateText(r.CreatedAt),

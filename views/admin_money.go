@@ -8,7 +8,7 @@ type AdminRefundPage struct {
 	Deposited  string // "1 000,00 SEK"
 	State      string // the deposit's status: "credited"
 	Refundable string // what may still be refunded: "600,00 SEK"
-	Limit      string // "Operators may refund up to 1 000,00 SEK." or ""
+	Limit      string // "Operators may refund up to 1 000,00 SEK of a deposit in all; 600,00 SEK more of this one." or ""
 	CanRefund  bool   // credited, something left to refund
 	Amount     string // the form as typed
 	Reason     string

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// TestRefundFormOperatorLeft: an operator's refund form shows what operators may
+// still refund of the deposit (the default limit of 1 000 SEK in all, less what
+// is refunded, at most what is refundable), and a refund past it comes back with
+// the reason and nothing refunded. A finance member's form shows no limit.
+func TestRefundFormOperatorLeft(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	small := lv.waitStatus(lv.startDeposit(cl, "300"), models.OrderCredited)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	op.staffReauth(testPassword, "")
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	refunds := func() int64 { return lv.countRows(&models.Order{}, "parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund) }
+	limit := func(left string) string {
+		return "Operators may refund up to 1 000,00 SEK of a deposit in all; " + left + " SEK more of this one."
+	}
+
+	for _, step := range []struct {
+		by     *testClient
+		amount string // refunded first, if any
+		want   string // the limit the form then shows the operator
+	}{
+		{nil, "", limit("1 000,00")},
+		{op, "600", limit("400,00")},
+		{fin, "1000", limit("0,00")}, // 1 600 refunded: 400 refundable, none by an operator
+	} {
+		if step.by != nil {
+			step.by.submit(refundPath(deposit.ID), url.Values{"amount": {step.amount}}).wantRedirect(refundPath(deposit.ID))
+		}
+		if got := op.get(refundPath(deposit.ID)).wantStatus(http.StatusOK).text("refund-limit"); got != step.want {
+			t.Errorf("after %s: limit %q; want %q", step.amount, got, step.want)
+		}
+	}
+	if fin.get(refundPath(deposit.ID)).has("refund-limit") {
+		t.Error("a finance member's refund form shows the operators' limit")
+	}
+	if got, want := op.get(refundPath(small.ID)).text("refund-limit"), limit("300,00"); got != want {
+		t.Errorf("deposit of 300: limit %q; want %q", got, want)
+	}
+
+	r := op.submit(refundPath(deposit.ID), url.Values{"amount": {"0.01"}}).wantStatus(http.StatusUnprocessableEntity)
+	want := "Refunds of a deposit by operators are limited to 1 000,00 SEK in all; 1 600,00 SEK of this deposit " +
+		"is refunded already, so an operator may refund at most 0,00 SEK more."
+	if got := r.text("refund-problem"); got != want || r.value("refund-amount-input") != "0.01" {
+		t.Errorf("operator past the limit: %q, amount %q; want %q and the amount typed", got, r.value("refund-amount-input"), want)
+	}
+	if n := refunds(); n != 2 {
+		t.Errorf("%d refunds of the deposit; want 2", n)
+	}
+}
