@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -67,15 +68,19 @@ type client struct {
 }
 
 func newClient(register string, c Config) (*client, error) {
+	// The errors show the URL with any password hidden: they go to the log.
 	u, err := url.Parse(c.BaseURL)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("%s: base URL %q is not an absolute URL without query or credentials", register, c.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: base URL is not a URL", register)
+	}
+	if u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%s: base URL %q is not an absolute URL without query or credentials", register, u.Redacted())
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && loopback(u.Hostname()):
 	default:
-		return nil, fmt.Errorf("%s: base URL %q must be https (plain http only for a loopback host)", register, c.BaseURL)
+		return nil, fmt.Errorf("%s: base URL %q must be https (plain http only for a loopback host)", register, u.Redacted())
 	}
 	if c.Timeout < 0 {
 		return nil, fmt.Errorf("%s: negative timeout", register)
@@ -87,8 +92,17 @@ func newClient(register string, c Config) (*client, error) {
 	if c.CertFile != "" {
 		pair, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
 		if err != nil {
-			// The error names the files, never their contents.
-			return nil, fmt.Errorf("%s: load client certificate %s: %w", register, c.CertFile, err)
+			// The error names neither the files nor their contents: a key set by
+			// mistake where its file's name belongs must not reach the log.
+			which := "certificate"
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				if pe.Path == c.KeyFile {
+					which = "key"
+				}
+				err = fmt.Errorf("cannot %s the %s file: %w", pe.Op, which, pe.Err)
+			}
+			return nil, fmt.Errorf("%s: load client certificate: %w", register, err)
 		}
 		tlsConf.Certificates = []tls.Certificate{pair}
 	}

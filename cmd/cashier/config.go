@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"net/url"
@@ -126,7 +127,7 @@ func secret(getenv func(string) string, name string) (string, error) {
 	if path := getenv(name + "_FILE"); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return "", fmt.Errorf("%s_FILE: %w", name, err)
+			return "", fmt.Errorf("%s_FILE: %w", name, fileErr(err))
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
@@ -179,8 +180,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.BaseURL = defaultBaseURL(c.Addr)
 	}
 	c.SandboxBaseURL = strings.TrimRight(get("SANDBOX_BASE_URL", "http://"+c.SandboxAddr), "/")
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL", c.BaseURL)
+	// An origin: every route and redirect is at the root, the notification URL
+	// takes no query (Trustly), and the banner prints it.
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(c.BaseURL, "#") {
+		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL of an origin such as https://cashier.example.com (no path, query or credentials)",
+			redactURL(c.BaseURL))
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
@@ -273,33 +278,35 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		return nil, errors.New("set all of TRUSTLY_API_URL, TRUSTLY_USERNAME, TRUSTLY_PASSWORD, TRUSTLY_PRIVATE_KEY and TRUSTLY_PUBLIC_KEY, or none of them for the embedded sandbox")
 	}
-	if c.MerchantKey, err = trustly.LoadPrivateKey(getenv("TRUSTLY_PRIVATE_KEY")); err != nil {
-		return nil, fmt.Errorf("TRUSTLY_PRIVATE_KEY: %w", err)
+	if c.MerchantKey, err = loadKey(getenv, "TRUSTLY_PRIVATE_KEY", trustly.ParsePrivateKey); err != nil {
+		return nil, err
 	}
-	if c.TrustlyKey, err = trustly.LoadPublicKey(getenv("TRUSTLY_PUBLIC_KEY")); err != nil {
-		return nil, fmt.Errorf("TRUSTLY_PUBLIC_KEY: %w", err)
+	if c.TrustlyKey, err = loadKey(getenv, "TRUSTLY_PUBLIC_KEY", trustly.ParsePublicKey); err != nil {
+		return nil, err
 	}
-	switch c.TrustlyURL {
-	case trustly.TestURL:
-		c.TrustlyEnv = "test"
-	case trustly.LiveURL, "https://trustly.com/api/1":
-		c.TrustlyEnv = "live"
-	default:
-		c.TrustlyEnv = "custom"
+	u, err := url.Parse(c.TrustlyURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q is not an http(s) URL", redactURL(c.TrustlyURL))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q holds credentials: they go in TRUSTLY_USERNAME and TRUSTLY_PASSWORD", u.Redacted())
+	}
+	c.TrustlyEnv = trustlyEnv(u)
+	if c.TrustlyEnv != "custom" && u.Scheme != "https" {
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q: Trustly's %s environment is reached over https only", c.TrustlyURL, c.TrustlyEnv)
 	}
 	// Trustly serves the test checkout from the API's host and the live one from
 	// trustly.com; anything else defaults to the API's origin.
-	u, err := url.Parse(c.TrustlyURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("TRUSTLY_API_URL %q is not an http(s) URL", c.TrustlyURL)
-	}
-	def := u.Scheme + "://" + u.Host
+	def := u.Scheme + "://" + strings.ToLower(u.Host)
 	if c.TrustlyEnv == "live" {
 		def = "https://trustly.com"
 	}
 	c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", def)
-	if c.TrustlyEnv == "live" && !strings.HasPrefix(c.BaseURL, "https://") {
-		return nil, errors.New("CASHIER_BASE_URL must be https:// with live Trustly: notification URLs must be secure")
+	// Trustly, test and live, refuses a NotificationURL that is not https (734):
+	// with http every deposit would fail.
+	if c.TrustlyEnv != "custom" && !strings.HasPrefix(c.BaseURL, "https://") {
+		return nil, fmt.Errorf("CASHIER_BASE_URL must be https:// with Trustly's %s environment: Trustly refuses notification URLs that are not (734)",
+			c.TrustlyEnv)
 	}
 	if err := c.loadPayNPlay(getenv); err != nil {
 		return nil, err
@@ -318,6 +325,62 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 	}
 	return c, nil
+}
+
+// trustlyEnv names the Trustly environment at the API URL u by its host, however
+// the URL is spelt ("https://API.trustly.com/1/"): "test" at test.trustly.com,
+// "live" at trustly.com and its other hosts, "custom" anywhere else (a sandbox).
+func trustlyEnv(u *url.URL) string {
+	switch host := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); {
+	case host == "test.trustly.com":
+		return "test"
+	case host == "trustly.com" || strings.HasSuffix(host, ".trustly.com"):
+		return "live"
+	}
+	return "custom"
+}
+
+// loadKey reads the PEM key in the file the variable name names. Its errors never
+// show the variable's value: a key pasted there instead of its file's name must
+// not reach the log.
+func loadKey[K any](getenv func(string) string, name string, parse func([]byte) (K, error)) (K, error) {
+	var zero K
+	v := getenv(name)
+	if strings.Contains(v, "-----BEGIN") {
+		return zero, fmt.Errorf("%s holds a key itself: put the key in a file and set %s to the file's name", name, name)
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", name, fileErr(err))
+	}
+	k, err := parse(b)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", name, err)
+	}
+	return k, nil
+}
+
+// fileErr is err from reading a file named by a variable, without the name: a
+// secret set by mistake where its file's name belongs (a password in NAME_FILE)
+// must not reach the log through the error.
+func fileErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot %s the file it names: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+// redactURL is raw for an error message: with any password hidden, and not at all
+// when it cannot be read as a URL but may hold credentials.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	if strings.Contains(raw, "@") {
+		return "(not shown: it may hold credentials)"
+	}
+	return raw
 }
 
 // shopperStatementDefault is sent when CASHIER_SHOPPER_STATEMENT is not set.

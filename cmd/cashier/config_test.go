@@ -68,7 +68,7 @@ func TestConfigTrustly(t *testing.T) {
 	full := map[string]string{
 		"CASHIER_DATA": dir, "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
 		"TRUSTLY_PASSWORD_FILE": pwFile, "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub,
-		"TRUSTLY_NOTIFY_TOKEN": "0123456789abcdef0123",
+		"TRUSTLY_NOTIFY_TOKEN": "0123456789abcdef0123", "CASHIER_BASE_URL": "https://cashier.example",
 	}
 	c, err := loadConfig(env(full))
 	if err != nil {
@@ -87,7 +87,7 @@ func TestConfigTrustly(t *testing.T) {
 		{"short token", "TRUSTLY_NOTIFY_TOKEN", "short", "at least 16"},
 		{"token with slash", "TRUSTLY_NOTIFY_TOKEN", "0123456789abcdef/xyz", "without"},
 		{"bad base url", "CASHIER_BASE_URL", "localhost:3000", "not an http(s) URL"},
-		{"live needs https", "TRUSTLY_API_URL", trustly.LiveURL, "must be https"},
+		{"Trustly needs https", "CASHIER_BASE_URL", "http://127.0.0.1:3000", "must be https"},
 		{"unreadable key", "TRUSTLY_PUBLIC_KEY", filepath.Join(dir, "missing.pem"), "TRUSTLY_PUBLIC_KEY"},
 	} {
 		m := map[string]string{}

@@ -97,9 +97,11 @@ func parseLimits(text string) (map[string]cashier.Limits, error) {
 			if l.TwoPersonAbove, err = money("approval_two_person_above", t.TwoPersonAbove); err != nil {
 				return nil, err
 			}
-			if l.TwoPersonAbove.Minor != 0 && l.TwoPersonAbove.Minor < l.ApprovalAbove.Minor {
-				return nil, fmt.Errorf("CASHIER_LIMITS %s approval_two_person_above is below approval_above", cur)
-			}
+		}
+		// Checked on the values in force, defaults included.
+		if l.TwoPersonAbove.Minor != 0 && l.TwoPersonAbove.Minor < l.ApprovalAbove.Minor {
+			return nil, fmt.Errorf("CASHIER_LIMITS %s approval_two_person_above (%s) is below approval_above (%s); "+
+				"\"approval_two_person_above\": \"0\" turns two-person approval off", cur, l.TwoPersonAbove, l.ApprovalAbove)
 		}
 		if t.RefundOperatorMax != "" {
 			var err error
@@ -107,7 +109,17 @@ func parseLimits(text string) (map[string]cashier.Limits, error) {
 				return nil, err
 			}
 		}
-		if t.QuickPicks != nil {
+		if t.QuickPicks == nil {
+			// The default picks the deposit range leaves: a button refused at every
+			// press is no quick pick.
+			picks := l.QuickPicks[:0:0]
+			for _, m := range l.QuickPicks {
+				if m.Minor >= l.MinDeposit.Minor && m.Minor <= l.MaxDeposit.Minor {
+					picks = append(picks, m)
+				}
+			}
+			l.QuickPicks = picks
+		} else {
 			l.QuickPicks = nil
 			for _, s := range t.QuickPicks {
 				m, err := money("quick_picks", s)

@@ -36,7 +36,7 @@ func TestConfigPayNPlay(t *testing.T) {
 	os.WriteFile(priv, trustly.PrivateKeyPEM(k), 0o600)
 	os.WriteFile(pub, trustly.PublicKeyPEM(&k.PublicKey), 0o600)
 	real := func(extra map[string]string) map[string]string {
-		m := map[string]string{"CASHIER_DATA": dir, "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
+		m := map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
 			"TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
 		for k, v := range extra {
 			m[k] = v

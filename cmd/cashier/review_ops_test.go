@@ -1,0 +1,182 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+// reviewTrustlyEnv is a complete set of Trustly settings (test environment, an
+// https base URL) in a fresh data directory, with extra on top.
+func reviewTrustlyEnv(t *testing.T, extra map[string]string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	k, err := trustly.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
+	writeFile(t, priv, trustly.PrivateKeyPEM(k))
+	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	m := map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL,
+		"TRUSTLY_USERNAME": "merchant", "TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// TestReviewTrustlyEnvByHost: Trustly's environment is told by the API URL's
+// host, not by its exact spelling. "https://api.trustly.com/1/" (a trailing slash)
+// or an upper-case host is live Trustly all the same: it needs an https base URL,
+// its checkout is framed from trustly.com, and sandbox attributes are refused.
+// Before, any other spelling was "custom": no https check, the CSP framing
+// api.trustly.com (so the live checkout did not show), and Sandbox… attributes
+// sent to live Trustly.
+func TestReviewTrustlyEnvByHost(t *testing.T) {
+	for _, tt := range []struct{ url, env, origin string }{
+		{trustly.LiveURL + "/", "live", "https://trustly.com"},
+		{"https://API.Trustly.com/1", "live", "https://trustly.com"},
+		{"https://trustly.com/api/1/", "live", "https://trustly.com"},
+		{"https://test.trustly.com/api/1/", "test", "https://test.trustly.com"},
+		{"https://TEST.TRUSTLY.COM/api/1", "test", "https://test.trustly.com"},
+		{"https://trustly-sandbox.example/api/1", "custom", "https://trustly-sandbox.example"},
+	} {
+		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": tt.url})))
+		if err != nil {
+			t.Errorf("%s: %v", tt.url, err)
+			continue
+		}
+		if c.TrustlyEnv != tt.env || c.CheckoutOrigin != tt.origin {
+			t.Errorf("%s: environment %q, checkout origin %q; want %q, %q", tt.url, c.TrustlyEnv, c.CheckoutOrigin, tt.env, tt.origin)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"live with a trailing slash over http", map[string]string{"TRUSTLY_API_URL": trustly.LiveURL + "/", "CASHIER_BASE_URL": "http://cashier.example"}, "must be https"},
+		{"sandbox attributes to live", map[string]string{"TRUSTLY_API_URL": "https://api.trustly.com/1/", "TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1"}, "TRUSTLY_SANDBOX_ATTRIBUTES"},
+		{"Trustly over plain http", map[string]string{"TRUSTLY_API_URL": "http://test.trustly.com/api/1"}, "TRUSTLY_API_URL"},
+	} {
+		if _, err := loadConfig(env(reviewTrustlyEnv(t, tt.env))); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v; want an error containing %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestReviewTrustlyTestNeedsHTTPS: Trustly's test environment refuses a
+// NotificationURL that is not https (734) as live does, so with it an http base
+// URL would start a cashier whose every deposit fails: it is refused at start.
+func TestReviewTrustlyTestNeedsHTTPS(t *testing.T) {
+	m := reviewTrustlyEnv(t, nil)
+	delete(m, "CASHIER_BASE_URL") // http://127.0.0.1:3000
+	if _, err := loadConfig(env(m)); err == nil || !strings.Contains(err.Error(), "must be https") {
+		t.Errorf("test environment with an http base URL: %v; want an error saying it must be https", err)
+	}
+}
+
+// TestReviewBaseURLShape: the base URL is an origin. Every route and redirect is
+// at the root, so a path ("https://example.com/cashier") gives a cashier whose
+// notification and return URLs work only behind a prefix-stripping proxy and
+// whose own redirects never do; a query breaks the notification URL (Trustly
+// refuses '?'); credentials would be printed in the banner.
+func TestReviewBaseURLShape(t *testing.T) {
+	dir := t.TempDir()
+	for _, bad := range []string{"https://cashier.example/play", "https://cashier.example/?x=1", "https://cashier.example#top",
+		"https://ops:hunter2@cashier.example"} {
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "CASHIER_BASE_URL") {
+			t.Errorf("CASHIER_BASE_URL=%q: %v; want an error naming CASHIER_BASE_URL", bad, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("CASHIER_BASE_URL=%q: the error shows the password: %v", bad, err)
+		}
+	}
+	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example:8443/"})); err != nil ||
+		c.BaseURL != "https://cashier.example:8443" {
+		t.Errorf("an origin with a port and a trailing slash: %+v, %v", c, err)
+	}
+}
+
+// TestReviewConfigErrorsKeepSecrets: an error at start goes to the log, so it
+// never holds a secret, even one put by mistake where a file name or URL was
+// expected: a PEM key in TRUSTLY_PRIVATE_KEY (documented as a file) or in a
+// register's _KEY, a secret value in NAME_FILE, credentials in a URL.
+func TestReviewConfigErrorsKeepSecrets(t *testing.T) {
+	k, err := trustly.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := string(trustly.PrivateKeyPEM(k))
+	body := strings.Split(keyPEM, "\n")[3] // a line of the key's base64
+	const pw = "hunter2-hunter2-hunter2-hunter2-hunter2"
+	cert := filepath.Join(t.TempDir(), "cert.pem")
+	writeFile(t, cert, trustly.PublicKeyPEM(&k.PublicKey))
+	for _, tt := range []struct {
+		name   string
+		env    map[string]string
+		secret string
+	}{
+		{"key in TRUSTLY_PRIVATE_KEY", map[string]string{"TRUSTLY_PRIVATE_KEY": keyPEM}, body},
+		{"one-line key in TRUSTLY_PRIVATE_KEY", map[string]string{"TRUSTLY_PRIVATE_KEY": strings.ReplaceAll(keyPEM, "\n", "")}, body},
+		{"key without its PEM lines in TRUSTLY_PRIVATE_KEY", map[string]string{"TRUSTLY_PRIVATE_KEY": strings.Join(strings.Split(keyPEM, "\n")[1:5], "")}, body},
+		{"password in TRUSTLY_PASSWORD_FILE", map[string]string{"TRUSTLY_PASSWORD": "", "TRUSTLY_PASSWORD_FILE": pw}, pw},
+		{"session key in CASHIER_SESSION_KEY_FILE", map[string]string{"CASHIER_SESSION_KEY_FILE": pw}, pw},
+		{"admin password in CASHIER_ADMIN_PASSWORD_FILE", map[string]string{"CASHIER_ADMIN_PASSWORD_FILE": pw}, pw},
+		{"credentials in TRUSTLY_API_URL", map[string]string{"TRUSTLY_API_URL": "https://merchant:" + pw + "@trustly-sandbox.example/api/1"}, pw},
+		{"credentials in a register's URL", map[string]string{"CASHIER_PAYNPLAY": "SE=hybrid", "CASHIER_SPELPAUS_URL": "https://ops:" + pw + "@spelpaus.example"}, pw},
+		{"key in a register's _KEY", map[string]string{"CASHIER_PAYNPLAY": "SE=hybrid", "CASHIER_SPELPAUS_URL": "https://spelpaus.example",
+			"CASHIER_SPELPAUS_CERT": cert, "CASHIER_SPELPAUS_KEY": keyPEM}, body},
+	} {
+		_, err := loadConfig(env(reviewTrustlyEnv(t, tt.env)))
+		if err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		if strings.Contains(err.Error(), tt.secret) || strings.Contains(err.Error(), "PRIVATE KEY") {
+			t.Errorf("%s: the error shows the secret:\n%v", tt.name, err)
+		}
+	}
+	// The errors still say which setting is wrong, and what to do about a key.
+	missing := filepath.Join(t.TempDir(), "missing.pem")
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PUBLIC_KEY": missing}))); err == nil ||
+		!strings.Contains(err.Error(), "TRUSTLY_PUBLIC_KEY") || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing public key file: %v; want an error naming TRUSTLY_PUBLIC_KEY and saying the file is missing", err)
+	}
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PRIVATE_KEY": keyPEM}))); err == nil ||
+		!strings.Contains(err.Error(), "holds a key itself") {
+		t.Errorf("a key in TRUSTLY_PRIVATE_KEY: %v; want an error saying to put it in a file", err)
+	}
+}
+
+// TestReviewLimitsConsistent: CASHIER_LIMITS gives a consistent set whatever is
+// left out. A deposit range that leaves out default quick picks drops them (before,
+// EUR deposits of 50–75 offered buttons of 10, 25 and 100 that every press
+// refused), and an approval threshold above the default two-person one is refused
+// as the same pair written out is.
+func TestReviewLimitsConsistent(t *testing.T) {
+	got, err := parseLimits(`{"EUR": {"deposit": ["50", "75"]}, "SEK": {"deposit": ["200", "300"]}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cur, want := range map[string][]int64{"EUR": {5000}, "SEK": {25000}} {
+		var picks []int64
+		for _, m := range got[cur].QuickPicks {
+			picks = append(picks, m.Minor)
+		}
+		if fmt.Sprint(picks) != fmt.Sprint(want) {
+			t.Errorf("%s quick picks %v; want %v, the defaults inside the deposit range", cur, picks, want)
+		}
+	}
+	if _, err := parseLimits(`{"SEK": {"approval_above": "20000"}}`); err == nil || !strings.Contains(err.Error(), "below approval_above") {
+		t.Errorf("approval above the default two-person threshold: %v; want an error", err)
+	}
+	if l, err := parseLimits(`{"SEK": {"approval_above": "20000", "approval_two_person_above": "0"}}`); err != nil || l["SEK"].ApprovalAbove.Minor != 2000000 {
+		t.Errorf("approval 20000 with two-person approval off: %v, %v", l, err)
+	}
+}
