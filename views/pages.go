@@ -137,11 +137,13 @@ type DepositForm struct {
 	LimitNote, LimitNotice string
 }
 
-// AmountPattern is the amount fields' pattern: digits, spaces between thousands,
-// and a dot or comma with one or two decimals. The field is text, not a number:
-// a number field takes "1e3", which models.ParseMoney refuses. The server
-// checks the amount again, with the limits.
-const AmountPattern = `[0-9][0-9 ]*([.,][0-9]{1,2})?`
+// AmountPattern is the amount fields' pattern, models.ParseMoney's: up to 15
+// digits, alone or in groups of three after the first one to three separated by a
+// space, a no-break space or a narrow no-break space (as the pages write amounts:
+// "10 000,00 kr"), and a dot or comma with one or two decimals. The field is text,
+// not a number: a number field takes "1e3", which models.ParseMoney refuses. The
+// server checks the amount again, with the limits.
+const AmountPattern = "([0-9]{1,15}|[0-9]{1,3}([ \u00a0\u202f][0-9]{3}){1,4})([.,][0-9]{1,2})?"
 
 // QuickPick is a one-click amount.
 type QuickPick struct {

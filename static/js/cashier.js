@@ -37,9 +37,9 @@
   // max did. Amounts are compared in minor units, as integers; the server checks
   // again.
   var minor = function (text) {
-    var m = /^([0-9][0-9 ]*)(?:[.,]([0-9]{1,2}))?$/.exec((text || "").trim());
+    var m = /^([0-9][0-9 \u00a0\u202f]*)(?:[.,]([0-9]{1,2}))?$/.exec((text || "").trim());
     if (!m) return null;
-    return parseInt(m[1].replace(/ /g, ""), 10) * 100 + parseInt(((m[2] || "") + "00").slice(0, 2), 10);
+    return parseInt(m[1].replace(/[ \u00a0\u202f]/g, ""), 10) * 100 + parseInt(((m[2] || "") + "00").slice(0, 2), 10);
   };
   document.querySelectorAll("input[data-min][data-max]").forEach(function (input) {
     var check = function () {
