@@ -22,8 +22,9 @@ const notifyBodyLimit = 1 << 20
 // notification signed by Trustly, or whose data does not fit its method, or that is
 // another body under a known notificationid (cashier.ErrBadNotification), which gets
 // no signed answer; 500 when it could not
-// be applied, so Trustly delivers it again.
-func notify(svc *cashier.Service) fiber.Handler {
+// be applied, so Trustly delivers it again. Refusals are logged on log with the
+// request id and the sender's address (clientIP, which knows the trusted proxies).
+func notify(svc *cashier.Service, log *slog.Logger, clientIP func(*fiber.Ctx) string) fiber.Handler {
 	token := []byte(svc.Config().NotifyToken)
 	return func(c *fiber.Ctx) error {
 		if subtle.ConstantTimeCompare([]byte(c.Params("token")), token) != 1 {
@@ -32,13 +33,16 @@ func notify(svc *cashier.Service) fiber.Handler {
 		}
 		body := c.Body()
 		if len(body) > notifyBodyLimit {
-			slog.Warn("trustly notification refused: body too large", "bytes", len(body), "ip", c.IP())
+			log.LogAttrs(c.UserContext(), slog.LevelWarn, "trustly notification refused: body too large",
+				slog.Int("bytes", len(body)), slog.String("ip", clientIP(c)), slog.String("request_id", requestID(c)))
 			return c.SendStatus(fiber.StatusRequestEntityTooLarge)
 		}
 		answer, err := svc.HandleNotification(c.UserContext(), body)
 		switch {
 		case errors.Is(err, cashier.ErrBadNotification):
-			slog.Error("alert: trustly notification refused: not signed by Trustly, malformed, or conflicting with a stored one", "err", err, "ip", c.IP(), "bytes", len(body))
+			log.LogAttrs(c.UserContext(), slog.LevelError, "alert: trustly notification refused: not signed by Trustly, malformed, or conflicting with a stored one",
+				slog.String("err", err.Error()), slog.String("ip", clientIP(c)), slog.Int("bytes", len(body)),
+				slog.String("request_id", requestID(c)))
 			return c.SendStatus(fiber.StatusBadRequest)
 		case err != nil:
 			// HandleNotification logged the details; no answer makes Trustly retry.

@@ -97,7 +97,7 @@ func notifyListen(t testing.TB) (net.Listener, string) {
 func notifyServe(t testing.TB, ln net.Listener, svc *cashier.Service) {
 	t.Helper()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
-	app.Post("/trustly/notify/:token", notify(svc))
+	app.Post("/trustly/notify/:token", notify(svc, slog.New(slog.DiscardHandler), func(c *fiber.Ctx) string { return c.IP() }))
 	go app.Listener(ln)
 	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second); ln.Close() })
 }

@@ -24,7 +24,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 
 	// Trustly's servers: no session, no CSRF token, no login limiter. The token in
 	// the path is a secret; the handler also verifies Trustly's signature.
-	app.Post(notifyPath, notify(svc))
+	app.Post(notifyPath, notify(svc, mw.log, mw.clientIP))
 
 	// Probes for the load balancer (watch.go): no session, no CSRF.
 	app.Get(healthPath, healthz)

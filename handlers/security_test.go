@@ -581,3 +581,25 @@ func TestBehindReverseProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyRefusalLogged: a refused notification is logged on the app's log (not
+// the process's default logger), with its request id and the sender's address as
+// the trusted proxy saw it.
+func TestNotifyRefusalLogged(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.TrustedProxies = []string{"0.0.0.0/8"} })
+	cl := ta.client()
+	req := cl.request(http.MethodPost, "/trustly/notify/"+testNotifyToken, strings.NewReader(`{"method":"credit"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	r := cl.do(req).wantStatus(http.StatusBadRequest)
+	id := r.Header.Get("X-Request-ID")
+	var line string
+	for _, l := range strings.Split(ta.Logs.String(), "\n") {
+		if strings.Contains(l, "alert: trustly notification refused") {
+			line = l
+		}
+	}
+	if id == "" || !strings.Contains(line, "request_id="+id) || !strings.Contains(line, "ip=203.0.113.9") {
+		t.Errorf("refusal log line %q; want request_id=%s and ip=203.0.113.9", line, id)
+	}
+}
