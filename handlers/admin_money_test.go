@@ -25,7 +25,9 @@ func TestRefundFormOperatorLeft(t *testing.T) {
 	op.staffReauth(testPassword, "")
 	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
 	fin.staffReauth(testPassword, "")
-	refunds := func() int64 { return lv.countRows(&models.Order{}, "parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund) }
+	refunds := func() int64 {
+		return lv.countRows(&models.Order{}, "parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund)
+	}
 	limit := func(left string) string {
 		return "Operators may refund up to 1 000,00 SEK of a deposit in all; " + left + " SEK more of this one."
 	}
