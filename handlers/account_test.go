@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -272,36 +273,41 @@ func TestCSRFTokenOnlyFromBodyOrHeader(t *testing.T) {
 }
 
 func TestCSRFTokens(t *testing.T) {
+	const session = "player 0123456789abcdef"
 	tokens := newCSRFTokens([]byte("0123456789abcdef0123456789abcdef"))
-	tok := tokens.generate()
+	tok := tokens.generate(session)
 	changed := []byte(tok)
 	if changed[0] == 'A' {
 		changed[0] = 'B'
 	} else {
 		changed[0] = 'A'
 	}
-	if !tokens.valid(tok) {
+	if !tokens.valid(tok, session) {
 		t.Fatalf("fresh token %q is not valid", tok)
 	}
 	other := newCSRFTokens([]byte("fedcba9876543210fedcba9876543210"))
 	for _, tt := range []struct {
-		name  string
-		token string
-		check *csrfTokens
+		name    string
+		token   string
+		session string
+		check   *csrfTokens
 	}{
-		{"other key", tok, other},
-		{"changed", string(changed), tokens},
-		{"no signature", strings.Split(tok, ".")[0], tokens},
-		{"empty", "", tokens},
-		{"uuid", "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", tokens},
+		{"other key", tok, session, other},
+		{"other session", tok, "player fedcba9876543210", tokens},
+		{"a staff session of the same id", tok, "staff 0123456789abcdef", tokens},
+		{"no session", tok, "", tokens},
+		{"changed", string(changed), session, tokens},
+		{"no signature", strings.Split(tok, ".")[0], session, tokens},
+		{"empty", "", session, tokens},
+		{"uuid", "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", session, tokens},
 	} {
-		if tt.check.valid(tt.token) {
+		if tt.check.valid(tt.token, tt.session) {
 			t.Errorf("%s: token %q is valid", tt.name, tt.token)
 		}
 	}
 	later := *tokens
 	later.now = func() time.Time { return time.Now().Add(csrfTTL + time.Minute) }
-	if later.valid(tok) {
+	if later.valid(tok, session) {
 		t.Error("an expired token is valid")
 	}
 }
@@ -309,11 +315,12 @@ func TestCSRFTokens(t *testing.T) {
 // msgSessionEnded is session.ended in English.
 const msgSessionEnded = "Your session has ended. Log in again and you are taken back to what you were doing."
 
-// TestSessionEndedReturns: a form sent with a session that has ended (here an
-// unreadable cookie, as after it expired or was signed out elsewhere) goes to the
-// sign-in page, which says the session ended, and after signing in back to the
-// form's page with the amount typed; a form with nothing to keep goes to sign in
-// plainly.
+// TestSessionEndedReturns: a form sent with a session that has ended (here signed
+// out elsewhere, after the form's page was shown) goes to the sign-in page, which
+// says the session ended, and after signing in back to the form's page with the
+// amount typed; a form with nothing to keep goes to sign in plainly. A form sent
+// with a cookie that cannot be read (keys changed, tampered) is refused: its
+// token was bound to a session nobody can read any more.
 func TestSessionEndedReturns(t *testing.T) {
 	ta := newTestApp(t)
 	anna := ta.player("anna@example.com")
@@ -330,7 +337,11 @@ func TestSessionEndedReturns(t *testing.T) {
 		{"/bank-accounts/new", "", ""},
 	} {
 		cl := ta.client()
-		cl.setCookie(sessionCookie, "ended")
+		cl.signIn("anna@example.com", testPassword)
+		cl.get("/cashier").wantStatus(http.StatusOK)
+		if err := ta.Svc.EndSessions(context.Background(), anna.ID); err != nil {
+			t.Fatal(err)
+		}
 		want := "/login"
 		if tt.next != "" {
 			want += "?next=" + url.QueryEscape(tt.next)
@@ -349,6 +360,13 @@ func TestSessionEndedReturns(t *testing.T) {
 			t.Errorf("%s: back on %s the amount reads %q; want %q", tt.form, tt.next, got, tt.amount)
 		}
 	}
+
+	cl := ta.client()
+	cl.signIn("anna@example.com", testPassword)
+	cl.get("/cashier").wantStatus(http.StatusOK)
+	cl.setCookie(sessionCookie, "ended")
+	cl.submit("/deposit", url.Values{"amount": {"250"}}).wantStatus(http.StatusForbidden)
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }
 
 // TestPasswordChange: a player changes their password from the profile page; this

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
@@ -64,7 +62,7 @@ type staffValues struct {
 	StaffID int64      // 0: no staff member is signed in
 	Role    staff.Role // the role at sign-in; a changed role ends the session
 	Version int64      // the member's SessionVersion at sign-in
-	ID      string     // random, new at every sign-in
+	ID      string     // random, new at every sign-in; back-office CSRF tokens are bound to it
 	Seen    int64      // unix time of the last request: the idle timeout counts from it
 	// SignedIn is the unix time of the sign-in: staffMaxAge counts from it, and no
 	// request moves it. A cookie without it (from an older version) has ended.
@@ -149,12 +147,17 @@ func signInStaffAgain(c *fiber.Ctx, m staff.Member) error {
 	return startStaffSession(c, m, signedIn, now)
 }
 
+// startStaffSession saves a new staff session for m, with a new ID: the
+// back-office CSRF tokens of the browser's session before do not work in it, and
+// the response carries a token of the new one.
 func startStaffSession(c *fiber.Ctx, m staff.Member, signedIn, now int64) error {
-	b := make([]byte, 16)
-	rand.Read(b)
 	c.Locals(staffKey, m)
-	return saveStaffSession(c, staffValues{StaffID: m.ID, Role: m.Role, Version: m.SessionVersion,
-		ID: hex.EncodeToString(b), Seen: now, SignedIn: signedIn})
+	if err := saveStaffSession(c, staffValues{StaffID: m.ID, Role: m.Role, Version: m.SessionVersion,
+		ID: newSessionID(), Seen: now, SignedIn: signedIn}); err != nil {
+		return err
+	}
+	csrfTokenFor(c, staffCSRF)
+	return nil
 }
 
 // signedInStaff loads the session's staff member once per request; zero when

@@ -68,6 +68,7 @@ func TestStaffSessionEnds(t *testing.T) {
 	op.staffSignIn("op@example.com", testPassword, "")
 	owner.submit("/admin/staff/"+strconv.FormatInt(m.ID, 10)+"/disable", nil).wantRedirect("/admin/staff")
 	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	op.get("/admin/login?next=%2Fadmin")
 	if r := op.submit("/admin/login", url.Values{"email": {"op@example.com"}, "password": {testPassword}}); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("a disabled member signing in: %d; want 422", r.Status)
 	}

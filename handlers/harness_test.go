@@ -199,22 +199,34 @@ func (cl *testClient) submit(path string, form url.Values) *testResponse {
 	for k, v := range form {
 		f[k] = v
 	}
-	f.Set(csrfField, cl.csrf())
+	f.Set(csrfField, cl.csrfFor(path))
 	return cl.post(path, f)
 }
 
-// csrf is the CSRF token the browser holds (the double-submit cookie's value),
-// fetched with a first page view when it has none yet.
+// csrf is the CSRF token the browser holds for players' pages (the double-submit
+// cookie's value), fetched with a first page view when it has none yet.
 func (cl *testClient) csrf() string {
 	cl.t.Helper()
-	if c := cl.cookie("cashier_csrf"); c != nil && c.Value != "" {
+	return cl.csrfFor("/")
+}
+
+// csrfFor is the CSRF token the browser holds for a form sent to path: the back
+// office has a cookie of its own, bound to the staff session. It is fetched with
+// a view of the sign-in page when the browser has none yet.
+func (cl *testClient) csrfFor(path string) string {
+	cl.t.Helper()
+	scope, page := playerCSRF, "/login"
+	if path == "/admin" || strings.HasPrefix(path, "/admin/") || strings.HasPrefix(path, "/admin?") {
+		scope, page = staffCSRF, "/admin/login"
+	}
+	if c := cl.cookie(scope.cookie); c != nil && c.Value != "" {
 		return c.Value
 	}
-	cl.get("/login")
-	if c := cl.cookie("cashier_csrf"); c != nil && c.Value != "" {
+	cl.get(page)
+	if c := cl.cookie(scope.cookie); c != nil && c.Value != "" {
 		return c.Value
 	}
-	cl.t.Fatal("no CSRF cookie after viewing /login")
+	cl.t.Fatalf("no CSRF cookie %s after viewing %s", scope.cookie, page)
 	return ""
 }
 
@@ -236,10 +248,11 @@ func (cl *testClient) setCookie(name, value string) {
 	cl.Jar.SetCookies(cl.base, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
 
-// staffSignIn signs in through the staff sign-in form and fails the test unless it
-// succeeds.
+// staffSignIn signs in through the staff sign-in form, viewed first as a browser
+// would, and fails the test unless it succeeds.
 func (cl *testClient) staffSignIn(email, password, code string) {
 	cl.t.Helper()
+	cl.get("/admin/login")
 	r := cl.submit("/admin/login", url.Values{"email": {email}, "password": {password}, "code": {code}})
 	if r.Status != fiber.StatusSeeOther {
 		cl.t.Fatalf("staff sign in as %s: status %d; want 303\n%s", email, r.Status, r.Body)
@@ -262,9 +275,11 @@ func (cl *testClient) signUp(email string) {
 	cl.signIn(email, testPassword)
 }
 
-// signIn signs in through the login form and fails the test unless it succeeds.
+// signIn signs in through the login form, viewed first as a browser would, and
+// fails the test unless it succeeds.
 func (cl *testClient) signIn(email, password string) {
 	cl.t.Helper()
+	cl.get("/login")
 	r := cl.submit("/login", url.Values{"email": {email}, "password": {password}})
 	if r.Status != fiber.StatusSeeOther {
 		cl.t.Fatalf("sign in as %s: status %d; want 303\n%s", email, r.Status, r.Body)

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -19,7 +20,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -63,23 +63,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		prefix, _ := parsePrefix(p)
 		mw.proxies = append(mw.proxies, prefix)
 	}
-	mw.csrf = csrf.New(csrf.Config{
-		Extractor:      csrfFromBody,
-		CookieName:     "cashier_csrf",
-		CookiePath:     "/",
-		CookieSecure:   d.Secure,
-		CookieHTTPOnly: true,
-		CookieSameSite: fiber.CookieSameSiteLaxMode,
-		Expiration:     csrfTTL,
-		KeyGenerator:   newCSRFTokens(d.SessionKeys.Hash).generate,
-		Storage:        newCSRFTokens(d.SessionKeys.Hash),
-		ContextKey:     csrfContextKey,
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			mw.log.LogAttrs(c.UserContext(), slog.LevelInfo, "csrf check failed", slog.String("request_id", requestID(c)),
-				slog.String("route", routeOf(c)), slog.String("reason", err.Error()))
-			return errFormExpired
-		},
-	})
+	mw.csrf = mw.checkCSRF
 	sessions := newSessionStore(d.SessionKeys, d.Secure)
 	sessions.staff = d.Staff.withDefaults()
 	sessions.idle = d.IdleTimeout
@@ -347,7 +331,7 @@ var formPages = map[string]string{
 // start page of its market instead, with the amount of a deposit form it sent.
 func redirectToLogin(c *fiber.Ctx) error {
 	market, bank := bankWayIn(c)
-	if c.Cookies(sessionCookie) != "" && session(c).Flash == "" {
+	if sessionEnded(c) && session(c).Flash == "" {
 		id := "session.ended"
 		if bank {
 			id = "session.ended_bank"
@@ -386,6 +370,18 @@ func redirectToLogin(c *fiber.Ctx) error {
 	return c.Redirect("/login?next="+url.QueryEscape(localPath(next)), fiber.StatusSeeOther)
 }
 
+// sessionEnded reports whether the request came with a session cookie that named
+// a player or could not be read: a session that has ended, not a visitor's.
+func sessionEnded(c *fiber.Ctx) bool {
+	raw := c.Cookies(sessionCookie)
+	if raw == "" {
+		return false
+	}
+	var v sessionValues
+	s := storeOf(c)
+	return s == nil || s.decode(raw, &v) != nil || v.PlayerID != 0
+}
+
 // localPath returns next when it is a path on this site, else /cashier: a sign-in
 // link must not send anyone elsewhere.
 func localPath(next string) string {
@@ -422,19 +418,78 @@ func notFound(c *fiber.Ctx) error {
 	return errNotFound
 }
 
-// CSRF tokens are double-submit: the token is in an HttpOnly cookie and in a hidden
-// field of every form, and the two must match. Tokens are signed with a key derived
-// from the session hash key and carry their expiry, so they need no server-side
-// store and stay valid across restarts and instances; nobody without the key can
-// make one, even where they can set cookies.
+// CSRF tokens are signed double-submit tokens bound to the browser's session: the
+// token is in an HttpOnly cookie and in a hidden field of every form, the two must
+// match, and the token's signature covers its expiry and the session it was
+// issued to (csrfBinding). They need no server-side store and stay valid across
+// restarts and instances; nobody without the key can make one, and a token taken
+// from one session, with its cookie, is refused with any other: planting both in a
+// victim's browser (from a sibling subdomain, say) does not pass. Signing in
+// starts a new session, so the tokens of the sign-in page do not carry over.
+//
+// Fiber's csrf middleware made and checked tokens through hooks that do not see
+// the request (KeyGenerator, Storage), so it could not bind them to a session:
+// checkCSRF and csrfToken take its place. A token is made when a page shows a
+// form, not on every request, and reused from the cookie while it is good for the
+// session for more than half its life: a page view costs one signature check and
+// no cookie.
 
 const (
 	csrfField = "csrf" // the hidden field's name; see views.CSRF
 	csrfTTL   = 12 * time.Hour
 )
 
-// csrfTokens makes and checks tokens. It implements fiber.Storage for the CSRF
-// middleware: a token "exists" exactly when its signature and expiry are good.
+// csrfScope is one token cookie. Players' pages and the back office have one
+// each, so that neither replaces the token of the other's open forms: back-office
+// tokens are bound to the staff session, which players' pages cannot see.
+type csrfScope struct {
+	cookie   string
+	path     string
+	sameSite string
+	staff    bool
+}
+
+var (
+	playerCSRF = csrfScope{cookie: "cashier_csrf", path: "/", sameSite: fiber.CookieSameSiteLaxMode}
+	staffCSRF  = csrfScope{cookie: "cashier_staff_csrf", path: "/admin", sameSite: fiber.CookieSameSiteStrictMode, staff: true}
+)
+
+// csrfScopeOf is the scope of the request's forms: the back office's under /admin,
+// where the staff cookie is sent, the players' elsewhere.
+func csrfScopeOf(c *fiber.Ctx) csrfScope {
+	if p := c.Path(); p == "/admin" || strings.HasPrefix(p, "/admin/") {
+		return staffCSRF
+	}
+	return playerCSRF
+}
+
+// csrfBinding is the value of this browser's session that scope's tokens are
+// bound to: in the back office the staff session's ID once a member is signed
+// in, else the player session's ID, which is new at every sign-in. A session
+// without an ID (a visitor's) is given one when create is set, so that sign-in
+// and registration forms are bound to their browser too; without create it is
+// "". The staff session counts as its cookie came, whether or not it is still
+// live: requireStaff decides that after the check.
+func csrfBinding(c *fiber.Ctx, scope csrfScope, create bool) (string, error) {
+	if scope.staff {
+		if id := staffSession(c).ID; id != "" {
+			return "staff " + id, nil
+		}
+	}
+	v := session(c)
+	if v.ID == "" {
+		if !create || storeOf(c) == nil {
+			return "", nil
+		}
+		v.ID = newSessionID()
+		if err := saveSession(c, v); err != nil {
+			return "", err
+		}
+	}
+	return "player " + v.ID, nil
+}
+
+// csrfTokens makes and checks tokens.
 type csrfTokens struct {
 	key []byte
 	now func() time.Time
@@ -442,51 +497,109 @@ type csrfTokens struct {
 
 func newCSRFTokens(sessionHashKey []byte) *csrfTokens {
 	m := hmac.New(sha256.New, sessionHashKey)
-	m.Write([]byte("cashier csrf token v1"))
+	m.Write([]byte("cashier csrf token v2"))
 	return &csrfTokens{key: m.Sum(nil), now: time.Now}
 }
 
-func (t *csrfTokens) sign(payload []byte) []byte {
+// sign is the HMAC of payload (fixed length) followed by binding.
+func (t *csrfTokens) sign(payload []byte, binding string) []byte {
 	m := hmac.New(sha256.New, t.key)
 	m.Write(payload)
+	m.Write([]byte(binding))
 	return m.Sum(nil)
 }
 
-// generate returns a new token: base64url(16 random bytes, 8-byte expiry) "." base64url(HMAC).
-func (t *csrfTokens) generate() string {
+// generate returns a new token for the session binding:
+// base64url(16 random bytes, 8-byte expiry) "." base64url(HMAC(payload, binding)).
+func (t *csrfTokens) generate(binding string) string {
 	payload := make([]byte, 24)
 	rand.Read(payload[:16])
 	binary.BigEndian.PutUint64(payload[16:], uint64(t.now().Add(csrfTTL).Unix()))
 	enc := base64.RawURLEncoding
-	return enc.EncodeToString(payload) + "." + enc.EncodeToString(t.sign(payload))
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(t.sign(payload, binding))
 }
 
-func (t *csrfTokens) valid(token string) bool {
+// left is how long token stays valid for the session binding; 0 when it is not
+// valid for it.
+func (t *csrfTokens) left(token, binding string) time.Duration {
 	p, s, ok := strings.Cut(token, ".")
-	if !ok || len(token) > 128 {
-		return false
+	if !ok || len(token) > 128 || binding == "" {
+		return 0
 	}
 	payload, err1 := base64.RawURLEncoding.DecodeString(p)
 	sig, err2 := base64.RawURLEncoding.DecodeString(s)
-	if err1 != nil || err2 != nil || len(payload) != 24 || !hmac.Equal(sig, t.sign(payload)) {
-		return false
+	if err1 != nil || err2 != nil || len(payload) != 24 || !hmac.Equal(sig, t.sign(payload, binding)) {
+		return 0
 	}
-	return t.now().Unix() < int64(binary.BigEndian.Uint64(payload[16:]))
+	return max(time.Unix(int64(binary.BigEndian.Uint64(payload[16:])), 0).Sub(t.now()), 0)
 }
 
-func (t *csrfTokens) Get(key string) ([]byte, error) {
-	if t.valid(key) {
-		return []byte{'+'}, nil
-	}
-	return nil, nil
-}
-func (t *csrfTokens) Set(string, []byte, time.Duration) error { return nil }
-func (t *csrfTokens) Delete(string) error                     { return nil }
-func (t *csrfTokens) Reset() error                            { return nil }
-func (t *csrfTokens) Close() error                            { return nil }
+func (t *csrfTokens) valid(token, binding string) bool { return t.left(token, binding) > 0 }
 
 // csrfHeader carries the CSRF token of a request made by script instead of a form.
 const csrfHeader = "X-CSRF-Token"
+
+// Why checkCSRF refused a request, for the log.
+var (
+	errCSRFMissing  = errors.New("csrf token missing")
+	errCSRFMismatch = errors.New("csrf token does not match its cookie")
+	errCSRFInvalid  = errors.New("csrf token invalid, expired or of another session")
+	errNoReferer    = errors.New("referer not supplied")
+	errBadReferer   = errors.New("referer invalid")
+)
+
+// checkCSRF lets through a request that changes something (any method but GET,
+// HEAD, OPTIONS and TRACE) only with a token in its body or X-CSRF-Token header
+// that is its scope's cookie and is valid for this browser's session. Over https
+// the Referer must be this site as well.
+func (mw *middleware) checkCSRF(c *fiber.Ctx) error {
+	c.Vary(fiber.HeaderCookie)
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
+		return c.Next()
+	}
+	if err := csrfRefusal(c); err != nil {
+		mw.log.LogAttrs(c.UserContext(), slog.LevelInfo, "csrf check failed", slog.String("request_id", requestID(c)),
+			slog.String("route", routeOf(c)), slog.String("reason", err.Error()))
+		return errFormExpired
+	}
+	return c.Next()
+}
+
+// csrfRefusal is why checkCSRF refuses the request; nil lets it through.
+func csrfRefusal(c *fiber.Ctx) error {
+	if c.Protocol() == "https" {
+		if err := refererMatchesHost(c); err != nil {
+			return err
+		}
+	}
+	token, err := csrfFromBody(c)
+	if err != nil {
+		return err
+	}
+	scope, s := csrfScopeOf(c), storeOf(c)
+	if subtle.ConstantTimeCompare([]byte(token), []byte(c.Cookies(scope.cookie))) != 1 {
+		return errCSRFMismatch
+	}
+	binding, err := csrfBinding(c, scope, false)
+	if err != nil || s == nil || !s.csrf.valid(token, binding) {
+		return errCSRFInvalid
+	}
+	return nil
+}
+
+// refererMatchesHost: the Referer names this site, with the request's scheme.
+func refererMatchesHost(c *fiber.Ctx) error {
+	referer := strings.ToLower(c.Get(fiber.HeaderReferer))
+	if referer == "" {
+		return errNoReferer
+	}
+	u, err := url.Parse(referer)
+	if err != nil || u.Scheme != c.Protocol() || u.Host != c.Hostname() {
+		return errBadReferer
+	}
+	return nil
+}
 
 // csrfFromBody reads the CSRF token from the form body (urlencoded or multipart)
 // or the X-CSRF-Token header, never from the query string: a token in a URL ends
@@ -502,11 +615,38 @@ func csrfFromBody(c *fiber.Ctx) (string, error) {
 	if form, err := c.MultipartForm(); err == nil && len(form.Value[csrfField]) > 0 && form.Value[csrfField][0] != "" {
 		return form.Value[csrfField][0], nil
 	}
-	return "", csrf.ErrMissingForm
+	return "", errCSRFMissing
 }
 
-// csrfToken is this request's CSRF token, for views.CSRF.
+// issuedCSRF is the token csrfToken chose in this request, and the binding it
+// is for.
+type issuedCSRF struct{ binding, token string }
+
+// csrfToken is the CSRF token for the forms of the page being rendered, for
+// views.CSRF: the browser's token cookie while it is valid for the session as it
+// is now for more than half its life, else a new one, put in the cookie.
 func csrfToken(c *fiber.Ctx) string {
-	t, _ := c.Locals(csrfContextKey).(string)
-	return t
+	return csrfTokenFor(c, csrfScopeOf(c))
+}
+
+func csrfTokenFor(c *fiber.Ctx, scope csrfScope) string {
+	s := storeOf(c)
+	if s == nil {
+		return ""
+	}
+	binding, err := csrfBinding(c, scope, true)
+	if err != nil || binding == "" {
+		return ""
+	}
+	if t, ok := c.Locals(csrfContextKey).(issuedCSRF); ok && t.binding == binding {
+		return t.token
+	}
+	token := c.Cookies(scope.cookie)
+	if s.csrf.left(token, binding) <= csrfTTL/2 {
+		token = s.csrf.generate(binding)
+		c.Cookie(&fiber.Cookie{Name: scope.cookie, Value: token, Path: scope.path, Expires: s.csrf.now().Add(csrfTTL),
+			Secure: s.store.Options.Secure, HTTPOnly: true, SameSite: scope.sameSite})
+	}
+	c.Locals(csrfContextKey, issuedCSRF{binding: binding, token: token})
+	return token
 }

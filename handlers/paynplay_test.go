@@ -500,7 +500,7 @@ func TestSessionEndedBankPlayer(t *testing.T) {
 	id := startPayNPlay(cl, "FI", "")
 	out := lv.waitDecision(id)
 	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect("/cashier")
-	session := cl.cookie(sessionCookie).Value
+	session, token := cl.cookie(sessionCookie).Value, cl.csrf() // and the cashier page's form token
 
 	// Signed out elsewhere: the session version was raised.
 	if err := lv.Svc.EndSessions(context.Background(), out.Player.ID); err != nil {
@@ -513,6 +513,7 @@ func TestSessionEndedBankPlayer(t *testing.T) {
 
 	// A deposit form sent with the ended session: the amount comes along.
 	cl.setCookie(sessionCookie, session)
+	cl.setCookie(playerCSRF.cookie, token)
 	cl.submit("/deposit", url.Values{"amount": {"25"}}).wantRedirect("/?amount=25&market=FI")
 	page := cl.get("/?amount=25&market=FI").wantStatus(http.StatusOK)
 	if got := page.text("flash"); got != msgSessionEndedBank {
@@ -531,7 +532,7 @@ func TestSessionEndedBankPlayer(t *testing.T) {
 	// A password player in the same browser afterwards goes back to the sign-in form.
 	ta := lv.testApp
 	ta.player("anna@example.com")
-	cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).wantStatus(http.StatusSeeOther)
+	cl.signIn("anna@example.com", testPassword)
 	cl.setCookie(sessionCookie, "ended")
 	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
 }

@@ -109,15 +109,7 @@ func TestSessionCookieFlags(t *testing.T) {
 			t.Errorf("secure=%t: session cookie HttpOnly=%t SameSite=%v Secure=%t Path=%q MaxAge=%d; want true, Lax, %t, /, 43200",
 				secure, c.HttpOnly, c.SameSite, c.Secure, c.Path, c.MaxAge, secure)
 		}
-		var csrf *http.Cookie
-		for _, c := range cl.get("/login").Cookies {
-			if c.Name == "cashier_csrf" {
-				csrf = c
-			}
-		}
-		if csrf == nil {
-			csrf = cl.cookie("cashier_csrf")
-		}
+		csrf := r.cookie(playerCSRF.cookie) // a token of the new session
 		if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || csrf.Secure != secure {
 			t.Errorf("secure=%t: CSRF cookie %+v; want HttpOnly, Lax, Secure=%t", secure, csrf, secure)
 		}
@@ -337,7 +329,7 @@ func TestRequestLog(t *testing.T) {
 // for the client at xff.
 func (cl *testClient) submitFrom(xff, path string, form url.Values) *testResponse {
 	cl.t.Helper()
-	f := url.Values{csrfField: {cl.csrf()}}
+	f := url.Values{csrfField: {cl.csrfFor(path)}}
 	for k, v := range form {
 		f[k] = v
 	}
@@ -517,12 +509,13 @@ func TestBehindReverseProxy(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		for _, c := range resp.Cookies() {
-			if c.Name == "cashier_csrf" {
+		u, _ := url.Parse(b.base)
+		for _, c := range b.http.Jar.Cookies(u) {
+			if c.Name == playerCSRF.cookie {
 				return c.Value
 			}
 		}
-		t.Fatalf("GET %s/login set no CSRF cookie", b.base)
+		t.Fatalf("no CSRF cookie after GET %s/login", b.base)
 		return ""
 	}
 	// wrongLogin posts a wrong password with a forged X-Forwarded-For and referer

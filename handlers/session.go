@@ -39,8 +39,10 @@ type sessionValues struct {
 	PlayerID int64       // 0: nobody is signed in
 	Role     models.Role // the role at sign-in; a changed role signs the player out
 	Version  int64       // the player's SessionVersion at sign-in; a raised one signs the player out
-	ID       string      // random, new at every sign-in
-	Flash    string      // a one-time message for the next page
+	// ID is random and new at every sign-in; a visitor's session gets one when a
+	// page first shows it a form. CSRF tokens are bound to it (csrfBinding).
+	ID    string
+	Flash string // a one-time message for the next page
 	// Seen is when the signed-in browser was last active (Unix seconds), kept to
 	// the minute; a session idle for longer than the store's idle timeout ends.
 	// 0 in cookies from before it was kept: counted from their next request.
@@ -73,6 +75,8 @@ type sessionStore struct {
 	now  func() time.Time
 	// decoded remembers the cookies already read (decode).
 	decoded *decodedCookies
+	// csrf signs the CSRF tokens of this store's sessions (middleware.go).
+	csrf *csrfTokens
 }
 
 func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
@@ -91,7 +95,7 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		c.(*securecookie.SecureCookie).MaxAge(staffMaxAge)
 	}
 	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults(), now: time.Now,
-		decoded: &decodedCookies{m: map[string]decodedSession{}}}
+		decoded: &decodedCookies{m: map[string]decodedSession{}}, csrf: newCSRFTokens(keys.Hash)}
 }
 
 // errCookieExpired is a remembered cookie past its MaxAge.
@@ -202,7 +206,9 @@ func (s *sessionStore) middleware(c *fiber.Ctx) error {
 		now := s.now().Unix()
 		switch {
 		case v.Seen != 0 && now-v.Seen > int64(s.idle/time.Second):
-			if err := saveSession(c, sessionValues{Flash: tr(c, "session.idle")}); err != nil {
+			// The ID stays, and with it the CSRF tokens of the open pages: a form
+			// sent now leads to signing in again, back to it.
+			if err := saveSession(c, sessionValues{ID: v.ID, Flash: tr(c, "session.idle")}); err != nil {
 				return err
 			}
 		case now-v.Seen >= 60:
@@ -264,22 +270,32 @@ func (s *sessionStore) cookie(value string, maxAge int) *fiber.Cookie {
 }
 
 // signIn starts a fresh session for player: new values and a new id, nothing kept
-// from what the browser had before.
+// from what the browser had before. The CSRF tokens of the session before do not
+// work in this one; the response carries a token of the new one.
 func signIn(c *fiber.Ctx, player models.Player) error {
-	b := make([]byte, 16)
-	rand.Read(b)
 	c.Locals(playerKey, player)
 	c.Locals(localizerKey, nil)
 	if lang.Supported(player.Language) {
 		setLangCookie(c, player.Language)
 	}
 	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
-		ID: hex.EncodeToString(b)}
+		ID: newSessionID()}
 	if s := storeOf(c); s != nil {
 		v.Seen = s.now().Unix()
 		setWayIn(c, s, player)
 	}
-	return saveSession(c, v)
+	if err := saveSession(c, v); err != nil {
+		return err
+	}
+	csrfTokenFor(c, playerCSRF)
+	return nil
+}
+
+// newSessionID is a random session ID (sessionValues.ID, staffValues.ID).
+func newSessionID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // wayInCookie remembers for a year how this browser last signed in, so that a
@@ -341,7 +357,7 @@ func takeFlash(c *fiber.Ctx) string {
 	}
 	message := v.Flash
 	v.Flash = ""
-	if v.PlayerID == 0 && v.PayNPlay == "" {
+	if v == (sessionValues{}) {
 		signOut(c) // nothing left worth a cookie
 	} else if err := saveSession(c, v); err != nil {
 		return ""
