@@ -117,33 +117,41 @@ func findOwner(db *gorm.DB, email, personID string, owner *models.Player) error 
 	return db.Where("person_id = ?", personID).Limit(1).Find(owner).Error
 }
 
-// Authenticate returns the player with this email and password. Both a wrong
-// password and an unknown email fail with the same *models.Problem after the same
-// bcrypt work. Players without a password (Pay N Play) cannot sign in this way.
-// In a market with a national self-exclusion register, a right password is then
-// checked with the register as Register does (ErrExcluded, ErrRegisterUnavailable).
-func (s *Service) Authenticate(ctx context.Context, email, password string) (models.Player, error) {
+// Authenticate returns the player with this email and password, and what the
+// sign-in opens. Both a wrong password and an unknown email fail with the same
+// *models.Problem after the same bcrypt work. Players without a password (Pay N
+// Play) cannot sign in this way. In a market with a national self-exclusion
+// register, a right password is then checked with the register as Register does:
+// a player it excludes who has a balance or a payout underway is signed in
+// withdraw-only (Access.WithdrawOnly), one with nothing here fails with
+// ErrExcluded, and a register without an answer fails closed with
+// ErrRegisterUnavailable.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (models.Player, Access, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var player models.Player
 	err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&player).Error
 	if err != nil {
-		return models.Player{}, fmt.Errorf("authenticate: %w", err)
+		return models.Player{}, Access{}, fmt.Errorf("authenticate: %w", err)
 	}
 	hash, known := []byte(player.PasswordHash), player.ID != 0 && player.PasswordHash != "" && email != ""
 	if !known {
 		hash = dummyHash()
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
-		return models.Player{}, models.ProblemT("password", "problem.bad_login", msgBadLogin)
+		return models.Player{}, Access{}, models.ProblemT("password", "problem.bad_login", msgBadLogin)
 	}
 	if player.Blocked { // told only to someone who knows the password
-		return models.Player{}, models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
+		return models.Player{}, Access{}, models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
 	}
 	// Only after the password: the register's answer is the account owner's to see.
 	if err := s.checkRegister(ctx, player, "sign-in"); err != nil {
-		return models.Player{}, fmt.Errorf("authenticate: %w", err)
+		access, err := s.withdrawOnly(ctx, player, err)
+		if err != nil {
+			return models.Player{}, Access{}, fmt.Errorf("authenticate: %w", err)
+		}
+		return player, access, nil
 	}
-	return player, nil
+	return player, Access{}, nil
 }
 
 // ChangePassword gives player a new password on their current one. Every session

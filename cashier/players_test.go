@@ -190,7 +190,7 @@ func TestAuthenticate(t *testing.T) {
 		{"pnp@example.com", "", false},
 		{"", "", false},
 	} {
-		got, err := svc.Authenticate(ctx, tt.email, tt.password)
+		got, _, err := svc.Authenticate(ctx, tt.email, tt.password)
 		if tt.ok && (err != nil || got.ID != p.ID) {
 			t.Errorf("Authenticate(%q, %q) = %d, %v; want player %d", tt.email, tt.password, got.ID, err, p.ID)
 		}
@@ -251,10 +251,10 @@ func TestChangePassword(t *testing.T) {
 		if changed.SessionVersion != p.SessionVersion+1 {
 			t.Errorf("session version %d → %d; want one more: every session ends", p.SessionVersion, changed.SessionVersion)
 		}
-		if _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err == nil {
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err == nil {
 			t.Error("the old password still signs in")
 		}
-		if _, err := svc.Authenticate(ctx, "anna@example.com", "a new password 1"); err != nil {
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "a new password 1"); err != nil {
 			t.Errorf("the new password: %v", err)
 		}
 		if _, err := svc.ChangePassword(ctx, p, "correct horse battery", "another password 1"); !errors.As(err, &problem) {

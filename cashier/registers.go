@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
 )
 
 // Responsible gaming: the national self-exclusion register is asked when a
@@ -17,7 +19,8 @@ import (
 // player starts a deposit, in the markets that have one (RegisterMarkets), through
 // the same Exclusions checker as Pay N Play's kyc decision. A register that does
 // not answer in time, or cannot be read, fails closed: no account, no sign-in, no
-// deposit. Payouts never ask it: an excluded player may still take their money out.
+// deposit. Payouts never ask it: an excluded player may still take their money out,
+// and one with money here signs in withdraw-only for that (Access).
 
 // RegisterMarkets are the markets with a national self-exclusion register, and
 // what a registration there must give for the register to find the person:
@@ -144,7 +147,82 @@ func (s *Service) checkRegister(ctx context.Context, p models.Player, when strin
 		if when == "deposit" {
 			id, msg = "problem.excluded_deposit", msgExcludedDeposit
 		}
-		return fmt.Errorf("%w: %w", ErrExcluded, models.ProblemT("", id, fmt.Sprintf(msg, a.res.Register), "Register", a.res.Register))
+		return fmt.Errorf("%w: %w", excludedBy{a.res.Register}, models.ProblemT("", id, fmt.Sprintf(msg, a.res.Register), "Register", a.res.Register))
 	}
 	return nil
+}
+
+// excludedBy is checkRegister's ErrExcluded, naming the register that said so.
+type excludedBy struct{ register string }
+
+func (e excludedBy) Error() string { return ErrExcluded.Error() + " (" + e.register + ")" }
+func (e excludedBy) Unwrap() error { return ErrExcluded }
+
+// Access is what a sign-in opens. The zero Access is a full sign-in.
+type Access struct {
+	// WithdrawOnly marks the sign-in of a player the national register excludes:
+	// they may withdraw their balance, follow their payouts and see their history
+	// and profile, and start no deposit. It holds for the session: only a new
+	// sign-in that the register allows opens a full one.
+	WithdrawOnly bool
+	// Register names the register that excludes the player ("Spelpaus"), for
+	// the notice; "" when WithdrawOnly is false.
+	Register string
+}
+
+// ExcludedDeposit is the refusal of a deposit in a withdraw-only session, the
+// sentence of a deposit the register refuses, decided from the session alone:
+// no register is asked, so a register that is down opens nothing.
+func (a Access) ExcludedDeposit() error {
+	return fmt.Errorf("%w: %w", excludedBy{a.Register}, models.ProblemT("", "problem.excluded_deposit",
+		fmt.Sprintf(msgExcludedDeposit, a.Register), "Register", a.Register))
+}
+
+// withdrawOnly decides a sign-in that checkRegister refused with refusal: a
+// player the register excludes who still has money here (moneyLeft) is let in
+// withdraw-only, so that an exclusion never holds their balance back; anyone
+// else, and every other refusal (a register that does not answer fails closed,
+// as before), stays refused with refusal.
+func (s *Service) withdrawOnly(ctx context.Context, player models.Player, refusal error) (Access, error) {
+	var excluded excludedBy
+	if !errors.As(refusal, &excluded) {
+		return Access{}, refusal
+	}
+	left, err := s.moneyLeft(ctx, player)
+	switch {
+	case err != nil:
+		return Access{}, err
+	case !left:
+		return Access{}, refusal
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "signed in withdraw-only: self-excluded in the national register",
+		slog.Int64("player_id", player.ID), slog.String("register", excluded.register))
+	return Access{WithdrawOnly: true, Register: excluded.register}, nil
+}
+
+// payoutsUnderway are the statuses of a payout whose money is not settled yet:
+// it may still come back to the wallet, or the player may cancel it.
+var payoutsUnderway = []models.OrderStatus{models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
+	models.OrderChecking, models.OrderSent}
+
+// moneyLeft reports whether the player has money here to take out or follow: a
+// balance above zero, or a payout underway.
+func (s *Service) moneyLeft(ctx context.Context, player models.Player) (bool, error) {
+	var left bool
+	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+		wallet, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+		if err != nil || wallet.Minor > 0 {
+			left = err == nil
+			return err
+		}
+		var n int64
+		err = tx.Model(&models.Order{}).Where("player_id = ? AND kind = ? AND status IN ?", player.ID, models.OrderPayout,
+			payoutsUnderway).Limit(1).Count(&n).Error
+		left = n > 0
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("money left of player %d: %w", player.ID, err)
+	}
+	return left, nil
 }

@@ -121,16 +121,16 @@ func TestRegisterAsksTheRegister(t *testing.T) {
 		if _, err := svc.Register(ctx, reg("anna2@example.com", "SE", "Anna", "Svensson", "197901311246", "")); !errors.Is(err, cashier.ErrEmailTaken) {
 			t.Errorf("second account for one personnummer: %v; want ErrEmailTaken (the same answer as a taken email)", err)
 		}
-		if _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
 			t.Fatalf("sign-in before the exclusion: %v", err)
 		}
 
 		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: "197901311246"})
-		_, err = svc.Authenticate(ctx, "anna@example.com", "correct horse battery")
+		_, _, err = svc.Authenticate(ctx, "anna@example.com", "correct horse battery")
 		if !errors.Is(err, cashier.ErrExcluded) || !strings.HasPrefix(problemMessage(err), "You are registered as excluded") {
 			t.Errorf("sign-in after the exclusion: %v; want ErrExcluded with its sentence", err)
 		}
-		_, err = svc.Authenticate(ctx, "anna@example.com", "a wrong password")
+		_, _, err = svc.Authenticate(ctx, "anna@example.com", "a wrong password")
 		if errors.Is(err, cashier.ErrExcluded) || problemMessage(err) != "Email or password is wrong." {
 			t.Errorf("wrong password of an excluded player: %v; want only the wrong-password sentence", err)
 		}
@@ -196,14 +196,14 @@ func TestRegisterTimeoutFailsClosed(t *testing.T) {
 			t.Errorf("register with a stuck register: %v; want ErrRegisterUnavailable saying %q", err, want)
 		}
 		err = within("sign-in", func() error {
-			_, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery")
+			_, _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery")
 			return err
 		})
 		if !errors.Is(err, cashier.ErrRegisterUnavailable) || !strings.HasPrefix(problemMessage(err), want) {
 			t.Errorf("sign-in with a stuck register: %v; want ErrRegisterUnavailable saying %q", err, want)
 		}
 		x.set(&exclusions.Fake{}) // answers again
-		if _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
 			t.Errorf("sign-in once the register answers: %v", err)
 		}
 		var n int64
@@ -246,7 +246,7 @@ func TestDepositAsksTheRegister(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if anna, err = e.svc.Authenticate(e.ctx, "anna@example.com", "correct horse battery"); err != nil {
+		if anna, _, err = e.svc.Authenticate(e.ctx, "anna@example.com", "correct horse battery"); err != nil {
 			t.Fatalf("sign-in before the exclusion: %v", err)
 		}
 		calls := x.count()
@@ -374,4 +374,82 @@ func TestPayNPlayDepositAsksTheRegister(t *testing.T) {
 			t.Errorf("%d deposit orders (want %d), %d Deposit calls to Trustly (want none)", got, orders, calls)
 		}
 	})
+}
+
+// TestExcludedSignsInWithdrawOnly: a password player whom the register excludes
+// signs in withdraw-only while they have money here, a balance or a payout
+// underway, with the register's name for the notice; with nothing here they are
+// refused as before. A register that does not answer refuses the sign-in even of
+// a player with money (fail closed), and a player the register does not list
+// signs in fully.
+func TestExcludedSignsInWithdrawOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		fake := exclusions.Sandbox()
+		x := &switchable{x: fake}
+		e := registerEnv(t, db, x)
+		anna, err := e.svc.Register(e.ctx, reg("anna@example.com", "SE", "Anna", "Svensson", "19790131-1246", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Register(e.ctx, reg("bo@example.com", "SE", "Bo", "Berg", "19800101-1231", "")); err != nil {
+			t.Fatal(err)
+		}
+		signIn := func(email string) (cashier.Access, error) {
+			t.Helper()
+			_, access, err := e.svc.Authenticate(e.ctx, email, "correct horse battery")
+			return access, err
+		}
+		if access, err := signIn("anna@example.com"); err != nil || access != (cashier.Access{}) {
+			t.Fatalf("sign-in before the exclusion: %+v, %v; want a full sign-in", access, err)
+		}
+		account := e.deposit(anna, 6000)
+
+		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: "197901311246"},
+			exclusions.FakeEntry{Country: "SE", PersonID: "198001011231"})
+		want := cashier.Access{WithdrawOnly: true, Register: "fake"}
+		if access, err := signIn("anna@example.com"); err != nil || access != want {
+			t.Errorf("excluded, with a balance: %+v, %v; want %+v", access, err, want)
+		}
+		access, err := signIn("bo@example.com")
+		if !errors.Is(err, cashier.ErrExcluded) || !strings.HasPrefix(problemMessage(err), "You are registered as excluded") || access.WithdrawOnly {
+			t.Errorf("excluded, nothing here: %+v, %v; want ErrExcluded with its sentence", access, err)
+		}
+
+		x.set(&downable{next: fake, down: true})
+		access, err = signIn("anna@example.com")
+		if !errors.Is(err, cashier.ErrRegisterUnavailable) || access.WithdrawOnly {
+			t.Errorf("excluded, with a balance, register down: %+v, %v; want ErrRegisterUnavailable (fail closed)", access, err)
+		}
+		x.set(fake)
+
+		payout := e.awaitingApproval(anna, account.ID, 6000)
+		e.wantMoney(anna, 0, 600000)
+		if access, err := signIn("anna@example.com"); err != nil || access != want {
+			t.Errorf("excluded, balance 0 with a payout awaiting approval: %+v, %v; want %+v", access, err, want)
+		}
+		if _, err := e.svc.CancelPayout(e.ctx, anna, payout.ID); err != nil {
+			t.Fatal(err)
+		}
+		if access, err := signIn("anna@example.com"); err != nil || access != want {
+			t.Errorf("excluded, the payout cancelled, the money back: %+v, %v; want %+v", access, err, want)
+		}
+
+		fake.Entries = fake.Entries[:len(fake.Entries)-2]
+		if access, err := signIn("anna@example.com"); err != nil || access != (cashier.Access{}) {
+			t.Errorf("the exclusion over: %+v, %v; want a full sign-in", access, err)
+		}
+	})
+}
+
+// downable is a register that fails while down is set and otherwise asks next.
+type downable struct {
+	next exclusions.Exclusions
+	down bool
+}
+
+func (d *downable) Check(ctx context.Context, p exclusions.Person) (exclusions.Result, error) {
+	if d.down {
+		return exclusions.Result{}, exclusions.ErrUnavailable
+	}
+	return d.next.Check(ctx, p)
 }

@@ -49,10 +49,10 @@ func TestEnsureOwner(t *testing.T) {
 		if err != nil || m.Role != staff.RoleOwner {
 			t.Fatalf("AuthenticateStaff(owner) = %+v, %v; want an owner", m, err)
 		}
-		if p, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil || p.Role != models.RolePlayer {
+		if p, _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil || p.Role != models.RolePlayer {
 			t.Errorf("the player of the same email: %+v, %v; want a player, unchanged", p, err)
 		}
-		if _, err := svc.Authenticate(ctx, "anna@example.com", "owner password 1"); err == nil {
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "owner password 1"); err == nil {
 			t.Error("the owner's password signs in a player")
 		}
 

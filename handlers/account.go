@@ -112,11 +112,13 @@ func loginPage(c *fiber.Ctx) error {
 	return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Next: next}))
 }
 
-// login signs a player in and sends them where they were going.
+// login signs a player in and sends them where they were going; a player the
+// national register excludes, who still has money here, is signed in withdraw-only
+// and sent to the cashier page, which says so.
 func login(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		email, next := c.FormValue("email"), c.FormValue("next")
-		player, err := svc.Authenticate(c.UserContext(), email, c.FormValue("password"))
+		player, access, err := svc.Authenticate(c.UserContext(), email, c.FormValue("password"))
 		if ok, err := playRefused(c, err); ok {
 			return err
 		}
@@ -127,8 +129,12 @@ func login(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := signIn(c, player); err != nil {
+		if err := signIn(c, player, access); err != nil {
 			return err
+		}
+		if access.WithdrawOnly {
+			// The cashier page says why deposits are closed, and leads to the payout.
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
 		return c.Redirect(localPath(next), fiber.StatusSeeOther)
 	}

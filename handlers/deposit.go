@@ -27,7 +27,8 @@ func amountUnreadable() *models.Problem {
 }
 
 // cashierPage is the signed-in player's home: balance, a notice when they are
-// blocked, and the deposit form. ?amount= fills the form (from the fail page's
+// blocked, and the deposit form (in a withdraw-only session, the notice saying
+// why there is none, and the way to the payout). ?amount= fills the form (from the fail page's
 // "Try again"). Everything it shows is read in one read transaction (svc.Home).
 func cashierPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -35,8 +36,9 @@ func cashierPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		// A market that requires deposit limits asks for them before the first deposit.
-		if len(home.DepositLimits.Missing) > 0 {
+		// A market that requires deposit limits asks for them before the first
+		// deposit; a withdraw-only session makes none.
+		if len(home.DepositLimits.Missing) > 0 && !access(c).WithdrawOnly {
 			return c.Redirect("/limits?first=1", fiber.StatusSeeOther)
 		}
 		return render(c, views.Cashier(cashierView(c, svc, home, views.DepositForm{Amount: c.Query("amount")})))
@@ -70,6 +72,9 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 		page.OnBreak = breakSentence(loc(c), *home.Break)
 	}
 	page.Deposit.Disabled = sum.Blocked || page.OnBreak != ""
+	if a := access(c); a.WithdrawOnly {
+		page.WithdrawOnly = tr(c, "rg.withdraw_only", "Register", a.Register)
+	}
 	return page
 }
 

@@ -232,7 +232,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				return fiber.ErrNotFound
 			}
 			before := session(c)
-			if err := signIn(c, *out.Player); err != nil {
+			if err := signIn(c, *out.Player, cashier.Access{}); err != nil {
 				return err
 			}
 			log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in", slog.Int64("order_id", out.Order.ID),
@@ -314,7 +314,8 @@ func changePassword(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := signIn(c, p); err != nil {
+		// The session stays what it was: a withdraw-only one does not open by a new password.
+		if err := signIn(c, p, access(c)); err != nil {
 			return err
 		}
 		if err := setFlash(c, tr(c, "profile.password_changed")); err != nil {

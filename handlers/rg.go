@@ -36,6 +36,24 @@ func playRefused(c *fiber.Ctx, err error) (ok bool, rerr error) {
 	return true, render(c, views.PlayRefused(page))
 }
 
+// refuseWithdrawOnly guards the pages that start or show a deposit's checkout. A
+// withdraw-only session (the national register excluded the player at sign-in) is
+// refused from the session alone, before any register, order or call to Trustly:
+// a deposit form sent gets the cashier page with the register's refusal (422), a
+// checkout the cashier page.
+func refuseWithdrawOnly(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a := access(c)
+		switch {
+		case !a.WithdrawOnly:
+			return c.Next()
+		case c.Method() == fiber.MethodPost:
+			return depositRefused(c, svc, c.FormValue("amount"), asProblem(a.ExcludedDeposit()))
+		}
+		return c.Redirect("/cashier", fiber.StatusSeeOther)
+	}
+}
+
 // The breaks offered read as the message "break.choice." + kind; a break taken
 // reads as "break.kind." + kind (cashier.BreakKindText).
 

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -223,4 +225,112 @@ func TestDepositRefusedByRegister(t *testing.T) {
 		t.Errorf("%d orders; want none", orders)
 	}
 	cl.get("/cashier").wantStatus(http.StatusOK)
+}
+
+// exclude lists player in the fake register.
+func exclude(t *testing.T, fake *exclusions.Fake, player models.Player) {
+	t.Helper()
+	id, err := paynplay.ParsePersonID("", player.PersonID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: id.Number})
+}
+
+// TestWithdrawOnlySession: a Swedish password player with a balance who excluded
+// themselves in the national register signs in to a withdraw-only session. The
+// sign-in is logged with their id, and the cashier page says why deposits are
+// closed and has no deposit form or quick picks. A deposit sent anyway is refused
+// from the session alone (the register is down meanwhile, and its own refusal
+// would read otherwise), with no order; the checkout page is closed too. A payout
+// to the saved account goes through, history, bank accounts and profile open, a
+// new password does not open a full session, and sign-out works. An excluded
+// player with nothing here is refused as before, a register that does not answer
+// refuses the sign-in (fail closed), and a player the register does not list is
+// not affected.
+func TestWithdrawOnlySession(t *testing.T) {
+	fake := exclusions.Sandbox()
+	register := &downable{next: fake}
+	o := fundingOptions()
+	o.Setup = func(s *testSetup) { s.Cashier.Exclusions = register }
+	lv := startLive(t, o)
+	cl, anna, account := funded(t, lv, "anna@example.com", "1000")
+	cl.submit("/logout", nil).wantRedirect("/login")
+	bo := lv.player("bo@example.com")
+	exclude(t, fake, anna)
+	exclude(t, fake, bo)
+
+	cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}, "next": {"/history"}}).
+		wantRedirect("/cashier")
+	if want := fmt.Sprintf("player_id=%d register=fake", anna.ID); !strings.Contains(lv.Logs.String(), "signed in withdraw-only") ||
+		!strings.Contains(lv.Logs.String(), want) {
+		t.Errorf("no log line of the withdraw-only sign-in with %q", want)
+	}
+	page := cl.get("/cashier").wantStatus(http.StatusOK)
+	if got, want := page.text("withdraw-only"), "You are registered as excluded from gambling (fake), so deposits and play are closed to you here."; !strings.Contains(got, want) {
+		t.Errorf("withdraw-only notice %q; want it to say %q", got, want)
+	}
+	if l := page.byTestID("withdraw-link"); len(l) == 0 || attr(l[0], "href") != "/payout" {
+		t.Error("no link to withdraw on the withdraw-only cashier page")
+	}
+	if page.has("deposit-form") || page.has("amount") || len(page.find(func(n *html.Node) bool {
+		return strings.HasPrefix(attr(n, "data-testid"), "pick-")
+	})) > 0 {
+		t.Error("the withdraw-only cashier page offers a deposit")
+	}
+	if got := page.text("balance"); got != "SEK 1,000.00" {
+		t.Errorf("balance %q; want SEK 1,000.00", got)
+	}
+
+	register.down.Store(true)
+	deposits := func() (n int64) {
+		lv.DB.Model(&models.Order{}).Where("player_id = ? AND kind = ?", anna.ID, models.OrderDeposit).Count(&n)
+		return n
+	}
+	before := deposits()
+	for _, form := range []url.Values{{"amount": {"100"}}, {"pick": {"100.00"}}} {
+		r := cl.submit("/deposit", form).wantStatus(http.StatusUnprocessableEntity)
+		want := "You are registered as excluded from gambling (fake), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."
+		if got := r.text("problem"); got != want {
+			t.Errorf("deposit %v in a withdraw-only session: problem %q; want %q", form, got, want)
+		}
+		if r.has("deposit-form") || !r.has("withdraw-only") {
+			t.Errorf("deposit %v refused: the page offers a deposit or lacks the notice", form)
+		}
+	}
+	if got := deposits(); got != before {
+		t.Errorf("%d deposit orders after the refused deposits; want %d", got, before)
+	}
+	cl.get("/deposit/checkout?order=dep-any").wantRedirect("/cashier")
+	register.down.Store(false)
+
+	id := requestPayout(t, cl, "400", account.ID)
+	lv.waitPayout(id, models.OrderConfirmed, nil)
+	if got := lv.wallet(anna); got.Minor != 60000 {
+		t.Errorf("wallet after the payout: %d; want 60000", got.Minor)
+	}
+	for _, path := range []string{"/payout", "/payouts/" + strconv.FormatInt(id, 10), "/history", "/bank-accounts", "/profile"} {
+		cl.get(path).wantStatus(http.StatusOK)
+	}
+	cl.submit("/profile/password", url.Values{"current": {testPassword}, "password": {"a new password 1"}}).wantRedirect("/profile")
+	if page := cl.get("/cashier").wantStatus(http.StatusOK); !page.has("withdraw-only") || page.has("deposit-form") {
+		t.Error("after a new password the session is no longer withdraw-only")
+	}
+	cl.submit("/logout", nil).wantRedirect("/login")
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+
+	r := lv.client().submit("/login", url.Values{"email": {"bo@example.com"}, "password": {testPassword}}).wantStatus(http.StatusForbidden)
+	if got := r.text("refused-title"); got != "You cannot play here" {
+		t.Errorf("excluded player with nothing here: %q; want the refusal page", got)
+	}
+	register.down.Store(true)
+	other := lv.client()
+	other.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {"a new password 1"}}).wantStatus(http.StatusServiceUnavailable)
+	other.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	register.down.Store(false)
+
+	cara, _ := lv.signedIn("cara@example.com")
+	if page := cara.get("/cashier").wantStatus(http.StatusOK); page.has("withdraw-only") || !page.has("deposit-form") {
+		t.Error("a player the register does not list: no deposit form, or the withdraw-only notice")
+	}
 }

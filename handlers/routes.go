@@ -19,6 +19,10 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	startsOrder := func(h fiber.Handler) []fiber.Handler {
 		return slices.Concat([]fiber.Handler{player}, mw.orderLimit, []fiber.Handler{h})
 	}
+	// playing guards what a withdraw-only session (a player the national register
+	// excludes) may not do: deposit. Payouts, bank accounts, history, the profile,
+	// limits, breaks and signing out stay open to it (rg.go).
+	playing := refuseWithdrawOnly(svc)
 
 	app.Use("/static", mw.static)
 
@@ -61,8 +65,8 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/logout", logout(svc))
 
 	app.Get("/cashier", player, cashierPage(svc))
-	app.Post("/deposit", startsOrder(deposit(svc, mw.clientIP))...)
-	app.Get("/deposit/checkout", player, depositCheckout(svc))
+	app.Post("/deposit", slices.Concat([]fiber.Handler{player, playing}, mw.orderLimit, []fiber.Handler{deposit(svc, mw.clientIP)})...)
+	app.Get("/deposit/checkout", player, playing, depositCheckout(svc))
 	app.Get("/deposit/success", player, depositResult(svc, true))
 	app.Get("/deposit/fail", player, depositResult(svc, false))
 	app.Get("/deposit/status", player, depositStatus(svc))

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
@@ -54,6 +55,19 @@ type sessionValues struct {
 	// Responsible gaming (rg.go): when the session's first page was shown after
 	// sign-in, and when the reality check was last acknowledged, in Unix seconds.
 	SignedInAt, CheckedAt int64 `json:",omitempty"`
+	// WithdrawOnly marks a withdraw-only session (cashier.Access): the national
+	// register ExcludedBy excluded the player when they signed in. Only signIn sets
+	// them, from the sign-in's Access, and nothing clears them: a session stays
+	// withdraw-only until it ends, and only a new sign-in that the register allows
+	// opens a full one.
+	WithdrawOnly bool   `json:",omitempty"`
+	ExcludedBy   string `json:",omitempty"`
+}
+
+// access is what this session's sign-in opened.
+func access(c *fiber.Ctx) cashier.Access {
+	v := session(c)
+	return cashier.Access{WithdrawOnly: v.WithdrawOnly, Register: v.ExcludedBy}
 }
 
 // sessionStore reads and writes the session cookie.
@@ -269,17 +283,21 @@ func (s *sessionStore) cookie(value string, maxAge int) *fiber.Cookie {
 	return ck
 }
 
-// signIn starts a fresh session for player: new values and a new id, nothing kept
-// from what the browser had before. The CSRF tokens of the session before do not
-// work in this one; the response carries a token of the new one.
-func signIn(c *fiber.Ctx, player models.Player) error {
+// signIn starts a fresh session for player with what the sign-in opened (a
+// withdraw-only one for a player the national register excludes): new values and a
+// new id, nothing kept from what the browser had before. The CSRF tokens of the
+// session before do not work in this one; the response carries a token of the new one.
+func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	c.Locals(playerKey, player)
 	c.Locals(localizerKey, nil)
 	if lang.Supported(player.Language) {
 		setLangCookie(c, player.Language)
 	}
 	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
-		ID: newSessionID()}
+		ID: newSessionID(), WithdrawOnly: access.WithdrawOnly}
+	if access.WithdrawOnly {
+		v.ExcludedBy = access.Register
+	}
 	if s := storeOf(c); s != nil {
 		v.Seen = s.now().Unix()
 		setWayIn(c, s, player)

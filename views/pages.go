@@ -121,6 +121,11 @@ type CashierPage struct {
 	// BankCheck says, in a Pay N Play market, that the deposit asks the bank who
 	// the player is and what happens when that is someone else; "" elsewhere.
 	BankCheck string
+	// WithdrawOnly is the notice of a withdraw-only session, naming the national
+	// register that excludes the player; the page then has no deposit form, only
+	// the way to withdraw, and Deposit.Problem says why a deposit sent was refused.
+	// "" in a full session.
+	WithdrawOnly string
 }
 
 // DepositForm is the amount form on the cashier page, empty or as the player typed it.
