@@ -256,6 +256,7 @@ func TestWithdrawOnlySession(t *testing.T) {
 	lv := startLive(t, o)
 	cl, anna, account := funded(t, lv, "anna@example.com", "1000")
 	cl.submit("/logout", nil).wantRedirect("/login")
+	cl.get("/login").wantStatus(http.StatusOK) // where the sign-out leads: its form's token
 	bo := lv.player("bo@example.com")
 	exclude(t, fake, anna)
 	exclude(t, fake, bo)
