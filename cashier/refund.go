@@ -498,9 +498,9 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 // pickRefund finds the refund a notification (method, amount, currency) under the
 // deposit's orderid is about, among refunds, oldest first; nil when none fits.
 // Trustly names only the deposit, so the refund is the oldest one of that amount
-// still waiting for that event that Trustly accepted, or else the oldest one of
-// that amount still waiting (refunds of one amount are alike, and each
-// notification is applied once); then, for payoutconfirmation and payoutfailed,
+// still waiting for that event that Trustly accepted, or else one whose call is in
+// flight, or else the oldest one of that amount still waiting (refunds of one
+// amount are alike, and each notification is applied once); then, for payoutconfirmation and payoutfailed,
 // the oldest of that amount, and then the one refund still waiting for that
 // event, whatever the amount (applyPayout flags the difference). A credit must
 // match a refund's amount. A released refund was never sent and fits nothing.
@@ -521,6 +521,11 @@ func pickRefund(refunds []models.Order, method, amount, currency string) *models
 		// one whose call may never have reached it (its own notification, or
 		// checkRefunds, settles that one).
 		func(o *models.Order) bool { return same(o) && waiting(o) && o.SentAt != nil },
+		// Then one whose call is still in flight (no outcome recorded yet): its
+		// notification can overtake its answer, which then books it as sent too. An
+		// older one whose outcome is unknown may never have reached Trustly, and
+		// both would be booked as sent for one refund Trustly carried out.
+		func(o *models.Order) bool { return same(o) && waiting(o) && o.OutcomeUnknownAt == nil },
 		func(o *models.Order) bool { return same(o) && waiting(o) },
 	}
 	if method != trustly.MethodCredit {

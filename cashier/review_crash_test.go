@@ -1,0 +1,77 @@
+package cashier_test
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// TestReviewRefundConfirmationOvertakesAnswer (review-c): two refunds of one
+// amount from one deposit. The first one's Refund call never reached Trustly (its
+// outcome unknown); the second is accepted, and Trustly's payoutconfirmation for
+// it arrives while its answer is still on its way, before the refund is booked as
+// sent. The confirmation is the refund in flight's, not the older unknown one's:
+// booked on the unknown one, both would end up sent (one by the confirmation, one
+// by the answer) though Trustly carried out one, and the player would pay for
+// two refunds with GetWithdrawals no longer able to tell.
+func TestReviewRefundConfirmationOvertakesAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.hold.Store(true) // only the forged notification below arrives
+
+		dead := httptest.NewServer(nil)
+		dead.Close()
+		lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+		if err != nil || lost.Status != models.OrderSending {
+			t.Fatalf("call lost: %s, %v; want sending", lost.Status, err)
+		}
+
+		answers := e.holdAnswers()
+		type result struct {
+			order models.Order
+			err   error
+		}
+		done := make(chan result, 1)
+		go func() {
+			o, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+			done <- result{o, err}
+		}()
+		var h heldAnswer
+		select {
+		case h = <-answers:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the second Refund never reached Trustly")
+		}
+		// Trustly's confirmation of the refund it accepted overtakes its answer.
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, dep, p, map[string]any{"amount": "300.00"}))
+		close(h.Release)
+		r := <-done
+		if r.err != nil || r.order.SentAt == nil {
+			t.Fatalf("accepted: %s, %v; want sent", r.order.Status, r.err)
+		}
+		if l, s := e.reload(lost), e.reload(r.order); l.SentAt != nil || l.ConfirmedAt != nil || s.ConfirmedAt == nil {
+			t.Errorf("confirmation applied to the unknown refund (sent %v, confirmed %v) instead of the one in flight (confirmed %v)",
+				l.SentAt, l.ConfirmedAt, s.ConfirmedAt)
+		}
+
+		e.clock.Advance(cashier.RefundRefusedAfter + time.Minute)
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.sandboxRefunds(dep); n != 1 {
+			t.Fatalf("the sandbox executed %d refunds, want 1", n)
+		}
+		e.wantMoney(p, 70000, 0) // Trustly carried out one refund of 300.00
+	})
+}
