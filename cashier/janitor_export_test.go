@@ -10,7 +10,8 @@ import (
 // ReserveRefundOnly is the first half of RefundDeposit: the refund and its
 // reservation, committed, and no Refund call, as a process that died in between.
 func (s *Service) ReserveRefundOnly(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
-	return s.reserveRefund(ctx, by, depositID, amount, reason)
+	refund, _, err := s.reserveRefund(ctx, by, depositID, models.NewMessageID(models.OrderRefund), amount, reason)
+	return refund, err
 }
 
 // JanitorLockKey is the first half of the PostgreSQL advisory lock of the janitor

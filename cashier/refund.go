@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -55,6 +56,7 @@ const (
 	msgRefundWallet      = "The player's balance holds only %s, so the refund cannot take more."
 	msgRefundLimit       = "Refunds above %s need a finance member."
 	msgRefundRefused     = "Trustly refused the refund; the money is back in the player's balance."
+	msgRefundForm        = "This refund form is out of date; open the deposit's refund form again."
 	// msgRefundOperatorTotal is problem.refund_operator_total: the limit, what is
 	// refunded of the deposit already, and what an operator may still refund.
 	msgRefundOperatorTotal = "Refunds of a deposit by operators are limited to %s in all; %s of this deposit is refunded already, so an operator may refund at most %s more."
@@ -83,6 +85,10 @@ type RefundForm struct {
 	// less what is refunded already, and at most Refundable.
 	OperatorLeft models.Money
 	Unlimited    bool // by may refund any amount
+	// Token is the MessageID of the refund this form makes, sent back with it
+	// (RefundDepositOnce): a form sent twice (a double click, a browser resending
+	// after a timeout) refunds once.
+	Token string
 }
 
 // RefundFormFor returns what by, who may refund, needs to refund deposit
@@ -108,6 +114,7 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		f.OperatorLeft = models.Money{Minor: min(max(f.OperatorMax.Minor-refunded.Minor, 0), f.Refundable.Minor),
 			Currency: f.Deposit.Amount.Currency}
 		f.Unlimited = staff.Can(m.Role, staff.ActionRefundAny)
+		f.Token = models.NewMessageID(models.OrderRefund)
 		return nil
 	})
 	if err != nil {
@@ -131,11 +138,45 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 // its money released and a *models.Problem when Trustly refused it in a signed
 // answer. Trustly's notifications decide the rest.
 func (s *Service) RefundDeposit(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
-	refund, err := s.reserveRefund(ctx, by, depositID, amount, reason)
+	return s.RefundDepositOnce(ctx, by, depositID, "", amount, reason)
+}
+
+// RefundDepositOnce is RefundDeposit for the refund form with token, its
+// RefundForm.Token, which becomes the refund's MessageID: when a refund with it
+// exists already (the form was sent twice) that refund is returned as it stands,
+// and nothing is reserved, sent or audited again. A Refund has no MessageID at
+// Trustly, so a second call would be a second refund. An empty token refunds
+// afresh; one that is not a refund's MessageID is a *models.Problem.
+func (s *Service) RefundDepositOnce(ctx context.Context, by staff.Member, depositID int64, token string, amount models.Money, reason string) (models.Order, error) {
+	if token == "" {
+		token = models.NewMessageID(models.OrderRefund)
+	} else if !refundToken(token) {
+		return models.Order{}, models.Problemf("", msgRefundForm)
+	}
+	refund, again, err := s.reserveRefund(ctx, by, depositID, token, amount, reason)
 	if err != nil {
 		return models.Order{}, err
 	}
+	if again {
+		s.refundLog(refund).Warn("refund form sent again; the refund it made is not sent twice", "staff_id", by.ID, "status", refund.Status)
+		return refund, nil
+	}
 	return s.sendRefund(ctx, refund)
+}
+
+// refundToken reports whether token has the shape of a refund's MessageID
+// (models.NewMessageID): "ref-" and 24 lowercase hex digits.
+func refundToken(token string) bool {
+	hex, ok := strings.CutPrefix(token, "ref-")
+	if !ok || len(hex) != 24 {
+		return false
+	}
+	for _, r := range hex {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // refundable is what may still be refunded of deposit (left) and what is refunded
@@ -183,9 +224,10 @@ func operatorLimitProblem(limit, refunded models.Money) *models.Problem {
 // reserveRefund checks a refund, creates its order, reserves its money and writes
 // its audit row, in one transaction that holds the deposit's row lock: what is
 // refundable, and what an operator may still refund, are counted under it.
-func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID int64, amount models.Money, reason string) (models.Order, error) {
+func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID int64, token string, amount models.Money, reason string) (models.Order, bool, error) {
 	var refund models.Order
 	var playerID int64
+	again := false
 	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
@@ -198,6 +240,19 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 			return err
 		}
 		playerID = dep.PlayerID
+		// The form sent again: under the deposit's lock, so that of two at once the
+		// second finds the first's refund.
+		var prior models.Order
+		if err := tx.Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
+			return err
+		}
+		switch {
+		case prior.ID != 0 && prior.Kind == models.OrderRefund && prior.ParentID == dep.ID:
+			refund, again = prior, true
+			return nil
+		case prior.ID != 0:
+			return models.Problemf("", msgRefundForm)
+		}
 		switch {
 		case dep.Status != models.OrderCredited || dep.TrustlyOrderID == "":
 			return models.Problemf("", msgRefundNotCredited)
@@ -216,7 +271,7 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 		if limit := s.cfg.LimitsFor(amount.Currency).RefundOperatorMax; refunded.Minor+amount.Minor > limit.Minor && !staff.Can(m.Role, staff.ActionRefundAny) {
 			return operatorLimitProblem(limit, refunded)
 		}
-		refund = models.Order{MessageID: models.NewMessageID(models.OrderRefund), Kind: models.OrderRefund,
+		refund = models.Order{MessageID: token, Kind: models.OrderRefund,
 			PlayerID: dep.PlayerID, ParentID: dep.ID, Amount: amount, DecidedBy: m.ID, Reason: truncate(reason, 500),
 			Attempts: 1, AttemptedAt: &now, CreatedAt: now}
 		refund.Refresh()
@@ -239,15 +294,17 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 	if errors.Is(err, ledger.ErrInsufficientFunds) {
 		w, werr := ledger.New(s.db).Balance(ctx, models.PlayerWallet(playerID), amount.Currency)
 		if werr != nil {
-			return models.Order{}, fmt.Errorf("refund deposit %d: %w", depositID, werr)
+			return models.Order{}, false, fmt.Errorf("refund deposit %d: %w", depositID, werr)
 		}
-		return models.Order{}, models.Problemf("amount", fmt.Sprintf(msgRefundWallet, w.Display()))
+		return models.Order{}, false, models.Problemf("amount", fmt.Sprintf(msgRefundWallet, w.Display()))
 	}
 	if err != nil {
-		return models.Order{}, refundErr("refund deposit", depositID, err)
+		return models.Order{}, false, refundErr("refund deposit", depositID, err)
 	}
-	s.refundLog(refund).Info("refund reserved", "amount", amount.String(), "staff_id", by.ID)
-	return refund, nil
+	if !again {
+		s.refundLog(refund).Info("refund reserved", "amount", amount.String(), "staff_id", by.ID)
+	}
+	return refund, again, nil
 }
 
 // sendRefund calls Refund for a reserved refund and records the outcome. Like

@@ -75,3 +75,56 @@ func TestReviewRefundConfirmationOvertakesAnswer(t *testing.T) {
 		e.wantMoney(p, 70000, 0) // Trustly carried out one refund of 300.00
 	})
 }
+
+// TestReviewRefundFormSentTwice (review-c): a Refund has no MessageID at
+// Trustly, so a refund form sent twice (a double click, or the browser sending it
+// again after the answer timed out while Trustly was slow) made two refunds, each
+// reserved, sent and paid to the player's bank. The form's token (RefundForm.Token)
+// makes the second sending return the first refund, with nothing reserved, sent or
+// audited again.
+func TestReviewRefundFormSentTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		form, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID)
+		if err != nil || form.Token == "" {
+			t.Fatalf("refund form: token %q, %v", form.Token, err)
+		}
+		first, err := e.svc.RefundDepositOnce(e.ctx, fin, dep.ID, form.Token, e.money(p, 300), "goodwill")
+		if err != nil || first.SentAt == nil {
+			t.Fatalf("first sending: %s, %v; want sent", first.Status, err)
+		}
+		again, err := e.svc.RefundDepositOnce(e.ctx, fin, dep.ID, form.Token, e.money(p, 300), "goodwill")
+		if err != nil || again.ID != first.ID {
+			t.Fatalf("the form sent again: refund %d, %v; want refund %d as it stands", again.ID, err, first.ID)
+		}
+		if n := e.apiCalls("Refund"); n != 1 {
+			t.Errorf("%d Refund calls; want 1", n)
+		}
+		var refunds, audits int64
+		db.Model(&models.Order{}).Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Count(&refunds)
+		db.Model(&staff.Audit{}).Where("event = ?", staff.EventRefund).Count(&audits)
+		if refunds != 1 || audits != 1 {
+			t.Errorf("%d refunds and %d audit rows; want 1 and 1", refunds, audits)
+		}
+		e.wantMoney(p, 70000, 0)
+
+		// A token that is not a refund's, or is another order's, refunds nothing.
+		for _, token := range []string{"not-a-token", dep.MessageID, "ref-0123456789abcdef0123456X"} {
+			if _, err := e.svc.RefundDepositOnce(e.ctx, fin, dep.ID, token, e.money(p, 100), ""); err == nil {
+				t.Errorf("token %q: refunded; want a problem", token)
+			}
+		}
+		other := e.player("SE")
+		e.deposit(other, 500)
+		if _, err := e.svc.RefundDepositOnce(e.ctx, fin, e.lastDeposit(other).ID, form.Token, e.money(other, 100), ""); err == nil {
+			t.Error("another deposit refunded with this deposit's refund token; want a problem")
+		}
+		if n := e.apiCalls("Refund"); n != 1 {
+			t.Errorf("%d Refund calls; want 1", n)
+		}
+	})
+}

@@ -36,7 +36,7 @@ func renderRefund(c *fiber.Ctx, svc *cashier.Service, amount, reason, problem st
 	p := views.AdminRefundPage{AdminChrome: adminChrome(c), OrderID: strconv.FormatInt(id, 10),
 		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
 		State: string(f.Deposit.Status), Refundable: f.Refundable.Display(), CanRefund: f.Refundable.Positive(),
-		Amount: amount, Reason: reason, Problem: problem}
+		Amount: amount, Reason: reason, Problem: problem, Token: f.Token}
 	if !f.Unlimited {
 		p.Limit = "Operators may refund up to " + f.OperatorMax.Display() + " of a deposit in all; " +
 			f.OperatorLeft.Display() + " more of this one."
@@ -66,7 +66,8 @@ func refundDeposit(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return renderRefund(c, svc, raw, reason, "Enter an amount such as 100 or 99.50.", fiber.StatusUnprocessableEntity)
 		}
-		refund, err := svc.RefundDeposit(c.UserContext(), m, id, amount, reason)
+		// The form's token makes the refund once, however often the form is sent.
+		refund, err := svc.RefundDepositOnce(c.UserContext(), m, id, c.FormValue("token"), amount, reason)
 		if problem := asProblem(err); problem != nil {
 			return renderRefund(c, svc, raw, reason, problem.Message, fiber.StatusUnprocessableEntity)
 		} else if err != nil {

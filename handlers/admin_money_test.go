@@ -65,3 +65,31 @@ func TestRefundFormOperatorLeft(t *testing.T) {
 		t.Errorf("%d refunds of the deposit; want 2", n)
 	}
 }
+
+// TestReviewRefundFormSentTwice (review-c): the refund form carries its refund's
+// token, and the same form sent twice (a double click, a browser resending it)
+// makes one refund: Trustly's Refund has no MessageID, so a second call would pay
+// the player's bank twice.
+func TestReviewRefundFormSentTwice(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	token := fin.get(refundPath(deposit.ID)).wantStatus(http.StatusOK).value("refund-token")
+	if token == "" {
+		t.Fatal("the refund form has no token")
+	}
+	for range 2 {
+		fin.submit(refundPath(deposit.ID), url.Values{"amount": {"300"}, "token": {token}}).wantRedirect(refundPath(deposit.ID))
+	}
+	if n := lv.countRows(&models.Order{}, "parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund); n != 1 {
+		t.Errorf("%d refunds of the deposit after sending one form twice; want 1", n)
+	}
+	if again := fin.get(refundPath(deposit.ID)).value("refund-token"); again == token {
+		t.Error("a new refund form has the token of the last one")
+	}
+}

@@ -13,6 +13,7 @@ type AdminRefundPage struct {
 	Amount     string // the form as typed
 	Reason     string
 	Problem    string
+	Token      string // the refund's token (cashier.RefundForm.Token), sent back with the form
 	Refunds    []RefundRow
 }
 
