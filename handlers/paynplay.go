@@ -227,9 +227,15 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			case err != nil:
 				return err
 			case !claimed:
+				// A copy of the cookie, or the browser whose first answer was lost: it
+				// signs in nobody, and says how to get in.
 				log.LogAttrs(c.UserContext(), slog.LevelWarn, "pay n play sign-in refused: the order signed in before",
 					slog.Int64("order_id", out.Order.ID), slog.String("ip", c.IP()), slog.String("request_id", requestID(c)))
-				return fiber.ErrNotFound
+				page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
+				page.Message = loc(c).T("paynplay.sign_in_used")
+				page.Chrome = chrome(c)
+				c.Status(fiber.StatusConflict)
+				return render(c, views.PayNPlayResult(page))
 			}
 			before := session(c)
 			if err := signIn(c, *out.Player, cashier.Access{}); err != nil {

@@ -540,7 +540,9 @@ func TestSessionEndedBankPlayer(t *testing.T) {
 // TestPayNPlaySignsInOnce: a copy of the cookie a browser had before its Pay N
 // Play order signed it in still holds the order's binding; replayed in another
 // browser, before or after the player logs out, it signs no one in: an order signs
-// in once. The browser that signed in still goes back to the cashier on a reload.
+// in once, and the page says the login was used and how to get in (as it does to a
+// browser whose first answer was lost). The browser that signed in still goes back
+// to the cashier on a reload.
 func TestPayNPlaySignsInOnce(t *testing.T) {
 	lv := startPayNPlayLive(t, "pure", "se-adult", nil)
 	cl := lv.client()
@@ -553,7 +555,10 @@ func TestPayNPlaySignsInOnce(t *testing.T) {
 	cl.get(success).wantRedirect("/cashier") // a reload
 	copied := lv.client()
 	copied.setCookie(sessionCookie, bound)
-	copied.get(success).wantStatus(http.StatusNotFound)
+	used := copied.get(success).wantStatus(http.StatusConflict)
+	if got := used.text("refusal"); got != "This login was used already, so it cannot log you in again. Your money is safe: log in with your bank to continue." {
+		t.Errorf("a used sign-in says %q", got)
+	}
 	if r := copied.get("/cashier"); r.Status == http.StatusOK {
 		t.Error("a copy of the cookie from before the sign-in opens the cashier")
 	}
@@ -561,7 +566,7 @@ func TestPayNPlaySignsInOnce(t *testing.T) {
 	cl.submit("/logout", nil).wantRedirect("/")
 	again := lv.client()
 	again.setCookie(sessionCookie, bound)
-	again.get(success).wantStatus(http.StatusNotFound)
+	again.get(success).wantStatus(http.StatusConflict)
 	if r := again.get("/cashier"); r.Status == http.StatusOK {
 		t.Error("a copy of the cookie from before the sign-in opens the cashier after the player logged out")
 	}
