@@ -161,10 +161,15 @@ func logout(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// signedOut deletes the cookie and says so on the page to sign in again.
+// signedOut ends the session in this browser and says so on the page to sign in
+// again. The session's ID stays, as when a session ends for idleness: the CSRF
+// tokens of forms still open in other tabs are bound to it, and such a form sent
+// now leads to signing in and back to it, not to "form expired". Signing in makes
+// a new ID, so no token of this session works in the next one.
 func signedOut(c *fiber.Ctx, to string) error {
+	id := session(c).ID
 	signOut(c)
-	if err := setFlash(c, tr(c, "session.signed_out")); err != nil {
+	if err := saveSession(c, sessionValues{ID: id, Flash: tr(c, "session.signed_out")}); err != nil {
 		return err
 	}
 	return c.Redirect(to, fiber.StatusSeeOther)

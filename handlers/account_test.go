@@ -397,3 +397,25 @@ func TestPasswordChange(t *testing.T) {
 	}
 	ta.client().signIn("anna@example.com", "a new password 1")
 }
+
+// TestSignedOutInAnotherTabReturns: a deposit form left open in one tab while
+// the player signs out in another of the same browser leads, when sent, to
+// signing in and back to the form with the amount typed, as for any ended
+// session, not to "This form has expired or was sent from another site": signing
+// out keeps the browser's session ID, to which the open forms' tokens are bound
+// (signing in still makes a new one).
+func TestSignedOutInAnotherTabReturns(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.signedIn("anna@example.com")
+	form := cl.get("/cashier").wantStatus(http.StatusOK).forms()["/deposit"]
+	if form == "" {
+		t.Fatal("no deposit form with a CSRF token")
+	}
+	cl.submit("/logout", nil).wantRedirect("/login")
+	cl.get("/login").wantStatus(http.StatusOK) // the other tab shows the sign-in page
+	cl.post("/deposit", url.Values{csrfField: {form}, "amount": {"250"}}).
+		wantRedirect("/login?next=" + url.QueryEscape("/cashier?amount=250"))
+	// Signing in again still makes a new session: the old form's token is refused.
+	cl.signIn("anna@example.com", testPassword)
+	cl.post("/deposit", url.Values{csrfField: {form}, "amount": {"250"}}).wantStatus(http.StatusForbidden)
+}
