@@ -150,6 +150,16 @@ func boundOutcome(c *fiber.Ctx, svc *cashier.Service) (cashier.PayNPlayOutcome, 
 // started; an order past that point goes to its result page.
 func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// Back from the page the order signed in on: the new session no longer
+		// holds the binding, but the player it signed in goes on to its result.
+		if id := c.Query("order"); id != "" && !boundPayNPlay(c, id) {
+			if s := session(c); s.PlayerID != 0 {
+				out, err := svc.PayNPlayResult(c.UserContext(), id)
+				if err == nil && out.Order.PlayerID == s.PlayerID {
+					return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
+				}
+			}
+		}
 		out, err := boundOutcome(c, svc)
 		if err != nil {
 			return err

@@ -611,3 +611,21 @@ func TestPayNPlayRealityCheckCountsSignInDeposit(t *testing.T) {
 		t.Errorf("time %q; want 31 minutes, since the deposit began", got)
 	}
 }
+
+// TestPayNPlayCheckoutBackAfterSignIn: Back from the page a Pay N Play deposit
+// signed in on leads to the checkout page of that order, whose binding the new
+// session no longer holds: it goes on to the order's result page for the player
+// it signed in, not to "page not found". Another browser still gets nothing.
+func TestPayNPlayCheckoutBackAfterSignIn(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "100")
+	lv.waitDecision(id)
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).
+		wantRedirect("/deposit/success?order=" + url.QueryEscape(id))
+	checkout := "/paynplay/checkout?order=" + url.QueryEscape(id)
+	cl.get(checkout).wantRedirect("/deposit/success?order=" + url.QueryEscape(id))
+	lv.client().get(checkout).wantStatus(http.StatusNotFound)
+	other, _ := lv.signedIn("bo@example.com")
+	other.get(checkout).wantStatus(http.StatusNotFound)
+}
