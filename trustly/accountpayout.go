@@ -62,16 +62,9 @@ func (c *Client) AccountPayout(ctx context.Context, p AccountPayoutParams) (Acco
 	if err != nil {
 		return AccountPayoutResult{}, err
 	}
-	r, err := resultObject(method, data)
+	id, err := acceptedResult(method, data)
 	if err != nil {
-		return AccountPayoutResult{}, badResult(method, err)
-	}
-	id, err := r.orderID()
-	if err == nil {
-		err = r.accepted()
-	}
-	if err != nil {
-		return AccountPayoutResult{}, badResult(method, err)
+		return AccountPayoutResult{}, err
 	}
 	return AccountPayoutResult{OrderID: id}, nil
 }

@@ -114,19 +114,9 @@ func (c *Client) Deposit(ctx context.Context, p DepositParams) (DepositResult, e
 	if err != nil {
 		return DepositResult{}, err
 	}
-	r, err := resultObject(method, data)
+	id, checkout, err := c.checkoutResult(method, data)
 	if err != nil {
-		return DepositResult{}, badResult(method, err)
+		return DepositResult{}, err
 	}
-	id, err := r.orderID()
-	if err == nil {
-		err = r.need("url")
-	}
-	if err == nil {
-		err = checkoutURL(c.cfg.URL, r.str("url"))
-	}
-	if err != nil {
-		return DepositResult{}, badResult(method, err)
-	}
-	return DepositResult{OrderID: id, URL: r.str("url")}, nil
+	return DepositResult{OrderID: id, URL: checkout}, nil
 }

@@ -282,3 +282,40 @@ func checkoutURL(api, s string) error {
 	}
 	return fmt.Errorf("url %.200q is not an https checkout URL", s)
 }
+
+// checkoutResult reads the result of a Deposit or SelectAccount: Trustly's orderid
+// and the URL of the checkout the player's browser opens (checkoutURL). A result
+// of another shape is badResult: its outcome is unknown.
+func (c *Client) checkoutResult(method string, data any) (orderID, checkout string, err error) {
+	r, err := resultObject(method, data)
+	if err == nil {
+		orderID, err = r.orderID()
+	}
+	if err == nil {
+		err = r.need("url")
+	}
+	if err == nil {
+		err = checkoutURL(c.cfg.URL, r.str("url"))
+	}
+	if err != nil {
+		return "", "", badResult(method, err)
+	}
+	return orderID, r.str("url"), nil
+}
+
+// acceptedResult reads the result of an AccountPayout or Refund: Trustly's orderid,
+// and a result that says accepted (accepted). A result of another shape is
+// badResult: its outcome is unknown.
+func acceptedResult(method string, data any) (orderID string, err error) {
+	r, err := resultObject(method, data)
+	if err == nil {
+		orderID, err = r.orderID()
+	}
+	if err == nil {
+		err = r.accepted()
+	}
+	if err != nil {
+		return "", badResult(method, err)
+	}
+	return orderID, nil
+}

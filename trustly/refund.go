@@ -44,16 +44,9 @@ func (c *Client) Refund(ctx context.Context, p RefundParams) (RefundResult, erro
 	if err != nil {
 		return RefundResult{}, err
 	}
-	r, err := resultObject(method, data)
+	id, err := acceptedResult(method, data)
 	if err != nil {
-		return RefundResult{}, badResult(method, err)
-	}
-	id, err := r.orderID()
-	if err == nil {
-		err = r.accepted()
-	}
-	if err != nil {
-		return RefundResult{}, badResult(method, err)
+		return RefundResult{}, err
 	}
 	return RefundResult{OrderID: id}, nil
 }

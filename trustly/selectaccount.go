@@ -80,19 +80,9 @@ func (c *Client) SelectAccount(ctx context.Context, p SelectAccountParams) (Sele
 	if err != nil {
 		return SelectAccountResult{}, err
 	}
-	r, err := resultObject(method, data)
+	id, checkout, err := c.checkoutResult(method, data)
 	if err != nil {
-		return SelectAccountResult{}, badResult(method, err)
+		return SelectAccountResult{}, err
 	}
-	id, err := r.orderID()
-	if err == nil {
-		err = r.need("url")
-	}
-	if err == nil {
-		err = checkoutURL(c.cfg.URL, r.str("url"))
-	}
-	if err != nil {
-		return SelectAccountResult{}, badResult(method, err)
-	}
-	return SelectAccountResult{OrderID: id, URL: r.str("url")}, nil
+	return SelectAccountResult{OrderID: id, URL: checkout}, nil
 }
