@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -150,7 +149,7 @@ func (s *Service) RefundDeposit(ctx context.Context, by staff.Member, depositID 
 func (s *Service) RefundDepositOnce(ctx context.Context, by staff.Member, depositID int64, token string, amount models.Money, reason string) (models.Order, error) {
 	if token == "" {
 		token = models.NewMessageID(models.OrderRefund)
-	} else if !refundToken(token) {
+	} else if !models.IsMessageID(models.OrderRefund, token) {
 		return models.Order{}, models.Problemf("", msgRefundForm)
 	}
 	refund, again, err := s.reserveRefund(ctx, by, depositID, token, amount, reason)
@@ -162,21 +161,6 @@ func (s *Service) RefundDepositOnce(ctx context.Context, by staff.Member, deposi
 		return refund, nil
 	}
 	return s.sendRefund(ctx, refund)
-}
-
-// refundToken reports whether token has the shape of a refund's MessageID
-// (models.NewMessageID): "ref-" and 24 lowercase hex digits.
-func refundToken(token string) bool {
-	hex, ok := strings.CutPrefix(token, "ref-")
-	if !ok || len(hex) != 24 {
-		return false
-	}
-	for _, r := range hex {
-		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // refundable is what may still be refunded of deposit (left) and what is refunded

@@ -49,6 +49,18 @@ func NewMessageID(kind OrderKind) string {
 	return kind.prefix() + hex.EncodeToString(b)
 }
 
+// IsMessageID reports whether s has the shape NewMessageID gives an order of
+// kind: its prefix and 24 lowercase hex digits. It says nothing of whether such an
+// order exists.
+func IsMessageID(kind OrderKind, s string) bool {
+	digits, ok := strings.CutPrefix(s, kind.prefix())
+	if !ok || len(digits) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(digits)
+	return err == nil && strings.ToLower(digits) == digits
+}
+
 // OrderStatus is where an order stands, for people and for queries. It is derived
 // from the order's applied-event timestamps by Refresh, never set by hand, so that
 // Trustly's notifications may arrive in any order, twice, or days apart, and the
