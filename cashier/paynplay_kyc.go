@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"

@@ -146,19 +146,36 @@ func boundOutcome(c *fiber.Ctx, svc *cashier.Service) (cashier.PayNPlayOutcome, 
 	return out, err
 }
 
+// signedInBy is where a browser goes that the Pay N Play order id signed in
+// already (a reload, the other return URL, Back from the page it signed in on):
+// the binding went with the sign-in, so only the player the order signed in, still
+// signed in here, goes on to its result page (ok). Anyone else, and a browser that
+// still holds the binding, is not ok and goes the usual way.
+func signedInBy(c *fiber.Ctx, svc *cashier.Service, id string) (to string, ok bool, err error) {
+	if id == "" || boundPayNPlay(c, id) {
+		return "", false, nil
+	}
+	player, err := signedInPlayer(c, svc)
+	if err != nil || player.ID == 0 {
+		return "", false, err
+	}
+	out, err := svc.PayNPlayResult(c.UserContext(), id)
+	if err != nil || out.Player == nil || out.Player.ID != player.ID {
+		return "", false, nil // an unknown order is boundOutcome's "not found"
+	}
+	return afterSignIn(out.Order), true, nil
+}
+
 // payNPlayCheckout shows Trustly's checkout of a Pay N Play order this browser
 // started; an order past that point goes to its result page.
 func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		// Back from the page the order signed in on: the new session no longer
-		// holds the binding, but the player it signed in goes on to its result.
-		if id := c.Query("order"); id != "" && !boundPayNPlay(c, id) {
-			if s := session(c); s.PlayerID != 0 {
-				out, err := svc.PayNPlayResult(c.UserContext(), id)
-				if err == nil && out.Order.PlayerID == s.PlayerID {
-					return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
-				}
-			}
+		// Back from the page the order signed in on.
+		switch to, ok, err := signedInBy(c, svc, c.Query("order")); {
+		case err != nil:
+			return err
+		case ok:
+			return c.Redirect(to, fiber.StatusSeeOther)
 		}
 		out, err := boundOutcome(c, svc)
 		if err != nil {
@@ -207,18 +224,13 @@ func afterSignIn(order models.Order) string {
 // Either URL may come first or never (API.md §9), so both do the same.
 func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		player, err := signedInPlayer(c, svc)
-		if err != nil {
-			return err
-		}
 		id := c.Query("order")
-		if !boundPayNPlay(c, id) && player.ID != 0 {
-			// Signed in by this order already (a reload, or the other return URL):
-			// the binding went with the sign-in.
-			out, err := svc.PayNPlayResult(c.UserContext(), id)
-			if err == nil && out.Player != nil && out.Player.ID == player.ID {
-				return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
-			}
+		// Signed in by this order already: a reload, or the other return URL.
+		switch to, ok, err := signedInBy(c, svc, id); {
+		case err != nil:
+			return err
+		case ok:
+			return c.Redirect(to, fiber.StatusSeeOther)
 		}
 		out, err := boundOutcome(c, svc)
 		if err != nil {

@@ -15,9 +15,9 @@ import (
 func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	player := requirePlayer(svc)
 	// startsOrder guards a request that starts an order, and a call to Trustly: a
-	// signed-in player within the order limits.
-	startsOrder := func(h fiber.Handler) []fiber.Handler {
-		return slices.Concat([]fiber.Handler{player}, mw.orderLimit, []fiber.Handler{h})
+	// signed-in player, past guards, within the order limits.
+	startsOrder := func(h fiber.Handler, guards ...fiber.Handler) []fiber.Handler {
+		return slices.Concat([]fiber.Handler{player}, guards, mw.orderLimit, []fiber.Handler{h})
 	}
 	// playing guards what a withdraw-only session (a player the national register
 	// excludes) may not do: deposit. Payouts, bank accounts, history, the profile,
@@ -65,7 +65,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/logout", logout(svc))
 
 	app.Get("/cashier", player, cashierPage(svc))
-	app.Post("/deposit", slices.Concat([]fiber.Handler{player, playing}, mw.orderLimit, []fiber.Handler{deposit(svc, mw.clientIP)})...)
+	app.Post("/deposit", startsOrder(deposit(svc, mw.clientIP), playing)...)
 	app.Get("/deposit/checkout", player, playing, depositCheckout(svc))
 	app.Get("/deposit/success", player, depositResult(svc, true))
 	app.Get("/deposit/fail", player, depositResult(svc, false))
