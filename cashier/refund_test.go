@@ -189,20 +189,7 @@ func TestRefundConcurrent(t *testing.T) {
 		dep := e.lastDeposit(p)
 		e.deposit(p, 1000)
 
-		const tries = 6
-		var wg sync.WaitGroup
-		errs := make([]error, tries)
-		start := make(chan struct{})
-		for i := range tries {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[i] = e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := raceRefunds(e, fin, dep.ID, e.money(p, 300), 6)
 		ok := 0
 		for _, err := range errs {
 			var problem *models.Problem
@@ -527,20 +514,7 @@ func TestRefundOperatorConcurrent(t *testing.T) {
 		e.deposit(p, 5000)
 		dep := e.lastDeposit(p)
 
-		const tries = 6
-		var wg sync.WaitGroup
-		errs := make([]error, tries)
-		start := make(chan struct{})
-		for i := range tries {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[i] = e.svc.RefundDeposit(e.ctx, op, dep.ID, e.money(p, 300), "")
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := raceRefunds(e, op, dep.ID, e.money(p, 300), 6)
 		ok := 0
 		for _, err := range errs {
 			var problem *models.Problem
@@ -558,4 +532,23 @@ func TestRefundOperatorConcurrent(t *testing.T) {
 		}
 		e.wantMoney(p, 500000-90000, 0)
 	})
+}
+
+// raceRefunds sends tries refunds of amount of deposit depID by by at once, and
+// returns their errors.
+func raceRefunds(e *payEnv, by staff.Member, depID int64, amount models.Money, tries int) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, tries)
+	start := make(chan struct{})
+	for i := range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = e.svc.RefundDeposit(e.ctx, by, depID, amount, "")
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
 }
