@@ -128,3 +128,70 @@ func TestReviewRefundFormSentTwice(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundConfirmationPrefersAccepted: two refunds of one amount from one
+// deposit, the older one's Refund call still in flight and the newer one accepted.
+// Trustly's payoutconfirmation arriving then is the accepted refund's: the one in
+// flight may never reach Trustly. Booked on the one in flight, a confirmation would
+// stand on a refund Trustly may not have, while the refund it carried out waits.
+func TestRefundConfirmationPrefersAccepted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.hold.Store(true) // only the forged notifications below arrive
+
+		answers := e.holdAnswers()
+		type result struct {
+			order models.Order
+			err   error
+		}
+		refund := func() <-chan result {
+			done := make(chan result, 1)
+			go func() {
+				o, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+				done <- result{o, err}
+			}()
+			return done
+		}
+		held := func(what string) heldAnswer {
+			select {
+			case h := <-answers:
+				return h
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s never reached Trustly", what)
+				return heldAnswer{}
+			}
+		}
+		flightDone := refund()
+		flight := held("the first Refund")
+		sentDone := refund()
+		close(held("the second Refund").Release)
+		sent := <-sentDone
+		if sent.err != nil || sent.order.SentAt == nil {
+			t.Fatalf("accepted: %s, %v; want sent", sent.order.Status, sent.err)
+		}
+
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, dep, p, map[string]any{"amount": "300.00"}))
+		var inFlight models.Order
+		if err := db.Where("parent_id = ? AND kind = ? AND id <> ?", dep.ID, models.OrderRefund, sent.order.ID).Take(&inFlight).Error; err != nil {
+			t.Fatal(err)
+		}
+		if s := e.reload(sent.order); inFlight.ConfirmedAt != nil || s.ConfirmedAt == nil {
+			t.Errorf("confirmation applied to the refund in flight (confirmed %v) instead of the accepted one (confirmed %v)",
+				inFlight.ConfirmedAt, s.ConfirmedAt)
+		}
+
+		close(flight.Release)
+		if r := <-flightDone; r.err != nil || r.order.SentAt == nil || r.order.ConfirmedAt != nil {
+			t.Fatalf("the refund in flight: %s, confirmed %v, %v; want sent, not confirmed", r.order.Status, r.order.ConfirmedAt, r.err)
+		}
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, dep, p, map[string]any{"amount": "300.00"}))
+		if r := e.reload(inFlight); r.ConfirmedAt == nil {
+			t.Error("the second confirmation was not booked on the refund in flight")
+		}
+		e.wantMoney(p, 40000, 0) // two refunds of 300.00
+	})
+}
