@@ -413,7 +413,9 @@ func (s *Service) checkRefunds(ctx context.Context) error {
 // counted: when Trustly lists more refunds of the refund's amount than we have
 // booked as sent for the deposit, this one was carried out and is booked as sent.
 // When it lists no more, and the last call is RefundRefusedAfter old, Trustly
-// refused it: the money is released. Otherwise it stays reserved. The deposit's
+// refused it: the money is released. Otherwise it stays reserved, and so does it
+// while another refund of its amount is in flight, whose row Trustly may be
+// listing. The deposit's
 // row lock keeps two refunds of one amount from both counting the same row.
 func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Withdrawal, checkedAt time.Time) error {
 	var refund models.Order
@@ -446,6 +448,21 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 			dep.ID, models.OrderRefund, refund.Amount.Minor, refund.Amount.Currency).Count(&sent).Error
 		if err != nil {
 			return err
+		}
+		// A refund of the same amount whose call is in flight (no outcome recorded
+		// yet, maybe on another instance) may be the one Trustly lists: its row
+		// cannot be told from this one's, so neither is decided until it has an
+		// outcome.
+		var inFlight int64
+		err = tx.Model(&models.Order{}).Where("parent_id = ? AND kind = ? AND id <> ? AND amount_minor = ? AND amount_currency = ?",
+			dep.ID, models.OrderRefund, refund.ID, refund.Amount.Minor, refund.Amount.Currency).
+			Where("sent_at IS NULL AND released_at IS NULL AND outcome_unknown_at IS NULL AND failed_at IS NULL").Count(&inFlight).Error
+		if err != nil {
+			return err
+		}
+		if inFlight > 0 {
+			log.Info("refund check waits for a refund of the same amount in flight", "in_flight", inFlight)
+			return nil
 		}
 		lastCall := refund.OutcomeUnknownAt
 		if refund.AttemptedAt != nil && refund.AttemptedAt.After(*lastCall) {
