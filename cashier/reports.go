@@ -2,6 +2,7 @@ package cashier
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -15,45 +16,99 @@ import (
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Reports for the back office: our balance at Trustly, the reconciliation of
 // Trustly's AccountLedger with our ledger, and daily deposits and payouts.
 
 // BalanceEvery is how often Trustly's Balance may be asked (API.md §4.8);
-// TrustlyBalance answers from memory in between.
+// TrustlyBalance answers from the database in between.
 const BalanceEvery = 15 * time.Minute
 
-// balanceCache is the last Balance answer, shared by every request of a Service.
+// balanceClaimFor is how long an instance's claim to ask Balance holds others
+// back: longer than a call may take, so that a claim older than that was left by
+// an instance that stopped while asking.
+const balanceClaimFor = time.Minute
+
+// msgBalanceBusy is TrustlyBalance's answer when another instance is asking
+// Trustly for the first time.
+const msgBalanceBusy = "Trustly's balance is being asked for right now; reload the page in a moment."
+
+// balanceCache serializes a Service's own TrustlyBalance calls, so that requests
+// of one instance wait for its one call rather than find it claimed.
 type balanceCache struct {
-	mu   sync.Mutex
-	at   time.Time
-	rows []trustly.AccountBalance
+	mu sync.Mutex
 }
 
 // TrustlyBalance is our balance at Trustly per currency, and when Trustly was
-// asked: at most once per BalanceEvery whoever asks; a failed call is not
-// remembered. It is for members who may reconcile.
+// asked: at most once per BalanceEvery whoever asks, on whichever instance. The
+// last answer is kept in the database (models.TrustlyPoll); the instance that asks
+// next claims the row first with a conditional UPDATE, and the others answer
+// from the last answer meanwhile. A failed call is not remembered. It is for
+// members who may reconcile.
 func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustly.AccountBalance, time.Time, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionReconcile); err != nil {
 		return nil, time.Time{}, err
 	}
-	cache := s.balance
-	cache.mu.Lock()
-	defer cache.mu.Unlock()
-	now := s.now().UTC()
-	if !cache.at.IsZero() && now.Sub(cache.at) < BalanceEvery {
-		return cache.rows, cache.at, nil
+	s.balance.mu.Lock()
+	defer s.balance.mu.Unlock()
+	const method = "Balance"
+	now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so every instance shows the same time
+	db := s.db.WithContext(ctx)
+	unlock := writeLock(s.db)
+	err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.TrustlyPoll{Method: method}).Error
+	var claim *gorm.DB
+	if err == nil {
+		claim = db.Model(&models.TrustlyPoll{}).
+			Where("method = ? AND (asked_at IS NULL OR asked_at <= ?) AND (claimed_at IS NULL OR claimed_at <= ?)",
+				method, now.Add(-BalanceEvery), now.Add(-balanceClaimFor)).
+			Update("claimed_at", now)
+		err = claim.Error
 	}
-	start := time.Now()
-	rows, err := s.trustly.Balance(ctx)
-	s.metrics.APICall("Balance", time.Since(start), APIOutcome(err)) // no order: not an APICall row
+	unlock()
 	if err != nil {
-		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)
 		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Currency < rows[j].Currency })
-	cache.rows, cache.at = rows, now
+	if claim.RowsAffected == 0 {
+		// Asked within BalanceEvery, or being asked by another instance right now.
+		var last models.TrustlyPoll
+		if err := db.Where("method = ?", method).Take(&last).Error; err != nil {
+			return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
+		}
+		if last.AskedAt == nil {
+			return nil, time.Time{}, models.Problemf("", msgBalanceBusy)
+		}
+		var rows []trustly.AccountBalance
+		if err := json.Unmarshal([]byte(last.Answer), &rows); err != nil {
+			return nil, time.Time{}, fmt.Errorf("trustly balance: stored answer: %w", err)
+		}
+		return rows, last.AskedAt.UTC(), nil
+	}
+
+	start := time.Now()
+	rows, err := s.trustly.Balance(ctx)
+	s.metrics.APICall(method, time.Since(start), APIOutcome(err)) // no order: not an APICall row
+	if err == nil {
+		sort.Slice(rows, func(i, j int) bool { return rows[i].Currency < rows[j].Currency })
+	}
+	answer, jerr := json.Marshal(rows)
+	update := map[string]any{"claimed_at": nil}
+	if err == nil && jerr == nil {
+		update = map[string]any{"claimed_at": nil, "asked_at": now, "answer": string(answer)}
+	}
+	unlock = writeLock(s.db)
+	uerr := s.db.WithContext(context.WithoutCancel(ctx)).Model(&models.TrustlyPoll{}).Where("method = ?", method).Updates(update).Error
+	unlock()
+	switch {
+	case err != nil:
+		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)
+		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
+	case jerr != nil:
+		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", jerr)
+	case uerr != nil:
+		s.log.Warn("Trustly balance not kept; the next request asks again", "err", uerr)
+	}
 	return rows, now, nil
 }
 

@@ -5,10 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
 )
 
 // Defects that appear when several cashier instances (each a cashier.Service of
@@ -78,4 +80,84 @@ func TestScaleOutRefundCheckCountsRefundInFlight(t *testing.T) {
 	// Trustly paid back 300 SEK; the lost refund stays reserved until a later check
 	// (or a day) says it was refused.
 	e.wantMoney(p, 40000, 30000)
+}
+
+// TestScaleOutTrustlyBalanceOncePerQuarterHour: Trustly's Balance may be asked at
+// most once every 15 minutes (API.md §4.8, §6.1, §12.1 item 8). Each instance
+// remembers the last answer in its own memory (Service.balance), so with two
+// instances behind a balancer finance staff opening the reports page twice ask
+// Trustly twice within the quarter hour, and with n instances n times: the
+// merchant breaks Trustly's polling limit, which Trustly may answer by refusing
+// calls, and the page then shows an error instead of the balance.
+func TestScaleOutTrustlyBalanceOncePerQuarterHour(t *testing.T) {
+	e := newPayEnv(t, storetest.Postgres(t))
+	fin := e.staff(staff.RoleFinance)
+	a, b := e.service(nil), e.service(nil)
+	if _, _, err := a.TrustlyBalance(e.ctx, fin); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	if _, _, err := b.TrustlyBalance(e.ctx, fin); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.apiCalls("Balance"); got != 1 {
+		t.Errorf("Balance calls within one minute from two instances: %d; want 1", got)
+	}
+}
+
+// TestTrustlyBalanceKeptInDatabase: the answer kept in the database is what every
+// instance shows until BalanceEvery has passed, when one instance asks again; a
+// failed call is not kept (the next request asks again); and while an instance is
+// asking for the first time, another gets a problem saying so rather than asking
+// too.
+func TestTrustlyBalanceKeptInDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		dead := httptest.NewServer(nil)
+		dead.Close()
+		down := e.service(func(c *trustly.Config) { c.URL = dead.URL })
+		if _, _, err := down.TrustlyBalance(e.ctx, fin); err == nil {
+			t.Fatal("Trustly unreachable: balance answered; want an error")
+		}
+		a, b := e.service(nil), e.service(nil)
+		rows, at, err := a.TrustlyBalance(e.ctx, fin)
+		if err != nil || len(rows) == 0 || e.clock.Now().Sub(at) >= time.Microsecond {
+			t.Fatalf("after a failed call: %v at %v, %v; want Trustly asked again now", rows, at, err)
+		}
+		e.clock.Advance(cashier.BalanceEvery - time.Second)
+		again, at2, err := b.TrustlyBalance(e.ctx, fin)
+		if err != nil || !at2.Equal(at) || len(again) != len(rows) || again[0] != rows[0] {
+			t.Errorf("within BalanceEvery on another instance: %v at %v, %v; want %v at %v", again, at2, err, rows, at)
+		}
+		if n := e.apiCalls("Balance"); n != 1 { // the failed call went elsewhere
+			t.Errorf("Balance calls that reached Trustly: %d; want 1", n)
+		}
+		e.clock.Advance(time.Second)
+		if _, at3, err := b.TrustlyBalance(e.ctx, fin); err != nil || e.clock.Now().Sub(at3) >= time.Microsecond {
+			t.Errorf("after BalanceEvery: asked at %v, %v; want now", at3, err)
+		}
+		if n := e.apiCalls("Balance"); n != 2 {
+			t.Errorf("Balance calls: %d; want 2", n)
+		}
+
+		// Another instance is asking (its claim is fresh) and no answer is kept yet.
+		if err := db.Model(&models.TrustlyPoll{}).Where("method = ?", "Balance").
+			Updates(map[string]any{"asked_at": nil, "answer": "", "claimed_at": e.clock.Now()}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.TrustlyBalance(e.ctx, fin); err == nil {
+			t.Error("balance while another instance asks for the first time: answered; want a problem")
+		} else {
+			wantProblem(t, err, "Trustly's balance is being asked for right now")
+		}
+		// A claim older than a call can take was left by a stopped instance.
+		e.clock.Advance(2 * time.Minute)
+		if _, _, err := a.TrustlyBalance(e.ctx, fin); err != nil {
+			t.Errorf("after a stale claim: %v; want Trustly asked", err)
+		}
+		if n := e.apiCalls("Balance"); n != 3 {
+			t.Errorf("Balance calls: %d; want 3", n)
+		}
+	})
 }

@@ -169,9 +169,12 @@ func reconcilePage(svc *cashier.Service) fiber.Handler {
 		p := views.AdminReconcilePage{AdminChrome: adminChrome(c), Currencies: currencies(),
 			Currency: c.Query("currency", "SEK"), From: c.Query("from", now.Format(time.DateOnly)), To: c.Query("to", now.Format(time.DateOnly))}
 		balances, at, err := svc.TrustlyBalance(c.UserContext(), m)
+		var busy *models.Problem
 		switch {
 		case errors.Is(err, staff.ErrNotAllowed):
 			return err
+		case errors.As(err, &busy):
+			p.BalanceProblem = busy.Message // another instance is asking Trustly right now
 		case err != nil:
 			p.BalanceProblem = "Trustly did not answer with our balance; try again later." // logged by the cashier
 		}

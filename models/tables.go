@@ -6,6 +6,6 @@ func Tables() []any {
 	return []any{
 		&Player{},
 		&Transfer{}, &Entry{}, &Balance{},
-		&Order{}, &Notification{}, &BankAccount{}, &APICall{},
+		&Order{}, &Notification{}, &BankAccount{}, &APICall{}, &TrustlyPoll{},
 	}
 }
