@@ -182,8 +182,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	c.SandboxBaseURL = strings.TrimRight(get("SANDBOX_BASE_URL", "http://"+c.SandboxAddr), "/")
 	// An origin: every route and redirect is at the root, the notification URL
 	// takes no query (Trustly), and the banner prints it.
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(c.BaseURL, "#") {
+	if _, ok := bareOrigin(c.BaseURL); !ok {
 		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL of an origin such as https://cashier.example.com (no path, query or credentials)",
 			redactURL(c.BaseURL))
 	}
@@ -301,7 +300,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.TrustlyEnv == "live" {
 		def = "https://trustly.com"
 	}
-	c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", def)
+	c.CheckoutOrigin = def
+	if v := getenv("TRUSTLY_CHECKOUT_ORIGIN"); v != "" {
+		if c.CheckoutOrigin, err = checkoutOrigin(v); err != nil {
+			return nil, err
+		}
+	}
 	// Trustly, test and live, refuses a NotificationURL that is not https (734):
 	// with http every deposit would fail.
 	if c.TrustlyEnv != "custom" && !strings.HasPrefix(c.BaseURL, "https://") {
@@ -325,6 +329,44 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 	}
 	return c, nil
+}
+
+// bareOrigin returns raw as the origin "scheme://host[:port]", its host in lower
+// case, and whether raw is exactly that: an http(s) URL with a host and nothing
+// more (no path, query, fragment or credentials), a port if any from 1 to 65535,
+// and no ; , ' or " in the host, which a Content-Security-Policy would read as the
+// end of the source. CASHIER_BASE_URL and TRUSTLY_CHECKOUT_ORIGIN are origins.
+func bareOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") ||
+		strings.ContainsAny(u.Host, ";,'\"") {
+		return "", false
+	}
+	if _, port, err := net.SplitHostPort(u.Host); err == nil && !validPort(port) {
+		return "", false
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), true
+}
+
+// validPort reports whether p is a TCP port number, 1 to 65535, in digits only.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && strings.Trim(p, "0123456789") == "" && n >= 1 && n <= 65535
+}
+
+// checkoutOrigin reads TRUSTLY_CHECKOUT_ORIGIN, v: the origin of the checkout
+// pages, which the CSP lets the cashier's pages frame (frame-src) and post to
+// (form-action), so it goes into that header as it is. A trailing slash is
+// dropped, as with CASHIER_BASE_URL.
+func checkoutOrigin(v string) (string, error) {
+	o, ok := bareOrigin(strings.TrimRight(v, "/"))
+	if !ok {
+		return "", fmt.Errorf("TRUSTLY_CHECKOUT_ORIGIN %q is not an origin such as https://checkout.example.com (an http(s) scheme, "+
+			"a host and a port if any; no path, query or credentials): it is the one site the cashier's pages may frame",
+			redactURL(v))
+	}
+	return o, nil
 }
 
 // trustlyEnv names the Trustly environment at the API URL u by its host, however

@@ -84,11 +84,12 @@ func TestReviewTrustlyTestNeedsHTTPS(t *testing.T) {
 // at the root, so a path ("https://example.com/cashier") gives a cashier whose
 // notification and return URLs work only behind a prefix-stripping proxy and
 // whose own redirects never do; a query breaks the notification URL (Trustly
-// refuses '?'); credentials would be printed in the banner.
+// refuses '?'); credentials would be printed in the banner. Its host and port
+// follow the rule TRUSTLY_CHECKOUT_ORIGIN's do (TestReviewConfigCheckoutOrigin).
 func TestReviewBaseURLShape(t *testing.T) {
 	dir := t.TempDir()
 	for _, bad := range []string{"https://cashier.example/play", "https://cashier.example/?x=1", "https://cashier.example#top",
-		"https://ops:hunter2@cashier.example"} {
+		"https://ops:hunter2@cashier.example", "https://cashier.example:99999", "https://cashier.example;x"} {
 		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": bad}))
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_BASE_URL") {
 			t.Errorf("CASHIER_BASE_URL=%q: %v; want an error naming CASHIER_BASE_URL", bad, err)
@@ -178,5 +179,35 @@ func TestReviewLimitsConsistent(t *testing.T) {
 	}
 	if l, err := parseLimits(`{"SEK": {"approval_above": "20000", "approval_two_person_above": "0"}}`); err != nil || l["SEK"].ApprovalAbove.Minor != 2000000 {
 		t.Errorf("approval 20000 with two-person approval off: %v, %v", l, err)
+	}
+}
+
+// TestReviewConfigCheckoutOrigin: TRUSTLY_CHECKOUT_ORIGIN goes into the CSP as it
+// is, so it is refused at configuration time, by name, unless it is an origin as
+// the base URL is (a trailing slash is dropped, the host put in lower case).
+// Before, a path, a query or a ';' reached the web layer, whose error did not say
+// which setting was wrong, and a port such as 99999 was taken.
+func TestReviewConfigCheckoutOrigin(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"https://checkout.trustly-sandbox.example", "https://checkout.trustly-sandbox.example"},
+		{"https://Checkout.Example:8443/", "https://checkout.example:8443"},
+		{"http://[::1]:8081", "http://[::1]:8081"},
+	} {
+		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1",
+			"TRUSTLY_CHECKOUT_ORIGIN": tt.in})))
+		if err != nil || c.CheckoutOrigin != tt.want {
+			t.Errorf("TRUSTLY_CHECKOUT_ORIGIN=%q: %v; want checkout origin %q", tt.in, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"checkout.example", "ftp://checkout.example", "https://checkout.example/checkout",
+		"https://checkout.example/?x=1", "https://checkout.example#top", "https://checkout.example;script-src", "https://checkout.example,x",
+		"https://checkout.example:99999", "https://checkout.example:0", "https://checkout.example:", "https://ops:hunter2@checkout.example"} {
+		_, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": bad})))
+		if err == nil || !strings.Contains(err.Error(), "TRUSTLY_CHECKOUT_ORIGIN") {
+			t.Errorf("TRUSTLY_CHECKOUT_ORIGIN=%q: %v; want an error naming TRUSTLY_CHECKOUT_ORIGIN", bad, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("TRUSTLY_CHECKOUT_ORIGIN=%q: the error shows the password: %v", bad, err)
+		}
 	}
 }
