@@ -268,7 +268,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	switch set {
 	case 0:
 		c.TrustlyEnv = "sandbox"
-		c.CheckoutOrigin = get("TRUSTLY_CHECKOUT_ORIGIN", c.SandboxBaseURL)
+		if c.CheckoutOrigin, err = sandboxCheckoutOrigin(getenv("TRUSTLY_CHECKOUT_ORIGIN"), c.SandboxBaseURL); err != nil {
+			return nil, err
+		}
 		if err := c.loadPayNPlay(getenv); err != nil {
 			return nil, err
 		}
@@ -367,6 +369,31 @@ func checkoutOrigin(v string) (string, error) {
 			redactURL(v))
 	}
 	return o, nil
+}
+
+// sandboxCheckoutOrigin is the checkout origin with the embedded sandbox: the
+// origin of SANDBOX_BASE_URL, where the sandbox puts every checkout URL it answers
+// (sandbox.Config.BaseURL). A TRUSTLY_CHECKOUT_ORIGIN v naming any other origin
+// would make the CSP refuse every checkout frame, so it is refused; naming that
+// origin it changes nothing, and is accepted.
+func sandboxCheckoutOrigin(v, sandboxBaseURL string) (string, error) {
+	if v == "" {
+		return sandboxBaseURL, nil
+	}
+	o, err := checkoutOrigin(v)
+	if err != nil {
+		return "", err
+	}
+	want := redactURL(sandboxBaseURL)
+	if u, err := url.Parse(sandboxBaseURL); err == nil {
+		want = u.Scheme + "://" + strings.ToLower(u.Host)
+	}
+	if o != want {
+		return "", fmt.Errorf("TRUSTLY_CHECKOUT_ORIGIN %s: it is the one site the cashier's pages may frame, and the embedded sandbox "+
+			"serves its checkout at %s (SANDBOX_BASE_URL), so the browser would refuse every checkout frame; leave "+
+			"TRUSTLY_CHECKOUT_ORIGIN unset with the embedded sandbox, and set SANDBOX_BASE_URL to the sandbox's public URL", o, want)
+	}
+	return sandboxBaseURL, nil
 }
 
 // trustlyEnv names the Trustly environment at the API URL u by its host, however

@@ -211,3 +211,41 @@ func TestReviewConfigCheckoutOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewConfigSandboxCheckoutOrigin: with the embedded sandbox the checkout is
+// wherever SANDBOX_BASE_URL says (the sandbox builds every checkout URL from it),
+// so a TRUSTLY_CHECKOUT_ORIGIN naming another origin is refused by name: before,
+// it was taken silently, the CSP framed only that origin, and the browser refused
+// every checkout. The sandbox's own origin, however spelt, changes nothing and is
+// accepted; one that is no origin at all is refused as with Trustly.
+func TestReviewConfigSandboxCheckoutOrigin(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		ok   bool
+	}{
+		{"the sandbox's origin", map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": "http://127.0.0.1:8081"}, true},
+		{"the sandbox's origin spelt otherwise", map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example/",
+			"TRUSTLY_CHECKOUT_ORIGIN": "https://Sandbox.Example/"}, true},
+		{"Trustly's test checkout", map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": "https://test.trustly.com"}, false},
+		{"another port", map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": "http://127.0.0.1:8082"}, false},
+		{"localhost for 127.0.0.1", map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": "http://localhost:8081"}, false},
+		{"the public URL's host, not the listen address", map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example",
+			"TRUSTLY_CHECKOUT_ORIGIN": "http://127.0.0.1:8081"}, false},
+		{"no origin", map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": "http://127.0.0.1:8081/checkout"}, false},
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		for k, v := range tt.env {
+			m[k] = v
+		}
+		c, err := loadConfig(env(m))
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s: %v; want the cashier to start", tt.name, err)
+		case tt.ok && c.CheckoutOrigin != c.SandboxBaseURL:
+			t.Errorf("%s: checkout origin %q; want the sandbox's %q", tt.name, c.CheckoutOrigin, c.SandboxBaseURL)
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), "TRUSTLY_CHECKOUT_ORIGIN")):
+			t.Errorf("%s: %v; want an error naming TRUSTLY_CHECKOUT_ORIGIN", tt.name, err)
+		}
+	}
+}
