@@ -46,7 +46,8 @@ type Config struct {
 	IntegrationModule string // names our software to Trustly
 	Limits            map[string]Limits
 	// SandboxExtra is added to Deposit and SelectAccount attributes; it is set only
-	// when the peer is the embedded sandbox (its test-only attributes).
+	// when the peer is a sandbox, the embedded one or another (its test-only
+	// attributes).
 	SandboxExtra map[string]string
 	// PayNPlay is the Pay N Play model of each market (CASHIER_PAYNPLAY); a market
 	// not listed is off. In a market with hybrid or pure, every deposit asks Trustly

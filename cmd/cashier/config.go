@@ -103,8 +103,8 @@ type config struct {
 
 	// SandboxAttributes (TRUSTLY_SANDBOX_ATTRIBUTES, "SandboxAutoComplete=1,…") are
 	// added to every Deposit and SelectAccount, so that a sandbox completes checkouts
-	// without a browser (the crash harness). Refused with Trustly's test or live
-	// environment.
+	// without a browser (the crash harness). Taken with the embedded sandbox and one
+	// at a custom TRUSTLY_API_URL; refused with Trustly's test or live environment.
 	SandboxAttributes map[string]string
 
 	// PayNPlay is each market's Pay N Play model (CASHIER_PAYNPLAY), and Exclusions
@@ -271,6 +271,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		if c.CheckoutOrigin, err = sandboxCheckoutOrigin(getenv("TRUSTLY_CHECKOUT_ORIGIN"), c.SandboxBaseURL); err != nil {
 			return nil, err
 		}
+		// The embedded sandbox is the sandbox package a custom TRUSTLY_API_URL may
+		// point at, and honours its attributes the same way.
+		if c.SandboxAttributes, err = parseSandboxAttributes(getenv("TRUSTLY_SANDBOX_ATTRIBUTES")); err != nil {
+			return nil, err
+		}
 		if err := c.loadPayNPlay(getenv); err != nil {
 			return nil, err
 		}
@@ -319,18 +324,32 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if v := getenv("TRUSTLY_SANDBOX_ATTRIBUTES"); v != "" {
 		if c.TrustlyEnv != "custom" {
-			return nil, errors.New("TRUSTLY_SANDBOX_ATTRIBUTES is for a sandbox at a custom TRUSTLY_API_URL, not Trustly's test or live environment")
+			return nil, errors.New("TRUSTLY_SANDBOX_ATTRIBUTES is for a sandbox at a custom TRUSTLY_API_URL or the embedded one, not Trustly's test or live environment")
 		}
-		c.SandboxAttributes = map[string]string{}
-		for _, kv := range strings.Split(v, ",") {
-			k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
-			if !ok || !strings.HasPrefix(k, "Sandbox") {
-				return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %q is not a Sandbox…=value pair", kv)
-			}
-			c.SandboxAttributes[k] = val
+		if c.SandboxAttributes, err = parseSandboxAttributes(v); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// parseSandboxAttributes reads TRUSTLY_SANDBOX_ATTRIBUTES, v: Sandbox…=value
+// pairs ("SandboxAutoComplete=1,SandboxScenario=deposit-ok") that the cashier adds
+// to every Deposit and SelectAccount, so that a sandbox completes checkouts
+// without a browser (the crash harness) or plays a scenario. Nil when v is empty.
+func parseSandboxAttributes(v string) (map[string]string, error) {
+	if v == "" {
+		return nil, nil
+	}
+	attrs := map[string]string{}
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || !strings.HasPrefix(k, "Sandbox") {
+			return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %q is not a Sandbox…=value pair", kv)
+		}
+		attrs[k] = val
+	}
+	return attrs, nil
 }
 
 // bareOrigin returns raw as the origin "scheme://host[:port]", its host in lower

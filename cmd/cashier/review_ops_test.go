@@ -249,3 +249,35 @@ func TestReviewConfigSandboxCheckoutOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewConfigSandboxAttributes: the embedded sandbox is the sandbox a custom
+// TRUSTLY_API_URL may point at and honours the same attributes, so
+// TRUSTLY_SANDBOX_ATTRIBUTES is read with it as with that one: its pairs go with
+// every Deposit and SelectAccount, and a pair that is not Sandbox…=value stops the
+// start. Before, with the embedded sandbox it was ignored without a word, typos
+// included, and checkouts waited for a browser.
+func TestReviewConfigSandboxAttributes(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(),
+		"TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1, SandboxScenario=deposit-cancel"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.SandboxAttributes); !c.Sandbox() || got != "map[SandboxAutoComplete:1 SandboxScenario:deposit-cancel]" {
+		t.Errorf("embedded sandbox: attributes %s; want SandboxAutoComplete 1 and SandboxScenario deposit-cancel", got)
+	}
+	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()})); err != nil || c.SandboxAttributes != nil {
+		t.Errorf("embedded sandbox without TRUSTLY_SANDBOX_ATTRIBUTES: attributes %v, %v; want none", c.SandboxAttributes, err)
+	}
+	for _, bad := range []string{"AutoComplete=1", "SandboxAutoComplete", "SandboxAutoComplete=1,,SandboxShuffle=1"} {
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": bad}))
+		if err == nil || !strings.Contains(err.Error(), "TRUSTLY_SANDBOX_ATTRIBUTES") {
+			t.Errorf("embedded sandbox, TRUSTLY_SANDBOX_ATTRIBUTES=%q: %v; want an error naming TRUSTLY_SANDBOX_ATTRIBUTES", bad, err)
+		}
+	}
+	// A sandbox at a custom TRUSTLY_API_URL reads them the same way.
+	c, err = loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1",
+		"TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1"})))
+	if err != nil || c.TrustlyEnv != "custom" || c.SandboxAttributes["SandboxAutoComplete"] != "1" {
+		t.Errorf("custom sandbox: %v; want SandboxAutoComplete 1", err)
+	}
+}
