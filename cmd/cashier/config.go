@@ -65,6 +65,10 @@ type config struct {
 	// SessionIdle ends a signed-in session after this long without a request
 	// (CASHIER_SESSION_IDLE); 0 takes the web layer's default.
 	SessionIdle time.Duration
+	// MetricsAddr is where /metrics is served (CASHIER_METRICS_ADDR), apart from
+	// Addr; empty serves none. It is host:port, checked here so that a typo stops
+	// the start before anything is opened.
+	MetricsAddr string
 
 	AdminEmail    string // CASHIER_ADMIN_EMAIL: the back-office owner ensured at start
 	AdminPassword string // CASHIER_ADMIN_PASSWORD: their password; without it no owner is ensured
@@ -200,6 +204,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if err := c.loadWeb(getenv); err != nil {
 		return nil, err
+	}
+	if c.MetricsAddr = getenv("CASHIER_METRICS_ADDR"); c.MetricsAddr != "" {
+		if err := checkListenAddr("CASHIER_METRICS_ADDR", c.MetricsAddr); err != nil {
+			return nil, err
+		}
 	}
 
 	if c.NotifyToken, c.NotifyTokenFrom, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
@@ -368,6 +377,24 @@ func bareOrigin(raw string) (string, bool) {
 		return "", false
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Host), true
+}
+
+// checkListenAddr checks v, the variable name's value, as an address to listen
+// on: host:port, the host empty (every interface), an IP address or a host name,
+// the port a number from 1 to 65535 (0, any free port, is no use to a scraper).
+func checkListenAddr(name, v string) error {
+	host, port, err := net.SplitHostPort(v)
+	_, notIP := netip.ParseAddr(host)
+	if err != nil || !validPort(port) || (host != "" && notIP != nil && !validHostName(host)) {
+		return fmt.Errorf("%s %q: want host:port with a port from 1 to 65535, such as 127.0.0.1:9100 (:9100 for every interface)", name, v)
+	}
+	return nil
+}
+
+// validHostName reports whether h is made of letters, digits, dots, hyphens and
+// underscores (a container's name may hold one), as a host name is.
+func validHostName(h string) bool {
+	return strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == ""
 }
 
 // validPort reports whether p is a TCP port number, 1 to 65535, in digits only.

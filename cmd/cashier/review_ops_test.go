@@ -281,3 +281,26 @@ func TestReviewConfigSandboxAttributes(t *testing.T) {
 		t.Errorf("custom sandbox: %v; want SandboxAutoComplete 1", err)
 	}
 }
+
+// TestReviewConfigMetricsAddr: CASHIER_METRICS_ADDR is checked with the other
+// settings, so a typo stops the start with an error naming it. Before, it was
+// read only when /metrics was served, after the database was opened and migrated,
+// and "9100" or "127.0.0.1:0" (any free port, which no scraper finds) were taken
+// to the listen or served.
+func TestReviewConfigMetricsAddr(t *testing.T) {
+	dir := t.TempDir()
+	for _, good := range []string{"", "127.0.0.1:9100", ":9100", "0.0.0.0:9100", "[::1]:9100", "[::]:65535", "localhost:9100",
+		"metrics_exporter.internal:1"} {
+		c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_METRICS_ADDR": good}))
+		if err != nil || c.MetricsAddr != good {
+			t.Errorf("CASHIER_METRICS_ADDR=%q: %v; want it taken", good, err)
+		}
+	}
+	for _, bad := range []string{"9100", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:http", "127.0.0.1:+80",
+		"127.0.0.1:9100/metrics", "http://127.0.0.1:9100", "::1:9100", "metrics host:9100", "127.0.0.1;9100"} {
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_METRICS_ADDR": bad}))
+		if err == nil || !strings.Contains(err.Error(), "CASHIER_METRICS_ADDR") {
+			t.Errorf("CASHIER_METRICS_ADDR=%q: %v; want an error naming CASHIER_METRICS_ADDR", bad, err)
+		}
+	}
+}
