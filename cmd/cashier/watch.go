@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/sandbox"
 	"gorm.io/gorm"
 )
 
@@ -34,7 +35,11 @@ func logLevel(getenv func(string) string) (slog.Level, error) {
 
 // serveMetrics serves reg's /metrics on addr (CASHIER_METRICS_ADDR), apart from
 // the cashier's public address, and returns a function that stops it. An empty addr
-// serves nothing.
+// serves nothing. /metrics is for the operator's own network: on an address other
+// machines can reach (every interface, as a container needs, or one that is not
+// loopback) it is served all the same, with one warning that it must be
+// firewalled. The address listened on decides, so a host name counts as what it
+// resolved to.
 func serveMetrics(addr string, reg *metrics.Registry, log *slog.Logger) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
@@ -52,6 +57,10 @@ func serveMetrics(addr string, reg *metrics.Registry, log *slog.Logger) (stop fu
 		}
 	}()
 	log.Info("metrics listening", "addr", ln.Addr().String())
+	if !sandbox.Loopback(ln.Addr()) {
+		log.Warn("/metrics is reachable beyond this machine: firewall it to the operator's internal network "+
+			"(or set CASHIER_METRICS_ADDR to a loopback address such as 127.0.0.1:9100)", "addr", ln.Addr().String())
+	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

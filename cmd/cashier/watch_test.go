@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/sqlite"
 )
@@ -28,6 +29,28 @@ func TestLogLevel(t *testing.T) {
 		got, err := logLevel(env(map[string]string{"CASHIER_LOG_LEVEL": tt.in}))
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("logLevel(%q) = %v, %v; want %v, ok %t", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestMetricsBeyondLoopbackWarns: /metrics is for the operator's own network, so
+// on an address other machines can reach (every interface, as in a container) it
+// is served with one WARN line saying it must be firewalled; on loopback, with
+// none.
+func TestMetricsBeyondLoopbackWarns(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		warn int
+	}{{"127.0.0.1:0", 0}, {"localhost:0", 0}, {":0", 1}, {"0.0.0.0:0", 1}} {
+		logs := &syncBuffer{}
+		stop, err := serveMetrics(tt.addr, metrics.New(), slog.New(slog.NewTextHandler(logs, nil)))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.addr, err)
+		}
+		stop()
+		text := logs.String()
+		if got := strings.Count(text, "level=WARN"); got != tt.warn || (tt.warn > 0 && !strings.Contains(text, "firewall")) {
+			t.Errorf("/metrics on %s: %d warnings; want %d, saying to firewall it\n%s", tt.addr, got, tt.warn, text)
 		}
 	}
 }
