@@ -67,7 +67,7 @@ type config struct {
 	SessionIdle time.Duration
 	// MetricsAddr is where /metrics is served (CASHIER_METRICS_ADDR), apart from
 	// Addr; empty serves none. It is host:port, checked here so that a typo stops
-	// the start before anything is opened.
+	// the start before the database is opened.
 	MetricsAddr string
 
 	AdminEmail    string // CASHIER_ADMIN_EMAIL: the back-office owner ensured at start
@@ -417,11 +417,11 @@ func checkoutOrigin(v string) (string, error) {
 	return o, nil
 }
 
-// sandboxCheckoutOrigin is the checkout origin with the embedded sandbox: the
-// origin of SANDBOX_BASE_URL, where the sandbox puts every checkout URL it answers
-// (sandbox.Config.BaseURL). A TRUSTLY_CHECKOUT_ORIGIN v naming any other origin
-// would make the CSP refuse every checkout frame, so it is refused; naming that
-// origin it changes nothing, and is accepted.
+// sandboxCheckoutOrigin is the checkout origin with the embedded sandbox:
+// SANDBOX_BASE_URL, from which the sandbox builds every checkout URL it answers
+// (sandbox.Config.BaseURL). A TRUSTLY_CHECKOUT_ORIGIN v naming another origin
+// would make the CSP refuse every checkout frame, so it is refused; naming the
+// sandbox's own it changes nothing, and is accepted.
 func sandboxCheckoutOrigin(v, sandboxBaseURL string) (string, error) {
 	if v == "" {
 		return sandboxBaseURL, nil
