@@ -24,6 +24,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	depositlimits "github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -140,13 +141,21 @@ func secret(getenv func(string) string, name string) (string, error) {
 
 // persisted returns the secret NAME from the environment, or else the one kept in
 // dataDir/file, creating it on first start; from says where it was read, in words.
-func persisted(getenv func(string) string, name, dataDir, file string) (v, from string, err error) {
+// On a shared database (shared: PostgreSQL, where several instances may run) it
+// must come from the environment: a secret made up by one instance, in its own
+// data directory, would be unknown to the others (notifications refused, session
+// cookies and CSRF tokens of one instance refused by the next, second factors that
+// do not open).
+func persisted(getenv func(string) string, name, dataDir, file string, shared bool) (v, from string, err error) {
 	if v, err = secret(getenv, name); err != nil || v != "" {
 		from = "the environment variable " + name
 		if getenv(name) == "" {
 			from = "the file " + getenv(name+"_FILE") + " (" + name + "_FILE)"
 		}
 		return v, from, err
+	}
+	if shared {
+		return "", "", fmt.Errorf("%s (or %s_FILE) must be set when DATABASE_URL is PostgreSQL: every instance sharing the database needs the same one, and a secret generated in one instance's CASHIER_DATA would be known to that instance only", name, name)
 	}
 	path := filepath.Join(dataDir, file)
 	from = "the file " + path
@@ -211,13 +220,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 	}
 
-	if c.NotifyToken, c.NotifyTokenFrom, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token"); err != nil {
+	if c.NotifyToken, c.NotifyTokenFrom, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token", store.IsPostgres(c.DatabaseURL)); err != nil {
 		return nil, err
 	}
 	if len(c.NotifyToken) < 16 || strings.ContainsAny(c.NotifyToken, "/?#") {
 		return nil, errors.New("TRUSTLY_NOTIFY_TOKEN must be at least 16 characters without / ? #")
 	}
-	sess, _, err := persisted(getenv, "CASHIER_SESSION_KEY", c.DataDir, "session-key")
+	sess, _, err := persisted(getenv, "CASHIER_SESSION_KEY", c.DataDir, "session-key", store.IsPostgres(c.DatabaseURL))
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +236,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	c.SessionHash, c.SessionKey = deriveKey(sess, "hash", 64), deriveKey(sess, "block", 32)
 	// A key of its own, not the session key's: changing that one signs everybody
 	// out, and must not also make every staff member's second factor unreadable.
-	totpKey, _, err := persisted(getenv, "CASHIER_TOTP_KEY", c.DataDir, "totp-key")
+	totpKey, _, err := persisted(getenv, "CASHIER_TOTP_KEY", c.DataDir, "totp-key", store.IsPostgres(c.DatabaseURL))
 	if err != nil {
 		return nil, err
 	}
