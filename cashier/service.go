@@ -16,6 +16,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -152,7 +153,7 @@ type Service struct {
 	now         func() time.Time
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
-	balance     *balanceCache  // TrustlyBalance's last answer
+	balance     *balanceCache  // serializes this instance's TrustlyBalance calls
 	metrics     Metrics
 	// exclusions is the national registers' checker for registration and sign-in
 	// (registers.go); nil asks none.
@@ -160,6 +161,7 @@ type Service struct {
 	registerTimeout time.Duration
 	limits          *limits.Service
 	secrets         *staff.SecretBox // seals staff second-factor secrets (staff.go)
+	counters        *store.Counters  // SharedCounters; nil on SQLite
 }
 
 // New checks d and returns a Service.
@@ -196,10 +198,21 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cashier: Deps.TOTPKey: %w", err)
 	}
+	var counters *store.Counters
+	if d.DB.Dialector.Name() == "postgres" {
+		counters = store.NewCounters(d.DB, nil) // the limiters' own clock is the real one
+	}
 	return &Service{secrets: secrets, db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
 		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, metrics: d.Metrics,
-		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim}, nil
+		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim, counters: counters}, nil
 }
+
+// SharedCounters is where the web's sign-in and password limiters keep their
+// counts when several instances may share the database (PostgreSQL), so that an
+// address or an account gets as many tries across all of them as on one; nil on
+// SQLite, which one instance serves and whose limiters count in memory. Its
+// method set is Fiber's Storage.
+func (s *Service) SharedCounters() *store.Counters { return s.counters }
 
 // Metrics returns where the service's measurements go, for background jobs that
 // count their runs and retries (Metrics.JanitorRun, Metrics.Retry).

@@ -68,11 +68,19 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	sessions.staff = d.Staff.withDefaults()
 	sessions.idle = d.IdleTimeout
 	mw.session = sessions.middleware
+	// The sign-in and password limiters count across instances when several may
+	// share the database: on one instance's memory, n instances behind a balancer
+	// would give a guesser n times the tries.
+	var counts fiber.Storage
+	if c := d.Service.SharedCounters(); c != nil {
+		counts = c
+	}
 	mw.loginLimit = limiter.New(limiter.Config{
 		Max:          d.LoginLimit,
 		Expiration:   time.Minute,
-		KeyGenerator: mw.clientIP,
+		KeyGenerator: func(c *fiber.Ctx) string { return "login:" + mw.clientIP(c) },
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
+		Storage:      counts,
 	})
 	// Password changes and staff re-authentication check the current password: as
 	// many tries a minute per signed-in account as signing in allows per address.
@@ -87,6 +95,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 			return "player:" + strconv.FormatInt(currentPlayer(c).ID, 10)
 		},
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
+		Storage:      counts,
 	})
 	// Order limits: the limiter's memory is this instance's, so with n instances
 	// behind a balancer a player may start up to n times as many.

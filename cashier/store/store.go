@@ -312,7 +312,7 @@ func migrateOn(db *gorm.DB) error {
 	if err := upgrade(db); err != nil {
 		return err
 	}
-	if err := db.AutoMigrate(slices.Concat(models.Tables(), staff.Tables(), limits.Tables())...); err != nil {
+	if err := db.AutoMigrate(slices.Concat(models.Tables(), staff.Tables(), limits.Tables(), []any{&RateCounter{}})...); err != nil {
 		return err
 	}
 	if err := appendOnly(db, "audits", "audit rows"); err != nil {
