@@ -93,9 +93,14 @@ func limitsView(c *fiber.Ctx, st limits.Status, typed map[limits.Period]string, 
 	if c.Query("first") != "" && len(st.Missing) > 0 {
 		page.Intro = text(c, st.RefusalText(models.Money{Minor: 1, Currency: st.Currency}))
 	}
+	// RequireOne asks for any one period's limit, so no field is required on its
+	// own; with Required periods as well, those fields already say it.
+	if pol.RequireOne && len(pol.Required) == 0 {
+		page.OneRequired = tr(c, "limits.required_one")
+	}
 	for _, ps := range st.Periods {
 		row := views.LimitRow{Period: string(ps.Period), Label: limitLabel(c, ps.Period), Limit: tr(c, "limits.none"),
-			Used: money(c, ps.Used), Required: pol.RequireOne || slices.Contains(pol.Required, ps.Period)}
+			Used: money(c, ps.Used), Required: slices.Contains(pol.Required, ps.Period)}
 		if ps.Own {
 			row.Value = ps.Limit.String()
 		}

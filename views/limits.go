@@ -9,10 +9,14 @@ type LimitsPage struct {
 	Intro    string
 	Rules    string // the market's rules in a sentence: "Lowering a limit applies at once; …"
 	Currency string // "SEK"
-	Rows     []LimitRow
-	Notice   string // "You have used 50 % of your monthly deposit limit: …"; empty below every notice
-	Problem  string // one sentence on what to fix; empty on first view
-	History  []LimitChangeRow
+	// OneRequired is the sentence over the fields when the market requires a limit
+	// for at least one period, any one (SE): "At least one of these limits is
+	// required."; empty otherwise.
+	OneRequired string
+	Rows        []LimitRow
+	Notice      string // "You have used 50 % of your monthly deposit limit: …"; empty below every notice
+	Problem     string // one sentence on what to fix; empty on first view
+	History     []LimitChangeRow
 }
 
 // LimitRow is one period's limit.
@@ -25,7 +29,7 @@ type LimitRow struct {
 	Left     string // "750,00 SEK"; "" without a limit
 	Until    string // the period's end: "1 February 2026 00:00 CET"; "" for a rolling period
 	Pending  string // "2 000,00 SEK from 1 February 2026 00:00 CET"; "" when nothing waits
-	Required bool   // the market requires this limit
+	Required bool   // the market requires this period's limit itself (FI: day and month)
 }
 
 // LimitChangeRow is one change in the history, newest first.

@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// TestLimitsRequiredAsThePolicySays: the limits form says what the market
+// requires, as the server enforces it. Sweden asks for a limit for at least one
+// period, any one: one sentence over the fields says so, no field is marked
+// required, and a form with one limit is saved while one with none is refused.
+// Finland requires a daily and a monthly limit: those two fields are marked.
+func TestLimitsRequiredAsThePolicySays(t *testing.T) {
+	ta := newTestApp(t, withLimitPolicies)
+	for _, tt := range []struct {
+		country  string
+		oneOf    bool            // the sentence asking for at least one limit is shown
+		required map[string]bool // the fields marked required
+	}{
+		{"SE", true, map[string]bool{}},
+		{"FI", false, map[string]bool{"day": true, "month": true}},
+	} {
+		t.Run(tt.country, func(t *testing.T) {
+			email := tt.country + "@example.com"
+			reg := models.Registration{Email: email, Password: testPassword, FirstName: "Anna", LastName: "Andersson",
+				Country: tt.country}
+			if tt.country == "SE" {
+				reg.PersonID = nextSEPersonID()
+			}
+			if _, err := ta.Svc.Register(t.Context(), reg); err != nil {
+				t.Fatal(err)
+			}
+			cl := ta.client()
+			cl.signIn(email, testPassword)
+			page := cl.get("/limits").wantStatus(http.StatusOK)
+			if got := page.has("limits-required-one"); got != tt.oneOf {
+				t.Errorf("sentence asking for at least one limit shown: %t; want %t", got, tt.oneOf)
+			} else if tt.oneOf {
+				if got, want := page.text("limits-required-one"), "At least one of these limits is required."; got != want {
+					t.Errorf("sentence %q; want %q", got, want)
+				}
+			}
+			for _, per := range []string{"day", "week", "month"} {
+				if got := page.has("limit-required-" + per); got != tt.required[per] {
+					t.Errorf("%s limit marked required: %t; want %t", per, got, tt.required[per])
+				}
+				input := page.byTestID("limit-input-" + per)
+				if len(input) != 1 {
+					t.Fatalf("%d inputs for the %s limit; want 1", len(input), per)
+				}
+				if hasAttr(input[0], "required") {
+					t.Errorf("%s limit input has the required attribute", per)
+				}
+			}
+			if !tt.oneOf {
+				return
+			}
+			r := cl.submit("/limits", url.Values{"day": {""}, "week": {""}, "month": {""}}).
+				wantStatus(http.StatusUnprocessableEntity)
+			if got, want := r.text("problem"), "Set at least one deposit limit: for a day, a week or a month."; got != want {
+				t.Errorf("no limit: %q; want %q", got, want)
+			}
+			cl.submit("/limits", url.Values{"day": {""}, "week": {"500"}, "month": {""}}).wantRedirect("/limits")
+		})
+	}
+}
