@@ -91,8 +91,11 @@ type RefundForm struct {
 }
 
 // RefundFormFor returns what by, who may refund, needs to refund deposit
-// depositID; an unknown deposit is ErrOrderNotFound.
-func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID int64) (RefundForm, error) {
+// depositID; an unknown deposit is ErrOrderNotFound. token is the token of a form
+// shown again (after a re-authentication, or with a problem): the form keeps it
+// while no refund has it as its MessageID, so that every copy of one form makes
+// one refund. "", or a token that made a refund, gets a new token.
+func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID int64, token string) (RefundForm, error) {
 	var f RefundForm
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
 		m, err := s.actor(ctx, tx, by, staff.ActionRefund)
@@ -114,6 +117,15 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 			Currency: f.Deposit.Amount.Currency}
 		f.Unlimited = staff.Can(m.Role, staff.ActionRefundAny)
 		f.Token = models.NewMessageID(models.OrderRefund)
+		if models.IsMessageID(models.OrderRefund, token) {
+			var used int64
+			if err := tx.Model(&models.Order{}).Where("message_id = ?", token).Count(&used).Error; err != nil {
+				return err
+			}
+			if used == 0 {
+				f.Token = token
+			}
+		}
 		return nil
 	})
 	if err != nil {

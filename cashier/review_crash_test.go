@@ -89,7 +89,7 @@ func TestReviewRefundFormSentTwice(t *testing.T) {
 		p := e.player("SE")
 		e.deposit(p, 1000)
 		dep := e.lastDeposit(p)
-		form, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID)
+		form, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID, "")
 		if err != nil || form.Token == "" {
 			t.Fatalf("refund form: token %q, %v", form.Token, err)
 		}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -18,22 +19,33 @@ import (
 // refundPath is the refund form of deposit id.
 func refundPath(id int64) string { return "/admin/orders/" + strconv.FormatInt(id, 10) + "/refund" }
 
-// refundPage shows a deposit's refund form.
+// refundPage shows a deposit's refund form. After a re-authentication the form
+// comes back with what was sent (refundDeposit puts it in the query), while its
+// token has made no refund; otherwise the form is new and empty.
 func refundPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		return renderRefund(c, svc, "", "", "", fiber.StatusOK)
+		token := c.Query("token")
+		f, err := svc.RefundFormFor(c.UserContext(), currentStaff(c), paramID(c), token)
+		if err != nil {
+			return adminOrderErr(err)
+		}
+		if f.Token != token {
+			return renderRefund(c, f, "", "", "", fiber.StatusOK)
+		}
+		return renderRefund(c, f, c.Query("amount"), c.Query("reason"), "", fiber.StatusOK)
 	}
 }
 
-// renderRefund renders the refund form of the :id deposit with what was typed
+// refundFormPath is the refund form of deposit id as sent: the page the member
+// goes back to after a re-authentication.
+func refundFormPath(id int64, amount, reason, token string) string {
+	return refundPath(id) + "?" + url.Values{"amount": {amount}, "reason": {reason}, "token": {token}}.Encode()
+}
+
+// renderRefund renders the refund form f of the :id deposit with what was typed
 // and a problem, if any.
-func renderRefund(c *fiber.Ctx, svc *cashier.Service, amount, reason, problem string, status int) error {
-	m, id := currentStaff(c), paramID(c)
-	f, err := svc.RefundFormFor(c.UserContext(), m, id)
-	if err != nil {
-		return adminOrderErr(err)
-	}
-	p := views.AdminRefundPage{AdminChrome: adminChrome(c), OrderID: strconv.FormatInt(id, 10),
+func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem string, status int) error {
+	p := views.AdminRefundPage{AdminChrome: adminChrome(c), OrderID: strconv.FormatInt(f.Deposit.ID, 10),
 		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
 		State: string(f.Deposit.Status), Refundable: f.Refundable.Display(), CanRefund: f.Refundable.Positive(),
 		Amount: amount, Reason: reason, Problem: problem, Token: f.Token}
@@ -50,26 +62,33 @@ func renderRefund(c *fiber.Ctx, svc *cashier.Service, amount, reason, problem st
 }
 
 // refundDeposit refunds part or all of the :id deposit, after a recent
-// re-authentication (requireRecentAuth), and comes back to the form.
+// re-authentication (requireRecentAuth), and comes back to the form. Without one
+// the member confirms their password first and comes back to the form as they
+// sent it, token and all, to send it again.
 func refundDeposit(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, id := currentStaff(c), paramID(c)
-		if err := requireRecentAuth(c, refundPath(id)); err != nil {
+		raw, reason, token := c.FormValue("amount"), c.FormValue("reason"), c.FormValue("token")
+		if err := requireRecentAuth(c, refundFormPath(id, raw, reason, token)); err != nil {
 			return err
 		}
-		raw, reason := c.FormValue("amount"), c.FormValue("reason")
-		f, err := svc.RefundFormFor(c.UserContext(), m, id)
+		f, err := svc.RefundFormFor(c.UserContext(), m, id, token)
 		if err != nil {
 			return adminOrderErr(err)
 		}
 		amount, err := models.ParseMoney(raw, f.Deposit.Amount.Currency)
 		if err != nil {
-			return renderRefund(c, svc, raw, reason, "Enter an amount such as 100 or 99.50.", fiber.StatusUnprocessableEntity)
+			return renderRefund(c, f, raw, reason, "Enter an amount such as 100 or 99.50.", fiber.StatusUnprocessableEntity)
 		}
 		// The form's token makes the refund once, however often the form is sent.
-		refund, err := svc.RefundDepositOnce(c.UserContext(), m, id, c.FormValue("token"), amount, reason)
+		refund, err := svc.RefundDepositOnce(c.UserContext(), m, id, token, amount, reason)
 		if problem := asProblem(err); problem != nil {
-			return renderRefund(c, svc, raw, reason, problem.Message, fiber.StatusUnprocessableEntity)
+			// Shown again with the token while it made no refund (Trustly refused
+			// one it made: that refund is released, and the form gets a new token).
+			if f, err = svc.RefundFormFor(c.UserContext(), m, id, token); err != nil {
+				return adminOrderErr(err)
+			}
+			return renderRefund(c, f, raw, reason, problem.Message, fiber.StatusUnprocessableEntity)
 		} else if err != nil {
 			return adminOrderErr(err)
 		}

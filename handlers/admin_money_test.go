@@ -93,3 +93,62 @@ func TestReviewRefundFormSentTwice(t *testing.T) {
 		t.Error("a new refund form has the token of the last one")
 	}
 }
+
+// TestRefundFormKeptAcrossReauth: a refund form sent without a recent
+// re-authentication sends the member to confirm their password, and back to the
+// form with the amount, reason and token they sent; the action itself is not
+// repeated. Sent then, as often as it is, it makes one refund, with that token as
+// its MessageID. The form shown again once that refund is made is a new, empty one.
+func TestRefundFormKeptAcrossReauth(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	refunds := func() []models.Order {
+		var rs []models.Order
+		lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Find(&rs)
+		return rs
+	}
+	token := fin.get(refundPath(deposit.ID)).wantStatus(http.StatusOK).value("refund-token")
+	sent := url.Values{"amount": {"300.50"}, "reason": {"paid twice & asked for it back"}, "token": {token}}
+
+	r := fin.submit(refundPath(deposit.ID), sent).wantStatus(http.StatusSeeOther)
+	reauth, err := url.Parse(r.Header.Get("Location"))
+	if err != nil || reauth.Path != "/admin/reauth" {
+		t.Fatalf("refund without a recent re-authentication sent to %q; want /admin/reauth", r.Header.Get("Location"))
+	}
+	next := reauth.Query().Get("next")
+	fin.get(reauth.String()).wantStatus(http.StatusOK)
+	fin.submit("/admin/reauth", url.Values{"password": {"not my password"}, "next": {next}}).
+		wantStatus(http.StatusUnprocessableEntity)
+	fin.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {next}}).wantRedirect(next)
+	if n := len(refunds()); n != 0 {
+		t.Fatalf("%d refunds after the re-authentication alone; want 0", n)
+	}
+
+	form := fin.get(next).wantStatus(http.StatusOK)
+	for _, f := range []struct{ testid, want string }{
+		{"refund-amount-input", sent.Get("amount")}, {"refund-reason", sent.Get("reason")}, {"refund-token", token},
+	} {
+		if got := form.value(f.testid); got != f.want {
+			t.Errorf("form after the re-authentication: %s %q; want %q", f.testid, got, f.want)
+		}
+	}
+	again := url.Values{"amount": {form.value("refund-amount-input")}, "reason": {form.value("refund-reason")},
+		"token": {form.value("refund-token")}}
+	for range 2 {
+		fin.submit(refundPath(deposit.ID), again).wantRedirect(refundPath(deposit.ID))
+	}
+	if rs := refunds(); len(rs) != 1 || rs[0].MessageID != token || rs[0].Amount.Minor != 30050 {
+		t.Fatalf("refunds %+v; want one of 300.50 with the form's token %s", rs, token)
+	}
+
+	form = fin.get(next).wantStatus(http.StatusOK)
+	if form.value("refund-amount-input") != "" || form.value("refund-reason") != "" || form.value("refund-token") == token {
+		t.Errorf("the form again after its refund: amount %q, reason %q, token %q; want a new, empty form",
+			form.value("refund-amount-input"), form.value("refund-reason"), form.value("refund-token"))
+	}
+}

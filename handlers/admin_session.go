@@ -253,9 +253,10 @@ func (e *reauthNeeded) Error() string { return "re-authentication needed" }
 // password (and code, when enrolled) on /admin/reauth within the last five
 // minutes. Otherwise it returns an error that sends them there, and back to the
 // page back afterwards (a local /admin path, such as the form the action came
-// from: the action itself is not repeated). Handlers call it before a refund or an
-// approval above the second threshold, once they know the action needs it; routes
-// that always need it are listed in needsReauth (routes.go).
+// from: the action itself is not repeated; the path's query may carry what was
+// sent, for the form to show it again, as the refund form's does). Handlers call
+// it before a refund or an approval above the second threshold, once they know the
+// action needs it; routes that always need it are listed in needsReauth (routes.go).
 func requireRecentAuth(c *fiber.Ctx, back string) error {
 	v := staffSession(c)
 	now := storeOf(c).staff.Now()

@@ -109,6 +109,16 @@ func (b *browser) text(testid string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// value is the current value of the form field with data-testid testid.
+func (b *browser) value(testid string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Value(id(testid)))
+	if err != nil {
+		b.t.Fatalf("value of %s: %v", testid, err)
+	}
+	return v
+}
+
 // location is the tab's URL.
 func (b *browser) location() string {
 	b.t.Helper()
