@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,5 +90,44 @@ func TestBrowserRefund(t *testing.T) {
 	b.do("the reports page draws today's deposit", chromedp.Navigate(lv.URL+"/admin/reports"), chromedp.WaitVisible(id("chart-svg")))
 	if got := b.text("total-deposits"); got != "800,00 SEK" {
 		t.Errorf("chart total deposits %q; want 800,00 SEK", got)
+	}
+}
+
+// TestBrowserRefundBackShowsEmptyForm: after a refund, the browser's Back shows
+// the refund form new and empty, not refilled with what was sent beside a new
+// token (the page is not stored, and its fields are not restored), so sending
+// it again is a refund typed afresh, never a copy of the first made by accident.
+func TestBrowserRefundBackShowsEmptyForm(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	b := newBrowserFor(t, lv, 90*time.Second)
+	if _, err := lv.Svc.AddStaff(context.Background(), "fin@example.com", "staff password finance", staff.RoleFinance); err != nil {
+		t.Fatal(err)
+	}
+	_, player, _ := funded(t, lv, "anna@example.com", "800")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	form := refundPath(deposit.ID)
+
+	b.do("sign in and confirm the password", append(b.staffSignInSteps("fin@example.com", "staff password finance", ""),
+		chromedp.Navigate(lv.URL+"/admin/reauth?next="+url.QueryEscape(form)),
+		chromedp.WaitVisible(id("reauth-form")),
+		chromedp.SendKeys(id("password"), "staff password finance"),
+		chromedp.Click(id("reauth-submit")),
+		chromedp.WaitVisible(id("refund-form")))...)
+	token := b.value("refund-token")
+	b.do("refund 300",
+		chromedp.SendKeys(id("refund-amount-input"), "300"),
+		chromedp.SendKeys(id("refund-reason"), "asked by the player"),
+		chromedp.Click(id("refund-submit")),
+		chromedp.WaitVisible(id("flash")))
+	b.do("go back", chromedp.NavigateBack(), chromedp.WaitVisible(id("refund-form")))
+	if amount, reason, again := b.value("refund-amount-input"), b.value("refund-reason"), b.value("refund-token"); amount != "" || reason != "" || again == token {
+		t.Errorf("the form after Back: amount %q, reason %q, token %q (the refund's %q); want a new, empty form",
+			amount, reason, again, token)
+	}
+	if n := lv.countRows(&models.Order{}, "parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund); n != 1 {
+		t.Errorf("%d refunds; want 1", n)
 	}
 }

@@ -152,3 +152,26 @@ func TestRefundFormKeptAcrossReauth(t *testing.T) {
 			form.value("refund-amount-input"), form.value("refund-reason"), form.value("refund-token"))
 	}
 }
+
+// TestRefundFormNotKeptByTheBrowser: the refund form is not stored by the
+// browser, and its amount and reason are not restored into it: after a refund,
+// Back shows a new, empty form (TestBrowserRefundBackShowsEmptyForm), never the
+// last one's amount and reason beside a new token.
+func TestRefundFormNotKeptByTheBrowser(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "500")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	r := fin.get(refundPath(deposit.ID)).wantStatus(http.StatusOK)
+	if got := r.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q; want no-store", got)
+	}
+	for _, testid := range []string{"refund-amount-input", "refund-reason"} {
+		if n := r.byTestID(testid); len(n) != 1 || attr(n[0], "autocomplete") != "off" {
+			t.Errorf("%s: autocomplete not off", testid)
+		}
+	}
+}
