@@ -267,12 +267,13 @@ func chrome(c *fiber.Ctx) views.Chrome {
 // *models.Problem instead.
 var (
 	errFormExpired     = fiber.NewError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
+	errSignedInAgain   = fiber.NewError(fiber.StatusForbidden, "You signed in again since this page was loaded (perhaps in another tab). Reload the page and try again.")
 	errTooManyAttempts = fiber.NewError(fiber.StatusTooManyRequests, "You have tried too many times. Wait a minute and try again.")
 	errTooManyOrders   = fiber.NewError(fiber.StatusTooManyRequests, "You have started many payments in a short time. Wait a minute and try again.")
 	errForbidden       = fiber.NewError(fiber.StatusForbidden, "Your account does not have access to this page.")
 	errNotFound        = fiber.NewError(fiber.StatusNotFound, "There is no page at this address.")
 
-	ourErrors = map[*fiber.Error]bool{errFormExpired: true, errTooManyAttempts: true, errTooManyOrders: true,
+	ourErrors = map[*fiber.Error]bool{errFormExpired: true, errSignedInAgain: true, errTooManyAttempts: true, errTooManyOrders: true,
 		errForbidden: true, errNotFound: true}
 )
 

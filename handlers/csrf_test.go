@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/lang"
 )
 
 // plantCSRF puts token into cl's CSRF cookie of scope, as an attacker who can set
@@ -146,4 +147,59 @@ func TestStaffCSRFTokenBoundToSession(t *testing.T) {
 	cl.get("/admin").wantStatus(http.StatusOK)
 	plantCSRF(cl, staffCSRF, renewed.Value)
 	postWithHeader(cl, "/admin/logout", renewed.Value, nil).wantRedirect("/admin/login")
+}
+
+// TestFormFromBeforeSigningInAgain: a form loaded before the player signed in
+// again (in another tab, after signing out there or over the session the form's
+// tab had) is refused with 403 and a sentence that says so, in the player's
+// language. Every other refused token keeps the generic sentence, in the same
+// browser too: a forged one, another browser's, one from before the last
+// sign-in but one, none at all.
+func TestFormFromBeforeSigningInAgain(t *testing.T) {
+	ta := newTestApp(t)
+	ta.player("anna@example.com")
+	cl := ta.client()
+	const again = "You signed in again since this page was loaded (perhaps in another tab). Reload the page and try again."
+	refused := func(token string) string {
+		t.Helper()
+		form := url.Values{"amount": {"250"}}
+		if token != "" {
+			form.Set(csrfField, token)
+		}
+		return cl.post("/deposit", form).wantStatus(http.StatusForbidden).text("error-message")
+	}
+
+	cl.signIn("anna@example.com", testPassword)
+	first := cl.get("/cashier").wantStatus(http.StatusOK).forms()["/deposit"]
+	cl.submit("/logout", nil).wantRedirect("/login")
+	cl.signIn("anna@example.com", testPassword)
+	if got := refused(first); got != again {
+		t.Errorf("form loaded before signing out and in: %q; want %q", got, again)
+	}
+	second := cl.get("/cashier").wantStatus(http.StatusOK).forms()["/deposit"]
+	cl.signIn("anna@example.com", testPassword)
+
+	other := ta.client()
+	other.signIn("anna@example.com", testPassword)
+	forged := newCSRFTokens([]byte("not our key")).generate(playerBinding(sessionOf(t, ta, cl).PrevID))
+	for _, tt := range []struct {
+		name, token string
+		want        string
+	}{
+		{"loaded before signing in again", second, again},
+		{"loaded two sign-ins ago", first, errFormExpired.Message},
+		{"forged", forged, errFormExpired.Message},
+		{"of another browser", other.csrf(), errFormExpired.Message},
+		{"none", "", errFormExpired.Message},
+	} {
+		if got := refused(tt.token); got != tt.want {
+			t.Errorf("token %s: %q; want %q", tt.name, got, tt.want)
+		}
+	}
+	cl.get("/cashier").wantStatus(http.StatusOK)
+
+	cl.submit("/language", url.Values{"lang": {"sv"}, "back": {"/cashier"}}).wantRedirect("/cashier")
+	if got, want := refused(second), lang.For("sv", nil).T("error.signed_in_again"); got != want || got == again {
+		t.Errorf("in Swedish: %q; want %q", got, want)
+	}
 }

@@ -135,6 +135,7 @@ var errorIDs = map[string]string{
 	"Too many attempts":                  "error.title.429",
 	genericMessage:                       "error.generic",
 	errFormExpired.Message:               "error.form_expired",
+	errSignedInAgain.Message:             "error.signed_in_again",
 	errTooManyAttempts.Message:           "error.too_many_attempts",
 	errTooManyOrders.Message:             "error.too_many_orders",
 	errForbidden.Message:                 "error.forbidden",

@@ -495,8 +495,11 @@ func csrfBinding(c *fiber.Ctx, scope csrfScope, create bool) (string, error) {
 			return "", err
 		}
 	}
-	return "player " + v.ID, nil
+	return playerBinding(v.ID), nil
 }
+
+// playerBinding is what the tokens of the player session id are bound to.
+func playerBinding(id string) string { return "player " + id }
 
 // csrfTokens makes and checks tokens.
 type csrfTokens struct {
@@ -553,6 +556,7 @@ var (
 	errCSRFMissing  = errors.New("csrf token missing")
 	errCSRFMismatch = errors.New("csrf token does not match its cookie")
 	errCSRFInvalid  = errors.New("csrf token invalid, expired or of another session")
+	errCSRFBefore   = errors.New("csrf token of this browser's session before the player signed in again")
 	errNoReferer    = errors.New("referer not supplied")
 	errBadReferer   = errors.New("referer invalid")
 )
@@ -570,6 +574,9 @@ func (mw *middleware) checkCSRF(c *fiber.Ctx) error {
 	if err := csrfRefusal(c); err != nil {
 		mw.log.LogAttrs(c.UserContext(), slog.LevelInfo, "csrf check failed", slog.String("request_id", requestID(c)),
 			slog.String("route", routeOf(c)), slog.String("reason", err.Error()))
+		if errors.Is(err, errCSRFBefore) {
+			return errSignedInAgain
+		}
 		return errFormExpired
 	}
 	return c.Next()
@@ -588,13 +595,30 @@ func csrfRefusal(c *fiber.Ctx) error {
 	}
 	scope, s := csrfScopeOf(c), storeOf(c)
 	if subtle.ConstantTimeCompare([]byte(token), []byte(c.Cookies(scope.cookie))) != 1 {
-		return errCSRFMismatch
+		return signedInSince(c, scope, token, errCSRFMismatch)
 	}
 	binding, err := csrfBinding(c, scope, false)
 	if err != nil || s == nil || !s.csrf.valid(token, binding) {
-		return errCSRFInvalid
+		return signedInSince(c, scope, token, errCSRFInvalid)
 	}
 	return nil
+}
+
+// signedInSince is errCSRFBefore when token, refused for why, is a player's token
+// we signed for this browser's session before its latest sign-in (PrevID), still
+// within its time: the page was loaded, perhaps in another tab, before the player
+// signed in again, which made a new session and a new token cookie. Anything else,
+// a forged token included, stays why: only a token of this browser's own earlier
+// session learns more than that the form was refused.
+func signedInSince(c *fiber.Ctx, scope csrfScope, token string, why error) error {
+	s := storeOf(c)
+	if s == nil || scope.staff {
+		return why
+	}
+	if prev := session(c).PrevID; prev != "" && s.csrf.valid(token, playerBinding(prev)) {
+		return errCSRFBefore
+	}
+	return why
 }
 
 // refererMatchesHost: the Referer names this site, with the request's scheme.

@@ -44,6 +44,10 @@ type sessionValues struct {
 	// page first shows it a form. CSRF tokens are bound to it (csrfBinding).
 	ID    string
 	Flash string // a one-time message for the next page
+	// PrevID is the ID this browser's session had before its latest sign-in: a
+	// form whose token is bound to it was loaded before the player signed in again
+	// (errSignedInAgain). "" when there was none.
+	PrevID string `json:",omitempty"`
 	// Seen is when the signed-in browser was last active (Unix seconds), kept to
 	// the minute; a session idle for longer than the store's idle timeout ends.
 	// 0 in cookies from before it was kept: counted from their next request.
@@ -285,8 +289,9 @@ func (s *sessionStore) cookie(value string, maxAge int) *fiber.Cookie {
 
 // signIn starts a fresh session for player with what the sign-in opened (a
 // withdraw-only one for a player the national register excludes): new values and a
-// new id, nothing kept from what the browser had before. The CSRF tokens of the
-// session before do not work in this one; the response carries a token of the new one.
+// new id, nothing kept from what the browser had before but its id, as PrevID. The
+// CSRF tokens of the session before do not work in this one (PrevID only picks the
+// sentence they are refused with); the response carries a token of the new one.
 func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	c.Locals(playerKey, player)
 	c.Locals(localizerKey, nil)
@@ -295,6 +300,7 @@ func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	}
 	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
 		ID: newSessionID(), WithdrawOnly: access.WithdrawOnly}
+	v.PrevID = session(c).ID
 	if access.WithdrawOnly {
 		v.ExcludedBy = access.Register
 	}
