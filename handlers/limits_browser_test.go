@@ -23,8 +23,9 @@ func (b *browser) registerOnly(email string) []chromedp.Action[chromedp.Void] {
 
 // TestBrowserLimitsBeforeFirstDeposit: a Swedish player who signs in for the first
 // time is sent from the cashier to the limits page, with a sentence asking for
-// limits before the first deposit; once one is set, the cashier takes deposits
-// and says what the limit leaves.
+// limits before the first deposit (the page, with its sentence over the fields,
+// passes axe); once one is set, the cashier takes deposits and says what the
+// limit leaves.
 func TestBrowserLimitsBeforeFirstDeposit(t *testing.T) {
 	lv := startLive(t, liveOptions{Setup: withLimitPolicies})
 	b := newBrowser(t, lv)
@@ -36,6 +37,7 @@ func TestBrowserLimitsBeforeFirstDeposit(t *testing.T) {
 		t.Errorf("intro %q; want %q", got, want)
 	}
 	b.snap("limits-first")
+	b.checkAxe(axeScript(t), "/limits") // with the sentence over the fields asking for one limit
 	b.do("open the cashier anyway", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("limits-form")))
 	b.waitLocation("/limits")
 
