@@ -334,37 +334,54 @@ func migrateOn(db *gorm.DB) error {
 // appendOnly makes the database refuse to change or remove rows of table (the
 // staff audit, players' breaks): triggers that abort every UPDATE and DELETE (and
 // TRUNCATE on PostgreSQL), with an error saying what rows are append-only. It may
-// run any number of times.
+// run any number of times. A trigger that exists is left as it is: other
+// instances on the database go on writing while one starts, and dropping and
+// creating it again at every start would leave the table unguarded in between,
+// and lock it exclusively twice. On PostgreSQL the statements run in one
+// transaction, so that a start that fails half-way leaves what was there.
 func appendOnly(db *gorm.DB, table, rows string) error {
-	var stmts []string
 	switch db.Dialector.Name() {
 	case "postgres":
-		stmts = []string{
-			fmt.Sprintf(`CREATE OR REPLACE FUNCTION %[1]s_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+		return db.Transaction(func(tx *gorm.DB) error {
+			fn := fmt.Sprintf(`CREATE OR REPLACE FUNCTION %[1]s_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	RAISE EXCEPTION '%[2]s are append-only: %% refused', TG_OP;
-END $$`, table, rows),
-			fmt.Sprintf(`DROP TRIGGER IF EXISTS %[1]s_append_only ON %[1]s`, table),
-			fmt.Sprintf(`CREATE TRIGGER %[1]s_append_only BEFORE UPDATE OR DELETE ON %[1]s FOR EACH ROW EXECUTE FUNCTION %[1]s_append_only()`, table),
-			fmt.Sprintf(`DROP TRIGGER IF EXISTS %[1]s_no_truncate ON %[1]s`, table),
-			fmt.Sprintf(`CREATE TRIGGER %[1]s_no_truncate BEFORE TRUNCATE ON %[1]s FOR EACH STATEMENT EXECUTE FUNCTION %[1]s_append_only()`, table),
-		}
+END $$`, table, rows)
+			if err := tx.Exec(fn).Error; err != nil {
+				return fmt.Errorf("protect %s: %w", table, err)
+			}
+			triggers := []struct{ name, create string }{
+				{table + "_append_only", fmt.Sprintf(`CREATE TRIGGER %[1]s_append_only BEFORE UPDATE OR DELETE ON %[1]s FOR EACH ROW EXECUTE FUNCTION %[1]s_append_only()`, table)},
+				{table + "_no_truncate", fmt.Sprintf(`CREATE TRIGGER %[1]s_no_truncate BEFORE TRUNCATE ON %[1]s FOR EACH STATEMENT EXECUTE FUNCTION %[1]s_append_only()`, table)},
+			}
+			for _, tr := range triggers {
+				var n int64
+				if err := tx.Raw("SELECT count(*) FROM pg_trigger WHERE tgname = ? AND tgrelid = to_regclass(?)", tr.name, table).Scan(&n).Error; err != nil {
+					return fmt.Errorf("protect %s: %w", table, err)
+				}
+				if n > 0 {
+					continue
+				}
+				if err := tx.Exec(tr.create).Error; err != nil {
+					return fmt.Errorf("protect %s: %w", table, err)
+				}
+			}
+			return nil
+		})
 	case "sqlite":
-		stmts = []string{
+		for _, s := range []string{
 			fmt.Sprintf(`CREATE TRIGGER IF NOT EXISTS %[1]s_no_update BEFORE UPDATE ON %[1]s
 BEGIN SELECT RAISE(ABORT, '%[2]s are append-only: UPDATE refused'); END`, table, rows),
 			fmt.Sprintf(`CREATE TRIGGER IF NOT EXISTS %[1]s_no_delete BEFORE DELETE ON %[1]s
 BEGIN SELECT RAISE(ABORT, '%[2]s are append-only: DELETE refused'); END`, table, rows),
+		} {
+			if err := db.Exec(s).Error; err != nil {
+				return fmt.Errorf("protect %s: %w", table, err)
+			}
 		}
-	default:
-		return fmt.Errorf("protect %s: unsupported database %s", table, db.Dialector.Name())
+		return nil
 	}
-	for _, s := range stmts {
-		if err := db.Exec(s).Error; err != nil {
-			return fmt.Errorf("protect %s: %w", table, err)
-		}
-	}
-	return nil
+	return fmt.Errorf("protect %s: unsupported database %s", table, db.Dialector.Name())
 }
 
 // retireAdminPlayers turns the admin players of older versions (a players row
