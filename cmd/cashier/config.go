@@ -189,6 +189,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		TrustlyURL:      getenv("TRUSTLY_API_URL"),
 		TrustlyUsername: getenv("TRUSTLY_USERNAME"),
 	}
+	if err := checkListenAddr("CASHIER_ADDR", c.Addr, "3000"); err != nil {
+		return nil, err
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = defaultBaseURL(c.Addr)
 	}
@@ -215,7 +218,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	if c.MetricsAddr = getenv("CASHIER_METRICS_ADDR"); c.MetricsAddr != "" {
-		if err := checkListenAddr("CASHIER_METRICS_ADDR", c.MetricsAddr); err != nil {
+		if err := checkListenAddr("CASHIER_METRICS_ADDR", c.MetricsAddr, "9100"); err != nil {
 			return nil, err
 		}
 	}
@@ -286,6 +289,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	switch set {
 	case 0:
 		c.TrustlyEnv = "sandbox"
+		if err := checkListenAddr("SANDBOX_ADDR", c.SandboxAddr, "8081"); err != nil {
+			return nil, err
+		}
 		if c.CheckoutOrigin, err = sandboxCheckoutOrigin(getenv("TRUSTLY_CHECKOUT_ORIGIN"), c.SandboxBaseURL); err != nil {
 			return nil, err
 		}
@@ -390,12 +396,15 @@ func bareOrigin(raw string) (string, bool) {
 
 // checkListenAddr checks v, the variable name's value, as an address to listen
 // on: host:port, the host empty (every interface), an IP address or a host name,
-// the port a number from 1 to 65535 (0, any free port, is no use to a scraper).
-func checkListenAddr(name, v string) error {
+// the port a number from 1 to 65535 (0, any free port, is no use to a scraper nor
+// to a browser given a base URL); example is a port to show in the error.
+// CASHIER_ADDR, SANDBOX_ADDR and CASHIER_METRICS_ADDR are checked with it.
+func checkListenAddr(name, v, example string) error {
 	host, port, err := net.SplitHostPort(v)
 	_, notIP := netip.ParseAddr(host)
 	if err != nil || !validPort(port) || (host != "" && notIP != nil && !validHostName(host)) {
-		return fmt.Errorf("%s %q: want host:port with a port from 1 to 65535, such as 127.0.0.1:9100 (:9100 for every interface)", name, v)
+		return fmt.Errorf("%s %q: want host:port with a port from 1 to 65535, such as 127.0.0.1:%s (:%s for every interface)",
+			name, v, example, example)
 	}
 	return nil
 }

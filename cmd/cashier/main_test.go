@@ -279,9 +279,10 @@ func TestRunWebSettings(t *testing.T) {
 // machines reach unless SANDBOX_PUBLIC=1 comes with SANDBOX_ADMIN_PASSWORD.
 func TestRunSandboxNotLoopback(t *testing.T) {
 	for _, extra := range []map[string]string{{}, {"SANDBOX_PUBLIC": "1"}, {"SANDBOX_ADMIN_PASSWORD": "pages-password"}} {
-		addr := freeAddr(t)
+		addr, sbAddr := freeAddr(t), freeAddr(t)
+		_, port, _ := net.SplitHostPort(sbAddr)
 		vars := map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
-			"SANDBOX_ADDR": "0.0.0.0:0"}
+			"SANDBOX_ADDR": "0.0.0.0:" + port, "SANDBOX_BASE_URL": "http://" + sbAddr}
 		for k, v := range extra {
 			vars[k] = v
 		}
