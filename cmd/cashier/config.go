@@ -221,6 +221,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		if err := checkListenAddr("CASHIER_METRICS_ADDR", c.MetricsAddr, "9100"); err != nil {
 			return nil, err
 		}
+		if sharesPort(c.MetricsAddr, c.Addr) {
+			return nil, fmt.Errorf("CASHIER_METRICS_ADDR %s is on the port of CASHIER_ADDR %s: /metrics is never served on the cashier's "+
+				"address; give it a port of its own, such as 127.0.0.1:9100", c.MetricsAddr, c.Addr)
+		}
 	}
 
 	if c.NotifyToken, c.NotifyTokenFrom, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token", store.IsPostgres(c.DatabaseURL)); err != nil {
@@ -291,6 +295,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.TrustlyEnv = "sandbox"
 		if err := checkListenAddr("SANDBOX_ADDR", c.SandboxAddr, "8081"); err != nil {
 			return nil, err
+		}
+		if c.MetricsAddr != "" && sharesPort(c.MetricsAddr, c.SandboxAddr) {
+			return nil, fmt.Errorf("CASHIER_METRICS_ADDR %s is on the port of SANDBOX_ADDR %s, where the embedded sandbox listens; "+
+				"give /metrics a port of its own, such as 127.0.0.1:9100", c.MetricsAddr, c.SandboxAddr)
 		}
 		if c.CheckoutOrigin, err = sandboxCheckoutOrigin(getenv("TRUSTLY_CHECKOUT_ORIGIN"), c.SandboxBaseURL); err != nil {
 			return nil, err
@@ -407,6 +415,39 @@ func checkListenAddr(name, v, example string) error {
 			name, v, example, example)
 	}
 	return nil
+}
+
+// sharesPort reports whether listening on a and on b, both checked by
+// checkListenAddr, would take the same port: the same port number, and the same
+// host or either on every interface. Go listens on every interface, IPv4 and IPv6
+// alike, for an empty host, 0.0.0.0 and ::, so such an address overlaps any other
+// on its port; 127.0.0.1 and ::1 do not overlap. Host names are not looked up,
+// except localhost, which Go listens on as its first IPv4 address, 127.0.0.1; two
+// names that resolve to one address are left to the listen to find out.
+func sharesPort(a, b string) bool {
+	ha, pa, _ := net.SplitHostPort(a)
+	hb, pb, _ := net.SplitHostPort(b)
+	na, _ := strconv.Atoi(pa)
+	nb, _ := strconv.Atoi(pb)
+	ha, hb = listenHost(ha), listenHost(hb)
+	return na == nb && (ha == "" || hb == "" || ha == hb)
+}
+
+// listenHost is h, the host of a listen address, in one spelling: "" for every
+// interface, an IP address as netip prints it, 127.0.0.1 for localhost, any other
+// name in lower case without a final dot.
+func listenHost(h string) string {
+	if ip, err := netip.ParseAddr(h); err == nil {
+		if ip.IsUnspecified() {
+			return ""
+		}
+		return ip.Unmap().String()
+	}
+	h = strings.TrimSuffix(strings.ToLower(h), ".")
+	if h == "localhost" {
+		return "127.0.0.1"
+	}
+	return h
 }
 
 // validHostName reports whether h is made of letters, digits, dots, hyphens and

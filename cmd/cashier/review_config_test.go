@@ -51,3 +51,53 @@ func TestReviewConfigListenAddrs(t *testing.T) {
 		t.Errorf("SANDBOX_ADDR=8081 with Trustly's test environment: %v; want it ignored", err)
 	}
 }
+
+// TestReviewConfigMetricsAddrApart: /metrics is never on the cashier's address
+// (README), nor on the embedded sandbox's, so CASHIER_METRICS_ADDR on either's port
+// is refused at start, by name. Addresses are compared as they are listened on: an
+// empty host, 0.0.0.0 and :: are every interface and overlap any host on the same
+// port; localhost is 127.0.0.1; 127.0.0.1 and ::1 are apart. Before, the start went
+// on to open the database and failed at listen with "address already in use".
+func TestReviewConfigMetricsAddrApart(t *testing.T) {
+	for _, tt := range []struct {
+		env     map[string]string
+		trustly bool   // Trustly's test environment, not the embedded sandbox
+		refused string // the other variable named, or "" for started
+	}{
+		{map[string]string{"CASHIER_METRICS_ADDR": "127.0.0.1:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": ":3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": "0.0.0.0:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": "[::]:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": "localhost:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": "[::ffff:127.0.0.1]:03000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_ADDR": ":3000", "CASHIER_METRICS_ADDR": "127.0.0.1:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_ADDR": "0.0.0.0:3000", "CASHIER_METRICS_ADDR": "[::1]:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_ADDR": "Cashier.Internal.:3000", "CASHIER_METRICS_ADDR": "cashier.internal:3000"}, false, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_ADDR": ":3000", "CASHIER_METRICS_ADDR": "127.0.0.1:3000"}, true, "CASHIER_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": "127.0.0.1:8081"}, false, "SANDBOX_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": ":8081"}, false, "SANDBOX_ADDR"},
+		{map[string]string{"SANDBOX_ADDR": "0.0.0.0:8082", "SANDBOX_BASE_URL": "http://127.0.0.1:8082",
+			"CASHIER_METRICS_ADDR": "localhost:8082"}, false, "SANDBOX_ADDR"},
+		{map[string]string{"CASHIER_METRICS_ADDR": "127.0.0.2:3000"}, false, ""},
+		{map[string]string{"CASHIER_METRICS_ADDR": "[::1]:3000"}, false, ""},
+		{map[string]string{"CASHIER_METRICS_ADDR": "127.0.0.1:3001"}, false, ""},
+		{map[string]string{"CASHIER_METRICS_ADDR": ":9100"}, false, ""},
+		{map[string]string{"CASHIER_ADDR": "cashier.internal:3000", "CASHIER_METRICS_ADDR": "metrics.internal:3000"}, false, ""},
+		{map[string]string{"CASHIER_METRICS_ADDR": "127.0.0.1:8081"}, true, ""}, // no sandbox listens there
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		if tt.trustly {
+			m = reviewTrustlyEnv(t, nil)
+		}
+		for k, v := range tt.env {
+			m[k] = v
+		}
+		_, err := loadConfig(env(m))
+		switch {
+		case tt.refused == "" && err != nil:
+			t.Errorf("%v (Trustly %t): %v; want it taken", tt.env, tt.trustly, err)
+		case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), "CASHIER_METRICS_ADDR") || !strings.Contains(err.Error(), tt.refused)):
+			t.Errorf("%v (Trustly %t): %v; want an error naming CASHIER_METRICS_ADDR and %s", tt.env, tt.trustly, err, tt.refused)
+		}
+	}
+}
