@@ -385,13 +385,14 @@ func parseSandboxAttributes(v string) (map[string]string, error) {
 }
 
 // bareOrigin returns raw as the origin "scheme://host[:port]", its host in lower
-// case, and whether raw is exactly that: an http(s) URL with a host and nothing
+// case, and whether raw is exactly that: an http(s) URL with a host (not a port
+// alone, as in "http://:3000", which no browser can open) and nothing
 // more (no path, query, fragment or credentials), a port if any from 1 to 65535,
 // and no ; , ' or " in the host, which a Content-Security-Policy would read as the
 // end of the source. CASHIER_BASE_URL and TRUSTLY_CHECKOUT_ORIGIN are origins.
 func bareOrigin(raw string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" ||
 		u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") ||
 		strings.ContainsAny(u.Host, ";,'\"") {
 		return "", false

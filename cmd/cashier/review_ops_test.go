@@ -89,7 +89,7 @@ func TestReviewTrustlyTestNeedsHTTPS(t *testing.T) {
 func TestReviewBaseURLShape(t *testing.T) {
 	dir := t.TempDir()
 	for _, bad := range []string{"https://cashier.example/play", "https://cashier.example/?x=1", "https://cashier.example#top",
-		"https://ops:hunter2@cashier.example", "https://cashier.example:99999", "https://cashier.example;x"} {
+		"https://ops:hunter2@cashier.example", "https://cashier.example:99999", "https://cashier.example;x", "http://:3000"} {
 		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": bad}))
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_BASE_URL") {
 			t.Errorf("CASHIER_BASE_URL=%q: %v; want an error naming CASHIER_BASE_URL", bad, err)
@@ -201,7 +201,8 @@ func TestReviewConfigCheckoutOrigin(t *testing.T) {
 	}
 	for _, bad := range []string{"checkout.example", "ftp://checkout.example", "https://checkout.example/checkout",
 		"https://checkout.example/?x=1", "https://checkout.example#top", "https://checkout.example;script-src", "https://checkout.example,x",
-		"https://checkout.example:99999", "https://checkout.example:0", "https://checkout.example:", "https://ops:hunter2@checkout.example"} {
+		"https://checkout.example:99999", "https://checkout.example:0", "https://checkout.example:", "https://ops:hunter2@checkout.example",
+		"https://:8443"} {
 		_, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_CHECKOUT_ORIGIN": bad})))
 		if err == nil || !strings.Contains(err.Error(), "TRUSTLY_CHECKOUT_ORIGIN") {
 			t.Errorf("TRUSTLY_CHECKOUT_ORIGIN=%q: %v; want an error naming TRUSTLY_CHECKOUT_ORIGIN", bad, err)
