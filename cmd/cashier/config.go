@@ -93,7 +93,7 @@ type config struct {
 	CheckoutOrigin string
 
 	SandboxAddr    string // SANDBOX_ADDR: where the embedded sandbox listens
-	SandboxBaseURL string // SANDBOX_BASE_URL: its public URL (the checkout origin)
+	SandboxBaseURL string // SANDBOX_BASE_URL: its public URL, a path if a proxy strips one (sandboxBaseURL)
 	// SandboxPublic (SANDBOX_PUBLIC=1) allows a SANDBOX_ADDR that is not loopback,
 	// with SandboxAdminPassword (SANDBOX_ADMIN_PASSWORD) guarding its /sandbox/ pages.
 	SandboxPublic        bool
@@ -195,7 +195,6 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.BaseURL == "" {
 		c.BaseURL = defaultBaseURL(c.Addr)
 	}
-	c.SandboxBaseURL = strings.TrimRight(get("SANDBOX_BASE_URL", "http://"+c.SandboxAddr), "/")
 	// An origin: every route and redirect is at the root, the notification URL
 	// takes no query (Trustly), and the banner prints it.
 	if _, ok := bareOrigin(c.BaseURL); !ok {
@@ -299,6 +298,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		if c.MetricsAddr != "" && sharesPort(c.MetricsAddr, c.SandboxAddr) {
 			return nil, fmt.Errorf("CASHIER_METRICS_ADDR %s is on the port of SANDBOX_ADDR %s, where the embedded sandbox listens; "+
 				"give /metrics a port of its own, such as 127.0.0.1:9100", c.MetricsAddr, c.SandboxAddr)
+		}
+		if c.SandboxBaseURL, err = sandboxBaseURL(getenv("SANDBOX_BASE_URL"), c.SandboxAddr); err != nil {
+			return nil, err
 		}
 		if c.CheckoutOrigin, err = sandboxCheckoutOrigin(getenv("TRUSTLY_CHECKOUT_ORIGIN"), c.SandboxBaseURL); err != nil {
 			return nil, err
@@ -477,29 +479,56 @@ func checkoutOrigin(v string) (string, error) {
 	return o, nil
 }
 
-// sandboxCheckoutOrigin is the checkout origin with the embedded sandbox:
-// SANDBOX_BASE_URL, from which the sandbox builds every checkout URL it answers
-// (sandbox.Config.BaseURL). A TRUSTLY_CHECKOUT_ORIGIN v naming another origin
-// would make the CSP refuse every checkout frame, so it is refused; naming the
-// sandbox's own it changes nothing, and is accepted.
-func sandboxCheckoutOrigin(v, sandboxBaseURL string) (string, error) {
+// sandboxBaseURL is the embedded sandbox's public URL: SANDBOX_BASE_URL v, or
+// else http:// and SANDBOX_ADDR addr. The sandbox builds every checkout URL from
+// it and the cashier calls its API under it, so it is an http(s) URL with a host
+// and a port if any from 1 to 65535, with no query, fragment or credentials. A
+// path is kept: it is the prefix a proxy in front of the sandbox strips
+// (sandbox.Config.BaseURL). An address on every interface (":8081",
+// "0.0.0.0:8081") names no host a browser could reach, so with one v must be set.
+func sandboxBaseURL(v, addr string) (string, error) {
 	if v == "" {
-		return sandboxBaseURL, nil
+		if host, _, _ := net.SplitHostPort(addr); listenHost(host) == "" {
+			return "", fmt.Errorf("SANDBOX_BASE_URL is not set and SANDBOX_ADDR %s listens on every interface, which is no address for "+
+				"a browser: set SANDBOX_BASE_URL to the address browsers use to reach the sandbox, such as http://192.0.2.10:8081", addr)
+		}
+		return "http://" + addr, nil
+	}
+	v = strings.TrimRight(v, "/")
+	u, err := url.Parse(v)
+	if err == nil && u.Opaque == "" && u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.Contains(v, "#") {
+		if _, ok := bareOrigin(u.Scheme + "://" + u.Host); ok {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("SANDBOX_BASE_URL %q is not an http(s) URL such as http://192.0.2.10:8081 (a host, a port if any, and a path "+
+		"if a proxy strips one; no query or credentials): it is the embedded sandbox's address for browsers and for the cashier", redactURL(v))
+}
+
+// sandboxCheckoutOrigin is the checkout origin with the embedded sandbox: that of
+// SANDBOX_BASE_URL, from which the sandbox builds every checkout URL it answers
+// (sandbox.Config.BaseURL); sandboxBaseURL has checked it. A TRUSTLY_CHECKOUT_ORIGIN
+// v naming another origin would make the CSP refuse every checkout frame, so it is
+// refused; naming the sandbox's own it changes nothing, and is accepted.
+func sandboxCheckoutOrigin(v, sandboxBaseURL string) (string, error) {
+	u, err := url.Parse(sandboxBaseURL)
+	if err != nil {
+		return "", errors.New("SANDBOX_BASE_URL is not a URL")
+	}
+	want := u.Scheme + "://" + strings.ToLower(u.Host)
+	if v == "" {
+		return want, nil
 	}
 	o, err := checkoutOrigin(v)
 	if err != nil {
 		return "", err
-	}
-	want := redactURL(sandboxBaseURL)
-	if u, err := url.Parse(sandboxBaseURL); err == nil {
-		want = u.Scheme + "://" + strings.ToLower(u.Host)
 	}
 	if o != want {
 		return "", fmt.Errorf("TRUSTLY_CHECKOUT_ORIGIN %s: it is the one site the cashier's pages may frame, and the embedded sandbox "+
 			"serves its checkout at %s (SANDBOX_BASE_URL), so the browser would refuse every checkout frame; leave "+
 			"TRUSTLY_CHECKOUT_ORIGIN unset with the embedded sandbox, and set SANDBOX_BASE_URL to the sandbox's public URL", o, want)
 	}
-	return sandboxBaseURL, nil
+	return want, nil
 }
 
 // trustlyEnv names the Trustly environment at the API URL u by its host, however

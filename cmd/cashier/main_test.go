@@ -135,13 +135,16 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 	}
 }
 
-// startRun runs the cashier with vars (plus a data dir and free ports) until the
-// test ends and returns its base URL once it answers.
+// startRun runs the cashier with vars (plus a data dir and free ports; the
+// sandbox's unless vars has SANDBOX_ADDR) until the test ends and returns its base
+// URL once it answers.
 func startRun(t *testing.T, vars map[string]string) string {
 	t.Helper()
 	addr := freeAddr(t)
-	vars["CASHIER_DATA"], vars["CASHIER_ADDR"], vars["CASHIER_BASE_URL"], vars["SANDBOX_ADDR"] =
-		t.TempDir(), addr, "http://"+addr, freeAddr(t)
+	vars["CASHIER_DATA"], vars["CASHIER_ADDR"], vars["CASHIER_BASE_URL"] = t.TempDir(), addr, "http://"+addr
+	if vars["SANDBOX_ADDR"] == "" {
+		vars["SANDBOX_ADDR"] = freeAddr(t)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, env(vars), io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
@@ -240,6 +243,23 @@ func TestRunWebSettings(t *testing.T) {
 		}
 	}
 
+	checkout, _ := startDeposit(t, base)
+	resp, err := http.Get(checkout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "<strong>Casino Example</strong>") {
+		t.Errorf("the sandbox's checkout does not show the shopper statement:\n%s", body)
+	}
+}
+
+// startDeposit registers a Swedish player at the cashier at base, signs them in,
+// sets the deposit limit Sweden asks for first and starts a deposit of 100. It
+// returns the checkout URL the page frames and the Content-Security-Policy it came with.
+func startDeposit(t *testing.T, base string) (checkout, csp string) {
+	t.Helper()
 	player := newWebClient(t, base, "127.0.0.1")
 	reg := url.Values{"email": {"anna@example.com"}, "password": {"correct horse battery"}, "first_name": {"Anna"},
 		"last_name": {"Andersson"}, "country": {"SE"}, "person_id": {"19790131-1246"}} // Spelpaus needs it (the sandbox's fake)
@@ -250,7 +270,6 @@ func TestRunWebSettings(t *testing.T) {
 	if status, loc, _ := player.do(http.MethodPost, "/login", login, nil); status != 303 || loc != "/cashier" {
 		t.Fatalf("login: %d to %q", status, loc)
 	}
-	// Sweden's policy asks for a deposit limit before the first deposit.
 	if status, loc, _ := player.do(http.MethodPost, "/limits", url.Values{"day": {"1000"}}, nil); status != 303 || loc != "/limits" {
 		t.Fatalf("limits: %d to %q", status, loc)
 	}
@@ -258,21 +277,18 @@ func TestRunWebSettings(t *testing.T) {
 	if status != 303 {
 		t.Fatalf("deposit: status %d", status)
 	}
-	_, _, page := player.do(http.MethodGet, loc, nil, nil)
-	_, rest, ok := strings.Cut(page, `data-checkout-url="`)
-	checkout, _, _ := strings.Cut(rest, `"`)
-	if !ok {
-		t.Fatalf("no checkout URL on %s:\n%s", loc, page)
-	}
-	resp, err := http.Get(html.UnescapeString(checkout))
+	resp, err := player.http.Get(base + loc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if !strings.Contains(string(body), "<strong>Casino Example</strong>") {
-		t.Errorf("the sandbox's checkout does not show the shopper statement:\n%s", body)
+	page, _ := io.ReadAll(resp.Body)
+	_, rest, ok := strings.Cut(string(page), `data-checkout-url="`)
+	checkout, _, _ = strings.Cut(rest, `"`)
+	if !ok {
+		t.Fatalf("no checkout URL on %s:\n%s", loc, page)
 	}
+	return html.UnescapeString(checkout), resp.Header.Get("Content-Security-Policy")
 }
 
 // TestRunSandboxNotLoopback: the embedded sandbox refuses an address other

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -99,5 +104,99 @@ func TestReviewConfigMetricsAddrApart(t *testing.T) {
 		case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), "CASHIER_METRICS_ADDR") || !strings.Contains(err.Error(), tt.refused)):
 			t.Errorf("%v (Trustly %t): %v; want an error naming CASHIER_METRICS_ADDR and %s", tt.env, tt.trustly, err, tt.refused)
 		}
+	}
+}
+
+// TestReviewConfigSandboxBaseURL: SANDBOX_BASE_URL is checked at start, by name,
+// as an http(s) URL with a host, a port if any and a path if a proxy strips one
+// (sandbox.Config.BaseURL: the path is a mount prefix). The checkout origin is
+// its origin, without the path. Left unset with SANDBOX_ADDR on every interface,
+// the default would be http://:8081, so the start stops and says to set it.
+// Before, that default and any other value were taken, and the web layer refused
+// the first one, and any URL with a path, with an error that named no variable.
+func TestReviewConfigSandboxBaseURL(t *testing.T) {
+	for _, tt := range []struct {
+		env          map[string]string
+		base, origin string
+	}{
+		{map[string]string{}, "http://127.0.0.1:8081", "http://127.0.0.1:8081"},
+		{map[string]string{"SANDBOX_ADDR": "localhost:8082"}, "http://localhost:8082", "http://localhost:8082"},
+		{map[string]string{"SANDBOX_ADDR": "[::1]:8081"}, "http://[::1]:8081", "http://[::1]:8081"},
+		{map[string]string{"SANDBOX_ADDR": ":8081", "SANDBOX_BASE_URL": "http://192.0.2.10:8081/"}, "http://192.0.2.10:8081", "http://192.0.2.10:8081"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://Sandbox.Example/trustly-sandbox/"}, "https://Sandbox.Example/trustly-sandbox", "https://sandbox.example"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example/trustly-sandbox", "TRUSTLY_CHECKOUT_ORIGIN": "https://sandbox.example"},
+			"https://sandbox.example/trustly-sandbox", "https://sandbox.example"},
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		for k, v := range tt.env {
+			m[k] = v
+		}
+		c, err := loadConfig(env(m))
+		if err != nil || c.SandboxBaseURL != tt.base || c.CheckoutOrigin != tt.origin {
+			t.Errorf("%v: %v; want base URL %q and checkout origin %q", tt.env, err, tt.base, tt.origin)
+			continue
+		}
+	}
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SANDBOX_ADDR": ":8081"}, "set SANDBOX_BASE_URL to the address browsers use"},
+		{map[string]string{"SANDBOX_ADDR": "0.0.0.0:8081"}, "set SANDBOX_BASE_URL to the address browsers use"},
+		{map[string]string{"SANDBOX_ADDR": "[::]:8081"}, "set SANDBOX_BASE_URL to the address browsers use"},
+		{map[string]string{"SANDBOX_BASE_URL": "sandbox.example"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "ftp://sandbox.example"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "http://:8081"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "http:///trustly-sandbox"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example/?x=1"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example/#top"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example:99999"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://sandbox.example;script-src"}, "SANDBOX_BASE_URL"},
+		{map[string]string{"SANDBOX_BASE_URL": "https://ops:hunter2@sandbox.example"}, "SANDBOX_BASE_URL"},
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		for k, v := range tt.env {
+			m[k] = v
+		}
+		_, err := loadConfig(env(m))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v; want an error containing %q", tt.env, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%v: the error shows the password: %v", tt.env, err)
+		}
+	}
+	// With Trustly the embedded sandbox does not run, and neither is read.
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"SANDBOX_ADDR": ":8081", "SANDBOX_BASE_URL": "sandbox.example"}))); err != nil {
+		t.Errorf("SANDBOX_ADDR=:8081 without SANDBOX_BASE_URL with Trustly's test environment: %v; want them ignored", err)
+	}
+}
+
+// TestRunSandboxBehindPrefix: the embedded sandbox behind a proxy that strips a
+// path prefix, SANDBOX_BASE_URL naming that path, as sandbox.Config.BaseURL
+// allows. The cashier calls the sandbox's API under the path, the checkout URL has
+// it, and the page's CSP frames the proxy's origin. Before, the checkout origin
+// was SANDBOX_BASE_URL whole, and the web layer refused it at start ("Trustly
+// origin … is not an origin").
+func TestRunSandboxBehindPrefix(t *testing.T) {
+	sbAddr := freeAddr(t)
+	proxy := httptest.NewServer(http.StripPrefix("/trustly-sandbox",
+		httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: sbAddr})))
+	t.Cleanup(proxy.Close)
+	base := startRun(t, map[string]string{"SANDBOX_ADDR": sbAddr, "SANDBOX_BASE_URL": proxy.URL + "/trustly-sandbox/"})
+	checkout, csp := startDeposit(t, base)
+	if !strings.HasPrefix(checkout, proxy.URL+"/trustly-sandbox/checkout/") {
+		t.Errorf("checkout URL %q; want it under %s/trustly-sandbox/", checkout, proxy.URL)
+	}
+	if !strings.Contains(csp, "frame-src "+proxy.URL+";") {
+		t.Errorf("CSP %q; want frame-src %s", csp, proxy.URL)
+	}
+	resp, err := http.Get(checkout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: %d\n%s", checkout, resp.StatusCode, body)
 	}
 }
