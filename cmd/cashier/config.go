@@ -346,6 +346,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		if c.CheckoutOrigin, err = checkoutOrigin(v); err != nil {
 			return nil, err
 		}
+		if c.TrustlyEnv != "custom" {
+			if err := trustlyCheckoutOrigin(c.CheckoutOrigin, c.TrustlyEnv); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// Trustly, test and live, refuses a NotificationURL that is not https (734):
 	// with http every deposit would fail.
@@ -477,6 +482,28 @@ func checkoutOrigin(v string) (string, error) {
 			redactURL(v))
 	}
 	return o, nil
+}
+
+// trustlyCheckoutOrigin checks o, a TRUSTLY_CHECKOUT_ORIGIN checkoutOrigin has
+// read, with Trustly's environment env, "test" or "live". Trustly's checkout is
+// opened over https (API.md §1.2: the browser opens the checkout URL "with HTTPS
+// GET") from Trustly's own hosts, all under trustly.com (API.md §1.1's API hosts;
+// §4.1's test checkout URLs, https://test.trustly.com/_/orderclient.php?…). Any
+// other origin would have the cashier's pages frame, and post forms to, a site
+// that is not Trustly's, and would not frame Trustly's checkout.
+func trustlyCheckoutOrigin(o, env string) error {
+	u, err := url.Parse(o)
+	if err != nil {
+		return fmt.Errorf("TRUSTLY_CHECKOUT_ORIGIN %s is not a URL", o)
+	}
+	switch host := strings.TrimSuffix(u.Hostname(), "."); {
+	case u.Scheme != "https":
+		return fmt.Errorf("TRUSTLY_CHECKOUT_ORIGIN %s: Trustly's %s environment serves its checkout over https only", o, env)
+	case host != "trustly.com" && !strings.HasSuffix(host, ".trustly.com"):
+		return fmt.Errorf("TRUSTLY_CHECKOUT_ORIGIN %s: Trustly's %s environment serves its checkout from trustly.com or a host "+
+			"under it, such as https://test.trustly.com; leave it unset for the default", o, env)
+	}
+	return nil
 }
 
 // sandboxBaseURL is the embedded sandbox's public URL: SANDBOX_BASE_URL v, or

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/trustly-cashier/cashier/trustly"
 )
 
 // TestReviewConfigListenAddrs: CASHIER_ADDR and SANDBOX_ADDR are checked as
@@ -198,5 +200,39 @@ func TestRunSandboxBehindPrefix(t *testing.T) {
 	defer resp.Body.Close()
 	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET %s: %d\n%s", checkout, resp.StatusCode, body)
+	}
+}
+
+// TestReviewConfigTrustlyCheckoutOrigin: with Trustly's test or live environment,
+// TRUSTLY_CHECKOUT_ORIGIN names Trustly's checkout, which is served over https
+// from hosts under trustly.com (API.md §1.2, §4.1), so anything else is refused at
+// start, by name. Before, http:// or any host was taken, and the CSP let the
+// cashier's pages frame, and post to, that site. A custom TRUSTLY_API_URL (a
+// sandbox) may still name any origin (TestReviewConfigCheckoutOrigin).
+func TestReviewConfigTrustlyCheckoutOrigin(t *testing.T) {
+	const test, live = trustly.TestURL, trustly.LiveURL
+	for _, tt := range []struct {
+		api, origin, want string // want: the checkout origin, or "" for refused
+	}{
+		{test, "https://test.trustly.com", "https://test.trustly.com"},
+		{test, "https://checkout.test.trustly.com/", "https://checkout.test.trustly.com"},
+		{test, "https://Trustly.com", "https://trustly.com"},
+		{live, "https://trustly.com", "https://trustly.com"},
+		{live, "https://checkout.trustly.com:443", "https://checkout.trustly.com:443"},
+		{"https://trustly-sandbox.example/api/1", "http://checkout.trustly-sandbox.example", "http://checkout.trustly-sandbox.example"},
+		{test, "http://test.trustly.com", ""},
+		{live, "http://trustly.com", ""},
+		{test, "https://checkout.example", ""},
+		{test, "https://eviltrustly.com", ""},
+		{live, "https://trustly.com.evil.example", ""},
+		{live, "https://trustly.example", ""},
+	} {
+		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": tt.api, "TRUSTLY_CHECKOUT_ORIGIN": tt.origin})))
+		switch {
+		case tt.want != "" && (err != nil || c.CheckoutOrigin != tt.want):
+			t.Errorf("%s with %s: %v; want checkout origin %q", tt.origin, tt.api, err, tt.want)
+		case tt.want == "" && (err == nil || !strings.Contains(err.Error(), "TRUSTLY_CHECKOUT_ORIGIN")):
+			t.Errorf("%s with %s: %v; want an error naming TRUSTLY_CHECKOUT_ORIGIN", tt.origin, tt.api, err)
+		}
 	}
 }
