@@ -1,10 +1,13 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,35 +167,75 @@ func checkCheckoutAttrs(c *call) *apiError {
 	return checkSandboxAttrs(c)
 }
 
-// checkSandboxAttrs validates the sandbox's own attributes (717 for a bad value).
+// checkSandboxAttrs validates the sandbox's own attributes (717 for a bad value,
+// 623 for a flag that is neither "1" nor "0").
 func checkSandboxAttrs(c *call) *apiError {
-	if v := c.attr("SandboxScenario"); v != "" {
-		if _, ok := scenarioByName(v); !ok {
-			return fail(trustly.CodeInvalidOrderAttribute, "unknown SandboxScenario "+v)
-		}
-	}
-	for _, f := range []string{"SandboxAutoComplete", "SandboxDuplicate", "SandboxShuffle"} {
-		if _, aerr := c.flag(f); aerr != nil {
+	for _, name := range sandboxAttrs {
+		if aerr := checkSandboxAttr(name, c.attr(name)); aerr != nil {
 			return aerr
 		}
 	}
-	if v := c.attr("SandboxDelay"); v != "" {
+	return nil
+}
+
+// checkSandboxAttr checks v, the value of the sandbox attribute name; "" is the
+// attribute left out, and taken. The detail of its error names the attribute and
+// says which values it takes.
+func checkSandboxAttr(name, v string) *apiError {
+	if v == "" {
+		return nil
+	}
+	switch name {
+	case "SandboxScenario":
+		if _, ok := scenarioByName(v); !ok {
+			names := make([]string, len(Scenarios))
+			for i, sc := range Scenarios {
+				names[i] = string(sc.Name)
+			}
+			return fail(trustly.CodeInvalidOrderAttribute, "unknown SandboxScenario "+v+": want one of "+strings.Join(names, ", "))
+		}
+	case "SandboxAutoComplete", "SandboxDuplicate", "SandboxShuffle":
+		if v != "0" && v != "1" {
+			return fail(trustly.CodeInvalidParameters, name+" must be \"1\" or \"0\"")
+		}
+	case "SandboxDelay":
 		if d, err := time.ParseDuration(v); err != nil || d < 0 {
 			return fail(trustly.CodeInvalidOrderAttribute, "SandboxDelay must be a Go duration such as 500ms")
 		}
-	}
-	if v := c.attr("SandboxPerson"); v != "" {
+	case "SandboxPerson":
 		if _, ok := PersonByID(v); !ok {
-			return fail(trustly.CodeInvalidOrderAttribute, "unknown SandboxPerson "+v)
+			ids := make([]string, len(Persons))
+			for i, p := range Persons {
+				ids[i] = p.ID
+			}
+			return fail(trustly.CodeInvalidOrderAttribute, "unknown SandboxPerson "+v+": want one of "+strings.Join(ids, ", "))
 		}
-	}
-	if v := c.attr("SandboxKYCTimeout"); v != "" {
+	case "SandboxKYCTimeout":
 		if _, ok := parseKYCTimeout(v); !ok {
 			return fail(trustly.CodeInvalidOrderAttribute, "SandboxKYCTimeout must be a Go duration above zero such as 5s")
 		}
+	case "SandboxKYCResend":
+		if _, _, ok := parseKYCResend(v); !ok {
+			return fail(trustly.CodeInvalidOrderAttribute, "SandboxKYCResend must be \"1\", \"0\" or a Go duration such as 500ms")
+		}
 	}
-	if _, _, ok := parseKYCResend(c.attr("SandboxKYCResend")); !ok {
-		return fail(trustly.CodeInvalidOrderAttribute, "SandboxKYCResend must be \"1\", \"0\" or a Go duration such as 500ms")
+	return nil
+}
+
+// CheckAttributes checks attrs, sandbox attributes a merchant adds to its calls
+// (the cashier's TRUSTLY_SANDBOX_ATTRIBUTES), by the rules the API applies: each
+// name is one of the sandbox's own, each value one it takes. A bad value has every
+// call refused (717 or 623), a misspelt name is refused (623) or ignored, so a
+// merchant checks them once, before its first call. The error names the attribute
+// and says which names or values are taken.
+func CheckAttributes(attrs map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		if !slices.Contains(sandboxAttrs, name) {
+			return fmt.Errorf("%s is not a sandbox attribute: want one of %s", name, strings.Join(sandboxAttrs, ", "))
+		}
+		if aerr := checkSandboxAttr(name, attrs[name]); aerr != nil {
+			return errors.New(aerr.detail)
+		}
 	}
 	return nil
 }
