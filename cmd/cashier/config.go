@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
@@ -376,6 +378,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 // pairs ("SandboxAutoComplete=1,SandboxScenario=deposit-ok") that the cashier adds
 // to every Deposit and SelectAccount, so that a sandbox completes checkouts
 // without a browser (the crash harness) or plays a scenario. Nil when v is empty.
+// Names and values are checked by the sandbox's rules (sandbox.CheckAttributes),
+// and a scenario must be one a Deposit or SelectAccount plays: otherwise the
+// sandbox would refuse every one of them (717), or ignore a misspelt name.
 func parseSandboxAttributes(v string) (map[string]string, error) {
 	if v == "" {
 		return nil, nil
@@ -387,6 +392,22 @@ func parseSandboxAttributes(v string) (map[string]string, error) {
 			return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %q is not a Sandbox…=value pair", kv)
 		}
 		attrs[k] = val
+	}
+	if sc := attrs["SandboxScenario"]; sc != "" {
+		var checkout []string
+		for _, info := range sandbox.Scenarios {
+			if slices.Contains(info.Kinds, sandbox.KindDeposit) || slices.Contains(info.Kinds, sandbox.KindSelectAccount) {
+				checkout = append(checkout, string(info.Name))
+			}
+		}
+		if !slices.Contains(checkout, sc) {
+			return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: SandboxScenario %s is not one a Deposit or SelectAccount plays, the calls "+
+				"these attributes go with: want one of %s (payouts play the sandbox's payout scenario, chosen in the Next payouts "+
+				"form of its /sandbox/ page)", sc, strings.Join(checkout, ", "))
+		}
+	}
+	if err := sandbox.CheckAttributes(attrs); err != nil {
+		return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %w", err)
 	}
 	return attrs, nil
 }

@@ -236,3 +236,51 @@ func TestReviewConfigTrustlyCheckoutOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewConfigSandboxAttributeValues: TRUSTLY_SANDBOX_ATTRIBUTES is checked by
+// the sandbox's own rules (sandbox.CheckAttributes) at start, with the embedded
+// sandbox and with one at a custom TRUSTLY_API_URL, and its scenario must be one a
+// Deposit or SelectAccount plays, the calls the attributes go with. The error
+// names the setting and the attribute and lists what is taken. Before, a typo
+// ("SandboxScenario=typo", "SandboxAutoComplete=yes") had every Deposit refused
+// with 717 later, a payout's scenario did the same, and a misspelt name
+// ("SandboxAutoCompete") was ignored, leaving checkouts to wait for a browser.
+func TestReviewConfigSandboxAttributeValues(t *testing.T) {
+	for _, ok := range []string{"SandboxScenario=select-cancel", "SandboxScenario=merchant-unreachable,SandboxAutoComplete=1",
+		"SandboxPerson=fi-adult2, SandboxKYCTimeout=5s, SandboxKYCResend=300ms", "SandboxDelay=500ms,SandboxShuffle=0"} {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": ok})); err != nil {
+			t.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES=%q: %v; want it taken", ok, err)
+		}
+	}
+	for _, tt := range []struct {
+		value string
+		want  []string
+	}{
+		{"SandboxAutoComplete=1,SandboxScenario=typo", []string{"SandboxScenario typo", "deposit-ok, deposit-delayed"}},
+		{"SandboxAutoComplete=yes", []string{"SandboxAutoComplete", `"1" or "0"`}},
+		{"SandboxPerson=se-adult3", []string{"SandboxPerson se-adult3", "se-adult, se-adult2"}},
+		{"SandboxDelay=5", []string{"SandboxDelay", "500ms"}},
+		{"SandboxAutoCompete=1", []string{"SandboxAutoCompete", "SandboxAutoComplete"}},
+		{"SandboxScenario =deposit-ok", []string{"SandboxScenario ", "not a sandbox attribute"}},
+		{"SandboxScenario=payout-failed", []string{"SandboxScenario payout-failed", "Deposit or SelectAccount", "deposit-ok", "select-cancel", "slow-api"}},
+	} {
+		for _, m := range []map[string]string{
+			{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": tt.value},
+			reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1", "TRUSTLY_SANDBOX_ATTRIBUTES": tt.value}),
+		} {
+			_, err := loadConfig(env(m))
+			if err == nil {
+				t.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES=%q (API %q): no error", tt.value, m["TRUSTLY_API_URL"])
+				continue
+			}
+			for _, want := range append(tt.want, "TRUSTLY_SANDBOX_ATTRIBUTES") {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES=%q (API %q): %v; want an error containing %q", tt.value, m["TRUSTLY_API_URL"], err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "payout-failed, ") {
+				t.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES=%q: %v; want only the scenarios a checkout plays listed", tt.value, err)
+			}
+		}
+	}
+}
