@@ -52,7 +52,7 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 			return adminOrderErr(err)
 		}
 		if svc.NeedsTwoApprovals(p.Order) {
-			if err := requireRecentAuth(c, approvalsPath); err != nil {
+			if err := requireRecentAuth(c, approvalsPath, keptForm{}); err != nil {
 				return err
 			}
 		}

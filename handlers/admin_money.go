@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -20,26 +19,25 @@ import (
 func refundPath(id int64) string { return "/admin/orders/" + strconv.FormatInt(id, 10) + "/refund" }
 
 // refundPage shows a deposit's refund form. After a re-authentication the form
-// comes back with what was sent (refundDeposit puts it in the query), while its
-// token has made no refund; otherwise the form is new and empty.
+// comes back once with what was sent (refundDeposit keeps it in the session),
+// while its token has made no refund; otherwise the form is new and empty.
 func refundPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		token := c.Query("token")
-		f, err := svc.RefundFormFor(c.UserContext(), currentStaff(c), paramID(c), token)
+		id := paramID(c)
+		kept, err := takeKeptForm(c, func(action string) bool { return action == refundPath(id) })
+		if err != nil {
+			return err
+		}
+		token := kept.Values["token"]
+		f, err := svc.RefundFormFor(c.UserContext(), currentStaff(c), id, token)
 		if err != nil {
 			return adminOrderErr(err)
 		}
 		if f.Token != token {
 			return renderRefund(c, f, "", "", "", fiber.StatusOK)
 		}
-		return renderRefund(c, f, c.Query("amount"), c.Query("reason"), "", fiber.StatusOK)
+		return renderRefund(c, f, kept.Values["amount"], kept.Values["reason"], "", fiber.StatusOK)
 	}
-}
-
-// refundFormPath is the refund form of deposit id as sent: the page the member
-// goes back to after a re-authentication.
-func refundFormPath(id int64, amount, reason, token string) string {
-	return refundPath(id) + "?" + url.Values{"amount": {amount}, "reason": {reason}, "token": {token}}.Encode()
 }
 
 // renderRefund renders the refund form f of the :id deposit with what was typed
@@ -64,12 +62,12 @@ func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem st
 // refundDeposit refunds part or all of the :id deposit, after a recent
 // re-authentication (requireRecentAuth), and comes back to the form. Without one
 // the member confirms their password first and comes back to the form as they
-// sent it, token and all, to send it again.
+// sent it, token and all (kept in the session, never in the URL), to send it again.
 func refundDeposit(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, id := currentStaff(c), paramID(c)
 		raw, reason, token := c.FormValue("amount"), c.FormValue("reason"), c.FormValue("token")
-		if err := requireRecentAuth(c, refundFormPath(id, raw, reason, token)); err != nil {
+		if err := requireRecentAuth(c, refundPath(id), sentForm(c, refundPath(id), "amount", "reason", "token")); err != nil {
 			return err
 		}
 		f, err := svc.RefundFormFor(c.UserContext(), m, id, token)

@@ -49,6 +49,9 @@ func TestBrowserRefund(t *testing.T) {
 	if amount, reason := b.value("refund-amount-input"), b.value("refund-reason"); amount != "400" || reason != "asked by the player" {
 		t.Errorf("the form after the password: amount %q, reason %q; want them as typed", amount, reason)
 	}
+	if got := b.location(); got != form {
+		t.Errorf("the form's address after the password %q; want %q, with nothing of the form in it", got, form)
+	}
 	b.do("send the form again", chromedp.Click(id("refund-submit")), chromedp.WaitVisible(id("flash")))
 	var refund models.Order
 	if err := lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Take(&refund).Error; err != nil {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -96,39 +97,80 @@ func TestReviewRefundFormSentTwice(t *testing.T) {
 
 // TestRefundFormKeptAcrossReauth: a refund form sent without a recent
 // re-authentication sends the member to confirm their password, and back to the
-// form with the amount, reason and token they sent; the action itself is not
-// repeated. Sent then, as often as it is, it makes one refund, with that token as
-// its MessageID. The form shown again once that refund is made is a new, empty one.
+// form, which shows once the amount, reason and token they sent; the action itself
+// is not repeated, and another deposit's form stays empty. What was sent waits in
+// the sealed staff cookie: no URL of the way, and no Location header, holds the
+// amount, the reason or the token. Sent then, as often as it is, the form makes one
+// refund, with that token as its MessageID. A form kept while its token made a
+// refund (sent again from another tab) comes back new and empty.
 func TestRefundFormKeptAcrossReauth(t *testing.T) {
 	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
-	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	cl, player, _ := funded(t, lv, "anna@example.com", "2000")
 	var deposit models.Order
 	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
 		t.Fatal(err)
 	}
+	other := lv.waitStatus(lv.startDeposit(cl, "300"), models.OrderCredited)
 	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
 	refunds := func() []models.Order {
 		var rs []models.Order
-		lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Find(&rs)
+		lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Order("id").Find(&rs)
 		return rs
 	}
 	token := fin.get(refundPath(deposit.ID)).wantStatus(http.StatusOK).value("refund-token")
 	sent := url.Values{"amount": {"300.50"}, "reason": {"paid twice & asked for it back"}, "token": {token}}
+	// private fails the test when u, as it is or unescaped, holds a value sent.
+	private := func(what, u string) {
+		t.Helper()
+		plain := u
+		for range 3 {
+			if p, err := url.QueryUnescape(plain); err == nil {
+				plain = p
+			}
+		}
+		for _, v := range []string{sent.Get("amount"), sent.Get("reason"), token} {
+			if strings.Contains(u, v) || strings.Contains(plain, v) {
+				t.Errorf("%s %q holds %q from the form", what, u, v)
+				return
+			}
+		}
+	}
+	// location is r's Location header, checked with private.
+	location := func(r *testResponse) string {
+		t.Helper()
+		loc := r.Header.Get("Location")
+		private("Location of "+r.what, loc)
+		return loc
+	}
 
 	r := fin.submit(refundPath(deposit.ID), sent).wantStatus(http.StatusSeeOther)
-	reauth, err := url.Parse(r.Header.Get("Location"))
+	reauth, err := url.Parse(location(r))
 	if err != nil || reauth.Path != "/admin/reauth" {
 		t.Fatalf("refund without a recent re-authentication sent to %q; want /admin/reauth", r.Header.Get("Location"))
 	}
 	next := reauth.Query().Get("next")
-	fin.get(reauth.String()).wantStatus(http.StatusOK)
+	if next != refundPath(deposit.ID) {
+		t.Errorf("next %q; want the form's own address %q", next, refundPath(deposit.ID))
+	}
+	private("the re-authentication page's URL", reauth.String())
+	private("the re-authentication page", fin.get(reauth.String()).wantStatus(http.StatusOK).Body)
 	fin.submit("/admin/reauth", url.Values{"password": {"not my password"}, "next": {next}}).
 		wantStatus(http.StatusUnprocessableEntity)
-	fin.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {next}}).wantRedirect(next)
+	if got := location(fin.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {next}})); got != next {
+		t.Fatalf("after the re-authentication: to %q; want %q", got, next)
+	}
 	if n := len(refunds()); n != 0 {
 		t.Fatalf("%d refunds after the re-authentication alone; want 0", n)
 	}
 
+	empty := func(when string, form *testResponse, old string) {
+		t.Helper()
+		if form.value("refund-amount-input") != "" || form.value("refund-reason") != "" || form.value("refund-token") == old {
+			t.Errorf("%s: amount %q, reason %q, token %q; want a new, empty form", when,
+				form.value("refund-amount-input"), form.value("refund-reason"), form.value("refund-token"))
+		}
+	}
+	empty("another deposit's form", fin.get(refundPath(other.ID)).wantStatus(http.StatusOK), token)
 	form := fin.get(next).wantStatus(http.StatusOK)
 	for _, f := range []struct{ testid, want string }{
 		{"refund-amount-input", sent.Get("amount")}, {"refund-reason", sent.Get("reason")}, {"refund-token", token},
@@ -137,19 +179,28 @@ func TestRefundFormKeptAcrossReauth(t *testing.T) {
 			t.Errorf("form after the re-authentication: %s %q; want %q", f.testid, got, f.want)
 		}
 	}
+	empty("the form shown again", fin.get(next).wantStatus(http.StatusOK), token)
 	again := url.Values{"amount": {form.value("refund-amount-input")}, "reason": {form.value("refund-reason")},
 		"token": {form.value("refund-token")}}
 	for range 2 {
-		fin.submit(refundPath(deposit.ID), again).wantRedirect(refundPath(deposit.ID))
+		location(fin.submit(refundPath(deposit.ID), again).wantRedirect(refundPath(deposit.ID)))
 	}
 	if rs := refunds(); len(rs) != 1 || rs[0].MessageID != token || rs[0].Amount.Minor != 30050 {
 		t.Fatalf("refunds %+v; want one of 300.50 with the form's token %s", rs, token)
 	}
+	empty("the form after its refund", fin.get(next).wantStatus(http.StatusOK), token)
 
-	form = fin.get(next).wantStatus(http.StatusOK)
-	if form.value("refund-amount-input") != "" || form.value("refund-reason") != "" || form.value("refund-token") == token {
-		t.Errorf("the form again after its refund: amount %q, reason %q, token %q; want a new, empty form",
-			form.value("refund-amount-input"), form.value("refund-reason"), form.value("refund-token"))
+	// Another member's form, kept, and then sent again from the page still open
+	// once they confirmed: it makes its refund, and the kept copy comes back empty.
+	fin2, _ := lv.staffSignedIn("fin2@example.com", staff.RoleFinance)
+	token2 := fin2.get(next).wantStatus(http.StatusOK).value("refund-token")
+	twice := url.Values{"amount": {"100"}, "reason": {"sent from two tabs"}, "token": {token2}}
+	fin2.submit(next, twice).wantRedirect("/admin/reauth?next=" + url.QueryEscape(next))
+	fin2.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {next}}).wantRedirect(next)
+	fin2.submit(next, twice).wantRedirect(next)
+	empty("the kept form after its token's refund", fin2.get(next).wantStatus(http.StatusOK), token2)
+	if rs := refunds(); len(rs) != 2 || rs[1].MessageID != token2 {
+		t.Errorf("refunds %+v; want a second with the token %s", rs, token2)
 	}
 }
 

@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/securecookie"
@@ -28,6 +30,15 @@ const (
 	staffMaxAge = 12 * 60 * 60
 	// reauthWindow is how long a re-authentication (requireRecentAuth) counts.
 	reauthWindow = 5 * time.Minute
+	// maxKeptField is the longest field a kept form keeps (keptForm), in UTF-16
+	// code units as a form's maxlength counts them: the reasons' 500. A form with a
+	// longer field, which our pages do not send, is not kept.
+	maxKeptField = 500
+	// maxKeptBytes bounds a kept form's JSON, so that the staff cookie stays well
+	// under the browsers' 4 KB a cookie (sealing takes it to about 16/9 of its size):
+	// a reason the form allows fits, unless JSON escapes much of it ("&" is six
+	// bytes), and then the form is not kept.
+	maxKeptBytes = 2000
 )
 
 // StaffSettings configure staff sessions.
@@ -68,6 +79,73 @@ type staffValues struct {
 	// request moves it. A cookie without it (from an older version) has ended.
 	SignedIn int64
 	Reauth   int64 // unix time of the last re-authentication; 0: none
+	// Kept is the form last sent without a recent re-authentication, for the page
+	// the member comes back to (keptForm); nil when there is none.
+	Kept *keptForm `json:",omitempty"`
+}
+
+// keptForm is a form sent without a recent re-authentication (requireRecentAuth):
+// the action is not done, and the page the member comes back to after confirming
+// their password shows the form again as it was sent (takeKeptForm), to be sent
+// again. It travels sealed in the staff cookie, never in a URL, so that what staff
+// type (a refund's reason may name a player's circumstances) stays out of browser
+// history, access logs and Referer headers. A session keeps one, the latest sent,
+// until its page shows it once; sign-out and every sign-in start without it.
+type keptForm struct {
+	Action string            // the path the form was sent to: "/admin/orders/12/refund"
+	Values map[string]string // the fields that come back, by name; never a password
+}
+
+// sentForm is this request's form, sent to action, with the fields named (those
+// sent empty are left out).
+func sentForm(c *fiber.Ctx, action string, fields ...string) keptForm {
+	f := keptForm{Action: action, Values: map[string]string{}}
+	for _, name := range fields {
+		if v := c.FormValue(name); v != "" {
+			f.Values[name] = v
+		}
+	}
+	return f
+}
+
+// fits reports whether f is small enough to keep: no field longer than
+// maxKeptField, and at most maxKeptBytes of JSON in all.
+func (f keptForm) fits() bool {
+	for _, v := range f.Values {
+		n := 0
+		for _, r := range v {
+			n += utf16.RuneLen(r)
+		}
+		if n > maxKeptField {
+			return false
+		}
+	}
+	b, err := json.Marshal(f)
+	return err == nil && len(b) <= maxKeptBytes
+}
+
+// keepForm keeps f in the session in place of the form kept before, if any; an
+// empty form, or one that does not fit, is not kept.
+func keepForm(c *fiber.Ctx, f keptForm) error {
+	v := staffSession(c)
+	v.Kept = nil // one form at a time: the latest sent
+	if len(f.Values) > 0 && f.fits() {
+		v.Kept = &f
+	}
+	return saveStaffSession(c, v)
+}
+
+// takeKeptForm returns the kept form when match accepts the path it was sent to,
+// and removes it from the session: a page shows it once. Otherwise it returns an
+// empty form and keeps it.
+func takeKeptForm(c *fiber.Ctx, match func(action string) bool) (keptForm, error) {
+	v := staffSession(c)
+	if v.Kept == nil || !match(v.Kept.Action) {
+		return keptForm{}, nil
+	}
+	var kept keptForm
+	kept, v.Kept = *v.Kept, nil
+	return kept, saveStaffSession(c, v)
 }
 
 // Locals keys of this file.
@@ -251,27 +329,32 @@ func (e *reauthNeeded) Error() string { return "re-authentication needed" }
 
 // requireRecentAuth returns nil when the signed-in staff member confirmed their
 // password (and code, when enrolled) on /admin/reauth within the last five
-// minutes. Otherwise it returns an error that sends them there, and back to the
-// page back afterwards (a local /admin path, such as the form the action came
-// from: the action itself is not repeated; the path's query may carry what was
-// sent, for the form to show it again, as the refund form's does). Handlers call
-// it before a refund or an approval above the second threshold, once they know the
-// action needs it; routes that always need it are listed in needsReauth (routes.go).
-func requireRecentAuth(c *fiber.Ctx, back string) error {
+// minutes. Otherwise it keeps sent, the form as it was sent (sentForm), in the
+// session for the page back to show again (keptForm), and returns an error that
+// sends the member to confirm, and back to that page afterwards (a local /admin
+// path, such as the form the action came from: the action itself is not
+// repeated). back carries no form values. Handlers call it before a refund or an
+// approval above the second threshold, once they know the action needs it; routes
+// that always need it are listed in needsReauth (routes.go).
+func requireRecentAuth(c *fiber.Ctx, back string, sent keptForm) error {
 	v := staffSession(c)
 	now := storeOf(c).staff.Now()
 	if v.StaffID != 0 && v.Reauth != 0 && now.Sub(time.Unix(v.Reauth, 0)) <= reauthWindow {
 		return nil
 	}
+	if err := keepForm(c, sent); err != nil {
+		return err
+	}
 	return &reauthNeeded{next: localAdminPath(back)}
 }
 
 // recentAuth lets a request through only after a recent re-authentication
-// (requireRecentAuth); without one it sends the member to re-authenticate and then
-// back to the page back. routes puts it before the forms listed in needsReauth.
-func recentAuth(back string) fiber.Handler {
+// (requireRecentAuth); without one it keeps the fields named keep of the form sent
+// and sends the member to re-authenticate and then back to the page back. routes
+// puts it before the forms listed in needsReauth.
+func recentAuth(back string, keep []string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := requireRecentAuth(c, back); err != nil {
+		if err := requireRecentAuth(c, back, sentForm(c, c.Path(), keep...)); err != nil {
 			return err
 		}
 		return c.Next()

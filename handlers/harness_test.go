@@ -27,6 +27,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -241,6 +242,21 @@ func (cl *testClient) cookie(name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// staffValues is what the browser's staff cookie holds, opened with the app's
+// keys; empty when it has none.
+func (a *testApp) staffValues(cl *testClient) staffValues {
+	a.t.Helper()
+	var v staffValues
+	c := cl.cookie(staffCookie)
+	if c == nil || c.Value == "" {
+		return v
+	}
+	if err := securecookie.DecodeMulti(staffCookie, c.Value, &v, newSessionStore(a.Deps.SessionKeys, false).staffCodecs...); err != nil {
+		a.t.Fatalf("staff cookie: %v", err)
+	}
+	return v
 }
 
 // setCookie replaces a cookie in the browser, for tampering tests.

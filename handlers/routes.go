@@ -105,7 +105,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 			chain = append(chain, mw.passwordLimit, mw.withClientIP)
 		}
 		if back := needsReauth[r.Path]; r.Method == fiber.MethodPost && back != "" {
-			chain = append(chain, recentAuth(back))
+			chain = append(chain, recentAuth(back, nil))
 		}
 		app.Add(r.Method, r.Path, append(chain, r.Handler(svc))...)
 	}

@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+)
+
+// TestKeptFormBounded: a form sent without a recent re-authentication is kept in
+// the staff cookie only while it is small: no field longer than the form's
+// maxlength allows (500 UTF-16 code units, as the browser counts them) and a
+// cookie the browser keeps (under 4 KB). A form that does not fit is not kept, and
+// the form kept before it is gone too (one at a time); either way the member goes
+// to confirm their password, signed in as before.
+func TestKeptFormBounded(t *testing.T) {
+	ta := newTestApp(t)
+	fin, _ := ta.staffSignedIn("fin@example.com", staff.RoleFinance)
+	for _, tt := range []struct {
+		what   string
+		reason string
+		kept   bool
+	}{
+		{"500 three-byte characters", strings.Repeat("€", 500), true},
+		{"501 characters", strings.Repeat("a", 501), false},
+		{"250 characters outside the BMP (500 code units)", strings.Repeat("😀", 250), true},
+		{"251 characters outside the BMP (502 code units)", strings.Repeat("😀", 251), false},
+		{"a reason with an ampersand", "paid twice & asked for it back", true},
+		{"500 ampersands (3 000 bytes of JSON)", strings.Repeat("&", 500), false},
+		{"500 characters", strings.Repeat("a", 500), true},
+	} {
+		r := fin.submit(refundPath(1), url.Values{"amount": {"100"}, "reason": {tt.reason}, "token": {"ref-0"}})
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/admin/reauth?next=%2Fadmin%2Forders%2F1%2Frefund" {
+			t.Errorf("%s: %d to %q; want 303 to the re-authentication", tt.what, r.Status, r.Header.Get("Location"))
+			continue
+		}
+		if c := r.cookie(staffCookie); c == nil || len(c.Name)+1+len(c.Value) > 4096 {
+			t.Errorf("%s: staff cookie %v; want one of at most 4 096 bytes", tt.what, c)
+		}
+		v := ta.staffValues(fin)
+		if v.StaffID == 0 {
+			t.Fatalf("%s: signed out", tt.what)
+		}
+		if got := v.Kept != nil && v.Kept.Values["reason"] == tt.reason; got != tt.kept || (!tt.kept && v.Kept != nil) {
+			t.Errorf("%s: kept %+v; want kept %t", tt.what, v.Kept, tt.kept)
+		}
+	}
+}
+
+// TestKeptFormEndsWithTheSession: the form kept across the re-authentication is
+// the member's alone: signing out drops it, and neither their next sign-in nor
+// another member's sign-in in the same browser starts with it.
+func TestKeptFormEndsWithTheSession(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("fin@example.com", staff.RoleFinance)
+	other := ta.staff("other@example.com", staff.RoleFinance)
+	sent := url.Values{"amount": {"100"}, "reason": {"the player's circumstances"}}
+	keep := func() {
+		t.Helper()
+		cl.submit(refundPath(1), sent).wantRedirect("/admin/reauth?next=%2Fadmin%2Forders%2F1%2Frefund")
+		if v := ta.staffValues(cl); v.Kept == nil || v.Kept.Values["reason"] != sent.Get("reason") {
+			t.Fatalf("kept %+v; want the form sent", v.Kept)
+		}
+	}
+
+	keep()
+	cl.submit("/admin/logout", nil).wantRedirect("/admin/login")
+	if v := ta.staffValues(cl); v.Kept != nil {
+		t.Errorf("after signing out: kept %+v; want none", v.Kept)
+	}
+	cl.staffSignIn("fin@example.com", testPassword, "")
+	if v := ta.staffValues(cl); v.Kept != nil {
+		t.Errorf("signed in again: kept %+v; want none", v.Kept)
+	}
+
+	keep()
+	cl.staffSignIn("other@example.com", testPassword, "")
+	if v := ta.staffValues(cl); v.Kept != nil || v.StaffID != other.ID {
+		t.Errorf("another member signed in over the session: staff %d, kept %+v; want %d, with none", v.StaffID, v.Kept, other.ID)
+	}
+}
