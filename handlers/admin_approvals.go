@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -14,10 +15,22 @@ import (
 
 const approvalsPath = "/admin/approvals"
 
-// approvalsPage is the queue of payouts waiting for staff, oldest first.
+// approvePath and denyPath are where a payout's approve and deny forms are sent.
+func approvePath(id int64) string {
+	return approvalsPath + "/" + strconv.FormatInt(id, 10) + "/approve"
+}
+func denyPath(id int64) string { return approvalsPath + "/" + strconv.FormatInt(id, 10) + "/deny" }
+
+// approvalsPage is the queue of payouts waiting for staff, oldest first. After a
+// re-authentication the approve form the member sent comes back once with its
+// reason (approvePayout keeps it in the session).
 func approvalsPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m := currentStaff(c)
+		kept, err := takeKeptForm(c, func(action string) bool { return strings.HasPrefix(action, approvalsPath+"/") })
+		if err != nil {
+			return err
+		}
 		queue, err := svc.ApprovalQueue(c.UserContext(), m)
 		if err != nil {
 			return err
@@ -28,6 +41,9 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
 				Player:    fmt.Sprintf("%s <%s> (#%d)", a.Player.Name(), a.Player.Email, a.Player.ID),
 				Requested: dateText(o.CreatedAt), Account: a.Account.Label(), TwoPerson: a.TwoPerson, Blocked: a.Player.Blocked}
+			if kept.Action == approvePath(o.ID) {
+				row.ApproveReason = kept.Values["reason"]
+			}
 			for _, by := range a.Approvers {
 				row.FirstApproval = ": approved once, by " + by.Email
 			}
@@ -42,8 +58,9 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 }
 
 // approvePayout approves a payout. One that needs two approvals needs a recent
-// re-authentication first (requireRecentAuth); the first approval leaves it
-// waiting for a second staff member.
+// re-authentication first (requireRecentAuth): without one the member confirms
+// their password and comes back to the queue, the form with the reason they sent,
+// to send it again. The first approval leaves it waiting for a second staff member.
 func approvePayout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, id := currentStaff(c), paramID(c)
@@ -52,7 +69,7 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 			return adminOrderErr(err)
 		}
 		if svc.NeedsTwoApprovals(p.Order) {
-			if err := requireRecentAuth(c, approvalsPath, keptForm{}); err != nil {
+			if err := requireRecentAuth(c, approvalsPath, sentForm(c, approvePath(id), "reason")); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/net/html"
 )
 
 // testClock is a clock tests move by hand.
@@ -376,11 +378,6 @@ func TestAdminActionsAudited(t *testing.T) {
 	}
 }
 
-func approvePath(id int64) string {
-	return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/approve"
-}
-func denyPath(id int64) string { return "/admin/approvals/" + strconv.FormatInt(id, 10) + "/deny" }
-
 // twoPersonLimits: SEK payouts up to 20 000, approval above 5 000, two approvals
 // above 10 000.
 // TestApprovalsBlockedPlayer: the approvals queue shows a payout whose player has
@@ -413,6 +410,69 @@ func TestApprovalsBlockedPlayer(t *testing.T) {
 	}
 	op.submit(denyPath(waiting), url.Values{"reason": {"player blocked"}}).wantRedirect(approvalsPath)
 	lv.waitPayout(waiting, models.OrderCancelled, nil)
+}
+
+// TestApprovalFormKeptAcrossReauth: approving a payout that needs two approvals
+// without a recent re-authentication sends the member to confirm their password
+// and back to the queue, where that payout's approve form shows once the reason
+// they sent, and no other payout's form does; no URL of the way holds the reason.
+// Nothing is approved until they send the form again, and the approval then
+// records the reason.
+func TestApprovalFormKeptAcrossReauth(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
+		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
+	}})
+	cl, _, acc := funded(t, lv, "anna@example.com", "30000")
+	double := requestPayout(t, cl, "12000", acc.ID)
+	single := requestPayout(t, cl, "6000", acc.ID)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	reason := "source of funds seen: salary & savings"
+	approvals := func() int64 {
+		return lv.countRows(&staff.Audit{}, "order_id = ? AND event IN ?", double,
+			[]staff.Event{staff.EventPayoutFirstVote, staff.EventPayoutApproved})
+	}
+	// reasons are the approve forms' reasons by payout.
+	reasons := func(r *testResponse) map[int64]string {
+		t.Helper()
+		got := map[int64]string{}
+		for _, row := range r.byTestID("approval") {
+			id, _ := strconv.ParseInt(attr(row, "data-order"), 10, 64)
+			got[id] = ""
+			var walk func(n *html.Node)
+			walk = func(n *html.Node) {
+				if attr(n, "data-testid") == "approve-reason" {
+					got[id] = attr(n, "value")
+				}
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					walk(c)
+				}
+			}
+			walk(row)
+		}
+		return got
+	}
+
+	op.submit(approvePath(double), url.Values{"reason": {reason}}).wantRedirect("/admin/reauth?next=%2Fadmin%2Fapprovals")
+	op.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {approvalsPath}}).wantRedirect(approvalsPath)
+	if n := approvals(); n != 0 {
+		t.Fatalf("%d approvals after the re-authentication alone; want 0", n)
+	}
+	queue := op.get(approvalsPath).wantStatus(http.StatusOK)
+	if got, want := reasons(queue), map[int64]string{double: reason, single: ""}; !maps.Equal(got, want) {
+		t.Errorf("approve reasons after the re-authentication %v; want %v", got, want)
+	}
+	if got, want := reasons(op.get(approvalsPath)), map[int64]string{double: "", single: ""}; !maps.Equal(got, want) {
+		t.Errorf("approve reasons shown again %v; want %v", got, want)
+	}
+
+	op.submit(approvePath(double), url.Values{"reason": {reasons(queue)[double]}}).wantRedirect(approvalsPath)
+	if got := op.get(approvalsPath).text("flash"); !strings.HasPrefix(got, fmt.Sprintf("Your approval of payout %d is recorded", double)) {
+		t.Errorf("flash %q; want the first approval recorded", got)
+	}
+	var audit staff.Audit
+	if err := lv.DB.Where("order_id = ? AND event = ?", double, staff.EventPayoutFirstVote).Take(&audit).Error; err != nil || audit.Reason != reason {
+		t.Errorf("first approval's audit reason %q, %v; want %q", audit.Reason, err, reason)
+	}
 }
 
 func twoPersonLimits() cashier.Limits {

@@ -302,6 +302,7 @@ type ApprovalRow struct {
 	TwoPerson     bool
 	FirstApproval string // ": approved once, by ops@example.com", or ""
 	Blocked       bool   // the player was blocked since: the payout can only be denied
+	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	History       []ApprovalHistory
 }
 
