@@ -64,10 +64,16 @@ func totpConfirm(svc *cashier.Service) fiber.Handler {
 
 const staffPath = "/admin/staff"
 
-// staffPage lists the staff accounts for owners.
+// staffPage lists the staff accounts for owners. After a re-authentication the
+// form to add a member comes back once with the email and role sent (recentAuth
+// keeps them in the session), the password to be typed again.
 func staffPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		return renderStaff(c, svc, "", "", "")
+		kept, err := takeKeptForm(c, func(action string) bool { return action == staffPath })
+		if err != nil {
+			return err
+		}
+		return renderStaff(c, svc, kept.Values["email"], kept.Values["role"], "")
 	}
 }
 

@@ -679,6 +679,43 @@ func TestStaffManagementNeedsReauth(t *testing.T) {
 	refused("five minutes after re-authenticating", 1)
 }
 
+// TestStaffFormKeptAcrossReauth: adding a staff member without a recent
+// re-authentication sends the owner to confirm their password and back to the
+// Staff page, whose form shows once the email and role they sent. The password is
+// never kept: neither the session nor the page holds it, and the owner types it
+// again. No account exists until the form is sent again.
+func TestStaffFormKeptAcrossReauth(t *testing.T) {
+	ta := newTestApp(t)
+	owner, _ := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	sent := url.Values{"email": {"new@example.com"}, "password": {"a new password 1"}, "role": {"finance"}}
+	accounts := func() int64 { return ta.countRows(&staff.Member{}, "email = ?", sent.Get("email")) }
+
+	owner.submit(staffPath, sent).wantRedirect("/admin/reauth?next=%2Fadmin%2Fstaff")
+	want := map[string]string{"email": sent.Get("email"), "role": sent.Get("role")}
+	if v := ta.staffValues(owner); v.Kept == nil || !maps.Equal(v.Kept.Values, want) {
+		t.Errorf("kept in the session %+v; want %v and no password", v.Kept, want)
+	}
+	owner.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {staffPath}}).wantRedirect(staffPath)
+	if n := accounts(); n != 0 {
+		t.Fatalf("%d accounts %s after the re-authentication alone; want 0", n, sent.Get("email"))
+	}
+
+	form := owner.get(staffPath).wantStatus(http.StatusOK)
+	if email, role, password := form.value("new-email"), form.value("new-role"), form.value("new-password"); email != sent.Get("email") ||
+		role != sent.Get("role") || password != "" || strings.Contains(form.Body, sent.Get("password")) {
+		t.Errorf("the form after the re-authentication: email %q, role %q, password %q; want %q, %q and no password",
+			email, role, password, sent.Get("email"), sent.Get("role"))
+	}
+	if again := owner.get(staffPath); again.value("new-email") != "" || again.value("new-role") != string(staff.RoleViewer) {
+		t.Errorf("the form shown again: email %q, role %q; want a new form", again.value("new-email"), again.value("new-role"))
+	}
+	owner.submit(staffPath, url.Values{"email": {form.value("new-email")}, "password": {sent.Get("password")},
+		"role": {form.value("new-role")}}).wantRedirect(staffPath)
+	if m := ta.staffByEmail(sent.Get("email")); m.Role != staff.RoleFinance {
+		t.Errorf("the account added: role %s; want finance", m.Role)
+	}
+}
+
 // TestStaffCodesLockedPerAccount: wrong codes after the right password count
 // against the account, whatever address they come from: after five, even the right
 // code is refused, with the same sentence, for fifteen minutes, and a WARN line

@@ -105,7 +105,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 			chain = append(chain, mw.passwordLimit, mw.withClientIP)
 		}
 		if back := needsReauth[r.Path]; r.Method == fiber.MethodPost && back != "" {
-			chain = append(chain, recentAuth(back, nil))
+			chain = append(chain, recentAuth(back, keptAcrossReauth[r.Path]))
 		}
 		app.Add(r.Method, r.Path, append(chain, r.Handler(svc))...)
 	}
@@ -131,6 +131,13 @@ var needsReauth = map[string]string{
 	"/admin/staff/:id/enable":    staffPath,
 	"/admin/staff/:id/reset-2fa": staffPath,
 	"/admin/staff/:id/password":  staffPath,
+}
+
+// keptAcrossReauth are the fields of needsReauth's forms that come back filled on
+// the page after the re-authentication (keptForm): what the member typed or chose,
+// never a password, which they type again.
+var keptAcrossReauth = map[string][]string{
+	"/admin/staff": {"email", "role"},
 }
 
 // adminRoute is one back-office URL behind a staff sign-in: requireStaff lets
