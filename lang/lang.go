@@ -496,3 +496,32 @@ func IDs(code string) ([]string, error) {
 	sort.Strings(ids)
 	return ids, nil
 }
+
+// Values is every message of language code by id, a plural message's forms
+// joined in the order of their names ("one: …; other: …"): the test compares
+// each language's with English's.
+func Values(code string) (map[string]string, error) {
+	raw, err := fs.ReadFile(files, path.Join("messages", code+".json"))
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("messages/%s.json: %w", code, err)
+	}
+	out := make(map[string]string, len(m))
+	for id, v := range m {
+		switch v := v.(type) {
+		case string:
+			out[id] = v
+		case map[string]any:
+			forms := make([]string, 0, len(v))
+			for form, s := range v {
+				forms = append(forms, fmt.Sprintf("%s: %v", form, s))
+			}
+			sort.Strings(forms)
+			out[id] = strings.Join(forms, "; ")
+		}
+	}
+	return out, nil
+}

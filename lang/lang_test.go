@@ -39,6 +39,49 @@ func TestEveryLanguageHasEveryMessage(t *testing.T) {
 	}
 }
 
+// sameAsEnglish are the messages a language writes exactly as English does, each
+// with the reason; any other message identical to English's was left untranslated.
+var sameAsEnglish = map[string]string{
+	"sv common.status":     "Swedish says Status too",
+	"sv country.FI":        "Finland is Finland in Swedish",
+	"sv limits.col.period": "Swedish says Period too",
+	"fi country.LV":        "Latvia is Latvia in Finnish",
+	"nl common.status":     "Dutch says Status too",
+	"nl country.FI":        "Finland is Finland in Dutch",
+}
+
+// TestNoMessageLeftInEnglish: no other language's message, plural forms
+// included, is word for word English's, except those in sameAsEnglish.
+func TestNoMessageLeftInEnglish(t *testing.T) {
+	en, err := lang.Values("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, l := range lang.Languages[1:] {
+		values, err := lang.Values(l.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, v := range values {
+			key := l.Code + " " + id
+			if v != en[id] {
+				continue
+			}
+			if _, ok := sameAsEnglish[key]; ok {
+				used[key] = true
+				continue
+			}
+			t.Errorf("%s %s is English's %q", l.Code, id, v)
+		}
+	}
+	for key := range sameAsEnglish {
+		if !used[key] {
+			t.Errorf("sameAsEnglish lists %q, which is no longer the same as English", key)
+		}
+	}
+}
+
 // TestMessagesUseTheirPlaceholders: a translation names the same {{.Placeholders}}
 // as the English text, so no argument is lost or left as template text.
 func TestMessagesUseTheirPlaceholders(t *testing.T) {
