@@ -56,12 +56,15 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 	}
 	form.Amount = typedAmount(form.Amount)
 	// The deposit limits: the form's max is what they leave, and a sentence says so.
+	hi := sum.Limits.MaxDeposit
 	if st.Limited {
 		if st.Remaining.Minor < sum.Limits.MaxDeposit.Minor {
-			form.Max = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}.String()
+			hi = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}
+			form.Max = hi.String()
 		}
 		form.LimitNote = text(c, st.HeadroomText())
 	}
+	form.Range = amountRange(c, sum.Limits.MinDeposit, hi)
 	form.LimitNotice = text(c, st.NoticeText())
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: money(c, sum.Wallet), Deposit: form,
 		Blocked: blockedNotice(c, sum)}
@@ -94,6 +97,14 @@ func blockedNotice(c *fiber.Ctx, sum cashier.Summary) string {
 // max, and the range for people, "10,00 kr – 10 000,00 kr".
 func amountBounds(c *fiber.Ctx, lo, hi models.Money) (minText, maxText, text string) {
 	return lo.String(), hi.String(), tr(c, "common.range", "Min", lo, "Max", hi)
+}
+
+// amountRange is the sentence the browser shows for an amount outside the
+// input's min and max, with both
+// written in the page's language: "Ange ett belopp från 10,00 kr till
+// 10 000,00 kr.", never "10.00".
+func amountRange(c *fiber.Ctx, lo, hi models.Money) string {
+	return tr(c, "amount.range", "Min", lo, "Max", hi)
 }
 
 // typedAmount is what the player typed as an amount, to show again in the form;

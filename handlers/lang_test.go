@@ -181,3 +181,37 @@ func TestKYCMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestAmountRangeInThePagesLanguage: the sentence the browser shows for an amount
+// outside the form's limits (data-range) writes them as the page writes amounts,
+// "10,00 kr" in Swedish, not as the decimal text of data-min and data-max.
+func TestAmountRangeInThePagesLanguage(t *testing.T) {
+	o := fundingOptions()
+	o.Setup = withPayNPlay(t, "FI=hybrid")
+	lv := startLive(t, o)
+	cl, _, _ := funded(t, lv, "range@example.com", "1000") // Sweden, SEK, with a bank account
+	cl.submit("/language", url.Values{"lang": {"sv"}, "back": {"/cashier"}}).wantRedirect("/cashier")
+	visitor := lv.client()
+	visitor.submit("/language", url.Values{"lang": {"fi"}, "back": {"/"}}).wantRedirect("/")
+	for _, tt := range []struct {
+		who        *testClient
+		path, want string
+	}{
+		{cl, "/cashier", "Ange ett belopp från 10,00\u00a0kr till 10\u00a0000,00\u00a0kr."},
+		{cl, "/payout", "Ange ett belopp från 10,00\u00a0kr till 10\u00a0000,00\u00a0kr."},
+		{visitor, "/?market=FI", "Anna summa väliltä 10,00\u00a0€–10\u00a0000,00\u00a0€."},
+	} {
+		r := tt.who.get(tt.path).wantStatus(http.StatusOK)
+		amount := r.byTestID("amount")
+		if len(amount) != 1 {
+			t.Errorf("%s: %d amount fields", tt.path, len(amount))
+			continue
+		}
+		if got := attr(amount[0], "data-range"); got != tt.want {
+			t.Errorf("%s: data-range %q; want %q", tt.path, got, tt.want)
+		}
+		if got := attr(amount[0], "data-min"); got != "10.00" {
+			t.Errorf("%s: data-min %q; want the decimal text 10.00", tt.path, got)
+		}
+	}
+}

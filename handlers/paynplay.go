@@ -71,6 +71,7 @@ func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.D
 	limits := svc.Config().LimitsFor(m.Currency)
 	form.Currency = m.Currency
 	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinDeposit, limits.MaxDeposit)
+	form.Range = amountRange(c, limits.MinDeposit, limits.MaxDeposit)
 	for _, q := range limits.QuickPicks {
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: q.String(), Label: loc(c).Whole(q)})
 	}

@@ -43,6 +43,7 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 	limits := sum.Limits
 	form.Currency = player.Currency
 	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinPayout, limits.MaxPayout)
+	form.Range = amountRange(c, limits.MinPayout, limits.MaxPayout)
 	if limits.ApprovalAbove.Minor < limits.MaxPayout.Minor {
 		form.Approval = tr(c, "payout.approval_above", "Amount", limits.ApprovalAbove)
 	}

@@ -130,10 +130,14 @@ type CashierPage struct {
 
 // DepositForm is the amount form on the cashier page, empty or as the player typed it.
 type DepositForm struct {
-	Amount     string // as typed, or from ?amount= after a failed deposit
-	Currency   string // the wallet's currency: "SEK"
-	Min, Max   string // decimal text for the input's min and max: "10.00", "10000.00"
-	Limits     string // "10,00 SEK to 10 000,00 SEK"
+	Amount   string // as typed, or from ?amount= after a failed deposit
+	Currency string // the wallet's currency: "SEK"
+	Min, Max string // decimal text for the input's min and max: "10.00", "10000.00"
+	Limits   string // "10,00 SEK to 10 000,00 SEK"
+	// Range is the sentence the browser shows for an amount outside Min and Max,
+	// with them written as the page writes amounts: "Enter an amount from 10,00 kr
+	// to 10 000,00 kr." (handlers' amountRange).
+	Range      string
 	QuickPicks []QuickPick
 	Problem    string // one sentence on what to fix; empty on first view
 	Disabled   bool   // the player is blocked: the form is shown but cannot be sent
@@ -466,6 +470,7 @@ type PayoutForm struct {
 	Currency string
 	Min, Max string // decimal text for the input: "10.00"
 	Limits   string // "10,00 SEK to 10 000,00 SEK"
+	Range    string // the sentence for an amount outside Min and Max, as DepositForm's
 	Approval string // "Payouts above 5 000,00 SEK are checked by our team first."
 	Accounts []AccountChoice
 	Problem  string
