@@ -59,8 +59,9 @@ func dateText(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC"
 // memoIDs are the message ids of the ledger's memos (cashier books them in
 // English); a memo not listed is shown as it is.
 var memoIDs = map[string]string{
-	"Deposit via Trustly":                   "memo.deposit",
-	"Deposit returned by the bank":          "memo.deposit_returned",
+	"Deposit via Trustly":          "memo.deposit",
+	"Deposit returned by the bank": "memo.deposit_returned",
+	"Deposit returned by the bank: the part above its credit given back": "memo.deposit_returned_excess",
 	"Payout reserved":                       "memo.payout_reserved",
 	"Payout via Trustly":                    "memo.payout",
 	"Payout not sent: back to your balance": "memo.payout_released",

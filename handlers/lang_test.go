@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -212,6 +214,44 @@ func TestAmountRangeInThePagesLanguage(t *testing.T) {
 		}
 		if got := attr(amount[0], "data-min"); got != "10.00" {
 			t.Errorf("%s: data-min %q; want the decimal text 10.00", tt.path, got)
+		}
+	}
+}
+
+// TestEveryMemoIsTranslated: every memo cashier books on a player's wallet (the
+// English literals of its models.Move calls and memo choices) is read in the
+// player's language in the history, not shown as booked.
+func TestEveryMemoIsTranslated(t *testing.T) {
+	files, err := filepath.Glob("../cashier/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	move := regexp.MustCompile(`models\.Move\([^,]+, "([^"]+)"`)
+	choice := regexp.MustCompile(`memo\(\w+, "([^"]+)", "([^"]+)"\)`)
+	var memos []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range move.FindAllStringSubmatch(string(b), -1) {
+			memos = append(memos, m[1])
+		}
+		for _, m := range choice.FindAllStringSubmatch(string(b), -1) {
+			memos = append(memos, m[1], m[2])
+		}
+	}
+	if len(memos) < 10 {
+		t.Fatalf("found %d memos in cashier; the patterns no longer match its code", len(memos))
+	}
+	for _, memo := range memos {
+		for _, l := range lang.Languages[1:] {
+			if got := memoText(lang.For(l.Code, nil), memo); got == memo {
+				t.Errorf("memo %q reads in English in %s", memo, l.Code)
+			}
 		}
 	}
 }
