@@ -188,3 +188,16 @@ func TestTrustlyLocale(t *testing.T) {
 		}
 	}
 }
+
+// TestWordsAsNativesWriteThem pins translations a native reader corrected: each
+// was a word that does not say the thing in that language.
+func TestWordsAsNativesWriteThem(t *testing.T) {
+	for _, tt := range []struct{ lang, id, want, why string }{
+		{"et", "nav.withdraw", "Võta välja", `"Välja" alone is "out": no Estonian reads it as a heading or a button that withdraws`},
+		{"nl", "rc.title", "Realiteitscheck", `"Reality check" is English`},
+	} {
+		if got := lang.For(tt.lang, nil).T(tt.id); got != tt.want {
+			t.Errorf("%s %s = %q; want %q (%s)", tt.lang, tt.id, got, tt.want, tt.why)
+		}
+	}
+}
