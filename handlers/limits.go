@@ -102,7 +102,7 @@ func limitsView(c *fiber.Ctx, st limits.Status, typed map[limits.Period]string, 
 		row := views.LimitRow{Period: string(ps.Period), Label: limitLabel(c, ps.Period), Limit: tr(c, "limits.none"),
 			Used: money(c, ps.Used), Required: slices.Contains(pol.Required, ps.Period)}
 		if ps.Own {
-			row.Value = ps.Limit.String()
+			row.Value = loc(c).Input(ps.Limit)
 		}
 		if ps.Limit.Positive() {
 			row.Limit = money(c, ps.Limit)
@@ -117,7 +117,7 @@ func limitsView(c *fiber.Ctx, st limits.Status, typed map[limits.Period]string, 
 		if p := ps.Pending; p != nil {
 			row.Value = ""
 			if p.AmountMinor > 0 {
-				row.Value = p.Amount().String()
+				row.Value = loc(c).Input(p.Amount())
 			}
 			row.Pending = tr(c, "limits.pending", "Limit", limitText(c, p.Amount()), "When", p.EffectiveAt)
 		}

@@ -37,6 +37,10 @@ func TestLimitsInEveryLanguage(t *testing.T) {
 			if got, want := r.text("limit-day-limit"), norm(tr.Money(limit)); got != want {
 				t.Errorf("daily limit shown as %q; want %q", got, want)
 			}
+			// The field is filled as the player types an amount: "500,00" but in English.
+			if got, want := r.value("limit-input-day"), map[bool]string{true: "500.00", false: "500,00"}[l.Code == "en"]; got != want {
+				t.Errorf("daily limit field filled with %q; want %q", got, want)
+			}
 			if got, want := r.text("limit-day"), tr.T("limits.label.day"); !strings.HasPrefix(got, want) {
 				t.Errorf("daily limit row %q; want it to start with %q", got, want)
 			}

@@ -389,6 +389,13 @@ func (l *Localizer) Money(m models.Money) string {
 	return sign + n + nbsp + sym
 }
 
+// Input is an amount as this language types it into an amount field: the
+// decimal separator of the language, no grouping and no currency ("500,00" in
+// sv, fi, et and nl; "500.00" in en), which models.ParseMoney reads back.
+func (l *Localizer) Input(m models.Money) string {
+	return strings.Replace(m.String(), ".", l.decimal, 1)
+}
+
 // whole is v ≥ 0 with this language's grouping of thousands.
 func (l *Localizer) whole(v int64) string {
 	digits := strconv.FormatInt(v, 10)
