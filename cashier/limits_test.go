@@ -3,6 +3,7 @@ package cashier_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -172,6 +173,53 @@ func TestKYCReadsDepositLimits(t *testing.T) {
 	})
 }
 
+// TestKYCDutchCapByAge: the NL policy's default monthly limit is 700 EUR, 300 EUR
+// under 25, and the kyc's date of birth says which a new Dutch person gets: an
+// adult's first deposit of 500 EUR is not capped, a 20-year-old's is capped at
+// 300.00. The adult's next deposit is read with the date of birth now stored with
+// them: 200.00 left of 700.
+func TestKYCDutchCapByAge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		r.svc = pnpLimitsService(t, db, nil)
+		key := rigTrustlyKey()
+		kyc := func(o models.Order, attrs map[string]any) models.Order {
+			t.Helper()
+			r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-"+o.MessageID, attrs)), trustly.StatusContinue)
+			return r.reload(o)
+		}
+		young := maps.Clone(dutchAdult)
+		young["firstname"], young["lastname"] = "Fleur", "Bakker"
+		young["dob"] = time.Now().AddDate(-20, 0, 0).Format(time.DateOnly)
+		for _, tt := range []struct {
+			name  string
+			attrs map[string]any
+			limit int64
+		}{{"adult", dutchAdult, 0}, {"20 years old", young, 30000}} {
+			if got := kyc(r.pnpOrder(50000, "EUR"), tt.attrs); got.KYCLimitMinor != tt.limit || got.PlayerID == 0 {
+				t.Errorf("new Dutch person, %s, depositing 500.00: kyc limit %d (reasons %q), player %d; want %d and a player",
+					tt.name, got.KYCLimitMinor, got.KYCReasons, got.PlayerID, tt.limit)
+			}
+		}
+		var jan models.Player
+		if err := db.Where("country = ? AND last_name = ?", "NL", dutchAdult["lastname"]).Take(&jan).Error; err != nil {
+			t.Fatal(err)
+		}
+		if jan.DateOfBirth != dutchAdult["dob"] {
+			t.Fatalf("stored date of birth %q; want the kyc's %q", jan.DateOfBirth, dutchAdult["dob"])
+		}
+		o := r.pnpOrder(30000, "EUR")
+		o.PlayerID, o.EndUserID = jan.ID, jan.EndUserID
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := kyc(o, dutchAdult); got.KYCLimitMinor != 20000 {
+			t.Errorf("returning Dutch adult, 500.00 of 700.00 used, depositing 300.00: kyc limit %d (reasons %q); want 20000",
+				got.KYCLimitMinor, got.KYCReasons)
+		}
+	})
+}
+
 // barrierLimits is the cashier's limits, whose first two allowance reads wait for
 // each other: two kyc decisions for one player taken at the same moment.
 type barrierLimits struct {
@@ -181,8 +229,8 @@ type barrierLimits struct {
 	release chan struct{}
 }
 
-func (b *barrierLimits) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
-	a, err := b.Service.DepositAllowance(ctx, playerID, country, currency)
+func (b *barrierLimits) DepositAllowance(ctx context.Context, who paynplay.Depositor, currency string) (paynplay.Allowance, error) {
+	a, err := b.Service.DepositAllowance(ctx, who, currency)
 	b.mu.Lock()
 	b.waiting++
 	if b.waiting == 2 {

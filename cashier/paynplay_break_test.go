@@ -24,11 +24,11 @@ type breakDuringKYC struct {
 	hook func()
 }
 
-func (b *breakDuringKYC) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
-	if playerID != 0 {
+func (b *breakDuringKYC) DepositAllowance(ctx context.Context, who paynplay.Depositor, currency string) (paynplay.Allowance, error) {
+	if who.PlayerID != 0 {
 		b.once.Do(b.hook)
 	}
-	return b.Service.DepositAllowance(ctx, playerID, country, currency)
+	return b.Service.DepositAllowance(ctx, who, currency)
 }
 
 // TestPayNPlayBreakDuringDecision: a returning player takes a 7-day time-out while

@@ -57,18 +57,18 @@ type kycPrep struct {
 
 // allowanceRead is one paynplay.Limits call of a kyc decision and its answer.
 type allowanceRead struct {
-	inner             paynplay.Limits
-	playerID          int64
-	country, currency string
-	answer            paynplay.Allowance
-	called            bool
+	inner    paynplay.Limits
+	who      paynplay.Depositor
+	currency string
+	answer   paynplay.Allowance
+	called   bool
 }
 
 // DepositAllowance asks inner and keeps the question and the answer.
-func (a *allowanceRead) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
-	answer, err := a.inner.DepositAllowance(ctx, playerID, country, currency)
+func (a *allowanceRead) DepositAllowance(ctx context.Context, who paynplay.Depositor, currency string) (paynplay.Allowance, error) {
+	answer, err := a.inner.DepositAllowance(ctx, who, currency)
 	if err == nil {
-		a.playerID, a.country, a.currency, a.answer, a.called = playerID, country, currency, answer, true
+		a.who, a.currency, a.answer, a.called = who, currency, answer, true
 	}
 	return answer, err
 }
@@ -76,7 +76,7 @@ func (a *allowanceRead) DepositAllowance(ctx context.Context, playerID int64, co
 // limitsIn is a paynplay.Limits that can also answer inside a transaction:
 // limits.Service.
 type limitsIn interface {
-	DepositAllowanceIn(ctx context.Context, tx *gorm.DB, playerID int64, country, currency string) (paynplay.Allowance, error)
+	DepositAllowanceIn(ctx context.Context, tx *gorm.DB, who paynplay.Depositor, currency string) (paynplay.Allowance, error)
 }
 
 // stillAllowed reports whether the deposit limits, read in tx, still leave what
@@ -88,7 +88,7 @@ func (a *allowanceRead) stillAllowed(ctx context.Context, tx *gorm.DB) (bool, er
 	if !a.called || !ok {
 		return true, nil
 	}
-	now, err := in.DepositAllowanceIn(ctx, tx, a.playerID, a.country, a.currency)
+	now, err := in.DepositAllowanceIn(ctx, tx, a.who, a.currency)
 	if err != nil {
 		return false, err
 	}

@@ -281,7 +281,7 @@ type blockWhileDeciding struct {
 	asked  int
 }
 
-func (b *blockWhileDeciding) DepositAllowance(context.Context, int64, string, string) (paynplay.Allowance, error) {
+func (b *blockWhileDeciding) DepositAllowance(context.Context, paynplay.Depositor, string) (paynplay.Allowance, error) {
 	b.asked++
 	if b.asked == 1 {
 		if err := b.db.Model(&models.Player{}).Where("id = ?", b.player).Update("blocked", true).Error; err != nil {

@@ -625,39 +625,45 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, player models.Player
 	return nil
 }
 
-// DepositAllowance implements paynplay.Limits for the kyc decision: what the
-// person may still deposit now in currency, pending deposits counted, under the
-// policy of country (the identity's market). playerID 0 is a person who is not a
-// player yet: no limits of their own, the policy's defaults for someone of unknown
-// age. A player who has not set the limits the policy requires may bring at most
-// what the month's deposits left of the policy's UnsetCap (the cashier asks for the
+// DepositAllowance implements paynplay.Limits for the kyc decision: what who may
+// still deposit now in currency, pending deposits counted, under the policy of
+// who.Country (the identity's market). A who.PlayerID of 0 is a
+// person who is not a player yet: no limits of their own, the policy's defaults
+// for someone of their age. The age is the player's stored date of birth, else
+// who.DOB (the bank's); without either the person counts as young (Policy.young).
+// A player who has not set the limits the policy requires may bring at most what
+// the month's deposits left of the policy's UnsetCap (the cashier asks for the
 // limits right after).
-func (s *Service) DepositAllowance(ctx context.Context, playerID int64, country, currency string) (paynplay.Allowance, error) {
-	return s.allowance(s.db.WithContext(ctx), playerID, country, currency)
+func (s *Service) DepositAllowance(ctx context.Context, who paynplay.Depositor, currency string) (paynplay.Allowance, error) {
+	return s.allowance(s.db.WithContext(ctx), who, currency)
 }
 
 // DepositAllowanceIn is DepositAllowance read in tx, the transaction about to
 // store a kyc decision, with the player's row locked (PostgreSQL) as Reserve locks
 // it: the decision was taken outside any transaction, and another kyc of the same
 // player may have been stored since, taking part of what the limits left.
-func (s *Service) DepositAllowanceIn(ctx context.Context, tx *gorm.DB, playerID int64, country, currency string) (paynplay.Allowance, error) {
+func (s *Service) DepositAllowanceIn(ctx context.Context, tx *gorm.DB, who paynplay.Depositor, currency string) (paynplay.Allowance, error) {
 	tx = tx.WithContext(ctx)
-	if playerID != 0 {
-		if err := lockPlayer(tx, playerID); err != nil {
+	if who.PlayerID != 0 {
+		if err := lockPlayer(tx, who.PlayerID); err != nil {
 			return paynplay.Allowance{}, err
 		}
 	}
-	return s.allowance(tx, playerID, country, currency)
+	return s.allowance(tx, who, currency)
 }
 
-func (s *Service) allowance(db *gorm.DB, playerID int64, country, currency string) (paynplay.Allowance, error) {
-	player := models.Player{ID: playerID, Country: country}
-	if playerID != 0 {
-		if err := db.Where("id = ?", playerID).Take(&player).Error; err != nil {
-			return paynplay.Allowance{}, fmt.Errorf("deposit allowance of player %d: %w", playerID, err)
+func (s *Service) allowance(db *gorm.DB, who paynplay.Depositor, currency string) (paynplay.Allowance, error) {
+	player := models.Player{ID: who.PlayerID, Country: who.Country}
+	if who.PlayerID != 0 {
+		if err := db.Where("id = ?", who.PlayerID).Take(&player).Error; err != nil {
+			return paynplay.Allowance{}, fmt.Errorf("deposit allowance of player %d: %w", who.PlayerID, err)
 		}
 	}
-	st, err := s.status(db, player, s.policies.For(country), currency, s.now().UTC(), false)
+	if player.DateOfBirth == "" {
+		// A new person, or a password player who never gave one: the bank's.
+		player.DateOfBirth = who.DOB
+	}
+	st, err := s.status(db, player, s.policies.For(who.Country), currency, s.now().UTC(), false)
 	if err != nil {
 		return paynplay.Allowance{}, err
 	}

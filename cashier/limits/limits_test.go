@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
@@ -328,34 +329,49 @@ func TestUsedAndNotices(t *testing.T) {
 }
 
 // TestDepositAllowance: the kyc decision's answer. A person not yet a player gets
-// the policy's defaults for an unknown age, and where limits are required, the
-// policy's cap for a deposit before they are set.
+// the policy's defaults for the bank's date of birth (the stricter ones without
+// one), and where limits are required, the policy's cap for a deposit before they
+// are set. A player's stored date of birth comes before the bank's, which stands
+// in only where none is stored.
 func TestDepositAllowance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		now := time.Date(2026, 5, 5, 12, 0, 0, 0, time.UTC)
 		e := newEnv(t, db, now)
 		se := e.player("SE", "1980-01-01")
+		nlYoung, nlAdult, nlUnknown := e.player("NL", "2005-01-01"), e.player("NL", "1975-07-14"), e.player("NL", "")
 		for _, tt := range []struct {
-			name              string
-			id                int64
-			country, currency string
-			limited           bool
-			want              int64
+			name     string
+			who      paynplay.Depositor
+			currency string
+			limited  bool
+			want     int64
 		}{
-			{"new Swede", 0, "SE", "SEK", true, 100000},
-			{"new Dutch", 0, "NL", "EUR", true, 30000},
-			{"new German", 0, "DE", "EUR", false, 0},
-			{"Swede without limits", se.ID, "SE", "SEK", true, 100000},
-			{"new Swede in EUR", 0, "SE", "EUR", true, 0},
+			{"new Swede", paynplay.Depositor{Country: "SE", DOB: "1979-01-31"}, "SEK", true, 100000},
+			{"new Dutch adult", paynplay.Depositor{Country: "NL", DOB: "1975-07-14"}, "EUR", true, 70000},
+			{"new Dutch, 25 today", paynplay.Depositor{Country: "NL", DOB: "2001-05-05"}, "EUR", true, 70000},
+			{"new Dutch, 25 tomorrow", paynplay.Depositor{Country: "NL", DOB: "2001-05-06"}, "EUR", true, 30000},
+			{"new Dutch, no date of birth", paynplay.Depositor{Country: "NL"}, "EUR", true, 30000},
+			{"new German", paynplay.Depositor{Country: "DE", DOB: "1980-01-01"}, "EUR", false, 0},
+			{"Swede without limits", paynplay.Depositor{PlayerID: se.ID, Country: "SE", DOB: "1980-01-01"}, "SEK", true, 100000},
+			{"new Swede in EUR", paynplay.Depositor{Country: "SE", DOB: "1979-01-31"}, "EUR", true, 0},
+			{"Dutch player under 25, an adult's date given", paynplay.Depositor{PlayerID: nlYoung.ID, Country: "NL", DOB: "1975-07-14"}, "EUR", true, 30000},
+			{"Dutch adult player, a young date given", paynplay.Depositor{PlayerID: nlAdult.ID, Country: "NL", DOB: "2005-01-01"}, "EUR", true, 70000},
+			{"Dutch adult player, no date given", paynplay.Depositor{PlayerID: nlAdult.ID, Country: "NL"}, "EUR", true, 70000},
+			{"Dutch player without one, the bank's", paynplay.Depositor{PlayerID: nlUnknown.ID, Country: "NL", DOB: "1975-07-14"}, "EUR", true, 70000},
+			{"Dutch player without one, none given", paynplay.Depositor{PlayerID: nlUnknown.ID, Country: "NL"}, "EUR", true, 30000},
 		} {
-			a, err := e.svc.DepositAllowance(e.ctx, tt.id, tt.country, tt.currency)
+			a, err := e.svc.DepositAllowance(e.ctx, tt.who, tt.currency)
 			if err != nil || a.Limited != tt.limited || (tt.limited && a.Remaining != (models.Money{Minor: tt.want, Currency: tt.currency})) {
 				t.Errorf("%s: %+v, %v; want limited %t, %d %s", tt.name, a, err, tt.limited, tt.want, tt.currency)
+			}
+			in, err := e.svc.DepositAllowanceIn(e.ctx, db, tt.who, tt.currency)
+			if err != nil || in != a {
+				t.Errorf("%s: read in a transaction %+v, %v; want %+v as outside", tt.name, in, err, a)
 			}
 		}
 		e.set(se, map[limits.Period]int64{limits.Day: 5000})
 		e.deposit(se, 120000, now)
-		if a, err := e.svc.DepositAllowance(e.ctx, se.ID, "SE", "SEK"); err != nil || !a.Limited || a.Remaining.Minor != 380000 {
+		if a, err := e.svc.DepositAllowance(e.ctx, paynplay.Depositor{PlayerID: se.ID, Country: "SE"}, "SEK"); err != nil || !a.Limited || a.Remaining.Minor != 380000 {
 			t.Errorf("Swede with a daily limit of 5000 and 1200 deposited: %+v, %v; want 3800 SEK", a, err)
 		}
 	})

@@ -169,11 +169,19 @@ type Player struct {
 // Limits says how much a player may deposit now. Responsible gaming (issue 11)
 // implements it over the limits tables; until then Unlimited.
 type Limits interface {
-	// DepositAllowance is what the player may still deposit now in currency under
-	// their deposit limits, pending deposits counted. playerID 0 is a person who is
-	// not a player yet (a first deposit); country is the identity's market, whose
-	// policy applies.
-	DepositAllowance(ctx context.Context, playerID int64, country, currency string) (Allowance, error)
+	// DepositAllowance is what who may still deposit now in currency under their
+	// deposit limits, pending deposits counted.
+	DepositAllowance(ctx context.Context, who Depositor, currency string) (Allowance, error)
+}
+
+// Depositor is whom a kyc decision asks the deposit limits about.
+type Depositor struct {
+	PlayerID int64  // the player the identity is; 0 for a person who is not a player yet (a first deposit)
+	Country  string // the identity's market, whose policy applies
+	// DOB is the identity's date of birth (YYYY-MM-DD), for a policy whose limits
+	// depend on age (NL): the bank vouches for it, so a new person is not taken
+	// for one of unknown age. A date of birth the player has stored comes first.
+	DOB string
 }
 
 // Allowance is a Limits answer.
@@ -186,7 +194,7 @@ type Allowance struct {
 type Unlimited struct{}
 
 // DepositAllowance answers that no limit applies.
-func (Unlimited) DepositAllowance(context.Context, int64, string, string) (Allowance, error) {
+func (Unlimited) DepositAllowance(context.Context, Depositor, string) (Allowance, error) {
 	return Allowance{}, nil
 }
 
@@ -358,7 +366,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 	}
 	allow, err := Allowance{}, errors.New("no limits configured")
 	if r.Limits != nil {
-		allow, err = r.Limits.DepositAllowance(ctx, subject, id.Country, in.Currency)
+		allow, err = r.Limits.DepositAllowance(ctx, Depositor{PlayerID: subject, Country: id.Country, DOB: id.DOB}, in.Currency)
 	}
 	switch {
 	case err != nil:

@@ -62,16 +62,16 @@ func (r *register) Check(_ context.Context, p exclusions.Person) (exclusions.Res
 
 // limits answers a fixed allowance and records whom it was asked about.
 type limits struct {
-	allow            Allowance
-	err              error
-	calls            int
-	player           int64
-	country, currncy string
+	allow   Allowance
+	err     error
+	calls   int
+	who     Depositor
+	currncy string
 }
 
-func (l *limits) DepositAllowance(_ context.Context, player int64, country, currency string) (Allowance, error) {
+func (l *limits) DepositAllowance(_ context.Context, who Depositor, currency string) (Allowance, error) {
 	l.calls++
-	l.player, l.country, l.currncy = player, country, currency
+	l.who, l.currncy = who, currency
 	return l.allow, l.err
 }
 
@@ -286,24 +286,25 @@ func TestDecideAsksLast(t *testing.T) {
 
 // TestDecideLimitsSubject: the limits are those of the player the identity belongs
 // to, else the player who started the order, else a new player (0), in the
-// identity's market and the order's currency.
+// identity's market and the order's currency, with the identity's date of birth
+// (a new person's age, where the policy has limits by age).
 func TestDecideLimitsSubject(t *testing.T) {
 	for _, tt := range []struct {
-		name    string
-		in      Input
-		player  int64
-		country string
+		name string
+		in   Input
+		who  Depositor
 	}{
-		{"new person", Input{KYC: seAdult, Currency: "SEK"}, 0, "SE"},
-		{"known player", Input{KYC: seAdult, Known: pnpSE, Currency: "SEK"}, 1, "SE"},
-		{"password player linking", Input{KYC: seAdult, Started: password, Currency: "SEK"}, 3, "SE"},
-		{"returning NL player", Input{KYC: nlAdult, Started: pnpNL, Currency: "EUR"}, 5, "NL"},
+		{"new person", Input{KYC: seAdult, Currency: "SEK"}, Depositor{Country: "SE", DOB: "1979-01-31"}},
+		{"new NL person", Input{KYC: nlAdult, Currency: "EUR"}, Depositor{Country: "NL", DOB: "1975-07-14"}},
+		{"known player", Input{KYC: seAdult, Known: pnpSE, Currency: "SEK"}, Depositor{PlayerID: 1, Country: "SE", DOB: "1979-01-31"}},
+		{"password player linking", Input{KYC: seAdult, Started: password, Currency: "SEK"}, Depositor{PlayerID: 3, Country: "SE", DOB: "1979-01-31"}},
+		{"returning NL player", Input{KYC: nlAdult, Started: pnpNL, Currency: "EUR"}, Depositor{PlayerID: 5, Country: "NL", DOB: "1975-07-14"}},
 	} {
 		lim := &limits{}
 		testRules(t, &register{res: exclusions.Result{Register: "test", Reference: "r"}}, lim).Decide(context.Background(), tt.in)
-		if lim.calls != 1 || lim.player != tt.player || lim.country != tt.country || lim.currncy != tt.in.Currency {
-			t.Errorf("%s: limits asked %d times for player %d in %s %s; want player %d in %s %s", tt.name,
-				lim.calls, lim.player, lim.country, lim.currncy, tt.player, tt.country, tt.in.Currency)
+		if lim.calls != 1 || lim.who != tt.who || lim.currncy != tt.in.Currency {
+			t.Errorf("%s: limits asked %d times for %+v in %s; want %+v in %s", tt.name,
+				lim.calls, lim.who, lim.currncy, tt.who, tt.in.Currency)
 		}
 	}
 }
