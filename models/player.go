@@ -44,6 +44,11 @@ type Player struct {
 	// DateOfBirth is YYYY-MM-DD, from KYC. With Country it finds the players a
 	// Dutch identity under a new kycentityid may be (idx_players_country_dob).
 	DateOfBirth string `gorm:"size:10;not null;default:'';index:idx_players_country_dob,priority:2"`
+	// NameKey is NameKey(FirstName, LastName), set by BeforeSave: with Country it
+	// finds the players without a personid a bank identity with one may be, such
+	// as password players who registered without an identity number
+	// (idx_players_country_name). Folding may double a letter (æ, ß), hence its size.
+	NameKey string `gorm:"size:401;not null;default:''"`
 	// The address the bank gave in the latest kyc; empty for a password player.
 	Street  string `gorm:"size:200;not null;default:''"`
 	Zipcode string `gorm:"size:200;not null;default:''"`

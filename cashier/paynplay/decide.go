@@ -440,14 +440,32 @@ func mismatch(p *Player, id Identity) string {
 // player's first name among the bank's given names (banks often list them all),
 // after folding case, accents and hyphens.
 func sameNames(first, last, bankFirst, bankLast string) bool {
-	if foldName(last) == "" || foldName(last) != foldName(bankLast) {
+	if models.FoldName(last) == "" || models.FoldName(last) != models.FoldName(bankLast) {
 		return false
 	}
-	f, given := foldName(first), foldName(bankFirst)
+	f, given := models.FoldName(first), models.FoldName(bankFirst)
 	if f == "" {
 		return false
 	}
 	return strings.Contains(" "+given+" ", " "+f+" ")
+}
+
+// NameKeys are the models.NameKey of every player whose names sameNames accepts
+// for a bank's first and last name, for the database to find them by: the last
+// name with each run of the bank's given names ("Matti", "Juhani" and "Matti
+// Juhani" for the bank's "Matti Juhani"). None when either name folds to nothing.
+func NameKeys(bankFirst, bankLast string) []string {
+	last, given := models.FoldName(bankLast), strings.Fields(models.FoldName(bankFirst))
+	if last == "" {
+		return nil
+	}
+	var keys []string
+	for i := range given {
+		for j := i + 1; j <= len(given); j++ {
+			keys = append(keys, last+"|"+strings.Join(given[i:j], " "))
+		}
+	}
+	return keys
 }
 
 // HolderIs reports whether a bank account holder's full name (an account
@@ -455,23 +473,10 @@ func sameNames(first, last, bankFirst, bankLast string) bool {
 // among its words and the first name among the ones before it, folded as
 // sameNames folds. It is for a flag to staff, not a decision.
 func HolderIs(holder, first, last string) bool {
-	h := " " + foldName(holder) + " "
-	f, l := foldName(first), foldName(last)
+	h := " " + models.FoldName(holder) + " "
+	f, l := models.FoldName(first), models.FoldName(last)
 	i := strings.LastIndex(h, " "+l+" ")
 	return f != "" && l != "" && i >= 0 && strings.Contains(h[:i+1], " "+f+" ")
-}
-
-// foldAccents maps the accented letters of the markets' names (and their
-// neighbours') to plain ones.
-var foldAccents = strings.NewReplacer(
-	"å", "a", "ä", "a", "á", "a", "à", "a", "â", "a", "ã", "a", "æ", "ae",
-	"ö", "o", "ó", "o", "ò", "o", "ô", "o", "õ", "o", "ø", "o",
-	"ü", "u", "ú", "u", "ù", "u", "û", "u", "é", "e", "è", "e", "ê", "e", "ë", "e",
-	"í", "i", "ì", "i", "î", "i", "ï", "i", "ý", "y", "ÿ", "y", "ñ", "n", "ç", "c",
-	"š", "s", "ž", "z", "č", "c", "ß", "ss", "-", " ", "'", "", "’", "", ".", "")
-
-func foldName(s string) string {
-	return strings.Join(strings.Fields(foldAccents.Replace(strings.ToLower(s))), " ")
 }
 
 func truncate(s string, n int) string {

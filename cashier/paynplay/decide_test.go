@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,6 +264,25 @@ func copyOf(p *Player) *Player { c := *p; return &c }
 
 type nilChecker struct{ exclusions.Exclusions }
 type nilLimits struct{ Limits }
+
+// TestNameKeys: the keys a bank's names find players by are exactly the keys of
+// the players whose names sameNames accepts for them.
+func TestNameKeys(t *testing.T) {
+	banks := [][2]string{{"Matti Juhani", "Meikäläinen"}, {"Åsa", "Öberg-Lindqvist"}, {"Jan Pieter", "de Vries"},
+		{"Anna-Maria Lisa", "O'Neil"}, {"", "Tamm"}, {"Mari", ""}}
+	players := [][2]string{{"matti", "Meikalainen"}, {"Juhani", "MEIKÄLÄINEN"}, {"Matti Juhani", "Meikäläinen"},
+		{"Juhani Matti", "Meikäläinen"}, {"Matti", "Virtanen"}, {"Mat", "Meikäläinen"}, {"asa", "Oberg Lindqvist"},
+		{"Åsa", "Öberg"}, {"Jan", "De-Vries"}, {"Pieter", "de vries"}, {"Anna Maria", "ONeil"}, {"Lisa", "O’Neil"},
+		{"Anna", "O'Neil"}, {"", "Tamm"}, {"Mari", ""}, {"Maria Lisa", "O'Neil"}}
+	for _, b := range banks {
+		keys := NameKeys(b[0], b[1])
+		for _, p := range players {
+			if got, want := slices.Contains(keys, models.NameKey(p[0], p[1])), sameNames(p[0], p[1], b[0], b[1]); got != want {
+				t.Errorf("bank %q %q, player %q %q: key among NameKeys %t (%q); sameNames %t", b[0], b[1], p[0], p[1], got, keys, want)
+			}
+		}
+	}
+}
 
 // TestDecideAsksLast: the register and the limits are not asked once a local rule
 // has finished the order, and the register is asked about the bank's person.

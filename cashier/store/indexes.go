@@ -53,6 +53,16 @@ var limitsIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_limit_changes_recent ON deposit_limit_changes (player_id, currency, "period", requested_at, id)`,
 }
 
+// kycIndexes serve Pay N Play's kyc decision, which the player waits for in the
+// checkout. idx_players_country_name finds, for a new person with a personid, the
+// players of their country and names (models.NameKey) with their date of birth or
+// none, among whom those without a personid may be them (password players who
+// registered without an identity number): a read of the namesakes, however many
+// players there are.
+var kycIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_players_country_name ON players (country, name_key, date_of_birth)`,
+}
+
 // postgresIndexes are PostgreSQL's own. idx_transfers_reference_prefix finds an
 // order's transfers by the prefix of their reference ("deposit:4711:") with LIKE
 // whatever the database's collation: the unique index on reference is in that
@@ -86,11 +96,11 @@ var redundantIndexes = []string{
 	`DROP INDEX IF EXISTS idx_notifications_received_at`,
 }
 
-// indexBackOffice creates backOfficeIndexes, playerIndexes and limitsIndexes,
-// and postgresIndexes on PostgreSQL, and drops redundantIndexes; it may run any
-// number of times.
+// indexBackOffice creates backOfficeIndexes, playerIndexes, limitsIndexes and
+// kycIndexes, and postgresIndexes on PostgreSQL, and drops redundantIndexes; it
+// may run any number of times.
 func indexBackOffice(db *gorm.DB) error {
-	stmts := slices.Concat(backOfficeIndexes, playerIndexes, limitsIndexes)
+	stmts := slices.Concat(backOfficeIndexes, playerIndexes, limitsIndexes, kycIndexes)
 	if db.Dialector.Name() == "postgres" {
 		stmts = append(stmts, postgresIndexes...)
 	}

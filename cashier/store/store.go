@@ -318,6 +318,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := appendOnly(db, "audits", "audit rows"); err != nil {
 		return err
 	}
+	if err := keyNames(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}
@@ -425,6 +428,29 @@ func upgrade(db *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// keyNames sets the name_key (models.NameKey) of the players an older version
+// wrote without one: a kyc finds players without a personid by it
+// (idx_players_country_name). Newer versions set it with the names (BeforeSave).
+// It reads and writes in batches and finds nothing to do once done; a player an
+// older instance creates while a newer one runs is keyed at the next start.
+func keyNames(db *gorm.DB) error {
+	for {
+		var ps []models.Player
+		if err := db.Select("id", "first_name", "last_name").Where("name_key = ''").Order("id").Limit(500).Find(&ps).Error; err != nil {
+			return fmt.Errorf("players without a name key: %w", err)
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		for _, p := range ps {
+			if err := db.Model(&models.Player{}).Where("id = ?", p.ID).
+				UpdateColumn("name_key", models.NameKey(p.FirstName, p.LastName)).Error; err != nil {
+				return fmt.Errorf("name key of player %d: %w", p.ID, err)
+			}
+		}
+	}
 }
 
 // Close closes the underlying connection pool, and SQLite's read pool.

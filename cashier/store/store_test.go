@@ -179,3 +179,36 @@ func TestPoolKeepsConnections(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenKeysNames: the players an older version wrote without a name key get
+// one at the next start: a kyc finds a password player without a personid by it.
+func TestOpenKeysNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for i, p := range []models.Player{
+			{FirstName: "Matti", LastName: "Meikäläinen", Country: "FI"},
+			{FirstName: "Åsa", LastName: "Öberg-Lindqvist", Country: "SE", PersonID: "SE197901311246"},
+			{Country: "FI"},
+		} {
+			p.EndUserID, p.Currency, p.CreatedAt = fmt.Sprintf("keys-%d", i), "EUR", time.Now()
+			if err := db.Create(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// As an older version left them.
+		if err := db.Exec("UPDATE players SET name_key = ''").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		var got []models.Player
+		if err := db.Order("id").Find(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []string{"meikalainen|matti", "oberg lindqvist|asa", "|"} {
+			if got[i].NameKey != want {
+				t.Errorf("player %q %q: name key %q; want %q", got[i].FirstName, got[i].LastName, got[i].NameKey, want)
+			}
+		}
+	})
+}
