@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -164,7 +165,7 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 				return nil, err
 			}
 		}
-		if known == nil && started == nil && id.PersonID.IsZero() {
+		if known == nil && started == nil {
 			alike, err := lookalikes(db, id)
 			if err != nil {
 				return nil, err
@@ -281,24 +282,41 @@ func onBreakSince(ctx context.Context, tx *gorm.DB, known *models.Player, order 
 	return false, nil
 }
 
-// maxLookalikes bounds how many players of one date of birth the decision reads.
+// maxLookalikes bounds how many players the decision reads as lookalikes.
 const maxLookalikes = 20
 
-// lookalikes are the players the kyc decision compares a new person without a
-// personid (NL) with: of the identity's country and date of birth, without a
-// personid, under another kycentityid (paynplay.Input.Lookalikes). The decision
-// compares the names.
+// lookalikes are the players without a personid the kyc decision compares a new
+// person with (paynplay.Input.Lookalikes), who may be this person under another
+// key: for an identity without a personid (NL), those of its country and date of
+// birth under another kycentityid; for one with a personid that no player has yet,
+// those of its country and names (models.NameKey) with its date of birth or none
+// stored, password players who registered without an identity number (FI asks
+// none; SE accounts from before the personnummer was asked). The decision compares
+// names and dates of birth as for any player without a personid. They are in id
+// order; of more than maxLookalikes, any maxLookalikes.
+//
+// "No personid" is written
+//
+//	COALESCE(person_id, '') = ''
+//
+// since SQLite would read person_id IS NULL through the unique index on
+// person_id, every player without one, rather than idx_players_country_dob or
+// idx_players_country_name.
 func lookalikes(db *gorm.DB, id paynplay.Identity) ([]models.Player, error) {
-	if id.DOB == "" {
+	q := db.Where("country = ? AND COALESCE(person_id, '') = ''", id.Country)
+	switch keys := paynplay.NameKeys(id.FirstName, id.LastName); {
+	case id.PersonID.IsZero() && id.DOB != "":
+		q = q.Where("date_of_birth = ? AND (kyc_entity_id IS NULL OR kyc_entity_id <> ?)", id.DOB, id.KYCEntityID)
+	case !id.PersonID.IsZero() && len(keys) > 0:
+		q = q.Where("name_key IN ? AND date_of_birth IN ?", keys, []string{id.DOB, ""})
+	default:
 		return nil, nil
 	}
 	var ps []models.Player
-	err := db.Where("country = ? AND date_of_birth = ? AND person_id IS NULL AND (kyc_entity_id IS NULL OR kyc_entity_id <> ?)",
-		id.Country, id.DOB, id.KYCEntityID).
-		Order("id").Limit(maxLookalikes).Find(&ps).Error
-	if err != nil {
-		return nil, fmt.Errorf("players born %s: %w", id.DOB, err)
+	if err := q.Limit(maxLookalikes).Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("lookalikes of a %s identity: %w", id.Country, err)
 	}
+	slices.SortFunc(ps, func(a, b models.Player) int { return cmp.Compare(a.ID, b.ID) })
 	return ps, nil
 }
 
@@ -356,8 +374,9 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")
 	}
 	order.KYCReasons = clip(strings.Join(reasons, "\n"), 2000)
-	// A person who may already be a player under another kycentityid: staff
-	// decide whether the accounts are one person's (the Flagged page).
+	// A person who may already be a player under another kycentityid, or a
+	// password player without a personid: staff decide whether the accounts are
+	// one person's (the Flagged page).
 	for _, r := range d.Reasons {
 		if r.Rule == paynplay.RuleLookalike || r.Rule == paynplay.RuleLookalikeClosed {
 			order.AddFlag("possibly a second account of one person: " + clip(r.Detail, 200))
@@ -428,8 +447,9 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 		log.Info("pay n play player created", "player_id", player.ID)
 	}
 	if known != nil || order.PlayerID != 0 {
-		update := map[string]any{"first_name": id.FirstName, "last_name": id.LastName, "date_of_birth": id.DOB,
-			"kyc_entity_id": id.KYCEntityID, "street": id.Street, "zipcode": id.Zipcode, "city": id.City, "kyc_at": now}
+		update := map[string]any{"first_name": id.FirstName, "last_name": id.LastName,
+			"name_key": models.NameKey(id.FirstName, id.LastName), "date_of_birth": id.DOB, "kyc_entity_id": id.KYCEntityID,
+			"street": id.Street, "zipcode": id.Zipcode, "city": id.City, "kyc_at": now}
 		if player.PersonID == "" && !id.PersonID.IsZero() {
 			update["person_id"] = id.PersonID.String()
 			log.Info("player linked to a bank identity", "player_id", player.ID)

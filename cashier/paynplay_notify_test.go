@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -243,6 +244,99 @@ func TestPayNPlayLookalike(t *testing.T) {
 				third.PlayerID, third.KYCOutcome, third.KYCReasons, third.Flag, players)
 		}
 		if text, _ := third.KYCRefusal(); text.ID != "kyc.lookalike-closed" {
+			t.Errorf("refusal %+v; want kyc.lookalike-closed", text)
+		}
+	})
+}
+
+// TestPayNPlayPasswordLookalike: a password player who registered without an
+// identity number (FI asks none; an SE account from before the personnummer was
+// asked) has no personid, so a bank identity with one finds them by name, and by
+// date of birth where they have one. Matti registered as "matti Meikalainen" and
+// logs in at his bank, signed out, as Matti Juhani Meikäläinen: a new player is
+// made, as he may be someone else of that name, and staff see the order flagged
+// with the password player; the two accounts stay apart. His password account's
+// own deposits are then refused: that bank identity is the other account's. Åsa,
+// a Swedish password player with her date of birth and a permanent
+// self-exclusion, is refused at her bank login (lookalike-closed), as for a Dutch
+// lookalike, with no player made; a namesake born another day is not her.
+func TestPayNPlayPasswordLookalike(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		r.svc = hybridService(t, db, "FI=hybrid,SE=hybrid")
+		key := rigTrustlyKey()
+		kyc := func(o models.Order, entity string, attrs map[string]any, want string) models.Order {
+			t.Helper()
+			r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(entity, attrs)), want)
+			return r.reload(o)
+		}
+		password := func(first, last, country, dob string) models.Player {
+			t.Helper()
+			n := rigNext()
+			p := models.Player{EndUserID: fmt.Sprintf("pw-%d", n), Email: fmt.Sprintf("pw-%d@example.com", n),
+				PasswordHash: "$2a$10$abcdefghijklmnopqrstuv", FirstName: first, LastName: last, Country: country,
+				Currency: models.Markets[country].Currency, DateOfBirth: dob, Role: models.RolePlayer}
+			if err := db.Create(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		matti := password("matti", "Meikalainen", "FI", "")
+		bank := map[string]any{"personid": "FI131052-309U", "firstname": "Matti Juhani", "lastname": "Meikäläinen",
+			"dob": "1952-10-13", "street": "Mannerheimintie 1", "zipcode": "00100", "city": "Helsinki", "country": "FI"}
+		first := kyc(r.pnpOrder(5000, "EUR"), "k-matti", bank, trustly.StatusContinue)
+		wantFlag := fmt.Sprintf("player %d has this name, no personid and no date of birth: check before paying out", matti.ID)
+		if first.PlayerID == 0 || first.PlayerID == matti.ID || !strings.Contains(first.Flag, wantFlag) ||
+			!strings.Contains(first.KYCReasons, string(paynplay.RuleLookalike)) {
+			t.Errorf("bank login of a password player's name: player %d (password %d), flag %q, reasons %q; want a new player, flagged %q",
+				first.PlayerID, matti.ID, first.Flag, first.KYCReasons, wantFlag)
+		}
+		var kept models.Player
+		if err := db.Take(&kept, matti.ID).Error; err != nil || kept.PersonID != "" || kept.FirstName != "matti" {
+			t.Errorf("password player after the other's kyc: %+v, %v; want unchanged, no personid", kept, err)
+		}
+		// His own deposit, signed in with the password: that identity is taken.
+		own := r.pnpOrder(5000, "EUR")
+		own.PlayerID, own.EndUserID = matti.ID, matti.EndUserID
+		if err := db.Save(&own).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := kyc(own, "k-matti", bank, trustly.StatusFinish); !strings.Contains(got.KYCReasons, string(paynplay.RuleIdentityTaken)) {
+			t.Errorf("the password account's own deposit: reasons %q; want identity-taken", got.KYCReasons)
+		}
+
+		// A password player who deposits with their own bank identity takes its
+		// names, and the key they are found by follows them.
+		liisa := password("liisa", "Virtanen", "FI", "")
+		linking := r.pnpOrder(5000, "EUR")
+		linking.PlayerID, linking.EndUserID = liisa.ID, liisa.EndUserID
+		if err := db.Save(&linking).Error; err != nil {
+			t.Fatal(err)
+		}
+		kyc(linking, "k-liisa", map[string]any{"personid": "FI210388-246L", "firstname": "Liisa Maria", "lastname": "Virtanen",
+			"dob": "1988-03-21", "street": "Kauppakatu 12", "zipcode": "40100", "city": "Jyväskylä", "country": "FI"}, trustly.StatusContinue)
+		if err := db.Take(&liisa, liisa.ID).Error; err != nil || liisa.PersonID != "FI210388-246L" || liisa.NameKey != "virtanen|liisa maria" {
+			t.Errorf("password player linked: personid %q, name key %q, %v; want FI210388-246L, %q", liisa.PersonID, liisa.NameKey, err, "virtanen|liisa maria")
+		}
+
+		other := password("Åsa", "Öberg-Lindqvist", "SE", "1990-01-01")
+		if err := db.Model(&models.Player{}).Where("id = ?", other.ID).Update("blocked", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		asa := password("Asa", "Oberg Lindqvist", "SE", "1979-01-31")
+		if _, err := r.svc.TakeBreak(r.ctx, asa, breaks.ExclusionEver); err != nil {
+			t.Fatal(err)
+		}
+		got := kyc(r.pnpOrder(10000, "SEK"), "k-asa", swedishAdult, trustly.StatusFinish)
+		var made int64
+		db.Model(&models.Player{}).Where("person_id = ?", swedishAdult["personid"]).Count(&made)
+		wantReason := fmt.Sprintf("%s: player %d has this name and date of birth and no personid and is blocked or on a break",
+			paynplay.RuleLookalikeClosed, asa.ID)
+		if got.KYCReasons != wantReason || got.PlayerID != 0 || made != 0 || !strings.Contains(got.Flag, fmt.Sprintf("player %d", asa.ID)) {
+			t.Errorf("bank login of a self-excluded password player: reasons %q, player %d, %d made, flag %q; want only %q, no player, flagged",
+				got.KYCReasons, got.PlayerID, made, got.Flag, wantReason)
+		}
+		if text, _ := got.KYCRefusal(); text.ID != "kyc.lookalike-closed" {
 			t.Errorf("refusal %+v; want kyc.lookalike-closed", text)
 		}
 	})

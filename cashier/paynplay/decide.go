@@ -35,8 +35,8 @@ const (
 	RuleIdentityMismatch    Rule = "identity-mismatch"     // the identity is not the player who started the order (or the one it was found as) → FINISH
 	RuleIdentityTaken       Rule = "identity-taken"        // the identity belongs to another player than the one who started the order → FINISH
 	RuleKYCEntityChanged    Rule = "kycentityid-changed"   // NL: a returning player's kycentityid changed; name and date of birth match → note only
-	RuleLookalikeClosed     Rule = "lookalike-closed"      // NL: a new person whose name and date of birth are those of a blocked player, or one on a break, under another kycentityid → FINISH
-	RuleLookalike           Rule = "lookalike"             // NL: a new person whose name and date of birth are those of a player under another kycentityid → note only (the order is flagged for staff)
+	RuleLookalikeClosed     Rule = "lookalike-closed"      // a new person who may be a blocked player, or one on a break, without a personid (Input.Lookalikes) → FINISH
+	RuleLookalike           Rule = "lookalike"             // a new person who may be a player without a personid (Input.Lookalikes) → note only (the order is flagged for staff)
 	RuleSelfExcluded        Rule = "self-excluded"         // the national register says the person is excluded → FINISH
 	RuleRegisterUnavailable Rule = "register-unavailable"  // the register did not answer in time or could not be read → FINISH (fail closed)
 	RuleLimitReached        Rule = "deposit-limit-reached" // the deposit limit leaves nothing → FINISH (not for a login-only order)
@@ -216,10 +216,14 @@ type Input struct {
 	// LoginOnly marks a login-only order (pure model, Deposit without Amount): a
 	// spent deposit limit does not stop a login.
 	LoginOnly bool
-	// Lookalikes are, for an identity without a personid (NL) that neither Started
-	// nor Known is, the players of its country with its date of birth under another
-	// kycentityid: Trustly's kycentityid may change, so one of them may be this
-	// person. Decide compares their names; nil otherwise.
+	// Lookalikes are, for an identity that neither Started nor Known is, players
+	// without a personid who may be this person under another key: without a
+	// personid (NL), the players of its country with its date of birth under
+	// another kycentityid, since Trustly's kycentityid may change; with a personid
+	// that no player has, the players of its country with its names and its date of
+	// birth or none, who never gave one (a Finnish password player, a Swedish one
+	// from before the personnummer was asked). Decide compares names and dates of
+	// birth (mismatch); nil otherwise.
 	Lookalikes []*Player
 }
 
@@ -320,19 +324,33 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 			break
 		}
 	}
-	// A new person who may be a player whose kycentityid changed: their breaks and
-	// blocks hold (a new account would shed them), and staff are told of the rest.
-	// A login makes the account as a deposit does, so it is refused too.
-	if in.Started == nil && in.Known == nil && id.PersonID.IsZero() {
+	// A new person who may be a player whose kycentityid changed, or a password
+	// player who never gave an identity number: their breaks and blocks hold (a new
+	// account would shed them), and staff are told of the rest. A login makes the
+	// account as a deposit does, so it is refused too.
+	if in.Started == nil && in.Known == nil {
 		for _, p := range in.Lookalikes {
-			if p == nil || p.PersonID != "" || p.KYCEntityID == id.KYCEntityID || mismatch(p, id) != "" {
+			if p == nil || p.PersonID != "" || (id.PersonID.IsZero() && p.KYCEntityID == id.KYCEntityID) || mismatch(p, id) != "" {
 				continue
 			}
-			if p.Blocked || p.OnBreak != "" {
-				fire(RuleLookalikeClosed, "player %d has this name and date of birth under kycentityid %q and is blocked or on a break",
-					p.ID, p.KYCEntityID)
-			} else {
-				fire(RuleLookalike, "player %d has this name and date of birth under kycentityid %q", p.ID, p.KYCEntityID)
+			var who string
+			switch {
+			case id.PersonID.IsZero():
+				who = fmt.Sprintf("player %d has this name and date of birth under kycentityid %q", p.ID, p.KYCEntityID)
+			case p.DOB == "":
+				who = fmt.Sprintf("player %d has this name, no personid and no date of birth", p.ID)
+			default:
+				who = fmt.Sprintf("player %d has this name and date of birth and no personid", p.ID)
+			}
+			switch {
+			case p.Blocked || p.OnBreak != "":
+				fire(RuleLookalikeClosed, "%s and is blocked or on a break", who)
+			case id.PersonID.IsZero():
+				fire(RuleLookalike, "%s", who)
+			default:
+				// Perhaps one person with two wallets: staff check before a payout
+				// from either.
+				fire(RuleLookalike, "%s: check before paying out", who)
 			}
 		}
 	}

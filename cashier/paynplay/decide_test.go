@@ -23,6 +23,7 @@ var (
 	seExcluded = KYC{KYCEntityID: "k-se-excl", PersonID: "SE198502021119", FirstName: "Sven", LastName: "Spelpaus", DOB: "1985-02-02", Country: "Sweden"}
 	eeAdult    = KYC{KYCEntityID: "k-ee-adult", PersonID: "EE38001085718", FirstName: "Mari", LastName: "Tamm", DOB: "1980-01-08", Country: "EE"}
 	nlAdult    = KYC{KYCEntityID: "k-nl-adult", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14", Country: "NL"}
+	fiAdult    = KYC{KYCEntityID: "k-fi-adult", PersonID: "FI131052-309U", FirstName: "Matti Juhani", LastName: "Meikäläinen", DOB: "1952-10-13", Country: "FI"}
 	deAdult    = KYC{KYCEntityID: "k-de", FirstName: "Max", LastName: "Muster", DOB: "1980-01-01", Country: "Germany"}
 	deMinor    = KYC{KYCEntityID: "k-de", FirstName: "Mia", LastName: "Muster", DOB: "2015-01-01", Country: "DE"}
 )
@@ -40,6 +41,15 @@ var (
 	nlOnBreak   = &Player{ID: 11, KYCEntityID: "k-nl-y", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14",
 		OnBreak: "You chose a 7-day time-out.", OnBreakText: models.Text{ID: "breaks.on_break_forever"}}
 	nlBlocked = &Player{ID: 14, FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14", Blocked: true}
+	// Finnish password players a new person with fiAdult's identity may be
+	// (Input.Lookalikes): registered with a name only, typed without accents.
+	fiPassword        = &Player{ID: 20, FirstName: "matti", LastName: "Meikalainen"}
+	fiPasswordBlocked = &Player{ID: 21, FirstName: "Matti", LastName: "Meikäläinen", Blocked: true}
+	fiPasswordOnBreak = &Player{ID: 22, FirstName: "Matti Juhani", LastName: "MEIKÄLÄINEN", DOB: "1952-10-13",
+		OnBreak: "You chose a 30-day time-out.", OnBreakText: models.Text{ID: "breaks.on_break"}}
+	fiNotHim = []*Player{{ID: 23, FirstName: "Pekka", LastName: "Meikäläinen", Blocked: true},
+		{ID: 24, FirstName: "Matti", LastName: "Meikäläinen", DOB: "1960-01-01", Blocked: true},
+		{ID: 25, PersonID: "FI131052-309U", FirstName: "Matti", LastName: "Meikäläinen", Blocked: true}}
 	blocked   = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
 	badStored = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
 	onBreak   = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
@@ -179,6 +189,19 @@ func TestDecide(t *testing.T) {
 			want: Continue},
 		{name: "NL returning player, lookalikes not asked", in: Input{KYC: nlAdult, Started: pnpNL, Lookalikes: []*Player{nlBlocked}, Amount: eur(100), Currency: "EUR"},
 			want: Continue, rules: []Rule{RuleKYCEntityChanged}},
+		{name: "new person with a personid, a password player of the name", in: Input{KYC: fiAdult, Lookalikes: []*Player{fiPassword}, Amount: eur(100), Currency: "EUR"},
+			want: Continue, rules: []Rule{RuleLookalike}},
+		{name: "new person with a personid, a blocked password player of the name", in: Input{KYC: fiAdult, Lookalikes: []*Player{fiPassword, fiPasswordBlocked}, Amount: eur(100), Currency: "EUR"},
+			want: Finish, rules: []Rule{RuleLookalike, RuleLookalikeClosed}, inMessage: "contact support"},
+		{name: "new person with a personid, a password player on a break, login only", in: Input{KYC: fiAdult, Lookalikes: []*Player{fiPasswordOnBreak}, Currency: "EUR", LoginOnly: true},
+			want: Finish, rules: []Rule{RuleLookalikeClosed}, inMessage: "closed for play or on a break"},
+		{name: "new person with a personid, players of another first name, date of birth, or with a personid", in: Input{KYC: fiAdult, Lookalikes: fiNotHim, Amount: eur(100), Currency: "EUR"},
+			want: Continue},
+		{name: "new Swede without a kycentityid, a blocked password player of the name and date of birth", in: Input{KYC: kyc(seAdult, func(k *KYC) { k.KYCEntityID = "" }),
+			Lookalikes: []*Player{{ID: 26, FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}}, Amount: sek(100), Currency: "SEK"},
+			want: Finish, rules: []Rule{RuleLookalikeClosed}},
+		{name: "returning player with a personid, lookalikes not asked", in: Input{KYC: seAdult, Known: pnpSE, Lookalikes: []*Player{password, {ID: 26, FirstName: "Åsa", LastName: "Öberg-Lindqvist", Blocked: true}}, Amount: sek(100), Currency: "SEK"},
+			want: Continue},
 		{name: "limit caps the deposit", in: Input{KYC: seAdult, Amount: sek(1000), Currency: "SEK"}, limits: limited(sek(500)),
 			want: Continue, rules: []Rule{RuleLimitCapped}, limit: "500.00"},
 		{name: "limit caps a typed amount", in: Input{KYC: seAdult, Currency: "SEK"}, limits: limited(models.Money{Minor: 12345, Currency: "SEK"}),
@@ -264,6 +287,28 @@ func copyOf(p *Player) *Player { c := *p; return &c }
 
 type nilChecker struct{ exclusions.Exclusions }
 type nilLimits struct{ Limits }
+
+// TestLookalikeDetails: staff read in a lookalike's reason which player it is and
+// why; a password player without a personid is to be checked before a payout.
+func TestLookalikeDetails(t *testing.T) {
+	r := testRules(t, &register{res: exclusions.Result{Register: "test", Reference: "r"}}, Unlimited{})
+	for _, tt := range []struct {
+		in   Input
+		want string
+	}{
+		{Input{KYC: fiAdult, Lookalikes: []*Player{fiPassword}, Currency: "EUR"},
+			"player 20 has this name, no personid and no date of birth: check before paying out"},
+		{Input{KYC: fiAdult, Lookalikes: []*Player{fiPasswordOnBreak}, Currency: "EUR"},
+			"player 22 has this name and date of birth and no personid and is blocked or on a break"},
+		{Input{KYC: nlAdult, Lookalikes: []*Player{pnpNL}, Currency: "EUR"},
+			`player 5 has this name and date of birth under kycentityid "k-nl-old"`},
+	} {
+		d := r.Decide(context.Background(), tt.in)
+		if len(d.Reasons) != 1 || d.Reasons[0].Detail != tt.want {
+			t.Errorf("%s: reasons %+v; want one, %q", tt.in.KYC.LastName, d.Reasons, tt.want)
+		}
+	}
+}
 
 // TestNameKeys: the keys a bank's names find players by are exactly the keys of
 // the players whose names sameNames accepts for them.
