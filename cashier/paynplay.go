@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
@@ -174,6 +175,10 @@ const (
 	PayNPlayWaiting PayNPlayState = "waiting" // no kyc decision yet: show "one moment" and ask again
 	PayNPlayRefused PayNPlayState = "refused" // the kyc said FINISH, or the checkout ended: Message says why; no one signs in
 	PayNPlayReady   PayNPlayState = "ready"   // the kyc said CONTINUE: Player is who the bank identified
+	// PayNPlayExpired: the kyc said CONTINUE, but no browser was signed in by the
+	// order within Config.CheckoutExpiry of the decision; no one signs in now (the player logs
+	// in with the bank again). A deposit's money is the player's all the same.
+	PayNPlayExpired PayNPlayState = "expired"
 )
 
 // PayNPlayOutcome is what the page after a Pay N Play checkout needs.
@@ -188,20 +193,70 @@ type PayNPlayOutcome struct {
 	Player *models.Player
 }
 
+// SignInClaim is what ClaimPayNPlaySignIn found.
+type SignInClaim string
+
+const (
+	SignInClaimed SignInClaim = "claimed" // this request signs the browser in
+	SignInUsed    SignInClaim = "used"    // the order signed a browser in before: nobody now
+	SignInExpired SignInClaim = "expired" // never claimed, and its kyc decision is older than Config.CheckoutExpiry: nobody now
+)
+
+// signInWindow is how long after its kyc decision a Pay N Play order may still
+// sign its browser in: Config.CheckoutExpiry (CASHIER_CHECKOUT_EXPIRY, 30 minutes).
+// The kyc comes while the player is in Trustly's checkout, right after the bank
+// login, and the checkout ends with the browser at the return URL; a checkout URL
+// lives at most 30 minutes (API.md §9), so a browser that comes back later is not
+// the checkout's own return but whoever sits at that browser now (a tab closed
+// after the bank app, a redirect lost, a shared computer). It counts from the
+// decision, not from the order, so a player slow at the bank within the checkout's
+// life still has the whole window; an order without a decision time counts from
+// its creation.
+func (s *Service) signInWindow() time.Duration { return s.cfg.checkoutExpiry() }
+
+// signInOver reports whether order can no longer sign a browser in at now because
+// its kyc decision (or, without one, the order) is older than signInWindow. The
+// claim's UPDATE says the same in SQL.
+func (s *Service) signInOver(order models.Order, now time.Time) bool {
+	from := order.CreatedAt
+	if order.KYCAt != nil {
+		from = *order.KYCAt
+	}
+	return now.Sub(from) > s.signInWindow()
+}
+
 // ClaimPayNPlaySignIn records that the Pay N Play order orderID signs its browser
-// in now, and reports false when it did so before: an order signs in once. The
+// in now (SignInClaimed). An order signs in once (SignInUsed after that): the
 // binding to the browser that started it lives in that browser's cookie, and a
 // copy of the cookie taken before the sign-in stays valid; without this claim it
-// would sign the player in again, in any browser, even after they logged out. One
-// conditional UPDATE, so that of two requests at once only one signs in.
-func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (bool, error) {
+// would sign the player in again, in any browser, even after they logged out. And
+// only within Config.CheckoutExpiry of its kyc decision (signInWindow; SignInExpired after that): the
+// cookie lives 12 hours from its last write, far longer than any checkout. One
+// conditional UPDATE holds both, so that of two requests at once only one signs
+// in, and no instance of the cashier signs in late, whatever it read before.
+func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (SignInClaim, error) {
+	now := s.now().UTC()
 	res := s.db.WithContext(ctx).Model(&models.Order{}).
 		Where("id = ? AND pay_n_play = ? AND signed_in_at IS NULL", orderID, true).
-		Update("signed_in_at", s.now().UTC())
+		Where("COALESCE(kyc_at, created_at) >= ?", now.Add(-s.signInWindow())).
+		Update("signed_in_at", now)
 	if res.Error != nil {
-		return false, fmt.Errorf("claim the sign-in of order %d: %w", orderID, res.Error)
+		return "", fmt.Errorf("claim the sign-in of order %d: %w", orderID, res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	if res.RowsAffected == 1 {
+		return SignInClaimed, nil
+	}
+	// Not claimed: either it was before, or it is too late. signed_in_at is only
+	// ever set, so what it says now is why.
+	var used int64
+	if err := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND signed_in_at IS NOT NULL", orderID).
+		Count(&used).Error; err != nil {
+		return "", fmt.Errorf("claim the sign-in of order %d: %w", orderID, err)
+	}
+	if used > 0 {
+		return SignInUsed, nil
+	}
+	return SignInExpired, nil
 }
 
 // PayNPlayResult reports the Pay N Play order with messageID (the order parameter of
@@ -212,6 +267,7 @@ func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (bool,
 // never sign anyone in.
 func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPlayOutcome, error) {
 	var out PayNPlayOutcome
+	now := s.now().UTC()
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Where("message_id = ? AND kind = ? AND pay_n_play = ?", messageID, models.OrderDeposit, true).
 			Limit(1).Find(&out.Order).Error; err != nil {
@@ -226,6 +282,8 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 			out.State, out.Message = PayNPlayRefused, o.KYCMessage
 		case o.KYCOutcome == models.KYCContinue && o.Status == models.OrderFailed:
 			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
+		case o.KYCOutcome == models.KYCContinue && o.PlayerID != 0 && o.SignedInAt == nil && s.signInOver(*o, now):
+			out.State = PayNPlayExpired
 		case o.KYCOutcome == models.KYCContinue && o.PlayerID != 0:
 			var p models.Player
 			if err := tx.Where("id = ?", o.PlayerID).Take(&p).Error; err != nil {

@@ -63,8 +63,10 @@ type Config struct {
 	// change at once, which only tests want.
 	LimitPolicy limits.Policies
 	// CheckoutExpiry is how long after its Deposit call a deposit without any
-	// notification is taken as abandoned (Janitor); 0 means 30 minutes, the longest
-	// a Trustly checkout URL lives.
+	// notification is taken as abandoned (Janitor), and how long after its kyc
+	// decision a Pay N Play order may still sign its browser in
+	// (ClaimPayNPlaySignIn); 0 means 30 minutes, the longest a Trustly checkout URL
+	// lives.
 	CheckoutExpiry time.Duration
 	// ResumeAfter is how long ResumePayouts leaves a payout alone after an
 	// AccountPayout call started; 0 means 2 minutes, well past the client's timeout.

@@ -244,21 +244,15 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 		}
 		switch out.State {
 		case cashier.PayNPlayReady:
-			// Once per order: a copy of this browser's cookie from before the sign-in
-			// still holds the binding.
-			switch claimed, err := svc.ClaimPayNPlaySignIn(c.UserContext(), out.Order.ID); {
-			case err != nil:
+			// Once per order, and soon after its kyc: a copy of this browser's cookie
+			// from before the sign-in still holds the binding, and the cookie outlives
+			// the checkout by hours.
+			claim, err := svc.ClaimPayNPlaySignIn(c.UserContext(), out.Order.ID)
+			if err != nil {
 				return err
-			case !claimed:
-				// A copy of the cookie, or the browser whose first answer was lost: it
-				// signs in nobody, and says how to get in.
-				log.LogAttrs(c.UserContext(), slog.LevelWarn, "pay n play sign-in refused: the order signed in before",
-					slog.Int64("order_id", out.Order.ID), slog.String("ip", c.IP()), slog.String("request_id", requestID(c)))
-				page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
-				page.Message = loc(c).T("paynplay.sign_in_used")
-				page.Chrome = chrome(c)
-				c.Status(fiber.StatusConflict)
-				return render(c, views.PayNPlayResult(page))
+			}
+			if claim != cashier.SignInClaimed {
+				return refuseSignIn(c, log, page, out.Order, claim)
 			}
 			before := session(c)
 			if err := signIn(c, *out.Player, cashier.Access{}); err != nil {
@@ -280,12 +274,34 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				return err
 			}
 			return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
+		case cashier.PayNPlayExpired:
+			return refuseSignIn(c, log, page, out.Order, cashier.SignInExpired)
 		case cashier.PayNPlayRefused:
 			page.Phase, page.Message = views.PayNPlayRefused, kycMessage(c, out.Order)
 		}
 		page.Chrome = chrome(c)
 		return render(c, views.PayNPlayResult(page))
 	}
+}
+
+// refuseSignIn shows the page of a Pay N Play order whose kyc said CONTINUE but
+// that signs this browser in no more (claim): it signed a browser in before
+// (cashier.SignInUsed, 409: a copy of the cookie, or the browser whose first answer
+// was lost), or its login expired (cashier.SignInExpired, 410: whoever sits at the
+// browser this long after the checkout may be anyone). Either way it says how to
+// get in: log in with the bank again. A deposit's money is not touched by it.
+func refuseSignIn(c *fiber.Ctx, log *slog.Logger, page views.PayNPlayResultPage, order models.Order, claim cashier.SignInClaim) error {
+	status, message, why := fiber.StatusGone, "paynplay.sign_in_expired", "the login expired"
+	if claim == cashier.SignInUsed {
+		status, message, why = fiber.StatusConflict, "paynplay.sign_in_used", "the order signed in before"
+	}
+	log.LogAttrs(c.UserContext(), slog.LevelWarn, "pay n play sign-in refused: "+why,
+		slog.Int64("order_id", order.ID), slog.String("ip", c.IP()), slog.String("request_id", requestID(c)))
+	page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
+	page.Message = loc(c).T(message)
+	page.Chrome = chrome(c)
+	c.Status(status)
+	return render(c, views.PayNPlayResult(page))
 }
 
 // welcome greets a player the bank just signed in.

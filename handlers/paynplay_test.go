@@ -629,3 +629,101 @@ func TestPayNPlayCheckoutBackAfterSignIn(t *testing.T) {
 	other, _ := lv.signedIn("bo@example.com")
 	other.get(checkout).wantStatus(http.StatusNotFound)
 }
+
+// TestPayNPlaySignInExpires: the browser that started a Pay N Play order signs in
+// by it only within the checkout expiry (30 minutes) of its kyc decision. Later the
+// return URL signs in nobody (410) and says to log in with the bank again; the
+// status the waiting page polls says so too. A deposit's money stays the player's:
+// the order is credited as before, and the next bank login shows it in the balance.
+func TestPayNPlaySignInExpires(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		amount string // "": "Log in with your bank"
+		after  time.Duration
+		signIn bool
+	}{
+		{"login 29 minutes on", "", 29 * time.Minute, true},
+		{"login 31 minutes on", "", 31 * time.Minute, false},
+		{"deposit 29 minutes on", "100", 29 * time.Minute, true},
+		{"deposit 31 minutes on", "100", 31 * time.Minute, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &testClock{now: time.Now()}
+			lv := startLive(t, liveOptions{
+				Setup: func(s *testSetup) {
+					withPayNPlay(t, "pure")(s)
+					s.Cashier.Now = clock.Now
+				},
+				Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult"},
+			})
+			cl := lv.client()
+			id := startPayNPlay(cl, "SE", tt.amount)
+			if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady {
+				t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+			}
+			if tt.amount != "" {
+				deadline := time.Now().Add(10 * time.Second)
+				for lv.countRows(&models.Order{}, "message_id = ? AND status = ?", id, models.OrderCredited) == 0 {
+					if time.Now().After(deadline) {
+						t.Fatalf("order %s not credited after 10 s", id)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			clock.Advance(tt.after)
+			success := cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)
+			if tt.signIn {
+				r := cl.get(success).wantStatus(http.StatusSeeOther)
+				if to := r.Header.Get("Location"); to != afterSignInPath(id, tt.amount) {
+					t.Errorf("signed in to %q; want %q", to, afterSignInPath(id, tt.amount))
+				}
+				cl.get("/cashier").wantStatus(http.StatusOK)
+				return
+			}
+			status := cl.get("/paynplay/status?order=" + url.QueryEscape(id)).wantStatus(http.StatusOK)
+			if got := string(status.Body); got != `{"state":"expired"}` {
+				t.Errorf("status %s; want expired", got)
+			}
+			for _, path := range []string{success, cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(id)} {
+				page := cl.get(path).wantStatus(http.StatusGone)
+				if got, want := page.text("refusal"), "This login has expired, so it cannot log you in any more. Your money is safe: log in with your bank to continue."; got != want {
+					t.Errorf("GET %s says %q; want %q", path, got, want)
+				}
+				if got := page.text("result-title"); got != "You could not log in" {
+					t.Errorf("GET %s title %q", path, got)
+				}
+			}
+			if r := cl.get("/cashier"); r.Status == http.StatusOK {
+				t.Fatal("an expired login opens the cashier")
+			}
+			var order models.Order
+			if err := lv.DB.Where("message_id = ?", id).Take(&order).Error; err != nil {
+				t.Fatal(err)
+			}
+			if order.SignedInAt != nil {
+				t.Error("an expired sign-in was claimed")
+			}
+			if tt.amount == "" {
+				return
+			}
+			// The deposit is the player's: their next bank login shows it.
+			if order.Status != models.OrderCredited {
+				t.Errorf("deposit %s; want credited", order.Status)
+			}
+			next := startPayNPlay(cl, "SE", "")
+			lv.waitDecision(next)
+			cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(next)).wantRedirect("/cashier")
+			if got := cl.get("/cashier").wantStatus(http.StatusOK).text("balance"); got != "SEK 100.00" {
+				t.Errorf("balance after the next login %q; want SEK 100.00, the deposit whose sign-in expired", got)
+			}
+		})
+	}
+}
+
+// afterSignInPath is where a Pay N Play order of amount ("" for a login) signs in to.
+func afterSignInPath(id, amount string) string {
+	if amount == "" {
+		return "/cashier"
+	}
+	return "/deposit/success?order=" + url.QueryEscape(id)
+}

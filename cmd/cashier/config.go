@@ -102,8 +102,9 @@ type config struct {
 	SandboxAdminPassword string
 
 	// The janitor (cashier.Service.Janitor): how often it runs (CASHIER_JANITOR_EVERY,
-	// default 1m), after how long a silent deposit checkout is abandoned
-	// (CASHIER_CHECKOUT_EXPIRY, default 30m) and a payout without an answer is resent
+	// default 1m), after how long a silent deposit checkout is abandoned and a Pay N
+	// Play order's kyc can no longer sign its browser in (CASHIER_CHECKOUT_EXPIRY,
+	// default 30m), and after how long a payout without an answer is resent
 	// (CASHIER_PAYOUT_RESUME_AFTER, default 2m). The last two are shorter only in
 	// tests: Trustly's checkout lives up to 30 minutes, its API answers within 30 s.
 	JanitorEvery, CheckoutExpiry, ResumeAfter time.Duration

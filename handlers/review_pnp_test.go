@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// Review of Pay N Play (review-pnp): tests that fail on the code as it stands.
+
+// TestReviewPNPStaleLoginSignsIn: a Pay N Play login whose browser never came
+// back to the success URL (the tab was closed after the bank app, the redirect
+// was lost, the bank app returned to another browser) stays able to sign in,
+// hours later, whoever sits at that browser: the binding is in the visitor's
+// cookie (12 hours from its last write, and any write renews it), and
+// ClaimPayNPlaySignIn and PayNPlayResult ask nothing of the order's age. On a
+// shared computer the next person opens the history's /paynplay/checkout?order=…
+// (which redirects on to the success page) and is in the first player's wallet,
+// with payouts to their bank. The README's own guard for "a forgotten browser" of
+// a player without a password is CASHIER_SESSION_IDLE (30 minutes); an unclaimed
+// sign-in outlives it twelvefold. The sign-in should expire with the checkout
+// (CheckoutExpiry, 30 minutes after the order, or so after the kyc).
+func TestReviewPNPStaleLoginSignsIn(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "")
+	if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady {
+		t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+	}
+	// The player walked away six hours ago: the order and its kyc are that old.
+	then := time.Now().Add(-6 * time.Hour).UTC()
+	if err := lv.DB.Model(&models.Order{}).Where("message_id = ?", id).
+		Updates(map[string]any{"created_at": then, "started_at": then, "kyc_at": then}).Error; err != nil {
+		t.Fatal(err)
+	}
+	// The next person at this browser: the history holds /paynplay/checkout?order=…,
+	// whose framed checkout links on to the success URL (or the same query typed on
+	// the success path).
+	cl.get("/paynplay/checkout?order=" + url.QueryEscape(id)).wantStatus(http.StatusOK)
+	r := cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id))
+	t.Logf("success URL six hours on: %d %s", r.Status, r.Header.Get("Location"))
+	if page := cl.get("/cashier"); page.Status == http.StatusOK {
+		t.Errorf("a login finished six hours ago and never claimed signs in the next person at the browser as %q; want the sign-in expired",
+			page.text("player-name"))
+	}
+}
