@@ -541,28 +541,39 @@ func heldForKYC(order *models.Order) bool {
 }
 
 // bookCredit books amount, a deposit's credit: clearing → wallet, as much as
-// Trustly says. An amount other than the order's is booked as Trustly says and
-// flagged. A debit booked before it that took more than it gives back the
-// difference (returnDebitExcess).
+// Trustly says. An amount other than the one asked (Order.Expected: the order's,
+// or the lower limit its kyc answered CONTINUE with, which Trustly's checkout caps
+// it at) is booked as Trustly says and flagged. A debit booked before it that took
+// more than it gives back the difference (returnDebitExcess).
 func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
 	t := models.Move(order.Reference("credit"), "Deposit via Trustly", models.TrustlyClearing, models.PlayerWallet(order.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}
-	if amount != order.Amount {
-		order.AddFlag(fmt.Sprintf("credit of %s differs from the order's %s: booked as credited", amount, order.Amount))
+	if amount != order.Expected() {
+		order.AddFlag(fmt.Sprintf("credit of %s differs from %s: booked as credited", amount, expectedText(order)))
 	}
 	order.CreditedMinor = amount.Minor
 	setOnce(&order.CreditedAt, now)
 	return s.returnDebitExcess(ctx, tx, amount, order, log)
 }
 
+// expectedText names what a deposit's credit or debit is compared with, for a
+// flag: "the order's 100.00", or for an order its kyc capped, "the kyc's limit of
+// 1000.00 (the order asked 2000.00)".
+func expectedText(order *models.Order) string {
+	if want := order.Expected(); want != order.Amount {
+		return fmt.Sprintf("the kyc's limit of %s (the order asked %s)", want, order.Amount)
+	}
+	return fmt.Sprintf("the order's %s", order.Amount)
+}
+
 // returnDebitExcess gives back what a debit booked before the credit took beyond
-// that credit: a debit that comes first is capped at the order's amount, since the
-// credit is expected to be that, and a smaller credit would leave the player owing
-// money they never received. The transfer "deposit:<ID>:debit-excess" (clearing →
-// wallet) and the flag make the deposit end as when the debit came second and was
-// capped at the credit (bookDebit).
+// that credit: a debit that comes first is capped at the amount asked
+// (Order.Expected), since the credit is expected to be that, and a smaller credit
+// would leave the player owing money they never received. The transfer
+// "deposit:<ID>:debit-excess" (clearing → wallet) and the flag make the deposit end
+// as when the debit came second and was capped at the credit (bookDebit).
 func (s *Service) returnDebitExcess(ctx context.Context, tx *gorm.DB, credit models.Money, order *models.Order, log *slog.Logger) error {
 	if order.DebitedAt == nil {
 		return nil
@@ -638,10 +649,10 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 // same, and the credit, when it comes, evens it out (bookCredit).
 //
 // It never takes more than the deposit gave: the credit booked, or, before the
-// credit came, the order's amount, and a smaller credit then gives back the rest
-// (returnDebitExcess). A larger debit books that much and is flagged, so staff
-// settle the rest with the player; it invents no debt the player never received
-// money for.
+// credit came, the amount asked (Order.Expected), and a smaller credit then gives
+// back the rest (returnDebitExcess). A larger debit books that much and is
+// flagged, so staff settle the rest with the player; it invents no debt the player
+// never received money for.
 func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
 	credited, err := creditedAmount(tx, order)
 	if err != nil {
@@ -665,8 +676,8 @@ func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Mone
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}
-	if booked == amount && amount != order.Amount {
-		order.AddFlag(fmt.Sprintf("debit of %s differs from the order's %s: booked as debited", amount, order.Amount))
+	if booked == amount && amount != order.Expected() {
+		order.AddFlag(fmt.Sprintf("debit of %s differs from %s: booked as debited", amount, expectedText(order)))
 	}
 	setOnce(&order.DebitedAt, now)
 	log.Warn("deposit debited: the bank did not settle it; the player may be blocked", "amount", booked.String())
@@ -674,10 +685,11 @@ func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Mone
 }
 
 // creditedAmount is what a deposit gave the player's wallet: its booked credit, or,
-// while no credit is booked, the order's amount, which the credit is expected to be.
+// while no credit is booked, the amount asked (Order.Expected: the order's, or its
+// kyc's lower limit), which the credit is expected to be.
 func creditedAmount(tx *gorm.DB, order *models.Order) (models.Money, error) {
 	if order.CreditedAt == nil {
-		return order.Amount, nil
+		return order.Expected(), nil
 	}
 	return walletEntry(tx, order, "credit")
 }

@@ -113,9 +113,10 @@ type Order struct {
 	MessageID string    `gorm:"size:64;not null;uniqueIndex"` // ours, sent to Trustly; NewMessageID
 	Kind      OrderKind `gorm:"size:16;not null"`             // indexed by (kind, id) and (kind, created_at, id): store.backOfficeIndexes
 	PlayerID  int64     `gorm:"not null"`                     // indexed by (player_id, id)
-	// Amount is what the player asked for. What Trustly booked is in the ledger; a
-	// credit for another amount is booked as Trustly says and flagged, one in another
-	// currency is flagged and not booked.
+	// Amount is what the player asked for; a Pay N Play kyc may cap it lower
+	// (KYCLimitMinor, Expected). What Trustly booked is in the ledger; a credit for
+	// another amount than Expected is booked as Trustly says and flagged, one in
+	// another currency is flagged and not booked.
 	Amount         Money       `gorm:"embedded;embeddedPrefix:amount_"`   // columns amount_minor, amount_currency
 	Status         OrderStatus `gorm:"size:24;not null"`                  // indexed by (status, id) and (status, created_at, id)
 	TrustlyOrderID string      `gorm:"size:64;not null;default:'';index"` // Trustly's orderid, from the API result or a notification
@@ -249,6 +250,17 @@ func (o *Order) KYCLimit() Money {
 		return Money{}
 	}
 	return Money{Minor: o.KYCLimitMinor, Currency: o.Amount.Currency}
+}
+
+// Expected is what a deposit's credit is asked to bring: the order's amount, or,
+// when a CONTINUE with limit capped it below that, the limit (Trustly's checkout
+// lets the player sign no more). A credit of anything else is booked as Trustly
+// says and flagged for staff.
+func (o *Order) Expected() Money {
+	if limit := o.KYCLimit(); limit.Minor > 0 && limit.Minor < o.Amount.Minor {
+		return limit
+	}
+	return o.Amount
 }
 
 // KYCRefusal is the FINISH's sentence as a message id with its arguments (KYCText

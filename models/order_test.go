@@ -55,6 +55,19 @@ func TestOrderFlags(t *testing.T) {
 	}
 }
 
+// TestOrderExpected: a deposit's credit is asked to be its amount, or the kyc's
+// limit when that is lower; a limit at or above the amount, or none, changes nothing.
+func TestOrderExpected(t *testing.T) {
+	for _, tt := range []struct {
+		amount, limit, want int64
+	}{{200000, 100000, 100000}, {200000, 0, 200000}, {200000, 200000, 200000}, {50000, 100000, 50000}, {0, 100000, 0}} {
+		o := Order{Amount: Money{Minor: tt.amount, Currency: "SEK"}, KYCLimitMinor: tt.limit}
+		if got := o.Expected(); got != (Money{Minor: tt.want, Currency: "SEK"}) {
+			t.Errorf("amount %d, limit %d: Expected() = %+v; want %d SEK", tt.amount, tt.limit, got, tt.want)
+		}
+	}
+}
+
 func TestNewMessageID(t *testing.T) {
 	for _, tt := range []struct {
 		kind OrderKind
