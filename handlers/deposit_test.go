@@ -7,9 +7,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/views"
 	"golang.org/x/net/html"
 )
@@ -170,7 +174,8 @@ func TestDepositCreditedStatus(t *testing.T) {
 		t.Fatalf("%v in %s", err, r.Body)
 	}
 	want := orderStatus{Status: "credited", Text: "In your balance", Phase: "credited", Balance: "SEK\u00a0100.00",
-		Title: enText("deposit.result.title_credited")}
+		Title: enText("deposit.result.title_credited"), Amount: "SEK\u00a0100.00",
+		Credited: "SEK\u00a0100.00 is in your balance. Good luck!"}
 	if got != want {
 		t.Errorf("status = %+v; want %+v", got, want)
 	}
@@ -277,5 +282,115 @@ func TestBlockedPlayer(t *testing.T) {
 	}
 	if n := countOrders(t, lv.testApp); n != 1 {
 		t.Errorf("%d orders; want only the first", n)
+	}
+}
+
+// TestCappedDepositPages: a new Swede's Pay N Play deposit of 2 000 SEK is capped by
+// the kyc at 1 000.00 (the SE policy's unset cap) and Trustly brings 1 000.00. While
+// it is pending its result page, the status its script polls and the history say
+// 1 000.00, with a sentence on why it is less than chosen, and the credited sentence
+// the page shows next promises no more; once credited they say what the credit
+// booked, and once the bank returned it the cashier's notice names that amount.
+func TestCappedDepositPages(t *testing.T) {
+	const (
+		shown    = "SEK 1,000.00"
+		credited = "SEK 1,000.00 is in your balance. Good luck!"
+		capped   = "Your deposit limits allow SEK 1,000.00 now, not the SEK 2,000.00 you chose. We are waiting for your bank to confirm the payment of SEK 1,000.00. This page updates by itself, and you may also leave it: the money is in your balance as soon as it arrives."
+	)
+	for _, tt := range []struct {
+		scenario string
+		status   models.OrderStatus
+	}{
+		{"deposit-delayed", models.OrderPending},
+		{"deposit-ok", models.OrderCredited},
+		{"deposit-credit-then-debit", models.OrderDebited},
+	} {
+		t.Run(tt.scenario, func(t *testing.T) {
+			lv := startLive(t, liveOptions{
+				Setup: func(s *testSetup) {
+					withPayNPlay(t, "pure")(s)
+					s.Cashier.Config.LimitPolicy = limits.Builtin()
+				},
+				Extra:   map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult", "SandboxScenario": tt.scenario},
+				Sandbox: func(c *sandbox.Config) { c.LateDelay = 10 * time.Minute }, // deposit-delayed: no credit during the test
+			})
+			cl := lv.client()
+			id := startPayNPlay(cl, "SE", "2000")
+			if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady || out.Order.KYCLimitMinor != 100000 {
+				t.Fatalf("decision %s, kyc limit %d; want ready, capped at 100000", out.State, out.Order.KYCLimitMinor)
+			}
+			order := lv.waitStatus(id, tt.status)
+			result := "/deposit/success?order=" + url.QueryEscape(id)
+			cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect(result)
+
+			page := cl.get(result).wantStatus(http.StatusOK)
+			if got := page.text("order-amount"); got != shown {
+				t.Errorf("result page amount %q; want %q", got, shown)
+			}
+			if got := page.text("result-credited"); got != credited {
+				t.Errorf("result page's credited sentence %q; want %q", got, credited)
+			}
+			waiting := page.find(func(n *html.Node) bool { return attr(n, "data-when") == "waiting" })
+			if len(waiting) != 1 || strings.TrimSpace(textOf(waiting[0])) != capped {
+				t.Errorf("result page's waiting sentence %q; want %q", textOf(waiting[0]), capped)
+			}
+			var status orderStatus
+			if err := json.Unmarshal([]byte(cl.get("/deposit/status?order="+url.QueryEscape(id)).wantStatus(http.StatusOK).Body), &status); err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.Replace(credited, " ", "\u00a0", 1); status.Amount != "SEK\u00a01,000.00" || status.Credited != want {
+				t.Errorf("status amount %q, credited %q; want SEK 1,000.00 and %q", status.Amount, status.Credited, want)
+			}
+			rows := cl.get("/history").wantStatus(http.StatusOK).byTestID("order-row")
+			if len(rows) != 1 {
+				t.Fatalf("%d order rows; want 1", len(rows))
+			}
+			if got := (&testResponse{t: t, doc: rows[0], what: "order row"}).text("order-amount"); got != shown {
+				t.Errorf("history amount %q; want %q", got, shown)
+			}
+			if tt.status != models.OrderDebited {
+				return
+			}
+			// The player had played 40.00 of the deposit before the bank returned it.
+			played := models.Move("test:played", "Played", models.PlayerWallet(order.PlayerID), models.Adjustments,
+				models.Money{Minor: 4000, Currency: "SEK"})
+			played.AllowOverdraft = true
+			if _, err := ledger.New(lv.DB).Post(context.Background(), played); err != nil {
+				t.Fatal(err)
+			}
+			want := "A deposit of SEK 1,000.00 was returned by your bank."
+			// The withdrawal page says it (the cashier page first asks a new Swede for limits).
+			if got := cl.get("/payout").wantStatus(http.StatusOK).text("blocked"); !strings.Contains(got, want) {
+				t.Errorf("blocked notice %q; want it to say %q", got, want)
+			}
+		})
+	}
+}
+
+// TestDepositAmount: a deposit's pages show what its credit booked once credited,
+// and before that the amount chosen, or the kyc's limit when that is lower.
+func TestDepositAmount(t *testing.T) {
+	now := time.Now()
+	sek := func(minor int64) models.Money { return models.Money{Minor: minor, Currency: "SEK"} }
+	for _, tt := range []struct {
+		name  string
+		order models.Order
+		want  int64
+	}{
+		{"pending", models.Order{Amount: sek(200000)}, 200000},
+		{"pending, capped", models.Order{Amount: sek(200000), KYCLimitMinor: 100000}, 100000},
+		{"failed, capped", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CancelledAt: &now}, 100000},
+		{"credited the limit", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 100000}, 100000},
+		{"credited less than the limit", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 80000}, 80000},
+		{"credited more than the limit", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 150000}, 150000},
+		{"credited less than chosen", models.Order{Amount: sek(200000), CreditedAt: &now, CreditedMinor: 150000}, 150000},
+		{"credited, then returned", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 100000, DebitedAt: &now}, 100000},
+		{"credited before the credit was kept", models.Order{Amount: sek(200000), CreditedAt: &now}, 200000},
+	} {
+		tt.order.Kind = models.OrderDeposit
+		tt.order.Refresh()
+		if got := depositAmount(tt.order); got != sek(tt.want) {
+			t.Errorf("%s: depositAmount = %d; want %d", tt.name, got.Minor, tt.want)
+		}
 	}
 }

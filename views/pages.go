@@ -205,9 +205,18 @@ type OrderState struct {
 // itself.
 type DepositResultPage struct {
 	Chrome
-	Success  bool   // came back through SuccessURL
-	Title    string // the heading for the order's phase: "Processing your deposit"
-	Amount   string // "100,00 SEK"
+	Success bool   // came back through SuccessURL
+	Title   string // the heading for the order's phase: "Processing your deposit"
+	// Amount is what the deposit brings: what its credit booked once credited,
+	// before that what it is expected to bring, "100,00 SEK"; never more.
+	Amount string
+	// Credited is the credited phase's sentence with Amount: "100,00 SEK is in
+	// your balance. Good luck!" (the page's script replaces it as the order changes).
+	Credited string
+	// Chosen is the amount the player chose when their kyc's limit capped the
+	// deposit below it ("2 000,00 SEK"), so the waiting sentence says why Amount is
+	// less; "" otherwise.
+	Chosen   string
 	State    OrderState
 	RetryURL string // the cashier with the amount filled in: "/cashier?amount=100.00"
 	// Refused is why the bank identity check stopped the deposit (Pay N Play

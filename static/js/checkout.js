@@ -31,9 +31,10 @@
     window.location.replace(checkout.getAttribute("data-checkout-url"));
   });
 
-  // An order's state: poll data-status-url ({status, text, phase, balance}) and
-  // update the elements with data-testid order-status and balance, the page's
-  // heading (data-title) and title, and the
+  // An order's state: poll data-status-url ({status, text, phase, balance, amount,
+  // credited}) and update the elements with data-testid order-status, balance,
+  // order-amount and result-credited (a credit of another amount than expected
+  // changes the last two), the page's heading (data-title) and title, and the
   // container's data-phase, which the stylesheet uses to show the matching
   // explanation. A credited deposit can still be returned by the bank, so only
   // failed and returned end the polling early; it stops after ten minutes.
@@ -54,6 +55,8 @@
         .then(function (state) {
           set("order-status", state.text);
           set("balance", state.balance);
+          set("order-amount", state.amount);
+          set("result-credited", state.credited);
           var title = document.querySelector("[data-title]");
           if (title && state.title && title.textContent !== state.title) {
             document.title = document.title.replace(title.textContent, state.title);
