@@ -94,10 +94,9 @@ type compiled struct {
 // action is one {{…}} of a message; a placeholder is {{.Name}}.
 var action = regexp.MustCompile(`{{(.*?)}}`)
 
-// compile reads the messages of language code that T writes itself: every one
-// that is a single string with no other template action than placeholders.
-// Plural messages, and any other action, are left to go-i18n.
-func compile(code string) (map[string]compiled, error) {
+// messages is the message file of language code as JSON values by id: a string,
+// or a plural message's forms.
+func messages(code string) (map[string]any, error) {
 	raw, err := fs.ReadFile(files, path.Join("messages", code+".json"))
 	if err != nil {
 		return nil, err
@@ -105,6 +104,17 @@ func compile(code string) (map[string]compiled, error) {
 	var all map[string]any
 	if err := json.Unmarshal(raw, &all); err != nil {
 		return nil, fmt.Errorf("messages/%s.json: %w", code, err)
+	}
+	return all, nil
+}
+
+// compile reads the messages of language code that T writes itself: every one
+// that is a single string with no other template action than placeholders.
+// Plural messages, and any other action, are left to go-i18n.
+func compile(code string) (map[string]compiled, error) {
+	all, err := messages(code)
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string]compiled, len(all))
 next:
@@ -488,13 +498,9 @@ func zoneName(t time.Time) string {
 // IDs is every message id of language code, sorted: the test compares the
 // languages' sets.
 func IDs(code string) ([]string, error) {
-	raw, err := fs.ReadFile(files, path.Join("messages", code+".json"))
+	m, err := messages(code)
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("messages/%s.json: %w", code, err)
 	}
 	ids := make([]string, 0, len(m))
 	for k := range m {
@@ -508,13 +514,9 @@ func IDs(code string) ([]string, error) {
 // joined in the order of their names ("one: …; other: …"): the test compares
 // each language's with English's.
 func Values(code string) (map[string]string, error) {
-	raw, err := fs.ReadFile(files, path.Join("messages", code+".json"))
+	m, err := messages(code)
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("messages/%s.json: %w", code, err)
 	}
 	out := make(map[string]string, len(m))
 	for id, v := range m {
