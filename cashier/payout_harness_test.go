@@ -225,6 +225,52 @@ func (e *payEnv) scenario(sc sandbox.Scenario) *cashier.Service {
 	return e.service(func(c *trustly.Config) { c.Extra = map[string]string{"SandboxScenario": string(sc)} })
 }
 
+// unreachable is a Service whose Trustly calls never arrive: the connection is
+// refused, so each outcome is unknown.
+func (e *payEnv) unreachable() *cashier.Service {
+	e.t.Helper()
+	dead := httptest.NewServer(nil)
+	dead.Close()
+	return e.service(func(c *trustly.Config) { c.URL = dead.URL })
+}
+
+// lostRefund is a refund by by of amount of deposit dep whose Refund call never
+// reached Trustly: reserved and left sending, its outcome unknown.
+func (e *payEnv) lostRefund(by staff.Member, dep models.Order, amount models.Money) models.Order {
+	e.t.Helper()
+	lost, err := e.unreachable().RefundDeposit(e.ctx, by, dep.ID, amount, "")
+	if err != nil || lost.Status != models.OrderSending || lost.OutcomeUnknownAt == nil {
+		e.t.Fatalf("call lost: %s, %v; want sending with its outcome unknown", lost.Status, err)
+	}
+	return lost
+}
+
+// refundResult is what a RefundDeposit started by heldRefund returned.
+type refundResult struct {
+	order models.Order
+	err   error
+}
+
+// heldRefund starts svc's refund by by of amount of deposit dep and waits until
+// its Refund call has reached Trustly, which has carried it out, and its answer is
+// held (holdAnswers must have been called): close the returned answer's Release to
+// let it go, then read the refund's result from done.
+func (e *payEnv) heldRefund(svc *cashier.Service, answers <-chan heldAnswer, by staff.Member, dep models.Order, amount models.Money) (heldAnswer, <-chan refundResult) {
+	e.t.Helper()
+	done := make(chan refundResult, 1)
+	go func() {
+		o, err := svc.RefundDeposit(e.ctx, by, dep.ID, amount, "")
+		done <- refundResult{o, err}
+	}()
+	select {
+	case h := <-answers:
+		return h, done
+	case <-time.After(10 * time.Second):
+		e.t.Fatal("the Refund call never reached Trustly")
+		return heldAnswer{}, nil
+	}
+}
+
 // holdAnswers makes the proxy hold back every AccountPayout answer and hand it to
 // the returned channel, until the test ends.
 func (e *payEnv) holdAnswers() <-chan heldAnswer {

@@ -2,7 +2,6 @@ package cashier_test
 
 import (
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -315,12 +314,7 @@ func TestRefundUnknownOutcome(t *testing.T) {
 		if err != nil || arrived.Status != models.OrderSending {
 			t.Fatalf("answer lost: %s, %v; want sending", arrived.Status, err)
 		}
-		dead := httptest.NewServer(nil)
-		dead.Close()
-		lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-		if err != nil || lost.Status != models.OrderSending {
-			t.Fatalf("call lost: %s, %v; want sending", lost.Status, err)
-		}
+		lost := e.lostRefund(fin, dep, e.money(p, 300))
 		e.wantMoney(p, 40000, 60000)
 
 		for _, step := range []struct {
@@ -365,12 +359,7 @@ func TestRefundConfirmationGoesToAcceptedRefund(t *testing.T) {
 		dep := e.lastDeposit(p)
 		e.hold.Store(true) // only the forged notification below arrives
 
-		dead := httptest.NewServer(nil)
-		dead.Close()
-		lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-		if err != nil || lost.Status != models.OrderSending {
-			t.Fatalf("call lost: %s, %v; want sending", lost.Status, err)
-		}
+		lost := e.lostRefund(fin, dep, e.money(p, 300))
 		sent, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
 		if err != nil || sent.Status != models.OrderSent {
 			t.Fatalf("accepted: %s, %v; want sent", sent.Status, err)

@@ -1,7 +1,6 @@
 package cashier_test
 
 import (
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -30,29 +29,8 @@ func TestReviewRefundConfirmationOvertakesAnswer(t *testing.T) {
 		dep := e.lastDeposit(p)
 		e.hold.Store(true) // only the forged notification below arrives
 
-		dead := httptest.NewServer(nil)
-		dead.Close()
-		lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-		if err != nil || lost.Status != models.OrderSending {
-			t.Fatalf("call lost: %s, %v; want sending", lost.Status, err)
-		}
-
-		answers := e.holdAnswers()
-		type result struct {
-			order models.Order
-			err   error
-		}
-		done := make(chan result, 1)
-		go func() {
-			o, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-			done <- result{o, err}
-		}()
-		var h heldAnswer
-		select {
-		case h = <-answers:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the second Refund never reached Trustly")
-		}
+		lost := e.lostRefund(fin, dep, e.money(p, 300))
+		h, done := e.heldRefund(e.svc, e.holdAnswers(), fin, dep, e.money(p, 300))
 		// Trustly's confirmation of the refund it accepted overtakes its answer.
 		e.apply(e.forge(trustly.MethodPayoutConfirmation, dep, p, map[string]any{"amount": "300.00"}))
 		close(h.Release)
@@ -144,31 +122,9 @@ func TestRefundConfirmationPrefersAccepted(t *testing.T) {
 		e.hold.Store(true) // only the forged notifications below arrive
 
 		answers := e.holdAnswers()
-		type result struct {
-			order models.Order
-			err   error
-		}
-		refund := func() <-chan result {
-			done := make(chan result, 1)
-			go func() {
-				o, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-				done <- result{o, err}
-			}()
-			return done
-		}
-		held := func(what string) heldAnswer {
-			select {
-			case h := <-answers:
-				return h
-			case <-time.After(10 * time.Second):
-				t.Fatalf("%s never reached Trustly", what)
-				return heldAnswer{}
-			}
-		}
-		flightDone := refund()
-		flight := held("the first Refund")
-		sentDone := refund()
-		close(held("the second Refund").Release)
+		flight, flightDone := e.heldRefund(e.svc, answers, fin, dep, e.money(p, 300))
+		h, sentDone := e.heldRefund(e.svc, answers, fin, dep, e.money(p, 300))
+		close(h.Release)
 		sent := <-sentDone
 		if sent.err != nil || sent.order.SentAt == nil {
 			t.Fatalf("accepted: %s, %v; want sent", sent.order.Status, sent.err)

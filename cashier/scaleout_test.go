@@ -1,7 +1,6 @@
 package cashier_test
 
 import (
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
-	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
 
@@ -38,30 +36,11 @@ func TestScaleOutRefundCheckCountsRefundInFlight(t *testing.T) {
 	dep := e.lastDeposit(p)
 	e.hold.Store(true) // no notification settles anything here: only the calls and the janitor
 
-	dead := httptest.NewServer(nil)
-	dead.Close()
-	lost, err := e.service(func(c *trustly.Config) { c.URL = dead.URL }).RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-	if err != nil || lost.Status != models.OrderSending || lost.OutcomeUnknownAt == nil {
-		t.Fatalf("call lost: %s, %v; want sending with its outcome unknown", lost.Status, err)
-	}
+	lost := e.lostRefund(fin, dep, e.money(p, 300))
 
 	a, b := e.service(nil), e.service(nil) // two instances
-	held := e.holdAnswers()
-	type result struct {
-		order models.Order
-		err   error
-	}
-	done := make(chan result, 1)
-	go func() {
-		o, err := a.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
-		done <- result{o, err}
-	}()
-	var h heldAnswer
-	select {
-	case h = <-held: // Trustly executed A's refund; A has not heard back yet
-	case <-time.After(10 * time.Second):
-		t.Fatal("A's Refund call never reached Trustly")
-	}
+	// Trustly executed A's refund; A has not heard back yet.
+	h, done := e.heldRefund(a, e.holdAnswers(), fin, dep, e.money(p, 300))
 	if err := b.ResumePayouts(e.ctx); err != nil { // B's janitor
 		t.Errorf("janitor on B: %v", err)
 	}
@@ -114,10 +93,7 @@ func TestTrustlyBalanceKeptInDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
 		fin := e.staff(staff.RoleFinance)
-		dead := httptest.NewServer(nil)
-		dead.Close()
-		down := e.service(func(c *trustly.Config) { c.URL = dead.URL })
-		if _, _, err := down.TrustlyBalance(e.ctx, fin); err == nil {
+		if _, _, err := e.unreachable().TrustlyBalance(e.ctx, fin); err == nil {
 			t.Fatal("Trustly unreachable: balance answered; want an error")
 		}
 		a, b := e.service(nil), e.service(nil)
