@@ -298,6 +298,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		if err := checkListenAddr("SANDBOX_ADDR", c.SandboxAddr, "8081"); err != nil {
 			return nil, err
 		}
+		if sharesPort(c.Addr, c.SandboxAddr) {
+			return nil, fmt.Errorf("SANDBOX_ADDR %s is on the port of CASHIER_ADDR %s; give the embedded sandbox a port of its own, such as 127.0.0.1:8081",
+				c.SandboxAddr, c.Addr)
+		}
 		if c.MetricsAddr != "" && sharesPort(c.MetricsAddr, c.SandboxAddr) {
 			return nil, fmt.Errorf("CASHIER_METRICS_ADDR %s is on the port of SANDBOX_ADDR %s, where the embedded sandbox listens; "+
 				"give /metrics a port of its own, such as 127.0.0.1:9100", c.MetricsAddr, c.SandboxAddr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -65,6 +66,35 @@ func TestReviewConfigListenAddrs(t *testing.T) {
 // empty host, 0.0.0.0 and :: are every interface and overlap any host on the same
 // port; localhost is 127.0.0.1; 127.0.0.1 and ::1 are apart. Before, the start went
 // on to open the database and failed at listen with "address already in use".
+// TestSandboxAddrApart: the embedded sandbox on the cashier's port is refused at
+// start by name, where it failed at the second listen; with Trustly there is no
+// sandbox to listen.
+func TestSandboxAddrApart(t *testing.T) {
+	for _, tt := range []struct {
+		env     map[string]string
+		trustly bool
+		refused bool
+	}{
+		{map[string]string{"SANDBOX_ADDR": "127.0.0.1:3000"}, false, true},
+		{map[string]string{"CASHIER_ADDR": ":3000", "SANDBOX_ADDR": "127.0.0.1:3000", "SANDBOX_BASE_URL": "http://127.0.0.1:3000"}, false, true},
+		{map[string]string{"SANDBOX_ADDR": "127.0.0.1:3001"}, false, false},
+		{map[string]string{"SANDBOX_ADDR": "127.0.0.1:3000"}, true, false},
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		if tt.trustly {
+			m = reviewTrustlyEnv(t, nil)
+		}
+		maps.Copy(m, tt.env)
+		_, err := loadConfig(env(m))
+		switch {
+		case !tt.refused && err != nil:
+			t.Errorf("%v (Trustly %t): %v; want it taken", tt.env, tt.trustly, err)
+		case tt.refused && (err == nil || !strings.Contains(err.Error(), "SANDBOX_ADDR") || !strings.Contains(err.Error(), "CASHIER_ADDR")):
+			t.Errorf("%v: %v; want an error naming SANDBOX_ADDR and CASHIER_ADDR", tt.env, err)
+		}
+	}
+}
+
 func TestReviewConfigMetricsAddrApart(t *testing.T) {
 	for _, tt := range []struct {
 		env     map[string]string
