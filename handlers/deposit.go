@@ -88,7 +88,7 @@ func blockedNotice(c *fiber.Ctx, sum cashier.Summary) string {
 	case !sum.Blocked:
 		return ""
 	case sum.ReturnedDeposit != nil:
-		return tr(c, "deposit.blocked_returned", "Amount", depositAmount(*sum.ReturnedDeposit))
+		return tr(c, "deposit.blocked_returned", "Amount", sum.ReturnedDeposit.Brings())
 	}
 	return tr(c, "deposit.blocked")
 }
@@ -222,7 +222,7 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		}
 		state := orderState(c, d, svc.Now(), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
-			Amount: money(c, depositAmount(d.Order)), Credited: creditedText(c, d.Order), State: state,
+			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), State: state,
 			RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
 		if d.Order.Expected() != d.Order.Amount {
 			page.Chosen = money(c, d.Order.Amount)
@@ -255,7 +255,7 @@ func resultTitle(c *fiber.Ctx, success bool, phase string) string {
 // creditedText is the result page's sentence for a credited deposit, with what
 // its credit booked (or, before the credit, what it is expected to bring).
 func creditedText(c *fiber.Ctx, order models.Order) string {
-	return tr(c, "deposit.result.credited", "Amount", depositAmount(order))
+	return tr(c, "deposit.result.credited", "Amount", order.Brings())
 }
 
 // orderStatus is the JSON the result pages poll.
@@ -265,7 +265,7 @@ type orderStatus struct {
 	Phase   string `json:"phase"`           // views.Phase…: which explanation to show
 	Balance string `json:"balance"`         // the wallet now: "100,00 SEK"
 	Title   string `json:"title,omitempty"` // the page's heading: "Your deposit is in your balance"
-	// Amount is the deposit's amount as its page shows it (depositAmount), and
+	// Amount is the deposit's amount as its page shows it (Order.Brings), and
 	// Credited the credited phase's sentence with it: a credit of another amount
 	// than expected changes both on a page open since before it came.
 	Amount   string `json:"amount"`
@@ -284,7 +284,7 @@ func depositStatus(svc *cashier.Service) fiber.Handler {
 		state := orderState(c, d, svc.Now(), fail)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance,
-			Title: resultTitle(c, !fail, state.Phase), Amount: money(c, depositAmount(d.Order)), Credited: creditedText(c, d.Order)})
+			Title: resultTitle(c, !fail, state.Phase), Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order)})
 	}
 }
 

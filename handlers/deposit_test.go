@@ -366,31 +366,3 @@ func TestCappedDepositPages(t *testing.T) {
 		})
 	}
 }
-
-// TestDepositAmount: a deposit's pages show what its credit booked once credited,
-// and before that the amount chosen, or the kyc's limit when that is lower.
-func TestDepositAmount(t *testing.T) {
-	now := time.Now()
-	sek := func(minor int64) models.Money { return models.Money{Minor: minor, Currency: "SEK"} }
-	for _, tt := range []struct {
-		name  string
-		order models.Order
-		want  int64
-	}{
-		{"pending", models.Order{Amount: sek(200000)}, 200000},
-		{"pending, capped", models.Order{Amount: sek(200000), KYCLimitMinor: 100000}, 100000},
-		{"failed, capped", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CancelledAt: &now}, 100000},
-		{"credited the limit", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 100000}, 100000},
-		{"credited less than the limit", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 80000}, 80000},
-		{"credited more than the limit", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 150000}, 150000},
-		{"credited less than chosen", models.Order{Amount: sek(200000), CreditedAt: &now, CreditedMinor: 150000}, 150000},
-		{"credited, then returned", models.Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 100000, DebitedAt: &now}, 100000},
-		{"credited before the credit was kept", models.Order{Amount: sek(200000), CreditedAt: &now}, 200000},
-	} {
-		tt.order.Kind = models.OrderDeposit
-		tt.order.Refresh()
-		if got := depositAmount(tt.order); got != sek(tt.want) {
-			t.Errorf("%s: depositAmount = %d; want %d", tt.name, got.Minor, tt.want)
-		}
-	}
-}

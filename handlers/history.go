@@ -26,7 +26,7 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 			row := views.OrderRow{MessageID: o.MessageID, Date: l.Time(o.CreatedAt), Kind: l.T("kind." + string(o.Kind)),
 				Amount: l.Money(o.Amount), Status: statusText(c, o, now), Phase: phase(o, now), Flags: flagTexts(c, o)}
 			if o.Kind == models.OrderDeposit {
-				row.Amount = l.Money(depositAmount(o))
+				row.Amount = l.Money(o.Brings())
 				row.Link = resultURL(o)
 				if o.Status == models.OrderStarted && !abandoned(o, now) {
 					row.Link = "/deposit/checkout?order=" + url.QueryEscape(o.MessageID)
@@ -145,17 +145,6 @@ const checkoutLife = cashier.CheckoutExpiry
 func abandoned(order models.Order, now time.Time) bool {
 	waiting := order.Status == models.OrderCreated || order.Status == models.OrderStarted
 	return !order.MovesOut() && (order.Status == models.OrderAbandoned || (waiting && now.Sub(order.CreatedAt) > checkoutLife))
-}
-
-// depositAmount is the amount a deposit's pages show the player: once credited,
-// what the credit booked (Order.Credited), and before that what the deposit is
-// expected to bring (Order.Expected: the limit its kyc capped it at, when lower
-// than the amount chosen). A page never says more reached the wallet than did.
-func depositAmount(order models.Order) models.Money {
-	if credited, ok := order.Credited(); ok {
-		return credited
-	}
-	return order.Expected()
 }
 
 // statusText is order's status in the player's words; a payout's (and a

@@ -263,6 +263,17 @@ func (o *Order) Expected() Money {
 	return o.Amount
 }
 
+// Brings is what a deposit brings the player's wallet, as its pages show it: once
+// credited, what the credit booked (Credited), and before that what it is expected
+// to bring (Expected: the limit its kyc capped it at, when lower than the amount
+// chosen). A page never says more reached the wallet than did.
+func (o *Order) Brings() Money {
+	if credited, ok := o.Credited(); ok {
+		return credited
+	}
+	return o.Expected()
+}
+
 // KYCRefusal is the FINISH's sentence as a message id with its arguments (KYCText
 // read); ok is false for an order without one, whose KYCMessage is shown as stored.
 func (o *Order) KYCRefusal() (Text, bool) { return DecodeText(o.KYCText) }

@@ -99,3 +99,31 @@ func TestBankAccountLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderBrings: a deposit's pages show what its credit booked once credited,
+// and before that the amount chosen, or the kyc's limit when that is lower.
+func TestOrderBrings(t *testing.T) {
+	now := time.Now()
+	sek := func(minor int64) Money { return Money{Minor: minor, Currency: "SEK"} }
+	for _, tt := range []struct {
+		name  string
+		order Order
+		want  int64
+	}{
+		{"pending", Order{Amount: sek(200000)}, 200000},
+		{"pending, capped", Order{Amount: sek(200000), KYCLimitMinor: 100000}, 100000},
+		{"failed, capped", Order{Amount: sek(200000), KYCLimitMinor: 100000, CancelledAt: &now}, 100000},
+		{"credited the limit", Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 100000}, 100000},
+		{"credited less than the limit", Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 80000}, 80000},
+		{"credited more than the limit", Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 150000}, 150000},
+		{"credited less than chosen", Order{Amount: sek(200000), CreditedAt: &now, CreditedMinor: 150000}, 150000},
+		{"credited, then returned", Order{Amount: sek(200000), KYCLimitMinor: 100000, CreditedAt: &now, CreditedMinor: 100000, DebitedAt: &now}, 100000},
+		{"credited before the credit was kept", Order{Amount: sek(200000), CreditedAt: &now}, 200000},
+	} {
+		tt.order.Kind = OrderDeposit
+		tt.order.Refresh()
+		if got := tt.order.Brings(); got != sek(tt.want) {
+			t.Errorf("%s: Brings = %d; want %d", tt.name, got.Minor, tt.want)
+		}
+	}
+}
