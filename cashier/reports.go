@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/reconcile"
@@ -35,12 +34,6 @@ const balanceClaimFor = time.Minute
 // Trustly for the first time.
 const msgBalanceBusy = "Trustly's balance is being asked for right now; reload the page in a moment."
 
-// balanceCache serializes a Service's own TrustlyBalance calls, so that requests
-// of one instance wait for its one call rather than find it claimed.
-type balanceCache struct {
-	mu sync.Mutex
-}
-
 // TrustlyBalance is our balance at Trustly per currency, and when Trustly was
 // asked: at most once per BalanceEvery whoever asks, on whichever instance. The
 // last answer is kept in the database (models.TrustlyPoll); the instance that asks
@@ -51,8 +44,8 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 	if _, err := s.actor(ctx, s.db, by, staff.ActionReconcile); err != nil {
 		return nil, time.Time{}, err
 	}
-	s.balance.mu.Lock()
-	defer s.balance.mu.Unlock()
+	s.balanceMu.Lock()
+	defer s.balanceMu.Unlock()
 	const method = "Balance"
 	now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so every instance shows the same time
 	db := s.db.WithContext(ctx)

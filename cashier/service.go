@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
@@ -155,8 +156,10 @@ type Service struct {
 	now         func() time.Time
 	log         *slog.Logger
 	rules       paynplay.Rules // the kyc decision's rules
-	balance     *balanceCache  // serializes this instance's TrustlyBalance calls
-	metrics     Metrics
+	// balanceMu serializes this instance's TrustlyBalance calls, so that its
+	// requests wait for its one call rather than find it claimed.
+	balanceMu sync.Mutex
+	metrics   Metrics
 	// exclusions is the national registers' checker for registration and sign-in
 	// (registers.go); nil asks none.
 	exclusions      exclusions.Exclusions
@@ -205,7 +208,7 @@ func New(d Deps) (*Service, error) {
 		counters = store.NewCounters(d.DB, nil) // the limiters' own clock is the real one
 	}
 	return &Service{secrets: secrets, db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
-		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, balance: &balanceCache{}, metrics: d.Metrics,
+		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, metrics: d.Metrics,
 		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim, counters: counters}, nil
 }
 
