@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -461,6 +462,61 @@ func TestServerLimits(t *testing.T) {
 			t.Errorf("4 kB of cookies with a 2 kB buffer: status %d; want 431", got)
 		}
 	})
+}
+
+// TestPageInOneWrite: the signed-in cashier page, its headers and body, reaches
+// the connection in one write (writeBufferSize), not headers and body apart.
+func TestPageInOneWrite(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.signedIn("anna@example.com")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counting := &writeCounter{Listener: ln}
+	go ta.App.Listener(counting)
+	t.Cleanup(func() { _ = ta.App.Shutdown() })
+	base := "http://" + ln.Addr().String()
+	client := cookieBrowser(t, base, cl.cookie(sessionCookie), &http.Transport{})
+	for range 2 { // the second with the cookies the first set, as a browser asks again
+		before := counting.writes.Load()
+		resp, err := client.Get(base + "/cashier")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(body) < 4096 {
+			t.Fatalf("/cashier: %d, %d bytes; want 200 and a page larger than fasthttp's default buffer", resp.StatusCode, len(body))
+		}
+		if n := counting.writes.Load() - before; n != 1 {
+			t.Errorf("/cashier went out in %d writes; want 1", n)
+		}
+	}
+}
+
+// writeCounter is a listener whose connections count the writes made to them.
+type writeCounter struct {
+	net.Listener
+	writes atomic.Int64
+}
+
+func (w *writeCounter) Accept() (net.Conn, error) {
+	c, err := w.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countedConn{Conn: c, writes: &w.writes}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c *countedConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
 }
 
 // TestBehindReverseProxy puts a TLS-terminating reverse proxy (httputil.ReverseProxy,
