@@ -138,7 +138,7 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		e := pnpEnv(t, db, "pure")
 		svc := e.as("se-adult")
 		amount := models.Money{Minor: 10000, Currency: "SEK"}
-		first, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		first, err := svc.StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,10 +153,10 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		}
 		const want = "You chose a 24-hour time-out, so deposits and play are paused until 2026-03-29 23:31 UTC."
 
-		_, err = svc.StartPayNPlay(e.ctx, &p, &amount, "", "127.0.0.1")
+		_, err = svc.StartDeposit(e.ctx, p, amount, "127.0.0.1")
 		wantProblem(t, err, want)
 
-		order, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		order, err := svc.StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestPayNPlayOnBreak(t *testing.T) {
 			t.Errorf("deposit on a break: stored refusal %#v (%t, %q); want %#v", got, ok, stored.KYCText, wantText)
 		}
 
-		login, err := svc.StartPayNPlay(e.ctx, nil, nil, "SE", "127.0.0.1")
+		login, err := svc.StartPayNPlay(e.ctx, nil, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +183,7 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		}
 
 		e.clock.Advance(24 * time.Hour)
-		order, err = svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		order, err = svc.StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}

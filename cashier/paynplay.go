@@ -28,36 +28,24 @@ const (
 	PayNPlayFailPath    = "/paynplay/fail"
 )
 
-// StartPayNPlay starts a Pay N Play order (API.md §8): a Deposit with RequestKYC
-// "1", answered by a kyc notification that decides who the player is.
-//
-// returning is the player the order is for when we know them (a signed-in player
-// of a Pay N Play market), nil for an unknown visitor. An unknown visitor's order
-// has no player yet (PlayerID 0) and sends a fresh opaque EndUserID; the kyc that
-// says CONTINUE finds the player by their bank identity, or creates them, and the
-// order becomes theirs. A returning player's order sends their EndUserID, their
-// national identity number to pre-fill the bank login (in SE unchangeable), and
-// the AccountID they last deposited from.
+// StartPayNPlay starts a Pay N Play order (API.md §8) for a visitor who is not
+// signed in: a Deposit with RequestKYC "1", answered by a kyc notification that
+// decides who the player is. The order has no player yet (PlayerID 0) and sends a
+// fresh opaque EndUserID; the kyc that says CONTINUE finds the player by their bank
+// identity, or creates them, and the order becomes theirs. A signed-in player of a
+// Pay N Play market deposits with StartDeposit, which asks for the kyc too and
+// pre-fills their identity number and account (returningParams).
 //
 // amount nil is a login-only order (the pure model's "Log in with your bank"): no
 // Amount is sent and no money moves. country is the visitor's market (it picks the
-// currency and Trustly's locale); for a returning player it is theirs and may be "".
+// currency and Trustly's locale).
 //
 // It fails with a *models.Problem when the market does not offer Pay N Play (or,
 // for a login, is not pure), when the amount is outside the deposit limits or in
-// another currency, when a returning player is blocked, on a break or (for a
-// deposit) excluded by the national register or the register does not answer
-// (ErrExcluded, ErrRegisterUnavailable, as in StartDeposit), or when Trustly
-// refuses or does not answer. The caller must bind the returned order's MessageID
-// to the browser's session before redirecting to its CheckoutURL: PayNPlayResult
-// signs in only whoever holds it.
-func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, amount *models.Money, country, ip string) (models.Order, error) {
-	if returning != nil {
-		if country != "" && country != returning.Country {
-			return models.Order{}, fmt.Errorf("start pay n play: country %q is not player %d's %s", country, returning.ID, returning.Country)
-		}
-		country = returning.Country
-	}
+// another currency, or when Trustly refuses or does not answer. The caller must
+// bind the returned order's MessageID to the browser's session before redirecting
+// to its CheckoutURL: PayNPlayResult signs in only whoever holds it.
+func (s *Service) StartPayNPlay(ctx context.Context, amount *models.Money, country, ip string) (models.Order, error) {
 	market, ok := models.Markets[country]
 	mode := s.cfg.PayNPlay.For(country)
 	switch {
@@ -71,9 +59,6 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 		return models.Order{}, models.ProblemT("", "problem.paynplay_login", fmt.Sprintf(msgPayNPlayLogin, market.Name), "Market", models.CountryName(country))
 	}
 	currency := market.Currency
-	if returning != nil {
-		currency = returning.Currency
-	}
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
 		PayNPlay: true, LoginOnly: amount == nil, Amount: models.Money{Currency: currency}, EndUserID: models.NewEndUserID()}
 	if amount != nil {
@@ -100,32 +85,6 @@ func (s *Service) StartPayNPlay(ctx context.Context, returning *models.Player, a
 	}
 	if amount != nil {
 		params.Amount = amount.String()
-	}
-	if returning != nil {
-		blocked, err := s.Blocked(ctx, *returning)
-		if err != nil {
-			return models.Order{}, fmt.Errorf("start pay n play: %w", err)
-		}
-		if blocked {
-			return models.Order{}, models.ProblemT("", "problem.deposit_blocked", msgDepositBlocked)
-		}
-		// Responsible gaming: a break stops deposits; a login (amount nil) stays
-		// open, so the player can still withdraw.
-		if amount != nil {
-			if err := s.refuseOnBreak(ctx, *returning); err != nil {
-				return models.Order{}, fmt.Errorf("start pay n play: %w", err)
-			}
-			// As StartDeposit: the register is asked before money is taken; the kyc
-			// asks it again about whoever logs in to the bank.
-			if err := s.checkRegister(ctx, *returning, "deposit"); err != nil {
-				return models.Order{}, fmt.Errorf("start pay n play: %w", err)
-			}
-		}
-		order.PlayerID, order.EndUserID = returning.ID, returning.EndUserID
-		params.Firstname, params.Lastname, params.Email = returning.FirstName, returning.LastName, returning.Email
-		if err := s.returningParams(ctx, *returning, &params); err != nil {
-			return models.Order{}, fmt.Errorf("start pay n play: %w", err)
-		}
 	}
 	params.EndUserID, params.MessageID = order.EndUserID, order.MessageID
 	return s.startCheckout(ctx, order, msgPayNPlayFailed, func(back func(string) string) (string, string, error) {

@@ -79,7 +79,7 @@ func TestPayNPlayNewPersonThenLogin(t *testing.T) {
 		e := pnpEnv(t, db, "pure")
 		svc := e.as("se-adult")
 		amount := models.Money{Minor: 10000, Currency: "SEK"}
-		order, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		order, err := svc.StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestPayNPlayNewPersonThenLogin(t *testing.T) {
 			return err == nil && len(accounts) == 1 && accounts[0].Verified
 		})
 
-		login, err := svc.StartPayNPlay(e.ctx, nil, nil, "SE", "127.0.0.1")
+		login, err := svc.StartPayNPlay(e.ctx, nil, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestPayNPlayRefused(t *testing.T) {
 			{"nl-minor", "NL", "EUR", paynplay.RuleUnderage, "You must be 18 or older to play.", models.Text{ID: "kyc.underage"}},
 		} {
 			amount := models.Money{Minor: 5000, Currency: tt.currency}
-			order, err := e.as(tt.person).StartPayNPlay(e.ctx, nil, &amount, tt.country, "127.0.0.1")
+			order, err := e.as(tt.person).StartPayNPlay(e.ctx, &amount, tt.country, "127.0.0.1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +218,7 @@ func TestPayNPlayHybrid(t *testing.T) {
 		}
 
 		amount := e.money(asa, 50)
-		again, err := e.as("se-adult").StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		again, err := e.as("se-adult").StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestPayNPlayHybrid(t *testing.T) {
 		}
 		e.wantMoney(asa, 15000, 0)
 
-		if _, err := e.svc.StartPayNPlay(e.ctx, nil, nil, "SE", "127.0.0.1"); !strings.HasPrefix(problem(err), "Logging in with your bank is not offered") {
+		if _, err := e.svc.StartPayNPlay(e.ctx, nil, "SE", "127.0.0.1"); !strings.HasPrefix(problem(err), "Logging in with your bank is not offered") {
 			t.Errorf("login-only in hybrid: got %v; want a problem", err)
 		}
 
@@ -269,7 +269,7 @@ func TestPayNPlayPayout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := pnpEnv(t, db, "pure")
 		amount := models.Money{Minor: 10000, Currency: "EUR"}
-		order, err := e.as("fi-adult").StartPayNPlay(e.ctx, nil, &amount, "FI", "127.0.0.1")
+		order, err := e.as("fi-adult").StartPayNPlay(e.ctx, &amount, "FI", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -335,9 +335,9 @@ func TestDepositRegisterUnavailable(t *testing.T) {
 	})
 }
 
-// TestPayNPlayDepositAsksTheRegister: a known Pay N Play player's deposit
-// (StartPayNPlay with the returning player) asks the register before Trustly, as
-// StartDeposit does, and creates no order for an excluded player.
+// TestPayNPlayDepositAsksTheRegister: a Pay N Play player, signed in after their
+// first deposit, deposits again (StartDeposit, as the cashier page does): the
+// register is asked before Trustly, and no order is created for an excluded player.
 func TestPayNPlayDepositAsksTheRegister(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		fake := exclusions.Sandbox()
@@ -350,7 +350,7 @@ func TestPayNPlayDepositAsksTheRegister(t *testing.T) {
 		e.svc = e.service(nil)
 		svc := e.as("se-adult")
 		amount := models.Money{Minor: 10000, Currency: "SEK"}
-		first, err := svc.StartPayNPlay(e.ctx, nil, &amount, "SE", "127.0.0.1")
+		first, err := svc.StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -366,9 +366,9 @@ func TestPayNPlayDepositAsksTheRegister(t *testing.T) {
 
 		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: id.Number})
 		orders, trustlyCalls := e.deposits(p), e.apiCalls("Deposit")
-		_, err = svc.StartPayNPlay(e.ctx, &p, &amount, "", "127.0.0.1")
+		_, err = svc.StartDeposit(e.ctx, p, amount, "127.0.0.1")
 		if !errors.Is(err, cashier.ErrExcluded) {
-			t.Errorf("returning player's deposit after the exclusion: %v; want ErrExcluded", err)
+			t.Errorf("signed-in player's deposit after the exclusion: %v; want ErrExcluded", err)
 		}
 		if got, calls := e.deposits(p), e.apiCalls("Deposit")-trustlyCalls; got != orders || calls != 0 {
 			t.Errorf("%d deposit orders (want %d), %d Deposit calls to Trustly (want none)", got, orders, calls)

@@ -119,7 +119,7 @@ func payNPlayStart(svc *cashier.Service, clientIP func(*fiber.Ctx) string, login
 			}
 			amount = &m
 		}
-		order, err := svc.StartPayNPlay(pageContext(c), nil, amount, market, clientIP(c))
+		order, err := svc.StartPayNPlay(pageContext(c), amount, market, clientIP(c))
 		if problem := asProblem(err); problem != nil {
 			return refuse(problem)
 		}
