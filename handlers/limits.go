@@ -148,11 +148,7 @@ func limitRules(c *fiber.Ctx, p limits.Policy) string {
 	if p.Rolling {
 		parts = append(parts, tr(c, "limits.rules.rolling"))
 	} else {
-		zone := "UTC"
-		if p.Zone != nil {
-			zone = p.Zone.String()
-		}
-		parts = append(parts, tr(c, "limits.rules.calendar", "Zone", zone))
+		parts = append(parts, tr(c, "limits.rules.calendar", "Zone", zoneText(c, p.Zone)))
 	}
 	if p.Net {
 		parts = append(parts, tr(c, "limits.rules.net"))
@@ -166,6 +162,21 @@ func limitRules(c *fiber.Ctx, p limits.Policy) string {
 	}
 	parts = append(parts, tr(c, id, "Delay", raiseDelay(c, p.RaiseDelay)))
 	return strings.Join(parts, " ")
+}
+
+// zoneText is a limit policy's time zone as the sentence about it names it in
+// the request's language: "Swedish time" for Europe/Stockholm, and the zone's
+// IANA name only for a zone an operator configured that has no name of its own
+// in the message files ("the time zone America/Toronto").
+func zoneText(c *fiber.Ctx, zone *time.Location) string {
+	name := "UTC"
+	if zone != nil {
+		name = zone.String()
+	}
+	if id := "limits.zone." + name; tr(c, id) != id {
+		return tr(c, id)
+	}
+	return tr(c, "limits.zone.other", "Zone", name)
 }
 
 // raiseDelay is a raise delay for people: "72 hours", "7 days".

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/lang"
@@ -65,6 +66,40 @@ func TestLimitsInEveryLanguage(t *testing.T) {
 				t.Errorf("deposit above the limit: %q; want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestLimitsRulesNameTheZone: the limits page names the market's time zone as
+// people say it ("svensk tid", "Swedish time"), in every language, not as the zone
+// database does ("Europe/Stockholm"); a zone an operator configured that the
+// message files do not name is given by its IANA name.
+func TestLimitsRulesNameTheZone(t *testing.T) {
+	ta := newTestApp(t, withLimitPolicies)
+	for _, l := range lang.Languages {
+		cl, player := ta.signedIn("zone-" + l.Code + "@example.com")
+		cl.submit("/language", url.Values{"lang": {l.Code}, "back": {"/limits"}}).wantRedirect("/limits")
+		tr := lang.For(l.Code, lang.Zone(player.Country))
+		rules := cl.get("/limits").wantStatus(http.StatusOK).text("limits-rules")
+		if want := tr.T("limits.zone.Europe/Stockholm"); want == "limits.zone.Europe/Stockholm" || !strings.Contains(rules, want+".") ||
+			strings.Contains(rules, "Europe/") {
+			t.Errorf("%s: rules %q; want the zone named %q", l.Code, rules, want)
+		}
+	}
+
+	toronto, err := time.LoadLocation("America/Toronto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := newTestApp(t, func(s *testSetup) {
+		p := limits.Builtin()
+		se := p.Markets["SE"]
+		se.Zone = toronto
+		p.Markets["SE"] = se
+		s.Cashier.Config.LimitPolicy = p
+	})
+	cl, _ := other.signedIn("toronto@example.com")
+	if rules := cl.get("/limits").wantStatus(http.StatusOK).text("limits-rules"); !strings.Contains(rules, "time zone America/Toronto.") {
+		t.Errorf("a configured zone: rules %q; want its name", rules)
 	}
 }
 

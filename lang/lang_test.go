@@ -45,6 +45,8 @@ var sameAsEnglish = map[string]string{
 	"sv common.status":     "Swedish says Status too",
 	"sv country.FI":        "Finland is Finland in Swedish",
 	"sv limits.col.period": "Swedish says Period too",
+	"sv limits.zone.UTC":   "UTC is UTC in Swedish",
+	"nl limits.zone.UTC":   "UTC is UTC in Dutch",
 	"fi country.LV":        "Latvia is Latvia in Finnish",
 	"nl common.status":     "Dutch says Status too",
 	"nl country.FI":        "Finland is Finland in Dutch",
