@@ -159,6 +159,7 @@ type PlayerProfile struct {
 	Accounts []models.BankAccount
 	Orders   []models.Order // newest first, at most 50
 	Notes    []staff.Note   // newest first
+	RG       PlayerRG
 }
 
 // SearchPlayers finds players by id, email, personid, EndUserID or a part of
@@ -216,6 +217,9 @@ func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID i
 			return err
 		}
 		if err := tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Limit(50).Find(&p.Orders).Error; err != nil {
+			return err
+		}
+		if p.RG, err = s.playerRG(ctx, tx, p.Player); err != nil {
 			return err
 		}
 		return tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Find(&p.Notes).Error
@@ -348,9 +352,10 @@ func playerBlocked(db *gorm.DB, playerID int64) (bool, error) {
 type Flagged struct {
 	Orders        []TxRow               // newest first
 	Notifications []models.Notification // newest first
-	// MoreOrders and MoreNotifications say that older ones wait beyond the
-	// FlaggedShown listed: resolving those listed brings them up.
-	MoreOrders, MoreNotifications bool
+	Raises        []FlaggedRaise        // deposit-limit raises, newest first
+	// MoreOrders, MoreNotifications and MoreRaises say that older ones wait beyond
+	// the FlaggedShown listed: resolving those listed brings them up.
+	MoreOrders, MoreNotifications, MoreRaises bool
 }
 
 // FlaggedShown is how many flagged orders, and unmatched notifications, the
@@ -372,7 +377,12 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 			return err
 		}
 		seen := tx.Model(&staff.Resolution{}).Select("1").Where("flag_resolutions.notification_id = notifications.id")
-		return tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error
+		if err := tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error; err != nil {
+			return err
+		}
+		var err error
+		f.Raises, err = flaggedRaises(tx, FlaggedShown+1)
+		return err
 	})
 	if err != nil {
 		return Flagged{}, fmt.Errorf("flagged list: %w", err)
@@ -382,6 +392,9 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 	}
 	if f.MoreNotifications = len(f.Notifications) > FlaggedShown; f.MoreNotifications {
 		f.Notifications = f.Notifications[:FlaggedShown]
+	}
+	if f.MoreRaises = len(f.Raises) > FlaggedShown; f.MoreRaises {
+		f.Raises = f.Raises[:FlaggedShown]
 	}
 	if f.Orders, err = s.withEmails(ctx, orders); err != nil {
 		return Flagged{}, err
@@ -459,7 +472,8 @@ func (s *Service) resolve(ctx context.Context, by staff.Member, note string, fin
 			return err
 		}
 		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventFlagResolved, OrderID: r.OrderID, PlayerID: playerID,
-			After:  staff.JSON(map[string]any{"resolution_id": r.ID, "notification_id": r.NotificationID, "flag": r.Flag}),
+			After: staff.JSON(map[string]any{"resolution_id": r.ID, "notification_id": r.NotificationID,
+				"limit_change_id": r.LimitChangeID, "flag": r.Flag}),
 			Reason: note}.By(actor))
 	})
 	var problem *models.Problem

@@ -108,7 +108,13 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 		for _, n := range list.Notifications {
 			page.Notifications = append(page.Notifications, notificationRow(n, true, zone))
 		}
+		for _, r := range list.Raises {
+			page.Raises = append(page.Raises, limitChangeRow(r.Change, r.PlayerEmail, nil, svc.Now(), zone))
+		}
 		shown := "the " + strconv.Itoa(cashier.FlaggedShown) + " newest"
+		if list.MoreRaises {
+			page.MoreRaises = shown
+		}
 		if list.MoreOrders {
 			page.MoreOrders = shown
 		}
@@ -142,7 +148,7 @@ func resolved(c *fiber.Ctx, err error, back, msg string) error {
 	switch problem := asProblem(err); {
 	case problem != nil:
 		msg = problem.Message
-	case errors.Is(err, cashier.ErrNotificationNotFound):
+	case errors.Is(err, cashier.ErrNotificationNotFound), errors.Is(err, cashier.ErrLimitChangeNotFound):
 		return errNotFound
 	case err != nil:
 		return adminOrderErr(err)

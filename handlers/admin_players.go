@@ -61,6 +61,7 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 		for _, n := range prof.Notes {
 			page.Notes = append(page.Notes, views.NoteRow{At: timeIn(n.At, zone), Who: n.StaffEmail, Text: n.Text})
 		}
+		playerRG(&page, p, prof.RG, zone)
 		return render(c, views.AdminPlayer(page))
 	}
 }

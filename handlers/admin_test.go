@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/pquerna/otp/totp"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
@@ -340,6 +341,12 @@ func TestAdminActionsAudited(t *testing.T) {
 	lv.DB.Create(&unmatched)
 	step("POST /admin/notifications/:id/resolve", func() *testResponse {
 		return owner.submit("/admin/notifications/"+strconv.FormatInt(unmatched.ID, 10)+"/resolve", url.Values{"note": {"test"}})
+	})
+	raise := limits.Change{PlayerID: anna.ID, Currency: "SEK", Period: limits.Month, AmountMinor: 2000000, PreviousMinor: 500000,
+		RequestedAt: time.Now(), EffectiveAt: time.Now().Add(72 * time.Hour), Flag: "a raise above 10 000 SEK a month"}
+	lv.DB.Create(&raise)
+	step("POST /admin/limit-changes/:id/resolve", func() *testResponse {
+		return owner.submit("/admin/limit-changes/"+strconv.FormatInt(raise.ID, 10)+"/resolve", url.Values{"note": {"called the player"}})
 	})
 
 	// The operator's second factor, set up by the service, then reset by the owner.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -28,6 +31,15 @@ func TestBrowserAdminAccessibility(t *testing.T) {
 	requestPayout(t, cl, "6000", acc.ID)
 	var deposit models.Order
 	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	// The player page's and the flagged list's responsible-gaming tables, filled.
+	raise := limits.Change{PlayerID: player.ID, Currency: "SEK", Period: limits.Month, AmountMinor: 2000000, PreviousMinor: 500000,
+		RequestedAt: time.Now(), EffectiveAt: time.Now().Add(72 * time.Hour), Flag: "a raise above 10 000 SEK a month"}
+	if err := lv.DB.Create(&raise).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lv.Svc.TakeBreak(ctx, player, breaks.TimeOut24h); err != nil {
 		t.Fatal(err)
 	}
 	b.do("owner signs in", b.staffSignInSteps("owner@example.com", testPassword, "")...)

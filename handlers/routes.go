@@ -168,7 +168,7 @@ func adminRoutes() []adminRoute {
 		{get, "/admin/audit", staff.ActionView, auditPage},
 
 		// Transactions, orders, players, flagged (admin_transactions.go,
-		// admin_orders.go, admin_players.go).
+		// admin_orders.go, admin_players.go; responsible gaming: admin_rg.go).
 		{get, "/admin/transactions", staff.ActionView, transactionsPage},
 		{get, "/admin/transactions/totals", staff.ActionView, transactionTotals},
 		{get, "/admin/transactions.csv", staff.ActionView, transactionsCSV},
@@ -176,6 +176,7 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/orders/:id/resolve", staff.ActionResolveFlag, resolveOrder},
 		{get, "/admin/flagged", staff.ActionView, flaggedPage},
 		{post, "/admin/notifications/:id/resolve", staff.ActionResolveFlag, resolveNotification},
+		{post, "/admin/limit-changes/:id/resolve", staff.ActionResolveFlag, resolveLimitRaise},
 		{get, "/admin/players", staff.ActionView, playersPage},
 		{get, "/admin/players/:id", staff.ActionView, playerPage},
 		{post, "/admin/players/:id/block", staff.ActionBlockPlayer, setPlayerBlocked(true)},

@@ -115,6 +115,32 @@ type AdminPlayerPage struct {
 	Orders                                                                                     []TxRow
 	Notes                                                                                      []NoteRow
 	Problem                                                                                    string
+	// Responsible gaming: the break in force ("" none), every break, the deposit
+	// limits now, the periods a limit is still required for, and every change of
+	// the limits the player asked for.
+	BreakNow      string
+	Breaks        []AdminBreakRow
+	Limits        []AdminLimitRow
+	LimitsMissing string
+	LimitChanges  []AdminLimitChangeRow
+}
+
+// AdminBreakRow is one break from play a player took.
+type AdminBreakRow struct {
+	Kind, Start, End string
+	InForce          bool
+}
+
+// AdminLimitRow is one period's deposit limit now: "none" for no limit; Waiting a
+// raise or removal not in effect yet.
+type AdminLimitRow struct{ Period, Limit, Used, Left, Waiting string }
+
+// AdminLimitChangeRow is one change of a deposit limit a player asked for.
+type AdminLimitChangeRow struct {
+	ID, PlayerID, Player                 string
+	Period, Amount, Previous             string
+	Requested, Effective, Flag, Resolved string // Resolved: "who at when: note", "" for none
+	Pending                              bool   // not in effect yet
 }
 
 // AccountRow is one of the player's bank accounts.
@@ -129,7 +155,8 @@ type AdminFlaggedPage struct {
 	CanResolve    bool
 	Orders        []TxRow
 	Notifications []NotificationRow
-	// MoreOrders and MoreNotifications, when set, say how many are shown
-	// ("the 200 newest"): older ones wait beyond them.
-	MoreOrders, MoreNotifications string
+	Raises        []AdminLimitChangeRow // flagged deposit-limit raises
+	// MoreOrders, MoreNotifications and MoreRaises, when set, say how many are
+	// shown ("the 200 newest"): older ones wait beyond them.
+	MoreOrders, MoreNotifications, MoreRaises string
 }

@@ -16,15 +16,16 @@ type Note struct {
 // TableName names the notes table.
 func (Note) TableName() string { return "player_notes" }
 
-// Resolution says that a staff member looked at a flagged order or at a
-// notification for an unknown order, and what they concluded. It names exactly one
-// of the two. An order's resolution covers the flags it had then (Flag): a new
+// Resolution says that a staff member looked at a flagged order, at a
+// notification for an unknown order or at a flagged deposit-limit raise, and what
+// they concluded. It names exactly one of the three. An order's resolution covers the flags it had then (Flag): a new
 // flag raised later puts the order back on the list. Resolutions are only ever
 // added; the order keeps showing them.
 type Resolution struct {
 	ID             int64     `gorm:"primaryKey"`
 	OrderID        int64     `gorm:"not null;default:0;index"`
 	NotificationID int64     `gorm:"not null;default:0;index"` // models.Notification.ID
+	LimitChangeID  int64     `gorm:"not null;default:0;index"` // limits.Change.ID
 	Flag           string    `gorm:"size:2000;not null;default:''"`
 	Note           string    `gorm:"size:2000;not null"`
 	StaffID        int64     `gorm:"not null"`

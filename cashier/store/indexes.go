@@ -10,7 +10,7 @@ import (
 // backOfficeIndexes serve the back office's lists at a million orders: each
 // filter of the transactions page with its keyset order, so a page reads its rows
 // from one index instead of sorting, and the flagged and unmatched lists from
-// partial indexes that hold only their rows. Without a date range the list is in
+// partial indexes that hold only their rows (flagged deposit-limit raises too). Without a date range the list is in
 // id order, (x, id); with one it is in (created_at, id) order, (x, created_at,
 // id), so a range and a filter are one index range read backwards. A date range
 // alone reads idx_orders_created_at (models.Order's tag): on SQLite every index
@@ -28,6 +28,7 @@ var backOfficeIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_orders_currency_created ON orders (amount_currency, created_at, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_flagged_created ON orders (created_at, id) WHERE flag <> ''`,
 	`CREATE INDEX IF NOT EXISTS idx_notifications_unmatched ON notifications (id) WHERE order_id IS NULL`,
+	`CREATE INDEX IF NOT EXISTS idx_limit_changes_flagged ON deposit_limit_changes (id) WHERE flag <> ''`,
 }
 
 // playerIndexes serve the player's own pages and requests, which must take as
