@@ -59,7 +59,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	if IsPostgres(dsn) {
 		dialector = postgres.Open(dsn) // pgx keeps its own cache of prepared statements
 	} else {
-		path := strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
+		path := SQLitePath(dsn)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}

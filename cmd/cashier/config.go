@@ -207,7 +207,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
 	}
-	c.DatabaseURL = get("DATABASE_URL", filepath.Join(c.DataDir, "cashier.db"))
+	c.DatabaseURL = databaseURL(getenv)
 	limits, err := parseLimits(getenv("CASHIER_LIMITS"))
 	if err != nil {
 		return nil, err
@@ -785,4 +785,17 @@ func defaultBaseURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// databaseURL is the database the environment names: DATABASE_URL, or else the
+// SQLite file cashier.db in CASHIER_DATA (default "data").
+func databaseURL(getenv func(string) string) string {
+	if v := getenv("DATABASE_URL"); v != "" {
+		return v
+	}
+	dir := getenv("CASHIER_DATA")
+	if dir == "" {
+		dir = "data"
+	}
+	return filepath.Join(dir, "cashier.db")
 }

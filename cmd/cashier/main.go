@@ -42,6 +42,13 @@ func main() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
 	slog.SetDefault(log)
+	if len(os.Args) > 1 && os.Args[1] == "backup" {
+		if err := runBackup(ctx, os.Args[2:], os.Getenv, os.Stdout, log); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "staff" {
 		if err := runStaff(ctx, os.Args[2:], os.Getenv, os.Stdin, os.Stdout, log); err != nil {
 			fmt.Fprintln(os.Stderr, err)
