@@ -27,6 +27,16 @@ import (
 // payoutconfirmation nor payoutfailed is final: a credit can follow both.
 func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notification, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
+	if order.Kind == models.OrderPayout {
+		switch why, err := notForPayout(tx, n, order); {
+		case err != nil:
+			return ok, err
+		case why != "":
+			order.AddFlag(why)
+			log.Error("alert: payout notification not applied", "why", why)
+			return nothingTakenBack(n, ok), nil
+		}
+	}
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
 		if amount, err := models.ParseDecimal(d.Amount, d.Currency); err != nil || amount != order.Amount {
@@ -67,6 +77,32 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	order.AddFlag(fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
 	log.Warn("unexpected notification for a payout; stored, nothing booked")
 	return nothingTakenBack(n, ok), nil
+}
+
+// notForPayout says why notification n cannot be applied to payout order, or ""
+// when it can: it must name as enduserid the player AccountPayout named
+// (sendPayout), since a credit or a cancel puts money into that player's wallet,
+// as a deposit's credit or debit must name its player (notForDeposit).
+func notForPayout(tx *gorm.DB, n *trustly.Notification, order *models.Order) (string, error) {
+	var got string
+	switch d := n.Data.(type) {
+	case *trustly.PayoutData:
+		got = d.EndUserID
+	case *trustly.TransferData:
+		got = d.EndUserID
+	case *trustly.CancelData:
+		got = d.EndUserID
+	default:
+		return "", nil
+	}
+	var player models.Player
+	if err := tx.Select("id", "end_user_id").Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
+		return "", fmt.Errorf("read player %d: %w", order.PlayerID, err)
+	}
+	if got != player.EndUserID {
+		return fmt.Sprintf("%s names enduserid %.64q, not the payout's player: not applied", n.Method, got), nil
+	}
+	return "", nil
 }
 
 // nothingTakenBack is the answer to a notification that booked nothing: a debit
