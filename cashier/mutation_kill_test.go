@@ -277,3 +277,33 @@ func TestNotificationOrderLock(t *testing.T) {
 		r.audit()
 	}
 }
+
+// TestPayoutSettleLedgerFromFirstCall: a checking payout that waited weeks for
+// approval is searched for in Trustly's AccountLedger from the day before its
+// approval (its first AccountPayout call came then), not from its creation: a
+// ledger of weeks may be too large to read, which would leave it checking for good.
+func TestPayoutSettleLedgerFromFirstCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db, func(c *sandbox.Config) { c.PayoutScenario = sandbox.ScenarioPayoutRejected })
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		order := e.checkingPayout(p, account)
+		approved := e.clock.Now().Add(-time.Hour)
+		if err := db.Model(&models.Order{}).Where("id = ?", order.ID).
+			Updates(map[string]any{"created_at": approved.AddDate(0, 0, -30), "approved_at": approved}).Error; err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Hour)
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		var call models.APICall
+		if err := db.Where("method = ?", "AccountLedger").Order("id DESC").Take(&call).Error; err != nil {
+			t.Fatal(err)
+		}
+		want := `"FromDate":"` + approved.AddDate(0, 0, -1).Format(time.DateOnly) + `"`
+		if !strings.Contains(call.Request, want) {
+			t.Errorf("AccountLedger asked with %s; want %s (the day before the approval)", call.Request, want)
+		}
+	})
+}

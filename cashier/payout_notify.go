@@ -268,6 +268,18 @@ const (
 	PayoutRefusedAfter = 24 * time.Hour
 )
 
+// firstCall is the earliest moment Trustly may have executed payout o: its first
+// AccountPayout call, which came after its approval when it needed one. A payout
+// that waited weeks for a member's approval is searched for from then, not from
+// its creation: a ledger of weeks is large, and an answer too large to read
+// would leave the payout checking for good.
+func firstCall(o models.Order) time.Time {
+	if o.ApprovedAt != nil && o.ApprovedAt.After(o.CreatedAt) {
+		return *o.ApprovedAt
+	}
+	return o.CreatedAt
+}
+
 // settlePayouts asks Trustly's AccountLedger about the payouts whose resend was
 // answered 637 or refused (CheckingAt), so that an earlier call may have reached
 // Trustly. AccountLedger is the one place besides notifications
@@ -275,7 +287,7 @@ const (
 // Trustly's orderid, which a 637 does not give. Each payout is checked at most once
 // per ledgerCheckEvery, claimed by a conditional UPDATE so that instances running
 // together ask once, with one AccountLedger call per currency from the day before
-// the oldest payout due to two days after now.
+// the earliest first call of the payouts due (firstCall) to two days after now.
 //
 // A row for the payout's MessageID proves Trustly executed it: the send is booked
 // and Trustly's orderid kept, and notifications do the rest. No row, in a ledger
@@ -309,10 +321,10 @@ func (s *Service) settlePayouts(ctx context.Context) error {
 		}
 	}
 	for currency, orders := range due {
-		from := orders[0].CreatedAt
+		from := firstCall(orders[0])
 		for _, o := range orders {
-			if o.CreatedAt.Before(from) {
-				from = o.CreatedAt
+			if t := firstCall(o); t.Before(from) {
+				from = t
 			}
 		}
 		rows, err := recorded(ctx, s, aboutOrders(orders), s.trustly.AccountLedger, trustly.AccountLedgerParams{Currency: currency,
