@@ -46,6 +46,10 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 			return ok, err
 		}
 		if n.Method == trustly.MethodPayoutConfirmation {
+			if order.ConfirmedAt == nil && order.CancelledAt != nil && order.ReturnedAt != nil {
+				order.AddFlag("payoutconfirmation after a cancel gave the money back: the player may be paid twice; ask Trustly whether the payout was executed")
+				log.Error("alert: payoutconfirmation for a payout whose cancel returned the money")
+			}
 			setOnce(&order.ConfirmedAt, now)
 			return ok, nil
 		}
@@ -67,7 +71,14 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		// failure that gives the money back, unless it is back already. Like any
 		// notification it proves Trustly had the payout, so the money goes back the
 		// way it went, send then return, whichever of cancel, credit and the API
-		// result comes first.
+		// result comes first. After the bank confirmed the payout, though, a cancel
+		// does not say the money came back (a credit would): it is flagged, and
+		// nothing is returned.
+		if order.ConfirmedAt != nil && order.ReturnedAt == nil {
+			order.AddFlag("cancel after the bank confirmed the payout: nothing returned; a credit returns the money if it came back")
+			log.Error("alert: cancel for a payout the bank confirmed; nothing returned")
+			return ok, nil
+		}
 		setOnce(&order.CancelledAt, now)
 		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 			return ok, err

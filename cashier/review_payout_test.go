@@ -49,3 +49,57 @@ func TestReviewPayoutOtherEndUser(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutCancelAfterConfirmation: once the bank confirmed a payout
+// (payoutconfirmation), a cancel does not give the money back, which would pay the
+// player twice if the payout went out: it is flagged and nothing is booked; a
+// credit after it returns the money once. The other way round, a payoutconfirmation
+// after a cancel returned the money is flagged for staff (the player may be paid
+// twice), in both orders and repeated.
+func TestPayoutCancelAfterConfirmation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		wallet := int64(100000)
+
+		order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 30))
+		if err != nil || order.Status != models.OrderSent {
+			t.Fatalf("request: %s, %v; want sent", order.Status, err)
+		}
+		wallet -= 3000
+		confirmation, cancel := e.forge(trustly.MethodPayoutConfirmation, order, p, nil), e.forge(trustly.MethodCancel, order, p, nil)
+		for range 2 {
+			e.apply(confirmation)
+			e.apply(cancel)
+		}
+		got := e.reload(order)
+		if got.ReturnedAt != nil || got.ConfirmedAt == nil || !strings.Contains(got.Flag, "cancel after the bank confirmed") {
+			t.Errorf("confirmation, then cancel: returned %v confirmed %v flag %q; want confirmed, nothing returned, flagged",
+				got.ReturnedAt, got.ConfirmedAt, got.Flag)
+		}
+		e.wantMoney(p, wallet, 0)
+		e.apply(e.forge(trustly.MethodCredit, order, p, nil))
+		if got := e.reload(order); got.ReturnedAt == nil {
+			t.Errorf("the credit after: returned %v; want the money back", got.ReturnedAt)
+		}
+		wallet += 3000
+		e.wantMoney(p, wallet, 0)
+
+		second, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 40))
+		if err != nil || second.Status != models.OrderSent {
+			t.Fatalf("request: %s, %v; want sent", second.Status, err)
+		}
+		cancel, confirmation = e.forge(trustly.MethodCancel, second, p, nil), e.forge(trustly.MethodPayoutConfirmation, second, p, nil)
+		for range 2 {
+			e.apply(cancel)
+			e.apply(confirmation)
+		}
+		got = e.reload(second)
+		if got.ReturnedAt == nil || !strings.Contains(got.Flag, "may be paid twice") {
+			t.Errorf("cancel, then confirmation: returned %v flag %q; want returned and flagged", got.ReturnedAt, got.Flag)
+		}
+		e.wantMoney(p, wallet, 0)
+	})
+}
