@@ -267,9 +267,10 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 
 // PayNPlayPayout pays amount out to the bank account the player last deposited
 // from (closed loop, the pure model): one AccountPayout, no choice of account. It
-// is RequestPayout to that account, with its checks and approval limit; without a
-// verified deposit account it fails with a *models.Problem.
-func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, amount models.Money) (models.Order, error) {
+// is RequestPayoutOnce to that account with the form's token, with its checks and
+// approval limit; without a verified deposit account it fails with a
+// *models.Problem.
+func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, token string, amount models.Money) (models.Order, error) {
 	account, ok, err := depositAccount(ctx, s.db, player.ID)
 	if err != nil {
 		return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
@@ -277,5 +278,5 @@ func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, amou
 	if !ok {
 		return models.Order{}, models.ProblemT("", "problem.paynplay_no_account", msgPayNPlayNoAccount)
 	}
-	return s.RequestPayout(ctx, player, account.ID, amount)
+	return s.RequestPayoutOnce(ctx, player, token, account.ID, amount)
 }

@@ -275,7 +275,7 @@ func TestPayNPlayPayout(t *testing.T) {
 		}
 		p := *e.pnpDone(order).Player
 		never := e.player("FI")
-		if _, err := e.svc.PayNPlayPayout(e.ctx, never, models.Money{Minor: 4000, Currency: "EUR"}); problem(err) == "" {
+		if _, err := e.svc.PayNPlayPayout(e.ctx, never, "", models.Money{Minor: 4000, Currency: "EUR"}); problem(err) == "" {
 			t.Errorf("payout of a player who never deposited: got %v; want a problem", err)
 		}
 		var accounts []models.BankAccount
@@ -283,7 +283,7 @@ func TestPayNPlayPayout(t *testing.T) {
 			accounts, _ = e.svc.BankAccounts(e.ctx, p)
 			return len(accounts) == 1
 		})
-		payout, err := e.svc.PayNPlayPayout(e.ctx, p, models.Money{Minor: 4000, Currency: "EUR"})
+		payout, err := e.svc.PayNPlayPayout(e.ctx, p, "", models.Money{Minor: 4000, Currency: "EUR"})
 		if err != nil {
 			t.Fatal(err)
 		}

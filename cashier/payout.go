@@ -54,6 +54,7 @@ const (
 	msgPayoutRefused    = "Trustly could not send your payout just now. The money is back in your balance; please try again later."
 	msgPayoutBadAccount = "Trustly cannot pay out to this bank account. The money is back in your balance; please choose another account."
 	msgPayoutNotWaiting = "This payout is no longer waiting for approval."
+	msgPayoutForm       = "This withdrawal form is out of date; open the withdrawal page again."
 	msgSecondApprover   = "You have approved this payout already; it needs a second staff member's approval."
 	msgApproveBlocked   = "The player has been blocked since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance, or unblock the player first."
 	msgApproveNegative  = "The player's balance is below zero because their bank returned a deposit, so this payout cannot be approved. Deny it to give the money back to their balance, towards what they owe."
@@ -121,8 +122,32 @@ func (s *Service) Withdrawable(ctx context.Context, player models.Player) (model
 // order is returned too) when Trustly refused it in a signed answer. Trustly's
 // notifications decide the rest.
 func (s *Service) RequestPayout(ctx context.Context, player models.Player, bankAccountID int64, amount models.Money) (models.Order, error) {
-	order, err := s.reservePayout(ctx, player, bankAccountID, amount)
+	return s.RequestPayoutOnce(ctx, player, "", bankAccountID, amount)
+}
+
+// RequestPayoutOnce is RequestPayout for a withdrawal form that carries token, a
+// payout MessageID made when the form was shown, which becomes the payout's: the
+// same form sent again (a double click, a browser sending it twice) returns the
+// payout it made, as it stands, and reserves and sends nothing more. An empty
+// token is a new one; a token of another shape, or another order's, fails with a
+// *models.Problem.
+func (s *Service) RequestPayoutOnce(ctx context.Context, player models.Player, token string, bankAccountID int64, amount models.Money) (models.Order, error) {
+	if token == "" {
+		token = models.NewMessageID(models.OrderPayout)
+	} else if !models.IsMessageID(models.OrderPayout, token) {
+		return models.Order{}, models.ProblemT("", "problem.payout_form", msgPayoutForm)
+	}
+	// Looked for first, so that the second of two forms is not refused for the
+	// balance the first reserved; and again after a refusal, which a form sent
+	// twice at once may meet (the balance, or the MessageID's unique index).
+	if prior, found, err := s.payoutOfForm(ctx, player, token); found || err != nil {
+		return prior, err
+	}
+	order, err := s.reservePayout(ctx, player, token, bankAccountID, amount)
 	if err != nil {
+		if prior, found, perr := s.payoutOfForm(ctx, player, token); found || perr != nil {
+			return prior, perr
+		}
 		return models.Order{}, err
 	}
 	failpoint.Hit("payout.after_reserve")
@@ -133,11 +158,28 @@ func (s *Service) RequestPayout(ctx context.Context, player models.Player, bankA
 	return s.sendPayout(ctx, order)
 }
 
+// payoutOfForm is the payout a withdrawal form's token made (found), if any. A
+// token another player's order or another kind of order has is a *models.Problem.
+func (s *Service) payoutOfForm(ctx context.Context, player models.Player, token string) (models.Order, bool, error) {
+	var prior models.Order
+	if err := s.db.WithContext(ctx).Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
+		return models.Order{}, false, fmt.Errorf("payout of form %s: %w", token, err)
+	}
+	switch {
+	case prior.ID == 0:
+		return models.Order{}, false, nil
+	case prior.Kind != models.OrderPayout || prior.PlayerID != player.ID:
+		return models.Order{}, false, models.ProblemT("", "problem.payout_form", msgPayoutForm)
+	}
+	s.payoutLog(prior).Warn("withdrawal form sent again; the payout it made is not made twice", "status", prior.Status)
+	return prior, true, nil
+}
+
 // reservePayout checks a payout request, creates its order and reserves its money
 // in one transaction. The balance check before it gives the player a precise
 // answer; the ledger's guarded UPDATE inside it is what keeps concurrent requests
 // from overdrawing the wallet.
-func (s *Service) reservePayout(ctx context.Context, player models.Player, bankAccountID int64, amount models.Money) (models.Order, error) {
+func (s *Service) reservePayout(ctx context.Context, player models.Player, messageID string, bankAccountID int64, amount models.Money) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
 	switch {
 	case amount.Currency != player.Currency:
@@ -159,7 +201,7 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, bankA
 	}
 
 	now := s.now().UTC()
-	order := models.Order{MessageID: models.NewMessageID(models.OrderPayout), Kind: models.OrderPayout,
+	order := models.Order{MessageID: messageID, Kind: models.OrderPayout,
 		PlayerID: player.ID, Amount: amount, NeedsApproval: amount.Minor > limits.ApprovalAbove.Minor, CreatedAt: now}
 	if !order.NeedsApproval {
 		order.Attempts, order.AttemptedAt = 1, &now

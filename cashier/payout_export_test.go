@@ -12,7 +12,7 @@ import (
 // reservation, committed, and no AccountPayout call. It stands for a process that
 // stopped between the two.
 func (s *Service) ReservePayoutOnly(ctx context.Context, player models.Player, bankAccountID int64, amount models.Money) (models.Order, error) {
-	return s.reservePayout(ctx, player, bankAccountID, amount)
+	return s.reservePayout(ctx, player, models.NewMessageID(models.OrderPayout), bankAccountID, amount)
 }
 
 // ReleasePayout books a payout's release (payoutReleased) the way DenyPayout,

@@ -74,6 +74,7 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 			Checked: row.ID == chosen || len(sum.Accounts) == 1})
 	}
 	form.Amount = typedAmount(form.Amount)
+	form.Token = models.NewMessageID(models.OrderPayout)
 	page := views.PayoutPage{Chrome: chrome(c), Balance: money(c, sum.Withdrawable), Form: form,
 		Blocked: blockedNotice(c, sum.Summary)}
 	page.Form.Disabled = sum.Blocked
@@ -117,17 +118,20 @@ func payoutPhase(state string) string {
 }
 
 // payoutRequest asks for a payout of the amount typed to the account chosen and
-// shows it; a request that is not allowed comes back with what to fix.
+// shows it; a request that is not allowed comes back with what to fix. The form's
+// token makes one payout however often the form is sent: a second time shows the
+// payout the first made.
 func payoutRequest(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		player, raw, account := currentPlayer(c), strings.TrimSpace(c.FormValue("amount")), c.FormValue("account")
+		token := c.FormValue("token")
 		amount, err := models.ParseMoney(raw, player.Currency)
 		if err != nil {
 			return payoutRefused(c, svc, raw, account, amountUnreadable())
 		}
 		if modeOf(svc, player.Country) == paynplay.ModePure {
 			// Closed loop: the account the player deposited from, whatever the form says.
-			order, err := svc.PayNPlayPayout(c.UserContext(), player, amount)
+			order, err := svc.PayNPlayPayout(c.UserContext(), player, token, amount)
 			if problem := asProblem(err); problem != nil {
 				return payoutRefused(c, svc, raw, "", problem)
 			}
@@ -140,7 +144,7 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return payoutRefused(c, svc, raw, account, models.ProblemT("account", "problem.choose_account", msgChooseAccount))
 		}
-		order, err := svc.RequestPayout(c.UserContext(), player, id, amount)
+		order, err := svc.RequestPayoutOnce(c.UserContext(), player, token, id, amount)
 		if problem := asProblem(err); problem != nil {
 			return payoutRefused(c, svc, raw, account, problem)
 		}

@@ -485,6 +485,10 @@ type PayoutForm struct {
 	Problem  string
 	Field    string // "amount", "account" or ""
 	Disabled bool   // blocked, or nothing to withdraw to
+	// Token is the MessageID the payout this form makes will have
+	// (cashier.RequestPayoutOnce): sent twice, the form makes one payout. Each view
+	// of the form has a new one.
+	Token string
 	// ClosedLoop is the pure Pay N Play model: the payout goes to the account the
 	// player last deposited from, DepositAccount ("Handelsbanken **706212"; "" when
 	// there is none yet), and there is no choice of account.
