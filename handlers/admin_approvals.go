@@ -48,8 +48,12 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 				row.FirstApproval = ": approved once, by " + by.Email
 			}
 			for _, h := range a.History {
-				row.History = append(row.History, views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindText(h.Kind),
-					Amount: h.Amount.Display(), State: string(h.Status)})
+				past := views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindText(h.Kind),
+					Amount: h.Amount.Display(), State: string(h.Status)}
+				if m, ok := h.Credited(); ok && m != h.Amount {
+					past.Credited = m.Display()
+				}
+				row.History = append(row.History, past)
 			}
 			page.Rows = append(page.Rows, row)
 		}

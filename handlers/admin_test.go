@@ -419,6 +419,34 @@ func TestApprovalsBlockedPlayer(t *testing.T) {
 	lv.waitPayout(waiting, models.OrderCancelled, nil)
 }
 
+// TestApprovalsHistoryCredited: beside a payout waiting for approval, a deposit
+// of the player's that Trustly credited with another amount than it asked shows
+// what the credit booked, as the transactions list and the order page do: staff
+// deciding a payout must not read 8 000 deposited where 2 000 came in.
+func TestApprovalsHistoryCredited(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, player, acc := funded(t, lv, "anna@example.com", "8000")
+	requestPayout(t, cl, "6000", acc.ID)
+	// Trustly's credit booked 2 000 of the 8 000 asked.
+	lv.DB.Model(&models.Order{}).Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Update("credited_minor", 200000)
+	op, _ := lv.staffSignedIn("viewer@example.com", staff.RoleViewer)
+
+	r := op.get(approvalsPath).wantStatus(http.StatusOK)
+	rows := r.byTestID("approval-history-row")
+	if len(rows) != 1 {
+		t.Fatalf("%d history rows; want the deposit's", len(rows))
+	}
+	row := &testResponse{t: t, doc: rows[0], what: "history row"}
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	sek := func(major int64) string { return words(models.Money{Minor: major * 100, Currency: "SEK"}.Display()) }
+	if got, want := words(row.text("history-amount")), sek(8000); got != want {
+		t.Errorf("amount %q; want %q", got, want)
+	}
+	if got, want := words(row.text("history-credited")), "credited "+sek(2000); got != want {
+		t.Errorf("credited %q; want %q", got, want)
+	}
+}
+
 // TestApprovalFormKeptAcrossReauth: approving a payout that needs two approvals
 // without a recent re-authentication sends the member to confirm their password
 // and back to the queue, where that payout's approve form shows once the reason

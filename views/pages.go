@@ -372,6 +372,9 @@ type AuditRow struct {
 // ApprovalHistory is one of the player's recent orders beside an approval.
 type ApprovalHistory struct {
 	Date, Kind, Amount, State string
+	// Credited is what a deposit's credit booked when it differs from the amount
+	// asked, "" otherwise.
+	Credited string
 }
 
 // ErrorPage explains a failed request in one sentence. RequestID lets support find
