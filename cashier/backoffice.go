@@ -39,8 +39,13 @@ type TimelineEvent struct {
 
 // OrderDetail is everything staff see about one order.
 type OrderDetail struct {
-	Order         models.Order
-	Player        models.Player // zero when the order has no player yet
+	Order  models.Order
+	Player models.Player // zero when the order has no player yet
+	// Parent is a refund's deposit; zero for other kinds.
+	Parent models.Order
+	// Refunds are a deposit's refunds, oldest first: Trustly knows them by the
+	// deposit's orderid, but their calls, notifications and audit rows are theirs.
+	Refunds       []models.Order
 	Timeline      []TimelineEvent
 	Calls         []models.APICall      // oldest first
 	Notifications []models.Notification // oldest first
@@ -98,6 +103,16 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 		d.Timeline = Timeline(o)
 		if o.PlayerID != 0 {
 			if err := tx.Where("id = ?", o.PlayerID).Limit(1).Find(&d.Player).Error; err != nil {
+				return err
+			}
+		}
+		if o.ParentID != 0 {
+			if err := tx.Where("id = ?", o.ParentID).Limit(1).Find(&d.Parent).Error; err != nil {
+				return err
+			}
+		}
+		if o.Kind == models.OrderDeposit {
+			if err := tx.Where("parent_id = ? AND kind = ?", o.ID, models.OrderRefund).Order("id").Find(&d.Refunds).Error; err != nil {
 				return err
 			}
 		}

@@ -226,3 +226,46 @@ func TestRefundFormNotKeptByTheBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderPageRefundsAndDeposit: a deposit's order page lists its refunds, each
+// linked, with amount and state, and a refund's order page names and links the
+// deposit it refunds. A refund has no Trustly orderid of its own (Trustly knows it
+// by the deposit's), and its notifications and audit row are on its own page, so
+// without the links staff could not get from one to the other.
+func TestOrderPageRefundsAndDeposit(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	fin.submit(refundPath(deposit.ID), url.Values{"amount": {"300"}}).wantRedirect(refundPath(deposit.ID))
+	var refund models.Order
+	if err := lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Take(&refund).Error; err != nil {
+		t.Fatal(err)
+	}
+	viewer, _ := lv.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+	r := viewer.get(orderPath(deposit.ID)).wantStatus(http.StatusOK)
+	rows := r.byTestID("order-refund-row")
+	if len(rows) != 1 {
+		t.Fatalf("deposit's page: %d refund rows; want 1", len(rows))
+	}
+	row := &testResponse{t: t, doc: rows[0], what: "refund row"}
+	links := row.byTestID("order-refund-link")
+	if len(links) != 1 || attr(links[0], "href") != orderPath(refund.ID) {
+		t.Errorf("refund row links %d; want one to %s", len(links), orderPath(refund.ID))
+	}
+	if got, want := words(row.text("order-refund-amount")), words(refund.Amount.Display()); got != want {
+		t.Errorf("refund row amount %q; want %q", got, want)
+	}
+
+	r = viewer.get(orderPath(refund.ID)).wantStatus(http.StatusOK)
+	parent := r.byTestID("order-parent")
+	if len(parent) != 1 || attr(parent[0], "href") != orderPath(deposit.ID) {
+		t.Errorf("refund's page: %d links to its deposit; want one to %s", len(parent), orderPath(deposit.ID))
+	}
+}

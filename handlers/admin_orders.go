@@ -44,6 +44,13 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			page.PlayerID = strconv.FormatInt(d.Player.ID, 10)
 			page.Player = fmt.Sprintf("%s <%s> (#%d)", d.Player.Name(), d.Player.Email, d.Player.ID)
 		}
+		if d.Parent.ID != 0 {
+			page.ParentID = strconv.FormatInt(d.Parent.ID, 10)
+		}
+		for _, r := range d.Refunds {
+			page.Refunds = append(page.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),
+				Amount: r.Amount.Display(), State: string(r.Status), Flag: r.Flag})
+		}
 		for f := range o.Flags() {
 			page.Flags = append(page.Flags, f)
 		}

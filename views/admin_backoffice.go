@@ -50,8 +50,10 @@ type TotalRow struct {
 type AdminOrderPage struct {
 	AdminChrome
 	ID, Kind, Status, Amount, MessageID, TrustlyOrderID, Created, Reason, Zone string
-	Credited                                                                   string // a deposit's credit, when it booked another amount
-	PlayerID, Player                                                           string // "" when the order has no player yet
+	Credited                                                                   string      // a deposit's credit, when it booked another amount
+	PlayerID, Player                                                           string      // "" when the order has no player yet
+	ParentID                                                                   string      // a refund's deposit, "" for other kinds
+	Refunds                                                                    []RefundRow // a deposit's refunds, oldest first
 	Flags                                                                      []string
 	Unresolved                                                                 bool // flags no resolution covers
 	Timeline                                                                   []TimelineRow
