@@ -25,7 +25,7 @@ import (
 // shown once, on a later page. CreatedAt never changes once written.
 
 // TxKinds lists the order kinds the transactions page offers as a filter.
-var TxKinds = []models.OrderKind{models.OrderDeposit, models.OrderPayout, models.OrderSelectAccount}
+var TxKinds = []models.OrderKind{models.OrderDeposit, models.OrderPayout, models.OrderRefund, models.OrderSelectAccount}
 
 // TxStatuses lists every order status, for the filter.
 var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderCredited,

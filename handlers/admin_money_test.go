@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"encoding/csv"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
@@ -267,5 +272,42 @@ func TestOrderPageRefundsAndDeposit(t *testing.T) {
 	parent := r.byTestID("order-parent")
 	if len(parent) != 1 || attr(parent[0], "href") != orderPath(deposit.ID) {
 		t.Errorf("refund's page: %d links to its deposit; want one to %s", len(parent), orderPath(deposit.ID))
+	}
+}
+
+// TestAdminTransactionsRefunds: refunds are orders of the transactions list, so
+// its kind filter offers them: kind=refund lists exactly the refunds, and its CSV
+// export holds them. The filter refused "refund" as an unknown kind, so finance
+// could list refunds only by reading every order.
+func TestAdminTransactionsRefunds(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	fin.submit(refundPath(deposit.ID), url.Values{"amount": {"300"}}).wantRedirect(refundPath(deposit.ID))
+	var refund models.Order
+	if err := lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Take(&refund).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	r := fin.get(transactionsPath + "?kind=refund").wantStatus(http.StatusOK)
+	if got := rowIDs(t, r); !slices.Equal(got, []int64{refund.ID}) {
+		t.Errorf("kind=refund lists %v; want the refund %d", got, refund.ID)
+	}
+	if got := fin.get(transactionsPath).wantStatus(http.StatusOK).find(func(n *html.Node) bool {
+		return n.Data == "option" && attr(n, "value") == string(models.OrderRefund)
+	}); len(got) != 1 {
+		t.Errorf("the kind filter offers refund %d times; want once", len(got))
+	}
+	records, err := csv.NewReader(strings.NewReader(fin.get(transactionsPath + ".csv?kind=refund").wantStatus(http.StatusOK).Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 2 || records[1][0] != strconv.FormatInt(refund.ID, 10) || records[1][2] != "refund" {
+		t.Errorf("CSV of kind=refund: %q; want the header and the refund %d", records, refund.ID)
 	}
 }

@@ -91,7 +91,7 @@ func TestAdminTransactionsCSV(t *testing.T) {
 	if next := rows[len(rows)-2]; next[8] != "x-6" || next[11] != "2.50" || oldest[11] != "" {
 		t.Errorf("rows %q and %q; want x-6 credited 2.50, x-3 not credited", next, oldest)
 	}
-	if r := cl.get("/admin/transactions.csv?kind=refund"); r.Status != http.StatusUnprocessableEntity {
+	if r := cl.get("/admin/transactions.csv?kind=withdraw"); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("an unknown kind: %d; want 422", r.Status)
 	}
 }
