@@ -47,6 +47,9 @@ func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem st
 		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
 		State: string(f.Deposit.Status), Refundable: f.Refundable.Display(), CanRefund: f.Refundable.Positive(),
 		Amount: amount, Reason: reason, Problem: problem, Token: f.Token}
+	if m, ok := f.Deposit.Credited(); ok && m != f.Deposit.Amount {
+		p.Credited = m.Display()
+	}
 	if !f.Unlimited {
 		p.Limit = "Operators may refund up to " + f.OperatorMax.Display() + " of a deposit in all; " +
 			f.OperatorLeft.Display() + " more of this one."

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
-
+	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"golang.org/x/net/html"
 )
 
 // TestRefundFormOperatorLeft: an operator's refund form shows what operators may
@@ -309,5 +310,36 @@ func TestAdminTransactionsRefunds(t *testing.T) {
 	}
 	if len(records) != 2 || records[1][0] != strconv.FormatInt(refund.ID, 10) || records[1][2] != "refund" {
 		t.Errorf("CSV of kind=refund: %q; want the header and the refund %d", records, refund.ID)
+	}
+}
+
+// TestRefundFormShowsCredited: a deposit Trustly credited with less than it asked
+// shows on its refund form what its credit booked beside the amount asked, so
+// that "Deposited 8 000,00 SEK" does not stand beside "Refundable 2 000,00 SEK"
+// unexplained; a deposit credited what it asked shows no such line.
+func TestRefundFormShowsCredited(t *testing.T) {
+	ta := newTestApp(t)
+	players, orders := notifyOrders(t, ta.DB, 1, 2, func(i int) int64 { return 800000 })
+	short, exact := orders[0], orders[1]
+	credit := func(o models.Order, amount string) {
+		ta.apply(signNote(t, testTrustlyKey(), trustly.MethodCredit, strconv.FormatInt(7_100_000_000+o.ID, 10), uuid.NewString(), o,
+			players[0].EndUserID, map[string]any{"amount": amount}).raw)
+	}
+	credit(short, "2000.00")
+	credit(exact, "8000.00")
+	fin, _ := ta.staffSignedIn("fin@example.com", staff.RoleFinance)
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	sek := func(major int64) string { return words(models.Money{Minor: major * 100, Currency: "SEK"}.Display()) }
+
+	r := fin.get(refundPath(short.ID)).wantStatus(http.StatusOK)
+	for _, f := range []struct{ testid, want string }{
+		{"refund-deposited", sek(8000)}, {"refund-credited", sek(2000)}, {"refundable", sek(2000)},
+	} {
+		if got := words(r.text(f.testid)); got != f.want {
+			t.Errorf("deposit credited 2 000 of 8 000: %s %q; want %q", f.testid, got, f.want)
+		}
+	}
+	if r := fin.get(refundPath(exact.ID)).wantStatus(http.StatusOK); r.has("refund-credited") {
+		t.Errorf("deposit credited what it asked shows a credited line %q", r.text("refund-credited"))
 	}
 }

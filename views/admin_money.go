@@ -5,7 +5,8 @@ type AdminRefundPage struct {
 	AdminChrome
 	OrderID    string // the deposit's id: "4711"
 	Player     string // "#12"
-	Deposited  string // "1 000,00 SEK"
+	Deposited  string // "1 000,00 SEK": the amount asked
+	Credited   string // what the deposit's credit booked when it differs from Deposited, "" otherwise
 	State      string // the deposit's status: "credited"
 	Refundable string // what may still be refunded: "600,00 SEK"
 	Limit      string // "Operators may refund up to 1 000,00 SEK of a deposit in all; 600,00 SEK more of this one." or ""
