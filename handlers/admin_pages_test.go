@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -84,7 +85,7 @@ func TestAdminTransactionsCSV(t *testing.T) {
 	}
 	// The oldest deposit, x-3, was created at SeedStart + 3 s: 01:00:03 in Stockholm.
 	oldest := rows[len(rows)-1]
-	if oldest[1] != "2026-01-01 01:00:03" || oldest[4] != "4.00" || oldest[5] != "SEK" || oldest[8] != "x-3" ||
+	if oldest[1] != "2026-01-01 01:00:03+01:00" || oldest[4] != "4.00" || oldest[5] != "SEK" || oldest[8] != "x-3" ||
 		oldest[10] != `'=HYPERLINK("http://evil")` {
 		t.Errorf("oldest row %q; want x-3 at 01:00:03 Stockholm time, 4.00 SEK, its flag defused", oldest)
 	}
@@ -355,5 +356,35 @@ func TestAdminTransactionsDatedPages(t *testing.T) {
 		if r := cl.get(path); r.Status != http.StatusUnprocessableEntity || !r.has("problem") {
 			t.Errorf("%s: %d; want 422 with a problem", path, r.Status)
 		}
+	}
+}
+
+// TestAdminTransactionsCSVTimesNameTheirOffset: the export's times, in the
+// member's zone, carry their UTC offset, since the file says nowhere else which
+// zone they are in: two orders an hour apart in the hour that Stockholm's clocks
+// go back (2026-10-25, 02:30 local twice) read differently, and so do winter's
+// +01:00 and summer's +02:00.
+func TestAdminTransactionsCSVTimesNameTheirOffset(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	// Order 1 of each call is created at SeedStart + 1 s + offset.
+	at := func(utc time.Time) time.Duration { return utc.Sub(storetest.SeedStart) - time.Second }
+	storetest.SeedOrders(t, ta.DB, "first-", 1, 1, at(time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)))
+	storetest.SeedOrders(t, ta.DB, "second-", 1, 1, at(time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)))
+	storetest.SeedOrders(t, ta.DB, "summer-", 1, 1, at(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)))
+
+	r := cl.get("/admin/transactions.csv?tz=Europe%2FStockholm").wantStatus(http.StatusOK)
+	records, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, row := range records[1:] {
+		got[row[8]] = row[1]
+	}
+	want := map[string]string{"first-1": "2026-10-25 02:30:00+02:00", "second-1": "2026-10-25 02:30:00+01:00",
+		"summer-1": "2026-07-01 14:00:00+02:00"}
+	if !maps.Equal(got, want) {
+		t.Errorf("created by messageid %v; want %v", got, want)
 	}
 }

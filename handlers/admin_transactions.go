@@ -76,6 +76,13 @@ func zoneList(c *fiber.Ctx, current *time.Location) []string {
 // timeIn is t for staff in zone: "2026-01-20 15:42:07".
 func timeIn(t time.Time, zone *time.Location) string { return t.In(zone).Format("2006-01-02 15:04:05") }
 
+// csvTime is t in zone with its UTC offset, for the export, which names its zone
+// nowhere else: "2026-10-25 02:30:00+01:00". The offset also tells apart the two
+// hours a clock going back repeats.
+func csvTime(t time.Time, zone *time.Location) string {
+	return t.In(zone).Format("2006-01-02 15:04:05-07:00")
+}
+
 // txForm reads the filter form from the query string.
 func txForm(c *fiber.Ctx, zone *time.Location) views.TxFilterForm {
 	return views.TxFilterForm{Kind: c.Query("kind"), Status: c.Query("status"), Player: c.Query("player"),
@@ -294,9 +301,10 @@ var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "cur
 // transactionsCSV streams every order of a filter as CSV, newest first. Rows are
 // read exportBatch at a time and written as they come (SetBodyStreamWriter), so
 // neither the rows nor the file are ever held in memory whole. Times are in the
-// member's zone, amounts decimal text as at Trustly: "amount" as asked, "credited"
-// what a deposit's credit booked (empty for others). A read failing half-way ends
-// the file with a line saying it is incomplete.
+// member's zone with their UTC offset (csvTime), amounts decimal text as at
+// Trustly: "amount" as asked, "credited" what a deposit's credit booked (empty
+// for others). A read failing half-way ends the file with a line saying it is
+// incomplete.
 func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		zone := staffZone(c)
@@ -319,7 +327,7 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 					if m, ok := o.Credited(); ok {
 						credited = m.String()
 					}
-					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), timeIn(o.CreatedAt, zone), string(o.Kind),
+					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), csvTime(o.CreatedAt, zone), string(o.Kind),
 						string(o.Status), o.Amount.String(), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
 						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited}); err != nil {
 						return err
