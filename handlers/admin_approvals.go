@@ -92,7 +92,7 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 // denyPayout denies a payout with a reason; its money goes back to the wallet.
 func denyPayout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		m, id, reason := currentStaff(c), paramID(c), c.FormValue("reason")
+		m, id, reason := currentStaff(c), paramID(c), strings.TrimSpace(c.FormValue("reason"))
 		if reason == "" {
 			return decided(c, models.Problemf("reason", "Say why the payout is denied."), "")
 		}

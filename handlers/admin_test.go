@@ -447,6 +447,33 @@ func TestApprovalsHistoryCredited(t *testing.T) {
 	}
 }
 
+// TestDenyNeedsAReason: denying a payout needs a reason, and one of spaces alone
+// (which the form's required attribute lets through) is none: the payout keeps
+// waiting, reserved, with no audit row, and the queue says why.
+func TestDenyNeedsAReason(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, _, acc := funded(t, lv, "anna@example.com", "8000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+
+	for _, reason := range []string{"", "   ", "\t\n"} {
+		op.submit(denyPath(waiting), url.Values{"reason": {reason}}).wantRedirect(approvalsPath)
+		if got := op.get(approvalsPath).text("flash"); got != "Say why the payout is denied." {
+			t.Errorf("deny with reason %q: flash %q", reason, got)
+		}
+	}
+	var o models.Order
+	if err := lv.DB.Where("id = ?", waiting).Take(&o).Error; err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != models.OrderAwaitingApproval || o.DeniedAt != nil {
+		t.Errorf("payout %s, denied at %v; want it still awaiting approval", o.Status, o.DeniedAt)
+	}
+	if n := lv.countRows(&staff.Audit{}, "order_id = ? AND event = ?", waiting, staff.EventPayoutDenied); n != 0 {
+		t.Errorf("%d deny audit rows; want 0", n)
+	}
+}
+
 // TestApprovalFormKeptAcrossReauth: approving a payout that needs two approvals
 // without a recent re-authentication sends the member to confirm their password
 // and back to the queue, where that payout's approve form shows once the reason
