@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/limits"
@@ -78,17 +79,13 @@ func flaggedRaises(tx *gorm.DB, n int) ([]FlaggedRaise, error) {
 	}
 	ids := make([]int64, 0, len(changes))
 	for _, c := range changes {
-		ids = append(ids, c.PlayerID)
+		if !slices.Contains(ids, c.PlayerID) {
+			ids = append(ids, c.PlayerID)
+		}
 	}
-	emails := map[int64]string{}
-	if len(ids) > 0 {
-		var players []models.Player
-		if err := tx.Select("id", "email").Where("id IN ?", ids).Find(&players).Error; err != nil {
-			return nil, fmt.Errorf("flagged limit raises: players: %w", err)
-		}
-		for _, p := range players {
-			emails[p.ID] = p.Email
-		}
+	emails, err := playerEmails(tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("flagged limit raises: %w", err)
 	}
 	raises := make([]FlaggedRaise, len(changes))
 	for i, c := range changes {

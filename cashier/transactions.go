@@ -145,15 +145,9 @@ func (s *Service) withEmails(ctx context.Context, orders []models.Order) ([]TxRo
 			ids = append(ids, o.PlayerID)
 		}
 	}
-	emails := map[int64]string{}
-	if len(ids) > 0 {
-		var players []models.Player
-		if err := s.db.WithContext(ctx).Select("id", "email").Where("id IN ?", ids).Find(&players).Error; err != nil {
-			return nil, fmt.Errorf("transactions: players: %w", err)
-		}
-		for _, p := range players {
-			emails[p.ID] = p.Email
-		}
+	emails, err := playerEmails(s.db.WithContext(ctx), ids)
+	if err != nil {
+		return nil, fmt.Errorf("transactions: %w", err)
 	}
 	rows := make([]TxRow, len(orders))
 	for i, o := range orders {
@@ -279,4 +273,20 @@ func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxF
 		}
 		f.BeforeID, f.BeforeAt = rows[len(rows)-1].ID, rows[len(rows)-1].CreatedAt
 	}
+}
+
+// playerEmails reads the email of each player of ids (distinct) from db, by id.
+func playerEmails(db *gorm.DB, ids []int64) (map[int64]string, error) {
+	emails := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return emails, nil
+	}
+	var players []models.Player
+	if err := db.Select("id", "email").Where("id IN ?", ids).Find(&players).Error; err != nil {
+		return nil, fmt.Errorf("players' emails: %w", err)
+	}
+	for _, p := range players {
+		emails[p.ID] = p.Email
+	}
+	return emails, nil
 }
