@@ -188,7 +188,7 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 	if term != "" {
 		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id = ?", strings.ToUpper(term)).
 			Or("end_user_id = ?", term).
-			Or("LOWER(first_name || ' ' || last_name) LIKE ?", "%"+strings.ToLower(likeEscape(term))+"%")
+			Or(`LOWER(first_name || ' ' || last_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(term))+"%")
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
 			cond = cond.Or("id = ?", id)
 		}
@@ -201,9 +201,13 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 	return players, nil
 }
 
-// likeEscape removes LIKE's wildcards from a search term.
+// likeEscape makes LIKE read %, _ and \ in a search term as themselves, in a
+// pattern that names \ as its escape character (ESCAPE '\'). The clause is
+// needed on both databases: PostgreSQL's LIKE escapes with a backslash unless
+// told otherwise, SQLite's with nothing, so without it a backslash typed in a
+// search meant one thing on each.
 func likeEscape(term string) string {
-	return strings.NewReplacer("%", "", "_", "").Replace(term)
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(term)
 }
 
 // PlayerProfile reads one player's profile in one read-only transaction;

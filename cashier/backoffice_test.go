@@ -328,3 +328,51 @@ func TestFlaggedListSaysMoreWait(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchPlayersLikeIsLiteral: a name search reads %, _ and \ as the
+// characters typed, on SQLite and PostgreSQL alike: PostgreSQL's LIKE takes a
+// backslash as its escape character unless told otherwise, SQLite's has none, so
+// without an ESCAPE clause one search matched other players on each.
+func TestSearchPlayersLikeIsLiteral(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		by := viewer(t, db)
+		names := map[string]int64{}
+		for _, first := range []string{`Ann%a`, `Ann_a`, `Ann\a`, `Annxa`, `Anna`, `Ann\\a`} {
+			p := r.player()
+			if err := db.Model(&p).Update("first_name", first).Error; err != nil {
+				t.Fatal(err)
+			}
+			names[first] = p.ID
+		}
+		for _, tt := range []struct {
+			term string
+			want []string
+		}{
+			{`n%a`, []string{`Ann%a`}},
+			{`n_a`, []string{`Ann_a`}},
+			{`n\a`, []string{`Ann\a`}},
+			{`n\\a`, []string{`Ann\\a`}},
+			{`ann`, []string{`Ann%a`, `Ann_a`, `Ann\a`, `Annxa`, `Anna`, `Ann\\a`}},
+			{`%`, []string{`Ann%a`}},
+			{`\`, []string{`Ann\a`, `Ann\\a`}},
+		} {
+			found, err := r.svc.SearchPlayers(context.Background(), by, tt.term)
+			if err != nil {
+				t.Fatalf("SearchPlayers(%q): %v", tt.term, err)
+			}
+			var got, want []int64
+			for _, p := range found {
+				got = append(got, p.ID)
+			}
+			for _, n := range tt.want {
+				want = append(want, names[n])
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("SearchPlayers(%q) = players %v; want %v (%q)", tt.term, got, want, tt.want)
+			}
+		}
+	})
+}
