@@ -49,7 +49,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			}
 			for _, h := range a.History {
 				past := views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindText(h.Kind),
-					Amount: h.Amount.Display(), State: string(h.Status)}
+					Amount: amountText(h), State: string(h.Status)}
 				if m, ok := h.Credited(); ok && m != h.Amount {
 					past.Credited = m.Display()
 				}

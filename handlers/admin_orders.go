@@ -30,7 +30,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		}
 		o := d.Order
 		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: string(o.Kind),
-			Status: string(o.Status), Amount: o.Amount.Display(), MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
+			Status: string(o.Status), Amount: amountText(o), MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}

@@ -447,6 +447,43 @@ func TestApprovalsHistoryCredited(t *testing.T) {
 	}
 }
 
+// TestApprovalsHistoryAccountSelection: an account selection moves no money, and
+// the approvals queue's history of the player's orders says so as the
+// transactions list and the order page do, instead of an amount of 0,00 SEK.
+func TestApprovalsHistoryAccountSelection(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, player, acc := funded(t, lv, "anna@example.com", "8000")
+	requestPayout(t, cl, "6000", acc.ID)
+	sel := models.Order{MessageID: "sel-1", Kind: models.OrderSelectAccount, PlayerID: player.ID,
+		Amount: models.Money{Currency: "SEK"}, Status: models.OrderPending, CreatedAt: time.Now()}
+	if err := lv.DB.Create(&sel).Error; err != nil {
+		t.Fatal(err)
+	}
+	op, _ := lv.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+	var got []string
+	for _, row := range op.get(approvalsPath).wantStatus(http.StatusOK).byTestID("approval-history-row") {
+		got = append(got, words((&testResponse{t: t, doc: row, what: "history row"}).text("history-amount")))
+	}
+	want := []string{noMoneyText, words(models.Money{Minor: 800000, Currency: "SEK"}.Display())}
+	if !slices.Equal(got, want) {
+		t.Errorf("history amounts %q; want %q", got, want)
+	}
+	var listed []string
+	for _, row := range op.get(transactionsPath).wantStatus(http.StatusOK).byTestID("tx-row") {
+		if attr(row, "data-order") == strconv.FormatInt(sel.ID, 10) {
+			listed = append(listed, words((&testResponse{t: t, doc: row, what: "tx row"}).text("tx-amount")))
+		}
+	}
+	if !slices.Equal(listed, []string{noMoneyText}) {
+		t.Errorf("transactions list amount %q; want %q", listed, noMoneyText)
+	}
+	if got := words(op.get(orderPath(sel.ID)).wantStatus(http.StatusOK).text("order-amount")); got != noMoneyText {
+		t.Errorf("order page amount %q; want %q", got, noMoneyText)
+	}
+}
+
 // TestDenyNeedsAReason: denying a payout needs a reason, and one of spaces alone
 // (which the form's required attribute lets through) is none: the payout keeps
 // waiting, reserved, with no audit row, and the queue says why.

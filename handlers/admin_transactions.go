@@ -166,14 +166,23 @@ func formQuery(in views.TxFilterForm) url.Values {
 	return q
 }
 
+// noMoneyText is the amount staff read for an account selection, which moves no
+// money: not "0,00 SEK", which reads as a payment of nothing, nor a blank.
+const noMoneyText = "no money moves"
+
+// amountText is an order's amount for staff, the same on every back-office page.
+func amountText(o models.Order) string {
+	if o.Kind == models.OrderSelectAccount {
+		return noMoneyText
+	}
+	return o.Amount.Display()
+}
+
 // txRow is an order for the lists.
 func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
 	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: string(o.Kind),
-		Status: string(o.Status), Amount: o.Amount.Display(), TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID,
+		Status: string(o.Status), Amount: amountText(o), TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID,
 		Flag: o.Flag, Player: email}
-	if o.Kind == models.OrderSelectAccount {
-		r.Amount = ""
-	}
 	if m, ok := o.Credited(); ok && m != o.Amount {
 		r.Credited = m.Display()
 	}
