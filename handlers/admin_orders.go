@@ -108,7 +108,7 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		page := views.AdminFlaggedPage{AdminChrome: adminChrome(c), CanResolve: staff.Can(m.Role, staff.ActionResolveFlag)}
+		page := views.AdminFlaggedPage{AdminChrome: adminChrome(c), Zone: zone.String(), CanResolve: staff.Can(m.Role, staff.ActionResolveFlag)}
 		for _, r := range list.Orders {
 			page.Orders = append(page.Orders, txRow(r.Order, r.PlayerEmail, zone))
 		}

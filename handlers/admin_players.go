@@ -25,7 +25,7 @@ func playersPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		page := views.AdminPlayersPage{AdminChrome: adminChrome(c), Search: term}
+		page := views.AdminPlayersPage{AdminChrome: adminChrome(c), Search: term, Zone: zone.String()}
 		for _, p := range players {
 			page.Rows = append(page.Rows, views.PlayerRow{ID: strconv.FormatInt(p.ID, 10), Email: p.Email, Name: p.Name(),
 				Country: p.Country, PersonID: p.PersonID, Created: timeIn(p.CreatedAt, zone), Blocked: p.Blocked})
@@ -48,7 +48,7 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 		p := prof.Player
 		page := views.AdminPlayerPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(p.ID, 10), Email: p.Email,
 			Name: p.Name(), Country: p.Country, Currency: p.Currency, PersonID: p.PersonID, KYCEntityID: p.KYCEntityID,
-			DateOfBirth: p.DateOfBirth, EndUserID: p.EndUserID, Created: timeIn(p.CreatedAt, zone),
+			DateOfBirth: p.DateOfBirth, EndUserID: p.EndUserID, Created: timeIn(p.CreatedAt, zone), Zone: zone.String(),
 			Wallet: prof.Wallet.Display(), Reserved: prof.Reserved.Display(), Blocked: p.Blocked,
 			CanBlock: staff.Can(m.Role, staff.ActionBlockPlayer)}
 		for _, a := range prof.Accounts {

@@ -72,12 +72,13 @@ func playerRG(page *views.AdminPlayerPage, p models.Player, rg cashier.PlayerRG,
 	}
 }
 
-// breakUntil is " until <time>" for a break that ends, "" for a permanent one.
+// breakUntil is " until <time> (<zone>)" for a break that ends, ", for good" for
+// a permanent one.
 func breakUntil(b breaks.Break, zone *time.Location) string {
 	if b.EndsAt == nil {
 		return ", for good"
 	}
-	return " until " + timeIn(*b.EndsAt, zone)
+	return " until " + timeIn(*b.EndsAt, zone) + " (" + zone.String() + ")"
 }
 
 // limitChangeRow is one deposit-limit change for the back office, resolved by r

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"golang.org/x/net/html"
 )
 
 // TestAdminResponsibleGaming: a Swedish player's raise of their monthly deposit
@@ -97,5 +99,48 @@ func TestAdminResponsibleGaming(t *testing.T) {
 	op.submit("/admin/limit-changes/"+strconv.FormatInt(lowering.ID, 10)+"/resolve", url.Values{"note": {"x"}}).wantRedirect(flaggedPath)
 	if audits() != 1 {
 		t.Error("a change without a flag was resolved")
+	}
+}
+
+// TestAdminPlayerTimesNameTheirZone: the players list and a player's page show
+// times in the member's time zone and say which, as the transactions list and the
+// order page do: every heading over a time names the zone, and the break in force
+// says it beside its end.
+func TestAdminPlayerTimesNameTheirZone(t *testing.T) {
+	ta := newTestApp(t, withLimitPolicies)
+	pl, p := ta.signedIn("anna@example.com")
+	pl.submit("/limits", url.Values{"month": {"5000"}}).wantRedirect("/limits")
+	pl.submit("/limits", url.Values{"month": {"20000"}}).wantRedirect("/limits")
+	if _, err := ta.Svc.TakeBreak(t.Context(), p, breaks.TimeOut7d); err != nil {
+		t.Fatal(err)
+	}
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	op.submit(playerPath(p.ID)+"/notes", url.Values{"note": {"called"}}).wantRedirect(playerPath(p.ID))
+	const zone = "Europe/Helsinki"
+	// headings are the texts of the page's table and list headings.
+	headings := func(r *testResponse) []string {
+		var got []string
+		for _, n := range r.find(func(n *html.Node) bool { return slices.Contains([]string{"th", "dt", "h2", "h3"}, n.Data) }) {
+			got = append(got, strings.Join(strings.Fields(textOf(n)), " "))
+		}
+		return got
+	}
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/admin/players?q=anna&tz=" + url.QueryEscape(zone), []string{"Since"}},
+		{playerPath(p.ID) + "?tz=" + url.QueryEscape(zone), []string{"Registered", "From", "Until", "Waiting to apply",
+			"Asked", "Applies from", "Added", "Created", "Notes"}},
+	} {
+		got := headings(op.get(tt.path).wantStatus(http.StatusOK))
+		for _, h := range tt.want {
+			if !slices.Contains(got, h+" ("+zone+")") {
+				t.Errorf("%s: headings %q; want %q", tt.path, got, h+" ("+zone+")")
+			}
+		}
+	}
+	if got := op.get(playerPath(p.ID)).text("player-break"); !strings.Contains(got, " ("+zone+")") {
+		t.Errorf("break in force %q; want its end in %s, named", got, zone)
 	}
 }

@@ -97,6 +97,7 @@ type ResolutionRow struct{ At, Who, Flag, Note string }
 type AdminPlayersPage struct {
 	AdminChrome
 	Search string
+	Zone   string // the member's time zone, which the times are in: "Europe/Stockholm"
 	Rows   []PlayerRow
 }
 
@@ -110,6 +111,7 @@ type PlayerRow struct {
 type AdminPlayerPage struct {
 	AdminChrome
 	ID, Email, Name, Country, Currency, PersonID, KYCEntityID, DateOfBirth, EndUserID, Created string
+	Zone                                                                                       string // the member's time zone, which every time is in
 	Wallet, Reserved                                                                           string
 	Blocked                                                                                    bool
 	CanBlock                                                                                   bool // block, unblock and notes
@@ -154,6 +156,7 @@ type NoteRow struct{ At, Who, Text string }
 // AdminFlaggedPage lists what needs a person to look.
 type AdminFlaggedPage struct {
 	AdminChrome
+	Zone          string // the member's time zone, which every time is in
 	CanResolve    bool
 	Orders        []TxRow
 	Notifications []NotificationRow
