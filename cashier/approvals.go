@@ -6,6 +6,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
 )
 
 // approvalHistory is how many of the player's latest orders the queue shows beside
@@ -40,12 +41,22 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 		if err != nil {
 			return nil, fmt.Errorf("approval queue: history of player %d: %w", p.Order.PlayerID, err)
 		}
-		err = s.db.WithContext(ctx).Where("id IN (?)", s.db.Model(&staff.Approval{}).Select("staff_id").
-			Where("order_id = ?", p.Order.ID)).Order("id").Find(&a.Approvers).Error
-		if err != nil {
-			return nil, fmt.Errorf("approval queue: approvals of order %d: %w", p.Order.ID, err)
+		if a.Approvers, err = approvers(s.db.WithContext(ctx), p.Order.ID); err != nil {
+			return nil, fmt.Errorf("approval queue: %w", err)
 		}
 		out = append(out, a)
+	}
+	return out, nil
+}
+
+// approvers are the staff members who approved the payout orderID so far, which
+// one that needs two approvals keeps while it waits for the second.
+func approvers(tx *gorm.DB, orderID int64) ([]staff.Member, error) {
+	var out []staff.Member
+	err := tx.Where("id IN (?)", tx.Model(&staff.Approval{}).Select("staff_id").Where("order_id = ?", orderID)).
+		Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("approvals of order %d: %w", orderID, err)
 	}
 	return out, nil
 }

@@ -57,6 +57,8 @@ type OrderDetail struct {
 	Resolutions []staff.Resolution // oldest first
 	Audit       []staff.Audit      // newest first
 	Unresolved  bool               // it has flags no resolution covers
+	// Approvers are who approved a payout that needs two approvals so far.
+	Approvers []staff.Member
 }
 
 // Timeline lists the order's applied events in time order: its creation and each
@@ -108,6 +110,12 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 		}
 		if o.ParentID != 0 {
 			if err := tx.Where("id = ?", o.ParentID).Limit(1).Find(&d.Parent).Error; err != nil {
+				return err
+			}
+		}
+		if o.Kind == models.OrderPayout {
+			var err error
+			if d.Approvers, err = approvers(tx, o.ID); err != nil {
 				return err
 			}
 		}

@@ -44,9 +44,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			if kept.Action == approvePath(o.ID) {
 				row.ApproveReason = kept.Values["reason"]
 			}
-			for _, by := range a.Approvers {
-				row.FirstApproval = ": approved once, by " + by.Email
-			}
+			row.FirstApproval, row.ApprovedByYou = firstApproval(a.Approvers, m)
 			for _, h := range a.History {
 				past := views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindText(h.Kind),
 					Amount: amountText(h), State: string(h.Status)}
@@ -59,6 +57,16 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 		}
 		return render(c, views.AdminApprovals(page))
 	}
+}
+
+// firstApproval says who approved a payout that needs two approvals so far
+// (": approved once, by ops@example.com", or ""), and whether it was m.
+func firstApproval(approvers []staff.Member, m staff.Member) (text string, byYou bool) {
+	for _, by := range approvers {
+		text = ": approved once, by " + by.Email
+		byYou = byYou || by.ID == m.ID
+	}
+	return text, byYou
 }
 
 // approvePayout approves a payout. One that needs two approvals needs a recent

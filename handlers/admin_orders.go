@@ -34,6 +34,10 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}
+		if o.Status == models.OrderAwaitingApproval {
+			page.TwoPerson = svc.NeedsTwoApprovals(o)
+			page.FirstApproval, page.ApprovedByYou = firstApproval(d.Approvers, m)
+		}
 		if booked, ok := o.Credited(); ok && booked != o.Amount {
 			page.Credited = booked.Display()
 		}

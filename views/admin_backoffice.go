@@ -64,6 +64,11 @@ type AdminOrderPage struct {
 	Audit                                                                      []AuditRow
 	// The actions this member may take on it in its state.
 	CanDecide  bool   // a payout waiting for approval: approve and deny
+	// A payout waiting for two approvals: who gave the first (FirstApproval as in
+	// ApprovalRow), and whether it was this member, who may then only deny.
+	TwoPerson     bool
+	FirstApproval string
+	ApprovedByYou bool
 	RefundURL  string // a credited deposit: the refund page, or ""
 	CanResolve bool   // unresolved flags: resolve with a note
 }

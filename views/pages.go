@@ -314,6 +314,7 @@ type ApprovalRow struct {
 	Account       string // "SE…1234 at Handelsbanken"
 	TwoPerson     bool
 	FirstApproval string // ": approved once, by ops@example.com", or ""
+	ApprovedByYou bool   // the member gave the first approval: only a second member may approve
 	Blocked       bool   // the player was blocked since: the payout can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	History       []ApprovalHistory
