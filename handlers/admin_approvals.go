@@ -71,8 +71,9 @@ func firstApproval(approvers []staff.Member, m staff.Member) (text string, byYou
 
 // approvePayout approves a payout. One that needs two approvals needs a recent
 // re-authentication first (requireRecentAuth): without one the member confirms
-// their password and comes back to the queue, the form with the reason they sent,
-// to send it again. The first approval leaves it waiting for a second staff member.
+// their password and comes back to the page they approved from (decisionBack),
+// the form with the reason they sent, to send it again. The first approval leaves
+// it waiting for a second staff member.
 func approvePayout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, id := currentStaff(c), paramID(c)
@@ -81,19 +82,19 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 			return adminOrderErr(err)
 		}
 		if svc.NeedsTwoApprovals(p.Order) {
-			if err := requireRecentAuth(c, approvalsPath, sentForm(c, approvePath(id), "reason")); err != nil {
+			if err := requireRecentAuth(c, decisionBack(c, id), sentForm(c, approvePath(id), "reason")); err != nil {
 				return err
 			}
 		}
 		order, err := svc.ApprovePayout(c.UserContext(), m, id, c.FormValue("reason"))
 		if err != nil {
-			return decided(c, err, "")
+			return decided(c, id, err, "")
 		}
 		msg := fmt.Sprintf("Payout %d approved and sent.", id)
 		if order.Status == models.OrderAwaitingApproval {
 			msg = fmt.Sprintf("Your approval of payout %d is recorded; a second staff member must approve it.", id)
 		}
-		return decided(c, nil, msg)
+		return decided(c, id, nil, msg)
 	}
 }
 
@@ -102,17 +103,29 @@ func denyPayout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, id, reason := currentStaff(c), paramID(c), strings.TrimSpace(c.FormValue("reason"))
 		if reason == "" {
-			return decided(c, models.Problemf("reason", "Say why the payout is denied."), "")
+			return decided(c, id, models.Problemf("reason", "Say why the payout is denied."), "")
 		}
 		if _, err := svc.DenyPayout(c.UserContext(), m, id, reason); err != nil {
-			return decided(c, err, "")
+			return decided(c, id, err, "")
 		}
-		return decided(c, nil, fmt.Sprintf("Payout %d denied; the money is back in the player's balance.", id))
+		return decided(c, id, nil, fmt.Sprintf("Payout %d denied; the money is back in the player's balance.", id))
 	}
 }
 
-// decided goes back to the queue with msg, or with the problem's sentence.
-func decided(c *fiber.Ctx, err error, msg string) error {
+// decisionBack is the page a decision on payout id goes back to: its order page
+// when the form came from there (the field "back" is exactly that page's path),
+// else the approvals queue. Nothing else is read from "back", so it can send no
+// one to another site or page.
+func decisionBack(c *fiber.Ctx, id int64) string {
+	if c.FormValue("back") == orderPath(id) {
+		return orderPath(id)
+	}
+	return approvalsPath
+}
+
+// decided goes back where the decision on payout id came from (decisionBack)
+// with msg, or with the problem's sentence.
+func decided(c *fiber.Ctx, id int64, err error, msg string) error {
 	if problem := asProblem(err); problem != nil {
 		msg = problem.Message
 	} else if err != nil {
@@ -121,7 +134,7 @@ func decided(c *fiber.Ctx, err error, msg string) error {
 	if err := setFlash(c, msg); err != nil {
 		return err
 	}
-	return c.Redirect(approvalsPath, fiber.StatusSeeOther)
+	return c.Redirect(decisionBack(c, id), fiber.StatusSeeOther)
 }
 
 // adminOrderErr turns an unknown order into a 404.

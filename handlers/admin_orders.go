@@ -20,13 +20,18 @@ import (
 func orderPath(id int64) string { return "/admin/orders/" + strconv.FormatInt(id, 10) }
 
 // orderPage shows everything about one order and the actions its state allows
-// this member.
+// this member. After a re-authentication the approve form the member sent from
+// here comes back once with its reason (approvePayout keeps it in the session).
 func orderPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, zone := currentStaff(c), staffZone(c)
 		d, err := svc.OrderDetail(c.UserContext(), m, paramID(c))
 		if err != nil {
 			return adminOrderErr(err)
+		}
+		kept, err := takeKeptForm(c, func(action string) bool { return action == approvePath(d.Order.ID) })
+		if err != nil {
+			return err
 		}
 		o := d.Order
 		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: string(o.Kind),
@@ -37,6 +42,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		if o.Status == models.OrderAwaitingApproval {
 			page.TwoPerson = svc.NeedsTwoApprovals(o)
 			page.FirstApproval, page.ApprovedByYou = firstApproval(d.Approvers, m)
+			page.ApproveReason = kept.Values["reason"]
 		}
 		if booked, ok := o.Credited(); ok && booked != o.Amount {
 			page.Credited = booked.Display()

@@ -619,6 +619,54 @@ func TestFirstApproverSeesNoApproveButton(t *testing.T) {
 	}
 }
 
+// TestDecisionFromOrderPageReturnsThere: approving or denying a payout from its
+// order page goes back to that page with the outcome (and so does a refusal, and
+// the re-authentication a second approval needs, where the reason typed comes
+// back); the order page's forms say so in a field "back". Any other "back" (another
+// site, another order, a path outside /admin) goes to the approvals queue.
+func TestDecisionFromOrderPageReturnsThere(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
+		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
+	}})
+	cl, _, acc := funded(t, lv, "anna@example.com", "40000")
+	denied := requestPayout(t, cl, "6000", acc.ID)
+	approved := requestPayout(t, cl, "7000", acc.ID)
+	double := requestPayout(t, cl, "12000", acc.ID)
+	other := requestPayout(t, cl, "8000", acc.ID)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+
+	page := op.get(orderPath(denied)).wantStatus(http.StatusOK)
+	backs := page.find(func(n *html.Node) bool { return attr(n, "name") == "back" && attr(n, "value") == orderPath(denied) })
+	if len(backs) != 2 {
+		t.Errorf("%d order-page forms say back=%s; want the approve and the deny form", len(backs), orderPath(denied))
+	}
+	back := func(id int64) url.Values { return url.Values{"back": {orderPath(id)}} }
+	withReason := func(v url.Values, reason string) url.Values { v.Set("reason", reason); return v }
+
+	op.submit(denyPath(denied), withReason(back(denied), " ")).wantRedirect(orderPath(denied))
+	if got := op.get(orderPath(denied)).text("flash"); got != "Say why the payout is denied." {
+		t.Errorf("deny without a reason: flash %q", got)
+	}
+	op.submit(denyPath(denied), withReason(back(denied), "not the player's account")).wantRedirect(orderPath(denied))
+	if got := op.get(orderPath(denied)).text("flash"); !strings.HasPrefix(got, fmt.Sprintf("Payout %d denied", denied)) {
+		t.Errorf("deny: flash %q", got)
+	}
+	op.submit(approvePath(approved), withReason(back(approved), "ok")).wantRedirect(orderPath(approved))
+
+	reason := "salary slips seen"
+	op.submit(approvePath(double), withReason(back(double), reason)).
+		wantRedirect("/admin/reauth?next=" + url.QueryEscape(orderPath(double)))
+	op.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {orderPath(double)}}).wantRedirect(orderPath(double))
+	if got := op.get(orderPath(double)).value("order-approve-reason"); got != reason {
+		t.Errorf("order page after the re-authentication: reason %q; want %q", got, reason)
+	}
+
+	for _, b := range []string{"https://evil.example/admin", "//evil.example/admin", "/cashier", orderPath(denied),
+		"/admin/orders/" + strconv.FormatInt(other, 10) + "/../../../cashier", ""} {
+		op.submit(denyPath(other), url.Values{"back": {b}, "reason": {""}}).wantRedirect(approvalsPath)
+	}
+}
+
 func twoPersonLimits() cashier.Limits {
 	m := func(major int64) models.Money { return models.Money{Minor: major * 100, Currency: "SEK"} }
 	return cashier.Limits{MinDeposit: m(10), MaxDeposit: m(50000), MinPayout: m(10), MaxPayout: m(20000),

@@ -69,6 +69,7 @@ type AdminOrderPage struct {
 	TwoPerson     bool
 	FirstApproval string
 	ApprovedByYou bool
+	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	RefundURL  string // a credited deposit: the refund page, or ""
 	CanResolve bool   // unresolved flags: resolve with a note
 }
