@@ -18,6 +18,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/net/html"
 )
 
 // rowIDs are the order ids of a transactions page, in page order.
@@ -386,5 +387,42 @@ func TestAdminTransactionsCSVTimesNameTheirOffset(t *testing.T) {
 		"summer-1": "2026-07-01 14:00:00+02:00"}
 	if !maps.Equal(got, want) {
 		t.Errorf("created by messageid %v; want %v", got, want)
+	}
+}
+
+// TestAdminOrderTimesNameTheirZone: every time on an order's page is in the
+// member's zone and says which: the calls to Trustly, the notifications, the
+// ledger transfers, the audit rows and the resolutions of its flags, as its
+// creation and its timeline already did.
+func TestAdminOrderTimesNameTheirZone(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "800")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	lv.DB.Model(&deposit).Update("flag", "needs a look")
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	const zone = "Europe/Helsinki"
+	op.get(transactionsPath + "?tz=" + url.QueryEscape(zone)).wantStatus(http.StatusOK)
+	op.submit(orderPath(deposit.ID)+"/resolve", url.Values{"note": {"looked"}}).wantRedirect(orderPath(deposit.ID))
+
+	page := op.get(orderPath(deposit.ID)).wantStatus(http.StatusOK)
+	var headings []string
+	for _, n := range page.find(func(n *html.Node) bool { return slices.Contains([]string{"th", "dt", "h2"}, n.Data) }) {
+		headings = append(headings, strings.Join(strings.Fields(textOf(n)), " "))
+	}
+	for _, want := range []string{"Created", "Timeline", "When", "Received", "Audit"} {
+		if !slices.Contains(headings, want+" ("+zone+")") {
+			t.Errorf("headings %q; want %q", headings, want+" ("+zone+")")
+		}
+	}
+	for _, bare := range []string{"When", "Received", "Audit"} {
+		if slices.Contains(headings, bare) {
+			t.Errorf("heading %q names no zone", bare)
+		}
+	}
+	if got := page.text("order-resolution"); !strings.Contains(got, "("+zone+")") {
+		t.Errorf("resolution %q; want its time's zone named", got)
 	}
 }
