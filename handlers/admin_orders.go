@@ -43,6 +43,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			page.TwoPerson = svc.NeedsTwoApprovals(o)
 			page.FirstApproval, page.ApprovedByYou = firstApproval(d.Approvers, m)
 			page.ApproveReason = kept.Values["reason"]
+			page.Blocked = d.Player.Blocked
 		}
 		if booked, ok := o.Credited(); ok && booked != o.Amount {
 			page.Credited = booked.Display()

@@ -419,6 +419,26 @@ func TestApprovalsBlockedPlayer(t *testing.T) {
 	lv.waitPayout(waiting, models.OrderCancelled, nil)
 }
 
+// TestOrderPageBlockedPlayerPayout: a payout whose player was blocked since asking
+// shows on its order page, as in the approvals queue, the sentence saying it can
+// only be denied, and no approve button (pressing it was refused).
+func TestOrderPageBlockedPlayerPayout(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, player, acc := funded(t, lv, "anna@example.com", "8000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	if r := op.get(orderPath(waiting)); !r.has("order-approve") || r.has("order-blocked") {
+		t.Fatal("before the block: no approve button, or a blocked notice")
+	}
+	op.submit(playerPath(player.ID)+"/block", url.Values{"reason": {"chargebacks"}}).wantRedirect(playerPath(player.ID))
+	r := op.get(orderPath(waiting)).wantStatus(http.StatusOK)
+	if r.has("order-approve") || !r.has("order-deny") ||
+		!strings.HasPrefix(r.text("order-blocked"), "The player has been blocked since asking for this payout") {
+		t.Errorf("after the block: approve %t, deny %t, notice %q; want only deny, and the notice",
+			r.has("order-approve"), r.has("order-deny"), r.text("order-blocked"))
+	}
+}
+
 // TestApprovalsHistoryCredited: beside a payout waiting for approval, a deposit
 // of the player's that Trustly credited with another amount than it asked shows
 // what the credit booked, as the transactions list and the order page do: staff

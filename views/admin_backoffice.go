@@ -69,6 +69,7 @@ type AdminOrderPage struct {
 	TwoPerson     bool
 	FirstApproval string
 	ApprovedByYou bool
+	Blocked       bool // a payout waiting whose player was blocked since: it can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	RefundURL  string // a credited deposit: the refund page, or ""
 	CanResolve bool   // unresolved flags: resolve with a note
