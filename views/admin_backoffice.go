@@ -63,16 +63,16 @@ type AdminOrderPage struct {
 	Resolutions                                                                []ResolutionRow
 	Audit                                                                      []AuditRow
 	// The actions this member may take on it in its state.
-	CanDecide  bool   // a payout waiting for approval: approve and deny
+	CanDecide bool // a payout waiting for approval: approve and deny
 	// A payout waiting for two approvals: who gave the first (FirstApproval as in
 	// ApprovalRow), and whether it was this member, who may then only deny.
 	TwoPerson     bool
 	FirstApproval string
 	ApprovedByYou bool
-	Blocked       bool // a payout waiting whose player was blocked since: it can only be denied
+	Blocked       bool   // a payout waiting whose player was blocked since: it can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
-	RefundURL  string // a credited deposit: the refund page, or ""
-	CanResolve bool   // unresolved flags: resolve with a note
+	RefundURL     string // a credited deposit: the refund page, or ""
+	CanResolve    bool   // unresolved flags: resolve with a note
 }
 
 // TimelineRow is one applied event.
