@@ -41,7 +41,13 @@ func (r *testResponse) hiddenFields(form string) url.Values {
 func TestReviewPayoutFormSentTwice(t *testing.T) {
 	lv := startLive(t, fundingOptions())
 	cl, player, acc := funded(t, lv, "anna@example.com", "1000")
-	form := cl.get("/payout").wantStatus(http.StatusOK).hiddenFields("payout-form")
+	page := cl.get("/payout").wantStatus(http.StatusOK)
+	// The browser must not fill the form in again with its old token, as Firefox
+	// does with a page loaded again: the form would show the old payout.
+	if n := page.byTestID("payout-form"); len(n) != 1 || attr(n[0], "autocomplete") != "off" {
+		t.Error("the payout form's autocomplete is not off")
+	}
+	form := page.hiddenFields("payout-form")
 	form.Set("amount", "100")
 	form.Set("account", strconv.FormatInt(acc.ID, 10))
 	first := cl.submit("/payout", form).wantStatus(http.StatusSeeOther).Header.Get("Location")
