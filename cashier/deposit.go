@@ -21,6 +21,7 @@ const (
 	msgDepositLimits   = "Choose an amount from %s to %s."
 	msgDepositBlocked  = "Your balance is below zero because your bank returned a deposit. Deposits and withdrawals are paused until it is settled; please contact support."
 	msgDepositFailed   = "Trustly could not start your deposit just now. No money was moved; please try again in a moment."
+	msgDepositForm     = "This deposit form is out of date; open the cashier page again."
 )
 
 // StartDeposit creates a deposit order for amount and asks Trustly for its
@@ -37,6 +38,72 @@ const (
 // register without an answer with ErrRegisterUnavailable, and no order is created
 // and Trustly is not called. The player stays signed in, to withdraw.
 func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount models.Money, ip string) (models.Order, error) {
+	return s.startDeposit(ctx, player, models.NewMessageID(models.OrderDeposit), amount, ip)
+}
+
+// StartDepositOnce is StartDeposit for a deposit form that carries token, a
+// deposit MessageID made when the form was shown, which becomes the deposit's: the
+// same form sent again (a double click, a browser sending it twice) returns the
+// deposit it started, once its checkout is there, and starts nothing more, so no
+// second order holds the deposit limits' headroom until it expires. An empty token
+// is a new one; a token of another shape, or another order's, fails with a
+// *models.Problem.
+func (s *Service) StartDepositOnce(ctx context.Context, player models.Player, token string, amount models.Money, ip string) (models.Order, error) {
+	if token == "" {
+		return s.StartDeposit(ctx, player, amount, ip)
+	}
+	if !models.IsMessageID(models.OrderDeposit, token) {
+		return models.Order{}, models.ProblemT("", "problem.deposit_form", msgDepositForm)
+	}
+	// Looked for first; and again after a refusal, which a form sent twice at once
+	// meets at the MessageID's unique index.
+	if prior, found, err := s.depositOfForm(ctx, player, token); found || err != nil {
+		return prior, err
+	}
+	order, err := s.startDeposit(ctx, player, token, amount, ip)
+	if err != nil {
+		if prior, found, perr := s.depositOfForm(ctx, player, token); found || perr != nil {
+			return prior, perr
+		}
+	}
+	return order, err
+}
+
+// depositFormWait bounds how long a deposit form sent again waits for the first
+// sending's checkout: about as long as Trustly takes to answer a Deposit.
+const depositFormWait = 10 * time.Second
+
+// depositOfForm is the deposit a deposit form's token started (found), if any,
+// once its Deposit call has been answered (a checkout URL, or a failure) or
+// depositFormWait has passed. A token another player's order or another kind of
+// order has is a *models.Problem.
+func (s *Service) depositOfForm(ctx context.Context, player models.Player, token string) (models.Order, bool, error) {
+	deadline := time.Now().Add(depositFormWait)
+	for {
+		var prior models.Order
+		if err := s.db.WithContext(ctx).Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
+			return models.Order{}, false, fmt.Errorf("deposit of form %s: %w", token, err)
+		}
+		switch {
+		case prior.ID == 0:
+			return models.Order{}, false, nil
+		case prior.Kind != models.OrderDeposit || prior.PlayerID != player.ID:
+			return models.Order{}, false, models.ProblemT("", "problem.deposit_form", msgDepositForm)
+		case prior.Status != models.OrderStarted || prior.CheckoutURL != "" || time.Now().After(deadline):
+			s.log.Warn("deposit form sent again; the deposit it started is not started twice",
+				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
+			return prior, true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return models.Order{}, false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// startDeposit is StartDeposit with the order's MessageID.
+func (s *Service) startDeposit(ctx context.Context, player models.Player, messageID string, amount models.Money, ip string) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
 	switch {
 	case amount.Currency != player.Currency:
@@ -64,7 +131,7 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 	// so that the same rules guard it: a bank identity that is not the player's, a
 	// minor's account or a self-excluded person is refused before money moves.
 	pnp := s.cfg.PayNPlay.Enabled(player.Country)
-	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
+	order := models.Order{MessageID: messageID, Kind: models.OrderDeposit,
 		PlayerID: player.ID, Amount: amount, EndUserID: player.EndUserID, PayNPlay: pnp}
 	// The deposit limits' headroom is reserved in the transaction that creates the
 	// order (limits.Service.Reserve), with the player's row locked; a break from

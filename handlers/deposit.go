@@ -55,6 +55,7 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: loc(c).Whole(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
+	form.Token = models.NewMessageID(models.OrderDeposit)
 	// The deposit limits: the form's max is what they leave, and a sentence says so.
 	hi := sum.Limits.MaxDeposit
 	if st.Limited {
@@ -129,7 +130,9 @@ func deposit(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handl
 		if err != nil {
 			return depositRefused(c, svc, raw, amountUnreadable())
 		}
-		order, err := svc.StartDeposit(pageContext(c), player, amount, clientIP(c))
+		// The form's token starts one deposit however often the form is sent: a
+		// second time goes to the checkout the first started.
+		order, err := svc.StartDepositOnce(pageContext(c), player, c.FormValue("token"), amount, clientIP(c))
 		if problem := asProblem(err); problem != nil {
 			return depositRefused(c, svc, raw, problem)
 		}

@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
 )
 
@@ -77,5 +79,63 @@ func TestReviewPayoutFormSentTwice(t *testing.T) {
 	}
 	if n := countPayouts(t, lv.testApp); n != 2 {
 		t.Errorf("%d payouts after forms with bad tokens; want 2", n)
+	}
+}
+
+// TestDepositFormSentTwice: the deposit form sent twice, as a double click or a
+// browser resending it does, starts one deposit (one order holding the deposit
+// limits' headroom, one Deposit call to Trustly), and both answers lead to its
+// checkout, also when both arrive at once; a new view of the form starts a new
+// one; a token not a deposit form's, or another player's deposit's, starts
+// nothing. The form's autocomplete is off, so a browser does not fill in an old
+// token again.
+func TestDepositFormSentTwice(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, _ := lv.signedIn("anna@example.com")
+	deposits := func() int64 {
+		var n int64
+		lv.DB.Model(&models.Order{}).Where("kind = ?", models.OrderDeposit).Count(&n)
+		return n
+	}
+	page := cl.get("/cashier").wantStatus(http.StatusOK)
+	if n := page.byTestID("deposit-form"); len(n) != 1 || attr(n[0], "autocomplete") != "off" {
+		t.Error("the deposit form's autocomplete is not off")
+	}
+	form := page.hiddenFields("deposit-form")
+	form.Set("amount", "100")
+	first := orderFromRedirect(t, cl.submit("/deposit", form))
+	second := orderFromRedirect(t, cl.submit("/deposit", form))
+	if n := deposits(); n != 1 || first != second || first != form.Get("token") {
+		t.Errorf("the same form sent twice: %d deposits, checkouts of %q and %q; want one deposit, %s", n, first, second, form.Get("token"))
+	}
+
+	again := cl.get("/cashier").hiddenFields("deposit-form")
+	again.Set("amount", "100")
+	var wg sync.WaitGroup
+	got := make([]*testResponse, 2)
+	for i := range got {
+		wg.Go(func() { got[i] = cl.submit("/deposit", again) })
+	}
+	wg.Wait()
+	a, b := orderFromRedirect(t, got[0]), orderFromRedirect(t, got[1])
+	if n := deposits(); n != 2 || a != b || a == first {
+		t.Errorf("a new form sent twice at once: %d deposits (want 2), checkouts of %q and %q (want one new)", n, a, b)
+	}
+	if o := lv.order(a); o.CheckoutURL == "" {
+		t.Errorf("the deposit both answers lead to has no checkout: %s", o.Status)
+	}
+
+	other, _ := lv.signedIn("bert@example.com")
+	for _, token := range []string{"junk", first, "pay-" + first[len("dep-"):]} {
+		f := other.get("/cashier").hiddenFields("deposit-form")
+		f.Set("amount", "100")
+		f.Set("token", token)
+		r := other.submit("/deposit", f).wantStatus(http.StatusUnprocessableEntity)
+		if got, want := r.text("problem"), enText("problem.deposit_form"); got != want {
+			t.Errorf("token %q: problem %q; want %q", token, got, want)
+		}
+	}
+	if n := deposits(); n != 2 {
+		t.Errorf("%d deposits after forms with bad tokens; want 2", n)
 	}
 }

@@ -141,6 +141,9 @@ type DepositForm struct {
 	QuickPicks []QuickPick
 	Problem    string // one sentence on what to fix; empty on first view
 	Disabled   bool   // the player is blocked: the form is shown but cannot be sent
+	// Token is the MessageID the deposit this form starts will have: the form sent
+	// twice starts one deposit (cashier.Service.StartDepositOnce).
+	Token string
 	// LimitNote says what the deposit limits leave ("Your daily deposit limit leaves
 	// 400,00 SEK now."), LimitNotice how much of one is used; empty without.
 	LimitNote, LimitNotice string
