@@ -214,10 +214,11 @@ func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middlew
 	d.Server = d.Server.withDefaults()
 	d.TrustlyOrigin, _ = origin(d.TrustlyOrigin)
 	handleError := errorHandler(d.Log)
+	mw := newMiddleware(d, handleError)
 	app := fiber.New(fiber.Config{
 		AppName:                 "cashier",
 		DisableStartupMessage:   true,
-		ErrorHandler:            handleError,
+		ErrorHandler:            mw.serverError,
 		Concurrency:             d.Server.MaxConnections,
 		ReadTimeout:             d.Server.ReadTimeout,
 		WriteTimeout:            d.Server.WriteTimeout,
@@ -229,7 +230,6 @@ func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middlew
 		EnableTrustedProxyCheck: true,    // X-Forwarded-* only from TrustedProxies
 		TrustedProxies:          d.TrustedProxies,
 	})
-	mw := newMiddleware(d, handleError)
 	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders, mw.canonicalHost)
 	mount(app, d.Service, mw)
 	return app

@@ -133,13 +133,17 @@ const (
 // in every log line about it, on error pages and (through the request's context)
 // in the audit rows staff actions write. An incoming X-Request-ID is not trusted.
 func (mw *middleware) requestID(c *fiber.Ctx) error {
+	setRequestID(c)
+	return c.Next()
+}
+
+func setRequestID(c *fiber.Ctx) {
 	b := make([]byte, 8)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
 	c.Locals(requestIDKey, id)
 	c.Set(fiber.HeaderXRequestID, id)
 	c.SetUserContext(staff.WithRequestID(c.UserContext(), id))
-	return c.Next()
 }
 
 // withClientIP puts the client's address (clientIP) into the request's context,
@@ -239,6 +243,24 @@ func (mw *middleware) recoverPanics(c *fiber.Ctx) (err error) {
 // response. The policy allows no inline script or style, frames only Trustly's
 // checkout, and lets forms post only here and to Trustly.
 func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
+	mw.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// serverError is the app's ErrorHandler, which sees only what the server refuses
+// before the middleware runs (every other error becomes a page in logRequests): a
+// malformed request, a body over BodyLimit, headers over the read buffer. Those
+// error pages are HTML too, and get the security headers and a request id as every
+// page does: without them any site could frame them.
+func (mw *middleware) serverError(c *fiber.Ctx, err error) error {
+	mw.setSecurityHeaders(c)
+	if requestID(c) == "" {
+		setRequestID(c)
+	}
+	return mw.handleError(c, err)
+}
+
+func (mw *middleware) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderContentSecurityPolicy, mw.csp)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderReferrerPolicy, "strict-origin-when-cross-origin")
@@ -246,7 +268,6 @@ func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
 	if mw.secure {
 		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
 	}
-	return c.Next()
 }
 
 // clientIP is the address the limiter counts by. Behind trusted proxies it is the

@@ -652,3 +652,54 @@ func TestNotifyRefusalLogged(t *testing.T) {
 		t.Errorf("refusal log line %q; want request_id=%s and ip=203.0.113.9", line, id)
 	}
 }
+
+// TestServerErrorPagesFramed: requests the server refuses before any route runs (a
+// malformed request line, an unreadable Content-Length, a body over the limit,
+// headers over the read buffer) get an HTML error page from the app's error
+// handler outside the middleware chain. Those pages carry the same
+// Content-Security-Policy, X-Frame-Options and nosniff as every other page, so
+// that no page of the site can be framed by another.
+func TestServerErrorPagesFramed(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Server.ReadBufferSize = 2048 })
+	addr := strings.TrimPrefix(serve(t, ta.App), "http://")
+	for _, tt := range []struct {
+		name, raw string
+		status    int
+	}{
+		{"headers too large", "GET /login HTTP/1.1\r\nHost: cashier.test\r\nCookie: a=" + strings.Repeat("x", 4000) + "\r\n\r\n", 431},
+		{"body too large", "POST /login HTTP/1.1\r\nHost: cashier.test\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+			"Content-Length: 9999999\r\n\r\n", 413},
+		{"bad content length", "GET /login HTTP/1.1\r\nHost: cashier.test\r\nContent-Length: abc\r\n\r\n", 400},
+		{"garbage", "GARBAGE\r\n\r\n", 400},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(conn, tt.raw); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), "<html") {
+			t.Errorf("%s: status %d, HTML %t; want %d, an HTML page", tt.name, resp.StatusCode, strings.Contains(string(body), "<html"), tt.status)
+		}
+		if got := resp.Header.Get("Content-Security-Policy"); !strings.Contains(got, "frame-ancestors 'self'") {
+			t.Errorf("%s: Content-Security-Policy = %q; want the site's policy", tt.name, got)
+		}
+		for name, want := range map[string]string{
+			"X-Frame-Options":        "SAMEORIGIN",
+			"X-Content-Type-Options": "nosniff",
+			"Referrer-Policy":        "strict-origin-when-cross-origin",
+		} {
+			if got := resp.Header.Get(name); got != want {
+				t.Errorf("%s: %s = %q; want %q", tt.name, name, got, want)
+			}
+		}
+	}
+}
