@@ -78,7 +78,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	mw.loginLimit = limiter.New(limiter.Config{
 		Max:          d.LoginLimit,
 		Expiration:   time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return "login:" + mw.clientIP(c) },
+		KeyGenerator: func(c *fiber.Ctx) string { return "login:" + mw.clientNetwork(c) },
 		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
 		Storage:      counts,
 	})
@@ -100,7 +100,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	// Order limits: the limiter's memory is this instance's, so with n instances
 	// behind a balancer a player may start up to n times as many.
 	mw.orderLimit = []fiber.Handler{
-		limiter.New(limiter.Config{Max: d.OrderLimitPerIP, Expiration: time.Minute, KeyGenerator: mw.clientIP,
+		limiter.New(limiter.Config{Max: d.OrderLimitPerIP, Expiration: time.Minute, KeyGenerator: mw.clientNetwork,
 			LimitReached: mw.ordersLimited("ip")}),
 		limiter.New(limiter.Config{Max: d.OrderLimit, Expiration: time.Minute,
 			KeyGenerator: func(c *fiber.Ctx) string { return strconv.FormatInt(currentPlayer(c).ID, 10) },
@@ -289,6 +289,20 @@ func (mw *middleware) clientIP(c *fiber.Ctx) string {
 		}
 	}
 	return remote.Unmap().String()
+}
+
+// clientNetwork is what the limiters per address count by: an IPv4 client's
+// address, and an IPv6 client's /64, the network one subscriber or server gets
+// whole. Counted by its whole IPv6 address, one host could take a new address for
+// every sign-in attempt and never reach a limit.
+func (mw *middleware) clientNetwork(c *fiber.Ctx) string {
+	ip := mw.clientIP(c)
+	a, err := netip.ParseAddr(ip)
+	if a = a.Unmap().WithZone(""); err != nil || !a.Is6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 func (mw *middleware) trusted(a netip.Addr) bool {

@@ -345,6 +345,44 @@ const msgTooManyOrders = "You have started many payments in a short time. Wait a
 // TestOrderLimitPerPlayer: one player's orders share one bucket across deposits,
 // bank accounts and payouts; past it nothing reaches Trustly, and another player
 // at the same address is not held back.
+// TestRateLimitPerIPv6Network: an IPv6 client counts by its /64, the network a
+// single subscriber or server gets; counted by its whole address, one host could
+// take a new address for every guess (2^64 of them) and never reach the sign-in
+// limit nor the order limit per address. IPv4 addresses still count alone.
+func TestRateLimitPerIPv6Network(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.LoginLimit, s.Web.TrustedProxies = 2, []string{"0.0.0.0/8"} })
+	cl := ta.client()
+	wrong := url.Values{"email": {"anna@example.com"}, "password": {"wrong password"}}
+	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"} {
+		want := http.StatusUnprocessableEntity
+		if i == 2 {
+			want = http.StatusTooManyRequests
+		}
+		if got := cl.submitFrom(ip, "/login", wrong).Status; got != want {
+			t.Errorf("sign-in %d from %s: status %d; want %d", i+1, ip, got, want)
+		}
+	}
+	for _, ip := range []string{"2001:db8:1:3::1", "198.51.100.1", "198.51.100.2"} {
+		if got := cl.submitFrom(ip, "/login", wrong).Status; got != http.StatusUnprocessableEntity {
+			t.Errorf("sign-in from %s, another network: status %d; want 422", ip, got)
+		}
+	}
+
+	// Orders: players sign in from 127.0.0.1, within its own limit.
+	ta = newTestApp(t, func(s *testSetup) { s.Web.OrderLimitPerIP, s.Web.TrustedProxies = 2, []string{"0.0.0.0/8"} })
+	typo := url.Values{"country": {"SE"}, "bank": {"6000"}, "account": {"12"}}
+	for i, ip := range []string{"2001:db8:9:9::1", "2001:db8:9:9::2", "2001:db8:9:9::3"} {
+		player, _ := ta.signedIn(fmt.Sprintf("v6player%d@example.com", i))
+		want := http.StatusUnprocessableEntity
+		if i == 2 {
+			want = http.StatusTooManyRequests
+		}
+		if got := player.submitFrom(ip, "/bank-accounts/new", typo).Status; got != want {
+			t.Errorf("order %d from %s: status %d; want %d", i+1, ip, got, want)
+		}
+	}
+}
+
 func TestOrderLimitPerPlayer(t *testing.T) {
 	lv := startLive(t, liveOptions{Setup: func(s *testSetup) { s.Web.OrderLimit = 3 }})
 	cl, _ := lv.signedIn("anna@example.com")
