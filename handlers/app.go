@@ -37,7 +37,9 @@ type Deps struct {
 	// frame and post forms to: "https://test.trustly.com", or the embedded sandbox's
 	// "http://127.0.0.1:8081".
 	TrustlyOrigin string
-	// Secure marks cookies Secure and sends HSTS; set it when the base URL is https.
+	// Secure marks cookies Secure, names the site-wide session and CSRF cookies
+	// "__Host-…" (sessionStore.cookieName) and sends HSTS; set it when the base URL
+	// is https.
 	Secure bool
 	Log    *slog.Logger // defaults to slog.Default()
 	// LoginLimit is how many sign-in and registration attempts one IP address may

@@ -203,3 +203,55 @@ func TestFormFromBeforeSigningInAgain(t *testing.T) {
 		t.Errorf("in Swedish: %q; want %q", got, want)
 	}
 }
+
+// TestCookieTossingLoginCSRF: over https the session and CSRF cookies are
+// __Host- cookies (Secure, Path=/, no Domain), which browsers take only from this
+// very host. A sibling subdomain or the parent domain (evil.example.com beside
+// cashier.example.com) can set cookies for the cashier's host only under other
+// names; planting the attacker's own visitor session and its CSRF token there as
+// cashier_session and cashier_csrf, and sending the sign-in form with the
+// attacker's password and that token, must not sign the victim's browser in as
+// the attacker (login CSRF: the victim would then deposit into the attacker's
+// wallet). The cookies of the page itself still work.
+func TestCookieTossingLoginCSRF(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Secure = true })
+	ta.player("eve@example.com")
+
+	attacker := ta.client()
+	set := map[string]*http.Cookie{}
+	for _, c := range attacker.get("/login").wantStatus(http.StatusOK).Cookies {
+		set[strings.TrimPrefix(c.Name, "__Host-")] = c
+	}
+	for _, name := range []string{sessionCookie, playerCSRF.cookie} {
+		c := set[name]
+		if c == nil || c.Name != "__Host-"+name || !c.Secure || c.Path != "/" || c.Domain != "" {
+			t.Errorf("cookie %s set as %+v; want __Host-%s: Secure, Path=/, no Domain", name, c, name)
+		}
+	}
+	token, visitor := attacker.csrf(), attacker.cookie(sessionCookie)
+	if visitor == nil {
+		t.Fatal("the sign-in page gave the attacker no session cookie")
+	}
+
+	// What a sibling subdomain can set for the cashier's host: cookies of any name
+	// but a __Host- one, here the names without the prefix.
+	victim := ta.client()
+	form := url.Values{"email": {"eve@example.com"}, "password": {testPassword}, csrfField: {token}}
+	req := victim.request(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "https://cashier.test/login")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: visitor.Value})
+	req.AddCookie(&http.Cookie{Name: playerCSRF.cookie, Value: token})
+	if r := victim.do(req); r.Status != http.StatusForbidden {
+		t.Errorf("sign-in with the attacker's tossed cookies: status %d; want 403", r.Status)
+	}
+	if s := sessionOf(t, ta, victim); s.PlayerID != 0 {
+		t.Errorf("the victim's browser is signed in as player %d", s.PlayerID)
+	}
+
+	// The attacker's own browser, with the cookies as the site set them, signs in.
+	req = attacker.request(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "https://cashier.test/login")
+	attacker.do(req).wantRedirect("/cashier")
+}

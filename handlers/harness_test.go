@@ -231,12 +231,13 @@ func (cl *testClient) csrfFor(path string) string {
 	return ""
 }
 
-// cookie is the browser's cookie called name, or nil.
+// cookie is the browser's cookie called name, or over https "__Host-" name
+// (cookieName), or nil.
 func (cl *testClient) cookie(name string) *http.Cookie {
 	// The staff cookie is sent only to /admin.
 	for _, u := range []*url.URL{cl.base, cl.base.ResolveReference(&url.URL{Path: "/admin/"})} {
 		for _, c := range cl.Jar.Cookies(u) {
-			if c.Name == name {
+			if c.Name == name || c.Name == "__Host-"+name {
 				return c
 			}
 		}

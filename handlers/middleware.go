@@ -417,12 +417,12 @@ func redirectToLogin(c *fiber.Ctx) error {
 // sessionEnded reports whether the request came with a session cookie that named
 // a player or could not be read: a session that has ended, not a visitor's.
 func sessionEnded(c *fiber.Ctx) bool {
-	raw := c.Cookies(sessionCookie)
+	s := storeOf(c)
+	raw := c.Cookies(s.cookieName(sessionCookie))
 	if raw == "" {
 		return false
 	}
 	var v sessionValues
-	s := storeOf(c)
 	return s == nil || s.decode(raw, &v) != nil || v.PlayerID != 0
 }
 
@@ -497,6 +497,17 @@ var (
 	playerCSRF = csrfScope{cookie: "cashier_csrf", path: "/", sameSite: fiber.CookieSameSiteLaxMode}
 	staffCSRF  = csrfScope{cookie: "cashier_staff_csrf", path: "/admin", sameSite: fiber.CookieSameSiteStrictMode, staff: true}
 )
+
+// cookieName is the scope's cookie in this request's browser: the players' is
+// site-wide, a __Host- cookie over https (sessionStore.cookieName); the back
+// office's has the path /admin, which a __Host- cookie may not have, and is bound
+// to the staff session, which a sibling site cannot plant without a staff account.
+func (scope csrfScope) cookieName(c *fiber.Ctx) string {
+	if scope.staff {
+		return scope.cookie
+	}
+	return storeOf(c).cookieName(scope.cookie)
+}
 
 // csrfScopeOf is the scope of the request's forms: the back office's under /admin,
 // where the staff cookie is sent, the players' elsewhere.
@@ -629,7 +640,7 @@ func csrfRefusal(c *fiber.Ctx) error {
 		return err
 	}
 	scope, s := csrfScopeOf(c), storeOf(c)
-	if subtle.ConstantTimeCompare([]byte(token), []byte(c.Cookies(scope.cookie))) != 1 {
+	if subtle.ConstantTimeCompare([]byte(token), []byte(c.Cookies(scope.cookieName(c)))) != 1 {
 		return signedInSince(c, scope, token, errCSRFMismatch)
 	}
 	binding, err := csrfBinding(c, scope, false)
@@ -709,10 +720,10 @@ func csrfTokenFor(c *fiber.Ctx, scope csrfScope) string {
 	if t, ok := c.Locals(csrfContextKey).(issuedCSRF); ok && t.binding == binding {
 		return t.token
 	}
-	token := c.Cookies(scope.cookie)
+	token := c.Cookies(scope.cookieName(c))
 	if s.csrf.left(token, binding) <= csrfTTL/2 {
 		token = s.csrf.generate(binding)
-		c.Cookie(&fiber.Cookie{Name: scope.cookie, Value: token, Path: scope.path, Expires: s.csrf.now().Add(csrfTTL),
+		c.Cookie(&fiber.Cookie{Name: scope.cookieName(c), Value: token, Path: scope.path, Expires: s.csrf.now().Add(csrfTTL),
 			Secure: s.store.Options.Secure, HTTPOnly: true, SameSite: scope.sameSite})
 	}
 	c.Locals(csrfContextKey, issuedCSRF{binding: binding, token: token})

@@ -102,15 +102,19 @@ func TestSessionCookieFlags(t *testing.T) {
 		cl := ta.client()
 		ta.player("anna@example.com")
 		r := cl.submit("/login", url.Values{"email": {"anna@example.com"}, "password": {testPassword}}).wantRedirect("/cashier")
-		c := r.cookie(sessionCookie)
+		prefix := "" // over https, cookies only this host can set (TestCookieTossingLoginCSRF)
+		if secure {
+			prefix = "__Host-"
+		}
+		c := r.cookie(prefix + sessionCookie)
 		if c == nil {
-			t.Fatalf("secure=%t: signing in set no %s cookie", secure, sessionCookie)
+			t.Fatalf("secure=%t: signing in set no %s cookie", secure, prefix+sessionCookie)
 		}
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Path != "/" || c.MaxAge != 12*60*60 {
 			t.Errorf("secure=%t: session cookie HttpOnly=%t SameSite=%v Secure=%t Path=%q MaxAge=%d; want true, Lax, %t, /, 43200",
 				secure, c.HttpOnly, c.SameSite, c.Secure, c.Path, c.MaxAge, secure)
 		}
-		csrf := r.cookie(playerCSRF.cookie) // a token of the new session
+		csrf := r.cookie(prefix + playerCSRF.cookie) // a token of the new session
 		if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || csrf.Secure != secure {
 			t.Errorf("secure=%t: CSRF cookie %+v; want HttpOnly, Lax, Secure=%t", secure, csrf, secure)
 		}
@@ -605,7 +609,7 @@ func TestBehindReverseProxy(t *testing.T) {
 		resp.Body.Close()
 		u, _ := url.Parse(b.base)
 		for _, c := range b.http.Jar.Cookies(u) {
-			if c.Name == playerCSRF.cookie {
+			if c.Name == "__Host-"+playerCSRF.cookie { // a __Host- cookie: https, as the proxy says
 				return c.Value
 			}
 		}

@@ -116,6 +116,21 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		decoded: &decodedCookies{m: map[string]decodedSession{}}, csrf: newCSRFTokens(keys.Hash)}
 }
 
+// cookieName is the name of the site-wide cookie name (Path=/) in this store's
+// browsers: over https "__Host-" name, which browsers take only from this very
+// host, Secure, with Path=/ and no Domain. A sibling subdomain or the parent domain
+// can set cookies for this host, but never a __Host- one, so it cannot plant a
+// session or CSRF token of its choosing here (cookie tossing; a login CSRF with
+// the attacker's own session and token). Plain http has no such prefix. The
+// session cookie's signature still covers sessionCookie, so a cookie reads the
+// same under either name.
+func (s *sessionStore) cookieName(name string) string {
+	if s != nil && s.store.Options.Secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
 // errCookieExpired is a remembered cookie past its MaxAge.
 var errCookieExpired = errors.New("session cookie expired")
 
@@ -252,7 +267,7 @@ func session(c *fiber.Ctx) sessionValues {
 	}
 	var v sessionValues
 	if s := storeOf(c); s != nil {
-		if raw := c.Cookies(sessionCookie); raw != "" {
+		if raw := c.Cookies(s.cookieName(sessionCookie)); raw != "" {
 			if err := s.decode(raw, &v); err != nil {
 				v = sessionValues{}
 			}
@@ -279,7 +294,7 @@ func saveSession(c *fiber.Ctx, v sessionValues) error {
 
 func (s *sessionStore) cookie(value string, maxAge int) *fiber.Cookie {
 	o := s.store.Options
-	ck := &fiber.Cookie{Name: sessionCookie, Value: value, Path: o.Path, Domain: o.Domain, MaxAge: maxAge,
+	ck := &fiber.Cookie{Name: s.cookieName(sessionCookie), Value: value, Path: o.Path, Domain: o.Domain, MaxAge: maxAge,
 		Secure: o.Secure, HTTPOnly: o.HttpOnly, SameSite: fiber.CookieSameSiteLaxMode}
 	if maxAge < 0 {
 		ck.MaxAge, ck.Expires = 0, time.Unix(0, 0)

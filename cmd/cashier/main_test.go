@@ -189,7 +189,7 @@ func (c *webClient) do(method, path string, form url.Values, header map[string]s
 			c.do(http.MethodGet, "/login", nil, nil)
 		}
 		for _, ck := range c.http.Jar.Cookies(mustURL(c.t, c.base)) {
-			if ck.Name == "cashier_csrf" {
+			if strings.TrimPrefix(ck.Name, "__Host-") == "cashier_csrf" {
 				form.Set("csrf", ck.Value)
 			}
 		}
