@@ -364,6 +364,15 @@ func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency
 			st.Limited, st.Remaining, st.Binding = true, ps.Left, ps.Period
 		}
 	}
+	if st.Limited && !st.Remaining.Positive() {
+		// No deposit until every limit used up has a new period: the refusal names
+		// the one that ends last, not the one with the least left.
+		for _, ps := range st.Periods {
+			if ps.Limit.Minor > 0 && !ps.Left.Positive() && !ps.End.Before(st.period(st.Binding).End) {
+				st.Binding = ps.Period
+			}
+		}
+	}
 	if history {
 		st.History = make([]Change, len(changes))
 		for i, c := range changes {

@@ -430,3 +430,40 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// TestReachedSaysWhenDepositsReopen: when more than one limit is used up, the
+// refusal names the one that ends last and its end, the moment a deposit is
+// possible again; a limit that ends earlier would tell the player a time at which
+// the other still refuses every deposit.
+func TestReachedSaysWhenDepositsReopen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		// Wednesday 25 February 2026: the week ends on Monday 2 March, after the month.
+		now := time.Date(2026, 2, 25, 12, 0, 0, 0, stockholm)
+		e := newEnv(t, db, now.Add(-time.Hour))
+		for _, tt := range []struct {
+			set  map[limits.Period]int64
+			want string
+		}{
+			{map[limits.Period]int64{limits.Day: 100, limits.Week: 100},
+				"You have reached your weekly deposit limit of 100,00\u00a0SEK. You can deposit again from 2 March 2026 00:00 CET."},
+			{map[limits.Period]int64{limits.Day: 100, limits.Month: 100},
+				"You have reached your monthly deposit limit of 100,00\u00a0SEK. You can deposit again from 1 March 2026 00:00 CET."},
+			{map[limits.Period]int64{limits.Day: 100, limits.Week: 100, limits.Month: 100},
+				"You have reached your weekly deposit limit of 100,00\u00a0SEK. You can deposit again from 2 March 2026 00:00 CET."},
+			{map[limits.Period]int64{limits.Day: 100, limits.Week: 500},
+				"You have reached your daily deposit limit of 100,00\u00a0SEK. You can deposit again from 26 February 2026 00:00 CET."},
+		} {
+			e.clock.t = now.Add(-time.Hour)
+			p := e.player("SE", "1980-01-01")
+			e.set(p, tt.set)
+			e.deposit(p, 10000, now)
+			st := e.status(p, now)
+			if got := st.Refusal(models.Money{Minor: 100, Currency: "SEK"}); got != tt.want {
+				t.Errorf("limits %v: refusal %q; want %q", tt.set, got, tt.want)
+			}
+			if got := st.Headroom(); got != tt.want {
+				t.Errorf("limits %v: headroom %q; want %q", tt.set, got, tt.want)
+			}
+		}
+	})
+}
