@@ -8,3 +8,6 @@ var (
 )
 
 const ChangeColumns = changeColumns
+
+// Margin is how far before the earliest period deposits are read.
+const Margin = margin

@@ -333,7 +333,7 @@ func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency
 		st.Missing = slices.Clone(Periods)
 	}
 
-	deposits, payouts, err := counted(tx, player.ID, currency, earliest, pol.Net)
+	deposits, payouts, err := counted(tx, player.ID, currency, earliest, at, pol.Net)
 	if err != nil {
 		return Status{}, err
 	}
@@ -341,7 +341,7 @@ func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency
 		ps := &st.Periods[i]
 		used := int64(0)
 		for _, d := range deposits {
-			if !d.at.Before(ps.Start) && d.at.Before(ps.End) {
+			if d.in(ps.Start, ps.End) {
 				used += d.minor
 			}
 		}
@@ -506,22 +506,39 @@ func ownAt(changes []Change, period Period, t time.Time) (own int64, pending *Ch
 type movement struct {
 	at    time.Time
 	minor int64
+	// also is a second moment a deposit counts at (zero: none): when its money
+	// came, or, while its checkout may still bring money, the moment asked about.
+	also time.Time
 }
 
-// margin widens the database's coarse time filter; the exact one is in Go.
-const margin = 48 * time.Hour
+// in reports whether m counts in [start, end).
+func (m movement) in(start, end time.Time) bool {
+	within := func(t time.Time) bool { return !t.IsZero() && !t.Before(start) && t.Before(end) }
+	return within(m.at) || within(m.also)
+}
 
-// counted reads the player's deposits in currency created since from, as they
-// count against a limit, and, when net, the payouts sent since from.
+// margin widens the database's coarse time filter; the exact one is in Go. It
+// also bounds how far back counted reads a deposit that counts in a later period
+// by its credit or its open checkout: a credit comes within minutes of the
+// checkout, or for some banks days, so two weeks leave room to spare.
+const margin = 14 * 24 * time.Hour
+
+// counted reads the player's deposits in currency created since margin before
+// from, as they count against a limit at now, and, when net, the payouts sent
+// since then.
 //
 // A deposit counts from its creation with its amount unless it failed (cancelled
-// or refused: the reservation is released). A Pay N Play deposit counts once its
-// kyc said CONTINUE, capped by that answer's limit: before, its player or amount may
-// not be known, and the kyc decision that reads the limits must not count the very
-// order it decides. A deposit credited with more than that counts what it was
-// credited (Order.CreditedMinor). A payout counts, when net, from when it was sent unless it came
-// back.
-func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net bool) (deposits, payouts []movement, err error) {
+// or refused: the reservation is released). It counts in the period of its
+// creation and, when its money came in a later one (a checkout started just
+// before midnight and signed after), in that one too; while its checkout may
+// still bring money (created, started, pending) it counts at now as well, so that
+// a deposit left open across a period's end is not forgotten by the next period.
+// A Pay N Play deposit counts once its kyc said CONTINUE, capped by that answer's
+// limit: before, its player or amount may not be known, and the kyc decision that
+// reads the limits must not count the very order it decides. A deposit credited
+// with more than that counts what it was credited (Order.CreditedMinor). A payout
+// counts, when net, from when it was sent unless it came back.
+func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
 		return nil, nil, nil
 	}
@@ -533,11 +550,19 @@ func counted(tx *gorm.DB, playerID int64, currency string, from time.Time, net b
 	defer rows.Close()
 	for rows.Next() {
 		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Currency: currency}}
-		if err := rows.Scan(&o.Amount.Minor, &o.CreditedMinor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt); err != nil {
+		if err := rows.Scan(&o.Amount.Minor, &o.CreditedMinor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt,
+			&o.CreditedAt); err != nil {
 			return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 		}
 		if m := Counts(o); m > 0 {
-			deposits = append(deposits, movement{at: o.CreatedAt, minor: m})
+			d := movement{at: o.CreatedAt, minor: m}
+			switch {
+			case o.CreditedAt != nil:
+				d.also = *o.CreditedAt
+			case o.Status == models.OrderCreated || o.Status == models.OrderStarted || o.Status == models.OrderPending:
+				d.also = now
+			}
+			deposits = append(deposits, d)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -571,7 +596,7 @@ var (
 	// currency created since a moment: an index range of
 	// idx_orders_player_deposits (store), whose WHERE the kind's literal matches
 	// (a bound parameter would not).
-	depositsSQL = `SELECT amount_minor, credited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at FROM orders
+	depositsSQL = `SELECT amount_minor, credited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at, credited_at FROM orders
 WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
 	// payoutsSQL selects the amounts of the player's payouts in a currency sent
 	// since a moment and not returned, and when they were sent: an index range of

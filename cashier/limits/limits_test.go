@@ -286,8 +286,13 @@ func TestUsedAndNotices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		now := time.Date(2026, 4, 15, 12, 0, 0, 0, amsterdam)
 		e := newEnv(t, db, now)
-		p := e.player("NL", "1990-01-01")                                           // default 700 EUR a month
-		e.deposit(p, 20000, time.Date(2026, 3, 31, 23, 59, 59, 0, amsterdam))       // last month
+		p := e.player("NL", "1990-01-01")                                             // default 700 EUR a month
+		last := e.deposit(p, 20000, time.Date(2026, 3, 31, 23, 59, 59, 0, amsterdam)) // last month, credited then
+		last.CreditedAt = &last.CreatedAt
+		last.Refresh()
+		if err := db.Save(&last).Error; err != nil {
+			t.Fatal(err)
+		}
 		e.deposit(p, 34999, time.Date(2026, 4, 1, 0, 0, 0, 0, amsterdam))           // this month
 		failed := e.deposit(p, 50000, time.Date(2026, 4, 2, 0, 0, 0, 0, amsterdam)) // cancelled: released
 		failed.FailedAt = &now
@@ -464,6 +469,61 @@ func TestReachedSaysWhenDepositsReopen(t *testing.T) {
 			if got := st.Headroom(); got != tt.want {
 				t.Errorf("limits %v: headroom %q; want %q", tt.set, got, tt.want)
 			}
+		}
+	})
+}
+
+// TestDepositAcrossPeriodEnd: a deposit started just before a period ends counts
+// in the next period too once its money comes in then, and while its checkout may
+// still bring money; otherwise a player could start a deposit of the whole daily
+// limit at 23:58, sign it at 00:01, and deposit the whole limit again that day.
+func TestDepositAcrossPeriodEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		started := time.Date(2026, 2, 10, 23, 58, 0, 0, stockholm)
+		next := time.Date(2026, 2, 11, 0, 5, 0, 0, stockholm)
+		e := newEnv(t, db, started.Add(-time.Hour))
+		one := models.Money{Minor: 100, Currency: "SEK"}
+		want := "You have reached your daily deposit limit of 100,00\u00a0SEK. You can deposit again from 12 February 2026 00:00 CET."
+
+		credited := e.player("SE", "1980-01-01")
+		e.set(credited, map[limits.Period]int64{limits.Day: 100})
+		o := e.deposit(credited, 10000, started)
+		at := time.Date(2026, 2, 11, 0, 1, 0, 0, stockholm).UTC()
+		o.CreditedAt, o.CreditedMinor = &at, 10000
+		o.Refresh()
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := e.status(credited, next).Refusal(one); got != want {
+			t.Errorf("credited after midnight: refusal %q; want %q", got, want)
+		}
+
+		open := e.player("SE", "1980-01-01")
+		e.set(open, map[limits.Period]int64{limits.Day: 100})
+		e.deposit(open, 10000, started)
+		if got := e.status(open, next).Refusal(one); got != want {
+			t.Errorf("checkout still open after midnight: refusal %q; want %q", got, want)
+		}
+
+		// A deposit settled before midnight, or whose checkout closed without money,
+		// is the past day's only.
+		done := e.player("SE", "1980-01-01")
+		e.set(done, map[limits.Period]int64{limits.Day: 100})
+		o = e.deposit(done, 10000, started)
+		at = started.Add(time.Minute).UTC()
+		o.CreditedAt, o.CreditedMinor = &at, 10000
+		o.Refresh()
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		o = e.deposit(done, 5000, started)
+		o.AbandonedAt = &at
+		o.Refresh()
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := e.status(done, next).Refusal(one); got != "" {
+			t.Errorf("settled before midnight: refusal %q; want none", got)
 		}
 	})
 }

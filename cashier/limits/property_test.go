@@ -50,6 +50,10 @@ type event struct {
 	minor  int64
 	payout bool
 	limits map[limits.Period]int64 // the limits in force when a deposit started
+	// settled is when a deposit was credited or cancelled (zero: still open), and
+	// credited which of the two.
+	settled  time.Time
+	credited bool
 }
 
 // TestPropertyLimitsNeverExceeded runs random histories of limit changes, deposits,
@@ -173,8 +177,8 @@ func TestPropertyLimitsNeverExceeded(t *testing.T) {
 					orders[o.ID] = &o
 					events = append(events, &event{id: o.ID, at: o.CreatedAt, minor: amount, limits: in})
 				},
-				"cancel": func(rt *rapid.T) { settle(rt, db, orders, c.t, true) },
-				"credit": func(rt *rapid.T) { settle(rt, db, orders, c.t, false) },
+				"cancel": func(rt *rapid.T) { settle(rt, db, orders, events, c.t, true) },
+				"credit": func(rt *rapid.T) { settle(rt, db, orders, events, c.t, false) },
 				"payout": func(rt *rapid.T) {
 					amount := int64(rapid.IntRange(1, 100000).Draw(rt, "payout"))
 					sent := c.t.UTC()
@@ -206,19 +210,29 @@ func TestPropertyLimitsNeverExceeded(t *testing.T) {
 }
 
 // usedAt is what counts against per's limit at t from the events: deposits not
-// failed (now) and, where the policy counts net, less payouts.
+// failed (now) created in the period, credited in it, or still open at t (of those
+// started since limits.Margin before the earliest period), and, where the policy
+// counts net, less payouts.
 func usedAt(pol limits.Policy, events []*event, orders map[int64]*models.Order, per limits.Period, t time.Time) int64 {
 	start, end := pol.Window(per, t)
+	within := func(at time.Time) bool { return !at.Before(start) && at.Before(end) && !at.After(t) }
+	earliest := t
+	for _, p := range limits.Periods {
+		if s, _ := pol.Window(p, t); s.Before(earliest) {
+			earliest = s
+		}
+	}
 	used := int64(0)
 	for _, e := range events {
-		if e.at.Before(start) || !e.at.Before(end) || e.at.After(t) {
-			continue
-		}
 		switch {
-		case !e.payout && orders[e.id].Status != models.OrderFailed:
+		case e.at.After(t), e.at.Before(earliest.Add(-limits.Margin)):
+		case e.payout:
+			if pol.Net && within(e.at) {
+				used -= e.minor
+			}
+		case orders[e.id].Status == models.OrderFailed:
+		case within(e.at), e.credited && within(e.settled), e.settled.IsZero() || e.settled.After(t):
 			used += e.minor
-		case e.payout && pol.Net:
-			used -= e.minor
 		}
 	}
 	return used
@@ -242,7 +256,7 @@ func allowed(m *model, events []*event, orders map[int64]*models.Order, in map[l
 }
 
 // settle cancels (or credits) a random deposit still pending.
-func settle(rt *rapid.T, db *gorm.DB, orders map[int64]*models.Order, now time.Time, cancel bool) {
+func settle(rt *rapid.T, db *gorm.DB, orders map[int64]*models.Order, events []*event, now time.Time, cancel bool) {
 	var open []int64
 	for id, o := range orders {
 		if o.Status == models.OrderCreated {
@@ -263,5 +277,10 @@ func settle(rt *rapid.T, db *gorm.DB, orders map[int64]*models.Order, now time.T
 	o.Refresh()
 	if err := db.Save(o).Error; err != nil {
 		rt.Fatal(err)
+	}
+	for _, e := range events {
+		if e.id == o.ID && !e.payout {
+			e.settled, e.credited = at, !cancel
+		}
 	}
 }
