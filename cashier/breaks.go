@@ -25,6 +25,7 @@ const (
 	msgBreakRunning   = "You already have a break until %s. A break cannot be shortened; choose a longer one to extend it."
 	msgBreakForever   = "You have a permanent self-exclusion, which cannot be changed."
 	msgBreakKind      = "Choose one of the breaks listed."
+	msgTwinOnBreak    = "Your name and date of birth match an account here that is on a break from play. No money was moved; please contact support."
 )
 
 // BreakEnd is when b ends, for people: "2026-01-27 14:01 UTC", rounded up to the
@@ -150,4 +151,30 @@ func (s *Service) onBreak(ctx context.Context, player models.Player) (string, mo
 	t := BreakText(b)
 	t.Args = append(t.Args, "Country", player.Country)
 	return BreakSentence(b), t, nil
+}
+
+// refuseTwinOnBreak fails with a *models.Problem when another account of the
+// player's market with their names (models.NameKey) and date of birth has a break
+// in force at at: where the market asks no identity number (NL), a second
+// account under another email is all that would stand between a person and the
+// break they took. Players without a date of birth are not compared. It reads in
+// tx, the transaction that creates the deposit order.
+func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, at time.Time) error {
+	if player.DateOfBirth == "" || player.NameKey == "" {
+		return nil
+	}
+	var twins []int64
+	if err := tx.WithContext(ctx).Model(&models.Player{}).Where("country = ? AND name_key = ? AND date_of_birth = ? AND id <> ?",
+		player.Country, player.NameKey, player.DateOfBirth, player.ID).Limit(20).Pluck("id", &twins).Error; err != nil {
+		return fmt.Errorf("accounts like player %d: %w", player.ID, err)
+	}
+	for _, id := range twins {
+		switch _, on, err := breaks.Current(ctx, tx, id, at); {
+		case err != nil:
+			return err
+		case on:
+			return models.ProblemT("", "breaks.other_account", msgTwinOnBreak)
+		}
+	}
+	return nil
 }

@@ -193,3 +193,36 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		e.wantMoney(p, 20000, 0)
 	})
 }
+
+// TestBreakHoldsOnASecondAccount: a break is the person's, not the email's. A
+// second password account with the same names and date of birth in the same
+// market (NL asks no identity number, so nothing else links them) starts no
+// deposit while the first is on a break; a namesake born on another day does.
+func TestBreakHoldsOnASecondAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		person := func(first, last, dob string) models.Player {
+			p := e.player("NL")
+			if err := db.Model(&p).Updates(map[string]any{"first_name": first, "last_name": last,
+				"name_key": models.NameKey(first, last), "date_of_birth": dob}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Where("id = ?", p.ID).Take(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		first := person("Jan", "de Vries", "1975-07-14")
+		if _, err := e.svc.TakeBreak(e.ctx, first, breaks.ExclusionEver); err != nil {
+			t.Fatal(err)
+		}
+		second := person("JAN", "de  Vries", "1975-07-14")
+		_, err := e.svc.StartDeposit(e.ctx, second, e.money(second, 100), "127.0.0.1")
+		wantProblem(t, err, "Your name and date of birth match an account here that is on a break from play.")
+
+		namesake := person("Jan", "de Vries", "1980-01-01")
+		if _, err := e.svc.StartDeposit(e.ctx, namesake, e.money(namesake, 100), "127.0.0.1"); err != nil {
+			t.Errorf("namesake born on another day: %v; want the deposit started", err)
+		}
+	})
+}
