@@ -537,7 +537,7 @@ const margin = 14 * 24 * time.Hour
 // limit: before, its player or amount may not be known, and the kyc decision that
 // reads the limits must not count the very order it decides. A deposit credited
 // with more than that counts what it was credited (Order.CreditedMinor). A payout
-// counts, when net, from when it was sent unless it came back.
+// counts, when net, from when it was sent unless it came back or failed.
 func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
 		return nil, nil, nil
@@ -599,10 +599,12 @@ var (
 	depositsSQL = `SELECT amount_minor, credited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at, credited_at FROM orders
 WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
 	// payoutsSQL selects the amounts of the player's payouts in a currency sent
-	// since a moment and not returned, and when they were sent: an index range of
-	// idx_orders_player_payouts_sent (store).
+	// since a moment and neither returned nor failed at the bank (payoutfailed:
+	// the money comes back with a credit still to come), and when they were sent:
+	// an index range of idx_orders_player_payouts_sent (store).
 	payoutsSQL = `SELECT amount_minor, sent_at FROM orders
-WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND returned_at IS NULL AND amount_currency = ?`
+WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND returned_at IS NULL
+AND payout_failed_at IS NULL AND amount_currency = ?`
 )
 
 // Counts is what a deposit order counts against its player's limits now: see

@@ -527,3 +527,44 @@ func TestDepositAcrossPeriodEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestNetPayoutFailedNotTakenOff: in NL a payout counts against the deposits only
+// while it stands. One the bank refused (payoutfailed: its money comes back with
+// Trustly's credit) no longer does, before that credit as after it; otherwise the
+// player could deposit its amount again beyond the limit in the meantime.
+func TestNetPayoutFailedNotTakenOff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 4, 15, 12, 0, 0, 0, amsterdam)
+		e := newEnv(t, db, now)
+		p := e.player("NL", "1990-01-01") // default 700 EUR a month
+		d := e.deposit(p, 70000, now.Add(-2*time.Hour))
+		d.CreditedAt = &d.CreatedAt
+		d.Refresh()
+		if err := db.Save(&d).Error; err != nil {
+			t.Fatal(err)
+		}
+		sent := now.Add(-time.Hour).UTC()
+		payout := models.Order{MessageID: models.NewMessageID(models.OrderPayout), Kind: models.OrderPayout, PlayerID: p.ID,
+			Amount: models.Money{Minor: 40000, Currency: "EUR"}, SentAt: &sent, CreatedAt: sent}
+		payout.Refresh()
+		if err := db.Create(&payout).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := e.status(p, now).Periods[2].Used.Minor; got != 30000 {
+			t.Fatalf("payout sent: used %d; want 30000", got)
+		}
+		failed := now.Add(-time.Minute).UTC()
+		payout.PayoutFailedAt = &failed
+		payout.Refresh()
+		if err := db.Save(&payout).Error; err != nil {
+			t.Fatal(err)
+		}
+		st := e.status(p, now)
+		if got := st.Periods[2].Used.Minor; got != 70000 {
+			t.Errorf("payout failed at the bank, credit still to come: used %d; want 70000", got)
+		}
+		if got := st.Refusal(models.Money{Minor: 100, Currency: "EUR"}); got == "" {
+			t.Error("payout failed at the bank: a deposit allowed; want the monthly limit reached")
+		}
+	})
+}
