@@ -157,19 +157,23 @@ func (s *Service) onBreak(ctx context.Context, player models.Player) (string, mo
 // player's market with their names (models.NameKey) and date of birth has a break
 // in force at at: where the market asks no identity number (NL), a second
 // account under another email is all that would stand between a person and the
-// break they took. Players without a date of birth are not compared. It reads in
+// break they took. Players without a date of birth are not compared, nor two
+// whose identity numbers differ. It reads in
 // tx, the transaction that creates the deposit order.
 func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, at time.Time) error {
 	if player.DateOfBirth == "" || player.NameKey == "" {
 		return nil
 	}
-	var twins []int64
-	if err := tx.WithContext(ctx).Model(&models.Player{}).Where("country = ? AND name_key = ? AND date_of_birth = ? AND id <> ?",
-		player.Country, player.NameKey, player.DateOfBirth, player.ID).Limit(20).Pluck("id", &twins).Error; err != nil {
+	var twins []models.Player
+	if err := tx.WithContext(ctx).Select("id", "person_id").Where("country = ? AND name_key = ? AND date_of_birth = ? AND id <> ?",
+		player.Country, player.NameKey, player.DateOfBirth, player.ID).Limit(20).Find(&twins).Error; err != nil {
 		return fmt.Errorf("accounts like player %d: %w", player.ID, err)
 	}
-	for _, id := range twins {
-		switch _, on, err := breaks.Current(ctx, tx, id, at); {
+	for _, twin := range twins {
+		if twin.PersonID != "" && player.PersonID != "" && twin.PersonID != player.PersonID {
+			continue // two people: their identity numbers differ
+		}
+		switch _, on, err := breaks.Current(ctx, tx, twin.ID, at); {
 		case err != nil:
 			return err
 		case on:

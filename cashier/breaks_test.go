@@ -224,5 +224,24 @@ func TestBreakHoldsOnASecondAccount(t *testing.T) {
 		if _, err := e.svc.StartDeposit(e.ctx, namesake, e.money(namesake, 100), "127.0.0.1"); err != nil {
 			t.Errorf("namesake born on another day: %v; want the deposit started", err)
 		}
+
+		// Two Swedes of one name and birthday with other personnummer are two people.
+		swede := func(pid string) models.Player {
+			p := e.player("SE")
+			if err := db.Model(&p).Updates(map[string]any{"date_of_birth": "1985-02-02", "person_id": pid}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Where("id = ?", p.ID).Take(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		if _, err := e.svc.TakeBreak(e.ctx, swede("198502021119"), breaks.TimeOut30d); err != nil {
+			t.Fatal(err)
+		}
+		other := swede("198502022240")
+		if _, err := e.svc.StartDeposit(e.ctx, other, e.money(other, 100), "127.0.0.1"); err != nil {
+			t.Errorf("another person of the same name and birthday: %v; want the deposit started", err)
+		}
 	})
 }
