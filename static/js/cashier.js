@@ -3,6 +3,14 @@
 (function () {
   "use strict";
 
+  // Chromium keeps pages in its back/forward cache even when they are sent
+  // Cache-Control: no-store, so Back would show a page as the player left it: a
+  // withdrawal form with the balance before the payout, the checkout of a deposit
+  // since paid or cancelled. A page restored from that cache is loaded again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload();
+  });
+
   // A country select names the element showing the wallet currency in
   // data-currency-target; each option carries its currency in data-currency.
   document.querySelectorAll("select[data-currency-target]").forEach(function (select) {
