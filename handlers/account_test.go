@@ -318,7 +318,8 @@ const msgSessionEnded = "Your session has ended. Log in again and you are taken 
 // TestSessionEndedReturns: a form sent with a session that has ended (here signed
 // out elsewhere, after the form's page was shown) goes to the sign-in page, which
 // says the session ended, and after signing in back to the form's page with the
-// amount typed; a form with nothing to keep goes to sign in plainly. A form sent
+// amount typed (TestBrowserSessionEndsInAForm: the other forms); a form that is
+// on no page of its own goes to sign in plainly. A form sent
 // with a cookie that cannot be read (keys changed, tampered) is refused: its
 // token was bound to a session nobody can read any more.
 func TestSessionEndedReturns(t *testing.T) {
@@ -334,7 +335,7 @@ func TestSessionEndedReturns(t *testing.T) {
 		{"/deposit", "250", "/cashier?amount=250"},
 		{"/payout", "99.50", "/payout?amount=99.50"},
 		{"/payout", "//evil.example/x", "/payout?amount=%2F%2Fevil.example%2Fx"},
-		{"/bank-accounts/new", "", ""},
+		{"/payouts/1/cancel", "", ""},
 	} {
 		cl := ta.client()
 		cl.signIn("anna@example.com", testPassword)

@@ -291,11 +291,16 @@ func payoutCountry(asked, own string) string {
 	return "SE"
 }
 
-// bankDetailsPage is the empty bank details form for ?country= or the player's
-// country.
+// bankDetailsPage is the bank details form for ?country= or the player's
+// country; ?bank= fills in a Swedish clearing number typed in a form sent with a
+// session that had ended (redirectToLogin).
 func bankDetailsPage(c *fiber.Ctx) error {
 	country := payoutCountry(strings.ToUpper(c.Query("country")), currentPlayer(c).Country)
-	return render(c, views.BankDetails(bankDetailsView(c, country, "", "", nil)))
+	bank := ""
+	if country == "SE" {
+		bank = typedAmount(c.Query("bank"))
+	}
+	return render(c, views.BankDetails(bankDetailsView(c, country, bank, "", nil)))
 }
 
 // registerBankAccount saves typed bank details with Trustly's RegisterAccount.

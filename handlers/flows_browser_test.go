@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -50,4 +51,64 @@ func TestBrowserBackShowsTheStateNow(t *testing.T) {
 	// The checkout of a cancelled deposit sends the browser to its fail page.
 	b.waitLocation("/deposit/fail")
 	b.waitText("order-status", "Cancelled — nothing was charged")
+}
+
+// TestBrowserSessionEndsInAForm: a session that ends (here signed out everywhere
+// from another device) while a form is open sends the player, when they send it,
+// to sign in with "you are taken back to what you were doing", and back to that
+// form afterwards with what they typed: the deposit limits, and the bank details
+// form's country and clearing number (the account number, which would stay in
+// the browser's history, is typed again). The sign-in page had said so and sent
+// them to the cashier, the limits and bank details lost.
+func TestBrowserSessionEndsInAForm(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	email := "petra@example.com"
+	b.do("register", b.register(email)...)
+	petra := lv.playerByEmail(email)
+	endSessions := func() {
+		t.Helper()
+		if err := lv.Svc.EndSessions(context.Background(), petra.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signIn := func() {
+		t.Helper()
+		b.do("sign in again", chromedp.WaitVisible(id("login-form")),
+			chromedp.SendKeys(id("email"), email), chromedp.SendKeys(id("password"), testPassword),
+			chromedp.Click(id("login-submit")))
+	}
+
+	b.do("type limits", chromedp.Navigate(lv.URL+"/limits"), chromedp.WaitVisible(id("limits-form")),
+		chromedp.SendKeys(id("limit-input-day"), "700"), chromedp.SendKeys(id("limit-input-week"), "1 500"))
+	endSessions()
+	b.do("save them", chromedp.Click(id("limits-submit")))
+	b.waitLocation("/login")
+	b.waitText("flash", msgSessionEnded)
+	signIn()
+	b.waitLocation("/limits")
+	b.do("see the limits form", chromedp.WaitVisible(id("limits-form")))
+	if day, week := b.value("limit-input-day"), b.value("limit-input-week"); day != "700" || week != "1 500" {
+		t.Errorf("back on the limits form: day %q, week %q; want 700 and 1 500 as typed", day, week)
+	}
+
+	b.do("type bank details", chromedp.Navigate(lv.URL+"/bank-accounts/new"), chromedp.WaitVisible(id("details-form")),
+		chromedp.SendKeys(id("bank"), "6112"), chromedp.SendKeys(id("account"), "69706212"))
+	endSessions()
+	b.do("send them", chromedp.Click(id("details-submit")))
+	b.waitLocation("/login")
+	signIn()
+	b.waitLocation("/bank-accounts/new")
+	b.do("see the bank details form", chromedp.WaitVisible(id("details-form")))
+	if country, bank := b.value("country"), b.value("bank"); country != "SE" || bank != "6112" {
+		t.Errorf("back on the bank details form: country %q, clearing number %q; want SE and 6112", country, bank)
+	}
+
+	b.do("open the bank accounts", chromedp.Navigate(lv.URL+"/bank-accounts"), chromedp.WaitVisible(id("add-with-trustly")))
+	endSessions()
+	b.do("add an account with Trustly", chromedp.Click(id("add-with-trustly")))
+	b.waitLocation("/login")
+	signIn()
+	b.waitLocation("/bank-accounts")
+	b.do("see the bank accounts", chromedp.WaitVisible(id("add-with-trustly")))
 }

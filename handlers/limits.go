@@ -38,8 +38,23 @@ func limitsPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return render(c, views.Limits(limitsView(c, st, nil, "")))
+		return render(c, views.Limits(limitsView(c, st, keptLimits(c), "")))
 	}
+}
+
+// keptLimits is what the player typed in the limits form sent with a session
+// that had ended (redirectToLogin keeps it in the query), nil when there is none.
+func keptLimits(c *fiber.Ctx) map[limits.Period]string {
+	var typed map[limits.Period]string
+	for _, per := range limits.Periods {
+		if v := c.Query(string(per)); v != "" {
+			if typed == nil {
+				typed = map[limits.Period]string{}
+			}
+			typed[per] = typedAmount(v)
+		}
+	}
+	return typed
 }
 
 // setLimits records the limits typed in the form: an empty field asks for no

@@ -359,11 +359,25 @@ func currentPlayer(c *fiber.Ctx) models.Player {
 	return p
 }
 
-// formPages is the page each form that needs a signed-in player is on, for
-// coming back to it after signing in again; ?amount= fills in what was typed.
-var formPages = map[string]string{
-	"/deposit": "/cashier",
-	"/payout":  "/payout",
+// formPage is the page a form that needs a signed-in player is on, for coming
+// back to it after signing in again, and the fields whose values come back with
+// it in the page's query, which fills them in. A bank account's number is not
+// among them: a URL stays in the browser's history.
+type formPage struct {
+	Path   string
+	Fields []string
+}
+
+// formPages are the forms a player may send with a session that has ended, by
+// the path they post to.
+var formPages = map[string]formPage{
+	"/deposit":              {"/cashier", []string{"amount"}},
+	"/payout":               {"/payout", []string{"amount", "account"}},
+	"/limits":               {"/limits", []string{"day", "week", "month"}},
+	"/bank-accounts/new":    {"/bank-accounts/new", []string{"country", "bank"}},
+	"/bank-accounts/select": {"/bank-accounts", nil},
+	"/breaks":               {"/breaks", nil},
+	"/profile/password":     {"/profile", nil},
 }
 
 // redirectToLogin sends someone who is not signed in to sign in, and back
@@ -406,10 +420,16 @@ func redirectToLogin(c *fiber.Ctx) error {
 		if !ok {
 			return c.Redirect("/login", fiber.StatusSeeOther)
 		}
-		if amount := typedAmount(strings.TrimSpace(c.FormValue("amount"))); amount != "" {
-			page += "?amount=" + url.QueryEscape(amount)
+		q := url.Values{}
+		for _, f := range page.Fields {
+			if v := typedAmount(strings.TrimSpace(c.FormValue(f))); v != "" {
+				q.Set(f, v)
+			}
 		}
-		next = page
+		next = page.Path
+		if len(q) > 0 {
+			next += "?" + q.Encode()
+		}
 	}
 	return c.Redirect("/login?next="+url.QueryEscape(localPath(next)), fiber.StatusSeeOther)
 }

@@ -22,10 +22,12 @@ import (
 // msgChooseAccount is the problem of a payout form sent without an account.
 const msgChooseAccount = "Choose the bank account to withdraw to."
 
-// payoutPage is the withdrawal form and the player's payouts.
+// payoutPage is the withdrawal form and the player's payouts; ?amount= and
+// ?account= fill in the form (a form sent with a session that had ended).
 func payoutPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		page, err := payoutView(c, svc, views.PayoutForm{Amount: c.Query("amount")})
+		page, err := payoutView(c, svc, views.PayoutForm{Amount: c.Query("amount"),
+			Accounts: []views.AccountChoice{{ID: c.Query("account"), Checked: true}}})
 		if err != nil {
 			return err
 		}
