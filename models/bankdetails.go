@@ -116,11 +116,13 @@ func ParseBankDetails(country, bank, account string) (BankDetails, error) {
 	if !strings.HasPrefix(account, country) {
 		return BankDetails{}, ProblemT("account", "problem.iban_country", "Enter an IBAN from "+Markets[country].Name+": it starts with "+country+".", "Market", CountryName(country), "Country", country)
 	}
-	if !ValidIBAN(account) {
-		return BankDetails{}, ProblemT("account", "problem.iban_checksum", "This IBAN has a typing error: check the digits again.")
-	}
+	// The length and format first: an IBAN with digits left out or added fails
+	// the checksum too, and "check the digits" would not say what is wrong.
 	if !m.Pattern.MatchString(account) {
 		return BankDetails{}, ProblemT("account", "problem.iban_format", "This IBAN does not have the length or format used in "+Markets[country].Name+".", "Market", CountryName(country))
+	}
+	if !ValidIBAN(account) {
+		return BankDetails{}, ProblemT("account", "problem.iban_checksum", "This IBAN has a typing error: check the digits again.")
 	}
 	return BankDetails{ClearingHouse: m.ClearingHouse, BankNumber: "", AccountNumber: account}, nil
 }

@@ -47,3 +47,24 @@ func TestValidIBAN(t *testing.T) {
 		}
 	}
 }
+
+// TestIBANProblemSaysWhatIsWrong: an IBAN of the wrong length for its market is
+// told so, not that it has a typing error in its digits (almost every IBAN that is
+// too short or too long fails the checksum too, so the length's sentence was
+// never shown); a well-formed one with a wrong check digit has a typing error.
+func TestIBANProblemSaysWhatIsWrong(t *testing.T) {
+	for _, tt := range []struct{ country, account, want string }{
+		{"FI", "FI21 1234 5600 0007", "problem.iban_format"},          // four digits short
+		{"EE", "EE38 2200", "problem.iban_format"},                    // far too short
+		{"NL", "NL91 ABNA 0417 1643 0012", "problem.iban_format"},     // too long
+		{"NL", "NL91 ABNA 0417 1643 01", "problem.iban_checksum"},     // a digit mistyped
+		{"FI", "FI21 1234 5600 0007 86", "problem.iban_checksum"},     // a digit mistyped
+		{"FI", "DE89 3704 0044 0532 0130 00", "problem.iban_country"}, // another country's
+	} {
+		_, err := ParseBankDetails(tt.country, "", tt.account)
+		var p *Problem
+		if !errors.As(err, &p) || p.ID != tt.want {
+			t.Errorf("ParseBankDetails(%s, %q) = %v; want the problem %s", tt.country, tt.account, err, tt.want)
+		}
+	}
+}
