@@ -3,9 +3,11 @@ package handlers
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
 )
 
 // Browser tests of the player's flows around the checkout and the forms: Back,
@@ -111,4 +113,62 @@ func TestBrowserSessionEndsInAForm(t *testing.T) {
 	signIn()
 	b.waitLocation("/bank-accounts")
 	b.do("see the bank accounts", chromedp.WaitVisible(id("add-with-trustly")))
+}
+
+// TestBrowserSessionEndsOnAResultPage: a deposit's result page and a payout's page
+// keep themselves current by asking for the order's state; once the session had
+// ended (signed out on another device) that question was answered with the
+// sign-in page, which the script could not read, so the page went on saying
+// "Waiting for the bank" whatever became of the money. Now the page goes to sign
+// in, saying why, and back to the same page afterwards.
+func TestBrowserSessionEndsOnAResultPage(t *testing.T) {
+	lv := startLive(t, liveOptions{Sandbox: func(c *sandbox.Config) {
+		c.NotifyDelay = time.Second
+		c.StepDelay = 300 * time.Millisecond
+		c.LateDelay = time.Hour // deposit-delayed: the credit does not come during the test
+	}})
+	b := newBrowserFor(t, lv, 2*browserTimeout)
+	email := "rut@example.com"
+	b.do("register", b.register(email)...)
+	rut := lv.playerByEmail(email)
+	endSessions := func() {
+		t.Helper()
+		if err := lv.Svc.EndSessions(context.Background(), rut.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signIn := func() {
+		t.Helper()
+		b.do("sign in again", chromedp.WaitVisible(id("login-form")),
+			chromedp.SendKeys(id("email"), email), chromedp.SendKeys(id("password"), testPassword),
+			chromedp.Click(id("login-submit")))
+	}
+
+	b.do("start a deposit", b.depositSteps("100")...)
+	b.do("see the checkout", chromedp.WaitVisible(id("checkout-frame")))
+	b.doIn(b.checkoutFrame(), "pay in the checkout", payInCheckout("deposit-delayed")...)
+	b.waitLocation("/deposit/success")
+	result := b.location()
+	b.waitText("order-status", enText("status.processing"))
+	endSessions()
+	b.waitLocation("/login")
+	b.waitText("flash", msgSessionEnded)
+	signIn()
+	b.eventually("back on the deposit's page", func() (bool, error) {
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		return loc == result, err
+	}, func() string { return "at " + b.location() })
+
+	lv.fund(lv.signedInAs(email), "500")
+	acc := lv.waitAccount(rut, models.AccountFromDeposit)
+	b.withdraw("100", acc.Descriptor)
+	payout := b.location()
+	endSessions()
+	b.waitLocation("/login")
+	b.waitText("flash", msgSessionEnded)
+	signIn()
+	b.eventually("back on the payout's page", func() (bool, error) {
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		return loc == payout, err
+	}, func() string { return "at " + b.location() })
 }

@@ -47,12 +47,19 @@
       if (el && typeof text === "string" && el.textContent !== text) el.textContent = text;
     };
     var poll = function () {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store", redirect: "manual" })
         .then(function (response) {
+          // Sent to sign in: the session has ended. Loading the page again shows
+          // the sign-in page, which says so and comes back here.
+          if (response.type === "opaqueredirect") return { reload: true };
           if (!response.ok) throw new Error("status " + response.status);
           return response.json();
         })
         .then(function (state) {
+          if (state.reload) {
+            window.location.reload();
+            return;
+          }
           set("order-status", state.text);
           set("balance", state.balance);
           set("order-amount", state.amount);

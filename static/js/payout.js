@@ -28,13 +28,16 @@
     var interval = 2000;
     var stopAt = Date.now() + 10 * 60 * 1000;
     var poll = function () {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store", redirect: "manual" })
         .then(function (response) {
+          // Sent to sign in: the session has ended. Loading the page again shows
+          // the sign-in page, which says so and comes back here.
+          if (response.type === "opaqueredirect") return { reload: true };
           if (!response.ok) throw new Error("status " + response.status);
           return response.json();
         })
         .then(function (state) {
-          if (state.token && state.token !== token) {
+          if (state.reload || (state.token && state.token !== token)) {
             window.location.reload();
             return;
           }
