@@ -420,3 +420,18 @@ func TestSignedOutInAnotherTabReturns(t *testing.T) {
 	cl.signIn("anna@example.com", testPassword)
 	cl.post("/deposit", url.Values{csrfField: {form}, "amount": {"250"}}).wantStatus(http.StatusForbidden)
 }
+
+// TestSessionEndedKeepsQuickPick: a quick pick pressed without JavaScript sends
+// the deposit form with its amount as "pick" and the amount field empty; sent
+// after the session ended, the cashier page after signing in has that amount, as
+// the deposit would have taken it, not an empty field.
+func TestSessionEndedKeepsQuickPick(t *testing.T) {
+	ta := newTestApp(t)
+	cl, anna := ta.signedIn("anna@example.com")
+	cl.get("/cashier").wantStatus(http.StatusOK)
+	if err := ta.Svc.EndSessions(context.Background(), anna.ID); err != nil {
+		t.Fatal(err)
+	}
+	cl.submit("/deposit", url.Values{"amount": {""}, "pick": {"250.00"}}).
+		wantRedirect("/login?next=" + url.QueryEscape("/cashier?amount=250.00"))
+}

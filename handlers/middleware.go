@@ -404,7 +404,7 @@ func redirectToLogin(c *fiber.Ctx) error {
 			q.Set("market", market)
 		}
 		if c.Method() != fiber.MethodGet && c.Path() == "/deposit" {
-			if amount := typedAmount(strings.TrimSpace(c.FormValue("amount"))); amount != "" {
+			if amount := sentField(c, "amount"); amount != "" {
 				q.Set("amount", amount)
 			}
 		}
@@ -422,7 +422,7 @@ func redirectToLogin(c *fiber.Ctx) error {
 		}
 		q := url.Values{}
 		for _, f := range page.Fields {
-			if v := typedAmount(strings.TrimSpace(c.FormValue(f))); v != "" {
+			if v := sentField(c, f); v != "" {
 				q.Set(f, v)
 			}
 		}
@@ -432,6 +432,18 @@ func redirectToLogin(c *fiber.Ctx) error {
 		}
 	}
 	return c.Redirect("/login?next="+url.QueryEscape(localPath(next)), fiber.StatusSeeOther)
+}
+
+// sentField is the value of a form's field to fill in again after signing in:
+// what was typed, or for the amount a quick pick pressed without JavaScript, which
+// sends its amount as "pick" (as deposit reads it); "" for anything longer than
+// anyone types.
+func sentField(c *fiber.Ctx, field string) string {
+	v := c.FormValue(field)
+	if pick := c.FormValue("pick"); field == "amount" && pick != "" {
+		v = pick
+	}
+	return typedAmount(strings.TrimSpace(v))
 }
 
 // sessionEnded reports whether the request came with a session cookie that named
