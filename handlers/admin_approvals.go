@@ -46,8 +46,8 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			}
 			row.FirstApproval, row.ApprovedByYou = firstApproval(a.Approvers, m)
 			for _, h := range a.History {
-				past := views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindText(h.Kind),
-					Amount: amountText(h), State: string(h.Status)}
+				past := views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindLabel(h.Kind), KindCode: string(h.Kind),
+					Amount: amountText(h), State: statusLabel(h.Status), StateCode: string(h.Status)}
 				if m, ok := h.Credited(); ok && m != h.Amount {
 					past.Credited = m.Display()
 				}

@@ -187,11 +187,11 @@ func TestBrowserTransactions(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="tx-totals-link"][href*="kind=deposit"]`),
 		chromedp.WaitVisible(`[data-testid="tx-row"][data-order="`+strconv.FormatInt(deposit.ID, 10)+`"]`),
 	)...)
-	if got := b.text("tx-status"); got != "credited" {
-		t.Errorf("filtered row state %q; want credited", got)
+	if got := b.text("tx-status"); got != "Credited" {
+		t.Errorf("filtered row state %q; want Credited", got)
 	}
 	b.do("open the order", chromedp.Click(id("tx-order")), chromedp.WaitVisible(id("order-title")))
-	b.waitText("order-status", "credited")
+	b.waitText("order-status", "Credited")
 	for testid, want := range map[string]string{"api-call-method": "Deposit", "notification-verified": "verified"} {
 		if got := b.text(testid); got != want {
 			t.Errorf("%s %q; want %q", testid, got, want)

@@ -45,8 +45,8 @@ func refundPage(svc *cashier.Service) fiber.Handler {
 func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem string, status int) error {
 	p := views.AdminRefundPage{AdminChrome: adminChrome(c), OrderID: strconv.FormatInt(f.Deposit.ID, 10),
 		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
-		State: string(f.Deposit.Status), Refundable: f.Refundable.Display(), CanRefund: f.Refundable.Positive(),
-		Amount: amount, Reason: reason, Problem: problem, Token: f.Token}
+		State: statusLabel(f.Deposit.Status), StateCode: string(f.Deposit.Status), Refundable: f.Refundable.Display(),
+		CanRefund: f.Refundable.Positive(), Amount: amount, Reason: reason, Problem: problem, Token: f.Token}
 	if m, ok := f.Deposit.Credited(); ok && m != f.Deposit.Amount {
 		p.Credited = m.Display()
 	}
@@ -56,7 +56,7 @@ func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem st
 	}
 	for _, r := range f.Refunds {
 		p.Refunds = append(p.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: dateText(r.CreatedAt),
-			Amount: r.Amount.Display(), State: string(r.Status), Flag: r.Flag})
+			Amount: r.Amount.Display(), State: statusLabel(r.Status), StateCode: string(r.Status), Flag: r.Flag})
 	}
 	c.Status(status)
 	return render(c, views.AdminRefund(p))

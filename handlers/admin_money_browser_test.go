@@ -60,8 +60,8 @@ func TestBrowserRefund(t *testing.T) {
 	b.waitText("flash", "Refund "+strconv.FormatInt(refund.ID, 10)+" of 400,00 SEK sent to Trustly.")
 	refund = lv.waitPayout(refund.ID, models.OrderConfirmed, nil)
 	b.do("the form shows the refund", chromedp.Navigate(form), chromedp.WaitVisible(id("refunds")))
-	if got, state := b.text("refundable"), b.text("refund-row-state"); got != "400,00 SEK" || state != "confirmed" {
-		t.Errorf("after the refund: refundable %q, refund %q; want 400,00 SEK and confirmed", got, state)
+	if got, state := b.text("refundable"), b.text("refund-row-state"); got != "400,00 SEK" || state != "Confirmed" {
+		t.Errorf("after the refund: refundable %q, refund %q; want 400,00 SEK and Confirmed", got, state)
 	}
 
 	if got := lv.wallet(player); got.Minor != 40000 {

@@ -34,8 +34,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		o := d.Order
-		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: string(o.Kind),
-			Status: string(o.Status), Amount: amountText(o), MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
+		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: kindLabel(o.Kind),
+			KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
+			MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}
@@ -60,7 +61,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		}
 		for _, r := range d.Refunds {
 			page.Refunds = append(page.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),
-				Amount: r.Amount.Display(), State: string(r.Status), Flag: r.Flag})
+				Amount: r.Amount.Display(), State: statusLabel(r.Status), StateCode: string(r.Status), Flag: r.Flag})
 		}
 		for f := range o.Flags() {
 			page.Flags = append(page.Flags, f)

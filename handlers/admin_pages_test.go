@@ -184,7 +184,7 @@ func TestAdminTransactionsPages(t *testing.T) {
 	}
 
 	r = cl.get("/admin/transactions?q=p-t17").wantStatus(http.StatusOK)
-	if ids := rowIDs(t, r); len(ids) != 1 || r.text("tx-kind") != "selectaccount" {
+	if ids := rowIDs(t, r); len(ids) != 1 || r.text("tx-kind") != "Account selection" {
 		t.Errorf("search by Trustly orderid: %v %q; want the one order p-17", ids, r.text("tx-kind"))
 	}
 	if r := cl.get("/admin/transactions?player=abc"); r.Status != http.StatusUnprocessableEntity || !r.has("problem") {

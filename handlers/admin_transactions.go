@@ -180,9 +180,9 @@ func amountText(o models.Order) string {
 
 // txRow is an order for the lists.
 func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
-	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: string(o.Kind),
-		Status: string(o.Status), Amount: amountText(o), TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID,
-		Flag: o.Flag, Player: email}
+	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: kindLabel(o.Kind),
+		KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
+		TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID, Flag: o.Flag, Player: email}
 	if m, ok := o.Credited(); ok && m != o.Amount {
 		r.Credited = m.Display()
 	}
@@ -236,10 +236,10 @@ func transactionsPage(svc *cashier.Service) fiber.Handler {
 		in := txForm(c, zone)
 		page := views.AdminTransactionsPage{AdminChrome: adminChrome(c), Filter: in, Zones: zoneList(c, zone)}
 		for _, k := range cashier.TxKinds {
-			page.Kinds = append(page.Kinds, string(k))
+			page.Kinds = append(page.Kinds, views.Choice{Value: string(k), Label: kindLabel(k)})
 		}
 		for _, s := range cashier.TxStatuses {
-			page.Statuses = append(page.Statuses, string(s))
+			page.Statuses = append(page.Statuses, views.Choice{Value: string(s), Label: statusLabel(s)})
 		}
 		q := formQuery(in)
 		page.Export, page.Totals = transactionsPath+".csv?"+q.Encode(), transactionsPath+"/totals?"+q.Encode()
@@ -296,7 +296,7 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 			if t.Kind == models.OrderDeposit {
 				credited = t.Credited.Display()
 			}
-			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: string(t.Kind),
+			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: kindLabel(t.Kind), KindCode: string(t.Kind),
 				Count: strconv.FormatInt(t.Count, 10), Sum: t.Sum.Display(), Credited: credited})
 		}
 		return render(c, views.AdminTotals(page))

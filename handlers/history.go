@@ -81,22 +81,6 @@ func memoText(l *lang.Localizer, memo string) string {
 	return memo
 }
 
-// kindText names an order's kind for the back office, in English; players read
-// the message "kind." + kind.
-func kindText(k models.OrderKind) string {
-	switch k {
-	case models.OrderDeposit:
-		return "Deposit"
-	case models.OrderPayout:
-		return "Withdrawal"
-	case models.OrderSelectAccount:
-		return "Bank account"
-	case models.OrderRefund:
-		return "Refund"
-	}
-	return string(k)
-}
-
 // statusWords is the message id of every deposit and account-selection status in
 // the player's words: with statusText, the one place that says how a status
 // reads. The result pages, their JSON and the history all use it.

@@ -1,7 +1,12 @@
 package views
 
 // Page data of the back office's transactions, order, player and flagged pages.
-// Times are already in the staff member's zone, amounts already formatted.
+// Times are already in the staff member's zone, amounts already formatted, kinds
+// and states in words (Kind "Account selection"), each beside its code (KindCode
+// "selectaccount"), which pages keep in a title for searching.
+
+// Choice is one option of a select: the code sent, the words shown.
+type Choice struct{ Value, Label string }
 
 // TxFilterForm is the transactions filter form as typed.
 type TxFilterForm struct {
@@ -13,8 +18,8 @@ type TxFilterForm struct {
 type AdminTransactionsPage struct {
 	AdminChrome
 	Filter   TxFilterForm
-	Kinds    []string
-	Statuses []string
+	Kinds    []Choice
+	Statuses []Choice
 	Zones    []string // the time zones offered; Filter.Zone is the one in use
 	Rows     []TxRow
 	Next     string // the next (older) page, or ""
@@ -27,6 +32,7 @@ type AdminTransactionsPage struct {
 // TxRow is one order in the list.
 type TxRow struct {
 	ID, Created, Kind, Status, Amount, PlayerID, Player, TrustlyOrderID, MessageID, Flag string
+	KindCode, StatusCode                                                                 string
 	// Credited is what a deposit's credit booked when it differs from the amount
 	// asked, "" otherwise.
 	Credited string
@@ -42,14 +48,15 @@ type AdminTotalsPage struct {
 
 // TotalRow sums one currency and kind.
 type TotalRow struct {
-	Currency, Kind, Count, Sum string
-	Credited                   string // deposits: what their credits booked; "—" for other kinds
+	Currency, Kind, KindCode, Count, Sum string
+	Credited                             string // deposits: what their credits booked; "—" for other kinds
 }
 
 // AdminOrderPage is everything about one order.
 type AdminOrderPage struct {
 	AdminChrome
 	ID, Kind, Status, Amount, MessageID, TrustlyOrderID, Created, Reason, Zone string
+	KindCode, StatusCode                                                       string
 	Credited                                                                   string      // a deposit's credit, when it booked another amount
 	PlayerID, Player                                                           string      // "" when the order has no player yet
 	ParentID                                                                   string      // a refund's deposit, "" for other kinds

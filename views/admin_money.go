@@ -7,7 +7,8 @@ type AdminRefundPage struct {
 	Player     string // "#12"
 	Deposited  string // "1 000,00 SEK": the amount asked
 	Credited   string // what the deposit's credit booked when it differs from Deposited, "" otherwise
-	State      string // the deposit's status: "credited"
+	State      string // the deposit's status in words: "Credited"
+	StateCode  string // its code: "credited"
 	Refundable string // what may still be refunded: "600,00 SEK"
 	Limit      string // "Operators may refund up to 1 000,00 SEK of a deposit in all; 600,00 SEK more of this one." or ""
 	CanRefund  bool   // credited, something left to refund
@@ -21,6 +22,7 @@ type AdminRefundPage struct {
 // RefundRow is one refund of a deposit.
 type RefundRow struct {
 	ID, Date, Amount, State, Flag string
+	StateCode                     string // State's code: "confirmed"
 }
 
 // AdminReportsPage is the chart of daily deposits and payouts per currency.

@@ -376,6 +376,7 @@ type AuditRow struct {
 // ApprovalHistory is one of the player's recent orders beside an approval.
 type ApprovalHistory struct {
 	Date, Kind, Amount, State string
+	KindCode, StateCode       string
 	// Credited is what a deposit's credit booked when it differs from the amount
 	// asked, "" otherwise.
 	Credited string
