@@ -21,12 +21,13 @@ func approvePath(id int64) string {
 }
 func denyPath(id int64) string { return approvalsPath + "/" + strconv.FormatInt(id, 10) + "/deny" }
 
-// approvalsPage is the queue of payouts waiting for staff, oldest first. After a
+// approvalsPage is the queue of payouts waiting for staff, oldest first, its times
+// in the member's zone (staffZone), as on every back-office page. After a
 // re-authentication the approve form the member sent comes back once with its
 // reason (approvePayout keeps it in the session).
 func approvalsPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		m := currentStaff(c)
+		m, zone := currentStaff(c), staffZone(c)
 		kept, err := takeKeptForm(c, func(action string) bool { return strings.HasPrefix(action, approvalsPath+"/") })
 		if err != nil {
 			return err
@@ -35,18 +36,19 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		page := views.AdminApprovalsPage{AdminChrome: adminChrome(c), CanDecide: staff.Can(m.Role, staff.ActionDecidePayout)}
+		page := views.AdminApprovalsPage{AdminChrome: adminChrome(c), Zone: zone.String(),
+			CanDecide: staff.Can(m.Role, staff.ActionDecidePayout)}
 		for _, a := range queue {
 			o := a.Order
 			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
 				Player:    fmt.Sprintf("%s <%s> (#%d)", a.Player.Name(), a.Player.Email, a.Player.ID),
-				Requested: dateText(o.CreatedAt), Account: a.Account.Label(), TwoPerson: a.TwoPerson, Blocked: a.Player.Blocked}
+				Requested: timeIn(o.CreatedAt, zone), Account: a.Account.Label(), TwoPerson: a.TwoPerson, Blocked: a.Player.Blocked}
 			if kept.Action == approvePath(o.ID) {
 				row.ApproveReason = kept.Values["reason"]
 			}
 			row.FirstApproval, row.ApprovedByYou = firstApproval(a.Approvers, m)
 			for _, h := range a.History {
-				past := views.ApprovalHistory{Date: dateText(h.CreatedAt), Kind: kindLabel(h.Kind), KindCode: string(h.Kind),
+				past := views.ApprovalHistory{Date: timeIn(h.CreatedAt, zone), Kind: kindLabel(h.Kind), KindCode: string(h.Kind),
 					Amount: amountText(h), State: statusLabel(h.Status), StateCode: string(h.Status)}
 				if m, ok := h.Credited(); ok && m != h.Amount {
 					past.Credited = m.Display()

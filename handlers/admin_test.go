@@ -504,6 +504,48 @@ func TestApprovalsHistoryAccountSelection(t *testing.T) {
 	}
 }
 
+// TestApprovalsTimesNameTheirZone: the approvals queue shows when a payout was
+// requested and the dates of the player's recent orders in the member's time zone
+// and names it, as every other back-office page does; they were in UTC whatever
+// zone the member chose.
+func TestApprovalsTimesNameTheirZone(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, player, acc := funded(t, lv, "anna@example.com", "8000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	var deposit, payout models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := lv.DB.Take(&payout, waiting).Error; err != nil {
+		t.Fatal(err)
+	}
+	op, _ := lv.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	const zone = "Pacific/Auckland" // never UTC's offset
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := op.get(approvalsPath + "?tz=" + url.QueryEscape(zone)).wantStatus(http.StatusOK)
+	if got, want := r.text("approval-requested"), timeIn(payout.CreatedAt, loc)+" ("+zone+")"; got != want {
+		t.Errorf("requested %q; want %q", got, want)
+	}
+	var headings []string
+	for _, n := range r.find(func(n *html.Node) bool { return n.Data == "th" }) {
+		headings = append(headings, textOf(n))
+	}
+	if !slices.Contains(headings, "Date ("+zone+")") {
+		t.Errorf("history headings %q; want %q", headings, "Date ("+zone+")")
+	}
+	if got, want := r.text("history-date"), timeIn(deposit.CreatedAt, loc); got != want {
+		t.Errorf("history date %q; want %q", got, want)
+	}
+	// The zone picked on another page holds here too.
+	if got := op.get(approvalsPath).text("approval-requested"); !strings.HasSuffix(got, " ("+zone+")") {
+		t.Errorf("requested %q, the zone remembered; want it in %s, named", got, zone)
+	}
+}
+
 // TestDenyNeedsAReason: denying a payout needs a reason, and one of spaces alone
 // (which the form's required attribute lets through) is none: the payout keeps
 // waiting, reserved, with no audit row, and the queue says why.

@@ -304,7 +304,8 @@ type AdminPage struct {
 // AdminApprovalsPage is the approvals queue.
 type AdminApprovalsPage struct {
 	AdminChrome
-	CanDecide bool // the member's role may approve and deny
+	CanDecide bool   // the member's role may approve and deny
+	Zone      string // the member's time zone, which every time is in: "Europe/Stockholm"
 	Rows      []ApprovalRow
 }
 
@@ -313,7 +314,7 @@ type ApprovalRow struct {
 	OrderID       string // "4711"
 	Amount        string // "6 000,00 kr"
 	Player        string // "Anna Svensson <anna@example.com> (#12)"
-	Requested     string // "2026-01-20 14:42 UTC"
+	Requested     string // in the member's zone: "2026-01-20 15:42:07"
 	Account       string // "SE…1234 at Handelsbanken"
 	TwoPerson     bool
 	FirstApproval string // ": approved once, by ops@example.com", or ""
