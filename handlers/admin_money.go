@@ -41,9 +41,11 @@ func refundPage(svc *cashier.Service) fiber.Handler {
 }
 
 // renderRefund renders the refund form f of the :id deposit with what was typed
-// and a problem, if any.
+// and a problem, if any; its refunds' times are in the member's zone, as on the
+// deposit's order page.
 func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem string, status int) error {
-	p := views.AdminRefundPage{AdminChrome: adminChrome(c), OrderID: strconv.FormatInt(f.Deposit.ID, 10),
+	zone := staffZone(c)
+	p := views.AdminRefundPage{AdminChrome: adminChrome(c), Zone: zone.String(), OrderID: strconv.FormatInt(f.Deposit.ID, 10),
 		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
 		State: statusLabel(f.Deposit.Status), StateCode: string(f.Deposit.Status), Refundable: f.Refundable.Display(),
 		CanRefund: f.Refundable.Positive(), Amount: amount, Reason: reason, Problem: problem, Token: f.Token}
@@ -55,7 +57,7 @@ func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem st
 			f.OperatorLeft.Display() + " more of this one."
 	}
 	for _, r := range f.Refunds {
-		p.Refunds = append(p.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: dateText(r.CreatedAt),
+		p.Refunds = append(p.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),
 			Amount: r.Amount.Display(), State: statusLabel(r.Status), StateCode: string(r.Status), Flag: r.Flag})
 	}
 	c.Status(status)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -341,5 +342,50 @@ func TestRefundFormShowsCredited(t *testing.T) {
 	}
 	if r := fin.get(refundPath(exact.ID)).wantStatus(http.StatusOK); r.has("refund-credited") {
 		t.Errorf("deposit credited what it asked shows a credited line %q", r.text("refund-credited"))
+	}
+}
+
+// TestRefundFormTimesNameTheirZone: a deposit's refund form lists its refunds'
+// times in the member's time zone and names it, as the deposit's order page lists
+// the same refunds; they were in UTC there, so one refund read two times an hour
+// or more apart on the two pages.
+func TestRefundFormTimesNameTheirZone(t *testing.T) {
+	ta := newTestApp(t)
+	players, orders := notifyOrders(t, ta.DB, 1, 1, func(i int) int64 { return 800000 })
+	deposit := orders[0]
+	ta.apply(signNote(t, testTrustlyKey(), trustly.MethodCredit, strconv.FormatInt(7_100_000_000+deposit.ID, 10), uuid.NewString(),
+		deposit, players[0].EndUserID, map[string]any{"amount": "8000.00"}).raw)
+	refund := models.Order{MessageID: "ref-1", Kind: models.OrderRefund, PlayerID: deposit.PlayerID, ParentID: deposit.ID,
+		Amount: models.Money{Minor: 10000, Currency: "SEK"}, Status: models.OrderConfirmed, CreatedAt: time.Now()}
+	if err := ta.DB.Create(&refund).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := ta.staffSignedIn("fin@example.com", staff.RoleFinance)
+	const zone = "Pacific/Auckland" // never UTC's offset
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var got [2][]string // the refund form's, the order page's
+	for i, tt := range []struct{ path, table string }{
+		{refundPath(deposit.ID) + "?tz=" + url.QueryEscape(zone), "refunds"},
+		{orderPath(deposit.ID), "order-refunds"},
+	} {
+		r := fin.get(tt.path).wantStatus(http.StatusOK)
+		tables := r.byTestID(tt.table)
+		if len(tables) != 1 {
+			t.Fatalf("%s: no table %s", tt.path, tt.table)
+		}
+		for _, n := range (&testResponse{t: t, doc: tables[0], what: tt.table}).find(func(n *html.Node) bool {
+			return n.Data == "th" || n.Data == "td"
+		}) {
+			got[i] = append(got[i], textOf(n))
+		}
+	}
+	for i, page := range []string{"refund form", "order page"} {
+		if !slices.Contains(got[i], "Created ("+zone+")") || !slices.Contains(got[i], timeIn(refund.CreatedAt, loc)) {
+			t.Errorf("%s's refunds %q; want the heading %q over %q", page, got[i], "Created ("+zone+")", timeIn(refund.CreatedAt, loc))
+		}
 	}
 }

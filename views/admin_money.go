@@ -4,6 +4,7 @@ package views
 type AdminRefundPage struct {
 	AdminChrome
 	OrderID    string // the deposit's id: "4711"
+	Zone       string // the member's time zone, which the refunds' times are in
 	Player     string // "#12"
 	Deposited  string // "1 000,00 SEK": the amount asked
 	Credited   string // what the deposit's credit booked when it differs from Deposited, "" otherwise
