@@ -92,7 +92,7 @@ func limitChangeRow(c limits.Change, email string, r *staff.Resolution, at time.
 		row.Player = "#" + row.PlayerID
 	}
 	if r != nil {
-		row.Resolved = r.StaffEmail + " at " + timeIn(r.At, zone) + ": " + r.Note
+		row.Resolved = r.StaffEmail + " at " + timeIn(r.At, zone) + " (" + zone.String() + "): " + r.Note
 	}
 	return row
 }

@@ -104,8 +104,9 @@ func TestAdminResponsibleGaming(t *testing.T) {
 
 // TestAdminPlayerTimesNameTheirZone: the players list and a player's page show
 // times in the member's time zone and say which, as the transactions list and the
-// order page do: every heading over a time names the zone, and the break in force
-// says it beside its end.
+// order page do: every heading over a time names the zone, the break in force
+// says it beside its end, and so does the resolution of a flagged limit raise
+// beside its time (it stands under "Flag", a heading that names no zone).
 func TestAdminPlayerTimesNameTheirZone(t *testing.T) {
 	ta := newTestApp(t, withLimitPolicies)
 	pl, p := ta.signedIn("anna@example.com")
@@ -116,6 +117,12 @@ func TestAdminPlayerTimesNameTheirZone(t *testing.T) {
 	}
 	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
 	op.submit(playerPath(p.ID)+"/notes", url.Values{"note": {"called"}}).wantRedirect(playerPath(p.ID))
+	var raise limits.Change
+	if err := ta.DB.Where("player_id = ? AND amount_minor = ?", p.ID, 2000000).Take(&raise).Error; err != nil {
+		t.Fatal(err)
+	}
+	op.submit("/admin/limit-changes/"+strconv.FormatInt(raise.ID, 10)+"/resolve", url.Values{"note": {"checked"}}).
+		wantRedirect(flaggedPath)
 	const zone = "Europe/Helsinki"
 	// headings are the texts of the page's table and list headings.
 	headings := func(r *testResponse) []string {
@@ -142,5 +149,8 @@ func TestAdminPlayerTimesNameTheirZone(t *testing.T) {
 	}
 	if got := op.get(playerPath(p.ID)).text("player-break"); !strings.Contains(got, " ("+zone+")") {
 		t.Errorf("break in force %q; want its end in %s, named", got, zone)
+	}
+	if got := op.get(playerPath(p.ID)).text("limit-change-resolved"); !strings.Contains(got, " ("+zone+"): checked") {
+		t.Errorf("resolution %q; want its time in %s, named", got, zone)
 	}
 }

@@ -157,7 +157,7 @@ type AdminLimitRow struct{ Period, Limit, Used, Left, Waiting string }
 type AdminLimitChangeRow struct {
 	ID, PlayerID, Player                 string
 	Period, Amount, Previous             string
-	Requested, Effective, Flag, Resolved string // Resolved: "who at when: note", "" for none
+	Requested, Effective, Flag, Resolved string // Resolved: "who at when (zone): note", "" for none
 	Pending                              bool   // not in effect yet
 }
 
