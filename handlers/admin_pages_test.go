@@ -426,3 +426,35 @@ func TestAdminOrderTimesNameTheirZone(t *testing.T) {
 		t.Errorf("resolution %q; want its time's zone named", got)
 	}
 }
+
+// TestAdminAuditTimesInStaffZone: the audit page shows its times in the member's
+// time zone and names it, and reads its date range in that zone, as the
+// transactions list does and as the order page lists the same audit rows; it was
+// in UTC days, which its filter did not say.
+func TestAdminAuditTimesInStaffZone(t *testing.T) {
+	ta := newTestApp(t)
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	// 20:00 UTC on 10 January is 09:00 on 11 January in Auckland.
+	row := staff.Audit{At: time.Date(2026, 1, 10, 20, 0, 0, 0, time.UTC), Event: staff.EventFlagResolved, OrderID: 4711,
+		Reason: "late evening"}
+	if err := ta.DB.Create(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	const zone = "Pacific/Auckland"
+	for _, tt := range []struct {
+		query string
+		want  bool
+	}{{"from=2026-01-11&to=2026-01-11", true}, {"from=2026-01-10&to=2026-01-10", false}} {
+		r := op.get("/admin/audit?order=4711&" + tt.query + "&tz=" + url.QueryEscape(zone)).wantStatus(http.StatusOK)
+		var cells []string
+		for _, n := range r.find(func(n *html.Node) bool { return n.Data == "th" || n.Data == "td" }) {
+			cells = append(cells, textOf(n))
+		}
+		if !slices.Contains(cells, "When ("+zone+")") {
+			t.Errorf("%s: headings %q; want %q", tt.query, cells, "When ("+zone+")")
+		}
+		if got := slices.Contains(cells, "2026-01-11 09:00:00"); got != tt.want {
+			t.Errorf("%s: cells %q; want the row at 2026-01-11 09:00:00 %t", tt.query, cells, tt.want)
+		}
+	}
+}

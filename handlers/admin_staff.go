@@ -195,17 +195,19 @@ func staffProblem(c *fiber.Ctx, svc *cashier.Service, err error) error {
 const auditPageSize = 50
 
 // auditPage lists audit rows, newest first, filtered by staff member, action,
-// order, player and date range (UTC days), a page at a time: "Older entries"
-// continues below the last row shown (keyset pagination by id).
+// order, player and date range, a page at a time: "Older entries" continues below
+// the last row shown (keyset pagination by id). Its times and days are in the
+// member's zone (staffZone), as on every back-office page.
 func auditPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		in := views.AuditFilter{Staff: c.Query("staff"), Event: c.Query("event"), Order: c.Query("order"),
 			Player: c.Query("player"), From: c.Query("from"), To: c.Query("to")}
-		page := views.AdminAuditPage{AdminChrome: adminChrome(c), Filter: in}
+		zone := staffZone(c)
+		page := views.AdminAuditPage{AdminChrome: adminChrome(c), Filter: in, Zone: zone.String()}
 		for _, e := range staff.Events {
 			page.Events = append(page.Events, string(e))
 		}
-		f, err := auditFilter(in, c.Query("before"))
+		f, err := auditFilter(in, c.Query("before"), zone)
 		if err != nil {
 			page.Problem = err.Error()
 			c.Status(fiber.StatusUnprocessableEntity)
@@ -229,7 +231,7 @@ func auditPage(svc *cashier.Service) fiber.Handler {
 			page.Next = "/admin/audit?" + q.Encode()
 		}
 		for _, r := range rows {
-			row := views.AuditRow{At: r.At.UTC().Format("2006-01-02 15:04:05"), Event: string(r.Event), Before: r.Before,
+			row := views.AuditRow{At: timeIn(r.At, zone), Event: string(r.Event), Before: r.Before,
 				After: r.After, Reason: r.Reason, RequestID: r.RequestID, Who: "system"}
 			if r.StaffID != 0 {
 				row.Who = r.StaffEmail + " (" + string(r.Role) + ", #" + strconv.FormatInt(r.StaffID, 10) + ")"
@@ -247,8 +249,8 @@ func auditPage(svc *cashier.Service) fiber.Handler {
 }
 
 // auditFilter reads the filter form strictly: ids are positive numbers, the
-// action one of staff.Events, dates YYYY-MM-DD (To includes its whole day).
-func auditFilter(in views.AuditFilter, before string) (staff.Filter, error) {
+// action one of staff.Events, dates YYYY-MM-DD in zone (To includes its whole day).
+func auditFilter(in views.AuditFilter, before string, zone *time.Location) (staff.Filter, error) {
 	var f staff.Filter
 	ids := []struct {
 		text string
@@ -283,7 +285,7 @@ func auditFilter(in views.AuditFilter, before string) (staff.Filter, error) {
 		if d.text == "" {
 			continue
 		}
-		t, err := time.Parse("2006-01-02", d.text)
+		t, err := time.ParseInLocation("2006-01-02", d.text, zone)
 		if err != nil {
 			return f, models.Problemf("", "Enter dates as YYYY-MM-DD.")
 		}

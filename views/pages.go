@@ -358,6 +358,7 @@ type StaffRow struct {
 type AdminAuditPage struct {
 	AdminChrome
 	Filter  AuditFilter
+	Zone    string   // the member's time zone, which the times and the date range are in
 	Events  []string // every action that can be chosen
 	Rows    []AuditRow
 	Next    string // the URL of the next (older) page, or ""
