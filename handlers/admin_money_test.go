@@ -389,3 +389,25 @@ func TestRefundFormTimesNameTheirZone(t *testing.T) {
 		}
 	}
 }
+
+// TestReportsAndReconcileNameUTCDays: the reports and reconciliation forms read
+// their days as UTC days (dayRange), unlike the other back-office pages, which
+// read the member's zone, so each form says so; the reconciliation's said nothing,
+// and the reports' said it only under a chart, not when no chart is drawn.
+func TestReportsAndReconcileNameUTCDays(t *testing.T) {
+	ta := newTestApp(t)
+	fin, _ := ta.staffSignedIn("fin@example.com", staff.RoleFinance)
+	for _, tt := range []struct{ path, form string }{
+		{"/admin/reports?from=2020-01-01&to=2020-01-02&tz=Europe%2FStockholm", "reports-form"},
+		{"/admin/reports/reconciliation", "reconcile-form"},
+	} {
+		r := fin.get(tt.path).wantStatus(http.StatusOK)
+		forms := r.byTestID(tt.form)
+		if len(forms) != 1 {
+			t.Fatalf("%s: no form %s", tt.path, tt.form)
+		}
+		if got := textOf(forms[0]); !strings.Contains(got, "UTC days") {
+			t.Errorf("%s: form %q; want it to say its days are UTC days", tt.path, got)
+		}
+	}
+}
