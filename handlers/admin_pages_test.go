@@ -458,3 +458,22 @@ func TestAdminAuditTimesInStaffZone(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminTotalsAccountSelectionNoMoney: the totals of account selections say
+// they move no money, as their rows do on the list, the order page and the
+// approvals queue, instead of a sum of 0,00 that reads as payments of nothing.
+func TestAdminTotalsAccountSelectionNoMoney(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	storetest.SeedOrders(t, ta.DB, "p-", 12, 4, 0)
+	sums := map[string]string{}
+	for _, n := range cl.get(transactionsPath + "/totals").wantStatus(http.StatusOK).byTestID("total-row") {
+		sums[attr(n, "data-kind")] = (&testResponse{t: t, doc: n, what: "total row"}).text("total-sum")
+	}
+	if got := sums[string(models.OrderSelectAccount)]; got != noMoneyText {
+		t.Errorf("account selections' sum %q; want %q", got, noMoneyText)
+	}
+	if got := sums[string(models.OrderDeposit)]; got == "" || got == noMoneyText {
+		t.Errorf("deposits' sum %q; want an amount", got)
+	}
+}

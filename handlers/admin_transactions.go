@@ -292,12 +292,15 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		for _, t := range totals {
-			credited := "—"
+			credited, sum := "—", t.Sum.Display()
 			if t.Kind == models.OrderDeposit {
 				credited = t.Credited.Display()
 			}
+			if t.Kind == models.OrderSelectAccount {
+				sum = noMoneyText // as amountText says on every other page
+			}
 			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: kindLabel(t.Kind), KindCode: string(t.Kind),
-				Count: strconv.FormatInt(t.Count, 10), Sum: t.Sum.Display(), Credited: credited})
+				Count: strconv.FormatInt(t.Count, 10), Sum: sum, Credited: credited})
 		}
 		return render(c, views.AdminTotals(page))
 	}
