@@ -50,19 +50,24 @@ func cashierPage(svc *cashier.Service) fiber.Handler {
 func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form views.DepositForm) views.CashierPage {
 	player, sum, st := currentPlayer(c), home.Summary, home.DepositLimits
 	form.Currency = player.Currency
-	form.Min, form.Max, form.Limits = amountBounds(c, sum.Limits.MinDeposit, sum.Limits.MaxDeposit)
+	// The deposit limits: the form's max, and its hint, are what they leave when
+	// that is less, and a sentence says so.
+	hi := sum.Limits.MaxDeposit
+	if st.Limited && st.Remaining.Minor < hi.Minor {
+		hi = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}
+	}
+	hint := hi
+	if hint.Minor < sum.Limits.MinDeposit.Minor {
+		hint = sum.Limits.MaxDeposit // nothing fits: the sentence says what is left
+	}
+	form.Min, _, form.Limits = amountBounds(c, sum.Limits.MinDeposit, hint)
+	form.Max = hi.String()
 	for _, m := range sum.Limits.QuickPicks {
 		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: loc(c).Whole(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
 	form.Token = models.NewMessageID(models.OrderDeposit)
-	// The deposit limits: the form's max is what they leave, and a sentence says so.
-	hi := sum.Limits.MaxDeposit
 	if st.Limited {
-		if st.Remaining.Minor < sum.Limits.MaxDeposit.Minor {
-			hi = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}
-			form.Max = hi.String()
-		}
 		form.LimitNote = text(c, st.HeadroomText())
 	}
 	form.Range = amountRange(c, sum.Limits.MinDeposit, hi)

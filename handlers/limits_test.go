@@ -67,3 +67,24 @@ func TestLimitsRequiredAsThePolicySays(t *testing.T) {
 		})
 	}
 }
+
+// TestAmountHintSaysWhatTheLimitsLeave: the hint beside the cashier's amount says
+// the range a deposit may have now: up to what the deposit limits leave when that
+// is less than the largest deposit (the field's max says the same), and the
+// configured range when nothing fits (the sentence above says what is left).
+func TestAmountHintSaysWhatTheLimitsLeave(t *testing.T) {
+	ta := newTestApp(t, withLimitPolicies)
+	cl, _ := ta.signedIn("anna@example.com")
+	cl.submit("/limits", url.Values{"day": {"400"}}).wantRedirect("/limits")
+	page := cl.get("/cashier").wantStatus(http.StatusOK)
+	if got := page.text("amount-hint"); got != "SEK 10.00 to SEK 400.00" {
+		t.Errorf("hint %q; want SEK 10.00 to SEK 400.00", got)
+	}
+	if n := page.byTestID("amount"); len(n) != 1 || attr(n[0], "data-max") != "400.00" && attr(n[0], "max") != "400.00" {
+		t.Errorf("the amount field's max is not 400.00")
+	}
+	cl.submit("/limits", url.Values{"day": {"5"}}).wantRedirect("/limits")
+	if got := cl.get("/cashier").text("amount-hint"); got != "SEK 10.00 to SEK 10,000.00" {
+		t.Errorf("with 5 SEK left: hint %q; want the configured range", got)
+	}
+}
