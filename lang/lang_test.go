@@ -197,8 +197,9 @@ func TestWordsAsNativesWriteThem(t *testing.T) {
 	for _, tt := range []struct{ lang, id, want, why string }{
 		{"et", "nav.withdraw", "Võta välja", `"Välja" alone is "out": no Estonian reads it as a heading or a button that withdraws`},
 		{"nl", "rc.title", "Realiteitscheck", `"Reality check" is English`},
+		{"sv", "limits.until", "fram till {{.When}}", `a period ends at an instant it no longer holds; "till och med" (through) counts that instant in`},
 	} {
-		if got := lang.For(tt.lang, nil).T(tt.id); got != tt.want {
+		if got := lang.For(tt.lang, nil).T(tt.id, "When", "{{.When}}"); got != tt.want {
 			t.Errorf("%s %s = %q; want %q (%s)", tt.lang, tt.id, got, tt.want, tt.why)
 		}
 	}
