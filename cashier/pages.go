@@ -155,9 +155,9 @@ func (s *Service) PayoutDetail(ctx context.Context, player models.Player, orderI
 	return d, nil
 }
 
-// History is the player's newest orders and movements of their wallet, at most
-// 100 of each, newest first, and the wallet. Orders say what was asked and where
-// it stands; movements say what money actually moved.
+// History is the player's newest orders (Pay N Play logins aside) and movements
+// of their wallet, at most 100 of each, newest first, and the wallet. Orders say
+// what was asked and where it stands; movements say what money actually moved.
 type History struct {
 	Orders    []models.Order
 	Movements []Movement
@@ -175,7 +175,9 @@ func (s *Service) History(ctx context.Context, player models.Player) (History, e
 	var h History
 	var moves []ledger.Movement
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
-		err := tx.WithContext(ctx).Where("player_id = ?", player.ID).Order("created_at DESC, id DESC").Limit(historyLimit).Find(&h.Orders).Error
+		// A Pay N Play login moves no money: it is no deposit to list.
+		err := tx.WithContext(ctx).Where("player_id = ? AND login_only = ?", player.ID, false).
+			Order("created_at DESC, id DESC").Limit(historyLimit).Find(&h.Orders).Error
 		if err != nil {
 			return err
 		}
