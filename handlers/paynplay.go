@@ -278,6 +278,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			return refuseSignIn(c, log, page, out.Order, cashier.SignInExpired)
 		case cashier.PayNPlayRefused:
 			page.Phase, page.Message = views.PayNPlayRefused, kycMessage(c, out.Order)
+			page.Ended = out.Order.KYCOutcome != models.KYCFinish
 		}
 		page.Chrome = chrome(c)
 		return render(c, views.PayNPlayResult(page))

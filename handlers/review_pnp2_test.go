@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
 )
 
 // Review of Pay N Play, clicked through as visitors (review-pnp2): tests that
@@ -30,5 +31,24 @@ func TestPayNPlayLoginNotInHistory(t *testing.T) {
 	}
 	if !page.has("no-orders") {
 		t.Error("the history of a player who only logged in does not say there are no deposits yet")
+	}
+}
+
+// TestPayNPlayCancelIsNoRefusal: a visitor who presses Cancel in the checkout of
+// "Deposit & play" was told "You cannot play here", the heading of a refusal
+// (under 18, self-excluded), though nobody refused them: their deposit was not
+// completed, and they may try again. A refusal keeps its heading.
+func TestPayNPlayCancelIsNoRefusal(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "100")
+	lv.checkoutAction(id, "cancel")
+	lv.waitStatus(id, models.OrderFailed)
+	page := cl.get(cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusOK)
+	if got, want := page.text("result-title"), "Your deposit was not completed"; got != want {
+		t.Errorf("a cancelled Deposit & play is titled %q; want %q", got, want)
+	}
+	if got := page.text("refusal"); got != "The checkout ended before it was completed. No money was moved." {
+		t.Errorf("a cancelled Deposit & play says %q", got)
 	}
 }

@@ -43,6 +43,9 @@ type PayNPlayResultPage struct {
 	Login   bool   // a login-only order ("Log in with your bank")
 	Amount  string // "100,00 SEK"; "" for a login
 	Message string // why it was refused: "You must be 18 or older to play. No money was moved."
+	// Ended is a refused page whose checkout ended with no refusal of the kyc's
+	// (cancelled, or failed after CONTINUE): nobody stopped the visitor playing.
+	Ended bool
 	// StatusURL is polled while waiting; the page reloads once the answer is in.
 	StatusURL string
 	RetryURL  string // the landing page of the order's market: "/?market=SE"
