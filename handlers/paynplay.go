@@ -46,12 +46,17 @@ func anyPayNPlay(svc *cashier.Service) bool {
 
 // landing is the start page: signed-in players go to the cashier; visitors see
 // what the site is and the ways in that the chosen market (?market=SE) allows.
+// Without a choice it is the market this browser last logged in with the bank in
+// (a player who logged out, or comes back), else the default one.
 func landing(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if session(c).PlayerID != 0 {
 			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
 		market := c.Query("market")
+		if last, bank := bankWayIn(c); market == "" && bank {
+			market = last
+		}
 		if _, ok := models.Markets[market]; !ok {
 			market = defaultCountry
 		}

@@ -52,3 +52,28 @@ func TestPayNPlayCancelIsNoRefusal(t *testing.T) {
 		t.Errorf("a cancelled Deposit & play says %q", got)
 	}
 }
+
+// TestPayNPlayLogoutKeepsMarket: a Finnish player who logged in with the bank and
+// logs out lands on the start page, which showed Sweden's (the default market):
+// "You play from Sweden", amounts in SEK, and Sweden's ways in, so "Log in with
+// your bank" started a login in the wrong market. The start page without a
+// market is that of the market this browser last logged in with the bank in, as
+// a session that ended already sent it to.
+func TestPayNPlayLogoutKeepsMarket(t *testing.T) {
+	lv := startPayNPlayLive(t, "FI=pure", "fi-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "FI", "")
+	lv.waitDecision(id)
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect("/cashier")
+	cl.submit("/logout", nil).wantRedirect("/")
+	page := cl.get("/").wantStatus(http.StatusOK)
+	if got := page.value("market"); got != "FI" {
+		t.Errorf("the start page after logging out shows market %q; want FI, where the player logged in", got)
+	}
+	if !page.has("bank-login-form") || page.text("deposit-currency") != "EUR" {
+		t.Errorf("the start page after logging out: bank login %t, amounts in %q; want Finland's, EUR", page.has("bank-login-form"), page.text("deposit-currency"))
+	}
+	if got := lv.client().get("/").value("market"); got != "SE" {
+		t.Errorf("a new visitor's start page shows market %q; want the default, SE", got)
+	}
+}
