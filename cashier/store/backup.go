@@ -8,24 +8,24 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // ErrBackupPostgres means Backup was asked to copy a PostgreSQL database, whose
 // own tools (pg_dump, or the server's continuous archiving) do that.
 var ErrBackupPostgres = errors.New("a PostgreSQL database is backed up with pg_dump or the server's own archiving, not by the cashier")
 
-// Backup writes a consistent copy of the SQLite database db to a new file at
-// path, while the cashier may be running: VACUUM INTO reads one snapshot of the
-// database, committed transactions only, including those still in the
-// write-ahead log, which a copy of the database file alone would miss. The file
-// is created only readable by its owner (it holds players' identities and staff
-// password hashes) and must not exist yet. The copy is checked
-// (PRAGMA integrity_check) before Backup returns; a failed or unchecked copy is
-// removed.
-func Backup(ctx context.Context, db *gorm.DB, path string) error {
-	if db.Dialector.Name() != "sqlite" {
+// Backup writes a consistent copy of the SQLite database dsn names (a file path or
+// a SQLite DSN) to a new file at path, while the cashier may be running: VACUUM
+// INTO reads one snapshot of the database, committed transactions only, including
+// those still in the write-ahead log, which a copy of the database file alone would
+// miss. The database is opened as it is, never migrated (Open would migrate it): a
+// backup taken with a newer binary before an upgrade, while the older cashier
+// still runs, is the database as it was, and leaves it so. The file is created
+// only readable by its owner (it holds players' identities and staff password
+// hashes) and must not exist yet. The copy is checked (PRAGMA integrity_check)
+// before Backup returns; a failed or unchecked copy is removed.
+func Backup(ctx context.Context, dsn, path string) error {
+	if IsPostgres(dsn) {
 		return ErrBackupPostgres
 	}
 	if path == "" {
@@ -35,6 +35,11 @@ func Backup(ctx context.Context, db *gorm.DB, path string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	db, err := sql.Open(sqliteDriver, SQLiteDSN(dsn))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
 	// Created here, empty, so that its mode is ours: VACUUM INTO fills an empty file.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -47,7 +52,7 @@ func Backup(ctx context.Context, db *gorm.DB, path string) error {
 			os.Remove(path)
 		}
 	}()
-	if err := db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	if err := checkCopy(ctx, path); err != nil {

@@ -25,7 +25,7 @@ remove cashier.db-wal and cashier.db-shm), and start it. A PostgreSQL database i
 backed up with pg_dump or the server's own archiving.`
 
 // runBackup runs `cashier backup …` with args (after "backup").
-func runBackup(ctx context.Context, args []string, getenv func(string) string, out io.Writer, log *slog.Logger) error {
+func runBackup(ctx context.Context, args []string, getenv func(string) string, out io.Writer, _ *slog.Logger) error {
 	fs := flag.NewFlagSet("cashier backup", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	to := fs.String("to", "", "the file to write the copy to")
@@ -39,12 +39,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, o
 	if _, err := os.Stat(store.SQLitePath(dsn)); err != nil {
 		return fmt.Errorf("no database to back up: %w", err)
 	}
-	db, err := store.Open(dsn, log)
-	if err != nil {
-		return err
-	}
-	defer store.Close(db)
-	if err := store.Backup(ctx, db, *to); err != nil {
+	if err := store.Backup(ctx, dsn, *to); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Backed up %s to %s.\n", store.SQLitePath(dsn), *to)

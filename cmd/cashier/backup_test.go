@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 )
 
@@ -110,5 +112,66 @@ func TestBackup(t *testing.T) {
 	}
 	if err := runBackup(ctx, nil, env(vars), io.Discard, log); err == nil || !strings.Contains(err.Error(), "usage: cashier backup") {
 		t.Errorf("no --to: %v; want the usage", err)
+	}
+}
+
+// TestBackupLeavesTheDatabaseAsItIs: `cashier backup` copies the database, it does
+// not migrate it. An operator takes a backup with the new binary before upgrading,
+// while the old cashier still runs: the backup used to open the database as the
+// cashier does (store.Open), which migrated the live database under the running
+// older cashier (columns added, indexes dropped) before copying it, so the copy was
+// not the database as it was before the upgrade. Here the database is of an older
+// schema (a newer column missing, an index since dropped still there): after the
+// backup the live database's schema is unchanged, and so is the copy's.
+func TestBackupLeavesTheDatabaseAsItIs(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(filepath.Join(dir, "cashier.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, older := range []string{"ALTER TABLE orders DROP COLUMN held_debit_id", "CREATE INDEX idx_orders_kind ON orders(kind)"} {
+		if err := db.Exec(older).Error; err != nil {
+			t.Fatalf("%s: %v", older, err)
+		}
+	}
+	schema := func(db *gorm.DB) []string {
+		t.Helper()
+		var rows []string
+		if err := db.Raw("SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY type, name").Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	// changed lists what is in one schema and not in the other.
+	changed := func(got, want []string) (diff []string) {
+		for _, r := range got {
+			if !slices.Contains(want, r) {
+				diff = append(diff, "+ "+r)
+			}
+		}
+		for _, r := range want {
+			if !slices.Contains(got, r) {
+				diff = append(diff, "- "+r)
+			}
+		}
+		return diff
+	}
+	want := schema(db)
+	copyPath := filepath.Join(dir, "copy.db")
+	if err := runBackup(context.Background(), []string{"--to", copyPath}, env(map[string]string{"CASHIER_DATA": dir}), io.Discard, log); err != nil {
+		t.Fatal(err)
+	}
+	if diff := changed(schema(db), want); diff != nil {
+		t.Errorf("the backup changed the live database's schema:\n%s", strings.Join(diff, "\n"))
+	}
+	store.Close(db)
+	cp, err := gorm.Open(sqlite.Open(copyPath), &gorm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sqlDB, _ := cp.DB(); sqlDB.Close() }()
+	if diff := changed(schema(cp), want); diff != nil {
+		t.Errorf("the copy's schema is not the database's:\n%s", strings.Join(diff, "\n"))
 	}
 }
