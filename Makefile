@@ -7,8 +7,14 @@ export CGO_ENABLED := 1
 run: generate
 	$(GO) run ./cmd/cashier
 
+# The sandbox alone (cmd/sandbox) on 127.0.0.1:8081, its state in SANDBOX_DATA. It
+# trusts the merchant key SANDBOX_DATA/merchant/public.pem, made the first time
+# (cmd/trustly keygen): a cashier pointed at it signs with merchant/private.pem.
+# SANDBOX_FLAGS adds flags, such as SANDBOX_FLAGS='--addr 127.0.0.1:8082'.
+SANDBOX_DATA ?= sandbox-data
 sandbox:
-	$(GO) run ./cmd/sandbox
+	@test -f $(SANDBOX_DATA)/merchant/public.pem || $(GO) run ./cmd/trustly keygen --out $(SANDBOX_DATA)/merchant
+	$(GO) run ./cmd/sandbox --data $(SANDBOX_DATA) --merchant-key $(SANDBOX_DATA)/merchant/public.pem $(SANDBOX_FLAGS)
 
 build: generate
 	$(GO) build -o bin/ ./cmd/...
