@@ -25,8 +25,10 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	depositlimits "github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -259,6 +261,20 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.AdminPassword, err = secret(getenv, "CASHIER_ADMIN_PASSWORD"); err != nil {
 		return nil, err
+	}
+	// The owner ensured at start is checked here, by the Staff page's rules, so that
+	// a bad one stops the start naming its variable, before the database opens.
+	if c.AdminPassword != "" {
+		var problem *models.Problem
+		if err := staff.CheckNew(&c.AdminEmail, c.AdminPassword, staff.RoleOwner); errors.As(err, &problem) {
+			name := "CASHIER_ADMIN_PASSWORD"
+			if problem.Field == "email" {
+				name = "CASHIER_ADMIN_EMAIL"
+			}
+			return nil, fmt.Errorf("%s: %s", name, problem.Message)
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	switch v := getenv("CASHIER_ADMIN_2FA"); v {
 	case "", "optional":

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -307,5 +310,39 @@ func TestReviewConfigMetricsAddr(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_METRICS_ADDR") {
 			t.Errorf("CASHIER_METRICS_ADDR=%q: %v; want an error naming CASHIER_METRICS_ADDR", bad, err)
 		}
+	}
+}
+
+// TestReviewConfigAdminOwner: CASHIER_ADMIN_EMAIL and CASHIER_ADMIN_PASSWORD are
+// checked with the rest of the configuration, before the database is opened, and
+// a bad one stops the start with an error naming the variable, as every other
+// setting's does. Before, the start opened and migrated the database, then
+// stopped with "ensure owner admin@example.com: Choose a password of 12 to 72
+// characters.", a sentence of the Staff page naming no setting.
+func TestReviewConfigAdminOwner(t *testing.T) {
+	for _, tt := range []struct {
+		email, password, want string
+	}{
+		{"", "short", "CASHIER_ADMIN_PASSWORD"},
+		{"", strings.Repeat("p", 73), "CASHIER_ADMIN_PASSWORD"},
+		{"not an email", "long-enough-password", "CASHIER_ADMIN_EMAIL"},
+	} {
+		data := t.TempDir()
+		vars := map[string]string{"CASHIER_DATA": data, "CASHIER_ADMIN_EMAIL": tt.email, "CASHIER_ADMIN_PASSWORD": tt.password}
+		err := run(t.Context(), env(vars), io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("email %q, password of %d characters: %v; want an error naming %s", tt.email, len(tt.password), err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), tt.password) {
+			t.Errorf("the error shows the password: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(data, "cashier.db")); err == nil {
+			t.Errorf("email %q, password of %d characters: the database was opened before the setting was checked", tt.email, len(tt.password))
+		}
+	}
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_ADMIN_EMAIL": " Owner@Example.com ",
+		"CASHIER_ADMIN_PASSWORD": "long-enough-password"}))
+	if err != nil || c.AdminEmail != "owner@example.com" {
+		t.Errorf("a good owner: %v, email %q; want it taken, the email as the Staff page keeps it", err, c.AdminEmail)
 	}
 }
