@@ -643,6 +643,8 @@ var (
 // HEAD, OPTIONS and TRACE) only with a token in its body or X-CSRF-Token header
 // that is its scope's cookie and is valid for this browser's session. Over https
 // the Referer must be this site as well.
+// A refusal's reason is logged at debug, beside the request's line: at info the
+// log has no line per request, and an expired form is an everyday one.
 func (mw *middleware) checkCSRF(c *fiber.Ctx) error {
 	c.Vary(fiber.HeaderCookie)
 	switch c.Method() {
@@ -650,7 +652,7 @@ func (mw *middleware) checkCSRF(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if err := csrfRefusal(c); err != nil {
-		mw.log.LogAttrs(c.UserContext(), slog.LevelInfo, "csrf check failed", slog.String("request_id", requestID(c)),
+		mw.log.LogAttrs(c.UserContext(), slog.LevelDebug, "csrf check failed", slog.String("request_id", requestID(c)),
 			slog.String("route", routeOf(c)), slog.String("reason", err.Error()))
 		if errors.Is(err, errCSRFBefore) {
 			return errSignedInAgain

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -175,4 +176,21 @@ func sample(family *dto.MetricFamily, labels map[string]string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestRefusedFormLogLevel: a form refused for its CSRF token is a request, and at
+// info the log has none (README, "Watching it": one line per money event and none
+// per request). Its "csrf check failed" line, with the reason, was at info, so
+// every expired form and every scanner's POST wrote a line there; it is at debug
+// now, beside the request's own line (403).
+func TestRefusedFormLogLevel(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.signedIn("anna@example.com")
+	cl.post("/logout", url.Values{csrfField: {"not-a-token"}}).wantStatus(http.StatusForbidden)
+	if got := logsAt(ta.Logs.String(), "INFO", "csrf check failed"); len(got) != 0 {
+		t.Errorf("csrf refusals at info: %q; want none", got)
+	}
+	if got := logsAt(ta.Logs.String(), "DEBUG", "csrf check failed"); len(got) != 1 || !strings.Contains(got[0], "reason=") {
+		t.Errorf("csrf refusals at debug: %q; want the one, with its reason", got)
+	}
 }
