@@ -47,59 +47,12 @@ func (s *Service) StartDeposit(ctx context.Context, player models.Player, amount
 // deposit it started, once its checkout is there, and starts nothing more, so no
 // second order holds the deposit limits' headroom until it expires. An empty token
 // is a new one; a token of another shape, or another order's, fails with a
-// *models.Problem.
+// *models.Problem (once).
 func (s *Service) StartDepositOnce(ctx context.Context, player models.Player, token string, amount models.Money, ip string) (models.Order, error) {
-	if token == "" {
-		return s.StartDeposit(ctx, player, amount, ip)
-	}
-	if !models.IsMessageID(models.OrderDeposit, token) {
-		return models.Order{}, models.ProblemT("", "problem.deposit_form", msgDepositForm)
-	}
-	// Looked for first; and again after a refusal, which a form sent twice at once
-	// meets at the MessageID's unique index.
-	if prior, found, err := s.depositOfForm(ctx, player, token); found || err != nil {
-		return prior, err
-	}
-	order, err := s.startDeposit(ctx, player, token, amount, ip)
-	if err != nil {
-		if prior, found, perr := s.depositOfForm(ctx, player, token); found || perr != nil {
-			return prior, perr
-		}
-	}
+	order, _, err := s.once(ctx, player, depositForm, token, func(messageID string) (models.Order, error) {
+		return s.startDeposit(ctx, player, messageID, amount, ip)
+	})
 	return order, err
-}
-
-// depositFormWait bounds how long a deposit form sent again waits for the first
-// sending's checkout: about as long as Trustly takes to answer a Deposit.
-const depositFormWait = 10 * time.Second
-
-// depositOfForm is the deposit a deposit form's token started (found), if any,
-// once its Deposit call has been answered (a checkout URL, or a failure) or
-// depositFormWait has passed. A token another player's order or another kind of
-// order has is a *models.Problem.
-func (s *Service) depositOfForm(ctx context.Context, player models.Player, token string) (models.Order, bool, error) {
-	deadline := time.Now().Add(depositFormWait)
-	for {
-		var prior models.Order
-		if err := s.db.WithContext(ctx).Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
-			return models.Order{}, false, fmt.Errorf("deposit of form %s: %w", token, err)
-		}
-		switch {
-		case prior.ID == 0:
-			return models.Order{}, false, nil
-		case prior.Kind != models.OrderDeposit || prior.PlayerID != player.ID:
-			return models.Order{}, false, models.ProblemT("", "problem.deposit_form", msgDepositForm)
-		case prior.Status != models.OrderStarted || prior.CheckoutURL != "" || time.Now().After(deadline):
-			s.log.Warn("deposit form sent again; the deposit it started is not started twice",
-				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
-			return prior, true, nil
-		}
-		select {
-		case <-ctx.Done():
-			return models.Order{}, false, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 // startDeposit is StartDeposit with the order's MessageID.
@@ -197,7 +150,8 @@ var problemIDs = map[string]string{
 // SelectAccount) goes through. The order row is committed first, so every
 // notification Trustly might send finds it; then call asks Trustly for the
 // checkout, given a function that builds our return URLs for the order. When the
-// call fails or times out the order is left failed and the player gets problem: the
+// call fails or times out the order is left failed and the player gets problem
+// (marked errCheckoutFailed: the order is this call's own): the
 // call is never repeated, and an order Trustly did create after all expires with a
 // cancel (API.md §6.1). On success the order records Trustly's orderid and the
 // checkout URL, under the lock notifications take, so one that overtook the result
@@ -250,7 +204,7 @@ func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, res
 		}); ferr != nil {
 			return models.Order{}, fmt.Errorf("start %s: mark order %d failed: %w", order.Kind, order.ID, ferr)
 		}
-		return models.Order{}, models.ProblemT("", problemIDs[problem], problem)
+		return models.Order{}, fmt.Errorf("%w: %w", errCheckoutFailed, models.ProblemT("", problemIDs[problem], problem))
 	}
 	order, err = s.changeOrder(ctx, order.ID, order.Kind, func(_ *gorm.DB, o *models.Order, now time.Time) error {
 		switch o.TrustlyOrderID {

@@ -132,23 +132,13 @@ func (s *Service) RequestPayout(ctx context.Context, player models.Player, bankA
 // token is a new one; a token of another shape, or another order's, fails with a
 // *models.Problem.
 func (s *Service) RequestPayoutOnce(ctx context.Context, player models.Player, token string, bankAccountID int64, amount models.Money) (models.Order, error) {
-	if token == "" {
-		token = models.NewMessageID(models.OrderPayout)
-	} else if !models.IsMessageID(models.OrderPayout, token) {
-		return models.Order{}, models.ProblemT("", "problem.payout_form", msgPayoutForm)
-	}
-	// Looked for first, so that the second of two forms is not refused for the
-	// balance the first reserved; and again after a refusal, which a form sent
-	// twice at once may meet (the balance, or the MessageID's unique index).
-	if prior, found, err := s.payoutOfForm(ctx, player, token); found || err != nil {
-		return prior, err
-	}
-	order, err := s.reservePayout(ctx, player, token, bankAccountID, amount)
-	if err != nil {
-		if prior, found, perr := s.payoutOfForm(ctx, player, token); found || perr != nil {
-			return prior, perr
-		}
-		return models.Order{}, err
+	// The token is looked for before the reservation, so that the second of two
+	// sendings is not refused for the balance the first reserved (once).
+	order, made, err := s.once(ctx, player, payoutForm, token, func(messageID string) (models.Order, error) {
+		return s.reservePayout(ctx, player, messageID, bankAccountID, amount)
+	})
+	if err != nil || !made {
+		return order, err
 	}
 	failpoint.Hit("payout.after_reserve")
 	if order.Status == models.OrderAwaitingApproval {
@@ -156,23 +146,6 @@ func (s *Service) RequestPayoutOnce(ctx context.Context, player models.Player, t
 		return order, nil
 	}
 	return s.sendPayout(ctx, order)
-}
-
-// payoutOfForm is the payout a withdrawal form's token made (found), if any. A
-// token another player's order or another kind of order has is a *models.Problem.
-func (s *Service) payoutOfForm(ctx context.Context, player models.Player, token string) (models.Order, bool, error) {
-	var prior models.Order
-	if err := s.db.WithContext(ctx).Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
-		return models.Order{}, false, fmt.Errorf("payout of form %s: %w", token, err)
-	}
-	switch {
-	case prior.ID == 0:
-		return models.Order{}, false, nil
-	case prior.Kind != models.OrderPayout || prior.PlayerID != player.ID:
-		return models.Order{}, false, models.ProblemT("", "problem.payout_form", msgPayoutForm)
-	}
-	s.payoutLog(prior).Warn("withdrawal form sent again; the payout it made is not made twice", "status", prior.Status)
-	return prior, true, nil
 }
 
 // reservePayout checks a payout request, creates its order and reserves its money

@@ -139,3 +139,21 @@ func TestDepositFormSentTwice(t *testing.T) {
 		t.Errorf("%d deposits after forms with bad tokens; want 2", n)
 	}
 }
+
+// TestDepositFormTrustlyFails: a deposit form whose Deposit call fails (here
+// Trustly cannot be reached) comes back with the sentence saying so and the
+// amount typed, as before the form carried its token: the failed order the
+// sending made is its own, not one an earlier sending of the form made.
+func TestDepositFormTrustlyFails(t *testing.T) {
+	ta := newTestApp(t) // its Trustly is a closed port
+	cl, _ := ta.signedIn("anna@example.com")
+	form := cl.get("/cashier").wantStatus(http.StatusOK).hiddenFields("deposit-form")
+	form.Set("amount", "100")
+	r := cl.submit("/deposit", form).wantStatus(http.StatusUnprocessableEntity)
+	if got, want := r.text("problem"), enText("problem.deposit_failed"); got != want {
+		t.Errorf("problem %q; want %q", got, want)
+	}
+	if got := r.value("amount"); got != "100" {
+		t.Errorf("amount field %q; want what was typed", got)
+	}
+}

@@ -1,0 +1,93 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/trustly-cashier/cashier/models"
+)
+
+// orderForm is a player's form that carries the MessageID of the order it makes
+// (its token, made when the form is shown), so that the same form sent twice (a
+// double click, a browser sending it again) makes one order: the deposit form and
+// the withdrawal form.
+type orderForm struct {
+	kind      models.OrderKind
+	problemID string // the *models.Problem for a token that is not this form's
+	problem   string
+	what      string // for the log: "deposit", "withdrawal"
+	// ready reports whether an order the form made can be shown as it stands; nil:
+	// at once. A deposit is ready once its Deposit call is answered (a checkout URL,
+	// or a failure), which the second sending waits for, up to formWait.
+	ready func(models.Order) bool
+}
+
+var (
+	depositForm = orderForm{kind: models.OrderDeposit, problemID: "problem.deposit_form", problem: msgDepositForm, what: "deposit",
+		ready: func(o models.Order) bool { return o.Status != models.OrderStarted || o.CheckoutURL != "" }}
+	payoutForm = orderForm{kind: models.OrderPayout, problemID: "problem.payout_form", problem: msgPayoutForm, what: "withdrawal"}
+)
+
+// formWait bounds how long a form sent again waits for the order the first
+// sending made to be ready: about as long as Trustly takes to answer a Deposit.
+const formWait = 10 * time.Second
+
+// errCheckoutFailed marks the Problem of an order that was committed and whose
+// Trustly call then failed (startCheckoutWith): the order is this sending's own,
+// not one another sending of its form made.
+var errCheckoutFailed = errors.New("checkout call failed")
+
+// once returns the order f's token made before (made false), or makes it with
+// create (made true). The token is looked for first, and again when create fails
+// before its order is committed: a form sent twice at once meets the other
+// sending's order at the MessageID's unique index, or finds that the other took
+// the money or the deposit limits' headroom. An empty token is a new one; a token
+// of another shape, or another order's, fails with f's *models.Problem.
+func (s *Service) once(ctx context.Context, player models.Player, f orderForm, token string,
+	create func(messageID string) (models.Order, error)) (order models.Order, made bool, err error) {
+	if token == "" {
+		token = models.NewMessageID(f.kind)
+	} else if !models.IsMessageID(f.kind, token) {
+		return models.Order{}, false, models.ProblemT("", f.problemID, f.problem)
+	}
+	if prior, found, err := s.orderOfForm(ctx, player, f, token); found || err != nil {
+		return prior, false, err
+	}
+	order, err = create(token)
+	if err != nil && !errors.Is(err, errCheckoutFailed) {
+		if prior, found, perr := s.orderOfForm(ctx, player, f, token); found || perr != nil {
+			return prior, false, perr
+		}
+	}
+	return order, err == nil, err
+}
+
+// orderOfForm is the order f's token made (found), if any, once it is ready or
+// formWait has passed. A token another player's order or another kind of order has
+// is f's *models.Problem.
+func (s *Service) orderOfForm(ctx context.Context, player models.Player, f orderForm, token string) (models.Order, bool, error) {
+	deadline := time.Now().Add(formWait)
+	for {
+		var prior models.Order
+		if err := s.db.WithContext(ctx).Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
+			return models.Order{}, false, fmt.Errorf("%s of form %s: %w", f.what, token, err)
+		}
+		switch {
+		case prior.ID == 0:
+			return models.Order{}, false, nil
+		case prior.Kind != f.kind || prior.PlayerID != player.ID:
+			return models.Order{}, false, models.ProblemT("", f.problemID, f.problem)
+		case f.ready == nil || f.ready(prior) || time.Now().After(deadline):
+			s.log.Warn(f.what+" form sent again; the order it made is not made twice",
+				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
+			return prior, true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return models.Order{}, false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
