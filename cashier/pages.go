@@ -62,6 +62,17 @@ type Home struct {
 	Break         *breaks.Break // nil: none in force
 }
 
+// DepositMax is the most a deposit may bring now: the largest deposit the
+// player's currency allows, or what the deposit limits leave when that is less
+// (never below zero). StartDeposit refuses more; the cashier's form says so.
+func (h Home) DepositMax() models.Money {
+	hi := h.Limits.MaxDeposit
+	if st := h.DepositLimits; st.Limited && st.Remaining.Minor < hi.Minor {
+		hi = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: hi.Currency}
+	}
+	return hi
+}
+
 // Home reads the player's Home in one read transaction.
 func (s *Service) Home(ctx context.Context, player models.Player) (Home, error) {
 	var h Home

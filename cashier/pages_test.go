@@ -291,3 +291,26 @@ func TestHome(t *testing.T) {
 		check("on a break", true)
 	})
 }
+
+// TestHomeDepositMax: the most a deposit may bring is the currency's largest
+// deposit, or what the deposit limits leave when less, never below zero.
+func TestHomeDepositMax(t *testing.T) {
+	sek := func(minor int64) models.Money { return models.Money{Minor: minor, Currency: "SEK"} }
+	for _, tt := range []struct {
+		name    string
+		limited bool
+		left    int64
+		want    int64
+	}{
+		{"no limits", false, 0, 1000000},
+		{"limits leave more", true, 2000000, 1000000},
+		{"limits leave less", true, 40000, 40000},
+		{"limits used up and more", true, -500, 0},
+	} {
+		h := cashier.Home{Summary: cashier.Summary{Limits: cashier.Limits{MaxDeposit: sek(1000000)}},
+			DepositLimits: limits.Status{Limited: tt.limited, Remaining: sek(tt.left)}}
+		if got := h.DepositMax(); got != sek(tt.want) {
+			t.Errorf("%s: %v; want %v", tt.name, got, sek(tt.want))
+		}
+	}
+}

@@ -50,12 +50,9 @@ func cashierPage(svc *cashier.Service) fiber.Handler {
 func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form views.DepositForm) views.CashierPage {
 	player, sum, st := currentPlayer(c), home.Summary, home.DepositLimits
 	form.Currency = player.Currency
-	// The deposit limits: the form's max, and its hint, are what they leave when
-	// that is less, and a sentence says so.
-	hi := sum.Limits.MaxDeposit
-	if st.Limited && st.Remaining.Minor < hi.Minor {
-		hi = models.Money{Minor: max(st.Remaining.Minor, 0), Currency: player.Currency}
-	}
+	// The form's max, and its hint, are what the deposit limits leave when that is
+	// less (Home.DepositMax), and a sentence says so.
+	hi := home.DepositMax()
 	hint := hi
 	if hint.Minor < sum.Limits.MinDeposit.Minor {
 		hint = sum.Limits.MaxDeposit // nothing fits: the sentence says what is left
