@@ -32,14 +32,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	level, err := logLevel(os.Getenv)
+	// The log's settings are checked first: a bad one stops every command before
+	// anything is opened, migrated or served.
+	log, err := newLogger(os.Getenv, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if os.Getenv("LOG_FORMAT") == "json" {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
 	slog.SetDefault(log)
 	if len(os.Args) > 1 && os.Args[1] == "backup" {

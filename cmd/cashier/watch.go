@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,27 @@ func logLevel(getenv func(string) string) (slog.Level, error) {
 		return slog.LevelInfo, fmt.Errorf("CASHIER_LOG_LEVEL %q: want debug, info, warn or error", v)
 	}
 	return l, nil
+}
+
+// newLogger is the cashier's logger on w, as CASHIER_LOG_LEVEL (logLevel) and
+// LOG_FORMAT say: LOG_FORMAT is json for JSON lines, text or empty for text lines.
+// Anything else is refused rather than read as text, so that a typo ("JSON",
+// "jsno") stops the start, before anything is migrated or served, instead of
+// feeding text to a collector that parses JSON.
+func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
+	level, err := logLevel(getenv)
+	if err != nil {
+		return nil, err
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch v := strings.TrimSpace(getenv("LOG_FORMAT")); v {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("LOG_FORMAT %q: want json or text (or unset, for text)", v)
+	}
 }
 
 // serveMetrics serves reg's /metrics on addr (CASHIER_METRICS_ADDR), apart from

@@ -33,6 +33,49 @@ func TestLogLevel(t *testing.T) {
 	}
 }
 
+// TestLogFormat: LOG_FORMAT is json, text or empty (text); anything else, such as
+// a typo ("JSON", "jsno"), stops the start with an error naming the variable,
+// instead of silently giving text lines to a collector that parses JSON.
+func TestLogFormat(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		json bool
+		ok   bool
+	}{{"", false, true}, {"text", false, true}, {"json", true, true}, {" json ", true, true},
+		{"JSON", false, false}, {"jsno", false, false}, {"logfmt", false, false}, {"Text", false, false}} {
+		var out bytes.Buffer
+		log, err := newLogger(env(map[string]string{"LOG_FORMAT": tt.in}), &out)
+		if (err == nil) != tt.ok {
+			t.Errorf("LOG_FORMAT %q: err %v; want ok %t", tt.in, err, tt.ok)
+			continue
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "LOG_FORMAT") || !strings.Contains(err.Error(), "json") || !strings.Contains(err.Error(), "text") {
+				t.Errorf("LOG_FORMAT %q: error %q does not name the variable and what it takes", tt.in, err)
+			}
+			continue
+		}
+		log.Info("hello")
+		if got := strings.HasPrefix(out.String(), "{"); got != tt.json {
+			t.Errorf("LOG_FORMAT %q: wrote %q; want JSON %t", tt.in, out.String(), tt.json)
+		}
+	}
+	// The level is read with it, and its error still names its own variable.
+	if _, err := newLogger(env(map[string]string{"CASHIER_LOG_LEVEL": "loud", "LOG_FORMAT": "json"}), io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "CASHIER_LOG_LEVEL") {
+		t.Errorf("a bad CASHIER_LOG_LEVEL: err %v", err)
+	}
+	var out bytes.Buffer
+	log, err := newLogger(env(map[string]string{"CASHIER_LOG_LEVEL": "warn"}), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("hidden")
+	if out.Len() != 0 {
+		t.Errorf("at warn an info line was written: %q", out.String())
+	}
+}
+
 // TestMetricsBeyondLoopbackWarns: /metrics is for the operator's own network, so
 // on an address other machines can reach (every interface, as in a container) it
 // is served with one WARN line saying it must be firewalled; on loopback, with
