@@ -33,6 +33,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, o
 		return errors.New(backupUsage)
 	}
 	dsn := databaseURL(getenv)
+	if err := checkDatabaseURL(dsn); err != nil {
+		return err
+	}
 	if store.IsPostgres(dsn) {
 		return store.ErrBackupPostgres
 	}

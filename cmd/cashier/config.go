@@ -139,7 +139,13 @@ func secret(getenv func(string) string, name string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%s_FILE: %w", name, fileErr(err))
 		}
-		return strings.TrimSpace(string(b)), nil
+		// An empty file is a mistake (a secret not mounted yet), not "unset": read
+		// as unset it would have a new key generated, or no owner ensured.
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("%s_FILE: the file it names is empty", name)
+		}
+		return v, nil
 	}
 	return "", nil
 }
@@ -210,6 +216,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
 	}
 	c.DatabaseURL = databaseURL(getenv)
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return nil, err
+	}
 	limits, err := parseLimits(getenv("CASHIER_LIMITS"))
 	if err != nil {
 		return nil, err
@@ -255,7 +264,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, errors.New("CASHIER_TOTP_KEY must be at least 32 characters")
 	}
 	c.TOTPKey = deriveKey(totpKey, "totp", 32)
-	c.SandboxPublic = getenv("SANDBOX_PUBLIC") == "1"
+	switch v := getenv("SANDBOX_PUBLIC"); v {
+	case "", "0":
+	case "1":
+		c.SandboxPublic = true
+	default:
+		return nil, fmt.Errorf("SANDBOX_PUBLIC %q: want 1 (serve the embedded sandbox beyond loopback) or 0 (unset: loopback only)", v)
+	}
 	if c.SandboxAdminPassword, err = secret(getenv, "SANDBOX_ADMIN_PASSWORD"); err != nil {
 		return nil, err
 	}
@@ -801,6 +816,17 @@ func defaultBaseURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// checkDatabaseURL refuses a DATABASE_URL that is a URL of a scheme other than
+// PostgreSQL's (mysql://…, sqlite://…): anything not PostgreSQL's is a SQLite file
+// path, and such a value would otherwise become a file of that name.
+func checkDatabaseURL(dsn string) error {
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok && !store.IsPostgres(dsn) && !strings.HasPrefix(dsn, "file:") &&
+		!strings.ContainsAny(scheme, "/\\") {
+		return fmt.Errorf("DATABASE_URL %q: want postgres://… (or postgresql://…) for PostgreSQL, or a SQLite file path", redactURL(dsn))
+	}
+	return nil
 }
 
 // databaseURL is the database the environment names: DATABASE_URL, or else the

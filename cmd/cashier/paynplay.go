@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/models"
 )
 
 // registers are the national self-exclusion registers the cashier can ask, each
@@ -67,6 +70,9 @@ func (c *config) loadPayNPlay(getenv func(string) string) error {
 	for _, country := range strings.Split(getenv("CASHIER_EXCLUSIONS_NONE"), ",") {
 		if country = strings.ToUpper(strings.TrimSpace(country)); country == "" {
 			continue
+		}
+		if _, ok := models.Markets[country]; !ok {
+			return fmt.Errorf("CASHIER_EXCLUSIONS_NONE: %q is not a market we serve (%s)", country, strings.Join(slices.Sorted(maps.Keys(models.Markets)), ", "))
 		}
 		if _, dup := byCountry[country]; dup {
 			return fmt.Errorf("CASHIER_EXCLUSIONS_NONE: %s has a register configured", country)

@@ -68,3 +68,80 @@ func TestConfigPayNPlay(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigRefusesSilentFallbacks: a setting the cashier cannot read stops the
+// start with an error naming it, rather than being taken as unset: SANDBOX_PUBLIC
+// other than 1 or 0 ("true" was read as off), a NAME_FILE whose file is empty (an
+// empty CASHIER_SESSION_KEY_FILE had a new key generated in CASHIER_DATA, an empty
+// CASHIER_ADMIN_PASSWORD_FILE left the owner unensured), a DATABASE_URL of another
+// scheme (mysql://… became a SQLite file of that name) and a market in
+// CASHIER_EXCLUSIONS_NONE that we do not serve (a typo left the market it meant
+// without its entry, unnoticed when Pay N Play was off there).
+func TestConfigRefusesSilentFallbacks(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	writeFile(t, empty, []byte("\n"))
+	for _, v := range []string{"", "0", "1"} {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "SANDBOX_PUBLIC": v})); err != nil {
+			t.Errorf("SANDBOX_PUBLIC %q: %v", v, err)
+		}
+	}
+	k, _ := trustly.GenerateKey()
+	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
+	writeFile(t, priv, trustly.PrivateKeyPEM(k))
+	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	real := map[string]string{"CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL,
+		"TRUSTLY_USERNAME": "merchant", "TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		real bool
+		want string
+	}{
+		{"SANDBOX_PUBLIC true", map[string]string{"SANDBOX_PUBLIC": "true"}, false, "SANDBOX_PUBLIC"},
+		{"SANDBOX_PUBLIC yes", map[string]string{"SANDBOX_PUBLIC": "yes"}, false, "SANDBOX_PUBLIC"},
+		{"empty session key file", map[string]string{"CASHIER_SESSION_KEY_FILE": empty}, false, "CASHIER_SESSION_KEY_FILE"},
+		{"empty notify token file", map[string]string{"TRUSTLY_NOTIFY_TOKEN_FILE": empty}, false, "TRUSTLY_NOTIFY_TOKEN_FILE"},
+		{"empty admin password file", map[string]string{"CASHIER_ADMIN_PASSWORD_FILE": empty}, false, "CASHIER_ADMIN_PASSWORD_FILE"},
+		{"empty Trustly password file", map[string]string{"TRUSTLY_PASSWORD": "", "TRUSTLY_PASSWORD_FILE": empty}, true, "TRUSTLY_PASSWORD_FILE"},
+		{"DATABASE_URL mysql", map[string]string{"DATABASE_URL": "mysql://root@db/cashier"}, false, "DATABASE_URL"},
+		{"DATABASE_URL sqlite scheme", map[string]string{"DATABASE_URL": "sqlite:///var/cashier.db"}, false, "DATABASE_URL"},
+		{"unknown market without register", map[string]string{"CASHIER_EXCLUSIONS_NONE": "FI,SW"}, true, "CASHIER_EXCLUSIONS_NONE"},
+		{"not a market code", map[string]string{"CASHIER_EXCLUSIONS_NONE": "FI,SEE"}, true, "CASHIER_EXCLUSIONS_NONE"},
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		if tt.real {
+			for k, v := range real {
+				m[k] = v
+			}
+		}
+		for k, v := range tt.env {
+			m[k] = v
+		}
+		_, err := loadConfig(env(m))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v; want an error naming %s", tt.name, err, tt.want)
+		}
+		if ents, _ := os.ReadDir(m["CASHIER_DATA"]); tt.name == "empty session key file" && len(ents) > 0 && err == nil {
+			t.Errorf("%s: a key was generated in CASHIER_DATA instead", tt.name)
+		}
+	}
+	// A mysql:// DATABASE_URL's password is not shown.
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": "mysql://root:hunter2@db/cashier"})); err == nil ||
+		strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("DATABASE_URL with a password: %v", err)
+	}
+	// What stays accepted: a SQLite path, a file: URI, PostgreSQL's URL and key=value forms.
+	for _, v := range []string{filepath.Join(dir, "x.db"), "file:" + filepath.Join(dir, "y.db") + "?_busy_timeout=5000"} {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v})); err != nil {
+			t.Errorf("DATABASE_URL %q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"postgres://u@h/db", "postgresql://u@h/db", "host=h user=u dbname=db"} {
+		// Read as PostgreSQL, it asks for the shared secrets.
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}))
+		if err == nil || !strings.Contains(err.Error(), "when DATABASE_URL is PostgreSQL") {
+			t.Errorf("DATABASE_URL %q: %v", v, err)
+		}
+	}
+}
