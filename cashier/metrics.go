@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -96,8 +97,10 @@ func (s *Service) OrderCounts(ctx context.Context) ([]OrderCount, error) {
 
 // Ready reports whether the service can do its work: the database answers, its
 // migrations have run (the orders table, which the last of them indexes, is
-// there), and Trustly's public key is loaded to verify notifications. It makes one
-// small query.
+// there), it can take a write now (store.CheckWritable: on SQLite the write lock
+// taken and given back at once, and room on the disk; on PostgreSQL not
+// read-only), and Trustly's public key is loaded to verify notifications. It
+// writes nothing.
 func (s *Service) Ready(ctx context.Context) error {
 	if s.trustlyKey == nil || s.merchantKey == nil {
 		return errors.New("ready: a key is missing")
@@ -105,6 +108,9 @@ func (s *Service) Ready(ctx context.Context) error {
 	var ids []int64
 	if err := s.db.WithContext(ctx).Model(&models.Order{}).Limit(1).Pluck("id", &ids).Error; err != nil {
 		return fmt.Errorf("ready: database: %w", err)
+	}
+	if err := store.CheckWritable(ctx, s.db); err != nil {
+		return fmt.Errorf("ready: database takes no writes: %w", err)
 	}
 	return nil
 }

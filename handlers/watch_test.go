@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"context"
+	"database/sql"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,7 +18,10 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
 )
 
 // TestHealthAndReady: /healthz and /readyz answer without a session cookie;
@@ -37,6 +43,95 @@ func TestHealthAndReady(t *testing.T) {
 	if !strings.Contains(ta.Logs.String(), `msg="not ready"`) {
 		t.Errorf("a failed readiness check is not logged:\n%s", ta.Logs.String())
 	}
+}
+
+// TestReadyNeedsWrites: /readyz answers ready only when the cashier can write, not
+// merely read. On SQLite a database whose write lock another process holds (a
+// backup tool, a stuck migration, a second cashier on the same file) reads fine
+// but takes no deposit, so it is 503 within the probe's time, and ready again once
+// the lock is gone; the check leaves nothing behind and holds no lock afterwards.
+// On PostgreSQL a database that takes no writes (a standby after a failover,
+// default_transaction_read_only) is 503.
+func TestReadyNeedsWrites(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		ta := newTestApp(t)
+		cl := ta.client()
+		cl.get("/readyz").wantStatus(http.StatusOK)
+		var path string
+		if err := ta.DB.Raw("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path).Error; err != nil || path == "" {
+			t.Fatalf("database file: %q, %v", path, err)
+		}
+		var before int64
+		ta.DB.Raw("PRAGMA data_version").Scan(&before)
+		// Another process: a connection of its own, holding the write lock.
+		other, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		ctx := context.Background()
+		conn, err := other.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		cl.get("/readyz").wantStatus(http.StatusServiceUnavailable)
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("/readyz took %v against a locked database; a probe wants its answer in a second or two", took)
+		}
+		if !strings.Contains(ta.Logs.String(), `msg="not ready"`) {
+			t.Errorf("not ready, but not logged why:\n%s", ta.Logs.String())
+		}
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+		cl.get("/readyz").wantStatus(http.StatusOK)
+		// Nothing was written by the checks, and they left no lock: the other
+		// process can take the write lock at once.
+		var after int64
+		ta.DB.Raw("PRAGMA data_version").Scan(&after)
+		if after != before {
+			t.Errorf("the readiness checks changed the database (data_version %d → %d)", before, after)
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			t.Errorf("after /readyz the write lock is still taken: %v", err)
+		} else {
+			conn.ExecContext(ctx, "ROLLBACK")
+		}
+		// The pool's connections keep their busy timeout for the money paths.
+		var busy int
+		if err := ta.DB.Raw("PRAGMA busy_timeout").Scan(&busy).Error; err != nil || busy != 10000 {
+			t.Errorf("busy_timeout after /readyz: %d, %v; want the pool's 10000", busy, err)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.PostgresDSN(t)
+		db, err := store.Open(dsn, slog.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close(db)
+		// The same schema, on connections that take no writes.
+		ro, err := gorm.Open(postgres.Open(dsn+"&default_transaction_read_only=on"), &gorm.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close(ro)
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		ta.client().get("/readyz").wantStatus(http.StatusOK)
+		ta = newTestApp(t, func(s *testSetup) { s.Cashier.DB = ro })
+		ta.client().get("/readyz").wantStatus(http.StatusServiceUnavailable)
+		if !strings.Contains(ta.Logs.String(), "read-only") {
+			t.Errorf("not ready, but the log does not say the database is read-only:\n%s", ta.Logs.String())
+		}
+	})
 }
 
 // logLine is one line of the text log: its level, message and attributes.
