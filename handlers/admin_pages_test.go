@@ -477,3 +477,37 @@ func TestAdminTotalsAccountSelectionNoMoney(t *testing.T) {
 		t.Errorf("deposits' sum %q; want an amount", got)
 	}
 }
+
+// TestAdminTransactionsAmountNeedsCurrency: an amount means something only in its
+// currency (100 SEK is about 9 EUR), so the amount filter without a currency is
+// refused with a sentence saying to choose one, on the list, the totals and the
+// export alike, instead of matching 100 SEK and 100 EUR together; with a currency
+// it matches that currency's orders only.
+func TestAdminTransactionsAmountNeedsCurrency(t *testing.T) {
+	ta := newTestApp(t)
+	cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	storetest.SeedOrders(t, ta.DB, "a-", 10, 4, 0)
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "a-1").Updates(map[string]any{"amount_minor": 10000, "amount_currency": "SEK"})
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "a-4").Updates(map[string]any{"amount_minor": 10000, "amount_currency": "EUR"})
+	var sek int64
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "a-1").Pluck("id", &sek)
+
+	for _, q := range []string{"min=100", "max=100", "min=100&max=100", "min=100&kind=payout"} {
+		r := cl.get("/admin/transactions?" + q)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.text("problem"), "currency") || len(rowIDs(t, r)) != 0 {
+			t.Errorf("?%s: %d, %q, rows %v; want 422 asking for a currency and no rows", q, r.Status, r.text("problem"), rowIDs(t, r))
+		}
+		if r := cl.get("/admin/transactions/totals?" + q); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.text("problem"), "currency") {
+			t.Errorf("totals ?%s: %d, %q; want 422 asking for a currency", q, r.Status, r.text("problem"))
+		}
+		if r := cl.get("/admin/transactions.csv?" + q); r.Status == http.StatusOK {
+			t.Errorf("export ?%s: 200; want it refused", q)
+		}
+	}
+	r := cl.get("/admin/transactions?currency=SEK&min=100&max=100").wantStatus(http.StatusOK)
+	if ids := rowIDs(t, r); len(ids) != 1 || ids[0] != sek {
+		t.Errorf("100 SEK: rows %v; want only order %d", ids, sek)
+	}
+	// Without an amount, no currency is needed.
+	cl.get("/admin/transactions?kind=payout").wantStatus(http.StatusOK)
+}

@@ -93,8 +93,8 @@ func txForm(c *fiber.Ctx, zone *time.Location) views.TxFilterForm {
 
 // txFilter reads the form strictly: a kind and a state from the lists, ids
 // positive numbers, a known currency, dates YYYY-MM-DD in the member's zone (To
-// includes its whole day), amounts as decimal text in the currency (two decimals
-// without one).
+// includes its whole day), amounts as decimal text in the currency chosen, which
+// an amount needs.
 func txFilter(in views.TxFilterForm, zone *time.Location) (cashier.TxFilter, error) {
 	f := cashier.TxFilter{Kind: models.OrderKind(in.Kind), Status: models.OrderStatus(in.Status), Currency: in.Currency,
 		Flagged: in.Flagged, Search: in.Search}
@@ -131,9 +131,12 @@ func txFilter(in views.TxFilterForm, zone *time.Location) (cashier.TxFilter, err
 		}
 		*d.to = t.AddDate(0, 0, d.add)
 	}
+	// An amount is a number of some currency's units: 100 SEK is not 100 EUR, and
+	// a currency's decimals say what its minor units are. Without a currency it
+	// would match every currency's orders of that number, which nobody means.
 	currency := in.Currency
-	if currency == "" {
-		currency = "EUR" // any currency with two decimals
+	if currency == "" && (in.Min != "" || in.Max != "") {
+		return f, models.Problemf("currency", "Choose a currency to filter by amount: 100 SEK and 100 EUR are different amounts.")
 	}
 	for _, a := range []struct {
 		text string
