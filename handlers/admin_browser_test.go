@@ -157,7 +157,7 @@ func TestBrowserBackOffice(t *testing.T) {
 	}
 	b.do("the audit page lists them", chromedp.Navigate(lv.URL+"/admin/audit?order="+strconv.FormatInt(double, 10)),
 		chromedp.WaitVisible(id("audit-rows")))
-	if got := b.text("audit-event"); got != string(staff.EventPayoutApproved) {
+	if got := b.text("audit-event"); got != eventLabel(staff.EventPayoutApproved) {
 		t.Errorf("newest audit row for the large payout %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
 )
@@ -164,5 +165,51 @@ func TestAdminKindsAndStatesInWords(t *testing.T) {
 	}
 	if exported != len(codes) {
 		t.Errorf("export holds %d of the player's %d orders", exported, len(codes))
+	}
+}
+
+// TestAdminAuditEventsInWords: audit actions read in words, from the same table as
+// kinds and states (eventLabel), on the audit page (its rows and its filter's
+// choices) and on an order's page; the code stays in the cell's title and in the
+// filter's query value, where programs and searches need it.
+func TestAdminAuditEventsInWords(t *testing.T) {
+	for _, e := range staff.Events {
+		l, ok := eventLabels[e]
+		if !ok || l == "" || strings.ContainsAny(l, "._") {
+			t.Errorf("event %q has no label in words (%q)", e, l)
+		}
+	}
+	ta := newTestApp(t)
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	storetest.SeedOrders(t, ta.DB, "e-", 3, 1, 0)
+	var order int64
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "e-1").Pluck("id", &order)
+	row := staff.Audit{At: time.Now(), Event: staff.EventPayoutFirstVote, OrderID: order, Reason: "checked"}
+	if err := ta.DB.Create(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	const words, code = "First of two approvals", string(staff.EventPayoutFirstVote)
+	r := op.get("/admin/audit?event=" + code).wantStatus(http.StatusOK)
+	cells := r.byTestID("audit-event")
+	if len(cells) != 1 || textOf(cells[0]) != words || attr(cells[0], "title") != code {
+		t.Errorf("audit row's action: %d cells, %q title %q; want %q titled %q", len(cells), r.text("audit-event"),
+			attr(cells[0], "title"), words, code)
+	}
+	var chosen, labelled bool
+	for _, n := range r.find(func(n *html.Node) bool { return n.Data == "option" }) {
+		if attr(n, "value") == code {
+			labelled = textOf(n) == words
+			chosen = hasAttr(n, "selected")
+		}
+		if v := attr(n, "value"); v != "" && textOf(n) == v {
+			t.Errorf("filter choice %q reads as its code", v)
+		}
+	}
+	if !chosen || !labelled {
+		t.Errorf("the filter's choice of %s: chosen %t, reads %q %t", code, chosen, words, labelled)
+	}
+	o := op.get("/admin/orders/" + strconv.FormatInt(order, 10)).wantStatus(http.StatusOK)
+	if got := o.text("order-audit"); !strings.Contains(got, words) || strings.Contains(got, code) {
+		t.Errorf("order page's audit %q; want %q, not the code", got, words)
 	}
 }

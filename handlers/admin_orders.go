@@ -91,7 +91,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 				Flag: r.Flag, Note: r.Note})
 		}
 		for _, a := range d.Audit {
-			page.Audit = append(page.Audit, views.AuditRow{At: timeIn(a.At, zone), Who: a.StaffEmail, Event: string(a.Event),
+			page.Audit = append(page.Audit, views.AuditRow{At: timeIn(a.At, zone), Who: a.StaffEmail, Event: eventLabel(a.Event), EventCode: string(a.Event),
 				Reason: a.Reason})
 		}
 		return render(c, views.AdminOrder(page))

@@ -205,7 +205,7 @@ func auditPage(svc *cashier.Service) fiber.Handler {
 		zone := staffZone(c)
 		page := views.AdminAuditPage{AdminChrome: adminChrome(c), Filter: in, Zone: zone.String()}
 		for _, e := range staff.Events {
-			page.Events = append(page.Events, string(e))
+			page.Events = append(page.Events, views.Choice{Value: string(e), Label: eventLabel(e)})
 		}
 		f, err := auditFilter(in, c.Query("before"), zone)
 		if err != nil {
@@ -231,7 +231,7 @@ func auditPage(svc *cashier.Service) fiber.Handler {
 			page.Next = "/admin/audit?" + q.Encode()
 		}
 		for _, r := range rows {
-			row := views.AuditRow{At: timeIn(r.At, zone), Event: string(r.Event), Before: r.Before,
+			row := views.AuditRow{At: timeIn(r.At, zone), Event: eventLabel(r.Event), EventCode: string(r.Event), Before: r.Before,
 				After: r.After, Reason: r.Reason, RequestID: r.RequestID, Who: "system"}
 			if r.StaffID != 0 {
 				row.Who = r.StaffEmail + " (" + string(r.Role) + ", #" + strconv.FormatInt(r.StaffID, 10) + ")"

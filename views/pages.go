@@ -359,7 +359,7 @@ type AdminAuditPage struct {
 	AdminChrome
 	Filter  AuditFilter
 	Zone    string   // the member's time zone, which the times and the date range are in
-	Events  []string // every action that can be chosen
+	Events  []Choice // every action that can be chosen: its code, in words
 	Rows    []AuditRow
 	Next    string // the URL of the next (older) page, or ""
 	Problem string
@@ -373,6 +373,7 @@ type AuditFilter struct {
 // AuditRow is one audit row for people.
 type AuditRow struct {
 	At, Who, Event, Order, Player, Before, After, Reason, RequestID string
+	EventCode                                                       string // Event is in words, this its code (staff.Event)
 }
 
 // ApprovalHistory is one of the player's recent orders beside an approval.
