@@ -511,3 +511,36 @@ func TestAdminTransactionsAmountNeedsCurrency(t *testing.T) {
 	// Without an amount, no currency is needed.
 	cl.get("/admin/transactions?kind=payout").wantStatus(http.StatusOK)
 }
+
+// TestAdminListsTimesNameTheirZone: the lists the per-page tests above leave out
+// (transactions, players, flagged) name the member's zone over their times too,
+// and no time column of theirs is bare, so every back-office time says its zone
+// (the reports and reconciliation say UTC, TestReportsAndReconcileNameUTCDays).
+func TestAdminListsTimesNameTheirZone(t *testing.T) {
+	ta := newTestApp(t)
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	storetest.SeedOrders(t, ta.DB, "z-", 3, 1, 0)
+	ta.DB.Model(&models.Order{}).Where("message_id = ?", "z-1").Update("flag", "needs a look")
+	p := ta.player("zoe@example.com")
+	const zone = "Pacific/Auckland"
+	op.get(transactionsPath + "?tz=" + url.QueryEscape(zone)).wantStatus(http.StatusOK)
+	for _, tt := range []struct{ path, heading string }{
+		{transactionsPath, "Created"},
+		{flaggedPath, "Created"},
+		{"/admin/players?q=" + url.QueryEscape(p.Email), "Since"},
+	} {
+		r := op.get(tt.path).wantStatus(http.StatusOK)
+		var headings []string
+		for _, n := range r.find(func(n *html.Node) bool { return n.Data == "th" }) {
+			headings = append(headings, strings.Join(strings.Fields(textOf(n)), " "))
+		}
+		if !slices.Contains(headings, tt.heading+" ("+zone+")") {
+			t.Errorf("%s: headings %q; want %q", tt.path, headings, tt.heading+" ("+zone+")")
+		}
+		for _, bare := range []string{"Created", "Since", "When", "Received", "Date"} {
+			if slices.Contains(headings, bare) {
+				t.Errorf("%s: heading %q names no zone", tt.path, bare)
+			}
+		}
+	}
+}
