@@ -60,7 +60,8 @@ func (s *Service) StartPayNPlay(ctx context.Context, amount *models.Money, count
 	}
 	currency := market.Currency
 	order := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
-		PayNPlay: true, LoginOnly: amount == nil, Amount: models.Money{Currency: currency}, EndUserID: models.NewEndUserID()}
+		PayNPlay: true, LoginOnly: amount == nil, Amount: models.Money{Currency: currency}, EndUserID: models.NewEndUserID(),
+		Market: country}
 	if amount != nil {
 		limits := s.cfg.LimitsFor(currency)
 		switch {
@@ -146,6 +147,10 @@ type PayNPlayOutcome struct {
 	State PayNPlayState
 	// Message is the sentence for the player when State is PayNPlayRefused.
 	Message string
+	// Market is the market whose start page the order's pages lead back to: the one
+	// it was started from (Order.Market), or for an order from before that was kept
+	// what orderMarket derives; "" when nothing tells (the start page then picks).
+	Market string
 	// Player is set only when State is PayNPlayReady: the player the kyc identified
 	// (found or created), whom the order now belongs to. For a deposit the money may
 	// still be on its way (Order.Status); for a login-only order the login is done.
@@ -254,7 +259,9 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 		default:
 			out.State = PayNPlayWaiting
 		}
-		return nil
+		var err error
+		out.Market, err = s.orderMarket(tx, *o, out.Player)
+		return err
 	})
 	switch {
 	case errors.Is(err, ErrOrderNotFound):
@@ -263,6 +270,46 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 		return PayNPlayOutcome{}, fmt.Errorf("pay n play order %s: %w", messageID, err)
 	}
 	return out, nil
+}
+
+// orderMarket is the market a Pay N Play order was started from. An order from
+// before Order.Market was kept tells it by its player's country once its kyc named
+// one (player, or loaded), else by its currency when one Pay N Play market alone
+// has it (SEK: Sweden), else by the one market of that currency with Pay N Play on
+// now; "" when that still leaves a choice (EUR in Finland and the Netherlands).
+func (s *Service) orderMarket(tx *gorm.DB, order models.Order, player *models.Player) (string, error) {
+	if order.Market != "" {
+		return order.Market, nil
+	}
+	if player == nil && order.PlayerID != 0 {
+		var p models.Player
+		if err := tx.Select("id", "country").Where("id = ?", order.PlayerID).Limit(1).Find(&p).Error; err != nil {
+			return "", fmt.Errorf("market of player %d: %w", order.PlayerID, err)
+		}
+		player = &p
+	}
+	if player != nil {
+		if _, ok := models.Markets[player.Country]; ok {
+			return player.Country, nil
+		}
+	}
+	var all, enabled []string
+	for _, c := range paynplay.Markets {
+		if models.Markets[c].Currency != order.Amount.Currency {
+			continue
+		}
+		all = append(all, c)
+		if s.cfg.PayNPlay.Enabled(c) {
+			enabled = append(enabled, c)
+		}
+	}
+	switch {
+	case len(all) == 1:
+		return all[0], nil
+	case len(enabled) == 1:
+		return enabled[0], nil
+	}
+	return "", nil
 }
 
 // PayNPlayPayout pays amount out to the bank account the player last deposited

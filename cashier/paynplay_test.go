@@ -326,3 +326,79 @@ func TestAccountHolderOutsidePayNPlay(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayOrderMarket: a Pay N Play order keeps the market it was started
+// from, which its pages lead back to. An order from before that was kept tells
+// what it can: its player's country once the kyc named one, the one Pay N Play
+// market of its currency (SEK), or the one market of its currency with Pay N Play
+// on; nothing when that leaves a choice (EUR in Finland and the Netherlands).
+func TestPayNPlayOrderMarket(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "SE=hybrid,FI=pure,NL=pure")
+		start := func(svc *cashier.Service, country string, amount *models.Money) models.Order {
+			t.Helper()
+			order, err := svc.StartPayNPlay(e.ctx, amount, country, "127.0.0.1")
+			if err != nil {
+				t.Fatalf("start in %s: %v", country, err)
+			}
+			return order
+		}
+		market := func(svc *cashier.Service, o models.Order) string {
+			t.Helper()
+			out, err := svc.PayNPlayResult(e.ctx, o.MessageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.Market
+		}
+		// Refused, so without a player: the market is the order's alone.
+		se := start(e.as("se-minor"), "SE", &models.Money{Minor: 10000, Currency: "SEK"})
+		fi := start(e.as("fi-minor"), "FI", &models.Money{Minor: 5000, Currency: "EUR"})
+		nl := start(e.as("nl-minor"), "NL", &models.Money{Minor: 5000, Currency: "EUR"})
+		for _, o := range []models.Order{se, fi, nl} {
+			if out := e.pnpDone(o); out.State != cashier.PayNPlayRefused || out.Order.PlayerID != 0 {
+				t.Fatalf("minor's order %s %q player %d; want refused, no player", out.State, out.Message, out.Order.PlayerID)
+			}
+		}
+		login := start(e.as("fi-adult"), "FI", nil)
+		if out := e.pnpDone(login); out.State != cashier.PayNPlayReady {
+			t.Fatalf("fi-adult login %s %q; want ready", out.State, out.Message)
+		}
+		for _, tt := range []struct {
+			order models.Order
+			want  string
+		}{{se, "SE"}, {fi, "FI"}, {nl, "NL"}, {login, "FI"}} {
+			if got := e.reload(tt.order).Market; got != tt.want {
+				t.Errorf("order started in %s stored market %q", tt.want, got)
+			}
+			if got := market(e.svc, tt.order); got != tt.want {
+				t.Errorf("order started in %s: market %q", tt.want, got)
+			}
+		}
+
+		// Orders from before the market was kept.
+		if res := db.Model(&models.Order{}).Where("pay_n_play = ?", true).Update("market", ""); res.Error != nil || res.RowsAffected != 4 {
+			t.Fatalf("blank 4 markets: %d, %v", res.RowsAffected, res.Error)
+		}
+		modes := e.cfg.PayNPlay
+		e.cfg.PayNPlay = paynplay.Modes{"SE": paynplay.ModePure, "FI": paynplay.ModePure}
+		onlyFISvc := e.service(nil)
+		e.cfg.PayNPlay = modes
+		for _, tt := range []struct {
+			name  string
+			svc   *cashier.Service
+			order models.Order
+			want  string
+		}{
+			{"SEK, Sweden's alone", e.svc, se, "SE"},
+			{"EUR, in Finland and the Netherlands", e.svc, fi, ""},
+			{"EUR, in the Netherlands and Finland", e.svc, nl, ""},
+			{"the player's country", e.svc, login, "FI"},
+			{"EUR, Finland's alone now", onlyFISvc, nl, "FI"},
+		} {
+			if got := market(tt.svc, tt.order); got != tt.want {
+				t.Errorf("%s: market %q; want %q", tt.name, got, tt.want)
+			}
+		}
+	})
+}

@@ -64,6 +64,15 @@ func landing(svc *cashier.Service) fiber.Handler {
 	}
 }
 
+// startPage is the start page of market ("/?market=FI"), where a Pay N Play
+// order's pages lead back to; "/" for "", where the start page picks the market.
+func startPage(market string) string {
+	if market == "" {
+		return "/"
+	}
+	return "/?market=" + url.QueryEscape(market)
+}
+
 // landingView fills the landing page for market around the Deposit & play form
 // and a problem of "Log in with your bank".
 func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.DepositForm, problem string) views.LandingPage {
@@ -191,7 +200,7 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" {
 			return c.Redirect(payNPlayResultURL(order), fiber.StatusSeeOther)
 		}
-		page := views.CheckoutPage{Chrome: chrome(c), BackURL: "/", BackLabel: tr(c, "common.back_to_start"),
+		page := views.CheckoutPage{Chrome: chrome(c), BackURL: startPage(out.Market), BackLabel: tr(c, "common.back_to_start"),
 			Heading: tr(c, "paynplay.bank_login"),
 			Lead:    tr(c, "paynplay.checkout.login_lead"),
 			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
@@ -243,7 +252,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			return err
 		}
 		page := views.PayNPlayResultPage{Login: out.Order.LoginOnly, Phase: views.PayNPlayWaiting,
-			StatusURL: "/paynplay/status?order=" + url.QueryEscape(id), RetryURL: "/"}
+			StatusURL: "/paynplay/status?order=" + url.QueryEscape(id), RetryURL: startPage(out.Market)}
 		if !out.Order.LoginOnly {
 			page.Amount = money(c, out.Order.Amount)
 		}

@@ -140,6 +140,11 @@ type Order struct {
 	// taken back.
 	PayNPlay  bool `gorm:"not null;default:false"`
 	LoginOnly bool `gorm:"not null;default:false"` // a Pay N Play login: Deposit without Amount; Amount.Minor is 0
+	// Market is the market whose start page a visitor's Pay N Play order was
+	// started from ("FI"), one with Pay N Play on at the time: its pages lead back
+	// there. "" for other orders, and for orders from before it was kept
+	// (cashier.PayNPlayOutcome.Market derives what it can for them).
+	Market string `gorm:"size:2;not null;default:''"`
 	// EndUserID is what the Deposit sent as EndUserID, which Trustly's deposit
 	// notifications name; "" for orders from before it was kept, whose player's
 	// EndUserID it was.
