@@ -78,7 +78,7 @@ func startPage(market string) string {
 func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.DepositForm, problem string) views.LandingPage {
 	m := models.Markets[market]
 	p := views.LandingPage{Chrome: chrome(c), Market: market, MarketName: m.Name, Mode: string(modeOf(svc, market)),
-		Problem: problem}
+		PersonID: paynplay.HasPersonID(market), Problem: problem}
 	if anyPayNPlay(svc) {
 		p.Markets = countries(c)
 	}

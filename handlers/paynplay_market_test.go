@@ -3,9 +3,11 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -92,4 +94,32 @@ func TestPayNPlayUsedSignInBackToItsMarket(t *testing.T) {
 	copied.setCookie(sessionCookie, bound)
 	page := copied.get(success).wantStatus(http.StatusConflict)
 	wantBackToMarket(t, copied, page, "back-to-start", "FI")
+}
+
+// TestLandingIdentitySentencePerMarket: the start page says what the bank tells
+// us with "Deposit & play". It promised a national identity number in every
+// market, also in the Netherlands, where Dutch banks give none (API.md §5.5:
+// personid exists only in SE, FI and EE): there it names what they do give, in
+// every language.
+func TestLandingIdentitySentencePerMarket(t *testing.T) {
+	ta := newTestApp(t, withPayNPlay(t, "pure"))
+	idWord := map[string]string{"en": "identity number", "sv": "personnummer", "fi": "henkilötunnu",
+		"et": "isikukood", "nl": "identiteitsnummer"}
+	english := map[string]string{
+		"SE": `With "Deposit & play" your bank tells us who you are: your name, date of birth, address and national identity number. You must be 18 or older and not excluded from gambling; otherwise the checkout stops before any money moves.`,
+		"NL": `With "Deposit & play" your bank tells us who you are: your name, date of birth and address. You must be 18 or older and not excluded from gambling; otherwise the checkout stops before any money moves.`,
+	}
+	for _, l := range lang.Languages {
+		cl := ta.client()
+		cl.setCookie(langCookie, l.Code)
+		for _, market := range []string{"SE", "FI", "EE", "NL"} {
+			got := cl.get("/?market=" + market).wantStatus(http.StatusOK).text("paynplay-terms")
+			if want, ok := english[market]; ok && l.Code == "en" && got != want {
+				t.Errorf("en %s: %q; want %q", market, got, want)
+			}
+			if has, want := strings.Contains(got, idWord[l.Code]), market != "NL"; has != want {
+				t.Errorf("%s %s: names the identity number (%q) %t; want %t: %q", l.Code, market, idWord[l.Code], has, want, got)
+			}
+		}
+	}
 }

@@ -22,6 +22,9 @@ type LandingPage struct {
 	Market     string // the market shown: "SE"
 	MarketName string // "Sweden"
 	Mode       string // Market's model: ModeOff, ModeHybrid or ModePure
+	// PersonID says whether the market's banks tell us a national identity number
+	// (SE, FI, EE; not NL), for the sentence on what the bank shares.
+	PersonID bool
 	// Deposit is the amount form of "Deposit & play" (hybrid and pure), in the
 	// market's currency, empty or as the visitor typed it.
 	Deposit DepositForm

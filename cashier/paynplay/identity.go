@@ -49,6 +49,13 @@ func (p PersonID) BirthDate() string {
 // its canonical form's birth date.
 var parsers = map[string]func(string) (time.Time, error){"SE": parseSE, "FI": parseFI, "EE": parseEE}
 
+// HasPersonID reports whether the banks of country give a national identity
+// number in Trustly's kyc: SE, FI and EE do; NL's do not (a kycentityid only).
+func HasPersonID(country string) bool {
+	_, ok := parsers[country]
+	return ok
+}
+
 // ParsePersonID reads a national identity number of country (SE, FI or EE). The text
 // may start with its country code, as Trustly sends it ("SE197901311238"); country
 // may then be "" to take it from there, and must otherwise agree. Spaces around it
