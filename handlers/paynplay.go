@@ -81,6 +81,7 @@ func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.D
 		PersonID: paynplay.HasPersonID(market), Problem: problem}
 	if anyPayNPlay(svc) {
 		p.Markets = countries(c)
+		p.Home = startPage(market)
 	}
 	limits := svc.Config().LimitsFor(m.Currency)
 	form.Currency = m.Currency
@@ -205,6 +206,7 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 			Lead:    tr(c, "paynplay.checkout.login_lead"),
 			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
 				Title: tr(c, "paynplay.checkout.login_frame")}}
+		page.Home = page.BackURL
 		if !order.LoginOnly {
 			page.Heading = tr(c, "paynplay.checkout.heading", "Amount", order.Amount)
 			page.Lead = tr(c, "paynplay.checkout.lead")
@@ -295,6 +297,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			page.Ended = out.Order.KYCOutcome != models.KYCFinish
 		}
 		page.Chrome = chrome(c)
+		page.Home = page.RetryURL
 		return render(c, views.PayNPlayResult(page))
 	}
 }
@@ -315,6 +318,7 @@ func refuseSignIn(c *fiber.Ctx, log *slog.Logger, page views.PayNPlayResultPage,
 	page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
 	page.Message = loc(c).T(message)
 	page.Chrome = chrome(c)
+	page.Home = page.RetryURL
 	c.Status(status)
 	return render(c, views.PayNPlayResult(page))
 }

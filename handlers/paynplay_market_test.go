@@ -34,6 +34,13 @@ func wantBackToMarket(t *testing.T, cl *testClient, page *testResponse, testID, 
 	if !start.has("deposit-play-form") {
 		t.Errorf("%s: %s opens a start page without \"Deposit & play\"", page.what, testID)
 	}
+	// The site's name in the header leads there too, from the order's page and
+	// from the start page itself.
+	for _, p := range []*testResponse{page, start} {
+		if got := attr(p.byTestID("brand")[0], "href"); got != "/?market="+market {
+			t.Errorf("%s: the header's link goes to %q; want /?market=%s", p.what, got, market)
+		}
+	}
 }
 
 // TestPayNPlayRefusalBackToItsMarket: a visitor refused by the kyc (here under
@@ -41,7 +48,7 @@ func wantBackToMarket(t *testing.T, cl *testClient, page *testResponse, testID, 
 // Sweden, the default market: with Sweden's ways in and amounts in SEK, and,
 // with Sweden's Pay N Play off as here, no way back in with the bank at all. The
 // order records the market it was started from, and both return URLs lead back
-// to it.
+// to it. So did the site's name in the header, there and on the start page.
 func TestPayNPlayRefusalBackToItsMarket(t *testing.T) {
 	for _, tt := range []struct{ market, person string }{
 		{"FI", "fi-minor"}, {"EE", "ee-minor"}, {"NL", "nl-minor"},

@@ -16,6 +16,9 @@ type Chrome struct {
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
 	Here     string // the page's URL to come back to after changing language; "" after a POST
+	// Home is where the site's name in the header leads: the start page of the
+	// market a visitor is in ("/?market=FI"); "" is "/".
+	Home string
 	// Responsible gaming: the reality check notice when one is due, else nil; and
 	// RealityCheckIn, the seconds until the next one is due (0: none), after which
 	// the page reloads itself (a meta refresh, no script).
@@ -25,6 +28,14 @@ type Chrome struct {
 
 // T is the message id in the page's language (lang.Localizer.T).
 func (ch Chrome) T(id string, args ...any) string { return ch.Loc().T(id, args...) }
+
+// HomeURL is where the site's name in the header leads: Home, else "/".
+func (ch Chrome) HomeURL() string {
+	if ch.Home == "" {
+		return "/"
+	}
+	return ch.Home
+}
 
 // Loc is the page's Localizer, English in UTC when none was set.
 func (ch Chrome) Loc() *lang.Localizer {
