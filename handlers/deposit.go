@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -71,8 +72,12 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 	form.LimitNotice = text(c, st.NoticeText())
 	page := views.CashierPage{Chrome: chrome(c), Name: player.Name(), Balance: money(c, sum.Wallet), Deposit: form,
 		Blocked: blockedNotice(c, sum)}
-	if svc.Config().PayNPlay.Enabled(player.Country) {
+	switch {
+	case !svc.Config().PayNPlay.Enabled(player.Country):
+	case paynplay.HasPersonID(player.Country):
 		page.BankCheck = tr(c, "deposit.bank_check")
+	default: // NL: the bank gives no identity number to compare
+		page.BankCheck = tr(c, "deposit.bank_check_without_person_id")
 	}
 	if home.Break != nil {
 		page.OnBreak = breakSentence(loc(c), *home.Break)

@@ -130,3 +130,35 @@ func TestLandingIdentitySentencePerMarket(t *testing.T) {
 		}
 	}
 }
+
+// TestBankCheckSentencePerMarket: the cashier page tells a password player of a
+// Pay N Play market that the bank identity must be theirs, "another name, date of
+// birth or identity number" stopping the deposit, in the Netherlands too, where
+// the bank gives no identity number to compare: there it names name and date of
+// birth only, in every language.
+func TestBankCheckSentencePerMarket(t *testing.T) {
+	ta := newTestApp(t, withPayNPlay(t, "hybrid"))
+	idWord := map[string]string{"en": "identity number", "sv": "personnummer", "fi": "henkilötunnu",
+		"et": "isikukood", "nl": "identiteitsnummer"}
+	se := ta.client()
+	ta.player("se@example.com")
+	se.signIn("se@example.com", testPassword)
+	if _, err := ta.Svc.Register(t.Context(), models.Registration{Email: "nl@example.com", Password: testPassword,
+		FirstName: "Jan", LastName: "de Vries", Country: "NL", DateOfBirth: "1975-07-14"}); err != nil {
+		t.Fatal(err)
+	}
+	nl := ta.client()
+	nl.signIn("nl@example.com", testPassword)
+	for _, l := range lang.Languages {
+		for _, tt := range []struct {
+			market string
+			cl     *testClient
+		}{{"SE", se}, {"NL", nl}} {
+			tt.cl.setCookie(langCookie, l.Code)
+			got := tt.cl.get("/cashier").wantStatus(http.StatusOK).text("bank-check")
+			if has, want := strings.Contains(got, idWord[l.Code]), tt.market != "NL"; has != want {
+				t.Errorf("%s %s: names the identity number (%q) %t; want %t: %q", l.Code, tt.market, idWord[l.Code], has, want, got)
+			}
+		}
+	}
+}
