@@ -74,6 +74,8 @@ type payEnv struct {
 	// the proxy writes it only when its release channel is closed.
 	lose, unsigned atomic.Int32
 	held           chan heldAnswer
+	// holdDeposits puts Deposit answers in the proxy's hands as well.
+	holdDeposits atomic.Bool
 
 	mu       sync.Mutex
 	calls    map[string]int // API calls per method
@@ -105,7 +107,7 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		held := e.held
 		e.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(raw))
-		if m.Method != "AccountPayout" && m.Method != "Refund" {
+		if m.Method != "AccountPayout" && m.Method != "Refund" && (m.Method != "Deposit" || !e.holdDeposits.Load()) {
 			e.sb.Sandbox.Handler().ServeHTTP(w, r)
 			return
 		}
@@ -170,14 +172,20 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		_, _ = w.Write(answer)
 	}))
 	t.Cleanup(notify.Close)
-	e.cfg = cashier.Config{BaseURL: notify.URL, NotifyToken: "tok-payout", ShopperStatement: "Casino",
+	e.cfg = payConfig(notify.URL, "tok-payout")
+	e.svc = e.service(nil)
+	return e
+}
+
+// payConfig is a payEnv's cashier configuration: its notification server at
+// baseURL, deposits and selections completing by themselves.
+func payConfig(baseURL, notifyToken string) cashier.Config {
+	return cashier.Config{BaseURL: baseURL, NotifyToken: notifyToken, ShopperStatement: "Casino",
 		IntegrationModule: "cashier-test/1", SandboxExtra: map[string]string{"SandboxAutoComplete": "1"},
 		Limits: map[string]cashier.Limits{
 			"SEK": payLimits("SEK"),
 			"EUR": payLimits("EUR"),
 		}}
-	e.svc = e.service(nil)
-	return e
 }
 
 // payLimits: payouts of 10–10 000, above 5 000 with approval.

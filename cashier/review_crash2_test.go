@@ -1,0 +1,153 @@
+package cashier_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// Tests of a cashier killed (SIGKILL, a real process: crashChild) after a money
+// path committed its order row and before, during or right after its Trustly
+// call, and started again: the player sends the same form again (same token) or a
+// new one, the janitor comes by, and Trustly's notifications about what it did
+// receive arrive.
+
+// TestReviewCrashPayoutAfterReserve: the cashier dies after the payout and its
+// reservation are committed and before AccountPayout is called
+// (payout.after_reserve).
+//
+// (a) The same form sent again shows the payout, calls Trustly for nothing and
+// reserves nothing more. (b) A new form makes a new payout, sent at once. (c) The
+// janitor sends the first under its own MessageID, once; the sandbox pays each
+// payout once.
+func TestReviewCrashPayoutAfterReserve(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		acc := e.deposit(p, 1000)
+		token := models.NewMessageID(models.OrderPayout)
+		e.crash("payout.after_reserve", crashStep{Kind: "payout", PlayerID: p.ID, AccountID: acc.ID, Token: token, AmountMinor: 30000})
+		orphan := e.byMessageID(token)
+		if orphan.Status != models.OrderRequested || e.apiCalls("AccountPayout") != 0 {
+			t.Fatalf("after the crash: %s, %d AccountPayout calls; want requested, none", orphan.Status, e.apiCalls("AccountPayout"))
+		}
+		e.wantMoney(p, 70000, 30000)
+
+		// (a)
+		again, err := e.svc.RequestPayoutOnce(e.ctx, p, token, acc.ID, e.money(p, 300))
+		if err != nil || again.ID != orphan.ID {
+			t.Fatalf("the form sent again: payout %d, %v; want payout %d", again.ID, err, orphan.ID)
+		}
+		if got := cashier.PayoutStateText(again); got != cashier.PayoutTextSending {
+			t.Errorf("the form sent again shows %q; want %q", got, cashier.PayoutTextSending)
+		}
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Errorf("%d AccountPayout calls after the form sent again; want none (the janitor sends it)", n)
+		}
+		e.wantMoney(p, 70000, 30000)
+
+		// (b)
+		fresh, err := e.svc.RequestPayoutOnce(e.ctx, p, models.NewMessageID(models.OrderPayout), acc.ID, e.money(p, 200))
+		if err != nil || fresh.SentAt == nil {
+			t.Fatalf("a new form: %s, %v; want sent", fresh.Status, err)
+		}
+		e.wantMoney(p, 50000, 30000)
+
+		// (c) Not before resumeAfter: the call might still be on its way.
+		e.janitor()
+		if n := e.apiCalls("AccountPayout"); n != 1 {
+			t.Errorf("%d AccountPayout calls right after the restart; want 1 (the new form's)", n)
+		}
+		e.clock.Advance(3 * time.Minute)
+		e.janitor()
+		if got := e.reload(orphan); got.SentAt == nil || got.Attempts != 2 {
+			t.Errorf("after the janitor: %s, attempts %d; want sent on the second attempt", got.Status, got.Attempts)
+		}
+		e.janitor()
+		if n := e.sandboxPayouts(token, p.Currency); n != 1 {
+			t.Errorf("the sandbox paid the payout %d times; want 1", n)
+		}
+		e.wantMoney(p, 50000, 0)
+	})
+}
+
+// TestReviewCrashPayoutAfterCall: the cashier dies after Trustly accepted the
+// payout and before anything was booked (payout.after_call), or while its call
+// was on its way (killed with its answer held). Trustly has it and paid it.
+//
+// (a) The same form sent again shows it, and sends nothing. (c) The janitor's
+// resend is answered 637, which leaves it checking, still reserved, until
+// Trustly's ledger shows it paid: sent, never released. (d) Trustly's
+// payoutconfirmation then confirms it; a credit (the bank returned it) gives the
+// money back once.
+func TestReviewCrashPayoutAfterCall(t *testing.T) {
+	for _, how := range []string{"after the call", "during the call"} {
+		t.Run(how, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+				e := newPayEnv(t, db)
+				p := e.player("SE")
+				acc := e.deposit(p, 1000)
+				token := models.NewMessageID(models.OrderPayout)
+				e.hold.Store(true) // Trustly's notifications wait
+				step := crashStep{Kind: "payout", PlayerID: p.ID, AccountID: acc.ID, Token: token, AmountMinor: 30000}
+				if how == "after the call" {
+					e.crash("payout.after_call", step)
+				} else {
+					answers := e.holdAnswers()
+					child := e.crashChild("", step)
+					select {
+					case <-answers: // Trustly has carried the call out; its answer is held
+					case <-time.After(30 * time.Second):
+						t.Fatal("the AccountPayout call never reached Trustly")
+					}
+					child.Process.Kill()
+					wantKilled(t, child, child.Wait())
+					e.mu.Lock()
+					e.held = nil
+					e.mu.Unlock()
+				}
+				orphan := e.byMessageID(token)
+				if orphan.Status != models.OrderRequested || e.sandboxPayouts(token, p.Currency) != 1 {
+					t.Fatalf("after the crash: %s, paid %d times; want requested, paid once", orphan.Status, e.sandboxPayouts(token, p.Currency))
+				}
+
+				// (a)
+				again, err := e.svc.RequestPayoutOnce(e.ctx, p, token, acc.ID, e.money(p, 300))
+				if err != nil || again.ID != orphan.ID || e.apiCalls("AccountPayout") != 1 {
+					t.Fatalf("the form sent again: payout %d, %v, %d calls; want payout %d, no call", again.ID, err, e.apiCalls("AccountPayout"), orphan.ID)
+				}
+				e.wantMoney(p, 70000, 30000)
+
+				// (c)
+				e.clock.Advance(3 * time.Minute)
+				e.janitor()
+				got := e.reload(orphan)
+				if got.ReleasedAt != nil || got.FailedAt != nil {
+					t.Fatalf("after the resend: %s; the money must not be released", got.Status)
+				}
+				if got.SentAt == nil {
+					t.Errorf("after the resend and the ledger check: %s; want sent (Trustly's ledger has it)", got.Status)
+				}
+				if n := e.sandboxPayouts(token, p.Currency); n != 1 {
+					t.Errorf("the sandbox paid the payout %d times; want 1", n)
+				}
+				e.wantMoney(p, 70000, 0)
+
+				// (d)
+				e.hold.Store(false)
+				e.waitStatus(orphan, models.OrderConfirmed)
+				e.apply(e.forge(trustly.MethodCredit, e.reload(orphan), p, map[string]any{"attributes": map[string]any{}}))
+				if got := e.reload(orphan); got.ReturnedAt == nil || got.Status != models.OrderFailed {
+					t.Errorf("after the bank's credit: %s; want returned", got.Status)
+				}
+				e.apply(e.forge(trustly.MethodCredit, e.reload(orphan), p, map[string]any{"attributes": map[string]any{}}))
+				e.wantMoney(p, 100000, 0)
+			})
+		})
+	}
+}
