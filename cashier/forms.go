@@ -20,13 +20,14 @@ type orderForm struct {
 	what      string // for the log: "deposit", "withdrawal"
 	// ready reports whether an order the form made can be shown as it stands; nil:
 	// at once. A deposit is ready once its Deposit call is answered (a checkout URL,
-	// or a failure), which the second sending waits for, up to formWait.
+	// or a failure) or a notification overtook the answer, which the second sending
+	// waits for, up to formWait: until then the order is created.
 	ready func(models.Order) bool
 }
 
 var (
 	depositForm = orderForm{kind: models.OrderDeposit, problemID: "problem.deposit_form", problem: msgDepositForm, what: "deposit",
-		ready: func(o models.Order) bool { return o.Status != models.OrderStarted || o.CheckoutURL != "" }}
+		ready: func(o models.Order) bool { return o.Status != models.OrderCreated }}
 	payoutForm = orderForm{kind: models.OrderPayout, problemID: "problem.payout_form", problem: msgPayoutForm, what: "withdrawal"}
 )
 

@@ -151,3 +151,64 @@ func TestReviewCrashPayoutAfterCall(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewDepositFormWaitsForItsCheckout: the deposit form sent twice, the
+// second time while the first sending's Deposit call is still on its way (a
+// double click). The second waits for that call's answer and shows the same
+// checkout. It did not wait: an order whose call is unanswered is "created", and
+// the form took only a "started" order without a checkout URL as not ready, a
+// state no order is in, so the second sending went at once to the result page of
+// an order with no checkout ("Processing your deposit: Starting"), where the
+// player stayed, with nothing to pay, until the janitor abandoned it.
+func TestReviewDepositFormWaitsForItsCheckout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		svc := e.withSandboxExtra(nil) // the checkout waits for the player
+		p := e.player("SE")
+		token := models.NewMessageID(models.OrderDeposit)
+		answers := e.holdAnswers()
+		e.holdDeposits.Store(true)
+		type result struct {
+			order models.Order
+			err   error
+		}
+		send := func() <-chan result {
+			done := make(chan result, 1)
+			go func() {
+				o, err := svc.StartDepositOnce(e.ctx, p, token, e.money(p, 100), "127.0.0.1")
+				done <- result{o, err}
+			}()
+			return done
+		}
+		first := send()
+		var h heldAnswer
+		select {
+		case h = <-answers:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the Deposit call never reached Trustly")
+		}
+		released := false
+		defer func() {
+			if !released {
+				close(h.Release)
+			}
+		}()
+		second := send()
+		select {
+		case r := <-second:
+			t.Fatalf("the second sending answered while the first's Deposit call was on its way: %s, checkout %q, %v",
+				r.order.Status, r.order.CheckoutURL, r.err)
+		case <-time.After(500 * time.Millisecond):
+		}
+		close(h.Release)
+		released = true
+		a, b := <-first, <-second
+		if a.err != nil || b.err != nil || a.order.ID != b.order.ID || b.order.CheckoutURL == "" || b.order.Status != models.OrderStarted {
+			t.Errorf("first: %d %s, %v; second: %d %s checkout %q, %v; want one order, started, its checkout shown twice",
+				a.order.ID, a.order.Status, a.err, b.order.ID, b.order.Status, b.order.CheckoutURL, b.err)
+		}
+		if n := e.apiCalls("Deposit"); n != 1 {
+			t.Errorf("%d Deposit calls; want 1", n)
+		}
+	})
+}
