@@ -23,11 +23,15 @@ type orderForm struct {
 	// or a failure) or a notification overtook the answer, which the second sending
 	// waits for, up to formWait: until then the order is created.
 	ready func(models.Order) bool
+	// unanswered is what becomes of an order not ready formWait after it was made,
+	// whose call no process will answer now (the one making it stopped) or not in
+	// time; nil: it is shown as it stands.
+	unanswered func(s *Service, ctx context.Context, o models.Order) (models.Order, error)
 }
 
 var (
 	depositForm = orderForm{kind: models.OrderDeposit, problemID: "problem.deposit_form", problem: msgDepositForm, what: "deposit",
-		ready: func(o models.Order) bool { return o.Status != models.OrderCreated }}
+		ready: func(o models.Order) bool { return o.Status != models.OrderCreated }, unanswered: (*Service).abandonUnanswered}
 	payoutForm = orderForm{kind: models.OrderPayout, problemID: "problem.payout_form", problem: msgPayoutForm, what: "withdrawal"}
 )
 
@@ -66,8 +70,11 @@ func (s *Service) once(ctx context.Context, player models.Player, f orderForm, t
 }
 
 // orderOfForm is the order f's token made (found), if any, once it is ready or
-// formWait has passed. A token another player's order or another kind of order has
-// is f's *models.Problem.
+// formWait has passed since it was made or since this sending came. One still not
+// ready then goes through f.unanswered: a deposit whose Deposit call a process
+// killed after committing the order never answered is abandoned, rather than
+// shown as starting until the janitor comes by. A token another player's order or
+// another kind of order has is f's *models.Problem.
 func (s *Service) orderOfForm(ctx context.Context, player models.Player, f orderForm, token string) (models.Order, bool, error) {
 	deadline := time.Now().Add(formWait)
 	for {
@@ -80,8 +87,18 @@ func (s *Service) orderOfForm(ctx context.Context, player models.Player, f order
 			return models.Order{}, false, nil
 		case prior.Kind != f.kind || prior.PlayerID != player.ID:
 			return models.Order{}, false, models.ProblemT("", f.problemID, f.problem)
-		case f.ready == nil || f.ready(prior) || time.Now().After(deadline):
+		case f.ready == nil || f.ready(prior):
 			s.log.Warn(f.what+" form sent again; the order it made is not made twice",
+				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
+			return prior, true, nil
+		case time.Now().After(deadline) || s.now().Sub(prior.CreatedAt) >= formWait:
+			if f.unanswered != nil {
+				var err error
+				if prior, err = f.unanswered(s, context.WithoutCancel(ctx), prior); err != nil {
+					return models.Order{}, false, fmt.Errorf("%s of form %s: %w", f.what, token, err)
+				}
+			}
+			s.log.Warn(f.what+" form sent again; the order it made was not answered in time, and is not made twice",
 				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
 			return prior, true, nil
 		}

@@ -201,6 +201,33 @@ func (s *Service) abandonDeposits(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// abandonUnanswered marks abandoned deposit o if its Deposit call still has no
+// answer (created, no checkout URL, no notification): the process that made the
+// call was killed after committing the order, or Trustly has not answered in
+// time. No player ever saw its checkout; an order Trustly made after all expires
+// there, and a notification that comes anyway still applies (OrderAbandoned). It
+// is changed under its row lock; an answer that came meanwhile is left as it is.
+// An answer that comes after it leaves it abandoned.
+func (s *Service) abandonUnanswered(ctx context.Context, o models.Order) (models.Order, error) {
+	changed := false
+	order, err := s.changeOrder(ctx, o.ID, models.OrderDeposit, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+		if o.Status != models.OrderCreated {
+			return nil
+		}
+		changed = true
+		setOnce(&o.AbandonedAt, now)
+		return nil
+	})
+	if err != nil {
+		return models.Order{}, fmt.Errorf("abandon deposit %d: %w", o.ID, err)
+	}
+	if changed {
+		s.log.Warn("deposit abandoned: its Deposit call was never answered (the process making it stopped, or Trustly was too slow)",
+			"order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID, "created_at", order.CreatedAt)
+	}
+	return order, nil
+}
+
 // matchUnknown looks again for the order of each notification stored for an order
 // we did not know (OrderID nil) and not yet resolved by staff. When the order now
 // exists, the notification is linked to it and applied, once: linking is a

@@ -212,3 +212,108 @@ func TestReviewDepositFormWaitsForItsCheckout(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewCrashDepositBeforeCall: the cashier dies after the deposit's order is
+// committed and before Deposit is called (deposit.before_call). Trustly never
+// heard of it, and no process will ever answer its call.
+//
+// (a) The same form sent again after the restart shows the deposit as not
+// completed at once, and calls Trustly for nothing: before, it was taken as an
+// order still waiting for its checkout, and the player was shown "Processing
+// your deposit: Starting" until the janitor abandoned it 30 minutes later.
+// (b) A new form starts a new deposit, which is credited.
+func TestReviewCrashDepositBeforeCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		token := models.NewMessageID(models.OrderDeposit)
+		e.crash("deposit.before_call", crashStep{Kind: "deposit", PlayerID: p.ID, Token: token, AmountMinor: 10000})
+		orphan := e.byMessageID(token)
+		if orphan.Status != models.OrderCreated || e.apiCalls("Deposit") != 0 {
+			t.Fatalf("after the crash: %s, %d Deposit calls; want created, none", orphan.Status, e.apiCalls("Deposit"))
+		}
+		e.clock.Advance(time.Minute) // the restart
+
+		// (a) The same form again.
+		begun := time.Now()
+		again, err := e.svc.StartDepositOnce(e.ctx, p, token, e.money(p, 100), "127.0.0.1")
+		if err != nil || again.ID != orphan.ID {
+			t.Fatalf("the form sent again: order %d, %v; want the order it made, %d", again.ID, err, orphan.ID)
+		}
+		if again.Status != models.OrderAbandoned || again.CheckoutURL != "" {
+			t.Errorf("the form sent again: %s, checkout %q; want abandoned: its Deposit call will never be answered", again.Status, again.CheckoutURL)
+		}
+		if waited := time.Since(begun); waited > 5*time.Second {
+			t.Errorf("the form sent again waited %s for a call no process is making", waited)
+		}
+		if n := e.apiCalls("Deposit"); n != 0 {
+			t.Errorf("%d Deposit calls; want none", n)
+		}
+		if got := e.reload(orphan); got.Status != models.OrderAbandoned {
+			t.Errorf("the order: %s; want abandoned", got.Status)
+		}
+
+		// (b) A new form.
+		fresh, err := e.svc.StartDepositOnce(e.ctx, p, models.NewMessageID(models.OrderDeposit), e.money(p, 100), "127.0.0.1")
+		if err != nil || fresh.CheckoutURL == "" {
+			t.Fatalf("a new form: %s, %v; want a checkout", fresh.Status, err)
+		}
+		e.waitStatus(fresh, models.OrderCredited)
+		e.wantMoney(p, 10000, 0)
+
+		// The janitor leaves both as they are.
+		e.clock.Advance(cashier.CheckoutExpiry + time.Minute)
+		e.janitor()
+		if got := e.reload(orphan); got.Status != models.OrderAbandoned {
+			t.Errorf("the order after the janitor: %s; want abandoned", got.Status)
+		}
+		e.wantMoney(p, 10000, 0)
+	})
+}
+
+// TestReviewCrashDepositAfterCall: the cashier dies after Trustly answered the
+// Deposit call and before its orderid and checkout URL were stored
+// (deposit.after_call). Trustly has the order; here (the sandbox's
+// SandboxAutoComplete) its checkout completes without the player, so its
+// notifications come, to the cashier started again.
+//
+// (a) The same form sent again before any notification: the deposit is not
+// completed as far as the player can tell (they never saw its checkout), and
+// Deposit is not called again. (d) The credit that comes later books once and
+// makes it credited; the janitor changes nothing after.
+func TestReviewCrashDepositAfterCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		token := models.NewMessageID(models.OrderDeposit)
+		e.hold.Store(true) // Trustly's notifications wait until the restart
+		e.crash("deposit.after_call", crashStep{Kind: "deposit", PlayerID: p.ID, Token: token, AmountMinor: 10000})
+		orphan := e.byMessageID(token)
+		if orphan.Status != models.OrderCreated || orphan.TrustlyOrderID != "" || e.apiCalls("Deposit") != 1 {
+			t.Fatalf("after the crash: %s, orderid %q, %d Deposit calls; want created, none stored, one call",
+				orphan.Status, orphan.TrustlyOrderID, e.apiCalls("Deposit"))
+		}
+		e.clock.Advance(time.Minute)
+
+		again, err := e.svc.StartDepositOnce(e.ctx, p, token, e.money(p, 100), "127.0.0.1")
+		if err != nil || again.ID != orphan.ID || again.Status != models.OrderAbandoned {
+			t.Fatalf("the form sent again: order %d %s, %v; want order %d abandoned", again.ID, again.Status, err, orphan.ID)
+		}
+		if n := e.apiCalls("Deposit"); n != 1 {
+			t.Errorf("%d Deposit calls; want the one before the crash", n)
+		}
+
+		// (d) Trustly's notifications arrive: the credit books once.
+		e.hold.Store(false)
+		credited := e.waitStatus(orphan, models.OrderCredited)
+		if credited.TrustlyOrderID == "" {
+			t.Error("the credited deposit has no Trustly orderid")
+		}
+		e.clock.Advance(cashier.CheckoutExpiry + time.Minute)
+		e.janitor()
+		if got := e.reload(orphan); got.Status != models.OrderCredited {
+			t.Errorf("after the janitor: %s; want credited", got.Status)
+		}
+		e.wantMoney(p, 10000, 0)
+	})
+}

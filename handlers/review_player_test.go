@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
@@ -155,5 +156,42 @@ func TestDepositFormTrustlyFails(t *testing.T) {
 	}
 	if got := r.value("amount"); got != "100" {
 		t.Errorf("amount field %q; want what was typed", got)
+	}
+}
+
+// TestReviewCrashDepositFormSentAgain: the cashier was killed after the deposit
+// form's order was committed and before its Deposit call was answered (what
+// deposit.before_call and deposit.after_call leave: an order created, with no
+// checkout), and the player sends the same form again once it is back. The
+// answer leads to the deposit's page, which says it was not completed and offers
+// to try again, with no Deposit call; it led to "Processing your deposit" and
+// "Starting", polled until the janitor abandoned the deposit 30 minutes later.
+func TestReviewCrashDepositFormSentAgain(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, player := lv.signedIn("anna@example.com")
+	form := cl.get("/cashier").wantStatus(http.StatusOK).hiddenFields("deposit-form")
+	form.Set("amount", "100")
+	orphan := models.Order{MessageID: form.Get("token"), Kind: models.OrderDeposit, PlayerID: player.ID, EndUserID: player.EndUserID,
+		Amount: models.Money{Minor: 10000, Currency: player.Currency}, CreatedAt: time.Now().Add(-time.Minute)}
+	orphan.Refresh()
+	if err := lv.DB.Create(&orphan).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := orderFromRedirect(t, cl.submit("/deposit", form)); got != orphan.MessageID {
+		t.Fatalf("the form sent again led to deposit %s; want %s", got, orphan.MessageID)
+	}
+	loc := cl.get("/deposit/checkout?order=" + url.QueryEscape(orphan.MessageID)).wantStatus(http.StatusSeeOther).Header.Get("Location")
+	page := cl.get(loc).wantStatus(http.StatusOK)
+	if got, want := page.text("result-title"), enText("deposit.result.title_fail"); got != want {
+		t.Errorf("the deposit's page is titled %q; want %q", got, want)
+	}
+	if got := page.text("order-status"); got == enText("status.starting") || got == enText("status.waiting_bank") {
+		t.Errorf("the deposit's page says %q of a deposit no process is starting", got)
+	}
+	if len(page.byTestID("try-again")) != 1 {
+		t.Error("the deposit's page offers no Try again")
+	}
+	if o := lv.order(orphan.MessageID); o.Status != models.OrderAbandoned || o.TrustlyOrderID != "" {
+		t.Errorf("the deposit: %s, Trustly orderid %q; want abandoned, never sent", o.Status, o.TrustlyOrderID)
 	}
 }
