@@ -161,16 +161,21 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// abandonDeposits marks abandoned the deposits created more than
-// Config.CheckoutExpiry ago of which Trustly has said nothing: still created (the
-// process stopped before or during the Deposit call) or started. Each is changed
-// under its row lock and only if no notification came meanwhile. A notification
-// that comes later still applies (OrderAbandoned).
+// abandonDeposits marks abandoned the deposits of which Trustly has said nothing:
+// started (a checkout nobody finished) more than Config.CheckoutExpiry ago, and
+// still created, their Deposit call never answered, more than Config.ResumeAfter
+// ago, longer than the call can take: the process making it was killed before or
+// during the call, and no player saw a checkout. Each is changed under its row
+// lock and only if no notification came meanwhile. A notification that comes
+// later still applies (OrderAbandoned).
 func (s *Service) abandonDeposits(ctx context.Context) error {
-	cutoff := s.now().UTC().Add(-s.cfg.checkoutExpiry())
+	now := s.now().UTC()
+	cutoff, unanswered := now.Add(-s.cfg.checkoutExpiry()), now.Add(-s.cfg.resumeAfter())
 	silent := []models.OrderStatus{models.OrderCreated, models.OrderStarted}
 	var ids []int64
-	err := s.db.WithContext(ctx).Model(&models.Order{}).Where("kind = ? AND status IN ? AND created_at < ?", models.OrderDeposit, silent, cutoff).
+	err := s.db.WithContext(ctx).Model(&models.Order{}).
+		Where("kind = ? AND ((status IN ? AND created_at < ?) OR (status = ? AND created_at < ?))",
+			models.OrderDeposit, silent, cutoff, models.OrderCreated, unanswered).
 		Order("id").Limit(janitorBatch).Pluck("id", &ids).Error
 	if err != nil {
 		return fmt.Errorf("abandoned deposits: %w", err)
@@ -182,8 +187,11 @@ func (s *Service) abandonDeposits(ctx context.Context) error {
 		}
 		changed := false
 		order, err := s.changeOrder(ctx, id, models.OrderDeposit, func(_ *gorm.DB, o *models.Order, now time.Time) error {
-			if o.Status != models.OrderCreated && o.Status != models.OrderStarted {
+			switch {
+			case o.Status != models.OrderCreated && o.Status != models.OrderStarted:
 				return nil // a notification came meanwhile
+			case o.Status == models.OrderStarted && !o.CreatedAt.Before(cutoff):
+				return nil // the Deposit call was answered meanwhile: its checkout may be in use
 			}
 			changed = true
 			setOnce(&o.AbandonedAt, now)

@@ -317,3 +317,33 @@ func TestReviewCrashDepositAfterCall(t *testing.T) {
 		e.wantMoney(p, 10000, 0)
 	})
 }
+
+// TestReviewCrashDepositJanitor: (c) nobody sends the form again after the
+// cashier was killed before the deposit's Deposit call. The janitor abandons the
+// deposit once its call cannot be under way any more (ResumeAfter, 2 minutes, as
+// for payouts), so its page and the history read "not completed" rather than
+// "Starting": it left it created, "Starting", for the 30 minutes of a checkout
+// nobody had. A credit that comes anyway (the call reached Trustly) still books.
+func TestReviewCrashDepositJanitor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		token := models.NewMessageID(models.OrderDeposit)
+		e.crash("deposit.before_call", crashStep{Kind: "deposit", PlayerID: p.ID, Token: token, AmountMinor: 10000})
+		orphan := e.byMessageID(token)
+
+		e.clock.Advance(3 * time.Minute)
+		e.janitor()
+		if got := e.reload(orphan); got.Status != models.OrderAbandoned {
+			t.Errorf("a deposit whose Deposit call was never answered, 3 minutes on: %s; want abandoned", got.Status)
+		}
+		// A late credit (the call had reached Trustly after all) still books.
+		got := e.reload(orphan)
+		got.TrustlyOrderID = "9000000001"
+		e.apply(e.forge(trustly.MethodCredit, got, p, map[string]any{"attributes": map[string]any{}}))
+		if got := e.reload(orphan); got.Status != models.OrderCredited {
+			t.Errorf("after a late credit: %s; want credited", got.Status)
+		}
+		e.wantMoney(p, 10000, 0)
+	})
+}
