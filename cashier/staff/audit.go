@@ -57,12 +57,17 @@ const (
 	EventPlayerNote      Event = "player.note"            // a note was written about a player
 	EventFlagResolved    Event = "flag.resolved"          // a flagged order or an unmatched notification was resolved with a note
 	EventRefund          Event = "refund.requested"       // a deposit refunded: the money reserved and Refund sent
+	// EventRegistrationRefused is the system's: a registration opened no account
+	// for a reason the registrant was not told (the national register excludes the
+	// person whose identity was typed). StaffID is 0.
+	EventRegistrationRefused Event = "registration.refused"
 )
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
 	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPasswordReset,
-	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund}
+	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund,
+	EventRegistrationRefused}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {
