@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
@@ -20,10 +21,15 @@ import (
 // ErrPlayerNotFound means no player has the given id.
 var ErrPlayerNotFound = errors.New("player not found")
 
-// ErrEmailTaken means a registration named the email of an existing account. The
-// caller must answer exactly as for a new account, so that registering does not
-// tell anyone who has an account here; Register has already told the owner.
-var ErrEmailTaken = errors.New("an account with this email exists")
+// ErrNotOpened means a registration opened no account for a reason the person
+// registering may not learn: anyone can type another person's email or identity
+// number, so the caller answers exactly as for a new account. Register has
+// recorded the true reason (ErrEmailTaken, or ErrExcluded beside it).
+var ErrNotOpened = errors.New("registration opened no account")
+
+// ErrEmailTaken means a registration named the email (or identity number) of an
+// existing account; it is an ErrNotOpened, and Register has told the owner.
+var ErrEmailTaken = fmt.Errorf("an account with this email exists: %w", ErrNotOpened)
 
 // msgBadLogin is Authenticate's one sentence for an unknown email and a wrong
 // password alike, so the form does not reveal who has an account.
@@ -47,9 +53,14 @@ var dummyHash = sync.OnceValue(func() []byte {
 // with a *models.Problem; the wallet's currency follows from the country.
 //
 // In a market with a national self-exclusion register (RegisterMarkets) it needs
-// what the register needs, and asks it first: an excluded person fails with
-// ErrExcluded, a register without an answer with ErrRegisterUnavailable (see
-// checkRegister), and nothing is stored.
+// what the register needs, and asks it first: a register without an answer fails
+// with ErrRegisterUnavailable (see checkRegister) and nothing is stored. An
+// excluded person fails with ErrNotOpened and ErrExcluded, and no sentence: the
+// identity is only typed, by anyone, so whether that person is excluded is not
+// the registrant's to learn (the caller answers as for a new account). The
+// refusal is written to the audit trail instead (registration.refused), and the
+// account's owner, or a bank-verified Pay N Play player, is told at sign-in, at a
+// deposit and in the kyc decision.
 //
 // A registration with the email of an existing account fails with ErrEmailTaken
 // after the same bcrypt work as a new one, changes nothing, and tells the owner.
@@ -81,6 +92,10 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 		DateOfBirth:  dob,
 	}
 	if err := s.checkRegister(ctx, player, "registration"); err != nil {
+		var excluded excludedBy
+		if errors.As(err, &excluded) {
+			return models.Player{}, s.refuseRegistration(ctx, player, excluded)
+		}
 		return models.Player{}, fmt.Errorf("register: %w", err)
 	}
 	var owner models.Player
@@ -106,6 +121,27 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 		return models.Player{}, ErrEmailTaken
 	}
 	return player, nil
+}
+
+// refuseRegistration records in the audit trail that the register excludes the
+// person player would have been, and returns ErrNotOpened with ErrExcluded and no
+// sentence for the page. The audit row has what staff need to answer that person
+// (the email, the register and its reference) and no whole identity number. It
+// is written in a transaction, as a new account is, so the answer takes as long.
+func (s *Service) refuseRegistration(ctx context.Context, player models.Player, excluded excludedBy) error {
+	after := map[string]string{"email": player.Email, "country": player.Country, "register": excluded.register,
+		"reference": excluded.reference}
+	if person := registerPerson(player); len(person.PersonID) > 2 {
+		after["personid"] = "…" + person.PersonID[len(person.PersonID)-2:]
+	}
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventRegistrationRefused,
+			After: staff.JSON(after), Reason: "self-excluded in the national register (" + excluded.register + ")"})
+	})
+	if err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	return fmt.Errorf("register: %w: %w", ErrNotOpened, excluded)
 }
 
 // findOwner finds the account that already has email or, when set, personID (one

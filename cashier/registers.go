@@ -147,13 +147,14 @@ func (s *Service) checkRegister(ctx context.Context, p models.Player, when strin
 		if when == "deposit" {
 			id, msg = "problem.excluded_deposit", msgExcludedDeposit
 		}
-		return fmt.Errorf("%w: %w", excludedBy{a.res.Register}, models.ProblemT("", id, fmt.Sprintf(msg, a.res.Register), "Register", a.res.Register))
+		return fmt.Errorf("%w: %w", excludedBy{a.res.Register, a.res.Reference}, models.ProblemT("", id, fmt.Sprintf(msg, a.res.Register), "Register", a.res.Register))
 	}
 	return nil
 }
 
-// excludedBy is checkRegister's ErrExcluded, naming the register that said so.
-type excludedBy struct{ register string }
+// excludedBy is checkRegister's ErrExcluded, naming the register that said so and
+// its reference for the answer ("" from a session's Access).
+type excludedBy struct{ register, reference string }
 
 func (e excludedBy) Error() string { return ErrExcluded.Error() + " (" + e.register + ")" }
 func (e excludedBy) Unwrap() error { return ErrExcluded }
@@ -174,7 +175,7 @@ type Access struct {
 // sentence of a deposit the register refuses, decided from the session alone:
 // no register is asked, so a register that is down opens nothing.
 func (a Access) ExcludedDeposit() error {
-	return fmt.Errorf("%w: %w", excludedBy{a.Register}, models.ProblemT("", "problem.excluded_deposit",
+	return fmt.Errorf("%w: %w", excludedBy{register: a.Register}, models.ProblemT("", "problem.excluded_deposit",
 		fmt.Sprintf(msgExcludedDeposit, a.Register), "Register", a.Register))
 }
 

@@ -69,9 +69,11 @@ func registerPage(svc *cashier.Service) fiber.Handler {
 // account here.
 const msgRegistered = "Thank you for registering. Sign in with your email and password."
 
-// register opens an account and sends the person to sign in. The email of an
-// existing account gets the same answer and changes nothing (the service tells
-// the owner).
+// register opens an account and sends the person to sign in. The email or
+// identity number of an existing account, and the identity of a person the
+// national register excludes, get the same answer and open nothing (the service
+// tells the owner, or writes the refusal to the audit trail): the identity is
+// only typed, so the answer must not tell anyone about that person.
 func register(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
@@ -84,6 +86,12 @@ func register(svc *cashier.Service) fiber.Handler {
 		} else {
 			_, err = svc.Register(c.UserContext(), r)
 		}
+		// No account opened for a reason the registrant may not learn (the email or
+		// number has an account; the person is excluded in the national register:
+		// anyone can type another's number): the answer of a new account.
+		if errors.Is(err, cashier.ErrNotOpened) {
+			err = nil
+		}
 		if ok, err := playRefused(c, err); ok {
 			return err
 		}
@@ -91,7 +99,7 @@ func register(svc *cashier.Service) fiber.Handler {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Register(registerForm(c, svc, r, problem)))
 		}
-		if err != nil && !errors.Is(err, cashier.ErrEmailTaken) {
+		if err != nil {
 			return err
 		}
 		if err := setFlash(c, tr(c, "register.done")); err != nil {
