@@ -157,7 +157,14 @@ func depositRefused(c *fiber.Ctx, svc *cashier.Service, typed string, problem *m
 	if err != nil {
 		return err
 	}
-	page := cashierView(c, svc, home, views.DepositForm{Amount: strings.TrimSpace(typed), Problem: problemText(c, problem)})
+	typed = typedAmount(strings.TrimSpace(typed))
+	page := cashierView(c, svc, home, views.DepositForm{Amount: typed, Problem: problemText(c, problem)})
+	// The reality check's Continue goes back to the cashier with the amount, not
+	// to the form's address, which has no page of its own.
+	page.RealityCheckNext = "/cashier"
+	if typed != "" {
+		page.RealityCheckNext += "?amount=" + url.QueryEscape(typed)
+	}
 	c.Status(fiber.StatusUnprocessableEntity)
 	return render(c, views.Cashier(page))
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -41,6 +42,14 @@ func TestRealityCheckBeforeDeposit(t *testing.T) {
 		}
 		if got := r.value("reality-check-next"); got != "/cashier?amount=100" {
 			t.Errorf("Continue leads to %q; want /cashier?amount=100", got)
+		}
+	}
+	// In every language the page says so in its own words.
+	for _, code := range []string{"sv", "fi", "et", "nl", "en"} {
+		cl.submit("/language", url.Values{"lang": {code}, "back": {"/cashier"}})
+		r := cl.submit("/deposit", url.Values{"amount": {"100"}}).wantStatus(http.StatusUnprocessableEntity)
+		if got, want := r.text("problem"), lang.For(code, nil).T("problem.reality_check_first"); got != want {
+			t.Errorf("%s: sentence %q; want %q", code, got, want)
 		}
 	}
 	var n int64

@@ -9,6 +9,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/lang"
+	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
 
@@ -51,6 +52,30 @@ func refuseWithdrawOnly(svc *cashier.Service) fiber.Handler {
 			return depositRefused(c, svc, c.FormValue("amount"), asProblem(a.ExcludedDeposit()))
 		}
 		return c.Redirect("/cashier", fiber.StatusSeeOther)
+	}
+}
+
+// msgRealityCheckFirst refuses a deposit form sent while the reality check is due.
+const msgRealityCheckFirst = "Before you deposit, read your reality check above and choose Continue: the amount stays in the form. No deposit was started."
+
+// realityCheckFirst guards the deposit form. The reality check stops play until
+// the player has seen their session's time and money and chosen to go on, so a
+// deposit form sent while one is due (a page left open since before it was due, a
+// second tab) starts nothing: the cashier page comes back with the check, the
+// amount as typed and a sentence (422), before any register, order or call to
+// Trustly, and before the order limit counts it. Continue leads back to the
+// cashier with the amount in the form.
+func realityCheckFirst(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s := session(c)
+		if s.SignedInAt == 0 || !svc.RealityCheckTimes(currentPlayer(c), time.Unix(s.SignedInAt, 0), time.Unix(s.CheckedAt, 0)).Due {
+			return c.Next()
+		}
+		typed := c.FormValue("amount")
+		if pick := c.FormValue("pick"); pick != "" {
+			typed = pick
+		}
+		return depositRefused(c, svc, typed, models.ProblemT("", "problem.reality_check_first", msgRealityCheckFirst))
 	}
 }
 

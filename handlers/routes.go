@@ -65,7 +65,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Post("/logout", logout(svc))
 
 	app.Get("/cashier", player, cashierPage(svc))
-	app.Post("/deposit", startsOrder(deposit(svc, mw.clientIP), playing)...)
+	app.Post("/deposit", startsOrder(deposit(svc, mw.clientIP), playing, realityCheckFirst(svc))...)
 	app.Get("/deposit/checkout", player, playing, depositCheckout(svc))
 	app.Get("/deposit/success", player, depositResult(svc, true))
 	app.Get("/deposit/fail", player, depositResult(svc, false))

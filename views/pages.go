@@ -24,6 +24,18 @@ type Chrome struct {
 	// the page reloads itself (a meta refresh, no script).
 	RealityCheck   *RealityCheckNotice
 	RealityCheckIn int
+	// RealityCheckNext is where the reality check's Continue leads; "" is Current.
+	// A page answering a POST sets it to a page that can be opened again (the
+	// cashier with the amount typed, not the form's address).
+	RealityCheckNext string
+}
+
+// realityCheckNext is where the reality check's Continue leads.
+func (ch Chrome) realityCheckNext() string {
+	if ch.RealityCheckNext != "" {
+		return ch.RealityCheckNext
+	}
+	return ch.Current
 }
 
 // T is the message id in the page's language (lang.Localizer.T).
