@@ -152,7 +152,13 @@ func deposit(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handl
 
 // depositRefused shows the cashier page again with what was typed and one sentence
 // on what to fix.
+//
+// A refusal for the amount started no order: the player's order limit does not
+// count it.
 func depositRefused(c *fiber.Ctx, svc *cashier.Service, typed string, problem *models.Problem) error {
+	if problem.Field == "amount" {
+		noOrderStarted(c)
+	}
 	home, err := svc.Home(c.UserContext(), currentPlayer(c))
 	if err != nil {
 		return err

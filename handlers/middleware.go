@@ -98,13 +98,15 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 		Storage:      counts,
 	})
 	// Order limits: the limiter's memory is this instance's, so with n instances
-	// behind a balancer a player may start up to n times as many.
+	// behind a balancer a player may start up to n times as many. Per address
+	// every form sent counts (a script's bound); per player only the orders
+	// started: a form refused for its amount gives its count back (orderCount).
 	mw.orderLimit = []fiber.Handler{
 		limiter.New(limiter.Config{Max: d.OrderLimitPerIP, Expiration: time.Minute, KeyGenerator: mw.clientNetwork,
 			LimitReached: mw.ordersLimited("ip")}),
-		limiter.New(limiter.Config{Max: d.OrderLimit, Expiration: time.Minute,
-			KeyGenerator: func(c *fiber.Ctx) string { return strconv.FormatInt(currentPlayer(c).ID, 10) },
-			LimitReached: mw.ordersLimited("player")}),
+		newOrderCount(d.OrderLimit, time.Minute).handler(
+			func(c *fiber.Ctx) string { return strconv.FormatInt(currentPlayer(c).ID, 10) },
+			mw.ordersLimited("player")),
 	}
 	mw.static = staticFiles()
 	return mw

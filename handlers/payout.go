@@ -159,7 +159,13 @@ func payoutRequest(svc *cashier.Service) fiber.Handler {
 
 // payoutRefused shows the withdrawal page again with what was typed and one
 // sentence on what to fix.
+//
+// A refusal for the amount started no order: the player's order limit does not
+// count it.
 func payoutRefused(c *fiber.Ctx, svc *cashier.Service, amount, account string, problem *models.Problem) error {
+	if problem.Field == "amount" {
+		noOrderStarted(c)
+	}
 	form := views.PayoutForm{Amount: amount, Problem: problemText(c, problem), Field: problem.Field,
 		Accounts: []views.AccountChoice{{ID: account, Checked: true}}}
 	page, err := payoutView(c, svc, form)
