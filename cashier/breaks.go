@@ -25,7 +25,7 @@ const (
 	msgBreakRunning   = "You already have a break until %s. A break cannot be shortened; choose a longer one to extend it."
 	msgBreakForever   = "You have a permanent self-exclusion, which cannot be changed."
 	msgBreakKind      = "Choose one of the breaks listed."
-	msgTwinOnBreak    = "Your name and date of birth match an account here that is on a break from play. No money was moved; please contact support."
+	msgTwinOnBreak    = "We cannot start a deposit on this account just now. No money was moved; please contact support."
 )
 
 // BreakEnd is when b ends, for people: "2026-01-27 14:01 UTC", rounded up to the
@@ -160,7 +160,11 @@ func (s *Service) onBreak(ctx context.Context, player models.Player) (string, mo
 // break they took. Players without a date of birth are not compared, nor two
 // whose identity numbers differ. It reads in
 // tx, the transaction that creates the deposit order.
-func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, at time.Time) error {
+//
+// The sentence does not describe the other account: the names and date of birth
+// are only typed, and a namesake would learn of another person's break. log gets
+// the true reason, with both accounts, for staff.
+func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, log *slog.Logger, player models.Player, at time.Time) error {
 	if player.DateOfBirth == "" || player.NameKey == "" {
 		return nil
 	}
@@ -177,6 +181,8 @@ func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, a
 		case err != nil:
 			return err
 		case on:
+			log.LogAttrs(ctx, slog.LevelInfo, "deposit refused: an account with the same names and date of birth is on a break",
+				slog.Int64("player_id", player.ID), slog.Int64("other_player_id", twin.ID))
 			return models.ProblemT("", "breaks.other_account", msgTwinOnBreak)
 		}
 	}

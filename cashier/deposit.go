@@ -101,7 +101,7 @@ func (s *Service) startDeposit(ctx context.Context, player models.Player, messag
 		case on:
 			return breakProblem(b)
 		}
-		return refuseTwinOnBreak(ctx, tx, player, at)
+		return refuseTwinOnBreak(ctx, tx, s.log, player, at)
 	}
 	return s.startCheckoutWith(ctx, order, reserve, msgDepositFailed, func(back func(string) string) (string, string, error) {
 		params := trustly.DepositParams{

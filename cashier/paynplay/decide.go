@@ -60,7 +60,7 @@ var messages = map[Rule]string{
 	RuleBlocked:             "Your account is closed for play. No money was moved; please contact support.",
 	RuleIdentityMismatch:    "The bank identity you logged in with is not the one of this account. No money was moved.",
 	RuleIdentityTaken:       "Your bank identity already belongs to another account here; please log in to that one. No money was moved.",
-	RuleLookalikeClosed:     "Your bank identity matches an account here that is closed for play or on a break. No money was moved; please contact support.",
+	RuleLookalikeClosed:     "We cannot open play here for this bank identity just now. No money was moved; please contact support.",
 	RuleSelfExcluded:        "You are registered as excluded from gambling (%s), so you cannot play here. No money was moved.",
 	RuleRegisterUnavailable: "We could not check the national self-exclusion register just now, so you cannot play yet. No money was moved; please try again in a few minutes.",
 	RuleLimitReached:        "You have reached your deposit limit, so you cannot deposit now. No money was moved.",

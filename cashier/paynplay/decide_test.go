@@ -148,7 +148,7 @@ func TestDecide(t *testing.T) {
 		{name: "no register fails closed", in: Input{KYC: seAdult, Amount: sek(100), Currency: "SEK"}, register: nilChecker{},
 			want: Finish, rules: []Rule{RuleRegisterUnavailable}},
 		{name: "blocked known player", in: Input{KYC: seAdult, Known: blocked, Amount: sek(100), Currency: "SEK"},
-			want: Finish, rules: []Rule{RuleBlocked}, inMessage: "We cannot open play here for this bank identity just now."},
+			want: Finish, rules: []Rule{RuleBlocked}, inMessage: "closed for play"},
 		{name: "known player on a break", in: Input{KYC: seAdult, Known: onBreak, Amount: sek(100), Currency: "SEK"},
 			want: Finish, rules: []Rule{RuleOnBreak}, inMessage: "paused until 2026-04-04 23:31 UTC"},
 		{name: "player on a break logs in", in: Input{KYC: seAdult, Started: onBreak, Known: onBreak, Currency: "SEK", LoginOnly: true},
