@@ -155,6 +155,11 @@ type PayNPlayOutcome struct {
 	// (found or created), whom the order now belongs to. For a deposit the money may
 	// still be on its way (Order.Status); for a login-only order the login is done.
 	Player *models.Player
+	// Access is what the sign-in opens when State is PayNPlayReady: withdraw-only
+	// for a login the kyc let in although the register excludes the player
+	// (paynplay.RuleWithdrawOnly), as Authenticate's for a password player; the
+	// zero Access, a full session, otherwise.
+	Access Access
 }
 
 // SignInClaim is what ClaimPayNPlaySignIn found.

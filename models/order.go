@@ -163,6 +163,11 @@ type Order struct {
 	KYCMessage    string `gorm:"size:500;not null;default:''"`
 	KYCText       string `gorm:"size:1000;not null;default:''"`
 	KYCAt         *time.Time
+	// KYCWithdrawOnly names the national register that excludes the player whom
+	// this login-only order's kyc let in all the same, to withdraw what they have
+	// here (paynplay.RuleWithdrawOnly): the sign-in it opens is withdraw-only, as a
+	// password player's. "" for every other order.
+	KYCWithdrawOnly string `gorm:"size:100;not null;default:''"`
 	// SignedInAt is when the order signed its browser in as its player (Pay N Play):
 	// once only, so a copy of the browser's cookie from before cannot sign anyone
 	// in with it again (cashier.Service.ClaimPayNPlaySignIn).

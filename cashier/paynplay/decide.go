@@ -38,6 +38,7 @@ const (
 	RuleLookalikeClosed     Rule = "lookalike-closed"      // a new person who may be a blocked player, or one on a break, without a personid (Input.Lookalikes) → FINISH
 	RuleLookalike           Rule = "lookalike"             // a new person who may be a player without a personid (Input.Lookalikes) → note only (the order is flagged for staff)
 	RuleSelfExcluded        Rule = "self-excluded"         // the national register says the person is excluded → FINISH
+	RuleWithdrawOnly        Rule = "withdraw-only"         // the register excludes a known player with money here who only logs in → note only: CONTINUE, withdraw-only (Decision.WithdrawOnly)
 	RuleRegisterUnavailable Rule = "register-unavailable"  // the register did not answer in time or could not be read → FINISH (fail closed)
 	RuleLimitReached        Rule = "deposit-limit-reached" // the deposit limit leaves nothing → FINISH (not for a login-only order)
 	RuleLimitCapped         Rule = "deposit-limit-capped"  // the deposit is above what the limit leaves → CONTINUE with limit
@@ -133,6 +134,13 @@ func (d Decision) Fired(rule Rule) bool {
 	return false
 }
 
+// WithdrawOnly is the name of the register whose exclusion lets this login in
+// withdraw-only (RuleWithdrawOnly), for the session's notice; "" when the
+// decision opens a full session, or none.
+func (d Decision) WithdrawOnly() string {
+	return ""
+}
+
 // Summary is one line for the log, naming only the outcome, the limit and the
 // rules: no personal data. "kyc finish [underage self-excluded]",
 // "kyc continue limit=500.00 SEK [deposit-limit-capped]".
@@ -164,6 +172,11 @@ type Player struct {
 	// not. OnBreakText is the same sentence as a message id with its arguments.
 	OnBreak     string
 	OnBreakText models.Text
+	// MoneyLeft: the player has money here to take out or follow, a balance above
+	// zero or a payout underway. The register's exclusion lets such a player log in
+	// withdraw-only (RuleWithdrawOnly). The cashier reads it only for the Known
+	// player of a login-only order; false otherwise.
+	MoneyLeft bool
 }
 
 // Limits says how much a player may deposit now. Responsible gaming (issue 11)

@@ -50,9 +50,14 @@ var (
 	fiNotHim = []*Player{{ID: 23, FirstName: "Pekka", LastName: "Meikäläinen", Blocked: true},
 		{ID: 24, FirstName: "Matti", LastName: "Meikäläinen", DOB: "1960-01-01", Blocked: true},
 		{ID: 25, PersonID: "FI131052-309U", FirstName: "Matti", LastName: "Meikäläinen", Blocked: true}}
-	blocked   = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
-	badStored = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
-	onBreak   = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
+	blocked = &Player{ID: 7, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31", Blocked: true}
+	// Known players the register excludes (TestDecide's fake lists seExcluded's
+	// personid and nlAdult's name and date of birth), with money here or without.
+	excludedSE     = &Player{ID: 30, PersonID: "SE198502021119", KYCEntityID: "k-se-excl", FirstName: "Sven", LastName: "Spelpaus", DOB: "1985-02-02", MoneyLeft: true}
+	excludedSEPoor = &Player{ID: 31, PersonID: "SE198502021119", KYCEntityID: "k-se-excl", FirstName: "Sven", LastName: "Spelpaus", DOB: "1985-02-02"}
+	excludedNL     = &Player{ID: 32, KYCEntityID: "k-nl-adult", FirstName: "Jan", LastName: "de Vries", DOB: "1975-07-14", MoneyLeft: true}
+	badStored      = &Player{ID: 8, PersonID: "SE-garbage", FirstName: "Åsa", LastName: "Öberg-Lindqvist"}
+	onBreak        = &Player{ID: 9, PersonID: "SE197901311238", FirstName: "Åsa", LastName: "Öberg-Lindqvist", DOB: "1979-01-31",
 		OnBreak:     "You chose a 7-day time-out, so deposits and play are paused until 2026-04-04 23:31 UTC.",
 		OnBreakText: models.Text{ID: "breaks.on_break", Args: []any{"Until", time.Date(2026, 4, 4, 23, 31, 0, 0, time.UTC)}}}
 )
@@ -143,6 +148,41 @@ func TestDecide(t *testing.T) {
 			want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (fake)"},
 		{name: "self-excluded by name and dob (NL)", in: Input{KYC: nlAdult, Amount: eur(100), Currency: "EUR"}, register: fake,
 			want: Finish, rules: []Rule{RuleSelfExcluded}},
+		// An excluded known player with money here may log in to withdraw it, as a
+		// password player signs in withdraw-only; no deposit, and no one else.
+		{name: "excluded known player with money logs in withdraw-only", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true},
+			register: fake, want: Continue, rules: []Rule{RuleWithdrawOnly}},
+		{name: "excluded known NL player with money logs in withdraw-only", in: Input{KYC: nlAdult, Known: excludedNL, Currency: "EUR", LoginOnly: true},
+			register: fake, want: Continue, rules: []Rule{RuleWithdrawOnly}},
+		{name: "excluded known player with money, on a break, logs in withdraw-only", in: Input{KYC: seExcluded,
+			Known: func() *Player {
+				p := copyOf(excludedSE)
+				p.OnBreak, p.OnBreakText = onBreak.OnBreak, onBreak.OnBreakText
+				return p
+			}(),
+			Currency: "SEK", LoginOnly: true}, register: fake, want: Continue, rules: []Rule{RuleWithdrawOnly}},
+		{name: "excluded known player logs in withdraw-only, limits not asked", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true},
+			register: fake, limits: &limits{err: errors.New("db down")}, want: Continue, rules: []Rule{RuleWithdrawOnly}},
+		{name: "excluded known player with money, deposit and play", in: Input{KYC: seExcluded, Known: excludedSE, Amount: sek(100), Currency: "SEK"},
+			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (fake)"},
+		{name: "excluded known player with money, amount typed in the checkout", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK"},
+			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}},
+		{name: "excluded known player without money logs in", in: Input{KYC: seExcluded, Known: excludedSEPoor, Currency: "SEK", LoginOnly: true},
+			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}},
+		{name: "excluded unknown person logs in", in: Input{KYC: seExcluded, Currency: "SEK", LoginOnly: true},
+			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}},
+		{name: "excluded NL person whose kycentityid finds another player with money logs in", in: Input{KYC: nlAdult,
+			Known: func() *Player { p := copyOf(excludedNL); p.FirstName = "Johan"; return p }(), Currency: "EUR", LoginOnly: true},
+			register: fake, want: Finish, rules: []Rule{RuleIdentityMismatch}},
+		{name: "excluded known player with money, blocked by staff, logs in", in: Input{KYC: seExcluded,
+			Known: func() *Player { p := copyOf(excludedSE); p.Blocked = true; return p }(), Currency: "SEK", LoginOnly: true},
+			register: fake, want: Finish, rules: []Rule{RuleBlocked}, inMessage: "closed for play"},
+		{name: "excluded known player with money, under 18, logs in", in: Input{KYC: seMinor,
+			Known:    &Player{ID: 33, PersonID: "SE201005152382", FirstName: "Elsa", LastName: "Minor", DOB: "2010-05-15", MoneyLeft: true},
+			Currency: "SEK", LoginOnly: true}, register: &register{res: exclusions.Result{Excluded: true, Register: "test", Reference: "r"}},
+			want: Finish, rules: []Rule{RuleUnderage}},
+		{name: "register unavailable, known player with money logs in", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true},
+			register: down, want: Finish, rules: []Rule{RuleRegisterUnavailable}},
 		{name: "register unavailable fails closed", in: Input{KYC: seAdult, Amount: sek(100), Currency: "SEK"}, register: down,
 			want: Finish, rules: []Rule{RuleRegisterUnavailable}, inMessage: "self-exclusion register"},
 		{name: "no register fails closed", in: Input{KYC: seAdult, Amount: sek(100), Currency: "SEK"}, register: nilChecker{},
@@ -284,6 +324,41 @@ func TestDecide(t *testing.T) {
 }
 
 func copyOf(p *Player) *Player { c := *p; return &c }
+
+// TestDecideWithdrawOnly: the login of an excluded known player with money here is
+// answered a plain CONTINUE (no limit, no message), names the register for the
+// session's notice and keeps the register's reference with the reason; every other
+// decision opens no withdraw-only session.
+func TestDecideWithdrawOnly(t *testing.T) {
+	reg := &register{res: exclusions.Result{Excluded: true, Register: "Spelpaus", Reference: "sp-42"}}
+	r := testRules(t, reg, &limits{allow: Allowance{Limited: true, Remaining: sek(0)}})
+	d := r.Decide(context.Background(), Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true})
+	if a := d.Answer(); a.Status != "CONTINUE" || a.Limit != "" || d.Message != "" || d.Text.ID != "" {
+		t.Errorf("answer %+v, message %q, text %+v; want a plain CONTINUE", a, d.Message, d.Text)
+	}
+	if got := d.WithdrawOnly(); got != "Spelpaus" {
+		t.Errorf("WithdrawOnly() = %q; want the register, Spelpaus", got)
+	}
+	if len(d.Reasons) != 1 || !strings.Contains(d.Reasons[0].Detail, "sp-42") || !strings.Contains(d.Reasons[0].Detail, "Spelpaus") {
+		t.Errorf("reasons %+v; want one naming the register and its reference", d.Reasons)
+	}
+	if got, want := d.Summary(), "kyc continue [withdraw-only]"; got != want {
+		t.Errorf("Summary = %q; want %q", got, want)
+	}
+	for _, in := range []Input{
+		{KYC: seExcluded, Known: excludedSE, Amount: sek(100), Currency: "SEK"},
+		{KYC: seExcluded, Known: excludedSEPoor, Currency: "SEK", LoginOnly: true},
+		{KYC: seExcluded, Currency: "SEK", LoginOnly: true},
+	} {
+		if d := r.Decide(context.Background(), in); d.WithdrawOnly() != "" || d.Outcome != Finish {
+			t.Errorf("%+v: %s, WithdrawOnly() %q; want finish and no withdraw-only session", in, d.Summary(), d.WithdrawOnly())
+		}
+	}
+	reg.res.Excluded = false
+	if d := r.Decide(context.Background(), Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true}); d.WithdrawOnly() != "" || d.Outcome != Continue {
+		t.Errorf("not excluded: %s, WithdrawOnly() %q; want a full login", d.Summary(), d.WithdrawOnly())
+	}
+}
 
 type nilChecker struct{ exclusions.Exclusions }
 type nilLimits struct{ Limits }
