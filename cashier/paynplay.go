@@ -259,6 +259,9 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 				return fmt.Errorf("player %d: %w", o.PlayerID, err)
 			}
 			out.State, out.Player = PayNPlayReady, &p
+			if o.KYCWithdrawOnly != "" {
+				out.Access = Access{WithdrawOnly: true, Register: o.KYCWithdrawOnly}
+			}
 		case o.Status == models.OrderFailed:
 			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
 		default:

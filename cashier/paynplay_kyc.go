@@ -164,6 +164,13 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 			if in.Known, err = s.decisionPlayer(ctx, *known); err != nil {
 				return nil, err
 			}
+			// A login of a player the register excludes opens a withdraw-only
+			// session while they have money here (paynplay.RuleWithdrawOnly).
+			if order.LoginOnly {
+				if in.Known.MoneyLeft, err = s.moneyLeft(ctx, *known); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if known == nil && started == nil {
 			alike, err := lookalikes(db, id)
@@ -369,6 +376,9 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		log.Error("kyc refusal not stored as a message id", "err", err)
 	}
 	order.KYCText = text
+	// The sign-in of this order is withdraw-only (PayNPlayResult): the register
+	// excludes the player, whom the login lets in only to take their money out.
+	order.KYCWithdrawOnly = clip(d.WithdrawOnly(), 100)
 	reasons := make([]string, len(d.Reasons))
 	for i, r := range d.Reasons {
 		reasons[i] = string(r.Rule) + ": " + strings.ReplaceAll(r.Detail, "\n", " ")

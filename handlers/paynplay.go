@@ -271,12 +271,19 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				return refuseSignIn(c, log, page, out.Order, claim)
 			}
 			before := session(c)
-			if err := signIn(c, *out.Player, cashier.Access{}); err != nil {
+			// A login the kyc let in although the register excludes the player opens
+			// a withdraw-only session, as a password player's sign-in does.
+			if err := signIn(c, *out.Player, out.Access); err != nil {
 				return err
 			}
 			log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in", slog.Int64("order_id", out.Order.ID),
 				slog.Int64("player_id", out.Player.ID), slog.Bool("login_only", out.Order.LoginOnly),
 				slog.String("request_id", requestID(c)))
+			if out.Access.WithdrawOnly {
+				log.LogAttrs(c.UserContext(), slog.LevelInfo, "signed in withdraw-only: self-excluded in the national register",
+					slog.Int64("player_id", out.Player.ID), slog.String("register", out.Access.Register),
+					slog.Int64("order_id", out.Order.ID), slog.String("request_id", requestID(c)))
+			}
 			// The session began with the deposit that signed it in: its reality check
 			// counts from that deposit, and counts it. A session of the same player's
 			// that began before keeps its times.

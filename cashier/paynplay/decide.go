@@ -47,7 +47,7 @@ const (
 
 // finishes reports whether the rule stops the checkout by itself.
 func (r Rule) finishes() bool {
-	return r != RuleKYCEntityChanged && r != RuleLimitCapped && r != RuleLookalike
+	return r != RuleKYCEntityChanged && r != RuleLimitCapped && r != RuleLookalike && r != RuleWithdrawOnly
 }
 
 // messages are the player-facing sentences of the rules that finish, in English.
@@ -138,7 +138,10 @@ func (d Decision) Fired(rule Rule) bool {
 // withdraw-only (RuleWithdrawOnly), for the session's notice; "" when the
 // decision opens a full session, or none.
 func (d Decision) WithdrawOnly() string {
-	return ""
+	if d.Outcome != Continue || !d.Fired(RuleWithdrawOnly) || d.Register == nil {
+		return ""
+	}
+	return d.Register.Register
 }
 
 // Summary is one line for the log, naming only the outcome, the limit and the
@@ -272,7 +275,11 @@ func init() {
 // Decide stops early only where later rules would have nothing trustworthy to read:
 // after Trustly's own abort, and after an identity it cannot read. The register and
 // the limits, which cost a round trip while the player waits in the checkout, are
-// asked only when no rule has finished the order yet, the register first.
+// asked only when no rule has finished the order yet, the register first. A person
+// the register excludes is refused (RuleSelfExcluded), except the known player with
+// money here who only logs in: their money stays theirs, and the login opens a
+// withdraw-only session (RuleWithdrawOnly, Decision.WithdrawOnly); the limits are
+// not asked for it.
 //
 // The caller runs Decide outside any database write lock (the register may take up
 // to its timeout), with Started and Known read just before.
@@ -382,6 +389,16 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 		return d
 	}
 	d.Register = &res
+	// An excluded player's money stays theirs: a known player with money here who
+	// only logs in (no amount: no money can move) is let in to withdraw it, and the
+	// session is withdraw-only, as a password player's sign-in (cashier.Access).
+	// Not a deposit, not a new person (nothing to withdraw, no account is opened),
+	// not one with nothing here; the rules above (age, a block by staff, the
+	// identity) have finished the order already where they apply.
+	if k := in.Known; res.Excluded && in.LoginOnly && k != nil && k.MoneyLeft && (in.Started == nil || in.Started.ID == k.ID) {
+		fire(RuleWithdrawOnly, "%s reference %s: player %d has money here and only logs in", res.Register, res.Reference, k.ID)
+		return d
+	}
 	if res.Excluded {
 		fire(RuleSelfExcluded, "%s reference %s", res.Register, res.Reference)
 		d.Message = fmt.Sprintf(messages[RuleSelfExcluded], res.Register)
