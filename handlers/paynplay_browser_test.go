@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -400,5 +401,76 @@ func (b *browser) registerAs(email, first, last, personID string) []chromedp.Act
 		chromedp.SendKeys(id("password"), testPassword),
 		chromedp.Click(id("login-submit")),
 		chromedp.WaitVisible(id("deposit-form")),
+	}
+}
+
+// TestBrowserPayNPlayExcludedWithdraws: a pure Pay N Play player who deposited and
+// then excluded themselves in the national register comes back with "Log in with
+// your bank" and is let in withdraw-only: the cashier page says why deposits are
+// closed, shows the balance and no deposit form, and the withdrawal goes to the
+// account deposited from. "Deposit & play" is refused as before.
+func TestBrowserPayNPlayExcludedWithdraws(t *testing.T) {
+	fake := exclusions.Sandbox()
+	setup := withPayNPlay(t, "pure")
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) { setup(s); s.Cashier.Exclusions = fake }, Sandbox: playerPace})
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.depositAndPlay("SE", "100")
+	frame := b.bankFrame()
+	b.doIn(frame, "log in to the bank as Åsa", bankLogin("se-adult")...)
+	b.doIn(frame, "pay after the identity check", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	b.waitText("balance", "SEK 100.00")
+	player := lv.playerByPersonID("SE197901311246")
+	lv.waitAccount(player, models.AccountFromDeposit)
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("bank-login-form")))
+	exclude(t, fake, player)
+
+	b.do("log in with the bank", chromedp.Click(id("bank-login")), chromedp.WaitVisible(id("checkout-frame")))
+	frame = b.bankFrame()
+	b.doIn(frame, "log in to the bank as Åsa, now excluded", bankLogin("se-adult")...)
+	b.backToMerchant(frame, "/cashier")
+	b.do("the withdraw-only cashier page", chromedp.WaitVisible(id("withdraw-only")))
+	if got, want := b.text("withdraw-only"), "You are registered as excluded from gambling (fake), so deposits and play are closed to you here."; !strings.Contains(got, want) {
+		t.Errorf("notice %q; want it to say %q", got, want)
+	}
+	if b.has("deposit-form") {
+		t.Error("the withdraw-only cashier page offers a deposit")
+	}
+	if got := b.text("balance"); got != "SEK 100.00" {
+		t.Errorf("balance %q; want SEK 100.00", got)
+	}
+	b.snap("paynplay-withdraw-only")
+
+	b.do("follow the way to withdraw", chromedp.Click(id("withdraw-link")), chromedp.WaitVisible(id("withdrawable")))
+	b.eventually("the form names the account deposited from", func() (bool, error) {
+		if b.has("deposit-account") {
+			return true, nil
+		}
+		return false, chromedp.Do(b.ctx, chromedp.Reload(), chromedp.WaitVisible(id("withdrawable")))
+	}, func() string { return "it does not" })
+	b.do("withdraw 40", chromedp.SendKeys(id("amount"), "40"), chromedp.Click(id("payout-submit")),
+		chromedp.WaitVisible(id("payout-state")))
+	b.waitLocation("/payouts/")
+	var payout models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderPayout).Take(&payout).Error; err != nil {
+		t.Fatal(err)
+	}
+	var account models.BankAccount
+	if err := lv.DB.Where("player_id = ? AND source = ?", player.ID, models.AccountFromDeposit).Take(&account).Error; err != nil {
+		t.Fatal(err)
+	}
+	if payout.BankAccountID != account.ID || payout.Amount.Minor != 4000 {
+		t.Errorf("payout to account %d of %v; want the deposit's account %d, 40.00", payout.BankAccountID, payout.Amount, account.ID)
+	}
+
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("bank-login-form")))
+	b.depositAndPlay("SE", "100")
+	frame = b.bankFrame()
+	b.doIn(frame, "Deposit & play as Åsa, excluded", bankLogin("se-adult")...)
+	b.backToMerchant(frame, "/paynplay/fail")
+	b.waitText("refusal", "You are registered as excluded from gambling (fake), so you cannot play here. No money was moved.")
+	if got := lv.wallet(player); got.Minor != 6000 {
+		t.Errorf("wallet %d; want 6000 after the payout and the refused deposit", got.Minor)
 	}
 }
