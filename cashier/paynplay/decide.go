@@ -396,7 +396,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 	// not one with nothing here; the rules above (age, a block by staff, the
 	// identity) have finished the order already where they apply.
 	if k := in.Known; res.Excluded && in.LoginOnly && k != nil && k.MoneyLeft && (in.Started == nil || in.Started.ID == k.ID) {
-		fire(RuleWithdrawOnly, "%s reference %s: player %d has money here and only logs in", res.Register, res.Reference, k.ID)
+		fire(RuleWithdrawOnly, "%s reference %s: the player has money here and only logs in", res.Register, res.Reference)
 		return d
 	}
 	if res.Excluded {
