@@ -22,8 +22,9 @@ import (
 // A crash child is this test binary run again as a process of its own, as the
 // cashier a kill -9 stops in the middle of a money path: it opens the payEnv's
 // database, calls Trustly through the payEnv's proxy (so its calls are counted and
-// its answers can be held), and runs one step (a deposit form, a withdrawal form)
-// with a failpoint on, which kills it with SIGKILL where the failpoint is. The
+// its answers can be held), and runs one step (a deposit form, a withdrawal form,
+// the add-account button) with a failpoint on, which kills it with SIGKILL where
+// the failpoint is, or is killed by the test while its call is held. The
 // payEnv's own Service is then the cashier started again on the same database;
 // Trustly's notifications about what the child started reach it.
 
@@ -37,7 +38,7 @@ type crashStep struct {
 	Username, Password               string
 	MerchantKeyPEM, TrustlyKeyPEM    []byte
 	SandboxExtra                     map[string]string
-	Kind                             string // "deposit" or "payout"
+	Kind                             string // "deposit", "payout" or "selectaccount"
 	PlayerID, AccountID, AmountMinor int64
 	Token                            string
 }
@@ -91,6 +92,8 @@ func TestCrashChildProcess(t *testing.T) {
 		_, err = svc.StartDepositOnce(t.Context(), player, step.Token, amount, "127.0.0.1")
 	case "payout":
 		_, err = svc.RequestPayoutOnce(t.Context(), player, step.Token, step.AccountID, amount)
+	case "selectaccount":
+		_, err = svc.StartSelectAccount(t.Context(), player, "127.0.0.1")
 	default:
 		err = fmt.Errorf("unknown step %q", step.Kind)
 	}

@@ -25,7 +25,7 @@ const janitorBatch = 500
 const (
 	JobResumePayouts   = "resume-payouts"   // ResumePayouts: resend, settlePayouts (637), checkRefunds
 	JobRefundsUnknown  = "refunds-unknown"  // refunds whose Refund call never recorded an outcome
-	JobAbandonDeposits = "abandon-deposits" // deposits whose checkout expired with no notification
+	JobAbandonDeposits = "abandon-deposits" // deposits and account selections whose checkout expired with no notification
 	JobMatchUnknown    = "match-unknown"    // notifications stored for orders we did not know
 )
 
@@ -53,7 +53,8 @@ type janitorJob struct {
 // answered 637 are settled from Trustly's AccountLedger (ResumePayouts); refunds
 // whose Refund call never recorded an outcome (the process died between the
 // reservation and the booking) are marked so, which GetWithdrawals then settles;
-// deposits whose checkout expired with no notification become abandoned; and
+// deposits and account selections whose checkout expired with no notification, or
+// whose call was never answered, become abandoned; and
 // notifications stored for an order we did not know are applied once that order
 // exists (they are listed for staff until then).
 //
@@ -161,53 +162,74 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// abandonDeposits marks abandoned the deposits of which Trustly has said nothing:
-// started (a checkout nobody finished) more than Config.CheckoutExpiry ago, and
-// still created, their Deposit call never answered, more than Config.ResumeAfter
-// ago, longer than the call can take: the process making it was killed before or
-// during the call, and no player saw a checkout. Each is changed under its row
-// lock and only if no notification came meanwhile. A notification that comes
-// later still applies (OrderAbandoned).
+// abandonDeposits marks abandoned the deposits and account selections of which
+// Trustly has said nothing: started (a checkout nobody finished) more than
+// Config.CheckoutExpiry ago, and still created, their Deposit or SelectAccount
+// call never answered, more than Config.ResumeAfter ago, longer than the call can
+// take: the process making it was killed before or during the call, and no player
+// saw a checkout. A selection whose account notification came is left as it is:
+// that notification changes none of its statuses (SelectedAccount reads it), and
+// its account was saved. Each is changed under its row lock and only if no
+// notification came meanwhile. A notification that comes later still applies
+// (OrderAbandoned): a credit books, an account is saved.
 func (s *Service) abandonDeposits(ctx context.Context) error {
 	now := s.now().UTC()
 	cutoff, unanswered := now.Add(-s.cfg.checkoutExpiry()), now.Add(-s.cfg.resumeAfter())
 	silent := []models.OrderStatus{models.OrderCreated, models.OrderStarted}
-	var ids []int64
-	err := s.db.WithContext(ctx).Model(&models.Order{}).
-		Where("kind = ? AND ((status IN ? AND created_at < ?) OR (status = ? AND created_at < ?))",
-			models.OrderDeposit, silent, cutoff, models.OrderCreated, unanswered).
-		Order("id").Limit(janitorBatch).Pluck("id", &ids).Error
+	kinds := []models.OrderKind{models.OrderDeposit, models.OrderSelectAccount}
+	var rows []struct {
+		ID   int64
+		Kind models.OrderKind
+	}
+	err := s.db.WithContext(ctx).Model(&models.Order{}).Select("id, kind").
+		Where("kind IN ? AND ((status IN ? AND created_at < ?) OR (status = ? AND created_at < ?))",
+			kinds, silent, cutoff, models.OrderCreated, unanswered).
+		Where("(kind <> ? OR NOT "+accountCame+")", models.OrderSelectAccount, trustly.MethodAccount).
+		Order("id").Limit(janitorBatch).Scan(&rows).Error
 	if err != nil {
-		return fmt.Errorf("abandoned deposits: %w", err)
+		return fmt.Errorf("abandoned checkouts: %w", err)
 	}
 	var errs []error
-	for _, id := range ids {
+	for _, row := range rows {
 		if ctx.Err() != nil {
 			break
 		}
 		changed := false
-		order, err := s.changeOrder(ctx, id, models.OrderDeposit, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+		order, err := s.changeOrder(ctx, row.ID, row.Kind, func(tx *gorm.DB, o *models.Order, now time.Time) error {
 			switch {
 			case o.Status != models.OrderCreated && o.Status != models.OrderStarted:
 				return nil // a notification came meanwhile
 			case o.Status == models.OrderStarted && !o.CreatedAt.Before(cutoff):
-				return nil // the Deposit call was answered meanwhile: its checkout may be in use
+				return nil // the call was answered meanwhile: its checkout may be in use
+			}
+			if o.Kind == models.OrderSelectAccount {
+				var n int64
+				if err := tx.Model(&models.Order{}).Where("id = ? AND "+accountCame, o.ID, trustly.MethodAccount).Count(&n).Error; err != nil {
+					return fmt.Errorf("account notifications: %w", err)
+				}
+				if n > 0 {
+					return nil // its account came meanwhile
+				}
 			}
 			changed = true
 			setOnce(&o.AbandonedAt, now)
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("deposit %d: %w", id, err))
+			errs = append(errs, fmt.Errorf("%s %d: %w", row.Kind, row.ID, err))
 			continue
 		}
 		if changed {
-			s.log.Info("deposit checkout abandoned: no word from Trustly since the Deposit call", "order_id", order.ID,
+			s.log.Info("checkout abandoned: no word from Trustly since the call that made it", "kind", order.Kind, "order_id", order.ID,
 				"message_id", order.MessageID, "player_id", order.PlayerID, "created_at", order.CreatedAt, "status", order.Status)
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// accountCame is the condition on orders that an account notification
+// (trustly.MethodAccount, its argument) was stored for the order.
+const accountCame = "EXISTS (SELECT 1 FROM notifications WHERE notifications.order_id = orders.id AND notifications.method = ?)"
 
 // abandonUnanswered marks abandoned deposit o if its Deposit call still has no
 // answer (created, no checkout URL, no notification): the process that made the

@@ -74,8 +74,9 @@ type payEnv struct {
 	// the proxy writes it only when its release channel is closed.
 	lose, unsigned atomic.Int32
 	held           chan heldAnswer
-	// holdDeposits puts Deposit answers in the proxy's hands as well.
-	holdDeposits atomic.Bool
+	// holdDeposits puts Deposit answers in the proxy's hands as well, and
+	// holdSelects SelectAccount answers.
+	holdDeposits, holdSelects atomic.Bool
 
 	mu       sync.Mutex
 	calls    map[string]int // API calls per method
@@ -107,7 +108,8 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		held := e.held
 		e.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(raw))
-		if m.Method != "AccountPayout" && m.Method != "Refund" && (m.Method != "Deposit" || !e.holdDeposits.Load()) {
+		if m.Method != "AccountPayout" && m.Method != "Refund" && (m.Method != "Deposit" || !e.holdDeposits.Load()) &&
+			(m.Method != "SelectAccount" || !e.holdSelects.Load()) {
 			e.sb.Sandbox.Handler().ServeHTTP(w, r)
 			return
 		}
