@@ -189,7 +189,9 @@ func accountState(order models.Order, account *models.BankAccount, success bool)
 		phase, text = views.AccountAdded, "accounts.state.added"
 		token = phase + ":" + strconv.FormatBool(account.Verified)
 		return phase, text, token
-	case order.Status == models.OrderFailed || !success:
+	case order.Status == models.OrderFailed || order.Status == models.OrderAbandoned || !success:
+		// An abandoned selection (the janitor: its checkout expired, or its call was
+		// never answered) will get no account, unless one comes after all.
 		phase, text = views.AccountFailed, "accounts.state.failed"
 	default:
 		phase, text = views.AccountVerifying, "accounts.state.verifying"

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/views"
 	"github.com/valyala/fasthttp"
 )
 
@@ -147,5 +148,24 @@ func TestHistoryAbandonedCheckout(t *testing.T) {
 	}
 	if got, title := page.text("order-status"), page.text("result-title"); got != expired || title != enText("deposit.result.title_fail") {
 		t.Errorf("its result page reads %q under %q; want %q under the fail title", got, title, expired)
+	}
+}
+
+// TestAccountStateAbandoned: an account selection the janitor abandoned (its
+// checkout expired, or its SelectAccount call was never answered) with no
+// account reads "Nothing was added" on its result page, and the page stops
+// polling; it read "Verifying your account…" and polled for good. An account
+// that came after all is shown as added.
+func TestAccountStateAbandoned(t *testing.T) {
+	o := models.Order{Kind: models.OrderSelectAccount, Status: models.OrderAbandoned}
+	if phase, text, _ := accountState(o, nil, true); phase != views.AccountFailed || text != "accounts.state.failed" {
+		t.Errorf("abandoned selection without an account: %s, %s; want %s, accounts.state.failed", phase, text, views.AccountFailed)
+	}
+	if phase, _, _ := accountState(o, &models.BankAccount{Verified: true}, true); phase != views.AccountAdded {
+		t.Errorf("abandoned selection whose account came after all: %s; want %s", phase, views.AccountAdded)
+	}
+	o.Status = models.OrderStarted
+	if phase, _, _ := accountState(o, nil, true); phase != views.AccountVerifying {
+		t.Errorf("started selection back on the success page: %s; want %s", phase, views.AccountVerifying)
 	}
 }
