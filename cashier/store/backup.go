@@ -35,7 +35,11 @@ func Backup(ctx context.Context, dsn, path string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	db, err := sql.Open(sqliteDriver, SQLiteDSN(dsn))
+	sqliteDSN, err := SQLiteDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	db, err := sql.Open(sqliteDriver, sqliteDSN)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

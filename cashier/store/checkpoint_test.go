@@ -14,7 +14,11 @@ import (
 // checkpoint at 1 000 pages would, and stop when the pool is closed.
 func TestCheckpoints(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.db")
-	pool, err := sql.Open(sqliteDriver, SQLiteDSN(path))
+	dsn, err := SQLiteDSN(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

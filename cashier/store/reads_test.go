@@ -21,7 +21,7 @@ func TestReadDSN(t *testing.T) {
 	if err != nil || got != want {
 		t.Errorf("readDSN = %q, %v; want %q", got, err, want)
 	}
-	if !inMemory("file::memory:?cache=shared") || !inMemory("file:x?mode=memory") || inMemory(SQLiteDSN("/tmp/x.db")) {
+	if dsn, err := SQLiteDSN("/tmp/x.db"); err != nil || !inMemory("file::memory:?cache=shared") || !inMemory("file:x?mode=memory") || inMemory(dsn) {
 		t.Error("inMemory misjudges a DSN")
 	}
 }

@@ -33,19 +33,8 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") || strings.Contains(dsn, "host=")
 }
 
-// SQLiteDSN turns a file path into the DSN the money database needs: WAL, a busy
-// timeout, BEGIN IMMEDIATE for every transaction (read-then-write transactions
-// otherwise fail with "database is locked" under concurrency), foreign keys, and
-// synchronous=FULL so a committed transfer survives a power cut.
-func SQLiteDSN(path string) string {
-	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
-		return path
-	}
-	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on&_synchronous=FULL"
-}
-
-// Open connects to dsn (a postgres:// URL or a SQLite file path) and migrates the
-// schema. Duplicate keys come back as gorm.ErrDuplicatedKey on both databases.
+// Open connects to dsn (a postgres:// URL, or a SQLite file path or file: URI,
+// opened with the settings SQLiteDSN forces) and migrates the schema. Duplicate keys come back as gorm.ErrDuplicatedKey on both databases.
 func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	if dsn == "" {
 		return nil, errors.New("open database: no DSN")
@@ -55,16 +44,20 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	}
 	cfg := config(log, !IsPostgres(dsn))
 	var dialector gorm.Dialector
-	var pool *sql.DB // SQLite's, closed here if GORM cannot open it
+	var pool *sql.DB     // SQLite's, closed here if GORM cannot open it
+	var sqliteDSN string // SQLite's, with the settings the cashier needs
 	if IsPostgres(dsn) {
 		dialector = postgres.Open(dsn) // pgx keeps its own cache of prepared statements
 	} else {
+		var err error
+		if sqliteDSN, err = SQLiteDSN(dsn); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 		path := SQLitePath(dsn)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		var err error
-		if pool, err = sql.Open(sqliteDriver, SQLiteDSN(dsn)); err != nil {
+		if pool, err = sql.Open(sqliteDriver, sqliteDSN); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		dialector = sqlite.New(sqlite.Config{Conn: sqlitePool{pool}})
@@ -101,7 +94,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		return nil, err
 	}
 	if pool != nil && !inMemory(dsn) {
-		if err := openReads(db, SQLiteDSN(dsn), config(log, true)); err != nil {
+		if err := openReads(db, sqliteDSN, config(log, true)); err != nil {
 			sqlDB.Close()
 			return nil, err
 		}

@@ -87,7 +87,13 @@ func TestOpenUpgradesPlayers(t *testing.T) {
 		raw  func(dsn string) gorm.Dialector
 	}{
 		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "old.db") },
-			func(dsn string) gorm.Dialector { return sqlite.Open(store.SQLiteDSN(dsn)) }},
+			func(dsn string) gorm.Dialector {
+				sqliteDSN, err := store.SQLiteDSN(dsn)
+				if err != nil {
+					panic(err) // a plain path always has one
+				}
+				return sqlite.Open(sqliteDSN)
+			}},
 		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) },
 			func(dsn string) gorm.Dialector { return postgres.Open(dsn) }},
 	} {

@@ -820,11 +820,21 @@ func defaultBaseURL(addr string) string {
 
 // checkDatabaseURL refuses a DATABASE_URL that is a URL of a scheme other than
 // PostgreSQL's (mysql://…, sqlite://…): anything not PostgreSQL's is a SQLite file
-// path, and such a value would otherwise become a file of that name.
+// path, and such a value would otherwise become a file of that name. A SQLite
+// path or file: URI whose query asks for less than the money database needs
+// (store.SQLiteDSN: another journal mode than WAL, synchronous below FULL, foreign
+// keys off, …) is refused too, naming the parameter; the rest of such a query is
+// kept, and the cashier's settings are added to it. The URL itself is not shown:
+// a SQLite query may carry a password (_auth_pass).
 func checkDatabaseURL(dsn string) error {
 	if scheme, _, ok := strings.Cut(dsn, "://"); ok && !store.IsPostgres(dsn) && !strings.HasPrefix(dsn, "file:") &&
 		!strings.ContainsAny(scheme, "/\\") {
 		return fmt.Errorf("DATABASE_URL %q: want postgres://… (or postgresql://…) for PostgreSQL, or a SQLite file path", redactURL(dsn))
+	}
+	if !store.IsPostgres(dsn) {
+		if _, err := store.SQLiteDSN(dsn); err != nil {
+			return fmt.Errorf("DATABASE_URL: %w", err)
+		}
 	}
 	return nil
 }

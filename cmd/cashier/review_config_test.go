@@ -314,3 +314,27 @@ func TestReviewConfigSandboxAttributeValues(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewConfigSQLiteURLSafety: a SQLite DATABASE_URL with a query that asks
+// for less than the money database needs (another journal mode than WAL,
+// synchronous below FULL, foreign keys off, deferred transactions) stops the
+// start with an error naming DATABASE_URL and the parameter, before anything is
+// opened; one that asks for nothing of the kind is taken, and opened with the
+// cashier's settings (store.TestSQLiteURLKeepsSafetySettings). Such a URL was
+// taken and opened as given, without any of them.
+func TestReviewConfigSQLiteURLSafety(t *testing.T) {
+	dir := t.TempDir()
+	for _, q := range []string{"_journal_mode=DELETE", "_synchronous=NORMAL", "_foreign_keys=off", "_txlock=deferred", "_busy_timeout=0"} {
+		v := "file:" + dir + "/x.db?" + q
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}))
+		key, _, _ := strings.Cut(q, "=")
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), key) {
+			t.Errorf("DATABASE_URL %q: %v; want an error naming DATABASE_URL and %s", v, err, key)
+		}
+	}
+	for _, v := range []string{"file:" + dir + "/y.db", dir + "/z.db?cache=private&_busy_timeout=20000", "file:" + dir + "/w.db?_sync=EXTRA"} {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v})); err != nil {
+			t.Errorf("DATABASE_URL %q: %v; want it taken", v, err)
+		}
+	}
+}

@@ -275,7 +275,11 @@ func openRead(path string) (*gorm.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
-	return gorm.Open(sqlite.Open(store.SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard})
+	dsn, err := store.SQLiteDSN(path)
+	if err != nil {
+		return nil, err
+	}
+	return gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard})
 }
 
 func closeDB(db *gorm.DB) {
