@@ -60,7 +60,7 @@ type payEnv struct {
 	clock *payClock
 	svc   *cashier.Service // plain client; deposits and selections complete themselves
 
-	hold atomic.Bool // while set, notifications are answered 503 and Trustly retries
+	hold atomic.Bool // while set, notifications are answered 503 and Trustly retries (see retryWhileHeld)
 
 	// register is the self-exclusion checker of the services made from here on
 	// (exclusions.Sandbox() when nil), with registerTimeout.
@@ -188,6 +188,27 @@ func payConfig(baseURL, notifyToken string) cashier.Config {
 			"SEK": payLimits("SEK"),
 			"EUR": payLimits("EUR"),
 		}}
+}
+
+// retryWhileHeld is the sandbox option for a test that holds notifications back
+// (hold) and then waits for one of them: the sandbox retries an unanswered
+// notification every 50 ms until the test binary's deadline (10 minutes without
+// one), as Trustly retries for a day (API.md §6.2, §13). sandboxtest's schedule
+// gives up after about 140 ms, so without it a hold that lasts longer, as any
+// hold may on a loaded machine, loses the notification for good and the wait for
+// it times out.
+func retryWhileHeld(t *testing.T) func(*sandbox.Config) {
+	const every = 50 * time.Millisecond
+	budget := 10 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		budget = time.Until(d)
+	}
+	return func(c *sandbox.Config) {
+		c.RetrySchedule = make([]time.Duration, budget/every+1)
+		for i := range c.RetrySchedule {
+			c.RetrySchedule[i] = every
+		}
+	}
 }
 
 // payLimits: payouts of 10–10 000, above 5 000 with approval.

@@ -82,12 +82,7 @@ func (e *payEnv) wantChecking(order models.Order) {
 // the bank and in the wallet. The payoutconfirmation then settles it, paid once.
 func TestPayoutResendRefusedPaidOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newPayEnv(t, db, func(c *sandbox.Config) {
-			c.RetrySchedule = make([]time.Duration, 200)
-			for i := range c.RetrySchedule {
-				c.RetrySchedule[i] = 50 * time.Millisecond
-			}
-		})
+		e := newPayEnv(t, db, retryWhileHeld(t))
 		p := e.player("SE")
 		account := e.deposit(p, 1000)
 		slow := e.service(func(c *trustly.Config) {

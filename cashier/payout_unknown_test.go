@@ -34,7 +34,7 @@ func TestPayout637(t *testing.T) {
 			{"accepted", sandbox.ScenarioPayoutConfirmed, models.OrderSent, 70000, 1},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				e := newPayEnv(t, db, func(c *sandbox.Config) { c.PayoutScenario = tt.scenario })
+				e := newPayEnv(t, db, retryWhileHeld(t), func(c *sandbox.Config) { c.PayoutScenario = tt.scenario })
 				p := e.player("SE")
 				account := e.deposit(p, 1000)
 				e.hold.Store(true)
@@ -137,7 +137,7 @@ func (e *payEnv) resumeTogether() {
 // accepted the payout; the notifications then prove it was sent.
 func TestPayoutUnsignedError(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newPayEnv(t, db)
+		e := newPayEnv(t, db, retryWhileHeld(t))
 		p := e.player("SE")
 		account := e.deposit(p, 1000)
 		e.hold.Store(true)
