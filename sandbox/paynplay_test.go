@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,14 +259,28 @@ func TestPayNPlayCheckoutOutcome(t *testing.T) {
 // TestPayNPlayKYCResend: SandboxKYCResend and the checkout option deliver the kyc a
 // second time with the same bytes (notificationid, uuid, signature); with a delay
 // the copy arrives after the credit. The order plays out once.
+//
+// The delayed copy is due an hour after its kyc was queued and the sandbox's clock
+// moves that hour only once the order's pending, credit and account have arrived:
+// a real delay of 300 ms put the copy before the pending whenever the merchant's
+// answer took longer, as it does on a loaded machine.
 func TestPayNPlayKYCResend(t *testing.T) {
-	p := startPNP(t)
+	var skew atomic.Int64 // added to the sandbox's clock
+	p := startPNP(t, func(c *sandbox.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	})
 	soon := p.deposit(t, "SE", "10.00", cont, map[string]string{"SandboxAutoComplete": "1", "SandboxKYCResend": "1"})
-	late := p.deposit(t, "EE", "10.00", cont, map[string]string{"SandboxAutoComplete": "1", "SandboxKYCResend": "300ms"})
+	late := p.deposit(t, "EE", "10.00", cont, map[string]string{"SandboxAutoComplete": "1", "SandboxKYCResend": "1h"})
 	browser := p.deposit(t, "FI", "", cont, nil)
 	if r := loginAs(t, browser, "fi-adult", url.Values{"kycresend": {"1"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: HTTP %d", r.StatusCode)
 	}
+	// Everything but the late copy has arrived: no order waits for a kyc answer
+	// when the clock jumps past the kyc timeout.
+	p.m.WaitFor(t, soon.OrderID, 5, 10*time.Second)
+	p.m.WaitFor(t, late.OrderID, 4, 10*time.Second)
+	p.m.WaitFor(t, browser.OrderID, 2, 10*time.Second)
+	skew.Store(int64(time.Hour))
 	p.env.WaitIdle(t)
 	for _, tt := range []struct {
 		name string
