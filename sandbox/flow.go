@@ -205,8 +205,9 @@ func (s *Sandbox) login(tx *gorm.DB, o *Order, p Person) error {
 	case ScenarioKYCAbortUnverified:
 		abort = "unverified"
 	}
-	deadline := s.now().Add(s.kycTimeout(o))
-	o.Status, o.Step, o.KYCDeadline = StatusKYC, "kyc", &deadline
+	// The wait for the answer starts when the kyc first goes out (startKYCWait),
+	// not here: a kyc still queued cannot have been answered.
+	o.Status, o.Step, o.KYCDeadline = StatusKYC, "kyc", nil
 	if err := tx.Save(o).Error; err != nil {
 		return err
 	}
@@ -243,6 +244,22 @@ func (s *Sandbox) enqueueNow(tx *gorm.DB, o *Order, notes []note) error {
 		}
 	}
 	return nil
+}
+
+// startKYCWait starts the wait for the merchant's answer to the kyc of orderID as
+// the kyc goes out for the first time: KYCTimeout counts from there. Counted from
+// the login instead, a kyc the deliverer reached late (a loaded machine, a
+// restarted sandbox) was cancelled as unanswered without ever being sent.
+func (s *Sandbox) startKYCWait(tx *gorm.DB, orderID string) error {
+	var o Order
+	if err := tx.Where("id = ?", orderID).Take(&o).Error; err != nil {
+		return err
+	}
+	if o.Status != StatusKYC || o.KYCDeadline != nil {
+		return nil
+	}
+	deadline := s.now().Add(s.kycTimeout(&o))
+	return tx.Model(&o).Update("kyc_deadline", deadline).Error
 }
 
 // kycAnswered applies the merchant's answer to a kyc notification.
@@ -284,7 +301,8 @@ func (s *Sandbox) kycAnswered(ctx context.Context, orderID string, a trustly.Ans
 	})
 }
 
-// expireKYC treats kyc notifications without an answer in KYCTimeout as FINISH.
+// expireKYC treats kyc notifications without an answer KYCTimeout after they first
+// went out as FINISH.
 func (s *Sandbox) expireKYC(ctx context.Context) {
 	var orders []Order
 	if err := s.db.WithContext(ctx).Where("status = ? AND kyc_deadline < ?", StatusKYC, s.now()).Find(&orders).Error; err != nil {

@@ -66,7 +66,8 @@ func (s *Sandbox) deliverDue(ctx context.Context) {
 }
 
 // attempt makes one delivery attempt of row and records it. The notification's
-// effect on the books is applied on its first attempt, whatever the answer. It
+// effect on the books is applied on its first attempt, whatever the answer, and a
+// kyc's wait for its answer starts then. It
 // reports whether the attempt was recorded.
 func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 	log := s.log.With("order_id", row.OrderID, "notification_id", row.NotificationID, "method", row.Method)
@@ -75,6 +76,11 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 			if !row.Duplicate {
 				if err := s.applyEffect(tx, row); err != nil {
 					return err
+				}
+				if row.Method == trustly.MethodKYC {
+					if err := s.startKYCWait(tx, row.OrderID); err != nil {
+						return err
+					}
 				}
 			}
 			return tx.Model(row).Update("fired", true).Error

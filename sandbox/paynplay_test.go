@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -392,4 +393,46 @@ func TestPayNPlayNationalID(t *testing.T) {
 	}
 	p.env.WaitIdle(t)
 	wantMethods(t, p.m.ForOrder(res.OrderID), "kyc")
+}
+
+// TestPayNPlayKYCTimeoutFromFirstDelivery: the wait for a kyc answer starts when
+// the kyc first goes out, not when the player logs in. Here the deliverer is busy
+// with another order's notification while the kyc is queued, and the sandbox
+// restarts an hour later, far past KYCTimeout (2 s): the kyc still goes out, is
+// answered and the deposit plays out, where it was cancelled unsent before (as the
+// timeout subtest of TestPayNPlay was, now and then, on a loaded machine).
+func TestPayNPlayKYCTimeoutFromFirstDelivery(t *testing.T) {
+	p := startPNP(t)
+	busy := make(chan struct{})
+	var first atomic.Bool
+	blocker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // the server notices a closed connection only after the body
+		if first.CompareAndSwap(false, true) {
+			close(busy)
+			<-r.Context().Done() // the first notification holds the deliverer until the sandbox stops
+		}
+		http.Error(w, "not this test's merchant", http.StatusServiceUnavailable)
+	}))
+	defer blocker.Close()
+	if _, err := p.client.Deposit(context.Background(), trustly.DepositParams{NotificationURL: blocker.URL, EndUserID: "other",
+		MessageID: uuid.NewString(), Currency: "SEK", Amount: "10.00", Extra: map[string]string{"SandboxAutoComplete": "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-busy:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the other order's first notification never went out")
+	}
+	res := p.deposit(t, "SE", "10.00", cont, map[string]string{"SandboxAutoComplete": "1"})
+	if err := p.env.Sandbox.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.m.ForOrder(res.OrderID); len(got) != 0 {
+		t.Fatalf("before the restart: %v; the test needs the kyc unsent", sandboxtest.Methods(got))
+	}
+
+	cfg := p.env.Config
+	cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	sandboxtest.StartWith(t, cfg).WaitIdle(t)
+	wantMethods(t, p.m.ForOrder(res.OrderID), "kyc", "pending", "credit", "account")
 }

@@ -42,7 +42,7 @@ type Config struct {
 	NotifyDelay     time.Duration   // from checkout completion to the first notification; default 2s
 	StepDelay       time.Duration   // between notifications of one order; default 500ms
 	LateDelay       time.Duration   // deposit-delayed: the credit comes this much later; default 2m
-	KYCTimeout      time.Duration   // no kyc answer in this time counts as FINISH; default 30s
+	KYCTimeout      time.Duration   // no kyc answer in this time after its first delivery attempt counts as FINISH; default 30s
 	SlowAPIDelay    time.Duration   // slow-api holds the API response this long; default 35s
 	PollInterval    time.Duration   // how often the deliverer looks for due notifications; default 250ms
 	DeliveryTimeout time.Duration   // per notification POST; default 10s
