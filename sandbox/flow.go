@@ -310,6 +310,14 @@ func (s *Sandbox) expireKYC(ctx context.Context) {
 	}
 	for _, o := range orders {
 		err := s.writeTx(ctx, func(tx *gorm.DB) error {
+			// Read again under the write lock: the player may have cancelled in
+			// the checkout since, and that order has had its cancel.
+			if err := tx.Where("id = ? AND status = ?", o.ID, StatusKYC).Take(&o).Error; err != nil {
+				if isNotFound(err) {
+					return nil
+				}
+				return err
+			}
 			if err := tx.Model(&Outbox{}).Where("order_id = ? AND method = ? AND status = ?", o.ID, trustly.MethodKYC, OutboxPending).
 				Update("status", OutboxUndelivered).Error; err != nil {
 				return err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
@@ -435,4 +436,47 @@ func TestPayNPlayKYCTimeoutFromFirstDelivery(t *testing.T) {
 	cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
 	sandboxtest.StartWith(t, cfg).WaitIdle(t)
 	wantMethods(t, p.m.ForOrder(res.OrderID), "kyc", "pending", "credit", "account")
+}
+
+// TestPayNPlayCancelDuringKYCTimeout: an order the player cancels in the checkout
+// just as its kyc times out has one cancel notification. The timeout read the
+// order, then the player's cancel ended it, and the timeout cancelled it again from
+// what it had read, with a second cancel of its own notificationid; a query hook
+// puts the player's cancel exactly there.
+func TestPayNPlayCancelDuringKYCTimeout(t *testing.T) {
+	p := startPNP(t)
+	res := p.deposit(t, "SE", "10.00", silent, nil)
+	var once sync.Once
+	const hook = "test:cancel-after-expiry-read"
+	err := p.env.Sandbox.DB().Callback().Query().After("gorm:query").Register(hook, func(tx *gorm.DB) {
+		if !strings.Contains(tx.Statement.SQL.String(), "kyc_deadline <") || tx.RowsAffected == 0 {
+			return
+		}
+		once.Do(func() {
+			if r := form(t, res.URL, "cancel", url.Values{"session": {session(t, res.URL)}}); r.StatusCode != http.StatusSeeOther {
+				t.Errorf("cancel: HTTP %d", r.StatusCode)
+			}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := loginAs(t, res, "se-adult", url.Values{"kyctimeout": {"100ms"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: HTTP %d", r.StatusCode)
+	}
+	p.env.WaitIdle(t)
+	got := sandboxtest.Methods(p.m.ForOrder(res.OrderID))
+	cancels := 0
+	for _, m := range got {
+		if m == "cancel" {
+			cancels++
+		} else if m != "kyc" {
+			cancels = -1
+			break
+		}
+	}
+	// The unanswered kyc is retried as any notification, also after the cancel.
+	if cancels != 1 || got[0] != "kyc" {
+		t.Errorf("notifications %v; want unanswered kyc attempts and one cancel", got)
+	}
 }
