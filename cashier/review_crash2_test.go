@@ -7,7 +7,6 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
-	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
@@ -90,7 +89,7 @@ func TestReviewCrashPayoutAfterCall(t *testing.T) {
 	for _, how := range []string{"after the call", "during the call"} {
 		t.Run(how, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-				e := newPayEnv(t, db, patientSandbox)
+				e := newPayEnv(t, db, retryWhileHeld(t))
 				p := e.player("SE")
 				acc := e.deposit(p, 1000)
 				token := models.NewMessageID(models.OrderPayout)
@@ -284,7 +283,7 @@ func TestReviewCrashDepositBeforeCall(t *testing.T) {
 // makes it credited; the janitor changes nothing after.
 func TestReviewCrashDepositAfterCall(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newPayEnv(t, db, patientSandbox)
+		e := newPayEnv(t, db, retryWhileHeld(t))
 		p := e.player("SE")
 		token := models.NewMessageID(models.OrderDeposit)
 		e.hold.Store(true) // Trustly's notifications wait until the restart
@@ -347,15 +346,4 @@ func TestReviewCrashDepositJanitor(t *testing.T) {
 		}
 		e.wantMoney(p, 10000, 0)
 	})
-}
-
-// patientSandbox retries a notification for 20 seconds, as Trustly retries for
-// a day, so that notifications held while the cashier is "down" are still
-// delivered once it is back, however slow the machine (sandboxtest gives up
-// after 140 ms).
-func patientSandbox(c *sandbox.Config) {
-	c.RetrySchedule = nil
-	for range 400 {
-		c.RetrySchedule = append(c.RetrySchedule, 50*time.Millisecond)
-	}
 }
