@@ -6,13 +6,14 @@ import (
 )
 
 // kindLabels and statusLabels are how staff read an order's kind and status, and
-// eventLabels an audit row's action, in English: the one table every back-office page that shows a kind or a state
-// reads (the approvals queue, the transactions list, its filter and totals, the
-// order page, the player's page, the flagged list, the refund form), so one order
-// reads the same everywhere. The codes stay in the filter's query values, in the
-// CSV export (programs read it) and in the cells' title, for searching. Players
-// read their own words (statusWords, payoutWords). Audit actions read the same on
-// the audit page (its rows and filter) and on an order's page.
+// eventLabels an audit row's action, in English: the one table every back-office
+// page that shows a kind or a state reads (the approvals queue, the transactions
+// list, its filter and totals, the order page, the player's page, the flagged
+// list, the refund form), so one order reads the same everywhere. The codes stay
+// in the filter's query values, in the CSV export (programs read it) and in the
+// cells' title, for searching. Players read their own words (statusWords,
+// payoutWords). Audit actions read the same on the audit page (its rows and
+// filter) and on an order's page.
 var kindLabels = map[models.OrderKind]string{
 	models.OrderDeposit:       "Deposit",
 	models.OrderPayout:        "Payout",
@@ -56,26 +57,27 @@ func statusLabel(s models.OrderStatus) string {
 }
 
 var eventLabels = map[staff.Event]string{
-	staff.EventSignIn:          "Signed in",
-	staff.EventSignOut:         "Signed out",
-	staff.EventReauth:          "Confirmed password again",
-	staff.EventOwnerEnsured:    "Owner ensured at start",
-	staff.EventStaffCreated:    "Staff member added",
-	staff.EventRoleChanged:     "Role changed",
-	staff.EventStaffDisabled:   "Staff member disabled",
-	staff.EventStaffEnabled:    "Staff member enabled",
-	staff.EventTOTPEnabled:     "Second factor set up",
-	staff.EventTOTPReset:       "Second factor reset",
-	staff.EventPasswordChanged: "Own password changed",
-	staff.EventPasswordReset:   "Temporary password set",
-	staff.EventPayoutApproved:  "Payout approved",
-	staff.EventPayoutFirstVote: "First of two approvals",
-	staff.EventPayoutDenied:    "Payout denied",
-	staff.EventPlayerBlocked:   "Player blocked",
-	staff.EventPlayerUnblocked: "Player unblocked",
-	staff.EventPlayerNote:      "Note on a player",
-	staff.EventFlagResolved:    "Flag resolved",
-	staff.EventRefund:          "Refund requested",
+	staff.EventSignIn:              "Signed in",
+	staff.EventSignOut:             "Signed out",
+	staff.EventReauth:              "Confirmed password again",
+	staff.EventOwnerEnsured:        "Owner ensured at start",
+	staff.EventStaffCreated:        "Staff member added",
+	staff.EventRoleChanged:         "Role changed",
+	staff.EventStaffDisabled:       "Staff member disabled",
+	staff.EventStaffEnabled:        "Staff member enabled",
+	staff.EventTOTPEnabled:         "Second factor set up",
+	staff.EventTOTPReset:           "Second factor reset",
+	staff.EventPasswordChanged:     "Own password changed",
+	staff.EventPasswordReset:       "Temporary password set",
+	staff.EventPayoutApproved:      "Payout approved",
+	staff.EventPayoutFirstVote:     "First of two approvals",
+	staff.EventPayoutDenied:        "Payout denied",
+	staff.EventPlayerBlocked:       "Player blocked",
+	staff.EventPlayerUnblocked:     "Player unblocked",
+	staff.EventPlayerNote:          "Note on a player",
+	staff.EventFlagResolved:        "Flag resolved",
+	staff.EventRefund:              "Refund requested",
+	staff.EventRegistrationRefused: "Registration refused: self-excluded",
 }
 
 // eventLabel is an audit action for staff: "Payout approved". An action without
