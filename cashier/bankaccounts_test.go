@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -184,8 +185,31 @@ func TestSelectAccount(t *testing.T) {
 		if account.Source != models.AccountFromSelectAccount || !account.Verified || account.PlayerID != p.ID || account.Descriptor == "" {
 			t.Errorf("selected account %+v; want a verified account from selectaccount", account)
 		}
-		if got := e.reload(order); got.Status != models.OrderStarted || got.Flag != "" {
-			t.Errorf("select order %s %q after the account, want started", got.Status, got.Flag)
+		// The selection is done: it read "Checkout started" in the back office for
+		// good, and "Not completed" in the history after the checkout's life.
+		added := e.waitStatus(order, models.OrderAccountAdded)
+		if added.Flag != "" || added.AccountAddedAt == nil || added.AbandonedAt != nil {
+			t.Errorf("select order %s %q, added at %v, after the account; want account-added", added.Status, added.Flag, added.AccountAddedAt)
+		}
+		// Applied once: a redelivery and a second account notification under
+		// another notificationid change nothing, not even when.
+		again := func() map[string]any {
+			return map[string]any{"accountid": account.AccountID, "verified": "1",
+				"attributes": map[string]any{"clearinghouse": "SWEDEN", "bank": "Nordea", "descriptor": account.Descriptor, "lastdigits": account.LastDigits}}
+		}
+		e.clock.Advance(time.Minute)
+		note := e.forge(trustly.MethodAccount, added, p, again())
+		e.apply(note)
+		e.apply(note)
+		e.apply(e.forge(trustly.MethodAccount, added, p, again()))
+		if got := e.reload(order); got.Status != models.OrderAccountAdded || !got.AccountAddedAt.Equal(*added.AccountAddedAt) || got.Flag != "" {
+			t.Errorf("after more account notifications: %s, added at %v, flag %q; want account-added at %v", got.Status, got.AccountAddedAt, got.Flag, added.AccountAddedAt)
+		}
+		// Long after, the janitor leaves it done.
+		e.clock.Advance(2 * cashier.CheckoutExpiry)
+		e.janitor()
+		if got := e.reload(order); got.Status != models.OrderAccountAdded || got.AbandonedAt != nil {
+			t.Errorf("the selection after its checkout expired: %s, abandoned at %v; want account-added", got.Status, got.AbandonedAt)
 		}
 
 		e.deposit(p, 500)

@@ -167,11 +167,13 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 // Config.CheckoutExpiry ago, and still created, their Deposit or SelectAccount
 // call never answered, more than Config.ResumeAfter ago, longer than the call can
 // take: the process making it was killed before or during the call, and no player
-// saw a checkout. A selection whose account notification came is left as it is:
-// that notification changes none of its statuses (SelectedAccount reads it), and
-// its account was saved. Each is changed under its row lock and only if no
+// saw a checkout. A selection whose account notification came is done
+// (OrderAccountAdded, which the query does not select); one whose account an
+// older version applied without marking it (still started, its account
+// notification stored) is left as it is too: its account was saved. Each is changed under its row lock and only if no
 // notification came meanwhile. A notification that comes later still applies
-// (OrderAbandoned): a credit books, an account is saved.
+// (OrderAbandoned): a credit books, an account is saved and the selection reads
+// account-added.
 func (s *Service) abandonDeposits(ctx context.Context) error {
 	now := s.now().UTC()
 	cutoff, unanswered := now.Add(-s.cfg.checkoutExpiry()), now.Add(-s.cfg.resumeAfter())

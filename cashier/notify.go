@@ -397,6 +397,12 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 		if err := s.saveAccount(tx, order, d, now); err != nil {
 			return ok, err
 		}
+		if order.Kind == models.OrderSelectAccount && order.PlayerID != 0 {
+			// The selection is done: its account is saved (OrderAccountAdded). Set
+			// once, by the first account notification; a redelivery, a second one
+			// or one after the janitor abandoned the order leaves it as it is.
+			setOnce(&order.AccountAddedAt, now)
+		}
 		return ok, s.accountHolderCheck(tx, order, d, log)
 	case *trustly.KYCData:
 		return s.applyKYC(ctx, tx, order, prep, now, log)

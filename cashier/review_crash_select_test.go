@@ -107,8 +107,9 @@ func TestReviewCrashSelectAccountJanitor(t *testing.T) {
 			t.Errorf("the abandoned selection's account: %+v, %v; want the saved one", got, err)
 		}
 		e.janitor()
-		if got := e.reload(orphan); got.Flag != "" || got.CreditedAt != nil {
-			t.Errorf("the selection after its late account: %s, flag %q; want nothing booked or flagged", got.Status, got.Flag)
+		// The account was added: the abandoned selection reads so, for good.
+		if got := e.reload(orphan); got.Flag != "" || got.CreditedAt != nil || got.Status != models.OrderAccountAdded || got.AccountAddedAt == nil {
+			t.Errorf("the selection after its late account: %s, flag %q; want account-added, nothing booked or flagged", got.Status, got.Flag)
 		}
 		e.wantMoney(p, 0, 0)
 	})
@@ -135,20 +136,37 @@ func TestJanitorAbandonsSelections(t *testing.T) {
 			return err == nil && account != nil
 		})
 
+		// A selection whose account an older version applied without marking it
+		// (before AccountAddedAt, or an old instance during an upgrade): still
+		// started, with its account notification stored.
+		older, err := e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(older, models.OrderAccountAdded)
+		if err := db.Model(&models.Order{}).Where("id = ?", older.ID).
+			Updates(map[string]any{"status": models.OrderStarted, "account_added_at": nil}).Error; err != nil {
+			t.Fatal(err)
+		}
+
 		e.clock.Advance(cashier.CheckoutExpiry - time.Minute)
 		e.janitor()
-		for _, o := range []models.Order{silent, done} {
-			if got := e.reload(o); got.Status != models.OrderStarted {
-				t.Fatalf("selection %d before the checkout expired: %s; want started", o.ID, got.Status)
-			}
+		if got := e.reload(silent); got.Status != models.OrderStarted {
+			t.Fatalf("selection %d before the checkout expired: %s; want started", silent.ID, got.Status)
+		}
+		if got := e.reload(done); got.Status != models.OrderAccountAdded {
+			t.Fatalf("selection %d whose account came: %s; want account-added", done.ID, got.Status)
 		}
 		e.clock.Advance(2 * time.Minute)
 		e.janitor()
 		if got := e.reload(silent); got.Status != models.OrderAbandoned {
 			t.Errorf("a selection with no word from Trustly after its checkout expired: %s; want abandoned", got.Status)
 		}
-		if got := e.reload(done); got.Status != models.OrderStarted || got.AbandonedAt != nil {
-			t.Errorf("a selection whose account came: %s; want left as it is", got.Status)
+		if got := e.reload(done); got.Status != models.OrderAccountAdded || got.AbandonedAt != nil {
+			t.Errorf("a selection whose account came: %s; want account-added, not abandoned", got.Status)
+		}
+		if got := e.reload(older); got.Status != models.OrderStarted || got.AbandonedAt != nil {
+			t.Errorf("a selection whose account an older version applied: %s; want left as it is, not abandoned", got.Status)
 		}
 	})
 }

@@ -81,6 +81,11 @@ const (
 	// final for people, yet a late notification still applies: a credit books and
 	// makes it credited.
 	OrderAbandoned OrderStatus = "abandoned"
+	// OrderAccountAdded: an account selection's account notification was applied:
+	// the player's bank account is saved, and the selection is done. It outranks
+	// every other status of a selection (a cancel or an abandonment before or after
+	// it, a failed call that Trustly carried out after all): the account was added.
+	OrderAccountAdded OrderStatus = "account-added"
 )
 
 // Payout statuses (Kind OrderPayout), besides OrderFailed. A payout's money is
@@ -192,8 +197,12 @@ type Order struct {
 	DebitedAt   *time.Time // debit booked ("deposit:<ID>:debit")
 	CancelledAt *time.Time // cancel notification applied; payout: also cancelled by the player
 	AbandonedAt *time.Time // deposit: the janitor found its checkout expired with no notification (OrderAbandoned)
-	CreatedAt   time.Time  `gorm:"not null;index"`
-	UpdatedAt   time.Time  `gorm:"not null"`
+	// AccountAddedAt: account selection: its account notification saved the player's
+	// bank account (OrderAccountAdded). Never set for other kinds, whose account
+	// notifications say where money came from.
+	AccountAddedAt *time.Time
+	CreatedAt      time.Time `gorm:"not null;index"`
+	UpdatedAt      time.Time `gorm:"not null"`
 
 	// ParentID is a refund's deposit (our Order.ID); zero for other kinds. A refund
 	// keeps TrustlyOrderID empty: Trustly answers and notifies it under its deposit's
@@ -310,6 +319,8 @@ func (o *Order) Refresh() {
 	switch {
 	case o.MovesOut():
 		o.Status = o.payoutStatus()
+	case o.Kind == OrderSelectAccount && o.AccountAddedAt != nil:
+		o.Status = OrderAccountAdded
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
 	case o.CreditedAt != nil:

@@ -25,6 +25,14 @@ func TestOrderRefresh(t *testing.T) {
 		{"cancel and credit", Order{CancelledAt: at, CreditedAt: at}, OrderCredited, FlagCancelAfterCredit},
 		{"debited", Order{CreditedAt: at, DebitedAt: at}, OrderDebited, ""},
 		{"debit alone", Order{DebitedAt: at}, OrderDebited, FlagDebitNoCredit},
+		// An account selection is done once its account came, whatever else did.
+		{"selection started", Order{Kind: OrderSelectAccount, StartedAt: at}, OrderStarted, ""},
+		{"selection account", Order{Kind: OrderSelectAccount, StartedAt: at, AccountAddedAt: at}, OrderAccountAdded, ""},
+		{"selection abandoned, account late", Order{Kind: OrderSelectAccount, StartedAt: at, AbandonedAt: at, AccountAddedAt: at}, OrderAccountAdded, ""},
+		{"selection cancel and account", Order{Kind: OrderSelectAccount, StartedAt: at, CancelledAt: at, AccountAddedAt: at}, OrderAccountAdded, ""},
+		{"selection refused, account anyway", Order{Kind: OrderSelectAccount, FailedAt: at, AccountAddedAt: at}, OrderAccountAdded, ""},
+		{"selection abandoned", Order{Kind: OrderSelectAccount, StartedAt: at, AbandonedAt: at}, OrderAbandoned, ""},
+		{"deposit with account mark", Order{Kind: OrderDeposit, StartedAt: at, AccountAddedAt: at}, OrderStarted, ""},
 	} {
 		o := tt.order
 		o.Refresh()
