@@ -29,6 +29,7 @@ var statusLabels = map[models.OrderStatus]string{
 	models.OrderDebited:          "Debited",
 	models.OrderFailed:           "Failed",
 	models.OrderAbandoned:        "Abandoned",
+	models.OrderAccountAdded:     "Account added",
 	models.OrderAwaitingApproval: "Awaiting approval",
 	models.OrderRequested:        "Requested",
 	models.OrderSending:          "Sending",

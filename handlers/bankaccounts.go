@@ -189,6 +189,10 @@ func accountState(order models.Order, account *models.BankAccount, success bool)
 		phase, text = views.AccountAdded, "accounts.state.added"
 		token = phase + ":" + strconv.FormatBool(account.Verified)
 		return phase, text, token
+	case order.Status == models.OrderAccountAdded:
+		// Its account notification was applied, though its account is not found
+		// to show: it was added, and there is nothing to wait for.
+		phase, text = views.AccountAdded, "accounts.state.added"
 	case order.Status == models.OrderFailed || order.Status == models.OrderAbandoned || !success:
 		// An abandoned selection (the janitor: its checkout expired, or its call was
 		// never answered) will get no account, unless one comes after all.

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
 )
@@ -289,6 +291,26 @@ func TestSelectAccountPages(t *testing.T) {
 	}
 	// The checkout of a finished selection goes to its result page.
 	cl.get("/bank-accounts/checkout?order=" + id).wantRedirect(success)
+
+	// The selection is done in the history, also after the checkout's life (it
+	// read "Not completed — the bank page has closed…"), and in the back office
+	// (it read "Checkout started" for good).
+	lv.waitStatus(id, models.OrderAccountAdded)
+	if err := lv.DB.Model(&models.Order{}).Where("message_id = ?", id).Update("created_at", time.Now().Add(-31*time.Minute)).Error; err != nil {
+		t.Fatal(err)
+	}
+	history := cl.get("/history").wantStatus(http.StatusOK)
+	if got := history.text("order-status"); got != "Added to your bank accounts" {
+		t.Errorf("history of the selection reads %q; want Added to your bank accounts", got)
+	}
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	admin := op.get(orderPath(order.ID)).wantStatus(http.StatusOK)
+	if got := admin.text("order-status"); got != "Account added" {
+		t.Errorf("the back office's order page reads %q; want Account added", got)
+	}
+	if ids := rowIDs(t, op.get(transactionsPath+"?status=account-added").wantStatus(http.StatusOK)); !slices.Equal(ids, []int64{order.ID}) {
+		t.Errorf("transactions filtered by account-added: %v; want [%d]", ids, order.ID)
+	}
 
 	other, _ := lv.signedIn("bo@example.com")
 	other.get(success).wantStatus(http.StatusNotFound)

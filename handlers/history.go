@@ -99,6 +99,8 @@ var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 		models.OrderStarted: "status.waiting_bank",
 		models.OrderPending: "status.processing",
 		models.OrderFailed:  "status.cancelled",
+		// The result page's words: the account is among the player's bank accounts.
+		models.OrderAccountAdded: "accounts.state.added",
 	},
 }
 
@@ -164,7 +166,7 @@ func phase(order models.Order, now time.Time) string {
 		return views.PhaseFailed
 	}
 	switch order.Status {
-	case models.OrderCredited:
+	case models.OrderCredited, models.OrderAccountAdded:
 		return views.PhaseCredited
 	case models.OrderDebited:
 		return views.PhaseReturned

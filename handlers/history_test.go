@@ -88,6 +88,11 @@ func TestStatusWords(t *testing.T) {
 		{models.OrderDeposit, models.OrderCreated, enText("deposit.status.expired"), "failed", 31 * time.Minute},
 		{models.OrderDeposit, models.OrderAbandoned, enText("deposit.status.expired"), "failed", 0}, // the janitor's word
 		{models.OrderSelectAccount, models.OrderStarted, enText("deposit.status.expired"), "failed", 2 * time.Hour},
+		// A selection whose account came is done, however old: it read "Not
+		// completed" once the checkout's life was over.
+		{models.OrderSelectAccount, models.OrderAccountAdded, "Added to your bank accounts", "credited", 0},
+		{models.OrderSelectAccount, models.OrderAccountAdded, "Added to your bank accounts", "credited", 2 * time.Hour},
+		{models.OrderSelectAccount, models.OrderAbandoned, enText("deposit.status.expired"), "failed", 2 * time.Hour},
 		{models.OrderDeposit, models.OrderPending, "Processing", "waiting", 2 * time.Hour},
 		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited", 2 * time.Hour},
 	} {
@@ -163,6 +168,12 @@ func TestAccountStateAbandoned(t *testing.T) {
 	}
 	if phase, _, _ := accountState(o, &models.BankAccount{Verified: true}, true); phase != views.AccountAdded {
 		t.Errorf("abandoned selection whose account came after all: %s; want %s", phase, views.AccountAdded)
+	}
+	// Its account notification was applied (account-added), its account not found
+	// to show: added, not verifying for good.
+	o.Status = models.OrderAccountAdded
+	if phase, text, _ := accountState(o, nil, true); phase != views.AccountAdded || text != "accounts.state.added" {
+		t.Errorf("selection marked added, no account to show: %s, %s; want %s", phase, text, views.AccountAdded)
 	}
 	o.Status = models.OrderStarted
 	if phase, _, _ := accountState(o, nil, true); phase != views.AccountVerifying {

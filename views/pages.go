@@ -212,7 +212,7 @@ type CheckoutPage struct {
 // the status changes.
 const (
 	PhaseWaiting  = "waiting"  // not paid yet, or paid and the money not here yet
-	PhaseCredited = "credited" // the money is in the wallet
+	PhaseCredited = "credited" // the money is in the wallet; an account selection: the account was added
 	PhaseFailed   = "failed"   // cancelled or refused: nothing was charged
 	PhaseReturned = "returned" // credited, then returned by the player's bank
 )
