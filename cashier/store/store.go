@@ -314,6 +314,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := keyNames(db); err != nil {
 		return err
 	}
+	if err := markAddedSelections(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}
@@ -445,6 +448,29 @@ func keyNames(db *gorm.DB) error {
 		}
 	}
 }
+
+// markAddedSelections marks account-added (models.OrderAccountAdded) the account
+// selections whose account notification an older version applied without marking
+// them: it saved the player's bank account and set nothing on the order, which
+// read "Checkout started" for good, or abandoned after its checkout's life. A
+// notification is stored with its order only in the transaction that applies it,
+// so a stored account notification of a selection is an account added; its first
+// receipt is when. Under an older instance still running during an upgrade, a
+// selection it completes meanwhile is marked at the next start. One statement,
+// idempotent; it finds nothing to do once done.
+func markAddedSelections(db *gorm.DB) error {
+	const came = "FROM notifications WHERE notifications.order_id = orders.id AND notifications.method = ?"
+	err := db.Exec("UPDATE orders SET status = ?, account_added_at = (SELECT MIN(notifications.received_at) "+came+")"+
+		" WHERE kind = ? AND account_added_at IS NULL AND EXISTS (SELECT 1 "+came+")",
+		models.OrderAccountAdded, accountMethod, models.OrderSelectAccount, accountMethod).Error
+	if err != nil {
+		return fmt.Errorf("mark account selections whose account came: %w", err)
+	}
+	return nil
+}
+
+// accountMethod is Trustly's account notification (trustly.MethodAccount).
+const accountMethod = "account"
 
 // Close closes the underlying connection pool, and SQLite's read pool.
 func Close(db *gorm.DB) error {

@@ -218,3 +218,72 @@ func TestOpenKeysNames(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenMarksAddedSelections: an account selection whose account notification
+// an older version applied (the account saved, nothing set on the order) reads
+// account-added after the next start, when from the notification's first receipt,
+// also one the janitor had abandoned; one without an account notification, and
+// a deposit with one, are left as they were.
+func TestOpenMarksAddedSelections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := models.Player{EndUserID: "sel-migrate", Currency: "SEK", Country: "SE", CreatedAt: time.Now()}
+		if err := db.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		received := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
+		started := received.Add(-time.Minute)
+		abandoned := received.Add(time.Hour)
+		order := func(mid string, kind models.OrderKind, status models.OrderStatus, abandonedAt *time.Time, methods ...string) models.Order {
+			o := models.Order{MessageID: mid, Kind: kind, PlayerID: p.ID, Amount: models.Money{Currency: "SEK"}, Status: status,
+				StartedAt: &started, AbandonedAt: abandonedAt, CreatedAt: started, UpdatedAt: started}
+			if err := db.Create(&o).Error; err != nil {
+				t.Fatal(err)
+			}
+			for i, m := range methods {
+				at := received.Add(time.Duration(i) * time.Minute)
+				n := models.Notification{NotificationID: fmt.Sprintf("%s-%d", mid, i), Method: m, UUID: "u", TrustlyOrderID: "t-" + mid,
+					OrderID: &o.ID, Raw: "{}", ReceivedAt: at, LastDeliveryAt: at}
+				if err := db.Create(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			return o
+		}
+		added := order("sel-added", models.OrderSelectAccount, models.OrderStarted, nil, "account", "account")
+		late := order("sel-late", models.OrderSelectAccount, models.OrderAbandoned, &abandoned, "account")
+		silent := order("sel-silent", models.OrderSelectAccount, models.OrderAbandoned, &abandoned)
+		cancelled := order("sel-cancel", models.OrderSelectAccount, models.OrderFailed, nil, "cancel")
+		deposit := order("dep-account", models.OrderDeposit, models.OrderStarted, nil, "account")
+		for range 2 { // idempotent
+			if err := store.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			o     models.Order
+			want  models.OrderStatus
+			added bool
+		}{
+			{added, models.OrderAccountAdded, true},
+			{late, models.OrderAccountAdded, true},
+			{silent, models.OrderAbandoned, false},
+			{cancelled, models.OrderFailed, false},
+			{deposit, models.OrderStarted, false},
+		} {
+			var got models.Order
+			if err := db.Where("id = ?", tt.o.ID).Take(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.want || (got.AccountAddedAt != nil) != tt.added ||
+				(tt.added && !got.AccountAddedAt.Equal(received)) {
+				t.Errorf("%s after the start: %s, added at %v; want %s, added %t at %v", tt.o.MessageID, got.Status, got.AccountAddedAt, tt.want, tt.added, received)
+			}
+			// What Refresh derives agrees with what the migration wrote.
+			refreshed := got
+			refreshed.Refresh()
+			if tt.added && refreshed.Status != got.Status {
+				t.Errorf("%s: stored %s, Refresh derives %s", tt.o.MessageID, got.Status, refreshed.Status)
+			}
+		}
+	})
+}
