@@ -170,7 +170,11 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 // saw a checkout. A selection whose account notification came is done
 // (OrderAccountAdded, which the query does not select); one whose account an
 // older version applied without marking it (still started, its account
-// notification stored) is left as it is too: its account was saved. Each is changed under its row lock and only if no
+// notification stored) is left as it is too: its account was saved. A Pay N Play
+// login whose browser signed in is done too (OrderSignedIn, not selected either);
+// one whose browser has not (yet) is abandoned as a deposit is, and reads
+// signed-in if its browser signs in later, within the sign-in window of its kyc
+// (ClaimPayNPlaySignIn). Each is changed under its row lock and only if no
 // notification came meanwhile. A notification that comes later still applies
 // (OrderAbandoned): a credit books, an account is saved and the selection reads
 // account-added.

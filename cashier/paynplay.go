@@ -203,16 +203,35 @@ func (s *Service) signInOver(order models.Order, now time.Time) bool {
 // cookie lives 12 hours from its last write, far longer than any checkout. One
 // conditional UPDATE holds both, so that of two requests at once only one signs
 // in, and no instance of the cashier signs in late, whatever it read before.
+//
+// A login (LoginOnly) it signs in is done: its status, derived by Refresh in the
+// claim's transaction, under the row the UPDATE locked, becomes signed-in
+// (models.OrderSignedIn), whatever the janitor or a cancel made it before.
 func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (SignInClaim, error) {
 	now := s.now().UTC()
-	res := s.db.WithContext(ctx).Model(&models.Order{}).
-		Where("id = ? AND pay_n_play = ? AND signed_in_at IS NULL", orderID, true).
-		Where("COALESCE(kyc_at, created_at) >= ?", now.Add(-s.signInWindow())).
-		Update("signed_in_at", now)
-	if res.Error != nil {
-		return "", fmt.Errorf("claim the sign-in of order %d: %w", orderID, res.Error)
+	claimed := false
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		claimed = false
+		res := tx.Model(&models.Order{}).
+			Where("id = ? AND pay_n_play = ? AND signed_in_at IS NULL", orderID, true).
+			Where("COALESCE(kyc_at, created_at) >= ?", now.Add(-s.signInWindow())).
+			Update("signed_in_at", now)
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		claimed = true
+		var o models.Order
+		if err := tx.Where("id = ?", orderID).Take(&o).Error; err != nil {
+			return err
+		}
+		before := o
+		o.Refresh()
+		return saveChanges(tx, &before, &o)
+	})
+	if err != nil {
+		return "", fmt.Errorf("claim the sign-in of order %d: %w", orderID, err)
 	}
-	if res.RowsAffected == 1 {
+	if claimed {
 		return SignInClaimed, nil
 	}
 	// Not claimed: either it was before, or it is too late. signed_in_at is only

@@ -86,6 +86,13 @@ const (
 	// every other status of a selection (a cancel or an abandonment before or after
 	// it, a failed call that Trustly carried out after all): the account was added.
 	OrderAccountAdded OrderStatus = "account-added"
+	// OrderSignedIn: a Pay N Play login (LoginOnly: a Deposit without Amount, no
+	// money moves) whose kyc said CONTINUE and whose browser signed in with it
+	// (SignedInAt): the login is done. It outranks every other status of a login
+	// (a cancel, an abandonment before or after the sign-in): the player was let
+	// in. A login whose browser never came back is abandoned or cancelled as a
+	// deposit is; one whose kyc said FINISH reads failed once its cancel came.
+	OrderSignedIn OrderStatus = "signed-in"
 )
 
 // Payout statuses (Kind OrderPayout), besides OrderFailed. A payout's money is
@@ -175,7 +182,8 @@ type Order struct {
 	KYCWithdrawOnly string `gorm:"size:100;not null;default:''"`
 	// SignedInAt is when the order signed its browser in as its player (Pay N Play):
 	// once only, so a copy of the browser's cookie from before cannot sign anyone
-	// in with it again (cashier.Service.ClaimPayNPlaySignIn).
+	// in with it again (cashier.Service.ClaimPayNPlaySignIn). A login whose kyc
+	// said CONTINUE is done once it is set (OrderSignedIn).
 	SignedInAt *time.Time
 	// CreditedMinor is what the deposit's credit booked to the wallet, as Trustly
 	// said (set with CreditedAt; 0 before): the deposit limits count it when it is
@@ -321,6 +329,8 @@ func (o *Order) Refresh() {
 		o.Status = o.payoutStatus()
 	case o.Kind == OrderSelectAccount && o.AccountAddedAt != nil:
 		o.Status = OrderAccountAdded
+	case o.LoginOnly && o.KYCOutcome == KYCContinue && o.SignedInAt != nil:
+		o.Status = OrderSignedIn
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
 	case o.CreditedAt != nil:

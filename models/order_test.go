@@ -33,6 +33,14 @@ func TestOrderRefresh(t *testing.T) {
 		{"selection refused, account anyway", Order{Kind: OrderSelectAccount, FailedAt: at, AccountAddedAt: at}, OrderAccountAdded, ""},
 		{"selection abandoned", Order{Kind: OrderSelectAccount, StartedAt: at, AbandonedAt: at}, OrderAbandoned, ""},
 		{"deposit with account mark", Order{Kind: OrderDeposit, StartedAt: at, AccountAddedAt: at}, OrderStarted, ""},
+		// A Pay N Play login is done once its kyc said CONTINUE and its browser signed in.
+		{"login continue", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, KYCAt: at}, OrderStarted, ""},
+		{"login signed in", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, KYCAt: at, SignedInAt: at}, OrderSignedIn, ""},
+		{"login signed in, cancel", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, SignedInAt: at, CancelledAt: at}, OrderSignedIn, ""},
+		{"login abandoned, signed in late", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, AbandonedAt: at, SignedInAt: at}, OrderSignedIn, ""},
+		{"login continue, cancel", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, CancelledAt: at}, OrderFailed, ""},
+		{"login finish, cancel", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCFinish, CancelledAt: at}, OrderFailed, ""},
+		{"deposit signed in", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCContinue, SignedInAt: at}, OrderStarted, ""},
 	} {
 		o := tt.order
 		o.Refresh()
