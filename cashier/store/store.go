@@ -317,6 +317,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := markAddedSelections(db); err != nil {
 		return err
 	}
+	if err := markSignedInLogins(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}
@@ -465,6 +468,27 @@ func markAddedSelections(db *gorm.DB) error {
 		models.OrderAccountAdded, accountMethod, models.OrderSelectAccount, accountMethod).Error
 	if err != nil {
 		return fmt.Errorf("mark account selections whose account came: %w", err)
+	}
+	return nil
+}
+
+// markSignedInLogins marks signed-in (models.OrderSignedIn) the Pay N Play logins
+// (login_only: a Deposit without Amount, no money moves) whose kyc said CONTINUE
+// and whose browser an older version signed in (signed_in_at) without marking
+// them: they read "Checkout started" for good, abandoned after the janitor, or
+// failed after a cancel. What Refresh derives from those columns is what is
+// written; signed_in_at is when. Only the statuses a login can have otherwise are
+// read (its credit and debit are never booked), by the status index. Under an
+// older instance still running during an upgrade, a login it signs in meanwhile
+// is marked at the next start. One statement, idempotent; it finds nothing to do
+// once done.
+func markSignedInLogins(db *gorm.DB) error {
+	before := []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderFailed,
+		models.OrderAbandoned}
+	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND login_only = ? AND kyc_outcome = ?"+
+		" AND signed_in_at IS NOT NULL", models.OrderSignedIn, before, models.OrderDeposit, true, models.KYCContinue).Error
+	if err != nil {
+		return fmt.Errorf("mark Pay N Play logins signed in: %w", err)
 	}
 	return nil
 }

@@ -287,3 +287,65 @@ func TestOpenMarksAddedSelections(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenMarksSignedInLogins: at the start, Pay N Play logins whose kyc said
+// CONTINUE and whose browser an older version signed in without marking them
+// (left 'Checkout started', abandoned by the janitor, or failed after a cancel)
+// are marked signed-in, as Refresh derives; a login whose browser never signed
+// in, a refused one and a Pay N Play deposit that signed in are left as they are.
+func TestOpenMarksSignedInLogins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := models.Player{EndUserID: "login-migrate", Currency: "SEK", Country: "SE", CreatedAt: time.Now()}
+		if err := db.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
+		order := func(mid string, login bool, kyc string, status models.OrderStatus, signedIn bool, set func(o *models.Order)) models.Order {
+			o := models.Order{MessageID: mid, Kind: models.OrderDeposit, PlayerID: p.ID, Amount: models.Money{Currency: "SEK"},
+				Status: status, PayNPlay: true, LoginOnly: login, KYCOutcome: kyc, KYCAt: &at, StartedAt: &at, CreatedAt: at, UpdatedAt: at}
+			if signedIn {
+				o.SignedInAt = &at
+			}
+			if set != nil {
+				set(&o)
+			}
+			if err := db.Create(&o).Error; err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		started := order("dep-login-started", true, models.KYCContinue, models.OrderStarted, true, nil)
+		abandoned := order("dep-login-abandoned", true, models.KYCContinue, models.OrderAbandoned, true, func(o *models.Order) { o.AbandonedAt = &at })
+		cancelled := order("dep-login-cancel", true, models.KYCContinue, models.OrderFailed, true, func(o *models.Order) { o.CancelledAt = &at })
+		gone := order("dep-login-gone", true, models.KYCContinue, models.OrderAbandoned, false, func(o *models.Order) { o.AbandonedAt = &at })
+		refused := order("dep-login-refused", true, models.KYCFinish, models.OrderFailed, false, func(o *models.Order) { o.CancelledAt = &at })
+		deposit := order("dep-pnp-deposit", false, models.KYCContinue, models.OrderStarted, true, nil)
+		for range 2 { // idempotent
+			if err := store.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			o    models.Order
+			want models.OrderStatus
+		}{
+			{started, models.OrderSignedIn},
+			{abandoned, models.OrderSignedIn},
+			{cancelled, models.OrderSignedIn},
+			{gone, models.OrderAbandoned},
+			{refused, models.OrderFailed},
+			{deposit, models.OrderStarted},
+		} {
+			var got models.Order
+			if err := db.Where("id = ?", tt.o.ID).Take(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			// What Refresh derives agrees with what the migration wrote.
+			refreshed := got
+			refreshed.Refresh()
+			if got.Status != tt.want || refreshed.Status != got.Status {
+				t.Errorf("%s after the start: %s, Refresh derives %s; want %s", tt.o.MessageID, got.Status, refreshed.Status, tt.want)
+			}
+		}
+	})
+}
