@@ -74,7 +74,8 @@ func Timeline(o models.Order) []TimelineEvent {
 		{"debited", o.DebitedAt}, {"cancelled", o.CancelledAt}, {"approved", o.ApprovedAt}, {"denied", o.DeniedAt},
 		{"outcome unknown", o.OutcomeUnknownAt}, {"checking", o.CheckingAt}, {"sent", o.SentAt},
 		{"confirmed", o.ConfirmedAt}, {"payout failed", o.PayoutFailedAt}, {"released", o.ReleasedAt},
-		{"returned", o.ReturnedAt}, {"abandoned", o.AbandonedAt}, {"account added", o.AccountAddedAt}} {
+		{"returned", o.ReturnedAt}, {"abandoned", o.AbandonedAt}, {"account added", o.AccountAddedAt},
+		{"signed in", o.SignedInAt}} {
 		if e.at != nil {
 			events = append(events, TimelineEvent{e.name, *e.at})
 		}

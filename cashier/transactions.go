@@ -29,7 +29,7 @@ var TxKinds = []models.OrderKind{models.OrderDeposit, models.OrderPayout, models
 
 // TxStatuses lists every order status, for the filter.
 var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderCredited,
-	models.OrderDebited, models.OrderFailed, models.OrderAbandoned, models.OrderAccountAdded, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
+	models.OrderDebited, models.OrderFailed, models.OrderAbandoned, models.OrderAccountAdded, models.OrderSignedIn, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
 	models.OrderChecking, models.OrderSent, models.OrderConfirmed, models.OrderCancelled}
 
 // TxFilter selects orders; zero fields select everything.

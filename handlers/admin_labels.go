@@ -30,6 +30,7 @@ var statusLabels = map[models.OrderStatus]string{
 	models.OrderFailed:           "Failed",
 	models.OrderAbandoned:        "Abandoned",
 	models.OrderAccountAdded:     "Account added",
+	models.OrderSignedIn:         "Signed in",
 	models.OrderAwaitingApproval: "Awaiting approval",
 	models.OrderRequested:        "Requested",
 	models.OrderSending:          "Sending",
