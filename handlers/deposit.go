@@ -236,12 +236,16 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 // FailURL. Neither proves anything about the payment; the page shows the order's
 // state as notifications left it, and books nothing. On the fail page an order
 // Trustly has not reported on yet reads "Not completed", not "Waiting for the
-// bank": the player has just left the checkout without paying.
+// bank": the player has just left the checkout without paying. A Pay N Play bank
+// login's order, which moves no money, sends the player to the cashier.
 func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		d, err := playerDeposit(c, svc)
 		if err != nil {
 			return err
+		}
+		if d.Order.LoginOnly { // a bank login, not a deposit: nothing to show here
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
 		state := orderState(c, d, svc.Now(), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),

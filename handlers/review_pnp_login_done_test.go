@@ -99,3 +99,18 @@ func TestPayNPlayLoginSignedInForStaff(t *testing.T) {
 		t.Error("the export lacks the login")
 	}
 }
+
+// TestPayNPlayLoginIsNotADepositResult: a bank login is not a deposit, so its
+// order's deposit result pages (reachable only by typing their address) send the
+// signed-in player to the cashier instead of showing a 0.00 deposit read by its
+// status code ("signed-in", which has no words for players).
+func TestPayNPlayLoginIsNotADepositResult(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+	cl := lv.client()
+	login := startPayNPlay(cl, "SE", "")
+	lv.waitDecision(login)
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(login)).wantRedirect("/cashier")
+	for _, path := range []string{"/deposit/success", "/deposit/fail"} {
+		cl.get(path + "?order=" + url.QueryEscape(login)).wantRedirect("/cashier")
+	}
+}
