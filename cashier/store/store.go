@@ -21,6 +21,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -465,7 +466,7 @@ func markAddedSelections(db *gorm.DB) error {
 	const came = "FROM notifications WHERE notifications.order_id = orders.id AND notifications.method = ?"
 	err := db.Exec("UPDATE orders SET status = ?, account_added_at = (SELECT MIN(notifications.received_at) "+came+")"+
 		" WHERE kind = ? AND account_added_at IS NULL AND EXISTS (SELECT 1 "+came+")",
-		models.OrderAccountAdded, accountMethod, models.OrderSelectAccount, accountMethod).Error
+		models.OrderAccountAdded, trustly.MethodAccount, models.OrderSelectAccount, trustly.MethodAccount).Error
 	if err != nil {
 		return fmt.Errorf("mark account selections whose account came: %w", err)
 	}
@@ -492,9 +493,6 @@ func markSignedInLogins(db *gorm.DB) error {
 	}
 	return nil
 }
-
-// accountMethod is Trustly's account notification (trustly.MethodAccount).
-const accountMethod = "account"
 
 // Close closes the underlying connection pool, and SQLite's read pool.
 func Close(db *gorm.DB) error {
