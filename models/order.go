@@ -91,7 +91,8 @@ const (
 	// (SignedInAt): the login is done. It outranks every other status of a login
 	// (a cancel, an abandonment before or after the sign-in): the player was let
 	// in. A login whose browser never came back is abandoned or cancelled as a
-	// deposit is; one whose kyc said FINISH reads failed once its cancel came.
+	// deposit is; one whose kyc said FINISH is failed (refused) from that decision
+	// on, with or without the cancel Trustly may send after it.
 	OrderSignedIn OrderStatus = "signed-in"
 )
 
@@ -331,6 +332,11 @@ func (o *Order) Refresh() {
 		o.Status = OrderAccountAdded
 	case o.LoginOnly && o.KYCOutcome == KYCContinue && o.SignedInAt != nil:
 		o.Status = OrderSignedIn
+	case o.LoginOnly && o.KYCOutcome == KYCFinish:
+		// A login the kyc refused is over: no cancel need follow the FINISH, and
+		// the janitor, which abandons only created and started orders, never reads
+		// it as a checkout left open. It outranks an abandonment before the kyc came.
+		o.Status = OrderFailed
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
 	case o.CreditedAt != nil:

@@ -40,6 +40,11 @@ func TestOrderRefresh(t *testing.T) {
 		{"login abandoned, signed in late", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, AbandonedAt: at, SignedInAt: at}, OrderSignedIn, ""},
 		{"login continue, cancel", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCContinue, CancelledAt: at}, OrderFailed, ""},
 		{"login finish, cancel", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCFinish, CancelledAt: at}, OrderFailed, ""},
+		// A login the kyc refused is failed from the FINISH on, cancel or not, abandoned before or not.
+		{"login finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
+		{"login abandoned, finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
+		{"login pending, finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, PendingAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
+		{"deposit finish, credit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderPending, FlagHeldCreditRefused},
 		{"deposit signed in", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCContinue, SignedInAt: at}, OrderStarted, ""},
 	} {
 		o := tt.order
