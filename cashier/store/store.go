@@ -321,6 +321,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := markSignedInLogins(db); err != nil {
 		return err
 	}
+	if err := markRefusedLogins(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}
@@ -490,6 +493,24 @@ func markSignedInLogins(db *gorm.DB) error {
 		" AND signed_in_at IS NOT NULL", models.OrderSignedIn, before, models.OrderDeposit, true, models.KYCContinue).Error
 	if err != nil {
 		return fmt.Errorf("mark Pay N Play logins signed in: %w", err)
+	}
+	return nil
+}
+
+// markRefusedLogins marks failed the Pay N Play logins whose kyc said FINISH
+// that an older version left as they were when no cancel followed the FINISH:
+// 'Checkout started' for the checkout's life, then abandoned by the janitor, which
+// told staff nothing of the refusal. What Refresh derives from the FINISH is what
+// is written. Only the statuses such a login could be left in are read, by the
+// status index (a login books no credit or debit, and one refused and then
+// cancelled is failed already). One statement, idempotent; it finds nothing to do
+// once done.
+func markRefusedLogins(db *gorm.DB) error {
+	before := []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderAbandoned}
+	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND login_only = ? AND kyc_outcome = ?",
+		models.OrderFailed, before, models.OrderDeposit, true, models.KYCFinish).Error
+	if err != nil {
+		return fmt.Errorf("mark refused Pay N Play logins failed: %w", err)
 	}
 	return nil
 }

@@ -349,3 +349,62 @@ func TestOpenMarksSignedInLogins(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenMarksRefusedLogins: at the start, Pay N Play logins whose kyc said
+// FINISH and that an older version left 'Checkout started' (no cancel came) or
+// abandoned by the janitor are marked failed, as Refresh derives from the FINISH;
+// a login refused and then cancelled stays failed, and a login whose kyc said
+// CONTINUE, one without a kyc and a refused Pay N Play deposit are left as they
+// are.
+func TestOpenMarksRefusedLogins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		at := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
+		order := func(mid string, login bool, kyc string, status models.OrderStatus, set func(o *models.Order)) models.Order {
+			o := models.Order{MessageID: mid, Kind: models.OrderDeposit, Amount: models.Money{Currency: "SEK"},
+				Status: status, PayNPlay: true, LoginOnly: login, KYCOutcome: kyc, StartedAt: &at, CreatedAt: at, UpdatedAt: at}
+			if kyc != "" {
+				o.KYCAt = &at
+			}
+			if set != nil {
+				set(&o)
+			}
+			if err := db.Create(&o).Error; err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		abandon := func(o *models.Order) { o.AbandonedAt = &at }
+		started := order("dep-refused-started", true, models.KYCFinish, models.OrderStarted, nil)
+		abandoned := order("dep-refused-abandoned", true, models.KYCFinish, models.OrderAbandoned, abandon)
+		cancelled := order("dep-refused-cancel", true, models.KYCFinish, models.OrderFailed, func(o *models.Order) { o.CancelledAt = &at })
+		gone := order("dep-continue-gone", true, models.KYCContinue, models.OrderAbandoned, abandon)
+		silent := order("dep-nokyc-gone", true, "", models.OrderAbandoned, abandon)
+		deposit := order("dep-refused-deposit", false, models.KYCFinish, models.OrderAbandoned, abandon)
+		for range 2 { // idempotent
+			if err := store.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			o    models.Order
+			want models.OrderStatus
+		}{
+			{started, models.OrderFailed},
+			{abandoned, models.OrderFailed},
+			{cancelled, models.OrderFailed},
+			{gone, models.OrderAbandoned},
+			{silent, models.OrderAbandoned},
+			{deposit, models.OrderAbandoned},
+		} {
+			var got models.Order
+			if err := db.Where("id = ?", tt.o.ID).Take(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			refreshed := got
+			refreshed.Refresh()
+			if got.Status != tt.want || refreshed.Status != got.Status {
+				t.Errorf("%s after the start: %s, Refresh derives %s; want %s", tt.o.MessageID, got.Status, refreshed.Status, tt.want)
+			}
+		}
+	})
+}
