@@ -376,3 +376,49 @@ func TestSearchPlayersLikeIsLiteral(t *testing.T) {
 		}
 	})
 }
+
+// TestTransactionTotalsLoginsApart: Pay N Play bank logins are deposit orders
+// that ask for no money; the totals count them on a row of their own (Login),
+// never among the deposits, and a credit Trustly sends for one, which is flagged
+// and not booked, counts nowhere: not in the totals' credited sum, not in the
+// reports chart.
+func TestTransactionTotalsLoginsApart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		by := viewer(t, db)
+		p := r.player()
+		o := r.order(p, 10000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, o, p.EndUserID, nil), "OK")
+		for range 2 {
+			login := r.order(p, 0)
+			if err := db.Model(&login).Updates(map[string]any{"login_only": true, "pay_n_play": true,
+				"kyc_outcome": models.KYCContinue}).Error; err != nil {
+				t.Fatal(err)
+			}
+			r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, login, p.EndUserID, map[string]any{"amount": "25.00"}), "OK")
+		}
+		if w := r.wallet(p); w != 10000 {
+			t.Fatalf("wallet %d; want the deposit's 10000 alone", w)
+		}
+		totals, err := r.svc.TransactionTotals(r.ctx, by, cashier.TxFilter{Kind: models.OrderDeposit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sek := func(minor int64) models.Money { return models.Money{Minor: minor, Currency: "SEK"} }
+		want := []cashier.TxTotal{
+			{Currency: "SEK", Kind: models.OrderDeposit, Count: 1, Sum: sek(10000), Credited: sek(10000)},
+			{Currency: "SEK", Kind: models.OrderDeposit, Login: true, Count: 2, Sum: sek(0), Credited: sek(0)},
+		}
+		if !slices.Equal(totals, want) {
+			t.Errorf("deposit totals %+v; want %+v", totals, want)
+		}
+		today := time.Now().UTC()
+		vols, err := r.svc.DailyVolumes(r.ctx, by, today, today.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := vols["SEK"][0].Deposits; got != sek(10000) {
+			t.Errorf("reports chart: deposits %s; want the deposit's 100.00 alone", got)
+		}
+	})
+}

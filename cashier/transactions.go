@@ -65,10 +65,14 @@ type TxRow struct {
 	PlayerEmail string
 }
 
-// TxTotal sums the orders of one currency and kind a filter selects.
+// TxTotal sums the orders of one currency and kind a filter selects, Pay N Play
+// bank logins (Login) apart from the deposits: they are deposit orders that ask
+// for no money and book none, and counted among the deposits they would read as
+// deposits of nothing.
 type TxTotal struct {
 	Currency string
 	Kind     models.OrderKind
+	Login    bool // Pay N Play bank logins (Order.LoginOnly): Sum and Credited are zero
 	Count    int64
 	Sum      models.Money // the orders' amounts, as asked
 	// Credited is, for deposits, what their credits booked to wallets, as Trustly
@@ -208,7 +212,7 @@ func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 }
 
 // TransactionTotals counts and sums the orders f selects (its page aside), per
-// currency and kind.
+// currency and kind, with Pay N Play bank logins on rows of their own.
 func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFilter) ([]TxTotal, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return nil, err
@@ -220,20 +224,21 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 	var sums []struct {
 		AmountCurrency string
 		Kind           models.OrderKind
+		LoginOnly      bool
 		N              int64
 		Total          int64
 		Credited       int64
 	}
-	err = q.Select("amount_currency, kind, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total, " +
+	err = q.Select("amount_currency, kind, login_only, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total, " +
 		"COALESCE(SUM(CASE WHEN kind = '" + string(models.OrderDeposit) + "' AND credited_at IS NOT NULL THEN " +
 		bookedMinorSQL + " ELSE 0 END), 0) AS credited").
-		Group("amount_currency, kind").Order("amount_currency, kind").Scan(&sums).Error
+		Group("amount_currency, kind, login_only").Order("amount_currency, kind, login_only").Scan(&sums).Error
 	if err != nil {
 		return nil, fmt.Errorf("transaction totals: %w", err)
 	}
 	out := make([]TxTotal, len(sums))
 	for i, r := range sums {
-		out[i] = TxTotal{Currency: r.AmountCurrency, Kind: r.Kind, Count: r.N,
+		out[i] = TxTotal{Currency: r.AmountCurrency, Kind: r.Kind, Login: r.LoginOnly, Count: r.N,
 			Sum:      models.Money{Minor: r.Total, Currency: r.AmountCurrency},
 			Credited: models.Money{Minor: r.Credited, Currency: r.AmountCurrency}}
 	}

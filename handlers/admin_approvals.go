@@ -48,7 +48,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			}
 			row.FirstApproval, row.ApprovedByYou = firstApproval(a.Approvers, m)
 			for _, h := range a.History {
-				past := views.ApprovalHistory{Date: timeIn(h.CreatedAt, zone), Kind: kindLabel(h.Kind), KindCode: string(h.Kind),
+				past := views.ApprovalHistory{Date: timeIn(h.CreatedAt, zone), Kind: orderKindLabel(h), KindCode: string(h.Kind),
 					Amount: amountText(h), State: statusLabel(h.Status), StateCode: string(h.Status)}
 				if m, ok := h.Credited(); ok && m != h.Amount {
 					past.Credited = m.Display()

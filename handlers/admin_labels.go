@@ -49,6 +49,20 @@ func kindLabel(k models.OrderKind) string {
 	return string(k)
 }
 
+// loginLabel is the kind staff read for a Pay N Play bank login: an order of kind
+// deposit (its code, kept in the cell's title, the filter and the CSV) sent
+// without an amount, which moves no money.
+const loginLabel = "Bank login"
+
+// orderKindLabel is order o's kind for staff: kindLabel, but a Pay N Play bank
+// login (LoginOnly) reads "Bank login" rather than "Deposit".
+func orderKindLabel(o models.Order) string {
+	if o.LoginOnly {
+		return loginLabel
+	}
+	return kindLabel(o.Kind)
+}
+
 // statusLabel is an order's status for staff: "Awaiting approval". A status
 // without a label shows as its code.
 func statusLabel(s models.OrderStatus) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +35,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		o := d.Order
-		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: kindLabel(o.Kind),
+		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: orderKindLabel(o),
 			KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
 			MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
@@ -45,6 +46,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			page.FirstApproval, page.ApprovedByYou = firstApproval(d.Approvers, m)
 			page.ApproveReason = kept.Values["reason"]
 			page.Blocked = d.Player.Blocked
+		}
+		if o.Reason == "" && o.KYCOutcome == models.KYCFinish {
+			page.Reason = kycRefusedText(o)
 		}
 		if booked, ok := o.Credited(); ok && booked != o.Amount {
 			page.Credited = booked.Display()
@@ -176,4 +180,15 @@ func resolved(c *fiber.Ctx, err error, back, msg string) error {
 		return err
 	}
 	return c.Redirect(back, fiber.StatusSeeOther)
+}
+
+// kycRefusedText is why a Pay N Play order's kyc was answered FINISH, for staff:
+// the rules that fired with their details ("kyc refused (FINISH): under-18: …"),
+// which may name a date of birth and are never shown to players.
+func kycRefusedText(o models.Order) string {
+	text := "kyc refused (FINISH)"
+	if o.KYCReasons != "" {
+		text += ": " + strings.ReplaceAll(o.KYCReasons, "\n", "; ")
+	}
+	return text
 }

@@ -169,21 +169,32 @@ func formQuery(in views.TxFilterForm) url.Values {
 	return q
 }
 
-// noMoneyText is the amount staff read for an account selection, which moves no
-// money: not "0,00 SEK", which reads as a payment of nothing, nor a blank.
+// noMoneyText is the amount staff read for an account selection and a Pay N
+// Play bank login, which move no money: not "0,00 SEK", which reads as a payment
+// of nothing, nor a blank.
 const noMoneyText = "no money moves"
 
 // amountText is an order's amount for staff, the same on every back-office page.
 func amountText(o models.Order) string {
-	if o.Kind == models.OrderSelectAccount {
+	if o.Kind == models.OrderSelectAccount || o.LoginOnly {
 		return noMoneyText
 	}
 	return o.Amount.Display()
 }
 
+// csvAmount is an order's amount in the export, decimal text as at Trustly: ""
+// for a Pay N Play bank login, which asked for no amount, rather than 0.00, which
+// a program would add up as a deposit of nothing.
+func csvAmount(o models.Order) string {
+	if o.LoginOnly {
+		return ""
+	}
+	return o.Amount.String()
+}
+
 // txRow is an order for the lists.
 func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
-	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: kindLabel(o.Kind),
+	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: orderKindLabel(o),
 		KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
 		TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID, Flag: o.Flag, Player: email}
 	if m, ok := o.Credited(); ok && m != o.Amount {
@@ -295,14 +306,17 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		for _, t := range totals {
-			credited, sum := "—", t.Sum.Display()
-			if t.Kind == models.OrderDeposit {
+			credited, sum, kind := "—", t.Sum.Display(), kindLabel(t.Kind)
+			if t.Kind == models.OrderDeposit && !t.Login {
 				credited = t.Credited.Display()
 			}
-			if t.Kind == models.OrderSelectAccount {
+			if t.Kind == models.OrderSelectAccount || t.Login {
 				sum = noMoneyText // as amountText says on every other page
 			}
-			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: kindLabel(t.Kind), KindCode: string(t.Kind),
+			if t.Login {
+				kind = loginLabel
+			}
+			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: kind, KindCode: string(t.Kind),
 				Count: strconv.FormatInt(t.Count, 10), Sum: sum, Credited: credited})
 		}
 		return render(c, views.AdminTotals(page))
@@ -317,8 +331,8 @@ var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "cur
 // read exportBatch at a time and written as they come (SetBodyStreamWriter), so
 // neither the rows nor the file are ever held in memory whole. Times are in the
 // member's zone with their UTC offset (csvTime), amounts decimal text as at
-// Trustly: "amount" as asked, "credited" what a deposit's credit booked (empty
-// for others). A read failing half-way ends the file with a line saying it is
+// Trustly: "amount" as asked (empty for a Pay N Play bank login, csvAmount),
+// "credited" what a deposit's credit booked (empty for others). A read failing half-way ends the file with a line saying it is
 // incomplete.
 func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -343,7 +357,7 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 						credited = m.String()
 					}
 					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), csvTime(o.CreatedAt, zone), string(o.Kind),
-						string(o.Status), o.Amount.String(), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
+						string(o.Status), csvAmount(o), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
 						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited}); err != nil {
 						return err
 					}
