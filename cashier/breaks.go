@@ -155,23 +155,44 @@ func (s *Service) onBreak(ctx context.Context, player models.Player) (string, mo
 
 // refuseTwinOnBreak fails with a *models.Problem when another account of the
 // player's market with their names (models.NameKey) and date of birth has a break
-// in force at at: where the market asks no identity number (NL), a second
-// account under another email is all that would stand between a person and the
-// break they took. Players without a date of birth are not compared, nor two
-// whose identity numbers differ. It reads in
-// tx, the transaction that creates the deposit order.
+// in force at at (twinOnBreak): where the market asks no identity number (NL), a
+// second account under another email is all that would stand between a person and
+// the break they took. It reads in tx, the transaction that creates the deposit
+// order.
 //
 // The sentence does not describe the other account: the names and date of birth
 // are only typed, and a namesake would learn of another person's break. log gets
 // the true reason, with both accounts, for staff.
 func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, log *slog.Logger, player models.Player, at time.Time) error {
+	twin, err := twinOnBreak(ctx, tx, player, at)
+	if err != nil || twin == 0 {
+		return err
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, "deposit refused: an account with the same names and date of birth is on a break",
+		slog.Int64("player_id", player.ID), slog.Int64("other_player_id", twin))
+	return twinProblem()
+}
+
+// twinProblem is the refusal of a deposit because another account with the
+// player's names and date of birth is on a break: it names neither that account
+// nor the break.
+func twinProblem() *models.Problem {
+	return models.ProblemT("", "breaks.other_account", msgTwinOnBreak)
+}
+
+// twinOnBreak is the id of another account of the player's market with their
+// names (models.NameKey) and date of birth that has a break in force at at; 0 for
+// none. Players without a date of birth are not compared, nor two whose identity
+// numbers differ. It is the rule of every deposit's start (refuseTwinOnBreak) and
+// of the kyc decision (decisionPlayer, onBreakSince).
+func twinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, at time.Time) (int64, error) {
 	if player.DateOfBirth == "" || player.NameKey == "" {
-		return nil
+		return 0, nil
 	}
 	var twins []models.Player
 	if err := tx.WithContext(ctx).Select("id", "person_id").Where("country = ? AND name_key = ? AND date_of_birth = ? AND id <> ?",
 		player.Country, player.NameKey, player.DateOfBirth, player.ID).Limit(20).Find(&twins).Error; err != nil {
-		return fmt.Errorf("accounts like player %d: %w", player.ID, err)
+		return 0, fmt.Errorf("accounts like player %d: %w", player.ID, err)
 	}
 	for _, twin := range twins {
 		if twin.PersonID != "" && player.PersonID != "" && twin.PersonID != player.PersonID {
@@ -179,12 +200,10 @@ func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, log *slog.Logger, playe
 		}
 		switch _, on, err := breaks.Current(ctx, tx, twin.ID, at); {
 		case err != nil:
-			return err
+			return 0, err
 		case on:
-			log.LogAttrs(ctx, slog.LevelInfo, "deposit refused: an account with the same names and date of birth is on a break",
-				slog.Int64("player_id", player.ID), slog.Int64("other_player_id", twin.ID))
-			return models.ProblemT("", "breaks.other_account", msgTwinOnBreak)
+			return twin.ID, nil
 		}
 	}
-	return nil
+	return 0, nil
 }

@@ -32,40 +32,56 @@ func (b *breakDuringKYC) DepositAllowance(ctx context.Context, who paynplay.Depo
 }
 
 // TestPayNPlayBreakDuringDecision: a returning player takes a 7-day time-out while
-// the kyc of their Pay N Play deposit is being decided. The decision is taken again
-// in the write transaction and refused as on a break: no deposit during a break.
+// the kyc of their Pay N Play deposit is being decided, or another account with
+// their names and date of birth (a password account from before the personnummer
+// was asked) does. The decision is taken again in the write transaction and
+// refused as on a break: no deposit during a break.
 func TestPayNPlayBreakDuringDecision(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		r := pnpRig(t, db)
-		r.svc = pnpLimitsService(t, db, nil)
-		key := rigTrustlyKey()
-		first := r.pnpOrder(50000, "SEK")
-		r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("entity-"+first.MessageID, swedishAdult)), trustly.StatusContinue)
-		var p models.Player
-		if err := db.Take(&p, r.reload(first).PlayerID).Error; err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Month: 500000}); err != nil {
-			t.Fatal(err)
-		}
-		lim := &breakDuringKYC{Service: limits.New(db, limits.Builtin(), nil)}
-		svc := pnpLimitsService(t, db, lim)
-		lim.hook = func() {
-			if _, err := svc.TakeBreak(r.ctx, p, breaks.TimeOut7d); err != nil {
-				t.Error(err)
-			}
-		}
-		r.svc = svc
-		o := r.pnpOrder(20000, "SEK")
-		r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-"+o.MessageID, swedishAdult)), trustly.StatusFinish)
-		got := r.reload(o)
-		if _, on, err := svc.CurrentBreak(r.ctx, p); err != nil || !on {
-			t.Fatalf("no break in force: %v", err)
-		}
-		if got.KYCOutcome != models.KYCFinish {
-			t.Errorf("kyc of a deposit whose player took a break meanwhile: %q (reasons %q); want finish", got.KYCOutcome, got.KYCReasons)
-		}
-	})
+	for _, twin := range []bool{false, true} {
+		name := map[bool]string{false: "player", true: "other account"}[twin]
+		t.Run(name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+				r := pnpRig(t, db)
+				r.svc = pnpLimitsService(t, db, nil)
+				key := rigTrustlyKey()
+				first := r.pnpOrder(50000, "SEK")
+				r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("entity-"+first.MessageID, swedishAdult)), trustly.StatusContinue)
+				var p models.Player
+				if err := db.Take(&p, r.reload(first).PlayerID).Error; err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Month: 500000}); err != nil {
+					t.Fatal(err)
+				}
+				takes := p
+				if twin {
+					takes = models.Player{EndUserID: "pw-twin-" + first.MessageID, Email: "twin-" + first.MessageID + "@example.com",
+						PasswordHash: "$2a$10$abcdefghijklmnopqrstuv", FirstName: p.FirstName, LastName: p.LastName,
+						Country: p.Country, Currency: p.Currency, DateOfBirth: p.DateOfBirth, Role: models.RolePlayer}
+					if err := db.Create(&takes).Error; err != nil {
+						t.Fatal(err)
+					}
+				}
+				lim := &breakDuringKYC{Service: limits.New(db, limits.Builtin(), nil)}
+				svc := pnpLimitsService(t, db, lim)
+				lim.hook = func() {
+					if _, err := svc.TakeBreak(r.ctx, takes, breaks.TimeOut7d); err != nil {
+						t.Error(err)
+					}
+				}
+				r.svc = svc
+				o := r.pnpOrder(20000, "SEK")
+				r.deliver(notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("entity-"+o.MessageID, swedishAdult)), trustly.StatusFinish)
+				got := r.reload(o)
+				if _, on, err := svc.CurrentBreak(r.ctx, takes); err != nil || !on {
+					t.Fatalf("no break in force: %v", err)
+				}
+				if got.KYCOutcome != models.KYCFinish {
+					t.Errorf("kyc of a deposit whose %s took a break meanwhile: %q (reasons %q); want finish", name, got.KYCOutcome, got.KYCReasons)
+				}
+			})
+		})
+	}
 }
 
 // TestPayNPlayUnsetCapForAllDeposits: a Swede who never sets a deposit limit may

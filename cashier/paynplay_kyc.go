@@ -227,8 +227,22 @@ func (s *Service) decisionPlayer(ctx context.Context, p models.Player) (*paynpla
 	if err != nil {
 		return nil, err
 	}
+	// Another account with p's names and date of birth on a break holds p's
+	// deposits too, as it does the deposit form's (refuseTwinOnBreak), with the
+	// same sentence.
+	var twin int64
+	if onBreak == "" {
+		if twin, err = twinOnBreak(ctx, s.db, p, s.now()); err != nil {
+			return nil, err
+		}
+		if twin != 0 {
+			problem := twinProblem()
+			onBreak, onBreakText = problem.Message, models.Text{ID: problem.ID, Args: problem.Args}
+		}
+	}
 	return &paynplay.Player{ID: p.ID, PersonID: p.PersonID, KYCEntityID: p.KYCEntityID, FirstName: p.FirstName,
-		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked, OnBreak: onBreak, OnBreakText: onBreakText}, nil
+		LastName: p.LastName, DOB: p.DateOfBirth, Blocked: blocked, OnBreak: onBreak, OnBreakText: onBreakText,
+		TwinOnBreak: twin}, nil
 }
 
 // findKnown is the player an identity belongs to: by personid in SE, FI and EE; in
@@ -268,22 +282,30 @@ func blockedSince(tx *gorm.DB, known *models.Player, started int64) (bool, error
 }
 
 // onBreakSince reports whether the player known (nil: none) or the one who started
-// the deposit order is on a break now, read in tx; false for a Pay N Play login,
-// which a break does not stop.
+// the deposit order is on a break now, or another account with their names and
+// date of birth is (twinOnBreak), read in tx; false for a Pay N Play login, which a
+// break does not stop.
 func onBreakSince(ctx context.Context, tx *gorm.DB, known *models.Player, order *models.Order, now time.Time) (bool, error) {
 	if order.LoginOnly {
 		return false, nil
 	}
-	ids := []int64{order.PlayerID}
+	var players []models.Player
 	if known != nil {
-		ids = append(ids, known.ID)
+		players = append(players, *known)
 	}
-	for _, id := range ids {
-		if id == 0 {
-			continue
+	if order.PlayerID != 0 && (known == nil || known.ID != order.PlayerID) {
+		var p models.Player
+		if err := tx.Where("id = ?", order.PlayerID).Take(&p).Error; err != nil {
+			return false, fmt.Errorf("player %d: %w", order.PlayerID, err)
 		}
-		if _, on, err := breaks.Current(ctx, tx, id, now); err != nil || on {
+		players = append(players, p)
+	}
+	for _, p := range players {
+		if _, on, err := breaks.Current(ctx, tx, p.ID, now); err != nil || on {
 			return on, err
+		}
+		if twin, err := twinOnBreak(ctx, tx, p, now); err != nil || twin != 0 {
+			return twin != 0, err
 		}
 	}
 	return false, nil

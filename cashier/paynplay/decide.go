@@ -175,6 +175,10 @@ type Player struct {
 	// not. OnBreakText is the same sentence as a message id with its arguments.
 	OnBreak     string
 	OnBreakText models.Text
+	// TwinOnBreak is another account of the player's market with their names and
+	// date of birth that is on a break, which holds this player's deposits too
+	// (OnBreak then says so without naming it); 0 for none.
+	TwinOnBreak int64
 	// MoneyLeft: the player has money here to take out or follow, a balance above
 	// zero or a payout underway. The register's exclusion lets such a player log in
 	// withdraw-only (RuleWithdrawOnly). The cashier reads it only for the Known
@@ -318,7 +322,11 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 		// A login moves no money, and the player on a break may still withdraw.
 		if p != nil && p.OnBreak != "" && !in.LoginOnly {
 			first := d.Outcome == Continue
-			fire(RuleOnBreak, "player %d is on a break", p.ID)
+			if p.TwinOnBreak != 0 {
+				fire(RuleOnBreak, "player %d with the names and date of birth of player %d is on a break", p.TwinOnBreak, p.ID)
+			} else {
+				fire(RuleOnBreak, "player %d is on a break", p.ID)
+			}
 			if first {
 				d.Message, d.Text = p.OnBreak, p.OnBreakText
 			}
