@@ -93,7 +93,7 @@ func (a *allowanceRead) stillAllowed(ctx context.Context, tx *gorm.DB) (bool, er
 	if err != nil {
 		return false, err
 	}
-	return now == a.answer, nil
+	return now.Same(a.answer), nil
 }
 
 // answer is the kyc answer to sign: FINISH when the order is unknown.

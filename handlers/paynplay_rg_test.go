@@ -56,10 +56,14 @@ func depositWords(t *testing.T, cl *testClient, amount string) string {
 
 // bankDepositWords starts "Deposit & play" of amount in a new browser, signed
 // out, which the sandbox logs in as Åsa's bank identity, and returns the refusal
-// its return page shows; it fails the test when the kyc let the deposit go on.
-func bankDepositWords(t *testing.T, lv *liveApp, amount string) string {
+// its return page shows, in language (the default when ""); it fails the test
+// when the kyc let the deposit go on.
+func bankDepositWords(t *testing.T, lv *liveApp, amount, language string) string {
 	t.Helper()
 	cl := lv.client()
+	if language != "" {
+		cl.submit("/language", url.Values{"lang": {language}, "back": {"/"}}).wantRedirect("/")
+	}
 	id := startPayNPlay(cl, "SE", amount)
 	if out := lv.waitDecision(id); out.State != cashier.PayNPlayRefused {
 		t.Fatalf("Deposit & play with the bank identity: kyc %s (reasons %q); want refused", out.State, out.Order.KYCReasons)
@@ -106,7 +110,9 @@ func TestPayNPlayDepositSignedInGoesToCashier(t *testing.T) {
 // TestPayNPlayDepositRefusedAsTheForm: a player whom the deposit form refuses is
 // refused by the kyc of "Deposit & play" with their bank identity, signed out, in
 // the form's words: on a break; when another account with their names and date of
-// birth (one from before the personnummer was asked) is on a break.
+// birth (one from before the personnummer was asked) is on a break; when their
+// monthly deposit limit is used up (which limit, and when deposits open again, in
+// the page's language and the market's time zone).
 func TestPayNPlayDepositRefusedAsTheForm(t *testing.T) {
 	t.Run("twin on a break", func(t *testing.T) {
 		storetest.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -124,7 +130,7 @@ func TestPayNPlayDepositRefusedAsTheForm(t *testing.T) {
 			if want == "" {
 				t.Fatal("the deposit form let Åsa deposit while her other account is on a break")
 			}
-			if got := bankDepositWords(t, lv, "100"); got != want {
+			if got := bankDepositWords(t, lv, "100", ""); got != want {
 				t.Errorf("Deposit & play refused with %q; want the deposit form's %q", got, want)
 			}
 		})
@@ -136,8 +142,26 @@ func TestPayNPlayDepositRefusedAsTheForm(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := depositWords(t, cl, "100")
-			if got := bankDepositWords(t, lv, "100"); got != want {
+			if got := bankDepositWords(t, lv, "100", ""); got != want {
 				t.Errorf("Deposit & play refused with %q; want the deposit form's %q", got, want)
+			}
+		})
+	})
+	t.Run("limit used up", func(t *testing.T) {
+		storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+			lv, cl, asa := rgPayNPlay(t, db, nil)
+			spent := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
+				PlayerID: asa.ID, Status: models.OrderCredited, Amount: models.Money{Minor: 1_000_000, Currency: "SEK"},
+				CreditedMinor: 1_000_000, CreatedAt: time.Now().UTC()}
+			if err := lv.DB.Create(&spent).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, language := range []string{"en", "sv"} {
+				cl.submit("/language", url.Values{"lang": {language}, "back": {"/cashier"}}).wantRedirect("/cashier")
+				want := depositWords(t, cl, "100")
+				if got := bankDepositWords(t, lv, "100", language); got != want {
+					t.Errorf("%s: Deposit & play refused with %q; want the deposit form's %q", language, got, want)
+				}
 			}
 		})
 	})

@@ -713,8 +713,17 @@ func (s *Service) allowance(db *gorm.DB, who paynplay.Depositor, currency string
 		if !st.Limited || most.Minor < st.Remaining.Minor {
 			st.Limited, st.Remaining = true, most
 		}
+		return paynplay.Allowance{Limited: st.Limited, Remaining: st.Remaining}, nil
 	}
-	return paynplay.Allowance{Limited: st.Limited, Remaining: st.Remaining}, nil
+	a := paynplay.Allowance{Limited: st.Limited, Remaining: st.Remaining}
+	if st.Limited && !st.Remaining.Positive() {
+		// The deposit form's sentence: which limit, and when deposits open again,
+		// in the market's time zone on the kyc's page, usually a visitor's.
+		text, message := st.headroom()
+		text.Args = append(text.Args, "Country", who.Country)
+		a.Reached, a.ReachedText = message, text
+	}
+	return a, nil
 }
 
 // Set records player's wanted limits in currency, one per period in wanted (minor

@@ -208,6 +208,18 @@ type Depositor struct {
 type Allowance struct {
 	Limited   bool         // false: no limit applies; Remaining is ignored
 	Remaining models.Money // what the limit still leaves; zero or below stops a deposit
+	// Reached is the sentence of the deposit form for a limit of the player's that
+	// leaves nothing (which one, and when deposits open again), in English, and
+	// ReachedText the same as a message id with its arguments; "" and the zero Text
+	// when none is, or when no such sentence applies (a cap before the limits are
+	// set). The refusal (RuleLimitReached) then says it.
+	Reached     string
+	ReachedText models.Text
+}
+
+// Same reports whether a and b allow the same deposits.
+func (a Allowance) Same(b Allowance) bool {
+	return a.Limited == b.Limited && a.Remaining == b.Remaining
 }
 
 // Unlimited is Limits without any limit.
@@ -434,7 +446,11 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 		// A login moves no money: a spent limit must not lock the player out of
 		// their balance or their payouts.
 	case !allow.Remaining.Positive():
+		first := d.Outcome == Continue
 		fire(RuleLimitReached, "%s left", allow.Remaining.String())
+		if first && allow.Reached != "" {
+			d.Message, d.Text = allow.Reached, allow.ReachedText
+		}
 	case in.Amount.Minor == 0 || in.Amount.Minor > allow.Remaining.Minor:
 		fire(RuleLimitCapped, "order %s, %s left", in.Amount.String(), allow.Remaining.String())
 		d.Limit = allow.Remaining
