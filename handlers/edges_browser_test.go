@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/models"
 )
 
 // Browser tests of the rough edges a first-time player met: what fits on a phone
@@ -76,6 +78,66 @@ func TestBrowserAmountField(t *testing.T) {
 		}
 		if err != nil || valid != tt.valid || value != tt.typed {
 			t.Errorf("typed %q: the field holds %q, valid %t (%v); want it as typed, valid %t", tt.typed, value, valid, err, tt.valid)
+		}
+	}
+}
+
+// brokenWords is the JavaScript that lists the words of the page that a line
+// break cuts in the middle (not after a hyphen or a slash), or that reach past
+// their table cell or the screen: "broken Sissemak|se", "overflows Tühistatud".
+const brokenWords = `(function(){
+	var out = [], width = document.documentElement.clientWidth;
+	var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), n;
+	while ((n = walk.nextNode())) {
+		var el = n.parentElement;
+		if (!el || !el.getClientRects().length || el.closest(".visually-hidden, script, style, option")) continue;
+		var box = el.closest("td, th"), right = box ? box.getBoundingClientRect().right : width;
+		var re = /\S+/g, m;
+		while ((m = re.exec(n.data))) {
+			var top = null;
+			for (var i = 0; i < m[0].length; i++) {
+				var r = document.createRange();
+				r.setStart(n, m.index + i); r.setEnd(n, m.index + i + 1);
+				var rc = r.getClientRects()[0];
+				if (!rc || rc.width === 0) continue;
+				if (rc.right > right + 0.5 || rc.right > width + 0.5) { out.push("overflows " + m[0]); break; }
+				if (top !== null && rc.top > top + 2 && !/[-\/\u00ad\u2013]/.test(m[0][i-1])) {
+					out.push("broken " + m[0].slice(0, i) + "|" + m[0].slice(i)); break;
+				}
+				top = rc.top;
+			}
+		}
+	}
+	return out; })()`
+
+// TestBrowserPhoneWordsWhole: on a 360 px phone no word of the history (its
+// deposits and withdrawals, every state's words) or of the cashier page is cut in
+// the middle or runs off its cell or the screen, in Estonian, whose words are
+// long ("Sissemakse", "Tühistatud"), and in every other language.
+func TestBrowserPhoneWordsWhole(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+
+	email := "mari@example.com"
+	b.do("register", b.register(email)...)
+	cl := lv.signedInAs(email)
+	lv.fund(cl, "1000")
+	lv.checkoutAction(lv.startDeposit(cl, "250"), "cancel")
+	lv.startDeposit(cl, "100")
+	account := lv.waitAccount(lv.playerByEmail(email), models.AccountFromDeposit)
+	requestPayout(t, cl, "300", account.ID)
+	b.do("use a phone-sized screen", chromedp.EmulateViewport(360, 780))
+	for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
+		b.chooseLanguage(code)
+		for _, path := range []string{"/history", "/cashier"} {
+			b.do("open "+path+" in "+code, chromedp.Navigate(lv.URL+path), chromedp.WaitReady("main"))
+			b.snap("words-" + code + strings.ReplaceAll(path, "/", "-"))
+			if bad, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](brokenWords)); err != nil || len(bad) > 0 {
+				t.Errorf("%s in %s on a phone: %q (%v); want every word whole and on screen", path, code, bad, err)
+			}
+			if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflow)); err != nil || len(wide) > 0 {
+				t.Errorf("%s in %s on a phone is cut off: %v (%v)", path, code, wide, err)
+			}
 		}
 	}
 }
