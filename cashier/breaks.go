@@ -173,6 +173,14 @@ func refuseTwinOnBreak(ctx context.Context, tx *gorm.DB, log *slog.Logger, playe
 	return twinProblem()
 }
 
+// RefuseTwinOnBreak fails with the deposit form's *models.Problem when another
+// account with the player's names and date of birth is on a break now
+// (refuseTwinOnBreak): for a deposit started before that break, whose checkout is
+// not offered during it.
+func (s *Service) RefuseTwinOnBreak(ctx context.Context, player models.Player) error {
+	return refuseTwinOnBreak(ctx, s.db, s.log, player, s.now())
+}
+
 // twinProblem is the refusal of a deposit because another account with the
 // player's names and date of birth is on a break: it names neither that account
 // nor the break.

@@ -204,7 +204,8 @@ func resultURL(order models.Order) string {
 // depositCheckout shows Trustly's checkout for a started deposit. An order past
 // that point (paid, cancelled, credited) goes to its result page instead, and a
 // player who took a break since starting it goes to the cashier, which shows the
-// break: no deposit is made during one.
+// break: no deposit is made during one. So does a player another account of whose
+// names and date of birth took one, with the deposit form's sentence for it.
 func depositCheckout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		order, err := depositOrder(c, svc)
@@ -215,6 +216,16 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 		case err != nil:
 			return err
 		case onBreak:
+			return c.Redirect("/cashier", fiber.StatusSeeOther)
+		}
+		if err := svc.RefuseTwinOnBreak(c.UserContext(), currentPlayer(c)); err != nil {
+			problem := asProblem(err)
+			if problem == nil {
+				return err
+			}
+			if err := setFlash(c, problemText(c, problem)); err != nil {
+				return err
+			}
 			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, svc.Now()) {

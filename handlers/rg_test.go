@@ -11,11 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
+	"gorm.io/gorm"
 )
 
 // refreshIn is when the page reloads itself for the reality check, in seconds;
@@ -151,6 +154,42 @@ func TestBreakClosesStartedDeposit(t *testing.T) {
 		t.Fatal("no break in force")
 	}
 	cl.get(checkout).wantRedirect("/cashier")
+}
+
+// TestTwinBreakClosesStartedDeposit: a deposit started before another account
+// with the player's names and date of birth (one from before the personnummer was
+// asked) took a break is not offered during that break either: its checkout page
+// sends the player to the cashier, which says so in the deposit form's words,
+// instead of Trustly's checkout.
+func TestTwinBreakClosesStartedDeposit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv := startLive(t, liveOptions{Setup: func(s *testSetup) { s.Cashier.DB = db }})
+		cl, player := lv.signedIn("anna@example.com")
+		id := lv.startDeposit(cl, "100")
+		checkout := "/deposit/checkout?order=" + url.QueryEscape(id)
+		if r := cl.get(checkout); r.Status != http.StatusOK || !r.has("checkout-frame") {
+			t.Fatalf("before the break: GET %s %d; want Trustly's checkout", checkout, r.Status)
+		}
+		// Her date of birth, as a register market's registration stores it.
+		if err := lv.DB.Model(&models.Player{}).Where("id = ?", player.ID).Update("date_of_birth", "1980-01-01").Error; err != nil {
+			t.Fatal(err)
+		}
+		twin := models.Player{EndUserID: models.NewEndUserID(), Email: "anna.old@example.com",
+			PasswordHash: "$2a$10$abcdefghijklmnopqrstuv", FirstName: player.FirstName, LastName: player.LastName,
+			Country: player.Country, Currency: player.Currency, DateOfBirth: "1980-01-01", Role: models.RolePlayer}
+		if err := lv.DB.Create(&twin).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lv.Svc.TakeBreak(t.Context(), twin, breaks.TimeOut30d); err != nil {
+			t.Fatal(err)
+		}
+		cl.get(checkout).wantRedirect("/cashier")
+		want := cl.submit("/deposit", url.Values{"amount": {"100"}}).wantStatus(http.StatusUnprocessableEntity).text("problem")
+		cl.get(checkout).wantRedirect("/cashier")
+		if got := cl.get("/cashier").wantStatus(http.StatusOK).text("flash"); got != want {
+			t.Errorf("cashier after the closed checkout says %q; want the deposit form's %q", got, want)
+		}
+	})
 }
 
 // TestRealityCheckAckBeforeDue: an acknowledgement sent while no check is due
