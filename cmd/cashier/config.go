@@ -129,12 +129,19 @@ type config struct {
 // Sandbox reports whether the cashier runs against the embedded sandbox.
 func (c *config) Sandbox() bool { return c.TrustlyEnv == "sandbox" }
 
-// secret reads NAME, or the file named by NAME_FILE.
+// secret reads NAME, or the file named by NAME_FILE. Both set is a mistake
+// somewhere (an old variable left beside a newly mounted file, or the other way
+// round) and stops the start: with one quietly winning, the cashier could run
+// with a secret its operator did not mean.
 func secret(getenv func(string) string, name string) (string, error) {
-	if v := getenv(name); v != "" {
+	v, path := getenv(name), getenv(name+"_FILE")
+	if v != "" && path != "" {
+		return "", fmt.Errorf("%s and %s_FILE are both set: set one of them", name, name)
+	}
+	if v != "" {
 		return v, nil
 	}
-	if path := getenv(name + "_FILE"); path != "" {
+	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("%s_FILE: %w", name, fileErr(err))

@@ -145,3 +145,65 @@ func TestConfigRefusesSilentFallbacks(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigRefusesSecretAndItsFile: a secret set both as NAME and as NAME_FILE
+// stops the start with an error naming both. The plain variable won silently, so
+// an operator who mounted a new password file and forgot an old TRUSTLY_PASSWORD
+// (or the other way round) ran with a secret they did not mean. The error shows
+// neither value.
+func TestConfigRefusesSecretAndItsFile(t *testing.T) {
+	dir := t.TempDir()
+	k, _ := trustly.GenerateKey()
+	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
+	writeFile(t, priv, trustly.PrivateKeyPEM(k))
+	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	const fromFile, plain = "secret-in-the-file-0123456789abcdef", "plain-secret-0123456789abcdef0123"
+	file := filepath.Join(dir, "secret")
+	writeFile(t, file, []byte(fromFile+"\n"))
+	real := map[string]string{"CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL,
+		"TRUSTLY_USERNAME": "merchant", "TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
+	for _, tt := range []struct {
+		name string
+		real bool
+		more map[string]string
+	}{
+		{"TRUSTLY_NOTIFY_TOKEN", false, nil},
+		{"CASHIER_SESSION_KEY", false, nil},
+		{"CASHIER_TOTP_KEY", false, nil},
+		{"CASHIER_ADMIN_PASSWORD", false, nil},
+		{"SANDBOX_ADMIN_PASSWORD", false, nil},
+		{"TRUSTLY_PASSWORD", true, nil},
+		{"CASHIER_SPELPAUS_API_KEY", true, map[string]string{"CASHIER_SPELPAUS_URL": "https://spelpaus.example"}},
+	} {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		if tt.real {
+			for k, v := range real {
+				m[k] = v
+			}
+		}
+		for k, v := range tt.more {
+			m[k] = v
+		}
+		m[tt.name], m[tt.name+"_FILE"] = plain, file
+		_, err := loadConfig(env(m))
+		if err == nil || !strings.Contains(err.Error(), tt.name+" and "+tt.name+"_FILE") {
+			t.Errorf("%s and %s_FILE both set: got %v; want an error naming both", tt.name, tt.name, err)
+			continue
+		}
+		if strings.Contains(err.Error(), plain) || strings.Contains(err.Error(), fromFile) {
+			t.Errorf("%s: the error shows a secret: %v", tt.name, err)
+		}
+		// Either one alone still starts.
+		for _, drop := range []string{tt.name, tt.name + "_FILE"} {
+			one := map[string]string{}
+			for k, v := range m {
+				if k != drop {
+					one[k] = v
+				}
+			}
+			if _, err := loadConfig(env(one)); err != nil {
+				t.Errorf("%s without %s: %v", tt.name, drop, err)
+			}
+		}
+	}
+}
