@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -11,11 +12,13 @@ import (
 
 // RateCounter is one limiter's count kept in the database (Counters): its key
 // (an address or an account, with the limiter's prefix), the limiter's own
-// encoding of its count, and when it ends.
+// encoding of its count, and when it ends. A count kept by Take is Hits, counted
+// in the database itself, and its Value is empty.
 type RateCounter struct {
 	Name      string    `gorm:"primaryKey;size:255"`
 	Value     []byte    `gorm:"not null"`
 	ExpiresAt time.Time `gorm:"not null;index"`
+	Hits      int64     `gorm:"not null;default:0"`
 }
 
 // Counters keeps rate limiters' counts in the database, so that every instance
@@ -88,3 +91,38 @@ func (c *Counters) Reset() error {
 
 // Close does nothing: the database is the cashier's.
 func (c *Counters) Close() error { return nil }
+
+// Take counts one attempt under key and returns the attempts counted in its
+// window, this one included, and when the window ends: it starts at the first
+// attempt after the previous one ended and lasts window. The count is one
+// statement in the database, so attempts at once on any number of instances each
+// count (Get and Set, read by the limiter and written back, may count two as one).
+func (c *Counters) Take(ctx context.Context, key string, now time.Time, window time.Duration) (int64, time.Time, error) {
+	now = now.UTC()
+	var row RateCounter
+	err := c.db.WithContext(ctx).Raw(`INSERT INTO rate_counters (name, value, expires_at, hits) VALUES (?, ?, ?, 1)
+ON CONFLICT (name) DO UPDATE SET
+	hits = CASE WHEN rate_counters.expires_at <= ? THEN 1 ELSE rate_counters.hits + 1 END,
+	expires_at = CASE WHEN rate_counters.expires_at <= ? THEN excluded.expires_at ELSE rate_counters.expires_at END
+RETURNING hits, expires_at`, key, []byte{}, now.Add(window), now, now).Scan(&row).Error
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count %s: %w", key, err)
+	}
+	if c.sets.Add(1)%sweepEvery == 0 {
+		if err := c.tx().Where("expires_at <= ?", now).Delete(&RateCounter{}).Error; err != nil {
+			return 0, time.Time{}, err
+		}
+	}
+	return row.Hits, row.ExpiresAt.UTC(), nil
+}
+
+// GiveBack takes back one attempt Take counted under key, in the window still
+// running at now; never below zero.
+func (c *Counters) GiveBack(ctx context.Context, key string, now time.Time) error {
+	err := c.db.WithContext(ctx).Model(&RateCounter{}).Where("name = ? AND expires_at > ? AND hits > 0", key, now.UTC()).
+		UpdateColumn("hits", gorm.Expr("hits - 1")).Error
+	if err != nil {
+		return fmt.Errorf("give back a count of %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +57,79 @@ func TestCounters(t *testing.T) {
 		db.Model(&store.RateCounter{}).Where("name = ?", "login:192.0.2.1").Count(&left)
 		if left != 0 {
 			t.Errorf("an ended count is still kept after %d Sets", 256)
+		}
+	})
+}
+
+// TestCountersTake: Take counts attempts under a key in a window that starts at
+// the first and ends window later; every instance on the database counts in the
+// same window, each Take one more, also when many come at once (a guesser's
+// requests spread over instances and sent together must not share a count), and
+// after the window the count starts again at 1. GiveBack takes one back within
+// the window, never below 0 and never from the next window.
+func TestCountersTake(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+		a, b := store.NewCounters(db, nil), store.NewCounters(db, nil)
+		take := func(c *store.Counters, key string) (int64, time.Time) {
+			t.Helper()
+			n, until, err := c.Take(ctx, key, now, 15*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n, until
+		}
+		end := now.Add(15 * time.Minute)
+		for i, c := range []*store.Counters{a, b, a} {
+			if n, until := take(c, "signin:player:x"); n != int64(i+1) || !until.Equal(end) {
+				t.Errorf("take %d: %d until %v; want %d until %v", i+1, n, until, i+1, end)
+			}
+		}
+		if n, _ := take(b, "signin:player:y"); n != 1 {
+			t.Errorf("another key: %d; want 1", n)
+		}
+		if err := b.GiveBack(ctx, "signin:player:x", now); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(14 * time.Minute)
+		if n, until := take(a, "signin:player:x"); n != 3 || !until.Equal(end) {
+			t.Errorf("after one given back, 14 minutes on: %d until %v; want 3 until %v", n, until, end)
+		}
+		now = now.Add(time.Minute) // the window has ended
+		if err := a.GiveBack(ctx, "signin:player:x", now); err != nil {
+			t.Fatal(err)
+		}
+		if n, until := take(b, "signin:player:x"); n != 1 || !until.Equal(now.Add(15*time.Minute)) {
+			t.Errorf("in the next window: %d until %v; want 1 until %v", n, until, now.Add(15*time.Minute))
+		}
+		for range 3 {
+			if err := a.GiveBack(ctx, "signin:player:x", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, _ := take(b, "signin:player:x"); n != 1 {
+			t.Errorf("after more given back than taken: %d; want 1", n)
+		}
+
+		// Many at once, on two instances: each gets a count of its own.
+		var wg sync.WaitGroup
+		got := make([]int64, 24)
+		for i := range got {
+			wg.Go(func() {
+				n, _, err := []*store.Counters{a, b}[i%2].Take(ctx, "signin:staff:z", now, 15*time.Minute)
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = n
+			})
+		}
+		wg.Wait()
+		slices.Sort(got)
+		for i, n := range got {
+			if n != int64(i+1) {
+				t.Fatalf("24 takes at once: counts %v; want 1 to 24, each once", got)
+			}
 		}
 	})
 }
