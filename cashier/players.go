@@ -161,12 +161,17 @@ func findOwner(db *gorm.DB, email, personID string, owner *models.Player) error 
 // a player it excludes who has a balance or a payout underway is signed in
 // withdraw-only (Access.WithdrawOnly), one with nothing here fails with
 // ErrExcluded, and a register without an answer fails closed with
-// ErrRegisterUnavailable.
+// ErrRegisterUnavailable. An email with Config.SignInFailures failed sign-ins in
+// SignInWindow, anyone's or nobody's, fails with *SignInsLimited, unchecked.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (models.Player, Access, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	var player models.Player
-	err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&player).Error
+	try, err := s.startSignIn(ctx, signInPlayer, email)
 	if err != nil {
+		return models.Player{}, Access{}, err
+	}
+	var player models.Player
+	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&player).Error; err != nil {
+		s.signInPassed(ctx, try) // nothing was checked
 		return models.Player{}, Access{}, fmt.Errorf("authenticate: %w", err)
 	}
 	hash, known := []byte(player.PasswordHash), player.ID != 0 && player.PasswordHash != "" && email != ""
@@ -174,8 +179,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 		hash = dummyHash()
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+		s.signInFailed(ctx, try, player.ID)
 		return models.Player{}, Access{}, models.ProblemT("password", "problem.bad_login", msgBadLogin)
 	}
+	s.signInPassed(ctx, try)
 	if player.Blocked { // told only to someone who knows the password
 		return models.Player{}, Access{}, models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
 	}

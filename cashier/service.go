@@ -72,6 +72,13 @@ type Config struct {
 	// ResumeAfter is how long ResumePayouts leaves a payout alone after an
 	// AccountPayout call started; 0 means 2 minutes, well past the client's timeout.
 	ResumeAfter time.Duration
+	// SignInFailures is how many failed sign-ins one account may have in
+	// SignInWindow (CASHIER_LOGIN_LIMIT_PER_ACCOUNT): a player's or a staff member's
+	// email, whether or not anyone has it, counted over every address and, on
+	// PostgreSQL, every instance. Past it every sign-in to the account is refused
+	// unchecked (SignInsLimited) until the window ends. 0 means
+	// DefaultSignInFailures.
+	SignInFailures int
 }
 
 func (c Config) checkoutExpiry() time.Duration {
@@ -167,6 +174,7 @@ type Service struct {
 	limits          *limits.Service
 	secrets         *staff.SecretBox // seals staff second-factor secrets (staff.go)
 	counters        *store.Counters  // SharedCounters; nil on SQLite
+	signIns         attemptCounts    // failed sign-ins per account (signins.go): counters, or this instance's memory
 }
 
 // New checks d and returns a Service.
@@ -176,6 +184,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.Config.BaseURL == "" || d.Config.NotifyToken == "" {
 		return nil, errors.New("cashier: base URL and notification token are required")
+	}
+	if d.Config.SignInFailures < 0 {
+		return nil, errors.New("cashier: the failed sign-ins per account cannot be negative")
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -204,12 +215,14 @@ func New(d Deps) (*Service, error) {
 		return nil, fmt.Errorf("cashier: Deps.TOTPKey: %w", err)
 	}
 	var counters *store.Counters
+	var signIns attemptCounts = newMemoryCounts()
 	if d.DB.Dialector.Name() == "postgres" {
 		counters = store.NewCounters(d.DB, nil) // the limiters' own clock is the real one
+		signIns = counters                      // Take is given the service's clock
 	}
 	return &Service{secrets: secrets, db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
 		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, metrics: d.Metrics,
-		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim, counters: counters}, nil
+		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim, counters: counters, signIns: signIns}, nil
 }
 
 // SharedCounters is where the web's sign-in and password limiters keep their

@@ -366,27 +366,40 @@ func (s *Service) StaffMembers(ctx context.Context, by staff.Member) ([]staff.Me
 // AuthenticateStaff returns the enabled staff account with this email and
 // password, and, when it has a second factor, a current code that was not used
 // before. Every failure is the same *models.Problem after the same bcrypt work. A
-// successful sign-in is audited.
+// successful sign-in is audited. An email with Config.SignInFailures failed
+// sign-ins in SignInWindow, anyone's or nobody's, fails with *SignInsLimited,
+// unchecked; every failure with that one sentence counts, a wrong code too, so
+// that the count tells nothing about the password.
 func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code string) (staff.Member, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	m, err := s.checkStaffSecrets(ctx, attemptSignIn, email, password, code)
+	try, err := s.startSignIn(ctx, signInStaff, email)
 	if err != nil {
 		return staff.Member{}, err
 	}
-	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := s.useTOTP(tx, &m, code); err != nil {
-			return err
-		}
-		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignIn, SubjectID: m.ID}.By(m))
-	})
-	if err != nil {
-		var problem *models.Problem
-		if errors.As(err, &problem) {
+	m, err := s.checkStaffSecrets(ctx, attemptSignIn, email, password, code)
+	if err == nil {
+		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+			if err := s.useTOTP(tx, &m, code); err != nil {
+				return err
+			}
+			return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignIn, SubjectID: m.ID}.By(m))
+		})
+		if errors.As(err, new(*models.Problem)) {
 			s.staffAuthFailed(ctx, attemptSignIn, m.ID, "code")
-			return staff.Member{}, problem
 		}
+	}
+	var problem *models.Problem
+	switch {
+	case errors.As(err, &problem):
+		if err := s.staffSignInFailed(ctx, try, email); err != nil {
+			return staff.Member{}, err
+		}
+		return staff.Member{}, problem
+	case err != nil:
+		s.signInPassed(ctx, try) // a failure of ours, not of the secrets
 		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
 	}
+	s.signInPassed(ctx, try)
 	return m, nil
 }
 

@@ -94,6 +94,7 @@ var eventLabels = map[staff.Event]string{
 	staff.EventFlagResolved:        "Flag resolved",
 	staff.EventRefund:              "Refund requested",
 	staff.EventRegistrationRefused: "Registration refused: self-excluded",
+	staff.EventSignInsLimited:      "Sign-ins refused after failed sign-ins",
 }
 
 // eventLabel is an audit action for staff: "Payout approved". An action without

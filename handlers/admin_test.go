@@ -976,13 +976,16 @@ func TestStaffFormKeptAcrossReauth(t *testing.T) {
 // names the member and the address (never the email, password or code). After the
 // lock the right code signs in; a correct sign-in starts the count again. Every
 // failed sign-in and re-authentication is logged at WARN with the factor that
-// failed.
+// failed. (Its 14 failed sign-ins in two minutes would also meet the account's
+// budget of failed sign-ins, TestStaffSignInLimitPerAccount, which is raised here
+// to see the code lock alone.)
 func TestStaffCodesLockedPerAccount(t *testing.T) {
 	clock := &testClock{now: time.Now()}
 	ta := newTestApp(t, func(s *testSetup) {
 		s.Web.LoginLimit = 3
 		s.Web.TrustedProxies = []string{"0.0.0.0/8"}
 		s.Cashier.Now, s.Web.Staff.Now = clock.Now, clock.Now
+		s.Cashier.Config.SignInFailures = 20
 	})
 	cl, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
 	secret := cl.get("/admin/2fa").text("totp-secret")

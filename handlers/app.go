@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -313,9 +315,13 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		var problem *models.Problem
 		var ferr *fiber.Error
 		var reauth *reauthNeeded
+		var limited *cashier.SignInsLimited
 		switch {
 		case errors.As(err, &reauth):
 			return c.Redirect("/admin/reauth?next="+url.QueryEscape(reauth.next), fiber.StatusSeeOther)
+		case errors.As(err, &limited):
+			page.Status, page.Title = fiber.StatusTooManyRequests, statusTitles[fiber.StatusTooManyRequests]
+			page.Message = tooManySignIns(c, limited, lang.For(lang.Default, nil))
 		case errors.Is(err, staff.ErrNotAllowed):
 			page.Status, page.Title, page.Message = fiber.StatusForbidden, statusTitles[403], errForbidden.Message
 		case errors.As(err, &problem):
@@ -345,6 +351,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			view = views.AdminError(page, adminChromeKeep(c))
 		} else {
 			translateError(c, &page, problem)
+			if limited != nil {
+				page.Message = tooManySignIns(c, limited, loc(c))
+			}
 			view = views.Error(page)
 		}
 		if rerr := render(c, view); rerr != nil {
@@ -353,6 +362,16 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		return nil
 	}
+}
+
+// tooManySignIns is the sentence of a sign-in refused for its account's failed
+// sign-ins, in l's language, with the wait in whole minutes; it puts the wait in
+// seconds in Retry-After, as the limits per address do. The answer is the same
+// for the right password and a wrong one, for anyone's email and nobody's.
+func tooManySignIns(c *fiber.Ctx, limited *cashier.SignInsLimited, l *lang.Localizer) string {
+	c.Set(fiber.HeaderRetryAfter, strconv.FormatInt(int64((limited.RetryAfter+time.Second-1)/time.Second), 10))
+	minutes := int((limited.RetryAfter + time.Minute - 1) / time.Minute)
+	return l.T("error.too_many_sign_ins", "Wait", l.N("duration.minutes", max(minutes, 1)))
 }
 
 // errorChrome is chrome without consuming the one-time message, which the next

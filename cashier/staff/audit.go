@@ -61,13 +61,17 @@ const (
 	// for a reason the registrant was not told (the national register excludes the
 	// person whose identity was typed). StaffID is 0.
 	EventRegistrationRefused Event = "registration.refused"
+	// EventSignInsLimited is the system's: an account had its last failed sign-in
+	// of the window (cashier.SignInWindow), and every sign-in to it is refused until
+	// the window ends. SubjectID is the account.
+	EventSignInsLimited Event = "staff.sign_ins_limited"
 )
 
 // Events lists every Event, for filters.
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
 	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPasswordReset,
 	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund,
-	EventRegistrationRefused}
+	EventRegistrationRefused, EventSignInsLimited}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {

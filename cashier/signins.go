@@ -1,0 +1,182 @@
+package cashier
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"gorm.io/gorm"
+)
+
+// SignInWindow is how long an account's failed sign-ins are counted: from its
+// first failure after the previous window ended.
+const SignInWindow = 15 * time.Minute
+
+// DefaultSignInFailures is Config.SignInFailures when it is 0.
+const DefaultSignInFailures = 10
+
+// SignInsLimited is the error of a sign-in refused unchecked: the account it
+// names (a player's or a staff member's email, whether or not anyone has it) had
+// its failed sign-ins for this window. The web's limits per address cannot stop a
+// guesser with many addresses; this one counts per account, on every instance.
+type SignInsLimited struct {
+	RetryAfter time.Duration // until the window ends
+}
+
+func (e *SignInsLimited) Error() string {
+	return fmt.Sprintf("too many failed sign-ins for this account; try again in %v", e.RetryAfter.Round(time.Second))
+}
+
+// Kinds of accounts a sign-in names, in the keys of their counts.
+const (
+	signInPlayer = "player"
+	signInStaff  = "staff"
+)
+
+// attemptCounts keeps the counts of sign-ins per account: store.Counters on a
+// shared database, memoryCounts otherwise. Take counts one attempt under key and
+// returns the attempts in its window, this one included, and the window's end;
+// GiveBack takes one back in the window still running.
+type attemptCounts interface {
+	Take(ctx context.Context, key string, now time.Time, window time.Duration) (int64, time.Time, error)
+	GiveBack(ctx context.Context, key string, now time.Time) error
+}
+
+func (c Config) signInFailures() int64 {
+	if c.SignInFailures > 0 {
+		return int64(c.SignInFailures)
+	}
+	return DefaultSignInFailures
+}
+
+// signInTry is one sign-in's place in its account's budget.
+type signInTry struct {
+	kind, key string
+	n         int64 // the attempts counted in the window, this one included
+}
+
+// startSignIn counts a sign-in to the account of email (normalized) before anything
+// about it is looked up, so that it is counted and refused alike whether or not
+// anyone has that email: past the budget it is *SignInsLimited, the right password
+// or not, and none is checked. A sign-in counts from its start, not from its
+// failure: of many at once, no more than the budget get their password checked. The
+// caller gives it back (signInPassed) when the password was right. The key holds a
+// hash of the email, of a bounded length, and never what someone typed.
+func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTry, error) {
+	sum := sha256.Sum256([]byte(email))
+	try := signInTry{kind: kind, key: "signin:" + kind + ":" + hex.EncodeToString(sum[:])}
+	now := s.now()
+	n, until, err := s.signIns.Take(ctx, try.key, now, SignInWindow)
+	if err != nil {
+		return signInTry{}, fmt.Errorf("sign-in: %w", err)
+	}
+	try.n = n
+	if n > s.cfg.signInFailures() {
+		s.log.LogAttrs(ctx, slog.LevelDebug, "sign-in refused: too many failed sign-ins for the account", slog.String("account", kind),
+			slog.Time("until", until), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx)))
+		return signInTry{}, &SignInsLimited{RetryAfter: until.Sub(now)}
+	}
+	return try, nil
+}
+
+// signInFailed notes the failure of try: when it was the last its account may have
+// in this window, every sign-in to the account is refused from now on, which is
+// logged at WARN with id, when the email is someone's (never the email itself).
+func (s *Service) signInFailed(ctx context.Context, try signInTry, id int64) {
+	if try.n != s.cfg.signInFailures() {
+		return
+	}
+	attrs := []slog.Attr{slog.String("account", try.kind), slog.Int64("failures", try.n),
+		slog.Duration("window", SignInWindow), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx))}
+	if id != 0 {
+		attrs = append(attrs, slog.Int64(try.kind+"_id", id))
+	}
+	s.log.LogAttrs(ctx, slog.LevelWarn, "sign-ins limited after failed sign-ins", attrs...)
+}
+
+// signInPassed gives back the count of a sign-in whose password was right: a
+// sign-in is counted only when it failed. It does not give back the failures
+// before it: a guesser's count goes on whoever else signs in.
+func (s *Service) signInPassed(ctx context.Context, try signInTry) {
+	if err := s.signIns.GiveBack(ctx, try.key, s.now()); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in count not given back", slog.String("account", try.kind), slog.String("err", err.Error()))
+	}
+}
+
+// staffSignInFailed notes the failure of try, a staff sign-in to email (signInFailed).
+// The failure that uses up a member's budget is written to the audit trail: from
+// now on sign-ins to the account are refused until the window ends. The author is
+// the system; the row names the member and the address of the last attempt. An
+// email of nobody's is only logged.
+func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email string) error {
+	if try.n != s.cfg.signInFailures() {
+		return nil
+	}
+	var m staff.Member
+	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+		return fmt.Errorf("staff sign-in: %w", err)
+	}
+	s.signInFailed(ctx, try, m.ID)
+	if m.ID == 0 {
+		return nil
+	}
+	after := map[string]any{"failures": s.cfg.signInFailures(), "window": SignInWindow.String(), "ip": staff.ClientIP(ctx)}
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignInsLimited, SubjectID: m.ID,
+			After: staff.JSON(after)})
+	})
+	if err != nil {
+		return fmt.Errorf("staff sign-in: %w", err)
+	}
+	return nil
+}
+
+// memoryCounts is attemptCounts in this instance's memory, for a database no
+// other instance shares (SQLite). Ended windows are swept every sweepEvery Takes.
+type memoryCounts struct {
+	mu    sync.Mutex
+	m     map[string]*memoryCount
+	takes int
+}
+
+type memoryCount struct {
+	n     int64
+	until time.Time
+}
+
+const sweepEvery = 256
+
+func newMemoryCounts() *memoryCounts { return &memoryCounts{m: map[string]*memoryCount{}} }
+
+func (c *memoryCounts) Take(_ context.Context, key string, now time.Time, window time.Duration) (int64, time.Time, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.takes++; c.takes%sweepEvery == 0 {
+		for k, v := range c.m {
+			if !now.Before(v.until) {
+				delete(c.m, k)
+			}
+		}
+	}
+	v := c.m[key]
+	if v == nil || !now.Before(v.until) {
+		v = &memoryCount{until: now.Add(window)}
+		c.m[key] = v
+	}
+	v.n++
+	return v.n, v.until, nil
+}
+
+func (c *memoryCounts) GiveBack(_ context.Context, key string, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v := c.m[key]; v != nil && now.Before(v.until) && v.n > 0 {
+		v.n--
+	}
+	return nil
+}
