@@ -67,6 +67,10 @@ type config struct {
 	TrustedProxies                          []string
 	LoginLimit, OrderLimit, OrderLimitPerIP int
 	Server                                  handlers.Server
+	// LoginLimitPerAccount is how many failed sign-ins one account may have in
+	// cashier.SignInWindow over every address (CASHIER_LOGIN_LIMIT_PER_ACCOUNT); 0
+	// takes cashier.DefaultSignInFailures.
+	LoginLimitPerAccount int
 	// SessionIdle ends a signed-in session after this long without a request
 	// (CASHIER_SESSION_IDLE); 0 takes the web layer's default.
 	SessionIdle time.Duration
@@ -726,6 +730,7 @@ func (c *config) loadWeb(getenv func(string) string) error {
 		min, max int
 	}{
 		{"CASHIER_LOGIN_LIMIT", &c.LoginLimit, 1, 10000},
+		{"CASHIER_LOGIN_LIMIT_PER_ACCOUNT", &c.LoginLimitPerAccount, 1, 10000},
 		{"CASHIER_ORDER_LIMIT", &c.OrderLimit, 1, 10000},
 		{"CASHIER_ORDER_LIMIT_PER_IP", &c.OrderLimitPerIP, 1, 100000},
 		{"CASHIER_MAX_CONNECTIONS", &c.Server.MaxConnections, 1, 1 << 20},

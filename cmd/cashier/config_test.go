@@ -107,14 +107,14 @@ func TestConfigWebSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ShopperStatement != "Cashier" || c.TrustedProxies != nil || c.LoginLimit != 0 || c.OrderLimit != 0 ||
+	if c.ShopperStatement != "Cashier" || c.TrustedProxies != nil || c.LoginLimit != 0 || c.LoginLimitPerAccount != 0 || c.OrderLimit != 0 ||
 		c.Server != (handlers.Server{}) || c.SessionIdle != 0 {
 		t.Errorf("defaults: statement %q, proxies %v, limits %d/%d, server %+v; want Cashier and zeros (the web layer's defaults)",
 			c.ShopperStatement, c.TrustedProxies, c.LoginLimit, c.OrderLimit, c.Server)
 	}
 	all := map[string]string{"CASHIER_DATA": dir, "CASHIER_SHOPPER_STATEMENT": "Spel & Co. (SE)",
 		"CASHIER_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.2 ,,fd00::/8", "CASHIER_LOGIN_LIMIT": "5",
-		"CASHIER_ORDER_LIMIT": "4", "CASHIER_ORDER_LIMIT_PER_IP": "40", "CASHIER_MAX_CONNECTIONS": "1000",
+		"CASHIER_LOGIN_LIMIT_PER_ACCOUNT": "7", "CASHIER_ORDER_LIMIT": "4", "CASHIER_ORDER_LIMIT_PER_IP": "40", "CASHIER_MAX_CONNECTIONS": "1000",
 		"CASHIER_READ_TIMEOUT": "5s", "CASHIER_WRITE_TIMEOUT": "20s", "CASHIER_IDLE_TIMEOUT": "2m",
 		"CASHIER_READ_BUFFER_SIZE": "16384", "CASHIER_SESSION_IDLE": "15m"}
 	c, err = loadConfig(env(all))
@@ -124,19 +124,21 @@ func TestConfigWebSettings(t *testing.T) {
 	want := handlers.Server{MaxConnections: 1000, ReadTimeout: 5 * time.Second, WriteTimeout: 20 * time.Second,
 		IdleTimeout: 2 * time.Minute, ReadBufferSize: 16384}
 	if c.ShopperStatement != "Spel & Co. (SE)" || strings.Join(c.TrustedProxies, " ") != "10.0.0.0/8 192.168.1.2 fd00::/8" ||
-		c.LoginLimit != 5 || c.OrderLimit != 4 || c.OrderLimitPerIP != 40 || c.Server != want || c.SessionIdle != 15*time.Minute {
-		t.Errorf("got statement %q, proxies %q, limits %d/%d/%d, server %+v, session idle %v", c.ShopperStatement, c.TrustedProxies,
-			c.LoginLimit, c.OrderLimit, c.OrderLimitPerIP, c.Server, c.SessionIdle)
+		c.LoginLimit != 5 || c.LoginLimitPerAccount != 7 || c.OrderLimit != 4 || c.OrderLimitPerIP != 40 || c.Server != want ||
+		c.SessionIdle != 15*time.Minute {
+		t.Errorf("got statement %q, proxies %q, limits %d/%d/%d/%d, server %+v, session idle %v", c.ShopperStatement, c.TrustedProxies,
+			c.LoginLimit, c.LoginLimitPerAccount, c.OrderLimit, c.OrderLimitPerIP, c.Server, c.SessionIdle)
 	}
 	for name, bad := range map[string][]string{
-		"CASHIER_SHOPPER_STATEMENT": {"A name longer than 24 chars", " Cashier", "Cash  ier", "Cash\tier", "Cashier<b>", "Cashier\u200b"},
-		"CASHIER_TRUSTED_PROXIES":   {"proxy.local", "10.0.0.0/33", "10.0.0.1,*"},
-		"CASHIER_LOGIN_LIMIT":       {"0", "-1", "ten"},
-		"CASHIER_ORDER_LIMIT":       {"0", "1.5"},
-		"CASHIER_MAX_CONNECTIONS":   {"0"},
-		"CASHIER_READ_BUFFER_SIZE":  {"512"},
-		"CASHIER_IDLE_TIMEOUT":      {"0", "90", "500ms", "2h"},
-		"CASHIER_SESSION_IDLE":      {"0", "30", "30s", "13h"},
+		"CASHIER_SHOPPER_STATEMENT":       {"A name longer than 24 chars", " Cashier", "Cash  ier", "Cash\tier", "Cashier<b>", "Cashier\u200b"},
+		"CASHIER_TRUSTED_PROXIES":         {"proxy.local", "10.0.0.0/33", "10.0.0.1,*"},
+		"CASHIER_LOGIN_LIMIT":             {"0", "-1", "ten"},
+		"CASHIER_LOGIN_LIMIT_PER_ACCOUNT": {"0", "-3", "10001", "10 per 15m"},
+		"CASHIER_ORDER_LIMIT":             {"0", "1.5"},
+		"CASHIER_MAX_CONNECTIONS":         {"0"},
+		"CASHIER_READ_BUFFER_SIZE":        {"512"},
+		"CASHIER_IDLE_TIMEOUT":            {"0", "90", "500ms", "2h"},
+		"CASHIER_SESSION_IDLE":            {"0", "30", "30s", "13h"},
 	} {
 		for _, v := range bad {
 			_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v}))

@@ -96,7 +96,8 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 		Log: log, Exclusions: cfg.Exclusions, Metrics: reg, TOTPKey: cfg.TOTPKey, Config: cashier.Config{BaseURL: cfg.BaseURL, NotifyToken: cfg.NotifyToken,
 			ShopperStatement: cfg.ShopperStatement, IntegrationModule: "trustly-gaming-cashier-go/0.1", Limits: cfg.Limits,
 			PayNPlay: cfg.PayNPlay, RealityCheck: cfg.RealityCheck, LimitPolicy: cfg.LimitPolicy,
-			CheckoutExpiry: cfg.CheckoutExpiry, ResumeAfter: cfg.ResumeAfter, SandboxExtra: cfg.SandboxAttributes}})
+			CheckoutExpiry: cfg.CheckoutExpiry, ResumeAfter: cfg.ResumeAfter, SandboxExtra: cfg.SandboxAttributes,
+			SignInFailures: cfg.LoginLimitPerAccount}})
 	if err != nil {
 		return err
 	}

@@ -222,11 +222,13 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 // TestRunWebSettings: CASHIER_TRUSTED_PROXIES and CASHIER_LOGIN_LIMIT reach the
-// limiter (clients behind the trusted proxy get a bucket each), and
+// limiter (clients behind the trusted proxy get a bucket each),
+// CASHIER_LOGIN_LIMIT_PER_ACCOUNT the count of an account's failed sign-ins over
+// every address (the fourth client's first try is refused), and
 // CASHIER_SHOPPER_STATEMENT reaches Trustly's Deposit (the sandbox's checkout shows it).
 func TestRunWebSettings(t *testing.T) {
 	base := startRun(t, map[string]string{"CASHIER_TRUSTED_PROXIES": "127.0.0.3, 10.0.0.0/8",
-		"CASHIER_LOGIN_LIMIT": "2", "CASHIER_SHOPPER_STATEMENT": "Casino Example"})
+		"CASHIER_LOGIN_LIMIT": "2", "CASHIER_LOGIN_LIMIT_PER_ACCOUNT": "3", "CASHIER_SHOPPER_STATEMENT": "Casino Example"})
 
 	proxy := newWebClient(t, base, "127.0.0.3")
 	wrong := func(client string) int {
@@ -237,7 +239,7 @@ func TestRunWebSettings(t *testing.T) {
 	for _, tt := range []struct {
 		client string
 		want   int
-	}{{"203.0.113.1", 422}, {"203.0.113.1", 422}, {"203.0.113.2", 422}, {"203.0.113.1", 429}} {
+	}{{"203.0.113.1", 422}, {"203.0.113.1", 422}, {"203.0.113.2", 422}, {"203.0.113.1", 429}, {"203.0.113.3", 429}} {
 		if got := wrong(tt.client); got != tt.want {
 			t.Errorf("login from %s through the proxy: status %d; want %d", tt.client, got, tt.want)
 		}
