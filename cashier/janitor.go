@@ -175,7 +175,9 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 // one whose browser has not (yet) is abandoned as a deposit is, and reads
 // signed-in if its browser signs in later, within the sign-in window of its kyc
 // (ClaimPayNPlaySignIn). A login whose kyc said FINISH is failed from that
-// decision on (refused; not selected), whether or not a cancel follows. Each is changed under its row lock and only if no
+// decision on (refused; not selected), whether or not a cancel follows, and so is
+// a Pay N Play deposit whose kyc said FINISH and on which no money came (one with
+// a credit or debit held reads pending, for staff). Each is changed under its row lock and only if no
 // notification came meanwhile. A notification that comes later still applies
 // (OrderAbandoned): a credit books, an account is saved and the selection reads
 // account-added.

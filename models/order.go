@@ -92,7 +92,8 @@ const (
 	// (a cancel, an abandonment before or after the sign-in): the player was let
 	// in. A login whose browser never came back is abandoned or cancelled as a
 	// deposit is; one whose kyc said FINISH is failed (refused) from that decision
-	// on, with or without the cancel Trustly may send after it.
+	// on, with or without the cancel Trustly may send after it, and so is a Pay N
+	// Play deposit whose kyc said FINISH as long as no credit or debit came for it.
 	OrderSignedIn OrderStatus = "signed-in"
 )
 
@@ -337,6 +338,12 @@ func (o *Order) Refresh() {
 		// the janitor, which abandons only created and started orders, never reads
 		// it as a checkout left open. It outranks an abandonment before the kyc came.
 		o.Status = OrderFailed
+	case o.PayNPlay && o.KYCOutcome == KYCFinish && !o.hasMoney():
+		// A deposit the kyc refused, on which no money came, is over as a refused
+		// login is. One whose credit or debit came anyway keeps the status its
+		// money gives it below (pending, held, flagged for staff), whenever that
+		// money comes, also after the refusal read failed.
+		o.Status = OrderFailed
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
 	case o.CreditedAt != nil:
@@ -369,6 +376,12 @@ func (o *Order) Refresh() {
 		flags[f] = true
 	}
 	o.setFlags(flags)
+}
+
+// hasMoney reports whether a credit or a debit came for the deposit, booked or
+// held.
+func (o *Order) hasMoney() bool {
+	return o.CreditedAt != nil || o.DebitedAt != nil || o.CreditHeldAt != nil || o.DebitHeldAt != nil
 }
 
 // heldRefusedFlag says what became of what a Pay N Play order held when its kyc

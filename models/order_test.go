@@ -46,6 +46,18 @@ func TestOrderRefresh(t *testing.T) {
 		{"login pending, finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, PendingAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
 		{"deposit finish, credit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderPending, FlagHeldCreditRefused},
 		{"deposit signed in", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCContinue, SignedInAt: at}, OrderStarted, ""},
+		// A deposit the kyc refused with no money on it is failed from the FINISH on too;
+		// one whose credit or debit came anyway keeps its money's status and flag.
+		{"deposit finish", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
+		{"deposit abandoned, finish", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
+		{"deposit pending, finish", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, PendingAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
+		{"deposit finish, cancel", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CancelledAt: at}, OrderFailed, ""},
+		{"deposit finish, credit held, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderPending, FlagHeldCreditRefused},
+		{"deposit finish, debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, DebitHeldAt: at}, OrderPending, FlagHeldDebitNoCredit},
+		{"deposit finish, credit and debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, DebitHeldAt: at}, OrderPending, FlagHeldCreditDebited},
+		{"deposit finish, credited", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditedAt: at}, OrderCredited, ""},
+		{"deposit no kyc, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at}, OrderAbandoned, ""},
+		{"deposit continue, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCContinue, KYCAt: at}, OrderAbandoned, ""},
 	} {
 		o := tt.order
 		o.Refresh()
