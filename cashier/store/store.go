@@ -321,7 +321,7 @@ func migrateOn(db *gorm.DB) error {
 	if err := markSignedInLogins(db); err != nil {
 		return err
 	}
-	if err := markRefusedLogins(db); err != nil {
+	if err := markRefusedPayNPlay(db); err != nil {
 		return err
 	}
 	if err := indexBackOffice(db); err != nil {
@@ -497,20 +497,23 @@ func markSignedInLogins(db *gorm.DB) error {
 	return nil
 }
 
-// markRefusedLogins marks failed the Pay N Play logins whose kyc said FINISH
-// that an older version left as they were when no cancel followed the FINISH:
-// 'Checkout started' for the checkout's life, then abandoned by the janitor, which
+// markRefusedPayNPlay marks failed the Pay N Play logins whose kyc said FINISH,
+// and the Pay N Play deposits whose kyc said FINISH and on which no credit or
+// debit came (booked or held), that an older version left as they were when no
+// cancel followed the FINISH: 'Checkout started' for the checkout's life (or
+// pending, after a pending notification), then abandoned by the janitor, which
 // told staff nothing of the refusal. What Refresh derives from the FINISH is what
-// is written. Only the statuses such a login could be left in are read, by the
-// status index (a login books no credit or debit, and one refused and then
-// cancelled is failed already). One statement, idempotent; it finds nothing to do
-// once done.
-func markRefusedLogins(db *gorm.DB) error {
+// is written; a refused deposit whose credit or debit came keeps the status its
+// money gives it. Only the statuses such an order could be left in are read, by
+// the status index (one refused and then cancelled is failed already). One
+// statement, idempotent; it finds nothing to do once done.
+func markRefusedPayNPlay(db *gorm.DB) error {
 	before := []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderAbandoned}
-	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND login_only = ? AND kyc_outcome = ?",
-		models.OrderFailed, before, models.OrderDeposit, true, models.KYCFinish).Error
+	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND pay_n_play = ? AND kyc_outcome = ?"+
+		" AND (login_only = ? OR (credited_at IS NULL AND debited_at IS NULL AND credit_held_at IS NULL AND debit_held_at IS NULL))",
+		models.OrderFailed, before, models.OrderDeposit, true, models.KYCFinish, true).Error
 	if err != nil {
-		return fmt.Errorf("mark refused Pay N Play logins failed: %w", err)
+		return fmt.Errorf("mark refused Pay N Play logins and deposits failed: %w", err)
 	}
 	return nil
 }

@@ -352,10 +352,12 @@ func TestOpenMarksSignedInLogins(t *testing.T) {
 
 // TestOpenMarksRefusedLogins: at the start, Pay N Play logins whose kyc said
 // FINISH and that an older version left 'Checkout started' (no cancel came) or
-// abandoned by the janitor are marked failed, as Refresh derives from the FINISH;
-// a login refused and then cancelled stays failed, and a login whose kyc said
-// CONTINUE, one without a kyc and a refused Pay N Play deposit are left as they
-// are.
+// abandoned by the janitor are marked failed, as Refresh derives from the FINISH,
+// and so are refused Pay N Play deposits ("Deposit & play") on which no money
+// came, left started, pending or abandoned. A login refused and then cancelled
+// stays failed; a login whose kyc said CONTINUE, one without a kyc, a refused
+// deposit whose credit or debit came (held, flagged to be returned) and deposits
+// whose kyc said CONTINUE or has not come are left as they are.
 func TestOpenMarksRefusedLogins(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		at := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
@@ -380,6 +382,15 @@ func TestOpenMarksRefusedLogins(t *testing.T) {
 		gone := order("dep-continue-gone", true, models.KYCContinue, models.OrderAbandoned, abandon)
 		silent := order("dep-nokyc-gone", true, "", models.OrderAbandoned, abandon)
 		deposit := order("dep-refused-deposit", false, models.KYCFinish, models.OrderAbandoned, abandon)
+		depositStarted := order("dep-refused-deposit-started", false, models.KYCFinish, models.OrderStarted, nil)
+		depositPending := order("dep-refused-deposit-pending", false, models.KYCFinish, models.OrderPending, func(o *models.Order) { o.PendingAt = &at })
+		creditHeld := order("dep-refused-credit-held", false, models.KYCFinish, models.OrderPending, func(o *models.Order) { o.CreditHeldAt = &at })
+		creditHeldGone := order("dep-refused-credit-held-gone", false, models.KYCFinish, models.OrderPending, func(o *models.Order) {
+			o.CreditHeldAt, o.AbandonedAt = &at, &at
+		})
+		debitHeld := order("dep-refused-debit-held", false, models.KYCFinish, models.OrderPending, func(o *models.Order) { o.DebitHeldAt = &at })
+		depositGone := order("dep-continue-deposit-gone", false, models.KYCContinue, models.OrderAbandoned, abandon)
+		depositSilent := order("dep-nokyc-deposit-gone", false, "", models.OrderAbandoned, abandon)
 		for range 2 { // idempotent
 			if err := store.Migrate(db); err != nil {
 				t.Fatal(err)
@@ -394,7 +405,14 @@ func TestOpenMarksRefusedLogins(t *testing.T) {
 			{cancelled, models.OrderFailed},
 			{gone, models.OrderAbandoned},
 			{silent, models.OrderAbandoned},
-			{deposit, models.OrderAbandoned},
+			{deposit, models.OrderFailed},
+			{depositStarted, models.OrderFailed},
+			{depositPending, models.OrderFailed},
+			{creditHeld, models.OrderPending},
+			{creditHeldGone, models.OrderPending},
+			{debitHeld, models.OrderPending},
+			{depositGone, models.OrderAbandoned},
+			{depositSilent, models.OrderAbandoned},
 		} {
 			var got models.Order
 			if err := db.Where("id = ?", tt.o.ID).Take(&got).Error; err != nil {
