@@ -24,8 +24,15 @@ import (
 // a cursor of both: an order created meanwhile with a CreatedAt below the cursor is
 // shown once, on a later page. CreatedAt never changes once written.
 
-// TxKinds lists the order kinds the transactions page offers as a filter.
-var TxKinds = []models.OrderKind{models.OrderDeposit, models.OrderPayout, models.OrderRefund, models.OrderSelectAccount}
+// TxLogin is the kind filter's choice of Pay N Play bank logins: deposit orders
+// sent without an amount (Order.LoginOnly), which move no money. It is no order's
+// kind: the filter's OrderDeposit selects the deposits that are not logins, and
+// TxLogin the logins.
+const TxLogin models.OrderKind = "login"
+
+// TxKinds lists the order kinds the transactions page offers as a filter, with
+// the bank logins (TxLogin) apart from the deposits.
+var TxKinds = []models.OrderKind{models.OrderDeposit, TxLogin, models.OrderPayout, models.OrderRefund, models.OrderSelectAccount}
 
 // TxStatuses lists every order status, for the filter.
 var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderCredited,
@@ -34,7 +41,7 @@ var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, 
 
 // TxFilter selects orders; zero fields select everything.
 type TxFilter struct {
-	Kind     models.OrderKind
+	Kind     models.OrderKind // a kind, or TxLogin; OrderDeposit selects no login
 	Status   models.OrderStatus
 	PlayerID int64
 	Currency string
@@ -163,7 +170,13 @@ func (s *Service) withEmails(ctx context.Context, orders []models.Order) ([]TxRo
 // txQuery is the orders query of f, without its page.
 func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 	q := s.db.WithContext(ctx).Model(&models.Order{})
-	if f.Kind != "" {
+	switch f.Kind {
+	case "":
+	case models.OrderDeposit, TxLogin:
+		// A bank login is a deposit order; each choice reads the kind's index and
+		// keeps its own.
+		q = q.Where("kind = ? AND login_only = ?", models.OrderDeposit, f.Kind == TxLogin)
+	default:
 		q = q.Where("kind = ?", f.Kind)
 	}
 	if f.Status != "" {

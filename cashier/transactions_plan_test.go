@@ -41,6 +41,7 @@ func TestTransactionsPlans(t *testing.T) {
 			{"since a day", TxFilter{From: from}},
 			{"a day, deep", TxFilter{From: from, To: to, BeforeID: 4711, BeforeAt: from.Add(time.Hour)}},
 			{"a day of deposits", TxFilter{From: from, To: to, Kind: models.OrderDeposit}},
+			{"a day of bank logins", TxFilter{From: from, To: to, Kind: TxLogin}},
 			{"a day, credited", TxFilter{From: from, To: to, Status: models.OrderCredited}},
 			{"a day in SEK", TxFilter{From: from, To: to, Currency: "SEK"}},
 			{"a day, flagged", TxFilter{From: from, To: to, Flagged: true}},

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 )
@@ -16,6 +17,7 @@ import (
 // filter) and on an order's page.
 var kindLabels = map[models.OrderKind]string{
 	models.OrderDeposit:       "Deposit",
+	cashier.TxLogin:           loginLabel, // the filter's choice of Pay N Play bank logins
 	models.OrderPayout:        "Payout",
 	models.OrderRefund:        "Refund",
 	models.OrderSelectAccount: "Account selection",

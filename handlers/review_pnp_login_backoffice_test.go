@@ -12,6 +12,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/net/html"
 )
 
 // TestPayNPlayLoginNoAmountForStaff: a "Log in with your bank" through the
@@ -58,14 +59,35 @@ func TestPayNPlayLoginNoAmountForStaff(t *testing.T) {
 		}
 		return out
 	}
-	for _, path := range []string{transactionsPath, transactionsPath + "?kind=deposit", playerPath(lo.PlayerID)} {
-		rows := rowsOf(path)
-		if got, want := rows[lo.ID], (cells{"Bank login", "deposit", noMoneyText}); got != want {
-			t.Errorf("%s: the login reads %+v; want %+v", path, got, want)
+	for _, tt := range []struct {
+		path           string
+		login, deposit bool // listed
+	}{
+		{transactionsPath, true, true},
+		{playerPath(lo.PlayerID), true, true},
+		{transactionsPath + "?kind=deposit", false, true},
+		{transactionsPath + "?kind=" + string(cashier.TxLogin), true, false},
+	} {
+		rows := rowsOf(tt.path)
+		if got, ok := rows[lo.ID]; ok != tt.login || ok && got != (cells{"Bank login", "deposit", noMoneyText}) {
+			t.Errorf("%s: the login reads %+v (listed %t); want %+v listed %t", tt.path, got, ok, cells{"Bank login", "deposit", noMoneyText}, tt.login)
 		}
-		if got := rows[dep.ID]; got.kind != "Deposit" || got.amount == noMoneyText || !strings.Contains(got.amount, "100") {
-			t.Errorf("%s: the deposit reads %+v; want a Deposit of 100", path, got)
+		if got, ok := rows[dep.ID]; ok != tt.deposit || ok && (got.kind != "Deposit" || got.amount == noMoneyText || !strings.Contains(got.amount, "100")) {
+			t.Errorf("%s: the deposit reads %+v (listed %t); want a Deposit of 100 listed %t", tt.path, got, ok, tt.deposit)
 		}
+	}
+	list := fin.get(transactionsPath + "?kind=" + string(cashier.TxLogin)).wantStatus(http.StatusOK)
+	if got := list.value("filter-kind"); got != string(cashier.TxLogin) {
+		t.Errorf("the kind filter of ?kind=login: %q selected; want %q", got, cashier.TxLogin)
+	}
+	choices := map[string]string{}
+	for _, n := range (&testResponse{t: t, doc: list.byTestID("filter-kind")[0], what: "kind filter"}).find(func(n *html.Node) bool {
+		return n.Data == "option"
+	}) {
+		choices[attr(n, "value")] = textOf(n)
+	}
+	if choices[string(cashier.TxLogin)] != "Bank login" || choices["deposit"] != "Deposit" {
+		t.Errorf("the kind filter offers %q; want Bank login (login) apart from Deposit (deposit)", choices)
 	}
 	page := fin.get(orderPath(lo.ID)).wantStatus(http.StatusOK)
 	if got := page.text("order-amount"); got != noMoneyText {
@@ -94,16 +116,41 @@ func TestPayNPlayLoginNoAmountForStaff(t *testing.T) {
 	if rec := exported[strconv.FormatInt(dep.ID, 10)]; len(rec) != len(header) || rec[4] != "100.00" {
 		t.Errorf("export: the deposit %q; want amount 100.00", rec)
 	}
-
-	totals := map[string][3]string{}
-	for _, n := range fin.get(transactionsPath + "/totals").wantStatus(http.StatusOK).byTestID("total-row") {
-		r := &testResponse{t: t, doc: n, what: "total row"}
-		kind := r.text("total-kind")
-		if _, twice := totals[kind]; twice {
-			t.Errorf("totals: two rows of %q", kind)
+	// The export of a kind reads the list's filter: the logins alone, the deposits alone.
+	for kind, want := range map[string]int64{"deposit": dep.ID, string(cashier.TxLogin): lo.ID} {
+		records, err := csv.NewReader(strings.NewReader(fin.get(transactionsPath + ".csv?kind=" + kind).wantStatus(http.StatusOK).Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
 		}
-		totals[kind] = [3]string{r.text("total-count"), r.text("total-sum"), r.text("total-credited")}
+		var ids []string
+		for _, rec := range records[1:] {
+			ids = append(ids, rec[0])
+		}
+		if !slices.Equal(ids, []string{strconv.FormatInt(want, 10)}) {
+			t.Errorf("export of kind %s: orders %q; want %d alone", kind, ids, want)
+		}
 	}
+
+	totalsOf := func(query string) map[string][3]string {
+		t.Helper()
+		totals := map[string][3]string{}
+		for _, n := range fin.get(transactionsPath + "/totals" + query).wantStatus(http.StatusOK).byTestID("total-row") {
+			r := &testResponse{t: t, doc: n, what: "total row"}
+			kind := r.text("total-kind")
+			if _, twice := totals[kind]; twice {
+				t.Errorf("totals: two rows of %q", kind)
+			}
+			totals[kind] = [3]string{r.text("total-count"), r.text("total-sum"), r.text("total-credited")}
+		}
+		return totals
+	}
+	if got := totalsOf("?kind=deposit"); len(got) != 1 || got["Deposit"][0] != "1" {
+		t.Errorf("totals of the deposits: %q; want the one deposit alone, no bank login", got)
+	}
+	if got := totalsOf("?kind=" + string(cashier.TxLogin)); len(got) != 1 || got["Bank login"] != [3]string{"1", noMoneyText, "—"} {
+		t.Errorf("totals of the bank logins: %q; want the one login alone", got)
+	}
+	totals := totalsOf("")
 	if got := totals["Bank login"]; got != [3]string{"1", noMoneyText, "—"} {
 		t.Errorf("totals: bank logins %q; want 1 login, %q, nothing credited", got, noMoneyText)
 	}
