@@ -1,10 +1,17 @@
 package handlers
 
 import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -85,23 +92,49 @@ func TestBrowserAmountField(t *testing.T) {
 // brokenWords is the JavaScript that lists the words of the page that a line
 // break cuts in the middle (not after a hyphen or a slash), or that reach past
 // their table cell or the screen: "broken Sissemak|se", "overflows Tühistatud".
+// Text clipped out of sight (for screen readers only, as the headings of a
+// table whose rows stack) is not looked at. A token that is not a word (an email, an IBAN, a masked personal number: it
+// holds a digit or an @) may break where it is wider than its line can be: the
+// box it is in, or for a table cell the table's container, as a table must not
+// squeeze a column narrower than its tokens.
 const brokenWords = `(function(){
 	var out = [], width = document.documentElement.clientWidth;
+	var notWord = /[@\d]/;
+	function room(el) {
+		var box = el.closest("td, th");
+		if (box) { box = box.closest("table").parentElement; }
+		else { box = el; while (box.parentElement && /^(inline|contents)$/.test(getComputedStyle(box).display)) box = box.parentElement; }
+		var cs = getComputedStyle(box);
+		return box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+	}
+	function clipped(el) {
+		for (var a = el; a; a = a.parentElement) {
+			var cs = getComputedStyle(a);
+			if (cs.position === "absolute" && cs.clip !== "auto") return true;
+		}
+		return false;
+	}
 	var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), n;
 	while ((n = walk.nextNode())) {
 		var el = n.parentElement;
-		if (!el || !el.getClientRects().length || el.closest(".visually-hidden, script, style, option")) continue;
+		if (!el || !el.getClientRects().length || el.closest(".visually-hidden, script, style, option") || clipped(el)) continue;
 		var box = el.closest("td, th"), right = box ? box.getBoundingClientRect().right : width;
 		var re = /\S+/g, m;
 		while ((m = re.exec(n.data))) {
-			var top = null;
+			var rects = [], wide = 0;
 			for (var i = 0; i < m[0].length; i++) {
 				var r = document.createRange();
 				r.setStart(n, m.index + i); r.setEnd(n, m.index + i + 1);
 				var rc = r.getClientRects()[0];
-				if (!rc || rc.width === 0) continue;
+				rects.push(rc && rc.width > 0 ? rc : null);
+				if (rc) wide += rc.width;
+			}
+			var mayBreak = notWord.test(m[0]) && wide > room(el) + 0.5, top = null;
+			for (var i = 0; i < rects.length; i++) {
+				var rc = rects[i];
+				if (!rc) continue;
 				if (rc.right > right + 0.5 || rc.right > width + 0.5) { out.push("overflows " + m[0]); break; }
-				if (top !== null && rc.top > top + 2 && !/[-\/\u00ad\u2013]/.test(m[0][i-1])) {
+				if (top !== null && rc.top > top + 2 && !mayBreak && !/[-\/\u00ad\u2013]/.test(m[0][i-1])) {
 					out.push("broken " + m[0].slice(0, i) + "|" + m[0].slice(i)); break;
 				}
 				top = rc.top;
@@ -131,13 +164,121 @@ func TestBrowserPhoneWordsWhole(t *testing.T) {
 		b.chooseLanguage(code)
 		for _, path := range []string{"/history", "/cashier"} {
 			b.do("open "+path+" in "+code, chromedp.Navigate(lv.URL+path), chromedp.WaitReady("main"))
-			b.snap("words-" + code + strings.ReplaceAll(path, "/", "-"))
-			if bad, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](brokenWords)); err != nil || len(bad) > 0 {
-				t.Errorf("%s in %s on a phone: %q (%v); want every word whole and on screen", path, code, bad, err)
-			}
-			if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflow)); err != nil || len(wide) > 0 {
-				t.Errorf("%s in %s on a phone is cut off: %v (%v)", path, code, wide, err)
-			}
+			b.wordsWhole(path, code)
 		}
+	}
+}
+
+// wordsWhole reports the words of the page shown (what, in language code) that a
+// line break cuts or that run off their cell or the screen (brokenWords), and
+// what is wider than the screen (overflow).
+func (b *browser) wordsWhole(what, code string) {
+	b.t.Helper()
+	b.snap("words-" + code + "-" + strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-", " ", "-").Replace(what), "-"))
+	if bad, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](brokenWords)); err != nil || len(bad) > 0 {
+		b.t.Errorf("%s in %s on a phone: %q (%v); want every word whole and on screen", what, code, bad, err)
+	}
+	if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflow)); err != nil || len(wide) > 0 {
+		b.t.Errorf("%s in %s on a phone is cut off: %v (%v)", what, code, wide, err)
+	}
+}
+
+// TestBrowserPhoneWordsWholeEverywhere: on a 360 px phone no word is cut in the
+// middle or runs off its cell or the screen on any page a visitor or a signed-in
+// player reaches, in every language: the start pages of a hybrid, a pure and a
+// password-only market, sign-in and registration, a Pay N Play refusal (under
+// 18) and the refusal of a self-excluded player's sign-in; then signed in the
+// payouts and a payout, bank accounts (chosen with Trustly and typed, with a
+// Swedish account and an IBAN), the bank details forms, an account's result pages
+// (verifying, added, nothing added), the deposit's result pages (in the balance,
+// not paid, waiting), limits and their history, breaks with a past one, the
+// break's confirmation, the profile, and the reality check notice.
+func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	register := exclusions.Sandbox()
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) {
+		withPayNPlay(t, "FI=hybrid,NL=pure")(s)
+		s.Cashier.Exclusions = register
+		s.Cashier.Now = clock.Now
+		s.Cashier.Config.RealityCheck = map[string]time.Duration{"SE": 30 * time.Minute}
+	}})
+	b := newBrowserFor(t, lv, 8*browserTimeout)
+	b.do("use a phone-sized screen", chromedp.EmulateViewport(360, 780))
+
+	// A visitor: a minor refused by Pay N Play, and an excluded player's sign-in.
+	b.do("deposit & play 100 as a minor", chromedp.Navigate(lv.URL+"/?market=FI"), chromedp.WaitVisible(id("deposit-play-form")),
+		chromedp.SendKeys(id("amount"), "100"), chromedp.Click(id("deposit-play")), chromedp.WaitVisible(id("sandbox-banner")))
+	b.do("log in to the bank as Aino, under 18", bankLogin("fi-minor")...)
+	b.waitLocation("/paynplay/")
+	b.do("the refusal", chromedp.WaitVisible(id("refusal")))
+	refused := b.location()[len(lv.URL):]
+	if _, err := lv.Svc.Register(context.Background(), models.Registration{Email: "anna@example.com", Password: testPassword,
+		FirstName: "Anna", LastName: "Svensson", Country: "SE", PersonID: "197901311246"}); err != nil {
+		t.Fatal(err)
+	}
+	register.Entries = append(register.Entries, exclusions.FakeEntry{Country: "SE", PersonID: "197901311246"})
+	for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
+		b.chooseLanguage(code)
+		for _, path := range []string{"/?market=FI", "/?market=NL", "/?market=SE", "/login", "/register", refused} {
+			b.do("open "+path+" in "+code, chromedp.Navigate(lv.URL+path), chromedp.WaitReady("main"))
+			b.wordsWhole(path, code)
+		}
+		b.do("sign in as Anna, excluded", chromedp.Navigate(lv.URL+"/login"), chromedp.WaitVisible(id("login-form")),
+			chromedp.SendKeys(id("email"), "anna@example.com"), chromedp.SendKeys(id("password"), testPassword),
+			chromedp.Click(id("login-submit")), chromedp.WaitVisible(id("refused-title")))
+		b.wordsWhole("excluded sign-in", code)
+	}
+
+	email := "mari@example.com"
+	b.do("register", b.registerAs(email, "Åsa", "Öberg", "19900101-1239")...)
+	cl := lv.signedInAs(email)
+	lv.fund(cl, "1000")
+	mari := lv.playerByEmail(email)
+	account := lv.waitAccount(mari, models.AccountFromDeposit)
+	credited := latestOrder(t, lv, mari, models.OrderDeposit)
+	cancelled := lv.startDeposit(cl, "250")
+	lv.checkoutAction(cancelled, "cancel")
+	waiting := lv.startDeposit(cl, "100")
+	payout := requestPayout(t, cl, "300", account.ID)
+	requestPayout(t, cl, "120.50", account.ID)
+	cl.submit("/bank-accounts/new", url.Values{"country": {"SE"}, "bank": {"6112"}, "account": {"6970 6212"}}).wantRedirect("/bank-accounts")
+	cl.submit("/bank-accounts/new", url.Values{"country": {"FI"}, "account": {"FI21 1234 5600 0007 85"}}).wantRedirect("/bank-accounts")
+	selects := make([]string, 2)
+	for i := range selects {
+		r := cl.submit("/bank-accounts/select", nil).wantStatus(http.StatusSeeOther)
+		q, _ := url.ParseQuery(strings.TrimPrefix(r.Header.Get("Location"), "/bank-accounts/checkout?"))
+		selects[i] = q.Get("order")
+	}
+	lv.checkoutAction(selects[0], "confirm")
+	lv.waitStatus(selects[0], models.OrderAccountAdded)
+	cl.submit("/limits", url.Values{"day": {"500"}, "week": {"2000"}, "month": {"5000"}}).wantRedirect("/limits")
+	cl.submit("/limits", url.Values{"day": {"900"}, "week": {"2000"}, "month": {"5000"}}).wantRedirect("/limits")
+	past := clock.Now().Add(-30 * 24 * time.Hour)
+	ended := past.Add(7 * 24 * time.Hour)
+	if err := lv.DB.Create(&breaks.Break{PlayerID: mari.ID, Kind: breaks.TimeOut7d, StartsAt: past, EndsAt: &ended, CreatedAt: past}).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	paths := []string{"/payout", "/payouts/" + strconv.FormatInt(payout, 10), "/bank-accounts", "/bank-accounts/new",
+		"/bank-accounts/new?country=FI", "/accounts/success?order=" + selects[0], "/accounts/success?order=" + selects[1],
+		"/accounts/fail?order=" + selects[1], "/deposit/success?order=" + credited, "/deposit/fail?order=" + cancelled,
+		"/deposit/success?order=" + waiting, "/limits", "/breaks", "/profile"}
+	for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
+		b.chooseLanguage(code)
+		for _, path := range paths {
+			b.do("open "+path+" in "+code, chromedp.Navigate(lv.URL+path), chromedp.WaitReady("main"))
+			b.wordsWhole(path, code)
+		}
+		b.do("choose the longest break", chromedp.Navigate(lv.URL+"/breaks"), chromedp.WaitVisible(id("break-form")),
+			chromedp.Click(id("kind-"+string(breaks.ExclusionEver))), chromedp.Click(id("break-next")),
+			chromedp.WaitVisible(id("break-confirm-text")))
+		b.wordsWhole("break confirmation", code)
+	}
+
+	clock.Advance(31 * time.Minute)
+	for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
+		b.chooseLanguage(code)
+		b.do("the reality check in "+code, chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("reality-check")))
+		b.wordsWhole("reality check", code)
 	}
 }

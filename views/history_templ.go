@@ -591,7 +591,7 @@ func History(p HistoryPage) templ.Component {
 	})
 }
 
-// cellLabel is a history cell's column heading, shown beside its value where the
+// cellLabel is a table cell's column heading, shown beside its value where the
 // table's rows stack on a phone (app.css, .stacks); screen readers have the
 // table's own headings, so it is hidden from them.
 func cellLabel(label string) templ.Component {
