@@ -93,7 +93,7 @@ func TestCrashChildProcess(t *testing.T) {
 	case "payout":
 		_, err = svc.RequestPayoutOnce(t.Context(), player, step.Token, step.AccountID, amount)
 	case "selectaccount":
-		_, err = svc.StartSelectAccount(t.Context(), player, "127.0.0.1")
+		_, err = svc.StartSelectAccountOnce(t.Context(), player, step.Token, "127.0.0.1")
 	default:
 		err = fmt.Errorf("unknown step %q", step.Kind)
 	}

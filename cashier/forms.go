@@ -12,12 +12,12 @@ import (
 // orderForm is a player's form that carries the MessageID of the order it makes
 // (its token, made when the form is shown), so that the same form sent twice (a
 // double click, a browser sending it again) makes one order: the deposit form and
-// the withdrawal form.
+// the withdrawal form, and the "Add account with Trustly" form.
 type orderForm struct {
 	kind      models.OrderKind
 	problemID string // the *models.Problem for a token that is not this form's
 	problem   string
-	what      string // for the log: "deposit", "withdrawal"
+	what      string // for the log: "deposit", "withdrawal", "account selection"
 	// ready reports whether an order the form made can be shown as it stands; nil:
 	// at once. A deposit is ready once its Deposit call is answered (a checkout URL,
 	// or a failure) or a notification overtook the answer, which the second sending
@@ -31,9 +31,18 @@ type orderForm struct {
 
 var (
 	depositForm = orderForm{kind: models.OrderDeposit, problemID: "problem.deposit_form", problem: msgDepositForm, what: "deposit",
-		ready: func(o models.Order) bool { return o.Status != models.OrderCreated }, unanswered: (*Service).abandonUnanswered}
+		ready: checkoutAnswered, unanswered: (*Service).abandonUnanswered}
 	payoutForm = orderForm{kind: models.OrderPayout, problemID: "problem.payout_form", problem: msgPayoutForm, what: "withdrawal"}
+	// selectForm: a selection, like a deposit, is ready once its SelectAccount call
+	// is answered, and one whose call no process will answer is abandoned.
+	selectForm = orderForm{kind: models.OrderSelectAccount, problemID: "problem.select_form", problem: msgSelectForm,
+		what: "account selection", ready: checkoutAnswered, unanswered: (*Service).abandonUnanswered}
 )
+
+// checkoutAnswered reports whether the call asking Trustly for o's checkout
+// (Deposit, SelectAccount) was answered, with a checkout URL or a failure, or a
+// notification overtook the answer: o is no longer created.
+func checkoutAnswered(o models.Order) bool { return o.Status != models.OrderCreated }
 
 // formWait bounds how long a form sent again waits for the order the first
 // sending made to be ready: about as long as Trustly takes to answer a Deposit.

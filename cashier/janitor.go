@@ -240,16 +240,16 @@ func (s *Service) abandonDeposits(ctx context.Context) error {
 // (trustly.MethodAccount, its argument) was stored for the order.
 const accountCame = "EXISTS (SELECT 1 FROM notifications WHERE notifications.order_id = orders.id AND notifications.method = ?)"
 
-// abandonUnanswered marks abandoned deposit o if its Deposit call still has no
-// answer (created, no checkout URL, no notification): the process that made the
-// call was killed after committing the order, or Trustly has not answered in
-// time. No player ever saw its checkout; an order Trustly made after all expires
+// abandonUnanswered marks abandoned checkout order o (a deposit, an account
+// selection) if its Deposit or SelectAccount call still has no answer (created,
+// no checkout URL, no notification): the process that made the call was killed
+// after committing the order, or Trustly has not answered in time. No player ever saw its checkout; an order Trustly made after all expires
 // there, and a notification that comes anyway still applies (OrderAbandoned). It
 // is changed under its row lock; an answer that came meanwhile is left as it is.
 // An answer that comes after it leaves it abandoned.
 func (s *Service) abandonUnanswered(ctx context.Context, o models.Order) (models.Order, error) {
 	changed := false
-	order, err := s.changeOrder(ctx, o.ID, models.OrderDeposit, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+	order, err := s.changeOrder(ctx, o.ID, o.Kind, func(_ *gorm.DB, o *models.Order, now time.Time) error {
 		if o.Status != models.OrderCreated {
 			return nil
 		}
@@ -258,11 +258,11 @@ func (s *Service) abandonUnanswered(ctx context.Context, o models.Order) (models
 		return nil
 	})
 	if err != nil {
-		return models.Order{}, fmt.Errorf("abandon deposit %d: %w", o.ID, err)
+		return models.Order{}, fmt.Errorf("abandon %s %d: %w", o.Kind, o.ID, err)
 	}
 	if changed {
-		s.log.Warn("deposit abandoned: its Deposit call was never answered (the process making it stopped, or Trustly was too slow)",
-			"order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID, "created_at", order.CreatedAt)
+		s.log.Warn("checkout abandoned: its call was never answered (the process making it stopped, or Trustly was too slow)",
+			"kind", order.Kind, "order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID, "created_at", order.CreatedAt)
 	}
 	return order, nil
 }

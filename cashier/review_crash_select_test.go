@@ -16,9 +16,9 @@ import (
 // SelectAccount call was on its way: Trustly made the order, its answer never
 // reached us, and nobody ever sees its checkout.
 //
-// (a) The add-account button pressed again (its form carries no token: each
-// press is a selection of its own, and none holds money or limits) starts a new
-// selection with its checkout at once. (b) The janitor abandons the orphan once
+// (a) The add-account button pressed on a page shown again (a new form, a new
+// token) starts a new selection with its checkout at once; the same form sent
+// again is TestReviewCrashSelectAccountFormSentAgain. (b) The janitor abandons the orphan once
 // its call cannot be under way any more (ResumeAfter), as it does a deposit's: it
 // stayed created for good, "Created" in the back office while the history read
 // "expired". (c) The new selection, whose checkout nobody finishes, is abandoned

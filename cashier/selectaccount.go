@@ -5,12 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
-// msgSelectFailed is shown when Trustly does not start an account selection.
-const msgSelectFailed = "Trustly could not start adding your bank account just now; please try again in a moment."
+// Sentences shown to players about adding an account with Trustly.
+const (
+	// msgSelectFailed is shown when Trustly does not start an account selection.
+	msgSelectFailed = "Trustly could not start adding your bank account just now; please try again in a moment."
+	msgSelectForm   = "This form is out of date; open the bank accounts page again."
+)
 
 // StartSelectAccount creates an account-selection order ("Add account with
 // Trustly") and asks Trustly's SelectAccount for its checkout. It returns the
@@ -22,12 +27,33 @@ const msgSelectFailed = "Trustly could not start adding your bank account just n
 // /accounts/fail), but only the account notification that follows, possibly
 // later, saves the account: SelectedAccount tells the page whether it has come.
 func (s *Service) StartSelectAccount(ctx context.Context, player models.Player, ip string) (models.Order, error) {
+	return s.startSelectAccount(ctx, player, models.NewMessageID(models.OrderSelectAccount), ip)
+}
+
+// StartSelectAccountOnce is StartSelectAccount for an "Add account with Trustly"
+// form that carries token, an account selection's MessageID made when the form
+// was shown, which becomes the selection's: the same form sent again (a double
+// click, the back button, a retry) returns the selection it started, once its
+// checkout is there, or as it stands now (its account added, or abandoned when
+// the process making its SelectAccount call stopped), and starts nothing more. An
+// empty token is a new one; a token of another shape, or another order's, fails
+// with a *models.Problem (once).
+func (s *Service) StartSelectAccountOnce(ctx context.Context, player models.Player, token, ip string) (models.Order, error) {
+	order, _, err := s.once(ctx, player, selectForm, token, func(messageID string) (models.Order, error) {
+		return s.startSelectAccount(ctx, player, messageID, ip)
+	})
+	return order, err
+}
+
+// startSelectAccount is StartSelectAccount with the order's MessageID.
+func (s *Service) startSelectAccount(ctx context.Context, player models.Player, messageID, ip string) (models.Order, error) {
 	if err := s.refuseBlocked(ctx, player); err != nil {
 		return models.Order{}, err
 	}
-	order := models.Order{MessageID: models.NewMessageID(models.OrderSelectAccount), Kind: models.OrderSelectAccount,
+	order := models.Order{MessageID: messageID, Kind: models.OrderSelectAccount,
 		PlayerID: player.ID, Amount: models.Money{Currency: player.Currency}}
 	return s.startCheckout(ctx, order, msgSelectFailed, func(back func(string) string) (string, string, error) {
+		failpoint.Hit("selectaccount.before_call")
 		res, err := recorded(ctx, s, aboutMessage(order), s.trustly.SelectAccount, trustly.SelectAccountParams{
 			NotificationURL: s.cfg.NotificationURL(),
 			EndUserID:       player.EndUserID,
@@ -43,6 +69,7 @@ func (s *Service) StartSelectAccount(ctx context.Context, player models.Player, 
 			URLTarget:       trustly.TargetTop,
 			Extra:           s.cfg.SandboxExtra,
 		})
+		failpoint.Hit("selectaccount.after_call")
 		return res.OrderID, res.URL, err
 	})
 }

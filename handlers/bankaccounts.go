@@ -35,7 +35,8 @@ func renderBankAccounts(c *fiber.Ctx, svc *cashier.Service, problem string) erro
 		return err
 	}
 	page := views.BankAccountsPage{Chrome: chrome(c), Problem: problem,
-		ClosedLoop: modeOf(svc, currentPlayer(c).Country) == paynplay.ModePure}
+		ClosedLoop:  modeOf(svc, currentPlayer(c).Country) == paynplay.ModePure,
+		SelectToken: models.NewMessageID(models.OrderSelectAccount)}
 	for _, a := range accounts {
 		page.Accounts = append(page.Accounts, accountRow(c, a))
 	}
@@ -98,10 +99,12 @@ func removeBankAccount(svc *cashier.Service) fiber.Handler {
 }
 
 // selectAccount starts "Add account with Trustly" and sends the player to its
-// checkout.
+// checkout. The form's token starts one selection however often the form is
+// sent: a second time goes to the checkout the first started, which sends a
+// selection past it to its result page.
 func selectAccount(svc *cashier.Service, clientIP func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		order, err := svc.StartSelectAccount(pageContext(c), currentPlayer(c), clientIP(c))
+		order, err := svc.StartSelectAccountOnce(pageContext(c), currentPlayer(c), c.FormValue("token"), clientIP(c))
 		if problem := asProblem(err); problem != nil {
 			return renderBankAccounts(c, svc, problemText(c, problem))
 		}

@@ -339,6 +339,57 @@ func TestSelectAccountCancelled(t *testing.T) {
 	}
 }
 
+// TestSelectAccountFormSentAgain: the "Add account with Trustly" form carries a
+// token, and sent again (a double click, the back button) it goes to the
+// checkout of the selection it started, and after that selection's account came
+// to its result page: each sending started a selection and a SelectAccount call
+// of its own, and the player got a checkout for each. A token that is not an
+// account selection's is refused with a sentence.
+func TestSelectAccountFormSentAgain(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, player := lv.signedIn("anna@example.com")
+	token := cl.get("/bank-accounts").wantStatus(http.StatusOK).value("select-token")
+	if !models.IsMessageID(models.OrderSelectAccount, token) {
+		t.Fatalf("the form's token %q is not an account selection's MessageID", token)
+	}
+	form := url.Values{"token": {token}}
+	checkout := "/bank-accounts/checkout?order=" + token
+	for i := range 2 {
+		if got := cl.submit("/bank-accounts/select", form).wantStatus(http.StatusSeeOther).Header.Get("Location"); got != checkout {
+			t.Fatalf("sending %d went to %q; want %q", i+1, got, checkout)
+		}
+	}
+	counts := func() (orders, calls int64) {
+		t.Helper()
+		if err := lv.DB.Model(&models.Order{}).Where("player_id = ? AND kind = ?", player.ID, models.OrderSelectAccount).Count(&orders).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := lv.DB.Model(&models.APICall{}).Where("method = ?", "SelectAccount").Count(&calls).Error; err != nil {
+			t.Fatal(err)
+		}
+		return orders, calls
+	}
+	if orders, calls := counts(); orders != 1 || calls != 1 {
+		t.Errorf("the form sent twice: %d selections, %d SelectAccount calls; want 1 and 1", orders, calls)
+	}
+
+	lv.checkoutAction(token, "confirm")
+	lv.waitStatus(token, models.OrderAccountAdded)
+	if got := cl.submit("/bank-accounts/select", form).wantStatus(http.StatusSeeOther).Header.Get("Location"); got != checkout {
+		t.Fatalf("the form sent after its account came went to %q; want %q", got, checkout)
+	}
+	cl.get(checkout).wantRedirect("/accounts/success?order=" + token)
+	if orders, calls := counts(); orders != 1 || calls != 1 {
+		t.Errorf("the form sent after its account came: %d selections, %d SelectAccount calls; want 1 and 1", orders, calls)
+	}
+
+	page := cl.submit("/bank-accounts/select", url.Values{"token": {models.NewMessageID(models.OrderDeposit)}}).
+		wantStatus(http.StatusUnprocessableEntity)
+	if got := page.text("problem"); got != "This form is out of date; open the bank accounts page again." {
+		t.Errorf("a deposit's token: problem %q", got)
+	}
+}
+
 // TestSelectAccountRefused: Trustly does not answer (a closed port); the page
 // says so and nothing is added.
 func TestSelectAccountRefused(t *testing.T) {

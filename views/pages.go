@@ -452,6 +452,9 @@ type BankAccountsPage struct {
 	// ClosedLoop is the pure Pay N Play model: payouts go back to the account the
 	// player deposited from, so there is no way to add another.
 	ClosedLoop bool
+	// SelectToken is the "Add account with Trustly" form's token, the MessageID of
+	// the selection it starts: sent twice, the form starts one.
+	SelectToken string
 }
 
 // BankDetailsPage is the form for typing a bank account, laid out for one market.
