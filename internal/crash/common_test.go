@@ -97,6 +97,21 @@ func (p *player) deposit(rng *rand.Rand) {
 	p.try("/cashier", "/deposit", url.Values{"amount": {strconv.Itoa(50 + rng.IntN(200))}})
 }
 
+var selectTokenRE = regexp.MustCompile(`name="token" value="(sel-[0-9a-f]+)"`)
+
+// addAccount presses "Add account with Trustly", now and then twice with the same
+// form (its token): one selection either way, which SandboxAutoComplete completes.
+func (p *player) addAccount(rng *rand.Rand) {
+	page, err := p.get("/bank-accounts")
+	m := selectTokenRE.FindStringSubmatch(page)
+	if err != nil || m == nil {
+		return
+	}
+	for range 1 + rng.IntN(2) {
+		p.try("/bank-accounts", "/bank-accounts/select", url.Values{"token": {m[1]}})
+	}
+}
+
 var accountRE = regexp.MustCompile(`name="account" value="(\d+)"`)
 
 // withdraw asks for a payout to the player's first account; false when the page

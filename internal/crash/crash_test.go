@@ -223,8 +223,8 @@ func (h *harness) run(cycles int) {
 	}
 }
 
-// drive makes p deposit and withdraw until stop, ignoring failures: the cashier
-// may die under any request.
+// drive makes p deposit and withdraw, and now and then add a bank account with
+// Trustly, until stop, ignoring failures: the cashier may die under any request.
 func (h *harness) drive(p *player, stop chan struct{}, rng *rand.Rand) {
 	for {
 		select {
@@ -232,7 +232,10 @@ func (h *harness) drive(p *player, stop chan struct{}, rng *rand.Rand) {
 			return
 		default:
 		}
-		if rng.IntN(3) > 0 || !p.withdraw(rng) {
+		switch {
+		case rng.IntN(10) == 0:
+			p.addAccount(rng)
+		case rng.IntN(3) > 0 || !p.withdraw(rng):
 			p.deposit(rng)
 		}
 		time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
