@@ -79,41 +79,71 @@ func (s *Service) once(ctx context.Context, player models.Player, f orderForm, t
 }
 
 // orderOfForm is the order f's token made (found), if any, once it is ready or
-// formWait has passed since it was made or since this sending came. One still not
-// ready then goes through f.unanswered: a deposit whose Deposit call a process
-// killed after committing the order never answered is abandoned, rather than
-// shown as starting until the janitor comes by. A token another player's order or
-// another kind of order has is f's *models.Problem.
+// formWait has passed since it was made or since this sending came (sentBefore).
+// One still not ready then goes through f.unanswered: a deposit whose Deposit
+// call a process killed after committing the order never answered is abandoned,
+// rather than shown as starting until the janitor comes by. A token another
+// player's order or another kind of order has is f's *models.Problem.
 func (s *Service) orderOfForm(ctx context.Context, player models.Player, f orderForm, token string) (models.Order, bool, error) {
-	deadline := time.Now().Add(formWait)
-	for {
+	ready := f.ready
+	if ready == nil {
+		ready = func(models.Order) bool { return true }
+	}
+	prior, found, late, err := sentBefore(ctx, s, func() (models.Order, bool, error) {
 		var prior models.Order
 		if err := s.db.WithContext(ctx).Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
+			return prior, false, err
+		}
+		if prior.ID != 0 && (prior.Kind != f.kind || prior.PlayerID != player.ID) {
+			return prior, false, models.ProblemT("", f.problemID, f.problem)
+		}
+		return prior, prior.ID != 0, nil
+	}, ready, func(o models.Order) time.Time { return o.CreatedAt })
+	var problem *models.Problem
+	switch {
+	case errors.As(err, &problem):
+		return models.Order{}, false, problem
+	case err != nil:
+		return models.Order{}, false, fmt.Errorf("%s of form %s: %w", f.what, token, err)
+	case !found:
+		return models.Order{}, false, nil
+	case !late:
+		s.log.Warn(f.what+" form sent again; the order it made is not made twice",
+			"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
+		return prior, true, nil
+	}
+	if f.unanswered != nil {
+		if prior, err = f.unanswered(s, context.WithoutCancel(ctx), prior); err != nil {
 			return models.Order{}, false, fmt.Errorf("%s of form %s: %w", f.what, token, err)
 		}
+	}
+	s.log.Warn(f.what+" form sent again; the order it made was not answered in time, and is not made twice",
+		"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
+	return prior, true, nil
+}
+
+// sentBefore is what an earlier sending of a form made, found by find (found
+// false: nothing yet), once ready says it can be shown, or (late) once formWait
+// has passed since it was made (made) or since this sending came: the process
+// making it stopped, or is that slow. The orders of the deposit, withdrawal and
+// add-account forms, and the bank details form's registration, are waited for
+// here.
+func sentBefore[T any](ctx context.Context, s *Service, find func() (T, bool, error), ready func(T) bool,
+	made func(T) time.Time) (prior T, found, late bool, err error) {
+	deadline := time.Now().Add(formWait)
+	for {
+		prior, found, err = find()
 		switch {
-		case prior.ID == 0:
-			return models.Order{}, false, nil
-		case prior.Kind != f.kind || prior.PlayerID != player.ID:
-			return models.Order{}, false, models.ProblemT("", f.problemID, f.problem)
-		case f.ready == nil || f.ready(prior):
-			s.log.Warn(f.what+" form sent again; the order it made is not made twice",
-				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
-			return prior, true, nil
-		case time.Now().After(deadline) || s.now().Sub(prior.CreatedAt) >= formWait:
-			if f.unanswered != nil {
-				var err error
-				if prior, err = f.unanswered(s, context.WithoutCancel(ctx), prior); err != nil {
-					return models.Order{}, false, fmt.Errorf("%s of form %s: %w", f.what, token, err)
-				}
-			}
-			s.log.Warn(f.what+" form sent again; the order it made was not answered in time, and is not made twice",
-				"order_id", prior.ID, "player_id", player.ID, "status", prior.Status)
-			return prior, true, nil
+		case err != nil || !found:
+			return prior, false, false, err
+		case ready(prior):
+			return prior, true, false, nil
+		case time.Now().After(deadline) || s.now().Sub(made(prior)) >= formWait:
+			return prior, true, true, nil
 		}
 		select {
 		case <-ctx.Done():
-			return models.Order{}, false, ctx.Err()
+			return prior, false, false, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
