@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -36,6 +38,7 @@ const (
 	msgAccountRejected = "Trustly does not accept this account number: check it and try again."
 	msgAccountFailed   = "We could not save this bank account just now. Nothing was changed; please try again in a moment."
 	msgAccountNoName   = "We need your first and last name to register a bank account; please contact support."
+	msgAccountForm     = "This bank details form is out of date; open it again."
 	// msgAccountUnverified answers a payout to an account that is not PayoutReady.
 	msgAccountUnverified = "This bank account is waiting for your bank to verify it. Choose another account, or try again once it is verified."
 	// msgAccountPayoutFailed answers a payout to an account a payout already failed to.
@@ -111,6 +114,19 @@ func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, i
 // checks the number's format only, not who owns it: the account is saved as not
 // verified.
 func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player, country, bank, account string) (models.BankAccount, error) {
+	return s.RegisterBankAccountOnce(ctx, player, "", country, bank, account)
+}
+
+// RegisterBankAccountOnce is RegisterBankAccount for a bank details form that
+// carries token (models.NewRegistrationToken, made when the form was shown),
+// recorded (an AccountRegistration) before RegisterAccount is called: the same
+// form sent again (a double click, the back button, a retry) waits for the first
+// sending's result, up to formWait, and shows it, the account as added or known
+// then, or the same *models.Problem, and calls Trustly for nothing; with no
+// result by then (the process making the call stopped) it says msgAccountFailed.
+// An empty token is a new one; a token of another shape, or another player's,
+// fails with a *models.Problem.
+func (s *Service) RegisterBankAccountOnce(ctx context.Context, player models.Player, token, country, bank, account string) (models.BankAccount, error) {
 	details, err := models.ParseBankDetails(country, bank, account)
 	if err != nil {
 		return models.BankAccount{}, err
@@ -121,7 +137,46 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 	if err := s.refuseBlocked(ctx, player); err != nil {
 		return models.BankAccount{}, err
 	}
+	if token == "" {
+		token = models.NewRegistrationToken()
+	} else if !models.IsRegistrationToken(token) {
+		return models.BankAccount{}, models.ProblemT("", "problem.account_form", msgAccountForm)
+	}
+	reg := models.AccountRegistration{Token: token, PlayerID: player.ID, CreatedAt: s.now().UTC()}
+	unlock := writeLock(s.db)
+	claim := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "token"}}, DoNothing: true}).Create(&reg)
+	unlock()
+	switch {
+	case claim.Error != nil:
+		return models.BankAccount{}, fmt.Errorf("register bank account: record form %s: %w", token, claim.Error)
+	case claim.RowsAffected == 0:
+		return s.registeredBefore(ctx, player, token)
+	}
+	a, err := s.registerAccount(ctx, player, details)
+	var problem *models.Problem
+	done := map[string]any{"done_at": s.now().UTC()}
+	switch {
+	case errors.As(err, &problem):
+		done["problem_id"] = problem.ID
+	case err != nil: // the account not saved: a form sent again says so
+		done["problem_id"] = "problem.account_failed"
+	default:
+		done["bank_account_id"], done["known"] = a.ID, a.Known
+	}
+	unlock = writeLock(s.db)
+	werr := s.db.WithContext(context.WithoutCancel(ctx)).Model(&models.AccountRegistration{}).
+		Where("id = ? AND done_at IS NULL", reg.ID).Updates(done).Error
+	unlock()
+	if werr != nil {
+		return models.BankAccount{}, errors.Join(err, fmt.Errorf("register bank account: record the result of form %s: %w", token, werr))
+	}
+	return a, err
+}
+
+// registerAccount calls RegisterAccount for details and saves the account.
+func (s *Service) registerAccount(ctx context.Context, player models.Player, details models.BankDetails) (models.BankAccount, error) {
 	log := s.log.With("player_id", player.ID, "clearing_house", details.ClearingHouse)
+	failpoint.Hit("registeraccount.before_call")
 	res, err := recorded(ctx, s, aboutPlayer(player), s.trustly.RegisterAccount, trustly.RegisterAccountParams{
 		EndUserID:     player.EndUserID,
 		ClearingHouse: details.ClearingHouse,
@@ -132,6 +187,7 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 		Email:         player.Email,
 		DateOfBirth:   player.DateOfBirth,
 	})
+	failpoint.Hit("registeraccount.after_call")
 	switch {
 	case trustly.IsCode(err, trustly.CodeInvalidBankAccountNumber):
 		log.Info("RegisterAccount: Trustly refused the account number")
@@ -176,6 +232,61 @@ func (s *Service) RegisterBankAccount(ctx context.Context, player models.Player,
 	}
 	log.Info("bank account registered", "bank_account_id", a.ID, "account_id", a.AccountID, "known", known)
 	a.Known = known
+	return a, nil
+}
+
+// registrationProblems are the *models.Problem a registration can end in, by
+// message id, to show again to a form sent again.
+var registrationProblems = map[string]*models.Problem{
+	"problem.account_rejected": models.ProblemT("account", "problem.account_rejected", msgAccountRejected),
+	"problem.account_failed":   models.ProblemT("", "problem.account_failed", msgAccountFailed),
+}
+
+// registeredBefore is the result of the bank details form whose token an earlier
+// sending recorded: the account it saved (as it was then: added, or known), or
+// the Problem it ended in. One with no result formWait after it came reads
+// msgAccountFailed (nothing saved; a new form saves the account), and is left as
+// it is: a call that was only slow records its result when it ends.
+func (s *Service) registeredBefore(ctx context.Context, player models.Player, token string) (models.BankAccount, error) {
+	reg, _, _, err := sentBefore(ctx, s, func() (models.AccountRegistration, bool, error) {
+		var reg models.AccountRegistration
+		if err := s.db.WithContext(ctx).Where("token = ?", token).Limit(1).Find(&reg).Error; err != nil {
+			return reg, false, err
+		}
+		if reg.ID != 0 && reg.PlayerID != player.ID {
+			return reg, false, models.ProblemT("", "problem.account_form", msgAccountForm)
+		}
+		return reg, reg.ID != 0, nil
+	}, func(r models.AccountRegistration) bool { return r.DoneAt != nil },
+		func(r models.AccountRegistration) time.Time { return r.CreatedAt })
+	var problem *models.Problem
+	switch {
+	case errors.As(err, &problem):
+		return models.BankAccount{}, problem
+	case err != nil:
+		return models.BankAccount{}, fmt.Errorf("register bank account: form %s: %w", token, err)
+	case reg.ID == 0: // recorded, then gone: never
+		return models.BankAccount{}, fmt.Errorf("register bank account: form %s not found", token)
+	}
+	if reg.DoneAt == nil { // late: the process making its call stopped, or is that slow
+		s.log.Warn("bank details form sent again; its RegisterAccount call has no result in time, and is not made twice",
+			"player_id", player.ID, "registration_id", reg.ID)
+		return models.BankAccount{}, models.ProblemT("", "problem.account_failed", msgAccountFailed)
+	}
+	s.log.Warn("bank details form sent again; its account is not registered twice", "player_id", player.ID, "registration_id", reg.ID)
+	if reg.BankAccountID == nil {
+		problem, ok := registrationProblems[reg.ProblemID]
+		if !ok {
+			return models.BankAccount{}, fmt.Errorf("register bank account: form %s ended in problem %q", token, reg.ProblemID)
+		}
+		shown := *problem
+		return models.BankAccount{}, &shown
+	}
+	var a models.BankAccount
+	if err := s.db.WithContext(ctx).Where("id = ? AND player_id = ?", *reg.BankAccountID, player.ID).Take(&a).Error; err != nil {
+		return models.BankAccount{}, fmt.Errorf("register bank account: account of form %s: %w", token, err)
+	}
+	a.Known = reg.Known
 	return a, nil
 }
 

@@ -38,7 +38,7 @@ type crashStep struct {
 	Username, Password               string
 	MerchantKeyPEM, TrustlyKeyPEM    []byte
 	SandboxExtra                     map[string]string
-	Kind                             string // "deposit", "payout" or "selectaccount"
+	Kind                             string // "deposit", "payout", "selectaccount" or "registeraccount"
 	PlayerID, AccountID, AmountMinor int64
 	Token                            string
 }
@@ -92,6 +92,8 @@ func TestCrashChildProcess(t *testing.T) {
 		_, err = svc.StartDepositOnce(t.Context(), player, step.Token, amount, "127.0.0.1")
 	case "payout":
 		_, err = svc.RequestPayoutOnce(t.Context(), player, step.Token, step.AccountID, amount)
+	case "registeraccount":
+		_, err = svc.RegisterBankAccountOnce(t.Context(), player, step.Token, "SE", "6112", "69706212")
 	case "selectaccount":
 		_, err = svc.StartSelectAccountOnce(t.Context(), player, step.Token, "127.0.0.1")
 	default:

@@ -75,8 +75,8 @@ type payEnv struct {
 	lose, unsigned atomic.Int32
 	held           chan heldAnswer
 	// holdDeposits puts Deposit answers in the proxy's hands as well, and
-	// holdSelects SelectAccount answers.
-	holdDeposits, holdSelects atomic.Bool
+	// holdSelects SelectAccount answers, holdRegisters RegisterAccount answers.
+	holdDeposits, holdSelects, holdRegisters atomic.Bool
 
 	mu       sync.Mutex
 	calls    map[string]int // API calls per method
@@ -109,7 +109,7 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		e.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(raw))
 		if m.Method != "AccountPayout" && m.Method != "Refund" && (m.Method != "Deposit" || !e.holdDeposits.Load()) &&
-			(m.Method != "SelectAccount" || !e.holdSelects.Load()) {
+			(m.Method != "SelectAccount" || !e.holdSelects.Load()) && (m.Method != "RegisterAccount" || !e.holdRegisters.Load()) {
 			e.sb.Sandbox.Handler().ServeHTTP(w, r)
 			return
 		}

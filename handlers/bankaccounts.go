@@ -270,7 +270,7 @@ func bankDetailsView(c *fiber.Ctx, country, bank, account string, problem *model
 	}
 	sort.Slice(countries, func(i, j int) bool { return countries[i].Name < countries[j].Name })
 	p := views.BankDetailsPage{Chrome: chrome(c), Country: country, Countries: countries, Holder: player.Name(),
-		Bank: bank, Account: account}
+		Bank: bank, Account: account, Token: models.NewRegistrationToken()}
 	if problem != nil {
 		p.Problem, p.Field = l.Problem(problem), problem.Field
 	}
@@ -314,6 +314,9 @@ func bankDetailsPage(c *fiber.Ctx) error {
 
 // registerBankAccount saves typed bank details with Trustly's RegisterAccount.
 // Details that do not validate come back with what to fix, and nothing is sent.
+// The form's token registers them once however often the form is sent: a second
+// time shows the first's result. A form shown again after a refusal has a new
+// token, for the details corrected.
 func registerBankAccount(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		player := currentPlayer(c)
@@ -327,7 +330,7 @@ func registerBankAccount(svc *cashier.Service) fiber.Handler {
 			return bankDetailsRefused(c, country, bank, typed,
 				models.ProblemT("country", "problem.bank_country", "Choose the country of your bank from the list."))
 		}
-		account, err := svc.RegisterBankAccount(c.UserContext(), player, country, bank, typed)
+		account, err := svc.RegisterBankAccountOnce(c.UserContext(), player, c.FormValue("token"), country, bank, typed)
 		if problem := asProblem(err); problem != nil {
 			return bankDetailsRefused(c, country, bank, typed, problem)
 		}

@@ -204,6 +204,44 @@ func TestRegisterBankAccounts(t *testing.T) {
 	}
 }
 
+// TestRegisterAccountFormSentAgain: the bank details form carries a token, and
+// sent again (a double click, the back button) it shows the first sending's
+// result, the account added, and calls RegisterAccount once: each sending called
+// it, and the second said the account was already saved. A token that is not a
+// bank details form's is refused with a sentence; the form shown again carries a
+// new one.
+func TestRegisterAccountFormSentAgain(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	cl, _ := lv.signedIn("anna@example.com")
+	token := cl.get("/bank-accounts/new").wantStatus(http.StatusOK).value("details-token")
+	if !models.IsRegistrationToken(token) {
+		t.Fatalf("the form's token %q is not a registration token", token)
+	}
+	form := url.Values{"token": {token}, "country": {"SE"}, "bank": {"6112"}, "account": {"69706212"}}
+	for i := range 2 {
+		cl.submit("/bank-accounts/new", form).wantRedirect("/bank-accounts")
+		if got := cl.get("/bank-accounts").text("flash"); got != "Handelsbanken **706212 was added. Payouts can go to it now." {
+			t.Errorf("sending %d: flash %q; want the account added", i+1, got)
+		}
+	}
+	var calls int64
+	if err := lv.DB.Model(&models.APICall{}).Where("method = ?", "RegisterAccount").Count(&calls).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n := countAccounts(t, lv.testApp); calls != 1 || n != 1 {
+		t.Errorf("the form sent twice: %d RegisterAccount calls, %d accounts; want 1 and 1", calls, n)
+	}
+
+	form.Set("token", models.NewMessageID(models.OrderSelectAccount))
+	page := cl.submit("/bank-accounts/new", form).wantStatus(http.StatusUnprocessableEntity)
+	if got := page.text("problem"); got != "This bank details form is out of date; open it again." {
+		t.Errorf("another form's token: problem %q", got)
+	}
+	if again := page.value("details-token"); !models.IsRegistrationToken(again) || again == token {
+		t.Errorf("the form shown again carries token %q; want a new one", again)
+	}
+}
+
 func TestRemoveBankAccount(t *testing.T) {
 	lv := startLive(t, liveOptions{})
 	cl, player := lv.signedIn("anna@example.com")

@@ -64,3 +64,30 @@ func (a *BankAccount) Number() string {
 	}
 	return a.Descriptor
 }
+
+// AccountRegistration is one bank details form sent: its token, made when the
+// form was shown (NewRegistrationToken), is recorded before RegisterAccount is
+// called, so that the same form sent twice calls Trustly once and shows one
+// result. DoneAt is set with the result: the account saved (BankAccountID,
+// Known: the player had it saved already) or the *Problem the player was shown
+// (ProblemID).
+type AccountRegistration struct {
+	ID            int64  `gorm:"primaryKey"`
+	Token         string `gorm:"size:64;not null;uniqueIndex"`
+	PlayerID      int64  `gorm:"not null;index"`
+	BankAccountID *int64
+	Known         bool       `gorm:"not null;default:false"`
+	ProblemID     string     `gorm:"size:64;not null;default:''"`
+	CreatedAt     time.Time  `gorm:"not null"`
+	DoneAt        *time.Time // nil while its RegisterAccount call has no result
+}
+
+// registrationPrefix starts every bank details form's token.
+const registrationPrefix = "reg-"
+
+// NewRegistrationToken makes a fresh token for a bank details form: "reg-" and 24
+// random hex digits.
+func NewRegistrationToken() string { return newToken(registrationPrefix) }
+
+// IsRegistrationToken reports whether s has the shape NewRegistrationToken gives.
+func IsRegistrationToken(s string) bool { return isToken(registrationPrefix, s) }

@@ -44,21 +44,31 @@ func (k OrderKind) prefix() string {
 // kind and 24 random hex digits, "dep-3f9a…". It is our order id at Trustly, which
 // refuses a reused one (637), and it is safe to show in URLs.
 func NewMessageID(kind OrderKind) string {
+	return newToken(kind.prefix())
+}
+
+// newToken is prefix and 24 random lowercase hex digits.
+func newToken(prefix string) string {
 	b := make([]byte, 12)
 	rand.Read(b)
-	return kind.prefix() + hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// isToken reports whether s is prefix and 24 lowercase hex digits.
+func isToken(prefix, s string) bool {
+	digits, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(digits) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(digits)
+	return err == nil && strings.ToLower(digits) == digits
 }
 
 // IsMessageID reports whether s has the shape NewMessageID gives an order of
 // kind: its prefix and 24 lowercase hex digits. It says nothing of whether such an
 // order exists.
 func IsMessageID(kind OrderKind, s string) bool {
-	digits, ok := strings.CutPrefix(s, kind.prefix())
-	if !ok || len(digits) != 24 {
-		return false
-	}
-	_, err := hex.DecodeString(digits)
-	return err == nil && strings.ToLower(digits) == digits
+	return isToken(kind.prefix(), s)
 }
 
 // OrderStatus is where an order stands, for people and for queries. It is derived

@@ -460,6 +460,9 @@ type BankAccountsPage struct {
 // BankDetailsPage is the form for typing a bank account, laid out for one market.
 type BankDetailsPage struct {
 	Chrome
+	// Token is the form's token (models.NewRegistrationToken): sent twice, the form
+	// registers the account once.
+	Token     string
 	Country   string    // the market whose fields are shown: "SE"
 	Countries []Country // markets we can pay out to
 	Holder    string    // the player's name: the account must be theirs

@@ -16,17 +16,19 @@ import (
 // Names lists every failpoint, in the order a money movement reaches them. Each
 // is one failpoint.Hit call in the code.
 var Names = []string{
-	"deposit.before_call",       // deposit order row committed; Deposit not called yet
-	"deposit.after_call",        // Deposit answered; its orderid and checkout URL not stored yet
-	"selectaccount.before_call", // account selection's order row committed; SelectAccount not called yet
-	"selectaccount.after_call",  // SelectAccount answered; its orderid and checkout URL not stored yet
-	"payout.after_reserve",      // payout order and its reservation committed; AccountPayout not called yet
-	"payout.after_call",         // AccountPayout answered; the outcome not booked yet
-	"refund.after_call",         // Refund answered; the outcome not booked yet
-	"notify.before_commit",      // a new notification applied in its transaction; not committed
-	"notify.after_commit",       // a new notification committed; the answer not returned yet
-	"notify.redelivered",        // a redelivery's count committed; the stored answer not returned yet
-	"notify.before_reply",       // the handler has the signed answer; not written to Trustly yet
+	"deposit.before_call",         // deposit order row committed; Deposit not called yet
+	"deposit.after_call",          // Deposit answered; its orderid and checkout URL not stored yet
+	"selectaccount.before_call",   // account selection's order row committed; SelectAccount not called yet
+	"selectaccount.after_call",    // SelectAccount answered; its orderid and checkout URL not stored yet
+	"registeraccount.before_call", // bank details form's sending recorded; RegisterAccount not called yet
+	"registeraccount.after_call",  // RegisterAccount answered; the account not saved yet
+	"payout.after_reserve",        // payout order and its reservation committed; AccountPayout not called yet
+	"payout.after_call",           // AccountPayout answered; the outcome not booked yet
+	"refund.after_call",           // Refund answered; the outcome not booked yet
+	"notify.before_commit",        // a new notification applied in its transaction; not committed
+	"notify.after_commit",         // a new notification committed; the answer not returned yet
+	"notify.redelivered",          // a redelivery's count committed; the stored answer not returned yet
+	"notify.before_reply",         // the handler has the signed answer; not written to Trustly yet
 }
 
 // EnvVar is the environment variable that turns failpoints on.
