@@ -97,18 +97,25 @@ func (p *player) deposit(rng *rand.Rand) {
 	p.try("/cashier", "/deposit", url.Values{"amount": {strconv.Itoa(50 + rng.IntN(200))}})
 }
 
-var selectTokenRE = regexp.MustCompile(`name="token" value="(sel-[0-9a-f]+)"`)
+var addTokenRE = regexp.MustCompile(`name="token" value="((?:sel|reg)-[0-9a-f]+)"`)
 
-// addAccount presses "Add account with Trustly", now and then twice with the same
-// form (its token): one selection either way, which SandboxAutoComplete completes.
+// addAccount adds a bank account with Trustly ("Add account with Trustly", which
+// SandboxAutoComplete completes) or by typing its details, now and then sending
+// the same form (its token) twice: one selection or registration either way.
 func (p *player) addAccount(rng *rand.Rand) {
-	page, err := p.get("/bank-accounts")
-	m := selectTokenRE.FindStringSubmatch(page)
+	page, action, values := "/bank-accounts", "/bank-accounts/select", url.Values{}
+	if rng.IntN(2) == 0 {
+		page, action = "/bank-accounts/new", "/bank-accounts/new"
+		values = url.Values{"country": {"SE"}, "bank": {"6112"}, "account": {strconv.Itoa(10000000 + rng.IntN(89999999))}}
+	}
+	body, err := p.get(page)
+	m := addTokenRE.FindStringSubmatch(body)
 	if err != nil || m == nil {
 		return
 	}
+	values.Set("token", m[1])
 	for range 1 + rng.IntN(2) {
-		p.try("/bank-accounts", "/bank-accounts/select", url.Values{"token": {m[1]}})
+		p.try(page, action, values)
 	}
 }
 

@@ -223,8 +223,8 @@ func (h *harness) run(cycles int) {
 	}
 }
 
-// drive makes p deposit and withdraw, and now and then add a bank account with
-// Trustly, until stop, ignoring failures: the cashier may die under any request.
+// drive makes p deposit and withdraw, and now and then add a bank account, until
+// stop, ignoring failures: the cashier may die under any request.
 func (h *harness) drive(p *player, stop chan struct{}, rng *rand.Rand) {
 	for {
 		select {
