@@ -49,7 +49,7 @@ func TestSelectAccountFormSentTwice(t *testing.T) {
 			order models.Order
 			err   error
 		}
-		send := func(token string) <-chan result {
+		send := func(token string) chan result {
 			done := make(chan result, 1)
 			go func() {
 				o, err := svc.StartSelectAccountOnce(e.ctx, p, token, "127.0.0.1")
@@ -75,6 +75,7 @@ func TestSelectAccountFormSentTwice(t *testing.T) {
 		case r := <-second:
 			t.Errorf("the second sending answered while the first's SelectAccount call was on its way: order %d %s, checkout %q, %v",
 				r.order.ID, r.order.Status, r.order.CheckoutURL, r.err)
+			second <- r
 		case <-time.After(500 * time.Millisecond):
 		}
 		e.holdSelects.Store(false)
@@ -218,7 +219,7 @@ func TestRegisterAccountFormSentTwice(t *testing.T) {
 			account models.BankAccount
 			err     error
 		}
-		send := func(token, account string) <-chan result {
+		send := func(token, account string) chan result {
 			done := make(chan result, 1)
 			go func() {
 				a, err := e.svc.RegisterBankAccountOnce(e.ctx, p, token, "SE", "6112", account)
@@ -244,6 +245,7 @@ func TestRegisterAccountFormSentTwice(t *testing.T) {
 		case r := <-second:
 			t.Errorf("the second sending answered while the first's RegisterAccount call was on its way: account %d known %t, %v",
 				r.account.ID, r.account.Known, r.err)
+			second <- r
 		case <-time.After(500 * time.Millisecond):
 		}
 		e.holdRegisters.Store(false)
