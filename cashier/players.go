@@ -202,17 +202,28 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 // caller to sign the session it came from in again. A wrong current password, a
 // new password that does not do, or a Pay N Play player, who has no password, is
 // a *models.Problem, and nothing changes.
+//
+// A wrong current password counts as a failed sign-in to the player's email
+// (startPasswordCheck): past Config.SignInFailures in SignInWindow, with those at
+// the sign-in page, the change fails with *SignInsLimited, unchecked. The failure
+// that uses the budget up ends every session of the player's (SessionsEnded,
+// passwordChangeFailed).
 func (s *Service) ChangePassword(ctx context.Context, player models.Player, current, password string) (models.Player, error) {
 	p, err := s.Player(ctx, player.ID)
 	if err != nil {
 		return models.Player{}, err
 	}
-	switch {
-	case p.PasswordHash == "":
+	if p.PasswordHash == "" {
 		return models.Player{}, models.ProblemT("", "problem.no_password", "You sign in with your bank, so your account has no password to change.")
-	case bcrypt.CompareHashAndPassword([]byte(p.PasswordHash), []byte(current)) != nil:
-		return models.Player{}, models.ProblemT("current", "problem.password_current", "Your current password is wrong.")
 	}
+	try, err := s.startPasswordCheck(ctx, signInPlayer, attemptPasswordChange, p.Email)
+	if err != nil {
+		return models.Player{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(p.PasswordHash), []byte(current)) != nil {
+		return models.Player{}, s.passwordChangeFailed(ctx, try, p)
+	}
+	s.signInPassed(ctx, try)
 	if err := models.CheckPassword(password); err != nil {
 		return models.Player{}, err
 	}

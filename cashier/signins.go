@@ -1,15 +1,19 @@
 package cashier
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
 
@@ -23,9 +27,14 @@ const DefaultSignInFailures = 10
 // SignInsLimited is the error of a sign-in refused unchecked: the account it
 // names (a player's or a staff member's email, whether or not anyone has it) had
 // its failed sign-ins for this window. The web's limits per address cannot stop a
-// guesser with many addresses; this one counts per account, on every instance.
+// guesser with many addresses; this one counts per account, on every instance. A
+// signed-in account's password checks (a password change, a staff member's
+// re-authentication) count in the same budget and are refused with it too.
 type SignInsLimited struct {
 	RetryAfter time.Duration // until the window ends
+	// SessionsEnded says that every session of the player's was ended along
+	// (ChangePassword).
+	SessionsEnded bool
 }
 
 func (e *SignInsLimited) Error() string {
@@ -57,7 +66,9 @@ func (c Config) signInFailures() int64 {
 // signInTry is one sign-in's place in its account's budget.
 type signInTry struct {
 	kind, key string
-	n         int64 // the attempts counted in the window, this one included
+	attempt   string    // what the password is checked for (attemptSignIn when empty), in logs and the audit
+	n         int64     // the attempts counted in the window, this one included
+	until     time.Time // the window's end
 }
 
 // startSignIn counts a sign-in to the account of email (normalized) before anything
@@ -75,7 +86,7 @@ func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTr
 	if err != nil {
 		return signInTry{}, fmt.Errorf("sign-in: %w", err)
 	}
-	try.n = n
+	try.n, try.until = n, until
 	if n > s.cfg.signInFailures() {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "sign-in refused: too many failed sign-ins for the account", slog.String("account", kind),
 			slog.Time("until", until), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx)))
@@ -84,19 +95,33 @@ func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTr
 	return try, nil
 }
 
-// signInFailed notes the failure of try: when it was the last its account may have
-// in this window, every sign-in to the account is refused from now on, which is
-// logged at WARN with id, when the email is someone's (never the email itself).
-func (s *Service) signInFailed(ctx context.Context, try signInTry, id int64) {
+// startPasswordCheck counts a check of a signed-in account's password (attempt: a
+// password change, a staff member's re-authentication) as a sign-in to the
+// account of email (startSignIn), in the same budget: the failures here and at
+// the sign-in page add up, so that someone holding a stolen session gets no more
+// guesses at the password than a guesser at the sign-in page, and none past the
+// budget, the right password included.
+func (s *Service) startPasswordCheck(ctx context.Context, kind, attempt, email string) (signInTry, error) {
+	try, err := s.startSignIn(ctx, kind, strings.ToLower(strings.TrimSpace(email)))
+	try.attempt = attempt
+	return try, err
+}
+
+// signInFailed notes the failure of try and reports whether it was the last its
+// account may have in this window: every sign-in to the account is refused from
+// now on, which is logged at WARN with id, when the email is someone's (never the
+// email itself).
+func (s *Service) signInFailed(ctx context.Context, try signInTry, id int64) bool {
 	if try.n != s.cfg.signInFailures() {
-		return
+		return false
 	}
-	attrs := []slog.Attr{slog.String("account", try.kind), slog.Int64("failures", try.n),
+	attrs := []slog.Attr{slog.String("account", try.kind), slog.String("attempt", cmp.Or(try.attempt, attemptSignIn)), slog.Int64("failures", try.n),
 		slog.Duration("window", SignInWindow), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx))}
 	if id != 0 {
 		attrs = append(attrs, slog.Int64(try.kind+"_id", id))
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "sign-ins limited after failed sign-ins", attrs...)
+	return true
 }
 
 // signInPassed gives back the count of a sign-in whose password was right: a
@@ -108,30 +133,65 @@ func (s *Service) signInPassed(ctx context.Context, try signInTry) {
 	}
 }
 
+// passwordChangeFailed notes a wrong current password at player p's password
+// change (try, signInFailed) and returns its answer: the sentence of a wrong
+// password, or, for the failure that used up the account's budget,
+// *SignInsLimited with SessionsEnded, after ending every session of the player's.
+// A session whose holder has the password wrong that often is more likely someone
+// else's, a stolen cookie, than the player's, and a session cookie cannot be ended
+// alone: a thief's copy of it goes on until the session version changes. The
+// player logs in again once the window ends.
+func (s *Service) passwordChangeFailed(ctx context.Context, try signInTry, p models.Player) error {
+	if !s.signInFailed(ctx, try, p.ID) {
+		return models.ProblemT("current", "problem.password_current", "Your current password is wrong.")
+	}
+	if err := s.EndSessions(ctx, p.ID); err != nil {
+		return fmt.Errorf("change password of player %d: %w", p.ID, err)
+	}
+	return &SignInsLimited{RetryAfter: try.until.Sub(s.now()), SessionsEnded: true}
+}
+
+// staffCheckDone ends try, a check of a staff member's secrets (a sign-in, a
+// re-authentication, a password change) for the account of email, whose outcome is
+// err: a *models.Problem (a wrong password or code, a disabled account) counts as a
+// failed sign-in (staffSignInFailed); the right secrets, or a failure of ours, are
+// given back (signInPassed). It returns err, or the error of writing the audit.
+func (s *Service) staffCheckDone(ctx context.Context, try signInTry, email string, err error) error {
+	if errors.As(err, new(*models.Problem)) {
+		if aerr := s.staffSignInFailed(ctx, try, email); aerr != nil {
+			return aerr
+		}
+		return err
+	}
+	s.signInPassed(ctx, try)
+	return err
+}
+
 // staffSignInFailed notes the failure of try, a staff sign-in to email (signInFailed).
 // The failure that uses up a member's budget is written to the audit trail: from
 // now on sign-ins to the account are refused until the window ends. The author is
-// the system; the row names the member and the address of the last attempt. An
-// email of nobody's is only logged.
+// the system; the row names the member, where the last failure was (attempt) and
+// its address. An email of nobody's is only logged.
 func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email string) error {
 	if try.n != s.cfg.signInFailures() {
 		return nil
 	}
 	var m staff.Member
 	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
-		return fmt.Errorf("staff sign-in: %w", err)
+		return fmt.Errorf("limit sign-ins: %w", err)
 	}
 	s.signInFailed(ctx, try, m.ID)
 	if m.ID == 0 {
 		return nil
 	}
-	after := map[string]any{"failures": s.cfg.signInFailures(), "window": SignInWindow.String(), "ip": staff.ClientIP(ctx)}
+	after := map[string]any{"failures": s.cfg.signInFailures(), "window": SignInWindow.String(), "ip": staff.ClientIP(ctx),
+		"attempt": cmp.Or(try.attempt, attemptSignIn)}
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignInsLimited, SubjectID: m.ID,
 			After: staff.JSON(after)})
 	})
 	if err != nil {
-		return fmt.Errorf("staff sign-in: %w", err)
+		return fmt.Errorf("limit sign-ins of staff %d: %w", m.ID, err)
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
@@ -241,6 +244,218 @@ func TestStaffSignInsLimitedPerAccount(t *testing.T) {
 		}
 		if want := []string{"wrong", "wrong", "wrong", "limited"}; fmt.Sprint(seq) != fmt.Sprint(want) {
 			t.Errorf("no code, a wrong code, a wrong password, then all right: %v; want %v", seq, want)
+		}
+	})
+}
+
+// changeOutcome names what a player's password change came to: "changed",
+// "wrong" (the current password), "limited" (refused unchecked, with the wait),
+// "limited, logged out" (the failure that used up the budget, which ended the
+// player's sessions), or the error.
+func changeOutcome(err error) string {
+	var limited *cashier.SignInsLimited
+	switch {
+	case err == nil:
+		return "changed"
+	case errors.As(err, &limited):
+		if limited.RetryAfter <= 0 || limited.RetryAfter > cashier.SignInWindow {
+			return fmt.Sprintf("limited with a wait of %v", limited.RetryAfter)
+		}
+		if limited.SessionsEnded {
+			return "limited, logged out"
+		}
+		return "limited"
+	case problemMessage(err) == "Your current password is wrong.":
+		return "wrong"
+	}
+	return err.Error()
+}
+
+// TestPasswordChangeCountsAsSignIns: a player's password change checks the
+// current password, so it counts in the account's budget of failed sign-ins, with
+// the failures at the sign-in page: someone holding a stolen session gets no more
+// guesses than a guesser at /login, not CASHIER_LOGIN_LIMIT a minute for as long
+// as the session lives. After 3 failed sign-ins, 24 wrong current passwords at
+// once get 7 checked: 6 answered "wrong", and the one that uses the budget up ends
+// every session of the player's and says so; 17 are refused unchecked. From then
+// on the right current password is refused unchecked, and so is signing in, until
+// the window ends; the password is the one it was. A right current password does
+// not count (a new password that does not do, the same one). Another player is
+// not held back; on PostgreSQL a second instance counts in the same budget.
+func TestPasswordChangeCountsAsSignIns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		var mu sync.Mutex
+		now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		svc, ctx := signInService(t, db, clock, 0), context.Background()
+		second := svc // another instance on the same database, on PostgreSQL
+		if db.Dialector.Name() == "postgres" {
+			second = signInService(t, db, clock, 0)
+		}
+		const right = "correct horse battery"
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := anna()
+		r.Email = "bert@example.com"
+		bert, err := svc.Register(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := func(svc *cashier.Service, p models.Player, current, password string) string {
+			_, err := svc.ChangePassword(ctx, p, current, password)
+			return changeOutcome(err)
+		}
+		for i := range 3 {
+			if _, _, err := svc.Authenticate(ctx, "anna@example.com", fmt.Sprintf("guess %d", i)); signInOutcome(err, cashier.SignInWindow) != "wrong" {
+				t.Fatalf("wrong password %d at sign-in: %v", i+1, err)
+			}
+		}
+		for _, tt := range [][2]string{{right, "short"}, {right, right}} {
+			if o := change(svc, p, tt[0], tt[1]); o == "changed" || strings.HasPrefix(o, "limited") || o == "wrong" {
+				t.Fatalf("the right current password with the new %q: %s; want the new password refused", tt[1], o)
+			}
+		}
+
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for i := range 24 {
+			wg.Go(func() {
+				o := change([]*cashier.Service{svc, second}[i%2], p, fmt.Sprintf("guess %d", i), "a new password 1")
+				mu.Lock()
+				got[o]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if want := map[string]int{"wrong": 6, "limited, logged out": 1, "limited": 17}; !maps.Equal(got, want) {
+			t.Errorf("24 wrong current passwords at once after 3 failed sign-ins: %v; want %v", got, want)
+		}
+		after, err := svc.Player(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.SessionVersion != p.SessionVersion+1 {
+			t.Errorf("session version %d after the budget was used up; want %d (every session ended once)", after.SessionVersion, p.SessionVersion+1)
+		}
+		if o := change(second, after, right, "a new password 1"); o != "limited" {
+			t.Errorf("the right current password past the budget: %s; want limited", o)
+		}
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", right); signInOutcome(err, cashier.SignInWindow) != "limited" {
+			t.Errorf("signing in with the right password past the budget: %v; want limited", err)
+		}
+		if o := change(svc, bert, "guess", "a new password 1"); o != "wrong" {
+			t.Errorf("another player's wrong current password: %s; want wrong", o)
+		}
+
+		mu.Lock()
+		now = now.Add(cashier.SignInWindow)
+		mu.Unlock()
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", right); err != nil {
+			t.Errorf("signing in with the password after the window: %v; want in (it was not changed)", err)
+		}
+		if o := change(svc, after, right, "a new password 1"); o != "changed" {
+			t.Errorf("the right current password after the window: %s; want changed", o)
+		}
+	})
+}
+
+// staffCheckOutcome names what a staff member's password check came to, as
+// signInOutcome: "in" (it passed), "wrong" (the sentence of a wrong password or
+// code), "limited", or the error.
+func staffCheckOutcome(err error) string {
+	if problemMessage(err) == "Your current password or code is wrong." {
+		return "wrong"
+	}
+	return signInOutcome(err, cashier.SignInWindow)
+}
+
+// TestStaffPasswordChecksCountAsSignIns: a staff member's re-authentication and
+// password change check their password (and code) again, so they count in the
+// member's budget of failed sign-ins, with the failures at the sign-in page: a
+// stolen staff session gets no more guesses than a guesser at /admin/login. With
+// a budget of 4: a right re-authentication is free; a failed sign-in, a wrong
+// re-authentication, a wrong password change and another wrong re-authentication
+// use it up, and from then on the right password is refused unchecked at
+// re-authentication, password change and sign-in. The failure that used it up is
+// audited once, by the system, naming the member and where it failed. A wrong code
+// counts as a wrong password does. Another member is not held back.
+func TestStaffPasswordChecksCountAsSignIns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+		svc, ctx := signInService(t, db, func() time.Time { return now }, 4), context.Background()
+		const password = "a staff password 1"
+		m, err := svc.AddStaff(ctx, "ops@example.com", password, staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := svc.AddStaff(ctx, "fin@example.com", password, staff.RoleFinance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signIn := func(email, password string) string {
+			_, err := svc.AuthenticateStaff(ctx, email, password, "")
+			return signInOutcome(err, cashier.SignInWindow)
+		}
+		reauth := func(m staff.Member, password, code string) string {
+			return staffCheckOutcome(svc.Reauthenticate(ctx, m, password, code))
+		}
+		change := func(m staff.Member, current, code string) string {
+			_, err := svc.ChangeStaffPassword(ctx, m, current, code, "a new password 1")
+			return staffCheckOutcome(err)
+		}
+		seq := []string{reauth(m, password, ""), signIn("ops@example.com", "guess 1"), reauth(m, "guess 2", ""),
+			change(m, "guess 3", ""), reauth(m, "guess 4", ""),
+			reauth(m, password, ""), change(m, password, ""), signIn("ops@example.com", password), reauth(other, password, "")}
+		want := []string{"in", "wrong", "wrong", "wrong", "wrong", "limited", "limited", "limited", "in"}
+		if fmt.Sprint(seq) != fmt.Sprint(want) {
+			t.Errorf("a right re-authentication, four failures over the three forms, then the right password at each, then another member:\n%v; want\n%v", seq, want)
+		}
+		var rows []staff.Audit
+		if err := db.Where("event = ?", staff.EventSignInsLimited).Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		var after map[string]any
+		if len(rows) != 1 || rows[0].SubjectID != m.ID || rows[0].StaffID != 0 || json.Unmarshal([]byte(rows[0].After), &after) != nil ||
+			after["attempt"] != "re-authentication" || after["failures"] != float64(4) {
+			t.Fatalf("audit rows %+v; want one, by the system, naming member %d and the re-authentication", rows, m.ID)
+		}
+
+		// With a second factor: no code and a wrong code after the right password
+		// count as wrong passwords do, at re-authentication and password change.
+		two, err := svc.AddStaff(ctx, "two@example.com", password, staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := svc.StartTOTP(ctx, two)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := func(at time.Time) string {
+			c, err := totp.GenerateCode(e.Secret, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if two, err = svc.ConfirmTOTP(ctx, two, code(now.Add(-30*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+		wrongCode := "000000"
+		for _, c := range []string{"000000", "111111", "222222", "333333"} {
+			if !slices.Contains([]string{code(now.Add(-30 * time.Second)), code(now), code(now.Add(30 * time.Second))}, c) {
+				wrongCode = c
+				break
+			}
+		}
+		seq = []string{reauth(two, password, ""), change(two, password, wrongCode), reauth(two, password, wrongCode),
+			reauth(two, "guess", code(now)), reauth(two, password, code(now))}
+		if want := []string{"wrong", "wrong", "wrong", "wrong", "limited"}; fmt.Sprint(seq) != fmt.Sprint(want) {
+			t.Errorf("no code, a wrong code twice, a wrong password, then all right: %v; want %v", seq, want)
+		}
+		if err := db.Where("event = ? AND subject_id = ?", staff.EventSignInsLimited, two.ID).Find(&rows).Error; err != nil || len(rows) != 1 {
+			t.Errorf("audit rows of the member with a second factor: %+v, %v; want one", rows, err)
 		}
 	})
 }

@@ -389,40 +389,44 @@ func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code s
 		}
 	}
 	var problem *models.Problem
-	switch {
+	switch err := s.staffCheckDone(ctx, try, email, err); {
 	case errors.As(err, &problem):
-		if err := s.staffSignInFailed(ctx, try, email); err != nil {
-			return staff.Member{}, err
-		}
 		return staff.Member{}, problem
 	case err != nil:
-		s.signInPassed(ctx, try) // a failure of ours, not of the secrets
 		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
 	}
-	s.signInPassed(ctx, try)
 	return m, nil
 }
 
 // Reauthenticate checks an already signed-in member's password (and code, when
-// enrolled) again before a sensitive action, and audits it.
+// enrolled) again before a sensitive action, and audits it. It counts in the
+// member's budget of failed sign-ins as a sign-in does (startPasswordCheck,
+// staffCheckDone): a stolen session gets no more guesses here than at the sign-in
+// page, and past the budget it fails with *SignInsLimited, unchecked.
 func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password, code string) error {
 	cur, err := s.StaffMember(ctx, by.ID)
 	if err != nil {
 		return err
 	}
-	m, err := s.checkStaffSecrets(ctx, attemptReauth, cur.Email, password, code)
+	try, err := s.startPasswordCheck(ctx, signInStaff, attemptReauth, cur.Email)
 	if err != nil {
 		return err
 	}
-	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := s.useTOTP(tx, &m, code); err != nil {
-			return err
+	m, err := s.checkStaffSecrets(ctx, attemptReauth, cur.Email, password, code)
+	if err == nil {
+		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+			if err := s.useTOTP(tx, &m, code); err != nil {
+				return err
+			}
+			return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventReauth, SubjectID: m.ID}.By(m))
+		})
+		if errors.As(err, new(*models.Problem)) {
+			s.staffAuthFailed(ctx, attemptReauth, m.ID, "code")
 		}
-		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventReauth, SubjectID: m.ID}.By(m))
-	})
+	}
+	err = s.staffCheckDone(ctx, try, cur.Email, err)
 	var problem *models.Problem
 	if errors.As(err, &problem) {
-		s.staffAuthFailed(ctx, attemptReauth, m.ID, "code")
 		return problem
 	}
 	return err
@@ -432,7 +436,9 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 // they have a second factor, a current code (used up, as at sign-in). Every session
 // of theirs ends: the returned member carries the new SessionVersion, for the
 // caller to sign the session it came from in again. A wrong password or code, or a
-// new password that does not do, is a *models.Problem, and nothing changes.
+// new password that does not do, is a *models.Problem, and nothing changes. The
+// check of the current password and code counts in the member's budget of failed
+// sign-ins as Reauthenticate's does.
 func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, current, code, password string) (staff.Member, error) {
 	if err := staff.CheckPassword(password); err != nil {
 		return staff.Member{}, err
@@ -444,17 +450,30 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 	if err != nil {
 		return staff.Member{}, err
 	}
-	m, err := s.checkStaffSecrets(ctx, attemptPasswordChange, cur.Email, current, code)
+	try, err := s.startPasswordCheck(ctx, signInStaff, attemptPasswordChange, cur.Email)
 	if err != nil {
-		var problem *models.Problem
-		if errors.As(err, &problem) {
-			return staff.Member{}, models.Problemf("current", "Your current password or code is wrong.")
-		}
 		return staff.Member{}, err
 	}
+	m, err := s.checkStaffSecrets(ctx, attemptPasswordChange, cur.Email, current, code)
+	if errors.As(err, new(*models.Problem)) {
+		err = models.Problemf("current", "Your current password or code is wrong.")
+	}
+	if err == nil {
+		err = s.replaceStaffPassword(ctx, m, code, password)
+	}
+	if err := s.staffCheckDone(ctx, try, cur.Email, err); err != nil {
+		return staff.Member{}, err
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "staff password changed", slog.Int64("staff_id", m.ID))
+	return s.StaffMember(ctx, m.ID)
+}
+
+// replaceStaffPassword gives m, whose secrets were just checked, password, and
+// uses up code as at sign-in (ChangeStaffPassword).
+func (s *Service) replaceStaffPassword(ctx context.Context, m staff.Member, code, password string) error {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
-		return staff.Member{}, fmt.Errorf("change password of staff %d: %w", m.ID, err)
+		return fmt.Errorf("change password of staff %d: %w", m.ID, err)
 	}
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		if err := s.useTOTP(tx, &m, code); err != nil {
@@ -475,13 +494,12 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 	})
 	var problem *models.Problem
 	if errors.As(err, &problem) {
-		return staff.Member{}, problem
+		return problem
 	}
 	if err != nil {
-		return staff.Member{}, fmt.Errorf("change password of staff %d: %w", m.ID, err)
+		return fmt.Errorf("change password of staff %d: %w", m.ID, err)
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "staff password changed", slog.Int64("staff_id", m.ID))
-	return s.StaffMember(ctx, m.ID)
+	return nil
 }
 
 // What a staff member's secrets are checked for, in log lines.

@@ -597,10 +597,13 @@ func TestLastOwnerKept(t *testing.T) {
 // TestStaffCodesLocked: wrong codes after the right password count against the
 // account in one conditional statement, so that five sent at once lock its code
 // check as five in a row do: then even the right code is refused, with the same
-// problem, until the lock ends; wrong passwords do not count.
+// problem, until the lock ends; wrong passwords do not count. (Its ten failures,
+// the re-authentication's included, would also use up the account's budget of
+// failed sign-ins, TestStaffPasswordChecksCountAsSignIns, which is raised here to
+// see the code lock alone.)
 func TestStaffCodesLocked(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		svc, ctx := playersService(t, db), context.Background()
+		svc, ctx := signInService(t, db, time.Now, 20), context.Background()
 		m, err := svc.AddStaff(ctx, "op@example.com", "operator password 1", staff.RoleOperator)
 		if err != nil {
 			t.Fatal(err)

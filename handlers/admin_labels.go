@@ -96,7 +96,7 @@ var eventLabels = map[staff.Event]string{
 	staff.EventFlagResolved:        "Flag resolved",
 	staff.EventRefund:              "Refund requested",
 	staff.EventRegistrationRefused: "Registration refused: self-excluded",
-	staff.EventSignInsLimited:      "Sign-ins refused after failed sign-ins",
+	staff.EventSignInsLimited:      "Sign-ins refused after wrong passwords or codes",
 }
 
 // eventLabel is an audit action for staff: "Payout approved". An action without

@@ -364,14 +364,19 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-// tooManySignIns is the sentence of a sign-in refused for its account's failed
-// sign-ins, in l's language, with the wait in whole minutes; it puts the wait in
-// seconds in Retry-After, as the limits per address do. The answer is the same
-// for the right password and a wrong one, for anyone's email and nobody's.
+// tooManySignIns is the sentence of a sign-in or password check refused for its
+// account's failed sign-ins, in l's language, with the wait in whole minutes; it
+// puts the wait in seconds in Retry-After, as the limits per address do. The
+// answer is the same for the right password and a wrong one, for anyone's email
+// and nobody's; a player whose sessions were ended for it is told so.
 func tooManySignIns(c *fiber.Ctx, limited *cashier.SignInsLimited, l *lang.Localizer) string {
 	c.Set(fiber.HeaderRetryAfter, strconv.FormatInt(int64((limited.RetryAfter+time.Second-1)/time.Second), 10))
 	minutes := int((limited.RetryAfter + time.Minute - 1) / time.Minute)
-	return l.T("error.too_many_sign_ins", "Wait", l.N("duration.minutes", max(minutes, 1)))
+	id := "error.too_many_sign_ins"
+	if limited.SessionsEnded {
+		id = "error.too_many_attempts_logged_out"
+	}
+	return l.T(id, "Wait", l.N("duration.minutes", max(minutes, 1)))
 }
 
 // errorChrome is chrome without consuming the one-time message, which the next

@@ -374,10 +374,17 @@ func profilePage(svc *cashier.Service) fiber.Handler {
 
 // changePassword changes the player's password on their current one, from the
 // profile page. Every session of theirs ends, and this one is signed in again with
-// the new version, so the player stays signed in here only.
+// the new version, so the player stays signed in here only. A wrong current
+// password that used up the account's budget of failed sign-ins ended every
+// session of the player's (cashier.SignInsLimited.SessionsEnded): this browser is
+// signed out too, and shown the wait.
 func changePassword(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p, err := svc.ChangePassword(c.UserContext(), currentPlayer(c), c.FormValue("current"), c.FormValue("password"))
+		var limited *cashier.SignInsLimited
+		if errors.As(err, &limited) && limited.SessionsEnded {
+			signOut(c)
+		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return renderProfile(c, svc, problemText(c, problem))

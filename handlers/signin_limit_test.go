@@ -12,6 +12,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"gorm.io/gorm"
 )
 
 const msgTooManySignIns = "You have tried too many times. Wait 15 minutes and try again."
@@ -149,4 +150,150 @@ func TestScaleOutSignInLimitAcrossInstances(t *testing.T) {
 			break
 		}
 	}
+}
+
+const msgLoggedOutTooManyAttempts = "You have tried too many times, so you have been logged out on every device. Wait 15 minutes and log in again."
+
+// TestPasswordChangeLimitPerAccount: someone holding a player's session (a stolen
+// cookie) guesses the current password on the profile page. CASHIER_LOGIN_LIMIT
+// (here 100) a minute per account was the only brake there, for as long as the
+// session lived; now the guesses count in the account's budget of failed sign-ins,
+// with the wrong passwords at /login from other addresses: after 4 of those, 5 are
+// answered "wrong", and the 6th, the budget's 10th, is answered 429 with the wait in
+// words and in Retry-After and ends every session of the player's: the page shows
+// nobody signed in, and this browser, a copy of its cookie kept by the thief and
+// the player's other browser lead to the login page. The right password at /login
+// is refused until the 15 minutes are over, and then signs in: the password was
+// not changed. The sentence is in the player's language. On both databases.
+func TestPasswordChangeLimitPerAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		clock := &testClock{now: time.Now()}
+		ta := newTestApp(t, func(s *testSetup) {
+			s.Cashier.DB = db
+			s.Web.LoginLimit = 100
+			s.Web.TrustedProxies = []string{"0.0.0.0/8"}
+			s.Cashier.Now = clock.Now
+		})
+		thief, _ := ta.signedIn("anna@example.com")
+		own := ta.client()
+		own.signIn("anna@example.com", testPassword)
+		addr := 0
+		signIn := func(email, password string) *testResponse {
+			addr++ // every attempt from an address of its own
+			cl := ta.client()
+			cl.get("/login")
+			return cl.submitFrom(fmt.Sprintf("198.51.100.%d", addr), "/login", url.Values{"email": {email}, "password": {password}})
+		}
+		for i := range 4 {
+			if r := signIn("anna@example.com", fmt.Sprintf("guess %d", i)); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong password %d at /login: status %d; want 422", i+1, r.Status)
+			}
+		}
+		guess := func(cl *testClient, i int) *testResponse {
+			return cl.submit("/profile/password", url.Values{"current": {fmt.Sprintf("profile guess %d", i)}, "password": {"a new password 1"}})
+		}
+		for i := range 5 {
+			if r := guess(thief, i); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Your current password is wrong.") {
+				t.Fatalf("wrong current password %d on the profile page: status %d; want 422, the current password wrong", i+1, r.Status)
+			}
+		}
+		stolen := thief.cookie(sessionCookie).Value
+		r := guess(thief, 5)
+		if r.Status != http.StatusTooManyRequests || r.text("error-message") != msgLoggedOutTooManyAttempts || r.Header.Get("Retry-After") != "900" {
+			t.Errorf("the budget's 10th failure, on the profile page: status %d, %q, Retry-After %q; want 429, %q, 900", r.Status,
+				r.text("error-message"), r.Header.Get("Retry-After"), msgLoggedOutTooManyAttempts)
+		}
+		if r.has("logout") {
+			t.Errorf("the page of the budget's 10th failure shows the player signed in")
+		}
+		kept := ta.client()
+		kept.setCookie(sessionCookie, stolen)
+		for name, cl := range map[string]*testClient{"the guesser's browser": thief, "a copy of the guesser's cookie": kept, "the player's other browser": own} {
+			if r := cl.get("/profile"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+				t.Errorf("%s after the budget was used up: status %d to %q; want 303 to the login page", name, r.Status, r.Header.Get("Location"))
+			}
+		}
+		if r := signIn("anna@example.com", testPassword); r.Status != http.StatusTooManyRequests || r.text("error-message") != msgTooManySignIns {
+			t.Errorf("the right password at /login after the budget was used up: status %d; want 429, %q", r.Status, msgTooManySignIns)
+		}
+		clock.Advance(15 * time.Minute)
+		if r := signIn("anna@example.com", testPassword); r.Status != http.StatusSeeOther {
+			t.Errorf("the password after the 15 minutes: status %d; want 303 (it was not changed)", r.Status)
+		}
+
+		// In the player's language.
+		sv, _ := ta.signedIn("bert@example.com")
+		sv.submit("/language", url.Values{"lang": {"sv"}, "back": {"/profile"}}).wantRedirect("/profile")
+		for i := range 9 {
+			guess(sv, i).wantStatus(http.StatusUnprocessableEntity)
+		}
+		if got := guess(sv, 9).wantStatus(http.StatusTooManyRequests).text("error-message"); got != "Du har försökt för många gånger, så du har loggats ut på alla enheter. Vänta 15 minuter och logga in igen." {
+			t.Errorf("in Swedish: %q", got)
+		}
+	})
+}
+
+// TestStaffReauthLimitPerAccount: someone holding a staff member's session
+// guesses their password at re-authentication and on the password form, where
+// CASHIER_LOGIN_LIMIT (here 100) a minute was the only brake: the guesses count in
+// the member's budget of failed sign-ins with those at /admin/login. After 3 of
+// those, 7 wrong ones over the two forms are answered "wrong", and from then on
+// the right password is refused with 429 and the wait at re-authentication, on the
+// password form and at sign-in. The failure that used the budget up is audited once
+// by the system, naming the member and the re-authentication, and reads in words
+// on the audit page. On PostgreSQL the guesses alternate between two instances.
+func TestStaffReauthLimitPerAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		clock := &testClock{now: time.Now()}
+		setup := func(s *testSetup) {
+			s.Cashier.DB = db
+			s.Web.LoginLimit = 100
+			s.Web.TrustedProxies = []string{"0.0.0.0/8"}
+			s.Cashier.Now, s.Web.Staff.Now = clock.Now, clock.Now
+		}
+		ta := newTestApp(t, setup)
+		apps := []*fiber.App{ta.App}
+		if db.Dialector.Name() == "postgres" {
+			apps = append(apps, newTestApp(t, setup).App)
+		}
+		cl, m := ta.staffSignedIn("ops@example.com", staff.RoleOperator)
+		guesser := ta.client()
+		guesser.get("/admin/login")
+		for i := range 3 {
+			if r := guesser.submitFrom(fmt.Sprintf("203.0.113.%d", i+1), "/admin/login", url.Values{"email": {m.Email}, "password": {fmt.Sprintf("guess %d", i)}}); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong password %d at /admin/login: status %d; want 422", i+1, r.Status)
+			}
+		}
+		reauth := func(password string) *testResponse {
+			return cl.submit("/admin/reauth", url.Values{"password": {password}, "next": {"/admin"}})
+		}
+		change := func(current string) *testResponse {
+			return cl.submit("/admin/password", url.Values{"current": {current}, "password": {"a new password 1"}})
+		}
+		for i := range 7 {
+			cl.app = apps[i%len(apps)] // a balancer alternating
+			form := change
+			if i%2 == 0 {
+				form = reauth
+			}
+			if r := form(fmt.Sprintf("guess %d", i+3)); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong password %d at re-authentication or the password form: status %d; want 422", i+1, r.Status)
+			}
+		}
+		for name, r := range map[string]*testResponse{"re-authentication": reauth(testPassword), "the password form": change(testPassword),
+			"sign-in": guesser.submitFrom("203.0.113.50", "/admin/login", url.Values{"email": {m.Email}, "password": {testPassword}})} {
+			if r.Status != http.StatusTooManyRequests || r.text("error-message") != msgTooManySignIns || r.Header.Get("Retry-After") != "900" {
+				t.Errorf("the right password at %s after the budget was used up: status %d, Retry-After %q; want 429, %q, 900", name,
+					r.Status, r.Header.Get("Retry-After"), msgTooManySignIns)
+			}
+		}
+		var rows []staff.Audit
+		ta.DB.Where("event = ?", staff.EventSignInsLimited).Find(&rows)
+		if len(rows) != 1 || rows[0].SubjectID != m.ID || rows[0].StaffID != 0 || !strings.Contains(rows[0].After, `"attempt":"re-authentication"`) {
+			t.Errorf("audit rows %+v; want one by the system naming member %d and the re-authentication", rows, m.ID)
+		}
+		if got := cl.get("/admin/audit?event=" + string(staff.EventSignInsLimited)).text("audit-event"); got != "Sign-ins refused after wrong passwords or codes" {
+			t.Errorf("the audit row's action: %q", got)
+		}
+	})
 }
