@@ -11,15 +11,14 @@ import (
 )
 
 // TestScaleOutLoginLimitAcrossInstances: CASHIER_LOGIN_LIMIT is "sign-in and
-// registration attempts per IP address per minute", and for a staff member
-// without a second factor (CASHIER_ADMIN_2FA is optional by default) it is the
-// only brake on guessing their password. Each instance counts in its own memory
-// (the limiter middleware's store), so behind a balancer that spreads requests
-// over n instances one address gets n times the guesses: here, with a limit of 3
-// and two instances, six wrong passwords in a row are all checked and none is
-// refused. Player sign-ins and registrations are counted the same way. (The
-// README says the order limits are kept per instance; it does not say so of this
-// one, and players have no lockout kept in the database either.)
+// registration attempts per IP address per minute", one of two brakes on guessing
+// a password (the other is the account's budget of failed sign-ins,
+// CASHIER_LOGIN_LIMIT_PER_ACCOUNT, TestScaleOutSignInLimitAcrossInstances, which
+// re-authentication and password changes count in too). On PostgreSQL the limiter
+// keeps its counts in the database (SharedCounters), so one address gets the
+// limit over all the instances behind a balancer, not the limit on each: here,
+// with a limit of 3 and two instances, of six wrong passwords in a row the last
+// three are refused. Player sign-ins and registrations are counted the same way.
 func TestScaleOutLoginLimitAcrossInstances(t *testing.T) {
 	db := storetest.Postgres(t)
 	shared := func(s *testSetup) { s.Cashier.DB = db; s.Web.LoginLimit = 3 }
