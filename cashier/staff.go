@@ -376,18 +376,7 @@ func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code s
 	if err != nil {
 		return staff.Member{}, err
 	}
-	m, err := s.checkStaffSecrets(ctx, attemptSignIn, email, password, code)
-	if err == nil {
-		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-			if err := s.useTOTP(tx, &m, code); err != nil {
-				return err
-			}
-			return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignIn, SubjectID: m.ID}.By(m))
-		})
-		if errors.As(err, new(*models.Problem)) {
-			s.staffAuthFailed(ctx, attemptSignIn, m.ID, "code")
-		}
-	}
+	m, err := s.confirmStaff(ctx, attemptSignIn, email, password, code, staff.EventSignIn)
 	var problem *models.Problem
 	switch err := s.staffCheckDone(ctx, try, email, err); {
 	case errors.As(err, &problem):
@@ -412,18 +401,7 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 	if err != nil {
 		return err
 	}
-	m, err := s.checkStaffSecrets(ctx, attemptReauth, cur.Email, password, code)
-	if err == nil {
-		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-			if err := s.useTOTP(tx, &m, code); err != nil {
-				return err
-			}
-			return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventReauth, SubjectID: m.ID}.By(m))
-		})
-		if errors.As(err, new(*models.Problem)) {
-			s.staffAuthFailed(ctx, attemptReauth, m.ID, "code")
-		}
-	}
+	_, err = s.confirmStaff(ctx, attemptReauth, cur.Email, password, code, staff.EventReauth)
 	err = s.staffCheckDone(ctx, try, cur.Email, err)
 	var problem *models.Problem
 	if errors.As(err, &problem) {
@@ -500,6 +478,26 @@ func (s *Service) replaceStaffPassword(ctx context.Context, m staff.Member, code
 		return fmt.Errorf("change password of staff %d: %w", m.ID, err)
 	}
 	return nil
+}
+
+// confirmStaff checks email's password and code for attempt (checkStaffSecrets)
+// and, when they are right, uses the code up and audits event, in one
+// transaction: a code used meanwhile fails as a wrong code does.
+func (s *Service) confirmStaff(ctx context.Context, attempt, email, password, code string, event staff.Event) (staff.Member, error) {
+	m, err := s.checkStaffSecrets(ctx, attempt, email, password, code)
+	if err != nil {
+		return m, err
+	}
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.useTOTP(tx, &m, code); err != nil {
+			return err
+		}
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: event, SubjectID: m.ID}.By(m))
+	})
+	if errors.As(err, new(*models.Problem)) {
+		s.staffAuthFailed(ctx, attempt, m.ID, "code")
+	}
+	return m, err
 }
 
 // What a staff member's secrets are checked for, in log lines.
