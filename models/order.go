@@ -343,16 +343,15 @@ func (o *Order) Refresh() {
 		o.Status = OrderAccountAdded
 	case o.LoginOnly && o.KYCOutcome == KYCContinue && o.SignedInAt != nil:
 		o.Status = OrderSignedIn
-	case o.LoginOnly && o.KYCOutcome == KYCFinish:
-		// A login the kyc refused is over: no cancel need follow the FINISH, and
-		// the janitor, which abandons only created and started orders, never reads
-		// it as a checkout left open. It outranks an abandonment before the kyc came.
-		o.Status = OrderFailed
 	case o.PayNPlay && o.KYCOutcome == KYCFinish && !o.hasMoney():
-		// A deposit the kyc refused, on which no money came, is over as a refused
-		// login is. One whose credit or debit came anyway keeps the status its
-		// money gives it below (pending, held, flagged for staff), whenever that
-		// money comes, also after the refusal read failed.
+		// A Pay N Play order the kyc refused, a login or a deposit on which no
+		// money came, is over: no cancel need follow the FINISH, and the janitor,
+		// which abandons only created and started orders, never reads it as a
+		// checkout left open. It outranks an abandonment before the kyc came. A
+		// deposit whose credit or debit came anyway keeps the status its money
+		// gives it below (pending, held, flagged for staff), whenever that money
+		// comes, also after the refusal read failed. A login never has money:
+		// what comes on one is flagged, never held or booked.
 		o.Status = OrderFailed
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
