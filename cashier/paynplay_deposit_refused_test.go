@@ -1,12 +1,8 @@
 package cashier_test
 
 import (
-	"fmt"
-	"maps"
 	"testing"
-	"time"
 
-	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -37,9 +33,7 @@ func TestPayNPlayDepositRefusedIsFailed(t *testing.T) {
 		deposit := func(attrs map[string]any) (models.Order, note) {
 			t.Helper()
 			o := r.pnpOrder(10000, "EUR")
-			attrs = maps.Clone(attrs)
-			attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], rigNext())
-			return o, notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(fmt.Sprintf("k-deposit-refused-%d", rigNext()), attrs))
+			return o, r.kycFor(o, "k-deposit-refused", attrs)
 		}
 		send := func(o models.Order, method string) note {
 			t.Helper()
@@ -47,19 +41,8 @@ func TestPayNPlayDepositRefusedIsFailed(t *testing.T) {
 			r.deliver(n, "OK")
 			return n
 		}
-		expire := func(o models.Order) {
-			t.Helper()
-			at := time.Now().UTC().Add(-cashier.CheckoutExpiry - time.Minute)
-			if err := db.Model(&models.Order{}).Where("id = ?", o.ID).Update("created_at", at).Error; err != nil {
-				t.Fatal(err)
-			}
-		}
-		janitor := func() {
-			t.Helper()
-			if _, err := r.svc.Janitor(r.ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+		expire := r.expireCheckout
+		janitor := r.janitor
 		want := func(what string, o models.Order, status models.OrderStatus, abandoned bool, flag string) models.Order {
 			t.Helper()
 			got := r.reload(o)

@@ -1,8 +1,6 @@
 package cashier_test
 
 import (
-	"fmt"
-	"maps"
 	"testing"
 	"time"
 
@@ -29,14 +27,8 @@ func TestPayNPlayLoginSignedInIsDone(t *testing.T) {
 		key := rigTrustlyKey()
 		login := func(attrs map[string]any) (models.Order, note) {
 			t.Helper()
-			o := r.pnpOrder(0, "EUR")
-			if err := db.Model(&o).Update("login_only", true).Error; err != nil {
-				t.Fatal(err)
-			}
-			o = r.reload(o)
-			attrs = maps.Clone(attrs)
-			attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], rigNext())
-			return o, notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(fmt.Sprintf("k-login-done-%d", rigNext()), attrs))
+			o := r.pnpLogin("EUR")
+			return o, r.kycFor(o, "k-login-done", attrs)
 		}
 		claim := func(o models.Order, want cashier.SignInClaim) {
 			t.Helper()
@@ -52,12 +44,7 @@ func TestPayNPlayLoginSignedInIsDone(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		janitor := func() {
-			t.Helper()
-			if _, err := r.svc.Janitor(r.ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+		janitor := r.janitor
 		want := func(o models.Order, status models.OrderStatus, abandoned bool) {
 			t.Helper()
 			got := r.reload(o)

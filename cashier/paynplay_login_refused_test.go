@@ -1,12 +1,8 @@
 package cashier_test
 
 import (
-	"fmt"
-	"maps"
 	"testing"
-	"time"
 
-	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -29,32 +25,15 @@ func TestPayNPlayLoginRefusedIsFailed(t *testing.T) {
 		key := rigTrustlyKey()
 		login := func(attrs map[string]any) (models.Order, note) {
 			t.Helper()
-			o := r.pnpOrder(0, "EUR")
-			if err := db.Model(&o).Update("login_only", true).Error; err != nil {
-				t.Fatal(err)
-			}
-			o = r.reload(o)
-			attrs = maps.Clone(attrs)
-			attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], rigNext())
-			return o, notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields(fmt.Sprintf("k-login-refused-%d", rigNext()), attrs))
+			o := r.pnpLogin("EUR")
+			return o, r.kycFor(o, "k-login-refused", attrs)
 		}
 		cancel := func(o models.Order) {
 			t.Helper()
 			r.deliver(notify(t, key, trustly.MethodCancel, o, o.EndUserID, nil), "OK")
 		}
-		expire := func(o models.Order) {
-			t.Helper()
-			at := time.Now().UTC().Add(-cashier.CheckoutExpiry - time.Minute)
-			if err := db.Model(&models.Order{}).Where("id = ?", o.ID).Update("created_at", at).Error; err != nil {
-				t.Fatal(err)
-			}
-		}
-		janitor := func() {
-			t.Helper()
-			if _, err := r.svc.Janitor(r.ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+		expire := r.expireCheckout
+		janitor := r.janitor
 		want := func(what string, o models.Order, status models.OrderStatus, abandoned bool) models.Order {
 			t.Helper()
 			got := r.reload(o)

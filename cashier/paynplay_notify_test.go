@@ -56,6 +56,44 @@ func (r *rig) pnpOrder(minor int64, currency string) models.Order {
 	return o
 }
 
+// pnpLogin creates a started Pay N Play login ("Log in with your bank": a
+// Deposit without an amount), as pnpOrder does a deposit.
+func (r *rig) pnpLogin(currency string) models.Order {
+	r.t.Helper()
+	o := r.pnpOrder(0, currency)
+	if err := r.db.Model(&o).Update("login_only", true).Error; err != nil {
+		r.t.Fatal(err)
+	}
+	return r.reload(o)
+}
+
+// kycFor signs a kyc notification for the Pay N Play order o with attrs, whose
+// lastname gets a number of its own (a person no other test has), under a fresh
+// kyc entity id that starts with prefix.
+func (r *rig) kycFor(o models.Order, prefix string, attrs map[string]any) note {
+	r.t.Helper()
+	attrs = maps.Clone(attrs)
+	attrs["lastname"] = fmt.Sprintf("%s %d", attrs["lastname"], rigNext())
+	return notify(r.t, rigTrustlyKey(), trustly.MethodKYC, o, o.EndUserID, kycFields(fmt.Sprintf("%s-%d", prefix, rigNext()), attrs))
+}
+
+// janitor runs the janitor once.
+func (r *rig) janitor() {
+	r.t.Helper()
+	if _, err := r.svc.Janitor(r.ctx); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// expireCheckout dates order o back past its checkout's life.
+func (r *rig) expireCheckout(o models.Order) {
+	r.t.Helper()
+	at := time.Now().UTC().Add(-cashier.CheckoutExpiry - time.Minute)
+	if err := r.db.Model(&models.Order{}).Where("id = ?", o.ID).Update("created_at", at).Error; err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 // deliverTwice signs one notification of each of methods for the Pay N Play order
 // o (the kyc with kyc's fields) and delivers them in the order perm, twice over:
 // the kyc must be answered kycAnswer, every other one OK.
