@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/lang"
@@ -250,6 +251,79 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 		return models.Player{}, models.ProblemT("current", "problem.password_current", "Your current password is wrong.")
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.Int64("player_id", p.ID))
+	return s.Player(ctx, p.ID)
+}
+
+// SetPassword gives a player without a password (one Pay N Play's "Deposit &
+// play" made) an email and a password, so that they sign in at /login as a
+// password player does, with everything Authenticate checks (the sign-in
+// limits, a block, the national register with the identity the bank gave, a
+// withdraw-only session), and need no deposit to come back for their money. It
+// has registration's rules: the email's form (lower case, as sign-in reads it),
+// the password's strength, and again, the password typed twice, must be the
+// same. Every session of theirs ends: the returned player carries the new
+// SessionVersion, for the caller to sign the session it came from in again.
+//
+// In a pure Pay N Play market the bank is the only way in, and a player who has
+// a password changes it with ChangePassword: both are a *models.Problem, and
+// nothing changes. An email another account has is a *models.Problem that does
+// not say so ("This email cannot be used here"), after the same bcrypt work, and
+// the owner is told as for a registration with their email (an info log line with
+// their player id, never the address): it is what that registration's answer
+// lets anyone learn by signing in with the password they gave, and the player
+// asking here is one the bank identified.
+func (s *Service) SetPassword(ctx context.Context, player models.Player, email, password, again string) (models.Player, error) {
+	p, err := s.Player(ctx, player.ID)
+	if err != nil {
+		return models.Player{}, err
+	}
+	if s.cfg.PayNPlay.For(p.Country) == paynplay.ModePure {
+		return models.Player{}, models.ProblemT("", "problem.no_password", "You sign in with your bank, so your account has no password to change.")
+	}
+	if p.PasswordHash != "" {
+		return models.Player{}, models.ProblemT("", "problem.has_password", "Your account has a password already: change it with your current one.")
+	}
+	email = models.NormalEmail(email)
+	if err := models.CheckEmail(email); err != nil {
+		return models.Player{}, err
+	}
+	if err := models.CheckPassword(password); err != nil {
+		return models.Player{}, err
+	}
+	if again != password {
+		return models.Player{}, models.ProblemT("password_again", "problem.password_again", "The two passwords differ. Type the same password twice.")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return models.Player{}, fmt.Errorf("set password of player %d: %w", p.ID, err)
+	}
+	var owner models.Player
+	var changed int64
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Where("email = ?", email).Limit(1).Find(&owner).Error; err != nil || owner.ID != 0 {
+			return err
+		}
+		// Only while the player has no password: of two forms at once, the second
+		// finds one set.
+		res := tx.Model(&models.Player{}).Where("id = ? AND password_hash = ?", p.ID, "").
+			Updates(map[string]any{"email": email, "password_hash": string(hash), "session_version": gorm.Expr("session_version + 1")})
+		changed = res.RowsAffected
+		return res.Error
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) { // a registration of this email came meanwhile
+		err = s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&owner).Error
+	}
+	switch {
+	case err != nil:
+		return models.Player{}, fmt.Errorf("set password of player %d: %w", p.ID, err)
+	case owner.ID != 0:
+		s.log.LogAttrs(ctx, slog.LevelInfo, "email of an existing account chosen on another player's profile; tell its owner",
+			slog.Int64("player_id", owner.ID), slog.Int64("by_player_id", p.ID))
+		return models.Player{}, models.ProblemT("email", "problem.email_unusable", "This email cannot be used here. Choose another.")
+	case changed == 0:
+		return models.Player{}, models.ProblemT("", "problem.has_password", "Your account has a password already: change it with your current one.")
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "email and password set", slog.Int64("player_id", p.ID))
 	return s.Player(ctx, p.ID)
 }
 

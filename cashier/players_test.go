@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -18,6 +20,13 @@ import (
 // the player use cases never call Trustly. Its staff secrets are sealed with
 // totpKey, 32 zero bytes when not given.
 func playersService(t *testing.T, db *gorm.DB, totpKey ...byte) *cashier.Service {
+	t.Helper()
+	return playersServiceWith(t, db, cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token"}, totpKey...)
+}
+
+// playersServiceWith is playersService with cfg; with Pay N Play on, the
+// sandbox's register is its checker.
+func playersServiceWith(t *testing.T, db *gorm.DB, cfg cashier.Config, totpKey ...byte) *cashier.Service {
 	t.Helper()
 	key, err := trustly.LoadPrivateKey("../trustly/testdata/test-merchant-private.pem")
 	if err != nil {
@@ -35,8 +44,12 @@ func playersService(t *testing.T, db *gorm.DB, totpKey ...byte) *cashier.Service
 	if totpKey == nil {
 		totpKey = make([]byte, 32)
 	}
+	var register exclusions.Exclusions
+	if len(cfg.PayNPlay) > 0 {
+		register = exclusions.Sandbox() // Pay N Play needs one
+	}
 	svc, err := cashier.New(cashier.Deps{TOTPKey: totpKey, DB: db, Trustly: client, MerchantKey: key, TrustlyKey: pub,
-		Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token"}})
+		Config: cfg, Exclusions: register})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +280,142 @@ func TestChangePassword(t *testing.T) {
 		}
 		if _, err := svc.ChangePassword(ctx, pnp, "", "a new password 1"); !errors.As(err, &problem) || problem.ID != "problem.no_password" {
 			t.Errorf("a Pay N Play player: %v; want problem.no_password", err)
+		}
+	})
+}
+
+// TestSetPasswordRaces: a player without a password (Pay N Play) sets an email
+// and a password. Of six forms at once with different emails one wins, and the
+// others are told the account has a password; the winner's email and password
+// sign in. A registration of an email at the same time as a player sets it
+// gives the email to one account: the other is refused (ErrEmailTaken, or the
+// Problem that does not say the email is taken) and nothing of it is stored.
+func TestSetPasswordRaces(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		bankOnly := func(name string) models.Player {
+			p := models.Player{EndUserID: "pnp-" + name, FirstName: name, LastName: "Bank", Country: "SE", Currency: "SEK",
+				Role: models.RolePlayer, CreatedAt: time.Now()}
+			if err := db.Create(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		p := bankOnly("Sven")
+		type result struct {
+			email string
+			err   error
+		}
+		results := make(chan result, 6)
+		for i := range cap(results) {
+			go func() {
+				email := "sven" + strings.Repeat("x", i) + "@example.com"
+				_, err := svc.SetPassword(ctx, p, email, "a new password 1", "a new password 1")
+				results <- result{email, err}
+			}()
+		}
+		var won []string
+		var problem *models.Problem
+		for range cap(results) {
+			switch r := <-results; {
+			case r.err == nil:
+				won = append(won, r.email)
+			case !errors.As(r.err, &problem) || problem.ID != "problem.has_password":
+				t.Errorf("SetPassword(%s) = %v; want success or problem.has_password", r.email, r.err)
+			}
+		}
+		after, _ := svc.Player(ctx, p.ID)
+		if len(won) != 1 || after.Email != won[0] || after.SessionVersion != p.SessionVersion+1 {
+			t.Fatalf("winners %q, the player's email %q, session version %d; want one winner, theirs, %d",
+				won, after.Email, after.SessionVersion, p.SessionVersion+1)
+		}
+		if _, _, err := svc.Authenticate(ctx, won[0], "a new password 1"); err != nil {
+			t.Errorf("the email and password set: %v", err)
+		}
+
+		for i := range 4 {
+			p := bankOnly("Lars" + strings.Repeat("x", i))
+			email := "lars" + strings.Repeat("x", i) + "@example.com"
+			reg := anna()
+			reg.Email = email
+			done := make(chan error, 1)
+			go func() {
+				_, err := svc.Register(ctx, reg)
+				done <- err
+			}()
+			_, setErr := svc.SetPassword(ctx, p, email, "a new password 1", "a new password 1")
+			regErr := <-done
+			setOK := setErr == nil
+			switch {
+			case setOK && !errors.Is(regErr, cashier.ErrEmailTaken):
+				t.Errorf("round %d: the player set the email and the registration got %v; want ErrEmailTaken", i, regErr)
+			case !setOK && (regErr != nil || !errors.As(setErr, &problem) || problem.ID != "problem.email_unusable"):
+				t.Errorf("round %d: SetPassword = %v, Register = %v; want problem.email_unusable after the registration", i, setErr, regErr)
+			}
+			var n int64
+			if err := db.Model(&models.Player{}).Where("email = ?", email).Count(&n).Error; err != nil || n != 1 {
+				t.Errorf("round %d: %d accounts with the email (%v); want 1", i, n, err)
+			}
+			if got, _ := svc.Player(ctx, p.ID); !setOK && (got.Email != "" || got.PasswordHash != "" || got.SessionVersion != p.SessionVersion) {
+				t.Errorf("round %d: the refused player changed: %+v", i, got)
+			}
+		}
+	})
+}
+
+// TestSetPasswordRefused: what registration refuses (an email that is not one, a
+// short password) and two passwords that differ are refused with a Problem naming
+// the field; a player who has a password changes it with ChangePassword, and in a
+// pure Pay N Play market the bank is the only way in. None of them changes the
+// player.
+func TestSetPasswordRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		modes, err := paynplay.ParseModes("SE=hybrid,FI=pure")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, ctx := playersServiceWith(t, db, cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token",
+			PayNPlay: modes}), context.Background()
+		bankOnly := func(country, currency string) models.Player {
+			p := models.Player{EndUserID: "pnp-" + country, FirstName: "Sven", LastName: "Bank", Country: country,
+				Currency: currency, Role: models.RolePlayer, CreatedAt: time.Now()}
+			if err := db.Create(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		se, fi := bankOnly("SE", "SEK"), bankOnly("FI", "EUR")
+		reg := anna()
+		reg.PersonID = "19790131-1246"
+		withPassword, err := svc.Register(ctx, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name                   string
+			player                 models.Player
+			email, password, again string
+			want                   string
+		}{
+			{"not an email", se, "sven", "a new password 1", "a new password 1", "problem.email"},
+			{"too long", se, strings.Repeat("a", 250) + "@example.com", "a new password 1", "a new password 1", "problem.email_length"},
+			{"short password", se, "sven@example.com", "short", "short", "problem.password"},
+			{"passwords differ", se, "sven@example.com", "a new password 1", "a new password 2", "problem.password_again"},
+			{"pure market", fi, "sven@example.com", "a new password 1", "a new password 1", "problem.no_password"},
+			{"has a password", withPassword, "sven@example.com", "a new password 1", "a new password 1", "problem.has_password"},
+			{"the email of another", se, "ANNA@example.com", "a new password 1", "a new password 1", "problem.email_unusable"},
+		} {
+			var problem *models.Problem
+			if _, err := svc.SetPassword(ctx, tt.player, tt.email, tt.password, tt.again); !errors.As(err, &problem) || problem.ID != tt.want {
+				t.Errorf("%s: %v; want %s", tt.name, err, tt.want)
+			}
+			if got, _ := svc.Player(ctx, tt.player.ID); got.Email != tt.player.Email || got.PasswordHash != tt.player.PasswordHash ||
+				got.SessionVersion != tt.player.SessionVersion {
+				t.Errorf("%s: the player changed", tt.name)
+			}
+		}
+		if _, err := svc.SetPassword(ctx, se, "sven@example.com", "a new password 1", "a new password 1"); err != nil {
+			t.Errorf("hybrid market: %v", err)
 		}
 	})
 }

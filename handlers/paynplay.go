@@ -403,12 +403,45 @@ func changePassword(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// renderProfile shows the profile page, with problem above the password form.
-func renderProfile(c *fiber.Ctx, svc *cashier.Service, problem string) error {
+// setPassword gives a player without a password (a Pay N Play player of a
+// hybrid market) an email and a password to sign in with at /login, from the
+// profile page; refuseInPure keeps it out of pure markets, where the bank is the
+// only way in. As on a password change, every session of theirs ends and this one
+// is signed in again with the new version, keeping what it was (withdraw-only
+// stays so). A refused form comes back with the email as typed.
+func setPassword(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		email := c.FormValue("email")
+		p, err := svc.SetPassword(c.UserContext(), currentPlayer(c), email, c.FormValue("password"), c.FormValue("password_again"))
+		if problem := asProblem(err); problem != nil {
+			c.Status(fiber.StatusUnprocessableEntity)
+			return renderProfile(c, svc, problemText(c, problem), email)
+		}
+		if err != nil {
+			return err
+		}
+		if err := signIn(c, p, access(c)); err != nil {
+			return err
+		}
+		if err := setFlash(c, tr(c, "profile.sign_in_set")); err != nil {
+			return err
+		}
+		return c.Redirect("/profile", fiber.StatusSeeOther)
+	}
+}
+
+// renderProfile shows the profile page, with problem above the password form
+// (the form to change it, or to choose an email and a password, then with
+// signInEmail, the email typed).
+func renderProfile(c *fiber.Ctx, svc *cashier.Service, problem string, signInEmail ...string) error {
 	p := currentPlayer(c)
+	mode := modeOf(svc, p.Country)
 	page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
-		Currency: p.Currency, Mode: string(modeOf(svc, p.Country)), HasPassword: p.PasswordHash != "",
-		PasswordProblem: problem}
+		Currency: p.Currency, Mode: string(mode), HasPassword: p.PasswordHash != "",
+		CanSetPassword: p.PasswordHash == "" && mode != paynplay.ModePure, PasswordProblem: problem}
+	if len(signInEmail) > 0 {
+		page.SignInEmail = signInEmail[0]
+	}
 	if _, ok := models.Markets[p.Country]; ok {
 		page.Country = loc(c).Country(p.Country)
 	}

@@ -474,3 +474,59 @@ func TestBrowserPayNPlayExcludedWithdraws(t *testing.T) {
 		t.Errorf("wallet %d; want 6000 after the payout and the refused deposit", got.Minor)
 	}
 }
+
+// TestBrowserPayNPlayHybridSetsPassword: in the hybrid model a person who came in
+// with "Deposit & play" has no password. On the profile page they choose an email
+// and a password (two passwords that differ come back with the reason and the
+// email typed), log out, and sign in at the sign-in page with them, without a
+// deposit, to the same wallet. The profile page with the form passes axe.
+func TestBrowserPayNPlayHybridSetsPassword(t *testing.T) {
+	script := axeScript(t)
+	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.depositAndPlay("SE", "100")
+	frame := b.bankFrame()
+	b.doIn(frame, "log in to the bank as Åsa", bankLogin("se-adult")...)
+	b.doIn(frame, "pay after the identity check", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	b.waitText("balance", "SEK 100.00")
+
+	b.do("open the profile", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("sign-in-form")))
+	if b.has("password-form") {
+		t.Error("the profile of a player without a password offers to change it")
+	}
+	b.checkAxe(script, "/profile")
+	b.do("open the profile", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("sign-in-form")))
+	b.do("type two passwords that differ", chromedp.SendKeys(id("sign-in-email"), "asa.bank@example.com"),
+		chromedp.SendKeys(id("sign-in-password"), "a new password 1"),
+		chromedp.SendKeys(id("sign-in-password-again"), "a new password 2"),
+		chromedp.Click(id("sign-in-submit")), chromedp.WaitVisible(id("problem")))
+	if got := b.text("problem"); got != "The two passwords differ. Type the same password twice." {
+		t.Errorf("problem %q", got)
+	}
+	if got := b.value("sign-in-email"); got != "asa.bank@example.com" {
+		t.Errorf("the form came back with email %q; want the one typed", got)
+	}
+	b.snap("paynplay-set-password-refused")
+	b.do("type the same password twice", chromedp.SendKeys(id("sign-in-password"), "a new password 1"),
+		chromedp.SendKeys(id("sign-in-password-again"), "a new password 1"),
+		chromedp.Click(id("sign-in-submit")), chromedp.WaitVisible(id("password-form")))
+	if got := b.text("flash"); !strings.HasPrefix(got, "Your email and password are saved") {
+		t.Errorf("flash %q", got)
+	}
+	if got := b.text("profile-email"); got != "asa.bank@example.com" {
+		t.Errorf("profile email %q", got)
+	}
+
+	b.do("log out", chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-form")))
+	b.do("sign in with the email and password", chromedp.SendKeys(id("email"), "asa.bank@example.com"),
+		chromedp.SendKeys(id("password"), "a new password 1"), chromedp.Click(id("login-submit")),
+		chromedp.WaitVisible(id("deposit-form")))
+	if got := b.text("balance"); got != "SEK 100.00" {
+		t.Errorf("balance after signing in %q; want the same wallet's SEK 100.00", got)
+	}
+	if n := lv.countPlayersWith("1 = 1"); n != 1 {
+		t.Errorf("%d players; want one", n)
+	}
+}

@@ -51,6 +51,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get("/paynplay/status", payNPlayStatus(svc))
 	app.Get("/profile", player, profilePage(svc))
 	app.Post("/profile/password", player, mw.passwordLimit, changePassword(svc))
+	app.Post("/profile/sign-in", player, refuseInPure(svc), mw.passwordLimit, setPassword(svc))
 	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new"} {
 		app.All(path, player, refuseInPure(svc))
 	}

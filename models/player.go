@@ -161,16 +161,30 @@ func CheckPassword(password string) error {
 	return nil
 }
 
+// CheckEmail checks a player's sign-in email, already trimmed and in lower case
+// (NormalEmail): one address, as mail.ParseAddress reads it, of at most
+// MaxEmailLength characters.
+func CheckEmail(email string) error {
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return ProblemT("email", "problem.email", "Enter an email address such as anna@example.com.")
+	}
+	if len(email) > MaxEmailLength {
+		return ProblemT("email", "problem.email_length", fmt.Sprintf("Enter an email address of at most %d characters.", MaxEmailLength), "Max", MaxEmailLength)
+	}
+	return nil
+}
+
+// NormalEmail is email as the players table keeps it and sign-in looks it up:
+// trimmed and in lower case.
+func NormalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
 // Validate checks the registration and returns a Problem naming the first field to
 // fix. The currency follows from the country.
 func (r *Registration) Validate() error {
-	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	r.Email = NormalEmail(r.Email)
 	r.FirstName, r.LastName = strings.TrimSpace(r.FirstName), strings.TrimSpace(r.LastName)
-	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
-		return ProblemT("email", "problem.email", "Enter an email address such as anna@example.com.")
-	}
-	if len(r.Email) > MaxEmailLength {
-		return ProblemT("email", "problem.email_length", fmt.Sprintf("Enter an email address of at most %d characters.", MaxEmailLength), "Max", MaxEmailLength)
+	if err := CheckEmail(r.Email); err != nil {
+		return err
 	}
 	if err := CheckPassword(r.Password); err != nil {
 		return err

@@ -70,6 +70,11 @@ type ProfilePage struct {
 	// their bank (Pay N Play) have none.
 	HasPassword     bool
 	PasswordProblem string // why the last change was refused, translated
+	// CanSetPassword shows the form to choose an email and a password: a player
+	// without a password outside pure Pay N Play markets (where the bank is the
+	// only way in). SignInEmail is the email as typed when that form came back.
+	CanSetPassword bool
+	SignInEmail    string
 }
 
 // BankIdentity is what the player's bank told us through Trustly.

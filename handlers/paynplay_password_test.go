@@ -1,0 +1,255 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// A Pay N Play player of a hybrid market, created by "Deposit & play", has no
+// password: without one the only way back in is another deposit. On the profile
+// page they can choose an email and a password (POST /profile/sign-in), and then
+// sign in at /login as a password player does.
+
+// bankOnlyPlayer is a live Swedish cashier in mode on db whose checkouts log in as
+// the sandbox's se-adult, with fake as the national register, and a player made
+// by "Deposit & play" of 1000 SEK through cl, signed in there, with the bank
+// account the deposit came from.
+func bankOnlyPlayer(t *testing.T, db *gorm.DB, mode string, fake *exclusions.Fake) (*liveApp, *testClient, models.Player, models.BankAccount) {
+	t.Helper()
+	setup := withPayNPlay(t, mode)
+	lv := startLive(t, liveOptions{
+		Setup: func(s *testSetup) { setup(s); s.Cashier.Exclusions = fake; s.Cashier.DB = db },
+		Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult"},
+	})
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "1000")
+	lv.waitStatus(id, models.OrderCredited)
+	player := *lv.waitDecision(id).Player
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect("/deposit/success?order=" + url.QueryEscape(id))
+	if player.PasswordHash != "" || player.Email != "" {
+		t.Fatalf("the Pay N Play player has email %q and a password %t; want neither", player.Email, player.PasswordHash != "")
+	}
+	return lv, cl, player, lv.waitAccount(player, models.AccountFromDeposit)
+}
+
+// signInForm is what the profile page's form for an email and password sends.
+func signInForm(email, password, again string) url.Values {
+	return url.Values{"email": {email}, "password": {password}, "password_again": {again}}
+}
+
+// TestPayNPlaySetPassword: a bank-only player of a hybrid market sets an email and
+// a password on the profile page (with the CSRF token; the form refuses a bad
+// email, a short password and two passwords that differ, keeping the email
+// typed). This browser stays signed in, a copy of its cookie is signed out, and
+// the change is logged with the player's id. Signed out, they sign in at /login
+// with no deposit, see their balance and request a payout. The form is gone
+// afterwards: the password is changed with the current one, as any player's.
+func TestPayNPlaySetPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv, cl, player, account := bankOnlyPlayer(t, db, "hybrid", exclusions.Sandbox())
+		copied := lv.client()
+		copied.setCookie(sessionCookie, cl.cookie(sessionCookie).Value)
+		copied.get("/cashier").wantStatus(http.StatusOK)
+
+		page := cl.get("/profile").wantStatus(http.StatusOK)
+		if !page.has("sign-in-form") || page.forms()["/profile/sign-in"] != cl.csrf() {
+			t.Fatal("the profile page of a bank-only player in a hybrid market has no form for an email and password with the browser's CSRF token")
+		}
+		if page.has("password-form") {
+			t.Error("the profile page of a player without a password offers to change it")
+		}
+
+		for _, tt := range []struct {
+			form    url.Values
+			problem string
+		}{
+			{signInForm("not an email", "a new password 1", "a new password 1"), "Enter an email address such as anna@example.com."},
+			{signInForm("sven@example.com", "short", "short"), "Choose a password of 10 to 72 characters."},
+			{signInForm("sven@example.com", "a new password 1", "a new password 2"), "The two passwords differ. Type the same password twice."},
+		} {
+			r := cl.submit("/profile/sign-in", tt.form).wantStatus(http.StatusUnprocessableEntity)
+			if got := r.text("problem"); got != tt.problem {
+				t.Errorf("%v: problem %q; want %q", tt.form, got, tt.problem)
+			}
+			if got := r.value("sign-in-email"); got != tt.form.Get("email") {
+				t.Errorf("%v: the form shows email %q; want it as typed", tt.form, got)
+			}
+		}
+		if got := lv.playerNow(player); got.PasswordHash != "" || got.Email != "" {
+			t.Fatalf("after refused forms: email %q, password %t; want neither", got.Email, got.PasswordHash != "")
+		}
+
+		cl.submit("/profile/sign-in", signInForm(" Sven.Bank@Example.com ", "a new password 1", "a new password 1")).wantRedirect("/profile")
+		page = cl.get("/profile").wantStatus(http.StatusOK)
+		if got := page.text("flash"); !strings.Contains(got, "Your email and password are saved") {
+			t.Errorf("flash %q", got)
+		}
+		if page.has("sign-in-form") || !page.has("password-form") || page.text("profile-email") != "sven.bank@example.com" {
+			t.Errorf("after setting them the profile page shows email %q, the form to set them %t, to change the password %t; want the email, and only the change",
+				page.text("profile-email"), page.has("sign-in-form"), page.has("password-form"))
+		}
+		if want := fmt.Sprintf("email and password set player_id=%d", player.ID); !strings.Contains(lv.Logs.String(), "email and password set") ||
+			!strings.Contains(lv.Logs.String(), fmt.Sprintf("player_id=%d", player.ID)) || strings.Contains(lv.Logs.String(), "sven.bank@example.com") {
+			t.Errorf("want a log line %q without the address", want)
+		}
+		copied.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+		cl.get("/cashier").wantStatus(http.StatusOK)
+		cl.submit("/profile/sign-in", signInForm("other@example.com", "a new password 2", "a new password 2")).wantStatus(http.StatusUnprocessableEntity)
+		if got := lv.playerNow(player); got.Email != "sven.bank@example.com" || bcrypt.CompareHashAndPassword([]byte(got.PasswordHash), []byte("a new password 1")) != nil {
+			t.Errorf("the form sent again by a player with a password: email %q; want it unchanged", got.Email)
+		}
+
+		cl.submit("/logout", nil).wantRedirect("/login")
+		back := lv.client()
+		back.signIn("sven.bank@example.com", "a new password 1")
+		cashierPage := back.get("/cashier").wantStatus(http.StatusOK)
+		if got := cashierPage.text("balance"); got != "SEK 1,000.00" {
+			t.Errorf("balance %q; want SEK 1,000.00", got)
+		}
+		if s := sessionOf(t, lv.testApp, back); s.PlayerID != player.ID || s.WithdrawOnly {
+			t.Errorf("session %+v; want player %d, full", s, player.ID)
+		}
+		id := requestPayout(t, back, "400", account.ID)
+		lv.waitPayout(id, models.OrderConfirmed, nil)
+		if got := lv.wallet(player); got.Minor != 60000 {
+			t.Errorf("wallet after the payout: %d; want 60000", got.Minor)
+		}
+		back.submit("/profile/password", url.Values{"current": {"a new password 1"}, "password": {"a new password 3"}}).wantRedirect("/profile")
+		lv.client().signIn("sven.bank@example.com", "a new password 3")
+	})
+}
+
+// TestPayNPlaySetPasswordEmailTaken: an email another account has is refused with
+// a sentence that does not say whose, or that it is taken ("This email cannot be
+// used here. Choose another."), nothing changes, and the log names the owner's id
+// (to be told, as for a registration with their email). It is the answer
+// registration gives, seen one step sooner: a registration with a taken email
+// opens nothing, and its password then does not sign in.
+func TestPayNPlaySetPasswordEmailTaken(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv, cl, player, _ := bankOnlyPlayer(t, db, "hybrid", exclusions.Sandbox())
+		owner, err := lv.Svc.Register(t.Context(), models.Registration{Email: "taken@example.com", Password: testPassword,
+			FirstName: "Tora", LastName: "Ägare", Country: "SE", PersonID: nextSEPersonID()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, email := range []string{"taken@example.com", "TAKEN@example.com "} {
+			r := cl.submit("/profile/sign-in", signInForm(email, "a new password 1", "a new password 1")).wantStatus(http.StatusUnprocessableEntity)
+			if got, want := r.text("problem"), "This email cannot be used here. Choose another."; got != want {
+				t.Errorf("%q: problem %q; want %q", email, got, want)
+			}
+			if strings.Contains(r.Body, "Tora") || strings.Contains(r.Body, "Ägare") {
+				t.Errorf("%q: the page names the account that has the email", email)
+			}
+		}
+		if got := lv.playerNow(player); got.PasswordHash != "" || got.Email != "" {
+			t.Errorf("after a taken email: email %q, password %t; want neither", got.Email, got.PasswordHash != "")
+		}
+		if got := lv.playerNow(owner); got.PasswordHash != owner.PasswordHash || got.SessionVersion != owner.SessionVersion {
+			t.Error("the owner's account changed")
+		}
+		if want := fmt.Sprintf("player_id=%d", owner.ID); !strings.Contains(lv.Logs.String(), "email of an existing account") ||
+			!strings.Contains(lv.Logs.String(), want) {
+			t.Errorf("no log line telling the owner (%s)", want)
+		}
+		// As many forms a minute as sign-in allows (10 here): a player cannot try
+		// email after email.
+		for i := 2; i < 10; i++ {
+			cl.submit("/profile/sign-in", signInForm(fmt.Sprintf("TAKEN@example.com%s", strings.Repeat(" ", i)), "a new password 1", "a new password 1")).
+				wantStatus(http.StatusUnprocessableEntity)
+		}
+		cl.submit("/profile/sign-in", signInForm("free@example.com", "a new password 1", "a new password 1")).wantStatus(http.StatusTooManyRequests)
+		if got := lv.playerNow(player); got.PasswordHash != "" || got.Email != "" {
+			t.Errorf("after the limit: email %q, password %t; want neither", got.Email, got.PasswordHash != "")
+		}
+		cl.get("/cashier").wantStatus(http.StatusOK)
+		lv.client().signIn("taken@example.com", testPassword)
+	})
+}
+
+// TestPayNPlaySetPasswordExcluded: a bank-only player of a hybrid market who set
+// an email and a password and then excluded themselves signs in at /login to a
+// withdraw-only session, with the register asked with the identity the bank gave,
+// and withdraws; blocked by staff they cannot sign in.
+func TestPayNPlaySetPasswordExcluded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		fake := exclusions.Sandbox()
+		lv, cl, player, account := bankOnlyPlayer(t, db, "hybrid", fake)
+		cl.submit("/profile/sign-in", signInForm("sven.bank@example.com", "a new password 1", "a new password 1")).wantRedirect("/profile")
+		cl.submit("/logout", nil).wantRedirect("/login")
+		exclude(t, fake, player)
+
+		back := lv.client()
+		back.get("/login")
+		back.submit("/login", url.Values{"email": {"sven.bank@example.com"}, "password": {"a new password 1"}}).wantRedirect("/cashier")
+		if s := sessionOf(t, lv.testApp, back); s.PlayerID != player.ID || !s.WithdrawOnly || s.ExcludedBy != "fake" {
+			t.Errorf("session %+v; want player %d, withdraw-only, excluded by fake", s, player.ID)
+		}
+		page := back.get("/cashier").wantStatus(http.StatusOK)
+		if !page.has("withdraw-only") || page.has("deposit-form") || page.text("balance") != "SEK 1,000.00" {
+			t.Errorf("withdraw-only cashier page: notice %t, deposit form %t, balance %q", page.has("withdraw-only"), page.has("deposit-form"), page.text("balance"))
+		}
+		id := requestPayout(t, back, "1000", account.ID)
+		lv.waitPayout(id, models.OrderConfirmed, nil)
+
+		if err := lv.DB.Model(&models.Player{}).Where("id = ?", player.ID).Update("blocked", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		r := lv.client().submit("/login", url.Values{"email": {"sven.bank@example.com"}, "password": {"a new password 1"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("a blocked player signs in: %d; want 422", r.Status)
+		}
+	})
+}
+
+// TestPayNPlaySetPasswordPure: in a pure market Trustly is the only way in: the
+// profile page has no form for an email and password, and the form sent anyway
+// is not found and changes nothing.
+func TestPayNPlaySetPasswordPure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv, cl, player, _ := bankOnlyPlayer(t, db, "pure", exclusions.Sandbox())
+		if page := cl.get("/profile").wantStatus(http.StatusOK); page.has("sign-in-form") || page.has("password-form") {
+			t.Error("the profile page of a pure market offers a password")
+		}
+		cl.submit("/profile/sign-in", signInForm("sven.bank@example.com", "a new password 1", "a new password 1")).wantStatus(http.StatusNotFound)
+		if got := lv.playerNow(player); got.PasswordHash != "" || got.Email != "" {
+			t.Errorf("email %q, password %t; want neither", got.Email, got.PasswordHash != "")
+		}
+	})
+}
+
+// TestPayNPlaySetPasswordNeedsCSRF: the form without the browser's CSRF token is
+// refused and changes nothing.
+func TestPayNPlaySetPasswordNeedsCSRF(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv, cl, player, _ := bankOnlyPlayer(t, db, "hybrid", exclusions.Sandbox())
+		cl.post("/profile/sign-in", signInForm("sven.bank@example.com", "a new password 1", "a new password 1")).wantStatus(http.StatusForbidden)
+		form := signInForm("sven.bank@example.com", "a new password 1", "a new password 1")
+		form.Set(csrfField, "forged")
+		cl.post("/profile/sign-in", form).wantStatus(http.StatusForbidden)
+		if got := lv.playerNow(player); got.PasswordHash != "" || got.Email != "" {
+			t.Errorf("email %q, password %t; want neither", got.Email, got.PasswordHash != "")
+		}
+	})
+}
+
+// playerNow is p as the database has it now.
+func (a *testApp) playerNow(p models.Player) models.Player {
+	a.t.Helper()
+	got, err := a.Svc.Player(context.Background(), p.ID)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return got
+}
