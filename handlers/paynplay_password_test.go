@@ -25,11 +25,17 @@ import (
 // the sandbox's se-adult, with fake as the national register, and a player made
 // by "Deposit & play" of 1000 SEK through cl, signed in there, with the bank
 // account the deposit came from.
-func bankOnlyPlayer(t *testing.T, db *gorm.DB, mode string, fake *exclusions.Fake) (*liveApp, *testClient, models.Player, models.BankAccount) {
+func bankOnlyPlayer(t *testing.T, db *gorm.DB, mode string, fake *exclusions.Fake, more ...func(s *testSetup)) (*liveApp, *testClient, models.Player, models.BankAccount) {
 	t.Helper()
 	setup := withPayNPlay(t, mode)
 	lv := startLive(t, liveOptions{
-		Setup: func(s *testSetup) { setup(s); s.Cashier.Exclusions = fake; s.Cashier.DB = db },
+		Setup: func(s *testSetup) {
+			setup(s)
+			s.Cashier.Exclusions, s.Cashier.DB = fake, db
+			for _, f := range more {
+				f(s)
+			}
+		},
 		Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult"},
 	})
 	cl := lv.client()
@@ -209,6 +215,37 @@ func TestPayNPlaySetPasswordExcluded(t *testing.T) {
 		r := lv.client().submit("/login", url.Values{"email": {"sven.bank@example.com"}, "password": {"a new password 1"}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("a blocked player signs in: %d; want 422", r.Status)
+		}
+	})
+}
+
+// TestPayNPlaySetPasswordSignInLimits: the email and password a bank-only player
+// chose are held by the sign-in limits as any player's: CASHIER_LOGIN_LIMIT
+// sign-ins a minute per address (3 here), then the right password too is
+// refused; and 10 failed sign-ins to the account over many addresses, then the
+// right password from a new address is refused with the wait.
+func TestPayNPlaySetPasswordSignInLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv, cl, _, _ := bankOnlyPlayer(t, db, "hybrid", exclusions.Sandbox(), func(s *testSetup) {
+			s.Web.LoginLimit = 3
+			s.Web.TrustedProxies = []string{"0.0.0.0/8"}
+		})
+		cl.submit("/profile/sign-in", signInForm("sven.bank@example.com", "a new password 1", "a new password 1")).wantRedirect("/profile")
+		signIn := func(addr, password string) *testResponse {
+			b := lv.client()
+			b.get("/login")
+			return b.submitFrom(addr, "/login", url.Values{"email": {"sven.bank@example.com"}, "password": {password}})
+		}
+		for i := range 3 {
+			signIn("192.0.2.1", fmt.Sprintf("guess %d", i)).wantStatus(http.StatusUnprocessableEntity)
+		}
+		signIn("192.0.2.1", "a new password 1").wantStatus(http.StatusTooManyRequests)
+		for i := 3; i < 10; i++ {
+			signIn(fmt.Sprintf("198.51.100.%d", i), fmt.Sprintf("guess %d", i)).wantStatus(http.StatusUnprocessableEntity)
+		}
+		r := signIn("203.0.113.1", "a new password 1").wantStatus(http.StatusTooManyRequests)
+		if got := r.text("error-message"); got != msgTooManySignIns || r.cookie(sessionCookie) != nil {
+			t.Errorf("the right password after 10 failures: %q, session %t; want %q and none", got, r.cookie(sessionCookie) != nil, msgTooManySignIns)
 		}
 	})
 }
