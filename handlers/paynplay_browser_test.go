@@ -479,7 +479,8 @@ func TestBrowserPayNPlayExcludedWithdraws(t *testing.T) {
 // with "Deposit & play" has no password. On the profile page they choose an email
 // and a password (two passwords that differ come back with the reason and the
 // email typed), log out, and sign in at the sign-in page with them, without a
-// deposit, to the same wallet. The profile page with the form passes axe.
+// deposit, to the same wallet. The profile page with the form passes axe, in
+// every language.
 func TestBrowserPayNPlayHybridSetsPassword(t *testing.T) {
 	script := axeScript(t)
 	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
@@ -497,6 +498,7 @@ func TestBrowserPayNPlayHybridSetsPassword(t *testing.T) {
 		t.Error("the profile of a player without a password offers to change it")
 	}
 	b.checkAxe(script, "/profile")
+	b.checkAxeInOtherLanguages(script, "/profile")
 	b.do("open the profile", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("sign-in-form")))
 	b.do("type two passwords that differ", chromedp.SendKeys(id("sign-in-email"), "asa.bank@example.com"),
 		chromedp.SendKeys(id("sign-in-password"), "a new password 1"),
