@@ -105,6 +105,13 @@ const (
 	// on, with or without the cancel Trustly may send after it, and so is a Pay N
 	// Play deposit whose kyc said FINISH as long as no credit or debit came for it.
 	OrderSignedIn OrderStatus = "signed-in"
+	// OrderRefusedHeld: a Pay N Play deposit whose kyc said FINISH and whose
+	// credit came all the same: the money left the payer's bank, and it is held,
+	// never booked, flagged for staff to return to the payer (FlagHeldCreditRefused).
+	// It never becomes a deposit: it outranks a cancel, an abandonment and a
+	// redelivery, before or after it, and only a debit taking the credit back (the
+	// bank returned it, nothing left to return) makes it failed.
+	OrderRefusedHeld OrderStatus = "refused-held"
 )
 
 // Payout statuses (Kind OrderPayout), besides OrderFailed. A payout's money is

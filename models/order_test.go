@@ -44,17 +44,21 @@ func TestOrderRefresh(t *testing.T) {
 		{"login finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
 		{"login abandoned, finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
 		{"login pending, finish", Order{Kind: OrderDeposit, PayNPlay: true, LoginOnly: true, StartedAt: at, PendingAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
-		{"deposit finish, credit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderPending, FlagHeldCreditRefused},
+		{"deposit finish, credit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderRefusedHeld, FlagHeldCreditRefused},
 		{"deposit signed in", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCContinue, SignedInAt: at}, OrderStarted, ""},
 		// A deposit the kyc refused with no money on it is failed from the FINISH on too;
-		// one whose credit or debit came anyway keeps its money's status and flag.
+		// one whose credit came anyway is refused-held (its money held to return), a
+		// cancel, a redelivery or an abandonment before or after it notwithstanding, and
+		// failed once a debit took the credit back or came alone: nothing to return.
 		{"deposit finish", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
 		{"deposit abandoned, finish", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
 		{"deposit pending, finish", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, PendingAt: at, KYCOutcome: KYCFinish, KYCAt: at}, OrderFailed, ""},
 		{"deposit finish, cancel", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CancelledAt: at}, OrderFailed, ""},
-		{"deposit finish, credit held, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderPending, FlagHeldCreditRefused},
-		{"deposit finish, debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, DebitHeldAt: at}, OrderPending, FlagHeldDebitNoCredit},
-		{"deposit finish, credit and debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, DebitHeldAt: at}, OrderPending, FlagHeldCreditDebited},
+		{"deposit finish, credit held, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderRefusedHeld, FlagHeldCreditRefused},
+		{"deposit finish, credit held, cancel", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, PendingAt: at, CancelledAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderRefusedHeld, FlagHeldCreditRefused},
+		{"deposit credit held, no kyc", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, CreditHeldAt: at}, OrderPending, ""},
+		{"deposit finish, debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, DebitHeldAt: at}, OrderFailed, FlagHeldDebitNoCredit},
+		{"deposit finish, credit and debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, DebitHeldAt: at}, OrderFailed, FlagHeldCreditDebited},
 		{"deposit finish, credited", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditedAt: at}, OrderCredited, ""},
 		{"deposit no kyc, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at}, OrderAbandoned, ""},
 		{"deposit continue, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCContinue, KYCAt: at}, OrderAbandoned, ""},
