@@ -183,10 +183,11 @@ func amountText(o models.Order) string {
 }
 
 // csvAmount is an order's amount in the export, decimal text as at Trustly: ""
-// for a Pay N Play bank login, which asked for no amount, rather than 0.00, which
-// a program would add up as a deposit of nothing.
+// for an account selection and a Pay N Play bank login, which ask for no amount
+// (amountText's "no money moves"), rather than 0.00, which a program would add up
+// as a payment of nothing.
 func csvAmount(o models.Order) string {
-	if o.LoginOnly {
+	if o.Kind == models.OrderSelectAccount || o.LoginOnly {
 		return ""
 	}
 	return o.Amount.String()
@@ -331,8 +332,9 @@ var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "cur
 // read exportBatch at a time and written as they come (SetBodyStreamWriter), so
 // neither the rows nor the file are ever held in memory whole. Times are in the
 // member's zone with their UTC offset (csvTime), amounts decimal text as at
-// Trustly: "amount" as asked (empty for a Pay N Play bank login, csvAmount),
-// "credited" what a deposit's credit booked (empty for others). A read failing half-way ends the file with a line saying it is
+// Trustly: "amount" as asked (empty for an account selection and a Pay N Play
+// bank login, csvAmount), "credited" what a deposit's credit booked (empty for
+// others). A read failing half-way ends the file with a line saying it is
 // incomplete.
 func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
