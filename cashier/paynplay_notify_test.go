@@ -553,7 +553,8 @@ func TestPayNPlayDebitBeforeKYC(t *testing.T) {
 // TestPayNPlayDebitArrivalOrder delivers an unknown visitor's kyc, credit and
 // debit in every order, each twice: after CONTINUE every order ends with the new
 // player's wallet at zero and the order debited, whatever was held; after FINISH
-// nothing is booked at all, and staff are told the held credit was taken back.
+// nothing is booked at all, staff are told the held credit was taken back, and
+// the order reads failed: refused, nothing to return.
 func TestPayNPlayDebitArrivalOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
@@ -565,7 +566,7 @@ func TestPayNPlayDebitArrivalOrder(t *testing.T) {
 			flag   string
 		}{
 			{"adult", dutchAdult, trustly.StatusContinue, models.OrderDebited, ""},
-			{"minor", dutchMinor, trustly.StatusFinish, models.OrderPending, models.FlagHeldCreditDebited},
+			{"minor", dutchMinor, trustly.StatusFinish, models.OrderFailed, models.FlagHeldCreditDebited},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				r.t = t

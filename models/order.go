@@ -103,7 +103,7 @@ const (
 	// in. A login whose browser never came back is abandoned or cancelled as a
 	// deposit is; one whose kyc said FINISH is failed (refused) from that decision
 	// on, with or without the cancel Trustly may send after it, and so is a Pay N
-	// Play deposit whose kyc said FINISH as long as no credit or debit came for it.
+	// Play deposit whose kyc said FINISH unless its credit came (OrderRefusedHeld).
 	OrderSignedIn OrderStatus = "signed-in"
 	// OrderRefusedHeld: a Pay N Play deposit whose kyc said FINISH and whose
 	// credit came all the same: the money left the payer's bank, and it is held,
@@ -350,16 +350,20 @@ func (o *Order) Refresh() {
 		o.Status = OrderAccountAdded
 	case o.LoginOnly && o.KYCOutcome == KYCContinue && o.SignedInAt != nil:
 		o.Status = OrderSignedIn
-	case o.PayNPlay && o.KYCOutcome == KYCFinish && !o.hasMoney():
-		// A Pay N Play order the kyc refused, a login or a deposit on which no
-		// money came, is over: no cancel need follow the FINISH, and the janitor,
-		// which abandons only created and started orders, never reads it as a
-		// checkout left open. It outranks an abandonment before the kyc came. A
-		// deposit whose credit or debit came anyway keeps the status its money
-		// gives it below (pending, held, flagged for staff), whenever that money
-		// comes, also after the refusal read failed. A login never has money:
-		// what comes on one is flagged, never held or booked.
+	case o.PayNPlay && o.KYCOutcome == KYCFinish && o.CreditedAt == nil && o.DebitedAt == nil:
+		// A Pay N Play order the kyc refused never becomes a deposit: nothing it
+		// holds is booked. It is over at the FINISH: no cancel need follow, and
+		// the janitor, which abandons only created and started orders, never reads
+		// it as a checkout left open; it outranks an abandonment before the kyc
+		// came. Its credit coming all the same (the payer's bank sent the money)
+		// makes it refused-held, the money to be returned, whenever it comes and
+		// whatever cancel comes; failed is what it reads with nothing to return:
+		// no money came, or a debit took the credit back or came alone. A login
+		// never has money: what comes on one is flagged, never held or booked.
 		o.Status = OrderFailed
+		if o.heldRefusedFlag() == FlagHeldCreditRefused {
+			o.Status = OrderRefusedHeld
+		}
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
 	case o.CreditedAt != nil:
@@ -392,12 +396,6 @@ func (o *Order) Refresh() {
 		flags[f] = true
 	}
 	o.setFlags(flags)
-}
-
-// hasMoney reports whether a credit or a debit came for the deposit, booked or
-// held.
-func (o *Order) hasMoney() bool {
-	return o.CreditedAt != nil || o.DebitedAt != nil || o.CreditHeldAt != nil || o.DebitHeldAt != nil
 }
 
 // heldRefusedFlag says what became of what a Pay N Play order held when its kyc

@@ -324,6 +324,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := markRefusedPayNPlay(db); err != nil {
 		return err
 	}
+	if err := markRefusedHeld(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}
@@ -498,22 +501,43 @@ func markSignedInLogins(db *gorm.DB) error {
 }
 
 // markRefusedPayNPlay marks failed the Pay N Play logins whose kyc said FINISH,
-// and the Pay N Play deposits whose kyc said FINISH and on which no credit or
-// debit came (booked or held), that an older version left as they were when no
-// cancel followed the FINISH: 'Checkout started' for the checkout's life (or
-// pending, after a pending notification), then abandoned by the janitor, which
-// told staff nothing of the refusal. What Refresh derives from the FINISH is what
-// is written; a refused deposit whose credit or debit came keeps the status its
-// money gives it. Only the statuses such an order could be left in are read, by
-// the status index (one refused and then cancelled is failed already). One
-// statement, idempotent; it finds nothing to do once done.
+// and the Pay N Play deposits whose kyc said FINISH with nothing to return, that
+// an older version left as they were: those on which no credit or debit came
+// (booked or held), when no cancel followed the FINISH, read 'Checkout started'
+// for the checkout's life (or pending, after a pending notification), then
+// abandoned by the janitor, which told staff nothing of the refusal; those whose
+// held debit came alone or took the held credit back read pending. What Refresh
+// derives from the FINISH is what is written; a refused deposit whose held
+// credit is to be returned is markRefusedHeld's. Only the statuses such an order
+// could be left in are read, by the status index (one refused and then cancelled
+// is failed already). One statement, idempotent; it finds nothing to do once
+// done.
 func markRefusedPayNPlay(db *gorm.DB) error {
 	before := []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderAbandoned}
 	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND pay_n_play = ? AND kyc_outcome = ?"+
-		" AND (login_only = ? OR (credited_at IS NULL AND debited_at IS NULL AND credit_held_at IS NULL AND debit_held_at IS NULL))",
+		" AND (login_only = ? OR (credited_at IS NULL AND debited_at IS NULL AND (credit_held_at IS NULL OR debit_held_at IS NOT NULL)))",
 		models.OrderFailed, before, models.OrderDeposit, true, models.KYCFinish, true).Error
 	if err != nil {
 		return fmt.Errorf("mark refused Pay N Play logins and deposits failed: %w", err)
+	}
+	return nil
+}
+
+// markRefusedHeld marks refused-held (models.OrderRefusedHeld) the Pay N Play
+// deposits whose kyc said FINISH and whose credit came all the same, held, never
+// booked and not taken back by a debit, that an older version left pending, or
+// failed after a cancel, as though they were still becoming deposits or nothing
+// had been charged: the money is held to be returned to the payer. What Refresh
+// derives is what is written; only the two statuses such an order could be left
+// in are read, by the status index. One statement, idempotent; it finds nothing
+// to do once done.
+func markRefusedHeld(db *gorm.DB) error {
+	before := []models.OrderStatus{models.OrderPending, models.OrderFailed}
+	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND pay_n_play = ? AND login_only = ?"+
+		" AND kyc_outcome = ? AND credited_at IS NULL AND debited_at IS NULL AND credit_held_at IS NOT NULL AND debit_held_at IS NULL",
+		models.OrderRefusedHeld, before, models.OrderDeposit, true, false, models.KYCFinish).Error
+	if err != nil {
+		return fmt.Errorf("mark refused Pay N Play deposits with a credit held to return: %w", err)
 	}
 	return nil
 }

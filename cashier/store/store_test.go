@@ -354,10 +354,13 @@ func TestOpenMarksSignedInLogins(t *testing.T) {
 // FINISH and that an older version left 'Checkout started' (no cancel came) or
 // abandoned by the janitor are marked failed, as Refresh derives from the FINISH,
 // and so are refused Pay N Play deposits ("Deposit & play") on which no money
-// came, left started, pending or abandoned. A login refused and then cancelled
-// stays failed; a login whose kyc said CONTINUE, one without a kyc, a refused
-// deposit whose credit or debit came (held, flagged to be returned) and deposits
-// whose kyc said CONTINUE or has not come are left as they are.
+// came, left started, pending or abandoned, or whose held debit leaves nothing
+// to return (a debit alone, or one after the held credit), left pending or failed.
+// A refused deposit whose credit came and is held to be returned, left pending or
+// failed after a cancel, is marked refused-held. A login refused and then
+// cancelled stays failed; a login whose kyc said CONTINUE, one without a kyc, a
+// deposit whose credit is held for a kyc still to come and deposits whose kyc said
+// CONTINUE or has not come are left as they are.
 func TestOpenMarksRefusedLogins(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		at := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
@@ -389,6 +392,16 @@ func TestOpenMarksRefusedLogins(t *testing.T) {
 			o.CreditHeldAt, o.AbandonedAt = &at, &at
 		})
 		debitHeld := order("dep-refused-debit-held", false, models.KYCFinish, models.OrderPending, func(o *models.Order) { o.DebitHeldAt = &at })
+		creditHeldCancelled := order("dep-refused-credit-held-cancel", false, models.KYCFinish, models.OrderFailed, func(o *models.Order) {
+			o.CreditHeldAt, o.CancelledAt = &at, &at
+		})
+		bothHeld := order("dep-refused-both-held", false, models.KYCFinish, models.OrderPending, func(o *models.Order) {
+			o.CreditHeldAt, o.DebitHeldAt = &at, &at
+		})
+		bothHeldCancelled := order("dep-refused-both-held-cancel", false, models.KYCFinish, models.OrderFailed, func(o *models.Order) {
+			o.CreditHeldAt, o.DebitHeldAt, o.CancelledAt = &at, &at, &at
+		})
+		heldNoKYC := order("dep-nokyc-credit-held", false, "", models.OrderPending, func(o *models.Order) { o.CreditHeldAt = &at })
 		depositGone := order("dep-continue-deposit-gone", false, models.KYCContinue, models.OrderAbandoned, abandon)
 		depositSilent := order("dep-nokyc-deposit-gone", false, "", models.OrderAbandoned, abandon)
 		for range 2 { // idempotent
@@ -408,9 +421,13 @@ func TestOpenMarksRefusedLogins(t *testing.T) {
 			{deposit, models.OrderFailed},
 			{depositStarted, models.OrderFailed},
 			{depositPending, models.OrderFailed},
-			{creditHeld, models.OrderPending},
-			{creditHeldGone, models.OrderPending},
-			{debitHeld, models.OrderPending},
+			{creditHeld, models.OrderRefusedHeld},
+			{creditHeldGone, models.OrderRefusedHeld},
+			{creditHeldCancelled, models.OrderRefusedHeld},
+			{debitHeld, models.OrderFailed},
+			{bothHeld, models.OrderFailed},
+			{bothHeldCancelled, models.OrderFailed},
+			{heldNoKYC, models.OrderPending},
 			{depositGone, models.OrderAbandoned},
 			{depositSilent, models.OrderAbandoned},
 		} {
