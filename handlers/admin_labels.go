@@ -30,6 +30,7 @@ var statusLabels = map[models.OrderStatus]string{
 	models.OrderCredited:         "Credited",
 	models.OrderDebited:          "Debited",
 	models.OrderFailed:           "Failed",
+	models.OrderRefusedHeld:      "Refused — money held to return",
 	models.OrderAbandoned:        "Abandoned",
 	models.OrderAccountAdded:     "Account added",
 	models.OrderSignedIn:         "Signed in",

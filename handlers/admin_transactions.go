@@ -183,11 +183,11 @@ func amountText(o models.Order) string {
 }
 
 // csvAmount is an order's amount in the export, decimal text as at Trustly: ""
-// for an account selection and a Pay N Play bank login, which ask for no amount
-// (amountText's "no money moves"), rather than 0.00, which a program would add up
-// as a payment of nothing.
+// where the pages read "no money moves" (amountText: an account selection, a Pay
+// N Play bank login), rather than 0.00, which a program would add up as a payment
+// of nothing.
 func csvAmount(o models.Order) string {
-	if o.Kind == models.OrderSelectAccount || o.LoginOnly {
+	if amountText(o) == noMoneyText {
 		return ""
 	}
 	return o.Amount.String()

@@ -189,13 +189,14 @@ func depositOrder(c *fiber.Ctx, svc *cashier.Service) (models.Order, error) {
 }
 
 // resultURL is the page that shows a deposit's or an account selection's state:
-// the fail page for an order that failed, the success page otherwise.
+// the fail page for an order that failed or was refused, the success page
+// otherwise.
 func resultURL(order models.Order) string {
 	page := "/deposit/"
 	if order.Kind == models.OrderSelectAccount {
 		page = "/accounts/"
 	}
-	if order.Status == models.OrderFailed {
+	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld {
 		return page + "fail?order=" + url.QueryEscape(order.MessageID)
 	}
 	return page + "success?order=" + url.QueryEscape(order.MessageID)
@@ -279,7 +280,7 @@ func resultTitle(c *fiber.Ctx, success bool, phase string) string {
 	switch phase {
 	case views.PhaseCredited:
 		return tr(c, "deposit.result.title_credited")
-	case views.PhaseFailed:
+	case views.PhaseFailed, views.PhaseHeld:
 		return tr(c, "deposit.result.title_fail")
 	case views.PhaseReturned:
 		return tr(c, "deposit.result.title_returned")

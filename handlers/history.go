@@ -93,6 +93,9 @@ var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 		models.OrderFailed:    "status.deposit_failed",
 		models.OrderDebited:   "status.debited",
 		models.OrderAbandoned: "status.abandoned",
+		// Refused by the kyc, yet the payer's bank sent the money: held, to be
+		// returned to it, never in the balance.
+		models.OrderRefusedHeld: "status.refused_held",
 	},
 	models.OrderSelectAccount: {
 		models.OrderCreated: "status.starting",
@@ -172,6 +175,8 @@ func phase(order models.Order, now time.Time) string {
 		return views.PhaseReturned
 	case models.OrderFailed:
 		return views.PhaseFailed
+	case models.OrderRefusedHeld:
+		return views.PhaseHeld
 	}
 	return views.PhaseWaiting
 }

@@ -80,6 +80,9 @@ func TestStatusWords(t *testing.T) {
 		{models.OrderDeposit, models.OrderCredited, "In your balance", "credited", 0},
 		{models.OrderDeposit, models.OrderFailed, "Cancelled — nothing was charged", "failed", 0},
 		{models.OrderDeposit, models.OrderDebited, "Returned by your bank", "returned", 0},
+		// Refused by the kyc, its credit held to return: never on its way, however old.
+		{models.OrderDeposit, models.OrderRefusedHeld, enText("status.refused_held"), "held", 0},
+		{models.OrderDeposit, models.OrderRefusedHeld, enText("status.refused_held"), "held", 2 * time.Hour},
 		{models.OrderDeposit, "something-new", "something-new", "waiting", 0},
 		// A checkout is abandoned once Trustly's checkout URL can no longer be
 		// used, 30 minutes after the order, whether or not a cancel comes.

@@ -219,7 +219,7 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 // payNPlayResultURL is the page a Pay N Play order's checkout returns to.
 func payNPlayResultURL(order models.Order) string {
 	path := cashier.PayNPlaySuccessPath
-	if order.Status == models.OrderFailed {
+	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld {
 		path = cashier.PayNPlayFailPath
 	}
 	return path + "?order=" + url.QueryEscape(order.MessageID)
@@ -302,6 +302,9 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 		case cashier.PayNPlayRefused:
 			page.Phase, page.Message = views.PayNPlayRefused, kycMessage(c, out.Order)
 			page.Ended = out.Order.KYCOutcome != models.KYCFinish
+			if out.Order.Status == models.OrderRefusedHeld {
+				page.Held = tr(c, "deposit.result.held")
+			}
 		}
 		page.Chrome = chrome(c)
 		page.Home = page.RetryURL

@@ -20,13 +20,13 @@ import (
 // FINISH (here: on a break) and whose credit came all the same (held, never
 // booked, flagged for staff to return to the payer) reads as refused with the
 // money going back to the bank, where it read "Processing" under the refusal, as
-// though it were becoming a deposit. The signed-in player's result pages, their
-// JSON and the history say "Refused — the money goes back to your bank" with the
-// sentence that the bank sent the money, that it is in no balance and will be
-// returned; a visitor's return page says the same under the kyc's sentence. Staff
-// read "Refused — money held to return" in the transactions list, its status
-// filter (refused-held, which pending no longer lists) and the order page; the
-// CSV carries the code refused-held.
+// though it were becoming a deposit. The signed-in player's result pages (headed
+// "Your deposit was not completed"), their JSON and the history say "Refused —
+// the money goes back to your bank" with the sentence that the bank sent the
+// money, that it is in no balance and will be returned. Staff read "Refused —
+// money held to return" in the transactions list, its status filter
+// (refused-held, which pending no longer lists) and the order page; the CSV
+// carries the code refused-held.
 func TestPayNPlayRefusedHeldReadsRefused(t *testing.T) {
 	a := newTestApp(t)
 	cl, p := a.signedIn("anna@example.com")
@@ -62,10 +62,15 @@ func TestPayNPlayRefusedHeldReadsRefused(t *testing.T) {
 		if got := r.text("kyc-refusal"); !strings.Contains(got, "break") {
 			t.Errorf("%s: refusal %q; want the kyc's sentence", path, got)
 		}
-		for _, wrong := range []string{"Processing", "Waiting for the bank", "nothing was charged", "Nothing was charged"} {
+		// The other phases' explanations are in the page, hidden; no heading, title or
+		// status says it is on its way.
+		for _, wrong := range []string{"Processing", "Waiting for the bank"} {
 			if strings.Contains(r.Body, wrong) {
 				t.Errorf("%s reads %q:\n%s", path, wrong, r.Body)
 			}
+		}
+		if got := r.text("result-title"); got != enText("deposit.result.title_fail") {
+			t.Errorf("%s: heading %q; want %q", path, got, enText("deposit.result.title_fail"))
 		}
 	}
 	var js orderStatus
@@ -79,15 +84,9 @@ func TestPayNPlayRefusedHeldReadsRefused(t *testing.T) {
 		t.Errorf("history: the refused deposit reads %q; want %q", got, status)
 	}
 
-	// A visitor's: nobody's order, the return page of its checkout.
+	// A visitor's: nobody's order, as staff read it (its return page:
+	// TestPayNPlayRefusedHeldVisitorPage).
 	visitor := held(0, models.NewEndUserID())
-	page := a.client().get(cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(visitor.MessageID)).wantStatus(http.StatusOK)
-	if got := page.text("refusal"); !strings.Contains(got, "break") {
-		t.Errorf("visitor's return page: refusal %q; want the kyc's sentence", got)
-	}
-	if got := page.text("refusal-held"); got != returned {
-		t.Errorf("visitor's return page: %q; want %q", got, returned)
-	}
 
 	fin, _ := a.staffSignedIn("fin@example.com", staff.RoleFinance)
 	const label = "Refused — money held to return"
@@ -133,5 +132,44 @@ func TestPayNPlayRefusedHeldReadsRefused(t *testing.T) {
 		if rec[3] != string(models.OrderRefusedHeld) || rec[4] != "100.00" || rec[10] != models.FlagHeldCreditRefused || rec[11] != "" {
 			t.Errorf("export: %q; want status refused-held, amount 100.00, the flag, nothing credited", rec)
 		}
+	}
+}
+
+// TestPayNPlayRefusedHeldVisitorPage: a visitor's "Deposit & play" refused by the
+// kyc through the sandbox (under 18) says so on its return page, with no word of
+// money; once its credit came all the same (held, flagged to return), the page
+// says under the kyc's sentence that the bank sent the money, that it is in no
+// balance and will be returned, where it said only "No money was moved".
+func TestPayNPlayRefusedHeldVisitorPage(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "se-minor", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "100")
+	if out := lv.waitDecision(id); out.State != cashier.PayNPlayRefused {
+		t.Fatalf("the minor's deposit: %s; want refused", out.State)
+	}
+	path := cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(id)
+	page := cl.get(path).wantStatus(http.StatusOK)
+	if page.text("refusal") == "" || len(page.byTestID("refusal-held")) != 0 {
+		t.Errorf("the refused deposit, no money: refusal %q, held %d; want the refusal alone", page.text("refusal"),
+			len(page.byTestID("refusal-held")))
+	}
+	// The bank's credit after the FINISH, as the cashier holds it
+	// (TestPayNPlayRefusedHeldCredit).
+	var o models.Order
+	if err := lv.DB.Where("message_id = ?", id).Take(&o).Error; err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	o.CreditHeldAt, o.HeldCreditID = &now, "2000000888"
+	o.Refresh()
+	if err := lv.DB.Save(&o).Error; err != nil {
+		t.Fatal(err)
+	}
+	page = cl.get(path).wantStatus(http.StatusOK)
+	if got := page.text("refusal"); !strings.Contains(got, "18") {
+		t.Errorf("the refused deposit, credit held: refusal %q; want the kyc's sentence", got)
+	}
+	if got, want := page.text("refusal-held"), enText("deposit.result.held"); got != want {
+		t.Errorf("the refused deposit, credit held: %q; want %q", got, want)
 	}
 }

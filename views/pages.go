@@ -215,6 +215,9 @@ const (
 	PhaseCredited = "credited" // the money is in the wallet; an account selection: the account was added
 	PhaseFailed   = "failed"   // cancelled or refused: nothing was charged
 	PhaseReturned = "returned" // credited, then returned by the player's bank
+	// PhaseHeld: a Pay N Play deposit refused by its kyc whose money the bank sent
+	// all the same: held, never in the balance, to be returned to the payer.
+	PhaseHeld = "held"
 )
 
 // OrderState is an order's status as the player sees it, kept current by

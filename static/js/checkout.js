@@ -37,7 +37,8 @@
   // changes the last two), the page's heading (data-title) and title, and the
   // container's data-phase, which the stylesheet uses to show the matching
   // explanation. A credited deposit can still be returned by the bank, so only
-  // failed and returned end the polling early; it stops after ten minutes.
+  // failed, returned and held (refused, the money held to return) end the polling
+  // early; it stops after ten minutes.
   document.querySelectorAll("[data-status-url]").forEach(function (box) {
     var url = box.getAttribute("data-status-url");
     var interval = 1500;
@@ -79,7 +80,7 @@
         });
     };
     var next = function (phase) {
-      if (phase === "failed" || phase === "returned" || Date.now() > stopAt) return;
+      if (phase === "failed" || phase === "returned" || phase === "held" || Date.now() > stopAt) return;
       window.setTimeout(poll, interval);
     };
     next(box.getAttribute("data-phase"));
