@@ -169,15 +169,17 @@ func TestPayoutDetail(t *testing.T) {
 		e := newPayEnv(t, db)
 		p := e.player("SE")
 		account := e.deposit(p, 10000)
-		waiting, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000)) // above the approval limit
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The small one first: the payouts of 24 hours count together, so after the
+		// waiting one it would wait too (cashier.PayoutWindow).
 		order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.waitStatus(order, models.OrderConfirmed)
+		waiting, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000)) // above the approval limit
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		if d, err := e.svc.PayoutDetail(e.ctx, p, waiting.ID); err != nil || d.Checkable || d.CheckWait || d.Withdrawable.Minor != 390000 {
 			t.Errorf("awaiting approval: got checkable %t, wait %t, withdrawable %d, %v; want false, false, 390000",
@@ -237,9 +239,9 @@ func TestPayoutDetail(t *testing.T) {
 		if len(sum.Accounts) != 1 || sum.Accounts[0].ID != account.ID {
 			t.Errorf("got %d accounts; want account %d", len(sum.Accounts), account.ID)
 		}
-		if len(sum.Payouts) != 2 || sum.Payouts[0].Order.ID != order.ID || sum.Payouts[1].Order.ID != waiting.ID ||
-			sum.Payouts[0].Account.ID != account.ID || sum.Payouts[1].State != cashier.PayoutTextAwaitingApproval {
-			t.Errorf("got payouts %+v; want %d then %d (awaiting approval)", sum.Payouts, order.ID, waiting.ID)
+		if len(sum.Payouts) != 2 || sum.Payouts[0].Order.ID != waiting.ID || sum.Payouts[1].Order.ID != order.ID ||
+			sum.Payouts[1].Account.ID != account.ID || sum.Payouts[0].State != cashier.PayoutTextAwaitingApproval {
+			t.Errorf("got payouts %+v; want %d (awaiting approval) then %d", sum.Payouts, waiting.ID, order.ID)
 		}
 	})
 }

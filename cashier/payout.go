@@ -114,7 +114,8 @@ func (s *Service) Withdrawable(ctx context.Context, player models.Player) (model
 // than the wallet holds, a blocked player (negative wallet), or an account that is
 // not the player's or was removed.
 //
-// The money is reserved in the transaction that creates the order. A payout above
+// The money is reserved in the transaction that creates the order. A payout that,
+// with the player's payouts of the PayoutWindow before it, is above
 // Limits.ApprovalAbove then waits, reserved, for ApprovePayout or DenyPayout and is
 // returned awaiting approval. Any other is sent at once: the order comes back sent,
 // or sending when Trustly's answer was lost or not signed (ResumePayouts finishes
@@ -174,16 +175,32 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 	}
 
 	now := s.now().UTC()
-	order := models.Order{MessageID: messageID, Kind: models.OrderPayout,
-		PlayerID: player.ID, Amount: amount, NeedsApproval: amount.Minor > limits.ApprovalAbove.Minor, CreatedAt: now}
-	if !order.NeedsApproval {
-		order.Attempts, order.AttemptedAt = 1, &now
-	}
-	order.Refresh()
+	order := models.Order{MessageID: messageID, Kind: models.OrderPayout, PlayerID: player.ID, Amount: amount, CreatedAt: now}
 	unlock := writeLock(s.db)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The player's row lock (on SQLite the write lock) orders this payout after
+		// any other of theirs being reserved, so that the sum below counts it: two
+		// payouts asked for at once, on any instance, cannot both go unreviewed. A
+		// block that came since the check above is seen here too.
+		blocked, err := playerBlocked(forUpdate(tx), player.ID)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return models.Problemf("", msgPlayerBlocked)
+		}
+		window, err := payoutsSince(tx, player.ID, amount.Currency, now.Add(-PayoutWindow))
+		if err != nil {
+			return err
+		}
+		order.WindowMinor = window + amount.Minor
+		order.NeedsApproval = order.WindowMinor > limits.ApprovalAbove.Minor
+		if !order.NeedsApproval {
+			order.Attempts, order.AttemptedAt = 1, &now
+		}
+		order.Refresh()
 		var account models.BankAccount
-		err := tx.Where("id = ? AND player_id = ? AND removed = ?", bankAccountID, player.ID, false).Limit(1).Find(&account).Error
+		err = tx.Where("id = ? AND player_id = ? AND removed = ?", bankAccountID, player.ID, false).Limit(1).Find(&account).Error
 		if err != nil {
 			return err
 		}
@@ -218,8 +235,40 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 	case err != nil:
 		return models.Order{}, fmt.Errorf("request payout: %w", err)
 	}
-	s.payoutLog(order).Info("payout reserved", "amount", amount.String(), "needs_approval", order.NeedsApproval)
+	s.payoutLog(order).Info("payout reserved", "amount", amount.String(), "window", order.Window().String(),
+		"needs_approval", order.NeedsApproval)
 	return order, nil
+}
+
+// PayoutWindow is how far back a payout's approval looks: a payout waits for staff
+// when it, together with the player's payouts of this long before it that may have
+// left or may still leave the wallet, is above Limits.ApprovalAbove, and needs two
+// members when that sum is above Limits.TwoPersonAbove. The limits are per day, not
+// per order, so that a sum split into small payouts (structuring) is reviewed as
+// the one large payout it is.
+const PayoutWindow = 24 * time.Hour
+
+// windowUncounted are the payout statuses whose money is back in the wallet, or
+// is coming back: failed (refused, returned by the bank, reported failed) and
+// cancelled (denied, cancelled by the player or by Trustly). Every other status
+// counts in PayoutWindow, the ones yet to come included.
+var windowUncounted = []models.OrderStatus{models.OrderFailed, models.OrderCancelled}
+
+// payoutsSince sums, in tx, the player's payouts in currency created after since
+// that count in PayoutWindow (all but windowUncounted), waiting for approval and
+// approved alike. It reads a range of idx_orders_player_payouts (store), one
+// player's payouts since then, whose WHERE the kind's literal matches (a bound
+// parameter would not).
+func payoutsSince(tx *gorm.DB, playerID int64, currency string, since time.Time) (int64, error) {
+	var sum int64
+	err := tx.Model(&models.Order{}).Select("COALESCE(SUM(amount_minor), 0)").
+		Where("player_id = ? AND kind = '"+string(models.OrderPayout)+"' AND created_at > ? AND amount_currency = ? AND status NOT IN ?",
+			playerID, since, currency, windowUncounted).
+		Scan(&sum).Error
+	if err != nil {
+		return 0, fmt.Errorf("payouts of player %d since %s: %w", playerID, since.Format(time.RFC3339), err)
+	}
+	return sum, nil
 }
 
 // sendPayout calls AccountPayout for a reserved payout and records the outcome. It
@@ -525,12 +574,13 @@ func (s *Service) DenyPayout(ctx context.Context, by staff.Member, orderID int64
 	return order, nil
 }
 
-// NeedsTwoApprovals reports whether order is a payout above its currency's
-// Limits.TwoPersonAbove, which two different staff members must approve, each
-// after confirming their password again.
+// NeedsTwoApprovals reports whether order is a payout whose Window (its amount
+// with the player's payouts of the 24 hours before it, approved ones included) is
+// above its currency's Limits.TwoPersonAbove, which two different staff members
+// must approve, each after confirming their password again.
 func (s *Service) NeedsTwoApprovals(order models.Order) bool {
 	l := s.cfg.LimitsFor(order.Amount.Currency)
-	return order.Kind == models.OrderPayout && l.TwoPersonAbove.Minor > 0 && order.Amount.Minor > l.TwoPersonAbove.Minor
+	return order.Kind == models.OrderPayout && l.TwoPersonAbove.Minor > 0 && order.Window().Minor > l.TwoPersonAbove.Minor
 }
 
 // decisionView is what an audit row keeps of an order before and after a staff

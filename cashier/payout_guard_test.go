@@ -61,7 +61,14 @@ func TestPayoutNotesAfterRelease(t *testing.T) {
 				return o
 			}},
 			{"refused", func() models.Order {
-				o, err := e.scenario(sandbox.ScenarioPayoutRejected).RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+				// With the backing it waits (the payouts of 24 hours count together);
+				// Trustly refuses it once approved.
+				svc := e.scenario(sandbox.ScenarioPayoutRejected)
+				o, err := svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+				if err != nil || o.Status != models.OrderAwaitingApproval {
+					t.Fatalf("refused payout: %s, %v; want awaiting approval", o.Status, err)
+				}
+				o, err = svc.ApprovePayout(e.ctx, admin, o.ID, "")
 				wantProblem(t, err, "Trustly could not send your payout")
 				return o
 			}},
@@ -103,12 +110,12 @@ func TestPayoutReleaseGuard(t *testing.T) {
 		p := e.player("SE")
 		account := e.deposit(p, 20000)
 		admin := e.admin()
-		e.backing(p, account)
-		sent, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		sent, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100)) // before the backing, which it would wait behind
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.waitStatus(sent, models.OrderConfirmed)
+		e.backing(p, account)
 		denied, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
 		if err == nil {
 			_, err = e.svc.DenyPayout(e.ctx, admin, denied.ID, "no")
@@ -175,16 +182,17 @@ func TestPayoutCreditMismatch(t *testing.T) {
 }
 
 // TestPayoutApprovalThreshold: a payout of exactly Limits.ApprovalAbove is sent at
-// once; one a cent above it waits for an admin.
+// once; one a cent above it waits for an admin. Each is its player's first, since
+// the payouts of 24 hours count together (TestPayoutApprovalWindow).
 func TestPayoutApprovalThreshold(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
-		p := e.player("SE")
-		account := e.deposit(p, 20000)
 		for _, tt := range []struct {
 			minor int64
 			want  models.OrderStatus
 		}{{500000, models.OrderSent}, {500001, models.OrderAwaitingApproval}, {499999, models.OrderSent}} {
+			p := e.player("SE")
+			account := e.deposit(p, 6000)
 			o, err := e.svc.RequestPayout(e.ctx, p, account.ID, models.Money{Minor: tt.minor, Currency: "SEK"})
 			if err != nil || (o.Status != tt.want && !(tt.want == models.OrderSent && o.Status == models.OrderConfirmed)) {
 				t.Errorf("payout of %d: %s, %v; want %s", tt.minor, o.Status, err, tt.want)

@@ -845,6 +845,14 @@ func TestRefreshPayout(t *testing.T) {
 		p := e.player("SE")
 		account := e.deposit(p, 10000)
 
+		// The small one first: the payouts of 24 hours count together, so after the
+		// waiting one it would wait too (cashier.PayoutWindow).
+		order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(order, models.OrderConfirmed)
+
 		waiting, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000)) // above the approval limit
 		if err != nil {
 			t.Fatal(err)
@@ -855,12 +863,6 @@ func TestRefreshPayout(t *testing.T) {
 		if n := e.apiCalls("GetWithdrawals"); n != 0 {
 			t.Fatalf("GetWithdrawals for an unsent payout: %d calls", n)
 		}
-
-		order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.waitStatus(order, models.OrderConfirmed)
 		for _, tt := range []struct {
 			advance time.Duration
 			calls   int

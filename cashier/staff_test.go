@@ -226,7 +226,9 @@ func TestPayoutTwoPersonApproval(t *testing.T) {
 		if err != nil || !e.svc.NeedsTwoApprovals(big) {
 			t.Fatalf("request: %+v, %v; want a payout that needs two approvals", big, err)
 		}
-		small, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 6000))
+		// Another player's: with the 8 000 of the last 24 hours it would need two.
+		q := e.player("SE")
+		small, err := e.svc.RequestPayout(e.ctx, q, e.deposit(q, 20000).ID, e.money(q, 6000))
 		if err != nil || e.svc.NeedsTwoApprovals(small) {
 			t.Fatalf("request: %+v, %v; want a payout that needs one approval", small, err)
 		}

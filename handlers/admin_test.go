@@ -691,8 +691,10 @@ func TestDecisionFromOrderPageReturnsThere(t *testing.T) {
 		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
 	}})
 	cl, _, acc := funded(t, lv, "anna@example.com", "40000")
-	denied := requestPayout(t, cl, "6000", acc.ID)
+	// The 7 000 first: the payouts of 24 hours count together, and after the 6 000
+	// it would need two approvals (13 000).
 	approved := requestPayout(t, cl, "7000", acc.ID)
+	denied := requestPayout(t, cl, "6000", acc.ID)
 	double := requestPayout(t, cl, "12000", acc.ID)
 	other := requestPayout(t, cl, "8000", acc.ID)
 	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)

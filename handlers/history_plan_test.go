@@ -225,6 +225,33 @@ func TestHotPathPlans(t *testing.T) {
 		ta.apply(note(t, trustly.MethodPayoutConfirmation, payout, p))
 		rec.start("")
 
+		// The payout's approval sums the player's payouts of the last 24 hours
+		// (cashier.PayoutWindow) under their lock: a range of one player's payouts
+		// by time, whatever the player's history before.
+		window := false
+		for _, s := range rec.stmts["payout request"] {
+			if !strings.Contains(s.sql, "SUM(amount_minor)") {
+				continue
+			}
+			window = true
+			plan, err := storetest.Explain(db, s.sql, s.vars...)
+			p := strings.Join(plan, "\n")
+			ranged := strings.Contains(p, "USING INDEX idx_orders_player_payouts (player_id=? AND created_at>?)")
+			if db.Dialector.Name() == "postgres" {
+				// On a database this small PostgreSQL may as well read the player's
+				// payouts from idx_orders_player_payouts_sent: one player's either way.
+				ranged = strings.Contains(p, "using idx_orders_player_payouts") &&
+					(strings.Contains(p, "Index Cond: (player_id = ") || strings.Contains(p, "Index Cond: ((player_id = "))
+			}
+			if err != nil || !ranged {
+				t.Errorf("payout request: %s\nplan (%v):\n\t%s\nwant a range of idx_orders_player_payouts on the player and the time",
+					s.sql, err, strings.Join(plan, "\n\t"))
+			}
+		}
+		if !window {
+			t.Errorf("payout request: no sum of the player's payouts recorded: %v", rec.stmts["payout request"])
+		}
+
 		explained := 0
 		for _, op := range []string{"notification: account, pending, credit, a redelivery", "cashier page", "history page",
 			"payout request", "notification: payoutconfirmation"} {

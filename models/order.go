@@ -247,8 +247,13 @@ type Order struct {
 	// after a send, ReturnedAt "payout:<ID>:return" (clearing → wallet).
 	BankAccountID int64  `gorm:"not null;default:0;index"`    // our BankAccount.ID the payout goes to
 	AccountID     string `gorm:"size:64;not null;default:''"` // Trustly's AccountID, as sent in AccountPayout
-	NeedsApproval bool   `gorm:"not null;default:false"`      // above Limits.ApprovalAbove: sent only after ApprovedAt
-	DecidedBy     int64  `gorm:"not null;default:0"`          // the staff member (staff.Member ID) who approved or denied it
+	NeedsApproval bool   `gorm:"not null;default:false"`      // its Window above Limits.ApprovalAbove: sent only after ApprovedAt
+	// WindowMinor is what the approval was decided on: the payout's amount plus the
+	// player's other payouts of the 24 hours before it that were not failed or
+	// cancelled, summed when it was asked for (cashier.PayoutWindow); 0 for orders
+	// from before it was kept and for other kinds. Window reads it.
+	WindowMinor int64 `gorm:"not null;default:0"`
+	DecidedBy   int64 `gorm:"not null;default:0"` // the staff member (staff.Member ID) who approved or denied it
 	// Reason says why a payout failed or was denied: the admin's words, Trustly's
 	// error code, or payoutfailed's errormessage. For staff; players see
 	// cashier.PayoutStateText.
@@ -427,6 +432,13 @@ func (o *Order) Credited() (Money, bool) {
 		return Money{Minor: o.CreditedMinor, Currency: o.Amount.Currency}, true
 	}
 	return o.Amount, true
+}
+
+// Window is the sum a payout's approval was decided on (WindowMinor): its amount
+// with the player's other payouts of the 24 hours before it; the amount alone for a
+// payout from before that sum was kept.
+func (o *Order) Window() Money {
+	return Money{Minor: max(o.Amount.Minor, o.WindowMinor), Currency: o.Amount.Currency}
 }
 
 // MovesOut reports whether the order sends money out of a wallet through a

@@ -37,9 +37,13 @@ var backOfficeIndexes = []string{
 // (handlers.TestHotPathPlans checks the plans). idx_orders_player_created gives
 // the history page a player's newest orders without sorting all of them; its
 // columns never change once an order is written, so updating an order does not
-// touch it. The deposit limits' reads have limitsIndexes.
+// touch it. idx_orders_player_payouts gives a payout request the player's payouts
+// of the last 24 hours, which its approval counts (cashier.PayoutWindow), without
+// reading their deposits; partial on the kind, which the query names as a literal.
+// The deposit limits' reads have limitsIndexes.
 var playerIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_created ON orders (player_id, created_at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_payouts ON orders (player_id, created_at) WHERE kind = 'payout'`,
 }
 
 // limitsIndexes serve the deposit limits' reads (package limits), which every
