@@ -40,7 +40,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			CanDecide: staff.Can(m.Role, staff.ActionDecidePayout)}
 		for _, a := range queue {
 			o := a.Order
-			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(),
+			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(), Window: windowText(o),
 				Player:    fmt.Sprintf("%s <%s> (#%d)", a.Player.Name(), a.Player.Email, a.Player.ID),
 				Requested: timeIn(o.CreatedAt, zone), Account: a.Account.Label(), TwoPerson: a.TwoPerson, Blocked: a.Player.Blocked}
 			if kept.Action == approvePath(o.ID) {
@@ -59,6 +59,16 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 		}
 		return render(c, views.AdminApprovals(page))
 	}
+}
+
+// windowText is the sum a payout's approval was decided on (models.Order.Window),
+// for staff, when the player's other payouts of the 24 hours before it counted in
+// it; "" when its amount was all there was, and for other kinds.
+func windowText(o models.Order) string {
+	if o.Kind != models.OrderPayout || o.WindowMinor <= o.Amount.Minor {
+		return ""
+	}
+	return o.Window().Display()
 }
 
 // firstApproval says who approved a payout that needs two approvals so far

@@ -37,7 +37,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		o := d.Order
 		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: orderKindLabel(o),
 			KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
-			MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID,
+			MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID, Window: windowText(o),
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}

@@ -46,9 +46,9 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 	form.Currency = player.Currency
 	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinPayout, limits.MaxPayout)
 	form.Range = amountRange(c, limits.MinPayout, limits.MaxPayout)
-	if limits.ApprovalAbove.Minor < limits.MaxPayout.Minor {
-		form.Approval = tr(c, "payout.approval_above", "Amount", limits.ApprovalAbove)
-	}
+	// Said whatever the largest payout: the payouts of 24 hours count together
+	// (cashier.PayoutWindow), so several may pass the approval limit.
+	form.Approval = tr(c, "payout.approval_above", "Amount", limits.ApprovalAbove)
 	chosen := ""
 	for _, a := range form.Accounts {
 		if a.Checked {

@@ -58,6 +58,7 @@ type AdminOrderPage struct {
 	ID, Kind, Status, Amount, MessageID, TrustlyOrderID, Created, Reason, Zone string
 	KindCode, StatusCode                                                       string
 	Credited                                                                   string      // a deposit's credit, when it booked another amount
+	Window                                                                     string      // a payout's sum with the player's payouts of the 24 hours before it (ApprovalRow.Window), or ""
 	PlayerID, Player                                                           string      // "" when the order has no player yet
 	ParentID                                                                   string      // a refund's deposit, "" for other kinds
 	Refunds                                                                    []RefundRow // a deposit's refunds, oldest first

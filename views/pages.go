@@ -339,6 +339,7 @@ type AdminApprovalsPage struct {
 type ApprovalRow struct {
 	OrderID       string // "4711"
 	Amount        string // "6 000,00 kr"
+	Window        string // with the player's payouts of the 24 hours before it, when they counted: "16 000,00 kr"; else ""
 	Player        string // "Anna Svensson <anna@example.com> (#12)"
 	Requested     string // in the member's zone: "2026-01-20 15:42:07"
 	Account       string // "SE…1234 at Handelsbanken"
