@@ -29,7 +29,9 @@ const DefaultSignInFailures = 10
 // its failed sign-ins for this window. The web's limits per address cannot stop a
 // guesser with many addresses; this one counts per account, on every instance. A
 // signed-in account's password checks (a password change, a staff member's
-// re-authentication) count in the same budget and are refused with it too.
+// re-authentication) count in the same budget and are refused with it too. A
+// sign-in from a known device of the account's (KnownDevice) counts in a budget of
+// its own and is refused only when that one is used up.
 type SignInsLimited struct {
 	RetryAfter time.Duration // until the window ends
 	// SessionsEnded says that every session of the player's was ended along
@@ -63,12 +65,40 @@ func (c Config) signInFailures() int64 {
 	return DefaultSignInFailures
 }
 
-// signInTry is one sign-in's place in its account's budget.
+// signInTry is one sign-in's place in its account's budget, or in its known
+// device's (device).
 type signInTry struct {
 	kind, key string
+	device    bool      // counted in the budget of a known device of the account's
 	attempt   string    // what the password is checked for (attemptSignIn when empty), in logs and the audit
 	n         int64     // the attempts counted in the window, this one included
 	until     time.Time // the window's end
+}
+
+// KnownDevice is a browser that signed in to an account before, as the web layer
+// read it from the cookie that sign-in gave it (signed, and not expired). It is no
+// credential: it only moves the browser's sign-ins to the account of Account into
+// a budget of their own (startSignIn), so that a guesser elsewhere who used up the
+// account's shared budget does not keep its owner out. Only a sign-in with the
+// account's password gives a browser one, so a guesser has none of the account's.
+type KnownDevice struct {
+	Account string // the email the browser signed in with
+	ID      string // random, new at every sign-in
+}
+
+type knownDeviceKey struct{}
+
+// WithKnownDevice returns ctx carrying d, for Authenticate and AuthenticateStaff.
+func WithKnownDevice(ctx context.Context, d KnownDevice) context.Context {
+	return context.WithValue(ctx, knownDeviceKey{}, d)
+}
+
+// signInKey is the key of the shared budget of the account of email (normalized)
+// of kind. It holds a hash of the email, of a bounded length, and never what
+// someone typed.
+func signInKey(kind, email string) string {
+	sum := sha256.Sum256([]byte(email))
+	return "signin:" + kind + ":" + hex.EncodeToString(sum[:])
 }
 
 // startSignIn counts a sign-in to the account of email (normalized) before anything
@@ -76,11 +106,27 @@ type signInTry struct {
 // anyone has that email: past the budget it is *SignInsLimited, the right password
 // or not, and none is checked. A sign-in counts from its start, not from its
 // failure: of many at once, no more than the budget get their password checked. The
-// caller gives it back (signInPassed) when the password was right. The key holds a
-// hash of the email, of a bounded length, and never what someone typed.
+// caller gives it back (signInPassed) when the password was right.
+//
+// A sign-in from a known device of this very account (ctx's KnownDevice, for
+// email) counts in that device's budget, of the same size, instead of the
+// account's shared one, and is refused only when the device's is used up: a
+// guesser without the device's cookie can keep every other browser out for the
+// window, never the ones the owner signed in with before. A device given for
+// another email (the guesser's own account) counts in the shared budget as no
+// device does.
 func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTry, error) {
-	sum := sha256.Sum256([]byte(email))
-	try := signInTry{kind: kind, key: "signin:" + kind + ":" + hex.EncodeToString(sum[:])}
+	try := signInTry{kind: kind, key: signInKey(kind, email)}
+	if d, ok := ctx.Value(knownDeviceKey{}).(KnownDevice); ok && d.ID != "" && email != "" && strings.ToLower(strings.TrimSpace(d.Account)) == email {
+		sum := sha256.Sum256([]byte(d.ID))
+		try.key, try.device = try.key+":device:"+hex.EncodeToString(sum[:]), true
+	}
+	return s.takeSignIn(ctx, try)
+}
+
+// takeSignIn counts try in its budget (startSignIn).
+func (s *Service) takeSignIn(ctx context.Context, try signInTry) (signInTry, error) {
+	kind := try.kind
 	now := s.now()
 	n, until, err := s.signIns.Take(ctx, try.key, now, SignInWindow)
 	if err != nil {
@@ -89,7 +135,7 @@ func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTr
 	try.n, try.until = n, until
 	if n > s.cfg.signInFailures() {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "sign-in refused: too many failed sign-ins for the account", slog.String("account", kind),
-			slog.Time("until", until), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx)))
+			slog.Bool("device", try.device), slog.Time("until", until), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx)))
 		return signInTry{}, &SignInsLimited{RetryAfter: until.Sub(now)}
 	}
 	return try, nil
@@ -97,12 +143,12 @@ func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTr
 
 // startPasswordCheck counts a check of a signed-in account's password (attempt: a
 // password change, a staff member's re-authentication) as a sign-in to the
-// account of email (startSignIn), in the same budget: the failures here and at
-// the sign-in page add up, so that someone holding a stolen session gets no more
-// guesses at the password than a guesser at the sign-in page, and none past the
-// budget, the right password included.
+// account of email (startSignIn), in the account's shared budget, known device or
+// not: the failures here and at the sign-in page add up, so that someone holding
+// a stolen session gets no more guesses at the password than a guesser at the
+// sign-in page, and none past the budget, the right password included.
 func (s *Service) startPasswordCheck(ctx context.Context, kind, attempt, email string) (signInTry, error) {
-	try, err := s.startSignIn(ctx, kind, strings.ToLower(strings.TrimSpace(email)))
+	try, err := s.takeSignIn(ctx, signInTry{kind: kind, key: signInKey(kind, strings.ToLower(strings.TrimSpace(email)))})
 	try.attempt = attempt
 	return try, err
 }
@@ -115,7 +161,8 @@ func (s *Service) signInFailed(ctx context.Context, try signInTry, id int64) boo
 	if try.n != s.cfg.signInFailures() {
 		return false
 	}
-	attrs := []slog.Attr{slog.String("account", try.kind), slog.String("attempt", cmp.Or(try.attempt, attemptSignIn)), slog.Int64("failures", try.n),
+	attrs := []slog.Attr{slog.String("account", try.kind), slog.Bool("device", try.device),
+		slog.String("attempt", cmp.Or(try.attempt, attemptSignIn)), slog.Int64("failures", try.n),
 		slog.Duration("window", SignInWindow), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx))}
 	if id != 0 {
 		attrs = append(attrs, slog.Int64(try.kind+"_id", id))
@@ -186,6 +233,9 @@ func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email st
 	}
 	after := map[string]any{"failures": s.cfg.signInFailures(), "window": SignInWindow.String(), "ip": staff.ClientIP(ctx),
 		"attempt": cmp.Or(try.attempt, attemptSignIn)}
+	if try.device {
+		after["device"] = true // only the device that failed is refused
+	}
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignInsLimited, SubjectID: m.ID,
 			After: staff.JSON(after)})

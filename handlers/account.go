@@ -122,10 +122,12 @@ func loginPage(c *fiber.Ctx) error {
 
 // login signs a player in and sends them where they were going; a player the
 // national register excludes, who still has money here, is signed in withdraw-only
-// and sent to the cashier page, which says so.
+// and sent to the cashier page, which says so. The browser is remembered as a known
+// device of the player's (known_device.go).
 func login(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		email, next := c.FormValue("email"), c.FormValue("next")
+		withKnownDevice(c, deviceCookie)
 		player, access, err := svc.Authenticate(c.UserContext(), email, c.FormValue("password"))
 		if ok, err := playRefused(c, err); ok {
 			return err
@@ -138,6 +140,9 @@ func login(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		if err := signIn(c, player, access); err != nil {
+			return err
+		}
+		if err := rememberDevice(c, deviceCookie, "/login", player.Email); err != nil {
 			return err
 		}
 		if access.WithdrawOnly {

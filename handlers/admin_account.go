@@ -31,10 +31,12 @@ func adminLoginPage(svc *cashier.Service) fiber.Handler {
 }
 
 // adminLogin signs a staff member in, with their code when they have a second
-// factor, and sends them where they were going.
+// factor, and sends them where they were going. The browser is remembered as a
+// known device of the member's (known_device.go).
 func adminLogin(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		email, next := c.FormValue("email"), c.FormValue("next")
+		withKnownDevice(c, staffDeviceCookie)
 		m, err := svc.AuthenticateStaff(c.UserContext(), email, c.FormValue("password"), c.FormValue("code"))
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
@@ -45,6 +47,9 @@ func adminLogin(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		if err := signInStaff(c, m); err != nil {
+			return err
+		}
+		if err := rememberDevice(c, staffDeviceCookie, "/admin/login", m.Email); err != nil {
 			return err
 		}
 		return c.Redirect(localAdminPath(next), fiber.StatusSeeOther)

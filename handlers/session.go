@@ -87,6 +87,8 @@ type sessionStore struct {
 	// its settings.
 	staffCodecs []securecookie.Codec
 	staff       StaffSettings
+	// deviceCodecs sign and encrypt the known-device cookies (known_device.go).
+	deviceCodecs []securecookie.Codec
 	// idle ends a signed-in session after this long without a request; 0: never
 	// (the cookie's sessionMaxAge still applies).
 	idle time.Duration
@@ -112,7 +114,7 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
 		c.(*securecookie.SecureCookie).MaxAge(staffMaxAge)
 	}
-	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, staff: StaffSettings{}.withDefaults(), now: time.Now,
+	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, deviceCodecs: newDeviceCodecs(keys), staff: StaffSettings{}.withDefaults(), now: time.Now,
 		decoded: &decodedCookies{m: map[string]decodedSession{}}, csrf: newCSRFTokens(keys.Hash)}
 }
 
