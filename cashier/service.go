@@ -174,7 +174,7 @@ type Service struct {
 	limits          *limits.Service
 	secrets         *staff.SecretBox // seals staff second-factor secrets (staff.go)
 	counters        *store.Counters  // SharedCounters; nil on SQLite
-	signIns         attemptCounts    // failed sign-ins per account (signins.go): counters, or this instance's memory
+	signIns         attemptCounts    // failed sign-ins per account (signins.go), in the database
 }
 
 // New checks d and returns a Service.
@@ -215,11 +215,12 @@ func New(d Deps) (*Service, error) {
 		return nil, fmt.Errorf("cashier: Deps.TOTPKey: %w", err)
 	}
 	var counters *store.Counters
-	var signIns attemptCounts = newMemoryCounts()
 	if d.DB.Dialector.Name() == "postgres" {
 		counters = store.NewCounters(d.DB, nil) // the limiters' own clock is the real one
-		signIns = counters                      // Take is given the service's clock
 	}
+	// Failed sign-ins are kept in the database on SQLite too: in memory, a restart
+	// gave a guesser a fresh budget. Take is given the service's clock.
+	signIns := store.NewCounters(d.DB, nil)
 	return &Service{secrets: secrets, db: d.DB, trustly: d.Trustly, merchantKey: d.MerchantKey, trustlyKey: d.TrustlyKey,
 		cfg: d.Config, now: d.Now, log: d.Log, rules: rules, metrics: d.Metrics,
 		exclusions: d.Exclusions, registerTimeout: d.RegisterTimeout, limits: lim, counters: counters, signIns: signIns}, nil

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -49,10 +48,10 @@ const (
 	signInStaff  = "staff"
 )
 
-// attemptCounts keeps the counts of sign-ins per account: store.Counters on a
-// shared database, memoryCounts otherwise. Take counts one attempt under key and
-// returns the attempts in its window, this one included, and the window's end;
-// GiveBack takes one back in the window still running.
+// attemptCounts keeps the counts of sign-ins per account: store.Counters, in the
+// database (on SQLite too, so that they survive a restart). Take counts one
+// attempt under key and returns the attempts in its window, this one included,
+// and the window's end; GiveBack takes one back in the window still running.
 type attemptCounts interface {
 	Take(ctx context.Context, key string, now time.Time, window time.Duration) (int64, time.Time, error)
 	GiveBack(ctx context.Context, key string, now time.Time) error
@@ -242,51 +241,6 @@ func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email st
 	})
 	if err != nil {
 		return fmt.Errorf("limit sign-ins of staff %d: %w", m.ID, err)
-	}
-	return nil
-}
-
-// memoryCounts is attemptCounts in this instance's memory, for a database no
-// other instance shares (SQLite). Ended windows are swept every sweepEvery Takes.
-type memoryCounts struct {
-	mu    sync.Mutex
-	m     map[string]*memoryCount
-	takes int
-}
-
-type memoryCount struct {
-	n     int64
-	until time.Time
-}
-
-const sweepEvery = 256
-
-func newMemoryCounts() *memoryCounts { return &memoryCounts{m: map[string]*memoryCount{}} }
-
-func (c *memoryCounts) Take(_ context.Context, key string, now time.Time, window time.Duration) (int64, time.Time, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.takes++; c.takes%sweepEvery == 0 {
-		for k, v := range c.m {
-			if !now.Before(v.until) {
-				delete(c.m, k)
-			}
-		}
-	}
-	v := c.m[key]
-	if v == nil || !now.Before(v.until) {
-		v = &memoryCount{until: now.Add(window)}
-		c.m[key] = v
-	}
-	v.n++
-	return v.n, v.until, nil
-}
-
-func (c *memoryCounts) GiveBack(_ context.Context, key string, now time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v := c.m[key]; v != nil && now.Before(v.until) && v.n > 0 {
-		v.n--
 	}
 	return nil
 }

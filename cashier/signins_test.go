@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -70,8 +73,9 @@ func signInOutcome(err error, limit time.Duration) string {
 // account is refused unchecked, the right password too, until the window ends. An
 // email nobody has is counted and refused the same way (the answer says nothing of
 // whether it is someone's), another player is not held back, and a right password
-// does not use up the budget (nor give back the failures before it). On
-// PostgreSQL a second instance on the database counts in the same budget.
+// does not use up the budget (nor give back the failures before it). A second
+// instance on the database counts in the same budget (on SQLite: the instance
+// after a restart).
 func TestSignInsLimitedPerAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		var mu sync.Mutex
@@ -110,10 +114,8 @@ func TestSignInsLimitedPerAccount(t *testing.T) {
 		if o := try(svc, "anna@example.com", right); o != "limited" {
 			t.Errorf("the right password after 10 failures: %s; want limited", o)
 		}
-		if db.Dialector.Name() == "postgres" {
-			if o := try(signInService(t, db, clock, 0), "anna@example.com", right); o != "limited" {
-				t.Errorf("the right password at a second instance: %s; want limited", o)
-			}
+		if o := try(signInService(t, db, clock, 0), "anna@example.com", right); o != "limited" {
+			t.Errorf("the right password at a second instance: %s; want limited", o)
 		}
 		if o := try(svc, "bert@example.com", right); o != "in" {
 			t.Errorf("another player: %s; want in", o)
@@ -458,4 +460,49 @@ func TestStaffPasswordChecksCountAsSignIns(t *testing.T) {
 			t.Errorf("audit rows of the member with a second factor: %+v, %v; want one", rows, err)
 		}
 	})
+}
+
+// TestSignInCountsSurviveRestart: on SQLite the failed sign-ins per account were
+// kept in the instance's memory, so a restart (a deploy, a crash, one the guesser
+// provoked) gave a guesser a fresh budget. They are kept in the database, as on
+// PostgreSQL: a service started again on the same file still refuses the right
+// password after 10 failures, and counts a known device's failures apart.
+func TestSignInCountsSurviveRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cashier.db")
+	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	ctx := context.Background()
+	open := func() (*cashier.Service, *gorm.DB) {
+		t.Helper()
+		db, err := store.Open(path, slog.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close(db) })
+		return signInService(t, db, clock, 0), db
+	}
+	svc, db := open()
+	if _, err := svc.Register(ctx, anna()); err != nil {
+		t.Fatal(err)
+	}
+	device := cashier.WithKnownDevice(ctx, cashier.KnownDevice{Account: anna().Email, ID: "a-browser"})
+	for i := range cashier.DefaultSignInFailures {
+		if _, _, err := svc.Authenticate(ctx, anna().Email, fmt.Sprintf("guess %d", i)); signInOutcome(err, cashier.SignInWindow) != "wrong" {
+			t.Fatalf("wrong password %d: %v", i+1, err)
+		}
+		if _, _, err := svc.Authenticate(device, anna().Email, fmt.Sprintf("typo %d", i)); signInOutcome(err, cashier.SignInWindow) != "wrong" {
+			t.Fatalf("the known device's wrong password %d: %v", i+1, err)
+		}
+	}
+	store.Close(db)
+	again, _ := open()
+	for name, ctx := range map[string]context.Context{"without a device": ctx, "the known device": device} {
+		if _, _, err := again.Authenticate(ctx, anna().Email, "correct horse battery"); signInOutcome(err, cashier.SignInWindow) != "limited" {
+			t.Errorf("%s, the right password after 10 failures and a restart: %v; want limited", name, err)
+		}
+	}
+	if _, _, err := again.Authenticate(cashier.WithKnownDevice(ctx, cashier.KnownDevice{Account: anna().Email, ID: "another browser"}),
+		anna().Email, "correct horse battery"); err != nil {
+		t.Errorf("another known device after the restart: %v; want in", err)
+	}
 }
