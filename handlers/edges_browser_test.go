@@ -9,10 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
 )
 
 // Browser tests of the rough edges a first-time player met: what fits on a phone
@@ -262,7 +266,7 @@ func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 	paths := []string{"/payout", "/payouts/" + strconv.FormatInt(payout, 10), "/bank-accounts", "/bank-accounts/new",
 		"/bank-accounts/new?country=FI", "/accounts/success?order=" + selects[0], "/accounts/success?order=" + selects[1],
 		"/accounts/fail?order=" + selects[1], "/deposit/success?order=" + credited, "/deposit/fail?order=" + cancelled,
-		"/deposit/success?order=" + waiting, "/limits", "/breaks", "/profile"}
+		"/deposit/success?order=" + waiting, "/limits", "/breaks", "/profile", "/no-such-page"}
 	for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
 		b.chooseLanguage(code)
 		for _, path := range paths {
@@ -280,5 +284,161 @@ func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 		b.chooseLanguage(code)
 		b.do("the reality check in "+code, chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("reality-check")))
 		b.wordsWhole("reality check", code)
+	}
+}
+
+// heldRegister is a self-exclusion register that keeps every question until the
+// test ends, so a Pay N Play kyc stays undecided: the cashier is still asking
+// when Trustly gives up waiting and sends the visitor back.
+type heldRegister struct{ release chan struct{} }
+
+func (h heldRegister) Check(ctx context.Context, _ exclusions.Person) (exclusions.Result, error) {
+	select {
+	case <-h.release:
+		return exclusions.Result{Register: "held", Reference: "held:none"}, nil
+	case <-ctx.Done():
+		return exclusions.Result{}, ctx.Err()
+	}
+}
+
+// TestBrowserPhoneWordsWholePayNPlay: on a 360 px phone no word is cut in the
+// middle or runs off on the Pay N Play pages between the start page and the
+// player's first page, in every language: the checkout page of "Deposit & play"
+// and of "Log in with your bank" (framed on wide screens; on a phone the note
+// shown while the whole window goes to Trustly, and without script the link),
+// and the page that waits for the kyc decision after the bank login, for a
+// deposit and for a login. The visitor reaches the waiting page as one would
+// when the register is slow: the sandbox's checkout waits a second for the
+// cashier's kyc answer (its login step's option), gives up and sends the window
+// back while the cashier still asks the register.
+func TestBrowserPhoneWordsWholePayNPlay(t *testing.T) {
+	held := heldRegister{release: make(chan struct{})}
+	lv := startLive(t, liveOptions{
+		Setup: func(s *testSetup) {
+			withPayNPlay(t, "SE=pure")(s)
+			s.Cashier.Exclusions = held
+			s.Cashier.RegisterTimeout = time.Hour
+		},
+		// The cancel after the kyc wait would end the waiting; it comes later.
+		Sandbox: func(c *sandbox.Config) { c.NotifyDelay = time.Hour },
+	})
+	t.Cleanup(func() { close(held.release) })
+	b := newBrowserFor(t, lv, 8*browserTimeout)
+
+	b.do("use a wide screen", chromedp.EmulateViewport(1000, 780))
+	b.depositAndPlay("SE", "100")
+	depositCheckout := b.location()[len(lv.URL):]
+	b.do("log in with the bank", chromedp.Navigate(lv.URL+"/?market=SE"), chromedp.WaitVisible(id("bank-login-form")),
+		chromedp.Click(id("bank-login")), chromedp.WaitVisible(id("checkout-frame")))
+	b.waitLocation("/paynplay/checkout")
+	loginCheckout := b.location()[len(lv.URL):]
+
+	codes := []string{"et", "en", "sv", "fi", "nl"}
+	for _, code := range codes {
+		b.chooseLanguage(code)
+		for _, path := range []string{depositCheckout, loginCheckout} {
+			// Opened on a phone the page goes to Trustly at once: it is opened wide
+			// and seen at a phone's width, without script and then as the phone
+			// shows it while it goes.
+			b.do("open "+path+" in "+code, chromedp.EmulateViewport(1000, 780), chromedp.Navigate(lv.URL+path),
+				chromedp.WaitVisible(id("checkout-title")), chromedp.EmulateViewport(360, 780))
+			b.wordsWhole(path+" without script", code)
+			b.do("going to Trustly", chromedp.Evaluate[chromedp.Void](`document.querySelector(".checkout").classList.add("redirecting")`))
+			b.wordsWhole(path, code)
+		}
+	}
+
+	// A browser remembers its last three orders: these two come after.
+	b.do("use a phone-sized screen", chromedp.EmulateViewport(360, 780))
+	waitKYC := func(what string, start ...chromedp.Action[chromedp.Void]) string {
+		b.do(what, append(start, chromedp.WaitVisible(id("bank-next")), chromedp.Click(id("bank-next")),
+			chromedp.WaitVisible(id("person-se-adult")), chromedp.Click(id("person-se-adult")),
+			chromedp.SendKeys(id("kyc-timeout"), "1s"), chromedp.Click(id("login")))...)
+		b.waitLocation("/paynplay/fail")
+		b.do("the waiting page", chromedp.WaitVisible(id("paynplay-waiting")))
+		return b.location()[len(lv.URL):]
+	}
+	depositWaits := waitKYC("deposit & play 100 on a phone", chromedp.Navigate(lv.URL+"/?market=SE"),
+		chromedp.WaitVisible(id("deposit-play-form")), chromedp.SendKeys(id("amount"), "100"), chromedp.Click(id("deposit-play")))
+	loginWaits := waitKYC("log in with the bank on a phone", chromedp.Navigate(lv.URL+"/?market=SE"),
+		chromedp.WaitVisible(id("bank-login-form")), chromedp.Click(id("bank-login")))
+	for _, code := range codes {
+		b.chooseLanguage(code)
+		for _, path := range []string{depositWaits, loginWaits} {
+			b.do("open "+path+" in "+code, chromedp.Navigate(lv.URL+path), chromedp.WaitVisible(id("paynplay-waiting")))
+			b.wordsWhole(path, code)
+		}
+	}
+}
+
+// TestBrowserPhoneWordsWholeErrors: on a 360 px phone no word is cut in the
+// middle or runs off on the error pages a visitor meets, in every language:
+// "page not found" (a missing route), "Not allowed" (403: a form whose cookie has
+// gone), "Too many attempts" (429) for an account's
+// failed sign-ins ("Wait 15 minutes") and for an address's ("Wait a minute"), and
+// "Something went wrong" (500: the database is gone). Each language's visitor
+// comes from an address of its own (through the trusted proxy), as the limits
+// per address last a minute.
+func TestBrowserPhoneWordsWholeErrors(t *testing.T) {
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) {
+		s.Cashier.Config.SignInFailures = 2
+		s.Web.LoginLimit = 5
+		s.Web.TrustedProxies = []string{"127.0.0.0/8"}
+	}})
+	b := newBrowserFor(t, lv, 6*browserTimeout)
+	b.do("use a phone-sized screen", chromedp.EmulateViewport(360, 780))
+	from := func(addr string) {
+		b.do("come from "+addr, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+				Headers: network.Headers{"X-Forwarded-For": addr}})
+			return err
+		}))
+	}
+	signIn := func(email string) []chromedp.Action[chromedp.Void] {
+		return []chromedp.Action[chromedp.Void]{chromedp.Navigate(lv.URL + "/login"), chromedp.WaitVisible(id("login-form")),
+			chromedp.SendKeys(id("email"), email), chromedp.SendKeys(id("password"), "not the password"),
+			chromedp.Evaluate[chromedp.Void](`document.body.setAttribute("data-sent", "")`),
+			chromedp.Click(id("login-submit")), chromedp.WaitReady("body:not([data-sent]) main")}
+	}
+	// tooMany signs in as email with a wrong password until an error page's
+	// sentence is the one wanted: an account's limit names its 15 minutes, an
+	// address's says "a minute" in words.
+	tooMany := func(email string, perAccount bool) {
+		for range 8 {
+			b.do("sign in as "+email, signIn(email)...)
+			if b.has("error-message") && strings.Contains(b.text("error-message"), "15") == perAccount {
+				return
+			}
+		}
+		t.Fatalf("signing in as %s: no 429 page for the account (%t); the last: %s", email, perAccount, b.location())
+	}
+	codes := []string{"et", "en", "sv", "fi", "nl"}
+	for i, code := range codes {
+		from("203.0.113." + strconv.Itoa(i+1))
+		b.chooseLanguage(code)
+		b.do("a missing page in "+code, chromedp.Navigate(lv.URL+"/no-such-page"), chromedp.WaitVisible(id("error-title")))
+		b.wordsWhole("404", code)
+		b.do("sign in with a form whose cookie has gone", chromedp.Navigate(lv.URL+"/login"), chromedp.WaitVisible(id("login-form")),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, network.DeleteCookies, network.DeleteCookiesParams{Name: "cashier_csrf", URL: lv.URL})
+				return err
+			}),
+			chromedp.SendKeys(id("email"), "anna@example.com"), chromedp.SendKeys(id("password"), testPassword),
+			chromedp.Click(id("login-submit")), chromedp.WaitVisible(id("error-title")))
+		b.wordsWhole("403 form expired", code)
+		tooMany("guess-"+code+"@example.com", true)
+		b.wordsWhole("429 for an account", code)
+		tooMany("guess-"+code+"@example.com", false)
+		b.wordsWhole("429 for an address", code)
+	}
+
+	if err := store.Close(lv.DB); err != nil {
+		t.Fatal(err)
+	}
+	for i, code := range codes {
+		from("203.0.113." + strconv.Itoa(i+11))
+		b.chooseLanguage(code)
+		b.do("sign in without a database", append(signIn("anna@example.com"), chromedp.WaitVisible(id("request-id")))...)
+		b.wordsWhole("500", code)
 	}
 }
