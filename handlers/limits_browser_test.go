@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -90,5 +92,70 @@ func TestBrowserDepositAboveLimit(t *testing.T) {
 	b.do("see the limits page", chromedp.Navigate(lv.URL+"/limits"), chromedp.WaitVisible(id("limits-table")))
 	if used, left := b.text("limit-day-used"), b.text("limit-day-left"); used != "SEK 250.00" || !strings.HasPrefix(left, "SEK 350.00") {
 		t.Errorf("limits page: used %q, left %q; want SEK 250.00 and SEK 350.00", used, left)
+	}
+}
+
+// TestBrowserLimitsPhoneWaitingOnlyWhenSomethingWaits: on a 360 px phone, where
+// the limits' rows stack, a period with a raise waiting shows "Waiting" beside
+// it, and a period with nothing waiting shows no empty "Waiting" line; screen
+// readers still find that row's waiting cell, empty, under its column, as on a
+// wide screen, where the column stays.
+func TestBrowserLimitsPhoneWaitingOnlyWhenSomethingWaits(t *testing.T) {
+	lv := startLive(t, liveOptions{Setup: withLimitPolicies})
+	b := newBrowser(t, lv)
+	email := "vera@example.com"
+	b.do("register", b.registerOnly(email)...)
+	cl := lv.signedInAs(email)
+	cl.submit("/limits", url.Values{"day": {"500"}, "week": {"2000"}, "month": {"5000"}}).wantRedirect("/limits")
+	cl.submit("/limits", url.Values{"day": {"900"}, "week": {"2000"}, "month": {"5000"}}).wantRedirect("/limits")
+
+	// shown is the pending cell of a period as drawn: its height and its text.
+	shown := func(period string) (float64, string) {
+		t.Helper()
+		type drawn struct {
+			Height float64 `json:"height"`
+			Text   string  `json:"text"`
+		}
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[drawn](`(function(){
+			var td = document.querySelector('[data-testid="limit-`+period+`-pending"]').closest("td"), r = td.getBoundingClientRect();
+			return {height: r.height, text: td.innerText.trim()}; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Height, strings.Join(strings.Fields(got.Text), " ")
+	}
+	// role is what screen readers are told the pending cell of a period is.
+	role := func(period string) string {
+		t.Helper()
+		nodes, err := chromedp.Run(b.ctx, chromedp.Nodes(`[data-testid="limit-`+period+`"] td:last-child`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			res, err := cdp.Call(ctx, tg, accessibility.GetPartialAXTree, accessibility.GetPartialAXTreeParams{
+				BackendNodeID: nodes[0].BackendNodeID, FetchRelatives: new(false)})
+			if err == nil && len(res.Nodes) > 0 && !res.Nodes[0].Ignored && res.Nodes[0].Role != nil {
+				got = strings.Trim(string(res.Nodes[0].Role.Value), `"`)
+			}
+			return err
+		})); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, width := range []int64{360, 1000} {
+		b.do("open the limits", chromedp.EmulateViewport(width, 800), chromedp.Navigate(lv.URL+"/limits"), chromedp.WaitVisible(id("limits-table")))
+		if h, text := shown("day"); h < 10 || !strings.Contains(text, "SEK 900.00") || (width == 360) != strings.HasPrefix(text, "Waiting") {
+			t.Errorf("%d px: the day's raise is drawn %.0f px high, reading %q; want it shown (beside its heading on a phone)", width, h, text)
+		}
+		for _, period := range []string{"week", "month"} {
+			if h, text := shown(period); width == 360 && h > 1 {
+				t.Errorf("%d px: nothing waits for the %s, yet its waiting cell is drawn %.0f px high, reading %q; want it out of sight", width, period, h, text)
+			}
+			if got := role(period); got != "cell" {
+				t.Errorf("%d px: screen readers get the %s's waiting cell as %q; want a cell", width, period, got)
+			}
+		}
 	}
 }
