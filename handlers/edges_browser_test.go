@@ -319,8 +319,10 @@ func TestBrowserPhoneWordsWholePayNPlay(t *testing.T) {
 			s.Cashier.Exclusions = held
 			s.Cashier.RegisterTimeout = time.Hour
 		},
-		// The cancel after the kyc wait would end the waiting; it comes later.
-		Sandbox: func(c *sandbox.Config) { c.NotifyDelay = time.Hour },
+		// The sandbox stops waiting for the held answer after a second (its
+		// deliverer gives up, then the kyc's wait runs out); the cancel that
+		// follows would end the waiting, so it comes later.
+		Sandbox: func(c *sandbox.Config) { c.DeliveryTimeout, c.NotifyDelay = time.Second, time.Hour },
 	})
 	t.Cleanup(func() { close(held.release) })
 	b := newBrowserFor(t, lv, 8*browserTimeout)
