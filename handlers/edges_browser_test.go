@@ -287,12 +287,19 @@ func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 	}
 }
 
-// heldRegister is a self-exclusion register that keeps every question until the
-// test ends, so a Pay N Play kyc stays undecided: the cashier is still asking
-// when Trustly gives up waiting and sends the visitor back.
-type heldRegister struct{ release chan struct{} }
+// heldRegister is a self-exclusion register that answers at once for the persons
+// it lists (excluded) and keeps every other question until the test ends, so
+// their Pay N Play kyc stays undecided: the cashier is still asking when Trustly
+// gives up waiting and sends the visitor back.
+type heldRegister struct {
+	listed  *exclusions.Fake
+	release chan struct{}
+}
 
-func (h heldRegister) Check(ctx context.Context, _ exclusions.Person) (exclusions.Result, error) {
+func (h heldRegister) Check(ctx context.Context, p exclusions.Person) (exclusions.Result, error) {
+	if res, err := h.listed.Check(ctx, p); err != nil || res.Excluded {
+		return res, err
+	}
 	select {
 	case <-h.release:
 		return exclusions.Result{Register: "held", Reference: "held:none"}, nil
@@ -307,12 +314,13 @@ func (h heldRegister) Check(ctx context.Context, _ exclusions.Person) (exclusion
 // and of "Log in with your bank" (framed on wide screens; on a phone the note
 // shown while the whole window goes to Trustly, and without script the link),
 // and the page that waits for the kyc decision after the bank login, for a
-// deposit and for a login. The visitor reaches the waiting page as one would
+// deposit and for a login, and the refusal of a person the national register
+// excludes ("You cannot play here"). The visitor reaches the waiting page as one would
 // when the register is slow: the sandbox's checkout waits a second for the
 // cashier's kyc answer (its login step's option), gives up and sends the window
 // back while the cashier still asks the register.
 func TestBrowserPhoneWordsWholePayNPlay(t *testing.T) {
-	held := heldRegister{release: make(chan struct{})}
+	held := heldRegister{listed: exclusions.Sandbox(), release: make(chan struct{})}
 	lv := startLive(t, liveOptions{
 		Setup: func(s *testSetup) {
 			withPayNPlay(t, "SE=pure")(s)
@@ -370,6 +378,19 @@ func TestBrowserPhoneWordsWholePayNPlay(t *testing.T) {
 			b.do("open "+path+" in "+code, chromedp.Navigate(lv.URL+path), chromedp.WaitVisible(id("paynplay-waiting")))
 			b.wordsWhole(path, code)
 		}
+	}
+
+	// A person the register lists is refused at once: "You cannot play here".
+	b.do("deposit & play 100 as Sven, excluded", chromedp.Navigate(lv.URL+"/?market=SE"), chromedp.WaitVisible(id("deposit-play-form")),
+		chromedp.SendKeys(id("amount"), "100"), chromedp.Click(id("deposit-play")))
+	b.do("log in to the bank as Sven", bankLogin("se-excluded")...)
+	b.waitLocation("/paynplay/")
+	b.do("the refusal", chromedp.WaitVisible(id("refusal")))
+	refused := b.location()[len(lv.URL):]
+	for _, code := range codes {
+		b.chooseLanguage(code)
+		b.do("open "+refused+" in "+code, chromedp.Navigate(lv.URL+refused), chromedp.WaitVisible(id("refusal")))
+		b.wordsWhole("excluded "+refused, code)
 	}
 }
 
