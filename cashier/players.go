@@ -205,10 +205,12 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 // a *models.Problem, and nothing changes.
 //
 // A wrong current password counts as a failed sign-in to the player's email
-// (startPasswordCheck): past Config.SignInFailures in SignInWindow, with those at
-// the sign-in page, the change fails with *SignInsLimited, unchecked. The failure
-// that uses the budget up ends every session of the player's (SessionsEnded,
-// passwordChangeFailed).
+// (startPasswordCheck), and in a budget of the session's own (ctx's WithSession):
+// past Config.SignInFailures in SignInWindow from this session, the change fails
+// with *SignInsLimited, unchecked, however many failed at the sign-in page. The
+// failure that uses the session's budget up ends every session of the player's
+// (SessionsEnded, passwordChangeFailed). Without a session in ctx the change is
+// refused by the account's shared budget.
 func (s *Service) ChangePassword(ctx context.Context, player models.Player, current, password string) (models.Player, error) {
 	p, err := s.Player(ctx, player.ID)
 	if err != nil {

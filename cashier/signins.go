@@ -27,14 +27,15 @@ const DefaultSignInFailures = 10
 // names (a player's or a staff member's email, whether or not anyone has it) had
 // its failed sign-ins for this window. The web's limits per address cannot stop a
 // guesser with many addresses; this one counts per account, on every instance. A
-// signed-in account's password checks (a password change, a staff member's
-// re-authentication) count in the same budget and are refused with it too. A
-// sign-in from a known device of the account's (KnownDevice) counts in a budget of
-// its own and is refused only when that one is used up.
+// signed-in session's password checks (a password change, a staff member's
+// re-authentication) count in the same budget, but are refused only by a budget of
+// the session's own (WithSession). A sign-in from a known device of the account's
+// (KnownDevice) counts in a budget of its own and is refused only when that one is
+// used up.
 type SignInsLimited struct {
 	RetryAfter time.Duration // until the window ends
-	// SessionsEnded says that every session of the player's was ended along
-	// (ChangePassword).
+	// SessionsEnded says that every session of the player's or staff member's was
+	// ended along (ChangePassword, Reauthenticate, ChangeStaffPassword).
 	SessionsEnded bool
 }
 
@@ -69,9 +70,23 @@ func (c Config) signInFailures() int64 {
 type signInTry struct {
 	kind, key string
 	device    bool      // counted in the budget of a known device of the account's
+	session   bool      // counted in the budget of a signed-in session (startPasswordCheck)
 	attempt   string    // what the password is checked for (attemptSignIn when empty), in logs and the audit
 	n         int64     // the attempts counted in the window, this one included
 	until     time.Time // the window's end
+	// shared is the key of the account's shared budget when try is a session's
+	// (session): the check counts there too, unrefused, and is given back there too;
+	// sharedN is its count there.
+	shared  string
+	sharedN int64
+}
+
+// usedUp reports whether try was the attempt its budget counted last in this
+// window (last: from now on it refuses), or, for a session's check, the one that
+// used up the account's shared budget (shared: from now on sign-ins without a
+// known device are refused, while the session's checks go on).
+func (try signInTry) usedUp(limit int64) (last, shared bool) {
+	return try.n == limit, try.shared != "" && try.sharedN == limit
 }
 
 // KnownDevice is a browser that signed in to an account before, as the web layer
@@ -90,6 +105,17 @@ type knownDeviceKey struct{}
 // WithKnownDevice returns ctx carrying d, for Authenticate and AuthenticateStaff.
 func WithKnownDevice(ctx context.Context, d KnownDevice) context.Context {
 	return context.WithValue(ctx, knownDeviceKey{}, d)
+}
+
+type sessionKey struct{}
+
+// WithSession returns ctx carrying id, the random ID of the signed-in session a
+// password check comes from (a player's or a staff member's), for ChangePassword,
+// Reauthenticate and ChangeStaffPassword: their checks are refused by a budget of
+// that session's own (startPasswordCheck). The ID is new at every sign-in, and only
+// a sign-in, with the password, gives one.
+func WithSession(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, id)
 }
 
 // signInKey is the key of the shared budget of the account of email (normalized)
@@ -142,46 +168,81 @@ func (s *Service) takeSignIn(ctx context.Context, try signInTry) (signInTry, err
 
 // startPasswordCheck counts a check of a signed-in account's password (attempt: a
 // password change, a staff member's re-authentication) as a sign-in to the
-// account of email (startSignIn), in the account's shared budget, known device or
-// not: the failures here and at the sign-in page add up, so that someone holding
-// a stolen session gets no more guesses at the password than a guesser at the
-// sign-in page, and none past the budget, the right password included.
+// account of email (startSignIn). It is refused by a budget of the session's own
+// (ctx's WithSession), of the same size, and counted in the account's shared one
+// as well, unrefused: a guesser at the sign-in page who used up the shared budget
+// does not keep the signed-in owner from re-authenticating or changing their
+// password, while someone holding a stolen session gets no more guesses at the
+// password than a guesser at the sign-in page, none past the session's budget,
+// the right password included, and their failures still count at the sign-in
+// page. The check that uses the session's budget up ends the account's sessions
+// (passwordChangeFailed, staffSignInFailed). A check without a session counts in
+// and is refused by the shared budget, as a sign-in without a known device.
 func (s *Service) startPasswordCheck(ctx context.Context, kind, attempt, email string) (signInTry, error) {
-	try, err := s.takeSignIn(ctx, signInTry{kind: kind, key: signInKey(kind, strings.ToLower(strings.TrimSpace(email)))})
-	try.attempt = attempt
-	return try, err
+	shared := signInKey(kind, strings.ToLower(strings.TrimSpace(email)))
+	id, _ := ctx.Value(sessionKey{}).(string)
+	if id == "" {
+		try, err := s.takeSignIn(ctx, signInTry{kind: kind, key: shared})
+		try.attempt = attempt
+		return try, err
+	}
+	sum := sha256.Sum256([]byte(id))
+	try, err := s.takeSignIn(ctx, signInTry{kind: kind, key: shared + ":session:" + hex.EncodeToString(sum[:]), session: true})
+	if err != nil {
+		return signInTry{}, err
+	}
+	n, _, err := s.signIns.Take(ctx, shared, s.now(), SignInWindow)
+	if err != nil {
+		s.signInPassed(ctx, try)
+		return signInTry{}, fmt.Errorf("sign-in: %w", err)
+	}
+	try.attempt, try.shared, try.sharedN = attempt, shared, n
+	return try, nil
 }
 
 // signInFailed notes the failure of try and reports whether it was the last its
-// account may have in this window: every sign-in to the account is refused from
-// now on, which is logged at WARN with id, when the email is someone's (never the
-// email itself).
+// budget may have in this window: every sign-in to the account (or from its known
+// device, or check from its session) is refused from now on, which is logged at
+// WARN with id, when the email is someone's (never the email itself). A session's
+// check that used up the account's shared budget is logged as well, with session
+// false, and is not the last: the session's checks go on.
 func (s *Service) signInFailed(ctx context.Context, try signInTry, id int64) bool {
-	if try.n != s.cfg.signInFailures() {
+	last, shared := try.usedUp(s.cfg.signInFailures())
+	if !last && !shared {
 		return false
 	}
-	attrs := []slog.Attr{slog.String("account", try.kind), slog.Bool("device", try.device),
-		slog.String("attempt", cmp.Or(try.attempt, attemptSignIn)), slog.Int64("failures", try.n),
+	failures, session := try.n, try.session
+	if !last {
+		failures, session = try.sharedN, false
+	}
+	attrs := []slog.Attr{slog.String("account", try.kind), slog.Bool("device", try.device), slog.Bool("session", session),
+		slog.String("attempt", cmp.Or(try.attempt, attemptSignIn)), slog.Int64("failures", failures),
 		slog.Duration("window", SignInWindow), slog.String("ip", staff.ClientIP(ctx)), slog.String("request_id", staff.RequestID(ctx))}
 	if id != 0 {
 		attrs = append(attrs, slog.Int64(try.kind+"_id", id))
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "sign-ins limited after failed sign-ins", attrs...)
-	return true
+	return last
 }
 
 // signInPassed gives back the count of a sign-in whose password was right: a
 // sign-in is counted only when it failed. It does not give back the failures
 // before it: a guesser's count goes on whoever else signs in.
 func (s *Service) signInPassed(ctx context.Context, try signInTry) {
-	if err := s.signIns.GiveBack(ctx, try.key, s.now()); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in count not given back", slog.String("account", try.kind), slog.String("err", err.Error()))
+	for _, key := range []string{try.key, try.shared} {
+		if key == "" {
+			continue
+		}
+		if err := s.signIns.GiveBack(ctx, key, s.now()); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in count not given back", slog.String("account", try.kind), slog.String("err", err.Error()))
+		}
 	}
 }
 
 // passwordChangeFailed notes a wrong current password at player p's password
 // change (try, signInFailed) and returns its answer: the sentence of a wrong
-// password, or, for the failure that used up the account's budget,
+// password, or, for the failure that used up the session's budget (or the
+// account's, without a session),
 // *SignInsLimited with SessionsEnded, after ending every session of the player's.
 // A session whose holder has the password wrong that often is more likely someone
 // else's, a stolen cookie, than the player's, and a session cookie cannot be ended
@@ -201,7 +262,8 @@ func (s *Service) passwordChangeFailed(ctx context.Context, try signInTry, p mod
 // re-authentication, a password change) for the account of email, whose outcome is
 // err: a *models.Problem (a wrong password or code, a disabled account) counts as a
 // failed sign-in (staffSignInFailed); the right secrets, or a failure of ours, are
-// given back (signInPassed). It returns err, or the error of writing the audit.
+// given back (signInPassed). It returns err, the error of writing the audit, or
+// *SignInsLimited when the failure used up a session's budget (staffSignInFailed).
 func (s *Service) staffCheckDone(ctx context.Context, try signInTry, email string, err error) error {
 	if errors.As(err, new(*models.Problem)) {
 		if aerr := s.staffSignInFailed(ctx, try, email); aerr != nil {
@@ -217,9 +279,18 @@ func (s *Service) staffCheckDone(ctx context.Context, try signInTry, email strin
 // The failure that uses up a member's budget is written to the audit trail: from
 // now on sign-ins to the account are refused until the window ends. The author is
 // the system; the row names the member, where the last failure was (attempt) and
-// its address. An email of nobody's is only logged.
+// its address. An email of nobody's is only logged. A session's check that used up
+// the member's shared budget is audited so too.
+//
+// The failure that uses up a signed-in session's budget (a re-authentication or a
+// password change, startPasswordCheck) ends every session of the member's in the
+// same transaction, as a player's password change does (passwordChangeFailed): a
+// session whose holder has the password wrong that often is more likely a stolen
+// one, and a staff cookie cannot be ended alone. It returns *SignInsLimited with
+// SessionsEnded, and the row says session and sessions_ended.
 func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email string) error {
-	if try.n != s.cfg.signInFailures() {
+	last, shared := try.usedUp(s.cfg.signInFailures())
+	if !last && !shared {
 		return nil
 	}
 	var m staff.Member
@@ -235,12 +306,25 @@ func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email st
 	if try.device {
 		after["device"] = true // only the device that failed is refused
 	}
+	ended := try.session && last // the session's budget: the member's sessions end
+	if ended {
+		after["session"], after["sessions_ended"] = true, true
+	}
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		if ended {
+			if err := tx.Model(&staff.Member{}).Where("id = ?", m.ID).
+				UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error; err != nil {
+				return err
+			}
+		}
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventSignInsLimited, SubjectID: m.ID,
 			After: staff.JSON(after)})
 	})
 	if err != nil {
 		return fmt.Errorf("limit sign-ins of staff %d: %w", m.ID, err)
+	}
+	if ended {
+		return &SignInsLimited{SessionsEnded: true, RetryAfter: try.until.Sub(s.now())}
 	}
 	return nil
 }

@@ -390,8 +390,12 @@ func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code s
 // Reauthenticate checks an already signed-in member's password (and code, when
 // enrolled) again before a sensitive action, and audits it. It counts in the
 // member's budget of failed sign-ins as a sign-in does (startPasswordCheck,
-// staffCheckDone): a stolen session gets no more guesses here than at the sign-in
-// page, and past the budget it fails with *SignInsLimited, unchecked.
+// staffCheckDone), but is refused only by a budget of the session's own (ctx's
+// WithSession): a guesser who used up the member's budget at the sign-in page
+// does not keep them from re-authenticating, and a stolen session gets no more
+// guesses here than at the sign-in page: past the session's budget it fails with
+// *SignInsLimited, unchecked, and the failure that used it up ends every session
+// of the member's (SessionsEnded).
 func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password, code string) error {
 	cur, err := s.StaffMember(ctx, by.ID)
 	if err != nil {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,6 +79,22 @@ func adminLogout(svc *cashier.Service) fiber.Handler {
 	}
 }
 
+// staffSessionContext is the request's context naming the staff session a
+// password check comes from (cashier.WithSession): the check is refused by that
+// session's budget of failed sign-ins, not by the member's shared one.
+func staffSessionContext(c *fiber.Ctx) context.Context {
+	return cashier.WithSession(c.UserContext(), staffSession(c).ID)
+}
+
+// staffSessionsEnded drops this browser's staff session when err says the check
+// used up the session's budget and ended every session of the member's
+// (cashier.SignInsLimited.SessionsEnded).
+func staffSessionsEnded(c *fiber.Ctx, err error) {
+	if limited := (*cashier.SignInsLimited)(nil); errors.As(err, &limited) && limited.SessionsEnded {
+		dropStaffSession(c)
+	}
+}
+
 // reauthPage asks for the password (and code) again before a sensitive action.
 func reauthPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -98,7 +116,8 @@ func reauthView(c *fiber.Ctx, next, problem string) views.AdminReauthPage {
 func reauth(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		next := localAdminPath(c.FormValue("next"))
-		err := svc.Reauthenticate(c.UserContext(), currentStaff(c), c.FormValue("password"), c.FormValue("code"))
+		err := svc.Reauthenticate(staffSessionContext(c), currentStaff(c), c.FormValue("password"), c.FormValue("code"))
+		staffSessionsEnded(c, err)
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.AdminReauth(reauthView(c, next, problem.Message)))
@@ -131,8 +150,9 @@ func staffPasswordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
 // version, so the member stays signed in here only.
 func changeStaffPassword(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		m, err := svc.ChangeStaffPassword(c.UserContext(), currentStaff(c), c.FormValue("current"), c.FormValue("code"),
+		m, err := svc.ChangeStaffPassword(staffSessionContext(c), currentStaff(c), c.FormValue("current"), c.FormValue("code"),
 			c.FormValue("password"))
+		staffSessionsEnded(c, err)
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.AdminPassword(staffPasswordView(c, problem.Message)))

@@ -149,7 +149,8 @@ func setRequestID(c *fiber.Ctx) {
 }
 
 // withClientIP puts the client's address (clientIP) into the request's context,
-// for the service's log lines about failed staff sign-ins and re-authentications.
+// for the service's log lines about failed sign-ins, players' and staff's, and
+// password checks.
 func (mw *middleware) withClientIP(c *fiber.Ctx) error {
 	c.SetUserContext(staff.WithClientIP(c.UserContext(), mw.clientIP(c)))
 	return c.Next()

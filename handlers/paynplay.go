@@ -380,10 +380,13 @@ func profilePage(svc *cashier.Service) fiber.Handler {
 // the new version, so the player stays signed in here only. A wrong current
 // password that used up the account's budget of failed sign-ins ended every
 // session of the player's (cashier.SignInsLimited.SessionsEnded): this browser is
-// signed out too, and shown the wait.
+// signed out too, and shown the wait. The check is refused by the budget of this
+// session (cashier.WithSession), not by the account's, which a guesser at /login
+// can use up.
 func changePassword(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p, err := svc.ChangePassword(c.UserContext(), currentPlayer(c), c.FormValue("current"), c.FormValue("password"))
+		ctx := cashier.WithSession(c.UserContext(), session(c).ID) // refused by this session's budget
+		p, err := svc.ChangePassword(ctx, currentPlayer(c), c.FormValue("current"), c.FormValue("password"))
 		var limited *cashier.SignInsLimited
 		if errors.As(err, &limited) && limited.SessionsEnded {
 			signOut(c)

@@ -50,7 +50,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get(cashier.PayNPlayFailPath, payNPlayReturn(svc, mw.log))
 	app.Get("/paynplay/status", payNPlayStatus(svc))
 	app.Get("/profile", player, profilePage(svc))
-	app.Post("/profile/password", player, mw.passwordLimit, changePassword(svc))
+	app.Post("/profile/password", player, mw.passwordLimit, mw.withClientIP, changePassword(svc))
 	app.Post("/profile/sign-in", player, refuseInPure(svc), mw.passwordLimit, setPassword(svc))
 	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new"} {
 		app.All(path, player, refuseInPure(svc))
@@ -62,7 +62,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get("/register", registerPage(svc))
 	app.Post("/register", mw.loginLimit, register(svc))
 	app.Get("/login", loginPage)
-	app.Post("/login", mw.loginLimit, login(svc))
+	app.Post("/login", mw.loginLimit, mw.withClientIP, login(svc))
 	app.Post("/logout", logout(svc))
 
 	app.Get("/cashier", player, cashierPage(svc))

@@ -158,13 +158,16 @@ const msgLoggedOutTooManyAttempts = "You have tried too many times, so you have 
 // cookie) guesses the current password on the profile page. CASHIER_LOGIN_LIMIT
 // (here 100) a minute per account was the only brake there, for as long as the
 // session lived; now the guesses count in the account's budget of failed sign-ins,
-// with the wrong passwords at /login from other addresses: after 4 of those, 5 are
-// answered "wrong", and the 6th, the budget's 10th, is answered 429 with the wait in
-// words and in Retry-After and ends every session of the player's: the page shows
-// nobody signed in, and this browser, a copy of its cookie kept by the thief and
-// the player's other browser lead to the login page. The right password at /login
-// is refused until the 15 minutes are over, and then signs in: the password was
-// not changed. The sentence is in the player's language. On both databases.
+// with the wrong passwords at /login from other addresses, and are refused by a
+// budget of the session's own, of the same size: after 4 wrong at /login, 9 are
+// answered "wrong", and the 10th, the session's 10th, is answered 429 with the wait
+// in words and in Retry-After and ends every session of the player's: the page
+// shows nobody signed in, and this browser, a copy of its cookie kept by the thief
+// and the player's other browser lead to the login page. The right password at
+// /login (whose budget the 4 and the 10 used up) is refused until the 15 minutes
+// are over, and then signs in: the password was not changed. The sentence is in
+// the player's language. On both databases. (The session's budget is new: the
+// profile's guesses were refused by the account's, 6 after 4 at /login.)
 func TestPasswordChangeLimitPerAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		clock := &testClock{now: time.Now()}
@@ -192,15 +195,15 @@ func TestPasswordChangeLimitPerAccount(t *testing.T) {
 		guess := func(cl *testClient, i int) *testResponse {
 			return cl.submit("/profile/password", url.Values{"current": {fmt.Sprintf("profile guess %d", i)}, "password": {"a new password 1"}})
 		}
-		for i := range 5 {
+		for i := range 9 {
 			if r := guess(thief, i); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Your current password is wrong.") {
 				t.Fatalf("wrong current password %d on the profile page: status %d; want 422, the current password wrong", i+1, r.Status)
 			}
 		}
 		stolen := thief.cookie(sessionCookie).Value
-		r := guess(thief, 5)
+		r := guess(thief, 9)
 		if r.Status != http.StatusTooManyRequests || r.text("error-message") != msgLoggedOutTooManyAttempts || r.Header.Get("Retry-After") != "900" {
-			t.Errorf("the budget's 10th failure, on the profile page: status %d, %q, Retry-After %q; want 429, %q, 900", r.Status,
+			t.Errorf("the session's 10th failure, on the profile page: status %d, %q, Retry-After %q; want 429, %q, 900", r.Status,
 				r.text("error-message"), r.Header.Get("Retry-After"), msgLoggedOutTooManyAttempts)
 		}
 		if r.has("logout") {
@@ -236,12 +239,20 @@ func TestPasswordChangeLimitPerAccount(t *testing.T) {
 // TestStaffReauthLimitPerAccount: someone holding a staff member's session
 // guesses their password at re-authentication and on the password form, where
 // CASHIER_LOGIN_LIMIT (here 100) a minute was the only brake: the guesses count in
-// the member's budget of failed sign-ins with those at /admin/login. After 3 of
-// those, 7 wrong ones over the two forms are answered "wrong", and from then on
-// the right password is refused with 429 and the wait at re-authentication, on the
-// password form and at sign-in. The failure that used the budget up is audited once
-// by the system, naming the member and the re-authentication, and reads in words
-// on the audit page. On PostgreSQL the guesses alternate between two instances.
+// the member's budget of failed sign-ins with those at /admin/login, and are
+// refused by a budget of the session's own, of the same size. After 3 wrong at
+// /admin/login, 9 wrong ones over the two forms are answered "wrong", and the
+// 10th, a re-authentication, is answered 429 with the wait and ends every session
+// of the member's: the right password at re-authentication and on the password
+// form leads to /admin/login, and is refused there with 429 from a browser that
+// never signed in (the 3 and the 10 count there). The failure that used the
+// shared budget up (the 7th, a password change) and the one that used the
+// session's up are audited once each by the system, naming the member and the
+// form, the latter with the session and its ending, and read in words on the audit
+// page, which the member reads
+// after signing in again from their own browser (a known device). On PostgreSQL
+// the guesses alternate between two instances. (Before the session's budget, 7
+// wrong ones used up the member's budget, and the session went on, refused.)
 func TestStaffReauthLimitPerAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		clock := &testClock{now: time.Now()}
@@ -270,28 +281,41 @@ func TestStaffReauthLimitPerAccount(t *testing.T) {
 		change := func(current string) *testResponse {
 			return cl.submit("/admin/password", url.Values{"current": {current}, "password": {"a new password 1"}})
 		}
-		for i := range 7 {
+		for i := range 9 {
 			cl.app = apps[i%len(apps)] // a balancer alternating
 			form := change
-			if i%2 == 0 {
+			if i%2 == 1 {
 				form = reauth
 			}
 			if r := form(fmt.Sprintf("guess %d", i+3)); r.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("wrong password %d at re-authentication or the password form: status %d; want 422", i+1, r.Status)
 			}
 		}
-		for name, r := range map[string]*testResponse{"re-authentication": reauth(testPassword), "the password form": change(testPassword),
-			"sign-in": guesser.submitFrom("203.0.113.50", "/admin/login", url.Values{"email": {m.Email}, "password": {testPassword}})} {
-			if r.Status != http.StatusTooManyRequests || r.text("error-message") != msgTooManySignIns || r.Header.Get("Retry-After") != "900" {
-				t.Errorf("the right password at %s after the budget was used up: status %d, Retry-After %q; want 429, %q, 900", name,
-					r.Status, r.Header.Get("Retry-After"), msgTooManySignIns)
+		cl.app = apps[len(apps)-1]
+		if r := reauth("guess 12"); r.Status != http.StatusTooManyRequests || r.text("error-message") != msgLoggedOutTooManyAttempts || r.Header.Get("Retry-After") != "900" {
+			t.Errorf("the session's 10th failure: status %d, %q, Retry-After %q; want 429, %q, 900", r.Status, r.text("error-message"),
+				r.Header.Get("Retry-After"), msgLoggedOutTooManyAttempts)
+		}
+		for name, r := range map[string]*testResponse{"re-authentication": reauth(testPassword), "the password form": change(testPassword)} {
+			if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/admin/login") {
+				t.Errorf("the right password at %s after the session's budget was used up: status %d to %q; want 303 to /admin/login", name,
+					r.Status, r.Header.Get("Location"))
 			}
 		}
-		var rows []staff.Audit
-		ta.DB.Where("event = ?", staff.EventSignInsLimited).Find(&rows)
-		if len(rows) != 1 || rows[0].SubjectID != m.ID || rows[0].StaffID != 0 || !strings.Contains(rows[0].After, `"attempt":"re-authentication"`) {
-			t.Errorf("audit rows %+v; want one by the system naming member %d and the re-authentication", rows, m.ID)
+		if r := guesser.submitFrom("203.0.113.50", "/admin/login", url.Values{"email": {m.Email}, "password": {testPassword}}); r.Status != http.StatusTooManyRequests ||
+			r.text("error-message") != msgTooManySignIns || r.Header.Get("Retry-After") != "900" {
+			t.Errorf("the right password at sign-in after the budget was used up: status %d, Retry-After %q; want 429, %q, 900",
+				r.Status, r.Header.Get("Retry-After"), msgTooManySignIns)
 		}
+		var rows []staff.Audit
+		ta.DB.Where("event = ?", staff.EventSignInsLimited).Order("id").Find(&rows)
+		if len(rows) != 2 || rows[0].SubjectID != m.ID || rows[0].StaffID != 0 || rows[1].SubjectID != m.ID || rows[1].StaffID != 0 ||
+			!strings.Contains(rows[0].After, `"attempt":"password change"`) || strings.Contains(rows[0].After, "session") ||
+			!strings.Contains(rows[1].After, `"attempt":"re-authentication"`) || !strings.Contains(rows[1].After, `"session":true,"sessions_ended":true`) {
+			t.Errorf("audit rows %+v; want two by the system naming member %d: the password change that used up the shared budget, and the re-authentication that used up the session's, which ended the sessions", rows, m.ID)
+		}
+		cl.app = ta.App
+		cl.staffSignIn(m.Email, testPassword, "")
 		if got := cl.get("/admin/audit?event=" + string(staff.EventSignInsLimited)).text("audit-event"); got != "Sign-ins refused after wrong passwords or codes" {
 			t.Errorf("the audit row's action: %q", got)
 		}
