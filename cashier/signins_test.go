@@ -506,3 +506,53 @@ func TestSignInCountsSurviveRestart(t *testing.T) {
 		t.Errorf("another known device after the restart: %v; want in", err)
 	}
 }
+
+// TestSessionPasswordChecksConcurrent: a session's password checks are refused by
+// the session's own budget, also when they all come at once: after a guesser used
+// up the account's budget at the sign-in page, 24 wrong current passwords at once
+// from one session (over two instances on PostgreSQL) get 10 checked: 9 answered
+// "wrong", the one that used the session's budget up ends the player's sessions,
+// 14 refused unchecked. Another session of the player's still gets its own check;
+// the shared budget counted them all, so signing in is still refused.
+func TestSessionPasswordChecksConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		var mu sync.Mutex
+		now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		svc, ctx := signInService(t, db, clock, 0), context.Background()
+		second := svc
+		if db.Dialector.Name() == "postgres" {
+			second = signInService(t, db, clock, 0)
+		}
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range cashier.DefaultSignInFailures {
+			if _, _, err := svc.Authenticate(ctx, p.Email, fmt.Sprintf("guess %d", i)); signInOutcome(err, cashier.SignInWindow) != "wrong" {
+				t.Fatalf("wrong password %d at sign-in: %v", i+1, err)
+			}
+		}
+		stolen := cashier.WithSession(ctx, "a stolen session")
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for i := range 24 {
+			wg.Go(func() {
+				_, err := []*cashier.Service{svc, second}[i%2].ChangePassword(stolen, p, fmt.Sprintf("guess %d", i), "a new password 1")
+				mu.Lock()
+				got[changeOutcome(err)]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if want := map[string]int{"wrong": 9, "limited, logged out": 1, "limited": 14}; !maps.Equal(got, want) {
+			t.Errorf("24 wrong current passwords at once from one session: %v; want %v", got, want)
+		}
+		if _, err := svc.ChangePassword(cashier.WithSession(ctx, "the player's own"), p, "a typo", "a new password 1"); changeOutcome(err) != "wrong" {
+			t.Errorf("another session's wrong current password: %v; want wrong (its own budget)", err)
+		}
+		if _, _, err := svc.Authenticate(ctx, p.Email, "correct horse battery"); signInOutcome(err, cashier.SignInWindow) != "limited" {
+			t.Errorf("signing in with the right password: %v; want limited", err)
+		}
+	})
+}
