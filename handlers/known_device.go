@@ -27,16 +27,6 @@ type deviceValues struct {
 	Issued  int64  // Unix seconds; the cookie is not read deviceMaxAge after
 }
 
-// newDeviceCodecs sign and encrypt known-device cookies with keys.
-func newDeviceCodecs(keys SessionKeys) []securecookie.Codec {
-	codecs := securecookie.CodecsFromPairs(keys.Hash, keys.Block)
-	for _, c := range codecs {
-		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
-		c.(*securecookie.SecureCookie).MaxAge(deviceMaxAge)
-	}
-	return codecs
-}
-
 // withKnownDevice puts the browser's known-device cookie called name into the
 // request's context for the sign-in the request is (cashier.WithKnownDevice). A
 // missing, tampered, expired or other cookie is no device: the sign-in counts in

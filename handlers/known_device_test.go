@@ -102,7 +102,7 @@ func TestKnownDeviceSignsInPastAccountLimit(t *testing.T) {
 				o.account(ta, victim)
 				otherKind := ta.client()
 				o.signIn(otherKind, victim)
-				codecs := newDeviceCodecs(ta.Deps.SessionKeys)
+				codecs := jsonCodecs(ta.Deps.SessionKeys, deviceMaxAge)
 				encode := func(name string, v deviceValues) string {
 					s, err := securecookie.EncodeMulti(name, v, codecs...)
 					if err != nil {
@@ -248,7 +248,7 @@ func TestKnownDeviceCookie(t *testing.T) {
 				t.Errorf("%s, secure %t: cookie %+v; want HttpOnly, Secure %t, SameSite=Strict, Path=%s, Max-Age a year", k.name, secure, c, secure, k.login)
 			}
 			var v deviceValues
-			if err := securecookie.DecodeMulti(k.device, c.Value, &v, newDeviceCodecs(ta.Deps.SessionKeys)...); err != nil ||
+			if err := securecookie.DecodeMulti(k.device, c.Value, &v, jsonCodecs(ta.Deps.SessionKeys, deviceMaxAge)...); err != nil ||
 				v.Account != email || len(v.ID) != 32 {
 				t.Errorf("%s, secure %t: the cookie holds %+v, %v; want the account %s and a random id", k.name, secure, v, err, email)
 			}

@@ -99,6 +99,17 @@ type sessionStore struct {
 	csrf *csrfTokens
 }
 
+// jsonCodecs sign and encrypt a cookie of our own (the staff session, a known
+// device) with keys, as JSON, and decode none older than maxAge seconds.
+func jsonCodecs(keys SessionKeys, maxAge int) []securecookie.Codec {
+	codecs := securecookie.CodecsFromPairs(keys.Hash, keys.Block)
+	for _, c := range codecs {
+		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
+		c.(*securecookie.SecureCookie).MaxAge(maxAge)
+	}
+	return codecs
+}
+
 func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 	store := sessions.NewCookieStore(keys.Hash, keys.Block)
 	store.Options = &sessions.Options{Path: "/", MaxAge: sessionMaxAge, HttpOnly: true, Secure: secure,
@@ -109,12 +120,7 @@ func newSessionStore(keys SessionKeys, secure bool) *sessionStore {
 		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
 		legacy[i].(*securecookie.SecureCookie).MaxAge(sessionMaxAge)
 	}
-	staffCodecs := securecookie.CodecsFromPairs(keys.Hash, keys.Block)
-	for _, c := range staffCodecs {
-		c.(*securecookie.SecureCookie).SetSerializer(securecookie.JSONEncoder{})
-		c.(*securecookie.SecureCookie).MaxAge(staffMaxAge)
-	}
-	return &sessionStore{store: store, legacy: legacy, staffCodecs: staffCodecs, deviceCodecs: newDeviceCodecs(keys), staff: StaffSettings{}.withDefaults(), now: time.Now,
+	return &sessionStore{store: store, legacy: legacy, staffCodecs: jsonCodecs(keys, staffMaxAge), deviceCodecs: jsonCodecs(keys, deviceMaxAge), staff: StaffSettings{}.withDefaults(), now: time.Now,
 		decoded: &decodedCookies{m: map[string]decodedSession{}}, csrf: newCSRFTokens(keys.Hash)}
 }
 
