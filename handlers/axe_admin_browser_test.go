@@ -19,7 +19,7 @@ import (
 func TestBrowserAdminAccessibility(t *testing.T) {
 	script := axeScript(t)
 	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
-	b := newBrowserFor(t, lv, 3*browserTimeout)
+	b := newBrowserFor(t, lv, 8*browserTimeout)
 	ctx := context.Background()
 	if err := lv.Svc.EnsureOwner(ctx, "owner@example.com", testPassword); err != nil {
 		t.Fatal(err)

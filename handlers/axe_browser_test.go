@@ -101,7 +101,7 @@ func (b *browser) checkAxeAt(script string, widths []int64, paths ...string) {
 func TestBrowserAccessibility(t *testing.T) {
 	script := axeScript(t)
 	lv := startLive(t, liveOptions{})
-	b := newBrowserFor(t, lv, 3*browserTimeout)
+	b := newBrowserFor(t, lv, 8*browserTimeout)
 
 	visitor := []string{"/", "/login", "/register", "/no-such-page"}
 	b.checkAxe(script, visitor...)
