@@ -25,7 +25,7 @@ const (
 	msgBreakRunning   = "You already have a break until %s. A break cannot be shortened; choose a longer one to extend it."
 	msgBreakForever   = "You have a permanent self-exclusion, which cannot be changed."
 	msgBreakKind      = "Choose one of the breaks listed."
-	msgTwinOnBreak    = "We cannot start a deposit on this account just now. No money was moved; please contact support."
+	msgTwinOnBreak    = "We cannot start a deposit on this account just now. Please contact support."
 )
 
 // BreakEnd is when b ends, for people: "2026-01-27 14:01 UTC", rounded up to the

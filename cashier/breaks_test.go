@@ -220,7 +220,7 @@ func TestBreakHoldsOnASecondAccount(t *testing.T) {
 		_, err := e.svc.StartDeposit(e.ctx, second, e.money(second, 100), "127.0.0.1")
 		// The names and date of birth are only typed: the sentence says nothing of
 		// the other account (whose break a namesake's typing would learn).
-		wantProblem(t, err, "We cannot start a deposit on this account just now. No money was moved; please contact support.")
+		wantProblem(t, err, "We cannot start a deposit on this account just now. Please contact support.")
 
 		namesake := person("Jan", "de Vries", "1980-01-01")
 		if _, err := e.svc.StartDeposit(e.ctx, namesake, e.money(namesake, 100), "127.0.0.1"); err != nil {

@@ -27,7 +27,7 @@ const (
 )
 
 // The sentences of the cashier's own kyc refusals, in English and as message ids.
-const msgWalletCurrency = "Your bank account is in another country than the one you chose here. No money was moved; please choose your country and try again."
+const msgWalletCurrency = "Your bank account is in another country than the one you chose here. Please choose your country and try again. No money was moved."
 
 var (
 	textWalletCurrency = models.Text{ID: "kyc." + string(ruleWalletCurrency)}

@@ -162,11 +162,24 @@ func translateError(c *fiber.Ctx, page *views.ErrorPage, problem *models.Problem
 // kycMessage is why a Pay N Play order was refused, in the player's language:
 // the kyc decision's message id with its arguments (the register's name, the end
 // of a break, written in the page's language and time zone), or the checkout's
-// end when there was no decision. An order decided before the id was stored has
-// only its English sentence: one that is word for word a "kyc." message of the
-// English file is translated, any other (one naming a register or a break's end)
-// is shown as stored. So is the English of an id no message file has.
+// end when there was no decision. A "kyc." refusal is followed by "No money was
+// moved." (kyc.no_money) unless the bank sent the money all the same
+// (models.OrderRefusedHeld), which the page says in a sentence of its own
+// (deposit.result.held); the others (a break, a deposit limit) are the deposit
+// form's sentences, which speak of no money. An order decided before the id was
+// stored has only its English sentence: one that is word for word a "kyc."
+// message of the English file (followed by "No money was moved") is translated,
+// any other (one naming a register or a break's end) is shown as stored, and so
+// is the English of an id no message file has; a held order's is shown without
+// the words that no money moved.
 func kycMessage(c *fiber.Ctx, order models.Order) string {
+	held := order.Status == models.OrderRefusedHeld
+	withMoney := func(id, reason string) string {
+		if held || !strings.HasPrefix(id, "kyc.") {
+			return reason
+		}
+		return reason + " " + tr(c, "kyc.no_money")
+	}
 	if t, ok := order.KYCRefusal(); ok {
 		l := loc(c)
 		// A refusal naming the player's market (a break's end) is written in its
@@ -177,21 +190,50 @@ func kycMessage(c *fiber.Ctx, order models.Order) string {
 			}
 		}
 		if s := l.T(t.ID, t.Args...); s != t.ID {
-			return s
+			return withMoney(t.ID, s)
 		}
-		return order.KYCMessage
+		return storedKYCMessage(order.KYCMessage, held)
 	}
 	if order.KYCMessage == "" {
-		return tr(c, "kyc.ended")
+		return withMoney("kyc.ended", tr(c, "kyc.ended"))
 	}
-	if id, ok := oldKYCSentences()[order.KYCMessage]; ok {
-		return tr(c, id)
+	if id, ok := oldKYCSentences()[withoutNoMoney(order.KYCMessage)]; ok {
+		return withMoney(id, tr(c, id))
 	}
-	return order.KYCMessage
+	return storedKYCMessage(order.KYCMessage, held)
 }
 
-// oldKYCSentences maps the English of every "kyc." message without placeholders
-// to its id, for the refusals stored before their ids were.
+// storedKYCMessage is a refusal's English sentence as stored, shown as it is;
+// a held order's (held) without the words that no money moved.
+func storedKYCMessage(s string, held bool) string {
+	if held {
+		s = withoutNoMoney(s)
+	}
+	return s
+}
+
+// noMoneyEnglish is kyc.no_money's English without its period, as the English
+// refusals stored before their ids held it: at the end ("… No money was
+// moved.") or before what to do ("… No money was moved; please contact
+// support.").
+const noMoneyEnglish = "No money was moved"
+
+// withoutNoMoney is the stored English refusal s without noMoneyEnglish: "X. No
+// money was moved; please contact support." becomes "X. Please contact
+// support.", as the English message file writes it.
+func withoutNoMoney(s string) string {
+	if before, after, ok := strings.Cut(s, " "+noMoneyEnglish+"; "); ok && after != "" {
+		return before + " " + strings.ToUpper(after[:1]) + after[1:]
+	}
+	if before, ok := strings.CutSuffix(s, " "+noMoneyEnglish+"."); ok {
+		return before
+	}
+	return s
+}
+
+// oldKYCSentences maps the English of every "kyc." refusal without placeholders
+// to its id, for the refusals stored before their ids were (without the words
+// that no money moved: withoutNoMoney).
 var oldKYCSentences = sync.OnceValue(func() map[string]string {
 	ids, err := lang.IDs(lang.Default)
 	if err != nil {
@@ -199,7 +241,7 @@ var oldKYCSentences = sync.OnceValue(func() map[string]string {
 	}
 	en, out := lang.For(lang.Default, nil), map[string]string{}
 	for _, id := range ids {
-		if s := en.T(id); strings.HasPrefix(id, "kyc.") && !strings.Contains(s, "<no value>") {
+		if s := en.T(id); strings.HasPrefix(id, "kyc.") && id != "kyc.no_money" && !strings.Contains(s, "<no value>") {
 			out[s] = id
 		}
 	}

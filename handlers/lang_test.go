@@ -129,7 +129,10 @@ func TestLanguageChoice(t *testing.T) {
 // TestKYCMessage: a Pay N Play refusal is shown in the page's language and time
 // zone when its order holds the message id; an order from before, which holds
 // only the English sentence, is translated when the sentence is one of the
-// messages word for word and shown as stored otherwise.
+// messages word for word and shown as stored otherwise. A "kyc." refusal says
+// "No money was moved" in the page's language, but a held order's (refused, yet
+// the bank sent the money, which goes back): its page says so, and the refusal
+// no word of money.
 func TestKYCMessage(t *testing.T) {
 	until := time.Date(2026, 3, 29, 23, 31, 0, 0, time.UTC)
 	stored := func(text models.Text, english string) models.Order {
@@ -138,6 +141,10 @@ func TestKYCMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 		return models.Order{KYCOutcome: models.KYCFinish, KYCText: s, KYCMessage: english}
+	}
+	held := func(o models.Order) models.Order {
+		o.Status = models.OrderRefusedHeld
+		return o
 	}
 	onBreak := models.Text{ID: "breaks.on_break", Args: []any{"Kind", models.Text{ID: "break.kind.time-out-7d"}, "Until", until}}
 	for _, tt := range []struct {
@@ -154,7 +161,7 @@ func TestKYCMessage(t *testing.T) {
 			stored(models.Text{ID: onBreak.ID, Args: append(slices.Clone(onBreak.Args), "Country", "SE")}, "English"),
 			"You chose a 7-day time-out, so deposits and play are paused until 30 Mar 2026, 01:31 CEST. Withdrawals are not affected."},
 		{"wallet in another currency", "nl", time.UTC, stored(models.Text{ID: "kyc.wallet-currency"}, "English"),
-			"Je bankrekening staat in een ander land dan het land dat je hier hebt gekozen. Er is geen geld overgemaakt; kies je land en probeer het opnieuw."},
+			"Je bankrekening staat in een ander land dan het land dat je hier hebt gekozen. Kies je land en probeer het opnieuw. Er is geen geld overgemaakt."},
 		{"an id no file has", "sv", time.UTC, stored(models.Text{ID: "kyc.no-such-rule"}, "The English sentence."), "The English sentence."},
 		{"an old row of a plain rule", "sv", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
 			KYCMessage: "You must be 18 or older to play. No money was moved."}, "Du måste vara minst 18 år för att spela. Inga pengar flyttades."},
@@ -166,7 +173,24 @@ func TestKYCMessage(t *testing.T) {
 		{"an old row on a break", "sv", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
 			KYCMessage: "You chose a 7-day time-out, so deposits and play are paused until 2026-03-29 23:31 UTC. Withdrawals are not affected."},
 			"You chose a 7-day time-out, so deposits and play are paused until 2026-03-29 23:31 UTC. Withdrawals are not affected."},
+		{"an old row saying what to do after it", "fi", time.UTC, models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "We could not read your identity from your bank. No money was moved; please contact support."},
+			"Emme saaneet henkilöllisyyttäsi luettua pankiltasi. Ota yhteyttä asiakastukeen. Rahaa ei siirretty."},
 		{"no decision", "sv", time.UTC, models.Order{}, "Betalningen avslutades innan den var klar. Inga pengar flyttades."},
+		// The bank sent the money all the same: the page says it goes back, so the
+		// refusal says nothing of money.
+		{"held", "sv", time.UTC, held(stored(models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "Spelpaus"}}, "English")),
+			"Du är registrerad som avstängd från spel (Spelpaus), så du kan inte spela här."},
+		{"held, an old row of a plain rule", "et", time.UTC, held(models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "You must be 18 or older to play. No money was moved."}), "Mängimiseks pead olema vähemalt 18-aastane."},
+		{"held, an old row naming a register", "sv", time.UTC, held(models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "You are registered as excluded from gambling (Spelpaus), so you cannot play here. No money was moved."}),
+			"You are registered as excluded from gambling (Spelpaus), so you cannot play here."},
+		{"held, an old row saying what to do after it", "en", time.UTC, held(models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "We cannot open play here for this bank identity just now. No money was moved; please contact support."}),
+			"We cannot open play here for this bank identity just now. Please contact support."},
+		{"held, an id no file has", "nl", time.UTC, held(stored(models.Text{ID: "kyc.no-such-rule"}, "The English sentence. No money was moved.")),
+			"The English sentence."},
 	} {
 		app := fiber.New()
 		app.Get("/", func(c *fiber.Ctx) error {

@@ -52,20 +52,22 @@ func (r Rule) finishes() bool {
 
 // messages are the player-facing sentences of the rules that finish, in English.
 // The page the checkout returns to shows Decision.Text, the same sentence as the
-// message id "kyc.<rule>" (package lang), in the player's language.
+// message id "kyc.<rule>" (package lang), in the player's language, followed by
+// "No money was moved." (kyc.no_money) unless the bank sent the money all the
+// same.
 var messages = map[Rule]string{
 	RuleTrustlyAbort:        "Your bank login could not be used to play here. No money was moved.",
-	RuleIdentityInvalid:     "We could not read your identity from your bank. No money was moved; please contact support.",
+	RuleIdentityInvalid:     "We could not read your identity from your bank. Please contact support. No money was moved.",
 	RuleMarketClosed:        "Playing with a bank account from your country is not offered here. No money was moved.",
 	RuleUnderage:            "You must be 18 or older to play. No money was moved.",
-	RuleBlocked:             "Your account is closed for play. No money was moved; please contact support.",
+	RuleBlocked:             "Your account is closed for play. Please contact support. No money was moved.",
 	RuleIdentityMismatch:    "The bank identity you logged in with is not the one of this account. No money was moved.",
 	RuleIdentityTaken:       "Your bank identity already belongs to another account here; please log in to that one. No money was moved.",
-	RuleLookalikeClosed:     "We cannot open play here for this bank identity just now. No money was moved; please contact support.",
+	RuleLookalikeClosed:     "We cannot open play here for this bank identity just now. Please contact support. No money was moved.",
 	RuleSelfExcluded:        "You are registered as excluded from gambling (%s), so you cannot play here. No money was moved.",
-	RuleRegisterUnavailable: "We could not check the national self-exclusion register just now, so you cannot play yet. No money was moved; please try again in a few minutes.",
+	RuleRegisterUnavailable: "We could not check the national self-exclusion register just now, so you cannot play yet. Please try again in a few minutes. No money was moved.",
 	RuleLimitReached:        "You have reached your deposit limit, so you cannot deposit now. No money was moved.",
-	RuleLimitsUnavailable:   "We could not check your deposit limit just now. No money was moved; please try again in a few minutes.",
+	RuleLimitsUnavailable:   "We could not check your deposit limit just now. Please try again in a few minutes. No money was moved.",
 }
 
 // Messages is a copy of the player-facing sentences of the rules that finish, in
