@@ -33,6 +33,16 @@ func modeOf(svc *cashier.Service, country string) paynplay.Mode {
 	return svc.Config().PayNPlay.For(country)
 }
 
+// headerBankLogin is the market whose bank login a visitor's header offers on a
+// page of market (views.Chrome.BankLogin): market when it is pure Pay N Play,
+// where there is no registration and no password to log in with; "" otherwise.
+func headerBankLogin(svc *cashier.Service, market string) string {
+	if market != "" && modeOf(svc, market) == paynplay.ModePure {
+		return market
+	}
+	return ""
+}
+
 // anyPayNPlay reports whether some market offers Pay N Play, which makes the
 // market matter on the landing page.
 func anyPayNPlay(svc *cashier.Service) bool {
@@ -83,6 +93,7 @@ func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.D
 		p.Markets = countries(c)
 		p.Home = startPage(market)
 	}
+	p.BankLogin = headerBankLogin(svc, market)
 	limits := svc.Config().LimitsFor(m.Currency)
 	form.Currency = m.Currency
 	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinDeposit, limits.MaxDeposit)
@@ -206,7 +217,7 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 			Lead:    tr(c, "paynplay.checkout.login_lead"),
 			Checkout: views.TrustlyCheckout{URL: order.CheckoutURL,
 				Title: tr(c, "paynplay.checkout.login_frame")}}
-		page.Home = page.BackURL
+		page.Home, page.BankLogin = page.BackURL, headerBankLogin(svc, out.Market)
 		if !order.LoginOnly {
 			page.Heading = tr(c, "paynplay.checkout.heading", "Amount", order.Amount)
 			page.Lead = tr(c, "paynplay.checkout.lead")
@@ -268,7 +279,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				return err
 			}
 			if claim != cashier.SignInClaimed {
-				return refuseSignIn(c, log, page, out.Order, claim)
+				return refuseSignIn(c, log, page, out.Order, headerBankLogin(svc, out.Market), claim)
 			}
 			before := session(c)
 			// A login the kyc let in although the register excludes the player opens
@@ -298,7 +309,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			}
 			return c.Redirect(afterSignIn(out.Order), fiber.StatusSeeOther)
 		case cashier.PayNPlayExpired:
-			return refuseSignIn(c, log, page, out.Order, cashier.SignInExpired)
+			return refuseSignIn(c, log, page, out.Order, headerBankLogin(svc, out.Market), cashier.SignInExpired)
 		case cashier.PayNPlayRefused:
 			page.Phase, page.Message = views.PayNPlayRefused, kycMessage(c, out.Order)
 			page.Ended = out.Order.KYCOutcome != models.KYCFinish
@@ -307,7 +318,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			}
 		}
 		page.Chrome = chrome(c)
-		page.Home = page.RetryURL
+		page.Home, page.BankLogin = page.RetryURL, headerBankLogin(svc, out.Market)
 		return render(c, views.PayNPlayResult(page))
 	}
 }
@@ -318,7 +329,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 // was lost), or its login expired (cashier.SignInExpired, 410: whoever sits at the
 // browser this long after the checkout may be anyone). Either way it says how to
 // get in: log in with the bank again. A deposit's money is not touched by it.
-func refuseSignIn(c *fiber.Ctx, log *slog.Logger, page views.PayNPlayResultPage, order models.Order, claim cashier.SignInClaim) error {
+func refuseSignIn(c *fiber.Ctx, log *slog.Logger, page views.PayNPlayResultPage, order models.Order, bank string, claim cashier.SignInClaim) error {
 	status, message, why := fiber.StatusGone, "paynplay.sign_in_expired", "the login expired"
 	if claim == cashier.SignInUsed {
 		status, message, why = fiber.StatusConflict, "paynplay.sign_in_used", "the order signed in before"
@@ -328,7 +339,7 @@ func refuseSignIn(c *fiber.Ctx, log *slog.Logger, page views.PayNPlayResultPage,
 	page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
 	page.Message = loc(c).T(message)
 	page.Chrome = chrome(c)
-	page.Home = page.RetryURL
+	page.Home, page.BankLogin = page.RetryURL, bank
 	c.Status(status)
 	return render(c, views.PayNPlayResult(page))
 }

@@ -19,6 +19,11 @@ type Chrome struct {
 	// Home is where the site's name in the header leads: the start page of the
 	// market a visitor is in ("/?market=FI"); "" is "/".
 	Home string
+	// BankLogin is the market of a visitor's page in a pure Pay N Play market
+	// ("SE"), where the bank is the only way in (no registration, no password):
+	// the header offers "Log in with your bank" there instead of "Log in" and
+	// "Register". "" elsewhere, and for signed-in players.
+	BankLogin string
 	// Responsible gaming: the reality check notice when one is due, else nil; and
 	// RealityCheckIn, the seconds until the next one is due (0: none), after which
 	// the page reloads itself (a meta refresh, no script).
