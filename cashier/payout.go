@@ -243,7 +243,10 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 // PayoutWindow is how far back a payout's approval looks: a payout waits for staff
 // when it, together with the player's payouts of this long before it that may have
 // left or may still leave the wallet, is above Limits.ApprovalAbove, and needs two
-// members when that sum is above Limits.TwoPersonAbove. The limits are per day, not
+// members when that sum is above Limits.TwoPersonAbove. The window leaves out its
+// start, as the deposit limits' rolling day does: a payout made exactly
+// PayoutWindow before no longer counts, one made a nanosecond later still does
+// (TestPayoutWindowBoundary). The limits are per day, not
 // per order, so that a sum split into small payouts (structuring) is reviewed as
 // the one large payout it is.
 const PayoutWindow = 24 * time.Hour

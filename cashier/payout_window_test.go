@@ -93,6 +93,49 @@ func TestPayoutApprovalWindow(t *testing.T) {
 	})
 }
 
+// TestPayoutWindowBoundary: the window is the 24 hours before the payout asked
+// for, its start left out (cashier.PayoutWindow): a payout made exactly 24 hours
+// before no longer counts, nor one made earlier, and one made a nanosecond or a
+// second after that instant still does. The first payout of 4 000 is made at a
+// whole second, so that PostgreSQL (microseconds) stores its time exactly; the
+// second, of 2 000, waits (6 000) only when the first counts. On PostgreSQL the
+// nanosecond after the instant is the instant itself: the bound is sent to it
+// truncated to the microsecond, and the payout stays uncounted.
+func TestPayoutWindowBoundary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		for _, tt := range []struct {
+			name   string
+			after  time.Duration // the second payout, after the first
+			counts bool
+		}{
+			{"a second before 24 hours", cashier.PayoutWindow - time.Second, true},
+			{"a nanosecond before 24 hours", cashier.PayoutWindow - time.Nanosecond, true},
+			{"exactly 24 hours", cashier.PayoutWindow, false},
+			{"a nanosecond after 24 hours", cashier.PayoutWindow + time.Nanosecond, false},
+			{"a second after 24 hours", cashier.PayoutWindow + time.Second, false},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				e.t = t
+				p := e.player("SE")
+				account := e.deposit(p, 20000)
+				now := e.clock.Now()
+				e.clock.Advance(now.Truncate(time.Second).Add(time.Second).Sub(now))
+				first := e.reload(e.windowPayout(e.svc, p, account, 4000, false))
+				e.clock.Advance(first.CreatedAt.Add(tt.after).Sub(e.clock.Now()))
+				second := e.windowPayout(e.svc, p, account, 2000, tt.counts)
+				want := int64(200000)
+				if tt.counts {
+					want += 400000
+				}
+				if second.WindowMinor != want {
+					t.Errorf("second payout %s after the first: window %d; want %d", tt.after, second.WindowMinor, want)
+				}
+			})
+		}
+	})
+}
+
 // TestPayoutTwoPersonWindow: the second threshold counts the same sum, the payouts
 // already approved or sent included: 4 000 sent, then 5 000 (9 000) waits for one
 // approval, then 2 000 (11 000) for two, even after the 5 000 was approved.
