@@ -27,6 +27,7 @@ const (
 	JobRefundsUnknown  = "refunds-unknown"  // refunds whose Refund call never recorded an outcome
 	JobAbandonDeposits = "abandon-deposits" // deposits and account selections whose checkout expired with no notification
 	JobMatchUnknown    = "match-unknown"    // notifications stored for orders we did not know
+	JobPruneForms      = "prune-forms"      // bank details forms' registrations past RegistrationKept
 )
 
 // janitorJobs are the background jobs, each with its PostgreSQL advisory lock key.
@@ -37,6 +38,7 @@ func (s *Service) janitorJobs() []janitorJob {
 		{JobRefundsUnknown, 0x7472_0002, s.refundsUnknown},
 		{JobAbandonDeposits, 0x7472_0003, s.abandonDeposits},
 		{JobMatchUnknown, 0x7472_0004, s.matchUnknown},
+		{JobPruneForms, 0x7472_0005, s.pruneRegistrations},
 	}
 }
 
@@ -56,7 +58,9 @@ type janitorJob struct {
 // deposits and account selections whose checkout expired with no notification, or
 // whose call was never answered, become abandoned; and
 // notifications stored for an order we did not know are applied once that order
-// exists (they are listed for staff until then).
+// exists (they are listed for staff until then); and the registrations of bank
+// details forms older than RegistrationKept, which no form can use any more, are
+// deleted.
 //
 // Several instances may run Janitor at once. On PostgreSQL each job holds an
 // advisory lock (pg_try_advisory_lock on a connection of its own) while it runs,
@@ -342,4 +346,50 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 		}
 		return nil
 	})
+}
+
+// RegistrationKept is how long a bank details form's registration
+// (models.AccountRegistration) is kept: its token makes the form sent again show
+// the first sending's result rather than call RegisterAccount again, and nothing
+// else reads it (the account it saved is a BankAccount of its own). A form can be
+// sent only while the CSRF token of its page is good, 12 hours at most after the
+// page was shown (handlers' csrfTTL; TestRegistrationKeptOutlivesForms), and the
+// page was shown before the registration was made; a day leaves room for instances
+// whose clocks differ. A form whose registration went would register the same
+// details as new: Trustly gives the same account, which the player has already.
+const RegistrationKept = 24 * time.Hour
+
+// pruneBatches bounds the batches of janitorBatch rows pruneRegistrations deletes
+// in one run, so that the first run on a table never pruned is not a long one; the
+// rest go in the next runs.
+const pruneBatches = 20
+
+// pruneRegistrations deletes the bank details forms' registrations made more than
+// RegistrationKept ago, oldest first, janitorBatch rows per statement, each its
+// own transaction, until none is left or pruneBatches were deleted; ctx ends it
+// between statements. One whose RegisterAccount call never recorded a result goes
+// too: no call lasts a day.
+func (s *Service) pruneRegistrations(ctx context.Context) error {
+	cutoff := s.now().UTC().Add(-RegistrationKept)
+	deleted := int64(0)
+	for range pruneBatches {
+		if ctx.Err() != nil {
+			break
+		}
+		old := s.db.Model(&models.AccountRegistration{}).Select("id").Where("created_at < ?", cutoff).Order("id").Limit(janitorBatch)
+		unlock := writeLock(s.db)
+		res := s.db.WithContext(context.WithoutCancel(ctx)).Where("id IN (?)", old).Delete(&models.AccountRegistration{})
+		unlock()
+		if res.Error != nil {
+			return fmt.Errorf("prune bank details forms: %w", res.Error)
+		}
+		deleted += res.RowsAffected
+		if res.RowsAffected < janitorBatch {
+			break
+		}
+	}
+	if deleted > 0 {
+		s.log.Info("bank details forms' registrations pruned", "deleted", deleted, "made_before", cutoff)
+	}
+	return nil
 }

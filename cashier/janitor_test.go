@@ -178,7 +178,8 @@ func TestJanitorAdvisoryLock(t *testing.T) {
 		t.Fatalf("janitor while another schema's cashier runs the job: skipped %v, %v; want none", skipped, err)
 	}
 	// The janitor gave its locks back: another session can take each.
-	for _, job := range []string{cashier.JobResumePayouts, cashier.JobRefundsUnknown, cashier.JobAbandonDeposits, cashier.JobMatchUnknown} {
+	for _, job := range []string{cashier.JobResumePayouts, cashier.JobRefundsUnknown, cashier.JobAbandonDeposits, cashier.JobMatchUnknown,
+		cashier.JobPruneForms} {
 		var got bool
 		if err := conn.QueryRowContext(e.ctx, "SELECT pg_try_advisory_lock($1, "+cashier.JanitorSchemaKey+")", e.svc.JanitorLockKey(job)).Scan(&got); err != nil || !got {
 			t.Fatalf("lock of %s after the janitor: %t, %v; want free", job, got, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
@@ -534,5 +535,16 @@ func (lv *liveApp) walkCheckout(messageID, account, scenario string) {
 		if resp.StatusCode >= 400 {
 			lv.t.Fatalf("checkout %s of order %s: HTTP %d", step.name, messageID, resp.StatusCode)
 		}
+	}
+}
+
+// TestRegistrationKeptOutlivesForms: the janitor deletes a bank details form's
+// registration cashier.RegistrationKept after it was made; the form can be sent
+// again only with the CSRF token of its page, made before the registration and
+// good for csrfTTL at most, so no form that can still be sent has lost its
+// registration, and sending it again never calls RegisterAccount twice.
+func TestRegistrationKeptOutlivesForms(t *testing.T) {
+	if csrfTTL >= cashier.RegistrationKept {
+		t.Errorf("CSRF tokens are good for %s, registrations kept %s; want them kept longer", csrfTTL, cashier.RegistrationKept)
 	}
 }
