@@ -479,21 +479,57 @@ func markAddedSelections(db *gorm.DB) error {
 	return nil
 }
 
+// A marking below fixes the orders an older version left as Refresh would no
+// longer have them, in one UPDATE at every start. Each finds its orders by a
+// partial index of its own whose WHERE is the UPDATE's (marking.where): it holds
+// only the orders still to mark, so it is empty once they are, and the start reads
+// nothing of the orders table however large it is (TestStartMarkingPlans). What
+// the cashier commits never meets the WHERE (Refresh derives the status in the
+// same transaction), so the index costs a write a test of its WHERE; a login's
+// sign-in passes through it inside its transaction (ClaimPayNPlaySignIn sets
+// signed_in_at, then the status), an entry made and removed. The WHERE is SQL with literals: SQLite uses a partial index only for
+// a query that repeats its terms, which a bound parameter does not. The index
+// leads with the kind and status the UPDATE names, so that SQLite prefers it to
+// the back office's indexes on them. Creating it the first time reads the table
+// once, as any index does.
+type marking struct {
+	index string             // the partial index, on orders (kind, status) WHERE where
+	to    models.OrderStatus // what the orders become
+	where string             // the orders to mark
+}
+
+// run creates m's index if need be and marks its orders.
+func (m marking) run(db *gorm.DB) error {
+	if err := db.Exec("CREATE INDEX IF NOT EXISTS " + m.index + " ON orders (kind, status) WHERE " + m.where).Error; err != nil {
+		return fmt.Errorf("create index %s: %w", m.index, err)
+	}
+	return db.Exec("UPDATE orders SET status = ? WHERE "+m.where, m.to).Error
+}
+
+// quoted is vs as SQL string literals, separated by commas; they are our own
+// constants, never input.
+func quoted[T ~string](vs ...T) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = "'" + string(v) + "'"
+	}
+	return strings.Join(out, ", ")
+}
+
 // markSignedInLogins marks signed-in (models.OrderSignedIn) the Pay N Play logins
 // (login_only: a Deposit without Amount, no money moves) whose kyc said CONTINUE
 // and whose browser an older version signed in (signed_in_at) without marking
 // them: they read "Checkout started" for good, abandoned after the janitor, or
 // failed after a cancel. What Refresh derives from those columns is what is
 // written; signed_in_at is when. Only the statuses a login can have otherwise are
-// read (its credit and debit are never booked), by the status index. Under an
-// older instance still running during an upgrade, a login it signs in meanwhile
-// is marked at the next start. One statement, idempotent; it finds nothing to do
-// once done.
+// read (its credit and debit are never booked). Under an older instance still
+// running during an upgrade, a login it signs in meanwhile is marked at the next
+// start. One statement, idempotent, reading idx_orders_unmarked_logins (marking).
 func markSignedInLogins(db *gorm.DB) error {
-	before := []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderFailed,
-		models.OrderAbandoned}
-	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND login_only = ? AND kyc_outcome = ?"+
-		" AND signed_in_at IS NOT NULL", models.OrderSignedIn, before, models.OrderDeposit, true, models.KYCContinue).Error
+	err := marking{index: "idx_orders_unmarked_logins", to: models.OrderSignedIn,
+		where: "kind = " + quoted(models.OrderDeposit) + " AND status IN (" + quoted(models.OrderCreated, models.OrderStarted,
+			models.OrderPending, models.OrderFailed, models.OrderAbandoned) + ") AND login_only AND kyc_outcome = " +
+			quoted(models.KYCContinue) + " AND signed_in_at IS NOT NULL"}.run(db)
 	if err != nil {
 		return fmt.Errorf("mark Pay N Play logins signed in: %w", err)
 	}
@@ -509,14 +545,13 @@ func markSignedInLogins(db *gorm.DB) error {
 // held debit came alone or took the held credit back read pending. What Refresh
 // derives from the FINISH is what is written; a refused deposit whose held
 // credit is to be returned is markRefusedHeld's. Only the statuses such an order
-// could be left in are read, by the status index (one refused and then cancelled
-// is failed already). One statement, idempotent; it finds nothing to do once
-// done.
+// could be left in are read (one refused and then cancelled is failed already).
+// One statement, idempotent, reading idx_orders_unmarked_refused (marking).
 func markRefusedPayNPlay(db *gorm.DB) error {
-	before := []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderAbandoned}
-	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND pay_n_play = ? AND kyc_outcome = ?"+
-		" AND (login_only = ? OR (credited_at IS NULL AND debited_at IS NULL AND (credit_held_at IS NULL OR debit_held_at IS NOT NULL)))",
-		models.OrderFailed, before, models.OrderDeposit, true, models.KYCFinish, true).Error
+	err := marking{index: "idx_orders_unmarked_refused", to: models.OrderFailed,
+		where: "kind = " + quoted(models.OrderDeposit) + " AND status IN (" + quoted(models.OrderCreated, models.OrderStarted,
+			models.OrderPending, models.OrderAbandoned) + ") AND pay_n_play AND kyc_outcome = " + quoted(models.KYCFinish) +
+			" AND (login_only OR (credited_at IS NULL AND debited_at IS NULL AND (credit_held_at IS NULL OR debit_held_at IS NOT NULL)))"}.run(db)
 	if err != nil {
 		return fmt.Errorf("mark refused Pay N Play logins and deposits failed: %w", err)
 	}
@@ -529,13 +564,13 @@ func markRefusedPayNPlay(db *gorm.DB) error {
 // failed after a cancel, as though they were still becoming deposits or nothing
 // had been charged: the money is held to be returned to the payer. What Refresh
 // derives is what is written; only the two statuses such an order could be left
-// in are read, by the status index. One statement, idempotent; it finds nothing
-// to do once done.
+// in are read. One statement, idempotent, reading idx_orders_unmarked_held
+// (marking).
 func markRefusedHeld(db *gorm.DB) error {
-	before := []models.OrderStatus{models.OrderPending, models.OrderFailed}
-	err := db.Exec("UPDATE orders SET status = ? WHERE status IN ? AND kind = ? AND pay_n_play = ? AND login_only = ?"+
-		" AND kyc_outcome = ? AND credited_at IS NULL AND debited_at IS NULL AND credit_held_at IS NOT NULL AND debit_held_at IS NULL",
-		models.OrderRefusedHeld, before, models.OrderDeposit, true, false, models.KYCFinish).Error
+	err := marking{index: "idx_orders_unmarked_held", to: models.OrderRefusedHeld,
+		where: "kind = " + quoted(models.OrderDeposit) + " AND status IN (" + quoted(models.OrderPending, models.OrderFailed) +
+			") AND pay_n_play AND NOT login_only AND kyc_outcome = " + quoted(models.KYCFinish) +
+			" AND credited_at IS NULL AND debited_at IS NULL AND credit_held_at IS NOT NULL AND debit_held_at IS NULL"}.run(db)
 	if err != nil {
 		return fmt.Errorf("mark refused Pay N Play deposits with a credit held to return: %w", err)
 	}
