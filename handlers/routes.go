@@ -34,8 +34,9 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get(healthPath, healthz)
 	app.Get(readyPath, readyz(svc, mw.log))
 
-	// Everything below is for browsers: sessions, and a CSRF token on every form.
-	app.Use(mw.session, mw.csrf)
+	// Everything below is for browsers: sessions, queries and forms of text only
+	// (readableInput), and a CSRF token on every form.
+	app.Use(mw.session, readableInput, mw.csrf)
 
 	// Pay N Play (issue 9): the landing page and the bank's way in. A visitor's
 	// order is bound to their browser's session, and the return page signs in only
