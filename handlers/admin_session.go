@@ -348,6 +348,23 @@ func requireRecentAuth(c *fiber.Ctx, back string, sent keptForm) error {
 	return &reauthNeeded{next: localAdminPath(back)}
 }
 
+// requirePasswordTyped returns nil when the signed-in staff member typed their
+// password in the last five minutes, at sign-in or on /admin/reauth; otherwise an
+// error that sends them to re-authenticate and then to back. Turning on a second
+// factor needs it: a session alone, taken from a member without one, must neither
+// see the secret of the app the member is to enrol nor enrol an app of its own,
+// which would end the member's other sessions and keep them from signing in again.
+// Just after signing in, as CASHIER_ADMIN_2FA=required sends a member to enrol,
+// the password is fresh and nothing more is asked.
+func requirePasswordTyped(c *fiber.Ctx, back string) error {
+	v := staffSession(c)
+	typed := max(v.Reauth, v.SignedIn)
+	if v.StaffID != 0 && typed != 0 && storeOf(c).staff.Now().Sub(time.Unix(typed, 0)) <= reauthWindow {
+		return nil
+	}
+	return &reauthNeeded{next: localAdminPath(back)}
+}
+
 // recentAuth lets a request through only after a recent re-authentication
 // (requireRecentAuth); without one it keeps the fields named keep of the form sent
 // and sends the member to re-authenticate and then back to the page back. routes

@@ -16,12 +16,21 @@ import (
 // Staff's own second factor, the owners' staff accounts page and the audit page.
 
 // totpPage shows the member's enrolment: a fresh secret as a QR code, or that it is
-// done.
+// done. The secret is shown, and turned on by totpConfirm, only to a member who
+// typed their password in the last five minutes (requirePasswordTyped).
 func totpPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if !currentStaff(c).TOTPEnabled {
+			if err := requirePasswordTyped(c, totpPath); err != nil {
+				return err
+			}
+		}
 		return renderTOTP(c, svc, "")
 	}
 }
+
+// totpPath is the page where a member turns on their second factor.
+const totpPath = "/admin/2fa"
 
 func renderTOTP(c *fiber.Ctx, svc *cashier.Service, problem string) error {
 	m := currentStaff(c)
@@ -45,6 +54,9 @@ func renderTOTP(c *fiber.Ctx, svc *cashier.Service, problem string) error {
 // signed in again with the new version.
 func totpConfirm(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if err := requirePasswordTyped(c, totpPath); err != nil {
+			return err
+		}
 		m, err := svc.ConfirmTOTP(c.UserContext(), currentStaff(c), c.FormValue("code"))
 		if problem := asProblem(err); problem != nil {
 			return renderTOTP(c, svc, problem.Message)

@@ -171,6 +171,47 @@ func TestTOTPEnrolmentEndsOtherSessions(t *testing.T) {
 	}
 }
 
+// TestTOTPEnrolmentNeedsPassword: turning a second factor on, and seeing the
+// secret to turn it on with, needs the password typed in the last five minutes (at
+// sign-in or on /admin/reauth). A session taken from a member without one, used
+// later, could otherwise read the pending secret (to hold the codes of the app the
+// member enrols later) or enrol an app of its own: every other session of the
+// member's ends, and the member cannot sign in again without its codes.
+func TestTOTPEnrolmentNeedsPassword(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff.Now = clock.Now })
+	ctx := context.Background()
+	cl, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	clock.Advance(reauthWindow + time.Second)
+	toReauth := "/admin/reauth?next=%2Fadmin%2F2fa"
+
+	page := cl.get("/admin/2fa")
+	if page.Status != http.StatusSeeOther || page.Header.Get("Location") != toReauth || page.has("totp-secret") {
+		t.Errorf("GET /admin/2fa long after sign-in: %d to %q, secret shown %t; want 303 to %q and no secret",
+			page.Status, page.Header.Get("Location"), page.has("totp-secret"), toReauth)
+	}
+	if got := ta.staffByEmail(m.Email); got.TOTPSecret != "" {
+		t.Error("an enrolment was started without the password")
+	}
+	// A secret seen before, in another session: its code turns nothing on.
+	enrol, err := ta.Svc.StartTOTP(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, enrol.Secret, time.Now())}}).wantRedirect(toReauth)
+	if got := ta.staffByEmail(m.Email); got.TOTPEnabled {
+		t.Fatal("a second factor was turned on without the password")
+	}
+	cl.get("/admin").wantStatus(http.StatusOK)
+
+	cl.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {"/admin/2fa"}}).wantRedirect("/admin/2fa")
+	secret := cl.get("/admin/2fa").wantStatus(http.StatusOK).text("totp-secret")
+	cl.submit("/admin/2fa", url.Values{"code": {totpCode(t, secret, time.Now())}}).wantRedirect("/admin")
+	if got := ta.staffByEmail(m.Email); !got.TOTPEnabled {
+		t.Error("the second factor is not on after a re-authentication")
+	}
+}
+
 // TestStaffTOTPReset: an owner resets the second factor of a member who lost
 // their app: the member's sessions end, they sign in with their password alone and
 // are sent to set up a new secret (CASHIER_ADMIN_2FA=required), whose codes then
