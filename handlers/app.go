@@ -233,6 +233,11 @@ func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middlew
 		BodyLimit:               1 << 20, // forms and Trustly's notifications are a few kB
 		EnableTrustedProxyCheck: true,    // X-Forwarded-* only from TrustedProxies
 		TrustedProxies:          d.TrustedProxies,
+		// A URL is answered only as routes.go spells it: in any case the back
+		// office answered at /ADMIN/…, outside a proxy's rule for /admin, and with
+		// the players' CSRF scope, since the staff cookies' path and csrfScopeOf
+		// read "/admin" as written.
+		CaseSensitive: true,
 	})
 	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders, mw.canonicalHost)
 	mount(app, d.Service, mw)
