@@ -274,7 +274,8 @@ func (s *Sandbox) kycAnswered(ctx context.Context, orderID string, a trustly.Ans
 		}
 		o.KYCAnswer = a.Status
 		aborted := o.Scenario == ScenarioKYCAbortUnderage || o.Scenario == ScenarioKYCAbortUnverified
-		if aborted || a.Status != trustly.StatusContinue {
+		ignored := o.Scenario == ScenarioKYCFinishIgnored && a.Status == trustly.StatusFinish && !o.loginOnly()
+		if aborted || (a.Status != trustly.StatusContinue && !ignored) {
 			return s.cancelOrder(tx, &o, "kyc "+a.Status)
 		}
 		if a.Limit != "" {

@@ -5,23 +5,28 @@ package sandbox
 type Scenario string
 
 const (
-	ScenarioDepositOK               Scenario = "deposit-ok"                       // pending, credit, account
-	ScenarioDepositDelayed          Scenario = "deposit-delayed"                  // pending now; credit, account after LateDelay
-	ScenarioDepositCancel           Scenario = "deposit-cancel"                   // the player abandons: cancel
-	ScenarioDepositCreditThenDebit  Scenario = "deposit-credit-then-debit"        // Trustly's D1: pending, credit, account, debit
-	ScenarioDepositCreditBeforePend Scenario = "deposit-credit-before-pending"    // credit, pending, account
-	ScenarioDepositDuplicateCredit  Scenario = "deposit-duplicate-credit"         // pending, credit, the same credit again, account
-	ScenarioSelectOK                Scenario = "select-ok"                        // account, verified "1"
-	ScenarioSelectUnverified        Scenario = "select-unverified"                // account, verified "0"
-	ScenarioSelectCancel            Scenario = "select-cancel"                    // cancel
-	ScenarioKYCAbortUnderage        Scenario = "kyc-abort-underage"               // kyc with abort "1", abortmessage "underage"; then cancel
-	ScenarioKYCAbortUnverified      Scenario = "kyc-abort-unverified"             // kyc with abort "1", abortmessage "unverified"; then cancel
-	ScenarioPayoutConfirmed         Scenario = "payout-confirmed"                 // payoutconfirmation; transferstate CONFIRMED
-	ScenarioPayoutBounce            Scenario = "payout-bounce-after-confirmation" // payoutconfirmation, then credit; RETURNED
-	ScenarioPayoutFailed            Scenario = "payout-failed"                    // payoutfailed, credit; FAILED
-	ScenarioPayoutRejected          Scenario = "payout-rejected"                  // result "0", no order effects, no notifications
-	ScenarioMerchantUnreachable     Scenario = "merchant-unreachable"             // default flow; each notification's first attempts fail
-	ScenarioSlowAPI                 Scenario = "slow-api"                         // default flow; the API response is held SlowAPIDelay
+	ScenarioDepositOK               Scenario = "deposit-ok"                    // pending, credit, account
+	ScenarioDepositDelayed          Scenario = "deposit-delayed"               // pending now; credit, account after LateDelay
+	ScenarioDepositCancel           Scenario = "deposit-cancel"                // the player abandons: cancel
+	ScenarioDepositCreditThenDebit  Scenario = "deposit-credit-then-debit"     // Trustly's D1: pending, credit, account, debit
+	ScenarioDepositCreditBeforePend Scenario = "deposit-credit-before-pending" // credit, pending, account
+	ScenarioDepositDuplicateCredit  Scenario = "deposit-duplicate-credit"      // pending, credit, the same credit again, account
+	ScenarioSelectOK                Scenario = "select-ok"                     // account, verified "1"
+	ScenarioSelectUnverified        Scenario = "select-unverified"             // account, verified "0"
+	ScenarioSelectCancel            Scenario = "select-cancel"                 // cancel
+	ScenarioKYCAbortUnderage        Scenario = "kyc-abort-underage"            // kyc with abort "1", abortmessage "underage"; then cancel
+	ScenarioKYCAbortUnverified      Scenario = "kyc-abort-unverified"          // kyc with abort "1", abortmessage "unverified"; then cancel
+	// ScenarioKYCFinishIgnored: the payer's bank pays although the merchant
+	// answered the kyc FINISH (ours, a stand-in: API.md §5.5 leaves what Trustly
+	// does after a late or lost answer UNKNOWN): the checkout goes on as after
+	// CONTINUE, pending, credit, account, and the deposit is Trustly's to refund.
+	ScenarioKYCFinishIgnored    Scenario = "kyc-finish-ignored"
+	ScenarioPayoutConfirmed     Scenario = "payout-confirmed"                 // payoutconfirmation; transferstate CONFIRMED
+	ScenarioPayoutBounce        Scenario = "payout-bounce-after-confirmation" // payoutconfirmation, then credit; RETURNED
+	ScenarioPayoutFailed        Scenario = "payout-failed"                    // payoutfailed, credit; FAILED
+	ScenarioPayoutRejected      Scenario = "payout-rejected"                  // result "0", no order effects, no notifications
+	ScenarioMerchantUnreachable Scenario = "merchant-unreachable"             // default flow; each notification's first attempts fail
+	ScenarioSlowAPI             Scenario = "slow-api"                         // default flow; the API response is held SlowAPIDelay
 )
 
 // ScenarioInfo describes a scenario for the checkout and the docs.
@@ -51,6 +56,7 @@ var Scenarios = []ScenarioInfo{
 	{ScenarioSelectCancel, []OrderKind{KindSelectAccount}, "The player abandons the account selection: cancel."},
 	{ScenarioKYCAbortUnderage, checkout, "Pay N Play: Trustly stops an underage player: kyc with abort, then cancel."},
 	{ScenarioKYCAbortUnverified, checkout, "Pay N Play: Trustly cannot verify the player: kyc with abort, then cancel."},
+	{ScenarioKYCFinishIgnored, moneyIn, "Pay N Play: the bank pays although the kyc was answered FINISH: pending, credit, account, as after CONTINUE."},
 	{ScenarioPayoutConfirmed, moneyOut, "Payout sent: payoutconfirmation; transferstate CONFIRMED."},
 	{ScenarioPayoutBounce, moneyOut, "Payout confirmed, then bounced: payoutconfirmation, credit; transferstate RETURNED."},
 	{ScenarioPayoutFailed, moneyOut, "Payout failed: payoutfailed, credit; transferstate FAILED."},
