@@ -545,6 +545,17 @@ func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order
 // one. An order that held a credit before its notificationid was kept (id "")
 // takes the first credit stored for it.
 func (s *Service) heldAmount(tx *gorm.DB, order *models.Order, method, id string, log *slog.Logger) (models.Money, error) {
+	amount, err := s.heldNotification(tx, order, method, id)
+	if err == nil {
+		log.Info("held "+method+" booked after the kyc", "notification_id", id)
+	}
+	return amount, err
+}
+
+// heldNotification reads the amount of the credit or debit (method) notification
+// id that order held, as heldAmount does, without booking anything: the held
+// credit of a refused order is what its return gives back (ReturnHeldOnce).
+func (s *Service) heldNotification(tx *gorm.DB, order *models.Order, method, id string) (models.Money, error) {
 	q := tx.Where("order_id = ? AND method = ?", order.ID, method)
 	if id != "" {
 		q = q.Where("notification_id = ?", id)
@@ -564,7 +575,6 @@ func (s *Service) heldAmount(tx *gorm.DB, order *models.Order, method, id string
 	if !ok {
 		return models.Money{}, fmt.Errorf("held %s %s is not a transfer", method, row.NotificationID)
 	}
-	log.Info("held "+method+" booked after the kyc", "notification_id", row.NotificationID)
 	return transferAmount(method, d)
 }
 

@@ -9,13 +9,15 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
 	"gorm.io/gorm"
 )
 
-// pnpEnv is a payEnv whose markets have Pay N Play in mode (CASHIER_PAYNPLAY).
-func pnpEnv(t *testing.T, db *gorm.DB, mode string) *payEnv {
+// pnpEnv is a payEnv whose markets have Pay N Play in mode (CASHIER_PAYNPLAY);
+// opts change its sandbox's config.
+func pnpEnv(t *testing.T, db *gorm.DB, mode string, opts ...func(*sandbox.Config)) *payEnv {
 	t.Helper()
-	e := newPayEnv(t, db)
+	e := newPayEnv(t, db, opts...)
 	modes, err := paynplay.ParseModes(mode)
 	if err != nil {
 		t.Fatal(err)

@@ -214,6 +214,9 @@ func (s *Service) payoutSent(ctx context.Context, tx *gorm.DB, o *models.Order, 
 		o.AddFlag("Trustly has this payout although its reservation was released: check it with Trustly")
 		log.Error("alert: Trustly has a payout whose reservation was released")
 		return nil
+	case o.ReturnsHeld:
+		setOnce(&o.SentAt, now) // held money was in no wallet: nothing to book
+		return nil
 	}
 	t := models.Move(o.Reference("send"), memo(o, "Payout via Trustly", "Refund via Trustly"), models.PlayerReserved(o.PlayerID), models.TrustlyClearing, o.Amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
@@ -226,7 +229,11 @@ func (s *Service) payoutSent(ctx context.Context, tx *gorm.DB, o *models.Order, 
 // payoutReleased books "payout:<ID>:release" (reserved → wallet) once, for a payout
 // that was never sent. Money that already left the reservation stays where it is.
 func (s *Service) payoutReleased(ctx context.Context, tx *gorm.DB, o *models.Order, now time.Time) error {
-	if o.SentAt != nil || o.ReleasedAt != nil {
+	switch {
+	case o.SentAt != nil || o.ReleasedAt != nil:
+		return nil
+	case o.ReturnsHeld:
+		setOnce(&o.ReleasedAt, now) // not sent: the money is still held, nothing to book
 		return nil
 	}
 	t := models.Move(o.Reference("release"), memo(o, "Payout not sent: back to your balance", "Refund not sent: back to your balance"), models.PlayerReserved(o.PlayerID), models.PlayerWallet(o.PlayerID), o.Amount)
@@ -246,6 +253,9 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 	case o.SentAt == nil:
 		o.AddFlag("Trustly returned a payout whose reservation was released: not booked again")
 		log.Error("alert: return for a payout that was never booked as sent; not booked")
+		return nil
+	case o.ReturnsHeld:
+		setOnce(&o.ReturnedAt, now) // back at Trustly, held again: nothing to book
 		return nil
 	}
 	t := models.Move(o.Reference("return"), memo(o, "Payout returned by the bank", "Refund returned by the bank"), models.TrustlyClearing, models.PlayerWallet(o.PlayerID), amount)

@@ -326,7 +326,7 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 			log.Warn("Refund answered with another orderid than the deposit's", "trustly_order_id", res.OrderID,
 				"deposit_trustly_order_id", dep.TrustlyOrderID)
 		}
-		sent, err := s.changeOrder(ctx, refund.ID, models.OrderRefund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		sent, err := s.changeRefund(ctx, refund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
 			return s.payoutSent(ctx, tx, o, now, log)
 		})
 		if err != nil {
@@ -342,7 +342,7 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 		} else if errors.Is(err, trustly.ErrInvalidParams) {
 			reason = "Refund not sent: " + err.Error()
 		}
-		failed, cerr := s.changeOrder(ctx, refund.ID, models.OrderRefund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		failed, cerr := s.changeRefund(ctx, refund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
 			if o.SentAt != nil {
 				o.AddFlag("Trustly refused the refund after it had proved it has it: " + reason)
 				log.Error("alert: refund refused after it was sent; nothing released", "err", err)
@@ -356,10 +356,13 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 			return refund, fmt.Errorf("send refund %d: record refusal: %w", refund.ID, cerr)
 		}
 		log.Error("refund refused; reservation released", "err", err, "status", failed.Status)
+		if refund.ReturnsHeld {
+			return failed, models.Problemf("", msgReturnRefused)
+		}
 		return failed, models.Problemf("", msgRefundRefused)
 
 	default:
-		unknown, cerr := s.changeOrder(ctx, refund.ID, models.OrderRefund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
+		unknown, cerr := s.changeRefund(ctx, refund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
 			setOnce(&o.OutcomeUnknownAt, now)
 			return nil
 		})
@@ -496,7 +499,10 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 			return nil
 		}
 		refund.Refresh()
-		return saveChanges(tx, &before, &refund)
+		if err := saveChanges(tx, &before, &refund); err != nil {
+			return err
+		}
+		return returnChanged(tx, &refund, &dep)
 	})
 	unlock()
 	if err != nil {
@@ -522,7 +528,10 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	case *trustly.PayoutData:
 		amount, currency = d.Amount, d.Currency
 	case *trustly.TransferData:
-		if n.Method != trustly.MethodCredit || deposit.CreditedAt == nil {
+		// A credit on a deposit not credited is its own, unless the deposit is a
+		// refused one whose credit is held: then, once its credit is held, a credit
+		// of a return's amount is the return coming back.
+		if n.Method != trustly.MethodCredit || (deposit.CreditedAt == nil && !holdsRefusedCredit(deposit)) {
 			return ok, false, nil
 		}
 		amount, currency = d.Amount, d.Currency
@@ -556,6 +565,12 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	}
 	if err := tx.Model(&models.Notification{}).Where("notification_id = ?", n.ID()).Update("order_id", refund.ID).Error; err != nil {
 		return a, true, fmt.Errorf("link notification to refund %d: %w", refund.ID, err)
+	}
+	if refund.ReturnsHeld {
+		// The deposit is saved by HandleNotification, after its Refresh.
+		if err := syncHeldReturned(tx, deposit); err != nil {
+			return a, true, err
+		}
 	}
 	if refund.Flag != before.Flag {
 		rlog.Warn("refund flagged", "flag", refund.Flag)

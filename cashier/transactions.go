@@ -36,7 +36,7 @@ var TxKinds = []models.OrderKind{models.OrderDeposit, TxLogin, models.OrderPayou
 
 // TxStatuses lists every order status, for the filter.
 var TxStatuses = []models.OrderStatus{models.OrderCreated, models.OrderStarted, models.OrderPending, models.OrderCredited,
-	models.OrderDebited, models.OrderFailed, models.OrderRefusedHeld, models.OrderAbandoned, models.OrderAccountAdded, models.OrderSignedIn, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
+	models.OrderDebited, models.OrderFailed, models.OrderRefusedHeld, models.OrderRefusedReturned, models.OrderAbandoned, models.OrderAccountAdded, models.OrderSignedIn, models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
 	models.OrderChecking, models.OrderSent, models.OrderConfirmed, models.OrderCancelled}
 
 // TxFilter selects orders; zero fields select everything.

@@ -31,6 +31,7 @@ var statusLabels = map[models.OrderStatus]string{
 	models.OrderDebited:          "Debited",
 	models.OrderFailed:           "Failed",
 	models.OrderRefusedHeld:      "Refused — money held to return",
+	models.OrderRefusedReturned:  "Refused — money returned to payer",
 	models.OrderAbandoned:        "Abandoned",
 	models.OrderAccountAdded:     "Account added",
 	models.OrderSignedIn:         "Signed in",
@@ -57,11 +58,20 @@ func kindLabel(k models.OrderKind) string {
 // without an amount, which moves no money.
 const loginLabel = "Bank login"
 
+// returnLabel is the kind staff read for a refund that returns a refused
+// deposit's held credit to the payer (models.Order.ReturnsHeld): of kind refund
+// (its code), it books nothing.
+const returnLabel = "Return of held money"
+
 // orderKindLabel is order o's kind for staff: kindLabel, but a Pay N Play bank
-// login (LoginOnly) reads "Bank login" rather than "Deposit".
+// login (LoginOnly) reads "Bank login" rather than "Deposit", and a return of
+// held money (ReturnsHeld) "Return of held money" rather than "Refund".
 func orderKindLabel(o models.Order) string {
-	if o.LoginOnly {
+	switch {
+	case o.LoginOnly:
 		return loginLabel
+	case o.ReturnsHeld:
+		return returnLabel
 	}
 	return kindLabel(o.Kind)
 }
@@ -96,6 +106,7 @@ var eventLabels = map[staff.Event]string{
 	staff.EventPlayerNote:          "Note on a player",
 	staff.EventFlagResolved:        "Flag resolved",
 	staff.EventRefund:              "Refund requested",
+	staff.EventHeldReturn:          "Held money returned to payer",
 	staff.EventRegistrationRefused: "Registration refused: self-excluded",
 	staff.EventSignInsLimited:      "Sign-ins refused after wrong passwords or codes",
 }

@@ -106,6 +106,39 @@ func refundDeposit(svc *cashier.Service) fiber.Handler {
 	}
 }
 
+// returnPath is where deposit id's order page sends its return of held money.
+func returnPath(id int64) string { return orderPath(id) + "/return" }
+
+// returnHeld returns the :id refused-held deposit's held credit to the payer,
+// after a recent re-authentication (requireRecentAuth; without one the member
+// confirms their password and comes back to the order page with the form as
+// sent, token and all), and comes back to the order page with what became of
+// it. The form's token makes the return once, however often it is sent.
+func returnHeld(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, id := currentStaff(c), paramID(c)
+		if err := requireRecentAuth(c, orderPath(id), sentForm(c, returnPath(id), "token", "reason")); err != nil {
+			return err
+		}
+		ret, err := svc.ReturnHeldOnce(c.UserContext(), m, id, c.FormValue("token"), c.FormValue("reason"))
+		var msg string
+		switch problem := asProblem(err); {
+		case problem != nil:
+			msg = problem.Message
+		case err != nil:
+			return adminOrderErr(err)
+		case ret.SentAt == nil:
+			msg = fmt.Sprintf("Return %d of %s: Trustly's answer did not come, so it is being checked; it is never sent twice.", ret.ID, ret.Amount.Display())
+		default:
+			msg = fmt.Sprintf("Return %d of %s to the payer sent to Trustly.", ret.ID, ret.Amount.Display())
+		}
+		if err := setFlash(c, msg); err != nil {
+			return err
+		}
+		return c.Redirect(orderPath(id), fiber.StatusSeeOther)
+	}
+}
+
 // chartDays is how many days the reports chart shows when no range is given.
 const chartDays = 30
 

@@ -30,7 +30,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return adminOrderErr(err)
 		}
-		kept, err := takeKeptForm(c, func(action string) bool { return action == approvePath(d.Order.ID) })
+		kept, err := takeKeptForm(c, func(action string) bool {
+			return action == approvePath(d.Order.ID) || action == returnPath(d.Order.ID)
+		})
 		if err != nil {
 			return err
 		}
@@ -44,7 +46,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		if o.Status == models.OrderAwaitingApproval {
 			page.TwoPerson = svc.NeedsTwoApprovals(o)
 			page.FirstApproval, page.ApprovedByYou = firstApproval(d.Approvers, m)
-			page.ApproveReason = kept.Values["reason"]
+			if kept.Action == approvePath(o.ID) {
+				page.ApproveReason = kept.Values["reason"]
+			}
 			page.Blocked = d.Player.Blocked
 		}
 		if o.Reason == "" && o.KYCOutcome == models.KYCFinish {
@@ -55,6 +59,22 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		}
 		if o.Kind == models.OrderDeposit && o.Status == models.OrderCredited && staff.Can(m.Role, staff.ActionRefund) {
 			page.RefundURL = orderPath(o.ID) + "/refund"
+		}
+		if o.Status == models.OrderRefusedHeld && staff.Can(m.Role, staff.ActionRefund) {
+			var token, reason string
+			if kept.Action == returnPath(o.ID) {
+				token, reason = kept.Values["token"], kept.Values["reason"]
+			}
+			f, err := svc.HeldReturnFor(c.UserContext(), m, o.ID, token)
+			if err != nil {
+				return adminOrderErr(err)
+			}
+			if f.Offered {
+				page.ReturnAmount, page.ReturnToken = f.Amount.Display(), f.Token
+				if f.Token == token {
+					page.ReturnReason = reason
+				}
+			}
 		}
 		if d.Player.ID != 0 {
 			page.PlayerID = strconv.FormatInt(d.Player.ID, 10)

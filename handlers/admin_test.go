@@ -14,12 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/securecookie"
 	"github.com/pquerna/otp/totp"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
 	"golang.org/x/net/html"
 )
 
@@ -354,6 +356,20 @@ func TestAdminActionsAudited(t *testing.T) {
 	lv.DB.Where("player_id = ? AND kind = ?", anna.ID, models.OrderDeposit).Take(&deposit)
 	step("POST /admin/orders/:id/refund", func() *testResponse {
 		return owner.submit(refundPath(deposit.ID), url.Values{"amount": {"100"}, "reason": {"goodwill"}}).wantRedirect(refundPath(deposit.ID))
+	})
+	// A refused Pay N Play deposit whose credit is held: its return is audited
+	// when made, here refused by Trustly, which has no such deposit.
+	at := time.Now().UTC()
+	held := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit, PayNPlay: true,
+		EndUserID: "pnp-audit", Amount: models.Money{Minor: 10000, Currency: "SEK"}, TrustlyOrderID: "1999999998",
+		KYCOutcome: models.KYCFinish, KYCAt: &at, StartedAt: &at, CreatedAt: at}
+	held.Refresh()
+	if err := lv.DB.Create(&held).Error; err != nil {
+		t.Fatal(err)
+	}
+	lv.apply(signNote(t, lv.Sandbox.Config.Key, trustly.MethodCredit, "7199999999", uuid.NewString(), held, "pnp-audit", nil).raw)
+	step("POST /admin/orders/:id/return", func() *testResponse {
+		return owner.submit(returnPath(held.ID), url.Values{"token": {models.NewMessageID(models.OrderRefund)}}).wantRedirect(orderPath(held.ID))
 	})
 	if o := lv.waitPayout(double, models.OrderAwaitingApproval, nil); o.ApprovedAt != nil {
 		t.Fatal("a two-person payout was approved by one member")

@@ -196,7 +196,7 @@ func resultURL(order models.Order) string {
 	if order.Kind == models.OrderSelectAccount {
 		page = "/accounts/"
 	}
-	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld {
+	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld || order.Status == models.OrderRefusedReturned {
 		return page + "fail?order=" + url.QueryEscape(order.MessageID)
 	}
 	return page + "success?order=" + url.QueryEscape(order.MessageID)
@@ -261,7 +261,7 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		}
 		state := orderState(c, d, svc.Now(), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
-			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), State: state,
+			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), Held: heldText(c, d.Order), State: state,
 			RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
 		if d.Order.Expected() != d.Order.Amount {
 			page.Chosen = money(c, d.Order.Amount)
@@ -271,6 +271,19 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		}
 		return render(c, views.DepositResult(page))
 	}
+}
+
+// heldText is what a refused deposit whose bank sent the money all the same says
+// of that money: that it will be returned (models.OrderRefusedHeld), or that it
+// was (models.OrderRefusedReturned); "" for any other order.
+func heldText(c *fiber.Ctx, order models.Order) string {
+	switch order.Status {
+	case models.OrderRefusedHeld:
+		return tr(c, "deposit.result.held")
+	case models.OrderRefusedReturned:
+		return tr(c, "deposit.result.held_returned")
+	}
+	return ""
 }
 
 // resultTitle is the result page's heading for an order in phase, reached

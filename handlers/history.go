@@ -96,6 +96,8 @@ var statusWords = map[models.OrderKind]map[models.OrderStatus]string{
 		// Refused by the kyc, yet the payer's bank sent the money: held, to be
 		// returned to it, never in the balance.
 		models.OrderRefusedHeld: "status.refused_held",
+		// Its money returned to the payer since (staff sent it back).
+		models.OrderRefusedReturned: "status.refused_returned",
 	},
 	models.OrderSelectAccount: {
 		models.OrderCreated: "status.starting",
@@ -175,7 +177,7 @@ func phase(order models.Order, now time.Time) string {
 		return views.PhaseReturned
 	case models.OrderFailed:
 		return views.PhaseFailed
-	case models.OrderRefusedHeld:
+	case models.OrderRefusedHeld, models.OrderRefusedReturned:
 		return views.PhaseHeld
 	}
 	return views.PhaseWaiting

@@ -230,7 +230,7 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 // payNPlayResultURL is the page a Pay N Play order's checkout returns to.
 func payNPlayResultURL(order models.Order) string {
 	path := cashier.PayNPlaySuccessPath
-	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld {
+	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld || order.Status == models.OrderRefusedReturned {
 		path = cashier.PayNPlayFailPath
 	}
 	return path + "?order=" + url.QueryEscape(order.MessageID)
@@ -313,9 +313,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 		case cashier.PayNPlayRefused:
 			page.Phase, page.Message = views.PayNPlayRefused, kycMessage(c, out.Order)
 			page.Ended = out.Order.KYCOutcome != models.KYCFinish
-			if out.Order.Status == models.OrderRefusedHeld {
-				page.Held = tr(c, "deposit.result.held")
-			}
+			page.Held = heldText(c, out.Order)
 		}
 		page.Chrome = chrome(c)
 		page.Home, page.BankLogin = page.RetryURL, headerBankLogin(svc, out.Market)

@@ -189,6 +189,8 @@ func adminRoutes() []adminRoute {
 		// refund form.
 		{get, "/admin/orders/:id/refund", staff.ActionRefund, refundPage},
 		{post, "/admin/orders/:id/refund", staff.ActionRefund, refundDeposit},
+		// A refused-held deposit's held credit returned to the payer, from its order page.
+		{post, "/admin/orders/:id/return", staff.ActionRefund, returnHeld},
 		{get, "/admin/reports", staff.ActionView, reportsPage},
 		{get, "/admin/reports/reconciliation", staff.ActionReconcile, reconcilePage},
 

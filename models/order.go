@@ -112,6 +112,12 @@ const (
 	// redelivery, before or after it, and only a debit taking the credit back (the
 	// bank returned it, nothing left to return) makes it failed.
 	OrderRefusedHeld OrderStatus = "refused-held"
+	// OrderRefusedReturned: a refused-held deposit whose held credit staff
+	// returned to the payer (HeldReturned): a return of it (a refund with
+	// ReturnsHeld) is sent or confirmed, and its money has not come back. Nothing
+	// was ever booked. A return refused, failed or coming back (a credit) makes
+	// it refused-held again.
+	OrderRefusedReturned OrderStatus = "refused-returned"
 )
 
 // Payout statuses (Kind OrderPayout), besides OrderFailed. A payout's money is
@@ -235,6 +241,16 @@ type Order struct {
 	// keeps TrustlyOrderID empty: Trustly answers and notifies it under its deposit's
 	// orderid, which names the deposit.
 	ParentID int64 `gorm:"not null;default:0;index"`
+	// ReturnsHeld marks a refund that returns a refused Pay N Play deposit's held
+	// credit to the payer (OrderRefusedHeld): that money never was in a wallet, so
+	// the return has no player (PlayerID 0) and books no transfer, whatever
+	// Trustly says of it; its *At fields are its whole record.
+	ReturnsHeld bool `gorm:"not null;default:false"`
+	// HeldReturned is a refused-held deposit's: a return of its held credit is
+	// sent (or confirmed) and neither failed nor came back (OrderRefusedReturned).
+	// cashier keeps it in step with the deposit's returns, under the deposit's
+	// row lock; it is not an event, and it goes back to false.
+	HeldReturned bool `gorm:"not null;default:false"`
 
 	// Payout fields (Kind OrderPayout, and OrderRefund, which moves money the same
 	// way); zero for other kinds.
@@ -336,14 +352,15 @@ const (
 	FlagDebitNoCredit     = "debit booked without a credit"
 	// A Pay N Play order whose kyc said FINISH books nothing it held; staff return
 	// a held credit to the payer, unless the bank took it back with a debit.
-	FlagHeldCreditRefused = "credit held for an order whose kyc was answered FINISH: not booked, return it to the payer"
-	FlagHeldCreditDebited = "credit held for an order whose kyc was answered FINISH, then debited by the bank: nothing booked, nothing to return"
-	FlagHeldDebitNoCredit = "debit held for an order whose kyc was answered FINISH: nothing booked, nothing taken back"
+	FlagHeldCreditRefused  = "credit held for an order whose kyc was answered FINISH: not booked, return it to the payer"
+	FlagHeldCreditReturned = "credit held for an order whose kyc was answered FINISH: not booked, returned to the payer"
+	FlagHeldCreditDebited  = "credit held for an order whose kyc was answered FINISH, then debited by the bank: nothing booked, nothing to return"
+	FlagHeldDebitNoCredit  = "debit held for an order whose kyc was answered FINISH: nothing booked, nothing taken back"
 )
 
 // derivedFlags are the flags Refresh owns.
-var derivedFlags = []string{FlagCancelAfterCredit, FlagDebitNoCredit, FlagHeldCreditRefused, FlagHeldCreditDebited,
-	FlagHeldDebitNoCredit}
+var derivedFlags = []string{FlagCancelAfterCredit, FlagDebitNoCredit, FlagHeldCreditRefused, FlagHeldCreditReturned,
+	FlagHeldCreditDebited, FlagHeldDebitNoCredit}
 
 // Refresh recomputes Status and the state-derived flags from the applied-event
 // timestamps. Call it after setting any of them.
@@ -366,8 +383,11 @@ func (o *Order) Refresh() {
 		// no money came, or a debit took the credit back or came alone. A login
 		// never has money: what comes on one is flagged, never held or booked.
 		o.Status = OrderFailed
-		if o.heldRefusedFlag() == FlagHeldCreditRefused {
+		switch o.heldRefusedFlag() {
+		case FlagHeldCreditRefused:
 			o.Status = OrderRefusedHeld
+		case FlagHeldCreditReturned:
+			o.Status = OrderRefusedReturned
 		}
 	case o.DebitedAt != nil:
 		o.Status = OrderDebited
@@ -413,6 +433,8 @@ func (o *Order) heldRefusedFlag() string {
 		return ""
 	case credit && debit:
 		return FlagHeldCreditDebited
+	case credit && o.HeldReturned:
+		return FlagHeldCreditReturned
 	case credit:
 		return FlagHeldCreditRefused
 	case debit:

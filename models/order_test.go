@@ -56,6 +56,11 @@ func TestOrderRefresh(t *testing.T) {
 		{"deposit finish, cancel", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CancelledAt: at}, OrderFailed, ""},
 		{"deposit finish, credit held, abandoned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, AbandonedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderRefusedHeld, FlagHeldCreditRefused},
 		{"deposit finish, credit held, cancel", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, PendingAt: at, CancelledAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at}, OrderRefusedHeld, FlagHeldCreditRefused},
+		// Its held credit returned to the payer (a return sent, not back): refused-returned,
+		// the flag no longer asking for a return; a debit still leaves nothing to return.
+		{"deposit finish, credit held, returned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, HeldReturned: true}, OrderRefusedReturned, FlagHeldCreditReturned},
+		{"deposit finish, credit held, returned, cancel", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, CancelledAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, HeldReturned: true}, OrderRefusedReturned, FlagHeldCreditReturned},
+		{"deposit finish, credit and debit held, returned", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, DebitHeldAt: at, HeldReturned: true}, OrderFailed, FlagHeldCreditDebited},
 		{"deposit credit held, no kyc", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, CreditHeldAt: at}, OrderPending, ""},
 		{"deposit finish, debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, DebitHeldAt: at}, OrderFailed, FlagHeldDebitNoCredit},
 		{"deposit finish, credit and debit held", Order{Kind: OrderDeposit, PayNPlay: true, StartedAt: at, KYCOutcome: KYCFinish, KYCAt: at, CreditHeldAt: at, DebitHeldAt: at}, OrderFailed, FlagHeldCreditDebited},

@@ -257,6 +257,9 @@ type DepositResultPage struct {
 	// markets): "The bank identity you logged in with is not the one of this
 	// account. No money was moved."; "" otherwise.
 	Refused string
+	// Held is the held phase's sentence: the money of a refused deposit that the
+	// bank sent all the same will be returned, or was (handlers.heldText).
+	Held string
 }
 
 // HistoryPage lists the player's orders and the movements of their wallet, newest

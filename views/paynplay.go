@@ -47,7 +47,8 @@ type PayNPlayResultPage struct {
 	Amount  string // "100,00 SEK"; "" for a login
 	Message string // why it was refused: "You must be 18 or older to play. No money was moved."
 	// Held says that the bank sent the money of a refused deposit all the same and
-	// that it will be returned (models.OrderRefusedHeld); "" otherwise.
+	// that it will be returned (models.OrderRefusedHeld), or that it was
+	// (models.OrderRefusedReturned); "" otherwise.
 	Held string
 	// Ended is a refused page whose checkout ended with no refusal of the kyc's
 	// (cancelled, or failed after CONTINUE): nobody stopped the visitor playing.

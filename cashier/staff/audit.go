@@ -57,6 +57,7 @@ const (
 	EventPlayerNote      Event = "player.note"            // a note was written about a player
 	EventFlagResolved    Event = "flag.resolved"          // a flagged order or an unmatched notification was resolved with a note
 	EventRefund          Event = "refund.requested"       // a deposit refunded: the money reserved and Refund sent
+	EventHeldReturn      Event = "held.return_requested"  // a refused deposit's held credit returned to the payer: Refund sent, nothing booked
 	// EventRegistrationRefused is the system's: a registration opened no account
 	// for a reason the registrant was not told (the national register excludes the
 	// person whose identity was typed). StaffID is 0.
@@ -71,7 +72,7 @@ const (
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
 	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPasswordReset,
 	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund,
-	EventRegistrationRefused, EventSignInsLimited}
+	EventHeldReturn, EventRegistrationRefused, EventSignInsLimited}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {

@@ -262,7 +262,7 @@ func checkBooks(db, sb *gorm.DB) error {
 	for _, o := range orders {
 		switch o.Status {
 		case models.OrderCredited, models.OrderDebited, models.OrderFailed, models.OrderAbandoned, models.OrderConfirmed, models.OrderCancelled,
-			models.OrderAccountAdded, models.OrderSignedIn, models.OrderRefusedHeld:
+			models.OrderAccountAdded, models.OrderSignedIn, models.OrderRefusedHeld, models.OrderRefusedReturned:
 		case models.OrderSending, models.OrderChecking:
 			if o.OutcomeUnknownAt == nil && o.CheckingAt == nil {
 				return fmt.Errorf("%s %d is %s with no reason recorded", o.Kind, o.ID, o.Status)
