@@ -347,3 +347,59 @@ func TestHeldReturnNotifications(t *testing.T) {
 		e.wantNothingBooked()
 	})
 }
+
+// TestHeldReturnPlayerUntouched: a signed-in player's own Pay N Play deposit,
+// refused by its kyc (another person's bank identity), whose bank paid all the
+// same, is the player's order, yet its held money never was in their wallet: its
+// return, confirmed, then coming back with a credit, reserves, takes, gives back
+// and books nothing, and the player's wallet and reservation stay as their one
+// credited deposit left them.
+func TestHeldReturnPlayerUntouched(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "hybrid")
+		fin := e.staff(staff.RoleFinance)
+		asa := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		first, err := e.as("se-adult").StartDeposit(e.ctx, asa, e.money(asa, 100), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitOrder(first, models.OrderCredited)
+		svc := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult2",
+			"SandboxScenario": string(sandbox.ScenarioKYCFinishIgnored)})
+		order, err := svc.StartDeposit(e.ctx, asa, e.money(asa, 40), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dep := e.waitStatus(order, models.OrderRefusedHeld)
+		e.sb.WaitIdle(t)
+		if dep.PlayerID != asa.ID {
+			t.Fatalf("refused deposit of player %d; want the player's own, %d", dep.PlayerID, asa.ID)
+		}
+		var transfers int64
+		db.Model(&models.Transfer{}).Count(&transfers)
+		e.wantMoney(asa, 10000, 0)
+
+		ret, err := e.svc.ReturnHeldOnce(e.ctx, fin, dep.ID, models.NewMessageID(models.OrderRefund), "")
+		if err != nil || ret.PlayerID != 0 || ret.Amount != e.money(asa, 40) {
+			t.Fatalf("return: %+v, %v; want 40.00 SEK, nobody's", ret, err)
+		}
+		e.wantMoney(asa, 10000, 0)
+		e.waitStatus(ret, models.OrderConfirmed)
+		if got := e.reload(dep); got.Status != models.OrderRefusedReturned {
+			t.Errorf("deposit after its return: %s; want refused-returned", got.Status)
+		}
+		e.apply(e.forge(trustly.MethodCredit, dep, models.Player{EndUserID: dep.EndUserID}, map[string]any{"amount": "40.00", "currency": "SEK"}))
+		if got := e.reload(ret); got.ReturnedAt == nil || got.Status != models.OrderFailed {
+			t.Errorf("return after the credit: %s, returned %v; want failed, back", got.Status, got.ReturnedAt)
+		}
+		if got := e.reload(dep); got.Status != models.OrderRefusedHeld || got.Flag != models.FlagHeldCreditRefused {
+			t.Errorf("deposit after its return came back: %s, flag %q; want refused-held", got.Status, got.Flag)
+		}
+		e.wantMoney(asa, 10000, 0)
+		var after int64
+		db.Model(&models.Transfer{}).Count(&after)
+		if after != transfers {
+			t.Errorf("%d transfers after the return; want %d: nothing booked", after, transfers)
+		}
+	})
+}
