@@ -21,7 +21,8 @@ const (
 	// Refund with the deposit's Trustly orderid, then payoutconfirmation/payoutfailed/
 	// credit, which Trustly sends under the deposit's orderid and messageid. It moves
 	// money as a payout does (reserve, send, release, return) and has a payout's
-	// statuses.
+	// statuses; a return of a refused deposit's held credit (ReturnsHeld) has the
+	// same events and statuses and moves no money of ours.
 	OrderRefund OrderKind = "refund"
 )
 
