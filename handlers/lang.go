@@ -164,8 +164,8 @@ func translateError(c *fiber.Ctx, page *views.ErrorPage, problem *models.Problem
 // of a break, written in the page's language and time zone), or the checkout's
 // end when there was no decision. A "kyc." refusal is followed by "No money was
 // moved." (kyc.no_money) unless the bank sent the money all the same
-// (models.OrderRefusedHeld), which the page says in a sentence of its own
-// (deposit.result.held); the others (a break, a deposit limit) are the deposit
+// (models.OrderRefusedHeld, and models.OrderRefusedReturned once staff sent it
+// back), which the page says in a sentence of its own; the others (a break, a deposit limit) are the deposit
 // form's sentences, which speak of no money. An order decided before the id was
 // stored has only its English sentence: one that is word for word a "kyc."
 // message of the English file (followed by "No money was moved") is translated,
@@ -173,7 +173,7 @@ func translateError(c *fiber.Ctx, page *views.ErrorPage, problem *models.Problem
 // is the English of an id no message file has; a held order's is shown without
 // the words that no money moved.
 func kycMessage(c *fiber.Ctx, order models.Order) string {
-	held := order.Status == models.OrderRefusedHeld
+	held := order.Status == models.OrderRefusedHeld || order.Status == models.OrderRefusedReturned
 	withMoney := func(id, reason string) string {
 		if held || !strings.HasPrefix(id, "kyc.") {
 			return reason

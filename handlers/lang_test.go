@@ -131,8 +131,8 @@ func TestLanguageChoice(t *testing.T) {
 // only the English sentence, is translated when the sentence is one of the
 // messages word for word and shown as stored otherwise. A "kyc." refusal says
 // "No money was moved" in the page's language, but a held order's (refused, yet
-// the bank sent the money, which goes back): its page says so, and the refusal
-// no word of money.
+// the bank sent the money, which goes back) and a returned one's: its page says
+// so, and the refusal no word of money.
 func TestKYCMessage(t *testing.T) {
 	until := time.Date(2026, 3, 29, 23, 31, 0, 0, time.UTC)
 	stored := func(text models.Text, english string) models.Order {
@@ -144,6 +144,10 @@ func TestKYCMessage(t *testing.T) {
 	}
 	held := func(o models.Order) models.Order {
 		o.Status = models.OrderRefusedHeld
+		return o
+	}
+	returned := func(o models.Order) models.Order {
+		o.Status = models.OrderRefusedReturned
 		return o
 	}
 	onBreak := models.Text{ID: "breaks.on_break", Args: []any{"Kind", models.Text{ID: "break.kind.time-out-7d"}, "Until", until}}
@@ -191,6 +195,11 @@ func TestKYCMessage(t *testing.T) {
 			"We cannot open play here for this bank identity just now. Please contact support."},
 		{"held, an id no file has", "nl", time.UTC, held(stored(models.Text{ID: "kyc.no-such-rule"}, "The English sentence. No money was moved.")),
 			"The English sentence."},
+		// Staff returned it to the payer: money moved all the same.
+		{"returned", "sv", time.UTC, returned(stored(models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "Spelpaus"}}, "English")),
+			"Du är registrerad som avstängd från spel (Spelpaus), så du kan inte spela här."},
+		{"returned, an old row of a plain rule", "en", time.UTC, returned(models.Order{KYCOutcome: models.KYCFinish,
+			KYCMessage: "You must be 18 or older to play. No money was moved."}), "You must be 18 or older to play."},
 	} {
 		app := fiber.New()
 		app.Get("/", func(c *fiber.Ctx) error {
