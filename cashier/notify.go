@@ -314,8 +314,10 @@ func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notificati
 // orderid, or by our messageid while we do not know Trustly's orderid yet (the
 // Deposit call timed out, or a notification overtook its result). It returns nil
 // for an order we do not know. A notification naming our messageid with another
-// Trustly orderid than the order's is not about that order: it is kept as unknown,
-// and the order is flagged for staff.
+// Trustly orderid than the order's, or an order's Trustly orderid with another
+// messageid than the order's (a refund's notifications name its deposit's), is not
+// known to be about that order: it is kept as unknown, and the order is flagged for
+// staff.
 func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.Order, error) {
 	var order models.Order
 	// Every notification reads its order: a statement of our own (store/raw).
@@ -323,10 +325,23 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 	if err != nil {
 		return nil, fmt.Errorf("find order: %w", err)
 	}
-	if found {
+	mid := messageID(n)
+	switch {
+	case found && mid != "" && mid != order.MessageID:
+		// Trustly's orderid names this order and our messageid another one (or none
+		// of ours): the notification is about one of them, and nothing says which,
+		// so it books on neither. The order of the orderid is locked and flagged.
+		log.Error("alert: notification names an order's Trustly orderid with another messageid; kept as unknown",
+			"message_id", mid, "order_id", order.ID, "order_message_id", order.MessageID)
+		order.AddFlag(fmt.Sprintf("a %s notification named this order's Trustly orderid with messageid %.64q: kept as unknown, not applied",
+			n.Method, mid))
+		if err := tx.Model(&order).Update("flag", order.Flag).Error; err != nil {
+			return nil, fmt.Errorf("flag order %d: %w", order.ID, err)
+		}
+		return nil, nil
+	case found:
 		return &order, nil
 	}
-	mid := messageID(n)
 	if mid == "" {
 		return nil, nil
 	}
