@@ -452,13 +452,36 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 	switch d := n.Data.(type) {
 	case *trustly.CancelData:
 		// Nothing is booked: a cancel before any credit fails the order; after a
-		// credit it is flagged (Refresh) and the credit stands.
+		// credit it is flagged (Refresh) and the credit stands. One naming another
+		// player is not about this deposit: it is flagged and changes nothing.
+		switch why, err := otherEndUser(tx, n.Method, d.EndUserID, order); {
+		case err != nil:
+			return ok, err
+		case why != "":
+			order.AddFlag(why + ": not applied")
+			log.Error("alert: cancel not applied", "why", why)
+			return ok, nil
+		}
 		setOnce(&order.CancelledAt, now)
 		return ok, nil
 	case *trustly.TransferData:
 		switch n.Method {
 		case trustly.MethodPending:
-			// No money yet. After a credit it changes nothing but the record.
+			// No money yet. After a credit it changes nothing but the record. One
+			// naming another player or in another currency is not about this
+			// deposit: it is flagged and changes nothing.
+			why, err := otherEndUser(tx, n.Method, d.EndUserID, order)
+			switch {
+			case err != nil:
+				return ok, err
+			case d.Currency != order.Amount.Currency:
+				why = fmt.Sprintf("pending of %.32s %s on a %s deposit", d.Amount, d.Currency, order.Amount.Currency)
+			}
+			if why != "" {
+				order.AddFlag(why + ": not applied")
+				log.Error("alert: pending not applied", "why", why, "amount", d.Amount, "currency", d.Currency)
+				return ok, nil
+			}
 			setOnce(&order.PendingAt, now)
 			return ok, nil
 		case trustly.MethodCredit:
@@ -496,6 +519,18 @@ func notForDeposit(tx *gorm.DB, event string, d *trustly.TransferData, amount mo
 	if amount.Currency != order.Amount.Currency {
 		return fmt.Sprintf("%s of %s %s on a %s deposit: not booked", event, amount, amount.Currency, order.Amount.Currency), nil
 	}
+	switch why, err := otherEndUser(tx, event, d.EndUserID, order); {
+	case err != nil:
+		return "", err
+	case why != "":
+		return why + ": not booked", nil
+	}
+	return "", nil
+}
+
+// otherEndUser says how a deposit's notification of event names another player
+// than the order's, or "" when endUserID is what the Deposit sent.
+func otherEndUser(tx *gorm.DB, event, endUserID string, order *models.Order) (string, error) {
 	want := order.EndUserID
 	if want == "" { // an order from before EndUserID was kept: its player's
 		var player models.Player
@@ -504,8 +539,8 @@ func notForDeposit(tx *gorm.DB, event string, d *trustly.TransferData, amount mo
 		}
 		want = player.EndUserID
 	}
-	if d.EndUserID != want {
-		return fmt.Sprintf("%s names enduserid %.64q, not the order's player: not booked", event, d.EndUserID), nil
+	if endUserID != want {
+		return fmt.Sprintf("%s names enduserid %.64q, not the order's player", event, endUserID), nil
 	}
 	return "", nil
 }
