@@ -409,6 +409,13 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	switch d := n.Data.(type) {
 	case *trustly.AccountData:
+		if order.Kind == models.OrderDeposit && heldForKYC(order) {
+			// A Pay N Play deposit's bank account is the player's only once its kyc
+			// said CONTINUE, which saves it then (bookHeld); after FINISH the bank
+			// identity was refused, and its account is never saved.
+			log.Info("account of a Pay N Play deposit kept until its kyc says CONTINUE", "kyc", order.KYCOutcome)
+			return ok, nil
+		}
 		if err := s.saveAccount(tx, order, d, now); err != nil {
 			return ok, err
 		}
@@ -772,8 +779,9 @@ func walletEntry(tx *gorm.DB, order *models.Order, event string) (models.Money, 
 // result does not depend on which of two notifications came first except for
 // conflicting attribute values.
 //
-// An order whose player is not known yet (Pay N Play before its kyc) saves nothing:
-// the kyc that names the player saves its accounts then (bookHeld).
+// An order whose player is not known yet saves nothing; a Pay N Play deposit's
+// account is not saved before its kyc said CONTINUE (apply), which saves it then
+// (bookHeld).
 func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.AccountData, now time.Time) error {
 	if order.PlayerID == 0 {
 		return nil

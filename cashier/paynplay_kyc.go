@@ -493,30 +493,27 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 			return fmt.Errorf("store identity of player %d: %w", player.ID, err)
 		}
 	}
-	unknown := order.PlayerID == 0
 	order.PlayerID = player.ID
-	return s.bookHeld(ctx, tx, order, unknown, now, log)
+	return s.bookHeld(ctx, tx, order, now, log)
 }
 
 // bookHeld applies what arrived for an order before its kyc said CONTINUE: the
-// bank accounts of its account notifications when its player was unknown (accounts,
-// since saveAccount saved none then), then its held credit, then its held debit,
+// bank accounts of its account notifications (apply saved none then, whether or
+// not the order's player was known), then its held credit, then its held debit,
 // so that the debit takes back no more than the credit gave (bookDebit).
-func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order, accounts bool, now time.Time, log *slog.Logger) error {
-	if accounts {
-		var rows []models.Notification
-		if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Find(&rows).Error; err != nil {
-			return fmt.Errorf("held accounts: %w", err)
+func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
+	var rows []models.Notification
+	if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("held accounts: %w", err)
+	}
+	for _, row := range rows {
+		n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
+		if err != nil {
+			return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
 		}
-		for _, row := range rows {
-			n, err := trustly.ParseNotification([]byte(row.Raw), s.trustlyKey)
-			if err != nil {
-				return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
-			}
-			if d, ok := n.Data.(*trustly.AccountData); ok {
-				if err := s.saveAccount(tx, order, d, now); err != nil {
-					return err
-				}
+		if d, ok := n.Data.(*trustly.AccountData); ok {
+			if err := s.saveAccount(tx, order, d, now); err != nil {
+				return err
 			}
 		}
 	}
