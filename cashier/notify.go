@@ -409,6 +409,14 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	switch d := n.Data.(type) {
 	case *trustly.AccountData:
+		if order.Kind != models.OrderDeposit && order.Kind != models.OrderSelectAccount {
+			// Trustly sends account notifications for deposits and account
+			// selections (API.md §5.4): one for a payout says nothing about where
+			// the player's money came from, so no account is saved from it.
+			order.AddFlag(fmt.Sprintf("unexpected %s notification for a %s order", n.Method, order.Kind))
+			log.Warn("account notification for a payout or refund; nothing saved", "account_id", d.AccountID)
+			return ok, nil
+		}
 		if order.Kind == models.OrderDeposit && heldForKYC(order) {
 			// A Pay N Play deposit's bank account is the player's only once its kyc
 			// said CONTINUE, which saves it then (bookHeld); after FINISH the bank
