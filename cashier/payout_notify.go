@@ -27,15 +27,13 @@ import (
 // payoutconfirmation nor payoutfailed is final: a credit can follow both.
 func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notification, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
-	if order.Kind == models.OrderPayout {
-		switch why, err := notForPayout(tx, n, order); {
-		case err != nil:
-			return ok, err
-		case why != "":
-			order.AddFlag(why)
-			log.Error("alert: payout notification not applied", "why", why)
-			return nothingTakenBack(n, ok), nil
-		}
+	switch why, err := notForPayout(tx, n, order); {
+	case err != nil:
+		return ok, err
+	case why != "":
+		order.AddFlag(why)
+		log.Error("alert: payout notification not applied", "why", why)
+		return nothingTakenBack(n, ok), nil
 	}
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
@@ -93,7 +91,9 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 // notForPayout says why notification n cannot be applied to payout order, or ""
 // when it can: it must name as enduserid the player AccountPayout named
 // (sendPayout), since a credit or a cancel puts money into that player's wallet,
-// as a deposit's credit or debit must name its player (notForDeposit).
+// as a deposit's credit or debit must name its player (notForDeposit). A refund's
+// notifications come under its deposit's orderid and name the deposit's
+// enduserid, what its Deposit sent.
 func notForPayout(tx *gorm.DB, n *trustly.Notification, order *models.Order) (string, error) {
 	var got string
 	switch d := n.Data.(type) {
@@ -105,6 +105,16 @@ func notForPayout(tx *gorm.DB, n *trustly.Notification, order *models.Order) (st
 		got = d.EndUserID
 	default:
 		return "", nil
+	}
+	if order.Kind == models.OrderRefund {
+		var deposit models.Order
+		if err := tx.Select("id", "player_id", "end_user_id").Where("id = ?", order.ParentID).Take(&deposit).Error; err != nil {
+			return "", fmt.Errorf("read deposit %d of refund %d: %w", order.ParentID, order.ID, err)
+		}
+		if why, err := otherEndUser(tx, n.Method, got, &deposit); err != nil || why == "" {
+			return "", err
+		}
+		return fmt.Sprintf("%s names enduserid %.64q, not the refunded deposit's player: not applied", n.Method, got), nil
 	}
 	var player models.Player
 	if err := tx.Select("id", "end_user_id").Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
