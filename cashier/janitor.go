@@ -337,7 +337,7 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 			}
 			log.Warn("notification stored for an unknown order matched and applied", "answer_now", a.Status)
 		}
-		if order.TrustlyOrderID == "" {
+		if learnsOrderID(before) {
 			order.TrustlyOrderID = n.OrderID()
 		}
 		order.Refresh()

@@ -160,7 +160,7 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 			if a, err = s.apply(ctx, tx, n, order, prep, now, log); err != nil {
 				return fmt.Errorf("apply to order %d: %w", order.ID, err)
 			}
-			if order.TrustlyOrderID == "" {
+			if learnsOrderID(before) {
 				order.TrustlyOrderID = n.OrderID()
 			}
 			order.Refresh()
@@ -362,6 +362,14 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 		return nil, nil
 	}
 	return &order, nil
+}
+
+// learnsOrderID reports whether order, as it was when a notification came, takes
+// the notification's orderid as Trustly's: while it has none, unless it is a payout
+// awaiting approval, which was never sent to Trustly (applyPayout applies nothing
+// to it), so no notification tells its orderid.
+func learnsOrderID(order models.Order) bool {
+	return order.TrustlyOrderID == "" && order.Status != models.OrderAwaitingApproval
 }
 
 func messageID(n *trustly.Notification) string {

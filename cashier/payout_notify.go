@@ -35,6 +35,15 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		log.Error("alert: payout notification not applied", "why", why)
 		return nothingTakenBack(n, ok), nil
 	}
+	if order.Status == models.OrderAwaitingApproval {
+		// Not sent to Trustly yet (AccountPayout is called only once staff approve
+		// it), so Trustly cannot know its MessageID: whatever the notification says,
+		// staff decide the payout, and its money stays reserved meanwhile.
+		order.AddFlag(fmt.Sprintf("a %s notification came for this payout while it waited for approval, before it was sent to Trustly: not applied, check it with Trustly",
+			n.Method))
+		log.Error("alert: notification for a payout awaiting approval, never sent; not applied")
+		return nothingTakenBack(n, ok), nil
+	}
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
 		if amount, err := models.ParseDecimal(d.Amount, d.Currency); err != nil || amount != order.Amount {
