@@ -337,7 +337,10 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 			}
 			log.Warn("notification stored for an unknown order matched and applied", "answer_now", a.Status)
 		}
-		if learnsOrderID(before) {
+		switch learn, err := learnsOrderID(tx, before, n); {
+		case err != nil:
+			return err
+		case learn:
 			order.TrustlyOrderID = n.OrderID()
 		}
 		order.Refresh()

@@ -160,7 +160,10 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 			if a, err = s.apply(ctx, tx, n, order, prep, now, log); err != nil {
 				return fmt.Errorf("apply to order %d: %w", order.ID, err)
 			}
-			if learnsOrderID(before) {
+			switch learn, err := learnsOrderID(tx, before, n); {
+			case err != nil:
+				return err
+			case learn:
 				order.TrustlyOrderID = n.OrderID()
 			}
 			order.Refresh()
@@ -364,12 +367,38 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 	return &order, nil
 }
 
-// learnsOrderID reports whether order, as it was when a notification came, takes
-// the notification's orderid as Trustly's: while it has none, unless it is a payout
-// awaiting approval, which was never sent to Trustly (applyPayout applies nothing
-// to it), so no notification tells its orderid.
-func learnsOrderID(order models.Order) bool {
-	return order.TrustlyOrderID == "" && order.Status != models.OrderAwaitingApproval
+// learnsOrderID reports whether order, as it was when notification n came, takes
+// n's orderid as Trustly's: while it has none, unless it is a payout awaiting
+// approval, which was never sent to Trustly (applyPayout applies nothing to it),
+// or n names another player's enduserid (it is not about this order, and
+// Trustly's genuine notifications under the real orderid must still find it).
+func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bool, error) {
+	if order.TrustlyOrderID != "" || order.Status == models.OrderAwaitingApproval {
+		return false, nil
+	}
+	endUserID := endUserIDOf(n)
+	if endUserID == "" { // account notifications name none
+		return true, nil
+	}
+	why, err := otherEndUser(tx, n.Method, endUserID, &order)
+	return err == nil && why == "", err
+}
+
+// endUserIDOf is the enduserid notification n names, "" for none.
+func endUserIDOf(n *trustly.Notification) string {
+	switch d := n.Data.(type) {
+	case *trustly.TransferData:
+		return d.EndUserID
+	case *trustly.CancelData:
+		return d.EndUserID
+	case *trustly.PayoutData:
+		return d.EndUserID
+	case *trustly.KYCData:
+		return d.EndUserID
+	case *trustly.UnknownData:
+		return d.EndUserID
+	}
+	return ""
 }
 
 func messageID(n *trustly.Notification) string {

@@ -124,3 +124,50 @@ func TestNotificationOrderIDOfAnotherOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestNotificationOtherPlayerBeforeOrderID: an order whose Trustly orderid is not
+// known yet (the Deposit's or AccountPayout's answer was lost) is found by our
+// messageid. A notification that names it with another player's enduserid is not
+// about it: it books nothing and must not give the order its orderid either, or
+// Trustly's genuine notifications, under the real orderid, would be kept as
+// unknown and the deposit never credited, the payout's money never returned.
+func TestNotificationOtherPlayerBeforeOrderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		for _, kind := range []models.OrderKind{models.OrderDeposit, models.OrderPayout} {
+			t.Run(string(kind), func(t *testing.T) {
+				r.t = t
+				p := r.player()
+				now := time.Now().UTC()
+				o := models.Order{MessageID: models.NewMessageID(kind), Kind: kind, PlayerID: p.ID,
+					Amount: models.Money{Minor: 10000, Currency: "SEK"}, CreatedAt: now}
+				if kind == models.OrderDeposit {
+					o.EndUserID = p.EndUserID
+				} else {
+					o.SentAt = &now // booked as sent by a notification before; its orderid not kept
+				}
+				o.Refresh()
+				if err := db.Create(&o).Error; err != nil {
+					t.Fatal(err)
+				}
+				wallet := r.wallet(p)
+				stray := o
+				stray.TrustlyOrderID = fmt.Sprintf("%010d", 1000000000+rigNext())
+				r.deliver(notify(t, key, "credit", stray, "someone-else", nil), "OK")
+				if got := r.reload(o); got.TrustlyOrderID != "" || r.wallet(p) != wallet {
+					t.Errorf("after a credit for another player: orderid %q, wallet %d; want none learnt, %d", got.TrustlyOrderID, r.wallet(p), wallet)
+				}
+				genuine := o
+				genuine.TrustlyOrderID = fmt.Sprintf("%010d", 1000000000+rigNext())
+				r.deliver(notify(t, key, "credit", genuine, p.EndUserID, nil), "OK")
+				got := r.reload(o)
+				if got.TrustlyOrderID != genuine.TrustlyOrderID || got.CreditedAt == nil || r.wallet(p) != wallet+10000 {
+					t.Errorf("after the genuine credit: orderid %q, credited %v, wallet %d; want %q, credited, %d", got.TrustlyOrderID,
+						got.CreditedAt, r.wallet(p), genuine.TrustlyOrderID, wallet+10000)
+				}
+				r.audit()
+			})
+		}
+	})
+}
