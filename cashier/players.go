@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
@@ -256,6 +257,35 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 	return s.Player(ctx, p.ID)
 }
 
+// BankSignInWindow is how long after the Pay N Play sign-in that made (or last
+// refreshed) a session SetPassword takes that session's form. A player who has a
+// password types it to change it (ChangePassword); a player without one has only
+// their bank login, so it stands in for the current password, and only a recent
+// one shows that whoever holds the session is the person the bank identified
+// rather than someone with a copy of its cookie, which lives for hours (12, or
+// as long as it is used): with the password they chose, such a copy would keep
+// the account, its balance and its payouts, after the session ended. 15 minutes
+// are long enough to find the profile page after the deposit that signed in,
+// and short enough that a cookie taken later is of no use for this.
+const BankSignInWindow = 15 * time.Minute
+
+type bankSignInKey struct{}
+
+// WithBankSignIn returns ctx carrying at, when the Pay N Play sign-in that made or
+// last refreshed the session SetPassword's form comes from signed it in (by the
+// service's clock), for SetPassword. The web layer keeps it in the session it
+// signed in, never takes it from a form; a session with none (a password sign-in)
+// passes the zero time, which is never recent.
+func WithBankSignIn(ctx context.Context, at time.Time) context.Context {
+	return context.WithValue(ctx, bankSignInKey{}, at)
+}
+
+// BankSignInRecent reports whether a bank sign-in at at is recent enough for
+// SetPassword now: within BankSignInWindow, by the service's clock.
+func (s *Service) BankSignInRecent(at time.Time) bool {
+	return !s.now().After(at.Add(BankSignInWindow))
+}
+
 // SetPassword gives a player without a password (one Pay N Play's "Deposit &
 // play" made) an email and a password, so that they sign in at /login as a
 // password player does, with everything Authenticate checks (the sign-in
@@ -274,6 +304,11 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 // their player id, never the address): it is what that registration's answer
 // lets anyone learn by signing in with the password they gave, and the player
 // asking here is one the bank identified.
+//
+// Only within BankSignInWindow of the bank sign-in of ctx (WithBankSignIn): later
+// it is a *models.Problem (problem.bank_login_old) saying a password can be chosen
+// within that time of logging in with the bank, nothing changes, and an info line
+// is logged with the player's id.
 func (s *Service) SetPassword(ctx context.Context, player models.Player, email, password, again string) (models.Player, error) {
 	p, err := s.Player(ctx, player.ID)
 	if err != nil {
@@ -284,6 +319,11 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 	}
 	if p.PasswordHash != "" {
 		return models.Player{}, models.ProblemT("", "problem.has_password", "Your account has a password already: change it with your current one.")
+	}
+	if at, _ := ctx.Value(bankSignInKey{}).(time.Time); !s.BankSignInRecent(at) {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "email and password refused: the bank login is not recent", slog.Int64("player_id", p.ID),
+			slog.Time("bank_login_at", at))
+		return models.Player{}, BankLoginOld()
 	}
 	email = models.NormalEmail(email)
 	if err := models.CheckEmail(email); err != nil {
@@ -327,6 +367,14 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "email and password set", slog.Int64("player_id", p.ID))
 	return s.Player(ctx, p.ID)
+}
+
+// BankLoginOld is SetPassword's refusal after BankSignInWindow, the sentence the
+// profile page shows instead of the form then.
+func BankLoginOld() *models.Problem {
+	return models.ProblemT("", "problem.bank_login_old", "You can choose an email and a password within 15 minutes of logging in "+
+		"with your bank. To do so, log out, log in again with \"Deposit & play\" and come back to this page.",
+		"Minutes", int(BankSignInWindow/time.Minute))
 }
 
 // Player returns the player with id, or ErrPlayerNotFound.

@@ -292,7 +292,7 @@ func TestChangePassword(t *testing.T) {
 // Problem that does not say the email is taken) and nothing of it is stored.
 func TestSetPasswordRaces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		svc, ctx := playersService(t, db), context.Background()
+		svc, ctx := playersService(t, db), cashier.WithBankSignIn(context.Background(), time.Now()) // logged in with the bank just now
 		bankOnly := func(name string) models.Player {
 			p := models.Player{EndUserID: "pnp-" + name, FirstName: name, LastName: "Bank", Country: "SE", Currency: "SEK",
 				Role: models.RolePlayer, CreatedAt: time.Now()}
@@ -366,8 +366,9 @@ func TestSetPasswordRaces(t *testing.T) {
 // TestSetPasswordRefused: what registration refuses (an email that is not one, a
 // short password) and two passwords that differ are refused with a Problem naming
 // the field; a player who has a password changes it with ChangePassword, and in a
-// pure Pay N Play market the bank is the only way in. None of them changes the
-// player.
+// pure Pay N Play market the bank is the only way in; without a bank login in
+// the last cashier.BankSignInWindow (none, or one a second older) the form is
+// refused too. None of them changes the player.
 func TestSetPasswordRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		modes, err := paynplay.ParseModes("SE=hybrid,FI=pure")
@@ -375,7 +376,7 @@ func TestSetPasswordRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc, ctx := playersServiceWith(t, db, cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "secret-token",
-			PayNPlay: modes}), context.Background()
+			PayNPlay: modes}), cashier.WithBankSignIn(context.Background(), time.Now())
 		bankOnly := func(country, currency string) models.Player {
 			p := models.Player{EndUserID: "pnp-" + country, FirstName: "Sven", LastName: "Bank", Country: country,
 				Currency: currency, Role: models.RolePlayer, CreatedAt: time.Now()}
@@ -404,7 +405,16 @@ func TestSetPasswordRefused(t *testing.T) {
 			{"pure market", fi, "sven@example.com", "a new password 1", "a new password 1", "problem.no_password"},
 			{"has a password", withPassword, "sven@example.com", "a new password 1", "a new password 1", "problem.has_password"},
 			{"the email of another", se, "ANNA@example.com", "a new password 1", "a new password 1", "problem.email_unusable"},
+			{"no bank login", se, "sven@example.com", "a new password 1", "a new password 1", "problem.bank_login_old"},
+			{"a bank login too long ago", se, "sven@example.com", "a new password 1", "a new password 1", "problem.bank_login_old"},
 		} {
+			ctx := ctx
+			switch tt.name {
+			case "no bank login":
+				ctx = context.Background()
+			case "a bank login too long ago":
+				ctx = cashier.WithBankSignIn(ctx, time.Now().Add(-cashier.BankSignInWindow-time.Second))
+			}
 			var problem *models.Problem
 			if _, err := svc.SetPassword(ctx, tt.player, tt.email, tt.password, tt.again); !errors.As(err, &problem) || problem.ID != tt.want {
 				t.Errorf("%s: %v; want %s", tt.name, err, tt.want)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -303,6 +304,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			if before.PlayerID == out.Player.ID && before.SignedInAt != 0 && before.SignedInAt < v.SignedInAt {
 				v.SignedInAt, v.CheckedAt = before.SignedInAt, before.CheckedAt
 			}
+			v.BankAt = svc.Now().Unix() // this browser's bank login: SetPassword's window opens
 			v.Flash = welcome(c, *out.Player)
 			if err := saveSession(c, v); err != nil {
 				return err
@@ -423,13 +425,19 @@ func changePassword(svc *cashier.Service) fiber.Handler {
 // profile page; refuseInPure keeps it out of pure markets, where the bank is the
 // only way in. As on a password change, every session of theirs ends and this one
 // is signed in again with the new version, keeping what it was (withdraw-only
-// stays so). A refused form comes back with the email as typed.
+// stays so). A refused form comes back with the email as typed; past
+// cashier.BankSignInWindow after this session's bank login (session BankAt) it is
+// refused (403) with the sentence the page shows instead of the form.
 func setPassword(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		email := c.FormValue("email")
-		p, err := svc.SetPassword(c.UserContext(), currentPlayer(c), email, c.FormValue("password"), c.FormValue("password_again"))
+		ctx := cashier.WithBankSignIn(c.UserContext(), bankSignIn(c))
+		p, err := svc.SetPassword(ctx, currentPlayer(c), email, c.FormValue("password"), c.FormValue("password_again"))
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
+			if problem.ID == cashier.BankLoginOld().ID {
+				c.Status(fiber.StatusForbidden)
+			}
 			return renderProfile(c, svc, problemText(c, problem), email)
 		}
 		if err != nil {
@@ -445,6 +453,15 @@ func setPassword(svc *cashier.Service) fiber.Handler {
 	}
 }
 
+// bankSignIn is when this session's bank login was (session BankAt); the zero time
+// for a session without one.
+func bankSignIn(c *fiber.Ctx) time.Time {
+	if at := session(c).BankAt; at != 0 {
+		return time.Unix(at, 0)
+	}
+	return time.Time{}
+}
+
 // renderProfile shows the profile page, with problem above the password form
 // (the form to change it, or to choose an email and a password, then with
 // signInEmail, the email typed).
@@ -454,6 +471,13 @@ func renderProfile(c *fiber.Ctx, svc *cashier.Service, problem string, signInEma
 	page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
 		Currency: p.Currency, Mode: string(mode), HasPassword: p.PasswordHash != "",
 		CanSetPassword: p.PasswordHash == "" && mode != paynplay.ModePure, PasswordProblem: problem}
+	if page.CanSetPassword && !svc.BankSignInRecent(bankSignIn(c)) {
+		// The form would be refused: say when it is offered, and how to get there.
+		page.CanSetPassword, page.BankLoginOld = false, problemText(c, cashier.BankLoginOld())
+		if page.PasswordProblem == page.BankLoginOld {
+			page.BankLoginOld = "" // the form's refusal says it already
+		}
+	}
 	if len(signInEmail) > 0 {
 		page.SignInEmail = signInEmail[0]
 	}

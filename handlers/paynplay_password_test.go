@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
@@ -289,4 +290,81 @@ func (a *testApp) playerNow(p models.Player) models.Player {
 		a.t.Fatal(err)
 	}
 	return got
+}
+
+// TestPayNPlaySetPasswordNeedsRecentBankLogin: a player without a password has no
+// current password to type before choosing one; their bank login stands in for it.
+// The form is offered, and taken, only within cashier.BankSignInWindow (15
+// minutes, counted by the service's clock) of the Pay N Play sign-in that made this
+// session. After it the profile page says so instead of showing the form, and the
+// form sent anyway is refused with that sentence, nothing written and a log line;
+// a copy of the cookie replayed later (a stolen session) is refused the same way.
+// Logging in with the bank again ("Deposit & play") opens the window again, to
+// its last second.
+func TestPayNPlaySetPasswordNeedsRecentBankLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		clock := &testClock{now: time.Now().Truncate(time.Second)}
+		lv, cl, player, _ := bankOnlyPlayer(t, db, "hybrid", exclusions.Sandbox(), func(s *testSetup) { s.Cashier.Now = clock.Now })
+		stolen := lv.client()
+		stolen.setCookie(sessionCookie, cl.cookie(sessionCookie).Value)
+		form := signInForm("sven.bank@example.com", "a new password 1", "a new password 1")
+		const sentence = "You can choose an email and a password within 15 minutes of logging in with your bank. " +
+			"To do so, log out, log in again with \"Deposit & play\" and come back to this page."
+		unchanged := func(when string) {
+			t.Helper()
+			if got := lv.playerNow(player); got.PasswordHash != "" || got.Email != "" || got.SessionVersion != player.SessionVersion {
+				t.Fatalf("%s: email %q, password %t, session version %d; want none, none, %d", when, got.Email, got.PasswordHash != "",
+					got.SessionVersion, player.SessionVersion)
+			}
+		}
+
+		clock.Advance(14 * time.Minute)
+		if page := cl.get("/profile").wantStatus(http.StatusOK); !page.has("sign-in-form") || page.has("sign-in-window") {
+			t.Fatalf("14 minutes after the bank login: the form %t, the sentence %t; want the form only", page.has("sign-in-form"), page.has("sign-in-window"))
+		}
+		clock.Advance(time.Minute + time.Second)
+		for name, b := range map[string]*testClient{"the player's browser": cl, "a copy of its cookie": stolen} {
+			page := b.get("/profile").wantStatus(http.StatusOK)
+			if page.has("sign-in-form") || page.text("sign-in-window") != sentence {
+				t.Errorf("%s, 15 minutes and a second after the bank login: the form %t, sentence %q; want no form and %q",
+					name, page.has("sign-in-form"), page.text("sign-in-window"), sentence)
+			}
+			r := b.submit("/profile/sign-in", form).wantStatus(http.StatusForbidden)
+			if got := r.text("problem"); got != sentence {
+				t.Errorf("%s: the form sent after the window: problem %q; want %q", name, got, sentence)
+			}
+			if r.has("sign-in-form") {
+				t.Errorf("%s: the refusal shows the form again", name)
+			}
+			unchanged(name + ", after the window")
+		}
+		if logs := lv.Logs.String(); !strings.Contains(logs, "email and password refused: the bank login is not recent") ||
+			!strings.Contains(logs, fmt.Sprintf("player_id=%d", player.ID)) || strings.Contains(logs, "sven.bank@example.com") {
+			t.Error("no log line of the refusal with the player's id (and without the address)")
+		}
+		// Hours later, with the copy kept alive all along, still nothing.
+		clock.Advance(3 * time.Hour)
+		stolen.submit("/profile/sign-in", form).wantStatus(http.StatusForbidden)
+		unchanged("a copy of the cookie, hours later")
+
+		cl.submit("/logout", nil).wantStatus(http.StatusSeeOther)
+		player = lv.playerNow(player) // "Log out" ended every session
+		id := startPayNPlay(cl, "SE", "100")
+		lv.waitStatus(id, models.OrderCredited)
+		if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady || out.Player.ID != player.ID {
+			t.Fatalf("the second bank login: %s; want ready for player %d", out.State, player.ID)
+		}
+		cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantRedirect("/deposit/success?order=" + url.QueryEscape(id))
+		stolen.submit("/profile/sign-in", form)
+		unchanged("a copy of the old cookie after a new bank login")
+		clock.Advance(15 * time.Minute) // the window's last second
+		if page := cl.get("/profile").wantStatus(http.StatusOK); !page.has("sign-in-form") || page.has("sign-in-window") {
+			t.Fatalf("15 minutes after a new bank login: the form %t, the sentence %t; want the form only", page.has("sign-in-form"), page.has("sign-in-window"))
+		}
+		cl.submit("/profile/sign-in", form).wantRedirect("/profile")
+		if got := lv.playerNow(player); got.Email != "sven.bank@example.com" || bcrypt.CompareHashAndPassword([]byte(got.PasswordHash), []byte("a new password 1")) != nil {
+			t.Errorf("within the window of the new bank login: email %q; want the email and password set", got.Email)
+		}
+		lv.client().signIn("sven.bank@example.com", "a new password 1")
+	})
 }

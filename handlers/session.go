@@ -59,6 +59,12 @@ type sessionValues struct {
 	// Responsible gaming (rg.go): when the session's first page was shown after
 	// sign-in, and when the reality check was last acknowledged, in Unix seconds.
 	SignedInAt, CheckedAt int64 `json:",omitempty"`
+	// BankAt is when the Pay N Play sign-in that made this session, or last signed
+	// this browser in again, happened (the service's clock, Unix seconds): the bank
+	// login stands in for the current password a player without one cannot type,
+	// and the form to choose an email and a password works only within
+	// cashier.BankSignInWindow of it. Only payNPlayReturn sets it; 0 otherwise.
+	BankAt int64 `json:",omitempty"`
 	// WithdrawOnly marks a withdraw-only session (cashier.Access): the national
 	// register ExcludedBy excluded the player when they signed in. Only signIn sets
 	// them, from the sign-in's Access, and nothing clears them: a session stays

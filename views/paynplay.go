@@ -79,6 +79,10 @@ type ProfilePage struct {
 	// only way in). SignInEmail is the email as typed when that form came back.
 	CanSetPassword bool
 	SignInEmail    string
+	// BankLoginOld, instead of that form, says that an email and a password can be
+	// chosen only soon after logging in with the bank, and how to get there again:
+	// the form would be refused (cashier.BankSignInWindow).
+	BankLoginOld string
 }
 
 // BankIdentity is what the player's bank told us through Trustly.
