@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/store"
@@ -196,7 +197,9 @@ func (b *browser) wordsWhole(what, code string) {
 // Swedish account and an IBAN), the bank details forms, an account's result pages
 // (verifying, added, nothing added), the deposit's result pages (in the balance,
 // not paid, waiting), limits and their history, breaks with a past one, the
-// break's confirmation, the profile, and the reality check notice.
+// break's confirmation, the profile, and the reality check notice; last a Pay N
+// Play player's profile, with the form to choose an email and a password and,
+// 15 minutes after the bank login, the sentence that stands in for it.
 func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 	clock := &testClock{now: time.Now()}
 	register := exclusions.Sandbox()
@@ -284,6 +287,25 @@ func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 		b.chooseLanguage(code)
 		b.do("the reality check in "+code, chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("reality-check")))
 		b.wordsWhole("reality check", code)
+	}
+
+	// A bank-only player of the hybrid market (FI) on the profile page: with the
+	// form to choose an email and a password just after logging in with the bank,
+	// and with the sentence that stands in for it once the window is over.
+	b.do("log out", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("logout")),
+		chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-form")))
+	b.do("deposit & play 100 as Matti", chromedp.Navigate(lv.URL+"/?market=FI"), chromedp.WaitVisible(id("deposit-play-form")),
+		chromedp.SendKeys(id("amount"), "100"), chromedp.Click(id("deposit-play")), chromedp.WaitVisible(id("sandbox-banner")))
+	b.do("log in to the bank as Matti", bankLogin("fi-adult")...)
+	b.do("pay", payAfterKYC()...)
+	b.waitLocation("/deposit/success")
+	for _, shown := range []string{"sign-in-form", "sign-in-window"} {
+		for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
+			b.chooseLanguage(code)
+			b.do("the profile in "+code, chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id(shown)))
+			b.wordsWhole("profile with "+shown, code)
+		}
+		clock.Advance(cashier.BankSignInWindow + time.Second)
 	}
 }
 
