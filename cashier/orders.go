@@ -92,32 +92,13 @@ func forUpdateSQL(tx *gorm.DB) string {
 	return ""
 }
 
-// sqliteWriters holds one mutex per SQLite connection pool (*sql.DB).
-var sqliteWriters sync.Map
+// poolKey names db's connection pool for commitGroups (store.PoolKey).
+func poolKey(db *gorm.DB) any { return store.PoolKey(db) }
 
-// poolKey names db's connection pool (*sql.DB) for sqliteWriters and commitGroups.
-func poolKey(db *gorm.DB) any {
-	if sqlDB, err := db.DB(); err == nil {
-		return sqlDB
-	}
-	return db.Dialector
-}
-
-// writeLock serializes this process's write transactions on a SQLite database and
-// returns the unlock function; on PostgreSQL it does nothing. SQLite allows one
-// writer at a time anyway, and a writer that finds the database busy waits in
-// SQLite's busy handler, which sleeps in growing steps of up to 100 ms: under a
-// burst of notifications that polling, not the work, set the pace. Waiting on a
-// mutex hands the lock over at once.
-func writeLock(db *gorm.DB) func() {
-	if db.Dialector.Name() != "sqlite" {
-		return func() {}
-	}
-	m, _ := sqliteWriters.LoadOrStore(poolKey(db), &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
-}
+// writeLock serializes this process's write transactions on a SQLite database
+// (store.WriteLock) and returns the unlock function; on PostgreSQL it does
+// nothing.
+func writeLock(db *gorm.DB) func() { return store.WriteLock(db) }
 
 // writeTx runs fn in a write transaction and returns when its effects are
 // committed, durably (synchronous=FULL on SQLite), or when nothing of it was

@@ -133,3 +133,65 @@ func TestCountersTake(t *testing.T) {
 		}
 	})
 }
+
+// TestCountersWaitForTheWriter: on SQLite a count waits for this process's
+// writer (store.WriteLock) instead of in SQLite's busy handler, which gives up
+// after the busy timeout: with 24 sign-ins at once beside a busy notification
+// batch, counts failed with "database is locked" (CI on a loaded machine). Here
+// the busy timeout is 50 ms and a write transaction holds the database for
+// 300 ms under the writer's lock: every count made meanwhile is counted when it
+// ends.
+func TestCountersWaitForTheWriter(t *testing.T) {
+	dsn := "file:" + t.TempDir() + "/busy.db?_busy_timeout=50"
+	db, err := store.Open(dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	c := store.NewCounters(db, nil)
+	held, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		unlock := store.WriteLock(db)
+		defer unlock()
+		_ = db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Create(&store.RateCounter{Name: "held", Value: []byte("1"), ExpiresAt: time.Now().Add(time.Hour)}).Error; err != nil {
+				t.Error(err)
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0:
+				_, _, err := c.Take(context.Background(), "signin:player:x", time.Now(), time.Minute)
+				errs <- err
+			case 1:
+				errs <- c.GiveBack(context.Background(), "signin:player:y", time.Now())
+			default:
+				errs <- c.Set("login:192.0.2.9", []byte("1"), time.Minute)
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond) // longer than the busy timeout: a count not waiting for the lock gives up
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a count beside a busy writer: %v", err)
+		}
+	}
+	if n, _, err := c.Take(context.Background(), "signin:player:x", time.Now(), time.Minute); err != nil || n != 4 {
+		t.Errorf("after three counts at once and one more: %d, %v; want 4", n, err)
+	}
+}
