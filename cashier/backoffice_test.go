@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -490,6 +492,37 @@ func TestTransactionsKindLogin(t *testing.T) {
 			}
 			if !slices.Equal(totals, tt.want) {
 				t.Errorf("kind %q: totals %+v; want %+v", tt.kind, totals, tt.want)
+			}
+		}
+	})
+}
+
+// TestAuditKeepsWholeCharacters: staff words longer than an audit row keeps (a
+// note, a flag's resolution up to 2 000 characters; a block's reason up to 500
+// characters, more bytes) are cut to the row's 500 bytes between characters, never
+// inside one: on PostgreSQL a cut character is refused and the action with it.
+func TestAuditKeepsWholeCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		op := e.staff(staff.RoleOperator)
+		note := "a" + strings.Repeat("ä", 999) // byte 500 is inside an "ä"
+		if _, err := e.svc.AddPlayerNote(e.ctx, op, p.ID, note); err != nil {
+			t.Fatalf("a note of %d characters: %v", utf8.RuneCountInString(note), err)
+		}
+		reason := strings.Repeat("€", 200) // 600 bytes
+		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, reason); err != nil {
+			t.Fatalf("blocking with a reason of 200 characters: %v", err)
+		}
+		var rows []staff.Audit
+		db.Where("player_id = ?", p.ID).Order("id").Find(&rows)
+		if len(rows) != 2 {
+			t.Fatalf("%d audit rows; want the note's and the block's", len(rows))
+		}
+		for i, want := range []string{note, reason} {
+			if got := rows[i].Reason; !utf8.ValidString(got) || len(got) > 500 || len(got) < 497 || !strings.HasPrefix(want, got) {
+				t.Errorf("audit %s reason of %d bytes, valid %t; want the first 497–500 bytes of the words, whole characters",
+					rows[i].Event, len(got), utf8.ValidString(got))
 			}
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -110,13 +111,27 @@ func Record(ctx context.Context, tx *gorm.DB, now time.Time, a Audit) error {
 	if a.After == "" {
 		a.After = "{}"
 	}
-	if len(a.Reason) > 500 {
-		a.Reason = a.Reason[:500]
-	}
+	a.Reason = cutReason(a.Reason)
 	if err := tx.WithContext(ctx).Create(&a).Error; err != nil {
 		return fmt.Errorf("record audit %s: %w", a.Event, err)
 	}
 	return nil
+}
+
+// maxReason is how many bytes of the staff member's words an audit row keeps.
+const maxReason = 500
+
+// cutReason is reason cut to maxReason bytes between two characters: a character
+// cut in two is not text, and PostgreSQL refuses the row, and the action with it.
+func cutReason(reason string) string {
+	if len(reason) <= maxReason {
+		return reason
+	}
+	n := maxReason
+	for n > 0 && !utf8.RuneStart(reason[n]) {
+		n--
+	}
+	return reason[:n]
 }
 
 type requestIDKey struct{}
