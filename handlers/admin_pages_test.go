@@ -14,11 +14,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
+	"gorm.io/gorm"
 )
 
 // rowIDs are the order ids of a transactions page, in page order.
@@ -543,4 +545,20 @@ func TestAdminListsTimesNameTheirZone(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPlayerSearchLongWords: a search longer than the 254 bytes read is cut
+// between characters, so a long name in any script finds what its first 254 bytes
+// find and shows them again in the search box; cut inside a character it was no
+// text, which PostgreSQL refused with 500.
+func TestPlayerSearchLongWords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		op, _ := ta.staffSignedIn("op@example.com", staff.RoleViewer)
+		term := "a" + strings.Repeat("ö", 200) // byte 254 is inside an "ö"
+		r := op.get("/admin/players?q=" + url.QueryEscape(term)).wantStatus(http.StatusOK)
+		if got := r.value("player-q"); !utf8.ValidString(got) || len(got) != 253 || !strings.HasPrefix(term, got) {
+			t.Errorf("search box holds %d bytes, valid %t; want the first 253 bytes of what was typed", len(got), utf8.ValidString(got))
+		}
+	})
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -14,12 +15,14 @@ import (
 
 func playerPath(id int64) string { return "/admin/players/" + strconv.FormatInt(id, 10) }
 
-// playersPage searches players by id, email, personid or name.
+// playersPage searches players by id, email, personid or name: the first 254
+// bytes of the search, cut between characters (a character cut in two is not
+// text, and PostgreSQL refuses the query).
 func playersPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		zone, term := staffZone(c), c.Query("q")
 		if len(term) > 254 {
-			term = term[:254]
+			term = strings.ToValidUTF8(term[:254], "")
 		}
 		players, err := svc.SearchPlayers(c.UserContext(), currentStaff(c), term)
 		if err != nil {
