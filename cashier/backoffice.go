@@ -456,11 +456,12 @@ func (s *Service) ResolveOrderFlags(ctx context.Context, by staff.Member, orderI
 
 // ResolveNotification records that staff looked at a notification for an unknown
 // order, with a note. One resolved already, or one whose order is known, is a
-// *models.Problem.
+// *models.Problem. The notification's row is locked, as an order's and a limit
+// change's are, so that of members resolving it at once one writes.
 func (s *Service) ResolveNotification(ctx context.Context, by staff.Member, notificationID int64, note string) (staff.Resolution, error) {
 	return s.resolve(ctx, by, note, func(tx *gorm.DB, r *staff.Resolution) (int64, error) {
 		var n models.Notification
-		if err := tx.Where("id = ?", notificationID).Limit(1).Find(&n).Error; err != nil {
+		if err := forUpdate(tx).Where("id = ?", notificationID).Limit(1).Find(&n).Error; err != nil {
 			return 0, err
 		}
 		if n.ID == 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // viewer creates a staff account that may only view.
@@ -524,6 +525,99 @@ func TestAuditKeepsWholeCharacters(t *testing.T) {
 				t.Errorf("audit %s reason of %d bytes, valid %t; want the first 497–500 bytes of the words, whole characters",
 					rows[i].Event, len(got), utf8.ValidString(got))
 			}
+		}
+	})
+}
+
+// TestResolveNotificationOnce: a member resolving a notification for an unknown
+// order while another member's resolution of it is being written waits for that
+// one and is told it has nothing waiting; members resolving it at the same moment
+// write one resolution and one audit row. Without the notification's row lock,
+// PostgreSQL let each see none resolved and every one was written.
+func TestResolveNotificationOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		notification := func(id string) models.Notification {
+			now := time.Now().UTC()
+			n := models.Notification{NotificationID: id, Method: "credit", UUID: "u", TrustlyOrderID: "987",
+				Raw: `{"method":"credit"}`, Answer: `{"result":"OK"}`, Status: "OK", Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
+			if err := db.Create(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		count := func(n models.Notification) (resolutions int64) {
+			db.Model(&staff.Resolution{}).Where("notification_id = ?", n.ID).Count(&resolutions)
+			return resolutions
+		}
+		const members = 8
+		ops := make([]staff.Member, members)
+		for i := range ops {
+			ops[i] = e.staff(staff.RoleOperator)
+		}
+
+		// One member's resolution is being written (the transaction below, which
+		// locks the notification as the service does) when another's comes.
+		first := notification("n-held")
+		tx := db.Begin()
+		lock := tx
+		if db.Dialector.Name() == "postgres" { // SQLite's transaction holds the write lock from its start
+			lock = tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+		}
+		if err := cmp.Or(lock.Take(&models.Notification{}, first.ID).Error,
+			tx.Create(&staff.Resolution{NotificationID: first.ID, Note: "mine", StaffID: ops[0].ID, StaffEmail: ops[0].Email, At: time.Now().UTC()}).Error); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+		second := make(chan error, 1)
+		go func() {
+			_, err := e.svc.ResolveNotification(e.ctx, ops[1], first.ID, "looked at it too")
+			second <- err
+		}()
+		var err error
+		waited := false
+		select {
+		case err = <-second:
+			t.Errorf("a resolution while another was being written: %v, before that one was committed; want it to wait", err)
+		case <-time.After(300 * time.Millisecond):
+			waited = true
+		}
+		if err := tx.Commit().Error; err != nil {
+			t.Fatal(err)
+		}
+		if waited {
+			err = <-second
+		}
+		if problem(err) == "" || count(first) != 1 {
+			t.Errorf("a resolution while another was being written: %v, %d resolutions; want a problem and 1", err, count(first))
+		}
+
+		// All at the same moment.
+		var before, rows int64
+		db.Model(&staff.Audit{}).Where("event = ?", staff.EventFlagResolved).Count(&before)
+		n := notification("n-unknown")
+		start := make(chan struct{})
+		errs := make(chan error, members)
+		for i := range members {
+			go func() {
+				<-start
+				_, err := e.svc.ResolveNotification(e.ctx, ops[i], n.ID, "looked at it")
+				errs <- err
+			}()
+		}
+		close(start)
+		done := 0
+		for range members {
+			switch err := <-errs; {
+			case err == nil:
+				done++
+			case problem(err) == "":
+				t.Errorf("a resolution: %v; want nil or a problem", err)
+			}
+		}
+		db.Model(&staff.Audit{}).Where("event = ?", staff.EventFlagResolved).Count(&rows)
+		if done != 1 || count(n) != 1 || rows-before != 1 {
+			t.Errorf("%d of %d resolved at once: %d resolutions, %d audit rows; want 1, 1, 1", done, members, count(n), rows-before)
 		}
 	})
 }
