@@ -109,15 +109,18 @@ func callMethod(params any) string {
 }
 
 // callText is v as JSON for staff, with the notification token masked: it is a
-// secret in the NotificationURL of most calls.
+// secret in the NotificationURL of most calls. It is masked as JSON writes it
+// (& < > become \u0026 \u003c \u003e, which the configuration allows in it).
 func (s *Service) callText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprintf(`{"error": %q}`, err.Error())
 	}
 	text := string(b)
-	if s.cfg.NotifyToken != "" {
-		text = strings.ReplaceAll(text, s.cfg.NotifyToken, "[token]")
+	if token := s.cfg.NotifyToken; token != "" {
+		quoted, _ := json.Marshal(token) // a string: never fails
+		text = strings.ReplaceAll(text, string(quoted[1:len(quoted)-1]), "[token]")
+		text = strings.ReplaceAll(text, token, "[token]")
 	}
 	return truncate(text, maxCallText)
 }

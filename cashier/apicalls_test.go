@@ -1,9 +1,11 @@
 package cashier_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -65,6 +67,31 @@ func TestAPICallsRecorded(t *testing.T) {
 		db.Where("order_id = ?", failed.ID).Take(&c)
 		if c.Method != "Deposit" || c.ErrorCode != trustly.CodeInvalidCredentials || c.Error == "" || c.Response != "" {
 			t.Errorf("refused call %+v; want Deposit with code %d", c, trustly.CodeInvalidCredentials)
+		}
+	})
+}
+
+// TestAPICallsMaskTokenAsJSONWritesIt: the notification token is masked in a
+// call's parameters however JSON writes it: a token with & < or > (which the
+// configuration allows) is written \u0026, \u003c, \u003e there, and was kept
+// whole for every member who may view an order's page.
+func TestAPICallsMaskTokenAsJSONWritesIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		const token = "tok&en<0123456789>"
+		fake := newFakeTrustly(t, func(string, map[string]any) (any, int) { return nil, trustly.CodeInvalidCredentials })
+		r := newRig(t, db, fake.URL, func(c *cashier.Config) { c.NotifyToken = token })
+		p := r.player()
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(25000), "10.0.0.1"); err == nil {
+			t.Fatal("deposit started against a refusing Trustly")
+		}
+		var c models.APICall
+		if err := db.Where("player_id = ?", p.ID).Take(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+		escaped, _ := json.Marshal(token)
+		if inner := strings.Trim(string(escaped), `"`); strings.Contains(c.Request, inner) || strings.Contains(c.Request, token) ||
+			!strings.Contains(c.Request, "[token]") {
+			t.Errorf("Deposit request %s; want the notification token masked as [token]", c.Request)
 		}
 	})
 }
