@@ -370,11 +370,15 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 // learnsOrderID reports whether order, as it was when notification n came, takes
 // n's orderid as Trustly's: while it has none, unless it is a payout awaiting
 // approval, which was never sent to Trustly (applyPayout applies nothing to it),
-// or n names another player's enduserid (it is not about this order, and
-// Trustly's genuine notifications under the real orderid must still find it).
+// or n names another currency than the order's or another player's enduserid
+// (it is not about this order, and Trustly's genuine notifications under the
+// real orderid must still find it).
 func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bool, error) {
 	if order.TrustlyOrderID != "" || order.Status == models.OrderAwaitingApproval {
 		return false, nil
+	}
+	if c := currencyOf(n); c != "" && c != order.Amount.Currency {
+		return false, nil // flagged and not booked as on any order: not about this one either
 	}
 	endUserID := endUserIDOf(n)
 	if endUserID == "" { // account notifications name none
@@ -382,6 +386,17 @@ func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bo
 	}
 	why, err := otherEndUser(tx, n.Method, endUserID, &order)
 	return err == nil && why == "", err
+}
+
+// currencyOf is the currency notification n names, "" for none.
+func currencyOf(n *trustly.Notification) string {
+	switch d := n.Data.(type) {
+	case *trustly.TransferData:
+		return d.Currency
+	case *trustly.PayoutData:
+		return d.Currency
+	}
+	return ""
 }
 
 // endUserIDOf is the enduserid notification n names, "" for none.

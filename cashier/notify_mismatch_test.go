@@ -171,3 +171,50 @@ func TestNotificationOtherPlayerBeforeOrderID(t *testing.T) {
 		}
 	})
 }
+
+// TestNotificationOtherCurrencyBeforeOrderID: a notification naming an order
+// whose Trustly orderid is not known yet (its call's answer lost) in another
+// currency than the order's is flagged and books nothing, as on an order whose
+// orderid is known; it does not teach the order its orderid either, or Trustly's
+// genuine notification, under the real orderid, would be kept as unknown.
+func TestNotificationOtherCurrencyBeforeOrderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		for _, kind := range []models.OrderKind{models.OrderDeposit, models.OrderPayout} {
+			t.Run(string(kind), func(t *testing.T) {
+				r.t = t
+				p := r.player()
+				now := time.Now().UTC()
+				o := models.Order{MessageID: models.NewMessageID(kind), Kind: kind, PlayerID: p.ID,
+					Amount: models.Money{Minor: 10000, Currency: "SEK"}, CreatedAt: now}
+				if kind == models.OrderDeposit {
+					o.EndUserID = p.EndUserID
+				} else {
+					o.SentAt = &now // booked as sent by a notification before; its orderid not kept
+				}
+				o.Refresh()
+				if err := db.Create(&o).Error; err != nil {
+					t.Fatal(err)
+				}
+				wallet := r.wallet(p)
+				stray := o
+				stray.Amount.Currency = "EUR"
+				stray.TrustlyOrderID = fmt.Sprintf("%010d", 1000000000+rigNext())
+				r.deliver(notify(t, key, "credit", stray, p.EndUserID, nil), "OK")
+				if got := r.reload(o); got.TrustlyOrderID != "" || r.wallet(p) != wallet {
+					t.Errorf("after a credit in EUR: orderid %q, wallet %d; want none learnt, %d", got.TrustlyOrderID, r.wallet(p), wallet)
+				}
+				genuine := o
+				genuine.TrustlyOrderID = fmt.Sprintf("%010d", 1000000000+rigNext())
+				r.deliver(notify(t, key, "credit", genuine, p.EndUserID, nil), "OK")
+				got := r.reload(o)
+				if got.TrustlyOrderID != genuine.TrustlyOrderID || got.CreditedAt == nil || r.wallet(p) != wallet+10000 {
+					t.Errorf("after the genuine credit: orderid %q, credited %v, wallet %d; want %q, credited, %d", got.TrustlyOrderID,
+						got.CreditedAt, r.wallet(p), genuine.TrustlyOrderID, wallet+10000)
+				}
+				r.audit()
+			})
+		}
+	})
+}
