@@ -2,7 +2,6 @@ package cashier
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/trustly-cashier/cashier/internal/failpoint"
@@ -91,24 +90,25 @@ func (s *Service) SelectedAccount(ctx context.Context, player models.Player, mes
 		return models.Order{}, nil, fmt.Errorf("order %s: %w", messageID, ErrOrderNotFound)
 	}
 	// The account notification is stored with the order it names; it was verified
-	// when it arrived, so its accountid can be read as stored.
+	// when it arrived, so it is decoded as stored, by the parser that verified it:
+	// the envelope may carry keys the signature does not cover (a "PARAMS" beside
+	// "params", which encoding/json would read as well), and only the signed data
+	// counts.
 	var n models.Notification
 	err = s.db.WithContext(ctx).Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Limit(1).Find(&n).Error
 	if err != nil || n.ID == 0 {
 		return order, nil, err
 	}
-	var body struct {
-		Params struct {
-			Data struct {
-				AccountID string `json:"accountid"`
-			} `json:"data"`
-		} `json:"params"`
+	stored, err := trustly.DecodeNotification([]byte(n.Raw))
+	if err != nil {
+		return order, nil, fmt.Errorf("order %s: read account notification %s: %w", messageID, n.NotificationID, err)
 	}
-	if err := json.Unmarshal([]byte(n.Raw), &body); err != nil || body.Params.Data.AccountID == "" {
-		return order, nil, fmt.Errorf("order %s: read account notification %s: %v", messageID, n.NotificationID, err)
+	d, ok := stored.Data.(*trustly.AccountData)
+	if !ok || d.AccountID == "" {
+		return order, nil, fmt.Errorf("order %s: account notification %s names no account", messageID, n.NotificationID)
 	}
 	var account models.BankAccount
-	err = s.db.WithContext(ctx).Where("player_id = ? AND account_id = ?", player.ID, body.Params.Data.AccountID).Limit(1).Find(&account).Error
+	err = s.db.WithContext(ctx).Where("player_id = ? AND account_id = ?", player.ID, d.AccountID).Limit(1).Find(&account).Error
 	if err != nil || account.ID == 0 {
 		return order, nil, err
 	}
