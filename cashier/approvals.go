@@ -3,6 +3,7 @@ package cashier
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
@@ -80,4 +81,41 @@ func (s *Service) PayoutForStaff(ctx context.Context, by staff.Member, orderID i
 		return Payout{}, err
 	}
 	return out[0], nil
+}
+
+// credentialWindow is how long a temporary password or a reset second factor set
+// by one staff member keeps the member it was set for from being the other half of
+// a two-person approval with them (takenOver).
+//
+// Why a time and not "until the member changed their password themselves": the
+// audit does record a member's own change (staff.password_changed, by the member),
+// but a temporary password obliges whoever signs in with it to choose a new one
+// before any other page (Member.MustChangePassword), so an owner signing in as
+// the member makes exactly that change, under the member's name. Nothing recorded
+// tells the member's own change from the impostor's. What the data does support is
+// when the reset was: a day in which the real member, whose sessions the reset
+// ended and whose password no longer works, has come back and noticed.
+const credentialWindow = 24 * time.Hour
+
+// msgApproverTakenOver refuses a second approval by a member whose password or
+// second factor the first approver set (or the other way round) shortly before.
+const msgApproverTakenOver = "You cannot give the second approval of this payout: your password or second factor " +
+	"was reset by the staff member who approved it first (or you reset theirs) in the last 24 hours, so one person " +
+	"could be giving both approvals. Another staff member must approve it."
+
+// takenOver reports whether the approval of m, beside the earlier approvals of
+// first, may be one person's: within credentialWindow before now, one of first
+// set a temporary password for m or reset m's second factor, or m did so to one
+// of first (who then signed in as them and approved first). Read from the
+// append-only audit, which records both resets with their author and subject.
+func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (bool, error) {
+	var n int64
+	err := tx.Model(&staff.Audit{}).
+		Where("event IN ? AND at > ?", []staff.Event{staff.EventPasswordReset, staff.EventTOTPReset}, now.Add(-credentialWindow).UTC()).
+		Where(tx.Where("staff_id IN ? AND subject_id = ?", first, m.ID).Or("staff_id = ? AND subject_id IN ?", m.ID, first)).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("credential resets between staff %d and %v: %w", m.ID, first, err)
+	}
+	return n > 0, nil
 }

@@ -515,9 +515,20 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 			if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
 				return err
 			}
+			first := make([]int64, 0, len(prior))
 			for _, a := range prior {
 				if a.StaffID == m.ID {
 					return models.ProblemT("", "problem.second_approver", msgSecondApprover)
+				}
+				first = append(first, a.StaffID)
+			}
+			// One person with another's password and second factor is not two.
+			if len(first) > 0 {
+				switch taken, err := takenOver(tx, m, first, now); {
+				case err != nil:
+					return err
+				case taken:
+					return models.Problemf("", msgApproverTakenOver)
 				}
 			}
 			if err := tx.Create(&staff.Approval{OrderID: o.ID, StaffID: m.ID, CreatedAt: now}).Error; err != nil {

@@ -275,6 +275,115 @@ func TestPayoutTwoPersonApproval(t *testing.T) {
 	})
 }
 
+// TestPayoutTwoPersonTakeover: an owner who approved a payout first, then set a
+// temporary password for another member (or reset their second factor), cannot
+// sign in as them and give the second approval: it is refused, for 24 hours after
+// the reset, even after a password change under the member's name (the change a
+// temporary password forces on whoever uses it); a third member's approval sends
+// the payout. Nor the other way round: the reset member approving first and the
+// owner second. A refusal writes nothing and sends nothing.
+func TestPayoutTwoPersonTakeover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		boss, b, d, c := e.staff(staff.RoleOwner), e.staff(staff.RoleOperator), e.staff(staff.RoleOperator), e.staff(staff.RoleOperator)
+		var payouts []models.Order
+		for range 2 {
+			p := e.player("SE")
+			account := e.deposit(p, 20000)
+			for range 2 {
+				o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
+				if err != nil || !e.svc.NeedsTwoApprovals(o) {
+					t.Fatalf("request: %+v, %v; want a payout that needs two approvals", o, err)
+				}
+				payouts = append(payouts, o)
+			}
+		}
+		byPassword, byTOTP, reverse, fresh := payouts[0], payouts[1], payouts[2], payouts[3]
+		const refused = "You cannot give the second approval of this payout"
+		approve := func(m staff.Member, o models.Order) (models.Order, error) {
+			t.Helper()
+			return e.svc.ApprovePayout(e.ctx, m, o.ID, "checked")
+		}
+		refusedAlone := func(m staff.Member, o models.Order) {
+			t.Helper()
+			var before int64
+			db.Model(&staff.Audit{}).Count(&before)
+			_, err := approve(m, o)
+			wantProblem(t, err, refused)
+			var after, approvals int64
+			db.Model(&staff.Audit{}).Count(&after)
+			db.Model(&staff.Approval{}).Where("order_id = ?", o.ID).Count(&approvals)
+			got := e.reload(o)
+			if after != before || approvals != 1 || got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil {
+				t.Errorf("after a refused approval: %d audit rows (was %d), %d approvals, %s; want nothing written, still waiting",
+					after, before, approvals, got.Status)
+			}
+		}
+
+		// The temporary password, and the password change it forces.
+		if _, err := approve(boss, byPassword); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetStaffPassword(e.ctx, boss, b.ID, "a temporary one 1"); err != nil {
+			t.Fatal(err)
+		}
+		refusedAlone(b, byPassword)
+		if _, err := e.svc.ChangeStaffPassword(e.ctx, b, "a temporary one 1", "", "b's own password"); err != nil {
+			t.Fatal(err)
+		}
+		refusedAlone(b, byPassword)
+
+		// Another member's second factor, reset by the owner after approving first.
+		if err := db.Model(&staff.Member{}).Where("id = ?", d.ID).
+			Updates(map[string]any{"totp_secret": "sealed", "totp_enabled": true}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := approve(boss, byTOTP); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ResetStaffTOTP(e.ctx, boss, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		refusedAlone(d, byTOTP)
+
+		// The member reset approving first, the owner who reset them second.
+		if _, err := approve(b, reverse); err != nil {
+			t.Fatal(err)
+		}
+		refusedAlone(boss, reverse)
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls after refused approvals; want 0", n)
+		}
+
+		// A genuinely different member: sent.
+		if got, err := approve(c, byPassword); err != nil || got.DecidedBy != c.ID || got.SentAt == nil {
+			t.Fatalf("third member's approval: %+v, %v; want approved by them and sent", got, err)
+		}
+		e.waitStatus(byPassword, models.OrderConfirmed)
+
+		// A day after the resets, the member is a second approver again; an owner's
+		// approval with a member never reset was one all along.
+		e.clock.Advance(24*time.Hour - time.Minute)
+		refusedAlone(d, byTOTP)
+		e.clock.Advance(2 * time.Minute)
+		if got, err := approve(d, byTOTP); err != nil || got.DecidedBy != d.ID || got.SentAt == nil {
+			t.Fatalf("approval a day after the reset: %+v, %v; want sent", got, err)
+		}
+		e.waitStatus(byTOTP, models.OrderConfirmed)
+		if _, err := approve(boss, fresh); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := approve(c, fresh); err != nil || got.SentAt == nil {
+			t.Fatalf("approval by a member never reset: %+v, %v; want sent", got, err)
+		}
+		e.waitStatus(fresh, models.OrderConfirmed)
+	})
+}
+
 // atOffset is t's offset from UTC in seconds.
 func atOffset(t time.Time) int {
 	_, off := t.Zone()
