@@ -71,17 +71,8 @@ func (s *Service) HeldReturnFor(ctx context.Context, by staff.Member, depositID 
 			return err
 		}
 		f.Offered = dep.Status == models.OrderRefusedHeld && open == 0
-		f.Token = models.NewMessageID(models.OrderRefund)
-		if models.IsMessageID(models.OrderRefund, token) {
-			var used int64
-			if err := tx.Model(&models.Order{}).Where("message_id = ?", token).Count(&used).Error; err != nil {
-				return err
-			}
-			if used == 0 {
-				f.Token = token
-			}
-		}
-		return nil
+		f.Token, err = refundToken(tx, token)
+		return err
 	})
 	if err != nil {
 		return HeldReturnForm{}, refundErr("held return form of deposit", depositID, err)

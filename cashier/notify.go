@@ -328,7 +328,7 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 	if err != nil {
 		return nil, fmt.Errorf("find order: %w", err)
 	}
-	mid := messageID(n)
+	mid := n.MessageID()
 	switch {
 	case found && mid != "" && mid != order.MessageID:
 		// Trustly's orderid names this order and our messageid another one (or none
@@ -380,7 +380,7 @@ func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bo
 	if c := currencyOf(n); c != "" && c != order.Amount.Currency {
 		return false, nil // flagged and not booked as on any order: not about this one either
 	}
-	endUserID := endUserIDOf(n)
+	endUserID := n.EndUserID()
 	if endUserID == "" { // account notifications name none
 		return true, nil
 	}
@@ -395,41 +395,6 @@ func currencyOf(n *trustly.Notification) string {
 		return d.Currency
 	case *trustly.PayoutData:
 		return d.Currency
-	}
-	return ""
-}
-
-// endUserIDOf is the enduserid notification n names, "" for none.
-func endUserIDOf(n *trustly.Notification) string {
-	switch d := n.Data.(type) {
-	case *trustly.TransferData:
-		return d.EndUserID
-	case *trustly.CancelData:
-		return d.EndUserID
-	case *trustly.PayoutData:
-		return d.EndUserID
-	case *trustly.KYCData:
-		return d.EndUserID
-	case *trustly.UnknownData:
-		return d.EndUserID
-	}
-	return ""
-}
-
-func messageID(n *trustly.Notification) string {
-	switch d := n.Data.(type) {
-	case *trustly.TransferData:
-		return d.MessageID
-	case *trustly.CancelData:
-		return d.MessageID
-	case *trustly.AccountData:
-		return d.MessageID
-	case *trustly.PayoutData:
-		return d.MessageID
-	case *trustly.KYCData:
-		return d.MessageID
-	case *trustly.UnknownData:
-		return d.MessageID
 	}
 	return ""
 }

@@ -116,22 +116,30 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		f.OperatorLeft = models.Money{Minor: min(max(f.OperatorMax.Minor-refunded.Minor, 0), f.Refundable.Minor),
 			Currency: f.Deposit.Amount.Currency}
 		f.Unlimited = staff.Can(m.Role, staff.ActionRefundAny)
-		f.Token = models.NewMessageID(models.OrderRefund)
-		if models.IsMessageID(models.OrderRefund, token) {
-			var used int64
-			if err := tx.Model(&models.Order{}).Where("message_id = ?", token).Count(&used).Error; err != nil {
-				return err
-			}
-			if used == 0 {
-				f.Token = token
-			}
-		}
-		return nil
+		f.Token, err = refundToken(tx, token)
+		return err
 	})
 	if err != nil {
 		return RefundForm{}, refundErr("refund form of deposit", depositID, err)
 	}
 	return f, nil
+}
+
+// refundToken is the token a refund form is shown with: token, the token of the
+// form shown again, while no order has it as its MessageID, so that every copy of
+// one form makes one refund; a new one for "", or a token that made an order.
+func refundToken(tx *gorm.DB, token string) (string, error) {
+	if !models.IsMessageID(models.OrderRefund, token) {
+		return models.NewMessageID(models.OrderRefund), nil
+	}
+	var used int64
+	if err := tx.Model(&models.Order{}).Where("message_id = ?", token).Count(&used).Error; err != nil {
+		return "", err
+	}
+	if used > 0 {
+		return models.NewMessageID(models.OrderRefund), nil
+	}
+	return token, nil
 }
 
 // RefundDeposit refunds amount of a credited deposit to the bank account that paid

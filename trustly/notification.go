@@ -109,6 +109,13 @@ func (n *Notification) ID() string { return n.common().NotificationID }
 // OrderID returns the notification's orderid, whatever its method.
 func (n *Notification) OrderID() string { return n.common().OrderID }
 
+// MessageID returns the notification's messageid, whatever its method.
+func (n *Notification) MessageID() string { return n.common().MessageID }
+
+// EndUserID returns the enduserid the notification names, "" for none (an
+// account notification names none).
+func (n *Notification) EndUserID() string { return n.common().EndUserID }
+
 func (n *Notification) common() *Common {
 	switch d := n.Data.(type) {
 	case *TransferData:
