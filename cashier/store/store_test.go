@@ -169,13 +169,24 @@ func TestPoolKeepsConnections(t *testing.T) {
 			var wg sync.WaitGroup
 			for range 8 {
 				wg.Go(func() {
-					tx := db.Begin()
-					defer tx.Rollback()
-					var n int64
-					if err := tx.Raw("SELECT COUNT(*) FROM orders").Scan(&n).Error; err != nil {
+					// Each holds a connection for a while, without a write
+					// transaction: on SQLite eight BEGIN IMMEDIATEs at once,
+					// which no cashier writer makes (they take store.WriteLock
+					// first), wait for each other in SQLite's busy handler
+					// holding all four connections, while the one in the lock
+					// waits for a fifth to prepare its statement, until the busy
+					// timeout ends it with "database is locked".
+					err := db.Connection(func(conn *gorm.DB) error {
+						var n int64
+						if err := conn.Raw("SELECT COUNT(*) FROM orders").Scan(&n).Error; err != nil {
+							return err
+						}
+						time.Sleep(5 * time.Millisecond)
+						return nil
+					})
+					if err != nil {
 						t.Error(err)
 					}
-					time.Sleep(5 * time.Millisecond)
 				})
 			}
 			wg.Wait()
