@@ -113,16 +113,8 @@ func (s *Service) reserveReturn(ctx context.Context, by staff.Member, depositID 
 	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
-		m, err := s.actor(ctx, tx, by, staff.ActionRefund)
+		m, dep, prior, err := s.depositForm(ctx, tx, by, depositID, token)
 		if err != nil {
-			return err
-		}
-		var dep models.Order
-		if err := forUpdate(tx).Where("id = ? AND kind = ?", depositID, models.OrderDeposit).Take(&dep).Error; err != nil {
-			return err
-		}
-		var prior models.Order
-		if err := tx.Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
 			return err
 		}
 		switch {

@@ -225,6 +225,22 @@ func operatorLimitProblem(limit, refunded models.Money) *models.Problem {
 		"Max", limit, "Amount", refunded, "Left", left)
 }
 
+// depositForm begins a staff form's change of deposit depositID (a refund, a
+// return of held money): by must be allowed to refund; the deposit's row is
+// locked; and prior is the order the form's token made already (zero when none),
+// read under that lock, so that of two copies of a form at once the second finds
+// the first's order.
+func (s *Service) depositForm(ctx context.Context, tx *gorm.DB, by staff.Member, depositID int64, token string) (m staff.Member, dep, prior models.Order, err error) {
+	if m, err = s.actor(ctx, tx, by, staff.ActionRefund); err != nil {
+		return m, dep, prior, err
+	}
+	if err = forUpdate(tx).Where("id = ? AND kind = ?", depositID, models.OrderDeposit).Take(&dep).Error; err != nil {
+		return m, dep, prior, err
+	}
+	err = tx.Where("message_id = ?", token).Limit(1).Find(&prior).Error
+	return m, dep, prior, err
+}
+
 // reserveRefund checks a refund, creates its order, reserves its money and writes
 // its audit row, in one transaction that holds the deposit's row lock: what is
 // refundable, and what an operator may still refund, are counted under it.
@@ -235,21 +251,11 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
-		m, err := s.actor(ctx, tx, by, staff.ActionRefund)
+		m, dep, prior, err := s.depositForm(ctx, tx, by, depositID, token)
 		if err != nil {
 			return err
 		}
-		var dep models.Order
-		if err := forUpdate(tx).Where("id = ? AND kind = ?", depositID, models.OrderDeposit).Take(&dep).Error; err != nil {
-			return err
-		}
 		playerID = dep.PlayerID
-		// The form sent again: under the deposit's lock, so that of two at once the
-		// second finds the first's refund.
-		var prior models.Order
-		if err := tx.Where("message_id = ?", token).Limit(1).Find(&prior).Error; err != nil {
-			return err
-		}
 		switch {
 		case prior.ID != 0 && prior.Kind == models.OrderRefund && prior.ParentID == dep.ID:
 			refund, again = prior, true
