@@ -3,6 +3,7 @@ package cashier
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -22,15 +23,23 @@ type Approval struct {
 	TwoPerson bool           // two different staff members must approve it
 	Approvers []staff.Member // who approved it so far (at most one while it waits)
 	History   []models.Order // the player's latest other orders, newest first
+	// Refusal is why the member who asked may not approve it (approvalRefusal), the
+	// sentence ApprovePayout would refuse them with; nil when they may.
+	Refusal *models.Problem
 }
 
 // ApprovalQueue lists the payouts waiting for staff, oldest first, for a member
 // who may view the back office.
 func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approval, error) {
-	payouts, err := s.PayoutsAwaitingApproval(ctx, by)
+	m, err := s.actor(ctx, s.db, by, staff.ActionView)
 	if err != nil {
 		return nil, err
 	}
+	payouts, err := s.PayoutsAwaitingApproval(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
 	out := make([]Approval, 0, len(payouts))
 	for _, p := range payouts {
 		a := Approval{Payout: p, TwoPerson: s.NeedsTwoApprovals(p.Order)}
@@ -43,6 +52,9 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 			return nil, fmt.Errorf("approval queue: history of player %d: %w", p.Order.PlayerID, err)
 		}
 		if a.Approvers, err = approvers(s.db.WithContext(ctx), p.Order.ID); err != nil {
+			return nil, fmt.Errorf("approval queue: %w", err)
+		}
+		if _, a.Refusal, err = s.approvalRefusal(s.db.WithContext(ctx), m, p.Order, now); err != nil {
 			return nil, fmt.Errorf("approval queue: %w", err)
 		}
 		out = append(out, a)
@@ -97,25 +109,88 @@ func (s *Service) PayoutForStaff(ctx context.Context, by staff.Member, orderID i
 // ended and whose password no longer works, has come back and noticed.
 const credentialWindow = 24 * time.Hour
 
-// msgApproverTakenOver refuses a second approval by a member whose password or
-// second factor the first approver set (or the other way round) shortly before.
-const msgApproverTakenOver = "You cannot give the second approval of this payout: your password or second factor " +
-	"was reset by the staff member who approved it first (or you reset theirs) in the last 24 hours, so one person " +
-	"could be giving both approvals. Another staff member must approve it."
+// Why a member may not approve a payout (approvalRefusal), in English as the whole
+// back office is.
+const (
+	// msgApproverTakenOver and msgApproverTookOver refuse a second approval by a
+	// member whose password or second factor the first approver reset shortly
+	// before, or who reset the first approver's (takenOver).
+	msgApproverTakenOver = "You cannot give the second approval of this payout: the staff member who gave the first " +
+		"approval reset your password or second factor in the last 24 hours. Another member must approve it."
+	msgApproverTookOver = "You cannot give the second approval of this payout: you reset the password or second factor " +
+		"of the staff member who gave the first approval in the last 24 hours. Another member must approve it."
+	// msgOwnAccount refuses any approval by a member whose email is the player's
+	// (ownAccount).
+	msgOwnAccount = "You cannot approve this payout: it is to the player account with your email address. " +
+		"Another member must approve it."
+)
 
-// takenOver reports whether the approval of m, beside the earlier approvals of
-// first, may be one person's: within credentialWindow before now, one of first
+// approvalRefusal is why the staff member m may not approve the payout o, which
+// waits for approval, at now: the *models.Problem ApprovePayout refuses with, or
+// nil. The approvals queue and the payout's order page show the same sentence in
+// place of the approve button, so that a page never offers an approval the
+// service refuses, nor hides one it takes. A member may not approve a payout to
+// their own player account (ownAccount), nor, of a payout that needs two
+// approvals, give both, or the second when one of them reset the other's
+// credentials shortly before (takenOver). first are the members who approved o
+// before, which ApprovePayout records the approval beside.
+func (s *Service) approvalRefusal(tx *gorm.DB, m staff.Member, o models.Order, now time.Time) (first []int64, refusal *models.Problem, err error) {
+	var player models.Player
+	if err := tx.Select("id", "email").Where("id = ?", o.PlayerID).Take(&player).Error; err != nil {
+		return nil, nil, fmt.Errorf("player %d of payout %d: %w", o.PlayerID, o.ID, err)
+	}
+	if ownAccount(m, player) {
+		return nil, models.Problemf("", msgOwnAccount), nil
+	}
+	if !s.NeedsTwoApprovals(o) {
+		return nil, nil, nil
+	}
+	var prior []staff.Approval
+	if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
+		return nil, nil, fmt.Errorf("approvals of payout %d: %w", o.ID, err)
+	}
+	first = make([]int64, 0, len(prior))
+	for _, a := range prior {
+		if a.StaffID == m.ID {
+			return nil, models.ProblemT("", "problem.second_approver", msgSecondApprover), nil
+		}
+		first = append(first, a.StaffID)
+	}
+	// One person with another's password and second factor is not two.
+	if len(first) > 0 {
+		switch resetters, err := takenOver(tx, m, first, now); {
+		case err != nil:
+			return nil, nil, err
+		case slices.Contains(resetters, m.ID):
+			return nil, models.Problemf("", msgApproverTookOver), nil
+		case len(resetters) > 0:
+			return nil, models.Problemf("", msgApproverTakenOver), nil
+		}
+	}
+	return first, nil, nil
+}
+
+// ownAccount reports whether the staff member m is, as far as the records link
+// them, the player p: nothing links staff to players but the email, compared
+// trimmed and in any case. A Pay N Play player may have none, which is nobody's.
+func ownAccount(m staff.Member, p models.Player) bool {
+	email := models.NormalEmail(p.Email)
+	return email != "" && email == models.NormalEmail(m.Email)
+}
+
+// takenOver returns who reset credentials between the member m, approving, and
+// first, who approved before: within credentialWindow before now, one of first
 // set a temporary password for m or reset m's second factor, or m did so to one
-// of first (who then signed in as them and approved first). Read from the
-// append-only audit, which records both resets with their author and subject.
-func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (bool, error) {
-	var n int64
-	err := tx.Model(&staff.Audit{}).
+// of first (who then signed in as them and approved first); none when neither
+// did, so the approval of m is another person's. Read from the append-only audit,
+// which records both resets with their author and subject.
+func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (resetters []int64, err error) {
+	err = tx.Model(&staff.Audit{}).
 		Where("event IN ? AND at > ?", []staff.Event{staff.EventPasswordReset, staff.EventTOTPReset}, now.Add(-credentialWindow).UTC()).
 		Where(tx.Where("staff_id IN ? AND subject_id = ?", first, m.ID).Or("staff_id = ? AND subject_id IN ?", m.ID, first)).
-		Count(&n).Error
+		Pluck("staff_id", &resetters).Error
 	if err != nil {
-		return false, fmt.Errorf("credential resets between staff %d and %v: %w", m.ID, first, err)
+		return nil, fmt.Errorf("credential resets between staff %d and %v: %w", m.ID, first, err)
 	}
-	return n > 0, nil
+	return resetters, nil
 }

@@ -59,6 +59,10 @@ type OrderDetail struct {
 	Unresolved  bool               // it has flags no resolution covers
 	// Approvers are who approved a payout that needs two approvals so far.
 	Approvers []staff.Member
+	// Refusal is why the member who asked may not approve a payout waiting for
+	// approval (approvalRefusal), the sentence ApprovePayout would refuse them
+	// with; nil when they may, and for other orders.
+	Refusal *models.Problem
 }
 
 // Timeline lists the order's applied events in time order: its creation and each
@@ -91,11 +95,12 @@ func Timeline(o models.Order) []TimelineEvent {
 // OrderDetail reads one order with everything about it, in one read-only
 // transaction; ErrOrderNotFound when there is none.
 func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int64) (OrderDetail, error) {
-	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+	m, err := s.actor(ctx, s.db, by, staff.ActionView)
+	if err != nil {
 		return OrderDetail{}, err
 	}
 	var d OrderDetail
-	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = readTx(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Where("id = ?", orderID).Limit(1).Find(&d.Order).Error; err != nil {
 			return err
 		}
@@ -118,6 +123,11 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 			var err error
 			if d.Approvers, err = approvers(tx, o.ID); err != nil {
 				return err
+			}
+			if o.Status == models.OrderAwaitingApproval {
+				if _, d.Refusal, err = s.approvalRefusal(tx, m, o, s.now()); err != nil {
+					return err
+				}
 			}
 		}
 		if o.Kind == models.OrderDeposit {

@@ -460,9 +460,11 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 // word, and sends it at once. A payout above Limits.TwoPersonAbove needs two
 // different members: the first approval is recorded (staff.Approval) and the
 // payout keeps waiting; the second, by someone else, sends it. The same member
-// approving twice gets a *models.Problem, and so does any approval of a payout
-// whose player is blocked or whose wallet is below zero (a returned deposit),
-// which keeps waiting. Approving one already approved changes nothing and sends
+// approving twice gets a *models.Problem, and so does a second approval by a
+// member who reset the first approver's credentials or had theirs reset by them
+// in the day before, any approval by a member whose email is the player's
+// (approvalRefusal), and any approval of a payout whose player is blocked or whose
+// wallet is below zero (a returned deposit); it keeps waiting. Approving one already approved changes nothing and sends
 // nothing; one denied or cancelled fails with a *models.Problem. by must hold a
 // role that may decide payouts (staff.ErrNotAllowed), read from the database in
 // the decision's transaction. Each approval writes one audit row with it.
@@ -510,31 +512,19 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 		}
 		before := decisionView(*o)
 		event := staff.EventPayoutApproved
+		// Who approves matters too; the pages ask the same (approvalRefusal).
+		first, refusal, err := s.approvalRefusal(tx, m, *o, now)
+		switch {
+		case err != nil:
+			return err
+		case refusal != nil:
+			return refusal
+		}
 		if s.NeedsTwoApprovals(*o) {
-			var prior []staff.Approval
-			if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
-				return err
-			}
-			first := make([]int64, 0, len(prior))
-			for _, a := range prior {
-				if a.StaffID == m.ID {
-					return models.ProblemT("", "problem.second_approver", msgSecondApprover)
-				}
-				first = append(first, a.StaffID)
-			}
-			// One person with another's password and second factor is not two.
-			if len(first) > 0 {
-				switch taken, err := takenOver(tx, m, first, now); {
-				case err != nil:
-					return err
-				case taken:
-					return models.Problemf("", msgApproverTakenOver)
-				}
-			}
 			if err := tx.Create(&staff.Approval{OrderID: o.ID, StaffID: m.ID, CreatedAt: now}).Error; err != nil {
 				return err
 			}
-			if len(prior) == 0 {
+			if len(first) == 0 {
 				event = staff.EventPayoutFirstVote
 			}
 		}

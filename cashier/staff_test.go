@@ -384,6 +384,83 @@ func TestPayoutTwoPersonTakeover(t *testing.T) {
 	})
 }
 
+// TestPayoutOwnAccount: a staff member whose email is a player's (compared trimmed
+// and in any case) cannot approve that player's payout, neither one approval nor
+// the first or second of two: it is refused with a sentence, nothing is written and
+// nothing is sent, and another member's approvals send it. A Pay N Play player
+// has no email, which is no one's: their payout is approved as before.
+func TestPayoutOwnAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		self, other, third := e.staff(staff.RoleOwner), e.staff(staff.RoleOperator), e.staff(staff.RoleOperator)
+		own := e.player("SE")
+		account := e.deposit(own, 20000)
+		single := e.awaitingApproval(own, account.ID, 6000)
+		double, err := e.svc.RequestPayout(e.ctx, own, account.ID, e.money(own, 3000))
+		if err != nil || !e.svc.NeedsTwoApprovals(double) {
+			t.Fatalf("request: %+v, %v; want a payout that needs two approvals", double, err)
+		}
+		emails := func(staffEmail, playerEmail string) {
+			t.Helper()
+			if err := db.Model(&staff.Member{}).Where("id = ?", self.ID).Update("email", staffEmail).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Model(&models.Player{}).Where("id = ?", own.ID).Update("email", playerEmail).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		const refused = "You cannot approve this payout: it is to the player account with your email address."
+		refusedAlone := func(o models.Order, approvals int64) {
+			t.Helper()
+			var before int64
+			db.Model(&staff.Audit{}).Count(&before)
+			_, err := e.svc.ApprovePayout(e.ctx, self, o.ID, "mine")
+			wantProblem(t, err, refused)
+			var after, n int64
+			db.Model(&staff.Audit{}).Count(&after)
+			db.Model(&staff.Approval{}).Where("order_id = ?", o.ID).Count(&n)
+			got := e.reload(o)
+			if after != before || n != approvals || got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil {
+				t.Errorf("after a refused approval: %d audit rows (was %d), %d approvals, %s; want nothing written, still waiting",
+					after, before, n, got.Status)
+			}
+		}
+		for _, tt := range [][2]string{{own.Email, own.Email}, {"  " + strings.ToUpper(own.Email), own.Email},
+			{own.Email, strings.ToUpper(own.Email[:1]) + own.Email[1:] + " "}} {
+			emails(tt[0], tt[1])
+			refusedAlone(single, 0)
+			refusedAlone(double, 0)
+		}
+		if _, err := e.svc.ApprovePayout(e.ctx, other, double.ID, "first"); err != nil {
+			t.Fatal(err)
+		}
+		refusedAlone(double, 1)
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls after refused approvals; want 0", n)
+		}
+		for _, o := range []models.Order{single, double} {
+			if got, err := e.svc.ApprovePayout(e.ctx, third, o.ID, "checked"); err != nil || got.SentAt == nil {
+				t.Fatalf("another member's approval of %d: %+v, %v; want sent", o.ID, got, err)
+			}
+			e.waitStatus(o, models.OrderConfirmed)
+		}
+
+		pnp := e.player("SE")
+		if err := db.Model(&models.Player{}).Where("id = ?", pnp.ID).Update("email", gorm.Expr("NULL")).Error; err != nil {
+			t.Fatal(err)
+		}
+		pnpAccount := e.deposit(pnp, 10000)
+		o := e.awaitingApproval(pnp, pnpAccount.ID, 6000)
+		if got, err := e.svc.ApprovePayout(e.ctx, self, o.ID, "checked"); err != nil || got.SentAt == nil {
+			t.Fatalf("approval of a Pay N Play player's payout: %+v, %v; want sent", got, err)
+		}
+	})
+}
+
 // atOffset is t's offset from UTC in seconds.
 func atOffset(t time.Time) int {
 	_, off := t.Zone()

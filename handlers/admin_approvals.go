@@ -46,7 +46,10 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			if kept.Action == approvePath(o.ID) {
 				row.ApproveReason = kept.Values["reason"]
 			}
-			row.FirstApproval, row.ApprovedByYou = firstApproval(a.Approvers, m)
+			row.FirstApproval = firstApproval(a.Approvers)
+			if a.Refusal != nil {
+				row.CannotApprove = a.Refusal.Message
+			}
 			for _, h := range a.History {
 				past := views.ApprovalHistory{Date: timeIn(h.CreatedAt, zone), Kind: orderKindLabel(h), KindCode: string(h.Kind),
 					Amount: amountText(h), State: statusLabel(h.Status), StateCode: string(h.Status)}
@@ -71,14 +74,14 @@ func windowText(o models.Order) string {
 	return o.Window().Display()
 }
 
-// firstApproval says who approved a payout that needs two approvals so far
-// (": approved once, by ops@example.com", or ""), and whether it was m.
-func firstApproval(approvers []staff.Member, m staff.Member) (text string, byYou bool) {
+// firstApproval says who approved a payout that needs two approvals so far:
+// ": approved once, by ops@example.com", or "". Whether the member looking may
+// approve it is the service's to say (cashier.Approval.Refusal).
+func firstApproval(approvers []staff.Member) (text string) {
 	for _, by := range approvers {
 		text = ": approved once, by " + by.Email
-		byYou = byYou || by.ID == m.ID
 	}
-	return text, byYou
+	return text
 }
 
 // approvePayout approves a payout. One that needs two approvals needs a recent

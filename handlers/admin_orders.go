@@ -45,7 +45,10 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}
 		if o.Status == models.OrderAwaitingApproval {
 			page.TwoPerson = svc.NeedsTwoApprovals(o)
-			page.FirstApproval, page.ApprovedByYou = firstApproval(d.Approvers, m)
+			page.FirstApproval = firstApproval(d.Approvers)
+			if d.Refusal != nil {
+				page.CannotApprove = d.Refusal.Message
+			}
 			if kept.Action == approvePath(o.ID) {
 				page.ApproveReason = kept.Values["reason"]
 			}

@@ -693,51 +693,6 @@ func TestApprovalFormKeptAcrossReauth(t *testing.T) {
 	}
 }
 
-// TestFirstApproverSeesNoApproveButton: a payout that needs two approvals shows
-// the member who approved it first, on the approvals queue and on its order page,
-// that they did and that a second member must approve, with no approve button
-// (pressing it asked for their password, then refused); the deny form stays. A
-// second member still sees the button, and who approved first.
-func TestFirstApproverSeesNoApproveButton(t *testing.T) {
-	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
-		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
-	}})
-	cl, _, acc := funded(t, lv, "anna@example.com", "30000")
-	double := requestPayout(t, cl, "12000", acc.ID)
-	first, _ := lv.staffSignedIn("first@example.com", staff.RoleOperator)
-	second, _ := lv.staffSignedIn("second@example.com", staff.RoleOperator)
-	first.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {approvalsPath}}).wantRedirect(approvalsPath)
-	first.submit(approvePath(double), url.Values{"reason": {"looked"}}).wantRedirect(approvalsPath)
-	lv.waitPayout(double, models.OrderAwaitingApproval, nil)
-	const said = "You approved this payout; a second staff member must approve it."
-
-	for _, tt := range []struct {
-		name       string
-		cl         *testClient
-		mine       bool
-		path       string
-		approve    string // data-testid of the approve button
-		deny, note string
-	}{
-		{"queue, first", first, true, approvalsPath, "approve", "deny", "approval-approved-by-you"},
-		{"queue, second", second, false, approvalsPath, "approve", "deny", "approval-approved-by-you"},
-		{"order page, first", first, true, orderPath(double), "order-approve", "order-deny", "order-approved-by-you"},
-		{"order page, second", second, false, orderPath(double), "order-approve", "order-deny", "order-approved-by-you"},
-	} {
-		r := tt.cl.get(tt.path).wantStatus(http.StatusOK)
-		if r.has(tt.approve) == tt.mine || !r.has(tt.deny) || r.has(tt.note) != tt.mine {
-			t.Errorf("%s: approve button %t, deny button %t, note %t; want approve %t, deny, note %t",
-				tt.name, r.has(tt.approve), r.has(tt.deny), r.has(tt.note), !tt.mine, tt.mine)
-		}
-		if tt.mine && r.has(tt.note) && r.text(tt.note) != said {
-			t.Errorf("%s: note %q; want %q", tt.name, r.text(tt.note), said)
-		}
-	}
-	if got := second.get(orderPath(double)).text("order-two-person"); !strings.Contains(got, "first@example.com") {
-		t.Errorf("order page for the second member: %q; want who approved first", got)
-	}
-}
-
 // TestDecisionFromOrderPageReturnsThere: approving or denying a payout from its
 // order page goes back to that page with the outcome (and so does a refusal, and
 // the re-authentication a second approval needs, where the reason typed comes

@@ -73,10 +73,10 @@ type AdminOrderPage struct {
 	// The actions this member may take on it in its state.
 	CanDecide bool // a payout waiting for approval: approve and deny
 	// A payout waiting for two approvals: who gave the first (FirstApproval as in
-	// ApprovalRow), and whether it was this member, who may then only deny.
+	// ApprovalRow).
 	TwoPerson     bool
 	FirstApproval string
-	ApprovedByYou bool
+	CannotApprove string // why this member may not approve it (ApprovalRow.CannotApprove), or ""
 	Blocked       bool   // a payout waiting whose player was blocked since: it can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	RefundURL     string // a credited deposit: the refund page, or ""

@@ -353,7 +353,7 @@ type ApprovalRow struct {
 	Account       string // "SE…1234 at Handelsbanken"
 	TwoPerson     bool
 	FirstApproval string // ": approved once, by ops@example.com", or ""
-	ApprovedByYou bool   // the member gave the first approval: only a second member may approve
+	CannotApprove string // why this member may not approve it, shown instead of the approve button; "" when they may
 	Blocked       bool   // the player was blocked since: the payout can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	History       []ApprovalHistory
