@@ -13,6 +13,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
@@ -23,7 +24,7 @@ import (
 // cashier a kill -9 stops in the middle of a money path: it opens the payEnv's
 // database, calls Trustly through the payEnv's proxy (so its calls are counted and
 // its answers can be held), and runs one step (a deposit form, a withdrawal form,
-// the add-account button) with a failpoint on, which kills it with SIGKILL where
+// the add-account button, the return of held money) with a failpoint on, which kills it with SIGKILL where
 // the failpoint is, or is killed by the test while its call is held. The
 // payEnv's own Service is then the cashier started again on the same database;
 // Trustly's notifications about what the child started reach it.
@@ -38,8 +39,9 @@ type crashStep struct {
 	Username, Password               string
 	MerchantKeyPEM, TrustlyKeyPEM    []byte
 	SandboxExtra                     map[string]string
-	Kind                             string // "deposit", "payout", "selectaccount" or "registeraccount"
+	Kind                             string // "deposit", "payout", "selectaccount", "registeraccount" or "heldreturn"
 	PlayerID, AccountID, AmountMinor int64
+	StaffID, DepositID               int64 // heldreturn: the member returning deposit DepositID's held credit
 	Token                            string
 }
 
@@ -83,8 +85,10 @@ func TestCrashChildProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	var player models.Player
-	if err := db.Take(&player, step.PlayerID).Error; err != nil {
-		t.Fatal(err)
+	if step.PlayerID != 0 { // a return of held money is nobody's
+		if err := db.Take(&player, step.PlayerID).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 	amount := models.Money{Minor: step.AmountMinor, Currency: player.Currency}
 	switch step.Kind {
@@ -96,6 +100,8 @@ func TestCrashChildProcess(t *testing.T) {
 		_, err = svc.RegisterBankAccountOnce(t.Context(), player, step.Token, "SE", "6112", "69706212")
 	case "selectaccount":
 		_, err = svc.StartSelectAccountOnce(t.Context(), player, step.Token, "127.0.0.1")
+	case "heldreturn":
+		_, err = svc.ReturnHeldOnce(t.Context(), staff.Member{ID: step.StaffID}, step.DepositID, step.Token, "crash test")
 	default:
 		err = fmt.Errorf("unknown step %q", step.Kind)
 	}

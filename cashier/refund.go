@@ -327,6 +327,7 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 	if err := s.db.WithContext(ctx).Where("id = ?", refund.ParentID).Take(&dep).Error; err != nil {
 		return refund, fmt.Errorf("send refund %d: deposit: %w", refund.ID, err)
 	}
+	failpoint.Hit("refund.before_call")
 	res, err := recorded(ctx, s, aboutOrder(refund), s.trustly.Refund, trustly.RefundParams{OrderID: dep.TrustlyOrderID,
 		Amount: refund.Amount.String(), Currency: refund.Amount.Currency, ExternalReference: refund.MessageID})
 	failpoint.Hit("refund.after_call")

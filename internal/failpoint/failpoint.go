@@ -24,6 +24,7 @@ var Names = []string{
 	"registeraccount.after_call",  // RegisterAccount answered; the account not saved yet
 	"payout.after_reserve",        // payout order and its reservation committed; AccountPayout not called yet
 	"payout.after_call",           // AccountPayout answered; the outcome not booked yet
+	"refund.before_call",          // refund (or return of held money) committed; Refund not called yet
 	"refund.after_call",           // Refund answered; the outcome not booked yet
 	"notify.before_commit",        // a new notification applied in its transaction; not committed
 	"notify.after_commit",         // a new notification committed; the answer not returned yet
