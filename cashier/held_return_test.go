@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -400,6 +401,66 @@ func TestHeldReturnPlayerUntouched(t *testing.T) {
 		db.Model(&models.Transfer{}).Count(&after)
 		if after != transfers {
 			t.Errorf("%d transfers after the return; want %d: nothing booked", after, transfers)
+		}
+	})
+}
+
+// TestHeldReturnTotalsApart: a return of held money is a refund order, yet it
+// refunds no player's money: the transactions' totals count returns on a row of
+// their own (TxTotal.Returns), never among the refunds, whatever the filter
+// (the kind refund selects both, each on its row).
+func TestHeldReturnTotalsApart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "hybrid")
+		fin := e.staff(staff.RoleFinance)
+		asa := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		first, err := e.as("se-adult").StartDeposit(e.ctx, asa, e.money(asa, 100), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		credited := e.waitOrder(first, models.OrderCredited)
+		refund, err := e.svc.RefundDeposit(e.ctx, fin, credited.ID, e.money(asa, 10), "goodwill")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-adult2",
+			"SandboxScenario": string(sandbox.ScenarioKYCFinishIgnored)})
+		order, err := svc.StartDeposit(e.ctx, asa, e.money(asa, 40), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dep := e.waitStatus(order, models.OrderRefusedHeld)
+		e.sb.WaitIdle(t)
+		ret, err := e.svc.ReturnHeldOnce(e.ctx, fin, dep.ID, models.NewMessageID(models.OrderRefund), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(refund, models.OrderConfirmed)
+		e.waitStatus(ret, models.OrderConfirmed)
+
+		sek := func(minor int64) models.Money { return models.Money{Minor: minor, Currency: "SEK"} }
+		want := []cashier.TxTotal{
+			{Currency: "SEK", Kind: models.OrderRefund, Count: 1, Sum: sek(1000), Credited: sek(0)},
+			{Currency: "SEK", Kind: models.OrderRefund, Returns: true, Count: 1, Sum: sek(4000), Credited: sek(0)},
+		}
+		for _, f := range []cashier.TxFilter{{}, {Kind: models.OrderRefund}, {PlayerID: asa.ID}} {
+			totals, err := e.svc.TransactionTotals(e.ctx, fin, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var refunds []cashier.TxTotal
+			for _, tt := range totals {
+				if tt.Kind == models.OrderRefund {
+					refunds = append(refunds, tt)
+				}
+			}
+			w := want
+			if f.PlayerID != 0 {
+				w = want[:1] // a return is nobody's
+			}
+			if !slices.Equal(refunds, w) {
+				t.Errorf("filter kind %q, player %d: refund totals %+v; want %+v", f.Kind, f.PlayerID, refunds, w)
+			}
 		}
 	})
 }

@@ -75,11 +75,14 @@ type TxRow struct {
 // TxTotal sums the orders of one currency and kind a filter selects, Pay N Play
 // bank logins (Login) apart from the deposits: they are deposit orders that ask
 // for no money and book none, and counted among the deposits they would read as
-// deposits of nothing.
+// deposits of nothing. Returns of held money (Returns) are apart from the
+// refunds likewise: refund orders that give back money no wallet ever had, they
+// would swell the refunds with money no player was refunded.
 type TxTotal struct {
 	Currency string
 	Kind     models.OrderKind
 	Login    bool // Pay N Play bank logins (Order.LoginOnly): Sum and Credited are zero
+	Returns  bool // returns of held money (Order.ReturnsHeld): refund orders of no player's money, not refunds
 	Count    int64
 	Sum      models.Money // the orders' amounts, as asked
 	// Credited is, for deposits, what their credits booked to wallets, as Trustly
@@ -225,7 +228,8 @@ func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 }
 
 // TransactionTotals counts and sums the orders f selects (its page aside), per
-// currency and kind, with Pay N Play bank logins on rows of their own.
+// currency and kind, with Pay N Play bank logins and returns of held money on
+// rows of their own.
 func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFilter) ([]TxTotal, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return nil, err
@@ -238,20 +242,21 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 		AmountCurrency string
 		Kind           models.OrderKind
 		LoginOnly      bool
+		ReturnsHeld    bool
 		N              int64
 		Total          int64
 		Credited       int64
 	}
-	err = q.Select("amount_currency, kind, login_only, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total, " +
+	err = q.Select("amount_currency, kind, login_only, returns_held, COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total, " +
 		"COALESCE(SUM(CASE WHEN kind = '" + string(models.OrderDeposit) + "' AND credited_at IS NOT NULL THEN " +
 		bookedMinorSQL + " ELSE 0 END), 0) AS credited").
-		Group("amount_currency, kind, login_only").Order("amount_currency, kind, login_only").Scan(&sums).Error
+		Group("amount_currency, kind, login_only, returns_held").Order("amount_currency, kind, login_only, returns_held").Scan(&sums).Error
 	if err != nil {
 		return nil, fmt.Errorf("transaction totals: %w", err)
 	}
 	out := make([]TxTotal, len(sums))
 	for i, r := range sums {
-		out[i] = TxTotal{Currency: r.AmountCurrency, Kind: r.Kind, Login: r.LoginOnly, Count: r.N,
+		out[i] = TxTotal{Currency: r.AmountCurrency, Kind: r.Kind, Login: r.LoginOnly, Returns: r.ReturnsHeld, Count: r.N,
 			Sum:      models.Money{Minor: r.Total, Currency: r.AmountCurrency},
 			Credited: models.Money{Minor: r.Credited, Currency: r.AmountCurrency}}
 	}

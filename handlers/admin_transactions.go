@@ -314,8 +314,11 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 			if t.Kind == models.OrderSelectAccount || t.Login {
 				sum = noMoneyText // as amountText says on every other page
 			}
-			if t.Login {
+			switch {
+			case t.Login:
 				kind = loginLabel
+			case t.Returns:
+				kind = returnLabel // no player's money: not a refund
 			}
 			page.Rows = append(page.Rows, views.TotalRow{Currency: t.Currency, Kind: kind, KindCode: string(t.Kind),
 				Count: strconv.FormatInt(t.Count, 10), Sum: sum, Credited: credited})

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,6 +89,15 @@ func TestHeldReturnForm(t *testing.T) {
 	csv := fin.get(transactionsPath + ".csv?status=refused-returned").wantStatus(http.StatusOK).Body
 	if !strings.Contains(csv, dep.MessageID) || !strings.Contains(csv, "refused-returned") {
 		t.Errorf("CSV of refused-returned: %q; want the deposit with its status code", csv)
+	}
+	// The totals count the return on a row of its own, not among the refunds.
+	var kinds []string
+	for _, n := range fin.get(transactionsPath + "/totals?kind=refund").wantStatus(http.StatusOK).byTestID("total-row") {
+		row := &testResponse{t: t, doc: n, what: "total row"}
+		kinds = append(kinds, row.text("total-kind")+": "+row.text("total-count")+", "+row.text("total-sum"))
+	}
+	if want := []string{"Return of held money: 1, 100,00 SEK"}; !slices.Equal(kinds, want) {
+		t.Errorf("totals of refunds %q; want %q", kinds, want)
 	}
 	pr := visitor.get("/paynplay/fail?order=" + url.QueryEscape(mid)).wantStatus(http.StatusOK)
 	if got, want := pr.text("refusal-held"), enText("deposit.result.held_returned"); got != want {
