@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/reconcile"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -460,6 +461,87 @@ func TestHeldReturnTotalsApart(t *testing.T) {
 			}
 			if !slices.Equal(refunds, w) {
 				t.Errorf("filter kind %q, player %d: refund totals %+v; want %+v", f.Kind, f.PlayerID, refunds, w)
+			}
+		}
+	})
+}
+
+// TestHeldReturnReconciled: Trustly's AccountLedger lists a refused deposit's
+// held credit and, once returned, the refund returning it, under the deposit's
+// messageid; our ledger has neither, since neither was ever in a wallet. A held
+// credit returned to the payer and its return are explained, not differences; a
+// held credit not returned still is one, noted for staff to return, and so is
+// one whose return Trustly carried out and then failed (the money comes back to
+// be held), while that return is explained.
+func TestHeldReturnReconciled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "pure", retryWhileHeld(t))
+		fin := e.staff(staff.RoleFinance)
+		returned, held, failed := e.refusedHeld(), e.refusedHeld(), e.refusedHeld()
+		e.sb.WaitIdle(t)
+		ret, err := e.svc.ReturnHeldOnce(e.ctx, fin, returned.ID, models.NewMessageID(models.OrderRefund), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(ret, models.OrderConfirmed)
+		// A return Trustly carried out whose payout then failed: the money comes
+		// back to be held, so the held credit is not explained, the return is.
+		e.hold.Store(true)
+		ret, err = e.svc.ReturnHeldOnce(e.ctx, fin, failed.ID, models.NewMessageID(models.OrderRefund), "")
+		if err != nil || ret.SentAt == nil {
+			t.Fatalf("return: %s, %v; want sent", ret.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodPayoutFailed, failed, models.Player{EndUserID: failed.EndUserID}, map[string]any{"amount": "50.00", "currency": "SEK"}))
+		e.wantDeposit("return failed", fin, failed, models.OrderRefusedHeld, false)
+		e.hold.Store(false)
+		e.sb.WaitIdle(t)
+		today := time.Now().UTC()
+		r, err := e.svc.Reconcile(e.ctx, fin, "SEK", today.AddDate(0, 0, -1), today.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			kind    reconcile.Kind
+			key     string
+			trustly int64
+		}
+		rows := func(ms []reconcile.Mismatch) []row {
+			var out []row
+			for _, m := range ms {
+				r := row{kind: m.Kind, key: m.Key}
+				if m.Ours != nil {
+					t.Errorf("%s %s: ours %v; want nothing of held money in our ledger", m.Kind, m.Key, m.Ours.Amount)
+				}
+				if m.Trustly != nil {
+					r.trustly = m.Trustly.Amount.Minor
+				}
+				out = append(out, r)
+			}
+			return out
+		}
+		order := func(a, b row) int {
+			if a.key != b.key {
+				return strings.Compare(a.key, b.key)
+			}
+			return int(a.trustly - b.trustly)
+		}
+		got, want := rows(r.Mismatches), []row{{reconcile.OnlyTrustly, held.MessageID, 5000}, {reconcile.OnlyTrustly, failed.MessageID, 5000}}
+		slices.SortFunc(got, order)
+		slices.SortFunc(want, order)
+		if !slices.Equal(got, want) {
+			t.Errorf("differences %+v; want the held credits not returned, %+v", got, want)
+		}
+		got = rows(r.Explained)
+		want = []row{{reconcile.Explained, returned.MessageID, -5000}, {reconcile.Explained, returned.MessageID, 5000},
+			{reconcile.Explained, failed.MessageID, -5000}}
+		slices.SortFunc(got, order)
+		slices.SortFunc(want, order)
+		if !slices.Equal(got, want) {
+			t.Errorf("explained %+v; want the returned held credit and the two returns, %+v", got, want)
+		}
+		for _, m := range append(r.Explained, r.Mismatches...) {
+			if m.Note == "" {
+				t.Errorf("%s %s %v without a note", m.Kind, m.Key, m.Trustly.Amount)
 			}
 		}
 	})

@@ -113,6 +113,9 @@ type Reconciliation struct {
 	Ours       int       // our entries in the range
 	Trustly    int       // Trustly's entries in the range, Other included
 	Mismatches []reconcile.Mismatch
+	// Explained are Trustly's entries missing in our ledger by design: a refused
+	// deposit's held credit returned to the payer, and its return (heldKnown).
+	Explained []reconcile.Mismatch
 	// Other are Trustly's entries that name no order (an opening balance, a fee):
 	// shown, not matched.
 	Other []reconcile.Entry
@@ -159,9 +162,82 @@ func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency strin
 	}
 	r.Ours, r.Trustly = len(ours), len(rows)
 	r.Mismatches = reconcile.Match(ours, theirs)
+	known, held, err := s.heldKnown(ctx, r.Mismatches)
+	if err != nil {
+		return Reconciliation{}, fmt.Errorf("reconcile %s: %w", currency, err)
+	}
+	r.Mismatches, r.Explained = reconcile.Explain(r.Mismatches, known)
+	for i, m := range r.Mismatches {
+		if held[m.Key] && m.Kind == reconcile.OnlyTrustly && m.Trustly.Amount.Minor > 0 {
+			r.Mismatches[i].Note = noteHeld
+		}
+	}
 	s.log.Info("reconciled", "currency", currency, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly),
-		"ours", r.Ours, "trustly", r.Trustly, "mismatches", len(r.Mismatches), "staff_id", by.ID)
+		"ours", r.Ours, "trustly", r.Trustly, "mismatches", len(r.Mismatches), "explained", len(r.Explained), "staff_id", by.ID)
 	return r, nil
+}
+
+// Notes on Trustly's entries of held money, which our ledger never has.
+const (
+	noteHeld         = "credit held for a refused deposit, not returned: return it to the payer"
+	noteHeldReturned = "credit held for a refused deposit, returned to the payer (order %d)"
+	noteReturn       = "return of a refused deposit's held credit to the payer (order %d)"
+)
+
+// heldKnown lists, for the refused deposits among ms's entries only Trustly
+// has whose credit is held (refused-held or refused-returned), the entries
+// Trustly lists of their held money, which is in no wallet and so never in our
+// ledger: each return sent (money out), and the held credit itself while a
+// return of it is sent and has neither failed nor come back (the deposit
+// refused-returned). A held credit not returned is not known, nor is a credit
+// bringing a return back: each is a difference staff must act on (the money is
+// held). held names the refused-held deposits' keys.
+func (s *Service) heldKnown(ctx context.Context, ms []reconcile.Mismatch) (known []reconcile.Known, held map[string]bool, err error) {
+	var keys []string
+	for _, m := range ms {
+		if m.Kind == reconcile.OnlyTrustly && !slices.Contains(keys, m.Key) {
+			keys = append(keys, m.Key)
+		}
+	}
+	held = map[string]bool{}
+	if len(keys) == 0 {
+		return nil, held, nil
+	}
+	err = readTx(ctx, s.db, func(tx *gorm.DB) error {
+		var deps []models.Order
+		if err := tx.Where("kind = ? AND message_id IN ? AND status IN ?", models.OrderDeposit, keys,
+			[]models.OrderStatus{models.OrderRefusedHeld, models.OrderRefusedReturned}).Order("id").Find(&deps).Error; err != nil {
+			return fmt.Errorf("refused deposits holding money: %w", err)
+		}
+		for _, dep := range deps {
+			if dep.Status == models.OrderRefusedHeld {
+				held[dep.MessageID] = true
+			}
+			var returns []models.Order
+			if err := tx.Where("parent_id = ? AND kind = ? AND returns_held = ?", dep.ID, models.OrderRefund, true).
+				Order("id").Find(&returns).Error; err != nil {
+				return fmt.Errorf("returns of deposit %d: %w", dep.ID, err)
+			}
+			for _, ret := range returns {
+				if ret.SentAt == nil {
+					continue // never carried out: nothing at Trustly
+				}
+				out := ret.Amount
+				out.Minor = -out.Minor
+				known = append(known, reconcile.Known{Key: dep.MessageID, Amount: out, Note: fmt.Sprintf(noteReturn, ret.ID)})
+				if ret.PayoutFailedAt == nil && ret.CreditedAt == nil && ret.ReturnedAt == nil && ret.ReleasedAt == nil {
+					// The return that makes the deposit refused-returned
+					// (syncHeldReturned); no other is open (openReturns).
+					known = append(known, reconcile.Known{Key: dep.MessageID, Amount: ret.Amount, Note: fmt.Sprintf(noteHeldReturned, ret.ID)})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return known, held, nil
 }
 
 // clearingRow is one entry on trustly:clearing with its transfer.

@@ -264,24 +264,34 @@ func reconcilePage(svc *cashier.Service) fiber.Handler {
 		}
 		p.Ran = true
 		p.Summary = fmt.Sprintf("%d entries in our ledger, %d at Trustly, %d differences.", r.Ours, r.Trustly, len(r.Mismatches))
-		for _, mm := range r.Mismatches {
-			row := views.ReconcileRow{Kind: string(mm.Kind), Key: mm.Key}
-			for _, side := range []struct {
-				e    *reconcile.Entry
-				text *string
-			}{{mm.Ours, &row.Ours}, {mm.Trustly, &row.Trustly}} {
-				if side.e != nil {
-					*side.text = side.e.Amount.Display()
-					row.When, row.What = dateText(side.e.At), side.e.What
-				}
-			}
-			p.Rows = append(p.Rows, row)
+		if len(r.Explained) > 0 {
+			p.Summary += fmt.Sprintf(" %d of Trustly's entries explained.", len(r.Explained))
 		}
+		p.Rows, p.Explained = reconcileRows(r.Mismatches), reconcileRows(r.Explained)
 		for _, e := range r.Other {
 			p.Other = append(p.Other, views.ReconcileRow{Trustly: e.Amount.Display(), When: dateText(e.At), What: e.What})
 		}
 		return render(c, views.AdminReconcile(p))
 	}
+}
+
+// reconcileRows shows the reconciliation's differences, or explained entries.
+func reconcileRows(ms []reconcile.Mismatch) []views.ReconcileRow {
+	var rows []views.ReconcileRow
+	for _, mm := range ms {
+		row := views.ReconcileRow{Kind: string(mm.Kind), Key: mm.Key, Note: mm.Note}
+		for _, side := range []struct {
+			e    *reconcile.Entry
+			text *string
+		}{{mm.Ours, &row.Ours}, {mm.Trustly, &row.Trustly}} {
+			if side.e != nil {
+				*side.text = side.e.Amount.Display()
+				row.When, row.What = dateText(side.e.At), side.e.What
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // dayRange reads a range of UTC days from form text, to inclusive, at most

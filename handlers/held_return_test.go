@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
@@ -98,6 +99,18 @@ func TestHeldReturnForm(t *testing.T) {
 	}
 	if want := []string{"Return of held money: 1, 100,00 SEK"}; !slices.Equal(kinds, want) {
 		t.Errorf("totals of refunds %q; want %q", kinds, want)
+	}
+	// The reconciliation explains the held credit and its return, which our
+	// ledger never has, rather than listing them as differences.
+	today := time.Now().UTC()
+	rec := fin.get("/admin/reports/reconciliation?" + url.Values{"currency": {"SEK"}, "from": {today.AddDate(0, 0, -1).Format(time.DateOnly)},
+		"to": {today.Format(time.DateOnly)}}.Encode()).wantStatus(http.StatusOK)
+	var explained []string
+	for _, n := range rec.byTestID("reconcile-explained-key") {
+		explained = append(explained, textOf(n))
+	}
+	if !rec.has("reconcile-clean") || !slices.Equal(explained, []string{mid, mid}) {
+		t.Errorf("reconciliation: clean %t, explained %q; want no difference, the held credit and its return explained", rec.has("reconcile-clean"), explained)
 	}
 	pr := visitor.get("/paynplay/fail?order=" + url.QueryEscape(mid)).wantStatus(http.StatusOK)
 	if got, want := pr.text("refusal-held"), enText("deposit.result.held_returned"); got != want {

@@ -72,6 +72,7 @@ type AdminReconcilePage struct {
 	Ran                bool   // a reconciliation was run
 	Summary            string // "12 entries here, 13 at Trustly"
 	Rows               []ReconcileRow
+	Explained          []ReconcileRow // Trustly's entries missing in our ledger by design (held money returned)
 	Other              []ReconcileRow // Trustly's entries that name no order
 	Problem            string
 }
@@ -84,4 +85,5 @@ type BalanceRow struct {
 // ReconcileRow is one difference between the ledgers, or one entry apart.
 type ReconcileRow struct {
 	Kind, Key, Ours, Trustly, When, What string
+	Note                                 string // why an entry is explained, or what to do about a difference; may be ""
 }

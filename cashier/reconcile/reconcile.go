@@ -38,14 +38,54 @@ const (
 	OnlyOurs    Kind = "missing at Trustly"    // in our ledger, not in Trustly's
 	OnlyTrustly Kind = "missing in our ledger" // in Trustly's ledger, not in ours
 	Different   Kind = "different amount"      // both have it, for other amounts
+	// Explained: in Trustly's ledger, not in ours, by design: money that was in
+	// no wallet, such as a refused deposit's held credit returned to the payer
+	// (Explain). Not a difference.
+	Explained Kind = "explained"
 )
 
-// Mismatch is one difference between the two ledgers.
+// Mismatch is one difference between the two ledgers, or one entry explained.
 type Mismatch struct {
 	Kind    Kind
 	Key     string // the messageid (or orderid) both are about
 	Ours    *Entry // nil for OnlyTrustly
 	Trustly *Entry // nil for OnlyOurs
+	Note    string // for people: why an Explained entry is not in our ledger
+}
+
+// Known is an entry we expect in Trustly's ledger and not in ours: Trustly's
+// entry under Key for Amount (signed, as Entry.Amount) is explained by Note.
+type Known struct {
+	Key    string
+	Amount models.Money
+	Note   string
+}
+
+// Explain takes out of ms the entries only Trustly has that known accounts for,
+// each Known at most one entry of its key and amount, and returns the rest, in
+// order, and those explained (Kind Explained, with the Known's Note). Entries
+// missing at Trustly or different in amount are never explained.
+func Explain(ms []Mismatch, known []Known) (left, explained []Mismatch) {
+	used := make([]bool, len(known))
+	for _, m := range ms {
+		j := -1
+		if m.Kind == OnlyTrustly {
+			for i, k := range known {
+				if !used[i] && k.Key == m.Key && k.Amount == m.Trustly.Amount {
+					j = i
+					break
+				}
+			}
+		}
+		if j < 0 {
+			left = append(left, m)
+			continue
+		}
+		used[j] = true
+		m.Kind, m.Note = Explained, known[j].Note
+		explained = append(explained, m)
+	}
+	return left, explained
 }
 
 // Match pairs our entries with Trustly's and returns what is left, ordered by key.
