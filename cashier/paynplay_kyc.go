@@ -21,7 +21,7 @@ import (
 // Rules of the kyc decision that only the cashier can check (the others are in
 // cashier/paynplay). Their values are stored with orders and never change.
 const (
-	ruleNotPayNPlay     paynplay.Rule = "not-pay-n-play"     // a kyc for an order that did not ask for one → FINISH
+	ruleNotPayNPlay     paynplay.Rule = "not-pay-n-play"     // a kyc for an order that did not ask for one → FINISH, not stored (applyKYC)
 	ruleEndUserMismatch paynplay.Rule = "enduserid-mismatch" // the kyc names another enduserid than the order sent → FINISH
 	ruleWalletCurrency  paynplay.Rule = "wallet-currency"    // the player's wallet is in another currency than the deposit → FINISH
 )
@@ -125,11 +125,6 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 		return nil, nil
 	}
 	prep := &kycPrep{orderID: order.ID, playerID: order.PlayerID}
-	if order.KYCAt != nil {
-		prep.stored = true
-		prep.decision = storedDecision(order)
-		return prep, nil
-	}
 	// The player reads these two as the checkout's end: they are ours to fix.
 	finish := func(rule paynplay.Rule, detail string) *kycPrep {
 		prep.decision = paynplay.Decision{Outcome: paynplay.Finish, Message: msgPayNPlayEnded, Text: textPayNPlayEnded,
@@ -137,7 +132,13 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 		return prep
 	}
 	if order.Kind != models.OrderDeposit || !order.PayNPlay {
+		// Answered FINISH and never stored on the order (applyKYC).
 		return finish(ruleNotPayNPlay, fmt.Sprintf("a %s order sent without RequestKYC", order.Kind)), nil
+	}
+	if order.KYCAt != nil {
+		prep.stored = true
+		prep.decision = storedDecision(order)
+		return prep, nil
 	}
 	if order.EndUserID != "" && d.EndUserID != order.EndUserID {
 		return finish(ruleEndUserMismatch, fmt.Sprintf("kyc enduserid %.64q", d.EndUserID)), nil
@@ -370,6 +371,17 @@ func storedDecision(o models.Order) paynplay.Decision {
 func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order, prep *kycPrep, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	if prep == nil || prep.orderID != order.ID {
 		return trustly.Answer{}, errKYCStale
+	}
+	if !order.PayNPlay || order.Kind != models.OrderDeposit {
+		// Trustly sends a kyc only for a Deposit that asked for one (RequestKYC).
+		// One for any other order, signed however correctly (misrouted, or a
+		// reshaped copy), decides nothing there: a stored FINISH would put a
+		// refusal on a password player's credited deposit's result page. It is
+		// answered FINISH, so Trustly stops delivering it, kept with the order,
+		// and the order is flagged for staff, as other unexpected notifications are.
+		order.AddFlag(fmt.Sprintf("unexpected kyc notification for a %s order, not a Pay N Play deposit", order.Kind))
+		log.Warn("alert: kyc for an order that is not a Pay N Play deposit; answered FINISH, nothing decided", "kind", order.Kind)
+		return trustly.Answer{Status: trustly.StatusFinish}, nil
 	}
 	if order.KYCAt != nil {
 		if !prep.stored {
