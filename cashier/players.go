@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -16,7 +15,6 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
 
@@ -36,20 +34,6 @@ var ErrEmailTaken = fmt.Errorf("an account with this email exists: %w", ErrNotOp
 // msgBadLogin is Authenticate's one sentence for an unknown email and a wrong
 // password alike, so the form does not reveal who has an account.
 const msgBadLogin = "Email or password is wrong."
-
-// bcryptCost is the work factor for stored passwords; bcrypt.DefaultCost (10) takes
-// about 60 ms on the machines we run on.
-const bcryptCost = bcrypt.DefaultCost
-
-// dummyHash is compared against when no password hash exists, so that a sign-in
-// with an unknown email takes as long as one with a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, err := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
-	if err != nil {
-		panic(err)
-	}
-	return h
-})
 
 // Register opens a player account. A registration that does not validate fails
 // with a *models.Problem; the wallet's currency follows from the country.
@@ -76,14 +60,14 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 	if err != nil {
 		return models.Player{}, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), bcryptCost)
+	hash, err := hashPassword(r.Password)
 	if err != nil {
 		return models.Player{}, fmt.Errorf("register: hash password: %w", err)
 	}
 	player := models.Player{
 		EndUserID:    models.NewEndUserID(),
 		Email:        r.Email,
-		PasswordHash: string(hash),
+		PasswordHash: hash,
 		FirstName:    r.FirstName,
 		LastName:     r.LastName,
 		Country:      r.Country,
@@ -176,11 +160,11 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 		s.signInPassed(ctx, try) // nothing was checked
 		return models.Player{}, Access{}, fmt.Errorf("authenticate: %w", err)
 	}
-	hash, known := []byte(player.PasswordHash), player.ID != 0 && player.PasswordHash != "" && email != ""
+	hash, known := player.PasswordHash, player.ID != 0 && player.PasswordHash != "" && email != ""
 	if !known {
 		hash = dummyHash()
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+	if !samePassword(hash, password) || !known {
 		s.signInFailed(ctx, try, player.ID)
 		return models.Player{}, Access{}, models.ProblemT("password", "problem.bad_login", msgBadLogin)
 	}
@@ -224,7 +208,7 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 	if err != nil {
 		return models.Player{}, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(p.PasswordHash), []byte(current)) != nil {
+	if !samePassword(p.PasswordHash, current) {
 		return models.Player{}, s.passwordChangeFailed(ctx, try, p)
 	}
 	s.signInPassed(ctx, try)
@@ -234,7 +218,7 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 	if password == current {
 		return models.Player{}, models.ProblemT("password", "problem.password_same", "Choose a password other than your current one.")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return models.Player{}, fmt.Errorf("change password of player %d: %w", p.ID, err)
 	}
@@ -243,7 +227,7 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 		// Only if the password is still the one just checked: of two changes at
 		// once, the second finds it changed.
 		res := tx.Model(&models.Player{}).Where("id = ? AND password_hash = ?", p.ID, p.PasswordHash).
-			Updates(map[string]any{"password_hash": string(hash), "session_version": gorm.Expr("session_version + 1")})
+			Updates(map[string]any{"password_hash": hash, "session_version": gorm.Expr("session_version + 1")})
 		changed = res.RowsAffected
 		return res.Error
 	})
@@ -335,7 +319,7 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 	if again != password {
 		return models.Player{}, models.ProblemT("password_again", "problem.password_again", "The two passwords differ. Type the same password twice.")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return models.Player{}, fmt.Errorf("set password of player %d: %w", p.ID, err)
 	}
@@ -348,7 +332,7 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 		// Only while the player has no password: of two forms at once, the second
 		// finds one set.
 		res := tx.Model(&models.Player{}).Where("id = ? AND password_hash = ?", p.ID, "").
-			Updates(map[string]any{"email": email, "password_hash": string(hash), "session_version": gorm.Expr("session_version + 1")})
+			Updates(map[string]any{"email": email, "password_hash": hash, "session_version": gorm.Expr("session_version + 1")})
 		changed = res.RowsAffected
 		return res.Error
 	})
@@ -449,11 +433,6 @@ func (s *Service) EndSessions(ctx context.Context, playerID int64) error {
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "sessions ended", slog.Int64("player_id", playerID))
 	return nil
-}
-
-// samePassword reports whether hash is a bcrypt hash of password.
-func samePassword(hash, password string) bool {
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
 // SetLanguage keeps the language the player chose with the language picker. It

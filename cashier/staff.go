@@ -9,7 +9,6 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -72,7 +71,7 @@ func (s *Service) EnsureOwner(ctx context.Context, email, password string) error
 	if err := staff.CheckNew(&email, password, staff.RoleOwner); err != nil {
 		return fmt.Errorf("ensure owner %s: %w", email, err)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return fmt.Errorf("ensure owner: hash password: %w", err)
 	}
@@ -86,7 +85,7 @@ func (s *Service) EnsureOwner(ctx context.Context, email, password string) error
 			}
 			now := s.now().UTC()
 			if m.ID == 0 {
-				m = staff.Member{Email: email, PasswordHash: string(hash), Role: staff.RoleOwner, CreatedAt: now}
+				m = staff.Member{Email: email, PasswordHash: hash, Role: staff.RoleOwner, CreatedAt: now}
 				if err := tx.Create(&m).Error; err != nil {
 					return err
 				}
@@ -97,7 +96,7 @@ func (s *Service) EnsureOwner(ctx context.Context, email, password string) error
 				return nil
 			}
 			before := m
-			m.Role, m.Disabled, m.PasswordHash, m.SessionVersion = staff.RoleOwner, false, string(hash), m.SessionVersion+1
+			m.Role, m.Disabled, m.PasswordHash, m.SessionVersion = staff.RoleOwner, false, hash, m.SessionVersion+1
 			if err := tx.Model(&m).Select("role", "disabled", "password_hash", "session_version", "updated_at").Updates(&m).Error; err != nil {
 				return err
 			}
@@ -134,11 +133,11 @@ func (s *Service) createStaff(ctx context.Context, by staff.Member, email, passw
 	if err := staff.CheckNew(&email, password, role); err != nil {
 		return staff.Member{}, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return staff.Member{}, fmt.Errorf("create staff: hash password: %w", err)
 	}
-	m := staff.Member{Email: email, PasswordHash: string(hash), Role: role}
+	m := staff.Member{Email: email, PasswordHash: hash, Role: role}
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		actor := staff.Member{}
 		if by.ID != 0 {
@@ -325,10 +324,10 @@ func (s *Service) ResetStaffTOTPByEmail(ctx context.Context, email string) (staf
 // they must choose their own (Member.MustChangePassword) before any other page.
 // The owner tells them it in person. An owner sets their own on the Password page.
 func (s *Service) SetStaffPassword(ctx context.Context, by staff.Member, id int64, password string) (staff.Member, error) {
-	if err := staff.CheckPassword(password); err != nil {
+	if err := models.CheckPassword(password); err != nil {
 		return staff.Member{}, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return staff.Member{}, fmt.Errorf("set password of staff %d: %w", id, err)
 	}
@@ -336,7 +335,7 @@ func (s *Service) SetStaffPassword(ctx context.Context, by staff.Member, id int6
 		if m.ID == by.ID {
 			return "", models.Problemf("password", "Change your own password on the Password page.")
 		}
-		m.PasswordHash, m.MustChangePassword = string(hash), true
+		m.PasswordHash, m.MustChangePassword = hash, true
 		return staff.EventPasswordReset, nil
 	})
 }
@@ -422,7 +421,7 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 // check of the current password and code counts in the member's budget of failed
 // sign-ins as Reauthenticate's does.
 func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, current, code, password string) (staff.Member, error) {
-	if err := staff.CheckPassword(password); err != nil {
+	if err := models.CheckPassword(password); err != nil {
 		return staff.Member{}, err
 	}
 	if password == current {
@@ -453,7 +452,7 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 // replaceStaffPassword gives m, whose secrets were just checked, password, and
 // uses up code as at sign-in (ChangeStaffPassword).
 func (s *Service) replaceStaffPassword(ctx context.Context, m staff.Member, code, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return fmt.Errorf("change password of staff %d: %w", m.ID, err)
 	}
@@ -464,7 +463,7 @@ func (s *Service) replaceStaffPassword(ctx context.Context, m staff.Member, code
 		// Only if the password is still the one just checked: of two changes at
 		// once, the second finds it changed and fails.
 		res := tx.Model(&staff.Member{}).Where("id = ? AND password_hash = ? AND disabled = ?", m.ID, m.PasswordHash, false).
-			Updates(map[string]any{"password_hash": string(hash), "must_change_password": false,
+			Updates(map[string]any{"password_hash": hash, "must_change_password": false,
 				"session_version": gorm.Expr("session_version + 1"), "updated_at": s.now().UTC()})
 		if res.Error != nil {
 			return res.Error
@@ -522,11 +521,11 @@ func (s *Service) checkStaffSecrets(ctx context.Context, attempt, email, passwor
 	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
 		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
 	}
-	hash, known := []byte(m.PasswordHash), m.ID != 0 && m.PasswordHash != "" && email != ""
+	hash, known := m.PasswordHash, m.ID != 0 && m.PasswordHash != "" && email != ""
 	if !known {
 		hash = dummyHash()
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+	if !samePassword(hash, password) || !known {
 		s.staffAuthFailed(ctx, attempt, m.ID, "password")
 		return staff.Member{}, models.Problemf("password", msgStaffBadLogin)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
-	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
 
@@ -142,7 +142,7 @@ func staffPasswordPage(svc *cashier.Service) fiber.Handler {
 func staffPasswordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
 	m := currentStaff(c)
 	return views.AdminPasswordPage{AdminChrome: adminChrome(c), NeedsCode: m.TOTPEnabled, Temporary: m.MustChangePassword,
-		Min: staff.MinPassword, Max: staff.MaxPassword, Problem: problem}
+		Min: models.MinPassword, Max: models.MaxPassword, Problem: problem}
 }
 
 // changeStaffPassword changes the member's password on their current one (and code).

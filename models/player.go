@@ -152,11 +152,22 @@ type Registration struct {
 	PersonID, DateOfBirth string
 }
 
-// CheckPassword checks a player's new password: 10 to 72 characters, as many as
-// bcrypt reads.
+// Password lengths, in characters, the same for players and staff. A character is
+// a rune, not a byte: a password in Cyrillic, Greek or emoji takes two to four
+// bytes a character and is held to the same rule as one in Latin letters. bcrypt
+// reads at most 72 bytes; the cashier's hashing gives it a pre-hash of a longer
+// password, so every character counts (cashier.hashPassword).
+const (
+	MinPassword = 12
+	MaxPassword = 128
+)
+
+// CheckPassword checks a new password, a player's or a staff member's:
+// MinPassword to MaxPassword characters.
 func CheckPassword(password string) error {
-	if len(password) < 10 || len(password) > 72 {
-		return ProblemT("password", "problem.password", "Choose a password of 10 to 72 characters.")
+	if n := utf8.RuneCountInString(password); n < MinPassword || n > MaxPassword {
+		return ProblemT("password", "problem.password",
+			fmt.Sprintf("Choose a password of %d to %d characters.", MinPassword, MaxPassword), "Min", MinPassword, "Max", MaxPassword)
 	}
 	return nil
 }

@@ -149,12 +149,6 @@ const (
 	CodeLockout     = 15 * time.Minute
 )
 
-// Password lengths: bcrypt reads at most 72 bytes.
-const (
-	MinPassword = 12
-	MaxPassword = 72
-)
-
 // CheckNew normalizes email and checks a new account's email, password and role; it
 // returns a *models.Problem naming the first field to fix.
 func CheckNew(email *string, password string, role Role) error {
@@ -162,19 +156,11 @@ func CheckNew(email *string, password string, role Role) error {
 	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email || len(*email) > models.MaxEmailLength {
 		return models.Problemf("email", "Enter an email address such as anna@example.com.")
 	}
-	if err := CheckPassword(password); err != nil {
+	if err := models.CheckPassword(password); err != nil {
 		return err
 	}
 	if !role.Valid() {
 		return models.Problemf("role", fmt.Sprintf("Choose a role: %s.", roleList()))
-	}
-	return nil
-}
-
-// CheckPassword checks a staff password's length.
-func CheckPassword(password string) error {
-	if len(password) < MinPassword || len(password) > MaxPassword {
-		return models.Problemf("password", fmt.Sprintf("Choose a password of %d to %d characters.", MinPassword, MaxPassword))
 	}
 	return nil
 }

@@ -324,7 +324,7 @@ func TestReviewConfigAdminOwner(t *testing.T) {
 		email, password, want string
 	}{
 		{"", "short", "CASHIER_ADMIN_PASSWORD"},
-		{"", strings.Repeat("p", 73), "CASHIER_ADMIN_PASSWORD"},
+		{"", strings.Repeat("p", 129), "CASHIER_ADMIN_PASSWORD"},
 		{"not an email", "long-enough-password", "CASHIER_ADMIN_EMAIL"},
 	} {
 		data := t.TempDir()
