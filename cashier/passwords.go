@@ -10,7 +10,7 @@ import (
 
 // Every password the cashier stores or checks, a player's or a staff member's, is
 // hashed by hashPassword and compared by samePassword; its length is checked by
-// models.CheckPassword.
+// models.CheckPassword (a staff member's: models.CheckStaffPassword).
 
 // bcryptCost is the work factor for stored passwords; bcrypt.DefaultCost (10) takes
 // about 60 ms on the machines we run on.

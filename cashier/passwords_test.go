@@ -18,24 +18,26 @@ import (
 
 // The passwords of TestPasswordsCountCharacters: the length rule counts
 // characters, so scripts of two bytes a character and emoji of four are held to
-// the same 12 to 128 as Latin letters.
+// the same 10 (staff 12) to 128 as Latin letters.
 var (
-	cyrillic30 = strings.Repeat("пароль", 5)                  // 30 characters, 60 bytes
-	cyrillic11 = strings.Repeat("ж", 11)                      // 11 characters, 22 bytes
-	emoji100   = strings.Repeat("🔑", 99) + "🎲"                // 100 characters, 400 bytes
-	emojiOther = strings.Repeat("🔑", 99) + "🎰"                // its last character changed
-	emojiFront = strings.Repeat("🔑", 18)                      // its first 72 bytes
-	greek128   = strings.Repeat("αβγδεζηθ", 16)               // 128 characters, 256 bytes
-	greek129   = greek128 + "ι"                               // one too many
-	wantLength = "Choose a password of 12 to 128 characters." // problem.password in English
+	cyrillic30      = strings.Repeat("пароль", 5)                  // 30 characters, 60 bytes
+	cyrillic9       = strings.Repeat("ж", 9)                       // 9 characters, 18 bytes: short for a player
+	cyrillic11      = strings.Repeat("ж", 11)                      // 11 characters, 22 bytes: short for staff
+	emoji100        = strings.Repeat("🔑", 99) + "🎲"                // 100 characters, 400 bytes
+	emojiOther      = strings.Repeat("🔑", 99) + "🎰"                // its last character changed
+	emojiFront      = strings.Repeat("🔑", 18)                      // its first 72 bytes
+	greek128        = strings.Repeat("αβγδεζηθ", 16)               // 128 characters, 256 bytes
+	greek129        = greek128 + "ι"                               // one too many
+	wantLength      = "Choose a password of 10 to 128 characters." // problem.password in English, a player's
+	wantStaffLength = "Choose a password of 12 to 128 characters." // a staff member's
 )
 
-// TestPasswordsCountCharacters: a player's and a staff member's password is 12 to
-// 128 characters, counted as characters, not bytes: a Cyrillic password of 30
+// TestPasswordsCountCharacters: a player's password is 10 to 128 characters and a
+// staff member's 12 to 128, counted as characters, not bytes: a Cyrillic password of 30
 // characters (60 bytes) registers and signs in, as do emoji passwords of 100
 // characters (400 bytes, past bcrypt's 72), and changing only the last character of
-// one is refused, so nothing past byte 72 is ignored. 11 or 129 characters are
-// refused with the sentence that says so, in registration, a password change, a Pay
+// one is refused, so nothing past byte 72 is ignored. 9 (staff: 11) or 129
+// characters are refused with the sentence that says so, in registration, a password change, a Pay
 // N Play player's first password, a staff account and a temporary password alike.
 func TestPasswordsCountCharacters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -45,6 +47,13 @@ func TestPasswordsCountCharacters(t *testing.T) {
 			var p *models.Problem
 			if !errors.As(err, &p) || p.Field != "password" || p.Message != wantLength {
 				t.Errorf("%s: %v; want the problem %q", what, err, wantLength)
+			}
+		}
+		staffRefused := func(what string, err error) {
+			t.Helper()
+			var p *models.Problem
+			if !errors.As(err, &p) || p.Field != "password" || p.Message != wantStaffLength {
+				t.Errorf("%s: %v; want the problem %q", what, err, wantStaffLength)
 			}
 		}
 		signsIn := func(what, email, password string, want bool) {
@@ -64,7 +73,7 @@ func TestPasswordsCountCharacters(t *testing.T) {
 		}
 		signsIn("the emoji password with its last character changed", "chars1@example.com", emojiOther, false)
 		signsIn("the emoji password's first 72 bytes", "chars1@example.com", emojiFront, false)
-		for _, pw := range []string{cyrillic11, greek129} {
+		for _, pw := range []string{cyrillic9, greek129} {
 			r := anna()
 			r.Email, r.Password = "short@example.com", pw
 			_, err := svc.Register(ctx, r)
@@ -76,9 +85,13 @@ func TestPasswordsCountCharacters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = svc.ChangePassword(ctx, p, "correct horse battery", cyrillic11)
-		refused("change to 11 characters", err)
-		if _, err := svc.ChangePassword(ctx, p, "correct horse battery", emoji100); err != nil {
+		_, err = svc.ChangePassword(ctx, p, "correct horse battery", cyrillic9)
+		refused("change to 9 characters", err)
+		if _, err := svc.ChangePassword(ctx, p, "correct horse battery", cyrillic11); err != nil {
+			t.Fatalf("a player's change to 11 characters: %v", err)
+		}
+		signsIn("after the change to 11 characters", "anna@example.com", cyrillic11, true)
+		if _, err := svc.ChangePassword(ctx, p, cyrillic11, emoji100); err != nil {
 			t.Fatalf("change to the emoji password: %v", err)
 		}
 		signsIn("after the change", "anna@example.com", emoji100, true)
@@ -92,8 +105,8 @@ func TestPasswordsCountCharacters(t *testing.T) {
 			t.Fatal(err)
 		}
 		bank := cashier.WithBankSignIn(ctx, time.Now())
-		_, err = svc.SetPassword(bank, pnp, "pnp@example.com", cyrillic11, cyrillic11)
-		refused("a Pay N Play player's first password of 11 characters", err)
+		_, err = svc.SetPassword(bank, pnp, "pnp@example.com", cyrillic9, cyrillic9)
+		refused("a Pay N Play player's first password of 9 characters", err)
 		if _, err := svc.SetPassword(bank, pnp, "pnp@example.com", cyrillic30, cyrillic30); err != nil {
 			t.Fatalf("a Pay N Play player's first password: %v", err)
 		}
@@ -101,7 +114,7 @@ func TestPasswordsCountCharacters(t *testing.T) {
 
 		// Staff: an account, a temporary password, a change.
 		_, err = svc.AddStaff(ctx, "short@example.com", cyrillic11, staff.RoleOwner)
-		refused("a staff account with 11 characters", err)
+		staffRefused("a staff account with 11 characters", err)
 		owner, err := svc.AddStaff(ctx, "owner@example.com", emoji100, staff.RoleOwner)
 		if err != nil {
 			t.Fatalf("a staff account with the emoji password: %v", err)
@@ -117,13 +130,13 @@ func TestPasswordsCountCharacters(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = svc.SetStaffPassword(ctx, owner, op.ID, greek129)
-		refused("a temporary password of 129 characters", err)
+		staffRefused("a temporary password of 129 characters", err)
 		set, err := svc.SetStaffPassword(ctx, owner, op.ID, greek128)
 		if err != nil {
 			t.Fatalf("a temporary password of 128 characters: %v", err)
 		}
 		_, err = svc.ChangeStaffPassword(ctx, set, greek128, "", cyrillic11)
-		refused("a staff change to 11 characters", err)
+		staffRefused("a staff change to 11 characters", err)
 		if _, err := svc.ChangeStaffPassword(ctx, set, greek128, "", cyrillic30); err != nil {
 			t.Fatalf("a staff change to the Cyrillic password: %v", err)
 		}

@@ -324,7 +324,7 @@ func (s *Service) ResetStaffTOTPByEmail(ctx context.Context, email string) (staf
 // they must choose their own (Member.MustChangePassword) before any other page.
 // The owner tells them it in person. An owner sets their own on the Password page.
 func (s *Service) SetStaffPassword(ctx context.Context, by staff.Member, id int64, password string) (staff.Member, error) {
-	if err := models.CheckPassword(password); err != nil {
+	if err := models.CheckStaffPassword(password); err != nil {
 		return staff.Member{}, err
 	}
 	hash, err := hashPassword(password)
@@ -421,7 +421,7 @@ func (s *Service) Reauthenticate(ctx context.Context, by staff.Member, password,
 // check of the current password and code counts in the member's budget of failed
 // sign-ins as Reauthenticate's does.
 func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, current, code, password string) (staff.Member, error) {
-	if err := models.CheckPassword(password); err != nil {
+	if err := models.CheckStaffPassword(password); err != nil {
 		return staff.Member{}, err
 	}
 	if password == current {

@@ -93,7 +93,7 @@ func TestRegisterInvalidKeepsInput(t *testing.T) {
 		name, field, value, problem string
 	}{
 		{"email", "email", "anna.example.com", "Enter an email address such as anna@example.com."},
-		{"password", "password", "short", "Choose a password of 12 to 128 characters."},
+		{"password", "password", "short", "Choose a password of 10 to 128 characters."},
 		{"name", "last_name", "  ", "Enter your first and last name as your bank knows them."},
 		{"country", "country", "US", `We do not serve "US"; choose a country from the list.`},
 	} {

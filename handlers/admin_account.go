@@ -142,7 +142,7 @@ func staffPasswordPage(svc *cashier.Service) fiber.Handler {
 func staffPasswordView(c *fiber.Ctx, problem string) views.AdminPasswordPage {
 	m := currentStaff(c)
 	return views.AdminPasswordPage{AdminChrome: adminChrome(c), NeedsCode: m.TOTPEnabled, Temporary: m.MustChangePassword,
-		Min: models.MinPassword, Max: models.MaxPassword, Problem: problem}
+		Min: models.MinStaffPassword, Max: models.MaxPassword, Problem: problem}
 }
 
 // changeStaffPassword changes the member's password on their current one (and code).

@@ -96,7 +96,7 @@ func renderStaff(c *fiber.Ctx, svc *cashier.Service, email, role, problem string
 		return err
 	}
 	page := views.AdminStaffPage{AdminChrome: adminChrome(c), Email: email, Role: role, Problem: problem,
-		MinPassword: models.MinPassword, MaxPassword: models.MaxPassword}
+		MinPassword: models.MinStaffPassword, MaxPassword: models.MaxPassword}
 	if page.Role == "" {
 		page.Role = string(staff.RoleViewer)
 	}

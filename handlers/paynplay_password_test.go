@@ -82,7 +82,7 @@ func TestPayNPlaySetPassword(t *testing.T) {
 			problem string
 		}{
 			{signInForm("not an email", "a new password 1", "a new password 1"), "Enter an email address such as anna@example.com."},
-			{signInForm("sven@example.com", "short", "short"), "Choose a password of 12 to 128 characters."},
+			{signInForm("sven@example.com", "short", "short"), "Choose a password of 10 to 128 characters."},
 			{signInForm("sven@example.com", "a new password 1", "a new password 2"), "The two passwords differ. Type the same password twice."},
 		} {
 			r := cl.submit("/profile/sign-in", tt.form).wantStatus(http.StatusUnprocessableEntity)

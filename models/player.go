@@ -152,22 +152,30 @@ type Registration struct {
 	PersonID, DateOfBirth string
 }
 
-// Password lengths, in characters, the same for players and staff. A character is
-// a rune, not a byte: a password in Cyrillic, Greek or emoji takes two to four
-// bytes a character and is held to the same rule as one in Latin letters. bcrypt
-// reads at most 72 bytes; the cashier's hashing gives it a pre-hash of a longer
-// password, so every character counts (cashier.hashPassword).
+// Password lengths, in characters: a player's password is MinPassword to MaxPassword
+// characters, a staff member's MinStaffPassword to MaxPassword. A character is a
+// rune, not a byte: a password in Cyrillic, Greek or emoji takes two to four bytes a
+// character and is held to the same rule as one in Latin letters. bcrypt reads at
+// most 72 bytes; the cashier's hashing gives it a pre-hash of a longer password, so
+// every character counts (cashier.hashPassword).
 const (
-	MinPassword = 12
-	MaxPassword = 128
+	MinPassword      = 10
+	MinStaffPassword = 12
+	MaxPassword      = 128
 )
 
-// CheckPassword checks a new password, a player's or a staff member's:
-// MinPassword to MaxPassword characters.
-func CheckPassword(password string) error {
-	if n := utf8.RuneCountInString(password); n < MinPassword || n > MaxPassword {
+// CheckPassword checks a player's new password: MinPassword to MaxPassword
+// characters.
+func CheckPassword(password string) error { return checkPassword(password, MinPassword) }
+
+// CheckStaffPassword checks a staff member's new password: MinStaffPassword to
+// MaxPassword characters.
+func CheckStaffPassword(password string) error { return checkPassword(password, MinStaffPassword) }
+
+func checkPassword(password string, least int) error {
+	if n := utf8.RuneCountInString(password); n < least || n > MaxPassword {
 		return ProblemT("password", "problem.password",
-			fmt.Sprintf("Choose a password of %d to %d characters.", MinPassword, MaxPassword), "Min", MinPassword, "Max", MaxPassword)
+			fmt.Sprintf("Choose a password of %d to %d characters.", least, MaxPassword), "Min", least, "Max", MaxPassword)
 	}
 	return nil
 }

@@ -1448,7 +1448,7 @@ func Profile(p ProfilePage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 120, "</span></label> <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"12\" data-testid=\"new-password\"></div><button type=\"submit\" class=\"button\" data-testid=\"password-submit\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 120, "</span></label> <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"10\" data-testid=\"new-password\"></div><button type=\"submit\" class=\"button\" data-testid=\"password-submit\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1560,7 +1560,7 @@ func Profile(p ProfilePage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "</span></label> <input id=\"sign-in-password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"12\" data-testid=\"sign-in-password\"></div><div class=\"field\"><label for=\"sign-in-password-again\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "</span></label> <input id=\"sign-in-password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"10\" data-testid=\"sign-in-password\"></div><div class=\"field\"><label for=\"sign-in-password-again\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1573,7 +1573,7 @@ func Profile(p ProfilePage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 131, "</label> <input id=\"sign-in-password-again\" name=\"password_again\" type=\"password\" autocomplete=\"new-password\" required minlength=\"12\" data-testid=\"sign-in-password-again\"></div><button type=\"submit\" class=\"button\" data-testid=\"sign-in-submit\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 131, "</label> <input id=\"sign-in-password-again\" name=\"password_again\" type=\"password\" autocomplete=\"new-password\" required minlength=\"10\" data-testid=\"sign-in-password-again\"></div><button type=\"submit\" class=\"button\" data-testid=\"sign-in-submit\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -156,7 +156,7 @@ func CheckNew(email *string, password string, role Role) error {
 	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email || len(*email) > models.MaxEmailLength {
 		return models.Problemf("email", "Enter an email address such as anna@example.com.")
 	}
-	if err := models.CheckPassword(password); err != nil {
+	if err := models.CheckStaffPassword(password); err != nil {
 		return err
 	}
 	if !role.Valid() {
