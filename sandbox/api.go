@@ -282,7 +282,11 @@ func checkFields(spec *methodSpec, c *call) *apiError {
 		return fail(trustly.CodeInvalidParameters, "Attributes is not an object")
 	}
 	if spec.attrs != nil {
-		if aerr := checkCasing(c.attrs, append(spec.attrs, sandboxAttrs...), "Attributes."); aerr != nil {
+		known := append(slices.Clone(spec.attrs), sandboxAttrs...)
+		if aerr := checkCasing(c.attrs, known, "Attributes."); aerr != nil {
+			return aerr
+		}
+		if aerr := checkAttrTypes(c.attrs, known); aerr != nil {
 			return aerr
 		}
 	}
@@ -313,6 +317,31 @@ func checkFields(spec *methodSpec, c *call) *apiError {
 	for _, k := range spec.attrsReq {
 		if c.attr(k) == "" {
 			return fail(trustly.CodeInvalidParameters, "Attributes."+k+" is missing")
+		}
+	}
+	return nil
+}
+
+// objectAttrs are the attributes Trustly defines as objects (API.md §4.1, §4.2).
+var objectAttrs = []string{"SenderInformation", "RecipientInformation"}
+
+// checkAttrTypes refuses a known attribute of the wrong JSON type (623): text where
+// Trustly defines text, so that an Amount sent as an object is not taken for an
+// Amount left out, and an object where it defines an object. Attributes the sandbox
+// does not know may hold anything; null is an attribute left out.
+func checkAttrTypes(attrs map[string]any, known []string) *apiError {
+	for k, v := range attrs {
+		if v == nil || !slices.Contains(known, k) {
+			continue
+		}
+		if slices.Contains(objectAttrs, k) {
+			if _, ok := v.(map[string]any); !ok {
+				return fail(trustly.CodeInvalidParameters, "Attributes."+k+" must be an object")
+			}
+			continue
+		}
+		if !scalar(v) {
+			return fail(trustly.CodeInvalidParameters, "Attributes."+k+" must be a string")
 		}
 	}
 	return nil

@@ -1,0 +1,65 @@
+package sandbox_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
+	"github.com/trustly-cashier/cashier/trustly"
+)
+
+// TestAttributeValues: an attribute is text (API.md §0 rule 5, §3.4): an object or
+// array where text is expected is a parameter of the wrong format, 623, not an
+// attribute left out (a Deposit whose Amount was an object let the player type any
+// amount). The attributes Trustly defines as objects (SenderInformation,
+// RecipientInformation) stay objects.
+func TestAttributeValues(t *testing.T) {
+	env := sandboxtest.Start(t)
+	m := sandboxtest.NewMerchant(t, env)
+	acc, err := env.Client(t).RegisterAccount(context.Background(), trustly.RegisterAccountParams{EndUserID: "p",
+		ClearingHouse: "SWEDEN", BankNumber: "6112", AccountNumber: "69706212", Firstname: "A", Lastname: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payout := func(a map[string]any) map[string]any {
+		return map[string]any{"NotificationURL": m.URL, "EndUserID": "p", "MessageID": uuid.NewString(),
+			"AccountID": acc.AccountID, "Amount": "10.00", "Currency": "SEK", "Attributes": a}
+	}
+	for _, tt := range []struct {
+		name   string
+		method string
+		data   map[string]any
+		code   int // 0: accepted
+	}{
+		{"Deposit Amount object", "Deposit", depositData(env, m, map[string]any{"Amount": map[string]any{"v": "100.00"}}), trustly.CodeInvalidParameters},
+		{"Deposit Amount array", "Deposit", depositData(env, m, map[string]any{"Amount": []any{"100.00"}}), trustly.CodeInvalidParameters},
+		{"Deposit Firstname array", "Deposit", depositData(env, m, map[string]any{"Firstname": []any{"Åsa"}}), trustly.CodeInvalidParameters},
+		{"Deposit Locale object", "Deposit", depositData(env, m, map[string]any{"Locale": map[string]any{}}), trustly.CodeInvalidParameters},
+		{"Deposit RequestKYC object", "Deposit", depositData(env, m, map[string]any{"RequestKYC": map[string]any{}}), trustly.CodeInvalidParameters},
+		{"Deposit SandboxScenario array", "Deposit", depositData(env, m, map[string]any{"SandboxScenario": []any{"deposit-cancel"}}), trustly.CodeInvalidParameters},
+		{"Deposit unknown attribute object", "Deposit", depositData(env, m, map[string]any{"SomethingNew": map[string]any{"a": "1"}}), 0},
+		{"Deposit Amount number", "Deposit", depositData(env, m, map[string]any{"Amount": jsonNumber("100.00")}), 0},
+		{"Deposit Email null", "Deposit", depositData(env, m, map[string]any{"Email": nil}), 0},
+		{"SelectAccount Firstname object", "SelectAccount", depositData(env, m, map[string]any{"Amount": nil, "Currency": nil, "Firstname": map[string]any{}}), trustly.CodeInvalidParameters},
+		{"AccountPayout ShopperStatement object", "AccountPayout", payout(map[string]any{"ShopperStatement": map[string]any{}}), trustly.CodeInvalidParameters},
+		{"AccountPayout SenderInformation object", "AccountPayout", payout(map[string]any{"ShopperStatement": "Casino",
+			"SenderInformation": map[string]any{"Partytype": "PERSON", "Firstname": "A", "Lastname": "B", "CountryCode": "SE"}}), 0},
+		{"AccountPayout SenderInformation text", "AccountPayout", payout(map[string]any{"SenderInformation": "PERSON"}), trustly.CodeInvalidParameters},
+		{"Refund ExternalReference array", "Refund", map[string]any{"OrderID": "123456", "Amount": "1.00", "Currency": "SEK",
+			"Attributes": map[string]any{"ExternalReference": []any{"x"}}}, trustly.CodeInvalidParameters},
+		{"RegisterAccount DateOfBirth object", "RegisterAccount", map[string]any{"EndUserID": "p", "ClearingHouse": "SWEDEN",
+			"BankNumber": "6112", "AccountNumber": "69706212", "Firstname": "A", "Lastname": "B",
+			"Attributes": map[string]any{"DateOfBirth": map[string]any{}}}, trustly.CodeInvalidParameters},
+	} {
+		got := call(t, env, tt.method, tt.data)
+		code := 0
+		if got.Err != nil {
+			code = got.Err.Code
+		}
+		if code != tt.code {
+			t.Errorf("%s: got code %d (%s), want %d", tt.name, code, got.Raw, tt.code)
+		}
+	}
+}
