@@ -63,3 +63,44 @@ func TestAttributeValues(t *testing.T) {
 		}
 	}
 }
+
+// TestUnchangeableNeedsNationalID: UnchangeableNationalIdentificationNumber "1"
+// needs a NationalIdentificationNumber (API.md §4.1); without one the flag locked
+// nothing and anyone could log in, so the sandbox refuses it (623) as our client
+// does before sending.
+func TestUnchangeableNeedsNationalID(t *testing.T) {
+	env := sandboxtest.Start(t)
+	m := sandboxtest.NewMerchant(t, env)
+	for _, tt := range []struct {
+		name   string
+		method string
+		attrs  map[string]any
+		code   int
+	}{
+		{"flag without number", "Deposit", map[string]any{"UnchangeableNationalIdentificationNumber": "1"}, trustly.CodeInvalidParameters},
+		{"PHP integer flag without number", "Deposit", map[string]any{"UnchangeableNationalIdentificationNumber": jsonNumber("1")}, trustly.CodeInvalidParameters},
+		{"flag with empty number", "Deposit", map[string]any{"UnchangeableNationalIdentificationNumber": "1", "NationalIdentificationNumber": ""}, trustly.CodeInvalidParameters},
+		{"flag with null number", "Deposit", map[string]any{"UnchangeableNationalIdentificationNumber": "1", "NationalIdentificationNumber": nil}, trustly.CodeInvalidParameters},
+		{"SelectAccount flag without number", "SelectAccount", map[string]any{"Amount": nil, "Currency": nil, "UnchangeableNationalIdentificationNumber": "1"}, trustly.CodeInvalidParameters},
+		{"flag with number", "Deposit", map[string]any{"UnchangeableNationalIdentificationNumber": "1", "NationalIdentificationNumber": "19790131-1246"}, 0},
+		{"flag 0 without number", "Deposit", map[string]any{"UnchangeableNationalIdentificationNumber": "0"}, 0},
+		{"number without flag", "Deposit", map[string]any{"NationalIdentificationNumber": "197901311246"}, 0},
+	} {
+		d := depositData(env, m, nil)
+		for k, v := range tt.attrs {
+			if v == nil && k != "NationalIdentificationNumber" {
+				delete(attrs(d), k)
+			} else {
+				attrs(d)[k] = v
+			}
+		}
+		got := call(t, env, tt.method, d)
+		code := 0
+		if got.Err != nil {
+			code = got.Err.Code
+		}
+		if code != tt.code {
+			t.Errorf("%s: got code %d (%s), want %d", tt.name, code, got.Raw, tt.code)
+		}
+	}
+}

@@ -164,6 +164,10 @@ func checkCheckoutAttrs(c *call) *apiError {
 			return aerr
 		}
 	}
+	// The flag locks the pre-filled number (API.md §4.1): with none, it locks nothing.
+	if fixed, _ := c.flag("UnchangeableNationalIdentificationNumber"); fixed && c.attr("NationalIdentificationNumber") == "" {
+		return fail(trustly.CodeInvalidParameters, "UnchangeableNationalIdentificationNumber needs a NationalIdentificationNumber")
+	}
 	return checkSandboxAttrs(c)
 }
 
