@@ -2,10 +2,15 @@ package sandbox_test
 
 import (
 	"context"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -102,5 +107,54 @@ func TestUnchangeableNeedsNationalID(t *testing.T) {
 		if code != tt.code {
 			t.Errorf("%s: got code %d (%s), want %d", tt.name, code, got.Raw, tt.code)
 		}
+	}
+}
+
+// TestRefundOfDepositNotSettled: Trustly queues a refund of a deposit that has not
+// settled yet (API.md §4.3), so the refund's payoutconfirmation comes after the
+// deposit's credit, never before it; and a deposit whose debit went out (D1: the
+// money did not settle and was taken back) is no longer refundable (655).
+func TestRefundOfDepositNotSettled(t *testing.T) {
+	var skew atomic.Int64 // added to the sandbox's clock
+	env := sandboxtest.Start(t, func(c *sandbox.Config) {
+		c.LateDelay = time.Hour
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	})
+	m := sandboxtest.NewMerchant(t, env)
+	client := env.Client(t)
+	ctx := context.Background()
+	deposit := func(scenario string) string {
+		t.Helper()
+		dep, err := client.Deposit(ctx, trustly.DepositParams{NotificationURL: m.URL, EndUserID: "p", MessageID: uuid.NewString(),
+			Currency: "SEK", Amount: "100.00", Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": scenario}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dep.OrderID
+	}
+
+	// deposit-delayed: pending now, credit and account an hour later.
+	delayed := deposit("deposit-delayed")
+	m.WaitFor(t, delayed, 1, 5*time.Second)
+	if _, err := client.Refund(ctx, trustly.RefundParams{OrderID: delayed, Amount: "40.00", Currency: "SEK"}); err != nil {
+		t.Fatalf("refund of a deposit not credited yet: %v, want it queued", err)
+	}
+	skew.Add(int64(2 * time.Hour))
+	env.WaitIdle(t)
+	got := sandboxtest.Methods(m.ForOrder(delayed))
+	credit, confirmation := slices.Index(got, "credit"), slices.Index(got, "payoutconfirmation")
+	if len(got) != 4 || credit < 0 || confirmation < credit {
+		t.Errorf("notifications of the deposit refunded before its credit: %v, want pending, credit, account "+
+			"and the refund's payoutconfirmation after the credit", got)
+	}
+
+	debited := deposit("deposit-credit-then-debit")
+	env.WaitIdle(t)
+	if got := sandboxtest.Methods(m.ForOrder(debited)); strings.Join(got, " ") != "pending credit account debit" {
+		t.Fatalf("D1 deposit: %v", got)
+	}
+	_, err := client.Refund(ctx, trustly.RefundParams{OrderID: debited, Amount: "10.00", Currency: "SEK"})
+	if !trustly.IsCode(err, trustly.CodeInvalidOrderID) {
+		t.Errorf("refund of a debited deposit: %v, want 655", err)
 	}
 }

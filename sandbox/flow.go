@@ -64,6 +64,9 @@ func (o *Order) loginOnly() bool {
 func (s *Sandbox) enqueue(tx *gorm.DB, o *Order, notes []note) error {
 	now := s.now()
 	base := now.Add(s.cfg.NotifyDelay + s.cfg.Chaos.Delay + time.Duration(o.ChaosDelayMs)*time.Millisecond)
+	if o.notBefore.After(base) {
+		base = o.notBefore
+	}
 	shuffle := s.cfg.Chaos.Shuffle || o.ChaosShuffle
 	dup := s.cfg.Chaos.Duplicate || o.ChaosDuplicate
 	unreachable := 0

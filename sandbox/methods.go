@@ -222,6 +222,14 @@ var refundSpec = &methodSpec{
 			if err != nil || dep.Status != StatusCompleted || dep.AmountMinor == 0 {
 				return fail(trustly.CodeInvalidOrderID, "no refundable deposit "+o.ParentID)
 			}
+			var debits int64
+			if err := tx.Model(&LedgerEntry{}).Where("reference = ?", "deposit:"+dep.ID+":debit").Count(&debits).Error; err != nil {
+				return fail(trustly.CodeUnknown, err.Error())
+			}
+			if debits > 0 {
+				// D1: the deposit did not settle and its money was taken back.
+				return fail(trustly.CodeInvalidOrderID, "deposit "+dep.ID+" was debited")
+			}
 			if dep.Currency != o.Currency {
 				return fail(trustly.CodeInvalidCurrencyCode, "the deposit was in "+dep.Currency)
 			}
@@ -230,6 +238,17 @@ var refundSpec = &methodSpec{
 			}
 			dep.RefundedMinor += o.AmountMinor
 			if err := tx.Save(&dep).Error; err != nil {
+				return fail(trustly.CodeUnknown, err.Error())
+			}
+			// Trustly queues a refund of a deposit not settled yet (API.md §4.3): its
+			// notifications follow the deposit's credit.
+			var credit Outbox
+			err = tx.Where("order_id = ? AND effect = ? AND fired = ?", dep.ID, EffectDepositCredit, false).
+				Order("due_at").Take(&credit).Error
+			switch {
+			case err == nil:
+				o.notBefore = credit.DueAt.Add(s.cfg.StepDelay)
+			case !isNotFound(err):
 				return fail(trustly.CodeUnknown, err.Error())
 			}
 			// Refund notifications go to the deposit's NotificationURL and name the deposit.

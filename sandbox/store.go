@@ -82,6 +82,8 @@ type Order struct {
 	Attributes       string // the request's Attributes as JSON, for the order page
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	notBefore time.Time // a queued refund: its notifications wait until then (not stored)
 }
 
 // Account is a bank account the sandbox knows; the same details always map to the
