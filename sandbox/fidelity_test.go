@@ -158,3 +158,44 @@ func TestRefundOfDepositNotSettled(t *testing.T) {
 		t.Errorf("refund of a debited deposit: %v, want 655", err)
 	}
 }
+
+// TestDirectDebitNotAllowed: the sandbox's merchant has no Trustly Direct Debit, so
+// a Deposit with its attributes gets 712 (API.md §4.1, §7) rather than an ordinary
+// checkout; after the MessageID check, like 732.
+func TestDirectDebitNotAllowed(t *testing.T) {
+	env := sandboxtest.Start(t)
+	m := sandboxtest.NewMerchant(t, env)
+	for _, tt := range []struct {
+		name  string
+		attrs map[string]any
+		code  int
+	}{
+		{"RequestDirectDebitMandate", map[string]any{"RequestDirectDebitMandate": "1"}, trustly.CodeDirectDebitNotAllowed},
+		{"RequestDirectDebitMandate PHP integer", map[string]any{"RequestDirectDebitMandate": jsonNumber("1")}, trustly.CodeDirectDebitNotAllowed},
+		{"QuickDeposit", map[string]any{"QuickDeposit": "1"}, trustly.CodeDirectDebitNotAllowed},
+		{"ChargeAccountID", map[string]any{"ChargeAccountID": "1234567890"}, trustly.CodeDirectDebitNotAllowed},
+		{"RequestDirectDebitMandate 0", map[string]any{"RequestDirectDebitMandate": "0", "QuickDeposit": "0"}, 0},
+		{"RequestDirectDebitMandate null", map[string]any{"RequestDirectDebitMandate": nil}, 0},
+		{"RequestDirectDebitMandate 2", map[string]any{"RequestDirectDebitMandate": "2"}, trustly.CodeInvalidParameters},
+	} {
+		d := depositData(env, m, nil)
+		for k, v := range tt.attrs {
+			attrs(d)[k] = v
+		}
+		got := call(t, env, "Deposit", d)
+		code := 0
+		if got.Err != nil {
+			code = got.Err.Code
+		}
+		if code != tt.code {
+			t.Errorf("%s: got code %d (%s), want %d", tt.name, code, got.Raw, tt.code)
+		}
+	}
+	// 637 comes first: a reused MessageID is refused as such.
+	d := depositData(env, m, nil)
+	if got := call(t, env, "Deposit", d); got.Kind != trustly.KindResult {
+		t.Fatalf("first deposit: %s", got.Raw)
+	}
+	attrs(d)["QuickDeposit"] = "1"
+	wantCode(t, call(t, env, "Deposit", d), trustly.CodeDuplicateMessageID)
+}

@@ -111,6 +111,10 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 			aerr = fail(trustly.CodePayAndPlayNotAllowed, "Pay N Play is not enabled for this merchant")
 			return nil
 		}
+		if directDebit(c) {
+			aerr = fail(trustly.CodeDirectDebitNotAllowed, "Trustly Direct Debit is not enabled for this merchant")
+			return nil
+		}
 		id, err := freshID(tx, &Order{})
 		if err != nil {
 			return err
@@ -133,6 +137,14 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 	s.kick()
 	c.log.Info("order created", "order_id", o.ID, "kind", kind, "message_id", o.MessageID, "auto", auto)
 	return map[string]any{"orderid": o.ID, "url": s.checkoutURL(o)}, nil
+}
+
+// directDebit reports Trustly Direct Debit attributes (API.md §4.1), which the
+// sandbox's merchant may not use (712).
+func directDebit(c *call) bool {
+	mandate, _ := c.flag("RequestDirectDebitMandate")
+	quick, _ := c.flag("QuickDeposit")
+	return mandate || quick || c.attr("ChargeAccountID") != ""
 }
 
 func (s *Sandbox) checkoutURL(o *Order) string {

@@ -159,7 +159,8 @@ func checkCheckoutAttrs(c *call) *apiError {
 	if v := c.attr("Country"); v != "" && !countries[v] {
 		return fail(trustly.CodeInvalidCountry, "unknown Country "+v)
 	}
-	for _, f := range []string{"RequestKYC", "HoldNotifications", "UnchangeableNationalIdentificationNumber"} {
+	for _, f := range []string{"RequestKYC", "HoldNotifications", "UnchangeableNationalIdentificationNumber",
+		"RequestDirectDebitMandate", "QuickDeposit"} {
 		if _, aerr := c.flag(f); aerr != nil {
 			return aerr
 		}
