@@ -199,3 +199,54 @@ func TestDirectDebitNotAllowed(t *testing.T) {
 	attrs(d)["QuickDeposit"] = "1"
 	wantCode(t, call(t, env, "Deposit", d), trustly.CodeDuplicateMessageID)
 }
+
+// TestKYCLimitMustBeAnAmount: a kyc CONTINUE's limit caps the deposit (API.md §5.5)
+// and is an amount like any other ("5000.00"). An answer whose limit is not one
+// (no decimals, zero, text) was counted as delivered with the limit ignored, so the
+// player could deposit past the merchant's cap; it is now not a valid answer and the
+// kyc is delivered again, like any invalid answer (§6.2).
+func TestKYCLimitMustBeAnAmount(t *testing.T) {
+	for _, tt := range []struct {
+		limit string
+		valid bool
+	}{{"50.00", true}, {"50", false}, {"0.00", false}, {"50,00", false}, {"fifty", false}, {"-50.00", false}} {
+		t.Run(tt.limit, func(t *testing.T) {
+			env := sandboxtest.Start(t)
+			m := sandboxtest.NewMerchant(t, env)
+			m.Answer = func(n *trustly.Notification, count int) (trustly.Answer, int, bool) {
+				switch {
+				case n.Method != trustly.MethodKYC:
+					return trustly.Answer{Status: trustly.StatusOK}, 200, true
+				case count == 1:
+					return trustly.Answer{Status: trustly.StatusContinue, Limit: tt.limit}, 200, true
+				}
+				return trustly.Answer{Status: trustly.StatusContinue, Limit: "30.00"}, 200, true
+			}
+			dep, err := env.Client(t).Deposit(context.Background(), trustly.DepositParams{NotificationURL: m.URL,
+				EndUserID: "pnp-1", MessageID: uuid.NewString(), Currency: "SEK", Amount: "100.00", RequestKYC: true,
+				Country: "SE", Extra: map[string]string{"SandboxAutoComplete": "1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.WaitIdle(t)
+			wantKYCs, wantAmount := 2, "30.00" // the second answer's limit
+			if tt.valid {
+				wantKYCs, wantAmount = 1, tt.limit
+			}
+			kycs, amount := 0, ""
+			for _, n := range m.ForOrder(dep.OrderID) {
+				switch d := n.Data.(type) {
+				case *trustly.KYCData:
+					kycs++
+				case *trustly.TransferData:
+					if n.Method == trustly.MethodCredit {
+						amount = d.Amount
+					}
+				}
+			}
+			if kycs != wantKYCs || amount != wantAmount {
+				t.Errorf("limit %q: kyc delivered %d times, credit %q; want %d, %q", tt.limit, kycs, amount, wantKYCs, wantAmount)
+			}
+		})
+	}
+}

@@ -103,6 +103,11 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 			return false // shutting down: the attempt did not finish, it will be made again
 		}
 	}
+	if rec.OK && row.Method == trustly.MethodKYC && answer.Limit != "" {
+		if problem := s.checkLimit(ctx, row.OrderID, answer.Limit); problem != "" {
+			rec.OK, rec.Error = false, "answer not accepted: "+problem
+		}
+	}
 	row.Attempts++
 	switch {
 	case rec.OK:
@@ -134,6 +139,21 @@ func (s *Sandbox) attempt(ctx context.Context, row *Outbox) bool {
 		s.kick()
 	}
 	return true
+}
+
+// checkLimit returns what is wrong with a kyc CONTINUE's limit: it is an amount of
+// the order's currency, > 0 with two decimals, like every amount (API.md §5.5). An
+// answer whose limit is not one does not count, rather than letting the player
+// deposit past a cap the sandbox could not read.
+func (s *Sandbox) checkLimit(ctx context.Context, orderID, limit string) string {
+	var o Order
+	if err := s.db.WithContext(ctx).Where("id = ?", orderID).Take(&o).Error; err != nil {
+		return "order " + orderID + ": " + err.Error()
+	}
+	if _, ok := parseAmount(limit, o.Currency); !ok {
+		return fmt.Sprintf("limit %q is not an amount > 0 with two decimals", limit)
+	}
+	return ""
 }
 
 // post sends the notification and checks the answer: it counts when it is a result
