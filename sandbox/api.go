@@ -310,7 +310,9 @@ func checkFields(spec *methodSpec, c *call) *apiError {
 		}
 	}
 	for _, k := range spec.present {
-		if _, ok := c.data[k].(string); !ok {
+		switch c.data[k].(type) {
+		case string, json.Number: // an integer is accepted as its text (API.md §0 rule 5)
+		default:
 			return fail(trustly.CodeInvalidParameters, k+" is missing")
 		}
 	}

@@ -250,3 +250,35 @@ func TestKYCLimitMustBeAnAmount(t *testing.T) {
 		})
 	}
 }
+
+// TestRegisterAccountNumbers: values may come as JSON numbers (API.md §0 rule 5:
+// accept integers), also the fields RegisterAccount needs present though they may be
+// empty: a BankNumber or Lastname sent as a number was refused as missing (623).
+func TestRegisterAccountNumbers(t *testing.T) {
+	env := sandboxtest.Start(t)
+	for _, tt := range []struct {
+		name string
+		edit func(d map[string]any)
+		code int
+	}{
+		{"BankNumber number", func(d map[string]any) { d["BankNumber"] = jsonNumber("6112") }, 0},
+		{"AccountNumber number", func(d map[string]any) { d["AccountNumber"] = jsonNumber("69706212") }, 0},
+		{"Lastname number", func(d map[string]any) { d["Lastname"] = jsonNumber("1") }, 0},
+		{"BankNumber missing", func(d map[string]any) { delete(d, "BankNumber") }, trustly.CodeInvalidParameters},
+		{"BankNumber null", func(d map[string]any) { d["BankNumber"] = nil }, trustly.CodeInvalidParameters},
+		{"Lastname missing", func(d map[string]any) { delete(d, "Lastname") }, trustly.CodeInvalidParameters},
+		{"Lastname empty", func(d map[string]any) { d["Lastname"] = "" }, 0},
+	} {
+		d := map[string]any{"EndUserID": "p", "ClearingHouse": "SWEDEN", "BankNumber": "6112",
+			"AccountNumber": "69706212", "Firstname": "A", "Lastname": "B"}
+		tt.edit(d)
+		got := call(t, env, "RegisterAccount", d)
+		code := 0
+		if got.Err != nil {
+			code = got.Err.Code
+		}
+		if code != tt.code {
+			t.Errorf("%s: got code %d (%s), want %d", tt.name, code, got.Raw, tt.code)
+		}
+	}
+}
