@@ -282,3 +282,42 @@ func TestRegisterAccountNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountLedgerAmounts: Trustly's AccountLedger writes amounts with many
+// decimals, negative for money out ("-5.00000000000000000000", API.md §4.7), unlike
+// Balance and notifications; the sandbox wrote two, so a merchant whose parser takes
+// only two passed here and failed at Trustly.
+func TestAccountLedgerAmounts(t *testing.T) {
+	env := sandboxtest.Start(t)
+	client := env.Client(t)
+	ctx := context.Background()
+	m := sandboxtest.NewMerchant(t, env)
+	dep, err := client.Deposit(ctx, trustly.DepositParams{NotificationURL: m.URL, EndUserID: "p", MessageID: uuid.NewString(),
+		Currency: "SEK", Amount: "250.50", Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WaitIdle(t)
+	if _, err := client.Refund(ctx, trustly.RefundParams{OrderID: dep.OrderID, Amount: "5.00", Currency: "SEK"}); err != nil {
+		t.Fatal(err)
+	}
+	env.WaitIdle(t)
+	today := time.Now().UTC()
+	rows, err := client.AccountLedger(ctx, trustly.AccountLedgerParams{FromDate: today.Format(time.DateOnly),
+		ToDate: today.AddDate(0, 0, 1).Format(time.DateOnly), Currency: "SEK"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.TransactionType+" "+r.Amount)
+	}
+	want := "OpeningBalance 1000000.00000000000000000000,Deposit 250.50000000000000000000,Refund -5.00000000000000000000"
+	if strings.Join(got, ",") != want {
+		t.Errorf("AccountLedger = %v, want %s", got, want)
+	}
+	bal, err := client.Balance(ctx)
+	if err != nil || len(bal) != 2 || bal[1].Balance != "1000245.50" {
+		t.Errorf("Balance = %+v, %v; want SEK 1000245.50, two decimals", bal, err)
+	}
+}

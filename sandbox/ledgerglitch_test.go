@@ -51,8 +51,9 @@ func TestLedgerGlitch(t *testing.T) {
 		}
 		return out
 	}
-	faithful := []string{" 1000000.00", ids[0] + " -10.00", ids[1] + " -20.00", ids[2] + " -30.00"}
-	glitched := []string{" 1000000.00", ids[1] + " -20.00", ids[2] + " -30.00", ids[2] + " -30.00"}
+	const z = "000000000000000000" // AccountLedger's twenty decimals
+	faithful := []string{" 1000000.00" + z, ids[0] + " -10.00" + z, ids[1] + " -20.00" + z, ids[2] + " -30.00" + z}
+	glitched := []string{" 1000000.00" + z, ids[1] + " -20.00" + z, ids[2] + " -30.00" + z, ids[2] + " -30.00" + z}
 	post := func(value string) {
 		t.Helper()
 		resp, err := noRedirect.PostForm(env.URL+"/sandbox/ledger-glitch", url.Values{"glitch": {value}})

@@ -432,12 +432,16 @@ var accountLedgerSpec = &methodSpec{
 		for _, e := range entries {
 			out = append(out, map[string]any{"userid": "1000000001", "datestamp": trustly.FormatTimestamp(e.Datestamp),
 				"orderid": e.OrderID, "accountname": e.AccountName, "messageid": e.MessageID,
-				"transactiontype": e.TransactionType, "currency": e.Currency, "amount": formatAmount(e.AmountMinor),
+				"transactiontype": e.TransactionType, "currency": e.Currency, "amount": ledgerAmount(e.AmountMinor),
 				"gluepayid": e.OrderID})
 		}
 		return out, nil
 	},
 }
+
+// ledgerAmount writes an AccountLedger amount as Trustly does, with twenty decimals:
+// "-5.00000000000000000000" (API.md §4.7).
+func ledgerAmount(minor int64) string { return formatAmount(minor) + "000000000000000000" }
 
 // glitch is Config.LedgerGlitch: of the entries naming an order, the first is left
 // out and the last listed twice, when there are at least two.

@@ -38,7 +38,7 @@ func TestPayoutLedgerAnswers(t *testing.T) {
 		state    trustly.PayoutState
 	}{
 		{sandbox.ScenarioPayoutRejected, "0", nil, trustly.PayoutFailed},
-		{sandbox.ScenarioPayoutConfirmed, "1", []string{"-25.00"}, trustly.PayoutInProgress}, // or paid, once confirmed
+		{sandbox.ScenarioPayoutConfirmed, "1", []string{"-25.00000000000000000000"}, trustly.PayoutInProgress}, // or paid, once confirmed
 	} {
 		t.Run(string(tt.scenario), func(t *testing.T) {
 			if err := env.Sandbox.SetPayoutScenario(tt.scenario); err != nil {
