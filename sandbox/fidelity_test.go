@@ -321,3 +321,51 @@ func TestAccountLedgerAmounts(t *testing.T) {
 		t.Errorf("Balance = %+v, %v; want SEK 1000245.50, two decimals", bal, err)
 	}
 }
+
+// TestCheckoutExpires: Trustly's checkout URL lives about 10–30 minutes and an order
+// the player never finished expires with a cancel (API.md §4.1, §6.1, §9). A
+// Deposit or SelectAccount still in its checkout CheckoutExpiry after it was
+// created is cancelled: a cancel notification, and the checkout no longer goes on.
+// Finished orders are not touched.
+func TestCheckoutExpires(t *testing.T) {
+	var skew atomic.Int64 // added to the sandbox's clock
+	env := sandboxtest.Start(t, func(c *sandbox.Config) {
+		c.CheckoutExpiry = 30 * time.Minute
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	})
+	m := sandboxtest.NewMerchant(t, env)
+	client := env.Client(t)
+	ctx := context.Background()
+	open, err := client.Deposit(ctx, trustly.DepositParams{NotificationURL: m.URL, EndUserID: "p", MessageID: uuid.NewString(),
+		Currency: "SEK", Amount: "10.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := client.SelectAccount(ctx, trustly.SelectAccountParams{NotificationURL: m.URL, EndUserID: "p", MessageID: uuid.NewString(),
+		Country: "SE", Locale: "sv_SE", Firstname: "A", Lastname: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := client.Deposit(ctx, trustly.DepositParams{NotificationURL: m.URL, EndUserID: "p", MessageID: uuid.NewString(),
+		Currency: "SEK", Amount: "10.00", Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WaitIdle(t)
+	skew.Add(int64(29 * time.Minute))
+	env.WaitIdle(t)
+	if got := m.ForOrder(open.OrderID); len(got) != 0 {
+		t.Fatalf("open checkout after 29 minutes: %v, want nothing yet", sandboxtest.Methods(got))
+	}
+	skew.Add(int64(2 * time.Minute))
+	for _, id := range []string{open.OrderID, sel.OrderID} {
+		got := sandboxtest.Methods(m.WaitFor(t, id, 1, 5*time.Second))
+		if strings.Join(got, " ") != "cancel" {
+			t.Errorf("order %s after 31 minutes: %v, want cancel", id, got)
+		}
+	}
+	env.WaitIdle(t)
+	if got := sandboxtest.Methods(m.ForOrder(done.OrderID)); strings.Join(got, " ") != "pending credit account" {
+		t.Errorf("finished deposit: %v, want pending credit account and no cancel", got)
+	}
+}

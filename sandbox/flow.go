@@ -335,6 +335,34 @@ func (s *Sandbox) expireKYC(ctx context.Context) {
 	}
 }
 
+// expireCheckouts cancels Deposits and SelectAccounts still in their checkout
+// CheckoutExpiry after they were created: Trustly's checkout URL lives about 10–30
+// minutes, and an order the player never finished expires with a cancel (API.md
+// §4.1, §6.1). An order waiting for its kyc answer has KYCTimeout instead.
+func (s *Sandbox) expireCheckouts(ctx context.Context) {
+	var orders []Order
+	err := s.db.WithContext(ctx).Where("status = ? AND kind IN ? AND created_at < ?", StatusCreated,
+		[]OrderKind{KindDeposit, KindSelectAccount}, s.now().Add(-s.cfg.CheckoutExpiry)).Find(&orders).Error
+	if err != nil {
+		return
+	}
+	for _, o := range orders {
+		err := s.writeTx(ctx, func(tx *gorm.DB) error {
+			// Read again under the write lock: the player may have finished since.
+			if err := tx.Where("id = ? AND status = ?", o.ID, StatusCreated).Take(&o).Error; err != nil {
+				if isNotFound(err) {
+					return nil
+				}
+				return err
+			}
+			return s.cancelOrder(tx, &o, "checkout expired")
+		})
+		if err != nil {
+			s.log.Error("checkout expiry", "order_id", o.ID, "err", err)
+		}
+	}
+}
+
 // cancelOrder ends an order without money moving and schedules the cancel notification.
 func (s *Sandbox) cancelOrder(tx *gorm.DB, o *Order, reason string) error {
 	if o.Status == StatusCancelled || o.Status == StatusCompleted {

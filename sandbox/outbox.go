@@ -22,6 +22,7 @@ func (s *Sandbox) deliverLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		s.expireKYC(ctx)
+		s.expireCheckouts(ctx)
 		s.deliverDue(ctx)
 		select {
 		case <-ctx.Done():

@@ -43,6 +43,7 @@ type Config struct {
 	StepDelay       time.Duration   // between notifications of one order; default 500ms
 	LateDelay       time.Duration   // deposit-delayed: the credit comes this much later; default 2m
 	KYCTimeout      time.Duration   // no kyc answer in this time after its first delivery attempt counts as FINISH; default 30s
+	CheckoutExpiry  time.Duration   // a Deposit or SelectAccount still in its checkout this long after creation is cancelled; default 30m
 	SlowAPIDelay    time.Duration   // slow-api holds the API response this long; default 35s
 	PollInterval    time.Duration   // how often the deliverer looks for due notifications; default 250ms
 	DeliveryTimeout time.Duration   // per notification POST; default 10s
@@ -168,6 +169,7 @@ func setDefaults(cfg *Config) {
 	def(&cfg.StepDelay, 500*time.Millisecond)
 	def(&cfg.LateDelay, 2*time.Minute)
 	def(&cfg.KYCTimeout, 30*time.Second)
+	def(&cfg.CheckoutExpiry, 30*time.Minute)
 	def(&cfg.SlowAPIDelay, 35*time.Second)
 	def(&cfg.PollInterval, 250*time.Millisecond)
 	def(&cfg.DeliveryTimeout, 10*time.Second)
