@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func (s *Sandbox) handle(ctx context.Context, m *trustly.Message, c *call) (any,
 	if spec.messageID {
 		s.countPayoutCall(ctx, c.str("MessageID"))
 	}
-	if _, err := uuid.Parse(c.uuid); err != nil {
+	if _, err := uuid.Parse(c.uuid); err != nil || !uuidText.MatchString(c.uuid) {
 		return nil, fail(trustly.CodeInvalidParameters, "UUID is not a UUID")
 	}
 	if hasBool {
@@ -177,6 +178,10 @@ func (s *Sandbox) handle(ctx context.Context, m *trustly.Message, c *call) (any,
 	}
 	return spec.run(s, ctx, c)
 }
+
+// uuidText is a UUID's RFC 4122 text form, of any version; uuid.Parse also reads it
+// without dashes, in braces and as a URN.
+var uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // verifyRequest checks the merchant's signature. A request holding JSON booleans
 // cannot be serialized by Trustly's rules; it is checked with the forms the official

@@ -369,3 +369,34 @@ func TestCheckoutExpires(t *testing.T) {
 		t.Errorf("finished deposit: %v, want pending credit account and no cancel", got)
 	}
 }
+
+// TestUUIDForm: params.UUID is an RFC 4122 UUID in its text form, of any version
+// (API.md §2.1, §12.2); the sandbox took every form Go's uuid.Parse reads, also
+// without dashes, in braces or as a URN, which no Trustly client sends. Those get
+// 623 like any malformed UUID.
+func TestUUIDForm(t *testing.T) {
+	env := sandboxtest.Start(t)
+	v1, _ := uuid.NewUUID()
+	for _, tt := range []struct {
+		id   string
+		code int
+	}{
+		{uuid.NewString(), 0},
+		{v1.String(), 0},
+		{strings.ToUpper(uuid.NewString()), 0},
+		{strings.ReplaceAll(uuid.NewString(), "-", ""), trustly.CodeInvalidParameters},
+		{"{" + uuid.NewString() + "}", trustly.CodeInvalidParameters},
+		{"urn:uuid:" + uuid.NewString(), trustly.CodeInvalidParameters},
+		{"not-a-uuid", trustly.CodeInvalidParameters},
+	} {
+		body, _ := sign(t, env, "Balance", tt.id, map[string]any{})
+		got := post(t, env, "/api/1", body)
+		code := 0
+		if got.Err != nil {
+			code = got.Err.Code
+		}
+		if code != tt.code || got.UUID != tt.id {
+			t.Errorf("UUID %q: got code %d, uuid %q; want %d, echoed", tt.id, code, got.UUID, tt.code)
+		}
+	}
+}
