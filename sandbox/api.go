@@ -81,8 +81,8 @@ type methodSpec struct {
 var sandboxAttrs = []string{"SandboxScenario", "SandboxAutoComplete", "SandboxDuplicate", "SandboxShuffle", "SandboxDelay",
 	"SandboxPerson", "SandboxKYCTimeout", "SandboxKYCResend"}
 
-// unimplemented are Trustly methods the sandbox recognises but does not offer;
-// they get ERROR_INVALID_FUNCTION like an unknown method.
+// methods are the API methods the sandbox answers; any other, Withdraw included,
+// gets ERROR_INVALID_FUNCTION like an unknown method.
 func (s *Sandbox) methods() map[string]*methodSpec {
 	return map[string]*methodSpec{
 		"Deposit":         depositSpec,
@@ -93,7 +93,19 @@ func (s *Sandbox) methods() map[string]*methodSpec {
 		"GetWithdrawals":  getWithdrawalsSpec,
 		"AccountLedger":   accountLedgerSpec,
 		"Balance":         balanceSpec,
+		// Withdraw is not offered, so no order is one of theirs: ERROR_NOT_FOUND,
+		// what Trustly's test environment answers for an unknown order (API.md §11).
+		"ApproveWithdrawal": withdrawalDecisionSpec,
+		"DenyWithdrawal":    withdrawalDecisionSpec,
 	}
+}
+
+var withdrawalDecisionSpec = &methodSpec{
+	keys:     []string{"OrderID"},
+	required: []string{"OrderID"},
+	run: func(s *Sandbox, ctx context.Context, c *call) (any, *apiError) {
+		return nil, fail(trustly.CodeNotFound, "no Withdraw order "+c.str("OrderID"))
+	},
 }
 
 func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {

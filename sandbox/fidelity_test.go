@@ -400,3 +400,23 @@ func TestUUIDForm(t *testing.T) {
 		}
 	}
 }
+
+// TestApproveDenyWithdrawal: Trustly's test environment answers ApproveWithdrawal and
+// DenyWithdrawal of an unknown order with ERROR_NOT_FOUND (API.md §11), not
+// ERROR_INVALID_FUNCTION: they are Trustly methods. The sandbox makes no Withdraw
+// orders, so every OrderID is unknown to them (990, its number for the name);
+// the usual checks come first. Withdraw itself stays unoffered (991).
+func TestApproveDenyWithdrawal(t *testing.T) {
+	env := sandboxtest.Start(t)
+	for _, method := range []string{"ApproveWithdrawal", "DenyWithdrawal"} {
+		got := call(t, env, method, map[string]any{"OrderID": "123456"})
+		wantCode(t, got, trustly.CodeNotFound)
+		if got.Method != method {
+			t.Errorf("%s: error for method %q", method, got.Method)
+		}
+		wantCode(t, call(t, env, method, map[string]any{}), trustly.CodeInvalidParameters)
+		wantCode(t, call(t, env, method, map[string]any{"OrderID": "123456", "Password": "wrong"}), trustly.CodeInvalidCredentials)
+	}
+	wantCode(t, call(t, env, "Withdraw", map[string]any{"OrderID": "123456"}), trustly.CodeInvalidFunction)
+	wantCode(t, call(t, env, "approveWithdrawal", map[string]any{"OrderID": "123456"}), trustly.CodeInvalidFunction)
+}
