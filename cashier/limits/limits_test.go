@@ -436,6 +436,24 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParseDefaultFirst: a market without a built-in policy listed in
+// CASHIER_LIMIT_POLICY starts from the configured "default", whatever the order
+// of the keys. Go's maps are read in a random order, so before, such a market got
+// the configured default or the built-in one by chance, at each start.
+func TestParseDefaultFirst(t *testing.T) {
+	for i := range 50 {
+		ps, err := limits.Parse(`{"DE": {"raise_delay": "48h"}, "default": {"periods": "rolling", "raise_delay": "12h"}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		de, at := ps.For("DE"), ps.For("AT")
+		if !de.Rolling || de.RaiseDelay != 48*time.Hour || !at.Rolling || at.RaiseDelay != 12*time.Hour {
+			t.Fatalf("parse %d: DE rolling %t, raise delay %s; AT rolling %t, raise delay %s; want DE rolling after 48h, AT rolling after 12h",
+				i, de.Rolling, de.RaiseDelay, at.Rolling, at.RaiseDelay)
+		}
+	}
+}
+
 // TestReachedSaysWhenDepositsReopen: when more than one limit is used up, the
 // refusal names the one that ends last and its end, the moment a deposit is
 // possible again; a limit that ends earlier would tell the player a time at which

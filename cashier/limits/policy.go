@@ -3,6 +3,7 @@ package limits
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -145,7 +146,8 @@ type policyJSON struct {
 }
 
 // Parse reads CASHIER_LIMIT_POLICY over the built-in policies: a JSON object per
-// market ("default" for markets not listed), e.g.
+// market ("default" for markets not listed, read first: a market without a built-in
+// policy starts from the configured default), e.g.
 // {"FI": {"raise_delay": "48h"}, "DE": {"periods": "rolling", "required": ["month"]}}.
 // Amounts are decimal text in the market's currency. Empty text is Builtin().
 func Parse(text string) (Policies, error) {
@@ -159,7 +161,14 @@ func Parse(text string) (Policies, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return Policies{}, fmt.Errorf("limit policy: %w", err)
 	}
-	for market, j := range raw {
+	// "default" first: a market without a built-in policy starts from it, and
+	// ranging over raw alone would read the keys in a random order.
+	markets := slices.Sorted(maps.Keys(raw))
+	if i := slices.Index(markets, "default"); i > 0 {
+		markets = slices.Insert(slices.Delete(markets, i, i+1), 0, "default")
+	}
+	for _, market := range markets {
+		j := raw[market]
 		var p Policy
 		switch {
 		case market == "default":
