@@ -16,6 +16,7 @@ import (
 // show them in the player's language through the message ids next to them.
 const (
 	msgLimitUnreadable = "Enter each limit as an amount such as 500 or 99.50, or leave it empty for none."                               // limits.unreadable
+	msgLimitZero       = "A limit must be more than zero: leave the field empty for none. To stop deposits for a while, take a break."   // limits.zero
 	msgLimitsSaved     = "Your deposit limits are saved. A lower limit applies at once; a higher one from the time shown under Waiting." // limits.saved
 )
 
@@ -74,6 +75,12 @@ func setLimits(svc *cashier.Service) fiber.Handler {
 			m, err := models.ParseMoney(raw, player.Currency)
 			if err != nil {
 				problem = models.ProblemT(string(per), "limits.unreadable", msgLimitUnreadable)
+				continue
+			}
+			if m.Minor == 0 {
+				// 0 is how the service asks for no limit (an empty field), while a
+				// player who types it means no deposits: refused, not a removal.
+				problem = models.ProblemT(string(per), "limits.zero", msgLimitZero)
 				continue
 			}
 			wanted[per] = m.Minor

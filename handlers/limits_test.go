@@ -88,3 +88,30 @@ func TestAmountHintSaysWhatTheLimitsLeave(t *testing.T) {
 		t.Errorf("with 5 SEK left: hint %q; want the configured range", got)
 	}
 }
+
+// TestLimitZeroIsNoLimit: a player who types 0 in a limit's field asks for no
+// deposits, yet 0 is what the form reads as no limit of their own (an empty
+// field), so it became a removal of their limit, waiting as a raise does and then
+// letting them deposit without it. The form refuses 0 with a sentence saying to
+// leave the field empty for none, or to take a break to stop deposits, and
+// records nothing; an empty field still asks for none.
+func TestLimitZeroIsNoLimit(t *testing.T) {
+	ta := newTestApp(t, withLimitPolicies)
+	cl, p := ta.signedIn("anna@example.com")
+	cl.submit("/limits", url.Values{"day": {"500"}, "week": {"2000"}}).wantRedirect("/limits")
+	for _, zero := range []string{"0", "0.00", " 0,0 "} {
+		r := cl.submit("/limits", url.Values{"day": {zero}, "week": {"2000"}, "month": {""}}).wantStatus(http.StatusUnprocessableEntity)
+		if got, want := r.text("problem"), "A limit must be more than zero: leave the field empty for none. To stop deposits for a while, take a break."; got != want {
+			t.Errorf("day limit %q: problem %q; want %q", zero, got, want)
+		}
+	}
+	st, err := ta.Svc.DepositLimits(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if day := st.Periods[0]; day.Limit.Minor != 50000 || day.Pending != nil || len(st.History) != 2 {
+		t.Errorf("after a day limit of 0 was typed: day limit %d, pending %+v, %d changes; want 50000, none pending, the 2 first changes",
+			day.Limit.Minor, day.Pending, len(st.History))
+	}
+	cl.submit("/limits", url.Values{"day": {""}, "week": {"2000"}, "month": {""}}).wantRedirect("/limits")
+}
