@@ -330,6 +330,74 @@ func TestDepositLimitsCountCreditAboveOrder(t *testing.T) {
 	})
 }
 
+// TestCreditPastLimitFlagged: the limits are checked when a deposit's order is
+// made, and again when its credit brings more than the order counted: a credit
+// above the order's amount, or a late credit on a cancelled deposit whose headroom
+// another deposit took since. The money is booked as Trustly says, and when it
+// takes the player past a limit the order is flagged so, for staff (a breach a
+// regulator asks about), beside the flag of the other amount; a credit that stays
+// within the limits, or brings what was reserved, is not.
+func TestCreditPastLimitFlagged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000, limits.Month: 500000}); err != nil {
+			t.Fatal(err)
+		}
+		start := func(minor int64) models.Order {
+			t.Helper()
+			o, err := r.svc.StartDeposit(r.ctx, p, sek(minor), "10.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.reload(o)
+		}
+		credit := func(o models.Order, amount string) models.Order {
+			t.Helper()
+			r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": amount}), "OK")
+			return r.reload(o)
+		}
+		const passed = "passes the daily deposit limit of 1000.00 SEK"
+		within := credit(start(30000), "400.00") // 300.00 asked, 400.00 credited: 400 of the day's 1000
+		if strings.Contains(within.Flag, "passes") || !strings.Contains(within.Flag, "differs") {
+			t.Errorf("a credit above its order within the limits: flag %q; want only the flag of the other amount", within.Flag)
+		}
+		over := credit(start(30000), "700.00") // 1100 of the day's 1000
+		if want := "credit of 700.00 SEK passes the daily deposit limit of 1000.00 SEK: 1100.00 SEK counted in the period"; !strings.Contains(over.Flag, want) {
+			t.Errorf("a credit past the day's limit: flag %q; want it to contain %q", over.Flag, want)
+		}
+
+		// A credit that reaches a limit without passing it.
+		p = r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		if reached := credit(start(30000), "1000.00"); strings.Contains(reached.Flag, "passes") {
+			t.Errorf("a credit that uses the day's limit exactly: flag %q; want no limit passed", reached.Flag)
+		}
+
+		// Another player: a cancelled deposit frees its headroom, another takes it,
+		// and the cancelled one's credit comes late.
+		p = r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		cancelled := start(60000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCancel, cancelled, p.EndUserID, nil), "OK")
+		if st := r.reload(cancelled).Status; st != models.OrderFailed {
+			t.Fatalf("cancelled deposit %s; want failed", st)
+		}
+		exact := credit(start(100000), "1000.00")
+		if strings.Contains(exact.Flag, passed) {
+			t.Errorf("a credit of what its order reserved: flag %q; want no limit passed", exact.Flag)
+		}
+		late := credit(cancelled, "600.00")
+		if want := "credit of 600.00 SEK passes the daily deposit limit of 1000.00 SEK: 1600.00 SEK counted in the period"; !strings.Contains(late.Flag, want) {
+			t.Errorf("a late credit on a cancelled deposit past the day's limit: flag %q; want it to contain %q", late.Flag, want)
+		}
+	})
+}
+
 // TestRealityCheckCountsCredited: the reality check's deposits count what a
 // deposit's credit booked when Trustly credited another amount than asked.
 func TestRealityCheckCountsCredited(t *testing.T) {

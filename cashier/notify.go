@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
@@ -634,6 +635,9 @@ func heldForKYC(order *models.Order) bool {
 // it at) is booked as Trustly says and flagged. A debit booked before it that took
 // more than it gives back the difference (returnDebitExcess).
 func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
+	if err := s.flagCreditPastLimit(ctx, tx, amount, order, now, log); err != nil {
+		return err
+	}
 	t := models.Move(order.Reference("credit"), "Deposit via Trustly", models.TrustlyClearing, models.PlayerWallet(order.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
@@ -644,6 +648,30 @@ func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Mon
 	order.CreditedMinor = amount.Minor
 	setOnce(&order.CreditedAt, now)
 	return s.returnDebitExcess(ctx, tx, amount, order, log)
+}
+
+// flagCreditPastLimit checks the deposit limits again when a credit brings more
+// than order counted against them (limits.Counts: more than its amount or its
+// kyc's limit, or a late credit on a cancelled deposit): the money is booked all
+// the same, as Trustly says, and a credit that takes the player past a limit is
+// flagged so, for staff, with the period, the limit and what it counts then.
+func (s *Service) flagCreditPastLimit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
+	if amount.Minor <= limits.Counts(*order) {
+		return nil
+	}
+	var player models.Player
+	if err := tx.Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
+		return fmt.Errorf("read player %d of order %d: %w", order.PlayerID, order.ID, err)
+	}
+	ps, passed, err := s.limits.Passed(ctx, tx, player, *order, amount.Minor, now)
+	if err != nil || !passed {
+		return err
+	}
+	order.AddFlag(fmt.Sprintf("credit of %s %s passes the %s deposit limit of %s %s: %s %s counted in the period, review with the player",
+		amount, amount.Currency, ps.Period.Adjective(), ps.Limit, ps.Limit.Currency, ps.Used, ps.Used.Currency))
+	log.Error("alert: credit passes a deposit limit; booked", "amount", amount.String(), "period", string(ps.Period),
+		"limit", ps.Limit.String(), "used", ps.Used.String())
+	return nil
 }
 
 // expectedText names what a deposit's credit or debit is compared with, for a

@@ -554,14 +554,7 @@ func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, 
 			&o.CreditedAt); err != nil {
 			return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 		}
-		if m := Counts(o); m > 0 {
-			d := movement{at: o.CreatedAt, minor: m}
-			switch {
-			case o.CreditedAt != nil:
-				d.also = *o.CreditedAt
-			case o.Status == models.OrderCreated || o.Status == models.OrderStarted || o.Status == models.OrderPending:
-				d.also = now
-			}
+		if d := depositMovement(o, now); d.minor > 0 {
 			deposits = append(deposits, d)
 		}
 	}
@@ -587,6 +580,62 @@ func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, 
 		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
 	}
 	return deposits, payouts, nil
+}
+
+// depositMovement is what deposit order o counts against its player's limits at
+// now (Counts), and when: from its creation, and also when its money came or,
+// while its checkout may still bring money, at now.
+func depositMovement(o models.Order, now time.Time) movement {
+	d := movement{at: o.CreatedAt, minor: Counts(o)}
+	switch {
+	case o.CreditedAt != nil:
+		d.also = *o.CreditedAt
+	case o.Status == models.OrderCreated || o.Status == models.OrderStarted || o.Status == models.OrderPending:
+		d.also = now
+	}
+	return d
+}
+
+// Passed checks the limits again when a deposit's credit comes: in tx, before
+// order's row records the credit of credited (minor units) at at, it reports the
+// first period whose limit the deposit passes once credited, with Used what the
+// period counts then; ok is false when it passes none. order must be a deposit
+// of player. The order's reservation
+// checked its amount when it was made: a credit of more than that (Trustly's
+// amount), or of a deposit that no longer counted (cancelled, its headroom since
+// taken by another), can pass a limit that reservation kept.
+func (s *Service) Passed(ctx context.Context, tx *gorm.DB, player models.Player, order models.Order, credited int64, at time.Time) (PeriodStatus, bool, error) {
+	tx = tx.WithContext(ctx)
+	st, err := s.status(tx, player, s.policies.For(player.Country), order.Amount.Currency, at, false)
+	if err != nil {
+		return PeriodStatus{}, false, err
+	}
+	// What status counted of the order is its row's, which may not have the
+	// changes made to order in tx so far (a kyc's CONTINUE, its player).
+	var row models.Order
+	if err := tx.Where("id = ?", order.ID).Limit(1).Find(&row).Error; err != nil {
+		return PeriodStatus{}, false, fmt.Errorf("deposit limits at the credit of order %d: %w", order.ID, err)
+	}
+	var before movement
+	if row.ID != 0 && row.PlayerID == player.ID {
+		before = depositMovement(row, at)
+	}
+	for _, ps := range st.Periods {
+		if ps.Limit.Minor == 0 {
+			continue
+		}
+		// Credited, the deposit counts at at, in every period running then.
+		used := ps.Used.Minor + credited
+		if before.minor > 0 && before.in(ps.Start, ps.End) {
+			used -= before.minor
+		}
+		if used > ps.Limit.Minor {
+			ps.Used = models.Money{Minor: used, Currency: st.Currency}
+			ps.Left = models.Money{Minor: ps.Limit.Minor - used, Currency: st.Currency}
+			return ps, true, nil
+		}
+	}
+	return PeriodStatus{}, false, nil
 }
 
 // Every cashier page, deposit and kyc decision reads the limits, so their reads
