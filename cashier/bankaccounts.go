@@ -76,7 +76,6 @@ func bankAccounts(ctx context.Context, db *gorm.DB, player models.Player) ([]mod
 // ErrBankAccountNotFound.
 func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, id int64) (models.BankAccount, error) {
 	var account models.BankAccount
-	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND player_id = ?", id, player.ID).Limit(1).Find(&account).Error; err != nil {
 			return err
@@ -90,7 +89,6 @@ func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, i
 		return tx.Model(&models.BankAccount{}).Where("id = ?", id).
 			Updates(map[string]any{"removed": true, "updated_at": s.now().UTC()}).Error
 	})
-	unlock()
 	if err != nil {
 		return models.BankAccount{}, fmt.Errorf("remove bank account %d: %w", id, err)
 	}
@@ -143,9 +141,7 @@ func (s *Service) RegisterBankAccountOnce(ctx context.Context, player models.Pla
 		return models.BankAccount{}, models.ProblemT("", "problem.account_form", msgAccountForm)
 	}
 	reg := models.AccountRegistration{Token: token, PlayerID: player.ID, CreatedAt: s.now().UTC()}
-	unlock := writeLock(s.db)
 	claim := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "token"}}, DoNothing: true}).Create(&reg)
-	unlock()
 	switch {
 	case claim.Error != nil:
 		return models.BankAccount{}, fmt.Errorf("register bank account: record form %s: %w", token, claim.Error)
@@ -163,10 +159,8 @@ func (s *Service) RegisterBankAccountOnce(ctx context.Context, player models.Pla
 	default:
 		done["bank_account_id"], done["known"] = a.ID, a.Known
 	}
-	unlock = writeLock(s.db)
 	werr := s.db.WithContext(context.WithoutCancel(ctx)).Model(&models.AccountRegistration{}).
 		Where("id = ? AND done_at IS NULL", reg.ID).Updates(done).Error
-	unlock()
 	if werr != nil {
 		return models.BankAccount{}, errors.Join(err, fmt.Errorf("register bank account: record the result of form %s: %w", token, werr))
 	}
@@ -205,7 +199,6 @@ func (s *Service) registerAccount(ctx context.Context, player models.Player, det
 	a := models.BankAccount{PlayerID: player.ID, AccountID: res.AccountID, Bank: res.Bank, Descriptor: res.Descriptor,
 		LastDigits: lastDigits(details.AccountNumber), ClearingHouse: clearing, Source: models.AccountFromRegisterAccount,
 		CreatedAt: now, UpdatedAt: now}
-	unlock := writeLock(s.db)
 	known := false
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
@@ -226,7 +219,6 @@ func (s *Service) registerAccount(ctx context.Context, player models.Player, det
 		}
 		return tx.Where("player_id = ? AND account_id = ?", player.ID, res.AccountID).Take(&a).Error
 	})
-	unlock()
 	if err != nil {
 		return models.BankAccount{}, fmt.Errorf("register bank account: save: %w", err)
 	}

@@ -168,7 +168,6 @@ func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, res
 	call func(back func(path string) string) (trustlyOrderID, checkoutURL string, err error)) (models.Order, error) {
 	order.CreatedAt = s.now().UTC()
 	order.Refresh()
-	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if reserve != nil {
 			if err := reserve(tx, order.CreatedAt); err != nil {
@@ -177,7 +176,6 @@ func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, res
 		}
 		return tx.Create(&order).Error
 	})
-	unlock()
 	var refused *models.Problem
 	if errors.As(err, &refused) {
 		return models.Order{}, refused
@@ -231,8 +229,6 @@ func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, res
 // transfers), all in one transaction.
 func (s *Service) changeOrder(ctx context.Context, id int64, kind models.OrderKind, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
 	var order models.Order
-	unlock := writeLock(s.db)
-	defer unlock()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := forUpdate(tx).Where("id = ? AND kind = ?", id, kind).Take(&order).Error; err != nil {
 			return err

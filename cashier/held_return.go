@@ -110,7 +110,6 @@ func (s *Service) ReturnHeldOnce(ctx context.Context, by staff.Member, depositID
 func (s *Service) reserveReturn(ctx context.Context, by staff.Member, depositID int64, token, reason string) (models.Order, bool, error) {
 	var ret models.Order
 	again := false
-	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		m, dep, prior, err := s.depositForm(ctx, tx, by, depositID, token)
@@ -149,7 +148,6 @@ func (s *Service) reserveReturn(ctx context.Context, by staff.Member, depositID 
 		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventHeldReturn, OrderID: ret.ID,
 			Before: staff.JSON(before), After: staff.JSON(after), Reason: truncate(reason, 500)}.By(m))
 	})
-	unlock()
 	if err != nil {
 		return models.Order{}, false, refundErr("return held credit of deposit", depositID, err)
 	}
@@ -192,8 +190,6 @@ func syncHeldReturned(tx *gorm.DB, dep *models.Order) error {
 // brings its deposit in step (syncHeldReturned).
 func (s *Service) changeRefund(ctx context.Context, refund models.Order, change func(tx *gorm.DB, o *models.Order, now time.Time) error) (models.Order, error) {
 	var order models.Order
-	unlock := writeLock(s.db)
-	defer unlock()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var dep models.Order
 		if err := forUpdate(tx).Where("id = ? AND kind = ?", refund.ParentID, models.OrderDeposit).Take(&dep).Error; err != nil {

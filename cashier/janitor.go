@@ -380,9 +380,7 @@ func (s *Service) pruneRegistrations(ctx context.Context) error {
 			break
 		}
 		old := s.db.Model(&models.AccountRegistration{}).Select("id").Where("created_at < ?", cutoff).Order("id").Limit(janitorBatch)
-		unlock := writeLock(s.db)
 		res := s.db.WithContext(context.WithoutCancel(ctx)).Where("id IN (?)", old).Delete(&models.AccountRegistration{})
-		unlock()
 		if res.Error != nil {
 			return fmt.Errorf("prune bank details forms: %w", res.Error)
 		}

@@ -28,12 +28,10 @@ func (s *Service) DepositLimits(ctx context.Context, player models.Player) (limi
 // the back office; the flag stays on the change's row.
 func (s *Service) SetDepositLimits(ctx context.Context, player models.Player, wanted map[limits.Period]int64) ([]limits.Change, error) {
 	var changes []limits.Change
-	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
 		changes, err = s.limits.Set(ctx, tx, player, player.Currency, wanted)
 		return err
 	})
-	unlock()
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ var ErrNotificationConflict = errors.New("another notification under a known not
 // a different notification for an event already applied harmless too. Notifications
 // for one order are serialized by locking the order row (SELECT … FOR UPDATE on
 // PostgreSQL; on SQLite every write transaction is serialized anyway, by BEGIN
-// IMMEDIATE and writeLock), so any arrival order ends in the same balance and order
+// IMMEDIATE and this process's writer, store.WriteLock), so any arrival order ends in the same balance and order
 // state: see models.Order.Refresh for how the status follows from what was applied.
 // On SQLite, notifications arriving together are committed together (writeTx), each
 // in its own savepoint, so each is still applied all or nothing, and its answer is

@@ -95,24 +95,20 @@ func forUpdateSQL(tx *gorm.DB) string {
 // poolKey names db's connection pool for commitGroups (store.PoolKey).
 func poolKey(db *gorm.DB) any { return store.PoolKey(db) }
 
-// writeLock serializes this process's write transactions on a SQLite database
-// (store.WriteLock) and returns the unlock function; on PostgreSQL it does
-// nothing.
-func writeLock(db *gorm.DB) func() { return store.WriteLock(db) }
-
 // writeTx runs fn in a write transaction and returns when its effects are
 // committed, durably (synchronous=FULL on SQLite), or when nothing of it was
 // written: fn's error, a failed commit, or ctx already done. On PostgreSQL it is
 // db.Transaction.
 //
 // On SQLite, calls made while another batch commits are committed together, each
-// in a SAVEPOINT of one transaction under writeLock: one commit, and one fsync,
+// in a SAVEPOINT of one transaction, which holds this process's writer
+// (store.WriteLock, taken by every transaction on SQLite): one commit, and one fsync,
 // for the batch instead of one per call. fn's error (or panic) rolls back to its
 // savepoint, so it undoes only its own writes, and the batch goes on; a failed
 // commit fails every call in it. The batch runs its calls in arrival order, each
 // seeing the ones before it, so the outcome is that of the same calls in separate
 // transactions one after the other. fn must not keep tx, nor call writeTx or
-// writeLock: the batch already holds the write lock. Its statements cannot be
+// write through db: the batch already holds the writer. Its statements cannot be
 // cancelled half-way: on SQLite an interrupted statement may end the whole
 // transaction, which other calls share.
 func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
@@ -284,8 +280,6 @@ func (g *commitGroup) lead(db *gorm.DB) {
 // returns each call's result once the transaction has ended.
 func commitBatch(db *gorm.DB, batch []*groupedTx) []error {
 	results := make([]error, len(batch))
-	unlock := writeLock(db)
-	defer unlock()
 	err := db.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
 		for i, w := range batch {
 			if err := w.ctx.Err(); err != nil {

@@ -176,7 +176,6 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 
 	now := s.now().UTC()
 	order := models.Order{MessageID: messageID, Kind: models.OrderPayout, PlayerID: player.ID, Amount: amount, CreatedAt: now}
-	unlock := writeLock(s.db)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The player's row lock (on SQLite the write lock) orders this payout after
 		// any other of theirs being reserved, so that the sum below counts it: two
@@ -221,7 +220,6 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 		_, err = ledger.New(tx).Post(ctx, t)
 		return err
 	})
-	unlock()
 	var problem *models.Problem
 	switch {
 	case errors.As(err, &problem):
@@ -423,11 +421,9 @@ func (s *Service) ResumePayouts(ctx context.Context) error {
 		}
 		// Claim it: only the instance whose UPDATE sees the attempt count it read
 		// sends it.
-		unlock := writeLock(s.db)
 		res := s.db.WithContext(ctx).Model(&models.Order{}).
 			Where("id = ? AND attempts = ? AND sent_at IS NULL AND released_at IS NULL", order.ID, order.Attempts).
 			Updates(map[string]any{"attempts": order.Attempts + 1, "attempted_at": now})
-		unlock()
 		if res.Error != nil {
 			errs = append(errs, fmt.Errorf("resume payout %d: %w", order.ID, res.Error))
 			continue
@@ -689,10 +685,8 @@ func (s *Service) refreshPayout(ctx context.Context, player models.Player, order
 	case order.TransferCheckedAt != nil && now.Sub(*order.TransferCheckedAt) < TransferCheckEvery:
 		return order, order, nil
 	}
-	unlock := writeLock(s.db)
 	res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND transfer_checks = ?", order.ID, order.TransferChecks).
 		Updates(map[string]any{"transfer_checks": order.TransferChecks + 1, "transfer_checked_at": now})
-	unlock()
 	if res.Error != nil {
 		return order, models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, res.Error)
 	}
@@ -713,9 +707,7 @@ func (s *Service) refreshPayout(ctx context.Context, player models.Player, order
 		after, err = s.playerPayout(ctx, player, orderID)
 		return order, after, err
 	}
-	unlock = writeLock(s.db)
 	err = s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ?", order.ID).Update("transfer_state", truncate(state, 32)).Error
-	unlock()
 	if err != nil {
 		return order, models.Order{}, fmt.Errorf("refresh payout %d: %w", order.ID, err)
 	}

@@ -348,10 +348,8 @@ func (s *Service) settlePayouts(ctx context.Context) error {
 		if order.LedgerCheckedAt != nil && now.Sub(*order.LedgerCheckedAt) < ledgerCheckEvery {
 			continue
 		}
-		unlock := writeLock(s.db)
 		res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND ledger_checks = ?", order.ID, order.LedgerChecks).
 			Updates(map[string]any{"ledger_checks": order.LedgerChecks + 1, "ledger_checked_at": now})
-		unlock()
 		if res.Error != nil {
 			errs = append(errs, fmt.Errorf("settle payout %d: %w", order.ID, res.Error))
 			continue

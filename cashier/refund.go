@@ -248,7 +248,6 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 	var refund models.Order
 	var playerID int64
 	again := false
-	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		m, dep, prior, err := s.depositForm(ctx, tx, by, depositID, token)
@@ -300,7 +299,6 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventRefund, OrderID: refund.ID, PlayerID: dep.PlayerID,
 			Before: staff.JSON(before), After: staff.JSON(after), Reason: truncate(reason, 500)}.By(m))
 	})
-	unlock()
 	if errors.Is(err, ledger.ErrInsufficientFunds) {
 		w, werr := ledger.New(s.db).Balance(ctx, models.PlayerWallet(playerID), amount.Currency)
 		if werr != nil {
@@ -406,10 +404,8 @@ func (s *Service) checkRefunds(ctx context.Context) error {
 		if order.LedgerCheckedAt != nil && now.Sub(*order.LedgerCheckedAt) < refundCheckEvery {
 			continue
 		}
-		unlock := writeLock(s.db)
 		res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND ledger_checks = ?", order.ID, order.LedgerChecks).
 			Updates(map[string]any{"ledger_checks": order.LedgerChecks + 1, "ledger_checked_at": now})
-		unlock()
 		if res.Error != nil {
 			errs = append(errs, fmt.Errorf("check refund %d: %w", order.ID, res.Error))
 			continue
@@ -449,7 +445,6 @@ func (s *Service) checkRefunds(ctx context.Context) error {
 // row lock keeps two refunds of one amount from both counting the same row.
 func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Withdrawal, checkedAt time.Time) error {
 	var refund models.Order
-	unlock := writeLock(s.db)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		if err := tx.Where("id = ? AND kind = ?", id, models.OrderRefund).Take(&refund).Error; err != nil {
@@ -519,7 +514,6 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 		}
 		return returnChanged(tx, &refund, &dep)
 	})
-	unlock()
 	if err != nil {
 		return fmt.Errorf("settle refund %d: %w", id, err)
 	}

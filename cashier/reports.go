@@ -49,7 +49,6 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 	const method = "Balance"
 	now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so every instance shows the same time
 	db := s.db.WithContext(ctx)
-	unlock := writeLock(s.db)
 	err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.TrustlyPoll{Method: method}).Error
 	var claim *gorm.DB
 	if err == nil {
@@ -59,7 +58,6 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 			Update("claimed_at", now)
 		err = claim.Error
 	}
-	unlock()
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
 	}
@@ -90,9 +88,7 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 	if err == nil && jerr == nil {
 		update = map[string]any{"claimed_at": nil, "asked_at": now, "answer": string(answer)}
 	}
-	unlock = writeLock(s.db)
 	uerr := s.db.WithContext(context.WithoutCancel(ctx)).Model(&models.TrustlyPoll{}).Where("method = ?", method).Updates(update).Error
-	unlock()
 	switch {
 	case err != nil:
 		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)

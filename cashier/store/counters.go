@@ -22,7 +22,7 @@ type RateCounter struct {
 }
 
 // Counters keeps rate limiters' counts in the database; on SQLite its writes wait
-// for this process's writer (WriteLock), as every write does, so that every instance
+// for this process's writer (WriteLock), as every write does. It keeps them there so that every instance
 // of the cashier on one PostgreSQL database counts the same attempts: behind a
 // balancer spreading requests over n instances, counts kept in each instance's
 // memory would allow n times the sign-in guesses. Its method set is Fiber's
@@ -69,7 +69,6 @@ func (c *Counters) Set(key string, val []byte, exp time.Duration) error {
 	}
 	now := c.now().UTC()
 	row := RateCounter{Name: key, Value: val, ExpiresAt: now.Add(exp)}
-	defer WriteLock(c.db)()
 	err := c.tx().Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}},
 		DoUpdates: clause.AssignmentColumns([]string{"value", "expires_at"})}).Create(&row).Error
 	if err != nil {
@@ -83,13 +82,11 @@ func (c *Counters) Set(key string, val []byte, exp time.Duration) error {
 
 // Delete removes the count under key.
 func (c *Counters) Delete(key string) error {
-	defer WriteLock(c.db)()
 	return c.tx().Where("name = ?", key).Delete(&RateCounter{}).Error
 }
 
 // Reset removes every count.
 func (c *Counters) Reset() error {
-	defer WriteLock(c.db)()
 	return c.tx().Where("1 = 1").Delete(&RateCounter{}).Error
 }
 
@@ -104,12 +101,15 @@ func (c *Counters) Close() error { return nil }
 func (c *Counters) Take(ctx context.Context, key string, now time.Time, window time.Duration) (int64, time.Time, error) {
 	now = now.UTC()
 	var row RateCounter
-	defer WriteLock(c.db)()
+	// A statement returning rows writes when its rows are read, after GORM's
+	// callbacks: it takes the writer itself (WriteLock).
+	unlock := WriteLock(c.db)
 	err := c.db.WithContext(ctx).Raw(`INSERT INTO rate_counters (name, value, expires_at, hits) VALUES (?, ?, ?, 1)
 ON CONFLICT (name) DO UPDATE SET
 	hits = CASE WHEN rate_counters.expires_at <= ? THEN 1 ELSE rate_counters.hits + 1 END,
 	expires_at = CASE WHEN rate_counters.expires_at <= ? THEN excluded.expires_at ELSE rate_counters.expires_at END
 RETURNING hits, expires_at`, key, []byte{}, now.Add(window), now, now).Scan(&row).Error
+	unlock()
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("count %s: %w", key, err)
 	}
@@ -124,10 +124,8 @@ RETURNING hits, expires_at`, key, []byte{}, now.Add(window), now, now).Scan(&row
 // GiveBack takes back one attempt Take counted under key, in the window still
 // running at now; never below zero.
 func (c *Counters) GiveBack(ctx context.Context, key string, now time.Time) error {
-	unlock := WriteLock(c.db)
 	err := c.db.WithContext(ctx).Model(&RateCounter{}).Where("name = ? AND expires_at > ? AND hits > 0", key, now.UTC()).
 		UpdateColumn("hits", gorm.Expr("hits - 1")).Error
-	unlock()
 	if err != nil {
 		return fmt.Errorf("give back a count of %s: %w", key, err)
 	}

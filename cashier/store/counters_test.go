@@ -139,8 +139,8 @@ func TestCountersTake(t *testing.T) {
 // after the busy timeout: with 24 sign-ins at once beside a busy notification
 // batch, counts failed with "database is locked" (CI on a loaded machine). Here
 // the busy timeout is 50 ms and a write transaction holds the database for
-// 300 ms under the writer's lock: every count made meanwhile is counted when it
-// ends.
+// 300 ms under the writer's lock (holdWriter): every count made meanwhile is
+// counted when it ends.
 func TestCountersWaitForTheWriter(t *testing.T) {
 	dsn := "file:" + t.TempDir() + "/busy.db?_busy_timeout=50"
 	db, err := store.Open(dsn, nil)
@@ -151,20 +151,7 @@ func TestCountersWaitForTheWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := store.NewCounters(db, nil)
-	held, release := make(chan struct{}), make(chan struct{})
-	go func() {
-		unlock := store.WriteLock(db)
-		defer unlock()
-		_ = db.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Create(&store.RateCounter{Name: "held", Value: []byte("1"), ExpiresAt: time.Now().Add(time.Hour)}).Error; err != nil {
-				t.Error(err)
-			}
-			close(held)
-			<-release
-			return nil
-		})
-	}()
-	<-held
+	release := holdWriter(t, db)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for i := range 8 {
@@ -183,7 +170,7 @@ func TestCountersWaitForTheWriter(t *testing.T) {
 		}()
 	}
 	time.Sleep(300 * time.Millisecond) // longer than the busy timeout: a count not waiting for the lock gives up
-	close(release)
+	release()
 	wg.Wait()
 	close(errs)
 	for err := range errs {

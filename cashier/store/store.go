@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -61,7 +62,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		if pool, err = sql.Open(sqliteDriver, sqliteDSN); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		dialector = sqlite.New(sqlite.Config{Conn: sqlitePool{pool}})
+		dialector = sqlite.New(sqlite.Config{Conn: sqlitePool{DB: pool, w: writerOf(pool)}})
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
@@ -73,6 +74,12 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if pool != nil {
+		if err := lockWrites(db, pool); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 	}
 	if IsPostgres(dsn) {
 		// All of them stay open too: database/sql keeps 2 idle by default, so under
@@ -182,7 +189,7 @@ func openReads(db *gorm.DB, dsn string, cfg *gorm.Config) error {
 	// statements, up to the pool's size.
 	pool.SetMaxOpenConns(readConns)
 	pool.SetMaxIdleConns(readConns)
-	r, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlitePool{pool}}), cfg)
+	r, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlitePool{DB: pool}}), cfg)
 	if err != nil {
 		pool.Close()
 		return fmt.Errorf("open read pool: %w", err)
@@ -200,7 +207,10 @@ const readConns = 8
 
 // config is the GORM configuration of a pool logging to log. mattn/go-sqlite3
 // compiles every statement anew, so on SQLite (prepare) GORM's cache keeps them
-// prepared per connection, in transactions too (sqlitePool).
+// prepared per connection, in transactions too (sqlitePool). GORM's default
+// transaction stays on (SkipDefaultTransaction false): on SQLite it is what makes
+// a Create, Save, Update or Delete outside a transaction wait for the writer
+// (sqlitePool.BeginTx).
 func config(log *slog.Logger, prepare bool) *gorm.Config {
 	return &gorm.Config{
 		TranslateError: true,
@@ -226,23 +236,53 @@ const slowQuery = 500 * time.Millisecond
 // statements of a notification again every time cost a tenth of a millisecond.
 // GORM runs every cached statement through the transaction's StmtContext, which
 // runs it on the transaction's connection, inside the transaction.
-type sqlitePool struct{ *sql.DB }
+//
+// On the write pool (w set) a transaction takes this process's writer
+// (WriteLock) before it takes a connection and holds it until it ends: every
+// transaction there is BEGIN IMMEDIATE, a write, and so is every Create, Save,
+// Update or Delete outside one, which GORM runs in a transaction of its own.
+type sqlitePool struct {
+	*sql.DB
+	w writer // the write pool's writer; nil for the read pool
+}
 
 // GetDBConn gives GORM's DB() the pool.
 func (p sqlitePool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
-// BeginTx begins a transaction whose PrepareContext prepares on the pool.
+// BeginTx begins a transaction whose PrepareContext prepares on the pool, holding
+// the writer on the write pool; it gives up when ctx ends while it waits.
 func (p sqlitePool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnPool, error) {
+	unlock := func() {}
+	if p.w != nil {
+		var err error
+		if unlock, err = p.w.lockContext(ctx); err != nil {
+			return nil, fmt.Errorf("wait for the writer: %w", err)
+		}
+	}
 	tx, err := p.DB.BeginTx(ctx, opts)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
-	return &sqliteTx{Tx: tx, db: p.DB}, nil
+	return &sqliteTx{Tx: tx, db: p.DB, unlock: sync.OnceFunc(unlock)}, nil
 }
 
 type sqliteTx struct {
 	*sql.Tx
-	db *sql.DB
+	db     *sql.DB
+	unlock func() // the writer, given back once the transaction has ended
+}
+
+// Commit commits the transaction and gives the writer back.
+func (t *sqliteTx) Commit() error {
+	defer t.unlock()
+	return t.Tx.Commit()
+}
+
+// Rollback rolls the transaction back and gives the writer back.
+func (t *sqliteTx) Rollback() error {
+	defer t.unlock()
+	return t.Tx.Rollback()
 }
 
 // PrepareContext prepares query on the pool. The statement must be run through

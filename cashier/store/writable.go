@@ -29,8 +29,10 @@ var diskFree = statfsFree
 
 // CheckWritable reports whether db can take a write now, leaving nothing behind.
 //
-// On SQLite it takes the write lock (BEGIN IMMEDIATE, waiting at most
-// writableBusy behind other writers) and gives it back at once (ROLLBACK), so a
+// On SQLite it waits for this process's writer (WriteLock, as long as ctx
+// allows), then takes the write lock (BEGIN IMMEDIATE, waiting at most
+// writableBusy behind other processes' writers) and gives both back at once
+// (ROLLBACK), so a
 // database opened read-only, locked by another process or failing its I/O is
 // found; and, since that writes nothing, it asks the file system how much room is
 // left (a full disk). The lock is held for the two statements only, on one of the
@@ -55,6 +57,13 @@ func CheckWritable(ctx context.Context, db *gorm.DB) error {
 	if err != nil {
 		return err
 	}
+	// This process's writers first, before a connection is taken: waiting for
+	// them in SQLite's busy handler lost to a stream of them for writableBusy.
+	unlock, err := writeLockContext(ctx, db)
+	if err != nil {
+		return fmt.Errorf("wait for this process's writer: %w", err)
+	}
+	defer unlock()
 	conn, err := sqlDB.Conn(ctx)
 	if err != nil {
 		return err
