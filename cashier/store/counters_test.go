@@ -139,7 +139,7 @@ func TestCountersTake(t *testing.T) {
 // after the busy timeout: with 24 sign-ins at once beside a busy notification
 // batch, counts failed with "database is locked" (CI on a loaded machine). Here
 // the busy timeout is 50 ms and a write transaction holds the database for
-// 300 ms under the writer's lock (holdWriter): every count made meanwhile is
+// 300 ms under the writer's lock (storetest.HoldWriter): every count made meanwhile is
 // counted when it ends.
 func TestCountersWaitForTheWriter(t *testing.T) {
 	dsn := "file:" + t.TempDir() + "/busy.db?_busy_timeout=50"
@@ -151,7 +151,7 @@ func TestCountersWaitForTheWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := store.NewCounters(db, nil)
-	release := holdWriter(t, db)
+	release := storetest.HoldWriter(t, db)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for i := range 8 {

@@ -9,41 +9,9 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"gorm.io/gorm"
 )
-
-// holdWriter takes db's writer (store.WriteLock) and the database's write lock
-// (BEGIN IMMEDIATE on a connection of its own) with one row written, as the
-// cashier's commit batch holds them, and returns once it holds both; release
-// commits and gives them back.
-func holdWriter(t *testing.T, db *gorm.DB) (release func()) {
-	t.Helper()
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	unlock := store.WriteLock(db)
-	conn, err := sqlDB.Conn(context.Background())
-	if err != nil {
-		unlock()
-		t.Fatal(err)
-	}
-	for _, s := range []string{"BEGIN IMMEDIATE",
-		"INSERT INTO rate_counters (name, value, expires_at, hits) VALUES ('held', x'31', '2099-01-01 00:00:00', 0)"} {
-		if _, err := conn.ExecContext(context.Background(), s); err != nil {
-			conn.Close()
-			unlock()
-			t.Fatalf("hold the writer: %s: %v", s, err)
-		}
-	}
-	return func() {
-		if _, err := conn.ExecContext(context.Background(), "COMMIT"); err != nil {
-			t.Errorf("release the writer: %v", err)
-		}
-		conn.Close()
-		unlock()
-	}
-}
 
 // TestEveryWriteWaitsForTheWriter: on SQLite every write through GORM waits for
 // this process's writer (store.WriteLock) before it takes a connection, not in
@@ -119,7 +87,7 @@ func TestEveryWriteWaitsForTheWriter(t *testing.T) {
 		}},
 	}
 
-	release := holdWriter(t, db)
+	release := storetest.HoldWriter(t, db)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
