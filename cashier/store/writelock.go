@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -34,13 +36,33 @@ func (w writer) lock() func() { w <- struct{}{}; return w.unlock }
 
 func (w writer) unlock() { <-w }
 
-// lockContext takes w, or gives up when ctx ends first.
+// writerWait bounds a wait for the writer in lockContext. A queue of writers
+// hands it on in milliseconds; what waits longer is a holder writing through the
+// pool instead of its own transaction, which waits for itself: it fails after
+// this, as it failed after SQLite's busy timeout before every write waited here,
+// instead of holding the writer, and every write of the process, for ever. A
+// variable for tests.
+var writerWait = time.Minute
+
+// errWriterWait is a wait for the writer that lasted writerWait.
+var errWriterWait = errors.New("database is locked: waited too long for this process's writer")
+
+// lockContext takes w, or gives up when ctx ends or writerWait has passed first.
 func (w writer) lockContext(ctx context.Context) (func(), error) {
+	select {
+	case w <- struct{}{}:
+		return w.unlock, nil
+	default:
+	}
+	t := time.NewTimer(writerWait)
+	defer t.Stop()
 	select {
 	case w <- struct{}{}:
 		return w.unlock, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errWriterWait
 	}
 }
 
