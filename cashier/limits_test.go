@@ -42,7 +42,7 @@ func TestStartDepositLimits(t *testing.T) {
 		r := limitsRig(t, db)
 		p := r.player()
 		_, err := r.svc.StartDeposit(r.ctx, p, sek(10000), "10.0.0.1")
-		if got, want := problem(err), "Set your deposit limits before your first deposit: a limit for at least one of a day, a week or a month."; got != want {
+		if got, want := problem(err), "Set your deposit limits before you deposit: a limit for at least one of a day, a week or a month."; got != want {
 			t.Fatalf("first deposit without limits: %q (%v); want %q", got, err, want)
 		}
 		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {

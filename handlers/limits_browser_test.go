@@ -35,7 +35,7 @@ func TestBrowserLimitsBeforeFirstDeposit(t *testing.T) {
 	b.do("register and sign in", b.registerOnly("lina@example.com")...)
 	b.do("land on the limits page", chromedp.WaitVisible(id("limits-form")))
 	b.waitLocation("/limits")
-	if got, want := b.text("limits-intro"), "Set your deposit limits before your first deposit: a limit for at least one of a day, a week or a month."; got != want {
+	if got, want := b.text("limits-intro"), "Set your deposit limits before you deposit: a limit for at least one of a day, a week or a month."; got != want {
 		t.Errorf("intro %q; want %q", got, want)
 	}
 	b.snap("limits-first")

@@ -5,7 +5,7 @@ package views
 type LimitsPage struct {
 	Chrome
 	// Intro asks for limits before the first deposit: "Set your deposit limits
-	// before your first deposit: …"; empty otherwise.
+	// before you deposit: …"; empty otherwise.
 	Intro    string
 	Rules    string // the market's rules in a sentence: "Lowering a limit applies at once; …"
 	Currency string // "SEK"

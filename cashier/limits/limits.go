@@ -64,7 +64,7 @@ func (c Change) Pending(t time.Time) bool { return c.EffectiveAt.After(t) }
 
 // Sentences for players.
 const (
-	msgRequired    = "Set your deposit limits before your first deposit: %s."
+	msgRequired    = "Set your deposit limits before you deposit: %s."
 	msgHeadroom    = "Your %s deposit limit leaves %s now."
 	msgLeft        = "Your %s deposit limit leaves %s now; deposit at most that amount."
 	msgReached     = "You have reached your %s deposit limit of %s. You can deposit again %s."

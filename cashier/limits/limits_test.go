@@ -241,8 +241,8 @@ func TestRequired(t *testing.T) {
 			p    models.Player
 			want string
 		}{
-			{se, "Set your deposit limits before your first deposit: a limit for at least one of a day, a week or a month."},
-			{fi, "Set your deposit limits before your first deposit: a limit for each day and month."},
+			{se, "Set your deposit limits before you deposit: a limit for at least one of a day, a week or a month."},
+			{fi, "Set your deposit limits before you deposit: a limit for each day and month."},
 		} {
 			if got := e.status(tt.p, now).Refusal(models.Money{Minor: 1000, Currency: tt.p.Currency}); got != tt.want {
 				t.Errorf("%s refusal %q; want %q", tt.p.Country, got, tt.want)
