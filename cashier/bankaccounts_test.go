@@ -375,3 +375,43 @@ func wantOffered(t *testing.T, e *payEnv, p models.Player, listed int) {
 		t.Errorf("payout form offers accounts %v; want %v (the verified or typed ones of %d)", got, want, listed)
 	}
 }
+
+// TestSelectAccountAddsARemovedAccountAgain: a player removes the account they
+// deposited from and later picks that same account with "Add account with
+// Trustly". Its result page said "Added to your bank accounts … Payouts can go to
+// this account now", but the account notification kept the removal mark, so the
+// account was neither listed nor offered for payouts, and a payout to it was
+// refused. The player asked to add it: it is theirs to pay out to again.
+func TestSelectAccountAddsARemovedAccountAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		account := e.deposit(p, 500)
+		if _, err := e.svc.RemoveBankAccount(e.ctx, p, account.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantOffered(t, e, p, 0)
+		order, err := e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var selected *models.BankAccount
+		e.waitFor("the selected account", func() bool {
+			_, selected, err = e.svc.SelectedAccount(e.ctx, p, order.MessageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return selected != nil
+		})
+		if selected.ID != account.ID {
+			t.Fatalf("selected account %d; want %d, the removed one picked again", selected.ID, account.ID)
+		}
+		wantOffered(t, e, p, 1)
+		payout, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		if err != nil {
+			t.Fatalf("payout to the account added again: %v", err)
+		}
+		e.waitStatus(payout, models.OrderConfirmed)
+		e.wantMoney(p, 40000, 0)
+	})
+}

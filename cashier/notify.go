@@ -830,7 +830,9 @@ func walletEntry(tx *gorm.DB, order *models.Order, event string) (models.Money, 
 // player. A known account keeps its source and removal mark, becomes verified once
 // any notification says so, and takes any non-empty attribute that changed, so the
 // result does not depend on which of two notifications came first except for
-// conflicting attribute values.
+// conflicting attribute values. A deposit's account the player removed stays
+// removed, but an account selection's is the player asking for it: it is
+// theirs again, as a typed account is (RegisterBankAccount).
 //
 // An order whose player is not known yet saves nothing; a Pay N Play deposit's
 // account is not saved before its kyc said CONTINUE (apply), which saves it then
@@ -846,14 +848,18 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 	a := models.BankAccount{PlayerID: order.PlayerID, AccountID: d.AccountID, Verified: d.Verified, Source: source,
 		Bank: d.Attributes["bank"], Descriptor: d.Attributes["descriptor"], LastDigits: d.Attributes["lastdigits"],
 		ClearingHouse: d.Attributes["clearinghouse"], CreatedAt: now, UpdatedAt: now}
+	updates := map[string]any{
+		"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
+		"clearing_house": keepNonEmpty("clearing_house"),
+		"verified":       gorm.Expr("bank_accounts.verified OR excluded.verified"),
+		"updated_at":     now,
+	}
+	if order.Kind == models.OrderSelectAccount {
+		updates["removed"] = false
+	}
 	err := tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
-			"clearing_house": keepNonEmpty("clearing_house"),
-			"verified":       gorm.Expr("bank_accounts.verified OR excluded.verified"),
-			"updated_at":     now,
-		}),
+		Columns:   []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
+		DoUpdates: clause.Assignments(updates),
 	}).Create(&a).Error
 	if err != nil {
 		return fmt.Errorf("save bank account: %w", err)
