@@ -55,6 +55,29 @@ func (s *Service) StartDepositOnce(ctx context.Context, player models.Player, to
 	return order, err
 }
 
+// depositRangeProblem is the refusal of a deposit of amount outside the cashier's
+// range r. The player's own deposit limits may leave less than the range's top, as
+// the deposit form's hint says then: a deposit above the range is told what the
+// limits leave (or that they are reached), and one below it the range up to what
+// they leave, so that no sentence invites an amount the limits refuse.
+func (s *Service) depositRangeProblem(ctx context.Context, player models.Player, amount models.Money, r Limits) error {
+	top := r.MaxDeposit
+	st, err := s.DepositLimits(ctx, player)
+	if err != nil {
+		return fmt.Errorf("start deposit: %w", err)
+	}
+	if why := st.RefusalText(top); why.ID != "" {
+		if amount.Minor > top.Minor {
+			return models.ProblemT("amount", why.ID, st.Refusal(top), why.Args...)
+		}
+		if st.Limited && st.Remaining.Minor >= r.MinDeposit.Minor {
+			top = st.Remaining
+		}
+	}
+	return models.ProblemT("amount", "problem.deposit_limits", fmt.Sprintf(msgDepositLimits, r.MinDeposit.Display(), top.Display()),
+		"Min", r.MinDeposit, "Max", top)
+}
+
 // startDeposit is StartDeposit with the order's MessageID.
 func (s *Service) startDeposit(ctx context.Context, player models.Player, messageID string, amount models.Money, ip string) (models.Order, error) {
 	limits := s.cfg.LimitsFor(player.Currency)
@@ -62,7 +85,7 @@ func (s *Service) startDeposit(ctx context.Context, player models.Player, messag
 	case amount.Currency != player.Currency:
 		return models.Order{}, models.ProblemT("amount", "problem.deposit_currency", fmt.Sprintf(msgDepositCurrency, player.Currency), "Currency", player.Currency)
 	case amount.Minor < limits.MinDeposit.Minor || amount.Minor > limits.MaxDeposit.Minor:
-		return models.Order{}, models.ProblemT("amount", "problem.deposit_limits", fmt.Sprintf(msgDepositLimits, limits.MinDeposit.Display(), limits.MaxDeposit.Display()), "Min", limits.MinDeposit, "Max", limits.MaxDeposit)
+		return models.Order{}, s.depositRangeProblem(ctx, player, amount, limits)
 	}
 	if err := s.refuseBlocked(ctx, player); err != nil {
 		return models.Order{}, err

@@ -115,3 +115,28 @@ func TestLimitZeroIsNoLimit(t *testing.T) {
 	}
 	cl.submit("/limits", url.Values{"day": {""}, "week": {"2000"}, "month": {""}}).wantRedirect("/limits")
 }
+
+// TestDepositAboveTheRangeSaysWhatTheLimitsLeave: a deposit above the cashier's
+// range, by a player whose own limit leaves less than the range's top, was refused
+// with "Choose an amount from SEK 10.00 to SEK 10,000.00.", under a hint saying
+// "SEK 10.00 to SEK 400.00": the sentence invited deposits the limit refuses. It
+// says what the limit leaves, as a deposit above the limit within the range is
+// told; one below the range is given the range up to what the limit leaves.
+func TestDepositAboveTheRangeSaysWhatTheLimitsLeave(t *testing.T) {
+	ta := newTestApp(t, withLimitPolicies)
+	cl, _ := ta.signedIn("anna@example.com")
+	cl.submit("/limits", url.Values{"day": {"400"}}).wantRedirect("/limits")
+	for _, amount := range []string{"500", "20000"} {
+		page := cl.submit("/deposit", url.Values{"amount": {amount}}).wantStatus(http.StatusUnprocessableEntity)
+		if got, want := page.text("problem"), "Your daily deposit limit leaves SEK 400.00 now; deposit at most that amount."; got != want {
+			t.Errorf("deposit of %s: %q; want %q", amount, got, want)
+		}
+		if got := page.text("amount-hint"); got != "SEK 10.00 to SEK 400.00" {
+			t.Errorf("deposit of %s: hint %q; want SEK 10.00 to SEK 400.00", amount, got)
+		}
+	}
+	page := cl.submit("/deposit", url.Values{"amount": {"5"}}).wantStatus(http.StatusUnprocessableEntity)
+	if got, want := page.text("problem"), "Choose an amount from SEK 10.00 to SEK 400.00."; got != want {
+		t.Errorf("deposit of 5: %q; want %q", got, want)
+	}
+}
