@@ -60,6 +60,17 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 		form.ClosedLoop = true
 		if a, ok := latestDepositAccount(sum.Accounts); ok {
 			form.DepositAccount = a.Label()
+		} else {
+			// The account is not offered when a payout to it failed: the player
+			// deposited, and is told so rather than to make a first deposit.
+			all, err := svc.BankAccounts(c.UserContext(), player)
+			if err != nil {
+				return views.PayoutPage{}, err
+			}
+			if a, ok := latestDepositAccount(all); ok && a.PayoutFailure != "" {
+				form.DepositAccountFailed = tr(c, "paynplay.account_failed", "Account", a.Label(),
+					"Reason", payoutFailureText(c, a.PayoutFailure))
+			}
 		}
 		sum.Accounts = nil
 	}

@@ -546,6 +546,10 @@ type PayoutForm struct {
 	// there is none yet), and there is no choice of account.
 	ClosedLoop     bool
 	DepositAccount string
+	// DepositAccountFailed, with ClosedLoop and no DepositAccount, says that a
+	// payout to the account the player last deposited from failed, and why; ""
+	// when there is no such account.
+	DepositAccountFailed string
 }
 
 // AccountChoice is one saved account in the payout form's radio list.

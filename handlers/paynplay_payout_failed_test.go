@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
+)
+
+// TestPayNPlayPayoutToFailedAccount: in a pure market payouts go only to the
+// account the player last deposited from. After the bank refused a payout to it
+// (an incorrect account number), the withdrawal page said "… we do not know it
+// yet. Make a deposit first." to a player who had deposited from it. It says that
+// a payout to that account failed, and why, and that a deposit from the right
+// account lets them withdraw.
+func TestPayNPlayPayoutToFailedAccount(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "fi-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "FI", "50")
+	if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady {
+		t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for lv.countRows(&models.BankAccount{}, "verified = ?", true) == 0 ||
+		lv.countRows(&models.Order{}, "message_id = ? AND status = ?", id, models.OrderCredited) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s not credited with its account after 10 s", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusSeeOther)
+	if err := lv.Sandbox.Sandbox.SetPayoutScenario(sandbox.ScenarioPayoutFailed); err != nil {
+		t.Fatal(err)
+	}
+	form := cl.get("/payout").wantStatus(http.StatusOK)
+	account := form.text("deposit-account")
+	if account == "" {
+		t.Fatal("no account named on the withdrawal form")
+	}
+	r := cl.submit("/payout", url.Values{"amount": {"20"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("POST /payout: %d; want 303\n%s", r.Status, r.Body)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for lv.countRows(&models.BankAccount{}, "payout_failure <> ?", "") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the payout's failure not recorded on its account after 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	page := cl.get("/payout").wantStatus(http.StatusOK)
+	if page.has("payout-form") {
+		t.Error("a withdrawal form to the account a payout to failed")
+	}
+	want := "A payout to " + account + ", the account you last deposited from, failed: The receiving bank says the account number is incorrect. " +
+		"Withdrawals go back to the account you deposit from: make a deposit from your correct account first."
+	if got := page.text("no-deposit-account"); got != want {
+		t.Errorf("withdrawal page says %q; want %q", got, want)
+	}
+}
