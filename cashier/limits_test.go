@@ -330,6 +330,58 @@ func TestDepositLimitsCountCreditAboveOrder(t *testing.T) {
 	})
 }
 
+// TestCreditBelowOrderCountsCredited: a deposit counts what it reserved while
+// its money may still come, and once its credit is booked, what was credited: a
+// credit of less than the order frees the rest of the headroom, so the player may
+// deposit it again, and it is not a credit past a limit. A debit after the credit
+// leaves it counting what was credited, and a second credit, which is flagged and
+// not booked, adds nothing.
+func TestCreditBelowOrderCountsCredited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		used := func(when string, want int64) {
+			t.Helper()
+			st, err := r.svc.DepositLimits(r.ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st.Periods[0].Used.Minor; got != want {
+				t.Errorf("%s: the day's limit used %d; want %d", when, got, want)
+			}
+		}
+		o, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o = r.reload(o)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodPending, o, p.EndUserID, nil), "OK")
+		used("600.00 pending", 60000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "400.00"}), "OK")
+		if got := r.reload(o); !strings.Contains(got.Flag, "differs") || strings.Contains(got.Flag, "passes") {
+			t.Errorf("400.00 credited on a 600.00 order: flag %q; want only the flag of the other amount", got.Flag)
+		}
+		used("400.00 credited on a 600.00 order", 40000)
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1"); err != nil {
+			t.Fatalf("a further 600.00 after 400.00 credited against a day's limit of 1000.00: %v; want it started", err)
+		}
+		used("and a further 600.00 started", 100000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "200.00"}), "OK")
+		if got := r.reload(o); !strings.Contains(got.Flag, "more than one credit") {
+			t.Errorf("a second credit of the rest: flag %q; want it flagged, not booked", got.Flag)
+		}
+		used("a second credit flagged, not booked", 100000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, o, p.EndUserID, map[string]any{"amount": "400.00"}), "OK")
+		if got := r.reload(o); got.Status != models.OrderDebited {
+			t.Fatalf("after the debit: %s; want debited", got.Status)
+		}
+		used("the credit debited", 100000)
+	})
+}
+
 // TestCreditPastLimitFlagged: the limits are checked when a deposit's order is
 // made, and again when its credit brings more than the order counted: a credit
 // above the order's amount, or a late credit on a cancelled deposit whose headroom

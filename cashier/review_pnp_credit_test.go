@@ -60,8 +60,9 @@ func (a allowanceOf) DepositAllowance(context.Context, paynplay.Depositor, strin
 // or more (above the limit, at the order's amount, above it) is booked as Trustly
 // says and flagged, as any credit of another amount than asked; an order without
 // a limit is compared with its amount, as before. The deposit limits count what
-// the credit booked when it is the limit or more. A debit before the credit takes
-// back no more than the limit; one after it no more than the credit.
+// the credit booked, less or more than the limit; before a credit, the limit. A
+// debit before the credit takes back no more than the limit; one after it no
+// more than the credit.
 func TestCappedDepositCredit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
@@ -87,12 +88,12 @@ func TestCappedDepositCredit(t *testing.T) {
 			counts int64 // limits.Counts once all are booked
 		}{
 			{"credit = limit", capped, []string{"credit 1000.00"}, 100000, []int64{100000}, "", 100000},
-			{"credit < limit", capped, []string{"credit 800.00"}, 100000, []int64{80000}, flagLess, 100000},
+			{"credit < limit", capped, []string{"credit 800.00"}, 100000, []int64{80000}, flagLess, 80000},
 			{"limit < credit < order", capped, []string{"credit 1500.00"}, 100000, []int64{150000}, flagMore, 150000},
 			{"credit = order > limit", capped, []string{"credit 2000.00"}, 100000, []int64{200000}, flagOrder, 200000},
 			{"credit > order", capped, []string{"credit 2500.00"}, 100000, []int64{250000}, flagAbove, 250000},
 			{"no limit, credit = order", unlimited, []string{"credit 2000.00"}, 0, []int64{200000}, "", 200000},
-			{"no limit, credit < order", unlimited, []string{"credit 1500.00"}, 0, []int64{150000}, flagPartial, 200000},
+			{"no limit, credit < order", unlimited, []string{"credit 1500.00"}, 0, []int64{150000}, flagPartial, 150000},
 			{"credit = limit, then its debit", capped, []string{"credit 1000.00", "debit 1000.00"}, 100000, []int64{100000, 0}, "", 100000},
 			{"debit of the limit before its credit", capped, []string{"debit 1000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, "", 100000},
 			{"debit of the order before the limit's credit", capped, []string{"debit 2000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, flagDebit, 100000},

@@ -212,8 +212,8 @@ type Order struct {
 	// said CONTINUE is done once it is set (OrderSignedIn).
 	SignedInAt *time.Time
 	// CreditedMinor is what the deposit's credit booked to the wallet, as Trustly
-	// said (set with CreditedAt; 0 before): the deposit limits count it when it is
-	// more than the order's amount.
+	// said (set with CreditedAt; 0 before): once it is set, the deposit limits
+	// count it instead of what the order reserved, more or less.
 	CreditedMinor int64      `gorm:"not null;default:0"`
 	CreditHeldAt  *time.Time // a credit came before the kyc said CONTINUE: not booked until then
 	DebitHeldAt   *time.Time // a debit came before the kyc said CONTINUE: not booked until then

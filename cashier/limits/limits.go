@@ -535,9 +535,10 @@ const margin = 14 * 24 * time.Hour
 // a deposit left open across a period's end is not forgotten by the next period.
 // A Pay N Play deposit counts once its kyc said CONTINUE, capped by that answer's
 // limit: before, its player or amount may not be known, and the kyc decision that
-// reads the limits must not count the very order it decides. A deposit credited
-// with more than that counts what it was credited (Order.CreditedMinor). A payout
-// counts, when net, from when it was sent unless it came back or failed.
+// reads the limits must not count the very order it decides. Once its credit is
+// booked, a deposit counts what it was credited (Order.CreditedMinor), more or
+// less than it reserved: the money that came. A payout counts, when net, from when
+// it was sent unless it came back or failed.
 func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
 		return nil, nil, nil
@@ -665,13 +666,19 @@ func Counts(o models.Order) int64 {
 	if o.PayNPlay && o.KYCOutcome != models.KYCContinue {
 		return 0
 	}
+	if o.CreditedAt != nil && o.CreditedMinor > 0 {
+		// Booked: what the wallet got, as Trustly said, more or less than was
+		// reserved (either flagged). Only one credit of a deposit is ever booked,
+		// so no more can come to it; a debit after it leaves it as it is.
+		return o.CreditedMinor
+	}
+	// Reserved, while its money may still come: its amount, or its kyc's lower
+	// limit. Also for a credit booked before the credited amount was kept.
 	m := o.Amount.Minor
 	if o.KYCLimitMinor > 0 && (m == 0 || o.KYCLimitMinor < m) {
 		m = o.KYCLimitMinor
 	}
-	// A credit of more than that (booked as Trustly said, and flagged) is what the
-	// wallet got: it counts whole.
-	return max(m, o.CreditedMinor)
+	return m
 }
 
 // lockPlayer takes player's row lock until tx ends (PostgreSQL): every deposit

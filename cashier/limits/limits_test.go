@@ -586,3 +586,75 @@ func TestNetPayoutFailedNotTakenOff(t *testing.T) {
 		}
 	})
 }
+
+// TestCountsCredited: what a deposit counts against the limits: what it reserved
+// (its amount, or its kyc's lower limit) until its credit is booked, then what
+// was credited, less or more, also after a debit; a credit booked before the
+// credited amount was kept counts what was reserved. NL's net limits count it so:
+// 700 EUR asked, 500 credited and a payout of 200 sent leave 300 counted.
+func TestCountsCredited(t *testing.T) {
+	at := time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)
+	deposit := func(amount, kycLimit, credited int64, debited bool) models.Order {
+		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Minor: amount, Currency: "EUR"}, PendingAt: &at,
+			KYCLimitMinor: kycLimit, CreditedMinor: credited}
+		if kycLimit > 0 {
+			o.PayNPlay, o.KYCOutcome = true, models.KYCContinue
+		}
+		if credited >= 0 {
+			o.CreditedAt = &at
+		}
+		if debited {
+			o.DebitedAt = &at
+		}
+		o.Refresh()
+		return o
+	}
+	for _, tt := range []struct {
+		name string
+		o    models.Order
+		want int64
+	}{
+		{"pending", deposit(60000, 0, -1, false), 60000},
+		{"pending, its kyc's lower limit", deposit(60000, 50000, -1, false), 50000},
+		{"credited less", deposit(60000, 0, 40000, false), 40000},
+		{"credited more", deposit(60000, 0, 70000, false), 70000},
+		{"credited less than its kyc's limit", deposit(60000, 50000, 30000, false), 30000},
+		{"credited less, then debited", deposit(60000, 0, 40000, true), 40000},
+		{"debited with no credit", deposit(60000, 0, -1, true), 60000},
+		{"credited before the amount was kept", deposit(60000, 0, 0, false), 60000},
+	} {
+		if tt.o.CreditedMinor < 0 {
+			tt.o.CreditedMinor = 0
+		}
+		if got := limits.Counts(tt.o); got != tt.want {
+			t.Errorf("%s (%s): counts %d; want %d", tt.name, tt.o.Status, got, tt.want)
+		}
+	}
+
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 4, 15, 12, 0, 0, 0, amsterdam)
+		e := newEnv(t, db, now)
+		p := e.player("NL", "1990-01-01") // default 700 EUR a month
+		d := e.deposit(p, 70000, now.Add(-2*time.Hour))
+		credited := now.Add(-90 * time.Minute).UTC()
+		d.CreditedAt, d.CreditedMinor = &credited, 50000
+		d.Refresh()
+		if err := db.Save(&d).Error; err != nil {
+			t.Fatal(err)
+		}
+		sent := now.Add(-time.Hour).UTC()
+		payout := models.Order{MessageID: models.NewMessageID(models.OrderPayout), Kind: models.OrderPayout, PlayerID: p.ID,
+			Amount: models.Money{Minor: 20000, Currency: "EUR"}, SentAt: &sent, CreatedAt: sent}
+		payout.Refresh()
+		if err := db.Create(&payout).Error; err != nil {
+			t.Fatal(err)
+		}
+		st := e.status(p, now)
+		if got := st.Periods[2].Used.Minor; got != 30000 {
+			t.Errorf("700 asked, 500 credited, 200 paid out: used %d; want 30000", got)
+		}
+		if got := st.Refusal(models.Money{Minor: 40000, Currency: "EUR"}); got != "" {
+			t.Errorf("a deposit of 400 EUR of the 400 left: refused %q; want it allowed", got)
+		}
+	})
+}
