@@ -43,8 +43,9 @@ type Change struct {
 	PreviousMinor int64     `gorm:"not null;default:0"`
 	RequestedAt   time.Time `gorm:"not null"`
 	EffectiveAt   time.Time `gorm:"not null"`
-	// Flag is set on a raise the back office must look at (SE: above 10 000 SEK a
-	// month); "" otherwise.
+	// Flag is set on a raise the back office must look at (SE: one that allows
+	// more than 10 000 SEK a month, whichever limit it raises), naming the limit
+	// and what it allows a month; "" otherwise.
 	Flag string `gorm:"size:200;not null;default:''"`
 }
 
@@ -786,8 +787,8 @@ func (s *Service) allowance(db *gorm.DB, who paynplay.Depositor, currency string
 // units; 0 asks for none), at the Service's clock, in tx with the player's row
 // locked. A period whose wanted limit is the one in force or already asked for is
 // left alone. A lowering applies at once; a raise or a removal waits as the policy
-// says, and a raise above the policy's FlagRaiseAbove is flagged. It fails with a
-// *models.Problem when the policy requires a limit that wanted removes. It
+// says, and one that FlagRaiseAbove names is flagged (Policy.raiseFlag). It fails
+// with a *models.Problem when the policy requires a limit that wanted removes. It
 // returns the changes recorded.
 func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, currency string, wanted map[Period]int64) ([]Change, error) {
 	tx = tx.WithContext(ctx)
@@ -814,6 +815,25 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 	if pol.RequireOne && !anyOwn {
 		return nil, models.ProblemT("", "limits.set_one", msgNotRequired)
 	}
+	// The limits in force now, and those asked for once every raise waiting and
+	// this request apply, for the flag on a raise (raiseFlag).
+	effective := func(per Period, v int64) int64 {
+		if v == 0 {
+			return pol.defaultFor(per, player.DateOfBirth, now, currency)
+		}
+		return v
+	}
+	before, after := map[Period]int64{}, map[Period]int64{}
+	for _, per := range Periods {
+		ps := st.period(per)
+		before[per], after[per] = ps.Limit.Minor, ps.Limit.Minor
+		if ps.Pending != nil {
+			after[per] = effective(per, ps.Pending.AmountMinor)
+		}
+		if v, ok := wanted[per]; ok {
+			after[per] = effective(per, v)
+		}
+	}
 	var out []Change
 	for _, per := range Periods {
 		v, ok := wanted[per]
@@ -834,19 +854,13 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 		if v == asked {
 			continue
 		}
-		eff := v
-		if eff == 0 {
-			eff = pol.defaultFor(per, player.DateOfBirth, now, currency)
-		}
+		eff := effective(per, v)
 		cur := ps.Limit.Minor
 		c := Change{PlayerID: player.ID, Currency: currency, Period: per, AmountMinor: v, PreviousMinor: cur,
 			RequestedAt: now, EffectiveAt: now}
 		if lower := eff != 0 && (cur == 0 || eff <= cur); !lower {
 			c.EffectiveAt = pol.RaiseAt(per, now)
-			if above := pol.FlagRaiseAbove[per]; above > 0 && currency == pol.Currency && (eff == 0 || eff > above) {
-				c.Flag = fmt.Sprintf("raise of the %s limit above %s: review", per.Adjective(),
-					models.Money{Minor: above, Currency: currency}.Display())
-			}
+			c.Flag = pol.raiseFlag(per, eff, before, after, currency)
 		}
 		if err := tx.Create(&c).Error; err != nil {
 			return nil, fmt.Errorf("record %s limit of player %d: %w", per, player.ID, err)

@@ -1,9 +1,12 @@
 package limits_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -583,6 +586,123 @@ func TestNetPayoutFailedNotTakenOff(t *testing.T) {
 		}
 		if got := st.Refusal(models.Money{Minor: 100, Currency: "EUR"}); got == "" {
 			t.Error("payout failed at the bank: a deposit allowed; want the monthly limit reached")
+		}
+	})
+}
+
+// amountSpace is a space after a digit: within an amount or before its currency.
+var amountSpace = regexp.MustCompile(`(\d) `)
+
+// TestRaiseFlagMonthAllowance: SE flags for staff a raise that lets the player
+// deposit more than 10 000 SEK a month. What a month allows is the least of the
+// month limit, the week limit times the weeks a month can touch and the day limit
+// times its days (calendar: 6 weeks, 31 days; rolling: 5 weeks and 30 days in 30
+// days), a period without a limit bounding nothing; so a raise of the day or week
+// limit is flagged when it takes that above 10 000 SEK, and a raise of the month
+// limit as before, whatever the other limits. The flag names the limit raised and
+// what it allows a month. Markets without flag_raise_above flag nothing.
+func TestRaiseFlagMonthAllowance(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		rolling, err := limits.Parse(`{"SE": {"periods": "rolling"}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const none = limits.Period("")
+		// nb writes the spaces of amounts as Money.Display does.
+		nb := func(s string) string { return amountSpace.ReplaceAllString(s, "$1\u00a0") }
+		for _, tt := range []struct {
+			name           string
+			country        string
+			rolling        bool
+			initial, raise map[limits.Period]int64
+			flagged        limits.Period // the period whose change carries the flag; none
+			want           []string      // in the flag, spaces as in Money.Display
+		}{
+			{name: "day raised, no other limit", initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 5000},
+				flagged: limits.Day, want: []string{"raise of the daily limit to 5 000,00 SEK", "155 000,00 SEK a month", "above 10 000,00 SEK a month"}},
+			{name: "week raised, no other limit", initial: map[limits.Period]int64{limits.Week: 1000}, raise: map[limits.Period]int64{limits.Week: 5000},
+				flagged: limits.Week, want: []string{"raise of the weekly limit to 5 000,00 SEK", "30 000,00 SEK a month"}},
+			{name: "calendar month touches six weeks", initial: map[limits.Period]int64{limits.Week: 1000}, raise: map[limits.Period]int64{limits.Week: 1700},
+				flagged: limits.Week, want: []string{"10 200,00 SEK a month"}},
+			{name: "calendar month holds 31 days", initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 330},
+				flagged: limits.Day, want: []string{"10 230,00 SEK a month"}},
+			{name: "day raised within", initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 300}},
+			{name: "rolling: 30 days", rolling: true, initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 330}},
+			{name: "rolling: 30 days, above", rolling: true, initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 334},
+				flagged: limits.Day, want: []string{"10 020,00 SEK a month"}},
+			{name: "rolling: 5 weeks, reaching", rolling: true, initial: map[limits.Period]int64{limits.Week: 1000}, raise: map[limits.Period]int64{limits.Week: 2000}},
+			{name: "rolling: 5 weeks, above", rolling: true, initial: map[limits.Period]int64{limits.Week: 1000}, raise: map[limits.Period]int64{limits.Week: 2001},
+				flagged: limits.Week, want: []string{"10 005,00 SEK a month"}},
+			{name: "the month limit bounds it", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 5000}, raise: map[limits.Period]int64{limits.Day: 5000}},
+			{name: "the month limit lowered with it", initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 5000, limits.Month: 5000}},
+			{name: "day raised up to a month limit above", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 20000}, raise: map[limits.Period]int64{limits.Day: 1000},
+				flagged: limits.Day, want: []string{"raise of the daily limit to 1 000,00 SEK", "20 000,00 SEK a month"}},
+			{name: "a raise that allows no more a month", initial: map[limits.Period]int64{limits.Day: 1000, limits.Month: 20000}, raise: map[limits.Period]int64{limits.Day: 2000}},
+			{name: "day removed", initial: map[limits.Period]int64{limits.Day: 100, limits.Week: 2000}, raise: map[limits.Period]int64{limits.Day: 0},
+				flagged: limits.Day, want: []string{"removal of the daily limit", "12 000,00 SEK a month"}},
+			{name: "day removed within", initial: map[limits.Period]int64{limits.Day: 100, limits.Week: 1000}, raise: map[limits.Period]int64{limits.Day: 0}},
+			{name: "month raised as before", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 5000}, raise: map[limits.Period]int64{limits.Month: 20000},
+				flagged: limits.Month, want: []string{"raise of the monthly limit to 20 000,00 SEK", "above 10 000,00 SEK", "3 100,00 SEK a month"}},
+			{name: "NL", country: "NL", initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 5000}},
+			{name: "FI", country: "FI", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 500},
+				raise: map[limits.Period]int64{limits.Day: 5000, limits.Month: 20000}},
+		} {
+			e := newEnv(t, db, time.Date(2026, 3, 10, 12, 0, 0, 0, stockholm))
+			if tt.rolling {
+				e.svc = limits.New(db, rolling, e.clock.now)
+			}
+			country := cmp.Or(tt.country, "SE")
+			p := e.player(country, "1980-05-05")
+			e.set(p, tt.initial)
+			e.clock.t = e.clock.t.Add(time.Hour)
+			changes := e.set(p, tt.raise)
+			if len(changes) != len(tt.raise) {
+				t.Fatalf("%s: %d changes recorded; want %d", tt.name, len(changes), len(tt.raise))
+			}
+			for _, c := range changes {
+				switch {
+				case c.Period != tt.flagged && c.Flag != "":
+					t.Errorf("%s: the %s change flagged %q; want no flag", tt.name, c.Period, c.Flag)
+				case c.Period == tt.flagged && c.Flag == "":
+					t.Errorf("%s: the %s change not flagged; want a flag for staff", tt.name, c.Period)
+				}
+				for _, w := range tt.want {
+					if c.Period == tt.flagged && !strings.Contains(c.Flag, nb(w)) {
+						t.Errorf("%s: flag %q; want it to contain %q", tt.name, c.Flag, w)
+					}
+				}
+			}
+		}
+
+		// A limit too large to multiply allows the most an int64 holds a month.
+		e := newEnv(t, db, time.Date(2026, 3, 10, 12, 0, 0, 0, stockholm))
+		p := e.player("SE", "1980-05-05")
+		e.set(p, map[limits.Period]int64{limits.Day: 100})
+		var huge []limits.Change
+		if err := db.Transaction(func(tx *gorm.DB) (err error) {
+			huge, err = e.svc.Set(e.ctx, tx, p, "SEK", map[limits.Period]int64{limits.Day: math.MaxInt64 / 2})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := nb("92 233 720 368 547 758,07 SEK a month"); len(huge) != 1 || !strings.Contains(huge[0].Flag, want) {
+			t.Errorf("a raise of the day limit to %d öre recorded as %+v; want it flagged, allowing %q", int64(math.MaxInt64/2), huge, want)
+		}
+
+		// A raise waiting counts as the limit it asks for: the month limit's removal
+		// is flagged with the day limit's 3 100 a month, and then a raise of the day
+		// limit, which the removal leaves unbounded, is flagged too.
+		e = newEnv(t, db, time.Date(2026, 3, 10, 12, 0, 0, 0, stockholm))
+		p = e.player("SE", "1980-05-05")
+		e.set(p, map[limits.Period]int64{limits.Day: 100, limits.Month: 5000})
+		e.clock.t = e.clock.t.Add(time.Hour)
+		if c := e.set(p, map[limits.Period]int64{limits.Month: 0}); len(c) != 1 || !strings.Contains(c[0].Flag, nb("removal of the monthly limit")) ||
+			!strings.Contains(c[0].Flag, nb("3 100,00 SEK a month")) {
+			t.Errorf("the month limit's removal recorded as %+v; want it flagged, allowing 3 100,00 SEK a month", c)
+		}
+		e.clock.t = e.clock.t.Add(time.Hour)
+		if c := e.set(p, map[limits.Period]int64{limits.Day: 5000}); len(c) != 1 || !strings.Contains(c[0].Flag, nb("155 000,00 SEK a month")) {
+			t.Errorf("a raise of the day limit with the month limit's removal waiting, recorded as %+v; want it flagged, allowing 155 000,00 SEK a month", c)
 		}
 	})
 }

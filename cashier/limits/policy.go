@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -44,8 +45,11 @@ type Policy struct {
 	// asked for has ended (for a rolling period: one full period length).
 	RaiseDelay       time.Duration
 	RaiseAfterPeriod bool
-	// FlagRaiseAbove: a raise to more than this (per period) is flagged for the back
-	// office.
+	// FlagRaiseAbove: a raise (or removal) of a period's limit to more than this
+	// amount for that period is flagged for the back office. The month's amount is
+	// also what any raise may let the player deposit in a month: a raise of the day
+	// or week limit that takes MonthAllowance above it is flagged too (SE: 10 000
+	// SEK a month).
 	FlagRaiseAbove map[Period]int64
 	// Net counts deposits minus payouts sent in the period (NL), not deposits alone.
 	Net bool
@@ -101,7 +105,8 @@ func major(units int64) int64 { return units * 100 }
 //
 //   - SE: calendar periods in Stockholm; a limit for at least one period before the
 //     first deposit; lowering at once; a raise after 72 hours and not before the
-//     running period ends; a raise above 10 000 SEK a month is flagged. A Pay N Play
+//     running period ends; a raise that allows more than 10 000 SEK a month is
+//     flagged, whichever limit it raises (MonthAllowance). A Pay N Play
 //     deposit before the limits are set may bring at most 1 000 SEK.
 //   - NL: calendar periods in Amsterdam; net deposits (deposits minus payouts); a
 //     default monthly limit of 700 EUR, 300 EUR under 25; a raise after 7 days;
@@ -361,4 +366,82 @@ func (p Policy) young(dob string, t time.Time) bool {
 	y, m, d := t.In(zone).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return today.Before(born.AddDate(p.YoungAge, 0, 0))
+}
+
+// periodsInMonth is how many of each period one month period can touch: a
+// calendar month of up to 31 days holds 31 calendar days and touches up to six
+// Monday-to-Sunday weeks (30 days from a Sunday: one day, four weeks, one day); a
+// rolling 30 days holds at most 30 deposits a rolling 24 hours apart and 5 a
+// rolling 7 days apart (ceil(30/7)). A period's limit times this bounds what a
+// month can bring, and the bound is reached.
+func (p Policy) periodsInMonth(period Period) int64 {
+	switch {
+	case period == Month:
+		return 1
+	case p.Rolling && period == Week:
+		return 5
+	case p.Rolling:
+		return 30
+	case period == Week:
+		return 6
+	}
+	return 31
+}
+
+// MonthAllowance is the most that deposits can bring in one month period under
+// limits (minor units per period, 0 for none): the least of each limit times the
+// periods a month can touch (periodsInMonth), a period without a limit bounding
+// nothing; 0 when none bounds it.
+func (p Policy) MonthAllowance(limits map[Period]int64) int64 {
+	most := int64(0)
+	for _, per := range Periods {
+		v := limits[per]
+		if v <= 0 {
+			continue
+		}
+		n := p.periodsInMonth(per)
+		if v > math.MaxInt64/n {
+			v = math.MaxInt64 // no overflow: as good as unbounded, but bounded
+		} else {
+			v *= n
+		}
+		if most == 0 || v < most {
+			most = v
+		}
+	}
+	return most
+}
+
+// moreThan reports whether allowance a is more than b, 0 being no bound.
+func moreThan(a, b int64) bool { return b > 0 && (a == 0 || a > b) }
+
+// raiseFlag is the back office's flag on a raise, or a removal (eff 0), of
+// period's limit to eff in currency, or "" when the policy does not flag it:
+// before are the limits in force when it is asked for, after those it asks for
+// with any raise still waiting, per period (0: none). It is flagged when eff is
+// above FlagRaiseAbove for period, or when it lets the player deposit more in a
+// month than before, and more than FlagRaiseAbove for a month (MonthAllowance).
+// The flag names the limit raised and what the limits then allow a month.
+func (p Policy) raiseFlag(period Period, eff int64, before, after map[Period]int64, currency string) string {
+	if currency != p.Currency {
+		return ""
+	}
+	money := func(m int64) string { return models.Money{Minor: m, Currency: currency}.Display() }
+	what := "removal of the " + period.Adjective() + " limit"
+	if eff != 0 {
+		what = fmt.Sprintf("raise of the %s limit to %s", period.Adjective(), money(eff))
+	}
+	month := p.MonthAllowance(after)
+	allows := "deposits without a monthly bound"
+	if month > 0 {
+		allows = money(month) + " a month"
+	}
+	if above := p.FlagRaiseAbove[period]; moreThan(eff, above) {
+		return fmt.Sprintf("%s, above %s a %s; with the player's other limits it allows %s: review", what, money(above), period,
+			allows)
+	}
+	if above := p.FlagRaiseAbove[Month]; moreThan(month, above) && moreThan(month, p.MonthAllowance(before)) {
+		return fmt.Sprintf("%s: with the player's other limits it allows %s, above %s a month: review", what, allows, money(above))
+	}
+	return ""
 }
