@@ -25,6 +25,7 @@ const (
 	msgBreakRunning   = "You already have a break until %s. A break cannot be shortened; choose a longer one to extend it."
 	msgBreakForever   = "You have a permanent self-exclusion, which cannot be changed."
 	msgBreakKind      = "Choose one of the breaks listed."
+	msgBreakForm      = "This break form is out of date; open the breaks page again."
 	msgTwinOnBreak    = "We cannot start a deposit on this account just now. Please contact support."
 )
 
@@ -83,18 +84,47 @@ func breakProblem(b breaks.Break) *models.Problem {
 // *models.Problem for an unknown kind, and when a break in force ends no earlier
 // than this one would: a break can be extended, never shortened.
 func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind breaks.Kind) (breaks.Break, error) {
+	return s.TakeBreakOnce(ctx, player, "", kind)
+}
+
+// TakeBreakOnce is TakeBreak for the form that confirms a break, which carries
+// token (models.NewBreakToken, made when the form was shown), kept with the break:
+// the same form sent again (a double click, a browser sending it again after a
+// reload), also at the same moment, returns the break it took as it stands and
+// writes nothing. The form's break is looked for under the player's row lock, so
+// of two sendings at once the second finds the first's. An empty token is a new
+// one; a token of another shape, or one that took another player's break or
+// another kind, is a *models.Problem.
+func (s *Service) TakeBreakOnce(ctx context.Context, player models.Player, token string, kind breaks.Kind) (breaks.Break, error) {
 	if !kind.Valid() {
 		return breaks.Break{}, models.ProblemT("kind", "breaks.kind", msgBreakKind)
 	}
+	if token != "" && !models.IsBreakToken(token) {
+		return breaks.Break{}, models.ProblemT("", "problem.break_form", msgBreakForm)
+	}
 	var b breaks.Break
+	again := false
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		// The player's row lock orders the break with a deposit being started
-		// (StartDeposit reads the break under the same lock).
+		// (StartDeposit reads the break under the same lock), and with another
+		// sending of its form.
 		if err := forUpdate(tx).Select("id").Where("id = ?", player.ID).Take(&models.Player{}).Error; err != nil {
 			return fmt.Errorf("lock player %d: %w", player.ID, err)
 		}
+		if token != "" {
+			prior, found, err := breaks.Taken(ctx, tx, token)
+			switch {
+			case err != nil:
+				return err
+			case found && (prior.PlayerID != player.ID || prior.Kind != kind):
+				return models.ProblemT("", "problem.break_form", msgBreakForm)
+			case found:
+				b, again = prior, true
+				return nil
+			}
+		}
 		var err error
-		b, err = breaks.Take(ctx, tx, player.ID, kind, s.now())
+		b, err = breaks.Take(ctx, tx, player.ID, kind, token, s.now())
 		return err
 	})
 	switch {
@@ -104,6 +134,11 @@ func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind brea
 		return breaks.Break{}, models.ProblemT("kind", "breaks.running", fmt.Sprintf(msgBreakRunning, BreakEnd(b)), "Until", BreakEndTime(b))
 	case err != nil:
 		return breaks.Break{}, err
+	}
+	if again {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "break form sent again; the break it took is not taken twice",
+			slog.Int64("player_id", player.ID), slog.Int64("break_id", b.ID))
+		return b, nil
 	}
 	ends := "never"
 	if b.EndsAt != nil {

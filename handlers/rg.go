@@ -142,14 +142,16 @@ func breakConfirmPage(svc *cashier.Service) fiber.Handler {
 			text = l.T("breaks.confirm", "Kind", label, "Until", cashier.BreakEndTime(breaks.Break{EndsAt: &end}))
 		}
 		return render(c, views.BreakConfirm(views.BreakConfirmPage{Chrome: chrome(c), Kind: string(kind),
-			Label: label, Text: text}))
+			Token: models.NewBreakToken(), Label: label, Text: text}))
 	}
 }
 
-// takeBreak starts the confirmed break. There is no route that ends one.
+// takeBreak starts the confirmed break. The form's token takes one break however
+// often the form is sent: a second time answers as the first did. There is no
+// route that ends one.
 func takeBreak(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		b, err := svc.TakeBreak(c.UserContext(), currentPlayer(c), breaks.Kind(c.FormValue("kind")))
+		b, err := svc.TakeBreakOnce(c.UserContext(), currentPlayer(c), c.FormValue("token"), breaks.Kind(c.FormValue("kind")))
 		if problem := asProblem(err); problem != nil {
 			page, err := breaksView(c, svc, problemText(c, problem))
 			if err != nil {

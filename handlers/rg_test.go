@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -373,4 +374,93 @@ func TestWithdrawOnlySession(t *testing.T) {
 	if page := cara.get("/cashier").wantStatus(http.StatusOK); page.has("withdraw-only") || !page.has("deposit-form") {
 		t.Error("a player the register does not list: no deposit form, or the withdraw-only notice")
 	}
+}
+
+// TestBreakFormSentTwice: the confirmation of a break sent twice, as a double
+// click or a browser sending it again after a reload does, takes one break: the
+// second sending a second later answers as the first did (the break started, the
+// same sentence) and writes nothing, and two sendings of one form at once take
+// one break too. A new form for a longer break is still a break of its own, on
+// both databases.
+func TestBreakFormSentTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		clock := &testClock{now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB, s.Cashier.Now = db, clock.Now })
+		cl, player := ta.signedIn("anna@example.com")
+		count := func() int {
+			t.Helper()
+			bs, err := ta.Svc.Breaks(t.Context(), player)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(bs)
+		}
+		form := func(kind string) url.Values {
+			t.Helper()
+			page := cl.submit("/breaks", url.Values{"kind": {kind}}).wantStatus(200)
+			if n := page.byTestID("break-confirm-form"); len(n) != 1 || attr(n[0], "autocomplete") != "off" {
+				t.Error("the confirmation form's autocomplete is not off")
+			}
+			return page.hiddenFields("break-confirm-form")
+		}
+
+		day := form("time-out-24h")
+		if day.Get("token") == "" {
+			t.Fatalf("the confirmation form has no token: %v", day)
+		}
+		cl.submit("/breaks/confirm", day).wantRedirect("/breaks")
+		first := cl.get("/breaks").wantStatus(200).text("flash")
+		clock.Advance(time.Second)
+		cl.submit("/breaks/confirm", day).wantRedirect("/breaks")
+		if again := cl.get("/breaks").wantStatus(200).text("flash"); again != first || !strings.HasPrefix(first, "Your break has started.") {
+			t.Errorf("the form sent again says %q; want what the first said, %q", again, first)
+		}
+		if n := count(); n != 1 {
+			t.Fatalf("one form sent twice: %d breaks; want 1", n)
+		}
+
+		clock.Advance(time.Second)
+		week := form("time-out-7d")
+		var wg sync.WaitGroup
+		got := make([]*testResponse, 2)
+		for i := range got {
+			wg.Go(func() { got[i] = cl.submit("/breaks/confirm", week) })
+		}
+		wg.Wait()
+		for _, r := range got {
+			if r.Status != 303 || r.Header.Get("Location") != "/breaks" {
+				t.Errorf("one of two sendings at once: %d to %q; want 303 to /breaks\n%s", r.Status, r.Header.Get("Location"), r.Body)
+			}
+		}
+		if n := count(); n != 2 {
+			t.Fatalf("a new form for a longer break sent twice at once: %d breaks in all; want 2", n)
+		}
+		if rows := cl.get("/breaks").wantStatus(200).find(func(n *html.Node) bool { return n.Data == "tr" }); len(rows) != 3 {
+			t.Errorf("%d rows in Your breaks (with the header); want 3", len(rows))
+		}
+
+		// A made-up token, another player's form's, or this player's used one with
+		// another kind is refused, and takes nothing.
+		bob, _ := ta.signedIn("bob@example.com")
+		bobs := bob.submit("/breaks", url.Values{"kind": {"time-out-24h"}}).wantStatus(200).hiddenFields("break-confirm-form")
+		bob.submit("/breaks/confirm", bobs).wantRedirect("/breaks")
+		clock.Advance(time.Second)
+		for _, tt := range []struct{ name, token string }{
+			{"a made-up token", "brk-not-a-token"}, {"another player's token", bobs.Get("token")},
+			{"the 7-day form's token", week.Get("token")},
+		} {
+			f := form("time-out-30d")
+			f.Set("token", tt.token)
+			if got := cl.submit("/breaks/confirm", f).wantStatus(422).text("problem"); got != "This break form is out of date; open the breaks page again." {
+				t.Errorf("%s: %q; want the form out of date", tt.name, got)
+			}
+		}
+		if n := count(); n != 2 {
+			t.Errorf("after forms with tokens not theirs: %d breaks; want 2", n)
+		}
+		cl.submit("/breaks/confirm", form("time-out-30d")).wantRedirect("/breaks")
+		if n := count(); n != 3 {
+			t.Errorf("a third form, for a longer break: %d breaks; want 3", n)
+		}
+	})
 }

@@ -65,6 +65,17 @@ func isToken(prefix, s string) bool {
 	return err == nil && strings.ToLower(digits) == digits
 }
 
+// breakPrefix starts every take-a-break form's token.
+const breakPrefix = "brk-"
+
+// NewBreakToken makes a fresh token for the form that confirms a break: "brk-" and
+// 24 random hex digits. The break it takes keeps it, so that the form sent twice
+// takes one break.
+func NewBreakToken() string { return newToken(breakPrefix) }
+
+// IsBreakToken reports whether s has the shape NewBreakToken gives.
+func IsBreakToken(s string) bool { return isToken(breakPrefix, s) }
+
 // IsMessageID reports whether s has the shape NewMessageID gives an order of
 // kind: its prefix and 24 lowercase hex digits. It says nothing of whether such an
 // order exists.

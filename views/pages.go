@@ -93,6 +93,7 @@ type BreakRow struct {
 type BreakConfirmPage struct {
 	Chrome
 	Kind  string // the value to take
+	Token string // the form's token (models.NewBreakToken): sent twice, it takes one break
 	Label string // "a 7-day time-out"
 	Until string // "until 2026-04-04 23:31 UTC", or "ever again"
 	Text  string // the whole sentence, in the player's language

@@ -89,6 +89,10 @@ type Break struct {
 	// StartsAt <= now < EndsAt. nil: permanent.
 	EndsAt    *time.Time
 	CreatedAt time.Time `gorm:"not null"`
+	// Token is the token of the form that took the break (models.NewBreakToken),
+	// unique, so that the same form sent again takes no second break; nil for a
+	// break taken without one, and for those from before forms carried one.
+	Token *string `gorm:"size:64;uniqueIndex"`
 }
 
 // Permanent reports whether b never ends.
@@ -122,7 +126,7 @@ func Current(ctx context.Context, db *gorm.DB, playerID int64, now time.Time) (b
 	for rows.Next() {
 		var r Break
 		var ends sql.NullTime
-		if err := rows.Scan(&r.ID, &r.PlayerID, &r.Kind, &r.StartsAt, &ends, &r.CreatedAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.PlayerID, &r.Kind, &r.StartsAt, &ends, &r.CreatedAt, &r.Token); err != nil {
 			return Break{}, false, fmt.Errorf("current break of player %d: %w", playerID, err)
 		}
 		if ends.Valid {
@@ -139,7 +143,7 @@ func Current(ctx context.Context, db *gorm.DB, playerID int64, now time.Time) (b
 }
 
 // columns are the breaks table's, in Break's order, as Current scans them.
-const columns = "id, player_id, kind, starts_at, ends_at, created_at"
+const columns = "id, player_id, kind, starts_at, ends_at, created_at, token"
 
 // later reports whether a ends after b.
 func later(a, b Break) bool {
@@ -152,17 +156,21 @@ func later(a, b Break) bool {
 	return a.EndsAt.After(*b.EndsAt)
 }
 
-// Take starts a break of kind for the player at now and returns it. A break in
-// force that ends no earlier than the new one would makes it fail with ErrRunning
-// (and the running one is returned with it), so that taking a break never shortens
-// one. db should be a write transaction.
-func Take(ctx context.Context, db *gorm.DB, playerID int64, kind Kind, now time.Time) (Break, error) {
+// Take starts a break of kind for the player at now and returns it, keeping token,
+// the token of the form that took it ("": none). A break in force that ends no
+// earlier than the new one would makes it fail with ErrRunning (and the running
+// one is returned with it), so that taking a break never shortens one. db should
+// be a write transaction; a form's earlier break is looked for first (Taken).
+func Take(ctx context.Context, db *gorm.DB, playerID int64, kind Kind, token string, now time.Time) (Break, error) {
 	if !kind.Valid() {
 		return Break{}, fmt.Errorf("take break %q: %w", kind, ErrKind)
 	}
 	// PostgreSQL keeps microseconds: the break returned is the break stored.
 	now = now.UTC().Truncate(time.Microsecond)
 	b := Break{PlayerID: playerID, Kind: kind, StartsAt: now, CreatedAt: now}
+	if token != "" {
+		b.Token = &token
+	}
 	if end, ok := kind.End(now); ok {
 		b.EndsAt = &end
 	}
@@ -177,6 +185,15 @@ func Take(ctx context.Context, db *gorm.DB, playerID int64, kind Kind, now time.
 		return Break{}, fmt.Errorf("take break for player %d: %w", playerID, err)
 	}
 	return b, nil
+}
+
+// Taken is the break the form with token took (found), whoever's it is. db may be
+// a transaction.
+func Taken(ctx context.Context, db *gorm.DB, token string) (b Break, found bool, err error) {
+	if err := db.WithContext(ctx).Where("token = ?", token).Limit(1).Find(&b).Error; err != nil {
+		return Break{}, false, fmt.Errorf("break of form %s: %w", token, err)
+	}
+	return b, b.ID != 0, nil
 }
 
 // List returns the player's breaks, newest first.

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -451,6 +453,48 @@ func TestOpenMarksRefusedLogins(t *testing.T) {
 			if got.Status != tt.want || refreshed.Status != got.Status {
 				t.Errorf("%s after the start: %s, Refresh derives %s; want %s", tt.o.MessageID, got.Status, refreshed.Status, tt.want)
 			}
+		}
+	})
+}
+
+// TestOpenAddsBreakTokens: a breaks table an older version made, append-only and
+// without the form token, opens: its rows are kept with no token, a token is then
+// unique (the same form cannot take two breaks), breaks without one can be many,
+// and the table still refuses changes.
+func TestOpenAddsBreakTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		// As an older version left it: no column, no index; the triggers in place.
+		for _, stmt := range []string{"DROP INDEX idx_breaks_token", "ALTER TABLE breaks DROP COLUMN token"} {
+			if err := db.Exec(stmt).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		if err := db.Exec("INSERT INTO breaks (player_id, kind, starts_at, ends_at, created_at) VALUES (?, ?, ?, ?, ?)",
+			1, breaks.TimeOut24h, now, now.Add(24*time.Hour), now).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatalf("open a breaks table from before form tokens: %v", err)
+		}
+		var old []breaks.Break
+		if err := db.Find(&old).Error; err != nil || len(old) != 1 || old[0].Token != nil || old[0].Kind != breaks.TimeOut24h {
+			t.Fatalf("breaks after the upgrade: %+v, %v; want the old one, without a token", old, err)
+		}
+		token := models.NewBreakToken()
+		add := func(token *string) error {
+			return db.Create(&breaks.Break{PlayerID: 1, Kind: breaks.TimeOut7d, StartsAt: now, CreatedAt: now, Token: token}).Error
+		}
+		for _, tok := range []*string{nil, nil, &token} {
+			if err := add(tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := add(&token); !errors.Is(err, gorm.ErrDuplicatedKey) {
+			t.Errorf("a second break with one form's token: %v; want a duplicate key", err)
+		}
+		if err := db.Exec("UPDATE breaks SET token = NULL").Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("UPDATE after the upgrade: %v; want refused as append-only", err)
 		}
 	})
 }
