@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -205,7 +207,7 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 	term = strings.TrimSpace(term)
 	q := s.db.WithContext(ctx).Model(&models.Player{})
 	if term != "" {
-		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id = ?", strings.ToUpper(term)).
+		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id IN ?", personIDTerms(term)).
 			Or("end_user_id = ?", term).
 			Or(`LOWER(first_name || ' ' || last_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(term))+"%")
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
@@ -218,6 +220,21 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 		return nil, fmt.Errorf("search players: %w", err)
 	}
 	return players, nil
+}
+
+// personIDTerms are the stored personids ("SE198001011234", see models.Player)
+// a search term may mean: the term itself in upper case, and the stored form of
+// each country's personid the term reads as, written as people write one
+// ("19800101-1234", "198001011234", FI's "131052-308t"), so that staff find a
+// player by a number read from a letter or on the phone.
+func personIDTerms(term string) []string {
+	terms := []string{strings.ToUpper(term)}
+	for _, country := range []string{"SE", "FI", "EE"} {
+		if id, err := paynplay.ParsePersonID(country, term); err == nil && !slices.Contains(terms, id.String()) {
+			terms = append(terms, id.String())
+		}
+	}
+	return terms
 }
 
 // likeEscape makes LIKE read %, _ and \ in a search term as themselves, in a

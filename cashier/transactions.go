@@ -211,7 +211,7 @@ func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 		// indexed equalities.
 		var players []int64
 		err := s.db.WithContext(ctx).Model(&models.Player{}).
-			Where("email = ? OR person_id = ?", strings.ToLower(term), strings.ToUpper(term)).Limit(10).Pluck("id", &players).Error
+			Where("email = ? OR person_id IN ?", strings.ToLower(term), personIDTerms(term)).Limit(10).Pluck("id", &players).Error
 		if err != nil {
 			return nil, fmt.Errorf("transactions: search players: %w", err)
 		}

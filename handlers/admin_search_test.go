@@ -1,0 +1,59 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// TestAdminSearchPersonIDAsWritten: staff find a player, and the player's orders,
+// by the personnummer as people write it ("19800101-1234", "198001011234"), as the
+// player typed it at registration, not only by the stored "SE198001011234"; a
+// number that is no valid personid still finds nothing. The stored form alone was
+// searched, so a personid read from a letter or a phone call found no one.
+func TestAdminSearchPersonIDAsWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		p := ta.player("anna@example.com")
+		// As a kyc or a register market's registration stores it.
+		p.PersonID = "SE" + strings.ReplaceAll(nextSEPersonID(), "-", "")
+		if err := ta.DB.Model(&p).Update("person_id", p.PersonID).Error; err != nil {
+			t.Fatal(err)
+		}
+		ta.player("bert@example.com") // another player, who must not be found
+		now := time.Now().UTC()
+		o := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
+			Status: models.OrderCredited, PlayerID: p.ID, EndUserID: p.EndUserID,
+			Amount: models.Money{Minor: 10000, Currency: "SEK"}, TrustlyOrderID: "1000000078", CreatedAt: now}
+		if err := ta.DB.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+		if !strings.HasPrefix(p.PersonID, "SE") {
+			t.Fatalf("stored personid %q; want the SE form", p.PersonID)
+		}
+		number := strings.TrimPrefix(p.PersonID, "SE") // 12 digits
+		for _, term := range []string{p.PersonID, strings.ToLower(p.PersonID), number, number[:8] + "-" + number[8:],
+			" " + number[:8] + "-" + number[8:] + " "} {
+			r := cl.get("/admin/players?q=" + url.QueryEscape(term)).wantStatus(http.StatusOK)
+			if rows := r.byTestID("player-row"); len(rows) != 1 || !strings.Contains(textOf(rows[0]), "anna@example.com") {
+				t.Errorf("players search %q: %d rows; want anna alone", term, len(rows))
+			}
+			r = cl.get("/admin/transactions?q=" + url.QueryEscape(term)).wantStatus(http.StatusOK)
+			if ids := rowIDs(t, r); len(ids) != 1 || ids[0] != o.ID {
+				t.Errorf("transactions search %q: %v; want order %d", term, ids, o.ID)
+			}
+		}
+		wrong := number[:11] + string('0'+(number[11]-'0'+1)%10) // the check digit off by one
+		if rows := cl.get("/admin/players?q=" + url.QueryEscape(wrong)).byTestID("player-row"); len(rows) != 0 {
+			t.Errorf("a number with a wrong check digit found %d players; want none", len(rows))
+		}
+	})
+}
