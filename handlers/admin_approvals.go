@@ -106,8 +106,17 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 			return decided(c, id, err, "")
 		}
 		msg := fmt.Sprintf("Payout %d approved and sent.", id)
-		if order.Status == models.OrderAwaitingApproval {
+		switch {
+		case order.Status == models.OrderAwaitingApproval:
 			msg = fmt.Sprintf("Your approval of payout %d is recorded; a second staff member must approve it.", id)
+		case order.DecidedBy != m.ID:
+			// Approved by someone else before this form came: ApprovePayout changed
+			// nothing and sent nothing.
+			by, err := svc.StaffMember(c.UserContext(), order.DecidedBy)
+			if err != nil {
+				return err
+			}
+			msg = fmt.Sprintf("Payout %d was approved already, by %s; your approval changed nothing.", id, by.Email)
 		}
 		return decided(c, id, nil, msg)
 	}

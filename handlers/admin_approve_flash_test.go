@@ -1,0 +1,35 @@
+package handlers
+
+import (
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+)
+
+// TestApproveAlreadyApprovedSaysSo: a member who approves a payout another member
+// approved a moment before (from a queue read before that, or both at once) is
+// told it was approved already, and by whom; it read "Payout N approved and
+// sent." though their approval did nothing: no audit row of theirs, nothing sent.
+func TestApproveAlreadyApprovedSaysSo(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, _, acc := funded(t, lv, "anna@example.com", "8000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	first, _ := lv.staffSignedIn("first@example.com", staff.RoleOperator)
+	second, _ := lv.staffSignedIn("second@example.com", staff.RoleOperator)
+	id := strconv.FormatInt(waiting, 10)
+
+	first.submit(approvePath(waiting), url.Values{"reason": {"checked"}}).wantRedirect(approvalsPath)
+	if got := first.get(approvalsPath).text("flash"); got != "Payout "+id+" approved and sent." {
+		t.Fatalf("first approval: flash %q", got)
+	}
+	second.submit(approvePath(waiting), url.Values{"reason": {"also checked"}}).wantRedirect(approvalsPath)
+	want := "Payout " + id + " was approved already, by first@example.com; your approval changed nothing."
+	if got := second.get(approvalsPath).text("flash"); got != want {
+		t.Errorf("second member's approval: flash %q; want %q", got, want)
+	}
+	if n := lv.countRows(&staff.Audit{}, "order_id = ? AND event = ?", waiting, staff.EventPayoutApproved); n != 1 {
+		t.Errorf("%d approval audit rows; want 1", n)
+	}
+}
