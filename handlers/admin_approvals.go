@@ -117,6 +117,9 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 				return err
 			}
 			msg = fmt.Sprintf("Payout %d was approved already, by %s; your approval changed nothing.", id, by.Email)
+		case order.Status == models.OrderSending || order.Status == models.OrderChecking:
+			// AccountPayout got no answer: ResumePayouts asks again with its MessageID.
+			msg = fmt.Sprintf("Payout %d approved; Trustly's answer did not come, so it is being checked; it is never sent twice.", id)
 		}
 		return decided(c, id, nil, msg)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
 )
 
 // TestApproveAlreadyApprovedSaysSo: a member who approves a payout another member
@@ -31,5 +32,28 @@ func TestApproveAlreadyApprovedSaysSo(t *testing.T) {
 	}
 	if n := lv.countRows(&staff.Audit{}, "order_id = ? AND event = ?", waiting, staff.EventPayoutApproved); n != 1 {
 		t.Errorf("%d approval audit rows; want 1", n)
+	}
+}
+
+// TestApproveUnansweredSaysSo: an approval whose AccountPayout call gets no answer
+// (Trustly unreachable) tells the member that the payout is being checked, as
+// the refund form does; it read "Payout N approved and sent." while the payout
+// was sending, its outcome unknown.
+func TestApproveUnansweredSaysSo(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, _, acc := funded(t, lv, "anna@example.com", "8000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	lv.Sandbox.Server.Close() // Trustly does not answer
+
+	op.submit(approvePath(waiting), url.Values{"reason": {"checked"}}).wantRedirect(approvalsPath)
+	var o models.Order
+	if err := lv.DB.Take(&o, waiting).Error; err != nil {
+		t.Fatal(err)
+	}
+	o.Refresh()
+	want := "Payout " + strconv.FormatInt(waiting, 10) + " approved; Trustly's answer did not come, so it is being checked; it is never sent twice."
+	if got := op.get(approvalsPath).text("flash"); o.Status != models.OrderSending || got != want {
+		t.Errorf("payout %s, flash %q; want sending and %q", o.Status, got, want)
 	}
 }
