@@ -320,7 +320,7 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 		if res.RowsAffected == 0 {
 			return nil // matched meanwhile
 		}
-		log = log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID)
+		log = orderLog(log, order)
 		before := *order
 		if row.Status != trustly.StatusOK || n.Method == trustly.MethodKYC {
 			order.AddFlag(fmt.Sprintf("%s notification %s came before this order was known and was answered %s: not applied",

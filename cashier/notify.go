@@ -156,7 +156,7 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 		if order == nil {
 			a = s.applyUnknownOrder(n, log)
 		} else {
-			log = log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID)
+			log = orderLog(log, order)
 			before := *order
 			if a, err = s.apply(ctx, tx, n, order, prep, now, log); err != nil {
 				return fmt.Errorf("apply to order %d: %w", order.ID, err)
@@ -312,6 +312,19 @@ func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notificati
 		return nil, fmt.Errorf("notification %s: sign stored answer: %w", n.ID(), err)
 	}
 	return answer, nil
+}
+
+// orderLog is log with the attributes of the order a notification is applied
+// to: order_id, message_id and its player_id once it has a player. A Pay N Play
+// order has none before its kyc, whose lines name the player it gets
+// (applyKYC): a key logged twice in a line is one value too many for the text
+// format and a line some collectors drop in JSON.
+func orderLog(log *slog.Logger, order *models.Order) *slog.Logger {
+	log = log.With("order_id", order.ID, "message_id", order.MessageID)
+	if order.PlayerID != 0 {
+		log = log.With("player_id", order.PlayerID)
+	}
+	return log
 }
 
 // lockOrder finds and locks the order a notification is about: by Trustly's

@@ -369,6 +369,9 @@ func storedDecision(o models.Order) paynplay.Decision {
 // stored answer and changes nothing, so a replayed or late kyc never creates a
 // second player.
 func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order, prep *kycPrep, now time.Time, log *slog.Logger) (trustly.Answer, error) {
+	// log names the order's player if it had one (orderLog); the decision may
+	// give it one, which its line then names.
+	hadPlayer := order.PlayerID != 0
 	if prep == nil || prep.orderID != order.ID {
 		return trustly.Answer{}, errKYCStale
 	}
@@ -456,7 +459,10 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		log.Error("alert: credit or debit held for a refused Pay N Play order; nothing booked",
 			"credit_held", order.CreditHeldAt != nil, "debit_held", order.DebitHeldAt != nil)
 	}
-	log.Info("kyc decided", "summary", d.Summary(), "player_id", order.PlayerID)
+	if !hadPlayer && order.PlayerID != 0 {
+		log = log.With("player_id", order.PlayerID)
+	}
+	log.Info("kyc decided", "summary", d.Summary())
 	return d.Answer(), nil
 }
 
@@ -469,6 +475,9 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 	switch {
 	case known != nil:
 		player = *known
+		if order.PlayerID == 0 { // log names the order's player otherwise (orderLog)
+			log = log.With("player_id", player.ID)
+		}
 	case order.PlayerID != 0:
 		if err := tx.Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
 			return fmt.Errorf("player %d: %w", order.PlayerID, err)
@@ -488,7 +497,8 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 			}
 			return fmt.Errorf("create player: %w", err)
 		}
-		log.Info("pay n play player created", "player_id", player.ID)
+		log = log.With("player_id", player.ID)
+		log.Info("pay n play player created")
 	}
 	if known != nil || order.PlayerID != 0 {
 		update := map[string]any{"first_name": id.FirstName, "last_name": id.LastName,
@@ -496,7 +506,7 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 			"street": id.Street, "zipcode": id.Zipcode, "city": id.City, "kyc_at": now}
 		if player.PersonID == "" && !id.PersonID.IsZero() {
 			update["person_id"] = id.PersonID.String()
-			log.Info("player linked to a bank identity", "player_id", player.ID)
+			log.Info("player linked to a bank identity")
 		}
 		if err := tx.Model(&models.Player{}).Where("id = ?", player.ID).Updates(update).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -556,7 +566,8 @@ func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order
 func (s *Service) heldAmount(tx *gorm.DB, order *models.Order, method, id string, log *slog.Logger) (models.Money, error) {
 	amount, err := s.heldNotification(tx, order, method, id)
 	if err == nil {
-		log.Info("held "+method+" booked after the kyc", "notification_id", id)
+		// notification_id is the kyc's, which books it.
+		log.Info("held "+method+" booked after the kyc", "held_notification_id", id)
 	}
 	return amount, err
 }
