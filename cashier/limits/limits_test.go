@@ -778,3 +778,20 @@ func TestCountsCredited(t *testing.T) {
 		}
 	})
 }
+
+// TestParseStrictJSON: CASHIER_LIMIT_POLICY is one JSON object, each key once:
+// text after it, a market or a field given twice (where the last would quietly
+// win) and null are refused instead of being read as something else.
+func TestParseStrictJSON(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{"FI": {"raise_delay": "96h"}} {"SE": {}}`, "after the JSON"},
+		{`{"FI": {"raise_delay": "96h"}, "FI": {}}`, `"FI" is given twice`},
+		{`{"default": {"periods": "rolling"}, "default": {}}`, `"default" is given twice`},
+		{`{"FI": {"raise_delay": "96h", "raise_delay": "24h"}}`, `"FI.raise_delay" is given twice`},
+		{`null`, "object"},
+	} {
+		if _, err := limits.Parse(tt.in); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%s) = %v; want an error containing %q", tt.in, err, tt.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package limits
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -10,6 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // market time zones must load on a machine without zoneinfo
 
+	"github.com/trustly-cashier/cashier/internal/strictjson"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -161,9 +161,7 @@ func Parse(text string) (Policies, error) {
 		return ps, nil
 	}
 	var raw map[string]policyJSON
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
+	if err := strictjson.Decode(text, &raw); err != nil {
 		return Policies{}, fmt.Errorf("limit policy: %w", err)
 	}
 	// "default" first: a market without a built-in policy starts from it, and

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/internal/strictjson"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -38,9 +37,7 @@ func parseLimits(text string) (map[string]cashier.Limits, error) {
 		return nil, nil
 	}
 	var raw map[string]limitsText
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
+	if err := strictjson.Decode(text, &raw); err != nil {
 		return nil, fmt.Errorf("CASHIER_LIMITS is not JSON of the documented shape: %w", err)
 	}
 	currencies := make([]string, 0, len(raw))

@@ -50,3 +50,20 @@ func TestParseLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLimitsStrictJSON: CASHIER_LIMITS is one JSON object, each key once:
+// text after it, a currency or a field given twice (where the last would quietly
+// win) and null stop the start instead of being read as something else.
+func TestParseLimitsStrictJSON(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{"SEK": {}} {"EUR": {}}`, "after the JSON"},
+		{`{"SEK": {"deposit": ["10", "20"]}} x`, "documented shape"},
+		{`{"SEK": {"deposit": ["10", "20"]}, "SEK": {}}`, `"SEK" is given twice`},
+		{`{"SEK": {"deposit": ["10", "20"], "deposit": ["10", "30"]}}`, `"SEK.deposit" is given twice`},
+		{`null`, "documented shape"},
+	} {
+		if _, err := parseLimits(tt.in); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("parseLimits(%s) = %v; want an error containing %q", tt.in, err, tt.want)
+		}
+	}
+}
