@@ -378,7 +378,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, fmt.Errorf("TRUSTLY_API_URL %q is not an http(s) URL", redactURL(c.TrustlyURL))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("TRUSTLY_API_URL %q holds credentials: they go in TRUSTLY_USERNAME and TRUSTLY_PASSWORD", u.Redacted())
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q holds credentials: they go in TRUSTLY_USERNAME and TRUSTLY_PASSWORD", redactURL(c.TrustlyURL))
 	}
 	c.TrustlyEnv = trustlyEnv(u)
 	if c.TrustlyEnv != "custom" && u.Scheme != "https" {
@@ -670,14 +670,20 @@ func fileErr(err error) error {
 	return err
 }
 
-// redactURL is raw for an error message: with any password hidden, and not at all
-// when it cannot be read as a URL but may hold credentials.
+// redactURL is raw for an error message: with its user and password hidden (a
+// user alone may be a token, as in https://TOKEN@host), and not at all when an @
+// is elsewhere than in a URL's user part, as in "user:password@host" without a
+// scheme, which reads as a URL of scheme "user".
 func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	if strings.Contains(raw, "@") {
+	u, err := url.Parse(raw)
+	switch {
+	case err == nil && u.User != nil:
+		u.User = url.User("xxxxx")
+		return u.String()
+	case strings.Contains(raw, "@"):
 		return "(not shown: it may hold credentials)"
+	case err == nil:
+		return u.String()
 	}
 	return raw
 }

@@ -233,3 +233,48 @@ func TestConfigLimitPolicy(t *testing.T) {
 		t.Errorf("bad policy: %v; want an error naming CASHIER_LIMIT_POLICY", err)
 	}
 }
+
+// TestConfigErrorsHideURLCredentials: a URL setting that stops the start is shown
+// in its error without the credentials in it, also when they have no scheme before
+// them ("merchant:pw@host…" reads as a URL of scheme "merchant") or stand alone as
+// the user (a token, as in https://TOKEN@host).
+func TestConfigErrorsHideURLCredentials(t *testing.T) {
+	dir := t.TempDir()
+	k, err := trustly.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
+	writeFile(t, priv, trustly.PrivateKeyPEM(k))
+	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	live := map[string]string{
+		"CASHIER_DATA": dir, "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
+		"TRUSTLY_PASSWORD": "pw-0123456789", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub,
+		"TRUSTLY_NOTIFY_TOKEN": "0123456789abcdef0123", "CASHIER_BASE_URL": "https://cashier.example",
+	}
+	for _, tt := range []struct {
+		sandbox          bool
+		key, value, hide string
+	}{
+		{false, "TRUSTLY_API_URL", "merchant:ApiSecret1@test.trustly.com/api/1", "ApiSecret1"},
+		{false, "TRUSTLY_API_URL", "https://ApiSecret2@test.trustly.com/api/1", "ApiSecret2"},
+		{false, "TRUSTLY_CHECKOUT_ORIGIN", "https://CoSecret3@checkout.trustly.com", "CoSecret3"},
+		{false, "TRUSTLY_CHECKOUT_ORIGIN", "u:CoSecret4@checkout.trustly.com", "CoSecret4"},
+		{true, "CASHIER_BASE_URL", "cashier:BaseSecret5@cashier.example", "BaseSecret5"},
+		{true, "CASHIER_BASE_URL", "https://BaseSecret6@cashier.example", "BaseSecret6"},
+		{true, "SANDBOX_BASE_URL", "https://SbSecret7@sandbox.example", "SbSecret7"},
+		{true, "SANDBOX_BASE_URL", "sb:SbSecret8@sandbox.example:8081", "SbSecret8"},
+	} {
+		m := map[string]string{"CASHIER_DATA": dir}
+		if !tt.sandbox {
+			for k, v := range live {
+				m[k] = v
+			}
+		}
+		m[tt.key] = tt.value
+		_, err := loadConfig(env(m))
+		if err == nil || !strings.Contains(err.Error(), tt.key) || strings.Contains(err.Error(), tt.hide) {
+			t.Errorf("%s=%s: got %v; want an error naming %s without %s", tt.key, tt.value, err, tt.key, tt.hide)
+		}
+	}
+}
