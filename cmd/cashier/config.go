@@ -143,6 +143,11 @@ func secret(getenv func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("%s and %s_FILE are both set: set one of them", name, name)
 	}
 	if v != "" {
+		// Only whitespace is a variable templated from something empty, not a
+		// key or a password.
+		if strings.TrimSpace(v) == "" {
+			return "", fmt.Errorf("%s is only whitespace: set the secret itself, or leave it unset", name)
+		}
 		return v, nil
 	}
 	if path != "" {
@@ -160,6 +165,11 @@ func secret(getenv func(string) string, name string) (string, error) {
 	}
 	return "", nil
 }
+
+// notifyTokenChars are the characters a notification token may have: those a URL
+// path segment holds unescaped (RFC 3986's pchar, without %), so that the URL
+// Trustly is given, the one it posts to and the route's parameter are one text.
+const notifyTokenChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
 
 // persisted returns the secret NAME from the environment, or else the one kept in
 // dataDir/file, creating it on first start; from says where it was read, in words.
@@ -254,8 +264,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.NotifyToken, c.NotifyTokenFrom, err = persisted(getenv, "TRUSTLY_NOTIFY_TOKEN", c.DataDir, "notify-token", store.IsPostgres(c.DatabaseURL)); err != nil {
 		return nil, err
 	}
-	if len(c.NotifyToken) < 16 || strings.ContainsAny(c.NotifyToken, "/?#") {
-		return nil, errors.New("TRUSTLY_NOTIFY_TOKEN must be at least 16 characters without / ? #")
+	if len(c.NotifyToken) < 16 || strings.Trim(c.NotifyToken, notifyTokenChars) != "" {
+		return nil, errors.New("TRUSTLY_NOTIFY_TOKEN must be at least 16 characters, each a letter, a digit or one of " +
+			"-._~!$&'()*+,;=:@ (without / ? # % or spaces): it is a segment of the notification URL's path, which Trustly is given as it is")
 	}
 	sess, _, err := persisted(getenv, "CASHIER_SESSION_KEY", c.DataDir, "session-key", store.IsPostgres(c.DatabaseURL))
 	if err != nil {

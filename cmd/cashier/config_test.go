@@ -278,3 +278,36 @@ func TestConfigErrorsHideURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigSecretShape: the notification token is a path segment of the URL
+// Trustly is given, so it is made of the characters a path segment holds as they
+// are: one with a space, a percent sign, a control character or a letter outside
+// ASCII would reach Trustly escaped, or be refused there, and no notification would
+// find its way in. A secret that is only whitespace (a variable templated from
+// something empty) is a mistake, not a key or a password. Neither error shows the
+// value.
+func TestConfigSecretShape(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ key, value string }{
+		{"TRUSTLY_NOTIFY_TOKEN", "abcdefghijklmnop qrst"},
+		{"TRUSTLY_NOTIFY_TOKEN", "abcdefghijklmnopqrst%2F"},
+		{"TRUSTLY_NOTIFY_TOKEN", "abcdefghijklmnopqrst\t"},
+		{"TRUSTLY_NOTIFY_TOKEN", "abcdefghijklmnopqrsté"},
+		{"TRUSTLY_NOTIFY_TOKEN", "abcdefghijklmnopqrst\"<>"},
+		{"TRUSTLY_NOTIFY_TOKEN", strings.Repeat(" ", 20)},
+		{"CASHIER_SESSION_KEY", strings.Repeat(" ", 40)},
+		{"CASHIER_TOTP_KEY", strings.Repeat(" ", 40)},
+		{"CASHIER_ADMIN_PASSWORD", strings.Repeat(" ", 14)},
+		{"SANDBOX_ADMIN_PASSWORD", "\t \n"},
+	} {
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, tt.key: tt.value}))
+		if err == nil || !strings.Contains(err.Error(), tt.key) || (strings.TrimSpace(tt.value) != "" && strings.Contains(err.Error(), tt.value)) {
+			t.Errorf("%s=%q: got %v; want an error naming %s, without the value", tt.key, tt.value, err, tt.key)
+		}
+	}
+	for _, token := range []string{"0123456789abcdef0123", "crash-notify-token-0123456789", "Az09-._~!$&'()*+,;=:@xx"} {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "TRUSTLY_NOTIFY_TOKEN": token})); err != nil {
+			t.Errorf("TRUSTLY_NOTIFY_TOKEN=%s: %v", token, err)
+		}
+	}
+}
