@@ -119,6 +119,15 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 	}
 	log := c.log.With("trustly_method", method, "trustly_uuid", id, "trustly_env", c.cfg.Env,
 		"http_status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
+	// The order the call is for, as the caller's lines name it: our MessageID, or
+	// Trustly's OrderID for the calls about one of its orders (Refund,
+	// GetWithdrawals).
+	if v, ok := data["MessageID"].(string); ok && v != "" {
+		log = log.With("message_id", v)
+	}
+	if v, ok := data["OrderID"].(string); ok && v != "" {
+		log = log.With("trustly_order_id", v)
+	}
 	return c.result(log, method, id, resp.StatusCode, raw)
 }
 
