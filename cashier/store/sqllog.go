@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,6 +30,21 @@ func (l sqlLog) Trace(ctx context.Context, begin time.Time, fc func() (string, i
 		return
 	}
 	l.Interface.Trace(ctx, begin, fc, err)
+}
+
+// Info, Warn and Error log GORM's own messages ("failed to initialize database,
+// got error %v") with their values put in: the slog logger GORM provides logs the
+// format string as the message and the values as a data array beside it.
+func (l sqlLog) Info(ctx context.Context, msg string, data ...any) {
+	l.Interface.Info(ctx, fmt.Sprintf(msg, data...))
+}
+
+func (l sqlLog) Warn(ctx context.Context, msg string, data ...any) {
+	l.Interface.Warn(ctx, fmt.Sprintf(msg, data...))
+}
+
+func (l sqlLog) Error(ctx context.Context, msg string, data ...any) {
+	l.Interface.Error(ctx, fmt.Sprintf(msg, data...))
 }
 
 // ParamsFilter keeps the wrapped logger's filter: with ParameterizedQueries the

@@ -40,3 +40,16 @@ func TestSQLLog(t *testing.T) {
 		t.Fatalf("the log carries a statement's values: %s", logged)
 	}
 }
+
+// TestSQLLogMessagesFormatted: GORM's own messages (its Info, Warn and Error, such
+// as "failed to initialize database, got error %v") are logged with their values
+// in the message, not as a format string beside a data array.
+func TestSQLLogMessagesFormatted(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := store.Open("postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", slog.New(slog.NewTextHandler(&out, nil))); err == nil {
+		t.Fatal("opened a database on port 1")
+	}
+	if logged := out.String(); !strings.Contains(logged, "failed to initialize database") || strings.Contains(logged, "%v") {
+		t.Errorf("logged %q; want GORM's message with its error in it", logged)
+	}
+}
