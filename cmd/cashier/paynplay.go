@@ -26,7 +26,8 @@ var registers = []struct {
 
 // loadPayNPlay reads CASHIER_PAYNPLAY and builds the self-exclusion checker the kyc
 // decision asks. With the embedded sandbox it is the sandbox's fake register (its
-// self-excluded test persons). Otherwise each market with Pay N Play on needs its
+// self-excluded test persons), though the registers' settings are read and checked
+// all the same. Otherwise each market with Pay N Play on needs its
 // register configured, or must be named in CASHIER_EXCLUSIONS_NONE (a market
 // without a national register, such as FI today), so that leaving a register out
 // is never an accident.
@@ -36,10 +37,6 @@ func (c *config) loadPayNPlay(getenv func(string) string) error {
 		return err
 	}
 	c.PayNPlay = modes
-	if c.Sandbox() {
-		c.Exclusions = exclusions.Sandbox()
-		return nil
-	}
 	byCountry := map[string]exclusions.Exclusions{}
 	for _, r := range registers {
 		prefix := "CASHIER_" + r.name + "_"
@@ -78,6 +75,12 @@ func (c *config) loadPayNPlay(getenv func(string) string) error {
 			return fmt.Errorf("CASHIER_EXCLUSIONS_NONE: %s has a register configured", country)
 		}
 		byCountry[country] = exclusions.None{}
+	}
+	if c.Sandbox() {
+		// The registers read above are not used, but a mistake in their settings
+		// has stopped the start as it would with Trustly.
+		c.Exclusions = exclusions.Sandbox()
+		return nil
 	}
 	var missing []string
 	for _, country := range paynplay.Markets {

@@ -207,3 +207,29 @@ func TestConfigRefusesSecretAndItsFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxChecksRegisterSettings: with the embedded sandbox, whose fake register
+// the kyc decision asks, the registers' settings and CASHIER_EXCLUSIONS_NONE are
+// not used, but they are read all the same: a market code the cashier does not
+// serve, a timeout that is no duration or a register's key without its URL stops
+// the start, as it would with Trustly, rather than wait for the move to Trustly.
+func TestSandboxChecksRegisterSettings(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ key, value, want string }{
+		{"CASHIER_EXCLUSIONS_NONE", "XX", "CASHIER_EXCLUSIONS_NONE"},
+		{"CASHIER_CRUKS_API_KEY", "key-0123456789", "CASHIER_CRUKS_URL"},
+		{"CASHIER_SPELPAUS_TIMEOUT", "soon", "CASHIER_SPELPAUS_TIMEOUT"},
+	} {
+		m := map[string]string{"CASHIER_DATA": dir, tt.key: tt.value}
+		if tt.key == "CASHIER_SPELPAUS_TIMEOUT" {
+			m["CASHIER_SPELPAUS_URL"] = "https://spelpaus.example"
+		}
+		if _, err := loadConfig(env(m)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%s: got %v; want an error naming %s", tt.key, tt.value, err, tt.want)
+		}
+	}
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_EXCLUSIONS_NONE": "FI", "CASHIER_PAYNPLAY": "pure"}))
+	if err != nil || !c.Sandbox() || c.Exclusions == nil {
+		t.Fatalf("got %v; want the sandbox with its register", err)
+	}
+}
