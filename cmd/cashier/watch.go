@@ -23,15 +23,20 @@ import (
 // info the log has one line per money event and nothing per request; debug adds a
 // line per request and per notification received.
 func logLevel(getenv func(string) string) (slog.Level, error) {
-	var l slog.Level
 	v := strings.TrimSpace(getenv("CASHIER_LOG_LEVEL"))
-	if v == "" {
+	// Named levels only: slog.Level's own reading also takes offsets ("INFO-4",
+	// which is debug; "debug+2"), which the setting does not document.
+	switch strings.ToLower(v) {
+	case "", "info":
 		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
 	}
-	if err := l.UnmarshalText([]byte(v)); err != nil {
-		return slog.LevelInfo, fmt.Errorf("CASHIER_LOG_LEVEL %q: want debug, info, warn or error", v)
-	}
-	return l, nil
+	return slog.LevelInfo, fmt.Errorf("CASHIER_LOG_LEVEL %q: want debug, info, warn or error", v)
 }
 
 // newLogger is the cashier's logger on w, as CASHIER_LOG_LEVEL (logLevel) and

@@ -25,7 +25,11 @@ func TestLogLevel(t *testing.T) {
 		want slog.Level
 		ok   bool
 	}{{"", slog.LevelInfo, true}, {"debug", slog.LevelDebug, true}, {"WARN", slog.LevelWarn, true},
-		{"error", slog.LevelError, true}, {"loud", slog.LevelInfo, false}} {
+		{"error", slog.LevelError, true}, {"loud", slog.LevelInfo, false},
+		// slog reads a level with an offset ("INFO-4" is debug); the setting names one
+		// of the four levels only.
+		{"debug+2", slog.LevelInfo, false}, {"INFO-4", slog.LevelInfo, false}, {"warn+0", slog.LevelInfo, false},
+		{"-4", slog.LevelInfo, false}} {
 		got, err := logLevel(env(map[string]string{"CASHIER_LOG_LEVEL": tt.in}))
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("logLevel(%q) = %v, %v; want %v, ok %t", tt.in, got, err, tt.want, tt.ok)
