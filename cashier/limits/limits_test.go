@@ -432,7 +432,10 @@ func TestParse(t *testing.T) {
 	}
 	for _, bad := range []string{`{"FI": {"raise_delay": "soon"}}`, `{"se": {}}`, `{"SE": {"periods": "weekly"}}`,
 		`{"SE": {"flag_raise_above": {"month": "ten"}}}`, `{"SE": {"colour": "red"}}`, `{"default": {"unset_cap": "100"}}`,
-		`{"SE": {"required": ["year"]}}`, `{"NL": {"notices": [0]}}`} {
+		`{"SE": {"required": ["year"]}}`, `{"NL": {"notices": [0]}}`,
+		// The machine's own zone, and "", which time.LoadLocation reads as UTC, are
+		// no market's zone.
+		`{"FI": {"zone": "Local"}}`, `{"FI": {"zone": ""}}`} {
 		if _, err := limits.Parse(bad); err == nil {
 			t.Errorf("Parse(%s) accepted", bad)
 		}

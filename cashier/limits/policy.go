@@ -208,6 +208,11 @@ func (j policyJSON) apply(p *Policy) error {
 		}
 	}
 	if j.Zone != nil {
+		// time.LoadLocation reads "" as UTC and "Local" as the machine's own
+		// zone: neither is a market's, and the second changes with the host.
+		if *j.Zone == "" || *j.Zone == "Local" {
+			return fmt.Errorf("zone %q: want an IANA time zone such as Europe/Helsinki", *j.Zone)
+		}
 		loc, err := time.LoadLocation(*j.Zone)
 		if err != nil {
 			return fmt.Errorf("zone: %w", err)
