@@ -91,3 +91,20 @@ func TestSQLiteURLContradictingSafetyRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresDSNUnreadableHidesPassword: a PostgreSQL DATABASE_URL that cannot be
+// read is not shown in the error, which goes to the log: pgx's own error shows it
+// with the password it recognises hidden, but a quoted password left unterminated
+// ("password='two words") loses only its first word there.
+func TestPostgresDSNUnreadableHidesPassword(t *testing.T) {
+	for _, dsn := range []string{
+		"host=127.0.0.1 user=u password='S3cret Tailword dbname=x",
+		"postgres://u:S3cretTailword@127.0.0.1:notaport/x",
+		"postgres://u:S3cretTailword@127.0.0.1:5432/x?sslmode=bogus",
+	} {
+		_, err := store.Open(dsn, slog.New(slog.DiscardHandler))
+		if err == nil || strings.Contains(err.Error(), "Tailword") || strings.Contains(err.Error(), "S3cret") {
+			t.Errorf("Open(%q): got %v; want an error without the password", dsn, err)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/limits"
@@ -35,6 +36,23 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") || strings.Contains(dsn, "host=")
 }
 
+// readablePostgres reports whether pgx can read dsn, without showing dsn: pgx's
+// own error quotes it with the password it recognises hidden, but of a quoted
+// password left unterminated ("password='two words") it hides the first word
+// only. The reason pgx gives is kept.
+func readablePostgres(dsn string) error {
+	_, err := pgconn.ParseConfig(dsn)
+	var pce *pgconn.ParseConfigError
+	if !errors.As(err, &pce) {
+		return nil // read, or a failure that is not about dsn's text: Open reports it
+	}
+	msg := "open database: DATABASE_URL cannot be read as a PostgreSQL connection string (not shown: it may hold a password)"
+	if inner := pce.Unwrap(); inner != nil {
+		return fmt.Errorf("%s: %v", msg, inner)
+	}
+	return errors.New(msg)
+}
+
 // Open connects to dsn (a postgres:// URL, or a SQLite file path or file: URI,
 // opened with the settings SQLiteDSN forces) and migrates the schema. Duplicate keys come back as gorm.ErrDuplicatedKey on both databases.
 func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
@@ -49,6 +67,9 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	var pool *sql.DB     // SQLite's, closed here if GORM cannot open it
 	var sqliteDSN string // SQLite's, with the settings the cashier needs
 	if IsPostgres(dsn) {
+		if err := readablePostgres(dsn); err != nil {
+			return nil, err
+		}
 		dialector = postgres.Open(dsn) // pgx keeps its own cache of prepared statements
 	} else {
 		var err error
