@@ -220,14 +220,14 @@ func (mw *middleware) canonicalHost(c *fiber.Ctx) error {
 const notifyPath = "/trustly/notify/:token"
 
 // routeOf names the request for logs: the route pattern when a route matched, the
-// path for static files and unknown pages, except that nothing under the
+// path for static files, unknown pages and requests refused before a route (routed), except that nothing under the
 // notification path is ever logged as it came.
 func routeOf(c *fiber.Ctx) string {
 	path := c.Path()
 	switch {
 	case strings.HasPrefix(strings.ToLower(path), "/trustly/notify"):
 		return notifyPath
-	case c.Locals(unmatchedKey) != nil || strings.HasPrefix(path, "/static/"):
+	case c.Locals(unmatchedKey) != nil || !routed(c) || strings.HasPrefix(path, "/static/"):
 		return path
 	}
 	return c.Route().Path

@@ -59,10 +59,18 @@ func metricRoute(c *fiber.Ctx) string {
 	switch {
 	case strings.HasPrefix(strings.ToLower(c.Path()), "/trustly/notify"):
 		return notifyPath
-	case c.Locals(unmatchedKey) != nil:
+	case c.Locals(unmatchedKey) != nil || !routed(c):
 		return "unmatched"
 	case strings.HasPrefix(c.Path(), "/static/"):
 		return "/static"
 	}
 	return c.Route().Path
+}
+
+// routed reports whether the request reached one of routes.go's routes. A request
+// the middleware answered before that (a form without its CSRF token, unreadable
+// input) has the middleware's route in Fiber, whose path is "/": a route of its
+// own only for the path "/".
+func routed(c *fiber.Ctx) bool {
+	return c.Route().Path != "/" || c.Path() == "/"
 }

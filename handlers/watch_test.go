@@ -289,3 +289,46 @@ func TestRefusedFormLogLevel(t *testing.T) {
 		t.Errorf("csrf refusals at debug: %q; want the one, with its reason", got)
 	}
 }
+
+// TestRouteOfRequestRefusedBeforeRouting: a request the middleware refuses before
+// any route is reached (a form without its CSRF token, to an unknown page or a
+// known one) has only the middleware's route, "/", in Fiber: its metrics series
+// read route="/" as if the landing page had been posted to, and its log line named
+// "/" instead of the path. The metric says "unmatched", as for an unknown page,
+// and the log line the path as it came.
+func TestRouteOfRequestRefusedBeforeRouting(t *testing.T) {
+	reg := metrics.New()
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Metrics = reg })
+	cl := ta.client()
+	cl.get("/").wantStatus(http.StatusOK)
+	for _, path := range []string{"/no-such-page", "/deposit"} {
+		cl.post(path, url.Values{"amount": {"100"}}).wantStatus(http.StatusForbidden)
+	}
+	scrapes := httptest.NewServer(reg.Handler())
+	t.Cleanup(scrapes.Close)
+	resp, err := http.Get(scrapes.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sample(families[metrics.HTTPRequests], map[string]string{"method": "POST", "route": "/", "status": "403"}); got != 0 {
+		t.Errorf(`POST route="/" status 403: %v; want none (no POST to / was made)`, got)
+	}
+	if got := sample(families[metrics.HTTPRequests], map[string]string{"method": "POST", "route": "unmatched", "status": "403"}); got != 2 {
+		t.Errorf(`POST route="unmatched" status 403: %v; want the 2 refused before routing`, got)
+	}
+	if got := sample(families[metrics.HTTPRequests], map[string]string{"method": "GET", "route": "/", "status": "200"}); got != 1 {
+		t.Errorf(`GET route="/" status 200: %v; want the landing page's 1`, got)
+	}
+	logs := ta.Logs.String()
+	for _, path := range []string{"/no-such-page", "/deposit"} {
+		if !strings.Contains(logs, "route="+path+" ") {
+			t.Errorf("no log line names the route %s:\n%s", path, logs)
+		}
+	}
+}
