@@ -63,7 +63,7 @@ func (s *Service) HeldReturnFor(ctx context.Context, by staff.Member, depositID 
 		var err error
 		if f.Amount, err = s.heldNotification(tx, &dep, trustly.MethodCredit, dep.HeldCreditID); err != nil {
 			// No return is offered of money whose amount cannot be read; the page shows.
-			s.log.Error("alert: held credit of a refused deposit cannot be read; no return offered", "deposit_id", dep.ID, "err", err)
+			s.log.Error("alert: held credit of a refused deposit cannot be read; no return offered", "order_id", dep.ID, "notification_id", dep.HeldCreditID, "err", err)
 			return nil
 		}
 		open, err := openReturns(tx, dep.ID)
