@@ -370,11 +370,16 @@ func (s *Sandbox) idle(ctx context.Context) (bool, error) {
 	if s.delivering.Load() > 0 {
 		return false, nil
 	}
+	// The kyc orders first: a kyc's timeout (expireKYC) cancels its order and queues
+	// the cancel in one transaction, which is no attempt. Read after the outbox, a
+	// timeout committed between the two reads showed no kyc and no pending cancel.
+	// Read before it, an order no longer waiting for its kyc has its cancel pending
+	// or delivered (an attempt) by the time the outbox is read.
 	var pending, kyc int64
-	if err := s.db.WithContext(ctx).Model(&Outbox{}).Where("status = ?", OutboxPending).Count(&pending).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&Order{}).Where("status = ?", StatusKYC).Count(&kyc).Error; err != nil {
 		return false, err
 	}
-	if err := s.db.WithContext(ctx).Model(&Order{}).Where("status = ?", StatusKYC).Count(&kyc).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&Outbox{}).Where("status = ?", OutboxPending).Count(&pending).Error; err != nil {
 		return false, err
 	}
 	return pending == 0 && kyc == 0 && s.delivering.Load() == 0 && s.attempts.Load() == ended, nil
