@@ -32,7 +32,7 @@ func TestFlaggedLimitRaises(t *testing.T) {
 		if err := db.Create(&plain).Error; err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h); err != nil {
+		if _, err := e.svc.TakeBreak(e.ctx, p, "", breaks.TimeOut24h); err != nil {
 			t.Fatal(err)
 		}
 		op, viewer := e.staff(staff.RoleOperator), e.staff(staff.RoleViewer)

@@ -82,20 +82,15 @@ func breakProblem(b breaks.Break) *models.Problem {
 
 // TakeBreak starts a break of kind for the player now. It fails with a
 // *models.Problem for an unknown kind, and when a break in force ends no earlier
-// than this one would: a break can be extended, never shortened.
-func (s *Service) TakeBreak(ctx context.Context, player models.Player, kind breaks.Kind) (breaks.Break, error) {
-	return s.TakeBreakOnce(ctx, player, "", kind)
-}
-
-// TakeBreakOnce is TakeBreak for the form that confirms a break, which carries
-// token (models.NewBreakToken, made when the form was shown), kept with the break:
-// the same form sent again (a double click, a browser sending it again after a
+// than this one would: a break can be extended, never shortened. The form that
+// confirms a break carries token (models.NewBreakToken, made when the form was
+// shown), kept with the break: the same form sent again (a double click, a browser sending it again after a
 // reload), also at the same moment, returns the break it took as it stands and
 // writes nothing. The form's break is looked for under the player's row lock, so
 // of two sendings at once the second finds the first's. An empty token is a new
 // one; a token of another shape, or one that took another player's break or
 // another kind, is a *models.Problem.
-func (s *Service) TakeBreakOnce(ctx context.Context, player models.Player, token string, kind breaks.Kind) (breaks.Break, error) {
+func (s *Service) TakeBreak(ctx context.Context, player models.Player, token string, kind breaks.Kind) (breaks.Break, error) {
 	if !kind.Valid() {
 		return breaks.Break{}, models.ProblemT("kind", "breaks.kind", msgBreakKind)
 	}

@@ -28,7 +28,7 @@ func TestBreakEndsExactlyAtItsEnd(t *testing.T) {
 		account := e.deposit(p, 500)
 		e.clock.now = breakStart
 
-		b, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut7d)
+		b, err := e.svc.TakeBreak(e.ctx, p, "", breaks.TimeOut7d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func TestBreakEndsExactlyAtItsEnd(t *testing.T) {
 		if got, want := cashier.BreakEnd(b), "2026-04-04 23:31 UTC"; got != want {
 			t.Errorf("BreakEnd = %q; want %q (rounded up to the minute)", got, want)
 		}
-		_, err = e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h)
+		_, err = e.svc.TakeBreak(e.ctx, p, "", breaks.TimeOut24h)
 		wantProblem(t, err, "You already have a break until 2026-04-04 23:31 UTC. A break cannot be shortened")
 
 		e.clock.Advance(7*24*time.Hour - time.Second)
@@ -90,7 +90,7 @@ func TestBreakKinds(t *testing.T) {
 		} {
 			p := e.player("SE")
 			e.clock.now = breakStart
-			b, err := e.svc.TakeBreak(e.ctx, p, tt.kind)
+			b, err := e.svc.TakeBreak(e.ctx, p, "", tt.kind)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.kind, err)
 			}
@@ -102,7 +102,7 @@ func TestBreakKinds(t *testing.T) {
 				if _, ok, _ := e.svc.CurrentBreak(e.ctx, p); !ok {
 					t.Errorf("%s: over after 100 years; want in force", tt.kind)
 				}
-				_, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h)
+				_, err := e.svc.TakeBreak(e.ctx, p, "", breaks.TimeOut24h)
 				wantProblem(t, err, "You have a permanent self-exclusion, which cannot be changed.")
 				continue
 			}
@@ -114,7 +114,7 @@ func TestBreakKinds(t *testing.T) {
 				t.Errorf("%s: over a second before its end", tt.kind)
 			}
 			// Taking the same kind again now ends later: it extends the break.
-			again, err := e.svc.TakeBreak(e.ctx, p, tt.kind)
+			again, err := e.svc.TakeBreak(e.ctx, p, "", tt.kind)
 			if err != nil || !again.EndsAt.After(tt.end) {
 				t.Errorf("%s taken again a second before the end: %+v, %v; want an extension", tt.kind, again, err)
 			}
@@ -123,7 +123,7 @@ func TestBreakKinds(t *testing.T) {
 				t.Errorf("%s: at the first end, in force %t until %v; want the extension until %s", tt.kind, ok, cur.EndsAt, again.EndsAt)
 			}
 		}
-		if _, err := e.svc.TakeBreak(e.ctx, e.player("SE"), breaks.Kind("time-out-1h")); err == nil {
+		if _, err := e.svc.TakeBreak(e.ctx, e.player("SE"), "", breaks.Kind("time-out-1h")); err == nil {
 			t.Error("unknown kind: taken; want refused")
 		}
 	})
@@ -148,7 +148,7 @@ func TestPayNPlayOnBreak(t *testing.T) {
 		}
 		p := *out.Player
 		e.clock.now = breakStart
-		if _, err := e.svc.TakeBreak(e.ctx, p, breaks.TimeOut24h); err != nil {
+		if _, err := e.svc.TakeBreak(e.ctx, p, "", breaks.TimeOut24h); err != nil {
 			t.Fatal(err)
 		}
 		const want = "You chose a 24-hour time-out, so deposits and play are paused until 2026-03-29 23:31 UTC."
@@ -213,7 +213,7 @@ func TestBreakHoldsOnASecondAccount(t *testing.T) {
 			return p
 		}
 		first := person("Jan", "de Vries", "1975-07-14")
-		if _, err := e.svc.TakeBreak(e.ctx, first, breaks.ExclusionEver); err != nil {
+		if _, err := e.svc.TakeBreak(e.ctx, first, "", breaks.ExclusionEver); err != nil {
 			t.Fatal(err)
 		}
 		second := person("JAN", "de  Vries", "1975-07-14")
@@ -238,7 +238,7 @@ func TestBreakHoldsOnASecondAccount(t *testing.T) {
 			}
 			return p
 		}
-		if _, err := e.svc.TakeBreak(e.ctx, swede("198502021119"), breaks.TimeOut30d); err != nil {
+		if _, err := e.svc.TakeBreak(e.ctx, swede("198502021119"), "", breaks.TimeOut30d); err != nil {
 			t.Fatal(err)
 		}
 		other := swede("198502022240")

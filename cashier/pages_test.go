@@ -287,7 +287,7 @@ func TestHome(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("a limit and a deposit", false)
-		if _, err := r.svc.TakeBreak(r.ctx, p, breaks.TimeOut24h); err != nil {
+		if _, err := r.svc.TakeBreak(r.ctx, p, "", breaks.TimeOut24h); err != nil {
 			t.Fatal(err)
 		}
 		check("on a break", true)

@@ -65,7 +65,7 @@ func TestPayNPlayBreakDuringDecision(t *testing.T) {
 				lim := &breakDuringKYC{Service: limits.New(db, limits.Builtin(), nil)}
 				svc := pnpLimitsService(t, db, lim)
 				lim.hook = func() {
-					if _, err := svc.TakeBreak(r.ctx, takes, breaks.TimeOut7d); err != nil {
+					if _, err := svc.TakeBreak(r.ctx, takes, "", breaks.TimeOut7d); err != nil {
 						t.Error(err)
 					}
 				}

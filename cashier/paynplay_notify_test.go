@@ -362,7 +362,7 @@ func TestPayNPlayPasswordLookalike(t *testing.T) {
 			t.Fatal(err)
 		}
 		asa := password("Asa", "Oberg Lindqvist", "SE", "1979-01-31")
-		if _, err := r.svc.TakeBreak(r.ctx, asa, breaks.ExclusionEver); err != nil {
+		if _, err := r.svc.TakeBreak(r.ctx, asa, "", breaks.ExclusionEver); err != nil {
 			t.Fatal(err)
 		}
 		got := kyc(r.pnpOrder(10000, "SEK"), "k-asa", swedishAdult, trustly.StatusFinish)

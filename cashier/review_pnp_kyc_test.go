@@ -68,7 +68,7 @@ func TestReviewPNPPasswordPlayerShedsBreak(t *testing.T) {
 			close func(p models.Player)
 		}{
 			{"on a break", matti, func(p models.Player) {
-				if _, err := r.svc.TakeBreak(r.ctx, p, breaks.TimeOut30d); err != nil {
+				if _, err := r.svc.TakeBreak(r.ctx, p, "", breaks.TimeOut30d); err != nil {
 					t.Fatal(err)
 				}
 			}},

@@ -24,7 +24,7 @@ func TestAdminResponsibleGaming(t *testing.T) {
 	pl, p := ta.signedIn("anna@example.com")
 	pl.submit("/limits", url.Values{"month": {"5000"}}).wantRedirect("/limits")
 	pl.submit("/limits", url.Values{"month": {"20000"}}).wantRedirect("/limits")
-	if _, err := ta.Svc.TakeBreak(t.Context(), p, breaks.TimeOut7d); err != nil {
+	if _, err := ta.Svc.TakeBreak(t.Context(), p, "", breaks.TimeOut7d); err != nil {
 		t.Fatal(err)
 	}
 	var raise limits.Change
@@ -112,7 +112,7 @@ func TestAdminPlayerTimesNameTheirZone(t *testing.T) {
 	pl, p := ta.signedIn("anna@example.com")
 	pl.submit("/limits", url.Values{"month": {"5000"}}).wantRedirect("/limits")
 	pl.submit("/limits", url.Values{"month": {"20000"}}).wantRedirect("/limits")
-	if _, err := ta.Svc.TakeBreak(t.Context(), p, breaks.TimeOut7d); err != nil {
+	if _, err := ta.Svc.TakeBreak(t.Context(), p, "", breaks.TimeOut7d); err != nil {
 		t.Fatal(err)
 	}
 	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)

@@ -39,7 +39,7 @@ func TestBrowserAdminAccessibility(t *testing.T) {
 	if err := lv.DB.Create(&raise).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lv.Svc.TakeBreak(ctx, player, breaks.TimeOut24h); err != nil {
+	if _, err := lv.Svc.TakeBreak(ctx, player, "", breaks.TimeOut24h); err != nil {
 		t.Fatal(err)
 	}
 	b.do("owner signs in", b.staffSignInSteps("owner@example.com", testPassword, "")...)

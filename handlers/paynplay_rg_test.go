@@ -100,7 +100,7 @@ func TestPayNPlayDepositSignedInGoesToCashier(t *testing.T) {
 		}
 		try("reality check due")
 		cl.submit("/reality-check", url.Values{"next": {"/cashier"}}).wantRedirect("/cashier")
-		if _, err := lv.Svc.TakeBreak(t.Context(), asa, breaks.TimeOut24h); err != nil {
+		if _, err := lv.Svc.TakeBreak(t.Context(), asa, "", breaks.TimeOut24h); err != nil {
 			t.Fatal(err)
 		}
 		try("on a break")
@@ -123,7 +123,7 @@ func TestPayNPlayDepositRefusedAsTheForm(t *testing.T) {
 			if err := lv.DB.Create(&twin).Error; err != nil {
 				t.Fatal(err)
 			}
-			if _, err := lv.Svc.TakeBreak(t.Context(), twin, breaks.TimeOut30d); err != nil {
+			if _, err := lv.Svc.TakeBreak(t.Context(), twin, "", breaks.TimeOut30d); err != nil {
 				t.Fatal(err)
 			}
 			want := depositWords(t, cl, "100")
@@ -138,7 +138,7 @@ func TestPayNPlayDepositRefusedAsTheForm(t *testing.T) {
 	t.Run("on a break", func(t *testing.T) {
 		storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 			lv, cl, asa := rgPayNPlay(t, db, nil)
-			if _, err := lv.Svc.TakeBreak(t.Context(), asa, breaks.TimeOut7d); err != nil {
+			if _, err := lv.Svc.TakeBreak(t.Context(), asa, "", breaks.TimeOut7d); err != nil {
 				t.Fatal(err)
 			}
 			want := depositWords(t, cl, "100")

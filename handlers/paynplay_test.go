@@ -473,7 +473,7 @@ func TestPayNPlayRefusalInSwedish(t *testing.T) {
 		if out.Player == nil {
 			t.Fatalf("first deposit: %s; want a player", out.State)
 		}
-		b, err := lv.Svc.TakeBreak(context.Background(), *out.Player, breaks.TimeOut24h)
+		b, err := lv.Svc.TakeBreak(context.Background(), *out.Player, "", breaks.TimeOut24h)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -151,7 +151,7 @@ func breakConfirmPage(svc *cashier.Service) fiber.Handler {
 // route that ends one.
 func takeBreak(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		b, err := svc.TakeBreakOnce(c.UserContext(), currentPlayer(c), c.FormValue("token"), breaks.Kind(c.FormValue("kind")))
+		b, err := svc.TakeBreak(c.UserContext(), currentPlayer(c), c.FormValue("token"), breaks.Kind(c.FormValue("kind")))
 		if problem := asProblem(err); problem != nil {
 			page, err := breaksView(c, svc, problemText(c, problem))
 			if err != nil {

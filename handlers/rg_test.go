@@ -181,7 +181,7 @@ func TestTwinBreakClosesStartedDeposit(t *testing.T) {
 		if err := lv.DB.Create(&twin).Error; err != nil {
 			t.Fatal(err)
 		}
-		if _, err := lv.Svc.TakeBreak(t.Context(), twin, breaks.TimeOut30d); err != nil {
+		if _, err := lv.Svc.TakeBreak(t.Context(), twin, "", breaks.TimeOut30d); err != nil {
 			t.Fatal(err)
 		}
 		cl.get(checkout).wantRedirect("/cashier")

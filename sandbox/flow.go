@@ -308,31 +308,16 @@ func (s *Sandbox) kycAnswered(ctx context.Context, orderID string, a trustly.Ans
 // expireKYC treats kyc notifications without an answer KYCTimeout after they first
 // went out as FINISH.
 func (s *Sandbox) expireKYC(ctx context.Context) {
-	var orders []Order
-	if err := s.db.WithContext(ctx).Where("status = ? AND kyc_deadline < ?", StatusKYC, s.now()).Find(&orders).Error; err != nil {
-		return
-	}
-	for _, o := range orders {
-		err := s.writeTx(ctx, func(tx *gorm.DB) error {
-			// Read again under the write lock: the player may have cancelled in
-			// the checkout since, and that order has had its cancel.
-			if err := tx.Where("id = ? AND status = ?", o.ID, StatusKYC).Take(&o).Error; err != nil {
-				if isNotFound(err) {
-					return nil
-				}
-				return err
-			}
-			if err := tx.Model(&Outbox{}).Where("order_id = ? AND method = ? AND status = ?", o.ID, trustly.MethodKYC, OutboxPending).
-				Update("status", OutboxUndelivered).Error; err != nil {
-				return err
-			}
-			o.KYCAnswer = "TIMEOUT"
-			return s.cancelOrder(tx, &o, "kyc timeout")
-		})
-		if err != nil {
-			s.log.Error("kyc timeout", "order_id", o.ID, "err", err)
+	// The player may have cancelled in the checkout since: that order has had its cancel.
+	due := s.db.WithContext(ctx).Where("status = ? AND kyc_deadline < ?", StatusKYC, s.now())
+	s.cancelDue(ctx, due, StatusKYC, "kyc timeout", func(tx *gorm.DB, o *Order) error {
+		if err := tx.Model(&Outbox{}).Where("order_id = ? AND method = ? AND status = ?", o.ID, trustly.MethodKYC, OutboxPending).
+			Update("status", OutboxUndelivered).Error; err != nil {
+			return err
 		}
-	}
+		o.KYCAnswer = "TIMEOUT"
+		return nil
+	})
 }
 
 // expireCheckouts cancels Deposits and SelectAccounts still in their checkout
@@ -340,25 +325,37 @@ func (s *Sandbox) expireKYC(ctx context.Context) {
 // minutes, and an order the player never finished expires with a cancel (API.md
 // §4.1, §6.1). An order waiting for its kyc answer has KYCTimeout instead.
 func (s *Sandbox) expireCheckouts(ctx context.Context) {
+	due := s.db.WithContext(ctx).Where("status = ? AND kind IN ? AND created_at < ?", StatusCreated,
+		[]OrderKind{KindDeposit, KindSelectAccount}, s.now().Add(-s.cfg.CheckoutExpiry))
+	s.cancelDue(ctx, due, StatusCreated, "checkout expired", nil)
+}
+
+// cancelDue cancels, each in a transaction of its own, the orders due finds that are
+// still in status when read again under the write lock (the player may have
+// finished or cancelled since, and nothing is done to those): before, when set,
+// runs first in the same transaction, then cancelOrder with reason.
+func (s *Sandbox) cancelDue(ctx context.Context, due *gorm.DB, status OrderStatus, reason string, before func(tx *gorm.DB, o *Order) error) {
 	var orders []Order
-	err := s.db.WithContext(ctx).Where("status = ? AND kind IN ? AND created_at < ?", StatusCreated,
-		[]OrderKind{KindDeposit, KindSelectAccount}, s.now().Add(-s.cfg.CheckoutExpiry)).Find(&orders).Error
-	if err != nil {
+	if err := due.Find(&orders).Error; err != nil {
 		return
 	}
 	for _, o := range orders {
 		err := s.writeTx(ctx, func(tx *gorm.DB) error {
-			// Read again under the write lock: the player may have finished since.
-			if err := tx.Where("id = ? AND status = ?", o.ID, StatusCreated).Take(&o).Error; err != nil {
+			if err := tx.Where("id = ? AND status = ?", o.ID, status).Take(&o).Error; err != nil {
 				if isNotFound(err) {
 					return nil
 				}
 				return err
 			}
-			return s.cancelOrder(tx, &o, "checkout expired")
+			if before != nil {
+				if err := before(tx, &o); err != nil {
+					return err
+				}
+			}
+			return s.cancelOrder(tx, &o, reason)
 		})
 		if err != nil {
-			s.log.Error("checkout expiry", "order_id", o.ID, "err", err)
+			s.log.Error(reason, "order_id", o.ID, "err", err)
 		}
 	}
 }
