@@ -73,6 +73,7 @@ type methodSpec struct {
 	attrs     []string // known Attributes keys
 	attrsReq  []string
 	messageID bool // counts toward PayoutCalls (AccountPayout only)
+	polled    bool // Balance and GetWithdrawals: noted by notePoll (PollEvery)
 	formats   func(s *Sandbox, c *call) *apiError
 	run       func(s *Sandbox, ctx context.Context, c *call) (any, *apiError)
 }
@@ -173,6 +174,9 @@ func (s *Sandbox) handle(ctx context.Context, m *trustly.Message, c *call) (any,
 	}
 	if spec.messageID {
 		s.countPayoutCall(ctx, c.str("MessageID"))
+	}
+	if spec.polled {
+		s.notePoll(ctx, c)
 	}
 	if _, err := uuid.Parse(c.uuid); err != nil || !uuidText.MatchString(c.uuid) {
 		return nil, fail(trustly.CodeInvalidParameters, "UUID is not a UUID")
@@ -281,6 +285,33 @@ func (s *Sandbox) countPayoutCall(ctx context.Context, messageID string) {
 	})
 	if err != nil {
 		s.log.Error("count payout call", "message_id", messageID, "err", err)
+	}
+}
+
+// notePoll records a Balance or GetWithdrawals request (PolledCall), and marks and
+// logs it when it came within PollEvery of the previous one with the same key.
+// It is still answered: what Trustly answers a merchant who asks too often is not
+// known (API.md §4.6, §4.8 give the limit only).
+func (s *Sandbox) notePoll(ctx context.Context, c *call) {
+	key, _ := c.data["OrderID"].(string)
+	now := s.cfg.LimitNow().UTC()
+	call := PolledCall{Method: c.method, Key: key, At: now}
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		var prev PolledCall
+		switch err := tx.Where("method = ? AND call_key = ?", c.method, key).Order("at DESC, id DESC").Take(&prev).Error; {
+		case err == nil:
+			call.Previous, call.TooOften = &prev.At, now.Sub(prev.At) < PollEvery
+		case !isNotFound(err):
+			return err
+		}
+		return tx.Create(&call).Error
+	})
+	switch {
+	case err != nil:
+		c.log.Error("record polled call", "err", err)
+	case call.TooOften:
+		c.log.Warn("called more often than Trustly allows", "order_id", key, "since_previous", now.Sub(*call.Previous).String(),
+			"allowed_every", PollEvery.String())
 	}
 }
 

@@ -377,6 +377,7 @@ var registerAccountSpec = &methodSpec{
 var getWithdrawalsSpec = &methodSpec{
 	keys:     []string{"OrderID"},
 	required: []string{"OrderID"},
+	polled:   true,
 	run: func(s *Sandbox, ctx context.Context, c *call) (any, *apiError) {
 		id := c.str("OrderID")
 		var orders []Order
@@ -472,6 +473,7 @@ func glitch(entries []LedgerEntry) []LedgerEntry {
 }
 
 var balanceSpec = &methodSpec{
+	polled: true,
 	run: func(s *Sandbox, ctx context.Context, c *call) (any, *apiError) {
 		var rows []struct {
 			Currency string

@@ -73,7 +73,11 @@ type Config struct {
 
 	Logger *slog.Logger
 	Now    func() time.Time
-	HTTP   *http.Client // for notification deliveries; default has DeliveryTimeout
+	// LimitNow is the clock Balance and GetWithdrawals calls are timed with
+	// (PollEvery; default Now): a merchant's test that moves its own clock gives it
+	// here, so that the sandbox measures the merchant's intervals.
+	LimitNow func() time.Time
+	HTTP     *http.Client // for notification deliveries; default has DeliveryTimeout
 }
 
 // Chaos makes deliveries misbehave the way Trustly's may (API.md §6.2).
@@ -194,6 +198,9 @@ func setDefaults(cfg *Config) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.LimitNow == nil {
+		cfg.LimitNow = cfg.Now
+	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 }
 
@@ -263,6 +270,45 @@ func (s *Sandbox) PayoutCalls(messageID string) int {
 		return 0
 	}
 	return pc.Calls
+}
+
+// PollEvery is how often Trustly lets a merchant call Balance, and GetWithdrawals
+// about one order (API.md §4.6, §4.8).
+const PollEvery = 15 * time.Minute
+
+// TooOftenCall is a Balance or GetWithdrawals request that came within PollEvery
+// of the previous one with the same Key.
+type TooOftenCall struct {
+	Method   string
+	Key      string // GetWithdrawals' OrderID; "" for Balance
+	At       time.Time
+	Previous time.Time
+}
+
+// TooOften lists the Balance and GetWithdrawals requests made more often than
+// Trustly allows, oldest first. The sandbox answers them as any other and logs a
+// warning: Trustly's answer to them is not known.
+func (s *Sandbox) TooOften() []TooOftenCall {
+	var calls []PolledCall
+	if err := s.db.Where("too_often").Order("id").Find(&calls).Error; err != nil {
+		s.log.Error("read polled calls", "err", err)
+		return nil
+	}
+	out := make([]TooOftenCall, len(calls))
+	for i, c := range calls {
+		out[i] = TooOftenCall{Method: c.Method, Key: c.Key, At: c.At, Previous: *c.Previous}
+	}
+	return out
+}
+
+// PolledCalls counts the verified requests of method (Balance or GetWithdrawals)
+// with key (GetWithdrawals' OrderID; "" for Balance).
+func (s *Sandbox) PolledCalls(method, key string) int {
+	var n int64
+	if err := s.db.Model(&PolledCall{}).Where("method = ? AND call_key = ?", method, key).Count(&n).Error; err != nil {
+		s.log.Error("count polled calls", "err", err)
+	}
+	return int(n)
 }
 
 // PayoutScenarios are the outcomes a payout without SandboxScenario may be given

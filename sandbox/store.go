@@ -173,6 +173,19 @@ type PayoutCall struct {
 	Calls     int
 }
 
+// PolledCall is one verified Balance or GetWithdrawals request. Trustly asks for
+// each at most once every PollEvery, GetWithdrawals per order (API.md §4.6, §4.8);
+// TooOften marks a call that came sooner after the previous one with the same
+// Method and Key (Previous).
+type PolledCall struct {
+	ID       int64  `gorm:"primaryKey"`
+	Method   string `gorm:"index:idx_polled_call,priority:1"`
+	Key      string `gorm:"column:call_key;index:idx_polled_call,priority:2"` // GetWithdrawals' OrderID; "" for Balance
+	At       time.Time
+	Previous *time.Time
+	TooOften bool
+}
+
 func openDB(dir string) (*gorm.DB, error) {
 	dsn := "file:" + filepath.Join(dir, "sandbox.db") +
 		"?_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=on&_synchronous=FULL"
@@ -182,7 +195,7 @@ func openDB(dir string) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox database: %w", err)
 	}
-	if err := db.AutoMigrate(&Order{}, &Account{}, &LedgerEntry{}, &Outbox{}, &Attempt{}, &UsedUUID{}, &PayoutCall{}); err != nil {
+	if err := db.AutoMigrate(&Order{}, &Account{}, &LedgerEntry{}, &Outbox{}, &Attempt{}, &UsedUUID{}, &PayoutCall{}, &PolledCall{}); err != nil {
 		return nil, fmt.Errorf("migrate sandbox database: %w", err)
 	}
 	return db, nil
