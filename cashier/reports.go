@@ -25,21 +25,28 @@ import (
 // TrustlyBalance answers from the database in between.
 const BalanceEvery = 15 * time.Minute
 
-// balanceClaimFor is how long an instance's claim to ask Balance holds others
-// back: longer than a call may take, so that a claim older than that was left by
-// an instance that stopped while asking.
+// balanceClaimFor is how long a call to Balance may take: a claim younger than
+// that without an answer is a call under way, an older one a call that brought no
+// answer.
 const balanceClaimFor = time.Minute
 
 // msgBalanceBusy is TrustlyBalance's answer when another instance is asking
 // Trustly for the first time.
 const msgBalanceBusy = "Trustly's balance is being asked for right now; reload the page in a moment."
 
+// msgBalanceUnanswered is TrustlyBalance's answer, with no answer kept, within
+// BalanceEvery of a call that brought none: when it was made, and when Trustly
+// may be asked again.
+const msgBalanceUnanswered = "Trustly did not answer when last asked for our balance, at %s; it may be asked again at %s."
+
 // TrustlyBalance is our balance at Trustly per currency, and when Trustly was
 // asked: at most once per BalanceEvery whoever asks, on whichever instance. The
 // last answer is kept in the database (models.TrustlyPoll); the instance that asks
 // next claims the row first with a conditional UPDATE, and the others answer
-// from the last answer meanwhile. A failed call is not remembered. It is for
-// members who may reconcile.
+// from the last answer meanwhile. A claim counts as a call whether or not an
+// answer came: a failed call, or one of an instance that stopped while asking,
+// may have reached Trustly, so nobody asks again within BalanceEvery of it. It is
+// for members who may reconcile.
 func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustly.AccountBalance, time.Time, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionReconcile); err != nil {
 		return nil, time.Time{}, err
@@ -54,7 +61,7 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 	if err == nil {
 		claim = db.Model(&models.TrustlyPoll{}).
 			Where("method = ? AND (asked_at IS NULL OR asked_at <= ?) AND (claimed_at IS NULL OR claimed_at <= ?)",
-				method, now.Add(-BalanceEvery), now.Add(-balanceClaimFor)).
+				method, now.Add(-BalanceEvery), now.Add(-BalanceEvery)).
 			Update("claimed_at", now)
 		err = claim.Error
 	}
@@ -67,7 +74,12 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 		if err := db.Where("method = ?", method).Take(&last).Error; err != nil {
 			return nil, time.Time{}, fmt.Errorf("trustly balance: %w", err)
 		}
-		if last.AskedAt == nil {
+		switch {
+		case last.AskedAt == nil && last.ClaimedAt != nil && now.Sub(*last.ClaimedAt) >= balanceClaimFor:
+			at := last.ClaimedAt.UTC()
+			return nil, time.Time{}, models.Problemf("", fmt.Sprintf(msgBalanceUnanswered,
+				at.Format(time.DateTime+" UTC"), at.Add(BalanceEvery).Format(time.DateTime+" UTC")))
+		case last.AskedAt == nil:
 			return nil, time.Time{}, models.Problemf("", msgBalanceBusy)
 		}
 		var rows []trustly.AccountBalance
@@ -84,11 +96,11 @@ func (s *Service) TrustlyBalance(ctx context.Context, by staff.Member) ([]trustl
 		sort.Slice(rows, func(i, j int) bool { return rows[i].Currency < rows[j].Currency })
 	}
 	answer, jerr := json.Marshal(rows)
-	update := map[string]any{"claimed_at": nil}
-	if err == nil && jerr == nil {
-		update = map[string]any{"claimed_at": nil, "asked_at": now, "answer": string(answer)}
+	var uerr error
+	if err == nil && jerr == nil { // claimed_at stays: the call, answered or not, holds the next one back
+		uerr = s.db.WithContext(context.WithoutCancel(ctx)).Model(&models.TrustlyPoll{}).Where("method = ?", method).
+			Updates(map[string]any{"asked_at": now, "answer": string(answer)}).Error
 	}
-	uerr := s.db.WithContext(context.WithoutCancel(ctx)).Model(&models.TrustlyPoll{}).Where("method = ?", method).Updates(update).Error
 	switch {
 	case err != nil:
 		s.log.Warn("Trustly balance failed", "err", err, "staff_id", by.ID)

@@ -85,10 +85,13 @@ func TestScaleOutTrustlyBalanceOncePerQuarterHour(t *testing.T) {
 }
 
 // TestTrustlyBalanceKeptInDatabase: the answer kept in the database is what every
-// instance shows until BalanceEvery has passed, when one instance asks again; a
-// failed call is not kept (the next request asks again); and while an instance is
-// asking for the first time, another gets a problem saying so rather than asking
-// too.
+// instance shows until BalanceEvery has passed, when one instance asks again. A
+// call that brought no answer may have reached Trustly all the same (a lost
+// answer, or a claim left by an instance that stopped while asking), so it holds
+// every instance back for BalanceEvery as an answered call does: the last answer
+// is shown meanwhile, or, with none, a problem saying when Trustly may be asked
+// again. While an instance is asking for the first time, another gets a problem
+// saying so rather than asking too.
 func TestTrustlyBalanceKeptInDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
@@ -97,9 +100,19 @@ func TestTrustlyBalanceKeptInDatabase(t *testing.T) {
 			t.Fatal("Trustly unreachable: balance answered; want an error")
 		}
 		a, b := e.service(nil), e.service(nil)
+		e.clock.Advance(cashier.BalanceEvery - time.Second)
+		if _, _, err := a.TrustlyBalance(e.ctx, fin); err == nil {
+			t.Error("within BalanceEvery of a call without an answer: answered; want a problem")
+		} else {
+			wantProblem(t, err, "Trustly did not answer when last asked for our balance")
+		}
+		if n := e.apiCalls("Balance"); n != 0 {
+			t.Errorf("Balance calls within BalanceEvery of a failed one: %d; want 0", n)
+		}
+		e.clock.Advance(time.Second)
 		rows, at, err := a.TrustlyBalance(e.ctx, fin)
 		if err != nil || len(rows) == 0 || e.clock.Now().Sub(at) >= time.Microsecond {
-			t.Fatalf("after a failed call: %v at %v, %v; want Trustly asked again now", rows, at, err)
+			t.Fatalf("BalanceEvery after a failed call: %v at %v, %v; want Trustly asked again now", rows, at, err)
 		}
 		e.clock.Advance(cashier.BalanceEvery - time.Second)
 		again, at2, err := b.TrustlyBalance(e.ctx, fin)
@@ -119,7 +132,7 @@ func TestTrustlyBalanceKeptInDatabase(t *testing.T) {
 
 		// Another instance is asking (its claim is fresh) and no answer is kept yet.
 		if err := db.Model(&models.TrustlyPoll{}).Where("method = ?", "Balance").
-			Updates(map[string]any{"asked_at": nil, "answer": "", "claimed_at": e.clock.Now()}).Error; err != nil {
+			Updates(map[string]any{"asked_at": nil, "answer": "", "claimed_at": e.clock.Now().Truncate(time.Microsecond)}).Error; err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := a.TrustlyBalance(e.ctx, fin); err == nil {
@@ -127,10 +140,17 @@ func TestTrustlyBalanceKeptInDatabase(t *testing.T) {
 		} else {
 			wantProblem(t, err, "Trustly's balance is being asked for right now")
 		}
-		// A claim older than a call can take was left by a stopped instance.
+		// A claim older than a call can take was left by a stopped instance, whose
+		// call may have reached Trustly: nobody asks before BalanceEvery after it.
 		e.clock.Advance(2 * time.Minute)
+		if _, _, err := a.TrustlyBalance(e.ctx, fin); err == nil {
+			t.Error("2 minutes after a stale claim: answered; want a problem")
+		} else {
+			wantProblem(t, err, "Trustly did not answer when last asked for our balance")
+		}
+		e.clock.Advance(cashier.BalanceEvery - 2*time.Minute)
 		if _, _, err := a.TrustlyBalance(e.ctx, fin); err != nil {
-			t.Errorf("after a stale claim: %v; want Trustly asked", err)
+			t.Errorf("BalanceEvery after a stale claim: %v; want Trustly asked", err)
 		}
 		if n := e.apiCalls("Balance"); n != 3 {
 			t.Errorf("Balance calls: %d; want 3", n)

@@ -229,7 +229,7 @@ func reconcilePage(svc *cashier.Service) fiber.Handler {
 		case errors.Is(err, staff.ErrNotAllowed):
 			return err
 		case errors.As(err, &busy):
-			p.BalanceProblem = busy.Message // another instance is asking Trustly right now
+			p.BalanceProblem = busy.Message // another instance is asking Trustly right now, or the last call brought no answer
 		case err != nil:
 			p.BalanceProblem = "Trustly did not answer with our balance; try again later." // logged by the cashier
 		}

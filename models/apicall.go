@@ -23,11 +23,12 @@ type APICall struct {
 // TrustlyPoll is the last answer to a Trustly method that may be asked only now
 // and then (Balance: once every 15 minutes), kept in the database so that every
 // instance of the cashier answers from it: one row per method, created when first
-// needed. ClaimedAt is set while an instance asks Trustly, so that the others do
-// not ask at the same time.
+// needed. ClaimedAt is when an instance last began asking Trustly: the others do
+// not ask at the same time, nor within the method's interval of it, since a call
+// that brought no answer may have reached Trustly all the same.
 type TrustlyPoll struct {
 	Method    string     `gorm:"primaryKey;size:32"` // as Trustly spells it: "Balance"
 	AskedAt   *time.Time // when the last answer was asked for; nil before the first
 	Answer    string     `gorm:"type:text;not null;default:''"` // the last answer, as JSON
-	ClaimedAt *time.Time // when an instance began asking; nil when none is
+	ClaimedAt *time.Time // when an instance last began asking; nil before the first
 }
