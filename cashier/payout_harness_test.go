@@ -97,8 +97,16 @@ type payNote struct {
 // newPayEnv starts a sandbox (opts change its config) and a Service on db.
 func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv {
 	t.Helper()
-	e := &payEnv{t: t, ctx: context.Background(), db: db, sb: sandboxtest.Start(t, opts...),
-		clock: &payClock{now: time.Now().UTC()}, calls: map[string]int{}}
+	clock := &payClock{now: time.Now().UTC()}
+	// The sandbox times Balance and GetWithdrawals calls with the services' clock,
+	// and no test may make one more often than Trustly allows.
+	opts = append([]func(*sandbox.Config){func(c *sandbox.Config) { c.LimitNow = clock.Now }}, opts...)
+	e := &payEnv{t: t, ctx: context.Background(), db: db, sb: sandboxtest.Start(t, opts...), clock: clock, calls: map[string]int{}}
+	t.Cleanup(func() {
+		if calls := e.sb.Sandbox.TooOften(); len(calls) > 0 {
+			t.Errorf("calls made more often than Trustly allows (API.md §4.6, §4.8): %+v", calls)
+		}
+	})
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		var m struct{ Method string }

@@ -387,10 +387,15 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 	}
 }
 
-// checkRefunds settles refunds whose Refund call had no known outcome: each is
-// claimed by a conditional UPDATE (so instances running together ask once) and
-// checked at most once per refundCheckEvery with GetWithdrawals on its deposit's
-// orderid, which lists the deposit's refunds. ResumePayouts runs it.
+// checkRefunds settles refunds whose Refund call had no known outcome with
+// GetWithdrawals on their deposit's orderid, which lists the deposit's refunds.
+// Trustly allows that call once per refundCheckEvery per orderid (API.md §4.6), so
+// the deposit's row remembers it (TransferChecks, TransferCheckedAt): the refunds
+// of one deposit due together share one call, one that becomes due within
+// refundCheckEvery of the last call waits, and the deposit is claimed by a
+// conditional UPDATE so that instances running together ask once. Each refund
+// asked about counts the check (LedgerChecks, LedgerCheckedAt). ResumePayouts
+// runs it.
 func (s *Service) checkRefunds(ctx context.Context) error {
 	var orders []models.Order
 	err := s.db.WithContext(ctx).Where("kind = ? AND outcome_unknown_at IS NOT NULL AND sent_at IS NULL AND released_at IS NULL", models.OrderRefund).
@@ -398,36 +403,66 @@ func (s *Service) checkRefunds(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("check refunds: %w", err)
 	}
-	var errs []error
+	var deposits []int64
+	due := map[int64][]models.Order{}
 	for _, order := range orders {
-		now := s.now().UTC()
-		if order.LedgerCheckedAt != nil && now.Sub(*order.LedgerCheckedAt) < refundCheckEvery {
-			continue
+		if len(due[order.ParentID]) == 0 {
+			deposits = append(deposits, order.ParentID)
 		}
-		res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND ledger_checks = ?", order.ID, order.LedgerChecks).
-			Updates(map[string]any{"ledger_checks": order.LedgerChecks + 1, "ledger_checked_at": now})
-		if res.Error != nil {
-			errs = append(errs, fmt.Errorf("check refund %d: %w", order.ID, res.Error))
-			continue
+		due[order.ParentID] = append(due[order.ParentID], order)
+	}
+	var errs []error
+	for _, depID := range deposits {
+		if err := s.checkDepositRefunds(ctx, depID, due[depID]); err != nil {
+			errs = append(errs, err)
 		}
-		if res.RowsAffected == 0 {
-			continue
+	}
+	return errors.Join(errs...)
+}
+
+// checkDepositRefunds asks GetWithdrawals once about deposit depID's refunds
+// whose outcome is unknown, unless it was asked within refundCheckEvery or
+// another instance claims the call, and settles each of refunds with the answer.
+func (s *Service) checkDepositRefunds(ctx context.Context, depID int64, refunds []models.Order) error {
+	var dep models.Order
+	if err := s.db.WithContext(ctx).Where("id = ?", depID).Take(&dep).Error; err != nil {
+		return fmt.Errorf("check refunds of deposit %d: %w", depID, err)
+	}
+	now := s.now().UTC()
+	if dep.TransferCheckedAt != nil && now.Sub(*dep.TransferCheckedAt) < refundCheckEvery {
+		return nil
+	}
+	res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND transfer_checks = ?", dep.ID, dep.TransferChecks).
+		Updates(map[string]any{"transfer_checks": dep.TransferChecks + 1, "transfer_checked_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("check refunds of deposit %d: %w", depID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil // another instance is asking
+	}
+	ids := make([]int64, len(refunds))
+	for i, r := range refunds {
+		ids[i] = r.ID
+	}
+	err := s.db.WithContext(ctx).Model(&models.Order{}).Where("id IN ?", ids).
+		Updates(map[string]any{"ledger_checks": gorm.Expr("ledger_checks + 1"), "ledger_checked_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("check refunds of deposit %d: %w", depID, err)
+	}
+	rows, err := recorded(ctx, s, aboutOrder(refunds[0]), s.trustly.GetWithdrawals, trustly.GetWithdrawalsParams{OrderID: dep.TrustlyOrderID})
+	var te *trustly.Error
+	if errors.As(err, &te) && te.Signed && te.Code == trustly.CodeInvalidOrderID {
+		rows, err = nil, nil // Trustly knows no refund of this deposit
+	}
+	if err != nil {
+		for _, r := range refunds {
+			s.refundLog(r).Warn("GetWithdrawals failed; the refund stays reserved", "err", err)
 		}
-		var dep models.Order
-		if err := s.db.WithContext(ctx).Where("id = ?", order.ParentID).Take(&dep).Error; err != nil {
-			errs = append(errs, fmt.Errorf("check refund %d: deposit: %w", order.ID, err))
-			continue
-		}
-		rows, err := recorded(ctx, s, aboutOrder(order), s.trustly.GetWithdrawals, trustly.GetWithdrawalsParams{OrderID: dep.TrustlyOrderID})
-		var te *trustly.Error
-		if errors.As(err, &te) && te.Signed && te.Code == trustly.CodeInvalidOrderID {
-			rows, err = nil, nil // Trustly knows no refund of this deposit
-		}
-		if err != nil {
-			s.refundLog(order).Warn("GetWithdrawals failed; the refund stays reserved", "err", err)
-			continue
-		}
-		if err := s.settleRefund(ctx, order.ID, rows, now); err != nil {
+		return nil
+	}
+	var errs []error
+	for _, r := range refunds {
+		if err := s.settleRefund(ctx, r.ID, rows, now); err != nil {
 			errs = append(errs, err)
 		}
 	}

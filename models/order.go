@@ -289,6 +289,8 @@ type Order struct {
 	// TransferState is GetWithdrawals' last transferstate ("EXECUTING", …), shown to
 	// the player in words; TransferCheckedAt is when it was last asked and
 	// TransferChecks how often: at most once per 15 minutes per payout (API.md §4.6).
+	// On a deposit they count the GetWithdrawals calls about its refunds, which are
+	// asked for with the deposit's orderid, under the same limit.
 	TransferState     string `gorm:"size:32;not null;default:''"`
 	TransferChecks    int    `gorm:"not null;default:0"`
 	TransferCheckedAt *time.Time
