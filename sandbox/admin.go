@@ -36,6 +36,7 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /sandbox/orders/{id}", s.adminOnly(http.HandlerFunc(s.orderPage)))
 	mux.Handle("POST /sandbox/payout-scenario", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setPayoutScenario))))
 	mux.Handle("POST /sandbox/ledger-glitch", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setLedgerGlitch))))
+	mux.Handle("POST /sandbox/orders/{id}/fire", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.fireHeld))))
 }
 
 // adminOnly asks for Config.AdminPassword, when there is one, before h. The
@@ -132,6 +133,22 @@ func (s *Sandbox) setLedgerGlitch(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 
+// fireHeld is an order page's "Fire held notifications" form; adminRoutes
+// refuses it from another origin.
+func (s *Sandbox) fireHeld(w http.ResponseWriter, r *http.Request) {
+	o, err := s.order(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.renderAdmin(w, r, http.StatusNotFound, views.Message("Unknown order", "No order "+r.PathValue("id")+"."))
+		return
+	}
+	if _, err := s.FireHeld(r.Context(), o.ID); err != nil {
+		s.log.Error("fire held notifications", "order_id", o.ID, "err", err)
+		http.Error(w, "database error", http.StatusInternalServerError)
+		return
+	}
+	http.Redirect(w, r, "../"+o.ID, http.StatusSeeOther)
+}
+
 const timeFormat = "2006-01-02 15:04:05.000"
 
 func (s *Sandbox) ordersPage(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +225,7 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 		s.renderAdmin(w, r, http.StatusNotFound, views.Message("Unknown order", "No order "+r.PathValue("id")+"."))
 		return
 	}
-	p := views.OrderPage{}
+	p := views.OrderPage{ID: o.ID}
 	add := func(label, value string) {
 		if value != "" {
 			p.Fields = append(p.Fields, views.Option{Label: label, Value: value})
@@ -239,6 +256,9 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 	add("SuccessURL", o.SuccessURL)
 	add("FailURL", o.FailURL)
 	add("URLTarget", o.URLTarget)
+	if o.HoldNotifications {
+		add("HoldNotifications", "1: notifications wait to be fired")
+	}
 	add("attributes", o.Attributes)
 	add("created", o.CreatedAt.Format(timeFormat))
 	if (o.Kind == KindDeposit || o.Kind == KindSelectAccount) && o.Status == StatusCreated {
@@ -268,6 +288,9 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 				Result: result, Answer: a.Answer, Millis: strconv.FormatInt(a.Millis, 10), OK: a.OK})
 		}
 		p.Notifications = append(p.Notifications, n)
+		if row.Status == OutboxHeld {
+			p.Held++
+		}
 	}
 	s.renderAdmin(w, r, http.StatusOK, views.Order(p))
 }

@@ -60,7 +60,8 @@ func (o *Order) loginOnly() bool {
 }
 
 // enqueue stores notes in the outbox for o, starting after NotifyDelay plus any
-// chaos delay, and wakes the deliverer.
+// chaos delay, and wakes the deliverer; with HoldNotifications they are stored
+// held, each with its planned due time, until fired (FireHeld).
 func (s *Sandbox) enqueue(tx *gorm.DB, o *Order, notes []note) error {
 	now := s.now()
 	base := now.Add(s.cfg.NotifyDelay + s.cfg.Chaos.Delay + time.Duration(o.ChaosDelayMs)*time.Millisecond)
@@ -72,6 +73,10 @@ func (s *Sandbox) enqueue(tx *gorm.DB, o *Order, notes []note) error {
 	unreachable := 0
 	if o.Scenario == ScenarioMerchantUnreachable {
 		unreachable = s.cfg.UnreachableAttempts
+	}
+	status := OutboxPending
+	if o.HoldNotifications {
+		status = OutboxHeld
 	}
 	span := time.Duration(len(notes)) * s.cfg.StepDelay
 	for i, n := range notes {
@@ -94,7 +99,7 @@ func (s *Sandbox) enqueue(tx *gorm.DB, o *Order, notes []note) error {
 			return fmt.Errorf("encode %s notification: %w", n.method, err)
 		}
 		row := Outbox{NotificationID: id, OrderID: o.ID, Method: n.method, UUID: nid, URL: o.NotificationURL,
-			Body: string(body), Effect: n.effect, Status: OutboxPending, DueAt: due, Unreachable: unreachable,
+			Body: string(body), Effect: n.effect, Status: status, DueAt: due, Unreachable: unreachable,
 			CreatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err

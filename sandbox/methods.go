@@ -76,6 +76,7 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 	resend, resendAfter, _ := parseKYCResend(c.attr("SandboxKYCResend"))
 	person := c.attr("SandboxPerson")
 	fixed, _ := c.flag("UnchangeableNationalIdentificationNumber")
+	hold, _ := c.flag("HoldNotifications")
 	sc := Scenario(c.attr("SandboxScenario"))
 	if info, ok := scenarioByName(string(sc)); ok && !info.appliesTo(kind) {
 		return nil, fail(trustly.CodeInvalidOrderAttribute, "SandboxScenario "+string(sc)+" does not apply to "+c.method)
@@ -96,7 +97,8 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 		ChaosDelayMs: delay.Milliseconds(), Token: newToken(), Step: "bank",
 		ShopperStatement: c.attr("ShopperStatement"), Attributes: string(attrs), CreatedAt: s.now(),
 		KYCTimeoutMs: kycTimeout.Milliseconds(), KYCResend: resend, KYCResendAfterMs: resendAfter.Milliseconds(),
-		AutoPerson: person, NationalID: c.attr("NationalIdentificationNumber"), NationalIDFixed: fixed}
+		AutoPerson: person, NationalID: c.attr("NationalIdentificationNumber"), NationalIDFixed: fixed,
+		HoldNotifications: hold}
 	if p, ok := PersonByID(person); ok && o.Country == "" {
 		o.Country = p.Country
 	} else if p, ok := prefilled(o.NationalID); ok && o.Country == "" {

@@ -272,6 +272,25 @@ func (s *Sandbox) PayoutCalls(messageID string) int {
 	return pc.Calls
 }
 
+// FireHeld sends the held notifications of order orderID (HoldNotifications), as
+// the test environment's notification tool does: each is due at its planned time,
+// so those planned before now go out at once, in their planned order. It returns
+// how many it released.
+func (s *Sandbox) FireHeld(ctx context.Context, orderID string) (int, error) {
+	var n int64
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Outbox{}).Where("order_id = ? AND status = ?", orderID, OutboxHeld).Update("status", OutboxPending)
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fire held notifications of %s: %w", orderID, err)
+	}
+	s.log.Info("held notifications fired", "order_id", orderID, "notifications", n)
+	s.kick()
+	return int(n), nil
+}
+
 // PollEvery is how often Trustly lets a merchant call Balance, and GetWithdrawals
 // about one order (API.md §4.6, §4.8).
 const PollEvery = 15 * time.Minute

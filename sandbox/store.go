@@ -78,10 +78,13 @@ type Order struct {
 	AutoPerson       string // SandboxPerson: the test person auto-complete logs in as
 	NationalID       string // NationalIdentificationNumber as sent: pre-fills the bank login
 	NationalIDFixed  bool   // UnchangeableNationalIdentificationNumber: only that person may log in
-	ShopperStatement string
-	Attributes       string // the request's Attributes as JSON, for the order page
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// HoldNotifications: the order's notifications (kyc aside) are stored held and
+	// go out only when fired by hand (FireHeld), as in Trustly's test environment.
+	HoldNotifications bool
+	ShopperStatement  string
+	Attributes        string // the request's Attributes as JSON, for the order page
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 
 	notBefore time.Time // a queued refund: its notifications wait until then (not stored)
 }
@@ -123,6 +126,7 @@ const (
 	OutboxPending     OutboxStatus = "pending"     // due at DueAt, possibly after failed attempts
 	OutboxDelivered   OutboxStatus = "delivered"   // the merchant answered correctly
 	OutboxUndelivered OutboxStatus = "undelivered" // retries exhausted, or a kyc answer came too late
+	OutboxHeld        OutboxStatus = "held"        // HoldNotifications: waits to be fired by hand (FireHeld)
 )
 
 // Outbox is one delivery of a notification. A duplicate delivery (chaos, or the

@@ -75,7 +75,9 @@ type NotificationRow struct {
 
 // OrderPage shows one order and every delivery attempt with the merchant's answer.
 type OrderPage struct {
+	ID            string   // the orderid
 	Fields        []Option // label → value
 	CheckoutURL   string
 	Notifications []NotificationRow
+	Held          int // notifications held (HoldNotifications): the page offers to fire them
 }
