@@ -84,6 +84,13 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 	if c.attr("ShopperStatement") == "" && kind == KindDeposit {
 		c.log.Warn("Deposit without ShopperStatement")
 	}
+	// Trustly's model requires them and does not always enforce it (API.md §4.1,
+	// D); what a Pay N Play Deposit for an unknown player sends is UNKNOWN (§8).
+	for _, f := range []string{"Firstname", "Lastname", "Email"} {
+		if c.attr(f) == "" && kind == KindDeposit && !kyc {
+			c.log.Warn("Deposit without " + f)
+		}
+	}
 	cur := c.attr("Currency")
 	amount, _ := parseAmount(c.attr("Amount"), cur)
 	lo, _ := parseAmount(c.attr("SuggestedMinAmount"), cur)
