@@ -333,9 +333,9 @@ func TestDepositLimitsCountCreditAboveOrder(t *testing.T) {
 // TestCreditBelowOrderCountsCredited: a deposit counts what it reserved while
 // its money may still come, and once its credit is booked, what was credited: a
 // credit of less than the order frees the rest of the headroom, so the player may
-// deposit it again, and it is not a credit past a limit. A debit after the credit
-// leaves it counting what was credited, and a second credit, which is flagged and
-// not booked, adds nothing.
+// deposit it again, and it is not a credit past a limit. A second credit, which is
+// flagged and not booked, adds nothing, and a debit of the credit frees it
+// (TestDebitedDepositCountsNoMore).
 func TestCreditBelowOrderCountsCredited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := limitsRig(t, db)
@@ -378,7 +378,83 @@ func TestCreditBelowOrderCountsCredited(t *testing.T) {
 		if got := r.reload(o); got.Status != models.OrderDebited {
 			t.Fatalf("after the debit: %s; want debited", got.Status)
 		}
-		used("the credit debited", 100000)
+		used("the credit debited", 60000)
+	})
+}
+
+// TestDebitedDepositCountsNoMore: a deposit whose credit Trustly debits (API.md
+// test case D1) no longer counts against the limits, in every period: the money
+// never stayed. A debit answered FAILED took nothing back, as the ledger says, so
+// its deposit still counts what was credited. A debit that came before its credit
+// counts against what the credit brings: before a smaller credit nothing (the
+// difference is given back), before a larger one what stays, and that credit is
+// not read as one past a limit.
+func TestDebitedDepositCountsNoMore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000, limits.Week: 150000,
+			limits.Month: 200000}); err != nil {
+			t.Fatal(err)
+		}
+		used := func(when string, want int64) {
+			t.Helper()
+			st, err := r.svc.DepositLimits(r.ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ps := range st.Periods {
+				if ps.Used.Minor != want {
+					t.Errorf("%s: the %s limit used %d; want %d", when, ps.Period, ps.Used.Minor, want)
+				}
+			}
+		}
+		start := func(minor int64) models.Order {
+			t.Helper()
+			o, err := r.svc.StartDeposit(r.ctx, p, sek(minor), "10.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.reload(o)
+		}
+		d1 := start(100000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, d1, p.EndUserID, nil), "OK")
+		used("1000.00 credited", 100000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, d1, p.EndUserID, nil), "OK")
+		if got := r.reload(d1); got.Status != models.OrderDebited || r.wallet(p) != 0 {
+			t.Fatalf("after the debit: %s, wallet %d; want debited, 0", got.Status, r.wallet(p))
+		}
+		used("1000.00 credited, then debited", 0)
+
+		failed := start(30000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, failed, p.EndUserID, nil), "OK")
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, failed, "someone-else", nil), "FAILED")
+		if r.wallet(p) != 30000 {
+			t.Fatalf("a debit answered FAILED: wallet %d; want the 300.00 credited still there", r.wallet(p))
+		}
+		used("300.00 credited, its debit answered FAILED", 30000)
+
+		early := start(20000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, early, p.EndUserID, nil), "OK")
+		used("a debit of 200.00 before its credit", 30000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, early, p.EndUserID, map[string]any{"amount": "150.00"}), "OK")
+		if got := r.reload(early); strings.Contains(got.Flag, "passes") || r.wallet(p) != 30000 {
+			t.Errorf("a credit of 150.00 after a debit of 200.00: flag %q, wallet %d; want no limit passed, 30000", got.Flag, r.wallet(p))
+		}
+		used("a debit of 200.00, then a credit of 150.00", 30000)
+
+		more := start(70000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, more, p.EndUserID, nil), "OK")
+		used("a debit of 700.00 before its credit", 30000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, more, p.EndUserID, map[string]any{"amount": "800.00"}), "OK")
+		if got := r.reload(more); strings.Contains(got.Flag, "passes") || r.wallet(p) != 40000 {
+			t.Errorf("a credit of 800.00 after a debit of 700.00, 100.00 staying: flag %q, wallet %d; want no limit passed, 40000",
+				got.Flag, r.wallet(p))
+		}
+		used("a debit of 700.00, then a credit of 800.00", 40000)
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1"); err != nil {
+			t.Errorf("600.00 of the day's 1000.00 with 400.00 counted: %v; want it started", err)
+		}
 	})
 }
 

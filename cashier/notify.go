@@ -667,16 +667,18 @@ func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Mon
 // than order counted against them (limits.Counts: more than its amount or its
 // kyc's limit, or a late credit on a cancelled deposit): the money is booked all
 // the same, as Trustly says, and a credit that takes the player past a limit is
-// flagged so, for staff, with the period, the limit and what it counts then.
+// flagged so, for staff, with the period, the limit and what it counts then. What
+// a debit booked before the credit took back never stays, so it is not counted.
 func (s *Service) flagCreditPastLimit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
-	if amount.Minor <= limits.Counts(*order) {
+	stays := amount.Minor - min(order.DebitedMinor, amount.Minor)
+	if stays <= limits.Counts(*order) {
 		return nil
 	}
 	var player models.Player
 	if err := tx.Where("id = ?", order.PlayerID).Take(&player).Error; err != nil {
 		return fmt.Errorf("read player %d of order %d: %w", order.PlayerID, order.ID, err)
 	}
-	ps, passed, err := s.limits.Passed(ctx, tx, player, *order, amount.Minor, now)
+	ps, passed, err := s.limits.Passed(ctx, tx, player, *order, stays, now)
 	if err != nil || !passed {
 		return err
 	}
@@ -808,6 +810,7 @@ func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Mone
 	if booked == amount && amount != order.Expected() {
 		order.AddFlag(fmt.Sprintf("debit of %s differs from %s: booked as debited", amount, expectedText(order)))
 	}
+	order.DebitedMinor = booked.Minor
 	setOnce(&order.DebitedAt, now)
 	log.Warn("deposit debited: the bank did not settle it; the player may be blocked", "amount", booked.String())
 	return nil

@@ -60,7 +60,8 @@ func (a allowanceOf) DepositAllowance(context.Context, paynplay.Depositor, strin
 // or more (above the limit, at the order's amount, above it) is booked as Trustly
 // says and flagged, as any credit of another amount than asked; an order without
 // a limit is compared with its amount, as before. The deposit limits count what
-// the credit booked, less or more than the limit; before a credit, the limit. A
+// the credit booked, less or more than the limit; before a credit, the limit;
+// less, either way, what a debit took back, since that money never stayed. A
 // debit before the credit takes back no more than the limit; one after it no
 // more than the credit.
 func TestCappedDepositCredit(t *testing.T) {
@@ -94,10 +95,10 @@ func TestCappedDepositCredit(t *testing.T) {
 			{"credit > order", capped, []string{"credit 2500.00"}, 100000, []int64{250000}, flagAbove, 250000},
 			{"no limit, credit = order", unlimited, []string{"credit 2000.00"}, 0, []int64{200000}, "", 200000},
 			{"no limit, credit < order", unlimited, []string{"credit 1500.00"}, 0, []int64{150000}, flagPartial, 150000},
-			{"credit = limit, then its debit", capped, []string{"credit 1000.00", "debit 1000.00"}, 100000, []int64{100000, 0}, "", 100000},
-			{"debit of the limit before its credit", capped, []string{"debit 1000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, "", 100000},
-			{"debit of the order before the limit's credit", capped, []string{"debit 2000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, flagDebit, 100000},
-			{"debit below the limit, no credit yet", capped, []string{"debit 800.00"}, 100000, []int64{-80000}, flagDebit8, 100000},
+			{"credit = limit, then its debit", capped, []string{"credit 1000.00", "debit 1000.00"}, 100000, []int64{100000, 0}, "", 0},
+			{"debit of the limit before its credit", capped, []string{"debit 1000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, "", 0},
+			{"debit of the order before the limit's credit", capped, []string{"debit 2000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, flagDebit, 0},
+			{"debit below the limit, no credit yet", capped, []string{"debit 800.00"}, 100000, []int64{-80000}, flagDebit8, 20000},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				r.t, r.svc = t, tt.svc

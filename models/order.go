@@ -225,9 +225,15 @@ type Order struct {
 	// CreditedMinor is what the deposit's credit booked to the wallet, as Trustly
 	// said (set with CreditedAt; 0 before): once it is set, the deposit limits
 	// count it instead of what the order reserved, more or less.
-	CreditedMinor int64      `gorm:"not null;default:0"`
-	CreditHeldAt  *time.Time // a credit came before the kyc said CONTINUE: not booked until then
-	DebitHeldAt   *time.Time // a debit came before the kyc said CONTINUE: not booked until then
+	CreditedMinor int64 `gorm:"not null;default:0"`
+	// DebitedMinor is what the deposit's debit booked out of the wallet (set with
+	// DebitedAt; 0 before); a smaller credit after it gives the difference back
+	// ("debit-excess"). The deposit limits count the credit less it, never below
+	// 0, since that money never stayed. A debit answered FAILED books nothing and
+	// sets nothing; 0 also for a debit booked before it was kept.
+	DebitedMinor int64      `gorm:"not null;default:0"`
+	CreditHeldAt *time.Time // a credit came before the kyc said CONTINUE: not booked until then
+	DebitHeldAt  *time.Time // a debit came before the kyc said CONTINUE: not booked until then
 	// HeldCreditID and HeldDebitID are Trustly's notificationids of the credit and
 	// the debit held: the kyc books exactly those, never another credit stored for
 	// the order (one refused for its enduserid or currency, or a second one). ""

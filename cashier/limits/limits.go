@@ -538,7 +538,8 @@ const margin = 14 * 24 * time.Hour
 // limit: before, its player or amount may not be known, and the kyc decision that
 // reads the limits must not count the very order it decides. Once its credit is
 // booked, a deposit counts what it was credited (Order.CreditedMinor), more or
-// less than it reserved: the money that came. A payout counts, when net, from when
+// less than it reserved: the money that came, less what a debit took back
+// (Order.DebitedMinor), which never stayed; a debit answered FAILED took nothing. A payout counts, when net, from when
 // it was sent unless it came back or failed.
 func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
@@ -552,7 +553,7 @@ func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, 
 	defer rows.Close()
 	for rows.Next() {
 		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Currency: currency}}
-		if err := rows.Scan(&o.Amount.Minor, &o.CreditedMinor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt,
+		if err := rows.Scan(&o.Amount.Minor, &o.CreditedMinor, &o.DebitedMinor, &o.Status, &o.PayNPlay, &o.KYCOutcome, &o.KYCLimitMinor, &o.CreatedAt,
 			&o.CreditedAt); err != nil {
 			return nil, nil, fmt.Errorf("deposits of player %d: %w", playerID, err)
 		}
@@ -647,7 +648,7 @@ var (
 	// currency created since a moment: an index range of
 	// idx_orders_player_deposits (store), whose WHERE the kind's literal matches
 	// (a bound parameter would not).
-	depositsSQL = `SELECT amount_minor, credited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at, credited_at FROM orders
+	depositsSQL = `SELECT amount_minor, credited_minor, debited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at, credited_at FROM orders
 WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
 	// payoutsSQL selects the amounts of the player's payouts in a currency sent
 	// since a moment and neither returned nor failed at the bank (payoutfailed:
@@ -670,16 +671,19 @@ func Counts(o models.Order) int64 {
 	if o.CreditedAt != nil && o.CreditedMinor > 0 {
 		// Booked: what the wallet got, as Trustly said, more or less than was
 		// reserved (either flagged). Only one credit of a deposit is ever booked,
-		// so no more can come to it; a debit after it leaves it as it is.
-		return o.CreditedMinor
+		// so no more can come to it. What a debit took back (DebitedMinor) never
+		// stayed: the bank did not settle it (API.md test case D1).
+		return max(0, o.CreditedMinor-o.DebitedMinor)
 	}
 	// Reserved, while its money may still come: its amount, or its kyc's lower
-	// limit. Also for a credit booked before the credited amount was kept.
+	// limit, less what a debit before the credit took back (the credit, when it
+	// comes, evens it out). Also for a credit booked before the credited amount
+	// was kept.
 	m := o.Amount.Minor
 	if o.KYCLimitMinor > 0 && (m == 0 || o.KYCLimitMinor < m) {
 		m = o.KYCLimitMinor
 	}
-	return m
+	return max(0, m-o.DebitedMinor)
 }
 
 // lockPlayer takes player's row lock until tx ends (PostgreSQL): every deposit

@@ -712,12 +712,15 @@ func TestRaiseFlagMonthAllowance(t *testing.T) {
 
 // TestCountsCredited: what a deposit counts against the limits: what it reserved
 // (its amount, or its kyc's lower limit) until its credit is booked, then what
-// was credited, less or more, also after a debit; a credit booked before the
-// credited amount was kept counts what was reserved. NL's net limits count it so:
-// 700 EUR asked, 500 credited and a payout of 200 sent leave 300 counted.
+// was credited, less or more, less what a debit took back (a debit before the
+// credit takes from what was reserved); a credit booked before the credited
+// amount was kept counts what was reserved, and a debit booked before the debited
+// amount was kept takes nothing from it. NL's net limits count the same: 700 EUR
+// asked, 500 credited, a payout of 200 sent, and 200 credited and debited leave
+// 300 counted.
 func TestCountsCredited(t *testing.T) {
 	at := time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)
-	deposit := func(amount, kycLimit, credited int64, debited bool) models.Order {
+	deposit := func(amount, kycLimit, credited, debited int64) models.Order {
 		o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Minor: amount, Currency: "EUR"}, PendingAt: &at,
 			KYCLimitMinor: kycLimit, CreditedMinor: credited}
 		if kycLimit > 0 {
@@ -726,8 +729,8 @@ func TestCountsCredited(t *testing.T) {
 		if credited >= 0 {
 			o.CreditedAt = &at
 		}
-		if debited {
-			o.DebitedAt = &at
+		if debited >= 0 {
+			o.DebitedAt, o.DebitedMinor = &at, debited
 		}
 		o.Refresh()
 		return o
@@ -737,14 +740,17 @@ func TestCountsCredited(t *testing.T) {
 		o    models.Order
 		want int64
 	}{
-		{"pending", deposit(60000, 0, -1, false), 60000},
-		{"pending, its kyc's lower limit", deposit(60000, 50000, -1, false), 50000},
-		{"credited less", deposit(60000, 0, 40000, false), 40000},
-		{"credited more", deposit(60000, 0, 70000, false), 70000},
-		{"credited less than its kyc's limit", deposit(60000, 50000, 30000, false), 30000},
-		{"credited less, then debited", deposit(60000, 0, 40000, true), 40000},
-		{"debited with no credit", deposit(60000, 0, -1, true), 60000},
-		{"credited before the amount was kept", deposit(60000, 0, 0, false), 60000},
+		{"pending", deposit(60000, 0, -1, -1), 60000},
+		{"pending, its kyc's lower limit", deposit(60000, 50000, -1, -1), 50000},
+		{"credited less", deposit(60000, 0, 40000, -1), 40000},
+		{"credited more", deposit(60000, 0, 70000, -1), 70000},
+		{"credited less than its kyc's limit", deposit(60000, 50000, 30000, -1), 30000},
+		{"credited less, then debited", deposit(60000, 0, 40000, 40000), 0},
+		{"credited, then debited in part", deposit(60000, 0, 60000, 25000), 35000},
+		{"debited with no credit", deposit(60000, 0, -1, 60000), 0},
+		{"debited in part with no credit", deposit(60000, 0, -1, 10000), 50000},
+		{"debited before the debited amount was kept", deposit(60000, 0, 60000, 0), 60000},
+		{"credited before the amount was kept", deposit(60000, 0, 0, -1), 60000},
 	} {
 		if tt.o.CreditedMinor < 0 {
 			tt.o.CreditedMinor = 0
@@ -765,6 +771,12 @@ func TestCountsCredited(t *testing.T) {
 		if err := db.Save(&d).Error; err != nil {
 			t.Fatal(err)
 		}
+		back := e.deposit(p, 20000, now.Add(-80*time.Minute))
+		back.CreditedAt, back.CreditedMinor, back.DebitedAt, back.DebitedMinor = &credited, 20000, &credited, 20000
+		back.Refresh()
+		if err := db.Save(&back).Error; err != nil {
+			t.Fatal(err)
+		}
 		sent := now.Add(-time.Hour).UTC()
 		payout := models.Order{MessageID: models.NewMessageID(models.OrderPayout), Kind: models.OrderPayout, PlayerID: p.ID,
 			Amount: models.Money{Minor: 20000, Currency: "EUR"}, SentAt: &sent, CreatedAt: sent}
@@ -774,7 +786,7 @@ func TestCountsCredited(t *testing.T) {
 		}
 		st := e.status(p, now)
 		if got := st.Periods[2].Used.Minor; got != 30000 {
-			t.Errorf("700 asked, 500 credited, 200 paid out: used %d; want 30000", got)
+			t.Errorf("700 asked, 500 credited, 200 paid out, 200 credited and debited: used %d; want 30000", got)
 		}
 		if got := st.Refusal(models.Money{Minor: 40000, Currency: "EUR"}); got != "" {
 			t.Errorf("a deposit of 400 EUR of the 400 left: refused %q; want it allowed", got)
