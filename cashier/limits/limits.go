@@ -791,7 +791,8 @@ func (s *Service) allowance(db *gorm.DB, who paynplay.Depositor, currency string
 // units; 0 asks for none), at the Service's clock, in tx with the player's row
 // locked. A period whose wanted limit is the one in force or already asked for is
 // left alone. A lowering applies at once; a raise or a removal waits as the policy
-// says, and one that FlagRaiseAbove names is flagged (Policy.raiseFlag). It fails
+// says, and FlagRaiseAbove flags them (Policy.raiseFlag): the raises of one
+// request get one flag, on the first change flagged, naming them all. It fails
 // with a *models.Problem when the policy requires a limit that wanted removes. It
 // returns the changes recorded.
 func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, currency string, wanted map[Period]int64) ([]Change, error) {
@@ -839,6 +840,8 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 		}
 	}
 	var out []Change
+	var raises []raise
+	var raised []int // the index in out of each of raises
 	for _, per := range Periods {
 		v, ok := wanted[per]
 		if !ok {
@@ -864,12 +867,17 @@ func (s *Service) Set(ctx context.Context, tx *gorm.DB, player models.Player, cu
 			RequestedAt: now, EffectiveAt: now}
 		if lower := eff != 0 && (cur == 0 || eff <= cur); !lower {
 			c.EffectiveAt = pol.RaiseAt(per, now)
-			c.Flag = pol.raiseFlag(per, eff, before, after, currency)
-		}
-		if err := tx.Create(&c).Error; err != nil {
-			return nil, fmt.Errorf("record %s limit of player %d: %w", per, player.ID, err)
+			raises, raised = append(raises, raise{Period: per, Eff: eff}), append(raised, len(out))
 		}
 		out = append(out, c)
+	}
+	if flag, first := pol.raiseFlag(raises, before, after, currency); first >= 0 {
+		out[raised[first]].Flag = flag
+	}
+	for i := range out {
+		if err := tx.Create(&out[i]).Error; err != nil {
+			return nil, fmt.Errorf("record %s limit of player %d: %w", out[i].Period, player.ID, err)
+		}
 	}
 	return out, nil
 }

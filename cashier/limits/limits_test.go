@@ -603,7 +603,9 @@ var amountSpace = regexp.MustCompile(`(\d) `)
 // days), a period without a limit bounding nothing; so a raise of the day or week
 // limit is flagged when it takes that above 10 000 SEK, and a raise of the month
 // limit as before, whatever the other limits. The flag names the limit raised and
-// what it allows a month. Markets without flag_raise_above flag nothing.
+// what it allows a month; one request that raises several limits gets one flag,
+// on the first change flagged, naming every limit it raised (a lowering is not
+// named). Markets without flag_raise_above flag nothing.
 func TestRaiseFlagMonthAllowance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		rolling, err := limits.Parse(`{"SE": {"periods": "rolling"}}`)
@@ -646,6 +648,15 @@ func TestRaiseFlagMonthAllowance(t *testing.T) {
 			{name: "day removed within", initial: map[limits.Period]int64{limits.Day: 100, limits.Week: 1000}, raise: map[limits.Period]int64{limits.Day: 0}},
 			{name: "month raised as before", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 5000}, raise: map[limits.Period]int64{limits.Month: 20000},
 				flagged: limits.Month, want: []string{"raise of the monthly limit to 20 000,00 SEK", "above 10 000,00 SEK", "3 100,00 SEK a month"}},
+			{name: "day and week raised at once: one flag", initial: map[limits.Period]int64{limits.Day: 100, limits.Week: 1000},
+				raise: map[limits.Period]int64{limits.Day: 5000, limits.Week: 5000}, flagged: limits.Day,
+				want: []string{"raise of the daily limit to 5 000,00 SEK and raise of the weekly limit to 5 000,00 SEK: with the player's other limits they allow 30 000,00 SEK a month, above 10 000,00 SEK a month: review"}},
+			{name: "day and month raised at once, the month above its own", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 5000},
+				raise: map[limits.Period]int64{limits.Day: 400, limits.Month: 20000}, flagged: limits.Day,
+				want: []string{"raise of the daily limit to 400,00 SEK and raise of the monthly limit to 20 000,00 SEK, above 10 000,00 SEK a month; with the player's other limits they allow 12 400,00 SEK a month: review"}},
+			{name: "a raise within named with the one flagged", initial: map[limits.Period]int64{limits.Day: 100, limits.Week: 1000, limits.Month: 5000},
+				raise: map[limits.Period]int64{limits.Day: 200, limits.Week: 500, limits.Month: 20000}, flagged: limits.Month,
+				want: []string{"raise of the daily limit to 200,00 SEK and raise of the monthly limit to 20 000,00 SEK, above 10 000,00 SEK a month; with the player's other limits they allow 3 000,00 SEK a month: review"}},
 			{name: "NL", country: "NL", initial: map[limits.Period]int64{limits.Day: 100}, raise: map[limits.Period]int64{limits.Day: 5000}},
 			{name: "FI", country: "FI", initial: map[limits.Period]int64{limits.Day: 100, limits.Month: 500},
 				raise: map[limits.Period]int64{limits.Day: 5000, limits.Month: 20000}},

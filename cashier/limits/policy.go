@@ -418,33 +418,59 @@ func (p Policy) MonthAllowance(limits map[Period]int64) int64 {
 // moreThan reports whether allowance a is more than b, 0 being no bound.
 func moreThan(a, b int64) bool { return b > 0 && (a == 0 || a > b) }
 
-// raiseFlag is the back office's flag on a raise, or a removal (eff 0), of
-// period's limit to eff in currency, or "" when the policy does not flag it:
-// before are the limits in force when it is asked for, after those it asks for
-// with any raise still waiting, per period (0: none). It is flagged when eff is
-// above FlagRaiseAbove for period, or when it lets the player deposit more in a
-// month than before, and more than FlagRaiseAbove for a month (MonthAllowance).
-// The flag names the limit raised and what the limits then allow a month.
-func (p Policy) raiseFlag(period Period, eff int64, before, after map[Period]int64, currency string) string {
-	if currency != p.Currency {
-		return ""
+// raise is one raise, or removal (Eff 0), of a period's limit to Eff, the
+// limit it asks for in effect.
+type raise struct {
+	Period Period
+	Eff    int64
+}
+
+// raiseFlag is the back office's one flag on the raises (and removals) of one
+// request in currency, or "" when the policy flags none: before are the limits in
+// force when they are asked for, after those asked for with any raise still
+// waiting, per period (0: none). A raise is flagged when its limit is above
+// FlagRaiseAbove for its period, or when the request lets the player deposit more
+// in a month than before, and more than FlagRaiseAbove for a month
+// (MonthAllowance); first is the index in raises of the first raise flagged, -1
+// for none. The flag names every limit the request raised, in Periods order, and
+// what the limits then allow a month: one request, one flag for staff.
+func (p Policy) raiseFlag(raises []raise, before, after map[Period]int64, currency string) (flag string, first int) {
+	if currency != p.Currency || len(raises) == 0 {
+		return "", -1
 	}
 	money := func(m int64) string { return models.Money{Minor: m, Currency: currency}.Display() }
-	what := "removal of the " + period.Adjective() + " limit"
-	if eff != 0 {
-		what = fmt.Sprintf("raise of the %s limit to %s", period.Adjective(), money(eff))
-	}
 	month := p.MonthAllowance(after)
 	allows := "deposits without a monthly bound"
 	if month > 0 {
 		allows = money(month) + " a month"
 	}
-	if above := p.FlagRaiseAbove[period]; moreThan(eff, above) {
-		return fmt.Sprintf("%s, above %s a %s; with the player's other limits it allows %s: review", what, money(above), period,
-			allows)
+	byMonth := moreThan(month, p.FlagRaiseAbove[Month]) && moreThan(month, p.MonthAllowance(before))
+	first, ownAbove := -1, false
+	whats := make([]string, len(raises))
+	for i, r := range raises {
+		whats[i] = "removal of the " + r.Period.Adjective() + " limit"
+		if r.Eff != 0 {
+			whats[i] = fmt.Sprintf("raise of the %s limit to %s", r.Period.Adjective(), money(r.Eff))
+		}
+		own := moreThan(r.Eff, p.FlagRaiseAbove[r.Period])
+		if own {
+			whats[i] += fmt.Sprintf(", above %s a %s", money(p.FlagRaiseAbove[r.Period]), r.Period)
+			ownAbove = true
+		}
+		if first < 0 && (byMonth || own) {
+			first = i
+		}
 	}
-	if above := p.FlagRaiseAbove[Month]; moreThan(month, above) && moreThan(month, p.MonthAllowance(before)) {
-		return fmt.Sprintf("%s: with the player's other limits it allows %s, above %s a month: review", what, allows, money(above))
+	if first < 0 {
+		return "", -1
 	}
-	return ""
+	what, they := strings.Join(whats, " and "), "it allows"
+	if len(raises) > 1 {
+		they = "they allow"
+	}
+	if ownAbove {
+		return fmt.Sprintf("%s; with the player's other limits %s %s: review", what, they, allows), first
+	}
+	return fmt.Sprintf("%s: with the player's other limits %s %s, above %s a month: review", what, they, allows,
+		money(p.FlagRaiseAbove[Month])), first
 }
