@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
 
@@ -218,12 +220,27 @@ func twinProblem() *models.Problem {
 	return models.ProblemT("", "breaks.other_account", msgTwinOnBreak)
 }
 
-// twinOnBreak is the id of another account of the player's market with their
-// names (models.NameKey) and date of birth that has a break in force at at; 0 for
-// none. Players without a date of birth are not compared, nor two whose identity
-// numbers differ. It is the rule of every deposit's start (refuseTwinOnBreak) and
-// of the kyc decision (decisionPlayer, onBreakSince).
+// twinOnBreak is the id of another account of the person that has a break in
+// force at at; 0 for none. Another account is the person's when the bank named
+// the same person for both (samePerson: the identity number of a Pay N Play
+// player's kyc, or of the holder of a bank account the player deposited from), or,
+// in the player's market, when it has their names (models.NameKey) and date of
+// birth: players without a date of birth are not compared so, nor two whose
+// identity numbers differ. It is the rule of every deposit's start
+// (refuseTwinOnBreak) and of the kyc decision (decisionPlayer, onBreakSince).
 func twinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, at time.Time) (int64, error) {
+	same, err := samePerson(ctx, tx, player)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range same {
+		switch _, on, err := breaks.Current(ctx, tx, id, at); {
+		case err != nil:
+			return 0, err
+		case on:
+			return id, nil
+		}
+	}
 	if player.DateOfBirth == "" || player.NameKey == "" {
 		return 0, nil
 	}
@@ -244,4 +261,65 @@ func twinOnBreak(ctx context.Context, tx *gorm.DB, player models.Player, at time
 		}
 	}
 	return 0, nil
+}
+
+// maxSamePerson bounds how many other accounts of one person samePerson reads.
+const maxSamePerson = 20
+
+// samePerson are the ids of the other players the bank named as player's person:
+// the identity numbers player is known by (their kyc's, and those of the holders
+// of their bank accounts, from account notifications) are another player's kyc
+// identity or the holder of one of their bank accounts. Such accounts are one
+// person's wherever their names or dates of birth differ, or are missing (a
+// Finnish password account has neither an identity number nor a date of birth).
+// None for a player the bank never named.
+func samePerson(ctx context.Context, tx *gorm.DB, player models.Player) ([]int64, error) {
+	db := tx.WithContext(ctx)
+	var ids []string
+	if err := db.Model(&models.BankAccount{}).Distinct("person_id").Where("player_id = ? AND person_id <> ''", player.ID).
+		Limit(maxSamePerson).Pluck("person_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("bank identities of player %d: %w", player.ID, err)
+	}
+	if player.PersonID != "" && !slices.Contains(ids, player.PersonID) {
+		ids = append(ids, player.PersonID)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var byKYC, byBank []int64
+	if err := db.Model(&models.Player{}).Where("person_id IN ? AND id <> ?", ids, player.ID).Order("id").
+		Limit(maxSamePerson).Pluck("id", &byKYC).Error; err != nil {
+		return nil, fmt.Errorf("accounts of player %d's person: %w", player.ID, err)
+	}
+	if err := db.Model(&models.BankAccount{}).Distinct("player_id").Where("person_id IN ? AND player_id <> ?", ids, player.ID).
+		Order("player_id").Limit(maxSamePerson).Pluck("player_id", &byBank).Error; err != nil {
+		return nil, fmt.Errorf("accounts of player %d's person: %w", player.ID, err)
+	}
+	for _, id := range byBank {
+		if !slices.Contains(byKYC, id) {
+			byKYC = append(byKYC, id)
+		}
+	}
+	return byKYC, nil
+}
+
+// flagBankPersonOnBreak flags a deposit whose account notification names a person
+// (bankPersonID) with another account here on a break: where registration asks
+// no identity number, that is the first the cashier learns who paid, and the
+// money has moved, so the deposit stays booked as for any credit, and staff are
+// told (flag and alert) to review it with the player. The account saved with the
+// person starts no further deposit while the break runs (twinOnBreak).
+func flagBankPersonOnBreak(ctx context.Context, tx *gorm.DB, order *models.Order, d *trustly.AccountData, at time.Time, log *slog.Logger) error {
+	if order.Kind != models.OrderDeposit || order.PlayerID == 0 || bankPersonID(d) == "" {
+		return nil
+	}
+	twin, err := twinOnBreak(ctx, tx, models.Player{ID: order.PlayerID}, at)
+	if err != nil || twin == 0 {
+		return err
+	}
+	order.AddFlag(fmt.Sprintf("bank account %s names the person of player %d, who is on a break: deposit booked, review with the player",
+		clip(d.AccountID, 64), twin))
+	log.LogAttrs(ctx, slog.LevelError, "alert: deposit from the bank identity of a player on a break; booked, flagged",
+		slog.Int64("other_player_id", twin), slog.String("account_id", clip(d.AccountID, 64)))
+	return nil
 }

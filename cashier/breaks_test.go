@@ -247,3 +247,73 @@ func TestBreakHoldsOnASecondAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestBreakFollowsTheBankIdentity: where registration asks no date of birth or
+// identity number (FI, and the markets of the default policy), the names typed are
+// all a password account has, so a second account is no way around a break only if
+// the bank says who pays. A deposit's account notification names the person
+// (personid, Trustly's KYC add-on): the money already moved, so the deposit is
+// booked, flagged for staff and logged when that person is on a break under
+// another account, and the person is kept with the bank account, so that the
+// account's next deposit, and any deposit of another account of that person,
+// starts nothing while the break runs.
+func TestBreakFollowsTheBankIdentity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		bankPerson := func(p models.Player, personID, dob string) models.Player {
+			t.Helper()
+			id, err := paynplay.ParsePersonID("FI", personID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Model(&p).Updates(map[string]any{"person_id": id.String(), "date_of_birth": dob}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Where("id = ?", p.ID).Take(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		const twin = "We cannot start a deposit on this account just now. Please contact support."
+
+		// The sandbox's Finnish adult (FI131052-309U) took a break on a Pay N Play
+		// account; their password account, without a date of birth, deposits.
+		onBreak := bankPerson(e.player("FI"), "FI131052-309U", "1952-10-13")
+		if _, err := e.svc.TakeBreak(e.ctx, onBreak, "", breaks.TimeOut7d); err != nil {
+			t.Fatal(err)
+		}
+		second := e.player("FI")
+		e.deposit(second, 100)
+		var dep models.Order
+		if err := db.Where("player_id = ? AND kind = ?", second.ID, models.OrderDeposit).Take(&dep).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := "on a break"; !strings.Contains(dep.Flag, want) || dep.Status != models.OrderCredited {
+			t.Errorf("a deposit whose bank names a person on a break: %s, flag %q; want credited and flagged %q", dep.Status, dep.Flag, want)
+		}
+		e.wantMoney(second, 10000, 0)
+		_, err := e.svc.StartDeposit(e.ctx, second, e.money(second, 100), "127.0.0.1")
+		wantProblem(t, err, twin)
+
+		// The other way: a password account's bank names the sandbox's second Finn
+		// (FI210388-246L), who then takes a break there; their Pay N Play account
+		// starts no deposit.
+		svc := e.svc
+		e.svc = e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "fi-adult2"})
+		first := e.player("FI")
+		e.deposit(first, 50)
+		e.svc = svc
+		if _, err := e.svc.TakeBreak(e.ctx, first, "", breaks.TimeOut24h); err != nil {
+			t.Fatal(err)
+		}
+		pnp := bankPerson(e.player("FI"), "FI210388-246L", "1988-03-21")
+		_, err = e.svc.StartDeposit(e.ctx, pnp, e.money(pnp, 100), "127.0.0.1")
+		wantProblem(t, err, twin)
+
+		// Someone else's account is not held by it.
+		other := bankPerson(e.player("FI"), "FI010114A1242", "2014-01-01")
+		if _, err := e.svc.StartDeposit(e.ctx, other, e.money(other, 100), "127.0.0.1"); err != nil {
+			t.Errorf("another person's deposit: %v; want it started", err)
+		}
+	})
+}

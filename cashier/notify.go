@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
@@ -464,6 +465,9 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 			// or one after the janitor abandoned the order leaves it as it is.
 			setOnce(&order.AccountAddedAt, now)
 		}
+		if err := flagBankPersonOnBreak(ctx, tx, order, d, now, log); err != nil {
+			return ok, err
+		}
 		return ok, s.accountHolderCheck(tx, order, d, log)
 	case *trustly.KYCData:
 		return s.applyKYC(ctx, tx, order, prep, now, log)
@@ -863,12 +867,12 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 	}
 	a := models.BankAccount{PlayerID: order.PlayerID, AccountID: d.AccountID, Verified: d.Verified, Source: source,
 		Bank: d.Attributes["bank"], Descriptor: d.Attributes["descriptor"], LastDigits: d.Attributes["lastdigits"],
-		ClearingHouse: d.Attributes["clearinghouse"], CreatedAt: now, UpdatedAt: now}
+		ClearingHouse: d.Attributes["clearinghouse"], PersonID: bankPersonID(d), CreatedAt: now, UpdatedAt: now}
 	updates := map[string]any{
 		"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
-		"clearing_house": keepNonEmpty("clearing_house"),
-		"verified":       gorm.Expr("bank_accounts.verified OR excluded.verified"),
-		"updated_at":     now,
+		"clearing_house": keepNonEmpty("clearing_house"), "person_id": keepNonEmpty("person_id"),
+		"verified":   gorm.Expr("bank_accounts.verified OR excluded.verified"),
+		"updated_at": now,
 	}
 	if order.Kind == models.OrderSelectAccount {
 		updates["removed"] = false
@@ -881,6 +885,18 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 		return fmt.Errorf("save bank account: %w", err)
 	}
 	return nil
+}
+
+// bankPersonID is the person an account notification names as the account's
+// holder (personid, with its country prefix as in a kyc), in
+// paynplay.PersonID.String() form; "" when it names none or one that does not
+// read as a national identity number of SE, FI or EE.
+func bankPersonID(d *trustly.AccountData) string {
+	id, err := paynplay.ParsePersonID("", d.Attributes["personid"])
+	if err != nil {
+		return ""
+	}
+	return id.String()
 }
 
 // keepNonEmpty is the ON CONFLICT update of a bank_accounts column that takes the

@@ -108,3 +108,68 @@ func TestPayNPlayUnsetCapForAllDeposits(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayBankIdentityOnBreak: a Finn's Pay N Play deposit, whose kyc finds
+// the player by their identity number, is answered FINISH (on-break) while a
+// password account whose bank account the bank named as theirs (an account
+// notification's personid) is on a break: the password account has neither names
+// nor a date of birth to compare, but the bank says it is the same person.
+func TestPayNPlayBankIdentityOnBreak(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		liisa := map[string]any{"personid": "FI210388-246L", "firstname": "Liisa", "lastname": "Virtanen", "dob": "1988-03-21",
+			"street": "Aleksanterinkatu 1", "zipcode": "00100", "city": "Helsinki", "country": "FI"}
+		first := r.pnpOrder(5000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("k-liisa", liisa)), trustly.StatusContinue)
+
+		pw := models.Player{EndUserID: "pw-" + first.MessageID, Email: "pw-" + first.MessageID + "@example.com",
+			PasswordHash: "$2a$10$abcdefghijklmnopqrstuv", FirstName: "L", LastName: "V", Country: "FI", Currency: "EUR",
+			Role: models.RolePlayer}
+		if err := db.Create(&pw).Error; err != nil {
+			t.Fatal(err)
+		}
+		dep := r.order(pw, 2000)
+		r.deliver(notify(t, key, trustly.MethodAccount, dep, pw.EndUserID, map[string]any{"accountid": "4711000001",
+			"attributes": map[string]any{"clearinghouse": "FINLAND", "bank": "Nordea", "descriptor": "**0001",
+				"lastdigits": "0001", "personid": "FI210388-246L", "name": "Liisa Virtanen"}}), trustly.StatusOK)
+		if _, err := r.svc.TakeBreak(r.ctx, pw, "", breaks.TimeOut30d); err != nil {
+			t.Fatal(err)
+		}
+		second := r.pnpOrder(5000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, second, second.EndUserID, kycFields("k-liisa", liisa)), trustly.StatusFinish)
+		if got := r.reload(second); !strings.Contains(got.KYCReasons, string(paynplay.RuleOnBreak)) ||
+			!strings.Contains(got.KYCReasons, "another account of the person") {
+			t.Errorf("kyc of the person whose password account is on a break: reasons %q; want on-break, another account", got.KYCReasons)
+		}
+
+		// A person new to Pay N Play here, whose password account (other names
+		// typed, so no lookalike) the bank named: their first deposit is refused
+		// too, with the sentence of another account on a break; a login is not.
+		matti := map[string]any{"personid": "FI131052-309U", "firstname": "Matti", "lastname": "Meikäläinen", "dob": "1952-10-13",
+			"street": "Mannerheimintie 1", "zipcode": "00100", "city": "Helsinki", "country": "FI"}
+		pw2 := models.Player{EndUserID: "pw2-" + first.MessageID, Email: "pw2-" + first.MessageID + "@example.com",
+			PasswordHash: "$2a$10$abcdefghijklmnopqrstuv", FirstName: "M", LastName: "M", Country: "FI", Currency: "EUR",
+			Role: models.RolePlayer}
+		if err := db.Create(&pw2).Error; err != nil {
+			t.Fatal(err)
+		}
+		dep2 := r.order(pw2, 2000)
+		r.deliver(notify(t, key, trustly.MethodAccount, dep2, pw2.EndUserID, map[string]any{"accountid": "4711000002",
+			"attributes": map[string]any{"clearinghouse": "FINLAND", "bank": "Nordea", "descriptor": "**0002",
+				"lastdigits": "0002", "personid": "FI131052-309U", "name": "Matti Meikäläinen"}}), trustly.StatusOK)
+		if _, err := r.svc.TakeBreak(r.ctx, pw2, "", breaks.TimeOut7d); err != nil {
+			t.Fatal(err)
+		}
+		fresh := r.pnpOrder(5000, "EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, fresh, fresh.EndUserID, kycFields("k-matti", matti)), trustly.StatusFinish)
+		got := r.reload(fresh)
+		if text, _ := got.KYCRefusal(); !strings.Contains(got.KYCReasons, string(paynplay.RuleOnBreak)) || got.PlayerID != 0 ||
+			text.ID != "breaks.other_account" {
+			t.Errorf("first deposit of a new person whose password account is on a break: player %d, reasons %q, text %+v; want on-break, no player, breaks.other_account",
+				got.PlayerID, got.KYCReasons, text)
+		}
+		login := r.pnpLogin("EUR")
+		r.deliver(notify(t, key, trustly.MethodKYC, login, login.EndUserID, kycFields("k-matti", matti)), trustly.StatusContinue)
+	})
+}

@@ -146,6 +146,7 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 
 	in := paynplay.Input{KYC: paynplay.FromKYC(d), Amount: order.Amount, Currency: order.Amount.Currency, LoginOnly: order.LoginOnly}
 	var started, known *models.Player
+	var bankPerson string // the identity number of a person no player here has
 	if order.PlayerID != 0 {
 		var p models.Player
 		if err := db.Where("id = ?", order.PlayerID).Take(&p).Error; err != nil {
@@ -186,6 +187,9 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 				in.Lookalikes = append(in.Lookalikes, dp)
 			}
 		}
+		if known == nil {
+			bankPerson = id.PersonID.String()
+		}
 	}
 	rules := s.rules
 	prep.allowance = &allowanceRead{inner: rules.Limits}
@@ -193,6 +197,26 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 		rules.Limits = prep.allowance
 	}
 	prep.decision = rules.Decide(ctx, in)
+	if prep.decision.Outcome == paynplay.Continue && !order.LoginOnly && bankPerson != "" {
+		// A person no player here has by their kyc may be one a bank account of a
+		// password player named (twinOnBreak): that account's break holds this
+		// deposit, as it holds the deposits of every account of the person. A login
+		// moves no money, and the account it opens is held by the same rule.
+		startedID := int64(0)
+		if started != nil {
+			startedID = started.ID
+		}
+		twin, err := twinOnBreak(ctx, db, models.Player{ID: startedID, PersonID: bankPerson}, s.now())
+		if err != nil {
+			return nil, err
+		}
+		if twin != 0 {
+			problem, d := twinProblem(), &prep.decision
+			d.Outcome, d.Limit, d.Message, d.Text = paynplay.Finish, models.Money{}, problem.Message, models.Text{ID: problem.ID, Args: problem.Args}
+			d.Reasons = append(d.Reasons, paynplay.Reason{Rule: paynplay.RuleOnBreak,
+				Detail: fmt.Sprintf("player %d, another account of the person (a bank account's holder), is on a break", twin)})
+		}
+	}
 	if prep.decision.Outcome == paynplay.Continue && !order.LoginOnly {
 		// The money goes to one wallet, in the wallet's currency: the player's, or a
 		// new player's of the identity's market.

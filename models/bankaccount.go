@@ -30,6 +30,12 @@ type BankAccount struct {
 	// this account ("incorrect_account_number"); "" when none failed. Payouts no
 	// longer go to it: the player adds it again correctly or chooses another.
 	PayoutFailure string `gorm:"size:64;not null;default:''"`
+	// PersonID is the person the bank named as the account's holder in an account
+	// notification (attribute personid, Trustly's KYC add-on, in some markets
+	// only), in paynplay.PersonID.String() form ("FI131052-309U"); "" when none
+	// was named or it could not be read. A break holds every account whose player
+	// or bank accounts name the person (cashier's twinOnBreak).
+	PersonID string `gorm:"size:64;not null;default:'';index"`
 	// Known is set by the cashier when the player already had this account saved
 	// as they added it again; it is not stored.
 	Known     bool      `gorm:"-"`

@@ -177,9 +177,11 @@ type Player struct {
 	// not. OnBreakText is the same sentence as a message id with its arguments.
 	OnBreak     string
 	OnBreakText models.Text
-	// TwinOnBreak is another account of the player's market with their names and
-	// date of birth that is on a break, which holds this player's deposits too
-	// (OnBreak then says so without naming it); 0 for none.
+	// TwinOnBreak is another account of the player's person that is on a break,
+	// one the bank named the same person for (a kyc's identity number, a bank
+	// account's holder) or, in the player's market, with their names and date of
+	// birth; it holds this player's deposits too (OnBreak then says so without
+	// naming it); 0 for none.
 	TwinOnBreak int64
 	// MoneyLeft: the player has money here to take out or follow, a balance above
 	// zero or a payout underway. The register's exclusion lets such a player log in
@@ -337,7 +339,7 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 		if p != nil && p.OnBreak != "" && !in.LoginOnly {
 			first := d.Outcome == Continue
 			if p.TwinOnBreak != 0 {
-				fire(RuleOnBreak, "player %d with the names and date of birth of player %d is on a break", p.TwinOnBreak, p.ID)
+				fire(RuleOnBreak, "player %d, another account of the person of player %d, is on a break", p.TwinOnBreak, p.ID)
 			} else {
 				fire(RuleOnBreak, "player %d is on a break", p.ID)
 			}
