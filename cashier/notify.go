@@ -299,16 +299,24 @@ func (s *Service) known(tx *gorm.DB, n *trustly.Notification, stored models.Noti
 	return nil, true, nil
 }
 
-// storedAnswer is the answer for a redelivery: the first answer's bytes, or its
-// status signed for this delivery's uuid when it differs.
+// storedAnswer is the answer for a redelivery: the first answer's bytes, or, when
+// this delivery's uuid differs, the first answer's data signed for it: its status
+// and, for a kyc CONTINUE, its limit, without which Trustly's checkout would take
+// the whole amount past the deposit limits the first answer capped it at. Only a
+// stored answer that cannot be read gives its status alone.
 func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notification, log *slog.Logger) ([]byte, error) {
 	if stored.UUID == n.UUID && stored.Method == n.Method && stored.Answer != "" {
 		log.Debug("notification redelivered", "deliveries", stored.Deliveries)
 		return []byte(stored.Answer), nil
 	}
-	log.Info("notification redelivered with another uuid; answering the stored status afresh",
-		"stored_uuid", stored.UUID, "uuid", n.UUID, "status", stored.Status)
-	answer, err := trustly.EncodeAnswer(s.merchantKey, n.Method, n.UUID, trustly.Answer{Status: stored.Status})
+	a, err := trustly.DecodeAnswer([]byte(stored.Answer), stored.Method, stored.UUID)
+	if err != nil || a.Status != stored.Status {
+		log.Warn("stored answer unreadable; answering its status alone", "err", err)
+		a = trustly.Answer{Status: stored.Status}
+	}
+	log.Info("notification redelivered with another uuid; answering the stored answer afresh",
+		"stored_uuid", stored.UUID, "uuid", n.UUID, "status", a.Status, "limit", a.Limit)
+	answer, err := trustly.EncodeAnswer(s.merchantKey, n.Method, n.UUID, a)
 	if err != nil {
 		return nil, fmt.Errorf("notification %s: sign stored answer: %w", n.ID(), err)
 	}

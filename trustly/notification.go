@@ -480,19 +480,45 @@ func EncodeAnswer(key *rsa.PrivateKey, method, uuid string, a Answer) ([]byte, e
 // ParseAnswer verifies a merchant's notification response against the notification
 // it answers (Trustly's side of the exchange) and returns its data.
 func ParseAnswer(raw []byte, merchantKey *rsa.PublicKey, method, uuid string) (Answer, error) {
-	m, err := ParseMessage(raw)
+	m, err := answerMessage(raw, method, uuid)
 	if err != nil {
 		return Answer{}, err
-	}
-	if m.Kind != KindResult {
-		return Answer{}, fmt.Errorf("answer is a %s, not a result", m.Kind)
-	}
-	if m.Method != method || m.UUID != uuid {
-		return Answer{}, fmt.Errorf("%w: answer is for %s %s, not %s %s", ErrMismatch, m.Method, m.UUID, method, uuid)
 	}
 	if err := m.Verify(merchantKey); err != nil {
 		return Answer{}, err
 	}
+	return answerData(m, method)
+}
+
+// DecodeAnswer reads a notification response without verifying it: for the
+// merchant reading back an answer it signed and stored itself, which a key
+// rotated since would no longer verify. It checks what ParseAnswer checks but the
+// signature.
+func DecodeAnswer(raw []byte, method, uuid string) (Answer, error) {
+	m, err := answerMessage(raw, method, uuid)
+	if err != nil {
+		return Answer{}, err
+	}
+	return answerData(m, method)
+}
+
+// answerMessage reads raw as the result answering notification method uuid.
+func answerMessage(raw []byte, method, uuid string) (*Message, error) {
+	m, err := ParseMessage(raw)
+	if err != nil {
+		return nil, err
+	}
+	if m.Kind != KindResult {
+		return nil, fmt.Errorf("answer is a %s, not a result", m.Kind)
+	}
+	if m.Method != method || m.UUID != uuid {
+		return nil, fmt.Errorf("%w: answer is for %s %s, not %s %s", ErrMismatch, m.Method, m.UUID, method, uuid)
+	}
+	return m, nil
+}
+
+// answerData is the Answer m carries, valid for method.
+func answerData(m *Message, method string) (Answer, error) {
 	d, err := m.DataObject()
 	if err != nil {
 		return Answer{}, err

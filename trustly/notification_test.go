@@ -181,6 +181,13 @@ func TestAnswerRoundTrip(t *testing.T) {
 			if _, err := ParseAnswer(raw, &key.PublicKey, "other", noteUUID); !errors.Is(err, ErrMismatch) {
 				t.Errorf("for another method: got %v, want ErrMismatch", err)
 			}
+			// DecodeAnswer reads an answer the merchant stored, whatever key signed it.
+			if got, err := DecodeAnswer(raw, tt.method, noteUUID); err != nil || got != tt.answer {
+				t.Errorf("DecodeAnswer = %+v, %v; want %+v", got, err, tt.answer)
+			}
+			if _, err := DecodeAnswer(raw, tt.method, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, ErrMismatch) {
+				t.Errorf("DecodeAnswer for another uuid: got %v, want ErrMismatch", err)
+			}
 		})
 	}
 }
