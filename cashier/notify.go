@@ -393,11 +393,12 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 // learnsOrderID reports whether order, as it was when notification n came, takes
 // n's orderid as Trustly's: while it has none, unless it is a payout awaiting
 // approval, which was never sent to Trustly (applyPayout applies nothing to it),
-// or n names another currency than the order's or another player's enduserid
-// (it is not about this order, and Trustly's genuine notifications under the
-// real orderid must still find it).
+// or n is of a method Trustly never sends for an order of its kind (sentFor), or
+// names another currency than the order's or another player's enduserid (it is
+// not about this order, and Trustly's genuine notifications under the real
+// orderid must still find it).
 func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bool, error) {
-	if order.TrustlyOrderID != "" || order.Status == models.OrderAwaitingApproval {
+	if order.TrustlyOrderID != "" || order.Status == models.OrderAwaitingApproval || !sentFor(order, n.Method) {
 		return false, nil
 	}
 	if c := currencyOf(n); c != "" && c != order.Amount.Currency {
@@ -409,6 +410,32 @@ func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bo
 	}
 	why, err := otherEndUser(tx, n.Method, endUserID, &order)
 	return err == nil && why == "", err
+}
+
+// sentFor reports whether Trustly sends notifications of method about an order
+// like order before its orderid is known to us (API.md §5.2, §8): a deposit gets
+// pending, credit, debit, cancel and account, and a kyc when it is Pay N Play; a
+// payout payoutconfirmation, payoutfailed, credit and cancel; an account
+// selection account and cancel. A refund's come under its deposit's orderid, which
+// a deposit has before it can be refunded, and so does a return of held money.
+func sentFor(order models.Order, method string) bool {
+	switch order.Kind {
+	case models.OrderDeposit:
+		switch method {
+		case trustly.MethodPending, trustly.MethodCredit, trustly.MethodDebit, trustly.MethodCancel, trustly.MethodAccount:
+			return true
+		case trustly.MethodKYC:
+			return order.PayNPlay
+		}
+	case models.OrderPayout:
+		switch method {
+		case trustly.MethodPayoutConfirmation, trustly.MethodPayoutFailed, trustly.MethodCredit, trustly.MethodCancel:
+			return true
+		}
+	case models.OrderSelectAccount:
+		return method == trustly.MethodAccount || method == trustly.MethodCancel
+	}
+	return false
 }
 
 // currencyOf is the currency notification n names, "" for none.

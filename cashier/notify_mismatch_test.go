@@ -218,3 +218,80 @@ func TestNotificationOtherCurrencyBeforeOrderID(t *testing.T) {
 		}
 	})
 }
+
+// TestNotificationOtherKindBeforeOrderID: a notification naming an order whose
+// Trustly orderid is not known yet (its call's answer lost) with a method Trustly
+// never sends for an order of its kind (a debit, a pending, an account or a kyc
+// for a payout; a payoutconfirmation, a payoutfailed or a kyc for a deposit that
+// is not Pay N Play; a credit, a debit or a payoutconfirmation for an account
+// selection) is flagged and applies nothing, as on an order whose orderid is
+// known; it does not teach the order its orderid either, or Trustly's genuine
+// notification under the real orderid would be kept as unknown: the deposit
+// never credited, the payout's returned money never back in the wallet, the
+// selection's account never saved.
+func TestNotificationOtherKindBeforeOrderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		for _, tt := range []struct {
+			kind          models.OrderKind
+			method, want  string
+			genuine       string // the order's own notification, applied once it comes
+			walletGrowsBy int64
+		}{
+			{models.OrderPayout, "debit", "FAILED", "credit", 10000},
+			{models.OrderPayout, "pending", "OK", "credit", 10000},
+			{models.OrderPayout, "account", "OK", "credit", 10000},
+			{models.OrderPayout, "kyc", "FINISH", "credit", 10000},
+			{models.OrderDeposit, "payoutconfirmation", "OK", "credit", 10000},
+			{models.OrderDeposit, "kyc", "FINISH", "credit", 10000},
+			{models.OrderSelectAccount, "credit", "OK", "account", 0},
+			{models.OrderSelectAccount, "debit", "FAILED", "account", 0},
+			{models.OrderSelectAccount, "payoutconfirmation", "OK", "account", 0},
+		} {
+			t.Run(string(tt.kind)+" "+tt.method, func(t *testing.T) {
+				r.t = t
+				p := r.player()
+				now := time.Now().UTC()
+				o := models.Order{MessageID: models.NewMessageID(tt.kind), Kind: tt.kind, PlayerID: p.ID,
+					Amount: models.Money{Minor: 10000, Currency: "SEK"}, CreatedAt: now}
+				switch tt.kind {
+				case models.OrderDeposit, models.OrderSelectAccount:
+					o.EndUserID = p.EndUserID
+				case models.OrderPayout:
+					o.SentAt = &now // booked as sent by a notification before; its orderid not kept
+				}
+				if tt.kind == models.OrderSelectAccount {
+					o.Amount = models.Money{Currency: "SEK"}
+				}
+				o.Refresh()
+				if err := db.Create(&o).Error; err != nil {
+					t.Fatal(err)
+				}
+				wallet := r.wallet(p)
+				stray := o
+				stray.Amount = models.Money{Minor: 10000, Currency: "SEK"}
+				stray.TrustlyOrderID = fmt.Sprintf("%010d", 1000000000+rigNext())
+				r.deliver(notify(t, key, tt.method, stray, p.EndUserID, nil), tt.want)
+				if got := r.reload(o); got.TrustlyOrderID != "" || got.Flag == "" || r.wallet(p) != wallet {
+					t.Errorf("after a %s: orderid %q, flag %q, wallet %d; want none learnt, flagged, %d", tt.method, got.TrustlyOrderID,
+						got.Flag, r.wallet(p), wallet)
+				}
+				genuine := o
+				genuine.Amount = stray.Amount
+				genuine.TrustlyOrderID = fmt.Sprintf("%010d", 1000000000+rigNext())
+				r.deliver(notify(t, key, tt.genuine, genuine, p.EndUserID, nil), "OK")
+				got := r.reload(o)
+				applied := got.CreditedAt != nil
+				if tt.genuine == "account" {
+					applied = got.AccountAddedAt != nil
+				}
+				if got.TrustlyOrderID != genuine.TrustlyOrderID || !applied || r.wallet(p) != wallet+tt.walletGrowsBy {
+					t.Errorf("after the genuine %s: orderid %q, applied %t, wallet %d; want %q, applied, %d", tt.genuine,
+						got.TrustlyOrderID, applied, r.wallet(p), genuine.TrustlyOrderID, wallet+tt.walletGrowsBy)
+				}
+				r.audit()
+			})
+		}
+	})
+}
