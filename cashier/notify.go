@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/limits"
@@ -491,10 +492,11 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 			log.Info("account of a Pay N Play deposit kept until its kyc says CONTINUE", "kyc", order.KYCOutcome)
 			return ok, nil
 		}
-		if err := s.saveAccount(tx, order, d, now); err != nil {
+		saved, err := s.saveAccount(tx, order, d, now)
+		if err != nil {
 			return ok, err
 		}
-		if order.Kind == models.OrderSelectAccount && order.PlayerID != 0 {
+		if order.Kind == models.OrderSelectAccount && saved {
 			// The selection is done: its account is saved (OrderAccountAdded). Set
 			// once, by the first account notification; a redelivery, a second one
 			// or one after the janitor abandoned the order leaves it as it is.
@@ -891,18 +893,30 @@ func walletEntry(tx *gorm.DB, order *models.Order, event string) (models.Money, 
 //
 // An order whose player is not known yet saves nothing; a Pay N Play deposit's
 // account is not saved before its kyc said CONTINUE (apply), which saves it then
-// (bookHeld).
-func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.AccountData, now time.Time) error {
+// (bookHeld). saved says whether an account was saved.
+//
+// The attributes are kept cut to their columns' sizes (models.BankAccount), as
+// both databases then store them: PostgreSQL refuses a longer value, and the
+// notification would never be answered. An accountid longer than its column
+// cannot be cut, since a cut one would name another account to pay out to: the
+// order is flagged and nothing is saved.
+func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.AccountData, now time.Time) (saved bool, err error) {
 	if order.PlayerID == 0 {
-		return nil
+		return false, nil
+	}
+	if n := utf8.RuneCountInString(d.AccountID); n > models.AccountIDSize {
+		order.AddFlag(fmt.Sprintf("account notification with an accountid of %d characters, more than the %d kept: not saved", n, models.AccountIDSize))
+		s.log.Error("alert: account notification's accountid too long to keep; not saved", "order_id", order.ID, "characters", n)
+		return false, nil
 	}
 	source := models.AccountFromDeposit
 	if order.Kind == models.OrderSelectAccount {
 		source = models.AccountFromSelectAccount
 	}
 	a := models.BankAccount{PlayerID: order.PlayerID, AccountID: d.AccountID, Verified: d.Verified, Source: source,
-		Bank: d.Attributes["bank"], Descriptor: d.Attributes["descriptor"], LastDigits: d.Attributes["lastdigits"],
-		ClearingHouse: d.Attributes["clearinghouse"], PersonID: bankPersonID(d), CreatedAt: now, UpdatedAt: now}
+		Bank: truncate(d.Attributes["bank"], models.BankNameSize), Descriptor: truncate(d.Attributes["descriptor"], models.BankNameSize),
+		LastDigits:    truncate(d.Attributes["lastdigits"], models.LastDigitsSize),
+		ClearingHouse: truncate(d.Attributes["clearinghouse"], models.ClearingHouseSize), PersonID: bankPersonID(d), CreatedAt: now, UpdatedAt: now}
 	updates := map[string]any{
 		"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
 		"clearing_house": keepNonEmpty("clearing_house"), "person_id": keepNonEmpty("person_id"),
@@ -912,14 +926,14 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 	if order.Kind == models.OrderSelectAccount {
 		updates["removed"] = false
 	}
-	err := tx.Clauses(clause.OnConflict{
+	err = tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "player_id"}, {Name: "account_id"}},
 		DoUpdates: clause.Assignments(updates),
 	}).Create(&a).Error
 	if err != nil {
-		return fmt.Errorf("save bank account: %w", err)
+		return false, fmt.Errorf("save bank account: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // bankPersonID is the person an account notification names as the account's

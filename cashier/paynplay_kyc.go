@@ -558,7 +558,7 @@ func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order
 			return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
 		}
 		if d, ok := n.Data.(*trustly.AccountData); ok {
-			if err := s.saveAccount(tx, order, d, now); err != nil {
+			if _, err := s.saveAccount(tx, order, d, now); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,16 @@ const (
 	AccountFromRegisterAccount AccountSource = "registeraccount" // registered by us with RegisterAccount
 )
 
+// The sizes of BankAccount's text columns from Trustly, in characters (the gorm
+// tags below must say the same): what is kept of an account notification's
+// values. Longer attributes are cut; a longer accountid is not saved.
+const (
+	AccountIDSize     = 64
+	BankNameSize      = 100 // Bank and Descriptor
+	LastDigitsSize    = 16
+	ClearingHouseSize = 32
+)
+
 // BankAccount is a player's bank account as Trustly knows it. AccountID is
 // Trustly's id for it, needed for payouts; it does not expire. Descriptor is a
 // masked account number, fine to show, never to parse. A removed account is kept
