@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -519,9 +520,20 @@ func (o *Order) payoutStatus() OrderStatus {
 // keeps one.
 func (o *Order) AddFlag(text string) {
 	flags := o.Flags()
-	flags[strings.ReplaceAll(text, ";", ",")] = true
-	o.setFlags(flags)
+	text = strings.ReplaceAll(text, ";", ",")
+	flags[text] = true
+	o.setFlags(flags, text)
 }
+
+// FlagSize is the most characters Order.Flag holds: its column's size, which
+// PostgreSQL enforces (a longer flag would fail the notification adding it, and
+// every later one that adds a flag, so that none of them is ever answered).
+const FlagSize = 2000
+
+// FlagMore is among an order's flags when some did not fit in FlagSize: the
+// sentences left out are in the alerts of the log, and the notifications that
+// raised them are on the order's page.
+const FlagMore = "more flags than fit here: see the order's notifications and the log's alerts"
 
 // Flags returns the order's flags as a set.
 func (o *Order) Flags() map[string]bool {
@@ -534,13 +546,32 @@ func (o *Order) Flags() map[string]bool {
 	return out
 }
 
-func (o *Order) setFlags(flags map[string]bool) {
+// setFlags stores flags, sorted, within FlagSize. When they do not all fit, the
+// state-derived flags (derivedFlags) are kept first, then newest, the flag being
+// added, then the others in order while they fit, and FlagMore says that some
+// were left out.
+func (o *Order) setFlags(flags map[string]bool, newest ...string) {
+	list := sortedFlags(flags)
+	if o.Flag = strings.Join(list, "; "); len(o.Flag) <= FlagSize {
+		return
+	}
+	kept, size := map[string]bool{FlagMore: true}, len(FlagMore)
+	for _, f := range slices.Concat(derivedFlags, newest, list) {
+		if flags[f] && !kept[f] && size+len("; ")+len(f) <= FlagSize {
+			kept[f] = true
+			size += len("; ") + len(f)
+		}
+	}
+	o.Flag = strings.Join(sortedFlags(kept), "; ")
+}
+
+func sortedFlags(flags map[string]bool) []string {
 	list := make([]string, 0, len(flags))
 	for f := range flags {
 		list = append(list, f)
 	}
 	sort.Strings(list)
-	o.Flag = strings.Join(list, "; ")
+	return list
 }
 
 // Reference names a ledger event of this order: "deposit:4711:credit".
