@@ -183,6 +183,9 @@ func decodeNotification(m *Message) (*Notification, error) {
 	if m.Method == "" || m.UUID == "" {
 		return nil, errors.New("notification: method and uuid are required")
 	}
+	if !methodText.MatchString(m.Method) {
+		return nil, fmt.Errorf("notification: %w: method %.40q is not a lowercase word of at most 32 letters", ErrBadData, m.Method)
+	}
 	if !uuidText.MatchString(m.UUID) {
 		return nil, fmt.Errorf("notification %s: %w: uuid %q is not a UUID", m.Method, ErrBadData, m.UUID)
 	}
@@ -275,6 +278,10 @@ var formats = map[string]struct {
 }
 
 var (
+	// methodText is the shape of Trustly's method names ("credit",
+	// "payoutconfirmation"), known or not, within the 32 characters a stored
+	// notification keeps of it (models.Notification.Method).
+	methodText   = regexp.MustCompile(`^[a-z]{1,32}$`)
 	uuidText     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	digitsText   = regexp.MustCompile(`^[0-9]{1,64}$`)
 	decimalText  = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,20})?$`)

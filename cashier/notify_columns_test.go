@@ -1,11 +1,13 @@
 package cashier_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -46,5 +48,31 @@ func TestOrderFlagsBeyondTheColumn(t *testing.T) {
 			}
 		}
 		r.audit()
+	})
+}
+
+// TestNotificationMethodBeyondTheColumn: a notification of a method this cashier
+// does not know is stored and answered OK, on both databases, up to the 32
+// characters the method column holds: one whose method is longer, or not a
+// lowercase word as Trustly's are, is refused as not fitting Trustly's format
+// (ErrBadNotification, 400) and stores nothing, on PostgreSQL as on SQLite, where
+// PostgreSQL used to fail storing it and never answer, and SQLite stored it.
+func TestNotificationMethodBeyondTheColumn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		key := rigTrustlyKey()
+		p := r.player()
+		o := r.order(p, 10000)
+		r.deliver(notify(t, key, strings.Repeat("m", 32), o, p.EndUserID, nil), "OK")
+		before := r.counts()
+		for _, method := range []string{strings.Repeat("m", 33), "Payout-Downgraded"} {
+			_, err := r.svc.HandleNotification(r.ctx, notify(t, key, method, o, p.EndUserID, nil).raw)
+			if !errors.Is(err, cashier.ErrBadNotification) {
+				t.Errorf("method %q: %v; want ErrBadNotification", method, err)
+			}
+		}
+		if after := r.counts(); after != before {
+			t.Errorf("refused notifications changed the database:\nbefore %s\nafter  %s", before, after)
+		}
 	})
 }
