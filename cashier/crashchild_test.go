@@ -24,7 +24,7 @@ import (
 // cashier a kill -9 stops in the middle of a money path: it opens the payEnv's
 // database, calls Trustly through the payEnv's proxy (so its calls are counted and
 // its answers can be held), and runs one step (a deposit form, a withdrawal form,
-// the add-account button, a refund, the return of held money) with a failpoint on, which kills it with SIGKILL where
+// the add-account button, a payout's approval, a refund, the return of held money) with a failpoint on, which kills it with SIGKILL where
 // the failpoint is, or is killed by the test while its call is held. The
 // payEnv's own Service is then the cashier started again on the same database;
 // Trustly's notifications about what the child started reach it.
@@ -39,9 +39,10 @@ type crashStep struct {
 	Username, Password               string
 	MerchantKeyPEM, TrustlyKeyPEM    []byte
 	SandboxExtra                     map[string]string
-	Kind                             string // "deposit", "payout", "selectaccount", "registeraccount", "refund" or "heldreturn"
+	Kind                             string // "deposit", "payout", "approve", "selectaccount", "registeraccount", "refund" or "heldreturn"
 	PlayerID, AccountID, AmountMinor int64
 	StaffID, DepositID               int64 // refund, heldreturn: the member refunding deposit DepositID, or returning its held credit
+	PayoutID                         int64 // approve: the payout the member StaffID approves
 	Token                            string
 }
 
@@ -100,6 +101,8 @@ func TestCrashChildProcess(t *testing.T) {
 		_, err = svc.RegisterBankAccountOnce(t.Context(), player, step.Token, "SE", "6112", "69706212")
 	case "selectaccount":
 		_, err = svc.StartSelectAccountOnce(t.Context(), player, step.Token, "127.0.0.1")
+	case "approve":
+		_, err = svc.ApprovePayout(t.Context(), staff.Member{ID: step.StaffID}, step.PayoutID, "crash test")
 	case "refund":
 		_, err = svc.RefundDepositOnce(t.Context(), staff.Member{ID: step.StaffID}, step.DepositID, step.Token, amount, "crash test")
 	case "heldreturn":
