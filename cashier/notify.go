@@ -52,9 +52,10 @@ var ErrNotificationConflict = errors.New("another notification under a known not
 //
 // A redelivery gets the stored answer byte for byte. Whether Trustly keeps the uuid
 // on a redelivery is unknown (API.md §6.2), so one that comes with another uuid
-// gets the stored status signed afresh for its own uuid. A redelivery carries the
-// same method and data as the stored body (trustly.Notification.SameEvent); any
-// other body under a stored notificationid fails with ErrNotificationConflict.
+// gets the stored answer (its status, and a kyc's limit) signed afresh for its
+// own uuid (storedAnswer). A redelivery carries the same method and data as the
+// stored body (trustly.Notification.SameEvent); any other body under a stored
+// notificationid fails with ErrNotificationConflict.
 //
 // A kyc (Pay N Play) is answered with its decision (paynplay.Rules.Decide), taken
 // before the write transaction because the self-exclusion register is a network
