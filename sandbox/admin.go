@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,11 +34,38 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	sameOrigin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderAdmin(w, r, http.StatusForbidden, views.Message("Not allowed", "This form can only be sent from the sandbox's own page."))
 	}))
-	mux.Handle("GET /sandbox/{$}", s.adminOnly(http.HandlerFunc(s.ordersPage)))
-	mux.Handle("GET /sandbox/orders/{id}", s.adminOnly(http.HandlerFunc(s.orderPage)))
-	mux.Handle("POST /sandbox/payout-scenario", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setPayoutScenario))))
-	mux.Handle("POST /sandbox/ledger-glitch", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setLedgerGlitch))))
-	mux.Handle("POST /sandbox/orders/{id}/fire", sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.fireHeld))))
+	mux.Handle("GET /sandbox/{$}", s.ownHost(s.adminOnly(http.HandlerFunc(s.ordersPage))))
+	mux.Handle("GET /sandbox/orders/{id}", s.ownHost(s.adminOnly(http.HandlerFunc(s.orderPage))))
+	mux.Handle("POST /sandbox/payout-scenario", s.ownHost(sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setPayoutScenario)))))
+	mux.Handle("POST /sandbox/ledger-glitch", s.ownHost(sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.setLedgerGlitch)))))
+	mux.Handle("POST /sandbox/orders/{id}/fire", s.ownHost(sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.fireHeld)))))
+}
+
+// ownHost answers h only on the sandbox's own host name (Config.BaseURL's),
+// localhost or an IP address, and any other with 421. The pages are open
+// without AdminPassword on loopback, and a web page whose name its owner points
+// at 127.0.0.1 after it loaded (DNS rebinding) is same-origin with itself: it
+// could read every order's checkout link and send the forms, which
+// CrossOriginProtection lets through when Origin and Host agree. Such a page
+// always comes under a name of its own, never an address.
+func (s *Sandbox) ownHost(h http.Handler) http.Handler {
+	own := ""
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil {
+		own = u.Hostname()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if name, _, err := net.SplitHostPort(host); err == nil {
+			host = name
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if _, err := netip.ParseAddr(host); err != nil && !strings.EqualFold(host, "localhost") && !strings.EqualFold(host, own) {
+			s.renderAdmin(w, r, http.StatusMisdirectedRequest, views.Message("Not on this host",
+				"The sandbox's pages answer only at its own address: "+s.cfg.BaseURL+"/sandbox/"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // adminOnly asks for Config.AdminPassword, when there is one, before h. The

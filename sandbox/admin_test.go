@@ -165,3 +165,59 @@ func TestPayoutScenarioSameOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminPagesOnlyOnOwnHost: the /sandbox/ pages and their forms answer only
+// on the sandbox's own host (BaseURL's), localhost or an IP address. A web page
+// whose name an attacker points at 127.0.0.1 (DNS rebinding) is same-origin
+// with itself: without this it could read every order's checkout link and send
+// the forms, which CrossOriginProtection lets through when Origin and Host agree.
+func TestAdminPagesOnlyOnOwnHost(t *testing.T) {
+	env, dep := adminEnv(t, "")
+	port := env.URL[strings.LastIndex(env.URL, ":"):]
+	send := func(method, path, host string) int {
+		t.Helper()
+		var body io.Reader
+		if method == http.MethodPost {
+			body = strings.NewReader(url.Values{"scenario": {"payout-failed"}}.Encode())
+		}
+		req, _ := http.NewRequest(method, env.URL+path, body)
+		req.Host = host
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", "http://"+host) // the rebound page's own origin
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK && strings.Contains(string(b), dep.OrderID) {
+			t.Errorf("%s %s on %s refused, but the answer names the order", method, path, host)
+		}
+		return resp.StatusCode
+	}
+	for _, host := range []string{"rebind.example" + port, "rebind.example", "127.0.0.1.nip.io" + port} {
+		for _, tt := range []struct{ method, path string }{
+			{http.MethodGet, "/sandbox/"}, {http.MethodGet, "/sandbox/orders/" + dep.OrderID},
+			{http.MethodPost, "/sandbox/payout-scenario"}, {http.MethodPost, "/sandbox/orders/" + dep.OrderID + "/fire"},
+		} {
+			if got := send(tt.method, tt.path, host); got != http.StatusMisdirectedRequest {
+				t.Errorf("%s %s on host %s: HTTP %d; want %d", tt.method, tt.path, host, got, http.StatusMisdirectedRequest)
+			}
+		}
+	}
+	if got := env.Sandbox.PayoutScenario(); got != "" {
+		t.Errorf("a form on another host changed the payout scenario to %q", got)
+	}
+	for _, host := range []string{strings.TrimPrefix(env.URL, "http://"), "localhost" + port, "LocalHost" + port, "[::1]" + port} {
+		if got := send(http.MethodGet, "/sandbox/", host); got != http.StatusOK {
+			t.Errorf("GET /sandbox/ on host %s: HTTP %d; want 200", host, got)
+		}
+	}
+	// The checkout and the API are Trustly's public side: any host, as before.
+	u, _ := url.Parse(dep.URL)
+	if got := send(http.MethodGet, u.RequestURI(), "rebind.example"+port); got != http.StatusOK {
+		t.Errorf("checkout on another host: HTTP %d; want 200", got)
+	}
+}
