@@ -277,13 +277,17 @@ func (mw *middleware) setSecurityHeaders(c *fiber.Ctx) {
 
 // clientIP is the address the limiter counts by. Behind trusted proxies it is the
 // right-most X-Forwarded-For address that is not one of them: addresses to its left
-// were written by the client and could be anything.
+// were written by the client and could be anything. Several X-Forwarded-For lines
+// are one list in their order (a proxy may add its own line below the client's).
 func (mw *middleware) clientIP(c *fiber.Ctx) string {
 	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
 	if !ok || !mw.trusted(remote.Unmap()) {
 		return c.Context().RemoteIP().String()
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	var hops []string
+	for _, line := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {

@@ -231,6 +231,34 @@ func TestLoginRateLimitBehindProxy(t *testing.T) {
 	}
 }
 
+// TestLoginRateLimitBehindProxyHeaderLines: a proxy that adds its own
+// X-Forwarded-For line below the client's (HAProxy's "option forwardfor") sends
+// one list in two lines (RFC 9110 §5.3), and the address it saw is the last
+// entry of the last line. Read from the first line alone, every attempt with a
+// new forged address was counted in a fresh bucket and never limited.
+func TestLoginRateLimitBehindProxyHeaderLines(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.LoginLimit = 2; s.Web.TrustedProxies = []string{"0.0.0.0/8"} })
+	cl := ta.client()
+	wrong := url.Values{"email": {"anna@example.com"}, "password": {"wrong password"}, csrfField: {cl.csrf()}}
+	from := func(lines ...string) int {
+		req := cl.request(http.MethodPost, "/login", strings.NewReader(wrong.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header["X-Forwarded-For"] = lines
+		return cl.do(req).Status
+	}
+	for i, forged := range []string{"1.1.1.1", "2.2.2.2"} {
+		if got := from(forged, "203.0.113.7"); got != http.StatusUnprocessableEntity {
+			t.Fatalf("attempt %d: status %d; want 422", i+1, got)
+		}
+	}
+	if got := from("3.3.3.3", "203.0.113.7"); got != http.StatusTooManyRequests {
+		t.Errorf("third attempt from 203.0.113.7 with a forged first line: status %d; want 429", got)
+	}
+	if got := from("203.0.113.7", "203.0.113.8"); got != http.StatusUnprocessableEntity {
+		t.Errorf("another client naming the limited one in its own line: status %d; want 422", got)
+	}
+}
+
 func TestErrorPages(t *testing.T) {
 	ta := newTestApp(t)
 	cl := ta.client()
