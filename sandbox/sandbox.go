@@ -47,6 +47,7 @@ type Config struct {
 	SlowAPIDelay    time.Duration   // slow-api holds the API response this long; default 35s
 	PollInterval    time.Duration   // how often the deliverer looks for due notifications; default 250ms
 	DeliveryTimeout time.Duration   // per notification POST; default 10s
+	ReadTimeout     time.Duration   // Server: to read one whole request, its body included; default 30s
 	// UnreachableAttempts is how many attempts per notification the
 	// merchant-unreachable scenario fails on purpose; default 2.
 	UnreachableAttempts int
@@ -177,6 +178,7 @@ func setDefaults(cfg *Config) {
 	def(&cfg.SlowAPIDelay, 35*time.Second)
 	def(&cfg.PollInterval, 250*time.Millisecond)
 	def(&cfg.DeliveryTimeout, 10*time.Second)
+	def(&cfg.ReadTimeout, 30*time.Second)
 	if cfg.RetrySchedule == nil {
 		cfg.RetrySchedule = DefaultRetrySchedule()
 	}
@@ -239,6 +241,17 @@ func LoadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 // sandbox pages (/sandbox/, behind Config.AdminPassword when set) and the public
 // key (/sandbox/public-key.pem).
 func (s *Sandbox) Handler() http.Handler { return s.mux }
+
+// Server is the HTTP server the commands serve Handler with. The API and the
+// checkout are open to anyone (beyond loopback too, with SANDBOX_PUBLIC=1), so a
+// request gets Config.ReadTimeout to arrive whole, its body included, and an
+// idle connection is closed: a body sent a byte at a time would otherwise hold
+// its connection and goroutine for as long as its sender liked. No write
+// timeout: the slow-api scenario answers after SlowAPIDelay on purpose.
+func (s *Sandbox) Server() *http.Server {
+	return &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.cfg.ReadTimeout,
+		IdleTimeout: 2 * time.Minute}
+}
 
 // Loopback reports whether addr, a listener's address, is reachable from this
 // machine only. An unspecified address (0.0.0.0, ::) is every interface, and not

@@ -224,7 +224,7 @@ func startSandbox(ctx context.Context, cfg *config, log *slog.Logger) (*sandbox.
 		sb.Close()
 		return nil, nil, fmt.Errorf("SANDBOX_ADDR %s is not a loopback address: set SANDBOX_PUBLIC=1 and SANDBOX_ADMIN_PASSWORD to serve the sandbox there", ln.Addr())
 	}
-	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := sb.Server()
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("sandbox server", "err", err)

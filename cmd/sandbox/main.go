@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -124,7 +123,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
   data           %[4]s
 Stop with Ctrl-C.
 `, *baseURL, *username, pubPath, *data, pagesNote(*adminPassword))
-	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := sb.Server()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
