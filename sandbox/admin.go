@@ -41,14 +41,19 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /sandbox/orders/{id}/fire", s.ownHost(sameOrigin.Handler(s.adminOnly(http.HandlerFunc(s.fireHeld)))))
 }
 
-// ownHost answers h only on the sandbox's own host name (Config.BaseURL's),
-// localhost or an IP address, and any other with 421. The pages are open
-// without AdminPassword on loopback, and a web page whose name its owner points
-// at 127.0.0.1 after it loaded (DNS rebinding) is same-origin with itself: it
-// could read every order's checkout link and send the forms, which
-// CrossOriginProtection lets through when Origin and Host agree. Such a page
-// always comes under a name of its own, never an address.
+// ownHost answers h, without Config.AdminPassword, only on the sandbox's own host
+// name (Config.BaseURL's), localhost or an IP address, and any other with 421.
+// Without a password the pages are open (on loopback), and a web page whose name
+// its owner points at 127.0.0.1 after it loaded (DNS rebinding) is same-origin
+// with itself: it could read every order's checkout link and send the forms,
+// which CrossOriginProtection lets through when Origin and Host agree. Such a
+// page always comes under a name of its own, never an address. With a password,
+// which a browser never sends to another origin, any host is served, as behind
+// a proxy that sends the upstream's name as Host.
 func (s *Sandbox) ownHost(h http.Handler) http.Handler {
+	if s.cfg.AdminPassword != "" {
+		return h
+	}
 	own := ""
 	if u, err := url.Parse(s.cfg.BaseURL); err == nil {
 		own = u.Hostname()

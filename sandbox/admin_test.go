@@ -166,8 +166,9 @@ func TestPayoutScenarioSameOrigin(t *testing.T) {
 	}
 }
 
-// TestAdminPagesOnlyOnOwnHost: the /sandbox/ pages and their forms answer only
-// on the sandbox's own host (BaseURL's), localhost or an IP address. A web page
+// TestAdminPagesOnlyOnOwnHost: without an admin password the /sandbox/ pages and
+// their forms answer only on the sandbox's own host (BaseURL's), localhost or an
+// IP address. A web page
 // whose name an attacker points at 127.0.0.1 (DNS rebinding) is same-origin
 // with itself: without this it could read every order's checkout link and send
 // the forms, which CrossOriginProtection lets through when Origin and Host agree.
@@ -219,5 +220,20 @@ func TestAdminPagesOnlyOnOwnHost(t *testing.T) {
 	u, _ := url.Parse(dep.URL)
 	if got := send(http.MethodGet, u.RequestURI(), "rebind.example"+port); got != http.StatusOK {
 		t.Errorf("checkout on another host: HTTP %d; want 200", got)
+	}
+
+	// With a password, which no browser sends to another origin, any host is
+	// served: a proxy may send the upstream's name ("sandbox:8081") as Host.
+	locked, _ := adminEnv(t, "open sesame")
+	req, _ := http.NewRequest(http.MethodGet, locked.URL+"/sandbox/", nil)
+	req.Host = "sandbox" + locked.URL[strings.LastIndex(locked.URL, ":"):]
+	req.SetBasicAuth("anyone", "open sesame")
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /sandbox/ with the password on host %s: HTTP %d; want 200", req.Host, resp.StatusCode)
 	}
 }
