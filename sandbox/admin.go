@@ -54,11 +54,11 @@ func (s *Sandbox) ownHost(h http.Handler) http.Handler {
 	if s.cfg.AdminPassword != "" {
 		return h
 	}
-	own := ""
-	if u, err := url.Parse(s.cfg.BaseURL); err == nil {
-		own = u.Hostname()
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		own := ""
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil { // read now: SetBaseURL may change it after New
+			own = u.Hostname()
+		}
 		host := r.Host
 		if name, _, err := net.SplitHostPort(host); err == nil {
 			host = name

@@ -222,6 +222,15 @@ func TestAdminPagesOnlyOnOwnHost(t *testing.T) {
 		t.Errorf("checkout on another host: HTTP %d; want 200", got)
 	}
 
+	// Its own host name, once BaseURL names one (as SetBaseURL may, after New).
+	env.Sandbox.SetBaseURL("http://sandbox.test" + port)
+	if got := send(http.MethodGet, "/sandbox/", "sandbox.test"+port); got != http.StatusOK {
+		t.Errorf("GET /sandbox/ on BaseURL's host sandbox.test: HTTP %d; want 200", got)
+	}
+	if got := send(http.MethodGet, "/sandbox/", "rebind.example"+port); got != http.StatusMisdirectedRequest {
+		t.Errorf("GET /sandbox/ on rebind.example after SetBaseURL: HTTP %d; want %d", got, http.StatusMisdirectedRequest)
+	}
+
 	// With a password, which no browser sends to another origin, any host is
 	// served: a proxy may send the upstream's name ("sandbox:8081") as Host.
 	locked, _ := adminEnv(t, "open sesame")
