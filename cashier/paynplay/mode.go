@@ -1,6 +1,7 @@
 package paynplay
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -22,15 +23,20 @@ var Markets = []string{"SE", "FI", "EE", "NL"}
 type Modes map[string]Mode
 
 // ParseModes reads CASHIER_PAYNPLAY: either one mode for every market ("pure",
-// "hybrid", "off"; "" is off), or comma-separated MARKET=mode pairs
+// "hybrid", "off"; "" is unset, which is off), or comma-separated MARKET=mode pairs
 // ("SE=pure,FI=hybrid"), where unlisted markets are off. Markets are Markets only,
-// each at most once; spaces around items are ignored and the case of markets and
-// modes is not significant.
+// in upper case as everywhere else in the configuration, each at most once; modes
+// are the three above, in lower case, as documented. Spaces around the value and
+// around each pair are ignored; anything else (se=pure, SE=PURE, an empty mode
+// such as SE=) is an error naming the part it could not read, never read as off.
 func ParseModes(s string) (Modes, error) {
+	if s == "" {
+		s = string(ModeOff)
+	}
 	s = strings.TrimSpace(s)
 	m := Modes{}
 	if !strings.Contains(s, "=") {
-		mode, err := parseMode(s)
+		mode, err := parseMode("", s)
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +47,6 @@ func ParseModes(s string) (Modes, error) {
 	}
 	for _, item := range strings.Split(s, ",") {
 		country, value, ok := strings.Cut(strings.TrimSpace(item), "=")
-		country = strings.ToUpper(strings.TrimSpace(country))
 		if !ok {
 			return nil, fmt.Errorf("CASHIER_PAYNPLAY: %q is not MARKET=mode", strings.TrimSpace(item))
 		}
@@ -51,7 +56,7 @@ func ParseModes(s string) (Modes, error) {
 		if _, dup := m[country]; dup {
 			return nil, fmt.Errorf("CASHIER_PAYNPLAY: %s is given twice", country)
 		}
-		mode, err := parseMode(value)
+		mode, err := parseMode(country, value)
 		if err != nil {
 			return nil, err
 		}
@@ -65,14 +70,18 @@ func ParseModes(s string) (Modes, error) {
 	return m, nil
 }
 
-func parseMode(s string) (Mode, error) {
-	switch mode := Mode(strings.ToLower(strings.TrimSpace(s))); mode {
-	case "":
-		return ModeOff, nil
+// parseMode reads the mode given to country ("" for every market).
+func parseMode(country, s string) (Mode, error) {
+	switch mode := Mode(s); mode {
 	case ModeOff, ModeHybrid, ModePure:
 		return mode, nil
+	case "":
+		if country == "" {
+			return "", errors.New("CASHIER_PAYNPLAY: no mode: want off, hybrid or pure, or pairs such as SE=pure,FI=hybrid")
+		}
+		return "", fmt.Errorf("CASHIER_PAYNPLAY: %s has no mode: want off, hybrid or pure", country)
 	}
-	return "", fmt.Errorf("CASHIER_PAYNPLAY: mode %q is not off, hybrid or pure", strings.TrimSpace(s))
+	return "", fmt.Errorf("CASHIER_PAYNPLAY: mode %q is not off, hybrid or pure", s)
 }
 
 func isMarket(country string) bool {

@@ -233,3 +233,28 @@ func TestSandboxChecksRegisterSettings(t *testing.T) {
 		t.Fatalf("got %v; want the sandbox with its register", err)
 	}
 }
+
+// TestConfigPayNPlayStrict: CASHIER_PAYNPLAY is read as strictly as the other
+// settings: a market spelt otherwise than the configuration spells markets (SE),
+// a mode other than off, hybrid or pure (an empty one too) stops the start with
+// an error naming the setting and the part it could not read.
+func TestConfigPayNPlayStrict(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		in   string
+		want string // in the error, besides CASHIER_PAYNPLAY
+	}{
+		{"se=pure", `"se"`},
+		{"SE=pure,fi=hybrid", `"fi"`},
+		{"SE=", "SE has no mode"},
+		{"SE=PURE", `"PURE"`},
+		{"Pure", `"Pure"`},
+		{"SE=pure,", `""`},
+		{" ", "no mode"},
+	} {
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": tt.in}))
+		if err == nil || !strings.Contains(err.Error(), "CASHIER_PAYNPLAY") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CASHIER_PAYNPLAY=%q: %v; want an error naming CASHIER_PAYNPLAY and %s", tt.in, err, tt.want)
+		}
+	}
+}
