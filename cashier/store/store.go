@@ -94,7 +94,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
 		if pool != nil {
-			pool.Close()
+			closePool(pool)
 		}
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -104,7 +104,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	}
 	if pool != nil {
 		if err := lockWrites(db, pool); err != nil {
-			pool.Close()
+			closePool(pool)
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 	}
@@ -125,12 +125,12 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB.SetMaxIdleConns(4)
 	}
 	if err := Migrate(db); err != nil {
-		sqlDB.Close()
+		closePool(sqlDB)
 		return nil, err
 	}
 	if pool != nil && !inMemory(dsn) {
 		if err := openReads(db, sqliteDSN, config(log, true)); err != nil {
-			sqlDB.Close()
+			closePool(sqlDB)
 			return nil, err
 		}
 	}
@@ -681,7 +681,8 @@ func markRefusedHeld(db *gorm.DB) error {
 	return nil
 }
 
-// Close closes the underlying connection pool, and SQLite's read pool.
+// Close closes the underlying connection pool, and SQLite's read pool, and
+// forgets the database's writer (closePool).
 func Close(db *gorm.DB) error {
 	if r := Reads(db); r != db {
 		if sqlDB, err := r.DB(); err == nil {
@@ -692,5 +693,16 @@ func Close(db *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	return closePool(sqlDB)
+}
+
+// closePool closes pool, a database's write pool, and then forgets its writer
+// (sqliteWriters), which would otherwise stay for the life of the process. Only
+// after: once closed, the pool starts no statement, so a writer taken afterwards
+// (a new one, for WriteLock on a closed database) guards nothing that could
+// write, and until then every session of the database finds the one writer.
+func closePool(pool *sql.DB) error {
+	err := pool.Close()
+	forgetWriter(pool)
+	return err
 }

@@ -10,7 +10,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// sqliteWriters holds one writer per SQLite connection pool (*sql.DB).
+// sqliteWriters holds one writer per SQLite connection pool (*sql.DB) of a database
+// open in this process; Close forgets it.
 var sqliteWriters sync.Map
 
 // PoolKey names db's connection pool (*sql.DB): one database of this process,
@@ -31,6 +32,10 @@ func writerOf(key any) writer {
 	w, _ := sqliteWriters.LoadOrStore(key, make(writer, 1))
 	return w.(writer)
 }
+
+// forgetWriter drops the writer of the pool named key, once that pool is closed
+// (closePool).
+func forgetWriter(key any) { sqliteWriters.Delete(key) }
 
 func (w writer) lock() func() { w <- struct{}{}; return w.unlock }
 

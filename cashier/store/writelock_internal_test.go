@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,5 +49,67 @@ func TestWriterWaitIsBounded(t *testing.T) {
 	var n int64
 	if err := db.Table("notes").Count(&n).Error; err != nil || n != 1 {
 		t.Errorf("%d notes (%v); want only the write after it (the transaction rolled back)", n, err)
+	}
+}
+
+// writers counts the writers sqliteWriters holds.
+func writers() int {
+	n := 0
+	sqliteWriters.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// TestWritersForgottenOnClose: Close forgets the database's writer, so a process
+// that opens and closes many databases (tests, tools) does not keep one per
+// database it ever opened; a database still open keeps its writer, shared by
+// every session of it.
+func TestWritersForgottenOnClose(t *testing.T) {
+	before := writers()
+	dir := t.TempDir()
+	kept, err := Open("file:"+dir+"/kept.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(kept)
+	for i := range 5 {
+		db, err := Open(fmt.Sprintf("file:%s/%d.db", dir, i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)").Error; err != nil {
+			t.Fatal(err)
+		}
+		WriteLock(db)()
+		if err := Close(db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := writers(); got != before+1 {
+		t.Errorf("%d writers after opening 6 databases and closing 5; want %d", got, before+1)
+	}
+	// The database still open: its sessions share one writer, the one its
+	// transactions take.
+	unlock := WriteLock(kept.WithContext(context.Background()))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := writeLockContext(ctx, kept.Session(&gorm.Session{})); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a second session of the open database took the writer beside the first: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- kept.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)").Error }()
+	select {
+	case err := <-done:
+		t.Fatalf("a write went through while the writer was held: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := Close(kept); err != nil {
+		t.Fatal(err)
+	}
+	if got := writers(); got != before {
+		t.Errorf("%d writers after closing every database; want %d", got, before)
 	}
 }
