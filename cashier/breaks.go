@@ -317,7 +317,7 @@ func flagBankPersonOnBreak(ctx context.Context, tx *gorm.DB, order *models.Order
 	if err != nil || twin == 0 {
 		return err
 	}
-	order.AddFlag(fmt.Sprintf("bank account %s names the person of player %d, who is on a break: deposit booked, review with the player",
+	order.AddFlag(models.FlagKindPersonOnBreak, fmt.Sprintf("bank account %s names the person of player %d, who is on a break: deposit booked, review with the player",
 		clip(d.AccountID, 64), twin))
 	log.LogAttrs(ctx, slog.LevelError, "alert: deposit from the bank identity of a player on a break; booked, flagged",
 		slog.Int64("other_player_id", twin), slog.String("account_id", clip(d.AccountID, 64)))

@@ -323,7 +323,7 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 		log = orderLog(log, order)
 		before := *order
 		if row.Status != trustly.StatusOK || n.Method == trustly.MethodKYC {
-			order.AddFlag(fmt.Sprintf("%s notification %s came before this order was known and was answered %s: not applied",
+			order.AddFlag(models.FlagKindBeforeOrderKnown, fmt.Sprintf("%s notification %s came before this order was known and was answered %s: not applied",
 				n.Method, n.ID(), row.Status))
 			log.Error("alert: notification for an order unknown then matched; it was answered " + row.Status + ", so it is not applied")
 		} else {
@@ -332,7 +332,7 @@ func (s *Service) matchOne(ctx context.Context, row models.Notification) error {
 				return fmt.Errorf("apply to order %d: %w", order.ID, err)
 			}
 			if a.Status != trustly.StatusOK {
-				order.AddFlag(fmt.Sprintf("%s notification %s came before this order was known: answered OK then, %s now",
+				order.AddFlag(models.FlagKindBeforeOrderKnown, fmt.Sprintf("%s notification %s came before this order was known: answered OK then, %s now",
 					n.Method, n.ID(), a.Status))
 			}
 			log.Warn("notification stored for an unknown order matched and applied", "answer_now", a.Status)

@@ -174,8 +174,9 @@ func (s *Service) handleNew(ctx context.Context, n *trustly.Notification, raw []
 			if err := saveChanges(tx, &before, order); err != nil {
 				return fmt.Errorf("save order %d: %w", order.ID, err)
 			}
-			if order.Flag != before.Flag {
-				log.Warn("order flagged", "flag", order.Flag)
+			// The kinds, not the text: a flag's text can name the account holder.
+			if kinds := order.FlagsAdded(); len(kinds) > 0 {
+				log.Warn("order flagged", "flags", kinds)
 			}
 		}
 		answer = likelyBytes
@@ -286,7 +287,7 @@ func (s *Service) known(tx *gorm.DB, n *trustly.Notification, stored models.Noti
 		if err := forUpdate(tx).Where("id = ?", *stored.OrderID).Take(&order).Error; err != nil {
 			return nil, false, fmt.Errorf("flag order %d: %w", *stored.OrderID, err)
 		}
-		order.AddFlag(fmt.Sprintf("notification %s came again with other data: refused, not applied", n.ID()))
+		order.AddFlag(models.FlagKindRedeliveryDiffers, fmt.Sprintf("notification %s came again with other data: refused, not applied", n.ID()))
 		if err := tx.Model(&order).Update("flag", order.Flag).Error; err != nil {
 			return nil, false, fmt.Errorf("flag order %d: %w", order.ID, err)
 		}
@@ -361,7 +362,7 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 		// so it books on neither. The order of the orderid is locked and flagged.
 		log.Error("alert: notification names an order's Trustly orderid with another messageid; kept as unknown",
 			"message_id", mid, "order_id", order.ID, "order_message_id", order.MessageID)
-		order.AddFlag(fmt.Sprintf("a %s notification named this order's Trustly orderid with messageid %.64q: kept as unknown, not applied",
+		order.AddFlag(models.FlagKindOtherMessageID, fmt.Sprintf("a %s notification named this order's Trustly orderid with messageid %.64q: kept as unknown, not applied",
 			n.Method, mid))
 		if err := tx.Model(&order).Update("flag", order.Flag).Error; err != nil {
 			return nil, fmt.Errorf("flag order %d: %w", order.ID, err)
@@ -382,7 +383,7 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 	case order.TrustlyOrderID != "" && order.TrustlyOrderID != n.OrderID():
 		log.Error("alert: notification names our messageid with another Trustly orderid; kept as unknown",
 			"message_id", mid, "order_id", order.ID, "order_trustly_order_id", order.TrustlyOrderID)
-		order.AddFlag(fmt.Sprintf("a %s notification named this order's messageid with Trustly orderid %s: kept as unknown, not applied",
+		order.AddFlag(models.FlagKindOtherOrderID, fmt.Sprintf("a %s notification named this order's messageid with Trustly orderid %s: kept as unknown, not applied",
 			n.Method, n.OrderID()))
 		if err := tx.Model(&order).Update("flag", order.Flag).Error; err != nil {
 			return nil, fmt.Errorf("flag order %d: %w", order.ID, err)
@@ -482,7 +483,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 			// Trustly sends account notifications for deposits and account
 			// selections (API.md §5.4): one for a payout says nothing about where
 			// the player's money came from, so no account is saved from it.
-			order.AddFlag(fmt.Sprintf("unexpected %s notification for a %s order", n.Method, order.Kind))
+			order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected %s notification for a %s order", n.Method, order.Kind))
 			log.Warn("account notification for a payout or refund; nothing saved", "account_id", d.AccountID)
 			return ok, nil
 		}
@@ -530,7 +531,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 			return ok, nil
 		}
 	}
-	order.AddFlag(fmt.Sprintf("unexpected %s notification for a %s order", n.Method, order.Kind))
+	order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected %s notification for a %s order", n.Method, order.Kind))
 	return nothingTakenBack(n, ok), nil
 }
 
@@ -546,7 +547,7 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 		case err != nil:
 			return ok, err
 		case why != "":
-			order.AddFlag(why + ": not applied")
+			order.AddFlag(models.FlagKindNotForOrder, why+": not applied")
 			log.Error("alert: cancel not applied", "why", why)
 			return ok, nil
 		}
@@ -566,7 +567,7 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 				why = fmt.Sprintf("pending of %.32s %s on a %s deposit", d.Amount, d.Currency, order.Amount.Currency)
 			}
 			if why != "" {
-				order.AddFlag(why + ": not applied")
+				order.AddFlag(models.FlagKindNotForOrder, why+": not applied")
 				log.Error("alert: pending not applied", "why", why, "amount", d.Amount, "currency", d.Currency)
 				return ok, nil
 			}
@@ -578,7 +579,7 @@ func (s *Service) applyDeposit(ctx context.Context, tx *gorm.DB, n *trustly.Noti
 			return s.debitDeposit(ctx, tx, d, order, now, log)
 		}
 	}
-	order.AddFlag(fmt.Sprintf("unexpected %s notification for a deposit order", n.Method))
+	order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected %s notification for a deposit order", n.Method))
 	return ok, nil
 }
 
@@ -646,7 +647,7 @@ func otherEndUser(tx *gorm.DB, event, endUserID string, order *models.Order) (st
 // kyc books it (bookHeld); any other is booked now (bookCredit).
 func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
 	if order.CreditedAt != nil || order.CreditHeldAt != nil {
-		order.AddFlag("more than one credit notification: only the first was booked")
+		order.AddFlag(models.FlagKindRepeated, "more than one credit notification: only the first was booked")
 		log.Error("alert: second credit notification for a credited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
@@ -658,14 +659,14 @@ func (s *Service) creditDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tra
 	case err != nil:
 		return err
 	case why != "":
-		order.AddFlag(why)
+		order.AddFlag(models.FlagKindNotForOrder, why)
 		log.Error("alert: credit not booked", "why", why, "amount", d.Amount, "currency", d.Currency)
 		return nil
 	case order.LoginOnly:
 		// A Pay N Play login asked for no money: its kyc let the person in past a
 		// break and without the deposit limits, so money on it is for staff to
 		// return, never booked.
-		order.AddFlag(fmt.Sprintf("credit of %s %s on a Pay N Play login, which asked for no money: not booked, return it to the payer",
+		order.AddFlag(models.FlagKindMoneyOnLogin, fmt.Sprintf("credit of %s %s on a Pay N Play login, which asked for no money: not booked, return it to the payer",
 			amount, amount.Currency))
 		log.Error("alert: credit on a Pay N Play login; not booked", "amount", amount.String())
 		return nil
@@ -698,7 +699,7 @@ func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Mon
 		return err
 	}
 	if amount != order.Expected() {
-		order.AddFlag(fmt.Sprintf("credit of %s differs from %s: booked as credited", amount, expectedText(order)))
+		order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("credit of %s differs from %s: booked as credited", amount, expectedText(order)))
 	}
 	order.CreditedMinor = amount.Minor
 	setOnce(&order.CreditedAt, now)
@@ -724,7 +725,7 @@ func (s *Service) flagCreditPastLimit(ctx context.Context, tx *gorm.DB, amount m
 	if err != nil || !passed {
 		return err
 	}
-	order.AddFlag(fmt.Sprintf("credit of %s %s passes the %s deposit limit of %s %s: %s %s counted in the period, review with the player",
+	order.AddFlag(models.FlagKindPastDepositLimit, fmt.Sprintf("credit of %s %s passes the %s deposit limit of %s %s: %s %s counted in the period, review with the player",
 		amount, amount.Currency, ps.Period.Adjective(), ps.Limit, ps.Limit.Currency, ps.Used, ps.Used.Currency))
 	log.Error("alert: credit passes a deposit limit; booked", "amount", amount.String(), "period", string(ps.Period),
 		"limit", ps.Limit.String(), "used", ps.Used.String())
@@ -765,7 +766,7 @@ func (s *Service) returnDebitExcess(ctx context.Context, tx *gorm.DB, credit mod
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}
-	order.AddFlag(debitCapFlag(debited, credit))
+	order.AddFlag(models.FlagKindDebitPastCredit, debitCapFlag(debited, credit))
 	log.Error("alert: debit booked before a smaller credit; the difference given back", "debited", debited.String(),
 		"credited", credit.String(), "given_back", excess.String())
 	return nil
@@ -786,7 +787,7 @@ func debitCapFlag(debit, credited models.Money) string {
 func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	if order.DebitedAt != nil || order.DebitHeldAt != nil {
-		order.AddFlag("more than one debit notification: only the first was booked")
+		order.AddFlag(models.FlagKindRepeated, "more than one debit notification: only the first was booked")
 		log.Error("alert: second debit notification for a debited deposit; not booked", "amount", d.Amount, "currency", d.Currency)
 		return ok, nil
 	}
@@ -798,13 +799,13 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	case err != nil:
 		return ok, err
 	case why != "":
-		order.AddFlag(why)
+		order.AddFlag(models.FlagKindNotForOrder, why)
 		log.Error("alert: debit not booked; answered FAILED", "why", why, "amount", d.Amount, "currency", d.Currency)
 		return trustly.Answer{Status: trustly.StatusFailed}, nil
 	case order.LoginOnly:
 		// A Pay N Play login credited nothing, so there is nothing to take back:
 		// FAILED says so to Trustly (API.md §5.3), whether or not its kyc came yet.
-		order.AddFlag(fmt.Sprintf("debit of %s %s on a Pay N Play login, which credited nothing: not booked, answered FAILED",
+		order.AddFlag(models.FlagKindMoneyOnLogin, fmt.Sprintf("debit of %s %s on a Pay N Play login, which credited nothing: not booked, answered FAILED",
 			amount, amount.Currency))
 		log.Error("alert: debit on a Pay N Play login; not booked, answered FAILED", "amount", amount.String())
 		return trustly.Answer{Status: trustly.StatusFailed}, nil
@@ -834,14 +835,14 @@ func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Mone
 	if credited.Minor == 0 {
 		// A Pay N Play login's order has no amount and no credit: nothing was given,
 		// so nothing is taken back, and the kyc that books it goes on.
-		order.AddFlag(fmt.Sprintf("debit of %s %s for an order that credited nothing: not booked", amount, amount.Currency))
+		order.AddFlag(models.FlagKindDebitNoCredit, fmt.Sprintf("debit of %s %s for an order that credited nothing: not booked", amount, amount.Currency))
 		log.Error("alert: debit for an order that credited nothing; not booked", "amount", amount.String())
 		return nil
 	}
 	booked := amount
 	if amount.Minor > credited.Minor {
 		booked = credited
-		order.AddFlag(debitCapFlag(amount, credited))
+		order.AddFlag(models.FlagKindDebitPastCredit, debitCapFlag(amount, credited))
 		log.Error("alert: debit larger than the deposit's credit; booked only the credit", "amount", amount.String(), "credited", credited.String())
 	}
 	t := models.Move(order.Reference("debit"), "Deposit returned by the bank", models.PlayerWallet(order.PlayerID), models.TrustlyClearing, booked)
@@ -850,7 +851,7 @@ func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Mone
 		return err
 	}
 	if booked == amount && amount != order.Expected() {
-		order.AddFlag(fmt.Sprintf("debit of %s differs from %s: booked as debited", amount, expectedText(order)))
+		order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("debit of %s differs from %s: booked as debited", amount, expectedText(order)))
 	}
 	order.DebitedMinor = booked.Minor
 	setOnce(&order.DebitedAt, now)
@@ -906,7 +907,7 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 		return false, nil
 	}
 	if n := utf8.RuneCountInString(d.AccountID); n > models.AccountIDSize {
-		order.AddFlag(fmt.Sprintf("account notification with an accountid of %d characters, more than the %d kept: not saved", n, models.AccountIDSize))
+		order.AddFlag(models.FlagKindAccountIDTooLong, fmt.Sprintf("account notification with an accountid of %d characters, more than the %d kept: not saved", n, models.AccountIDSize))
 		s.log.Error("alert: account notification's accountid too long to keep; not saved", "order_id", order.ID, "characters", n)
 		return false, nil
 	}

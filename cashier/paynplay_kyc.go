@@ -406,7 +406,7 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		// refusal on a password player's credited deposit's result page. It is
 		// answered FINISH, so Trustly stops delivering it, kept with the order,
 		// and the order is flagged for staff, as other unexpected notifications are.
-		order.AddFlag(fmt.Sprintf("unexpected kyc notification for a %s order, not a Pay N Play deposit", order.Kind))
+		order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected kyc notification for a %s order, not a Pay N Play deposit", order.Kind))
 		log.Warn("alert: kyc for an order that is not a Pay N Play deposit; answered FINISH, nothing decided", "kind", order.Kind)
 		return trustly.Answer{Status: trustly.StatusFinish}, nil
 	}
@@ -450,7 +450,7 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	// one person's (the Flagged page).
 	for _, r := range d.Reasons {
 		if r.Rule == paynplay.RuleLookalike || r.Rule == paynplay.RuleLookalikeClosed {
-			order.AddFlag("possibly a second account of one person: " + clip(r.Detail, 200))
+			order.AddFlag(models.FlagKindSecondAccount, "possibly a second account of one person: "+clip(r.Detail, 200))
 		}
 	}
 	setOnce(&order.KYCAt, now)
@@ -670,7 +670,7 @@ func (s *Service) accountHolderCheck(tx *gorm.DB, order *models.Order, d *trustl
 	if s.cfg.PayNPlay.Enabled(p.Country) || paynplay.HolderIs(holder, p.FirstName, p.LastName) {
 		return nil
 	}
-	order.AddFlag(fmt.Sprintf("bank account %s holder %q is not the player's name", d.AccountID, clip(holder, 100)))
+	order.AddFlag(models.FlagKindHolderName, fmt.Sprintf("bank account %s holder %q is not the player's name", d.AccountID, clip(holder, 100)))
 	log.Warn("account holder name differs from the player's; flagged for the back office", "account_id", d.AccountID)
 	return nil
 }

@@ -1,6 +1,9 @@
 package cashier_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -401,6 +404,55 @@ func TestPayNPlayOrderMarket(t *testing.T) {
 			if got := market(tt.svc, tt.order); got != tt.want {
 				t.Errorf("%s: market %q; want %q", tt.name, got, tt.want)
 			}
+		}
+	})
+}
+
+// TestFlagLogsNoHolderName: a flag's text can name the bank account's holder
+// (personal data, kept for staff in the back office); the "order flagged" line
+// names the order and the flag's kind instead, and no line of the deposit, at
+// any level, carries the holder's name or the bank account's number.
+func TestFlagLogsNoHolderName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "off")
+		var logs lockedBuffer
+		e.log = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		e.svc = e.service(nil)
+		p := e.namedPlayer("SE", "Anna", "Svensson")
+		order, err := e.as("se-adult").StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got models.Order
+		e.waitFor("account notification applied", func() bool {
+			var n int64
+			e.db.Model(&models.Notification{}).Where("order_id = ? AND method = ?", order.ID, "account").Count(&n)
+			got = e.reload(order)
+			return n == 1 && got.Status == models.OrderCredited
+		})
+		if !strings.Contains(got.Flag, "Öberg-Lindqvist") {
+			t.Fatalf("flag %q; want the holder's name for staff", got.Flag)
+		}
+		var flagged bool
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			for _, personal := range []string{"Åsa", "Öberg", "Lindqvist", "69706212"} {
+				if strings.Contains(line, personal) {
+					t.Errorf("log line carries %q: %s", personal, line)
+				}
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			if m["msg"] == "order flagged" {
+				flagged = true
+				if m["order_id"] != float64(order.ID) || fmt.Sprint(m["flags"]) != "[holder-name]" {
+					t.Errorf("order flagged: order_id %v, flags %v; want %d, [holder-name]", m["order_id"], m["flags"], order.ID)
+				}
+			}
+		}
+		if !flagged {
+			t.Errorf("no \"order flagged\" line in\n%s", logs.String())
 		}
 	})
 }

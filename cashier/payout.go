@@ -357,7 +357,7 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 				return nil
 			}
 			if o.SentAt != nil {
-				o.AddFlag("Trustly refused the payout after it had proved it was sent: " + reason)
+				o.AddFlag(models.FlagKindRefusedAfterSent, "Trustly refused the payout after it had proved it was sent: "+reason)
 				log.Error("alert: payout refused after it was sent; nothing released", "err", err)
 				return nil
 			}

@@ -66,6 +66,9 @@ type payEnv struct {
 	// (exclusions.Sandbox() when nil), with registerTimeout.
 	register        exclusions.Exclusions
 	registerTimeout time.Duration
+	// log is the logger of the services and clients made from here on (payLog()
+	// when nil).
+	log *slog.Logger
 
 	// The proxy's hands on AccountPayout (and Refund) answers, after the sandbox handled the call:
 	// lose closes the connection instead of answering (a kill -9 before booking, or
@@ -229,8 +232,12 @@ func payLimits(currency string) cashier.Limits {
 // client config client may change (a scenario in Extra, a short timeout, another URL).
 func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
 	e.t.Helper()
+	log := e.log
+	if log == nil {
+		log = payLog()
+	}
 	tc := trustly.Config{URL: e.api, Username: e.sb.Username, Password: e.sb.Password, PrivateKey: e.sb.MerchantKey,
-		TrustlyKey: e.sb.TrustlyKey, Env: "sandbox", Logger: payLog()}
+		TrustlyKey: e.sb.TrustlyKey, Env: "sandbox", Logger: log}
 	if client != nil {
 		client(&tc)
 	}
@@ -243,7 +250,7 @@ func (e *payEnv) service(client func(*trustly.Config)) *cashier.Service {
 		register = exclusions.Sandbox()
 	}
 	svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: e.db, Trustly: c, MerchantKey: e.sb.MerchantKey, TrustlyKey: e.sb.TrustlyKey,
-		Config: e.cfg, Now: e.clock.Now, Log: payLog(), Exclusions: register, RegisterTimeout: e.registerTimeout})
+		Config: e.cfg, Now: e.clock.Now, Log: log, Exclusions: register, RegisterTimeout: e.registerTimeout})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	case err != nil:
 		return ok, err
 	case why != "":
-		order.AddFlag(why)
+		order.AddFlag(models.FlagKindNotForOrder, why)
 		log.Error("alert: payout notification not applied", "why", why)
 		return nothingTakenBack(n, ok), nil
 	}
@@ -39,7 +39,7 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		// Not sent to Trustly yet (AccountPayout is called only once staff approve
 		// it), so Trustly cannot know its MessageID: whatever the notification says,
 		// staff decide the payout, and its money stays reserved meanwhile.
-		order.AddFlag(fmt.Sprintf("a %s notification came for this payout while it waited for approval, before it was sent to Trustly: not applied, check it with Trustly",
+		order.AddFlag(models.FlagKindBeforeSent, fmt.Sprintf("a %s notification came for this payout while it waited for approval, before it was sent to Trustly: not applied, check it with Trustly",
 			n.Method))
 		log.Error("alert: notification for a payout awaiting approval, never sent; not applied")
 		return nothingTakenBack(n, ok), nil
@@ -47,14 +47,14 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
 		if amount, err := models.ParseDecimal(d.Amount, d.Currency); err != nil || amount != order.Amount {
-			order.AddFlag(fmt.Sprintf("%s for %s %s differs from the order's %s", n.Method, d.Amount, d.Currency, order.Amount))
+			order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("%s for %s %s differs from the order's %s", n.Method, d.Amount, d.Currency, order.Amount))
 		}
 		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 			return ok, err
 		}
 		if n.Method == trustly.MethodPayoutConfirmation {
 			if order.ConfirmedAt == nil && order.CancelledAt != nil && order.ReturnedAt != nil {
-				order.AddFlag("payoutconfirmation after a cancel gave the money back: the player may be paid twice; ask Trustly whether the payout was executed")
+				order.AddFlag(models.FlagKindPaidAfterCancel, "payoutconfirmation after a cancel gave the money back: the player may be paid twice; ask Trustly whether the payout was executed")
 				log.Error("alert: payoutconfirmation for a payout whose cancel returned the money")
 			}
 			setOnce(&order.ConfirmedAt, now)
@@ -82,7 +82,7 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		// does not say the money came back (a credit would): it is flagged, and
 		// nothing is returned.
 		if order.ConfirmedAt != nil && order.ReturnedAt == nil {
-			order.AddFlag("cancel after the bank confirmed the payout: nothing returned; a credit returns the money if it came back")
+			order.AddFlag(models.FlagKindCancelAfterConfirmed, "cancel after the bank confirmed the payout: nothing returned; a credit returns the money if it came back")
 			log.Error("alert: cancel for a payout the bank confirmed; nothing returned")
 			return ok, nil
 		}
@@ -92,7 +92,7 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		}
 		return ok, s.payoutReturned(ctx, tx, order, order.Amount, now, log)
 	}
-	order.AddFlag(fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
+	order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
 	log.Warn("unexpected notification for a payout; stored, nothing booked")
 	return nothingTakenBack(n, ok), nil
 }
@@ -185,7 +185,7 @@ func PayoutFailureCode(order models.Order) string {
 // and is not the payout's credit: a genuine one after it is booked.
 func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) error {
 	if order.CreditedAt != nil {
-		order.AddFlag("more than one credit notification: only the first was booked")
+		order.AddFlag(models.FlagKindRepeated, "more than one credit notification: only the first was booked")
 		log.Error("alert: second credit for a payout; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
@@ -196,7 +196,7 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	if amount.Currency != order.Amount.Currency {
 		// Not this payout's money coming back: it does not count as its credit (no
 		// CreditedAt), so the payout keeps its state and a genuine credit is booked.
-		order.AddFlag(fmt.Sprintf("credit in %s for a payout in %s: not booked", amount.Currency, order.Amount.Currency))
+		order.AddFlag(models.FlagKindNotForOrder, fmt.Sprintf("credit in %s for a payout in %s: not booked", amount.Currency, order.Amount.Currency))
 		log.Error("alert: payout credit in another currency; not booked", "amount", d.Amount, "currency", d.Currency)
 		return nil
 	}
@@ -205,11 +205,11 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	case amount.Minor > order.Amount.Minor:
 		// More than we sent cannot be ours: the wallet gets back what left it, and
 		// staff settle the rest with Trustly.
-		order.AddFlag(fmt.Sprintf("credit of %s %s is more than the payout's %s: booked %[3]s", amount, amount.Currency, order.Amount))
+		order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("credit of %s %s is more than the payout's %s: booked %[3]s", amount, amount.Currency, order.Amount))
 		log.Error("alert: payout credit larger than the payout; only the payout's amount booked", "amount", d.Amount, "currency", d.Currency)
 		amount = order.Amount
 	case amount != order.Amount:
-		order.AddFlag(fmt.Sprintf("credit of %s differs from the payout's %s: booked as credited", amount, order.Amount))
+		order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("credit of %s differs from the payout's %s: booked as credited", amount, order.Amount))
 	}
 	if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 		return err
@@ -230,7 +230,7 @@ func (s *Service) payoutSent(ctx context.Context, tx *gorm.DB, o *models.Order, 
 	case o.SentAt != nil:
 		return nil
 	case o.ReleasedAt != nil:
-		o.AddFlag("Trustly has this payout although its reservation was released: check it with Trustly")
+		o.AddFlag(models.FlagKindAfterRelease, "Trustly has this payout although its reservation was released: check it with Trustly")
 		log.Error("alert: Trustly has a payout whose reservation was released")
 		return nil
 	case o.ReturnsHeld:
@@ -270,7 +270,7 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 	case o.ReturnedAt != nil:
 		return nil
 	case o.SentAt == nil:
-		o.AddFlag("Trustly returned a payout whose reservation was released: not booked again")
+		o.AddFlag(models.FlagKindAfterRelease, "Trustly returned a payout whose reservation was released: not booked again")
 		log.Error("alert: return for a payout that was never booked as sent; not booked")
 		return nil
 	case o.ReturnsHeld:

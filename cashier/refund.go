@@ -357,7 +357,7 @@ func (s *Service) sendRefund(ctx context.Context, refund models.Order) (models.O
 		}
 		failed, cerr := s.changeRefund(ctx, refund, func(tx *gorm.DB, o *models.Order, now time.Time) error {
 			if o.SentAt != nil {
-				o.AddFlag("Trustly refused the refund after it had proved it has it: " + reason)
+				o.AddFlag(models.FlagKindRefusedAfterSent, "Trustly refused the refund after it had proved it has it: "+reason)
 				log.Error("alert: refund refused after it was sent; nothing released", "err", err)
 				return nil
 			}
@@ -594,7 +594,7 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 		if n.Method == trustly.MethodCredit {
 			return ok, false, nil // the deposit's own second credit: applyDeposit flags it
 		}
-		deposit.AddFlag(fmt.Sprintf("%s for %s %s matches none of this deposit's refunds: not applied", n.Method, amount, currency))
+		deposit.AddFlag(models.FlagKindUnmatchedRefund, fmt.Sprintf("%s for %s %s matches none of this deposit's refunds: not applied", n.Method, amount, currency))
 		log.Error("alert: refund notification matches no refund; not applied", "amount", amount, "currency", currency)
 		return ok, true, nil
 	}
@@ -616,8 +616,8 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 			return a, true, err
 		}
 	}
-	if refund.Flag != before.Flag {
-		rlog.Warn("refund flagged", "flag", refund.Flag)
+	if kinds := refund.FlagsAdded(); len(kinds) > 0 {
+		rlog.Warn("refund flagged", "flags", kinds)
 	}
 	// Debug: HandleNotification's "notification applied" is the event's info line.
 	rlog.Debug("refund notification applied", "status", refund.Status)

@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -176,6 +177,9 @@ type Order struct {
 	// currency differs from the order, a notification under our messageid with
 	// another Trustly orderid. An order with a flag needs a person to look.
 	Flag string `gorm:"size:2000;not null;default:''"`
+	// flagged are the flags added since the order was read (AddFlag, Refresh),
+	// with their kinds, for the log line that says so (FlagsAdded); not stored.
+	flagged map[string]FlagKind
 
 	// Pay N Play fields (a deposit sent with RequestKYC "1"); zero for other orders.
 	//
@@ -379,9 +383,51 @@ const (
 	FlagHeldDebitNoCredit  = "debit held for an order whose kyc was answered FINISH: nothing booked, nothing taken back"
 )
 
-// derivedFlags are the flags Refresh owns.
-var derivedFlags = []string{FlagCancelAfterCredit, FlagDebitNoCredit, FlagHeldCreditRefused, FlagHeldCreditReturned,
-	FlagHeldCreditDebited, FlagHeldDebitNoCredit}
+// derivedFlags are the flags Refresh owns, each with its kind.
+var derivedFlags = map[string]FlagKind{
+	FlagCancelAfterCredit:  FlagKindCancelAfterCredit,
+	FlagDebitNoCredit:      FlagKindDebitNoCredit,
+	FlagHeldCreditRefused:  FlagKindHeldCreditRefused,
+	FlagHeldCreditReturned: FlagKindHeldCreditReturned,
+	FlagHeldCreditDebited:  FlagKindHeldCreditDebited,
+	FlagHeldDebitNoCredit:  FlagKindHeldDebit,
+}
+
+// FlagKind names what kind of anomaly a flag is, for logs and alerts. A flag's
+// text is for staff and stays in the database and the back office: it can name
+// the bank account's holder, or quote what a notification said. A log line
+// names the order and the kinds of its new flags, never their text.
+type FlagKind string
+
+const (
+	FlagKindCancelAfterCredit    FlagKind = "cancel-after-credit"          // FlagCancelAfterCredit
+	FlagKindDebitNoCredit        FlagKind = "debit-without-credit"         // FlagDebitNoCredit, or a debit not booked for want of a credit
+	FlagKindHeldCreditRefused    FlagKind = "held-credit-to-return"        // FlagHeldCreditRefused
+	FlagKindHeldCreditReturned   FlagKind = "held-credit-returned"         // FlagHeldCreditReturned
+	FlagKindHeldCreditDebited    FlagKind = "held-credit-debited"          // FlagHeldCreditDebited
+	FlagKindHeldDebit            FlagKind = "held-debit"                   // FlagHeldDebitNoCredit
+	FlagKindRedeliveryDiffers    FlagKind = "redelivery-differs"           // a notificationid came again with other data
+	FlagKindOtherMessageID       FlagKind = "orderid-with-other-messageid" // this order's Trustly orderid came with another messageid
+	FlagKindOtherOrderID         FlagKind = "messageid-with-other-orderid" // this order's messageid came with another Trustly orderid
+	FlagKindUnexpected           FlagKind = "unexpected-notification"      // a notification this kind of order never gets
+	FlagKindNotForOrder          FlagKind = "not-for-order"                // a notification naming another player, or another currency
+	FlagKindRepeated             FlagKind = "repeated-event"               // a second credit or debit: only the first was booked
+	FlagKindMoneyOnLogin         FlagKind = "money-on-login"               // a credit or debit on a Pay N Play login
+	FlagKindAmountDiffers        FlagKind = "amount-differs"               // an amount other than the order's
+	FlagKindPastDepositLimit     FlagKind = "past-deposit-limit"           // a credit past the player's deposit limit
+	FlagKindDebitPastCredit      FlagKind = "debit-past-credit"            // a debit of more than the credit gave
+	FlagKindBeforeSent           FlagKind = "notification-before-sent"     // a payout notification while it waited for approval
+	FlagKindPaidAfterCancel      FlagKind = "paid-after-cancel"            // a payout confirmed after a cancel gave the money back
+	FlagKindCancelAfterConfirmed FlagKind = "cancel-after-confirmation"    // a cancel after the bank confirmed the payout
+	FlagKindAfterRelease         FlagKind = "after-release"                // Trustly has a payout whose reservation was released
+	FlagKindRefusedAfterSent     FlagKind = "refused-after-sent"           // Trustly refused a payout or refund it had proved it had
+	FlagKindUnmatchedRefund      FlagKind = "unmatched-refund"             // a refund notification matching none of the deposit's refunds
+	FlagKindBeforeOrderKnown     FlagKind = "notification-before-order"    // a notification that came before the order was known
+	FlagKindSecondAccount        FlagKind = "possible-second-account"      // a Pay N Play identity that may be another player's
+	FlagKindHolderName           FlagKind = "holder-name"                  // a bank account whose holder is not the player
+	FlagKindAccountIDTooLong     FlagKind = "accountid-too-long"           // an account notification's accountid longer than kept
+	FlagKindPersonOnBreak        FlagKind = "bank-person-on-break"         // the bank names a person on a break on another account
+)
 
 // Refresh recomputes Status and the state-derived flags from the applied-event
 // timestamps. Call it after setting any of them.
@@ -428,8 +474,9 @@ func (o *Order) Refresh() {
 	if o.MovesOut() {
 		return // a payout's or refund's flags all come from single events
 	}
+	had := o.Flags()
 	flags := o.Flags()
-	for _, f := range derivedFlags {
+	for f := range derivedFlags {
 		delete(flags, f)
 	}
 	if o.CancelledAt != nil && o.CreditedAt != nil {
@@ -440,6 +487,11 @@ func (o *Order) Refresh() {
 	}
 	if f := o.heldRefusedFlag(); f != "" {
 		flags[f] = true
+	}
+	for f, kind := range derivedFlags {
+		if flags[f] && !had[f] {
+			o.added(f, kind)
+		}
 	}
 	o.setFlags(flags)
 }
@@ -516,11 +568,14 @@ func (o *Order) payoutStatus() OrderStatus {
 	return OrderRequested
 }
 
-// AddFlag records an anomaly seen in one event. Flags form a set: adding one twice
-// keeps one.
-func (o *Order) AddFlag(text string) {
+// AddFlag records an anomaly of kind seen in one event, text saying it for staff.
+// Flags form a set: adding one twice keeps one.
+func (o *Order) AddFlag(kind FlagKind, text string) {
 	flags := o.Flags()
 	text = strings.ReplaceAll(text, ";", ",")
+	if !flags[text] {
+		o.added(text, kind)
+	}
 	flags[text] = true
 	o.setFlags(flags, text)
 }
@@ -534,6 +589,27 @@ const FlagSize = 2000
 // sentences left out are in the alerts of the log, and the notifications that
 // raised them are on the order's page.
 const FlagMore = "more flags than fit here: see the order's notifications and the log's alerts"
+
+// added notes that flag text, of kind, was added since o was read.
+func (o *Order) added(text string, kind FlagKind) {
+	if o.flagged == nil {
+		o.flagged = map[string]FlagKind{}
+	}
+	o.flagged[text] = kind
+}
+
+// FlagsAdded are the kinds of the flags AddFlag and Refresh added to o since it
+// was read and that it still has, sorted, each once: what a log line says of them.
+func (o *Order) FlagsAdded() []FlagKind {
+	var kinds []FlagKind
+	for text, kind := range o.flagged {
+		if o.Flags()[text] {
+			kinds = append(kinds, kind)
+		}
+	}
+	slices.Sort(kinds)
+	return slices.Compact(kinds)
+}
 
 // Flags returns the order's flags as a set.
 func (o *Order) Flags() map[string]bool {
@@ -556,7 +632,7 @@ func (o *Order) setFlags(flags map[string]bool, newest ...string) {
 		return
 	}
 	kept, size := map[string]bool{FlagMore: true}, len(FlagMore)
-	for _, f := range slices.Concat(derivedFlags, newest, list) {
+	for _, f := range slices.Concat(slices.Sorted(maps.Keys(derivedFlags)), newest, list) {
 		if flags[f] && !kept[f] && size+len("; ")+len(f) <= FlagSize {
 			kept[f] = true
 			size += len("; ") + len(f)

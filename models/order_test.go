@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,19 +82,32 @@ func TestOrderRefresh(t *testing.T) {
 func TestOrderFlags(t *testing.T) {
 	now := time.Now()
 	var o Order
-	o.AddFlag("second credit")
-	o.AddFlag("amount differs; see log")
-	o.AddFlag("second credit")
+	o.AddFlag(FlagKindRepeated, "second credit")
+	o.AddFlag(FlagKindAmountDiffers, "amount differs; see log")
+	o.AddFlag(FlagKindRepeated, "second credit")
 	o.DebitedAt = &now
 	o.Refresh()
 	want := "amount differs, see log; " + FlagDebitNoCredit + "; second credit"
 	if o.Flag != want {
 		t.Fatalf("got %q, want %q", o.Flag, want)
 	}
+	if got := fmt.Sprint(o.FlagsAdded()); got != "[amount-differs debit-without-credit repeated-event]" {
+		t.Errorf("flags added %s; want [amount-differs debit-without-credit repeated-event]", got)
+	}
 	o.CreditedAt = &now
 	o.Refresh()
 	if want := "amount differs, see log; second credit"; o.Flag != want {
 		t.Fatalf("after credit: got %q, want %q", o.Flag, want)
+	}
+	if got := fmt.Sprint(o.FlagsAdded()); got != "[amount-differs repeated-event]" {
+		t.Errorf("after credit: flags added %s; want [amount-differs repeated-event] (the derived flag left)", got)
+	}
+	// Read again (a new transaction): the flags it has were added before.
+	again := Order{Flag: o.Flag}
+	again.AddFlag(FlagKindRepeated, "second credit")
+	again.Refresh()
+	if got := again.FlagsAdded(); len(got) != 0 {
+		t.Errorf("flags added to an order that had them: %v; want none", got)
 	}
 }
 
