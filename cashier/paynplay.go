@@ -18,7 +18,12 @@ const (
 	msgPayNPlayLogin     = "Logging in with your bank is not offered in %s; deposit to play instead."
 	msgPayNPlayFailed    = "Trustly could not start your bank login just now. No money was moved; please try again in a moment."
 	msgPayNPlayNoAccount = "Payouts go back to the bank account you deposited from, and we do not know it yet. Make a deposit first."
-	msgPayNPlayEnded     = "The checkout ended before it was completed. No money was moved."
+	// The form named an account that has gone since: removed, or a payout to it
+	// failed at the bank. The player did deposit, and in the pure model has no
+	// other account to choose nor one to add by hand.
+	msgPayNPlayAccountRemoved = "Withdrawals go back to the bank account you last deposited from, and it has been removed from your bank accounts. Make a deposit from your account again first."
+	msgPayNPlayAccountFailed  = "A payout to the bank account you last deposited from failed at the bank. Withdrawals go back to the account you deposit from: make a deposit from your correct account first."
+	msgPayNPlayEnded          = "The checkout ended before it was completed. No money was moved."
 )
 
 // Pay N Play return paths: the checkout sends the player to one of these with
@@ -343,13 +348,26 @@ func (s *Service) orderMarket(tx *gorm.DB, order models.Order, player *models.Pl
 // from (closed loop, the pure model): one AccountPayout, no choice of account. It
 // is RequestPayoutOnce to that account with the form's token, with its checks and
 // approval limit; without a verified deposit account it fails with a
-// *models.Problem.
+// *models.Problem that says why: none yet, the one the form named removed since,
+// or a payout to it failed at the bank since (a form loaded before).
 func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, token string, amount models.Money) (models.Order, error) {
 	account, ok, err := depositAccount(ctx, s.db, player.ID)
 	if err != nil {
 		return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
 	}
-	if !ok {
+	switch {
+	case ok && account.PayoutFailure != "":
+		return models.Order{}, models.ProblemT("", "problem.paynplay_account_failed", msgPayNPlayAccountFailed)
+	case !ok:
+		var removed int64
+		err := s.db.WithContext(ctx).Model(&models.BankAccount{}).Where("player_id = ? AND source = ? AND verified = ? AND removed = ?",
+			player.ID, models.AccountFromDeposit, true, true).Count(&removed).Error
+		switch {
+		case err != nil:
+			return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
+		case removed > 0:
+			return models.Order{}, models.ProblemT("", "problem.paynplay_account_removed", msgPayNPlayAccountRemoved)
+		}
 		return models.Order{}, models.ProblemT("", "problem.paynplay_no_account", msgPayNPlayNoAccount)
 	}
 	return s.RequestPayoutOnce(ctx, player, token, account.ID, amount)

@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -453,6 +454,71 @@ func TestFlagLogsNoHolderName(t *testing.T) {
 		}
 		if !flagged {
 			t.Errorf("no \"order flagged\" line in\n%s", logs.String())
+		}
+	})
+}
+
+// TestPayNPlayPayoutStaleForm: the withdrawal form of a pure market names the
+// account the player last deposited from; sent after that account was removed,
+// or after a payout to it failed at the bank, it is refused with a sentence that
+// is true then: the player did deposit, so not "we do not know it yet", and
+// there is no other account to choose nor one to add by hand. A player who never
+// deposited is still told to make a first deposit.
+func TestPayNPlayPayoutStaleForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "pure")
+		refusal := func(p models.Player) *models.Problem {
+			t.Helper()
+			_, err := e.svc.PayNPlayPayout(e.ctx, p, "", models.Money{Minor: 2000, Currency: "EUR"})
+			var problem *models.Problem
+			if !errors.As(err, &problem) {
+				t.Fatalf("payout: %v; want a problem", err)
+			}
+			return problem
+		}
+		if got := refusal(e.player("FI")); got.ID != "problem.paynplay_no_account" {
+			t.Errorf("a player who never deposited: %s %q; want problem.paynplay_no_account", got.ID, got.Message)
+		}
+
+		deposit := func(person string) models.Player {
+			t.Helper()
+			amount := models.Money{Minor: 10000, Currency: "EUR"}
+			order, err := e.as(person).StartPayNPlay(e.ctx, &amount, "FI", "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := *e.pnpDone(order).Player
+			e.waitFor("the deposit's account", func() bool {
+				accounts, _ := e.svc.BankAccounts(e.ctx, p)
+				return len(accounts) == 1
+			})
+			return p
+		}
+		p := deposit("fi-adult")
+		accounts, _ := e.svc.BankAccounts(e.ctx, p)
+		if _, err := e.svc.RemoveBankAccount(e.ctx, p, accounts[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		got := refusal(p)
+		if got.ID != "problem.paynplay_account_removed" || strings.Contains(got.Message, "do not know it yet") {
+			t.Errorf("the account removed since the form: %s %q; want problem.paynplay_account_removed", got.ID, got.Message)
+		}
+
+		if err := e.sb.Sandbox.SetPayoutScenario(sandbox.ScenarioPayoutFailed); err != nil {
+			t.Fatal(err)
+		}
+		p = deposit("fi-adult2")
+		payout, err := e.svc.PayNPlayPayout(e.ctx, p, "", models.Money{Minor: 2000, Currency: "EUR"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("the payout's failure on its account", func() bool {
+			accounts, _ := e.svc.BankAccounts(e.ctx, p)
+			return e.reload(payout).PayoutFailedAt != nil && len(accounts) == 1 && accounts[0].PayoutFailure != ""
+		})
+		got = refusal(p)
+		if got.ID != "problem.paynplay_account_failed" || strings.Contains(got.Message, "Choose another account") {
+			t.Errorf("a payout to the account failed since the form: %s %q; want problem.paynplay_account_failed", got.ID, got.Message)
 		}
 	})
 }
