@@ -42,8 +42,11 @@ func TestPayNPlayExcludedLogsInWithdrawOnly(t *testing.T) {
 		fake := exclusions.Sandbox()
 		e := excludedPnPEnv(t, db, fake)
 		want := cashier.Access{WithdrawOnly: true, Register: "fake"}
-		for _, tt := range []struct{ person, country, currency string }{
-			{"se-adult", "SE", "SEK"}, {"fi-adult", "FI", "EUR"}, {"ee-adult", "EE", "EUR"}, {"nl-adult", "NL", "EUR"},
+		// shown: the register the player reads of, the one the sandbox's fake
+		// stands in for in that market (FI has none: a neutral name).
+		for _, tt := range []struct{ person, country, currency, shown string }{
+			{"se-adult", "SE", "SEK", "Spelpaus"}, {"fi-adult", "FI", "EUR", "national self-exclusion register"},
+			{"ee-adult", "EE", "EUR", "Estonian register of restricted persons"}, {"nl-adult", "NL", "EUR", "CRUKS"},
 		} {
 			svc := e.as(tt.person)
 			amount := models.Money{Minor: 10000, Currency: tt.currency}
@@ -86,7 +89,7 @@ func TestPayNPlayExcludedLogsInWithdrawOnly(t *testing.T) {
 			}
 			out = e.pnpDone(deposit)
 			if out.State != cashier.PayNPlayRefused || out.Player != nil || out.Access != (cashier.Access{}) ||
-				!strings.HasPrefix(out.Message, "You are registered as excluded from gambling (fake)") ||
+				!strings.HasPrefix(out.Message, "You are registered as excluded from gambling ("+tt.shown+"), so you cannot play here.") ||
 				!strings.Contains(out.Order.KYCReasons, string(paynplay.RuleSelfExcluded)+":") || out.Order.KYCWithdrawOnly != "" {
 				t.Errorf("%s: excluded, Deposit & play: %s %q reasons %q; want refused, self-excluded", tt.person, out.State, out.Message, out.Order.KYCReasons)
 			}

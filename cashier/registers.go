@@ -147,7 +147,8 @@ func (s *Service) checkRegister(ctx context.Context, p models.Player, when strin
 		if when == "deposit" {
 			id, msg = "problem.excluded_deposit", msgExcludedDeposit
 		}
-		return fmt.Errorf("%w: %w", excludedBy{a.res.Register, a.res.Reference}, models.ProblemT("", id, fmt.Sprintf(msg, a.res.Register), "Register", a.res.Register))
+		english, shown := exclusions.Shown(a.res.Register, p.Country)
+		return fmt.Errorf("%w: %w", excludedBy{a.res.Register, a.res.Reference}, models.ProblemT("", id, fmt.Sprintf(msg, english), "Register", shown))
 	}
 	return nil
 }
@@ -166,17 +167,27 @@ type Access struct {
 	// and profile, and start no deposit. It holds for the session: only a new
 	// sign-in that the register allows opens a full one.
 	WithdrawOnly bool
-	// Register names the register that excludes the player ("Spelpaus"), for
-	// the notice; "" when WithdrawOnly is false.
+	// Register names the register that excludes the player ("Spelpaus", or
+	// "fake" for the sandbox's), as it answered, for logs and the session; a
+	// player reads it as RegisterShown says. "" when WithdrawOnly is false.
 	Register string
 }
 
-// ExcludedDeposit is the refusal of a deposit in a withdraw-only session, the
-// sentence of a deposit the register refuses, decided from the session alone:
-// no register is asked, so a register that is down opens nothing.
-func (a Access) ExcludedDeposit() error {
+// RegisterShown is Register as the player, of country, reads it in the notice
+// (exclusions.Shown): the argument of a translated message.
+func (a Access) RegisterShown(country string) any {
+	_, shown := exclusions.Shown(a.Register, country)
+	return shown
+}
+
+// ExcludedDeposit is the refusal of a deposit in a withdraw-only session of a
+// player of country, the sentence of a deposit the register refuses, decided from
+// the session alone: no register is asked, so a register that is down opens
+// nothing.
+func (a Access) ExcludedDeposit(country string) error {
+	english, shown := exclusions.Shown(a.Register, country)
 	return fmt.Errorf("%w: %w", excludedBy{register: a.Register}, models.ProblemT("", "problem.excluded_deposit",
-		fmt.Sprintf(msgExcludedDeposit, a.Register), "Register", a.Register))
+		fmt.Sprintf(msgExcludedDeposit, english), "Register", shown))
 }
 
 // withdrawOnly decides a sign-in that checkRegister refused with refusal: a

@@ -271,7 +271,7 @@ func TestDepositAsksTheRegister(t *testing.T) {
 		fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: "197901311246"})
 		orders, trustlyCalls := e.deposits(anna), e.apiCalls("Deposit")
 		_, err = e.svc.StartDeposit(e.ctx, anna, e.money(anna, 100), "127.0.0.1")
-		const want = "You are registered as excluded from gambling (fake), so you cannot deposit or play here."
+		const want = "You are registered as excluded from gambling (Spelpaus), so you cannot deposit or play here."
 		if !errors.Is(err, cashier.ErrExcluded) || !strings.HasPrefix(problemMessage(err), want) {
 			t.Errorf("deposit after the exclusion: %v; want ErrExcluded saying %q", err, want)
 		}

@@ -84,7 +84,7 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 	}
 	page.Deposit.Disabled = sum.Blocked || page.OnBreak != ""
 	if a := access(c); a.WithdrawOnly {
-		page.WithdrawOnly = tr(c, "rg.withdraw_only", "Register", a.Register)
+		page.WithdrawOnly = tr(c, "rg.withdraw_only", "Register", a.RegisterShown(currentPlayer(c).Country))
 	}
 	return page
 }

@@ -431,7 +431,7 @@ func TestBrowserPayNPlayExcludedWithdraws(t *testing.T) {
 	b.doIn(frame, "log in to the bank as Åsa, now excluded", bankLogin("se-adult")...)
 	b.backToMerchant(frame, "/cashier")
 	b.do("the withdraw-only cashier page", chromedp.WaitVisible(id("withdraw-only")))
-	if got, want := b.text("withdraw-only"), "You are registered as excluded from gambling (fake), so deposits and play are closed to you here."; !strings.Contains(got, want) {
+	if got, want := b.text("withdraw-only"), "You are registered as excluded from gambling (Spelpaus), so deposits and play are closed to you here."; !strings.Contains(got, want) {
 		t.Errorf("notice %q; want it to say %q", got, want)
 	}
 	if b.has("deposit-form") {
@@ -469,7 +469,7 @@ func TestBrowserPayNPlayExcludedWithdraws(t *testing.T) {
 	frame = b.bankFrame()
 	b.doIn(frame, "Deposit & play as Åsa, excluded", bankLogin("se-adult")...)
 	b.backToMerchant(frame, "/paynplay/fail")
-	b.waitText("refusal", "You are registered as excluded from gambling (fake), so you cannot play here. No money was moved.")
+	b.waitText("refusal", "You are registered as excluded from gambling (Spelpaus), so you cannot play here. No money was moved.")
 	if got := lv.wallet(player); got.Minor != 6000 {
 		t.Errorf("wallet %d; want 6000 after the payout and the refused deposit", got.Minor)
 	}

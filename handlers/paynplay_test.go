@@ -460,7 +460,7 @@ func TestPayNPlayRefusalInSwedish(t *testing.T) {
 
 	t.Run("self-excluded", func(t *testing.T) {
 		lv := startPayNPlayLive(t, "pure", "se-excluded", nil)
-		const want = "Du är registrerad som avstängd från spel (fake), så du kan inte spela här. Inga pengar flyttades."
+		const want = "Du är registrerad som avstängd från spel (Spelpaus), så du kan inte spela här. Inga pengar flyttades."
 		if got := refusal(lv, swedish(lv)); got != want {
 			t.Errorf("refusal %q; want %q", got, want)
 		}

@@ -54,7 +54,7 @@ func TestPayNPlayWithdrawOnlySession(t *testing.T) {
 	}
 
 	page := cl.get("/cashier").wantStatus(http.StatusOK)
-	if got, want := page.text("withdraw-only"), "You are registered as excluded from gambling (fake), so deposits and play are closed to you here. You can still withdraw your balance and follow your payouts."; !strings.Contains(got, want) {
+	if got, want := page.text("withdraw-only"), "You are registered as excluded from gambling (Spelpaus), so deposits and play are closed to you here. You can still withdraw your balance and follow your payouts."; !strings.Contains(got, want) {
 		t.Errorf("withdraw-only notice %q; want it to say %q", got, want)
 	}
 	if l := page.byTestID("withdraw-link"); len(l) == 0 || attr(l[0], "href") != "/payout" {
@@ -73,7 +73,7 @@ func TestPayNPlayWithdrawOnlySession(t *testing.T) {
 	before := orders()
 	for _, form := range []url.Values{{"amount": {"100"}}, {"pick": {"100.00"}}} {
 		r := cl.submit("/deposit", form).wantStatus(http.StatusUnprocessableEntity)
-		want := "You are registered as excluded from gambling (fake), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."
+		want := "You are registered as excluded from gambling (Spelpaus), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."
 		if got := r.text("problem"); got != want {
 			t.Errorf("deposit %v in a withdraw-only session: problem %q; want %q", form, got, want)
 		}
@@ -109,7 +109,7 @@ func TestPayNPlayWithdrawOnlySession(t *testing.T) {
 	}
 	lv.waitStatus(refused, models.OrderFailed)
 	r := other.get(cashier.PayNPlayFailPath + "?order=" + url.QueryEscape(refused)).wantStatus(http.StatusOK)
-	if got, want := r.text("refusal"), "You are registered as excluded from gambling (fake), so you cannot play here. No money was moved."; got != want {
+	if got, want := r.text("refusal"), "You are registered as excluded from gambling (Spelpaus), so you cannot play here. No money was moved."; got != want {
 		t.Errorf("Deposit & play refusal %q; want %q", got, want)
 	}
 	other.get("/cashier").wantRedirect("/login?next=%2Fcashier")

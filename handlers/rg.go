@@ -49,7 +49,7 @@ func refuseWithdrawOnly(svc *cashier.Service) fiber.Handler {
 		case !a.WithdrawOnly:
 			return c.Next()
 		case c.Method() == fiber.MethodPost:
-			return depositRefused(c, svc, c.FormValue("amount"), asProblem(a.ExcludedDeposit()))
+			return depositRefused(c, svc, c.FormValue("amount"), asProblem(a.ExcludedDeposit(currentPlayer(c).Country)))
 		}
 		return c.Redirect("/cashier", fiber.StatusSeeOther)
 	}

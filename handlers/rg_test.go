@@ -242,8 +242,8 @@ func TestDepositRefusedByRegister(t *testing.T) {
 	fake.Entries = append(fake.Entries, exclusions.FakeEntry{Country: "SE", PersonID: id.Number})
 
 	for _, tt := range []struct{ lang, want string }{
-		{"en", "You are registered as excluded from gambling (fake), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."},
-		{"sv", "Du är registrerad som avstängd från spel (fake), så du kan inte sätta in pengar eller spela här. Inga pengar flyttades; du kan fortfarande ta ut ditt saldo."},
+		{"en", "You are registered as excluded from gambling (Spelpaus), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."},
+		{"sv", "Du är registrerad som avstängd från spel (Spelpaus), så du kan inte sätta in pengar eller spela här. Inga pengar flyttades; du kan fortfarande ta ut ditt saldo."},
 	} {
 		cl.submit("/language", url.Values{"lang": {tt.lang}, "back": {"/cashier"}}).wantRedirect("/cashier")
 		page := cl.submit("/deposit", url.Values{"amount": {"100"}}).wantStatus(http.StatusUnprocessableEntity)
@@ -308,7 +308,7 @@ func TestWithdrawOnlySession(t *testing.T) {
 		t.Errorf("no log line of the withdraw-only sign-in with %q", want)
 	}
 	page := cl.get("/cashier").wantStatus(http.StatusOK)
-	if got, want := page.text("withdraw-only"), "You are registered as excluded from gambling (fake), so deposits and play are closed to you here."; !strings.Contains(got, want) {
+	if got, want := page.text("withdraw-only"), "You are registered as excluded from gambling (Spelpaus), so deposits and play are closed to you here."; !strings.Contains(got, want) {
 		t.Errorf("withdraw-only notice %q; want it to say %q", got, want)
 	}
 	if l := page.byTestID("withdraw-link"); len(l) == 0 || attr(l[0], "href") != "/payout" {
@@ -331,7 +331,7 @@ func TestWithdrawOnlySession(t *testing.T) {
 	before := deposits()
 	for _, form := range []url.Values{{"amount": {"100"}}, {"pick": {"100.00"}}} {
 		r := cl.submit("/deposit", form).wantStatus(http.StatusUnprocessableEntity)
-		want := "You are registered as excluded from gambling (fake), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."
+		want := "You are registered as excluded from gambling (Spelpaus), so you cannot deposit or play here. No money was moved; you can still withdraw your balance."
 		if got := r.text("problem"); got != want {
 			t.Errorf("deposit %v in a withdraw-only session: problem %q; want %q", form, got, want)
 		}

@@ -24,6 +24,8 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+
+	"github.com/trustly-cashier/cashier/models"
 )
 
 var (
@@ -79,6 +81,38 @@ type Result struct {
 	// Reference is the register's id for this query (or for the exclusion), kept with
 	// the decision as evidence that the register was asked.
 	Reference string
+}
+
+// The national registers' names, as their checkers answer (Result.Register).
+const (
+	NameSpelpaus = "Spelpaus"
+	NameCRUKS    = "CRUKS"
+	NameEstonia  = "Estonian register of restricted persons"
+)
+
+// countryRegisters are the national registers by the country they serve.
+var countryRegisters = map[string]string{"SE": NameSpelpaus, "NL": NameCRUKS, "EE": NameEstonia}
+
+// nationalText is the message id of the neutral name of a national register
+// ("national self-exclusion register"), for a country that has none.
+const nationalText = "register.national"
+
+// Shown is the register that answered a person of country, as that person reads
+// it in a sentence: in English (for the log and tests) and as the argument of a
+// translated message (a string, or a models.Text to translate). A real register
+// is shown by its name. The sandbox's Fake ("fake"), which stands in for every
+// country's register, is shown as the register of the person's country it
+// stands in for (Spelpaus, CRUKS, the Estonian register), or by the neutral name
+// where the country has none (FI): players never read "fake", which stays in the
+// logs, the decision's reasons and the audit trail for operators.
+func Shown(register, country string) (english string, arg any) {
+	if register != "fake" {
+		return register, register
+	}
+	if name, ok := countryRegisters[country]; ok {
+		return name, name
+	}
+	return "national self-exclusion register", models.Text{ID: nationalText}
 }
 
 // Router sends each person to the register of their country. It is itself an

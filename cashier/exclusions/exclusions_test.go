@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
 )
 
@@ -102,5 +104,27 @@ func TestPersonLogValue(t *testing.T) {
 	slog.New(slog.NewTextHandler(&b, nil)).Info("check", "person", Person{Country: "SE", PersonID: "197901311238", FirstName: "Åsa", DOB: "1979-01-31"})
 	if s := b.String(); strings.Contains(s, "1979013112") || strings.Contains(s, "Åsa") || !strings.Contains(s, "…38") {
 		t.Errorf("log %q shows the identity", s)
+	}
+}
+
+// TestShown: players read a real register by its name, and the sandbox's fake as
+// the register of their country it stands in for, or a neutral name where the
+// country has none; never "fake".
+func TestShown(t *testing.T) {
+	for _, tt := range []struct {
+		register, country, english string
+		arg                        any
+	}{
+		{"fake", "SE", "Spelpaus", "Spelpaus"},
+		{"fake", "NL", "CRUKS", "CRUKS"},
+		{"fake", "EE", "Estonian register of restricted persons", "Estonian register of restricted persons"},
+		{"fake", "FI", "national self-exclusion register", models.Text{ID: "register.national"}},
+		{"Spelpaus", "SE", "Spelpaus", "Spelpaus"},
+		{"CRUKS", "NL", "CRUKS", "CRUKS"},
+	} {
+		english, arg := Shown(tt.register, tt.country)
+		if english != tt.english || !reflect.DeepEqual(arg, tt.arg) {
+			t.Errorf("Shown(%q, %q) = %q, %#v; want %q, %#v", tt.register, tt.country, english, arg, tt.english, tt.arg)
+		}
 	}
 }

@@ -24,7 +24,7 @@ type Spelpaus struct{ c *client }
 // NewSpelpaus checks cfg and returns the adapter; it loads the client certificate
 // now, so a bad path fails at start-up rather than at a player's first deposit.
 func NewSpelpaus(cfg Config) (*Spelpaus, error) {
-	c, err := newClient("Spelpaus", cfg)
+	c, err := newClient(NameSpelpaus, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ type CRUKS struct{ c *client }
 
 // NewCRUKS checks cfg and returns the adapter.
 func NewCRUKS(cfg Config) (*CRUKS, error) {
-	c, err := newClient("CRUKS", cfg)
+	c, err := newClient(NameCRUKS, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ type Estonia struct{ c *client }
 
 // NewEstonia checks cfg and returns the adapter.
 func NewEstonia(cfg Config) (*Estonia, error) {
-	c, err := newClient("Estonian register of restricted persons", cfg)
+	c, err := newClient(NameEstonia, cfg)
 	if err != nil {
 		return nil, err
 	}

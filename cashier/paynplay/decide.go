@@ -425,8 +425,9 @@ func (r Rules) Decide(ctx context.Context, in Input) Decision {
 	}
 	if res.Excluded {
 		fire(RuleSelfExcluded, "%s reference %s", res.Register, res.Reference)
-		d.Message = fmt.Sprintf(messages[RuleSelfExcluded], res.Register)
-		d.Text = models.Text{ID: "kyc." + string(RuleSelfExcluded), Args: []any{"Register", res.Register}}
+		english, shown := exclusions.Shown(res.Register, id.Country)
+		d.Message = fmt.Sprintf(messages[RuleSelfExcluded], english)
+		d.Text = models.Text{ID: "kyc." + string(RuleSelfExcluded), Args: []any{"Register", shown}}
 		return d
 	}
 

@@ -144,10 +144,12 @@ func TestDecide(t *testing.T) {
 			want: Finish, rules: []Rule{RuleMarketClosed}},
 		{name: "every local rule fires", in: Input{KYC: deMinor, Started: blocked, Currency: "EUR"},
 			want: Finish, rules: []Rule{RuleMarketClosed, RuleUnderage, RuleBlocked, RuleIdentityMismatch}, inMessage: "not offered"},
+		// The sandbox's fake register is shown to the player as the register of
+		// their country it stands in for, never as "fake".
 		{name: "self-excluded", in: Input{KYC: seExcluded, Amount: sek(100), Currency: "SEK"}, register: fake,
-			want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (fake)"},
+			want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (Spelpaus)"},
 		{name: "self-excluded by name and dob (NL)", in: Input{KYC: nlAdult, Amount: eur(100), Currency: "EUR"}, register: fake,
-			want: Finish, rules: []Rule{RuleSelfExcluded}},
+			want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (CRUKS)"},
 		// An excluded known player with money here may log in to withdraw it, as a
 		// password player signs in withdraw-only; no deposit, and no one else.
 		{name: "excluded known player with money logs in withdraw-only", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true},
@@ -164,7 +166,7 @@ func TestDecide(t *testing.T) {
 		{name: "excluded known player logs in withdraw-only, limits not asked", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK", LoginOnly: true},
 			register: fake, limits: &limits{err: errors.New("db down")}, want: Continue, rules: []Rule{RuleWithdrawOnly}},
 		{name: "excluded known player with money, deposit and play", in: Input{KYC: seExcluded, Known: excludedSE, Amount: sek(100), Currency: "SEK"},
-			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (fake)"},
+			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}, inMessage: "excluded from gambling (Spelpaus)"},
 		{name: "excluded known player with money, amount typed in the checkout", in: Input{KYC: seExcluded, Known: excludedSE, Currency: "SEK"},
 			register: fake, want: Finish, rules: []Rule{RuleSelfExcluded}},
 		{name: "excluded known player without money logs in", in: Input{KYC: seExcluded, Known: excludedSEPoor, Currency: "SEK", LoginOnly: true},
@@ -309,7 +311,10 @@ func TestDecide(t *testing.T) {
 					want = models.Text{ID: "kyc." + string(r)}
 					switch r {
 					case RuleSelfExcluded:
-						want.Args = []any{"Register", d.Register.Register}
+						// The name the English sentence gives, as the argument.
+						_, name, _ := strings.Cut(d.Message, "(")
+						name, _, _ = strings.Cut(name, ")")
+						want.Args = []any{"Register", name}
 					case RuleOnBreak:
 						want = onBreak.OnBreakText
 					}
