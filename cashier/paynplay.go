@@ -132,6 +132,19 @@ func depositAccount(ctx context.Context, db *gorm.DB, playerID int64) (models.Ba
 	return account, account.ID != 0, nil
 }
 
+// DepositAccountRemoved reports whether the player has removed a verified account
+// they deposited from: with none left, a pure market's withdrawal page and
+// PayNPlayPayout say so, rather than that the account is not known yet.
+func (s *Service) DepositAccountRemoved(ctx context.Context, player models.Player) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.BankAccount{}).Where("player_id = ? AND source = ? AND verified = ? AND removed = ?",
+		player.ID, models.AccountFromDeposit, true, true).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("removed deposit accounts of player %d: %w", player.ID, err)
+	}
+	return n > 0, nil
+}
+
 // PayNPlayState is where a Pay N Play order stands for the page the checkout
 // returns to.
 type PayNPlayState string
@@ -359,13 +372,11 @@ func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, toke
 	case ok && account.PayoutFailure != "":
 		return models.Order{}, models.ProblemT("", "problem.paynplay_account_failed", msgPayNPlayAccountFailed)
 	case !ok:
-		var removed int64
-		err := s.db.WithContext(ctx).Model(&models.BankAccount{}).Where("player_id = ? AND source = ? AND verified = ? AND removed = ?",
-			player.ID, models.AccountFromDeposit, true, true).Count(&removed).Error
+		removed, err := s.DepositAccountRemoved(ctx, player)
 		switch {
 		case err != nil:
 			return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
-		case removed > 0:
+		case removed:
 			return models.Order{}, models.ProblemT("", "problem.paynplay_account_removed", msgPayNPlayAccountRemoved)
 		}
 		return models.Order{}, models.ProblemT("", "problem.paynplay_no_account", msgPayNPlayNoAccount)

@@ -3,6 +3,8 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +62,53 @@ func TestPayNPlayPayoutToFailedAccount(t *testing.T) {
 		"Withdrawals go back to the account you deposit from: make a deposit from your correct account first."
 	if got := page.text("no-deposit-account"); got != want {
 		t.Errorf("withdrawal page says %q; want %q", got, want)
+	}
+}
+
+// TestPayNPlayPayoutRemovedAccount: in a pure market the withdrawal page of a
+// player whose deposit account was removed says so and to deposit from it
+// again, not that the account is not known yet (which a player who never
+// deposited reads); a withdrawal form loaded before the removal and sent after
+// it is refused with the same sentence.
+func TestPayNPlayPayoutRemovedAccount(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "fi-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "FI", "50")
+	if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady {
+		t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for lv.countRows(&models.BankAccount{}, "verified = ?", true) == 0 ||
+		lv.countRows(&models.Order{}, "message_id = ? AND status = ?", id, models.OrderCredited) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s not credited with its account after 10 s", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusSeeOther)
+	if form := cl.get("/payout").wantStatus(http.StatusOK); !form.has("payout-form") {
+		t.Fatal("no withdrawal form after the deposit")
+	}
+	var account models.BankAccount
+	if err := lv.DB.Where("verified = ?", true).Take(&account).Error; err != nil {
+		t.Fatal(err)
+	}
+	cl.submit("/bank-accounts/"+strconv.FormatInt(account.ID, 10)+"/remove", nil).wantRedirect("/bank-accounts")
+
+	const want = "Withdrawals go back to the bank account you last deposited from, and it has been removed from your bank accounts. " +
+		"Make a deposit from your account again first."
+	page := cl.get("/payout").wantStatus(http.StatusOK)
+	if page.has("payout-form") {
+		t.Error("a withdrawal form to a removed account")
+	}
+	if got := page.text("no-deposit-account"); got != want {
+		t.Errorf("withdrawal page says %q; want %q", got, want)
+	}
+	r := cl.submit("/payout", url.Values{"amount": {"20"}})
+	if !strings.Contains(r.Body, want) {
+		t.Errorf("the form sent after the removal: %d, without %q\n%s", r.Status, want, r.Body)
+	}
+	if n := lv.countRows(&models.Order{}, "kind = ?", models.OrderPayout); n != 0 {
+		t.Errorf("%d payouts; want none", n)
 	}
 }

@@ -70,6 +70,11 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 			if a, ok := latestDepositAccount(all); ok && a.PayoutFailure != "" {
 				form.DepositAccountFailed = tr(c, "paynplay.account_failed", "Account", a.Label(),
 					"Reason", payoutFailureText(c, a.PayoutFailure))
+			} else if removed, err := svc.DepositAccountRemoved(c.UserContext(), player); err != nil {
+				return views.PayoutPage{}, err
+			} else if removed {
+				// Nor when the player removed it: they deposited, and are told so.
+				form.DepositAccountFailed = tr(c, "problem.paynplay_account_removed")
 			}
 		}
 		sum.Accounts = nil

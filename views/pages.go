@@ -548,8 +548,8 @@ type PayoutForm struct {
 	ClosedLoop     bool
 	DepositAccount string
 	// DepositAccountFailed, with ClosedLoop and no DepositAccount, says that a
-	// payout to the account the player last deposited from failed, and why; ""
-	// when there is no such account.
+	// payout to the account the player last deposited from failed, and why, or
+	// that the player removed it; "" when they never had one.
 	DepositAccountFailed string
 }
 
