@@ -2,10 +2,12 @@ package cashier
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"gorm.io/gorm"
 )
@@ -77,5 +79,39 @@ func TestCommitDelayGathersExpectedWrites(t *testing.T) {
 	g.mu.Unlock()
 	if coming != 1 {
 		t.Fatalf("%d writes expected, want 1 (the one never made)", coming)
+	}
+}
+
+// TestCommitGroupsForgottenOnClose: the commit queue of a SQLite database is
+// forgotten when the database is closed (store.Close), as its writer is, so a
+// process opening and closing many databases keeps none of theirs; every session
+// of a database still open shares its one queue.
+func TestCommitGroupsForgottenOnClose(t *testing.T) {
+	count := func() int {
+		n := 0
+		store.RangePools(func(any) { n++ })
+		return n
+	}
+	before := count()
+	dir := t.TempDir()
+	for i := range 4 {
+		db, err := store.Open(fmt.Sprintf("%s/%d.db", dir, i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if group(db) != group(db.Session(&gorm.Session{})) {
+			t.Error("two commit queues for one open database")
+		}
+		if err := writeTx(context.Background(), db, func(tx *gorm.DB) error {
+			return tx.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)").Error
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Close(db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := count(); got != before {
+		t.Errorf("%d pools with values after opening and closing 4 databases; want %d", got, before)
 	}
 }

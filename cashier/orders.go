@@ -92,9 +92,6 @@ func forUpdateSQL(tx *gorm.DB) string {
 	return ""
 }
 
-// poolKey names db's connection pool for commitGroups (store.PoolKey).
-func poolKey(db *gorm.DB) any { return store.PoolKey(db) }
-
 // writeTx runs fn in a write transaction and returns when its effects are
 // committed, durably (synchronous=FULL on SQLite), or when nothing of it was
 // written: fn's error, a failed commit, or ctx already done. On PostgreSQL it is
@@ -130,9 +127,6 @@ func writeTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error
 func readTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return store.Reads(db).WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
-
-// commitGroups holds one commitGroup per SQLite connection pool (*sql.DB).
-var commitGroups sync.Map
 
 // commitGroup is the queue of write transactions waiting to be committed together.
 // One caller at a time leads: it takes the queue as one batch, commits it, and
@@ -231,12 +225,12 @@ func (e *expected) endLocked() {
 	}
 }
 
+// group is db's commit queue, one per open SQLite database (store.PoolValue):
+// every session of it shares it, and store.Close forgets it.
 func group(db *gorm.DB) *commitGroup {
-	if g, ok := commitGroups.Load(poolKey(db)); ok {
-		return g.(*commitGroup)
-	}
-	g, _ := commitGroups.LoadOrStore(poolKey(db), &commitGroup{arrived: make(chan struct{}, 1)})
-	return g.(*commitGroup)
+	return store.PoolValue(db, "cashier:commit-group", func() *commitGroup {
+		return &commitGroup{arrived: make(chan struct{}, 1)}
+	})
 }
 
 // lead commits one batch from the front of the queue and passes the lead on.

@@ -33,9 +33,40 @@ func writerOf(key any) writer {
 	return w.(writer)
 }
 
-// forgetWriter drops the writer of the pool named key, once that pool is closed
-// (closePool).
-func forgetWriter(key any) { sqliteWriters.Delete(key) }
+// forgetWriter drops the writer of the pool named key, and the values other
+// packages keep for it (PoolValue), once that pool is closed (closePool).
+func forgetWriter(key any) {
+	sqliteWriters.Delete(key)
+	poolValues.Delete(key)
+}
+
+// poolValues holds, per connection pool (PoolKey) of a database open in this
+// process, the values PoolValue keeps by name (a *sync.Map of name to value).
+var poolValues sync.Map
+
+// PoolValue is the value named name kept for db's database, one per database open
+// in this process whatever session of it db is, made by make the first time it
+// is asked for. Close forgets it, with the database's writer, so a process that
+// opens and closes many databases keeps nothing of the closed ones: for state
+// such as the cashier's commit queue, which must be one per open database.
+func PoolValue[T any](db *gorm.DB, name string, make func() T) T {
+	key := PoolKey(db)
+	m, ok := poolValues.Load(key)
+	if !ok {
+		m, _ = poolValues.LoadOrStore(key, &sync.Map{})
+	}
+	values := m.(*sync.Map)
+	if v, ok := values.Load(name); ok {
+		return v.(T)
+	}
+	v, _ := values.LoadOrStore(name, make())
+	return v.(T)
+}
+
+// RangePools calls fn with the key of each pool PoolValue keeps values for.
+func RangePools(fn func(key any)) {
+	poolValues.Range(func(k, _ any) bool { fn(k); return true })
+}
 
 func (w writer) lock() func() { w <- struct{}{}; return w.unlock }
 

@@ -64,7 +64,7 @@ func writers() int {
 // database it ever opened; a database still open keeps its writer, shared by
 // every session of it.
 func TestWritersForgottenOnClose(t *testing.T) {
-	before := writers()
+	before, beforeValues := writers(), pools()
 	dir := t.TempDir()
 	kept, err := Open("file:"+dir+"/kept.db", nil)
 	if err != nil {
@@ -80,6 +80,7 @@ func TestWritersForgottenOnClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		WriteLock(db)()
+		PoolValue(db, "test", func() *int { return new(int) })
 		if err := Close(db); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,10 @@ func TestWritersForgottenOnClose(t *testing.T) {
 		t.Errorf("%d writers after opening 6 databases and closing 5; want %d", got, before+1)
 	}
 	// The database still open: its sessions share one writer, the one its
-	// transactions take.
+	// transactions take, and its values.
+	if PoolValue(kept, "test", func() *int { return new(int) }) != PoolValue(kept.Session(&gorm.Session{}), "test", func() *int { return new(int) }) {
+		t.Error("two values of one name for one open database")
+	}
 	unlock := WriteLock(kept.WithContext(context.Background()))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -112,4 +116,14 @@ func TestWritersForgottenOnClose(t *testing.T) {
 	if got := writers(); got != before {
 		t.Errorf("%d writers after closing every database; want %d", got, before)
 	}
+	if got := pools(); got != beforeValues {
+		t.Errorf("values kept for %d pools after closing every database; want %d", got, beforeValues)
+	}
+}
+
+// pools counts the pools PoolValue keeps values for.
+func pools() int {
+	n := 0
+	RangePools(func(any) { n++ })
+	return n
 }
