@@ -144,10 +144,12 @@ func TestPayNPlayRefused(t *testing.T) {
 			text                      models.Text
 		}{
 			{"se-minor", "SE", "SEK", paynplay.RuleUnderage, "You must be 18 or older to play.", models.Text{ID: "kyc.underage"}},
-			{"se-excluded", "SE", "SEK", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling",
-				models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "fake"}}},
-			{"fi-excluded", "FI", "EUR", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling",
-				models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "fake"}}},
+			// The sandbox's fake register, read as the register it stands in for
+			// (FI has none: a neutral name, translated where it is shown).
+			{"se-excluded", "SE", "SEK", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling (Spelpaus)",
+				models.Text{ID: "kyc.self-excluded", Args: []any{"Register", "Spelpaus"}}},
+			{"fi-excluded", "FI", "EUR", paynplay.RuleSelfExcluded, "You are registered as excluded from gambling (national self-exclusion register)",
+				models.Text{ID: "kyc.self-excluded", Args: []any{"Register", models.Text{ID: "register.national"}}}},
 			{"nl-minor", "NL", "EUR", paynplay.RuleUnderage, "You must be 18 or older to play.", models.Text{ID: "kyc.underage"}},
 		} {
 			amount := models.Money{Minor: 5000, Currency: tt.currency}
