@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -253,7 +254,12 @@ func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
 	}
 	settings := storeOf(c).staff
 	now := settings.Now()
-	if now.Sub(time.Unix(v.Seen, 0)) > settings.Idle || v.SignedIn == 0 || now.Unix()-v.SignedIn > staffMaxAge {
+	if now.Sub(time.Unix(v.Seen, 0)) > settings.Idle {
+		dropStaffSession(c)
+		// The sign-in page the member is sent to says why (adminChrome shows it).
+		return staff.Member{}, setFlash(c, "You were signed out after "+idleText(settings.Idle)+" without activity.")
+	}
+	if v.SignedIn == 0 || now.Unix()-v.SignedIn > staffMaxAge {
 		dropStaffSession(c)
 		return staff.Member{}, nil
 	}
@@ -271,6 +277,28 @@ func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
 	}
 	c.Locals(staffKey, m)
 	return m, nil
+}
+
+// idleText is a staff idle timeout in words: "15 minutes", "1 hour 30 minutes";
+// one not in whole minutes as Go writes it ("90s").
+func idleText(d time.Duration) string {
+	if d%time.Minute != 0 {
+		return d.String()
+	}
+	unit := func(n int64, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + many
+	}
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return unit(m, "minute", "minutes")
+	case m == 0:
+		return unit(h, "hour", "hours")
+	}
+	return unit(h, "hour", "hours") + " " + unit(m, "minute", "minutes")
 }
 
 // requireStaff lets through only a signed-in staff member whose role may do

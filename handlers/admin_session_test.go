@@ -3,8 +3,10 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 )
@@ -79,5 +81,46 @@ func TestKeptFormEndsWithTheSession(t *testing.T) {
 	cl.staffSignIn("other@example.com", testPassword, "")
 	if v := ta.staffValues(cl); v.Kept != nil || v.StaffID != other.ID {
 		t.Errorf("another member signed in over the session: staff %d, kept %+v; want %d, with none", v.StaffID, v.Kept, other.ID)
+	}
+}
+
+// TestStaffIdleSignOutSaysSo: the sign-in page a member is sent to after the idle
+// timeout ended their session says so, once, whether the request was a page or a
+// form; a plain visit to the sign-in page, and a session ended for another reason
+// (disabled), say nothing of it. The sentence travels in the session, never in
+// the address, which stays the local ?next= it was.
+func TestStaffIdleSignOutSaysSo(t *testing.T) {
+	const said = "You were signed out after 10 minutes without activity."
+	clock := &testClock{now: time.Now()}
+	ta := newTestApp(t, func(s *testSetup) { s.Web.Staff = StaffSettings{Idle: 10 * time.Minute, Now: clock.Now} })
+	owner, _ := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	op, m := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+
+	if r := ta.client().get("/admin/login").wantStatus(http.StatusOK); r.has("flash") {
+		t.Errorf("a plain visit to the sign-in page: %q; want no message", r.text("flash"))
+	}
+	clock.Advance(11 * time.Minute)
+	op.get("/admin/approvals").wantRedirect("/admin/login?next=%2Fadmin%2Fapprovals")
+	if got := op.get("/admin/login?next=%2Fadmin%2Fapprovals").wantStatus(http.StatusOK).text("flash"); got != said {
+		t.Errorf("the sign-in page after the idle timeout: %q; want %q", got, said)
+	}
+	if r := op.get("/admin/login?next=%2Fadmin%2Fapprovals"); r.has("flash") {
+		t.Errorf("the sign-in page again: %q; want the message shown once", r.text("flash"))
+	}
+
+	op.staffSignIn("op@example.com", testPassword, "")
+	clock.Advance(11 * time.Minute)
+	op.submit("/admin/players/1/notes", url.Values{"note": {"idle"}}).wantRedirect("/admin/login")
+	if got := op.get("/admin/login").text("flash"); got != said {
+		t.Errorf("the sign-in page after a form sent idle: %q; want %q", got, said)
+	}
+
+	op.staffSignIn("op@example.com", testPassword, "")
+	owner.staffSignIn("owner@example.com", testPassword, "")
+	owner.staffReauth(testPassword, "")
+	owner.submit("/admin/staff/"+strconv.FormatInt(m.ID, 10)+"/disable", nil).wantRedirect("/admin/staff")
+	op.get("/admin").wantRedirect("/admin/login?next=%2Fadmin")
+	if r := op.get("/admin/login?next=%2Fadmin"); r.has("flash") {
+		t.Errorf("the sign-in page after being disabled: %q; want no idle message", r.text("flash"))
 	}
 }
