@@ -288,18 +288,20 @@ func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID i
 // SetPlayerBlocked blocks a player on an operator's word, or unblocks them. A
 // blocked player cannot sign in, deposit, add an account or withdraw, and every
 // session they had ends at once (SessionVersion). Blocking needs a reason (a
-// *models.Problem without one); blocking a blocked player changes nothing and
-// writes no audit row.
-func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerID int64, blocked bool, reason string) (models.Player, error) {
+// *models.Problem without one); blocking a blocked player, or unblocking one not
+// blocked, changes nothing and writes no audit row, and changed says which it was
+// (the player read under its row lock, so of two members blocking at once one
+// blocks and the other is told it was done).
+func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerID int64, blocked bool, reason string) (p models.Player, changed bool, err error) {
 	reason = strings.TrimSpace(reason)
 	if blocked && reason == "" {
-		return models.Player{}, models.Problemf("reason", "Say why the player is blocked.")
+		return models.Player{}, false, models.Problemf("reason", "Say why the player is blocked.")
 	}
 	if utf8.RuneCountInString(reason) > 500 {
-		return models.Player{}, models.Problemf("reason", "Keep the reason under 500 characters.")
+		return models.Player{}, false, models.Problemf("reason", "Keep the reason under 500 characters.")
 	}
-	var p models.Player
-	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		changed = false // a retried transaction starts again
 		actor, err := s.actor(ctx, tx, by, staff.ActionBlockPlayer)
 		if err != nil {
 			return err
@@ -313,7 +315,7 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 		if p.Blocked == blocked {
 			return nil
 		}
-		p.Blocked = blocked
+		p.Blocked, changed = blocked, true
 		event := staff.EventPlayerUnblocked
 		if blocked {
 			p.SessionVersion++
@@ -328,11 +330,13 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 			Reason: reason}.By(actor))
 	})
 	if err != nil {
-		return models.Player{}, fmt.Errorf("set player %d blocked %t: %w", playerID, blocked, err)
+		return models.Player{}, false, fmt.Errorf("set player %d blocked %t: %w", playerID, blocked, err)
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "player blocked changed", slog.Int64("player_id", playerID),
-		slog.Bool("blocked", blocked), slog.Int64("by", by.ID))
-	return p, nil
+	if changed {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "player blocked changed", slog.Int64("player_id", playerID),
+			slog.Bool("blocked", blocked), slog.Int64("by", by.ID))
+	}
+	return p, changed, nil
 }
 
 // AddPlayerNote adds a note about a player; notes are never changed or removed.

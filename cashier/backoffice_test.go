@@ -165,18 +165,18 @@ func TestBlockedPlayer(t *testing.T) {
 			db.Model(&staff.Audit{}).Where("player_id = ?", p.ID).Count(&n)
 			return n
 		}
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, ""); problem(err) == "" {
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, ""); problem(err) == "" {
 			t.Errorf("blocking without a reason: %v; want a problem", err)
 		}
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, e.staff(staff.RoleViewer), p.ID, true, "fraud"); !errors.Is(err, staff.ErrNotAllowed) {
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, e.staff(staff.RoleViewer), p.ID, true, "fraud"); !errors.Is(err, staff.ErrNotAllowed) {
 			t.Errorf("a viewer blocking: %v; want ErrNotAllowed", err)
 		}
-		blocked, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, "chargeback fraud")
-		if err != nil || !blocked.Blocked || blocked.SessionVersion != p.SessionVersion+1 {
-			t.Fatalf("block: %+v, %v; want blocked with sessions ended", blocked, err)
+		blocked, changed, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, "chargeback fraud")
+		if err != nil || !changed || !blocked.Blocked || blocked.SessionVersion != p.SessionVersion+1 {
+			t.Fatalf("block: %+v, changed %t, %v; want blocked with sessions ended", blocked, changed, err)
 		}
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, "again"); err != nil || audits() != 1 {
-			t.Errorf("blocking again: %v, %d audit rows; want nil and 1", err, audits())
+		if _, changed, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, "again"); err != nil || changed || audits() != 1 {
+			t.Errorf("blocking again: changed %t, %v, %d audit rows; want unchanged, nil and 1", changed, err, audits())
 		}
 		want := "Your account is blocked, so you cannot sign in, deposit or withdraw. Please contact support."
 		// p is the copy from before the block: the service reads the flag itself.
@@ -194,7 +194,7 @@ func TestBlockedPlayer(t *testing.T) {
 		if orders != 1 {
 			t.Errorf("%d orders; want only the deposit from before the block", orders)
 		}
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, false, "cleared"); err != nil || audits() != 2 {
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, false, "cleared"); err != nil || audits() != 2 {
 			t.Fatalf("unblock: %v, %d audit rows; want 2", err, audits())
 		}
 		if _, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1"); err != nil {
@@ -512,7 +512,7 @@ func TestAuditKeepsWholeCharacters(t *testing.T) {
 			t.Fatalf("a note of %d characters: %v", utf8.RuneCountInString(note), err)
 		}
 		reason := strings.Repeat("€", 200) // 600 bytes
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, reason); err != nil {
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, op, p.ID, true, reason); err != nil {
 			t.Fatalf("blocking with a reason of 200 characters: %v", err)
 		}
 		var rows []staff.Audit

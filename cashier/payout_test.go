@@ -430,7 +430,7 @@ func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
 		admin := e.admin()
 		request := func() models.Order { return e.awaitingApproval(p, account.ID, 6000) }
 		denied, later := request(), request()
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "chargeback under review"); err != nil {
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "chargeback under review"); err != nil {
 			t.Fatal(err)
 		}
 		_, err := e.svc.ApprovePayout(e.ctx, admin, denied.ID, "")
@@ -444,7 +444,7 @@ func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
 		}
 		e.wantMoney(p, 2400000, 600000)
 
-		if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, false, "chargeback cleared"); err != nil {
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, false, "chargeback cleared"); err != nil {
 			t.Fatal(err)
 		}
 		got, err := e.svc.ApprovePayout(e.ctx, admin, later.ID, "")
@@ -463,7 +463,7 @@ func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
 			var approveErr, blockErr error
 			var approved models.Order
 			wg.Go(func() { approved, approveErr = e.svc.ApprovePayout(e.ctx, admin, order.ID, "") })
-			wg.Go(func() { _, blockErr = e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "race") })
+			wg.Go(func() { _, _, blockErr = e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, "race") })
 			wg.Wait()
 			if blockErr != nil {
 				t.Fatal(blockErr)
@@ -487,7 +487,7 @@ func TestApprovePayoutOfBlockedPlayer(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, false, "race over"); err != nil {
+			if _, _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, false, "race over"); err != nil {
 				t.Fatal(err)
 			}
 		}

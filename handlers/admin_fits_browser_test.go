@@ -28,10 +28,10 @@ func TestBrowserAdminOrderFits1280(t *testing.T) {
 	}
 	op := lv.staff("ops@example.com", staff.RoleOperator)
 	// An audit row with before and after: blocking and unblocking the player.
-	if _, err := lv.Svc.SetPlayerBlocked(context.Background(), op, player.ID, true, "checking a chargeback from the bank"); err != nil {
+	if _, _, err := lv.Svc.SetPlayerBlocked(context.Background(), op, player.ID, true, "checking a chargeback from the bank"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lv.Svc.SetPlayerBlocked(context.Background(), op, player.ID, false, ""); err != nil {
+	if _, _, err := lv.Svc.SetPlayerBlocked(context.Background(), op, player.ID, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	b.do("operator signs in at 1280 px", append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1280, 900)},

@@ -562,3 +562,34 @@ func TestPlayerSearchLongWords(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminBlockTwiceSaysSo: blocking a player someone blocked already (from
+// another tab, or another member at the same time) says it was blocked already
+// rather than that it is now, and writes nothing; likewise unblocking one who is
+// not blocked. Each change is one audit row.
+func TestAdminBlockTwiceSaysSo(t *testing.T) {
+	ta := newTestApp(t)
+	_, player := ta.signedIn("anna@example.com")
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	path := playerPath(player.ID)
+	audits := func() int64 {
+		var n int64
+		ta.DB.Model(&staff.Audit{}).Where("player_id = ?", player.ID).Count(&n)
+		return n
+	}
+	for _, tt := range []struct {
+		action, reason, said string
+		audits               int64
+	}{
+		{"/unblock", "not blocked", "The player was not blocked; nothing changed.", 0},
+		{"/block", "chargebacks", "The player is blocked and signed out everywhere.", 1},
+		{"/block", "chargebacks, from another tab", "The player was blocked already; nothing changed.", 1},
+		{"/unblock", "settled", "The player is unblocked.", 2},
+		{"/unblock", "settled, from another tab", "The player was not blocked; nothing changed.", 2},
+	} {
+		op.submit(path+tt.action, url.Values{"reason": {tt.reason}}).wantRedirect(path)
+		if got := op.get(path).text("flash"); got != tt.said || audits() != tt.audits {
+			t.Errorf("%s (%s): %q, %d audit rows; want %q, %d", tt.action, tt.reason, got, audits(), tt.said, tt.audits)
+		}
+	}
+}

@@ -82,10 +82,17 @@ func setPlayerBlocked(blocked bool) func(svc *cashier.Service) fiber.Handler {
 	return func(svc *cashier.Service) fiber.Handler {
 		return func(c *fiber.Ctx) error {
 			id := paramID(c)
-			_, err := svc.SetPlayerBlocked(c.UserContext(), currentStaff(c), id, blocked, c.FormValue("reason"))
-			msg := "The player is unblocked."
-			if blocked {
+			_, changed, err := svc.SetPlayerBlocked(c.UserContext(), currentStaff(c), id, blocked, c.FormValue("reason"))
+			var msg string
+			switch {
+			case blocked && changed:
 				msg = "The player is blocked and signed out everywhere."
+			case blocked:
+				msg = "The player was blocked already; nothing changed."
+			case changed:
+				msg = "The player is unblocked."
+			default:
+				msg = "The player was not blocked; nothing changed."
 			}
 			return playerDone(c, err, id, msg)
 		}
