@@ -238,7 +238,8 @@ func TestRefundFormNotKeptByTheBrowser(t *testing.T) {
 // linked, with amount and state, and a refund's order page names and links the
 // deposit it refunds. A refund has no Trustly orderid of its own (Trustly knows it
 // by the deposit's), and its notifications and audit row are on its own page, so
-// without the links staff could not get from one to the other.
+// without the links staff could not get from one to the other; its page shows the
+// deposit's orderid, labelled as the deposit's, where it showed none.
 func TestOrderPageRefundsAndDeposit(t *testing.T) {
 	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
 	_, player, _ := funded(t, lv, "anna@example.com", "2000")
@@ -274,6 +275,19 @@ func TestOrderPageRefundsAndDeposit(t *testing.T) {
 	parent := r.byTestID("order-parent")
 	if len(parent) != 1 || attr(parent[0], "href") != orderPath(deposit.ID) {
 		t.Errorf("refund's page: %d links to its deposit; want one to %s", len(parent), orderPath(deposit.ID))
+	}
+	// Trustly's orderid of the refund is its deposit's, and says so.
+	if deposit.TrustlyOrderID == "" {
+		t.Fatal("the deposit has no Trustly orderid")
+	}
+	for _, tt := range []struct {
+		page         int64
+		label, value string
+	}{{refund.ID, "Trustly orderid (of the deposit)", deposit.TrustlyOrderID}, {deposit.ID, "Trustly orderid", deposit.TrustlyOrderID}} {
+		r := viewer.get(orderPath(tt.page))
+		if label, value := words(r.text("order-trustly-id-label")), r.text("order-trustly-id"); label != tt.label || value != tt.value {
+			t.Errorf("order %d: %q %q; want %q %q", tt.page, label, value, tt.label, tt.value)
+		}
 	}
 }
 

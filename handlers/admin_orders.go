@@ -85,6 +85,11 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		}
 		if d.Parent.ID != 0 {
 			page.ParentID = strconv.FormatInt(d.Parent.ID, 10)
+			// Trustly knows a refund by its deposit's orderid; the refund has none
+			// of its own.
+			if o.TrustlyOrderID == "" {
+				page.TrustlyOrderID, page.TrustlyOrderIDOfParent = d.Parent.TrustlyOrderID, true
+			}
 		}
 		for _, r := range d.Refunds {
 			page.Refunds = append(page.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),

@@ -61,6 +61,7 @@ type AdminOrderPage struct {
 	Window                                                                     string      // a payout's sum with the player's payouts of the 24 hours before it (ApprovalRow.Window), or ""
 	PlayerID, Player                                                           string      // "" when the order has no player yet
 	ParentID                                                                   string      // a refund's deposit, "" for other kinds
+	TrustlyOrderIDOfParent                                                     bool        // TrustlyOrderID is the deposit's, by which Trustly knows a refund
 	Refunds                                                                    []RefundRow // a deposit's refunds, oldest first
 	Flags                                                                      []string
 	Unresolved                                                                 bool // flags no resolution covers
