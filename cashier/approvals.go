@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
@@ -23,9 +24,13 @@ type Approval struct {
 	TwoPerson bool           // two different staff members must approve it
 	Approvers []staff.Member // who approved it so far (at most one while it waits)
 	History   []models.Order // the player's latest other orders, newest first
-	// Refusal is why the member who asked may not approve it (approvalRefusal), the
-	// sentence ApprovePayout would refuse them with; nil when they may.
+	// Refusal is why the member who asked may not approve it (standingRefusal, then
+	// approvalRefusal), the sentence ApprovePayout would refuse them with; nil when
+	// they may.
 	Refusal *models.Problem
+	// DenyRefusal is why they may not deny it (denyRefusal), the sentence
+	// DenyPayout would refuse them with; nil when they may.
+	DenyRefusal *models.Problem
 }
 
 // ApprovalQueue lists the payouts waiting for staff, oldest first, for a member
@@ -39,6 +44,15 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 	if err != nil {
 		return nil, err
 	}
+	wallets := make([]models.LedgerAccount, 0, len(payouts))
+	for _, p := range payouts {
+		wallets = append(wallets, models.PlayerWallet(p.Order.PlayerID))
+	}
+	// One statement for every wallet in the queue, not one a payout.
+	balances, err := ledger.New(s.db).Balances(ctx, wallets)
+	if err != nil {
+		return nil, fmt.Errorf("approval queue: %w", err)
+	}
 	now := s.now()
 	out := make([]Approval, 0, len(payouts))
 	for _, p := range payouts {
@@ -46,6 +60,9 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 		if a.Player, err = s.Player(ctx, p.Order.PlayerID); err != nil {
 			return nil, fmt.Errorf("approval queue: %w", err)
 		}
+		a.DenyRefusal = denyRefusal(m, a.Player)
+		wallet := models.PlayerWallet(p.Order.PlayerID)
+		a.Refusal = standingRefusal(a.Player.Blocked, balances[wallet][p.Order.Amount.Currency], p.Account)
 		err = s.db.WithContext(ctx).Where("player_id = ? AND id <> ?", p.Order.PlayerID, p.Order.ID).
 			Order("created_at DESC, id DESC").Limit(approvalHistory).Find(&a.History).Error
 		if err != nil {
@@ -54,8 +71,10 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 		if a.Approvers, err = approvers(s.db.WithContext(ctx), p.Order.ID); err != nil {
 			return nil, fmt.Errorf("approval queue: %w", err)
 		}
-		if _, a.Refusal, err = s.approvalRefusal(s.db.WithContext(ctx), m, p.Order, now); err != nil {
-			return nil, fmt.Errorf("approval queue: %w", err)
+		if a.Refusal == nil {
+			if _, a.Refusal, err = s.approvalRefusal(s.db.WithContext(ctx), m, p.Order, now); err != nil {
+				return nil, fmt.Errorf("approval queue: %w", err)
+			}
 		}
 		out = append(out, a)
 	}
@@ -123,7 +142,43 @@ const (
 	// (ownAccount).
 	msgOwnAccount = "You cannot approve this payout: it is to the player account with your email address. " +
 		"Another member must approve it."
+	// msgOwnAccountDeny refuses any denial by a member whose email is the player's
+	// (denyRefusal).
+	msgOwnAccountDeny = "You cannot deny this payout: it is to the player account with your email address. " +
+		"Another member must decide it."
 )
+
+// standingRefusal is why no staff member may approve a payout now, whoever asks:
+// its player was blocked since asking (blocked), their wallet in the payout's
+// currency is below zero (balance: a deposit returned by the bank, API.md §5.3),
+// or its bank account was removed or a payout to it failed at the bank (account).
+// It is the *models.Problem ApprovePayout refuses with, from these three read
+// under locks, before asking who approves (approvalRefusal); the approvals queue
+// and the payout's order page, which read them too, show the same sentence in
+// place of the approve button rather than after it is pressed.
+func standingRefusal(blocked bool, balance models.Money, account models.BankAccount) *models.Problem {
+	switch {
+	case blocked:
+		return models.ProblemT("", "problem.payout_approve_blocked", msgApproveBlocked)
+	case balance.Minor < 0:
+		return models.ProblemT("", "problem.payout_approve_negative", msgApproveNegative)
+	case account.Removed || account.PayoutFailure != "":
+		return models.ProblemT("", "problem.payout_approve_account", msgApproveAccount)
+	}
+	return nil
+}
+
+// denyRefusal is why the staff member m may not deny a payout of player: it is to
+// their own player account (ownAccount): deciding about one's own money either
+// way is the conflict of interest that keeps them from approving it.
+// DenyPayout refuses with it and the pages show it in place of the deny button;
+// nil when m may.
+func denyRefusal(m staff.Member, p models.Player) *models.Problem {
+	if ownAccount(m, p) {
+		return models.Problemf("", msgOwnAccountDeny)
+	}
+	return nil
+}
 
 // approvalRefusal is why the staff member m may not approve the payout o, which
 // waits for approval, at now: the *models.Problem ApprovePayout refuses with, or

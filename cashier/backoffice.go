@@ -62,9 +62,12 @@ type OrderDetail struct {
 	// Approvers are who approved a payout that needs two approvals so far.
 	Approvers []staff.Member
 	// Refusal is why the member who asked may not approve a payout waiting for
-	// approval (approvalRefusal), the sentence ApprovePayout would refuse them
-	// with; nil when they may, and for other orders.
+	// approval (standingRefusal, then approvalRefusal), the sentence ApprovePayout
+	// would refuse them with; nil when they may, and for other orders.
 	Refusal *models.Problem
+	// DenyRefusal is why they may not deny it (denyRefusal), as DenyPayout would
+	// refuse them; nil when they may, and for other orders.
+	DenyRefusal *models.Problem
 }
 
 // Timeline lists the order's applied events in time order: its creation and each
@@ -127,8 +130,20 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 				return err
 			}
 			if o.Status == models.OrderAwaitingApproval {
-				if _, d.Refusal, err = s.approvalRefusal(tx, m, o, s.now()); err != nil {
+				d.DenyRefusal = denyRefusal(m, d.Player)
+				balance, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(o.PlayerID), o.Amount.Currency)
+				if err != nil {
 					return err
+				}
+				var account models.BankAccount
+				if err := tx.Where("id = ?", o.BankAccountID).Limit(1).Find(&account).Error; err != nil {
+					return err
+				}
+				d.Refusal = standingRefusal(d.Player.Blocked, balance, account)
+				if d.Refusal == nil {
+					if _, d.Refusal, err = s.approvalRefusal(tx, m, o, s.now()); err != nil {
+						return err
+					}
 				}
 			}
 		}

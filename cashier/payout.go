@@ -481,21 +481,17 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 		// come while the payout waits. The player's row is locked, as
 		// SetPlayerBlocked locks it, so a block and an approval at the same moment
 		// are taken one after the other.
-		switch blocked, err := playerBlocked(forUpdate(tx), o.PlayerID); {
-		case err != nil:
+		blocked, err := playerBlocked(forUpdate(tx), o.PlayerID)
+		if err != nil {
 			return err
-		case blocked:
-			return models.ProblemT("", "problem.payout_approve_blocked", msgApproveBlocked)
 		}
 		// A wallet below zero blocks payouts as it does in RequestPayout (API.md
 		// §5.3), and the debit of a deposit the payout's money came from may arrive
 		// while the payout waits; this holds for each of two approvals. A debit
 		// booked after this read is no different from one booked after the send.
-		switch balance, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(o.PlayerID), o.Amount.Currency); {
-		case err != nil:
+		balance, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(o.PlayerID), o.Amount.Currency)
+		if err != nil {
 			return err
-		case balance.Minor < 0:
-			return models.ProblemT("", "problem.payout_approve_negative", msgApproveNegative)
 		}
 		// The account was checked when the payout was asked for; the player may have
 		// removed it while the payout waited, or a payout to it failed at the bank.
@@ -503,8 +499,9 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 		if err := forUpdate(tx).Where("id = ?", o.BankAccountID).Take(&account).Error; err != nil {
 			return fmt.Errorf("bank account %d: %w", o.BankAccountID, err)
 		}
-		if account.Removed || account.PayoutFailure != "" {
-			return models.ProblemT("", "problem.payout_approve_account", msgApproveAccount)
+		// Whoever approves; the pages ask the same (standingRefusal).
+		if refusal := standingRefusal(blocked, balance, account); refusal != nil {
+			return refusal
 		}
 		before := decisionView(*o)
 		event := staff.EventPayoutApproved
@@ -545,7 +542,8 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 // DenyPayout refuses a payout waiting for approval (also one with a first of two
 // approvals) and gives its money back to the player's wallet; reason is kept for
 // staff. Denying one already denied changes nothing; one approved or cancelled
-// fails with a *models.Problem. Like ApprovePayout, it needs a role that may
+// fails with a *models.Problem, and so does a denial by a member whose email is
+// the player's (denyRefusal), which writes nothing. Like ApprovePayout, it needs a role that may
 // decide payouts and writes one audit row.
 func (s *Service) DenyPayout(ctx context.Context, by staff.Member, orderID int64, reason string) (models.Order, error) {
 	order, err := s.changePayout(ctx, orderID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
@@ -558,6 +556,15 @@ func (s *Service) DenyPayout(ctx context.Context, by staff.Member, orderID int64
 			return nil
 		case o.Status != models.OrderAwaitingApproval:
 			return models.ProblemT("", "problem.payout_not_waiting", msgPayoutNotWaiting)
+		}
+		// Who denies matters as who approves does; the pages ask the same
+		// (denyRefusal).
+		var player models.Player
+		if err := tx.Select("id", "email").Where("id = ?", o.PlayerID).Take(&player).Error; err != nil {
+			return fmt.Errorf("player %d of payout %d: %w", o.PlayerID, o.ID, err)
+		}
+		if refusal := denyRefusal(m, player); refusal != nil {
+			return refusal
 		}
 		before := decisionView(*o)
 		setOnce(&o.DeniedAt, now)

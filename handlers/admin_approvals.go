@@ -50,6 +50,9 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			if a.Refusal != nil {
 				row.CannotApprove = a.Refusal.Message
 			}
+			if a.DenyRefusal != nil {
+				row.CannotDeny = a.DenyRefusal.Message
+			}
 			for _, h := range a.History {
 				past := views.ApprovalHistory{Date: timeIn(h.CreatedAt, zone), Kind: orderKindLabel(h), KindCode: string(h.Kind),
 					Amount: amountText(h), State: statusLabel(h.Status), StateCode: string(h.Status)}

@@ -49,6 +49,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			if d.Refusal != nil {
 				page.CannotApprove = d.Refusal.Message
 			}
+			if d.DenyRefusal != nil {
+				page.CannotDeny = d.DenyRefusal.Message
+			}
 			if kept.Action == approvePath(o.ID) {
 				page.ApproveReason = kept.Values["reason"]
 			}

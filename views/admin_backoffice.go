@@ -78,6 +78,7 @@ type AdminOrderPage struct {
 	TwoPerson     bool
 	FirstApproval string
 	CannotApprove string // why this member may not approve it (ApprovalRow.CannotApprove), or ""
+	CannotDeny    string // why this member may not deny it (ApprovalRow.CannotDeny), or ""
 	Blocked       bool   // a payout waiting whose player was blocked since: it can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	RefundURL     string // a credited deposit: the refund page, or ""

@@ -355,6 +355,7 @@ type ApprovalRow struct {
 	TwoPerson     bool
 	FirstApproval string // ": approved once, by ops@example.com", or ""
 	CannotApprove string // why this member may not approve it, shown instead of the approve button; "" when they may
+	CannotDeny    string // why this member may not deny it, shown instead of the deny form; "" when they may
 	Blocked       bool   // the player was blocked since: the payout can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	History       []ApprovalHistory

@@ -312,6 +312,44 @@ func (l *Ledger) Balance(ctx context.Context, account models.LedgerAccount, curr
 	return models.Money{Minor: minor, Currency: currency}, nil
 }
 
+// Balances returns the balances of the players' accounts given, in every
+// currency each holds, read in one statement however many there are (a list
+// showing many players must not read them one by one). An account or currency
+// without a row is absent, which reads as zero. House accounts, kept in shards,
+// are not read here (Balance).
+func (l *Ledger) Balances(ctx context.Context, accounts []models.LedgerAccount) (map[models.LedgerAccount]map[string]models.Money, error) {
+	out := map[models.LedgerAccount]map[string]models.Money{}
+	args := make([]any, 0, len(accounts))
+	for _, a := range accounts {
+		if !a.Guarded() {
+			return nil, fmt.Errorf("balances: %s is a house account", a)
+		}
+		args = append(args, string(a))
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	query := "SELECT account, currency, minor FROM balances WHERE account IN (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ") + ")"
+	err := raw.Each(ctx, l.db, query, args, func(scan func(dest ...any) error) error {
+		var account, currency string
+		var minor int64
+		if err := scan(&account, &currency, &minor); err != nil {
+			return err
+		}
+		a := models.LedgerAccount(account)
+		if out[a] == nil {
+			out[a] = map[string]models.Money{}
+		}
+		out[a][currency] = models.Money{Minor: minor, Currency: currency}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("balances of %d accounts: %w", len(args), err)
+	}
+	return out, nil
+}
+
 // Movement is one entry with its transfer, for statements.
 type Movement struct {
 	models.Entry
