@@ -280,7 +280,7 @@ func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
 }
 
 // idleText is a staff idle timeout in words: "15 minutes", "1 hour 30 minutes";
-// one not in whole minutes as Go writes it ("90s").
+// one not in whole minutes as Go writes it ("1m30s").
 func idleText(d time.Duration) string {
 	if d%time.Minute != 0 {
 		return d.String()

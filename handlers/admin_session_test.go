@@ -124,3 +124,18 @@ func TestStaffIdleSignOutSaysSo(t *testing.T) {
 		t.Errorf("the sign-in page after being disabled: %q; want no idle message", r.text("flash"))
 	}
 }
+
+// TestIdleText: the idle timeout as the sign-in page says it, over the range
+// CASHIER_ADMIN_IDLE allows (1m–8h).
+func TestIdleText(t *testing.T) {
+	for _, tt := range []struct {
+		in   time.Duration
+		want string
+	}{{time.Minute, "1 minute"}, {15 * time.Minute, "15 minutes"}, {time.Hour, "1 hour"},
+		{90 * time.Minute, "1 hour 30 minutes"}, {121 * time.Minute, "2 hours 1 minute"}, {8 * time.Hour, "8 hours"},
+		{90 * time.Second, "1m30s"}} {
+		if got := idleText(tt.in); got != tt.want {
+			t.Errorf("idleText(%s) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
