@@ -309,3 +309,48 @@ func TestAudit(t *testing.T) {
 		})
 	}
 }
+
+// TestBalances: the balances of several players' accounts, read together, are
+// what Balance reads one by one, in each currency an account holds; an account
+// with nothing booked is absent (zero), and a house account, kept in shards, is
+// refused rather than read as one row.
+func TestBalances(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, l := context.Background(), ledger.New(db)
+		eur := func(minor int64) models.Money { return models.Money{Minor: minor, Currency: "EUR"} }
+		for i, tt := range []struct {
+			to    models.LedgerAccount
+			money models.Money
+		}{{models.PlayerWallet(1), sek(10000)}, {models.PlayerWallet(1), eur(500)}, {models.PlayerWallet(2), sek(2500)},
+			{models.PlayerReserved(2), sek(700)}} {
+			if _, err := l.Post(ctx, models.Move(fmt.Sprintf("deposit:%d:credit", i), "", models.TrustlyClearing, tt.to, tt.money)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		accounts := []models.LedgerAccount{models.PlayerWallet(1), models.PlayerWallet(2), models.PlayerWallet(3), models.PlayerWallet(1)}
+		got, err := l.Balances(ctx, accounts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range accounts {
+			for _, currency := range []string{"SEK", "EUR"} {
+				one, err := l.Balance(ctx, a, currency)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got[a][currency].Minor != one.Minor {
+					t.Errorf("Balances %s %s = %d; want %d as Balance reads it", a, currency, got[a][currency].Minor, one.Minor)
+				}
+			}
+		}
+		if len(got) != 2 || len(got[models.PlayerWallet(1)]) != 2 {
+			t.Errorf("Balances = %v; want the two wallets with money, the first in two currencies", got)
+		}
+		if _, err := l.Balances(ctx, []models.LedgerAccount{models.TrustlyClearing}); err == nil {
+			t.Error("Balances of a house account: no error; want one")
+		}
+		if got, err := l.Balances(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("Balances of none = %v, %v; want empty", got, err)
+		}
+	})
+}
