@@ -109,8 +109,8 @@ var DefaultServer = Server{MaxConnections: 8192, ReadTimeout: 15 * time.Second, 
 // (ReduceMemoryUsage), so it costs memory only while a response is written.
 const writeBufferSize = 16 << 10
 
-// withDefaults returns s with each zero field taken from DefaultServer.
-func (s Server) withDefaults() Server {
+// WithDefaults returns s with each zero field taken from DefaultServer.
+func (s Server) WithDefaults() Server {
 	pick := func(v, def int) int {
 		if v == 0 {
 			return def
@@ -215,7 +215,7 @@ func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middlew
 	if d.IdleTimeout == 0 {
 		d.IdleTimeout = DefaultIdleTimeout
 	}
-	d.Server = d.Server.withDefaults()
+	d.Server = d.Server.WithDefaults()
 	d.TrustlyOrigin, _ = origin(d.TrustlyOrigin)
 	handleError := errorHandler(d.Log)
 	mw := newMiddleware(d, handleError)

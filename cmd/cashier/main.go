@@ -128,7 +128,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	// Watching it: /metrics on its own address, the orders gauge counted at most
 	// every 30 s.
 	reg.WatchOrders(svc.OrderCounts, 30*time.Second)
-	stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, log)
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, cfg.Server, log)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"gorm.io/gorm"
 )
@@ -66,8 +67,9 @@ func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 // machines can reach (every interface, as a container needs, or one that is not
 // loopback) it is served all the same, with one warning that it must be
 // firewalled. The address listened on decides, so a host name counts as what it
-// resolved to.
-func serveMetrics(addr string, reg *metrics.Registry, log *slog.Logger) (stop func(), err error) {
+// resolved to. A request and an idle connection get server's read and idle
+// timeouts, as on the cashier's own address.
+func serveMetrics(addr string, reg *metrics.Registry, server handlers.Server, log *slog.Logger) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -77,7 +79,12 @@ func serveMetrics(addr string, reg *metrics.Registry, log *slog.Logger) (stop fu
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", reg.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The cashier's own read and idle timeouts (CASHIER_READ_TIMEOUT,
+	// CASHIER_IDLE_TIMEOUT): without them a body trickling in, or a keep-alive
+	// connection left idle, held its connection for good.
+	server = server.WithDefaults()
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: server.ReadTimeout,
+		IdleTimeout: server.IdleTimeout}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server", "err", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier/metrics"
+	"github.com/trustly-cashier/cashier/handlers"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/sqlite"
 )
@@ -90,7 +91,7 @@ func TestMetricsBeyondLoopbackWarns(t *testing.T) {
 		warn int
 	}{{"127.0.0.1:0", 0}, {"localhost:0", 0}, {":0", 1}, {"0.0.0.0:0", 1}} {
 		logs := &syncBuffer{}
-		stop, err := serveMetrics(tt.addr, metrics.New(), slog.New(slog.NewTextHandler(logs, nil)))
+		stop, err := serveMetrics(tt.addr, metrics.New(), handlers.Server{}, slog.New(slog.NewTextHandler(logs, nil)))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.addr, err)
 		}
@@ -99,6 +100,54 @@ func TestMetricsBeyondLoopbackWarns(t *testing.T) {
 		if got := strings.Count(text, "level=WARN"); got != tt.warn || (tt.warn > 0 && !strings.Contains(text, "firewall")) {
 			t.Errorf("/metrics on %s: %d warnings; want %d, saying to firewall it\n%s", tt.addr, got, tt.warn, text)
 		}
+	}
+}
+
+// TestMetricsServerTimeouts: the /metrics server closes a connection whose
+// request body trickles in, or that stays idle after an answer, within the read
+// and idle timeouts the cashier's own server has (CASHIER_READ_TIMEOUT,
+// CASHIER_IDLE_TIMEOUT), instead of holding it for good. The idle timeout is the
+// shorter, so that one left unset (net/http then uses the read timeout) shows.
+func TestMetricsServerTimeouts(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		send   func(c net.Conn) // what the client does on the connection
+		within time.Duration    // when the server must have closed it
+	}{
+		{"slow body", func(c net.Conn) {
+			io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+			for range 10 {
+				time.Sleep(500 * time.Millisecond)
+				if _, err := io.WriteString(c, "a"); err != nil {
+					return
+				}
+			}
+		}, 4500 * time.Millisecond},
+		{"idle after an answer", func(c net.Conn) {
+			io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+		}, 2 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := freeAddr(t)
+			stop, err := serveMetrics(addr, metrics.New(), handlers.Server{ReadTimeout: 3 * time.Second, IdleTimeout: time.Second},
+				slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			start := time.Now()
+			tt.send(c)
+			c.SetReadDeadline(start.Add(10 * time.Second))
+			_, err = io.Copy(io.Discard, c) // until the server closes the connection
+			if took := time.Since(start); err != nil || took > tt.within {
+				t.Errorf("connection held %v (read: %v); want it closed within %v", took.Round(time.Millisecond), err, tt.within)
+			}
+		})
 	}
 }
 
