@@ -14,7 +14,7 @@ import (
 )
 
 // TestStartMarkingPlans: the markings every start runs on orders (markSignedInLogins,
-// markRefusedPayNPlay, markRefusedHeld) read only the orders an older version left
+// markRefusedPayNPlay, markRefusedHeld, keepDebitedAmounts) read only the orders an older version left
 // unmarked, from a partial index of their own that holds nothing else, so a start
 // on a database of a million orders reads none; they read neither the whole table
 // nor a range of a status or a kind, which grows with history. markAddedSelections
@@ -46,8 +46,8 @@ func TestStartMarkingPlans(t *testing.T) {
 		if err := store.Migrate(db); err != nil {
 			t.Fatal(err)
 		}
-		if len(updates) != 4 {
-			t.Fatalf("%d updates of orders at the start; want the 4 markings: %v", len(updates), updates)
+		if len(updates) != 5 {
+			t.Fatalf("%d updates of orders at the start; want the 5 markings: %v", len(updates), updates)
 		}
 		for _, u := range updates {
 			plan, err := storetest.Explain(db, u.sql, u.vars...)

@@ -431,6 +431,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := markRefusedHeld(db); err != nil {
 		return err
 	}
+	if err := keepDebitedAmounts(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}
@@ -677,6 +680,33 @@ func markRefusedHeld(db *gorm.DB) error {
 			" AND credited_at IS NULL AND debited_at IS NULL AND credit_held_at IS NOT NULL AND debit_held_at IS NULL"}.run(db)
 	if err != nil {
 		return fmt.Errorf("mark refused Pay N Play deposits with a credit held to return: %w", err)
+	}
+	return nil
+}
+
+// keepDebitedAmounts sets debited_minor (models.Order.DebitedMinor) on the
+// deposits whose debit an older version booked without keeping it: the column came
+// with the default 0, which the deposit limits read as nothing taken back, so they
+// went on counting the credit whole for the rest of its periods. What is written is
+// what the debit's transfer took out of the player's wallet, as the newer version
+// keeps it (bookDebit). A deposit whose debit has no transfer keeps its 0 and its
+// place in the index. One statement, idempotent, reading idx_orders_unmarked_debits
+// (marking's way: a partial index holding only the deposits still to do; it leads
+// with the two columns the UPDATE names equal, so that SQLite prefers it to
+// idx_orders_kind_created).
+func keepDebitedAmounts(db *gorm.DB) error {
+	const (
+		where = "kind = 'deposit' AND debited_at IS NOT NULL AND debited_minor = 0"
+		debit = " FROM entries JOIN transfers ON transfers.id = entries.transfer_id" +
+			" WHERE transfers.reference = 'deposit:' || orders.id || ':debit' AND entries.account = 'player:' || orders.player_id || ':wallet'"
+	)
+	if err := db.Exec("CREATE INDEX IF NOT EXISTS idx_orders_unmarked_debits ON orders (kind, debited_minor) WHERE " + where).Error; err != nil {
+		return fmt.Errorf("create index idx_orders_unmarked_debits: %w", err)
+	}
+	err := db.Exec("UPDATE orders SET debited_minor = (SELECT -entries.minor" + debit + ") WHERE " + where +
+		" AND EXISTS (SELECT 1" + debit + " AND entries.minor < 0)").Error
+	if err != nil {
+		return fmt.Errorf("keep what older versions' deposit debits took back: %w", err)
 	}
 	return nil
 }
