@@ -44,7 +44,33 @@ func buildBinaries(t *testing.T, dir string) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	if old := os.Getenv(upgradeFrom); old != "" {
+		// The older release runs first; upgrade puts this tree's build in its place.
+		cmd := "mv \"$1/cashier\" \"$1/cashier.upgrade\" && cp \"$0\" \"$1/cashier\""
+		if out, err := exec.Command("sh", "-c", cmd, old, bin).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", upgradeFrom, err, out)
+		}
+	}
 	return bin
+}
+
+// upgradeFrom names the variable holding an older release's cashier binary: with
+// it, TestCrash and TestTwoInstances start that release on a new database and
+// replace it with this tree's build half-way (upgrade), as an operator upgrading
+// does, and the books must still agree with Trustly's.
+const upgradeFrom = "CRASH_UPGRADE_FROM"
+
+// upgrading reports whether CRASH_UPGRADE_FROM is set.
+func upgrading() bool { return os.Getenv(upgradeFrom) != "" }
+
+// upgrade puts this tree's cashier in place of the older release's in bin, by a
+// rename, so that an instance still running keeps the file it runs.
+func upgrade(t *testing.T, bin string) {
+	t.Helper()
+	if err := os.Rename(filepath.Join(bin, "cashier.upgrade"), filepath.Join(bin, "cashier")); err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	t.Logf("upgraded the cashier from %s to this tree's build", os.Getenv(upgradeFrom))
 }
 
 // startSandbox writes a merchant key pair into dir, runs the sandbox binary as its

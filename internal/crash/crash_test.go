@@ -150,10 +150,17 @@ func (h *harness) run(cycles int) {
 	for i := range 3 {
 		h.players = append(h.players, register(t, "http://"+h.addr, fmt.Sprintf("crash%d@example.com", i)))
 	}
+	waitingID := int64(0)
+	if upgrading() {
+		waitingID = h.waitingPayout()
+	}
 	h.kill()
 
 	points := failpoint.Names
 	for c := range cycles {
+		if upgrading() && c == cycles/2 {
+			upgrade(t, h.bin)
+		}
 		fp := ""
 		if c%2 == 0 {
 			fp = points[(c/2)%len(points)]
@@ -189,6 +196,15 @@ func (h *harness) run(cycles int) {
 	// Recovery: no failpoints, no new orders; retries, the janitor and Trustly's
 	// redeliveries finish what the crashes left.
 	h.start("")
+	if waitingID != 0 {
+		// The staff session the older release gave approves, on this build, the
+		// payout that waited for approval since before the upgrade.
+		path := fmt.Sprintf("/admin/approvals/%d/approve", waitingID)
+		if status, err := h.admin.try("/admin/approvals", path, url.Values{"reason": {"after the upgrade"}}); err != nil {
+			t.Fatalf("approve payout %d after the upgrade: %d %v", waitingID, status, err)
+		}
+		t.Logf("approved payout %d after the upgrade", waitingID)
+	}
 	var last error
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -211,6 +227,10 @@ func (h *harness) run(cycles int) {
 			N            int
 		}
 		db.Model(&models.Order{}).Select("kind, status, count(*) AS n").Group("kind, status").Scan(&rows)
+		var waiting models.Order
+		if waitingID != 0 && (db.Where("id = ?", waitingID).Take(&waiting).Error != nil || waiting.Status != models.OrderConfirmed) {
+			t.Errorf("payout %d approved after the upgrade: %s; want %s", waitingID, waiting.Status, models.OrderConfirmed)
+		}
 		closeDB(db)
 		t.Logf("orders by kind and status: %v", rows)
 	}
@@ -283,4 +303,36 @@ func (h *harness) check(final bool) error {
 	defer closeDB(sb)
 	_ = final
 	return checkBooks(db, sb)
+}
+
+// waitingPayout has a new player deposit 6 000 kr and ask for a payout of 5 500,
+// which waits for approval (the default approval_above is 5 000); it returns the
+// payout's id.
+func (h *harness) waitingPayout() int64 {
+	t := h.t
+	p := register(t, "http://"+h.addr, "waiting@example.com")
+	p.try("/limits", "/limits", url.Values{"month": {"100000"}})
+	if status, err := p.try("/cashier", "/deposit", url.Values{"amount": {"6000"}}); err != nil {
+		t.Fatalf("deposit: %d %v", status, err)
+	}
+	db, err := openRead(filepath.Join(h.dir, "cashier.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB(db)
+	var id int64
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		page, _ := p.get("/payout")
+		if m := accountRE.FindStringSubmatch(page); m != nil {
+			p.try("/payout", "/payout", url.Values{"amount": {"5500"}, "account": {m[1]}})
+			db.Raw("SELECT id FROM orders WHERE kind = 'payout' AND status = ? AND amount_minor = 550000", models.OrderAwaitingApproval).Scan(&id)
+			if id != 0 {
+				t.Logf("payout %d waits for approval", id)
+				return id
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no payout waiting for approval after 60 s")
+		}
+	}
 }

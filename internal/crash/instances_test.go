@@ -56,6 +56,21 @@ func TestTwoInstances(t *testing.T) {
 
 	ti.alternatingPlayer()
 	ti.stormAndKill(storm, deposits)
+	if upgrading() {
+		// A rolling upgrade: instance 0 is killed and comes back as this tree's
+		// build while instance 1, the older release, serves, and a player deposits
+		// through both; then instance 1 follows.
+		ti.kill(0)
+		upgrade(t, ti.bin)
+		ti.start(0)
+		mixed := register(t, ti.base, "mixed@example.com")
+		rng := rand.New(rand.NewPCG(7, 7))
+		for range 4 {
+			mixed.deposit(rng)
+		}
+		ti.kill(1)
+		ti.start(1)
+	}
 	ti.payoutRace(racers)
 
 	var last error
