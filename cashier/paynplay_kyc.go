@@ -294,6 +294,28 @@ func findKnown(db *gorm.DB, id paynplay.Identity) (*models.Player, error) {
 	return &p, nil
 }
 
+// lockIdentity holds, until tx ends, the identity's key (its personid, else its
+// kycentityid) against every other kyc transaction that would find or make its
+// player: on PostgreSQL a transaction-scoped advisory lock, after which findKnown
+// reads what the transaction before it committed. Without it, two kyc at once for
+// one new Dutch person (two browsers, two orders) each found no player by the
+// kycentityid, which no unique index guards (Trustly warns it may change, and
+// lookalikes may share a name), and each made one. A personid has its unique
+// index, yet is held alike. SQLite serializes every write transaction already.
+func lockIdentity(tx *gorm.DB, id paynplay.Identity) error {
+	key := id.PersonID.String()
+	if id.PersonID.IsZero() {
+		key = id.KYCEntityID
+	}
+	if key == "" || tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "pay n play identity "+key).Error; err != nil {
+		return fmt.Errorf("lock the identity's player: %w", err)
+	}
+	return nil
+}
+
 // blockedSince reports whether staff block known (read in tx) or the player with
 // id started (0: none), read again in tx (playerBlocked).
 func blockedSince(tx *gorm.DB, known *models.Player, started int64) (bool, error) {
@@ -457,6 +479,9 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	// After the decision is on the order: a held credit is booked only once the
 	// order says CONTINUE.
 	if d.Outcome == paynplay.Continue {
+		if err := lockIdentity(tx, d.Identity); err != nil {
+			return trustly.Answer{}, err
+		}
 		known, err := findKnown(tx, d.Identity)
 		if err != nil {
 			return trustly.Answer{}, err
