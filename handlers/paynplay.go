@@ -367,8 +367,10 @@ func payNPlayStatus(svc *cashier.Service) fiber.Handler {
 }
 
 // refuseInPure guards the pages a pure Pay N Play market hides: bank details typed
-// by hand and "Add account with Trustly" (SelectAccount). Its players are paid
-// out to the account they deposited from, and nothing else.
+// by hand, "Add account with Trustly" (SelectAccount) and Remove. Its players are
+// paid out to the account they deposited from, and nothing else: a removed one
+// could be added back only by a deposit, which a player on a break, at a limit or
+// self-excluded cannot make, and their balance would stay here.
 func refuseInPure(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if modeOf(svc, currentPlayer(c).Country) == paynplay.ModePure {

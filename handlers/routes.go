@@ -42,7 +42,9 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	// order is bound to their browser's session, and the return page signs in only
 	// that browser (paynplay.go). Orders started here have no player yet, so only
 	// the per-IP order limit applies. In a pure market the pages that add a bank
-	// account are refused before their handlers below run.
+	// account, and the form that removes one (the account deposited from is where
+	// payouts go, and none can be added back), are refused before their handlers
+	// below run.
 	app.Get("/", landing(svc))
 	app.Post("/paynplay/deposit", mw.orderLimit[0], payNPlayStart(svc, mw.clientIP, false))
 	app.Post("/paynplay/login", mw.orderLimit[0], payNPlayStart(svc, mw.clientIP, true))
@@ -53,7 +55,7 @@ func routes(app *fiber.App, svc *cashier.Service, mw *middleware) {
 	app.Get("/profile", player, profilePage(svc))
 	app.Post("/profile/password", player, mw.passwordLimit, mw.withClientIP, changePassword(svc))
 	app.Post("/profile/sign-in", player, refuseInPure(svc), mw.passwordLimit, setPassword(svc))
-	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new"} {
+	for _, path := range []string{"/bank-accounts/select", "/bank-accounts/checkout", "/bank-accounts/new", "/bank-accounts/:id/remove"} {
 		app.All(path, player, refuseInPure(svc))
 	}
 
