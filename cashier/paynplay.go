@@ -121,7 +121,9 @@ func (s *Service) returningParams(ctx context.Context, player models.Player, par
 }
 
 // depositAccount is the verified bank account the player most recently deposited
-// from (an account notification of a deposit), which closed-loop payouts go to.
+// from (an account notification of a deposit), which closed-loop payouts go to:
+// the latest updated_at, which saveAccount writes and a payout's failure does not
+// (markPayoutFailure).
 func depositAccount(ctx context.Context, db *gorm.DB, playerID int64) (models.BankAccount, bool, error) {
 	var account models.BankAccount
 	err := db.WithContext(ctx).Where("player_id = ? AND source = ? AND verified = ? AND removed = ?",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
@@ -75,6 +76,63 @@ func TestPayNPlayConcurrentDutchKYC(t *testing.T) {
 			if got := r.reload(o); got.PlayerID != players[0].ID {
 				t.Errorf("order %d of player %d; want %d", o.ID, got.PlayerID, players[0].ID)
 			}
+		}
+	})
+}
+
+// TestPayNPlayPayoutFailureKeepsLastDepositAccount: in a pure market payouts go to
+// the account the player last deposited from. A payout to account A, the one
+// deposited from first, fails after the player deposited from account B (B's
+// account notification came while the payout was on its way): the next payout goes
+// to B. Marking A's failure wrote its updated_at, by which the last account
+// deposited from was chosen, so A, the failed one, came back as "last deposited
+// from" and the player who had just deposited from B was told to deposit from
+// their right account first.
+func TestPayNPlayPayoutFailureKeepsLastDepositAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "pure")
+		amount := models.Money{Minor: 10000, Currency: "SEK"}
+		order, err := e.as("se-adult").StartPayNPlay(e.ctx, &amount, "SE", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := *e.pnpDone(order).Player
+		var a models.BankAccount
+		e.waitFor("the deposit's account", func() bool {
+			accounts, _ := e.svc.BankAccounts(e.ctx, p)
+			if len(accounts) == 1 {
+				a = accounts[0]
+			}
+			return a.ID != 0
+		})
+		// B: the account of a later deposit, as its account notification saved it.
+		b := models.BankAccount{PlayerID: p.ID, AccountID: "9000000002", Verified: true, Source: models.AccountFromDeposit,
+			Bank: "Nordea", LastDigits: "865391", CreatedAt: a.UpdatedAt.Add(time.Millisecond), UpdatedAt: a.UpdatedAt.Add(time.Millisecond)}
+		if err := db.Create(&b).Error; err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Minute) // the payout fails after B's deposit
+		failed, err := e.scenario(sandbox.ScenarioPayoutFailed).RequestPayout(e.ctx, p, a.ID, models.Money{Minor: 3000, Currency: "SEK"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("the payout to A failed", func() bool { return e.reload(failed).Status == models.OrderFailed })
+		e.waitFor("A marked", func() bool {
+			var got models.BankAccount
+			return db.Take(&got, a.ID).Error == nil && got.PayoutFailure != ""
+		})
+		// B is not an account the sandbox knows, so the payout's sending fails; the
+		// order names the account it was for all the same.
+		_, err = e.svc.PayNPlayPayout(e.ctx, p, "", models.Money{Minor: 2000, Currency: "SEK"})
+		var payout models.Order
+		if err := db.Where("kind = ? AND id <> ?", models.OrderPayout, failed.ID).Order("id DESC").Limit(1).Find(&payout).Error; err != nil {
+			t.Fatal(err)
+		}
+		if payout.ID == 0 {
+			t.Fatalf("no payout order after the failure to A (%v); want one to B", err)
+		}
+		if payout.BankAccountID != b.ID {
+			t.Errorf("payout to account %d; want B, %d, the last deposited from (A is %d)", payout.BankAccountID, b.ID, a.ID)
 		}
 	})
 }

@@ -64,7 +64,7 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		if order.Reason == "" {
 			order.Reason = truncate(fmt.Sprintf("payoutfailed %s: %s", d.ErrorCode, d.ErrorMessage), 500)
 		}
-		if err := markPayoutFailure(ctx, tx, order, d.ErrorCode, now); err != nil {
+		if err := markPayoutFailure(ctx, tx, order, d.ErrorCode); err != nil {
 			return ok, err
 		}
 		log.Warn("payout failed at the bank; the money returns with Trustly's credit", "error_code", d.ErrorCode, "error_message", d.ErrorMessage)
@@ -148,7 +148,13 @@ func nothingTakenBack(n *trustly.Notification, ok trustly.Answer) trustly.Answer
 // markPayoutFailure marks the bank account a payout went to as not usable for
 // payouts, with the bank's error code ("failed" when it gave none), so that the
 // player is not offered it again. A refund has no account of ours.
-func markPayoutFailure(ctx context.Context, tx *gorm.DB, order *models.Order, code string, now time.Time) error {
+//
+// It leaves updated_at alone: that is when a deposit last came from the account
+// (saveAccount), by which a pure Pay N Play market's payouts pick the account last
+// deposited from (depositAccount). A failure that came after the player deposited
+// from another account made the failed one the "last" again, and the withdrawal
+// refused them.
+func markPayoutFailure(ctx context.Context, tx *gorm.DB, order *models.Order, code string) error {
 	if order.BankAccountID == 0 {
 		return nil
 	}
@@ -156,7 +162,7 @@ func markPayoutFailure(ctx context.Context, tx *gorm.DB, order *models.Order, co
 		code = "failed"
 	}
 	err := tx.WithContext(ctx).Model(&models.BankAccount{}).Where("id = ?", order.BankAccountID).
-		Updates(map[string]any{"payout_failure": code, "updated_at": now.UTC()}).Error
+		UpdateColumn("payout_failure", code).Error
 	if err != nil {
 		return fmt.Errorf("mark bank account %d: payout failed: %w", order.BankAccountID, err)
 	}
