@@ -136,3 +136,55 @@ func TestPayNPlayPayoutFailureKeepsLastDepositAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayLoginAndDepositAtOnce: a known player's bank login and deposit,
+// their kyc at once, both say CONTINUE. On PostgreSQL the deposit's kyc locked the
+// player's row (reading the deposit limits) and then waited for the identity's
+// lock, which the login's kyc held while it waited to write the player's row: a
+// deadlock, one kyc failed and went unanswered. Every kyc now takes the
+// identity's lock before any other.
+func TestPayNPlayLoginAndDepositAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := pnpRig(t, db)
+		key := rigTrustlyKey()
+		first := r.pnpOrder(10000, "SEK")
+		r.deliver(notify(t, key, trustly.MethodKYC, first, first.EndUserID, kycFields("e-1", swedishAdult)), trustly.StatusContinue)
+		// From here, whoever holds the identity's lock holds it a moment.
+		if err := db.Callback().Raw().After("gorm:raw").Register("test:hold_identity", func(tx *gorm.DB) {
+			if strings.Contains(tx.Statement.SQL.String(), "pg_advisory_xact_lock") {
+				time.Sleep(300 * time.Millisecond)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		login, deposit := r.pnpLogin("SEK"), r.pnpOrder(10000, "SEK")
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		for i, o := range []models.Order{login, deposit} {
+			n := notify(t, key, trustly.MethodKYC, o, o.EndUserID, kycFields("e-1", swedishAdult))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(time.Duration(i) * 100 * time.Millisecond) // the login's kyc first
+				answer, err := r.svc.HandleNotification(r.ctx, n.raw)
+				if err == nil && !strings.Contains(string(answer), trustly.StatusContinue) {
+					err = fmt.Errorf("answer %s", answer)
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		p := r.reload(first).PlayerID
+		for _, o := range []models.Order{login, deposit} {
+			if got := r.reload(o); got.PlayerID != p || got.KYCOutcome != models.KYCContinue {
+				t.Errorf("order %d: player %d kyc %q; want player %d, continue", o.ID, got.PlayerID, got.KYCOutcome, p)
+			}
+		}
+	})
+}

@@ -442,6 +442,14 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	if prep.stored || order.PlayerID != prep.playerID {
 		return trustly.Answer{}, errKYCStale
 	}
+	if prep.decision.Outcome == paynplay.Continue {
+		// Before anything else this transaction locks (the deposit limits lock the
+		// player's row): every kyc transaction takes the identity's lock first, so
+		// two of them never wait for each other's other lock.
+		if err := lockIdentity(tx, prep.decision.Identity); err != nil {
+			return trustly.Answer{}, err
+		}
+	}
 	if prep.allowance != nil && prep.decision.Outcome == paynplay.Continue && !order.LoginOnly {
 		if ok, err := prep.allowance.stillAllowed(ctx, tx); err != nil {
 			return trustly.Answer{}, fmt.Errorf("deposit limits: %w", err)
@@ -479,9 +487,6 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	// After the decision is on the order: a held credit is booked only once the
 	// order says CONTINUE.
 	if d.Outcome == paynplay.Continue {
-		if err := lockIdentity(tx, d.Identity); err != nil {
-			return trustly.Answer{}, err
-		}
 		known, err := findKnown(tx, d.Identity)
 		if err != nil {
 			return trustly.Answer{}, err
