@@ -496,6 +496,50 @@ func TestOrderPageBlockedPlayerPayout(t *testing.T) {
 	}
 }
 
+// TestBlockedOwnPayoutNotice: a payout waiting whose player was blocked since
+// asking is, for the member whose email is the player's, one they may neither
+// approve nor deny; the blocked notice in the approvals queue and on the order page
+// must then not tell them to deny it, but say another member must decide it, while
+// another member still reads that they can deny it.
+func TestBlockedOwnPayoutNotice(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	cl, player, acc := funded(t, lv, "bo@example.com", "8000")
+	waiting := requestPayout(t, cl, "6000", acc.ID)
+	lv.waitPayout(waiting, models.OrderAwaitingApproval, nil)
+	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
+	self, _ := lv.staffSignedIn("bo@example.com", staff.RoleFinance)
+	op.submit(playerPath(player.ID)+"/block", url.Values{"reason": {"chargebacks"}}).wantRedirect(playerPath(player.ID))
+
+	const blocked = "The player has been blocked since asking for this payout"
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, tt := range []struct {
+		name       string
+		cl         *testClient
+		offersDeny bool
+	}{{"own", self, false}, {"another member's", op, true}} {
+		queue := tt.cl.get(approvalsPath).wantStatus(http.StatusOK)
+		page := tt.cl.get(orderPath(waiting)).wantStatus(http.StatusOK)
+		for _, where := range []struct {
+			name, deny, notice string
+			r                  *testResponse
+		}{{"queue", "deny-form", words(queue.text("approval-blocked")), queue},
+			{"order page", "order-deny", words(page.text("order-blocked")), page}} {
+			r := where.r
+			saysDeny := strings.Contains(where.notice, "Deny it")
+			switch {
+			case !strings.HasPrefix(where.notice, blocked):
+				t.Errorf("%s, %s: notice %q; want it to start %q", tt.name, where.name, where.notice, blocked)
+			case r.has(where.deny) != tt.offersDeny:
+				t.Errorf("%s, %s: deny button %t; want %t", tt.name, where.name, r.has(where.deny), tt.offersDeny)
+			case saysDeny != tt.offersDeny:
+				t.Errorf("%s, %s: notice %q tells to deny it %t; want %t", tt.name, where.name, where.notice, saysDeny, tt.offersDeny)
+			case !tt.offersDeny && !strings.Contains(where.notice, "Another member must decide it."):
+				t.Errorf("%s, %s: notice %q; want it to say another member must decide it", tt.name, where.name, where.notice)
+			}
+		}
+	}
+}
+
 // TestApprovalsHistoryCredited: beside a payout waiting for approval, a deposit
 // of the player's that Trustly credited with another amount than it asked shows
 // what the credit booked, as the transactions list and the order page do: staff
