@@ -209,8 +209,11 @@ type PlayerProfile struct {
 	Reserved models.Money // set aside for payouts in flight
 	Accounts []models.BankAccount
 	Orders   []models.Order // newest first, at most 50
-	Notes    []staff.Note   // newest first
-	RG       PlayerRG
+	// DepositOrderIDs are the Trustly orderids of the deposits of the refunds
+	// among Orders, by the deposit's id: Trustly knows a refund by its deposit's.
+	DepositOrderIDs map[int64]string
+	Notes           []staff.Note // newest first
+	RG              PlayerRG
 }
 
 // SearchPlayers finds players by id, email, personid, EndUserID or a part of
@@ -287,6 +290,9 @@ func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID i
 			return err
 		}
 		if err := tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Limit(50).Find(&p.Orders).Error; err != nil {
+			return err
+		}
+		if p.DepositOrderIDs, err = depositOrderIDs(tx, p.Orders); err != nil {
 			return err
 		}
 		if p.RG, err = s.playerRG(ctx, tx, p.Player); err != nil {

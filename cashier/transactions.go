@@ -70,6 +70,9 @@ func (f TxFilter) Dated() bool { return !f.From.IsZero() || !f.To.IsZero() }
 type TxRow struct {
 	models.Order
 	PlayerEmail string
+	// DepositTrustlyOrderID is a refund's deposit's Trustly orderid, by which
+	// Trustly knows the refund (it has none of its own); "" for other kinds.
+	DepositTrustlyOrderID string
 }
 
 // TxTotal sums the orders of one currency and kind a filter selects, Pay N Play
@@ -149,7 +152,8 @@ func (s *Service) txPage(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 	return q.Order("created_at DESC, id DESC").Limit(f.Limit), nil
 }
 
-// withEmails adds each order's player email, with one query for the page.
+// withEmails adds each order's player email, with one query for the page, and
+// each refund's deposit's Trustly orderid, with one more when the page has refunds.
 func (s *Service) withEmails(ctx context.Context, orders []models.Order) ([]TxRow, error) {
 	ids := make([]int64, 0, len(orders))
 	seen := map[int64]bool{}
@@ -159,13 +163,21 @@ func (s *Service) withEmails(ctx context.Context, orders []models.Order) ([]TxRo
 			ids = append(ids, o.PlayerID)
 		}
 	}
-	emails, err := playerEmails(s.db.WithContext(ctx), ids)
+	db := s.db.WithContext(ctx)
+	emails, err := playerEmails(db, ids)
+	if err != nil {
+		return nil, fmt.Errorf("transactions: %w", err)
+	}
+	orderIDs, err := depositOrderIDs(db, orders)
 	if err != nil {
 		return nil, fmt.Errorf("transactions: %w", err)
 	}
 	rows := make([]TxRow, len(orders))
 	for i, o := range orders {
 		rows[i] = TxRow{Order: o, PlayerEmail: emails[o.PlayerID]}
+		if o.Kind == models.OrderRefund {
+			rows[i].DepositTrustlyOrderID = orderIDs[o.ParentID]
+		}
 	}
 	return rows, nil
 }
@@ -296,6 +308,29 @@ func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxF
 		}
 		f.BeforeID, f.BeforeAt = rows[len(rows)-1].ID, rows[len(rows)-1].CreatedAt
 	}
+}
+
+// depositOrderIDs reads the Trustly orderid of the deposit of each refund among
+// orders from db, in one query, by the deposit's id; none when there is no refund.
+func depositOrderIDs(db *gorm.DB, orders []models.Order) (map[int64]string, error) {
+	var deposits []int64
+	for _, o := range orders {
+		if o.Kind == models.OrderRefund && o.ParentID != 0 {
+			deposits = append(deposits, o.ParentID)
+		}
+	}
+	orderIDs := make(map[int64]string, len(deposits))
+	if len(deposits) == 0 {
+		return orderIDs, nil
+	}
+	var parents []models.Order
+	if err := db.Select("id", "trustly_order_id").Where("id IN ?", deposits).Find(&parents).Error; err != nil {
+		return nil, fmt.Errorf("refunds' deposits: %w", err)
+	}
+	for _, p := range parents {
+		orderIDs[p.ID] = p.TrustlyOrderID
+	}
+	return orderIDs, nil
 }
 
 // playerEmails reads the email of each player of ids (distinct) from db, by id.

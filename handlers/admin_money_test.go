@@ -328,6 +328,90 @@ func TestAdminTransactionsRefunds(t *testing.T) {
 	}
 }
 
+// TestTransactionsRefundTrustlyOrderID: Trustly knows a refund by its deposit's
+// orderid, the refund having none of its own; its row in the transactions list
+// and among the player's orders on their page showed an empty Trustly orderid. It shows the deposit's, marked as the
+// deposit's, while the deposit's row shows its own unmarked. The CSV keeps
+// trustly_order_id the order's own (empty for the refund: one order per orderid,
+// as readers keying on it expect) and gives the deposit's in a last column
+// deposit_trustly_order_id, empty for other kinds.
+func TestTransactionsRefundTrustlyOrderID(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	if deposit.TrustlyOrderID == "" {
+		t.Fatal("the deposit has no Trustly orderid")
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	fin.submit(refundPath(deposit.ID), url.Values{"amount": {"300"}}).wantRedirect(refundPath(deposit.ID))
+	var refund models.Order
+	if err := lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Take(&refund).Error; err != nil {
+		t.Fatal(err)
+	}
+	if refund.TrustlyOrderID != "" {
+		t.Fatalf("the refund has an orderid of its own %q", refund.TrustlyOrderID)
+	}
+
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	rows := map[string]*testResponse{}
+	for _, page := range []string{transactionsPath, playerPath(player.ID)} {
+		for _, n := range fin.get(page).wantStatus(http.StatusOK).byTestID("tx-row") {
+			rows[page+" "+attr(n, "data-order")] = &testResponse{t: t, doc: n, what: page + " row " + attr(n, "data-order")}
+		}
+	}
+	for _, tt := range []struct {
+		page, name string
+		order      int64
+		ofDeposit  bool
+	}{{transactionsPath, "refund", refund.ID, true}, {transactionsPath, "deposit", deposit.ID, false},
+		{playerPath(player.ID), "refund", refund.ID, true}, {playerPath(player.ID), "deposit", deposit.ID, false}} {
+		r := rows[tt.page+" "+strconv.FormatInt(tt.order, 10)]
+		if r == nil {
+			t.Fatalf("%s %d not in %s", tt.name, tt.order, tt.page)
+		}
+		if got := r.text("tx-trustly-id"); got != deposit.TrustlyOrderID {
+			t.Errorf("%s, %s's row: Trustly orderid %q; want the deposit's %q", tt.page, tt.name, got, deposit.TrustlyOrderID)
+		}
+		switch marked := r.has("tx-trustly-id-of-deposit"); {
+		case marked != tt.ofDeposit:
+			t.Errorf("%s, %s's row: marked as the deposit's %t; want %t", tt.page, tt.name, marked, tt.ofDeposit)
+		case marked && words(r.text("tx-trustly-id-of-deposit")) != "(of the deposit)":
+			t.Errorf("%s, %s's row: marked %q; want (of the deposit)", tt.page, tt.name, r.text("tx-trustly-id-of-deposit"))
+		}
+	}
+
+	records, err := csv.NewReader(strings.NewReader(fin.get(transactionsPath + ".csv").wantStatus(http.StatusOK).Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, name := range records[0] {
+		col[name] = i
+	}
+	last, ok := col["deposit_trustly_order_id"]
+	if !ok || last != len(records[0])-1 || col["trustly_order_id"] != 9 {
+		t.Fatalf("CSV header %q; want trustly_order_id 10th as before and deposit_trustly_order_id last", records[0])
+	}
+	exported := map[string][]string{}
+	for _, rec := range records[1:] {
+		exported[rec[0]] = rec
+	}
+	for _, tt := range []struct {
+		name         string
+		order        int64
+		own, deposit string
+	}{{"refund", refund.ID, "", deposit.TrustlyOrderID}, {"deposit", deposit.ID, deposit.TrustlyOrderID, ""}} {
+		rec := exported[strconv.FormatInt(tt.order, 10)]
+		if len(rec) != len(records[0]) || rec[col["trustly_order_id"]] != tt.own || rec[last] != tt.deposit {
+			t.Errorf("CSV, the %s: %q; want trustly_order_id %q, deposit_trustly_order_id %q", tt.name, rec, tt.own, tt.deposit)
+		}
+	}
+}
+
 // TestRefundFormShowsCredited: a deposit Trustly credited with less than it asked
 // shows on its refund form what its credit booked beside the amount asked, so
 // that "Deposited 8 000,00 SEK" does not stand beside "Refundable 2 000,00 SEK"

@@ -157,7 +157,7 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 		}
 		page := views.AdminFlaggedPage{AdminChrome: adminChrome(c), Zone: zone.String(), CanResolve: staff.Can(m.Role, staff.ActionResolveFlag)}
 		for _, r := range list.Orders {
-			page.Orders = append(page.Orders, txRow(r.Order, r.PlayerEmail, zone))
+			page.Orders = append(page.Orders, txRow(r, zone))
 		}
 		for _, n := range list.Notifications {
 			page.Notifications = append(page.Notifications, notificationRow(n, true, zone))

@@ -59,7 +59,8 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 				Verified: yesNo(a.Verified), Removed: yesNo(a.Removed), Created: timeIn(a.CreatedAt, zone)})
 		}
 		for _, o := range prof.Orders {
-			page.Orders = append(page.Orders, txRow(o, p.Email, zone))
+			row := cashier.TxRow{Order: o, PlayerEmail: p.Email, DepositTrustlyOrderID: prof.DepositOrderIDs[o.ParentID]}
+			page.Orders = append(page.Orders, txRow(row, zone))
 		}
 		for _, n := range prof.Notes {
 			page.Notes = append(page.Notes, views.NoteRow{At: timeIn(n.At, zone), Who: n.StaffEmail, Text: n.Text})

@@ -193,11 +193,17 @@ func csvAmount(o models.Order) string {
 	return o.Amount.String()
 }
 
-// txRow is an order for the lists.
-func txRow(o models.Order, email string, zone *time.Location) views.TxRow {
+// txRow is an order for the lists. A refund, which has no Trustly orderid of its
+// own, shows its deposit's, by which Trustly knows it, marked as the deposit's
+// (as its order page does).
+func txRow(row cashier.TxRow, zone *time.Location) views.TxRow {
+	o := row.Order
 	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: orderKindLabel(o),
 		KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
-		TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID, Flag: o.Flag, Player: email}
+		TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID, Flag: o.Flag, Player: row.PlayerEmail}
+	if o.TrustlyOrderID == "" && row.DepositTrustlyOrderID != "" {
+		r.TrustlyOrderID, r.TrustlyOrderIDOfParent = row.DepositTrustlyOrderID, true
+	}
 	if m, ok := o.Credited(); ok && m != o.Amount {
 		r.Credited = m.Display()
 	}
@@ -282,7 +288,7 @@ func transactionsPage(svc *cashier.Service) fiber.Handler {
 			page.Next = transactionsPath + "?" + next.Encode()
 		}
 		for _, r := range rows {
-			page.Rows = append(page.Rows, txRow(r.Order, r.PlayerEmail, zone))
+			page.Rows = append(page.Rows, txRow(r, zone))
 		}
 		return render(c, views.AdminTransactions(page))
 	}
@@ -329,7 +335,7 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 
 // csvHeader names the export's columns.
 var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "currency", "player_id", "player_email",
-	"message_id", "trustly_order_id", "flag", "credited"}
+	"message_id", "trustly_order_id", "flag", "credited", "deposit_trustly_order_id"}
 
 // transactionsCSV streams every order of a filter as CSV, newest first. Rows are
 // read exportBatch at a time and written as they come (SetBodyStreamWriter), so
@@ -337,8 +343,9 @@ var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "cur
 // member's zone with their UTC offset (csvTime), amounts decimal text as at
 // Trustly: "amount" as asked (empty for an account selection and a Pay N Play
 // bank login, csvAmount), "credited" what a deposit's credit booked (empty for
-// others). A read failing half-way ends the file with a line saying it is
-// incomplete.
+// others). "trustly_order_id" is the order's own, empty for a refund, whose
+// deposit's is in the last column, "deposit_trustly_order_id". A read failing
+// half-way ends the file with a line saying it is incomplete.
 func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		zone := staffZone(c)
@@ -363,7 +370,8 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 					}
 					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), csvTime(o.CreatedAt, zone), string(o.Kind),
 						string(o.Status), csvAmount(o), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
-						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited}); err != nil {
+						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited,
+						csvCell(r.DepositTrustlyOrderID)}); err != nil {
 						return err
 					}
 				}

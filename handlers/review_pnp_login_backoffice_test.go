@@ -102,7 +102,7 @@ func TestPayNPlayLoginNoAmountForStaff(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := []string{"order_id", "created", "kind", "status", "amount", "currency", "player_id", "player_email",
-		"message_id", "trustly_order_id", "flag", "credited"}
+		"message_id", "trustly_order_id", "flag", "credited", "deposit_trustly_order_id"}
 	if !slices.Equal(records[0], header) {
 		t.Errorf("export header %q; want %q", records[0], header)
 	}

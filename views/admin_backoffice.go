@@ -36,6 +36,9 @@ type TxRow struct {
 	// Credited is what a deposit's credit booked when it differs from the amount
 	// asked, "" otherwise.
 	Credited string
+	// TrustlyOrderIDOfParent says TrustlyOrderID is a refund's deposit's, by
+	// which Trustly knows the refund, as on the order page.
+	TrustlyOrderIDOfParent bool
 }
 
 // AdminTotalsPage shows the totals of a filter.
