@@ -225,11 +225,19 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 	term = strings.TrimSpace(term)
 	q := s.db.WithContext(ctx).Model(&models.Player{})
 	if term != "" {
-		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id IN ?", personIDTerms(term)).
+		persons := personIDTerms(term)
+		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id IN ?", persons).
 			Or("end_user_id = ?", term).
 			Or(`LOWER(first_name || ' ' || last_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(term))+"%")
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
 			cond = cond.Or("id = ?", id)
+		}
+		holders, err := accountHolders(s.db.WithContext(ctx), persons)
+		if err != nil {
+			return nil, fmt.Errorf("search players: %w", err)
+		}
+		if len(holders) > 0 {
+			cond = cond.Or("id IN ?", holders)
 		}
 		q = q.Where(cond)
 	}
@@ -253,6 +261,28 @@ func personIDTerms(term string) []string {
 		}
 	}
 	return terms
+}
+
+// accountHoldersShown bounds accountHolders: an identity number names one
+// person, whose accounts a handful of players at most have saved.
+const accountHoldersShown = 10
+
+// accountHoldersQuery reads the players one of whose bank accounts the bank named
+// as held by a person of persons (personIDTerms; bank_accounts.person_id, from an
+// account notification), by the index on person_id, at most accountHoldersShown.
+func accountHoldersQuery(db *gorm.DB, persons []string) *gorm.DB {
+	return db.Model(&models.BankAccount{}).Distinct("player_id").Where("person_id IN ?", persons).Limit(accountHoldersShown)
+}
+
+// accountHolders are the ids of accountHoldersQuery: staff find a player by an
+// identity number their bank named though the player's own personid is empty
+// (or another).
+func accountHolders(db *gorm.DB, persons []string) ([]int64, error) {
+	var ids []int64
+	if err := accountHoldersQuery(db, persons).Pluck("player_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("bank accounts' holders: %w", err)
+	}
+	return ids, nil
 }
 
 // likeEscape makes LIKE read %, _ and \ in a search term as themselves, in a

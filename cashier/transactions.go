@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,11 +222,23 @@ func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 	if term := strings.TrimSpace(f.Search); term != "" {
 		// The players first, by their unique keys, so the orders query is an OR of
 		// indexed equalities.
+		// Then those whose bank account names the person (accountHolders), by the
+		// index on bank_accounts.person_id.
 		var players []int64
+		persons := personIDTerms(term)
 		err := s.db.WithContext(ctx).Model(&models.Player{}).
-			Where("email = ? OR person_id IN ?", strings.ToLower(term), personIDTerms(term)).Limit(10).Pluck("id", &players).Error
+			Where("email = ? OR person_id IN ?", strings.ToLower(term), persons).Limit(10).Pluck("id", &players).Error
 		if err != nil {
 			return nil, fmt.Errorf("transactions: search players: %w", err)
+		}
+		holders, err := accountHolders(s.db.WithContext(ctx), persons)
+		if err != nil {
+			return nil, fmt.Errorf("transactions: search players: %w", err)
+		}
+		for _, id := range holders {
+			if !slices.Contains(players, id) {
+				players = append(players, id)
+			}
 		}
 		cond := s.db.Where("message_id = ?", term).Or("trustly_order_id = ?", term)
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {

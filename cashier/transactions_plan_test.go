@@ -111,3 +111,23 @@ func TestOrderTransfers(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountHoldersPlan: the search's look-up of the players whose bank account
+// names a person (accountHolders) is a search of the index on
+// bank_accounts.person_id, not a scan of every bank account, and bounded.
+func TestAccountHoldersPlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		q := accountHoldersQuery(db, []string{"SE198001011234", "FI131052-308T"})
+		p := plan(t, db, q, &[]models.BankAccount{})
+		indexed := strings.Contains(p, "SEARCH bank_accounts USING INDEX idx_bank_accounts_person_id (person_id=?)")
+		if db.Dialector.Name() == "postgres" {
+			indexed = strings.Contains(p, "idx_bank_accounts_person_id") && strings.Contains(p, "Index Cond: ((person_id)::text")
+		}
+		if !indexed || strings.Contains(p, "SCAN bank_accounts") || strings.Contains(p, "Seq Scan") {
+			t.Errorf("plan\n%s\nwant a search of the index on person_id", p)
+		}
+		if stmt := q.Session(&gorm.Session{DryRun: true}).Find(&[]models.BankAccount{}).Statement; !strings.Contains(stmt.SQL.String(), "LIMIT") {
+			t.Errorf("%s: want a LIMIT", stmt.SQL.String())
+		}
+	})
+}

@@ -57,3 +57,42 @@ func TestAdminSearchPersonIDAsWritten(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminSearchPersonIDOfBankAccount: a player whose identity number only their
+// bank account knows (the holder the bank named in an account notification,
+// bank_accounts.person_id; the player's own personid is empty) is found by it, as
+// people write it, in the players search and, with their orders, in the
+// transactions search. Only the player table's personid was searched, so such a
+// player was found by no identity number.
+func TestAdminSearchPersonIDOfBankAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		p := ta.player("anna@example.com")
+		if p.PersonID != "" {
+			t.Fatalf("the player has a personid %q of their own", p.PersonID)
+		}
+		number := strings.ReplaceAll(nextSEPersonID(), "-", "") // 12 digits
+		if err := ta.DB.Create(&models.BankAccount{PlayerID: p.ID, AccountID: "2853579240", Verified: true,
+			Source: models.AccountFromDeposit, PersonID: "SE" + number}).Error; err != nil {
+			t.Fatal(err)
+		}
+		ta.player("bert@example.com") // another player, who must not be found
+		o := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit,
+			Status: models.OrderCredited, PlayerID: p.ID, EndUserID: p.EndUserID,
+			Amount: models.Money{Minor: 10000, Currency: "SEK"}, TrustlyOrderID: "1000000078", CreatedAt: time.Now().UTC()}
+		if err := ta.DB.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		cl, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+		for _, term := range []string{"SE" + number, number, number[:8] + "-" + number[8:]} {
+			r := cl.get("/admin/players?q=" + url.QueryEscape(term)).wantStatus(http.StatusOK)
+			if rows := r.byTestID("player-row"); len(rows) != 1 || !strings.Contains(textOf(rows[0]), "anna@example.com") {
+				t.Errorf("players search %q: %d rows; want anna alone", term, len(rows))
+			}
+			r = cl.get("/admin/transactions?q=" + url.QueryEscape(term)).wantStatus(http.StatusOK)
+			if ids := rowIDs(t, r); len(ids) != 1 || ids[0] != o.ID {
+				t.Errorf("transactions search %q: %v; want order %d", term, ids, o.ID)
+			}
+		}
+	})
+}
