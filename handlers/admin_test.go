@@ -508,7 +508,15 @@ func TestBlockedOwnPayoutNotice(t *testing.T) {
 	lv.waitPayout(waiting, models.OrderAwaitingApproval, nil)
 	op, _ := lv.staffSignedIn("op@example.com", staff.RoleOperator)
 	self, _ := lv.staffSignedIn("bo@example.com", staff.RoleFinance)
+	viewer, _ := lv.staffSignedIn("viewer@example.com", staff.RoleViewer)
 	op.submit(playerPath(player.ID)+"/block", url.Values{"reason": {"chargebacks"}}).wantRedirect(playerPath(player.ID))
+
+	// A viewer decides nothing: the queue's notice says what happened and tells
+	// them to do nothing (the order page shows the notice only to those who decide).
+	if notice := strings.Join(strings.Fields(viewer.get(approvalsPath).wantStatus(http.StatusOK).text("approval-blocked")), " "); !strings.HasPrefix(notice, "The player has been blocked since asking for this payout") ||
+		strings.Contains(notice, "Deny it") || strings.Contains(notice, "Another member") {
+		t.Errorf("viewer, queue: notice %q; want the blockade said and nothing asked of a viewer", notice)
+	}
 
 	const blocked = "The player has been blocked since asking for this payout"
 	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
