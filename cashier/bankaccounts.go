@@ -192,22 +192,20 @@ func (s *Service) registerAccount(ctx context.Context, player models.Player, det
 		return models.BankAccount{}, models.ProblemT("", "problem.account_failed", msgAccountFailed)
 	}
 
-	// What is kept of the result fits its columns on both databases, as an account
-	// notification's does (saveAccount): PostgreSQL refuses a longer value. An
-	// accountid too long to keep cannot be cut, which would name another account.
-	if n := utf8.RuneCountInString(res.AccountID); n > models.AccountIDSize {
-		log.Error("alert: RegisterAccount answered an accountid too long to keep; not saved", "characters", n)
-		return models.BankAccount{}, models.ProblemT("", "problem.account_failed", msgAccountFailed)
-	}
 	now := s.now().UTC()
 	clearing := res.ClearingHouse
 	if clearing == "" {
 		clearing = details.ClearingHouse
 	}
-	a := models.BankAccount{PlayerID: player.ID, AccountID: res.AccountID, Bank: truncate(res.Bank, models.BankNameSize),
-		Descriptor: truncate(res.Descriptor, models.BankNameSize), LastDigits: lastDigits(details.AccountNumber),
-		ClearingHouse: truncate(clearing, models.ClearingHouseSize), Source: models.AccountFromRegisterAccount,
+	a := models.BankAccount{PlayerID: player.ID, AccountID: res.AccountID, Bank: res.Bank, Descriptor: res.Descriptor,
+		LastDigits: lastDigits(details.AccountNumber), ClearingHouse: clearing, Source: models.AccountFromRegisterAccount,
 		CreatedAt: now, UpdatedAt: now}
+	// What is kept of the result fits its columns on both databases, as an account
+	// notification's does (saveAccount).
+	if !a.Fit() {
+		log.Error("alert: RegisterAccount answered an accountid too long to keep; not saved", "characters", utf8.RuneCountInString(res.AccountID))
+		return models.BankAccount{}, models.ProblemT("", "problem.account_failed", msgAccountFailed)
+	}
 	known := false
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64

@@ -906,19 +906,19 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 	if order.PlayerID == 0 {
 		return false, nil
 	}
-	if n := utf8.RuneCountInString(d.AccountID); n > models.AccountIDSize {
-		order.AddFlag(models.FlagKindAccountIDTooLong, fmt.Sprintf("account notification with an accountid of %d characters, more than the %d kept: not saved", n, models.AccountIDSize))
-		s.log.Error("alert: account notification's accountid too long to keep; not saved", "order_id", order.ID, "characters", n)
-		return false, nil
-	}
 	source := models.AccountFromDeposit
 	if order.Kind == models.OrderSelectAccount {
 		source = models.AccountFromSelectAccount
 	}
 	a := models.BankAccount{PlayerID: order.PlayerID, AccountID: d.AccountID, Verified: d.Verified, Source: source,
-		Bank: truncate(d.Attributes["bank"], models.BankNameSize), Descriptor: truncate(d.Attributes["descriptor"], models.BankNameSize),
-		LastDigits:    truncate(d.Attributes["lastdigits"], models.LastDigitsSize),
-		ClearingHouse: truncate(d.Attributes["clearinghouse"], models.ClearingHouseSize), PersonID: bankPersonID(d), CreatedAt: now, UpdatedAt: now}
+		Bank: d.Attributes["bank"], Descriptor: d.Attributes["descriptor"], LastDigits: d.Attributes["lastdigits"],
+		ClearingHouse: d.Attributes["clearinghouse"], PersonID: bankPersonID(d), CreatedAt: now, UpdatedAt: now}
+	if !a.Fit() {
+		n := utf8.RuneCountInString(d.AccountID)
+		order.AddFlag(models.FlagKindAccountIDTooLong, fmt.Sprintf("account notification with an accountid of %d characters, more than the %d kept: not saved", n, models.AccountIDSize))
+		s.log.Error("alert: account notification's accountid too long to keep; not saved", "order_id", order.ID, "characters", n)
+		return false, nil
+	}
 	updates := map[string]any{
 		"bank": keepNonEmpty("bank"), "descriptor": keepNonEmpty("descriptor"), "last_digits": keepNonEmpty("last_digits"),
 		"clearing_house": keepNonEmpty("clearing_house"), "person_id": keepNonEmpty("person_id"),

@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // AccountSource says how we learned about a bank account.
 type AccountSource string
@@ -20,6 +23,27 @@ const (
 	LastDigitsSize    = 16
 	ClearingHouseSize = 32
 )
+
+// Fit cuts Bank, Descriptor, LastDigits and ClearingHouse to their columns'
+// sizes, which PostgreSQL enforces (SQLite keeps any length, and a notification
+// whose value PostgreSQL refused would never be answered), and reports whether
+// AccountID fits: it is never cut, since a cut one would name another account to
+// pay out to.
+func (a *BankAccount) Fit() bool {
+	a.Bank = cutTo(a.Bank, BankNameSize)
+	a.Descriptor = cutTo(a.Descriptor, BankNameSize)
+	a.LastDigits = cutTo(a.LastDigits, LastDigitsSize)
+	a.ClearingHouse = cutTo(a.ClearingHouse, ClearingHouseSize)
+	return utf8.RuneCountInString(a.AccountID) <= AccountIDSize
+}
+
+// cutTo is s cut to its first n characters.
+func cutTo(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
 
 // BankAccount is a player's bank account as Trustly knows it. AccountID is
 // Trustly's id for it, needed for payouts; it does not expire. Descriptor is a
