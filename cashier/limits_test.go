@@ -541,3 +541,37 @@ func TestRealityCheckCountsCredited(t *testing.T) {
 		}
 	})
 }
+
+// TestRealityCheckCountsDebited: the reality check's deposits count what stayed
+// of each deposit, as the deposit limits do (limits.Counts): a credit less what
+// Trustly's debit took back (API.md's D1), a debit that came before its credit
+// too, and a debit answered FAILED, which booked nothing, not at all; a deposit
+// whose money has not come counts nothing, whatever it reserves of the limits.
+func TestRealityCheckCountsDebited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", func(c *cashier.Config) { c.RealityCheck = map[string]time.Duration{"SE": 30 * time.Minute} })
+		p := r.player()
+		signedIn := time.Now().Add(-time.Hour)
+		amount := func(s string) map[string]any { return map[string]any{"amount": s} }
+		whole := r.order(p, 10000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, whole, p.EndUserID, nil), "OK")
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, whole, p.EndUserID, nil), "OK")
+		part := r.order(p, 10000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, part, p.EndUserID, nil), "OK")
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, part, p.EndUserID, amount("40.00")), "OK")
+		early := r.order(p, 8000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, early, p.EndUserID, amount("70.00")), "OK")
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, early, p.EndUserID, nil), "OK")
+		refused := r.order(p, 3000)
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCredit, refused, p.EndUserID, nil), "OK")
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodDebit, refused, "someone-else", nil), "FAILED")
+		r.order(p, 5000) // its checkout still open
+		if w := r.wallet(p); w != 10000 {
+			t.Fatalf("wallet %d after the four deposits; want 10000 (0 + 60.00 + 10.00 + 30.00)", w)
+		}
+		rc, err := r.svc.RealityCheck(r.ctx, p, signedIn, signedIn)
+		if err != nil || !rc.Due || rc.Deposits.Minor != 10000 || rc.Net.Minor != 10000 {
+			t.Errorf("reality check %+v, %v; want due, deposits and net 100.00: what stayed of each deposit", rc, err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
@@ -41,7 +42,7 @@ type RealityCheck struct {
 	DueIn time.Duration
 	// Spent is the time since sign-in; the money is the session's, filled only when Due.
 	Spent    time.Duration
-	Deposits models.Money // credited deposits started in the session
+	Deposits models.Money // credited deposits started in the session, less what debits took back
 	Payouts  models.Money // payouts requested in the session and not cancelled or failed
 	Net      models.Money // Deposits minus Payouts
 }
@@ -74,26 +75,29 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 	if !rc.Due {
 		return rc, nil
 	}
-	sum := func(tx *gorm.DB, kind models.OrderKind, statuses []models.OrderStatus, not bool) (int64, error) {
-		var total int64
-		// A deposit counts what its credit booked (CreditedMinor) when Trustly
-		// credited another amount than asked.
-		q := tx.Model(&models.Order{}).Select("COALESCE(SUM("+bookedMinorSQL+"), 0)").
-			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?", player.ID, kind, player.Currency, signedIn.UTC())
-		if not {
-			q = q.Where("status NOT IN ?", statuses)
-		} else {
-			q = q.Where("status IN ?", statuses)
-		}
-		return total, q.Scan(&total).Error
-	}
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
-		dep, err := sum(tx, models.OrderDeposit, []models.OrderStatus{models.OrderCredited}, false)
-		if err != nil {
+		// A deposit counts what stayed of it, as against the deposit limits
+		// (limits.Counts): what its credit booked (CreditedMinor, when Trustly
+		// credited another amount than asked), less what a debit took back
+		// (DebitedMinor: the bank did not settle it), also when the debit came
+		// first. Only deposits whose credit is booked count: a debited one is
+		// credited still, whatever its status says.
+		var deposits []models.Order
+		if err := tx.Select("kind", "status", "amount_minor", "credited_minor", "debited_minor", "credited_at", "pay_n_play",
+			"kyc_outcome", "kyc_limit_minor").
+			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ? AND credited_at IS NOT NULL",
+				player.ID, models.OrderDeposit, player.Currency, signedIn.UTC()).Find(&deposits).Error; err != nil {
 			return err
 		}
-		pay, err := sum(tx, models.OrderPayout, []models.OrderStatus{models.OrderFailed, models.OrderCancelled}, true)
-		if err != nil {
+		var dep int64
+		for _, o := range deposits {
+			dep += limits.Counts(o)
+		}
+		var pay int64
+		if err := tx.Model(&models.Order{}).Select("COALESCE(SUM("+bookedMinorSQL+"), 0)").
+			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ? AND status NOT IN ?", player.ID,
+				models.OrderPayout, player.Currency, signedIn.UTC(), []models.OrderStatus{models.OrderFailed, models.OrderCancelled}).
+			Scan(&pay).Error; err != nil {
 			return err
 		}
 		rc.Deposits = models.Money{Minor: dep, Currency: player.Currency}

@@ -54,6 +54,9 @@ func TestRealityCheck(t *testing.T) {
 		{MessageID: "pay-rc-1", Kind: models.OrderPayout, Status: models.OrderSent, Amount: models.Money{Minor: 15000, Currency: "SEK"}},
 	} {
 		o.PlayerID, o.CreatedAt = player.ID, clock.Now().Add(time.Minute)
+		if o.Status == models.OrderCredited {
+			o.CreditedAt = &o.CreatedAt // its credit booked, as Refresh reads a credited deposit
+		}
 		if err := ta.DB.Create(&o).Error; err != nil {
 			t.Fatal(err)
 		}
