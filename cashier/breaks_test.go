@@ -9,6 +9,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
@@ -315,5 +316,47 @@ func TestBreakFollowsTheBankIdentity(t *testing.T) {
 		if _, err := e.svc.StartDeposit(e.ctx, other, e.money(other, 100), "127.0.0.1"); err != nil {
 			t.Errorf("another person's deposit: %v; want it started", err)
 		}
+	})
+}
+
+// TestBreakFollowsOlderBankIdentity: two password accounts deposited from banks
+// that named the same holder (the sandbox's Finnish adult) under an older version,
+// which stored the account notifications but kept no person_id with the bank
+// accounts. After the start (store.Migrate reads the holders from the stored
+// notifications), a break of the first account holds the second's deposit, and a
+// third account whose first deposit names the person is booked and flagged.
+func TestBreakFollowsOlderBankIdentity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		const twin = "We cannot start a deposit on this account just now. Please contact support."
+		first, second := e.player("FI"), e.player("FI")
+		e.deposit(first, 100)
+		e.deposit(second, 50)
+		// As the older version left them: no holder with the accounts.
+		if err := db.Exec("UPDATE bank_accounts SET person_id = '', person_read = ? WHERE player_id IN ?", false,
+			[]int64{first.ID, second.ID}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.TakeBreak(e.ctx, first, "", breaks.TimeOut7d); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.StartDeposit(e.ctx, second, e.money(second, 100), "127.0.0.1")
+		wantProblem(t, err, twin)
+
+		third := e.player("FI")
+		e.deposit(third, 100)
+		var dep models.Order
+		if err := db.Where("player_id = ? AND kind = ?", third.ID, models.OrderDeposit).Take(&dep).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := "on a break"; !strings.Contains(dep.Flag, want) || dep.Status != models.OrderCredited {
+			t.Errorf("a deposit whose bank names the person of an older account on a break: %s, flag %q; want credited and flagged %q",
+				dep.Status, dep.Flag, want)
+		}
+		_, err = e.svc.StartDeposit(e.ctx, third, e.money(third, 100), "127.0.0.1")
+		wantProblem(t, err, twin)
 	})
 }

@@ -939,15 +939,9 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 }
 
 // bankPersonID is the person an account notification names as the account's
-// holder (personid, with its country prefix as in a kyc), in
-// paynplay.PersonID.String() form; "" when it names none or one that does not
-// read as a national identity number of SE, FI or EE.
+// holder (paynplay.AccountHolder of its personid); "" for none.
 func bankPersonID(d *trustly.AccountData) string {
-	id, err := paynplay.ParsePersonID("", d.Attributes["personid"])
-	if err != nil {
-		return ""
-	}
-	return id.String()
+	return paynplay.AccountHolder(d.Attributes["personid"])
 }
 
 // keepNonEmpty is the ON CONFLICT update of a bank_accounts column that takes the

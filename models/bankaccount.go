@@ -3,6 +3,8 @@ package models
 import (
 	"time"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // AccountSource says how we learned about a bank account.
@@ -70,11 +72,25 @@ type BankAccount struct {
 	// was named or it could not be read. A break holds every account whose player
 	// or bank accounts name the person (cashier's twinOnBreak).
 	PersonID string `gorm:"size:64;not null;default:'';index"`
+	// PersonRead says PersonID is what the account's notifications say: set on
+	// every row this version creates (BeforeCreate), whose notifications are read
+	// as they come. A row an older version saved, before person_id was kept, has
+	// false from the column's default until a start reads its stored account
+	// notifications (package store); it is never read once true.
+	PersonRead bool `gorm:"not null;default:false"`
 	// Known is set by the cashier when the player already had this account saved
 	// as they added it again; it is not stored.
 	Known     bool      `gorm:"-"`
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// BeforeCreate marks a new row PersonRead: whoever creates it has read what
+// there is of its holder (an account notification's personid, or nothing, for an
+// account registered by us).
+func (a *BankAccount) BeforeCreate(*gorm.DB) error {
+	a.PersonRead = true
+	return nil
 }
 
 // Label is the account for people: "Handelsbanken **706212".

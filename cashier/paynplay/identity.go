@@ -45,6 +45,21 @@ func (p PersonID) BirthDate() string {
 	return born.Format(time.DateOnly)
 }
 
+// AccountHolder is the person an account notification names as the account's
+// holder (its attribute personid, with its country prefix as in a kyc), in
+// PersonID.String() form; "" when it names none or one that does not read as a
+// national identity number of SE, FI or EE (ParsePersonID). It is what a bank
+// account keeps of it (bank_accounts.person_id), as the notification comes and,
+// for an account an older version saved without it, from the notification
+// stored (package store).
+func AccountHolder(personid string) string {
+	id, err := ParsePersonID("", personid)
+	if err != nil {
+		return ""
+	}
+	return id.String()
+}
+
 // parsers check a number of each country (without prefix, upper case) and return
 // its canonical form's birth date.
 var parsers = map[string]func(string) (time.Time, error){"SE": parseSE, "FI": parseFI, "EE": parseEE}

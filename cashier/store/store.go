@@ -434,6 +434,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := keepDebitedAmounts(db); err != nil {
 		return err
 	}
+	if err := readAccountHolders(db); err != nil {
+		return err
+	}
 	if err := indexBackOffice(db); err != nil {
 		return err
 	}

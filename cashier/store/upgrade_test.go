@@ -12,6 +12,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -27,26 +28,7 @@ import (
 func TestOpenUpgradesOlderRelease(t *testing.T) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
-			dump, err := os.ReadFile(filepath.Join("testdata", "upgrade", "2cc3aec."+kind+".sql"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var dsn string
-			var dialector gorm.Dialector
-			if kind == "sqlite" {
-				dsn = filepath.Join(t.TempDir(), "cashier.db")
-				dialector = sqlite.Open(dsn)
-			} else {
-				dsn = storetest.PostgresDSN(t)
-				dialector = postgres.Open(dsn)
-			}
-			old, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Discard})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := old.Exec(string(dump)).Error; err != nil {
-				t.Fatalf("load the older release's database: %v", err)
-			}
+			dsn, old := olderRelease(t, kind)
 			tables, err := old.Migrator().GetTables()
 			if err != nil {
 				t.Fatal(err)
@@ -101,6 +83,74 @@ WHERE orders.debited_at IS NOT NULL`).Scan(&debited).Error
 					}
 				}
 				store.Close(db)
+			}
+		})
+	}
+}
+
+// olderRelease loads the older release's database (testdata/upgrade) of kind
+// ("sqlite", "postgres") and opens it as that release would, without migrating.
+func olderRelease(t *testing.T, kind string) (dsn string, old *gorm.DB) {
+	t.Helper()
+	dump, err := os.ReadFile(filepath.Join("testdata", "upgrade", "2cc3aec."+kind+".sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dialector gorm.Dialector
+	if kind == "sqlite" {
+		dsn = filepath.Join(t.TempDir(), "cashier.db")
+		dialector = sqlite.Open(dsn)
+	} else {
+		dsn = storetest.PostgresDSN(t)
+		dialector = postgres.Open(dsn)
+	}
+	old, err = gorm.Open(dialector, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Exec(string(dump)).Error; err != nil {
+		t.Fatalf("load the older release's database: %v", err)
+	}
+	return dsn, old
+}
+
+// TestOpenReadsOlderReleaseHolders: the older release (testdata/upgrade) kept no
+// person_id with a bank account (its bank_accounts has no such column), though
+// it stored the account notifications that named the holder. Its first
+// FI player's account 2000000001, whose newest stored account notification names
+// the holder, has that person after the start on both databases; their other
+// account, whose notification names none, and the other player's have none, and
+// every account is marked read, so the next start reads none.
+func TestOpenReadsOlderReleaseHolders(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			dsn, old := olderRelease(t, kind)
+			raw := accountRaw(t, "3000000099", "2000000001", "1", "FI131052-309U")
+			if err := old.Exec("INSERT INTO notifications (notification_id, method, uuid, trustly_order_id, order_id, raw, answer, status, deliveries, flag, received_at, last_delivery_at)"+
+				" VALUES ('3000000099', 'account', 'u', '1400000001', 1, ?, '', 'OK', 1, '', '2026-11-01 17:46:30+00:00', '2026-11-01 17:46:30+00:00')", raw).Error; err != nil {
+				t.Fatal(err)
+			}
+			store.Close(old)
+			db, err := store.Open(dsn, slog.Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close(db)
+			var accounts []models.BankAccount
+			if err := db.Order("id").Find(&accounts).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(accounts) != 4 {
+				t.Fatalf("%d bank accounts; want the older release's 4", len(accounts))
+			}
+			for _, a := range accounts {
+				want := ""
+				if a.PlayerID == 1 && a.AccountID == "2000000001" {
+					want = "FI131052-309U"
+				}
+				if a.PersonID != want || !a.PersonRead {
+					t.Errorf("bank account %s of player %d: person_id %q, read %t; want %q, read", a.AccountID, a.PlayerID, a.PersonID, a.PersonRead, want)
+				}
 			}
 		})
 	}
