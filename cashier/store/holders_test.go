@@ -250,3 +250,37 @@ func TestOpenReadsAccountHoldersStopped(t *testing.T) {
 		wantHolders(t, db, ids, "next start")
 	})
 }
+
+// TestOpenReadsAccountHoldersKeepsSaved: a holder the cashier saves for an
+// account while the start reads it (an account notification naming the person
+// applied between the start's read and its write) is kept: the start writes a
+// person only where there is none yet.
+func TestOpenReadsAccountHoldersKeepsSaved(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ids := olderAccounts(t, db)
+		saved := false
+		err := db.Callback().Raw().Before("gorm:raw").Register("holders:saved", func(tx *gorm.DB) {
+			if saved || !strings.HasPrefix(tx.Statement.SQL.String(), "UPDATE bank_accounts SET person_id") {
+				return
+			}
+			saved = true // the first account's holder, 1001's, as saveAccount would write it, in the start's transaction
+			if err := tx.Session(&gorm.Session{NewDB: true}).Exec("UPDATE bank_accounts SET person_id = ? WHERE id = ?",
+				"FI010114A1242", ids["1001"]).Error; err != nil {
+				tx.AddError(err)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		var a models.BankAccount
+		if err := db.Where("id = ?", ids["1001"]).Take(&a).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !saved || a.PersonID != "FI010114A1242" || !a.PersonRead {
+			t.Errorf("bank account 1001 saved with a holder meanwhile: person_id %q, read %t; want the saved FI010114A1242, read", a.PersonID, a.PersonRead)
+		}
+	})
+}
