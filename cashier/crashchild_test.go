@@ -18,16 +18,18 @@ import (
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
 )
 
 // A crash child is this test binary run again as a process of its own, as the
 // cashier a kill -9 stops in the middle of a money path: it opens the payEnv's
 // database, calls Trustly through the payEnv's proxy (so its calls are counted and
 // its answers can be held), and runs one step (a deposit form, a withdrawal form,
-// the add-account button, a payout's approval, a refund, the return of held money) with a failpoint on, which kills it with SIGKILL where
-// the failpoint is, or is killed by the test while its call is held. The
-// payEnv's own Service is then the cashier started again on the same database;
-// Trustly's notifications about what the child started reach it.
+// the add-account button, a payout's approval, a refund, the return of held money,
+// ResumePayouts) with a failpoint on, or KillBefore, which kills it with SIGKILL
+// there, or is killed by the test while its call is held. The payEnv's own Service
+// is then the cashier started again on the same database; Trustly's notifications
+// about what the child started reach it.
 
 // crashChildEnv names the file describing the child's step; the child test runs
 // only when it is set.
@@ -39,11 +41,15 @@ type crashStep struct {
 	Username, Password               string
 	MerchantKeyPEM, TrustlyKeyPEM    []byte
 	SandboxExtra                     map[string]string
-	Kind                             string // "deposit", "payout", "approve", "selectaccount", "registeraccount", "refund" or "heldreturn"
+	Kind                             string // "deposit", "payout", "approve", "selectaccount", "registeraccount", "refund", "heldreturn" or "resume"
 	PlayerID, AccountID, AmountMinor int64
 	StaffID, DepositID               int64 // refund, heldreturn: the member refunding deposit DepositID, or returning its held credit
 	PayoutID                         int64 // approve: the payout the member StaffID approves
 	Token                            string
+	// KillBefore, a column of orders, kills the child (SIGKILL) just before an
+	// UPDATE of orders that sets it: a crash between two statements where no
+	// failpoint is.
+	KillBefore string
 }
 
 // TestCrashChildProcess is the crash child; it does nothing unless a crash test
@@ -85,6 +91,18 @@ func TestCrashChildProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if col := step.KillBefore; col != "" {
+		err := db.Callback().Update().Before("gorm:update").Register("crash:kill_before", func(tx *gorm.DB) {
+			if set, ok := tx.Statement.Dest.(map[string]any); ok && tx.Statement.Table == "orders" {
+				if _, ok := set[col]; ok {
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	var player models.Player
 	if step.PlayerID != 0 { // a return of held money is nobody's
 		if err := db.Take(&player, step.PlayerID).Error; err != nil {
@@ -107,6 +125,8 @@ func TestCrashChildProcess(t *testing.T) {
 		_, err = svc.RefundDepositOnce(t.Context(), staff.Member{ID: step.StaffID}, step.DepositID, step.Token, amount, "crash test")
 	case "heldreturn":
 		_, err = svc.ReturnHeldOnce(t.Context(), staff.Member{ID: step.StaffID}, step.DepositID, step.Token, "crash test")
+	case "resume":
+		err = svc.ResumePayouts(t.Context())
 	default:
 		err = fmt.Errorf("unknown step %q", step.Kind)
 	}

@@ -423,6 +423,9 @@ func (s *Service) checkRefunds(ctx context.Context) error {
 // checkDepositRefunds asks GetWithdrawals once about deposit depID's refunds
 // whose outcome is unknown, unless it was asked within refundCheckEvery or
 // another instance claims the call, and settles each of refunds with the answer.
+// The claim and the count of the check on each refund are one transaction: a
+// crash between them would leave the deposit's call counted, and the next call
+// refundCheckEvery away, for a call never made.
 func (s *Service) checkDepositRefunds(ctx context.Context, depID int64, refunds []models.Order) error {
 	var dep models.Order
 	if err := s.db.WithContext(ctx).Where("id = ?", depID).Take(&dep).Error; err != nil {
@@ -432,22 +435,26 @@ func (s *Service) checkDepositRefunds(ctx context.Context, depID int64, refunds 
 	if dep.TransferCheckedAt != nil && now.Sub(*dep.TransferCheckedAt) < refundCheckEvery {
 		return nil
 	}
-	res := s.db.WithContext(ctx).Model(&models.Order{}).Where("id = ? AND transfer_checks = ?", dep.ID, dep.TransferChecks).
-		Updates(map[string]any{"transfer_checks": dep.TransferChecks + 1, "transfer_checked_at": now})
-	if res.Error != nil {
-		return fmt.Errorf("check refunds of deposit %d: %w", depID, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil // another instance is asking
-	}
 	ids := make([]int64, len(refunds))
 	for i, r := range refunds {
 		ids[i] = r.ID
 	}
-	err := s.db.WithContext(ctx).Model(&models.Order{}).Where("id IN ?", ids).
-		Updates(map[string]any{"ledger_checks": gorm.Expr("ledger_checks + 1"), "ledger_checked_at": now}).Error
+	claimed := false
+	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Order{}).Where("id = ? AND transfer_checks = ?", dep.ID, dep.TransferChecks).
+			Updates(map[string]any{"transfer_checks": dep.TransferChecks + 1, "transfer_checked_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // none: another instance is asking
+		}
+		claimed = true
+		return tx.Model(&models.Order{}).Where("id IN ?", ids).
+			Updates(map[string]any{"ledger_checks": gorm.Expr("ledger_checks + 1"), "ledger_checked_at": now}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("check refunds of deposit %d: %w", depID, err)
+	}
+	if !claimed {
+		return nil
 	}
 	rows, err := recorded(ctx, s, aboutOrder(refunds[0]), s.trustly.GetWithdrawals, trustly.GetWithdrawalsParams{OrderID: dep.TrustlyOrderID})
 	var te *trustly.Error

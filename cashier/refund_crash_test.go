@@ -180,3 +180,49 @@ func TestRefundCrashAfterCall(t *testing.T) {
 		})
 	}
 }
+
+// TestRefundCheckCrash: the cashier dies while it asks GetWithdrawals about a
+// refund whose outcome is unknown, after claiming the deposit's call
+// (transfer_checks) and before counting the check on the refund (ledger_checks).
+// Both are one transaction: neither is committed, no call was made, and the next
+// run asks at once, counting the call on the deposit and the check on the refund
+// together; committed alone, the claim would make the next run wait
+// refundCheckEvery for a call that was never made.
+func TestRefundCheckCrash(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		refund := e.crashRefund("refund.before_call", fin, p, dep)
+		e.clock.Advance(3 * time.Minute)
+		e.janitor() // marks it unknown
+		if got := e.reload(refund); got.OutcomeUnknownAt == nil || got.LedgerChecks != 0 {
+			t.Fatalf("after the janitor: unknown %v, %d checks; want unknown, not checked yet", got.OutcomeUnknownAt, got.LedgerChecks)
+		}
+
+		e.crash("", crashStep{Kind: "resume", KillBefore: "ledger_checks"})
+		d, r := e.reload(dep), e.reload(refund)
+		if d.TransferChecks != 0 || d.TransferCheckedAt != nil || r.LedgerChecks != 0 || r.LedgerCheckedAt != nil {
+			t.Errorf("after the crash: deposit %d calls (at %v), refund %d checks (at %v); want neither counted",
+				d.TransferChecks, d.TransferCheckedAt, r.LedgerChecks, r.LedgerCheckedAt)
+		}
+		if n := e.apiCalls("GetWithdrawals"); n != 0 {
+			t.Fatalf("%d GetWithdrawals calls before the restart; want none", n)
+		}
+
+		e.janitor() // the restarted cashier asks at once
+		if n := e.apiCalls("GetWithdrawals"); n != 1 {
+			t.Errorf("%d GetWithdrawals calls after the restart; want 1", n)
+		}
+		if d, r := e.reload(dep), e.reload(refund); d.TransferChecks != 1 || r.LedgerChecks != 1 {
+			t.Errorf("after the restart: deposit %d calls, refund %d checks; want 1 and 1", d.TransferChecks, r.LedgerChecks)
+		}
+		if got := e.reload(refund); got.Status != models.OrderSending {
+			t.Errorf("refund after the check: %s; want sending (Trustly lists nothing yet)", got.Status)
+		}
+		e.wantMoney(p, 70000, 30000)
+	})
+}
