@@ -68,6 +68,43 @@ type OrderDetail struct {
 	// DenyRefusal is why they may not deny it (denyRefusal), as DenyPayout would
 	// refuse them; nil when they may, and for other orders.
 	DenyRefusal *models.Problem
+	// RefundedTwice is, on a debited deposit's page and on the page of each of its
+	// refunds whose money has not come back, what reached the payer twice; its Twice
+	// is zero otherwise.
+	RefundedTwice RefundedTwice
+}
+
+// RefundedTwice explains a debited deposit's wallet: its debit takes back what it
+// credited, and its refunds whose money has not come back (sent or still in
+// flight) took part of that already, so together they took Twice more than it
+// credited from the player's balance: money the payer gets back twice, by a
+// refund and by the bank's return of the deposit. Both are booked as Trustly
+// reported them (bookDebit, RefundDeposit), which is right, and leaves the
+// balance Twice lower than before the deposit.
+type RefundedTwice struct {
+	Debited, Refunded, Twice models.Money
+}
+
+// refundedTwice is RefundedTwice for deposit dep; Twice is zero unless dep was
+// credited and debited and its refunds and debit together take more than it
+// credited.
+func refundedTwice(tx *gorm.DB, dep *models.Order) (RefundedTwice, error) {
+	none := models.Money{Currency: dep.Amount.Currency}
+	r := RefundedTwice{Debited: none, Refunded: none, Twice: none}
+	if dep.Kind != models.OrderDeposit || dep.CreditedAt == nil || dep.DebitedAt == nil {
+		return r, nil
+	}
+	_, refunded, err := refundable(tx, dep)
+	if err != nil {
+		return r, err
+	}
+	credited, err := walletEntry(tx, dep, "credit")
+	if err != nil {
+		return r, err
+	}
+	r.Debited.Minor, r.Refunded = dep.DebitedMinor, refunded
+	r.Twice.Minor = min(max(refunded.Minor+dep.DebitedMinor-credited.Minor, 0), refunded.Minor)
+	return r, nil
 }
 
 // Timeline lists the order's applied events in time order: its creation and each
@@ -153,6 +190,15 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 			}
 		}
 		var err error
+		switch {
+		case o.Kind == models.OrderDeposit:
+			d.RefundedTwice, err = refundedTwice(tx, &o)
+		case o.Kind == models.OrderRefund && o.ReleasedAt == nil && o.ReturnedAt == nil && d.Parent.ID != 0:
+			d.RefundedTwice, err = refundedTwice(tx, &d.Parent)
+		}
+		if err != nil {
+			return err
+		}
 		if d.Calls, err = apiCalls(ctx, tx, o.ID); err != nil {
 			return err
 		}

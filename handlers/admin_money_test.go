@@ -509,3 +509,57 @@ func TestReportsAndReconcileNameUTCDays(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderPageDebitAfterRefund: a deposit of 2 000 SEK, 300 of it refunded and
+// confirmed, then debited in full by the bank: the wallet is 300 below zero, as
+// booked, and both the deposit's page and the refund's say why, with the amounts;
+// the deposit's page said nothing before the debit.
+func TestOrderPageDebitAfterRefund(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	fin.submit(refundPath(deposit.ID), url.Values{"amount": {"300"}}).wantRedirect(refundPath(deposit.ID))
+	var refund models.Order
+	if err := lv.DB.Where("parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund).Take(&refund).Error; err != nil {
+		t.Fatal(err)
+	}
+	lv.waitStatus(refund.MessageID, models.OrderConfirmed)
+	lv.Sandbox.WaitIdle(t)
+	viewer, _ := lv.staffSignedIn("viewer@example.com", staff.RoleViewer)
+	if r := viewer.get(orderPath(deposit.ID)).wantStatus(http.StatusOK); r.has("order-refunded-twice") {
+		t.Errorf("before the debit the deposit's page explains %q", r.text("order-refunded-twice"))
+	}
+
+	debit := signNote(t, lv.Sandbox.Config.Key, trustly.MethodDebit, "3300000001", uuid.NewString(), deposit, player.EndUserID, nil)
+	if _, err := lv.Svc.HandleNotification(t.Context(), debit.raw); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := lv.Svc.Wallet(t.Context(), player); err != nil || w.Minor != -30000 {
+		t.Fatalf("wallet after the debit: %d, %v; want -30000", w.Minor, err)
+	}
+	words := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ") }
+	for _, tt := range []struct {
+		page int64
+		want string
+	}{
+		{deposit.ID, "The bank took back 2 000,00 SEK of this deposit (a debit) after 300,00 SEK of it had been refunded to the payer: " +
+			"300,00 SEK goes back to the payer twice, by a refund and by the bank's return of the deposit. Both are booked as Trustly " +
+			"reported them, so the player's balance is 300,00 SEK lower than before the deposit, below zero unless they held other " +
+			"money. Settle it with the player; a refund that comes back from the bank (a credit) returns its money to the balance."},
+		{refund.ID, "The bank took back 2 000,00 SEK of this refund's deposit (a debit) after it and the deposit's other refunds, " +
+			"300,00 SEK in all, were made: 300,00 SEK goes back to the payer twice, by a refund and by the bank's return of the " +
+			"deposit. Both are booked as Trustly reported them, so the player's balance is 300,00 SEK lower than before the deposit, " +
+			"below zero unless they held other money. Settle it with the player; if this refund comes back from the bank (a credit), " +
+			"its money returns to the balance."},
+	} {
+		r := viewer.get(orderPath(tt.page)).wantStatus(http.StatusOK)
+		if got := words(r.text("order-refunded-twice")); got != tt.want {
+			t.Errorf("order %d explains:\n%q\nwant\n%q", tt.page, got, tt.want)
+		}
+	}
+}

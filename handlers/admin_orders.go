@@ -94,6 +94,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 				page.TrustlyOrderID, page.TrustlyOrderIDOfParent = d.Parent.TrustlyOrderID, true
 			}
 		}
+		page.RefundedTwice = refundedTwiceText(o, d.RefundedTwice)
 		for _, r := range d.Refunds {
 			page.Refunds = append(page.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),
 				Amount: r.Amount.Display(), State: statusLabel(r.Status), StateCode: string(r.Status), Flag: r.Flag})
@@ -131,6 +132,26 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		}
 		return render(c, views.AdminOrder(page))
 	}
+}
+
+// refundedTwiceText explains to staff, on order o's page, a debited deposit's
+// refunds that took part of what its debit took back again (r), or is "" when
+// there are none.
+func refundedTwiceText(o models.Order, r cashier.RefundedTwice) string {
+	if r.Twice.Minor <= 0 {
+		return ""
+	}
+	what := fmt.Sprintf("The bank took back %s of this deposit (a debit) after %s of it had been refunded to the payer",
+		r.Debited.Display(), r.Refunded.Display())
+	back := "a refund that comes back from the bank (a credit) returns its money to the balance."
+	if o.Kind == models.OrderRefund {
+		what = fmt.Sprintf("The bank took back %s of this refund's deposit (a debit) after it and the deposit's other refunds, %s in all, were made",
+			r.Debited.Display(), r.Refunded.Display())
+		back = "if this refund comes back from the bank (a credit), its money returns to the balance."
+	}
+	return fmt.Sprintf("%s: %s goes back to the payer twice, by a refund and by the bank's return of the deposit. "+
+		"Both are booked as Trustly reported them, so the player's balance is %[2]s lower than before the deposit, "+
+		"below zero unless they held other money. Settle it with the player; %[3]s", what, r.Twice.Display(), back)
 }
 
 // notificationRow is a notification for the back office.

@@ -66,6 +66,7 @@ type AdminOrderPage struct {
 	ParentID                                                                   string      // a refund's deposit, "" for other kinds
 	TrustlyOrderIDOfParent                                                     bool        // TrustlyOrderID is the deposit's, by which Trustly knows a refund
 	Refunds                                                                    []RefundRow // a deposit's refunds, oldest first
+	RefundedTwice                                                              string      // on a debited deposit and its refunds, why the debit left the balance lower than before the deposit (cashier.RefundedTwice), or ""
 	Flags                                                                      []string
 	Unresolved                                                                 bool // flags no resolution covers
 	Timeline                                                                   []TimelineRow
