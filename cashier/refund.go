@@ -570,8 +570,10 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 // deposit's own notification. The refund is picked by pickRefund, and its row is
 // locked after the deposit's (the order notifications and refunds lock them in),
 // changed as a payout's (applyPayout), and saved; the stored notification is
-// linked to the refund. A payoutconfirmation or payoutfailed that matches none of
-// the deposit's refunds is flagged on the deposit and applies nothing.
+// linked to the refund. A payoutconfirmation that matches none of them but a
+// released refund of its amount is that refund's, late (confirmedAfterRelease);
+// any other payoutconfirmation or payoutfailed that matches none of the deposit's
+// refunds is flagged on the deposit and applies nothing.
 func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Notification, deposit *models.Order, now time.Time, log *slog.Logger) (a trustly.Answer, handled bool, err error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	var amount, currency string
@@ -597,6 +599,11 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 		return ok, false, nil
 	}
 	refund := pickRefund(refunds, n.Method, amount, currency)
+	if refund == nil && n.Method == trustly.MethodPayoutConfirmation {
+		if released := releasedRefund(refunds, amount, currency); released != nil {
+			return ok, true, s.confirmedAfterRelease(tx, n, released, amount, currency, log)
+		}
+	}
 	if refund == nil {
 		if n.Method == trustly.MethodCredit {
 			return ok, false, nil // the deposit's own second credit: applyDeposit flags it
@@ -689,6 +696,44 @@ func pickRefund(refunds []models.Order, method, amount, currency string) *models
 		}
 	}
 	return only
+}
+
+// confirmedAfterRelease records a payoutconfirmation for refund, whose money was
+// released: Trustly carried out a refund we took as refused (a signed refusal, or
+// absent from GetWithdrawals a day after its call), so the payer has the money
+// back and the wallet has it too. Nothing can be booked, as the reservation is
+// gone, and the refund stays as it was: it is flagged for staff, and the
+// notification is linked to it.
+func (s *Service) confirmedAfterRelease(tx *gorm.DB, n *trustly.Notification, refund *models.Order, amount, currency string, log *slog.Logger) error {
+	before := *refund
+	refund.AddFlag(models.FlagKindAfterRelease, fmt.Sprintf("payoutconfirmation for %s %s came after this refund was released: Trustly carried it out, so the payer has the money back and the balance has it too; check it with Trustly and settle it with the player",
+		amount, currency))
+	refund.Refresh()
+	if err := saveChanges(tx, &before, refund); err != nil {
+		return fmt.Errorf("save refund %d: %w", refund.ID, err)
+	}
+	if err := tx.Model(&models.Notification{}).Where("notification_id = ?", n.ID()).Update("order_id", refund.ID).Error; err != nil {
+		return fmt.Errorf("link notification to refund %d: %w", refund.ID, err)
+	}
+	log.Error("alert: payoutconfirmation for a refund whose money was released; not booked",
+		"refund_id", refund.ID, "amount", amount, "currency", currency)
+	return nil
+}
+
+// releasedRefund is the newest of refunds of amount in currency whose money was
+// released (never booked as sent), which a late payoutconfirmation proves Trustly
+// carried out after all; nil when there is none.
+func releasedRefund(refunds []models.Order, amount, currency string) *models.Order {
+	m, err := models.ParseDecimal(amount, currency)
+	if err != nil {
+		return nil
+	}
+	for i := len(refunds) - 1; i >= 0; i-- {
+		if o := &refunds[i]; o.ReleasedAt != nil && o.SentAt == nil && o.Amount == m {
+			return o
+		}
+	}
+	return nil
 }
 
 // refundErr names an unknown deposit ErrOrderNotFound and passes Problems and
