@@ -570,8 +570,8 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 // deposit's own notification. The refund is picked by pickRefund, and its row is
 // locked after the deposit's (the order notifications and refunds lock them in),
 // changed as a payout's (applyPayout), and saved; the stored notification is
-// linked to the refund. A payoutconfirmation that matches none of them but a
-// released refund of its amount is that refund's, late (confirmedAfterRelease);
+// linked to the refund. A payoutconfirmation that fits no refund of its amount
+// still waiting, but a released one, is that refund's, late (confirmedAfterRelease);
 // any other payoutconfirmation or payoutfailed that matches none of the deposit's
 // refunds is flagged on the deposit and applies nothing.
 func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Notification, deposit *models.Order, now time.Time, log *slog.Logger) (a trustly.Answer, handled bool, err error) {
@@ -599,7 +599,9 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 		return ok, false, nil
 	}
 	refund := pickRefund(refunds, n.Method, amount, currency)
-	if refund == nil && n.Method == trustly.MethodPayoutConfirmation {
+	if n.Method == trustly.MethodPayoutConfirmation && (refund == nil || !sameAmount(refund, amount, currency)) {
+		// A released refund of its amount fits better than none, or than the one
+		// refund still waiting whatever its amount (pickRefund's last pass).
 		if released := releasedRefund(refunds, amount, currency); released != nil {
 			return ok, true, s.confirmedAfterRelease(tx, n, released, amount, currency, log)
 		}
@@ -718,6 +720,12 @@ func (s *Service) confirmedAfterRelease(tx *gorm.DB, n *trustly.Notification, re
 	log.Error("alert: payoutconfirmation for a refund whose money was released; not booked",
 		"refund_id", refund.ID, "amount", amount, "currency", currency)
 	return nil
+}
+
+// sameAmount reports whether a notification's amount in currency is o's amount.
+func sameAmount(o *models.Order, amount, currency string) bool {
+	m, err := models.ParseDecimal(amount, currency)
+	return err == nil && o.Amount == m
 }
 
 // releasedRefund is the newest of refunds of amount in currency whose money was

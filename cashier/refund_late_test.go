@@ -67,3 +67,51 @@ func TestRefundConfirmedAfterRelease(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundConfirmedAfterReleaseBesideAnother: as TestRefundConfirmedAfterRelease,
+// with a refund of 200 made after the release and still waiting for its
+// confirmation. The late confirmation of 300 is the released refund of 300's, not
+// the one refund still waiting, whatever its amount: that fallback is for a
+// confirmation whose amount fits no refund, and took it for the refund of 200,
+// confirmed it with an amount-differs flag and left the release unexplained. The
+// refund of 200 is confirmed by its own confirmation, unflagged.
+func TestRefundConfirmedAfterReleaseBesideAnother(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		lost := e.lostRefund(fin, dep, e.money(p, 300))
+		e.clock.Advance(cashier.RefundRefusedAfter + time.Minute)
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.reload(lost); got.ReleasedAt == nil {
+			t.Fatalf("a day after: %s, released %v; want released", got.Status, got.ReleasedAt)
+		}
+		e.hold.Store(true) // only the forged notifications below arrive
+		sent, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 200), "")
+		if err != nil || sent.Status != models.OrderSent {
+			t.Fatalf("refund of 200: %s, %v; want sent", sent.Status, err)
+		}
+		e.wantMoney(p, 80000, 0)
+
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, e.reload(dep), p, map[string]any{"amount": "300.00"}))
+		if got := e.reload(lost); !strings.Contains(got.Flag, "payoutconfirmation for 300.00 SEK came after this refund was released") {
+			t.Errorf("released refund of 300: flag %q; want flagged after its release", got.Flag)
+		}
+		if got := e.reload(sent); got.ConfirmedAt != nil || got.Flag != "" {
+			t.Errorf("refund of 200 after the confirmation of 300: confirmed %v, flag %q; want neither", got.ConfirmedAt, got.Flag)
+		}
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, e.reload(dep), p, map[string]any{"amount": "200.00"}))
+		if got := e.reload(sent); got.Status != models.OrderConfirmed || got.Flag != "" {
+			t.Errorf("refund of 200 after its confirmation: %s, flag %q; want confirmed, unflagged", got.Status, got.Flag)
+		}
+		if d := e.reload(dep); d.Flag != "" {
+			t.Errorf("deposit flag %q; want none", d.Flag)
+		}
+		e.wantMoney(p, 80000, 0)
+	})
+}
