@@ -21,6 +21,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustly-cashier/cashier/internal/owneronly"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
@@ -136,10 +137,10 @@ func New(cfg Config) (*Sandbox, error) {
 	if err := checkPayoutScenario(cfg.PayoutScenario); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	setDefaults(&cfg)
+	if err := owneronly.Dir(cfg.DataDir, cfg.Logger); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	setDefaults(&cfg)
 	key := cfg.Key
 	if key == nil {
 		var err error
@@ -147,7 +148,7 @@ func New(cfg Config) (*Sandbox, error) {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}
 	}
-	db, err := openDB(cfg.DataDir)
+	db, err := openDB(cfg.DataDir, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}

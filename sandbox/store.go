@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"path/filepath"
 	"time"
 
+	"github.com/trustly-cashier/cashier/internal/owneronly"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -190,8 +192,14 @@ type PolledCall struct {
 	TooOften bool
 }
 
-func openDB(dir string) (*gorm.DB, error) {
-	dsn := "file:" + filepath.Join(dir, "sandbox.db") +
+// openDB opens the sandbox's database in dir, readable by its owner only as the
+// cashier's is (owneronly.SQLite).
+func openDB(dir string, log *slog.Logger) (*gorm.DB, error) {
+	path := filepath.Join(dir, "sandbox.db")
+	if err := owneronly.SQLite(path, log); err != nil {
+		return nil, fmt.Errorf("open sandbox database: %w", err)
+	}
+	dsn := "file:" + path +
 		"?_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=on&_synchronous=FULL"
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
 		Logger: logger.Default.LogMode(logger.Silent),

@@ -8,7 +8,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/internal/owneronly"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/postgres"
@@ -82,7 +82,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		if !inMemory(dsn) {
-			if err := ownerOnly(path, log); err != nil {
+			if err := owneronly.SQLite(path, log); err != nil {
 				return nil, fmt.Errorf("open database: %w", err)
 			}
 		}
@@ -138,43 +138,6 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		checkpoints(pool, checkpointEvery, log)
 	}
 	return db, nil
-}
-
-// ownerOnly makes the SQLite database at path readable by its owner only: it
-// holds every player's identity, bank accounts and money. A new file is created
-// empty with mode 0600 before SQLite opens it (SQLite would make it 0644, less the
-// umask), and SQLite creates its -wal, -shm and -journal files with the main
-// file's mode. An existing file, or one of those, that others may read or write
-// (a database from before, or put in place by hand) is tightened to 0600 rather
-// than only warned about: the data directory is the cashier's, nothing else
-// should read the file, and a warning alone would leave it open until someone
-// acts; the warning names the file and the mode it had. A file the cashier may
-// not chmod (another owner's) is left as it is, with a warning.
-func ownerOnly(path string, log *slog.Logger) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	switch {
-	case err == nil:
-		return f.Close()
-	case !errors.Is(err, fs.ErrExist):
-		return err
-	}
-	for _, name := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
-		st, err := os.Stat(name)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			continue
-		case err != nil:
-			return err
-		case !st.Mode().IsRegular() || st.Mode().Perm()&0o077 == 0:
-			continue
-		}
-		if err := os.Chmod(name, st.Mode().Perm()&0o700); err != nil {
-			log.Warn("database file readable by others, and its mode could not be changed: make it 0600", "file", name, "mode", st.Mode().Perm().String(), "err", err)
-			continue
-		}
-		log.Warn("database file was readable by others: made it readable by its owner only", "file", name, "mode_was", st.Mode().Perm().String(), "mode", (st.Mode().Perm() & 0o700).String())
-	}
-	return nil
 }
 
 // sqliteDriver is mattn/go-sqlite3 with the connection settings a DSN cannot carry:

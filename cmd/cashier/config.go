@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -28,6 +29,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/internal/owneronly"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -233,7 +235,8 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL of an origin such as https://cashier.example.com (no path, query or credentials)",
 			redactURL(c.BaseURL))
 	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+	// Warned on slog's default logger, which main has set to the cashier's.
+	if err := owneronly.Dir(c.DataDir, slog.Default()); err != nil {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
 	}
 	c.DatabaseURL = databaseURL(getenv)

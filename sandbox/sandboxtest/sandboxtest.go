@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func Start(t testing.TB, opts ...func(*sandbox.Config)) *Env {
 	t.Helper()
 	mk := MerchantKey(t)
 	cfg := sandbox.Config{
-		DataDir:       t.TempDir(),
+		DataDir:       filepath.Join(t.TempDir(), "sandbox"), // made 0700 by New: t.TempDir is 0755, which New would tighten with a warning
 		Username:      Username,
 		Password:      Password,
 		MerchantKey:   &mk.PublicKey,
