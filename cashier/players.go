@@ -164,11 +164,15 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 	if !known {
 		hash = dummyHash()
 	}
-	if !samePassword(hash, password) || !known {
+	same, old := samePassword(hash, password)
+	if !same || !known {
 		s.signInFailed(ctx, try, player.ID)
 		return models.Player{}, Access{}, models.ProblemT("password", "problem.bad_login", msgBadLogin)
 	}
 	s.signInPassed(ctx, try)
+	if old {
+		player.PasswordHash = s.rehashPassword(ctx, &models.Player{}, "player_id", player.ID, hash, password)
+	}
 	if player.Blocked { // told only to someone who knows the password
 		return models.Player{}, Access{}, models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
 	}
@@ -208,14 +212,14 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 	if err != nil {
 		return models.Player{}, err
 	}
-	if !samePassword(p.PasswordHash, current) {
+	if same, _ := samePassword(p.PasswordHash, current); !same {
 		return models.Player{}, s.passwordChangeFailed(ctx, try, p)
 	}
 	s.signInPassed(ctx, try)
 	if err := models.CheckPassword(password); err != nil {
 		return models.Player{}, err
 	}
-	if password == current {
+	if models.NormalPassword(password) == models.NormalPassword(current) {
 		return models.Player{}, models.ProblemT("password", "problem.password_same", "Choose a password other than your current one.")
 	}
 	hash, err := hashPassword(password)
@@ -316,7 +320,7 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 	if err := models.CheckPassword(password); err != nil {
 		return models.Player{}, err
 	}
-	if again != password {
+	if models.NormalPassword(again) != models.NormalPassword(password) {
 		return models.Player{}, models.ProblemT("password_again", "problem.password_again", "The two passwords differ. Type the same password twice.")
 	}
 	hash, err := hashPassword(password)

@@ -92,7 +92,10 @@ func (s *Service) EnsureOwner(ctx context.Context, email, password string) error
 				return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventOwnerEnsured, SubjectID: m.ID,
 					After: staff.JSON(staffView(m))})
 			}
-			if m.Role == staff.RoleOwner && !m.Disabled && samePassword(m.PasswordHash, password) {
+			if same, old := samePassword(m.PasswordHash, password); m.Role == staff.RoleOwner && !m.Disabled && same {
+				if old { // the same password, hashed before it was normalized
+					return tx.Model(&m).UpdateColumn("password_hash", hash).Error
+				}
 				return nil
 			}
 			before := m
@@ -424,7 +427,7 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, by staff.Member, curr
 	if err := models.CheckStaffPassword(password); err != nil {
 		return staff.Member{}, err
 	}
-	if password == current {
+	if models.NormalPassword(password) == models.NormalPassword(current) {
 		return staff.Member{}, models.Problemf("password", "Choose a password other than your current one.")
 	}
 	cur, err := s.StaffMember(ctx, by.ID)
@@ -525,7 +528,8 @@ func (s *Service) checkStaffSecrets(ctx context.Context, attempt, email, passwor
 	if !known {
 		hash = dummyHash()
 	}
-	if !samePassword(hash, password) || !known {
+	same, old := samePassword(hash, password)
+	if !same || !known {
 		s.staffAuthFailed(ctx, attempt, m.ID, "password")
 		return staff.Member{}, models.Problemf("password", msgStaffBadLogin)
 	}
@@ -549,6 +553,11 @@ func (s *Service) checkStaffSecrets(ctx context.Context, attempt, email, passwor
 			s.staffAuthFailed(ctx, attempt, m.ID, "code")
 			return staff.Member{}, models.Problemf("code", msgStaffBadLogin)
 		}
+	}
+	if old {
+		// m carries the hash the row has now: a password change next replaces
+		// it only while it is still the one checked.
+		m.PasswordHash = s.rehashPassword(ctx, &staff.Member{}, "staff_id", m.ID, m.PasswordHash, password)
 	}
 	return m, nil
 }

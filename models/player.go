@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Role is what a signed-in player may do. Back-office staff are not players: they
@@ -155,7 +157,9 @@ type Registration struct {
 // Password lengths, in characters: a player's password is MinPassword to MaxPassword
 // characters, a staff member's MinStaffPassword to MaxPassword. A character is a
 // rune, not a byte: a password in Cyrillic, Greek or emoji takes two to four bytes a
-// character and is held to the same rule as one in Latin letters. bcrypt reads at
+// character and is held to the same rule as one in Latin letters. They are counted
+// in the password's NFC form (NormalPassword), the one hashed, so a password is as
+// long from every device: é typed as e and a combining accent is one character. bcrypt reads at
 // most 72 bytes; the cashier's hashing gives it a pre-hash of a longer password, so
 // every character counts (cashier.hashPassword).
 const (
@@ -173,12 +177,20 @@ func CheckPassword(password string) error { return checkPassword(password, MinPa
 func CheckStaffPassword(password string) error { return checkPassword(password, MinStaffPassword) }
 
 func checkPassword(password string, least int) error {
-	if n := utf8.RuneCountInString(password); n < least || n > MaxPassword {
+	if n := utf8.RuneCountInString(NormalPassword(password)); n < least || n > MaxPassword {
 		return ProblemT("password", "problem.password",
 			fmt.Sprintf("Choose a password of %d to %d characters.", least, MaxPassword), "Min", least, "Max", MaxPassword)
 	}
 	return nil
 }
+
+// NormalPassword is password in Unicode NFC, the form the cashier hashes, compares
+// and counts, a player's and a staff member's alike: macOS and most keyboards send
+// é as one code point, some devices as e and a combining accent, and a password
+// typed on one must sign in from the other. NFC composes, and changes nothing else:
+// not case, not width, not lookalikes (NFKC would take ﬁ for fi and ² for 2, and
+// make two passwords a player chose apart the same).
+func NormalPassword(password string) string { return norm.NFC.String(password) }
 
 // CheckEmail checks a player's sign-in email, already trimmed and in lower case
 // (NormalEmail): one address, as mail.ParseAddress reads it, of at most
