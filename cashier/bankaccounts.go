@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -33,6 +34,13 @@ import (
 // ErrBankAccountNotFound means the player has no bank account with that id. One of
 // another player is not found either.
 var ErrBankAccountNotFound = errors.New("bank account not found")
+
+// ErrKeptInPure means a player of a pure Pay N Play market asked to remove a bank
+// account. Payouts there go only to the account they last deposited from, and
+// none can be added by hand or by SelectAccount: a removed one could come back
+// only by a deposit, which a player on a break, at a limit or self-excluded cannot
+// make, and their balance would stay here.
+var ErrKeptInPure = errors.New("a pure Pay N Play market keeps the account deposited from")
 
 // Sentences shown to players about bank accounts.
 const (
@@ -74,8 +82,13 @@ func bankAccounts(ctx context.Context, db *gorm.DB, player models.Player) ([]mod
 // listed and no payout may go to it. Payouts already on their way to it go on.
 // It returns the account as it was before, so Removed says it had been removed
 // already, which is harmless. An account the player does not have is
-// ErrBankAccountNotFound.
+// ErrBankAccountNotFound. In a pure Pay N Play market nothing is removed
+// (ErrKeptInPure), whoever asks: the web route refuses first, and this keeps
+// every other caller to the same rule.
 func (s *Service) RemoveBankAccount(ctx context.Context, player models.Player, id int64) (models.BankAccount, error) {
+	if s.cfg.PayNPlay.For(player.Country) == paynplay.ModePure {
+		return models.BankAccount{}, fmt.Errorf("remove bank account %d: %w", id, ErrKeptInPure)
+	}
 	var account models.BankAccount
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND player_id = ?", id, player.ID).Limit(1).Find(&account).Error; err != nil {

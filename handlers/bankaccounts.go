@@ -77,7 +77,9 @@ var sourceIDs = map[models.AccountSource]string{
 }
 
 // removeBankAccount hides one of the player's accounts. Another player's account,
-// one removed already, or none, is "page not found".
+// one removed already, or none, is "page not found", and so is any account in a
+// pure Pay N Play market, which refuseInPure answers before and the service
+// refuses too (cashier.ErrKeptInPure).
 func removeBankAccount(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -86,8 +88,8 @@ func removeBankAccount(svc *cashier.Service) fiber.Handler {
 		}
 		account, err := svc.RemoveBankAccount(c.UserContext(), currentPlayer(c), id)
 		switch {
-		case errors.Is(err, cashier.ErrBankAccountNotFound) || (err == nil && account.Removed):
-			return errNotFound // not theirs, or removed already
+		case errors.Is(err, cashier.ErrBankAccountNotFound) || errors.Is(err, cashier.ErrKeptInPure) || (err == nil && account.Removed):
+			return errNotFound // not theirs, removed already, or kept by a pure market
 		case err != nil:
 			return err
 		}
