@@ -291,3 +291,39 @@ func TestStaffPasswordsNormalized(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordHashRenewedOnlyIfUnchanged: the renewal of an old hash after a
+// sign-in replaces the hash only while the row still has the one the sign-in
+// checked: a password changed meanwhile (on another device, by the player who
+// suspected the old one known) is kept, never overwritten by the old password's.
+func TestPasswordHashRenewedOnlyIfUnchanged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := bcrypt.GenerateFromPassword([]byte(cafeNFD), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// It returns the hash checked, so a staff password change next fails its
+		// conditional update as on any password changed meanwhile.
+		if got := svc.RenewPlayerPasswordHash(ctx, p.ID, string(old), cafeNFD); got != string(old) {
+			t.Errorf("renewal of a hash changed meanwhile returned %q; want the hash checked", got)
+		}
+		after, err := svc.Player(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.PasswordHash != p.PasswordHash {
+			t.Error("the renewal of an old hash overwrote the password changed meanwhile")
+		}
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "correct horse battery"); err != nil {
+			t.Errorf("the password changed meanwhile: %v; want signed in", err)
+		}
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", cafeNFC); err == nil {
+			t.Error("the old password signs in after its renewal was refused")
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
 
@@ -16,4 +17,10 @@ func (s *Service) SetStaffRoleAsSystem(ctx context.Context, id int64, role staff
 		m.Role = role
 		return staff.EventRoleChanged, nil
 	})
+}
+
+// RenewPlayerPasswordHash is rehashPassword for player id, whose hash a sign-in
+// read as hash, so a test can give it a hash the row no longer has.
+func (s *Service) RenewPlayerPasswordHash(ctx context.Context, id int64, hash, password string) string {
+	return s.rehashPassword(ctx, &models.Player{}, "player_id", id, hash, password)
 }
