@@ -3,7 +3,6 @@ package cashier
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -114,9 +113,9 @@ func (s *Service) PayoutForStaff(ctx context.Context, by staff.Member, orderID i
 	return out[0], nil
 }
 
-// credentialWindow is how long a temporary password or a reset second factor set
-// by one staff member keeps the member it was set for from being the other half of
-// a two-person approval with them (takenOver).
+// credentialWindow is how long a staff account created, a temporary password or a
+// reset second factor set by one staff member keeps the member it was set for
+// from being the other half of a two-person approval with them (takenOver).
 //
 // Why a time and not "until the member changed their password themselves": the
 // audit does record a member's own change (staff.password_changed, by the member),
@@ -125,7 +124,9 @@ func (s *Service) PayoutForStaff(ctx context.Context, by staff.Member, orderID i
 // the member makes exactly that change, under the member's name. Nothing recorded
 // tells the member's own change from the impostor's. What the data does support is
 // when the reset was: a day in which the real member, whose sessions the reset
-// ended and whose password no longer works, has come back and noticed.
+// ended and whose password no longer works, has come back and noticed. An
+// account an owner creates is the same: the owner typed its first password, and
+// a day is when the new member has signed in and taken it over.
 const credentialWindow = 24 * time.Hour
 
 // Why a member may not approve a payout (approvalRefusal), in English as the whole
@@ -138,6 +139,13 @@ const (
 		"approval reset your password or second factor in the last 24 hours. Another member must approve it."
 	msgApproverTookOver = "You cannot give the second approval of this payout: you reset the password or second factor " +
 		"of the staff member who gave the first approval in the last 24 hours. Another member must approve it."
+	// msgApproverCreatedBy and msgApproverCreated refuse it to a member whose
+	// account the first approver created shortly before, or who created the first
+	// approver's (takenOver).
+	msgApproverCreatedBy = "You cannot give the second approval of this payout: the staff member who gave the first " +
+		"approval created your staff account in the last 24 hours. Another member must approve it."
+	msgApproverCreated = "You cannot give the second approval of this payout: you created the staff account of the " +
+		"staff member who gave the first approval in the last 24 hours. Another member must approve it."
 	// msgOwnAccount refuses any approval by a member whose email is the player's
 	// (ownAccount).
 	msgOwnAccount = "You cannot approve this payout: it is to the player account with your email address. " +
@@ -213,16 +221,30 @@ func (s *Service) approvalRefusal(tx *gorm.DB, m staff.Member, o models.Order, n
 	}
 	// One person with another's password and second factor is not two.
 	if len(first) > 0 {
-		switch resetters, err := takenOver(tx, m, first, now); {
+		switch changes, err := takenOver(tx, m, first, now); {
 		case err != nil:
 			return nil, nil, err
-		case slices.Contains(resetters, m.ID):
-			return nil, models.Problemf("", msgApproverTookOver), nil
-		case len(resetters) > 0:
-			return nil, models.Problemf("", msgApproverTakenOver), nil
+		case len(changes) > 0:
+			return nil, takeoverRefusal(m, changes[0]), nil
 		}
 	}
 	return first, nil, nil
+}
+
+// takeoverRefusal is the sentence refusing m the second approval for the change
+// of credentials c (one of takenOver's): it says who made it, m or the first
+// approver, and whether it was the account's creation or a reset.
+func takeoverRefusal(m staff.Member, c staff.Audit) *models.Problem {
+	byM := c.StaffID == m.ID
+	switch {
+	case c.Event == staff.EventStaffCreated && byM:
+		return models.Problemf("", msgApproverCreated)
+	case c.Event == staff.EventStaffCreated:
+		return models.Problemf("", msgApproverCreatedBy)
+	case byM:
+		return models.Problemf("", msgApproverTookOver)
+	}
+	return models.Problemf("", msgApproverTakenOver)
 }
 
 // ownAccount reports whether the staff member m is, as far as the records link
@@ -233,19 +255,26 @@ func ownAccount(m staff.Member, p models.Player) bool {
 	return email != "" && email == models.NormalEmail(m.Email)
 }
 
-// takenOver returns who reset credentials between the member m, approving, and
-// first, who approved before: within credentialWindow before now, one of first
-// set a temporary password for m or reset m's second factor, or m did so to one
-// of first (who then signed in as them and approved first); none when neither
-// did, so the approval of m is another person's. Read from the append-only audit,
-// which records both resets with their author and subject.
-func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (resetters []int64, err error) {
-	err = tx.Model(&staff.Audit{}).
-		Where("event IN ? AND at > ?", []staff.Event{staff.EventPasswordReset, staff.EventTOTPReset}, now.Add(-credentialWindow).UTC()).
+// takenOver returns the changes of credentials between the member m, approving,
+// and first, who approved before, oldest first: within credentialWindow before
+// now, one of first created m's account, set a temporary password for m or reset
+// m's second factor, or m did so to one of first (who then signed in as them and
+// approved first); none when neither did, so the approval of m is another
+// person's. Read from the append-only audit, which records each with its author
+// (StaffID) and subject. An account added from the command line is the system's
+// (StaffID 0), nobody's, and so never one of these.
+func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (changes []staff.Audit, err error) {
+	err = tx.Select("id", "staff_id", "subject_id", "event").
+		Where("event IN ? AND at > ?", takeoverEvents, now.Add(-credentialWindow).UTC()).
 		Where(tx.Where("staff_id IN ? AND subject_id = ?", first, m.ID).Or("staff_id = ? AND subject_id IN ?", m.ID, first)).
-		Pluck("staff_id", &resetters).Error
+		Order("id").Find(&changes).Error
 	if err != nil {
-		return nil, fmt.Errorf("credential resets between staff %d and %v: %w", m.ID, first, err)
+		return nil, fmt.Errorf("credential changes between staff %d and %v: %w", m.ID, first, err)
 	}
-	return resetters, nil
+	return changes, nil
 }
+
+// takeoverEvents are the audit events after which their author knows the
+// subject's credentials (takenOver): the account's creation, with the password
+// its author typed, and the two resets.
+var takeoverEvents = []staff.Event{staff.EventStaffCreated, staff.EventPasswordReset, staff.EventTOTPReset}

@@ -384,6 +384,136 @@ func TestPayoutTwoPersonTakeover(t *testing.T) {
 	})
 }
 
+// TestPayoutTwoPersonCreatedMember: an owner who adds a staff member on the Staff
+// page chose their password, so can sign in as them: for 24 hours after the
+// creation the new member cannot give the second approval of a payout the owner
+// approved first, nor the owner of one the new member approved first, and the
+// queue shows each of them the sentence that names the creation in place of the
+// button; a third member's approval sends it, and a day later the new member's
+// does. A member added from the command line (AddStaff, by the system) was
+// created by nobody: an owner's approval and theirs are two.
+func TestPayoutTwoPersonCreatedMember(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		boss, c := e.staff(staff.RoleOwner), e.staff(staff.RoleOperator)
+		var payouts []models.Order
+		for range 2 {
+			p := e.player("SE")
+			account := e.deposit(p, 20000)
+			for range 2 {
+				o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
+				if err != nil || !e.svc.NeedsTwoApprovals(o) {
+					t.Fatalf("request: %+v, %v; want a payout that needs two approvals", o, err)
+				}
+				payouts = append(payouts, o)
+			}
+		}
+		forward, reverse, byCLI, later := payouts[0], payouts[1], payouts[2], payouts[3]
+		const (
+			createdYou = "You cannot give the second approval of this payout: the staff member who gave the first " +
+				"approval created your staff account in the last 24 hours."
+			youCreated = "You cannot give the second approval of this payout: you created the staff account of the " +
+				"staff member who gave the first approval in the last 24 hours."
+		)
+		approve := func(m staff.Member, o models.Order) (models.Order, error) {
+			t.Helper()
+			return e.svc.ApprovePayout(e.ctx, m, o.ID, "checked")
+		}
+		// refused wants m's approval of o refused with want, nothing written, and
+		// the queue showing m the same sentence in place of the button.
+		refused := func(m staff.Member, o models.Order, want string) {
+			t.Helper()
+			queue, err := e.svc.ApprovalQueue(e.ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown := false
+			for _, a := range queue {
+				if a.Order.ID == o.ID {
+					shown = a.Refusal != nil && strings.HasPrefix(a.Refusal.Message, want)
+				}
+			}
+			if !shown {
+				t.Errorf("the queue offers staff %d the second approval of payout %d, or without %q", m.ID, o.ID, want)
+			}
+			var before int64
+			db.Model(&staff.Audit{}).Count(&before)
+			_, err = approve(m, o)
+			wantProblem(t, err, want)
+			var after, approvals int64
+			db.Model(&staff.Audit{}).Count(&after)
+			db.Model(&staff.Approval{}).Where("order_id = ?", o.ID).Count(&approvals)
+			got := e.reload(o)
+			if after != before || approvals != 1 || got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil {
+				t.Errorf("after a refused approval: %d audit rows (was %d), %d approvals, %s; want nothing written, still waiting",
+					after, before, approvals, got.Status)
+			}
+		}
+
+		// The owner approves first, adds a member with a password of their choosing
+		// and signs in as them.
+		if _, err := approve(boss, forward); err != nil {
+			t.Fatal(err)
+		}
+		added, err := e.svc.CreateStaff(e.ctx, boss, "added@example.com", "the owner's choice 1", staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.AuthenticateStaff(e.ctx, "added@example.com", "the owner's choice 1", ""); err != nil {
+			t.Fatalf("signing in with the password the owner chose: %v", err)
+		}
+		refused(added, forward, createdYou)
+
+		// The new member approves first, the owner who added them second.
+		if _, err := approve(added, reverse); err != nil {
+			t.Fatal(err)
+		}
+		refused(boss, reverse, youCreated)
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls after refused approvals; want 0", n)
+		}
+
+		// A member added from the command line: nobody's creation.
+		cli, err := e.svc.AddStaff(e.ctx, "cli@example.com", "typed at the shell", staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := approve(boss, byCLI); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := approve(cli, byCLI); err != nil || got.DecidedBy != cli.ID || got.SentAt == nil {
+			t.Fatalf("second approval by a member added from the command line: %+v, %v; want sent", got, err)
+		}
+		e.waitStatus(byCLI, models.OrderConfirmed)
+
+		// A genuinely different member: sent.
+		if got, err := approve(c, reverse); err != nil || got.DecidedBy != c.ID || got.SentAt == nil {
+			t.Fatalf("third member's approval: %+v, %v; want approved by them and sent", got, err)
+		}
+		e.waitStatus(reverse, models.OrderConfirmed)
+
+		// A day after the creation, the new member is a second approver.
+		e.clock.Advance(24*time.Hour - time.Minute)
+		refused(added, forward, createdYou)
+		e.clock.Advance(2 * time.Minute)
+		if got, err := approve(added, forward); err != nil || got.DecidedBy != added.ID || got.SentAt == nil {
+			t.Fatalf("approval a day after the creation: %+v, %v; want sent", got, err)
+		}
+		e.waitStatus(forward, models.OrderConfirmed)
+		if _, err := approve(added, later); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := approve(boss, later); err != nil || got.SentAt == nil {
+			t.Fatalf("the owner's second approval a day after the creation: %+v, %v; want sent", got, err)
+		}
+		e.waitStatus(later, models.OrderConfirmed)
+	})
+}
+
 // TestPayoutOwnAccount: a staff member whose email is a player's (compared trimmed
 // and in any case) cannot approve that player's payout, neither one approval nor
 // the first or second of two: it is refused with a sentence, nothing is written and

@@ -375,7 +375,10 @@ func TestAdminActionsAudited(t *testing.T) {
 		t.Fatal("a two-person payout was approved by one member")
 	}
 	owner.submit(approvePath(double), nil).wantRedirect("/admin/approvals") // the same member again: refused, no row
-	op.staffSignIn("op@example.com", testPassword, "")
+	// Not op@example.com: the owner, the first approver, added them on the Staff
+	// page a moment ago. A member added from the command line is nobody's.
+	lv.staff("second@example.com", staff.RoleOperator)
+	op.staffSignIn("second@example.com", testPassword, "")
 	op.submit("/admin/reauth", url.Values{"password": {testPassword}, "next": {"/admin/approvals"}}).wantRedirect("/admin/approvals")
 	step("POST /admin/approvals/:id/approve (second of two)", func() *testResponse { return op.submit(approvePath(double), nil) })
 	lv.waitPayout(double, models.OrderConfirmed, nil)
