@@ -1,8 +1,10 @@
 package cashier
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -33,7 +35,10 @@ type Approval struct {
 }
 
 // ApprovalQueue lists the payouts waiting for staff, oldest first, for a member
-// who may view the back office.
+// who may view the back office. It reads the same few statements however many
+// payouts wait: their players, histories, approvals, approvers, wallets and the
+// credential changes between the member and the approvers are each read for all
+// of them at once (TestApprovalQueueStatements).
 func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approval, error) {
 	m, err := s.actor(ctx, s.db, by, staff.ActionView)
 	if err != nil {
@@ -43,41 +48,129 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 	if err != nil {
 		return nil, err
 	}
+	out := make([]Approval, 0, len(payouts))
+	if len(payouts) == 0 {
+		return out, nil
+	}
+	db := s.db.WithContext(ctx)
+	var playerIDs, orderIDs []int64
 	wallets := make([]models.LedgerAccount, 0, len(payouts))
 	for _, p := range payouts {
-		wallets = append(wallets, models.PlayerWallet(p.Order.PlayerID))
+		if !slices.Contains(playerIDs, p.Order.PlayerID) {
+			playerIDs = append(playerIDs, p.Order.PlayerID)
+			wallets = append(wallets, models.PlayerWallet(p.Order.PlayerID))
+		}
+		orderIDs = append(orderIDs, p.Order.ID)
+	}
+	var players []models.Player
+	if err := db.Where("id IN ?", playerIDs).Find(&players).Error; err != nil {
+		return nil, fmt.Errorf("approval queue: players: %w", err)
+	}
+	byID := make(map[int64]models.Player, len(players))
+	for _, p := range players {
+		byID[p.ID] = p
 	}
 	// One statement for every wallet in the queue, not one a payout.
 	balances, err := ledger.New(s.db).Balances(ctx, wallets)
 	if err != nil {
 		return nil, fmt.Errorf("approval queue: %w", err)
 	}
+	histories, err := latestOrders(db, playerIDs, approvalHistory+1)
+	if err != nil {
+		return nil, fmt.Errorf("approval queue: %w", err)
+	}
+	prior, members, err := approvalsOf(db, orderIDs)
+	if err != nil {
+		return nil, fmt.Errorf("approval queue: %w", err)
+	}
+	var approverIDs []int64
+	for _, m := range members {
+		approverIDs = append(approverIDs, m.ID)
+	}
 	now := s.now()
-	out := make([]Approval, 0, len(payouts))
+	changes, err := takenOver(db, m, approverIDs, now)
+	if err != nil {
+		return nil, fmt.Errorf("approval queue: %w", err)
+	}
 	for _, p := range payouts {
-		a := Approval{Payout: p, TwoPerson: s.NeedsTwoApprovals(p.Order)}
-		if a.Player, err = s.Player(ctx, p.Order.PlayerID); err != nil {
-			return nil, fmt.Errorf("approval queue: %w", err)
+		a := Approval{Payout: p, TwoPerson: s.NeedsTwoApprovals(p.Order), Player: byID[p.Order.PlayerID]}
+		if a.Player.ID == 0 {
+			return nil, fmt.Errorf("approval queue: player %d of payout %d: %w", p.Order.PlayerID, p.Order.ID, ErrPlayerNotFound)
 		}
 		a.DenyRefusal = denyRefusal(m, a.Player)
 		wallet := models.PlayerWallet(p.Order.PlayerID)
 		a.Refusal = standingRefusal(a.Player.Blocked, balances[wallet][p.Order.Amount.Currency], p.Account)
-		err = s.db.WithContext(ctx).Where("player_id = ? AND id <> ?", p.Order.PlayerID, p.Order.ID).
-			Order("created_at DESC, id DESC").Limit(approvalHistory).Find(&a.History).Error
-		if err != nil {
-			return nil, fmt.Errorf("approval queue: history of player %d: %w", p.Order.PlayerID, err)
+		a.History = otherOrders(histories[p.Order.PlayerID], p.Order.ID, approvalHistory)
+		for _, v := range prior[p.Order.ID] {
+			a.Approvers = append(a.Approvers, members[v.StaffID])
 		}
-		if a.Approvers, err = approvers(s.db.WithContext(ctx), p.Order.ID); err != nil {
-			return nil, fmt.Errorf("approval queue: %w", err)
-		}
+		slices.SortFunc(a.Approvers, func(x, y staff.Member) int { return cmp.Compare(x.ID, y.ID) })
 		if a.Refusal == nil {
-			if _, a.Refusal, err = s.approvalRefusal(s.db.WithContext(ctx), m, p.Order, now); err != nil {
-				return nil, fmt.Errorf("approval queue: %w", err)
-			}
+			_, a.Refusal = s.refuseApproval(m, a.Player, p.Order, prior[p.Order.ID], changes)
 		}
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// latestOrders returns the latest n orders of each of the players, newest first,
+// in one statement that reads at most n rows a player however long their history.
+func latestOrders(db *gorm.DB, playerIDs []int64, n int) (map[int64][]models.Order, error) {
+	numbered := db.Model(&models.Order{}).
+		Select("orders.*, ROW_NUMBER() OVER (PARTITION BY player_id ORDER BY created_at DESC, id DESC) AS nth").
+		Where("player_id IN ?", playerIDs)
+	var orders []models.Order
+	err := db.Table("(?) AS latest", numbered).Where("nth <= ?", n).Order("player_id, created_at DESC, id DESC").
+		Find(&orders).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest orders of %d players: %w", len(playerIDs), err)
+	}
+	out := make(map[int64][]models.Order, len(playerIDs))
+	for _, o := range orders {
+		out[o.PlayerID] = append(out[o.PlayerID], o)
+	}
+	return out, nil
+}
+
+// otherOrders is latest, a player's latest orders newest first, without the order
+// id and cut to n: of n+1 of them, n are always left.
+func otherOrders(latest []models.Order, id int64, n int) []models.Order {
+	out := make([]models.Order, 0, n)
+	for _, o := range latest {
+		if o.ID != id && len(out) < n {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// approvalsOf returns the approvals of the payouts orderIDs so far, by order, and
+// the staff members who gave them, by id: two statements however many payouts.
+func approvalsOf(db *gorm.DB, orderIDs []int64) (map[int64][]staff.Approval, map[int64]staff.Member, error) {
+	var rows []staff.Approval
+	if err := db.Where("order_id IN ?", orderIDs).Order("id").Find(&rows).Error; err != nil {
+		return nil, nil, fmt.Errorf("approvals of %d payouts: %w", len(orderIDs), err)
+	}
+	byOrder := map[int64][]staff.Approval{}
+	var staffIDs []int64
+	for _, a := range rows {
+		byOrder[a.OrderID] = append(byOrder[a.OrderID], a)
+		if !slices.Contains(staffIDs, a.StaffID) {
+			staffIDs = append(staffIDs, a.StaffID)
+		}
+	}
+	members := map[int64]staff.Member{}
+	if len(staffIDs) == 0 {
+		return byOrder, members, nil
+	}
+	var found []staff.Member
+	if err := db.Where("id IN ?", staffIDs).Find(&found).Error; err != nil {
+		return nil, nil, fmt.Errorf("approvers of %d payouts: %w", len(orderIDs), err)
+	}
+	for _, m := range found {
+		members[m.ID] = m
+	}
+	return byOrder, members, nil
 }
 
 // approvers are the staff members who approved the payout orderID so far, which
@@ -202,33 +295,50 @@ func (s *Service) approvalRefusal(tx *gorm.DB, m staff.Member, o models.Order, n
 	if err := tx.Select("id", "email").Where("id = ?", o.PlayerID).Take(&player).Error; err != nil {
 		return nil, nil, fmt.Errorf("player %d of payout %d: %w", o.PlayerID, o.ID, err)
 	}
+	var prior []staff.Approval
+	if s.NeedsTwoApprovals(o) {
+		if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
+			return nil, nil, fmt.Errorf("approvals of payout %d: %w", o.ID, err)
+		}
+	}
+	others := make([]int64, 0, len(prior))
+	for _, a := range prior {
+		others = append(others, a.StaffID)
+	}
+	changes, err := takenOver(tx, m, others, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	first, refusal = s.refuseApproval(m, player, o, prior, changes)
+	return first, refusal, nil
+}
+
+// refuseApproval is approvalRefusal's answer from what it read, which the
+// approvals queue reads for all its payouts at once: player is o's (their email
+// counts), prior the approvals of o so far, and changes the changes of
+// credentials (takenOver) between m and at least the members who gave them. It
+// returns the members who approved before, or why m may not approve.
+func (s *Service) refuseApproval(m staff.Member, player models.Player, o models.Order, prior []staff.Approval, changes []staff.Audit) (first []int64, refusal *models.Problem) {
 	if ownAccount(m, player) {
-		return nil, models.Problemf("", msgOwnAccount), nil
+		return nil, models.Problemf("", msgOwnAccount)
 	}
 	if !s.NeedsTwoApprovals(o) {
-		return nil, nil, nil
-	}
-	var prior []staff.Approval
-	if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
-		return nil, nil, fmt.Errorf("approvals of payout %d: %w", o.ID, err)
+		return nil, nil
 	}
 	first = make([]int64, 0, len(prior))
 	for _, a := range prior {
 		if a.StaffID == m.ID {
-			return nil, models.ProblemT("", "problem.second_approver", msgSecondApprover), nil
+			return nil, models.ProblemT("", "problem.second_approver", msgSecondApprover)
 		}
 		first = append(first, a.StaffID)
 	}
 	// One person with another's password and second factor is not two.
-	if len(first) > 0 {
-		switch changes, err := takenOver(tx, m, first, now); {
-		case err != nil:
-			return nil, nil, err
-		case len(changes) > 0:
-			return nil, takeoverRefusal(m, changes[0]), nil
+	for _, c := range changes {
+		if c.SubjectID == m.ID && slices.Contains(first, c.StaffID) || c.StaffID == m.ID && slices.Contains(first, c.SubjectID) {
+			return nil, takeoverRefusal(m, c)
 		}
 	}
-	return first, nil, nil
+	return first, nil
 }
 
 // takeoverRefusal is the sentence refusing m the second approval for the change
@@ -264,6 +374,9 @@ func ownAccount(m staff.Member, p models.Player) bool {
 // (StaffID) and subject. An account added from the command line is the system's
 // (StaffID 0), nobody's, and so never one of these.
 func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (changes []staff.Audit, err error) {
+	if len(first) == 0 {
+		return nil, nil
+	}
 	err = tx.Select("id", "staff_id", "subject_id", "event").
 		Where("event IN ? AND at > ?", takeoverEvents, now.Add(-credentialWindow).UTC()).
 		Where(tx.Where("staff_id IN ? AND subject_id = ?", first, m.ID).Or("staff_id = ? AND subject_id IN ?", m.ID, first)).

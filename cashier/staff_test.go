@@ -401,10 +401,10 @@ func TestPayoutTwoPersonCreatedMember(t *testing.T) {
 		e.svc = e.service(nil)
 		boss, c := e.staff(staff.RoleOwner), e.staff(staff.RoleOperator)
 		var payouts []models.Order
-		for range 2 {
+		for i := range 3 {
 			p := e.player("SE")
 			account := e.deposit(p, 20000)
-			for range 2 {
+			for range 2 - i/2 {
 				o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
 				if err != nil || !e.svc.NeedsTwoApprovals(o) {
 					t.Fatalf("request: %+v, %v; want a payout that needs two approvals", o, err)
@@ -412,7 +412,7 @@ func TestPayoutTwoPersonCreatedMember(t *testing.T) {
 				payouts = append(payouts, o)
 			}
 		}
-		forward, reverse, byCLI, later := payouts[0], payouts[1], payouts[2], payouts[3]
+		forward, reverse, byCLI, later, unrelated := payouts[0], payouts[1], payouts[2], payouts[3], payouts[4]
 		const (
 			createdYou = "You cannot give the second approval of this payout: the staff member who gave the first " +
 				"approval created your staff account in the last 24 hours."
@@ -467,6 +467,19 @@ func TestPayoutTwoPersonCreatedMember(t *testing.T) {
 			t.Fatalf("signing in with the password the owner chose: %v", err)
 		}
 		refused(added, forward, createdYou)
+		// A payout another member approved first is theirs to approve all the same.
+		if _, err := approve(c, unrelated); err != nil {
+			t.Fatal(err)
+		}
+		queue, err := e.svc.ApprovalQueue(e.ctx, added)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range queue {
+			if a.Order.ID == unrelated.ID && a.Refusal != nil {
+				t.Errorf("the queue refuses the new member the second approval after another member's: %s", a.Refusal.Message)
+			}
+		}
 
 		// The new member approves first, the owner who added them second.
 		if _, err := approve(added, reverse); err != nil {
