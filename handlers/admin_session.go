@@ -259,9 +259,15 @@ func signedInStaff(c *fiber.Ctx, svc *cashier.Service) (staff.Member, error) {
 		// The sign-in page the member is sent to says why (adminChrome shows it).
 		return staff.Member{}, setFlash(c, "You were signed out after "+idleText(settings.Idle)+" without activity.")
 	}
-	if v.SignedIn == 0 || now.Unix()-v.SignedIn > staffMaxAge {
+	if v.SignedIn == 0 {
+		// A session of an older version, whose sign-in time nobody knows.
 		dropStaffSession(c)
 		return staff.Member{}, nil
+	}
+	if now.Unix()-v.SignedIn > staffMaxAge {
+		dropStaffSession(c)
+		// The sign-in page says this end too, apart from the idle one.
+		return staff.Member{}, setFlash(c, "You were signed out "+idleText(staffMaxAge*time.Second)+" after signing in; please sign in again.")
 	}
 	m, err := svc.StaffMember(c.UserContext(), v.StaffID)
 	switch {
