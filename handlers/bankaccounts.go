@@ -77,9 +77,11 @@ var sourceIDs = map[models.AccountSource]string{
 }
 
 // removeBankAccount hides one of the player's accounts. Another player's account,
-// one removed already, or none, is "page not found", and so is any account in a
-// pure Pay N Play market, which refuseInPure answers before and the service
-// refuses too (cashier.ErrKeptInPure).
+// or none, is "page not found", and so is any account in a pure Pay N Play
+// market, which refuseInPure answers before and the service refuses too
+// (cashier.ErrKeptInPure). One of theirs removed already answers as its removal
+// did: the form sent again (a double click without script, a retry) finds the
+// account removed by the first sending.
 func removeBankAccount(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -88,8 +90,8 @@ func removeBankAccount(svc *cashier.Service) fiber.Handler {
 		}
 		account, err := svc.RemoveBankAccount(c.UserContext(), currentPlayer(c), id)
 		switch {
-		case errors.Is(err, cashier.ErrBankAccountNotFound) || errors.Is(err, cashier.ErrKeptInPure) || (err == nil && account.Removed):
-			return errNotFound // not theirs, removed already, or kept by a pure market
+		case errors.Is(err, cashier.ErrBankAccountNotFound) || errors.Is(err, cashier.ErrKeptInPure):
+			return errNotFound // not theirs, or kept by a pure market
 		case err != nil:
 			return err
 		}

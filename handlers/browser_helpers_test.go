@@ -25,6 +25,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/sandbox/sandboxtest"
@@ -280,4 +283,44 @@ func (b *browser) has(testid string) bool {
 		b.t.Fatal(err)
 	}
 	return found
+}
+
+// scriptOff turns JavaScript off in the tab (the pages it then loads run none of
+// theirs); a framed checkout, a target of its own, keeps its own.
+func scriptOff() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+}
+
+// doubleClick double-clicks the element with data-testid testid as a person does:
+// two presses of the mouse 100 ms apart, the second counted as a double click. On a
+// submit button each press sends the form; the page shows the answer to the second.
+func doubleClick(testid string) chromedp.Action[chromedp.Void] {
+	q, _ := json.Marshal(`[data-testid="` + testid + `"]`)
+	center := `(function(){ var e = document.querySelector(` + string(q) + `); e.scrollIntoView({block: "center"});
+		var r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		at, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](center))
+		if err != nil {
+			return err
+		}
+		if _, err := chromedp.Run(ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+		_, err = chromedp.Run(ctx, chromedp.MouseClickXY(at[0], at[1], chromedp.ClickCount(2)))
+		return err
+	})
+}
+
+// slowNetwork makes every answer take at least latency to arrive, as on a phone
+// far from the server: a second click then comes before the first one's page.
+func slowNetwork(latency time.Duration) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Latency: float64(latency.Milliseconds()), DownloadThroughput: -1, UploadThroughput: -1}}})
+		return err
+	})
 }

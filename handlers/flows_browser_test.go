@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/url"
 	"testing"
 	"time"
 
@@ -171,4 +172,25 @@ func TestBrowserSessionEndsOnAResultPage(t *testing.T) {
 		loc, err := chromedp.Run(b.ctx, chromedp.Location())
 		return loc == payout, err
 	}, func() string { return "at " + b.location() })
+}
+
+// TestBrowserRemoveDoubleClick: without JavaScript Remove asks nothing, and a
+// double click sends its form twice; the second sending found the account removed
+// by the first and answered "Page not found", though the account was removed as
+// asked. The player now sees the bank accounts page saying it was removed.
+func TestBrowserRemoveDoubleClick(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	email := "rut@example.com"
+	b.do("register", b.register(email)...)
+	lv.signedInAs(email).submit("/bank-accounts/new", url.Values{"country": {"SE"}, "bank": {"6112"}, "account": {"69706212"}}).
+		wantRedirect("/bank-accounts")
+	b.do("open the bank accounts without JavaScript", scriptOff(), chromedp.Navigate(lv.URL+"/bank-accounts"),
+		chromedp.WaitVisible(id("remove")))
+	b.do("double-click Remove on a slow network", slowNetwork(400*time.Millisecond), doubleClick("remove"))
+	b.waitLocation("/bank-accounts")
+	b.waitText("flash", "Handelsbanken **706212 was removed. Payouts already on their way to it go on.")
+	if b.has("bank-account") || !b.has("no-accounts") {
+		t.Error("the removed account is still listed")
+	}
 }
