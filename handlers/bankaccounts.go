@@ -159,6 +159,7 @@ func accountResult(svc *cashier.Service, success bool) fiber.Handler {
 		}
 		if page.Phase == views.AccountVerifying && success {
 			page.PollURL = "/accounts/status?order=" + url.QueryEscape(order.MessageID)
+			page.RefreshIn = noScriptRefresh(order.CreatedAt, svc.Now())
 		}
 		return render(c, views.AccountResult(page))
 	}

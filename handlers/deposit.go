@@ -269,8 +269,29 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if d.Order.KYCOutcome == models.KYCFinish {
 			page.Refused = kycMessage(c, d.Order)
 		}
+		if state.Phase == views.PhaseWaiting {
+			page.RefreshIn = noScriptRefresh(d.Order.CreatedAt, svc.Now())
+		}
 		return render(c, views.DepositResult(page))
 	}
+}
+
+// A result page that waits for an order (a deposit's money, an account chosen
+// with Trustly) says it updates by itself: its script asks for the order's state
+// for ten minutes. Without script it reloads itself every noScriptEvery seconds
+// for as long, counted from the order's start (views.Chrome.RefreshIn).
+const (
+	noScriptEvery = 5
+	noScriptWait  = 10 * time.Minute
+)
+
+// noScriptRefresh is the RefreshIn of a result page waiting for an order started
+// at started: noScriptEvery, or 0 once noScriptWait is over.
+func noScriptRefresh(started, now time.Time) int {
+	if now.Sub(started) > noScriptWait {
+		return 0
+	}
+	return noScriptEvery
 }
 
 // heldText is what a refused deposit whose bank sent the money all the same says

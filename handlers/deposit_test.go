@@ -366,3 +366,34 @@ func TestCappedDepositPages(t *testing.T) {
 		})
 	}
 }
+
+// TestResultPagesRefreshWithoutScript: a deposit's result page, and an account
+// selection's, say they update by themselves while they wait, which their script
+// does for ten minutes; without script a refresh in noscript reloads them every
+// five seconds for as long (TestBrowserWithoutJavaScript clicks through it). A
+// deposit in the balance, or one started more than ten minutes ago, has none.
+func TestResultPagesRefreshWithoutScript(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) { s.Cashier.Now = clock.Now }})
+	cl, player := lv.signedIn("ines@example.com")
+	const refresh = `<noscript><meta http-equiv="refresh" content="5"></noscript>`
+	waiting := lv.startDeposit(cl, "100")
+	r := cl.submit("/bank-accounts/select", nil).wantStatus(http.StatusSeeOther)
+	q, _ := url.ParseQuery(strings.TrimPrefix(r.Header.Get("Location"), "/bank-accounts/checkout?"))
+	selection := q.Get("order")
+	lv.fund(cl, "200")
+	credited := latestOrder(t, lv, player, models.OrderDeposit)
+	pages := map[string]bool{"/deposit/success?order=" + waiting: true, "/deposit/fail?order=" + waiting: true,
+		"/accounts/success?order=" + selection: true, "/deposit/success?order=" + credited: false}
+	for path, want := range pages {
+		if got := strings.Contains(cl.get(path).wantStatus(http.StatusOK).Body, refresh); got != want {
+			t.Errorf("%s: refresh without script %v; want %v", path, got, want)
+		}
+	}
+	clock.Advance(noScriptWait + time.Minute)
+	for path := range pages {
+		if body := cl.get(path).wantStatus(http.StatusOK).Body; strings.Contains(body, refresh) {
+			t.Errorf("%s: refresh without script after %v", path, noScriptWait)
+		}
+	}
+}

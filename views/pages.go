@@ -29,10 +29,25 @@ type Chrome struct {
 	// the page reloads itself (a meta refresh, no script).
 	RealityCheck   *RealityCheckNotice
 	RealityCheckIn int
+	// RefreshIn, above 0, reloads the page after that many seconds when script is
+	// off (a meta refresh in noscript): a page whose script keeps it current while
+	// it waits, and says it updates by itself (a deposit's or an account's result
+	// page). 0: none.
+	RefreshIn int
 	// RealityCheckNext is where the reality check's Continue leads; "" is Current.
 	// A page answering a POST sets it to a page that can be opened again (the
 	// cashier with the amount typed, not the form's address).
 	RealityCheckNext string
+}
+
+// noScriptRefresh is the seconds after which the page reloads itself without
+// script: the sooner of RefreshIn and RealityCheckIn; 0 for never.
+func (ch Chrome) noScriptRefresh() int {
+	in := ch.RefreshIn
+	if ch.RealityCheckIn > 0 && (in <= 0 || ch.RealityCheckIn < in) {
+		in = ch.RealityCheckIn
+	}
+	return max(in, 0)
 }
 
 // realityCheckNext is where the reality check's Continue leads.
