@@ -189,7 +189,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 
 // ChangePassword gives player a new password on their current one. Every session
 // of theirs ends: the returned player carries the new SessionVersion, for the
-// caller to sign the session it came from in again. A wrong current password, a
+// caller to sign the session it came from in again. The same change sent again
+// (twice at once, or after the first was done) finds the password already the one
+// asked for and answers as the first did. A wrong current password, a
 // new password that does not do, or a Pay N Play player, who has no password, is
 // a *models.Problem, and nothing changes.
 //
@@ -213,6 +215,15 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 		return models.Player{}, err
 	}
 	if same, _ := samePassword(p.PasswordHash, current); !same {
+		// The same change sent again once the first was done (a double click, a
+		// retry): the password is the one asked for, so it is changed, as the
+		// first sending said. This tells no more than a right current password.
+		if models.NormalPassword(password) != models.NormalPassword(current) {
+			if again, _ := samePassword(p.PasswordHash, password); again {
+				s.signInPassed(ctx, try)
+				return p, nil
+			}
+		}
 		return models.Player{}, s.passwordChangeFailed(ctx, try, p)
 	}
 	s.signInPassed(ctx, try)
@@ -239,6 +250,13 @@ func (s *Service) ChangePassword(ctx context.Context, player models.Player, curr
 	case err != nil:
 		return models.Player{}, fmt.Errorf("change password of player %d: %w", p.ID, err)
 	case changed == 0:
+		// Changed meanwhile. By this same change sent twice at once (a double
+		// click), it is done, as the other sending says.
+		if now, err := s.Player(ctx, p.ID); err == nil {
+			if same, _ := samePassword(now.PasswordHash, password); same {
+				return now, nil
+			}
+		}
 		return models.Player{}, models.ProblemT("current", "problem.password_current", "Your current password is wrong.")
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.Int64("player_id", p.ID))

@@ -3,6 +3,7 @@ package cashier_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -273,6 +274,12 @@ func TestChangePassword(t *testing.T) {
 		if _, err := svc.ChangePassword(ctx, p, "correct horse battery", "another password 1"); !errors.As(err, &problem) {
 			t.Errorf("a second change with the old password: %v; want a *models.Problem", err)
 		}
+		// The same change sent again (a double click whose first answer the browser
+		// dropped) answers as the first did, and ends no session more.
+		again, err := svc.ChangePassword(ctx, p, "correct horse battery", "a new password 1")
+		if err != nil || again.SessionVersion != changed.SessionVersion {
+			t.Errorf("the same change again: version %d, %v; want %d and no error", again.SessionVersion, err, changed.SessionVersion)
+		}
 		pnp := models.Player{EndUserID: "pnp-x", FirstName: "Åsa", LastName: "Öberg", Country: "SE", Currency: "SEK",
 			Role: models.RolePlayer, CreatedAt: time.Now()}
 		if err := db.Create(&pnp).Error; err != nil {
@@ -280,6 +287,66 @@ func TestChangePassword(t *testing.T) {
 		}
 		if _, err := svc.ChangePassword(ctx, pnp, "", "a new password 1"); !errors.As(err, &problem) || problem.ID != "problem.no_password" {
 			t.Errorf("a Pay N Play player: %v; want problem.no_password", err)
+		}
+	})
+}
+
+// TestChangePasswordSentTwiceAtOnce: the same change sent four times at once (a
+// double click, a retry) changes the password once, ends every session once, and
+// answers each sending that it is changed: the sendings that find the password
+// changed by another find it is the one they asked for. Four different changes
+// at once change it once.
+func TestChangePasswordSentTwiceAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		p, err := svc.Register(ctx, anna())
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 4)
+		for range cap(errs) {
+			go func() {
+				_, err := svc.ChangePassword(ctx, p, "correct horse battery", "a new password 1")
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Errorf("one of four same changes at once: %v; want it changed", err)
+			}
+		}
+		if after, _ := svc.Player(ctx, p.ID); after.SessionVersion != p.SessionVersion+1 {
+			t.Errorf("session version %d → %d; want one more", p.SessionVersion, after.SessionVersion)
+		}
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", "a new password 1"); err != nil {
+			t.Errorf("the new password: %v", err)
+		}
+
+		// Four different changes at once: one wins, the others find the password
+		// changed to another than theirs and are refused.
+		type result struct {
+			password string
+			err      error
+		}
+		results := make(chan result, 4)
+		for i := range cap(results) {
+			go func() {
+				password := fmt.Sprintf("password number %d", i)
+				_, err := svc.ChangePassword(ctx, p, "a new password 1", password)
+				results <- result{password, err}
+			}()
+		}
+		var won []string
+		for range cap(results) {
+			if r := <-results; r.err == nil {
+				won = append(won, r.password)
+			}
+		}
+		if len(won) != 1 {
+			t.Fatalf("of four different changes at once %q went through; want one", won)
+		}
+		if _, _, err := svc.Authenticate(ctx, "anna@example.com", won[0]); err != nil {
+			t.Errorf("the winner's password: %v", err)
 		}
 	})
 }

@@ -194,3 +194,26 @@ func TestBrowserRemoveDoubleClick(t *testing.T) {
 		t.Error("the removed account is still listed")
 	}
 }
+
+// TestBrowserPasswordDoubleClick: a double click on "Change password" on a slow
+// network sends the form twice. The first sending changed the password; the
+// second found it changed and said "Your current password is wrong", and the
+// browser, which had dropped the first answer with its new session cookie, was
+// signed out at the next page. The same change sent again now answers as the
+// first: changed, and still signed in.
+func TestBrowserPasswordDoubleClick(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	email := "tove@example.com"
+	b.do("register", b.register(email)...)
+	b.do("change the password with a double click on a slow network", slowNetwork(400*time.Millisecond),
+		chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("password-form")),
+		chromedp.SendKeys(id("current"), testPassword), chromedp.SendKeys(id("new-password"), "a new password 2"),
+		doubleClick("password-submit"))
+	b.waitLocation("/profile")
+	b.waitText("flash", enText("profile.password_changed"))
+	b.do("still signed in", chromedp.Navigate(lv.URL+"/cashier"), chromedp.WaitVisible(id("deposit-form")))
+	if _, _, err := lv.Svc.Authenticate(context.Background(), email, "a new password 2"); err != nil {
+		t.Errorf("the new password does not sign in: %v", err)
+	}
+}
