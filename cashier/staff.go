@@ -116,9 +116,10 @@ func (s *Service) EnsureOwner(ctx context.Context, email, password string) error
 	return nil
 }
 
-// CreateStaff opens a staff account on an owner's word. A request that does not
-// validate, or names the email of an existing account, fails with a
-// *models.Problem and changes nothing.
+// CreateStaff opens a staff account on an owner's word, with a temporary password
+// (Member.MustChangePassword): the member chooses their own at first sign-in. A
+// request that does not validate, or names the email of an existing account, fails
+// with a *models.Problem and changes nothing.
 func (s *Service) CreateStaff(ctx context.Context, by staff.Member, email, password string, role staff.Role) (staff.Member, error) {
 	if by.ID == 0 {
 		return staff.Member{}, fmt.Errorf("create staff: %w", staff.ErrNotAllowed)
@@ -140,7 +141,11 @@ func (s *Service) createStaff(ctx context.Context, by staff.Member, email, passw
 	if err != nil {
 		return staff.Member{}, fmt.Errorf("create staff: hash password: %w", err)
 	}
-	m := staff.Member{Email: email, PasswordHash: hash, Role: role}
+	// An owner typed the password of an account made on the Staff page and knows
+	// it: it is a temporary one, which the member replaces at first sign-in before
+	// any other page, as after a reset. One added from the command line is the
+	// operator's own choice.
+	m := staff.Member{Email: email, PasswordHash: hash, Role: role, MustChangePassword: by.ID != 0}
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		actor := staff.Member{}
 		if by.ID != 0 {

@@ -989,3 +989,38 @@ func TestStaffCodesLocked(t *testing.T) {
 		}
 	})
 }
+
+// TestCreatedStaffPasswordTemporary: the password of an account an owner adds on
+// the Staff page is the owner's choice, so it is a temporary one, as after a
+// reset: the member must choose their own before any other page, and the audit
+// row of the creation says so. An account added from the command line keeps the
+// password its operator chose.
+func TestCreatedStaffPasswordTemporary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		svc, ctx := playersService(t, db), context.Background()
+		owner, err := svc.AddStaff(ctx, "owner@example.com", "owner password 1", staff.RoleOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owner.MustChangePassword {
+			t.Error("an account added from the command line must change its password")
+		}
+		added, err := svc.CreateStaff(ctx, owner, "op@example.com", "the owner's choice 1", staff.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := svc.StaffMember(ctx, added.ID)
+		if err != nil || !added.MustChangePassword || !stored.MustChangePassword {
+			t.Errorf("added on an owner's word: returned %v, stored %v (%v); want a temporary password", added.MustChangePassword, stored.MustChangePassword, err)
+		}
+		rows := audits(t, db, staff.EventStaffCreated)
+		if len(rows) != 2 || !strings.Contains(rows[1].After, `"temporary_password":true`) || strings.Contains(rows[0].After, `"temporary_password":true`) {
+			t.Errorf("creation audits %+v; want the owner's creation marked temporary, the command line's not", rows)
+		}
+		// Signing in works; choosing their own ends the temporary state.
+		m, err := svc.AuthenticateStaff(ctx, "op@example.com", "the owner's choice 1", "")
+		if err != nil || !m.MustChangePassword {
+			t.Fatalf("sign-in with the owner's choice: %+v, %v", m, err)
+		}
+	})
+}

@@ -27,6 +27,24 @@ func (b *browser) staffSignInSteps(email, password, code string) []chromedp.Acti
 	}
 }
 
+// staffFirstSignInSteps sign in a member an owner added with the temporary
+// password the owner typed, and choose the member's own on the page they are
+// sent to first.
+func (b *browser) staffFirstSignInSteps(email, temporary, own string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(b.lv.URL + "/admin"),
+		chromedp.WaitVisible(id("admin-login-form")),
+		chromedp.SendKeys(id("email"), email),
+		chromedp.SendKeys(id("password"), temporary),
+		chromedp.Click(id("admin-login-submit")),
+		chromedp.WaitVisible(id("password-temporary")),
+		chromedp.SendKeys(id("current"), temporary),
+		chromedp.SendKeys(id("new-password"), own),
+		chromedp.Click(id("password-submit")),
+		chromedp.WaitVisible(id("admin-title")),
+	}
+}
+
 // staffSignOut signs out with the header's button.
 func (b *browser) staffSignOut() {
 	b.t.Helper()
@@ -95,7 +113,7 @@ func TestBrowserBackOffice(t *testing.T) {
 	}
 	b.staffSignOut()
 
-	b.do("operator signs in", b.staffSignInSteps("ops@example.com", "staff password operator", "")...)
+	b.do("operator signs in and chooses their own password", b.staffFirstSignInSteps("ops@example.com", "staff password operator", "the operator's own 1")...)
 	b.do("operator opens the queue", chromedp.Navigate(lv.URL+"/admin/approvals"), chromedp.WaitVisible(id("approvals-title")))
 	if got := b.text("approval-amount"); got != "5 500,00 SEK" {
 		t.Errorf("oldest payout first: %q; want 5 500,00 SEK", got)
@@ -111,7 +129,7 @@ func TestBrowserBackOffice(t *testing.T) {
 	b.do("approve the large one: confirm the password first",
 		chromedp.Click(inRow(double, "approve")),
 		chromedp.WaitVisible(id("reauth-form")),
-		chromedp.SendKeys(id("password"), "staff password operator"),
+		chromedp.SendKeys(id("password"), "the operator's own 1"),
 		chromedp.Click(id("reauth-submit")),
 		chromedp.WaitVisible(inRow(double, "approve")),
 		chromedp.Click(inRow(double, "approve")),
@@ -123,12 +141,12 @@ func TestBrowserBackOffice(t *testing.T) {
 	b.staffSignOut()
 
 	b.do("finance signs in and gives the second approval",
-		append(b.staffSignInSteps("fin@example.com", "staff password finance", ""),
+		append(b.staffFirstSignInSteps("fin@example.com", "staff password finance", "the finance member's own 1"),
 			chromedp.Navigate(lv.URL+"/admin/approvals"),
 			chromedp.WaitVisible(inRow(double, "approval-two-person")),
 			chromedp.Click(inRow(double, "approve")),
 			chromedp.WaitVisible(id("reauth-form")),
-			chromedp.SendKeys(id("password"), "staff password finance"),
+			chromedp.SendKeys(id("password"), "the finance member's own 1"),
 			chromedp.Click(id("reauth-submit")),
 			chromedp.WaitVisible(inRow(double, "approve")),
 			chromedp.Click(inRow(double, "approve")),

@@ -1130,3 +1130,34 @@ func TestStaffCodesLockedPerAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffAddedChoosesOwnPassword: a member an owner adds on the Staff page signs
+// in with the password the owner typed and is sent to choose their own before any
+// other page, told why; after it, the owner's choice no longer signs in.
+func TestStaffAddedChoosesOwnPassword(t *testing.T) {
+	ta := newTestApp(t)
+	owner, _ := ta.staffSignedIn("owner@example.com", staff.RoleOwner)
+	owner.staffReauth(testPassword, "")
+	owner.submit("/admin/staff", url.Values{"email": {"new@example.com"}, "password": {"the owner's choice 1"}, "role": {"operator"}}).
+		wantRedirect("/admin/staff")
+	if m := ta.staffByEmail("new@example.com"); m.ID == 0 || !m.MustChangePassword {
+		t.Fatalf("added member %+v; want a temporary password", m)
+	}
+	if hint := owner.get("/admin/staff").wantStatus(http.StatusOK).text("new-password-hint"); !strings.Contains(hint, "chooses their own") {
+		t.Error("the Staff page's form does not say the member chooses their own password")
+	}
+
+	member := ta.client()
+	member.staffSignIn("new@example.com", "the owner's choice 1", "")
+	for _, path := range []string{"/admin", "/admin/transactions", "/admin/approvals"} {
+		member.get(path).wantRedirect("/admin/password")
+	}
+	if page := member.get("/admin/password").wantStatus(http.StatusOK); !page.has("password-temporary") {
+		t.Error("the password page does not say why the member is there")
+	}
+	member.submit("/admin/password", url.Values{"current": {"the owner's choice 1"}, "password": {"the member's own 1"}}).wantRedirect("/admin")
+	member.get("/admin/transactions").wantStatus(http.StatusOK)
+	if r := ta.client().submit("/admin/login", url.Values{"email": {"new@example.com"}, "password": {"the owner's choice 1"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("the owner's choice after the member's own: %d; want 422", r.Status)
+	}
+}
