@@ -254,7 +254,10 @@ type PlayerProfile struct {
 	Wallet   models.Money
 	Reserved models.Money // set aside for payouts in flight
 	Accounts []models.BankAccount
-	Orders   []models.Order // newest first, at most 50
+	Orders   []models.Order // newest first, at most PlayerOrdersShown
+	// MoreOrders says the player has more orders than Orders holds: the older
+	// ones are only under Transactions.
+	MoreOrders bool
 	// DepositOrderIDs are the Trustly orderids of the deposits of the refunds
 	// among Orders, by the deposit's id: Trustly knows a refund by its deposit's.
 	DepositOrderIDs map[int64]string
@@ -340,6 +343,9 @@ func likeEscape(term string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(term)
 }
 
+// PlayerOrdersShown is how many of a player's newest orders their profile holds.
+const PlayerOrdersShown = 50
+
 // PlayerProfile reads one player's profile in one read-only transaction;
 // ErrPlayerNotFound when there is none.
 func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID int64) (PlayerProfile, error) {
@@ -365,8 +371,11 @@ func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID i
 		if err := tx.Where("player_id = ?", p.Player.ID).Order("id").Find(&p.Accounts).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Limit(50).Find(&p.Orders).Error; err != nil {
+		if err := tx.Where("player_id = ?", p.Player.ID).Order("id DESC").Limit(PlayerOrdersShown + 1).Find(&p.Orders).Error; err != nil {
 			return err
+		}
+		if len(p.Orders) > PlayerOrdersShown {
+			p.Orders, p.MoreOrders = p.Orders[:PlayerOrdersShown], true
 		}
 		if p.DepositOrderIDs, err = depositOrderIDs(tx, p.Orders); err != nil {
 			return err

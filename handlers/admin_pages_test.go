@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -592,4 +593,56 @@ func TestAdminBlockTwiceSaysSo(t *testing.T) {
 			t.Errorf("%s (%s): %q, %d audit rows; want %q, %d", tt.action, tt.reason, got, audits(), tt.said, tt.audits)
 		}
 	}
+}
+
+// TestAdminPlayerOrdersMore: a player's page lists their newest orders only
+// (cashier.PlayerOrdersShown); when they have more it says so and links to all of
+// them under Transactions, filtered by the player, where the older ones are. With
+// as many orders as are shown, it says nothing of more.
+func TestAdminPlayerOrdersMore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		other := ta.player("other@example.com")
+		p := ta.player("anna@example.com")
+		viewer, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+		storetest.SeedOrders(t, ta.DB, "x-", cashier.PlayerOrdersShown, 1, 0)
+		storetest.SeedOrders(t, ta.DB, "y-", 3, 1, time.Hour) // the other player's
+		ta.DB.Model(&models.Order{}).Where("message_id LIKE ?", "x-%").Update("player_id", p.ID)
+		ta.DB.Model(&models.Order{}).Where("message_id LIKE ?", "y-%").Update("player_id", other.ID)
+
+		r := viewer.get(playerPath(p.ID)).wantStatus(http.StatusOK)
+		if n := len(r.byTestID("tx-row")); n != cashier.PlayerOrdersShown || r.has("player-orders-more") {
+			t.Errorf("%d orders: %d rows, notice %q; want them all and no notice", cashier.PlayerOrdersShown, n, r.text("player-orders-more"))
+		}
+
+		var oldest models.Order
+		ta.DB.Where("message_id = ?", "x-1").Take(&oldest)
+		storetest.SeedOrders(t, ta.DB, "z-", 1, 1, 2*time.Hour)
+		ta.DB.Model(&models.Order{}).Where("message_id = ?", "z-1").Update("player_id", p.ID)
+		r = viewer.get(playerPath(p.ID)).wantStatus(http.StatusOK)
+		ids := rowIDs(t, r)
+		want := fmt.Sprintf("Only the %d newest orders are listed here: all of them under Transactions.", cashier.PlayerOrdersShown)
+		if len(ids) != cashier.PlayerOrdersShown || slices.Contains(ids, oldest.ID) || r.text("player-orders-more") != want {
+			t.Fatalf("%d orders: %d rows (oldest shown %t), notice %q; want the %d newest and %q",
+				cashier.PlayerOrdersShown+1, len(ids), slices.Contains(ids, oldest.ID), r.text("player-orders-more"), cashier.PlayerOrdersShown, want)
+		}
+		links := r.find(func(n *html.Node) bool { return n.Data == "a" && attr(n, "data-testid") == "player-orders-all" })
+		if len(links) != 1 {
+			t.Fatalf("%d links to all the player's orders; want 1", len(links))
+		}
+		var listed []int64
+		for next := attr(links[0], "href"); next != ""; {
+			page := viewer.get(next).wantStatus(http.StatusOK)
+			listed = append(listed, rowIDs(t, page)...)
+			next = ""
+			if older := page.byTestID("tx-next"); len(older) > 0 {
+				next = attr(older[0], "href")
+			}
+		}
+		var theirs []int64
+		ta.DB.Model(&models.Order{}).Where("player_id = ?", p.ID).Order("id DESC").Pluck("id", &theirs)
+		if !slices.Equal(listed, theirs) {
+			t.Errorf("the link %q lists %v; want the player's %d orders %v", attr(links[0], "href"), listed, len(theirs), theirs)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -61,6 +62,10 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 		for _, o := range prof.Orders {
 			row := cashier.TxRow{Order: o, PlayerEmail: p.Email, DepositTrustlyOrderID: prof.DepositOrderIDs[o.ParentID]}
 			page.Orders = append(page.Orders, txRow(row, zone))
+		}
+		if prof.MoreOrders {
+			page.MoreOrders = "the " + strconv.Itoa(cashier.PlayerOrdersShown) + " newest"
+			page.AllOrders = transactionsPath + "?" + url.Values{"player": {page.ID}}.Encode()
 		}
 		for _, n := range prof.Notes {
 			page.Notes = append(page.Notes, views.NoteRow{At: timeIn(n.At, zone), Who: n.StaffEmail, Text: n.Text})

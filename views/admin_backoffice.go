@@ -143,8 +143,11 @@ type AdminPlayerPage struct {
 	CanBlock                                                                                   bool // block, unblock and notes
 	Accounts                                                                                   []AccountRow
 	Orders                                                                                     []TxRow
-	Notes                                                                                      []NoteRow
-	Problem                                                                                    string
+	// MoreOrders is how many of the player's orders Orders holds ("the 50
+	// newest") when they have more, or ""; AllOrders lists them all under Transactions.
+	MoreOrders, AllOrders string
+	Notes                 []NoteRow
+	Problem               string
 	// Responsible gaming: the break in force ("" none), every break, the deposit
 	// limits now, the periods a limit is still required for, and every change of
 	// the limits the player asked for.
