@@ -265,11 +265,14 @@ type PlayerProfile struct {
 	RG              PlayerRG
 }
 
+// PlayersFound is how many players a search lists at most.
+const PlayersFound = 50
+
 // SearchPlayers finds players by id, email, personid, EndUserID or a part of
-// their name, at most 50, newest first.
-func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term string) ([]models.Player, error) {
+// their name, at most PlayersFound, newest first; more says it found more.
+func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term string) (players []models.Player, more bool, err error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	term = strings.TrimSpace(term)
 	q := s.db.WithContext(ctx).Model(&models.Player{})
@@ -283,18 +286,20 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 		}
 		holders, err := accountHolders(s.db.WithContext(ctx), persons)
 		if err != nil {
-			return nil, fmt.Errorf("search players: %w", err)
+			return nil, false, fmt.Errorf("search players: %w", err)
 		}
 		if len(holders) > 0 {
 			cond = cond.Or("id IN ?", holders)
 		}
 		q = q.Where(cond)
 	}
-	var players []models.Player
-	if err := q.Order("id DESC").Limit(50).Find(&players).Error; err != nil {
-		return nil, fmt.Errorf("search players: %w", err)
+	if err := q.Order("id DESC").Limit(PlayersFound + 1).Find(&players).Error; err != nil {
+		return nil, false, fmt.Errorf("search players: %w", err)
 	}
-	return players, nil
+	if len(players) > PlayersFound {
+		return players[:PlayersFound], true, nil
+	}
+	return players, false, nil
 }
 
 // personIDTerms are the stored personids ("SE198001011234", see models.Player)

@@ -360,7 +360,7 @@ func TestSearchPlayersLikeIsLiteral(t *testing.T) {
 			{`%`, []string{`Ann%a`}},
 			{`\`, []string{`Ann\a`, `Ann\\a`}},
 		} {
-			found, err := r.svc.SearchPlayers(context.Background(), by, tt.term)
+			found, _, err := r.svc.SearchPlayers(context.Background(), by, tt.term)
 			if err != nil {
 				t.Fatalf("SearchPlayers(%q): %v", tt.term, err)
 			}

@@ -646,3 +646,45 @@ func TestAdminPlayerOrdersMore(t *testing.T) {
 		}
 	})
 }
+
+// TestPlayerSearchSaysMore: a search lists the newest players it finds, at most
+// cashier.PlayersFound; when it finds more it says so, and says how to narrow it,
+// rather than let the list pass for all of them (without a search, the page lists
+// the newest players and says there are more). A search that finds nobody says
+// so too, and one that finds exactly as many as are listed says nothing of more.
+func TestPlayerSearchSaysMore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		viewer, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+		add := func(from, to int) {
+			for i := from; i <= to; i++ {
+				p := models.Player{EndUserID: fmt.Sprintf("p-many-%d", i), Email: fmt.Sprintf("many%d@example.com", i),
+					FirstName: "Karin", LastName: "Andersson", Country: "SE", Currency: "SEK", CreatedAt: time.Now()}
+				if err := ta.DB.Create(&p).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		add(1, cashier.PlayersFound)
+		r := viewer.get("/admin/players?q=andersson").wantStatus(http.StatusOK)
+		if n := len(r.byTestID("player-row")); n != cashier.PlayersFound || r.has("players-more") || r.has("players-none") {
+			t.Errorf("%d players found: %d rows, more %t, none %t; want them all and no notice", cashier.PlayersFound, n,
+				r.has("players-more"), r.has("players-none"))
+		}
+		add(cashier.PlayersFound+1, cashier.PlayersFound+1)
+		r = viewer.get("/admin/players?q=andersson").wantStatus(http.StatusOK)
+		want := fmt.Sprintf("More players match than the %d newest listed here: narrow the search (an email, a personid, more of the name) to find the others.", cashier.PlayersFound)
+		if n := len(r.byTestID("player-row")); n != cashier.PlayersFound || !r.has("players-more") || r.text("players-more") != want {
+			t.Errorf("%d players found: %d rows, more %t; want %d and %q", cashier.PlayersFound+1, n, r.has("players-more"), cashier.PlayersFound, want)
+		}
+		r = viewer.get("/admin/players").wantStatus(http.StatusOK)
+		want = fmt.Sprintf("There are more players than the %d newest listed here: search to find the others.", cashier.PlayersFound)
+		if n := len(r.byTestID("player-row")); n != cashier.PlayersFound || !r.has("players-more") || r.text("players-more") != want {
+			t.Errorf("no search, %d players: %d rows, more %t; want %d and %q", cashier.PlayersFound+1, n, r.has("players-more"), cashier.PlayersFound, want)
+		}
+		r = viewer.get("/admin/players?q=nobody-at-all").wantStatus(http.StatusOK)
+		if len(r.byTestID("player-row")) != 0 || !r.has("players-none") || r.text("players-none") != "No player matches." || r.has("players-more") {
+			t.Errorf("a search finding nobody: rows %d, none %t; want \"No player matches.\"", len(r.byTestID("player-row")), r.has("players-none"))
+		}
+	})
+}

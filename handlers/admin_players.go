@@ -25,11 +25,14 @@ func playersPage(svc *cashier.Service) fiber.Handler {
 		if len(term) > 254 {
 			term = strings.ToValidUTF8(term[:254], "")
 		}
-		players, err := svc.SearchPlayers(c.UserContext(), currentStaff(c), term)
+		players, more, err := svc.SearchPlayers(c.UserContext(), currentStaff(c), term)
 		if err != nil {
 			return err
 		}
 		page := views.AdminPlayersPage{AdminChrome: adminChrome(c), Search: term, Zone: zone.String()}
+		if more {
+			page.More = "the " + strconv.Itoa(cashier.PlayersFound) + " newest"
+		}
 		for _, p := range players {
 			page.Rows = append(page.Rows, views.PlayerRow{ID: strconv.FormatInt(p.ID, 10), Email: p.Email, Name: p.Name(),
 				Country: p.Country, PersonID: p.PersonID, Created: timeIn(p.CreatedAt, zone), Blocked: p.Blocked})

@@ -125,6 +125,9 @@ type AdminPlayersPage struct {
 	Search string
 	Zone   string // the member's time zone, which the times are in: "Europe/Stockholm"
 	Rows   []PlayerRow
+	// More is how many players Rows holds ("the 50 newest") when the search
+	// found more, or "".
+	More string
 }
 
 // PlayerRow is one player found.
