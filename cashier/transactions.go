@@ -240,7 +240,19 @@ func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 				players = append(players, id)
 			}
 		}
+		// A refund has no Trustly orderid of its own: Trustly knows it by its
+		// deposit's, which its row shows, so that orderid finds the deposit's
+		// refunds too (by the index on parent_id).
+		var deposits []int64
+		err = s.db.WithContext(ctx).Model(&models.Order{}).Where("trustly_order_id = ? AND kind = ?", term, models.OrderDeposit).
+			Limit(10).Pluck("id", &deposits).Error
+		if err != nil {
+			return nil, fmt.Errorf("transactions: search deposits: %w", err)
+		}
 		cond := s.db.Where("message_id = ?", term).Or("trustly_order_id = ?", term)
+		if len(deposits) > 0 {
+			cond = cond.Or("parent_id IN ?", deposits)
+		}
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
 			cond = cond.Or("id = ?", id)
 		}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,45 @@ func TestAdminSearchPersonIDOfBankAccount(t *testing.T) {
 			if ids := rowIDs(t, r); len(ids) != 1 || ids[0] != o.ID {
 				t.Errorf("transactions search %q: %v; want order %d", term, ids, o.ID)
 			}
+		}
+	})
+}
+
+// TestAdminSearchRefundsByDepositOrderID: a refund has no Trustly orderid of its
+// own, and its row shows its deposit's, "(of the deposit)", the one Trustly knows
+// it by; searching that orderid finds the deposit and its refunds (also in the
+// export and the totals), not the deposit alone, and no other deposit's refunds.
+func TestAdminSearchRefundsByDepositOrderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		viewer, _ := ta.staffSignedIn("viewer@example.com", staff.RoleViewer)
+		storetest.SeedOrders(t, ta.DB, "x-", 6, 2, 0) // x-3 and x-6 are credited deposits
+		var dep, other models.Order
+		ta.DB.Where("message_id = ?", "x-3").Take(&dep)
+		ta.DB.Where("message_id = ?", "x-6").Take(&other)
+		refund := func(parent models.Order, n int) models.Order {
+			r := models.Order{MessageID: models.NewMessageID(models.OrderRefund), Kind: models.OrderRefund, PlayerID: parent.PlayerID,
+				ParentID: parent.ID, Amount: models.Money{Minor: int64(n) * 100, Currency: parent.Amount.Currency},
+				Status: models.OrderSent, CreatedAt: time.Now()}
+			if err := ta.DB.Create(&r).Error; err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		r1, r2 := refund(dep, 1), refund(dep, 2)
+		refund(other, 1)
+
+		got := rowIDs(t, viewer.get("/admin/transactions?q="+url.QueryEscape(dep.TrustlyOrderID)).wantStatus(http.StatusOK))
+		if want := []int64{r2.ID, r1.ID, dep.ID}; !slices.Equal(got, want) {
+			t.Errorf("search %q lists %v; want the deposit's refunds and the deposit %v", dep.TrustlyOrderID, got, want)
+		}
+		csvBody := viewer.get("/admin/transactions.csv?q=" + url.QueryEscape(dep.TrustlyOrderID)).wantStatus(http.StatusOK).Body
+		if n := strings.Count(csvBody, "\n"); n != 4 {
+			t.Errorf("the export of search %q has %d lines; want the header and 3 rows:\n%s", dep.TrustlyOrderID, n, csvBody)
+		}
+		// The refund's own messageid still finds the refund alone.
+		if got := rowIDs(t, viewer.get("/admin/transactions?q="+url.QueryEscape(r1.MessageID))); !slices.Equal(got, []int64{r1.ID}) {
+			t.Errorf("search of a refund's messageid lists %v; want %d", got, r1.ID)
 		}
 	})
 }
