@@ -43,7 +43,7 @@ type RealityCheck struct {
 	// Spent is the time since sign-in; the money is the session's, filled only when Due.
 	Spent    time.Duration
 	Deposits models.Money // credited deposits started in the session, less what debits took back
-	Payouts  models.Money // payouts requested in the session and not cancelled or failed
+	Payouts  models.Money // payouts requested in the session: what left the wallet and was not given back
 	Net      models.Money // Deposits minus Payouts
 }
 
@@ -93,12 +93,35 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 		for _, o := range deposits {
 			dep += limits.Counts(o)
 		}
-		var pay int64
-		if err := tx.Model(&models.Order{}).Select("COALESCE(SUM("+bookedMinorSQL+"), 0)").
-			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ? AND status NOT IN ?", player.ID,
-				models.OrderPayout, player.Currency, signedIn.UTC(), []models.OrderStatus{models.OrderFailed, models.OrderCancelled}).
-			Scan(&pay).Error; err != nil {
+		// A payout counts what left the wallet and stayed out, whatever its
+		// status says: its reservation, unless released (never sent), less what
+		// its return gave back ("payout:<ID>:return", a credit or a cancel after
+		// the send; a credit may give back less). A payout the bank failed is
+		// failed before Trustly's credit returns its money, and counts whole
+		// until then.
+		var payouts []models.Order
+		if err := tx.Select("id", "kind", "amount_minor", "returned_at").
+			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ? AND released_at IS NULL",
+				player.ID, models.OrderPayout, player.Currency, signedIn.UTC()).Find(&payouts).Error; err != nil {
 			return err
+		}
+		var pay int64
+		var returns []string
+		for _, o := range payouts {
+			pay += o.Amount.Minor
+			if o.ReturnedAt != nil {
+				returns = append(returns, o.Reference("return"))
+			}
+		}
+		if len(returns) > 0 {
+			var back int64
+			if err := tx.Model(&models.Entry{}).Select("COALESCE(SUM(entries.minor), 0)").
+				Joins("JOIN transfers ON transfers.id = entries.transfer_id").
+				Where("transfers.reference IN ? AND entries.account = ?", returns, models.PlayerWallet(player.ID)).
+				Scan(&back).Error; err != nil {
+				return err
+			}
+			pay -= back
 		}
 		rc.Deposits = models.Money{Minor: dep, Currency: player.Currency}
 		rc.Payouts = models.Money{Minor: pay, Currency: player.Currency}
