@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier/breaks"
+	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -316,16 +317,38 @@ func lockIdentity(tx *gorm.DB, id paynplay.Identity) error {
 	return nil
 }
 
-// blockedSince reports whether staff block known (read in tx) or the player with
-// id started (0: none), read again in tx (playerBlocked).
-func blockedSince(tx *gorm.DB, known *models.Player, started int64) (bool, error) {
-	if known != nil && known.Blocked {
-		return true, nil
+// blockedSince reports whether known (read in tx) or the player with id started
+// (0: none), read again in tx, is blocked as the decision reads it
+// (decisionPlayer): by staff (playerBlocked), or by a wallet below zero, which a
+// debit of a returned deposit may have left while the decision was taken.
+func blockedSince(ctx context.Context, tx *gorm.DB, known *models.Player, started int64) (bool, error) {
+	var ids []int64
+	if known != nil {
+		if known.Blocked {
+			return true, nil
+		}
+		ids = append(ids, known.ID)
 	}
-	if started == 0 {
-		return false, nil
+	if started != 0 && (known == nil || known.ID != started) {
+		if blocked, err := playerBlocked(tx, started); err != nil || blocked {
+			return blocked, err
+		}
+		ids = append(ids, started)
 	}
-	return playerBlocked(tx, started)
+	for _, id := range ids {
+		var p models.Player
+		if err := tx.Select("id", "currency").Where("id = ?", id).Take(&p).Error; err != nil {
+			return false, fmt.Errorf("player %d: %w", id, err)
+		}
+		w, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(p.ID), p.Currency)
+		if err != nil {
+			return false, err
+		}
+		if w.Minor < 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // onBreakSince reports whether the player known (nil: none) or the one who started
@@ -494,9 +517,10 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 		if (known == nil) != (prep.knownID == 0) || (known != nil && known.ID != prep.knownID) {
 			return trustly.Answer{}, errKYCStale
 		}
-		// Staff may have blocked the player while the decision was taken outside
-		// the write lock (the register can take seconds): it is taken again.
-		if blocked, err := blockedSince(tx, known, order.PlayerID); err != nil || blocked {
+		// Staff may have blocked the player, or a returned deposit put their
+		// wallet below zero, while the decision was taken outside the write lock
+		// (the register can take seconds): it is taken again.
+		if blocked, err := blockedSince(ctx, tx, known, order.PlayerID); err != nil || blocked {
 			return trustly.Answer{}, cmp.Or(err, errKYCStale)
 		}
 		// Likewise a break the player took meanwhile, which stops a deposit (a login
