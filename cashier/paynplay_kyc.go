@@ -55,6 +55,38 @@ type kycPrep struct {
 	// allowance is what the decision read of the deposit limits (nil when it read
 	// nothing), read again in the transaction that stores it (applyKYC).
 	allowance *allowanceRead
+	// otherPerson, of a kyc for an order decided before, says how it names
+	// another person than the one the order's CONTINUE gave it to ("" when it
+	// does not): it is answered FINISH, not the stored CONTINUE (otherPerson).
+	otherPerson string
+}
+
+// otherPerson says how kyc d, for an order whose kyc said CONTINUE before and gave
+// it a player, names another person than that player ("" when it names them, or
+// nothing readable): another personid, or, without one (NL, whose kycentityid may
+// change), other names or another date of birth. Trustly sends one kyc per order;
+// a second one about someone else must not be let on with the first one's
+// CONTINUE, which would let that person's money into the first one's wallet.
+func otherPerson(db *gorm.DB, order models.Order, d *trustly.KYCData) (string, error) {
+	if order.KYCOutcome != models.KYCContinue || order.PlayerID == 0 {
+		return "", nil
+	}
+	id, err := paynplay.ParseIdentity(paynplay.FromKYC(d))
+	if err != nil {
+		return "", nil
+	}
+	var p models.Player
+	if err := db.Select("id", "person_id", "first_name", "last_name", "date_of_birth").Where("id = ?", order.PlayerID).
+		Take(&p).Error; err != nil {
+		return "", fmt.Errorf("player %d: %w", order.PlayerID, err)
+	}
+	switch {
+	case !id.PersonID.IsZero() && id.PersonID.String() != p.PersonID:
+		return fmt.Sprintf("personid %.32q, not player %d's", id.PersonID.String(), p.ID), nil
+	case id.PersonID.IsZero() && (models.NameKey(id.FirstName, id.LastName) != models.NameKey(p.FirstName, p.LastName) || id.DOB != p.DateOfBirth):
+		return fmt.Sprintf("%.64q born %s, not player %d", id.FirstName+" "+id.LastName, id.DOB, p.ID), nil
+	}
+	return "", nil
 }
 
 // allowanceRead is one paynplay.Limits call of a kyc decision and its answer.
@@ -139,6 +171,11 @@ func (s *Service) prepareKYC(ctx context.Context, n *trustly.Notification, d *tr
 	if order.KYCAt != nil {
 		prep.stored = true
 		prep.decision = storedDecision(order)
+		other, err := otherPerson(db, order, d)
+		if err != nil {
+			return nil, err
+		}
+		prep.otherPerson = other
 		return prep, nil
 	}
 	if order.EndUserID != "" && d.EndUserID != order.EndUserID {
@@ -458,6 +495,11 @@ func (s *Service) applyKYC(ctx context.Context, tx *gorm.DB, order *models.Order
 	if order.KYCAt != nil {
 		if !prep.stored {
 			return trustly.Answer{}, errKYCStale
+		}
+		if prep.otherPerson != "" {
+			order.AddFlag(models.FlagKindNotForOrder, "a second kyc names another person ("+prep.otherPerson+"): answered FINISH, the order's decision kept")
+			log.Error("alert: second kyc for an order names another person; answered FINISH", "why", prep.otherPerson)
+			return trustly.Answer{Status: trustly.StatusFinish}, nil
 		}
 		log.Info("kyc for an order decided before: answered as then", "kyc", order.KYCOutcome)
 		return storedDecision(*order).Answer(), nil
