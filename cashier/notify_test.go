@@ -336,7 +336,7 @@ func TestNotificationTypes(t *testing.T) {
 					}
 					want := models.BankAccount{PlayerID: p.ID, AccountID: "2853579240", Bank: "Handelsbanken",
 						Descriptor: "**706212", LastDigits: "706212", ClearingHouse: "SWEDEN", Verified: true,
-						Source: models.AccountFromDeposit}
+						Source: models.AccountFromDeposit, PersonRead: true}
 					a.ID, a.CreatedAt, a.UpdatedAt = 0, time.Time{}, time.Time{}
 					if a != want {
 						t.Errorf("bank account: got %+v, want %+v", a, want)
