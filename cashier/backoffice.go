@@ -409,7 +409,7 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 		return models.Player{}, false, models.Problemf("reason", "Say why the player is blocked.")
 	}
 	if utf8.RuneCountInString(reason) > 500 {
-		return models.Player{}, false, models.Problemf("reason", "Keep the reason under 500 characters.")
+		return models.Player{}, false, models.Problemf("reason", "Keep the reason to 500 characters or fewer.")
 	}
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		changed = false // a retried transaction starts again
@@ -488,7 +488,7 @@ func checkNote(text string) error {
 	case n == 0:
 		return models.Problemf("note", "Write a note.")
 	case n > maxNote:
-		return models.Problemf("note", fmt.Sprintf("Keep the note under %d characters.", maxNote))
+		return models.Problemf("note", fmt.Sprintf("Keep the note to %d characters or fewer.", maxNote))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -944,4 +945,25 @@ func TestPayoutStateText(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", o.Status, got, tt.want)
 		}
 	}
+}
+
+// TestStaffTextLengthsSaid: a block's reason of 500 characters and a note of 2000
+// are taken, one more is refused, and the sentence names the longest allowed
+// ("or fewer"), not a length under it that the limit itself would take.
+func TestStaffTextLengthsSaid(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		admin := e.admin()
+		_, _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, strings.Repeat("r", 501))
+		wantProblem(t, err, "Keep the reason to 500 characters or fewer.")
+		if _, _, err := e.svc.SetPlayerBlocked(e.ctx, admin, p.ID, true, strings.Repeat("r", 500)); err != nil {
+			t.Fatalf("a reason of 500 characters: %v", err)
+		}
+		_, err = e.svc.AddPlayerNote(e.ctx, admin, p.ID, strings.Repeat("n", 2001))
+		wantProblem(t, err, "Keep the note to 2000 characters or fewer.")
+		if _, err := e.svc.AddPlayerNote(e.ctx, admin, p.ID, strings.Repeat("n", 2000)); err != nil {
+			t.Fatalf("a note of 2000 characters: %v", err)
+		}
+	})
 }
