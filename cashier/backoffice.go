@@ -72,6 +72,12 @@ type OrderDetail struct {
 	// refunds whose money has not come back, what reached the payer twice; its Twice
 	// is zero otherwise.
 	RefundedTwice RefundedTwice
+	// Refundable is what may still be refunded of a deposit (as RefundFormFor
+	// reads it): zero for one not credited or refunded in full, and for other kinds.
+	Refundable models.Money
+	// RefundableRead is false when Refundable could not be read (the credit's
+	// ledger entries are not as they should be).
+	RefundableRead bool
 }
 
 // RefundedTwice explains a debited deposit's wallet: its debit takes back what it
@@ -193,6 +199,12 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 		switch {
 		case o.Kind == models.OrderDeposit:
 			d.RefundedTwice, err = refundedTwice(tx, &o)
+			// A credited deposit whose credit the ledger does not hold as it should
+			// is for staff to look into on this page: it shows, the refund form
+			// says what is wrong.
+			if left, _, rerr := refundable(tx, &o); rerr == nil {
+				d.Refundable, d.RefundableRead = left, true
+			}
 		case o.Kind == models.OrderRefund && o.ReleasedAt == nil && o.ReturnedAt == nil && d.Parent.ID != 0:
 			d.RefundedTwice, err = refundedTwice(tx, &d.Parent)
 		}

@@ -563,3 +563,29 @@ func TestOrderPageDebitAfterRefund(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderPageRefundedInFull: a credited deposit's page offers Refund to finance
+// while something of it is left to refund; once refunds take all of it, the page
+// says it is refunded in full instead of offering a form that can only say so.
+func TestOrderPageRefundedInFull(t *testing.T) {
+	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}})
+	_, player, _ := funded(t, lv, "anna@example.com", "2000")
+	var deposit models.Order
+	if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+		t.Fatal(err)
+	}
+	fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+	fin.staffReauth(testPassword, "")
+	fin.submit(refundPath(deposit.ID), url.Values{"amount": {"300"}}).wantRedirect(refundPath(deposit.ID))
+	if r := fin.get(orderPath(deposit.ID)).wantStatus(http.StatusOK); !r.has("order-refund") || r.has("order-refunded-in-full") {
+		t.Error("a deposit with 1 700 left to refund: want the Refund link and no refunded-in-full sentence")
+	}
+	fin.submit(refundPath(deposit.ID), url.Values{"amount": {"1700"}}).wantRedirect(refundPath(deposit.ID))
+	r := fin.get(orderPath(deposit.ID)).wantStatus(http.StatusOK)
+	if r.has("order-refund") {
+		t.Error("a deposit refunded in full still offers Refund")
+	}
+	if got := strings.Join(strings.Fields(r.text("order-refunded-in-full")), " "); got != "Refunded in full: nothing of this deposit is left to refund." {
+		t.Errorf("refunded-in-full sentence %q", got)
+	}
+}

@@ -64,7 +64,11 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			page.Credited = booked.Display()
 		}
 		if o.Kind == models.OrderDeposit && o.Status == models.OrderCredited && staff.Can(m.Role, staff.ActionRefund) {
-			page.RefundURL = orderPath(o.ID) + "/refund"
+			if !d.RefundableRead || d.Refundable.Minor > 0 {
+				page.RefundURL = orderPath(o.ID) + "/refund"
+			} else {
+				page.RefundedInFull = true
+			}
 		}
 		if o.Status == models.OrderRefusedHeld && staff.Can(m.Role, staff.ActionRefund) {
 			var token, reason string

@@ -86,6 +86,9 @@ type AdminOrderPage struct {
 	Blocked       bool   // a payout waiting whose player was blocked since: it can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	RefundURL     string // a credited deposit: the refund page, or ""
+	// RefundedInFull: a credited deposit whose refunds took all of it, for a member
+	// who may refund (RefundURL is "" then).
+	RefundedInFull bool
 	// A refused-held deposit with no return open: its held credit (ReturnAmount,
 	// "" when no return is offered) may be returned to the payer with the form's
 	// token (cashier.HeldReturnForm.Token), and the reason sent before a
