@@ -49,7 +49,12 @@ func orderByMessageID(ctx context.Context, db *gorm.DB, player models.Player, me
 // credited deposit is debited after being played. A blocked player may neither
 // deposit nor withdraw until staff settle it.
 func (s *Service) Blocked(ctx context.Context, player models.Player) (bool, error) {
-	w, err := ledger.New(s.db).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
+	return walletBelowZero(ctx, s.db, player)
+}
+
+// walletBelowZero is Blocked read in db, which may be a transaction.
+func walletBelowZero(ctx context.Context, db *gorm.DB, player models.Player) (bool, error) {
+	w, err := ledger.New(db).Balance(ctx, models.PlayerWallet(player.ID), player.Currency)
 	if err != nil {
 		return false, err
 	}

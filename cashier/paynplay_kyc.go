@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustly-cashier/cashier/cashier/breaks"
-	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -377,12 +376,8 @@ func blockedSince(ctx context.Context, tx *gorm.DB, known *models.Player, starte
 		if err := tx.Select("id", "currency").Where("id = ?", id).Take(&p).Error; err != nil {
 			return false, fmt.Errorf("player %d: %w", id, err)
 		}
-		w, err := ledger.New(tx).Balance(ctx, models.PlayerWallet(p.ID), p.Currency)
-		if err != nil {
-			return false, err
-		}
-		if w.Minor < 0 {
-			return true, nil
+		if below, err := walletBelowZero(ctx, tx, p); err != nil || below {
+			return below, err
 		}
 	}
 	return false, nil
