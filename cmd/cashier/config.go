@@ -207,7 +207,10 @@ func persisted(getenv func(string) string, name, dataDir, file string, shared bo
 	return v, from, nil
 }
 
-func loadConfig(getenv func(string) string) (*config, error) {
+// loadConfig reads the configuration from getenv. Its warnings (CASHIER_DATA
+// made its owner's only) go to log, the command's logger, with its format and
+// level.
+func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 	get := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -235,8 +238,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL of an origin such as https://cashier.example.com (no path, query or credentials)",
 			redactURL(c.BaseURL))
 	}
-	// Warned on slog's default logger, which main has set to the cashier's.
-	if err := owneronly.Dir(c.DataDir, slog.Default()); err != nil {
+	if err := owneronly.Dir(c.DataDir, log); err != nil {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
 	}
 	c.DatabaseURL = databaseURL(getenv)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ func writeFile(t *testing.T, name string, b []byte) {
 
 func TestConfigSandboxDefaults(t *testing.T) {
 	dir := t.TempDir()
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestConfigSandboxDefaults(t *testing.T) {
 		t.Errorf("database: got %q", c.DatabaseURL)
 	}
 	// Generated secrets are kept: a restart sees the same token, keys and merchant key.
-	again, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	again, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestConfigTrustly(t *testing.T) {
 		"TRUSTLY_PASSWORD_FILE": pwFile, "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub,
 		"TRUSTLY_NOTIFY_TOKEN": "0123456789abcdef0123", "CASHIER_BASE_URL": "https://cashier.example",
 	}
-	c, err := loadConfig(env(full))
+	c, err := loadConfig(env(full), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestConfigTrustly(t *testing.T) {
 			m[k] = v
 		}
 		m[tt.key] = tt.value
-		if _, err := loadConfig(env(m)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := loadConfig(env(m), quiet); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tt.name, err, tt.want)
 		}
 	}
@@ -103,7 +104,7 @@ func TestConfigTrustly(t *testing.T) {
 
 func TestConfigWebSettings(t *testing.T) {
 	dir := t.TempDir()
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestConfigWebSettings(t *testing.T) {
 		"CASHIER_LOGIN_LIMIT_PER_ACCOUNT": "7", "CASHIER_ORDER_LIMIT": "4", "CASHIER_ORDER_LIMIT_PER_IP": "40", "CASHIER_MAX_CONNECTIONS": "1000",
 		"CASHIER_READ_TIMEOUT": "5s", "CASHIER_WRITE_TIMEOUT": "20s", "CASHIER_IDLE_TIMEOUT": "2m",
 		"CASHIER_READ_BUFFER_SIZE": "16384", "CASHIER_SESSION_IDLE": "15m"}
-	c, err = loadConfig(env(all))
+	c, err = loadConfig(env(all), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +142,13 @@ func TestConfigWebSettings(t *testing.T) {
 		"CASHIER_SESSION_IDLE":            {"0", "30", "30s", "13h"},
 	} {
 		for _, v := range bad {
-			_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v}))
+			_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v}), quiet)
 			if err == nil || !strings.Contains(err.Error(), name) {
 				t.Errorf("%s=%q: error %v; want one naming %s", name, v, err, name)
 			}
 		}
 	}
-	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_SHOPPER_STATEMENT": "Åsa Spel 24"})); err != nil || c.ShopperStatement != "Åsa Spel 24" {
+	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_SHOPPER_STATEMENT": "Åsa Spel 24"}), quiet); err != nil || c.ShopperStatement != "Åsa Spel 24" {
 		t.Errorf("a statement with Å: %v", err)
 	}
 }
@@ -156,12 +157,12 @@ func TestConfigWebSettings(t *testing.T) {
 // staff settings; anything else is refused by name.
 func TestConfigStaff(t *testing.T) {
 	dir := t.TempDir()
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}), quiet)
 	if err != nil || c.Staff.RequireTOTP || c.Staff.Idle != 0 {
 		t.Errorf("defaults: %+v, %v; want zero (the web layer's defaults: optional, 15m)", c.Staff, err)
 	}
 	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_ADMIN_2FA": "required", "CASHIER_ADMIN_IDLE": "5m",
-		"CASHIER_ADMIN_TZ": "Europe/Stockholm"}))
+		"CASHIER_ADMIN_TZ": "Europe/Stockholm"}), quiet)
 	if err != nil || !c.Staff.RequireTOTP || c.Staff.Idle != 5*time.Minute || c.Staff.Zone == nil || c.Staff.Zone.String() != "Europe/Stockholm" {
 		t.Errorf("got %+v, %v; want 2FA required, 5m and Europe/Stockholm", c.Staff, err)
 	}
@@ -171,7 +172,7 @@ func TestConfigStaff(t *testing.T) {
 		"CASHIER_ADMIN_TZ":   {"Mars/Olympus", "Local"},
 	} {
 		for _, v := range bad {
-			if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v})); err == nil || !strings.Contains(err.Error(), name) {
+			if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, name: v}), quiet); err == nil || !strings.Contains(err.Error(), name) {
 				t.Errorf("%s=%q: error %v; want one naming %s", name, v, err, name)
 			}
 		}
@@ -183,11 +184,11 @@ func TestConfigStaff(t *testing.T) {
 // from CASHIER_TOTP_KEY or its _FILE when set, and a short one stops the start.
 func TestConfigTOTPKey(t *testing.T) {
 	dir := t.TempDir()
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_SESSION_KEY": strings.Repeat("s", 32)}))
+	again, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_SESSION_KEY": strings.Repeat("s", 32)}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,18 +200,18 @@ func TestConfigTOTPKey(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "totp")
 	writeFile(t, file, []byte(strings.Repeat("k", 40)+"\n"))
-	fromEnv, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY": strings.Repeat("k", 40)}))
+	fromEnv, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY": strings.Repeat("k", 40)}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromFile, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY_FILE": file}))
+	fromFile, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY_FILE": file}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(fromEnv.TOTPKey) == string(c.TOTPKey) || string(fromFile.TOTPKey) != string(fromEnv.TOTPKey) {
 		t.Error("CASHIER_TOTP_KEY and CASHIER_TOTP_KEY_FILE: want the key they give, the same from both")
 	}
-	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY": "short"})); err == nil || !strings.Contains(err.Error(), "CASHIER_TOTP_KEY") {
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_TOTP_KEY": "short"}), quiet); err == nil || !strings.Contains(err.Error(), "CASHIER_TOTP_KEY") {
 		t.Errorf("a short CASHIER_TOTP_KEY: %v; want an error naming it", err)
 	}
 }
@@ -218,18 +219,18 @@ func TestConfigTOTPKey(t *testing.T) {
 // TestConfigLimitPolicy: CASHIER_LIMIT_POLICY changes the built-in deposit-limit
 // policies; an unreadable one stops the start.
 func TestConfigLimitPolicy(t *testing.T) {
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if se := c.LimitPolicy.For("SE"); !se.RequireOne || se.RaiseDelay != 72*time.Hour {
 		t.Errorf("SE without CASHIER_LIMIT_POLICY: %+v; want the built-in policy", se)
 	}
-	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_LIMIT_POLICY": `{"FI": {"raise_delay": "96h"}}`}))
+	c, err = loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_LIMIT_POLICY": `{"FI": {"raise_delay": "96h"}}`}), quiet)
 	if err != nil || c.LimitPolicy.For("FI").RaiseDelay != 96*time.Hour {
 		t.Fatalf("FI raise delay: %v; want 96h", err)
 	}
-	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_LIMIT_POLICY": `{"FI": 3}`})); err == nil || !strings.Contains(err.Error(), "CASHIER_LIMIT_POLICY") {
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_LIMIT_POLICY": `{"FI": 3}`}), quiet); err == nil || !strings.Contains(err.Error(), "CASHIER_LIMIT_POLICY") {
 		t.Errorf("bad policy: %v; want an error naming CASHIER_LIMIT_POLICY", err)
 	}
 }
@@ -272,7 +273,7 @@ func TestConfigErrorsHideURLCredentials(t *testing.T) {
 			}
 		}
 		m[tt.key] = tt.value
-		_, err := loadConfig(env(m))
+		_, err := loadConfig(env(m), quiet)
 		if err == nil || !strings.Contains(err.Error(), tt.key) || strings.Contains(err.Error(), tt.hide) {
 			t.Errorf("%s=%s: got %v; want an error naming %s without %s", tt.key, tt.value, err, tt.key, tt.hide)
 		}
@@ -300,14 +301,18 @@ func TestConfigSecretShape(t *testing.T) {
 		{"CASHIER_ADMIN_PASSWORD", strings.Repeat(" ", 14)},
 		{"SANDBOX_ADMIN_PASSWORD", "\t \n"},
 	} {
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, tt.key: tt.value}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, tt.key: tt.value}), quiet)
 		if err == nil || !strings.Contains(err.Error(), tt.key) || (strings.TrimSpace(tt.value) != "" && strings.Contains(err.Error(), tt.value)) {
 			t.Errorf("%s=%q: got %v; want an error naming %s, without the value", tt.key, tt.value, err, tt.key)
 		}
 	}
 	for _, token := range []string{"0123456789abcdef0123", "crash-notify-token-0123456789", "Az09-._~!$&'()*+,;=:@xx"} {
-		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "TRUSTLY_NOTIFY_TOKEN": token})); err != nil {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "TRUSTLY_NOTIFY_TOKEN": token}), quiet); err != nil {
 			t.Errorf("TRUSTLY_NOTIFY_TOKEN=%s: %v", token, err)
 		}
 	}
 }
+
+// quiet is the logger the configuration tests give loadConfig: its warnings are
+// checked where they matter (TestDataDirOwnerOnly, TestConfigWarnsOnTheGivenLogger).
+var quiet = slog.New(slog.DiscardHandler)

@@ -13,7 +13,7 @@ import (
 // TestDataDirOwnerOnly: CASHIER_DATA, which holds the keys, the tokens and the
 // SQLite file, is created 0700; one that exists with wider permissions (made by
 // hand, or by a umask of 002 before) is made 0700 at start, with a warning naming
-// it and the mode it had, on the default logger main has set.
+// it and the mode it had, on the command's logger.
 func TestDataDirOwnerOnly(t *testing.T) {
 	fresh := filepath.Join(t.TempDir(), "data")
 	wide := filepath.Join(t.TempDir(), "data")
@@ -24,11 +24,9 @@ func TestDataDirOwnerOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	t.Cleanup(func() { slog.SetDefault(prev) })
+	log := slog.New(slog.NewTextHandler(&logs, nil))
 	for _, dir := range []string{fresh, wide} {
-		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir})); err != nil {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir}), log); err != nil {
 			t.Fatal(err)
 		}
 		st, err := os.Stat(dir)

@@ -64,7 +64,7 @@ func main() {
 // requests in flight and background loops finish before the database closes
 // (shutdown in watch.go).
 func run(ctx context.Context, getenv func(string) string, out io.Writer, log *slog.Logger) error {
-	cfg, err := loadConfig(getenv)
+	cfg, err := loadConfig(getenv, log)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}

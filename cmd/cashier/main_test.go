@@ -379,7 +379,7 @@ func TestStaffReset2FA(t *testing.T) {
 		strings.NewReader("owner password 1\n"), out, log); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(env(vars))
+	cfg, err := loadConfig(env(vars), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func TestNotifyURLLine(t *testing.T) {
 			tt.from = dir + "/notify-token"
 		}
 		tt.vars["CASHIER_DATA"] = dir
-		cfg, err := loadConfig(env(tt.vars))
+		cfg, err := loadConfig(env(tt.vars), quiet)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,7 @@ import (
 // market with Pay N Play on needs a register, or must be named as having none.
 func TestConfigPayNPlay(t *testing.T) {
 	dir := t.TempDir()
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": "SE=pure,NL=hybrid"}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": "SE=pure,NL=hybrid"}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestConfigPayNPlay(t *testing.T) {
 	if _, ok := c.Exclusions.(*exclusions.Fake); !ok {
 		t.Errorf("sandbox exclusions %T; want the sandbox's Fake", c.Exclusions)
 	}
-	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": "DE=pure"})); err == nil ||
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": "DE=pure"}), quiet); err == nil ||
 		!strings.Contains(err.Error(), "CASHIER_PAYNPLAY") {
 		t.Errorf("a market without Pay N Play: %v; want an error naming CASHIER_PAYNPLAY", err)
 	}
@@ -45,7 +45,7 @@ func TestConfigPayNPlay(t *testing.T) {
 	}
 	c, err = loadConfig(env(real(map[string]string{"CASHIER_PAYNPLAY": "SE=pure,FI=hybrid",
 		"CASHIER_SPELPAUS_URL": "https://spelpaus.example", "CASHIER_SPELPAUS_API_KEY": "k", "CASHIER_SPELPAUS_TIMEOUT": "2s",
-		"CASHIER_EXCLUSIONS_NONE": "fi"})))
+		"CASHIER_EXCLUSIONS_NONE": "fi"})), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestConfigPayNPlay(t *testing.T) {
 		{"bad timeout", map[string]string{"CASHIER_SPELPAUS_URL": "https://spelpaus.example", "CASHIER_SPELPAUS_TIMEOUT": "1h"}, "CASHIER_SPELPAUS_TIMEOUT"},
 		{"none and a register", map[string]string{"CASHIER_SPELPAUS_URL": "https://spelpaus.example", "CASHIER_EXCLUSIONS_NONE": "SE"}, "CASHIER_EXCLUSIONS_NONE"},
 	} {
-		if _, err := loadConfig(env(real(tt.env))); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := loadConfig(env(real(tt.env)), quiet); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v; want an error containing %q", tt.name, err, tt.want)
 		}
 	}
@@ -82,7 +82,7 @@ func TestConfigRefusesSilentFallbacks(t *testing.T) {
 	empty := filepath.Join(dir, "empty")
 	writeFile(t, empty, []byte("\n"))
 	for _, v := range []string{"", "0", "1"} {
-		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "SANDBOX_PUBLIC": v})); err != nil {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "SANDBOX_PUBLIC": v}), quiet); err != nil {
 			t.Errorf("SANDBOX_PUBLIC %q: %v", v, err)
 		}
 	}
@@ -118,7 +118,7 @@ func TestConfigRefusesSilentFallbacks(t *testing.T) {
 		for k, v := range tt.env {
 			m[k] = v
 		}
-		_, err := loadConfig(env(m))
+		_, err := loadConfig(env(m), quiet)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v; want an error naming %s", tt.name, err, tt.want)
 		}
@@ -127,19 +127,19 @@ func TestConfigRefusesSilentFallbacks(t *testing.T) {
 		}
 	}
 	// A mysql:// DATABASE_URL's password is not shown.
-	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": "mysql://root:hunter2@db/cashier"})); err == nil ||
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": "mysql://root:hunter2@db/cashier"}), quiet); err == nil ||
 		strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("DATABASE_URL with a password: %v", err)
 	}
 	// What stays accepted: a SQLite path, a file: URI, PostgreSQL's URL and key=value forms.
 	for _, v := range []string{filepath.Join(dir, "x.db"), "file:" + filepath.Join(dir, "y.db") + "?_busy_timeout=5000"} {
-		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v})); err != nil {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}), quiet); err != nil {
 			t.Errorf("DATABASE_URL %q: %v", v, err)
 		}
 	}
 	for _, v := range []string{"postgres://u@h/db", "postgresql://u@h/db", "host=h user=u dbname=db"} {
 		// Read as PostgreSQL, it asks for the shared secrets.
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "when DATABASE_URL is PostgreSQL") {
 			t.Errorf("DATABASE_URL %q: %v", v, err)
 		}
@@ -185,7 +185,7 @@ func TestConfigRefusesSecretAndItsFile(t *testing.T) {
 			m[k] = v
 		}
 		m[tt.name], m[tt.name+"_FILE"] = plain, file
-		_, err := loadConfig(env(m))
+		_, err := loadConfig(env(m), quiet)
 		if err == nil || !strings.Contains(err.Error(), tt.name+" and "+tt.name+"_FILE") {
 			t.Errorf("%s and %s_FILE both set: got %v; want an error naming both", tt.name, tt.name, err)
 			continue
@@ -201,7 +201,7 @@ func TestConfigRefusesSecretAndItsFile(t *testing.T) {
 					one[k] = v
 				}
 			}
-			if _, err := loadConfig(env(one)); err != nil {
+			if _, err := loadConfig(env(one), quiet); err != nil {
 				t.Errorf("%s without %s: %v", tt.name, drop, err)
 			}
 		}
@@ -224,11 +224,11 @@ func TestSandboxChecksRegisterSettings(t *testing.T) {
 		if tt.key == "CASHIER_SPELPAUS_TIMEOUT" {
 			m["CASHIER_SPELPAUS_URL"] = "https://spelpaus.example"
 		}
-		if _, err := loadConfig(env(m)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := loadConfig(env(m), quiet); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s=%s: got %v; want an error naming %s", tt.key, tt.value, err, tt.want)
 		}
 	}
-	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_EXCLUSIONS_NONE": "FI", "CASHIER_PAYNPLAY": "pure"}))
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_EXCLUSIONS_NONE": "FI", "CASHIER_PAYNPLAY": "pure"}), quiet)
 	if err != nil || !c.Sandbox() || c.Exclusions == nil {
 		t.Fatalf("got %v; want the sandbox with its register", err)
 	}
@@ -252,7 +252,7 @@ func TestConfigPayNPlayStrict(t *testing.T) {
 		{"SE=pure,", `""`},
 		{" ", "no mode"},
 	} {
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": tt.in}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": tt.in}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_PAYNPLAY") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("CASHIER_PAYNPLAY=%q: %v; want an error naming CASHIER_PAYNPLAY and %s", tt.in, err, tt.want)
 		}

@@ -44,7 +44,7 @@ func TestReviewConfigListenAddrs(t *testing.T) {
 		{"SANDBOX_ADDR", "127.0.0.1:99999", false},
 		{"SANDBOX_ADDR", "127.0.0.1;8081", false},
 	} {
-		c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), tt.name: tt.value}))
+		c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), tt.name: tt.value}), quiet)
 		switch {
 		case tt.ok && err != nil:
 			t.Errorf("%s=%q: %v; want it taken", tt.name, tt.value, err)
@@ -55,7 +55,7 @@ func TestReviewConfigListenAddrs(t *testing.T) {
 		}
 	}
 	// With Trustly the embedded sandbox does not run, and its address is not read.
-	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"SANDBOX_ADDR": "8081"}))); err != nil {
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"SANDBOX_ADDR": "8081"})), quiet); err != nil {
 		t.Errorf("SANDBOX_ADDR=8081 with Trustly's test environment: %v; want it ignored", err)
 	}
 }
@@ -85,7 +85,7 @@ func TestSandboxAddrApart(t *testing.T) {
 			m = reviewTrustlyEnv(t, nil)
 		}
 		maps.Copy(m, tt.env)
-		_, err := loadConfig(env(m))
+		_, err := loadConfig(env(m), quiet)
 		switch {
 		case !tt.refused && err != nil:
 			t.Errorf("%v (Trustly %t): %v; want it taken", tt.env, tt.trustly, err)
@@ -129,7 +129,7 @@ func TestReviewConfigMetricsAddrApart(t *testing.T) {
 		for k, v := range tt.env {
 			m[k] = v
 		}
-		_, err := loadConfig(env(m))
+		_, err := loadConfig(env(m), quiet)
 		switch {
 		case tt.refused == "" && err != nil:
 			t.Errorf("%v (Trustly %t): %v; want it taken", tt.env, tt.trustly, err)
@@ -163,7 +163,7 @@ func TestReviewConfigSandboxBaseURL(t *testing.T) {
 		for k, v := range tt.env {
 			m[k] = v
 		}
-		c, err := loadConfig(env(m))
+		c, err := loadConfig(env(m), quiet)
 		if err != nil || c.SandboxBaseURL != tt.base || c.CheckoutOrigin != tt.origin {
 			t.Errorf("%v: %v; want base URL %q and checkout origin %q", tt.env, err, tt.base, tt.origin)
 			continue
@@ -190,7 +190,7 @@ func TestReviewConfigSandboxBaseURL(t *testing.T) {
 		for k, v := range tt.env {
 			m[k] = v
 		}
-		_, err := loadConfig(env(m))
+		_, err := loadConfig(env(m), quiet)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: %v; want an error containing %q", tt.env, err, tt.want)
 		}
@@ -199,7 +199,7 @@ func TestReviewConfigSandboxBaseURL(t *testing.T) {
 		}
 	}
 	// With Trustly the embedded sandbox does not run, and neither is read.
-	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"SANDBOX_ADDR": ":8081", "SANDBOX_BASE_URL": "sandbox.example"}))); err != nil {
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"SANDBOX_ADDR": ":8081", "SANDBOX_BASE_URL": "sandbox.example"})), quiet); err != nil {
 		t.Errorf("SANDBOX_ADDR=:8081 without SANDBOX_BASE_URL with Trustly's test environment: %v; want them ignored", err)
 	}
 }
@@ -257,7 +257,7 @@ func TestReviewConfigTrustlyCheckoutOrigin(t *testing.T) {
 		{live, "https://trustly.com.evil.example", ""},
 		{live, "https://trustly.example", ""},
 	} {
-		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": tt.api, "TRUSTLY_CHECKOUT_ORIGIN": tt.origin})))
+		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": tt.api, "TRUSTLY_CHECKOUT_ORIGIN": tt.origin})), quiet)
 		switch {
 		case tt.want != "" && (err != nil || c.CheckoutOrigin != tt.want):
 			t.Errorf("%s with %s: %v; want checkout origin %q", tt.origin, tt.api, err, tt.want)
@@ -278,7 +278,7 @@ func TestReviewConfigTrustlyCheckoutOrigin(t *testing.T) {
 func TestReviewConfigSandboxAttributeValues(t *testing.T) {
 	for _, ok := range []string{"SandboxScenario=select-cancel", "SandboxScenario=merchant-unreachable,SandboxAutoComplete=1",
 		"SandboxPerson=fi-adult2, SandboxKYCTimeout=5s, SandboxKYCResend=300ms", "SandboxDelay=500ms,SandboxShuffle=0"} {
-		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": ok})); err != nil {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": ok}), quiet); err != nil {
 			t.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES=%q: %v; want it taken", ok, err)
 		}
 	}
@@ -298,7 +298,7 @@ func TestReviewConfigSandboxAttributeValues(t *testing.T) {
 			{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": tt.value},
 			reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1", "TRUSTLY_SANDBOX_ATTRIBUTES": tt.value}),
 		} {
-			_, err := loadConfig(env(m))
+			_, err := loadConfig(env(m), quiet)
 			if err == nil {
 				t.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES=%q (API %q): no error", tt.value, m["TRUSTLY_API_URL"])
 				continue
@@ -326,14 +326,14 @@ func TestReviewConfigSQLiteURLSafety(t *testing.T) {
 	dir := t.TempDir()
 	for _, q := range []string{"_journal_mode=DELETE", "_synchronous=NORMAL", "_foreign_keys=off", "_txlock=deferred", "_busy_timeout=0"} {
 		v := "file:" + dir + "/x.db?" + q
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}), quiet)
 		key, _, _ := strings.Cut(q, "=")
 		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), key) {
 			t.Errorf("DATABASE_URL %q: %v; want an error naming DATABASE_URL and %s", v, err, key)
 		}
 	}
 	for _, v := range []string{"file:" + dir + "/y.db", dir + "/z.db?cache=private&_busy_timeout=20000", "file:" + dir + "/w.db?_sync=EXTRA"} {
-		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v})); err != nil {
+		if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "DATABASE_URL": v}), quiet); err != nil {
 			t.Errorf("DATABASE_URL %q: %v; want it taken", v, err)
 		}
 	}

@@ -48,7 +48,7 @@ func TestReviewTrustlyEnvByHost(t *testing.T) {
 		{"https://TEST.TRUSTLY.COM/api/1", "test", "https://test.trustly.com"},
 		{"https://trustly-sandbox.example/api/1", "custom", "https://trustly-sandbox.example"},
 	} {
-		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": tt.url})))
+		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": tt.url})), quiet)
 		if err != nil {
 			t.Errorf("%s: %v", tt.url, err)
 			continue
@@ -66,7 +66,7 @@ func TestReviewTrustlyEnvByHost(t *testing.T) {
 		{"sandbox attributes to live", map[string]string{"TRUSTLY_API_URL": "https://api.trustly.com/1/", "TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1"}, "TRUSTLY_SANDBOX_ATTRIBUTES"},
 		{"Trustly over plain http", map[string]string{"TRUSTLY_API_URL": "http://test.trustly.com/api/1"}, "TRUSTLY_API_URL"},
 	} {
-		if _, err := loadConfig(env(reviewTrustlyEnv(t, tt.env))); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := loadConfig(env(reviewTrustlyEnv(t, tt.env)), quiet); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v; want an error containing %q", tt.name, err, tt.want)
 		}
 	}
@@ -78,7 +78,7 @@ func TestReviewTrustlyEnvByHost(t *testing.T) {
 func TestReviewTrustlyTestNeedsHTTPS(t *testing.T) {
 	m := reviewTrustlyEnv(t, nil)
 	delete(m, "CASHIER_BASE_URL") // http://127.0.0.1:3000
-	if _, err := loadConfig(env(m)); err == nil || !strings.Contains(err.Error(), "must be https") {
+	if _, err := loadConfig(env(m), quiet); err == nil || !strings.Contains(err.Error(), "must be https") {
 		t.Errorf("test environment with an http base URL: %v; want an error saying it must be https", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestReviewBaseURLShape(t *testing.T) {
 	dir := t.TempDir()
 	for _, bad := range []string{"https://cashier.example/play", "https://cashier.example/?x=1", "https://cashier.example#top",
 		"https://ops:hunter2@cashier.example", "https://cashier.example:99999", "https://cashier.example;x", "http://:3000"} {
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": bad}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": bad}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_BASE_URL") {
 			t.Errorf("CASHIER_BASE_URL=%q: %v; want an error naming CASHIER_BASE_URL", bad, err)
 		}
@@ -101,7 +101,7 @@ func TestReviewBaseURLShape(t *testing.T) {
 			t.Errorf("CASHIER_BASE_URL=%q: the error shows the password: %v", bad, err)
 		}
 	}
-	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example:8443/"})); err != nil ||
+	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example:8443/"}), quiet); err != nil ||
 		c.BaseURL != "https://cashier.example:8443" {
 		t.Errorf("an origin with a port and a trailing slash: %+v, %v", c, err)
 	}
@@ -137,7 +137,7 @@ func TestReviewConfigErrorsKeepSecrets(t *testing.T) {
 		{"key in a register's _KEY", map[string]string{"CASHIER_PAYNPLAY": "SE=hybrid", "CASHIER_SPELPAUS_URL": "https://spelpaus.example",
 			"CASHIER_SPELPAUS_CERT": cert, "CASHIER_SPELPAUS_KEY": keyPEM}, body},
 	} {
-		_, err := loadConfig(env(reviewTrustlyEnv(t, tt.env)))
+		_, err := loadConfig(env(reviewTrustlyEnv(t, tt.env)), quiet)
 		if err == nil {
 			t.Errorf("%s: no error", tt.name)
 			continue
@@ -148,11 +148,11 @@ func TestReviewConfigErrorsKeepSecrets(t *testing.T) {
 	}
 	// The errors still say which setting is wrong, and what to do about a key.
 	missing := filepath.Join(t.TempDir(), "missing.pem")
-	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PUBLIC_KEY": missing}))); err == nil ||
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PUBLIC_KEY": missing})), quiet); err == nil ||
 		!strings.Contains(err.Error(), "TRUSTLY_PUBLIC_KEY") || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing public key file: %v; want an error naming TRUSTLY_PUBLIC_KEY and saying the file is missing", err)
 	}
-	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PRIVATE_KEY": keyPEM}))); err == nil ||
+	if _, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PRIVATE_KEY": keyPEM})), quiet); err == nil ||
 		!strings.Contains(err.Error(), "holds a key itself") {
 		t.Errorf("a key in TRUSTLY_PRIVATE_KEY: %v; want an error saying to put it in a file", err)
 	}
@@ -197,7 +197,7 @@ func TestReviewConfigCheckoutOrigin(t *testing.T) {
 		{"http://[::1]:8081", "http://[::1]:8081"},
 	} {
 		c, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1",
-			"TRUSTLY_CHECKOUT_ORIGIN": tt.in})))
+			"TRUSTLY_CHECKOUT_ORIGIN": tt.in})), quiet)
 		if err != nil || c.CheckoutOrigin != tt.want {
 			t.Errorf("TRUSTLY_CHECKOUT_ORIGIN=%q: %v; want checkout origin %q", tt.in, err, tt.want)
 		}
@@ -210,7 +210,7 @@ func TestReviewConfigCheckoutOrigin(t *testing.T) {
 		// Trustly's own environments the host must be under trustly.com as well, which
 		// would refuse each of these whatever its shape.
 		_, err := loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1",
-			"TRUSTLY_CHECKOUT_ORIGIN": bad})))
+			"TRUSTLY_CHECKOUT_ORIGIN": bad})), quiet)
 		if err == nil || !strings.Contains(err.Error(), "TRUSTLY_CHECKOUT_ORIGIN") {
 			t.Errorf("TRUSTLY_CHECKOUT_ORIGIN=%q: %v; want an error naming TRUSTLY_CHECKOUT_ORIGIN", bad, err)
 		}
@@ -246,7 +246,7 @@ func TestReviewConfigSandboxCheckoutOrigin(t *testing.T) {
 		for k, v := range tt.env {
 			m[k] = v
 		}
-		c, err := loadConfig(env(m))
+		c, err := loadConfig(env(m), quiet)
 		switch {
 		case tt.ok && err != nil:
 			t.Errorf("%s: %v; want the cashier to start", tt.name, err)
@@ -266,25 +266,25 @@ func TestReviewConfigSandboxCheckoutOrigin(t *testing.T) {
 // included, and checkouts waited for a browser.
 func TestReviewConfigSandboxAttributes(t *testing.T) {
 	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(),
-		"TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1, SandboxScenario=deposit-cancel"}))
+		"TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1, SandboxScenario=deposit-cancel"}), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprint(c.SandboxAttributes); !c.Sandbox() || got != "map[SandboxAutoComplete:1 SandboxScenario:deposit-cancel]" {
 		t.Errorf("embedded sandbox: attributes %s; want SandboxAutoComplete 1 and SandboxScenario deposit-cancel", got)
 	}
-	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()})); err != nil || c.SandboxAttributes != nil {
+	if c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()}), quiet); err != nil || c.SandboxAttributes != nil {
 		t.Errorf("embedded sandbox without TRUSTLY_SANDBOX_ATTRIBUTES: attributes %v, %v; want none", c.SandboxAttributes, err)
 	}
 	for _, bad := range []string{"AutoComplete=1", "SandboxAutoComplete", "SandboxAutoComplete=1,,SandboxShuffle=1"} {
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": bad}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_SANDBOX_ATTRIBUTES": bad}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "TRUSTLY_SANDBOX_ATTRIBUTES") {
 			t.Errorf("embedded sandbox, TRUSTLY_SANDBOX_ATTRIBUTES=%q: %v; want an error naming TRUSTLY_SANDBOX_ATTRIBUTES", bad, err)
 		}
 	}
 	// A sandbox at a custom TRUSTLY_API_URL reads them the same way.
 	c, err = loadConfig(env(reviewTrustlyEnv(t, map[string]string{"TRUSTLY_API_URL": "https://trustly-sandbox.example/api/1",
-		"TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1"})))
+		"TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1"})), quiet)
 	if err != nil || c.TrustlyEnv != "custom" || c.SandboxAttributes["SandboxAutoComplete"] != "1" {
 		t.Errorf("custom sandbox: %v; want SandboxAutoComplete 1", err)
 	}
@@ -299,14 +299,14 @@ func TestReviewConfigMetricsAddr(t *testing.T) {
 	dir := t.TempDir()
 	for _, good := range []string{"", "127.0.0.1:9100", ":9100", "0.0.0.0:9100", "[::1]:9100", "[::]:65535", "localhost:9100",
 		"metrics_exporter.internal:1"} {
-		c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_METRICS_ADDR": good}))
+		c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_METRICS_ADDR": good}), quiet)
 		if err != nil || c.MetricsAddr != good {
 			t.Errorf("CASHIER_METRICS_ADDR=%q: %v; want it taken", good, err)
 		}
 	}
 	for _, bad := range []string{"9100", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:http", "127.0.0.1:+80",
 		"127.0.0.1:9100/metrics", "http://127.0.0.1:9100", "::1:9100", "metrics host:9100", "127.0.0.1;9100"} {
-		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_METRICS_ADDR": bad}))
+		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_METRICS_ADDR": bad}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_METRICS_ADDR") {
 			t.Errorf("CASHIER_METRICS_ADDR=%q: %v; want an error naming CASHIER_METRICS_ADDR", bad, err)
 		}
@@ -341,7 +341,7 @@ func TestReviewConfigAdminOwner(t *testing.T) {
 		}
 	}
 	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_ADMIN_EMAIL": " Owner@Example.com ",
-		"CASHIER_ADMIN_PASSWORD": "long-enough-password"}))
+		"CASHIER_ADMIN_PASSWORD": "long-enough-password"}), quiet)
 	if err != nil || c.AdminEmail != "owner@example.com" {
 		t.Errorf("a good owner: %v, email %q; want it taken, the email as the Staff page keeps it", err, c.AdminEmail)
 	}

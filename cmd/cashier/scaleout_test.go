@@ -44,7 +44,7 @@ func TestScaleOutGeneratedSecretsOnSharedDatabase(t *testing.T) {
 			"TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub, "CASHIER_BASE_URL": "https://cashier.example",
 		}
 		maps.Copy(vars, secrets)
-		return loadConfig(env(vars))
+		return loadConfig(env(vars), quiet)
 	}
 	// The fix: an instance on PostgreSQL refuses to start without each secret set,
 	// naming it, and generates nothing in its data directory.
@@ -65,7 +65,7 @@ func TestScaleOutGeneratedSecretsOnSharedDatabase(t *testing.T) {
 		t.Error("the instances hold different secrets though both were given the same")
 	}
 	// SQLite (one instance) still generates and keeps them.
-	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()})); err != nil {
+	if _, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir()}), quiet); err != nil {
 		t.Errorf("SQLite without secrets: %v; want them generated", err)
 	}
 }

@@ -83,7 +83,7 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 // and the cashier's base URL, then closes the database. Staff accounts call no
 // Trustly method: the client and keys only satisfy cashier.New.
 func withStaffService(getenv func(string) string, log *slog.Logger, do func(svc *cashier.Service, baseURL string) error) error {
-	cfg, err := loadConfig(getenv)
+	cfg, err := loadConfig(getenv, log)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
