@@ -318,7 +318,7 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 			return nil, err
 		}
 	}
-	switch v := getenv("CASHIER_ADMIN_2FA"); v {
+	switch v := getenv("CASHIER_ADMIN_2FA"); strings.ToLower(v) {
 	case "", "optional":
 	case "required":
 		c.Staff.RequireTOTP = true
@@ -453,6 +453,9 @@ func parseSandboxAttributes(v string) (map[string]string, error) {
 		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		if !ok || !strings.HasPrefix(k, "Sandbox") {
 			return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %q is not a Sandbox…=value pair", kv)
+		}
+		if _, dup := attrs[k]; dup {
+			return nil, fmt.Errorf("TRUSTLY_SANDBOX_ATTRIBUTES: %s is given twice", k)
 		}
 		attrs[k] = val
 	}

@@ -45,18 +45,22 @@ func (c *config) loadPayNPlay(getenv func(string) string) error {
 		if cfg.APIKey, err = secret(getenv, prefix+"API_KEY"); err != nil {
 			return err
 		}
-		if cfg.BaseURL == "" {
-			if cfg.APIKey != "" || cfg.CertFile != "" || cfg.KeyFile != "" || cfg.CAFile != "" {
-				return fmt.Errorf("%sURL is required with the other %s* settings", prefix, prefix)
-			}
-			continue
-		}
 		if t := getenv(prefix + "TIMEOUT"); t != "" {
 			d, err := time.ParseDuration(t)
 			if err != nil || d < 100*time.Millisecond || d > 30*time.Second {
 				return fmt.Errorf("%sTIMEOUT %q: want a duration from 100ms to 30s, such as 3s", prefix, t)
 			}
 			cfg.Timeout = d
+		}
+		if cfg.BaseURL == "" {
+			// A setting of a register without its URL configures nothing: a
+			// mistake (the URL's name misspelt, or left out), not to be ignored.
+			for _, name := range []string{"API_KEY", "CERT", "KEY", "CA", "TIMEOUT"} {
+				if getenv(prefix+name) != "" || (name == "API_KEY" && cfg.APIKey != "") {
+					return fmt.Errorf("%s%s is set without %sURL: set the register's URL, or leave its other settings unset", prefix, name, prefix)
+				}
+			}
+			continue
 		}
 		x, err := r.open(cfg)
 		if err != nil {
@@ -71,7 +75,11 @@ func (c *config) loadPayNPlay(getenv func(string) string) error {
 		if _, ok := models.Markets[country]; !ok {
 			return fmt.Errorf("CASHIER_EXCLUSIONS_NONE: %q is not a market we serve (%s)", country, strings.Join(slices.Sorted(maps.Keys(models.Markets)), ", "))
 		}
-		if _, dup := byCountry[country]; dup {
+		x, dup := byCountry[country]
+		switch _, none := x.(exclusions.None); {
+		case none:
+			return fmt.Errorf("CASHIER_EXCLUSIONS_NONE: %s is named twice", country)
+		case dup:
 			return fmt.Errorf("CASHIER_EXCLUSIONS_NONE: %s has a register configured", country)
 		}
 		byCountry[country] = exclusions.None{}

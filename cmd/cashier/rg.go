@@ -22,7 +22,7 @@ func parseRealityCheck(s string) (map[string]time.Duration, error) {
 		return nil, nil
 	}
 	interval := func(v string) (time.Duration, error) {
-		if v = strings.TrimSpace(v); v == "off" {
+		if v = strings.TrimSpace(v); strings.EqualFold(v, "off") {
 			return 0, nil
 		}
 		d, err := time.ParseDuration(v)
