@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
@@ -22,6 +23,10 @@ var checkoutAttrs = []string{"Currency", "Amount", "SuggestedMinAmount", "Sugges
 	"ShippingAddressCountry", "ShippingAddressPostalCode", "ShippingAddressPostalcode", "ShippingAddressCity",
 	"ShippingAddressLine1", "ShippingAddressLine2", "ShippingAddress", "RecipientInformation",
 	"RequestDirectDebitMandate", "QuickDeposit", "ChargeAccountID"}
+
+// depositOnlyAttrs are the checkout attributes of a Deposit that SelectAccount
+// refuses (623).
+var depositOnlyAttrs = []string{"Amount", "Currency", "SuggestedMinAmount", "SuggestedMaxAmount", "ShopperStatement"}
 
 var depositSpec = &methodSpec{
 	keys:     []string{"NotificationURL", "EndUserID", "MessageID"},
@@ -43,6 +48,17 @@ var depositSpec = &methodSpec{
 		if !currencies[cur] {
 			return fail(trustly.CodeInvalidCurrencyCode, "unsupported Currency "+cur)
 		}
+		// Amount fixes the amount, the suggested bounds frame one the player types:
+		// never both (API.md §4.1), and the bounds the right way round.
+		lo, hi := c.attr("SuggestedMinAmount"), c.attr("SuggestedMaxAmount")
+		if c.attr("Amount") != "" && (lo != "" || hi != "") {
+			return fail(trustly.CodeInvalidOrderAttribute, "Amount is not combined with SuggestedMinAmount or SuggestedMaxAmount")
+		}
+		if l, _ := parseAmount(lo, cur); hi != "" && lo != "" {
+			if h, _ := parseAmount(hi, cur); l > h {
+				return fail(trustly.CodeInvalidOrderAttribute, "SuggestedMinAmount is above SuggestedMaxAmount")
+			}
+		}
 		return checkCheckoutAttrs(c)
 	},
 	run: func(s *Sandbox, ctx context.Context, c *call) (any, *apiError) {
@@ -57,6 +73,13 @@ var selectAccountSpec = &methodSpec{
 	formats: func(s *Sandbox, c *call) *apiError {
 		if aerr := checkCommon(c); aerr != nil {
 			return aerr
+		}
+		// No money moves: SelectAccount takes none of a Deposit's amount,
+		// currency or statement attributes (API.md §4.5).
+		for _, f := range depositOnlyAttrs {
+			if c.attrs[f] != nil {
+				return fail(trustly.CodeInvalidParameters, "SelectAccount takes no "+f)
+			}
 		}
 		return checkCheckoutAttrs(c)
 	},
@@ -118,6 +141,12 @@ func (s *Sandbox) checkoutOrder(ctx context.Context, c *call, kind OrderKind) (a
 		}
 		if kyc && !s.cfg.PayNPlay {
 			aerr = fail(trustly.CodePayAndPlayNotAllowed, "Pay N Play is not enabled for this merchant")
+			return nil
+		}
+		// Trustly offers Pay N Play in a few countries only; a Country left out is
+		// picked by the player in the checkout, among them.
+		if country := c.attr("Country"); kyc && country != "" && !slices.Contains(trustly.PayNPlayCountries, country) {
+			aerr = fail(trustly.CodePayAndPlayNotAllowed, "Pay N Play is not offered in "+country)
 			return nil
 		}
 		if directDebit(c) {

@@ -66,7 +66,13 @@ func (c *Client) Deposit(ctx context.Context, p DepositParams) (DepositResult, e
 	if p.Amount != "" && (p.SuggestedMinAmount != "" || p.SuggestedMaxAmount != "") {
 		ch.fail("Amount", "must not be combined with SuggestedMinAmount or SuggestedMaxAmount")
 	}
+	if lo, ok := minorUnits(p.SuggestedMinAmount); ok {
+		if hi, ok := minorUnits(p.SuggestedMaxAmount); ok && lo > hi {
+			ch.fail("SuggestedMinAmount", "%s is above SuggestedMaxAmount %s", p.SuggestedMinAmount, p.SuggestedMaxAmount)
+		}
+	}
 	ch.rule("Country", p.Country, country)
+	ch.payNPlayCountry(p.RequestKYC, p.Country)
 	ch.rule("Locale", p.Locale, locale)
 	ch.rule("IP", p.IP, ipAddress)
 	ch.rule("SuccessURL", p.SuccessURL, webURL)

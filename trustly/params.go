@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,6 +61,26 @@ func (c *checks) err() error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w: %s", c.method, ErrInvalidParams, strings.Join(c.problems, "; "))
+}
+
+// payNPlayCountry records a problem when RequestKYC goes with a Country where
+// Trustly offers no Pay N Play (732); without a Country the player picks one in
+// the checkout.
+func (c *checks) payNPlayCountry(kyc bool, country string) {
+	if kyc && country != "" && !slices.Contains(PayNPlayCountries, country) {
+		c.fail("RequestKYC", "with Country %s: Trustly offers Pay N Play in %s only", country, strings.Join(PayNPlayCountries, ", "))
+	}
+}
+
+// minorUnits is s, an amount the amount rule takes ("100.00"), in minor units.
+func minorUnits(s string) (int64, bool) {
+	if amount(s) != nil {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	w, err := strconv.ParseInt(whole, 10, 64)
+	f, ferr := strconv.ParseInt(frac, 10, 64)
+	return w*100 + f, err == nil && ferr == nil
 }
 
 // amount is Trustly's rule for sent amounts (615): decimal text with a dot and
@@ -319,3 +341,7 @@ func acceptedResult(method string, data any) (orderID string, err error) {
 	}
 	return orderID, nil
 }
+
+// PayNPlayCountries are the countries where Trustly offers Pay N Play (API.md §8):
+// RequestKYC with a Country outside them is refused (732).
+var PayNPlayCountries = []string{"SE", "FI", "EE", "NL"}

@@ -46,6 +46,7 @@ func (c *Client) SelectAccount(ctx context.Context, p SelectAccountParams) (Sele
 	ch.need("MessageID", p.MessageID)
 	ch.rule("Locale", p.Locale, locale)
 	ch.rule("Country", p.Country, country)
+	ch.payNPlayCountry(p.RequestKYC, p.Country)
 	ch.rule("IP", p.IP, ipAddress)
 	ch.rule("SuccessURL", p.SuccessURL, webURL)
 	ch.rule("FailURL", p.FailURL, webURL)

@@ -1,6 +1,11 @@
 package paynplay
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/trustly"
+)
 
 func TestParseModes(t *testing.T) {
 	for _, tt := range []struct {
@@ -66,5 +71,17 @@ func TestModesFor(t *testing.T) {
 	}
 	if (Modes(nil)).Enabled("SE") {
 		t.Error("nil Modes enable SE")
+	}
+}
+
+// TestMarketsAreTrustlys: every market the cashier can turn Pay N Play on in is
+// one where Trustly offers it (trustly.PayNPlayCountries), so no Pay N Play
+// Deposit the cashier makes carries a Country that Trustly, and the client before
+// it, refuses (732).
+func TestMarketsAreTrustlys(t *testing.T) {
+	for _, m := range Markets {
+		if !slices.Contains(trustly.PayNPlayCountries, m) {
+			t.Errorf("market %s: Trustly offers Pay N Play in %v only", m, trustly.PayNPlayCountries)
+		}
 	}
 }
