@@ -65,6 +65,11 @@ var sqliteSettings = []sqliteSetting{
 	{names: []string{"_synchronous", "_sync"}, value: "FULL", ok: oneOf("FULL", "2", "EXTRA", "3"), want: "FULL (or EXTRA)", keep: true},
 	{names: []string{"_locking_mode", "_locking"}, ok: oneOf("NORMAL"), want: "NORMAL: other connections (reads, backups) share the file", keep: true},
 	{names: []string{"_query_only"}, ok: oneOf("0", "off", "false", "no"), want: "to write", keep: true},
+	// SQLite's own URI parameters: a file opened read-only, or as one nothing
+	// changes (no locks taken), takes no deposit, and a start on one failed only
+	// at its first write, without naming the setting.
+	{names: []string{"mode"}, ok: oneOf("rwc", "rw", "memory"), want: "to write (mode rwc, rw or memory)", keep: true},
+	{names: []string{"immutable"}, ok: oneOf("0", "off", "false", "no"), want: "to write, sharing the file with other connections", keep: true},
 }
 
 // oneOf accepts the values listed, in any case.

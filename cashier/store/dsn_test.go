@@ -76,7 +76,8 @@ func TestSQLiteURLKeepsSafetySettings(t *testing.T) {
 func TestSQLiteURLContradictingSafetyRefused(t *testing.T) {
 	dir := t.TempDir()
 	for _, q := range []string{"_journal_mode=DELETE", "_journal=MEMORY", "_synchronous=NORMAL", "_sync=OFF",
-		"_foreign_keys=0", "_fk=false", "_txlock=deferred", "_busy_timeout=0", "_timeout=soon", "_locking_mode=EXCLUSIVE", "_query_only=1"} {
+		"_foreign_keys=0", "_fk=false", "_txlock=deferred", "_busy_timeout=0", "_timeout=soon", "_locking_mode=EXCLUSIVE", "_query_only=1",
+		"mode=ro", "immutable=1"} {
 		path := filepath.Join(dir, "refused.db")
 		_, err := store.Open("file:"+path+"?"+q, slog.New(slog.DiscardHandler))
 		key, _, _ := strings.Cut(q, "=")
