@@ -23,7 +23,10 @@ const (
 	// other account to choose nor one to add by hand.
 	msgPayNPlayAccountRemoved = "Withdrawals go back to the bank account you last deposited from, and it has been removed from your bank accounts. Make a deposit from your account again first."
 	msgPayNPlayAccountFailed  = "A payout to the bank account you last deposited from failed at the bank. Withdrawals go back to the account you deposit from: make a deposit from your correct account first."
-	msgPayNPlayEnded          = "The checkout ended before it was completed. No money was moved."
+	// The player deposited, but the account notification said verified "0": the
+	// account waits for the bank, and support can refund the deposits meanwhile.
+	msgPayNPlayAccountUnverified = "Withdrawals go back to the bank account you last deposited from, and your bank has not verified it yet. You can withdraw once it is verified; if that takes long, please contact support."
+	msgPayNPlayEnded             = "The checkout ended before it was completed. No money was moved."
 )
 
 // Pay N Play return paths: the checkout sends the player to one of these with
@@ -130,6 +133,21 @@ func depositAccount(ctx context.Context, db *gorm.DB, playerID int64) (models.Ba
 		playerID, models.AccountFromDeposit, true, false).Order("updated_at DESC, id DESC").Limit(1).Find(&account).Error
 	if err != nil {
 		return models.BankAccount{}, false, fmt.Errorf("deposit account of player %d: %w", playerID, err)
+	}
+	return account, account.ID != 0, nil
+}
+
+// DepositAccountWaiting is the bank account the player most recently deposited
+// from whose account notification said verified "0" (not removed), when they have
+// no verified one: the money came, but the bank has not verified the account, so
+// a pure market's withdrawal page and PayNPlayPayout say that it waits, rather
+// than that the account is not known yet.
+func (s *Service) DepositAccountWaiting(ctx context.Context, player models.Player) (models.BankAccount, bool, error) {
+	var account models.BankAccount
+	err := s.db.WithContext(ctx).Where("player_id = ? AND source = ? AND verified = ? AND removed = ?",
+		player.ID, models.AccountFromDeposit, false, false).Order("updated_at DESC, id DESC").Limit(1).Find(&account).Error
+	if err != nil {
+		return models.BankAccount{}, false, fmt.Errorf("unverified deposit accounts of player %d: %w", player.ID, err)
 	}
 	return account, account.ID != 0, nil
 }
@@ -363,8 +381,9 @@ func (s *Service) orderMarket(tx *gorm.DB, order models.Order, player *models.Pl
 // from (closed loop, the pure model): one AccountPayout, no choice of account. It
 // is RequestPayoutOnce to that account with the form's token, with its checks and
 // approval limit; without a verified deposit account it fails with a
-// *models.Problem that says why: none yet, the one the form named removed since,
-// or a payout to it failed at the bank since (a form loaded before).
+// *models.Problem that says why: none yet, one the bank has not verified yet, the
+// one the form named removed since, or a payout to it failed at the bank since (a
+// form loaded before).
 func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, token string, amount models.Money) (models.Order, error) {
 	account, ok, err := depositAccount(ctx, s.db, player.ID)
 	if err != nil {
@@ -374,6 +393,13 @@ func (s *Service) PayNPlayPayout(ctx context.Context, player models.Player, toke
 	case ok && account.PayoutFailure != "":
 		return models.Order{}, models.ProblemT("", "problem.paynplay_account_failed", msgPayNPlayAccountFailed)
 	case !ok:
+		_, waiting, err := s.DepositAccountWaiting(ctx, player)
+		if err != nil {
+			return models.Order{}, fmt.Errorf("pay n play payout: %w", err)
+		}
+		if waiting {
+			return models.Order{}, models.ProblemT("", "problem.paynplay_account_unverified", msgPayNPlayAccountUnverified)
+		}
 		removed, err := s.DepositAccountRemoved(ctx, player)
 		switch {
 		case err != nil:

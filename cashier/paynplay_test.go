@@ -527,3 +527,56 @@ func TestPayNPlayPayoutStaleForm(t *testing.T) {
 		}
 	})
 }
+
+// TestPayNPlayPayoutUnverifiedAccount: a pure market's payout goes to the account
+// deposited from, which must be verified. A deposit whose account notification
+// said verified "0" left the player with money and no account to pay it to, and
+// PayNPlayPayout refused with "… we do not know it yet. Make a deposit first.",
+// which the player had just done. It says the account waits for the bank's
+// verification and that support can help; once a later account notification of
+// the account says "1", the payout goes to it.
+func TestPayNPlayPayoutUnverifiedAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := pnpEnv(t, db, "pure")
+		amount := models.Money{Minor: 10000, Currency: "EUR"}
+		svc := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "fi-adult",
+			"SandboxScenario": string(sandbox.ScenarioDepositAccountUnverified)})
+		order, err := svc.StartPayNPlay(e.ctx, &amount, "FI", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := *e.pnpDone(order).Player
+		e.waitFor("the deposit's account", func() bool {
+			accounts, _ := e.svc.BankAccounts(e.ctx, p)
+			return len(accounts) == 1
+		})
+		if got := e.balance(models.PlayerWallet(p.ID), "EUR"); got != 10000 {
+			t.Fatalf("balance %d after the deposit; want 10000", got)
+		}
+		_, err = e.svc.PayNPlayPayout(e.ctx, p, "", models.Money{Minor: 2000, Currency: "EUR"})
+		var problem *models.Problem
+		if !errors.As(err, &problem) || problem.ID != "problem.paynplay_account_unverified" {
+			t.Fatalf("payout to the unverified account: %v; want problem.paynplay_account_unverified", err)
+		}
+		if strings.Contains(problem.Message, "do not know it yet") || !strings.Contains(problem.Message, "contact support") {
+			t.Errorf("refusal %q", problem.Message)
+		}
+		if got := e.balance(models.PlayerWallet(p.ID), "EUR"); got != 10000 {
+			t.Errorf("balance %d after the refused payout; want 10000", got)
+		}
+
+		// The next deposit from the account brings verified "1": payouts go to it.
+		order, err = e.as("fi-adult").StartPayNPlay(e.ctx, &amount, "FI", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.pnpDone(order)
+		e.waitFor("the account verified", func() bool {
+			accounts, _ := e.svc.BankAccounts(e.ctx, p)
+			return len(accounts) == 1 && accounts[0].Verified
+		})
+		if _, err := e.svc.PayNPlayPayout(e.ctx, p, "", models.Money{Minor: 2000, Currency: "EUR"}); err != nil {
+			t.Errorf("payout once the account is verified: %v", err)
+		}
+	})
+}

@@ -118,3 +118,60 @@ func TestPayNPlayPayoutRemovedAccount(t *testing.T) {
 		t.Errorf("%d payouts; want none", n)
 	}
 }
+
+// TestPayNPlayPayoutToUnverifiedAccount: in a pure market payouts go only to the
+// account the player deposited from. When the deposit's account notification
+// says verified "0" (the bank has not verified the account), the money is booked
+// but the account is not offered for payouts, and the withdrawal page said "… we
+// do not know it yet. Make a deposit first." to a player who had just deposited
+// from it. It names the account, says that it waits for the bank's verification
+// and that support can help if that takes long; the form sent anyway is refused
+// with the same, and no payout is made.
+func TestPayNPlayPayoutToUnverifiedAccount(t *testing.T) {
+	lv := startLive(t, liveOptions{Setup: withPayNPlay(t, "pure"), Extra: map[string]string{"SandboxAutoComplete": "1",
+		"SandboxPerson": "fi-adult", "SandboxScenario": string(sandbox.ScenarioDepositAccountUnverified)}})
+	cl := lv.client()
+	id := startPayNPlay(cl, "FI", "50")
+	if out := lv.waitDecision(id); out.State != cashier.PayNPlayReady {
+		t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for lv.countRows(&models.BankAccount{}, "1 = 1") == 0 ||
+		lv.countRows(&models.Order{}, "message_id = ? AND status = ?", id, models.OrderCredited) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s not credited with its account after 10 s", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := lv.countRows(&models.BankAccount{}, "verified = ?", true); n != 0 {
+		t.Fatalf("%d verified accounts; want the deposit's account unverified", n)
+	}
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)).wantStatus(http.StatusSeeOther)
+
+	accounts := cl.get("/bank-accounts").wantStatus(http.StatusOK)
+	if !accounts.has("account-waiting") {
+		t.Errorf("the bank accounts page does not say the account waits for the bank:\n%s", accounts.Body)
+	}
+	page := cl.get("/payout").wantStatus(http.StatusOK)
+	if page.has("payout-form") {
+		t.Error("a withdrawal form to an unverified account")
+	}
+	var account models.BankAccount
+	if err := lv.DB.Take(&account).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := "Withdrawals go back to the bank account you last deposited from, " + account.Label() +
+		", and your bank has not verified it yet. You can withdraw once it is verified; if that takes long, please contact support."
+	if got := page.text("no-deposit-account"); got != want {
+		t.Errorf("withdrawal page says %q; want %q", got, want)
+	}
+	const refused = "Withdrawals go back to the bank account you last deposited from, and your bank has not verified it yet. " +
+		"You can withdraw once it is verified; if that takes long, please contact support."
+	r := cl.submit("/payout", url.Values{"amount": {"20"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, refused) {
+		t.Errorf("the form sent anyway: %d, without %q\n%s", r.Status, refused, r.Body)
+	}
+	if n := lv.countRows(&models.Order{}, "kind = ?", models.OrderPayout); n != 0 {
+		t.Errorf("%d payouts; want none", n)
+	}
+}

@@ -70,6 +70,11 @@ func payoutView(c *fiber.Ctx, svc *cashier.Service, form views.PayoutForm) (view
 			if a, ok := latestDepositAccount(all); ok && a.PayoutFailure != "" {
 				form.DepositAccountFailed = tr(c, "paynplay.account_failed", "Account", a.Label(),
 					"Reason", payoutFailureText(c, a.PayoutFailure))
+			} else if a, waiting, err := svc.DepositAccountWaiting(c.UserContext(), player); err != nil {
+				return views.PayoutPage{}, err
+			} else if waiting {
+				// Nor while the bank has not verified it: the money came from it.
+				form.DepositAccountFailed = tr(c, "paynplay.account_unverified", "Account", a.Label())
 			} else if removed, err := svc.DepositAccountRemoved(c.UserContext(), player); err != nil {
 				return views.PayoutPage{}, err
 			} else if removed {

@@ -440,7 +440,7 @@ func (s *Sandbox) complete(tx *gorm.DB, o *Order) error {
 		}
 		notes = []note{{method: trustly.MethodAccount, data: acc}}
 	} else {
-		acc, err := s.accountData(tx, o, true)
+		acc, err := s.accountData(tx, o, sc != ScenarioDepositAccountUnverified)
 		if err != nil {
 			return err
 		}

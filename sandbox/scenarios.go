@@ -5,17 +5,18 @@ package sandbox
 type Scenario string
 
 const (
-	ScenarioDepositOK               Scenario = "deposit-ok"                    // pending, credit, account
-	ScenarioDepositDelayed          Scenario = "deposit-delayed"               // pending now; credit, account after LateDelay
-	ScenarioDepositCancel           Scenario = "deposit-cancel"                // the player abandons: cancel
-	ScenarioDepositCreditThenDebit  Scenario = "deposit-credit-then-debit"     // Trustly's D1: pending, credit, account, debit
-	ScenarioDepositCreditBeforePend Scenario = "deposit-credit-before-pending" // credit, pending, account
-	ScenarioDepositDuplicateCredit  Scenario = "deposit-duplicate-credit"      // pending, credit, the same credit again, account
-	ScenarioSelectOK                Scenario = "select-ok"                     // account, verified "1"
-	ScenarioSelectUnverified        Scenario = "select-unverified"             // account, verified "0"
-	ScenarioSelectCancel            Scenario = "select-cancel"                 // cancel
-	ScenarioKYCAbortUnderage        Scenario = "kyc-abort-underage"            // kyc with abort "1", abortmessage "underage"; then cancel
-	ScenarioKYCAbortUnverified      Scenario = "kyc-abort-unverified"          // kyc with abort "1", abortmessage "unverified"; then cancel
+	ScenarioDepositOK                Scenario = "deposit-ok"                    // pending, credit, account
+	ScenarioDepositDelayed           Scenario = "deposit-delayed"               // pending now; credit, account after LateDelay
+	ScenarioDepositCancel            Scenario = "deposit-cancel"                // the player abandons: cancel
+	ScenarioDepositCreditThenDebit   Scenario = "deposit-credit-then-debit"     // Trustly's D1: pending, credit, account, debit
+	ScenarioDepositCreditBeforePend  Scenario = "deposit-credit-before-pending" // credit, pending, account
+	ScenarioDepositDuplicateCredit   Scenario = "deposit-duplicate-credit"      // pending, credit, the same credit again, account
+	ScenarioDepositAccountUnverified Scenario = "deposit-account-unverified"    // pending, credit, account with verified "0"
+	ScenarioSelectOK                 Scenario = "select-ok"                     // account, verified "1"
+	ScenarioSelectUnverified         Scenario = "select-unverified"             // account, verified "0"
+	ScenarioSelectCancel             Scenario = "select-cancel"                 // cancel
+	ScenarioKYCAbortUnderage         Scenario = "kyc-abort-underage"            // kyc with abort "1", abortmessage "underage"; then cancel
+	ScenarioKYCAbortUnverified       Scenario = "kyc-abort-unverified"          // kyc with abort "1", abortmessage "unverified"; then cancel
 	// ScenarioKYCFinishIgnored: the payer's bank pays although the merchant
 	// answered the kyc FINISH (ours, a stand-in: API.md §5.5 leaves what Trustly
 	// does after a late or lost answer UNKNOWN): the checkout goes on as after
@@ -51,6 +52,7 @@ var Scenarios = []ScenarioInfo{
 	{ScenarioDepositCreditThenDebit, moneyIn, "D1: complete order but fail and debit immediately after crediting: pending, credit, account, debit."},
 	{ScenarioDepositCreditBeforePend, moneyIn, "credit arrives before pending: credit, pending, account."},
 	{ScenarioDepositDuplicateCredit, moneyIn, "The credit is delivered twice with the same notificationid: pending, credit, credit, account."},
+	{ScenarioDepositAccountUnverified, moneyIn, "Deposit succeeds, but the bank has not verified the account it came from: pending, credit, account with verified 0."},
 	{ScenarioSelectOK, []OrderKind{KindSelectAccount}, "Account selected and verified: account with verified 1."},
 	{ScenarioSelectUnverified, []OrderKind{KindSelectAccount}, "Account selected but not verified: account with verified 0."},
 	{ScenarioSelectCancel, []OrderKind{KindSelectAccount}, "The player abandons the account selection: cancel."},

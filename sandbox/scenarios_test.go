@@ -33,6 +33,7 @@ func TestDepositScenarios(t *testing.T) {
 		{sandbox.ScenarioDepositCreditThenDebit, []string{"pending", "credit", "account", "debit"}, 0},
 		{sandbox.ScenarioDepositCreditBeforePend, []string{"credit", "pending", "account"}, 10000},
 		{sandbox.ScenarioDepositDuplicateCredit, []string{"pending", "credit", "credit", "account"}, 10000},
+		{sandbox.ScenarioDepositAccountUnverified, []string{"pending", "credit", "account"}, 10000},
 		{sandbox.ScenarioMerchantUnreachable, []string{"pending", "credit", "account"}, 10000},
 		{sandbox.ScenarioSlowAPI, []string{"pending", "credit", "account"}, 10000},
 		{sandbox.ScenarioKYCAbortUnderage, []string{"kyc", "cancel"}, 0},
@@ -59,7 +60,7 @@ func TestDepositScenarios(t *testing.T) {
 			if !slices.Equal(sandboxtest.Methods(got), tt.want) {
 				t.Fatalf("notifications %v, want %v", sandboxtest.Methods(got), tt.want)
 			}
-			checkNotifications(t, got, res.OrderID, p)
+			checkNotifications(t, got, res.OrderID, p, tt.scenario != sandbox.ScenarioDepositAccountUnverified)
 			if tt.scenario == sandbox.ScenarioDepositDuplicateCredit && got[1].ID() != got[2].ID() {
 				t.Errorf("duplicate credit has notificationid %s then %s, want the same", got[1].ID(), got[2].ID())
 			}
@@ -74,7 +75,8 @@ func TestDepositScenarios(t *testing.T) {
 }
 
 // checkNotifications checks the fields API.md §5 promises for each method.
-func checkNotifications(t *testing.T, got []*trustly.Notification, orderID string, p trustly.DepositParams) {
+// An account notification says verified "1" when verified, else "0".
+func checkNotifications(t *testing.T, got []*trustly.Notification, orderID string, p trustly.DepositParams, verified bool) {
 	t.Helper()
 	for _, n := range got {
 		for k, v := range n.Tree {
@@ -94,7 +96,7 @@ func checkNotifications(t *testing.T, got []*trustly.Notification, orderID strin
 				t.Errorf("%s: %v", n.Method, err)
 			}
 		case *trustly.AccountData:
-			if len(d.AccountID) != 10 || !d.Verified || d.Attributes["descriptor"] == "" || d.Attributes["bank"] == "" {
+			if len(d.AccountID) != 10 || d.Verified != verified || d.Attributes["descriptor"] == "" || d.Attributes["bank"] == "" {
 				t.Errorf("account = %+v", d)
 			}
 		case *trustly.CancelData:
