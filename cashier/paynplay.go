@@ -218,18 +218,27 @@ const (
 // after the bank app, a redirect lost, a shared computer). It counts from the
 // decision, not from the order, so a player slow at the bank within the checkout's
 // life still has the whole window; an order without a decision time counts from
-// its creation.
+// its creation. Whatever the decision's time, the order signs in only within
+// twice the window of its creation (signInOrderAge): a kyc comes during the
+// checkout, so one decided later than the checkout's life is a late delivery
+// (Trustly retrying after an answer was lost, the cashier down), and whoever opens
+// the return URL then in the browser that started the order is not the checkout's
+// return either.
 func (s *Service) signInWindow() time.Duration { return s.cfg.checkoutExpiry() }
 
+// signInOrderAge is how old a Pay N Play order may be and still sign its browser
+// in: the checkout's life, in which its kyc comes, and signInWindow after it.
+func (s *Service) signInOrderAge() time.Duration { return 2 * s.signInWindow() }
+
 // signInOver reports whether order can no longer sign a browser in at now because
-// its kyc decision (or, without one, the order) is older than signInWindow. The
-// claim's UPDATE says the same in SQL.
+// its kyc decision (or, without one, the order) is older than signInWindow, or the
+// order older than signInOrderAge. The claim's UPDATE says the same in SQL.
 func (s *Service) signInOver(order models.Order, now time.Time) bool {
 	from := order.CreatedAt
 	if order.KYCAt != nil {
 		from = *order.KYCAt
 	}
-	return now.Sub(from) > s.signInWindow()
+	return now.Sub(from) > s.signInWindow() || now.Sub(order.CreatedAt) > s.signInOrderAge()
 }
 
 // ClaimPayNPlaySignIn records that the Pay N Play order orderID signs its browser
@@ -237,7 +246,8 @@ func (s *Service) signInOver(order models.Order, now time.Time) bool {
 // binding to the browser that started it lives in that browser's cookie, and a
 // copy of the cookie taken before the sign-in stays valid; without this claim it
 // would sign the player in again, in any browser, even after they logged out. And
-// only within Config.CheckoutExpiry of its kyc decision (signInWindow; SignInExpired after that): the
+// only within Config.CheckoutExpiry of its kyc decision, and twice that of the
+// order however late its kyc came (signInWindow; SignInExpired after that): the
 // cookie lives 12 hours from its last write, far longer than any checkout. One
 // conditional UPDATE holds both, so that of two requests at once only one signs
 // in, and no instance of the cashier signs in late, whatever it read before.
@@ -253,6 +263,7 @@ func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (SignI
 		res := tx.Model(&models.Order{}).
 			Where("id = ? AND pay_n_play = ? AND signed_in_at IS NULL", orderID, true).
 			Where("COALESCE(kyc_at, created_at) >= ?", now.Add(-s.signInWindow())).
+			Where("created_at >= ?", now.Add(-s.signInOrderAge())).
 			Update("signed_in_at", now)
 		if res.Error != nil || res.RowsAffected != 1 {
 			return res.Error

@@ -34,7 +34,8 @@ func pnpExpiryService(t *testing.T, db *gorm.DB, expiry time.Duration) *cashier.
 
 // TestPayNPlaySignInExpires: an order whose kyc said CONTINUE signs its browser in
 // only within the checkout expiry (30 minutes, or Config.CheckoutExpiry) of that
-// decision, or of the order when no decision time is stored. After that
+// decision, or of the order when no decision time is stored, and within twice
+// that of the order however late its kyc was decided. After that
 // PayNPlayResult says expired, with no player, and the claim refuses it even when
 // the result was read in time: the bound is in the claim's UPDATE. An order that
 // signed in stays ready for its player (Back after the sign-in), and its claim is
@@ -64,6 +65,15 @@ func TestPayNPlaySignInExpires(t *testing.T) {
 				state: cashier.PayNPlayReady, claim: cashier.SignInClaimed},
 			{name: "no kyc time, order 31 minutes old", made: 31 * time.Minute,
 				state: cashier.PayNPlayExpired, claim: cashier.SignInExpired},
+			// A kyc comes while the player is in the checkout, which lives as long as
+			// the expiry: one decided later is a late delivery (Trustly retrying
+			// after an answer was lost), and its browser's return is no checkout's.
+			{name: "kyc a minute ago, order 59 minutes old", kycAgo: time.Minute, made: 59 * time.Minute,
+				state: cashier.PayNPlayReady, claim: cashier.SignInClaimed},
+			{name: "kyc a minute ago, order 61 minutes old", kycAgo: time.Minute, made: 61 * time.Minute,
+				state: cashier.PayNPlayExpired, claim: cashier.SignInExpired},
+			{name: "kyc a minute ago, order three hours old", kycAgo: time.Minute, made: 3 * time.Hour,
+				state: cashier.PayNPlayExpired, claim: cashier.SignInExpired},
 			{name: "read in time, claimed too late", kycAgo: time.Minute, made: time.Minute, later: 31 * time.Minute,
 				state: cashier.PayNPlayReady, claim: cashier.SignInExpired},
 			{name: "signed in, six hours on", claimed: true, kycAgo: 6 * time.Hour, made: 6 * time.Hour,
@@ -71,6 +81,8 @@ func TestPayNPlaySignInExpires(t *testing.T) {
 			{name: "CheckoutExpiry 5m, kyc 4 minutes ago", svc: short, kycAgo: 4 * time.Minute, made: 4 * time.Minute,
 				state: cashier.PayNPlayReady, claim: cashier.SignInClaimed},
 			{name: "CheckoutExpiry 5m, kyc 6 minutes ago", svc: short, kycAgo: 6 * time.Minute, made: 6 * time.Minute,
+				state: cashier.PayNPlayExpired, claim: cashier.SignInExpired},
+			{name: "CheckoutExpiry 5m, kyc a minute ago, order 11 minutes old", svc: short, kycAgo: time.Minute, made: 11 * time.Minute,
 				state: cashier.PayNPlayExpired, claim: cashier.SignInExpired},
 		} {
 			t.Run(tt.name, func(t *testing.T) {

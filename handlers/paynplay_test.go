@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -717,6 +718,98 @@ func TestPayNPlaySignInExpires(t *testing.T) {
 				t.Errorf("balance after the next login %q; want SEK 100.00, the deposit whose sign-in expired", got)
 			}
 		})
+	}
+}
+
+// TestPayNPlayLateKYCSignsInNobody: a kyc comes while the player is in the
+// checkout, which lives 30 minutes; one the cashier decides hours after the order
+// began is a late delivery (Trustly retrying after an answer was lost). The
+// sign-in window counted from the decision alone, so the browser that started
+// the order, with its cookie's binding good for 12 hours, was signed in as the
+// bank's person by whoever opened the success URL then (the next person at a
+// shared computer). Its deposit is booked as any, and the page says the login
+// has expired (410).
+func TestPayNPlayLateKYCSignsInNobody(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) {
+		withPayNPlay(t, "pure")(s)
+		s.Cashier.Now = clock.Now
+	}})
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "100")
+	clock.Advance(2 * time.Hour)
+	lv.checkoutStep(id, "bank", url.Values{"bank": {"SE|SEB"}})
+	lv.checkoutStep(id, "login", url.Values{"person": {"se-adult"}}) // the kyc
+	if out := lv.waitDecision(id); out.Order.KYCOutcome != models.KYCContinue {
+		t.Fatalf("decision %s %q; want continue", out.Order.KYCOutcome, out.Message)
+	}
+	lv.checkoutAfterKYC(id)
+	lv.checkoutStep(id, "account", url.Values{"account": {"0"}})
+	lv.checkoutStep(id, "confirm", url.Values{}) // the deposit's notifications
+	order := lv.waitStatus(id, models.OrderCredited)
+	success := cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)
+	page := cl.get(success).wantStatus(http.StatusGone)
+	if got, want := page.text("refusal"), "This login has expired, so it cannot log you in any more. Your money is safe: log in with your bank to continue."; got != want {
+		t.Errorf("success page says %q; want %q", got, want)
+	}
+	if r := cl.get("/cashier"); r.Status == http.StatusOK {
+		t.Fatal("a late kyc's order signed the browser in")
+	}
+	if lv.order(id).SignedInAt != nil {
+		t.Error("the late kyc's sign-in was claimed")
+	}
+	if got := lv.wallet(models.Player{ID: order.PlayerID, Currency: "SEK"}); got.Minor != 10000 {
+		t.Errorf("wallet %s; want the deposit's 100.00", got)
+	}
+}
+
+// checkoutStep posts one step of the sandbox's checkout of the order (bank,
+// login, account, confirm, cancel), as the player's click does.
+func (lv *liveApp) checkoutStep(messageID, name string, form url.Values) {
+	lv.t.Helper()
+	u, err := url.Parse(lv.order(messageID).CheckoutURL)
+	if err != nil || u.Host == "" {
+		lv.t.Fatalf("order %s has no checkout URL", messageID)
+	}
+	form.Set("session", u.Query().Get("session"))
+	page := strings.Replace(u.Scheme+"://"+u.Host+u.Path, lv.CheckoutOrigin, lv.Sandbox.URL, 1)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(page+"/"+name, form)
+	if err != nil {
+		lv.t.Fatalf("checkout %s: %v", name, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		lv.t.Fatalf("checkout %s of order %s: HTTP %d", name, messageID, resp.StatusCode)
+	}
+}
+
+// checkoutAfterKYC waits until the sandbox's checkout of the order, whose kyc
+// the cashier answered CONTINUE, has the answer and shows the account step: the
+// cashier stores its decision before the sandbox reads the answer, and a step
+// posted before then is ignored.
+func (lv *liveApp) checkoutAfterKYC(messageID string) {
+	lv.t.Helper()
+	u, err := url.Parse(lv.order(messageID).CheckoutURL)
+	if err != nil || u.Host == "" {
+		lv.t.Fatalf("order %s has no checkout URL", messageID)
+	}
+	page := strings.Replace(u.String(), lv.CheckoutOrigin, lv.Sandbox.URL, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(page)
+		if err != nil {
+			lv.t.Fatalf("checkout of order %s: %v", messageID, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `/account"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			lv.t.Fatalf("checkout of order %s shows no account step after 10 s", messageID)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
