@@ -141,7 +141,8 @@ func TestPayoutReleaseGuard(t *testing.T) {
 // TestPayoutCreditMismatch: a credit (a bounce) or a payoutconfirmation that does
 // not match the payout is flagged for staff; a credit in another currency is not
 // booked at all, one of less is booked as Trustly says, and one of more returns
-// only what the payout took.
+// only what the payout took; a payoutconfirmation of another amount or currency is
+// not applied (TestPayoutConfirmationMismatch).
 func TestPayoutCreditMismatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
@@ -159,8 +160,8 @@ func TestPayoutCreditMismatch(t *testing.T) {
 			{"credit in another currency", trustly.MethodCredit, map[string]any{"currency": "EUR"}, 0, "credit in EUR for a payout in SEK: not booked"},
 			{"credit of less", trustly.MethodCredit, map[string]any{"amount": "29.00"}, 2900, "differs from the payout's"},
 			{"credit of more", trustly.MethodCredit, map[string]any{"amount": "31.00"}, 3000, "credit of 31.00 SEK is more than the payout's 30.00: booked 30.00"},
-			{"payoutconfirmation of another amount", trustly.MethodPayoutConfirmation, map[string]any{"amount": "25.00"}, 0, "differs from the order's"},
-			{"payoutconfirmation in another currency", trustly.MethodPayoutConfirmation, map[string]any{"currency": "EUR"}, 0, "differs from the order's"},
+			{"payoutconfirmation of another amount", trustly.MethodPayoutConfirmation, map[string]any{"amount": "25.00"}, 0, "payoutconfirmation of 25.00 SEK for a payout of 30.00 SEK: not applied"},
+			{"payoutconfirmation in another currency", trustly.MethodPayoutConfirmation, map[string]any{"currency": "EUR"}, 0, "payoutconfirmation of 30.00 EUR for a payout of 30.00 SEK: not applied"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				e.t = t

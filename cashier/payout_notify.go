@@ -47,6 +47,17 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
 		if amount, err := models.ParseDecimal(d.Amount, d.Currency); err != nil || amount != order.Amount {
+			if order.Kind == models.OrderPayout {
+				// Trustly pays what AccountPayout asked, in its currency: a
+				// payoutconfirmation or payoutfailed of another amount or currency is not
+				// this payout's word, as a deposit's credit in another currency is not
+				// its credit (notForDeposit). It confirms, fails and books nothing, so
+				// the payout keeps its state, and a genuine one after it applies.
+				why := fmt.Sprintf("%s of %.32s %.8s for a payout of %s %s: not applied", n.Method, d.Amount, d.Currency, order.Amount, order.Amount.Currency)
+				order.AddFlag(models.FlagKindNotForOrder, why)
+				log.Error("alert: payout notification of another amount or currency; not applied", "amount", d.Amount, "currency", d.Currency)
+				return ok, nil
+			}
 			order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("%s for %s %s differs from the order's %s", n.Method, d.Amount, d.Currency, order.Amount))
 		}
 		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
