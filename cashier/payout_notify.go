@@ -64,11 +64,16 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 			return ok, err
 		}
 		if n.Method == trustly.MethodPayoutConfirmation {
-			if order.ConfirmedAt == nil && order.CancelledAt != nil && order.ReturnedAt != nil {
-				order.AddFlag(models.FlagKindPaidAfterCancel, "payoutconfirmation after a cancel gave the money back: the player may be paid twice; ask Trustly whether the payout was executed")
-				log.Error("alert: payoutconfirmation for a payout whose cancel returned the money")
+			if order.ConfirmedAt == nil && order.CancelledAt != nil && order.ReturnedAt != nil && order.CreditedAt == nil {
+				// A cancel came first and gave the money back; the bank says it paid.
+				// Its confirmation stands as it does when it comes first (only a credit
+				// undoes it), so the money the cancel returned is taken back.
+				if err := s.payoutRetaken(ctx, tx, order, now, log); err != nil {
+					return ok, err
+				}
 			}
 			setOnce(&order.ConfirmedAt, now)
+			confirmedAndCancelled(order, models.FlagKindPaidAfterCancel, log)
 			return ok, nil
 		}
 		setOnce(&order.PayoutFailedAt, now)
@@ -90,14 +95,14 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		// notification it proves Trustly had the payout, so the money goes back the
 		// way it went, send then return, whichever of cancel, credit and the API
 		// result comes first. After the bank confirmed the payout, though, a cancel
-		// does not say the money came back (a credit would): it is flagged, and
-		// nothing is returned.
-		if order.ConfirmedAt != nil && order.ReturnedAt == nil {
-			order.AddFlag(models.FlagKindCancelAfterConfirmed, "cancel after the bank confirmed the payout: nothing returned; a credit returns the money if it came back")
-			log.Error("alert: cancel for a payout the bank confirmed; nothing returned")
+		// does not say the money came back (a credit would, API.md §5.2): it is
+		// recorded and flagged, and nothing is returned, as when the confirmation
+		// comes after it (payoutRetaken).
+		setOnce(&order.CancelledAt, now)
+		if order.ConfirmedAt != nil {
+			confirmedAndCancelled(order, models.FlagKindCancelAfterConfirmed, log)
 			return ok, nil
 		}
-		setOnce(&order.CancelledAt, now)
 		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 			return ok, err
 		}
@@ -262,6 +267,44 @@ func (s *Service) payoutSent(ctx context.Context, tx *gorm.DB, o *models.Order, 
 	return nil
 }
 
+// flagConfirmedAndCancelled is the flag of a payout or refund that both a
+// payoutconfirmation and a cancel came for, in either order.
+const flagConfirmedAndCancelled = "payoutconfirmation and cancel both came: the bank's confirmation stands and nothing is returned without a credit (money a cancel returned first was taken back, below zero if need be); ask Trustly whether the payout was executed"
+
+// confirmedAndCancelled flags order (kind saying which came last) once both a
+// payoutconfirmation and a cancel came for it: the same flag in either order.
+func confirmedAndCancelled(order *models.Order, kind models.FlagKind, log *slog.Logger) {
+	if order.ConfirmedAt == nil || order.CancelledAt == nil {
+		return
+	}
+	order.AddFlag(kind, flagConfirmedAndCancelled)
+	log.Error("alert: payoutconfirmation and cancel both came for a payout; the confirmation stands", "returned", order.ReturnedAt != nil)
+}
+
+// payoutRetaken books "payout:<ID>:retake" (wallet → clearing) once, for a payout
+// whose money a cancel returned before the bank's payoutconfirmation came: the
+// confirmation stands (only a credit undoes it, API.md §5.2), so the money goes
+// back to Trustly's clearing, where it would be had the confirmation come first,
+// even below zero, as a deposit's debit takes its money back (which then blocks
+// the player's payouts). The order reads as not returned again; a credit after it
+// returns the money once more (payoutReturned).
+func (s *Service) payoutRetaken(ctx context.Context, tx *gorm.DB, o *models.Order, now time.Time, log *slog.Logger) error {
+	if o.ReturnedAt == nil {
+		return nil
+	}
+	if !o.ReturnsHeld { // held money was in no wallet: nothing to book
+		t := models.Move(o.Reference("retake"), memo(o, "Payout paid by the bank after all: taken back from your balance", "Refund paid by the bank after all: taken back from your balance"),
+			models.PlayerWallet(o.PlayerID), models.TrustlyClearing, o.Amount)
+		t.AllowOverdraft = true
+		if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+			return err
+		}
+	}
+	o.ReturnedAt = nil
+	log.Error("alert: payoutconfirmation after a cancel returned the money; taken back from the wallet", "amount", o.Amount.String(), "at", now)
+	return nil
+}
+
 // payoutReleased books "payout:<ID>:release" (reserved → wallet) once, for a payout
 // that was never sent. Money that already left the reservation stays where it is.
 func (s *Service) payoutReleased(ctx context.Context, tx *gorm.DB, o *models.Order, now time.Time) error {
@@ -294,7 +337,17 @@ func (s *Service) payoutReturned(ctx context.Context, tx *gorm.DB, o *models.Ord
 		setOnce(&o.ReturnedAt, now) // back at Trustly, held again: nothing to book
 		return nil
 	}
-	t := models.Move(o.Reference("return"), memo(o, "Payout returned by the bank", "Refund returned by the bank"), models.TrustlyClearing, models.PlayerWallet(o.PlayerID), amount)
+	// A return taken back (payoutRetaken) was booked as "return": the credit
+	// after it is booked as "return-again", once.
+	ref := o.Reference("return")
+	var retaken int64
+	if err := tx.WithContext(ctx).Model(&models.Transfer{}).Where("reference = ?", o.Reference("retake")).Count(&retaken).Error; err != nil {
+		return fmt.Errorf("read retake of order %d: %w", o.ID, err)
+	}
+	if retaken > 0 {
+		ref = o.Reference("return-again")
+	}
+	t := models.Move(ref, memo(o, "Payout returned by the bank", "Refund returned by the bank"), models.TrustlyClearing, models.PlayerWallet(o.PlayerID), amount)
 	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
 		return err
 	}

@@ -53,9 +53,10 @@ func TestReviewPayoutOtherEndUser(t *testing.T) {
 // TestPayoutCancelAfterConfirmation: once the bank confirmed a payout
 // (payoutconfirmation), a cancel does not give the money back, which would pay the
 // player twice if the payout went out: it is flagged and nothing is booked; a
-// credit after it returns the money once. The other way round, a payoutconfirmation
-// after a cancel returned the money is flagged for staff (the player may be paid
-// twice), in both orders and repeated.
+// credit after it returns the money once. The other way round ends the same: a
+// payoutconfirmation after a cancel returned the money takes it back from the
+// wallet, even below zero (the player is then blocked), with the same flag, and a
+// credit after that returns it once more. Each notification is delivered twice.
 func TestPayoutCancelAfterConfirmation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
@@ -75,7 +76,7 @@ func TestPayoutCancelAfterConfirmation(t *testing.T) {
 			e.apply(cancel)
 		}
 		got := e.reload(order)
-		if got.ReturnedAt != nil || got.ConfirmedAt == nil || !strings.Contains(got.Flag, "cancel after the bank confirmed") {
+		if got.ReturnedAt != nil || got.ConfirmedAt == nil || got.Status != models.OrderConfirmed || !strings.Contains(got.Flag, "payoutconfirmation and cancel both came") {
 			t.Errorf("confirmation, then cancel: returned %v confirmed %v flag %q; want confirmed, nothing returned, flagged",
 				got.ReturnedAt, got.ConfirmedAt, got.Flag)
 		}
@@ -97,9 +98,33 @@ func TestPayoutCancelAfterConfirmation(t *testing.T) {
 			e.apply(confirmation)
 		}
 		got = e.reload(second)
-		if got.ReturnedAt == nil || !strings.Contains(got.Flag, "may be paid twice") {
-			t.Errorf("cancel, then confirmation: returned %v flag %q; want returned and flagged", got.ReturnedAt, got.Flag)
+		first := e.reload(order)
+		if got.ReturnedAt != nil || got.Status != models.OrderConfirmed || got.Flag != first.Flag {
+			t.Errorf("cancel, then confirmation: %s returned %v flag %q; want confirmed, taken back, flagged %q", got.Status, got.ReturnedAt, got.Flag, first.Flag)
 		}
+		wallet -= 4000
 		e.wantMoney(p, wallet, 0)
+		e.apply(e.forge(trustly.MethodCredit, second, p, nil))
+		if got := e.reload(second); got.ReturnedAt == nil || got.Status != models.OrderFailed {
+			t.Errorf("the credit after: %s returned %v; want failed, the money back", got.Status, got.ReturnedAt)
+		}
+		wallet += 4000
+		e.wantMoney(p, wallet, 0)
+
+		// The player spent the returned money before the confirmation came: it is
+		// taken back all the same, and the wallet below zero blocks their payouts.
+		third, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 50))
+		if err != nil || third.Status != models.OrderSent {
+			t.Fatalf("request: %s, %v; want sent", third.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodCancel, third, p, nil))
+		spent, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 1000))
+		if err != nil || spent.Status != models.OrderSent {
+			t.Fatalf("request: %s, %v; want sent", spent.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, third, p, nil))
+		e.wantMoney(p, -5000, 0)
+		_, err = e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 10))
+		wantProblem(t, err, "Your balance is below zero")
 	})
 }

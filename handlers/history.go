@@ -67,10 +67,12 @@ var memoIDs = map[string]string{
 	"Payout via Trustly":                    "memo.payout",
 	"Payout not sent: back to your balance": "memo.payout_released",
 	"Payout returned by the bank":           "memo.payout_returned",
-	"Refund of a deposit reserved":          "memo.refund_reserved",
-	"Refund via Trustly":                    "memo.refund",
-	"Refund not sent: back to your balance": "memo.refund_released",
-	"Refund returned by the bank":           "memo.refund_returned",
+	"Payout paid by the bank after all: taken back from your balance": "memo.payout_retaken",
+	"Refund of a deposit reserved":                                    "memo.refund_reserved",
+	"Refund via Trustly":                                              "memo.refund",
+	"Refund not sent: back to your balance":                           "memo.refund_released",
+	"Refund returned by the bank":                                     "memo.refund_returned",
+	"Refund paid by the bank after all: taken back from your balance": "memo.refund_retaken",
 }
 
 // memoText is a ledger memo in the player's language.
