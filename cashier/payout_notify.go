@@ -236,8 +236,14 @@ func (s *Service) creditPayout(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 	if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 		return err
 	}
+	back := order.ReturnedAt == nil
 	if err := s.payoutReturned(ctx, tx, order, amount, now, log); err != nil {
 		return err
+	}
+	if back && order.ReturnedAt != nil {
+		// What the credit gave back, which the approval window does not count
+		// (payoutsSince); a return a cancel booked first gave back the amount.
+		order.CreditedMinor = amount.Minor
 	}
 	log.Warn("payout returned by the bank; money back in the wallet", "amount", amount.String())
 	return nil

@@ -218,3 +218,51 @@ func statuses(orders []models.Order) string {
 	}
 	return out
 }
+
+// TestPayoutWindowReturned: the approval window (Limits.ApprovalAbove 5 000 here)
+// does not count money a payout's credit gave back to the wallet, and counts what
+// it did not: a payout of 4 000 returned in full leaves 5 000 to go at once; one
+// returned by a credit of 1 000 (flagged, booked as Trustly says) still counts the
+// 3 000 that left, so 2 000 goes and 10 more waits. A payout a cancel returned
+// before the bank confirmed it counts in full (its money was taken back), and
+// again not at all once a credit returns it.
+func TestPayoutWindowReturned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		for _, tt := range []struct {
+			name  string
+			notes []map[string]any // each a notification: "method" and fields
+			goes  int64            // the most that then goes at once
+		}{
+			{"returned in full", []map[string]any{{"method": trustly.MethodCredit}}, 5000},
+			{"confirmed, then returned in full", []map[string]any{{"method": trustly.MethodPayoutConfirmation}, {"method": trustly.MethodCredit}}, 5000},
+			{"returned in part", []map[string]any{{"method": trustly.MethodCredit, "amount": "1000.00"}}, 2000},
+			{"cancelled, then confirmed", []map[string]any{{"method": trustly.MethodCancel}, {"method": trustly.MethodPayoutConfirmation}}, 1000},
+			{"cancelled, confirmed, returned", []map[string]any{{"method": trustly.MethodCancel}, {"method": trustly.MethodPayoutConfirmation},
+				{"method": trustly.MethodCredit}}, 5000},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				e.t = t
+				p := e.player("SE")
+				e.hold.Store(false)
+				account := e.deposit(p, 20000)
+				e.hold.Store(true) // only the forged notifications arrive
+				returned := e.windowPayout(e.svc, p, account, 4000, false)
+				for _, n := range tt.notes {
+					fields := map[string]any{}
+					for k, v := range n {
+						if k != "method" {
+							fields[k] = v
+						}
+					}
+					e.apply(e.forge(n["method"].(string), returned, p, fields))
+				}
+				next := e.windowPayout(e.svc, p, account, tt.goes, false)
+				if next.WindowMinor != 500000 {
+					t.Errorf("payout of %d after it: window %d; want 500000", tt.goes, next.WindowMinor)
+				}
+				e.windowPayout(e.svc, p, account, 10, true)
+			})
+		}
+	})
+}

@@ -229,7 +229,9 @@ type Order struct {
 	SignedInAt *time.Time
 	// CreditedMinor is what the deposit's credit booked to the wallet, as Trustly
 	// said (set with CreditedAt; 0 before): once it is set, the deposit limits
-	// count it instead of what the order reserved, more or less.
+	// count it instead of what the order reserved, more or less. On a payout it is
+	// what the bank's credit gave back to the wallet (0 when a cancel's return came
+	// first, or before it was kept), which the approval window does not count.
 	CreditedMinor int64 `gorm:"not null;default:0"`
 	// DebitedMinor is what the deposit's debit booked out of the wallet (set with
 	// DebitedAt; 0 before); a smaller credit after it gives the difference back
