@@ -98,7 +98,9 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 		// its return gave back ("payout:<ID>:return", a credit or a cancel after
 		// the send; a credit may give back less). A payout the bank failed is
 		// failed before Trustly's credit returns its money, and counts whole
-		// until then.
+		// until then. A cancel's return that a payoutconfirmation took back
+		// ("retake") counts again, less what a credit gave back after it
+		// ("return-again"): the wallet's entries of the three, summed.
 		var payouts []models.Order
 		if err := tx.Select("id", "kind", "amount_minor", "returned_at").
 			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ? AND released_at IS NULL",
@@ -110,7 +112,7 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 		for _, o := range payouts {
 			pay += o.Amount.Minor
 			if o.ReturnedAt != nil {
-				returns = append(returns, o.Reference("return"))
+				returns = append(returns, o.Reference("return"), o.Reference("retake"), o.Reference("return-again"))
 			}
 		}
 		if len(returns) > 0 {

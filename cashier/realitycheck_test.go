@@ -65,3 +65,38 @@ func TestRealityCheckCountsPayoutsLeft(t *testing.T) {
 		}
 	})
 }
+
+// TestRealityCheckCountsRetakenPayout: a payout a cancel returned, whose money the
+// bank's payoutconfirmation after it took back, counts whole again, and a credit
+// of less after that counts the rest: the reality check adds up every transfer
+// of the payout back to and out of the wallet after the send (return, retake,
+// return-again), not the cancel's return alone.
+func TestRealityCheckCountsRetakenPayout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db) // SE: the reality check is on every hour
+		p := e.player("SE")
+		signedIn := e.clock.Now().Add(-2 * time.Hour)
+		account := e.deposit(p, 2000)
+		e.hold.Store(true) // only the forged notifications arrive
+		o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 500))
+		if err != nil || o.Status != models.OrderSent {
+			t.Fatalf("request: %s, %v; want sent", o.Status, err)
+		}
+		for _, step := range []struct {
+			method string
+			fields map[string]any
+			out    int64 // withdrawals after it
+		}{
+			{trustly.MethodCancel, nil, 0},
+			{trustly.MethodPayoutConfirmation, nil, 50000},
+			{trustly.MethodCredit, map[string]any{"amount": "100.00"}, 40000},
+		} {
+			e.apply(e.forge(step.method, o, p, step.fields))
+			e.wantMoney(p, 200000-step.out, 0)
+			rc, err := e.svc.RealityCheck(e.ctx, p, signedIn, signedIn)
+			if err != nil || rc.Payouts.Minor != step.out {
+				t.Errorf("after the %s: reality check %+v, %v; want withdrawals %d", step.method, rc, err, step.out)
+			}
+		}
+	})
+}
