@@ -174,11 +174,11 @@ func changeStaffPassword(svc *cashier.Service) fiber.Handler {
 func adminHome(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m := currentStaff(c)
-		waiting, err := svc.PayoutsAwaitingApproval(c.UserContext(), m)
+		waiting, err := svc.PayoutsAwaitingApprovalCount(c.UserContext(), m)
 		if err != nil {
 			return err
 		}
 		return render(c, views.Admin(views.AdminPage{AdminChrome: adminChrome(c), Email: m.Email, Role: string(m.Role),
-			Waiting: strconv.Itoa(len(waiting))}))
+			Waiting: strconv.Itoa(waiting)}))
 	}
 }
