@@ -73,9 +73,12 @@ const (
 
 // RefundForm is what a refund form shows about a deposit.
 type RefundForm struct {
-	Deposit    models.Order
-	Refunds    []models.Order // the deposit's refunds, oldest first
-	Refundable models.Money   // what may still be refunded
+	Deposit models.Order
+	Refunds []models.Order // the deposit's refunds, oldest first
+	// RefundedBy is the email of the staff member who made each of Refunds
+	// (Order.DecidedBy), by the refund's id; "" for none.
+	RefundedBy map[int64]string
+	Refundable models.Money // what may still be refunded
 	// OperatorMax is the most an operator may refund of one deposit in all, counting
 	// every refund of it that counts against Refundable; finance members may refund
 	// up to Refundable.
@@ -108,6 +111,9 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		if err := tx.Where("parent_id = ? AND kind = ?", depositID, models.OrderRefund).Order("id").Find(&f.Refunds).Error; err != nil {
 			return err
 		}
+		if f.RefundedBy, err = refundedBy(tx, f.Refunds); err != nil {
+			return err
+		}
 		var refunded models.Money
 		if f.Refundable, refunded, err = refundable(tx, &f.Deposit); err != nil {
 			return err
@@ -123,6 +129,33 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		return RefundForm{}, refundErr("refund form of deposit", depositID, err)
 	}
 	return f, nil
+}
+
+// refundedBy is the email of the staff member who made each of refunds, by the
+// refund's id, read in one statement.
+func refundedBy(tx *gorm.DB, refunds []models.Order) (map[int64]string, error) {
+	by := map[int64]string{}
+	var ids []int64
+	for _, r := range refunds {
+		if r.DecidedBy != 0 {
+			ids = append(ids, r.DecidedBy)
+		}
+	}
+	if len(ids) == 0 {
+		return by, nil
+	}
+	var members []staff.Member
+	if err := tx.Select("id", "email").Where("id IN ?", ids).Find(&members).Error; err != nil {
+		return nil, fmt.Errorf("staff who made %d refunds: %w", len(refunds), err)
+	}
+	email := make(map[int64]string, len(members))
+	for _, m := range members {
+		email[m.ID] = m.Email
+	}
+	for _, r := range refunds {
+		by[r.ID] = email[r.DecidedBy]
+	}
+	return by, nil
 }
 
 // refundToken is the token a refund form is shown with: token, the token of the

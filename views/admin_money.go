@@ -13,17 +13,21 @@ type AdminRefundPage struct {
 	Refundable string // what may still be refunded: "600,00 SEK"
 	Limit      string // "Operators may refund up to 1 000,00 SEK of a deposit in all; 600,00 SEK more of this one." or ""
 	CanRefund  bool   // credited, something left to refund
-	Amount     string // the form as typed
-	Reason     string
-	Problem    string
-	Token      string // the refund's token (cashier.RefundForm.Token), sent back with the form
-	Refunds    []RefundRow
+	// RefundedInFull: credited, and its refunds take all of it (as the order
+	// page's AdminOrderPage.RefundedInFull).
+	RefundedInFull bool
+	Amount         string // the form as typed; shown back when the page offers no form
+	Reason         string
+	Problem        string
+	Token          string // the refund's token (cashier.RefundForm.Token), sent back with the form
+	Refunds        []RefundRow
 }
 
 // RefundRow is one refund of a deposit.
 type RefundRow struct {
 	ID, Date, Amount, State, Flag string
 	StateCode                     string // State's code: "confirmed"
+	By                            string // the email of the staff member who made it (the refund page's)
 }
 
 // AdminReportsPage is the chart of daily deposits and payouts per currency.
