@@ -30,6 +30,22 @@ const msgPlayerBlocked = "Your account is blocked, so you cannot sign in, deposi
 // ErrNotificationNotFound means no notification has the given id.
 var ErrNotificationNotFound = errors.New("notification not found")
 
+// ErrResolvedAlready is in the error of a resolution asked for an item another
+// resolution took first (resolvedAlready), beside the *models.Problem saying who.
+var ErrResolvedAlready = errors.New("resolved already")
+
+// resolvedAlready is the error refusing a resolution of what (“The flags of order
+// 5 were”) that the latest of the resolutions where selects resolved already:
+// ErrResolvedAlready and the sentence naming the member who did, for the member
+// whose note, sent from a page read before, nothing records.
+func resolvedAlready(tx *gorm.DB, what string, where string, args ...any) error {
+	var r staff.Resolution
+	if err := tx.Where(where, args...).Order("id DESC").Limit(1).Find(&r).Error; err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrResolvedAlready, models.Problemf("", fmt.Sprintf("%s resolved already, by %s.", what, r.StaffEmail)))
+}
+
 // maxNote is the longest note or resolution staff may write, in characters.
 const maxNote = 2000
 
@@ -600,7 +616,10 @@ func (s *Service) ResolveOrderFlags(ctx context.Context, by staff.Member, orderI
 		if err := tx.Model(&staff.Resolution{}).Where("order_id = ? AND flag = ?", order.ID, order.Flag).Count(&n).Error; err != nil {
 			return 0, err
 		}
-		if order.Flag == "" || n > 0 {
+		if n > 0 && order.Flag != "" {
+			return 0, resolvedAlready(tx, fmt.Sprintf("The flags of order %d were", order.ID), "order_id = ? AND flag = ?", order.ID, order.Flag)
+		}
+		if order.Flag == "" {
 			return 0, models.Problemf("", "This order has no flag waiting to be resolved.")
 		}
 		r.OrderID, r.Flag = order.ID, order.Flag
@@ -625,7 +644,10 @@ func (s *Service) ResolveNotification(ctx context.Context, by staff.Member, noti
 		if err := tx.Model(&staff.Resolution{}).Where("notification_id = ?", n.ID).Count(&done).Error; err != nil {
 			return 0, err
 		}
-		if n.OrderID != nil || done > 0 {
+		if done > 0 {
+			return 0, resolvedAlready(tx, fmt.Sprintf("Notification %d was", n.ID), "notification_id = ?", n.ID)
+		}
+		if n.OrderID != nil {
 			return 0, models.Problemf("", "This notification has nothing waiting to be resolved.")
 		}
 		r.NotificationID, r.Flag = n.ID, n.Flag
@@ -660,10 +682,12 @@ func (s *Service) resolve(ctx context.Context, by staff.Member, note string, fin
 			Reason: note}.By(actor))
 	})
 	var problem *models.Problem
-	if errors.As(err, &problem) {
+	switch {
+	case errors.Is(err, ErrResolvedAlready):
+		return staff.Resolution{}, err
+	case errors.As(err, &problem):
 		return staff.Resolution{}, problem
-	}
-	if err != nil {
+	case err != nil:
 		return staff.Resolution{}, fmt.Errorf("resolve: %w", err)
 	}
 	return r, nil

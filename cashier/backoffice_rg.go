@@ -111,7 +111,10 @@ func (s *Service) ResolveLimitRaise(ctx context.Context, by staff.Member, change
 		if err := tx.Model(&staff.Resolution{}).Where("limit_change_id = ?", c.ID).Count(&done).Error; err != nil {
 			return 0, err
 		}
-		if c.Flag == "" || done > 0 {
+		if done > 0 {
+			return 0, resolvedAlready(tx, fmt.Sprintf("The limit raise %d was", c.ID), "limit_change_id = ?", c.ID)
+		}
+		if c.Flag == "" {
 			return 0, models.Problemf("", "This limit change has nothing waiting to be resolved.")
 		}
 		r.LimitChangeID, r.Flag = c.ID, c.Flag

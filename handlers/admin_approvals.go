@@ -106,7 +106,7 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 		}
 		order, err := svc.ApprovePayout(c.UserContext(), m, id, c.FormValue("reason"))
 		if err != nil {
-			return decided(c, id, err, "")
+			return decidedOrMoot(c, svc, id, err, "approval")
 		}
 		msg := fmt.Sprintf("Payout %d approved and sent.", id)
 		switch {
@@ -115,11 +115,7 @@ func approvePayout(svc *cashier.Service) fiber.Handler {
 		case order.DecidedBy != m.ID:
 			// Approved by someone else before this form came: ApprovePayout changed
 			// nothing and sent nothing.
-			by, err := svc.StaffMember(c.UserContext(), order.DecidedBy)
-			if err != nil {
-				return err
-			}
-			msg = fmt.Sprintf("Payout %d was approved already, by %s; your approval changed nothing.", id, by.Email)
+			return mootDecision(c, svc, order, "approval")
 		case order.Status == models.OrderSending || order.Status == models.OrderChecking:
 			// AccountPayout got no answer: ResumePayouts asks again with its MessageID.
 			msg = fmt.Sprintf("Payout %d approved; Trustly's answer did not come, so it is being checked; it is never sent twice.", id)
@@ -135,11 +131,68 @@ func denyPayout(svc *cashier.Service) fiber.Handler {
 		if reason == "" {
 			return decided(c, id, models.Problemf("reason", "Say why the payout is denied."), "")
 		}
-		if _, err := svc.DenyPayout(c.UserContext(), m, id, reason); err != nil {
-			return decided(c, id, err, "")
+		order, err := svc.DenyPayout(c.UserContext(), m, id, reason)
+		switch {
+		case err != nil:
+			return decidedOrMoot(c, svc, id, err, "denial")
+		case order.DecidedBy != m.ID:
+			// Denied by someone else before this form came: DenyPayout changed
+			// nothing, and this reason is not the one kept.
+			return mootDecision(c, svc, order, "denial")
 		}
 		return decided(c, id, nil, fmt.Sprintf("Payout %d denied; the money is back in the player's balance.", id))
 	}
+}
+
+// decidedOrMoot answers a decision (what: "approval", "denial") on payout id
+// that failed with err: when the payout no longer waits (another member decided
+// it, or the player cancelled it, since the member's page was read) with
+// mootDecision, else as decided does.
+func decidedOrMoot(c *fiber.Ctx, svc *cashier.Service, id int64, err error, what string) error {
+	if asProblem(err) == nil {
+		return decided(c, id, err, "")
+	}
+	p, rerr := svc.PayoutForStaff(c.UserContext(), currentStaff(c), id)
+	if rerr != nil {
+		return adminOrderErr(rerr)
+	}
+	o := p.Order
+	o.Refresh()
+	if o.Status == models.OrderAwaitingApproval {
+		return decided(c, id, err, "")
+	}
+	return mootDecision(c, svc, o, what)
+}
+
+// mootDecision answers a decision (what: "approval", "denial") on payout o that
+// another member's decision, or the player's cancel, made moot: the page the form
+// came from says who decided it and shows back the reason typed (moot), which
+// nothing records: "Payout 5 was denied already, by first@example.com; your
+// approval changed nothing."
+func mootDecision(c *fiber.Ctx, svc *cashier.Service, o models.Order, what string) error {
+	var done string
+	switch {
+	case o.DeniedAt != nil || o.ApprovedAt != nil:
+		by, err := svc.StaffMember(c.UserContext(), o.DecidedBy)
+		if err != nil {
+			return err
+		}
+		verb := "approved"
+		if o.DeniedAt != nil {
+			verb = "denied"
+		}
+		done = fmt.Sprintf("was %s already, by %s", verb, by.Email)
+	case o.CancelledAt != nil:
+		done = "was cancelled by the player"
+	default:
+		done = "is no longer waiting for approval: " + statusLabel(o.Status)
+	}
+	page := approvalsPage(svc)
+	if decisionBack(c, o.ID) == orderPath(o.ID) {
+		page = orderPage(svc)
+	}
+	return moot(c, page, fmt.Sprintf("Payout %d %s; your %s changed nothing.", o.ID, done, what),
+		"Your reason, not recorded:", c.FormValue("reason"))
 }
 
 // decisionBack is the page a decision on payout id goes back to: its order page

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
@@ -25,10 +26,10 @@ func TestApproveAlreadyApprovedSaysSo(t *testing.T) {
 	if got := first.get(approvalsPath).text("flash"); got != "Payout "+id+" approved and sent." {
 		t.Fatalf("first approval: flash %q", got)
 	}
-	second.submit(approvePath(waiting), url.Values{"reason": {"also checked"}}).wantRedirect(approvalsPath)
+	res := second.submit(approvePath(waiting), url.Values{"reason": {"also checked"}}).wantStatus(http.StatusConflict)
 	want := "Payout " + id + " was approved already, by first@example.com; your approval changed nothing."
-	if got := second.get(approvalsPath).text("flash"); got != want {
-		t.Errorf("second member's approval: flash %q; want %q", got, want)
+	if got := res.text("flash"); got != want || res.text("not-recorded-text") != "also checked" {
+		t.Errorf("second member's approval: flash %q, reason shown back %q; want %q and their reason", got, res.text("not-recorded-text"), want)
 	}
 	if n := lv.countRows(&staff.Audit{}, "order_id = ? AND event = ?", waiting, staff.EventPayoutApproved); n != 1 {
 		t.Errorf("%d approval audit rows; want 1", n)

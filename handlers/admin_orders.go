@@ -209,7 +209,7 @@ func resolveOrder(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := paramID(c)
 		_, err := svc.ResolveOrderFlags(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
-		return resolved(c, err, orderPath(id), fmt.Sprintf("The flags of order %d are resolved.", id))
+		return resolved(c, err, orderPage(svc), orderPath(id), fmt.Sprintf("The flags of order %d are resolved.", id))
 	}
 }
 
@@ -218,13 +218,18 @@ func resolveNotification(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := paramID(c)
 		_, err := svc.ResolveNotification(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
-		return resolved(c, err, flaggedPath, fmt.Sprintf("Notification %d is resolved.", id))
+		return resolved(c, err, flaggedPage(svc), flaggedPath, fmt.Sprintf("Notification %d is resolved.", id))
 	}
 }
 
-// resolved goes back to back with msg, or with the problem's sentence.
-func resolved(c *fiber.Ctx, err error, back, msg string) error {
+// resolved goes back to back with msg, or with the problem's sentence. A
+// resolution another member made first (cashier.ErrResolvedAlready) is answered
+// by page, the handler of back, with the sentence saying who and the note typed
+// shown back (moot).
+func resolved(c *fiber.Ctx, err error, page fiber.Handler, back, msg string) error {
 	switch problem := asProblem(err); {
+	case problem != nil && errors.Is(err, cashier.ErrResolvedAlready):
+		return moot(c, page, problem.Message, "Your note, not recorded:", c.FormValue("note"))
 	case problem != nil:
 		msg = problem.Message
 	case errors.Is(err, cashier.ErrNotificationNotFound), errors.Is(err, cashier.ErrLimitChangeNotFound):

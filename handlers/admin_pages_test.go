@@ -286,7 +286,7 @@ func TestAdminFlaggedResolution(t *testing.T) {
 		t.Fatal("a resolution without a note was recorded")
 	}
 	op.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {"bank rounding; booked as Trustly said"}}).wantRedirect(orderPath(order.ID))
-	op.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {"twice"}}).wantRedirect(orderPath(order.ID))
+	op.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {"twice"}}).wantStatus(http.StatusConflict)
 	nid := strconv.FormatInt(n.ID, 10)
 	op.submit("/admin/notifications/"+nid+"/resolve", url.Values{"note": {"test message from Trustly"}}).wantRedirect(flaggedPath)
 	if count() != 2 {

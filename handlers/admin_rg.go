@@ -21,7 +21,7 @@ func resolveLimitRaise(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := paramID(c)
 		_, err := svc.ResolveLimitRaise(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
-		return resolved(c, err, flaggedPath, fmt.Sprintf("The limit raise %d is resolved.", id))
+		return resolved(c, err, flaggedPage(svc), flaggedPath, fmt.Sprintf("The limit raise %d is resolved.", id))
 	}
 }
 

@@ -78,9 +78,10 @@ func TestAdminResponsibleGaming(t *testing.T) {
 	if got := op.get(flaggedPath).text("flash"); got != "The limit raise "+strconv.FormatInt(raise.ID, 10)+" is resolved." {
 		t.Errorf("flash %q", got)
 	}
-	op.submit(resolvePath, url.Values{"note": {"twice"}}).wantRedirect(flaggedPath)
-	if got := op.get(flaggedPath).text("flash"); !strings.Contains(got, "nothing waiting") {
-		t.Errorf("resolving twice: %q; want nothing waiting", got)
+	twice := op.submit(resolvePath, url.Values{"note": {"twice"}}).wantStatus(http.StatusConflict)
+	if got := twice.text("flash"); got != "The limit raise "+strconv.FormatInt(raise.ID, 10)+" was resolved already, by op@example.com." ||
+		twice.text("not-recorded-text") != "twice" {
+		t.Errorf("resolving twice: %q, note shown back %q; want resolved already, by whom, and the note", got, twice.text("not-recorded-text"))
 	}
 	if audits() != 1 {
 		t.Errorf("%d resolution audit rows; want 1", audits())

@@ -424,7 +424,28 @@ func markReauthenticated(c *fiber.Ctx) error {
 func adminChrome(c *fiber.Ctx) views.AdminChrome {
 	ch := adminChromeKeep(c)
 	ch.Flash = takeFlash(c)
+	if n, ok := c.Locals(notRecordedKey{}).(notRecorded); ok {
+		ch.Flash, ch.NotRecorded, ch.NotRecordedLabel = n.message, n.text, n.label
+	}
 	return ch
+}
+
+// notRecorded is what the page a moot form came from says in place of its flash
+// (moot).
+type notRecorded struct{ message, label, text string }
+
+type notRecordedKey struct{}
+
+// moot answers a back-office form that another member's action made moot (a
+// payout decided, a flag resolved by someone else first): page, the handler of
+// the page the form came from, renders it with 409 and message, which says who
+// acted, and label and text, what the member typed (a reason, a note) and nothing
+// recorded, shown back so that it is not lost without a word; a redirect's flash
+// could not carry a note of 2 000 characters in the session's cookie.
+func moot(c *fiber.Ctx, page fiber.Handler, message, label, text string) error {
+	c.Locals(notRecordedKey{}, notRecorded{message: message, label: label, text: strings.TrimSpace(text)})
+	c.Status(fiber.StatusConflict)
+	return page(c)
 }
 
 // adminChromeKeep is adminChrome without consuming the one-time message.

@@ -316,6 +316,10 @@ type AdminChrome struct {
 	Owner   bool   // they may manage staff accounts
 	Flash   string
 	Current string
+	// NotRecorded is the text a member typed into a form that another member's
+	// action made moot (a reason, a note), shown back under Flash with its label
+	// ("Your note, not recorded:") so that it is not lost; "" for none.
+	NotRecorded, NotRecordedLabel string
 }
 
 // AdminLoginPage is the staff sign-in form.
