@@ -334,8 +334,11 @@ func transactionTotals(svc *cashier.Service) fiber.Handler {
 }
 
 // csvHeader names the export's columns.
+// kind_name and status_name, last, name the kind and status as the pages do
+// (orderKindLabel, statusLabel): the codes alone make a return of held money a
+// refund and a bank login a deposit.
 var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "currency", "player_id", "player_email",
-	"message_id", "trustly_order_id", "flag", "credited", "deposit_trustly_order_id"}
+	"message_id", "trustly_order_id", "flag", "credited", "deposit_trustly_order_id", "kind_name", "status_name"}
 
 // transactionsCSV streams every order of a filter as CSV, newest first. Rows are
 // read exportBatch at a time and written as they come (SetBodyStreamWriter), so
@@ -371,7 +374,7 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), csvTime(o.CreatedAt, zone), string(o.Kind),
 						string(o.Status), csvAmount(o), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
 						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited,
-						csvCell(r.DepositTrustlyOrderID)}); err != nil {
+						csvCell(r.DepositTrustlyOrderID), orderKindLabel(o), statusLabel(o.Status)}); err != nil {
 						return err
 					}
 				}

@@ -102,7 +102,7 @@ func TestPayNPlayLoginNoAmountForStaff(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := []string{"order_id", "created", "kind", "status", "amount", "currency", "player_id", "player_email",
-		"message_id", "trustly_order_id", "flag", "credited", "deposit_trustly_order_id"}
+		"message_id", "trustly_order_id", "flag", "credited", "deposit_trustly_order_id", "kind_name", "status_name"}
 	if !slices.Equal(records[0], header) {
 		t.Errorf("export header %q; want %q", records[0], header)
 	}
@@ -110,8 +110,8 @@ func TestPayNPlayLoginNoAmountForStaff(t *testing.T) {
 	for _, rec := range records[1:] {
 		exported[rec[0]] = rec
 	}
-	if rec := exported[strconv.FormatInt(lo.ID, 10)]; len(rec) != len(header) || rec[2] != "deposit" || rec[4] != "" || rec[5] != "SEK" {
-		t.Errorf("export: the login %q; want kind deposit, an empty amount, currency SEK", rec)
+	if rec := exported[strconv.FormatInt(lo.ID, 10)]; len(rec) != len(header) || rec[2] != "deposit" || rec[4] != "" || rec[5] != "SEK" || rec[13] != loginLabel {
+		t.Errorf("export: the login %q; want kind deposit, an empty amount, currency SEK, named Bank login", rec)
 	}
 	if rec := exported[strconv.FormatInt(dep.ID, 10)]; len(rec) != len(header) || rec[4] != "100.00" {
 		t.Errorf("export: the deposit %q; want amount 100.00", rec)
