@@ -55,10 +55,10 @@ func TestSelectAccountNoAmountForStaff(t *testing.T) {
 	for _, rec := range records[1:] {
 		exported[rec[0]] = rec
 	}
-	if rec := exported[strconv.FormatInt(sel.ID, 10)]; len(rec) != 13 || rec[2] != "selectaccount" || rec[4] != "" || rec[5] != "SEK" || rec[11] != "" || rec[12] != "" {
-		t.Errorf("export: the selection %q; want kind selectaccount, an empty amount, currency SEK, nothing credited", rec)
+	if rec := exported[strconv.FormatInt(sel.ID, 10)]; len(rec) != len(records[0]) || rec[2] != "selectaccount" || rec[4] != "" || rec[5] != "SEK" || rec[11] != "" || rec[12] != "" || rec[13] != "Account selection" {
+		t.Errorf("export: the selection %q; want kind selectaccount (named Account selection), an empty amount, currency SEK, nothing credited", rec)
 	}
-	if rec := exported[strconv.FormatInt(dep.ID, 10)]; len(rec) != 13 || rec[4] != "100.00" {
+	if rec := exported[strconv.FormatInt(dep.ID, 10)]; len(rec) != len(records[0]) || rec[4] != "100.00" {
 		t.Errorf("export: the deposit %q; want amount 100.00", rec)
 	}
 
