@@ -688,8 +688,9 @@ func heldForKYC(order *models.Order) bool {
 // bookCredit books amount, a deposit's credit: clearing → wallet, as much as
 // Trustly says. An amount other than the one asked (Order.Expected: the order's,
 // or the lower limit its kyc answered CONTINUE with, which Trustly's checkout caps
-// it at) is booked as Trustly says and flagged. A debit booked before it that took
-// more than it gives back the difference (returnDebitExcess).
+// it at) is booked as Trustly says and flagged. A debit held for want of it is
+// booked right after it (bookHeldDebit). A debit an older version booked before it
+// that took more than it gives back the difference (returnDebitExcess).
 func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
 	if err := s.flagCreditPastLimit(ctx, tx, amount, order, now, log); err != nil {
 		return err
@@ -703,7 +704,33 @@ func (s *Service) bookCredit(ctx context.Context, tx *gorm.DB, amount models.Mon
 	}
 	order.CreditedMinor = amount.Minor
 	setOnce(&order.CreditedAt, now)
-	return s.returnDebitExcess(ctx, tx, amount, order, log)
+	if err := s.returnDebitExcess(ctx, tx, amount, order, log); err != nil {
+		return err
+	}
+	return s.bookHeldDebit(ctx, tx, order, now, log)
+}
+
+// bookHeldDebit books the debit order held for want of a credit (debitDeposit),
+// once its credit is booked: the debit then takes back no more than that credit
+// gave (bookDebit), and the deposit ends as when the debit came second.
+func (s *Service) bookHeldDebit(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
+	if order.DebitHeldAt == nil || order.DebitedAt != nil {
+		return nil
+	}
+	if order.PayNPlay {
+		amount, err := s.heldAmount(tx, order, trustly.MethodDebit, order.HeldDebitID, log)
+		if err != nil {
+			return err
+		}
+		return s.bookDebit(ctx, tx, amount, order, now, log)
+	}
+	amount, err := s.heldNotification(tx, order, trustly.MethodDebit, order.HeldDebitID)
+	if err != nil {
+		return err
+	}
+	// notification_id is the credit's, which books it.
+	log.Info("held debit booked with its credit", "held_notification_id", order.HeldDebitID)
+	return s.bookDebit(ctx, tx, amount, order, now, log)
 }
 
 // flagCreditPastLimit checks the deposit limits again when a credit brings more
@@ -743,9 +770,9 @@ func expectedText(order *models.Order) string {
 }
 
 // returnDebitExcess gives back what a debit booked before the credit took beyond
-// that credit: a debit that comes first is capped at the amount asked
-// (Order.Expected), since the credit is expected to be that, and a smaller credit
-// would leave the player owing money they never received. The transfer
+// that credit. Such a debit is one an older version booked, capped at the amount
+// asked (Order.Expected); a debit before the credit is held now (debitDeposit).
+// A smaller credit would leave the player owing money they never received. The transfer
 // "deposit:<ID>:debit-excess" (clearing → wallet) and the flag make the deposit end
 // as when the debit came second and was capped at the credit (bookDebit).
 func (s *Service) returnDebitExcess(ctx context.Context, tx *gorm.DB, credit models.Money, order *models.Order, log *slog.Logger) error {
@@ -780,10 +807,14 @@ func debitCapFlag(debit, credited models.Money) string {
 
 // debitDeposit applies a deposit's debit, the bank taking back a deposit that did
 // not settle, once; a second debit is flagged and not booked. We answer OK because
-// we did take it back (bookDebit), or will book nothing of it: a Pay N Play debit
-// before the kyc said CONTINUE is held (holdDebit). A debit in another currency or
-// naming another enduserid (notForDeposit) is flagged and not booked, and answered
-// FAILED: we could not take it back (API.md §5.3).
+// we did take it back (bookDebit), or will book nothing of it: a debit before any
+// credit is booked, and a Pay N Play debit before the kyc said CONTINUE, is held
+// (holdDebit), and the credit, when it comes, books it right after itself
+// (bookCredit), so that no order of arrival ever leaves the player owing money
+// the deposit never gave them, even for a moment: a debit and then a cancel (no
+// credit ever) books nothing, and Refresh flags it for staff. A debit in another
+// currency or naming another enduserid (notForDeposit) is flagged and not booked,
+// and answered FAILED: we could not take it back (API.md §5.3).
 func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.TransferData, order *models.Order, now time.Time, log *slog.Logger) (trustly.Answer, error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	if order.DebitedAt != nil || order.DebitHeldAt != nil {
@@ -810,7 +841,7 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 		log.Error("alert: debit on a Pay N Play login; not booked, answered FAILED", "amount", amount.String())
 		return trustly.Answer{Status: trustly.StatusFailed}, nil
 	}
-	if heldForKYC(order) {
+	if heldForKYC(order) || order.CreditedAt == nil {
 		holdDebit(d, amount, order, now, log)
 		return ok, nil
 	}
@@ -818,15 +849,14 @@ func (s *Service) debitDeposit(ctx context.Context, tx *gorm.DB, d *trustly.Tran
 }
 
 // bookDebit books amount, a deposit's debit: wallet → clearing, even into a
-// negative balance, which blocks the player's deposits and payouts until it is
-// settled (Blocked). A debit that arrives before its credit is booked all the
-// same, and the credit, when it comes, evens it out (bookCredit).
+// negative balance (the player spent the credit), which blocks the player's
+// deposits and payouts until it is settled (Blocked). It is called once the
+// deposit's credit is booked: a debit that arrives before it is held until then
+// (debitDeposit).
 //
-// It never takes more than the deposit gave: the credit booked, or, before the
-// credit came, the amount asked (Order.Expected), and a smaller credit then gives
-// back the rest (returnDebitExcess). A larger debit books that much and is
-// flagged, so staff settle the rest with the player; it invents no debt the player
-// never received money for.
+// It never takes more than the deposit gave: the credit booked. A larger debit
+// books that much and is flagged, so staff settle the rest with the player; it
+// invents no debt the player never received money for.
 func (s *Service) bookDebit(ctx context.Context, tx *gorm.DB, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) error {
 	credited, err := creditedAmount(tx, order)
 	if err != nil {

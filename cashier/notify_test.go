@@ -276,7 +276,11 @@ func TestNotificationTypes(t *testing.T) {
 				wallet: 10000, flag: "more than one credit notification: only the first was booked"},
 			{name: "credit of another amount", method: "credit", fields: map[string]any{"amount": "90.5"}, want: "OK",
 				status: models.OrderCredited, wallet: 9050, flag: "credit of 90.50 differs from the order's 100.00: booked as credited"},
-			{name: "debit alone", method: "debit", want: "OK", status: models.OrderDebited, wallet: -10000, flag: models.FlagDebitNoCredit},
+			{name: "debit alone", method: "debit", want: "OK", status: models.OrderPending, flag: models.FlagDebitHeld},
+			{name: "cancel after a debit alone", before: []string{"pending", "debit"}, method: "cancel", want: "OK", status: models.OrderFailed,
+				flag: models.FlagDebitCancelled},
+			{name: "credit after a debit and a cancel", before: []string{"debit", "cancel"}, method: "credit", want: "OK", status: models.OrderDebited,
+				flag: models.FlagCancelAfterCredit},
 			{name: "account", method: "account", want: "OK", status: models.OrderStarted},
 			{name: "payoutconfirmation on a deposit", method: "payoutconfirmation", want: "OK", status: models.OrderStarted,
 				flag: "unexpected payoutconfirmation notification for a deposit order"},
@@ -858,8 +862,9 @@ func TestDepositBadNotifications(t *testing.T) {
 				answer: "OK", status: models.OrderDebited,
 				flag: "credit of 90.00 differs from the order's 100.00: booked as credited; debit of 100.00 SEK is more than the 90.00 SEK credited: booked 90.00"},
 			{name: "debit larger than the order, before the credit", n: event{"debit", map[string]any{"amount": "500.00"}},
-				answer: "OK", status: models.OrderDebited, wallet: -10000,
-				flag: models.FlagDebitNoCredit + "; debit of 500.00 SEK is more than the 100.00 SEK credited: booked 100.00"},
+				answer: "OK", status: models.OrderPending, flag: models.FlagDebitHeld},
+			{name: "credit after a debit larger than the order", before: []event{{"debit", map[string]any{"amount": "500.00"}}}, n: credit,
+				answer: "OK", status: models.OrderDebited, flag: "debit of 500.00 SEK is more than the 100.00 SEK credited: booked 100.00"},
 			{name: "cancel for another enduserid", n: event{"cancel", map[string]any{"enduserid": "someone-else"}},
 				answer: "OK", status: models.OrderStarted, flag: `cancel names enduserid "someone-else", not the order's player: not applied`},
 			{name: "pending for another enduserid", n: event{"pending", map[string]any{"enduserid": "someone-else"}},
@@ -1004,7 +1009,8 @@ func count(counts, name string) string {
 
 // TestDepositDebitBeforeSmallerCredit: a debit of the order's amount and a
 // smaller credit end the same in either order: the debit takes back only what the
-// credit gave, the wallet is back at zero, and staff see the same flags.
+// credit gave, the wallet is back at zero, and staff see the same flags; and so
+// does a debit an older version booked before its credit.
 func TestDepositDebitBeforeSmallerCredit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := newRig(t, db, "", nil)
@@ -1028,6 +1034,32 @@ func TestDepositDebitBeforeSmallerCredit(t *testing.T) {
 			if w := r.wallet(p); w != 0 || got.Status != models.OrderDebited || got.Flag != wantFlag {
 				t.Errorf("%v: wallet %d, %s %q after a credit of 50.00 and its debit; want 0, debited %q", order, w, got.Status, got.Flag, wantFlag)
 			}
+		}
+
+		// An older version booked a debit before its credit, capped at the amount
+		// asked (a debit before the credit is held now): the smaller credit gives
+		// the difference back ("debit-excess") and the deposit ends the same.
+		p := r.player()
+		o := r.order(p, 10000)
+		debit := models.Move(o.Reference("debit"), "Deposit returned by the bank", models.PlayerWallet(p.ID), models.TrustlyClearing, o.Amount)
+		debit.AllowOverdraft = true
+		if _, err := ledger.New(db).Post(r.ctx, debit); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().UTC()
+		o.DebitedAt, o.DebitedMinor = &at, o.Amount.Minor
+		o.Refresh()
+		if err := db.Save(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		credit := notify(t, key, trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "50.00"})
+		for range 2 {
+			r.deliver(credit, "OK")
+		}
+		r.audit()
+		got := r.reload(o)
+		if w := r.wallet(p); w != 0 || got.Status != models.OrderDebited || got.Flag != wantFlag {
+			t.Errorf("a debit booked before the credit: wallet %d, %s %q after a credit of 50.00; want 0, debited %q", w, got.Status, got.Flag, wantFlag)
 		}
 	})
 }

@@ -636,8 +636,10 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 
 // bookHeld applies what arrived for an order before its kyc said CONTINUE: the
 // bank accounts of its account notifications (apply saved none then, whether or
-// not the order's player was known), then its held credit, then its held debit,
-// so that the debit takes back no more than the credit gave (bookDebit).
+// not the order's player was known), then its held credit, which books its held
+// debit right after it (bookCredit), so that the debit takes back no more than the
+// credit gave (bookDebit). A debit held with no credit stays held until a credit
+// comes (debitDeposit): the player never got anything to take back.
 func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order, now time.Time, log *slog.Logger) error {
 	var rows []models.Notification
 	if err := tx.Where("order_id = ? AND method = ?", order.ID, trustly.MethodAccount).Order("id").Find(&rows).Error; err != nil {
@@ -659,16 +661,8 @@ func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order
 		if err != nil {
 			return err
 		}
-		if err := s.bookCredit(ctx, tx, amount, order, now, log); err != nil {
-			return err
-		}
-	}
-	if order.DebitHeldAt != nil && order.DebitedAt == nil {
-		amount, err := s.heldAmount(tx, order, trustly.MethodDebit, order.HeldDebitID, log)
-		if err != nil {
-			return err
-		}
-		return s.bookDebit(ctx, tx, amount, order, now, log)
+		// The held debit, if any, right after it (bookHeldDebit).
+		return s.bookCredit(ctx, tx, amount, order, now, log)
 	}
 	return nil
 }
@@ -729,17 +723,29 @@ func holdCredit(d *trustly.TransferData, amount models.Money, order *models.Orde
 	setOnce(&order.CreditHeldAt, now)
 }
 
-// holdDebit keeps a debit that came before the kyc said CONTINUE for a Pay N Play
-// order, like holdCredit a credit. It is answered OK, "we took it back" (API.md
-// §5.3): nothing of the deposit stays booked, since the kyc that books the held
-// credit books this debit right after it (bookHeld), and after FINISH neither is
-// booked: the player never got the money, so nothing is taken from their wallet,
-// and the held credit is no longer the payer's to be returned (Refresh's flags).
+// holdDebit keeps a debit that came before its deposit's credit was booked: before
+// any credit, or, for a Pay N Play order, before the kyc said CONTINUE, like
+// holdCredit a credit. It is answered OK, "we took it back" (API.md §5.3): nothing
+// of the deposit stays booked, since the credit, when it is booked (by its own
+// notification, or by the kyc that books it held), books this debit right after
+// it (bookCredit), and without a credit, or after FINISH, neither is booked: the
+// player never got the money, so nothing is taken from their wallet, and a held
+// credit is no longer the payer's to be returned. Refresh flags a debit held
+// without a credit for staff.
 func holdDebit(d *trustly.TransferData, amount models.Money, order *models.Order, now time.Time, log *slog.Logger) {
-	if order.KYCOutcome == models.KYCFinish {
+	switch {
+	case order.KYCOutcome == models.KYCFinish:
 		log.Error("alert: debit for a refused Pay N Play order held; nothing booked", "amount", amount.String())
-	} else {
+	case order.CreditHeldAt == nil:
+		log.Error("alert: debit before any credit held; nothing booked until a credit comes", "amount", amount.String())
+	default:
 		log.Warn("debit held until the kyc names the player", "amount", amount.String())
+	}
+	if !heldForKYC(order) {
+		// Before the credit, not the kyc: what it will take back, no more than the
+		// amount asked, counts as taken back already (limits.Counts, and the credit
+		// that books it: flagCreditPastLimit), as a debit booked after its credit.
+		order.DebitedMinor = min(amount.Minor, order.Expected().Minor)
 	}
 	order.HeldDebitID = d.NotificationID
 	setOnce(&order.DebitHeldAt, now)

@@ -190,6 +190,8 @@ func phase(order models.Order, now time.Time) string {
 var flagWords = map[string]string{
 	models.FlagCancelAfterCredit: "flag.cancel_after_credit",
 	models.FlagDebitNoCredit:     "flag.debit_no_credit",
+	models.FlagDebitHeld:         "flag.debit_no_credit",
+	models.FlagDebitCancelled:    "flag.debit_no_credit",
 }
 
 const flagReview = "flag.review"

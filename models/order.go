@@ -234,13 +234,16 @@ type Order struct {
 	// first, or before it was kept), which the approval window does not count.
 	CreditedMinor int64 `gorm:"not null;default:0"`
 	// DebitedMinor is what the deposit's debit booked out of the wallet (set with
-	// DebitedAt; 0 before); a smaller credit after it gives the difference back
+	// DebitedAt; 0 before), or, while a debit that came before the credit is held
+	// (DebitHeldAt; not a Pay N Play one waiting for its kyc), what it will take
+	// back: its amount, no more than the amount asked. A smaller credit after a
+	// debit an older version booked before it gives the difference back
 	// ("debit-excess"). The deposit limits count the credit less it, never below
 	// 0, since that money never stayed. A debit answered FAILED books nothing and
 	// sets nothing; 0 also for a debit booked before it was kept.
 	DebitedMinor int64      `gorm:"not null;default:0"`
 	CreditHeldAt *time.Time // a credit came before the kyc said CONTINUE: not booked until then
-	DebitHeldAt  *time.Time // a debit came before the kyc said CONTINUE: not booked until then
+	DebitHeldAt  *time.Time // a debit came before the credit was booked (or the kyc said CONTINUE): not booked until then
 	// HeldCreditID and HeldDebitID are Trustly's notificationids of the credit and
 	// the debit held: the kyc books exactly those, never another credit stored for
 	// the order (one refused for its enduserid or currency, or a second one). ""
@@ -383,6 +386,11 @@ const (
 	FlagHeldCreditReturned = "credit held for an order whose kyc was answered FINISH: not booked, returned to the payer"
 	FlagHeldCreditDebited  = "credit held for an order whose kyc was answered FINISH, then debited by the bank: nothing booked, nothing to return"
 	FlagHeldDebitNoCredit  = "debit held for an order whose kyc was answered FINISH: nothing booked, nothing taken back"
+	// A debit that came before any credit is held, not booked: the player never
+	// got the money. A credit that comes books it right after itself.
+	FlagDebitHeld = "debit came before any credit: held, nothing booked, the player owes nothing, and a credit that comes books it right after itself"
+	// And the deposit was cancelled: no credit is expected.
+	FlagDebitCancelled = "debit came for a deposit cancelled before any credit: nothing booked, the player was never credited and owes nothing, ask Trustly why it debited and whether money came after all"
 )
 
 // derivedFlags are the flags Refresh owns, each with its kind.
@@ -393,6 +401,8 @@ var derivedFlags = map[string]FlagKind{
 	FlagHeldCreditReturned: FlagKindHeldCreditReturned,
 	FlagHeldCreditDebited:  FlagKindHeldCreditDebited,
 	FlagHeldDebitNoCredit:  FlagKindHeldDebit,
+	FlagDebitHeld:          FlagKindDebitNoCredit,
+	FlagDebitCancelled:     FlagKindDebitNoCredit,
 }
 
 // FlagKind names what kind of anomaly a flag is, for logs and alerts. A flag's
@@ -485,7 +495,10 @@ func (o *Order) Refresh() {
 		flags[FlagCancelAfterCredit] = true
 	}
 	if o.DebitedAt != nil && o.CreditedAt == nil {
-		flags[FlagDebitNoCredit] = true
+		flags[FlagDebitNoCredit] = true // booked by an older version, before the credit
+	}
+	if f := o.heldDebitFlag(); f != "" {
+		flags[f] = true
 	}
 	if f := o.heldRefusedFlag(); f != "" {
 		flags[f] = true
@@ -496,6 +509,20 @@ func (o *Order) Refresh() {
 		}
 	}
 	o.setFlags(flags)
+}
+
+// heldDebitFlag says what became of a debit held for want of a credit: held while
+// the deposit may still be credited (FlagDebitHeld), or with nothing to take back
+// once it was cancelled or failed (FlagDebitCancelled); "" for none, and for a
+// Pay N Play order whose kyc said FINISH (heldRefusedFlag) or that holds a credit.
+func (o *Order) heldDebitFlag() string {
+	switch {
+	case o.DebitHeldAt == nil || o.DebitedAt != nil || o.CreditedAt != nil || o.CreditHeldAt != nil || o.KYCOutcome == KYCFinish:
+		return ""
+	case o.CancelledAt != nil || o.FailedAt != nil:
+		return FlagDebitCancelled
+	}
+	return FlagDebitHeld
 }
 
 // heldRefusedFlag says what became of what a Pay N Play order held when its kyc
