@@ -62,8 +62,9 @@ func (a allowanceOf) DepositAllowance(context.Context, paynplay.Depositor, strin
 // a limit is compared with its amount, as before. The deposit limits count what
 // the credit booked, less or more than the limit; before a credit, the limit;
 // less, either way, what a debit took back, since that money never stayed. A
-// debit before the credit takes back no more than the limit; one after it no
-// more than the credit.
+// debit before the credit is held, nothing booked (the wallet does not go below
+// zero), and the credit books it right after itself, taking back no more than
+// that credit gave.
 func TestCappedDepositCredit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
@@ -77,7 +78,6 @@ func TestCappedDepositCredit(t *testing.T) {
 			flagAbove   = "credit of 2500.00 differs from the kyc's limit of 1000.00 (the order asked 2000.00): booked as credited"
 			flagPartial = "credit of 1500.00 differs from the order's 2000.00: booked as credited"
 			flagDebit   = "debit of 2000.00 SEK is more than the 1000.00 SEK credited: booked 1000.00"
-			flagDebit8  = models.FlagDebitNoCredit + "; debit of 800.00 differs from the kyc's limit of 1000.00 (the order asked 2000.00): booked as debited"
 		)
 		for _, tt := range []struct {
 			name   string
@@ -96,9 +96,9 @@ func TestCappedDepositCredit(t *testing.T) {
 			{"no limit, credit = order", unlimited, []string{"credit 2000.00"}, 0, []int64{200000}, "", 200000},
 			{"no limit, credit < order", unlimited, []string{"credit 1500.00"}, 0, []int64{150000}, flagPartial, 150000},
 			{"credit = limit, then its debit", capped, []string{"credit 1000.00", "debit 1000.00"}, 100000, []int64{100000, 0}, "", 0},
-			{"debit of the limit before its credit", capped, []string{"debit 1000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, "", 0},
-			{"debit of the order before the limit's credit", capped, []string{"debit 2000.00", "credit 1000.00"}, 100000, []int64{-100000, 0}, flagDebit, 0},
-			{"debit below the limit, no credit yet", capped, []string{"debit 800.00"}, 100000, []int64{-80000}, flagDebit8, 20000},
+			{"debit of the limit before its credit", capped, []string{"debit 1000.00", "credit 1000.00"}, 100000, []int64{0, 0}, "", 0},
+			{"debit of the order before the limit's credit", capped, []string{"debit 2000.00", "credit 1000.00"}, 100000, []int64{0, 0}, flagDebit, 0},
+			{"debit below the limit, no credit yet", capped, []string{"debit 800.00"}, 100000, []int64{0}, models.FlagDebitHeld, 20000},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				r.t, r.svc = t, tt.svc
