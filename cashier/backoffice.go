@@ -37,14 +37,26 @@ var ErrResolvedAlready = errors.New("resolved already")
 // resolvedAlready is the error refusing a resolution of what (“The flags of order
 // 5 were”) that the latest of the resolutions where selects resolved already:
 // ErrResolvedAlready and the sentence naming the member who did, for the member
-// whose note, sent from a page read before, nothing records.
+// whose note, sent from a page read before, nothing records. The error carries
+// that resolution (resolvedError), so that resolve can tell the same member's
+// same form sent again (a double click) from another's.
 func resolvedAlready(tx *gorm.DB, what string, where string, args ...any) error {
 	var r staff.Resolution
 	if err := tx.Where(where, args...).Order("id DESC").Limit(1).Find(&r).Error; err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: %w", ErrResolvedAlready, models.Problemf("", fmt.Sprintf("%s resolved already, by %s.", what, r.StaffEmail)))
+	return &resolvedError{r: r, problem: models.Problemf("", fmt.Sprintf("%s resolved already, by %s.", what, r.StaffEmail))}
 }
+
+// resolvedError is resolvedAlready's error: ErrResolvedAlready and the
+// *models.Problem saying who, about resolution r.
+type resolvedError struct {
+	r       staff.Resolution
+	problem *models.Problem
+}
+
+func (e *resolvedError) Error() string   { return ErrResolvedAlready.Error() + ": " + e.problem.Error() }
+func (e *resolvedError) Unwrap() []error { return []error{ErrResolvedAlready, e.problem} }
 
 // maxNote is the longest note or resolution staff may write, in characters.
 const maxNote = 2000
@@ -682,7 +694,12 @@ func (s *Service) resolve(ctx context.Context, by staff.Member, note string, fin
 			Reason: note}.By(actor))
 	})
 	var problem *models.Problem
+	var already *resolvedError
 	switch {
+	case errors.As(err, &already) && already.r.StaffID == by.ID && already.r.Note == note:
+		// The same member's same note sent again (a double click, a reload of the
+		// form's answer): what they asked for is recorded, once.
+		return already.r, nil
 	case errors.Is(err, ErrResolvedAlready):
 		return staff.Resolution{}, err
 	case errors.As(err, &problem):
