@@ -807,9 +807,10 @@ func debitCapFlag(debit, credited models.Money) string {
 
 // debitDeposit applies a deposit's debit, the bank taking back a deposit that did
 // not settle, once; a second debit is flagged and not booked. We answer OK because
-// we did take it back (bookDebit), or will book nothing of it: a debit before any
-// credit is booked, and a Pay N Play debit before the kyc said CONTINUE, is held
-// (holdDebit), and the credit, when it comes, books it right after itself
+// we did take it back (bookDebit), or will book nothing of it: a debit that comes
+// while no credit is booked yet, and a Pay N Play debit before the kyc said
+// CONTINUE, is held (holdDebit), and the credit, when it comes, books it right
+// after itself
 // (bookCredit), so that no order of arrival ever leaves the player owing money
 // the deposit never gave them, even for a moment: a debit and then a cancel (no
 // credit ever) books nothing, and Refresh flags it for staff. A debit in another
