@@ -230,7 +230,7 @@ func TestHotPathPlans(t *testing.T) {
 		// by time, whatever the player's history before.
 		window := false
 		for _, s := range rec.stmts["payout request"] {
-			if !strings.Contains(s.sql, "SUM(amount_minor)") {
+			if !strings.Contains(s.sql, "COALESCE(SUM(") || !strings.Contains(s.sql, "kind = 'payout'") {
 				continue
 			}
 			window = true
