@@ -159,18 +159,28 @@ func approvalsOf(db *gorm.DB, orderIDs []int64) (map[int64][]staff.Approval, map
 			staffIDs = append(staffIDs, a.StaffID)
 		}
 	}
-	members := map[int64]staff.Member{}
-	if len(staffIDs) == 0 {
-		return byOrder, members, nil
+	members, err := membersByID(db, staffIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("approvers of %d payouts: %w", len(orderIDs), err)
+	}
+	return byOrder, members, nil
+}
+
+// membersByID reads the staff members ids names, by id, in one statement (none
+// for no ids); an id no member has is left out.
+func membersByID(db *gorm.DB, ids []int64) (map[int64]staff.Member, error) {
+	members := make(map[int64]staff.Member, len(ids))
+	if len(ids) == 0 {
+		return members, nil
 	}
 	var found []staff.Member
-	if err := db.Where("id IN ?", staffIDs).Find(&found).Error; err != nil {
-		return nil, nil, fmt.Errorf("approvers of %d payouts: %w", len(orderIDs), err)
+	if err := db.Where("id IN ?", ids).Find(&found).Error; err != nil {
+		return nil, err
 	}
 	for _, m := range found {
 		members[m.ID] = m
 	}
-	return byOrder, members, nil
+	return members, nil
 }
 
 // approvers are the staff members who approved the payout orderID so far, which

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -132,28 +133,21 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 }
 
 // refundedBy is the email of the staff member who made each of refunds, by the
-// refund's id, read in one statement.
+// refund's id, read in one statement (membersByID).
 func refundedBy(tx *gorm.DB, refunds []models.Order) (map[int64]string, error) {
-	by := map[int64]string{}
 	var ids []int64
 	for _, r := range refunds {
-		if r.DecidedBy != 0 {
+		if r.DecidedBy != 0 && !slices.Contains(ids, r.DecidedBy) {
 			ids = append(ids, r.DecidedBy)
 		}
 	}
-	if len(ids) == 0 {
-		return by, nil
-	}
-	var members []staff.Member
-	if err := tx.Select("id", "email").Where("id IN ?", ids).Find(&members).Error; err != nil {
+	members, err := membersByID(tx, ids)
+	if err != nil {
 		return nil, fmt.Errorf("staff who made %d refunds: %w", len(refunds), err)
 	}
-	email := make(map[int64]string, len(members))
-	for _, m := range members {
-		email[m.ID] = m.Email
-	}
+	by := make(map[int64]string, len(refunds))
 	for _, r := range refunds {
-		by[r.ID] = email[r.DecidedBy]
+		by[r.ID] = members[r.DecidedBy].Email
 	}
 	return by, nil
 }
