@@ -38,6 +38,11 @@ func TestAwaitingApprovalCountStatements(t *testing.T) {
 		}
 		if o := request(20); o.Status == models.OrderAwaitingApproval {
 			t.Fatalf("a payout under the approval limit: %s", o.Status)
+		} else {
+			// The sandbox confirms it a moment later; its notification, applied in a
+			// commit batch the count's own write may lead, would be counted as the
+			// count's reading.
+			e.waitStatus(o, models.OrderConfirmed)
 		}
 		denied := request(200)
 		if _, err := e.svc.DenyPayout(e.ctx, op, denied.ID, "no"); err != nil {
