@@ -249,28 +249,15 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 // the one large payout it is.
 const PayoutWindow = 24 * time.Hour
 
-// windowUncounted are the payout statuses whose money is back in the wallet, or
-// is coming back: failed (refused, returned by the bank, reported failed) and
-// cancelled (denied, cancelled by the player or by Trustly). Every other status
-// counts in PayoutWindow, the ones yet to come included.
-var windowUncounted = []models.OrderStatus{models.OrderFailed, models.OrderCancelled}
-
-// windowMinorSQL is, in SQL, what a payout counts in PayoutWindow: its amount,
-// unless its status is one of windowUncounted (the first parameter); then what a
-// credit did not give back (a credit of less than the payout, CreditedMinor), or
-// nothing. A credit of the whole amount, a return a cancel booked, a release, or a
-// credit from before CreditedMinor was kept for payouts counts nothing.
-const windowMinorSQL = "CASE WHEN status NOT IN ? THEN amount_minor " +
-	"WHEN credited_at IS NOT NULL AND credited_minor > 0 AND credited_minor < amount_minor THEN amount_minor - credited_minor ELSE 0 END"
-
 // payoutsSince sums, in tx, what the player's payouts in currency created after
-// since count in PayoutWindow (windowMinorSQL: all but windowUncounted, less
-// what the bank gave back), waiting for approval and approved alike. It reads a
+// since count in PayoutWindow (models.PayoutOutSQL: all but those back in the
+// wallet or coming back, less what the bank gave back), waiting for approval and
+// approved alike; the net deposit limits count them alike. It reads a
 // range of idx_orders_player_payouts (store), one player's payouts since then,
 // whose WHERE the kind's literal matches (a bound parameter would not).
 func payoutsSince(tx *gorm.DB, playerID int64, currency string, since time.Time) (int64, error) {
 	var sum int64
-	err := tx.Model(&models.Order{}).Select("COALESCE(SUM("+windowMinorSQL+"), 0)", windowUncounted).
+	err := tx.Model(&models.Order{}).Select("COALESCE(SUM("+models.PayoutOutSQL+"), 0)").
 		Where("player_id = ? AND kind = '"+string(models.OrderPayout)+"' AND created_at > ? AND amount_currency = ?",
 			playerID, since, currency).
 		Scan(&sum).Error

@@ -540,7 +540,9 @@ const margin = 14 * 24 * time.Hour
 // booked, a deposit counts what it was credited (Order.CreditedMinor), more or
 // less than it reserved: the money that came, less what a debit took back
 // (Order.DebitedMinor), which never stayed; a debit answered FAILED took nothing. A payout counts, when net, from when
-// it was sent unless it came back or failed.
+// it was sent, what of it stayed out of the wallet (models.PayoutOutSQL): not
+// what a credit gave back, nor anything of one failed at the bank until its
+// credit says how much came back.
 func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
 		return nil, nil, nil
@@ -577,7 +579,9 @@ func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, 
 		if err := outs.Scan(&m.minor, &m.at); err != nil {
 			return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
 		}
-		payouts = append(payouts, m)
+		if m.minor > 0 {
+			payouts = append(payouts, m)
+		}
 	}
 	if err := outs.Err(); err != nil {
 		return nil, nil, fmt.Errorf("payouts of player %d: %w", playerID, err)
@@ -650,13 +654,14 @@ var (
 	// (a bound parameter would not).
 	depositsSQL = `SELECT amount_minor, credited_minor, debited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at, credited_at FROM orders
 WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
-	// payoutsSQL selects the amounts of the player's payouts in a currency sent
-	// since a moment and neither returned nor failed at the bank (payoutfailed:
-	// the money comes back with a credit still to come), and when they were sent:
-	// an index range of idx_orders_player_payouts_sent (store).
-	payoutsSQL = `SELECT amount_minor, sent_at FROM orders
-WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND returned_at IS NULL
-AND payout_failed_at IS NULL AND amount_currency = ?`
+	// payoutsSQL selects what the player's payouts in a currency sent since a
+	// moment left out of the wallet, as the payout approval window counts it
+	// (models.PayoutOutSQL: nothing once returned in full or failed at the bank,
+	// whose money comes back with a credit still to come; what a credit of less
+	// did not give back), and when they were sent: an index range of
+	// idx_orders_player_payouts_sent (store).
+	payoutsSQL = `SELECT ` + models.PayoutOutSQL + `, sent_at FROM orders
+WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND amount_currency = ?`
 )
 
 // Counts is what a deposit order counts against its player's limits now: see
