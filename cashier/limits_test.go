@@ -575,3 +575,36 @@ func TestRealityCheckCountsDebited(t *testing.T) {
 		}
 	})
 }
+
+// TestLimitLoweredWhileDepositPending: a lowering applies at once, also to the
+// headroom a deposit still open holds: with 600 SEK of a daily 1 000 reserved
+// by a checkout not yet paid, a daily limit lowered to 500 leaves nothing, and
+// once that deposit is cancelled the new limit leaves its 500 and no more.
+func TestLimitLoweredWhileDepositPending(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := limitsRig(t, db)
+		p := r.player()
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 100000}); err != nil {
+			t.Fatal(err)
+		}
+		open, err := r.svc.StartDeposit(r.ctx, p, sek(60000), "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.svc.SetDepositLimits(r.ctx, p, map[limits.Period]int64{limits.Day: 50000}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.svc.StartDeposit(r.ctx, p, sek(10000), "10.0.0.1")
+		if got := problem(err); !strings.HasPrefix(got, "You have reached your daily deposit limit of 500,00\u00a0SEK.") {
+			t.Errorf("deposit after the lowering, 600 still open: %q (%v); want the daily limit of 500 reached", got, err)
+		}
+		r.deliver(notify(t, rigTrustlyKey(), trustly.MethodCancel, r.reload(open), p.EndUserID, nil), "OK")
+		_, err = r.svc.StartDeposit(r.ctx, p, sek(50001), "10.0.0.1")
+		if got, want := problem(err), "Your daily deposit limit leaves 500,00\u00a0SEK now; deposit at most that amount."; got != want {
+			t.Errorf("above the lowered limit: %q (%v); want %q", got, err, want)
+		}
+		if _, err := r.svc.StartDeposit(r.ctx, p, sek(50000), "10.0.0.1"); err != nil {
+			t.Errorf("the lowered limit's whole 500: %v; want it started", err)
+		}
+	})
+}

@@ -539,10 +539,10 @@ const margin = 14 * 24 * time.Hour
 // reads the limits must not count the very order it decides. Once its credit is
 // booked, a deposit counts what it was credited (Order.CreditedMinor), more or
 // less than it reserved: the money that came, less what a debit took back
-// (Order.DebitedMinor), which never stayed; a debit answered FAILED took nothing. A payout counts, when net, from when
-// it was sent, what of it stayed out of the wallet (models.PayoutOutSQL): not
-// what a credit gave back, nor anything of one failed at the bank until its
-// credit says how much came back.
+// (Order.DebitedMinor), which never stayed; a debit answered FAILED took
+// nothing. A payout counts, when net, from when it was sent, what of it stayed
+// out of the wallet (models.PayoutOutSQL): not what a credit gave back, nor
+// anything of one failed at the bank until its credit says how much came back.
 func counted(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (deposits, payouts []movement, err error) {
 	if playerID == 0 {
 		return nil, nil, nil
