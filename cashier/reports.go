@@ -340,7 +340,8 @@ type DayVolume struct {
 
 // DailyVolumes sums, per currency and UTC day from the day from up to the day to
 // (exclusive), the deposits credited and the payouts sent, as booked in our
-// ledger; every day of the range is listed, zero or not. Currencies are sorted.
+// ledger; every day of the range is listed, zero or not, for each currency that
+// moved money in it. Currencies are sorted.
 func (s *Service) DailyVolumes(ctx context.Context, by staff.Member, from, to time.Time) (map[string][]DayVolume, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return nil, err
@@ -365,8 +366,10 @@ func (s *Service) DailyVolumes(ctx context.Context, by staff.Member, from, to ti
 	out := map[string][]DayVolume{}
 	days := int(to.Sub(from).Hours() / 24)
 	for _, r := range rows {
+		// The rows of the day on each side are read, not counted (within): a
+		// currency that moved money only there has no chart.
 		vols, ok := out[r.Currency]
-		if !ok {
+		if !ok && within(r.CreatedAt, from, to) {
 			vols = make([]DayVolume, days)
 			for i := range vols {
 				zero := models.Money{Currency: r.Currency}
