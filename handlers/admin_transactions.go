@@ -396,10 +396,19 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// csvCell keeps a spreadsheet from reading text as a formula: a cell starting with
-// = + - @ (or a tab or carriage return) gets a leading apostrophe.
+// csvCell keeps a spreadsheet from reading text from outside as a formula: a
+// cell starting with a tab or carriage return, or with = + - @ after any spaces,
+// tabs and line breaks (spreadsheets that trim cells on import run those too),
+// gets a leading apostrophe. It is for text alone: amounts and ids, which may
+// start with "-", are written as they are, to stay numbers.
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsRune("\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	if t := strings.TrimLeft(s, " \t\r\n"); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		return "'" + s
 	}
 	return s
