@@ -145,23 +145,51 @@ func denyPayout(svc *cashier.Service) fiber.Handler {
 }
 
 // decidedOrMoot answers a decision (what: "approval", "denial") on payout id
-// that failed with err: when the payout no longer waits (another member decided
-// it, or the player cancelled it, since the member's page was read) with
-// mootDecision, else as decided does.
+// that failed with err. A payout still waiting was refused this member (the
+// player was blocked since the page was read, the payout is to their own
+// account, …): the page the form came from says why and shows back the reason
+// typed (refused), which nothing records, or, when none was, as decided does; the
+// member's own first of two approvals sent again is recorded already and goes
+// back as decided does. A payout this member's approval sent, which Trustly
+// refused, is said so. One that no longer waits otherwise (another member decided
+// it, or the player cancelled it, since the member's page was read) is answered
+// by mootDecision.
 func decidedOrMoot(c *fiber.Ctx, svc *cashier.Service, id int64, err error, what string) error {
-	if asProblem(err) == nil {
+	problem := asProblem(err)
+	if problem == nil {
 		return decided(c, id, err, "")
 	}
-	p, rerr := svc.PayoutForStaff(c.UserContext(), currentStaff(c), id)
+	m := currentStaff(c)
+	p, rerr := svc.PayoutForStaff(c.UserContext(), m, id)
 	if rerr != nil {
 		return adminOrderErr(rerr)
 	}
 	o := p.Order
 	o.Refresh()
-	if o.Status == models.OrderAwaitingApproval {
+	switch {
+	case o.Status == models.OrderAwaitingApproval && problem.ID == "problem.second_approver":
 		return decided(c, id, err, "")
+	case o.Status == models.OrderAwaitingApproval:
+		return refused(c, decisionPage(c, svc, id), decisionBack(c, id), problem.Message, "Your reason, not recorded:", c.FormValue("reason"))
+	case what == "approval" && o.ApprovedAt != nil && o.DecidedBy == m.ID:
+		// This approval sent the payout, and Trustly refused it (sendPayout): the
+		// approval and its reason are recorded, the money is back in the wallet.
+		refusal := ""
+		if o.Reason != "" {
+			refusal = " (" + o.Reason + ")"
+		}
+		return decided(c, id, nil, fmt.Sprintf("Payout %d approved, but Trustly refused it%s: it failed, and the money is back in the player's balance.", id, refusal))
 	}
 	return mootDecision(c, svc, o, what)
+}
+
+// decisionPage is the handler of the page a decision on payout id came from
+// (decisionBack): its order page or the approvals queue.
+func decisionPage(c *fiber.Ctx, svc *cashier.Service, id int64) fiber.Handler {
+	if decisionBack(c, id) == orderPath(id) {
+		return orderPage(svc)
+	}
+	return approvalsPage(svc)
 }
 
 // mootDecision answers a decision (what: "approval", "denial") on payout o that
@@ -187,11 +215,7 @@ func mootDecision(c *fiber.Ctx, svc *cashier.Service, o models.Order, what strin
 	default:
 		done = "is no longer waiting for approval: " + statusLabel(o.Status)
 	}
-	page := approvalsPage(svc)
-	if decisionBack(c, o.ID) == orderPath(o.ID) {
-		page = orderPage(svc)
-	}
-	return moot(c, page, fmt.Sprintf("Payout %d %s; your %s changed nothing.", o.ID, done, what),
+	return moot(c, decisionPage(c, svc, o.ID), fmt.Sprintf("Payout %d %s; your %s changed nothing.", o.ID, done, what),
 		"Your reason, not recorded:", c.FormValue("reason"))
 }
 

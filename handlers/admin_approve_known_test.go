@@ -124,7 +124,8 @@ func TestDecisionRefusalsShownUpFront(t *testing.T) {
 			}
 		}
 
-		// Sent by hand all the same: refused with the same sentences, nothing written.
+		// Sent by hand all the same: refused with the same sentences on the page the
+		// form came from, the reason typed shown back, nothing written.
 		for _, tt := range []struct {
 			cl     *testClient
 			action string
@@ -134,9 +135,10 @@ func TestDecisionRefusalsShownUpFront(t *testing.T) {
 			{op, approvePath(below), below, saidBelowZero}} {
 			var before, after int64
 			db.Model(&staff.Audit{}).Count(&before)
-			tt.cl.submit(tt.action, url.Values{"reason": {"by hand"}, "back": {orderPath(tt.order)}}).wantRedirect(orderPath(tt.order))
-			if got := tt.cl.get(orderPath(tt.order)).text("flash"); got != tt.said {
-				t.Errorf("%s sent by hand: %q; want %q", tt.action, got, tt.said)
+			res := tt.cl.submit(tt.action, url.Values{"reason": {"by hand"}, "back": {orderPath(tt.order)}}).wantStatus(http.StatusUnprocessableEntity)
+			if got := res.text("flash"); got != tt.said || res.text("not-recorded-text") != "by hand" || !res.has("order-title") {
+				t.Errorf("%s sent by hand: %q, reason shown back %q, order page %t; want %q, \"by hand\" on the order page",
+					tt.action, got, res.text("not-recorded-text"), res.has("order-title"), tt.said)
 			}
 			db.Model(&staff.Audit{}).Count(&after)
 			if o := lv.waitPayout(tt.order, models.OrderAwaitingApproval, nil); after != before || o.DeniedAt != nil || o.ApprovedAt != nil {

@@ -126,7 +126,9 @@ func TestApproveOfferedOnlyWhereAllowed(t *testing.T) {
 			t.Errorf("order page for another member: %q; want who approved first", got)
 		}
 
-		// Sent by hand all the same: refused with the sentence, nothing written.
+		// Sent by hand all the same: refused with the sentence on the page the form
+		// came from, the reason typed shown back, nothing written; the member's own
+		// first approval sent again is recorded already, and goes back to say so.
 		reauth(c)
 		reauth(boss)
 		for _, tt := range []struct {
@@ -138,10 +140,16 @@ func TestApproveOfferedOnlyWhereAllowed(t *testing.T) {
 			{self, own, 0, saidOwnAccount}} {
 			var before, after, approvals int64
 			db.Model(&staff.Audit{}).Count(&before)
-			tt.cl.submit(approvePath(tt.order), url.Values{"reason": {"by hand"}, "back": {orderPath(tt.order)}}).
-				wantRedirect(orderPath(tt.order))
-			if got := tt.cl.get(orderPath(tt.order)).text("flash"); got != tt.said {
-				t.Errorf("approval of %d sent by hand: %q; want %q", tt.order, got, tt.said)
+			res := tt.cl.submit(approvePath(tt.order), url.Values{"reason": {"by hand"}, "back": {orderPath(tt.order)}})
+			if tt.said == saidFirstApprover {
+				res.wantRedirect(orderPath(tt.order))
+				if got := tt.cl.get(orderPath(tt.order)).text("flash"); got != tt.said {
+					t.Errorf("approval of %d sent by hand: %q; want %q", tt.order, got, tt.said)
+				}
+			} else if res.wantStatus(http.StatusUnprocessableEntity); res.text("flash") != tt.said ||
+				res.text("not-recorded-text") != "by hand" || !res.has("order-title") {
+				t.Errorf("approval of %d sent by hand: %q, reason shown back %q, order page %t; want %q, \"by hand\" on the order page",
+					tt.order, res.text("flash"), res.text("not-recorded-text"), res.has("order-title"), tt.said)
 			}
 			db.Model(&staff.Audit{}).Count(&after)
 			db.Model(&staff.Approval{}).Where("order_id = ?", tt.order).Count(&approvals)

@@ -125,8 +125,12 @@ func returnHeld(svc *cashier.Service) fiber.Handler {
 		ret, err := svc.ReturnHeldOnce(c.UserContext(), m, id, c.FormValue("token"), c.FormValue("reason"))
 		var msg string
 		switch problem := asProblem(err); {
+		case problem != nil && ret.ID == 0:
+			// Refused before any return was made (the deposit holds nothing to
+			// return, a return is open, the form is stale): nothing records the reason.
+			return refused(c, orderPage(svc), orderPath(id), problem.Message, "Your reason, not recorded:", c.FormValue("reason"))
 		case problem != nil:
-			msg = problem.Message
+			msg = problem.Message // Trustly refused the return made, which keeps the reason
 		case err != nil:
 			return adminOrderErr(err)
 		case ret.SentAt == nil:

@@ -222,16 +222,16 @@ func resolveNotification(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// resolved goes back to back with msg, or with the problem's sentence. A
-// resolution another member made first (cashier.ErrResolvedAlready) is answered
-// by page, the handler of back, with the sentence saying who and the note typed
-// shown back (moot).
+// resolved goes back to back with msg. A resolution another member made first
+// (cashier.ErrResolvedAlready) is answered by page, the handler of back, with the
+// sentence saying who and the note typed shown back (moot); any other refusal (no
+// flag waits any more) with its sentence and the note shown back (refused).
 func resolved(c *fiber.Ctx, err error, page fiber.Handler, back, msg string) error {
 	switch problem := asProblem(err); {
 	case problem != nil && errors.Is(err, cashier.ErrResolvedAlready):
 		return moot(c, page, problem.Message, "Your note, not recorded:", c.FormValue("note"))
 	case problem != nil:
-		msg = problem.Message
+		return refused(c, page, back, problem.Message, "Your note, not recorded:", c.FormValue("note"))
 	case errors.Is(err, cashier.ErrNotificationNotFound), errors.Is(err, cashier.ErrLimitChangeNotFound):
 		return errNotFound
 	case err != nil:

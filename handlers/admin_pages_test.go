@@ -245,7 +245,8 @@ func TestAdminBlockPlayer(t *testing.T) {
 		t.Errorf("note %q, %d audit rows; want the note and 1 row", got, audits(staff.EventPlayerNote))
 	}
 	op.submit(path+"/unblock", url.Values{"reason": {"settled"}}).wantRedirect(path)
-	op.submit(path+"/unblock", url.Values{"reason": {"again"}}).wantRedirect(path)
+	op.submit(path+"/unblock", url.Values{"reason": {"settled"}}).wantRedirect(path) // sent twice
+	op.submit(path+"/unblock", url.Values{"reason": {"again"}}).wantStatus(http.StatusConflict)
 	if audits(staff.EventPlayerUnblocked) != 1 {
 		t.Errorf("%d unblock audit rows; want 1", audits(staff.EventPlayerUnblocked))
 	}
@@ -565,9 +566,11 @@ func TestPlayerSearchLongWords(t *testing.T) {
 }
 
 // TestAdminBlockTwiceSaysSo: blocking a player someone blocked already (from
-// another tab, or another member at the same time) says it was blocked already
-// rather than that it is now, and writes nothing; likewise unblocking one who is
-// not blocked. Each change is one audit row.
+// another tab, or another member at the same time) says it was blocked already,
+// and by whom, rather than that it is now, writes nothing and shows back the
+// reason typed, which nothing records (409); likewise unblocking one who is not
+// blocked. The same form sent twice goes back as before. Each change is one audit
+// row.
 func TestAdminBlockTwiceSaysSo(t *testing.T) {
 	ta := newTestApp(t)
 	_, player := ta.signedIn("anna@example.com")
@@ -581,16 +584,26 @@ func TestAdminBlockTwiceSaysSo(t *testing.T) {
 	for _, tt := range []struct {
 		action, reason, said string
 		audits               int64
+		moot                 bool // answered 409 with the reason shown back, not recorded
 	}{
-		{"/unblock", "not blocked", "The player was not blocked; nothing changed.", 0},
-		{"/block", "chargebacks", "The player is blocked and signed out everywhere.", 1},
-		{"/block", "chargebacks, from another tab", "The player was blocked already; nothing changed.", 1},
-		{"/unblock", "settled", "The player is unblocked.", 2},
-		{"/unblock", "settled, from another tab", "The player was not blocked; nothing changed.", 2},
+		{"/unblock", "not blocked", "The player was not blocked; nothing changed.", 0, true},
+		{"/block", "chargebacks", "The player is blocked and signed out everywhere.", 1, false},
+		{"/block", "chargebacks", "The player was blocked already; nothing changed.", 1, false}, // sent twice
+		{"/block", "chargebacks, from another tab", "The player was blocked already, by op@example.com; nothing changed.", 1, true},
+		{"/unblock", "settled", "The player is unblocked.", 2, false},
+		{"/unblock", "settled, from another tab", "The player was unblocked already, by op@example.com; nothing changed.", 2, true},
 	} {
-		op.submit(path+tt.action, url.Values{"reason": {tt.reason}}).wantRedirect(path)
-		if got := op.get(path).text("flash"); got != tt.said || audits() != tt.audits {
-			t.Errorf("%s (%s): %q, %d audit rows; want %q, %d", tt.action, tt.reason, got, audits(), tt.said, tt.audits)
+		res := op.submit(path+tt.action, url.Values{"reason": {tt.reason}})
+		got, shown := "", ""
+		if tt.moot {
+			res.wantStatus(http.StatusConflict)
+			got, shown = res.text("flash"), res.text("not-recorded-text")
+		} else {
+			res.wantRedirect(path)
+			got = op.get(path).text("flash")
+		}
+		if got != tt.said || audits() != tt.audits || tt.moot && shown != tt.reason {
+			t.Errorf("%s (%s): %q, %d audit rows, shown back %q; want %q, %d", tt.action, tt.reason, got, audits(), shown, tt.said, tt.audits)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -90,8 +91,8 @@ func yesNo(b bool) string {
 func setPlayerBlocked(blocked bool) func(svc *cashier.Service) fiber.Handler {
 	return func(svc *cashier.Service) fiber.Handler {
 		return func(c *fiber.Ctx) error {
-			id := paramID(c)
-			_, changed, err := svc.SetPlayerBlocked(c.UserContext(), currentStaff(c), id, blocked, c.FormValue("reason"))
+			id, reason := paramID(c), c.FormValue("reason")
+			_, changed, err := svc.SetPlayerBlocked(c.UserContext(), currentStaff(c), id, blocked, reason)
 			var msg string
 			switch {
 			case blocked && changed:
@@ -103,9 +104,36 @@ func setPlayerBlocked(blocked bool) func(svc *cashier.Service) fiber.Handler {
 			default:
 				msg = "The player was not blocked; nothing changed."
 			}
-			return playerDone(c, err, id, msg)
+			if err == nil && !changed && strings.TrimSpace(reason) != "" {
+				return blockedAlready(c, svc, id, blocked, reason, msg)
+			}
+			return playerDone(c, svc, err, id, msg, "Your reason, not recorded:", reason)
 		}
 	}
+}
+
+// blockedAlready answers a block (unblock, when blocked is false) with a reason
+// that changed nothing, msg saying so: the player was blocked (unblocked) before,
+// by another member since the page was read, say, whose reason is the one
+// recorded. The player's page says who (409) and shows back the reason typed
+// (moot), unless the last block was this member's with this reason (their form
+// sent twice), which goes back with msg as it did.
+func blockedAlready(c *fiber.Ctx, svc *cashier.Service, id int64, blocked bool, reason, msg string) error {
+	m, event, done := currentStaff(c), staff.EventPlayerUnblocked, "unblocked"
+	if blocked {
+		event, done = staff.EventPlayerBlocked, "blocked"
+	}
+	last, err := svc.AuditLog(c.UserContext(), m, staff.Filter{PlayerID: id, Event: event, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(last) == 1 {
+		if last[0].StaffID == m.ID && last[0].Reason == strings.TrimSpace(reason) {
+			return playerDone(c, svc, nil, id, msg, "", "")
+		}
+		msg = fmt.Sprintf("The player was %s already, by %s; nothing changed.", done, last[0].StaffEmail)
+	}
+	return moot(c, playerPage(svc), msg, "Your reason, not recorded:", reason)
 }
 
 // addPlayerNote adds a note about a player.
@@ -113,16 +141,17 @@ func addPlayerNote(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := paramID(c)
 		_, err := svc.AddPlayerNote(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
-		return playerDone(c, err, id, "Your note is added.")
+		return playerDone(c, svc, err, id, "Your note is added.", "Your note, not recorded:", c.FormValue("note"))
 	}
 }
 
-// playerDone goes back to the player's page with msg, or with the problem's
-// sentence.
-func playerDone(c *fiber.Ctx, err error, id int64, msg string) error {
+// playerDone goes back to the player's page with msg. A refusal (a
+// *models.Problem) is answered by the player's page with its sentence and text,
+// what the member typed (label: "Your note, not recorded:"), shown back (refused).
+func playerDone(c *fiber.Ctx, svc *cashier.Service, err error, id int64, msg, label, text string) error {
 	switch problem := asProblem(err); {
 	case problem != nil:
-		msg = problem.Message
+		return refused(c, playerPage(svc), playerPath(id), problem.Message, label, text)
 	case errors.Is(err, cashier.ErrPlayerNotFound):
 		return errNotFound
 	case err != nil:

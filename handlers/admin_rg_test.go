@@ -97,7 +97,8 @@ func TestAdminResponsibleGaming(t *testing.T) {
 	op.submit("/admin/limit-changes/999999/resolve", url.Values{"note": {"x"}}).wantStatus(http.StatusNotFound)
 	var lowering limits.Change
 	ta.DB.Where("player_id = ? AND amount_minor = ?", p.ID, 500000).Take(&lowering)
-	op.submit("/admin/limit-changes/"+strconv.FormatInt(lowering.ID, 10)+"/resolve", url.Values{"note": {"x"}}).wantRedirect(flaggedPath)
+	op.submit("/admin/limit-changes/"+strconv.FormatInt(lowering.ID, 10)+"/resolve", url.Values{"note": {"x"}}).
+		wantStatus(http.StatusUnprocessableEntity)
 	if audits() != 1 {
 		t.Error("a change without a flag was resolved")
 	}

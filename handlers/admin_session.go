@@ -443,8 +443,32 @@ type notRecordedKey struct{}
 // recorded, shown back so that it is not lost without a word; a redirect's flash
 // could not carry a note of 2 000 characters in the session's cookie.
 func moot(c *fiber.Ctx, page fiber.Handler, message, label, text string) error {
+	return shownBack(c, fiber.StatusConflict, page, message, label, text)
+}
+
+// refused answers a back-office form the service refused with message (a
+// *models.Problem's sentence: the player was blocked since the page was read, the
+// member may not approve a payout to their own account, an order has no flag to
+// resolve), which changed nothing. When the member typed text (a reason, a note:
+// label says which, "Your reason, not recorded:"), page, the handler of the page
+// the form came from, renders it with 422, message and the text shown back, so
+// that it is not lost without a word as in a redirect, whose flash could not carry
+// a note of 2 000 characters; with nothing typed it goes back to back with message.
+func refused(c *fiber.Ctx, page fiber.Handler, back, message, label, text string) error {
+	if strings.TrimSpace(text) == "" {
+		if err := setFlash(c, message); err != nil {
+			return err
+		}
+		return c.Redirect(back, fiber.StatusSeeOther)
+	}
+	return shownBack(c, fiber.StatusUnprocessableEntity, page, message, label, text)
+}
+
+// shownBack renders page with status, message in place of its flash, and text
+// under label (moot, refused).
+func shownBack(c *fiber.Ctx, status int, page fiber.Handler, message, label, text string) error {
 	c.Locals(notRecordedKey{}, notRecorded{message: message, label: label, text: strings.TrimSpace(text)})
-	c.Status(fiber.StatusConflict)
+	c.Status(status)
 	return page(c)
 }
 

@@ -450,7 +450,8 @@ func TestAdminActionsAudited(t *testing.T) {
 // TestApprovalsBlockedPlayer: the approvals queue shows a payout whose player has
 // been blocked since the request without its approve form, with a sentence saying
 // what staff can do; approving it anyway (a form kept open from before) is refused
-// with that sentence, nothing is sent, and denying it works.
+// with that sentence, the reason typed shown back, nothing is sent, and denying it
+// works.
 func TestApprovalsBlockedPlayer(t *testing.T) {
 	lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
 		s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
@@ -468,9 +469,10 @@ func TestApprovalsBlockedPlayer(t *testing.T) {
 		!r.has("deny-form") {
 		t.Fatalf("after the block: approve form %t, notice %q, deny form %t", r.has("approve-form"), r.text("approval-blocked"), r.has("deny-form"))
 	}
-	op.submit(approvePath(waiting), url.Values{"reason": {"ok"}}).wantRedirect(approvalsPath)
-	if got := op.get(approvalsPath).text("flash"); !strings.HasPrefix(got, "The player has been blocked since asking for this payout") {
-		t.Errorf("flash after approving: %q", got)
+	res := op.submit(approvePath(waiting), url.Values{"reason": {"ok"}}).wantStatus(http.StatusUnprocessableEntity)
+	if got := res.text("flash"); !strings.HasPrefix(got, "The player has been blocked since asking for this payout") ||
+		res.text("not-recorded-text") != "ok" {
+		t.Errorf("answer to approving: %q, reason shown back %q; want the refusal and \"ok\"", got, res.text("not-recorded-text"))
 	}
 	if o := lv.waitPayout(waiting, models.OrderAwaitingApproval, nil); o.ApprovedAt != nil || o.SentAt != nil {
 		t.Fatalf("the blocked player's payout was approved %v or sent %v", o.ApprovedAt, o.SentAt)
