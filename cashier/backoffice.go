@@ -79,6 +79,11 @@ type OrderDetail struct {
 	Timeline      []TimelineEvent
 	Calls         []models.APICall      // oldest first
 	Notifications []models.Notification // oldest first
+	// Unmatched are the notifications kept as unknown (OrderID nil: their
+	// messageid was another order's, or none) that name the order's Trustly
+	// orderid, oldest first: applied to no order, and the order's flag says so.
+	// None for an order without an orderid.
+	Unmatched []models.Notification
 	// Verified says, per notification ID, whether its raw body verifies with
 	// Trustly's key now: every stored one did when it arrived, so false means the
 	// row was changed since, or the key was.
@@ -245,8 +250,15 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 		if err := tx.Where("order_id = ?", o.ID).Order("id").Find(&d.Notifications).Error; err != nil {
 			return err
 		}
+		if o.TrustlyOrderID != "" {
+			// Read through the partial index of unmatched notifications
+			// (idx_notifications_unmatched), which holds only those.
+			if err := tx.Where("order_id IS NULL AND trustly_order_id = ?", o.TrustlyOrderID).Order("id").Find(&d.Unmatched).Error; err != nil {
+				return err
+			}
+		}
 		d.Verified = map[int64]bool{}
-		for _, n := range d.Notifications {
+		for _, n := range slices.Concat(d.Notifications, d.Unmatched) {
 			_, err := trustly.ParseNotification([]byte(n.Raw), s.trustlyKey)
 			d.Verified[n.ID] = err == nil
 		}

@@ -118,6 +118,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		for _, n := range d.Notifications {
 			page.Notifications = append(page.Notifications, notificationRow(n, d.Verified[n.ID], zone))
 		}
+		for _, n := range d.Unmatched {
+			page.Unmatched = append(page.Unmatched, notificationRow(n, d.Verified[n.ID], zone))
+		}
 		for _, t := range d.Transfers {
 			row := views.TransferRow{Reference: t.Reference, Memo: t.Memo, At: timeIn(t.CreatedAt, zone)}
 			for _, e := range t.Entries {

@@ -72,9 +72,12 @@ type AdminOrderPage struct {
 	Timeline                                                                   []TimelineRow
 	Calls                                                                      []APICallRow
 	Notifications                                                              []NotificationRow
-	Transfers                                                                  []TransferRow
-	Resolutions                                                                []ResolutionRow
-	Audit                                                                      []AuditRow
+	// Unmatched are notifications kept as unknown that name the order's Trustly
+	// orderid: applied to no order.
+	Unmatched   []NotificationRow
+	Transfers   []TransferRow
+	Resolutions []ResolutionRow
+	Audit       []AuditRow
 	// The actions this member may take on it in its state.
 	CanDecide bool // a payout waiting for approval: approve and deny
 	// A payout waiting for two approvals: who gave the first (FirstApproval as in
