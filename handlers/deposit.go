@@ -272,6 +272,9 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if state.Phase == views.PhaseWaiting {
 			page.RefreshIn = noScriptRefresh(d.Order.CreatedAt, svc.Now())
 		}
+		if canSetPassword(c, svc) {
+			page.SignIn = tr(c, "deposit.result.sign_in", "Minutes", int(cashier.BankSignInWindow/time.Minute))
+		}
 		return render(c, views.DepositResult(page))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -272,6 +273,23 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 		}
 		switch out.State {
 		case cashier.PayNPlayReady:
+			// Signed in meanwhile (a password in another tab) as someone else than
+			// the person the bank named: their session stays, and the order's login
+			// is left unused; the page says where the money went, naming no one.
+			current, err := signedInPlayer(c, svc)
+			if err != nil {
+				return err
+			}
+			if current.ID != 0 && current.ID != out.Player.ID {
+				log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in skipped: the browser is signed in as another player",
+					slog.Int64("order_id", out.Order.ID), slog.Int64("player_id", current.ID), slog.String("request_id", requestID(c)))
+				page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
+				page.Message = tr(c, "paynplay.other_account")
+				page.Chrome = chrome(c)
+				page.Home, page.BankLogin = page.RetryURL, headerBankLogin(svc, out.Market)
+				c.Status(fiber.StatusConflict)
+				return render(c, views.PayNPlayResult(page))
+			}
 			// Once per order, and soon after its kyc: a copy of this browser's cookie
 			// from before the sign-in still holds the binding, and the cookie outlives
 			// the checkout by hours.
@@ -305,6 +323,7 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				v.SignedInAt, v.CheckedAt = before.SignedInAt, before.CheckedAt
 			}
 			v.BankAt = svc.Now().Unix() // this browser's bank login: SetPassword's window opens
+			v.PayNPlay = strings.Join(slices.DeleteFunc(strings.Fields(v.PayNPlay), func(m string) bool { return m == id }), " ")
 			v.Flash = welcome(c, *out.Player)
 			if err := saveSession(c, v); err != nil {
 				return err
@@ -462,6 +481,17 @@ func bankSignIn(c *fiber.Ctx) time.Time {
 		return time.Unix(at, 0)
 	}
 	return time.Time{}
+}
+
+// canSetPassword reports whether the profile page offers the signed-in player
+// the form to choose an email and a password now: a player without a password
+// outside pure Pay N Play markets, within cashier.BankSignInWindow of this
+// session's bank login. The page a "Deposit & play" signs in to offers it too, so
+// that a player who left it before (or whose window closed) finds it again after
+// their next bank login.
+func canSetPassword(c *fiber.Ctx, svc *cashier.Service) bool {
+	p := currentPlayer(c)
+	return p.PasswordHash == "" && modeOf(svc, p.Country) != paynplay.ModePure && svc.BankSignInRecent(bankSignIn(c))
 }
 
 // renderProfile shows the profile page, with problem above the password form

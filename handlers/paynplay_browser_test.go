@@ -477,10 +477,11 @@ func TestBrowserPayNPlayExcludedWithdraws(t *testing.T) {
 
 // TestBrowserPayNPlayHybridSetsPassword: in the hybrid model a person who came in
 // with "Deposit & play" has no password. On the profile page they choose an email
-// and a password (two passwords that differ come back with the reason and the
+// and a password, which the page the deposit signs in to offers and leads to
+// (two passwords that differ come back with the reason and the
 // email typed), log out, and sign in at the sign-in page with them, without a
-// deposit, to the same wallet. The profile page with the form passes axe, in
-// every language.
+// deposit, to the same wallet. The profile page with the form, and the deposit's
+// page with its offer, pass axe, in every language.
 func TestBrowserPayNPlayHybridSetsPassword(t *testing.T) {
 	script := axeScript(t)
 	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
@@ -492,6 +493,16 @@ func TestBrowserPayNPlayHybridSetsPassword(t *testing.T) {
 	b.doIn(frame, "pay after the identity check", payAfterKYC()...)
 	b.waitLocation("/deposit/success")
 	b.waitText("balance", "SEK 100.00")
+	// The deposit's page offers the rest of the registration, and leads to it.
+	if !b.visible("finish-sign-in") {
+		t.Error("the deposit's page of a player without a password offers no email and password")
+	}
+	b.snap("paynplay-deposit-offers-sign-in")
+	result := strings.TrimPrefix(b.location(), lv.URL)
+	b.checkAxe(script, result)
+	b.checkAxeInOtherLanguages(script, result)
+	b.do("follow the offer of an email and password", chromedp.Navigate(lv.URL+result),
+		chromedp.Click(id("finish-sign-in-link")), chromedp.WaitVisible(id("sign-in-form")))
 
 	b.do("open the profile", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("sign-in-form")))
 	if b.has("password-form") {

@@ -54,7 +54,9 @@ type sessionValues struct {
 	Seen int64
 	// PayNPlay holds the MessageIDs of the Pay N Play orders this browser started,
 	// newest last, space-separated (at most maxPayNPlayBound). Only a browser
-	// holding an order's id is signed in by it; a sign-in starts afresh without them.
+	// holding an order's id is signed in by it, and only as the player its kyc
+	// named; a sign-in keeps them, but the order that signs the browser in is
+	// dropped from them.
 	PayNPlay string
 	// Responsible gaming (rg.go): when the session's first page was shown after
 	// sign-in, and when the reality check was last acknowledged, in Unix seconds.
@@ -318,7 +320,8 @@ func (s *sessionStore) cookie(value string, maxAge int) *fiber.Cookie {
 
 // signIn starts a fresh session for player with what the sign-in opened (a
 // withdraw-only one for a player the national register excludes): new values and a
-// new id, nothing kept from what the browser had before but its id, as PrevID. The
+// new id, nothing kept from what the browser had before but its id, as PrevID, and
+// the Pay N Play orders it started (sessionValues.PayNPlay). The
 // CSRF tokens of the session before do not work in this one (PrevID only picks the
 // sentence they are refused with); the response carries a token of the new one.
 func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
@@ -330,6 +333,10 @@ func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
 		ID: newSessionID(), WithdrawOnly: access.WithdrawOnly}
 	v.PrevID = session(c).ID
+	// The Pay N Play orders this browser started stay its own: a checkout under
+	// way in another tab returns to a page that says how it went, not "page not
+	// found". They sign in no one but the player their kyc named (payNPlayReturn).
+	v.PayNPlay = session(c).PayNPlay
 	if access.WithdrawOnly {
 		v.ExcludedBy = access.Register
 	}

@@ -276,6 +276,10 @@ type DepositResultPage struct {
 	// Held is the held phase's sentence: the money of a refused deposit that the
 	// bank sent all the same will be returned, or was (handlers.heldText).
 	Held string
+	// SignIn, for a player without a password whom the bank just signed in (a
+	// hybrid market's "Deposit & play"), is the sentence offering the profile's
+	// form to choose an email and a password, while it is offered there; "" otherwise.
+	SignIn string
 }
 
 // HistoryPage lists the player's orders and the movements of their wallet, newest
