@@ -196,7 +196,8 @@ func signedInBy(c *fiber.Ctx, svc *cashier.Service, id string) (to string, ok bo
 }
 
 // payNPlayCheckout shows Trustly's checkout of a Pay N Play order this browser
-// started; an order past that point goes to its result page.
+// started; an order past that point, or whose checkout ended, goes to its result
+// page.
 func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// Back from the page the order signed in on.
@@ -211,7 +212,10 @@ func payNPlayCheckout(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		order := out.Order
-		if order.Status != models.OrderStarted || order.CheckoutURL == "" {
+		// Its checkout ended (the kyc refused it, or it was left until the URL no
+		// longer works): the result page says so.
+		ended := out.State == cashier.PayNPlayRefused || out.State == cashier.PayNPlayExpired
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" || ended {
 			return c.Redirect(payNPlayResultURL(order), fiber.StatusSeeOther)
 		}
 		page := views.CheckoutPage{Chrome: chrome(c), BackURL: startPage(out.Market), BackLabel: tr(c, "common.back_to_start"),

@@ -215,3 +215,61 @@ func TestPayNPlayHybridReturnOffersSignIn(t *testing.T) {
 		t.Error("a password player is offered an email and a password")
 	}
 }
+
+// TestPayNPlayNoKYCEnds: a "Deposit & play" (and a pure market's bank login)
+// whose kyc never came, its checkout left at the bank, is abandoned once the
+// checkout can no longer be used. Its return page, reached late (the tab left
+// open, the player back from the bank app), says that it was not completed and
+// no money was moved, in the browser's language, and its polling says so too
+// ("refused", so the waiting page reloads to it): it does not wait for a kyc
+// forever, before the janitor comes by or after. Its checkout page, reloaded,
+// goes to it rather than framing a checkout that no longer works.
+func TestPayNPlayNoKYCEnds(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	lv := startLive(t, liveOptions{Setup: func(s *testSetup) {
+		withPayNPlay(t, "SE=pure")(s)
+		s.Cashier.Now = clock.Now
+	}})
+	cl := lv.client()
+	deposit := startPayNPlay(cl, "SE", "100")
+	login := startPayNPlay(cl, "SE", "")
+	for _, id := range []string{deposit, login} {
+		lv.checkoutStep(id, "bank", url.Values{"bank": {"SE|SEB"}})
+	}
+	cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(deposit)).wantStatus(http.StatusOK)
+	clock.Advance(cashier.CheckoutExpiry + time.Minute)
+	check := func(when string) {
+		t.Helper()
+		for _, tt := range []struct{ id, title string }{
+			{deposit, "Your deposit was not completed"}, {login, "You could not log in"},
+		} {
+			page := cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(tt.id)).wantStatus(http.StatusOK)
+			if page.has("paynplay-waiting") || page.text("result-title") != tt.title ||
+				page.text("refusal") != "The checkout ended before it was completed. No money was moved." {
+				t.Errorf("%s: %s reads %q, %q; want %q and that the checkout ended", when, tt.id, page.text("result-title"), page.text("refusal"), tt.title)
+			}
+			if r := cl.get("/paynplay/status?order=" + url.QueryEscape(tt.id)).wantStatus(http.StatusOK); !strings.Contains(r.Body, `"refused"`) {
+				t.Errorf("%s: status of %s %s; want refused", when, tt.id, r.Body)
+			}
+		}
+	}
+	for _, id := range []string{deposit, login} {
+		cl.get("/paynplay/checkout?order=" + url.QueryEscape(id)).wantRedirect(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id))
+	}
+	check("before the janitor")
+	if _, err := lv.Svc.Janitor(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := lv.order(deposit).Status; got != models.OrderAbandoned {
+		t.Fatalf("deposit %s after the janitor; want abandoned", got)
+	}
+	check("after the janitor")
+	cl.setCookie(langCookie, "sv")
+	page := cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(deposit)).wantStatus(http.StatusOK)
+	if got := page.text("refusal"); got == "" || strings.Contains(got, "checkout ended") {
+		t.Errorf("in Swedish the page reads %q", got)
+	}
+	if n := lv.countRows(&models.Player{}, "1 = 1"); n != 0 {
+		t.Errorf("%d players; want none", n)
+	}
+}

@@ -41,9 +41,9 @@ func TestReviewPNPStaleLoginSignsIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The next person at this browser: the history holds /paynplay/checkout?order=…,
-	// whose framed checkout links on to the success URL (or the same query typed on
-	// the success path).
-	cl.get("/paynplay/checkout?order=" + url.QueryEscape(id)).wantStatus(http.StatusOK)
+	// which goes on to the success URL, its checkout over (or the same query typed
+	// on the success path).
+	cl.get("/paynplay/checkout?order=" + url.QueryEscape(id)).wantRedirect(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id))
 	r := cl.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id))
 	t.Logf("success URL six hours on: %d %s", r.Status, r.Header.Get("Location"))
 	if page := cl.get("/cashier"); page.Status == http.StatusOK {
