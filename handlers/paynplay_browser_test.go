@@ -543,3 +543,43 @@ func TestBrowserPayNPlayHybridSetsPassword(t *testing.T) {
 		t.Errorf("%d players; want one", n)
 	}
 }
+
+// TestBrowserPayNPlaySignInInAnotherTab: a visitor starts "Deposit & play" and,
+// while the checkout waits at the bank, signs in with a password in another tab
+// of the same browser, to an account that is not the bank's person's. The
+// checkout returns the first tab to a page that says that this login did not sign
+// them in and where the deposit went, never "page not found"; the browser stays
+// signed in to the password account, and the money is the bank's person's.
+func TestBrowserPayNPlaySignInInAnotherTab(t *testing.T) {
+	lv := startPayNPlayLive(t, "hybrid", "", playerPace)
+	bo := lv.player("bo@example.com")
+	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
+
+	b.depositAndPlay("SE", "100")
+	frame := b.bankFrame()
+	tab, closeTab := chromedp.NewContext(b.ctx)
+	defer closeTab()
+	other := &browser{t: t, ctx: tab, lv: lv}
+	other.do("sign in with a password in another tab", chromedp.Navigate(lv.URL+"/login"),
+		chromedp.WaitVisible(id("login-form")), chromedp.SendKeys(id("email"), "bo@example.com"),
+		chromedp.SendKeys(id("password"), testPassword), chromedp.Click(id("login-submit")),
+		chromedp.WaitVisible(id("deposit-form")))
+
+	b.doIn(frame, "log in to the bank as Lars", bankLogin("se-adult2")...)
+	b.doIn(frame, "pay", payAfterKYC()...)
+	b.waitLocation("/paynplay/success")
+	b.waitText("refusal", "You logged in to another account while this deposit was under way, so it did not log you in. "+
+		"The deposit goes to the account of the person who logged in at the bank: log out and log in with your bank to play with it.")
+	b.snap("paynplay-signed-in-in-another-tab")
+	b.do("go on to the cashier", chromedp.Click(id("back-to-start")), chromedp.WaitVisible(id("deposit-form")))
+	if got := b.text("player-name"); got != bo.Name() {
+		t.Errorf("signed in as %q; want %q still", got, bo.Name())
+	}
+	lars := lv.playerByPersonID("SE199006152350")
+	b.eventually("the deposit credited to Lars", func() (bool, error) {
+		return lv.wallet(lars).Minor == 10000, nil
+	}, func() string { return "Lars's wallet " + lv.wallet(lars).String() })
+	if got := lv.wallet(bo); got.Minor != 0 {
+		t.Errorf("Bo's wallet %s; want nothing", got)
+	}
+}
