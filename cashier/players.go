@@ -174,7 +174,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (mod
 		player.PasswordHash = s.rehashPassword(ctx, &models.Player{}, "player_id", player.ID, hash, password)
 	}
 	if player.Blocked { // told only to someone who knows the password
-		return models.Player{}, Access{}, models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
+		return models.Player{}, Access{}, PlayerBlocked()
 	}
 	// Only after the password: the register's answer is the account owner's to see.
 	if err := s.checkRegister(ctx, player, "sign-in"); err != nil {
@@ -373,6 +373,13 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "email and password set", slog.Int64("player_id", p.ID))
 	return s.Player(ctx, p.ID)
+}
+
+// PlayerBlocked is the refusal of a blocked player's sign-in: with their password
+// (Authenticate), or by a Pay N Play order whose kyc let them in before staff
+// blocked them.
+func PlayerBlocked() *models.Problem {
+	return models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
 }
 
 // BankLoginOld is SetPassword's refusal after BankSignInWindow, the sentence the

@@ -294,6 +294,18 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				c.Status(fiber.StatusConflict)
 				return render(c, views.PayNPlayResult(page))
 			}
+			// Blocked by staff since the kyc let them in: a session would end at the
+			// next page, saying to log in with the bank again, which refuses them.
+			if out.Player.Blocked {
+				log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in refused: the player is blocked",
+					slog.Int64("order_id", out.Order.ID), slog.Int64("player_id", out.Player.ID), slog.String("request_id", requestID(c)))
+				page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
+				page.Message = problemText(c, cashier.PlayerBlocked())
+				page.Chrome = chrome(c)
+				page.Home, page.BankLogin = page.RetryURL, headerBankLogin(svc, out.Market)
+				c.Status(fiber.StatusForbidden)
+				return render(c, views.PayNPlayResult(page))
+			}
 			// Once per order, and soon after its kyc: a copy of this browser's cookie
 			// from before the sign-in still holds the binding, and the cookie outlives
 			// the checkout by hours.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -271,5 +272,42 @@ func TestPayNPlayNoKYCEnds(t *testing.T) {
 	}
 	if n := lv.countRows(&models.Player{}, "1 = 1"); n != 0 {
 		t.Errorf("%d players; want none", n)
+	}
+}
+
+// TestPayNPlayBlockedAfterKYC: staff block the player a "Deposit & play"'s kyc
+// let in before the browser is back from the checkout. The return page signed
+// the browser in with a welcome, and the next page ended the session with "Your
+// session has ended. Log in with your bank again to go on.", which the bank login
+// would refuse; it now signs in no one and says (403) that the account is
+// blocked and to contact support, in the browser's language, and the order's
+// sign-in stays unused.
+func TestPayNPlayBlockedAfterKYC(t *testing.T) {
+	lv := startPayNPlayLive(t, "pure", "se-adult", nil)
+	cl := lv.client()
+	id := startPayNPlay(cl, "SE", "100")
+	out := lv.waitDecision(id)
+	if out.State != cashier.PayNPlayReady {
+		t.Fatalf("decision %s %q; want ready", out.State, out.Message)
+	}
+	member := lv.staff("operator@example.com", staff.RoleOperator)
+	if _, _, err := lv.Svc.SetPlayerBlocked(t.Context(), member, out.Player.ID, true, "fraud"); err != nil {
+		t.Fatal(err)
+	}
+	success := cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(id)
+	page := cl.get(success).wantStatus(http.StatusForbidden)
+	if got, want := page.text("refusal"), "Your account is blocked, so you cannot sign in, deposit or withdraw. Please contact support."; got != want {
+		t.Errorf("refusal %q; want %q", got, want)
+	}
+	if got := page.text("result-title"); got != "You could not log in" {
+		t.Errorf("title %q", got)
+	}
+	cl.get("/cashier").wantRedirect("/login?next=%2Fcashier")
+	if lv.order(id).SignedInAt != nil {
+		t.Error("a blocked player's order claimed its sign-in")
+	}
+	cl.setCookie(langCookie, "sv")
+	if got := cl.get(success).wantStatus(http.StatusForbidden).text("refusal"); got == "" || strings.Contains(got, "blocked") {
+		t.Errorf("in Swedish the refusal reads %q", got)
 	}
 }
