@@ -290,8 +290,9 @@ func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 	}
 
 	// A bank-only player of the hybrid market (FI) on the profile page: with the
-	// form to choose an email and a password just after logging in with the bank,
-	// and with the sentence that stands in for it once the window is over.
+	// form to choose an email and a password just after logging in with the bank
+	// (and the deposit's page offering it), and with the sentence that stands in
+	// for it once the window is over.
 	b.do("log out", chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id("logout")),
 		chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-form")))
 	b.do("deposit & play 100 as Matti", chromedp.Navigate(lv.URL+"/?market=FI"), chromedp.WaitVisible(id("deposit-play-form")),
@@ -299,11 +300,16 @@ func TestBrowserPhoneWordsWholeEverywhere(t *testing.T) {
 	b.do("log in to the bank as Matti", bankLogin("fi-adult")...)
 	b.do("pay", payAfterKYC()...)
 	b.waitLocation("/deposit/success")
+	result := b.location()[len(lv.URL):]
 	for _, shown := range []string{"sign-in-form", "sign-in-window"} {
 		for _, code := range []string{"et", "en", "sv", "fi", "nl"} {
 			b.chooseLanguage(code)
 			b.do("the profile in "+code, chromedp.Navigate(lv.URL+"/profile"), chromedp.WaitVisible(id(shown)))
 			b.wordsWhole("profile with "+shown, code)
+			if shown == "sign-in-form" { // the deposit's page offers the form meanwhile
+				b.do("the deposit's page in "+code, chromedp.Navigate(lv.URL+result), chromedp.WaitVisible(id("finish-sign-in")))
+				b.wordsWhole("deposit's page with the offer of an email and password", code)
+			}
 		}
 		clock.Advance(cashier.BankSignInWindow + time.Second)
 	}
