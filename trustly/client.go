@@ -37,6 +37,13 @@ type Config struct {
 	// replacing an attribute the call set itself. The cashier uses it for the
 	// sandbox's test-only attributes; leave it nil for Trustly.
 	Extra map[string]string
+	// Stop, optional, abandons every call still waiting for Trustly's answer when it
+	// ends, whatever the caller's context (the cashier's calls for money are
+	// detached from theirs): the call returns an error wrapping ErrOutcomeUnknown,
+	// as a timeout does. The cashier ends it when its shutdown's grace is over, so
+	// that a Trustly that stopped answering does not hold the process for the
+	// client's 30 s.
+	Stop context.Context
 }
 
 // Client calls Trustly's JSON-RPC API. It adds credentials, a fresh UUID and the
@@ -101,6 +108,12 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
+	if c.cfg.Stop != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(c.cfg.Stop, cancel)()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", method, err)
@@ -110,6 +123,9 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if c.cfg.Stop != nil && c.cfg.Stop.Err() != nil {
+			err = fmt.Errorf("abandoned as the cashier stops: %w", err)
+		}
 		return nil, fmt.Errorf("%s: %w: %w", method, ErrOutcomeUnknown, err)
 	}
 	defer resp.Body.Close()

@@ -77,8 +77,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	defer closeDB(db, log) // deferred first: runs last
 
+	// Trustly calls still waiting when the shutdown's grace is over are abandoned
+	// (shutdown).
+	calls, abandonCalls := context.WithCancel(context.Background())
+	defer abandonCalls()
 	tcfg := trustly.Config{URL: cfg.TrustlyURL, Username: cfg.TrustlyUsername, Password: cfg.TrustlyPassword,
-		PrivateKey: cfg.MerchantKey, TrustlyKey: cfg.TrustlyKey, Env: cfg.TrustlyEnv, Logger: log}
+		PrivateKey: cfg.MerchantKey, TrustlyKey: cfg.TrustlyKey, Env: cfg.TrustlyEnv, Logger: log, Stop: calls}
 	if cfg.Sandbox() {
 		sb, stopSandbox, err := startSandbox(ctx, cfg, log)
 		if err != nil {
@@ -167,7 +171,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	return errors.Join(served, shutdown(app, stopLoops, &loops, log))
+	return errors.Join(served, shutdown(app, stopLoops, abandonCalls, &loops, log))
 }
 
 // janitor runs the background jobs (cashier.Service.Janitor) at start and then

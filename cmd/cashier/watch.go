@@ -102,19 +102,35 @@ func serveMetrics(addr string, reg *metrics.Registry, server handlers.Server, lo
 	}, nil
 }
 
-// shutdownTimeout bounds how long requests in flight may take to finish once the
-// cashier is told to stop.
-const shutdownTimeout = 10 * time.Second
+// shutdownTimeout bounds how long requests in flight and the background jobs'
+// current steps may take to finish once the cashier is told to stop.
+// abandonedGrace is the time they have after it to record the Trustly calls
+// abandoned then.
+const (
+	shutdownTimeout = 10 * time.Second
+	abandonedGrace  = 5 * time.Second
+)
 
 // shutdown stops the cashier in the order that loses nothing: the app stops
 // accepting connections and waits for the requests in flight (notifications being
-// applied, Trustly calls made for a player), up to shutdownTimeout; then the
-// background loops, whose context stopLoops ends, finish their current step (a
-// payout call in flight is detached from that context and is recorded). The caller
-// closes the database after shutdown returns, and only then.
-func shutdown(app *fiber.App, stopLoops context.CancelFunc, loops *sync.WaitGroup, log *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+// applied, Trustly calls made for a player); then the background loops, whose
+// context stopLoops ends, finish their current step (a payout call in flight is
+// detached from that context and is recorded). When shutdownTimeout has passed and
+// something still runs, abandonCalls abandons the Trustly calls still waiting for
+// an answer (a Trustly that stopped answering would hold each for the client's
+// 30 s): each is recorded as of unknown outcome, which the janitor settles at the
+// next start (a payout resent under its MessageID), and the requests and jobs
+// waiting on them end within abandonedGrace. The caller closes the database after
+// shutdown returns, and only then.
+func shutdown(app *fiber.App, stopLoops, abandonCalls context.CancelFunc, loops *sync.WaitGroup, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout+abandonedGrace)
 	defer cancel()
+	abandon := time.AfterFunc(shutdownTimeout, func() {
+		log.Warn("still busy " + shutdownTimeout.String() + " into the shutdown: Trustly calls still waiting for an answer are abandoned, " +
+			"recorded as of unknown outcome and settled by the janitor at the next start")
+		abandonCalls()
+	})
+	defer abandon.Stop()
 	err := app.ShutdownWithContext(ctx)
 	if err != nil {
 		err = fmt.Errorf("shut down the web server: %w", err)
