@@ -107,6 +107,9 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 			closePool(pool)
 			return nil, fmt.Errorf("open database: %w", err)
 		}
+		if !inMemory(dsn) {
+			rememberFile(db, SQLitePath(dsn)) // for CheckWritable: the file must stay the one opened
+		}
 	}
 	if IsPostgres(dsn) {
 		// All of them stay open too: database/sql keeps 2 idle by default, so under

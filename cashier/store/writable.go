@@ -5,7 +5,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -106,8 +109,57 @@ func CheckWritable(ctx context.Context, db *gorm.DB) error {
 	if file == "" { // in memory
 		return nil
 	}
+	if err := sameFile(db, file); err != nil {
+		return err
+	}
 	if free, ok := diskFree(filepath.Dir(file)); ok && free < minFreeSpace {
 		return fmt.Errorf("the file system of %s has %d bytes left (fewer than %d): the disk is full or nearly", filepath.Dir(file), free, minFreeSpace)
+	}
+	return nil
+}
+
+// openedFile is the identity of a SQLite database's file as Open found it, kept
+// with PoolValue under openedFileKey.
+type openedFile struct {
+	mu   sync.Mutex
+	info os.FileInfo // nil until known
+}
+
+const openedFileKey = "store.openedFile"
+
+// rememberFile keeps the identity of db's file at path, as Open found it, for
+// sameFile.
+func rememberFile(db *gorm.DB, path string) {
+	f := PoolValue(db, openedFileKey, func() *openedFile { return &openedFile{} })
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if info, err := os.Stat(path); err == nil && f.info == nil {
+		f.info = info
+	}
+}
+
+// sameFile reports an error when the file at db's path is no longer the one the
+// process opened: deleted or moved (a cleaner of /tmp, a restore done without
+// stopping the cashier) or replaced by another. SQLite keeps writing to the file
+// it has open, so the writes succeed and are lost when the process stops: the
+// database takes no write that lasts. A database opened where Open did not see
+// it is compared with the file as first checked.
+func sameFile(db *gorm.DB, file string) error {
+	now, err := os.Stat(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the database file %s is gone (deleted or moved while the cashier runs): what is written now is lost when it stops", file)
+	}
+	if err != nil {
+		return fmt.Errorf("the database file: %w", err)
+	}
+	f := PoolValue(db, openedFileKey, func() *openedFile { return &openedFile{} })
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.info == nil {
+		f.info = now
+	}
+	if !os.SameFile(f.info, now) {
+		return fmt.Errorf("the database file %s was replaced while the cashier runs: it still writes to the one it opened, which is lost when it stops", file)
 	}
 	return nil
 }
