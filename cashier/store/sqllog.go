@@ -11,7 +11,8 @@ import (
 )
 
 // sqlLog is GORM's slog logger, asked only about statements it will log: an
-// error other than "record not found", one slower than slow, or any at Info. GORM's own Trace
+// error other than "record not found" or its context cancelled, one slower than
+// slow, or any at Info. GORM's own Trace
 // renders every statement's SQL with its arguments (Dialector.Explain: reflection
 // and a regexp) before it decides to drop it, and that cost a notification more
 // than its SQLite work did.
@@ -27,6 +28,13 @@ func (l sqlLog) LogMode(level logger.LogLevel) logger.Interface {
 
 func (l sqlLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	if l.level < logger.Info && (err == nil || errors.Is(err, gorm.ErrRecordNotFound)) && time.Since(begin) <= l.slow {
+		return
+	}
+	// A statement whose caller ended its context (the janitor's next step as the
+	// cashier shuts down) failed for no fault of the database: its caller stops on
+	// purpose and says what it left. Logged at ERROR, it paged someone at every
+	// such shutdown.
+	if l.level < logger.Info && errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return
 	}
 	l.Interface.Trace(ctx, begin, fc, err)

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier/store"
@@ -53,3 +55,40 @@ func TestSQLLogMessagesFormatted(t *testing.T) {
 		t.Errorf("logged %q; want GORM's message with its error in it", logged)
 	}
 }
+
+// TestSQLLogCancelledQuiet: a statement whose context its caller ended (the
+// janitor's next step as the cashier shuts down) is not an error of the database:
+// the caller stops on purpose and says what it left, and an "SQL executed" line
+// at ERROR on every such shutdown would page someone for nothing. It is not
+// logged; a statement that fails for its own reason still is.
+func TestSQLLogCancelledQuiet(t *testing.T) {
+	var out syncBuf
+	db, err := store.Open(filepath.Join(t.TempDir(), "log.db"), slog.New(slog.NewTextHandler(&out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(db)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var players []models.Player
+	if err := db.WithContext(ctx).Where("country = ?", "SE").Find(&players).Error; err == nil {
+		t.Fatal("a query on a cancelled context succeeded")
+	}
+	if logged := out.String(); logged != "" {
+		t.Errorf("a query whose context was cancelled is logged:\n%s", logged)
+	}
+	if err := db.Exec("SELECT * FROM no_such_table").Error; err == nil {
+		t.Fatal("a query on no table succeeded")
+	}
+	if !strings.Contains(out.String(), "no_such_table") {
+		t.Errorf("a failed query is not logged: %q", out.String())
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
