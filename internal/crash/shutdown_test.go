@@ -231,9 +231,6 @@ func TestSIGTERMWithHungTrustly(t *testing.T) {
 		t.Errorf("the payout request waiting on Trustly at SIGTERM: %v; want it answered once its call was abandoned", err)
 	}
 	t.Logf("stopped %s after SIGTERM", took.Round(100*time.Millisecond))
-	if os.Getenv("H5_DUMP") != "" {
-		t.Log(tail(logPath))
-	}
 	var n int
 	if err := lockDB.QueryRow("SELECT COUNT(*) FROM notifications WHERE notification_id = ?", "7200000001").Scan(&n); err != nil || n != 1 {
 		t.Errorf("the notification answered during shutdown is stored %d times (%v); want once", n, err)
