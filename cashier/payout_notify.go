@@ -444,7 +444,7 @@ func (s *Service) settlePayouts(ctx context.Context) error {
 		rows, err := recorded(ctx, s, aboutOrders(orders), s.trustly.AccountLedger, trustly.AccountLedgerParams{Currency: currency,
 			FromDate: from.AddDate(0, 0, -1).Format(time.DateOnly), ToDate: now.AddDate(0, 0, 2).Format(time.DateOnly)})
 		if err != nil {
-			s.log.Warn("AccountLedger failed; checking payouts stay reserved", "currency", currency, "payouts", len(orders), "err", err)
+			s.log.Warn("AccountLedger failed; checking payouts stay reserved", "currency", currency, "order_ids", aboutOrders(orders).OrderIDs, "err", err)
 			continue
 		}
 		for _, order := range orders {
