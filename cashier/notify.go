@@ -494,7 +494,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, n *trustly.Notificatio
 			log.Info("account of a Pay N Play deposit kept until its kyc says CONTINUE", "kyc", order.KYCOutcome)
 			return ok, nil
 		}
-		saved, err := s.saveAccount(tx, order, d, now)
+		saved, err := s.saveAccount(tx, log, order, d, now)
 		if err != nil {
 			return ok, err
 		}
@@ -932,8 +932,9 @@ func walletEntry(tx *gorm.DB, order *models.Order, event string) (models.Money, 
 // both databases then store them: PostgreSQL refuses a longer value, and the
 // notification would never be answered. An accountid longer than its column
 // cannot be cut, since a cut one would name another account to pay out to: the
-// order is flagged and nothing is saved.
-func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.AccountData, now time.Time) (saved bool, err error) {
+// order is flagged and nothing is saved, with an alert on log: the logger of the
+// notification being applied, which names it and its order.
+func (s *Service) saveAccount(tx *gorm.DB, log *slog.Logger, order *models.Order, d *trustly.AccountData, now time.Time) (saved bool, err error) {
 	if order.PlayerID == 0 {
 		return false, nil
 	}
@@ -947,7 +948,7 @@ func (s *Service) saveAccount(tx *gorm.DB, order *models.Order, d *trustly.Accou
 	if !a.Fit() {
 		n := utf8.RuneCountInString(d.AccountID)
 		order.AddFlag(models.FlagKindAccountIDTooLong, fmt.Sprintf("account notification with an accountid of %d characters, more than the %d kept: not saved", n, models.AccountIDSize))
-		s.log.Error("alert: account notification's accountid too long to keep; not saved", "order_id", order.ID, "characters", n)
+		log.Error("alert: account notification's accountid too long to keep; not saved", "characters", n)
 		return false, nil
 	}
 	updates := map[string]any{

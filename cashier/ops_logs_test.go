@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -47,6 +48,51 @@ func TestPayoutSettleLedgerDownNamesOrders(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("no line says AccountLedger failed:\n%s", logs.String())
+		}
+	})
+}
+
+// TestAccountIDTooLongNamesNotification: the alert that an account notification's
+// accountid is too long to keep names the notification (notification_id) and its
+// order, as every line about a notification does; it was logged on the service's
+// logger with the order_id alone, so the operator could not find the notification
+// it quotes.
+func TestAccountIDTooLongNamesNotification(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		logs := &lockedBuffer{}
+		log := slog.New(slog.NewJSONHandler(logs, nil))
+		r := newRig(t, db, "", nil)
+		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
+			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.svc, err = cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+			TrustlyKey: &rigTrustlyKey().PublicKey, Log: log, Config: cashier.Config{BaseURL: "http://cashier.test",
+				NotifyToken: "tok-123", ShopperStatement: "Casino", IntegrationModule: "cashier-test/1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := r.player()
+		o := r.order(p, 10000)
+		n := notify(t, rigTrustlyKey(), "account", o, "", map[string]any{"accountid": strings.Repeat("7", 65)})
+		r.deliver(n, "OK")
+		var found bool
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) != nil || !strings.Contains(fmt.Sprint(rec["msg"]), "accountid too long") {
+				continue
+			}
+			found = true
+			if rec["notification_id"] != n.id || rec["order_id"] != float64(o.ID) {
+				t.Errorf("the alert names notification %v and order %v; want %s and %d: %s", rec["notification_id"], rec["order_id"], n.id, o.ID, line)
+			}
+			if dup := duplicateKey(line); dup != "" {
+				t.Errorf("key %q twice in %s", dup, line)
+			}
+		}
+		if !found {
+			t.Fatalf("no alert that the accountid is too long:\n%s", logs.String())
 		}
 	})
 }

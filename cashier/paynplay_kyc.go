@@ -651,7 +651,7 @@ func (s *Service) bookHeld(ctx context.Context, tx *gorm.DB, order *models.Order
 			return fmt.Errorf("held notification %s: %w", row.NotificationID, err)
 		}
 		if d, ok := n.Data.(*trustly.AccountData); ok {
-			if _, err := s.saveAccount(tx, order, d, now); err != nil {
+			if _, err := s.saveAccount(tx, log.With("held_notification_id", row.NotificationID), order, d, now); err != nil {
 				return err
 			}
 		}
