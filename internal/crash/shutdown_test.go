@@ -189,7 +189,7 @@ func TestSIGTERMWithHungTrustly(t *testing.T) {
 		resp.Body.Close()
 		answered <- answer{resp.StatusCode, b, err}
 	}()
-	for deadline := time.Now().Add(20 * time.Second); !logged(`msg="notification received"`); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); !logged(`msg="notification received" notification_id=7200000001`); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the notification was not received within 20 s")
 		}
@@ -205,7 +205,7 @@ func TestSIGTERMWithHungTrustly(t *testing.T) {
 	}
 	a := <-answered
 	if a.err != nil || a.status != http.StatusOK {
-		t.Fatalf("notification in flight at SIGTERM: HTTP %d, %v\n%s", a.status, a.err, a.body)
+		t.Fatalf("notification in flight at SIGTERM: HTTP %d, %v\n%s\n%s", a.status, a.err, a.body, tail(logPath))
 	}
 	merchant, err := trustly.LoadPrivateKey(merchantKey)
 	if err != nil {
