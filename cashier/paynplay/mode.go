@@ -25,10 +25,11 @@ type Modes map[string]Mode
 // ParseModes reads CASHIER_PAYNPLAY: either one mode for every market ("pure",
 // "hybrid", "off"; "" is unset, which is off), or comma-separated MARKET=mode pairs
 // ("SE=pure,FI=hybrid"), where unlisted markets are off. Markets are Markets only,
-// in upper case as everywhere else in the configuration, each at most once; modes
-// are the three above, in lower case, as documented. Spaces around the value and
-// around each pair are ignored; anything else (se=pure, SE=PURE, an empty mode
-// such as SE=) is an error naming the part it could not read, never read as off.
+// each at most once; modes are the three above. Both are read in any case, as the
+// configuration's other markets and words are (CASHIER_REALITY_CHECK,
+// CASHIER_EXCLUSIONS_NONE). Spaces around the value and around each pair are
+// ignored; anything else (SV=pure, an empty mode such as SE=, SE=yes) is an error
+// naming the part it could not read, never read as off.
 func ParseModes(s string) (Modes, error) {
 	if s == "" {
 		s = string(ModeOff)
@@ -46,12 +47,13 @@ func ParseModes(s string) (Modes, error) {
 		return m, nil
 	}
 	for _, item := range strings.Split(s, ",") {
-		country, value, ok := strings.Cut(strings.TrimSpace(item), "=")
+		typed, value, ok := strings.Cut(strings.TrimSpace(item), "=")
 		if !ok {
 			return nil, fmt.Errorf("CASHIER_PAYNPLAY: %q is not MARKET=mode", strings.TrimSpace(item))
 		}
+		country := strings.ToUpper(typed)
 		if !isMarket(country) {
-			return nil, fmt.Errorf("CASHIER_PAYNPLAY: %q is not a Pay N Play market (%s)", country, strings.Join(Markets, ", "))
+			return nil, fmt.Errorf("CASHIER_PAYNPLAY: %q is not a Pay N Play market (%s)", typed, strings.Join(Markets, ", "))
 		}
 		if _, dup := m[country]; dup {
 			return nil, fmt.Errorf("CASHIER_PAYNPLAY: %s is given twice", country)
@@ -72,7 +74,7 @@ func ParseModes(s string) (Modes, error) {
 
 // parseMode reads the mode given to country ("" for every market).
 func parseMode(country, s string) (Mode, error) {
-	switch mode := Mode(s); mode {
+	switch mode := Mode(strings.ToLower(s)); mode {
 	case ModeOff, ModeHybrid, ModePure:
 		return mode, nil
 	case "":

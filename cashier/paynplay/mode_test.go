@@ -19,13 +19,15 @@ func TestParseModes(t *testing.T) {
 		{"SE=pure,FI=hybrid", "EE=off,FI=hybrid,NL=off,SE=pure"},
 		{"SE=pure, NL=hybrid", "EE=off,FI=off,NL=hybrid,SE=pure"},
 		{"SE=off", "EE=off,FI=off,NL=off,SE=off"},
-		// Markets are spelt as everywhere else in the configuration (SE), modes as
-		// documented (pure); an empty mode is not off.
+		// Markets and modes in any case, as the configuration's other markets and
+		// words are read (CASHIER_REALITY_CHECK, CASHIER_EXCLUSIONS_NONE); an empty
+		// mode is not off.
+		{"se=pure", "EE=off,FI=off,NL=off,SE=pure"},
+		{"Se=pure,fi=HYBRID", "EE=off,FI=hybrid,NL=off,SE=pure"},
+		{"SE=PURE", "EE=off,FI=off,NL=off,SE=pure"},
+		{"Hybrid", "EE=hybrid,FI=hybrid,NL=hybrid,SE=hybrid"},
+		{"SE=pure,se=hybrid", ""},
 		{"SE=", ""},
-		{"se=pure", ""},
-		{"Se=pure", ""},
-		{"SE=PURE", ""},
-		{"Hybrid", ""},
 		{"SE = pure", ""},
 		{" ", ""},
 		{"on", ""},

@@ -235,26 +235,36 @@ func TestSandboxChecksRegisterSettings(t *testing.T) {
 }
 
 // TestConfigPayNPlayStrict: CASHIER_PAYNPLAY is read as strictly as the other
-// settings: a market spelt otherwise than the configuration spells markets (SE),
-// a mode other than off, hybrid or pure (an empty one too) stops the start with
-// an error naming the setting and the part it could not read.
+// settings: a market we do not serve with Pay N Play, a mode other than off,
+// hybrid or pure (an empty one too) stops the start with an error naming the
+// setting and the part it could not read. Markets and modes are read in any
+// case, as the other settings' markets and words are.
 func TestConfigPayNPlayStrict(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		in   string
 		want string // in the error, besides CASHIER_PAYNPLAY
 	}{
-		{"se=pure", `"se"`},
-		{"SE=pure,fi=hybrid", `"fi"`},
+		{"sv=pure", `"sv"`},
+		{"SE=pure,de=hybrid", `"de"`},
 		{"SE=", "SE has no mode"},
-		{"SE=PURE", `"PURE"`},
-		{"Pure", `"Pure"`},
+		{"SE=PURES", `"PURES"`},
+		{"Pur", `"Pur"`},
+		{"SE=pure,se=off", "SE is given twice"},
 		{"SE=pure,", `""`},
 		{" ", "no mode"},
 	} {
 		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": tt.in}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_PAYNPLAY") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("CASHIER_PAYNPLAY=%q: %v; want an error naming CASHIER_PAYNPLAY and %s", tt.in, err, tt.want)
+		}
+	}
+	for _, in := range []string{"se=pure", "SE=PURE", "Se=Pure"} {
+		c, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": in}), quiet)
+		if err != nil {
+			t.Errorf("CASHIER_PAYNPLAY=%q: %v; want SE pure", in, err)
+		} else if c.PayNPlay.For("SE") != paynplay.ModePure || c.PayNPlay.Enabled("FI") {
+			t.Errorf("CASHIER_PAYNPLAY=%q: %v; want SE pure and the others off", in, c.PayNPlay)
 		}
 	}
 }

@@ -41,17 +41,17 @@ func logLevel(getenv func(string) string) (slog.Level, error) {
 }
 
 // newLogger is the cashier's logger on w, as CASHIER_LOG_LEVEL (logLevel) and
-// LOG_FORMAT say: LOG_FORMAT is json for JSON lines, text or empty for text lines.
-// Anything else is refused rather than read as text, so that a typo ("JSON",
-// "jsno") stops the start, before anything is migrated or served, instead of
-// feeding text to a collector that parses JSON.
+// LOG_FORMAT say: LOG_FORMAT is json for JSON lines, text or empty for text lines,
+// in any case as the level is. Anything else is refused rather than read as text,
+// so that a typo ("jsno") stops the start, before anything is migrated or served,
+// instead of feeding text to a collector that parses JSON.
 func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	level, err := logLevel(getenv)
 	if err != nil {
 		return nil, err
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	switch v := strings.TrimSpace(getenv("LOG_FORMAT")); v {
+	switch v := strings.TrimSpace(getenv("LOG_FORMAT")); strings.ToLower(v) {
 	case "", "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":

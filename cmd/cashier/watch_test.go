@@ -38,16 +38,18 @@ func TestLogLevel(t *testing.T) {
 	}
 }
 
-// TestLogFormat: LOG_FORMAT is json, text or empty (text); anything else, such as
-// a typo ("JSON", "jsno"), stops the start with an error naming the variable,
-// instead of silently giving text lines to a collector that parses JSON.
+// TestLogFormat: LOG_FORMAT is json, text or empty (text), in any case as
+// CASHIER_LOG_LEVEL is; anything else, such as a typo ("jsno"), stops the start
+// with an error naming the variable, instead of silently giving text lines to a
+// collector that parses JSON.
 func TestLogFormat(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
 		json bool
 		ok   bool
 	}{{"", false, true}, {"text", false, true}, {"json", true, true}, {" json ", true, true},
-		{"JSON", false, false}, {"jsno", false, false}, {"logfmt", false, false}, {"Text", false, false}} {
+		{"JSON", true, true}, {" Json", true, true}, {"Text", false, true}, {"TEXT", false, true},
+		{"jsno", false, false}, {"logfmt", false, false}, {"JSONL", false, false}} {
 		var out bytes.Buffer
 		log, err := newLogger(env(map[string]string{"LOG_FORMAT": tt.in}), &out)
 		if (err == nil) != tt.ok {
