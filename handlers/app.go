@@ -270,9 +270,7 @@ func chrome(c *fiber.Ctx) views.Chrome {
 	if _, ok := c.Locals(playerKey).(models.Player); ok {
 		ch.SignedIn = true
 	}
-	if c.Method() == fiber.MethodGet {
-		ch.Here = c.OriginalURL()
-	}
+	ch.Here = here(c)
 	if err := realityCheckChrome(c, &ch); err != nil {
 		slog.Default().Error("reality check not shown", "request_id", requestID(c), "err", err)
 	}
@@ -385,10 +383,16 @@ func tooManySignIns(c *fiber.Ctx, limited *cashier.SignInsLimited, l *lang.Local
 }
 
 // errorChrome is chrome without consuming the one-time message, which the next
-// proper page still shows.
+// proper page still shows; the language picker goes back to the error page's
+// path, or after a form to the form's page.
 func errorChrome(c *fiber.Ctx) views.Chrome {
 	s := session(c)
-	ch := views.Chrome{L: loc(c), CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Current: c.Path()}
+	ch := views.Chrome{L: loc(c), CSRF: csrfToken(c), SignedIn: s.PlayerID != 0, Current: c.Path(), Here: here(c)}
+	if c.Method() == fiber.MethodGet {
+		// Without the query, which may name another player's order: a page not
+		// found shows nothing of what was asked for (TestOtherPlayersIDs).
+		ch.Here = c.Path()
+	}
 	if _, ok := c.Locals(playerKey).(models.Player); ok {
 		ch.SignedIn = true
 	}

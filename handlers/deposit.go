@@ -262,7 +262,7 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		state := orderState(c, d, svc.Now(), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
 			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), Held: heldText(c, d.Order), State: state,
-			RetryURL: "/cashier?amount=" + url.QueryEscape(d.Order.Amount.String())}
+			RetryURL: "/cashier?amount=" + url.QueryEscape(loc(c).Input(d.Order.Amount))}
 		if d.Order.Expected() != d.Order.Amount {
 			page.Chosen = money(c, d.Order.Amount)
 		}

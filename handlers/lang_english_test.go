@@ -1,14 +1,17 @@
 package handlers
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/lang"
@@ -101,7 +104,7 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 		}, nil},
 		playerVisit{"a form's path asked for", cl, get("/logout"), nil},
 		playerVisit{"body too large", cl, func(cl *testClient) *testResponse {
-			return overTheWire(t, lv, cl, "/deposit", url.Values{"amount": {strings.Repeat("1", 2<<20)}})
+			return tooLarge(t, lv, cl, "/deposit")
 		}, nil},
 		playerVisit{"register refused", visitor, submit("/register", url.Values{"email": {"not an email"}, "password": {"x"}}), nil},
 		playerVisit{"register in no market", visitor, submit("/register", url.Values{"email": {"new@example.com"},
@@ -168,27 +171,35 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 	}
 }
 
-// overTheWire posts form as cl over lv's listener, with cl's cookies and CSRF
-// token: what the server refuses before the app sees it (a body over BodyLimit)
-// is answered only there, app.Test gives an error instead.
-func overTheWire(t *testing.T, lv *liveApp, cl *testClient, path string, form url.Values) *testResponse {
+// tooLarge posts to path as cl over lv's listener, with cl's cookies and a
+// Content-Length over the app's BodyLimit: the server refuses it before the app's
+// routes run, and app.Test gives an error instead of its page. No body is sent,
+// so the refusal cannot race a client still writing one.
+func tooLarge(t *testing.T, lv *liveApp, cl *testClient, path string) *testResponse {
 	t.Helper()
-	form.Set(csrfField, cl.csrf())
-	req := cl.request(http.MethodPost, path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	live, err := url.Parse(lv.URL + path)
+	var cookies []string
+	for _, c := range cl.Jar.Cookies(cl.base) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(lv.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.URL, req.Host = live, ""
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	raw := "POST " + path + " HTTP/1.1\r\nHost: cashier.test\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+		"Cookie: " + strings.Join(cookies, "; ") + "\r\nContent-Length: 9999999\r\n\r\n"
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("POST %s: %d, %v; want 413", path, resp.StatusCode, err)
 	}
 	return &testResponse{t: t, Status: resp.StatusCode, Header: resp.Header, Body: string(body), what: "POST " + path}
 }

@@ -288,3 +288,99 @@ func TestEveryMemoIsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguageChoiceKeepsThePage: the language picker, a form that works without
+// script (a select and a submit button), goes back to the page it was chosen on:
+// a page got, with its query; an error page, without it (the query may name
+// another player's order, which a page not found never shows); a page shown for
+// a form sent (a refusal, the break's confirmation), the form's own page, with
+// what was typed in its query as after signing in again, so the player is not
+// sent to the cashier or the start page from the form they were filling in.
+func TestLanguageChoiceKeepsThePage(t *testing.T) {
+	ta := newTestApp(t, withPayNPlay(t, "FI=hybrid"))
+	cl, _ := ta.signedIn("back@example.com")
+	visitor := ta.client()
+	get := func(path string) func(cl *testClient) *testResponse {
+		return func(cl *testClient) *testResponse { return cl.get(path) }
+	}
+	submit := func(path string, form url.Values) func(cl *testClient) *testResponse {
+		return func(cl *testClient) *testResponse { return cl.submit(path, form) }
+	}
+	for _, tt := range []struct {
+		name string
+		who  *testClient
+		do   func(cl *testClient) *testResponse
+		back string
+	}{
+		{"a page with its query", cl, get("/bank-accounts/new?country=FI"), "/bank-accounts/new?country=FI"},
+		{"the start page of a market", visitor, get("/?market=FI"), "/?market=FI"},
+		{"a page not found", cl, get("/no-such-page?x=1"), "/no-such-page"},
+		{"another player's order", cl, get("/deposit/checkout?order=dep-someone-elses"), "/deposit/checkout"},
+		{"a deposit refused", cl, submit("/deposit", url.Values{"amount": {"1"}}), "/cashier?amount=1"},
+		{"a payout refused", cl, submit("/payout", url.Values{"amount": {"20"}, "account": {"999999"}}), "/payout?account=999999&amount=20"},
+		{"limits refused", cl, submit("/limits", url.Values{"day": {"x"}}), "/limits?day=x"},
+		{"bank details refused", cl, submit("/bank-accounts/new", url.Values{"country": {"SE"}, "bank": {"x"}}), "/bank-accounts/new?bank=x&country=SE"},
+		{"a break to confirm", cl, submit("/breaks", url.Values{"kind": {"time-out-24h"}}), "/breaks"},
+		{"a form expired", cl, func(cl *testClient) *testResponse { return cl.post("/payout", url.Values{"amount": {"20"}}) }, "/payout?amount=20"},
+		{"a registration refused", visitor, submit("/register", url.Values{"email": {"not an email"}}), "/register"},
+		{"a sign-in refused", visitor, submit("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"},
+			"next": {"/payout"}}), "/login?next=%2Fpayout"},
+		{"Deposit & play refused", visitor, submit("/paynplay/deposit", url.Values{"market": {"FI"}, "amount": {"1"}}), "/?amount=1&market=FI"},
+	} {
+		r := tt.do(tt.who)
+		form := r.byTestID("language-form")
+		if len(form) != 1 {
+			t.Errorf("%s: %d language forms (status %d)", tt.name, len(form), r.Status)
+			continue
+		}
+		sub := &testResponse{t: t, doc: form[0], what: tt.name}
+		if !sub.has("language") || !sub.has("language-submit") {
+			t.Errorf("%s: the language form has no choice or no button to send it without script", tt.name)
+		}
+		back := sub.find(func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "back" })
+		if len(back) != 1 {
+			t.Errorf("%s: %d back fields", tt.name, len(back))
+			continue
+		}
+		if got := attr(back[0], "value"); got != tt.back {
+			t.Errorf("%s: the language form goes back to %q; want %q", tt.name, got, tt.back)
+			continue
+		}
+		tt.who.submit("/language", url.Values{"lang": {"fi"}, "back": {tt.back}}).wantRedirect(tt.back)
+		tt.who.submit("/language", url.Values{"lang": {"en"}, "back": {"/"}})
+	}
+}
+
+// TestTryAgainInThePagesLanguage: a failed deposit's "Try again" fills the
+// cashier's amount field as the page's language types amounts ("150,50" in
+// Swedish, as the limits form and the placeholder write them), not with the
+// decimal point of the order's text; English keeps "150.50", and the amount
+// filled in is read back as the same amount.
+func TestTryAgainInThePagesLanguage(t *testing.T) {
+	lv := startLive(t, autoComplete("deposit-cancel"))
+	cl, _ := lv.signedIn("retry@example.com")
+	for _, tt := range []struct{ lang, href, value string }{
+		{"en", "/cashier?amount=150.50", "150.50"},
+		{"sv", "/cashier?amount=150%2C50", "150,50"},
+		{"nl", "/cashier?amount=150%2C50", "150,50"},
+	} {
+		cl.submit("/language", url.Values{"lang": {tt.lang}, "back": {"/cashier"}}).wantRedirect("/cashier")
+		id := lv.startDeposit(cl, "150.50")
+		lv.waitStatus(id, models.OrderFailed)
+		retry := cl.get("/deposit/fail?order=" + id).wantStatus(http.StatusOK).byTestID("try-again")
+		if len(retry) != 1 || attr(retry[0], "href") != tt.href {
+			var hrefs []string
+			for _, n := range retry {
+				hrefs = append(hrefs, attr(n, "href"))
+			}
+			t.Errorf("%s: Try again links to %q; want %s", tt.lang, hrefs, tt.href)
+			continue
+		}
+		if got := cl.get(tt.href).value("amount"); got != tt.value {
+			t.Errorf("%s: Try again fills in %q; want %q", tt.lang, got, tt.value)
+		}
+		if o := lv.order(lv.startDeposit(cl, tt.value)); o.Amount.Minor != 15050 {
+			t.Errorf("%s: the amount filled in starts a deposit of %d minor units; want 15050", tt.lang, o.Amount.Minor)
+		}
+	}
+}

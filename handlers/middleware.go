@@ -425,30 +425,69 @@ func redirectToLogin(c *fiber.Ctx) error {
 	}
 	next := c.OriginalURL()
 	if c.Method() != fiber.MethodGet {
-		page, ok := formPages[c.Path()]
-		if !ok {
+		var ok bool
+		if next, ok = formPageURL(c, formPages); !ok {
 			return c.Redirect("/login", fiber.StatusSeeOther)
-		}
-		q := url.Values{}
-		for _, f := range page.Fields {
-			if v := sentField(c, f); v != "" {
-				q.Set(f, v)
-			}
-		}
-		next = page.Path
-		if len(q) > 0 {
-			next += "?" + q.Encode()
 		}
 	}
 	return c.Redirect("/login?next="+url.QueryEscape(localPath(next)), fiber.StatusSeeOther)
 }
 
+// visitorFormPages are the forms of visitors, by the path they post to, with the
+// page each is on: a language chosen on the page of a refused one goes back there
+// (here). What is typed into the registration stays out of the URL.
+var visitorFormPages = map[string]formPage{
+	"/register":         {"/register", nil},
+	"/login":            {"/login", []string{"next"}},
+	"/paynplay/deposit": {"/", []string{"market", "amount"}},
+	"/paynplay/login":   {"/", []string{"market"}},
+}
+
+// formPageURL is the page the form sent to this request's path is on, among
+// pages, with what was typed into its Fields in the query, which fills them in
+// again; ok is false for a path of none of pages' forms.
+func formPageURL(c *fiber.Ctx, pages map[string]formPage) (next string, ok bool) {
+	page, ok := pages[c.Path()]
+	if !ok {
+		return "", false
+	}
+	q := url.Values{}
+	for _, f := range page.Fields {
+		if v := sentField(c, f); v != "" {
+			q.Set(f, v)
+		}
+	}
+	next = page.Path
+	if len(q) > 0 {
+		next += "?" + q.Encode()
+	}
+	return next, true
+}
+
+// here is the page the language picker goes back to (views.Chrome.Here): the URL
+// of a page got, with its query, an error page's too; for a form sent, the page
+// the form is on with what was typed (formPageURL), as after signing in again; ""
+// for any other request, which goes back to the cashier or the start page.
+func here(c *fiber.Ctx) string {
+	if c.Method() == fiber.MethodGet {
+		return c.OriginalURL()
+	}
+	if next, ok := formPageURL(c, formPages); ok {
+		return next
+	}
+	next, _ := formPageURL(c, visitorFormPages)
+	return next
+}
+
 // sentField is the value of a form's field to fill in again after signing in:
 // what was typed, or for the amount a quick pick pressed without JavaScript, which
 // sends its amount as "pick" (as deposit reads it); "" for anything longer than
-// anyone types.
+// anyone types. The sign-in form's next, where it leads, is kept as a local path.
 func sentField(c *fiber.Ctx, field string) string {
 	v := c.FormValue(field)
+	if field == "next" && v != "" {
+		return localPath(v) // a page to go to after signing in: a path, not typed
+	}
 	if pick := c.FormValue("pick"); field == "amount" && pick != "" {
 		v = pick
 	}

@@ -15,7 +15,7 @@ type Chrome struct {
 	SignedIn bool   // someone is signed in: the navigation shows the cashier's pages
 	Flash    string // a one-time message from the previous request: "You are signed out."
 	Current  string // the path whose navigation link is marked as the current page
-	Here     string // the page's URL to come back to after changing language; "" after a POST
+	Here     string // the page's URL to come back to after changing language; after a form, its page
 	// Home is where the site's name in the header leads: the start page of the
 	// market a visitor is in ("/?market=FI"); "" is "/".
 	Home string
@@ -268,7 +268,7 @@ type DepositResultPage struct {
 	// less; "" otherwise.
 	Chosen   string
 	State    OrderState
-	RetryURL string // the cashier with the amount filled in: "/cashier?amount=100.00"
+	RetryURL string // the cashier with the amount filled in as the page's language types it: "/cashier?amount=100%2C00"
 	// Refused is why the bank identity check stopped the deposit (Pay N Play
 	// markets): "The bank identity you logged in with is not the one of this
 	// account. No money was moved."; "" otherwise.
