@@ -67,6 +67,8 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 	selection := cl.submit("/bank-accounts/select", nil).wantStatus(http.StatusSeeOther).Header.Get("Location")
 	visitor := lv.client()
 	payNPlay := startPayNPlay(visitor, "FI", "100") // left in its checkout
+	onBreak, _ := lv.signedIn("break@example.com")
+	onBreak.submit("/breaks/confirm", url.Values{"kind": {"time-out-7d"}}).wantRedirect("/breaks")
 	// limited is a browser of another app that refuses every sign-in after the first.
 	ta := newTestApp(t, func(s *testSetup) { s.Web.LoginLimit = 1 })
 	limited := ta.client()
@@ -114,6 +116,10 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 		playerVisit{"Pay N Play in no market", visitor, submit("/paynplay/login", url.Values{"market": {"XX"}}), nil},
 		playerVisit{"signed out", visitor, get("/cashier"), nil},
 		playerVisit{"language unknown", visitor, submit("/language", url.Values{"lang": {"xx"}}), nil},
+		playerVisit{"the cashier on a break", onBreak, get("/cashier"), nil},
+		playerVisit{"the breaks page on a break", onBreak, get("/breaks"), nil},
+		playerVisit{"a deposit on a break", onBreak, submit("/deposit", url.Values{"amount": {"100"}}), nil},
+		playerVisit{"a second break", onBreak, submit("/breaks/confirm", url.Values{"kind": {"time-out-24h"}}), nil},
 		playerVisit{"deposit's status", cl, get("/deposit/status?order=" + deposit), []string{"text", "title", "amount", "credited", "balance"}},
 		playerVisit{"payout's status", cl, get("/payouts/" + strconv.FormatInt(payout, 10) + "/status"), []string{"state"}},
 		playerVisit{"account selection's status", cl, get(strings.Replace(selection, "/bank-accounts/checkout", "/accounts/status", 1)), []string{"text"}},
@@ -121,7 +127,7 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 	)
 
 	texts := func(language string) [][]string {
-		for _, who := range []*testClient{visitor, cl, limited} {
+		for _, who := range []*testClient{visitor, cl, onBreak, limited} {
 			who.submit("/language", url.Values{"lang": {language}, "back": {"/"}})
 		}
 		out := make([][]string, len(visits))
