@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 )
@@ -208,4 +210,41 @@ func tooLarge(t *testing.T, lv *liveApp, cl *testClient, path string) *testRespo
 		t.Fatalf("POST %s: %d, %v; want 413", path, resp.StatusCode, err)
 	}
 	return &testResponse{t: t, Status: resp.StatusCode, Header: resp.Header, Body: string(body), what: "POST " + path}
+}
+
+// TestServerErrorInThePagesLanguage: the page of a failure inside (the database
+// gone, a panic) is in the browser's language, as every other error page is,
+// though the player cannot be read: its title, its sentence and <html lang>.
+func TestServerErrorInThePagesLanguage(t *testing.T) {
+	ta := newTestApp(t)
+	cl := ta.client()
+	cl.signUp("anna@example.com")
+	cl.submit("/language", url.Values{"lang": {"fi"}, "back": {"/cashier"}}).wantRedirect("/cashier")
+	fi := lang.For("fi", nil)
+
+	handleError := errorHandler(ta.Deps.Log)
+	mw := newMiddleware(ta.Deps, handleError)
+	boom := fiber.New(fiber.Config{ErrorHandler: handleError})
+	boom.Use(mw.requestID, mw.recoverPanics)
+	boom.Get("/boom", func(c *fiber.Ctx) error { panic("boom") })
+	panicked := *cl
+	panicked.app = boom
+
+	if err := store.Close(ta.DB); err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]*testResponse{
+		"database gone": cl.get("/cashier").wantStatus(http.StatusInternalServerError),
+		"panic":         panicked.get("/boom").wantStatus(http.StatusInternalServerError),
+	} {
+		if got, want := r.text("error-title"), fi.T("error.title.generic"); got != want {
+			t.Errorf("%s: title %q; want %q", name, got, want)
+		}
+		if got, want := r.text("error-message"), fi.T("error.generic"); got != want {
+			t.Errorf("%s: sentence %q; want %q", name, got, want)
+		}
+		if !strings.Contains(r.Body, `<html lang="fi"`) {
+			t.Errorf("%s: the page is not marked lang=\"fi\"", name)
+		}
+	}
 }
