@@ -70,6 +70,8 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 	visitor := lv.client()
 	payNPlay := startPayNPlay(visitor, "FI", "100") // left in its checkout
 	onBreak, _ := lv.signedIn("break@example.com")
+	ended := lv.player("ended@example.com")
+	current := lang.Default // the language texts is reading
 	onBreak.submit("/breaks/confirm", url.Values{"kind": {"time-out-7d"}}).wantRedirect("/breaks")
 	// limited is a browser of another app that refuses every sign-in after the first.
 	ta := newTestApp(t, func(s *testSetup) { s.Web.LoginLimit = 1 })
@@ -122,6 +124,15 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 		playerVisit{"the breaks page on a break", onBreak, get("/breaks"), nil},
 		playerVisit{"a deposit on a break", onBreak, submit("/deposit", url.Values{"amount": {"100"}}), nil},
 		playerVisit{"a second break", onBreak, submit("/breaks/confirm", url.Values{"kind": {"time-out-24h"}}), nil},
+		playerVisit{"a session ended elsewhere", visitor, func(*testClient) *testResponse {
+			x := lv.client()
+			x.signIn(ended.Email, testPassword)
+			x.submit("/language", url.Values{"lang": {current}, "back": {"/cashier"}})
+			if err := lv.Svc.EndSessions(t.Context(), ended.ID); err != nil {
+				t.Fatal(err)
+			}
+			return x.get(x.get("/cashier").wantStatus(http.StatusSeeOther).Header.Get("Location"))
+		}, nil},
 		playerVisit{"deposit's status", cl, get("/deposit/status?order=" + deposit), []string{"text", "title", "amount", "credited", "balance"}},
 		playerVisit{"payout's status", cl, get("/payouts/" + strconv.FormatInt(payout, 10) + "/status"), []string{"state"}},
 		playerVisit{"account selection's status", cl, get(strings.Replace(selection, "/bank-accounts/checkout", "/accounts/status", 1)), []string{"text"}},
@@ -129,6 +140,7 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 	)
 
 	texts := func(language string) [][]string {
+		current = language
 		for _, who := range []*testClient{visitor, cl, onBreak, limited} {
 			who.submit("/language", url.Values{"lang": {language}, "back": {"/"}})
 		}
