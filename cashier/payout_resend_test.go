@@ -87,13 +87,14 @@ func TestPayoutResendRefusedPaidOnce(t *testing.T) {
 		account := e.deposit(p, 1000)
 		slow := e.service(func(c *trustly.Config) {
 			c.Extra = map[string]string{"SandboxScenario": string(sandbox.ScenarioSlowAPI)}
-			c.HTTP = &http.Client{Timeout: 200 * time.Millisecond}
+			c.HTTP = &http.Client{Timeout: 500 * time.Millisecond} // the sandbox holds its answer 1 s
 		})
 		e.hold.Store(true) // the confirmation is delayed
 		order, err := slow.RequestPayout(e.ctx, p, account.ID, e.money(p, 400))
 		if err != nil || order.Status != models.OrderSending {
 			t.Fatalf("got %s, %v; want sending", order.Status, err)
 		}
+		e.waitFor("the sandbox to carry out the lost call", func() bool { return e.sandboxPayouts(order.MessageID, "SEK") == 1 })
 		e.wantMoney(p, 60000, 40000)
 
 		e.clock.Advance(3 * time.Minute)

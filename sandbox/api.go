@@ -131,7 +131,9 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	log := s.log.With("api_method", m.Method, "api_uuid", m.UUID)
 	c := &call{method: m.Method, uuid: m.UUID, data: data, log: log}
-	result, aerr := s.handle(r.Context(), m, c)
+	// A call that arrived is carried out to the end, as at Trustly, even when its
+	// caller stops waiting for the answer: only the answer is lost.
+	result, aerr := s.handle(context.WithoutCancel(r.Context()), m, c)
 	if c.attr("SandboxScenario") == string(ScenarioSlowAPI) {
 		log.Info("slow-api: holding the response", "delay", s.cfg.SlowAPIDelay)
 		select {
