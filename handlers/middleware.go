@@ -59,8 +59,8 @@ type middleware struct {
 
 func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	mw := &middleware{log: d.Log, metrics: d.Metrics, handleError: handleError, secure: d.Secure,
-		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self' " +
-			d.TrustlyOrigin + "; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
+		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self'" +
+			"; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
 	mw.cspCheckout = strings.Replace(mw.csp, "frame-src "+d.TrustlyOrigin+";", "frame-src "+d.TrustlyOrigin+" 'self';", 1)
 	if d.BaseURL != "" {
 		mw.base, _ = url.Parse(strings.TrimRight(d.BaseURL, "/"))
@@ -250,7 +250,9 @@ func (mw *middleware) recoverPanics(c *fiber.Ctx) (err error) {
 
 // securityHeaders sets the Content-Security-Policy and its companions on every
 // response. The policy allows no inline script or style, frames only Trustly's
-// checkout, and lets forms post only here and to Trustly.
+// checkout (and, on the checkout pages, the cashier's own result pages:
+// framesResult), and lets forms post only here: no page has a form for Trustly,
+// whose checkout's own forms, in its frame, are under its policy, not ours.
 func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
 	mw.setSecurityHeaders(c)
 	return c.Next()

@@ -558,8 +558,8 @@ func validPort(p string) bool {
 }
 
 // checkoutOrigin reads TRUSTLY_CHECKOUT_ORIGIN, v: the origin of the checkout
-// pages, which the CSP lets the cashier's pages frame (frame-src) and post to
-// (form-action), so it goes into that header as it is. A trailing slash is
+// pages, which the CSP lets the cashier's pages frame (frame-src), so it goes
+// into that header as it is. A trailing slash is
 // dropped, as with CASHIER_BASE_URL.
 func checkoutOrigin(v string) (string, error) {
 	o, ok := bareOrigin(strings.TrimRight(v, "/"))
@@ -576,7 +576,7 @@ func checkoutOrigin(v string) (string, error) {
 // opened over https (API.md §1.2: the browser opens the checkout URL "with HTTPS
 // GET") from Trustly's own hosts, all under trustly.com (API.md §1.1's API hosts;
 // §4.1's test checkout URLs, https://test.trustly.com/_/orderclient.php?…). Any
-// other origin would have the cashier's pages frame, and post forms to, a site
+// other origin would have the cashier's pages frame a site
 // that is not Trustly's, and would not frame Trustly's checkout.
 func trustlyCheckoutOrigin(o, env string) error {
 	u, err := url.Parse(o)
