@@ -14,62 +14,6 @@ import (
 // frame on large screens, the whole window on small ones, and the result pages
 // in the whole window.
 
-// TestBrowserCheckoutResultInFrame: Trustly is asked for URLTarget _top, but a
-// result page that came into the checkout's frame all the same (a checkout that
-// ignores it, a bank's page that comes back into the frame) was blocked there by
-// the CSP's frame-src, and the player was left before a broken frame. The fail
-// pages of a deposit and of an account selection now take the whole window.
-func TestBrowserCheckoutResultInFrame(t *testing.T) {
-	lv := startLive(t, liveOptions{})
-	b := newBrowser(t, lv)
-	b.do("register", b.register("frida@example.com")...)
-	for _, tt := range []struct {
-		name  string
-		start []chromedp.Action[chromedp.Void]
-		page  string
-	}{
-		{"deposit", b.depositSteps("100"), "/deposit/fail"},
-		{"account selection", []chromedp.Action[chromedp.Void]{chromedp.Navigate(lv.URL + "/bank-accounts"),
-			chromedp.WaitVisible(id("add-with-trustly")), chromedp.Click(id("add-with-trustly"))}, "/accounts/fail"},
-	} {
-		b.do("start the "+tt.name, tt.start...)
-		b.do("see the "+tt.name+"'s checkout", chromedp.WaitVisible(id("checkout-frame")))
-		_, query, _ := strings.Cut(b.location(), "?")
-		q, _ := url.ParseQuery(query)
-		order := q.Get("order")
-		lv.checkoutAction(order, "cancel")
-		lv.waitStatus(order, models.OrderFailed)
-		b.resultInFrame(tt.name, tt.page, order)
-	}
-}
-
-// TestBrowserPayNPlayResultInFrame is TestBrowserCheckoutResultInFrame for a
-// Pay N Play deposit's checkout and its fail page.
-func TestBrowserPayNPlayResultInFrame(t *testing.T) {
-	lv := startPayNPlayLive(t, "pure", "", nil)
-	b := newBrowserFor(t, lv, payNPlayBrowserTimeout)
-	b.depositAndPlay("SE", "100")
-	_, query, _ := strings.Cut(b.location(), "?")
-	q, _ := url.ParseQuery(query)
-	order := q.Get("order")
-	lv.checkoutAction(order, "cancel")
-	lv.waitStatus(order, models.OrderFailed)
-	b.resultInFrame("Pay N Play deposit", "/paynplay/fail", order)
-}
-
-// resultInFrame loads page, the result page of order, in the checkout's frame of
-// the page the tab shows, and checks that it takes the whole window.
-func (b *browser) resultInFrame(name, page, order string) {
-	b.t.Helper()
-	b.do("load the "+name+"'s result page in the checkout's frame", chromedp.Evaluate[chromedp.Void](
-		`document.querySelector('[data-testid="checkout-frame"]').src = `+jsString(b.lv.URL+page+"?order="+url.QueryEscape(order))))
-	b.waitLocation(page)
-	b.do("see the "+name+"'s result page", chromedp.WaitVisible(id("result-title")))
-	if b.has("checkout-frame") {
-		b.t.Errorf("the %s's result page is shown inside the checkout's frame", name)
-	}
-}
-
 // TestBrowserDepositDoubleClick: a double click on Deposit on a slow network
 // sends the form twice; its token starts one order and one Deposit call, and the
 // player sees that order's checkout.

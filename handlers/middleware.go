@@ -40,9 +40,6 @@ type middleware struct {
 	metrics     *metrics.Registry
 	handleError fiber.ErrorHandler
 	csp         string
-	// cspCheckout is csp on the pages that frame Trustly's checkout: they may also
-	// frame the cashier's own result pages (framesResult).
-	cspCheckout string
 	secure      bool
 	base        *url.URL // Deps.BaseURL; nil: every host is served
 	proxies     []netip.Prefix
@@ -61,7 +58,6 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	mw := &middleware{log: d.Log, metrics: d.Metrics, handleError: handleError, secure: d.Secure,
 		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self'" +
 			"; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
-	mw.cspCheckout = strings.Replace(mw.csp, "frame-src "+d.TrustlyOrigin+";", "frame-src "+d.TrustlyOrigin+" 'self';", 1)
 	if d.BaseURL != "" {
 		mw.base, _ = url.Parse(strings.TrimRight(d.BaseURL, "/"))
 	}
@@ -255,16 +251,6 @@ func (mw *middleware) recoverPanics(c *fiber.Ctx) (err error) {
 // whose checkout's own forms, in its frame, are under its policy, not ours.
 func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
 	mw.setSecurityHeaders(c)
-	return c.Next()
-}
-
-// framesResult lets the page that frames Trustly's checkout frame the cashier's
-// own pages too. Trustly is asked to open the result page (SuccessURL, FailURL)
-// in the whole window (URLTarget _top, API.md §9), but one that comes into the
-// frame all the same was blocked there by frame-src, leaving the player before a
-// broken frame; allowed, it takes the whole window (static/js/cashier.js).
-func (mw *middleware) framesResult(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentSecurityPolicy, mw.cspCheckout)
 	return c.Next()
 }
 

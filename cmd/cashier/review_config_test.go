@@ -220,8 +220,8 @@ func TestRunSandboxBehindPrefix(t *testing.T) {
 	if !strings.HasPrefix(checkout, proxy.URL+"/trustly-sandbox/checkout/") {
 		t.Errorf("checkout URL %q; want it under %s/trustly-sandbox/", checkout, proxy.URL)
 	}
-	if !strings.Contains(csp, "frame-src "+proxy.URL+" 'self';") {
-		t.Errorf("CSP %q; want frame-src %s 'self'", csp, proxy.URL)
+	if !strings.Contains(csp, "frame-src "+proxy.URL+";") {
+		t.Errorf("CSP %q; want frame-src %s", csp, proxy.URL)
 	}
 	resp, err := http.Get(checkout)
 	if err != nil {

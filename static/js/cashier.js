@@ -3,19 +3,6 @@
 (function () {
   "use strict";
 
-  // A page of the cashier inside a frame of the cashier's takes the whole window:
-  // a result page Trustly brought into the checkout's frame although asked for
-  // URLTarget _top, or the sign-in page after the session ended. No other site may
-  // frame these pages (frame-ancestors 'self').
-  if (window.top !== window.self) {
-    try {
-      window.top.location.replace(window.location.href);
-      return;
-    } catch (e) {
-      // not ours after all: stay in the frame
-    }
-  }
-
   // Chromium keeps pages in its back/forward cache even when they are sent
   // Cache-Control: no-store, so Back would show a page as the player left it: a
   // withdrawal form with the balance before the payout, the checkout of a deposit
