@@ -397,7 +397,8 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 // n's orderid as Trustly's: while it has none, unless it is a payout awaiting
 // approval, which was never sent to Trustly (applyPayout applies nothing to it),
 // or n is of a method Trustly never sends for an order of its kind (sentFor), or
-// names another currency than the order's or another player's enduserid (it is
+// names another currency than the order's, another amount than a payout's in a
+// payoutconfirmation or payoutfailed, or another player's enduserid (it is
 // not about this order, and Trustly's genuine notifications under the real
 // orderid must still find it).
 func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bool, error) {
@@ -406,6 +407,9 @@ func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bo
 	}
 	if c := currencyOf(n); c != "" && c != order.Amount.Currency {
 		return false, nil // flagged and not booked as on any order: not about this one either
+	}
+	if d, ok := n.Data.(*trustly.PayoutData); ok && order.Kind == models.OrderPayout && otherPayoutAmount(d, &order) {
+		return false, nil // not the payout's word (applyPayout): not about it either
 	}
 	endUserID := n.EndUserID()
 	if endUserID == "" { // account notifications name none

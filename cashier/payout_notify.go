@@ -46,7 +46,7 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	}
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
-		if amount, err := models.ParseDecimal(d.Amount, d.Currency); err != nil || amount != order.Amount {
+		if otherPayoutAmount(d, order) {
 			if order.Kind == models.OrderPayout {
 				// Trustly pays what AccountPayout asked, in its currency: a
 				// payoutconfirmation or payoutfailed of another amount or currency is not
@@ -111,6 +111,13 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
 	log.Warn("unexpected notification for a payout; stored, nothing booked")
 	return nothingTakenBack(n, ok), nil
+}
+
+// otherPayoutAmount reports whether a payoutconfirmation or payoutfailed names
+// another amount or currency than order's (or one that cannot be read).
+func otherPayoutAmount(d *trustly.PayoutData, order *models.Order) bool {
+	amount, err := models.ParseDecimal(d.Amount, d.Currency)
+	return err != nil || amount != order.Amount
 }
 
 // notForPayout says why notification n cannot be applied to payout order, or ""
