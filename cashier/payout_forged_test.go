@@ -2,9 +2,12 @@ package cashier_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
 )
@@ -47,6 +50,60 @@ func TestPayoutMismatchBeforeOrderID(t *testing.T) {
 				e.apply(e.forge(trustly.MethodCredit, genuine, p, nil))
 				wallet += 3000
 				e.wantMoney(p, wallet, 0)
+			})
+		}
+	})
+}
+
+// TestPayoutNotifiedBeforeResume: the process stopped between the reservation
+// and the AccountPayout call's answer (the call may have gone out), and Trustly's
+// notifications under the payout's MessageID came before ResumePayouts did. Each
+// proves Trustly has the payout, so it is booked as sent, and ResumePayouts asks
+// Trustly nothing more about it: a cancel's money is back in the wallet once and
+// not sent again, a confirmed payout left the wallet once.
+func TestPayoutNotifiedBeforeResume(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		for _, tt := range []struct {
+			methods []string
+			want    models.OrderStatus
+			wallet  int64 // what the payout took from the wallet in the end
+		}{
+			{[]string{trustly.MethodPayoutConfirmation}, models.OrderConfirmed, -3000},
+			{[]string{trustly.MethodCancel}, models.OrderCancelled, 0},
+			{[]string{trustly.MethodPayoutFailed, trustly.MethodCredit}, models.OrderFailed, 0},
+		} {
+			t.Run(strings.Join(tt.methods, "+"), func(t *testing.T) {
+				e.t = t
+				if err := db.Model(&models.BankAccount{}).Where("id = ?", account.ID).Update("payout_failure", "").Error; err != nil {
+					t.Fatal(err)
+				}
+				wallet := e.balance(models.PlayerWallet(p.ID), "SEK")
+				calls := e.apiCalls("AccountPayout")
+				order, err := e.svc.ReservePayoutOnly(e.ctx, p, account.ID, e.money(p, 30))
+				if err != nil {
+					t.Fatal(err)
+				}
+				genuine := order
+				genuine.TrustlyOrderID = fmt.Sprintf("97%08d", order.ID)
+				for _, m := range tt.methods {
+					e.apply(e.forge(m, genuine, p, nil))
+				}
+				e.clock.Advance(3 * time.Minute)
+				if err := e.svc.ResumePayouts(e.ctx); err != nil {
+					t.Fatal(err)
+				}
+				got := e.reload(order)
+				if got.Status != tt.want || got.SentAt == nil || got.TrustlyOrderID != genuine.TrustlyOrderID {
+					t.Errorf("status %s, sent %v, orderid %q; want %s, sent, %q", got.Status, got.SentAt, got.TrustlyOrderID, tt.want, genuine.TrustlyOrderID)
+				}
+				if n := e.apiCalls("AccountPayout") - calls; n != 0 {
+					t.Errorf("%d AccountPayout calls after the notifications; want none", n)
+				}
+				e.wantMoney(p, wallet+tt.wallet, 0)
 			})
 		}
 	})
