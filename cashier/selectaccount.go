@@ -79,8 +79,8 @@ func (s *Service) startSelectAccount(ctx context.Context, player models.Player, 
 // failed (refused, or cancelled by the player) will get no account. A messageID
 // that is not one of the player's account selections is ErrOrderNotFound.
 //
-// An account the player had removed stays removed when they select it again; they
-// can register its details to show it again.
+// An account the player had removed is theirs again once they select it again
+// (saveAccount; TestSelectAccountAddsARemovedAccountAgain).
 func (s *Service) SelectedAccount(ctx context.Context, player models.Player, messageID string) (models.Order, *models.BankAccount, error) {
 	order, err := s.OrderByMessageID(ctx, player, messageID)
 	if err != nil {

@@ -119,6 +119,13 @@ func TestPayoutRefusals(t *testing.T) {
 	}{
 		{"abc", mine, msgAmountUnreadable},
 		{"", mine, msgAmountUnreadable},
+		{"100.005", mine, msgAmountUnreadable}, // more decimals than SEK has
+		{"100.001", mine, msgAmountUnreadable},
+		{"-100", mine, msgAmountUnreadable},
+		{"+100", mine, msgAmountUnreadable},
+		{"1e2", mine, msgAmountUnreadable},
+		{"0x64", mine, msgAmountUnreadable},
+		{"9999999999999999", mine, msgAmountUnreadable},
 		{"5", mine, limits},
 		{"10000.01", mine, limits},
 		{"1500", mine, "Your balance is too low for this payout: you can withdraw at most SEK 1,000.00."},
