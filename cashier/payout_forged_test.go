@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -105,6 +106,50 @@ func TestPayoutNotifiedBeforeResume(t *testing.T) {
 				}
 				e.wantMoney(p, wallet+tt.wallet, 0)
 			})
+		}
+	})
+}
+
+// TestPayoutWhileDebitHeld: a deposit whose debit came before its credit holds
+// the debit (debitDeposit) and gives the wallet nothing, so a payout meanwhile
+// can take only what the wallet held before: more is refused with nothing
+// reserved. The credit, when it comes, books the held debit with it, and the
+// payout made meanwhile stands, the player owing nothing.
+func TestPayoutWhileDebitHeld(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		now := time.Now().UTC()
+		dep := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit, PlayerID: p.ID,
+			EndUserID: p.EndUserID, Amount: e.money(p, 500), CreatedAt: now}
+		dep.TrustlyOrderID = fmt.Sprintf("96%08d", paySeq.Add(1))
+		dep.Refresh()
+		if err := db.Create(&dep).Error; err != nil {
+			t.Fatal(err)
+		}
+		debit := map[string]any{"amount": "500.00", "currency": "SEK", "attributes": map[string]any{}}
+		e.apply(e.forge(trustly.MethodDebit, dep, p, debit))
+		if got := e.reload(dep); got.DebitHeldAt == nil || got.DebitedAt != nil {
+			t.Fatalf("debit before the credit: held %v, debited %v; want held", got.DebitHeldAt, got.DebitedAt)
+		}
+		e.wantMoney(p, 100000, 0)
+		_, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 1001))
+		wantProblem(t, err, "Your balance is too low for this payout")
+		e.wantMoney(p, 100000, 0)
+		payout, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 1000))
+		if err != nil || payout.Status != models.OrderSent {
+			t.Fatalf("payout of the whole wallet: %s, %v; want sent", payout.Status, err)
+		}
+		e.wantMoney(p, 0, 0)
+		e.apply(e.forge(trustly.MethodCredit, dep, p, nil))
+		if got := e.reload(dep); got.CreditedAt == nil || got.DebitedAt == nil {
+			t.Errorf("after the credit: credited %v, debited %v; want both booked", got.CreditedAt, got.DebitedAt)
+		}
+		e.wantMoney(p, 0, 0)
+		if err := ledger.New(db).Audit(e.ctx); err != nil {
+			t.Error(err)
 		}
 	})
 }
