@@ -3,6 +3,7 @@ package cashier_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,6 +151,52 @@ func TestPayoutWhileDebitHeld(t *testing.T) {
 		e.wantMoney(p, 0, 0)
 		if err := ledger.New(db).Audit(e.ctx); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+// TestPayoutFormSentAtOnce: the withdrawal form sent several times at once (a
+// double click, two tabs resending it) with its one token makes one payout, one
+// reservation and one AccountPayout call, and every sending is answered with that
+// payout and no error, whether the payout takes part of the wallet or all of it.
+func TestPayoutFormSentAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only what the calls answer moves the payouts
+		for _, major := range []int64{100, 900} {
+			t.Run(fmt.Sprint(major), func(t *testing.T) {
+				e.t = t
+				wallet := e.balance(models.PlayerWallet(p.ID), "SEK")
+				calls := e.apiCalls("AccountPayout")
+				token := models.NewMessageID(models.OrderPayout)
+				orders := make([]models.Order, 4)
+				errs := make([]error, len(orders))
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				for i := range orders {
+					wg.Go(func() {
+						<-start
+						orders[i], errs[i] = e.svc.RequestPayoutOnce(e.ctx, p, token, account.ID, e.money(p, major))
+					})
+				}
+				close(start)
+				wg.Wait()
+				for i := range orders {
+					if errs[i] != nil || orders[i].ID == 0 || orders[i].ID != orders[0].ID || orders[i].MessageID != token {
+						t.Errorf("sending %d: order %d %q, %v; want order %d %q", i, orders[i].ID, orders[i].MessageID, errs[i], orders[0].ID, token)
+					}
+				}
+				var n int64
+				if err := db.Model(&models.Order{}).Where("message_id = ?", token).Count(&n).Error; err != nil || n != 1 {
+					t.Errorf("%d orders of the token, %v; want 1", n, err)
+				}
+				if got := e.apiCalls("AccountPayout") - calls; got != 1 {
+					t.Errorf("%d AccountPayout calls; want 1", got)
+				}
+				e.wantMoney(p, wallet-major*100, 0)
+			})
 		}
 	})
 }
