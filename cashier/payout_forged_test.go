@@ -200,3 +200,36 @@ func TestPayoutFormSentAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutFailedNotTheirs: a payoutfailed that is not the payout's word (it
+// names another player's enduserid, another amount, or another currency) fails
+// nothing and does not mark the bank account as one payouts fail to: the
+// player's next payout to it goes.
+func TestPayoutFailedNotTheirs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		for _, fields := range []map[string]any{{"enduserid": "someone-else"}, {"amount": "29.99"}, {"currency": "EUR"}} {
+			t.Run(fmt.Sprint(fields), func(t *testing.T) {
+				e.t = t
+				order, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 30))
+				if err != nil || order.Status != models.OrderSent {
+					t.Fatalf("payout: %s, %v; want sent", order.Status, err)
+				}
+				e.apply(e.forge(trustly.MethodPayoutFailed, order, p, fields))
+				if got := e.reload(order); got.Status != models.OrderSent || got.PayoutFailedAt != nil || !strings.Contains(got.Flag, "not applied") {
+					t.Errorf("payout: %s, failed %v, flag %q; want still sent, flagged not applied", got.Status, got.PayoutFailedAt, got.Flag)
+				}
+				var a models.BankAccount
+				if err := db.Where("id = ?", account.ID).Take(&a).Error; err != nil || a.PayoutFailure != "" {
+					t.Errorf("account payout failure %q, %v; want none", a.PayoutFailure, err)
+				}
+				if next, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 10)); err != nil || next.Status != models.OrderSent {
+					t.Errorf("next payout to the account: %s, %v; want sent", next.Status, err)
+				}
+			})
+		}
+	})
+}
