@@ -233,3 +233,56 @@ func TestPayoutFailedNotTheirs(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutAnswerOtherOrderID: a notification for a payout overtook its
+// AccountPayout answer and taught it a Trustly orderid, and the answer then names
+// another one. The notification's orderid is kept (notifications and
+// GetWithdrawals go by it), and the contradiction in Trustly's words is flagged
+// for staff, as it is raised for a deposit's, not passed over.
+func TestPayoutAnswerOtherOrderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		answers := e.holdAnswers()
+		type result struct {
+			order models.Order
+			err   error
+		}
+		done := make(chan result, 1)
+		go func() {
+			o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 30))
+			done <- result{o, err}
+		}()
+		var h heldAnswer
+		select {
+		case h = <-answers:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the AccountPayout call never reached Trustly")
+		}
+		var order models.Order
+		if err := db.Where("kind = ? AND player_id = ?", models.OrderPayout, p.ID).Order("id DESC").Take(&order).Error; err != nil {
+			t.Fatal(err)
+		}
+		notified := order
+		notified.TrustlyOrderID = fmt.Sprintf("95%08d", order.ID)
+		if notified.TrustlyOrderID == h.OrderID {
+			t.Fatalf("the forged orderid %s is the answer's", h.OrderID)
+		}
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, notified, p, nil))
+		close(h.Release)
+		r := <-done
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		got := e.reload(order)
+		if got.Status != models.OrderConfirmed || got.TrustlyOrderID != notified.TrustlyOrderID {
+			t.Errorf("payout %s, orderid %q; want confirmed, %q", got.Status, got.TrustlyOrderID, notified.TrustlyOrderID)
+		}
+		if !strings.Contains(got.Flag, h.OrderID) || !strings.Contains(got.Flag, notified.TrustlyOrderID) {
+			t.Errorf("flag %q; want one naming both orderids, %s and %s", got.Flag, h.OrderID, notified.TrustlyOrderID)
+		}
+		e.wantMoney(p, 97000, 0)
+	})
+}
