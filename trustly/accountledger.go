@@ -14,7 +14,9 @@ type AccountLedgerParams struct {
 }
 
 // LedgerEntry is one settled transaction on our Trustly account. Amount may be
-// negative and carry many decimals ("5.00000000000000000000").
+// negative and carry many decimals ("5.00000000000000000000"), but no more than
+// two that are not zeros; a row whose amount, currency, datestamp or orderid is
+// not of Trustly's shape makes AccountLedger refuse the whole answer.
 type LedgerEntry struct {
 	UserID          string
 	Datestamp       string
@@ -57,6 +59,10 @@ func (c *Client) AccountLedger(ctx context.Context, p AccountLedgerParams) ([]Le
 		if err := r.need("accountname", "currency", "amount"); err != nil {
 			return nil, fmt.Errorf("%s result data[%d]: %w", method, i, err)
 		}
+		r.check("orderid", digits, "digits")
+		r.check("amount", rowMoney(true), "an amount such as -5.00")
+		r.check("currency", isoCurrency, "an ISO 4217 currency code")
+		r.check("datestamp", timestamp, "a timestamp such as 2014-01-14 10:39:10.054526+01")
 		e := LedgerEntry{UserID: r.str("userid"), Datestamp: r.str("datestamp"), OrderID: r.str("orderid"),
 			AccountName: r.str("accountname"), MessageID: r.str("messageid"), TransactionType: r.str("transactiontype"),
 			Currency: r.str("currency"), Amount: r.str("amount"), GluepayID: r.str("gluepayid")}

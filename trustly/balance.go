@@ -9,7 +9,7 @@ import (
 // credit: it must cover every AccountPayout.
 type AccountBalance struct {
 	Currency string
-	Balance  string // decimal text, may be negative
+	Balance  string // decimal text, may be negative; at most two decimals that are not zeros
 }
 
 // Balance returns our balance in each currency. Trustly asks for at most one call
@@ -28,6 +28,11 @@ func (c *Client) Balance(ctx context.Context) ([]AccountBalance, error) {
 	for i, r := range rows {
 		if err := r.need("currency", "balance"); err != nil {
 			return nil, fmt.Errorf("%s result data[%d]: %w", method, i, err)
+		}
+		r.check("currency", isoCurrency, "an ISO 4217 currency code")
+		r.check("balance", rowMoney(true), "an amount such as 1403.64")
+		if r.err != nil {
+			return nil, fmt.Errorf("%s result data[%d]: %w", method, i, r.err)
 		}
 		out = append(out, AccountBalance{Currency: r.str("currency"), Balance: r.str("balance")})
 	}

@@ -31,7 +31,7 @@ type Config struct {
 	PrivateKey *rsa.PrivateKey // the merchant's key; Trustly holds its public half
 	TrustlyKey *rsa.PublicKey  // Trustly's key for this environment (test and live differ)
 	Env        string          // a name for logs and errors: "test", "live", "sandbox"
-	HTTP       *http.Client    // optional; the default allows 30 s per request
+	HTTP       *http.Client    // optional; the default allows 30 s per request; redirects are never followed
 	Logger     *slog.Logger    // optional
 	// Extra is added to every request's Attributes, when the method has them, without
 	// replacing an attribute the call set itself. The cashier uses it for the
@@ -70,10 +70,18 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.Env == "" {
 		cfg.Env = "custom"
 	}
-	c := &Client{cfg: cfg, http: cfg.HTTP, log: cfg.Logger}
-	if c.http == nil {
+	c := &Client{cfg: cfg, log: cfg.Logger}
+	if cfg.HTTP != nil {
+		hc := *cfg.HTTP
+		c.http = &hc
+	} else {
 		c.http = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Trustly's API never redirects, and following one would send the request,
+	// Password included, again to wherever Location points (a 307 or 308 keeps
+	// the POST body), and take that host's answer. A redirect is an answer that
+	// cannot be read: the outcome is unknown.
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -177,6 +185,14 @@ func (c *Client) result(log *slog.Logger, method, id string, status int, raw []b
 		return nil, fmt.Errorf("%s: %w: %w: method %q", method, ErrOutcomeUnknown, ErrMismatch, m.Method)
 	}
 	if m.Kind == KindError {
+		// The signature binds method, uuid and data, not the envelope: a signed
+		// result's inner part moved under "error" verifies too. Only data of an
+		// error's shape is Trustly's error, its signed code the one that counts
+		// (ParseMessage).
+		if err := errorData(m.Data); err != nil {
+			log.Error("trustly signed error of another shape", "err", err)
+			return nil, fmt.Errorf("%s: %w: signed error: %w", method, ErrOutcomeUnknown, err)
+		}
 		m.Err.Signed = true
 		log.Warn("trustly error", "code", m.Err.Code, "message", m.Err.Message)
 		return nil, fmt.Errorf("%s: %w", method, m.Err)
@@ -187,4 +203,33 @@ func (c *Client) result(log *slog.Logger, method, id string, status int, raw []b
 	}
 	log.Debug("trustly ok")
 	return m.Data, nil
+}
+
+// errorData checks the signed data of an error, {"code": 616, "message":
+// "ERROR_INVALID_CREDENTIALS"} (API.md §2.3): an object with exactly an integer
+// code (a JSON number, or its digits as text) and a message.
+func errorData(data any) error {
+	d, ok := data.(map[string]any)
+	if !ok {
+		return fmt.Errorf("data is %s, not an object", jsonType(data))
+	}
+	for k := range d {
+		if k != "code" && k != "message" {
+			return fmt.Errorf("data has a key %.32q besides code and message", k)
+		}
+	}
+	var text string
+	switch c := d["code"].(type) {
+	case json.Number:
+		text = string(c)
+	case string:
+		text = c
+	}
+	if !digits(text) || len(text) > 9 {
+		return fmt.Errorf("code %.32q is not an integer", fmt.Sprint(d["code"]))
+	}
+	if msg, ok := d["message"].(string); !ok || msg == "" {
+		return errors.New("message is missing or not text")
+	}
+	return nil
 }

@@ -11,7 +11,11 @@ type GetWithdrawalsParams struct {
 	OrderID string // required; an AccountPayout, Withdraw or Refund order
 }
 
-// Withdrawal is one row of GetWithdrawals, every value as Trustly sent it.
+// Withdrawal is one row of GetWithdrawals, every value as Trustly sent it. A row
+// whose orderid is not digits, amount not a positive amount with at most two
+// decimals that are not zeros, currency not ISO 4217 or dates not Trustly's
+// timestamps is not Trustly's: GetWithdrawals refuses the whole answer, whose
+// rows a refund check counts (cashier.settleRefund).
 type Withdrawal struct {
 	OrderID          string
 	Reference        string
@@ -70,6 +74,11 @@ func (c *Client) GetWithdrawals(ctx context.Context, p GetWithdrawalsParams) ([]
 		if err := r.need("orderid", "amount", "currency", "transferstate"); err != nil {
 			return nil, fmt.Errorf("%s result data[%d]: %w", method, i, err)
 		}
+		r.check("orderid", digits, "digits")
+		r.check("amount", rowMoney(false), "an amount such as 25.50")
+		r.check("currency", isoCurrency, "an ISO 4217 currency code")
+		r.check("datestamp", timestamp, "a timestamp such as 2014-05-04 10:55:04.675573+00")
+		r.check("modificationdate", timestamp, "a timestamp such as 2014-05-04 10:55:04.675573+00")
 		w := Withdrawal{OrderID: r.str("orderid"), Reference: r.str("reference"), AccountID: r.str("accountid"),
 			Amount: r.str("amount"), Currency: r.str("currency"), Datestamp: r.str("datestamp"),
 			ModificationDate: r.str("modificationdate"), TransferState: r.str("transferstate"), ETA: r.str("eta")}

@@ -232,6 +232,31 @@ func (r *fieldReader) need(keys ...string) error {
 	return r.err
 }
 
+// check records, when r has no problem yet, that key's value is not valid: the
+// value as text (a number as its literal), checked when it is not empty. need
+// says which keys must be there.
+func (r *fieldReader) check(key string, valid func(string) bool, what string) {
+	if v := r.str(key); v != "" && r.err == nil && !valid(v) {
+		r.err = fmt.Errorf("%s %.64q is not %s", key, v, what)
+	}
+}
+
+// rowMoney is the amount text of a list result's row: a decimal with at most two
+// decimals that are not zeros ("11", "25.50", "-5.00000000000000000000" where
+// signed), as models.ParseDecimal reads it.
+func rowMoney(signed bool) func(string) bool {
+	return func(s string) bool {
+		if signed {
+			s = strings.TrimPrefix(s, "-")
+		}
+		if !decimalText.MatchString(s) {
+			return false
+		}
+		_, frac, _ := strings.Cut(s, ".")
+		return len(frac) <= 2 || strings.Trim(frac[2:], "0") == ""
+	}
+}
+
 func jsonType(v any) string {
 	switch v.(type) {
 	case nil:
@@ -292,17 +317,29 @@ func (r *fieldReader) accepted() error {
 // accepted only from an API spoken over plain http, which Trustly never is: a
 // sandbox (the embedded one, or a separate one at a custom URL whose public
 // address may differ from the one we call).
+//
+// From Trustly's own API (a host under trustly.com), the checkout must be on a
+// host under trustly.com too, where Trustly serves every checkout: the signature
+// binds no shape, and {"url":"https://test.tr","ustly.com/_/…":""} signs like
+// {"url":"https://test.trustly.com/_/…"}.
 func checkoutURL(api, s string) error {
 	u, err := url.Parse(s)
 	a, aerr := url.Parse(api)
 	switch {
 	case err != nil || u.Host == "" || u.User != nil || u.Opaque != "":
+	case aerr == nil && trustlyHost(a.Hostname()) && !trustlyHost(u.Hostname()):
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && aerr == nil && a.Scheme == "http":
 		return nil
 	}
 	return fmt.Errorf("url %.200q is not an https checkout URL", s)
+}
+
+// trustlyHost reports whether host is trustly.com or a host under it.
+func trustlyHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return host == "trustly.com" || strings.HasSuffix(host, ".trustly.com")
 }
 
 // checkoutResult reads the result of a Deposit or SelectAccount: Trustly's orderid

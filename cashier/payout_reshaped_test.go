@@ -1,0 +1,60 @@
+package cashier_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// TestPayoutAcceptedNotReadAsError: Trustly accepts a payout, and a peer moves
+// the signed part of its result ({"orderid":…,"result":"1"}) under "error" with
+// an outer code 620. The signature binds method, uuid and data, not the
+// envelope, so it verifies: the payout was read as Trustly's signed refusal and
+// its money released to the wallet while Trustly pays it. It is now an answer
+// that cannot be read: the payout stays reserved, its outcome unknown, and the
+// player sees it being sent.
+func TestPayoutAcceptedNotReadAsError(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true)
+		moved := 0
+		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw, _ := io.ReadAll(r.Body)
+			resp, err := http.Post(e.api, "application/json", bytes.NewReader(raw))
+			if err != nil {
+				t.Errorf("peer: %v", err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if m, err := trustly.ParseMessage(body); err == nil && m.Kind == trustly.KindResult && m.Method == "AccountPayout" {
+				moved++
+				body, _ = json.Marshal(map[string]any{"version": "1.1", "error": map[string]any{
+					"name": "JSONRPCError", "code": trustly.CodeUnknown, "message": "ERROR_UNKNOWN",
+					"error": map[string]any{"signature": m.Signature, "uuid": m.UUID, "method": m.Method, "data": m.Data}}})
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}))
+		t.Cleanup(peer.Close)
+		svc := e.service(func(c *trustly.Config) { c.URL = peer.URL })
+		order, err := svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
+		if moved != 1 || e.sb.Sandbox.PayoutCalls(order.MessageID) != 1 {
+			t.Fatalf("answers moved %d, payouts at Trustly %d; want 1, 1", moved, e.sb.Sandbox.PayoutCalls(order.MessageID))
+		}
+		if got := e.reload(order); err != nil || got.Status != models.OrderSending || got.ReleasedAt != nil || got.OutcomeUnknownAt == nil {
+			t.Fatalf("payout %s (released %v), %v; want sending with its outcome unknown", got.Status, got.ReleasedAt, err)
+		}
+		e.wantMoney(p, 70000, 30000)
+	})
+}
