@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -56,5 +57,66 @@ func TestPayoutAcceptedNotReadAsError(t *testing.T) {
 			t.Fatalf("payout %s (released %v), %v; want sending with its outcome unknown", got.Status, got.ReleasedAt, err)
 		}
 		e.wantMoney(p, 70000, 30000)
+	})
+}
+
+// TestPayoutNotReleasedByUnboundError: Trustly signs an error with null uuid
+// and method for any unreadable request, so anyone can get one by posting
+// garbage to its API. Given as the answer to an AccountPayout that Trustly
+// accepted, it verified and was read as Trustly's refusal of this payout,
+// whose money went back to the wallet while Trustly paid it. An error that
+// names no request is not bound to this one: the outcome is unknown, the money
+// stays reserved, and the resend with the same MessageID (637) and Trustly's
+// ledger settle it as sent.
+func TestPayoutNotReleasedByUnboundError(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true)
+		resp, err := http.Post(e.api, "application/json", bytes.NewReader([]byte(`{"garbage":`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unbound, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m, err := trustly.ParseMessage(unbound); err != nil || m.Kind != trustly.KindError || m.UUID != "" || m.Verify(e.sb.TrustlyKey) != nil {
+			t.Fatalf("the sandbox's answer to garbage %s: %v; want a signed error with a null uuid", unbound, err)
+		}
+		replayed := 0
+		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw, _ := io.ReadAll(r.Body)
+			resp, err := http.Post(e.api, "application/json", bytes.NewReader(raw))
+			if err != nil {
+				t.Errorf("peer: %v", err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if m, err := trustly.ParseMessage(body); err == nil && m.Kind == trustly.KindResult && m.Method == "AccountPayout" {
+				replayed++
+				body = unbound
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}))
+		t.Cleanup(peer.Close)
+		svc := e.service(func(c *trustly.Config) { c.URL = peer.URL })
+		order, err := svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
+		if replayed != 1 || e.sb.Sandbox.PayoutCalls(order.MessageID) != 1 {
+			t.Fatalf("answers replayed %d, payouts at Trustly %d; want 1, 1", replayed, e.sb.Sandbox.PayoutCalls(order.MessageID))
+		}
+		if got := e.reload(order); err != nil || got.Status != models.OrderSending || got.ReleasedAt != nil {
+			t.Fatalf("payout %s (released %v), %v; want sending, its outcome unknown", got.Status, got.ReleasedAt, err)
+		}
+		e.wantMoney(p, 70000, 30000)
+		e.clock.Advance(3 * time.Minute)
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.reload(order); got.Status != models.OrderSent {
+			t.Fatalf("after the resend and the ledger: %s; want sent", got.Status)
+		}
+		e.wantMoney(p, 70000, 0)
 	})
 }

@@ -177,11 +177,13 @@ func (c *Client) result(log *slog.Logger, method, id string, status int, raw []b
 		log.Error("trustly response signature", "err", err)
 		return nil, fmt.Errorf("%s: %w: response from the %s environment: %w", method, ErrOutcomeUnknown, c.cfg.Env, err)
 	}
-	// A signed error for an unreadable request may carry null uuid and method.
-	if (m.Kind == KindResult || m.UUID != "") && m.UUID != id {
+	// Trustly signs an error with null uuid and method for any unreadable
+	// request, which anyone can send it: such an error is bound to no request,
+	// and as the answer to ours (always readable) it says nothing about it.
+	if m.UUID != id {
 		return nil, fmt.Errorf("%s: %w: %w: uuid %q, sent %q", method, ErrOutcomeUnknown, ErrMismatch, m.UUID, id)
 	}
-	if (m.Kind == KindResult || m.Method != "") && m.Method != method {
+	if m.Method != method {
 		return nil, fmt.Errorf("%s: %w: %w: method %q", method, ErrOutcomeUnknown, ErrMismatch, m.Method)
 	}
 	if m.Kind == KindError {

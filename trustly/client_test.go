@@ -434,11 +434,25 @@ func TestCallFailures(t *testing.T) {
 		},
 		code: CodeInvalidCredentials, signed: true,
 	}, {
+		// Trustly signs one for any unreadable request, which anyone can send:
+		// it is bound to no request, and ours are readable.
 		name: "signed error for an unreadable request has null uuid and method",
 		reply: func(m *Message) (int, []byte, error) {
 			return status200(EncodeError(tk, "", "", CodeUnknown, ""))
 		},
-		code: CodeUnknown, signed: true,
+		is: []error{ErrMismatch, ErrOutcomeUnknown},
+	}, {
+		name: "signed error with null uuid",
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeError(tk, m.Method, "", CodeInvalidCredentials, ""))
+		},
+		is: []error{ErrMismatch, ErrOutcomeUnknown},
+	}, {
+		name: "signed error with null method",
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeError(tk, "", m.UUID, CodeInvalidCredentials, ""))
+		},
+		is: []error{ErrMismatch, ErrOutcomeUnknown},
 	}, {
 		name: "HTTP 500 with a signed error body",
 		reply: func(m *Message) (int, []byte, error) {
