@@ -246,8 +246,7 @@ func (mw *middleware) recoverPanics(c *fiber.Ctx) (err error) {
 
 // securityHeaders sets the Content-Security-Policy and its companions on every
 // response. The policy allows no inline script or style, frames only Trustly's
-// checkout (and, on the checkout pages, the cashier's own result pages:
-// framesResult), and lets forms post only here: no page has a form for Trustly,
+// checkout, and lets forms post only here: no page has a form for Trustly,
 // whose checkout's own forms, in its frame, are under its policy, not ours.
 func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
 	mw.setSecurityHeaders(c)
