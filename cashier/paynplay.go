@@ -296,16 +296,6 @@ func (s *Service) ClaimPayNPlaySignIn(ctx context.Context, orderID int64) (SignI
 	return SignInExpired, nil
 }
 
-// checkoutOver reports whether order's checkout ended with no word from Trustly
-// by now: the janitor abandoned it, or it is still created or started
-// Config.CheckoutExpiry after it was made (the checkout URL no longer works),
-// before the janitor came by. A Pay N Play order whose kyc never came then waits
-// for nothing: no one is at the bank any more.
-func (s *Service) checkoutOver(order models.Order, now time.Time) bool {
-	silent := order.Status == models.OrderCreated || order.Status == models.OrderStarted
-	return order.Status == models.OrderAbandoned || (silent && now.Sub(order.CreatedAt) > s.cfg.checkoutExpiry())
-}
-
 // PayNPlayResult reports the Pay N Play order with messageID (the order parameter of
 // its return URL), or ErrOrderNotFound for an unknown id or an order that is not Pay
 // N Play. It signs no one in: the handler signs the browser in as Player only when
@@ -340,7 +330,8 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 			if o.KYCWithdrawOnly != "" {
 				out.Access = Access{WithdrawOnly: true, Register: o.KYCWithdrawOnly}
 			}
-		case o.Status == models.OrderFailed || s.checkoutOver(*o, now):
+		case o.Status == models.OrderFailed || o.CheckoutOver(now, s.cfg.checkoutExpiry()):
+			// A kyc that never came waits for nothing once no one is at the bank.
 			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
 		default:
 			out.State = PayNPlayWaiting

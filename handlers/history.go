@@ -136,8 +136,7 @@ const checkoutLife = cashier.CheckoutExpiry
 // (models.OrderAbandoned), or the order is still waiting for its checkout after
 // the checkout can no longer be used, before the janitor came by.
 func abandoned(order models.Order, now time.Time) bool {
-	waiting := order.Status == models.OrderCreated || order.Status == models.OrderStarted
-	return !order.MovesOut() && (order.Status == models.OrderAbandoned || (waiting && now.Sub(order.CreatedAt) > checkoutLife))
+	return !order.MovesOut() && order.CheckoutOver(now, checkoutLife)
 }
 
 // statusText is order's status in the player's words; a payout's (and a

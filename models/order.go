@@ -565,6 +565,15 @@ func (o *Order) Window() Money {
 	return Money{Minor: max(o.Amount.Minor, o.WindowMinor), Currency: o.Amount.Currency}
 }
 
+// CheckoutOver reports whether o's checkout ended with no word from Trustly by
+// now: the janitor abandoned it (OrderAbandoned), or it is still created or
+// started life after it was made, when its checkout URL no longer works, before
+// the janitor came by.
+func (o *Order) CheckoutOver(now time.Time, life time.Duration) bool {
+	silent := o.Status == OrderCreated || o.Status == OrderStarted
+	return o.Status == OrderAbandoned || (silent && now.Sub(o.CreatedAt) > life)
+}
+
 // MovesOut reports whether the order sends money out of a wallet through a
 // reservation: a payout or a refund.
 func (o *Order) MovesOut() bool { return o.Kind == OrderPayout || o.Kind == OrderRefund }
