@@ -578,14 +578,14 @@ func (o *Order) CheckoutOver(now time.Time, life time.Duration) bool {
 // reservation: a payout or a refund.
 func (o *Order) MovesOut() bool { return o.Kind == OrderPayout || o.Kind == OrderRefund }
 
-// PayoutBack are the payout statuses whose money is back in the wallet, or is
+// payoutBack are the payout statuses whose money is back in the wallet, or is
 // coming back: failed (refused, returned by the bank, reported failed by
 // payoutfailed) and cancelled (denied, cancelled by the player or by Trustly).
-var PayoutBack = []OrderStatus{OrderFailed, OrderCancelled}
+var payoutBack = []OrderStatus{OrderFailed, OrderCancelled}
 
 // PayoutOutSQL is, in SQL over a payout's row of orders, what of it the payout
 // approval window and the net deposit limits count as gone from the player's
-// wallet: its amount, unless its status is one of PayoutBack; then what a credit
+// wallet: its amount, unless its status is one of payoutBack; then what a credit
 // did not give back (a credit of less than the payout, CreditedMinor: the rest
 // is with the bank), or nothing. A credit of the whole amount, a return a cancel
 // booked, a release, a payoutfailed whose credit is still to come, or a credit
@@ -594,7 +594,7 @@ var PayoutBack = []OrderStatus{OrderFailed, OrderCancelled}
 // the payout is confirmed and counts whole, and a credit after it is kept in
 // CreditedMinor like any. The reality check reads the same from the ledger,
 // except that it counts a payoutfailed whole until its credit comes.
-var PayoutOutSQL = "CASE WHEN status NOT IN (" + statusList(PayoutBack) + ") THEN amount_minor " +
+var PayoutOutSQL = "CASE WHEN status NOT IN (" + statusList(payoutBack) + ") THEN amount_minor " +
 	"WHEN credited_at IS NOT NULL AND credited_minor > 0 AND credited_minor < amount_minor THEN amount_minor - credited_minor ELSE 0 END"
 
 // statusList is statuses as a list of SQL string literals: "'failed', 'cancelled'".
