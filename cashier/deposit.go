@@ -228,14 +228,7 @@ func (s *Service) startCheckoutWith(ctx context.Context, order models.Order, res
 		return models.Order{}, fmt.Errorf("%w: %w", errCheckoutFailed, models.ProblemT("", problemIDs[problem], problem))
 	}
 	order, err = s.changeOrder(ctx, order.ID, order.Kind, func(_ *gorm.DB, o *models.Order, now time.Time) error {
-		switch o.TrustlyOrderID {
-		case "":
-			o.TrustlyOrderID = trustlyOrderID
-		case trustlyOrderID:
-		default:
-			log.Error("alert: a notification for this order named another Trustly orderid than the API result",
-				"trustly_order_id", trustlyOrderID, "notified_trustly_order_id", o.TrustlyOrderID)
-		}
+		takeResultOrderID(o, trustlyOrderID, log)
 		o.CheckoutURL = checkoutURL
 		setOnce(&o.StartedAt, now)
 		return nil

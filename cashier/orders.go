@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -352,4 +353,21 @@ func saveChanges(tx *gorm.DB, before, order *models.Order) error {
 		return fmt.Errorf("order %d: %w", order.ID, ErrOrderNotFound)
 	}
 	return nil
+}
+
+// takeResultOrderID records orderID, from Trustly's answer to the call that
+// started o (Deposit, SelectAccount, AccountPayout), as o's Trustly orderid,
+// unless a notification that overtook the answer taught o one already: that one
+// is kept, as notifications and GetWithdrawals go by it, and when the answer
+// names another, Trustly's two words are flagged for staff, with an alert.
+func takeResultOrderID(o *models.Order, orderID string, log *slog.Logger) {
+	switch {
+	case o.TrustlyOrderID == "":
+		o.TrustlyOrderID = orderID
+	case orderID != "" && orderID != o.TrustlyOrderID:
+		o.AddFlag(models.FlagKindOtherOrderID, fmt.Sprintf("Trustly's answer to the call named orderid %.64s; a notification before it named %s, which is kept: check it with Trustly",
+			orderID, o.TrustlyOrderID))
+		log.Error("alert: a notification for this order named another Trustly orderid than the API result",
+			"trustly_order_id", orderID, "notified_trustly_order_id", o.TrustlyOrderID)
+	}
 }

@@ -295,18 +295,7 @@ func (s *Service) sendPayout(ctx context.Context, order models.Order) (models.Or
 	switch {
 	case err == nil:
 		sent, err := s.changePayout(ctx, order.ID, func(tx *gorm.DB, o *models.Order, now time.Time) error {
-			switch {
-			case o.TrustlyOrderID == "":
-				o.TrustlyOrderID = res.OrderID
-			case res.OrderID != "" && res.OrderID != o.TrustlyOrderID:
-				// A notification overtook this answer and named another orderid: it is
-				// kept, as notifications and GetWithdrawals go by it, and Trustly's
-				// two words are flagged for staff (a deposit's are raised too).
-				o.AddFlag(models.FlagKindOtherOrderID, fmt.Sprintf("AccountPayout answered Trustly orderid %.64s; a notification before it named %s, which is kept: check it with Trustly",
-					res.OrderID, o.TrustlyOrderID))
-				log.Error("alert: a notification for this payout named another Trustly orderid than the API result",
-					"trustly_order_id", res.OrderID, "notified_trustly_order_id", o.TrustlyOrderID)
-			}
+			takeResultOrderID(o, res.OrderID, log)
 			return s.payoutSent(ctx, tx, o, now, log)
 		})
 		if err != nil {

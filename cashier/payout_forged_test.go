@@ -286,3 +286,55 @@ func TestPayoutAnswerOtherOrderID(t *testing.T) {
 		e.wantMoney(p, 97000, 0)
 	})
 }
+
+// TestDepositAnswerOtherOrderID is TestPayoutAnswerOtherOrderID for a deposit:
+// its credit overtook the Deposit answer and taught it a Trustly orderid, and the
+// answer names another. The credit's orderid is kept and the credit booked once;
+// Trustly's two words are flagged for staff, not only logged.
+func TestDepositAnswerOtherOrderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		e.hold.Store(true) // only the forged notification arrives
+		e.holdDeposits.Store(true)
+		answers := e.holdAnswers()
+		type result struct {
+			order models.Order
+			err   error
+		}
+		done := make(chan result, 1)
+		go func() {
+			o, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 50), "127.0.0.1")
+			done <- result{o, err}
+		}()
+		var h heldAnswer
+		select {
+		case h = <-answers:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the Deposit call never reached Trustly")
+		}
+		var order models.Order
+		if err := db.Where("kind = ? AND player_id = ?", models.OrderDeposit, p.ID).Order("id DESC").Take(&order).Error; err != nil {
+			t.Fatal(err)
+		}
+		notified := order
+		notified.TrustlyOrderID = fmt.Sprintf("96%08d", order.ID)
+		if notified.TrustlyOrderID == h.OrderID {
+			t.Fatalf("the forged orderid %s is the answer's", h.OrderID)
+		}
+		e.apply(e.forge(trustly.MethodCredit, notified, p, nil))
+		close(h.Release)
+		r := <-done
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		got := e.reload(order)
+		if got.Status != models.OrderCredited || got.TrustlyOrderID != notified.TrustlyOrderID {
+			t.Errorf("deposit %s, orderid %q; want credited, %q", got.Status, got.TrustlyOrderID, notified.TrustlyOrderID)
+		}
+		if !strings.Contains(got.Flag, h.OrderID) || !strings.Contains(got.Flag, notified.TrustlyOrderID) {
+			t.Errorf("flag %q; want one naming both orderids, %s and %s", got.Flag, h.OrderID, notified.TrustlyOrderID)
+		}
+		e.wantMoney(p, 5000, 0)
+	})
+}
