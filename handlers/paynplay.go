@@ -287,24 +287,14 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			if current.ID != 0 && current.ID != out.Player.ID {
 				log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in skipped: the browser is signed in as another player",
 					slog.Int64("order_id", out.Order.ID), slog.Int64("player_id", current.ID), slog.String("request_id", requestID(c)))
-				page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
-				page.Message = tr(c, "paynplay.other_account")
-				page.Chrome = chrome(c)
-				page.Home, page.BankLogin = page.RetryURL, headerBankLogin(svc, out.Market)
-				c.Status(fiber.StatusConflict)
-				return render(c, views.PayNPlayResult(page))
+				return signInRefused(c, page, headerBankLogin(svc, out.Market), tr(c, "paynplay.other_account"), fiber.StatusConflict)
 			}
 			// Blocked by staff since the kyc let them in: a session would end at the
 			// next page, saying to log in with the bank again, which refuses them.
 			if out.Player.Blocked {
 				log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in refused: the player is blocked",
 					slog.Int64("order_id", out.Order.ID), slog.Int64("player_id", out.Player.ID), slog.String("request_id", requestID(c)))
-				page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
-				page.Message = problemText(c, cashier.PlayerBlocked())
-				page.Chrome = chrome(c)
-				page.Home, page.BankLogin = page.RetryURL, headerBankLogin(svc, out.Market)
-				c.Status(fiber.StatusForbidden)
-				return render(c, views.PayNPlayResult(page))
+				return signInRefused(c, page, headerBankLogin(svc, out.Market), problemText(c, cashier.PlayerBlocked()), fiber.StatusForbidden)
 			}
 			// Once per order, and soon after its kyc: a copy of this browser's cookie
 			// from before the sign-in still holds the binding, and the cookie outlives
@@ -371,8 +361,15 @@ func refuseSignIn(c *fiber.Ctx, log *slog.Logger, page views.PayNPlayResultPage,
 	}
 	log.LogAttrs(c.UserContext(), slog.LevelWarn, "pay n play sign-in refused: "+why,
 		slog.Int64("order_id", order.ID), slog.String("ip", c.IP()), slog.String("request_id", requestID(c)))
+	return signInRefused(c, page, bank, loc(c).T(message), status)
+}
+
+// signInRefused answers with status and page as the page of a Pay N Play login
+// that signs this browser in to no one, message saying why, with the ways in:
+// the start page and logging in with the bank again (bank).
+func signInRefused(c *fiber.Ctx, page views.PayNPlayResultPage, bank, message string, status int) error {
 	page.Phase, page.Login, page.Amount = views.PayNPlayRefused, true, ""
-	page.Message = loc(c).T(message)
+	page.Message = message
 	page.Chrome = chrome(c)
 	page.Home, page.BankLogin = page.RetryURL, bank
 	c.Status(status)
