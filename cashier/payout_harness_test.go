@@ -317,6 +317,27 @@ func (e *payEnv) heldRefund(svc *cashier.Service, answers <-chan heldAnswer, by 
 	}
 }
 
+// rewriting is a service whose Trustly is a peer in front of the sandbox's API:
+// it passes every request on and answers with what rewrite makes of the
+// sandbox's answer.
+func (e *payEnv) rewriting(rewrite func(answer []byte) []byte) *cashier.Service {
+	e.t.Helper()
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		resp, err := http.Post(e.api, "application/json", bytes.NewReader(raw))
+		if err != nil {
+			e.t.Errorf("peer: %v", err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(rewrite(body))
+	}))
+	e.t.Cleanup(peer.Close)
+	return e.service(func(c *trustly.Config) { c.URL = peer.URL })
+}
+
 // holdAnswers makes the proxy hold back every AccountPayout answer and hand it to
 // the returned channel, until the test ends.
 func (e *payEnv) holdAnswers() <-chan heldAnswer {

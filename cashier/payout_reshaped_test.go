@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -29,26 +28,15 @@ func TestPayoutAcceptedNotReadAsError(t *testing.T) {
 		account := e.deposit(p, 1000)
 		e.hold.Store(true)
 		moved := 0
-		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw, _ := io.ReadAll(r.Body)
-			resp, err := http.Post(e.api, "application/json", bytes.NewReader(raw))
-			if err != nil {
-				t.Errorf("peer: %v", err)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+		svc := e.rewriting(func(body []byte) []byte {
 			if m, err := trustly.ParseMessage(body); err == nil && m.Kind == trustly.KindResult && m.Method == "AccountPayout" {
 				moved++
 				body, _ = json.Marshal(map[string]any{"version": "1.1", "error": map[string]any{
 					"name": "JSONRPCError", "code": trustly.CodeUnknown, "message": "ERROR_UNKNOWN",
 					"error": map[string]any{"signature": m.Signature, "uuid": m.UUID, "method": m.Method, "data": m.Data}}})
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-		}))
-		t.Cleanup(peer.Close)
-		svc := e.service(func(c *trustly.Config) { c.URL = peer.URL })
+			return body
+		})
 		order, err := svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
 		if moved != 1 || e.sb.Sandbox.PayoutCalls(order.MessageID) != 1 {
 			t.Fatalf("answers moved %d, payouts at Trustly %d; want 1, 1", moved, e.sb.Sandbox.PayoutCalls(order.MessageID))
@@ -84,24 +72,13 @@ func TestPayoutNotReleasedByUnboundError(t *testing.T) {
 			t.Fatalf("the sandbox's answer to garbage %s: %v; want a signed error with a null uuid", unbound, err)
 		}
 		replayed := 0
-		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw, _ := io.ReadAll(r.Body)
-			resp, err := http.Post(e.api, "application/json", bytes.NewReader(raw))
-			if err != nil {
-				t.Errorf("peer: %v", err)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+		svc := e.rewriting(func(body []byte) []byte {
 			if m, err := trustly.ParseMessage(body); err == nil && m.Kind == trustly.KindResult && m.Method == "AccountPayout" {
 				replayed++
 				body = unbound
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-		}))
-		t.Cleanup(peer.Close)
-		svc := e.service(func(c *trustly.Config) { c.URL = peer.URL })
+			return body
+		})
 		order, err := svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
 		if replayed != 1 || e.sb.Sandbox.PayoutCalls(order.MessageID) != 1 {
 			t.Fatalf("answers replayed %d, payouts at Trustly %d; want 1, 1", replayed, e.sb.Sandbox.PayoutCalls(order.MessageID))

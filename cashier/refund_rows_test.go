@@ -2,9 +2,6 @@ package cashier_test
 
 import (
 	"bytes"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -45,15 +42,7 @@ func TestRefundCheckReadsNoReshapedRow(t *testing.T) {
 				e.wantMoney(p, 70000, 30000)
 
 				reshaped := 0
-				peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					raw, _ := io.ReadAll(r.Body)
-					resp, err := http.Post(e.api, "application/json", bytes.NewReader(raw))
-					if err != nil {
-						t.Errorf("peer: %v", err)
-						return
-					}
-					body, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
+				svc := e.rewriting(func(body []byte) []byte {
 					m, err := trustly.ParseMessage(bytes.ReplaceAll(body, []byte(reshape.from), []byte(reshape.to)))
 					if err == nil && m.Kind == trustly.KindResult && m.Method == "GetWithdrawals" && bytes.Contains(body, []byte(reshape.from)) {
 						reshaped++
@@ -61,11 +50,8 @@ func TestRefundCheckReadsNoReshapedRow(t *testing.T) {
 							t.Errorf("peer: %v", err)
 						}
 					}
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = w.Write(body)
-				}))
-				t.Cleanup(peer.Close)
-				svc := e.service(func(c *trustly.Config) { c.URL = peer.URL })
+					return body
+				})
 
 				e.clock.Advance(cashier.RefundRefusedAfter + time.Minute)
 				if err := svc.ResumePayouts(e.ctx); err != nil {
