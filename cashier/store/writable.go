@@ -130,12 +130,25 @@ const openedFileKey = "store.openedFile"
 // rememberFile keeps the identity of db's file at path, as Open found it, for
 // sameFile.
 func rememberFile(db *gorm.DB, path string) {
-	f := PoolValue(db, openedFileKey, func() *openedFile { return &openedFile{} })
+	if info, err := os.Stat(path); err == nil {
+		openedOf(db).know(info)
+	}
+}
+
+// openedOf is db's openedFile.
+func openedOf(db *gorm.DB) *openedFile {
+	return PoolValue(db, openedFileKey, func() *openedFile { return &openedFile{} })
+}
+
+// know keeps info as the file's identity unless one is known already, and
+// returns the one known.
+func (f *openedFile) know(info os.FileInfo) os.FileInfo {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if info, err := os.Stat(path); err == nil && f.info == nil {
+	if f.info == nil {
 		f.info = info
 	}
+	return f.info
 }
 
 // sameFile reports an error when the file at db's path is no longer the one the
@@ -152,13 +165,7 @@ func sameFile(db *gorm.DB, file string) error {
 	if err != nil {
 		return fmt.Errorf("the database file: %w", err)
 	}
-	f := PoolValue(db, openedFileKey, func() *openedFile { return &openedFile{} })
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.info == nil {
-		f.info = now
-	}
-	if !os.SameFile(f.info, now) {
+	if !os.SameFile(openedOf(db).know(now), now) {
 		return fmt.Errorf("the database file %s was replaced while the cashier runs: it still writes to the one it opened, which is lost when it stops", file)
 	}
 	return nil
