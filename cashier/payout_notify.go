@@ -47,18 +47,16 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
 		if otherPayoutAmount(d, order) {
-			if order.Kind == models.OrderPayout {
-				// Trustly pays what AccountPayout asked, in its currency: a
-				// payoutconfirmation or payoutfailed of another amount or currency is not
-				// this payout's word, as a deposit's credit in another currency is not
-				// its credit (notForDeposit). It confirms, fails and books nothing, so
-				// the payout keeps its state, and a genuine one after it applies.
-				why := fmt.Sprintf("%s of %.32s %.8s for a payout of %s %s: not applied", n.Method, d.Amount, d.Currency, order.Amount, order.Amount.Currency)
-				order.AddFlag(models.FlagKindNotForOrder, why)
-				log.Error("alert: payout notification of another amount or currency; not applied", "amount", d.Amount, "currency", d.Currency)
-				return ok, nil
-			}
-			order.AddFlag(models.FlagKindAmountDiffers, fmt.Sprintf("%s for %s %s differs from the order's %s", n.Method, d.Amount, d.Currency, order.Amount))
+			// Trustly pays what AccountPayout or Refund asked, in its currency: a
+			// payoutconfirmation or payoutfailed of another amount or currency is not
+			// this payout's or refund's word, as a deposit's credit in another
+			// currency is not its credit (notForDeposit). It confirms, fails and books
+			// nothing, so the order keeps its state (a refund whose call had no known
+			// outcome stays reserved), and a genuine one after it applies.
+			why := fmt.Sprintf("%s of %.32s %.8s for a %s of %s %s: not applied", n.Method, d.Amount, d.Currency, order.Kind, order.Amount, order.Amount.Currency)
+			order.AddFlag(models.FlagKindNotForOrder, why)
+			log.Error("alert: payout notification of another amount or currency; not applied", "amount", d.Amount, "currency", d.Currency)
+			return ok, nil
 		}
 		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 			return ok, err

@@ -674,7 +674,8 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 // flight, or else the oldest one of that amount still waiting (refunds of one
 // amount are alike, and each notification is applied once); then, for payoutconfirmation and payoutfailed,
 // the oldest of that amount, and then the one refund still waiting for that
-// event, whatever the amount (applyPayout flags the difference). A credit must
+// event, whatever the amount (applyPayout flags it there and applies nothing: a
+// Refund is carried out for the amount it asked). A credit must
 // match a refund's amount. A released refund was never sent and fits nothing.
 func pickRefund(refunds []models.Order, method, amount, currency string) *models.Order {
 	m, err := models.ParseDecimal(amount, currency)
