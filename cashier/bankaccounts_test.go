@@ -74,8 +74,9 @@ func TestRegisterBankAccount(t *testing.T) {
 }
 
 // TestRegisterBankAccountRefused: details that do not validate get a Problem
-// naming the field and are never sent; numbers only Trustly refuses (624) get one
-// too.
+// naming the field and are never sent (a Swedish clearing number of five digits
+// only when it is Swedbank's, starting with 8); numbers only Trustly refuses (624)
+// get one too.
 func TestRegisterBankAccountRefused(t *testing.T) {
 	e := newPayEnv(t, storetest.SQLite(t))
 	p := e.player("SE")
@@ -89,7 +90,7 @@ func TestRegisterBankAccountRefused(t *testing.T) {
 		{"short clearing number", "SE", "61", "69706212", "bank", "Enter the clearing number", false},
 		{"letters in the account", "SE", "6112", "AASSSRMFKF", "account", "Enter the account number", false},
 		{"a country we do not pay to", "US", "", "123", "country", "We cannot pay out to bank accounts in this country", false},
-		{"five digits not starting with 8", "SE", "61121", "69706212", "account", "Trustly does not accept this account number", true},
+		{"five digits not starting with 8", "SE", "61121", "69706212", "bank", "Enter the clearing number", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.apiCalls("RegisterAccount")
@@ -103,6 +104,10 @@ func TestRegisterBankAccountRefused(t *testing.T) {
 			}
 		})
 	}
+	// Details that pass our checks and that Trustly refuses (624).
+	_, err := e.answeringError(0, trustly.CodeInvalidBankAccountNumber, "ERROR_INVALID_BANK_ACCOUNT_NUMBER").
+		RegisterBankAccount(e.ctx, p, "SE", "6112", "69706212")
+	wantProblem(t, err, "Trustly does not accept this account number")
 	if accounts, err := e.svc.BankAccounts(e.ctx, p); err != nil || len(accounts) != 0 {
 		t.Errorf("BankAccounts = %+v, %v; want none", accounts, err)
 	}

@@ -38,7 +38,11 @@ var ibanMarkets = map[string]struct {
 }
 
 var (
-	swedishClearing = regexp.MustCompile(`^[0-9]{4,5}$`)
+	// swedishClearing is a clearing number: 4 digits, or 5 for Swedbank's, which
+	// start with 8 (API.md §10). A fifth digit on another bank's number is the
+	// account's first one typed in the wrong field: sent as it is, Trustly might
+	// find an account it names.
+	swedishClearing = regexp.MustCompile(`^([0-9]{4}|8[0-9]{4})$`)
 	swedishAccount  = regexp.MustCompile(`^[0-9]{1,15}$`)
 	ukSortCode      = regexp.MustCompile(`^[0-9]{6}$`)
 	ukAccount       = regexp.MustCompile(`^[0-9]{8}$`)

@@ -14,6 +14,12 @@ func TestParseBankDetails(t *testing.T) {
 		{"SE", "6112", "69706212", BankDetails{"SWEDEN", "6112", "69706212"}, ""},
 		{"SE", " 8327-9 ", "123 456 789", BankDetails{"SWEDEN", "83279", "123456789"}, ""},
 		{"SE", "61", "69706212", BankDetails{}, "bank"},
+		// Five digits only for Swedbank's clearing numbers, which start with 8
+		// (API.md §10): 61121 is not 6112 with the account's first digit.
+		{"SE", "61121", "9706212", BankDetails{}, "bank"},
+		{"SE", "33001", "9706212", BankDetails{}, "bank"},
+		{"SE", "3300", "7901311234", BankDetails{"SWEDEN", "3300", "7901311234"}, ""},
+		{"SE", "8105", "9744293", BankDetails{"SWEDEN", "8105", "9744293"}, ""},
 		{"SE", "6112", "AASSSRMFKF", BankDetails{}, "account"},
 		{"FI", "", "fi21 1234 5600 0007 85", BankDetails{"FINLAND", "", "FI2112345600000785"}, ""},
 		{"FI", "", "FI2112345600000786", BankDetails{}, "account"}, // checksum off by one
