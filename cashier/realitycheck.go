@@ -43,7 +43,7 @@ type RealityCheck struct {
 	// Spent is the time since sign-in; the money is the session's, filled only when Due.
 	Spent    time.Duration
 	Deposits models.Money // credited deposits started in the session, less what debits took back
-	Payouts  models.Money // payouts requested in the session: what left the wallet and was not given back
+	Payouts  models.Money // payouts requested in the session, counted as the payout window counts them (models.PayoutOutSQL)
 	Net      models.Money // Deposits minus Payouts
 }
 
@@ -93,37 +93,18 @@ func (s *Service) RealityCheck(ctx context.Context, player models.Player, signed
 		for _, o := range deposits {
 			dep += limits.Counts(o)
 		}
-		// A payout counts what left the wallet and stayed out, whatever its
-		// status says: its reservation, unless released (never sent), less what
-		// its return gave back ("payout:<ID>:return", a credit or a cancel after
-		// the send; a credit may give back less). A payout the bank failed is
-		// failed before Trustly's credit returns its money, and counts whole
-		// until then. A cancel's return that a payoutconfirmation took back
-		// ("retake") counts again, less what a credit gave back after it
-		// ("return-again"): the wallet's entries of the three, summed.
-		var payouts []models.Order
-		if err := tx.Select("id", "kind", "amount_minor", "returned_at").
-			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ? AND released_at IS NULL",
-				player.ID, models.OrderPayout, player.Currency, signedIn.UTC()).Find(&payouts).Error; err != nil {
-			return err
-		}
+		// A payout counts what the payout approval window and the net deposit
+		// limits count of it (models.PayoutOutSQL): its amount while it stands,
+		// whatever left the wallet (a payout waiting for approval counts whole),
+		// and nothing once it was released, cancelled or failed, at the bank too
+		// (payoutfailed, though its money is out of the wallet until Trustly's
+		// credit), but what a credit did not give back. One definition keeps the
+		// three from telling the player different things about one payout.
 		var pay int64
-		var returns []string
-		for _, o := range payouts {
-			pay += o.Amount.Minor
-			if o.ReturnedAt != nil {
-				returns = append(returns, o.Reference("return"), o.Reference("retake"), o.Reference("return-again"))
-			}
-		}
-		if len(returns) > 0 {
-			var back int64
-			if err := tx.Model(&models.Entry{}).Select("COALESCE(SUM(entries.minor), 0)").
-				Joins("JOIN transfers ON transfers.id = entries.transfer_id").
-				Where("transfers.reference IN ? AND entries.account = ?", returns, models.PlayerWallet(player.ID)).
-				Scan(&back).Error; err != nil {
-				return err
-			}
-			pay -= back
+		if err := tx.Model(&models.Order{}).Select("COALESCE(SUM("+models.PayoutOutSQL+"), 0)").
+			Where("player_id = ? AND kind = ? AND amount_currency = ? AND created_at >= ?",
+				player.ID, models.OrderPayout, player.Currency, signedIn.UTC()).Scan(&pay).Error; err != nil {
+			return err
 		}
 		rc.Deposits = models.Money{Minor: dep, Currency: player.Currency}
 		rc.Payouts = models.Money{Minor: pay, Currency: player.Currency}

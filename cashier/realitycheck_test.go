@@ -11,12 +11,13 @@ import (
 )
 
 // TestRealityCheckCountsPayoutsLeft: the reality check's withdrawals count what
-// left the wallet and stayed out, whatever the payout's status says: a payout the
-// bank failed (payoutfailed) counts whole until Trustly's credit gives the money
-// back, a credit of less than the payout counts the rest, a whole credit or a
-// cancel after the send counts nothing, a payout cancelled before it was sent
-// counts nothing, and one waiting for approval counts whole (its money is
-// reserved, out of the wallet).
+// the payout approval window and the net deposit limits count of each payout
+// (models.PayoutOutSQL): a payout the bank failed (payoutfailed) counts nothing,
+// as there, although its money is out of the wallet until Trustly's credit gives
+// it back (it counted whole here, and nothing there), a credit of less than the
+// payout counts the rest, a whole credit or a cancel after the send counts
+// nothing, a payout cancelled before it was sent counts nothing, and one waiting
+// for approval counts whole (its money is reserved, out of the wallet).
 func TestRealityCheckCountsPayoutsLeft(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db) // SE: the reality check is on every hour
@@ -31,7 +32,7 @@ func TestRealityCheckCountsPayoutsLeft(t *testing.T) {
 			}
 			return e.waitStatus(o, models.OrderConfirmed)
 		}
-		failed := sent(100)                                                           // payoutfailed, the credit still to come: 100 out
+		failed := sent(100)                                                           // payoutfailed, the credit still to come: 100 out of the wallet, none counted
 		part := sent(200)                                                             // a credit of 40.00 back: 160 out
 		back := sent(300)                                                             // payoutfailed, then the whole credit: nothing out
 		confirmed := sent(400)                                                        // paid: 400 out
@@ -57,11 +58,16 @@ func TestRealityCheckCountsPayoutsLeft(t *testing.T) {
 		if st := e.reload(confirmed).Status; st != models.OrderConfirmed {
 			t.Fatalf("paid payout %s; want confirmed", st)
 		}
-		const out = (100 + 160 + 0 + 400 + 0 + 5500) * 100
-		e.wantMoney(p, 2000000-out, 550000)
+		const out = (0 + 160 + 0 + 400 + 0 + 5500) * 100
+		e.wantMoney(p, 2000000-out-10000, 550000)
 		rc, err := e.svc.RealityCheck(e.ctx, p, signedIn, signedIn)
 		if err != nil || !rc.Due || rc.Payouts.Minor != out || rc.Deposits.Minor != 2000000 || rc.Net.Minor != 2000000-out {
-			t.Errorf("reality check %+v, %v; want due, deposits 20 000.00, withdrawals %d: what left the wallet and stayed out", rc, err, out)
+			t.Errorf("reality check %+v, %v; want due, deposits 20 000.00, withdrawals %d: as the approval window counts them", rc, err, out)
+		}
+		var window int64
+		if err := db.Model(&models.Order{}).Select("COALESCE(SUM("+models.PayoutOutSQL+"), 0)").
+			Where("player_id = ? AND kind = ?", p.ID, models.OrderPayout).Scan(&window).Error; err != nil || window != out {
+			t.Errorf("approval window and net limits count %d, %v; want %d, as the reality check", window, err, out)
 		}
 	})
 }

@@ -592,8 +592,7 @@ var payoutBack = []OrderStatus{OrderFailed, OrderCancelled}
 // from before CreditedMinor was kept for payouts counts nothing. A cancel's
 // return that a payoutconfirmation took back ("retake") is no return any more:
 // the payout is confirmed and counts whole, and a credit after it is kept in
-// CreditedMinor like any. The reality check reads the same from the ledger,
-// except that it counts a payoutfailed whole until its credit comes.
+// CreditedMinor like any. The reality check counts payouts with it too.
 var PayoutOutSQL = "CASE WHEN status NOT IN (" + statusList(payoutBack) + ") THEN amount_minor " +
 	"WHEN credited_at IS NOT NULL AND credited_minor > 0 AND credited_minor < amount_minor THEN amount_minor - credited_minor ELSE 0 END"
 
