@@ -16,9 +16,11 @@ import (
 // payout is not offered for approval again; the janitor's resend under the same
 // MessageID is answered 637 and Trustly's ledger shows it paid: sent, never
 // released, paid once; its payoutconfirmation then confirms it. The player's
-// money leaves the wallet once.
+// money leaves the wallet once. Killed between the approval's commit and Trustly
+// (its call never arrived), the same: approving again sends nothing, and the
+// janitor's resend is the payout's one call, which Trustly carries out.
 func TestPayoutApprovalCrashAfterCall(t *testing.T) {
-	for _, how := range []string{"after the call", "during the call"} {
+	for _, how := range []string{"after the call", "during the call", "before Trustly saw the call"} {
 		t.Run(how, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 				e := newPayEnv(t, db, retryWhileHeld(t))
@@ -29,9 +31,23 @@ func TestPayoutApprovalCrashAfterCall(t *testing.T) {
 				e.wantMoney(p, 400000, 600000)
 				e.hold.Store(true) // Trustly's notifications wait
 				step := crashStep{Kind: "approve", PlayerID: p.ID, StaffID: op.ID, PayoutID: payout.ID}
-				if how == "after the call" {
+				switch how {
+				case "after the call":
 					e.crash("payout.after_call", step)
-				} else {
+				case "before Trustly saw the call":
+					calls := e.holdCalls()
+					child := e.crashChild("", step)
+					select {
+					case <-calls: // the approval is committed; Trustly has not seen the call
+					case <-time.After(30 * time.Second):
+						t.Fatal("the AccountPayout call never left the cashier")
+					}
+					child.Process.Kill()
+					wantKilled(t, child, child.Wait())
+					e.mu.Lock()
+					e.before = nil
+					e.mu.Unlock()
+				default:
 					answers := e.holdAnswers()
 					child := e.crashChild("", step)
 					select {
@@ -45,10 +61,14 @@ func TestPayoutApprovalCrashAfterCall(t *testing.T) {
 					e.held = nil
 					e.mu.Unlock()
 				}
+				paid := 1
+				if how == "before Trustly saw the call" {
+					paid = 0
+				}
 				got := e.reload(payout)
-				if got.ApprovedAt == nil || got.Status == models.OrderAwaitingApproval || e.sandboxPayouts(got.MessageID, p.Currency) != 1 {
-					t.Fatalf("after the crash: %s, approved %v, paid %d times; want approved, no longer waiting, paid once", got.Status,
-						got.ApprovedAt, e.sandboxPayouts(got.MessageID, p.Currency))
+				if got.ApprovedAt == nil || got.Status == models.OrderAwaitingApproval || e.sandboxPayouts(got.MessageID, p.Currency) != paid {
+					t.Fatalf("after the crash: %s, approved %v, paid %d times; want approved, no longer waiting, paid %d times", got.Status,
+						got.ApprovedAt, e.sandboxPayouts(got.MessageID, p.Currency), paid)
 				}
 				if _, err := e.svc.ApprovePayout(e.ctx, op, payout.ID, "again"); err != nil || e.apiCalls("AccountPayout") != 1 {
 					t.Fatalf("approved again: %v, %d AccountPayout calls; want nothing sent again", err, e.apiCalls("AccountPayout"))
@@ -56,7 +76,7 @@ func TestPayoutApprovalCrashAfterCall(t *testing.T) {
 				e.wantMoney(p, 400000, 600000)
 
 				e.clock.Advance(3 * time.Minute)
-				e.janitor() // resends under the same MessageID (637), then finds it in the ledger
+				e.janitor() // resends under the same MessageID (637 but the first never arrived), then finds it in the ledger
 				got = e.reload(payout)
 				if got.SentAt == nil || got.ReleasedAt != nil || got.FailedAt != nil {
 					t.Fatalf("after the janitor: %s, sent %v, released %v; want sent, never released", got.Status, got.SentAt, got.ReleasedAt)

@@ -77,6 +77,11 @@ type payEnv struct {
 	// the proxy writes it only when its release channel is closed.
 	lose, unsigned atomic.Int32
 	held           chan heldAnswer
+	// before, while set, receives every AccountPayout and Refund call before the
+	// sandbox sees it; the proxy passes the call on only when its release channel
+	// is closed, and drops it when the caller goes away meanwhile (a process
+	// killed with its call on the way, which never reached Trustly).
+	before chan heldAnswer
 	// holdDeposits puts Deposit answers in the proxy's hands as well, and
 	// holdSelects SelectAccount answers, holdRegisters RegisterAccount answers.
 	holdDeposits, holdSelects, holdRegisters atomic.Bool
@@ -116,9 +121,18 @@ func newPayEnv(t *testing.T, db *gorm.DB, opts ...func(*sandbox.Config)) *payEnv
 		_ = json.Unmarshal(raw, &m)
 		e.mu.Lock()
 		e.calls[m.Method]++
-		held := e.held
+		held, before := e.held, e.before
 		e.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(raw))
+		if before != nil && (m.Method == "AccountPayout" || m.Method == "Refund") {
+			h := heldAnswer{Release: make(chan struct{})}
+			before <- h
+			select {
+			case <-h.Release:
+			case <-r.Context().Done():
+				return // the caller is gone: Trustly never sees the call
+			}
+		}
 		if m.Method != "AccountPayout" && m.Method != "Refund" && (m.Method != "Deposit" || !e.holdDeposits.Load()) &&
 			(m.Method != "SelectAccount" || !e.holdSelects.Load()) && (m.Method != "RegisterAccount" || !e.holdRegisters.Load()) {
 			e.sb.Sandbox.Handler().ServeHTTP(w, r)
@@ -336,6 +350,16 @@ func (e *payEnv) rewriting(rewrite func(answer []byte) []byte) *cashier.Service 
 	}))
 	e.t.Cleanup(peer.Close)
 	return e.service(func(c *trustly.Config) { c.URL = peer.URL })
+}
+
+// holdCalls makes the proxy hold every AccountPayout and Refund call before
+// Trustly sees it and hand it to the returned channel, until stopped by setting
+// e.before to nil.
+func (e *payEnv) holdCalls() <-chan heldAnswer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.before = make(chan heldAnswer)
+	return e.before
 }
 
 // holdAnswers makes the proxy hold back every AccountPayout answer and hand it to
