@@ -237,5 +237,10 @@ func (s *Service) SharedCounters() *store.Counters { return s.counters }
 // count their runs and retries (Metrics.JanitorRun, Metrics.Retry).
 func (s *Service) Metrics() Metrics { return s.metrics }
 
+// CheckoutExpiry is how long a checkout lives (Config.CheckoutExpiry, 30 minutes
+// when unset): the janitor abandons a silent deposit or account selection after
+// it, and the pages read one that old as abandoned before the janitor comes by.
+func (s *Service) CheckoutExpiry() time.Duration { return s.cfg.checkoutExpiry() }
+
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }

@@ -229,7 +229,7 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 			}
 			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
-		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, svc.Now()) {
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, pageTime(svc)) {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
 		return render(c, views.Checkout(views.CheckoutPage{
@@ -259,7 +259,7 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if d.Order.LoginOnly { // a bank login, not a deposit: nothing to show here
 			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
-		state := orderState(c, d, svc.Now(), !success)
+		state := orderState(c, d, pageTime(svc), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
 			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), Held: heldText(c, d.Order), State: state,
 			RetryURL: "/cashier?amount=" + url.QueryEscape(loc(c).Input(d.Order.Amount))}
@@ -357,7 +357,7 @@ func depositStatus(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		fail := c.Query("page") == "fail"
-		state := orderState(c, d, svc.Now(), fail)
+		state := orderState(c, d, pageTime(svc), fail)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance,
 			Title: resultTitle(c, !fail, state.Phase), Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order)})
@@ -373,7 +373,7 @@ func playerDeposit(c *fiber.Ctx, svc *cashier.Service) (cashier.Deposit, error) 
 
 // orderState is a deposit's state for its result page, with the wallet's
 // balance; failPage is the page of Trustly's FailURL.
-func orderState(c *fiber.Ctx, d cashier.Deposit, now time.Time, failPage bool) views.OrderState {
+func orderState(c *fiber.Ctx, d cashier.Deposit, now checkoutClock, failPage bool) views.OrderState {
 	s := views.OrderState{Status: statusText(c, d.Order, now), Phase: phase(d.Order, now), Balance: money(c, d.Wallet),
 		StatusURL: "/deposit/status?order=" + url.QueryEscape(d.Order.MessageID)}
 	if failPage {

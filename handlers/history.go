@@ -20,7 +20,7 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		l, now := loc(c), svc.Now()
+		l, now := loc(c), pageTime(svc)
 		page := views.HistoryPage{Chrome: chrome(c), Balance: l.Money(h.Wallet)}
 		for _, o := range h.Orders {
 			row := views.OrderRow{MessageID: o.MessageID, Date: l.Time(o.CreatedAt), Kind: l.T("kind." + string(o.Kind)),
@@ -126,24 +126,33 @@ var payoutWords = map[string]string{
 	cashier.PayoutTextCancelled:        "payout.state.cancelled",
 }
 
-// checkoutLife is how long Trustly's checkout URL can be used (10–30 minutes,
-// API.md §4.1), after which the janitor marks a silent deposit abandoned:
-// until it comes by, a deposit still waiting for its checkout after this long
-// reads as abandoned too, whether or not a cancel ever comes.
-const checkoutLife = cashier.CheckoutExpiry
+// checkoutClock is when a page is rendered and how long a checkout lives
+// (cashier.Service.CheckoutExpiry: CASHIER_CHECKOUT_EXPIRY, 30 minutes unless
+// configured), after which the janitor marks a silent deposit abandoned: until it
+// comes by, a deposit still waiting for its checkout after this long reads as
+// abandoned too, whether or not a cancel ever comes.
+type checkoutClock struct {
+	now  time.Time
+	life time.Duration
+}
+
+// pageTime is svc's time now and its checkouts' life.
+func pageTime(svc *cashier.Service) checkoutClock {
+	return checkoutClock{now: svc.Now(), life: svc.CheckoutExpiry()}
+}
 
 // abandoned reports whether order's checkout was abandoned: the janitor said so
 // (models.OrderAbandoned), or the order is still waiting for its checkout after
 // the checkout can no longer be used, before the janitor came by.
-func abandoned(order models.Order, now time.Time) bool {
-	return !order.MovesOut() && order.CheckoutOver(now, checkoutLife)
+func abandoned(order models.Order, at checkoutClock) bool {
+	return !order.MovesOut() && order.CheckoutOver(at.now, at.life)
 }
 
 // statusText is order's status in the player's words; a payout's (and a
 // refund's, which moves money the same way) comes from cashier.PayoutStateText,
 // which also reads the bank's transfer state. A checkout abandoned reads as not
 // completed rather than waiting for ever.
-func statusText(c *fiber.Ctx, order models.Order, now time.Time) string {
+func statusText(c *fiber.Ctx, order models.Order, now checkoutClock) string {
 	if order.MovesOut() {
 		return payoutStateText(c, order)
 	}
@@ -167,7 +176,7 @@ func payoutStateText(c *fiber.Ctx, order models.Order) string {
 
 // phase groups order's status into the explanations its result page shows; an
 // abandoned checkout is over, as a cancelled one is.
-func phase(order models.Order, now time.Time) string {
+func phase(order models.Order, now checkoutClock) string {
 	if abandoned(order, now) {
 		return views.PhaseFailed
 	}

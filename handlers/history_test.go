@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
@@ -101,7 +105,7 @@ func TestStatusWords(t *testing.T) {
 	} {
 		now := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
 		o := models.Order{Kind: tt.kind, Status: tt.status, CreatedAt: now.Add(-tt.age)}
-		if got, ph := statusText(c, o, now), phase(o, now); got != tt.want || ph != tt.phase {
+		if got, ph := statusText(c, o, checkoutClock{now, cashier.CheckoutExpiry}), phase(o, checkoutClock{now, cashier.CheckoutExpiry}); got != tt.want || ph != tt.phase {
 			t.Errorf("%s %s %s old = %q, %s; want %q, %s", tt.kind, tt.status, tt.age, got, ph, tt.want, tt.phase)
 		}
 	}
@@ -181,5 +185,48 @@ func TestAccountStateAbandoned(t *testing.T) {
 	o.Status = models.OrderStarted
 	if phase, _, _ := accountState(o, nil, true); phase != views.AccountVerifying {
 		t.Errorf("started selection back on the success page: %s; want %s", phase, views.AccountVerifying)
+	}
+}
+
+// TestHistoryCheckoutExpiryConfigured: the pages take a checkout as abandoned
+// after the configured CASHIER_CHECKOUT_EXPIRY (cashier.Config.CheckoutExpiry),
+// the same life the janitor abandons it after, not a fixed 30 minutes: with 5
+// minutes a checkout 6 minutes old reads not completed on the history, the result
+// page and its JSON, and its checkout link leads to the result page, while one 4
+// minutes old still reads waiting and can be opened.
+func TestHistoryCheckoutExpiryConfigured(t *testing.T) {
+	for _, tt := range []struct {
+		expiry, age time.Duration
+		over        bool
+	}{{5 * time.Minute, 6 * time.Minute, true}, {5 * time.Minute, 4 * time.Minute, false}} {
+		t.Run(fmt.Sprintf("%s-%s", tt.expiry, tt.age), func(t *testing.T) {
+			lv := startLive(t, liveOptions{Setup: func(s *testSetup) { s.Cashier.Config.CheckoutExpiry = tt.expiry }})
+			cl, _ := lv.signedIn("anna@example.com")
+			messageID := lv.startDeposit(cl, "100")
+			if err := lv.DB.Model(&models.Order{}).Where("message_id = ?", messageID).
+				Update("created_at", time.Now().Add(-tt.age)).Error; err != nil {
+				t.Fatal(err)
+			}
+			want, phase := "Waiting for the bank", views.PhaseWaiting
+			if tt.over {
+				want, phase = enText("deposit.status.expired"), views.PhaseFailed
+			}
+			if got := cl.get("/history").wantStatus(http.StatusOK).text("order-status"); got != want {
+				t.Errorf("history: got %q; want %q", got, want)
+			}
+			var status struct{ Text, Phase string }
+			if err := json.Unmarshal([]byte(cl.get("/deposit/status?order="+url.QueryEscape(messageID)).wantStatus(http.StatusOK).Body), &status); err != nil {
+				t.Fatal(err)
+			}
+			if status.Text != want || status.Phase != phase {
+				t.Errorf("status JSON: got %q, %s; want %q, %s", status.Text, status.Phase, want, phase)
+			}
+			r := cl.get("/deposit/checkout?order=" + url.QueryEscape(messageID))
+			if tt.over {
+				r.wantRedirect("/deposit/success?order=" + messageID)
+			} else {
+				r.wantStatus(http.StatusOK)
+			}
+		})
 	}
 }
