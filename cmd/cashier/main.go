@@ -30,8 +30,6 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// The log's settings are checked first: a bad one stops every command before
 	// anything is opened, migrated or served.
 	log, err := newLogger(os.Getenv, os.Stderr)
@@ -40,6 +38,8 @@ func main() {
 		os.Exit(2)
 	}
 	slog.SetDefault(log)
+	ctx, stop := stopSignals(log, os.Exit)
+	defer stop()
 	if len(os.Args) > 1 && os.Args[1] == "backup" {
 		if err := runBackup(ctx, os.Args[2:], os.Getenv, os.Stdout, log); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -172,6 +172,43 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 	}
 	log.Info("shutting down")
 	return errors.Join(served, shutdown(app, stopLoops, abandonCalls, &loops, log))
+}
+
+// stopSignals returns a context that SIGTERM or SIGINT (Ctrl-C) ends, which
+// starts the graceful shutdown (run). A second one while it runs ends the process
+// at once through exit, with an error line and the code a shell gives a process
+// that signal ended (130 for SIGINT, 143 for SIGTERM): an operator pressing Ctrl-C
+// again wants it stopped now, not after the requests in flight (what was in
+// flight is settled as after a crash, by the janitor at the next start).
+func stopSignals(log *slog.Logger, exit func(int)) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigs:
+			log.Error("second signal during shutdown: stopping at once, without waiting for requests and background jobs",
+				"signal", sig.String())
+			code := 128 + int(syscall.SIGTERM)
+			if sig == os.Interrupt {
+				code = 128 + int(syscall.SIGINT)
+			}
+			exit(code)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // janitor runs the background jobs (cashier.Service.Janitor) at start and then

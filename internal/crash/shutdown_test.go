@@ -2,6 +2,7 @@ package crash
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"io"
@@ -266,4 +267,101 @@ func tail(path string) string {
 	b, _ := os.ReadFile(path)
 	lines := strings.Split(string(b), "\n")
 	return strings.Join(lines[max(0, len(lines)-60):], "\n")
+}
+
+// TestSecondSignalStopsAtOnce runs the real binary and stops it twice, as an
+// operator pressing Ctrl-C again does: a notification waits inside its
+// transaction (the test holds SQLite's write lock), so the graceful shutdown
+// that SIGTERM starts waits for it; a SIGINT then ends the process at once, with
+// a non-zero exit code (130, as a shell reports a process Ctrl-C ended) and an
+// error line saying so. Before, the second signal was swallowed and the process
+// went on waiting.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binaries")
+	}
+	dir := t.TempDir()
+	bin := buildBinaries(t, dir)
+	sbURL, merchantKey := startSandbox(t, dir, bin)
+	addr, data := freeAddr(t), filepath.Join(dir, "cashier")
+	logPath := filepath.Join(dir, "cashier.log")
+	cmd := exec.Command(filepath.Join(bin, "cashier"))
+	cmd.Env = append(cashierEnv(dir, sbURL, merchantKey), "CASHIER_ADDR="+addr, "CASHIER_BASE_URL=http://"+addr,
+		"CASHIER_DATA="+data, "CASHIER_LOG_LEVEL=debug")
+	log := logFile(t, dir, "cashier.log")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGKILL); <-exited })
+	waitHTTP(t, "http://"+addr+"/healthz")
+	waitLog := func(msg string) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if b, _ := os.ReadFile(logPath); bytes.Contains(b, []byte(msg)) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the log within 20 s\n%s", msg, tail(logPath))
+			}
+		}
+	}
+
+	dsn, _ := store.SQLiteDSN(filepath.Join(data, "cashier.db"))
+	lockDB, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lockDB.Close()
+	conn, err := lockDB.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	key, err := trustly.LoadPrivateKey(filepath.Join(dir, "sandbox", "sandbox-private.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := trustly.EncodeNotification(key, trustly.MethodCancel, uuid.NewString(), map[string]any{"notificationid": "7300000001",
+		"orderid": "7300000002", "messageid": "dep-unknown", "enduserid": "player-1", "attributes": map[string]any{},
+		"timestamp": trustly.FormatTimestamp(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if resp, err := http.Post("http://"+addr+"/trustly/notify/crash-notify-token-0123456789", "application/json", bytes.NewReader(raw)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitLog(`msg="notification received" notification_id=7300000001`)
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(`msg="shutting down"`)
+	select {
+	case <-exited:
+		t.Fatalf("the cashier stopped with a notification in flight: the test needs a shutdown that waits\n%s", tail(logPath))
+	case <-time.After(500 * time.Millisecond):
+	}
+	secondAt := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(3 * time.Second):
+		t.Fatalf("the cashier still runs 3 s after a second signal during its shutdown\n%s", tail(logPath))
+	}
+	t.Logf("stopped %s after the second signal", time.Since(secondAt).Round(time.Millisecond))
+	if got := cmd.ProcessState.ExitCode(); got != 130 {
+		t.Errorf("exit code after a second signal: %d (%v); want 130\n%s", got, cmd.ProcessState, tail(logPath))
+	}
+	waitLog(`level=ERROR msg="second signal during shutdown: stopping at once`)
 }
