@@ -34,27 +34,28 @@ func main() {
 	// anything is opened, migrated or served.
 	log, err := newLogger(os.Getenv, os.Stderr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		commandFailed(os.Stderr, os.Getenv, err)
 		os.Exit(2)
 	}
 	slog.SetDefault(log)
 	ctx, stop := stopSignals(log, os.Exit)
 	defer stop()
+	out := stdout(os.Getenv, os.Stdout)
 	if len(os.Args) > 1 && os.Args[1] == "backup" {
-		if err := runBackup(ctx, os.Args[2:], os.Getenv, os.Stdout, log); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		if err := runBackup(ctx, os.Args[2:], os.Getenv, out, log); err != nil {
+			commandFailed(os.Stderr, os.Getenv, err)
 			os.Exit(2)
 		}
 		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "staff" {
-		if err := runStaff(ctx, os.Args[2:], os.Getenv, os.Stdin, os.Stdout, log); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		if err := runStaff(ctx, os.Args[2:], os.Getenv, os.Stdin, out, log); err != nil {
+			commandFailed(os.Stderr, os.Getenv, err)
 			os.Exit(2)
 		}
 		return
 	}
-	if err := run(ctx, os.Getenv, os.Stdout, log); err != nil {
+	if err := run(ctx, os.Getenv, out, log); err != nil {
 		log.Error("cashier stopped", "err", err)
 		os.Exit(1)
 	}

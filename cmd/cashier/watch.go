@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,6 +59,54 @@ func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	default:
 		return nil, fmt.Errorf("LOG_FORMAT %q: want json or text (or unset, for text)", v)
+	}
+}
+
+// jsonLog reports whether LOG_FORMAT asks for JSON lines.
+func jsonLog(getenv func(string) string) bool {
+	return strings.EqualFold(strings.TrimSpace(getenv("LOG_FORMAT")), "json")
+}
+
+// stdout is where the start banner and the commands' words for the operator go:
+// w itself, or with LOG_FORMAT=json a writer that makes each line written an info
+// line of JSON on w (lineLog), so that a log shipper parses every line of stdout
+// as it does stderr's.
+func stdout(getenv func(string) string, w io.Writer) io.Writer {
+	if !jsonLog(getenv) {
+		return w
+	}
+	return &lineLog{log: slog.New(slog.NewJSONHandler(w, nil))}
+}
+
+// commandFailed writes the error a command stops with to w: as it is, or with
+// LOG_FORMAT=json as an error line of JSON (a CASHIER_LOG_LEVEL the logger
+// refused included).
+func commandFailed(w io.Writer, getenv func(string) string, err error) {
+	if !jsonLog(getenv) {
+		fmt.Fprintln(w, err)
+		return
+	}
+	slog.New(slog.NewJSONHandler(w, nil)).Error("cashier stopped", "err", err.Error())
+}
+
+// lineLog writes each line written to it as an info line of log, its text the
+// message; blank lines are dropped. One goroutine writes to it.
+type lineLog struct {
+	log  *slog.Logger
+	rest []byte // a line not ended yet
+}
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	l.rest = append(l.rest, p...)
+	for {
+		i := bytes.IndexByte(l.rest, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if line := strings.TrimSpace(string(l.rest[:i])); line != "" {
+			l.log.Info(line)
+		}
+		l.rest = l.rest[i+1:]
 	}
 }
 
