@@ -88,6 +88,10 @@ func NewClient(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// maxAnswer is the most of an answer the client reads: Trustly's answers are a
+// few kB, an AccountLedger or GetWithdrawals of many rows some MB.
+const maxAnswer = 10 << 20
+
 // Env names the environment this client talks to.
 func (c *Client) Env() string { return c.cfg.Env }
 
@@ -137,7 +141,7 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 		return nil, fmt.Errorf("%s: %w: %w", method, ErrOutcomeUnknown, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: read response: %w", method, ErrOutcomeUnknown, err)
 	}
@@ -151,6 +155,12 @@ func (c *Client) call(ctx context.Context, method string, data map[string]any) (
 	}
 	if v, ok := data["OrderID"].(string); ok && v != "" {
 		log = log.With("trustly_order_id", v)
+	}
+	// An answer past the limit is not read as its first part, which could be a
+	// whole message (a refusal) where the answer as a whole is unreadable.
+	if len(raw) > maxAnswer {
+		log.Error("trustly response larger than 10 MiB: not read")
+		return nil, fmt.Errorf("%s: %w: response (HTTP %d) larger than 10 MiB", method, ErrOutcomeUnknown, resp.StatusCode)
 	}
 	return c.result(log, method, id, resp.StatusCode, raw)
 }

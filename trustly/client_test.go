@@ -1,6 +1,7 @@
 package trustly
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -746,5 +747,43 @@ func TestPayoutState(t *testing.T) {
 		if got := (Withdrawal{TransferState: tt.in}).State(); got != tt.want {
 			t.Errorf("State(%q) = %q; want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestAnswerTooLarge: the client reads at most 10 MiB of an answer. One larger
+// is an error saying so, of unknown outcome, never read as its first 10 MiB:
+// cut there, a signed refusal of an AccountPayout padded with spaces past the
+// limit and followed by more read as the refusal (which releases the payout's
+// money while Trustly may pay it), where the whole answer is unreadable, and an
+// answer cut in its middle read as "unexpected end of JSON input".
+func TestAnswerTooLarge(t *testing.T) {
+	tk := trustlyKey(t)
+	for _, tt := range []struct {
+		name  string
+		reply replyFunc
+	}{{
+		name: "signed refusal padded past the limit",
+		reply: func(m *Message) (int, []byte, error) {
+			b, err := EncodeResult(tk, m.Method, m.UUID, map[string]any{"orderid": "1", "result": "0"})
+			return http.StatusOK, append(append(b, bytes.Repeat([]byte(" "), maxAnswer)...), "trailing"...), err
+		},
+	}, {
+		name: "result larger than the limit",
+		reply: func(m *Message) (int, []byte, error) {
+			return status200(EncodeResult(tk, m.Method, m.UUID, map[string]any{"orderid": "1", "result": "1",
+				"note": strings.Repeat("x", maxAnswer)}))
+		},
+	}} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPeer(t, tt.reply)
+			_, err := newClient(t, p.URL).AccountPayout(context.Background(), AccountPayoutParams{NotificationURL: notifyURL,
+				EndUserID: "player-1", MessageID: "wd-1", AccountID: "1", Amount: "10.00", Currency: "SEK"})
+			if !errors.Is(err, ErrOutcomeUnknown) || errors.Is(err, ErrRefused) {
+				t.Fatalf("got %v; want an outcome-unknown error, not a refusal", err)
+			}
+			if !strings.Contains(err.Error(), "larger than 10 MiB") {
+				t.Errorf("got %q; want it to say the answer is larger than 10 MiB", err)
+			}
+		})
 	}
 }
