@@ -389,6 +389,15 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 	if c.TrustlyKey, err = loadKey(getenv, "TRUSTLY_PUBLIC_KEY", trustly.ParsePublicKey); err != nil {
 		return nil, err
 	}
+	for _, k := range []struct {
+		name string
+		key  *rsa.PublicKey
+	}{{"TRUSTLY_PRIVATE_KEY", &c.MerchantKey.PublicKey}, {"TRUSTLY_PUBLIC_KEY", c.TrustlyKey}} {
+		if n := k.key.N.BitLen(); n < minKeyBits {
+			return nil, fmt.Errorf("%s: an RSA key of %d bits; Trustly's keys are %d bits or more (make the merchant key with "+
+				"`go run ./cmd/trustly keygen` or `openssl genrsa 2048`)", k.name, n, minKeyBits)
+		}
+	}
 	u, err := url.Parse(c.TrustlyURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("TRUSTLY_API_URL %q is not an http(s) URL", redactURL(c.TrustlyURL))
@@ -657,6 +666,11 @@ func trustlyEnv(u *url.URL) string {
 	}
 	return "custom"
 }
+
+// minKeyBits is the shortest RSA key taken for TRUSTLY_PRIVATE_KEY and
+// TRUSTLY_PUBLIC_KEY: Trustly's keys, and the merchant keys it asks for, are 2048
+// bits; a shorter merchant key signs requests others could forge.
+const minKeyBits = 2048
 
 // loadKey reads the PEM key in the file the variable name names. Its errors never
 // show the variable's value: a key pasted there instead of its file's name must
