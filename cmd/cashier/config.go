@@ -398,6 +398,12 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 				"`go run ./cmd/trustly keygen` or `openssl genrsa 2048`)", k.name, n, minKeyBits)
 		}
 	}
+	// Trustly signs with its own key: with the merchant's here, no answer or
+	// notification from Trustly would verify.
+	if c.TrustlyKey.Equal(&c.MerchantKey.PublicKey) {
+		return nil, errors.New("TRUSTLY_PUBLIC_KEY is the public half of TRUSTLY_PRIVATE_KEY, the merchant's own key: set it to " +
+			"Trustly's public key for its environment (test and live differ), which its answers and notifications are signed with")
+	}
 	u, err := url.Parse(c.TrustlyURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("TRUSTLY_API_URL %q is not an http(s) URL", redactURL(c.TrustlyURL))

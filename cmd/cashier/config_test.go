@@ -64,7 +64,7 @@ func TestConfigTrustly(t *testing.T) {
 	}
 	priv, pub, pwFile := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem"), filepath.Join(dir, "pw")
 	writeFile(t, priv, trustly.PrivateKeyPEM(k))
-	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pub, trustlyPublicPEM(t))
 	writeFile(t, pwFile, []byte("s3cret\n"))
 	full := map[string]string{
 		"CASHIER_DATA": dir, "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
@@ -247,7 +247,7 @@ func TestConfigErrorsHideURLCredentials(t *testing.T) {
 	}
 	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
 	writeFile(t, priv, trustly.PrivateKeyPEM(k))
-	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pub, trustlyPublicPEM(t))
 	live := map[string]string{
 		"CASHIER_DATA": dir, "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
 		"TRUSTLY_PASSWORD": "pw-0123456789", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub,

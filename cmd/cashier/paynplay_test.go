@@ -34,7 +34,7 @@ func TestConfigPayNPlay(t *testing.T) {
 	k, _ := trustly.GenerateKey()
 	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
 	os.WriteFile(priv, trustly.PrivateKeyPEM(k), 0o600)
-	os.WriteFile(pub, trustly.PublicKeyPEM(&k.PublicKey), 0o600)
+	os.WriteFile(pub, trustlyPublicPEM(t), 0o600)
 	real := func(extra map[string]string) map[string]string {
 		m := map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL, "TRUSTLY_USERNAME": "merchant",
 			"TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
@@ -89,7 +89,7 @@ func TestConfigRefusesSilentFallbacks(t *testing.T) {
 	k, _ := trustly.GenerateKey()
 	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
 	writeFile(t, priv, trustly.PrivateKeyPEM(k))
-	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pub, trustlyPublicPEM(t))
 	real := map[string]string{"CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL,
 		"TRUSTLY_USERNAME": "merchant", "TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
 	for _, tt := range []struct {
@@ -156,7 +156,7 @@ func TestConfigRefusesSecretAndItsFile(t *testing.T) {
 	k, _ := trustly.GenerateKey()
 	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
 	writeFile(t, priv, trustly.PrivateKeyPEM(k))
-	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pub, trustlyPublicPEM(t))
 	const fromFile, plain = "secret-in-the-file-0123456789abcdef", "plain-secret-0123456789abcdef0123"
 	file := filepath.Join(dir, "secret")
 	writeFile(t, file, []byte(fromFile+"\n"))

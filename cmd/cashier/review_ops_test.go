@@ -23,7 +23,7 @@ func reviewTrustlyEnv(t *testing.T, extra map[string]string) map[string]string {
 	}
 	priv, pub := filepath.Join(dir, "priv.pem"), filepath.Join(dir, "pub.pem")
 	writeFile(t, priv, trustly.PrivateKeyPEM(k))
-	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pub, trustlyPublicPEM(t))
 	m := map[string]string{"CASHIER_DATA": dir, "CASHIER_BASE_URL": "https://cashier.example", "TRUSTLY_API_URL": trustly.TestURL,
 		"TRUSTLY_USERNAME": "merchant", "TRUSTLY_PASSWORD": "pw", "TRUSTLY_PRIVATE_KEY": priv, "TRUSTLY_PUBLIC_KEY": pub}
 	for k, v := range extra {

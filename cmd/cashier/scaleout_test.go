@@ -35,7 +35,7 @@ func TestScaleOutGeneratedSecretsOnSharedDatabase(t *testing.T) {
 	keys := t.TempDir()
 	priv, pub, pw := filepath.Join(keys, "priv.pem"), filepath.Join(keys, "pub.pem"), filepath.Join(keys, "pw")
 	writeFile(t, priv, trustly.PrivateKeyPEM(k))
-	writeFile(t, pub, trustly.PublicKeyPEM(&k.PublicKey))
+	writeFile(t, pub, trustlyPublicPEM(t))
 	writeFile(t, pw, []byte("s3cret\n"))
 	instance := func(secrets map[string]string) (*config, error) {
 		vars := map[string]string{

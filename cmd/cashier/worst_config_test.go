@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +21,10 @@ import (
 // and notification keys, the owner's password) or a key's text. A merchant key or
 // Trustly key shorter than 2048 bits was taken: Trustly's keys are 2048 bits, and
 // a 1024-bit merchant key signs requests anyone with a few days of computing can
-// forge (a shorter one failed at the first call, not at the start).
+// forge (a shorter one failed at the first call, not at the start). So was the
+// merchant's own public key as Trustly's, with which no answer or notification
+// from Trustly verifies: every payout's outcome unknown, every notification
+// refused.
 func TestConfigWorstCases(t *testing.T) {
 	const (
 		password = "trustly-Pass-0123456789"
@@ -50,6 +54,12 @@ func TestConfigWorstCases(t *testing.T) {
 	base := reviewTrustlyEnv(t, map[string]string{"TRUSTLY_PASSWORD": password, "CASHIER_SESSION_KEY": session,
 		"CASHIER_TOTP_KEY": totp, "TRUSTLY_NOTIFY_TOKEN": token, "CASHIER_ADMIN_PASSWORD": owner})
 	pasted := string(trustly.PrivateKeyPEM(weak))
+	merchant, err := trustly.LoadPrivateKey(base["TRUSTLY_PRIVATE_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	merchantPub := filepath.Join(dir, "merchant-public.pem")
+	writeFile(t, merchantPub, trustly.PublicKeyPEM(&merchant.PublicKey))
 	for _, tt := range []struct {
 		name, value string
 	}{
@@ -59,6 +69,7 @@ func TestConfigWorstCases(t *testing.T) {
 		{"TRUSTLY_PUBLIC_KEY", key("ec-pub.pem", ecPub, "PUBLIC KEY")},
 		{"TRUSTLY_PRIVATE_KEY", base["TRUSTLY_PUBLIC_KEY"]}, // the public half where the private key belongs
 		{"TRUSTLY_PUBLIC_KEY", base["TRUSTLY_PRIVATE_KEY"]}, // the private key where Trustly's public one belongs
+		{"TRUSTLY_PUBLIC_KEY", merchantPub},                 // the merchant's own public key, not Trustly's
 		{"TRUSTLY_PRIVATE_KEY", pasted},                     // the key itself instead of its file's name
 		{"TRUSTLY_PRIVATE_KEY", dir},                        // a directory
 		{"TRUSTLY_PUBLIC_KEY", filepath.Join(dir, "none.pem")},
@@ -103,4 +114,16 @@ func TestConfigWorstCases(t *testing.T) {
 			}
 		}
 	}
+}
+
+// trustlyPublicPEM is a public key for TRUSTLY_PUBLIC_KEY in the configuration
+// tests: another key than the merchant's they generate (the start refuses the
+// merchant's own).
+func trustlyPublicPEM(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../trustly/testdata/test-merchant-public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
