@@ -29,7 +29,8 @@ import (
 // keys, the owner's and Trustly's passwords, a line of the merchant's private
 // key, nor the password in DATABASE_URL (PostgreSQL when TEST_DATABASE_URL is
 // set, with a password the server does not ask for; SQLite otherwise, with the
-// password given nowhere). In JSON, every line about an order or a notification
+// password given nowhere). Nor does any hold the player's email, names, identity
+// number or bank account number. In JSON, every line about an order or a notification
 // names it: a line with a message_id, trustly_order_id or notification_id also
 // has order_id or notification_id, and one whose message speaks of a
 // notification has notification_id. /metrics is served on CASHIER_METRICS_ADDR
@@ -55,7 +56,9 @@ func TestRunMoneyLogsAndMetrics(t *testing.T) {
 			keyPEM := trustly.PrivateKeyPEM(merchant)
 			keyFile := filepath.Join(dir, "merchant.pem")
 			writeFile(t, keyFile, keyPEM)
-			secrets := []string{token, session, totp, owner, api, pg}
+			secrets := []string{token, session, totp, owner, api, pg,
+				// The player's personal data: email, names, identity number and bank account.
+				"anna@example.com", "Anna", "Andersson", "19790131-1246", "197901311246", "7901311246", "12345678"}
 			for _, line := range strings.Split(string(keyPEM), "\n") {
 				if len(line) >= 32 && !strings.Contains(line, "PRIVATE KEY") {
 					secrets = append(secrets, line[:32])
