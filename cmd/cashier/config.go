@@ -383,6 +383,11 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 	default:
 		return nil, errors.New("set all of TRUSTLY_API_URL, TRUSTLY_USERNAME, TRUSTLY_PASSWORD, TRUSTLY_PRIVATE_KEY and TRUSTLY_PUBLIC_KEY, or none of them for the embedded sandbox")
 	}
+	// Trustly compares the username as sent: one with a space or a line break
+	// around it (a variable templated from a file) fails every call (616).
+	if u := c.TrustlyUsername; strings.TrimSpace(u) != u {
+		return nil, errors.New("TRUSTLY_USERNAME has spaces or a line break at its start or end: set the API username Trustly gave, alone")
+	}
 	if c.MerchantKey, err = loadKey(getenv, "TRUSTLY_PRIVATE_KEY", trustly.ParsePrivateKey); err != nil {
 		return nil, err
 	}

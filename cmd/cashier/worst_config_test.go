@@ -79,6 +79,8 @@ func TestConfigWorstCases(t *testing.T) {
 		{"TRUSTLY_API_URL", "https://merchant:" + password + "@test.trustly.com/api/1"},
 		{"TRUSTLY_API_URL", "test.trustly.com"},
 		{"TRUSTLY_PASSWORD", "   "},
+		{"TRUSTLY_USERNAME", "   "},
+		{"TRUSTLY_USERNAME", "merchant\n"},
 		{"CASHIER_BASE_URL", "http://cashier.example"},
 		{"CASHIER_CHECKOUT_EXPIRY", "-30m"},
 		{"CASHIER_CHECKOUT_EXPIRY", "0"},
