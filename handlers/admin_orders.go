@@ -163,7 +163,7 @@ func refundedTwiceText(o models.Order, r cashier.RefundedTwice) string {
 
 // notificationRow is a notification for the back office.
 func notificationRow(n models.Notification, verified bool, zone *time.Location) views.NotificationRow {
-	row := views.NotificationRow{ID: strconv.FormatInt(n.ID, 10), Received: timeIn(n.ReceivedAt, zone), Method: n.Method,
+	row := views.NotificationRow{ID: strconv.FormatInt(n.ID, 10), NotificationID: n.NotificationID, Received: timeIn(n.ReceivedAt, zone), Method: n.Method,
 		Raw: n.Raw, Verified: "does not verify", Deliveries: strconv.Itoa(n.Deliveries), Answer: n.Answer,
 		Status: n.Status, Flag: n.Flag}
 	if verified {

@@ -108,9 +108,11 @@ type APICallRow struct {
 	At, Method, Request, Response, Error, Latency string
 }
 
-// NotificationRow is one notification Trustly sent.
+// NotificationRow is one notification Trustly sent. NotificationID is Trustly's
+// notificationid, the name an order's flag gives a notification; Flag is the
+// notification's own, "" when it has none.
 type NotificationRow struct {
-	ID, Received, Method, Raw, Verified, Deliveries, Answer, Status, Flag string
+	ID, NotificationID, Received, Method, Raw, Verified, Deliveries, Answer, Status, Flag string
 }
 
 // TransferRow is one ledger transfer with its entries.
