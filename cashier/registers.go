@@ -213,12 +213,18 @@ func (s *Service) withdrawOnly(ctx context.Context, player models.Player, refusa
 }
 
 // payoutsUnderway are the statuses of a payout whose money is not settled yet:
-// it may still come back to the wallet, or the player may cancel it.
+// it may still come back to the wallet, or the player may cancel it. A confirmed
+// payout is not among them: the bank said it paid, and only a credit undoes that
+// (API.md §5.3), which puts the money in the wallet, where moneyLeft sees it; were
+// it counted, every player who ever withdrew would have money here for good.
 var payoutsUnderway = []models.OrderStatus{models.OrderAwaitingApproval, models.OrderRequested, models.OrderSending,
 	models.OrderChecking, models.OrderSent}
 
 // moneyLeft reports whether the player has money here to take out or follow: a
-// balance above zero, or a payout underway.
+// balance above zero, a payout underway, or a payout the bank failed whose money
+// is still to come back (PayoutTextBankFailed: a payoutfailed, or GetWithdrawals'
+// failed state of a confirmed payout, before Trustly's credit), which the player
+// is told "will come back to your balance".
 func (s *Service) moneyLeft(ctx context.Context, player models.Player) (bool, error) {
 	var left bool
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -230,7 +236,17 @@ func (s *Service) moneyLeft(ctx context.Context, player models.Player) (bool, er
 		var n int64
 		err = tx.Model(&models.Order{}).Where("player_id = ? AND kind = ? AND status IN ?", player.ID, models.OrderPayout,
 			payoutsUnderway).Limit(1).Count(&n).Error
-		left = n > 0
+		if err != nil || n > 0 {
+			left = err == nil
+			return err
+		}
+		var failed []models.Order
+		err = tx.Where("player_id = ? AND kind = ? AND status IN ? AND returned_at IS NULL AND released_at IS NULL AND "+
+			"(payout_failed_at IS NOT NULL OR transfer_state <> '')", player.ID, models.OrderPayout,
+			[]models.OrderStatus{models.OrderFailed, models.OrderConfirmed}).Find(&failed).Error
+		for _, o := range failed {
+			left = left || PayoutStateText(o) == PayoutTextBankFailed
+		}
 		return err
 	})
 	if err != nil {
