@@ -171,8 +171,14 @@ type PayNPlayState string
 
 const (
 	PayNPlayWaiting PayNPlayState = "waiting" // no kyc decision yet: show "one moment" and ask again
-	PayNPlayRefused PayNPlayState = "refused" // the kyc said FINISH, or the checkout ended: Message says why; no one signs in
-	PayNPlayReady   PayNPlayState = "ready"   // the kyc said CONTINUE: Player is who the bank identified
+	PayNPlayRefused PayNPlayState = "refused" // the kyc said FINISH, or the checkout ended with no kyc: Message says why; no one signs in
+	// PayNPlayReady: the kyc said CONTINUE: Player is who the bank identified. It
+	// stays so when the player then abandoned the deposit (a cancel, before or
+	// after the browser came back): the kyc decides who is let in, before money
+	// moves (API.md §8), and the deposit's page says it was not completed; were
+	// a cancel to refuse it, the same abandonment would sign in or not as the
+	// cancel and the browser raced.
+	PayNPlayReady PayNPlayState = "ready"
 	// PayNPlayExpired: the kyc said CONTINUE, but no browser was signed in by the
 	// order within Config.CheckoutExpiry of the decision; no one signs in now (the player logs
 	// in with the bank again). A deposit's money is the player's all the same.
@@ -317,8 +323,6 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 		switch {
 		case o.KYCOutcome == models.KYCFinish:
 			out.State, out.Message = PayNPlayRefused, o.KYCMessage
-		case o.KYCOutcome == models.KYCContinue && o.Status == models.OrderFailed:
-			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
 		case o.KYCOutcome == models.KYCContinue && o.PlayerID != 0 && o.SignedInAt == nil && s.signInOver(*o, now):
 			out.State = PayNPlayExpired
 		case o.KYCOutcome == models.KYCContinue && o.PlayerID != 0:

@@ -243,12 +243,13 @@ func payNPlayResultURL(order models.Order) string {
 }
 
 // afterSignIn is where a browser signed in by a Pay N Play order goes: a login to
-// the cashier, a deposit to its result page, which follows the money.
+// the cashier, a deposit to its result page, which follows the money (the fail
+// page for a deposit the player abandoned after the kyc let them in).
 func afterSignIn(order models.Order) string {
 	if order.LoginOnly {
 		return "/cashier"
 	}
-	return "/deposit/success?order=" + url.QueryEscape(order.MessageID)
+	return resultURL(order)
 }
 
 // payNPlayReturn is SuccessURL and FailURL of Pay N Play orders. It signs the
