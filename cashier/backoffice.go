@@ -598,7 +598,10 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 		if err := tx.Where("flag <> ''").Where("NOT EXISTS (?)", resolved).Order("id DESC").Limit(FlaggedShown + 1).Find(&orders).Error; err != nil {
 			return err
 		}
-		seen := tx.Model(&staff.Resolution{}).Select("1").Where("flag_resolutions.notification_id = notifications.id")
+		// A resolution covers the flag it saw, as an order's does: another body
+		// refused under the notificationid since (Service.known) brings it back.
+		seen := tx.Model(&staff.Resolution{}).Select("1").
+			Where("flag_resolutions.notification_id = notifications.id AND flag_resolutions.flag = notifications.flag")
 		if err := tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error; err != nil {
 			return err
 		}
@@ -652,8 +655,9 @@ func (s *Service) ResolveOrderFlags(ctx context.Context, by staff.Member, orderI
 }
 
 // ResolveNotification records that staff looked at a notification for an unknown
-// order, with a note. One resolved already, or one whose order is known, is a
-// *models.Problem. The notification's row is locked, as an order's and a limit
+// order, with a note. One resolved already with the flag it has now, or one whose
+// order is known, is a *models.Problem; one whose flag changed since it was
+// resolved (another body refused under its notificationid) is resolved again. The notification's row is locked, as an order's and a limit
 // change's are, so that of members resolving it at once one writes.
 func (s *Service) ResolveNotification(ctx context.Context, by staff.Member, notificationID int64, note string) (staff.Resolution, error) {
 	return s.resolve(ctx, by, note, func(tx *gorm.DB, r *staff.Resolution) (int64, error) {
@@ -665,11 +669,11 @@ func (s *Service) ResolveNotification(ctx context.Context, by staff.Member, noti
 			return 0, ErrNotificationNotFound
 		}
 		var done int64
-		if err := tx.Model(&staff.Resolution{}).Where("notification_id = ?", n.ID).Count(&done).Error; err != nil {
+		if err := tx.Model(&staff.Resolution{}).Where("notification_id = ? AND flag = ?", n.ID, n.Flag).Count(&done).Error; err != nil {
 			return 0, err
 		}
 		if done > 0 {
-			return 0, resolvedAlready(tx, fmt.Sprintf("Notification %d was", n.ID), "notification_id = ?", n.ID)
+			return 0, resolvedAlready(tx, fmt.Sprintf("Notification %d was", n.ID), "notification_id = ? AND flag = ?", n.ID, n.Flag)
 		}
 		if n.OrderID != nil {
 			return 0, models.Problemf("", "This notification has nothing waiting to be resolved.")
