@@ -312,6 +312,10 @@ func dayRange(fromText, toText string, maxDays int) (from, to time.Time, err err
 		return from, to, errors.New("The last day must not be before the first.")
 	case last.Sub(from) >= time.Duration(maxDays)*24*time.Hour:
 		return from, to, fmt.Errorf("Choose at most %d days.", maxDays)
+	case last.AddDate(0, 0, 1).Year() > 9999:
+		// The day after it, the range's end, is in the year 10000, which no
+		// YYYY-MM-DD writes: Trustly's AccountLedger would be asked for it.
+		return from, to, errors.New("Choose days up to 9999-12-30.")
 	}
 	return from, last.AddDate(0, 0, 1), nil
 }
