@@ -55,7 +55,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			}
 			for _, h := range a.History {
 				past := views.ApprovalHistory{Date: timeIn(h.CreatedAt, zone), Kind: orderKindLabel(h), KindCode: string(h.Kind),
-					Amount: amountText(h), State: statusLabel(h.Status), StateCode: string(h.Status)}
+					Amount: amountText(h), State: orderStatusLabel(h), StateCode: string(h.Status)}
 				if m, ok := h.Credited(); ok && m != h.Amount {
 					past.Credited = m.Display()
 				}

@@ -85,6 +85,21 @@ func statusLabel(s models.OrderStatus) string {
 	return string(s)
 }
 
+// failedNotBackLabel is the status staff read for a payout or refund the bank
+// failed (payoutfailed) whose money Trustly's credit has not brought back yet:
+// failed like one whose money is back, yet with Trustly still, while the player
+// reads that it will come back (cashier.PayoutTextBankFailed).
+const failedNotBackLabel = "Failed — money not back yet"
+
+// orderStatusLabel is order o's status for staff: statusLabel, but a payout or
+// refund the bank failed whose money has not come back reads failedNotBackLabel.
+func orderStatusLabel(o models.Order) string {
+	if o.MovesOut() && o.Status == models.OrderFailed && o.PayoutFailedAt != nil && o.ReturnedAt == nil && o.ReleasedAt == nil {
+		return failedNotBackLabel
+	}
+	return statusLabel(o.Status)
+}
+
 var eventLabels = map[staff.Event]string{
 	staff.EventSignIn:              "Signed in",
 	staff.EventSignOut:             "Signed out",

@@ -59,7 +59,7 @@ func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem st
 	}
 	for _, r := range f.Refunds {
 		p.Refunds = append(p.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),
-			Amount: r.Amount.Display(), State: statusLabel(r.Status), StateCode: string(r.Status), Flag: r.Flag,
+			Amount: r.Amount.Display(), State: orderStatusLabel(r), StateCode: string(r.Status), Flag: r.Flag,
 			By: f.RefundedBy[r.ID]})
 	}
 	c.Status(status)

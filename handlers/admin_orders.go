@@ -38,7 +38,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		}
 		o := d.Order
 		page := views.AdminOrderPage{AdminChrome: adminChrome(c), ID: strconv.FormatInt(o.ID, 10), Kind: orderKindLabel(o),
-			KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
+			KindCode: string(o.Kind), Status: orderStatusLabel(o), StatusCode: string(o.Status), Amount: amountText(o),
 			MessageID: o.MessageID, TrustlyOrderID: o.TrustlyOrderID, Window: windowText(o),
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
@@ -101,7 +101,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		page.RefundedTwice = refundedTwiceText(o, d.RefundedTwice)
 		for _, r := range d.Refunds {
 			page.Refunds = append(page.Refunds, views.RefundRow{ID: strconv.FormatInt(r.ID, 10), Date: timeIn(r.CreatedAt, zone),
-				Amount: r.Amount.Display(), State: statusLabel(r.Status), StateCode: string(r.Status), Flag: r.Flag})
+				Amount: r.Amount.Display(), State: orderStatusLabel(r), StateCode: string(r.Status), Flag: r.Flag})
 		}
 		for f := range o.Flags() {
 			page.Flags = append(page.Flags, f)

@@ -199,7 +199,7 @@ func csvAmount(o models.Order) string {
 func txRow(row cashier.TxRow, zone *time.Location) views.TxRow {
 	o := row.Order
 	r := views.TxRow{ID: strconv.FormatInt(o.ID, 10), Created: timeIn(o.CreatedAt, zone), Kind: orderKindLabel(o),
-		KindCode: string(o.Kind), Status: statusLabel(o.Status), StatusCode: string(o.Status), Amount: amountText(o),
+		KindCode: string(o.Kind), Status: orderStatusLabel(o), StatusCode: string(o.Status), Amount: amountText(o),
 		TrustlyOrderID: o.TrustlyOrderID, MessageID: o.MessageID, Flag: o.Flag, Player: row.PlayerEmail}
 	if o.TrustlyOrderID == "" && row.DepositTrustlyOrderID != "" {
 		r.TrustlyOrderID, r.TrustlyOrderIDOfParent = row.DepositTrustlyOrderID, true
@@ -374,7 +374,7 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 					if err := out.Write([]string{strconv.FormatInt(o.ID, 10), csvTime(o.CreatedAt, zone), string(o.Kind),
 						string(o.Status), csvAmount(o), o.Amount.Currency, strconv.FormatInt(o.PlayerID, 10),
 						csvCell(r.PlayerEmail), o.MessageID, csvCell(o.TrustlyOrderID), csvCell(o.Flag), credited,
-						csvCell(r.DepositTrustlyOrderID), orderKindLabel(o), statusLabel(o.Status)}); err != nil {
+						csvCell(r.DepositTrustlyOrderID), orderKindLabel(o), orderStatusLabel(o)}); err != nil {
 						return err
 					}
 				}
