@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -26,8 +26,15 @@ func countries(c *fiber.Ctx, skip ...func(code string) bool) []views.Country {
 		}
 		list = append(list, views.Country{Code: code, Name: loc(c).Country(code), Currency: m.Currency})
 	}
-	slices.SortFunc(list, func(a, b views.Country) int { return cmp.Compare(a.Name, b.Name) })
+	sortCountries(loc(c), list)
 	return list
+}
+
+// sortCountries puts list in the order of l's language's alphabet, not of the
+// names' bytes, which put "Šveits" after "Ungari" on an Estonian page
+// (TestCountriesCollated).
+func sortCountries(l *lang.Localizer, list []views.Country) {
+	slices.SortFunc(list, func(a, b views.Country) int { return l.Compare(a.Name, b.Name) })
 }
 
 // registerForm is the registration page showing r as typed; the password is never

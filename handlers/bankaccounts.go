@@ -273,7 +273,7 @@ func bankDetailsView(c *fiber.Ctx, country, bank, account string, problem *model
 		countries[i] = pc
 		countries[i].Name = l.Country(pc.Code)
 	}
-	sort.Slice(countries, func(i, j int) bool { return countries[i].Name < countries[j].Name })
+	sortCountries(l, countries)
 	p := views.BankDetailsPage{Chrome: chrome(c), Country: country, Countries: countries, Holder: player.Name(),
 		Bank: bank, Account: account, Token: models.NewRegistrationToken()}
 	if problem != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/trustly-cashier/cashier/models"
+	"golang.org/x/text/collate"
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -226,12 +227,14 @@ type Localizer struct {
 	group     string
 	groupFrom int
 	symbols   *sync.Map           // currency code → symbol in this language
+	collators *sync.Pool          // *collate.Collator of this language (Compare)
 	msgs      map[string]compiled // the messages T writes itself (compile)
 }
 
 func newLocalizer(code string, tag language.Tag) *Localizer {
 	l := &Localizer{Code: code, tag: tag, loc: i18n.NewLocalizer(bundle, code), printer: message.NewPrinter(tag), zone: time.UTC,
 		symbols: &sync.Map{}}
+	l.collators = &sync.Pool{New: func() any { return collate.New(tag) }}
 	zero := l.printer.Sprint(number.Decimal(0, number.Scale(2)))
 	l.decimal = string([]rune(zero)[1])
 	// The grouping as golang.org/x/text writes whole numbers in this language
@@ -370,6 +373,16 @@ func (l *Localizer) Problem(p *models.Problem) string {
 // Country is a country's name in this language: "Ruotsi" for SE in Finnish.
 func (l *Localizer) Country(code string) string {
 	return l.T("country." + code)
+}
+
+// Compare orders a and b as a dictionary of this language does: "Åland" before
+// "Albania" in English, after "Zambia" and before "Ärla" in Swedish, "Šveits"
+// between "Saksamaa" and "Taani" in Estonian. A collate.Collator is not safe for
+// concurrent use, so each call borrows one of the language's.
+func (l *Localizer) Compare(a, b string) int {
+	c := l.collators.Get().(*collate.Collator)
+	defer l.collators.Put(c)
+	return c.CompareString(a, b)
 }
 
 // Money is an amount as people of this language write it in the player's
