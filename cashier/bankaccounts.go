@@ -51,7 +51,9 @@ const (
 	// msgAccountUnverified answers a payout to an account that is not PayoutReady.
 	msgAccountUnverified = "This bank account is waiting for your bank to verify it. Choose another account, or try again once it is verified."
 	// msgAccountPayoutFailed answers a payout to an account a payout already failed to.
-	msgAccountPayoutFailed = "A payout to this bank account failed at the bank. Choose another account, or add yours again."
+	// Adding the same details again gives back the same account, failure and all
+	// (RegisterBankAccount), so it names what does work.
+	msgAccountPayoutFailed = "A payout to this bank account failed at the bank, so payouts no longer go to it. Choose another account, or add the right account under Bank accounts."
 )
 
 // PayoutReady reports whether payouts may go to a: Trustly verified that it is

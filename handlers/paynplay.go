@@ -288,7 +288,12 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 			if current.ID != 0 && current.ID != out.Player.ID {
 				log.LogAttrs(c.UserContext(), slog.LevelInfo, "pay n play sign-in skipped: the browser is signed in as another player",
 					slog.Int64("order_id", out.Order.ID), slog.Int64("player_id", current.ID), slog.String("request_id", requestID(c)))
-				return signInRefused(c, page, headerBankLogin(svc, out.Market), tr(c, "paynplay.other_account"), fiber.StatusConflict)
+				// A bank login moved no money: its sentence speaks of no deposit.
+				message := "paynplay.other_account"
+				if out.Order.LoginOnly {
+					message = "paynplay.other_account_login"
+				}
+				return signInRefused(c, page, headerBankLogin(svc, out.Market), tr(c, message), fiber.StatusConflict)
 			}
 			// Blocked by staff since the kyc let them in: a session would end at the
 			// next page, saying to log in with the bank again, which refuses them.
