@@ -130,6 +130,9 @@ func selectCheckout(svc *cashier.Service) fiber.Handler {
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" || account != nil {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
+		if page, ok := returnedFrom(c, order); ok {
+			return c.Redirect(page, fiber.StatusSeeOther)
+		}
 		return render(c, views.Checkout(views.CheckoutPage{
 			Chrome:    chrome(c),
 			Heading:   tr(c, "accounts.add"),
@@ -148,6 +151,9 @@ func accountResult(svc *cashier.Service, success bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		order, account, err := selectedAccount(c, svc)
 		if err != nil {
+			return err
+		}
+		if err := cameBack(c, order); err != nil {
 			return err
 		}
 		page := views.AccountResultPage{Chrome: chrome(c), Success: success}

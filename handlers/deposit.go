@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -232,6 +233,9 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, pageTime(svc)) {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
+		if page, ok := returnedFrom(c, order); ok {
+			return c.Redirect(page, fiber.StatusSeeOther)
+		}
 		return render(c, views.Checkout(views.CheckoutPage{
 			Chrome:  chrome(c),
 			Heading: tr(c, "deposit.checkout.heading", "Amount", order.Amount),
@@ -259,6 +263,9 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if d.Order.LoginOnly { // a bank login, not a deposit: nothing to show here
 			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
+		if err := cameBack(c, d.Order); err != nil {
+			return err
+		}
 		state := orderState(c, d, pageTime(svc), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
 			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), Held: heldText(c, d.Order), State: state,
@@ -277,6 +284,38 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		}
 		return render(c, views.DepositResult(page))
 	}
+}
+
+// cameBack records that this browser was shown order's result page (the success
+// or the fail page), which Trustly's checkout sends it to when it is done: Back
+// from there leads to the order's checkout page, which then shows this result
+// page again (returnedFrom), not the checkout a second time, where an order whose
+// notifications had not come looked unpaid (TestBackFromResultShowsNoCheckout).
+// The session keeps the newest maxReturned orders' pages.
+func cameBack(c *fiber.Ctx, order models.Order) error {
+	v, page := session(c), c.Path()+"?order="+url.QueryEscape(order.MessageID)
+	pages := strings.Fields(v.Returned)
+	if len(pages) > 0 && pages[len(pages)-1] == page {
+		return nil
+	}
+	pages = slices.DeleteFunc(pages, func(p string) bool { return strings.HasSuffix(p, "?order="+url.QueryEscape(order.MessageID)) })
+	pages = append(pages, page)
+	v.Returned = strings.Join(pages[max(0, len(pages)-maxReturned):], " ")
+	return saveSession(c, v)
+}
+
+// maxReturned is how many orders' result pages a session remembers (cameBack).
+const maxReturned = 3
+
+// returnedFrom is the result page of order this browser was shown (cameBack), and
+// whether it was.
+func returnedFrom(c *fiber.Ctx, order models.Order) (string, bool) {
+	for _, page := range strings.Fields(session(c).Returned) {
+		if strings.HasSuffix(page, "?order="+url.QueryEscape(order.MessageID)) {
+			return page, true
+		}
+	}
+	return "", false
 }
 
 // A result page that waits for an order (a deposit's money, an account chosen

@@ -74,6 +74,12 @@ type sessionValues struct {
 	// opens a full one.
 	WithdrawOnly bool   `json:",omitempty"`
 	ExcludedBy   string `json:",omitempty"`
+	// Returned holds the result pages ("/deposit/success?order=…") of the newest
+	// deposits and account selections this browser was shown one of (Trustly's
+	// checkout sends it there when it is done), space-separated, newest last: their
+	// checkout pages, where Back leads, show those pages again rather than the
+	// checkout (cameBack).
+	Returned string `json:",omitempty"`
 }
 
 // access is what this session's sign-in opened.
