@@ -62,7 +62,7 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 	form.Min, _, form.Limits = amountBounds(c, sum.Limits.MinDeposit, hint)
 	form.Max = hi.String()
 	for _, m := range sum.Limits.QuickPicks {
-		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Label: loc(c).Whole(m)})
+		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: m.String(), Typed: loc(c).Input(m), Label: loc(c).Whole(m)})
 	}
 	form.Amount = typedAmount(form.Amount)
 	form.Token = models.NewMessageID(models.OrderDeposit)

@@ -101,7 +101,7 @@ func landingView(c *fiber.Ctx, svc *cashier.Service, market string, form views.D
 	form.Min, form.Max, form.Limits = amountBounds(c, limits.MinDeposit, limits.MaxDeposit)
 	form.Range = amountRange(c, limits.MinDeposit, limits.MaxDeposit)
 	for _, q := range limits.QuickPicks {
-		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: q.String(), Label: loc(c).Whole(q)})
+		form.QuickPicks = append(form.QuickPicks, views.QuickPick{Value: q.String(), Typed: loc(c).Input(q), Label: loc(c).Whole(q)})
 	}
 	form.Amount = typedAmount(form.Amount)
 	p.Deposit = form

@@ -204,6 +204,7 @@ const AmountPattern = "([0-9]{1,15}|[0-9]{1,3}([ \u00a0\u202f][0-9]{3}){1,4})([.
 // QuickPick is a one-click amount.
 type QuickPick struct {
 	Value string // decimal text sent as the amount: "100.00"
+	Typed string // the amount as the page's language types it, which script fills in: "100,00"
 	Label string // "100 SEK"
 }
 

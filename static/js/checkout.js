@@ -8,14 +8,15 @@
   if (window.cashierCheckout) return;
   window.cashierCheckout = true;
 
-  // A button with data-fill="ID" puts its value into the input #ID instead of
-  // sending the form (without JavaScript it sends the form with that value).
+  // A button with data-fill="ID" puts its data-fill-value (the amount as the
+  // page's language types it, "100,00") into the input #ID instead of sending the
+  // form (without JavaScript it sends the form with its value, "100.00").
   document.querySelectorAll("button[data-fill]").forEach(function (button) {
     button.addEventListener("click", function (event) {
       var input = document.getElementById(button.getAttribute("data-fill"));
       if (!input) return;
       event.preventDefault();
-      input.value = button.value;
+      input.value = button.getAttribute("data-fill-value") || button.value;
       input.focus();
     });
   });
