@@ -3,7 +3,10 @@
 // fetch data. Elements that tests look for carry a data-testid.
 package views
 
-import "github.com/trustly-cashier/cashier/lang"
+import (
+	"github.com/a-h/templ"
+	"github.com/trustly-cashier/cashier/lang"
+)
 
 // Chrome is what the frame around every page shows. Handlers fill it from the
 // request (see handlers.chrome) and embed it in each page struct.
@@ -620,4 +623,14 @@ type PayoutDetailPage struct {
 	CanCancel bool // waiting for approval: the player may take it back
 	PollURL   string
 	Token     string
+}
+
+// invalid marks a field a refused form's sentence is about for assistive
+// technology (aria-invalid="true"), as the field's red border does for the eye;
+// nothing when yes is false.
+func invalid(yes bool) templ.Attributes {
+	if !yes {
+		return nil
+	}
+	return templ.Attributes{"aria-invalid": "true"}
 }
