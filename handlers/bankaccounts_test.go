@@ -296,7 +296,7 @@ func TestSelectAccountPages(t *testing.T) {
 	}
 	order := lv.order(id)
 	page := cl.get(loc).wantStatus(http.StatusOK)
-	if !framesCheckout(page, order.CheckoutURL) {
+	if frame := page.byTestID("checkout-frame"); len(frame) == 0 || attr(frame[0], "src") != order.CheckoutURL {
 		t.Fatalf("no checkout frame for %s\n%s", order.CheckoutURL, page.Body)
 	}
 	if got := page.text("checkout-title"); got != "Add a bank account" {

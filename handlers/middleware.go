@@ -55,11 +55,9 @@ type middleware struct {
 }
 
 func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
-	// Frames and objects load only Trustly's checkout: a checkout page without
-	// script frames it in an object (views.TrustlyFrame).
 	mw := &middleware{log: d.Log, metrics: d.Metrics, handleError: handleError, secure: d.Secure,
 		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self'" +
-			"; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src " + d.TrustlyOrigin}
+			"; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
 	if d.BaseURL != "" {
 		mw.base, _ = url.Parse(strings.TrimRight(d.BaseURL, "/"))
 	}

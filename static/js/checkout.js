@@ -25,17 +25,11 @@
   // (Trustly asks for a full-page redirect on mobile). The breakpoint matches
   // app.css. replace() keeps this page out of the history, so Back from the
   // checkout returns to the cashier rather than here, which would redirect again.
-  // The frame has no src until here: a hidden one would load the checkout too.
   var small = window.matchMedia("(max-width: 40rem)");
   document.querySelectorAll("[data-checkout-url]").forEach(function (checkout) {
-    var url = checkout.getAttribute("data-checkout-url");
-    if (!small.matches) {
-      var frame = checkout.querySelector("iframe");
-      if (frame && !frame.getAttribute("src")) frame.setAttribute("src", url);
-      return;
-    }
+    if (!small.matches) return;
     checkout.classList.add("redirecting");
-    window.location.replace(url);
+    window.location.replace(checkout.getAttribute("data-checkout-url"));
   });
 
   // An order's state: poll data-status-url ({status, text, phase, balance, amount,
