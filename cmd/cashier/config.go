@@ -418,7 +418,7 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 	}
 	c.TrustlyEnv = trustlyEnv(u)
 	if c.TrustlyEnv != "custom" && u.Scheme != "https" {
-		return nil, fmt.Errorf("TRUSTLY_API_URL %q: Trustly's %s environment is reached over https only", c.TrustlyURL, c.TrustlyEnv)
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q: Trustly's %s environment is reached over https only", redactURL(c.TrustlyURL), c.TrustlyEnv)
 	}
 	// Trustly serves the test checkout from the API's host and the live one from
 	// trustly.com; anything else defaults to the API's origin.
@@ -715,16 +715,21 @@ func fileErr(err error) error {
 }
 
 // redactURL is raw for an error message: with its user and password hidden (a
-// user alone may be a token, as in https://TOKEN@host), and not at all when an @
-// is elsewhere than in a URL's user part, as in "user:password@host" without a
-// scheme, which reads as a URL of scheme "user".
+// user alone may be a token, as in https://TOKEN@host), its query hidden too (it
+// may carry a token, or a password as PostgreSQL's ?password=), and not shown at
+// all when an @ is elsewhere than in a URL's user part, as in
+// "user:password@host" without a scheme, which reads as a URL of scheme "user",
+// or when a value with a query is no URL at all.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
+	if err == nil && u.RawQuery != "" {
+		u.RawQuery = "xxxxx"
+	}
 	switch {
 	case err == nil && u.User != nil:
 		u.User = url.User("xxxxx")
 		return u.String()
-	case strings.Contains(raw, "@"):
+	case strings.Contains(raw, "@") || (err != nil && strings.Contains(raw, "?")):
 		return "(not shown: it may hold credentials)"
 	case err == nil:
 		return u.String()
