@@ -803,16 +803,21 @@ func (c *config) loadWeb(getenv func(string) string) error {
 		*v.to = n
 	}
 	c.JanitorEvery = time.Minute
+	// A Trustly checkout URL lives at most 30 minutes (API.md §4.1): with a longer
+	// CASHIER_CHECKOUT_EXPIRY the pages would show "waiting" for a checkout that no
+	// longer works.
 	durations := []struct {
 		name string
 		to   *time.Duration
+		max  time.Duration
+		upTo string // max as the error says it
 	}{
-		{"CASHIER_READ_TIMEOUT", &c.Server.ReadTimeout},
-		{"CASHIER_WRITE_TIMEOUT", &c.Server.WriteTimeout},
-		{"CASHIER_IDLE_TIMEOUT", &c.Server.IdleTimeout},
-		{"CASHIER_JANITOR_EVERY", &c.JanitorEvery},
-		{"CASHIER_CHECKOUT_EXPIRY", &c.CheckoutExpiry},
-		{"CASHIER_PAYOUT_RESUME_AFTER", &c.ResumeAfter},
+		{"CASHIER_READ_TIMEOUT", &c.Server.ReadTimeout, time.Hour, "1h"},
+		{"CASHIER_WRITE_TIMEOUT", &c.Server.WriteTimeout, time.Hour, "1h"},
+		{"CASHIER_IDLE_TIMEOUT", &c.Server.IdleTimeout, time.Hour, "1h"},
+		{"CASHIER_JANITOR_EVERY", &c.JanitorEvery, time.Hour, "1h"},
+		{"CASHIER_CHECKOUT_EXPIRY", &c.CheckoutExpiry, cashier.CheckoutExpiry, "30m, the longest a Trustly checkout lives"},
+		{"CASHIER_PAYOUT_RESUME_AFTER", &c.ResumeAfter, time.Hour, "1h"},
 	}
 	for _, v := range durations {
 		text := getenv(v.name)
@@ -820,8 +825,8 @@ func (c *config) loadWeb(getenv func(string) string) error {
 			continue
 		}
 		d, err := time.ParseDuration(text)
-		if err != nil || d < time.Second || d > time.Hour {
-			return fmt.Errorf("%s %q: want a duration from 1s to 1h, such as 30s", v.name, text)
+		if err != nil || d < time.Second || d > v.max {
+			return fmt.Errorf("%s %q: want a duration from 1s to %s, such as 30s", v.name, text, v.upTo)
 		}
 		*v.to = d
 	}
