@@ -22,6 +22,11 @@ const (
 	LiveURL = "https://api.trustly.com/1"
 )
 
+// CallTimeout is how long a call may take, connection to answer, unless
+// Config.HTTP says otherwise (API.md §1.2: the PHP client's 30 s in all). Past it
+// the outcome is unknown, and the call may still reach Trustly.
+const CallTimeout = 30 * time.Second
+
 // Config is what a Client needs to speak for one merchant to one Trustly
 // environment.
 type Config struct {
@@ -75,7 +80,7 @@ func NewClient(cfg Config) (*Client, error) {
 		hc := *cfg.HTTP
 		c.http = &hc
 	} else {
-		c.http = &http.Client{Timeout: 30 * time.Second}
+		c.http = &http.Client{Timeout: CallTimeout}
 	}
 	// Trustly's API never redirects, and following one would send the request,
 	// Password included, again to wherever Location points (a 307 or 308 keeps

@@ -114,7 +114,9 @@ type config struct {
 	// Play order's kyc can no longer sign its browser in (CASHIER_CHECKOUT_EXPIRY,
 	// default 30m), and after how long a payout without an answer is resent
 	// (CASHIER_PAYOUT_RESUME_AFTER, default 2m). The last two are shorter only in
-	// tests: Trustly's checkout lives up to 30 minutes, its API answers within 30 s.
+	// tests: Trustly's checkout lives up to 30 minutes, so a longer CheckoutExpiry
+	// stops the start (loadWeb), and its API answers within the client's 30 s, so a
+	// ResumeAfter no longer stops it but with a custom sandbox (checkResumeAfter).
 	JanitorEvery, CheckoutExpiry, ResumeAfter time.Duration
 
 	// SandboxAttributes (TRUSTLY_SANDBOX_ATTRIBUTES, "SandboxAutoComplete=1,…") are
@@ -378,6 +380,9 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 		if err := c.loadPayNPlay(getenv); err != nil {
 			return nil, err
 		}
+		if err := c.checkResumeAfter(); err != nil {
+			return nil, err
+		}
 		return c, c.sandboxMerchantKey()
 	case 5:
 	default:
@@ -454,7 +459,24 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 			return nil, err
 		}
 	}
+	if err := c.checkResumeAfter(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkResumeAfter refuses a CASHIER_PAYOUT_RESUME_AFTER no longer than the
+// Trustly client's call timeout: the janitor would resend a payout while its
+// first AccountPayout call may still be on its way (ResumePayouts counts from
+// the attempt, which is recorded before the call starts). A sandbox at a custom
+// TRUSTLY_API_URL takes a shorter one, as the crash harness needs.
+func (c *config) checkResumeAfter() error {
+	if c.ResumeAfter == 0 || c.ResumeAfter > trustly.CallTimeout || c.TrustlyEnv == "custom" {
+		return nil
+	}
+	return fmt.Errorf("CASHIER_PAYOUT_RESUME_AFTER %q is not longer than the Trustly client's %s call timeout: the janitor would resend "+
+		"a payout while its first call may still be on its way; want more than %s, such as the default 2m "+
+		"(a shorter value only with a sandbox at a custom TRUSTLY_API_URL, in tests)", c.ResumeAfter, trustly.CallTimeout, trustly.CallTimeout)
 }
 
 // parseSandboxAttributes reads TRUSTLY_SANDBOX_ATTRIBUTES, v: Sandbox…=value

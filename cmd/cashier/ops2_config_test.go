@@ -60,3 +60,53 @@ func mustDuration(t *testing.T, s string) time.Duration {
 	}
 	return d
 }
+
+// TestResumeAfterPastCallTimeout: CASHIER_PAYOUT_RESUME_AFTER no longer than the
+// Trustly client's 30 s call timeout stops the start with Trustly's test or live
+// environment and with the embedded sandbox, naming both figures: the janitor
+// would resend a payout while its first AccountPayout call may still be on its
+// way. It was taken from 1s. A sandbox at a custom TRUSTLY_API_URL still takes
+// one (the crash harness runs with 1s).
+func TestResumeAfterPastCallTimeout(t *testing.T) {
+	sandbox := func(t *testing.T, extra map[string]string) map[string]string {
+		m := map[string]string{"CASHIER_DATA": t.TempDir()}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	custom := func(t *testing.T, extra map[string]string) map[string]string {
+		m := reviewTrustlyEnv(t, extra)
+		m["TRUSTLY_API_URL"] = "http://127.0.0.1:8081/api/1"
+		return m
+	}
+	for _, tt := range []struct {
+		where string
+		vars  func(*testing.T, map[string]string) map[string]string
+		value string
+		ok    bool
+	}{
+		{"test", reviewTrustlyEnv, "2m", true},
+		{"test", reviewTrustlyEnv, "31s", true},
+		{"test", reviewTrustlyEnv, "30s", false},
+		{"test", reviewTrustlyEnv, "1s", false},
+		{"sandbox", sandbox, "31s", true},
+		{"sandbox", sandbox, "10s", false},
+		{"custom", custom, "1s", true},
+	} {
+		c, err := loadConfig(env(tt.vars(t, map[string]string{"CASHIER_PAYOUT_RESUME_AFTER": tt.value})), quiet)
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s, CASHIER_PAYOUT_RESUME_AFTER=%s: got %v; want it taken", tt.where, tt.value, err)
+		case tt.ok && c.ResumeAfter != mustDuration(t, tt.value):
+			t.Errorf("%s, CASHIER_PAYOUT_RESUME_AFTER=%s: got %s; want %s", tt.where, tt.value, c.ResumeAfter, tt.value)
+		case !tt.ok && err == nil:
+			t.Errorf("%s, CASHIER_PAYOUT_RESUME_AFTER=%s: the start went on; want it stopped", tt.where, tt.value)
+		case !tt.ok:
+			msg := err.Error()
+			if !strings.Contains(msg, "CASHIER_PAYOUT_RESUME_AFTER") || !strings.Contains(msg, `"`+tt.value+`"`) || !strings.Contains(msg, "30s") {
+				t.Errorf("%s, CASHIER_PAYOUT_RESUME_AFTER=%s: got %q; want the variable, its value and the client's 30s named", tt.where, tt.value, msg)
+			}
+		}
+	}
+}
