@@ -12,6 +12,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/internal/failpoint"
 	"github.com/trustly-cashier/cashier/models"
@@ -67,7 +68,8 @@ var ErrNotificationConflict = errors.New("another notification under a known not
 // written and no answer must be sent, so Trustly delivers it again.
 //
 // Each notification is counted in the service's Metrics by method, outcome and
-// latency.
+// latency. Its log lines carry its notification_id and, when ctx has one
+// (staff.WithRequestID), the request_id of the request that brought it.
 func (s *Service) HandleNotification(ctx context.Context, raw []byte) (answer []byte, err error) {
 	start, method, outcome := time.Now(), "unverified", "applied"
 	defer func() { s.metrics.Notification(method, notificationOutcome(outcome, err), time.Since(start)) }()
@@ -79,6 +81,11 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) (answer []
 	ctx, done := expectWrite(ctx, s.db)
 	defer done()
 	log := s.log.With("notification_id", n.ID(), "method", n.Method, "trustly_order_id", n.OrderID())
+	// The request's id joins these lines to the request line of the POST that
+	// brought the notification (handlers' logRequests), which names no notification.
+	if id := staff.RequestID(ctx); id != "" {
+		log = log.With("request_id", id)
+	}
 	log.Debug("notification received")
 	if answer, ok, err := s.redelivered(ctx, n, log); err != nil || ok {
 		if ok {
