@@ -3,6 +3,7 @@ package cashier
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -134,12 +135,33 @@ type Reconciliation struct {
 // (exclusive) and our transfers through trustly:clearing created in those UTC
 // days; entries match by messageid (Trustly's orderid where there is none) and
 // amount (reconcile.Match). It is a finance action; Trustly's ledger is asked
-// each time.
+// each time, and each run is recorded in the audit (staff.EventReconciled): who,
+// the currency and days, what it found, and whether it ran to its end. A run
+// whose audit row cannot be written ends in an error.
 func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency string, from, to time.Time) (Reconciliation, error) {
-	if _, err := s.actor(ctx, s.db, by, staff.ActionReconcile); err != nil {
+	actor, err := s.actor(ctx, s.db, by, staff.ActionReconcile)
+	if err != nil {
 		return Reconciliation{}, err
 	}
 	from, to = day(from), day(to)
+	r, err := s.reconcile(ctx, by, currency, from, to)
+	after := map[string]any{"currency": currency, "from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly),
+		"complete": err == nil}
+	if err == nil {
+		after["ours"], after["trustly"], after["mismatches"], after["explained"] = r.Ours, r.Trustly, len(r.Mismatches), len(r.Explained)
+	}
+	aerr := writeTx(context.WithoutCancel(ctx), s.db, func(tx *gorm.DB) error {
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventReconciled, After: staff.JSON(after)}.By(actor))
+	})
+	if aerr != nil {
+		s.log.Error("reconciliation not recorded in the audit", "staff_id", actor.ID, "err", aerr)
+		return Reconciliation{}, errors.Join(err, aerr)
+	}
+	return r, err
+}
+
+// reconcile is Reconcile's work, on whole UTC days.
+func (s *Service) reconcile(ctx context.Context, by staff.Member, currency string, from, to time.Time) (Reconciliation, error) {
 	r := Reconciliation{Currency: currency, From: from, To: to}
 	start := time.Now()
 	rows, err := s.trustly.AccountLedger(ctx, trustly.AccountLedgerParams{Currency: currency,

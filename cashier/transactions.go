@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -308,11 +309,31 @@ const bookedMinorSQL = "CASE WHEN credited_minor > 0 THEN credited_minor ELSE am
 // ExportTransactions hands every order f selects to each, newest first, batch
 // rows at a time: only one batch is held in memory, and each is read with the
 // keyset of the one before, so orders created meanwhile are neither repeated nor
-// skipped. It stops at the first error of each.
+// skipped. It stops at the first error of each. However it ends, it records the
+// export in the audit (staff.EventExported): who, the filter, how many rows were
+// handed out and whether it ran to its end, as the players' emails it holds are
+// personal data; an export whose audit row cannot be written ends in an error.
 func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxFilter, batch int, each func([]TxRow) error) error {
-	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+	actor, err := s.actor(ctx, s.db, by, staff.ActionView)
+	if err != nil {
 		return err
 	}
+	filter := exportFilter(f)
+	n, err := s.exportTransactions(ctx, f, batch, each)
+	after := map[string]any{"export": "transactions.csv", "filter": filter, "rows": n, "complete": err == nil}
+	aerr := writeTx(context.WithoutCancel(ctx), s.db, func(tx *gorm.DB) error {
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventExported, After: staff.JSON(after)}.By(actor))
+	})
+	if aerr != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "export not recorded in the audit", slog.Int64("staff_id", actor.ID),
+			slog.Int("rows", n), slog.String("err", aerr.Error()))
+	}
+	return errors.Join(err, aerr)
+}
+
+// exportTransactions is ExportTransactions' loop; n is how many rows each was
+// handed and took.
+func (s *Service) exportTransactions(ctx context.Context, f TxFilter, batch int, each func([]TxRow) error) (n int, err error) {
 	if batch <= 0 || batch > 1000 {
 		batch = 500
 	}
@@ -320,19 +341,42 @@ func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxF
 	for {
 		rows, err := s.transactions(ctx, f)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if len(rows) == 0 {
-			return nil
+			return n, nil
 		}
 		if err := each(rows); err != nil {
-			return err
+			return n, err
 		}
+		n += len(rows)
 		if len(rows) < batch {
-			return nil
+			return n, nil
 		}
 		f.BeforeID, f.BeforeAt = rows[len(rows)-1].ID, rows[len(rows)-1].CreatedAt
 	}
+}
+
+// exportFilter is f as the audit row of its export names it: the fields set, by
+// the names of the transactions page's form, times in UTC.
+func exportFilter(f TxFilter) map[string]any {
+	m := map[string]any{}
+	set := func(k string, v any, ok bool) {
+		if ok {
+			m[k] = v
+		}
+	}
+	set("kind", f.Kind, f.Kind != "")
+	set("status", f.Status, f.Status != "")
+	set("player", f.PlayerID, f.PlayerID != 0)
+	set("currency", f.Currency, f.Currency != "")
+	set("from", f.From.UTC().Format(time.RFC3339), !f.From.IsZero())
+	set("to", f.To.UTC().Format(time.RFC3339), !f.To.IsZero())
+	set("min_minor", f.MinMinor, f.MinMinor != nil)
+	set("max_minor", f.MaxMinor, f.MaxMinor != nil)
+	set("flagged", true, f.Flagged)
+	set("search", f.Search, f.Search != "")
+	return m
 }
 
 // depositOrderIDs reads the Trustly orderid of the deposit of each refund among

@@ -122,6 +122,8 @@ var eventLabels = map[staff.Event]string{
 	staff.EventFlagResolved:        "Flag resolved",
 	staff.EventRefund:              "Refund requested",
 	staff.EventHeldReturn:          "Held money returned to payer",
+	staff.EventExported:            "Data exported",
+	staff.EventReconciled:          "Reconciliation run",
 	staff.EventRegistrationRefused: "Registration refused: self-excluded",
 	staff.EventSignInsLimited:      "Sign-ins refused after wrong passwords or codes",
 }

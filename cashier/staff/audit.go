@@ -59,6 +59,13 @@ const (
 	EventFlagResolved    Event = "flag.resolved"          // a flagged order or an unmatched notification was resolved with a note
 	EventRefund          Event = "refund.requested"       // a deposit refunded: the money reserved and Refund sent
 	EventHeldReturn      Event = "held.return_requested"  // a refused deposit's held credit returned to the payer: Refund sent, nothing booked
+	// EventExported is a download of data from the back office (the transactions
+	// CSV, with players' emails): After names the export, the filter, how many rows
+	// went out and whether it ran to its end. Recorded when it ends, however it ends.
+	EventExported Event = "data.exported"
+	// EventReconciled is a reconciliation run, which reads Trustly's AccountLedger:
+	// After names the currency, the days, what was found, and whether Trustly answered.
+	EventReconciled Event = "reports.reconciled"
 	// EventRegistrationRefused is the system's: a registration opened no account
 	// for a reason the registrant was not told (the national register excludes the
 	// person whose identity was typed). StaffID is 0.
@@ -73,7 +80,7 @@ const (
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
 	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPasswordReset,
 	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund,
-	EventHeldReturn, EventRegistrationRefused, EventSignInsLimited}
+	EventHeldReturn, EventExported, EventReconciled, EventRegistrationRefused, EventSignInsLimited}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {
