@@ -1024,3 +1024,40 @@ func TestCreatedStaffPasswordTemporary(t *testing.T) {
 		}
 	})
 }
+
+// TestNotesAndResolutionsAppendOnly: the database refuses to update, delete or
+// truncate a note on a player or a resolution of a flag, on SQLite and
+// PostgreSQL, as it refuses the audit's rows, and a migration run again keeps it
+// so: staff relied on what was written then, and the audit row of a note keeps
+// only its id and its first 500 bytes, so a note edited later rewrote history.
+func TestNotesAndResolutionsAppendOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if err := store.Migrate(db); err != nil { // twice: the triggers must be repeatable
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		if err := db.Create(&staff.Note{PlayerID: 1, StaffID: 2, StaffEmail: "op@example.com", Text: "kept", At: now}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Create(&staff.Resolution{OrderID: 3, Note: "kept", StaffID: 2, StaffEmail: "op@example.com", At: now}).Error; err != nil {
+			t.Fatal(err)
+		}
+		stmts := []string{"UPDATE player_notes SET text = 'changed'", "DELETE FROM player_notes",
+			"UPDATE flag_resolutions SET note = 'changed'", "DELETE FROM flag_resolutions"}
+		if db.Dialector.Name() == "postgres" {
+			stmts = append(stmts, "TRUNCATE player_notes", "TRUNCATE flag_resolutions")
+		}
+		for _, sql := range stmts {
+			if err := db.Exec(sql).Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: %v; want refused as append-only", sql, err)
+			}
+		}
+		var notes []staff.Note
+		var resolutions []staff.Resolution
+		db.Find(&notes)
+		db.Find(&resolutions)
+		if len(notes) != 1 || notes[0].Text != "kept" || len(resolutions) != 1 || resolutions[0].Note != "kept" {
+			t.Errorf("notes %+v, resolutions %+v; want the one of each, unchanged", notes, resolutions)
+		}
+	})
+}

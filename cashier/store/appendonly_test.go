@@ -11,8 +11,8 @@ import (
 )
 
 // TestAppendOnlyKeptAtStart: an instance starting (Migrate) on a PostgreSQL
-// database other instances are writing to leaves the audit's and the breaks'
-// triggers as they are (the same triggers, by their oids) rather than dropping and
+// database other instances are writing to leaves the audit's, the breaks', the
+// notes' and the resolutions' triggers as they are (the same triggers, by their oids) rather than dropping and
 // creating them again, which left the tables unguarded in between; and they still
 // refuse changes after it.
 func TestAppendOnlyKeptAtStart(t *testing.T) {
@@ -23,7 +23,7 @@ func TestAppendOnlyKeptAtStart(t *testing.T) {
 			Oid    int64
 		}
 		// This test's schema only: other tests' schemas have triggers of these names.
-		if err := db.Raw("SELECT tgname, oid::bigint AS oid FROM pg_trigger WHERE tgrelid IN (to_regclass('audits'), to_regclass('breaks')) AND (tgname LIKE '%_append_only' OR tgname LIKE '%_no_truncate')").Scan(&rows).Error; err != nil {
+		if err := db.Raw("SELECT tgname, oid::bigint AS oid FROM pg_trigger WHERE tgrelid IN (to_regclass('audits'), to_regclass('breaks'), to_regclass('player_notes'), to_regclass('flag_resolutions')) AND (tgname LIKE '%_append_only' OR tgname LIKE '%_no_truncate')").Scan(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		m := map[string]int64{}
@@ -33,7 +33,8 @@ func TestAppendOnlyKeptAtStart(t *testing.T) {
 		return m
 	}
 	before := oids()
-	for _, name := range []string{"audits_append_only", "audits_no_truncate", "breaks_append_only", "breaks_no_truncate"} {
+	for _, name := range []string{"audits_append_only", "audits_no_truncate", "breaks_append_only", "breaks_no_truncate",
+		"player_notes_append_only", "player_notes_no_truncate", "flag_resolutions_append_only", "flag_resolutions_no_truncate"} {
 		if before[name] == 0 {
 			t.Fatalf("trigger %s missing after the first start (%v)", name, before)
 		}

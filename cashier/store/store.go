@@ -328,7 +328,7 @@ func (t *sqliteTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 const migrationLock = 0x63617368
 
 // Migrate creates or updates every table in models.Tables, staff.Tables and limits.Tables, makes
-// the audit table refuse updates and deletes (appendOnly), and retires admin
+// the audit, notes and resolutions tables refuse updates and deletes (appendOnly), and retires admin
 // players an older version left (retireAdminPlayers). On PostgreSQL it holds
 // an advisory lock for the whole migration, on one connection, so instances
 // starting together on an empty database migrate one after the other: the first
@@ -382,6 +382,14 @@ func migrateOn(db *gorm.DB) error {
 	if err := appendOnly(db, "audits", "audit rows"); err != nil {
 		return err
 	}
+	// Staff's notes on players and resolutions of flags, which staff rely on as
+	// written then: append-only like the audit, whose rows point at them.
+	if err := appendOnly(db, "player_notes", "player notes"); err != nil {
+		return err
+	}
+	if err := appendOnly(db, "flag_resolutions", "flag resolutions"); err != nil {
+		return err
+	}
 	if err := keyNames(db); err != nil {
 		return err
 	}
@@ -417,7 +425,7 @@ func migrateOn(db *gorm.DB) error {
 }
 
 // appendOnly makes the database refuse to change or remove rows of table (the
-// staff audit, players' breaks): triggers that abort every UPDATE and DELETE (and
+// staff audit, staff's notes and resolutions, players' breaks): triggers that abort every UPDATE and DELETE (and
 // TRUNCATE on PostgreSQL), with an error saying what rows are append-only. It may
 // run any number of times. A trigger that exists is left as it is: other
 // instances on the database go on writing while one starts, and dropping and
