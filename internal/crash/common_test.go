@@ -345,14 +345,35 @@ func closeDB(db *gorm.DB) {
 	}
 }
 
+// freeAddr is a 127.0.0.1 address no listener holds now, and none that freeAddr
+// gave before in this test binary: the kernel may hand the port of a listener just
+// closed to the next one, and two addresses a test asks for at once (the cashier's
+// and the sandbox's) were then the same.
 func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	t.Helper()
+	givenMu.Lock()
+	defer givenMu.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !given[addr] {
+			given[addr] = true
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no port free that freeAddr had not given before")
+	return ""
 }
+
+// given holds the addresses freeAddr handed out.
+var (
+	givenMu sync.Mutex
+	given   = map[string]bool{}
+)
 
 func waitHTTP(t *testing.T, u string) {
 	deadline := time.Now().Add(30 * time.Second)
