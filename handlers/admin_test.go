@@ -427,14 +427,21 @@ func TestAdminActionsAudited(t *testing.T) {
 		return op.submit("/admin/password", url.Values{"current": {"a temporary one 1"}, "password": {"a new password 1"}}).wantRedirect("/admin")
 	})
 
-	before := count()
+	// Viewing writes nothing, but for reading personal data out: a download of the
+	// transactions CSV is one row of its own (TestExportsAudited).
 	for _, r := range adminRoutes() {
-		if r.Method == http.MethodGet {
-			owner.get(strings.ReplaceAll(r.Path, ":id", strconv.FormatInt(opID, 10)))
+		if r.Method != http.MethodGet {
+			continue
 		}
-	}
-	if got := count() - before; got != 0 {
-		t.Errorf("viewing every back-office page wrote %d audit rows; want 0", got)
+		want := int64(0)
+		if r.Path == "/admin/transactions.csv" {
+			want = 1
+		}
+		before := count()
+		owner.get(strings.ReplaceAll(r.Path, ":id", strconv.FormatInt(opID, 10)))
+		if got := count() - before; got != want {
+			t.Errorf("GET %s wrote %d audit rows; want %d", r.Path, got, want)
+		}
 	}
 	step("POST /admin/logout", func() *testResponse { return owner.submit("/admin/logout", nil) })
 
