@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -87,6 +88,10 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 			}
 		}
 		if pool, err = sql.Open(sqliteDriver, sqliteDSN); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		if err := walResetFixed(pool); err != nil {
+			closePool(pool)
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		dialector = sqlite.New(sqlite.Config{Conn: sqlitePool{DB: pool, w: writerOf(pool)}})
@@ -712,4 +717,50 @@ func closePool(pool *sql.DB) error {
 	err := pool.Close()
 	forgetWriter(pool)
 	return err
+}
+
+// walResetFixed refuses a SQLite without the fix of the WAL-reset bug (SQLite
+// 3.7.0 to 3.51.2, fixed in 3.51.3): two connections checkpointing one after the
+// other while a third commits could leave the WAL index naming frames as copied
+// back that were not, and committed pages were lost. The cashier runs exactly
+// that: several connections, a checkpoint every 100 ms beside SQLite's own
+// (checkpoints), and commits all the while. mattn/go-sqlite3 bundles its SQLite;
+// a build against the system's library (-tags libsqlite3, Debian 12 has 3.40)
+// would link an older one.
+func walResetFixed(pool *sql.DB) error {
+	var version string
+	if err := pool.QueryRow("SELECT sqlite_version()").Scan(&version); err != nil {
+		return fmt.Errorf("read SQLite's version: %w", err)
+	}
+	if !atLeast(version, minSQLite) {
+		return fmt.Errorf("SQLite %s has the WAL-reset bug, which can lose committed writes; %s or newer is needed "+
+			"(build with the SQLite mattn/go-sqlite3 bundles, not -tags libsqlite3 against an older system library)", version, minSQLite)
+	}
+	return nil
+}
+
+// minSQLite is the first SQLite release with the WAL-reset bug fixed.
+const minSQLite = "3.51.3"
+
+// atLeast reports whether the dotted version v is min or later; a version that
+// is not dotted numbers is not.
+func atLeast(v, min string) bool {
+	parse := func(s string) ([3]int, bool) {
+		var out [3]int
+		parts := strings.Split(s, ".")
+		if len(parts) < 2 || len(parts) > 3 {
+			return out, false
+		}
+		for i, p := range parts {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 0 {
+				return out, false
+			}
+			out[i] = n
+		}
+		return out, true
+	}
+	a, ok := parse(v)
+	b, _ := parse(min)
+	return ok && slices.Compare(a[:], b[:]) >= 0
 }
