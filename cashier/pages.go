@@ -8,6 +8,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/breaks"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/limits"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
@@ -55,11 +56,48 @@ func (s *Service) summary(ctx context.Context, tx *gorm.DB, player models.Player
 }
 
 // Home is what the cashier's home page shows: the Summary, the deposit limits now
-// (limits.Service.Current: without their history) and the break in force.
+// (limits.Service.Current: without their history), the break in force and the
+// player's money underway.
 type Home struct {
 	Summary
 	DepositLimits limits.Status
 	Break         *breaks.Break // nil: none in force
+	// Underway is the player's deposits still waiting for the bank (started with
+	// a checkout still usable, or pending: no credit yet) and payouts on their
+	// way (sent, the bank's answer not known), newest first, at most
+	// underwayLimit, so that a player who left a deposit's result page sees it
+	// is not lost. An abandoned checkout is not underway.
+	Underway []models.Order
+}
+
+// underwayLimit is how many orders underway the cashier's home reads: a few
+// lines, not a history.
+const underwayLimit = 5
+
+// underway reads Home.Underway on tx in one statement, from
+// idx_orders_player_underway (store.UnderwayWhere, named as the index has it):
+// the player's orders in those statuses, whatever their history, less a started
+// deposit whose checkout is over (models.Order.CheckoutOver: abandoned, the
+// janitor not yet by). handlers.TestHotPathPlans checks the plan. A sent payout
+// the bank's transfer state already says paid or failed (PayoutStateText) is
+// dropped after reading.
+func (s *Service) underway(ctx context.Context, tx *gorm.DB, player models.Player, now time.Time) ([]models.Order, error) {
+	var orders []models.Order
+	err := tx.WithContext(ctx).
+		Where("player_id = ? AND "+store.UnderwayWhere+" AND kind IN ('deposit', 'payout') AND login_only = ?", player.ID, false).
+		Where("(status <> 'started' OR created_at >= ?)", now.UTC().Add(-s.CheckoutExpiry())).
+		Order("created_at DESC, id DESC").Limit(underwayLimit).Find(&orders).Error
+	if err != nil {
+		return nil, fmt.Errorf("orders underway of player %d: %w", player.ID, err)
+	}
+	out := orders[:0]
+	for _, o := range orders {
+		if o.Kind == models.OrderPayout && PayoutStateText(o) != PayoutTextOnItsWay {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // DepositMax is the most a deposit may bring now: the largest deposit the
@@ -85,9 +123,13 @@ func (s *Service) Home(ctx context.Context, player models.Player) (Home, error) 
 			return fmt.Errorf("deposit limits of player %d: %w", player.ID, err)
 		}
 		b, ok, err := breaks.Current(ctx, tx, player.ID, now)
+		if err != nil {
+			return err
+		}
 		if ok {
 			h.Break = &b
 		}
+		h.Underway, err = s.underway(ctx, tx, player, now)
 		return err
 	})
 	if err != nil {

@@ -87,7 +87,26 @@ func cashierView(c *fiber.Ctx, svc *cashier.Service, home cashier.Home, form vie
 	if a := access(c); a.WithdrawOnly {
 		page.WithdrawOnly = tr(c, "rg.withdraw_only", "Register", a.RegisterShown(currentPlayer(c).Country))
 	}
+	for _, o := range home.Underway {
+		page.Underway = append(page.Underway, underwayLine(c, o))
+	}
 	return page
+}
+
+// underwayLine is a line of the cashier page's money underway (cashier.Home's
+// Underway), in the history's words for the order's state: a started deposit is
+// waiting for the bank, a pending one is being processed (statusWords), a sent
+// payout is on its way (cashier.PayoutTextOnItsWay). It links to the page that
+// follows the order: a deposit's result page, which polls its state, or the
+// payout's page.
+func underwayLine(c *fiber.Ctx, o models.Order) views.UnderwayLine {
+	switch {
+	case o.Kind == models.OrderPayout:
+		return views.UnderwayLine{Text: tr(c, "cashier.underway.payout_sent", "Amount", o.Amount), Link: payoutURL(o.ID)}
+	case o.Status == models.OrderPending:
+		return views.UnderwayLine{Text: tr(c, "cashier.underway.deposit_pending", "Amount", o.Brings()), Link: resultURL(o)}
+	}
+	return views.UnderwayLine{Text: tr(c, "cashier.underway.deposit_started", "Amount", o.Brings()), Link: resultURL(o)}
 }
 
 // blockedNotice explains a balance below zero by the newest deposit the bank

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/raw"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/internal/seed"
@@ -57,17 +58,26 @@ func recordSQL(t *testing.T, db *gorm.DB) *sqlRecorder {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	cb := db.Callback()
-	for _, err := range []error{
-		cb.Query().After("gorm:query").Register("plans:record", record),
-		cb.Create().After("gorm:create").Register("plans:record", record),
-		cb.Update().After("gorm:update").Register("plans:record", record),
-		cb.Delete().After("gorm:delete").Register("plans:record", record),
-		cb.Row().After("gorm:row").Register("plans:record", record),
-		cb.Raw().After("gorm:raw").Register("plans:record", record),
-	} {
-		if err != nil {
-			t.Fatal(err)
+	// The pages' read transactions run on store.Reads(db), on SQLite a pool of
+	// its own with callbacks of its own: without them there, none of a page's
+	// statements would be recorded on SQLite.
+	pools := []*gorm.DB{db}
+	if reads := store.Reads(db); reads != db {
+		pools = append(pools, reads)
+	}
+	for _, pool := range pools {
+		cb := pool.Callback()
+		for _, err := range []error{
+			cb.Query().After("gorm:query").Register("plans:record", record),
+			cb.Create().After("gorm:create").Register("plans:record", record),
+			cb.Update().After("gorm:update").Register("plans:record", record),
+			cb.Delete().After("gorm:delete").Register("plans:record", record),
+			cb.Row().After("gorm:row").Register("plans:record", record),
+			cb.Raw().After("gorm:raw").Register("plans:record", record),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return r
@@ -250,6 +260,31 @@ func TestHotPathPlans(t *testing.T) {
 		}
 		if !window {
 			t.Errorf("payout request: no sum of the player's payouts recorded: %v", rec.stmts["payout request"])
+		}
+
+		// The cashier page's money underway (cashier.Home's Underway) is the
+		// player's rows of idx_orders_player_underway, a partial index the query
+		// must name its predicate for; any other plan reads the player's whole
+		// history, or everyone's orders in those statuses.
+		underway := false
+		for _, s := range rec.stmts["cashier page"] {
+			if !strings.Contains(s.sql, store.UnderwayWhere) {
+				continue
+			}
+			underway = true
+			plan, err := storetest.Explain(db, s.sql, s.vars...)
+			p := strings.Join(plan, "\n")
+			ranged := strings.Contains(p, "USING INDEX idx_orders_player_underway (player_id=?)")
+			if db.Dialector.Name() == "postgres" {
+				ranged = strings.Contains(p, "using idx_orders_player_underway") && strings.Contains(p, "Index Cond: (player_id = ")
+			}
+			if err != nil || !ranged {
+				t.Errorf("cashier page: %s\nplan (%v):\n\t%s\nwant the player's rows of idx_orders_player_underway",
+					s.sql, err, strings.Join(plan, "\n\t"))
+			}
+		}
+		if !underway {
+			t.Errorf("cashier page: no read of the orders underway recorded: %v", rec.stmts["cashier page"])
 		}
 
 		explained := 0

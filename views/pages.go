@@ -173,6 +173,16 @@ type CashierPage struct {
 	// the way to withdraw, and Deposit.Problem says why a deposit sent was refused.
 	// "" in a full session.
 	WithdrawOnly string
+	// Underway is one line for each of the player's deposits still waiting for
+	// the bank and payouts on their way, newest first; none when nothing is.
+	Underway []UnderwayLine
+}
+
+// UnderwayLine is a deposit or payout underway on the cashier page: "A deposit
+// of 100,00 kr is waiting for the bank.", linking to the page that follows it.
+type UnderwayLine struct {
+	Text string
+	Link string // "/deposit/success?order=dep-…", "/payouts/7"
 }
 
 // DepositForm is the amount form on the cashier page, empty or as the player typed it.

@@ -40,11 +40,23 @@ var backOfficeIndexes = []string{
 // touch it. idx_orders_player_payouts gives a payout request the player's payouts
 // of the last 24 hours, which its approval counts (cashier.PayoutWindow), without
 // reading their deposits; partial on the kind, which the query names as a literal.
+// idx_orders_player_underway gives the cashier's home the player's orders whose
+// money is underway (UnderwayWhere, cashier.Home: deposits waiting for the bank,
+// payouts sent), newest first, without reading the rest of their history; it
+// holds only orders in those statuses, so it stays small, and an order moves in
+// and out of it as its status changes.
 // The deposit limits' reads have limitsIndexes.
 var playerIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_created ON orders (player_id, created_at, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_payouts ON orders (player_id, created_at) WHERE kind = 'payout'`,
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_underway ON orders (player_id, created_at, id) WHERE ` + UnderwayWhere,
 }
+
+// UnderwayWhere is idx_orders_player_underway's predicate: an order started
+// with Trustly or pending (a deposit waiting for the bank), or sent (a payout
+// Trustly has and the bank has not confirmed). A query reading the index must
+// name it as it is written here, literals and all, or SQLite will not use it.
+const UnderwayWhere = "status IN ('started', 'pending', 'sent')"
 
 // limitsIndexes serve the deposit limits' reads (package limits), which every
 // cashier page, deposit and kyc decision makes, each a range that does not grow
