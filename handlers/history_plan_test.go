@@ -48,24 +48,24 @@ func recordSQL(t *testing.T, db *gorm.DB) *sqlRecorder {
 		}
 		r.stmts[r.op] = append(r.stmts[r.op], recordedSQL{tx.Statement.SQL.String(), slices.Clone(tx.Statement.Vars)})
 	}
-	// The statements the hot paths run in SQL of their own (cashier/store/raw).
-	if err := db.Use(&raw.Observer{Observe: func(query string, args []any) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.op != "" {
-			r.stmts[r.op] = append(r.stmts[r.op], recordedSQL{query, slices.Clone(args)})
-		}
-	}}); err != nil {
-		t.Fatal(err)
-	}
 	// The pages' read transactions run on store.Reads(db), on SQLite a pool of
-	// its own with callbacks of its own: without them there, none of a page's
-	// statements would be recorded on SQLite.
+	// its own with callbacks and plugins of its own: without them there, none of
+	// a page's statements would be recorded on SQLite.
 	pools := []*gorm.DB{db}
 	if reads := store.Reads(db); reads != db {
 		pools = append(pools, reads)
 	}
 	for _, pool := range pools {
+		// The statements the hot paths run in SQL of their own (cashier/store/raw).
+		if err := pool.Use(&raw.Observer{Observe: func(query string, args []any) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.op != "" {
+				r.stmts[r.op] = append(r.stmts[r.op], recordedSQL{query, slices.Clone(args)})
+			}
+		}}); err != nil {
+			t.Fatal(err)
+		}
 		cb := pool.Callback()
 		for _, err := range []error{
 			cb.Query().After("gorm:query").Register("plans:record", record),
