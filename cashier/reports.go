@@ -150,11 +150,7 @@ func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency strin
 	if err == nil {
 		after["ours"], after["trustly"], after["mismatches"], after["explained"] = r.Ours, r.Trustly, len(r.Mismatches), len(r.Explained)
 	}
-	aerr := writeTx(context.WithoutCancel(ctx), s.db, func(tx *gorm.DB) error {
-		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventReconciled, After: staff.JSON(after)}.By(actor))
-	})
-	if aerr != nil {
-		s.log.Error("reconciliation not recorded in the audit", "staff_id", actor.ID, "err", aerr)
+	if aerr := s.auditRead(ctx, actor, staff.EventReconciled, after); aerr != nil {
 		return Reconciliation{}, errors.Join(err, aerr)
 	}
 	return r, err

@@ -321,14 +321,7 @@ func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxF
 	filter := exportFilter(f)
 	n, err := s.exportTransactions(ctx, f, batch, each)
 	after := map[string]any{"export": "transactions.csv", "filter": filter, "rows": n, "complete": err == nil}
-	aerr := writeTx(context.WithoutCancel(ctx), s.db, func(tx *gorm.DB) error {
-		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventExported, After: staff.JSON(after)}.By(actor))
-	})
-	if aerr != nil {
-		s.log.LogAttrs(ctx, slog.LevelError, "export not recorded in the audit", slog.Int64("staff_id", actor.ID),
-			slog.Int("rows", n), slog.String("err", aerr.Error()))
-	}
-	return errors.Join(err, aerr)
+	return errors.Join(err, s.auditRead(ctx, actor, staff.EventExported, after))
 }
 
 // exportTransactions is ExportTransactions' loop; n is how many rows each was
@@ -416,4 +409,19 @@ func playerEmails(db *gorm.DB, ids []int64) (map[int64]string, error) {
 		emails[p.ID] = p.Email
 	}
 	return emails, nil
+}
+
+// auditRead records that actor read data out (an export, a reconciliation run
+// against Trustly's ledger) as event, with after, in a transaction of its own
+// that a cancelled request does not stop; a row that cannot be written is an
+// error line and the error.
+func (s *Service) auditRead(ctx context.Context, actor staff.Member, event staff.Event, after map[string]any) error {
+	err := writeTx(context.WithoutCancel(ctx), s.db, func(tx *gorm.DB) error {
+		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: event, After: staff.JSON(after)}.By(actor))
+	})
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "read not recorded in the audit", slog.String("event", string(event)),
+			slog.Int64("staff_id", actor.ID), slog.String("err", err.Error()))
+	}
+	return err
 }
