@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 )
 
 // TestConfigWarnsOnTheGivenLogger: the warnings the configuration gives while it
@@ -194,9 +196,9 @@ func TestRunLogsNoSecret(t *testing.T) {
 	vars := func() map[string]string {
 		return map[string]string{"CASHIER_DATA": t.TempDir(), "TRUSTLY_NOTIFY_TOKEN": token, "CASHIER_SESSION_KEY": session,
 			"CASHIER_TOTP_KEY": totp, "CASHIER_ADMIN_PASSWORD": owner, "SANDBOX_ADMIN_PASSWORD": sandbox,
-			"CASHIER_ADDR": freeAddr(t), "SANDBOX_ADDR": freeAddr(t), "CASHIER_LOG_LEVEL": "debug"}
+			"CASHIER_ADDR": freeaddr.Addr(t), "SANDBOX_ADDR": freeaddr.Addr(t), "CASHIER_LOG_LEVEL": "debug"}
 	}
-	closed := freeAddr(t)
+	closed := freeaddr.Addr(t)
 	host, port, _ := strings.Cut(closed, ":")
 	for _, dsn := range []string{
 		"postgres://postgres:" + pg + "@" + closed + "/test?sslmode=disable&connect_timeout=2",

@@ -18,37 +18,8 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"golang.org/x/crypto/bcrypt"
-)
-
-// freeAddr is a 127.0.0.1 address no listener holds now, and none that freeAddr
-// gave before in this test binary: the kernel may hand the port of a listener just
-// closed to the next one, and two addresses a test asks for at once (the cashier's
-// and the sandbox's) were then the same.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	givenMu.Lock()
-	defer givenMu.Unlock()
-	for range 100 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		if !given[addr] {
-			given[addr] = true
-			return addr
-		}
-	}
-	t.Fatal("no port free that freeAddr had not given before")
-	return ""
-}
-
-// given holds the addresses freeAddr handed out.
-var (
-	givenMu sync.Mutex
-	given   = map[string]bool{}
 )
 
 type syncBuffer struct {
@@ -67,7 +38,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // configured but a data dir and ports, and checks that both the cashier and the
 // embedded sandbox answer, then that it shuts down cleanly.
 func TestRunEmbeddedSandbox(t *testing.T) {
-	addr, sbAddr := freeAddr(t), freeAddr(t)
+	addr, sbAddr := freeaddr.Addr(t), freeaddr.Addr(t)
 	// No CASHIER_BASE_URL: the default must agree with the listen address.
 	data := t.TempDir()
 	vars := map[string]string{"CASHIER_DATA": data, "CASHIER_ADDR": addr,
@@ -160,10 +131,10 @@ func TestRunEmbeddedSandbox(t *testing.T) {
 // URL once it answers.
 func startRun(t *testing.T, vars map[string]string) string {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := freeaddr.Addr(t)
 	vars["CASHIER_DATA"], vars["CASHIER_ADDR"], vars["CASHIER_BASE_URL"] = t.TempDir(), addr, "http://"+addr
 	if vars["SANDBOX_ADDR"] == "" {
-		vars["SANDBOX_ADDR"] = freeAddr(t)
+		vars["SANDBOX_ADDR"] = freeaddr.Addr(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -317,7 +288,7 @@ func startDeposit(t *testing.T, base string) (checkout, csp string) {
 // machines reach unless SANDBOX_PUBLIC=1 comes with SANDBOX_ADMIN_PASSWORD.
 func TestRunSandboxNotLoopback(t *testing.T) {
 	for _, extra := range []map[string]string{{}, {"SANDBOX_PUBLIC": "1"}, {"SANDBOX_ADMIN_PASSWORD": "pages-password"}} {
-		addr, sbAddr := freeAddr(t), freeAddr(t)
+		addr, sbAddr := freeaddr.Addr(t), freeaddr.Addr(t)
 		_, port, _ := net.SplitHostPort(sbAddr)
 		vars := map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
 			"SANDBOX_ADDR": "0.0.0.0:" + port, "SANDBOX_BASE_URL": "http://" + sbAddr}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/sandbox"
 	"github.com/trustly-cashier/cashier/trustly"
 )
@@ -84,13 +85,13 @@ func TestRunMoneyLogsAndMetrics(t *testing.T) {
 			pub := filepath.Join(dir, "trustly-public.pem")
 			writeFile(t, pub, trustly.PublicKeyPEM(sb.PublicKey()))
 
-			addr := freeAddr(t)
+			addr := freeaddr.Addr(t)
 			vars := map[string]string{"CASHIER_DATA": filepath.Join(dir, "data"), "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
 				"TRUSTLY_API_URL": sbURL + "/api/1", "TRUSTLY_USERNAME": "merchant-api", "TRUSTLY_PASSWORD": api,
 				"TRUSTLY_PRIVATE_KEY": keyFile, "TRUSTLY_PUBLIC_KEY": pub, "TRUSTLY_SANDBOX_ATTRIBUTES": "SandboxAutoComplete=1",
 				"TRUSTLY_NOTIFY_TOKEN": token, "CASHIER_SESSION_KEY": session, "CASHIER_TOTP_KEY": totp,
 				"CASHIER_ADMIN_EMAIL": "owner@example.com", "CASHIER_ADMIN_PASSWORD": owner, "CASHIER_EXCLUSIONS_NONE": "SE",
-				"CASHIER_LOG_LEVEL": "debug", "LOG_FORMAT": format, "CASHIER_METRICS_ADDR": freeAddr(t)}
+				"CASHIER_LOG_LEVEL": "debug", "LOG_FORMAT": format, "CASHIER_METRICS_ADDR": freeaddr.Addr(t)}
 			if os.Getenv("TEST_DATABASE_URL") != "" {
 				u, err := url.Parse(storetest.PostgresDSN(t))
 				if err != nil {

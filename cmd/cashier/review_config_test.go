@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/trustly"
 )
 
@@ -211,7 +212,7 @@ func TestReviewConfigSandboxBaseURL(t *testing.T) {
 // was SANDBOX_BASE_URL whole, and the web layer refused it at start ("Trustly
 // origin … is not an origin").
 func TestRunSandboxBehindPrefix(t *testing.T) {
-	sbAddr := freeAddr(t)
+	sbAddr := freeaddr.Addr(t)
 	proxy := httptest.NewServer(http.StripPrefix("/trustly-sandbox",
 		httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: sbAddr})))
 	t.Cleanup(proxy.Close)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier/metrics"
 	"github.com/trustly-cashier/cashier/handlers"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/sqlite"
 )
@@ -130,7 +131,7 @@ func TestMetricsServerTimeouts(t *testing.T) {
 		}, 2 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := freeAddr(t)
+			addr := freeaddr.Addr(t)
 			stop, err := serveMetrics(addr, metrics.New(), handlers.Server{ReadTimeout: 3 * time.Second, IdleTimeout: time.Second},
 				slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
@@ -169,9 +170,9 @@ func waitLog(t *testing.T, logs *syncBuffer, msg string) {
 // SQLite's write lock so the notification waits inside its transaction until the
 // shutdown has begun. CASHIER_METRICS_ADDR serves /metrics until then.
 func TestShutdownFinishesNotification(t *testing.T) {
-	addr, data, metricsAddr := freeAddr(t), t.TempDir(), freeAddr(t)
+	addr, data, metricsAddr := freeaddr.Addr(t), t.TempDir(), freeaddr.Addr(t)
 	vars := map[string]string{"CASHIER_DATA": data, "CASHIER_ADDR": addr, "CASHIER_BASE_URL": "http://" + addr,
-		"SANDBOX_ADDR": freeAddr(t), "CASHIER_METRICS_ADDR": metricsAddr,
+		"SANDBOX_ADDR": freeaddr.Addr(t), "CASHIER_METRICS_ADDR": metricsAddr,
 		"TRUSTLY_NOTIFY_TOKEN": "shutdown-test-notify-token"}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -23,6 +22,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/sqlite"
@@ -86,7 +86,7 @@ func startSandbox(t *testing.T, dir, bin string) (sbURL, merchantKey string) {
 	os.WriteFile(priv, trustly.PrivateKeyPEM(key), 0o600)
 	os.WriteFile(pub, trustly.PublicKeyPEM(&key.PublicKey), 0o600)
 
-	sbAddr := freeAddr(t)
+	sbAddr := freeaddr.Addr(t)
 	sbURL = "http://" + sbAddr
 	sb := exec.Command(filepath.Join(bin, "sandbox"), "--addr", sbAddr, "--data", filepath.Join(dir, "sandbox"),
 		"--merchant-key", pub, "--notify-delay", "50ms", "--step-delay", "20ms", "--retry", "100ms,200ms,300msx3000")
@@ -344,36 +344,6 @@ func closeDB(db *gorm.DB) {
 		s.Close()
 	}
 }
-
-// freeAddr is a 127.0.0.1 address no listener holds now, and none that freeAddr
-// gave before in this test binary: the kernel may hand the port of a listener just
-// closed to the next one, and two addresses a test asks for at once (the cashier's
-// and the sandbox's) were then the same.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	givenMu.Lock()
-	defer givenMu.Unlock()
-	for range 100 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		if !given[addr] {
-			given[addr] = true
-			return addr
-		}
-	}
-	t.Fatal("no port free that freeAddr had not given before")
-	return ""
-}
-
-// given holds the addresses freeAddr handed out.
-var (
-	givenMu sync.Mutex
-	given   = map[string]bool{}
-)
 
 func waitHTTP(t *testing.T, u string) {
 	deadline := time.Now().Add(30 * time.Second)

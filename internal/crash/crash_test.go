@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/trustly-cashier/cashier/internal/failpoint"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/models"
 )
 
@@ -79,7 +80,7 @@ func newHarness(t *testing.T, seed uint64) *harness {
 	h.bin = buildBinaries(t, h.dir)
 	sbURL, merchantKey := startSandbox(t, h.dir, h.bin)
 	h.sbURL = sbURL
-	h.addr = freeAddr(t)
+	h.addr = freeaddr.Addr(t)
 	h.env = append(cashierEnv(h.dir, sbURL, merchantKey),
 		"CASHIER_ADDR="+h.addr, "CASHIER_BASE_URL=http://"+h.addr, "CASHIER_DATA="+filepath.Join(h.dir, "cashier"),
 		"DATABASE_URL="+filepath.Join(h.dir, "cashier.db"))

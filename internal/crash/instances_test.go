@@ -23,6 +23,7 @@ import (
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -127,7 +128,7 @@ func newTwoInstances(t *testing.T, dsn string) *twoInstances {
 	ti.bin = buildBinaries(t, dir)
 	sbURL, merchantKey := startSandbox(t, dir, ti.bin)
 
-	ti.addrs = [2]string{freeAddr(t), freeAddr(t)}
+	ti.addrs = [2]string{freeaddr.Addr(t), freeaddr.Addr(t)}
 	ti.proxy = newRoundRobin(t, "http://"+ti.addrs[0], "http://"+ti.addrs[1])
 	ti.proxy.duplicate = true
 	srv := httptest.NewServer(ti.proxy)

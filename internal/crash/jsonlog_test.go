@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 )
 
 // jsonLines checks that every line of out (stdout or stderr of the cashier with
@@ -63,7 +65,7 @@ func TestJSONLogsEveryLine(t *testing.T) {
 	base := append(cashierEnv(dir, sbURL, merchantKey), "CASHIER_DATA="+data, "LOG_FORMAT=json")
 
 	// A run: start, a player's deposit with its notifications, SIGTERM.
-	addr := freeAddr(t)
+	addr := freeaddr.Addr(t)
 	cmd := exec.Command(filepath.Join(bin, "cashier"))
 	cmd.Env = append(base, "CASHIER_ADDR="+addr, "CASHIER_BASE_URL=http://"+addr, "CASHIER_LOG_LEVEL=debug")
 	var stdout, stderr syncBuffer
@@ -117,7 +119,7 @@ func TestJSONLogsEveryLine(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, filepath.Join(bin, "cashier"), tt.args...)
-			cmd.Env = append(append(base, "CASHIER_ADDR="+freeAddr(t)), tt.env...)
+			cmd.Env = append(append(base, "CASHIER_ADDR="+freeaddr.Addr(t)), tt.env...)
 			cmd.Stdin = strings.NewReader("a staff password long enough\n")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

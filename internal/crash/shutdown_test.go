@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/store"
+	"github.com/trustly-cashier/cashier/internal/freeaddr"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/driver/sqlite"
@@ -74,7 +75,7 @@ func TestSIGTERMWithHungTrustly(t *testing.T) {
 	trustlySrv := httptest.NewServer(hung)
 	defer trustlySrv.Close()
 
-	addr := freeAddr(t)
+	addr := freeaddr.Addr(t)
 	data := filepath.Join(dir, "cashier")
 	dbPath := filepath.Join(data, "cashier.db")
 	env := append(cashierEnv(dir, trustlySrv.URL, merchantKey), "CASHIER_ADDR="+addr, "CASHIER_BASE_URL=http://"+addr,
@@ -283,7 +284,7 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildBinaries(t, dir)
 	sbURL, merchantKey := startSandbox(t, dir, bin)
-	addr, data := freeAddr(t), filepath.Join(dir, "cashier")
+	addr, data := freeaddr.Addr(t), filepath.Join(dir, "cashier")
 	logPath := filepath.Join(dir, "cashier.log")
 	cmd := exec.Command(filepath.Join(bin, "cashier"))
 	cmd.Env = append(cashierEnv(dir, sbURL, merchantKey), "CASHIER_ADDR="+addr, "CASHIER_BASE_URL=http://"+addr,
