@@ -735,11 +735,37 @@ func TransferCheckable(order models.Order) bool {
 	return order.TrustlyOrderID != "" && order.SentAt != nil && order.ReturnedAt == nil && order.ReleasedAt == nil
 }
 
-// PayoutStateText is a payout's state in the player's words (the PayoutText…
-// constants). While Trustly has the money, the transfer state from RefreshPayout
-// refines "On its way" into "Paid out" or a failure the bank reported.
+// BankFailedNotBack reports whether order, a payout or a refund, is one the bank
+// failed whose money is not back in the wallet yet: the one rule of it, which the
+// player reads as PayoutTextBankFailed ("the money will come back to your
+// balance"), staff read in the back office's label of the order, and a sign-in
+// of a player the national register excludes counts as money left (moneyLeft,
+// through store.BankFailedWhere, the rule in SQL; TestBankFailedOneRule holds
+// them together). That is one neither returned nor released that is failed
+// (payoutfailed came, Trustly's credit not yet), or sent or confirmed while its
+// transfer state from RefreshPayout says the bank failed it: a confirmation is
+// not the end, a credit still undoes it (API.md §5.3).
+func BankFailedNotBack(order models.Order) bool {
+	if !order.MovesOut() || order.ReturnedAt != nil || order.ReleasedAt != nil {
+		return false
+	}
+	switch order.Status {
+	case models.OrderFailed:
+		return true
+	case models.OrderSent, models.OrderConfirmed:
+		return trustly.PayoutStateOf(order.TransferState) == trustly.PayoutFailed
+	}
+	return false
+}
+
+// PayoutStateText is a payout's (or a refund's) state in the player's words (the
+// PayoutText… constants). While Trustly has the money, the transfer state from
+// RefreshPayout refines "On its way" into "Paid out" or a failure the bank
+// reported (BankFailedNotBack).
 func PayoutStateText(order models.Order) string {
-	transfer := trustly.PayoutStateOf(order.TransferState)
+	if BankFailedNotBack(order) {
+		return PayoutTextBankFailed
+	}
 	switch order.Status {
 	case models.OrderAwaitingApproval:
 		return PayoutTextAwaitingApproval
@@ -748,19 +774,11 @@ func PayoutStateText(order models.Order) string {
 	case models.OrderChecking:
 		return PayoutTextChecking
 	case models.OrderSent:
-		switch {
-		case order.TransferState == "":
-			return PayoutTextOnItsWay
-		case transfer == trustly.PayoutPaid:
+		if trustly.PayoutStateOf(order.TransferState) == trustly.PayoutPaid {
 			return PayoutTextPaid
-		case transfer == trustly.PayoutFailed:
-			return PayoutTextBankFailed
 		}
 		return PayoutTextOnItsWay
 	case models.OrderConfirmed:
-		if order.TransferState != "" && transfer == trustly.PayoutFailed {
-			return PayoutTextBankFailed
-		}
 		return PayoutTextPaid
 	case models.OrderFailed:
 		switch {
@@ -771,7 +789,7 @@ func PayoutStateText(order models.Order) string {
 		case order.ReleasedAt != nil:
 			return PayoutTextNotSent
 		}
-		return PayoutTextBankFailed
+		return PayoutTextBankFailed // not a payout or a refund: no word of its own
 	case models.OrderCancelled:
 		if order.DeniedAt != nil {
 			return PayoutTextDenied

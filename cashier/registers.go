@@ -10,6 +10,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
@@ -221,10 +222,12 @@ var payoutsUnderway = []models.OrderStatus{models.OrderAwaitingApproval, models.
 	models.OrderChecking, models.OrderSent}
 
 // moneyLeft reports whether the player has money here to take out or follow: a
-// balance above zero, a payout underway, or a payout the bank failed whose money
-// is still to come back (PayoutTextBankFailed: a payoutfailed, or GetWithdrawals'
-// failed state of a confirmed payout, before Trustly's credit), which the player
-// is told "will come back to your balance".
+// balance above zero, a payout underway, or a payout or refund the bank failed
+// whose money is still to come back (BankFailedNotBack: a payoutfailed, or
+// GetWithdrawals' failed state of a sent or confirmed one, before Trustly's
+// credit), which the player is told "will come back to your balance". That last
+// is one read of at most one row from idx_orders_player_bank_failed, which holds
+// only such orders, however many payouts the player had confirmed.
 func (s *Service) moneyLeft(ctx context.Context, player models.Player) (bool, error) {
 	var left bool
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -240,17 +243,20 @@ func (s *Service) moneyLeft(ctx context.Context, player models.Player) (bool, er
 			left = err == nil
 			return err
 		}
-		var failed []models.Order
-		err = tx.Where("player_id = ? AND kind = ? AND status IN ? AND returned_at IS NULL AND released_at IS NULL AND "+
-			"(payout_failed_at IS NOT NULL OR transfer_state <> '')", player.ID, models.OrderPayout,
-			[]models.OrderStatus{models.OrderFailed, models.OrderConfirmed}).Find(&failed).Error
-		for _, o := range failed {
-			left = left || PayoutStateText(o) == PayoutTextBankFailed
-		}
+		var failed []int64
+		err = bankFailedOf(tx, player.ID).Pluck("id", &failed).Error
+		left = err == nil && len(failed) > 0
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("money left of player %d: %w", player.ID, err)
 	}
 	return left, nil
+}
+
+// bankFailedOf is the query of the player's first payout or refund the bank
+// failed whose money is not back yet (store.BankFailedWhere), on
+// idx_orders_player_bank_failed.
+func bankFailedOf(tx *gorm.DB, playerID int64) *gorm.DB {
+	return tx.Model(&models.Order{}).Where("player_id = ? AND "+store.BankFailedWhere, playerID).Limit(1)
 }

@@ -85,17 +85,25 @@ func statusLabel(s models.OrderStatus) string {
 	return string(s)
 }
 
-// failedNotBackLabel is the status staff read for a payout or refund the bank
-// failed (payoutfailed) whose money Trustly's credit has not brought back yet:
-// failed like one whose money is back, yet with Trustly still, while the player
-// reads that it will come back (cashier.PayoutTextBankFailed).
-const failedNotBackLabel = "Failed — money not back yet"
+// bankFailedLabels are the statuses staff read, by the order's status, for a
+// payout or refund the bank failed whose money is not back yet
+// (cashier.BankFailedNotBack), which the player reads will come back to their
+// balance (cashier.PayoutTextBankFailed): failed (payoutfailed) like one whose
+// money is back, yet with Trustly still; sent or confirmed while GetWithdrawals'
+// transfer state says the bank failed it. Each starts with the status's own
+// label, which the filter and the totals use.
+var bankFailedLabels = map[models.OrderStatus]string{
+	models.OrderFailed:    "Failed — money not back yet",
+	models.OrderSent:      "Sent — failed by the bank, money not back yet",
+	models.OrderConfirmed: "Confirmed — then failed by the bank, money not back yet",
+}
 
 // orderStatusLabel is order o's status for staff: statusLabel, but a payout or
-// refund the bank failed whose money has not come back reads failedNotBackLabel.
+// refund the bank failed whose money has not come back (cashier.BankFailedNotBack,
+// the rule the player's words follow) reads its bankFailedLabels.
 func orderStatusLabel(o models.Order) string {
-	if o.MovesOut() && o.Status == models.OrderFailed && o.PayoutFailedAt != nil && o.ReturnedAt == nil && o.ReleasedAt == nil {
-		return failedNotBackLabel
+	if l, ok := bankFailedLabels[o.Status]; ok && cashier.BankFailedNotBack(o) {
+		return l
 	}
 	return statusLabel(o.Status)
 }

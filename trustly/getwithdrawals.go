@@ -3,6 +3,7 @@ package trustly
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -38,12 +39,16 @@ const (
 	PayoutInProgress PayoutState = "in-progress" // every other state, including ones not known yet
 )
 
+// FailedTransferStates are the TransferStates that mean PayoutFailed, in upper
+// case. SQL that picks failed payouts by their stored state names them from here.
+var FailedTransferStates = []string{"FAILED", "ERROR", "BOUNCED", "RETURNED"}
+
 // PayoutStateOf maps a TransferState to a PayoutState, ignoring case and spaces.
 func PayoutStateOf(transferState string) PayoutState {
-	switch strings.ToUpper(strings.TrimSpace(transferState)) {
-	case "CONFIRMED":
+	switch state := strings.ToUpper(strings.TrimSpace(transferState)); {
+	case state == "CONFIRMED":
 		return PayoutPaid
-	case "FAILED", "ERROR", "BOUNCED", "RETURNED":
+	case slices.Contains(FailedTransferStates, state):
 		return PayoutFailed
 	}
 	return PayoutInProgress

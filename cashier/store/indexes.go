@@ -3,6 +3,9 @@ package store
 import (
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/trustly-cashier/cashier/trustly"
 
 	"gorm.io/gorm"
 )
@@ -45,12 +48,30 @@ var backOfficeIndexes = []string{
 // payouts sent), newest first, without reading the rest of their history; it
 // holds only orders in those statuses, so it stays small, and an order moves in
 // and out of it as its status changes.
+// idx_orders_player_bank_failed gives a sign-in of a player the national register
+// excludes (cashier's moneyLeft) the player's payouts and refunds the bank failed
+// whose money is not back yet (BankFailedWhere): it holds only those, a few at any
+// time, so the read does not grow with the player's confirmed payouts.
 // The deposit limits' reads have limitsIndexes.
 var playerIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_created ON orders (player_id, created_at, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_payouts ON orders (player_id, created_at) WHERE kind = 'payout'`,
 	`CREATE INDEX IF NOT EXISTS idx_orders_player_underway ON orders (player_id, created_at, id) WHERE ` + UnderwayWhere,
+	`CREATE INDEX IF NOT EXISTS idx_orders_player_bank_failed ON orders (player_id) WHERE ` + BankFailedWhere,
 }
+
+// BankFailedWhere is, in SQL, cashier.BankFailedNotBack (the one rule, which
+// cashier.TestBankFailedOneRule holds this to): a payout or refund the bank
+// failed whose money is not back in the wallet yet, which the player reads "will
+// come back to your balance". That is one neither returned nor released that
+// is failed (payoutfailed came, Trustly's credit not yet), or sent or confirmed
+// while its transfer state from GetWithdrawals says the bank failed it
+// (trustly.FailedTransferStates, in any case and with spaces around, as
+// trustly.PayoutStateOf reads it; Trustly's states are single words, and SQL's
+// TRIM takes off spaces only). It is idx_orders_player_bank_failed's predicate: a
+// query reading the index must name it as written here.
+var BankFailedWhere = "kind IN ('payout', 'refund') AND returned_at IS NULL AND released_at IS NULL AND (status = 'failed' OR " +
+	"(status IN ('sent', 'confirmed') AND UPPER(TRIM(transfer_state)) IN ('" + strings.Join(trustly.FailedTransferStates, "', '") + "')))"
 
 // UnderwayWhere is idx_orders_player_underway's predicate: an order started
 // with Trustly or pending (a deposit waiting for the bank), or sent (a payout
