@@ -187,7 +187,7 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 // account-added.
 func (s *Service) abandonDeposits(ctx context.Context) error {
 	now := s.now().UTC()
-	cutoff, unanswered := now.Add(-s.cfg.checkoutExpiry()), now.Add(-s.cfg.resumeAfter())
+	cutoff, unanswered := s.checkoutCutoff(now), now.Add(-s.cfg.resumeAfter())
 	silent := []models.OrderStatus{models.OrderCreated, models.OrderStarted}
 	kinds := []models.OrderKind{models.OrderDeposit, models.OrderSelectAccount}
 	var rows []struct {
@@ -212,7 +212,7 @@ func (s *Service) abandonDeposits(ctx context.Context) error {
 			switch {
 			case o.Status != models.OrderCreated && o.Status != models.OrderStarted:
 				return nil // a notification came meanwhile
-			case o.Status == models.OrderStarted && !o.CreatedAt.Before(cutoff):
+			case o.Status == models.OrderStarted && !o.CheckoutOver(cutoff):
 				return nil // the call was answered meanwhile: its checkout may be in use
 			}
 			if o.Kind == models.OrderSelectAccount {

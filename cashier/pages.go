@@ -82,8 +82,8 @@ const underwayLimit = 5
 // callbacks and the names of the order's 62 columns), from
 // idx_orders_player_underway (store.UnderwayWhere, named as the index has it):
 // the player's orders in those statuses, whatever their history, less a started
-// deposit whose checkout is over (models.Order.CheckoutOver: abandoned, the
-// janitor not yet by). It reads the columns the page's lines need
+// deposit whose checkout is over (created before checkoutCutoff: what
+// CheckoutAbandoned reports, the janitor not yet by). It reads the columns the page's lines need
 // (underwayColumns): the order's kind, state and amounts, with its credit and the
 // limit its kyc capped it at (models.Order.Brings), and the bank's transfer state
 // (PayoutStateText). handlers.TestHotPathPlans checks the plan. A sent payout
@@ -93,7 +93,7 @@ func (s *Service) underway(ctx context.Context, tx *gorm.DB, player models.Playe
 	err := raw.Each(ctx, tx, "SELECT "+underwayColumns+" FROM orders WHERE player_id = ? AND "+store.UnderwayWhere+
 		" AND kind IN ('deposit', 'payout') AND login_only = ? AND (status <> 'started' OR created_at >= ?)"+
 		" ORDER BY created_at DESC, id DESC LIMIT "+strconv.Itoa(underwayLimit),
-		[]any{player.ID, false, now.UTC().Add(-s.CheckoutExpiry())}, func(scan func(dest ...any) error) error {
+		[]any{player.ID, false, s.checkoutCutoff(now)}, func(scan func(dest ...any) error) error {
 			o := models.Order{PlayerID: player.ID}
 			var credited sql.NullTime
 			if err := scan(&o.ID, &o.Kind, &o.Status, &o.MessageID, &o.Amount.Minor, &o.Amount.Currency,

@@ -334,7 +334,7 @@ func (s *Service) PayNPlayResult(ctx context.Context, messageID string) (PayNPla
 			if o.KYCWithdrawOnly != "" {
 				out.Access = Access{WithdrawOnly: true, Register: o.KYCWithdrawOnly}
 			}
-		case o.Status == models.OrderFailed || o.CheckoutOver(now, s.cfg.checkoutExpiry()):
+		case o.Status == models.OrderFailed || o.CheckoutOver(s.checkoutCutoff(now)):
 			// A kyc that never came waits for nothing once no one is at the bank.
 			out.State, out.Message = PayNPlayRefused, msgPayNPlayEnded
 		default:

@@ -242,5 +242,24 @@ func (s *Service) Metrics() Metrics { return s.metrics }
 // it, and the pages read one that old as abandoned before the janitor comes by.
 func (s *Service) CheckoutExpiry() time.Duration { return s.cfg.checkoutExpiry() }
 
+// CheckoutAbandoned reports whether order's checkout is over with no word from
+// Trustly now (models.Order.CheckoutOver at checkoutCutoff): the janitor marked it
+// abandoned, or it is still created or started a CheckoutExpiry after it was made,
+// when its checkout URL no longer works, before the janitor came by. The pages read
+// it so; the janitor abandons by the same cutoff and the cashier page's money
+// underway leaves out by it what this reports (TestCheckoutAbandonedOneRule).
+func (s *Service) CheckoutAbandoned(order models.Order) bool {
+	return !order.MovesOut() && order.CheckoutOver(s.checkoutCutoff(s.now()))
+}
+
+// checkoutCutoff is the creation time before which a checkout is over at now: a
+// deposit or account selection created before it and still created or started
+// has no usable checkout any more. It is in microseconds, as PostgreSQL keeps
+// times, so that a comparison in SQL and one in Go of a time read back agree at
+// the instant itself.
+func (s *Service) checkoutCutoff(now time.Time) time.Time {
+	return now.UTC().Add(-s.cfg.checkoutExpiry()).Truncate(time.Microsecond)
+}
+
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }

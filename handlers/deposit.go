@@ -249,7 +249,7 @@ func depositCheckout(svc *cashier.Service) fiber.Handler {
 			}
 			return c.Redirect("/cashier", fiber.StatusSeeOther)
 		}
-		if order.Status != models.OrderStarted || order.CheckoutURL == "" || abandoned(order, pageTime(svc)) {
+		if order.Status != models.OrderStarted || order.CheckoutURL == "" || svc.CheckoutAbandoned(order) {
 			return c.Redirect(resultURL(order), fiber.StatusSeeOther)
 		}
 		if page, ok := returnedFrom(c, order); ok {
@@ -285,7 +285,7 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 		if err := cameBack(c, d.Order); err != nil {
 			return err
 		}
-		state := orderState(c, d, pageTime(svc), !success)
+		state := orderState(c, d, svc.CheckoutAbandoned(d.Order), !success)
 		page := views.DepositResultPage{Chrome: chrome(c), Success: success, Title: resultTitle(c, success, state.Phase),
 			Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order), Held: heldText(c, d.Order), State: state,
 			RetryURL: "/cashier?amount=" + url.QueryEscape(loc(c).Input(d.Order.Amount))}
@@ -415,7 +415,7 @@ func depositStatus(svc *cashier.Service) fiber.Handler {
 			return err
 		}
 		fail := c.Query("page") == "fail"
-		state := orderState(c, d, pageTime(svc), fail)
+		state := orderState(c, d, svc.CheckoutAbandoned(d.Order), fail)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(orderStatus{Status: string(d.Order.Status), Text: state.Status, Phase: state.Phase, Balance: state.Balance,
 			Title: resultTitle(c, !fail, state.Phase), Amount: money(c, d.Order.Brings()), Credited: creditedText(c, d.Order)})
@@ -430,9 +430,10 @@ func playerDeposit(c *fiber.Ctx, svc *cashier.Service) (cashier.Deposit, error) 
 }
 
 // orderState is a deposit's state for its result page, with the wallet's
-// balance; failPage is the page of Trustly's FailURL.
-func orderState(c *fiber.Ctx, d cashier.Deposit, now checkoutClock, failPage bool) views.OrderState {
-	s := views.OrderState{Status: statusText(c, d.Order, now), Phase: phase(d.Order, now), Balance: money(c, d.Wallet),
+// balance; abandoned is whether its checkout is (cashier.Service.CheckoutAbandoned),
+// failPage whether this is the page of Trustly's FailURL.
+func orderState(c *fiber.Ctx, d cashier.Deposit, abandoned, failPage bool) views.OrderState {
+	s := views.OrderState{Status: statusText(c, d.Order, abandoned), Phase: phase(d.Order, abandoned), Balance: money(c, d.Wallet),
 		StatusURL: "/deposit/status?order=" + url.QueryEscape(d.Order.MessageID)}
 	if failPage {
 		s.StatusURL += "&page=fail"

@@ -20,15 +20,16 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		l, now := loc(c), pageTime(svc)
+		l := loc(c)
 		page := views.HistoryPage{Chrome: chrome(c), Balance: l.Money(h.Wallet)}
 		for _, o := range h.Orders {
+			abandoned := svc.CheckoutAbandoned(o)
 			row := views.OrderRow{MessageID: o.MessageID, Date: l.Time(o.CreatedAt), Kind: l.T("kind." + string(o.Kind)),
-				Amount: l.Money(o.Amount), Status: statusText(c, o, now), Phase: phase(o, now), Flags: flagTexts(c, o)}
+				Amount: l.Money(o.Amount), Status: statusText(c, o, abandoned), Phase: phase(o, abandoned), Flags: flagTexts(c, o)}
 			if o.Kind == models.OrderDeposit {
 				row.Amount = l.Money(o.Brings())
 				row.Link = resultURL(o)
-				if o.Status == models.OrderStarted && !abandoned(o, now) {
+				if o.Status == models.OrderStarted && !abandoned {
 					row.Link = "/deposit/checkout?order=" + url.QueryEscape(o.MessageID)
 				}
 			}
@@ -126,37 +127,17 @@ var payoutWords = map[string]string{
 	cashier.PayoutTextCancelled:        "payout.state.cancelled",
 }
 
-// checkoutClock is when a page is rendered and how long a checkout lives
-// (cashier.Service.CheckoutExpiry: CASHIER_CHECKOUT_EXPIRY, 30 minutes unless
-// configured), after which the janitor marks a silent deposit abandoned: until it
-// comes by, a deposit still waiting for its checkout after this long reads as
-// abandoned too, whether or not a cancel ever comes.
-type checkoutClock struct {
-	now  time.Time
-	life time.Duration
-}
-
-// pageTime is svc's time now and its checkouts' life.
-func pageTime(svc *cashier.Service) checkoutClock {
-	return checkoutClock{now: svc.Now(), life: svc.CheckoutExpiry()}
-}
-
-// abandoned reports whether order's checkout was abandoned: the janitor said so
-// (models.OrderAbandoned), or the order is still waiting for its checkout after
-// the checkout can no longer be used, before the janitor came by.
-func abandoned(order models.Order, at checkoutClock) bool {
-	return !order.MovesOut() && order.CheckoutOver(at.now, at.life)
-}
-
 // statusText is order's status in the player's words; a payout's (and a
 // refund's, which moves money the same way) comes from cashier.PayoutStateText,
-// which also reads the bank's transfer state. A checkout abandoned reads as not
-// completed rather than waiting for ever.
-func statusText(c *fiber.Ctx, order models.Order, now checkoutClock) string {
+// which also reads the bank's transfer state. A checkout abandoned
+// (cashier.Service.CheckoutAbandoned: the janitor said so, or its checkout's life
+// is over before the janitor came by) reads as not completed rather than waiting
+// for ever, whether or not a cancel ever comes.
+func statusText(c *fiber.Ctx, order models.Order, abandoned bool) string {
 	if order.MovesOut() {
 		return payoutStateText(c, order)
 	}
-	if abandoned(order, now) {
+	if abandoned {
 		return tr(c, "deposit.status.expired")
 	}
 	if id, ok := statusWords[order.Kind][order.Status]; ok {
@@ -175,9 +156,10 @@ func payoutStateText(c *fiber.Ctx, order models.Order) string {
 }
 
 // phase groups order's status into the explanations its result page shows; an
-// abandoned checkout is over, as a cancelled one is.
-func phase(order models.Order, now checkoutClock) string {
-	if abandoned(order, now) {
+// abandoned checkout (cashier.Service.CheckoutAbandoned) is over, as a cancelled
+// one is.
+func phase(order models.Order, abandoned bool) string {
+	if abandoned {
 		return views.PhaseFailed
 	}
 	switch order.Status {

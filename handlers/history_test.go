@@ -105,7 +105,8 @@ func TestStatusWords(t *testing.T) {
 	} {
 		now := time.Date(2026, 1, 20, 14, 42, 0, 0, time.UTC)
 		o := models.Order{Kind: tt.kind, Status: tt.status, CreatedAt: now.Add(-tt.age)}
-		if got, ph := statusText(c, o, checkoutClock{now, cashier.CheckoutExpiry}), phase(o, checkoutClock{now, cashier.CheckoutExpiry}); got != tt.want || ph != tt.phase {
+		abandoned := o.CheckoutOver(now.Add(-cashier.CheckoutExpiry)) // cashier.Service.CheckoutAbandoned at now
+		if got, ph := statusText(c, o, abandoned), phase(o, abandoned); got != tt.want || ph != tt.phase {
 			t.Errorf("%s %s %s old = %q, %s; want %q, %s", tt.kind, tt.status, tt.age, got, ph, tt.want, tt.phase)
 		}
 	}

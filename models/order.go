@@ -565,13 +565,14 @@ func (o *Order) Window() Money {
 	return Money{Minor: max(o.Amount.Minor, o.WindowMinor), Currency: o.Amount.Currency}
 }
 
-// CheckoutOver reports whether o's checkout ended with no word from Trustly by
-// now: the janitor abandoned it (OrderAbandoned), or it is still created or
-// started life after it was made, when its checkout URL no longer works, before
-// the janitor came by.
-func (o *Order) CheckoutOver(now time.Time, life time.Duration) bool {
+// CheckoutOver reports whether o's checkout ended with no word from Trustly: the
+// janitor abandoned it (OrderAbandoned), or it is still created or started and
+// was made before cutoff, the creation time of the checkouts whose life is over
+// now (cashier's checkoutCutoff), when its checkout URL no longer works, before
+// the janitor came by. SQL says the same with created_at < cutoff.
+func (o *Order) CheckoutOver(cutoff time.Time) bool {
 	silent := o.Status == OrderCreated || o.Status == OrderStarted
-	return o.Status == OrderAbandoned || (silent && now.Sub(o.CreatedAt) > life)
+	return o.Status == OrderAbandoned || (silent && o.CreatedAt.Before(cutoff))
 }
 
 // MovesOut reports whether the order sends money out of a wallet through a
