@@ -217,9 +217,9 @@ func resultURL(order models.Order) string {
 		page = "/accounts/"
 	}
 	if order.Status == models.OrderFailed || order.Status == models.OrderRefusedHeld || order.Status == models.OrderRefusedReturned {
-		return page + "fail?order=" + url.QueryEscape(order.MessageID)
+		return page + "fail" + orderQuery(order)
 	}
-	return page + "success?order=" + url.QueryEscape(order.MessageID)
+	return page + "success" + orderQuery(order)
 }
 
 // depositCheckout shows Trustly's checkout for a started deposit. An order past
@@ -312,12 +312,12 @@ func depositResult(svc *cashier.Service, success bool) fiber.Handler {
 // notifications had not come looked unpaid (TestBackFromResultShowsNoCheckout).
 // The session keeps the newest maxReturned orders' pages.
 func cameBack(c *fiber.Ctx, order models.Order) error {
-	v, page := session(c), c.Path()+"?order="+url.QueryEscape(order.MessageID)
+	v, page := session(c), c.Path()+orderQuery(order)
 	pages := strings.Fields(v.Returned)
 	if len(pages) > 0 && pages[len(pages)-1] == page {
 		return nil
 	}
-	pages = slices.DeleteFunc(pages, func(p string) bool { return strings.HasSuffix(p, "?order="+url.QueryEscape(order.MessageID)) })
+	pages = slices.DeleteFunc(pages, func(p string) bool { return pageOf(p, order) })
 	pages = append(pages, page)
 	v.Returned = strings.Join(pages[max(0, len(pages)-maxReturned):], " ")
 	return saveSession(c, v)
@@ -330,12 +330,21 @@ const maxReturned = 3
 // whether it was.
 func returnedFrom(c *fiber.Ctx, order models.Order) (string, bool) {
 	for _, page := range strings.Fields(session(c).Returned) {
-		if strings.HasSuffix(page, "?order="+url.QueryEscape(order.MessageID)) {
+		if pageOf(page, order) {
 			return page, true
 		}
 	}
 	return "", false
 }
+
+// orderQuery is the query of order's result page as cameBack remembers it:
+// "?order=" and its MessageID, escaped.
+func orderQuery(order models.Order) string { return "?order=" + url.QueryEscape(order.MessageID) }
+
+// pageOf reports whether page, one cameBack remembered, is a result page of
+// order: it ends with order's orderQuery, whichever path it has (the success or
+// the fail page, a deposit's or an account selection's).
+func pageOf(page string, order models.Order) bool { return strings.HasSuffix(page, orderQuery(order)) }
 
 // A result page that waits for an order (a deposit's money, an account chosen
 // with Trustly) says it updates by itself: its script asks for the order's state
