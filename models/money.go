@@ -97,15 +97,19 @@ func ParseDecimal(text, currency string) (Money, error) {
 
 // String is Trustly's decimal text: "250.00", "-3.50".
 func (m Money) String() string {
-	sign, v := "", m.Minor
+	v := m.Minor
+	var buf [24]byte // "-92233720368547758.07" and room to spare
+	b := buf[:0]
 	if v < 0 {
-		sign = "-"
 		if v == math.MinInt64 {
 			return "-92233720368547758.08"
 		}
-		v = -v
+		b, v = append(b, '-'), -v
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+	// strconv rather than fmt.Sprintf: every page writes its amounts through here.
+	b = strconv.AppendInt(b, v/100, 10)
+	b = append(b, '.', byte('0'+v%100/10), byte('0'+v%10))
+	return string(b)
 }
 
 // Display is the amount for people, in one format for every currency: "1 250,00 SEK",

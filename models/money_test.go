@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -56,7 +57,8 @@ func TestMoneyText(t *testing.T) {
 		str, display string
 	}{
 		{25000, "250.00", "250,00\u00a0SEK"}, {-350, "-3.50", "−3,50\u00a0SEK"}, {0, "0.00", "0,00\u00a0SEK"},
-		{123456789, "1234567.89", "1\u00a0234\u00a0567,89\u00a0SEK"},
+		{123456789, "1234567.89", "1\u00a0234\u00a0567,89\u00a0SEK"}, {5, "0.05", "0,05\u00a0SEK"}, {-5, "-0.05", "−0,05\u00a0SEK"},
+		{-100, "-1.00", "−1,00\u00a0SEK"}, {-123456789012, "-1234567890.12", "−1\u00a0234\u00a0567\u00a0890,12\u00a0SEK"},
 	} {
 		m := Money{Minor: tt.minor, Currency: "SEK"}
 		if m.String() != tt.str || m.Display() != tt.display {
@@ -66,6 +68,9 @@ func TestMoneyText(t *testing.T) {
 		if err != nil || back != m {
 			t.Errorf("%d does not round-trip through String: %v %v", tt.minor, back, err)
 		}
+	}
+	if got := (Money{Minor: math.MinInt64}).String(); got != "-92233720368547758.08" {
+		t.Errorf("math.MinInt64: got %q, want %q", got, "-92233720368547758.08")
 	}
 }
 
