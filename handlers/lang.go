@@ -29,9 +29,13 @@ const localizerKey = "handlers.localizer"
 // loc is the request's Localizer, worked out once per request, and again once
 // the signed-in player is known (middleware may ask before requirePlayer ran).
 func loc(c *fiber.Ctx) *lang.Localizer {
+	kept, ok := c.Locals(localizerKey).(localized)
+	if ok && kept.player { // the player's own: nothing more to look up (a page asks ≈ 10 times)
+		return kept.l
+	}
 	player, signedIn := c.Locals(playerKey).(models.Player)
-	if l, ok := c.Locals(localizerKey).(localized); ok && (l.player || !signedIn) {
-		return l.l
+	if ok && !signedIn {
+		return kept.l
 	}
 	code, zone := pageLanguage(c, player, signedIn), time.UTC
 	if signedIn {
