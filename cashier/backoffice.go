@@ -478,6 +478,9 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 		if p.Blocked == blocked {
 			return nil
 		}
+		if refusal := UnblockRefusal(actor, p); !blocked && refusal != nil {
+			return refusal
+		}
 		p.Blocked, changed = blocked, true
 		event := staff.EventPlayerUnblocked
 		if blocked {
@@ -501,6 +504,22 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 	}
 	return p, changed, nil
 }
+
+// UnblockRefusal is why the staff member m may not unblock player p, or nil: p
+// is their own player account (ownAccount), which another member blocked, and
+// lifting a block of one's own account is the conflict of interest that keeps
+// them from deciding their own payouts. SetPlayerBlocked refuses with it and
+// writes nothing; the player's page shows it in place of the unblock form.
+func UnblockRefusal(m staff.Member, p models.Player) *models.Problem {
+	if ownAccount(m, p) {
+		return models.Problemf("", msgOwnAccountUnblock)
+	}
+	return nil
+}
+
+// msgOwnAccountUnblock refuses the unblocking of a member's own player account.
+const msgOwnAccountUnblock = "You cannot unblock this player: it is the player account with your email address. " +
+	"Another member must decide it."
 
 // AddPlayerNote adds a note about a player; notes are never changed or removed.
 func (s *Service) AddPlayerNote(ctx context.Context, by staff.Member, playerID int64, text string) (staff.Note, error) {

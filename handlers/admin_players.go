@@ -59,6 +59,9 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 			DateOfBirth: p.DateOfBirth, EndUserID: p.EndUserID, Created: timeIn(p.CreatedAt, zone), Zone: zone.String(),
 			Wallet: prof.Wallet.Display(), Reserved: prof.Reserved.Display(), Blocked: p.Blocked,
 			CanBlock: staff.Can(m.Role, staff.ActionBlockPlayer)}
+		if refusal := cashier.UnblockRefusal(m, p); refusal != nil {
+			page.UnblockRefused = refusal.Message
+		}
 		for _, a := range prof.Accounts {
 			page.Accounts = append(page.Accounts, views.AccountRow{Label: a.Label(), Source: string(a.Source),
 				Verified: yesNo(a.Verified), Removed: yesNo(a.Removed), Created: timeIn(a.CreatedAt, zone)})

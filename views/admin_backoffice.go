@@ -152,8 +152,11 @@ type AdminPlayerPage struct {
 	Wallet, Reserved                                                                           string
 	Blocked                                                                                    bool
 	CanBlock                                                                                   bool // block, unblock and notes
-	Accounts                                                                                   []AccountRow
-	Orders                                                                                     []TxRow
+	// UnblockRefused is why this member may not unblock the player (their own
+	// account), shown in place of the unblock form; "" when they may.
+	UnblockRefused string
+	Accounts       []AccountRow
+	Orders         []TxRow
 	// MoreOrders is how many of the player's orders Orders holds ("the 50
 	// newest") when they have more, or ""; AllOrders lists them all under Transactions.
 	MoreOrders, AllOrders string
