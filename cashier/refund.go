@@ -1,6 +1,7 @@
 package cashier
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,6 +58,10 @@ const (
 	msgRefundLimit       = "Refunds above %s need a finance member."
 	msgRefundRefused     = "Trustly refused the refund; the money is back in the player's balance."
 	msgRefundForm        = "This refund form is out of date; open the deposit's refund form again."
+	// msgRefundOwnAccount refuses a refund by a member whose email is the
+	// deposit's player's (RefundRefusal).
+	msgRefundOwnAccount = "You cannot refund this deposit: it is of the player account with your email address. " +
+		"Another member must decide it."
 	// msgRefundOperatorTotal is problem.refund_operator_total: the limit, what is
 	// refunded of the deposit already, and what an operator may still refund.
 	msgRefundOperatorTotal = "Refunds of a deposit by operators are limited to %s in all; %s of this deposit is refunded already, so an operator may refund at most %s more."
@@ -88,6 +93,9 @@ type RefundForm struct {
 	// less what is refunded already, and at most Refundable.
 	OperatorLeft models.Money
 	Unlimited    bool // by may refund any amount
+	// Refused is why by may not refund this deposit at all (RefundRefusal: it is
+	// of their own player account), shown in place of the form; "" when they may.
+	Refused string
 	// Token is the MessageID of the refund this form makes, sent back with it
 	// (RefundDepositOnce): a form sent twice (a double click, a browser resending
 	// after a timeout) refunds once.
@@ -123,6 +131,13 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		f.OperatorLeft = models.Money{Minor: min(max(f.OperatorMax.Minor-refunded.Minor, 0), f.Refundable.Minor),
 			Currency: f.Deposit.Amount.Currency}
 		f.Unlimited = staff.Can(m.Role, staff.ActionRefundAny)
+		refusal, err := refundRefusal(tx, m, &f.Deposit)
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			f.Refused = refusal.Message
+		}
 		f.Token, err = refundToken(tx, token)
 		return err
 	})
@@ -130,6 +145,28 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 		return RefundForm{}, refundErr("refund form of deposit", depositID, err)
 	}
 	return f, nil
+}
+
+// RefundRefusal is why the staff member m may not refund a deposit of player p,
+// or nil: p is their own player account (ownAccount). A refund takes the wallet's
+// money to the payer's bank as a payout does, with no approval, and deciding
+// about one's own money is the conflict of interest that keeps a member from
+// approving or denying their own payouts. RefundDeposit refuses with it and
+// writes nothing; the deposit's order page and refund form show it instead.
+func RefundRefusal(m staff.Member, p models.Player) *models.Problem {
+	if ownAccount(m, p) {
+		return models.Problemf("", msgRefundOwnAccount)
+	}
+	return nil
+}
+
+// refundRefusal is RefundRefusal for deposit, its player read in tx.
+func refundRefusal(tx *gorm.DB, m staff.Member, deposit *models.Order) (*models.Problem, error) {
+	var p models.Player
+	if err := tx.Select("id", "email").Where("id = ?", deposit.PlayerID).Limit(1).Find(&p).Error; err != nil {
+		return nil, fmt.Errorf("player %d of deposit %d: %w", deposit.PlayerID, deposit.ID, err)
+	}
+	return RefundRefusal(m, p), nil
 }
 
 // refundedBy is the email of the staff member who made each of refunds, by the
@@ -288,6 +325,9 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 			return nil
 		case prior.ID != 0:
 			return models.Problemf("", msgRefundForm)
+		}
+		if refusal, err := refundRefusal(tx, m, &dep); err != nil || refusal != nil {
+			return cmp.Or(err, error(refusal))
 		}
 		switch {
 		case dep.Status != models.OrderCredited || dep.TrustlyOrderID == "":

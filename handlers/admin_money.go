@@ -48,7 +48,7 @@ func renderRefund(c *fiber.Ctx, f cashier.RefundForm, amount, reason, problem st
 	p := views.AdminRefundPage{AdminChrome: adminChrome(c), Zone: zone.String(), OrderID: strconv.FormatInt(f.Deposit.ID, 10),
 		Player: "#" + strconv.FormatInt(f.Deposit.PlayerID, 10), Deposited: f.Deposit.Amount.Display(),
 		State: statusLabel(f.Deposit.Status), StateCode: string(f.Deposit.Status), Refundable: f.Refundable.Display(),
-		CanRefund: f.Refundable.Positive(), Amount: amount, Reason: reason, Problem: problem, Token: f.Token,
+		CanRefund: f.Refundable.Positive() && f.Refused == "", Refused: f.Refused, Amount: amount, Reason: reason, Problem: problem, Token: f.Token,
 		RefundedInFull: f.Deposit.Status == models.OrderCredited && !f.Refundable.Positive() && len(f.Refunds) > 0}
 	if m, ok := f.Deposit.Credited(); ok && m != f.Deposit.Amount {
 		p.Credited = m.Display()

@@ -64,7 +64,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			page.Credited = booked.Display()
 		}
 		if o.Kind == models.OrderDeposit && o.Status == models.OrderCredited && staff.Can(m.Role, staff.ActionRefund) {
-			if !d.RefundableRead || d.Refundable.Minor > 0 {
+			if refusal := cashier.RefundRefusal(m, d.Player); refusal != nil {
+				page.CannotRefund = refusal.Message
+			} else if !d.RefundableRead || d.Refundable.Minor > 0 {
 				page.RefundURL = orderPath(o.ID) + "/refund"
 			} else {
 				page.RefundedInFull = true

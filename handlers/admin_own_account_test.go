@@ -55,3 +55,58 @@ func TestUnblockOwnAccount(t *testing.T) {
 }
 
 const msgOwnAccountUnblockForTest = "You cannot unblock this player: it is the player account with your email address. Another member must decide it."
+
+// TestRefundOwnDeposit: a member may not refund a deposit of their own player
+// account (the same email): a refund moves the wallet's money to the payer's bank
+// as a payout does, which they may not approve, and it passes no approval. The
+// deposit's order page and refund page show the sentence in place of the link and
+// the form; the form sent by hand is refused (422) with it, no refund made and
+// nothing reserved or audited. Another member refunds it as before.
+func TestRefundOwnDeposit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) { s.Cashier.DB = db }})
+		_, player, _ := funded(t, lv, "fin@example.com", "500")
+		var deposit models.Order
+		if err := lv.DB.Where("player_id = ? AND kind = ?", player.ID, models.OrderDeposit).Take(&deposit).Error; err != nil {
+			t.Fatal(err)
+		}
+		own, _ := lv.staffSignedIn("Fin@Example.com", staff.RoleFinance)
+		other, _ := lv.staffSignedIn("other@example.com", staff.RoleFinance)
+		own.staffReauth(testPassword, "")
+		other.staffReauth(testPassword, "")
+
+		order := own.get(orderPath(deposit.ID)).wantStatus(http.StatusOK)
+		if order.has("order-refund") || !order.has("order-refund-refused") || order.text("order-refund-refused") != msgOwnDepositRefundForTest {
+			t.Errorf("own deposit's order page: refund link %t, refusal shown %t; want no link and %q",
+				order.has("order-refund"), order.has("order-refund-refused"), msgOwnDepositRefundForTest)
+		}
+		form := own.get(refundPath(deposit.ID)).wantStatus(http.StatusOK)
+		if form.has("refund-form") || !form.has("refund-refused") || form.text("refund-refused") != msgOwnDepositRefundForTest {
+			t.Errorf("own deposit's refund page: form %t, refusal shown %t; want no form and %q",
+				form.has("refund-form"), form.has("refund-refused"), msgOwnDepositRefundForTest)
+		}
+		token := other.get(refundPath(deposit.ID)).value("refund-token")
+		res := own.submit(refundPath(deposit.ID), url.Values{"amount": {"500"}, "reason": {"mine"}, "token": {token}}).
+			wantStatus(http.StatusUnprocessableEntity)
+		if !res.has("refund-problem") || res.text("refund-problem") != msgOwnDepositRefundForTest {
+			t.Errorf("own deposit refunded by hand: problem shown %t; want %q", res.has("refund-problem"), msgOwnDepositRefundForTest)
+		}
+		refunds := func() int64 {
+			return lv.countRows(&models.Order{}, "parent_id = ? AND kind = ?", deposit.ID, models.OrderRefund)
+		}
+		if n, a := refunds(), lv.countRows(&staff.Audit{}, "event = ?", staff.EventRefund); n != 0 || a != 0 {
+			t.Errorf("own deposit refunded by hand: %d refunds, %d audit rows; want none", n, a)
+		}
+
+		if page := other.get(orderPath(deposit.ID)); !page.has("order-refund") || page.has("order-refund-refused") {
+			t.Error("another member's order page: want the refund link and no refusal")
+		}
+		other.submit(refundPath(deposit.ID), url.Values{"amount": {"500"}, "reason": {"asked by the player"}, "token": {token}}).
+			wantRedirect(refundPath(deposit.ID))
+		if n := refunds(); n != 1 {
+			t.Errorf("refunded by another member: %d refunds; want one", n)
+		}
+	})
+}
+
+const msgOwnDepositRefundForTest = "You cannot refund this deposit: it is of the player account with your email address. Another member must decide it."

@@ -92,6 +92,9 @@ type AdminOrderPage struct {
 	// RefundedInFull: a credited deposit whose refunds took all of it, for a member
 	// who may refund (RefundURL is "" then).
 	RefundedInFull bool
+	// CannotRefund is why the member may not refund this credited deposit (their
+	// own player account's), shown in place of the refund link; "" when they may.
+	CannotRefund string
 	// A refused-held deposit with no return open: its held credit (ReturnAmount,
 	// "" when no return is offered) may be returned to the payer with the form's
 	// token (cashier.HeldReturnForm.Token), and the reason sent before a

@@ -12,7 +12,10 @@ type AdminRefundPage struct {
 	StateCode  string // its code: "credited"
 	Refundable string // what may still be refunded: "600,00 SEK"
 	Limit      string // "Operators may refund up to 1 000,00 SEK of a deposit in all; 600,00 SEK more of this one." or ""
-	CanRefund  bool   // credited, something left to refund
+	CanRefund  bool   // credited, something left to refund, and the member may
+	// Refused is why the member may not refund this deposit (their own player
+	// account's), shown in place of the form; "" when they may.
+	Refused string
 	// RefundedInFull: credited, and its refunds take all of it (as the order
 	// page's AdminOrderPage.RefundedInFull).
 	RefundedInFull bool
