@@ -521,6 +521,24 @@ func UnblockRefusal(m staff.Member, p models.Player) *models.Problem {
 const msgOwnAccountUnblock = "You cannot unblock this player: it is the player account with your email address. " +
 	"Another member must decide it."
 
+// ResolveRefusal is why the staff member m may not resolve a flag about player
+// p (a flagged order of theirs, a flagged deposit-limit raise), or nil: p is
+// their own player account (ownAccount). A flag asks another pair of eyes to
+// look; resolving one's own is the conflict of interest that keeps a member
+// from deciding their own payouts. The resolutions refuse with it and write
+// nothing; the order page and the flagged list show it in place of the forms.
+func ResolveRefusal(m staff.Member, p models.Player) *models.Problem {
+	if ownAccount(m, p) {
+		return models.Problemf("", msgOwnAccountResolve)
+	}
+	return nil
+}
+
+// msgOwnAccountResolve refuses the resolution of a flag about a member's own
+// player account.
+const msgOwnAccountResolve = "You cannot resolve this flag: it is about the player account with your email address. " +
+	"Another member must resolve it."
+
 // AddPlayerNote adds a note about a player; notes are never changed or removed.
 func (s *Service) AddPlayerNote(ctx context.Context, by staff.Member, playerID int64, text string) (staff.Note, error) {
 	text = strings.TrimSpace(text)
@@ -717,6 +735,13 @@ func (s *Service) resolve(ctx context.Context, by staff.Member, note string, fin
 		playerID, err := find(tx, &r)
 		if err != nil {
 			return err
+		}
+		var player models.Player
+		if err := tx.Select("id", "email").Where("id = ?", playerID).Limit(1).Find(&player).Error; err != nil {
+			return fmt.Errorf("player %d: %w", playerID, err)
+		}
+		if refusal := ResolveRefusal(actor, player); refusal != nil {
+			return refusal
 		}
 		now := s.now().UTC()
 		r.Note, r.StaffID, r.StaffEmail, r.At = note, actor.ID, actor.Email, now

@@ -43,6 +43,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			Created: timeIn(o.CreatedAt, zone), Reason: o.Reason, Zone: zone.String(), Unresolved: d.Unresolved,
 			CanDecide:  o.Status == models.OrderAwaitingApproval && staff.Can(m.Role, staff.ActionDecidePayout),
 			CanResolve: d.Unresolved && staff.Can(m.Role, staff.ActionResolveFlag)}
+		if refusal := cashier.ResolveRefusal(m, d.Player); page.CanResolve && refusal != nil {
+			page.CanResolve, page.CannotResolve = false, refusal.Message
+		}
 		if o.Status == models.OrderAwaitingApproval {
 			page.TwoPerson = svc.NeedsTwoApprovals(o)
 			page.FirstApproval = firstApproval(d.Approvers)
@@ -193,7 +196,11 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 			page.Notifications = append(page.Notifications, notificationRow(n, true, zone))
 		}
 		for _, r := range list.Raises {
-			page.Raises = append(page.Raises, limitChangeRow(r.Change, r.PlayerEmail, nil, svc.Now(), zone))
+			row := limitChangeRow(r.Change, r.PlayerEmail, nil, svc.Now(), zone)
+			if refusal := cashier.ResolveRefusal(m, models.Player{ID: r.PlayerID, Email: r.PlayerEmail}); refusal != nil {
+				row.CannotResolve = refusal.Message
+			}
+			page.Raises = append(page.Raises, row)
 		}
 		shown := "the " + strconv.Itoa(cashier.FlaggedShown) + " newest"
 		if list.MoreRaises {

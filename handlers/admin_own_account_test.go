@@ -3,8 +3,11 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
+	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -110,3 +113,67 @@ func TestRefundOwnDeposit(t *testing.T) {
 }
 
 const msgOwnDepositRefundForTest = "You cannot refund this deposit: it is of the player account with your email address. Another member must decide it."
+
+// TestResolveOwnFlags: a member may not resolve the flags of an order of their own
+// player account, nor a flagged deposit-limit raise of it: a flag asks another
+// pair of eyes to look (a bank account in another's name, a lookalike, a raise
+// above the market's policy). The order page and the flagged list show the
+// sentence in place of the forms; the forms sent by hand are refused (422) with
+// it, nothing resolved or audited. Another member resolves them as before.
+func TestResolveOwnFlags(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		player := ta.player("op@example.com")
+		op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+		other, _ := ta.staffSignedIn("other@example.com", staff.RoleOperator)
+
+		storetest.SeedOrders(t, ta.DB, "f-", 1, 1, 0)
+		var order models.Order
+		ta.DB.Where("message_id = ?", "f-1").Take(&order)
+		ta.DB.Model(&order).Updates(map[string]any{"player_id": player.ID, "flag": "account holder is not the player"})
+		now := time.Now().UTC()
+		raise := limits.Change{PlayerID: player.ID, Currency: "SEK", Period: limits.Month, AmountMinor: 2000000,
+			RequestedAt: now, EffectiveAt: now.Add(24 * time.Hour), Flag: "monthly limit raised to 20 000 SEK"}
+		if err := ta.DB.Create(&raise).Error; err != nil {
+			t.Fatal(err)
+		}
+		resolutions := func() int64 {
+			var n int64
+			ta.DB.Model(&staff.Resolution{}).Count(&n)
+			return n
+		}
+
+		page := op.get(orderPath(order.ID)).wantStatus(http.StatusOK)
+		if page.has("resolve-form") || !page.has("resolve-refused") || page.text("resolve-refused") != msgOwnFlagForTest {
+			t.Errorf("own order's page: resolve form %t, refusal shown %t; want no form and %q",
+				page.has("resolve-form"), page.has("resolve-refused"), msgOwnFlagForTest)
+		}
+		flagged := op.get(flaggedPath).wantStatus(http.StatusOK)
+		if flagged.has("limit-change-resolve-form") || !flagged.has("limit-change-resolve-refused") ||
+			flagged.text("limit-change-resolve-refused") != msgOwnFlagForTest {
+			t.Errorf("flagged list, own raise: resolve form %t, refusal shown %t; want no form and %q",
+				flagged.has("limit-change-resolve-form"), flagged.has("limit-change-resolve-refused"), msgOwnFlagForTest)
+		}
+		for _, path := range []string{orderPath(order.ID) + "/resolve", "/admin/limit-changes/" + strconv.FormatInt(raise.ID, 10) + "/resolve"} {
+			res := op.submit(path, url.Values{"note": {"looked at it myself"}}).wantStatus(http.StatusUnprocessableEntity)
+			if !res.has("flash") || res.text("flash") != msgOwnFlagForTest {
+				t.Errorf("POST %s on own account: want %q", path, msgOwnFlagForTest)
+			}
+		}
+		if n, a := resolutions(), ta.countRows(&staff.Audit{}, "event = ?", staff.EventFlagResolved); n != 0 || a != 0 {
+			t.Errorf("own flags resolved by hand: %d resolutions, %d audit rows; want none", n, a)
+		}
+
+		if !other.get(orderPath(order.ID)).has("resolve-form") || !other.get(flaggedPath).has("limit-change-resolve-form") {
+			t.Error("another member: want the resolve forms")
+		}
+		other.submit(orderPath(order.ID)+"/resolve", url.Values{"note": {"the account is the player's spouse's"}}).wantRedirect(orderPath(order.ID))
+		other.submit("/admin/limit-changes/"+strconv.FormatInt(raise.ID, 10)+"/resolve", url.Values{"note": {"affordability checked"}}).
+			wantRedirect(flaggedPath)
+		if n := resolutions(); n != 2 {
+			t.Errorf("resolved by another member: %d resolutions; want two", n)
+		}
+	})
+}
+
+const msgOwnFlagForTest = "You cannot resolve this flag: it is about the player account with your email address. Another member must resolve it."

@@ -92,6 +92,10 @@ type AdminOrderPage struct {
 	// RefundedInFull: a credited deposit whose refunds took all of it, for a member
 	// who may refund (RefundURL is "" then).
 	RefundedInFull bool
+	// CannotResolve is why the member, who may resolve flags, may not resolve this
+	// order's (their own player account's), shown in place of the form; "" when
+	// they may (CanResolve).
+	CannotResolve string
 	// CannotRefund is why the member may not refund this credited deposit (their
 	// own player account's), shown in place of the refund link; "" when they may.
 	CannotRefund string
@@ -191,6 +195,9 @@ type AdminLimitChangeRow struct {
 	Period, Amount, Previous             string
 	Requested, Effective, Flag, Resolved string // Resolved: "who at when (zone): note", "" for none
 	Pending                              bool   // not in effect yet
+	// CannotResolve is why the member may not resolve this flagged raise (it is
+	// their own player account's), shown in place of the form; "" when they may.
+	CannotResolve string
 }
 
 // AccountRow is one of the player's bank accounts.
