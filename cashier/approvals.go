@@ -144,17 +144,16 @@ func otherOrders(latest []models.Order, id int64, n int) []models.Order {
 	return out
 }
 
-// approvalsOf returns the approvals of the payouts orderIDs so far, by order, and
-// the staff members who gave them, by id: two statements however many payouts.
+// approvalsOf returns the approvals of the payouts orderIDs so far that count
+// (approvalCounts), by order, and the staff members who gave them, by id: two
+// statements however many payouts.
 func approvalsOf(db *gorm.DB, orderIDs []int64) (map[int64][]staff.Approval, map[int64]staff.Member, error) {
 	var rows []staff.Approval
 	if err := db.Where("order_id IN ?", orderIDs).Order("id").Find(&rows).Error; err != nil {
 		return nil, nil, fmt.Errorf("approvals of %d payouts: %w", len(orderIDs), err)
 	}
-	byOrder := map[int64][]staff.Approval{}
 	var staffIDs []int64
 	for _, a := range rows {
-		byOrder[a.OrderID] = append(byOrder[a.OrderID], a)
 		if !slices.Contains(staffIDs, a.StaffID) {
 			staffIDs = append(staffIDs, a.StaffID)
 		}
@@ -163,7 +162,35 @@ func approvalsOf(db *gorm.DB, orderIDs []int64) (map[int64][]staff.Approval, map
 	if err != nil {
 		return nil, nil, fmt.Errorf("approvers of %d payouts: %w", len(orderIDs), err)
 	}
+	byOrder := map[int64][]staff.Approval{}
+	for _, a := range rows {
+		if m, ok := members[a.StaffID]; ok && approvalCounts(m) {
+			byOrder[a.OrderID] = append(byOrder[a.OrderID], a)
+		} else {
+			delete(members, a.StaffID)
+		}
+	}
 	return byOrder, members, nil
+}
+
+// approvalCounts reports whether an approval the staff member m gave still
+// counts as one of a payout's two: while m may decide payouts, enabled and with a
+// role that may. A member disabled since, or made a viewer, has no say any more,
+// and their approval waiting beside a payout is no longer one of two people's;
+// it counts again if they may decide again.
+func approvalCounts(m staff.Member) bool {
+	return !m.Disabled && staff.Can(m.Role, staff.ActionDecidePayout)
+}
+
+// decidingRoles are the roles that may decide payouts.
+func decidingRoles() []staff.Role {
+	var out []staff.Role
+	for _, r := range staff.Roles {
+		if staff.Can(r, staff.ActionDecidePayout) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // membersByID reads the staff members ids names, by id, in one statement (none
@@ -184,11 +211,12 @@ func membersByID(db *gorm.DB, ids []int64) (map[int64]staff.Member, error) {
 }
 
 // approvers are the staff members who approved the payout orderID so far, which
-// one that needs two approvals keeps while it waits for the second.
+// one that needs two approvals keeps while it waits for the second, and whose
+// approvals count (approvalCounts).
 func approvers(tx *gorm.DB, orderID int64) ([]staff.Member, error) {
 	var out []staff.Member
 	err := tx.Where("id IN (?)", tx.Model(&staff.Approval{}).Select("staff_id").Where("order_id = ?", orderID)).
-		Order("id").Find(&out).Error
+		Where("disabled = ? AND role IN ?", false, decidingRoles()).Order("id").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("approvals of order %d: %w", orderID, err)
 	}
@@ -307,9 +335,11 @@ func (s *Service) approvalRefusal(tx *gorm.DB, m staff.Member, o models.Order, n
 	}
 	var prior []staff.Approval
 	if s.NeedsTwoApprovals(o) {
-		if err := tx.Where("order_id = ?", o.ID).Find(&prior).Error; err != nil {
-			return nil, nil, fmt.Errorf("approvals of payout %d: %w", o.ID, err)
+		byOrder, _, err := approvalsOf(tx, []int64{o.ID})
+		if err != nil {
+			return nil, nil, err
 		}
+		prior = byOrder[o.ID]
 	}
 	others := make([]int64, 0, len(prior))
 	for _, a := range prior {

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/limits"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -177,3 +179,38 @@ func TestResolveOwnFlags(t *testing.T) {
 }
 
 const msgOwnFlagForTest = "You cannot resolve this flag: it is about the player account with your email address. Another member must resolve it."
+
+// TestFirstApproverRevokedNotShown: the approvals queue and the payout's order
+// page name the first of two approvals only while it counts: once its member is
+// disabled they say the payout needs two approvals with none given, as the
+// service counts it (cashier's TestPayoutFirstApproverRevoked).
+func TestFirstApproverRevokedNotShown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1"}, Setup: func(s *testSetup) {
+			s.Cashier.DB = db
+			s.Cashier.Config.Limits = map[string]cashier.Limits{"SEK": twoPersonLimits()}
+		}})
+		anna, _, acc := funded(t, lv, "anna@example.com", "20000")
+		id := requestPayout(t, anna, "12000", acc.ID)
+		lv.waitPayout(id, models.OrderAwaitingApproval, nil)
+		bossM := lv.staff("boss@example.com", staff.RoleOwner)
+		a, aM := lv.staffSignedIn("a@example.com", staff.RoleOperator)
+		b, _ := lv.staffSignedIn("b@example.com", staff.RoleOperator)
+		a.staffReauth(testPassword, "")
+		a.submit(approvePath(id), url.Values{"reason": {"looked"}}).wantRedirect(approvalsPath)
+		shown := func(want string) {
+			t.Helper()
+			if got := b.get(approvalsPath).text("approval-two-person"); got != want {
+				t.Errorf("queue: %q; want %q", got, want)
+			}
+			if got := b.get(orderPath(id)).text("order-two-person"); got != want {
+				t.Errorf("order page: %q; want %q", got, want)
+			}
+		}
+		shown("Needs two approvals: approved once, by a@example.com.")
+		if _, err := lv.Svc.SetStaffDisabled(context.Background(), bossM, aM.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		shown("Needs two approvals.")
+	})
+}

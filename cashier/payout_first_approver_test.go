@@ -1,0 +1,82 @@
+package cashier_test
+
+import (
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"gorm.io/gorm"
+)
+
+// TestPayoutFirstApproverRevoked: the first of two approvals counts only while
+// its member may still decide payouts. A member disabled since (their sessions
+// ended, they may do nothing), or whose role was lowered to viewer, is no longer
+// one of the two: the next approval is the first again and the payout waits for
+// another member, where it was sent on one approval of someone still allowed.
+// Once the member may decide again, their approval counts again.
+func TestPayoutFirstApproverRevoked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		boss := e.staff(staff.RoleOwner)
+		a, b, c := e.staff(staff.RoleOperator), e.staff(staff.RoleOperator), e.staff(staff.RoleOperator)
+		p := e.player("SE")
+		account := e.deposit(p, 20000)
+		var payouts []models.Order
+		for range 2 {
+			o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
+			if err != nil || !e.svc.NeedsTwoApprovals(o) {
+				t.Fatalf("request: %+v, %v; want a payout that needs two approvals", o, err)
+			}
+			payouts = append(payouts, o)
+		}
+		disabled, demoted := payouts[0], payouts[1]
+		for _, o := range payouts {
+			if _, err := e.svc.ApprovePayout(e.ctx, a, o.ID, "checked"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.svc.SetStaffDisabled(e.ctx, boss, a.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		waits := func(o models.Order, who string) {
+			t.Helper()
+			got := e.reload(o)
+			var first int64
+			db.Model(&staff.Audit{}).Where("order_id = ? AND event = ?", o.ID, staff.EventPayoutFirstVote).Count(&first)
+			if got.Status != models.OrderAwaitingApproval || got.ApprovedAt != nil || first != 2 {
+				t.Errorf("%s: payout %d %s, %d first approvals audited; want it waiting, the approval audited as a first one",
+					who, o.ID, got.Status, first)
+			}
+		}
+		if _, err := e.svc.ApprovePayout(e.ctx, b, disabled.ID, "checked too"); err != nil {
+			t.Fatal(err)
+		}
+		waits(disabled, "approved after the first approver was disabled")
+		if o, err := e.svc.ApprovePayout(e.ctx, c, disabled.ID, "checked as well"); err != nil || o.ApprovedAt == nil {
+			t.Errorf("a third member's approval: %+v, %v; want it sent", o.Status, err)
+		}
+
+		if _, err := e.svc.SetStaffDisabled(e.ctx, boss, a.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetStaffRole(e.ctx, boss, a.ID, staff.RoleViewer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ApprovePayout(e.ctx, b, demoted.ID, "checked too"); err != nil {
+			t.Fatal(err)
+		}
+		waits(demoted, "approved after the first approver became a viewer")
+		if _, err := e.svc.SetStaffRole(e.ctx, boss, a.ID, staff.RoleOperator); err != nil {
+			t.Fatal(err)
+		}
+		// b approved while a's approval did not count, so b's is the first; a's
+		// counts again now, so a third approval would be by a or b: refused.
+		_, err := e.svc.ApprovePayout(e.ctx, b, demoted.ID, "again")
+		wantProblem(t, err, "You have approved this payout already")
+	})
+}
