@@ -277,6 +277,13 @@ const (
 		"approval created your staff account in the last 24 hours. Another member must approve it."
 	msgApproverCreated = "You cannot give the second approval of this payout: you created the staff account of the " +
 		"staff member who gave the first approval in the last 24 hours. Another member must approve it."
+	// msgApproverEnabledBy and msgApproverEnabled refuse it to a member whose
+	// account the first approver enabled shortly before, or who enabled the first
+	// approver's (takenOver).
+	msgApproverEnabledBy = "You cannot give the second approval of this payout: the staff member who gave the first " +
+		"approval enabled your staff account in the last 24 hours. Another member must approve it."
+	msgApproverEnabled = "You cannot give the second approval of this payout: you enabled the staff account of the " +
+		"staff member who gave the first approval in the last 24 hours. Another member must approve it."
 	// msgOwnAccount refuses any approval by a member whose email is the player's
 	// (ownAccount).
 	msgOwnAccount = "You cannot approve this payout: it is to the player account with your email address. " +
@@ -391,6 +398,10 @@ func takeoverRefusal(m staff.Member, c staff.Audit) *models.Problem {
 		return models.Problemf("", msgApproverCreated)
 	case c.Event == staff.EventStaffCreated:
 		return models.Problemf("", msgApproverCreatedBy)
+	case c.Event == staff.EventStaffEnabled && byM:
+		return models.Problemf("", msgApproverEnabled)
+	case c.Event == staff.EventStaffEnabled:
+		return models.Problemf("", msgApproverEnabledBy)
 	case byM:
 		return models.Problemf("", msgApproverTookOver)
 	}
@@ -430,4 +441,9 @@ func takenOver(tx *gorm.DB, m staff.Member, first []int64, now time.Time) (chang
 // takeoverEvents are the audit events after which their author knows the
 // subject's credentials (takenOver): the account's creation, with the password
 // its author typed, and the two resets.
-var takeoverEvents = []staff.Event{staff.EventStaffCreated, staff.EventPasswordReset, staff.EventTOTPReset}
+//
+// Enabling an account is one too: a reset made while the subject was disabled is
+// a day old by the time they can sign in and notice it, so the day counts from
+// the enabling as well (an owner resets a disabled member, waits the day out,
+// enables them and signs in as them).
+var takeoverEvents = []staff.Event{staff.EventStaffCreated, staff.EventPasswordReset, staff.EventTOTPReset, staff.EventStaffEnabled}

@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -78,5 +79,65 @@ func TestPayoutFirstApproverRevoked(t *testing.T) {
 		// counts again now, so a third approval would be by a or b: refused.
 		_, err := e.svc.ApprovePayout(e.ctx, b, demoted.ID, "again")
 		wantProblem(t, err, "You have approved this payout already")
+	})
+}
+
+// TestPayoutTwoPersonResetWhileDisabled: the day a reset of credentials keeps its
+// author and its subject from being the two approvers of a payout is the day in
+// which the subject could come back and notice. An owner who resets a disabled
+// member's password (who can notice nothing), waits the day out, enables them and
+// signs in as them is one person: enabling an account counts as the resets do,
+// for 24 hours, in either direction; then the member approves as before.
+func TestPayoutTwoPersonResetWhileDisabled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		l := e.cfg.Limits["SEK"]
+		l.TwoPersonAbove = models.Money{Minor: 700000, Currency: "SEK"}
+		e.cfg.Limits["SEK"] = l
+		e.svc = e.service(nil)
+		boss, b := e.staff(staff.RoleOwner), e.staff(staff.RoleOperator)
+		p := e.player("SE")
+		account := e.deposit(p, 20000)
+		var payouts []models.Order
+		for range 2 {
+			o, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 8000))
+			if err != nil || !e.svc.NeedsTwoApprovals(o) {
+				t.Fatalf("request: %+v, %v; want a payout that needs two approvals", o, err)
+			}
+			payouts = append(payouts, o)
+		}
+		forward, reverse := payouts[0], payouts[1]
+		if _, err := e.svc.SetStaffDisabled(e.ctx, boss, b.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetStaffPassword(e.ctx, boss, b.ID, "a temporary one 1"); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(25 * time.Hour)
+		if _, err := e.svc.SetStaffDisabled(e.ctx, boss, b.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ChangeStaffPassword(e.ctx, b, "a temporary one 1", "", "b's own password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ApprovePayout(e.ctx, boss, forward.ID, "checked"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.ApprovePayout(e.ctx, b, forward.ID, "checked too")
+		wantProblem(t, err, "You cannot give the second approval of this payout: the staff member who gave the first "+
+			"approval enabled your staff account in the last 24 hours.")
+		if _, err := e.svc.ApprovePayout(e.ctx, b, reverse.ID, "checked"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.ApprovePayout(e.ctx, boss, reverse.ID, "checked too")
+		wantProblem(t, err, "You cannot give the second approval of this payout: you enabled the staff account of the "+
+			"staff member who gave the first approval in the last 24 hours.")
+		if n := e.apiCalls("AccountPayout"); n != 0 {
+			t.Fatalf("%d AccountPayout calls after refused approvals; want 0", n)
+		}
+		e.clock.Advance(24 * time.Hour)
+		if got, err := e.svc.ApprovePayout(e.ctx, b, forward.ID, "checked too"); err != nil || got.SentAt == nil {
+			t.Errorf("approval a day after the enabling: %+v, %v; want sent", got.Status, err)
+		}
 	})
 }
