@@ -1,7 +1,6 @@
 package cashier
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -326,8 +325,12 @@ func (s *Service) reserveRefund(ctx context.Context, by staff.Member, depositID 
 		case prior.ID != 0:
 			return models.Problemf("", msgRefundForm)
 		}
-		if refusal, err := refundRefusal(tx, m, &dep); err != nil || refusal != nil {
-			return cmp.Or(err, error(refusal))
+		refusal, err := refundRefusal(tx, m, &dep)
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			return refusal
 		}
 		switch {
 		case dep.Status != models.OrderCredited || dep.TrustlyOrderID == "":
