@@ -668,6 +668,14 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	if len(refunds) == 0 {
 		return ok, false, nil
 	}
+	if d, isCredit := n.Data.(*trustly.TransferData); isCredit {
+		switch own, err := depositsOwnCredit(tx, deposit, d); {
+		case err != nil:
+			return ok, false, err
+		case own:
+			return ok, false, nil // applyDeposit flags it as a second credit
+		}
+	}
 	refund := pickRefund(refunds, n.Method, amount, currency)
 	if n.Method == trustly.MethodPayoutConfirmation && (refund == nil || !sameAmount(refund, amount, currency)) {
 		// A released refund of its amount fits better than none, or than the one
@@ -708,6 +716,37 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	// Debug: HandleNotification's "notification applied" is the event's info line.
 	rlog.Debug("refund notification applied", "status", refund.Status)
 	return a, true, nil
+}
+
+// depositsOwnCredit reports whether credit d, under deposit's orderid, is the
+// deposit's own rather than one of its refunds coming back: Trustly timestamped it
+// no later than the deposit's first credit notification (the one booked, or
+// held), such as that very credit sent again under a new notificationid.
+// A refund is made only once that credit is in, so its credit is a later event at
+// Trustly, and both timestamps are Trustly's. A credit timestamped later cannot be
+// told from a refund coming back: Trustly names only the deposit in both. A
+// deposit whose credit notification is not stored, or whose timestamp cannot be
+// read, decides nothing here.
+func depositsOwnCredit(tx *gorm.DB, deposit *models.Order, d *trustly.TransferData) (bool, error) {
+	var row models.Notification
+	// The oldest: d's own row, stored before it is applied, comes after it.
+	if err := tx.Where("order_id = ? AND method = ?", deposit.ID, trustly.MethodCredit).Order("id").Limit(1).Find(&row).Error; err != nil {
+		return false, fmt.Errorf("credit of deposit %d: %w", deposit.ID, err)
+	}
+	if row.ID == 0 {
+		return false, nil
+	}
+	booked, err := trustly.DecodeNotification([]byte(row.Raw)) // verified when it came
+	if err != nil {
+		return false, nil
+	}
+	own, ok := booked.Data.(*trustly.TransferData)
+	if !ok {
+		return false, nil
+	}
+	at, err1 := trustly.ParseTimestamp(own.Timestamp)
+	came, err2 := trustly.ParseTimestamp(d.Timestamp)
+	return err1 == nil && err2 == nil && !came.After(at), nil
 }
 
 // pickRefund finds the refund a notification (method, amount, currency) under the
