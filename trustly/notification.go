@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	iso4217 "golang.org/x/text/currency"
 )
@@ -273,6 +274,7 @@ var formats = map[string]struct {
 	"amount":         {positiveDecimal, "a positive decimal such as 100.00"},
 	"currency":       {isoCurrency, "an ISO 4217 currency code"},
 	"timestamp":      {timestamp, "a timestamp such as 2010-01-20 14:42:04.675645+01"},
+	"accountid":      {accountID, "text without control characters or spaces at its ends"},
 	"verified":       {flag, `"0" or "1"`},
 	"abort":          {flag, `"0" or "1"`},
 }
@@ -323,6 +325,24 @@ func timestamp(s string) bool {
 }
 
 func flag(s string) bool { return s == "0" || s == "1" }
+
+// accountID reports whether s may be an accountid we keep and send back as a
+// payout's AccountID: Trustly's are digits (API.md §5.1), but some integrations
+// send other text, so any printable text is taken, without whitespace at its
+// ends and with no control or format character (a NUL, which PostgreSQL cannot
+// keep, a newline, a right-to-left override, a zero-width space) nor any space
+// but U+0020 inside.
+func accountID(s string) bool {
+	if s == "" || s != strings.TrimSpace(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
 
 // checkData checks d against method's schema: every required key present and not
 // empty, no key a known method does not have, attributes an object, every other

@@ -80,8 +80,10 @@ func (c *Client) RegisterAccount(ctx context.Context, p RegisterAccountParams) (
 	if err != nil {
 		return RegisterAccountResult{}, err
 	}
-	if err := r.need("accountid"); err != nil {
-		return RegisterAccountResult{}, fmt.Errorf("%s result: %w", method, err)
+	r.need("accountid")
+	r.check("accountid", accountID, "text without control characters or spaces at its ends")
+	if r.err != nil {
+		return RegisterAccountResult{}, fmt.Errorf("%s result: %w", method, r.err)
 	}
 	out := RegisterAccountResult{AccountID: r.str("accountid"), ClearingHouse: r.str("clearinghouse"),
 		Bank: r.str("bank"), Descriptor: r.str("descriptor")}

@@ -1,0 +1,85 @@
+package cashier_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// badAccountIDs are accountids signed by Trustly's key that must not be kept: a
+// payout sends a saved account's accountid back as its AccountID, and staff see
+// it. A NUL, which PostgreSQL cannot keep, left the account notification never
+// answered there, and was saved on SQLite.
+var badAccountIDs = []string{" ", "2853579240 ", "\t2853579240", "2853\x00579240", "2853\n579240", "2853\u202e579240"}
+
+// TestAccountNotificationAccountIDRefused: an account notification for a
+// deposit whose accountid is blank, has whitespace at an end or a control or
+// format character is refused as not fitting Trustly's format
+// (ErrBadNotification, 400), on PostgreSQL as on SQLite, and saves nothing; the
+// player's payout accounts are the deposit's own only.
+func TestAccountNotificationAccountIDRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		good := e.deposit(p, 100)
+		dep := e.lastDeposit(p)
+		for _, id := range badAccountIDs {
+			raw := e.forge(trustly.MethodAccount, dep, p, map[string]any{"accountid": id, "verified": "1",
+				"attributes": map[string]any{"bank": "Handelsbanken"}})
+			if _, err := e.svc.HandleNotification(e.ctx, raw); !errors.Is(err, cashier.ErrBadNotification) {
+				t.Errorf("accountid %q: %v; want ErrBadNotification", id, err)
+			}
+		}
+		var accounts []models.BankAccount
+		if err := db.Where("player_id = ?", p.ID).Find(&accounts).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(accounts) != 1 || accounts[0].AccountID != good.AccountID {
+			t.Errorf("accounts %+v; want the deposit's own only", accounts)
+		}
+	})
+}
+
+// TestRegisterAccountAccountIDRefused: a RegisterAccount answer, signed with
+// Trustly's key, whose accountid is blank, has whitespace at an end or a
+// control or format character is one the cashier cannot use: the player is told
+// the account could not be added (problem.account_failed), and nothing is saved
+// to pay out to.
+func TestRegisterAccountAccountIDRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		for _, id := range badAccountIDs {
+			svc := e.rewriting(func(body []byte) []byte {
+				m, err := trustly.ParseMessage(body)
+				if err != nil || m.Kind != trustly.KindResult || m.Method != "RegisterAccount" {
+					return body
+				}
+				d, err := m.DataObject()
+				if err != nil {
+					t.Errorf("RegisterAccount answer: %v", err)
+					return body
+				}
+				d["accountid"] = id
+				if body, err = trustly.EncodeResult(e.sb.Config.Key, m.Method, m.UUID, d); err != nil {
+					t.Error(err)
+				}
+				return body
+			})
+			p := e.player("SE")
+			_, err := svc.RegisterBankAccount(e.ctx, p, "SE", "6112", "69706212")
+			if problem := (*models.Problem)(nil); !errors.As(err, &problem) || problem.ID != "problem.account_failed" {
+				t.Errorf("accountid %q: %v; want problem.account_failed", id, err)
+			}
+			var n int64
+			db.Model(&models.BankAccount{}).Where("player_id = ?", p.ID).Count(&n)
+			if n != 0 {
+				t.Errorf("accountid %q: %d accounts saved; want none", id, n)
+			}
+		}
+	})
+}
