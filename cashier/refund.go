@@ -668,6 +668,15 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	if len(refunds) == 0 {
 		return ok, false, nil
 	}
+	switch copied, id, err := copiedRefund(tx, n, refunds); {
+	case err != nil:
+		return ok, false, err
+	case copied != nil:
+		deposit.AddFlag(models.FlagKindRepeated, fmt.Sprintf("%s sent again under notificationid %s, a copy of %s applied to refund %d: not applied",
+			n.Method, n.ID(), id, copied.ID))
+		log.Error("alert: copy of a refund's notification under a new notificationid; not applied", "refund_id", copied.ID, "copy_of", id)
+		return ok, true, nil
+	}
 	if d, isCredit := n.Data.(*trustly.TransferData); isCredit {
 		switch own, err := depositsOwnCredit(tx, deposit, d); {
 		case err != nil:
@@ -716,6 +725,33 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	// Debug: HandleNotification's "notification applied" is the event's info line.
 	rlog.Debug("refund notification applied", "status", refund.Status)
 	return a, true, nil
+}
+
+// copiedRefund finds the refund, among refunds, to which a notification was
+// applied whose data is n's but for its notificationid (trustly's CopyOf), and
+// that notification's id: n is that event sent again under a new notificationid,
+// not one of another refund of its amount (pickRefund would take it for the next
+// one waiting). nil when there is none.
+func copiedRefund(tx *gorm.DB, n *trustly.Notification, refunds []models.Order) (*models.Order, string, error) {
+	ids := make([]int64, len(refunds))
+	for i, r := range refunds {
+		ids[i] = r.ID
+	}
+	var rows []models.Notification
+	if err := tx.Select("notification_id", "order_id", "raw").Where("order_id IN ? AND method = ?", ids, n.Method).Order("id").Find(&rows).Error; err != nil {
+		return nil, "", fmt.Errorf("notifications of %d refunds: %w", len(ids), err)
+	}
+	for _, row := range rows {
+		if row.OrderID == nil || !n.CopyOf([]byte(row.Raw)) {
+			continue
+		}
+		for i := range refunds {
+			if refunds[i].ID == *row.OrderID {
+				return &refunds[i], row.NotificationID, nil
+			}
+		}
+	}
+	return nil, "", nil
 }
 
 // depositsOwnCredit reports whether credit d, under deposit's orderid, is the
