@@ -2,7 +2,9 @@ package cashier_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -80,6 +82,57 @@ func TestRegisterAccountAccountIDRefused(t *testing.T) {
 			if n != 0 {
 				t.Errorf("accountid %q: %d accounts saved; want none", id, n)
 			}
+		}
+	})
+}
+
+// TestPayNPlayHeldAccountOfOlderShape: a Pay N Play deposit's account
+// notification that came before its kyc is stored and saves nothing until the
+// kyc says CONTINUE, which reads it again. One stored by an older version whose
+// accountid this one refuses (badAccountIDs) is skipped with an alert when the
+// kyc comes: the kyc failed on it, unanswered for good, so the deposit's held
+// credit was never booked. The order's other account notification is saved.
+func TestPayNPlayHeldAccountOfOlderShape(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		r.svc = hybridService(t, db, "NL=hybrid,SE=hybrid")
+		key := rigTrustlyKey()
+		n := rigNext()
+		p := models.Player{EndUserID: fmt.Sprintf("p-%d", n), Email: fmt.Sprintf("jan%d@example.com", n),
+			FirstName: "Jan", LastName: "de Vries", Country: "NL", Currency: "EUR", Role: models.RolePlayer, CreatedAt: time.Now()}
+		if err := db.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		o := models.Order{MessageID: models.NewMessageID(models.OrderDeposit), Kind: models.OrderDeposit, PayNPlay: true,
+			PlayerID: p.ID, EndUserID: p.EndUserID, Amount: models.Money{Minor: 10000, Currency: "EUR"},
+			TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+rigNext()), CheckoutURL: "https://checkout.test/x",
+			StartedAt: &now, CreatedAt: now}
+		o.Refresh()
+		if err := db.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range badAccountIDs {
+			old := notify(t, key, trustly.MethodAccount, o, "", map[string]any{"accountid": id})
+			row := models.Notification{NotificationID: old.id, Method: old.method, UUID: old.uuid, TrustlyOrderID: o.TrustlyOrderID,
+				OrderID: &o.ID, Raw: string(old.raw), Status: trustly.StatusOK, Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
+			if err := db.Create(&row).Error; err != nil {
+				t.Fatalf("store an account notification of the older shape, accountid %q: %v", id, err)
+			}
+		}
+		good := fmt.Sprintf("%010d", 4000000000+n)
+		r.deliver(notify(t, key, trustly.MethodAccount, o, "", map[string]any{"accountid": good}), "OK")
+		r.deliver(notify(t, key, trustly.MethodCredit, o, p.EndUserID, map[string]any{"amount": "100.00", "currency": "EUR"}), "OK")
+		r.deliver(notify(t, key, trustly.MethodKYC, o, p.EndUserID, kycFields(fmt.Sprintf("k-old-%d", n), dutchAdult)), trustly.StatusContinue)
+		var accounts []models.BankAccount
+		if err := db.Where("player_id = ?", p.ID).Find(&accounts).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(accounts) != 1 || accounts[0].AccountID != good {
+			t.Errorf("accounts %+v; want %s only", accounts, good)
+		}
+		if got := r.reload(o); got.CreditedAt == nil {
+			t.Errorf("deposit %s; want its held credit booked", got.Status)
 		}
 	})
 }
