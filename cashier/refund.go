@@ -643,7 +643,10 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 // linked to the refund. A payoutconfirmation that fits no refund of its amount
 // still waiting, but a released one, is that refund's, late (confirmedAfterRelease);
 // any other payoutconfirmation or payoutfailed that matches none of the deposit's
-// refunds is flagged on the deposit and applies nothing.
+// refunds is flagged on the deposit and applies nothing. A copy of a notification
+// applied to a refund, under a new notificationid, is flagged on the deposit and
+// applies nothing (copiedRefund); a credit Trustly timestamped no later than the
+// deposit's own is the deposit's (depositsOwnCredit).
 func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Notification, deposit *models.Order, now time.Time, log *slog.Logger) (a trustly.Answer, handled bool, err error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	var amount, currency string
