@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/ledger"
@@ -16,6 +15,7 @@ import (
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ErrPlayerNotFound means no player has the given id.
@@ -133,10 +133,21 @@ func (s *Service) refuseRegistration(ctx context.Context, player models.Player, 
 // findOwner finds the account that already has email or, when set, personID (one
 // person, one account).
 func findOwner(db *gorm.DB, email, personID string, owner *models.Player) error {
-	if err := db.Where("email = ?", email).Limit(1).Find(owner).Error; err != nil || owner.ID != 0 || personID == "" {
+	if err := byEmail(db, email).Limit(1).Find(owner).Error; err != nil || owner.ID != 0 || personID == "" {
 		return err
 	}
 	return db.Where("person_id = ?", personID).Limit(1).Find(owner).Error
+}
+
+// byEmail reads the players of email (models.NormalEmail) in any form it may be
+// kept in (models.EmailForms), the normal form first.
+func byEmail(db *gorm.DB, email string) *gorm.DB {
+	forms := models.EmailForms(email)
+	if len(forms) == 1 {
+		return db.Where("email = ?", email)
+	}
+	return db.Where("email IN ?", forms).Order(clause.OrderBy{Expression: clause.Expr{
+		SQL: "CASE WHEN email = ? THEN 0 ELSE 1 END", Vars: []any{email}, WithoutParentheses: true}})
 }
 
 // Authenticate returns the player with this email and password, and what the
@@ -150,13 +161,13 @@ func findOwner(db *gorm.DB, email, personID string, owner *models.Player) error 
 // ErrRegisterUnavailable. An email with Config.SignInFailures failed sign-ins in
 // SignInWindow, anyone's or nobody's, fails with *SignInsLimited, unchecked.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (models.Player, Access, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = models.NormalEmail(email)
 	try, err := s.startSignIn(ctx, signInPlayer, email)
 	if err != nil {
 		return models.Player{}, Access{}, err
 	}
 	var player models.Player
-	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&player).Error; err != nil {
+	if err := byEmail(s.db.WithContext(ctx), email).Limit(1).Find(&player).Error; err != nil {
 		s.signInPassed(ctx, try) // nothing was checked
 		return models.Player{}, Access{}, fmt.Errorf("authenticate: %w", err)
 	}
@@ -348,7 +359,7 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 	var owner models.Player
 	var changed int64
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := tx.Where("email = ?", email).Limit(1).Find(&owner).Error; err != nil || owner.ID != 0 {
+		if err := byEmail(tx, email).Limit(1).Find(&owner).Error; err != nil || owner.ID != 0 {
 			return err
 		}
 		// Only while the player has no password: of two forms at once, the second

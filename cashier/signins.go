@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -141,8 +140,9 @@ func signInKey(kind, email string) string {
 // another email (the guesser's own account) counts in the shared budget as no
 // device does.
 func (s *Service) startSignIn(ctx context.Context, kind, email string) (signInTry, error) {
+	email = models.NormalEmail(email)
 	try := signInTry{kind: kind, key: signInKey(kind, email)}
-	if d, ok := ctx.Value(knownDeviceKey{}).(KnownDevice); ok && d.ID != "" && email != "" && strings.ToLower(strings.TrimSpace(d.Account)) == email {
+	if d, ok := ctx.Value(knownDeviceKey{}).(KnownDevice); ok && d.ID != "" && email != "" && models.NormalEmail(d.Account) == email {
 		sum := sha256.Sum256([]byte(d.ID))
 		try.key, try.device = try.key+":device:"+hex.EncodeToString(sum[:]), true
 	}
@@ -179,7 +179,7 @@ func (s *Service) takeSignIn(ctx context.Context, try signInTry) (signInTry, err
 // (passwordChangeFailed, staffSignInFailed). A check without a session counts in
 // and is refused by the shared budget, as a sign-in without a known device.
 func (s *Service) startPasswordCheck(ctx context.Context, kind, attempt, email string) (signInTry, error) {
-	shared := signInKey(kind, strings.ToLower(strings.TrimSpace(email)))
+	shared := signInKey(kind, models.NormalEmail(email))
 	id, _ := ctx.Value(sessionKey{}).(string)
 	if id == "" {
 		try, err := s.takeSignIn(ctx, signInTry{kind: kind, key: shared})

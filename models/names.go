@@ -3,6 +3,7 @@ package models
 import (
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -17,9 +18,12 @@ var foldAccents = strings.NewReplacer(
 
 // FoldName is a name as Pay N Play's kyc compares a player's with a bank's: in
 // lower case, without accents, hyphens as spaces, apostrophes and dots left out,
-// and single spaces between words ("Öberg-Lindqvist" is "oberg lindqvist").
+// and single spaces between words ("Öberg-Lindqvist" is "oberg lindqvist"). It
+// reads the name in Unicode NFC first, so that an ö sent as o and a combining
+// diaeresis (NFD, as some devices and banks send names) folds as one sent as one
+// code point does.
 func FoldName(s string) string {
-	return strings.Join(strings.Fields(foldAccents.Replace(strings.ToLower(s))), " ")
+	return strings.Join(strings.Fields(foldAccents.Replace(strings.ToLower(norm.NFC.String(s)))), " ")
 }
 
 // NameKey is the key a player's first and last name are found by in a kyc

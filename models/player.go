@@ -206,14 +206,28 @@ func CheckEmail(email string) error {
 }
 
 // NormalEmail is email as the players table keeps it and sign-in looks it up:
-// trimmed and in lower case.
-func NormalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// trimmed, in lower case and in Unicode NFC, as passwords are (NormalPassword): an
+// address with é is one address whether the device sent é as one code point or
+// as e and a combining accent.
+func NormalEmail(email string) string {
+	return norm.NFC.String(strings.ToLower(strings.TrimSpace(email)))
+}
+
+// EmailForms are the forms a normal email (NormalEmail) may be kept in: itself
+// and, when it differs, its NFD form, which versions before NFC kept an address
+// typed decomposed in. A lookup by email reads both, preferring the first.
+func EmailForms(email string) []string {
+	if nfd := norm.NFD.String(email); nfd != email {
+		return []string{email, nfd}
+	}
+	return []string{email}
+}
 
 // Validate checks the registration and returns a Problem naming the first field to
 // fix. The currency follows from the country.
 func (r *Registration) Validate() error {
 	r.Email = NormalEmail(r.Email)
-	r.FirstName, r.LastName = strings.TrimSpace(r.FirstName), strings.TrimSpace(r.LastName)
+	r.FirstName, r.LastName = norm.NFC.String(strings.TrimSpace(r.FirstName)), norm.NFC.String(strings.TrimSpace(r.LastName))
 	if err := CheckEmail(r.Email); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/exclusions"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Test persons. Their personids are valid; the sandbox's own ones need new check
@@ -518,5 +519,31 @@ func TestRulesValidate(t *testing.T) {
 	}
 	if (Rules{Limits: Unlimited{}}).Validate() == nil || (Rules{Exclusions: exclusions.None{}}).Validate() == nil {
 		t.Error("Validate accepts rules without a checker")
+	}
+}
+
+// TestNamesInEitherUnicodeForm: a name typed with é as e and a combining accent
+// (NFD, as some devices and banks send it) is the same name as with é as one code
+// point: the kyc's comparison, the keys players are found by and the account
+// holder check fold both alike.
+func TestNamesInEitherUnicodeForm(t *testing.T) {
+	first, last := "Zoë Renée", "Öberg-Müller"
+	nfdFirst, nfdLast := norm.NFD.String(first), norm.NFD.String(last)
+	if nfdFirst == first || nfdLast == last {
+		t.Fatal("the NFD forms are the NFC ones")
+	}
+	for _, tt := range []struct{ first, last, bankFirst, bankLast string }{
+		{first, last, nfdFirst, nfdLast}, {nfdFirst, nfdLast, first, last},
+	} {
+		if !sameNames(tt.first, tt.last, tt.bankFirst, tt.bankLast) {
+			t.Errorf("sameNames(%+q, %+q, %+q, %+q) = false; want true", tt.first, tt.last, tt.bankFirst, tt.bankLast)
+		}
+		if keys := NameKeys(tt.bankFirst, tt.bankLast); !slices.Contains(keys, models.NameKey(tt.first, tt.last)) {
+			t.Errorf("NameKeys(%+q, %+q) = %+q; want among them NameKey(%+q, %+q) = %+q", tt.bankFirst, tt.bankLast, keys,
+				tt.first, tt.last, models.NameKey(tt.first, tt.last))
+		}
+		if holder := tt.bankFirst + " " + tt.bankLast; !HolderIs(holder, tt.first, tt.last) {
+			t.Errorf("HolderIs(%+q, %+q, %+q) = false; want true", holder, tt.first, tt.last)
+		}
 	}
 }
