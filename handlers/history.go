@@ -43,12 +43,8 @@ func historyPage(svc *cashier.Service) fiber.Handler {
 		}
 		for _, m := range h.Movements {
 			amount := models.Money{Minor: m.Minor, Currency: m.Currency}
-			sign := ""
-			if m.Minor > 0 {
-				sign = "+"
-			}
 			page.Movements = append(page.Movements, views.MovementRow{Date: l.Time(m.CreatedAt), Memo: memoText(l, m.Memo),
-				Amount: sign + l.Money(amount), Balance: l.Money(m.After), Credit: m.Minor > 0})
+				Amount: l.Signed(amount), Balance: l.Money(m.After), Credit: m.Minor > 0})
 		}
 		return render(c, views.History(page))
 	}

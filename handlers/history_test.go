@@ -67,6 +67,13 @@ func TestHistoryRows(t *testing.T) {
 	if want := [3]string{"Deposit via Trustly", "+SEK 100.00", "SEK 100.00"}; got != want {
 		t.Errorf("movement = %q; want %q", got, want)
 	}
+	// In Dutch the sign stands where the minus goes, after the currency.
+	cl.submit("/language", url.Values{"lang": {"nl"}, "back": {"/history"}}).wantRedirect("/history")
+	moves = cl.get("/history").wantStatus(http.StatusOK).byTestID("movement-row")
+	m = &testResponse{t: t, doc: moves[0], what: "movement row"}
+	if got, want := m.text("movement-amount"), "SEK +100,00"; got != want {
+		t.Errorf("movement amount in nl = %q; want %q", got, want)
+	}
 }
 
 func TestStatusWords(t *testing.T) {

@@ -389,8 +389,21 @@ func (l *Localizer) Compare(a, b string) int {
 // currency: "1 250,00 kr" (sv), "1 250,00 €" (fi, et), "€ 1.250,00" (nl),
 // "SEK 1,250.00" and "€1,250.00" (en), with no-break spaces. Only integers reach
 // the number formatting: the minor units are never a float.
-func (l *Localizer) Money(m models.Money) string {
-	v, sign := m.Minor, ""
+func (l *Localizer) Money(m models.Money) string { return l.money(m, "") }
+
+// Signed is a change of an amount, m with its sign: a minus as Money writes it, and
+// a plus in the same place for an amount above zero ("+10,50 €" and "−10,50 €",
+// "€ +10,50" and "€ -10,50" in nl, "+€10.50" and "-€10.50" in en); zero has none.
+func (l *Localizer) Signed(m models.Money) string {
+	if m.Minor > 0 {
+		return l.money(m, "+")
+	}
+	return l.money(m, "")
+}
+
+// money is Money with sign written where a minus goes, for an amount not below zero.
+func (l *Localizer) money(m models.Money, sign string) string {
+	v := m.Minor
 	if v < 0 {
 		v, sign = -v, "−"
 		if l.Code == "en" || l.Code == "nl" {

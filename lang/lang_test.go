@@ -147,6 +147,28 @@ func TestMoney(t *testing.T) {
 	}
 }
 
+// TestSigned: a change of the balance is written with its sign where the
+// language writes a minus, "+€ 10,50" never beside "€ -10,00" (nl): "€ +10,50"
+// and "€ -10,00", "+10,50 €" and "−10,00 €", "+€10.50" and "-€10.00".
+func TestSigned(t *testing.T) {
+	for _, tt := range []struct{ lang, plus, minus string }{
+		{"en", "+€10.50", "-€10.50"},
+		{"sv", "+10,50\u00a0€", "−10,50\u00a0€"},
+		{"fi", "+10,50\u00a0€", "−10,50\u00a0€"},
+		{"et", "+10,50\u00a0€", "−10,50\u00a0€"},
+		{"nl", "€\u00a0+10,50", "€\u00a0-10,50"},
+	} {
+		l := lang.For(tt.lang, nil)
+		plus, minus := l.Signed(models.Money{Minor: 1050, Currency: "EUR"}), l.Signed(models.Money{Minor: -1050, Currency: "EUR"})
+		if plus != tt.plus || minus != tt.minus {
+			t.Errorf("%s: Signed(10.50) = %+q, Signed(-10.50) = %+q; want %+q, %+q", tt.lang, plus, minus, tt.plus, tt.minus)
+		}
+		if zero, want := l.Signed(models.Money{Currency: "EUR"}), l.Money(models.Money{Currency: "EUR"}); zero != want {
+			t.Errorf("%s: Signed(0) = %+q; want %+q, without a sign", tt.lang, zero, want)
+		}
+	}
+}
+
 func TestMatch(t *testing.T) {
 	for _, tt := range []struct {
 		header, want string
