@@ -60,6 +60,9 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 	if err != nil {
 		return models.Player{}, err
 	}
+	if born, field := statedBirthDate(r); born != "" && paynplay.Underage(born, r.Country, s.now()) {
+		return models.Player{}, models.ProblemT(field, "kyc.underage", "You must be 18 or older to play.")
+	}
 	hash, err := hashPassword(r.Password)
 	if err != nil {
 		return models.Player{}, fmt.Errorf("register: hash password: %w", err)
@@ -128,6 +131,18 @@ func (s *Service) refuseRegistration(ctx context.Context, player models.Player, 
 		return fmt.Errorf("register: %w", err)
 	}
 	return fmt.Errorf("register: %w: %w", ErrNotOpened, excluded)
+}
+
+// statedBirthDate is the date of birth a registration states, and the field that
+// states it: its personal identity number's, or the date typed (already checked by
+// Validate). Whatever the market, no one under 18 opens an account.
+func statedBirthDate(r models.Registration) (dob, field string) {
+	if r.PersonID != "" {
+		if id, err := paynplay.ParsePersonID(r.Country, r.PersonID); err == nil {
+			return id.BirthDate(), "person_id"
+		}
+	}
+	return r.DateOfBirth, "date_of_birth"
 }
 
 // findOwner finds the account that already has email or, when set, personID (one

@@ -470,6 +470,13 @@ func adultOn(dob string) time.Time {
 	return born.AddDate(AdultAge, 0, 0)
 }
 
+// Underage reports whether a person born on dob (YYYY-MM-DD, already checked) is
+// younger than AdultAge on now's date in country's time zone, as the kyc decides
+// (RuleUnderage); a registration asks it of the identity typed.
+func Underage(dob, country string, now time.Time) bool {
+	return Rules{Now: func() time.Time { return now }}.today(country).Before(adultOn(dob))
+}
+
 // today is the current date in country's time zone, as midnight UTC of that date,
 // so it compares with dates from time.Parse.
 func (r Rules) today(country string) time.Time {
