@@ -97,7 +97,9 @@ func setLimits(svc *cashier.Service) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusUnprocessableEntity)
-			return render(c, views.Limits(limitsView(c, st, typed, problemText(c, problem))))
+			page := limitsView(c, st, typed, problemText(c, problem))
+			page.Field = problem.Field
+			return render(c, views.Limits(page))
 		}
 		if err := setFlash(c, tr(c, "limits.saved")); err != nil {
 			return err

@@ -16,6 +16,7 @@ type LimitsPage struct {
 	Rows        []LimitRow
 	Notice      string // "You have used 50 % of your monthly deposit limit: …"; empty below every notice
 	Problem     string // one sentence on what to fix; empty on first view
+	Field       string // the period whose field Problem is about, marked aria-invalid; "" for none
 	History     []LimitChangeRow
 }
 
