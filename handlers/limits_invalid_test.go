@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +25,11 @@ func TestLimitsRefusedFieldMarkedInvalid(t *testing.T) {
 			}
 			if got, want := attr(in[0], "aria-invalid") == "true", per == tt.field; got != want {
 				t.Errorf("%s=%s: %s marked invalid %t; want %t", tt.field, tt.value, per, got, want)
+			}
+			// Its red border: the class of the field around it.
+			field := in[0].Parent.Parent
+			if got, want := strings.Contains(" "+attr(field, "class")+" ", " invalid "), per == tt.field; got != want {
+				t.Errorf("%s=%s: %s field class %q; want invalid %t", tt.field, tt.value, per, attr(field, "class"), want)
 			}
 		}
 	}
