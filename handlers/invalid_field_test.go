@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"testing"
 
+	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
 )
 
@@ -16,8 +18,12 @@ import (
 func TestRefusedFieldMarkedInvalid(t *testing.T) {
 	lv := startLive(t, liveOptions{})
 	visitor := lv.client()
-	cl, _ := lv.signedIn("anna@example.com")
+	cl, anna := lv.signedIn("anna@example.com")
 	lv.fund(cl, "100")
+	// The sandbox sends the deposit's account notification after its credit, so
+	// the account is the player's (and the withdrawal form's) only once it is
+	// applied: the payout below names it.
+	account := strconv.FormatInt(lv.waitAccount(anna, models.AccountFromDeposit).ID, 10)
 	for _, tt := range []struct {
 		cl   *testClient
 		path string
@@ -30,7 +36,7 @@ func TestRefusedFieldMarkedInvalid(t *testing.T) {
 			"last_name": {"Ek"}, "country": {"SE"}}, "email"},
 		{cl, "/bank-accounts/new", url.Values{"country": {"FI"}, "account": {"FI00 1234"}}, "account"},
 		{cl, "/bank-accounts/new", url.Values{"country": {"SE"}, "bank": {"12"}, "account": {"69706212"}}, "bank"},
-		{cl, "/payout", url.Values{"amount": {"5000"}, "account": {"1"}}, "amount"},
+		{cl, "/payout", url.Values{"amount": {"5000"}, "account": {account}}, "amount"},
 	} {
 		page := tt.cl.submit(tt.path, tt.form).wantStatus(http.StatusUnprocessableEntity)
 		var marked []string
