@@ -159,6 +159,22 @@ func (b *browser) waitLocation(path string) {
 	}, func() string { return "it shows " + loc })
 }
 
+// waitLoaded waits until the tab's page has finished loading (document.readyState
+// "complete"), for a page the test reached by a click or a script rather than by
+// chromedp.Navigate, which waits for it. Text on a page can be read while it still
+// loads its deferred scripts, but Chromium renumbers the page's nodes when its
+// DOMContentLoaded comes (DOM.documentUpdated), and a click on a node found
+// before then fails with "Could not find node with given id".
+func (b *browser) waitLoaded() {
+	b.t.Helper()
+	var state string
+	b.eventually("the page has loaded", func() (bool, error) {
+		var err error
+		state, err = chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.readyState`))
+		return state == "complete", err
+	}, func() string { return "it is " + state })
+}
+
 // eventually calls check every 50 ms for up to 15 s until it reports true. Errors
 // count as "not yet": a page that is navigating cannot answer.
 func (b *browser) eventually(what string, check func() (bool, error), last func() string) {

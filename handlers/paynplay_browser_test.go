@@ -571,6 +571,7 @@ func TestBrowserPayNPlaySignInInAnotherTab(t *testing.T) {
 	b.waitText("refusal", "You logged in to another account while this deposit was under way, so it did not log you in. "+
 		"The deposit goes to the account of the person who logged in at the bank: log out and log in with your bank to play with it.")
 	b.snap("paynplay-signed-in-in-another-tab")
+	b.waitLoaded() // the refusal is read before the page's deferred scripts have run
 	b.do("go on to the cashier", chromedp.Click(id("back-to-start")), chromedp.WaitVisible(id("deposit-form")))
 	if got := b.text("player-name"); got != bo.Name() {
 		t.Errorf("signed in as %q; want %q still", got, bo.Name())
