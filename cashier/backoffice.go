@@ -16,6 +16,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -330,9 +331,9 @@ func (s *Service) SearchPlayers(ctx context.Context, by staff.Member, term strin
 	q := s.db.WithContext(ctx).Model(&models.Player{})
 	if term != "" {
 		persons := personIDTerms(term)
-		cond := s.db.Where("email = ?", strings.ToLower(term)).Or("person_id IN ?", persons).
+		cond := s.db.Where("email IN ?", models.EmailForms(models.NormalEmail(term))).Or("person_id IN ?", persons).
 			Or("end_user_id = ?", term).
-			Or(`LOWER(first_name || ' ' || last_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(term))+"%")
+			Or(`LOWER(first_name || ' ' || last_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(norm.NFC.String(strings.ToLower(term)))+"%")
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil && id > 0 {
 			cond = cond.Or("id = ?", id)
 		}

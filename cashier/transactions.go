@@ -228,7 +228,7 @@ func (s *Service) txQuery(ctx context.Context, f TxFilter) (*gorm.DB, error) {
 		var players []int64
 		persons := personIDTerms(term)
 		err := s.db.WithContext(ctx).Model(&models.Player{}).
-			Where("email = ? OR person_id IN ?", strings.ToLower(term), persons).Limit(10).Pluck("id", &players).Error
+			Where("email IN ? OR person_id IN ?", models.EmailForms(models.NormalEmail(term)), persons).Limit(10).Pluck("id", &players).Error
 		if err != nil {
 			return nil, fmt.Errorf("transactions: search players: %w", err)
 		}
