@@ -320,10 +320,7 @@ func standingRefusal(blocked bool, balance models.Money, account models.BankAcco
 // DenyPayout refuses with it and the pages show it in place of the deny button;
 // nil when m may.
 func denyRefusal(m staff.Member, p models.Player) *models.Problem {
-	if ownAccount(m, p) {
-		return models.Problemf("", msgOwnAccountDeny)
-	}
-	return nil
+	return ownAccountRefusal(m, p, msgOwnAccountDeny)
 }
 
 // approvalRefusal is why the staff member m may not approve the payout o, which
@@ -414,6 +411,17 @@ func takeoverRefusal(m staff.Member, c staff.Audit) *models.Problem {
 func ownAccount(m staff.Member, p models.Player) bool {
 	email := models.NormalEmail(p.Email)
 	return email != "" && email == models.NormalEmail(m.Email)
+}
+
+// ownAccountRefusal is the sentence msg, refusing the staff member m a decision
+// about player p, when p is their own player account (ownAccount); nil when it is
+// not. Each decision about a member's own money or signals refuses with it
+// (denyRefusal, RefundRefusal, UnblockRefusal, ResolveRefusal), in its own words.
+func ownAccountRefusal(m staff.Member, p models.Player, msg string) *models.Problem {
+	if ownAccount(m, p) {
+		return models.Problemf("", msg)
+	}
+	return nil
 }
 
 // takenOver returns the changes of credentials between the member m, approving,

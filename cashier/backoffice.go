@@ -512,10 +512,7 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 // them from deciding their own payouts. SetPlayerBlocked refuses with it and
 // writes nothing; the player's page shows it in place of the unblock form.
 func UnblockRefusal(m staff.Member, p models.Player) *models.Problem {
-	if ownAccount(m, p) {
-		return models.Problemf("", msgOwnAccountUnblock)
-	}
-	return nil
+	return ownAccountRefusal(m, p, msgOwnAccountUnblock)
 }
 
 // msgOwnAccountUnblock refuses the unblocking of a member's own player account.
@@ -529,10 +526,7 @@ const msgOwnAccountUnblock = "You cannot unblock this player: it is the player a
 // from deciding their own payouts. The resolutions refuse with it and write
 // nothing; the order page and the flagged list show it in place of the forms.
 func ResolveRefusal(m staff.Member, p models.Player) *models.Problem {
-	if ownAccount(m, p) {
-		return models.Problemf("", msgOwnAccountResolve)
-	}
-	return nil
+	return ownAccountRefusal(m, p, msgOwnAccountResolve)
 }
 
 // msgOwnAccountResolve refuses the resolution of a flag about a member's own

@@ -153,10 +153,7 @@ func (s *Service) RefundFormFor(ctx context.Context, by staff.Member, depositID 
 // approving or denying their own payouts. RefundDeposit refuses with it and
 // writes nothing; the deposit's order page and refund form show it instead.
 func RefundRefusal(m staff.Member, p models.Player) *models.Problem {
-	if ownAccount(m, p) {
-		return models.Problemf("", msgRefundOwnAccount)
-	}
-	return nil
+	return ownAccountRefusal(m, p, msgRefundOwnAccount)
 }
 
 // refundRefusal is RefundRefusal for deposit, its player read in tx.
