@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -182,17 +183,6 @@ func approvalCounts(m staff.Member) bool {
 	return !m.Disabled && staff.Can(m.Role, staff.ActionDecidePayout)
 }
 
-// decidingRoles are the roles that may decide payouts.
-func decidingRoles() []staff.Role {
-	var out []staff.Role
-	for _, r := range staff.Roles {
-		if staff.Can(r, staff.ActionDecidePayout) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // membersByID reads the staff members ids names, by id, in one statement (none
 // for no ids); an id no member has is left out.
 func membersByID(db *gorm.DB, ids []int64) (map[int64]staff.Member, error) {
@@ -212,14 +202,14 @@ func membersByID(db *gorm.DB, ids []int64) (map[int64]staff.Member, error) {
 
 // approvers are the staff members who approved the payout orderID so far, which
 // one that needs two approvals keeps while it waits for the second, and whose
-// approvals count (approvalCounts).
+// approvals count (approvalCounts, as approvalsOf reads them), by id.
 func approvers(tx *gorm.DB, orderID int64) ([]staff.Member, error) {
-	var out []staff.Member
-	err := tx.Where("id IN (?)", tx.Model(&staff.Approval{}).Select("staff_id").Where("order_id = ?", orderID)).
-		Where("disabled = ? AND role IN ?", false, decidingRoles()).Order("id").Find(&out).Error
+	_, members, err := approvalsOf(tx, []int64{orderID})
 	if err != nil {
-		return nil, fmt.Errorf("approvals of order %d: %w", orderID, err)
+		return nil, err
 	}
+	out := slices.Collect(maps.Values(members))
+	slices.SortFunc(out, func(a, b staff.Member) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
