@@ -61,7 +61,10 @@ func (e *payEnv) refundNotes(refund models.Order) []string {
 // reserved or sent.
 func TestRefund(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newPayEnv(t, db)
+		// The delayed deposit below must still be pending when its refund is
+		// asked for, however loaded the machine: its credit comes 3 s after the
+		// pending, not sandboxtest's 200 ms, which a loaded CI machine outran.
+		e := newPayEnv(t, db, func(c *sandbox.Config) { c.LateDelay = 3 * time.Second })
 		fin := e.staff(staff.RoleFinance)
 		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
 		e.deposit(p, 1000)
@@ -114,7 +117,7 @@ func TestRefund(t *testing.T) {
 			t.Errorf("refund of a refund: %v; want ErrOrderNotFound", err)
 		}
 		// The sandbox credits an auto-completed deposit at once, sometimes before
-		// StartDeposit returns; this one's credit comes LateDelay (200 ms) later.
+		// StartDeposit returns; this one's credit comes LateDelay (3 s) later.
 		delayed := e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxScenario": string(sandbox.ScenarioDepositDelayed)})
 		pending, err := delayed.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
 		if err != nil {
