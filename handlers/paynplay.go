@@ -422,7 +422,7 @@ func refuseInPure(svc *cashier.Service) fiber.Handler {
 // gave through Trustly's kyc.
 func profilePage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		return renderProfile(c, svc, "")
+		return renderProfile(c, svc, nil)
 	}
 }
 
@@ -444,7 +444,7 @@ func changePassword(svc *cashier.Service) fiber.Handler {
 		}
 		if problem := asProblem(err); problem != nil {
 			c.Status(fiber.StatusUnprocessableEntity)
-			return renderProfile(c, svc, problemText(c, problem))
+			return renderProfile(c, svc, problem)
 		}
 		if err != nil {
 			return err
@@ -478,7 +478,7 @@ func setPassword(svc *cashier.Service) fiber.Handler {
 			if problem.ID == cashier.BankLoginOld().ID {
 				c.Status(fiber.StatusForbidden)
 			}
-			return renderProfile(c, svc, problemText(c, problem), email)
+			return renderProfile(c, svc, problem, email)
 		}
 		if err != nil {
 			return err
@@ -513,15 +513,18 @@ func canSetPassword(c *fiber.Ctx, svc *cashier.Service) bool {
 	return p.PasswordHash == "" && modeOf(svc, p.Country) != paynplay.ModePure && svc.BankSignInRecent(bankSignIn(c))
 }
 
-// renderProfile shows the profile page, with problem above the password form
-// (the form to change it, or to choose an email and a password, then with
-// signInEmail, the email typed).
-func renderProfile(c *fiber.Ctx, svc *cashier.Service, problem string, signInEmail ...string) error {
+// renderProfile shows the profile page, with problem (if not nil) above the
+// password form and its field marked (the form to change it, or to choose an
+// email and a password, then with signInEmail, the email typed).
+func renderProfile(c *fiber.Ctx, svc *cashier.Service, problem *models.Problem, signInEmail ...string) error {
 	p := currentPlayer(c)
 	mode := modeOf(svc, p.Country)
 	page := views.ProfilePage{Chrome: chrome(c), Name: p.Name(), Email: p.Email, Country: p.Country,
 		Currency: p.Currency, Mode: string(mode), HasPassword: p.PasswordHash != "",
-		CanSetPassword: p.PasswordHash == "" && mode != paynplay.ModePure, PasswordProblem: problem}
+		CanSetPassword: p.PasswordHash == "" && mode != paynplay.ModePure}
+	if problem != nil {
+		page.PasswordProblem, page.PasswordField = problemText(c, problem), problem.Field
+	}
 	if page.CanSetPassword && !svc.BankSignInRecent(bankSignIn(c)) {
 		// The form would be refused: say when it is offered, and how to get there.
 		page.CanSetPassword, page.BankLoginOld = false, problemText(c, cashier.BankLoginOld())

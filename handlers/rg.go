@@ -132,6 +132,7 @@ func breakConfirmPage(svc *cashier.Service) fiber.Handler {
 			if err != nil {
 				return err
 			}
+			page.Field = "kind"
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Breaks(page))
 		}
@@ -157,6 +158,7 @@ func takeBreak(svc *cashier.Service) fiber.Handler {
 			if err != nil {
 				return err
 			}
+			page.Field = problem.Field
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Breaks(page))
 		}

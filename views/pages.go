@@ -93,6 +93,7 @@ type BreaksPage struct {
 	Kinds   []BreakChoice
 	History []BreakRow
 	Problem string
+	Field   string // the refused field: "kind", or ""
 }
 
 // BreakChoice is one kind of break offered.

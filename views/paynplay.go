@@ -74,6 +74,9 @@ type ProfilePage struct {
 	// their bank (Pay N Play) have none.
 	HasPassword     bool
 	PasswordProblem string // why the last change was refused, translated
+	// PasswordField is the field of the password form PasswordProblem is about:
+	// "current", "password", "email" or "password_again"; "" for none.
+	PasswordField string
 	// CanSetPassword shows the form to choose an email and a password: a player
 	// without a password outside pure Pay N Play markets (where the bank is the
 	// only way in). SignInEmail is the email as typed when that form came back.
