@@ -253,11 +253,18 @@ func adminOrderErr(err error) error {
 }
 
 // paramID is the :id path parameter, or 0 (which matches nothing) when it is not a
-// positive number.
+// positive number written canonically (pathID).
 func paramID(c *fiber.Ctx) int64 {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id < 0 {
-		return 0
+	if id, ok := pathID(c.Params("id")); ok {
+		return id
 	}
-	return id
+	return 0
+}
+
+// pathID reads an id of a path: a positive number in digits, without a sign or a
+// leading zero, so that one page has one address (/payouts/04 and /payouts/+4 are
+// no pages, where strconv.ParseInt read both as /payouts/4).
+func pathID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == s
 }

@@ -84,8 +84,8 @@ var sourceIDs = map[models.AccountSource]string{
 // account removed by the first sending.
 func removeBankAccount(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-		if err != nil {
+		id, ok := pathID(c.Params("id"))
+		if !ok {
 			return errNotFound
 		}
 		account, err := svc.RemoveBankAccount(c.UserContext(), currentPlayer(c), id)

@@ -46,6 +46,7 @@ type middleware struct {
 
 	csrf       fiber.Handler
 	session    fiber.Handler
+	sessions   *sessionStore // session's store, for serverError's pages
 	loginLimit fiber.Handler
 	// passwordLimit bounds password checks per signed-in account; after
 	// requirePlayer or requireStaff.
@@ -69,7 +70,7 @@ func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
 	sessions := newSessionStore(d.SessionKeys, d.Secure)
 	sessions.staff = d.Staff.withDefaults()
 	sessions.idle = d.IdleTimeout
-	mw.session = sessions.middleware
+	mw.session, mw.sessions = sessions.middleware, sessions
 	// The sign-in and password limiters count across instances when several may
 	// share the database: on one instance's memory, n instances behind a balancer
 	// would give a guesser n times the tries.
@@ -257,11 +258,19 @@ func (mw *middleware) securityHeaders(c *fiber.Ctx) error {
 // before the middleware runs (every other error becomes a page in logRequests): a
 // malformed request, a body over BodyLimit, headers over the read buffer. Those
 // error pages are HTML too, and get the security headers and a request id as every
-// page does: without them any site could frame them.
+// page does: without them any site could frame them. The session cookie is read
+// (not written) as mw.session reads it, so that a signed-in player sees their
+// navigation there too; a session idle past its end reads as nobody's.
 func (mw *middleware) serverError(c *fiber.Ctx, err error) error {
 	mw.setSecurityHeaders(c)
 	if requestID(c) == "" {
 		setRequestID(c)
+	}
+	if storeOf(c) == nil && mw.sessions != nil {
+		c.Locals(sessionStoreKey, mw.sessions)
+		if v := session(c); v.PlayerID != 0 && mw.sessions.idleEnded(v) {
+			c.Locals(sessionValuesKey, sessionValues{ID: v.ID})
+		}
 	}
 	return mw.handleError(c, err)
 }

@@ -208,10 +208,11 @@ func playerPayout(c *fiber.Ctx, svc *cashier.Service) (cashier.Payout, error) {
 	return p, orderNotFound(err)
 }
 
-// payoutID is the :id parameter; anything but a number is "page not found".
+// payoutID is the :id parameter; anything but a number written canonically
+// (pathID) is "page not found".
 func payoutID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil {
+	id, ok := pathID(c.Params("id"))
+	if !ok {
 		return 0, errNotFound
 	}
 	return id, nil

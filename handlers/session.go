@@ -260,7 +260,7 @@ func (s *sessionStore) middleware(c *fiber.Ctx) error {
 	if v := session(c); v.PlayerID != 0 && s.idle > 0 {
 		now := s.now().Unix()
 		switch {
-		case v.Seen != 0 && now-v.Seen > int64(s.idle/time.Second):
+		case s.idleEnded(v):
 			// The ID stays, and with it the CSRF tokens of the open pages: a form
 			// sent now leads to signing in again, back to it.
 			if err := saveSession(c, sessionValues{ID: v.ID, Flash: tr(c, "session.idle")}); err != nil {
@@ -274,6 +274,11 @@ func (s *sessionStore) middleware(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// idleEnded reports whether the signed-in session v was idle past s.idle.
+func (s *sessionStore) idleEnded(v sessionValues) bool {
+	return s.idle > 0 && v.Seen != 0 && s.now().Unix()-v.Seen > int64(s.idle/time.Second)
 }
 
 func storeOf(c *fiber.Ctx) *sessionStore {
