@@ -294,7 +294,7 @@ func (s *Service) staffSignInFailed(ctx context.Context, try signInTry, email st
 		return nil
 	}
 	var m staff.Member
-	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+	if err := byEmail(s.db.WithContext(ctx), email).Limit(1).Find(&m).Error; err != nil {
 		return fmt.Errorf("limit sign-ins: %w", err)
 	}
 	s.signInFailed(ctx, try, m.ID)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
@@ -80,7 +79,7 @@ func (s *Service) EnsureOwner(ctx context.Context, email, password string) error
 	for range 2 {
 		err = writeTx(ctx, s.db, func(tx *gorm.DB) error {
 			var m staff.Member
-			if err := tx.Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+			if err := byEmail(tx, email).Limit(1).Find(&m).Error; err != nil {
 				return err
 			}
 			now := s.now().UTC()
@@ -155,7 +154,7 @@ func (s *Service) createStaff(ctx context.Context, by staff.Member, email, passw
 			}
 		}
 		var n int64
-		if err := tx.Model(&staff.Member{}).Where("email = ?", email).Count(&n).Error; err != nil {
+		if err := tx.Model(&staff.Member{}).Where("email IN ?", models.EmailForms(email)).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
@@ -310,8 +309,8 @@ func (s *Service) ResetStaffTOTP(ctx context.Context, by staff.Member, id int64)
 // reports whether there was one to remove.
 func (s *Service) ResetStaffTOTPByEmail(ctx context.Context, email string) (staff.Member, bool, error) {
 	var m staff.Member
-	email = strings.ToLower(strings.TrimSpace(email))
-	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+	email = models.NormalEmail(email)
+	if err := byEmail(s.db.WithContext(ctx), email).Limit(1).Find(&m).Error; err != nil {
 		return staff.Member{}, false, fmt.Errorf("reset second factor of %s: %w", email, err)
 	}
 	if m.ID == 0 {
@@ -378,7 +377,7 @@ func (s *Service) StaffMembers(ctx context.Context, by staff.Member) ([]staff.Me
 // unchecked; every failure with that one sentence counts, a wrong code too, so
 // that the count tells nothing about the password.
 func (s *Service) AuthenticateStaff(ctx context.Context, email, password, code string) (staff.Member, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = models.NormalEmail(email)
 	try, err := s.startSignIn(ctx, signInStaff, email)
 	if err != nil {
 		return staff.Member{}, err
@@ -526,7 +525,7 @@ const (
 // logged (staffAuthFailed).
 func (s *Service) checkStaffSecrets(ctx context.Context, attempt, email, password, code string) (staff.Member, error) {
 	var m staff.Member
-	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&m).Error; err != nil {
+	if err := byEmail(s.db.WithContext(ctx), email).Limit(1).Find(&m).Error; err != nil {
 		return staff.Member{}, fmt.Errorf("staff sign-in: %w", err)
 	}
 	hash, known := m.PasswordHash, m.ID != 0 && m.PasswordHash != "" && email != ""

@@ -152,7 +152,7 @@ const (
 // CheckNew normalizes email and checks a new account's email, password and role; it
 // returns a *models.Problem naming the first field to fix.
 func CheckNew(email *string, password string, role Role) error {
-	*email = strings.ToLower(strings.TrimSpace(*email))
+	*email = models.NormalEmail(*email)
 	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email || len(*email) > models.MaxEmailLength {
 		return models.Problemf("email", "Enter an email address such as anna@example.com.")
 	}
