@@ -279,6 +279,20 @@ func TestJanitorOlderShapeUnknownNotification(t *testing.T) {
 				t.Errorf("notification %s: order %v, flag %q; want unmatched and flagged as no longer fitting", got.NotificationID, got.OrderID, got.Flag)
 			}
 		}
+		// The order page lists them as unmatched, their signatures verified:
+		// the shape refused is this version's, not a forgery.
+		d, err := e.svc.OrderDetail(e.ctx, e.staff(staff.RoleViewer), order.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Unmatched) != len(rows) {
+			t.Errorf("order page lists %d unmatched notifications; want %d", len(d.Unmatched), len(rows))
+		}
+		for _, row := range rows {
+			if !d.Verified[row.ID] {
+				t.Errorf("notification %s reads as not verified on the order page; its signature is Trustly's", row.NotificationID)
+			}
+		}
 		var accounts int64
 		db.Model(&models.BankAccount{}).Where("player_id = ?", p.ID).Count(&accounts)
 		if got := e.reload(order); got.Status != order.Status || got.AccountAddedAt != nil || accounts != 0 {
