@@ -617,7 +617,7 @@ func (s *Service) identify(ctx context.Context, tx *gorm.DB, order *models.Order
 	}
 	if known != nil || order.PlayerID != 0 {
 		update := map[string]any{"first_name": id.FirstName, "last_name": id.LastName,
-			"name_key": models.NameKey(id.FirstName, id.LastName), "date_of_birth": id.DOB, "kyc_entity_id": id.KYCEntityID,
+			"name_key": models.NameKey(id.FirstName, id.LastName), "date_of_birth": id.DOB, "name_key_fold": models.NameFold, "kyc_entity_id": id.KYCEntityID,
 			"street": id.Street, "zipcode": id.Zipcode, "city": id.City, "kyc_at": now}
 		if player.PersonID == "" && !id.PersonID.IsZero() {
 			update["person_id"] = id.PersonID.String()

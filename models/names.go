@@ -31,10 +31,17 @@ func FoldName(s string) string {
 // (FoldName), the last name first, joined by "|": "meikalainen|matti".
 func NameKey(first, last string) string { return FoldName(last) + "|" + FoldName(first) }
 
+// NameFold numbers FoldName's ways of folding that made the keys stored:
+// 0 before it read names in NFC (eab1a14), 1 since. A change to FoldName that
+// changes keys takes the next number, and the start makes the keys of the players
+// whose name_key_fold is lower again (package store).
+const NameFold = 1
+
 // BeforeSave keeps NameKey the key of the names on every Create and Save, however
 // the player is written. An Update or Updates that changes a name must set
-// name_key with it: GORM writes only the columns it is given there.
+// name_key (and name_key_fold) with it: GORM writes only the columns it is given there.
 func (p *Player) BeforeSave(*gorm.DB) error {
 	p.NameKey = NameKey(p.FirstName, p.LastName)
+	p.NameKeyFold = NameFold
 	return nil
 }

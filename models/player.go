@@ -51,6 +51,9 @@ type Player struct {
 	// as password players who registered without an identity number
 	// (idx_players_country_name). Folding may double a letter (æ, ß), hence its size.
 	NameKey string `gorm:"size:401;not null;default:''"`
+	// NameKeyFold is the fold (NameFold) NameKey was made with, set with it by
+	// BeforeSave; 0 for a key an older version made, which the start makes again.
+	NameKeyFold int `gorm:"not null;default:0"`
 	// The address the bank gave in the latest kyc; empty for a password player.
 	Street  string `gorm:"size:200;not null;default:''"`
 	Zipcode string `gorm:"size:200;not null;default:''"`

@@ -398,6 +398,9 @@ func migrateOn(db *gorm.DB) error {
 	if err := keyNames(db); err != nil {
 		return err
 	}
+	if err := refoldNameKeys(db); err != nil {
+		return err
+	}
 	if err := markAddedSelections(db); err != nil {
 		return err
 	}
@@ -544,6 +547,52 @@ func keyNames(db *gorm.DB) error {
 				UpdateColumn("name_key", models.NameKey(p.FirstName, p.LastName)).Error; err != nil {
 				return fmt.Errorf("name key of player %d: %w", p.ID, err)
 			}
+		}
+	}
+}
+
+// staleNameKeys are the players whose name_key an older fold made
+// (models.NameFold), in literals for SQLite's partial index.
+var staleNameKeys = fmt.Sprintf("name_key_fold < %d", models.NameFold)
+
+// refoldBatch is how many players refoldNameKeys keys again in one transaction.
+const refoldBatch = 200
+
+// refoldNameKeys makes again, with the current fold, the name_key of the players
+// an older fold keyed: before FoldName read names in NFC, a name kept decomposed
+// (NFD) was keyed with its combining accents, which no bank's names fold to now,
+// so a kyc did not find that player as a lookalike. It reads them from a partial
+// index that holds only the players still to do (idx_players_name_key_fold), in
+// batches of refoldBatch, each one transaction, and marks each done; a second
+// start finds the index empty and writes nothing. The first start after the
+// upgrade reads every player once (the column's default is 0). A player an older
+// instance writes meanwhile is keyed again at the next start.
+func refoldNameKeys(db *gorm.DB) error {
+	if err := db.Exec("CREATE INDEX IF NOT EXISTS idx_players_name_key_fold ON players (id) WHERE " + staleNameKeys).Error; err != nil {
+		return fmt.Errorf("create index idx_players_name_key_fold: %w", err)
+	}
+	var after int64
+	for {
+		var ps []models.Player
+		if err := db.Select("id", "first_name", "last_name", "name_key").Where(staleNameKeys+" AND id > ?", after).
+			Order("id").Limit(refoldBatch).Find(&ps).Error; err != nil {
+			return fmt.Errorf("players keyed by an older fold: %w", err)
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		after = ps[len(ps)-1].ID
+		err := db.Transaction(func(tx *gorm.DB) error {
+			for _, p := range ps {
+				if err := tx.Model(&models.Player{}).Where("id = ?", p.ID).UpdateColumns(map[string]any{
+					"name_key": models.NameKey(p.FirstName, p.LastName), "name_key_fold": models.NameFold}).Error; err != nil {
+					return fmt.Errorf("name key of player %d: %w", p.ID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("key names again: %w", err)
 		}
 	}
 }
