@@ -1,8 +1,12 @@
 package cashier_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,4 +139,83 @@ func TestPayNPlayHeldAccountOfOlderShape(t *testing.T) {
 			t.Errorf("deposit %s; want its held credit booked", got.Status)
 		}
 	})
+}
+
+// TestSelectedAccountOfOlderShape: an account selection whose account
+// notification an older version stored (and applied) with an accountid this one
+// refuses (badAccountIDs) no longer decodes (trustly.ErrBadData). Its result page
+// read it again and failed, a server error for the player at every refresh; it
+// now shows the selection with no account (the order says whether it was added),
+// saves none, and alerts staff once a read, on both databases.
+func TestSelectedAccountOfOlderShape(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		var logs syncBuffer
+		r := newRig(t, db, "", nil)
+		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
+			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := cashier.New(cashier.Deps{TOTPKey: make([]byte, 32), DB: db, Trustly: client, MerchantKey: rigMerchantKey(),
+			TrustlyKey: &rigTrustlyKey().PublicKey, Config: cashier.Config{BaseURL: "http://cashier.test", NotifyToken: "tok-123",
+				ShopperStatement: "Casino", IntegrationModule: "cashier-test/1"}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := rigTrustlyKey()
+		p := r.player()
+		for _, id := range badAccountIDs {
+			now := time.Now().UTC()
+			o := models.Order{MessageID: models.NewMessageID(models.OrderSelectAccount), Kind: models.OrderSelectAccount,
+				PlayerID: p.ID, EndUserID: p.EndUserID, Amount: models.Money{Currency: "SEK"},
+				TrustlyOrderID: fmt.Sprintf("%010d", 1000000000+rigNext()), CheckoutURL: "https://checkout.test/x",
+				StartedAt: &now, AccountAddedAt: &now, CreatedAt: now}
+			o.Refresh()
+			if err := db.Create(&o).Error; err != nil {
+				t.Fatal(err)
+			}
+			old := notify(t, key, trustly.MethodAccount, o, "", map[string]any{"accountid": id})
+			row := models.Notification{NotificationID: old.id, Method: old.method, UUID: old.uuid, TrustlyOrderID: o.TrustlyOrderID,
+				OrderID: &o.ID, Raw: string(old.raw), Status: trustly.StatusOK, Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
+			if err := db.Create(&row).Error; err != nil {
+				t.Fatalf("store an account notification of the older shape, accountid %q: %v", id, err)
+			}
+			logs.Reset()
+			got, account, err := svc.SelectedAccount(r.ctx, p, o.MessageID)
+			if err != nil || account != nil || got.ID != o.ID {
+				t.Errorf("accountid %q: order %d, account %+v, %v; want order %d, no account, no error", id, got.ID, account, err, o.ID)
+			}
+			if text := logs.String(); !strings.Contains(text, "alert:") || !strings.Contains(text, old.id) {
+				t.Errorf("accountid %q: logged %q; want an alert naming notification %s", id, text, old.id)
+			}
+		}
+		var n int64
+		if err := db.Model(&models.BankAccount{}).Where("player_id = ?", p.ID).Count(&n).Error; err != nil || n != 0 {
+			t.Errorf("%d bank accounts, %v; want none saved", n, err)
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer a logger may write from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
 }

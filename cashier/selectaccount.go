@@ -2,6 +2,7 @@ package cashier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/trustly-cashier/cashier/internal/failpoint"
@@ -100,6 +101,14 @@ func (s *Service) SelectedAccount(ctx context.Context, player models.Player, mes
 		return order, nil, err
 	}
 	stored, err := trustly.DecodeNotification([]byte(n.Raw))
+	if errors.Is(err, trustly.ErrBadData) {
+		// Stored by an older version, which took a shape this one refuses (an
+		// accountid with a control character, a space at an end): no account is
+		// shown from it, and the page reads the order as it stands.
+		s.log.Error("alert: account notification of an account selection no longer fits Trustly's format; no account shown",
+			"order_id", order.ID, "notification_id", n.NotificationID, "err", err)
+		return order, nil, nil
+	}
 	if err != nil {
 		return order, nil, fmt.Errorf("order %s: read account notification %s: %w", messageID, n.NotificationID, err)
 	}
