@@ -445,7 +445,7 @@ func (s *Service) Player(ctx context.Context, id int64) (models.Player, error) {
 // playerColumns are the players table's columns, in models.Player's order, as
 // scanPlayer reads them (TestPlayerReadsEveryColumn checks they are all of them).
 const playerColumns = "id, end_user_id, email, password_hash, first_name, last_name, country, currency, role, person_id, " +
-	"kyc_entity_id, date_of_birth, name_key, street, zipcode, city, kyc_at, created_at, session_version, blocked, language"
+	"kyc_entity_id, date_of_birth, name_key, name_key_fold, street, zipcode, city, kyc_at, created_at, session_version, blocked, language"
 
 // scanPlayer reads a row of playerColumns into p: NULL email and person_id as ""
 // (their nullempty serializer), a NULL kyc_at as nil.
@@ -453,7 +453,7 @@ func scanPlayer(rows *sql.Rows, p *models.Player) error {
 	var email, personID sql.NullString
 	var kycAt sql.NullTime
 	err := rows.Scan(&p.ID, &p.EndUserID, &email, &p.PasswordHash, &p.FirstName, &p.LastName, &p.Country, &p.Currency,
-		&p.Role, &personID, &p.KYCEntityID, &p.DateOfBirth, &p.NameKey, &p.Street, &p.Zipcode, &p.City, &kycAt, &p.CreatedAt,
+		&p.Role, &personID, &p.KYCEntityID, &p.DateOfBirth, &p.NameKey, &p.NameKeyFold, &p.Street, &p.Zipcode, &p.City, &kycAt, &p.CreatedAt,
 		&p.SessionVersion, &p.Blocked, &p.Language)
 	if err != nil {
 		return err
