@@ -1,12 +1,10 @@
 package cashier_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -149,7 +147,7 @@ func TestPayNPlayHeldAccountOfOlderShape(t *testing.T) {
 // saves none, and alerts staff once a read, on both databases.
 func TestSelectedAccountOfOlderShape(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		var logs syncBuffer
+		var logs lockedBuffer
 		r := newRig(t, db, "", nil)
 		client, err := trustly.NewClient(trustly.Config{URL: "http://127.0.0.1:9/api/1", Username: "merchant", Password: "secret",
 			PrivateKey: rigMerchantKey(), TrustlyKey: &rigTrustlyKey().PublicKey, Env: "test", Logger: rigLog()})
@@ -194,28 +192,4 @@ func TestSelectedAccountOfOlderShape(t *testing.T) {
 			t.Errorf("%d bank accounts, %v; want none saved", n, err)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer a logger may write from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
 }
