@@ -113,7 +113,7 @@ func TestRunMoneyLogsAndMetrics(t *testing.T) {
 				<-done
 			}()
 			base := "http://" + addr
-			waitLog(t, &logs, "cashier listening")
+			waitListening(t, &logs, done)
 
 			scrape := func(u string) (int, string) {
 				t.Helper()

@@ -164,6 +164,25 @@ func waitLog(t *testing.T, logs *syncBuffer, msg string) {
 	}
 }
 
+// waitListening waits for the cashier that run started to log "cashier
+// listening", and fails at once with run's error if run returned first (a
+// configuration refused, an address taken). The error goes back into done for the
+// test's own wait on it.
+func waitListening(t *testing.T, logs *syncBuffer, done chan error) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(logs.String(), "cashier listening"); time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("the cashier stopped before it listened: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no cashier listening in the log after 20 s:\n%s", logs.String())
+		}
+	}
+}
+
 // TestShutdownFinishesNotification: a notification in flight when the cashier is
 // told to stop is still applied, committed and answered; the cashier stops taking
 // connections meanwhile, and closes the database only after. The test holds
@@ -180,7 +199,7 @@ func TestShutdownFinishesNotification(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, env(vars), io.Discard, log) }()
-	waitLog(t, logs, "cashier listening")
+	waitListening(t, logs, done)
 
 	get := func(url string) (int, string) {
 		resp, err := http.Get(url)
