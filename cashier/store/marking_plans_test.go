@@ -10,6 +10,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/store"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/internal/seed"
+	"github.com/trustly-cashier/cashier/models"
 	"gorm.io/gorm"
 )
 
@@ -90,4 +91,67 @@ func partial(t *testing.T, db *gorm.DB, index string) bool {
 		t.Fatal(err)
 	}
 	return strings.Contains(def, " WHERE ")
+}
+
+// TestStartKeyNamesPlan: the start's read of the players an older version left
+// without a name key (keyNames) reads a partial index that holds only those, so a
+// start on a database of many players reads none of the others; a player left
+// without one is still keyed. The reads are recorded as Migrate runs them, and
+// the database asked for their plans, on both databases.
+func TestStartKeyNamesPlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if _, err := seed.Run(context.Background(), db, seed.Config{Players: 20, Orders: 20, Transfers: 20, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var p models.Player
+		if err := db.Order("id").Take(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		// As an older version left it.
+		if err := db.Exec("UPDATE players SET name_key = '' WHERE id = ?", p.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		type stmt struct {
+			sql  string
+			vars []any
+		}
+		var reads []stmt
+		err := db.Callback().Query().After("gorm:query").Register("plans:record", func(tx *gorm.DB) {
+			if sql := tx.Statement.SQL.String(); strings.Contains(sql, "players") && strings.Contains(sql, "name_key = ''") {
+				mu.Lock()
+				reads = append(reads, stmt{sql, slices.Clone(tx.Statement.Vars)})
+				mu.Unlock()
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		var got models.Player
+		if err := db.Take(&got, p.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := models.NameKey(p.FirstName, p.LastName); got.NameKey != want {
+			t.Errorf("player %d after the start: name key %q; want %q", p.ID, got.NameKey, want)
+		}
+		if len(reads) == 0 {
+			t.Fatal("no read of the players without a name key recorded")
+		}
+		for _, r := range reads {
+			plan, err := storetest.Explain(db, r.sql, r.vars...)
+			if err != nil {
+				t.Fatalf("explain %s: %v", r.sql, err)
+			}
+			p := strings.Join(plan, "\n")
+			if !strings.Contains(p, "idx_players_name_key_empty") || strings.Contains(p, "SCAN players") || strings.Contains(p, "Seq Scan") ||
+				!partial(t, db, "idx_players_name_key_empty") {
+				t.Errorf("%s\nplan:\n\t%s\nwant players read by the partial index idx_players_name_key_empty alone", r.sql, strings.Join(plan, "\n\t"))
+			} else if testing.Verbose() {
+				t.Logf("%s\n\t%s", r.sql, strings.Join(plan, "\n\t"))
+			}
+		}
+	})
 }

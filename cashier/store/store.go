@@ -531,25 +531,47 @@ func upgrade(db *gorm.DB) error {
 // keyNames sets the name_key (models.NameKey) of the players an older version
 // wrote without one: a kyc finds players without a personid by it
 // (idx_players_country_name). Newer versions set it with the names (BeforeSave).
-// It reads and writes in batches and finds nothing to do once done; a player an
-// older instance creates while a newer one runs is keyed at the next start.
+// It reads them from a partial index that holds only the players still to do
+// (idx_players_name_key_empty), so that every start does not read every player,
+// in batches of keyBatch, each one transaction; once done it reads the empty
+// index and writes nothing. A player an older instance creates while a newer one
+// runs is keyed at the next start.
 func keyNames(db *gorm.DB) error {
+	if err := db.Exec("CREATE INDEX IF NOT EXISTS idx_players_name_key_empty ON players (id) WHERE " + unkeyedNames).Error; err != nil {
+		return fmt.Errorf("create index idx_players_name_key_empty: %w", err)
+	}
+	var after int64
 	for {
 		var ps []models.Player
-		if err := db.Select("id", "first_name", "last_name").Where("name_key = ''").Order("id").Limit(500).Find(&ps).Error; err != nil {
+		if err := db.Select("id", "first_name", "last_name").Where(unkeyedNames+" AND id > ?", after).
+			Order("id").Limit(keyBatch).Find(&ps).Error; err != nil {
 			return fmt.Errorf("players without a name key: %w", err)
 		}
 		if len(ps) == 0 {
 			return nil
 		}
-		for _, p := range ps {
-			if err := db.Model(&models.Player{}).Where("id = ?", p.ID).
-				UpdateColumn("name_key", models.NameKey(p.FirstName, p.LastName)).Error; err != nil {
-				return fmt.Errorf("name key of player %d: %w", p.ID, err)
+		after = ps[len(ps)-1].ID
+		err := db.Transaction(func(tx *gorm.DB) error {
+			for _, p := range ps {
+				if err := tx.Model(&models.Player{}).Where("id = ?", p.ID).
+					UpdateColumn("name_key", models.NameKey(p.FirstName, p.LastName)).Error; err != nil {
+					return fmt.Errorf("name key of player %d: %w", p.ID, err)
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("key names: %w", err)
 		}
 	}
 }
+
+// unkeyedNames are the players an older version wrote without a name key: the
+// predicate of idx_players_name_key_empty, which a query must repeat to read it.
+const unkeyedNames = "name_key = ''"
+
+// keyBatch is how many players keyNames keys in one transaction.
+const keyBatch = 500
 
 // staleNameKeys are the players whose name_key an older fold made
 // (models.NameFold), in literals for SQLite's partial index.
