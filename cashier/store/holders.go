@@ -1,7 +1,9 @@
 package store
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
 	"github.com/trustly-cashier/cashier/models"
@@ -31,7 +33,10 @@ const unreadHolders = "person_id = '' AND person_read = false"
 // models.BankAccount.Fit would not keep is skipped), from the notifications that
 // could save it: a deposit's or an account selection's, a Pay N Play deposit's
 // once its kyc said CONTINUE. The stored JSON is read here, in Go, the same on
-// both databases. An account with none is only marked read.
+// both databases. An account with none is only marked read. A notification an
+// older version stored in a shape this one refuses (an accountid with a space at
+// an end, a control or format character: trustly.ErrBadData) names no holder, as
+// bookHeld saves no account from one, and is named in an alert.
 //
 // Only the accounts still to read are read, from a partial index holding only
 // them (idx_bank_accounts_unread_holders, empty once done), so a start after
@@ -55,7 +60,7 @@ func readAccountHolders(db *gorm.DB) error {
 			return nil
 		}
 		after = batch[len(batch)-1].ID
-		if err := db.Transaction(func(tx *gorm.DB) error { return readHolders(tx, batch) }); err != nil {
+		if err := db.Transaction(func(tx *gorm.DB) error { return readHolders(tx, batch, logOf(db)) }); err != nil {
 			return fmt.Errorf("read the holders of older bank accounts: %w", err)
 		}
 	}
@@ -69,15 +74,16 @@ type holderKey struct {
 }
 
 // readHolders writes, in tx, the holder the stored account notifications name
-// for each of accounts (readAccountHolders), and marks them read.
-func readHolders(tx *gorm.DB, accounts []models.BankAccount) error {
+// for each of accounts (readAccountHolders), and marks them read; a notification
+// it cannot read is named on log.
+func readHolders(tx *gorm.DB, accounts []models.BankAccount, log *slog.Logger) error {
 	players := make([]int64, 0, len(accounts))
 	ids := make([]int64, 0, len(accounts))
 	for _, a := range accounts {
 		players = append(players, a.PlayerID)
 		ids = append(ids, a.ID)
 	}
-	rows, err := tx.Table("notifications").Select("notifications.raw, orders.player_id").
+	rows, err := tx.Table("notifications").Select("notifications.notification_id, notifications.order_id, notifications.raw, orders.player_id").
 		Joins("JOIN orders ON orders.id = notifications.order_id").
 		Where("notifications.method = ? AND orders.player_id IN ? AND orders.kind IN ?", trustly.MethodAccount, players,
 			[]models.OrderKind{models.OrderDeposit, models.OrderSelectAccount}).
@@ -89,12 +95,25 @@ func readHolders(tx *gorm.DB, accounts []models.BankAccount) error {
 	defer rows.Close()
 	holders := map[holderKey]string{}
 	for rows.Next() {
-		var raw string
-		var playerID int64
-		if err := rows.Scan(&raw, &playerID); err != nil {
+		var notificationID, raw string
+		var orderID, playerID int64
+		if err := rows.Scan(&notificationID, &orderID, &raw, &playerID); err != nil {
 			return fmt.Errorf("account notifications: %w", err)
 		}
-		if k, person := holderOf(raw, playerID); person != "" {
+		k, person, err := holderOf(raw, playerID)
+		switch {
+		case errors.Is(err, trustly.ErrBadData):
+			// Stored by an older version, which took a shape this one refuses:
+			// no holder is read from it, and its account keeps none it names.
+			log.Error("alert: stored account notification no longer fits Trustly's format; no holder read from it",
+				"notification_id", notificationID, "order_id", orderID, "player_id", playerID, "err", err)
+			continue
+		case err != nil:
+			log.Error("alert: stored account notification cannot be read; no holder read from it",
+				"notification_id", notificationID, "order_id", orderID, "player_id", playerID, "err", err)
+			continue
+		}
+		if person != "" {
 			holders[k] = person // the newest that names one wins, as saveAccount keeps it
 		}
 	}
@@ -119,20 +138,21 @@ func readHolders(tx *gorm.DB, accounts []models.BankAccount) error {
 
 // holderOf is the account a stored account notification of playerID's order
 // names, and its holder: "" when the notification is not verified, names no
-// holder or none that reads as an identity number, has an accountid no bank
-// account could keep (models.BankAccount.Fit), or cannot be read at all.
-func holderOf(raw string, playerID int64) (holderKey, string) {
+// holder or none that reads as an identity number, or has an accountid no bank
+// account could keep (models.BankAccount.Fit). A notification that cannot be
+// read is an error (trustly.ErrBadData for one of a shape this version refuses).
+func holderOf(raw string, playerID int64) (holderKey, string, error) {
 	n, err := trustly.DecodeNotification([]byte(raw))
 	if err != nil {
-		return holderKey{}, ""
+		return holderKey{}, "", err
 	}
 	d, ok := n.Data.(*trustly.AccountData)
 	if !ok || !d.Verified {
-		return holderKey{}, ""
+		return holderKey{}, "", nil
 	}
 	a := models.BankAccount{AccountID: d.AccountID}
 	if !a.Fit() {
-		return holderKey{}, ""
+		return holderKey{}, "", nil
 	}
-	return holderKey{playerID, d.AccountID}, paynplay.AccountHolder(d.Attributes["personid"])
+	return holderKey{playerID, d.AccountID}, paynplay.AccountHolder(d.Attributes["personid"]), nil
 }

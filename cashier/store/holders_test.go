@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -283,4 +286,111 @@ func TestOpenReadsAccountHoldersKeepsSaved(t *testing.T) {
 			t.Errorf("bank account 1001 saved with a holder meanwhile: person_id %q, read %t; want the saved FI010114A1242, read", a.PersonID, a.PersonRead)
 		}
 	})
+}
+
+// logBuffer is a log's text, written by the start and read by the test.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+// olderShapeAccountIDs are accountids an older version took and this one
+// refuses (trustly.ErrBadData): blank, a space at an end, a control or a format
+// character.
+var olderShapeAccountIDs = []string{" ", "2853579240 ", "\t2853579240", "2853\x00579240", "2853\n579240", "2853\u202e579240"}
+
+// TestOpenReadsAccountHoldersOfOlderShape: an account notification an older
+// version stored with an accountid this one refuses names no holder at the start,
+// as bookHeld saves no account from one: the start goes on, reads the player's
+// other notifications, and logs an alert naming each such notification, once
+// (the second start, its accounts read, logs none), on both databases.
+func TestOpenReadsAccountHoldersOfOlderShape(t *testing.T) {
+	for _, dbName := range []string{"sqlite", "postgres"} {
+		t.Run(dbName, func(t *testing.T) {
+			var logs logBuffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			dsn := filepath.Join(t.TempDir(), "cashier.db")
+			if dbName == "postgres" {
+				dsn = storetest.PostgresDSN(t)
+			}
+			db, err := store.Open(dsn, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { store.Close(db) })
+			at := time.Now().UTC().Add(-time.Hour)
+			p := models.Player{EndUserID: "holders-older-shape", Currency: "EUR", Country: "FI", CreatedAt: at}
+			if err := db.Create(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			o := models.Order{MessageID: "holders-older-shape-1", Kind: models.OrderDeposit, PlayerID: p.ID,
+				Amount: models.Money{Minor: 1000, Currency: "EUR"}, CreatedAt: at, UpdatedAt: at}
+			o.Refresh()
+			if err := db.Create(&o).Error; err != nil {
+				t.Fatal(err)
+			}
+			var older []string
+			for i, accountID := range append(slices.Clone(olderShapeAccountIDs), "1001") {
+				id := fmt.Sprintf("%010d", 3200000000+i)
+				err := db.Exec("INSERT INTO notifications (notification_id, method, uuid, trustly_order_id, order_id, raw, answer, status, deliveries, flag, received_at, last_delivery_at)"+
+					" VALUES (?, 'account', 'u', '1400000001', ?, ?, '', 'OK', 1, '', ?, ?)", id, o.ID, accountRaw(t, id, accountID, "1", "FI131052-309U"), at, at).Error
+				if err != nil {
+					t.Fatalf("store an account notification of accountid %q: %v", accountID, err)
+				}
+				if accountID != "1001" {
+					older = append(older, id)
+				}
+			}
+			err = db.Exec("INSERT INTO bank_accounts (player_id, account_id, bank, descriptor, last_digits, clearing_house, verified, source, removed, payout_failure, created_at, updated_at)"+
+				" VALUES (?, '1001', 'Aktia', '**526133', '526133', 'FINLAND', ?, 'deposit', ?, '', ?, ?)", p.ID, true, false, at, at).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs.Reset()
+			if err := store.Migrate(db); err != nil {
+				t.Fatalf("start with account notifications of an older shape: %v", err)
+			}
+			var a models.BankAccount
+			if err := db.Where("player_id = ? AND account_id = '1001'", p.ID).Take(&a).Error; err != nil {
+				t.Fatal(err)
+			}
+			if a.PersonID != "FI131052-309U" || !a.PersonRead {
+				t.Errorf("bank account 1001: person_id %q, read %t; want FI131052-309U, read", a.PersonID, a.PersonRead)
+			}
+			text := logs.String()
+			if testing.Verbose() {
+				t.Log(text)
+			}
+			for i, id := range older {
+				if n := strings.Count(text, "notification_id="+id); n != 1 || !strings.Contains(text, "alert: stored account notification no longer fits Trustly's format") {
+					t.Errorf("accountid %q: notification %s named %d times in\n%s\nwant one alert naming it", olderShapeAccountIDs[i], id, n, text)
+				}
+			}
+			logs.Reset()
+			if err := store.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+			if text := logs.String(); strings.Contains(text, "alert:") {
+				t.Errorf("second start logged\n%s\nwant no alert: the accounts are read", text)
+			}
+		})
+	}
 }

@@ -103,6 +103,12 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		}
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if err := db.Use(startLog{log}); err != nil {
+		if pool != nil {
+			closePool(pool)
+		}
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -188,6 +194,26 @@ func Reads(db *gorm.DB) *gorm.DB {
 		return p.db
 	}
 	return db
+}
+
+// startLogPlugin is the name under which Open keeps its logger among db's
+// plugins, for what Migrate has to tell the operator (logOf).
+const startLogPlugin = "cashier:log"
+
+// startLog is the logger Open was given, a GORM plugin only to travel with the
+// *gorm.DB to Migrate, which every session of db reaches.
+type startLog struct{ log *slog.Logger }
+
+func (startLog) Name() string              { return startLogPlugin }
+func (startLog) Initialize(*gorm.DB) error { return nil }
+
+// logOf is the logger db was opened with (Open), or slog's default for a
+// database opened otherwise.
+func logOf(db *gorm.DB) *slog.Logger {
+	if p, ok := db.Config.Plugins[startLogPlugin].(startLog); ok && p.log != nil {
+		return p.log
+	}
+	return slog.Default()
 }
 
 // readDSN is dsn (a SQLite DSN) for the read pool: deferred transactions on
