@@ -32,10 +32,9 @@ import (
 func main() {
 	// The log's settings are checked first: a bad one stops every command before
 	// anything is opened, migrated or served.
-	log, err := newLogger(os.Getenv, os.Stderr)
-	if err != nil {
-		commandFailed(os.Stderr, os.Getenv, err)
-		os.Exit(2)
+	log, code := startLog(os.Args[1:], os.Getenv, os.Stderr)
+	if log == nil {
+		os.Exit(code)
 	}
 	slog.SetDefault(log)
 	ctx, stop := stopSignals(log, os.Exit)

@@ -62,6 +62,32 @@ func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	}
 }
 
+// startLog is the logger of the command args name (none: the cashier itself),
+// as newLogger reads it, or nil and the exit code when CASHIER_LOG_LEVEL or
+// LOG_FORMAT is refused. A refused setting stops the command as every other bad
+// setting does: the cashier logs the error line "cashier stopped" with
+// "configuration: " and the setting's error, in JSON when LOG_FORMAT says json
+// and otherwise in text, LOG_FORMAT's default (a LOG_FORMAT refused says nothing
+// of the format wanted), and exits 1; `cashier backup` and `cashier staff` say it
+// as their own errors (commandFailed) and exit 2.
+func startLog(args []string, getenv func(string) string, stderr io.Writer) (*slog.Logger, int) {
+	log, err := newLogger(getenv, stderr)
+	if err == nil {
+		return log, 0
+	}
+	err = fmt.Errorf("configuration: %w", err)
+	if len(args) > 0 && (args[0] == "backup" || args[0] == "staff") {
+		commandFailed(stderr, getenv, err)
+		return nil, 2
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if jsonLog(getenv) {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	slog.New(h).Error("cashier stopped", "err", err)
+	return nil, 1
+}
+
 // jsonLog reports whether LOG_FORMAT asks for JSON lines.
 func jsonLog(getenv func(string) string) bool {
 	return strings.EqualFold(strings.TrimSpace(getenv("LOG_FORMAT")), "json")

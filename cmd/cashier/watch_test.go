@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -81,6 +83,80 @@ func TestLogFormat(t *testing.T) {
 	log.Info("hidden")
 	if out.Len() != 0 {
 		t.Errorf("at warn an info line was written: %q", out.String())
+	}
+}
+
+// TestLogSettingsRefused: a LOG_FORMAT (or CASHIER_LOG_LEVEL) the cashier cannot
+// read stops it as every other bad setting does (a bad CASHIER_ADDR here): one
+// error line "cashier stopped" whose err names the setting after
+// "configuration: ", in the format the log would have had (text, LOG_FORMAT's
+// default, when LOG_FORMAT itself is refused; JSON when it says json), and exit
+// code 1. `cashier backup` and `cashier staff` say it as they say a bad setting
+// of their own, "configuration: " and the setting's error, plain or as a JSON
+// line, and exit 2. The cashier wrote a bare line of text without
+// "configuration: ", "LOG_FORMAT \"jsno\": want json or text", and exited 2.
+func TestLogSettingsRefused(t *testing.T) {
+	// What the start says of another bad setting.
+	var other bytes.Buffer
+	log, code := startLog(nil, env(map[string]string{}), &other)
+	if log == nil || code != 0 || other.Len() != 0 {
+		t.Fatalf("no log settings: logger %v, code %d, wrote %q; want a logger, 0, nothing", log, code, other.String())
+	}
+	runErr := run(context.Background(), env(map[string]string{"CASHIER_ADDR": "nowhere", "CASHIER_DATA": t.TempDir()}), io.Discard, log)
+	if runErr == nil || !strings.HasPrefix(runErr.Error(), "configuration: CASHIER_ADDR") {
+		t.Fatalf("a bad CASHIER_ADDR: %v; want a configuration error", runErr)
+	}
+	for _, tt := range []struct {
+		args    []string
+		vars    map[string]string
+		json    bool
+		code    int
+		setting string
+		plain   bool // a command's words, not a log line
+	}{
+		{nil, map[string]string{"LOG_FORMAT": "jsno"}, false, 1, `LOG_FORMAT "jsno": want json or text (or unset, for text)`, false},
+		{nil, map[string]string{"LOG_FORMAT": "JSONL"}, false, 1, `LOG_FORMAT "JSONL": want json or text (or unset, for text)`, false},
+		{nil, map[string]string{"CASHIER_LOG_LEVEL": "loud"}, false, 1, `CASHIER_LOG_LEVEL "loud": want debug, info, warn or error`, false},
+		{nil, map[string]string{"CASHIER_LOG_LEVEL": "loud", "LOG_FORMAT": " JSON"}, true, 1, `CASHIER_LOG_LEVEL "loud": want debug, info, warn or error`, false},
+		{[]string{"backup", "--to", "x.db"}, map[string]string{"LOG_FORMAT": "jsno"}, false, 2, `LOG_FORMAT "jsno": want json or text (or unset, for text)`, true},
+		{[]string{"staff", "add"}, map[string]string{"CASHIER_LOG_LEVEL": "loud"}, false, 2, `CASHIER_LOG_LEVEL "loud": want debug, info, warn or error`, true},
+		{[]string{"staff", "add"}, map[string]string{"CASHIER_LOG_LEVEL": "loud", "LOG_FORMAT": "json"}, true, 2, `CASHIER_LOG_LEVEL "loud": want debug, info, warn or error`, false},
+	} {
+		var out bytes.Buffer
+		log, code := startLog(tt.args, env(tt.vars), &out)
+		if log != nil || code != tt.code {
+			t.Errorf("%v %v: logger %v, code %d; want none, %d", tt.args, tt.vars, log, code, tt.code)
+		}
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		if len(lines) != 1 {
+			t.Errorf("%v %v: wrote %q; want one line", tt.args, tt.vars, out.String())
+			continue
+		}
+		if tt.json {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+				t.Errorf("%v %v: wrote %q; want a JSON line: %v", tt.args, tt.vars, lines[0], err)
+				continue
+			}
+			if level, msg, errText := fmt.Sprint(rec["level"]), fmt.Sprint(rec["msg"]), fmt.Sprint(rec["err"]); level != "ERROR" ||
+				msg != "cashier stopped" || errText != "configuration: "+tt.setting {
+				t.Errorf("%v %v: level %q, msg %q, err %q; want ERROR, cashier stopped, configuration: %s", tt.args, tt.vars, level, msg, errText, tt.setting)
+			}
+			continue
+		}
+		if tt.plain {
+			if lines[0] != "configuration: "+tt.setting {
+				t.Errorf("%v %v: wrote %q; want %q", tt.args, tt.vars, lines[0], "configuration: "+tt.setting)
+			}
+			continue
+		}
+		// The line as slog's text handler writes it, its time aside.
+		var rec bytes.Buffer
+		slog.New(slog.NewTextHandler(&rec, nil)).Error("cashier stopped", "err", "configuration: "+tt.setting)
+		_, want, _ := strings.Cut(strings.TrimSuffix(rec.String(), "\n"), " ")
+		if _, got, _ := strings.Cut(lines[0], " "); !strings.HasPrefix(lines[0], "time=") || got != want {
+			t.Errorf("%v %v: wrote %q; want a text line ending %q", tt.args, tt.vars, lines[0], want)
+		}
 	}
 }
 

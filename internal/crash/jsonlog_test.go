@@ -109,7 +109,9 @@ func TestJSONLogsEveryLine(t *testing.T) {
 		want string // in a message of stdout or stderr
 	}{
 		{"bad address", nil, []string{"CASHIER_ADDR=nowhere"}, 1, "CASHIER_ADDR"},
-		{"bad level", nil, []string{"CASHIER_LOG_LEVEL=loud"}, 2, "CASHIER_LOG_LEVEL"},
+		{"bad level", nil, []string{"CASHIER_LOG_LEVEL=loud"}, 1, "configuration: CASHIER_LOG_LEVEL"},
+		{"staff with a bad level", []string{"staff", "add", "--email", "x@example.com"}, []string{"CASHIER_LOG_LEVEL=loud"}, 2,
+			"configuration: CASHIER_LOG_LEVEL"},
 		{"backup without --to", []string{"backup"}, nil, 2, "usage: cashier backup"},
 		{"backup", []string{"backup", "--to", backup}, nil, 0, "Backed up"},
 		{"staff without a command", []string{"staff"}, nil, 2, "usage: cashier staff"},
@@ -153,4 +155,38 @@ func (b *syncBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
+}
+
+// TestLogFormatRefused runs the real binary with a LOG_FORMAT it cannot read: it
+// stops as it does on another bad setting (CASHIER_ADDR here), with one text line
+// (LOG_FORMAT's default) at level ERROR, "cashier stopped", whose err names the
+// setting after "configuration: ", and exit code 1. It wrote a bare
+// "LOG_FORMAT \"jsno\": want json or text" and exited 2.
+func TestLogFormatRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binaries")
+	}
+	dir := t.TempDir()
+	bin := buildBinaries(t, dir)
+	for _, tt := range []struct{ env, setting string }{
+		{"CASHIER_ADDR=nowhere", `CASHIER_ADDR \"nowhere\"`},
+		{"LOG_FORMAT=jsno", `LOG_FORMAT \"jsno\": want json or text (or unset, for text)`},
+		{"LOG_FORMAT=JSONL", `LOG_FORMAT \"JSONL\": want json or text (or unset, for text)`},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, "cashier"))
+		cmd.Env = append(os.Environ(), "CASHIER_DATA="+filepath.Join(dir, "cashier"), "LOG_FORMAT=", tt.env)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Run()
+		cancel()
+		if got := cmd.ProcessState.ExitCode(); got != 1 {
+			t.Errorf("%s: exit code %d; want 1\nstderr: %s", tt.env, got, stderr.Bytes())
+		}
+		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+		want := `level=ERROR msg="cashier stopped" err="configuration: ` + tt.setting
+		if _, rest, _ := strings.Cut(lines[0], " "); len(lines) != 1 || !strings.HasPrefix(lines[0], "time=") || !strings.HasPrefix(rest, want) || stdout.Len() != 0 {
+			t.Errorf("%s: stderr %q, stdout %q; want one text line, after its time, starting %q", tt.env, stderr.String(), stdout.String(), want)
+		}
+	}
 }
