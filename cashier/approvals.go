@@ -406,7 +406,8 @@ func ownAccount(m staff.Member, p models.Player) bool {
 // ownAccountRefusal is the sentence msg, refusing the staff member m a decision
 // about player p, when p is their own player account (ownAccount); nil when it is
 // not. Each decision about a member's own money or signals refuses with it
-// (denyRefusal, RefundRefusal, UnblockRefusal, ResolveRefusal), in its own words.
+// (denyRefusal, RefundRefusal, ReturnRefusal, BlockRefusal, UnblockRefusal,
+// NoteRefusal, ResolveRefusal), in its own words.
 func ownAccountRefusal(m staff.Member, p models.Player, msg string) *models.Problem {
 	if ownAccount(m, p) {
 		return models.Problemf("", msg)

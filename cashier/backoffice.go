@@ -484,6 +484,9 @@ func (s *Service) SetPlayerBlocked(ctx context.Context, by staff.Member, playerI
 		if refusal := UnblockRefusal(actor, p); !blocked && refusal != nil {
 			return refusal
 		}
+		if refusal := BlockRefusal(actor, p); blocked && refusal != nil {
+			return refusal
+		}
 		p.Blocked, changed = blocked, true
 		event := staff.EventPlayerUnblocked
 		if blocked {
@@ -521,6 +524,34 @@ func UnblockRefusal(m staff.Member, p models.Player) *models.Problem {
 const msgOwnAccountUnblock = "You cannot unblock this player: it is the player account with your email address. " +
 	"Another member must decide it."
 
+// BlockRefusal is why the staff member m may not block player p, or nil: p is
+// their own player account (ownAccount). A block decides whether the player may
+// sign in, deposit and be paid out, and whether their waiting payouts may be
+// approved; a member's own account is for another member to decide, either
+// way. SetPlayerBlocked refuses with it and writes nothing; the player's page
+// shows it in place of the block form.
+func BlockRefusal(m staff.Member, p models.Player) *models.Problem {
+	return ownAccountRefusal(m, p, msgOwnAccountBlock)
+}
+
+// msgOwnAccountBlock refuses the blocking of a member's own player account.
+const msgOwnAccountBlock = "You cannot block this player: it is the player account with your email address. " +
+	"Another member must decide it."
+
+// NoteRefusal is why the staff member m may not write a note about player p, or
+// nil: p is their own player account (ownAccount). Notes are what other
+// members read before they decide about the player (a payout, a block, a
+// flag), so a member's own would speak for themselves. AddPlayerNote refuses
+// with it and writes nothing; the player's page shows it in place of the note
+// form.
+func NoteRefusal(m staff.Member, p models.Player) *models.Problem {
+	return ownAccountRefusal(m, p, msgOwnAccountNote)
+}
+
+// msgOwnAccountNote refuses a note about a member's own player account.
+const msgOwnAccountNote = "You cannot write a note about this player: it is the player account with your email address. " +
+	"Another member must write it."
+
 // ResolveRefusal is why the staff member m may not resolve a flag about player
 // p (a flagged order of theirs, a flagged deposit-limit raise), or nil: p is
 // their own player account (ownAccount). A flag asks another pair of eyes to
@@ -537,6 +568,7 @@ const msgOwnAccountResolve = "You cannot resolve this flag: it is about the play
 	"Another member must resolve it."
 
 // AddPlayerNote adds a note about a player; notes are never changed or removed.
+// A member's note about their own player account is refused (NoteRefusal).
 func (s *Service) AddPlayerNote(ctx context.Context, by staff.Member, playerID int64, text string) (staff.Note, error) {
 	text = strings.TrimSpace(text)
 	if err := checkNote(text); err != nil {
@@ -548,12 +580,15 @@ func (s *Service) AddPlayerNote(ctx context.Context, by staff.Member, playerID i
 		if err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.Model(&models.Player{}).Where("id = ?", playerID).Count(&n).Error; err != nil {
+		var player models.Player
+		if err := tx.Model(&models.Player{}).Select("id", "email").Where("id = ?", playerID).Limit(1).Find(&player).Error; err != nil {
 			return err
 		}
-		if n == 0 {
+		if player.ID == 0 {
 			return ErrPlayerNotFound
+		}
+		if refusal := NoteRefusal(actor, player); refusal != nil {
+			return refusal
 		}
 		now := s.now().UTC()
 		note = staff.Note{PlayerID: playerID, StaffID: actor.ID, StaffEmail: actor.Email, Text: text, At: now}

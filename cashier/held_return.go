@@ -42,6 +42,9 @@ type HeldReturnForm struct {
 	Offered bool
 	// Token is the MessageID of the return this form makes, as RefundForm.Token.
 	Token string
+	// Refused is why the member may not return it (ReturnRefusal: the deposit is
+	// of their own player account), shown in place of the return; "" when they may.
+	Refused string
 }
 
 // HeldReturnFor returns what by, who may refund, needs to return deposit
@@ -50,7 +53,8 @@ type HeldReturnForm struct {
 func (s *Service) HeldReturnFor(ctx context.Context, by staff.Member, depositID int64, token string) (HeldReturnForm, error) {
 	var f HeldReturnForm
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
-		if _, err := s.actor(ctx, tx, by, staff.ActionRefund); err != nil {
+		m, err := s.actor(ctx, tx, by, staff.ActionRefund)
+		if err != nil {
 			return err
 		}
 		var dep models.Order
@@ -60,7 +64,13 @@ func (s *Service) HeldReturnFor(ctx context.Context, by staff.Member, depositID 
 		if dep.Status != models.OrderRefusedHeld && dep.Status != models.OrderRefusedReturned {
 			return gorm.ErrRecordNotFound
 		}
-		var err error
+		refusal, err := returnRefusal(tx, m, &dep)
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			f.Refused = refusal.Message
+		}
 		if f.Amount, err = s.heldNotification(tx, &dep, trustly.MethodCredit, dep.HeldCreditID); err != nil {
 			// No return is offered of money whose amount cannot be read; the page shows.
 			s.log.Error("alert: held credit of a refused deposit cannot be read; no return offered", "order_id", dep.ID, "notification_id", dep.HeldCreditID, "err", err)
@@ -123,6 +133,13 @@ func (s *Service) reserveReturn(ctx context.Context, by staff.Member, depositID 
 		case prior.ID != 0:
 			return models.Problemf("", msgRefundForm)
 		}
+		own, err := returnRefusal(tx, m, &dep)
+		if err != nil {
+			return err
+		}
+		if own != nil {
+			return own
+		}
 		open, err := openReturns(tx, dep.ID)
 		switch {
 		case err != nil:
@@ -155,6 +172,32 @@ func (s *Service) reserveReturn(ctx context.Context, by staff.Member, depositID 
 		s.refundLog(ret).Info("return of held money created", "amount", ret.Amount.String(), "staff_id", by.ID)
 	}
 	return ret, again, nil
+}
+
+// ReturnRefusal is why the staff member m may not return the held money of a
+// refused deposit of player p, or nil: p is their own player account
+// (ownAccount), whose deposit a signed-in player started and whose kyc refused
+// it. A return sends money to a bank account with no approval, as a refund
+// does, and deciding about one's own money is the conflict of interest that
+// keeps a member from refunding their own deposits. ReturnHeldOnce refuses with
+// it and writes nothing; the order page shows it in place of the return form. A
+// deposit of no player (a Pay N Play visitor's) is nobody's.
+func ReturnRefusal(m staff.Member, p models.Player) *models.Problem {
+	return ownAccountRefusal(m, p, msgOwnAccountReturn)
+}
+
+// msgOwnAccountReturn refuses the return of held money of a deposit of a
+// member's own player account.
+const msgOwnAccountReturn = "You cannot return this deposit's held money: it is of the player account with your email address. " +
+	"Another member must decide it."
+
+// returnRefusal is ReturnRefusal for deposit, its player read in tx.
+func returnRefusal(tx *gorm.DB, m staff.Member, deposit *models.Order) (*models.Problem, error) {
+	p, err := depositPlayer(tx, deposit)
+	if err != nil {
+		return nil, err
+	}
+	return ReturnRefusal(m, p), nil
 }
 
 // openReturns counts the returns of deposit depositID that are neither refused

@@ -158,11 +158,21 @@ func RefundRefusal(m staff.Member, p models.Player) *models.Problem {
 
 // refundRefusal is RefundRefusal for deposit, its player read in tx.
 func refundRefusal(tx *gorm.DB, m staff.Member, deposit *models.Order) (*models.Problem, error) {
-	var p models.Player
-	if err := tx.Select("id", "email").Where("id = ?", deposit.PlayerID).Limit(1).Find(&p).Error; err != nil {
-		return nil, fmt.Errorf("player %d of deposit %d: %w", deposit.PlayerID, deposit.ID, err)
+	p, err := depositPlayer(tx, deposit)
+	if err != nil {
+		return nil, err
 	}
 	return RefundRefusal(m, p), nil
+}
+
+// depositPlayer reads the id and email of deposit's player in tx, what
+// ownAccount compares: zero for a deposit of no player.
+func depositPlayer(tx *gorm.DB, deposit *models.Order) (models.Player, error) {
+	var p models.Player
+	if err := tx.Select("id", "email").Where("id = ?", deposit.PlayerID).Limit(1).Find(&p).Error; err != nil {
+		return models.Player{}, fmt.Errorf("player %d of deposit %d: %w", deposit.PlayerID, deposit.ID, err)
+	}
+	return p, nil
 }
 
 // refundedBy is the email of the staff member who made each of refunds, by the

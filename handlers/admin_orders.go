@@ -84,7 +84,10 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			if err != nil {
 				return adminOrderErr(err)
 			}
-			if f.Offered {
+			switch {
+			case f.Offered && f.Refused != "":
+				page.CannotReturn = f.Refused
+			case f.Offered:
 				page.ReturnAmount, page.ReturnToken = f.Amount.Display(), f.Token
 				if f.Token == token {
 					page.ReturnReason = reason

@@ -13,6 +13,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/sandbox"
 	"gorm.io/gorm"
 )
 
@@ -212,5 +213,137 @@ func TestFirstApproverRevokedNotShown(t *testing.T) {
 			t.Fatal(err)
 		}
 		shown("Needs two approvals.")
+	})
+}
+
+const (
+	msgOwnAccountBlockForTest  = "You cannot block this player: it is the player account with your email address. Another member must decide it."
+	msgOwnAccountNoteForTest   = "You cannot write a note about this player: it is the player account with your email address. Another member must write it."
+	msgOwnAccountReturnForTest = "You cannot return this deposit's held money: it is of the player account with your email address. Another member must decide it."
+)
+
+// TestBlockOwnAccountPage: a member may not block their own player account (its
+// email theirs, in another case and with spaces around it): their page shows
+// the sentence in place of the block form, and the form sent by hand is refused
+// (422) with it, the player not blocked and nothing audited. Another member
+// blocks the player as before.
+func TestBlockOwnAccountPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		player := ta.player("op@example.com")
+		boss, _ := ta.staffSignedIn("boss@example.com", staff.RoleFinance)
+		op, _ := ta.staffSignedIn(" OP@Example.com ", staff.RoleOperator)
+		path := playerPath(player.ID)
+
+		page := op.get(path).wantStatus(http.StatusOK)
+		if page.has("block-form") || !page.has("block-refused") || page.text("block-refused") != msgOwnAccountBlockForTest {
+			t.Errorf("own account's page: block form %t, refusal shown %t; want no form and %q",
+				page.has("block-form"), page.has("block-refused"), msgOwnAccountBlockForTest)
+		}
+		audits := func() int64 {
+			return ta.countRows(&staff.Audit{}, "player_id = ? AND event = ?", player.ID, staff.EventPlayerBlocked)
+		}
+		res := op.submit(path+"/block", url.Values{"reason": {"my own account"}}).wantStatus(http.StatusUnprocessableEntity)
+		var p models.Player
+		ta.DB.Take(&p, player.ID)
+		if res.text("flash") != msgOwnAccountBlockForTest || p.Blocked || audits() != 0 {
+			t.Errorf("own account blocked by hand: %q, blocked %t, %d audit rows; want %q, not blocked, none",
+				res.text("flash"), p.Blocked, audits(), msgOwnAccountBlockForTest)
+		}
+
+		if page := boss.get(path); !page.has("block-form") || page.has("block-refused") {
+			t.Errorf("another member's page: block form %t, refusal %t; want the form", page.has("block-form"), page.has("block-refused"))
+		}
+		boss.submit(path+"/block", url.Values{"reason": {"chargeback"}}).wantRedirect(path)
+		ta.DB.Take(&p, player.ID)
+		if !p.Blocked || audits() != 1 {
+			t.Errorf("blocked by another member: blocked %t, %d audit rows; want blocked, one", p.Blocked, audits())
+		}
+	})
+}
+
+// TestNoteOwnAccountPage: a member may not write a note about their own player
+// account: their page shows the sentence in place of the note form, and the
+// form sent by hand is refused (422) with it and the note shown back, no note
+// written and nothing audited. Another member's note is added as before.
+func TestNoteOwnAccountPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, func(s *testSetup) { s.Cashier.DB = db })
+		player := ta.player("op@example.com")
+		boss, _ := ta.staffSignedIn("boss@example.com", staff.RoleFinance)
+		op, _ := ta.staffSignedIn("Op@example.com", staff.RoleOperator)
+		path := playerPath(player.ID)
+
+		page := op.get(path).wantStatus(http.StatusOK)
+		if page.has("note-form") || !page.has("note-refused") || page.text("note-refused") != msgOwnAccountNoteForTest {
+			t.Errorf("own account's page: note form %t, refusal shown %t; want no form and %q",
+				page.has("note-form"), page.has("note-refused"), msgOwnAccountNoteForTest)
+		}
+		notes := func() (int64, int64) {
+			return ta.countRows(&staff.Note{}, "player_id = ?", player.ID),
+				ta.countRows(&staff.Audit{}, "player_id = ? AND event = ?", player.ID, staff.EventPlayerNote)
+		}
+		res := op.submit(path+"/notes", url.Values{"note": {"source of funds checked"}}).wantStatus(http.StatusUnprocessableEntity)
+		if n, a := notes(); res.text("flash") != msgOwnAccountNoteForTest || n != 0 || a != 0 {
+			t.Errorf("note on own account by hand: %q, %d notes, %d audit rows; want %q, none", res.text("flash"), n, a, msgOwnAccountNoteForTest)
+		}
+
+		if page := boss.get(path); !page.has("note-form") || page.has("note-refused") {
+			t.Errorf("another member's page: note form %t, refusal %t; want the form", page.has("note-form"), page.has("note-refused"))
+		}
+		boss.submit(path+"/notes", url.Values{"note": {"called the player"}}).wantRedirect(path)
+		if n, a := notes(); n != 1 || a != 1 {
+			t.Errorf("note by another member: %d notes, %d audit rows; want one of each", n, a)
+		}
+	})
+}
+
+// TestReturnHeldOwnAccountPage: a member may not return the held money of a
+// refused deposit of their own player account: its order page shows the
+// sentence in place of the return form, and the form sent by hand (after the
+// re-authentication it needs) is refused (422) with it, no return made, no
+// Refund sent and nothing audited. Another member returns it as before.
+func TestReturnHeldOwnAccountPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv := startLive(t, liveOptions{Extra: map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "se-minor",
+			"SandboxScenario": string(sandbox.ScenarioKYCFinishIgnored)},
+			Setup: func(s *testSetup) { withPayNPlay(t, "hybrid")(s); s.Cashier.DB = db }})
+		mid := startPayNPlay(lv.client(), "SE", "100")
+		dep := lv.waitStatus(mid, models.OrderRefusedHeld)
+		lv.Sandbox.WaitIdle(t)
+		// The deposit a signed-in player started whose kyc found another person
+		// (cashier's TestReturnHeldOwnAccount): the order is the player's.
+		player := lv.player("fin@example.com")
+		if err := lv.DB.Model(&models.Order{}).Where("id = ?", dep.ID).Update("player_id", player.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		own, _ := lv.staffSignedIn("FIN@example.com", staff.RoleFinance)
+		other, _ := lv.staffSignedIn("other@example.com", staff.RoleFinance)
+		own.staffReauth(testPassword, "")
+		other.staffReauth(testPassword, "")
+		page := orderPath(dep.ID)
+
+		r := own.get(page).wantStatus(http.StatusOK)
+		if r.has("order-return-form") || !r.has("order-return-refused") || r.text("order-return-refused") != msgOwnAccountReturnForTest {
+			t.Errorf("own deposit's order page: return form %t, refusal shown %t; want no form and %q",
+				r.has("order-return-form"), r.has("order-return-refused"), msgOwnAccountReturnForTest)
+		}
+		token := other.get(page).value("order-return-token")
+		res := own.submit(returnPath(dep.ID), url.Values{"token": {token}, "reason": {"mine"}}).wantStatus(http.StatusUnprocessableEntity)
+		returns := func() int64 {
+			return lv.countRows(&models.Order{}, "parent_id = ? AND kind = ? AND returns_held = ?", dep.ID, models.OrderRefund, true)
+		}
+		if n, a := returns(), lv.countRows(&staff.Audit{}, "event = ?", staff.EventHeldReturn); res.text("flash") != msgOwnAccountReturnForTest || n != 0 || a != 0 {
+			t.Errorf("own deposit's held money returned by hand: %q, %d returns, %d audit rows; want %q, none",
+				res.text("flash"), n, a, msgOwnAccountReturnForTest)
+		}
+
+		if r := other.get(page); !r.has("order-return-form") || r.has("order-return-refused") {
+			t.Errorf("another member's order page: return form %t, refusal %t; want the form", r.has("order-return-form"), r.has("order-return-refused"))
+		}
+		other.submit(returnPath(dep.ID), url.Values{"token": {token}, "reason": {"kyc refused"}}).wantRedirect(page)
+		if n := returns(); n != 1 {
+			t.Errorf("returned by another member: %d returns; want one", n)
+		}
 	})
 }

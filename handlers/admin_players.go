@@ -62,6 +62,12 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 		if refusal := cashier.UnblockRefusal(m, p); refusal != nil {
 			page.UnblockRefused = refusal.Message
 		}
+		if refusal := cashier.BlockRefusal(m, p); refusal != nil {
+			page.BlockRefused = refusal.Message
+		}
+		if refusal := cashier.NoteRefusal(m, p); refusal != nil {
+			page.NoteRefused = refusal.Message
+		}
 		for _, a := range prof.Accounts {
 			page.Accounts = append(page.Accounts, views.AccountRow{Label: a.Label(), Source: string(a.Source),
 				Verified: yesNo(a.Verified), Removed: yesNo(a.Removed), Created: timeIn(a.CreatedAt, zone)})

@@ -104,7 +104,11 @@ type AdminOrderPage struct {
 	// token (cashier.HeldReturnForm.Token), and the reason sent before a
 	// re-authentication.
 	ReturnAmount, ReturnToken, ReturnReason string
-	CanResolve                              bool // unresolved flags: resolve with a note
+	// CannotReturn is why the member may not return the held credit a return of
+	// which is offered (the deposit is of their own player account), shown in
+	// place of the return form; "" when they may (ReturnAmount).
+	CannotReturn string
+	CanResolve   bool // unresolved flags: resolve with a note
 }
 
 // TimelineRow is one applied event.
@@ -162,8 +166,12 @@ type AdminPlayerPage struct {
 	// UnblockRefused is why this member may not unblock the player (their own
 	// account), shown in place of the unblock form; "" when they may.
 	UnblockRefused string
-	Accounts       []AccountRow
-	Orders         []TxRow
+	// BlockRefused and NoteRefused are why this member may not block the player,
+	// or write a note about them (their own account), shown in place of the
+	// block and the note forms; "" when they may.
+	BlockRefused, NoteRefused string
+	Accounts                  []AccountRow
+	Orders                    []TxRow
 	// MoreOrders is how many of the player's orders Orders holds ("the 50
 	// newest") when they have more, or ""; AllOrders lists them all under Transactions.
 	MoreOrders, AllOrders string
