@@ -130,7 +130,6 @@ func (mw *middleware) ordersLimited(bucket string) fiber.Handler {
 
 // Locals keys of this file.
 const (
-	requestIDKey   = "handlers.requestID"
 	csrfContextKey = "handlers.csrf"
 	playerKey      = "handlers.player"
 	unmatchedKey   = "handlers.unmatched"
@@ -144,11 +143,14 @@ func (mw *middleware) requestID(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// setRequestID gives the request its id. The id is kept only in the request's
+// context, where the audit rows read it, and requestID reads it from there.
 func setRequestID(c *fiber.Ctx) {
-	b := make([]byte, 8)
-	rand.Read(b)
-	id := hex.EncodeToString(b)
-	c.Locals(requestIDKey, id)
+	var b [8]byte
+	rand.Read(b[:])
+	var h [16]byte
+	hex.Encode(h[:], b[:])
+	id := string(h[:])
 	c.Set(fiber.HeaderXRequestID, id)
 	c.SetUserContext(staff.WithRequestID(c.UserContext(), id))
 }
@@ -161,9 +163,9 @@ func (mw *middleware) withClientIP(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// requestID is the request's id (setRequestID); "" before it has one.
 func requestID(c *fiber.Ctx) string {
-	id, _ := c.Locals(requestIDKey).(string)
-	return id
+	return staff.RequestID(c.UserContext())
 }
 
 // logRequests writes one line per request: method, route, status, duration and
