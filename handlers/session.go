@@ -169,24 +169,33 @@ var errCookieExpired = errors.New("session cookie expired")
 // remembered; whether their player may still be signed in is the database's
 // answer on every request (signedInPlayer), not the cookie's.
 func (s *sessionStore) decode(raw string, v *sessionValues) error {
+	got, err := s.read(raw)
+	*v = got
+	return err
+}
+
+// read is decode returning the values, which a cookie remembered gives without an
+// allocation: decode's v, whose address goes to securecookie, was on the heap
+// for every request.
+func (s *sessionStore) read(raw string) (sessionValues, error) {
 	if d, ok := s.decoded.get(raw); ok {
 		if d.stamp < time.Now().Unix()-sessionMaxAge {
-			return errCookieExpired
+			return sessionValues{}, errCookieExpired
 		}
-		*v = d.v
-		return nil
+		return d.v, nil
 	}
-	err := securecookie.DecodeMulti(sessionCookie, raw, v, s.store.Codecs...)
+	var v sessionValues
+	err := securecookie.DecodeMulti(sessionCookie, raw, &v, s.store.Codecs...)
 	if err != nil {
-		*v = sessionValues{}
-		err = securecookie.DecodeMulti(sessionCookie, raw, v, s.legacy...)
+		v = sessionValues{}
+		err = securecookie.DecodeMulti(sessionCookie, raw, &v, s.legacy...)
 	}
 	if err == nil {
 		if stamp, ok := cookieStamp(raw); ok {
-			s.decoded.put(strings.Clone(raw), decodedSession{v: *v, stamp: stamp}) // raw may be Fiber's buffer
+			s.decoded.put(strings.Clone(raw), decodedSession{v: v, stamp: stamp}) // raw may be Fiber's buffer
 		}
 	}
-	return err
+	return v, err
 }
 
 // cookieStamp is the time securecookie wrote into a cookie it encoded (Unix
@@ -299,7 +308,8 @@ func session(c *fiber.Ctx) sessionValues {
 	var v sessionValues
 	if s := storeOf(c); s != nil {
 		if raw := c.Cookies(s.cookieName(sessionCookie)); raw != "" {
-			if err := s.decode(raw, &v); err != nil {
+			var err error
+			if v, err = s.read(raw); err != nil {
 				v = sessionValues{}
 			}
 		}
