@@ -61,7 +61,7 @@ func TestSessionCookieFormats(t *testing.T) {
 
 // TestSessionCookieBothWays: the session's JSON leaves out the values that are
 // zero (no one-time message, no Pay N Play orders, version 0), which had made the
-// cookie every request carries 66 characters longer; a cookie of the layout before,
+// cookie every request carries 64 characters longer; a cookie of the layout before,
 // with every key, reads as it did, and a cookie of this layout reads the same in
 // the version before, so that neither an upgrade nor instances of both versions
 // side by side sign anyone out.
