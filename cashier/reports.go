@@ -135,18 +135,23 @@ type Reconciliation struct {
 // (exclusive) and our transfers through trustly:clearing created in those UTC
 // days; entries match by messageid (Trustly's orderid where there is none) and
 // amount (reconcile.Match). It is a finance action; Trustly's ledger is asked
-// each time, and each run is recorded in the audit (staff.EventReconciled): who,
-// the currency and days, what it found, and whether it ran to its end. A run
-// whose audit row cannot be written ends in an error.
+// each time. Each run is recorded in the audit before Trustly is asked
+// (staff.EventReconcileStarted: who, the currency and days), and a run whose row
+// cannot be written asks nothing and ends in ErrNotRecorded; its outcome is
+// recorded after (staff.EventReconciled: what it found, and whether it ran to its
+// end), and an outcome that cannot be written ends in an error too.
 func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency string, from, to time.Time) (Reconciliation, error) {
 	actor, err := s.actor(ctx, s.db, by, staff.ActionReconcile)
 	if err != nil {
 		return Reconciliation{}, err
 	}
 	from, to = day(from), day(to)
+	after := map[string]any{"currency": currency, "from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly)}
+	if err := s.auditRead(ctx, actor, staff.EventReconcileStarted, after); err != nil {
+		return Reconciliation{}, fmt.Errorf("reconcile %s: %w: %w", currency, ErrNotRecorded, err)
+	}
 	r, err := s.reconcile(ctx, by, currency, from, to)
-	after := map[string]any{"currency": currency, "from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly),
-		"complete": err == nil}
+	after["complete"] = err == nil
 	if err == nil {
 		after["ours"], after["trustly"], after["mismatches"], after["explained"] = r.Ours, r.Trustly, len(r.Mismatches), len(r.Explained)
 	}

@@ -306,22 +306,55 @@ func (s *Service) TransactionTotals(ctx context.Context, by staff.Member, f TxFi
 // amount as asked, as models.Order.Credited has it.
 const bookedMinorSQL = "CASE WHEN credited_minor > 0 THEN credited_minor ELSE amount_minor END"
 
+// ErrNotRecorded is a reading of data out (an export, a reconciliation run)
+// whose audit row could not be written before it began: nothing was read out.
+var ErrNotRecorded = errors.New("not recorded in the audit, so not begun")
+
 // ExportTransactions hands every order f selects to each, newest first, batch
-// rows at a time: only one batch is held in memory, and each is read with the
-// keyset of the one before, so orders created meanwhile are neither repeated nor
-// skipped. It stops at the first error of each. However it ends, it records the
-// export in the audit (staff.EventExported): who, the filter, how many rows were
-// handed out and whether it ran to its end, as the players' emails it holds are
-// personal data; an export whose audit row cannot be written ends in an error.
+// rows at a time, as BeginExport and Export.Run do: only one batch is held in
+// memory, and each is read with the keyset of the one before, so orders created
+// meanwhile are neither repeated nor skipped. It stops at the first error of each.
 func (s *Service) ExportTransactions(ctx context.Context, by staff.Member, f TxFilter, batch int, each func([]TxRow) error) error {
-	actor, err := s.actor(ctx, s.db, by, staff.ActionView)
+	e, err := s.BeginExport(ctx, by, f)
 	if err != nil {
 		return err
 	}
+	return e.Run(ctx, batch, each)
+}
+
+// Export is an export of the transactions begun: its start is in the audit.
+type Export struct {
+	s      *Service
+	actor  staff.Member
+	f      TxFilter
+	filter map[string]any
+}
+
+// BeginExport records in the audit that by exports the orders f selects
+// (staff.EventExportStarted: who, the filter), as the players' emails they hold
+// are personal data, before any row is read: a crash, a kill or a failing write
+// later leaves the export on record. When that row cannot be written nothing may
+// be exported, and the error is ErrNotRecorded.
+func (s *Service) BeginExport(ctx context.Context, by staff.Member, f TxFilter) (*Export, error) {
+	actor, err := s.actor(ctx, s.db, by, staff.ActionView)
+	if err != nil {
+		return nil, err
+	}
 	filter := exportFilter(f)
-	n, err := s.exportTransactions(ctx, f, batch, each)
-	after := map[string]any{"export": "transactions.csv", "filter": filter, "rows": n, "complete": err == nil}
-	return errors.Join(err, s.auditRead(ctx, actor, staff.EventExported, after))
+	if err := s.auditRead(ctx, actor, staff.EventExportStarted, map[string]any{"export": "transactions.csv", "filter": filter}); err != nil {
+		return nil, fmt.Errorf("export transactions: %w: %w", ErrNotRecorded, err)
+	}
+	return &Export{s: s, actor: actor, f: f, filter: filter}, nil
+}
+
+// Run hands every order of the export to each (see ExportTransactions), once.
+// However it ends, it records the outcome in the audit (staff.EventExported):
+// who, the filter, how many rows were handed out and whether it ran to its end;
+// an outcome that cannot be written ends in an error.
+func (e *Export) Run(ctx context.Context, batch int, each func([]TxRow) error) error {
+	n, err := e.s.exportTransactions(ctx, e.f, batch, each)
+	after := map[string]any{"export": "transactions.csv", "filter": e.filter, "rows": n, "complete": err == nil}
+	return errors.Join(err, e.s.auditRead(ctx, e.actor, staff.EventExported, after))
 }
 
 // exportTransactions is ExportTransactions' loop; n is how many rows each was

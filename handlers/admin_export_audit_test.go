@@ -72,13 +72,45 @@ func TestExportsAudited(t *testing.T) {
 		for _, tt := range []struct {
 			event staff.Event
 			label string
-		}{{staff.EventExported, "Data exported"}, {staff.EventReconciled, "Reconciliation run"}} {
+		}{{staff.EventExportStarted, "Data export started"}, {staff.EventExported, "Data exported"},
+			{staff.EventReconcileStarted, "Reconciliation started"}, {staff.EventReconciled, "Reconciliation run"}} {
 			page := fin.get("/admin/audit?event=" + string(tt.event)).wantStatus(http.StatusOK)
 			if got := page.byTestID("audit-row"); len(got) != 1 || page.text("audit-event") != tt.label ||
 				!strings.Contains(page.text("audit-who"), m.Email) {
 				t.Errorf("audit page of %s: %d rows, %q by %q; want one, %q by %s", tt.event, len(got),
 					page.text("audit-event"), page.text("audit-who"), tt.label, m.Email)
 			}
+		}
+	})
+}
+
+// TestReadsNotRecordedNotBegun: when the audit refuses the row that says who
+// begins an export of the transactions, the staff member gets an error page
+// saying why, not a CSV, and no row of it; when it refuses the row of a
+// reconciliation run, the page says the run was not begun (and Trustly was not
+// asked: TestReconcileRecordedFirst). Where the export's only row was written after the last one went out,
+// the CSV went out whole with its audit failing at the end.
+func TestReadsNotRecordedNotBegun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		lv := startLive(t, liveOptions{Setup: func(s *testSetup) { s.Cashier.DB = db }})
+		fin, _ := lv.staffSignedIn("fin@example.com", staff.RoleFinance)
+		storetest.SeedOrders(t, lv.DB, "x-", 9, 3, 0)
+		storetest.RefuseInserts(t, lv.DB, "audits")
+
+		page := fin.get("/admin/transactions.csv?kind=deposit").wantStatus(http.StatusServiceUnavailable)
+		if ct := page.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/csv") || page.Header.Get("Content-Disposition") != "" ||
+			strings.Contains(page.Body, "order_id") || strings.Contains(page.Body, "x-3") {
+			t.Errorf("export not recorded: %s, %q; want an error page and no row\n%s", ct, page.Header.Get("Content-Disposition"), page.Body)
+		}
+		if msg := page.text("error-message"); !strings.Contains(msg, "could not be recorded in the audit") || !strings.Contains(msg, "nothing was exported") {
+			t.Errorf("export not recorded: message %q; want it to say the audit failed and nothing was exported", msg)
+		}
+
+		today := time.Now().UTC().Format(time.DateOnly)
+		page = fin.get("/admin/reports/reconciliation?" + url.Values{"currency": {"SEK"}, "from": {today}, "to": {today}}.Encode()).
+			wantStatus(http.StatusServiceUnavailable)
+		if msg := page.text("reconcile-problem"); !strings.Contains(msg, "could not be recorded in the audit") || page.has("reconcile-summary") {
+			t.Errorf("run not recorded: problem %q, summary shown %t; want the audit named and no run", msg, page.has("reconcile-summary"))
 		}
 	})
 }

@@ -264,6 +264,11 @@ func reconcilePage(svc *cashier.Service) fiber.Handler {
 			if errors.Is(err, staff.ErrNotAllowed) {
 				return err
 			}
+			if errors.Is(err, cashier.ErrNotRecorded) {
+				p.Problem = "The reconciliation was not started: it could not be recorded in the audit, so Trustly was not asked. Try again in a moment." // logged by the cashier
+				c.Status(fiber.StatusServiceUnavailable)
+				return render(c, views.AdminReconcile(p))
+			}
 			p.Problem = "Trustly's AccountLedger could not be read; try again later." // logged by the cashier
 			c.Status(fiber.StatusBadGateway)
 			return render(c, views.AdminReconcile(p))

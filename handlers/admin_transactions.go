@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -347,8 +348,10 @@ var csvHeader = []string{"order_id", "created", "kind", "status", "amount", "cur
 // Trustly: "amount" as asked (empty for an account selection and a Pay N Play
 // bank login, csvAmount), "credited" what a deposit's credit booked (empty for
 // others). "trustly_order_id" is the order's own, empty for a refund, whose
-// deposit's is in the last column, "deposit_trustly_order_id". A read failing
-// half-way ends the file with a line saying it is incomplete.
+// deposit's is in the last column, "deposit_trustly_order_id". The export is in
+// the audit before its first row is read (cashier.BeginExport); when that row
+// cannot be written, the member gets an error page (errExportNotRecorded) and no
+// file. A read failing half-way ends the file with a line saying it is incomplete.
 func transactionsCSV(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		zone := staffZone(c)
@@ -358,13 +361,20 @@ func transactionsCSV(svc *cashier.Service) fiber.Handler {
 		}
 		m, reqID := currentStaff(c), requestID(c)
 		ctx := context.WithoutCancel(c.UserContext())
+		export, err := svc.BeginExport(ctx, m, f)
+		if errors.Is(err, cashier.ErrNotRecorded) {
+			return errExportNotRecorded // logged by the cashier
+		}
+		if err != nil {
+			return err
+		}
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="transactions-`+time.Now().In(zone).Format("20060102-150405")+`.csv"`)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 			out := csv.NewWriter(w)
 			_ = out.Write(csvHeader)
-			err := svc.ExportTransactions(ctx, m, f, exportBatch, func(rows []cashier.TxRow) error {
+			err := export.Run(ctx, exportBatch, func(rows []cashier.TxRow) error {
 				for _, r := range rows {
 					o := r.Order
 					credited := ""

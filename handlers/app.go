@@ -288,15 +288,18 @@ var (
 	errTooManyOrders   = fiber.NewError(fiber.StatusTooManyRequests, "You have started many payments in a short time. Wait a minute and try again.")
 	errForbidden       = fiber.NewError(fiber.StatusForbidden, "Your account does not have access to this page.")
 	errNotFound        = fiber.NewError(fiber.StatusNotFound, "There is no page at this address.")
+	// errExportNotRecorded is an export of personal data whose audit row could not
+	// be written before it began (cashier.ErrNotRecorded), and so did not begin.
+	errExportNotRecorded = fiber.NewError(fiber.StatusServiceUnavailable, "The export was not started: it could not be recorded in the audit, so nothing was exported. Try again in a moment; if it fails again, tell the operator.")
 
 	ourErrors = map[*fiber.Error]bool{errFormExpired: true, errSignedInAgain: true, errTooManyAttempts: true, errTooManyOrders: true,
-		errForbidden: true, errNotFound: true}
+		errForbidden: true, errNotFound: true, errExportNotRecorded: true}
 )
 
 // Titles and sentences of error pages.
 var (
 	statusTitles = map[int]string{400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Page not found",
-		413: "Too large", 422: "Please check", 429: "Too many attempts"}
+		413: "Too large", 422: "Please check", 429: "Too many attempts", 503: "Not available"}
 	statusMessages = map[int]string{
 		fiber.StatusBadRequest:            "The request could not be read. Go back and try again.",
 		fiber.StatusForbidden:             "You do not have access to this page.",
@@ -329,7 +332,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			page.Status, page.Title, page.Message = fiber.StatusForbidden, statusTitles[403], errForbidden.Message
 		case errors.As(err, &problem):
 			page.Status, page.Title, page.Message = fiber.StatusUnprocessableEntity, statusTitles[422], problem.Message
-		case errors.As(err, &ferr) && ferr.Code < 500:
+		case errors.As(err, &ferr) && (ferr.Code < 500 || ourErrors[ferr]):
 			page.Status, page.Title = ferr.Code, statusTitles[ferr.Code]
 			if page.Title == "" {
 				page.Title = "Request refused"

@@ -59,12 +59,22 @@ const (
 	EventFlagResolved    Event = "flag.resolved"          // a flagged order or an unmatched notification was resolved with a note
 	EventRefund          Event = "refund.requested"       // a deposit refunded: the money reserved and Refund sent
 	EventHeldReturn      Event = "held.return_requested"  // a refused deposit's held credit returned to the payer: Refund sent, nothing booked
-	// EventExported is a download of data from the back office (the transactions
-	// CSV, with players' emails): After names the export, the filter, how many rows
-	// went out and whether it ran to its end. Recorded when it ends, however it ends.
+	// EventExportStarted is a download of data from the back office (the
+	// transactions CSV, with players' emails) about to begin: After names the
+	// export and the filter. Recorded before the first row leaves, so a download
+	// that crashes or is killed half-way is on record; one that cannot be recorded
+	// exports nothing.
+	EventExportStarted Event = "data.export_started"
+	// EventExported is the outcome of a download EventExportStarted recorded: After
+	// names the export, the filter, how many rows went out and whether it ran to its
+	// end. Recorded when it ends, however it ends (but for a crash or a kill).
 	EventExported Event = "data.exported"
-	// EventReconciled is a reconciliation run, which reads Trustly's AccountLedger:
-	// After names the currency, the days, what was found, and whether Trustly answered.
+	// EventReconcileStarted is a reconciliation run about to read Trustly's
+	// AccountLedger: After names the currency and the days. Recorded before Trustly
+	// is asked; a run that cannot be recorded asks nothing.
+	EventReconcileStarted Event = "reports.reconcile_started"
+	// EventReconciled is the outcome of a reconciliation run: After names the
+	// currency, the days, what was found, and whether Trustly answered.
 	EventReconciled Event = "reports.reconciled"
 	// EventRegistrationRefused is the system's: a registration opened no account
 	// for a reason the registrant was not told (the national register excludes the
@@ -80,7 +90,7 @@ const (
 var Events = []Event{EventSignIn, EventSignOut, EventReauth, EventOwnerEnsured, EventStaffCreated, EventRoleChanged,
 	EventStaffDisabled, EventStaffEnabled, EventTOTPEnabled, EventTOTPReset, EventPasswordChanged, EventPasswordReset,
 	EventPayoutApproved, EventPayoutFirstVote, EventPayoutDenied, EventPlayerBlocked, EventPlayerUnblocked, EventPlayerNote, EventFlagResolved, EventRefund,
-	EventHeldReturn, EventExported, EventReconciled, EventRegistrationRefused, EventSignInsLimited}
+	EventHeldReturn, EventExportStarted, EventExported, EventReconcileStarted, EventReconciled, EventRegistrationRefused, EventSignInsLimited}
 
 // By fills in who acts: m, or the system when m is the zero Member.
 func (a Audit) By(m Member) Audit {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/trustly-cashier/cashier/cashier/store"
@@ -165,4 +166,25 @@ func HoldWriter(t *testing.T, db *gorm.DB) (release func()) {
 		conn.Close()
 		unlock()
 	}
+}
+
+// RefuseInserts makes every insert into table through db (GORM's Create) fail,
+// on SQLite and PostgreSQL alike, until allow is called or the test ends: a
+// database that refuses one write, such as an audit row.
+func RefuseInserts(t testing.TB, db *gorm.DB, table string) (allow func()) {
+	t.Helper()
+	var refuse atomic.Bool
+	refuse.Store(true)
+	name := fmt.Sprintf("storetest:refuse_inserts_%s_%p", table, &refuse)
+	err := db.Callback().Create().Before("gorm:create").Register(name, func(tx *gorm.DB) {
+		if refuse.Load() && tx.Statement.Table == table {
+			_ = tx.AddError(fmt.Errorf("storetest: inserts into %s refused", table))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow = func() { refuse.Store(false) }
+	t.Cleanup(allow)
+	return allow
 }
