@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
@@ -92,6 +94,54 @@ func TestAPICallsMaskTokenAsJSONWritesIt(t *testing.T) {
 		if inner := strings.Trim(string(escaped), `"`); strings.Contains(c.Request, inner) || strings.Contains(c.Request, token) ||
 			!strings.Contains(c.Request, "[token]") {
 			t.Errorf("Deposit request %s; want the notification token masked as [token]", c.Request)
+		}
+	})
+}
+
+// TestBalanceCallRecorded: a call to Trustly's Balance is kept as an APICall row
+// as every other call is, of no order and no player, with its parameters and
+// Trustly's answer, or its error when it failed; an answer given from the one
+// kept in the database asks Trustly nothing and keeps no row. Where Balance was
+// only counted in the metrics, the back office's record of the calls made to
+// Trustly lacked it.
+func TestBalanceCallRecorded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		balanceCalls := func() []models.APICall {
+			t.Helper()
+			var calls []models.APICall
+			if err := db.Where("method = ?", "Balance").Order("id").Find(&calls).Error; err != nil {
+				t.Fatal(err)
+			}
+			return calls
+		}
+		if _, _, err := e.unreachable().TrustlyBalance(e.ctx, fin); err == nil {
+			t.Fatal("Trustly unreachable: balance answered; want an error")
+		}
+		calls := balanceCalls()
+		if len(calls) != 1 || calls[0].OrderID != 0 || calls[0].PlayerID != 0 || calls[0].Error == "" || calls[0].Response != "" ||
+			calls[0].Request != "{}" || calls[0].At.IsZero() {
+			t.Fatalf("failed Balance calls kept %+v; want one of no order or player, with its error", calls)
+		}
+
+		e.clock.Advance(cashier.BalanceEvery)
+		rows, _, err := e.svc.TrustlyBalance(e.ctx, fin)
+		if err != nil || len(rows) == 0 {
+			t.Fatalf("balance: %v, %v; want Trustly's answer", rows, err)
+		}
+		calls = balanceCalls()
+		if len(calls) != 2 || calls[1].OrderID != 0 || calls[1].Error != "" || calls[1].ErrorCode != 0 ||
+			!strings.Contains(calls[1].Response, `"`+rows[0].Currency+`"`) || !strings.Contains(calls[1].Response, rows[0].Balance) {
+			t.Fatalf("answered Balance calls kept %+v; want a second row with Trustly's answer %+v", calls, rows)
+		}
+
+		e.clock.Advance(time.Minute)
+		if _, _, err := e.svc.TrustlyBalance(e.ctx, fin); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(balanceCalls()); n != 2 || e.apiCalls("Balance") != 1 {
+			t.Errorf("balance answered from the one kept: %d rows, %d calls at Trustly; want 2 and 1", n, e.apiCalls("Balance"))
 		}
 	})
 }

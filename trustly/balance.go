@@ -12,6 +12,10 @@ type AccountBalance struct {
 	Balance  string // decimal text, may be negative; at most two decimals that are not zeros
 }
 
+// BalanceParams are Balance's parameters: none. The type names the call where
+// calls are kept with their parameters, as every other method's params do.
+type BalanceParams struct{}
+
 // Balance returns our balance in each currency. Trustly asks for at most one call
 // every 15 minutes; this client does not enforce it.
 func (c *Client) Balance(ctx context.Context) ([]AccountBalance, error) {
