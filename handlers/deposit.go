@@ -184,7 +184,7 @@ func depositRefused(c *fiber.Ctx, svc *cashier.Service, typed string, problem *m
 		return err
 	}
 	typed = typedAmount(strings.TrimSpace(typed))
-	page := cashierView(c, svc, home, views.DepositForm{Amount: typed, Problem: problemText(c, problem)})
+	page := cashierView(c, svc, home, views.DepositForm{Amount: typed, Problem: problemText(c, problem), Field: problem.Field})
 	// The reality check's Continue goes back to the cashier with the amount, not
 	// to the form's address, which has no page of its own.
 	page.RealityCheckNext = "/cashier"

@@ -130,7 +130,7 @@ func payNPlayStart(svc *cashier.Service, clientIP func(*fiber.Ctx) string, login
 			if login {
 				problem = problemText(c, p)
 			} else {
-				form.Problem = problemText(c, p)
+				form.Problem, form.Field = problemText(c, p), p.Field
 			}
 			c.Status(fiber.StatusUnprocessableEntity)
 			return render(c, views.Landing(landingView(c, svc, market, form, problem)))

@@ -151,7 +151,7 @@ func DepositFormView(ch Chrome, f DepositForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var4 = []any{"field", templ.KV("invalid", f.Problem != "")}
+		var templ_7745c5c3_Var4 = []any{"field", templ.KV("invalid", f.Field == "amount")}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var4...)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -272,7 +272,7 @@ func DepositFormView(ch Chrome, f DepositForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templ.RenderAttributes(ctx, templ_7745c5c3_Buffer, invalid(f.Problem != ""))
+		templ_7745c5c3_Err = templ.RenderAttributes(ctx, templ_7745c5c3_Buffer, invalid(f.Field == "amount"))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

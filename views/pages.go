@@ -198,7 +198,10 @@ type DepositForm struct {
 	Range      string
 	QuickPicks []QuickPick
 	Problem    string // one sentence on what to fix; empty on first view
-	Disabled   bool   // the player is blocked: the form is shown but cannot be sent
+	// Field is the field Problem is about, "amount" or "" for none (a break, a
+	// deposit Trustly could not start): only then is the amount marked invalid.
+	Field    string
+	Disabled bool // the player is blocked: the form is shown but cannot be sent
 	// Token is the MessageID the deposit this form starts will have: the form sent
 	// twice starts one deposit (cashier.Service.StartDepositOnce).
 	Token string

@@ -522,7 +522,7 @@ func PayNPlayDepositForm(p LandingPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var30 = []any{"field", templ.KV("invalid", p.Deposit.Problem != "")}
+		var templ_7745c5c3_Var30 = []any{"field", templ.KV("invalid", p.Deposit.Field == "amount")}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var30...)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -648,7 +648,7 @@ func PayNPlayDepositForm(p LandingPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templ.RenderAttributes(ctx, templ_7745c5c3_Buffer, invalid(p.Deposit.Problem != ""))
+		templ_7745c5c3_Err = templ.RenderAttributes(ctx, templ_7745c5c3_Buffer, invalid(p.Deposit.Field == "amount"))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
