@@ -8,10 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +59,7 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 	if guardedDebit(entries, t.AllowOverdraft) {
 		run = inSavepoint
 	}
-	err := run(l.db.WithContext(ctx), func(tx *gorm.DB) error {
+	err := run(ctx, l.db, func(tx *gorm.DB) error {
 		err := raw.QueryRow(ctx, tx, "INSERT INTO transfers (reference, currency, memo, created_at) VALUES (?, ?, ?, ?) "+
 			"ON CONFLICT (reference) DO NOTHING RETURNING id", []any{t.Reference, t.Currency, t.Memo, t.CreatedAt}, &t.ID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -72,7 +70,7 @@ func (l *Ledger) Post(ctx context.Context, t models.Transfer) (models.Transfer, 
 		}
 		// Lock balance rows in account order so concurrent transfers cannot deadlock.
 		sorted := append([]models.Entry(nil), entries...)
-		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Account < sorted[j].Account })
+		slices.SortFunc(sorted, func(a, b models.Entry) int { return strings.Compare(string(a.Account), string(b.Account)) })
 		args := make([]any, 0, 3*len(sorted))
 		for i := range sorted {
 			e := &sorted[i]
@@ -123,12 +121,15 @@ func guardedDebit(entries []models.Entry, overdraft bool) bool {
 }
 
 // inTx runs fn in db's transaction, or in a transaction of its own when db is not
-// in one.
-func inTx(db *gorm.DB, fn func(tx *gorm.DB) error) error {
+// in one. In the caller's transaction fn gets db itself, not a new session of it:
+// Post's statements are its own (store/raw), which take their context apart and
+// use only the session's connection, so a session (two clones of GORM's statement
+// a transfer) would change nothing they run.
+func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if !inCallerTx(db) {
-		return db.Transaction(fn)
+		return db.WithContext(ctx).Transaction(fn)
 	}
-	return fn(db.Session(&gorm.Session{NewDB: true}))
+	return fn(db)
 }
 
 // inCallerTx reports whether db is in a transaction of its caller's.
@@ -139,7 +140,8 @@ func inCallerTx(db *gorm.DB) bool {
 
 // inSavepoint runs fn in a savepoint of db's transaction, rolled back to if fn
 // fails or panics, or in a transaction of its own when db is not in one.
-func inSavepoint(db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+func inSavepoint(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+	db = db.WithContext(ctx)
 	if !inCallerTx(db) {
 		return db.Transaction(fn)
 	}
@@ -208,8 +210,26 @@ func guarded(e models.Entry, overdraft bool) bool {
 // addBalances is the statement adding n entries to their balances, creating the
 // rows not there yet.
 func addBalances(n int) string {
+	if n > 0 && n < len(addBalancesSQL) {
+		return addBalancesSQL[n]
+	}
+	return addBalancesText(n)
+}
+
+func addBalancesText(n int) string {
 	return "INSERT INTO balances (account, currency, minor) VALUES " + rows(n) +
 		" ON CONFLICT (account, currency) DO UPDATE SET minor = balances.minor + excluded.minor"
+}
+
+// addBalancesSQL and insertEntriesSQL hold the statements for transfers of up to
+// three entries, made once rather than for every transfer.
+var addBalancesSQL, insertEntriesSQL = statements(addBalancesText), statements(insertEntriesText)
+
+func statements(text func(n int) string) (out [4]string) {
+	for n := 1; n < len(out); n++ {
+		out[n] = text(n)
+	}
+	return out
 }
 
 func balanceArgs(entries []models.Entry, currency, reference string) []any {
@@ -241,9 +261,19 @@ func balanceRow(account models.LedgerAccount, reference string) string {
 	if account.Guarded() {
 		return string(account)
 	}
-	h := fnv.New32a()
-	h.Write([]byte(reference))
-	return shardName(account, int(h.Sum32()%houseShards))
+	return shardName(account, int(fnv32a(reference)%houseShards))
+}
+
+// fnv32a is the FNV-1a hash of s, as hash/fnv's New32a sums it, without a hash
+// object and a copy of s to write to it on every transfer.
+func fnv32a(s string) uint32 {
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= prime
+	}
+	return h
 }
 
 // shardName is the balances row of a house account's shard k.
@@ -274,6 +304,13 @@ func rows(n int) string {
 
 // insertEntries is the statement inserting n entries, returning their ids.
 func insertEntries(n int) string {
+	if n > 0 && n < len(insertEntriesSQL) {
+		return insertEntriesSQL[n]
+	}
+	return insertEntriesText(n)
+}
+
+func insertEntriesText(n int) string {
 	return "INSERT INTO entries (transfer_id, account, minor) VALUES " + rows(n) + " RETURNING id"
 }
 
