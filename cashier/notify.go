@@ -241,8 +241,8 @@ func insertNotification(tx *gorm.DB, row *models.Notification) (bool, error) {
 // the common case under Trustly's retries: one read, then one UPDATE, no signing.
 func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log *slog.Logger) ([]byte, bool, error) {
 	// A read first: a new notification then costs no extra write. Whether it is
-	// stored is one indexed lookup of our own (store/raw); only a stored one is read
-	// whole, through GORM.
+	// stored is one indexed lookup of our own (store/raw); a stored one is read
+	// whole by the UPDATE that counts its delivery (countDelivery).
 	var id int64
 	err := raw.QueryRow(ctx, s.db, "SELECT id FROM notifications WHERE notification_id = ?", []any{n.ID()}, &id)
 	switch {
@@ -251,16 +251,27 @@ func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log 
 	case err != nil:
 		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
 	}
-	var stored models.Notification
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&stored).Error; err != nil {
-		return nil, false, fmt.Errorf("notification %s: %w", n.ID(), err)
-	}
 	var answer []byte
-	conflict := false
+	var stored models.Notification
+	now := s.now().UTC()
 	err = writeTx(ctx, s.db, func(tx *gorm.DB) (err error) {
-		answer, conflict, err = s.known(tx, n, stored, s.now().UTC(), log)
+		if stored, err = countDelivery(tx, id, now); err != nil {
+			return fmt.Errorf("count delivery: %w", err)
+		}
+		if !n.SameEvent([]byte(stored.Raw)) {
+			return errNotRedelivery // the count rolled back; flagged below
+		}
+		answer, err = s.storedAnswer(stored, n, log)
 		return err
 	})
+	conflict := false
+	if errors.Is(err, errNotRedelivery) {
+		stored.Deliveries--
+		err = writeTx(ctx, s.db, func(tx *gorm.DB) (err error) {
+			answer, conflict, err = s.known(tx, n, stored, now, log)
+			return err
+		})
+	}
 	failpoint.Hit("notify.redelivered")
 	switch {
 	case err != nil:
@@ -269,6 +280,22 @@ func (s *Service) redelivered(ctx context.Context, n *trustly.Notification, log 
 		return nil, false, fmt.Errorf("%w: %w: %s %s", ErrBadNotification, ErrNotificationConflict, n.Method, n.ID())
 	}
 	return answer, true, nil
+}
+
+// errNotRedelivery rolls back the delivery redelivered counted for a body that is
+// not a redelivery of the stored one; it never leaves redelivered.
+var errNotRedelivery = errors.New("another body under a stored notificationid")
+
+// countDelivery counts one more delivery of the stored notification id and
+// returns what known and storedAnswer read of it (not its flag nor its times):
+// one UPDATE … RETURNING (SQLite and PostgreSQL both have it), where reading it
+// and then updating it took two statements.
+func countDelivery(tx *gorm.DB, id int64, now time.Time) (models.Notification, error) {
+	var n models.Notification
+	err := raw.QueryRow(tx.Statement.Context, tx, `UPDATE notifications SET deliveries = deliveries + 1, last_delivery_at = ?
+		WHERE id = ? RETURNING id, method, uuid, trustly_order_id, order_id, raw, answer, status, deliveries`,
+		[]any{now, id}, &n.ID, &n.Method, &n.UUID, &n.TrustlyOrderID, &n.OrderID, &n.Raw, &n.Answer, &n.Status, &n.Deliveries)
+	return n, err
 }
 
 // known handles a notification whose notificationid is stored already. A
