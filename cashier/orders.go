@@ -286,8 +286,8 @@ func commitBatch(db *gorm.DB, batch []*groupedTx) []error {
 				results[i] = err
 				continue
 			}
-			sp := fmt.Sprintf("batch%d", i)
-			if err := tx.SavePoint(sp).Error; err != nil {
+			sp := batchSavepoints[i]
+			if _, err := raw.Exec(tx.Statement.Context, tx, batchSavepointSQL[i]); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			if results[i] = runGrouped(tx.WithContext(context.WithoutCancel(w.ctx)), w.fn); results[i] != nil {
@@ -305,6 +305,18 @@ func commitBatch(db *gorm.DB, batch []*groupedTx) []error {
 	}
 	return results
 }
+
+// batchSavepoints names the savepoint of each call in a batch, and
+// batchSavepointSQL makes it. Each SAVEPOINT is a statement of our own
+// (store/raw), its text made once: GORM's SavePoint built a statement anew for
+// every call, and Sprintf its name.
+var batchSavepoints, batchSavepointSQL = func() (names, sql [maxBatch]string) {
+	for i := range names {
+		names[i] = fmt.Sprintf("batch%d", i)
+		sql[i] = "SAVEPOINT " + names[i]
+	}
+	return names, sql
+}()
 
 // runGrouped runs fn, turning a panic into an error so that only fn's savepoint is
 // rolled back.
