@@ -18,19 +18,15 @@ import (
 // a pointer to a GORM model, every column of it, and reports whether there was
 // one. Columns that cannot hold NULL are scanned straight into their fields; the
 // others through GORM's own field setter, as GORM's Scan would. A model with a
-// serialized field (gorm:"serializer:…") is refused.
+// serialized field (gorm:"serializer:…") is refused. Its statement is made once
+// for each model, database and where, and kept: where must be a fixed text, its
+// values in args.
 func Take(ctx context.Context, db *gorm.DB, dest any, where string, args ...any) (bool, error) {
-	stmt := &gorm.Statement{DB: db}
-	if err := stmt.Parse(dest); err != nil {
+	q, err := takeOf(db, dest, where)
+	if err != nil {
 		return false, err
 	}
-	cols, fields := columns(stmt.Schema)
-	for _, f := range fields {
-		if f.Serializer != nil {
-			// GORM's serializers decode in its own Scan; this one would store the column as is.
-			return false, fmt.Errorf("raw.Take: %s.%s has a serializer: read it through GORM", stmt.Schema.Name, f.Name)
-		}
-	}
+	fields := q.fields
 	rv := reflect.ValueOf(dest).Elem()
 	targets := make([]any, len(fields))
 	var nullable []int
@@ -42,7 +38,7 @@ func Take(ctx context.Context, db *gorm.DB, dest any, where string, args ...any)
 		targets[i] = new(any)
 		nullable = append(nullable, i)
 	}
-	err := QueryRow(ctx, db, "SELECT "+cols+" FROM "+stmt.Schema.Table+" WHERE "+where, args, targets...)
+	err = QueryRow(ctx, db, q.query, args, targets...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -55,6 +51,65 @@ func Take(ctx context.Context, db *gorm.DB, dest any, where string, args ...any)
 		}
 	}
 	return true, nil
+}
+
+// takeKey is one Take of a model (its type) by one condition on one database:
+// its dialector, one value for every session of the database (which each have a
+// config of their own), as its naming is.
+type takeKey struct {
+	dialector gorm.Dialector
+	model     reflect.Type
+	where     string
+}
+
+// takeQuery is a Take's statement and the fields it reads, in order.
+type takeQuery struct {
+	query  string
+	fields []*schema.Field
+}
+
+// takes holds each Take's statement, made once: every notification reads its
+// order with Take, whose statement of some sixty columns was concatenated, and
+// its model parsed into a new gorm.Statement, at every call.
+var takes struct {
+	sync.RWMutex
+	m map[takeKey]takeQuery
+}
+
+func takeOf(db *gorm.DB, dest any, where string) (takeQuery, error) {
+	// A dialector of a type == cannot compare (none of ours) is not kept.
+	keep := reflect.TypeOf(db.Dialector).Comparable()
+	key := takeKey{db.Dialector, reflect.TypeOf(dest), where}
+	if keep {
+		takes.RLock()
+		q, ok := takes.m[key]
+		takes.RUnlock()
+		if ok {
+			return q, nil
+		}
+	}
+	stmt := &gorm.Statement{DB: db}
+	if err := stmt.Parse(dest); err != nil {
+		return takeQuery{}, err
+	}
+	cols, fields := columns(stmt.Schema)
+	for _, f := range fields {
+		if f.Serializer != nil {
+			// GORM's serializers decode in its own Scan; this one would store the column as is.
+			return takeQuery{}, fmt.Errorf("raw.Take: %s.%s has a serializer: read it through GORM", stmt.Schema.Name, f.Name)
+		}
+	}
+	q := takeQuery{"SELECT " + cols + " FROM " + stmt.Schema.Table + " WHERE " + where, fields}
+	if !keep {
+		return q, nil
+	}
+	takes.Lock()
+	if takes.m == nil {
+		takes.m = map[takeKey]takeQuery{}
+	}
+	takes.m[key] = q
+	takes.Unlock()
+	return q, nil
 }
 
 // selects holds each schema's column list and the fields behind it.
