@@ -80,12 +80,15 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) (answer []
 	method = n.Method
 	ctx, done := expectWrite(ctx, s.db)
 	defer done()
-	log := s.log.With("notification_id", n.ID(), "method", n.Method, "trustly_order_id", n.OrderID())
+	// One With: each makes a logger and a handler, which formats its attributes.
+	attrs := make([]any, 0, 8)
+	attrs = append(attrs, "notification_id", n.ID(), "method", n.Method, "trustly_order_id", n.OrderID())
 	// The request's id joins these lines to the request line of the POST that
 	// brought the notification (handlers' logRequests), which names no notification.
 	if id := staff.RequestID(ctx); id != "" {
-		log = log.With("request_id", id)
+		attrs = append(attrs, "request_id", id)
 	}
+	log := s.log.With(attrs...)
 	log.Debug("notification received")
 	if answer, ok, err := s.redelivered(ctx, n, log); err != nil || ok {
 		if ok {
@@ -366,11 +369,10 @@ func (s *Service) storedAnswer(stored models.Notification, n *trustly.Notificati
 // (applyKYC): a key logged twice in a line is one value too many for the text
 // format and a line some collectors drop in JSON.
 func orderLog(log *slog.Logger, order *models.Order) *slog.Logger {
-	log = log.With("order_id", order.ID, "message_id", order.MessageID)
 	if order.PlayerID != 0 {
-		log = log.With("player_id", order.PlayerID)
+		return log.With("order_id", order.ID, "message_id", order.MessageID, "player_id", order.PlayerID)
 	}
-	return log
+	return log.With("order_id", order.ID, "message_id", order.MessageID)
 }
 
 // lockOrder finds and locks the order a notification is about: by Trustly's
