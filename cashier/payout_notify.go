@@ -35,13 +35,22 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		log.Error("alert: payout notification not applied", "why", why)
 		return nothingTakenBack(n, ok), nil
 	}
-	if order.Status == models.OrderAwaitingApproval {
-		// Not sent to Trustly yet (AccountPayout is called only once staff approve
-		// it), so Trustly cannot know its MessageID: whatever the notification says,
-		// staff decide the payout, and its money stays reserved meanwhile.
-		order.AddFlag(models.FlagKindBeforeSent, fmt.Sprintf("a %s notification came for this payout while it waited for approval, before it was sent to Trustly: not applied, check it with Trustly",
-			n.Method))
-		log.Error("alert: notification for a payout awaiting approval, never sent; not applied")
+	if neverSent(order) {
+		// Not sent to Trustly (AccountPayout is called only once staff approve it),
+		// so Trustly cannot know its MessageID: whatever the notification says, staff
+		// decide the payout, and its money stays reserved meanwhile. Once denied, or
+		// cancelled by the player, it was never sent either: the notification does
+		// not make it read failed, mark its bank account or give it an orderid.
+		when := "while it waited for approval"
+		switch {
+		case order.DeniedAt != nil:
+			when = "after staff denied it and its reservation was released"
+		case order.ReleasedAt != nil:
+			when = "after the player cancelled it and its reservation was released"
+		}
+		order.AddFlag(models.FlagKindBeforeSent, fmt.Sprintf("a %s notification came for this payout %s, before it was sent to Trustly: not applied, check it with Trustly",
+			n.Method, when))
+		log.Error("alert: notification for a payout never sent; not applied", "status", order.Status)
 		return nothingTakenBack(n, ok), nil
 	}
 	switch d := n.Data.(type) {
@@ -109,6 +118,14 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 	order.AddFlag(models.FlagKindUnexpected, fmt.Sprintf("unexpected %s notification for a payout order", n.Method))
 	log.Warn("unexpected notification for a payout; stored, nothing booked")
 	return nothingTakenBack(n, ok), nil
+}
+
+// neverSent reports whether payout order was never sent to Trustly: it needed
+// approval and no approval let it go (it waits, with none or the first of two,
+// or staff denied it, or the player cancelled it while it waited). AccountPayout
+// is called only once it is approved (ApprovePayout).
+func neverSent(order *models.Order) bool {
+	return order.Kind == models.OrderPayout && order.NeedsApproval && order.ApprovedAt == nil
 }
 
 // otherPayoutAmount reports whether a payoutconfirmation or payoutfailed names

@@ -428,7 +428,7 @@ const (
 	FlagKindAmountDiffers        FlagKind = "amount-differs"               // an amount other than the order's
 	FlagKindPastDepositLimit     FlagKind = "past-deposit-limit"           // a credit past the player's deposit limit
 	FlagKindDebitPastCredit      FlagKind = "debit-past-credit"            // a debit of more than the credit gave
-	FlagKindBeforeSent           FlagKind = "notification-before-sent"     // a payout notification while it waited for approval
+	FlagKindBeforeSent           FlagKind = "notification-before-sent"     // a payout notification while it waited for approval, or after it was denied or cancelled unsent
 	FlagKindPaidAfterCancel      FlagKind = "paid-after-cancel"            // a payout confirmed after a cancel gave the money back
 	FlagKindCancelAfterConfirmed FlagKind = "cancel-after-confirmation"    // a cancel after the bank confirmed the payout
 	FlagKindAfterRelease         FlagKind = "after-release"                // Trustly has a payout whose reservation was released
