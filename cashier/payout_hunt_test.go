@@ -518,3 +518,48 @@ func TestPayoutDecidedWhileNotified(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutRetakeAfterRace: a cancel returns a sent payout's money, the player
+// withdraws all of it at once in a second payout, and then the bank's
+// payoutconfirmation for the first comes: the confirmation stands, so the money
+// the cancel returned is taken back even below zero (payout:<ID>:retake, by
+// design), the only way a payout's notifications take the wallet below zero. The
+// first payout reads confirmed and says why, the second is untouched, nothing is
+// booked twice, and the player's next payout is refused while the wallet is below
+// zero.
+func TestPayoutRetakeAfterRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 1000)
+		e.hold.Store(true) // only the forged notifications arrive
+		first, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
+		if err != nil || first.Status != models.OrderSent {
+			t.Fatalf("payout: %s, %v; want sent", first.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodCancel, first, p, nil))
+		e.wantMoney(p, 100000, 0)
+		second, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 1000))
+		if err != nil || second.Status != models.OrderSent {
+			t.Fatalf("second payout: %s, %v; want sent", second.Status, err)
+		}
+		e.wantMoney(p, 0, 0)
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, first, p, nil))
+		got := e.reload(first)
+		if got.Status != models.OrderConfirmed || got.ReturnedAt != nil || !strings.Contains(got.Flag, "payoutconfirmation and cancel both came") {
+			t.Errorf("first payout: %s, returned %v, flag %q; want confirmed, not returned, flagged", got.Status, got.ReturnedAt, got.Flag)
+		}
+		if got := e.reload(second); got.Status != models.OrderSent || got.Flag != "" {
+			t.Errorf("second payout: %s, flag %q; want sent, unflagged", got.Status, got.Flag)
+		}
+		e.wantMoney(p, -30000, 0)
+		e.wantBookedOnce(got)
+		_, err = e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 10))
+		wantProblem(t, err, "Your balance is below zero")
+		// A credit for the first gives the money back once more, and the wallet is
+		// whole again.
+		e.apply(e.forge(trustly.MethodCredit, first, p, nil))
+		e.wantMoney(p, 0, 0)
+		e.wantBookedOnce(e.reload(first))
+	})
+}
