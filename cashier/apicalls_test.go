@@ -145,3 +145,54 @@ func TestBalanceCallRecorded(t *testing.T) {
 		}
 	})
 }
+
+// TestReconcileCallRecorded: the reconciliation's call to Trustly's AccountLedger
+// is kept as an APICall row of no order and no player, as Balance's is, with its
+// parameters and Trustly's answer, or its error when it failed. It was only
+// counted in the metrics, so the back office's record of the calls made to
+// Trustly lacked it.
+func TestReconcileCallRecorded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 100)
+		dep := e.lastDeposit(p)
+		if err := e.sb.Sandbox.WaitIdle(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		ledgerCalls := func() []models.APICall {
+			t.Helper()
+			var calls []models.APICall
+			if err := db.Where("method = ?", "AccountLedger").Order("id").Find(&calls).Error; err != nil {
+				t.Fatal(err)
+			}
+			return calls
+		}
+		today := time.Now().UTC()
+		from, to := today.AddDate(0, 0, -1), today.AddDate(0, 0, 1)
+		if _, err := e.unreachable().Reconcile(e.ctx, fin, "SEK", from, to); err == nil {
+			t.Fatal("Trustly unreachable: reconciled; want an error")
+		}
+		calls := ledgerCalls()
+		if len(calls) != 1 || calls[0].OrderID != 0 || calls[0].PlayerID != 0 || calls[0].Error == "" || calls[0].Response != "" ||
+			!strings.Contains(calls[0].Request, `"SEK"`) || !strings.Contains(calls[0].Request, from.Format(time.DateOnly)) || calls[0].At.IsZero() {
+			t.Fatalf("failed AccountLedger calls kept %+v; want one of no order or player, with its parameters and error", calls)
+		}
+
+		if _, err := e.svc.Reconcile(e.ctx, fin, "SEK", from, to); err != nil {
+			t.Fatal(err)
+		}
+		calls = ledgerCalls()
+		if len(calls) != 2 || calls[1].OrderID != 0 || calls[1].Error != "" || calls[1].ErrorCode != 0 ||
+			!strings.Contains(calls[1].Response, dep.MessageID) || !strings.Contains(calls[1].Request, to.Format(time.DateOnly)) {
+			t.Fatalf("answered AccountLedger calls kept %+v; want a second row with Trustly's answer naming %s", calls, dep.MessageID)
+		}
+		for _, c := range calls {
+			if strings.Contains(c.Request, e.sb.Password) || strings.Contains(c.Response, e.sb.Password) ||
+				strings.Contains(c.Request, "Signature") || strings.Contains(c.Request, "Password") {
+				t.Errorf("AccountLedger row keeps a secret: %s / %s", c.Request, c.Response)
+			}
+		}
+	})
+}

@@ -166,10 +166,10 @@ func (s *Service) Reconcile(ctx context.Context, by staff.Member, currency strin
 // reconcile is Reconcile's work, on whole UTC days.
 func (s *Service) reconcile(ctx context.Context, by staff.Member, currency string, from, to time.Time) (Reconciliation, error) {
 	r := Reconciliation{Currency: currency, From: from, To: to}
-	start := time.Now()
-	rows, err := s.trustly.AccountLedger(ctx, trustly.AccountLedgerParams{Currency: currency,
+	// Kept as an APICall row of no order and no player, as Balance's is (the log
+	// line of a failure names the member who asked).
+	rows, err := recorded(ctx, s, callAbout{}, s.trustly.AccountLedger, trustly.AccountLedgerParams{Currency: currency,
 		FromDate: from.Format(time.DateOnly), ToDate: to.Format(time.DateOnly)})
-	s.metrics.APICall("AccountLedger", time.Since(start), APIOutcome(err)) // no order: not an APICall row
 	if err != nil {
 		s.log.Warn("AccountLedger failed; nothing reconciled", "currency", currency, "err", err, "staff_id", by.ID)
 		return Reconciliation{}, fmt.Errorf("reconcile %s: %w", currency, err)
