@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -130,6 +131,98 @@ func apiCalls(ctx context.Context, db *gorm.DB, orderID int64) ([]models.APICall
 	var calls []models.APICall
 	if err := db.WithContext(ctx).Where("order_id = ?", orderID).Order("id").Find(&calls).Error; err != nil {
 		return nil, fmt.Errorf("api calls of order %d: %w", orderID, err)
+	}
+	return calls, nil
+}
+
+// APICallMethods are the Trustly methods the cashier calls, each kept as APICall
+// rows (recorded): the back office's list of calls filters by one of them.
+var APICallMethods = []string{"Deposit", "SelectAccount", "RegisterAccount", "AccountPayout", "Refund",
+	"GetWithdrawals", "AccountLedger", "Balance"}
+
+// CallOutcome is how a kept call to Trustly ended, as the back office filters it.
+type CallOutcome string
+
+const (
+	CallAnswered  CallOutcome = "ok"        // Trustly answered with a result
+	CallRefused   CallOutcome = "trustly"   // Trustly answered with an error code (APICall.ErrorCode)
+	CallTransport CallOutcome = "transport" // an error with no code of Trustly's: unreachable, timed out, an answer refused
+)
+
+// CallOutcomes lists every CallOutcome.
+var CallOutcomes = []CallOutcome{CallAnswered, CallRefused, CallTransport}
+
+// APICallFilter selects the calls the back office lists. Zero fields select
+// everything.
+type APICallFilter struct {
+	Method    string      // one of APICallMethods
+	Outcome   CallOutcome // "" for any
+	ErrorCode int         // with Outcome CallRefused: only this code of Trustly's
+	PlayerID  int64
+	OrderID   int64
+	From, To  time.Time // At ≥ From and At < To
+	BeforeID  int64     // keyset pagination: only calls listed after this one
+	Limit     int       // at most this many; 0 or more than 500 means 100
+}
+
+// APICallsList lists the calls made to Trustly that f selects, newest first (by
+// the time a call started, then by id), for a member who may view the back
+// office: every call, those about no order too (RegisterAccount, Balance,
+// AccountLedger). Each filter reads an index of its own (store's
+// apiCallIndexes), ordered as the list is, so a page reads only its rows: a
+// failure's outcome reads the partial indexes of failed calls, whose predicate
+// the query names as written there; "ok" reads the time index and skips the
+// failures, which are few.
+func (s *Service) APICallsList(ctx context.Context, by staff.Member, f APICallFilter) ([]models.APICall, error) {
+	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
+		return nil, err
+	}
+	db := s.db.WithContext(ctx)
+	q := db.Model(&models.APICall{})
+	if f.Method != "" {
+		q = q.Where("method = ?", f.Method)
+	}
+	switch f.Outcome {
+	case CallAnswered:
+		q = q.Where("error = ''")
+	case CallRefused:
+		q = q.Where("error <> ''")
+		if f.ErrorCode != 0 {
+			q = q.Where("error_code = ?", f.ErrorCode)
+		} else {
+			q = q.Where("error_code <> 0")
+		}
+	case CallTransport:
+		q = q.Where("error <> ''").Where("error_code = 0")
+	}
+	if f.PlayerID != 0 {
+		q = q.Where("player_id = ?", f.PlayerID)
+	}
+	if f.OrderID != 0 {
+		q = q.Where("order_id = ?", f.OrderID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.BeforeID != 0 {
+		var last models.APICall
+		switch err := db.Select("id", "at").Where("id = ?", f.BeforeID).Limit(1).Find(&last).Error; {
+		case err != nil:
+			return nil, fmt.Errorf("api calls before %d: %w", f.BeforeID, err)
+		case last.ID == 0:
+			return nil, nil // a page after a call that is not there: nothing
+		}
+		q = q.Where("(at, id) < (?, ?)", last.At.UTC(), last.ID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var calls []models.APICall
+	if err := q.Order("at DESC, id DESC").Limit(f.Limit).Find(&calls).Error; err != nil {
+		return nil, fmt.Errorf("list api calls: %w", err)
 	}
 	return calls, nil
 }

@@ -29,6 +29,7 @@ func TestAdminOddQueries(t *testing.T) {
 			transactionsPath + "/totals": {"player", "from", "to", "min", "max", "q"},
 			transactionsPath + ".csv":    {"player", "from", "to", "min", "max", "q"},
 			"/admin/audit":               {"staff", "event", "order", "player", "from", "to", "before"},
+			"/admin/api-calls":           {"method", "outcome", "code", "order", "player", "from", "to", "before"},
 			"/admin/reports":             {"from", "to"},
 			"/admin/players":             {"q"},
 		}

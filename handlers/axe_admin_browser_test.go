@@ -45,6 +45,6 @@ func TestBrowserAdminAccessibility(t *testing.T) {
 	b.do("owner signs in", b.staffSignInSteps("owner@example.com", testPassword, "")...)
 	b.checkAxe(script, "/admin", "/admin/staff", "/admin/password", "/admin/2fa", "/admin/reauth", "/admin/approvals",
 		"/admin/transactions", "/admin/players", playerPath(player.ID), orderPath(deposit.ID), refundPath(deposit.ID),
-		"/admin/flagged", "/admin/audit", "/admin/reports", "/admin/reports/reconciliation?currency=SEK",
+		"/admin/flagged", "/admin/audit", "/admin/api-calls", "/admin/reports", "/admin/reports/reconciliation?currency=SEK",
 		"/admin/transactions/totals?player="+strconv.FormatInt(player.ID, 10))
 }

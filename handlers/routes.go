@@ -170,6 +170,8 @@ func adminRoutes() []adminRoute {
 		{post, "/admin/approvals/:id/deny", staff.ActionDecidePayout, denyPayout},
 
 		{get, "/admin/audit", staff.ActionView, auditPage},
+		// Every call made to Trustly, about an order or not (admin_calls.go).
+		{get, "/admin/api-calls", staff.ActionView, callsPage},
 
 		// Transactions, orders, players, flagged (admin_transactions.go,
 		// admin_orders.go, admin_players.go; responsible gaming: admin_rg.go).

@@ -101,6 +101,23 @@ var kycIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS idx_players_country_name ON players (country, name_key, date_of_birth)`,
 }
 
+// apiCallIndexes serve the back office's list of the calls made to Trustly
+// (cashier.Service.APICallsList), newest first by (at, id): each filter reads one
+// index in that order, bounded by its equality (a method, a player, an order, a
+// code of Trustly's) and the date range, and the page's keyset ((at, id) < (…))
+// is a range of the same index. The failed calls' are partial on a non-empty error, a
+// few of all calls; a query reading them names that predicate as written here.
+// The older single-column indexes on order_id and player_id stay: an order's page
+// reads its calls in id order from the first.
+var apiCallIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_api_calls_at ON api_calls (at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_api_calls_method_at ON api_calls (method, at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_api_calls_player_at ON api_calls (player_id, at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_api_calls_order_at ON api_calls (order_id, at, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_api_calls_failed_at ON api_calls (at, id) WHERE error <> ''`,
+	`CREATE INDEX IF NOT EXISTS idx_api_calls_failed_code ON api_calls (error_code, at, id) WHERE error <> ''`,
+}
+
 // postgresIndexes are PostgreSQL's own. idx_transfers_reference_prefix finds an
 // order's transfers by the prefix of their reference ("deposit:4711:") with LIKE
 // whatever the database's collation: the unique index on reference is in that
@@ -134,11 +151,11 @@ var redundantIndexes = []string{
 	`DROP INDEX IF EXISTS idx_notifications_received_at`,
 }
 
-// indexBackOffice creates backOfficeIndexes, playerIndexes, limitsIndexes and
-// kycIndexes, and postgresIndexes on PostgreSQL, and drops redundantIndexes; it
+// indexBackOffice creates backOfficeIndexes, playerIndexes, limitsIndexes,
+// kycIndexes and apiCallIndexes, and postgresIndexes on PostgreSQL, and drops redundantIndexes; it
 // may run any number of times.
 func indexBackOffice(db *gorm.DB) error {
-	stmts := slices.Concat(backOfficeIndexes, playerIndexes, limitsIndexes, kycIndexes)
+	stmts := slices.Concat(backOfficeIndexes, playerIndexes, limitsIndexes, kycIndexes, apiCallIndexes)
 	if db.Dialector.Name() == "postgres" {
 		stmts = append(stmts, postgresIndexes...)
 	}
