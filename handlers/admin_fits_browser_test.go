@@ -14,7 +14,8 @@ import (
 
 // TestBrowserAdminOrderFits1280: at 1280 px a deposit's order page shows its
 // calls to Trustly and its notifications, raw and answered, and the audit page
-// its rows' before and after, each within its table's box: the JSON was one
+// its rows' before and after, and the list of calls to Trustly its requests and
+// answers (opened), each within its table's box: the JSON was one
 // unbroken line (a notification 9 000 px wide), so Trustly's answer, the latency
 // and our signed answer were thousands of pixels to the right, reached only by
 // scrolling sideways.
@@ -39,8 +40,13 @@ func TestBrowserAdminOrderFits1280(t *testing.T) {
 	for _, page := range []struct{ path, wait string }{
 		{"/admin/orders/" + strconv.FormatInt(deposit.ID, 10), "notification-raw"},
 		{"/admin/audit", "audit-row"},
+		{"/admin/api-calls", "call-row"},
 	} {
 		b.do("open "+page.path, chromedp.Navigate(lv.URL+page.path), chromedp.WaitVisible(id(page.wait)))
+		// The calls' requests and answers are measured open.
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelectorAll("details").forEach(d => d.open = true); true`)); err != nil {
+			t.Fatal(err)
+		}
 		b.snap("admin-1280" + strings.ReplaceAll(page.path, "/", "-"))
 		if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflow)); err != nil || len(wide) > 0 {
 			t.Errorf("%s at 1280 px runs past its box: %v (%v)", page.path, wide, err)
