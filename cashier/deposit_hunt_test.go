@@ -1,11 +1,14 @@
 package cashier_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/ledger"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
 	"github.com/trustly-cashier/cashier/models"
@@ -198,6 +201,43 @@ func TestDepositHuntLateCredit(t *testing.T) {
 				}
 				r.audit()
 			})
+		}
+	})
+}
+
+// TestAccountAttributeHiddenInObject: the signed text joins keys and values
+// without separators, and an object's keys are joined too, so an account
+// notification's {"name":"Bertil Berg"} and {"n":{"ame":"Bertil Berg"}} sign
+// alike. A copy whose holder's name or personid is hidden so in an object, which
+// the cashier would not read, is refused (ErrBadData) and stores nothing, not
+// saved with the holder check and the break check skipped; the genuine one,
+// delivered after it, is saved and flagged.
+func TestAccountAttributeHiddenInObject(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		p := r.player()
+		o := r.order(p, 10000)
+		genuine := notify(t, rigTrustlyKey(), "account", o, p.EndUserID, map[string]any{"attributes": map[string]any{
+			"clearinghouse": "SWEDEN", "bank": "Handelsbanken", "descriptor": "**706212", "lastdigits": "706212",
+			"name": "Bertil Berg", "personid": "SE197901311246"}})
+		before := r.counts()
+		for _, hide := range []string{"name", "personid", "bank"} {
+			copy := reshape(t, genuine, func(d map[string]any) {
+				a := d["attributes"].(map[string]any)
+				a[hide[:1]] = map[string]any{hide[1:]: a[hide]}
+				delete(a, hide)
+			})
+			answer, err := r.svc.HandleNotification(r.ctx, copy.raw)
+			if !errors.Is(err, cashier.ErrBadNotification) || !errors.Is(err, trustly.ErrBadData) || answer != nil {
+				t.Errorf("%s hidden in an object: got %q, %v; want no answer, ErrBadData", hide, answer, err)
+			}
+		}
+		if after := r.counts(); after != before {
+			t.Fatalf("the copies changed the database:\nbefore %s\nafter  %s", before, after)
+		}
+		r.deliver(genuine, "OK")
+		if got := r.reload(o); !strings.Contains(got.Flag, `holder "Bertil Berg" is not the player's name`) {
+			t.Errorf("after the genuine account notification: flags %q; want the holder's name flagged", got.Flag)
 		}
 	})
 }

@@ -229,6 +229,14 @@ type schema struct {
 	required []string // present, and not empty or null
 	optional []string
 	open     bool // other keys are allowed too
+	// textAttributes: every attributes value must be text. An object's keys are
+	// signed joined to its values as the data's are, so {"name":"Åsa"} and
+	// {"n":{"ame":"Åsa"}} sign alike, and a value nested so is one nobody reads:
+	// a copy could hide the account holder's name or personid (the checks that
+	// read them skipped) and, applied first, make the genuine body a conflict.
+	// Set where the attributes are read (account, kyc); elsewhere Trustly may
+	// nest (cancel's details) and nothing reads them.
+	textAttributes bool
 }
 
 // schemas are the data of the methods this package knows. Their top-level key sets
@@ -240,9 +248,15 @@ type schema struct {
 // keep accountid (free text, §5.4 says digits but some integrations send others)
 // from swallowing the "attributes" key. Every key that sorts after attributes is
 // required, so nothing can move into attributes either; amount, which sorts
-// before it, is a strict decimal. What is left to a reshape is text inside
-// attributes (merging or splitting values, which nothing here books) and, on kyc,
-// abortmessage swallowing attributes (kyc is answered FINISH whatever it says).
+// before it, is a strict decimal. On account and kyc, whose attributes the
+// cashier reads (the holder's name and personid, the kyc's person), every
+// attributes value must be text (textAttributes), so none can be hidden in an
+// object. What is left to a reshape is text shifted inside attributes (a key
+// split off its value, a value merged into the one before it: ParseIdentity
+// refuses most of a kyc's; an account's name or personid can still go unread),
+// caught only when the genuine body comes under the same notificationid and is
+// refused as a conflict, flagged; and, on kyc, abortmessage swallowing attributes
+// (kyc is answered FINISH whatever it says).
 // Methods this package does not know are open: their known keys are still checked.
 var schemas = map[string]schema{
 	MethodPending:            transferSchema,
@@ -253,9 +267,10 @@ var schemas = map[string]schema{
 		optional: []string{"attributes"}},
 	MethodCancel: {required: []string{"messageid", "orderid", "enduserid", "notificationid", "timestamp"},
 		optional: []string{"attributes"}},
-	MethodAccount: {required: []string{"messageid", "orderid", "notificationid", "accountid", "verified", "attributes"}},
+	MethodAccount: {required: []string{"messageid", "orderid", "notificationid", "accountid", "verified", "attributes"},
+		textAttributes: true},
 	MethodKYC: {required: []string{"orderid", "messageid", "enduserid", "notificationid", "kycentityid"},
-		optional: []string{"attributes", "abort", "abortmessage"}},
+		optional: []string{"attributes", "abort", "abortmessage"}, textAttributes: true},
 }
 
 var (
@@ -362,8 +377,14 @@ func checkData(method string, d map[string]any) error {
 			return fmt.Errorf("unknown key %q", k)
 		}
 		if k == "attributes" {
-			if _, ok := d[k].(map[string]any); !ok && d[k] != nil {
+			a, ok := d[k].(map[string]any)
+			if !ok && d[k] != nil {
 				return fmt.Errorf("attributes is %T, not an object", d[k])
+			}
+			if s.textAttributes {
+				if err := textValues(a); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -392,6 +413,19 @@ func checkData(method string, d map[string]any) error {
 			if v == "" {
 				return fmt.Errorf("%s is required", k)
 			}
+		}
+	}
+	return nil
+}
+
+// textValues refuses an attributes object holding a value that is not text (a
+// string, or a number kept as its literal text).
+func textValues(a map[string]any) error {
+	for _, k := range SortedKeys(a) {
+		switch a[k].(type) {
+		case string, json.Number:
+		default:
+			return fmt.Errorf("attributes.%.32s is %T, not text", k, a[k])
 		}
 	}
 	return nil

@@ -349,6 +349,17 @@ func TestParseNotificationReshaped(t *testing.T) {
 		"errorcode":"incorrect_account_number","errormessage":"The account number is incorrect"}`)
 	cancel := notification(t, MethodCancel, `{"messageid":"dep-1","orderid":"87654567","enduserid":"player-1",
 		"notificationid":"9876543456","timestamp":"2013-12-20 14:42:04.5+01","attributes":{}}`)
+	holder := notification(t, MethodAccount, `{"messageid":"dep-1","orderid":"87654567","notificationid":"9876543456",
+		"accountid":"2853579240","verified":"1","attributes":{"bank":"Handelsbanken","name":"Bertil Berg","personid":"SE197901311246"}}`)
+	kyc := notification(t, MethodKYC, `{"orderid":"87654567","messageid":"dep-1","enduserid":"pnp-1","notificationid":"9876543456",
+		"kycentityid":"29a750aa","attributes":{"personid":"SE197901311246","firstname":"Åsa","lastname":"Berg","dob":"1979-01-31","city":"Stockholm"}}`)
+	hide := func(key string) func(d map[string]any) {
+		return func(d map[string]any) {
+			a := d["attributes"].(map[string]any)
+			a[key[:1]] = map[string]any{key[1:]: a[key]}
+			delete(a, key)
+		}
+	}
 	for _, tt := range []struct {
 		name   string
 		raw    []byte
@@ -390,6 +401,13 @@ func TestParseNotificationReshaped(t *testing.T) {
 			d["attributes"] = map[string]any{"enduserid": d["enduserid"]}
 			delete(d, "enduserid")
 		}},
+		{"an account's holder name hidden in an object", holder, hide("name")},
+		{"an account's personid hidden in an object", holder, hide("personid")},
+		{"a kyc's city hidden in an object", kyc, hide("city")},
+		{"a kyc's personid hidden in an array", kyc, func(d map[string]any) {
+			a := d["attributes"].(map[string]any)
+			a["personid"] = []any{a["personid"]}
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := reshape(t, tt.raw, tt.change)
@@ -405,7 +423,7 @@ func TestParseNotificationReshaped(t *testing.T) {
 			}
 		})
 	}
-	for _, raw := range [][]byte{credit, account, payoutFailed, cancel} {
+	for _, raw := range [][]byte{credit, account, payoutFailed, cancel, holder, kyc} {
 		if _, err := ParseNotification(raw, &trustlyKey(t).PublicKey); err != nil {
 			t.Errorf("the genuine notification: %v", err)
 		}
