@@ -386,6 +386,10 @@ const (
 	FlagHeldCreditReturned = "credit held for an order whose kyc was answered FINISH: not booked, returned to the payer"
 	FlagHeldCreditDebited  = "credit held for an order whose kyc was answered FINISH, then debited by the bank: nothing booked, nothing to return"
 	FlagHeldDebitNoCredit  = "debit held for an order whose kyc was answered FINISH: nothing booked, nothing taken back"
+	// A Pay N Play order that ended (cancelled or failed) holding a credit, with no
+	// kyc ever: Trustly sends the kyc before money moves, so the money came for a
+	// player nobody named; staff return it, unless a kyc still comes and books it.
+	FlagHeldCreditNoKYC = "credit held for a Pay N Play order that ended with no kyc: not booked, return it to the payer unless a kyc still comes"
 	// A debit that came before any credit is held, not booked: the player never
 	// got the money. A credit that comes books it right after itself.
 	FlagDebitHeld = "debit came before any credit: held, nothing booked, the player owes nothing, and a credit that comes books it right after itself"
@@ -401,6 +405,7 @@ var derivedFlags = map[string]FlagKind{
 	FlagHeldCreditReturned: FlagKindHeldCreditReturned,
 	FlagHeldCreditDebited:  FlagKindHeldCreditDebited,
 	FlagHeldDebitNoCredit:  FlagKindHeldDebit,
+	FlagHeldCreditNoKYC:    FlagKindHeldCreditNoKYC,
 	FlagDebitHeld:          FlagKindDebitNoCredit,
 	FlagDebitCancelled:     FlagKindDebitNoCredit,
 }
@@ -418,6 +423,7 @@ const (
 	FlagKindHeldCreditReturned   FlagKind = "held-credit-returned"         // FlagHeldCreditReturned
 	FlagKindHeldCreditDebited    FlagKind = "held-credit-debited"          // FlagHeldCreditDebited
 	FlagKindHeldDebit            FlagKind = "held-debit"                   // FlagHeldDebitNoCredit
+	FlagKindHeldCreditNoKYC      FlagKind = "held-credit-no-kyc"           // FlagHeldCreditNoKYC
 	FlagKindRedeliveryDiffers    FlagKind = "redelivery-differs"           // a notificationid came again with other data
 	FlagKindOtherMessageID       FlagKind = "orderid-with-other-messageid" // this order's Trustly orderid came with another messageid
 	FlagKindOtherOrderID         FlagKind = "messageid-with-other-orderid" // this order's messageid came with another Trustly orderid
@@ -526,11 +532,14 @@ func (o *Order) heldDebitFlag() string {
 }
 
 // heldRefusedFlag says what became of what a Pay N Play order held when its kyc
-// said FINISH, or "" when it held nothing or the kyc did not refuse it. Nothing held
-// is ever booked then.
+// said FINISH, or when it ended with no kyc holding a credit (FlagHeldCreditNoKYC),
+// or "" when it held nothing or the kyc did not refuse it. Nothing held is ever
+// booked then (unless a kyc still comes and says CONTINUE).
 func (o *Order) heldRefusedFlag() string {
 	credit, debit := o.CreditHeldAt != nil && o.CreditedAt == nil, o.DebitHeldAt != nil && o.DebitedAt == nil
 	switch {
+	case o.PayNPlay && o.KYCOutcome == "" && credit && !debit && (o.CancelledAt != nil || o.FailedAt != nil):
+		return FlagHeldCreditNoKYC
 	case o.KYCOutcome != KYCFinish:
 		return ""
 	case credit && debit:
