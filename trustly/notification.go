@@ -419,11 +419,13 @@ func checkData(method string, d map[string]any) error {
 }
 
 // textValues refuses an attributes object holding a value that is not text (a
-// string, or a number kept as its literal text).
+// string, or a number kept as its literal text) or null: Trustly may send an
+// attribute it has no value for as null (API.md: accept nulls), which is signed
+// as "" and so hides nothing.
 func textValues(a map[string]any) error {
 	for _, k := range SortedKeys(a) {
 		switch a[k].(type) {
-		case string, json.Number:
+		case string, json.Number, nil:
 		default:
 			return fmt.Errorf("attributes.%.32s is %T, not text", k, a[k])
 		}
