@@ -33,6 +33,11 @@ type Approval struct {
 	// DenyRefusal is why they may not deny it (denyRefusal), the sentence
 	// DenyPayout would refuse them with; nil when they may.
 	DenyRefusal *models.Problem
+	// BelowZero is the order whose booking last took the player's wallet below
+	// zero, or deeper (belowZeroCauses): a deposit the bank returned, or a payout
+	// or refund paid after its cancel had given the money back; nil when the
+	// wallet is not below zero, or no such booking is known.
+	BelowZero *models.Order
 }
 
 // ApprovalQueue lists the payouts waiting for staff, oldest first, for a member
@@ -76,6 +81,19 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 	if err != nil {
 		return nil, fmt.Errorf("approval queue: %w", err)
 	}
+	// The causes of wallets below zero, in two statements for all of them, and
+	// none while no wallet is below zero.
+	var below []belowZeroKey
+	for _, p := range payouts {
+		k := belowZeroKey{p.Order.PlayerID, p.Order.Amount.Currency}
+		if balances[models.PlayerWallet(k.PlayerID)][k.Currency].Minor < 0 && !slices.Contains(below, k) {
+			below = append(below, k)
+		}
+	}
+	causes, err := belowZeroCauses(ctx, s.db, below)
+	if err != nil {
+		return nil, fmt.Errorf("approval queue: %w", err)
+	}
 	histories, err := latestOrders(db, playerIDs, approvalHistory+1)
 	if err != nil {
 		return nil, fmt.Errorf("approval queue: %w", err)
@@ -100,7 +118,11 @@ func (s *Service) ApprovalQueue(ctx context.Context, by staff.Member) ([]Approva
 		}
 		a.DenyRefusal = denyRefusal(m, a.Player)
 		wallet := models.PlayerWallet(p.Order.PlayerID)
-		a.Refusal = standingRefusal(a.Player.Blocked, balances[wallet][p.Order.Amount.Currency], p.Account)
+		balance := balances[wallet][p.Order.Amount.Currency]
+		if balance.Minor < 0 {
+			a.BelowZero = causes[belowZeroKey{p.Order.PlayerID, p.Order.Amount.Currency}]
+		}
+		a.Refusal = standingRefusal(a.Player.Blocked, balance, a.BelowZero, p.Account)
 		a.History = otherOrders(histories[p.Order.PlayerID], p.Order.ID, approvalHistory)
 		for _, v := range prior[p.Order.ID] {
 			a.Approvers = append(a.Approvers, members[v.StaffID])
@@ -286,18 +308,19 @@ const (
 
 // standingRefusal is why no staff member may approve a payout now, whoever asks:
 // its player was blocked since asking (blocked), their wallet in the payout's
-// currency is below zero (balance: a deposit returned by the bank, API.md §5.3),
-// or its bank account was removed or a payout to it failed at the bank (account).
+// currency is below zero (balance; cause, the order that took it there, named
+// when known: belowZeroProblem), or its bank account was removed or a payout to
+// it failed at the bank (account).
 // It is the *models.Problem ApprovePayout refuses with, from these three read
 // under locks, before asking who approves (approvalRefusal); the approvals queue
 // and the payout's order page, which read them too, show the same sentence in
 // place of the approve button rather than after it is pressed.
-func standingRefusal(blocked bool, balance models.Money, account models.BankAccount) *models.Problem {
+func standingRefusal(blocked bool, balance models.Money, cause *models.Order, account models.BankAccount) *models.Problem {
 	switch {
 	case blocked:
 		return models.ProblemT("", "problem.payout_approve_blocked", msgApproveBlocked)
 	case balance.Minor < 0:
-		return models.ProblemT("", "problem.payout_approve_negative", msgApproveNegative)
+		return belowZeroProblem("problem.payout_approve_negative", cause)
 	case account.Removed || account.PayoutFailure != "":
 		return models.ProblemT("", "problem.payout_approve_account", msgApproveAccount)
 	}

@@ -102,6 +102,10 @@ type OrderDetail struct {
 	// DenyRefusal is why they may not deny it (denyRefusal), as DenyPayout would
 	// refuse them; nil when they may, and for other orders.
 	DenyRefusal *models.Problem
+	// BelowZero is, on the page of a payout waiting for approval, the order whose
+	// booking last took the player's wallet below zero, or deeper (belowZeroCauses),
+	// which Refusal names; nil otherwise.
+	BelowZero *models.Order
 	// RefundedTwice is, on a debited deposit's page and on the page of each of its
 	// refunds whose money has not come back, what reached the payer twice; its Twice
 	// is zero otherwise.
@@ -216,7 +220,12 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 				if err := tx.Where("id = ?", o.BankAccountID).Limit(1).Find(&account).Error; err != nil {
 					return err
 				}
-				d.Refusal = standingRefusal(d.Player.Blocked, balance, account)
+				if balance.Minor < 0 {
+					if d.BelowZero, err = belowZeroCause(ctx, tx, o.PlayerID, o.Amount.Currency); err != nil {
+						return err
+					}
+				}
+				d.Refusal = standingRefusal(d.Player.Blocked, balance, d.BelowZero, account)
 				if d.Refusal == nil {
 					if _, d.Refusal, err = s.approvalRefusal(tx, m, o, s.now()); err != nil {
 						return err
@@ -318,6 +327,10 @@ type PlayerProfile struct {
 	DepositOrderIDs map[int64]string
 	Notes           []staff.Note // newest first
 	RG              PlayerRG
+	// BelowZero is the order whose booking last took the wallet below zero, or
+	// deeper (belowZeroCauses); nil when the wallet is not below zero, or no such
+	// booking is known.
+	BelowZero *models.Order
 }
 
 // PlayersFound is how many players a search lists at most.
@@ -427,6 +440,11 @@ func (s *Service) PlayerProfile(ctx context.Context, by staff.Member, playerID i
 		}
 		if p.Reserved, err = l.Balance(ctx, models.PlayerReserved(p.Player.ID), p.Player.Currency); err != nil {
 			return err
+		}
+		if p.Wallet.Minor < 0 {
+			if p.BelowZero, err = belowZeroCause(ctx, tx, p.Player.ID, p.Player.Currency); err != nil {
+				return err
+			}
 		}
 		if err := tx.Where("player_id = ?", p.Player.ID).Order("id").Find(&p.Accounts).Error; err != nil {
 			return err

@@ -19,7 +19,6 @@ import (
 const (
 	msgDepositCurrency = "Deposits are made in your wallet's currency, %s."
 	msgDepositLimits   = "Choose an amount from %s to %s."
-	msgDepositBlocked  = "Your balance is below zero because your bank returned a deposit. Deposits and withdrawals are paused until it is settled; please contact support."
 	msgDepositFailed   = "Trustly could not start your deposit just now. No money was moved; please try again in a moment."
 	msgDepositForm     = "This deposit form is out of date; open the cashier page again."
 )
@@ -95,7 +94,11 @@ func (s *Service) startDeposit(ctx context.Context, player models.Player, messag
 		return models.Order{}, fmt.Errorf("start deposit: %w", err)
 	}
 	if blocked {
-		return models.Order{}, models.ProblemT("", "problem.deposit_blocked", msgDepositBlocked)
+		cause, err := belowZeroCause(ctx, s.db, player.ID, player.Currency)
+		if err != nil {
+			return models.Order{}, fmt.Errorf("start deposit: %w", err)
+		}
+		return models.Order{}, belowZeroProblem("problem.deposit_blocked", cause)
 	}
 	// A player signed in for up to 12 hours may have excluded themselves since: the
 	// national register is asked again before any money is taken, and before the

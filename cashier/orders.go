@@ -47,7 +47,8 @@ func orderByMessageID(ctx context.Context, db *gorm.DB, player models.Player, me
 }
 
 // Blocked reports whether the player's wallet is below zero, which happens when a
-// credited deposit is debited after being played. A blocked player may neither
+// credited deposit is debited after being played, or a payout is paid after its
+// cancel gave the money back (belowZeroCauses). A blocked player may neither
 // deposit nor withdraw until staff settle it.
 func (s *Service) Blocked(ctx context.Context, player models.Player) (bool, error) {
 	return walletBelowZero(ctx, s.db, player)
@@ -63,8 +64,8 @@ func walletBelowZero(ctx context.Context, db *gorm.DB, player models.Player) (bo
 }
 
 // ReturnedDeposit is the player's newest deposit that the bank returned (a debit
-// booked after its credit), which is what puts a wallet below zero; ok is false
-// when there is none.
+// booked after its credit), one of the two bookings that put a wallet below zero
+// (belowZeroCauses); ok is false when there is none.
 func (s *Service) ReturnedDeposit(ctx context.Context, player models.Player) (order models.Order, ok bool, err error) {
 	return returnedDeposit(ctx, s.db, player)
 }

@@ -24,10 +24,12 @@ import (
 type Summary struct {
 	Wallet  models.Money
 	Blocked bool // Wallet is below zero: no deposits or payouts until it is settled
-	// ReturnedDeposit is the newest deposit the bank returned, which explains
-	// Blocked; nil when the player is not blocked or there is none.
-	ReturnedDeposit *models.Order
-	Limits          Limits // for the player's currency
+	// BelowZero, which explains Blocked, is the order whose booking last took the wallet below
+	// zero, or deeper (belowZeroCauses): a deposit the bank returned, or a payout
+	// or refund paid after its cancel had given the money back; nil when the
+	// wallet is not below zero, or no such booking is known.
+	BelowZero *models.Order
+	Limits    Limits // for the player's currency
 }
 
 // Summary reads the player's Summary.
@@ -47,12 +49,8 @@ func (s *Service) summary(ctx context.Context, tx *gorm.DB, player models.Player
 	}
 	sum := Summary{Wallet: wallet, Blocked: wallet.Minor < 0, Limits: s.cfg.LimitsFor(player.Currency)}
 	if sum.Blocked {
-		order, ok, err := returnedDeposit(ctx, tx, player)
-		if err != nil {
+		if sum.BelowZero, err = belowZeroCause(ctx, tx, player.ID, player.Currency); err != nil {
 			return Summary{}, err
-		}
-		if ok {
-			sum.ReturnedDeposit = &order
 		}
 	}
 	return sum, nil

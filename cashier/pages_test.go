@@ -24,7 +24,7 @@ func TestSummary(t *testing.T) {
 			notes    []string // delivered for one deposit of 100,00 SEK
 			wallet   int64
 			blocked  bool
-			returned bool // ReturnedDeposit is that deposit
+			returned bool // BelowZero is that deposit
 		}{
 			{name: "no deposit"},
 			{name: "credited", notes: []string{"credit"}, wallet: 10000},
@@ -47,8 +47,8 @@ func TestSummary(t *testing.T) {
 					t.Fatal(err)
 				}
 				var gotReturned int64
-				if got.ReturnedDeposit != nil {
-					gotReturned = got.ReturnedDeposit.ID
+				if got.BelowZero != nil {
+					gotReturned = got.BelowZero.ID
 				}
 				var wantReturned int64
 				if tt.returned {
@@ -234,7 +234,7 @@ func TestPayoutDetail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.Wallet.Minor != 390000 || sum.Withdrawable != sum.Wallet || sum.Blocked || sum.ReturnedDeposit != nil {
+		if sum.Wallet.Minor != 390000 || sum.Withdrawable != sum.Wallet || sum.Blocked || sum.BelowZero != nil {
 			t.Errorf("got wallet %d, withdrawable %d, blocked %t; want 390000, 390000, false", sum.Wallet.Minor, sum.Withdrawable.Minor, sum.Blocked)
 		}
 		if len(sum.Accounts) != 1 || sum.Accounts[0].ID != account.ID {

@@ -49,7 +49,6 @@ const (
 	msgPayoutCurrency   = "Payouts are made in your wallet's currency, %s."
 	msgPayoutLimits     = "Choose an amount from %s to %s."
 	msgPayoutBalance    = "Your balance is too low for this payout: you can withdraw at most %s."
-	msgPayoutBlocked    = "Your balance is below zero because your bank returned a deposit. Withdrawals are paused until it is settled; please contact support."
 	msgPayoutAccount    = "Choose one of your saved bank accounts."
 	msgPayoutRefused    = "Trustly could not send your payout just now. The money is back in your balance; please try again later."
 	msgPayoutBadAccount = "Trustly cannot pay out to this bank account. The money is back in your balance; please choose another account."
@@ -57,7 +56,6 @@ const (
 	msgPayoutForm       = "This withdrawal form is out of date; open the withdrawal page again."
 	msgSecondApprover   = "You have approved this payout already; it needs a second staff member's approval."
 	msgApproveBlocked   = "The player has been blocked since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance, or unblock the player first."
-	msgApproveNegative  = "The player's balance is below zero because their bank returned a deposit, so this payout cannot be approved. Deny it to give the money back to their balance, towards what they owe."
 	msgApproveAccount   = "The player removed this bank account, or a payout to it failed at the bank, since asking for this payout, so it cannot be approved. Deny it to give the money back to their balance."
 )
 
@@ -169,7 +167,11 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 	case err != nil:
 		return models.Order{}, fmt.Errorf("request payout: %w", err)
 	case wallet.Minor < 0:
-		return models.Order{}, models.ProblemT("", "problem.payout_blocked", msgPayoutBlocked)
+		cause, err := belowZeroCause(ctx, s.db, player.ID, player.Currency)
+		if err != nil {
+			return models.Order{}, fmt.Errorf("request payout: %w", err)
+		}
+		return models.Order{}, belowZeroProblem("problem.payout_blocked", cause)
 	case amount.Minor > wallet.Minor:
 		return models.Order{}, models.ProblemT("amount", "problem.payout_balance", fmt.Sprintf(msgPayoutBalance, wallet.Display()), "Amount", wallet)
 	}
@@ -492,8 +494,14 @@ func (s *Service) ApprovePayout(ctx context.Context, by staff.Member, orderID in
 		if err := forUpdate(tx).Where("id = ?", o.BankAccountID).Take(&account).Error; err != nil {
 			return fmt.Errorf("bank account %d: %w", o.BankAccountID, err)
 		}
+		var cause *models.Order
+		if balance.Minor < 0 {
+			if cause, err = belowZeroCause(ctx, tx, o.PlayerID, o.Amount.Currency); err != nil {
+				return err
+			}
+		}
 		// Whoever approves; the pages ask the same (standingRefusal).
-		if refusal := standingRefusal(blocked, balance, account); refusal != nil {
+		if refusal := standingRefusal(blocked, balance, cause, account); refusal != nil {
 			return refusal
 		}
 		before := decisionView(*o)

@@ -49,6 +49,7 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 			row.FirstApproval = firstApproval(a.Approvers)
 			if a.Refusal != nil {
 				row.CannotApprove = a.Refusal.Message
+				row.BelowZero, row.BelowZeroWhy = belowZero(a.BelowZero)
 			}
 			if a.DenyRefusal != nil {
 				row.CannotDeny = a.DenyRefusal.Message
@@ -267,4 +268,19 @@ func paramID(c *fiber.Ctx) int64 {
 func pathID(s string) (int64, bool) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == s
+}
+
+// belowZero is the order that took a player's balance below zero
+// (cashier.PlayerProfile.BelowZero), for staff: its id and what it did; "", ""
+// for none.
+func belowZero(o *models.Order) (id, why string) {
+	switch {
+	case o == nil:
+		return "", ""
+	case o.Kind == models.OrderPayout:
+		why = "a payout the bank paid after it had been cancelled, its money taken back"
+	default:
+		why = "a deposit the bank returned"
+	}
+	return strconv.FormatInt(o.ID, 10), why
 }

@@ -23,8 +23,10 @@ const (
 		"Another member must decide it."
 	saidAccountGone = "The player removed this bank account, or a payout to it failed at the bank, since asking for " +
 		"this payout, so it cannot be approved. Deny it to give the money back to their balance."
-	saidBelowZero = "The player's balance is below zero because their bank returned a deposit, so this payout cannot " +
-		"be approved. Deny it to give the money back to their balance, towards what they owe."
+	// The debit below names no order of the player's: the sentence names no cause
+	// (TestBelowZeroPagesSayWhy has those that do).
+	saidBelowZero = "The player's balance is below zero, so this payout cannot be approved. Deny it to give the " +
+		"money back to their balance, towards what they owe."
 )
 
 // TestDecisionRefusalsShownUpFront: the approvals queue and a payout's order page

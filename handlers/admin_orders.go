@@ -51,6 +51,7 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 			page.FirstApproval = firstApproval(d.Approvers)
 			if d.Refusal != nil {
 				page.CannotApprove = d.Refusal.Message
+				page.BelowZero, page.BelowZeroWhy = belowZero(d.BelowZero)
 			}
 			if d.DenyRefusal != nil {
 				page.CannotDeny = d.DenyRefusal.Message

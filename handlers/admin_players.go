@@ -59,6 +59,7 @@ func playerPage(svc *cashier.Service) fiber.Handler {
 			DateOfBirth: p.DateOfBirth, EndUserID: p.EndUserID, Created: timeIn(p.CreatedAt, zone), Zone: zone.String(),
 			Wallet: prof.Wallet.Display(), Reserved: prof.Reserved.Display(), Blocked: p.Blocked,
 			CanBlock: staff.Can(m.Role, staff.ActionBlockPlayer)}
+		page.BelowZero, page.BelowZeroWhy = belowZero(prof.BelowZero)
 		if refusal := cashier.UnblockRefusal(m, p); refusal != nil {
 			page.UnblockRefused = refusal.Message
 		}

@@ -109,14 +109,20 @@ func underwayLine(c *fiber.Ctx, o models.Order) views.UnderwayLine {
 	return views.UnderwayLine{Text: tr(c, "cashier.underway.deposit_started", "Amount", o.Brings()), Link: resultURL(o)}
 }
 
-// blockedNotice explains a balance below zero by the newest deposit the bank
-// returned; it is empty when the player is not blocked.
+// blockedNotice explains a balance below zero by the order that took it there
+// (cashier.Summary.BelowZero): a deposit the bank returned, or a payout paid
+// after its cancel gave the money back, which was taken back again; or says only
+// that it is below zero when no such order is known. It is empty when the player
+// is not blocked.
 func blockedNotice(c *fiber.Ctx, sum cashier.Summary) string {
 	switch {
 	case !sum.Blocked:
 		return ""
-	case sum.ReturnedDeposit != nil:
-		return tr(c, "deposit.blocked_returned", "Amount", sum.ReturnedDeposit.Brings())
+	case sum.BelowZero == nil:
+	case sum.BelowZero.Kind == models.OrderDeposit:
+		return tr(c, "deposit.blocked_returned", "Amount", sum.BelowZero.Brings())
+	case sum.BelowZero.Kind == models.OrderPayout:
+		return tr(c, "deposit.blocked_payout", "Amount", sum.BelowZero.Amount)
 	}
 	return tr(c, "deposit.blocked")
 }

@@ -45,8 +45,9 @@ type Transfer struct {
 	CreatedAt time.Time `gorm:"not null;index"`
 	Entries   []Entry   `gorm:"foreignKey:TransferID"`
 
-	// AllowOverdraft lets guarded accounts go below zero. Only a debit (a deposit
-	// that did not settle) uses it; it is a decision, not stored state.
+	// AllowOverdraft lets guarded accounts go below zero. Only a deposit's debit
+	// (a deposit that did not settle) and a payout's retake (paid by the bank after
+	// its cancel gave the money back) use it; it is a decision, not stored state.
 	AllowOverdraft bool `gorm:"-"`
 	// Replayed is set by the ledger when the reference was already posted with the
 	// same entries and nothing new was booked.

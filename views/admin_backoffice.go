@@ -86,6 +86,8 @@ type AdminOrderPage struct {
 	FirstApproval string
 	CannotApprove string // why this member may not approve it (ApprovalRow.CannotApprove), or ""
 	CannotDeny    string // why this member may not deny it (ApprovalRow.CannotDeny), or ""
+	BelowZero     string // the order that took the player's balance below zero (ApprovalRow.BelowZero), or ""
+	BelowZeroWhy  string
 	Blocked       bool   // a payout waiting whose player was blocked since: it can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	RefundURL     string // a credited deposit: the refund page, or ""
@@ -185,6 +187,10 @@ type AdminPlayerPage struct {
 	Limits        []AdminLimitRow
 	LimitsMissing string
 	LimitChanges  []AdminLimitChangeRow
+	// BelowZero is the order that took the balance below zero, linked: its id
+	// and what it did (ApprovalRow.BelowZero); "" when the balance is not below
+	// zero or no order is known.
+	BelowZero, BelowZeroWhy string
 }
 
 // AdminBreakRow is one break from play a player took.

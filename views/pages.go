@@ -400,6 +400,10 @@ type ApprovalRow struct {
 	Blocked       bool   // the player was blocked since: the payout can only be denied
 	ApproveReason string // the approve form's reason as sent before a re-authentication, or ""
 	History       []ApprovalHistory
+	// BelowZero is the order that took the player's balance below zero, which
+	// CannotApprove names, linked: its id ("4711") and what it did ("a deposit
+	// the bank returned"); "" when the balance is not below zero or no order is known.
+	BelowZero, BelowZeroWhy string
 }
 
 // AdminTOTPPage is the second-factor enrolment page.
