@@ -154,3 +154,40 @@ func wantCause(t *testing.T, what string, got *models.Order, want models.Order) 
 		t.Errorf("%s: below zero by order %d; want %d", what, id, want.ID)
 	}
 }
+
+// TestBelowZeroNamesTheNewest: a wallet taken below zero by a returned deposit
+// and then deeper by a payout paid after its cancel is named by the newer, the
+// payout; before it, by the deposit.
+func TestBelowZeroNamesTheNewest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		p := e.player("SE")
+		account := e.deposit(p, 7000)
+		e.sb.WaitIdle(t)
+		dep := e.lastDeposit(p)
+		e.hold.Store(true) // only the forged notifications arrive
+		first, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 300))
+		if err != nil || first.Status != models.OrderSent {
+			t.Fatalf("payout: %s, %v; want sent", first.Status, err)
+		}
+		e.apply(e.forge(trustly.MethodCancel, first, p, nil))
+		e.awaitingApproval(p, account.ID, 7000)
+		e.apply(e.forge(trustly.MethodDebit, dep, p, map[string]any{"amount": dep.Amount.String(), "currency": dep.Amount.Currency,
+			"attributes": map[string]any{}}))
+		e.wantMoney(p, -700000, 700000)
+		sum, err := e.svc.Summary(e.ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCause(t, "after the debit", sum.BelowZero, dep)
+		e.apply(e.forge(trustly.MethodPayoutConfirmation, first, p, nil))
+		e.wantMoney(p, -730000, 700000)
+		if sum, err = e.svc.Summary(e.ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		wantCause(t, "after the retake", sum.BelowZero, first)
+		_, err = e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 10))
+		wantSentence(t, "payout", err, "Your balance is below zero because a withdrawal reached your bank account after it "+
+			"had been cancelled, so its money was taken back from your balance. Withdrawals are paused until it is settled; please contact support.")
+	})
+}
