@@ -72,7 +72,7 @@ func newBrowserFor(t *testing.T, lv *liveApp, timeout time.Duration) *browser {
 		// The test's context may have run out; the tab is still open.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(b.ctx), 5*time.Second)
 		defer cancel()
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		loc := b.lastLocation()
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Logf("no screenshot of %s: %v", loc, err)
@@ -97,9 +97,21 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 func (b *browser) doIn(ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-		b.t.Fatalf("%s (at %s): %v", what, loc, err)
+		b.t.Fatalf("%s (at %s): %v", what, b.lastLocation(), err)
 	}
+}
+
+// lastLocation is the tab's URL for a failure message, read even when the test's
+// context has run out (it then read as "", and a timeout said nowhere where it
+// had waited).
+func (b *browser) lastLocation() string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(b.ctx), 5*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	return loc
 }
 
 // text is the trimmed text of the element with data-testid testid.
@@ -186,7 +198,7 @@ func (b *browser) eventually(what string, check func() (bool, error), last func(
 			return
 		}
 		if time.Now().After(deadline) || b.ctx.Err() != nil {
-			b.t.Fatalf("waited in vain until %s: %s (%v)", what, last(), err)
+			b.t.Fatalf("waited in vain until %s (at %s): %s (%v)", what, b.lastLocation(), last(), err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
