@@ -143,10 +143,12 @@ func TestBrowserDepositReturned(t *testing.T) {
 // deposit and of an account chosen with Trustly say that they update by
 // themselves, which only their script did: without it they went on saying
 // "waiting" after the money and the account had arrived. They reload themselves
-// while they wait (a refresh in noscript), and show both.
+// while they wait (a refresh in noscript), and show both. Each result page waits
+// for the sandbox at a person's pace and then for its next reload, up to
+// noScriptEvery (5 s), by design: twice the usual time.
 func TestBrowserWithoutJavaScript(t *testing.T) {
 	lv := startLive(t, liveOptions{Sandbox: playerPace})
-	b := newBrowser(t, lv)
+	b := newBrowserFor(t, lv, 2*browserTimeout)
 
 	b.do("register", b.register("dan@example.com")...)
 	b.do("turn JavaScript off", scriptOff(), chromedp.Reload(), chromedp.WaitVisible(id("deposit-form")))
