@@ -152,6 +152,19 @@ const (
 // CallOutcomes lists every CallOutcome.
 var CallOutcomes = []CallOutcome{CallAnswered, CallRefused, CallTransport}
 
+// OutcomeOf is how call ended: the rule APICallsList's outcome filter writes in
+// SQL, for a call already read.
+func OutcomeOf(call models.APICall) CallOutcome {
+	switch {
+	case call.Error == "":
+		return CallAnswered
+	case call.ErrorCode != 0:
+		return CallRefused
+	default:
+		return CallTransport
+	}
+}
+
 // APICallFilter selects the calls the back office lists. Zero fields select
 // everything.
 type APICallFilter struct {

@@ -3,6 +3,7 @@ package cashier_test
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -246,4 +247,51 @@ func usesCallIndex(db *gorm.DB, plan, cond string) bool {
 		return false
 	}
 	return cond == "" || strings.Contains(m[1], cond)
+}
+
+// TestCallOutcomeOneRule: the outcome the list filters by in SQL and the one
+// OutcomeOf gives a call already read (the page's label) are the same rule: for
+// calls of every shape, each outcome's filter lists exactly the calls OutcomeOf
+// names so.
+func TestCallOutcomeOneRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		viewer := e.staff(staff.RoleViewer)
+		at := time.Now().UTC()
+		for i, c := range []models.APICall{
+			{Method: "Balance", Response: "[]"},
+			{Method: "Balance", Error: "Trustly error 616: ERROR_INVALID_CREDENTIALS", ErrorCode: 616},
+			{Method: "Balance", Error: "post: connection refused"},
+			{Method: "Deposit", Error: "answer refused: bad signature"},
+			{Method: "Refund", Error: "Trustly error 620: ERROR_UNKNOWN", ErrorCode: 620},
+		} {
+			c.At = at.Add(time.Duration(i) * time.Second)
+			if err := db.Create(&c).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := e.svc.APICallsList(e.ctx, viewer, cashier.APICallFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range cashier.CallOutcomes {
+			listed, err := e.svc.APICallsList(e.ctx, viewer, cashier.APICallFilter{Outcome: o})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for _, c := range all {
+				if cashier.OutcomeOf(c) == o {
+					want = append(want, c.ID)
+				}
+			}
+			var got []int64
+			for _, c := range listed {
+				got = append(got, c.ID)
+			}
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("outcome %s: the filter lists %v, OutcomeOf names %v", o, got, want)
+			}
+		}
+	})
 }

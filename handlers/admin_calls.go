@@ -58,13 +58,15 @@ func callsPage(svc *cashier.Service) fiber.Handler {
 		for _, call := range calls {
 			row := views.CallRow{At: timeIn(call.At, zone), Method: call.Method, Request: call.Request, Response: call.Response,
 				Error: call.Error, Latency: strconv.FormatInt(call.LatencyMS, 10) + " ms"}
-			switch {
-			case call.Error == "":
-				row.Outcome, row.OutcomeCode = "OK", string(cashier.CallAnswered)
-			case call.ErrorCode != 0:
-				row.Outcome, row.OutcomeCode = "Trustly error "+strconv.Itoa(call.ErrorCode), string(cashier.CallRefused)
+			outcome := cashier.OutcomeOf(call)
+			row.OutcomeCode = string(outcome)
+			switch outcome {
+			case cashier.CallAnswered:
+				row.Outcome = "OK"
+			case cashier.CallRefused:
+				row.Outcome = "Trustly error " + strconv.Itoa(call.ErrorCode)
 			default:
-				row.Outcome, row.OutcomeCode = "Transport error", string(cashier.CallTransport)
+				row.Outcome = "Transport error"
 			}
 			if call.OrderID != 0 {
 				row.Order, row.OrderURL = strconv.FormatInt(call.OrderID, 10), orderPath(call.OrderID)
