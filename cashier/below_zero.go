@@ -3,7 +3,6 @@ package cashier
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/trustly-cashier/cashier/models"
@@ -124,11 +123,7 @@ func belowZeroCauses(ctx context.Context, db *gorm.DB, wallets []belowZeroKey) (
 	}
 	var ids []int64
 	for _, ref := range refs {
-		parts := strings.Split(ref, ":")
-		if len(parts) != 3 {
-			continue
-		}
-		if id, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
+		if id, ok := referenceOrder(ref); ok {
 			ids = append(ids, id)
 		}
 	}
