@@ -493,3 +493,35 @@ func TestBrowserPhoneWordsWholeErrors(t *testing.T) {
 		b.wordsWhole("500", code)
 	}
 }
+
+// languagePicker is the JavaScript that measures the footer's language picker:
+// the width of its select and how far apart (px, top to top) its label, select
+// and button are.
+const languagePicker = `(function(){
+	var f = document.querySelector("[data-testid=language-form]");
+	var l = f.querySelector("label"), s = f.querySelector("select"), b = f.querySelector("button");
+	var tops = [l, s, b].map(function(e){ var r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+	return [s.getBoundingClientRect().width, Math.max.apply(null, tops) - Math.min.apply(null, tops)]; })()`
+
+// TestBrowserLanguagePickerFits: the footer's language picker is one line, its
+// label, the select as wide as its languages and the button side by side, on a
+// desktop and on a phone. The forms' rule made every select as wide as its box,
+// so on a desktop the picker was a select across the whole window between its
+// label above and its button below.
+func TestBrowserLanguagePickerFits(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	for _, width := range []int64{1280, 360} {
+		b.do("open the landing page at "+strconv.FormatInt(width, 10)+" px", chromedp.EmulateViewport(width, 800),
+			chromedp.Navigate(lv.URL+"/"), chromedp.WaitVisible(id("language")))
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](languagePicker))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if selectWidth, apart := got[0], got[1]; selectWidth > 250 || apart > 10 {
+			b.snap("language-picker-" + strconv.FormatInt(width, 10))
+			t.Errorf("at %d px the language select is %.0f px wide and its label, select and button %.0f px apart; want at most 250 px, on one line",
+				width, selectWidth, apart)
+		}
+	}
+}
