@@ -701,3 +701,34 @@ func TestPlayerSearchSaysMore(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminOrderEmptySectionsSayNone: a section of an order's page with nothing
+// in it says so in a sentence (no call made, no notification received, no
+// transfer booked, nothing done by staff) instead of showing a table's headings
+// over no row, or a heading over nothing; one with something shows its table.
+func TestAdminOrderEmptySectionsSayNone(t *testing.T) {
+	ta := newTestApp(t)
+	player := ta.player("anna@example.com")
+	order := models.Order{PlayerID: player.ID, Kind: models.OrderDeposit, Status: models.OrderStarted,
+		MessageID: models.NewMessageID(models.OrderDeposit), Amount: models.Money{Minor: 10000, Currency: "SEK"}}
+	if err := ta.DB.Create(&order).Error; err != nil {
+		t.Fatal(err)
+	}
+	op, _ := ta.staffSignedIn("op@example.com", staff.RoleOperator)
+	page := op.get(orderPath(order.ID)).wantStatus(http.StatusOK)
+	for none, table := range map[string]string{"order-calls-none": "order-calls", "order-notifications-none": "order-notifications",
+		"order-transfers-none": "order-transfers", "order-audit-none": "order-audit"} {
+		if !page.has(none) || page.has(table) {
+			t.Errorf("an order with no %s: sentence %t, table %t; want the sentence alone", table, page.has(none), page.has(table))
+		}
+	}
+
+	call := models.APICall{OrderID: order.ID, PlayerID: player.ID, Method: "Deposit", Request: `{}`, Response: `{}`, At: time.Now().UTC()}
+	if err := ta.DB.Create(&call).Error; err != nil {
+		t.Fatal(err)
+	}
+	page = op.get(orderPath(order.ID)).wantStatus(http.StatusOK)
+	if page.has("order-calls-none") || !page.has("order-calls") {
+		t.Errorf("an order with a call: sentence %t, table %t; want the table alone", page.has("order-calls-none"), page.has("order-calls"))
+	}
+}
