@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
@@ -109,7 +110,11 @@ func register(svc *cashier.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := setFlash(c, tr(c, "register.done")); err != nil {
+		// The sign-in page's field gets what was typed, whether or not an account
+		// was opened: it tells the registrant nothing new.
+		v := session(c)
+		v.Flash, v.LoginEmail = tr(c, "register.done"), clipEmail(strings.TrimSpace(r.Email))
+		if err := saveSession(c, v); err != nil {
 			return err
 		}
 		return c.Redirect("/login", fiber.StatusSeeOther)
@@ -124,7 +129,17 @@ func loginPage(c *fiber.Ctx) error {
 	if next != "" {
 		next = localPath(next)
 	}
-	return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Next: next}))
+	email := takeLoginEmail(c)
+	return render(c, views.Login(views.LoginPage{Chrome: chrome(c), Email: email, Next: next}))
+}
+
+// clipEmail is email, or "" when it is longer than an email can be (a cookie
+// keeps it until the sign-in page shows it).
+func clipEmail(email string) string {
+	if len(email) > 254 {
+		return ""
+	}
+	return email
 }
 
 // login signs a player in and sends them where they were going; a player the

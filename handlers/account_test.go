@@ -440,3 +440,22 @@ func TestSessionEndedKeepsQuickPick(t *testing.T) {
 	cl.submit("/deposit", url.Values{"amount": {""}, "pick": {"250.00"}}).
 		wantRedirect("/login?next=" + url.QueryEscape("/cashier?amount=250.00"))
 }
+
+// TestRegisterFillsSignIn: after registering, the sign-in page has the email just
+// typed in its field, once, so the new player types only the password; a
+// registration with an email that has an account is answered the same, so the
+// field tells nothing but what the registrant typed.
+func TestRegisterFillsSignIn(t *testing.T) {
+	ta := newTestApp(t)
+	ta.player("taken@example.com")
+	for _, email := range []string{"new@example.com", "taken@example.com"} {
+		cl := ta.client()
+		cl.submit("/register", registration(" "+email+" ")).wantRedirect("/login")
+		if got := cl.get("/login").wantStatus(http.StatusOK).value("email"); got != email {
+			t.Errorf("sign-in after registering %s: email field %q; want it filled", email, got)
+		}
+		if got := cl.get("/login").wantStatus(http.StatusOK).value("email"); got != "" {
+			t.Errorf("sign-in shown again after registering %s: email field %q; want it empty", email, got)
+		}
+	}
+}

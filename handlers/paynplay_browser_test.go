@@ -397,7 +397,8 @@ func (b *browser) registerAs(email, first, last, personID string) []chromedp.Act
 		chromedp.SendKeys(id("person-id"), personID),
 		chromedp.Click(id("register-submit")),
 		chromedp.WaitVisible(id("login-form")),
-		chromedp.SendKeys(id("email"), email),
+		// The sign-in page has the email just registered in its field.
+		chromedp.WaitVisible(`[data-testid="email"][value="` + email + `"]`),
 		chromedp.SendKeys(id("password"), testPassword),
 		chromedp.Click(id("login-submit")),
 		chromedp.WaitVisible(id("deposit-form")),

@@ -85,6 +85,9 @@ type sessionValues struct {
 	// checkout pages, where Back leads, show those pages again rather than the
 	// checkout (cameBack).
 	Returned string `json:",omitempty"`
+	// LoginEmail is the email a registration just typed, for the sign-in page's
+	// field, once (takeLoginEmail): the new player types only the password.
+	LoginEmail string `json:",omitempty"`
 }
 
 // access is what this session's sign-in opened.
@@ -433,6 +436,21 @@ func setFlash(c *fiber.Ctx, message string) error {
 	v := session(c)
 	v.Flash = message
 	return saveSession(c, v)
+}
+
+// takeLoginEmail returns the email a registration left for the sign-in page's
+// field and removes it from the session.
+func takeLoginEmail(c *fiber.Ctx) string {
+	v := session(c)
+	if v.LoginEmail == "" {
+		return ""
+	}
+	email := v.LoginEmail
+	v.LoginEmail = ""
+	if err := saveSession(c, v); err != nil {
+		return ""
+	}
+	return email
 }
 
 // takeFlash returns the one-time message and removes it from the session.
