@@ -431,15 +431,15 @@ func lockOrder(tx *gorm.DB, n *trustly.Notification, log *slog.Logger) (*models.
 
 // learnsOrderID reports whether order, as it was when notification n came, takes
 // n's orderid as Trustly's: while it has none, unless it is a payout never sent
-// to Trustly (neverSent: awaiting approval, denied, cancelled; applyPayout
-// applies nothing to it),
+// to Trustly (neverSent: awaiting approval, denied, cancelled) or whose call
+// Trustly refused (refusedCall; applyPayout applies nothing to either),
 // or n is of a method Trustly never sends for an order of its kind (sentFor), or
 // names another currency than the order's, another amount than a payout's in a
 // payoutconfirmation or payoutfailed, or another player's enduserid (it is
 // not about this order, and Trustly's genuine notifications under the real
 // orderid must still find it).
 func learnsOrderID(tx *gorm.DB, order models.Order, n *trustly.Notification) (bool, error) {
-	if order.TrustlyOrderID != "" || neverSent(&order) || !sentFor(order, n.Method) {
+	if order.TrustlyOrderID != "" || neverSent(&order) || refusedCall(&order) || !sentFor(order, n.Method) {
 		return false, nil
 	}
 	if c := currencyOf(n); c != "" && c != order.Amount.Currency {

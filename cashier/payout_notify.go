@@ -21,7 +21,10 @@ import (
 
 // applyPayout applies a notification to a payout order (API.md §5.3, §6.3):
 // every one of them proves Trustly has the payout, so a payout still reserved is
-// booked as sent first; payoutconfirmation and payoutfailed record what the bank
+// booked as sent first, unless it was never sent (neverSent) or Trustly refused
+// its one call (refusedCall): then none is applied, only flagged; a
+// payoutconfirmation for a payout the janitor took as refused takes its money
+// back (payoutReclaimed); payoutconfirmation and payoutfailed record what the bank
 // said; a credit, or a cancel, returns the money to the wallet. Money goes back to
 // the wallet exactly once, whatever arrives, in any order. Neither
 // payoutconfirmation nor payoutfailed is final: a credit can follow both.
@@ -53,6 +56,17 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 		log.Error("alert: notification for a payout never sent; not applied", "status", order.Status)
 		return nothingTakenBack(n, ok), nil
 	}
+	if refusedCall(order) {
+		// Trustly refused the one AccountPayout call in a signed answer (or our
+		// client never sent it), so Trustly has no payout under this MessageID and
+		// its reservation went back to the wallet. A notification naming it is not
+		// the bank's word on it: it confirms, fails, books and learns nothing, so no
+		// payoutfailed marks the player's bank account, and staff ask Trustly.
+		order.AddFlag(models.FlagKindAfterRelease, fmt.Sprintf("a %s notification came for this payout after Trustly refused its AccountPayout call (%s) and its reservation was released: Trustly had no such payout, so it is not applied to the payout nor to its bank account, check it with Trustly",
+			n.Method, truncate(order.Reason, 200)))
+		log.Error("alert: notification for a payout whose AccountPayout call Trustly refused; not applied", "status", order.Status, "reason", order.Reason)
+		return nothingTakenBack(n, ok), nil
+	}
 	switch d := n.Data.(type) {
 	case *trustly.PayoutData:
 		if otherPayoutAmount(d, order) {
@@ -66,6 +80,13 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 			order.AddFlag(models.FlagKindNotForOrder, why)
 			log.Error("alert: payout notification of another amount or currency; not applied", "amount", d.Amount, "currency", d.Currency)
 			return ok, nil
+		}
+		if n.Method == trustly.MethodPayoutConfirmation && settledAsRefused(order) && order.CreditedAt == nil && order.PayoutFailedAt == nil {
+			// The janitor took the payout as refused and gave its money back
+			// (settlePayout); the bank says it paid. See payoutReclaimed.
+			if err := s.payoutReclaimed(ctx, tx, order, now, log); err != nil {
+				return ok, err
+			}
 		}
 		if err := s.payoutSent(ctx, tx, order, now, log); err != nil {
 			return ok, err
@@ -126,6 +147,25 @@ func (s *Service) applyPayout(ctx context.Context, tx *gorm.DB, n *trustly.Notif
 // is called only once it is approved (ApprovePayout).
 func neverSent(order *models.Order) bool {
 	return order.Kind == models.OrderPayout && order.NeedsApproval && order.ApprovedAt == nil
+}
+
+// refusedCall reports whether payout order is one whose only AccountPayout call
+// Trustly refused in a signed answer (an error, or result "0"), or that our
+// client refused to send, and whose reservation was released (sendPayout). That
+// is the one way a payout fails (FailedAt) without being checked first
+// (CheckingAt): a resend refused, or answered 637, leaves it checking, since an
+// earlier call may have reached Trustly, and the janitor's refusal of a checking
+// payout is settledAsRefused.
+func refusedCall(order *models.Order) bool {
+	return order.FailedAt != nil && order.CheckingAt == nil
+}
+
+// settledAsRefused reports whether payout order is one the janitor took as
+// refused (settlePayout): checking, its call's outcome unknown to us, and
+// released, since Trustly's AccountLedger showed no row for its MessageID a day
+// after its last call.
+func settledAsRefused(order *models.Order) bool {
+	return order.CheckingAt != nil && order.ReleasedAt != nil
 }
 
 // otherPayoutAmount reports whether a payoutconfirmation or payoutfailed names
@@ -330,6 +370,35 @@ func (s *Service) payoutRetaken(ctx context.Context, tx *gorm.DB, o *models.Orde
 	}
 	o.ReturnedAt = nil
 	log.Error("alert: payoutconfirmation after a cancel returned the money; taken back from the wallet", "amount", o.Amount.String(), "at", now)
+	return nil
+}
+
+// payoutReclaimed books "payout:<ID>:retake" (wallet → clearing) once, for a
+// payout the janitor took as refused and released (settledAsRefused) whose bank
+// payoutconfirmation then came, no credit or payoutfailed before it. The
+// janitor's conclusion is our inference from a row missing in Trustly's
+// AccountLedger (PayoutRefusedAfter; the ledger lists only settled
+// transactions, API.md §4.7); the confirmation is Trustly's own word, signed,
+// about this MessageID, player, amount and currency, and Trustly sends none for a
+// payout it refused (API.md §6.1, where it settles a payout whose resend got
+// 637). It is as strong as the confirmation payoutRetaken lets stand after a
+// cancel, so it stands here too: the money the release gave back goes to
+// Trustly's clearing, as if the payout had been booked as sent, even below zero
+// (which then blocks the player's payouts, and names this payout as the cause),
+// and the payout reads sent, no longer released or failed, flagged for staff. A
+// credit after it returns the money once more ("return-again", payoutReturned).
+func (s *Service) payoutReclaimed(ctx context.Context, tx *gorm.DB, o *models.Order, now time.Time, log *slog.Logger) error {
+	t := models.Move(o.Reference("retake"), memo(o, "Payout paid by the bank after all: taken back from your balance", "Refund paid by the bank after all: taken back from your balance"),
+		models.PlayerWallet(o.PlayerID), models.TrustlyClearing, o.Amount)
+	t.AllowOverdraft = true
+	if _, err := ledger.New(tx).Post(ctx, t); err != nil {
+		return err
+	}
+	o.AddFlag(models.FlagKindAfterRelease, fmt.Sprintf("the bank's payoutconfirmation came after the janitor took this payout as refused and gave its money back (%s): the confirmation stands, so the money was taken back from the balance, below zero if need be, and a credit would return it, check it with Trustly",
+		truncate(o.Reason, 300)))
+	log.Error("alert: payoutconfirmation for a payout the janitor took as refused; its money taken back from the wallet", "amount", o.Amount.String(), "reason", o.Reason)
+	o.ReleasedAt, o.FailedAt, o.Reason = nil, nil, ""
+	setOnce(&o.SentAt, now)
 	return nil
 }
 
