@@ -165,7 +165,7 @@ func Timeline(o models.Order) []TimelineEvent {
 		{"outcome unknown", o.OutcomeUnknownAt}, {"checking", o.CheckingAt}, {"sent", o.SentAt},
 		{"confirmed", o.ConfirmedAt}, {"payout failed", o.PayoutFailedAt}, {"released", o.ReleasedAt},
 		{"returned", o.ReturnedAt}, {"abandoned", o.AbandonedAt}, {"account added", o.AccountAddedAt},
-		{"signed in", o.SignedInAt}} {
+		{"signed in", o.SignedInAt}, {"kyc overdue", o.KYCOverdueAt}, {"credit overdue", o.CreditOverdueAt}} {
 		if e.at != nil {
 			events = append(events, TimelineEvent{e.name, *e.at})
 		}

@@ -17,6 +17,26 @@ import (
 // cancel by then. Config.CheckoutExpiry overrides it.
 const CheckoutExpiry = 30 * time.Minute
 
+// HeldCreditKYCWait is how long after a Pay N Play deposit's credit came, held
+// with no kyc (and no cancel), the janitor flags it for staff
+// (models.FlagHeldCreditKYCOverdue). Trustly sends the kyc before any money moves
+// (API.md §5.5), so a credit without one means the kyc's delivery failed and
+// Trustly is redelivering it: on a schedule that is UNKNOWN (§6.2), whose
+// stand-in (§13, the sandbox's) retries for 25 h 42 min after the first attempt,
+// which came before the credit. Past this wait no retry of it is due, and a kyc
+// that still comes decides as ever; nothing is booked or released meanwhile:
+// API.md names no automatic refund here, and staff decide.
+// TestHeldCreditKYCWaitOutlastsRedelivery holds it to the stand-in schedule.
+const HeldCreditKYCWait = 26 * time.Hour
+
+// PendingCreditWait is how long after a Pay N Play deposit's pending came, with no
+// credit (booked or held) and no cancel, the janitor flags it
+// (models.FlagPendingNoCredit). A pending says the player finished the checkout,
+// no money yet, and the credit may come later, days apart (API.md §0, §5.2), or be
+// redelivered as a kyc is; the same wait as HeldCreditKYCWait outlasts that
+// schedule. The flag asks staff to ask Trustly, and goes when the credit comes.
+const PendingCreditWait = HeldCreditKYCWait
+
 // janitorBatch bounds the rows one janitor job reads per run; the rest wait for
 // the next run.
 const janitorBatch = 500
@@ -28,6 +48,7 @@ const (
 	JobAbandonDeposits = "abandon-deposits" // deposits and account selections whose checkout expired with no notification
 	JobMatchUnknown    = "match-unknown"    // notifications stored for orders we did not know
 	JobPruneForms      = "prune-forms"      // bank details forms' registrations past RegistrationKept
+	JobPayNPlayOverdue = "paynplay-overdue" // Pay N Play deposits waiting for a kyc or a credit past their wait
 )
 
 // janitorJobs are the background jobs, each with its PostgreSQL advisory lock key.
@@ -39,6 +60,7 @@ func (s *Service) janitorJobs() []janitorJob {
 		{JobAbandonDeposits, 0x7472_0003, s.abandonDeposits},
 		{JobMatchUnknown, 0x7472_0004, s.matchUnknown},
 		{JobPruneForms, 0x7472_0005, s.pruneRegistrations},
+		{JobPayNPlayOverdue, 0x7472_0006, s.flagOverdue},
 	}
 }
 
@@ -60,7 +82,9 @@ type janitorJob struct {
 // notifications stored for an order we did not know are applied once that order
 // exists (they are listed for staff until then); and the registrations of bank
 // details forms older than RegistrationKept, which no form can use any more, are
-// deleted.
+// deleted; and a Pay N Play deposit holding a credit with no kyc
+// HeldCreditKYCWait after it came, or pending with no credit PendingCreditWait
+// after its pending, neither ended by a cancel, is flagged for staff, once.
 //
 // Several instances may run Janitor at once. On PostgreSQL each job holds an
 // advisory lock (pg_try_advisory_lock on a connection of its own) while it runs,
@@ -411,4 +435,68 @@ func (s *Service) pruneRegistrations(ctx context.Context) error {
 		s.log.Info("bank details forms' registrations pruned", "deleted", deleted, "made_before", cutoff)
 	}
 	return nil
+}
+
+// flagOverdue flags for staff, once each, the Pay N Play deposits that wait for
+// ever unseen otherwise (models.Order.Awaits): one holding a credit with no kyc
+// HeldCreditKYCWait after the credit came (KYCOverdueAt), and one pending with no
+// credit PendingCreditWait after its pending (CreditOverdueAt), when no cancel
+// ended either. It books, releases and returns nothing: the money of a held credit
+// is in no wallet, and a kyc that comes later decides as ever (CONTINUE books it,
+// FINISH makes it refused-held), and Refresh takes the flag off then. Each order
+// is changed under its row lock, only if it still waits, and its marker is set
+// once, so a second run, here or on another instance, neither flags nor alerts
+// again. Such orders read pending, and created_at is before either time, so the
+// query reads idx_orders_status_created.
+func (s *Service) flagOverdue(ctx context.Context) error {
+	now := s.now().UTC()
+	heldBefore, pendingBefore := now.Add(-HeldCreditKYCWait), now.Add(-PendingCreditWait)
+	base := s.db.WithContext(ctx).Model(&models.Order{}).
+		Where("status = ? AND created_at < ? AND kind = ? AND pay_n_play = ? AND login_only = ?",
+			models.OrderPending, maxTime(heldBefore, pendingBefore), models.OrderDeposit, true, false).
+		Where("credited_at IS NULL AND debited_at IS NULL AND debit_held_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL")
+	var ids []int64
+	err := base.Where(s.db.Where("kyc_overdue_at IS NULL AND kyc_outcome = '' AND credit_held_at < ?", heldBefore).
+		Or("credit_overdue_at IS NULL AND kyc_outcome <> ? AND credit_held_at IS NULL AND pending_at < ?", models.KYCFinish, pendingBefore)).
+		Order("id").Limit(janitorBatch).Pluck("id", &ids).Error
+	if err != nil {
+		return fmt.Errorf("overdue pay n play deposits: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		var flagged models.FlagKind
+		order, err := s.changeOrder(ctx, id, models.OrderDeposit, func(_ *gorm.DB, o *models.Order, now time.Time) error {
+			switch kyc, credit := o.Awaits(); {
+			case kyc && o.KYCOverdueAt == nil && o.CreditHeldAt.Before(heldBefore):
+				setOnce(&o.KYCOverdueAt, now)
+				flagged = models.FlagKindHeldCreditKYCOverdue
+			case credit && o.CreditOverdueAt == nil && o.PendingAt.Before(pendingBefore):
+				setOnce(&o.CreditOverdueAt, now)
+				flagged = models.FlagKindPendingNoCredit
+			}
+			return nil // otherwise it came, ended or was flagged meanwhile
+		})
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("deposit %d: %w", id, err))
+		case flagged == models.FlagKindHeldCreditKYCOverdue:
+			orderLog(s.log, &order).Error("alert: Pay N Play deposit holds a credit with no kyc and no cancel past the wait; flagged for staff, nothing booked",
+				"flag_kind", flagged, "credit_held_at", order.CreditHeldAt, "wait", HeldCreditKYCWait.String(), "amount", order.Amount.String())
+		case flagged == models.FlagKindPendingNoCredit:
+			orderLog(s.log, &order).Error("alert: Pay N Play deposit pending with no credit and no cancel past the wait; flagged for staff, nothing booked",
+				"flag_kind", flagged, "pending_at", order.PendingAt, "wait", PendingCreditWait.String(), "amount", order.Amount.String())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// maxTime is the later of a and b.
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

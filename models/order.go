@@ -250,6 +250,14 @@ type Order struct {
 	// for none, and for a credit held before they were kept.
 	HeldCreditID string `gorm:"size:64;not null;default:''"`
 	HeldDebitID  string `gorm:"size:64;not null;default:''"`
+	// KYCOverdueAt is when the janitor found a Pay N Play deposit's credit held
+	// with no kyc and no cancel cashier.HeldCreditKYCWait after it came, and
+	// CreditOverdueAt when it found one pending with no credit (booked or held)
+	// and no cancel cashier.PendingCreditWait after its pending: each is set once,
+	// and Refresh flags the order from it while it still waits
+	// (FlagHeldCreditKYCOverdue, FlagPendingNoCredit). Nil for every other order.
+	KYCOverdueAt    *time.Time
+	CreditOverdueAt *time.Time
 
 	FailedAt    *time.Time // the API refused the order, or the call failed or timed out
 	StartedAt   *time.Time // the API accepted it (TrustlyOrderID and CheckoutURL set)
@@ -390,6 +398,15 @@ const (
 	// kyc ever: Trustly sends the kyc before money moves, so the money came for a
 	// player nobody named; staff return it, unless a kyc still comes and books it.
 	FlagHeldCreditNoKYC = "credit held for a Pay N Play order that ended with no kyc: not booked, return it to the payer unless a kyc still comes"
+	// A Pay N Play order holding a credit with no kyc and no cancel long after
+	// the credit came (KYCOverdueAt): the money is in no wallet and nobody named
+	// the payer. A kyc that still comes decides as ever; a cancel makes it
+	// FlagHeldCreditNoKYC.
+	FlagHeldCreditKYCOverdue = "credit held for a Pay N Play order with no kyc and no cancel for more than a day: not booked, in no wallet, ask Trustly about its kyc and return the money to the payer unless a kyc still comes"
+	// A Pay N Play deposit pending with no credit and no cancel long after its
+	// pending (CreditOverdueAt): the player finished the checkout and no money
+	// came, nor word that none will.
+	FlagPendingNoCredit = "Pay N Play deposit pending with no credit and no cancel for more than a day: nothing booked, ask Trustly whether the money came"
 	// A debit that came before any credit is held, not booked: the player never
 	// got the money. A credit that comes books it right after itself.
 	FlagDebitHeld = "debit came before any credit: held, nothing booked, the player owes nothing, and a credit that comes books it right after itself"
@@ -399,15 +416,17 @@ const (
 
 // derivedFlags are the flags Refresh owns, each with its kind.
 var derivedFlags = map[string]FlagKind{
-	FlagCancelAfterCredit:  FlagKindCancelAfterCredit,
-	FlagDebitNoCredit:      FlagKindDebitNoCredit,
-	FlagHeldCreditRefused:  FlagKindHeldCreditRefused,
-	FlagHeldCreditReturned: FlagKindHeldCreditReturned,
-	FlagHeldCreditDebited:  FlagKindHeldCreditDebited,
-	FlagHeldDebitNoCredit:  FlagKindHeldDebit,
-	FlagHeldCreditNoKYC:    FlagKindHeldCreditNoKYC,
-	FlagDebitHeld:          FlagKindDebitNoCredit,
-	FlagDebitCancelled:     FlagKindDebitNoCredit,
+	FlagCancelAfterCredit:    FlagKindCancelAfterCredit,
+	FlagDebitNoCredit:        FlagKindDebitNoCredit,
+	FlagHeldCreditRefused:    FlagKindHeldCreditRefused,
+	FlagHeldCreditReturned:   FlagKindHeldCreditReturned,
+	FlagHeldCreditDebited:    FlagKindHeldCreditDebited,
+	FlagHeldDebitNoCredit:    FlagKindHeldDebit,
+	FlagHeldCreditNoKYC:      FlagKindHeldCreditNoKYC,
+	FlagHeldCreditKYCOverdue: FlagKindHeldCreditKYCOverdue,
+	FlagPendingNoCredit:      FlagKindPendingNoCredit,
+	FlagDebitHeld:            FlagKindDebitNoCredit,
+	FlagDebitCancelled:       FlagKindDebitNoCredit,
 }
 
 // FlagKind names what kind of anomaly a flag is, for logs and alerts. A flag's
@@ -424,6 +443,8 @@ const (
 	FlagKindHeldCreditDebited    FlagKind = "held-credit-debited"          // FlagHeldCreditDebited
 	FlagKindHeldDebit            FlagKind = "held-debit"                   // FlagHeldDebitNoCredit
 	FlagKindHeldCreditNoKYC      FlagKind = "held-credit-no-kyc"           // FlagHeldCreditNoKYC
+	FlagKindHeldCreditKYCOverdue FlagKind = "held-credit-kyc-overdue"      // FlagHeldCreditKYCOverdue
+	FlagKindPendingNoCredit      FlagKind = "pending-no-credit"            // FlagPendingNoCredit
 	FlagKindRedeliveryDiffers    FlagKind = "redelivery-differs"           // a notificationid came again with other data
 	FlagKindOtherMessageID       FlagKind = "orderid-with-other-messageid" // this order's Trustly orderid came with another messageid
 	FlagKindOtherOrderID         FlagKind = "messageid-with-other-orderid" // this order's messageid came with another Trustly orderid
@@ -509,6 +530,9 @@ func (o *Order) Refresh() {
 	if f := o.heldRefusedFlag(); f != "" {
 		flags[f] = true
 	}
+	if f := o.overdueFlag(); f != "" {
+		flags[f] = true
+	}
 	for f, kind := range derivedFlags {
 		if flags[f] && !had[f] {
 			o.added(f, kind)
@@ -552,6 +576,36 @@ func (o *Order) heldRefusedFlag() string {
 		return FlagHeldDebitNoCredit
 	}
 	return ""
+}
+
+// overdueFlag says what a Pay N Play deposit still waits for past the janitor's
+// wait, with no cancel or failure that ended it: its kyc, holding a credit
+// (KYCOverdueAt: FlagHeldCreditKYCOverdue), or its credit, pending
+// (CreditOverdueAt: FlagPendingNoCredit); "" otherwise, and as soon as what it
+// waited for comes, or a debit, or the order ends (heldRefusedFlag then says what
+// became of a held credit).
+func (o *Order) overdueFlag() string {
+	kyc, credit := o.Awaits()
+	switch {
+	case kyc && o.KYCOverdueAt != nil:
+		return FlagHeldCreditKYCOverdue
+	case credit && o.CreditOverdueAt != nil:
+		return FlagPendingNoCredit
+	}
+	return ""
+}
+
+// Awaits reports what a Pay N Play deposit that nothing ended (no cancel, failure,
+// debit, nor a kyc's FINISH) still waits for: its kyc, holding a credit that came
+// with none (since CreditHeldAt), or its credit, pending with none booked or held
+// (since PendingAt). The janitor sets KYCOverdueAt or CreditOverdueAt when it has
+// waited too long; both are false for every other order.
+func (o *Order) Awaits() (kyc, credit bool) {
+	if o.Kind != OrderDeposit || !o.PayNPlay || o.LoginOnly || o.KYCOutcome == KYCFinish || o.CancelledAt != nil ||
+		o.FailedAt != nil || o.CreditedAt != nil || o.DebitedAt != nil || o.DebitHeldAt != nil {
+		return false, false
+	}
+	return o.CreditHeldAt != nil && o.KYCOutcome == "", o.CreditHeldAt == nil && o.PendingAt != nil
 }
 
 // Credited is what a deposit's credit booked to the wallet, as Trustly said
