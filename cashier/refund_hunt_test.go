@@ -1,0 +1,342 @@
+package cashier_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
+	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/models"
+	"github.com/trustly-cashier/cashier/trustly"
+	"gorm.io/gorm"
+)
+
+// The refund path, hunted as the payout and deposit paths were
+// (payout_hunt_test.go, deposit_hunt_test.go): Trustly's notifications of a
+// refund come under its deposit's orderid and messageid (API.md §4.3, §6.3), so
+// each one is matched to one of the deposit's refunds, and must book its money
+// exactly once however it arrives: many at once, copied under new
+// notificationids, reshaped and signed as Trustly signs, late, out of order, or
+// about a refund Trustly refused or never answered. After each step every
+// transfer balances, the player's wallet and reservation and Trustly's clearing
+// account hold what they must, and the refund reads on the back office's order
+// page as it stands.
+
+// deliverAtOnce posts raw to the service k times at the same moment and checks
+// every delivery was answered OK with the same signed answer.
+func (e *payEnv) deliverAtOnce(raw []byte, k int) {
+	e.t.Helper()
+	answers := make([][]byte, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Go(func() { answers[i], errs[i] = e.svc.HandleNotification(e.ctx, raw) })
+	}
+	wg.Wait()
+	for i := range k {
+		if errs[i] != nil {
+			e.t.Fatalf("delivery %d of %d: %v", i, k, errs[i])
+		}
+		if !strings.Contains(string(answers[i]), `"status":"OK"`) {
+			e.t.Fatalf("delivery %d: answer %s; want OK", i, answers[i])
+		}
+		if string(answers[i]) != string(answers[0]) {
+			e.t.Errorf("delivery %d got another answer than the first:\n%s\n%s", i, answers[i], answers[0])
+		}
+	}
+}
+
+// copiesAtOnce posts k copies of raw, each signed again under a new
+// notificationid, at the same moment; each is answered OK.
+func (e *payEnv) copiesAtOnce(raw []byte, k int) {
+	e.t.Helper()
+	copies := make([][]byte, k)
+	for i := range copies {
+		copies[i] = e.resigned(raw, nil)
+	}
+	errs := make([]error, k)
+	answers := make([][]byte, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Go(func() { answers[i], errs[i] = e.svc.HandleNotification(e.ctx, copies[i]) })
+	}
+	wg.Wait()
+	for i := range k {
+		if errs[i] != nil || !strings.Contains(string(answers[i]), `"status":"OK"`) {
+			e.t.Fatalf("copy %d: %s, %v; want OK", i, answers[i], errs[i])
+		}
+	}
+}
+
+// wantLedger checks that every transfer's entries sum to zero, that the ledger
+// audits, and that Trustly's clearing account holds clearing (minor units of
+// SEK): what the bank has of the house's money, less what it paid in.
+func (e *payEnv) wantLedger(clearing int64) {
+	e.t.Helper()
+	var unbalanced []struct {
+		TransferID int64
+		Total      int64
+	}
+	err := e.db.Table("entries").Select("transfer_id, SUM(minor) AS total").Group("transfer_id").
+		Having("SUM(minor) <> 0").Scan(&unbalanced).Error
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(unbalanced) > 0 {
+		e.t.Errorf("transfers whose entries do not sum to zero: %+v", unbalanced)
+	}
+	if got := e.balance(models.TrustlyClearing, "SEK"); got != clearing {
+		e.t.Errorf("Trustly clearing %d; want %d", got, clearing)
+	}
+}
+
+// wantRefund checks that refund r reads status (and, in the player's words,
+// text) and that the back office's order page of it loads, naming its deposit.
+func (e *payEnv) wantRefund(what string, r models.Order, status models.OrderStatus, text string) models.Order {
+	e.t.Helper()
+	got := e.reload(r)
+	if got.Status != status || cashier.PayoutStateText(got) != text {
+		e.t.Errorf("%s: refund %d reads %s %q; want %s %q", what, r.ID, got.Status, cashier.PayoutStateText(got), status, text)
+	}
+	d, err := e.svc.OrderDetail(e.ctx, e.staff(staff.RoleViewer), r.ID)
+	if err != nil {
+		e.t.Fatalf("%s: order page of refund %d: %v", what, r.ID, err)
+	}
+	if d.Order.Status != status || d.Parent.ID != r.ParentID {
+		e.t.Errorf("%s: order page of refund %d: %s, deposit %d; want %s, deposit %d", what, r.ID, d.Order.Status, d.Parent.ID, status, r.ParentID)
+	}
+	return got
+}
+
+// TestRefundHuntLate: a deposit of 1 000 and refunds of it whose notifications,
+// each under the deposit's orderid and messageid, come late or out of order: a
+// credit before the payoutconfirmation, a payoutfailed after the confirmation, a
+// cancel after a credit, and the notifications of a refund whose call timed out
+// (Trustly had it), of one whose call never reached Trustly, and of one Trustly
+// refused with a signed error. Every event moves the refund's money once, the
+// way Trustly says it went, and nothing else.
+func TestRefundHuntLate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+		wallet, clearing := int64(100000), int64(-100000)
+		note := func(method string, major int64) []byte {
+			if method == trustly.MethodCancel {
+				return e.forge(method, dep, p, nil) // a cancel names no amount
+			}
+			return e.forge(method, dep, p, map[string]any{"amount": fmt.Sprintf("%d.00", major)})
+		}
+		sent := func(major int64) models.Order {
+			t.Helper()
+			r, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, major), "")
+			if err != nil || r.Status != models.OrderSent {
+				t.Fatalf("refund of %d: %s, %v; want sent", major, r.Status, err)
+			}
+			wallet -= major * 100
+			clearing += major * 100
+			return r
+		}
+		check := func(what string) {
+			t.Helper()
+			e.wantMoney(p, wallet, 0)
+			e.wantLedger(clearing)
+		}
+
+		// Its credit before its payoutconfirmation: returned once, and the
+		// confirmation after it, a payoutfailed and a cancel book nothing more.
+		a := sent(100)
+		e.apply(note(trustly.MethodCredit, 100))
+		wallet += 10000
+		clearing -= 10000
+		check("credit first")
+		e.wantRefund("credit first", a, models.OrderFailed, cashier.PayoutTextReturned)
+		for _, m := range []string{trustly.MethodPayoutConfirmation, trustly.MethodPayoutFailed, trustly.MethodCancel, trustly.MethodCredit} {
+			e.apply(note(m, 100))
+			check("after the credit, " + m)
+			if got := e.reload(a); got.ReturnedAt == nil || got.Status != models.OrderFailed {
+				t.Errorf("returned refund after a late %s: %s, returned %v; want failed, returned", m, got.Status, got.ReturnedAt)
+			}
+		}
+		e.wantBookedOnce(a)
+		if d := e.reload(dep); d.Status != models.OrderCredited {
+			t.Errorf("deposit after a cancel under its orderid: %s; want credited", d.Status)
+		}
+
+		// Confirmed, then failed by the bank: the money is not back until
+		// Trustly's credit, which returns it once; a cancel after it nothing.
+		b := sent(110)
+		e.apply(note(trustly.MethodPayoutConfirmation, 110))
+		check("confirmed")
+		e.wantRefund("confirmed", b, models.OrderConfirmed, cashier.PayoutTextPaid)
+		e.apply(note(trustly.MethodPayoutFailed, 110))
+		check("failed after its confirmation")
+		if got := e.wantRefund("failed after its confirmation", b, models.OrderFailed, cashier.PayoutTextBankFailed); !cashier.BankFailedNotBack(got) {
+			t.Errorf("refund failed by the bank, money not back: BankFailedNotBack false")
+		}
+		e.apply(note(trustly.MethodCredit, 110))
+		wallet += 11000
+		clearing -= 11000
+		check("credit after the payoutfailed")
+		e.wantRefund("credit after the payoutfailed", b, models.OrderFailed, cashier.PayoutTextRefused)
+		e.apply(note(trustly.MethodCancel, 110))
+		check("cancel after the credit")
+		e.wantBookedOnce(b)
+
+		// A refund whose answer was lost (Trustly has it): its credit comes first,
+		// then its confirmation; the janitor later asks nothing about it.
+		e.lose.Store(1)
+		c, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 120), "")
+		if err != nil || c.Status != models.OrderSending {
+			t.Fatalf("answer lost: %s, %v; want sending", c.Status, err)
+		}
+		wallet -= 12000
+		e.wantMoney(p, wallet, 12000)
+		e.wantRefund("answer lost", c, models.OrderSending, cashier.PayoutTextSending)
+		e.apply(note(trustly.MethodCredit, 120))
+		wallet += 12000
+		check("credit of a refund whose answer was lost")
+		e.wantRefund("credit of a refund whose answer was lost", c, models.OrderFailed, cashier.PayoutTextReturned)
+		e.apply(note(trustly.MethodPayoutConfirmation, 120))
+		check("its confirmation after its credit")
+		calls := e.apiCalls("GetWithdrawals")
+		if err := e.svc.ResumePayouts(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.apiCalls("GetWithdrawals") - calls; n != 0 {
+			t.Errorf("%d GetWithdrawals calls for a refund its notifications settled; want none", n)
+		}
+		e.wantBookedOnce(c)
+
+		// A refund whose call never reached Trustly: a payoutfailed of its amount
+		// proves Trustly has it after all, and the credit returns it.
+		lost := e.lostRefund(fin, dep, e.money(p, 130))
+		wallet -= 13000
+		e.wantMoney(p, wallet, 13000)
+		e.apply(note(trustly.MethodPayoutFailed, 130))
+		clearing += 13000
+		check("payoutfailed of a refund whose call was lost")
+		e.wantRefund("payoutfailed of a refund whose call was lost", lost, models.OrderFailed, cashier.PayoutTextBankFailed)
+		e.apply(note(trustly.MethodCredit, 130))
+		wallet += 13000
+		clearing -= 13000
+		check("its credit")
+		e.wantRefund("its credit", lost, models.OrderFailed, cashier.PayoutTextRefused)
+		e.wantBookedOnce(lost)
+
+		// A refund Trustly refused in a signed error: its notifications, had
+		// Trustly sent them, book nothing; a confirmation flags it.
+		_, err = e.answeringError(0, trustly.CodeInvalidOrderID, "ERROR_INVALID_ORDER_ID").RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 140), "")
+		wantProblem(t, err, "Trustly refused the refund")
+		var refused models.Order
+		if err := db.Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Order("id DESC").Take(&refused).Error; err != nil {
+			t.Fatal(err)
+		}
+		check("refused")
+		for _, m := range []string{trustly.MethodCredit, trustly.MethodPayoutConfirmation, trustly.MethodCancel} {
+			e.apply(note(m, 140))
+			check("refused, then " + m)
+			e.wantRefund("refused, then "+m, refused, models.OrderFailed, cashier.PayoutTextNotSent)
+		}
+		if got := e.reload(refused); !strings.Contains(got.Flag, "came after this refund was released") {
+			t.Errorf("refused refund after its confirmation: flag %q; want it flagged", got.Flag)
+		}
+		e.wantBookedOnce(refused)
+
+		// What is left refundable is the deposit less the refunds whose money did
+		// not come back: none came back but the returned ones.
+		f, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Refundable.Minor != 100000 {
+			t.Errorf("refundable %d; want 100000 (every refund came back or was never sent)", f.Refundable.Minor)
+		}
+	})
+}
+
+// TestRefundHuntAtOnce: two refunds of 100 of one deposit, sent. Each of
+// Trustly's notifications of them, its one body posted ten times at the same
+// moment, applies once: one payoutconfirmation confirms one refund, one credit
+// returns one refund's money once. Ten copies of it under new notificationids at
+// the same moment apply nothing more (flagged on the deposit), and the second
+// refund's own notification, a later event, still applies to it.
+func TestRefundHuntAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+		var refunds []models.Order
+		for range 2 {
+			r, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 100), "")
+			if err != nil || r.Status != models.OrderSent {
+				t.Fatalf("refund: %s, %v; want sent", r.Status, err)
+			}
+			refunds = append(refunds, r)
+		}
+		wallet, clearing := int64(80000), int64(-80000)
+		check := func(what string, statuses ...models.OrderStatus) {
+			t.Helper()
+			e.wantMoney(p, wallet, 0)
+			e.wantLedger(clearing)
+			for i, r := range refunds {
+				if got := e.reload(r); got.Status != statuses[i] {
+					t.Errorf("%s: refund %d %s; want %s", what, i, got.Status, statuses[i])
+				}
+				e.wantBookedOnce(r)
+			}
+		}
+		stamp := 0
+		note := func(method string) []byte {
+			stamp++
+			return e.forge(method, dep, p, map[string]any{"amount": "100.00",
+				"timestamp": trustly.FormatTimestamp(e.clock.Now().Add(timeStep(stamp)))})
+		}
+
+		confirm := note(trustly.MethodPayoutConfirmation)
+		e.deliverAtOnce(confirm, 10)
+		check("a confirmation ten times at once", models.OrderConfirmed, models.OrderSent)
+		e.copiesAtOnce(confirm, 10)
+		check("ten copies of it at once", models.OrderConfirmed, models.OrderSent)
+		if d := e.reload(dep); !strings.Contains(d.Flag, "sent again under notificationid") {
+			t.Errorf("deposit flag %q; want the copies flagged", d.Flag)
+		}
+
+		credit := note(trustly.MethodCredit)
+		e.deliverAtOnce(credit, 10)
+		wallet += 10000
+		clearing -= 10000
+		check("a credit ten times at once", models.OrderFailed, models.OrderSent)
+		e.copiesAtOnce(credit, 10)
+		check("ten copies of the credit at once", models.OrderFailed, models.OrderSent)
+
+		// The second refund's own notifications, later events, each at once with
+		// copies of itself.
+		for _, raw := range [][]byte{note(trustly.MethodPayoutFailed), note(trustly.MethodCredit)} {
+			var wg sync.WaitGroup
+			wg.Go(func() { e.deliverAtOnce(raw, 5) })
+			wg.Go(func() { e.copiesAtOnce(raw, 5) })
+			wg.Wait()
+		}
+		wallet += 10000
+		clearing -= 10000
+		check("the second refund's payoutfailed and credit, with copies, at once", models.OrderFailed, models.OrderFailed)
+		e.wantRefund("the second refund", refunds[1], models.OrderFailed, cashier.PayoutTextRefused)
+	})
+}
+
+// timeStep is i seconds: notifications of distinct events carry distinct
+// timestamps, as Trustly's do.
+func timeStep(i int) time.Duration { return time.Duration(i) * time.Second }
