@@ -738,10 +738,10 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 }
 
 // copiedRefund finds the refund, among refunds, to which a notification was
-// applied whose data is n's but for its notificationid (trustly's CopyOf), and
-// that notification's id: n is that event sent again under a new notificationid,
-// not one of another refund of its amount (pickRefund would take it for the next
-// one waiting). nil when there is none.
+// applied that tells n's event under another notificationid (sameRefundEvent),
+// and that notification's id: n is that event sent again under a new
+// notificationid, not one of another refund of its amount (pickRefund would take
+// it for the next one waiting). nil when there is none.
 func copiedRefund(tx *gorm.DB, n *trustly.Notification, refunds []models.Order) (*models.Order, string, error) {
 	ids := make([]int64, len(refunds))
 	for i, r := range refunds {
@@ -752,7 +752,7 @@ func copiedRefund(tx *gorm.DB, n *trustly.Notification, refunds []models.Order) 
 		return nil, "", fmt.Errorf("notifications of %d refunds: %w", len(ids), err)
 	}
 	for _, row := range rows {
-		if row.OrderID == nil || !n.CopyOf([]byte(row.Raw)) {
+		if row.OrderID == nil || !sameRefundEvent(n, []byte(row.Raw)) {
 			continue
 		}
 		for i := range refunds {
@@ -762,6 +762,46 @@ func copiedRefund(tx *gorm.DB, n *trustly.Notification, refunds []models.Order) 
 		}
 	}
 	return nil, "", nil
+}
+
+// sameRefundEvent reports whether stored, a notification applied to a refund,
+// tells the event n tells: the same method, orderid, messageid and enduserid, the
+// same amount in the same currency, and the same instant in Trustly's timestamp,
+// which a new event has of its own, to the microsecond. How the copy is written
+// does not count, as it did when the data had to be the same key for key and
+// value for value (trustly's CopyOf), and a copy written otherwise was applied to
+// the next refund of its amount, a credit putting that refund's money back in
+// the wallet while the payer had it: an amount as a JSON number signs as the
+// same text, attributes {} and missing say the same (API.md §5.1), and a
+// timestamp in another offset is the same moment.
+func sameRefundEvent(n *trustly.Notification, stored []byte) bool {
+	s, err := trustly.DecodeNotification(stored) // verified when it came
+	if err != nil || s.Method != n.Method || s.OrderID() != n.OrderID() || s.MessageID() != n.MessageID() ||
+		s.EndUserID() != n.EndUserID() {
+		return false
+	}
+	amount, currency, ts, ok := refundEvent(n)
+	sAmount, sCurrency, sTS, sOK := refundEvent(s)
+	if !ok || !sOK || currency != sCurrency {
+		return false
+	}
+	m, err1 := models.ParseDecimal(amount, currency)
+	sm, err2 := models.ParseDecimal(sAmount, sCurrency)
+	at, err3 := trustly.ParseTimestamp(ts)
+	sAt, err4 := trustly.ParseTimestamp(sTS)
+	return errors.Join(err1, err2, err3, err4) == nil && m == sm && at.Equal(sAt)
+}
+
+// refundEvent is the amount, currency and timestamp of a payoutconfirmation,
+// payoutfailed or credit; ok is false for a notification of another kind.
+func refundEvent(n *trustly.Notification) (amount, currency, timestamp string, ok bool) {
+	switch d := n.Data.(type) {
+	case *trustly.PayoutData:
+		return d.Amount, d.Currency, d.Timestamp, true
+	case *trustly.TransferData:
+		return d.Amount, d.Currency, d.Timestamp, true
+	}
+	return "", "", "", false
 }
 
 // depositsOwnCredit reports whether credit d, under deposit's orderid, is the

@@ -1,12 +1,15 @@
 package cashier_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
@@ -340,3 +343,105 @@ func TestRefundHuntAtOnce(t *testing.T) {
 // timeStep is i seconds: notifications of distinct events carry distinct
 // timestamps, as Trustly's do.
 func timeStep(i int) time.Duration { return time.Duration(i) * time.Second }
+
+// TestRefundHuntCopyReshaped: two refunds of 100 of one deposit, sent; the
+// first's credit comes and returns its money. Then the same credit comes again
+// under a new notificationid, signed as Trustly signs, but written otherwise:
+// its amount a JSON number (the same signed text), without its empty
+// attributes (API.md §5.1: {} or missing), or its timestamp in another offset
+// (the same instant). Each is a copy of the credit applied, the same event, and
+// returns no other refund's money: the second refund stays sent, its money at
+// the payer's bank, and the deposit is flagged.
+func TestRefundHuntCopyReshaped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 2000) // nine cases of two refunds of 100
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+		// Each event's own timestamp, a minute apart.
+		at := e.clock.Now().Add(time.Minute).Truncate(time.Second)
+		for _, method := range []string{trustly.MethodCredit, trustly.MethodPayoutConfirmation, trustly.MethodPayoutFailed} {
+			for _, tt := range []struct {
+				name  string
+				shape func(raw []byte, at time.Time) []byte // at: the genuine one's timestamp
+			}{
+				{"amount a JSON number", func(raw []byte, _ time.Time) []byte {
+					return e.resigned(raw, map[string]any{"amount": json.Number("100.00")})
+				}},
+				{"without its attributes", func(raw []byte, _ time.Time) []byte { return e.reshapedWithout(raw, "attributes") }},
+				{"timestamp in another offset", func(raw []byte, at time.Time) []byte {
+					return e.resigned(raw, map[string]any{"timestamp": at.In(time.FixedZone("", 3*3600)).Format("2006-01-02 15:04:05.000000-07")})
+				}},
+			} {
+				t.Run(method+"/"+tt.name, func(t *testing.T) {
+					e.t = t
+					var refunds []models.Order
+					for range 2 {
+						r, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 100), "")
+						if err != nil || r.Status != models.OrderSent {
+							t.Fatalf("refund: %s, %v; want sent", r.Status, err)
+						}
+						refunds = append(refunds, r)
+					}
+					wallet := e.balance(models.PlayerWallet(p.ID), "SEK")
+					genuineAt := at
+					genuine := e.forge(method, dep, p, map[string]any{"amount": "100.00", "attributes": map[string]any{},
+						"timestamp": trustly.FormatTimestamp(genuineAt)})
+					at = at.Add(time.Minute)
+					e.apply(genuine)
+					first := e.reload(refunds[0])
+					if first.Status == models.OrderSent {
+						t.Fatalf("the genuine %s applied to no refund", method)
+					}
+					if method == trustly.MethodCredit {
+						wallet += 10000
+					}
+					e.wantMoney(p, wallet, 0)
+					e.apply(tt.shape(genuine, genuineAt))
+					if got := e.reload(refunds[1]); got.Status != models.OrderSent || got.ReturnedAt != nil || got.ConfirmedAt != nil || got.PayoutFailedAt != nil {
+						t.Errorf("second refund after a copy of the first's %s %s: %s; want sent, nothing applied", method, tt.name, got.Status)
+					}
+					e.wantMoney(p, wallet, 0)
+					e.wantBookedOnce(refunds[1])
+					// Both settled, for the next case: the second's own credit, later.
+					for _, r := range refunds {
+						if e.reload(r).ReturnedAt == nil {
+							e.apply(e.forge(trustly.MethodCredit, dep, p, map[string]any{"amount": "100.00", "timestamp": trustly.FormatTimestamp(at)}))
+							at = at.Add(time.Minute)
+						}
+					}
+					for _, r := range refunds {
+						if got := e.reload(r); got.ReturnedAt == nil {
+							t.Fatalf("refund %d not returned by its own credit: %s", r.ID, got.Status)
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+// reshapedWithout is the notification raw signed again with Trustly's key under
+// a new notificationid and uuid, without the keys drop in its data.
+func (e *payEnv) reshapedWithout(raw []byte, drop ...string) []byte {
+	e.t.Helper()
+	n, err := trustly.DecodeNotification(raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	data := map[string]any{}
+	for k, v := range n.Tree {
+		if !slices.Contains(drop, k) {
+			data[k] = v
+		}
+	}
+	data["notificationid"] = fmt.Sprintf("%010d", 3000000000+paySeq.Add(1))
+	out, err := trustly.EncodeNotification(e.sb.Config.Key, n.Method, uuid.NewString(), data)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
