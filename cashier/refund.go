@@ -647,9 +647,9 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 // deposit's own notification. The refund is picked by pickRefund, and its row is
 // locked after the deposit's (the order notifications and refunds lock them in),
 // changed as a payout's (applyPayout), and saved; the stored notification is
-// linked to the refund. A payoutconfirmation that fits no refund of its amount
-// still waiting, but a released one, is that refund's, late (confirmedAfterRelease);
-// any other payoutconfirmation or payoutfailed that matches none of the deposit's
+// linked to the refund. A payoutconfirmation or payoutfailed that fits no refund
+// of its amount still waiting, but a released one, is that refund's, late
+// (notedAfterRelease); any other payoutconfirmation or payoutfailed that matches none of the deposit's
 // refunds is flagged on the deposit and applies nothing. A copy of a notification
 // applied to a refund, under a new notificationid, is flagged on the deposit and
 // applies nothing (copiedRefund); a credit Trustly timestamped no later than the
@@ -696,11 +696,12 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 		}
 	}
 	refund := pickRefund(refunds, n.Method, amount, currency)
-	if n.Method == trustly.MethodPayoutConfirmation && (refund == nil || !sameAmount(refund, amount, currency)) {
-		// A released refund of its amount fits better than none, or than the one
-		// refund still waiting whatever its amount (pickRefund's last pass).
+	if n.Method != trustly.MethodCredit && (refund == nil || !sameAmount(refund, amount, currency)) {
+		// A released refund of its amount fits a payoutconfirmation or payoutfailed
+		// better than none, or than the one refund still waiting whatever its
+		// amount (pickRefund's last pass).
 		if released := releasedRefund(refunds, amount, currency); released != nil {
-			return ok, true, s.confirmedAfterRelease(tx, n, released, amount, currency, log)
+			return ok, true, s.notedAfterRelease(tx, n, released, amount, currency, log)
 		}
 	}
 	if refund == nil {
@@ -896,16 +897,22 @@ func pickRefund(refunds []models.Order, method, amount, currency string) *models
 	return only
 }
 
-// confirmedAfterRelease records a payoutconfirmation for refund, whose money was
-// released: Trustly carried out a refund we took as refused (a signed refusal, or
-// absent from GetWithdrawals a day after its call), so the payer has the money
-// back and the wallet has it too. Nothing can be booked, as the reservation is
-// gone, and the refund stays as it was: it is flagged for staff, and the
-// notification is linked to it.
-func (s *Service) confirmedAfterRelease(tx *gorm.DB, n *trustly.Notification, refund *models.Order, amount, currency string, log *slog.Logger) error {
+// notedAfterRelease records a payoutconfirmation or payoutfailed for refund, whose
+// money was released: Trustly had a refund we took as refused (a signed refusal,
+// or absent from GetWithdrawals a day after its call). Confirmed, the payer has
+// the money back and the wallet has it too; failed by the bank, the money comes
+// back to Trustly with a credit that books nothing (the deposit's second credit),
+// and the wallet has it already. Nothing can be booked, as the reservation is
+// gone, and the refund stays as it was: it is flagged for staff, saying which
+// came, and the notification is linked to it. A payoutfailed was taken for the one
+// refund still waiting, of another amount, and flagged there.
+func (s *Service) notedAfterRelease(tx *gorm.DB, n *trustly.Notification, refund *models.Order, amount, currency string, log *slog.Logger) error {
 	before := *refund
-	refund.AddFlag(models.FlagKindAfterRelease, fmt.Sprintf("payoutconfirmation for %s %s came after this refund was released: Trustly carried it out, so the payer has the money back and the balance has it too; check it with Trustly and settle it with the player",
-		amount, currency))
+	what := "Trustly carried it out, so the payer has the money back and the balance has it too; check it with Trustly and settle it with the player"
+	if n.Method == trustly.MethodPayoutFailed {
+		what = "Trustly had it after all and the bank failed it, so its money goes back to Trustly while the balance has it already; check it with Trustly"
+	}
+	refund.AddFlag(models.FlagKindAfterRelease, fmt.Sprintf("%s for %s %s came after this refund was released: %s", n.Method, amount, currency, what))
 	refund.Refresh()
 	if err := saveChanges(tx, &before, refund); err != nil {
 		return fmt.Errorf("save refund %d: %w", refund.ID, err)
@@ -913,7 +920,7 @@ func (s *Service) confirmedAfterRelease(tx *gorm.DB, n *trustly.Notification, re
 	if err := tx.Model(&models.Notification{}).Where("notification_id = ?", n.ID()).Update("order_id", refund.ID).Error; err != nil {
 		return fmt.Errorf("link notification to refund %d: %w", refund.ID, err)
 	}
-	log.Error("alert: payoutconfirmation for a refund whose money was released; not booked",
+	log.Error("alert: payoutconfirmation or payoutfailed for a refund whose money was released; not booked",
 		"refund_id", refund.ID, "amount", amount, "currency", currency)
 	return nil
 }

@@ -445,3 +445,47 @@ func (e *payEnv) reshapedWithout(raw []byte, drop ...string) []byte {
 	}
 	return out
 }
+
+// TestRefundHuntFailedAfterRelease: a refund of 300 that Trustly refused in a
+// signed error (its money released to the wallet), and a refund of 200 sent and
+// waiting. Trustly's payoutfailed of 300 is the released refund's, late, not the
+// one refund waiting whatever its amount: it flags the released refund, saying
+// what came, and leaves the refund of 200 as it was; nothing is booked.
+func TestRefundHuntFailedAfterRelease(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+
+		_, err := e.answeringError(0, trustly.CodeInvalidAmount, "ERROR_INVALID_AMOUNT").RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 300), "")
+		wantProblem(t, err, "Trustly refused the refund")
+		var refused models.Order
+		if err := db.Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Order("id DESC").Take(&refused).Error; err != nil {
+			t.Fatal(err)
+		}
+		e.wantRefund("refused", refused, models.OrderFailed, cashier.PayoutTextNotSent)
+		waiting, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 200), "")
+		if err != nil || waiting.Status != models.OrderSent {
+			t.Fatalf("refund of 200: %s, %v; want sent", waiting.Status, err)
+		}
+		e.wantMoney(p, 80000, 0)
+		e.apply(e.forge(trustly.MethodPayoutFailed, dep, p, map[string]any{"amount": "300.00"}))
+		if got := e.reload(waiting); got.Flag != "" || got.PayoutFailedAt != nil {
+			t.Errorf("refund of 200 after a payoutfailed of 300: flag %q, failed %v; want neither", got.Flag, got.PayoutFailedAt)
+		}
+		e.wantRefund("refund of 200", waiting, models.OrderSent, cashier.PayoutTextOnItsWay)
+		got := e.wantRefund("refused refund of 300", refused, models.OrderFailed, cashier.PayoutTextNotSent)
+		if !strings.Contains(got.Flag, "payoutfailed for 300.00 SEK came after this refund was released") {
+			t.Errorf("refused refund of 300: flag %q; want the late payoutfailed on it", got.Flag)
+		}
+		if d := e.reload(dep); d.Flag != "" {
+			t.Errorf("deposit flag %q; want none: the payoutfailed is its refused refund's", d.Flag)
+		}
+		e.wantMoney(p, 80000, 0)
+		e.wantLedger(-80000)
+	})
+}
