@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -487,5 +488,300 @@ func TestRefundHuntFailedAfterRelease(t *testing.T) {
 		}
 		e.wantMoney(p, 80000, 0)
 		e.wantLedger(-80000)
+	})
+}
+
+// TestRefundHuntReshaped: a sent refund of 30 of a deposit, and Trustly's
+// payoutconfirmation, payoutfailed, credit and cancel under the deposit's
+// orderid, each first reshaped and signed as Trustly signs: another amount or
+// currency, another player's enduserid, another deposit's orderid (the
+// player's own, or another player's), a messageid of nobody's or the refund's
+// own, a required field missing, a field of the wrong JSON type. None applies
+// to the refund or books anything anywhere: the refund stays sent, the other
+// deposits credited, the money where it was. Then the genuine one applies.
+func TestRefundHuntReshaped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p, q := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist"), e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 100)
+		own := e.lastDeposit(p)
+		e.deposit(q, 100)
+		others := e.lastDeposit(q)
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+		wallet, clearing := int64(110000), int64(-120000)
+		for _, method := range []string{trustly.MethodPayoutConfirmation, trustly.MethodPayoutFailed, trustly.MethodCredit, trustly.MethodCancel} {
+			t.Run(method, func(t *testing.T) {
+				e.t = t
+				refund, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 30), "")
+				if err != nil || refund.Status != models.OrderSent {
+					t.Fatalf("refund: %s, %v; want sent", refund.Status, err)
+				}
+				wallet -= 3000
+				clearing += 3000
+				money := map[string]any{"amount": "30.00"}
+				if method == trustly.MethodCancel {
+					money = nil // a cancel names no amount
+				}
+				about := func(o models.Order) models.Order { o.Amount = e.money(p, 30); return o }
+				with := func(fields map[string]any) map[string]any {
+					out := map[string]any{}
+					for k, v := range money {
+						out[k] = v
+					}
+					for k, v := range fields {
+						out[k] = v
+					}
+					return out
+				}
+				shaped := []struct {
+					name  string
+					raw   []byte
+					valid bool // it verifies and fits its schema
+				}{
+					{"another player's enduserid", e.forge(method, about(dep), p, with(map[string]any{"enduserid": q.EndUserID})), true},
+					{"the player's other deposit", e.forge(method, about(own), p, money), true},
+					{"another player's deposit", e.forge(method, about(others), q, money), true},
+					{"nobody's messageid", e.forge(method, about(dep), p, with(map[string]any{"messageid": "nobody-1"})), true},
+					{"the refund's own messageid", e.forge(method, about(dep), p, with(map[string]any{"messageid": refund.MessageID})), true},
+					{"enduserid an object", e.forge(method, about(dep), p, with(map[string]any{"enduserid": map[string]any{"id": p.EndUserID}})), false},
+					{"orderid a list", e.forge(method, about(dep), p, with(map[string]any{"orderid": []any{dep.TrustlyOrderID}})), false},
+					{"timestamp a number", e.forge(method, about(dep), p, with(map[string]any{"timestamp": json.Number("1796640000")})), false},
+					{"an unknown key", e.forge(method, about(dep), p, with(map[string]any{"refundid": refund.MessageID})), false},
+				}
+				if method != trustly.MethodCancel {
+					shaped = append(shaped, []struct {
+						name  string
+						raw   []byte
+						valid bool
+					}{
+						{"another amount", e.forge(method, about(dep), p, with(map[string]any{"amount": "29.99"})), true},
+						{"another currency", e.forge(method, about(dep), p, with(map[string]any{"currency": "EUR"})), true},
+						{"amount an object", e.forge(method, about(dep), p, with(map[string]any{"amount": map[string]any{"value": "30.00"}})), false},
+						{"amount below zero", e.forge(method, about(dep), p, with(map[string]any{"amount": "-30.00"})), false},
+						{"amount null", e.forge(method, about(dep), p, with(map[string]any{"amount": nil})), false},
+					}...)
+				}
+				genuine := e.forge(method, about(dep), p, money)
+				for _, key := range []string{"orderid", "messageid", "enduserid", "timestamp", "amount", "currency"} {
+					if method == trustly.MethodCancel && (key == "amount" || key == "currency") {
+						continue
+					}
+					shaped = append(shaped, struct {
+						name  string
+						raw   []byte
+						valid bool
+					}{"without " + key, e.reshapedWithout(genuine, key), false})
+				}
+				for _, s := range shaped {
+					var stored int64
+					db.Model(&models.Notification{}).Count(&stored)
+					answer, err := e.svc.HandleNotification(e.ctx, s.raw)
+					switch {
+					case s.valid && (err != nil || !strings.Contains(string(answer), `"status":"OK"`)):
+						t.Errorf("%s: %s, %v; want OK", s.name, answer, err)
+					case !s.valid && !errors.Is(err, cashier.ErrBadNotification):
+						t.Errorf("%s: %s, %v; want it refused as not a valid notification", s.name, answer, err)
+					case !s.valid:
+						var after int64
+						db.Model(&models.Notification{}).Count(&after)
+						if after != stored {
+							t.Errorf("%s: %d notifications stored; want %d, nothing stored", s.name, after, stored)
+						}
+					}
+					got := e.reload(refund)
+					if got.Status != models.OrderSent || got.ConfirmedAt != nil || got.PayoutFailedAt != nil || got.CreditedAt != nil ||
+						got.CancelledAt != nil || got.ReturnedAt != nil {
+						t.Errorf("%s %s: refund %s; want sent, nothing applied", method, s.name, got.Status)
+					}
+					for _, d := range []models.Order{own, others, dep} {
+						if got := e.reload(d); got.Status != models.OrderCredited {
+							t.Errorf("%s %s: deposit %d %s; want credited", method, s.name, d.ID, got.Status)
+						}
+					}
+					e.wantMoney(p, wallet, 0)
+					e.wantMoney(q, 10000, 0)
+					e.wantLedger(clearing)
+				}
+
+				e.apply(genuine)
+				got := e.reload(refund)
+				switch method {
+				case trustly.MethodPayoutConfirmation:
+					e.wantRefund("genuine "+method, refund, models.OrderConfirmed, cashier.PayoutTextPaid)
+				case trustly.MethodPayoutFailed:
+					e.wantRefund("genuine "+method, refund, models.OrderFailed, cashier.PayoutTextBankFailed)
+				case trustly.MethodCredit:
+					wallet += 3000
+					clearing -= 3000
+					e.wantRefund("genuine "+method, refund, models.OrderFailed, cashier.PayoutTextReturned)
+				case trustly.MethodCancel:
+					// A cancel under the deposit's orderid is the deposit's: after its
+					// credit it is flagged there, and the refund stays sent.
+					if got.Status != models.OrderSent {
+						t.Errorf("refund after the deposit's cancel: %s; want sent", got.Status)
+					}
+					if d := e.reload(dep); d.Status != models.OrderCredited || !strings.Contains(d.Flag, "cancel") {
+						t.Errorf("deposit after a cancel: %s, flag %q; want credited, the cancel flagged", d.Status, d.Flag)
+					}
+				}
+				e.wantMoney(p, wallet, 0)
+				e.wantLedger(clearing)
+				e.wantBookedOnce(refund)
+				if e.reload(refund).ReturnedAt == nil { // settled, for the next method
+					e.apply(e.forge(trustly.MethodCredit, about(dep), p, map[string]any{"amount": "30.00"}))
+					wallet += 3000
+					clearing -= 3000
+				}
+				e.wantMoney(p, wallet, 0)
+				e.wantLedger(clearing)
+			})
+		}
+	})
+}
+
+// TestRefundHuntStaff: two finance members refund 600 of one deposit of 1 000 at
+// the same moment, although the wallet could pay both: one refund is made, the
+// other refused with what is left. Partial refunds stop at the deposit. Then a
+// refund of 300 of a second deposit is in flight (Trustly has it, its answer
+// held) when the bank charges that deposit back in full (a debit): the debit
+// takes the 1 000 from the wallet, below zero, the deposit can no longer be
+// refunded, the refund is sent once its answer comes, and the order page says
+// the payer got 300 twice.
+func TestRefundHuntStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin1, fin2 := e.staff(staff.RoleFinance), e.staff(staff.RoleFinance)
+		p := e.namedPlayer("SE", "Åsa", "Öberg-Lindqvist")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.deposit(p, 1000)
+		dep2 := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, by := range []staff.Member{fin1, fin2} {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = e.svc.RefundDeposit(e.ctx, by, dep.ID, e.money(p, 600), "")
+			})
+		}
+		close(start)
+		wg.Wait()
+		made := 0
+		for _, err := range errs {
+			var problem *models.Problem
+			switch {
+			case err == nil:
+				made++
+			case !errors.As(err, &problem) || problem.Message != "At most 400,00\u00a0SEK of this deposit can still be refunded.":
+				t.Errorf("refund at the same moment: %v; want made, or refused with what is left", err)
+			}
+		}
+		if made != 1 || e.apiCalls("Refund") != 1 || e.sandboxRefunds(dep) != 1 {
+			t.Fatalf("%d refunds made, %d Refund calls, %d at Trustly; want 1, 1, 1", made, e.apiCalls("Refund"), e.sandboxRefunds(dep))
+		}
+		e.wantMoney(p, 140000, 0)
+		e.wantLedger(-140000)
+
+		if _, err := e.svc.RefundDeposit(e.ctx, fin1, dep.ID, e.money(p, 300), ""); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.RefundDeposit(e.ctx, fin2, dep.ID, e.money(p, 200), "")
+		wantProblem(t, err, "At most 100,00\u00a0SEK of this deposit can still be refunded.")
+		if _, err := e.svc.RefundDeposit(e.ctx, fin2, dep.ID, e.money(p, 100), ""); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.RefundDeposit(e.ctx, fin1, dep.ID, models.Money{Minor: 1, Currency: "SEK"}, "")
+		wantProblem(t, err, "At most 0,00\u00a0SEK")
+		e.wantMoney(p, 100000, 0)
+		e.wantLedger(-100000)
+		if n := e.sandboxRefunds(dep); n != 3 {
+			t.Errorf("refunds at Trustly %d; want 3", n)
+		}
+
+		// A refund of the second deposit in flight when the bank takes it back.
+		answers := e.holdAnswers()
+		held, done := e.heldRefund(e.svc, answers, fin1, dep2, e.money(p, 300))
+		e.wantMoney(p, 70000, 30000)
+		e.apply(e.forge(trustly.MethodDebit, e.reload(dep2), p, map[string]any{"amount": "1000.00", "currency": "SEK",
+			"attributes": map[string]any{}}))
+		e.wantMoney(p, -30000, 30000)
+		_, err = e.svc.RefundDeposit(e.ctx, fin2, dep2.ID, e.money(p, 1), "")
+		wantProblem(t, err, "Only a credited deposit can be refunded.")
+		close(held.Release)
+		res := <-done
+		e.mu.Lock()
+		e.held = nil
+		e.mu.Unlock()
+		if res.err != nil || res.order.Status != models.OrderSent {
+			t.Fatalf("refund in flight during the debit: %s, %v; want sent", res.order.Status, res.err)
+		}
+		e.wantMoney(p, -30000, 0)
+		e.wantLedger(30000)
+		e.wantRefund("refund sent after its deposit's debit", res.order, models.OrderSent, cashier.PayoutTextOnItsWay)
+		d, err := e.svc.OrderDetail(e.ctx, e.staff(staff.RoleViewer), dep2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Order.Status != models.OrderDebited || d.RefundedTwice.Twice.Minor != 30000 || d.Refundable.Minor != 0 {
+			t.Errorf("order page of the debited deposit: %s, twice %+v, refundable %d; want debited, 300 twice, nothing refundable",
+				d.Order.Status, d.RefundedTwice, d.Refundable.Minor)
+		}
+		e.wantBookedOnce(res.order)
+	})
+}
+
+// TestRefundHuntCrashNotifiedFirst: the cashier dies after Trustly carried out a
+// refund of 300 and before its answer was recorded (refund.after_call), and
+// Trustly's notifications of it come before the janitor does: a bounce
+// (payoutconfirmation, then credit, each also sent again) books it as sent and
+// returns its money once. The janitor then finds nothing to settle: no Refund
+// call, no GetWithdrawals, nothing released a day later, the 300 back in the
+// wallet once and refundable again.
+func TestRefundHuntCrashNotifiedFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		e.hold.Store(true) // only the forged notifications arrive
+		refund := e.crashRefund("refund.after_call", fin, p, dep)
+		calls, checks := e.apiCalls("Refund"), e.apiCalls("GetWithdrawals")
+
+		for _, m := range []string{trustly.MethodPayoutConfirmation, trustly.MethodCredit} {
+			raw := e.forge(m, dep, p, map[string]any{"amount": "300.00"})
+			e.deliverAtOnce(raw, 3)
+		}
+		e.wantMoney(p, 100000, 0)
+		e.wantLedger(-100000)
+		e.wantRefund("bounced before the janitor", refund, models.OrderFailed, cashier.PayoutTextReturned)
+
+		e.clock.Advance(3 * time.Minute)
+		e.janitor()
+		e.janitor()
+		e.clock.Advance(cashier.RefundRefusedAfter)
+		e.janitor()
+		if n, c := e.apiCalls("Refund")-calls, e.apiCalls("GetWithdrawals")-checks; n != 0 || c != 0 {
+			t.Errorf("after the janitor: %d Refund calls, %d GetWithdrawals; want none", n, c)
+		}
+		got := e.wantRefund("after the janitor", refund, models.OrderFailed, cashier.PayoutTextReturned)
+		if got.ReleasedAt != nil || got.Flag != "" {
+			t.Errorf("after the janitor: released %v, flag %q; want neither", got.ReleasedAt, got.Flag)
+		}
+		e.wantMoney(p, 100000, 0)
+		e.wantLedger(-100000)
+		e.wantBookedOnce(refund)
+		if form, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID, ""); err != nil || form.Refundable != e.money(p, 1000) {
+			t.Errorf("refundable: %v, %v; want 1000.00", form.Refundable, err)
+		}
 	})
 }
