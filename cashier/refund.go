@@ -233,7 +233,8 @@ func (s *Service) RefundDeposit(ctx context.Context, by staff.Member, depositID 
 // RefundDepositOnce is RefundDeposit for the refund form with token, its
 // RefundForm.Token, which becomes the refund's MessageID: when a refund with it
 // exists already (the form was sent twice) that refund is returned as it stands,
-// and nothing is reserved, sent or audited again. A Refund has no MessageID at
+// and nothing is reserved, sent or audited again; one Trustly refused (its money
+// released) comes with the Problem its first send had. A Refund has no MessageID at
 // Trustly, so a second call would be a second refund. An empty token refunds
 // afresh; one that is not a refund's MessageID is a *models.Problem.
 func (s *Service) RefundDepositOnce(ctx context.Context, by staff.Member, depositID int64, token string, amount models.Money, reason string) (models.Order, error) {
@@ -248,6 +249,11 @@ func (s *Service) RefundDepositOnce(ctx context.Context, by staff.Member, deposi
 	}
 	if again {
 		s.refundLog(refund).Warn("refund form sent again; the refund it made is not sent twice", "staff_id", by.ID, "status", refund.Status)
+		if refund.ReleasedAt != nil && refund.SentAt == nil {
+			// Refused: the form sent again says so, as its first send did, rather
+			// than reading as a refund reserved and being checked.
+			return refund, models.Problemf("", msgRefundRefused)
+		}
 		return refund, nil
 	}
 	return s.sendRefund(ctx, refund)

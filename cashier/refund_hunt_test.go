@@ -785,3 +785,40 @@ func TestRefundHuntCrashNotifiedFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundHuntFormSentAgainAfterRefusal: a refund form sent twice (a double
+// click, a browser sending it again) whose first refund Trustly refused in a
+// signed error: the second send makes no refund and calls nothing, and says what
+// the first said, that Trustly refused it and the money is back in the balance,
+// not that the refund is reserved and being checked.
+func TestRefundHuntFormSentAgainAfterRefusal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		form, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refusing := e.answeringError(0, trustly.CodeInvalidAmount, "ERROR_INVALID_AMOUNT")
+		first, err := refusing.RefundDepositOnce(e.ctx, fin, dep.ID, form.Token, e.money(p, 300), "")
+		wantProblem(t, err, "Trustly refused the refund")
+		calls := e.apiCalls("Refund")
+		again, err := e.svc.RefundDepositOnce(e.ctx, fin, dep.ID, form.Token, e.money(p, 300), "")
+		wantProblem(t, err, "Trustly refused the refund")
+		if again.ID != first.ID || again.Status != models.OrderFailed || e.apiCalls("Refund") != calls {
+			t.Errorf("the form sent again: refund %d %s, %d Refund calls; want refund %d failed, none", again.ID, again.Status,
+				e.apiCalls("Refund")-calls, first.ID)
+		}
+		var refunds int64
+		db.Model(&models.Order{}).Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Count(&refunds)
+		if refunds != 1 {
+			t.Errorf("%d refunds; want 1", refunds)
+		}
+		e.wantMoney(p, 100000, 0)
+		e.wantLedger(-100000)
+	})
+}
