@@ -822,3 +822,47 @@ func TestRefundHuntFormSentAgainAfterRefusal(t *testing.T) {
 		e.wantLedger(-100000)
 	})
 }
+
+// TestRefundHuntFormSentAtOnce: one refund form sent five times at the same
+// moment (its one token) makes one refund, one Refund call and one audit row;
+// every send gets that refund back.
+func TestRefundHuntFormSentAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newPayEnv(t, db)
+		fin := e.staff(staff.RoleFinance)
+		p := e.player("SE")
+		e.deposit(p, 1000)
+		dep := e.lastDeposit(p)
+		e.sb.WaitIdle(t)
+		form, err := e.svc.RefundFormFor(e.ctx, fin, dep.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]int64, 5)
+		errs := make([]error, 5)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range ids {
+			wg.Go(func() {
+				<-start
+				r, err := e.svc.RefundDepositOnce(e.ctx, fin, dep.ID, form.Token, e.money(p, 300), "")
+				ids[i], errs[i] = r.ID, err
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range ids {
+			if errs[i] != nil || ids[i] != ids[0] {
+				t.Errorf("send %d: refund %d, %v; want refund %d", i, ids[i], errs[i], ids[0])
+			}
+		}
+		var refunds, audits int64
+		db.Model(&models.Order{}).Where("parent_id = ? AND kind = ?", dep.ID, models.OrderRefund).Count(&refunds)
+		db.Model(&staff.Audit{}).Where("event = ?", staff.EventRefund).Count(&audits)
+		if refunds != 1 || audits != 1 || e.apiCalls("Refund") != 1 || e.sandboxRefunds(dep) != 1 {
+			t.Errorf("%d refunds, %d audit rows, %d Refund calls, %d at Trustly; want 1 each", refunds, audits, e.apiCalls("Refund"), e.sandboxRefunds(dep))
+		}
+		e.wantMoney(p, 70000, 0)
+		e.wantLedger(-70000)
+	})
+}
