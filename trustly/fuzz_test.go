@@ -196,6 +196,35 @@ var fuzzKeys = map[string]string{
 	MethodKYC:                "abort abortmessage attributes enduserid kycentityid messageid notificationid orderid",
 }
 
+// fuzzAttributes are the attributes Trustly documents for account and kyc
+// (API.md §5.4, §5.5).
+var fuzzAttributes = map[string]string{
+	MethodAccount: "address bank city clearinghouse descriptor lastdigits name personid zipcode",
+	MethodKYC:     "city country dob firstname lastname personid street zipcode",
+}
+
+// checkAttributesAccepted: an accepted account or kyc has a lastdigits of digits,
+// and a documented attribute that is missing has its name in no other key, nor
+// in the value of a documented key sorting before it, where text shifted
+// between the attributes would leave it.
+func checkAttributesAccepted(t *testing.T, raw []byte, documented []string, attrs map[string]string) {
+	t.Helper()
+	if v := attrs["lastdigits"]; strings.Trim(v, "0123456789") != "" {
+		t.Fatalf("accepted %q with lastdigits %q", raw, v)
+	}
+	for _, missing := range documented {
+		if _, ok := attrs[missing]; ok {
+			continue
+		}
+		for k, v := range attrs {
+			if !slices.Contains(documented, k) && strings.Contains(k, missing) ||
+				slices.Contains(documented, k) && k < missing && strings.Contains(v, missing) {
+				t.Fatalf("accepted %q without attributes.%s, its name in %s: %q", raw, missing, k, v)
+			}
+		}
+	}
+}
+
 func checkAccepted(t *testing.T, raw []byte, n *Notification) {
 	t.Helper()
 	if n.Method == "" || n.UUID == "" || n.ID() == "" {
@@ -221,6 +250,15 @@ func checkAccepted(t *testing.T, raw []byte, n *Notification) {
 		if _, err := ParseTimestamp(timestamp); err != nil {
 			t.Fatalf("accepted %q: %v", raw, err)
 		}
+	}
+	if keys, ok := fuzzAttributes[n.Method]; ok {
+		attrs := map[string]string{} // null as "": a key present
+		if a, ok := n.Tree["attributes"].(map[string]any); ok {
+			for k, v := range a {
+				attrs[k] = attributeText(v)
+			}
+		}
+		checkAttributesAccepted(t, raw, strings.Fields(keys), attrs)
 	}
 	switch d := n.Data.(type) {
 	case *TransferData:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -251,12 +252,10 @@ type schema struct {
 // before it, is a strict decimal. On account and kyc, whose attributes the
 // cashier reads (the holder's name and personid, the kyc's person), every
 // attributes value must be text (textAttributes), so none can be hidden in an
-// object. What is left to a reshape is text shifted inside attributes (a key
-// split off its value, a value merged into the one before it: ParseIdentity
-// refuses most of a kyc's; an account's name or personid can still go unread),
-// caught only when the genuine body comes under the same notificationid and is
-// refused as a conflict, flagged; and, on kyc, abortmessage swallowing attributes
-// (kyc is answered FINISH whatever it says).
+// object, and the attributes Trustly documents must keep their shape, none of
+// them missing with its name where text shifted inside the attributes leaves it
+// (checkAttributes). What is left to a reshape is, on kyc, abortmessage
+// swallowing attributes (kyc is answered FINISH whatever it says).
 // Methods this package does not know are open: their known keys are still checked.
 var schemas = map[string]schema{
 	MethodPending:            transferSchema,
@@ -385,6 +384,9 @@ func checkData(method string, d map[string]any) error {
 				if err := textValues(a); err != nil {
 					return err
 				}
+				if err := checkAttributes(attributeShapes[method], a); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -428,6 +430,143 @@ func textValues(a map[string]any) error {
 		case string, json.Number, nil:
 		default:
 			return fmt.Errorf("attributes.%.32s is %T, not text", k, a[k])
+		}
+	}
+	return nil
+}
+
+// shape is the form of one attribute value Trustly documents.
+type shape struct {
+	valid func(string) bool
+	what  string
+}
+
+// attributeShapes are the attributes Trustly documents for account (API.md §5.4)
+// and kyc (§5.5), each with its value's shape: the strict ones (lastdigits,
+// clearinghouse, personid, zipcode, dob) refuse text shifted into them, and the
+// free text (bank, descriptor, names, addresses) is one line of text. Other keys
+// Trustly may add (a mandate's fields, kyc's gender) are not checked.
+var attributeShapes = map[string]map[string]shape{
+	MethodAccount: {
+		"clearinghouse": clearingHouseShape, "bank": textShape, "descriptor": textShape, "lastdigits": lastDigitsShape,
+		"personid": personIDShape, "name": textShape, "address": textShape, "zipcode": zipcodeShape, "city": textShape,
+	},
+	MethodKYC: {
+		"personid": personIDShape, "firstname": textShape, "lastname": textShape, "dob": dobShape,
+		"street": textShape, "zipcode": zipcodeShape, "city": textShape, "country": textShape,
+	},
+}
+
+var (
+	// lastDigitsShape: the end of the account number, "706212"; the sandbox sends 6.
+	lastDigitsShape = shape{regexp.MustCompile(`^[0-9]{1,10}$`).MatchString, "up to 10 digits"}
+	// clearingHouseShape: SWEDEN, UNITED_KINGDOM, IBAN (API.md §10).
+	clearingHouseShape = shape{regexp.MustCompile(`^[A-Z][A-Z_]{1,31}$`).MatchString, "a clearing house code such as SWEDEN"}
+	// personIDShape: a national identity number, its country code first where
+	// Trustly gives one: SE197901311246, FI131052-308T, EE38001085718 (the
+	// cashier checks the number of the countries it knows, paynplay.ParsePersonID).
+	personIDShape = shape{regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z+-]{3,19}$`).MatchString,
+		"a national identity number of at most 20 letters, digits, + and -"}
+	zipcodeShape = shape{regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z -]{0,9}$`).MatchString,
+		"a postal code of at most 10 letters, digits, spaces and -"}
+	dobShape  = shape{func(s string) bool { return date(s) == nil }, "a date such as 1979-01-31"}
+	textShape = shape{oneLine, "one line of text"}
+)
+
+// oneLine reports whether s is text without a control character (a newline, a NUL).
+func oneLine(s string) bool { return !strings.ContainsFunc(s, unicode.IsControl) }
+
+// checkAttributes checks an account's or kyc's attributes a (text values, see
+// textValues) against shapes: each documented value in its shape, and no
+// documented key missing while its name sits where text shifted between the
+// attributes would leave it (shiftedAway).
+func checkAttributes(shapes map[string]shape, a map[string]any) error {
+	for _, k := range SortedKeys(a) {
+		f, ok := shapes[k]
+		text := attributeText(a[k])
+		if ok && text != "" && !f.valid(text) {
+			return fmt.Errorf("attributes.%s %.40q is not %s", k, text, f.what)
+		}
+	}
+	return shiftedAway(shapes, a)
+}
+
+// attributeText is an attribute value as it is signed: text, a number's literal
+// text, "" for null.
+func attributeText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	}
+	return ""
+}
+
+// shiftedAway refuses attributes a reshaped copy made by shifting text between
+// them. The signed text is every key followed by its value, keys sorted, with no
+// separator, so a copy keeps it whole while moving the boundaries: a value
+// swallowing the keys after it ({"lastdigits":"1234nameMallory Smithpersonid…"}),
+// a key taking its value's start ({"nameMallory":" Smith…"}), a key's name split
+// across a value and a new key ({"name":"Mallory Smithper","sonid…":""}). A
+// documented key (shapes) that is missing has its name left in the text where it
+// was, and the copy is refused when that name starts
+//   - in a key Trustly does not document, or its value, or
+//   - in the value of a documented key sorting before it (only there can a
+//     value have swallowed it: a value is signed before the keys that sort after
+//     its own).
+//
+// A name split across a value and the next key starts in that value: a
+// documented key's sorting before it, or an undocumented one's. It cannot start
+// in a documented key's own name, nor in the value of one sorting after it: the
+// key after would have to begin with the rest of the name and sort later, and no
+// documented key's name ends, nor sorts, so.
+//
+// A documented key's value sorting after the missing key's name is genuine text
+// ("Felicity Cityson" as name when no city comes), as is a documented key's name
+// inside another's ("name" in "lastname"). What a genuine one could still trip on
+// is a bank, address or city whose text holds, in lower case, the name of a
+// documented key sorting after it that is missing ("Velocity Bank" as bank on an
+// account without the KYC add-on's city): refused unanswered, Trustly delivers it
+// again, and the alert names it.
+func shiftedAway(shapes map[string]shape, a map[string]any) error {
+	type token struct {
+		start, end int
+		key        string // the key this text is, or is the value of
+		isKey      bool
+	}
+	var text strings.Builder
+	var tokens []token
+	for _, k := range SortedKeys(a) {
+		for i, t := range []string{k, attributeText(a[k])} {
+			start := text.Len()
+			text.WriteString(t)
+			tokens = append(tokens, token{start, text.Len(), k, i == 0})
+		}
+	}
+	signed := text.String()
+	for _, missing := range slices.Sorted(maps.Keys(shapes)) {
+		if _, present := a[missing]; present {
+			continue
+		}
+		for from := 0; ; {
+			i := strings.Index(signed[from:], missing)
+			if i < 0 {
+				break
+			}
+			start := from + i
+			from = start + 1
+			t := tokens[0]
+			for _, u := range tokens {
+				if u.start <= start && start < u.end {
+					t = u
+					break
+				}
+			}
+			_, documented := shapes[t.key]
+			if !documented || (!t.isKey && t.key < missing) {
+				return fmt.Errorf("attributes.%s missing and its name in attributes.%.32s: text shifted between attributes", missing, t.key)
+			}
 		}
 	}
 	return nil
