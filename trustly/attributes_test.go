@@ -3,6 +3,7 @@ package trustly
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -198,10 +199,11 @@ func TestAttributesShape(t *testing.T) {
 		{"null values", account(`{"bank":"Handelsbanken","lastdigits":null,"name":null,"personid":null}`), true},
 		{"empty attributes", account(`{}`), true},
 		{"lastdigits with a letter", account(`{"bank":"Nordea","lastdigits":"12a4"}`), false},
-		{"lastdigits too long", account(`{"bank":"Nordea","lastdigits":"12345678901"}`), false},
+		{"lastdigits too long", account(`{"bank":"Nordea","lastdigits":"12345678901234567890123456789012345"}`), false},
 		{"lastdigits with a space", account(`{"bank":"Nordea","lastdigits":" 1234"}`), false},
 		{"clearinghouse in lower case", account(`{"bank":"Nordea","clearinghouse":"sweden"}`), false},
 		{"clearinghouse with a space", account(`{"bank":"Nordea","clearinghouse":"SWEDEN X"}`), false},
+		{"clearinghouse too long", account(`{"bank":"Nordea","clearinghouse":"` + strings.Repeat("C", 65) + `"}`), false},
 		{"a personid with a space inside", account(`{"bank":"Nordea","personid":"SE19790131 1246"}`), false},
 		{"a personid too long", account(`{"bank":"Nordea","personid":"SE197901311246197901311246"}`), false},
 		{"a zipcode too long", account(`{"bank":"Nordea","zipcode":"111 22 Stockholm"}`), false},

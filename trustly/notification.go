@@ -458,10 +458,13 @@ var attributeShapes = map[string]map[string]shape{
 }
 
 var (
-	// lastDigitsShape: the end of the account number, "706212"; the sandbox sends 6.
-	lastDigitsShape = shape{regexp.MustCompile(`^[0-9]{1,10}$`).MatchString, "up to 10 digits"}
-	// clearingHouseShape: SWEDEN, UNITED_KINGDOM, IBAN (API.md §10).
-	clearingHouseShape = shape{regexp.MustCompile(`^[A-Z][A-Z_]{1,31}$`).MatchString, "a clearing house code such as SWEDEN"}
+	// lastDigitsShape: the end of the account number, "706212" (the sandbox sends
+	// 6), digits only; no longer than the longest account number, an IBAN's 34
+	// (one longer than its column is kept cut, models.BankAccount).
+	lastDigitsShape = shape{regexp.MustCompile(`^[0-9]{1,34}$`).MatchString, "at most 34 digits"}
+	// clearingHouseShape: SWEDEN, UNITED_KINGDOM, IBAN (API.md §10); one longer
+	// than its column is kept cut.
+	clearingHouseShape = shape{regexp.MustCompile(`^[A-Z][A-Z_]{1,63}$`).MatchString, "a clearing house code such as SWEDEN"}
 	// personIDShape: a national identity number, its country code first where
 	// Trustly gives one: SE197901311246, FI131052-308T, EE38001085718 (the
 	// cashier checks the number of the countries it knows, paynplay.ParsePersonID).
