@@ -64,7 +64,9 @@ var ErrNotificationConflict = errors.New("another notification under a known not
 // unchanged, or decides again (errKYCStale). See applyKYC.
 //
 // A body that does not verify or does not fit its method's schema fails with
-// ErrBadNotification, and nothing was written. Any other error means nothing was
+// ErrBadNotification, and nothing was applied; one that verified but does not fit
+// (trustly.ErrBadData: a reshaped copy of a genuine one, say) is stored raw for
+// staff apart from the notifications (keepRefused), with an alert naming it. Any other error means nothing was
 // written and no answer must be sent, so Trustly delivers it again.
 //
 // Each notification is counted in the service's Metrics by method, outcome and
@@ -75,6 +77,9 @@ func (s *Service) HandleNotification(ctx context.Context, raw []byte) (answer []
 	defer func() { s.metrics.Notification(method, notificationOutcome(outcome, err), time.Since(start)) }()
 	n, err := trustly.ParseNotification(raw, s.trustlyKey)
 	if err != nil {
+		if errors.Is(err, trustly.ErrBadData) { // verified, and refused for its shape
+			s.keepRefused(ctx, raw, err)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrBadNotification, err)
 	}
 	method = n.Method

@@ -33,3 +33,25 @@ type Notification struct {
 	ReceivedAt     time.Time `gorm:"not null"`
 	LastDeliveryAt time.Time `gorm:"not null"`
 }
+
+// RefusedNotification is a body signed with Trustly's key that was refused for its
+// data (trustly.ErrBadData): a copy of a genuine notification reshaped, its text
+// shifted between keys or attributes, or a shape this version does not take. It
+// was answered 400 with no signed answer, as any body that does not fit its
+// method, so Trustly delivers its own again, and nothing of it was applied; it is
+// kept here, as it came, for staff to read, one row per distinct body (Digest),
+// counting its deliveries. It is kept apart from Notification, whose unique
+// NotificationID a copy must not take from the genuine body.
+type RefusedNotification struct {
+	ID     int64  `gorm:"primaryKey"`
+	Digest string `gorm:"size:64;not null;uniqueIndex"` // SHA-256 of Raw, hex
+	// NotificationID and Method are the body's, as far as they read as text
+	// (cut to their columns); "" when they do not.
+	NotificationID string    `gorm:"size:64;not null;index"`
+	Method         string    `gorm:"size:32;not null"`
+	Raw            string    `gorm:"type:text;not null"` // the body exactly as it arrived
+	Reason         string    `gorm:"size:500;not null"`  // why it was refused
+	Deliveries     int       `gorm:"not null;default:1"`
+	ReceivedAt     time.Time `gorm:"not null"`
+	LastDeliveryAt time.Time `gorm:"not null"`
+}

@@ -6,6 +6,6 @@ func Tables() []any {
 	return []any{
 		&Player{},
 		&Transfer{}, &Entry{}, &Balance{},
-		&Order{}, &Notification{}, &BankAccount{}, &AccountRegistration{}, &APICall{}, &TrustlyPoll{},
+		&Order{}, &Notification{}, &RefusedNotification{}, &BankAccount{}, &AccountRegistration{}, &APICall{}, &TrustlyPoll{},
 	}
 }
