@@ -181,6 +181,9 @@ func reportsPage(svc *cashier.Service) fiber.Handler {
 const (
 	chartHeight = 220 // bars up to chartHeight-30, labels below
 	chartDayW   = 24  // one day: two bars of 9 and a gap
+	// chartLabelDays is how many days apart two labels under the bars are at
+	// least: a label ("12-07", font-size 10) is about 30 wide, more than a day.
+	chartLabelDays = 2
 )
 
 // volumeChart lays out one currency's days as pairs of bars scaled to the
@@ -214,7 +217,9 @@ func volumeChart(currency string, days []cashier.DayVolume) views.VolumeChart {
 			ch.Bars = append(ch.Bars, views.ChartBar{X: x + 2 + j*10, Y: int(base - h), W: 9, H: int(h), Fill: bar.fill,
 				Kind: bar.kind, Title: date + " " + bar.kind + ": " + bar.amount.Display()})
 		}
-		if i%7 == 0 || i == len(days)-1 {
+		// Every seventh day and the last, but not a seventh day too near the
+		// last for both labels to fit (chartLabelDays): the last is today's.
+		if last := len(days) - 1; i == last || (i%7 == 0 && last-i >= chartLabelDays) {
 			ch.Labels = append(ch.Labels, views.ChartLabel{X: x + chartDayW/2, Text: d.Day.Format("01-02")})
 		}
 	}
