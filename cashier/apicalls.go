@@ -195,19 +195,7 @@ func (s *Service) APICallsList(ctx context.Context, by staff.Member, f APICallFi
 	if f.Method != "" {
 		q = q.Where("method = ?", f.Method)
 	}
-	switch f.Outcome {
-	case CallAnswered:
-		q = q.Where("error = ''")
-	case CallRefused:
-		q = q.Where("error <> ''")
-		if f.ErrorCode != 0 {
-			q = q.Where("error_code = ?", f.ErrorCode)
-		} else {
-			q = q.Where("error_code <> 0")
-		}
-	case CallTransport:
-		q = q.Where("error <> ''").Where("error_code = 0")
-	}
+	q = outcomeWhere(q, f.Outcome, f.ErrorCode)
 	if f.PlayerID != 0 {
 		q = q.Where("player_id = ?", f.PlayerID)
 	}
@@ -238,4 +226,26 @@ func (s *Service) APICallsList(ctx context.Context, by staff.Member, f APICallFi
 		return nil, fmt.Errorf("list api calls: %w", err)
 	}
 	return calls, nil
+}
+
+// outcomeWhere narrows q, a query of api_calls, to the calls that ended as
+// outcome ("": any), with Trustly's code when code is not 0: the rule OutcomeOf
+// follows in Go, written as the partial indexes of failed calls name it
+// (error <> ”), so that a failure's outcome reads them. APICallsList's filter
+// and the home page's count of failed calls (BackOfficeHome) both use it.
+func outcomeWhere(q *gorm.DB, outcome CallOutcome, code int) *gorm.DB {
+	switch outcome {
+	case CallAnswered:
+		q = q.Where("error = ''")
+	case CallRefused:
+		q = q.Where("error <> ''")
+		if code != 0 {
+			q = q.Where("error_code = ?", code)
+		} else {
+			q = q.Where("error_code <> 0")
+		}
+	case CallTransport:
+		q = q.Where("error <> ''").Where("error_code = 0")
+	}
+	return q
 }

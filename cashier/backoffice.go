@@ -680,16 +680,10 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 	var f Flagged
 	var orders []models.Order
 	err := readTx(ctx, s.db, func(tx *gorm.DB) error {
-		resolved := tx.Model(&staff.Resolution{}).Select("1").
-			Where("flag_resolutions.order_id = orders.id AND flag_resolutions.flag = orders.flag")
-		if err := tx.Where("flag <> ''").Where("NOT EXISTS (?)", resolved).Order("id DESC").Limit(FlaggedShown + 1).Find(&orders).Error; err != nil {
+		if err := unresolvedOrders(tx).Order("id DESC").Limit(FlaggedShown + 1).Find(&orders).Error; err != nil {
 			return err
 		}
-		// A resolution covers the flag it saw, as an order's does: another body
-		// refused under the notificationid since (Service.known) brings it back.
-		seen := tx.Model(&staff.Resolution{}).Select("1").
-			Where("flag_resolutions.notification_id = notifications.id AND flag_resolutions.flag = notifications.flag")
-		if err := tx.Where("order_id IS NULL").Where("NOT EXISTS (?)", seen).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error; err != nil {
+		if err := unresolvedUnmatched(tx).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error; err != nil {
 			return err
 		}
 		var err error
@@ -712,6 +706,25 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 		return Flagged{}, err
 	}
 	return f, nil
+}
+
+// unresolvedOrders is the query of orders with a flag no resolution covers: the
+// flagged list's orders, read through idx_orders_flagged.
+func unresolvedOrders(tx *gorm.DB) *gorm.DB {
+	resolved := tx.Model(&staff.Resolution{}).Select("1").
+		Where("flag_resolutions.order_id = orders.id AND flag_resolutions.flag = orders.flag")
+	return tx.Model(&models.Order{}).Where("flag <> ''").Where("NOT EXISTS (?)", resolved)
+}
+
+// unresolvedUnmatched is the query of notifications stored for an order we do
+// not know that no resolution covers: the flagged list's notifications, read
+// through idx_notifications_unmatched. A resolution covers the flag it saw, as an
+// order's does: another body refused under the notificationid since
+// (Service.known) brings it back.
+func unresolvedUnmatched(tx *gorm.DB) *gorm.DB {
+	seen := tx.Model(&staff.Resolution{}).Select("1").
+		Where("flag_resolutions.notification_id = notifications.id AND flag_resolutions.flag = notifications.flag")
+	return tx.Model(&models.Notification{}).Where("order_id IS NULL").Where("NOT EXISTS (?)", seen)
 }
 
 // ResolveOrderFlags records that staff looked at an order's flags, with a note.

@@ -72,9 +72,8 @@ type FlaggedRaise struct {
 
 // flaggedRaises reads at most n unresolved flagged limit changes, newest first.
 func flaggedRaises(tx *gorm.DB, n int) ([]FlaggedRaise, error) {
-	resolved := tx.Model(&staff.Resolution{}).Select("1").Where("flag_resolutions.limit_change_id = deposit_limit_changes.id")
 	var changes []limits.Change
-	if err := tx.Where("flag <> ''").Where("NOT EXISTS (?)", resolved).Order("id DESC").Limit(n).Find(&changes).Error; err != nil {
+	if err := unresolvedRaises(tx).Order("id DESC").Limit(n).Find(&changes).Error; err != nil {
 		return nil, fmt.Errorf("flagged limit raises: %w", err)
 	}
 	ids := make([]int64, 0, len(changes))
@@ -92,6 +91,13 @@ func flaggedRaises(tx *gorm.DB, n int) ([]FlaggedRaise, error) {
 		raises[i] = FlaggedRaise{Change: c, PlayerEmail: emails[c.PlayerID]}
 	}
 	return raises, nil
+}
+
+// unresolvedRaises is the query of flagged deposit-limit changes no resolution
+// covers, read through idx_limit_changes_flagged.
+func unresolvedRaises(tx *gorm.DB) *gorm.DB {
+	resolved := tx.Model(&staff.Resolution{}).Select("1").Where("flag_resolutions.limit_change_id = deposit_limit_changes.id")
+	return tx.Model(&limits.Change{}).Where("flag <> ''").Where("NOT EXISTS (?)", resolved)
 }
 
 // ResolveLimitRaise records that staff looked at a flagged deposit-limit raise,

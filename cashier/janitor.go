@@ -211,17 +211,12 @@ func (s *Service) refundsUnknown(ctx context.Context) error {
 // account-added.
 func (s *Service) abandonDeposits(ctx context.Context) error {
 	now := s.now().UTC()
-	cutoff, unanswered := s.checkoutCutoff(now), now.Add(-s.cfg.resumeAfter())
-	silent := []models.OrderStatus{models.OrderCreated, models.OrderStarted}
-	kinds := []models.OrderKind{models.OrderDeposit, models.OrderSelectAccount}
+	cutoff := s.checkoutCutoff(now)
 	var rows []struct {
 		ID   int64
 		Kind models.OrderKind
 	}
-	err := s.db.WithContext(ctx).Model(&models.Order{}).Select("id, kind").
-		Where("kind IN ? AND ((status IN ? AND created_at < ?) OR (status = ? AND created_at < ?))",
-			kinds, silent, cutoff, models.OrderCreated, unanswered).
-		Where("(kind <> ? OR NOT "+accountCame+")", models.OrderSelectAccount, trustly.MethodAccount).
+	err := s.silentCheckouts(s.db.WithContext(ctx), now).Select("id, kind").
 		Order("id").Limit(janitorBatch).Scan(&rows).Error
 	if err != nil {
 		return fmt.Errorf("abandoned checkouts: %w", err)
@@ -262,6 +257,27 @@ func (s *Service) abandonDeposits(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// silentCheckouts is the query of the deposits and account selections
+// abandonDeposits abandons at now: still created or started a CheckoutExpiry
+// (Config.CheckoutExpiry) after they were made, or still created, their call
+// unanswered, a ResumeAfter (Config.ResumeAfter) after; a selection whose account
+// came is not one. The back office's home counts the deposits among them, which
+// the janitor has not come by yet (BackOfficeHome). The kind is compared as
+// kind || ” so that neither database reads the kinds' index, which holds every
+// deposit ever made, back to the cutoff, and the statuses are one condition
+// of the whole, not one of each side of an OR, so that PostgreSQL reads
+// idx_orders_status_created, which holds the few orders still created or
+// started, with no bitmap (TestBackOfficeHomePlans).
+func (s *Service) silentCheckouts(db *gorm.DB, now time.Time) *gorm.DB {
+	cutoff, unanswered := s.checkoutCutoff(now), now.UTC().Add(-s.cfg.resumeAfter())
+	silent := []models.OrderStatus{models.OrderCreated, models.OrderStarted}
+	kinds := []models.OrderKind{models.OrderDeposit, models.OrderSelectAccount}
+	return db.Model(&models.Order{}).
+		Where("kind || '' IN ? AND status IN ? AND (created_at < ? OR (status = ? AND created_at < ?))",
+			kinds, silent, cutoff, models.OrderCreated, unanswered).
+		Where("(kind <> ? OR NOT "+accountCame+")", models.OrderSelectAccount, trustly.MethodAccount)
 }
 
 // accountCame is the condition on orders that an account notification

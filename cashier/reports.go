@@ -371,6 +371,12 @@ func (s *Service) DailyVolumes(ctx context.Context, by staff.Member, from, to ti
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return nil, err
 	}
+	return dailyVolumes(ctx, s.db, from, to)
+}
+
+// dailyVolumes is DailyVolumes on db, which may be a transaction: the reports
+// page's chart and the home page's today (BackOfficeHome) sum the same way.
+func dailyVolumes(ctx context.Context, db *gorm.DB, from, to time.Time) (map[string][]DayVolume, error) {
 	from, to = day(from), day(to)
 	var rows []struct {
 		Reference string
@@ -378,7 +384,7 @@ func (s *Service) DailyVolumes(ctx context.Context, by staff.Member, from, to ti
 		CreatedAt time.Time
 		Minor     int64
 	}
-	err := s.db.WithContext(ctx).Table("entries").
+	err := db.WithContext(ctx).Table("entries").
 		Select("transfers.reference, transfers.currency, transfers.created_at, entries.minor").
 		Joins("JOIN transfers ON transfers.id = entries.transfer_id").
 		Where("entries.account = ? AND transfers.created_at >= ? AND transfers.created_at < ?", models.TrustlyClearing,
