@@ -3,10 +3,14 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
+	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -170,15 +174,121 @@ func changeStaffPassword(svc *cashier.Service) fiber.Handler {
 	}
 }
 
-// adminHome is the back office's start page.
+// adminHome is the back office's start page: what waits for the member, what
+// is late and how the day goes (cashier.BackOfficeHome, homePage).
 func adminHome(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m := currentStaff(c)
-		waiting, err := svc.PayoutsAwaitingApprovalCount(c.UserContext(), m)
+		h, err := svc.BackOfficeHome(c.UserContext(), m)
 		if err != nil {
 			return err
 		}
-		return render(c, views.Admin(views.AdminPage{AdminChrome: adminChrome(c), Email: m.Email, Role: string(m.Role),
-			Waiting: strconv.Itoa(waiting)}))
+		return render(c, views.Admin(homePage(adminChrome(c), m, h)))
 	}
+}
+
+// homeFigure is one figure of what waits: its words, the list it links to and
+// the action that acting on its items takes.
+type homeFigure struct {
+	testID, href, text string
+	act                staff.Action
+}
+
+// homePage words h for member m. A figure of nothing is left out, and so is a
+// figure whose list m's role may not open (mayOpen); one whose items m's role
+// may not act on is among the others'.
+func homePage(ch views.AdminChrome, m staff.Member, h cashier.BackOfficeHome) views.AdminPage {
+	p := views.AdminPage{AdminChrome: ch, Email: m.Email, Role: string(m.Role), Day: h.Day.Format(time.DateOnly)}
+	var waiting []homeFigure
+	if n, sums := 0, []string{}; len(h.Waiting) > 0 {
+		for _, w := range h.Waiting {
+			n += w.Count
+			sums = append(sums, w.Sum.Display())
+		}
+		waiting = append(waiting, homeFigure{"approvals-link", approvalsPath,
+			fmt.Sprintf("Payouts waiting for approval: %d (%s)", n, strings.Join(sums, ", ")), staff.ActionDecidePayout})
+	}
+	for _, f := range []struct {
+		n         int
+		testID    string
+		one, many string
+	}{
+		{h.FlaggedOrders, "home-flagged-orders", "flagged order not resolved", "flagged orders not resolved"},
+		{h.Unmatched, "home-unmatched", "notification for an unknown order waiting", "notifications for unknown orders waiting"},
+		{h.FlaggedRaises, "home-flagged-raises", "flagged deposit-limit raise waiting", "flagged deposit-limit raises waiting"},
+	} {
+		if f.n > 0 {
+			waiting = append(waiting, homeFigure{f.testID, "/admin/flagged", countText(f.n, cashier.FlaggedShown, f.one, f.many),
+				staff.ActionResolveFlag})
+		}
+	}
+	for _, f := range waiting {
+		if !mayOpen(m.Role, f.href) {
+			continue
+		}
+		fig := views.HomeFigure{TestID: f.testID, Href: f.href, Text: f.text}
+		if staff.Can(m.Role, f.act) {
+			p.Yours = append(p.Yours, fig)
+		} else {
+			p.Others = append(p.Others, fig)
+		}
+	}
+
+	minutes := func(d time.Duration) string { return strconv.Itoa(int(d/time.Minute)) + " minutes" }
+	for _, f := range []struct {
+		n    int
+		fig  views.HomeFigure
+		text string
+	}{
+		{h.TrustlyErrors, views.HomeFigure{TestID: "home-trustly-errors", Href: "/admin/api-calls?outcome=" + string(cashier.CallRefused)},
+			countText(h.TrustlyErrors, 0, "call", "calls") + " to Trustly answered with an error in the last 24 hours"},
+		{h.TransportErrors, views.HomeFigure{TestID: "home-transport-errors", Href: "/admin/api-calls?outcome=" + string(cashier.CallTransport)},
+			countText(h.TransportErrors, 0, "call", "calls") + " to Trustly that got no answer (transport error) in the last 24 hours"},
+		{h.SilentDeposits, views.HomeFigure{TestID: "home-silent-deposits", Href: transactionsPath + "?kind=deposit&status=" + string(models.OrderStarted)},
+			countText(h.SilentDeposits, 0, "deposit", "deposits") + " with no word from Trustly " + minutes(h.CheckoutExpiry) +
+				" after the checkout began, not yet marked abandoned by the janitor"},
+		{h.UnansweredPayouts, views.HomeFigure{TestID: "home-unanswered-payouts", Href: transactionsPath + "?kind=payout&status=" + string(models.OrderSending)},
+			countText(h.UnansweredPayouts, 0, "payout", "payouts") + " without Trustly's answer " + minutes(h.ResumeAfter) +
+				" after the last call, for the janitor to send again"},
+		{h.CheckingPayouts, views.HomeFigure{TestID: "home-checking-payouts", Href: transactionsPath + "?kind=payout&status=" + string(models.OrderChecking)},
+			countText(h.CheckingPayouts, 0, "payout", "payouts") + " being checked with Trustly, which may or may not have paid"},
+	} {
+		if f.n > 0 && mayOpen(m.Role, f.fig.Href) {
+			f.fig.Text = f.text
+			p.Overdue = append(p.Overdue, f.fig)
+		}
+	}
+
+	if link := "/admin/reports?from=" + p.Day + "&to=" + p.Day; mayOpen(m.Role, link) {
+		p.TodayLink = link
+		for _, d := range h.Today {
+			p.Today = append(p.Today, views.HomeDay{Currency: d.Deposits.Currency, Deposits: d.Deposits.Display(), Payouts: d.Payouts.Display()})
+		}
+	}
+	return p
+}
+
+// countText is "1 flagged order", "3 flagged orders", or "more than 200 …" when
+// n passed shown, the most the list counts (0: no such bound).
+func countText(n, shown int, one, many string) string {
+	switch {
+	case shown > 0 && n > shown:
+		return fmt.Sprintf("More than %d %s", shown, many)
+	case n == 1:
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// mayOpen reports whether a member of role may open the back-office page at
+// href (its query aside): the role the route table (adminRoutes) asks of a GET
+// of that path. An address no route serves is opened by no one.
+func mayOpen(role staff.Role, href string) bool {
+	path, _, _ := strings.Cut(href, "?")
+	for _, r := range adminRoutes() {
+		if r.Method == fiber.MethodGet && r.Path == path {
+			return staff.Can(role, r.Action)
+		}
+	}
+	return false
 }

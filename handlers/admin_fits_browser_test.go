@@ -15,7 +15,8 @@ import (
 // TestBrowserAdminOrderFits1280: at 1280 px a deposit's order page shows its
 // calls to Trustly and its notifications, raw and answered, and the audit page
 // its rows' before and after, and the list of calls to Trustly its requests and
-// answers (opened), each within its table's box: the JSON was one
+// answers (opened), and the home its figures and today's money, each within
+// its box: the JSON was one
 // unbroken line (a notification 9 000 px wide), so Trustly's answer, the latency
 // and our signed answer were thousands of pixels to the right, reached only by
 // scrolling sideways.
@@ -41,6 +42,7 @@ func TestBrowserAdminOrderFits1280(t *testing.T) {
 		{"/admin/orders/" + strconv.FormatInt(deposit.ID, 10), "notification-raw"},
 		{"/admin/audit", "audit-row"},
 		{"/admin/api-calls", "call-row"},
+		{"/admin", "admin-title"}, // the home, with the deposit's flag and today's money
 	} {
 		b.do("open "+page.path, chromedp.Navigate(lv.URL+page.path), chromedp.WaitVisible(id(page.wait)))
 		// The calls' requests and answers are measured open.

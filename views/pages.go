@@ -374,7 +374,25 @@ type AdminPasswordPage struct {
 type AdminPage struct {
 	AdminChrome
 	Email, Role string
-	Waiting     string // how many payouts wait for approval: "3"
+	// Yours is what waits for the member, which their role may act on; Others what
+	// waits for members of another role; Overdue the orders late past the janitor's
+	// thresholds and the failed calls to Trustly. Each figure links to its list.
+	Yours, Others, Overdue []HomeFigure
+	// Day is today's UTC date ("2026-12-07"), Today its money per currency and
+	// TodayLink the reports of the day; "" when the member may not open them.
+	Day, TodayLink string
+	Today          []HomeDay
+}
+
+// HomeFigure is one figure of the back office's home, a link to the list of the
+// items it counts.
+type HomeFigure struct {
+	TestID, Href, Text string
+}
+
+// HomeDay is one currency's money today: "1 500,00 kr".
+type HomeDay struct {
+	Currency, Deposits, Payouts string
 }
 
 // AdminApprovalsPage is the approvals queue.
