@@ -36,13 +36,21 @@ func TestBrowserAdminOrderFits1280(t *testing.T) {
 	if _, _, err := lv.Svc.SetPlayerBlocked(context.Background(), op, player.ID, false, ""); err != nil {
 		t.Fatal(err)
 	}
+	// The home's figures: a flag waiting for the operator and a call Trustly refused.
+	if err := lv.DB.Model(&deposit).Update("flag", "the account holder's name differs from the player's").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := lv.DB.Create(&models.APICall{Method: "Deposit", Request: "{}", ErrorCode: 616, Error: "ERROR_INVALID_CREDENTIALS",
+		At: time.Now().UTC()}).Error; err != nil {
+		t.Fatal(err)
+	}
 	b.do("operator signs in at 1280 px", append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1280, 900)},
 		b.staffSignInSteps("ops@example.com", testPassword, "")...)...)
 	for _, page := range []struct{ path, wait string }{
 		{"/admin/orders/" + strconv.FormatInt(deposit.ID, 10), "notification-raw"},
 		{"/admin/audit", "audit-row"},
 		{"/admin/api-calls", "call-row"},
-		{"/admin", "admin-title"}, // the home, with the deposit's flag and today's money
+		{"/admin", "home-trustly-errors"}, // the home, with the deposit's flag, the refused call and today's money
 	} {
 		b.do("open "+page.path, chromedp.Navigate(lv.URL+page.path), chromedp.WaitVisible(id(page.wait)))
 		// The calls' requests and answers are measured open.
