@@ -36,18 +36,19 @@ type BackOfficeHome struct {
 	// calls' list filters them (CallRefused, CallTransport).
 	TrustlyErrors, TransportErrors int
 	FailedSince                    time.Time
-	// SilentDeposits counts the deposits the janitor abandons when it next comes
-	// by (silentCheckouts): no word from Trustly a CheckoutExpiry after they were
-	// made, or their call unanswered a ResumeAfter after. CheckoutExpiry is the
-	// service's.
-	SilentDeposits int
+	// SilentDeposits counts, per status (started, created), the deposits the
+	// janitor abandons when it next comes by (silentCheckouts): no word from
+	// Trustly a CheckoutExpiry after they were made, or their call unanswered a
+	// ResumeAfter after. CheckoutExpiry is the service's.
+	SilentDeposits map[models.OrderStatus]int
 	CheckoutExpiry time.Duration
-	// UnansweredPayouts counts the payouts whose AccountPayout has no answer
-	// (requested, sending) and whose last attempt started a ResumeAfter ago or
-	// more, which ResumePayouts resends; CheckingPayouts those checking, which
+	// UnansweredPayouts counts, per status (requested, sending), the payouts whose
+	// AccountPayout has no answer and whose last attempt started a ResumeAfter ago
+	// or more, which ResumePayouts resends; CheckingPayouts those checking, which
 	// settlePayouts looks for in Trustly's ledger. ResumeAfter is the service's.
-	UnansweredPayouts, CheckingPayouts int
-	ResumeAfter                        time.Duration
+	UnansweredPayouts map[models.OrderStatus]int
+	CheckingPayouts   int
+	ResumeAfter       time.Duration
 	// Today is the deposits credited and the payouts sent today (the UTC day of
 	// Day), per currency (sorted), as DailyVolumes sums them; currencies that moved
 	// nothing today are left out.
@@ -74,7 +75,8 @@ func (s *Service) BackOfficeHome(ctx context.Context, by staff.Member) (BackOffi
 	}
 	now := s.now().UTC()
 	h := BackOfficeHome{MayDecide: staff.Can(m.Role, staff.ActionDecidePayout), MayResolve: staff.Can(m.Role, staff.ActionResolveFlag),
-		FailedSince: now.Add(-FailedCallsWithin), CheckoutExpiry: s.cfg.checkoutExpiry(), ResumeAfter: s.cfg.resumeAfter(), Day: day(now)}
+		FailedSince: now.Add(-FailedCallsWithin), CheckoutExpiry: s.cfg.checkoutExpiry(), ResumeAfter: s.cfg.resumeAfter(), Day: day(now),
+		SilentDeposits: map[models.OrderStatus]int{}, UnansweredPayouts: map[models.OrderStatus]int{}}
 	err = readTx(ctx, s.db, func(tx *gorm.DB) error {
 		// The payouts' statuses are read by status alone (idx_orders_status_created),
 		// grouped by kind: they are a refund's too, and the kinds' index holds every
@@ -122,9 +124,16 @@ func (s *Service) BackOfficeHome(ctx context.Context, by staff.Member) (BackOffi
 			*c.n = int(n)
 		}
 
-		silent := s.silentCheckouts(tx, now).Where("kind || '' = ?", models.OrderDeposit)
-		if err := countUpTo(tx, silent, janitorBatch, &h.SilentDeposits); err != nil {
+		var silent []struct {
+			Status models.OrderStatus
+			N      int
+		}
+		if err := s.silentCheckouts(tx, now).Where("kind || '' = ?", models.OrderDeposit).Select("status, COUNT(*) AS n").
+			Group("status").Scan(&silent).Error; err != nil {
 			return fmt.Errorf("silent deposits: %w", err)
+		}
+		for _, r := range silent {
+			h.SilentDeposits[r.Status] += r.N
 		}
 		var unanswered []struct {
 			Kind   models.OrderKind
@@ -143,7 +152,7 @@ func (s *Service) BackOfficeHome(ctx context.Context, by staff.Member) (BackOffi
 			case u.Status == models.OrderChecking:
 				h.CheckingPayouts += u.N
 			default:
-				h.UnansweredPayouts += u.N
+				h.UnansweredPayouts[u.Status] += u.N
 			}
 		}
 

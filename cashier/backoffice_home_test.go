@@ -26,7 +26,8 @@ type homeFigures struct {
 	Waiting                               []cashier.CurrencyCount
 	Flagged, Unmatched, Raises            int
 	TrustlyErrors, TransportErrors        int
-	SilentDeposits, Unanswered, Checking  int
+	Silent, Unanswered                    map[models.OrderStatus]int
+	Checking                              int
 	TodayCurrencies                       []string
 	TodayDepositsMinor, TodayPayoutsMinor int64
 }
@@ -34,7 +35,7 @@ type homeFigures struct {
 func figuresOf(h cashier.BackOfficeHome) homeFigures {
 	f := homeFigures{Waiting: h.Waiting, Flagged: h.FlaggedOrders, Unmatched: h.Unmatched, Raises: h.FlaggedRaises,
 		TrustlyErrors: h.TrustlyErrors, TransportErrors: h.TransportErrors,
-		SilentDeposits: h.SilentDeposits, Unanswered: h.UnansweredPayouts, Checking: h.CheckingPayouts}
+		Silent: h.SilentDeposits, Unanswered: h.UnansweredPayouts, Checking: h.CheckingPayouts}
 	for _, d := range h.Today {
 		f.TodayCurrencies = append(f.TodayCurrencies, d.Deposits.Currency)
 		f.TodayDepositsMinor += d.Deposits.Minor
@@ -71,7 +72,8 @@ func TestBackOfficeHome(t *testing.T) {
 				t.Errorf("%s: got %+v\nwant %+v", what, got, w)
 			}
 		}
-		want("empty", viewer, homeFigures{})
+		none := func() map[models.OrderStatus]int { return map[models.OrderStatus]int{} }
+		want("empty", viewer, homeFigures{Silent: none(), Unanswered: none()})
 		if h := home(viewer); h.MayDecide || h.MayResolve {
 			t.Errorf("viewer: may decide %t, resolve %t; want neither", h.MayDecide, h.MayResolve)
 		}
@@ -100,7 +102,7 @@ func TestBackOfficeHome(t *testing.T) {
 			}
 		}
 		w := homeFigures{Waiting: []cashier.CurrencyCount{{Count: 2, Sum: e.money(p, 13000)}},
-			TodayCurrencies: []string{"SEK"}, TodayDepositsMinor: 1500000, Flagged: 1, TodayPayoutsMinor: 10000}
+			TodayCurrencies: []string{"SEK"}, TodayDepositsMinor: 1500000, Flagged: 1, TodayPayoutsMinor: 10000, Silent: none(), Unanswered: none()}
 		want("money", viewer, w)
 		want("money, for an operator", op, w)
 		// The reports' figures for today are these.
@@ -165,14 +167,15 @@ func TestBackOfficeHome(t *testing.T) {
 		if err := db.Create(&checking).Error; err != nil {
 			t.Fatal(err)
 		}
-		w.Unanswered, w.Checking = 1, 1
+		w.Unanswered, w.Checking = map[models.OrderStatus]int{models.OrderRequested: 1}, 1
 		want("payouts without an answer", viewer, w)
 
 		// A deposit Trustly says nothing about: counted once its checkout is over.
 		e.silentDeposit(p, 100)
 		want("a silent deposit in its checkout's time", viewer, w)
 		e.clock.Advance(cashier.CheckoutExpiry + time.Second)
-		w.SilentDeposits, w.Unanswered = 1, 2 // the other payout's attempt is older now too
+		w.Silent = map[models.OrderStatus]int{models.OrderStarted: 1}
+		w.Unanswered = map[models.OrderStatus]int{models.OrderRequested: 2} // the other payout's attempt is older now too
 		want("a silent deposit after its checkout's time", viewer, w)
 	})
 }

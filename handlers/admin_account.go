@@ -244,11 +244,17 @@ func homePage(ch views.AdminChrome, m staff.Member, h cashier.BackOfficeHome) vi
 			countText(h.TrustlyErrors, 0, "call", "calls") + " to Trustly answered with an error in the last 24 hours"},
 		{h.TransportErrors, views.HomeFigure{TestID: "home-transport-errors", Href: "/admin/api-calls?outcome=" + string(cashier.CallTransport)},
 			countText(h.TransportErrors, 0, "call", "calls") + " to Trustly that got no answer (transport error) in the last 24 hours"},
-		{h.SilentDeposits, views.HomeFigure{TestID: "home-silent-deposits", Href: transactionsPath + "?kind=deposit&status=" + string(models.OrderStarted)},
-			countText(h.SilentDeposits, 0, "deposit", "deposits") + " with no word from Trustly " + minutes(h.CheckoutExpiry) +
+		{h.SilentDeposits[models.OrderStarted], views.HomeFigure{TestID: "home-silent-deposits", Href: transactionsPath + "?kind=deposit&status=" + string(models.OrderStarted)},
+			countText(h.SilentDeposits[models.OrderStarted], 0, "deposit", "deposits") + " with no word from Trustly " + minutes(h.CheckoutExpiry) +
 				" after the checkout began, not yet marked abandoned by the janitor"},
-		{h.UnansweredPayouts, views.HomeFigure{TestID: "home-unanswered-payouts", Href: transactionsPath + "?kind=payout&status=" + string(models.OrderSending)},
-			countText(h.UnansweredPayouts, 0, "payout", "payouts") + " without Trustly's answer " + minutes(h.ResumeAfter) +
+		{h.SilentDeposits[models.OrderCreated], views.HomeFigure{TestID: "home-unanswered-deposits", Href: transactionsPath + "?kind=deposit&status=" + string(models.OrderCreated)},
+			countText(h.SilentDeposits[models.OrderCreated], 0, "deposit", "deposits") + " whose Deposit call had no answer " + minutes(h.ResumeAfter) +
+				" after it, not yet marked abandoned by the janitor"},
+		{h.UnansweredPayouts[models.OrderRequested], views.HomeFigure{TestID: "home-unanswered-payouts", Href: transactionsPath + "?kind=payout&status=" + string(models.OrderRequested)},
+			countText(h.UnansweredPayouts[models.OrderRequested], 0, "payout", "payouts") + " whose AccountPayout call had no answer " + minutes(h.ResumeAfter) +
+				" after it, for the janitor to send again"},
+		{h.UnansweredPayouts[models.OrderSending], views.HomeFigure{TestID: "home-sending-payouts", Href: transactionsPath + "?kind=payout&status=" + string(models.OrderSending)},
+			countText(h.UnansweredPayouts[models.OrderSending], 0, "payout", "payouts") + " whose AccountPayout outcome is unknown " + minutes(h.ResumeAfter) +
 				" after the last call, for the janitor to send again"},
 		{h.CheckingPayouts, views.HomeFigure{TestID: "home-checking-payouts", Href: transactionsPath + "?kind=payout&status=" + string(models.OrderChecking)},
 			countText(h.CheckingPayouts, 0, "payout", "payouts") + " being checked with Trustly, which may or may not have paid"},
