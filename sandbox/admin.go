@@ -276,7 +276,11 @@ func (s *Sandbox) orderPage(w http.ResponseWriter, r *http.Request) {
 	add("deposit (refund of)", o.ParentID)
 	add("transferstate", o.TransferState)
 	add("accountid", o.AccountID)
-	add("test person", o.PersonID)
+	if per, ok := orderPerson(o); ok && per.ID == NamedPersonID {
+		add("test person", per.ID+" ("+per.Firstname+" "+per.Lastname+", "+namedNote+")")
+	} else {
+		add("test person", o.PersonID)
+	}
 	add("bank", o.Bank)
 	add("kyc answer", o.KYCAnswer)
 	if o.RequestKYC {

@@ -99,7 +99,7 @@ func (s *Sandbox) checkoutAction(w http.ResponseWriter, r *http.Request) {
 			o.Country, o.Bank, o.Step = country, bank, "login"
 			return tx.Save(o).Error
 		case "login":
-			p, ok := PersonByID(r.PostFormValue("person"))
+			p, ok := personFor(o, r.PostFormValue("person"))
 			if !ok || p.Country != o.Country {
 				problem = "Choose one of the test persons."
 				return nil
@@ -117,7 +117,7 @@ func (s *Sandbox) checkoutAction(w http.ResponseWriter, r *http.Request) {
 			}
 			return s.login(tx, o, p)
 		case "account":
-			p, _ := PersonByID(o.PersonID)
+			p, _ := orderPerson(o)
 			i, err := strconv.Atoi(r.PostFormValue("account"))
 			if err != nil || i < 0 || i >= len(p.Accounts) {
 				problem = "Choose one of the accounts."
@@ -288,15 +288,22 @@ func (s *Sandbox) checkoutView(o *Order, problem, typed string) views.CheckoutPa
 	if !contains([]string{"SE", "FI", "EE", "NL"}, o.Country) && len(p.Banks) > 0 {
 		p.Banks[0].Selected = true
 	}
-	for i, per := range personsIn(o.Country) {
-		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: per.Firstname + " " + per.Lastname +
-			", born " + per.DOB, Note: per.Note, Selected: i == 0})
+	persons := personsIn(o.Country)
+	if named, ok := namedPerson(o); ok && named.Country == o.Country {
+		persons = append([]Person{named}, persons...) // first, and so selected
+	}
+	for i, per := range persons {
+		label := per.Firstname + " " + per.Lastname
+		if per.DOB != "" {
+			label += ", born " + per.DOB
+		}
+		p.Persons = append(p.Persons, views.Option{Value: per.ID, Label: label, Note: per.Note, Selected: i == 0})
 		if pre, ok := prefilled(o.NationalID); per.ID == o.AutoPerson || o.AutoPerson == "" && ok && per.ID == pre.ID {
 			p.Persons[0].Selected, p.Persons[i].Selected = false, true
 		}
 	}
 	p.KYCTimeoutDefault = s.kycTimeout(o).String()
-	if per, ok := PersonByID(o.PersonID); ok {
+	if per, ok := orderPerson(o); ok {
 		for i, a := range per.Accounts {
 			label := bankName(a.ClearingHouse, a.BankNumber, a.AccountNumber) + " " + descriptor(a.AccountNumber)
 			p.Accounts = append(p.Accounts, views.Option{Value: strconv.Itoa(i), Label: label})

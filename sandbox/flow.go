@@ -166,7 +166,7 @@ func (s *Sandbox) accountData(tx *gorm.DB, o *Order, verified bool) (map[string]
 	}
 	attrs := map[string]any{"clearinghouse": a.ClearingHouse, "bank": a.Bank, "descriptor": a.Descriptor,
 		"lastdigits": lastDigits(a.AccountNumber)}
-	if p, ok := PersonByID(o.PersonID); ok {
+	if p, ok := orderPerson(o); ok {
 		attrs["name"] = p.Firstname + " " + p.Lastname
 		attrs["address"] = p.Street
 		attrs["zipcode"] = p.Zipcode
@@ -378,9 +378,8 @@ func (s *Sandbox) cancelOrder(tx *gorm.DB, o *Order, reason string) error {
 	return s.enqueue(tx, o, []note{{method: trustly.MethodCancel, data: s.cancelData(o)}})
 }
 
-// autoFinish plays the rest of the checkout as the test person of SandboxPerson, or
-// the country's adult, would: SandboxAutoComplete and the checkout's own last step
-// end here.
+// autoFinish plays the rest of the checkout as the person autoPerson picks would:
+// SandboxAutoComplete and the checkout's own last step end here.
 func (s *Sandbox) autoFinish(tx *gorm.DB, o *Order) error {
 	if o.PersonID == "" {
 		p := autoPerson(o)
@@ -395,7 +394,7 @@ func (s *Sandbox) autoFinish(tx *gorm.DB, o *Order) error {
 		}
 	}
 	if o.AccountID == "" {
-		p, _ := PersonByID(o.PersonID)
+		p, _ := orderPerson(o)
 		acc, err := s.ensureAccount(tx, p.Accounts[0], p.Firstname, p.Lastname, o.EndUserID)
 		if err != nil {
 			return err

@@ -51,13 +51,17 @@ func (s *Sandbox) resendKYC(tx *gorm.DB, o *Order, row Outbox) error {
 	return tx.Create(&row).Error
 }
 
-// autoPerson is who auto-complete logs in as: SandboxPerson, else the person the
-// NationalIdentificationNumber names, else the country's adult.
+// autoPerson is who auto-complete logs in as: SandboxPerson, else the test person
+// the NationalIdentificationNumber names, else the person the merchant named
+// (namedPerson), else the country's adult.
 func autoPerson(o *Order) Person {
 	if p, ok := PersonByID(o.AutoPerson); ok {
 		return p
 	}
 	if p, ok := prefilled(o.NationalID); ok {
+		return p
+	}
+	if p, ok := namedPerson(o); ok {
 		return p
 	}
 	return defaultPerson(o.Country)
@@ -89,12 +93,19 @@ func normalizePersonID(s string) string {
 
 // fixedPerson is the only person who may log in to o: the one its
 // NationalIdentificationNumber names when UnchangeableNationalIdentificationNumber
-// was "1". ok is false when anyone may.
+// was "1", a test person or the person the merchant named. ok is false when
+// anyone may.
 func fixedPerson(o *Order) (Person, bool) {
 	if !o.NationalIDFixed {
 		return Person{}, false
 	}
-	return prefilled(o.NationalID)
+	if p, ok := prefilled(o.NationalID); ok {
+		return p, true
+	}
+	if p, ok := namedPerson(o); ok && p.PersonID != "" {
+		return p, true
+	}
+	return Person{}, false
 }
 
 // kycOptions applies the login step's kyc options to o, or returns what to fix.
