@@ -278,7 +278,9 @@ func TestBreakFollowsTheBankIdentity(t *testing.T) {
 		const twin = "We cannot start a deposit on this account just now. Please contact support."
 
 		// The sandbox's Finnish adult (FI131052-309U) took a break on a Pay N Play
-		// account; their password account, without a date of birth, deposits.
+		// account; their password account, without a date of birth, deposits. The
+		// bank login is theirs (SandboxPerson), not the person the cashier names.
+		e.svc = e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "fi-adult"})
 		onBreak := bankPerson(e.player("FI"), "FI131052-309U", "1952-10-13")
 		if _, err := e.svc.TakeBreak(e.ctx, onBreak, "", breaks.TimeOut7d); err != nil {
 			t.Fatal(err)
@@ -328,6 +330,8 @@ func TestBreakFollowsTheBankIdentity(t *testing.T) {
 func TestBreakFollowsOlderBankIdentity(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
+		// Each bank login is the sandbox's Finnish adult, not the person the cashier names.
+		e.svc = e.withSandboxExtra(map[string]string{"SandboxAutoComplete": "1", "SandboxPerson": "fi-adult"})
 		const twin = "We cannot start a deposit on this account just now. Please contact support."
 		first, second := e.player("FI"), e.player("FI")
 		e.deposit(first, 100)

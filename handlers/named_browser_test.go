@@ -21,21 +21,7 @@ func TestBrowserFirstDepositAsTheNamedPerson(t *testing.T) {
 	lv := startLive(t, liveOptions{Sandbox: playerPace})
 	b := newBrowser(t, lv)
 	email := "anna@example.com"
-	b.do("register as Anna Andersson",
-		chromedp.Navigate(lv.URL+"/register"),
-		chromedp.WaitVisible(id("register-form")),
-		chromedp.SendKeys(id("email"), email),
-		chromedp.SendKeys(id("password"), testPassword),
-		chromedp.SendKeys(id("first-name"), "Anna"),
-		chromedp.SendKeys(id("last-name"), "Andersson"),
-		chromedp.SetValue(id("country"), "SE"),
-		chromedp.SendKeys(id("person-id"), nextSEPersonID()),
-		chromedp.Click(id("register-submit")),
-		chromedp.WaitVisible(id("login-form")),
-		chromedp.SendKeys(id("email"), email),
-		chromedp.SendKeys(id("password"), testPassword),
-		chromedp.Click(id("login-submit")),
-		chromedp.WaitVisible(id("deposit-form")))
+	b.do("register as Anna Andersson", b.registerAs(email, "Anna", "Andersson", nextSEPersonID())...)
 	b.do("start the deposit", b.depositSteps("100")...)
 	b.do("wait for the checkout", chromedp.WaitVisible(id("checkout-frame")))
 	frame := b.checkoutFrame()
