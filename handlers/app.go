@@ -40,8 +40,8 @@ type Deps struct {
 	// "http://127.0.0.1:8081".
 	TrustlyOrigin string
 	// Secure marks cookies Secure, names the site-wide session and CSRF cookies
-	// "__Host-…" (sessionStore.cookieName) and sends HSTS; set it when the base URL
-	// is https.
+	// "__Host-…" (sessionStore.cookieName) and sends HSTS. An https BaseURL sets it
+	// (in any case of the scheme); set it by hand when there is none.
 	Secure bool
 	Log    *slog.Logger // defaults to slog.Default()
 	// LoginLimit is how many sign-in and registration attempts one IP address may
@@ -217,6 +217,11 @@ func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middlew
 	}
 	d.Server = d.Server.WithDefaults()
 	d.TrustlyOrigin, _ = origin(d.TrustlyOrigin)
+	// Browsers reach an https base URL over https: its cookies are Secure, whatever
+	// the caller set (TestHTTPSBaseURLMakesCookiesSecure).
+	if u, err := url.Parse(d.BaseURL); err == nil && u.Scheme == "https" {
+		d.Secure = true
+	}
 	handleError := errorHandler(d.Log)
 	mw := newMiddleware(d, handleError)
 	app := fiber.New(fiber.Config{

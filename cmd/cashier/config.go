@@ -236,10 +236,14 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 	}
 	// An origin: every route and redirect is at the root, the notification URL
 	// takes no query (Trustly), and the banner prints it.
-	if _, ok := bareOrigin(c.BaseURL); !ok {
+	// Its scheme and host in lower case: "HTTPS://" is https for the Secure cookies
+	// and the https checks below as for browsers.
+	base, ok := bareOrigin(c.BaseURL)
+	if !ok {
 		return nil, fmt.Errorf("CASHIER_BASE_URL %q is not an http(s) URL of an origin such as https://cashier.example.com (no path, query or credentials)",
 			redactURL(c.BaseURL))
 	}
+	c.BaseURL = base
 	if err := owneronly.Dir(c.DataDir, log); err != nil {
 		return nil, fmt.Errorf("CASHIER_DATA: %w", err)
 	}

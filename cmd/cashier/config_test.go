@@ -316,3 +316,16 @@ func TestConfigSecretShape(t *testing.T) {
 // quiet is the logger the configuration tests give loadConfig: its warnings are
 // checked where they matter (TestDataDirOwnerOnly, TestConfigWarnsOnTheGivenLogger).
 var quiet = slog.New(slog.DiscardHandler)
+
+// TestConfigBaseURLCase: CASHIER_BASE_URL is read as browsers read it, its scheme
+// and host in any case: "HTTPS://" is https, so the web layer's cookies are
+// Secure (main's handlers.Deps once tested for the prefix "https://" as typed).
+func TestConfigBaseURLCase(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"CASHIER_DATA": t.TempDir(), "CASHIER_BASE_URL": "HTTPS://Cashier.Example.com/"}), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "https://cashier.example.com" {
+		t.Errorf("BaseURL = %q; want https://cashier.example.com", c.BaseURL)
+	}
+}
