@@ -739,11 +739,50 @@ func (s *Service) StartTOTP(ctx context.Context, by staff.Member) (staff.Enrolme
 	return e, nil
 }
 
+// TOTPEnrolment is the second-factor enrolment to show by, and writes nothing (the
+// page that shows it is a GET): the one StartTOTP stored, when it opens; else
+// pending, a secret sealed for by that the caller kept from an earlier call (the
+// back office keeps it in the member's own session); else a new one. sealed is
+// the secret shown, sealed for by, for the caller to keep and give back to
+// ConfirmPendingTOTP; "" when the stored one is shown. One already enabled is a
+// *models.Problem, as in StartTOTP.
+func (s *Service) TOTPEnrolment(ctx context.Context, by staff.Member, pending string) (e staff.Enrolment, sealed string, err error) {
+	m, err := s.StaffMember(ctx, by.ID)
+	if err != nil {
+		return staff.Enrolment{}, "", err
+	}
+	if m.TOTPEnabled {
+		return staff.Enrolment{}, "", models.Problemf("", "Your second factor is already set up.")
+	}
+	if secret, err := s.secrets.Open(m.ID, m.TOTPSecret); err == nil && secret != "" {
+		e, err := staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, secret))
+		return e, "", err
+	}
+	if secret, err := s.secrets.Open(m.ID, pending); err == nil && secret != "" {
+		e, err := staff.EnrolmentFor(staff.TOTPURL(totpIssuer, m.Email, secret))
+		return e, pending, err
+	}
+	if e, err = staff.NewTOTP(totpIssuer, m.Email); err != nil {
+		return staff.Enrolment{}, "", err
+	}
+	if sealed, err = s.secrets.Seal(m.ID, e.Secret); err != nil {
+		return staff.Enrolment{}, "", fmt.Errorf("totp enrolment of staff %d: %w", m.ID, err)
+	}
+	return e, sealed, nil
+}
+
 // ConfirmTOTP turns on the second factor StartTOTP gave by, once they type a
 // current code from it; a wrong code is a *models.Problem. Every session of theirs
 // ends, since each was opened with the password alone: the returned member carries
 // the new SessionVersion, for the caller to sign the session it came from in again.
 func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string) (staff.Member, error) {
+	return s.ConfirmPendingTOTP(ctx, by, "", code)
+}
+
+// ConfirmPendingTOTP is ConfirmTOTP for the enrolment TOTPEnrolment showed: the
+// stored secret when one opens, else pending (sealed for by: one sealed for
+// another member does not open), which is stored with the second factor turned on.
+func (s *Service) ConfirmPendingTOTP(ctx context.Context, by staff.Member, pending, code string) (staff.Member, error) {
 	var m staff.Member
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		if err := forUpdate(tx).Where("id = ?", by.ID).Limit(1).Find(&m).Error; err != nil {
@@ -755,6 +794,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string)
 		if m.TOTPEnabled {
 			return nil
 		}
+		before := m
+		if secret, err := s.secrets.Open(m.ID, m.TOTPSecret); pending != "" && (err != nil || secret == "") {
+			m.TOTPSecret = pending
+		}
 		step, ok, err := s.matchTOTP(m, code)
 		if err != nil {
 			return err
@@ -762,9 +805,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by staff.Member, code string)
 		if !ok {
 			return models.Problemf("code", "That code does not match. Type the six digits your app shows now.")
 		}
-		before := m
 		m.TOTPEnabled, m.TOTPLastStep, m.SessionVersion = true, step, m.SessionVersion+1
-		if err := tx.Model(&m).Select("totp_enabled", "totp_last_step", "session_version", "updated_at").Updates(&m).Error; err != nil {
+		if err := tx.Model(&m).Select("totp_secret", "totp_enabled", "totp_last_step", "session_version", "updated_at").Updates(&m).Error; err != nil {
 			return err
 		}
 		return staff.Record(ctx, tx, s.now().UTC(), staff.Audit{Event: staff.EventTOTPEnabled, SubjectID: m.ID,

@@ -83,6 +83,10 @@ type staffValues struct {
 	// Kept is the form last sent without a recent re-authentication, for the page
 	// the member comes back to (keptForm); nil when there is none.
 	Kept *keptForm `json:",omitempty"`
+	// TOTPPending is the second-factor secret the enrolment page showed, sealed for
+	// the member (cashier.Service.TOTPEnrolment), until a code from it turns it on;
+	// "" when none was shown. Every sign-in starts without it.
+	TOTPPending string `json:",omitempty"`
 }
 
 // keptForm is a form sent without a recent re-authentication (requireRecentAuth):

@@ -37,9 +37,18 @@ func renderTOTP(c *fiber.Ctx, svc *cashier.Service, problem string) error {
 	page := views.AdminTOTPPage{AdminChrome: adminChrome(c), Enabled: m.TOTPEnabled,
 		Required: storeOf(c).staff.RequireTOTP, Problem: problem}
 	if !m.TOTPEnabled {
-		e, err := svc.StartTOTP(c.UserContext(), m)
+		// The page is a GET and writes nothing: a new secret waits, sealed, in this
+		// staff session until a code from it is typed (totpConfirm).
+		v := staffSession(c)
+		e, sealed, err := svc.TOTPEnrolment(c.UserContext(), m, v.TOTPPending)
 		if err != nil {
 			return err
+		}
+		if sealed != v.TOTPPending {
+			v.TOTPPending = sealed
+			if err := saveStaffSession(c, v); err != nil {
+				return err
+			}
 		}
 		page.QRCode, page.Secret = e.QRCode, e.Secret
 	}
@@ -57,7 +66,7 @@ func totpConfirm(svc *cashier.Service) fiber.Handler {
 		if err := requirePasswordTyped(c, totpPath); err != nil {
 			return err
 		}
-		m, err := svc.ConfirmTOTP(c.UserContext(), currentStaff(c), c.FormValue("code"))
+		m, err := svc.ConfirmPendingTOTP(c.UserContext(), currentStaff(c), staffSession(c).TOTPPending, c.FormValue("code"))
 		if problem := asProblem(err); problem != nil {
 			return renderTOTP(c, svc, problem.Message)
 		}
