@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
+	"github.com/valyala/fasthttp"
 )
 
 // SessionKeys sign and encrypt the session cookie. Hash is an HMAC-SHA256 key of 32
@@ -246,7 +248,29 @@ func newApp(d Deps, mount func(app *fiber.App, svc *cashier.Service, mw *middlew
 	})
 	app.Use(mw.requestID, mw.logRequests, mw.recoverPanics, mw.securityHeaders, mw.canonicalHost)
 	mount(app, d.Service, mw)
+	refuseUnknownMethods(app, mw)
 	return app
+}
+
+// refuseUnknownMethods answers a request whose method Fiber does not know
+// (PROPFIND, BREW, a lower-case "get") with 400 through serverError, the site's
+// error page with its security headers, as any request refused before the
+// middleware. Fiber's own answer, before any middleware, was a bare "Invalid http
+// method" without them (TestUnknownMethodFramed).
+func refuseUnknownMethods(app *fiber.App, mw *middleware) {
+	srv := app.Server()
+	routed := srv.Handler
+	srv.Handler = func(rctx *fasthttp.RequestCtx) {
+		if slices.Contains(fiber.DefaultMethods, string(rctx.Method())) {
+			routed(rctx)
+			return
+		}
+		c := app.AcquireCtx(rctx)
+		defer app.ReleaseCtx(c)
+		if err := mw.serverError(c, fiber.ErrBadRequest); err != nil {
+			c.Status(fiber.StatusBadRequest)
+		}
+	}
 }
 
 // render writes page as the response body; the status is whatever was set before.
