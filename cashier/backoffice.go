@@ -85,6 +85,9 @@ type OrderDetail struct {
 	// orderid, oldest first: applied to no order, and the order's flag says so.
 	// None for an order without an orderid.
 	Unmatched []models.Notification
+	// Refused are the notifications refused for their data whose messageid is the
+	// order's, newest first, at most FlaggedShown: nothing of them was applied.
+	Refused []RefusedRow
 	// Verified says, per notification ID, whether its raw body verifies with
 	// Trustly's key now: every stored one did when it arrived, so false means the
 	// row was changed since, or the key was.
@@ -266,6 +269,13 @@ func (s *Service) OrderDetail(ctx context.Context, by staff.Member, orderID int6
 			if err := tx.Where("order_id IS NULL AND trustly_order_id = ?", o.TrustlyOrderID).Order("id").Find(&d.Unmatched).Error; err != nil {
 				return err
 			}
+		}
+		var refused []models.RefusedNotification
+		if err := tx.Where("message_id = ?", o.MessageID).Order("id DESC").Limit(FlaggedShown).Find(&refused).Error; err != nil {
+			return err
+		}
+		if d.Refused, err = refusedRows(tx, refused); err != nil {
+			return err
 		}
 		d.Verified = map[int64]bool{}
 		for _, n := range slices.Concat(d.Notifications, d.Unmatched) {
@@ -662,17 +672,71 @@ type Flagged struct {
 	Orders        []TxRow               // newest first
 	Notifications []models.Notification // newest first
 	Raises        []FlaggedRaise        // deposit-limit raises, newest first
+	// Refused are the notifications signed by Trustly and refused for their data
+	// (models.RefusedNotification), newest first by their first delivery.
+	Refused []RefusedRow
 	// MoreOrders, MoreNotifications and MoreRaises say that older ones wait beyond
-	// the FlaggedShown listed: resolving those listed brings them up.
-	MoreOrders, MoreNotifications, MoreRaises bool
+	// the FlaggedShown listed: resolving those listed brings them up. MoreRefused
+	// says that older refused notifications were kept beyond those listed; nothing
+	// marks one as looked at, so they stay.
+	MoreOrders, MoreNotifications, MoreRaises, MoreRefused bool
+}
+
+// RefusedRow is a refused notification as staff read it: the Trustly orderid
+// and messageid its body names, as far as they read as text ("" otherwise), and
+// OrderID, the order whose messageid that is (0 when none of ours).
+type RefusedRow struct {
+	models.RefusedNotification
+	TrustlyOrderID string
+	OrderID        int64
+}
+
+// newestRefused is the query of the refused notifications, the newest first,
+// read through idx_refused_notifications_received so that a bounded read stays
+// bounded however many were kept.
+func newestRefused(tx *gorm.DB) *gorm.DB {
+	return tx.Model(&models.RefusedNotification{}).Order("received_at DESC, id DESC")
+}
+
+// refusedRows reads the Trustly orderid each of refused names from its body, and
+// the orders of ours their messageids name, by the orders' unique messageid.
+func refusedRows(tx *gorm.DB, refused []models.RefusedNotification) ([]RefusedRow, error) {
+	rows := make([]RefusedRow, len(refused))
+	var ids []string
+	for i, n := range refused {
+		_, _, orderID, messageID := refusedNames([]byte(n.Raw))
+		rows[i] = RefusedRow{RefusedNotification: n, TrustlyOrderID: orderID}
+		if rows[i].MessageID == "" {
+			rows[i].MessageID = messageID // a row kept before the column was
+		}
+		if rows[i].MessageID != "" {
+			ids = append(ids, rows[i].MessageID)
+		}
+	}
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	var orders []models.Order
+	if err := tx.Model(&models.Order{}).Select("id", "message_id").Where("message_id IN ?", ids).Find(&orders).Error; err != nil {
+		return nil, fmt.Errorf("orders of refused notifications: %w", err)
+	}
+	byMessage := map[string]int64{}
+	for _, o := range orders {
+		byMessage[o.MessageID] = o.ID
+	}
+	for i := range rows {
+		rows[i].OrderID = byMessage[rows[i].MessageID]
+	}
+	return rows, nil
 }
 
 // FlaggedShown is how many flagged orders, and unmatched notifications, the
 // flagged list holds at most.
 const FlaggedShown = 200
 
-// FlaggedList reads the unresolved flagged orders and unmatched notifications, at
-// most FlaggedShown of each, the newest, and whether more wait.
+// FlaggedList reads the unresolved flagged orders and unmatched notifications,
+// and the notifications refused for their data, at most FlaggedShown of each,
+// the newest, and whether more wait.
 func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return Flagged{}, err
@@ -686,7 +750,17 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 		if err := unresolvedUnmatched(tx).Order("id DESC").Limit(FlaggedShown + 1).Find(&f.Notifications).Error; err != nil {
 			return err
 		}
+		var refused []models.RefusedNotification
+		if err := newestRefused(tx).Limit(FlaggedShown + 1).Find(&refused).Error; err != nil {
+			return err
+		}
+		if f.MoreRefused = len(refused) > FlaggedShown; f.MoreRefused {
+			refused = refused[:FlaggedShown]
+		}
 		var err error
+		if f.Refused, err = refusedRows(tx, refused); err != nil {
+			return err
+		}
 		f.Raises, err = flaggedRaises(tx, FlaggedShown+1)
 		return err
 	})

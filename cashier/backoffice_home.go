@@ -31,6 +31,9 @@ type BackOfficeHome struct {
 	// orders we do not know and flagged deposit-limit raises. Each is counted up to
 	// FlaggedShown+1: more than FlaggedShown reads as "more than FlaggedShown".
 	FlaggedOrders, Unmatched, FlaggedRaises int
+	// Refused counts the notifications refused for their data that the flagged
+	// list shows (newestRefused), up to FlaggedShown+1 as the others.
+	Refused int
 	// TrustlyErrors and TransportErrors count the calls to Trustly that failed
 	// since FailedSince (FailedCallsWithin before now), by their outcome as the
 	// calls' list filters them (CallRefused, CallTransport).
@@ -106,6 +109,7 @@ func (s *Service) BackOfficeHome(ctx context.Context, by staff.Member) (BackOffi
 			{&h.FlaggedOrders, unresolvedOrders(tx), "flagged orders"},
 			{&h.Unmatched, unresolvedUnmatched(tx), "unmatched notifications"},
 			{&h.FlaggedRaises, unresolvedRaises(tx), "flagged limit raises"},
+			{&h.Refused, newestRefused(tx), "refused notifications"},
 		} {
 			if err := countUpTo(tx, c.q, FlaggedShown+1, c.n); err != nil {
 				return fmt.Errorf("%s: %w", c.what, err)

@@ -22,7 +22,7 @@ import (
 // verified bodies come here, so what is stored is Trustly's text, reshaped or
 // not, never anyone's junk. A failure to store is logged; the refusal stands.
 func (s *Service) keepRefused(ctx context.Context, raw []byte, why error) {
-	method, id := refusedNames(raw)
+	method, id, _, messageID := refusedNames(raw)
 	log := s.log.With("notification_id", id, "method", method)
 	if rid := staff.RequestID(ctx); rid != "" {
 		log = log.With("request_id", rid)
@@ -30,7 +30,7 @@ func (s *Service) keepRefused(ctx context.Context, raw []byte, why error) {
 	sum := sha256.Sum256(raw)
 	now := s.now().UTC()
 	row := models.RefusedNotification{Digest: hex.EncodeToString(sum[:]), NotificationID: id, Method: method,
-		Raw: string(raw), Reason: truncate(why.Error(), 500), Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
+		MessageID: truncate(messageID, 64), Raw: string(raw), Reason: truncate(why.Error(), 500), Deliveries: 1, ReceivedAt: now, LastDeliveryAt: now}
 	err := writeTx(ctx, s.db, func(tx *gorm.DB) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "digest"}},
@@ -45,20 +45,28 @@ func (s *Service) keepRefused(ctx context.Context, raw []byte, why error) {
 		slog.String("err", why.Error()))
 }
 
-// refusedNames are the method and notificationid a refused body names, as far as
-// they read as text, cut to their columns: "" for either that does not.
-func refusedNames(raw []byte) (method, id string) {
+// refusedNames are the method, notificationid, orderid and messageid a refused
+// body names, as far as they read as text (a string or a number), method and
+// notificationid cut to their columns: "" for any that does not. It is a best
+// effort over a body refused for its shape, and no more.
+func refusedNames(raw []byte) (method, id, orderID, messageID string) {
 	m, err := trustly.ParseMessage(raw)
 	if err != nil {
-		return "", ""
+		return "", "", "", ""
 	}
 	if d, err := m.DataObject(); err == nil {
-		switch v := d["notificationid"].(type) {
-		case string:
-			id = v
-		case json.Number:
-			id = string(v)
-		}
+		id, orderID, messageID = jsonText(d["notificationid"]), jsonText(d["orderid"]), jsonText(d["messageid"])
 	}
-	return truncate(m.Method, 32), truncate(id, 64)
+	return truncate(m.Method, 32), truncate(id, 64), orderID, messageID
+}
+
+// jsonText is v when it is a JSON string or number, else "".
+func jsonText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	}
+	return ""
 }

@@ -216,6 +216,7 @@ func homePage(ch views.AdminChrome, m staff.Member, h cashier.BackOfficeHome) vi
 		{h.FlaggedOrders, "home-flagged-orders", "flagged order not resolved", "flagged orders not resolved"},
 		{h.Unmatched, "home-unmatched", "notification for an unknown order waiting", "notifications for unknown orders waiting"},
 		{h.FlaggedRaises, "home-flagged-raises", "flagged deposit-limit raise waiting", "flagged deposit-limit raises waiting"},
+		{h.Refused, "home-refused", "notification refused for its data", "notifications refused for their data"},
 	} {
 		if f.n > 0 {
 			waiting = append(waiting, homeFigure{f.testID, "/admin/flagged", countText(f.n, cashier.FlaggedShown, f.one, f.many),

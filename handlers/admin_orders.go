@@ -130,6 +130,9 @@ func orderPage(svc *cashier.Service) fiber.Handler {
 		for _, n := range d.Unmatched {
 			page.Unmatched = append(page.Unmatched, notificationRow(n, d.Verified[n.ID], zone))
 		}
+		for _, n := range d.Refused {
+			page.Refused = append(page.Refused, refusedRow(n, zone))
+		}
 		for _, t := range d.Transfers {
 			row := views.TransferRow{Reference: t.Reference, Memo: t.Memo, At: timeIn(t.CreatedAt, zone)}
 			for _, e := range t.Entries {
@@ -181,10 +184,22 @@ func notificationRow(n models.Notification, verified bool, zone *time.Location) 
 	return row
 }
 
+// refusedRow words a notification refused for its data for staff.
+func refusedRow(r cashier.RefusedRow, zone *time.Location) views.RefusedRow {
+	row := views.RefusedRow{ID: strconv.FormatInt(r.ID, 10), First: timeIn(r.ReceivedAt, zone), Last: timeIn(r.LastDeliveryAt, zone),
+		NotificationID: r.NotificationID, Method: r.Method, TrustlyOrderID: r.TrustlyOrderID, MessageID: r.MessageID,
+		Deliveries: strconv.Itoa(r.Deliveries), Reason: r.Reason, Raw: r.Raw}
+	if r.OrderID != 0 {
+		row.OrderID = strconv.FormatInt(r.OrderID, 10)
+	}
+	return row
+}
+
 const flaggedPath = "/admin/flagged"
 
-// flaggedPage lists flagged orders and notifications for unknown orders that wait
-// for a person.
+// flaggedPage lists flagged orders, notifications for unknown orders and flagged
+// limit raises that wait for a person, and the notifications refused for their
+// data.
 func flaggedPage(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, zone := currentStaff(c), staffZone(c)
@@ -206,6 +221,9 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 			}
 			page.Raises = append(page.Raises, row)
 		}
+		for _, n := range list.Refused {
+			page.Refused = append(page.Refused, refusedRow(n, zone))
+		}
 		shown := "the " + strconv.Itoa(cashier.FlaggedShown) + " newest"
 		if list.MoreRaises {
 			page.MoreRaises = shown
@@ -215,6 +233,9 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 		}
 		if list.MoreNotifications {
 			page.MoreNotifications = shown
+		}
+		if list.MoreRefused {
+			page.MoreRefused = shown
 		}
 		return render(c, views.AdminFlagged(page))
 	}

@@ -47,11 +47,18 @@ type RefusedNotification struct {
 	Digest string `gorm:"size:64;not null;uniqueIndex"` // SHA-256 of Raw, hex
 	// NotificationID and Method are the body's, as far as they read as text
 	// (cut to their columns); "" when they do not.
-	NotificationID string    `gorm:"size:64;not null;index"`
-	Method         string    `gorm:"size:32;not null"`
-	Raw            string    `gorm:"type:text;not null"` // the body exactly as it arrived
-	Reason         string    `gorm:"size:500;not null"`  // why it was refused
-	Deliveries     int       `gorm:"not null;default:1"`
-	ReceivedAt     time.Time `gorm:"not null"`
+	NotificationID string `gorm:"size:64;not null;index"`
+	Method         string `gorm:"size:32;not null"`
+	// MessageID is the messageid the body names, as far as it reads as text (cut
+	// to its column); "" when it does not, and in rows kept before it was. The
+	// order page reads its refused bodies by it (idx_refused_notifications_message).
+	MessageID  string `gorm:"size:64;not null;default:'';index:idx_refused_notifications_message"`
+	Raw        string `gorm:"type:text;not null"` // the body exactly as it arrived
+	Reason     string `gorm:"size:500;not null"`  // why it was refused
+	Deliveries int    `gorm:"not null;default:1"`
+	// ReceivedAt is the first delivery: the flagged list reads the newest first
+	// through idx_refused_notifications_received, so that it reads no more than
+	// it shows however many were kept.
+	ReceivedAt     time.Time `gorm:"not null;index:idx_refused_notifications_received"`
 	LastDeliveryAt time.Time `gorm:"not null"`
 }

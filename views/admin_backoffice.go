@@ -74,7 +74,10 @@ type AdminOrderPage struct {
 	Notifications                                                              []NotificationRow
 	// Unmatched are notifications kept as unknown that name the order's Trustly
 	// orderid: applied to no order.
-	Unmatched   []NotificationRow
+	Unmatched []NotificationRow
+	// Refused are the notifications refused for their data whose messageid is
+	// this order's: applied to nothing.
+	Refused     []RefusedRow
 	Transfers   []TransferRow
 	Resolutions []ResolutionRow
 	Audit       []AuditRow
@@ -231,4 +234,16 @@ type AdminFlaggedPage struct {
 	// MoreOrders, MoreNotifications and MoreRaises, when set, say how many are
 	// shown ("the 200 newest"): older ones wait beyond them.
 	MoreOrders, MoreNotifications, MoreRaises string
+	// Refused are the notifications signed by Trustly and refused for their data,
+	// newest first; MoreRefused, when set, says how many are shown.
+	Refused     []RefusedRow
+	MoreRefused string
+}
+
+// RefusedRow is one notification refused for its data: its first and last
+// deliveries, what its body names (TrustlyOrderID and MessageID "" when it names
+// none), OrderID the order of ours its messageid names ("" when none), why it was
+// refused and the body as it came.
+type RefusedRow struct {
+	ID, First, Last, NotificationID, Method, TrustlyOrderID, MessageID, OrderID, Deliveries, Reason, Raw string
 }
