@@ -673,12 +673,12 @@ type Flagged struct {
 	Notifications []models.Notification // newest first
 	Raises        []FlaggedRaise        // deposit-limit raises, newest first
 	// Refused are the notifications signed by Trustly and refused for their data
-	// (models.RefusedNotification), newest first by their first delivery.
+	// (models.RefusedNotification) that no resolution covers (newestRefused),
+	// newest first by their first delivery.
 	Refused []RefusedRow
 	// MoreOrders, MoreNotifications and MoreRaises say that older ones wait beyond
-	// the FlaggedShown listed: resolving those listed brings them up. MoreRefused
-	// says that older refused notifications were kept beyond those listed; nothing
-	// marks one as looked at, so they stay.
+	// the FlaggedShown listed: resolving those listed brings them up, and
+	// MoreRefused the same of the refused notifications no resolution covers.
 	MoreOrders, MoreNotifications, MoreRaises, MoreRefused bool
 }
 
@@ -689,13 +689,20 @@ type RefusedRow struct {
 	models.RefusedNotification
 	TrustlyOrderID string
 	OrderID        int64
+	// Resolution is the latest resolution of it, nil when none: on the flagged
+	// list, one made before it was delivered again.
+	Resolution *staff.Resolution
 }
 
-// newestRefused is the query of the refused notifications, the newest first,
-// read through idx_refused_notifications_received so that a bounded read stays
-// bounded however many were kept.
+// newestRefused is the query of the refused notifications no resolution covers,
+// the newest first, read through idx_refused_notifications_received so that a
+// bounded read stays bounded however many were kept. A resolution covers the
+// deliveries it saw: the same body delivered again since is still being refused
+// (Trustly has not given up on it), so it waits again.
 func newestRefused(tx *gorm.DB) *gorm.DB {
-	return tx.Model(&models.RefusedNotification{}).Order("received_at DESC, id DESC")
+	seen := tx.Model(&staff.Resolution{}).Select("1").
+		Where("flag_resolutions.refused_notification_id = refused_notifications.id AND flag_resolutions.deliveries = refused_notifications.deliveries")
+	return tx.Model(&models.RefusedNotification{}).Where("NOT EXISTS (?)", seen).Order("received_at DESC, id DESC")
 }
 
 // refusedRows reads the Trustly orderid each of refused names from its body, and
@@ -703,9 +710,26 @@ func newestRefused(tx *gorm.DB) *gorm.DB {
 func refusedRows(tx *gorm.DB, refused []models.RefusedNotification) ([]RefusedRow, error) {
 	rows := make([]RefusedRow, len(refused))
 	var ids []string
+	if len(refused) > 0 {
+		refusedIDs := make([]int64, len(refused))
+		for i, n := range refused {
+			refusedIDs[i] = n.ID
+		}
+		var rs []staff.Resolution
+		if err := tx.Where("refused_notification_id IN ?", refusedIDs).Order("id").Find(&rs).Error; err != nil {
+			return nil, fmt.Errorf("resolutions of refused notifications: %w", err)
+		}
+		latest := map[int64]*staff.Resolution{}
+		for i := range rs {
+			latest[rs[i].RefusedNotificationID] = &rs[i]
+		}
+		for i, n := range refused {
+			rows[i].Resolution = latest[n.ID]
+		}
+	}
 	for i, n := range refused {
 		_, _, orderID, messageID := refusedNames([]byte(n.Raw))
-		rows[i] = RefusedRow{RefusedNotification: n, TrustlyOrderID: orderID}
+		rows[i].RefusedNotification, rows[i].TrustlyOrderID = n, orderID
 		if rows[i].MessageID == "" {
 			rows[i].MessageID = messageID // a row kept before the column was
 		}
@@ -857,6 +881,35 @@ func (s *Service) ResolveNotification(ctx context.Context, by staff.Member, noti
 	})
 }
 
+// ResolveRefusedNotification records that staff looked at a notification refused
+// for its data (models.RefusedNotification), with a note, as a flagged order's
+// flags are resolved (staff.ActionResolveFlag). The resolution covers the
+// deliveries counted now: one resolved already at that count is refused naming
+// who (ErrResolvedAlready); one delivered again since it was resolved is still
+// being refused by us, waits again and is resolved again. The row is locked so
+// that of members resolving it at once one writes, and a delivery counted at the
+// same moment (keepRefused's upsert) comes before or after, never between.
+func (s *Service) ResolveRefusedNotification(ctx context.Context, by staff.Member, refusedID int64, note string) (staff.Resolution, error) {
+	return s.resolve(ctx, by, note, func(tx *gorm.DB, r *staff.Resolution) (int64, error) {
+		var n models.RefusedNotification
+		if err := forUpdate(tx).Where("id = ?", refusedID).Limit(1).Find(&n).Error; err != nil {
+			return 0, err
+		}
+		if n.ID == 0 {
+			return 0, ErrNotificationNotFound
+		}
+		var done int64
+		if err := tx.Model(&staff.Resolution{}).Where("refused_notification_id = ? AND deliveries = ?", n.ID, n.Deliveries).Count(&done).Error; err != nil {
+			return 0, err
+		}
+		if done > 0 {
+			return 0, resolvedAlready(tx, fmt.Sprintf("Refused notification %d was", n.ID), "refused_notification_id = ? AND deliveries = ?", n.ID, n.Deliveries)
+		}
+		r.RefusedNotificationID, r.Deliveries, r.Flag = n.ID, n.Deliveries, n.Reason
+		return 0, nil
+	})
+}
+
 // resolve writes one resolution that find fills in, with its audit row.
 func (s *Service) resolve(ctx context.Context, by staff.Member, note string, find func(tx *gorm.DB, r *staff.Resolution) (playerID int64, err error)) (staff.Resolution, error) {
 	note = strings.TrimSpace(note)
@@ -887,7 +940,8 @@ func (s *Service) resolve(ctx context.Context, by staff.Member, note string, fin
 		}
 		return staff.Record(ctx, tx, now, staff.Audit{Event: staff.EventFlagResolved, OrderID: r.OrderID, PlayerID: playerID,
 			After: staff.JSON(map[string]any{"resolution_id": r.ID, "notification_id": r.NotificationID,
-				"limit_change_id": r.LimitChangeID, "flag": r.Flag}),
+				"limit_change_id": r.LimitChangeID, "refused_notification_id": r.RefusedNotificationID,
+				"deliveries": r.Deliveries, "flag": r.Flag}),
 			Reason: note}.By(actor))
 	})
 	var problem *models.Problem

@@ -188,7 +188,10 @@ func notificationRow(n models.Notification, verified bool, zone *time.Location) 
 func refusedRow(r cashier.RefusedRow, zone *time.Location) views.RefusedRow {
 	row := views.RefusedRow{ID: strconv.FormatInt(r.ID, 10), First: timeIn(r.ReceivedAt, zone), Last: timeIn(r.LastDeliveryAt, zone),
 		NotificationID: r.NotificationID, Method: r.Method, TrustlyOrderID: r.TrustlyOrderID, MessageID: r.MessageID,
-		Deliveries: strconv.Itoa(r.Deliveries), Reason: r.Reason, Raw: r.Raw}
+		Deliveries: strconv.Itoa(r.Deliveries), Reason: r.Reason, Raw: r.Raw, ResolvePath: refusedResolvePath(r.ID)}
+	if res := r.Resolution; res != nil {
+		row.Resolved = fmt.Sprintf("%s at %s (%s), after %d deliveries: %s", res.StaffEmail, timeIn(res.At, zone), zone.String(), res.Deliveries, res.Note)
+	}
 	if r.OrderID != 0 {
 		row.OrderID = strconv.FormatInt(r.OrderID, 10)
 	}
@@ -256,6 +259,21 @@ func resolveNotification(svc *cashier.Service) fiber.Handler {
 		id := paramID(c)
 		_, err := svc.ResolveNotification(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
 		return resolved(c, err, flaggedPage(svc), flaggedPath, fmt.Sprintf("Notification %d is resolved.", id))
+	}
+}
+
+// refusedResolvePath is where the form resolving refused notification id posts.
+func refusedResolvePath(id int64) string {
+	return "/admin/refused/" + strconv.FormatInt(id, 10) + "/resolve"
+}
+
+// resolveRefused resolves a notification refused for its data with a note and
+// goes back to the flagged page.
+func resolveRefused(svc *cashier.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := paramID(c)
+		_, err := svc.ResolveRefusedNotification(c.UserContext(), currentStaff(c), id, c.FormValue("note"))
+		return resolved(c, err, flaggedPage(svc), flaggedPath, fmt.Sprintf("Refused notification %d is resolved.", id))
 	}
 }
 

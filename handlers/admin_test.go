@@ -402,6 +402,12 @@ func TestAdminActionsAudited(t *testing.T) {
 	step("POST /admin/notifications/:id/resolve", func() *testResponse {
 		return owner.submit("/admin/notifications/"+strconv.FormatInt(unmatched.ID, 10)+"/resolve", url.Values{"note": {"test"}})
 	})
+	refused := models.RefusedNotification{Digest: "audit-refused", NotificationID: "audit-refused", Method: "credit", Raw: "{}",
+		Reason: "a test", Deliveries: 1, ReceivedAt: time.Now(), LastDeliveryAt: time.Now()}
+	lv.DB.Create(&refused)
+	step("POST /admin/refused/:id/resolve", func() *testResponse {
+		return owner.submit(refusedResolvePath(refused.ID), url.Values{"note": {"a reshaped copy"}})
+	})
 	raise := limits.Change{PlayerID: anna.ID, Currency: "SEK", Period: limits.Month, AmountMinor: 2000000, PreviousMinor: 500000,
 		RequestedAt: time.Now(), EffectiveAt: time.Now().Add(72 * time.Hour), Flag: "a raise above 10 000 SEK a month"}
 	lv.DB.Create(&raise)

@@ -183,6 +183,7 @@ func adminRoutes() []adminRoute {
 		{get, "/admin/flagged", staff.ActionView, flaggedPage},
 		{post, "/admin/notifications/:id/resolve", staff.ActionResolveFlag, resolveNotification},
 		{post, "/admin/limit-changes/:id/resolve", staff.ActionResolveFlag, resolveLimitRaise},
+		{post, "/admin/refused/:id/resolve", staff.ActionResolveFlag, resolveRefused},
 		{get, "/admin/players", staff.ActionView, playersPage},
 		{get, "/admin/players/:id", staff.ActionView, playerPage},
 		{post, "/admin/players/:id/block", staff.ActionBlockPlayer, setPlayerBlocked(true)},

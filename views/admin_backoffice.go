@@ -243,7 +243,10 @@ type AdminFlaggedPage struct {
 // RefusedRow is one notification refused for its data: its first and last
 // deliveries, what its body names (TrustlyOrderID and MessageID "" when it names
 // none), OrderID the order of ours its messageid names ("" when none), why it was
-// refused and the body as it came.
+// refused and the body as it came. Resolved is its latest resolution ("who at
+// when (zone), after N deliveries: note"), "" for none; ResolvePath is where its
+// resolve form posts.
 type RefusedRow struct {
 	ID, First, Last, NotificationID, Method, TrustlyOrderID, MessageID, OrderID, Deliveries, Reason, Raw string
+	Resolved, ResolvePath                                                                                string
 }
