@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/trustly-cashier/cashier/cashier/staff"
@@ -55,18 +54,7 @@ func refusedNames(raw []byte) (method, id, orderID, messageID string) {
 		return "", "", "", ""
 	}
 	if d, err := m.DataObject(); err == nil {
-		id, orderID, messageID = jsonText(d["notificationid"]), jsonText(d["orderid"]), jsonText(d["messageid"])
+		id, orderID, messageID = trustly.ValueText(d["notificationid"]), trustly.ValueText(d["orderid"]), trustly.ValueText(d["messageid"])
 	}
 	return truncate(m.Method, 32), truncate(id, 64), orderID, messageID
-}
-
-// jsonText is v when it is a JSON string or number, else "".
-func jsonText(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return string(v)
-	}
-	return ""
 }

@@ -255,7 +255,7 @@ func checkAccepted(t *testing.T, raw []byte, n *Notification) {
 		attrs := map[string]string{} // null as "": a key present
 		if a, ok := n.Tree["attributes"].(map[string]any); ok {
 			for k, v := range a {
-				attrs[k] = attributeText(v)
+				attrs[k] = ValueText(v)
 			}
 		}
 		checkAttributesAccepted(t, raw, strings.Fields(keys), attrs)

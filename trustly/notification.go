@@ -486,7 +486,7 @@ func oneLine(s string) bool { return !strings.ContainsFunc(s, unicode.IsControl)
 func checkAttributes(shapes map[string]shape, a map[string]any) error {
 	for _, k := range SortedKeys(a) {
 		f, ok := shapes[k]
-		text := attributeText(a[k])
+		text := ValueText(a[k])
 		if ok && text != "" && !f.valid(text) {
 			return fmt.Errorf("attributes.%s %.40q is not %s", k, text, f.what)
 		}
@@ -494,9 +494,11 @@ func checkAttributes(shapes map[string]shape, a map[string]any) error {
 	return shiftedAway(shapes, a)
 }
 
-// attributeText is an attribute value as it is signed: text, a number's literal
-// text, "" for null.
-func attributeText(v any) string {
+// ValueText is a JSON value as Trustly signs it when it is text: a string, a
+// number's literal text (json.Number), and "" for null or anything else. An
+// attribute's value is read with it, and so are the names a body refused for its
+// shape carries (cashier's keepRefused).
+func ValueText(v any) string {
 	switch v := v.(type) {
 	case string:
 		return v
@@ -541,7 +543,7 @@ func shiftedAway(shapes map[string]shape, a map[string]any) error {
 	var text strings.Builder
 	var tokens []token
 	for _, k := range SortedKeys(a) {
-		for i, t := range []string{k, attributeText(a[k])} {
+		for i, t := range []string{k, ValueText(a[k])} {
 			start := text.Len()
 			text.WriteString(t)
 			tokens = append(tokens, token{start, text.Len(), k, i == 0})
