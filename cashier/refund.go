@@ -776,9 +776,9 @@ func copiedRefund(tx *gorm.DB, n *trustly.Notification, refunds []models.Order) 
 // same amount in the same currency, and the same instant in Trustly's timestamp,
 // which a new event has of its own, to the microsecond. How the copy is written
 // does not count, as it did when the data had to be the same key for key and
-// value for value (trustly's CopyOf), and a copy written otherwise was applied to
-// the next refund of its amount, a credit putting that refund's money back in
-// the wallet while the payer had it: an amount as a JSON number signs as the
+// value for value but the notificationid, and a copy written otherwise was
+// applied to the next refund of its amount, a credit putting that refund's money
+// back in the wallet while the payer had it: an amount as a JSON number signs as the
 // same text, attributes {} and missing say the same (API.md §5.1), and a
 // timestamp in another offset is the same moment.
 func sameRefundEvent(n *trustly.Notification, stored []byte) bool {

@@ -586,21 +586,6 @@ func shiftedAway(shapes map[string]shape, a map[string]any) error {
 // timestamp included, is what Trustly stored and sends again. A stored body that
 // cannot be read is not the same.
 func (n *Notification) SameEvent(stored []byte) bool {
-	return n.sameData(stored, "")
-}
-
-// CopyOf reports whether stored, a notification body received under another
-// notificationid, tells the same as n but for its notificationid (and uuid): the
-// same method and the same data, timestamp included, key for key and value for
-// value as received. It is an event received before, sent again under a new
-// notificationid; a new event has a timestamp of its own (to the microsecond).
-func (n *Notification) CopyOf(stored []byte) bool {
-	return n.sameData(stored, "notificationid")
-}
-
-// sameData is SameEvent with key except left out of the comparison, which must
-// differ then ("" for none).
-func (n *Notification) sameData(stored []byte, except string) bool {
 	m, err := ParseMessage(stored)
 	if err != nil || m.Kind != KindNotification || m.Method != n.Method {
 		return false
@@ -610,9 +595,7 @@ func (n *Notification) sameData(stored []byte, except string) bool {
 		return false
 	}
 	for k, v := range n.Tree {
-		w, ok := d[k]
-		differs := except != "" && k == except
-		if !ok || reflect.DeepEqual(v, w) == differs {
+		if w, ok := d[k]; !ok || !reflect.DeepEqual(v, w) {
 			return false
 		}
 	}
