@@ -150,3 +150,38 @@ func TestKYCAttributesShifted(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountAttributesFreeText: a genuine account notification whose bank's
+// name holds, in lower case, the name of an attribute it does not carry
+// ("Velocity Bank", "Bank of the city", an account without the KYC add-on's
+// city) was refused unanswered as text shifted between attributes, so the bank
+// account was never saved and Trustly delivered it again and again. It is saved
+// now, answered OK, nothing kept as refused; a copy of one with a city whose bank
+// swallowed that city is still refused and stored for staff.
+func TestAccountAttributesFreeText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		r := newRig(t, db, "", nil)
+		for _, bank := range []string{"Velocity Bank", "Bank of the city"} {
+			p := r.player()
+			o := r.order(p, 10000)
+			r.deliver(notify(t, rigTrustlyKey(), trustly.MethodAccount, o, p.EndUserID, map[string]any{"attributes": map[string]any{
+				"clearinghouse": "SWEDEN", "bank": bank, "descriptor": "**706212", "lastdigits": "706212"}}), trustly.StatusOK)
+			var accounts []models.BankAccount
+			if err := db.Where("player_id = ?", p.ID).Find(&accounts).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(accounts) != 1 || accounts[0].Bank != bank || accounts[0].LastDigits != "706212" {
+				t.Errorf("after the account notification of %q: accounts %+v; want one, bank %q, lastdigits 706212", bank, accounts, bank)
+			}
+		}
+		if rows := r.refusedRows(); len(rows) != 0 {
+			t.Errorf("%d notifications kept as refused; want none", len(rows))
+		}
+		p := r.player()
+		o := r.order(p, 10000)
+		genuine := notify(t, rigTrustlyKey(), trustly.MethodAccount, o, p.EndUserID, map[string]any{"attributes": map[string]any{
+			"clearinghouse": "SWEDEN", "bank": "Velocity Bank", "descriptor": "**706212", "lastdigits": "706212",
+			"name": "Bertil Berg", "city": "Stockholm"}})
+		r.refuseShifted(map[string]note{"bank swallows city": reshape(t, genuine, shiftAttrs("bank", "city"))})
+	})
+}

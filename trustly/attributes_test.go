@@ -36,6 +36,8 @@ var accountShifts = []shift{
 	{"clearinghouse swallows descriptor", merge("clearinghouse", "descriptor")},
 	{"bank swallows city", merge("bank", "city")},
 	{"address swallows bank", merge("address", "bank")},
+	{"bank swallows city and clearinghouse", merge("bank", "city", "clearinghouse")},
+
 	{"city swallows clearinghouse", merge("city", "clearinghouse")},
 	{"personid swallows zipcode", merge("personid", "zipcode")},
 	{"name's key takes its value's start", func(a map[string]any) {
@@ -115,6 +117,46 @@ func TestAttributesShifted(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestAttributesShiftedFreeText: a genuine value may hold a documented key's
+// name in lower case (TestAttributesShape), but that does not hide a shift made
+// next to it: the name the shift left is refused wherever the bank's own is not.
+func TestAttributesShiftedFreeText(t *testing.T) {
+	for _, tt := range []struct {
+		name, method, data string
+		change             func(a map[string]any)
+	}{
+		{"bank Velocity Bank swallows city", MethodAccount, `{"messageid":"sel-1","orderid":"87654567","notificationid":"9876543456",
+			"accountid":"2853579240","verified":"1","attributes":{"clearinghouse":"SWEDEN","bank":"Velocity Bank",
+			"lastdigits":"706212","name":"Bertil Berg","city":"Stockholm"}}`, merge("bank", "city")},
+		{"bank of the city swallows city", MethodAccount, `{"messageid":"sel-1","orderid":"87654567","notificationid":"9876543456",
+			"accountid":"2853579240","verified":"1","attributes":{"clearinghouse":"SWEDEN","bank":"Bank of the city",
+			"lastdigits":"706212","name":"Bertil Berg","city":"Stockholm"}}`, merge("bank", "city")},
+		{"name swallows an empty personid and zipcode", MethodAccount, `{"messageid":"sel-1","orderid":"87654567",
+			"notificationid":"9876543456","accountid":"2853579240","verified":"1","attributes":{"bank":"Nordea",
+			"lastdigits":"706212","name":"Bertil Berg","personid":"","zipcode":"111 22"}}`, merge("name", "personid", "zipcode")},
+		{"name swallows personid and an empty zipcode", MethodAccount, `{"messageid":"sel-1","orderid":"87654567",
+			"notificationid":"9876543456","accountid":"2853579240","verified":"1","attributes":{"bank":"Nordea",
+			"lastdigits":"706212","name":"Bertil Berg","personid":"SE197901311246","zipcode":""}}`, merge("name", "personid", "zipcode")},
+		{"city New York swallows country", MethodKYC, `{"orderid":"87654567","messageid":"dep-1","enduserid":"pnp-1",
+			"notificationid":"9876543456","kycentityid":"29a750aa","attributes":{"firstname":"Jan","lastname":"Vries",
+			"dob":"1975-07-14","city":"New York","country":"US"}}`, merge("city", "country")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			genuine := notification(t, tt.method, tt.data)
+			if _, err := ParseNotification(genuine, &trustlyKey(t).PublicKey); err != nil {
+				t.Fatalf("the genuine %s: %v", tt.method, err)
+			}
+			raw := reshape(t, genuine, func(d map[string]any) { tt.change(d["attributes"].(map[string]any)) })
+			if m, err := ParseMessage(raw); err != nil || m.Verify(&trustlyKey(t).PublicKey) != nil {
+				t.Fatalf("the reshaped copy does not verify, so it proves nothing: %v\n%s", err, raw)
+			}
+			if _, err := ParseNotification(raw, &trustlyKey(t).PublicKey); !errors.Is(err, ErrBadData) {
+				t.Errorf("got %v; want ErrBadData for the attributes %s", err, attributesOf(t, raw))
+			}
+		})
 	}
 }
 
@@ -198,6 +240,20 @@ func TestAttributesShape(t *testing.T) {
 		{"a key Trustly added", account(`{"bank":"Handelsbanken","lastdigits":"706212","directdebitmandate":"0"}`), true},
 		{"null values", account(`{"bank":"Handelsbanken","lastdigits":null,"name":null,"personid":null}`), true},
 		{"empty attributes", account(`{}`), true},
+		// A documented key's name in lower case inside the free text of a key
+		// sorting before it, where that key is missing, where no shift can have
+		// left it: with a space or the value's end after it (a shifted value would
+		// begin there), a space before it (a shifted value would end there), or
+		// followed by text out of the missing key's shape.
+		{"a bank named Velocity Bank, no city", account(`{"clearinghouse":"SWEDEN","bank":"Velocity Bank","descriptor":"**706212","lastdigits":"706212"}`), true},
+		{"a bank named Felicity Cityside citywise, no city", account(`{"clearinghouse":"SWEDEN","bank":"Felicity Cityside citywise","lastdigits":"706212"}`), true},
+		{"a bank named Velocity, no city", account(`{"bank":"Velocity","lastdigits":"706212"}`), true},
+		{"a descriptor saying personid: none, no personid", account(`{"bank":"Nordea","descriptor":"Savings/personid: none","lastdigits":"706212"}`), true},
+		{"a bank ending in city, no city", account(`{"bank":"Bank of the city","lastdigits":"706212"}`), true},
+		{"an address with bank as a word, no bank", account(`{"address":"c/o the bank, Storgatan 1","city":"Stockholm","name":"Ann Berg"}`), true},
+		{"a descriptor with name as a word, no name", account(`{"bank":"Nordea","descriptor":"name on card","lastdigits":"706212"}`), true},
+		{"a bank with personid-free in it, no personid", account(`{"bank":"The personid-free bank","lastdigits":"706212"}`), true},
+		{"a kyc city with country as a word, no country", kyc(`{"firstname":"Jan","lastname":"Vries","dob":"1975-07-14","city":"Hill country"}`), true},
 		{"lastdigits with a letter", account(`{"bank":"Nordea","lastdigits":"12a4"}`), false},
 		{"lastdigits too long", account(`{"bank":"Nordea","lastdigits":"12345678901234567890123456789012345"}`), false},
 		{"lastdigits with a space", account(`{"bank":"Nordea","lastdigits":" 1234"}`), false},

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzSerialize checks that Decode and Serialize never panic, and that whatever
@@ -205,9 +206,11 @@ var fuzzAttributes = map[string]string{
 
 // checkAttributesAccepted: an accepted account or kyc has a lastdigits of digits,
 // and a documented attribute that is missing has its name in no other key, nor
-// in the value of a documented key sorting before it, where text shifted
-// between the attributes would leave it.
-func checkAttributesAccepted(t *testing.T, raw []byte, documented []string, attrs map[string]string) {
+// in the value of a documented key sorting before it where text shifted between
+// the attributes would leave it: a space before or after it, nothing after it
+// (up to another missing documented name sorting later) or text out of its
+// shape there tell it is the value's own.
+func checkAttributesAccepted(t *testing.T, raw []byte, method string, documented []string, attrs map[string]string) {
 	t.Helper()
 	if v := attrs["lastdigits"]; strings.Trim(v, "0123456789") != "" {
 		t.Fatalf("accepted %q with lastdigits %q", raw, v)
@@ -217,9 +220,28 @@ func checkAttributesAccepted(t *testing.T, raw []byte, documented []string, attr
 			continue
 		}
 		for k, v := range attrs {
-			if !slices.Contains(documented, k) && strings.Contains(k, missing) ||
-				slices.Contains(documented, k) && k < missing && strings.Contains(v, missing) {
+			if !slices.Contains(documented, k) && strings.Contains(k, missing) {
 				t.Fatalf("accepted %q without attributes.%s, its name in %s: %q", raw, missing, k, v)
+			}
+			if !slices.Contains(documented, k) || k > missing {
+				continue
+			}
+			for i := 0; i+len(missing) <= len(v); i++ {
+				if !strings.HasPrefix(v[i:], missing) {
+					continue
+				}
+				rest := v[i+len(missing):]
+				for _, later := range documented {
+					if _, ok := attrs[later]; !ok && later > missing && strings.Contains(rest, later) {
+						rest = rest[:strings.Index(rest, later)]
+					}
+				}
+				own := rest == "" || strings.TrimLeftFunc(rest, unicode.IsSpace) != rest ||
+					strings.TrimRightFunc(v[:i], unicode.IsSpace) != v[:i] ||
+					!attributeShapes[method][missing].valid(rest)
+				if !own {
+					t.Fatalf("accepted %q without attributes.%s, its name in %s where a shift leaves it: %q", raw, missing, k, v)
+				}
 			}
 		}
 	}
@@ -258,7 +280,7 @@ func checkAccepted(t *testing.T, raw []byte, n *Notification) {
 				attrs[k] = ValueText(v)
 			}
 		}
-		checkAttributesAccepted(t, raw, strings.Fields(keys), attrs)
+		checkAttributesAccepted(t, raw, n.Method, strings.Fields(keys), attrs)
 	}
 	switch d := n.Data.(type) {
 	case *TransferData:

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	iso4217 "golang.org/x/text/currency"
 )
@@ -519,7 +520,8 @@ func ValueText(v any) string {
 //   - in a key Trustly does not document, or its value, or
 //   - in the value of a documented key sorting before it (only there can a
 //     value have swallowed it: a value is signed before the keys that sort after
-//     its own).
+//     its own), running past that value's end or where a shift could have left
+//     it (shiftable).
 //
 // A name split across a value and the next key starts in that value: a
 // documented key's sorting before it, or an undocumented one's. It cannot start
@@ -529,11 +531,13 @@ func ValueText(v any) string {
 //
 // A documented key's value sorting after the missing key's name is genuine text
 // ("Felicity Cityson" as name when no city comes), as is a documented key's name
-// inside another's ("name" in "lastname"). What a genuine one could still trip on
-// is a bank, address or city whose text holds, in lower case, the name of a
-// documented key sorting after it that is missing ("Velocity Bank" as bank on an
-// account without the KYC add-on's city): refused unanswered, Trustly delivers it
-// again, and the alert names it.
+// inside another's ("name" in "lastname"), and so is the name in a value sorting
+// before it where no shift can have left it ("Velocity Bank" as bank on an account
+// without the KYC add-on's city, "Bank of the city"). What a genuine one could
+// still trip on is a value holding, in lower case and between two words' letters,
+// the name of a documented key sorting after it that is missing, followed by
+// text in that key's shape ("Velocityville Bank", city "ville Bank"): refused
+// unanswered, Trustly delivers it again, and the alert names it.
 func shiftedAway(shapes map[string]shape, a map[string]any) error {
 	type token struct {
 		start, end int
@@ -569,12 +573,35 @@ func shiftedAway(shapes map[string]shape, a map[string]any) error {
 				}
 			}
 			_, documented := shapes[t.key]
-			if !documented || (!t.isKey && t.key < missing) {
+			if !documented || (!t.isKey && t.key < missing && (start+len(missing) > t.end ||
+				shiftable(signed[t.start:start], signed[start+len(missing):t.end], missing, shapes, a))) {
 				return fmt.Errorf("attributes.%s missing and its name in attributes.%.32s: text shifted between attributes", missing, t.key)
 			}
 		}
 	}
 	return nil
+}
+
+// shiftable reports whether missing's name, found whole inside a documented
+// value between before and after, is where a shift could have left it: that
+// value swallowing the key with its value. The value would have ended at the
+// name and the missing key's would begin after it, up to the name of the next
+// documented key missing too (swallowed with it), if any. A shift moves whole
+// values Trustly sent, so neither is where Trustly's trimmed text would have a
+// space, the missing key's value is not empty (a shift of an empty one moves no
+// value, only the key's name), and it has that key's shape.
+func shiftable(before, after, missing string, shapes map[string]shape, a map[string]any) bool {
+	for k := range shapes {
+		if _, present := a[k]; !present && k > missing {
+			if i := strings.Index(after, k); i >= 0 {
+				after = after[:i]
+			}
+		}
+	}
+	first, _ := utf8.DecodeRuneInString(after)
+	last, _ := utf8.DecodeLastRuneInString(before)
+	return after != "" && !unicode.IsSpace(first) && (before == "" || !unicode.IsSpace(last)) &&
+		shapes[missing].valid(after)
 }
 
 // SameEvent reports whether stored, a notification body received before under n's
