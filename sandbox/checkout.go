@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -291,6 +292,9 @@ func (s *Sandbox) checkoutView(o *Order, problem, typed string) views.CheckoutPa
 	persons := personsIn(o.Country)
 	if named, ok := namedPerson(o); ok && named.Country == o.Country {
 		persons = append([]Person{named}, persons...) // first, and so selected
+	} else if named, ok := namedTestPerson(o); ok && named.Country == o.Country {
+		// First and so selected, in its own place no longer: listed once.
+		persons = append([]Person{named}, slices.DeleteFunc(persons, func(p Person) bool { return p.ID == named.ID })...)
 	}
 	for i, per := range persons {
 		label := per.Firstname + " " + per.Lastname

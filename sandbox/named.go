@@ -23,26 +23,22 @@ var clearingHouses = map[string]string{"SE": "SWEDEN", "FI": "FINLAND", "EE": "E
 // namedPerson is a bank person made from o itself, as Trustly's checkout logs in
 // whoever the merchant's player is: when a Deposit or SelectAccount sent
 // Firstname and Lastname, and neither its NationalIdentificationNumber nor those
-// names are a test person's of the country. A Pay N Play order has none: its
-// player is unknown until the kyc, which names a test person. The personid is the
-// order's number, country code first; the date of birth is the number's where it
-// holds one (SE, FI, EE), else ""; the address is the country's adult's. The
-// accounts are derived from the names and number alone, so each of a player's
-// orders logs in to the same accounts and gets the same accountids.
+// names are a test person's of the country (namedTestPerson is that test person
+// then). A Pay N Play order has none: its player is unknown until the kyc, which
+// names a test person. The personid is the order's number, country code first;
+// the date of birth is the number's where it holds one (SE, FI, EE), else ""; the
+// address is the country's adult's. The accounts are derived from the names and
+// number alone, so each of a player's orders logs in to the same accounts and
+// gets the same accountids.
 func namedPerson(o *Order) (Person, bool) {
-	first, last := strings.TrimSpace(o.Firstname), strings.TrimSpace(o.Lastname)
-	if o.RequestKYC || first == "" || last == "" {
+	first, last, ok := namedNames(o)
+	if !ok {
 		return Person{}, false
 	}
-	if _, ok := prefilled(o.NationalID); ok {
+	if _, ok := namedTestPerson(o); ok {
 		return Person{}, false
 	}
 	country := namedCountry(o)
-	for _, p := range personsIn(country) {
-		if holderIs(p.Firstname+" "+p.Lastname, first, last) {
-			return Person{}, false
-		}
-	}
 	home := defaultPerson(country)
 	p := Person{ID: NamedPersonID, Country: country, Firstname: first, Lastname: last, Note: namedNote,
 		Street: home.Street, Zipcode: home.Zipcode, City: home.City}
@@ -50,6 +46,40 @@ func namedPerson(o *Order) (Person, bool) {
 	p.DOB = birthDateOf(p.PersonID)
 	p.Accounts = namedAccounts(country, first, last, p.PersonID)
 	return p, true
+}
+
+// namedTestPerson is the test person of the named person's country whose name
+// is the one o sends (holderIs), where o names a person (as for namedPerson: not
+// Pay N Play, both names, no test person's number): Trustly's checkout logs in
+// the merchant's player, and this one is that test person. Its Note says so,
+// before the test person's own.
+func namedTestPerson(o *Order) (Person, bool) {
+	first, last, ok := namedNames(o)
+	if !ok {
+		return Person{}, false
+	}
+	for _, p := range personsIn(namedCountry(o)) {
+		if holderIs(p.Firstname+" "+p.Lastname, first, last) {
+			p.Note = strings.Join(slices.DeleteFunc([]string{namedNote, p.Note}, func(s string) bool { return s == "" }), "; ")
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
+// namedNames are the names o sends of a person the merchant names: not for Pay
+// N Play, whose player is unknown until the kyc, nor for a
+// NationalIdentificationNumber that is a test person's (prefilled), who is
+// that person whatever the names say.
+func namedNames(o *Order) (first, last string, ok bool) {
+	first, last = strings.TrimSpace(o.Firstname), strings.TrimSpace(o.Lastname)
+	if o.RequestKYC || first == "" || last == "" {
+		return "", "", false
+	}
+	if _, ok := prefilled(o.NationalID); ok {
+		return "", "", false
+	}
+	return first, last, true
 }
 
 // orderPerson is the person who logged in to o (o.PersonID).

@@ -147,9 +147,10 @@ func TestNamedPersonCheckout(t *testing.T) {
 	}
 }
 
-// TestNamedPersonNotOffered: no named person when the merchant names none, names a
-// test person (by name or by number), or starts Pay N Play, whose player is
-// unknown until the kyc.
+// TestNamedPersonNotOffered: no named person made from the order when the
+// merchant names none, names a test person (by name, see
+// TestNamedTestPersonOffered, or by number), or starts Pay N Play, whose player
+// is unknown until the kyc.
 func TestNamedPersonNotOffered(t *testing.T) {
 	n := startNamed(t)
 	for _, tt := range []struct {
@@ -173,6 +174,58 @@ func TestNamedPersonNotOffered(t *testing.T) {
 		r := form(t, res.URL, "login", url.Values{"session": {tok}, "person": {"named"}})
 		if r.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("%s: login as a named person: HTTP %d, want 422", tt.name, r.StatusCode)
+		}
+	}
+}
+
+// TestNamedTestPersonOffered: a Deposit naming a player who is one of the
+// country's test persons (the names folded as the cashier compares a holder's)
+// offers that test person as the person the merchant named, first and selected,
+// listed once under its own id; the country's other test persons follow. The
+// checkout offered no named person then, and selected the country's adult.
+func TestNamedTestPersonOffered(t *testing.T) {
+	n := startNamed(t)
+	for _, tt := range []struct {
+		first, last, id, label string
+	}{
+		{"Lars", "Nilsson", "se-adult2", "Lars Nilsson, born 1990-06-15"},
+		{"asa", "oberg lindqvist", "se-adult", "Åsa Öberg-Lindqvist, born 1979-01-31"},
+		{"Sven", "Spelpaus", "se-excluded", "Sven Spelpaus, born 1985-02-02"},
+	} {
+		res := n.deposit(t, "player-"+uuid.NewString(), tt.first, tt.last, "", false, nil)
+		tok := session(t, res.URL)
+		if r := form(t, res.URL, "bank", url.Values{"session": {tok}, "bank": {"SE|Handelsbanken"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s %s: bank step: HTTP %d", tt.first, tt.last, r.StatusCode)
+		}
+		page := getPage(t, res.URL)
+		radios := regexp.MustCompile(`<input type="radio" name="person" value="([^"]+)"( checked)?`).FindAllStringSubmatch(page, -1)
+		var ids []string
+		for _, r := range radios {
+			ids = append(ids, r[1])
+			if r[2] != "" && r[1] != tt.id {
+				t.Errorf("%s %s: %s is selected too", tt.first, tt.last, r[1])
+			}
+		}
+		if len(radios) != 4 || radios[0][1] != tt.id || radios[0][2] == "" {
+			t.Errorf("%s %s: login step offers %q; want %s first and selected, then the three other SE test persons, once each",
+				tt.first, tt.last, ids, tt.id)
+		}
+		for _, id := range []string{"se-adult", "se-adult2", "se-minor", "se-excluded"} {
+			if c := strings.Count(page, `data-testid="person-`+id+`"`); c != 1 {
+				t.Errorf("%s %s: test person %s offered %d times; want once", tt.first, tt.last, id, c)
+			}
+		}
+		if strings.Contains(page, `data-testid="person-named"`) {
+			t.Errorf("%s %s: a person made from the order is offered beside the test person", tt.first, tt.last)
+		}
+		_, label, _ := strings.Cut(page, `data-testid="person-`+tt.id+`"`)
+		label, _, _ = strings.Cut(label, "</label>")
+		if !strings.Contains(label, tt.label) || !strings.Contains(label, "(the person the merchant named") {
+			t.Errorf("%s %s: login step shows %s as %q; want %q, the person the merchant named", tt.first, tt.last, tt.id, label, tt.label)
+		}
+		checkout(t, res, tt.id, "0")
+		if got := n.account(t, res.OrderID).Attributes["name"]; got != strings.SplitN(tt.label, ",", 2)[0] {
+			t.Errorf("%s %s: logged in as %s, holder %q", tt.first, tt.last, tt.id, got)
 		}
 	}
 }
