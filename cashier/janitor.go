@@ -29,12 +29,12 @@ const CheckoutExpiry = 30 * time.Minute
 // TestHeldCreditKYCWaitOutlastsRedelivery holds it to the stand-in schedule.
 const HeldCreditKYCWait = 26 * time.Hour
 
-// PendingCreditWait is how long after a Pay N Play deposit's pending came, with no
-// credit (booked or held) and no cancel, the janitor flags it
-// (models.FlagPendingNoCredit). A pending says the player finished the checkout,
-// no money yet, and the credit may come later, days apart (API.md §0, §5.2), or be
-// redelivered as a kyc is; the same wait as HeldCreditKYCWait outlasts that
-// schedule. The flag asks staff to ask Trustly, and goes when the credit comes.
+// PendingCreditWait is how long after a deposit's pending came, with no credit
+// (booked or held) and no cancel, the janitor flags it (models.FlagPendingNoCredit
+// for a Pay N Play one, models.FlagDepositPendingNoCredit for an ordinary one). A
+// pending says the player finished the checkout, no money yet, and the credit may
+// come later, days apart (API.md §0, §5.2), or be redelivered as a kyc is; the
+// same wait as HeldCreditKYCWait outlasts that schedule. The flag asks staff to ask Trustly, and goes when the credit comes.
 const PendingCreditWait = HeldCreditKYCWait
 
 // janitorBatch bounds the rows one janitor job reads per run; the rest wait for
@@ -48,7 +48,7 @@ const (
 	JobAbandonDeposits = "abandon-deposits" // deposits and account selections whose checkout expired with no notification
 	JobMatchUnknown    = "match-unknown"    // notifications stored for orders we did not know
 	JobPruneForms      = "prune-forms"      // bank details forms' registrations past RegistrationKept
-	JobPayNPlayOverdue = "paynplay-overdue" // Pay N Play deposits waiting for a kyc or a credit past their wait
+	JobPayNPlayOverdue = "paynplay-overdue" // deposits waiting for a kyc (Pay N Play) or a credit (any) past their wait; named when only Pay N Play ones were
 )
 
 // janitorJobs are the background jobs, each with its PostgreSQL advisory lock key.
@@ -83,8 +83,9 @@ type janitorJob struct {
 // exists (they are listed for staff until then); and the registrations of bank
 // details forms older than RegistrationKept, which no form can use any more, are
 // deleted; and a Pay N Play deposit holding a credit with no kyc
-// HeldCreditKYCWait after it came, or pending with no credit PendingCreditWait
-// after its pending, neither ended by a cancel, is flagged for staff, once.
+// HeldCreditKYCWait after it came, or any deposit pending with no credit
+// PendingCreditWait after its pending, neither ended by a cancel, is flagged for
+// staff, once.
 //
 // Several instances may run Janitor at once. On PostgreSQL each job holds an
 // advisory lock (pg_try_advisory_lock on a connection of its own) while it runs,
@@ -453,30 +454,34 @@ func (s *Service) pruneRegistrations(ctx context.Context) error {
 	return nil
 }
 
-// flagOverdue flags for staff, once each, the Pay N Play deposits that wait for
-// ever unseen otherwise (models.Order.Awaits): one holding a credit with no kyc
-// HeldCreditKYCWait after the credit came (KYCOverdueAt), and one pending with no
-// credit PendingCreditWait after its pending (CreditOverdueAt), when no cancel
-// ended either. It books, releases and returns nothing: the money of a held credit
-// is in no wallet, and a kyc that comes later decides as ever (CONTINUE books it,
-// FINISH makes it refused-held), and Refresh takes the flag off then. Each order
-// is changed under its row lock, only if it still waits, and its marker is set
-// once, so a second run, here or on another instance, neither flags nor alerts
-// again. Such orders read pending, and created_at is before either time, so the
-// query reads idx_orders_status_created.
+// flagOverdue flags for staff, once each, the deposits that wait for ever unseen
+// otherwise (models.Order.Awaits): a Pay N Play one holding a credit with no kyc
+// HeldCreditKYCWait after the credit came (KYCOverdueAt), and any deposit, Pay N
+// Play or ordinary, pending with no credit PendingCreditWait after its pending
+// (CreditOverdueAt), when no cancel ended either. It books, releases and returns
+// nothing: the money of a held credit is in no wallet, and a kyc that comes later
+// decides as ever (CONTINUE books it, FINISH makes it refused-held), a credit
+// that comes later books as ever, and Refresh takes the flag off then. Each order
+// is changed under its row lock, only if it still waits, which is read again
+// there: a kyc, credit or cancel committed after the query and before the lock
+// leaves it as it is. Its marker is set once, so a second run, here or on another
+// instance, neither flags nor alerts again. Such orders read pending, and
+// created_at is before either time, so the query reads idx_orders_status_created.
+// A deposit whose pending never came is no such order: abandonDeposits abandons
+// it when its checkout expires.
 func (s *Service) flagOverdue(ctx context.Context) error {
 	now := s.now().UTC()
 	heldBefore, pendingBefore := now.Add(-HeldCreditKYCWait), now.Add(-PendingCreditWait)
 	base := s.db.WithContext(ctx).Model(&models.Order{}).
-		Where("status = ? AND created_at < ? AND kind = ? AND pay_n_play = ? AND login_only = ?",
-			models.OrderPending, maxTime(heldBefore, pendingBefore), models.OrderDeposit, true, false).
+		Where("status = ? AND created_at < ? AND kind = ? AND login_only = ?",
+			models.OrderPending, maxTime(heldBefore, pendingBefore), models.OrderDeposit, false).
 		Where("credited_at IS NULL AND debited_at IS NULL AND debit_held_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL")
 	var ids []int64
-	err := base.Where(s.db.Where("kyc_overdue_at IS NULL AND kyc_outcome = '' AND credit_held_at < ?", heldBefore).
+	err := base.Where(s.db.Where("kyc_overdue_at IS NULL AND pay_n_play = ? AND kyc_outcome = '' AND credit_held_at < ?", true, heldBefore).
 		Or("credit_overdue_at IS NULL AND kyc_outcome <> ? AND credit_held_at IS NULL AND pending_at < ?", models.KYCFinish, pendingBefore)).
 		Order("id").Limit(janitorBatch).Pluck("id", &ids).Error
 	if err != nil {
-		return fmt.Errorf("overdue pay n play deposits: %w", err)
+		return fmt.Errorf("overdue deposits: %w", err)
 	}
 	var errs []error
 	for _, id := range ids {
@@ -501,8 +506,11 @@ func (s *Service) flagOverdue(ctx context.Context) error {
 		case flagged == models.FlagKindHeldCreditKYCOverdue:
 			orderLog(s.log, &order).Error("alert: Pay N Play deposit holds a credit with no kyc and no cancel past the wait; flagged for staff, nothing booked",
 				"flag_kind", flagged, "credit_held_at", order.CreditHeldAt, "wait", HeldCreditKYCWait.String(), "amount", order.Amount.String())
-		case flagged == models.FlagKindPendingNoCredit:
+		case flagged == models.FlagKindPendingNoCredit && order.PayNPlay:
 			orderLog(s.log, &order).Error("alert: Pay N Play deposit pending with no credit and no cancel past the wait; flagged for staff, nothing booked",
+				"flag_kind", flagged, "pending_at", order.PendingAt, "wait", PendingCreditWait.String(), "amount", order.Amount.String())
+		case flagged == models.FlagKindPendingNoCredit:
+			orderLog(s.log, &order).Error("alert: deposit pending with no credit and no cancel past the wait; flagged for staff, nothing booked",
 				"flag_kind", flagged, "pending_at", order.PendingAt, "wait", PendingCreditWait.String(), "amount", order.Amount.String())
 		}
 	}

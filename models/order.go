@@ -253,9 +253,12 @@ type Order struct {
 	// KYCOverdueAt is when the janitor found a Pay N Play deposit's credit held
 	// with no kyc and no cancel cashier.HeldCreditKYCWait after it came, and
 	// CreditOverdueAt when it found one pending with no credit (booked or held)
-	// and no cancel cashier.PendingCreditWait after its pending: each is set once,
-	// and Refresh flags the order from it while it still waits
-	// (FlagHeldCreditKYCOverdue, FlagPendingNoCredit). Nil for every other order.
+	// and no cancel cashier.PendingCreditWait after its pending, or an ordinary
+	// deposit pending with no credit and no cancel as long: each is set once, and
+	// Refresh flags the order from it while it still waits
+	// (FlagHeldCreditKYCOverdue, FlagPendingNoCredit, FlagDepositPendingNoCredit).
+	// Nil for every other order; kept, as when it was found, after what the
+	// order waited for came.
 	KYCOverdueAt    *time.Time
 	CreditOverdueAt *time.Time
 
@@ -407,6 +410,10 @@ const (
 	// pending (CreditOverdueAt): the player finished the checkout and no money
 	// came, nor word that none will.
 	FlagPendingNoCredit = "Pay N Play deposit pending with no credit and no cancel for more than a day: nothing booked, ask Trustly whether the money came"
+	// An ordinary deposit pending with no credit and no cancel long after its
+	// pending (CreditOverdueAt), as FlagPendingNoCredit says of a Pay N Play one:
+	// the player finished the checkout, and no money came nor word that none will.
+	FlagDepositPendingNoCredit = "deposit pending with no credit and no cancel for more than a day: nothing booked, nothing in the wallet, ask Trustly whether the money came"
 	// A debit that came before any credit is held, not booked: the player never
 	// got the money. A credit that comes books it right after itself.
 	FlagDebitHeld = "debit came before any credit: held, nothing booked, the player owes nothing, and a credit that comes books it right after itself"
@@ -416,17 +423,18 @@ const (
 
 // derivedFlags are the flags Refresh owns, each with its kind.
 var derivedFlags = map[string]FlagKind{
-	FlagCancelAfterCredit:    FlagKindCancelAfterCredit,
-	FlagDebitNoCredit:        FlagKindDebitNoCredit,
-	FlagHeldCreditRefused:    FlagKindHeldCreditRefused,
-	FlagHeldCreditReturned:   FlagKindHeldCreditReturned,
-	FlagHeldCreditDebited:    FlagKindHeldCreditDebited,
-	FlagHeldDebitNoCredit:    FlagKindHeldDebit,
-	FlagHeldCreditNoKYC:      FlagKindHeldCreditNoKYC,
-	FlagHeldCreditKYCOverdue: FlagKindHeldCreditKYCOverdue,
-	FlagPendingNoCredit:      FlagKindPendingNoCredit,
-	FlagDebitHeld:            FlagKindDebitNoCredit,
-	FlagDebitCancelled:       FlagKindDebitNoCredit,
+	FlagCancelAfterCredit:      FlagKindCancelAfterCredit,
+	FlagDebitNoCredit:          FlagKindDebitNoCredit,
+	FlagHeldCreditRefused:      FlagKindHeldCreditRefused,
+	FlagHeldCreditReturned:     FlagKindHeldCreditReturned,
+	FlagHeldCreditDebited:      FlagKindHeldCreditDebited,
+	FlagHeldDebitNoCredit:      FlagKindHeldDebit,
+	FlagHeldCreditNoKYC:        FlagKindHeldCreditNoKYC,
+	FlagHeldCreditKYCOverdue:   FlagKindHeldCreditKYCOverdue,
+	FlagPendingNoCredit:        FlagKindPendingNoCredit,
+	FlagDepositPendingNoCredit: FlagKindPendingNoCredit,
+	FlagDebitHeld:              FlagKindDebitNoCredit,
+	FlagDebitCancelled:         FlagKindDebitNoCredit,
 }
 
 // FlagKind names what kind of anomaly a flag is, for logs and alerts. A flag's
@@ -444,7 +452,7 @@ const (
 	FlagKindHeldDebit            FlagKind = "held-debit"                   // FlagHeldDebitNoCredit
 	FlagKindHeldCreditNoKYC      FlagKind = "held-credit-no-kyc"           // FlagHeldCreditNoKYC
 	FlagKindHeldCreditKYCOverdue FlagKind = "held-credit-kyc-overdue"      // FlagHeldCreditKYCOverdue
-	FlagKindPendingNoCredit      FlagKind = "pending-no-credit"            // FlagPendingNoCredit
+	FlagKindPendingNoCredit      FlagKind = "pending-no-credit"            // FlagPendingNoCredit, FlagDepositPendingNoCredit
 	FlagKindRedeliveryDiffers    FlagKind = "redelivery-differs"           // a notificationid came again with other data
 	FlagKindOtherMessageID       FlagKind = "orderid-with-other-messageid" // this order's Trustly orderid came with another messageid
 	FlagKindOtherOrderID         FlagKind = "messageid-with-other-orderid" // this order's messageid came with another Trustly orderid
@@ -578,34 +586,39 @@ func (o *Order) heldRefusedFlag() string {
 	return ""
 }
 
-// overdueFlag says what a Pay N Play deposit still waits for past the janitor's
-// wait, with no cancel or failure that ended it: its kyc, holding a credit
+// overdueFlag says what a deposit still waits for past the janitor's wait, with
+// no cancel or failure that ended it: a Pay N Play one its kyc, holding a credit
 // (KYCOverdueAt: FlagHeldCreditKYCOverdue), or its credit, pending
-// (CreditOverdueAt: FlagPendingNoCredit); "" otherwise, and as soon as what it
-// waited for comes, or a debit, or the order ends (heldRefusedFlag then says what
-// became of a held credit).
+// (CreditOverdueAt: FlagPendingNoCredit), and an ordinary one its credit, pending
+// (CreditOverdueAt: FlagDepositPendingNoCredit); "" otherwise, and as soon as
+// what it waited for comes, or a debit, or the order ends (heldRefusedFlag then
+// says what became of a held credit).
 func (o *Order) overdueFlag() string {
 	kyc, credit := o.Awaits()
 	switch {
 	case kyc && o.KYCOverdueAt != nil:
 		return FlagHeldCreditKYCOverdue
-	case credit && o.CreditOverdueAt != nil:
+	case credit && o.CreditOverdueAt != nil && o.PayNPlay:
 		return FlagPendingNoCredit
+	case credit && o.CreditOverdueAt != nil:
+		return FlagDepositPendingNoCredit
 	}
 	return ""
 }
 
-// Awaits reports what a Pay N Play deposit that nothing ended (no cancel, failure,
-// debit, nor a kyc's FINISH) still waits for: its kyc, holding a credit that came
-// with none (since CreditHeldAt), or its credit, pending with none booked or held
-// (since PendingAt). The janitor sets KYCOverdueAt or CreditOverdueAt when it has
-// waited too long; both are false for every other order.
+// Awaits reports what a deposit that nothing ended (no cancel, failure, debit,
+// nor a kyc's FINISH) still waits for: a Pay N Play one its kyc, holding a credit
+// that came with none (since CreditHeldAt), and any deposit its credit, pending
+// with none booked or held (since PendingAt); a deposit whose pending never came
+// awaits nothing here (the janitor abandons its checkout when it expires). The
+// janitor sets KYCOverdueAt or CreditOverdueAt when it has waited too long; both
+// are false for every other order, and for a Pay N Play login.
 func (o *Order) Awaits() (kyc, credit bool) {
-	if o.Kind != OrderDeposit || !o.PayNPlay || o.LoginOnly || o.KYCOutcome == KYCFinish || o.CancelledAt != nil ||
+	if o.Kind != OrderDeposit || o.LoginOnly || o.KYCOutcome == KYCFinish || o.CancelledAt != nil ||
 		o.FailedAt != nil || o.CreditedAt != nil || o.DebitedAt != nil || o.DebitHeldAt != nil {
 		return false, false
 	}
-	return o.CreditHeldAt != nil && o.KYCOutcome == "", o.CreditHeldAt == nil && o.PendingAt != nil
+	return o.PayNPlay && o.CreditHeldAt != nil && o.KYCOutcome == "", o.CreditHeldAt == nil && o.PendingAt != nil
 }
 
 // Credited is what a deposit's credit booked to the wallet, as Trustly said
