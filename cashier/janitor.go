@@ -483,6 +483,9 @@ func (s *Service) flagOverdue(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("overdue deposits: %w", err)
 	}
+	if s.overdueRead != nil {
+		s.overdueRead(ids)
+	}
 	var errs []error
 	for _, id := range ids {
 		if ctx.Err() != nil {

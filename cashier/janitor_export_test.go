@@ -27,3 +27,10 @@ func (s *Service) JanitorLockKey(name string) int32 {
 
 // JanitorSchemaKey is the SQL of the second half of a janitor job's advisory lock.
 const JanitorSchemaKey = janitorSchemaKey
+
+// FlagOverdue runs the janitor's overdue job (JobPayNPlayOverdue) alone.
+func (s *Service) FlagOverdue(ctx context.Context) error { return s.flagOverdue(ctx) }
+
+// AfterOverdueQuery makes read run in the overdue job between its query, which
+// found ids, and the first order's row lock.
+func (s *Service) AfterOverdueQuery(read func(ids []int64)) { s.overdueRead = read }

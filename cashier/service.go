@@ -175,6 +175,10 @@ type Service struct {
 	secrets         *staff.SecretBox // seals staff second-factor secrets (staff.go)
 	counters        *store.Counters  // SharedCounters; nil on SQLite
 	signIns         attemptCounts    // failed sign-ins per account (signins.go), in the database
+	// overdueRead, nil but in a test, runs in the janitor's overdue job between
+	// its query and the first order's row lock (flagOverdue), so that a test can
+	// commit a notification exactly there.
+	overdueRead func(ids []int64)
 }
 
 // New checks d and returns a Service.
