@@ -48,7 +48,7 @@ const (
 	JobAbandonDeposits = "abandon-deposits" // deposits and account selections whose checkout expired with no notification
 	JobMatchUnknown    = "match-unknown"    // notifications stored for orders we did not know
 	JobPruneForms      = "prune-forms"      // bank details forms' registrations past RegistrationKept
-	JobPayNPlayOverdue = "paynplay-overdue" // deposits waiting for a kyc (Pay N Play) or a credit (any) past their wait; named when only Pay N Play ones were
+	JobDepositsOverdue = "deposits-overdue" // deposits waiting for a kyc (Pay N Play) or a credit (any) past their wait
 )
 
 // janitorJobs are the background jobs, each with its PostgreSQL advisory lock key.
@@ -60,7 +60,7 @@ func (s *Service) janitorJobs() []janitorJob {
 		{JobAbandonDeposits, 0x7472_0003, s.abandonDeposits},
 		{JobMatchUnknown, 0x7472_0004, s.matchUnknown},
 		{JobPruneForms, 0x7472_0005, s.pruneRegistrations},
-		{JobPayNPlayOverdue, 0x7472_0006, s.flagOverdue},
+		{JobDepositsOverdue, 0x7472_0006, s.flagOverdue},
 	}
 }
 

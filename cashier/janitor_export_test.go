@@ -28,7 +28,7 @@ func (s *Service) JanitorLockKey(name string) int32 {
 // JanitorSchemaKey is the SQL of the second half of a janitor job's advisory lock.
 const JanitorSchemaKey = janitorSchemaKey
 
-// FlagOverdue runs the janitor's overdue job (JobPayNPlayOverdue) alone.
+// FlagOverdue runs the janitor's overdue job (JobDepositsOverdue) alone.
 func (s *Service) FlagOverdue(ctx context.Context) error { return s.flagOverdue(ctx) }
 
 // AfterOverdueQuery makes read run in the overdue job between its query, which

@@ -180,7 +180,7 @@ func TestJanitorAdvisoryLock(t *testing.T) {
 	}
 	// The janitor gave its locks back: another session can take each.
 	for _, job := range []string{cashier.JobResumePayouts, cashier.JobRefundsUnknown, cashier.JobAbandonDeposits, cashier.JobMatchUnknown,
-		cashier.JobPruneForms, cashier.JobPayNPlayOverdue} {
+		cashier.JobPruneForms, cashier.JobDepositsOverdue} {
 		var got bool
 		if err := conn.QueryRowContext(e.ctx, "SELECT pg_try_advisory_lock($1, "+cashier.JanitorSchemaKey+")", e.svc.JanitorLockKey(job)).Scan(&got); err != nil || !got {
 			t.Fatalf("lock of %s after the janitor: %t, %v; want free", job, got, err)

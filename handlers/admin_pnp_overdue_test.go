@@ -17,7 +17,7 @@ import (
 
 // TestAdminShowsPayNPlayOverdue: a Pay N Play deposit the janitor flagged for
 // holding a credit with no kyc, one for a pending with no credit, and an ordinary
-// deposit pending with no credit (cashier.Service.Janitor's paynplay-overdue
+// deposit pending with no credit (cashier.Service.Janitor's deposits-overdue
 // job), are on the flagged list with their flag and counted on the home, and
 // their order pages show the flag and, in the timeline, when the janitor found
 // each overdue: where staff look for every other flag.
