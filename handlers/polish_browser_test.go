@@ -65,3 +65,75 @@ func diff(a, b float64) float64 {
 	}
 	return b - a
 }
+
+// cardPadding is the JavaScript that lists the cards in main whose content does
+// not sit evenly in them: the space above the first child shown (its margin
+// included) and below the last differ by more than 2 px.
+const cardPadding = `(function(){
+	var out = [];
+	document.querySelectorAll("main .card").forEach(function(c){
+		var kids = Array.prototype.filter.call(c.children, function(k){
+			return k.getClientRects().length > 0 && getComputedStyle(k).position !== "absolute"; });
+		if (!kids.length) return;
+		var r = c.getBoundingClientRect(), top = kids[0].getBoundingClientRect().top - r.top;
+		var bottom = r.bottom - Math.max.apply(null, kids.map(function(k){ return k.getBoundingClientRect().bottom; }));
+		if (Math.abs(top - bottom) > 2) out.push((c.getAttribute("data-testid") || c.className) + " with " +
+			kids[0].tagName.toLowerCase() + " first: " + Math.round(top) + " px above, " + Math.round(bottom) + " px below");
+	});
+	return out; })()`
+
+// TestBrowserCardsEvenlyPadded: a card's content has as much room above as
+// below, on every player page with cards, on a desktop and on a phone. A card
+// opening with a heading (the profile, the limits' form) had the heading's top
+// margin on top of the card's padding, and one ending with a paragraph or a list
+// (the start page, the profile, an account's result page) its bottom margin.
+func TestBrowserCardsEvenlyPadded(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowserFor(t, lv, 3*browserTimeout)
+	b.do("register", b.register("cy@example.com")...)
+	paths := []string{"/cashier", "/payout", "/bank-accounts", "/bank-accounts/new", "/limits", "/breaks", "/profile", "/history"}
+	for _, code := range []string{"en", "fi"} {
+		b.chooseLanguage(code)
+		for _, width := range []int64{1280, 375} {
+			b.do("width", chromedp.EmulateViewport(width, 900))
+			for _, path := range paths {
+				b.do("open "+path, chromedp.Navigate(lv.URL+path), chromedp.WaitReady("main"))
+				if uneven, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](cardPadding)); err != nil || len(uneven) > 0 {
+					t.Errorf("%s at %d px in %s: %v (%v)", path, width, code, uneven, err)
+				}
+			}
+		}
+	}
+	b.do("sign out", chromedp.Click(id("logout")))
+	b.waitLocation("/login")
+	b.waitLoaded()
+	for _, width := range []int64{1280, 375} {
+		b.do("open the start page", chromedp.EmulateViewport(width, 900), chromedp.Navigate(lv.URL+"/"), chromedp.WaitReady("main"))
+		if uneven, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](cardPadding)); err != nil || len(uneven) > 0 {
+			t.Errorf("/ at %d px: %v (%v)", width, uneven, err)
+		}
+	}
+}
+
+// TestBrowserLimitsBackLinkSpaced: on the deposit limits page "Back to the
+// cashier" stands apart from the Save button above it, as the form's fields do
+// from each other, on a desktop and on a phone. It touched the button, with the
+// room it lacked left empty below it.
+func TestBrowserLimitsBackLinkSpaced(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	b.do("register", b.register("di@example.com")...)
+	for _, width := range []int64{1280, 375} {
+		b.do("open the limits at "+strconv.FormatInt(width, 10)+" px", chromedp.EmulateViewport(width, 900),
+			chromedp.Navigate(lv.URL+"/limits"), chromedp.WaitVisible(id("limits-to-cashier")))
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[][]float64](boxes("limits-submit", "limits-to-cashier")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		save, link := got[0], got[1]
+		if gap := link[1] - (save[1] + save[3]); gap < 12 {
+			b.snap("limits-back-" + strconv.FormatInt(width, 10))
+			t.Errorf("at %d px Back to the cashier is %.0f px below Save limits; want at least 12 px, as between the fields", width, gap)
+		}
+	}
+}
