@@ -137,3 +137,59 @@ func TestBrowserLimitsBackLinkSpaced(t *testing.T) {
 		}
 	}
 }
+
+// navItems is the JavaScript that returns the height of each item of the
+// header's navigation.
+const navItems = `Array.prototype.map.call(document.querySelectorAll('[data-testid="nav"] > li'),
+	function(li){ return li.getBoundingClientRect().height; })`
+
+// TestBrowserNavRowsEven: the header's navigation items are one height, so that
+// on a phone, where they wrap, their rows are evenly apart. Sign out (a button
+// in a form, for its CSRF token) had its padding in its line and the links not,
+// so the row it ended stood lower than the others.
+func TestBrowserNavRowsEven(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	b.do("register", b.register("ed@example.com")...)
+	for _, code := range []string{"en", "fi"} {
+		b.chooseLanguage(code)
+		for _, width := range []int64{1280, 375} {
+			b.do("open the cashier", chromedp.EmulateViewport(width, 900), chromedp.Navigate(lv.URL+"/cashier"),
+				chromedp.WaitVisible(id("logout")))
+			heights, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](navItems))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range heights {
+				if diff(h, heights[0]) > 1 {
+					b.snap("nav-" + code + "-" + strconv.FormatInt(width, 10))
+					t.Errorf("at %d px in %s the navigation's items are %v px high; want one height", width, code, heights)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestBrowserDateFieldLikeOthers: the registration's date of birth is a field
+// like the others: as high and as wide as the personal identity number above
+// it. It had the browser's own small, square field, the forms' rule not naming
+// type="date".
+func TestBrowserDateFieldLikeOthers(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowser(t, lv)
+	for _, width := range []int64{1280, 375} {
+		b.do("open the registration", chromedp.EmulateViewport(width, 900), chromedp.Navigate(lv.URL+"/register"),
+			chromedp.WaitVisible(id("date-of-birth")))
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[][]float64](boxes("person-id", "date-of-birth")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		person, date := got[0], got[1]
+		if diff(person[2], date[2]) > 1 || diff(person[3], date[3]) > 1 {
+			b.snap("date-field-" + strconv.FormatInt(width, 10))
+			t.Errorf("at %d px the date of birth is %.0f × %.0f and the identity number %.0f × %.0f; want one size",
+				width, date[2], date[3], person[2], person[3])
+		}
+	}
+}
