@@ -240,3 +240,48 @@ func TestBrowserPhoneNoHeadingBesideNothing(t *testing.T) {
 		}
 	}
 }
+
+// formGaps is the JavaScript that lists, in each stacked form on the page, the
+// room between one part's last line and the next part: the form's gap, unless a
+// paragraph brings its own margin (a hint under a field, a note above the button).
+const formGaps = `(function(){
+	var out = [];
+	document.querySelectorAll("main form.stacked").forEach(function(f){
+		var parts = Array.prototype.filter.call(f.children, function(e){
+			return e.getClientRects().length > 0 && getComputedStyle(e).position !== "absolute"; });
+		for (var i = 1; i < parts.length; i++) {
+			var a = parts[i-1], kids = Array.prototype.filter.call(a.children, function(k){ return k.getClientRects().length > 0; });
+			var bottom = kids.length && (a.classList.contains("field") || a.tagName === "FIELDSET") ?
+				Math.max.apply(null, kids.map(function(k){ return k.getBoundingClientRect().bottom; })) : a.getBoundingClientRect().bottom;
+			var gap = parts[i].getBoundingClientRect().top - bottom;
+			if (gap > 20) out.push((f.getAttribute("data-testid") || "form") + ": " + Math.round(gap) + " px before " +
+				(parts[i].getAttribute("data-testid") || parts[i].tagName.toLowerCase() + "." + parts[i].className));
+		}
+	});
+	return out; })()`
+
+// TestBrowserFormPartsEvenlyApart: in the player's stacked forms one field
+// follows another at the form's gap (.9rem), whatever closes it: the
+// registration's hint under the country and its note above Open account added
+// their paragraph's margin, twice the room of the others.
+func TestBrowserFormPartsEvenlyApart(t *testing.T) {
+	lv := startLive(t, liveOptions{})
+	b := newBrowserFor(t, lv, 2*browserTimeout)
+	for _, width := range []int64{1280, 375} {
+		b.do("open the registration", chromedp.EmulateViewport(width, 900), chromedp.Navigate(lv.URL+"/register"),
+			chromedp.WaitVisible(id("register-form")))
+		if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](formGaps)); err != nil || len(wide) > 0 {
+			t.Errorf("/register at %d px: %v (%v)", width, wide, err)
+		}
+	}
+	b.do("register", b.register("gus@example.com")...)
+	for _, width := range []int64{1280, 375} {
+		b.do("width", chromedp.EmulateViewport(width, 900))
+		for _, path := range []string{"/cashier", "/payout", "/bank-accounts/new", "/limits", "/breaks", "/profile"} {
+			b.do("open "+path, chromedp.Navigate(lv.URL+path), chromedp.WaitReady("main"))
+			if wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](formGaps)); err != nil || len(wide) > 0 {
+				t.Errorf("%s at %d px: %v (%v)", path, width, wide, err)
+			}
+		}
+	}
+}
