@@ -856,23 +856,6 @@ func (s *Service) PayoutsAwaitingApproval(ctx context.Context, by staff.Member) 
 	return withAccounts(ctx, s.db, orders)
 }
 
-// PayoutsAwaitingApprovalCount is how many payouts wait for staff, for a member
-// who may view the back office (the home page's count): one COUNT, where
-// PayoutsAwaitingApproval reads every one and its bank account
-// (TestAwaitingApprovalCountStatements).
-func (s *Service) PayoutsAwaitingApprovalCount(ctx context.Context, by staff.Member) (int, error) {
-	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
-		return 0, err
-	}
-	var n int64
-	err := s.db.WithContext(ctx).Model(&models.Order{}).
-		Where("kind = ? AND status = ?", models.OrderPayout, models.OrderAwaitingApproval).Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("payouts awaiting approval: %w", err)
-	}
-	return int(n), nil
-}
-
 // withAccounts pairs orders with their bank accounts and words.
 func withAccounts(ctx context.Context, db *gorm.DB, orders []models.Order) ([]Payout, error) {
 	ids := make([]int64, 0, len(orders))
