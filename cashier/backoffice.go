@@ -680,6 +680,13 @@ type Flagged struct {
 	// the FlaggedShown listed: resolving those listed brings them up, and
 	// MoreRefused the same of the refused notifications no resolution covers.
 	MoreOrders, MoreNotifications, MoreRaises, MoreRefused bool
+
+	// ResolvedRefused are the refused notifications a resolution covers
+	// (resolvedRefused), the latest resolution first, at most
+	// ResolvedRefusedShown; MoreResolvedRefused says older ones were resolved
+	// too. Those naming no order of ours are shown nowhere else.
+	ResolvedRefused     []RefusedRow
+	MoreResolvedRefused bool
 }
 
 // RefusedRow is a refused notification as staff read it: the Trustly orderid
@@ -760,7 +767,8 @@ const FlaggedShown = 200
 
 // FlaggedList reads the unresolved flagged orders and unmatched notifications,
 // and the notifications refused for their data, at most FlaggedShown of each,
-// the newest, and whether more wait.
+// the newest, and whether more wait; and the refused notifications resolved, at
+// most ResolvedRefusedShown.
 func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, error) {
 	if _, err := s.actor(ctx, s.db, by, staff.ActionView); err != nil {
 		return Flagged{}, err
@@ -785,8 +793,17 @@ func (s *Service) FlaggedList(ctx context.Context, by staff.Member) (Flagged, er
 		if f.Refused, err = refusedRows(tx, refused); err != nil {
 			return err
 		}
-		f.Raises, err = flaggedRaises(tx, FlaggedShown+1)
-		return err
+		if f.Raises, err = flaggedRaises(tx, FlaggedShown+1); err != nil {
+			return err
+		}
+		// The refused notifications resolved, apart from those waiting.
+		if f.ResolvedRefused, err = resolvedRefused(tx, ResolvedRefusedShown+1); err != nil {
+			return err
+		}
+		if f.MoreResolvedRefused = len(f.ResolvedRefused) > ResolvedRefusedShown; f.MoreResolvedRefused {
+			f.ResolvedRefused = f.ResolvedRefused[:ResolvedRefusedShown]
+		}
+		return nil
 	})
 	if err != nil {
 		return Flagged{}, fmt.Errorf("flagged list: %w", err)

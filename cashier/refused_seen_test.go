@@ -90,9 +90,11 @@ func TestRefusedNotificationsShown(t *testing.T) {
 	})
 }
 
-// TestRefusedNotificationsPlans: the flagged list, an order's page and the home
-// read the refused notifications through an index (idx_refused_notifications_received,
-// idx_refused_notifications_message), never the table whole, on both databases.
+// TestRefusedNotificationsPlans: the flagged list (those waiting and those
+// resolved), an order's page and the home read the refused notifications through
+// an index (idx_refused_notifications_received, idx_refused_notifications_message,
+// the resolutions' refused_notification_id), never the table whole, on both
+// databases.
 func TestRefusedNotificationsPlans(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := newRig(t, db, "", nil)
@@ -138,8 +140,8 @@ func TestRefusedNotificationsPlans(t *testing.T) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if len(stmts) != 3 {
-			t.Fatalf("recorded %d reads of refused_notifications: %q; want the list's, the order's and the home's", len(stmts), stmts)
+		if len(stmts) != 4 {
+			t.Fatalf("recorded %d reads of refused_notifications: %q; want the list's waiting and resolved ones, the order's and the home's", len(stmts), stmts)
 		}
 		for i, stmt := range stmts {
 			plan, err := storetest.Explain(db, stmt, vars[i]...)

@@ -240,7 +240,19 @@ func flaggedPage(svc *cashier.Service) fiber.Handler {
 		if list.MoreRefused {
 			page.MoreRefused = shown
 		}
+		resolvedRefusedRows(&page, list, zone)
 		return render(c, views.AdminFlagged(page))
+	}
+}
+
+// resolvedRefusedRows words the refused notifications resolved for the Flagged
+// page's own section of them.
+func resolvedRefusedRows(page *views.AdminFlaggedPage, list cashier.Flagged, zone *time.Location) {
+	for _, r := range list.ResolvedRefused {
+		page.ResolvedRefused = append(page.ResolvedRefused, refusedRow(r, zone))
+	}
+	if list.MoreResolvedRefused {
+		page.MoreResolvedRefused = "the " + strconv.Itoa(cashier.ResolvedRefusedShown) + " latest"
 	}
 }
 

@@ -238,6 +238,13 @@ type AdminFlaggedPage struct {
 	// newest first; MoreRefused, when set, says how many are shown.
 	Refused     []RefusedRow
 	MoreRefused string
+
+	// ResolvedRefused are the refused notifications a resolution covers, the
+	// latest resolution first (RefusedRow.Resolved says who, when and the note);
+	// MoreResolvedRefused, when set, says how many are shown ("the 50 latest"):
+	// older resolutions are in the audit log.
+	ResolvedRefused     []RefusedRow
+	MoreResolvedRefused string
 }
 
 // RefusedRow is one notification refused for its data: its first and last
