@@ -659,7 +659,9 @@ func (s *Service) settleRefund(ctx context.Context, id int64, rows []trustly.Wit
 // refunds is flagged on the deposit and applies nothing. A copy of a notification
 // applied to a refund, under a new notificationid, is flagged on the deposit and
 // applies nothing (copiedRefund); a credit Trustly timestamped no later than the
-// deposit's own is the deposit's (depositsOwnCredit).
+// deposit's own is the deposit's (depositsOwnCredit), and any other credit that
+// no refund of its amount waits for is flagged on the deposit, as matching none
+// of its refunds, and books nothing.
 func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Notification, deposit *models.Order, now time.Time, log *slog.Logger) (a trustly.Answer, handled bool, err error) {
 	ok := trustly.Answer{Status: trustly.StatusOK}
 	var amount, currency string
@@ -712,7 +714,13 @@ func (s *Service) applyToRefund(ctx context.Context, tx *gorm.DB, n *trustly.Not
 	}
 	if refund == nil {
 		if n.Method == trustly.MethodCredit {
-			return ok, false, nil // the deposit's own second credit: applyDeposit flags it
+			// Not the deposit's own (depositsOwnCredit), and no refund of its amount
+			// waits for its money to come back: one came back already, or none is of
+			// that amount. Trustly names only the deposit, so nothing is booked.
+			deposit.AddFlag(models.FlagKindUnmatchedRefund, fmt.Sprintf(
+				"credit for %s %s after this deposit's own matches none of its refunds waiting to come back from the bank: not booked", amount, currency))
+			log.Error("alert: credit under a deposit with refunds matches no refund; not booked", "amount", amount, "currency", currency)
+			return ok, true, nil
 		}
 		deposit.AddFlag(models.FlagKindUnmatchedRefund, fmt.Sprintf("%s for %s %s matches none of this deposit's refunds: not applied", n.Method, amount, currency))
 		log.Error("alert: refund notification matches no refund; not applied", "amount", amount, "currency", currency)

@@ -217,7 +217,8 @@ func TestRefundConcurrent(t *testing.T) {
 // TestRefundBounce: a refund the bank returns (payoutconfirmation, then credit,
 // both under the deposit's orderid) gives its money back to the wallet once, and
 // the deposit can be refunded again. Every notification delivered again, and a
-// second credit under another notificationid, change nothing.
+// second credit under another notificationid, change nothing; that credit is
+// flagged on the deposit as matching none of its refunds, as it does.
 func TestRefundBounce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newPayEnv(t, db)
@@ -248,8 +249,12 @@ func TestRefundBounce(t *testing.T) {
 		}
 		e.apply(e.forge(trustly.MethodCredit, dep, p, map[string]any{"amount": "400.00"}))
 		e.wantMoney(p, 100000, 0)
-		if d := e.reload(dep); !strings.Contains(d.Flag, "more than one credit") {
-			t.Errorf("deposit flag %q; want the second credit flagged", d.Flag)
+		// The deposit's credit was booked once and so was the refund's coming back:
+		// this third credit is neither, and the flag says so, not "more than one
+		// credit notification: only the first was booked".
+		want := "credit for 400.00 SEK after this deposit's own matches none of its refunds waiting to come back from the bank: not booked"
+		if d := e.reload(dep); !d.Flags()[want] || strings.Contains(d.Flag, "more than one credit") {
+			t.Errorf("deposit flag %q; want only %q", d.Flag, want)
 		}
 		if _, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 1000), ""); err != nil {
 			t.Errorf("refund the whole deposit after the bounce: %v", err)
