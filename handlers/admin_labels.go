@@ -146,3 +146,16 @@ func eventLabel(e staff.Event) string {
 	}
 	return string(e)
 }
+
+// actionWords says what each action does, for a member whose role may not do it
+// (roleRefused): "may not resolve flags". ActionSelf is never refused.
+var actionWords = map[staff.Action]string{
+	staff.ActionView:         "open the back office",
+	staff.ActionDecidePayout: "approve or deny payouts",
+	staff.ActionRefund:       "refund deposits or return held money to the payer",
+	staff.ActionRefundAny:    "refund more than an operator may",
+	staff.ActionBlockPlayer:  "block or unblock players or write notes on them",
+	staff.ActionResolveFlag:  "resolve flags",
+	staff.ActionReconcile:    "run the reconciliation",
+	staff.ActionManageStaff:  "manage staff accounts",
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -330,10 +331,39 @@ func requireStaff(svc *cashier.Service, action staff.Action) fiber.Handler {
 		case storeOf(c).staff.RequireTOTP && !m.TOTPEnabled && action != staff.ActionSelf:
 			return c.Redirect("/admin/2fa", fiber.StatusSeeOther)
 		case !staff.Can(m.Role, action):
-			return errForbidden
+			return &roleRefused{role: m.Role, action: action}
 		}
 		return c.Next()
 	}
+}
+
+// roleRefused is a back-office route refused to a member whose role may not do
+// its action: the error handler answers 403 with its sentence, which says what
+// was refused and which roles may, where "no access to this page" said neither,
+// also after a button that is no page.
+type roleRefused struct {
+	role   staff.Role
+	action staff.Action
+}
+
+func (e *roleRefused) Error() string {
+	return fmt.Sprintf("role %s may not %s", e.role, e.action)
+}
+
+// message is the sentence staff read: "Your role, viewer, may not resolve flags.
+// Roles that may: operator, finance, owner."
+func (e *roleRefused) message() string {
+	var may []string
+	for _, r := range staff.Roles {
+		if staff.Can(r, e.action) {
+			may = append(may, string(r))
+		}
+	}
+	words := actionWords[e.action]
+	if words == "" {
+		words = "do this"
+	}
+	return fmt.Sprintf("Your role, %s, may not %s. Roles that may: %s.", e.role, words, strings.Join(may, ", "))
 }
 
 // currentStaff is the signed-in staff member on routes behind requireStaff.

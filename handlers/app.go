@@ -351,12 +351,15 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		var ferr *fiber.Error
 		var reauth *reauthNeeded
 		var limited *cashier.SignInsLimited
+		var refused *roleRefused
 		switch {
 		case errors.As(err, &reauth):
 			return c.Redirect("/admin/reauth?next="+url.QueryEscape(reauth.next), fiber.StatusSeeOther)
 		case errors.As(err, &limited):
 			page.Status, page.Title = fiber.StatusTooManyRequests, statusTitles[fiber.StatusTooManyRequests]
 			page.Message = tooManySignIns(c, limited, lang.For(lang.Default, nil))
+		case errors.As(err, &refused):
+			page.Status, page.Title, page.Message = fiber.StatusForbidden, statusTitles[403], refused.message()
 		case errors.Is(err, staff.ErrNotAllowed):
 			page.Status, page.Title, page.Message = fiber.StatusForbidden, statusTitles[403], errForbidden.Message
 		case errors.As(err, &problem):
