@@ -38,6 +38,9 @@ func approvalsPage(svc *cashier.Service) fiber.Handler {
 		}
 		page := views.AdminApprovalsPage{AdminChrome: adminChrome(c), Zone: zone.String(),
 			CanDecide: staff.Can(m.Role, staff.ActionDecidePayout)}
+		if !page.CanDecide {
+			page.CannotDecide = (&roleRefused{role: m.Role, action: staff.ActionDecidePayout}).message()
+		}
 		for _, a := range queue {
 			o := a.Order
 			row := views.ApprovalRow{OrderID: strconv.FormatInt(o.ID, 10), Amount: o.Amount.Display(), Window: windowText(o),

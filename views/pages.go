@@ -398,9 +398,12 @@ type HomeDay struct {
 // AdminApprovalsPage is the approvals queue.
 type AdminApprovalsPage struct {
 	AdminChrome
-	CanDecide bool   // the member's role may approve and deny
-	Zone      string // the member's time zone, which every time is in: "Europe/Stockholm"
-	Rows      []ApprovalRow
+	CanDecide bool // the member's role may approve and deny
+	// CannotDecide, when CanDecide is not, says so and which roles may, the
+	// sentence a refused approve or deny would answer with.
+	CannotDecide string
+	Zone         string // the member's time zone, which every time is in: "Europe/Stockholm"
+	Rows         []ApprovalRow
 }
 
 // ApprovalRow is one payout waiting for approval.
