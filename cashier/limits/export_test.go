@@ -1,10 +1,12 @@
 package limits
 
-// The queries of Current, for the plan test, and the columns recentChanges reads.
+// The queries of Current and Status, for the plan test, and the columns of the
+// changes Current reads.
 var (
-	DepositsSQL      = depositsSQL
-	PayoutsSQL       = payoutsSQL
-	RecentChangesSQL = recentChangesSQL
+	DepositsSQL   = depositsSQL
+	PayoutsSQL    = payoutsSQL
+	CurrentSQL    = currentSQL
+	CurrentNetSQL = currentNetSQL
 )
 
 const ChangeColumns = changeColumns

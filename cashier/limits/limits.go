@@ -14,6 +14,7 @@ package limits
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -281,7 +282,7 @@ func (s *Service) Status(ctx context.Context, tx *gorm.DB, player models.Player,
 
 // Current is Status without the History: the limits in force at at, what they
 // leave and the changes pending. It reads only the newest changes of each period
-// (recentChanges) and the orders of the longest period (counted), so its cost does
+// and the orders of the longest period, in one statement (current), so its cost does
 // not grow with the player's history; the cashier page uses it, as do a deposit's
 // reservation, a change of the limits and the kyc decision.
 func (s *Service) Current(ctx context.Context, tx *gorm.DB, player models.Player, currency string, at time.Time) (Status, error) {
@@ -294,18 +295,6 @@ func (s *Service) Current(ctx context.Context, tx *gorm.DB, player models.Player
 // status is Status, or Current when history is false.
 func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency string, at time.Time, history bool) (Status, error) {
 	st := Status{Policy: pol, Currency: currency, At: at.UTC()}
-	var changes []Change
-	if player.ID != 0 {
-		var err error
-		if history {
-			changes, err = allChanges(tx, player.ID, currency)
-		} else {
-			changes, err = recentChanges(tx, player.ID, currency, at)
-		}
-		if err != nil {
-			return Status{}, err
-		}
-	}
 	earliest := at
 	for _, per := range Periods {
 		ps := PeriodStatus{Period: per}
@@ -313,15 +302,33 @@ func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency
 		if ps.Start.Before(earliest) {
 			earliest = ps.Start
 		}
-		own, pending := ownAt(changes, per, at)
+		st.Periods = append(st.Periods, ps)
+	}
+	var changes []Change
+	var deposits, payouts []movement
+	var err error
+	switch {
+	case player.ID == 0:
+	case history:
+		if changes, err = allChanges(tx, player.ID, currency); err == nil {
+			deposits, payouts, err = counted(tx, player.ID, currency, earliest, at, pol.Net)
+		}
+	default:
+		changes, deposits, payouts, err = current(tx, player.ID, currency, earliest, at, pol.Net)
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	for i := range st.Periods {
+		ps := &st.Periods[i]
+		own, pending := ownAt(changes, ps.Period, at)
 		ps.Pending = pending
 		ps.Own = own > 0
 		limit := own
 		if limit == 0 {
-			limit = pol.defaultFor(per, player.DateOfBirth, at, currency)
+			limit = pol.defaultFor(ps.Period, player.DateOfBirth, at, currency)
 		}
 		ps.Limit = models.Money{Minor: limit, Currency: currency}
-		st.Periods = append(st.Periods, ps)
 	}
 	anyOwn := false
 	for _, ps := range st.Periods {
@@ -334,10 +341,6 @@ func (s *Service) status(tx *gorm.DB, player models.Player, pol Policy, currency
 		st.Missing = slices.Clone(Periods)
 	}
 
-	deposits, payouts, err := counted(tx, player.ID, currency, earliest, at, pol.Net)
-	if err != nil {
-		return Status{}, err
-	}
 	for i := range st.Periods {
 		ps := &st.Periods[i]
 		used := int64(0)
@@ -393,54 +396,95 @@ func allChanges(tx *gorm.DB, playerID int64, currency string) ([]Change, error) 
 	return changes, nil
 }
 
-// recentPerPeriod is how many of each period's newest changes recentChanges
+// recentPerPeriod is how many of each period's newest changes current
 // reads; a player who asked for more raises than that while one still waited
 // needs the whole history.
 const recentPerPeriod = 4
 
-// recentChangesSQL reads the newest recentPerPeriod changes of each period, each
-// an index range of idx_limit_changes_recent read backwards.
-var recentChangesSQL = func() string {
+// currentSQL is Current's one statement (current): the newest recentPerPeriod
+// changes of each period, each an index range of idx_limit_changes_recent read
+// backwards, then the player's deposits since a moment (depositsSQL's range of
+// idx_orders_player_deposits) and, in currentNetSQL, the payouts sent since then
+// (payoutsSQL's range of idx_orders_player_payouts_sent). A row's first column
+// names its part ('c', 'd', 'p'); the others line up by type, so that both
+// databases read them as the changes' columns: the first part's columns give the
+// names, and on SQLite the declared types by which a time is read as a time.
+var currentSQL, currentNetSQL = currentQuery(false), currentQuery(true)
+
+func currentQuery(net bool) string {
 	var b strings.Builder
 	for i := range Periods {
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&b, `SELECT * FROM (SELECT %s FROM deposit_limit_changes WHERE player_id = ? AND currency = ? AND "period" = ?
-ORDER BY requested_at DESC, id DESC LIMIT %d) AS p%d`, changeColumns, recentPerPeriod, i)
+		fmt.Fprintf(&b, `SELECT * FROM (SELECT 'c' AS part, %s, false AS pay_n_play FROM deposit_limit_changes
+WHERE player_id = ? AND currency = ? AND "period" = ? ORDER BY requested_at DESC, id DESC LIMIT %d) AS p%d`,
+			changeColumns, recentPerPeriod, i)
+	}
+	b.WriteString(` UNION ALL SELECT 'd', amount_minor, credited_minor, status, kyc_outcome, debited_minor, kyc_limit_minor,
+created_at, credited_at, '', pay_n_play FROM orders ` + depositsWhere)
+	if net {
+		b.WriteString(` UNION ALL SELECT 'p', ` + models.PayoutOutSQL + `, 0, '', '', 0, 0, sent_at, NULL, '', false FROM orders ` + payoutsWhere)
 	}
 	return b.String()
-}()
+}
 
 // changeColumns are the deposit_limit_changes table's, in Change's order, as
-// recentChanges scans them.
+// current scans them.
 const changeColumns = `id, player_id, currency, "period", amount_minor, previous_minor, requested_at, effective_at, flag`
 
-// recentChanges reads the changes of the player's limits in currency that decide
-// the limits in force at at and the changes pending then, in request order: the
-// newest few of each period, unless they do not decide it (decided), when it
-// reads them all.
-func recentChanges(tx *gorm.DB, playerID int64, currency string, at time.Time) ([]Change, error) {
-	args := make([]any, 0, 3*len(Periods))
+// current reads in one statement (currentSQL) what Current needs of the player's
+// rows in currency: the changes of their limits that decide the limits in force
+// at now and the changes pending then, in request order (the newest few of each
+// period, unless they do not decide it (decided), when it reads them all), and
+// the deposits and, when net, the payouts that count since from, as counted
+// reads them. Every cashier page runs it: one statement, not three, each of
+// which cost the page as much as its database's work.
+func current(tx *gorm.DB, playerID int64, currency string, from, now time.Time, net bool) (changes []Change, deposits, payouts []movement, err error) {
+	since := from.Add(-margin)
+	query, args := currentSQL, make([]any, 0, 3*len(Periods)+6)
 	for _, per := range Periods {
 		args = append(args, playerID, currency, per)
 	}
-	rows, err := raw.Query(tx.Statement.Context, tx, recentChangesSQL, args...)
+	args = append(args, playerID, since, currency)
+	if net {
+		query, args = currentNetSQL, append(args, playerID, since, currency)
+	}
+	rows, err := raw.Query(tx.Statement.Context, tx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+		return nil, nil, nil, fmt.Errorf("limits of player %d: %w", playerID, err)
 	}
 	defer rows.Close()
-	var changes []Change
 	for rows.Next() {
-		var c Change
-		if err := rows.Scan(&c.ID, &c.PlayerID, &c.Currency, &c.Period, &c.AmountMinor, &c.PreviousMinor, &c.RequestedAt,
-			&c.EffectiveAt, &c.Flag); err != nil {
-			return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+		var part, text1, text2, text3 string
+		var n1, n2, n3, n4 int64
+		var t1 time.Time
+		var t2 sql.NullTime
+		var pnp bool
+		if err := rows.Scan(&part, &n1, &n2, &text1, &text2, &n3, &n4, &t1, &t2, &text3, &pnp); err != nil {
+			return nil, nil, nil, fmt.Errorf("limits of player %d: %w", playerID, err)
 		}
-		changes = append(changes, c)
+		switch part {
+		case "c":
+			changes = append(changes, Change{ID: n1, PlayerID: n2, Currency: text1, Period: Period(text2), AmountMinor: n3,
+				PreviousMinor: n4, RequestedAt: t1, EffectiveAt: t2.Time, Flag: text3})
+		case "d":
+			o := models.Order{Kind: models.OrderDeposit, Amount: models.Money{Minor: n1, Currency: currency}, CreditedMinor: n2,
+				Status: models.OrderStatus(text1), KYCOutcome: text2, DebitedMinor: n3, KYCLimitMinor: n4, CreatedAt: t1, PayNPlay: pnp}
+			if t2.Valid {
+				o.CreditedAt = &t2.Time
+			}
+			if d := depositMovement(o, now); d.minor > 0 {
+				deposits = append(deposits, d)
+			}
+		case "p":
+			if n1 > 0 {
+				payouts = append(payouts, movement{at: t1, minor: n1})
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("limit changes of player %d: %w", playerID, err)
+		return nil, nil, nil, fmt.Errorf("limits of player %d: %w", playerID, err)
 	}
 	slices.SortFunc(changes, func(a, b Change) int {
 		if c := a.RequestedAt.Compare(b.RequestedAt); c != 0 {
@@ -450,11 +494,12 @@ func recentChanges(tx *gorm.DB, playerID int64, currency string, at time.Time) (
 	})
 	for _, per := range Periods {
 		tail := slices.DeleteFunc(slices.Clone(changes), func(c Change) bool { return c.Period != per })
-		if len(tail) == recentPerPeriod && !decided(tail, at) {
-			return allChanges(tx, playerID, currency)
+		if len(tail) == recentPerPeriod && !decided(tail, now) {
+			changes, err = allChanges(tx, playerID, currency)
+			return changes, deposits, payouts, err
 		}
 	}
-	return changes, nil
+	return changes, deposits, payouts, nil
 }
 
 // decided reports whether changes, the newest changes of one period in request
@@ -653,7 +698,7 @@ var (
 	// idx_orders_player_deposits (store), whose WHERE the kind's literal matches
 	// (a bound parameter would not).
 	depositsSQL = `SELECT amount_minor, credited_minor, debited_minor, status, pay_n_play, kyc_outcome, kyc_limit_minor, created_at, credited_at FROM orders
-WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
+` + depositsWhere
 	// payoutsSQL selects what the player's payouts in a currency sent since a
 	// moment left out of the wallet, as the payout approval window counts it
 	// (models.PayoutOutSQL: nothing once returned in full or failed at the bank,
@@ -661,7 +706,11 @@ WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created
 	// did not give back), and when they were sent: an index range of
 	// idx_orders_player_payouts_sent (store).
 	payoutsSQL = `SELECT ` + models.PayoutOutSQL + `, sent_at FROM orders
-WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND amount_currency = ?`
+` + payoutsWhere
+	// depositsWhere and payoutsWhere are the conditions of depositsSQL and
+	// payoutsSQL, which Current's one statement (currentSQL) shares.
+	depositsWhere = `WHERE player_id = ? AND kind = '` + string(models.OrderDeposit) + `' AND created_at >= ? AND amount_currency = ?`
+	payoutsWhere  = `WHERE player_id = ? AND kind = '` + string(models.OrderPayout) + `' AND sent_at >= ? AND amount_currency = ?`
 )
 
 // Counts is what a deposit order counts against its player's limits now: see
