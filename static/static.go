@@ -16,7 +16,9 @@ import (
 //go:embed css js img
 var FS embed.FS
 
-var versions = sync.OnceValue(func() map[string]string {
+// paths holds Path's answer for each embedded file, made once: every page links
+// to a few of them.
+var paths = sync.OnceValue(func() map[string]string {
 	v := map[string]string{}
 	fs.WalkDir(FS, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -27,7 +29,7 @@ var versions = sync.OnceValue(func() map[string]string {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		v[name] = hex.EncodeToString(sum[:6])
+		v[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
 		return nil
 	})
 	return v
@@ -37,8 +39,8 @@ var versions = sync.OnceValue(func() map[string]string {
 // version: "/static/css/app.css?v=1a2b3c4d5e6f". A name that is not embedded gets
 // no version, and its request ends in 404.
 func Path(name string) string {
-	if v, ok := versions()[name]; ok {
-		return "/static/" + name + "?v=" + v
+	if p, ok := paths()[name]; ok {
+		return p
 	}
 	return "/static/" + name
 }
