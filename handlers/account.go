@@ -197,14 +197,11 @@ func logout(svc *cashier.Service) fiber.Handler {
 }
 
 // signedOut ends the session in this browser and says so on the page to sign in
-// again. The session's ID stays, as when a session ends for idleness: the CSRF
-// tokens of forms still open in other tabs are bound to it, and such a form sent
-// now leads to signing in and back to it, not to "form expired". Signing in makes
-// a new ID, so no token of this session works in the next one.
+// again (endSession): the browser's session gets a new ID, so no CSRF token of the
+// signed-in session works for any form, a visitor's either, while a form still
+// open in another tab leads to signing in and back to it, not to "form expired".
 func signedOut(c *fiber.Ctx, to string) error {
-	id := session(c).ID
-	signOut(c)
-	if err := saveSession(c, sessionValues{ID: id, Flash: tr(c, "session.signed_out")}); err != nil {
+	if err := endSession(c, tr(c, "session.signed_out")); err != nil {
 		return err
 	}
 	return c.Redirect(to, fiber.StatusSeeOther)

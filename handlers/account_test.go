@@ -408,8 +408,8 @@ func TestPasswordChange(t *testing.T) {
 // the player signs out in another of the same browser leads, when sent, to
 // signing in and back to the form with the amount typed, as for any ended
 // session, not to "This form has expired or was sent from another site": signing
-// out keeps the browser's session ID, to which the open forms' tokens are bound
-// (signing in still makes a new one).
+// out makes a new session ID, and keeps the one the open forms' tokens are bound
+// to only to recognise them (EndedID); signing in makes a new one again.
 func TestSignedOutInAnotherTabReturns(t *testing.T) {
 	ta := newTestApp(t)
 	cl, _ := ta.signedIn("anna@example.com")

@@ -63,7 +63,8 @@ func adminLogin(svc *cashier.Service) fiber.Handler {
 }
 
 // adminLogout ends the member's staff sessions everywhere. A cookie already ended
-// changes nothing.
+// changes nothing. No back-office token of the session works any more: they are
+// bound to its ID, and a copy of its cookie is refused (liveSession).
 func adminLogout(svc *cashier.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, err := signedInStaff(c, svc)
@@ -79,6 +80,7 @@ func adminLogout(svc *cashier.Service) fiber.Handler {
 		if err := setFlash(c, "You are signed out of the back office."); err != nil {
 			return err
 		}
+		csrfTokenFor(c, staffCSRF) // a token of the browser's session now, not the staff one's
 		return c.Redirect("/admin/login", fiber.StatusSeeOther)
 	}
 }

@@ -222,9 +222,9 @@ func TestNoOpenRedirect(t *testing.T) {
 }
 
 // visitorForms are the forms a visitor sends: a browser signed out is a visitor,
-// and its session (whose ID sign-out keeps, so that a form left open in another
-// tab leads to signing in again: signedOut) sends them with its tokens as any
-// visitor's does.
+// with a session of a new ID whose tokens it sends them with as any visitor's
+// does; the tokens of the session signed out are refused for them too
+// (TestSignOutEndsTheSessionsTokens).
 var visitorForms = map[string]bool{"/login": true, "/register": true, "/language": true, "/logout": true,
 	"/paynplay/deposit": true, "/paynplay/login": true, "/admin/login": true, "/admin/logout": true}
 

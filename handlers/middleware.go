@@ -39,6 +39,7 @@ import (
 // for signed-in players and requireStaff (admin_session.go) on the back office.
 type middleware struct {
 	log         *slog.Logger
+	svc         *cashier.Service
 	metrics     *metrics.Registry
 	handleError fiber.ErrorHandler
 	csp         string
@@ -58,7 +59,7 @@ type middleware struct {
 }
 
 func newMiddleware(d Deps, handleError fiber.ErrorHandler) *middleware {
-	mw := &middleware{log: d.Log, metrics: d.Metrics, handleError: handleError, secure: d.Secure,
+	mw := &middleware{log: d.Log, svc: d.Service, metrics: d.Metrics, handleError: handleError, secure: d.Secure,
 		csp: "default-src 'self'; frame-src " + d.TrustlyOrigin + "; frame-ancestors 'self'; form-action 'self'" +
 			"; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; object-src 'none'"}
 	if d.BaseURL != "" {
@@ -354,8 +355,8 @@ func requirePlayer(svc *cashier.Service) fiber.Handler {
 }
 
 // signedInPlayer loads the session's player once per request; zero when nobody is
-// signed in. A session whose player is gone, whose role changed or whose sessions
-// were ended since (a raised SessionVersion) is ended.
+// signed in. A session whose player is gone or blocked, whose role changed or
+// whose sessions were ended since (a raised SessionVersion) is ended (endSession).
 func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	if p, ok := c.Locals(playerKey).(models.Player); ok {
 		return p, nil
@@ -367,8 +368,7 @@ func signedInPlayer(c *fiber.Ctx, svc *cashier.Service) (models.Player, error) {
 	player, err := svc.Player(c.UserContext(), s.PlayerID)
 	switch {
 	case errors.Is(err, cashier.ErrPlayerNotFound) || (err == nil && (player.Role != s.Role || player.SessionVersion != s.Version || player.Blocked)):
-		signOut(c)
-		return models.Player{}, nil
+		return models.Player{}, endSession(c, "")
 	case err != nil:
 		return models.Player{}, err
 	}
@@ -757,14 +757,18 @@ var (
 	errCSRFMismatch = errors.New("csrf token does not match its cookie")
 	errCSRFInvalid  = errors.New("csrf token invalid, expired or of another session")
 	errCSRFBefore   = errors.New("csrf token of this browser's session before the player signed in again")
+	errCSRFEnded    = errors.New("csrf token of a signed-in session that has ended")
 	errNoReferer    = errors.New("referer not supplied")
 	errBadReferer   = errors.New("referer invalid")
 )
 
 // checkCSRF lets through a request that changes something (any method but GET,
 // HEAD, OPTIONS and TRACE) only with a token in its body or X-CSRF-Token header
-// that is its scope's cookie and is valid for this browser's session. Over https
-// the Referer must be this site as well.
+// that is its scope's cookie and is valid for this browser's session, while that
+// session is live: a token of a signed-in session that has ended (signed out here
+// or elsewhere, idle, blocked; liveSession) is refused for every form, a
+// visitor's too, and the browser is sent to sign in. Over https the Referer must
+// be this site as well.
 // A refusal's reason is logged at debug, beside the request's line: at info the
 // log has no line per request, and an expired form is an everyday one.
 func (mw *middleware) checkCSRF(c *fiber.Ctx) error {
@@ -773,15 +777,47 @@ func (mw *middleware) checkCSRF(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
 		return c.Next()
 	}
-	if err := csrfRefusal(c); err != nil {
+	err := csrfRefusal(c)
+	if err == nil {
+		live, lerr := mw.liveSession(c)
+		if lerr != nil {
+			return lerr
+		}
+		if !live {
+			err = errCSRFEnded
+		}
+	}
+	if err != nil {
 		mw.log.LogAttrs(c.UserContext(), slog.LevelDebug, "csrf check failed", slog.String("request_id", requestID(c)),
 			slog.String("route", routeOf(c)), slog.String("reason", err.Error()))
-		if errors.Is(err, errCSRFBefore) {
+		switch {
+		case errors.Is(err, errCSRFEnded) && csrfScopeOf(c).staff:
+			return redirectToStaffLogin(c)
+		case errors.Is(err, errCSRFEnded):
+			return redirectToLogin(c)
+		case errors.Is(err, errCSRFBefore):
 			return errSignedInAgain
 		}
 		return errFormExpired
 	}
 	return c.Next()
+}
+
+// liveSession reports whether the session this request's CSRF token was checked
+// against (csrfBinding) is still live: a staff session as signedInStaff finds it,
+// a player's signed-in one as signedInPlayer does (each ends this browser's copy
+// when it is not), a visitor's always. The token alone cannot tell: a copy of a
+// cookie and its token from before signing out are still the pair they were.
+func (mw *middleware) liveSession(c *fiber.Ctx) (bool, error) {
+	if csrfScopeOf(c).staff && staffSession(c).ID != "" {
+		m, err := signedInStaff(c, mw.svc)
+		return m.ID != 0, err
+	}
+	if session(c).PlayerID == 0 {
+		return true, nil
+	}
+	p, err := signedInPlayer(c, mw.svc)
+	return p.ID != 0, err
 }
 
 // csrfRefusal is why checkCSRF refuses the request; nil lets it through.
@@ -809,7 +845,10 @@ func csrfRefusal(c *fiber.Ctx) error {
 // signedInSince is errCSRFBefore when token, refused for why, is a player's token
 // we signed for this browser's session before its latest sign-in (PrevID), still
 // within its time: the page was loaded, perhaps in another tab, before the player
-// signed in again, which made a new session and a new token cookie. Anything else,
+// signed in again, which made a new session and a new token cookie. It is
+// errCSRFEnded for a token of the signed-in session whose end made this visitor's
+// (EndedID): the form is refused all the same, and its sender sent to sign in
+// again, back to it. Anything else,
 // a forged token included, stays why: only a token of this browser's own earlier
 // session learns more than that the form was refused.
 func signedInSince(c *fiber.Ctx, scope csrfScope, token string, why error) error {
@@ -817,8 +856,14 @@ func signedInSince(c *fiber.Ctx, scope csrfScope, token string, why error) error
 	if s == nil || scope.staff {
 		return why
 	}
-	if prev := session(c).PrevID; prev != "" && s.csrf.valid(token, playerBinding(prev)) {
-		return errCSRFBefore
+	v := session(c)
+	if v.EndedID != "" && s.csrf.valid(token, playerBinding(v.EndedID)) {
+		return errCSRFEnded
+	}
+	for prev := range strings.FieldsSeq(v.PrevID) {
+		if s.csrf.valid(token, playerBinding(prev)) {
+			return errCSRFBefore
+		}
 	}
 	return why
 }

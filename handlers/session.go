@@ -49,10 +49,17 @@ type sessionValues struct {
 	// page first shows it a form. CSRF tokens are bound to it (csrfBinding).
 	ID    string `json:",omitempty"`
 	Flash string `json:",omitempty"` // a one-time message for the next page
-	// PrevID is the ID this browser's session had before its latest sign-in: a
-	// form whose token is bound to it was loaded before the player signed in again
-	// (errSignedInAgain). "" when there was none.
+	// PrevID is the ID this browser's session had before its latest sign-in and,
+	// when that was a visitor's after a signed-in session ended, a space and that
+	// session's EndedID: a form whose token is bound to one of them was loaded
+	// before the player signed in again (errSignedInAgain). "" when there was none.
 	PrevID string `json:",omitempty"`
+	// EndedID is the ID of the signed-in session that ended in this browser
+	// (signed out, idle, ended elsewhere) and made this visitor's session, whose ID
+	// is new: no token of the ended session works for any form, and one sent with
+	// such a token leads to signing in again rather than to "form expired"
+	// (errCSRFEnded). Sign-in moves it into PrevID.
+	EndedID string `json:",omitempty"`
 	// Seen is when the signed-in browser was last active (Unix seconds), kept to
 	// the minute; a session idle for longer than the store's idle timeout ends.
 	// 0 in cookies from before it was kept: counted from their next request.
@@ -278,9 +285,9 @@ func (s *sessionStore) middleware(c *fiber.Ctx) error {
 		now := s.now().Unix()
 		switch {
 		case s.idleEnded(v):
-			// The ID stays, and with it the CSRF tokens of the open pages: a form
-			// sent now leads to signing in again, back to it.
-			if err := saveSession(c, sessionValues{ID: v.ID, Flash: tr(c, "session.idle")}); err != nil {
+			// A form of the open pages sent now leads to signing in again, back to it
+			// (EndedID); no token of the session works any more.
+			if err := endSession(c, tr(c, "session.idle")); err != nil {
 				return err
 			}
 		case now-v.Seen >= 60:
@@ -349,10 +356,11 @@ func (s *sessionStore) cookie(value string, maxAge int) *fiber.Cookie {
 
 // signIn starts a fresh session for player with what the sign-in opened (a
 // withdraw-only one for a player the national register excludes): new values and a
-// new id, nothing kept from what the browser had before but its id, as PrevID, and
-// the Pay N Play orders it started (sessionValues.PayNPlay). The
-// CSRF tokens of the session before do not work in this one (PrevID only picks the
-// sentence they are refused with); the response carries a token of the new one.
+// new id, nothing kept from what the browser had before but its id (and the
+// EndedID before it), as PrevID, and the Pay N Play orders it started
+// (sessionValues.PayNPlay). The CSRF tokens of the session before do not work in
+// this one (PrevID only picks the sentence they are refused with); the response
+// carries a token of the new one.
 func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	c.Locals(playerKey, player)
 	c.Locals(localizerKey, nil)
@@ -361,7 +369,7 @@ func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	}
 	v := sessionValues{PlayerID: player.ID, Role: player.Role, Version: player.SessionVersion,
 		ID: newSessionID(), WithdrawOnly: access.WithdrawOnly}
-	v.PrevID = session(c).ID
+	v.PrevID = strings.TrimSpace(session(c).ID + " " + session(c).EndedID)
 	// The Pay N Play orders this browser started stay its own: a checkout under
 	// way in another tab returns to a page that says how it went, not "page not
 	// found". They sign in no one but the player their kyc named (payNPlayReturn).
@@ -429,6 +437,25 @@ func signOut(c *fiber.Ctx) {
 	if s := storeOf(c); s != nil {
 		c.Cookie(s.cookie("", -1))
 	}
+}
+
+// endSession ends the signed-in session in this browser (signing out, idle, ended
+// elsewhere): the cookie becomes a visitor's with a new ID and flash for the next
+// page, and the response carries a CSRF token of the new session. No token of the
+// ended session works for any form any more, a visitor's either (signing in,
+// registering, a language, Pay N Play); its ID is kept as EndedID only so that
+// such a form, left open in another tab, leads to signing in again.
+func endSession(c *fiber.Ctx, flash string) error {
+	ended := session(c).ID
+	if session(c).PlayerID == 0 {
+		ended = session(c).EndedID // ended already: a visitor's ID has no signed-in forms
+	}
+	signOut(c)
+	if err := saveSession(c, sessionValues{ID: newSessionID(), EndedID: ended, Flash: flash}); err != nil {
+		return err
+	}
+	csrfTokenFor(c, playerCSRF)
+	return nil
 }
 
 // setFlash keeps message for the next page shown.
