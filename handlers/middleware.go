@@ -273,7 +273,7 @@ func (mw *middleware) serverError(c *fiber.Ctx, err error) error {
 	}
 	if storeOf(c) == nil && mw.sessions != nil {
 		c.Locals(sessionStoreKey, mw.sessions)
-		if v := session(c); v.PlayerID != 0 && mw.sessions.idleEnded(v) {
+		if v := session(c); v.PlayerID != 0 && (mw.sessions.idleEnded(v) || mw.sessions.lifetimeEnded(v)) {
 			c.Locals(sessionValuesKey, sessionValues{ID: v.ID})
 		}
 	}

@@ -27,8 +27,10 @@ import (
 
 const (
 	sessionCookie = "cashier_session"
-	// sessionMaxAge is how long a sign-in lasts, counted from the last time the
-	// cookie was written (sign-in, or a one-time message).
+	// sessionMaxAge is how long a sign-in lasts, counted from the sign-in
+	// (sessionValues.Since) however active the session is. The cookie's own time,
+	// which the codecs check too, is renewed by every write (the idle clock moves
+	// Seen once a minute), so it bounds only a cookie nobody uses.
 	sessionMaxAge = 12 * 60 * 60
 )
 
@@ -64,6 +66,10 @@ type sessionValues struct {
 	// the minute; a session idle for longer than the store's idle timeout ends.
 	// 0 in cookies from before it was kept: counted from their next request.
 	Seen int64 `json:",omitempty"`
+	// Since is when this browser signed in (Unix seconds, the store's clock); a
+	// signed-in session ends sessionMaxAge after it, however active. 0 in cookies
+	// from before it was kept: counted from their next request.
+	Since int64 `json:",omitempty"`
 	// PayNPlay holds the MessageIDs of the Pay N Play orders this browser started,
 	// newest last, space-separated (at most maxPayNPlayBound). Only a browser
 	// holding an order's id is signed in by it, and only as the player its kyc
@@ -276,25 +282,38 @@ const (
 const msgIdleSignedOut = "You were logged out after a while without activity. Log in again to go on."
 
 // middleware makes the store available to the helpers below for this request,
-// and keeps a signed-in session's idle clock: a session idle past s.idle ends
-// here, before any handler sees it, and an active one has Seen moved on (at most
-// once a minute, so that not every request rewrites the cookie).
+// and keeps a signed-in session's clocks: a session idle past s.idle, or signed
+// in more than sessionMaxAge ago, ends here, before any handler sees it, and an
+// active one has Seen moved on (at most once a minute, so that not every request
+// rewrites the cookie).
 func (s *sessionStore) middleware(c *fiber.Ctx) error {
 	c.Locals(sessionStoreKey, s)
-	if v := session(c); v.PlayerID != 0 && s.idle > 0 {
-		now := s.now().Unix()
-		switch {
-		case s.idleEnded(v):
-			// A form of the open pages sent now leads to signing in again, back to it
-			// (EndedID); no token of the session works any more.
-			if err := endSession(c, tr(c, "session.idle")); err != nil {
-				return err
-			}
-		case now-v.Seen >= 60:
+	v := session(c)
+	if v.PlayerID == 0 {
+		return c.Next()
+	}
+	now := s.now().Unix()
+	switch {
+	case s.idleEnded(v):
+		// A form of the open pages sent now leads to signing in again, back to it
+		// (EndedID); no token of the session works any more.
+		if err := endSession(c, tr(c, "session.idle")); err != nil {
+			return err
+		}
+	case s.lifetimeEnded(v):
+		// The page to sign in says the session ended (redirectToLogin).
+		if err := endSession(c, ""); err != nil {
+			return err
+		}
+	case v.Since == 0 || (s.idle > 0 && now-v.Seen >= 60):
+		if v.Since == 0 {
+			v.Since = now
+		}
+		if s.idle > 0 {
 			v.Seen = now
-			if err := saveSession(c, v); err != nil {
-				return err
-			}
+		}
+		if err := saveSession(c, v); err != nil {
+			return err
 		}
 	}
 	return c.Next()
@@ -303,6 +322,12 @@ func (s *sessionStore) middleware(c *fiber.Ctx) error {
 // idleEnded reports whether the signed-in session v was idle past s.idle.
 func (s *sessionStore) idleEnded(v sessionValues) bool {
 	return s.idle > 0 && v.Seen != 0 && s.now().Unix()-v.Seen > int64(s.idle/time.Second)
+}
+
+// lifetimeEnded reports whether the signed-in session v was signed in more than
+// sessionMaxAge ago.
+func (s *sessionStore) lifetimeEnded(v sessionValues) bool {
+	return v.Since != 0 && s.now().Unix()-v.Since > sessionMaxAge
 }
 
 func storeOf(c *fiber.Ctx) *sessionStore {
@@ -379,6 +404,7 @@ func signIn(c *fiber.Ctx, player models.Player, access cashier.Access) error {
 	}
 	if s := storeOf(c); s != nil {
 		v.Seen = s.now().Unix()
+		v.Since = v.Seen
 		setWayIn(c, s, player)
 	}
 	if err := saveSession(c, v); err != nil {

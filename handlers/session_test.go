@@ -79,6 +79,7 @@ func TestSessionCookieBothWays(t *testing.T) {
 		// refuses a token of a session signed out as any other (errFormExpired).
 		EndedID               string `json:",omitempty"`
 		Seen                  int64
+		Since                 int64 `json:",omitempty"` // came after, as EndedID
 		PayNPlay              string
 		SignedInAt, CheckedAt int64  `json:",omitempty"`
 		BankAt                int64  `json:",omitempty"`
