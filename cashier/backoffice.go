@@ -650,7 +650,7 @@ func (s *Service) refuseBlocked(ctx context.Context, player models.Player) error
 		return err
 	}
 	if player.Blocked || blocked {
-		return models.Problemf("", msgPlayerBlocked)
+		return PlayerBlocked()
 	}
 	return nil
 }

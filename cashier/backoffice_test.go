@@ -15,6 +15,7 @@ import (
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/staff"
 	"github.com/trustly-cashier/cashier/cashier/store/storetest"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/trustly"
 	"gorm.io/gorm"
@@ -179,16 +180,42 @@ func TestBlockedPlayer(t *testing.T) {
 			t.Errorf("blocking again: changed %t, %v, %d audit rows; want unchanged, nil and 1", changed, err, audits())
 		}
 		want := "Your account is blocked, so you cannot sign in, deposit or withdraw. Please contact support."
+		// translated: the refusal reaches a player whose page was let through just
+		// before the block (the session check ran first), in their language.
+		translated := func(what string, err error) {
+			t.Helper()
+			var p *models.Problem
+			if !errors.As(err, &p) {
+				return
+			}
+			for _, l := range lang.Languages[1:] {
+				loc := lang.For(l.Code, nil)
+				if got, want := loc.Problem(p), loc.T("problem.player_blocked"); got != want {
+					t.Errorf("%s while blocked, in %s: %q; want %q", what, l.Code, got, want)
+				}
+			}
+		}
 		// p is the copy from before the block: the service reads the flag itself.
-		if _, err := e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1"); problem(err) != want {
+		_, err = e.svc.StartDeposit(e.ctx, p, e.money(p, 100), "127.0.0.1")
+		if problem(err) != want {
 			t.Errorf("deposit while blocked: %v; want %q", err, want)
 		}
-		if _, err := e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100)); problem(err) != want {
+		translated("deposit", err)
+		_, err = e.svc.RequestPayout(e.ctx, p, account.ID, e.money(p, 100))
+		if problem(err) != want {
 			t.Errorf("payout while blocked: %v; want %q", err, want)
 		}
-		if _, err := e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1"); problem(err) != want {
+		translated("payout", err)
+		_, err = e.svc.StartSelectAccount(e.ctx, p, "127.0.0.1")
+		if problem(err) != want {
 			t.Errorf("account selection while blocked: %v; want %q", err, want)
 		}
+		translated("account selection", err)
+		_, err = e.svc.RegisterBankAccount(e.ctx, p, "SE", "6000", "1234567")
+		if problem(err) != want {
+			t.Errorf("bank details while blocked: %v; want %q", err, want)
+		}
+		translated("bank details", err)
 		var orders int64
 		db.Model(&models.Order{}).Where("player_id = ?", p.ID).Count(&orders)
 		if orders != 1 {

@@ -188,7 +188,7 @@ func (s *Service) reservePayout(ctx context.Context, player models.Player, messa
 			return err
 		}
 		if blocked {
-			return models.Problemf("", msgPlayerBlocked)
+			return PlayerBlocked()
 		}
 		window, err := payoutsSince(tx, player.ID, amount.Currency, now.Add(-PayoutWindow))
 		if err != nil {

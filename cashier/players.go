@@ -403,7 +403,9 @@ func (s *Service) SetPassword(ctx context.Context, player models.Player, email, 
 
 // PlayerBlocked is the refusal of a blocked player's sign-in: with their password
 // (Authenticate), or by a Pay N Play order whose kyc let them in before staff
-// blocked them.
+// blocked them; and of a deposit, an account or a payout asked for by a page the
+// session check let through just before the block (refuseBlocked), translated
+// as every other refusal is.
 func PlayerBlocked() *models.Problem {
 	return models.ProblemT("", "problem.player_blocked", msgPlayerBlocked)
 }
