@@ -80,6 +80,9 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (models.P
 		PersonID:     personID,
 		DateOfBirth:  dob,
 	}
+	if lang.Supported(r.Language) {
+		player.Language = r.Language
+	}
 	if err := s.checkRegister(ctx, player, "registration"); err != nil {
 		var excluded excludedBy
 		if errors.As(err, &excluded) {

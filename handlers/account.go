@@ -87,6 +87,9 @@ func register(svc *cashier.Service) fiber.Handler {
 		r := models.Registration{Email: c.FormValue("email"), Password: c.FormValue("password"),
 			FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Country: c.FormValue("country"),
 			PersonID: c.FormValue("person_id"), DateOfBirth: c.FormValue("date_of_birth")}
+		if code := c.Cookies(langCookie); lang.Supported(code) {
+			r.Language = code // chosen with the picker: the account's from now on
+		}
 		var err error
 		if m, ok := models.Markets[r.Country]; ok && modeOf(svc, r.Country) == paynplay.ModePure {
 			err = models.ProblemT("country", "paynplay.no_passwords", fmt.Sprintf(msgNoPasswordsIn, m.Name),

@@ -126,6 +126,55 @@ func TestLanguageChoice(t *testing.T) {
 	}
 }
 
+// TestLanguageChosenBeforeRegistering: a visitor who picks their language and then
+// registers has chosen it for the account: signed in on another device (a phone,
+// a browser whose Accept-Language is English or absent), their pages are in that
+// language, as for a choice made with the picker after signing in. A visitor who
+// chose none leaves the browser to decide, and a registration of an email that
+// has an account (answered as a new one) changes nothing of that account's.
+func TestLanguageChosenBeforeRegistering(t *testing.T) {
+	ta := newTestApp(t, func(s *testSetup) { s.Web.LoginLimit = 1000 })
+	player := func(email string) models.Player {
+		t.Helper()
+		var p models.Player
+		if err := ta.DB.Where("email = ?", email).Take(&p).Error; err != nil {
+			t.Fatalf("player %s: %v", email, err)
+		}
+		return p
+	}
+	for _, l := range lang.Languages {
+		email := "chose-" + l.Code + "@example.com"
+		cl := ta.client()
+		cl.submit("/language", url.Values{"lang": {l.Code}, "back": {"/register"}}).wantRedirect("/register")
+		cl.signUp(email)
+		if got := cl.get("/cashier").wantStatus(http.StatusOK).text("language-current"); got != l.Code {
+			t.Errorf("chose %s and registered: the cashier is in %q", l.Code, got)
+		}
+		phone := ta.client()
+		phone.signIn(email, testPassword)
+		req := phone.request(http.MethodGet, "/cashier", nil)
+		req.Header.Set("Accept-Language", "en-GB,en;q=0.9")
+		if got := phone.do(req).wantStatus(http.StatusOK).text("language-current"); got != l.Code {
+			t.Errorf("chose %s and registered: on another device with an English browser the cashier is in %q", l.Code, got)
+		}
+		if p := player(email); p.Language != l.Code {
+			t.Errorf("chose %s and registered: the player's language is %q", l.Code, p.Language)
+		}
+	}
+	none := ta.client()
+	none.signUp("chose-none@example.com")
+	if p := player("chose-none@example.com"); p.Language != "" {
+		t.Errorf("no language chosen: the player's language is %q; want none (the browser decides)", p.Language)
+	}
+	again := ta.client()
+	again.submit("/language", url.Values{"lang": {"nl"}, "back": {"/register"}})
+	again.submit("/register", url.Values{"email": {"chose-fi@example.com"}, "password": {testPassword}, "first_name": {"Anna"},
+		"last_name": {"Andersson"}, "country": {"SE"}}).wantRedirect("/login")
+	if p := player("chose-fi@example.com"); p.Language != "fi" {
+		t.Errorf("a registration of an existing account's email changed its language to %q; want fi", p.Language)
+	}
+}
+
 // TestKYCMessage: a Pay N Play refusal is shown in the page's language and time
 // zone when its order holds the message id; an order from before, which holds
 // only the English sentence, is translated when the sentence is one of the

@@ -155,6 +155,9 @@ type Registration struct {
 	// number in SE (personnummer) and EE (isikukood), the date of birth (YYYY-MM-DD)
 	// in NL. The cashier checks and uses them only in those markets.
 	PersonID, DateOfBirth string
+	// Language is the language the registrant chose with the picker before
+	// registering ("" for none), kept as the player's (Player.Language).
+	Language string
 }
 
 // Password lengths, in characters: a player's password is MinPassword to MaxPassword
