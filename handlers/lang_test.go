@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"golang.org/x/net/html"
@@ -172,6 +173,37 @@ func TestLanguageChosenBeforeRegistering(t *testing.T) {
 		"last_name": {"Andersson"}, "country": {"SE"}}).wantRedirect("/login")
 	if p := player("chose-fi@example.com"); p.Language != "fi" {
 		t.Errorf("a registration of an existing account's email changed its language to %q; want fi", p.Language)
+	}
+}
+
+// TestLanguageChosenBeforeDepositAndPlay: a visitor who picks their language and
+// then opens their account with "Deposit & play" has chosen it for the account, as
+// one who registers has: their next bank login, from another browser asking for
+// English, signs them in to pages in that language.
+func TestLanguageChosenBeforeDepositAndPlay(t *testing.T) {
+	lv := startPayNPlayLive(t, "FI=hybrid", "fi-adult", nil)
+	visitor := lv.client()
+	visitor.submit("/language", url.Values{"lang": {"fi"}, "back": {"/"}}).wantRedirect("/")
+	first := startPayNPlay(visitor, "FI", "50")
+	lv.waitDecision(first)
+	visitor.get(cashier.PayNPlaySuccessPath + "?order=" + url.QueryEscape(first)).wantStatus(http.StatusSeeOther)
+	player := lv.order(first).PlayerID
+	if p, err := lv.Svc.Player(t.Context(), player); err != nil || p.Language != "fi" {
+		t.Errorf("chose fi and made an account with Deposit & play: its language is %q, %v; want fi", p.Language, err)
+	}
+	phone := lv.client()
+	second := startPayNPlay(phone, "FI", "20")
+	lv.waitDecision(second)
+	req := phone.request(http.MethodGet, cashier.PayNPlaySuccessPath+"?order="+url.QueryEscape(second), nil)
+	req.Header.Set("Accept-Language", "en-GB,en;q=0.9")
+	r := phone.do(req)
+	for i := 0; i < 3 && r.Status == http.StatusSeeOther; i++ {
+		req = phone.request(http.MethodGet, r.Header.Get("Location"), nil)
+		req.Header.Set("Accept-Language", "en-GB,en;q=0.9")
+		r = phone.do(req)
+	}
+	if got := r.wantStatus(http.StatusOK).text("language-current"); got != "fi" {
+		t.Errorf("the next Deposit & play from an English browser: the page is in %q; want fi", got)
 	}
 }
 

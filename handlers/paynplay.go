@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/trustly-cashier/cashier/cashier"
 	"github.com/trustly-cashier/cashier/cashier/paynplay"
+	"github.com/trustly-cashier/cashier/lang"
 	"github.com/trustly-cashier/cashier/models"
 	"github.com/trustly-cashier/cashier/views"
 )
@@ -313,6 +314,15 @@ func payNPlayReturn(svc *cashier.Service, log *slog.Logger) fiber.Handler {
 				return refuseSignIn(c, log, page, out.Order, headerBankLogin(svc, out.Market), claim)
 			}
 			before := session(c)
+			// A player with no language of their own (one this Deposit & play just
+			// made) takes the one this browser chose with the picker, as a
+			// registration does: their next bank login, from any browser, keeps it.
+			if code := c.Cookies(langCookie); !lang.Supported(out.Player.Language) && lang.Supported(code) {
+				if err := svc.SetLanguage(c.UserContext(), out.Player.ID, code); err != nil {
+					return err
+				}
+				out.Player.Language = code
+			}
 			// A login the kyc let in although the register excludes the player opens
 			// a withdraw-only session, as a password player's sign-in does.
 			if err := signIn(c, *out.Player, out.Access); err != nil {
