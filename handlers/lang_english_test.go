@@ -86,13 +86,15 @@ func TestNoEnglishOnPlayerPages(t *testing.T) {
 	}
 	var visits []playerVisit
 	for _, path := range []string{"/", "/?market=FI", "/?market=NL", "/login", "/register", "/no-such-page",
-		"/login?next=%2Fcashier", "/paynplay/checkout?order=" + payNPlay, cashier.PayNPlayFailPath + "?order=" + payNPlay} {
+		"/login?next=%2Fcashier", "/paynplay/checkout?order=" + payNPlay, cashier.PayNPlayFailPath + "?order=" + payNPlay,
+		cashier.PayNPlaySuccessPath + "?order=" + payNPlay} {
 		visits = append(visits, playerVisit{path, visitor, get(path), nil})
 	}
 	for _, path := range []string{"/cashier", "/payout", "/history", "/bank-accounts", "/bank-accounts/new",
 		"/bank-accounts/new?country=FI", "/profile", "/breaks", "/limits", "/deposit/checkout?order=" + deposit,
 		"/deposit/success?order=" + first, "/deposit/fail?order=" + deposit, "/payouts/" + strconv.FormatInt(payout, 10),
-		"/payouts/999999", selection, "/no-such-page"} {
+		"/payouts/999999", selection, strings.Replace(selection, "/bank-accounts/checkout", "/accounts/success", 1),
+		strings.Replace(selection, "/bank-accounts/checkout", "/accounts/fail", 1), "/no-such-page"} {
 		visits = append(visits, playerVisit{path, cl, get(path), nil})
 	}
 	visits = append(visits,
