@@ -30,8 +30,17 @@ import (
 )
 
 func main() {
-	// The log's settings are checked first: a bad one stops every command before
-	// anything is opened, migrated or served.
+	// The command line is read first, then the log's settings: a bad one stops
+	// every command before anything is opened, migrated or served.
+	cmd, err := command(os.Args[1:])
+	if err != nil {
+		commandFailed(os.Stderr, os.Getenv, err)
+		os.Exit(2)
+	}
+	if cmd == "help" {
+		fmt.Fprint(stdout(os.Getenv, os.Stdout), usage)
+		return
+	}
 	log, code := startLog(os.Args[1:], os.Getenv, os.Stderr)
 	if log == nil {
 		os.Exit(code)
@@ -40,14 +49,14 @@ func main() {
 	ctx, stop := stopSignals(log, os.Exit)
 	defer stop()
 	out := stdout(os.Getenv, os.Stdout)
-	if len(os.Args) > 1 && os.Args[1] == "backup" {
+	if cmd == "backup" {
 		if err := runBackup(ctx, os.Args[2:], os.Getenv, out, log); err != nil {
 			commandFailed(os.Stderr, os.Getenv, err)
 			os.Exit(2)
 		}
 		return
 	}
-	if len(os.Args) > 1 && os.Args[1] == "staff" {
+	if cmd == "staff" {
 		if err := runStaff(ctx, os.Args[2:], os.Getenv, os.Stdin, out, log); err != nil {
 			commandFailed(os.Stderr, os.Getenv, err)
 			os.Exit(2)
@@ -57,6 +66,39 @@ func main() {
 	if err := run(ctx, os.Getenv, out, log); err != nil {
 		log.Error("cashier stopped", "err", err)
 		os.Exit(1)
+	}
+}
+
+// usage is what `cashier --help` prints. It shows no setting's value: every
+// setting is read from the environment, and the README lists them.
+const usage = `usage: cashier                      run the cashier; every setting is read from the environment
+                                    (README, "Configuration"), none from the command line
+       cashier backup --to FILE     copy the SQLite database while the cashier runs (cashier backup --help)
+       cashier staff add ...        add a back-office staff account (cashier staff --help)
+       cashier staff reset-2fa ...  turn off a staff member's second factor
+`
+
+// command is the command args, the command line without the program, names: ""
+// (no argument) runs the cashier, "backup" and "staff" their commands, "help"
+// (help, -h, -help, --help) prints usage. Anything else is refused, naming the
+// argument without what follows an "=" (a flag's value may be a secret): taken
+// as no argument, a typo ("bakup") or a flag the cashier does not have would start
+// another instance, janitor and all, against the database.
+func command(args []string) (string, error) {
+	if len(args) == 0 {
+		return "", nil
+	}
+	switch a := args[0]; a {
+	case "backup", "staff":
+		return a, nil
+	case "help", "-h", "-help", "--help":
+		return "help", nil
+	default:
+		if name, _, ok := strings.Cut(a, "="); ok {
+			a = name + "=…"
+		}
+		return "", fmt.Errorf("unknown command %q: want backup or staff, or no argument to run the cashier, whose settings "+
+			"are read from the environment (cashier --help)", a)
 	}
 }
 
