@@ -153,6 +153,14 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, log *sl
 			"(CASHIER_SPELPAUS_URL, CASHIER_CRUKS_URL, CASHIER_EE_EXCLUSIONS_URL) or the market is named in CASHIER_EXCLUSIONS_NONE",
 			"markets", strings.Join(markets, ","))
 	}
+	// The cashier serves plain HTTP: an https base URL is a proxy's, whose address
+	// every request then comes from unless it is trusted.
+	if strings.HasPrefix(cfg.BaseURL, "https://") && len(cfg.TrustedProxies) == 0 {
+		log.Warn("CASHIER_BASE_URL is https but CASHIER_TRUSTED_PROXIES is empty: the proxy that terminates TLS in front of the "+
+			"cashier is not believed, so every player shares its rate-limit bucket (CASHIER_LOGIN_LIMIT sign-ins a minute for the whole "+
+			"site) and the CSRF check does not compare the Referer; set CASHIER_TRUSTED_PROXIES to the proxy's address or range",
+			"base_url", cfg.BaseURL)
+	}
 	if _, err := svc.SealStaffSecrets(ctx); err != nil {
 		return err
 	}
