@@ -32,6 +32,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, o
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *to == "" {
 		return errors.New(backupUsage)
 	}
+	if err := checkBlank(getenv, "DATABASE_URL", "CASHIER_DATA"); err != nil {
+		return err
+	}
 	dsn := databaseURL(getenv)
 	if err := checkDatabaseURL(dsn); err != nil {
 		return err

@@ -209,10 +209,50 @@ func persisted(getenv func(string) string, name, dataDir, file string, shared bo
 	return v, from, nil
 }
 
+// settingNames are the variables loadConfig reads (README's Configuration
+// table, which TestREADMEListsEverySetting holds to the code), each register's
+// and each secret's NAME_FILE included.
+func settingNames() []string {
+	names := []string{"CASHIER_ADDR", "CASHIER_BASE_URL", "CASHIER_DATA", "DATABASE_URL", "CASHIER_LIMITS", "CASHIER_LIMIT_POLICY",
+		"CASHIER_SHOPPER_STATEMENT", "CASHIER_TRUSTED_PROXIES", "CASHIER_LOGIN_LIMIT", "CASHIER_LOGIN_LIMIT_PER_ACCOUNT",
+		"CASHIER_ORDER_LIMIT", "CASHIER_ORDER_LIMIT_PER_IP", "CASHIER_MAX_CONNECTIONS", "CASHIER_READ_BUFFER_SIZE",
+		"CASHIER_READ_TIMEOUT", "CASHIER_WRITE_TIMEOUT", "CASHIER_IDLE_TIMEOUT", "CASHIER_JANITOR_EVERY", "CASHIER_CHECKOUT_EXPIRY",
+		"CASHIER_PAYOUT_RESUME_AFTER", "CASHIER_SESSION_IDLE", "CASHIER_METRICS_ADDR", "CASHIER_ADMIN_EMAIL", "CASHIER_ADMIN_2FA",
+		"CASHIER_ADMIN_IDLE", "CASHIER_ADMIN_TZ", "CASHIER_REALITY_CHECK", "CASHIER_PAYNPLAY", "CASHIER_EXCLUSIONS_NONE",
+		"CASHIER_FAILPOINT", "TRUSTLY_API_URL", "TRUSTLY_USERNAME", "TRUSTLY_PRIVATE_KEY", "TRUSTLY_PUBLIC_KEY",
+		"TRUSTLY_CHECKOUT_ORIGIN", "TRUSTLY_SANDBOX_ATTRIBUTES", "SANDBOX_ADDR", "SANDBOX_BASE_URL", "SANDBOX_PUBLIC"}
+	secrets := []string{"TRUSTLY_NOTIFY_TOKEN", "CASHIER_SESSION_KEY", "CASHIER_TOTP_KEY", "CASHIER_ADMIN_PASSWORD",
+		"SANDBOX_ADMIN_PASSWORD", "TRUSTLY_PASSWORD"}
+	for _, r := range registers {
+		prefix := "CASHIER_" + r.name + "_"
+		names = append(names, prefix+"URL", prefix+"CERT", prefix+"KEY", prefix+"CA", prefix+"TIMEOUT")
+		secrets = append(secrets, prefix+"API_KEY")
+	}
+	for _, s := range secrets {
+		names = append(names, s, s+"_FILE")
+	}
+	return names
+}
+
+// checkBlank refuses a variable of names set to only whitespace (a variable
+// templated from something empty, a stray space in an env file): read as unset
+// it would quietly take its default (DATABASE_URL=" " a SQLite file named " ").
+func checkBlank(getenv func(string) string, names ...string) error {
+	for _, name := range names {
+		if v := getenv(name); v != "" && strings.TrimSpace(v) == "" {
+			return fmt.Errorf("%s is only whitespace: set a value, or leave it unset for its default", name)
+		}
+	}
+	return nil
+}
+
 // loadConfig reads the configuration from getenv. Its warnings (CASHIER_DATA
 // made its owner's only) go to log, the command's logger, with its format and
 // level.
 func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
+	if err := checkBlank(getenv, settingNames()...); err != nil {
+		return nil, err
+	}
 	get := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v

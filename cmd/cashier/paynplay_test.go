@@ -252,7 +252,7 @@ func TestConfigPayNPlayStrict(t *testing.T) {
 		{"Pur", `"Pur"`},
 		{"SE=pure,se=off", "SE is given twice"},
 		{"SE=pure,", `""`},
-		{" ", "no mode"},
+		{" ", "only whitespace"},
 	} {
 		_, err := loadConfig(env(map[string]string{"CASHIER_DATA": dir, "CASHIER_PAYNPLAY": tt.in}), quiet)
 		if err == nil || !strings.Contains(err.Error(), "CASHIER_PAYNPLAY") || !strings.Contains(err.Error(), tt.want) {

@@ -25,6 +25,9 @@ import (
 // info the log has one line per money event and nothing per request; debug adds a
 // line per request and per notification received.
 func logLevel(getenv func(string) string) (slog.Level, error) {
+	if err := checkBlank(getenv, "CASHIER_LOG_LEVEL", "LOG_FORMAT"); err != nil {
+		return slog.LevelInfo, err
+	}
 	v := strings.TrimSpace(getenv("CASHIER_LOG_LEVEL"))
 	// Named levels only: slog.Level's own reading also takes offsets ("INFO-4",
 	// which is debug; "debug+2"), which the setting does not document.
