@@ -465,9 +465,22 @@ func loadConfig(getenv func(string) string, log *slog.Logger) (*config, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("TRUSTLY_API_URL %q holds credentials: they go in TRUSTLY_USERNAME and TRUSTLY_PASSWORD", redactURL(c.TrustlyURL))
 	}
+	// The client posts every call to the URL as it is given.
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(c.TrustlyURL, "#") {
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q has a query or a fragment: every call is posted to the URL as given; set the API "+
+			"endpoint alone, such as %s", redactURL(c.TrustlyURL), trustly.TestURL)
+	}
 	c.TrustlyEnv = trustlyEnv(u)
 	if c.TrustlyEnv != "custom" && u.Scheme != "https" {
 		return nil, fmt.Errorf("TRUSTLY_API_URL %q: Trustly's %s environment is reached over https only", redactURL(c.TrustlyURL), c.TrustlyEnv)
+	}
+	if c.TrustlyEnv != "custom" && strings.Trim(u.Path, "/") == "" {
+		endpoint := trustly.LiveURL
+		if c.TrustlyEnv == "test" {
+			endpoint = trustly.TestURL
+		}
+		return nil, fmt.Errorf("TRUSTLY_API_URL %q is a host without the API's path: Trustly's %s API is at %s", redactURL(c.TrustlyURL),
+			c.TrustlyEnv, endpoint)
 	}
 	// Trustly serves the test checkout from the API's host and the live one from
 	// trustly.com; anything else defaults to the API's origin.
