@@ -2,6 +2,7 @@ package cashier_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -87,7 +88,9 @@ func TestPayNPlayBreakDuringDecision(t *testing.T) {
 // TestPayNPlayUnsetCapForAllDeposits: a Swede who never sets a deposit limit may
 // bring the policy's UnsetCap (1 000 SEK) by Pay N Play before the cashier asks
 // for the limits: for all such deposits together, not for each. Coming back by
-// the landing page with another 1 000 SEK, still without limits, is refused.
+// the landing page with another 1 000 SEK, still without limits, is refused, with
+// the sentence of that cap (limits.unset_cap, naming it), not of a limit of theirs
+// reached, which they never set.
 func TestPayNPlayUnsetCapForAllDeposits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		r := pnpRig(t, db)
@@ -101,6 +104,10 @@ func TestPayNPlayUnsetCapForAllDeposits(t *testing.T) {
 			total += limits.Counts(got)
 			if i > 0 && !strings.Contains(got.KYCReasons, string(paynplay.RuleLimitReached)) {
 				t.Errorf("deposit %d: reasons %q; want %s", i+1, got.KYCReasons, paynplay.RuleLimitReached)
+			}
+			if text, _ := got.KYCRefusal(); i > 0 && (text.ID != "limits.unset_cap" || len(text.Args) != 2 ||
+				text.Args[0] != "Cap" || fmt.Sprint(text.Args[1]) != fmt.Sprint(models.Money{Minor: 100000, Currency: "SEK"})) {
+				t.Errorf("deposit %d: refusal %+v; want limits.unset_cap with Cap 1000.00 SEK", i+1, text)
 			}
 		}
 		if total != 100000 {

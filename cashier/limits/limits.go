@@ -70,6 +70,7 @@ const (
 	msgHeadroom    = "Your %s deposit limit leaves %s now."
 	msgLeft        = "Your %s deposit limit leaves %s now; deposit at most that amount."
 	msgReached     = "You have reached your %s deposit limit of %s. You can deposit again %s."
+	msgUnsetCap    = "Until your deposit limits are set you can deposit at most %s a month, and this month's deposits have reached it. Log in and set your limits to deposit more."
 	msgNotRemoved  = "Your %s deposit limit is required here; it can be lowered or raised, not removed."
 	msgNotRequired = "Set at least one deposit limit: for a day, a week or a month."
 	msgNotice      = "You have used %d %% of your %s deposit limit: %s of %s."
@@ -827,6 +828,15 @@ func (s *Service) allowance(db *gorm.DB, who paynplay.Depositor, currency string
 		}
 		if !st.Limited || most.Minor < st.Remaining.Minor {
 			st.Limited, st.Remaining = true, most
+			a := paynplay.Allowance{Limited: true, Remaining: most}
+			if !most.Positive() {
+				// The cap, not a limit of the player's (they set none), leaves nothing:
+				// the refusal names the cap and what opens deposits again.
+				capped := models.Money{Minor: st.Policy.UnsetCap, Currency: st.Policy.Currency}
+				a.Reached = fmt.Sprintf(msgUnsetCap, capped.Display())
+				a.ReachedText = models.Text{ID: "limits.unset_cap", Args: []any{"Cap", capped}}
+			}
+			return a, nil
 		}
 		return paynplay.Allowance{Limited: st.Limited, Remaining: st.Remaining}, nil
 	}

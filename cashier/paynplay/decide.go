@@ -214,9 +214,9 @@ type Allowance struct {
 	Remaining models.Money // what the limit still leaves; zero or below stops a deposit
 	// Reached is the sentence of the deposit form for a limit of the player's that
 	// leaves nothing (which one, and when deposits open again), in English, and
-	// ReachedText the same as a message id with its arguments; "" and the zero Text
-	// when none is, or when no such sentence applies (a cap before the limits are
-	// set). The refusal (RuleLimitReached) then says it.
+	// ReachedText the same as a message id with its arguments, or the sentence of
+	// the cap before the limits are set when that cap leaves nothing; "" and the
+	// zero Text when none is. The refusal (RuleLimitReached) then says it.
 	Reached     string
 	ReachedText models.Text
 }
