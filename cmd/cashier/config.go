@@ -919,10 +919,17 @@ func (c *config) loadWeb(getenv func(string) string) error {
 	return nil
 }
 
-// sandboxMerchantKey loads or creates the merchant key used with the sandbox.
+// sandboxMerchantKey loads the merchant key used with the sandbox, or creates it
+// when there is none yet. A file that is there but is no usable key stops the
+// start naming it and is left alone: writing a new key over it would hide
+// whatever damaged it.
 func (c *config) sandboxMerchantKey() error {
 	path := filepath.Join(c.DataDir, "merchant-private.pem")
-	if k, err := trustly.LoadPrivateKey(path); err == nil {
+	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		k, err := trustly.LoadPrivateKey(path)
+		if err != nil {
+			return fmt.Errorf("sandbox merchant key %s: %w (remove the file to make a new one)", path, err)
+		}
 		c.MerchantKey = k
 		return nil
 	}
