@@ -707,9 +707,36 @@ type RefusedRow struct {
 // deliveries it saw: the same body delivered again since is still being refused
 // (Trustly has not given up on it), so it waits again.
 func newestRefused(tx *gorm.DB) *gorm.DB {
-	seen := tx.Model(&staff.Resolution{}).Select("1").
-		Where("flag_resolutions.refused_notification_id = refused_notifications.id AND flag_resolutions.deliveries = refused_notifications.deliveries")
+	seen := tx.Model(&staff.Resolution{}).Select("1").Where(refusedCovered)
 	return tx.Model(&models.RefusedNotification{}).Where("NOT EXISTS (?)", seen).Order("received_at DESC, id DESC")
+}
+
+// refusedCovered is when a resolution (flag_resolutions) covers a refused
+// notification: it names it, at the deliveries it has now. newestRefused lists
+// those none covers, resolvedRefused those one does.
+const refusedCovered = "flag_resolutions.refused_notification_id = refused_notifications.id" +
+	" AND flag_resolutions.deliveries = refused_notifications.deliveries"
+
+// ResolvedRefusedShown is how many resolved refused notifications the flagged
+// list holds at most: the latest resolutions. Older ones are in the audit log.
+const ResolvedRefusedShown = 50
+
+// resolvedRefused reads the refused notifications a resolution covers now
+// (refusedCovered: the deliveries it saw are all there are, so none waits), the
+// latest resolution first, at most limit, with their rows as the waiting ones
+// read (refusedRows). One naming no order of ours shows nowhere else but in the
+// audit log. They are read through the resolutions' index on
+// refused_notification_id, bounded by the refused notifications ever resolved,
+// not by the orders'.
+func resolvedRefused(tx *gorm.DB, limit int) ([]RefusedRow, error) {
+	var refused []models.RefusedNotification
+	err := tx.Model(&models.RefusedNotification{}).Select("refused_notifications.*").
+		Joins("JOIN flag_resolutions ON " + refusedCovered).Where("flag_resolutions.refused_notification_id > 0").
+		Order("flag_resolutions.at DESC, flag_resolutions.id DESC").Limit(limit).Find(&refused).Error
+	if err != nil {
+		return nil, err
+	}
+	return refusedRows(tx, refused)
 }
 
 // refusedRows reads the Trustly orderid each of refused names from its body, and

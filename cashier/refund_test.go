@@ -247,7 +247,8 @@ func TestRefundBounce(t *testing.T) {
 		for _, n := range e.notes(dep.TrustlyOrderID) {
 			e.apply(n.raw)
 		}
-		e.apply(e.forge(trustly.MethodCredit, dep, p, map[string]any{"amount": "400.00"}))
+		third := e.forge(trustly.MethodCredit, dep, p, map[string]any{"amount": "400.00"})
+		e.apply(third)
 		e.wantMoney(p, 100000, 0)
 		// The deposit's credit was booked once and so was the refund's coming back:
 		// this third credit is neither, and the flag says so, not "more than one
@@ -255,6 +256,19 @@ func TestRefundBounce(t *testing.T) {
 		want := "credit for 400.00 SEK after this deposit's own matches none of its refunds waiting to come back from the bank: not booked"
 		if d := e.reload(dep); !d.Flags()[want] || strings.Contains(d.Flag, "more than one credit") {
 			t.Errorf("deposit flag %q; want only %q", d.Flag, want)
+		}
+		// Delivered again, it books nothing and flags nothing more; one of the same
+		// amount in another currency books nothing either.
+		flagged := e.reload(dep).Flag
+		e.apply(third)
+		e.wantMoney(p, 100000, 0)
+		if d := e.reload(dep); d.Flag != flagged {
+			t.Errorf("deposit flag after the third credit again %q; want it as it was, %q", d.Flag, flagged)
+		}
+		e.apply(e.forge(trustly.MethodCredit, dep, p, map[string]any{"amount": "400.00", "currency": "EUR"}))
+		e.wantMoney(p, 100000, 0)
+		if d := e.reload(dep); !strings.Contains(d.Flag, "400.00 EUR") {
+			t.Errorf("deposit flag after a credit in EUR %q; want one naming 400.00 EUR", d.Flag)
 		}
 		if _, err := e.svc.RefundDeposit(e.ctx, fin, dep.ID, e.money(p, 1000), ""); err != nil {
 			t.Errorf("refund the whole deposit after the bounce: %v", err)

@@ -827,7 +827,6 @@ func (s *Service) allowance(db *gorm.DB, who paynplay.Depositor, currency string
 			most.Minor = max(0, st.Policy.UnsetCap-st.period(Month).Used.Minor)
 		}
 		if !st.Limited || most.Minor < st.Remaining.Minor {
-			st.Limited, st.Remaining = true, most
 			a := paynplay.Allowance{Limited: true, Remaining: most}
 			if !most.Positive() {
 				// The cap, not a limit of the player's (they set none), leaves nothing:
